@@ -1,0 +1,46 @@
+#!/usr/bin/env node
+// npm run build: device typecheck, microbundle to one ES5 IIFE, then checks that the
+// bundle needs nothing but Espruino's built-in modules. Writes dist/firmware.js (+ .map).
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync, rmSync, mkdirSync, renameSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { dirname, join, relative, resolve } from 'node:path';
+import { ESPRUINO_MODULES } from './espruino-lint.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const bin = (name) => join(root, 'node_modules', '.bin', name);
+const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: 'inherit' });
+
+// 1. The device world typechecks against ES5 + @types/espruino only (tsconfig.json).
+run(bin('tsc'), ['-p', 'tsconfig.json']);
+
+// 2. microbundle: rpt2 compiles TS, babel lowers to ES5 (browserslist ie 11), terser minifies
+//    with the Espruino-safe options in package.json's "minify" (hoist_funs, hoist_vars,
+//    inline:false, sequences:false, `of`/`let` reserved). IIFE: Espruino has no `exports`.
+const tmp = join(root, 'dist', '.mb');
+rmSync(tmp, { recursive: true, force: true });
+mkdirSync(tmp, { recursive: true });
+run(bin('microbundle'), [
+  '-i', 'firmware/main.ts', '-o', join(tmp, 'firmware.js'), '--format', 'iife', '--target', 'web',
+  '--name', 'LwM2M', '--tsconfig', 'tsconfig.json', '--generateTypes', 'false',
+]);
+// With "type":"module" microbundle names the IIFE `.cjs`; it is a plain script.
+let code = readFileSync(join(tmp, 'firmware.cjs'), 'utf8');
+code = code.replace(/\n?\/\/# sourceMappingURL=.*\s*$/, '\n');
+const map = JSON.parse(readFileSync(join(tmp, 'firmware.cjs.map'), 'utf8'));
+map.file = 'firmware.js';
+map.sources = map.sources.map((s) => relative(join(root, 'dist'), resolve(tmp, s)));
+writeFileSync(join(root, 'dist', 'firmware.js'), code);
+writeFileSync(join(root, 'dist', 'firmware.js.map'), JSON.stringify(map));
+rmSync(tmp, { recursive: true, force: true });
+
+// 3. Nothing from Node or npm may remain as a require: only Espruino's own modules.
+const bad = [];
+for (const m of code.matchAll(/\brequire\(\s*(["'])([^"']*)\1\s*\)/g)) {
+  if (!ESPRUINO_MODULES.includes(m[2])) bad.push(m[2]);
+}
+if (bad.length) {
+  console.error(`build: dist/firmware.js requires non-Espruino modules: ${bad.join(', ')}`);
+  process.exit(1);
+}
+console.log(`build: dist/firmware.js ${Buffer.byteLength(code)} bytes`);

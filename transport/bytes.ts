@@ -1,0 +1,225 @@
+// Bounds-checked byte helpers over Uint8Array, safe for Espruino:
+// no TextEncoder, no Buffer, no typed-array slice (on Espruino `slice` returns a
+// plain Array), no String.fromCharCode.apply over more than 256 bytes.
+
+/** Copy a part of a byte array into a new, independent Uint8Array. */
+export function copyOf(src: Uint8Array, start?: number, end?: number): Uint8Array {
+  return new Uint8Array(src.subarray(start || 0, end === undefined ? src.length : end));
+}
+
+export function concat(parts: Uint8Array[]): Uint8Array {
+  var n = 0;
+  var i;
+  for (i = 0; i < parts.length; i++) n += parts[i].length;
+  var out = new Uint8Array(n);
+  var off = 0;
+  for (i = 0; i < parts.length; i++) {
+    out.set(parts[i], off);
+    off += parts[i].length;
+  }
+  return out;
+}
+
+export function equal(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (var i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Equality in time independent of where the first difference is (MACs, Finished). */
+export function equalConstTime(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  var d = 0;
+  for (var i = 0; i < a.length; i++) d |= a[i] ^ b[i];
+  return d === 0;
+}
+
+var HEX = '0123456789abcdef';
+
+export function toHex(b: Uint8Array): string {
+  var s = '';
+  for (var i = 0; i < b.length; i++) s += HEX.charAt(b[i] >> 4) + HEX.charAt(b[i] & 15);
+  return s;
+}
+
+/** Hex to bytes; returns null on odd length or a non-hex digit. */
+export function fromHex(s: string): Uint8Array | null {
+  if (s.length & 1) return null;
+  var out = new Uint8Array(s.length >> 1);
+  for (var i = 0; i < out.length; i++) {
+    var hi = HEX.indexOf(s.charAt(2 * i).toLowerCase());
+    var lo = HEX.indexOf(s.charAt(2 * i + 1).toLowerCase());
+    if (hi < 0 || lo < 0) return null;
+    out[i] = (hi << 4) | lo;
+  }
+  return out;
+}
+
+/** UTF-8 encode a JS string (surrogate pairs joined; a lone surrogate becomes U+FFFD). */
+export function utf8Encode(s: string): Uint8Array {
+  var n = 0;
+  var i, c;
+  for (i = 0; i < s.length; i++) {
+    c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c < 0xdc00 && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  var out = new Uint8Array(n);
+  var o = 0;
+  for (i = 0; i < s.length; i++) {
+    c = s.charCodeAt(i);
+    if (c < 0x80) out[o++] = c;
+    else if (c < 0x800) {
+      out[o++] = 0xc0 | (c >> 6);
+      out[o++] = 0x80 | (c & 63);
+    } else {
+      if (c >= 0xd800 && c < 0xdc00 && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+        c = 0x10000 + ((c & 0x3ff) << 10) + (s.charCodeAt(++i) & 0x3ff);
+        out[o++] = 0xf0 | (c >> 18);
+        out[o++] = 0x80 | ((c >> 12) & 63);
+      } else {
+        if (c >= 0xd800 && c < 0xe000) c = 0xfffd;
+        out[o++] = 0xe0 | (c >> 12);
+      }
+      out[o++] = 0x80 | ((c >> 6) & 63);
+      out[o++] = 0x80 | (c & 63);
+    }
+  }
+  return out;
+}
+
+/** UTF-8 decode; returns null if the bytes are not well-formed UTF-8 (CoAP text must be). */
+export function utf8Decode(b: Uint8Array, start?: number, end?: number): string | null {
+  var i = start || 0;
+  var e = end === undefined ? b.length : end;
+  var s = '';
+  while (i < e) {
+    var c = b[i++];
+    var need = 0;
+    var min = 0;
+    if (c < 0x80) {
+      s += String.fromCharCode(c);
+      continue;
+    } else if ((c & 0xe0) === 0xc0) {
+      need = 1;
+      min = 0x80;
+      c &= 0x1f;
+    } else if ((c & 0xf0) === 0xe0) {
+      need = 2;
+      min = 0x800;
+      c &= 0x0f;
+    } else if ((c & 0xf8) === 0xf0) {
+      need = 3;
+      min = 0x10000;
+      c &= 0x07;
+    } else return null;
+    if (i + need > e) return null;
+    for (var k = 0; k < need; k++) {
+      var d = b[i++];
+      if ((d & 0xc0) !== 0x80) return null;
+      c = (c << 6) | (d & 63);
+    }
+    if (c < min || c > 0x10ffff || (c >= 0xd800 && c < 0xe000)) return null;
+    if (c >= 0x10000) {
+      c -= 0x10000;
+      s += String.fromCharCode(0xd800 + (c >> 10), 0xdc00 + (c & 0x3ff));
+    } else s += String.fromCharCode(c);
+  }
+  return s;
+}
+
+/** Latin-1 (one char per byte) string to bytes: for Espruino's binary strings (dgram, Storage). */
+export function binToBytes(s: string): Uint8Array {
+  var out = new Uint8Array(s.length);
+  for (var i = 0; i < s.length; i++) out[i] = s.charCodeAt(i) & 255;
+  return out;
+}
+
+/** Big-endian unsigned read of n (1..6) bytes. */
+export function readUint(b: Uint8Array, off: number, n: number): number {
+  var v = 0;
+  for (var i = 0; i < n; i++) v = v * 256 + b[off + i];
+  return v;
+}
+
+/** Big-endian unsigned write of n (1..6) bytes. */
+export function writeUint(b: Uint8Array, off: number, n: number, v: number): void {
+  for (var i = n - 1; i >= 0; i--) {
+    b[off + i] = v & 255;
+    v = Math.floor(v / 256);
+  }
+}
+
+/**
+ * A bounds-checked cursor for decoders. `ok` turns false at the first read past
+ * the end and stays false; reads past the end return 0 / empty, so a decoder
+ * checks `ok` once at the end instead of after every field.
+ */
+export class Reader {
+  buf: Uint8Array;
+  pos: number;
+  end: number;
+  ok: boolean;
+  constructor(buf: Uint8Array, start?: number, end?: number) {
+    this.buf = buf;
+    this.pos = start || 0;
+    this.end = end === undefined ? buf.length : end;
+    this.ok = this.pos <= this.end && this.end <= buf.length;
+  }
+  left(): number {
+    return this.end - this.pos;
+  }
+  has(n: number): boolean {
+    if (n < 0 || this.pos + n > this.end) this.ok = false;
+    return this.ok;
+  }
+  u8(): number {
+    return this.has(1) ? this.buf[this.pos++] : 0;
+  }
+  uint(n: number): number {
+    if (!this.has(n)) return 0;
+    var v = readUint(this.buf, this.pos, n);
+    this.pos += n;
+    return v;
+  }
+  /** A view (no copy) of the next n bytes. */
+  bytes(n: number): Uint8Array {
+    if (!this.has(n)) return new Uint8Array(0);
+    var v = this.buf.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    return v;
+  }
+  /** A view of the next vector with an n-byte length prefix (TLS `opaque x<..>`). */
+  vec(lenBytes: number): Uint8Array {
+    return this.bytes(this.uint(lenBytes));
+  }
+}
+
+/** A writer into a buffer sized in advance (compute the size, allocate once, write). */
+export class Writer {
+  buf: Uint8Array;
+  pos: number;
+  constructor(size: number) {
+    this.buf = new Uint8Array(size);
+    this.pos = 0;
+  }
+  u8(v: number): void {
+    this.buf[this.pos++] = v;
+  }
+  uint(n: number, v: number): void {
+    writeUint(this.buf, this.pos, n, v);
+    this.pos += n;
+  }
+  bytes(b: Uint8Array): void {
+    this.buf.set(b, this.pos);
+    this.pos += b.length;
+  }
+  vec(lenBytes: number, b: Uint8Array): void {
+    this.uint(lenBytes, b.length);
+    this.bytes(b);
+  }
+}
