@@ -2,3 +2,4 @@
 export * from './constants';
 export * from './message';
 export * from './block';
+export * from './endpoint';
