@@ -145,23 +145,23 @@ interface Upload {
 
 /** One request received in the server role; the handler answers through it. */
 export class Exchange {
-  request: CoapMessage;
-  peer: Peer;
+  declare request: CoapMessage;
+  declare peer: Peer;
   /** the response has been given */
-  responded: boolean;
-  ep: CoapEndpoint;
-  pkey: string;
-  seen: Seen | null;
+  declare responded: boolean;
+  declare ep: CoapEndpoint;
+  declare pkey: string;
+  declare seen: Seen | null;
   /** an empty ACK has been sent: the response goes separately */
-  acked: boolean;
-  ackAt: number;
-  observeAsked: boolean;
-  obs: Observation | null;
+  declare acked: boolean;
+  declare ackAt: number;
+  declare observeAsked: boolean;
+  declare obs: Observation | null;
   /** Block1 of the last block of an upload, echoed in the final response */
-  block1: Uint8Array | null;
+  declare block1: Uint8Array | null;
   /** block number and size exponent the request asked for, or -1 */
-  b2num: number;
-  b2szx: number;
+  declare b2num: number;
+  declare b2szx: number;
   constructor(ep: CoapEndpoint, req: CoapMessage, peer: Peer, pkey: string, seen: Seen | null) {
     this.ep = ep;
     this.request = req;
@@ -189,22 +189,22 @@ export class Exchange {
 
 /** A server-side observation relation (RFC 7641 §4.1). */
 export class Observation {
-  peer: Peer;
-  pkey: string;
-  token: Uint8Array;
+  declare peer: Peer;
+  declare pkey: string;
+  declare token: Uint8Array;
   /** "/3/0/1" */
-  path: string;
-  request: CoapMessage;
-  active: boolean;
-  onCancel: ((reason: string) => void) | null;
-  ep: CoapEndpoint;
-  lastConAt: number;
-  inflight: Tx | null;
-  queued: CoapMessage | null;
-  queuedCon: boolean;
-  mids: number[];
-  szx: number;
-  cacheKey: string;
+  declare path: string;
+  declare request: CoapMessage;
+  declare active: boolean;
+  declare onCancel: ((reason: string) => void) | null;
+  declare ep: CoapEndpoint;
+  declare lastConAt: number;
+  declare inflight: Tx | null;
+  declare queued: CoapMessage | null;
+  declare queuedCon: boolean;
+  declare mids: number[];
+  declare szx: number;
+  declare cacheKey: string;
   constructor(ep: CoapEndpoint, ex: Exchange) {
     this.ep = ep;
     this.peer = ex.peer;
@@ -241,21 +241,21 @@ function copyOptions(o: CoapOption[]): CoapOption[] {
 
 /** A client request in flight. */
 class ClientRequest {
-  peer: Peer;
-  pkey: string;
-  msg: CoapMessage;
-  cb: ResponseCallback;
-  con: boolean;
-  observe: boolean;
+  declare peer: Peer;
+  declare pkey: string;
+  declare msg: CoapMessage;
+  declare cb: ResponseCallback;
+  declare con: boolean;
+  declare observe: boolean;
   /** 0 queued, 1 sent and not acknowledged, 2 acknowledged / NON sent: waiting for the response, 3 observing, 4 done */
-  state: number;
-  deadline: number;
-  tx: Tx | null;
-  lastMid: number;
-  body: Uint8Array | null;
-  bodyLen: number;
-  obsSeq: number;
-  obsAt: number;
+  declare state: number;
+  declare deadline: number;
+  declare tx: Tx | null;
+  declare lastMid: number;
+  declare body: Uint8Array | null;
+  declare bodyLen: number;
+  declare obsSeq: number;
+  declare obsAt: number;
   constructor(peer: Peer, msg: CoapMessage, cb: ResponseCallback, con: boolean, observe: boolean) {
     this.peer = peer;
     this.pkey = peerKey(peer);
@@ -276,9 +276,9 @@ class ClientRequest {
 
 /** What request() returns. */
 export class RequestHandle {
-  token: Uint8Array;
-  private ep: CoapEndpoint;
-  private req: ClientRequest;
+  declare token: Uint8Array;
+  private declare ep: CoapEndpoint;
+  private declare req: ClientRequest;
   constructor(ep: CoapEndpoint, req: ClientRequest) {
     this.ep = ep;
     this.req = req;
@@ -299,24 +299,24 @@ var E_BLOCK = 'bad-block';
 var E_OPTION = 'bad-option';
 
 export class CoapEndpoint {
-  params: Params;
-  stats: CoapStats;
+  declare params: Params;
+  declare stats: CoapStats;
   /** the latest time given to receive/poll/request */
-  now: number;
-  onRequest: RequestHandler | null;
-  private port: DatagramPort;
-  private rng: Rng;
-  private rnd: Uint8Array;
-  private nextMid: number;
-  private seqCounter: number;
-  private tx: Tx[];
-  private seen: { [k: string]: Seen };
-  private seenKeys: string[];
-  private reqs: ClientRequest[];
-  private waiting: Exchange[];
-  private obsList: Observation[];
-  private cache: BlockCache[];
-  private uploads: Upload[];
+  declare now: number;
+  declare onRequest: RequestHandler | null;
+  private declare port: DatagramPort;
+  private declare rng: Rng;
+  private declare rnd: Uint8Array;
+  private declare nextMid: number;
+  private declare seqCounter: number;
+  private declare tx: Tx[];
+  private declare seen: { [k: string]: Seen };
+  private declare seenKeys: string[];
+  private declare reqs: ClientRequest[];
+  private declare waiting: Exchange[];
+  private declare obsList: Observation[];
+  private declare cache: BlockCache[];
+  private declare uploads: Upload[];
 
   constructor(o: EndpointOptions) {
     this.params = params(o.params);
