@@ -2,6 +2,7 @@
 // holding what the board's boot code and the simulator call.
 import { fromHex, toHex, utf8Decode, utf8Encode } from '../transport/bytes';
 import * as crypto from '../transport/crypto/index';
+import * as dtls from '../transport/dtls/index';
 
 export var VERSION = '0.1.0';
-export { fromHex, toHex, utf8Decode, utf8Encode, crypto };
+export { fromHex, toHex, utf8Decode, utf8Encode, crypto, dtls };
