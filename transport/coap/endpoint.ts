@@ -301,6 +301,8 @@ var E_OPTION = 'bad-option';
 export class CoapEndpoint {
   declare params: Params;
   declare stats: CoapStats;
+  /** exceptions caught at the top of receive() (a port, a callback or a bug): tests expect 0 */
+  declare faults: number;
   /** the latest time given to receive/poll/request */
   declare now: number;
   declare onRequest: RequestHandler | null;
@@ -325,6 +327,7 @@ export class CoapEndpoint {
     this.onRequest = o.onRequest || null;
     this.stats = { txDatagrams: 0, txBytes: 0, rxDatagrams: 0, rxBytes: 0, retransmissions: 0, timeouts: 0, duplicates: 0, dropped: 0, rejected: 0 };
     this.now = 0;
+    this.faults = 0;
     this.rnd = new Uint8Array(4);
     // RFC 7252 §4.4: the first message ID SHOULD be randomized
     this.nextMid = this.random16();
@@ -380,6 +383,16 @@ export class CoapEndpoint {
       next: 0, req: req, obs: obs,
     };
     t.next = now + t.timeout;
+    // bounded: past the cap the oldest separate response stops being retransmitted
+    var cap = this.params.MAX_DEDUP + this.params.MAX_OBSERVATIONS + this.params.MAX_PENDING_REQUESTS;
+    if (this.tx.length >= cap) {
+      for (var i = 0; i < this.tx.length; i++) {
+        if (!this.tx[i].req && !this.tx[i].obs) {
+          this.tx.splice(i, 1);
+          break;
+        }
+      }
+    }
     this.tx.push(t);
     this.send(bytes, peer);
     return t;
@@ -419,8 +432,8 @@ export class CoapEndpoint {
     try {
       this.handle(bytes, peer, now);
     } catch (e) {
-      // a handler or port failed: the datagram is lost, the endpoint stays usable
-      this.stats.dropped++;
+      // a port or a callback failed: the datagram is lost, the endpoint stays usable
+      this.faults++;
     }
   }
 
@@ -568,6 +581,8 @@ export class CoapEndpoint {
       if (this.params.SEPARATE_ACK_DELAY <= 0) this.sendEmptyAck(ex);
       else {
         ex.ackAt = now + this.params.SEPARATE_ACK_DELAY;
+        // bounded: under a flood the oldest waiting exchange gets its empty ACK early
+        if (this.waiting.length >= this.params.MAX_DEDUP) this.sendEmptyAck(this.waiting.shift() as Exchange);
         this.waiting.push(ex);
       }
     }
@@ -830,7 +845,7 @@ export class CoapEndpoint {
       try {
         o.onCancel(reason);
       } catch (e) {
-        // the application's callback must not break the engine
+        this.faults++;
       }
     }
   }
@@ -867,7 +882,7 @@ export class CoapEndpoint {
     var h = new RequestHandle(this, r);
     if (this.reqs.length >= this.params.MAX_PENDING_REQUESTS) {
       r.state = 4;
-      cb(E_BUSY);
+      this.callback(r, E_BUSY, undefined);
       return h;
     }
     this.reqs.push(r);
@@ -919,7 +934,16 @@ export class CoapEndpoint {
   private fail(r: ClientRequest, err: string): void {
     if (r.state === 4) return;
     this.finish(r);
-    r.cb(err);
+    this.callback(r, err, undefined);
+  }
+
+  /** The application's callback; what it throws stays out of the engine (counted in `faults`). */
+  private callback(r: ClientRequest, err: string | null, m: CoapMessage | undefined): void {
+    try {
+      r.cb(err, m);
+    } catch (e) {
+      this.faults++;
+    }
   }
 
   private onResponse(m: CoapMessage, peer: Peer, pkey: string, s: Seen, now: number): void {
@@ -993,11 +1017,11 @@ export class CoapEndpoint {
         r.obsSeq = getUint(m, OPT.OBSERVE, 0);
         r.obsAt = now;
       }
-      r.cb(null, m);
+      this.callback(r, null, m);
       return;
     }
     this.finish(r);
-    r.cb(null, m);
+    this.callback(r, null, m);
   }
 
   /** Follow a Block2 response as a client (RFC 7959 §2.4): GET the next block until M=0. */
