@@ -4,3 +4,6 @@ import { fromHex, toHex, utf8Decode, utf8Encode } from '../transport/bytes';
 
 export var VERSION = '0.1.0';
 export { fromHex, toHex, utf8Decode, utf8Encode };
+// The LwM2M object model, operations and content formats (objects/, issue #4).
+import * as objects from '../objects/index';
+export { objects };
