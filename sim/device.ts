@@ -49,6 +49,8 @@ export interface SimDevice {
   readonly udp: NodeUdp;
   /** The client inside the bundle (LwM2M.lwm2m.Client). */
   client(): any;
+  /** Native crypto calls the device made (SHA-256, AES), as the board would count them. */
+  crypto(): { sha256Calls: number; aesCalls: number };
   state(): string;
   buzzer: { on: boolean; level: number };
   /** Resolves when the state machine reaches `state` ('registered', …), rejects after `ms`. */
@@ -76,6 +78,7 @@ export async function startDevice(o: DeviceOptions): Promise<SimDevice> {
   let toCtx: (u: Uint8Array) => Uint8Array = (u) => u;
   const waiters: { state: string; resolve: () => void }[] = [];
   const buzzer = { on: false, level: 0 };
+  let cryptoCounters = { sha256Calls: 0, aesCalls: 0 };
 
   const kick = () => {
     if (!client || closed) return;
@@ -114,7 +117,11 @@ export async function startDevice(o: DeviceOptions): Promise<SimDevice> {
 
   const boot = () => {
     if (ctx) ctx.stop();
-    const cryptoMod = espruinoCryptoModule({});
+    // Espruino's crypto module, emulated; its ArrayBuffers are made in the context's realm.
+    let realm = (u: Uint8Array): ArrayBuffer => u.buffer as ArrayBuffer;
+    const emu = espruinoCryptoModule({ realm: (u) => realm(u) });
+    const cryptoMod = emu.mod;
+    cryptoCounters = emu.counters;
     ctx = loadFirmware(o.bundle || DEFAULT_BUNDLE, { modules: { crypto: cryptoMod }, print: (l) => o.log?.('print', l) }).ctx;
     api = ctx.run('LwM2M');
     const U8 = ctx.run('Uint8Array') as Uint8ArrayConstructor;
@@ -123,6 +130,7 @@ export async function startDevice(o: DeviceOptions): Promise<SimDevice> {
       c.set(u);
       return c;
     };
+    realm = (u: Uint8Array) => toCtx(u).buffer as ArrayBuffer;
     const board = {
       clock,
       info: { manufacturer: 'lwm2m-espruino', model: 'Simulated ESP32', serial: o.endpoint.split(':').pop() || 'sim', firmware: api.VERSION },
@@ -178,6 +186,7 @@ export async function startDevice(o: DeviceOptions): Promise<SimDevice> {
     endpoint: o.endpoint,
     udp,
     client: () => client,
+    crypto: () => cryptoCounters,
     state,
     buzzer,
     reboots: 0,

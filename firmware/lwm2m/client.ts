@@ -22,7 +22,7 @@ import type { DtlsEvent } from '../../transport/dtls/connection';
 import type { Registry } from '../../objects/core/registry';
 import * as ops from '../../objects/ops/index';
 import type { Req, Res } from '../../objects/ops/index';
-import { utf8Encode, fromHex } from '../../transport/bytes';
+import { utf8Encode, utf8Decode, fromHex, toHex } from '../../transport/bytes';
 import { dispatch, Account } from './dispatch';
 import { Reporting } from './reporting';
 import { parseUri } from './uri';
@@ -368,7 +368,7 @@ export class Client {
     };
     var port: DatagramPort = this.ports.udp;
     if (uri.secure) {
-      c.identity = '' + s[3];
+      c.identity = utf8Decode(identity) || toHex(identity);
       c.dtls = createDtlsClient({
         socket: this.ports.udp,
         crypto: this.ports.crypto,

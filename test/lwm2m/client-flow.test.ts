@@ -12,7 +12,9 @@ import { T_STR, T_BOOL, T_INT, T_OPQ } from '../../objects/core/types';
 import { bindUdp, nodeRng, MemoryStorage, NodeUdp } from '../../sim/node-ports';
 import { startDevice } from '../../sim/device';
 import type { Peer } from '../../transport/ports';
-import { utf8Decode, utf8Encode } from '../../transport/bytes';
+import { utf8Decode, utf8Encode, fromHex } from '../../transport/bytes';
+import { createDtlsServer } from '../../transport/dtls/server';
+import { nodeCrypto } from '../../sim/node-crypto';
 
 interface Srv {
   udp: NodeUdp;
@@ -22,20 +24,40 @@ interface Srv {
   close(): void;
 }
 
-async function server(onReq: (s: Srv, req: CoapMessage, peer: Peer, ex: any) => void): Promise<Srv> {
+const PSK_ID = 'lwm2m-client';
+const PSK_KEY = '000102030405060708090a0b0c0d0e0f';
+
+/** A scripted CoAP server, over DTLS-PSK (identity PSK_ID) when `psk`. */
+async function server(onReq: (s: Srv, req: CoapMessage, peer: Peer, ex: any) => void, psk = false): Promise<Srv> {
   let timer: NodeJS.Timeout | null = null;
   const s: any = { seen: [] };
   const kick = () => {
-    const d = s.ep.poll(Date.now());
+    const now = Date.now();
+    let d = s.ep.poll(now);
+    if (s.dtls) {
+      const t = s.dtls.poll(now);
+      if (t >= 0 && (d < 0 || t < d)) d = t;
+    }
     if (timer) clearTimeout(timer);
     timer = d >= 0 ? setTimeout(kick, Math.max(0, d - Date.now())) : null;
   };
   s.udp = await bindUdp({}, (data, peer) => {
-    s.ep.receive(data, peer, Date.now());
+    if (s.dtls) s.dtls.receive(data, peer);
+    else s.ep.receive(data, peer, Date.now());
     kick();
   });
+  if (psk) {
+    s.dtls = createDtlsServer({
+      socket: s.udp,
+      crypto: nodeCrypto,
+      rng: nodeRng,
+      hint: utf8Encode('hint'),
+      pskKey: (id: Uint8Array) => (utf8Decode(id) === PSK_ID ? fromHex(PSK_KEY) : null),
+      onData: (d: Uint8Array, p: Peer) => s.ep.receive(d, p, Date.now()),
+    });
+  }
   s.ep = new CoapEndpoint({
-    port: s.udp,
+    port: s.dtls || s.udp,
     rng: nodeRng,
     onRequest: (req: CoapMessage, peer: Peer, ex: any) => {
       s.seen.push(`${['', 'GET', 'POST', 'PUT', 'DELETE'][req.code]} /${(getStrings(req, OPT.URI_PATH) || []).join('/')}`);
@@ -58,7 +80,7 @@ function req(s: any, peer: Peer, spec: any): Promise<CoapMessage> {
   });
 }
 
-test('NoSec: bootstrap, register, read, write, execute, observe, de-register', async () => {
+for (const psk of [false, true]) test(`${psk ? 'PSK' : 'NoSec'}: bootstrap, register, read, write, execute, observe, de-register`, async () => {
   const events: string[] = [];
   // The LwM2M server: answers Register with a location, records what it gets.
   let registered: { peer: Peer; query: string[]; links: string } | null = null;
@@ -70,33 +92,35 @@ test('NoSec: bootstrap, register, read, write, execute, observe, de-register', a
     } else if (r.code === CODE.DELETE && path === 'rd/x1') ex.respond({ code: CODE.DELETED });
     else if (r.code === CODE.POST && path === 'rd/x1') ex.respond({ code: CODE.CHANGED });
     else ex.respond({ code: CODE.NOT_FOUND });
-  });
+  }, psk);
   // The bootstrap server: 2.04 to the request, then Delete /0 and /1, Write /0/1 and /1/0, Finish.
   let bsPeer: Peer | null = null;
   const bs = await server((s, r, peer, ex) => {
     bsPeer = peer;
     ex.respond({ code: CODE.CHANGED });
-  });
+  }, psk);
   const storage = new MemoryStorage();
   const dev = await startDevice({
     endpoint: 'urn:dev:test:1',
-    bootstrapUri: `coap://127.0.0.1:${bs.udp.port}`,
+    bootstrapUri: `${psk ? 'coaps' : 'coap'}://127.0.0.1:${bs.udp.port}`,
+    pskIdentity: psk ? PSK_ID : undefined,
+    pskKey: psk ? PSK_KEY : undefined,
     storage,
     log: (e, d) => events.push(`${e}: ${d}`),
   });
   try {
-    for (let i = 0; i < 100 && !bsPeer; i++) await new Promise((r) => setTimeout(r, 20));
-    assert.ok(bsPeer, 'no Bootstrap-Request');
+    for (let i = 0; i < 200 && !bsPeer; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.ok(bsPeer, 'no Bootstrap-Request:\n' + events.join('\n'));
     assert.deepEqual(bs.seen, ['POST /bs']);
     const peer = bsPeer!;
     assert.equal((await req(bs, peer, { code: CODE.DELETE, path: '/0' })).code, CODE.DELETED);
     assert.equal((await req(bs, peer, { code: CODE.DELETE, path: '/1' })).code, CODE.DELETED);
     const sec = tlvEnc([0, 1], [
-      { p: [0, 1, 0], t: T_STR, v: `coap://127.0.0.1:${lw.udp.port}` },
+      { p: [0, 1, 0], t: T_STR, v: `${psk ? 'coaps' : 'coap'}://127.0.0.1:${lw.udp.port}` },
       { p: [0, 1, 1], t: T_BOOL, v: false },
-      { p: [0, 1, 2], t: T_INT, v: 3 },
-      { p: [0, 1, 3], t: T_OPQ, v: new Uint8Array(0) },
-      { p: [0, 1, 5], t: T_OPQ, v: new Uint8Array(0) },
+      { p: [0, 1, 2], t: T_INT, v: psk ? 0 : 3 },
+      { p: [0, 1, 3], t: T_OPQ, v: psk ? utf8Encode(PSK_ID) : new Uint8Array(0) },
+      { p: [0, 1, 5], t: T_OPQ, v: psk ? fromHex(PSK_KEY)! : new Uint8Array(0) },
       { p: [0, 1, 10], t: T_INT, v: 123 },
     ])!;
     assert.equal((await req(bs, peer, { code: CODE.PUT, path: '/0/1', contentFormat: FORMAT.LWM2M_TLV, payload: sec })).code, CODE.CHANGED);
