@@ -34,7 +34,7 @@ export interface DeviceOptions {
   seed?: number;
   clock?: Clock;
   rng?: Rng;
-  /** Wraps the UDP port (lossy-network tests): return the function that really sends. */
+  /** Wraps each direction of the UDP port (lossy-network tests): given the real delivery, return the one to use. */
   network?: (send: (data: Uint8Array, peer: Peer) => void) => (data: Uint8Array, peer: Peer) => void;
   /** Timeline of the device's own steps. */
   log?: (event: string, detail: string) => void;
@@ -101,7 +101,7 @@ export async function startDevice(o: DeviceOptions): Promise<SimDevice> {
     if (next >= 0) timer = setTimeout(kick, Math.max(0, Math.min(next - clock.now(), 2 ** 31 - 1)));
   };
 
-  const udp = await bindUdp({ address: o.address, port: o.port }, (data, peer) => {
+  const deliver = (data: Uint8Array, peer: Peer) => {
     if (!client || closed) return;
     try {
       client.receive(toCtx(data), peer, clock.now());
@@ -109,7 +109,9 @@ export async function startDevice(o: DeviceOptions): Promise<SimDevice> {
       o.log?.('error', `receive: ${(e as Error).message}`);
     }
     kick();
-  });
+  };
+  const inbound = o.network ? o.network(deliver) : deliver;
+  const udp = await bindUdp({ address: o.address, port: o.port }, (data, peer) => inbound(data, peer));
   const rawSend = (data: Uint8Array, peer: Peer) => udp.send(Uint8Array.from(data), peer);
   const send = o.network ? o.network(rawSend) : rawSend;
 
