@@ -258,6 +258,8 @@ export interface BootstrapServerOptions {
   /** Admin HTTP port on `httpHost` (omit or -1: none). */
   httpPort?: number;
   httpHost?: string;
+  /** Every UDP datagram in and out. */
+  onDatagram?: (dir: 'in' | 'out', data: Uint8Array, peer: Peer) => void;
   configs?: Record<string, BsConfig>;
   security?: SecurityStore;
   onEvent?: (e: BsEvent) => void;
@@ -303,6 +305,7 @@ export class BootstrapServer {
             host, port, secure, poller: s.poller,
             pskKey: (id) => s.security.keyFor(id),
             onRequest: (l, req, peer, ex) => s.onRequest(l, req, peer, ex),
+            onDatagram: o.onDatagram,
             onDtlsEvent: (e) => e.type !== 'connected' && s.emit({ type: 'dtls', ep: '', peer: e.peer, reason: `${e.type}${e.name ? ' ' + e.name : ''}${e.message ? ': ' + e.message : ''}` }),
           }),
         );

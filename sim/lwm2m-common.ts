@@ -50,6 +50,8 @@ export interface ListenOptions {
   onDtlsEvent?: (e: DtlsEvent) => void;
   params?: Partial<Params>;
   maxSessions?: number;
+  /** Every UDP datagram in and out (for timelines, captures and tests). */
+  onDatagram?: (dir: 'in' | 'out', data: Uint8Array, peer: Peer) => void;
 }
 
 export async function listen(o: ListenOptions): Promise<Listener> {
@@ -57,10 +59,19 @@ export async function listen(o: ListenOptions): Promise<Listener> {
   let dtls: DtlsEndpoint | null = null;
   const kick = () => o.poller.kick();
   const udp = await bindUdp({ address: o.host, port: o.port }, (data, peer) => {
+    if (o.onDatagram) o.onDatagram('in', data, peer);
     if (dtls) dtls.receive(data, peer);
     else coap!.receive(data, peer, Date.now());
     kick();
   });
+  if (o.onDatagram) {
+    const send = udp.send.bind(udp);
+    const tap = o.onDatagram;
+    udp.send = (data, peer) => {
+      tap('out', data, peer);
+      send(data, peer);
+    };
+  }
   if (o.secure) {
     dtls = createDtlsServer({
       socket: udp,

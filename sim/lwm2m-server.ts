@@ -94,6 +94,8 @@ export interface Lwm2mServerOptions {
   dtlsPort?: number;
   httpPort?: number;
   httpHost?: string;
+  /** Every UDP datagram in and out. */
+  onDatagram?: (dir: 'in' | 'out', data: Uint8Array, peer: Peer) => void;
   security?: SecurityStore;
   onEvent?: (e: ServerEvent) => void;
   /** Extra time after the lifetime before a registration is removed (default 0 ms). */
@@ -138,6 +140,7 @@ export class Lwm2mServer {
             host, port, secure, poller: s.poller,
             pskKey: (id) => s.security.keyFor(id),
             onRequest: (l, req, peer, ex) => s.onRequest(l, req, peer, ex),
+            onDatagram: o.onDatagram,
             onDtlsEvent: (e) => e.type !== 'connected' && s.emit({ type: 'DTLS', ep: '', peer: e.peer, reason: `${e.type}${e.name ? ' ' + e.name : ''}${e.message ? ': ' + e.message : ''}` }),
           }),
         );
