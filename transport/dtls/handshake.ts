@@ -45,8 +45,11 @@ function readExtensions(r: Reader): number[] | null {
   if (r.left() === 0) return types;
   var list = new Reader(r.vec(2));
   while (list.ok && list.left() > 0) {
-    types.push(list.uint(2));
-    list.vec(2);
+    var t = list.uint(2);
+    var data = list.vec(2);
+    // renegotiation_info in an initial handshake must carry an empty renegotiated_connection (RFC 5746 §3.6-3.7).
+    if (t === 0xff01 && (data.length !== 1 || data[0])) return null;
+    types.push(t);
   }
   return list.ok && r.ok && r.left() === 0 ? types : null;
 }
@@ -122,15 +125,25 @@ export interface ServerHello {
   extensions: number[];
 }
 
-export function encodeServerHello(random: Uint8Array): Uint8Array {
-  // session_id<0>: this server does not resume sessions; no extensions (none were needed).
-  var w = new Writer(2 + 32 + 1 + 2 + 1);
+/**
+ * session_id<0>: this server does not resume sessions. The only extension is an empty
+ * renegotiation_info when the client signalled RFC 5746 (OpenSSL 3 clients refuse a
+ * server without it); renegotiation itself is always refused.
+ */
+export function encodeServerHello(random: Uint8Array, secureRenegotiation: boolean): Uint8Array {
+  var w = new Writer(2 + 32 + 1 + 2 + 1 + (secureRenegotiation ? 7 : 0));
   w.u8(DTLS12_MAJOR);
   w.u8(DTLS12_MINOR);
   w.bytes(random);
   w.u8(0);
   w.uint(2, TLS_PSK_WITH_AES_128_CCM_8);
   w.u8(0);
+  if (secureRenegotiation) {
+    w.uint(2, 5);
+    w.uint(2, 0xff01);
+    w.uint(2, 1);
+    w.u8(0);
+  }
   return w.buf;
 }
 

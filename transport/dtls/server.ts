@@ -98,7 +98,9 @@ function makeRole(st: ServerState): Role {
       hs.transcript = [encodeHandshake(HT_CLIENT_HELLO, m.message_seq, m.body)];
       ep.put(s);
       var fl = [];
-      var sh = encodeHandshake(HT_SERVER_HELLO, hs.nextSend++, encodeServerHello(hs.serverRandom));
+      // RFC 5746 §3.6: the extension, or TLS_EMPTY_RENEGOTIATION_INFO_SCSV (0x00ff), asks for renegotiation_info.
+      var reneg = ch.extensions.indexOf(0xff01) >= 0 || ch.cipher_suites.indexOf(0x00ff) >= 0;
+      var sh = encodeHandshake(HT_SERVER_HELLO, hs.nextSend++, encodeServerHello(hs.serverRandom, reneg));
       fl.push({ t: CT_HANDSHAKE, e: 0, b: sh });
       if (so.hint && so.hint.length) fl.push({ t: CT_HANDSHAKE, e: 0, b: encodeHandshake(HT_SERVER_KEY_EXCHANGE, hs.nextSend++, encodePskVector(so.hint)) });
       fl.push({ t: CT_HANDSHAKE, e: 0, b: encodeHandshake(HT_SERVER_HELLO_DONE, hs.nextSend++, new Uint8Array(0)) });
