@@ -1,5 +1,6 @@
 // The simulator's command line. Every bad argument gets one line naming it (exit 2).
-//   tsx sim/cli.ts scenario [--once] [--bundle dist/firmware.js]
+//   tsx sim/cli.ts scenario [--once] [--security psk|nosec] [--format tlv|senml-cbor] [--bundle dist/firmware.js]
+//   tsx sim/cli.ts device --endpoint EP --bootstrap coap[s]://HOST:PORT [--psk ID:HEX] [--storage DIR]
 //   tsx sim/cli.ts bootstrap-server [--host H] [--port N|off] [--dtls-port N|off] [--http-port N|off]
 //        [--psk ID:HEX] [--config FILE] [--endpoint EP --server-uri URI [--server-psk ID:HEX]
 //        [--ssid N] [--lifetime S] [--binding B] [--format tlv|senml-cbor|senml-json] [--bs-psk ID:HEX]]…
@@ -11,7 +12,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import http from 'node:http';
-import { loadFirmware } from './espruino-vm';
+import { runScenario } from './scenario';
+import { startDevice, DEFAULT_BUNDLE } from './device';
+import { FileStorage, MemoryStorage } from './node-ports';
+import { toHex } from '../transport/bytes';
 import { BootstrapServer, configFromJson, simpleConfig, type BsConfig, type BsEvent } from './bootstrap-server';
 import { Lwm2mServer, type ServerEvent } from './lwm2m-server';
 import { SecurityStore, parseFormat, parseLwPath, typeOf, typeName, formatName } from './lwm2m-common';
@@ -446,24 +450,60 @@ const admin = {
   },
 };
 
-function scenario(argv: string[]): void {
-  const a = parse(argv, ['bundle'], ['once']);
+async function scenario(argv: string[]): Promise<void> {
+  const a = parse(argv, ['bundle', 'security', 'format', 'endpoint', 'storage'], ['once']);
   if (a.pos.length) fail(`unexpected argument '${a.pos[0]}'`);
-  const bundle = one(a, 'bundle') ?? join(import.meta.dirname, '../dist/firmware.js');
+  const bundle = one(a, 'bundle') ?? DEFAULT_BUNDLE;
   if (!existsSync(bundle)) fail(`bundle '${bundle}' not found: run \`npm run build\` first`);
-  const t0 = Date.now();
-  const step = (what: string) => console.log(`${String(Date.now() - t0).padStart(6)} ms  ${what}`);
-  const { api, ctx } = loadFirmware(bundle, { print: (l) => step(`device: ${l}`) });
-  step(`device bundle ${bundle} loaded in the Espruino-stripped context (version ${api.VERSION})`);
-  const out = ctx.run(readFileSync(join(import.meta.dirname, '../test/espruino/smoke.es5.js'), 'utf8'));
-  step(String(out));
-  ctx.stop();
-  if (!/^smoke ok/.test(String(out))) process.exit(1);
+  const security = one(a, 'security') ?? 'psk';
+  if (security !== 'nosec' && security !== 'psk') fail(`--security '${security}' must be nosec or psk`);
+  const fmt = one(a, 'format');
+  const format = fmt === undefined ? undefined : parseFormat(fmt) ?? -1;
+  if (fmt !== undefined && format !== 11542 && format !== 112) fail(`--format '${fmt}' must be tlv or senml-cbor`);
+  const once = !!a.flags.once;
+  const r = await runScenario({ security, once, bundle, format, endpoint: one(a, 'endpoint'), storageDir: one(a, 'storage') });
+  if (!r.ok) {
+    console.error(`lwm2m-sim: scenario failed at step "${r.failed}": ${r.error}`);
+    process.exit(1);
+  }
+  if (once) process.exit(0);
+  console.log('(running: notifications keep arriving; Ctrl-C stops, de-registering first)');
+  waitForSignal(r.stop);
+}
+
+async function device(argv: string[]): Promise<void> {
+  const a = parse(argv, ['bundle', 'endpoint', 'bootstrap', 'psk', 'storage', 'format'], []);
+  if (a.pos.length) fail(`unexpected argument '${a.pos[0]}'`);
+  const bundle = one(a, 'bundle') ?? DEFAULT_BUNDLE;
+  if (!existsSync(bundle)) fail(`bundle '${bundle}' not found: run \`npm run build\` first`);
+  const endpoint = one(a, 'endpoint') ?? fail('missing --endpoint EP');
+  const bootstrapUri = one(a, 'bootstrap') ?? fail('missing --bootstrap coap[s]://HOST:PORT');
+  if (!/^coaps?:\/\/[^/]+$/.test(bootstrapUri)) fail(`--bootstrap '${bootstrapUri}' must be coap://HOST:PORT or coaps://HOST:PORT`);
+  const pskArg = one(a, 'psk');
+  const psk = pskArg === undefined ? undefined : pskFlag(pskArg, 'psk');
+  if (bootstrapUri.startsWith('coaps:') && !psk) fail('--psk ID:HEX is needed for a coaps:// bootstrap server');
+  const fmt = one(a, 'format');
+  const format = fmt === undefined ? undefined : parseFormat(fmt) ?? -1;
+  if (fmt !== undefined && format !== 11542 && format !== 112) fail(`--format '${fmt}' must be tlv or senml-cbor`);
+  const storageDir = one(a, 'storage');
+  const dev = await startDevice({
+    endpoint,
+    bootstrapUri,
+    pskIdentity: psk?.identity,
+    pskKey: psk ? toHex(psk.key) : undefined,
+    bundle,
+    format,
+    storage: storageDir ? new FileStorage(storageDir) : new MemoryStorage(),
+    log: (ev, detail) => console.log(`${ts()} device  ${ev}: ${detail}`),
+    onOutput: (name, on, level) => console.log(`${ts()} ${name}  ${on ? `ON (level ${level})` : 'OFF'}`),
+  });
+  waitForSignal(() => dev.stop());
 }
 
 /** The command table: name → what it does. */
 export const COMMANDS: Record<string, { help: string; run: (argv: string[]) => void | Promise<void> }> = {
-  scenario: { help: 'run the seed scenario on loopback [--once] [--bundle FILE]', run: scenario },
+  scenario: { help: 'run the seed scenario on loopback [--once] [--security psk|nosec] [--format tlv|senml-cbor] [--bundle FILE]', run: scenario },
+  device: { help: 'run a simulated device: --endpoint EP --bootstrap coap[s]://H:P [--psk ID:HEX] [--storage DIR] [--format F]', run: device },
   'bootstrap-server': { help: 'run a Bootstrap Server (see docs/sim.md for flags)', run: bootstrapServer },
   'lwm2m-server': { help: 'run an LwM2M Server with its admin HTTP API', run: lwm2mServer },
 };
