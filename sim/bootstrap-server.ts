@@ -8,6 +8,7 @@
 // previous is answered. An error answer to a Delete or Write does not stop the session
 // (Leshan continues), a request that gets no answer or a failed Finish does.
 // The configuration model is Leshan's BootstrapConfig, so its REST body works here too.
+import type { Params } from '../transport/coap/constants';
 import type { CoapMessage } from '../transport/coap/message';
 import { getUriPath, getUriQuery } from '../transport/coap/message';
 import { CODE } from '../transport/coap/constants';
@@ -250,6 +251,8 @@ export interface BsEvent {
 }
 
 export interface BootstrapServerOptions {
+  /** CoAP transmission parameters (RFC 7252 §4.8) for the server's endpoints. */
+  coap?: Partial<Params>;
   host?: string;
   /** NoSec CoAP port (omit or -1: none; 0: ephemeral). */
   port?: number;
@@ -306,6 +309,7 @@ export class BootstrapServer {
             pskKey: (id) => s.security.keyFor(id),
             onRequest: (l, req, peer, ex) => s.onRequest(l, req, peer, ex),
             onDatagram: o.onDatagram,
+            params: o.coap,
             onDtlsEvent: (e) => e.type !== 'connected' && s.emit({ type: 'dtls', ep: '', peer: e.peer, reason: `${e.type}${e.name ? ' ' + e.name : ''}${e.message ? ': ' + e.message : ''}` }),
           }),
         );

@@ -5,6 +5,7 @@
 // registered device (Core §5.4, §5.5: Read, Write, Execute, Create, Delete, Discover,
 // Write-Attributes, Observe/cancel). Values are decoded with the same codecs the device
 // encodes with (objects/formats). The admin HTTP API follows Leshan's REST API.
+import type { Params } from '../transport/coap/constants';
 import type { CoapMessage } from '../transport/coap/message';
 import { getLocationPath, getUint, getUriPath, getUriQuery } from '../transport/coap/message';
 import { CODE, OPT } from '../transport/coap/constants';
@@ -89,6 +90,8 @@ export interface ServerEvent {
 }
 
 export interface Lwm2mServerOptions {
+  /** CoAP transmission parameters (RFC 7252 §4.8) for the server's endpoints. */
+  coap?: Partial<Params>;
   host?: string;
   port?: number;
   dtlsPort?: number;
@@ -141,6 +144,7 @@ export class Lwm2mServer {
             pskKey: (id) => s.security.keyFor(id),
             onRequest: (l, req, peer, ex) => s.onRequest(l, req, peer, ex),
             onDatagram: o.onDatagram,
+            params: o.coap,
             onDtlsEvent: (e) => e.type !== 'connected' && s.emit({ type: 'DTLS', ep: '', peer: e.peer, reason: `${e.type}${e.name ? ' ' + e.name : ''}${e.message ? ': ' + e.message : ''}` }),
           }),
         );
