@@ -121,7 +121,7 @@ export class EventHub {
     c.res.write(': connected\n\n');
     const entry = { ep, res: c.res };
     this.clients.add(entry);
-    c.req.on('close', () => this.clients.delete(entry));
+    c.res.on('close', () => this.clients.delete(entry));
     return 'stream';
   }
   send(event: string, data: unknown, ep: string): void {
