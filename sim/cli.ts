@@ -4,7 +4,7 @@
 //        [--psk ID:HEX] [--config FILE] [--endpoint EP --server-uri URI [--server-psk ID:HEX]
 //        [--ssid N] [--lifetime S] [--binding B] [--format tlv|senml-cbor|senml-json] [--bs-psk ID:HEX]]…
 //   tsx sim/cli.ts lwm2m-server [--host H] [--port N|off] [--dtls-port N|off] [--http-port N|off] [--psk [EP=]ID:HEX]…
-//   tsx sim/cli.ts clients | read EP PATH | write EP PATH VALUE | exec EP PATH [ARGS] | discover EP [PATH]
+//   tsx sim/cli.ts clients | read EP PATH | write EP PATH VALUE | exec EP PATH [ARGS] | discover EP PATH
 //        | create EP /OID[/IID] RID=VALUE… | delete EP /OID/IID | observe EP PATH | cancel EP PATH
 //        | attrs EP PATH pmin=1 pmax=5 …     [--api URL] [--timeout S] [--format F] [--type T]
 // Commands live in one table (COMMANDS): adding one is adding an entry.
@@ -356,8 +356,8 @@ const admin = {
   },
   async discover(a: Args) {
     const ep = needEp(a);
-    const p = a.pos[1] === undefined ? [] : pathArg(a.pos[1], 'path');
-    if (p.length > 3) fail('discover takes /oid, /oid/iid or /oid/iid/rid');
+    const p = pathArg(a.pos[1], 'path');
+    if (p.length < 1 || p.length > 3) fail('discover takes /oid, /oid/iid or /oid/iid/rid');
     const j = (await call(a, 'GET', `/api/clients/${encodeURIComponent(ep)}/${p.length ? enc(p) + '/' : ''}discover${query(a)}`)) as { objectLinks?: { url: string; attributes: Record<string, string> }[] };
     if (j.objectLinks) for (const l of j.objectLinks) console.log(`<${l.url}>${Object.entries(l.attributes).map(([k, v]) => `;${k}${v === '' ? '' : '=' + v}`).join('')}`);
     else show(j);
@@ -402,7 +402,7 @@ const admin = {
     const base = apiBase(a);
     // Listen to events first so no notification is missed, then ask for the observation.
     await new Promise<void>((resolve, reject) => {
-      const req = http.get(`${base}/api/event?ep=${encodeURIComponent(ep)}`, (res) => {
+      const req = http.get(`${base}/api/event?ep=${encodeURIComponent(ep)}`, { headers: { Accept: 'text/event-stream' } }, (res) => {
         if (res.statusCode !== 200) return reject(new Error(`event stream: HTTP ${res.statusCode}`));
         let buf = '';
         res.setEncoding('utf8');
@@ -472,7 +472,7 @@ const ADMIN_HELP: Record<keyof typeof admin, string> = {
   read: 'read EP PATH [--format tlv|senml-cbor|senml-json|text]',
   write: 'write EP PATH VALUE [--format F] [--type T]',
   exec: 'exec EP PATH [ARGS]',
-  discover: 'discover EP [PATH]',
+  discover: 'discover EP PATH',
   create: 'create EP /OID[/IID] RID=VALUE…',
   delete: 'delete EP /OID/IID',
   observe: 'observe EP PATH: print notifications until Ctrl-C',

@@ -60,7 +60,7 @@ test('Register → 2.01 with Location-Path /rd/<id>; the registration is listed 
   });
 });
 
-test('Register without ep, with a bad lt or a non-link payload is refused (4.00 / 4.15)', async () => {
+test('Register without ep, object list, or with a bad lt or a non-link payload is refused (4.00 / 4.15)', async () => {
   await withServer({}, async (s) => {
     const d = await FakeDevice.start();
     const srv = peerOf(s.uri!);
@@ -69,6 +69,7 @@ test('Register without ep, with a bad lt or a non-link payload is refused (4.00 
       assert.equal((await d.request(srv, { code: CODE.POST, path: '/rd', query: ['ep=x', 'lt=-1'], contentFormat: 40, payload: utf8Encode('</3/0>') })).code, CODE.BAD_REQUEST);
       assert.equal((await d.request(srv, { code: CODE.POST, path: '/rd', query: ['ep=x'], contentFormat: 40, payload: utf8Encode('<3/0') })).code, CODE.BAD_REQUEST);
       assert.equal((await d.request(srv, { code: CODE.POST, path: '/rd', query: ['ep=x'], contentFormat: 0, payload: utf8Encode('</3/0>') })).code, CODE.UNSUPPORTED_CONTENT_FORMAT);
+      assert.equal((await d.request(srv, { code: CODE.POST, path: '/rd', query: ['ep=x'] })).code, CODE.BAD_REQUEST, 'no object list');
       assert.equal((await d.request(srv, { code: CODE.POST, path: '/rd/nope' })).code, CODE.NOT_FOUND);
       assert.equal(s.clients().length, 0);
     } finally {
@@ -120,7 +121,7 @@ test('admin API: Read in TLV, SenML CBOR, SenML JSON and text, decoded into Lesh
       for (const f of ['TLV', 'SENML_CBOR', 'SENML_JSON']) {
         const r = await call('GET', `${api}/api/clients/dev-r/3/0?format=${f}&timeout=3`);
         assert.equal(r.status, 200, r.text);
-        assert.equal(r.json.status, 'CONTENT');
+        assert.equal(r.json.status, 'CONTENT(205)');
         assert.equal(r.json.content.kind, 'instance');
         const res = r.json.content.resources as J[];
         assert.deepEqual(res.find((x) => x.id === 0), { id: 0, kind: 'singleResource', type: 'STRING', value: 'Open Mobile Alliance' }, f);
@@ -133,7 +134,7 @@ test('admin API: Read in TLV, SenML CBOR, SenML JSON and text, decoded into Lesh
       assert.deepEqual(plain.json.content, { id: 5850, kind: 'singleResource', type: 'BOOLEAN', value: false });
       const missing = await call('GET', `${api}/api/clients/dev-r/3303/9`);
       assert.equal(missing.status, 200);
-      assert.deepEqual([missing.json.status, missing.json.code, missing.json.failure], ['NOT_FOUND', '4.04', true]);
+      assert.deepEqual([missing.json.status, missing.json.code, missing.json.failure], ['NOT_FOUND(404)', '4.04', true]);
     } finally {
       d.close();
     }
@@ -146,28 +147,28 @@ test('admin API: Write (Leshan body), Execute, Create, Delete, Discover, Write-A
     try {
       await d.register(peerOf(s.uri!), 'dev-w');
       let r = await call('PUT', `${api}/api/clients/dev-w/3338/0/5850?format=TLV`, { id: 5850, kind: 'singleResource', type: 'boolean', value: true });
-      assert.equal(r.json.status, 'CHANGED', r.text);
+      assert.equal(r.json.status, 'CHANGED(204)', r.text);
       assert.equal(d.find([3338, 0, 5850])[0].v, true);
       assert.equal(d.seen[d.seen.length - 1].format, 11542);
       r = await call('PUT', `${api}/api/clients/dev-w/3303/0/5700`, { id: 5700, kind: 'singleResource', type: 'float', value: '19.25' });
-      assert.equal(r.json.status, 'CHANGED');
+      assert.equal(r.json.status, 'CHANGED(204)');
       assert.equal(d.seen[d.seen.length - 1].format, 0, 'one value without a format goes as text/plain');
       assert.equal(d.find([3303, 0, 5700])[0].v, 19.25);
       r = await call('PUT', `${api}/api/clients/dev-w/3338/0?format=SENML_CBOR&replace=false`, { id: 0, kind: 'instance', resources: [{ id: 5850, kind: 'singleResource', type: 'BOOLEAN', value: false }] });
-      assert.equal(r.json.status, 'CHANGED');
+      assert.equal(r.json.status, 'CHANGED(204)');
       assert.equal(d.seen[d.seen.length - 1].method, CODE.POST, 'replace=false is a partial update (POST)');
       assert.equal(d.find([3338, 0, 5850])[0].v, false);
       r = await call('POST', `${api}/api/clients/dev-w/3/0/4`);
-      assert.equal(r.json.status, 'CHANGED');
+      assert.equal(r.json.status, 'CHANGED(204)');
       assert.deepEqual(d.executed, ['/3/0/4']);
       r = await call('POST', `${api}/api/clients/dev-w/3338?format=TLV`, { kind: 'instance', id: 1, resources: [{ id: 5850, kind: 'singleResource', type: 'BOOLEAN', value: true }] });
-      assert.deepEqual([r.json.status, r.json.location], ['CREATED', '/3338/1']);
+      assert.deepEqual([r.json.status, r.json.location], ['CREATED(201)', '/3338/1']);
       assert.equal(d.find([3338, 1, 5850])[0].v, true);
       r = await call('DELETE', `${api}/api/clients/dev-w/3338/1`);
-      assert.equal(r.json.status, 'DELETED');
+      assert.equal(r.json.status, 'DELETED(202)');
       assert.equal(d.find([3338, 1]).length, 0);
       r = await call('PUT', `${api}/api/clients/dev-w/3303/0/5700/attributes?pmin=1&pmax=5`);
-      assert.equal(r.json.status, 'CHANGED');
+      assert.equal(r.json.status, 'CHANGED(204)');
       assert.deepEqual(d.attrs['/3303/0/5700'], ['pmin=1', 'pmax=5']);
       r = await call('GET', `${api}/api/clients/dev-w/3303/discover`);
       assert.deepEqual(r.json.objectLinks.map((l: J) => l.url), ['/3303', '/3303/0', '/3303/0/5700', '/3303/0/5701']);
@@ -183,7 +184,7 @@ test('admin API: Observe, notifications on the event stream (Leshan NOTIFICATION
     const d = await FakeDevice.start();
     const events: { event: string; data: J }[] = [];
     let connected = false;
-    const req = http.get(`${api}/api/event?ep=dev-o`, (res) => {
+    const req = http.get(`${api}/api/event?ep=dev-o`, { headers: { Accept: 'text/event-stream' } }, (res) => {
       let buf = '';
       res.setEncoding('utf8');
       res.on('data', (x: string) => {
@@ -203,7 +204,7 @@ test('admin API: Observe, notifications on the event stream (Leshan NOTIFICATION
       await d.register(peerOf(s.uri!), 'dev-o');
       await until(() => events.some((e) => e.event === 'REGISTRATION'), 3000, 'REGISTRATION event');
       const r = await call('POST', `${api}/api/clients/dev-o/3303/0/5700/observe?format=SENML_CBOR`);
-      assert.equal(r.json.status, 'CONTENT', r.text);
+      assert.equal(r.json.status, 'CONTENT(205)', r.text);
       assert.equal(r.json.content.value, '21.5');
       assert.equal(d.observations.length, 1);
       for (const v of [22, 22.5, 23]) {
@@ -253,6 +254,7 @@ test('admin API: bad input gets HTTP 400 with a one-line JSON error naming it; n
         ['PUT', '/api/clients/dev-b/3303/0/5700/attributes', undefined, /no attributes given/],
         ['POST', '/api/clients/dev-b/3338', { kind: 'singleResource', id: 1, value: 1 }, /object instance/],
         ['DELETE', '/api/clients/dev-b/3338', undefined, /Delete needs \/oid\/iid/],
+        ['GET', '/api/clients/dev-b/discover', undefined, /Discover takes \/oid/],
       ];
       for (const [m, path, body, re] of cases) {
         const r = await call(m, api + path, body);
@@ -266,6 +268,7 @@ test('admin API: bad input gets HTTP 400 with a one-line JSON error naming it; n
       assert.equal(t.status, 504);
       assert.equal(t.json.error, 'Request timeout');
       assert.equal((await call('GET', `${api}/nothing`)).status, 404);
+      assert.equal((await call('GET', `${api}/api/event`)).status, 405, 'event stream without Accept: text/event-stream (as Leshan)');
     } finally {
       d.close();
     }
