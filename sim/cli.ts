@@ -486,22 +486,28 @@ for (const name of Object.keys(admin) as (keyof typeof admin)[]) {
   };
 }
 
-export async function main(argv: string[]): Promise<void> {
+/** Runs a command; resolves with the exit status (2: bad argument, 1: failure) after printing one line to `err`. */
+export async function runCli(argv: string[], err: (line: string) => void = (l) => console.error(l)): Promise<number> {
   const [command, ...rest] = argv;
   const names = Object.keys(COMMANDS).join(', ');
   try {
     if (!command) fail(`missing command (one of: ${names})`);
     if (command === 'help' || command === '--help') {
       for (const [k, v] of Object.entries(COMMANDS)) console.log(`  ${k.padEnd(17)} ${v.help}`);
-      return;
+      return 0;
     }
     const c = COMMANDS[command];
     if (!c) fail(`unknown command '${command}' (one of: ${names})`);
     await c.run(rest);
+    return 0;
   } catch (e) {
-    console.error(`lwm2m-sim: ${(e as Error).message}`);
-    process.exit(e instanceof UsageError ? 2 : 1);
+    err(`lwm2m-sim: ${String((e as Error).message).split('\n')[0]}`);
+    return e instanceof UsageError ? 2 : 1;
   }
 }
 
-if (process.argv[1] && /cli\.[tj]s$/.test(process.argv[1])) void main(process.argv.slice(2));
+if (process.argv[1] && /cli\.[tj]s$/.test(process.argv[1])) {
+  void runCli(process.argv.slice(2)).then((code) => {
+    if (code) process.exit(code);
+  });
+}
