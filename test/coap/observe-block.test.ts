@@ -480,3 +480,39 @@ test('block1: a retransmitted block is not appended twice (deduplication)', () =
   upload(net, [{ num: 1, more: false, szx: 2, data: data.subarray(64) }], 101);
   assert.equal(toHex(seen[0]), toHex(data));
 });
+
+test('block2 client streaming (onData): blocks handed over in order, nothing kept, MAX_BODY not applied', () => {
+  const net = new Net();
+  const data = bigServer(net, 5000, { n: 0 });
+  const cli = net.add('cli', { params: { MAX_BODY: 2048 } });
+  const pieces: [number, number, boolean][] = [];
+  const got = new Uint8Array(5000);
+  let res: CoapMessage | undefined;
+  cli.request(net.peer('srv'), { code: CODE.GET, block2Size: 1024, onData: (d, off, more) => { pieces.push([off, d.length, more]); got.set(d, off); } }, 0, (e, r) => { assert.equal(e, null); res = r; });
+  net.run(100);
+  assert.deepEqual(pieces, [[0, 1024, true], [1024, 1024, true], [2048, 1024, true], [3072, 1024, true], [4096, 904, false]]);
+  assert.equal(toHex(got), toHex(data));
+  assert.equal(res!.payload.length, 0);
+  assert.equal(res!.code, CODE.CONTENT);
+});
+
+test('block2 client streaming: a body that came whole is handed over once', () => {
+  const net = new Net();
+  bigServer(net, 10, { n: 0 });
+  const cli = net.add('cli');
+  const pieces: [number, number, boolean][] = [];
+  cli.request(net.peer('srv'), { code: CODE.GET, onData: (d, off, more) => pieces.push([off, d.length, more]) }, 0, () => {});
+  net.run(100);
+  assert.deepEqual(pieces, [[0, 10, false]]);
+});
+
+test('block2 client streaming: onData throwing aborts the transfer', () => {
+  const net = new Net();
+  bigServer(net, 3000, { n: 0 });
+  const cli = net.add('cli');
+  let err: string | null = null;
+  cli.request(net.peer('srv'), { code: CODE.GET, onData: () => { throw new Error('flash full'); } }, 0, (e) => { err = e; });
+  net.run(100);
+  assert.equal(err, 'aborted');
+  assert.equal(net.sent('cli').length, 1);
+});

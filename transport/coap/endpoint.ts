@@ -20,7 +20,7 @@ import { peerKey, type DatagramPort, type Peer, type Rng } from '../ports';
 import { toHex } from '../bytes';
 import { CODE, OPT, TYPE, OBSERVE_SEQ_MASK, params, szxOf, type Params } from './constants';
 import {
-  decode, encode, message, DECODE_REJECT, getOption, getUint, setUint, setOption, removeOption, addOption,
+  decode, encode, message, emptyBytes, DECODE_REJECT, getOption, getUint, setUint, setOption, removeOption, addOption,
   addPathOptions, addUriQuery, isCritical, uintBytes, getPathString, type CoapMessage, type CoapOption,
 } from './message';
 import { blockBytes, blockSize, readBlock } from './block';
@@ -50,6 +50,12 @@ export interface RequestSpec {
   block2Size?: number;
   /** Register an observation (Observe=0); the callback then runs for every notification. */
   observe?: boolean;
+  /**
+   * Stream the response body instead of collecting it (a firmware pull): called in order for
+   * every Block2 block, or once for a body that came whole. The body is then not kept and not
+   * bounded by MAX_BODY; the final callback gets the last response with an empty payload.
+   */
+  onData?: (data: Uint8Array, offset: number, more: boolean) => void;
 }
 
 export type ResponseCallback = (err: string | null, res?: CoapMessage) => void;
@@ -256,6 +262,7 @@ class ClientRequest {
   declare bodyLen: number;
   declare obsSeq: number;
   declare obsAt: number;
+  declare onData: ((data: Uint8Array, offset: number, more: boolean) => void) | null;
   constructor(peer: Peer, msg: CoapMessage, cb: ResponseCallback, con: boolean, observe: boolean) {
     this.peer = peer;
     this.pkey = peerKey(peer);
@@ -271,6 +278,7 @@ class ClientRequest {
     this.bodyLen = 0;
     this.obsSeq = -1;
     this.obsAt = 0;
+    this.onData = null;
   }
 }
 
@@ -698,6 +706,8 @@ export class CoapEndpoint {
     if (ex.responded) return;
     ex.responded = true;
     this.now = now;
+    // the dedup record keeps only the reply bytes from now on, not the request datagram
+    if (ex.seen) ex.seen.ex = null;
     var wi = this.waiting.indexOf(ex);
     if (wi >= 0) this.waiting.splice(wi, 1);
     var req = ex.request;
@@ -879,6 +889,7 @@ export class CoapEndpoint {
       if (szx >= 0) setOption(m, OPT.BLOCK2, blockBytes(0, false, szx));
     }
     var r = new ClientRequest(peer, m, cb, con, !!spec.observe);
+    if (spec.onData) r.onData = spec.onData;
     var h = new RequestHandle(this, r);
     if (this.reqs.length >= this.params.MAX_PENDING_REQUESTS) {
       r.state = 4;
@@ -1006,7 +1017,24 @@ export class CoapEndpoint {
         }
       }
     }
+    if (r.onData && codeClass(m.code) === 2 && r.state !== 3) {
+      // a body that came whole
+      if (!this.stream(r, m.payload, 0, false)) return;
+      m.payload = emptyBytes();
+    }
     this.complete(r, m, now);
+  }
+
+  /** Hand a piece of body to the application; false (request failed) if it threw. */
+  private stream(r: ClientRequest, data: Uint8Array, off: number, more: boolean): boolean {
+    try {
+      (r.onData as (d: Uint8Array, o: number, m: boolean) => void)(data, off, more);
+      return true;
+    } catch (e) {
+      this.faults++;
+      this.fail(r, 'aborted');
+      return false;
+    }
   }
 
   private complete(r: ClientRequest, m: CoapMessage, now: number): void {
@@ -1034,21 +1062,28 @@ export class CoapEndpoint {
       return;
     }
     var need = off + m.payload.length;
-    if (need > this.params.MAX_BODY) {
-      this.fail(r, E_LARGE);
-      return;
+    if (r.onData) {
+      // streamed: nothing kept, no MAX_BODY bound
+      if (!this.stream(r, m.payload, off, more)) return;
+      if (!more) m.payload = emptyBytes();
+    } else {
+      var max = this.params.MAX_BODY;
+      if (need > max) {
+        this.fail(r, E_LARGE);
+        return;
+      }
+      if (!r.body || r.body.length < need) {
+        // Size2 (RFC 7959 §4) lets the buffer be allocated once
+        var total = getUint(m, OPT.SIZE2, 0);
+        var nb = new Uint8Array(total >= need && total <= max ? total : need * 2 > max ? max : need * 2);
+        if (r.body) nb.set(r.body.subarray(0, r.bodyLen));
+        r.body = nb;
+      }
+      r.body.set(m.payload, off);
+      if (!more) m.payload = r.body.length === need ? r.body : new Uint8Array(r.body.subarray(0, need));
     }
-    if (!r.body || r.body.length < need) {
-      var total = getUint(m, OPT.SIZE2, 0);
-      var cap = total >= need && total <= this.params.MAX_BODY ? total : need * 2 > this.params.MAX_BODY ? this.params.MAX_BODY : need * 2;
-      var nb = new Uint8Array(cap);
-      if (r.body) nb.set(r.body.subarray(0, r.bodyLen));
-      r.body = nb;
-    }
-    r.body.set(m.payload, off);
     r.bodyLen = need;
     if (!more) {
-      m.payload = r.body.length === need ? r.body : new Uint8Array(r.body.subarray(0, need));
       removeOption(m, OPT.BLOCK2);
       r.body = null;
       r.observe = false;
