@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  CODE, OPT, TYPE, encode, message, getUint, getOption, readBlock, blockBytes, uintBytes, setUriPath, addOption,
+  CODE, OPT, TYPE, encode, message, getUint, getOption, readBlock, blockBytes, uintBytes, setUriPath, addOption, getPathString,
   type CoapMessage, type Observation,
 } from '../../transport/coap/index';
 import { fromHex, toHex, utf8Encode } from '../../transport/bytes';
@@ -515,4 +515,39 @@ test('block2 client streaming: onData throwing aborts the transfer', () => {
   net.run(100);
   assert.equal(err, 'aborted');
   assert.equal(net.sent('cli').length, 1);
+});
+
+test('block1 streamed (streamBlock1): the handler sees every block with its offset and answers 2.31 itself', () => {
+  const net = new Net();
+  const parts: [number, number, boolean][] = [];
+  net.add('srv', {
+    params: { MAX_BODY: 100 },
+    streamBlock1: (req) => getPathString(req) === '/5/0/0',
+    onRequest: (req, _p, ex) => {
+      parts.push([ex.blockOffset, req.payload.length, ex.blockMore]);
+      ex.respond({ code: ex.blockMore ? CODE.CONTINUE : CODE.CHANGED });
+    },
+  });
+  const data = body(150);
+  upload(net, [
+    { num: 0, more: true, szx: 2, data: data.subarray(0, 64) },
+    { num: 1, more: true, szx: 2, data: data.subarray(64, 128) },
+    { num: 2, more: false, szx: 2, data: data.subarray(128) },
+  ]);
+  assert.deepEqual(parts, [[0, 64, true], [64, 64, true], [128, 22, false]]);
+  assert.deepEqual(net.log.map((d) => msgOf(d).code), [CODE.CONTINUE, CODE.CONTINUE, CODE.CHANGED]);
+  assert.deepEqual(net.log.map((d) => toHex(getOption(msgOf(d), OPT.BLOCK1)!)), ['0a', '1a', '22']);
+});
+
+test('block1 streamed: a gap still gets 4.08 without calling the handler', () => {
+  const net = new Net();
+  let calls = 0;
+  net.add('srv', { streamBlock1: () => true, onRequest: (_r, _p, ex) => { calls++; ex.respond({ code: CODE.CONTINUE }); } });
+  const data = body(200);
+  upload(net, [
+    { num: 0, more: true, szx: 2, data: data.subarray(0, 64) },
+    { num: 2, more: true, szx: 2, data: data.subarray(128, 192) },
+  ]);
+  assert.equal(calls, 1);
+  assert.equal(msgOf(net.log[1]).code, CODE.REQUEST_ENTITY_INCOMPLETE);
 });

@@ -20,7 +20,7 @@ import { peerKey, type DatagramPort, type Peer, type Rng } from '../ports';
 import { toHex } from '../bytes';
 import { CODE, OPT, TYPE, OBSERVE_SEQ_MASK, params, szxOf, type Params } from './constants';
 import {
-  decode, encode, message, emptyBytes, DECODE_REJECT, getOption, getUint, setUint, setOption, removeOption, addOption,
+  decode, encode, message, emptyBytes, DECODE_REJECT, getOption, getUint, setUint, setOption, removeOption,
   addPathOptions, addUriQuery, isCritical, uintBytes, getPathString, type CoapMessage, type CoapOption,
 } from './message';
 import { blockBytes, blockSize, readBlock } from './block';
@@ -66,6 +66,11 @@ export interface EndpointOptions {
   rng: Rng;
   onRequest?: RequestHandler;
   params?: Partial<Params>;
+  /**
+   * Asked at the first block of a Block1 upload: true streams it to the handler block by
+   * block (a firmware push) instead of reassembling it (bounded by MAX_BODY).
+   */
+  streamBlock1?: (req: CoapMessage, peer: Peer) => boolean;
 }
 
 export interface CoapStats {
@@ -144,7 +149,8 @@ interface BlockCache {
 
 interface Upload {
   key: string;
-  buf: Uint8Array;
+  /** null: streamed to the handler block by block */
+  buf: Uint8Array | null;
   len: number;
   expires: number;
 }
@@ -165,6 +171,9 @@ export class Exchange {
   declare obs: Observation | null;
   /** Block1 of the last block of an upload, echoed in the final response */
   declare block1: Uint8Array | null;
+  /** streamed Block1 upload: where this block's payload starts, and whether more follow (else -1 / false) */
+  declare blockOffset: number;
+  declare blockMore: boolean;
   /** block number and size exponent the request asked for, or -1 */
   declare b2num: number;
   declare b2szx: number;
@@ -180,6 +189,8 @@ export class Exchange {
     this.observeAsked = false;
     this.obs = null;
     this.block1 = null;
+    this.blockOffset = -1;
+    this.blockMore = false;
     this.b2num = -1;
     this.b2szx = -1;
   }
@@ -314,6 +325,7 @@ export class CoapEndpoint {
   /** the latest time given to receive/poll/request */
   declare now: number;
   declare onRequest: RequestHandler | null;
+  declare streamBlock1: ((req: CoapMessage, peer: Peer) => boolean) | null;
   private declare port: DatagramPort;
   private declare rng: Rng;
   private declare rnd: Uint8Array;
@@ -333,6 +345,7 @@ export class CoapEndpoint {
     this.port = o.port;
     this.rng = o.rng;
     this.onRequest = o.onRequest || null;
+    this.streamBlock1 = o.streamBlock1 || null;
     this.stats = { txDatagrams: 0, txBytes: 0, rxDatagrams: 0, rxBytes: 0, retransmissions: 0, timeouts: 0, duplicates: 0, dropped: 0, rejected: 0 };
     this.now = 0;
     this.faults = 0;
@@ -651,7 +664,15 @@ export class CoapEndpoint {
     var off = bv.num * size;
     var max = this.params.MAX_BODY;
     var size1 = getUint(m, OPT.SIZE1, 0);
-    if (size1 > max || off + m.payload.length > max) {
+    ex.block1 = b1;
+    if (bv.num === 0) {
+      this.dropUpload(key);
+      u = null;
+      var sb = this.streamBlock1;
+      if (bv.more && sb && sb(m, ex.peer)) u = { key: key, buf: null, len: 0, expires: 0 };
+    }
+    var streamed = u !== null && u.buf === null;
+    if (!streamed && (size1 > max || off + m.payload.length > max)) {
       this.dropUpload(key);
       var tl = message(0, 0, 0);
       setUint(tl, OPT.SIZE1, max);
@@ -659,13 +680,9 @@ export class CoapEndpoint {
       return false;
     }
     if (bv.num === 0) {
-      this.dropUpload(key);
-      if (!bv.more) {
-        ex.block1 = b1;
-        return true; // the whole body in one block
-      }
+      if (!bv.more) return true; // the whole body in one block
+      if (!u) u = { key: key, buf: new Uint8Array(size1 > 0 ? size1 : 2 * size), len: 0, expires: 0 };
       if (this.uploads.length >= this.params.MAX_BLOCK_CACHE) this.uploads.shift();
-      u = { key: key, buf: new Uint8Array(size1 > 0 ? size1 : 2 * size), len: 0, expires: 0 };
       this.uploads.push(u);
     }
     if (!u || u.len !== off || (bv.more && m.payload.length !== size)) {
@@ -674,6 +691,16 @@ export class CoapEndpoint {
       return false;
     }
     var need = u.len + m.payload.length;
+    u.expires = now + this.params.EXCHANGE_LIFETIME;
+    if (!u.buf) {
+      // streamed upload: the handler sees each block (ex.blockOffset, ex.blockMore) and
+      // answers 2.31 Continue to all but the last; the endpoint echoes Block1
+      u.len = need;
+      ex.blockOffset = off;
+      ex.blockMore = bv.more;
+      if (!bv.more) this.dropUpload(key);
+      return true;
+    }
     if (need > u.buf.length) {
       var nb = new Uint8Array(need * 2 > max ? max : need * 2);
       nb.set(u.buf.subarray(0, u.len));
@@ -681,17 +708,14 @@ export class CoapEndpoint {
     }
     u.buf.set(m.payload, u.len);
     u.len = need;
-    u.expires = now + this.params.EXCHANGE_LIFETIME;
     if (bv.more) {
       // 2.31 Continue, echoing the block (§2.3: the server may ask for a smaller SZX)
       var ours = szxOf(this.params.BLOCK_SIZE);
-      var cm = message(0, 0, 0);
-      addOption(cm, OPT.BLOCK1, blockBytes(bv.num, true, bv.szx < ours ? bv.szx : ours));
-      this.respondTo(ex, { code: CODE.CONTINUE, options: cm.options }, now);
+      ex.block1 = blockBytes(bv.num, true, bv.szx < ours ? bv.szx : ours);
+      this.respondTo(ex, { code: CODE.CONTINUE }, now);
       return false;
     }
     this.dropUpload(key);
-    ex.block1 = b1;
     m.payload = u.len === u.buf.length ? u.buf : new Uint8Array(u.buf.subarray(0, u.len));
     removeOption(m, OPT.BLOCK1);
     return true;
