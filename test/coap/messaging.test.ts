@@ -438,3 +438,31 @@ test('message IDs increase by one from a random start', () => {
   assert.deepEqual(net.sent('cli').map((d) => msgOf(d).mid), [0xffff, 0]);
   void setUriPath;
 });
+
+test('stack budget: receive → handler ≤ 4 frames, receive → port.send ≤ 7 (Espruino has ~35-46 frames in all)', () => {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 100;
+  const depth = (stack: string) => {
+    const lines = stack.split('\n').slice(1);
+    const i = lines.findIndex((l) => /CoapEndpoint\.receive/.test(l));
+    assert.ok(i >= 0, stack);
+    return i; // frames above receive
+  };
+  let toHandler = -1;
+  let toSend = 0;
+  try {
+    const net = new Net();
+    const srv = net.add('srv', {
+      onRequest: (_r, _p, ex) => {
+        toHandler = depth(new Error().stack!) - 1; // minus the handler itself
+        ex.respond({ code: CODE.CONTENT, payload: new Uint8Array(3000) }); // block-wise: the deepest send path
+      },
+    });
+    (srv as any).port = { send: () => { toSend = Math.max(toSend, depth(new Error().stack!) - 1); } };
+    srv.receive(encode(message(TYPE.CON, CODE.GET, 1, undefined, [{ num: OPT.OBSERVE, value: new Uint8Array(0) }])), net.peer('c'), 0);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+  assert.ok(toHandler >= 1 && toHandler <= 4, `receive → handler: ${toHandler} frames`);
+  assert.ok(toSend >= 3 && toSend <= 7, `receive → port.send: ${toSend} frames`);
+});

@@ -22,5 +22,29 @@
     check(L.toHex(L.coap.encode(m)) === '44010000c0dec0deb474696d65', 'coap re-encode');
     n += 2;
   }
+  if (L.coap && L.coap.CoapEndpoint) {
+    // the endpoint on the board's engine: a piggybacked answer (RFC 7252 Figure 16) and the
+    // exact retransmission schedule of a CON nobody acknowledges, on a hand-driven clock
+    var out = [];
+    var zero = { fill: function (b) { for (var i = 0; i < b.length; i++) b[i] = 0; } };
+    var ep = new L.coap.CoapEndpoint({
+      port: { send: function (b) { out.push(L.toHex(b)); } },
+      rng: zero,
+      onRequest: function (req, peer, ex) { ex.respond({ code: 69, payload: L.utf8Encode('22.3 C') }); }
+    });
+    ep.receive(L.fromHex('40017d34bb74656d7065726174757265'), { address: 'a', port: 1 }, 0);
+    check(out[0] === '60457d34ff32322e332043', 'coap endpoint answer ' + out[0]);
+    var err = null;
+    ep.request({ address: 'b', port: 2 }, { code: 1, path: '/x' }, 0, function (e) { err = e; });
+    var times = [];
+    var t = ep.poll(0);
+    while (t >= 0 && times.length < 10) {
+      times.push(t);
+      t = ep.poll(t);
+    }
+    check(times.join(',') === '2000,6000,14000,30000,62000', 'coap retransmission schedule ' + times.join(','));
+    check(err === 'timeout' && out.length === 6, 'coap timeout outcome');
+    n += 3;
+  }
   return 'smoke ok: ' + n + ' checks, bundle ' + L.VERSION;
 })();
