@@ -8,8 +8,6 @@ import { CCM8_OVERHEAD, DTLS12_MAJOR, DTLS12_MINOR, MAX_CIPHERTEXT, RECORD_HEADE
 
 export interface DtlsRecord {
   type: number;
-  /** major << 8 | minor */
-  version: number;
   epoch: number;
   /** 48-bit sequence_number: exact in a JS number (< 2^53). */
   seq: number;
@@ -34,7 +32,6 @@ export function parseRecords(d: Uint8Array): DtlsRecord[] {
     if (d[p + 1] === DTLS12_MAJOR && len <= MAX_CIPHERTEXT) {
       out.push({
         type: d[p],
-        version: (d[p + 1] << 8) | d[p + 2],
         epoch: (d[p + 3] << 8) | d[p + 4],
         seq: readUint(d, p + 5, 6),
         fragment: d.subarray(p + RECORD_HEADER, end),
@@ -117,9 +114,9 @@ export function open(c: CryptoBackend, k: DirectionKeys, r: DtlsRecord): Uint8Ar
  * verified, so forged records cannot move the window.
  */
 export class ReplayWindow {
-  top: number;
-  lo: number;
-  hi: number;
+  declare top: number;
+  declare lo: number;
+  declare hi: number;
   constructor() {
     this.top = -1;
     this.lo = 0;
