@@ -3,6 +3,7 @@
 // then ClientKeyExchange + ChangeCipherSpec + Finished, then the server's CCS + Finished.
 // RFC 6347 §4.2, RFC 4279 §2, RFC 7925 §4.2.
 import type { Peer } from '../ports';
+import { peerKey } from '../ports';
 import { equalConstTime } from '../bytes';
 import {
   A_DECODE_ERROR, A_DECRYPT_ERROR, A_ILLEGAL_PARAMETER, A_PROTOCOL_VERSION, A_UNEXPECTED_MESSAGE,
@@ -94,7 +95,7 @@ var clientRole: Role = {
     var cred = (ep.o as DtlsClientOptions).psk(peer);
     var s = new Session(peer, new Handshake(ep.random(32)));
     if (!cred) {
-      ep.emit({ type: 'error', peer: s.peer, name: 'no_psk', message: 'no PSK for ' + s.peer.address + ':' + s.peer.port });
+      ep.emit({ type: 'error', peer: s.peer, name: 'no_psk', message: 'no PSK for ' + peerKey(s.peer) });
       return null;
     }
     s.identity = cred.identity;

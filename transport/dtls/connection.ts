@@ -15,7 +15,7 @@ import {
   A_CLOSE_NOTIFY, A_NO_RENEGOTIATION, ALERT_FATAL, ALERT_WARNING, CT_ALERT, CT_APPLICATION_DATA,
   CT_CHANGE_CIPHER_SPEC, CT_HANDSHAKE, HT_CLIENT_HELLO, HT_HELLO_REQUEST, RECORD_HEADER,
 } from './constants';
-import { DirectionKeys, DtlsRecord, open, parseRecords, ReplayWindow, seal, writeRecord } from './record';
+import { DirectionKeys, DtlsRecord, newWindow, open, parseRecords, replayCheck, replayMark, ReplayWindow, seal, writeRecord } from './record';
 import { encodeHandshake, parseFragments } from './handshake';
 
 /** What the host hears about connections. `name` is stable, `message` is for people. */
@@ -121,7 +121,7 @@ export class Session {
     this.rEpoch = 0;
     this.wEpoch = 0;
     this.wSeq = [0, 0];
-    this.win = new ReplayWindow();
+    this.win = newWindow();
     this.hs = hs;
     this.queue = [];
   }
@@ -296,10 +296,10 @@ export function createEndpoint(o: DtlsOptions, role: Role): DtlsEndpoint {
     var data: Uint8Array | null = r.fragment;
     if (r.epoch) {
       // RFC 6347 §4.1.2.6-7: replay check, then the MAC; only an authentic record moves the window.
-      if (!s.win.check(r.seq)) return;
+      if (!replayCheck(s.win, r.seq)) return;
       data = open(c, s.rk!, r);
       if (!data) return;
-      s.win.mark(r.seq);
+      replayMark(s.win, r.seq);
     }
     // Epoch 0 is not replay-windowed: its records are unauthenticated anyway, handshake
     // messages are deduplicated by message_seq, and a stateless server's HelloVerifyRequest
@@ -310,7 +310,7 @@ export function createEndpoint(o: DtlsOptions, role: Role): DtlsEndpoint {
       // Only once keys exist and before the switch; an early CCS (its flight partly lost) is dropped.
       if (data.length === 1 && data[0] === 1 && s.rk && !s.rEpoch && s.hs) {
         s.rEpoch = 1;
-        s.win = new ReplayWindow();
+        s.win = newWindow();
       }
     } else if (t === CT_ALERT) {
       if (data.length === 2) onAlert(s, data[0], data[1]);
@@ -460,8 +460,9 @@ export function createEndpoint(o: DtlsOptions, role: Role): DtlsEndpoint {
       hs.master = prf(c, pms, 'master secret', concat([hs.clientRandom, hs.serverRandom!]), 48);
       // key_block: client_write_key, server_write_key, client_write_IV, server_write_IV (AEAD: no MAC keys)
       var kb = prf(c, hs.master, 'key expansion', concat([hs.serverRandom!, hs.clientRandom]), 40);
-      var ck = { key: kb.subarray(0, 16), iv: kb.subarray(32, 36) };
-      var sk = { key: kb.subarray(16, 32), iv: kb.subarray(36, 40) };
+      // Keys are copied out of the key block, not viewed: native AES gets a plain array, not a subarray view.
+      var ck = { key: copyOf(kb, 0, 16), iv: kb.subarray(32, 36) };
+      var sk = { key: copyOf(kb, 16, 32), iv: kb.subarray(36, 40) };
       s.wk = isClient ? ck : sk;
       s.rk = isClient ? sk : ck;
       hs.psk = null;
