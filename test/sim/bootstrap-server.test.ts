@@ -221,3 +221,39 @@ test('admin API: Leshan-style bootstrap config and security info; bad bodies get
     }
   });
 });
+
+test('end to end: bootstrap over NoSec, then Register over DTLS with the PSK and URI the Bootstrap-Write carried', async () => {
+  const { Lwm2mServer } = await import('../../sim/lwm2m-server');
+  const srvSecurity = new SecurityStore();
+  srvSecurity.add({ endpoint: 'e2e', identity: 'e2e-id', key: SRV_KEY });
+  const srv = await Lwm2mServer.start({ port: -1, dtlsPort: 0, security: srvSecurity });
+  try {
+    const config = simpleConfig({ serverUri: srv.secureUri!, pskIdentity: 'e2e-id', pskKey: SRV_KEY, lifetime: 30 });
+    await withBs({ configs: { e2e: config } }, async (bs, ev) => {
+      const d = await FakeDevice.start();
+      try {
+        await d.request(peerOf(bs.uri!), { code: CODE.POST, path: '/bs', query: ['ep=e2e'] });
+        await until(() => ev.some((e) => e.type === 'done'), 5000, 'bootstrap done');
+      } finally {
+        d.close();
+      }
+      const sec = d.find([0, 1]);
+      const uri = sec.find((r) => r.p[2] === 0)!.v as string;
+      const identity = utf8Decode(sec.find((r) => r.p[2] === 3)!.v as Uint8Array)!;
+      const key = sec.find((r) => r.p[2] === 5)!.v as Uint8Array;
+      const lt = d.find([1, 0, 1])[0].v as number;
+      const dev = await FakeDevice.start({ psk: { identity, key } });
+      try {
+        const r = await dev.register(peerOf(uri), 'e2e', lt);
+        assert.equal(r.code, CODE.CREATED);
+        assert.deepEqual([srv.get('e2e')!.secure, srv.get('e2e')!.identity, srv.get('e2e')!.lifetime], [true, 'e2e-id', 30]);
+        const read = await srv.read('e2e', [3303, 0, 5700]);
+        assert.equal(read.content && (read.content as { value: string }).value, '21.5');
+      } finally {
+        dev.close();
+      }
+    });
+  } finally {
+    await srv.close();
+  }
+});
