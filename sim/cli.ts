@@ -188,7 +188,11 @@ async function bootstrapServer(argv: string[]): Promise<void> {
     });
     if (g['bs-psk']) {
       const k = pskFlag(g['bs-psk'], 'bs-psk');
-      security.add({ endpoint: g.endpoint, identity: k.identity, key: k.key });
+      try {
+        security.add({ endpoint: g.endpoint, identity: k.identity, key: k.key });
+      } catch (e) {
+        fail(`--bs-psk ${g['bs-psk']}: ${(e as Error).message}`);
+      }
     }
   }
   const port = portFlag(a, 'port', 5783);
@@ -224,8 +228,12 @@ async function lwm2mServer(argv: string[]): Promise<void> {
     const eq = p.indexOf('=');
     const ep = eq > 0 && eq < p.indexOf(':') ? p.slice(0, eq) : null;
     const k = pskFlag(ep ? p.slice(eq + 1) : p, 'psk');
-    if (ep) security.add({ endpoint: ep, identity: k.identity, key: k.key });
-    else security.addUnbound(k.identity, k.key);
+    try {
+      if (ep) security.add({ endpoint: ep, identity: k.identity, key: k.key });
+      else security.addUnbound(k.identity, k.key);
+    } catch (e) {
+      fail(`--psk ${p}: ${(e as Error).message}`);
+    }
   }
   const port = portFlag(a, 'port', 5683);
   const dtlsPort = portFlag(a, 'dtls-port', 5684);

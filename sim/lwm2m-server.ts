@@ -184,7 +184,8 @@ export class Lwm2mServer {
       if (r.expires <= now) this.remove(r, true);
       else if (next < 0 || r.expires < next) next = r.expires;
     }
-    return next;
+    // Node timers hold at most 2^31-1 ms (a longer one fires at once): look again within a day.
+    return next < 0 ? -1 : Math.min(next, now + 86400000);
   }
 
   private remove(r: RegState, expired: boolean): void {

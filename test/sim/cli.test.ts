@@ -26,6 +26,7 @@ test('bad arguments: one line naming the argument, exit 2', async () => {
     [['lwm2m-server', '--port', 'abc'], /^lwm2m-sim: --port 'abc' must be 0\.\.65535 or off$/],
     [['lwm2m-server', '--psk', 'nokey'], /^lwm2m-sim: --psk: PSK 'nokey' must be IDENTITY:HEXKEY$/],
     [['lwm2m-server', '--bogus'], /^lwm2m-sim: unknown option '--bogus'$/],
+    [['lwm2m-server', '--psk', 'a=id:00', '--psk', 'b=id:01'], /^lwm2m-sim: --psk b=id:01: PSK Identity id is already used$/],
     [['lwm2m-server', '--port', 'off', '--dtls-port', 'off'], /nothing to serve/],
     [['bootstrap-server', '--server-uri', 'coap://x:1'], /^lwm2m-sim: --server-uri needs an --endpoint before it$/],
     [['bootstrap-server', '--endpoint', 'e1'], /^lwm2m-sim: endpoint e1: --server-uri is required$/],

@@ -113,6 +113,20 @@ test('lifetime expiry removes the registration (DEREGISTRATION, expired)', async
   });
 });
 
+test('a lifetime beyond what a Node timer holds (2^31-1 ms) is looked at again within a day', async () => {
+  await withServer({}, async (s) => {
+    const d = await FakeDevice.start();
+    try {
+      await d.register(peerOf(s.uri!), 'dev-long', 4000000000);
+      const now = Date.now();
+      assert.equal(s.get('dev-long')!.lifetime, 4000000000);
+      assert.equal(s.poll(now), now + 86400000);
+    } finally {
+      d.close();
+    }
+  });
+});
+
 test('admin API: Read in TLV, SenML CBOR, SenML JSON and text, decoded into Leshan nodes', async () => {
   await withServer({}, async (s, api) => {
     const d = await FakeDevice.start();
