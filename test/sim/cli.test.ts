@@ -99,6 +99,33 @@ test('admin commands over the HTTP API: clients, read, write, exec, attrs, disco
   assert.match(gone.err.trim(), /^lwm2m-sim: cannot reach http:\/\/127\.0\.0\.1:35999: .*ECONNREFUSED/);
 });
 
+test('observe streams notifications until SIGINT, then cancels the observation', async () => {
+  const s = await Lwm2mServer.start({ port: 0, httpPort: 0 });
+  const d = await FakeDevice.start();
+  try {
+    await d.register(peerOf(s.uri!), 'obs-dev');
+    const p = spawn(TSX, ['sim/cli.ts', 'observe', 'obs-dev', '/3303/0/5700', '--api', `http://127.0.0.1:${s.http!.port}`], { cwd: ROOT });
+    let out = '';
+    p.stdout.on('data', (x) => (out += x));
+    p.stderr.on('data', (x) => (out += x));
+    await until(() => /observing; Ctrl-C to stop/.test(out), 15000, 'first value');
+    assert.match(out, /\/3303\/0\/5700 \{"id":5700,"kind":"singleResource","type":"FLOAT","value":"21.5"\}/);
+    for (const v of [24, 24.5]) {
+      d.set([3303, 0, 5700], v);
+      d.notify('/3303/0/5700');
+    }
+    await until(() => /"24\.5"/.test(out), 5000, 'two notifications');
+    assert.match(out, /\/3303\/0\/5700 \{[^}]*"value":"24\.0"\}\n.*\/3303\/0\/5700 \{[^}]*"value":"24\.5"\}/);
+    p.kill('SIGINT');
+    const code = await new Promise((r) => p.once('exit', (c) => r(c)));
+    assert.equal(code, 0);
+    assert.deepEqual(s.observations('obs-dev'), [], 'cancelled on Ctrl-C');
+  } finally {
+    d.close();
+    await s.close();
+  }
+});
+
 test('lwm2m-server and bootstrap-server commands start on the given ports and serve until SIGTERM', async () => {
   const start = (args: string[]) => {
     const p = spawn(TSX, ['sim/cli.ts', ...args], { cwd: ROOT });
