@@ -134,16 +134,16 @@ test('lwm2m-server and bootstrap-server commands start on the given ports and se
     p.stderr.on('data', (x) => (out += x));
     return { p, out: () => out };
   };
-  const srv = start(['lwm2m-server', '--port', '35683', '--dtls-port', '35684', '--http-port', '35080', '--psk', 'dev9=dev9-id:000102']);
-  const bs = start(['bootstrap-server', '--port', '35783', '--dtls-port', 'off', '--http-port', '35081', '--endpoint', 'dev9', '--server-uri', 'coaps://127.0.0.1:35684', '--server-psk', 'dev9-id:000102']);
+  const srv = start(['lwm2m-server', '--port', '35693', '--dtls-port', '35694', '--http-port', '35090', '--psk', 'dev9=dev9-id:000102']);
+  const bs = start(['bootstrap-server', '--port', '35793', '--dtls-port', 'off', '--http-port', '35091', '--endpoint', 'dev9', '--server-uri', 'coaps://127.0.0.1:35694', '--server-psk', 'dev9-id:000102']);
   try {
     await until(() => /admin API/.test(srv.out()) && /admin API/.test(bs.out()), 15000, 'both servers up');
-    assert.match(srv.out(), /LwM2M server: coap:\/\/127\.0\.0\.1:35683 coaps:\/\/127\.0\.0\.1:35684, admin API http:\/\/127\.0\.0\.1:35080\/api\/clients/);
-    assert.match(bs.out(), /bootstrap server: coap:\/\/127\.0\.0\.1:35783, admin API .*; endpoints: dev9/);
-    const sec = (await (await fetch('http://127.0.0.1:35080/api/security/clients')).json()) as { endpoint: string }[];
+    assert.match(srv.out(), /LwM2M server: coap:\/\/127\.0\.0\.1:35693 coaps:\/\/127\.0\.0\.1:35694, admin API http:\/\/127\.0\.0\.1:35090\/api\/clients/);
+    assert.match(bs.out(), /bootstrap server: coap:\/\/127\.0\.0\.1:35793, admin API .*; endpoints: dev9/);
+    const sec = (await (await fetch('http://127.0.0.1:35090/api/security/clients')).json()) as { endpoint: string }[];
     assert.deepEqual(sec.map((x) => x.endpoint), ['dev9']);
-    const cfg = (await (await fetch('http://127.0.0.1:35081/api/bootstrap')).json()) as Record<string, { security: Record<string, { uri: string; publicKeyOrId: number[] }> }>;
-    assert.equal(cfg.dev9.security['1'].uri, 'coaps://127.0.0.1:35684');
+    const cfg = (await (await fetch('http://127.0.0.1:35091/api/bootstrap')).json()) as Record<string, { security: Record<string, { uri: string; publicKeyOrId: number[] }> }>;
+    assert.equal(cfg.dev9.security['1'].uri, 'coaps://127.0.0.1:35694');
     assert.equal(Buffer.from(cfg.dev9.security['1'].publicKeyOrId).toString(), 'dev9-id');
   } finally {
     srv.p.kill('SIGTERM');
