@@ -5,7 +5,7 @@
 //        [--psk ID:HEX] [--config FILE] [--endpoint EP --server-uri URI [--server-psk ID:HEX]
 //        [--ssid N] [--lifetime S] [--binding B] [--format tlv|senml-cbor|senml-json] [--bs-psk ID:HEX]]…
 //   tsx sim/cli.ts lwm2m-server [--host H] [--port N|off] [--dtls-port N|off] [--http-port N|off] [--psk [EP=]ID:HEX]…
-//   tsx sim/cli.ts clients | read EP PATH | write EP PATH VALUE | exec EP PATH [ARGS] | discover EP [PATH]
+//   tsx sim/cli.ts clients | read EP PATH | write EP PATH VALUE | exec EP PATH [ARGS] | discover EP PATH
 //        | create EP /OID[/IID] RID=VALUE… | delete EP /OID/IID | observe EP PATH | cancel EP PATH
 //        | attrs EP PATH pmin=1 pmax=5 …     [--api URL] [--timeout S] [--format F] [--type T]
 // Commands live in one table (COMMANDS): adding one is adding an entry.
@@ -192,7 +192,11 @@ async function bootstrapServer(argv: string[]): Promise<void> {
     });
     if (g['bs-psk']) {
       const k = pskFlag(g['bs-psk'], 'bs-psk');
-      security.add({ endpoint: g.endpoint, identity: k.identity, key: k.key });
+      try {
+        security.add({ endpoint: g.endpoint, identity: k.identity, key: k.key });
+      } catch (e) {
+        fail(`--bs-psk ${g['bs-psk']}: ${(e as Error).message}`);
+      }
     }
   }
   const port = portFlag(a, 'port', 5783);
@@ -228,8 +232,12 @@ async function lwm2mServer(argv: string[]): Promise<void> {
     const eq = p.indexOf('=');
     const ep = eq > 0 && eq < p.indexOf(':') ? p.slice(0, eq) : null;
     const k = pskFlag(ep ? p.slice(eq + 1) : p, 'psk');
-    if (ep) security.add({ endpoint: ep, identity: k.identity, key: k.key });
-    else security.addUnbound(k.identity, k.key);
+    try {
+      if (ep) security.add({ endpoint: ep, identity: k.identity, key: k.key });
+      else security.addUnbound(k.identity, k.key);
+    } catch (e) {
+      fail(`--psk ${p}: ${(e as Error).message}`);
+    }
   }
   const port = portFlag(a, 'port', 5683);
   const dtlsPort = portFlag(a, 'dtls-port', 5684);
@@ -360,8 +368,8 @@ const admin = {
   },
   async discover(a: Args) {
     const ep = needEp(a);
-    const p = a.pos[1] === undefined ? [] : pathArg(a.pos[1], 'path');
-    if (p.length > 3) fail('discover takes /oid, /oid/iid or /oid/iid/rid');
+    const p = pathArg(a.pos[1], 'path');
+    if (p.length < 1 || p.length > 3) fail('discover takes /oid, /oid/iid or /oid/iid/rid');
     const j = (await call(a, 'GET', `/api/clients/${encodeURIComponent(ep)}/${p.length ? enc(p) + '/' : ''}discover${query(a)}`)) as { objectLinks?: { url: string; attributes: Record<string, string> }[] };
     if (j.objectLinks) for (const l of j.objectLinks) console.log(`<${l.url}>${Object.entries(l.attributes).map(([k, v]) => `;${k}${v === '' ? '' : '=' + v}`).join('')}`);
     else show(j);
@@ -406,7 +414,7 @@ const admin = {
     const base = apiBase(a);
     // Listen to events first so no notification is missed, then ask for the observation.
     await new Promise<void>((resolve, reject) => {
-      const req = http.get(`${base}/api/event?ep=${encodeURIComponent(ep)}`, (res) => {
+      const req = http.get(`${base}/api/event?ep=${encodeURIComponent(ep)}`, { headers: { Accept: 'text/event-stream' } }, (res) => {
         if (res.statusCode !== 200) return reject(new Error(`event stream: HTTP ${res.statusCode}`));
         let buf = '';
         res.setEncoding('utf8');
@@ -512,7 +520,7 @@ const ADMIN_HELP: Record<keyof typeof admin, string> = {
   read: 'read EP PATH [--format tlv|senml-cbor|senml-json|text]',
   write: 'write EP PATH VALUE [--format F] [--type T]',
   exec: 'exec EP PATH [ARGS]',
-  discover: 'discover EP [PATH]',
+  discover: 'discover EP PATH',
   create: 'create EP /OID[/IID] RID=VALUE…',
   delete: 'delete EP /OID/IID',
   observe: 'observe EP PATH: print notifications until Ctrl-C',
@@ -526,22 +534,28 @@ for (const name of Object.keys(admin) as (keyof typeof admin)[]) {
   };
 }
 
-export async function main(argv: string[]): Promise<void> {
+/** Runs a command; resolves with the exit status (2: bad argument, 1: failure) after printing one line to `err`. */
+export async function runCli(argv: string[], err: (line: string) => void = (l) => console.error(l)): Promise<number> {
   const [command, ...rest] = argv;
   const names = Object.keys(COMMANDS).join(', ');
   try {
     if (!command) fail(`missing command (one of: ${names})`);
     if (command === 'help' || command === '--help') {
       for (const [k, v] of Object.entries(COMMANDS)) console.log(`  ${k.padEnd(17)} ${v.help}`);
-      return;
+      return 0;
     }
     const c = COMMANDS[command];
     if (!c) fail(`unknown command '${command}' (one of: ${names})`);
     await c.run(rest);
+    return 0;
   } catch (e) {
-    console.error(`lwm2m-sim: ${(e as Error).message}`);
-    process.exit(e instanceof UsageError ? 2 : 1);
+    err(`lwm2m-sim: ${String((e as Error).message).split('\n')[0]}`);
+    return e instanceof UsageError ? 2 : 1;
   }
 }
 
-if (process.argv[1] && /cli\.[tj]s$/.test(process.argv[1])) void main(process.argv.slice(2));
+if (process.argv[1] && /cli\.[tj]s$/.test(process.argv[1])) {
+  void runCli(process.argv.slice(2)).then((code) => {
+    if (code) process.exit(code);
+  });
+}

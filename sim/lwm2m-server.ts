@@ -188,7 +188,8 @@ export class Lwm2mServer {
       if (r.expires <= now) this.remove(r, true);
       else if (next < 0 || r.expires < next) next = r.expires;
     }
-    return next;
+    // Node timers hold at most 2^31-1 ms (a longer one fires at once): look again within a day.
+    return next < 0 ? -1 : Math.min(next, now + 86400000);
   }
 
   private remove(r: RegState, expired: boolean): void {
@@ -256,6 +257,8 @@ export class Lwm2mServer {
       if (!ep) return answer(CODE.BAD_REQUEST, 'endpoint name missing');
       const v = params.lwm2m ?? '1.0';
       if (!/^1\.[0-2]$/.test(v)) return answer(CODE.PRECONDITION_FAILED, `unsupported LwM2M version ${v}`);
+      // The object list is mandatory (Core §5.3.1; Leshan answers an empty one with 4.00 too).
+      if (!req.payload.length) return answer(CODE.BAD_REQUEST, `supported object list is mandatory for endpoint ${ep}`);
       const links = parseLinks(req.payload);
       if (!links) return answer(CODE.BAD_REQUEST, 'malformed link-format payload');
       const why = this.security.check(ep, l.identity(peer));
