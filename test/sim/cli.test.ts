@@ -21,7 +21,7 @@ function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: 
 
 test('bad arguments: one line naming the argument, exit 2', async () => {
   const cases: [string[], RegExp][] = [
-    [[], /^lwm2m-sim: missing command \(one of: scenario, bootstrap-server, lwm2m-server, clients, read/],
+    [[], /^lwm2m-sim: missing command \(one of: scenario, device, bootstrap-server, lwm2m-server, clients, read/],
     [['frobnicate'], /^lwm2m-sim: unknown command 'frobnicate'/],
     [['lwm2m-server', '--port', 'abc'], /^lwm2m-sim: --port 'abc' must be 0\.\.65535 or off$/],
     [['lwm2m-server', '--psk', 'nokey'], /^lwm2m-sim: --psk: PSK 'nokey' must be IDENTITY:HEXKEY$/],

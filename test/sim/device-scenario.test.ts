@@ -32,11 +32,11 @@ interface Rig {
   close(): Promise<void>;
 }
 
-async function rig(psk: boolean, lifetime = 60, coap?: Record<string, number>): Promise<Rig> {
+async function rig(psk: boolean, lifetime = 60, coap?: Record<string, number>, onBs?: (e: BsEvent) => void): Promise<Rig> {
   const bsEvents: BsEvent[] = [];
   const srvEvents: ServerEvent[] = [];
   const lw = await Lwm2mServer.start({ port: psk ? -1 : 0, dtlsPort: psk ? 0 : -1, onEvent: (e) => srvEvents.push(e), coap });
-  const bs = await BootstrapServer.start({ port: psk ? -1 : 0, dtlsPort: psk ? 0 : -1, onEvent: (e) => bsEvents.push(e), coap });
+  const bs = await BootstrapServer.start({ port: psk ? -1 : 0, dtlsPort: psk ? 0 : -1, onEvent: (e) => (bsEvents.push(e), onBs?.(e)), coap });
   if (psk) {
     lw.security.add({ endpoint: 'urn:dev:t', identity: 'dm', key: fromHex('0f0e0d0c0b0a09080706050403020100')! });
     bs.security.add({ endpoint: 'urn:dev:t', identity: 'bs', key: fromHex('000102030405060708090a0b0c0d0e0f')! });
@@ -88,13 +88,21 @@ test('reboot (Execute /3/0/4): the device restarts from storage and registers ag
 });
 
 test('power cut during the bootstrap writes: the device comes back with a loadable configuration and bootstraps again', async () => {
-  const r = await rig(false);
+  let dev: SimDevice | null = null;
+  let cut: () => void = () => {};
+  let cuts = 0;
+  const powerCut = new Promise<void>((res) => (cut = res));
+  // cut the power the moment the device has answered the Security write, before Bootstrap-Finish
+  const r = await rig(false, 60, undefined, (e) => {
+    if (e.type === 'write' && dev && cuts++ === 0) {
+      dev.kill();
+      cut();
+    }
+  });
   const storage = new MemoryStorage();
-  let dev: SimDevice | null = await startDevice({ ...devOpts(r, false), storage });
+  dev = await startDevice({ ...devOpts(r, false), storage });
   try {
-    // cut the power right after the Security instance was written, before Bootstrap-Finish
-    for (let i = 0; i < 200 && !r.bsEvents.some((e) => e.type === 'write'); i++) await new Promise((res) => setTimeout(res, 5));
-    dev.kill();
+    await powerCut;
     const writtenBefore = storage.list('');
     dev = await startDevice({ ...devOpts(r, false), storage });
     await dev.waitFor('registered', 40000);
