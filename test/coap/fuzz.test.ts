@@ -158,7 +158,7 @@ test(`fuzz: ${CASES} seeded cases through decode and the receive path (seed ${SE
   assert.ok(handlerRuns > CASES / 100, `handler ran ${handlerRuns} times`);
   // everything drains
   for (const o of obs) o.cancel();
-  for (let t = 0; t < 20; t++) {
+  for (let t = 0; t < 200; t++) {
     now += srv.params.EXCHANGE_LIFETIME + 1;
     srv.poll(now);
     cli.poll(now);

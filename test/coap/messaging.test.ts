@@ -305,6 +305,28 @@ test('piggybacked response must carry the request token', () => {
   const m = msgOf(net.sent('cli')[0]);
   net.inject('p', 'cli', encode(message(TYPE.ACK, CODE.CONTENT, m.mid, fromHex('00')!)));
   assert.equal(n, 0);
+  // it still acknowledged the CON: no retransmission, then no-response
+  let err: string | null = null;
+  cli.request(net.peer('p'), { code: CODE.GET }, 0, (e) => { err = e; }); // queued behind nothing: NSTART slot was freed
+  assert.equal(net.sent('cli').length, 2);
+  net.run(cli.params.SEPARATE_RESPONSE_TIMEOUT);
+  assert.equal(n, 1);
+  void err;
+});
+
+test('an ACK carrying a request code is ignored', () => {
+  const net = new Net();
+  const cli = net.add('cli');
+  let n = 0;
+  cli.request(net.peer('p'), { code: CODE.GET }, 0, () => n++);
+  const m = msgOf(net.sent('cli')[0]);
+  net.inject('p', 'cli', encode(message(TYPE.ACK, CODE.GET, m.mid, m.token)));
+  assert.equal(n, 0);
+  assert.equal(cli.stats.rejected, 1);
+  net.run(1999);
+  assert.equal(net.sent('cli').length, 1);
+  net.run(2000);
+  assert.equal(net.sent('cli').length, 2); // still retransmitting: that was no ACK
 });
 
 // ---- bad input (RFC 7252 §3, §4.2, §5.4.1) ----

@@ -498,7 +498,8 @@ export class CoapEndpoint {
   }
 
   private onAckOrReset(m: CoapMessage, peer: Peer, pkey: string, now: number): void {
-    if (m.type === TYPE.RST && m.code !== CODE.EMPTY) {
+    // an RST is always Empty; an ACK is Empty or carries a response, never a request (RFC 7252 §4.2, §4.3)
+    if ((m.type === TYPE.RST && m.code !== CODE.EMPTY) || (m.code !== CODE.EMPTY && codeClass(m.code) === 0)) {
       this.stats.rejected++;
       return;
     }
@@ -532,7 +533,13 @@ export class CoapEndpoint {
       this.startQueued(req.pkey, now);
       return;
     }
-    if (!sameBytes(m.token, req.msg.token)) return;
+    if (!sameBytes(m.token, req.msg.token)) {
+      // not our response (RFC 7252 §5.3.2): take it as a bare acknowledgement
+      req.state = 2;
+      req.deadline = now + this.params.SEPARATE_RESPONSE_TIMEOUT;
+      this.startQueued(req.pkey, now);
+      return;
+    }
     this.deliver(req, m, now);
   }
 
