@@ -16,7 +16,7 @@
 // Block2 inside notifications, no proactive observe cancel (a cancelled client
 // observation is ended by RST to the next notification, RFC 7641 §3.6), no PROBING_RATE
 // pacing of NON traffic, NSTART counts client requests only (not our notifications).
-import { peerKey, type DatagramPort, type Peer, type Rng } from '../ports';
+import { peerKey, type DatagramPort, type Peer, type Pollable, type Rng } from '../ports';
 import { toHex } from '../bytes';
 import { CODE, OPT, TYPE, OBSERVE_SEQ_MASK, params, szxOf, type Params } from './constants';
 import {
@@ -317,7 +317,7 @@ var E_LARGE = 'too-large';
 var E_BLOCK = 'bad-block';
 var E_OPTION = 'bad-option';
 
-export class CoapEndpoint {
+export class CoapEndpoint implements Pollable {
   declare params: Params;
   declare stats: CoapStats;
   /** exceptions caught at the top of receive() (a port, a callback or a bug): tests expect 0 */
