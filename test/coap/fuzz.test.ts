@@ -51,7 +51,7 @@ test(`fuzz: ${CASES} seeded cases through decode and the receive path (seed ${SE
   const cli = new CoapEndpoint({ port: portFor(1), rng: seededRng(SEED + 2) });
   const cliReqs: CoapMessage[] = [];
   const cliPort = { send: (b: Uint8Array) => { const m = decode(new Uint8Array(b)); if (typeof m !== 'number') { cliReqs.push(m); if (cliReqs.length > 16) cliReqs.shift(); } } };
-  (cli as any).port = cliPort;
+  (cli as any)._port = cliPort;
 
   // valid seeds
   const path = (m: CoapMessage, p: string) => { setUriPath(m, p); return m; };

@@ -480,7 +480,7 @@ test('stack budget: receive → handler ≤ 4 frames, receive → port.send ≤ 
         ex.respond({ code: CODE.CONTENT, payload: new Uint8Array(3000) }); // block-wise: the deepest send path
       },
     });
-    (srv as any).port = { send: () => { toSend = Math.max(toSend, depth(new Error().stack!) - 1); } };
+    (srv as any)._port = { send: () => { toSend = Math.max(toSend, depth(new Error().stack!) - 1); } };
     srv.receive(encode(message(TYPE.CON, CODE.GET, 1, undefined, [{ num: OPT.OBSERVE, value: new Uint8Array(0) }])), net.peer('c'), 0);
   } finally {
     Error.stackTraceLimit = limit;

@@ -203,7 +203,7 @@ test('observe: sequence numbers are 24-bit and wrap', () => {
   const net = new Net();
   const obs: Observation[] = [];
   const srv = observedServer(net, obs, []);
-  (srv as any).seqCounter = 0xfffffe;
+  (srv as any)._seqCounter = 0xfffffe;
   net.inject('c', 'srv', encode(message(TYPE.NON, CODE.GET, 5, fromHex('05')!, [{ num: OPT.OBSERVE, value: uintBytes(0) }])));
   obs[0].notify({ code: CODE.CONTENT, payload: text('x') });
   obs[0].notify({ code: CODE.CONTENT, payload: text('y') });
