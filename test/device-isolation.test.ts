@@ -3,7 +3,7 @@
 // but tweetnacl. These tests prove both guards can fail.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join, relative, dirname, resolve } from 'node:path';
 
@@ -13,6 +13,7 @@ const ALLOWED_PACKAGES = ['tweetnacl'];
 
 function tsFiles(dir: string): string[] {
   const out: string[] = [];
+  if (!existsSync(dir)) return out;
   for (const name of readdirSync(dir)) {
     const p = join(dir, name);
     if (statSync(p).isDirectory()) out.push(...tsFiles(p));

@@ -55,8 +55,17 @@ export function fromHex(s: string): Uint8Array | null {
   return out;
 }
 
+/**
+ * Espruino's ESP32 build has no unicode: a string char is one byte, and '\u20ac'
+ * keeps only its low byte. There, text travels as binary strings holding the UTF-8
+ * bytes unchanged (encode/decode are byte copies), so a server's UTF-8 round-trips
+ * exactly; on unicode engines (Node, the simulator's servers) it is real UTF-8.
+ */
+export var UNICODE = '\u20ac'.charCodeAt(0) === 0x20ac;
+
 /** UTF-8 encode a JS string (surrogate pairs joined; a lone surrogate becomes U+FFFD). */
 export function utf8Encode(s: string): Uint8Array {
+  if (!UNICODE) return binToBytes(s);
   var n = 0;
   var i, c;
   for (i = 0; i < s.length; i++) {
@@ -96,38 +105,52 @@ export function utf8Encode(s: string): Uint8Array {
 export function utf8Decode(b: Uint8Array, start?: number, end?: number): string | null {
   var i = start || 0;
   var e = end === undefined ? b.length : end;
+  if (!utf8Valid(b, i, e)) return null;
+  if (!UNICODE) return bytesToBin(b, i, e);
   var s = '';
   while (i < e) {
     var c = b[i++];
-    var need = 0;
-    var min = 0;
-    if (c < 0x80) {
-      s += String.fromCharCode(c);
-      continue;
-    } else if ((c & 0xe0) === 0xc0) {
-      need = 1;
-      min = 0x80;
-      c &= 0x1f;
-    } else if ((c & 0xf0) === 0xe0) {
-      need = 2;
-      min = 0x800;
-      c &= 0x0f;
-    } else if ((c & 0xf8) === 0xf0) {
-      need = 3;
-      min = 0x10000;
-      c &= 0x07;
-    } else return null;
-    if (i + need > e) return null;
-    for (var k = 0; k < need; k++) {
-      var d = b[i++];
-      if ((d & 0xc0) !== 0x80) return null;
-      c = (c << 6) | (d & 63);
+    if (c >= 0x80) {
+      var need = c >= 0xf0 ? 3 : c >= 0xe0 ? 2 : 1;
+      c &= 0x3f >> need;
+      while (need-- > 0) c = (c << 6) | (b[i++] & 63);
     }
-    if (c < min || c > 0x10ffff || (c >= 0xd800 && c < 0xe000)) return null;
     if (c >= 0x10000) {
       c -= 0x10000;
       s += String.fromCharCode(0xd800 + (c >> 10), 0xdc00 + (c & 0x3ff));
     } else s += String.fromCharCode(c);
+  }
+  return s;
+}
+
+/** Whether bytes are well-formed UTF-8 (no overlongs, no surrogates, at most U+10FFFF). */
+export function utf8Valid(b: Uint8Array, start: number, end: number): boolean {
+  var i = start;
+  while (i < end) {
+    var c = b[i++];
+    if (c < 0x80) continue;
+    var need = (c & 0xe0) === 0xc0 ? 1 : (c & 0xf0) === 0xe0 ? 2 : (c & 0xf8) === 0xf0 ? 3 : -1;
+    if (need < 0 || i + need > end) return false;
+    var v = c & (0x3f >> need);
+    for (var k = 0; k < need; k++) {
+      var d = b[i++];
+      if ((d & 0xc0) !== 0x80) return false;
+      v = (v << 6) | (d & 63);
+    }
+    if (v < (need === 1 ? 0x80 : need === 2 ? 0x800 : 0x10000) || v > 0x10ffff || (v >= 0xd800 && v < 0xe000)) return false;
+  }
+  return true;
+}
+
+/** Bytes to a binary string (one char per byte), in chunks: fromCharCode.apply takes at most 256 arguments on Espruino. */
+export function bytesToBin(b: Uint8Array, start?: number, end?: number): string {
+  var i = start || 0;
+  var e = end === undefined ? b.length : end;
+  var s = '';
+  while (i < e) {
+    var n = Math.min(256, e - i);
+    s += String.fromCharCode.apply(null, b.subarray(i, i + n) as unknown as number[]);
+    i += n;
   }
   return s;
 }

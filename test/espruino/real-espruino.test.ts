@@ -1,0 +1,38 @@
+// The truest check short of a board: Espruino's own interpreter built for Linux.
+// Set ESPRUINO_BIN to its binary (an ESP32-like build: 32-bit, 16,383 variables, is best).
+// Without it the test says `skipped: ESPRUINO_BIN not set`.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const BIN = process.env.ESPRUINO_BIN;
+const BUNDLE = join(import.meta.dirname, '../../dist/firmware.js');
+const SMOKE = join(import.meta.dirname, 'smoke.es5.js');
+
+/** Runs `code` in Espruino, stdin a FIFO opened read-write (EOF on stdin feeds garbage to its REPL). */
+export function runEspruino(code: string, timeoutS = 60): { status: number | null; out: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'espruino-'));
+  try {
+    const file = join(dir, 'run.js');
+    writeFileSync(file, code);
+    execFileSync('mkfifo', [join(dir, 'stdin')]);
+    const r = spawnSync('sh', ['-c', `exec timeout ${timeoutS} "$0" "$1" 0<>"$2"`, BIN!, file, join(dir, 'stdin')], { cwd: dir, encoding: 'utf8' });
+    return { status: r.status, out: (r.stdout || '').replace(/\r/g, '') };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('bundle runs the codec smoke test in Espruino itself', { skip: BIN ? false : 'skipped: ESPRUINO_BIN not set' }, () => {
+  const smoke = readFileSync(SMOKE, 'utf8').trim().replace(/;$/, '');
+  const code = `${readFileSync(BUNDLE, 'utf8')}\ntry { console.log('RESULT ' + ${smoke}); } catch (e) { console.log('RESULT FAIL ' + e); }\nconsole.log('MEM ' + JSON.stringify(process.memory()));\nquit();\n`;
+  const { status, out } = runEspruino(code);
+  const line = out.split('\n').find((l) => l.includes('RESULT '));
+  assert.ok(line, `no result from Espruino (exit ${status}):\n${out}`);
+  assert.match(line!, /RESULT smoke ok/, out);
+  const mem = out.split('\n').find((l) => l.includes('MEM '));
+  if (mem) console.log(`espruino memory after smoke: ${mem.slice(mem.indexOf('MEM ') + 4)}`);
+});
