@@ -2,7 +2,7 @@
 // exact retransmission schedule, duplicate suppression, separate responses, RST rules.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CODE, OPT, TYPE, encode, message, setUriPath, getUint, getPathString, type CoapMessage } from '../../transport/coap/index';
+import { CODE, OPT, TYPE, CoapEndpoint, encode, message, setUriPath, getUint, getPathString, type CoapMessage } from '../../transport/coap/index';
 import { fromHex, toHex, utf8Encode } from '../../transport/bytes';
 import { Net, fixedRng, msgOf } from './harness';
 
@@ -487,4 +487,31 @@ test('stack budget: receive → handler ≤ 4 frames, receive → port.send ≤ 
   }
   assert.ok(toHandler >= 1 && toHandler <= 4, `receive → handler: ${toHandler} frames`);
   assert.ok(toSend >= 3 && toSend <= 7, `receive → port.send: ${toSend} frames`);
+});
+
+test('a port that throws loses the datagram: counted in faults, retransmission carries on, nothing escapes poll', () => {
+  let calls = 0;
+  const ep = new CoapEndpoint({
+    rng: fixedRng(0),
+    port: { send: () => { calls++; if (calls <= 2) throw new Error('socket closed'); } },
+  });
+  let err: string | null = null;
+  ep.request({ address: 'x', port: 1 }, { code: CODE.GET }, 0, (e) => { err = e; });
+  assert.equal(ep.poll(2000), 6000);
+  assert.equal(ep.faults, 2);
+  for (let t = 6000; t >= 0; t = ep.poll(t));
+  assert.equal(err, 'timeout');
+  assert.equal(calls, 5);
+});
+
+test('an application callback that throws is contained (faults) and the next request still runs', () => {
+  const net = new Net();
+  echoServer(net);
+  const cli = net.add('cli');
+  cli.request(net.peer('srv'), { code: CODE.GET }, 0, () => { throw new Error('app bug'); });
+  let ok = false;
+  cli.request(net.peer('srv'), { code: CODE.GET }, 0, (e) => { ok = e === null; });
+  net.run(10000);
+  assert.equal(cli.faults, 1);
+  assert.equal(ok, true);
 });

@@ -321,7 +321,7 @@ var E_OPTION = 'bad-option';
 export class CoapEndpoint implements Pollable {
   declare params: Params;
   declare stats: CoapStats;
-  /** exceptions caught at the top of receive() (a port, a callback or a bug): tests expect 0 */
+  /** exceptions caught from the port, an application callback, or (a bug) the engine itself: tests expect 0 */
   declare faults: number;
   /** the latest time given to receive/poll/request */
   declare now: number;
@@ -391,7 +391,13 @@ export class CoapEndpoint implements Pollable {
   private _send(bytes: Uint8Array, peer: Peer): void {
     this.stats.txDatagrams++;
     this.stats.txBytes += bytes.length;
-    this._port.send(bytes, peer);
+    try {
+      this._port.send(bytes, peer);
+    } catch (e) {
+      // a port that cannot send (a DTLS connection closing, a socket gone) loses the datagram,
+      // as the network may: retransmission and timeouts take it from there
+      this.faults++;
+    }
   }
 
   /** Send a CON and keep it for retransmission: first timeout ACK_TIMEOUT × random(1, ACK_RANDOM_FACTOR) (RFC 7252 §4.2). */
