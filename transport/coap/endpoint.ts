@@ -8,17 +8,17 @@
 //  - request/response (§5): tokens, piggybacked and separate responses, NSTART;
 //  - Observe (RFC 7641): server relations and client registrations;
 //  - block-wise (RFC 7959): Block2 responses served from a cache, Block1 uploads
-//    reassembled, Block2 followed as a client.
+//    reassembled (or streamed), Block1 uploads and Block2 downloads as a client.
 // No timers and no clock: `receive(bytes, peer, now)` and `poll(now)` bring the time in,
 // `poll` returns the next deadline. Randomness comes from the Rng port.
 //
 // Members whose names start with `_` are internal: the bundle's minifier mangles every
 // `_`-prefixed property (package.json "minify.mangle.properties"), which saves ~2.5 KB here.
 //
-// Known limits: no Block1 as a client (requests larger than one datagram), no client
-// Block2 inside notifications, no proactive observe cancel (a cancelled client
-// observation is ended by RST to the next notification, RFC 7641 §3.6), no PROBING_RATE
-// pacing of NON traffic, NSTART counts client requests only (not our notifications).
+// Known limits: no client Block2 inside notifications, no proactive observe cancel (a
+// cancelled client observation is ended by RST to the next notification, RFC 7641 §3.6), no
+// PROBING_RATE pacing of NON traffic, NSTART counts client requests only (not our
+// notifications).
 import { peerKey, type DatagramPort, type Peer, type Pollable, type Rng } from '../ports';
 import { toHex } from '../bytes';
 import { CODE, OPT, TYPE, OBSERVE_SEQ_MASK, params, szxOf, type Params } from './constants';
@@ -59,6 +59,8 @@ export interface RequestSpec {
    * bounded by MAX_BODY; the final callback gets the last response with an empty payload.
    */
   onData?: (data: Uint8Array, offset: number, more: boolean) => void;
+  /** Block1 size (16..1024) for a payload larger than that; default BLOCK_SIZE (RFC 7959 §2.5). */
+  block1Size?: number;
 }
 
 export type ResponseCallback = (err: string | null, res?: CoapMessage) => void;
@@ -275,6 +277,10 @@ class ClientRequest {
   declare _obsSeq: number;
   declare _obsAt: number;
   declare _onData: ((data: Uint8Array, offset: number, more: boolean) => void) | null;
+  /** a Block1 upload: the whole body, where the block in flight starts, its size exponent */
+  declare _up: Uint8Array | null;
+  declare _upOff: number;
+  declare _upSzx: number;
   constructor(peer: Peer, msg: CoapMessage, cb: ResponseCallback, con: boolean, observe: boolean) {
     this._peer = peer;
     this._pkey = peerKey(peer);
@@ -291,6 +297,9 @@ class ClientRequest {
     this._obsSeq = -1;
     this._obsAt = 0;
     this._onData = null;
+    this._up = null;
+    this._upOff = 0;
+    this._upSzx = 0;
   }
 }
 
@@ -928,6 +937,15 @@ export class CoapEndpoint implements Pollable {
     }
     var r = new ClientRequest(peer, m, cb, con, !!spec.observe);
     if (spec.onData) r._onData = spec.onData;
+    // a body larger than a block goes block-wise, Size1 announcing the total (RFC 7959 §2.5, §4)
+    var b1szx = szxOf(spec.block1Size || this.params.BLOCK_SIZE);
+    if (b1szx < 0) b1szx = 6;
+    if (m.payload.length > blockSize(b1szx)) {
+      r._up = m.payload;
+      r._upSzx = b1szx;
+      setUint(m, OPT.SIZE1, m.payload.length);
+      this._block1Slice(r);
+    }
     var h = new RequestHandle(this, r);
     if (this._reqs.length >= this.params.MAX_PENDING_REQUESTS) {
       r._state = 4;
@@ -1039,6 +1057,28 @@ export class CoapEndpoint implements Pollable {
         r._obsAt = now;
       }
     }
+    if (r._up && m.code === CODE.CONTINUE) {
+      // 2.31: the server wants the next block, possibly smaller (RFC 7959 §2.3, §2.5)
+      var cv = readBlock(getOption(m, OPT.BLOCK1) || emptyBytes());
+      var sent = blockSize(r._upSzx);
+      // the echo names the block just sent, in the size it was sent or the size now asked for
+      if (!cv || (cv.num * blockSize(cv.szx) !== r._upOff && cv.num * sent !== r._upOff) || r._upOff + sent >= r._up.length) {
+        this._fail(r, E_BLOCK);
+        return;
+      }
+      r._upOff += sent;
+      if (cv.szx < r._upSzx) r._upSzx = cv.szx;
+      this._block1Slice(r);
+      this._transmit(r, now);
+      return;
+    }
+    if (r._up) {
+      // the upload is over (final answer or an error): what follows is no upload
+      r._up = null;
+      removeOption(r._msg, OPT.BLOCK1);
+      removeOption(r._msg, OPT.SIZE1);
+      r._msg.payload = emptyBytes();
+    }
     var b2 = getOption(m, OPT.BLOCK2);
     if (b2 !== null && codeClass(m.code) === 2) {
       var bv = readBlock(b2);
@@ -1061,6 +1101,15 @@ export class CoapEndpoint implements Pollable {
       m.payload = emptyBytes();
     }
     this._complete(r, m, now);
+  }
+
+  /** Put the Block1 block starting at r._upOff into the request (RFC 7959 §2.5). */
+  private _block1Slice(r: ClientRequest): void {
+    var up = r._up as Uint8Array;
+    var size = blockSize(r._upSzx);
+    var end = r._upOff + size < up.length ? r._upOff + size : up.length;
+    setOption(r._msg, OPT.BLOCK1, blockBytes(r._upOff / size, end < up.length, r._upSzx));
+    r._msg.payload = up.subarray(r._upOff, end);
   }
 
   /** Hand a piece of body to the application; false (request failed) if it threw. */
