@@ -5,7 +5,7 @@
 //  - our client against libcoap's coap-server: discovery, a 3 KB resource fetched
 //    block-wise, an observed resource (notifications, then cancel by RST);
 //  - the capture of all of it has no malformed packet and no expert warning.
-// Fixed ports (this area's range 30000-30999): 30683 for coap-server.
+// Ports: all ephemeral (ours from bind(0), coap-server's from freeUdpPort()).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
@@ -13,13 +13,28 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import dgram from 'node:dgram';
 import { CODE, OPT, FORMAT, getPathString, getUint, getOption, type CoapMessage, type Observation } from '../../transport/coap/index';
 import { utf8Encode, utf8Decode } from '../../transport/bytes';
 import { needPeer } from '../helpers/peers';
 import { UdpCoap } from '../helpers/udp-coap';
 
 const run = promisify(execFile);
-const LIBCOAP_PORT = 30683;
+
+/**
+ * A UDP port free on 127.0.0.1 right now, for coap-server. Not a fixed number: this test also
+ * runs in other worktrees at the same time (main and every branch carry it), and a shared
+ * fixed port let one run's coap-server and capture see the other's traffic.
+ */
+function freeUdpPort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = dgram.createSocket('udp4');
+    s.bind(0, '127.0.0.1', () => {
+      const p = s.address().port;
+      s.close(() => resolve(p));
+    });
+  });
+}
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const text = (b: Uint8Array) => utf8Decode(b) ?? '';
 
@@ -81,6 +96,7 @@ test('libcoap interop, captured and checked by tshark', { timeout: 90000 }, asyn
   const uri = (p: string) => `coap://127.0.0.1:${sport}${p}`;
   // coap-client ends what it prints to stdout with a newline
   const cc = async (...args: string[]) => (await run('coap-client-notls', ['-B', '5', ...args], { timeout: 20000 })).stdout.replace(/\n$/, '');
+  const LIBCOAP_PORT = await freeUdpPort();
   const lib = { address: '127.0.0.1', port: LIBCOAP_PORT };
   const ask = (spec: Parameters<UdpCoap['ep']['request']>[1]) =>
     new Promise<CoapMessage>((resolve, reject) => {
