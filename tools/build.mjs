@@ -27,12 +27,34 @@ run(bin('microbundle'), [
 // With "type":"module" microbundle names the IIFE `.cjs`; it is a plain script.
 let code = readFileSync(join(tmp, 'firmware.cjs'), 'utf8');
 code = code.replace(/\n?\/\/# sourceMappingURL=.*\s*$/, '\n');
+code = unwrap(code);
 const map = JSON.parse(readFileSync(join(tmp, 'firmware.cjs.map'), 'utf8'));
 map.file = 'firmware.js';
 map.sources = map.sources.map((s) => relative(join(root, 'dist'), resolve(tmp, s)));
 writeFileSync(join(root, 'dist', 'firmware.js'), code);
 writeFileSync(join(root, 'dist', 'firmware.js.map'), JSON.stringify(map));
 rmSync(tmp, { recursive: true, force: true });
+
+/**
+ * The one post-pass: unwrap microbundle's IIFE `var LwM2M=function(t){BODY;return t}({});`
+ * into top-level code `var LwM2M={},t=LwM2M;BODY`. Espruino copies a function's body into
+ * RAM when it defines the function, so an IIFE around the whole bundle holds the entire
+ * text in RAM once more while its inner functions are defined: the 78 KB bundle ran out of
+ * memory halfway through loading on the ESP32-like build, and loads unwrapped (measured,
+ * see README). The replacement is one character shorter than what it replaces; a space keeps
+ * every source-map column valid. Top-level names become globals on the board, so terser is
+ * told (package.json minify.mangle.reserved) never to produce an Espruino global's name.
+ */
+function unwrap(src) {
+  const m = /^var LwM2M=function\((\w+)\)\{/.exec(src);
+  const tail = m && new RegExp(`return ${m[1]}\\}\\(\\{\\}\\);?\\s*$`).exec(src);
+  if (!m || !tail) {
+    console.error('build: unexpected bundle shape; cannot unwrap the IIFE');
+    process.exit(1);
+  }
+  const head = `var LwM2M={},${m[1]}=LwM2M;`;
+  return head + ' '.repeat(m[0].length - head.length) + src.slice(m[0].length, tail.index) + '\n';
+}
 
 // 3. Nothing from Node or npm may remain as a require: only Espruino's own modules.
 const bad = [];

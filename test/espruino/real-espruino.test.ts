@@ -28,11 +28,18 @@ export function runEspruino(code: string, timeoutS = 60): { status: number | nul
 
 test('bundle runs the codec smoke test in Espruino itself', { skip: BIN ? false : 'skipped: ESPRUINO_BIN not set' }, () => {
   const smoke = readFileSync(SMOKE, 'utf8').trim().replace(/;$/, '');
-  const code = `${readFileSync(BUNDLE, 'utf8')}\ntry { console.log('RESULT ' + ${smoke}); } catch (e) { console.log('RESULT FAIL ' + e); }\nconsole.log('MEM ' + JSON.stringify(process.memory()));\nquit();\n`;
+  // As on the board: the bundle goes into Storage and is evaluated from there (code in flash).
+  const code = `require('Storage').write('lwm2m.js', require('fs').readFileSync(${JSON.stringify(BUNDLE)}));\n` +
+    `var m0 = process.memory().usage;\n` +
+    `try { eval(require('Storage').read('lwm2m.js')); } catch (e) { console.log('RESULT FAIL load ' + e); }\n` +
+    `console.log('LOADED ' + (process.memory().usage - m0) + ' variables of ' + process.memory().total);\n` +
+    `try { console.log('RESULT ' + ${smoke}); } catch (e) { console.log('RESULT FAIL ' + e); }\nconsole.log('MEM ' + JSON.stringify(process.memory()));\nquit();\n`;
   const { status, out } = runEspruino(code);
   const line = out.split('\n').find((l) => l.includes('RESULT '));
   assert.ok(line, `no result from Espruino (exit ${status}):\n${out}`);
   assert.match(line!, /RESULT smoke ok/, out);
+  const loaded = out.split('\n').find((l) => l.includes('LOADED '));
+  if (loaded) console.log(`espruino: bundle from Storage: ${loaded.slice(loaded.indexOf('LOADED ') + 7)}`);
   const mem = out.split('\n').find((l) => l.includes('MEM '));
   if (mem) console.log(`espruino memory after smoke: ${mem.slice(mem.indexOf('MEM ') + 4)}`);
 });
