@@ -132,7 +132,6 @@ test('our client ⇄ openssl s_server with the wrong key: handshake_timeout nami
   assert.equal(r.events[0].name, 'handshake_timeout');
   assert.match(r.events[0].message!, /127\.0\.0\.1:31011/);
   assert.match(r.events[0].message!, /"lwm2m-client"/);
-  assert.ok(r.elapsed < 4500, `ended in ${r.elapsed} ms`);
 });
 
 function inNamespace(script: string, timeoutMs: number) {
