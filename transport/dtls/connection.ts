@@ -377,9 +377,13 @@ export function createEndpoint(o: DtlsOptions, role: Role): DtlsEndpoint {
     poll: function (now: number): number {
       var next = -1;
       var d;
-      for (var k in sessions) {
-        var s = sessions[k];
-        var hs = s.hs;
+      // Keys first: a session may be deleted below, and deleting during for-in is not
+      // something to rely on in Espruino's interpreter.
+      var ks: string[] = [];
+      for (var k in sessions) ks.push(k);
+      for (var i = 0; i < ks.length; i++) {
+        var s = sessions[ks[i]];
+        var hs = s && s.hs;
         if (!hs) continue;
         if (hs.deadline < 0) hs.deadline = now + timeout;
         if (now >= hs.deadline) {
