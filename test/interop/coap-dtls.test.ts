@@ -88,6 +88,7 @@ test('coap-client-gnutls (PSK) GETs from our CoAP server over our DTLS server; t
   const ts = spawn('tshark', ['-i', 'lo', '-f', `udp port ${u.port}`, '-w', cap, '-q'], { stdio: ['ignore', 'pipe', 'pipe'] });
   const to = collect(ts);
   for (let i = 0; i < 300 && !/Capturing on/.test(to.text()); i++) await sleep(50);
+  await sleep(1000); // "Capturing on" comes a moment before packets are really recorded
   try {
     const client = spawn('coap-client-gnutls', ['-B', '5', '-u', ID, '-k', KEY_TEXT, `coaps://127.0.0.1:${u.port}/hello`], { stdio: ['ignore', 'pipe', 'pipe'] });
     const co = collect(client);

@@ -6,13 +6,11 @@ import type { Peer } from '../ports';
 import { peerKey } from '../ports';
 import { equalConstTime } from '../bytes';
 import {
-  A_DECODE_ERROR, A_DECRYPT_ERROR, A_ILLEGAL_PARAMETER, A_PROTOCOL_VERSION, A_UNEXPECTED_MESSAGE,
-  A_UNSUPPORTED_EXTENSION, CT_CHANGE_CIPHER_SPEC, CT_HANDSHAKE, HT_CLIENT_HELLO, HT_CLIENT_KEY_EXCHANGE,
+  A_DECODE_ERROR, A_DECRYPT_ERROR, A_UNEXPECTED_MESSAGE, CT_CHANGE_CIPHER_SPEC, CT_HANDSHAKE, HT_CLIENT_HELLO, HT_CLIENT_KEY_EXCHANGE,
   HT_FINISHED, HT_HELLO_VERIFY_REQUEST, HT_SERVER_HELLO, HT_SERVER_HELLO_DONE, HT_SERVER_KEY_EXCHANGE,
-  TLS_PSK_WITH_AES_128_CCM_8,
 } from './constants';
 import { createEndpoint, DtlsEndpoint, DtlsOptions, Handshake, Role, Session } from './connection';
-import { decodeHelloVerifyRequest, decodePskVector, decodeServerHello, encodeClientHello, encodeHandshake, encodePskVector } from './handshake';
+import { checkServerHello, decodeHelloVerifyRequest, decodePskVector, encodeClientHello, encodeHandshake, encodePskVector } from './handshake';
 
 /** A PSK and the identity that names it (the device: from its Security object instance). */
 export interface PskCredentials {
@@ -40,31 +38,28 @@ function sendHello(ep: DtlsEndpoint, s: Session): void {
   ep.flight(s, [{ t: CT_HANDSHAKE, e: 0, b: ch }]);
 }
 
-function message(ep: DtlsEndpoint, s: Session, type: number, body: Uint8Array, whole: Uint8Array): void {
+/** Handles one in-order handshake message; returns 0, or the AlertDescription to abort with. */
+function step(ep: DtlsEndpoint, s: Session, type: number, body: Uint8Array, whole: Uint8Array): number {
   var hs = s.hs!;
   var st = hs.state;
   if (type === HT_HELLO_VERIFY_REQUEST && st === HELLO) {
     var cookie = decodeHelloVerifyRequest(body);
-    if (!cookie) return ep.abort(s, A_DECODE_ERROR);
+    if (!cookie) return A_DECODE_ERROR;
     hs.cookie = cookie;
     sendHello(ep, s);
   } else if (type === HT_SERVER_HELLO && st === HELLO) {
-    var sh = decodeServerHello(body);
-    if (!sh) return ep.abort(s, A_DECODE_ERROR);
-    if (sh.server_version !== 0xfefd) return ep.abort(s, A_PROTOCOL_VERSION);
-    if (sh.cipher_suite !== TLS_PSK_WITH_AES_128_CCM_8 || sh.compression_method !== 0) return ep.abort(s, A_ILLEGAL_PARAMETER);
-    // We offer no extensions, so any in the ServerHello is unsolicited (RFC 5246 §7.4.1.4).
-    if (sh.extensions.length) return ep.abort(s, A_UNSUPPORTED_EXTENSION);
-    hs.serverRandom = new Uint8Array(sh.random);
+    var a = checkServerHello(body);
+    if (a) return a;
+    hs.serverRandom = new Uint8Array(body.subarray(2, 34));
     hs.transcript.push(whole);
     hs.state = GOT_SH;
   } else if (type === HT_SERVER_KEY_EXCHANGE && st === GOT_SH) {
     // psk_identity_hint: the identity comes from the host's lookup, the hint is not needed (RFC 7925 §4.2).
-    if (!decodePskVector(body)) return ep.abort(s, A_DECODE_ERROR);
+    if (!decodePskVector(body)) return A_DECODE_ERROR;
     hs.transcript.push(whole);
     hs.state = GOT_SKE;
   } else if (type === HT_SERVER_HELLO_DONE && (st === GOT_SH || st === GOT_SKE)) {
-    if (body.length) return ep.abort(s, A_DECODE_ERROR);
+    if (body.length) return A_DECODE_ERROR;
     hs.transcript.push(whole);
     ep.deriveKeys(s, true);
     var cke = encodeHandshake(HT_CLIENT_KEY_EXCHANGE, hs.nextSend++, encodePskVector(s.identity!));
@@ -81,10 +76,16 @@ function message(ep: DtlsEndpoint, s: Session, type: number, body: Uint8Array, w
       { t: CT_HANDSHAKE, e: 1, b: fin },
     ]);
   } else if (type === HT_FINISHED && st === WAIT_FIN && s.rEpoch === 1) {
-    if (!equalConstTime(body, hs.expectFinished!)) return ep.abort(s, A_DECRYPT_ERROR);
+    if (!equalConstTime(body, hs.expectFinished!)) return A_DECRYPT_ERROR;
     s.flight = null;
     ep.established(s);
-  } else ep.abort(s, A_UNEXPECTED_MESSAGE);
+  } else return A_UNEXPECTED_MESSAGE;
+  return 0;
+}
+
+function message(ep: DtlsEndpoint, s: Session, type: number, body: Uint8Array, whole: Uint8Array): void {
+  var a = step(ep, s, type, body, whole);
+  if (a) ep.abort(s, a);
 }
 
 var clientRole: Role = {

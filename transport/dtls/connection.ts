@@ -167,11 +167,14 @@ export interface DtlsEndpoint extends DatagramPort, Pollable {
   finished(hs: Handshake, label: string): Uint8Array;
 }
 
+/** A PSK identity for messages: quoted text when printable ASCII, hex otherwise. */
 function printable(id?: Uint8Array): string {
   if (!id) return '(none)';
-  for (var i = 0; i < id.length; i++) if (id[i] < 32 || id[i] > 126) return toHex(id);
   var s = '';
-  for (i = 0; i < id.length; i++) s += String.fromCharCode(id[i]);
+  for (var i = 0; i < id.length; i++) {
+    if (id[i] < 32 || id[i] > 126) return toHex(id);
+    s += String.fromCharCode(id[i]);
+  }
   return '"' + s + '"';
 }
 
@@ -388,7 +391,7 @@ export function createEndpoint(o: DtlsOptions, role: Role): DtlsEndpoint {
         if (hs.deadline < 0) hs.deadline = now + timeout;
         if (now >= hs.deadline) {
           err(s, 'handshake_timeout', undefined, 'DTLS handshake with ' + peerKey(s.peer) + ' as PSK identity ' + printable(s.identity) +
-            ' timed out after ' + timeout + ' ms (no answer: wrong PSK or identity, or server unreachable)');
+            ' timed out after ' + timeout + ' ms: no answer (wrong PSK or identity, or server unreachable)');
           continue;
         }
         d = hs.deadline;

@@ -4,7 +4,10 @@
 // is written on plain indexes (smallest in the bundle); the server-only codecs use
 // bytes.ts's Reader/Writer.
 import { Reader, Writer } from '../bytes';
-import { DTLS12_MAJOR, DTLS12_MINOR, TLS_PSK_WITH_AES_128_CCM_8 } from './constants';
+import {
+  A_DECODE_ERROR, A_ILLEGAL_PARAMETER, A_PROTOCOL_VERSION, A_UNSUPPORTED_EXTENSION, DTLS12_MAJOR, DTLS12_MINOR,
+  TLS_PSK_WITH_AES_128_CCM_8,
+} from './constants';
 
 function u16(b: Uint8Array, o: number): number {
   return (b[o] << 8) | b[o + 1];
@@ -132,14 +135,6 @@ export function decodeHelloVerifyRequest(b: Uint8Array): Uint8Array | null {
   return b.length >= 3 && b[0] === DTLS12_MAJOR && b.length === 3 + b[2] ? b.subarray(3) : null;
 }
 
-export interface ServerHello {
-  server_version: number;
-  random: Uint8Array;
-  cipher_suite: number;
-  compression_method: number;
-  extensions: number[];
-}
-
 /**
  * session_id<0>: this server does not resume sessions. The only extension is an empty
  * renegotiation_info when the client signalled RFC 5746 (OpenSSL 3 clients refuse a
@@ -162,13 +157,20 @@ export function encodeServerHello(random: Uint8Array, secureRenegotiation: boole
   return w.buf;
 }
 
-export function decodeServerHello(b: Uint8Array): ServerHello | null {
-  // server_version(2) random(32) session_id<0..32> cipher_suite(2) compression_method(1) [extensions]
+/**
+ * Checks a ServerHello against what our ClientHello offered: 0 when acceptable (the
+ * server_random is then bytes 2..34), else the AlertDescription to abort with.
+ * server_version(2) random(32) session_id<0..32> cipher_suite(2) compression_method(1) [extensions]
+ */
+export function checkServerHello(b: Uint8Array): number {
   var sid = b[34];
   var p = 35 + sid;
-  if (b.length < 38 || sid > 32 || p + 3 > b.length) return null;
-  var ext = readExtensions(b, p + 3);
-  return ext ? { server_version: u16(b, 0), random: b.subarray(2, 34), cipher_suite: u16(b, p), compression_method: b[p + 2], extensions: ext } : null;
+  var ext = b.length < 38 || sid > 32 || p + 3 > b.length ? null : readExtensions(b, p + 3);
+  if (!ext) return A_DECODE_ERROR;
+  if (u16(b, 0) !== 0xfefd) return A_PROTOCOL_VERSION;
+  if (u16(b, p) !== TLS_PSK_WITH_AES_128_CCM_8 || b[p + 2]) return A_ILLEGAL_PARAMETER;
+  // We offer no extensions, so any in the ServerHello is unsolicited (RFC 5246 §7.4.1.4).
+  return ext.length ? A_UNSUPPORTED_EXTENSION : 0;
 }
 
 /**
