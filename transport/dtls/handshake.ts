@@ -4,10 +4,7 @@
 // is written on plain indexes (smallest in the bundle); the server-only codecs use
 // bytes.ts's Reader/Writer.
 import { Reader, Writer } from '../bytes';
-import {
-  A_DECODE_ERROR, A_ILLEGAL_PARAMETER, A_PROTOCOL_VERSION, A_UNSUPPORTED_EXTENSION, DTLS12_MAJOR, DTLS12_MINOR,
-  TLS_PSK_WITH_AES_128_CCM_8,
-} from './constants';
+import { A, DTLS } from './constants';
 
 function u16(b: Uint8Array, o: number): number {
   return (b[o] << 8) | b[o + 1];
@@ -91,12 +88,12 @@ export function encodeClientHello(random: Uint8Array, cookie: Uint8Array): Uint8
   // client_version, random, session_id<0> (no resumption), cookie, one suite, null compression, no extensions
   var n = cookie.length;
   var b = new Uint8Array(42 + n);
-  b[0] = DTLS12_MAJOR;
-  b[1] = DTLS12_MINOR;
+  b[0] = DTLS.MAJOR;
+  b[1] = DTLS.MINOR;
   b.set(random, 2);
   b[35] = n;
   b.set(cookie, 36);
-  b.set([0, 2, TLS_PSK_WITH_AES_128_CCM_8 >> 8, TLS_PSK_WITH_AES_128_CCM_8 & 255, 1, 0], 36 + n);
+  b.set([0, 2, DTLS.TLS_PSK_WITH_AES_128_CCM_8 >> 8, DTLS.TLS_PSK_WITH_AES_128_CCM_8 & 255, 1, 0], 36 + n);
   return b;
 }
 
@@ -132,7 +129,7 @@ export function encodeHelloVerifyRequest(cookie: Uint8Array): Uint8Array {
 
 /** The cookie of a HelloVerifyRequest (any DTLS server_version), or null. */
 export function decodeHelloVerifyRequest(b: Uint8Array): Uint8Array | null {
-  return b.length >= 3 && b[0] === DTLS12_MAJOR && b.length === 3 + b[2] ? b.subarray(3) : null;
+  return b.length >= 3 && b[0] === DTLS.MAJOR && b.length === 3 + b[2] ? b.subarray(3) : null;
 }
 
 /**
@@ -142,11 +139,11 @@ export function decodeHelloVerifyRequest(b: Uint8Array): Uint8Array | null {
  */
 export function encodeServerHello(random: Uint8Array, secureRenegotiation: boolean): Uint8Array {
   var w = new Writer(2 + 32 + 1 + 2 + 1 + (secureRenegotiation ? 7 : 0));
-  w.u8(DTLS12_MAJOR);
-  w.u8(DTLS12_MINOR);
+  w.u8(DTLS.MAJOR);
+  w.u8(DTLS.MINOR);
   w.bytes(random);
   w.u8(0);
-  w.uint(2, TLS_PSK_WITH_AES_128_CCM_8);
+  w.uint(2, DTLS.TLS_PSK_WITH_AES_128_CCM_8);
   w.u8(0);
   if (secureRenegotiation) {
     w.uint(2, 5);
@@ -166,11 +163,11 @@ export function checkServerHello(b: Uint8Array): number {
   var sid = b[34];
   var p = 35 + sid;
   var ext = b.length < 38 || sid > 32 || p + 3 > b.length ? null : readExtensions(b, p + 3);
-  if (!ext) return A_DECODE_ERROR;
-  if (u16(b, 0) !== 0xfefd) return A_PROTOCOL_VERSION;
-  if (u16(b, p) !== TLS_PSK_WITH_AES_128_CCM_8 || b[p + 2]) return A_ILLEGAL_PARAMETER;
+  if (!ext) return A.DECODE_ERROR;
+  if (u16(b, 0) !== 0xfefd) return A.PROTOCOL_VERSION;
+  if (u16(b, p) !== DTLS.TLS_PSK_WITH_AES_128_CCM_8 || b[p + 2]) return A.ILLEGAL_PARAMETER;
   // We offer no extensions, so any in the ServerHello is unsolicited (RFC 5246 §7.4.1.4).
-  return ext.length ? A_UNSUPPORTED_EXTENSION : 0;
+  return ext.length ? A.UNSUPPORTED_EXTENSION : 0;
 }
 
 /**
