@@ -8,6 +8,7 @@
 // previous is answered. An error answer to a Delete or Write does not stop the session
 // (Leshan continues), a request that gets no answer or a failed Finish does.
 // The configuration model is Leshan's BootstrapConfig, so its REST body works here too.
+import type { Params } from '../transport/coap/constants';
 import type { CoapMessage } from '../transport/coap/message';
 import { getUriPath, getUriQuery } from '../transport/coap/message';
 import { CODE } from '../transport/coap/constants';
@@ -31,9 +32,23 @@ export interface BsSecurity {
   publicKeyOrId: Uint8Array;
   serverPublicKey: Uint8Array;
   secretKey: Uint8Array;
+  /** SMS resources 6–9: Leshan writes them always (defaults NO_SEC, empty, empty, ""), so we do too. */
+  smsSecurityMode?: keyof typeof SECURITY_MODES;
+  smsBindingKeyParam?: Uint8Array;
+  smsBindingKeySecret?: Uint8Array;
+  serverSmsNumber?: string;
   serverId?: number;
   clientOldOffTime?: number;
   bootstrapServerAccountTimeout?: number;
+}
+
+/** Leshan's BootstrapConfig defaults, so a device sees the same Bootstrap-Writes from both servers (FINDINGS §4). */
+export function withLeshanDefaults(s: BsSecurity): BsSecurity {
+  return {
+    smsSecurityMode: 'NO_SEC', smsBindingKeyParam: new Uint8Array(0), smsBindingKeySecret: new Uint8Array(0), serverSmsNumber: '',
+    clientOldOffTime: 1, bootstrapServerAccountTimeout: 0,
+    ...Object.fromEntries(Object.entries(s).filter(([, v]) => v !== undefined)),
+  } as BsSecurity;
 }
 
 /** One Server (object 1) instance, as Leshan's BootstrapConfig.ServerConfig. */
@@ -78,7 +93,7 @@ export function simpleConfig(s: SimpleBsConfig): BsConfig {
   return {
     toDelete: ['/0', '/1'],
     security: {
-      [String(s.securityInstance ?? 1)]: {
+      [String(s.securityInstance ?? 1)]: withLeshanDefaults({
         uri: s.serverUri,
         bootstrapServer: false,
         securityMode: mode,
@@ -86,9 +101,9 @@ export function simpleConfig(s: SimpleBsConfig): BsConfig {
         serverPublicKey: new Uint8Array(0),
         secretKey: mode === 'PSK' ? s.pskKey! : new Uint8Array(0),
         serverId: ssid,
-      },
+      }),
     },
-    servers: { [String(s.serverInstance ?? 0)]: { shortId: ssid, lifetime: s.lifetime ?? 300, notifIfDisabled: true, binding: s.binding || 'U' } },
+    servers: { [String(s.serverInstance ?? 0)]: { shortId: ssid, lifetime: s.lifetime ?? 300, defaultMinPeriod: 1, notifIfDisabled: true, binding: s.binding || 'U' } },
     contentFormat: s.format,
   };
 }
@@ -131,17 +146,24 @@ export function configFromJson(j: unknown): BsConfig {
     if (typeof s.uri !== 'string' || !/^coaps?:\/\/./.test(s.uri)) throw new Error(`security ${k}: uri must be coap://… or coaps://…`);
     const mode = s.securityMode ?? 'NO_SEC';
     if (typeof mode !== 'string' || !(mode in SECURITY_MODES)) throw new Error(`security ${k}: securityMode must be one of ${Object.keys(SECURITY_MODES).join(', ')}`);
-    cfg.security[key] = {
+    const sms = s.smsSecurityMode ?? 'NO_SEC';
+    if (typeof sms !== 'string' || !(sms in SECURITY_MODES)) throw new Error(`security ${k}: smsSecurityMode must be one of ${Object.keys(SECURITY_MODES).join(', ')}`);
+    if (s.serverSmsNumber !== undefined && typeof s.serverSmsNumber !== 'string') throw new Error(`security ${k}: serverSmsNumber must be a string`);
+    cfg.security[key] = withLeshanDefaults({
       uri: s.uri,
       bootstrapServer: s.bootstrapServer === true,
       securityMode: mode as keyof typeof SECURITY_MODES,
       publicKeyOrId: bytesField(s.publicKeyOrId, `security ${k}: publicKeyOrId`),
       serverPublicKey: bytesField(s.serverPublicKey, `security ${k}: serverPublicKey`),
       secretKey: bytesField(s.secretKey, `security ${k}: secretKey`),
+      smsSecurityMode: sms as keyof typeof SECURITY_MODES,
+      smsBindingKeyParam: bytesField(s.smsBindingKeyParam, `security ${k}: smsBindingKeyParam`),
+      smsBindingKeySecret: bytesField(s.smsBindingKeySecret, `security ${k}: smsBindingKeySecret`),
+      serverSmsNumber: s.serverSmsNumber as string | undefined,
       serverId: intField(s.serverId, `security ${k}: serverId`, 0, 65535),
       clientOldOffTime: intField(s.clientOldOffTime, `security ${k}: clientOldOffTime`, 0, 2 ** 31 - 1),
       bootstrapServerAccountTimeout: intField(s.bootstrapServerAccountTimeout, `security ${k}: bootstrapServerAccountTimeout`, 0, 2 ** 31 - 1),
-    };
+    });
   }
   const srv = (o.servers ?? {}) as Record<string, Record<string, unknown>>;
   if (typeof srv !== 'object' || Array.isArray(srv)) throw new Error('servers must be an object of instances');
@@ -154,13 +176,15 @@ export function configFromJson(j: unknown): BsConfig {
     cfg.servers[key] = {
       shortId: intField(s.shortId, `server ${k}: shortId`, 1, 65534)!,
       lifetime: intField(s.lifetime, `server ${k}: lifetime`, 1, 2 ** 31 - 1, 86400)!,
-      defaultMinPeriod: intField(s.defaultMinPeriod, `server ${k}: defaultMinPeriod`, 0, 2 ** 31 - 1),
+      defaultMinPeriod: intField(s.defaultMinPeriod, `server ${k}: defaultMinPeriod`, 0, 2 ** 31 - 1, 1),
       defaultMaxPeriod: intField(s.defaultMaxPeriod, `server ${k}: defaultMaxPeriod`, 0, 2 ** 31 - 1),
       disableTimeout: intField(s.disableTimeout, `server ${k}: disableTimeout`, 0, 2 ** 31 - 1),
       notifIfDisabled: s.notifIfDisabled !== false,
       binding,
     };
     if (cfg.servers[key].shortId === undefined) throw new Error(`server ${k}: shortId is required`);
+    // Leshan: every Server instance needs the Security instance that names its Short Server ID.
+    if (!Object.values(cfg.security).some((x) => x.serverId === cfg.servers[key].shortId)) throw new Error(`no security entry for server instance: ${k}`);
   }
   if (o.contentFormat !== undefined && o.contentFormat !== null) {
     const cf = o.contentFormat;
@@ -176,9 +200,14 @@ export function configToJson(c: BsConfig): unknown {
   const security: Record<string, unknown> = {};
   for (const k of Object.keys(c.security)) {
     const s = c.security[k];
-    security[k] = { ...s, publicKeyOrId: [...s.publicKeyOrId], serverPublicKey: [...s.serverPublicKey], secretKey: [...s.secretKey] };
+    security[k] = {
+      ...s,
+      publicKeyOrId: [...s.publicKeyOrId], serverPublicKey: [...s.serverPublicKey], secretKey: [...s.secretKey],
+      smsBindingKeyParam: [...(s.smsBindingKeyParam || [])], smsBindingKeySecret: [...(s.smsBindingKeySecret || [])],
+    };
   }
-  return { toDelete: c.toDelete, servers: c.servers, security, ...(c.contentFormat ? { contentFormat: formatName(c.contentFormat) } : {}) };
+  // contentFormat as its integer code: the only form Leshan's REST API accepts.
+  return { toDelete: c.toDelete, servers: c.servers, security, ...(c.contentFormat ? { contentFormat: c.contentFormat } : {}) };
 }
 
 /** The records of one Security instance (Core Appendix E.1 resource ids). */
@@ -191,6 +220,10 @@ export function securityRecs(iid: number, s: BsSecurity): Rec[] {
     { p: [0, iid, 4], t: T_OPQ, v: s.serverPublicKey },
     { p: [0, iid, 5], t: T_OPQ, v: s.secretKey },
   ];
+  if (s.smsSecurityMode !== undefined) r.push({ p: [0, iid, 6], t: T_INT, v: SECURITY_MODES[s.smsSecurityMode] });
+  if (s.smsBindingKeyParam !== undefined) r.push({ p: [0, iid, 7], t: T_OPQ, v: s.smsBindingKeyParam });
+  if (s.smsBindingKeySecret !== undefined) r.push({ p: [0, iid, 8], t: T_OPQ, v: s.smsBindingKeySecret });
+  if (s.serverSmsNumber !== undefined) r.push({ p: [0, iid, 9], t: T_STR, v: s.serverSmsNumber });
   if (s.serverId !== undefined) r.push({ p: [0, iid, 10], t: T_INT, v: s.serverId });
   if (s.clientOldOffTime !== undefined) r.push({ p: [0, iid, 11], t: T_INT, v: s.clientOldOffTime });
   if (s.bootstrapServerAccountTimeout !== undefined) r.push({ p: [0, iid, 12], t: T_INT, v: s.bootstrapServerAccountTimeout });
@@ -250,6 +283,8 @@ export interface BsEvent {
 }
 
 export interface BootstrapServerOptions {
+  /** CoAP transmission parameters (RFC 7252 §4.8) for the server's endpoints. */
+  coap?: Partial<Params>;
   host?: string;
   /** NoSec CoAP port (omit or -1: none; 0: ephemeral). */
   port?: number;
@@ -306,6 +341,7 @@ export class BootstrapServer {
             pskKey: (id) => s.security.keyFor(id),
             onRequest: (l, req, peer, ex) => s.onRequest(l, req, peer, ex),
             onDatagram: o.onDatagram,
+            params: o.coap,
             onDtlsEvent: (e) => e.type !== 'connected' && s.emit({ type: 'dtls', ep: '', peer: e.peer, reason: `${e.type}${e.name ? ' ' + e.name : ''}${e.message ? ': ' + e.message : ''}` }),
           }),
         );
@@ -332,7 +368,12 @@ export class BootstrapServer {
 
   private emit(e: BsEvent): void {
     if (this.o.onEvent) this.o.onEvent(e);
-    this.events.send('BOOTSTRAP', e, e.ep);
+    // Leshan's bootstrap server streams `BSSESSION` events named after the session's steps.
+    const ok = e.code && e.code.charAt(0) === '2';
+    const name =
+      e.type === 'request' ? 'authorized' : e.type === 'rejected' ? 'unauthorized' : e.type === 'done' ? 'finished' : e.type === 'failed' ? 'failed' :
+      e.type === 'dtls' ? 'dtls' : ok ? 'receive success response' : 'receive error response';
+    this.events.send('BSSESSION', { name, endpoint: e.ep, time: Date.now(), message: e.reason || `${e.type} ${e.path || ''} ${e.code || ''}`.trim(), ...e }, e.ep);
   }
 
   private onRequest(l: Listener, req: CoapMessage, peer: Peer, ex: Exchange): void {
@@ -356,7 +397,7 @@ export class BootstrapServer {
     const reject = (reason: string) => {
       this.emit({ type: 'rejected', ep, peer, secure: l.secure, reason });
       // 4.00 Bad Request for an unknown or unauthorised endpoint (Transport Table 6.1.1-1; Leshan says "no bootstrap config" / "Unauthorized").
-      ex.respond({ code: CODE.BAD_REQUEST, payload: utf8Encode(reason) });
+      ex.respond({ code: CODE.BAD_REQUEST, contentFormat: 0, payload: utf8Encode(reason.split(':')[0]) });
       this.poller.kick();
     };
     if (!ep) return reject('endpoint name missing');
@@ -441,8 +482,8 @@ export class BootstrapServer {
         return [200, configToJson(cfg)];
       }
       if (c.method === 'DELETE') {
-        if (!this.configs.delete(ep)) throw new HttpError(404, `no bootstrap config for ${ep}`);
-        return [200, {}];
+        if (!this.configs.delete(ep)) throw new HttpError(404, `no config for ${ep}`);
+        return [204, null];
       }
       throw new HttpError(405, `${c.method} not allowed on ${c.path}`);
     }
@@ -467,16 +508,16 @@ export function securityApi(store: SecurityStore, c: HttpCtx, rest: string[]): H
     let e;
     try {
       e = SecurityStore.fromJson(jsonBody(c));
+      store.add(e);
     } catch (err) {
       if (err instanceof HttpError) throw err;
       return badRequest((err as Error).message);
     }
-    store.add(e);
     return [200, { endpoint: e.endpoint, tls: { mode: 'psk', details: { identity: e.identity, key: toHex(e.key) } } }];
   }
   if (c.method === 'DELETE' && rest.length === 1) {
-    if (!store.remove(rest[0])) throw new HttpError(404, `no security info for ${rest[0]}`);
-    return [200, {}];
+    // Leshan answers 200 either way, {"message":"not_found"} for an unknown endpoint.
+    return [200, store.remove(rest[0]) ? {} : { message: 'not_found' }];
   }
   return badRequest(`unsupported ${c.method} ${c.path}`);
 }

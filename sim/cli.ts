@@ -1,17 +1,21 @@
 // The simulator's command line. Every bad argument gets one line naming it (exit 2).
-//   tsx sim/cli.ts scenario [--once] [--bundle dist/firmware.js]
+//   tsx sim/cli.ts scenario [--once] [--security psk|nosec] [--format tlv|senml-cbor] [--bundle dist/firmware.js]
+//   tsx sim/cli.ts device --endpoint EP --bootstrap coap[s]://HOST:PORT [--psk ID:HEX] [--storage DIR]
 //   tsx sim/cli.ts bootstrap-server [--host H] [--port N|off] [--dtls-port N|off] [--http-port N|off]
 //        [--psk ID:HEX] [--config FILE] [--endpoint EP --server-uri URI [--server-psk ID:HEX]
 //        [--ssid N] [--lifetime S] [--binding B] [--format tlv|senml-cbor|senml-json] [--bs-psk ID:HEX]]…
 //   tsx sim/cli.ts lwm2m-server [--host H] [--port N|off] [--dtls-port N|off] [--http-port N|off] [--psk [EP=]ID:HEX]…
-//   tsx sim/cli.ts clients | read EP PATH | write EP PATH VALUE | exec EP PATH [ARGS] | discover EP [PATH]
+//   tsx sim/cli.ts clients | read EP PATH | write EP PATH VALUE | exec EP PATH [ARGS] | discover EP PATH
 //        | create EP /OID[/IID] RID=VALUE… | delete EP /OID/IID | observe EP PATH | cancel EP PATH
 //        | attrs EP PATH pmin=1 pmax=5 …     [--api URL] [--timeout S] [--format F] [--type T]
 // Commands live in one table (COMMANDS): adding one is adding an entry.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import http from 'node:http';
-import { loadFirmware } from './espruino-vm';
+import { runScenario } from './scenario';
+import { startDevice, DEFAULT_BUNDLE } from './device';
+import { FileStorage, MemoryStorage } from './node-ports';
+import { toHex } from '../transport/bytes';
 import { BootstrapServer, configFromJson, simpleConfig, type BsConfig, type BsEvent } from './bootstrap-server';
 import { Lwm2mServer, type ServerEvent } from './lwm2m-server';
 import { SecurityStore, parseFormat, parseLwPath, typeOf, typeName, formatName } from './lwm2m-common';
@@ -188,7 +192,11 @@ async function bootstrapServer(argv: string[]): Promise<void> {
     });
     if (g['bs-psk']) {
       const k = pskFlag(g['bs-psk'], 'bs-psk');
-      security.add({ endpoint: g.endpoint, identity: k.identity, key: k.key });
+      try {
+        security.add({ endpoint: g.endpoint, identity: k.identity, key: k.key });
+      } catch (e) {
+        fail(`--bs-psk ${g['bs-psk']}: ${(e as Error).message}`);
+      }
     }
   }
   const port = portFlag(a, 'port', 5783);
@@ -224,8 +232,12 @@ async function lwm2mServer(argv: string[]): Promise<void> {
     const eq = p.indexOf('=');
     const ep = eq > 0 && eq < p.indexOf(':') ? p.slice(0, eq) : null;
     const k = pskFlag(ep ? p.slice(eq + 1) : p, 'psk');
-    if (ep) security.add({ endpoint: ep, identity: k.identity, key: k.key });
-    else security.addUnbound(k.identity, k.key);
+    try {
+      if (ep) security.add({ endpoint: ep, identity: k.identity, key: k.key });
+      else security.addUnbound(k.identity, k.key);
+    } catch (e) {
+      fail(`--psk ${p}: ${(e as Error).message}`);
+    }
   }
   const port = portFlag(a, 'port', 5683);
   const dtlsPort = portFlag(a, 'dtls-port', 5684);
@@ -356,8 +368,8 @@ const admin = {
   },
   async discover(a: Args) {
     const ep = needEp(a);
-    const p = a.pos[1] === undefined ? [] : pathArg(a.pos[1], 'path');
-    if (p.length > 3) fail('discover takes /oid, /oid/iid or /oid/iid/rid');
+    const p = pathArg(a.pos[1], 'path');
+    if (p.length < 1 || p.length > 3) fail('discover takes /oid, /oid/iid or /oid/iid/rid');
     const j = (await call(a, 'GET', `/api/clients/${encodeURIComponent(ep)}/${p.length ? enc(p) + '/' : ''}discover${query(a)}`)) as { objectLinks?: { url: string; attributes: Record<string, string> }[] };
     if (j.objectLinks) for (const l of j.objectLinks) console.log(`<${l.url}>${Object.entries(l.attributes).map(([k, v]) => `;${k}${v === '' ? '' : '=' + v}`).join('')}`);
     else show(j);
@@ -402,7 +414,7 @@ const admin = {
     const base = apiBase(a);
     // Listen to events first so no notification is missed, then ask for the observation.
     await new Promise<void>((resolve, reject) => {
-      const req = http.get(`${base}/api/event?ep=${encodeURIComponent(ep)}`, (res) => {
+      const req = http.get(`${base}/api/event?ep=${encodeURIComponent(ep)}`, { headers: { Accept: 'text/event-stream' } }, (res) => {
         if (res.statusCode !== 200) return reject(new Error(`event stream: HTTP ${res.statusCode}`));
         let buf = '';
         res.setEncoding('utf8');
@@ -446,24 +458,60 @@ const admin = {
   },
 };
 
-function scenario(argv: string[]): void {
-  const a = parse(argv, ['bundle'], ['once']);
+async function scenario(argv: string[]): Promise<void> {
+  const a = parse(argv, ['bundle', 'security', 'format', 'endpoint', 'storage'], ['once']);
   if (a.pos.length) fail(`unexpected argument '${a.pos[0]}'`);
-  const bundle = one(a, 'bundle') ?? join(import.meta.dirname, '../dist/firmware.js');
+  const bundle = one(a, 'bundle') ?? DEFAULT_BUNDLE;
   if (!existsSync(bundle)) fail(`bundle '${bundle}' not found: run \`npm run build\` first`);
-  const t0 = Date.now();
-  const step = (what: string) => console.log(`${String(Date.now() - t0).padStart(6)} ms  ${what}`);
-  const { api, ctx } = loadFirmware(bundle, { print: (l) => step(`device: ${l}`) });
-  step(`device bundle ${bundle} loaded in the Espruino-stripped context (version ${api.VERSION})`);
-  const out = ctx.run(readFileSync(join(import.meta.dirname, '../test/espruino/smoke.es5.js'), 'utf8'));
-  step(String(out));
-  ctx.stop();
-  if (!/^smoke ok/.test(String(out))) process.exit(1);
+  const security = one(a, 'security') ?? 'psk';
+  if (security !== 'nosec' && security !== 'psk') fail(`--security '${security}' must be nosec or psk`);
+  const fmt = one(a, 'format');
+  const format = fmt === undefined ? undefined : parseFormat(fmt) ?? -1;
+  if (fmt !== undefined && format !== 11542 && format !== 112) fail(`--format '${fmt}' must be tlv or senml-cbor`);
+  const once = !!a.flags.once;
+  const r = await runScenario({ security, once, bundle, format, endpoint: one(a, 'endpoint'), storageDir: one(a, 'storage') });
+  if (!r.ok) {
+    console.error(`lwm2m-sim: scenario failed at step "${r.failed}": ${r.error}`);
+    process.exit(1);
+  }
+  if (once) process.exit(0);
+  console.log('(running: notifications keep arriving; Ctrl-C stops, de-registering first)');
+  waitForSignal(r.stop);
+}
+
+async function device(argv: string[]): Promise<void> {
+  const a = parse(argv, ['bundle', 'endpoint', 'bootstrap', 'psk', 'storage', 'format'], []);
+  if (a.pos.length) fail(`unexpected argument '${a.pos[0]}'`);
+  const bundle = one(a, 'bundle') ?? DEFAULT_BUNDLE;
+  if (!existsSync(bundle)) fail(`bundle '${bundle}' not found: run \`npm run build\` first`);
+  const endpoint = one(a, 'endpoint') ?? fail('missing --endpoint EP');
+  const bootstrapUri = one(a, 'bootstrap') ?? fail('missing --bootstrap coap[s]://HOST:PORT');
+  if (!/^coaps?:\/\/[^/]+$/.test(bootstrapUri)) fail(`--bootstrap '${bootstrapUri}' must be coap://HOST:PORT or coaps://HOST:PORT`);
+  const pskArg = one(a, 'psk');
+  const psk = pskArg === undefined ? undefined : pskFlag(pskArg, 'psk');
+  if (bootstrapUri.startsWith('coaps:') && !psk) fail('--psk ID:HEX is needed for a coaps:// bootstrap server');
+  const fmt = one(a, 'format');
+  const format = fmt === undefined ? undefined : parseFormat(fmt) ?? -1;
+  if (fmt !== undefined && format !== 11542 && format !== 112) fail(`--format '${fmt}' must be tlv or senml-cbor`);
+  const storageDir = one(a, 'storage');
+  const dev = await startDevice({
+    endpoint,
+    bootstrapUri,
+    pskIdentity: psk?.identity,
+    pskKey: psk ? toHex(psk.key) : undefined,
+    bundle,
+    format,
+    storage: storageDir ? new FileStorage(storageDir) : new MemoryStorage(),
+    log: (ev, detail) => console.log(`${ts()} device  ${ev}: ${detail}`),
+    onOutput: (name, on, level) => console.log(`${ts()} ${name}  ${on ? `ON (level ${level})` : 'OFF'}`),
+  });
+  waitForSignal(() => dev.stop());
 }
 
 /** The command table: name → what it does. */
 export const COMMANDS: Record<string, { help: string; run: (argv: string[]) => void | Promise<void> }> = {
-  scenario: { help: 'run the seed scenario on loopback [--once] [--bundle FILE]', run: scenario },
+  scenario: { help: 'run the seed scenario on loopback [--once] [--security psk|nosec] [--format tlv|senml-cbor] [--bundle FILE]', run: scenario },
+  device: { help: 'run a simulated device: --endpoint EP --bootstrap coap[s]://H:P [--psk ID:HEX] [--storage DIR] [--format F]', run: device },
   'bootstrap-server': { help: 'run a Bootstrap Server (see docs/sim.md for flags)', run: bootstrapServer },
   'lwm2m-server': { help: 'run an LwM2M Server with its admin HTTP API', run: lwm2mServer },
 };
@@ -472,7 +520,7 @@ const ADMIN_HELP: Record<keyof typeof admin, string> = {
   read: 'read EP PATH [--format tlv|senml-cbor|senml-json|text]',
   write: 'write EP PATH VALUE [--format F] [--type T]',
   exec: 'exec EP PATH [ARGS]',
-  discover: 'discover EP [PATH]',
+  discover: 'discover EP PATH',
   create: 'create EP /OID[/IID] RID=VALUE…',
   delete: 'delete EP /OID/IID',
   observe: 'observe EP PATH: print notifications until Ctrl-C',
@@ -486,22 +534,28 @@ for (const name of Object.keys(admin) as (keyof typeof admin)[]) {
   };
 }
 
-export async function main(argv: string[]): Promise<void> {
+/** Runs a command; resolves with the exit status (2: bad argument, 1: failure) after printing one line to `err`. */
+export async function runCli(argv: string[], err: (line: string) => void = (l) => console.error(l)): Promise<number> {
   const [command, ...rest] = argv;
   const names = Object.keys(COMMANDS).join(', ');
   try {
     if (!command) fail(`missing command (one of: ${names})`);
     if (command === 'help' || command === '--help') {
       for (const [k, v] of Object.entries(COMMANDS)) console.log(`  ${k.padEnd(17)} ${v.help}`);
-      return;
+      return 0;
     }
     const c = COMMANDS[command];
     if (!c) fail(`unknown command '${command}' (one of: ${names})`);
     await c.run(rest);
+    return 0;
   } catch (e) {
-    console.error(`lwm2m-sim: ${(e as Error).message}`);
-    process.exit(e instanceof UsageError ? 2 : 1);
+    err(`lwm2m-sim: ${String((e as Error).message).split('\n')[0]}`);
+    return e instanceof UsageError ? 2 : 1;
   }
 }
 
-if (process.argv[1] && /cli\.[tj]s$/.test(process.argv[1])) void main(process.argv.slice(2));
+if (process.argv[1] && /cli\.[tj]s$/.test(process.argv[1])) {
+  void runCli(process.argv.slice(2)).then((code) => {
+    if (code) process.exit(code);
+  });
+}

@@ -30,6 +30,11 @@ export interface HttpCtx {
 export type HttpResult = [number, unknown] | 'stream';
 
 export function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
+  if (status === 204) {
+    res.writeHead(204);
+    res.end();
+    return;
+  }
   const s = JSON.stringify(body) + '\n';
   res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(s) });
   res.end(s);
@@ -116,12 +121,14 @@ export function jsonBody(c: HttpCtx): unknown {
 export class EventHub {
   private clients = new Set<{ ep: string | null; res: http.ServerResponse }>();
   open(c: HttpCtx): 'stream' {
+    // Leshan's event servlet answers 405 unless the client accepts text/event-stream (FINDINGS §3).
+    if (!/text\/event-stream/.test(c.req.headers.accept || '')) throw new HttpError(405, 'event stream: send Accept: text/event-stream');
     const ep = c.query.get('ep');
     c.res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive' });
     c.res.write(': connected\n\n');
     const entry = { ep, res: c.res };
     this.clients.add(entry);
-    c.req.on('close', () => this.clients.delete(entry));
+    c.res.on('close', () => this.clients.delete(entry));
     return 'stream';
   }
   send(event: string, data: unknown, ep: string): void {

@@ -94,7 +94,8 @@ export async function serverApi(s: Lwm2mServer, c: HttpCtx): Promise<HttpResult>
       if (p.length === 0) return [200, reg];
       if (last === 'discover') {
         const path = lwPath(p.slice(0, -1));
-        if (path.length > 3) badRequest('Discover takes /oid, /oid/iid or /oid/iid/rid');
+        // As Leshan: /api/clients/EP/discover (root) is refused.
+        if (path.length < 1 || path.length > 3) badRequest('Discover takes /oid, /oid/iid or /oid/iid/rid: /api/clients/EP/OID[/IID[/RID]]/discover');
         return device(() => s.discover(ep, path, timeout));
       }
       const path = lwPath(p);

@@ -164,8 +164,9 @@ export function codeStr(code: number): string {
   return `${code >> 5}.${String(code & 31).padStart(2, '0')}`;
 }
 
+/** Leshan's ResponseCode.toString(): "CONTENT(205)", "NOT_FOUND(404)". */
 export function codeName(code: number): string {
-  return CODE_NAMES[code] || codeStr(code);
+  return `${CODE_NAMES[code] || 'UNKNOWN'}(${(code >> 5) * 100 + (code & 31)})`;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -402,10 +403,11 @@ export class SecurityStore {
   /** Identities with a key but no endpoint bound (CLI `--psk` without `--endpoint`): any endpoint may use them. */
   private free = new Map<string, Uint8Array>();
 
+  /** Throws when the identity already belongs to another endpoint (Leshan: 400 "PSK Identity X is already used"). */
   add(e: PskEntry): void {
-    this.remove(e.endpoint);
     const old = this.byId.get(e.identity);
-    if (old) this.byEp.delete(old.endpoint);
+    if (old && old.endpoint !== e.endpoint) throw new Error(`PSK Identity ${e.identity} is already used`);
+    this.remove(e.endpoint);
     this.byEp.set(e.endpoint, e);
     this.byId.set(e.identity, e);
   }

@@ -5,6 +5,7 @@
 // registered device (Core §5.4, §5.5: Read, Write, Execute, Create, Delete, Discover,
 // Write-Attributes, Observe/cancel). Values are decoded with the same codecs the device
 // encodes with (objects/formats). The admin HTTP API follows Leshan's REST API.
+import type { Params } from '../transport/coap/constants';
 import type { CoapMessage } from '../transport/coap/message';
 import { getLocationPath, getUint, getUriPath, getUriQuery } from '../transport/coap/message';
 import { CODE, OPT } from '../transport/coap/constants';
@@ -89,6 +90,8 @@ export interface ServerEvent {
 }
 
 export interface Lwm2mServerOptions {
+  /** CoAP transmission parameters (RFC 7252 §4.8) for the server's endpoints. */
+  coap?: Partial<Params>;
   host?: string;
   port?: number;
   dtlsPort?: number;
@@ -141,6 +144,7 @@ export class Lwm2mServer {
             pskKey: (id) => s.security.keyFor(id),
             onRequest: (l, req, peer, ex) => s.onRequest(l, req, peer, ex),
             onDatagram: o.onDatagram,
+            params: o.coap,
             onDtlsEvent: (e) => e.type !== 'connected' && s.emit({ type: 'DTLS', ep: '', peer: e.peer, reason: `${e.type}${e.name ? ' ' + e.name : ''}${e.message ? ': ' + e.message : ''}` }),
           }),
         );
@@ -184,7 +188,8 @@ export class Lwm2mServer {
       if (r.expires <= now) this.remove(r, true);
       else if (next < 0 || r.expires < next) next = r.expires;
     }
-    return next;
+    // Node timers hold at most 2^31-1 ms (a longer one fires at once): look again within a day.
+    return next < 0 ? -1 : Math.min(next, now + 86400000);
   }
 
   private remove(r: RegState, expired: boolean): void {
@@ -252,6 +257,8 @@ export class Lwm2mServer {
       if (!ep) return answer(CODE.BAD_REQUEST, 'endpoint name missing');
       const v = params.lwm2m ?? '1.0';
       if (!/^1\.[0-2]$/.test(v)) return answer(CODE.PRECONDITION_FAILED, `unsupported LwM2M version ${v}`);
+      // The object list is mandatory (Core §5.3.1; Leshan answers an empty one with 4.00 too).
+      if (!req.payload.length) return answer(CODE.BAD_REQUEST, `supported object list is mandatory for endpoint ${ep}`);
       const links = parseLinks(req.payload);
       if (!links) return answer(CODE.BAD_REQUEST, 'malformed link-format payload');
       const why = this.security.check(ep, l.identity(peer));

@@ -33,6 +33,7 @@ test(`fuzz: ${CASES} seeded cases through decode and the receive path (seed ${SE
   const srv = new CoapEndpoint({
     port: portFor(0), rng: seededRng(SEED + 1),
     params: { MAX_BODY: 4096 },
+    streamBlock1: () => rnd(2) === 0,
     onRequest: (req, _peer, ex) => {
       handlerRuns++;
       const p0 = req.options.find((o) => o.num === OPT.URI_PATH);

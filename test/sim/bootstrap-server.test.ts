@@ -51,8 +51,11 @@ test('bootstrap NoSec: 2.04, then Delete /0, Delete /1, Write /0/1 and /1/0 in T
       assert.equal(utf8Decode(val(3) as Uint8Array), 'dev-srv');
       assert.deepEqual(val(5), SRV_KEY);
       assert.equal(val(10), 123);
+      // Resources 0–12 with Leshan's defaults for the SMS ones, hold-off 1 and account timeout 0 (FINDINGS §4).
+      assert.deepEqual(sec.map((r) => r.p[2]), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+      assert.deepEqual([val(6), (val(7) as Uint8Array).length, (val(8) as Uint8Array).length, val(9), val(11), val(12)], [3, 0, 0, '', 1, 0]);
       const srv = tlvDec(d.seen[3].payload, [1, 0], typeOf)!;
-      assert.deepEqual(srv.map((r) => [r.p.join('/'), r.v]), [['1/0/0', 123], ['1/0/1', 300], ['1/0/6', true], ['1/0/7', 'U']]);
+      assert.deepEqual(srv.map((r) => [r.p.join('/'), r.v]), [['1/0/0', 123], ['1/0/1', 300], ['1/0/2', 1], ['1/0/6', true], ['1/0/7', 'U']]);
     } finally {
       d.close();
     }
@@ -122,7 +125,8 @@ test('bootstrap over DTLS PSK with our DTLS client; the identity must belong to 
       assert.equal(d.seen.length, 5);
       const wrong = await d.request(peerOf(bs.secureUri!), { code: CODE.POST, path: '/bs', query: ['ep=other'] });
       assert.equal(wrong.code, CODE.BAD_REQUEST);
-      assert.match(utf8Decode(wrong.payload)!, /^Unauthorized: PSK identity psk-dev-bs belongs to endpoint psk-dev/);
+      assert.equal(utf8Decode(wrong.payload), 'Unauthorized');
+      assert.match(ev.find((e) => e.type === 'rejected')!.reason!, /^Unauthorized: PSK identity psk-dev-bs belongs to endpoint psk-dev/);
     } finally {
       d.close();
     }
@@ -187,6 +191,7 @@ test('admin API: Leshan-style bootstrap config and security info; bad bodies get
       [JSON.stringify({ ...leshanBody, security: { '1': { ...leshanBody.security['1'], securityMode: 'NOSEC' } } }), /securityMode must be one of/],
       [JSON.stringify({ ...leshanBody, servers: { x: {} } }), /server instance id 'x'/],
       [JSON.stringify({ ...leshanBody, toDelete: ['/a'] }), /toDelete/],
+      [JSON.stringify({ ...leshanBody, servers: { '0': { shortId: 9 } } }), /^no security entry for server instance: 0$/],
     ] as [string, RegExp][]) {
       r = await fetch(`${api}/api/bootstrap/api-dev`, { method: 'POST', body });
       assert.equal(r.status, 400);
@@ -197,11 +202,15 @@ test('admin API: Leshan-style bootstrap config and security info; bad bodies get
     r = await fetch(`${api}/api/security/clients/`, { method: 'PUT', body: JSON.stringify({ endpoint: 'api-dev', tls: { mode: 'psk', details: { identity: 'api-id', key: '0102' } } }) });
     assert.equal(r.status, 200);
     assert.equal(bs.security.get('api-dev')!.identity, 'api-id');
+    r = await fetch(`${api}/api/security/clients/`, { method: 'PUT', body: JSON.stringify({ endpoint: 'other', tls: { mode: 'psk', details: { identity: 'api-id', key: '0102' } } }) });
+    assert.equal(r.status, 400);
+    assert.equal(((await r.json()) as { error: string }).error, 'PSK Identity api-id is already used');
     r = await fetch(`${api}/api/security/clients/`, { method: 'PUT', body: JSON.stringify({ endpoint: 'x', tls: { mode: 'psk', details: { identity: 'i', key: 'zz' } } }) });
     assert.equal(r.status, 400);
     assert.match(((await r.json()) as { error: string }).error, /"key" must be hex bytes/);
     // The configured endpoint now bootstraps (over DTLS only, since it has PSK credentials: drop them again).
     assert.equal((await fetch(`${api}/api/security/clients/api-dev`, { method: 'DELETE' })).status, 200);
+    assert.deepEqual(await (await fetch(`${api}/api/security/clients/api-dev`, { method: 'DELETE' })).json(), { message: 'not_found' });
     const d = await FakeDevice.start();
     try {
       await d.request(peerOf(bs.uri!), { code: CODE.POST, path: '/bs', query: ['ep=api-dev'] });
@@ -211,4 +220,40 @@ test('admin API: Leshan-style bootstrap config and security info; bad bodies get
       d.close();
     }
   });
+});
+
+test('end to end: bootstrap over NoSec, then Register over DTLS with the PSK and URI the Bootstrap-Write carried', async () => {
+  const { Lwm2mServer } = await import('../../sim/lwm2m-server');
+  const srvSecurity = new SecurityStore();
+  srvSecurity.add({ endpoint: 'e2e', identity: 'e2e-id', key: SRV_KEY });
+  const srv = await Lwm2mServer.start({ port: -1, dtlsPort: 0, security: srvSecurity });
+  try {
+    const config = simpleConfig({ serverUri: srv.secureUri!, pskIdentity: 'e2e-id', pskKey: SRV_KEY, lifetime: 30 });
+    await withBs({ configs: { e2e: config } }, async (bs, ev) => {
+      const d = await FakeDevice.start();
+      try {
+        await d.request(peerOf(bs.uri!), { code: CODE.POST, path: '/bs', query: ['ep=e2e'] });
+        await until(() => ev.some((e) => e.type === 'done'), 5000, 'bootstrap done');
+      } finally {
+        d.close();
+      }
+      const sec = d.find([0, 1]);
+      const uri = sec.find((r) => r.p[2] === 0)!.v as string;
+      const identity = utf8Decode(sec.find((r) => r.p[2] === 3)!.v as Uint8Array)!;
+      const key = sec.find((r) => r.p[2] === 5)!.v as Uint8Array;
+      const lt = d.find([1, 0, 1])[0].v as number;
+      const dev = await FakeDevice.start({ psk: { identity, key } });
+      try {
+        const r = await dev.register(peerOf(uri), 'e2e', lt);
+        assert.equal(r.code, CODE.CREATED);
+        assert.deepEqual([srv.get('e2e')!.secure, srv.get('e2e')!.identity, srv.get('e2e')!.lifetime], [true, 'e2e-id', 30]);
+        const read = await srv.read('e2e', [3303, 0, 5700]);
+        assert.equal(read.content && (read.content as { value: string }).value, '21.5');
+      } finally {
+        dev.close();
+      }
+    });
+  } finally {
+    await srv.close();
+  }
 });

@@ -20,7 +20,7 @@ import { peerKey, type DatagramPort, type Peer, type Rng } from '../ports';
 import { toHex } from '../bytes';
 import { CODE, OPT, TYPE, OBSERVE_SEQ_MASK, params, szxOf, type Params } from './constants';
 import {
-  decode, encode, message, DECODE_REJECT, getOption, getUint, setUint, setOption, removeOption, addOption,
+  decode, encode, message, emptyBytes, DECODE_REJECT, getOption, getUint, setUint, setOption, removeOption,
   addPathOptions, addUriQuery, isCritical, uintBytes, getPathString, type CoapMessage, type CoapOption,
 } from './message';
 import { blockBytes, blockSize, readBlock } from './block';
@@ -50,6 +50,12 @@ export interface RequestSpec {
   block2Size?: number;
   /** Register an observation (Observe=0); the callback then runs for every notification. */
   observe?: boolean;
+  /**
+   * Stream the response body instead of collecting it (a firmware pull): called in order for
+   * every Block2 block, or once for a body that came whole. The body is then not kept and not
+   * bounded by MAX_BODY; the final callback gets the last response with an empty payload.
+   */
+  onData?: (data: Uint8Array, offset: number, more: boolean) => void;
 }
 
 export type ResponseCallback = (err: string | null, res?: CoapMessage) => void;
@@ -60,6 +66,11 @@ export interface EndpointOptions {
   rng: Rng;
   onRequest?: RequestHandler;
   params?: Partial<Params>;
+  /**
+   * Asked at the first block of a Block1 upload: true streams it to the handler block by
+   * block (a firmware push) instead of reassembling it (bounded by MAX_BODY).
+   */
+  streamBlock1?: (req: CoapMessage, peer: Peer) => boolean;
 }
 
 export interface CoapStats {
@@ -138,7 +149,8 @@ interface BlockCache {
 
 interface Upload {
   key: string;
-  buf: Uint8Array;
+  /** null: streamed to the handler block by block */
+  buf: Uint8Array | null;
   len: number;
   expires: number;
 }
@@ -159,6 +171,9 @@ export class Exchange {
   declare obs: Observation | null;
   /** Block1 of the last block of an upload, echoed in the final response */
   declare block1: Uint8Array | null;
+  /** streamed Block1 upload: where this block's payload starts, and whether more follow (else -1 / false) */
+  declare blockOffset: number;
+  declare blockMore: boolean;
   /** block number and size exponent the request asked for, or -1 */
   declare b2num: number;
   declare b2szx: number;
@@ -174,6 +189,8 @@ export class Exchange {
     this.observeAsked = false;
     this.obs = null;
     this.block1 = null;
+    this.blockOffset = -1;
+    this.blockMore = false;
     this.b2num = -1;
     this.b2szx = -1;
   }
@@ -256,6 +273,7 @@ class ClientRequest {
   declare bodyLen: number;
   declare obsSeq: number;
   declare obsAt: number;
+  declare onData: ((data: Uint8Array, offset: number, more: boolean) => void) | null;
   constructor(peer: Peer, msg: CoapMessage, cb: ResponseCallback, con: boolean, observe: boolean) {
     this.peer = peer;
     this.pkey = peerKey(peer);
@@ -271,6 +289,7 @@ class ClientRequest {
     this.bodyLen = 0;
     this.obsSeq = -1;
     this.obsAt = 0;
+    this.onData = null;
   }
 }
 
@@ -306,6 +325,7 @@ export class CoapEndpoint {
   /** the latest time given to receive/poll/request */
   declare now: number;
   declare onRequest: RequestHandler | null;
+  declare streamBlock1: ((req: CoapMessage, peer: Peer) => boolean) | null;
   private declare port: DatagramPort;
   private declare rng: Rng;
   private declare rnd: Uint8Array;
@@ -325,6 +345,7 @@ export class CoapEndpoint {
     this.port = o.port;
     this.rng = o.rng;
     this.onRequest = o.onRequest || null;
+    this.streamBlock1 = o.streamBlock1 || null;
     this.stats = { txDatagrams: 0, txBytes: 0, rxDatagrams: 0, rxBytes: 0, retransmissions: 0, timeouts: 0, duplicates: 0, dropped: 0, rejected: 0 };
     this.now = 0;
     this.faults = 0;
@@ -643,7 +664,15 @@ export class CoapEndpoint {
     var off = bv.num * size;
     var max = this.params.MAX_BODY;
     var size1 = getUint(m, OPT.SIZE1, 0);
-    if (size1 > max || off + m.payload.length > max) {
+    ex.block1 = b1;
+    if (bv.num === 0) {
+      this.dropUpload(key);
+      u = null;
+      var sb = this.streamBlock1;
+      if (bv.more && sb && sb(m, ex.peer)) u = { key: key, buf: null, len: 0, expires: 0 };
+    }
+    var streamed = u !== null && u.buf === null;
+    if (!streamed && (size1 > max || off + m.payload.length > max)) {
       this.dropUpload(key);
       var tl = message(0, 0, 0);
       setUint(tl, OPT.SIZE1, max);
@@ -651,13 +680,9 @@ export class CoapEndpoint {
       return false;
     }
     if (bv.num === 0) {
-      this.dropUpload(key);
-      if (!bv.more) {
-        ex.block1 = b1;
-        return true; // the whole body in one block
-      }
+      if (!bv.more) return true; // the whole body in one block
+      if (!u) u = { key: key, buf: new Uint8Array(size1 > 0 ? size1 : 2 * size), len: 0, expires: 0 };
       if (this.uploads.length >= this.params.MAX_BLOCK_CACHE) this.uploads.shift();
-      u = { key: key, buf: new Uint8Array(size1 > 0 ? size1 : 2 * size), len: 0, expires: 0 };
       this.uploads.push(u);
     }
     if (!u || u.len !== off || (bv.more && m.payload.length !== size)) {
@@ -666,6 +691,16 @@ export class CoapEndpoint {
       return false;
     }
     var need = u.len + m.payload.length;
+    u.expires = now + this.params.EXCHANGE_LIFETIME;
+    if (!u.buf) {
+      // streamed upload: the handler sees each block (ex.blockOffset, ex.blockMore) and
+      // answers 2.31 Continue to all but the last; the endpoint echoes Block1
+      u.len = need;
+      ex.blockOffset = off;
+      ex.blockMore = bv.more;
+      if (!bv.more) this.dropUpload(key);
+      return true;
+    }
     if (need > u.buf.length) {
       var nb = new Uint8Array(need * 2 > max ? max : need * 2);
       nb.set(u.buf.subarray(0, u.len));
@@ -673,17 +708,14 @@ export class CoapEndpoint {
     }
     u.buf.set(m.payload, u.len);
     u.len = need;
-    u.expires = now + this.params.EXCHANGE_LIFETIME;
     if (bv.more) {
       // 2.31 Continue, echoing the block (§2.3: the server may ask for a smaller SZX)
       var ours = szxOf(this.params.BLOCK_SIZE);
-      var cm = message(0, 0, 0);
-      addOption(cm, OPT.BLOCK1, blockBytes(bv.num, true, bv.szx < ours ? bv.szx : ours));
-      this.respondTo(ex, { code: CODE.CONTINUE, options: cm.options }, now);
+      ex.block1 = blockBytes(bv.num, true, bv.szx < ours ? bv.szx : ours);
+      this.respondTo(ex, { code: CODE.CONTINUE }, now);
       return false;
     }
     this.dropUpload(key);
-    ex.block1 = b1;
     m.payload = u.len === u.buf.length ? u.buf : new Uint8Array(u.buf.subarray(0, u.len));
     removeOption(m, OPT.BLOCK1);
     return true;
@@ -698,6 +730,8 @@ export class CoapEndpoint {
     if (ex.responded) return;
     ex.responded = true;
     this.now = now;
+    // the dedup record keeps only the reply bytes from now on, not the request datagram
+    if (ex.seen) ex.seen.ex = null;
     var wi = this.waiting.indexOf(ex);
     if (wi >= 0) this.waiting.splice(wi, 1);
     var req = ex.request;
@@ -879,6 +913,7 @@ export class CoapEndpoint {
       if (szx >= 0) setOption(m, OPT.BLOCK2, blockBytes(0, false, szx));
     }
     var r = new ClientRequest(peer, m, cb, con, !!spec.observe);
+    if (spec.onData) r.onData = spec.onData;
     var h = new RequestHandle(this, r);
     if (this.reqs.length >= this.params.MAX_PENDING_REQUESTS) {
       r.state = 4;
@@ -1006,7 +1041,24 @@ export class CoapEndpoint {
         }
       }
     }
+    if (r.onData && codeClass(m.code) === 2 && r.state !== 3) {
+      // a body that came whole
+      if (!this.stream(r, m.payload, 0, false)) return;
+      m.payload = emptyBytes();
+    }
     this.complete(r, m, now);
+  }
+
+  /** Hand a piece of body to the application; false (request failed) if it threw. */
+  private stream(r: ClientRequest, data: Uint8Array, off: number, more: boolean): boolean {
+    try {
+      (r.onData as (d: Uint8Array, o: number, m: boolean) => void)(data, off, more);
+      return true;
+    } catch (e) {
+      this.faults++;
+      this.fail(r, 'aborted');
+      return false;
+    }
   }
 
   private complete(r: ClientRequest, m: CoapMessage, now: number): void {
@@ -1034,21 +1086,28 @@ export class CoapEndpoint {
       return;
     }
     var need = off + m.payload.length;
-    if (need > this.params.MAX_BODY) {
-      this.fail(r, E_LARGE);
-      return;
+    if (r.onData) {
+      // streamed: nothing kept, no MAX_BODY bound
+      if (!this.stream(r, m.payload, off, more)) return;
+      if (!more) m.payload = emptyBytes();
+    } else {
+      var max = this.params.MAX_BODY;
+      if (need > max) {
+        this.fail(r, E_LARGE);
+        return;
+      }
+      if (!r.body || r.body.length < need) {
+        // Size2 (RFC 7959 §4) lets the buffer be allocated once
+        var total = getUint(m, OPT.SIZE2, 0);
+        var nb = new Uint8Array(total >= need && total <= max ? total : need * 2 > max ? max : need * 2);
+        if (r.body) nb.set(r.body.subarray(0, r.bodyLen));
+        r.body = nb;
+      }
+      r.body.set(m.payload, off);
+      if (!more) m.payload = r.body.length === need ? r.body : new Uint8Array(r.body.subarray(0, need));
     }
-    if (!r.body || r.body.length < need) {
-      var total = getUint(m, OPT.SIZE2, 0);
-      var cap = total >= need && total <= this.params.MAX_BODY ? total : need * 2 > this.params.MAX_BODY ? this.params.MAX_BODY : need * 2;
-      var nb = new Uint8Array(cap);
-      if (r.body) nb.set(r.body.subarray(0, r.bodyLen));
-      r.body = nb;
-    }
-    r.body.set(m.payload, off);
     r.bodyLen = need;
     if (!more) {
-      m.payload = r.body.length === need ? r.body : new Uint8Array(r.body.subarray(0, need));
       removeOption(m, OPT.BLOCK2);
       r.body = null;
       r.observe = false;
