@@ -125,6 +125,8 @@ export class Client {
   finished: boolean;
   /** Called once when stop() has de-registered everywhere. */
   onStopped: (() => void) | null;
+  /** Application access endpoint (serveApp), or null. */
+  app: CoapEndpoint | null;
 
   constructor(reg: Registry, ports: ClientPorts, cfg: FactoryConfig, opt?: ClientOptions) {
     this.state = INIT;
@@ -143,6 +145,7 @@ export class Client {
     this.lastError = '';
     this.finished = false;
     this.onStopped = null;
+    this.app = null;
     if (this.opt.format) reg.fmt = this.opt.format;
     var self = this;
     reg.onEvent(function (name: string, ssid: number) {
@@ -150,7 +153,12 @@ export class Client {
     });
     reg.onChange(function (oid: number, iid: number, rid: number) {
       // an instance created or deleted changes the registered object set (Core §6.2.2)
-      if (rid < 0 && oid > 2) for (var i = 0; i < self.conns.length; i++) self.conns[i].linksDirty = true;
+      if (rid < 0 && oid > 2) {
+        for (var i = 0; i < self.conns.length; i++) {
+          self.conns[i].linksDirty = true;
+          if (self.conns[i].location) self.conns[i].updateAt = self.now;
+        }
+      }
     });
   }
 
@@ -205,6 +213,36 @@ export class Client {
     }
     this.state = DEREGISTERING;
     if (!pending) this.enter(STOPPED, now);
+  }
+
+  /**
+   * Application access (the seed's "CoAP Server"/"User" actors): plain CoAP on a second local
+   * port, serving Read/Observe/Write/Execute on `oids` (default the application objects 3303
+   * and 3338); management objects answer 4.03. Datagrams from that port go to appReceive().
+   */
+  serveApp(port: DatagramPort, oids?: number[]): void {
+    var self = this;
+    var acc: Account = {
+      reg: this.reg,
+      ssid: 0,
+      app: oids || [3303, 3338],
+      observed: function (rel: Observation, path: number[], req: Req, first: Res) {
+        self.reporting.add(rel, 0, path, req, first, self.now);
+      },
+    };
+    this.app = new CoapEndpoint({
+      port: port,
+      rng: this.ports.rng,
+      params: this.opt.coap,
+      onRequest: function (req: CoapMessage, p: Peer, ex: any) {
+        dispatch(acc, req, ex);
+      },
+    });
+  }
+
+  appReceive(data: Uint8Array, peer: Peer, now: number): void {
+    this.now = now;
+    if (this.app) this.app.receive(data, peer, now);
   }
 
   // ---------------------------------------------------------------- the state machine
@@ -271,8 +309,10 @@ export class Client {
       var c = this.conns[i];
       if (c.ssid >= 0 && c.location && !c.busy && now >= c.updateAt) this.update(c, now);
     }
-    if (this.state === REGISTERED || this.state === REGISTERING) {
-      t = this.reporting.poll(now);
+    t = this.reporting.poll(now);
+    if (t >= 0 && (next < 0 || t < next)) next = t;
+    if (this.app) {
+      t = this.app.poll(now);
       if (t >= 0 && (next < 0 || t < next)) next = t;
     }
     for (i = 0; i < this.conns.length; i++) {
