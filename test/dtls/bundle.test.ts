@@ -75,3 +75,11 @@ test('the bundled client (Espruino backend, stripped context) completes a handsh
   assert.ok(onDataDepth > 0 && onDataDepth <= 8, `onData at depth ${onDataDepth}`);
   assert.ok(maxDepth <= 20, `deepest crypto call at depth ${maxDepth}`);
 });
+
+test('the server role is not in the device bundle (only the client is exported)', async () => {
+  const { readFileSync } = await import('node:fs');
+  const code = readFileSync(BUNDLE, 'utf8');
+  assert.match(code, /createDtlsClient/);
+  // names only the server role uses: its options and its error name
+  for (const s of ['createDtlsServer', 'cookieRotation', 'maxSessions', 'unknown_psk_identity']) assert.ok(!code.includes(s), s);
+});

@@ -54,26 +54,30 @@ function keystream(c: CryptoBackend, key: Uint8Array, nonce: Uint8Array, n: numb
   return c.aes128EcbEncrypt(key, ctr);
 }
 
+/**
+ * Both directions: CTR over the payload, then the CBC-MAC over the plaintext, its tag
+ * masked with S0 (RFC 3610 §2.3). Encrypt returns ciphertext ‖ U; decrypt returns the
+ * plaintext, or null when the input is shorter than the tag or U does not verify.
+ */
+function ccm(c: CryptoBackend, key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, input: Uint8Array, m: number, decrypt: boolean): Uint8Array | null {
+  var n = input.length - (decrypt ? m : 0);
+  if (n < 0) return null;
+  var s = keystream(c, key, nonce, n);
+  var out = new Uint8Array(decrypt ? n : n + m);
+  for (var i = 0; i < n; i++) out[i] = input[i] ^ s[16 + i];
+  var u = cbcMac(c, key, nonce, aad, decrypt ? out : input, m);
+  for (i = 0; i < m; i++) u[i] ^= s[i];
+  if (decrypt) return equalConstTime(u, input.subarray(n)) ? out : null;
+  out.set(u, n);
+  return out;
+}
+
 /** Returns ciphertext ‖ tag (m bytes). */
 export function ccmEncrypt(c: CryptoBackend, key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, m: number): Uint8Array {
-  var t = cbcMac(c, key, nonce, aad, plaintext, m);
-  var s = keystream(c, key, nonce, plaintext.length);
-  var n = plaintext.length;
-  var out = new Uint8Array(n + m);
-  for (var i = 0; i < n; i++) out[i] = plaintext[i] ^ s[16 + i];
-  for (i = 0; i < m; i++) out[n + i] = t[i] ^ s[i];
-  return out;
+  return ccm(c, key, nonce, aad, plaintext, m, false)!;
 }
 
 /** Returns the plaintext, or null when the input is shorter than the tag or the tag is wrong. */
 export function ccmDecrypt(c: CryptoBackend, key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array, m: number): Uint8Array | null {
-  var n = sealed.length - m;
-  if (n < 0) return null;
-  var s = keystream(c, key, nonce, n);
-  var p = new Uint8Array(n);
-  var i;
-  for (i = 0; i < n; i++) p[i] = sealed[i] ^ s[16 + i];
-  var u = new Uint8Array(m);
-  for (i = 0; i < m; i++) u[i] = sealed[n + i] ^ s[i];
-  return equalConstTime(u, cbcMac(c, key, nonce, aad, p, m)) ? p : null;
+  return ccm(c, key, nonce, aad, sealed, m, true);
 }

@@ -1,6 +1,7 @@
 // HMAC-SHA-256 (RFC 2104) and the TLS 1.2 PRF (RFC 5246 §5) composed on a
 // CryptoBackend's one-shot SHA-256: two native hash calls per HMAC.
 import type { CryptoBackend } from '../ports';
+import { concat } from '../bytes';
 
 /** An HMAC key prepared once: the 64-byte inner and outer pads (RFC 2104 §2). */
 export interface HmacKey {
@@ -21,15 +22,8 @@ export function hmacKey(c: CryptoBackend, key: Uint8Array): HmacKey {
   return { i: i, o: o };
 }
 
-function padThen(pad: Uint8Array, data: Uint8Array): Uint8Array {
-  var m = new Uint8Array(64 + data.length);
-  m.set(pad);
-  m.set(data, 64);
-  return m;
-}
-
 export function hmacWith(c: CryptoBackend, k: HmacKey, data: Uint8Array): Uint8Array {
-  return c.sha256(padThen(k.o, c.sha256(padThen(k.i, data))));
+  return c.sha256(concat([k.o, c.sha256(concat([k.i, data]))]));
 }
 
 export function hmacSha256(c: CryptoBackend, key: Uint8Array, data: Uint8Array): Uint8Array {

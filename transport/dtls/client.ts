@@ -5,14 +5,9 @@
 import type { Peer } from '../ports';
 import { peerKey } from '../ports';
 import { equalConstTime } from '../bytes';
-import {
-  A_DECODE_ERROR, A_DECRYPT_ERROR, A_ILLEGAL_PARAMETER, A_PROTOCOL_VERSION, A_UNEXPECTED_MESSAGE,
-  A_UNSUPPORTED_EXTENSION, CT_CHANGE_CIPHER_SPEC, CT_HANDSHAKE, HT_CLIENT_HELLO, HT_CLIENT_KEY_EXCHANGE,
-  HT_FINISHED, HT_HELLO_VERIFY_REQUEST, HT_SERVER_HELLO, HT_SERVER_HELLO_DONE, HT_SERVER_KEY_EXCHANGE,
-  TLS_PSK_WITH_AES_128_CCM_8,
-} from './constants';
-import { createEndpoint, DtlsEndpoint, DtlsOptions, Handshake, Role, Session } from './connection';
-import { decodeHelloVerifyRequest, decodePskVector, decodeServerHello, encodeClientHello, encodeHandshake, encodePskVector } from './handshake';
+import { CT, HT, A } from './constants';
+import { createEndpoint, DtlsEndpoint, DtlsOptions, newHandshake, newSession, Role, Session } from './connection';
+import { checkServerHello, decodeHelloVerifyRequest, decodePskVector, encodeClientHello, encodeHandshake, encodePskVector } from './handshake';
 
 /** A PSK and the identity that names it (the device: from its Security object instance). */
 export interface PskCredentials {
@@ -25,66 +20,75 @@ export interface DtlsClientOptions extends DtlsOptions {
   psk: (peer: Peer) => PskCredentials | null;
 }
 
-// Client handshake states (Handshake.state).
-var HELLO = 1; // ClientHello sent; HelloVerifyRequest or ServerHello next
-var GOT_SH = 2; // ServerKeyExchange or ServerHelloDone next
-var GOT_SKE = 3; // ServerHelloDone next
-var WAIT_FIN = 4; // our Finished sent; server's CCS + Finished next
+/** Client handshake states (Handshake.state). */
+const enum St {
+  /** ClientHello sent; HelloVerifyRequest or ServerHello next */
+  HELLO = 1,
+  /** ServerKeyExchange or ServerHelloDone next */
+  GOT_SH = 2,
+  /** ServerHelloDone next */
+  GOT_SKE = 3,
+  /** our Finished sent; server's CCS + Finished next */
+  WAIT_FIN = 4,
+}
 
 function sendHello(ep: DtlsEndpoint, s: Session): void {
   var hs = s.hs!;
-  var ch = encodeHandshake(HT_CLIENT_HELLO, hs.nextSend++, encodeClientHello(hs.clientRandom, hs.cookie));
+  var ch = encodeHandshake(HT.CLIENT_HELLO, hs.nextSend++, encodeClientHello(hs.clientRandom, hs.cookie));
   // The transcript restarts with each ClientHello: the first one and the HelloVerifyRequest are not hashed (RFC 6347 §4.2.6).
   hs.transcript = [ch];
-  hs.state = HELLO;
-  ep.flight(s, [{ t: CT_HANDSHAKE, e: 0, b: ch }]);
+  hs.state = St.HELLO;
+  ep.flight(s, [{ t: CT.HANDSHAKE, e: 0, b: ch }]);
 }
 
-function message(ep: DtlsEndpoint, s: Session, type: number, body: Uint8Array, whole: Uint8Array): void {
+/** Handles one in-order handshake message; returns 0, or the AlertDescription to abort with. */
+function step(ep: DtlsEndpoint, s: Session, type: number, body: Uint8Array, whole: Uint8Array): number {
   var hs = s.hs!;
   var st = hs.state;
-  if (type === HT_HELLO_VERIFY_REQUEST && st === HELLO) {
+  if (type === HT.HELLO_VERIFY_REQUEST && st === St.HELLO) {
     var cookie = decodeHelloVerifyRequest(body);
-    if (!cookie) return ep.abort(s, A_DECODE_ERROR);
+    if (!cookie) return A.DECODE_ERROR;
     hs.cookie = cookie;
     sendHello(ep, s);
-  } else if (type === HT_SERVER_HELLO && st === HELLO) {
-    var sh = decodeServerHello(body);
-    if (!sh) return ep.abort(s, A_DECODE_ERROR);
-    if (sh.server_version !== 0xfefd) return ep.abort(s, A_PROTOCOL_VERSION);
-    if (sh.cipher_suite !== TLS_PSK_WITH_AES_128_CCM_8 || sh.compression_method !== 0) return ep.abort(s, A_ILLEGAL_PARAMETER);
-    // We offer no extensions, so any in the ServerHello is unsolicited (RFC 5246 §7.4.1.4).
-    if (sh.extensions.length) return ep.abort(s, A_UNSUPPORTED_EXTENSION);
-    hs.serverRandom = new Uint8Array(sh.random);
+  } else if (type === HT.SERVER_HELLO && st === St.HELLO) {
+    var a = checkServerHello(body);
+    if (a) return a;
+    hs.serverRandom = new Uint8Array(body.subarray(2, 34));
     hs.transcript.push(whole);
-    hs.state = GOT_SH;
-  } else if (type === HT_SERVER_KEY_EXCHANGE && st === GOT_SH) {
+    hs.state = St.GOT_SH;
+  } else if (type === HT.SERVER_KEY_EXCHANGE && st === St.GOT_SH) {
     // psk_identity_hint: the identity comes from the host's lookup, the hint is not needed (RFC 7925 §4.2).
-    if (!decodePskVector(body)) return ep.abort(s, A_DECODE_ERROR);
+    if (!decodePskVector(body)) return A.DECODE_ERROR;
     hs.transcript.push(whole);
-    hs.state = GOT_SKE;
-  } else if (type === HT_SERVER_HELLO_DONE && (st === GOT_SH || st === GOT_SKE)) {
-    if (body.length) return ep.abort(s, A_DECODE_ERROR);
+    hs.state = St.GOT_SKE;
+  } else if (type === HT.SERVER_HELLO_DONE && (st === St.GOT_SH || st === St.GOT_SKE)) {
+    if (body.length) return A.DECODE_ERROR;
     hs.transcript.push(whole);
     ep.deriveKeys(s, true);
-    var cke = encodeHandshake(HT_CLIENT_KEY_EXCHANGE, hs.nextSend++, encodePskVector(s.identity!));
+    var cke = encodeHandshake(HT.CLIENT_KEY_EXCHANGE, hs.nextSend++, encodePskVector(s.identity!));
     hs.transcript.push(cke);
-    var fin = encodeHandshake(HT_FINISHED, hs.nextSend++, ep.finished(hs, 'client finished'));
+    var fin = encodeHandshake(HT.FINISHED, hs.nextSend++, ep.finished(hs, 'client finished'));
     hs.transcript.push(fin);
     hs.expectFinished = ep.finished(hs, 'server finished');
     hs.master = null;
     hs.transcript = [];
-    hs.state = WAIT_FIN;
+    hs.state = St.WAIT_FIN;
     ep.flight(s, [
-      { t: CT_HANDSHAKE, e: 0, b: cke },
-      { t: CT_CHANGE_CIPHER_SPEC, e: 0, b: new Uint8Array([1]) },
-      { t: CT_HANDSHAKE, e: 1, b: fin },
+      { t: CT.HANDSHAKE, e: 0, b: cke },
+      { t: CT.CHANGE_CIPHER_SPEC, e: 0, b: new Uint8Array([1]) },
+      { t: CT.HANDSHAKE, e: 1, b: fin },
     ]);
-  } else if (type === HT_FINISHED && st === WAIT_FIN && s.rEpoch === 1) {
-    if (!equalConstTime(body, hs.expectFinished!)) return ep.abort(s, A_DECRYPT_ERROR);
+  } else if (type === HT.FINISHED && st === St.WAIT_FIN && s.rEpoch === 1) {
+    if (!equalConstTime(body, hs.expectFinished!)) return A.DECRYPT_ERROR;
     s.flight = null;
     ep.established(s);
-  } else ep.abort(s, A_UNEXPECTED_MESSAGE);
+  } else return A.UNEXPECTED_MESSAGE;
+  return 0;
+}
+
+function message(ep: DtlsEndpoint, s: Session, type: number, body: Uint8Array, whole: Uint8Array): void {
+  var a = step(ep, s, type, body, whole);
+  if (a) ep.abort(s, a);
 }
 
 var clientRole: Role = {
@@ -93,7 +97,7 @@ var clientRole: Role = {
   },
   start: function (ep: DtlsEndpoint, peer: Peer): Session | null {
     var cred = (ep.o as DtlsClientOptions).psk(peer);
-    var s = new Session(peer, new Handshake(ep.random(32)));
+    var s = newSession(peer, newHandshake(ep.random(32)));
     if (!cred) {
       ep.emit({ type: 'error', peer: s.peer, name: 'no_psk', message: 'no PSK for ' + peerKey(s.peer) });
       return null;
@@ -111,7 +115,7 @@ var clientRole: Role = {
 };
 
 /**
- * A DTLS 1.2 PSK client endpoint (TLS_PSK_WITH_AES_128_CCM_8). `send(data, peer)` to a
+ * A DTLS 1.2 PSK client endpoint (DTLS.TLS_PSK_WITH_AES_128_CCM_8). `send(data, peer)` to a
  * peer without a session starts the handshake and queues the data until it completes;
  * `connect(peer)` starts it without data.
  */

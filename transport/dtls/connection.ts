@@ -11,10 +11,7 @@ import type { CryptoBackend, DatagramPort, Peer, Pollable, Rng } from '../ports'
 import { peerKey } from '../ports';
 import { concat, copyOf, toHex } from '../bytes';
 import { prf } from '../crypto/hmac';
-import {
-  A_CLOSE_NOTIFY, A_NO_RENEGOTIATION, ALERT_FATAL, ALERT_WARNING, CT_ALERT, CT_APPLICATION_DATA,
-  CT_CHANGE_CIPHER_SPEC, CT_HANDSHAKE, HT_CLIENT_HELLO, HT_HELLO_REQUEST, RECORD_HEADER,
-} from './constants';
+import { CT, HT, AlertLevel, A, DTLS } from './constants';
 import { DirectionKeys, DtlsRecord, newWindow, open, parseRecords, replayCheck, replayMark, ReplayWindow, seal, writeRecord } from './record';
 import { encodeHandshake, parseFragments } from './handshake';
 
@@ -47,7 +44,8 @@ export interface DtlsOptions {
   mtu?: number;
 }
 
-export var ESTABLISHED = 100;
+/** For tests and the server module: Session.state once the peer's Finished verified. */
+export var ESTABLISHED = DTLS.ESTABLISHED;
 
 /** One message of a flight: content type, epoch, bytes (a whole handshake message, or the CCS byte). */
 export interface FlightEntry {
@@ -64,67 +62,56 @@ interface Partial {
 }
 
 /** Handshake-only state: dropped once the peer's Finished is verified (DESIGN "free the handshake at Finished"). */
-export class Handshake {
-  declare state: number;
-  declare nextSend: number;
-  declare nextRecv: number;
+export interface Handshake {
+  state: number;
+  nextSend: number;
+  nextRecv: number;
   /** Messages being reassembled, keyed 'm' + message_seq (RFC 6347 §4.2.3). */
-  declare parts: { [k: string]: Partial };
+  parts: { [k: string]: Partial };
   /** Handshake messages hashed for Finished (RFC 6347 §4.2.6: not the first ClientHello nor HelloVerifyRequest). */
-  declare transcript: Uint8Array[];
-  declare clientRandom: Uint8Array;
-  declare serverRandom?: Uint8Array;
-  declare cookie: Uint8Array;
-  declare psk?: Uint8Array | null;
-  declare master?: Uint8Array | null;
-  declare expectFinished?: Uint8Array;
-  declare rto?: number;
+  transcript: Uint8Array[];
+  clientRandom: Uint8Array;
+  serverRandom?: Uint8Array;
+  cookie: Uint8Array;
+  psk?: Uint8Array | null;
+  master?: Uint8Array | null;
+  expectFinished?: Uint8Array;
+  rto?: number;
   /** Next retransmission; -1 = arm at the next poll. */
-  declare due: number;
-  declare deadline: number;
-  constructor(clientRandom: Uint8Array) {
-    this.state = 0;
-    this.nextSend = 0;
-    this.nextRecv = 0;
-    this.parts = {};
-    this.transcript = [];
-    this.clientRandom = clientRandom;
-    this.cookie = new Uint8Array(0);
-    this.due = -1;
-    this.deadline = -1;
-  }
+  due: number;
+  deadline: number;
 }
 
-export class Session {
-  declare peer: Peer;
-  declare state?: number;
-  declare rEpoch: number;
-  declare wEpoch: number;
+/** Plain objects, not classes: an object literal is smaller in the bundle than `this.x = …`. */
+export function newHandshake(clientRandom: Uint8Array): Handshake {
+  return { state: 0, nextSend: 0, nextRecv: 0, parts: {}, transcript: [], clientRandom: clientRandom, cookie: new Uint8Array(0), due: -1, deadline: -1 };
+}
+
+export interface Session {
+  peer: Peer;
+  state?: number;
+  rEpoch: number;
+  wEpoch: number;
   /** Next record sequence number per write epoch (index 0, 1). */
-  declare wSeq: number[];
+  wSeq: number[];
   /** Epoch-1 keys, derived before the CCS that switches to them. */
-  declare rk?: DirectionKeys;
-  declare wk?: DirectionKeys;
+  rk?: DirectionKeys;
+  wk?: DirectionKeys;
   /** Replay window of the current read epoch (epoch 0 is not windowed: see onRecord). */
-  declare win: ReplayWindow;
-  declare hs: Handshake | null;
+  win: ReplayWindow;
+  hs: Handshake | null;
   /** Our last flight, kept for retransmission (the server keeps its final flight until the client's data proves it arrived). */
-  declare flight?: FlightEntry[] | null;
+  flight?: FlightEntry[] | null;
   /** message_seq of the last message of the peer's flight our `flight` answers: its repeat means ours was lost. */
-  declare peerEnd?: number;
-  declare identity?: Uint8Array;
+  peerEnd?: number;
+  identity?: Uint8Array;
   /** Application data waiting for the handshake (client). */
-  declare queue: Uint8Array[];
-  constructor(peer: Peer, hs: Handshake) {
-    this.peer = { address: peer.address, port: peer.port };
-    // state, rk, wk, flight, peerEnd, identity start undefined (smaller in the bundle)
-    this.rEpoch = 0;
-    this.wEpoch = 0;
-    this.wSeq = [0, 0];
-    this.win = newWindow();
-    this.hs = hs;
-    this.queue = [];
-  }
+  queue: Uint8Array[];
+}
+
+export function newSession(peer: Peer, hs: Handshake): Session {
+  // state, rk, wk, flight, peerEnd, identity start undefined
+  return { peer: { address: peer.address, port: peer.port }, rEpoch: 0, wEpoch: 0, wSeq: [0, 0], win: newWindow(), hs: hs, queue: [] };
 }
 
 /** What differs between client and server. */
@@ -151,7 +138,6 @@ export interface DtlsEndpoint extends DatagramPort, Pollable {
   /** Sends close_notify (if connected) and forgets the peer. */
   close(peer: Peer): void;
   get(peer: Peer): Session | null;
-  isConnected(peer: Peer): boolean;
   put(s: Session): void;
   random(n: number): Uint8Array;
   emit(e: DtlsEvent): void;
@@ -167,11 +153,16 @@ export interface DtlsEndpoint extends DatagramPort, Pollable {
   finished(hs: Handshake, label: string): Uint8Array;
 }
 
+var HS_WITH = 'DTLS handshake with ';
+
+/** A PSK identity for messages: quoted text when printable ASCII, hex otherwise. */
 function printable(id?: Uint8Array): string {
   if (!id) return '(none)';
-  for (var i = 0; i < id.length; i++) if (id[i] < 32 || id[i] > 126) return toHex(id);
   var s = '';
-  for (i = 0; i < id.length; i++) s += String.fromCharCode(id[i]);
+  for (var i = 0; i < id.length; i++) {
+    if (id[i] < 32 || id[i] > 126) return toHex(id);
+    s += String.fromCharCode(id[i]);
+  }
   return '"' + s + '"';
 }
 
@@ -210,13 +201,13 @@ export function createEndpoint(o: DtlsOptions, role: Role): DtlsEndpoint {
   function record(s: Session, type: number, epoch: number, plain: Uint8Array): Uint8Array {
     var seq = s.wSeq[epoch]++;
     var f = epoch ? seal(c, s.wk!, type, epoch, seq, plain) : plain;
-    var out = new Uint8Array(RECORD_HEADER + f.length);
+    var out = new Uint8Array(DTLS.RECORD_HEADER + f.length);
     writeRecord(out, 0, type, epoch, seq, f);
     return out;
   }
 
   function alert(s: Session, level: number, desc: number): void {
-    o.socket.send(record(s, CT_ALERT, s.wEpoch, new Uint8Array([level, desc])), s.peer);
+    o.socket.send(record(s, CT.ALERT, s.wEpoch, new Uint8Array([level, desc])), s.peer);
   }
 
   /** (Re)sends the current flight: fresh record sequence numbers, records packed into datagrams up to the MTU. */
@@ -227,7 +218,7 @@ export function createEndpoint(o: DtlsOptions, role: Role): DtlsEndpoint {
     var n = 0;
     for (var i = 0; i < fl.length; i++) {
       var r = record(s, fl[i].t, fl[i].e, fl[i].b);
-      if (fl[i].t === CT_CHANGE_CIPHER_SPEC) s.wEpoch = 1;
+      if (fl[i].t === CT.CHANGE_CIPHER_SPEC) s.wEpoch = 1;
       if (n + r.length > mtu && n) {
         o.socket.send(concat(batch), s.peer);
         batch = [];
@@ -240,12 +231,12 @@ export function createEndpoint(o: DtlsOptions, role: Role): DtlsEndpoint {
   }
 
   function onAlert(s: Session, level: number, desc: number): void {
-    if (desc === A_CLOSE_NOTIFY) {
+    if (desc === A.CLOSE_NOTIFY) {
       // RFC 5246 §7.2.1: answer close_notify with our own, then forget the session.
-      if (s.state === ESTABLISHED) alert(s, ALERT_WARNING, A_CLOSE_NOTIFY);
+      if (s.state === DTLS.ESTABLISHED) alert(s, AlertLevel.WARNING, A.CLOSE_NOTIFY);
       drop(s);
       emit({ type: 'closed', peer: s.peer });
-    } else if (level !== ALERT_WARNING) {
+    } else if (level !== AlertLevel.WARNING) {
       err(s, 'alert_received', desc, 'DTLS fatal alert ' + desc + ' from ' + peerKey(s.peer) + ' (PSK identity ' + printable(s.identity) + ')');
     }
     // other warnings (e.g. no_renegotiation) change nothing
@@ -262,7 +253,7 @@ export function createEndpoint(o: DtlsOptions, role: Role): DtlsEndpoint {
         // A repeat of the peer's last flight (its Finished, after ours): our flight was lost (RFC 6347 §4.2.4).
         if (seq === s.peerEnd && !m.fragment_offset && s.flight) transmit(s);
         // Renegotiation is refused (RFC 5246 §7.2.2 no_renegotiation, a warning).
-        else if (!hs && (m.msg_type === HT_CLIENT_HELLO || m.msg_type === HT_HELLO_REQUEST)) alert(s, ALERT_WARNING, A_NO_RENEGOTIATION);
+        else if (!hs && (m.msg_type === HT.CLIENT_HELLO || m.msg_type === HT.HELLO_REQUEST)) alert(s, AlertLevel.WARNING, A.NO_RENEGOTIATION);
         continue;
       }
       // Bound what a peer can make us hold: 8 messages ahead, 4 KB each.
@@ -305,16 +296,16 @@ export function createEndpoint(o: DtlsOptions, role: Role): DtlsEndpoint {
     // messages are deduplicated by message_seq, and a stateless server's HelloVerifyRequest
     // and ServerHello may reuse record sequence numbers (RFC 6347 §4.2.1).
     var t = r.type;
-    if (t === CT_HANDSHAKE) onHandshake(s, data);
-    else if (t === CT_CHANGE_CIPHER_SPEC) {
+    if (t === CT.HANDSHAKE) onHandshake(s, data);
+    else if (t === CT.CHANGE_CIPHER_SPEC) {
       // Only once keys exist and before the switch; an early CCS (its flight partly lost) is dropped.
       if (data.length === 1 && data[0] === 1 && s.rk && !s.rEpoch && s.hs) {
         s.rEpoch = 1;
         s.win = newWindow();
       }
-    } else if (t === CT_ALERT) {
+    } else if (t === CT.ALERT) {
       if (data.length === 2) onAlert(s, data[0], data[1]);
-    } else if (t === CT_APPLICATION_DATA && s.state === ESTABLISHED) {
+    } else if (t === CT.APPLICATION_DATA && s.state === DTLS.ESTABLISHED) {
       // Never before Finished verified: ESTABLISHED is set only then (and epoch 1 is implied).
       // The client's data proves our final flight arrived (RFC 6347 §4.2.4).
       s.flight = null;
@@ -345,16 +336,12 @@ export function createEndpoint(o: DtlsOptions, role: Role): DtlsEndpoint {
       o.rng.fill(b);
       return b;
     },
-    isConnected: function (peer: Peer): boolean {
-      var s = get(peer);
-      return !!s && s.state === ESTABLISHED;
-    },
 
     /** DatagramPort: protect and send, or queue (up to 4) while the client's handshake runs. */
     send: function (data: Uint8Array, peer: Peer): void {
       try {
         var s = get(peer);
-        if (s && s.state === ESTABLISHED) return o.socket.send(record(s, CT_APPLICATION_DATA, 1, data), peer);
+        if (s && s.state === DTLS.ESTABLISHED) return o.socket.send(record(s, CT.APPLICATION_DATA, 1, data), peer);
         if (!s) s = role.start(ep, peer);
         if (s) {
           if (s.queue.length >= 4) s.queue.shift();
@@ -377,14 +364,18 @@ export function createEndpoint(o: DtlsOptions, role: Role): DtlsEndpoint {
     poll: function (now: number): number {
       var next = -1;
       var d;
-      for (var k in sessions) {
-        var s = sessions[k];
-        var hs = s.hs;
+      // Keys first: a session may be deleted below, and deleting during for-in is not
+      // something to rely on in Espruino's interpreter.
+      var ks: string[] = [];
+      for (var k in sessions) ks.push(k);
+      for (var i = 0; i < ks.length; i++) {
+        var s = sessions[ks[i]];
+        var hs = s && s.hs;
         if (!hs) continue;
         if (hs.deadline < 0) hs.deadline = now + timeout;
         if (now >= hs.deadline) {
-          err(s, 'handshake_timeout', undefined, 'DTLS handshake with ' + peerKey(s.peer) + ' as PSK identity ' + printable(s.identity) +
-            ' timed out after ' + timeout + ' ms (no answer: wrong PSK or identity, or server unreachable)');
+          err(s, 'handshake_timeout', undefined, HS_WITH + peerKey(s.peer) + ' as PSK identity ' + printable(s.identity) +
+            ' timed out after ' + timeout + ' ms: no answer (wrong PSK or identity, or server unreachable)');
           continue;
         }
         d = hs.deadline;
@@ -411,7 +402,7 @@ export function createEndpoint(o: DtlsOptions, role: Role): DtlsEndpoint {
       var s = get(peer);
       if (!s) return;
       try {
-        if (s.state === ESTABLISHED) alert(s, ALERT_WARNING, A_CLOSE_NOTIFY);
+        if (s.state === DTLS.ESTABLISHED) alert(s, AlertLevel.WARNING, A.CLOSE_NOTIFY);
       } catch (e) {
         // closing anyway
       }
@@ -419,12 +410,12 @@ export function createEndpoint(o: DtlsOptions, role: Role): DtlsEndpoint {
     },
 
     fail: function (s: Session, name: string, a: number, message: string): void {
-      alert(s, ALERT_FATAL, a);
+      alert(s, AlertLevel.FATAL, a);
       err(s, name, a, message);
     },
 
     abort: function (s: Session, a: number): void {
-      ep.fail(s, 'alert_sent', a, 'DTLS handshake with ' + peerKey(s.peer) + ' aborted: we sent fatal alert ' + a);
+      ep.fail(s, 'alert_sent', a, HS_WITH + peerKey(s.peer) + ' aborted with fatal alert ' + a);
     },
 
     flight: function (s: Session, entries: FlightEntry[]): void {
@@ -440,11 +431,11 @@ export function createEndpoint(o: DtlsOptions, role: Role): DtlsEndpoint {
 
     established: function (s: Session): void {
       s.hs = null;
-      s.state = ESTABLISHED;
+      s.state = DTLS.ESTABLISHED;
       emit({ type: 'connected', peer: s.peer });
       var q = s.queue;
       s.queue = [];
-      for (var i = 0; i < q.length; i++) o.socket.send(record(s, CT_APPLICATION_DATA, 1, q[i]), s.peer);
+      for (var i = 0; i < q.length; i++) o.socket.send(record(s, CT.APPLICATION_DATA, 1, q[i]), s.peer);
     },
 
     /** master_secret, keys (RFC 5246 §8.1, §6.3; RFC 4279 §2), from the PSK and the randoms. */

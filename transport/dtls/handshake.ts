@@ -4,7 +4,7 @@
 // is written on plain indexes (smallest in the bundle); the server-only codecs use
 // bytes.ts's Reader/Writer.
 import { Reader, Writer } from '../bytes';
-import { DTLS12_MAJOR, DTLS12_MINOR, TLS_PSK_WITH_AES_128_CCM_8 } from './constants';
+import { A, DTLS } from './constants';
 
 function u16(b: Uint8Array, o: number): number {
   return (b[o] << 8) | b[o + 1];
@@ -88,12 +88,12 @@ export function encodeClientHello(random: Uint8Array, cookie: Uint8Array): Uint8
   // client_version, random, session_id<0> (no resumption), cookie, one suite, null compression, no extensions
   var n = cookie.length;
   var b = new Uint8Array(42 + n);
-  b[0] = DTLS12_MAJOR;
-  b[1] = DTLS12_MINOR;
+  b[0] = DTLS.MAJOR;
+  b[1] = DTLS.MINOR;
   b.set(random, 2);
   b[35] = n;
   b.set(cookie, 36);
-  b.set([0, 2, TLS_PSK_WITH_AES_128_CCM_8 >> 8, TLS_PSK_WITH_AES_128_CCM_8 & 255, 1, 0], 36 + n);
+  b.set([0, 2, DTLS.TLS_PSK_WITH_AES_128_CCM_8 >> 8, DTLS.TLS_PSK_WITH_AES_128_CCM_8 & 255, 1, 0], 36 + n);
   return b;
 }
 
@@ -129,15 +129,7 @@ export function encodeHelloVerifyRequest(cookie: Uint8Array): Uint8Array {
 
 /** The cookie of a HelloVerifyRequest (any DTLS server_version), or null. */
 export function decodeHelloVerifyRequest(b: Uint8Array): Uint8Array | null {
-  return b.length >= 3 && b[0] === DTLS12_MAJOR && b.length === 3 + b[2] ? b.subarray(3) : null;
-}
-
-export interface ServerHello {
-  server_version: number;
-  random: Uint8Array;
-  cipher_suite: number;
-  compression_method: number;
-  extensions: number[];
+  return b.length >= 3 && b[0] === DTLS.MAJOR && b.length === 3 + b[2] ? b.subarray(3) : null;
 }
 
 /**
@@ -147,11 +139,11 @@ export interface ServerHello {
  */
 export function encodeServerHello(random: Uint8Array, secureRenegotiation: boolean): Uint8Array {
   var w = new Writer(2 + 32 + 1 + 2 + 1 + (secureRenegotiation ? 7 : 0));
-  w.u8(DTLS12_MAJOR);
-  w.u8(DTLS12_MINOR);
+  w.u8(DTLS.MAJOR);
+  w.u8(DTLS.MINOR);
   w.bytes(random);
   w.u8(0);
-  w.uint(2, TLS_PSK_WITH_AES_128_CCM_8);
+  w.uint(2, DTLS.TLS_PSK_WITH_AES_128_CCM_8);
   w.u8(0);
   if (secureRenegotiation) {
     w.uint(2, 5);
@@ -162,13 +154,20 @@ export function encodeServerHello(random: Uint8Array, secureRenegotiation: boole
   return w.buf;
 }
 
-export function decodeServerHello(b: Uint8Array): ServerHello | null {
-  // server_version(2) random(32) session_id<0..32> cipher_suite(2) compression_method(1) [extensions]
+/**
+ * Checks a ServerHello against what our ClientHello offered: 0 when acceptable (the
+ * server_random is then bytes 2..34), else the AlertDescription to abort with.
+ * server_version(2) random(32) session_id<0..32> cipher_suite(2) compression_method(1) [extensions]
+ */
+export function checkServerHello(b: Uint8Array): number {
   var sid = b[34];
   var p = 35 + sid;
-  if (b.length < 38 || sid > 32 || p + 3 > b.length) return null;
-  var ext = readExtensions(b, p + 3);
-  return ext ? { server_version: u16(b, 0), random: b.subarray(2, 34), cipher_suite: u16(b, p), compression_method: b[p + 2], extensions: ext } : null;
+  var ext = b.length < 38 || sid > 32 || p + 3 > b.length ? null : readExtensions(b, p + 3);
+  if (!ext) return A.DECODE_ERROR;
+  if (u16(b, 0) !== 0xfefd) return A.PROTOCOL_VERSION;
+  if (u16(b, p) !== DTLS.TLS_PSK_WITH_AES_128_CCM_8 || b[p + 2]) return A.ILLEGAL_PARAMETER;
+  // We offer no extensions, so any in the ServerHello is unsolicited (RFC 5246 §7.4.1.4).
+  return ext.length ? A.UNSUPPORTED_EXTENSION : 0;
 }
 
 /**

@@ -2,9 +2,9 @@
 // writing one, AES-128-CCM-8 protection (RFC 6655) and the anti-replay window
 // (RFC 6347 §4.1.2.6). Shared by both roles.
 import type { CryptoBackend } from '../ports';
-import { readUint, writeUint } from '../bytes';
+import { concat, readUint, writeUint } from '../bytes';
 import { ccmDecrypt, ccmEncrypt } from '../crypto/ccm';
-import { CCM8_OVERHEAD, DTLS12_MAJOR, DTLS12_MINOR, MAX_CIPHERTEXT, RECORD_HEADER } from './constants';
+import { DTLS } from './constants';
 
 export interface DtlsRecord {
   type: number;
@@ -24,17 +24,17 @@ export interface DtlsRecord {
 export function parseRecords(d: Uint8Array): DtlsRecord[] {
   var out: DtlsRecord[] = [];
   var p = 0;
-  while (p + RECORD_HEADER <= d.length) {
+  while (p + DTLS.RECORD_HEADER <= d.length) {
     var len = (d[p + 11] << 8) | d[p + 12];
-    var end = p + RECORD_HEADER + len;
+    var end = p + DTLS.RECORD_HEADER + len;
     if (end > d.length) break;
     // Only DTLS versions (major 254) are records of ours; epoch-0 hellos may say DTLS 1.0 {254,255}.
-    if (d[p + 1] === DTLS12_MAJOR && len <= MAX_CIPHERTEXT) {
+    if (d[p + 1] === DTLS.MAJOR && len <= DTLS.MAX_CIPHERTEXT) {
       out.push({
         type: d[p],
         epoch: (d[p + 3] << 8) | d[p + 4],
         seq: readUint(d, p + 5, 6),
-        fragment: d.subarray(p + RECORD_HEADER, end),
+        fragment: d.subarray(p + DTLS.RECORD_HEADER, end),
       });
     }
     p = end;
@@ -45,17 +45,17 @@ export function parseRecords(d: Uint8Array): DtlsRecord[] {
 /** Writes DTLSPlaintext/DTLSCiphertext header + fragment into `out` at `o`; returns the end offset. */
 export function writeRecord(out: Uint8Array, o: number, type: number, epoch: number, seq: number, fragment: Uint8Array): number {
   out[o] = type;
-  out[o + 1] = DTLS12_MAJOR;
-  out[o + 2] = DTLS12_MINOR;
+  out[o + 1] = DTLS.MAJOR;
+  out[o + 2] = DTLS.MINOR;
   writeUint(out, o + 3, 2, epoch);
   writeUint(out, o + 5, 6, seq);
   writeUint(out, o + 11, 2, fragment.length);
-  out.set(fragment, o + RECORD_HEADER);
-  return o + RECORD_HEADER + fragment.length;
+  out.set(fragment, o + DTLS.RECORD_HEADER);
+  return o + DTLS.RECORD_HEADER + fragment.length;
 }
 
 export function encodeRecord(type: number, epoch: number, seq: number, fragment: Uint8Array): Uint8Array {
-  var out = new Uint8Array(RECORD_HEADER + fragment.length);
+  var out = new Uint8Array(DTLS.RECORD_HEADER + fragment.length);
   writeRecord(out, 0, type, epoch, seq, fragment);
   return out;
 }
@@ -67,22 +67,14 @@ export interface DirectionKeys {
   iv: Uint8Array;
 }
 
-/** CCMNonce = implicit IV(4) ‖ explicit nonce(8); for DTLS the explicit nonce is epoch ‖ sequence_number. */
-function nonceOf(iv: Uint8Array, explicit: Uint8Array): Uint8Array {
-  var n = new Uint8Array(12);
-  n.set(iv);
-  n.set(explicit, 4);
-  return n;
-}
-
 /** additional_data = seq_num(8: epoch ‖ sequence_number) ‖ type ‖ version ‖ length (RFC 5246 §6.2.3.3, RFC 6347 §4.1.2.1). */
 function aadOf(type: number, epoch: number, seq: number, length: number): Uint8Array {
   var a = new Uint8Array(13);
   writeUint(a, 0, 2, epoch);
   writeUint(a, 2, 6, seq);
   a[8] = type;
-  a[9] = DTLS12_MAJOR;
-  a[10] = DTLS12_MINOR;
+  a[9] = DTLS.MAJOR;
+  a[10] = DTLS.MINOR;
   writeUint(a, 11, 2, length);
   return a;
 }
@@ -92,7 +84,8 @@ export function seal(c: CryptoBackend, k: DirectionKeys, type: number, epoch: nu
   var explicit = new Uint8Array(8);
   writeUint(explicit, 0, 2, epoch);
   writeUint(explicit, 2, 6, seq);
-  var sealed = ccmEncrypt(c, k.key, nonceOf(k.iv, explicit), aadOf(type, epoch, seq, plaintext.length), plaintext, 8);
+  // CCMNonce = implicit IV(4) ‖ explicit nonce(8); for DTLS the explicit nonce is epoch ‖ sequence_number.
+  var sealed = ccmEncrypt(c, k.key, concat([k.iv, explicit]), aadOf(type, epoch, seq, plaintext.length), plaintext, 8);
   var out = new Uint8Array(8 + sealed.length);
   out.set(explicit);
   out.set(sealed, 8);
@@ -102,9 +95,9 @@ export function seal(c: CryptoBackend, k: DirectionKeys, type: number, epoch: nu
 /** The plaintext of a protected record, or null (too short, bad tag, too long): the caller drops it silently. */
 export function open(c: CryptoBackend, k: DirectionKeys, r: DtlsRecord): Uint8Array | null {
   var f = r.fragment;
-  var n = f.length - CCM8_OVERHEAD;
+  var n = f.length - DTLS.CCM8_OVERHEAD;
   if (n < 0 || n > 16384) return null;
-  return ccmDecrypt(c, k.key, nonceOf(k.iv, f.subarray(0, 8)), aadOf(r.type, r.epoch, r.seq, n), f.subarray(8), 8);
+  return ccmDecrypt(c, k.key, concat([k.iv, f.subarray(0, 8)]), aadOf(r.type, r.epoch, r.seq, n), f.subarray(8), 8);
 }
 
 /**
