@@ -162,8 +162,9 @@ quit();
     const [before, loaded, started, total] = m.slice(1).map(Number);
     const kb = statSync(BUNDLE).size / 1024;
     console.log(`espruino memory (${ESPRUINO_BIN}): before eval ${before}, after eval(Storage.read('lwm2m.js')) ${loaded} (bundle ${loaded - before} vars for ${kb.toFixed(1)} KB), after start()+UDP ${started} (+${started - loaded}), of ${total}`);
-    // issue #7's budget for the whole PSK client, registered: 20 % of all variables
-    assert.ok(started <= 0.2 * total, `${started} of ${total} variables in use after start()`);
+    // issue #7's budget for the whole PSK client, registered: 20 % of the ESP32's 16,383
+    // variables (the 64-bit build's pool starts at 4,096 and grows, so it is not the yardstick)
+    assert.ok(started <= 0.2 * 16383, `${started} variables in use after start()`);
     assert.match(r.out(), /lwm2m: booted mem-ep mem \d+\/\d+/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
