@@ -71,14 +71,37 @@ export async function openConsole(port) {
   let close;
   if (port.startsWith('tcp://')) {
     const [host, p] = port.slice(6).split(':');
-    const sock = await new Promise((resolve, reject) => {
+    const connect = () => new Promise((resolve, reject) => {
       const s = net.connect({ host, port: +(p || 23) }, () => resolve(s));
       s.once('error', reject);
     });
-    sock.on('data', feed);
-    sock.on('error', () => {});
+    let sock = await connect();
+    let closed = false;
+    // A reboot drops the telnet console (ESP32: until Wi-Fi is back; Linux: until the
+    // runner restarts the process): reconnect for up to 60 s, keeping the output so far.
+    const attach = (s) => {
+      s.on('data', feed);
+      s.on('error', () => {});
+      s.on('close', async () => {
+        if (closed) return;
+        const until = Date.now() + 60000;
+        while (!closed && Date.now() < until) {
+          await new Promise((r) => setTimeout(r, 200));
+          try {
+            sock = await connect();
+            attach(sock);
+            out += '[console reconnected]\n';
+            return;
+          } catch {}
+        }
+      });
+    };
+    attach(sock);
     write = (s) => sock.write(Buffer.from(s, 'latin1'));
-    close = () => sock.destroy();
+    close = () => {
+      closed = true;
+      sock.destroy();
+    };
   } else {
     const { SerialPort } = await import('serialport');
     const sp = await new Promise((resolve, reject) => {
@@ -177,6 +200,24 @@ export const STEPS = [
     },
   },
   {
+    name: 'reboot (board.reboot) and boot again from Storage',
+    async run(ctx) {
+      const before = ctx.target ? ctx.target.restarts : 0;
+      ctx.con.send('LwM2M.espruino.device().board.reboot()');
+      // the device comes back by itself (a board) or is power-cycled by the runner (Linux,
+      // where E.reboot() exits); ask until the rebooted device answers with our endpoint
+      const until = Date.now() + 60000;
+      for (;;) {
+        await new Promise((r) => setTimeout(r, 300));
+        const ep = await ask(ctx.con, "LwM2M.espruino.device()?LwM2M.espruino.device().cfg.endpoint:''", 2000).catch(() => null);
+        const restarted = ctx.target ? ctx.target.restarts > before : true;
+        if (ep === ctx.cfg.endpoint && restarted) break;
+        if (Date.now() > until) throw new Error(`the device did not come back (last answer ${JSON.stringify(ep)})`);
+      }
+      return ctx.target ? `process restarted (${ctx.target.restarts}), booted from Storage as ${ctx.cfg.endpoint}` : `booted from Storage as ${ctx.cfg.endpoint}`;
+    },
+  },
+  {
     name: 'memory after',
     async run(ctx) {
       ctx.memAfter = await ask(ctx.con, 'process.memory()');
@@ -209,20 +250,36 @@ function waitTcp(port, timeoutMs) {
 async function startLinuxTarget(bin, log) {
   const dir = mkdtempSync(join(tmpdir(), 'lwm2m-hil-'));
   execFileSync('mkfifo', [join(dir, 'stdin')]);
-  const proc = spawn('sh', ['-c', 'exec "$0" --telnet 0<>stdin', bin], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
-  proc.stdout.on('data', (d) => (out += d));
-  proc.stderr.on('data', (d) => (out += d));
-  await waitTcp(2323, 10000);
-  log(`target: ${bin} --telnet (pid ${proc.pid}) in ${dir}`);
-  return {
+  let proc;
+  let stopping = false;
+  const t = {
     port: 'tcp://127.0.0.1:2323',
+    restarts: 0,
     stdout: () => out,
     stop() {
+      stopping = true;
       if (proc.exitCode === null) proc.kill('SIGKILL');
       rmSync(dir, { recursive: true, force: true });
     },
   };
+  const launch = () => {
+    proc = spawn('sh', ['-c', 'exec "$0" --telnet 0<>stdin', bin], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    proc.stdout.on('data', (d) => (out += d));
+    proc.stderr.on('data', (d) => (out += d));
+    // E.reboot() on the Linux build prints "Not implemented" and exits: that is the
+    // board's reset, so power the target up again; its Storage (espruino.flash) stays
+    proc.on('exit', () => {
+      if (stopping) return;
+      t.restarts++;
+      out += `[runner: target exited, restarting (${t.restarts})]\n`;
+      launch();
+    });
+  };
+  launch();
+  await waitTcp(2323, 10000);
+  log(`target: ${bin} --telnet (pid ${proc.pid}) in ${dir}`);
+  return t;
 }
 
 export async function runHil(o, steps = STEPS, log = console.log) {

@@ -37,7 +37,7 @@ test('hil against Espruino\'s Linux build: upload via the CLI, boot, UDP echo, m
   assert.match(r.stdout, /ok {2}udp echo .* 1200 bytes there and back/);
   const mem = r.stdout.match(/memory \(target's process.memory\(\)\): before (\d+)\/16383, after (\d+)\/16383/);
   if (BIN!.includes('esp32like')) assert.ok(mem, r.stdout);
-  assert.match(r.stdout, /HIL PASS: 4 steps/);
+  assert.match(r.stdout, /HIL PASS: 5 steps/);
   console.log(r.stdout.split('\n').filter((l) => /ok {2}|memory|HIL/.test(l)).join('\n'));
 });
 
