@@ -17,7 +17,10 @@ export interface Board {
   temperature(): number;
   /** Buzzer on at `level` % (0-100, mapped to PWM duty) or off. */
   buzzer(on: boolean, level: number): void;
-  /** Restarts the device (E.reboot, else reset). */
+  /**
+   * Restarts the device (E.reboot, else reset) after a grace period, so that the 2.04
+   * answering an Execute on /3/0/4 goes out first (LwM2M 1.1 §E.4: reboot after responding).
+   */
   reboot(): void;
   /** Variables used/free/total (process.memory). */
   memory(): Memory;
@@ -31,6 +34,8 @@ export interface BoardOptions {
   buzzerHz?: number;
   /** Current network state (the Wi-Fi link, or a fixed one on Linux). */
   network?: () => NetInfo;
+  /** Runs `fn` later (start() passes a one-shot engine on the scheduler); absent: at once. */
+  defer?: (fn: () => void) => void;
 }
 
 export function espruinoBoard(n: Natives, opts: BoardOptions): Board {
@@ -58,12 +63,16 @@ export function espruinoBoard(n: Natives, opts: BoardOptions): Board {
       }
     },
     reboot: function () {
-      if (n.E.reboot) n.E.reboot();
-      else if (n.reset) n.reset();
+      var go = function () {
+        if (n.E.reboot) n.E.reboot();
+        else if (n.reset) n.reset();
+      };
+      if (opts.defer) opts.defer(go);
+      else go();
     },
     memory: function () {
       var m = n.process.memory();
-      return { usage: m.usage, free: m.free, total: m.total };
+      return { usage: m.usage, free: m.free, total: m.total, blocksize: m.blocksize || 14 };
     },
     network: net,
     info: function () {

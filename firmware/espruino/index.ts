@@ -35,6 +35,22 @@ export function espruinoRng(n: Natives): Rng {
 }
 
 export var DEFAULT_PORT = 56830;
+/** Time between a reboot request and the reboot: lets the Execute's 2.04 (and its retransmission window's first send) leave. */
+export var REBOOT_GRACE_MS = 500;
+
+/** A one-shot engine: runs `fn` once its deadline passes, then leaves the scheduler. */
+export function later(s: Scheduler, clock: Clock, ms: number, fn: () => void): void {
+  var at = clock.now() + ms;
+  var e = {
+    poll: function (now: number): number {
+      if (now < at) return at;
+      s.remove(e);
+      fn();
+      return -1;
+    },
+  };
+  s.add(e);
+}
 
 /** Everything the client needs, built from Espruino's natives. */
 export interface Device {
@@ -115,7 +131,14 @@ export function start(g: any, opts?: StartOptions): Device | null {
     rng: espruinoRng(n),
     storage: new EspruinoStorage(n),
     scheduler: scheduler,
-    board: espruinoBoard(n, { buzzerPin: cfg.buzzerPin, buzzerHz: cfg.buzzerHz, network: netInfo }),
+    board: espruinoBoard(n, {
+      buzzerPin: cfg.buzzerPin,
+      buzzerHz: cfg.buzzerHz,
+      network: netInfo,
+      defer: function (fn: () => void) {
+        later(scheduler, clock, REBOOT_GRACE_MS, fn);
+      },
+    }),
     wifi: wifi,
     crypto: o.crypto || null,
     openUdp: function (onMessage, port, onBound) {

@@ -31,6 +31,8 @@ export interface Memory {
   usage: number;
   free: number;
   total: number;
+  /** Bytes per variable (14 on ESP32): Device /3/0/10 and /21 are in KB. */
+  blocksize: number;
 }
 
 export interface Natives {

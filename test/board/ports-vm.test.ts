@@ -299,7 +299,7 @@ test('board: temperature, buzzer PWM tone on the configured pin and off, reboot 
   delete n.E.reboot;
   b.reboot();
   assert.deepEqual(calls, ['analogWrite 25 0.5 2500', 'analogWrite 25 0.25 2500', 'digitalWrite 25 0', 'E.reboot', 'reset']);
-  assert.deepEqual({ ...b.memory() }, { usage: 1234, free: 15149, total: 16383 });
+  assert.deepEqual({ ...b.memory() }, { usage: 1234, free: 15149, total: 16383, blocksize: 14 });
   assert.equal(b.info().firmware, '2v29');
   // no pin configured: silent, no call
   esp.espruinoBoard(n, {}).buzzer(true, 100);
@@ -350,6 +350,27 @@ test('start: reads lwm2m.cfg, builds the ports, starts the client once Wi-Fi has
   assert.equal(dev.board.network().ip, '192.0.2.10');
   assert.match(lines[0], /^lwm2m: booted ep-7 mem 1234\/16383$/);
   dev.scheduler.stop();
+  ctx.stop();
+});
+
+test('start: board.reboot() waits REBOOT_GRACE_MS on the scheduler, so the Execute answer leaves first', () => {
+  const { esp, ctx, storage, calls } = boot();
+  storage.files['lwm2m.cfg'] = JSON.stringify({ v: 1, endpoint: 'ep', bootstrap: 'coap://192.0.2.1', mode: 'nosec' });
+  const t = fakeTimers();
+  let now = 1000;
+  const g = ctx.run('this') as any;
+  g.setTimeout = t.setTimeout;
+  g.clearTimeout = t.clearTimeout;
+  g.Date = { now: () => now + 0.5 };
+  const dev = esp.start(g);
+  dev.board.reboot();
+  assert.deepEqual(calls, []);
+  assert.deepEqual(t.log, [`set 1 ${esp.REBOOT_GRACE_MS}`]);
+  now += esp.REBOOT_GRACE_MS;
+  t.fire(1);
+  assert.deepEqual(calls, ['E.reboot']);
+  assert.equal(dev.scheduler.engines.length, 0);
+  assert.equal(dev.scheduler.handle, null);
   ctx.stop();
 });
 
