@@ -40,11 +40,22 @@ export interface Storage {
   list(prefix: string): string[];
 }
 
-/** The native primitives DTLS is built on; HMAC, the PRF and CCM are composed in JS above them. */
+/**
+ * The native primitives DTLS is built on; HMAC, the PRF and CCM are composed in JS above
+ * them (transport/crypto/). Backends: Espruino's `require('crypto')`, node:crypto (sim/),
+ * pure JS (transport/crypto/js-backend.ts). A backend may throw on failure; DTLS catches
+ * at its entry points.
+ */
 export interface CryptoBackend {
   sha256(data: Uint8Array): Uint8Array;
   /** AES-128 ECB over whole 16-byte blocks (data.length a multiple of 16). */
   aes128EcbEncrypt(key: Uint8Array, data: Uint8Array): Uint8Array;
+  /**
+   * AES-128 CBC over whole blocks, no padding; returns every ciphertext block. CCM's
+   * CBC-MAC is its last block with a zero IV: one native call instead of one per block,
+   * which matters on the board where a JS loop is ~200x slower than native code.
+   */
+  aes128CbcEncrypt(key: Uint8Array, iv: Uint8Array, data: Uint8Array): Uint8Array;
 }
 
 /** An engine driven from outside: does what is due at `now`, returns its next deadline (ms) or -1 if none. */

@@ -64,6 +64,9 @@ export function startEspruino(dir: string, args: string[], bin = ESPRUINO_BIN!, 
           if (m) {
             cleanup();
             resolve(m);
+          } else if (/OUT OF MEMORY|LOW_MEMORY/.test(out)) {
+            cleanup();
+            reject(new Error(`Espruino ran out of memory before ${re}:\n${out}`));
           } else if (exited) {
             cleanup();
             reject(new Error(`Espruino exited before ${re}:\n${out}`));

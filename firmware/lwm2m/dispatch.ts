@@ -1,0 +1,114 @@
+// LwM2M over CoAP (LwM2M 1.1 Transport §6.4, Core §8.2): maps a CoAP request from a
+// server onto one operation of the object model and its result onto the response.
+// Which operations a peer may use depends on who it is: the Bootstrap Server gets the
+// Bootstrap Interface, an LwM2M Server the Device Management and Information Reporting
+// Interfaces. Nothing here throws: the operations answer codes, and a path that is not
+// numbers is 4.04 (no such object), as a server sees for any unknown object.
+import { CODE, OPT, FORMAT } from '../../transport/coap/constants';
+import { CoapMessage, getUint, getUriPath, getUriQuery, getOption } from '../../transport/coap/message';
+import type { Exchange, Observation, ResponseSpec } from '../../transport/coap/endpoint';
+import type { Registry } from '../../objects/core/registry';
+import * as ops from '../../objects/ops/index';
+import type { Req, Res } from '../../objects/ops/index';
+import { utf8Encode } from '../../transport/bytes';
+
+/** Who is asking, and what the client does with the results that are not plain responses. */
+export interface Account {
+  reg: Registry;
+  /** Short Server ID (LwM2M server) or -1 for the Bootstrap Server. */
+  ssid: number;
+  /** Bootstrap-Finish (`POST /bs` from the Bootstrap Server): returns the response code. */
+  finish?: () => number;
+  /** A GET with Observe=0 that succeeded: the relation, the path and the format of the first answer. */
+  observed?: (rel: Observation, path: number[], req: Req, first: Res) => void;
+  /** A GET with Observe=1 on a path: the client drops its relation (the endpoint already did). */
+  unobserved?: (path: number[]) => void;
+}
+
+/** Uri-Path as numbers 0..65535; null if a segment is not one. */
+export function numericPath(segs: string[]): number[] | null {
+  var out: number[] = [];
+  for (var i = 0; i < segs.length; i++) {
+    var s = segs[i];
+    if (s === '' && i === segs.length - 1 && i > 0) break; // a trailing slash
+    if (s.length === 0 || s.length > 5) return null;
+    for (var k = 0; k < s.length; k++) {
+      var c = s.charCodeAt(k);
+      if (c < 48 || c > 57) return null;
+    }
+    var n = parseInt(s, 10);
+    if (n > 65535) return null;
+    out.push(n);
+  }
+  return out;
+}
+
+function respond(ex: Exchange, r: Res): void {
+  var spec: ResponseSpec = { code: r.code };
+  if (r.payload && r.payload.length) {
+    spec.payload = r.payload;
+    spec.contentFormat = r.format === undefined ? FORMAT.TEXT : r.format;
+  }
+  if (r.path) {
+    spec.options = [];
+    for (var i = 0; i < r.path.length; i++) spec.options.push({ num: OPT.LOCATION_PATH, value: utf8Encode('' + r.path[i]) });
+  }
+  ex.respond(spec);
+}
+
+/** Handles one request from `acc` and answers it through `ex`. */
+export function dispatch(acc: Account, req: CoapMessage, ex: Exchange): void {
+  var segs = getUriPath(req) || [];
+  var code = req.code;
+  // Bootstrap-Finish: POST /bs from the Bootstrap Server (Transport §6.4.1).
+  if (acc.ssid < 0 && code === CODE.POST && segs.length === 1 && segs[0] === 'bs') {
+    ex.respond({ code: acc.finish ? acc.finish() : CODE.METHOD_NOT_ALLOWED });
+    return;
+  }
+  var path = numericPath(segs);
+  if (!path) {
+    ex.respond({ code: CODE.NOT_FOUND });
+    return;
+  }
+  var r: Req = {
+    srv: acc.ssid,
+    path: path,
+    cf: getUint(req, OPT.CONTENT_FORMAT, -1),
+    accept: getUint(req, OPT.ACCEPT, -1),
+    payload: req.payload,
+    query: getUriQuery(req) || [],
+  };
+  var hasBody = req.payload.length > 0 || getOption(req, OPT.CONTENT_FORMAT) !== null;
+  var reg = acc.reg;
+  var res: Res;
+  if (acc.ssid < 0) {
+    if (code === CODE.GET) res = r.accept === FORMAT.LINK ? ops.bsDiscover(reg, r) : ops.bsRead(reg, r);
+    else if (code === CODE.PUT) res = ops.bsWrite(reg, r);
+    else if (code === CODE.DELETE) res = ops.bsDelete(reg, r);
+    else res = { code: CODE.METHOD_NOT_ALLOWED };
+    respond(ex, res);
+    return;
+  }
+  if (code === CODE.GET) {
+    if (r.accept === FORMAT.LINK) {
+      respond(ex, ops.discover(reg, r));
+      return;
+    }
+    var obsOpt = getUint(req, OPT.OBSERVE, -1);
+    var rel = obsOpt === 0 ? ex.observe() : null;
+    res = ops.read(reg, r);
+    if (obsOpt === 1 && acc.unobserved) acc.unobserved(path);
+    if (rel && res.code === CODE.CONTENT && acc.observed) acc.observed(rel, path, r, res);
+    respond(ex, res);
+    return;
+  }
+  if (code === CODE.PUT) res = hasBody ? ops.write(reg, r, false) : ops.writeAttributes(reg, r);
+  else if (code === CODE.POST) {
+    if (path.length === 1) res = ops.create(reg, r);
+    else if (path.length === 2) res = ops.write(reg, r, true);
+    else if (path.length === 3) res = ops.execute(reg, r);
+    else res = { code: CODE.METHOD_NOT_ALLOWED };
+  } else if (code === CODE.DELETE) res = ops.del(reg, r);
+  else res = { code: CODE.METHOD_NOT_ALLOWED };
+  respond(ex, res);
+}

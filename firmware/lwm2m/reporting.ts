@@ -1,0 +1,145 @@
+// Information Reporting (LwM2M 1.1 Core §6.4, §5.1.2 attributes): one record per
+// observation, holding what the attributes need — when the last notification went,
+// the last numeric value sent — and a dirty flag set by the registry's change hook.
+// Notifications go out from poll(now), never from inside the change that caused them:
+// a write handler's stack stays shallow, and pmin is honoured.
+import { CODE } from '../../transport/coap/constants';
+import type { Observation } from '../../transport/coap/endpoint';
+import type { Registry } from '../../objects/core/registry';
+import { effective } from '../../objects/core/attrs';
+import * as ops from '../../objects/ops/index';
+import type { Req, Res } from '../../objects/ops/index';
+import { utf8Decode } from '../../transport/bytes';
+
+interface Obs {
+  rel: Observation;
+  ssid: number;
+  path: number[];
+  req: Req;
+  /** When the last notification (or the first response) went. */
+  last: number;
+  /** When the value was last evaluated (epmin/epmax). */
+  evald: number;
+  /** The last numeric value sent, for gt/lt/st; NaN when not numeric. */
+  num: number;
+  dirty: boolean;
+}
+
+function covers(path: number[], oid: number, iid: number, rid: number): boolean {
+  if (path[0] !== oid) return false;
+  if (path.length > 1 && iid >= 0 && path[1] !== iid) return false;
+  if (path.length > 2 && rid >= 0 && path[2] !== rid) return false;
+  return true;
+}
+
+/** The value of a single-resource text answer as a number, NaN otherwise. */
+function numeric(res: Res): number {
+  if (res.format !== 0 || !res.payload) return NaN;
+  var s = utf8Decode(res.payload);
+  return s === null || s === '' ? NaN : +s;
+}
+
+export class Reporting {
+  reg: Registry;
+  list: Obs[];
+  /** Send notifications as CON (true) or NON (false, the default: a CON goes at least daily anyway). */
+  con: boolean;
+  /** Counts notifications sent (a benchmark and the HIL runner read it). */
+  sent: number;
+  constructor(reg: Registry, con: boolean) {
+    this.reg = reg;
+    this.list = [];
+    this.con = con;
+    this.sent = 0;
+    var self = this;
+    reg.onChange(function (oid: number, iid: number, rid: number) {
+      for (var i = 0; i < self.list.length; i++) if (covers(self.list[i].path, oid, iid, rid)) self.list[i].dirty = true;
+    });
+  }
+
+  /** A new relation (GET Observe=0 answered with `first`). Replaces one on the same path for the same server. */
+  add(rel: Observation, ssid: number, path: number[], req: Req, first: Res, now: number): void {
+    this.remove(ssid, path);
+    var o: Obs = { rel: rel, ssid: ssid, path: path, req: req, last: now, evald: now, num: numeric(first), dirty: false };
+    this.list.push(o);
+    var self = this;
+    rel.onCancel = function () {
+      var k = self.list.indexOf(o);
+      if (k >= 0) self.list.splice(k, 1);
+    };
+  }
+
+  remove(ssid: number, path: number[]): void {
+    for (var i = this.list.length - 1; i >= 0; i--) {
+      var o = this.list[i];
+      if (o.ssid === ssid && o.path.join('/') === path.join('/')) {
+        this.list.splice(i, 1);
+        o.rel.cancel();
+      }
+    }
+  }
+
+  /** Drops every relation of a server (re-registration, de-registration) or of all (ssid -1). */
+  clear(ssid: number): void {
+    for (var i = this.list.length - 1; i >= 0; i--) {
+      var o = this.list[i];
+      if (ssid < 0 || o.ssid === ssid) {
+        this.list.splice(i, 1);
+        o.rel.cancel();
+      }
+    }
+  }
+
+  /** Sends what is due; returns the next deadline or -1. */
+  poll(now: number): number {
+    var next = -1;
+    for (var i = 0; i < this.list.length; i++) {
+      var o = this.list[i];
+      if (!o.rel.active) continue;
+      var a = effective(this.reg, o.ssid, o.path);
+      var pmin = (a.pmin || 0) * 1000;
+      var pmax = a.pmax && a.pmax > 0 && a.pmax >= (a.pmin || 0) ? a.pmax * 1000 : -1;
+      var epmin = (a.epmin || 0) * 1000;
+      var epmax = a.epmax && a.epmax > 0 ? a.epmax * 1000 : -1;
+      // epmax: evaluate at least this often even if nothing signalled a change
+      if (epmax > 0 && now >= o.evald + epmax) o.dirty = true;
+      var due = -1;
+      if (pmax > 0 && now >= o.last + pmax) due = now;
+      else if (o.dirty && now >= o.last + pmin && now >= o.evald + epmin) due = now;
+      if (due >= 0) this.evaluate(o, a, pmax > 0 && now >= o.last + pmax, now);
+      var d = -1;
+      if (pmax > 0) d = o.last + pmax;
+      if (o.dirty) {
+        var t = Math.max(o.last + pmin, o.evald + epmin);
+        if (d < 0 || t < d) d = t;
+      }
+      if (epmax > 0 && (d < 0 || o.evald + epmax < d)) d = o.evald + epmax;
+      if (d >= 0 && (next < 0 || d < next)) next = d;
+    }
+    return next;
+  }
+
+  evaluate(o: Obs, a: { gt?: number; lt?: number; st?: number }, forced: boolean, now: number): void {
+    o.dirty = false;
+    o.evald = now;
+    var res = ops.read(this.reg, o.req);
+    if (res.code !== CODE.CONTENT) {
+      // the observed thing is gone: the endpoint sends the error once and ends the relation
+      o.rel.notify({ code: res.code }, this.con, now);
+      return;
+    }
+    var v = numeric(res);
+    if (!forced && v === v && o.num === o.num && (a.gt !== undefined || a.lt !== undefined || a.st !== undefined)) {
+      var p = o.num;
+      var cross = function (t: number | undefined) {
+        return t !== undefined && ((p <= t && v > t) || (p >= t && v < t));
+      };
+      var step = a.st !== undefined && Math.abs(v - p) >= a.st;
+      if (!cross(a.gt) && !cross(a.lt) && !step) return;
+    }
+    o.num = v;
+    o.last = now;
+    this.sent++;
+    o.rel.notify({ code: res.code, contentFormat: res.format, payload: res.payload }, this.con, now);
+  }
+}

@@ -1,0 +1,49 @@
+// Server URIs from the Security object (0/x/0): `coap://host:port` or `coaps://host:port`,
+// IPv6 hosts in brackets. Parsed by hand: Espruino's RegExp mishandles optional groups.
+
+export interface ServerUri {
+  secure: boolean;
+  host: string;
+  port: number;
+}
+
+/** Parses a CoAP server URI; null when it is not one (scheme, host or port unusable). */
+export function parseUri(uri: string): ServerUri | null {
+  var secure;
+  var rest;
+  if (uri.indexOf('coaps://') === 0) {
+    secure = true;
+    rest = uri.substring(8);
+  } else if (uri.indexOf('coap://') === 0) {
+    secure = false;
+    rest = uri.substring(7);
+  } else return null;
+  var slash = rest.indexOf('/');
+  if (slash >= 0) rest = rest.substring(0, slash);
+  var host;
+  var portStr = '';
+  if (rest.charAt(0) === '[') {
+    var close = rest.indexOf(']');
+    if (close < 0) return null;
+    host = rest.substring(1, close);
+    if (rest.length > close + 1) {
+      if (rest.charAt(close + 1) !== ':') return null;
+      portStr = rest.substring(close + 2);
+    }
+  } else {
+    var colon = rest.indexOf(':');
+    host = colon < 0 ? rest : rest.substring(0, colon);
+    if (colon >= 0) portStr = rest.substring(colon + 1);
+  }
+  if (!host) return null;
+  var port = secure ? 5684 : 5683;
+  if (portStr !== '') {
+    for (var i = 0; i < portStr.length; i++) {
+      var c = portStr.charCodeAt(i);
+      if (c < 48 || c > 57) return null;
+    }
+    port = parseInt(portStr, 10);
+    if (port < 1 || port > 65535) return null;
+  }
+  return { secure: secure, host: host, port: port };
+}

@@ -1,0 +1,67 @@
+// Device (object 3, v1.1): identity from the board, live power/memory/time,
+// Reboot and Factory Reset reaching the board, error codes.
+import { LwObject } from './core/registry';
+import { DEVICE } from './core/defs';
+import { CHANGED, NOT_ALLOWED } from './core/errors';
+import { Multi, Value } from './core/types';
+import { Board } from './board';
+
+/** [0, 1, 2] -> {0: 0, 1: 1, 2: 2} (a multiple resource). */
+export function multi(a: Value[] | undefined): Multi | undefined {
+  if (!a) return undefined;
+  var m: Multi = {};
+  for (var i = 0; i < a.length; i++) m[i] = a[i];
+  return m;
+}
+
+export interface DeviceApi {
+  obj: LwObject;
+  /** Report an error code (Device/11 enumeration: 1 low battery … 8). */
+  error(code: number): void;
+}
+
+export function device(board: Board, binding: string): DeviceApi {
+  var o = new LwObject(DEVICE);
+  var inf = board.info;
+  var off = 0; // Current Time minus the clock, seconds (set by writing 3/0/13)
+  var now = function (): number {
+    return Math.floor(board.clock.now() / 1000);
+  };
+  o.add(0, {
+    0: inf.manufacturer, 1: inf.model, 2: inf.serial, 3: inf.firmware, 11: { 0: 0 },
+    14: '+00:00', 15: 'Etc/UTC', 16: binding,
+  });
+  if (inf.type) o.i[0][17] = inf.type;
+  if (inf.hardware) o.i[0][18] = inf.hardware;
+  if (inf.software) o.i[0][19] = inf.software;
+  o.rd = function (iid: number, rid: number): Value | Multi | undefined {
+    var p = board.power ? board.power() : null;
+    if (rid === 13) return now() + off;
+    if (rid === 10) return board.memFree();
+    if (rid === 21 && board.memTotal) return board.memTotal();
+    if (!p) return undefined;
+    return rid === 6 ? multi(p.sources) : rid === 7 ? multi(p.voltage) : rid === 8 ? multi(p.current) : rid === 9 ? p.battery : rid === 20 ? p.batteryStatus : undefined;
+  };
+  o.wr = function (iid: number, rid: number): void {
+    if (rid === 13) off = (o.i[0][13] as number) - now();
+  };
+  o.ex = function (iid: number, rid: number): number {
+    if (rid === 4) board.reboot();
+    else if (rid === 5) board.factoryReset();
+    else if (rid === 12) o.set(0, 11, { 0: 0 });
+    else return NOT_ALLOWED;
+    return CHANGED;
+  };
+  return {
+    obj: o,
+    error: function (code: number): void {
+      var m = o.i[0][11] as Multi;
+      var n = 0;
+      while (m[n] !== undefined && m[n] !== 0) {
+        if (m[n] === code) return;
+        n++;
+      }
+      o.set(0, 11, code, n);
+    },
+  };
+}

@@ -1,0 +1,52 @@
+// Temperature (IPSO object 3303, v1.1): Sensor Value from the board's sensor
+// port, sampled by poll(now) so that a change is reported (reg.onChange) for
+// Observe; Min/Max Measured Value and their Reset.
+import { LwObject } from './core/registry';
+import { TEMPERATURE } from './core/defs';
+import { CHANGED, NOT_ALLOWED } from './core/errors';
+import { Board } from './board';
+
+export interface TemperatureApi {
+  obj: LwObject;
+  poll(now: number): number;
+}
+
+/** One instance per sensor name; `period` ms between samples. */
+export function temperature(board: Board, sensors: string[], period: number, lo: number, hi: number): TemperatureApi {
+  var o = new LwObject(TEMPERATURE);
+  var next = 0;
+  function sample(iid: number): void {
+    var v = board.sensor(sensors[iid]);
+    var x = o.i[iid];
+    if (!isFinite(v)) return; // a failed reading keeps the last value (NaN has no SenML JSON form)
+    o.set(iid, 5700, v);
+    if (x[5601] === undefined || v < (x[5601] as number)) o.set(iid, 5601, v);
+    if (x[5602] === undefined || v > (x[5602] as number)) o.set(iid, 5602, v);
+  }
+  for (var i = 0; i < sensors.length; i++) {
+    o.add(i, { 5603: lo, 5604: hi, 5701: 'Cel', 5750: sensors[i] });
+    sample(i);
+  }
+  o.ex = function (iid: number, rid: number): number {
+    if (rid !== 5605) return NOT_ALLOWED;
+    delete o.i[iid][5601];
+    delete o.i[iid][5602];
+    sample(iid);
+    return CHANGED;
+  };
+  // Sensor instances are the hardware's: not deletable.
+  o.rm = function (): number {
+    return NOT_ALLOWED;
+  };
+  return {
+    obj: o,
+    poll: function (now: number): number {
+      if (now >= next) {
+        var l = o.iids();
+        for (var k = 0; k < l.length; k++) sample(l[k]);
+        next = now + period;
+      }
+      return next;
+    },
+  };
+}

@@ -1,0 +1,60 @@
+// Firmware Update (object 5, v1.1): resources and the state machine of LwM2M 1.1
+// Appendix E.6. State 0 Idle, 1 Downloading, 2 Downloaded, 3 Updating; Update
+// Result 0 initial, 1 success, 2 no storage, 3 no memory, 4 connection lost,
+// 5 integrity check failure, 6 unsupported package, 7 invalid URI, 8 update failed,
+// 9 unsupported protocol. The transfer is the board's (FirmwarePort); it reports back here.
+import { LwObject } from './core/registry';
+import { FIRMWARE } from './core/defs';
+import { CHANGED, NOT_ALLOWED, BAD_REQUEST } from './core/errors';
+import { Value } from './core/types';
+import { Board } from './board';
+
+export interface FirmwareApi {
+  obj: LwObject;
+  /** The download finished: result 0 -> Downloaded, else back to Idle with that Update Result. */
+  downloaded(result: number): void;
+  /** The update finished: success -> Idle, Update Result 1; failure -> Idle, Update Result 8. */
+  updated(ok: boolean): void;
+}
+
+export function firmwareUpdate(board: Board): FirmwareApi {
+  var o = new LwObject(FIRMWARE);
+  o.add(0, { 1: '', 3: 0, 5: 0, 6: '', 7: '', 8: { 0: 0, 1: 1 }, 9: 2 });
+  var state = function (s: number, r: number): void {
+    o.set(0, 3, s);
+    if (r >= 0) o.set(0, 5, r);
+  };
+  o.ck = function (iid: number, rid: number, v: Value): number {
+    // A new package or URI is taken in Idle only; an empty one always (it cancels, §E.6).
+    var empty = (v as string | Uint8Array).length === 0;
+    return !empty && o.i[0][3] !== 0 ? BAD_REQUEST : !empty && (rid === 0 ? !board.fw : (v as string).indexOf('://') < 0) ? BAD_REQUEST : 0;
+  };
+  o.wr = function (iid: number, rid: number): void {
+    var v = o.i[0][rid] as string | Uint8Array;
+    if (!v.length) return state(0, 0);
+    if (rid === 0) {
+      // A pushed package is complete when written.
+      var r = board.fw!.write(v as Uint8Array);
+      o.i[0][0] = new Uint8Array(0);
+      return state(r ? 0 : 2, r);
+    }
+    state(1, 0);
+    if (board.fw) board.fw.download(v as string);
+    else state(0, 9);
+  };
+  o.ex = function (iid: number, rid: number): number {
+    if (rid !== 2 || o.i[0][3] !== 2) return NOT_ALLOWED;
+    state(3, -1);
+    board.fw!.update();
+    return CHANGED;
+  };
+  return {
+    obj: o,
+    downloaded: function (result: number): void {
+      if (o.i[0][3] === 1) state(result ? 0 : 2, result);
+    },
+    updated: function (ok: boolean): void {
+      if (o.i[0][3] === 3) state(0, ok ? 1 : 8);
+    },
+  };
+}

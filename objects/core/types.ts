@@ -1,0 +1,71 @@
+// The data model's vocabulary: resource types, operation flags, object
+// definitions (LwM2M 1.1 Core TS §7.1, Appendix C data types) and the record
+// shape every content format reads and writes.
+
+/** Resource data types (LwM2M 1.1 Core Appendix C). 0: none (executable). */
+export var T_STR = 1;
+export var T_INT = 2;
+export var T_UINT = 3;
+export var T_FLT = 4;
+export var T_BOOL = 5;
+export var T_OPQ = 6;
+export var T_TIME = 7;
+export var T_OLNK = 8;
+export var T_CLNK = 9;
+
+/** Resource flags above the 4 type bits: operations, multiple, mandatory. */
+export var R = 16;
+export var W = 32;
+export var E = 64;
+export var M = 128;
+export var MAND = 256;
+
+/**
+ * An object definition as registered by OMA: `r` is a flat list of
+ * (resource id, flags) pairs, flags = type | R | W | E | M | MAND, so a table
+ * of ten objects costs a few hundred bytes. Only resources the device
+ * implements are listed; test/objects/defs.test.ts checks every entry
+ * against the OMA XML of version `ver`.
+ */
+export interface ObjDef {
+  id: number;
+  /** Object version announced as `ver=` (omitted when '1.0', LwM2M 1.1 §6.2.1). */
+  ver: string;
+  /** Multiple instances allowed. */
+  mi: boolean;
+  r: number[];
+}
+
+/** A typed value: string (also corelnk, and objlnk as "oid:iid"), number, boolean or opaque bytes. */
+export type Value = string | number | boolean | Uint8Array;
+/** A multiple resource: resource instance id -> value. */
+export interface Multi {
+  [riid: string]: Value;
+}
+
+/**
+ * One value at an absolute path [oid, iid, rid] or [oid, iid, rid, riid]:
+ * what a decoder produces and an encoder consumes. `t` is the resource type,
+ * -1 when a decoder met a resource the definition lacks.
+ */
+export interface Rec {
+  p: number[];
+  t: number;
+  v: Value;
+}
+
+/** Flags of resource `rid` in `def`, or -1 when the object does not define it. */
+export function resFlags(def: ObjDef, rid: number): number {
+  var r = def.r;
+  for (var i = 0; i < r.length; i += 2) if (r[i] === rid) return r[i + 1];
+  return -1;
+}
+
+/** Numeric ids of a plain object's keys, ascending (insertion order differs between engines). */
+export function ids(o: object): number[] {
+  var out: number[] = [];
+  for (var k in o) if (o.hasOwnProperty(k)) out.push(+k);
+  return out.sort(function (a, b) {
+    return a - b;
+  });
+}

@@ -1,0 +1,53 @@
+// What SenML JSON (RFC 8428) and SenML CBOR share for LwM2M 1.1 (Core §7.4.4/§7.4.5):
+// names are paths "/oid/iid/rid[/riid]" split into a base name and a name,
+// the value field follows the resource type: v (numbers, time), vs (string,
+// corelnk), vb (boolean), vd (opaque), vlo (objlnk "oid:iid").
+import { Rec, Value, T_STR, T_BOOL, T_OPQ, T_OLNK, T_CLNK } from '../core/types';
+import { fits } from './value';
+
+/** Base name for a response to `base`: "/3/0/" above resource level, "/3/0/1" at or below it. */
+export function senmlBase(base: number[]): string {
+  return '/' + base.join('/') + (base.length < 3 && base.length ? '/' : '');
+}
+
+/** Name of record p relative to the base name of `base` ('' when the base name already is the path). */
+export function senmlName(base: number[], p: number[]): string {
+  var s = '';
+  for (var i = base.length; i < p.length; i++) s += (i > base.length || base.length > 2 ? '/' : '') + p[i];
+  return s;
+}
+
+/** The SenML value field for type t. */
+export function senmlKey(t: number): string {
+  return t === T_STR || t === T_CLNK ? 'vs' : t === T_BOOL ? 'vb' : t === T_OPQ ? 'vd' : t === T_OLNK ? 'vlo' : 'v';
+}
+
+/** "/a/b/c[/d]" -> [a, b, c(, d)] with each id 0..65535, or null. */
+export function parsePath(s: string): number[] | null {
+  var p: number[] = [];
+  if (s.charAt(0) !== '/') return null;
+  var v = -1;
+  for (var i = 1; i <= s.length; i++) {
+    var c = i < s.length ? s.charCodeAt(i) : 47;
+    if (c === 47) {
+      if (v < 0) return null;
+      p.push(v);
+      v = -1;
+    } else if (c >= 48 && c <= 57 && v < 65536) v = (v < 0 ? 0 : v * 10) + c - 48;
+    else return null;
+  }
+  return p.length > 2 && p.length < 5 && v < 0 && p[p.length - 1] < 65536 ? p : null;
+}
+
+/**
+ * One decoded SenML record -> Rec: name resolved, value field checked against
+ * the resource type (`key` is the field that carried `v`). null when invalid.
+ */
+export function senmlRec(name: string, key: string, v: Value, ty: (oid: number, rid: number) => number): Rec | null {
+  var p = parsePath(name);
+  if (!p) return null;
+  for (var i = 0; i < p.length; i++) if (p[i] > 65535) return null;
+  var t = ty(p[0], p[2]);
+  if (t > 0 && (senmlKey(t) !== key || !fits(t, v))) return null;
+  return { p: p, t: t, v: v };
+}

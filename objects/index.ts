@@ -1,0 +1,83 @@
+// The object model as the device uses it (exported by firmware/main.ts as `objects`):
+// the registry, the operations, the Content-Format table and a constructor that
+// builds the ten objects on a board.
+import { Registry, LwObject } from './core/registry';
+import { Board } from './board';
+import { security } from './0-security';
+import { server } from './1-server';
+import { accessControl } from './2-access-control';
+import { device, DeviceApi } from './3-device';
+import { connectivityMonitoring } from './4-connectivity-monitoring';
+import { firmwareUpdate, FirmwareApi } from './5-firmware-update';
+import { location } from './6-location';
+import { connectivityStatistics, StatsApi } from './7-connectivity-statistics';
+import { temperature, TemperatureApi } from './3303-temperature';
+import { buzzer, BuzzerApi } from './3338-buzzer';
+import * as ops from './ops/index';
+import { effective } from './core/attrs';
+import { FORMATS, codec } from './formats/index';
+
+export interface ClientOptions {
+  /** Device/16 Supported Binding and Modes (default "U"). */
+  binding?: string;
+  /** Sensor names, one Temperature instance each (default ["temperature"]). */
+  sensors?: string[];
+  /** Output names, one Buzzer instance each (default ["buzzer"]). */
+  buzzers?: string[];
+  /** Temperature sampling period in ms (default 5000). */
+  period?: number;
+  /** Content-Format for multi-value answers without Accept (default 11542 TLV). */
+  format?: number;
+}
+
+export interface Client {
+  reg: Registry;
+  device: DeviceApi;
+  fw: FirmwareApi;
+  stats: StatsApi;
+  temp: TemperatureApi;
+  buzzer: BuzzerApi;
+  /** Drive the objects' timers; returns the next deadline (ms) or -1. */
+  poll(now: number): number;
+}
+
+export function createClient(board: Board, opt?: ClientOptions): Client {
+  var op = opt || {};
+  var reg = new Registry();
+  if (op.format) reg.fmt = op.format;
+  reg.add(security());
+  reg.add(server());
+  reg.add(accessControl());
+  var dev = device(board, op.binding || 'U');
+  reg.add(dev.obj);
+  reg.add(connectivityMonitoring(board));
+  var fw = firmwareUpdate(board);
+  reg.add(fw.obj);
+  reg.add(location(board));
+  var stats = connectivityStatistics(board.clock);
+  reg.add(stats.obj);
+  var temp = temperature(board, op.sensors || ['temperature'], op.period || 5000, -40, 125);
+  reg.add(temp.obj);
+  var bz = buzzer(board, op.buzzers || ['buzzer']);
+  reg.add(bz.obj);
+  var parts = [stats, temp, bz];
+  return {
+    reg: reg,
+    device: dev,
+    fw: fw,
+    stats: stats,
+    temp: temp,
+    buzzer: bz,
+    poll: function (now: number): number {
+      var next = -1;
+      for (var i = 0; i < parts.length; i++) {
+        var t = parts[i].poll(now);
+        if (t >= 0 && (next < 0 || t < next)) next = t;
+      }
+      return next;
+    },
+  };
+}
+
+// The link-format parser (formats/link.ts) is for the simulator's servers: not in the device bundle.
+export { Registry, LwObject, ops, effective, FORMATS, codec };

@@ -1,0 +1,84 @@
+// The Bootstrap interface (LwM2M 1.1 Core §5.2.7): Bootstrap-Write may create
+// instances and write any resource, Security included; Bootstrap-Delete spares the
+// Bootstrap-Server Account and hardware-bound instances; Bootstrap-Discover lists
+// instances with ssid/uri; Bootstrap-Read reaches only the Server and Access Control objects.
+import { Registry } from '../core/registry';
+import { CHANGED, DELETED, BAD_REQUEST, UNAUTHORIZED, CONTENT, NOT_FOUND } from '../core/errors';
+import { utf8Encode } from '../../transport/bytes';
+import { Req, Res, res, safe, target, decode, apply, BOOT, DRY } from './common';
+import { readAs } from './read';
+import { removeInst } from './delete';
+import { verStr } from './discover';
+
+export var bsWrite = safe(function (reg: Registry, req: Req): Res {
+  var path = req.path;
+  if (!path.length || path.length > 4) return res(BAD_REQUEST);
+  var o = reg.obj(path[0]);
+  if (!o) return res(NOT_FOUND);
+  var recs = decode(reg, req, path);
+  if (typeof recs === 'number') return res(recs);
+  // Instances the payload names that do not exist yet are created for the write.
+  var made: number[] = [];
+  var i;
+  for (i = 0; i < recs.length; i++) {
+    var iid = recs[i].p[1];
+    if (iid < 0 || iid > 65534) return res(BAD_REQUEST);
+    if (!o.has(iid) && made.indexOf(iid) < 0) {
+      if (!o.def.mi && (o.iids().length || made.length)) return res(BAD_REQUEST);
+      made.push(iid);
+    }
+  }
+  if (path.length > 2 && !o.has(path[1])) return res(NOT_FOUND);
+  var c = apply(o, path, recs, BOOT | DRY);
+  if (c) return res(c);
+  for (i = 0; i < made.length; i++) {
+    o.add(made[i]);
+    reg.changed(o.id, made[i], -1);
+  }
+  apply(o, path, recs, BOOT);
+  return res(CHANGED);
+}) as (reg: Registry, req: Req) => Res;
+
+export var bsDelete = safe(function (reg: Registry, req: Req): Res {
+  var path = req.path;
+  var l = path.length ? [path[0]] : reg.oids();
+  if (path.length > 2 || (path.length && !reg.obj(path[0])) || (path.length > 1 && !reg.obj(path[0])!.has(path[1]))) return res(path.length > 2 ? BAD_REQUEST : NOT_FOUND);
+  for (var k = 0; k < l.length; k++) {
+    var o = reg.obj(l[k])!;
+    var is = path.length > 1 ? [path[1]] : o.iids();
+    for (var j = 0; j < is.length; j++) {
+      var c = removeInst(reg, o, is[j]);
+      if (c && path.length > 1) return res(BAD_REQUEST);
+    }
+  }
+  return res(DELETED);
+}) as (reg: Registry, req: Req) => Res;
+
+export var bsDiscover = safe(function (reg: Registry, req: Req): Res {
+  var path = req.path;
+  if (path.length > 1 || (path.length && !reg.obj(path[0]))) return res(path.length > 1 ? BAD_REQUEST : NOT_FOUND);
+  var s = 'lwm2m="1.1"';
+  var l = path.length ? [path[0]] : reg.oids();
+  for (var k = 0; k < l.length; k++) {
+    var o = reg.obj(l[k])!;
+    var is = o.iids();
+    if (!is.length || verStr(o)) s += ',</' + o.id + '>' + verStr(o);
+    for (var j = 0; j < is.length; j++) {
+      var x = o.i[is[j]];
+      s += ',</' + o.id + '/' + is[j] + '>';
+      // Security: ssid and uri of LwM2M server accounts; Server: ssid (§5.2.7.3).
+      if (o.id === 0 && !x[1]) s += ';ssid=' + x[10] + ';uri="' + x[0] + '"';
+      if (o.id === 1) s += ';ssid=' + x[0];
+    }
+  }
+  return { code: CONTENT, format: 40, payload: utf8Encode(s) };
+}) as (reg: Registry, req: Req) => Res;
+
+export var bsRead = safe(function (reg: Registry, req: Req): Res {
+  var p = req.path;
+  if (!p.length || (p[0] !== 1 && p[0] !== 2)) return res(UNAUTHORIZED);
+  var o = target(reg, p);
+  if (typeof o === 'number') return res(o);
+  return readAs(reg, req, true);
+}) as (reg: Registry, req: Req) => Res;
+

@@ -1,0 +1,31 @@
+// Create (LwM2M 1.1 Core §5.4.6): POST /oid with the new instance's resources.
+// The instance id comes from the payload (TLV Object Instance, SenML name) or is
+// the lowest free one; an existing id is 4.00.
+import { Registry } from '../core/registry';
+import { CREATED, BAD_REQUEST, NOT_ALLOWED, UNAUTHORIZED } from '../core/errors';
+import { allowed, aclCreated, A_CREATE } from '../core/acl';
+import { Req, Res, res, safe, target, decode, apply, CREATE, DRY } from './common';
+
+export var create = safe(function (reg: Registry, req: Req): Res {
+  var path = req.path;
+  if (path.length !== 1) return res(NOT_ALLOWED);
+  var o = target(reg, path);
+  if (typeof o === 'number') return res(o);
+  if (!allowed(reg, req.srv, o.id, 65535, A_CREATE)) return res(UNAUTHORIZED);
+  if (!o.def.mi && o.iids().length) return res(BAD_REQUEST);
+  var recs = req.payload && req.payload.length ? decode(reg, req, path) : [];
+  if (typeof recs === 'number') return res(recs);
+  var iid = recs.length ? recs[0].p[1] : -1;
+  for (var k = 0; k < recs.length; k++) if (recs[k].p[1] !== iid) return res(BAD_REQUEST);
+  if (iid < 0) while (o.has(++iid));
+  if (o.has(iid) || iid > 65534) return res(BAD_REQUEST);
+  for (k = 0; k < recs.length; k++) recs[k].p[1] = iid;
+  // Validate first: nothing is created unless all values are good.
+  var c = apply(o, [o.id, iid], recs, CREATE | DRY);
+  if (c) return res(c);
+  o.add(iid);
+  apply(o, [o.id, iid], recs, CREATE);
+  aclCreated(reg, req.srv, o.id, iid);
+  reg.changed(o.id, iid, -1);
+  return { code: CREATED, path: [o.id, iid] };
+}) as (reg: Registry, req: Req) => Res;

@@ -1,0 +1,25 @@
+// Delete (LwM2M 1.1 Core §5.4.7): DELETE /oid/iid. Single-instance objects and
+// instances bound to hardware (an `rm` hook refusing) cannot be deleted.
+import { Registry, LwObject } from '../core/registry';
+import { DELETED, NOT_ALLOWED, UNAUTHORIZED } from '../core/errors';
+import { allowed, aclDeleted, A_DEL } from '../core/acl';
+import { Req, Res, res, safe, target } from './common';
+
+/** Remove instance iid (no access check); returns 0 or the refusal code. */
+export function removeInst(reg: Registry, o: LwObject, iid: number): number {
+  var c = !o.def.mi ? NOT_ALLOWED : o.rm ? o.rm(iid) : 0;
+  if (c) return c;
+  delete o.i[iid];
+  aclDeleted(reg, o.id, iid);
+  reg.changed(o.id, iid, -1);
+  return 0;
+}
+
+export var del = safe(function (reg: Registry, req: Req): Res {
+  var path = req.path;
+  if (path.length !== 2) return res(NOT_ALLOWED);
+  var o = target(reg, path);
+  if (typeof o === 'number') return res(o);
+  if (!allowed(reg, req.srv, o.id, path[1], A_DEL)) return res(UNAUTHORIZED);
+  return res(removeInst(reg, o, path[1]) || DELETED);
+}) as (reg: Registry, req: Req) => Res;

@@ -1,0 +1,55 @@
+// Discover (LwM2M 1.1 Core §5.4.2): link-format listing of an object, instance
+// or resource with the attributes set at each level; `dim` for multiple
+// resources; at resource level the inherited attributes and the resource instances.
+import { Registry, LwObject } from '../core/registry';
+import { Multi, ids, resFlags, M, E } from '../core/types';
+import { CONTENT, NOT_FOUND, UNAUTHORIZED } from '../core/errors';
+import { allowed, A_READ } from '../core/acl';
+import { own, effective, attrStr } from '../core/attrs';
+import { utf8Encode } from '../../transport/bytes';
+import { Req, Res, res, safe, target } from './common';
+
+/** `;ver=1.1` unless the object is version 1.0 (LwM2M 1.1 §6.2.1). */
+export function verStr(o: LwObject): string {
+  return o.def.ver !== '1.0' ? ';ver=' + o.def.ver : '';
+}
+
+/** Links of the resources of instance iid (ssid < 0: no attributes, as in Bootstrap-Discover). */
+function resLinks(o: LwObject, iid: number, ssid: number, only: number): string {
+  var s = '';
+  var r = o.def.r;
+  for (var i = 0; i < r.length; i += 2) {
+    if (only >= 0 && r[i] !== only) continue;
+    var v = o.get(iid, r[i]);
+    if (v === undefined && !(r[i + 1] & E)) continue;
+    var p = [o.id, iid, r[i]];
+    s += ',</' + p.join('/') + '>';
+    if (r[i + 1] & M) s += ';dim=' + ids(v as Multi).length;
+    s += attrStr(only >= 0 ? effective(o.reg!, ssid, p) : own(o.reg!, ssid, p));
+    if (only >= 0 && r[i + 1] & M) {
+      var l = ids(v as Multi);
+      for (var k = 0; k < l.length; k++) s += ',</' + p.join('/') + '/' + l[k] + '>' + attrStr(own(o.reg!, ssid, p.concat([l[k]])));
+    }
+  }
+  return s;
+}
+
+export var discover = safe(function (reg: Registry, req: Req): Res {
+  var path = req.path;
+  var o = target(reg, path);
+  if (typeof o === 'number' || !path.length || path.length > 3) return res(typeof o === 'number' ? o : NOT_FOUND);
+  var ssid = req.srv;
+  if (path.length > 2 && o.get(path[1], path[2]) === undefined && !(resFlags(o.def, path[2]) & E)) return res(NOT_FOUND);
+  var s = '';
+  var l = path.length > 1 ? [path[1]] : o.iids();
+  if (path.length === 1) s = ',</' + o.id + '>' + verStr(o) + attrStr(own(reg, ssid, path));
+  var seen = 0;
+  for (var k = 0; k < l.length; k++) {
+    if (!allowed(reg, ssid, o.id, l[k], A_READ)) continue;
+    seen++;
+    if (path.length < 3) s += ',</' + o.id + '/' + l[k] + '>' + attrStr(own(reg, ssid, [o.id, l[k]]));
+    s += resLinks(o, l[k], ssid, path.length > 2 ? path[2] : -1);
+  }
+  if (!seen && (l.length || o.id === 0)) return res(UNAUTHORIZED);
+  return { code: CONTENT, format: 40, payload: utf8Encode(s.substring(1)) };
+}) as (reg: Registry, req: Req) => Res;

@@ -1,0 +1,11 @@
+// The operations API (docs/objects.md): one function per LwM2M operation.
+export { read } from './read';
+export { write } from './write';
+export { execute } from './execute';
+export { create } from './create';
+export { del } from './delete';
+export { discover } from './discover';
+export { writeAttributes } from './write-attributes';
+export { bsWrite, bsDelete, bsDiscover, bsRead } from './bootstrap';
+export { objectLinks } from './links';
+export type { Req, Res } from './common';

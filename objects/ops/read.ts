@@ -1,0 +1,29 @@
+// Read (LwM2M 1.1 Core §5.4.1): an object, instance, resource or resource instance.
+import { Registry } from '../core/registry';
+import { Rec } from '../core/types';
+import { UNAUTHORIZED } from '../core/errors';
+import { allowed, A_READ } from '../core/acl';
+import { Req, Res, res, safe, target, collect, answer } from './common';
+
+/** Read as server `ssid` (bootstrap: any instance, no access control). */
+export function readAs(reg: Registry, req: Req, boot: boolean): Res {
+  var path = req.path;
+  var o = target(reg, path);
+  if (typeof o === 'number' || path.length < 1) return res(typeof o === 'number' ? o : 132);
+  var l = path.length > 1 ? [path[1]] : o.iids();
+  var recs: Rec[] = [];
+  var seen = 0;
+  for (var k = 0; k < l.length; k++) {
+    if (!boot && !allowed(reg, req.srv, o.id, l[k], A_READ)) continue;
+    seen++;
+    var c = collect(o, l[k], path, recs);
+    if (c) return res(c);
+  }
+  // An instance (or every instance of a non-empty object) the server may not read.
+  if (!seen && (path.length > 1 || l.length || o.id === 0)) return res(UNAUTHORIZED);
+  return answer(reg, o, path, recs, req.accept);
+}
+
+export var read = safe(function (reg: Registry, req: Req): Res {
+  return readAs(reg, req, false);
+});

@@ -1,0 +1,236 @@
+// A simulated device: dist/firmware.js running in the Espruino-stripped context
+// (sim/espruino-vm.ts), on Node ports — UDP on dgram, storage in a directory or in
+// memory, Espruino's crypto module emulated on node:crypto, a random-walk thermometer,
+// a buzzer that reports its state. What runs is what the board runs: the bundle.
+import { join } from 'node:path';
+import { loadFirmware, EspruinoContext } from './espruino-vm';
+import { espruinoCryptoModule } from './espruino-crypto';
+import { bindUdp, NodeUdp, RandomWalk, nodeClock, nodeRng, MemoryStorage } from './node-ports';
+import type { Peer, Storage, Clock, Rng } from '../transport/ports';
+
+export const DEFAULT_BUNDLE = join(import.meta.dirname, '../dist/firmware.js');
+
+export interface DeviceOptions {
+  endpoint: string;
+  bootstrapUri: string;
+  pskIdentity?: string;
+  pskKey?: string;
+  bundle?: string;
+  /** Survives reboots of this simulated device (a directory-backed FileStorage, or memory). */
+  storage?: Storage;
+  /** Local UDP address (default 127.0.0.1, ephemeral port). */
+  address?: string;
+  port?: number;
+  /** CoAP transmission parameters and client options passed to the bundle's Client. */
+  coap?: Record<string, number>;
+  dtlsRetransmit?: number;
+  dtlsTimeout?: number;
+  backoffBase?: number;
+  notifyCon?: boolean;
+  /** Content-Format announced (ct=) and used without Accept: 11542 TLV (default) or 112 SenML CBOR. */
+  format?: number;
+  /** Temperature sampling period (ms). */
+  period?: number;
+  seed?: number;
+  clock?: Clock;
+  rng?: Rng;
+  /** Wraps each direction of the UDP port (lossy-network tests): given the real delivery, return the one to use. */
+  network?: (send: (data: Uint8Array, peer: Peer) => void) => (data: Uint8Array, peer: Peer) => void;
+  /** Timeline of the device's own steps. */
+  log?: (event: string, detail: string) => void;
+  /** The buzzer output changed. */
+  onOutput?: (name: string, on: boolean, level: number) => void;
+  /** Reboot executed (the device restarts itself after this is called). */
+  onReboot?: () => void;
+}
+
+export interface SimDevice {
+  readonly endpoint: string;
+  readonly udp: NodeUdp;
+  /** The client inside the bundle (LwM2M.lwm2m.Client). */
+  client(): any;
+  /** Native crypto calls the device made (SHA-256, AES), as the board would count them. */
+  crypto(): { sha256Calls: number; aesCalls: number };
+  state(): string;
+  buzzer: { on: boolean; level: number };
+  /** Resolves when the state machine reaches `state` ('registered', …), rejects after `ms`. */
+  waitFor(state: string, ms: number): Promise<void>;
+  /** Restarts from storage, as a power cycle does (same UDP port). */
+  reboot(): void;
+  /** De-registers, then closes the socket. */
+  stop(): Promise<void>;
+  /** Closes the socket without de-registering (power cut). */
+  kill(): void;
+  reboots: number;
+}
+
+export async function startDevice(o: DeviceOptions): Promise<SimDevice> {
+  const storage = o.storage || new MemoryStorage();
+  const clock = o.clock || nodeClock;
+  const rng = o.rng || nodeRng;
+  const walk = new RandomWalk(21.5, o.seed || 7);
+  let ctx: EspruinoContext | null = null;
+  let api: any = null;
+  let model: any = null;
+  let client: any = null;
+  let timer: NodeJS.Timeout | null = null;
+  let closed = false;
+  let toCtx: (u: Uint8Array) => Uint8Array = (u) => u;
+  const waiters: { state: string; resolve: () => void }[] = [];
+  const buzzer = { on: false, level: 0 };
+  let cryptoCounters = { sha256Calls: 0, aesCalls: 0 };
+
+  const kick = () => {
+    if (!client || closed) return;
+    let next = -1;
+    try {
+      const now = clock.now();
+      next = client.poll(now);
+      const t = model.poll(now);
+      if (t >= 0 && (next < 0 || t < next)) next = t;
+    } catch (e) {
+      o.log?.('error', `poll: ${(e as Error).message}`);
+    }
+    const st = state();
+    for (const w of waiters.slice()) if (w.state === st) {
+      waiters.splice(waiters.indexOf(w), 1);
+      w.resolve();
+    }
+    if (timer) clearTimeout(timer);
+    timer = null;
+    if (next >= 0) timer = setTimeout(kick, Math.max(0, Math.min(next - clock.now(), 2 ** 31 - 1)));
+  };
+
+  const deliver = (data: Uint8Array, peer: Peer) => {
+    if (!client || closed) return;
+    try {
+      client.receive(toCtx(data), peer, clock.now());
+    } catch (e) {
+      o.log?.('error', `receive: ${(e as Error).message}`);
+    }
+    kick();
+  };
+  const inbound = o.network ? o.network(deliver) : deliver;
+  const udp = await bindUdp({ address: o.address, port: o.port }, (data, peer) => inbound(data, peer));
+  const rawSend = (data: Uint8Array, peer: Peer) => udp.send(Uint8Array.from(data), peer);
+  const send = o.network ? o.network(rawSend) : rawSend;
+
+  const state = (): string => (client && api ? api.lwm2m.STATE_NAMES[client.state] : 'off');
+
+  const boot = () => {
+    if (ctx) ctx.stop();
+    // Espruino's crypto module, emulated; its ArrayBuffers are made in the context's realm.
+    let realm = (u: Uint8Array): ArrayBuffer => u.buffer as ArrayBuffer;
+    const emu = espruinoCryptoModule({ realm: (u) => realm(u) });
+    const cryptoMod = emu.mod;
+    cryptoCounters = emu.counters;
+    ctx = loadFirmware(o.bundle || DEFAULT_BUNDLE, { modules: { crypto: cryptoMod }, print: (l) => o.log?.('print', l) }).ctx;
+    api = ctx.run('LwM2M');
+    const U8 = ctx.run('Uint8Array') as Uint8ArrayConstructor;
+    toCtx = (u: Uint8Array) => {
+      const c = new U8(u.length);
+      c.set(u);
+      return c;
+    };
+    realm = (u: Uint8Array) => toCtx(u).buffer as ArrayBuffer;
+    const board = {
+      clock,
+      info: { manufacturer: 'lwm2m-espruino', model: 'Simulated ESP32', serial: o.endpoint.split(':').pop() || 'sim', firmware: api.VERSION },
+      reboot: () => {
+        o.onReboot?.();
+        o.log?.('board', 'reboot');
+        setTimeout(() => device.reboot(), 50);
+      },
+      factoryReset: () => {
+        api.lwm2m.clearAccounts(storage);
+        o.log?.('board', 'factory reset');
+        setTimeout(() => device.reboot(), 50);
+      },
+      memFree: () => Math.round((process.memoryUsage().heapTotal - process.memoryUsage().heapUsed) / 1024),
+      memTotal: () => Math.round(process.memoryUsage().heapTotal / 1024),
+      net: () => ({ bearer: 21, available: [21], rssi: -60, ips: [udp.address] }),
+      sensor: () => walk.next(),
+      output: (name: string, on: boolean, level: number) => {
+        buzzer.on = on;
+        buzzer.level = level;
+        o.onOutput?.(name, on, level);
+      },
+    };
+    model = api.objects.createClient(board, { format: o.format, period: o.period || 2000 });
+    const ports = {
+      udp: { send: (data: Uint8Array, peer: Peer) => send(data, peer) },
+      clock,
+      rng: { fill: (out: Uint8Array) => rng.fill(out) },
+      storage: {
+        read: (n: string) => {
+          const b = storage.read(n);
+          return b ? toCtx(b) : null;
+        },
+        write: (n: string, d: Uint8Array) => storage.write(n, Uint8Array.from(d)),
+        erase: (n: string) => storage.erase(n),
+        list: (p: string) => storage.list(p),
+      },
+      crypto: api.crypto.espruinoCrypto(cryptoMod),
+    };
+    client = new api.lwm2m.Client(model.reg, ports, { endpoint: o.endpoint, bootstrapUri: o.bootstrapUri, pskIdentity: o.pskIdentity, pskKey: o.pskKey }, {
+      coap: o.coap,
+      dtlsRetransmit: o.dtlsRetransmit,
+      dtlsTimeout: o.dtlsTimeout,
+      backoffBase: o.backoffBase,
+      notifyCon: o.notifyCon,
+      log: (ev: string, detail: string) => o.log?.(ev, detail),
+    });
+    client.start(clock.now());
+    kick();
+  };
+
+  const device: SimDevice = {
+    endpoint: o.endpoint,
+    udp,
+    client: () => client,
+    crypto: () => cryptoCounters,
+    state,
+    buzzer,
+    reboots: 0,
+    waitFor(st: string, ms: number) {
+      if (state() === st) return Promise.resolve();
+      return new Promise((resolve, reject) => {
+        const w = { state: st, resolve: () => (clearTimeout(t), resolve()) };
+        const t = setTimeout(() => {
+          waiters.splice(waiters.indexOf(w), 1);
+          reject(new Error(`device ${o.endpoint} did not reach '${st}' within ${ms} ms (state '${state()}', last error: ${client?.lastError || 'none'})`));
+        }, ms);
+        waiters.push(w);
+      });
+    },
+    reboot() {
+      if (closed) return;
+      device.reboots++;
+      boot();
+    },
+    stop() {
+      return new Promise((resolve) => {
+        if (!client || closed) return resolve();
+        const done = () => {
+          device.kill();
+          resolve();
+        };
+        const guard = setTimeout(done, 5000);
+        client.stop(clock.now(), () => {
+          clearTimeout(guard);
+          setTimeout(done, 20);
+        });
+        kick();
+      });
+    },
+    kill() {
+      closed = true;
+      if (timer) clearTimeout(timer);
+      timer = null;
+      ctx?.stop();
+      udp.close();
+    },
+  };
+  boot();
+  return device;
+}

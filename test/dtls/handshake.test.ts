@@ -1,0 +1,348 @@
+// Client and server roles against each other in memory, on a fake clock: clean runs,
+// loss, duplication, reordering, fragmentation, wrong keys, bad messages.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { makePair, CLIENT, SERVER, type Datagram } from '../helpers/dtls-net';
+import { encodeRecord, open, parseRecords, seal } from '../../transport/dtls/record';
+import { encodeHandshake, parseFragments } from '../../transport/dtls/handshake';
+import { ESTABLISHED } from '../../transport/dtls/connection';
+import { nodeCrypto } from '../../sim/node-crypto';
+import { jsCrypto } from '../../transport/crypto/js-backend';
+import { espruinoCrypto } from '../../transport/crypto/espruino';
+import { espruinoCryptoModule } from '../../sim/espruino-crypto';
+
+const toHex = (u: Uint8Array) => Buffer.from(u).toString('hex');
+const text = (s: string) => new Uint8Array(Buffer.from(s));
+const fromClient = (d: Datagram) => d.from.port === CLIENT.port;
+/** Summary of a datagram: its records as type/epoch(/handshake types). */
+function shape(d: Datagram): string {
+  return parseRecords(d.data)
+    .map((r) => {
+      if (r.type === 22 && r.epoch === 0) return 'hs:' + parseFragments(r.fragment)!.map((f) => f.msg_type).join('+');
+      return ({ 20: 'ccs', 21: 'alert', 22: 'hs', 23: 'app' } as Record<number, string>)[r.type] + '@' + r.epoch;
+    })
+    .join(',');
+}
+
+test('clean handshake: 3 flights each way, HelloVerifyRequest first, server packs its flight, data both ways', () => {
+  const p = makePair({ hint: text('myhint'), serverEcho: true });
+  p.client.send(text('hello'), SERVER);
+  p.run(10000);
+  assert.deepEqual(p.clientEvents.map((e) => e.type), ['connected']);
+  assert.deepEqual(p.serverEvents.map((e) => e.type), ['connected']);
+  assert.deepEqual(p.serverData, ['hello']);
+  assert.deepEqual(p.clientData, ['hello']);
+  assert.deepEqual(p.wire.map((d) => (fromClient(d) ? 'C ' : 'S ') + shape(d)), [
+    'C hs:1', // ClientHello
+    'S hs:3', // HelloVerifyRequest
+    'C hs:1', // ClientHello with cookie
+    'S hs:2,hs:12,hs:14', // ServerHello, ServerKeyExchange, ServerHelloDone in one datagram
+    'C hs:16,ccs@0,hs@1', // ClientKeyExchange, ChangeCipherSpec, Finished
+    'S ccs@0,hs@1', // ChangeCipherSpec, Finished
+    'C app@1',
+    'S app@1',
+  ]);
+  // handshake state is gone on both sides once Finished verified
+  assert.equal(p.client.get(SERVER)!.hs, null);
+  assert.equal(p.server.get(CLIENT)!.hs, null);
+});
+
+test('ClientHello bytes: record header, handshake header, DTLS 1.2, empty session_id, cookie, one suite 0xC0A8, null compression', () => {
+  const p = makePair({ seed: 7 });
+  p.client.connect(SERVER);
+  const ch1 = p.wire[0].data;
+  const random = toHex(ch1.subarray(25 + 2, 25 + 34));
+  assert.equal(toHex(ch1), '16fefd' + '0000' + '000000000000' + '0036' + '01' + '00002a' + '0000' + '000000' + '00002a' +
+    'fefd' + random + '00' + '00' + '0002c0a8' + '0100');
+  p.run(0);
+  const hvr = p.wire[1].data;
+  assert.equal(toHex(hvr.subarray(0, 13 + 12 + 3)), '16fefd0000000000000000' + '001f' + '03' + '000013' + '0000' + '000000' + '000013' + 'feff' + '10');
+  const ch2 = p.wire[2].data;
+  const cookie = toHex(hvr.subarray(28, 44));
+  assert.equal(toHex(ch2.subarray(0, 13)), '16fefd' + '0000' + '000000000001' + '0046');
+  assert.equal(toHex(ch2.subarray(13, 25)), '01' + '00003a' + '0001' + '000000' + '00003a');
+  assert.equal(toHex(ch2.subarray(25 + 35, 25 + 36 + 16)), '10' + cookie);
+});
+
+for (const [name, c] of [['js', jsCrypto], ['espruino', espruinoCrypto(espruinoCryptoModule().mod as never)]] as const) {
+  test(`the client on the ${name} backend completes with the server on node:crypto`, () => {
+    const p = makePair({ clientCrypto: c, serverEcho: true });
+    p.client.send(text('x'), SERVER);
+    p.run(10000);
+    assert.deepEqual(p.clientData, ['x']);
+  });
+}
+
+test('no hint: the server omits ServerKeyExchange and the client goes straight to ServerHelloDone', () => {
+  const p = makePair();
+  p.client.connect(SERVER);
+  p.run(10000);
+  assert.equal(shape(p.wire[3]), 'hs:2,hs:14');
+  assert.deepEqual(p.clientEvents.map((e) => e.type), ['connected']);
+});
+
+test('every single lost datagram of the handshake is recovered by retransmission', () => {
+  for (let lost = 0; lost < 6; lost++) {
+    const p = makePair({ serverEcho: true });
+    p.filter = (d, i) => (i === lost ? [] : [d]);
+    p.client.send(text('hi'), SERVER);
+    p.run(60000);
+    assert.deepEqual(p.clientEvents.map((e) => e.type), ['connected'], `lost #${lost}`);
+    assert.deepEqual(p.clientData, ['hi'], `lost #${lost}`);
+  }
+});
+
+test('the final flight lost: the client repeats its Finished, the server answers from its kept flight', () => {
+  const p = makePair();
+  p.filter = (d, i) => (i === 5 ? [] : [d]);
+  p.client.connect(SERVER);
+  p.run(60000);
+  const server = p.wire.filter((d) => !fromClient(d)).map(shape);
+  assert.deepEqual(server, ['hs:3', 'hs:2,hs:14', 'ccs@0,hs@1', 'ccs@0,hs@1']);
+  assert.deepEqual(p.clientEvents.map((e) => e.type), ['connected']);
+});
+
+test('retransmission timer: 1 s doubling to the configured maximum, then the handshake deadline names server and identity', () => {
+  const p = makePair({ handshakeTimeout: 20000, retransmitMax: 4000 });
+  const sent: number[] = [];
+  p.filter = (d) => {
+    if (fromClient(d)) sent.push(p.now);
+    return []; // the server never hears anything
+  };
+  p.client.connect(SERVER);
+  p.run(30000);
+  assert.deepEqual(sent, [0, 1000, 3000, 7000, 11000, 15000, 19000]);
+  assert.equal(p.clientEvents.length, 1);
+  const e = p.clientEvents[0];
+  assert.equal(e.type, 'error');
+  assert.equal(e.name, 'handshake_timeout');
+  assert.match(e.message!, /10\.0\.0\.1:5684/);
+  assert.match(e.message!, /"lwm2m-client"/);
+  assert.equal(p.client.get(SERVER), null, 'no session left behind');
+});
+
+test('wrong key: the server drops the undecryptable Finished silently; the client ends in the deadline', () => {
+  const p = makePair({ clientKey: new Uint8Array(16).fill(9), handshakeTimeout: 30000 });
+  p.client.connect(SERVER);
+  p.run(40000);
+  assert.deepEqual(p.clientEvents.map((e) => e.name), ['handshake_timeout']);
+  assert.ok(!p.wire.some((d) => shape(d).includes('alert')), 'nobody sent an alert');
+  assert.ok(!p.serverEvents.some((e) => e.type === 'connected'));
+});
+
+test('unknown PSK identity: the server answers handshake_failure (40); the client reports the alert', () => {
+  const p = makePair({ clientIdentity: text('stranger') });
+  p.client.connect(SERVER);
+  p.run(10000);
+  assert.deepEqual(p.serverEvents.map((e) => e.name), ['unknown_psk_identity']);
+  const last = p.wire[p.wire.length - 1];
+  assert.equal(toHex(last.data), '15fefd0000' + toHex(last.data.subarray(5, 11)) + '0002' + '0228');
+  assert.equal(p.clientEvents[0].name, 'alert_received');
+  assert.equal(p.clientEvents[0].alert, 40);
+  assert.match(p.clientEvents[0].message!, /"stranger"/);
+});
+
+test('duplicated and reordered datagrams: every datagram twice, each flight reversed', () => {
+  const p = makePair({ hint: text('h'), serverEcho: true });
+  // split each datagram into one datagram per record, reverse them, send each twice
+  p.filter = (d) => {
+    const rs = parseRecords(d.data).map((r) => encodeRecord(r.type, r.epoch, r.seq, r.fragment));
+    const out: Datagram[] = [];
+    for (const r of rs.reverse()) out.push({ ...d, data: r }, { ...d, data: r });
+    return out;
+  };
+  p.client.send(text('dup'), SERVER);
+  p.run(60000);
+  assert.deepEqual(p.clientEvents.map((e) => e.type), ['connected']);
+  assert.deepEqual(p.serverData, ['dup'], 'the duplicated application record is delivered once');
+  assert.deepEqual(p.clientData, ['dup']);
+});
+
+test('fragmented handshake messages (5-byte fragments, one per datagram, shuffled) are reassembled', () => {
+  const p = makePair({ hint: text('a-rather-long-hint-to-fragment'), serverEcho: true });
+  let k = 0;
+  p.filter = (d) => {
+    if (fromClient(d)) return [d];
+    const out: Datagram[] = [];
+    for (const r of parseRecords(d.data)) {
+      if (r.type !== 22 || r.epoch !== 0) {
+        out.push({ ...d, data: encodeRecord(r.type, r.epoch, r.seq, r.fragment) });
+        continue;
+      }
+      for (const f of parseFragments(r.fragment)!) {
+        for (let o = 0; o < f.body.length || o === 0; o += 5) {
+          const part = f.body.subarray(o, o + 5);
+          const h = new Uint8Array(12 + part.length);
+          h[0] = f.msg_type;
+          h.set([f.length >> 16, (f.length >> 8) & 255, f.length & 255], 1);
+          h.set([f.message_seq >> 8, f.message_seq & 255], 4);
+          h.set([o >> 16, (o >> 8) & 255, o & 255], 6);
+          h.set([part.length >> 16, (part.length >> 8) & 255, part.length & 255], 9);
+          h.set(part, 12);
+          out.push({ ...d, data: encodeRecord(22, 0, r.seq, h) });
+          if (f.body.length === 0) break;
+        }
+      }
+    }
+    // deterministic shuffle
+    for (let i = out.length - 1; i > 0; i--) {
+      const j = (k = (k * 1103515245 + 12345) >>> 0) % (i + 1);
+      [out[i], out[j]] = [out[j], out[i]];
+    }
+    return out;
+  };
+  p.client.send(text('frag'), SERVER);
+  p.run(60000);
+  assert.deepEqual(p.clientEvents.map((e) => e.type), ['connected']);
+  assert.deepEqual(p.clientData, ['frag']);
+});
+
+test('unexpected handshake message: ServerHelloDone instead of ServerHello gets a fatal unexpected_message (10)', () => {
+  const p = makePair();
+  p.filter = (d, i) => (i === 3 ? [] : [d]); // the real server flight is lost
+  p.client.connect(SERVER);
+  p.run(0);
+  const shd = encodeHandshake(14, 1, new Uint8Array(0));
+  p.client.receive(encodeRecord(22, 0, 5, shd), SERVER);
+  const last = p.wire[p.wire.length - 1];
+  assert.equal(toHex(last.data.subarray(0, 3)), '15fefd');
+  assert.equal(toHex(last.data.subarray(13)), '020a');
+  assert.equal(p.clientEvents[0].name, 'alert_sent');
+  assert.equal(p.client.get(SERVER), null);
+});
+
+test('unsolicited extension in ServerHello gets unsupported_extension (110)', () => {
+  const p = makePair();
+  p.filter = (d, i) => (i === 3 ? [] : [d]);
+  p.client.connect(SERVER);
+  p.run(0);
+  // heartbeat (15), which we never offered
+  const body = new Uint8Array([0xfe, 0xfd, ...new Uint8Array(32), 0, 0xc0, 0xa8, 0, 0, 5, 0x00, 0x0f, 0, 1, 1]);
+  p.client.receive(encodeRecord(22, 0, 5, encodeHandshake(2, 1, body)), SERVER);
+  assert.equal(toHex(p.wire[p.wire.length - 1].data.subarray(13)), '026e');
+});
+
+test('application data is never accepted before the client Finished verified, even when correctly protected', () => {
+  const p = makePair();
+  let held: Datagram | null = null;
+  p.filter = (d, i) => {
+    if (i === 4) {
+      held = d;
+      // deliver CKE + CCS, hold back the Finished
+      const rs = parseRecords(d.data).slice(0, 2).map((r) => encodeRecord(r.type, r.epoch, r.seq, r.fragment));
+      return [{ ...d, data: new Uint8Array(Buffer.concat(rs)) }];
+    }
+    return [d];
+  };
+  p.client.connect(SERVER);
+  p.run(0);
+  assert.ok(held);
+  const cs = p.client.get(SERVER)!;
+  assert.equal(p.server.get(CLIENT)!.rEpoch, 1, 'server switched to epoch 1');
+  // a record the server can decrypt, sent before Finished
+  const app = encodeRecord(23, 1, 99, seal(nodeCrypto, cs.wk!, 23, 1, 99, text('early')));
+  p.server.receive(app, CLIENT);
+  assert.deepEqual(p.serverData, []);
+  assert.notEqual(p.server.get(CLIENT)!.state, ESTABLISHED);
+});
+
+test('replayed application record is dropped; a flipped bit in a protected record is dropped silently', () => {
+  const p = makePair();
+  p.client.connect(SERVER);
+  p.run(5000);
+  p.client.send(text('once'), SERVER);
+  const rec = p.inFlight[0].data;
+  p.run(5000);
+  const before = p.wire.length;
+  p.server.receive(rec, CLIENT);
+  assert.deepEqual(p.serverData, ['once']);
+  for (let bit = 0; bit < rec.length * 8; bit++) {
+    const bad = new Uint8Array(rec);
+    bad[bit >> 3] ^= 1 << (bit & 7);
+    p.server.receive(bad, CLIENT);
+  }
+  assert.deepEqual(p.serverData, ['once']);
+  assert.equal(p.wire.length, before, 'nothing answered');
+  assert.equal(p.server.get(CLIENT)!.state, ESTABLISHED, 'session intact');
+});
+
+test('renegotiation refused: a ClientHello inside the session gets a no_renegotiation warning (100)', () => {
+  const p = makePair();
+  p.client.connect(SERVER);
+  p.run(5000);
+  const cs = p.client.get(SERVER)!;
+  const ch = encodeHandshake(1, 5, new Uint8Array([0xfe, 0xfd, ...new Uint8Array(32), 0, 0, 0, 2, 0xc0, 0xa8, 1, 0]));
+  p.server.receive(encodeRecord(22, 1, 50, seal(nodeCrypto, cs.wk!, 22, 1, 50, ch)), CLIENT);
+  const reply = parseRecords(p.inFlight[0].data)[0];
+  assert.deepEqual([...open(nodeCrypto, cs.rk!, reply)!], [1, 100]);
+  p.run(6000);
+  assert.equal(p.server.get(CLIENT)!.state, ESTABLISHED);
+});
+
+test('close_notify: the server answers with its own and both forget the session', () => {
+  const p = makePair();
+  p.client.connect(SERVER);
+  p.run(5000);
+  p.client.close(SERVER);
+  p.run(6000);
+  assert.deepEqual(p.serverEvents.map((e) => e.type), ['connected', 'closed']);
+  assert.equal(p.server.get(CLIENT), null);
+  assert.equal(p.client.get(SERVER), null);
+});
+
+test('a client that lost its state handshakes again; the server replaces the old session', () => {
+  const p = makePair({ serverEcho: true });
+  p.client.send(text('one'), SERVER);
+  p.run(5000);
+  delete p.client.s['p' + SERVER.address + ':' + SERVER.port];
+  p.client.send(text('two'), SERVER);
+  p.run(10000);
+  assert.deepEqual(p.clientData, ['one', 'two']);
+  assert.deepEqual(p.serverEvents.map((e) => e.type), ['connected', 'connected']);
+});
+
+test('cookie secret rotates: a cookie stays valid for one rotation, not two', () => {
+  const p = makePair();
+  p.filter = (d, i) => (i === 2 ? [] : [d]); // hold ClientHello 2 back
+  p.client.connect(SERVER);
+  p.run(0);
+  const ch2 = p.wire[2];
+  p.filter = (d) => [d];
+  // within two rotation periods (60 s each) the cookie is still accepted: the server answers with its flight
+  p.now = 70000;
+  p.server.poll(p.now);
+  p.server.receive(ch2.data, CLIENT);
+  assert.equal(shape(p.inFlight[p.inFlight.length - 1]), 'hs:2,hs:14');
+  p.inFlight.length = 0;
+  const p2 = makePair();
+  p2.filter = (d, i) => (i === 2 ? [] : [d]);
+  p2.client.connect(SERVER);
+  p2.run(0);
+  p2.server.poll(0);
+  p2.server.poll(60000);
+  p2.server.poll(120000);
+  p2.server.receive(p2.wire[2].data, CLIENT);
+  assert.equal(shape(p2.inFlight[p2.inFlight.length - 1]), 'hs:3', 'after two rotations: a new HelloVerifyRequest');
+});
+
+
+test('server: a client signalling RFC 5746 (renegotiation_info or the SCSV) gets an empty renegotiation_info back', () => {
+  const hello = (cookie: Uint8Array, suites: number[], ext: number[]) => {
+    const body = [0xfe, 0xfd, ...new Uint8Array(32).fill(7), 0, cookie.length, ...cookie, 0, suites.length * 2, ...suites.flatMap((x) => [x >> 8, x & 255]), 1, 0, ...ext];
+    return encodeRecord(22, 0, 0, encodeHandshake(1, 0, new Uint8Array(body)));
+  };
+  const serverHelloTail = (suites: number[], ext: number[]) => {
+    const p = makePair();
+    p.server.receive(hello(new Uint8Array(0), suites, ext), CLIENT);
+    const hvr = parseFragments(parseRecords(p.inFlight[0].data)[0].fragment)![0];
+    assert.equal(hvr.msg_type, 3);
+    p.inFlight.length = 0;
+    p.server.receive(hello(hvr.body.subarray(3), suites, ext), CLIENT);
+    const sh = parseFragments(parseRecords(p.inFlight[0].data)[0].fragment)![0];
+    assert.equal(sh.msg_type, 2);
+    return toHex(sh.body.subarray(35));
+  };
+  assert.equal(serverHelloTail([0xc0a8], []), 'c0a8' + '00', 'nothing asked, no extension');
+  assert.equal(serverHelloTail([0xc0a8, 0x00ff], []), 'c0a8' + '00' + '0005' + 'ff01' + '0001' + '00', 'SCSV');
+  assert.equal(serverHelloTail([0xc0a8], [0, 5, 0xff, 0x01, 0, 1, 0]), 'c0a8' + '00' + '0005' + 'ff01' + '0001' + '00', 'extension');
+});

@@ -1,0 +1,130 @@
+// An in-memory datagram network and a fake clock for DTLS endpoints: deterministic,
+// with hooks to drop, duplicate, reorder or rewrite datagrams.
+import type { Peer, Rng } from '../../transport/ports';
+import { createDtlsClient, type PskCredentials } from '../../transport/dtls/client';
+import { createDtlsServer } from '../../transport/dtls/server';
+import type { DtlsEndpoint, DtlsEvent } from '../../transport/dtls/connection';
+import type { CryptoBackend } from '../../transport/ports';
+import { nodeCrypto } from '../../sim/node-crypto';
+
+/** xorshift32: a seeded Rng for reproducible handshakes. */
+export function seededRng(seed: number): Rng & { next(): number } {
+  let x = seed >>> 0 || 1;
+  const next = () => {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    return x;
+  };
+  return { next, fill: (out: Uint8Array) => { for (let i = 0; i < out.length; i++) out[i] = next() & 255; } };
+}
+
+export const CLIENT: Peer = { address: '10.0.0.2', port: 40000 };
+export const SERVER: Peer = { address: '10.0.0.1', port: 5684 };
+export const IDENTITY = new Uint8Array(Buffer.from('lwm2m-client'));
+export const KEY = new Uint8Array(Buffer.from('000102030405060708090a0b0c0d0e0f', 'hex'));
+
+export interface Datagram {
+  from: Peer;
+  to: Peer;
+  data: Uint8Array;
+}
+
+export interface Pair {
+  client: DtlsEndpoint & { connect(p: Peer): void };
+  server: DtlsEndpoint;
+  now: number;
+  /** Every datagram put on the wire, in order. */
+  wire: Datagram[];
+  inFlight: Datagram[];
+  clientEvents: DtlsEvent[];
+  serverEvents: DtlsEvent[];
+  clientData: string[];
+  serverData: string[];
+  /** Decide the fate of each datagram: return the datagrams to deliver instead (none = lost). */
+  filter: (d: Datagram, index: number) => Datagram[];
+  /** Deliver everything in flight, poll, advance the clock to the next deadline; up to `until` ms. */
+  run(until: number): void;
+}
+
+export interface PairOptions {
+  seed?: number;
+  clientKey?: Uint8Array;
+  clientIdentity?: Uint8Array;
+  serverKeys?: Record<string, Uint8Array>;
+  hint?: Uint8Array;
+  handshakeTimeout?: number;
+  retransmitInitial?: number;
+  retransmitMax?: number;
+  crypto?: CryptoBackend;
+  clientCrypto?: CryptoBackend;
+  serverEcho?: boolean;
+}
+
+export function makePair(o: PairOptions = {}): Pair {
+  const rng = seededRng(o.seed ?? 1);
+  const c = o.crypto || nodeCrypto;
+  const p: Pair = {
+    now: 0, wire: [], inFlight: [], clientEvents: [], serverEvents: [], clientData: [], serverData: [],
+    filter: (d: Datagram) => [d],
+    run: (until: number) => run(p, until),
+  } as unknown as Pair;
+  let count = 0;
+  const put = (d: Datagram) => {
+    p.wire.push(d);
+    for (const x of p.filter(d, count++)) p.inFlight.push(x);
+  };
+  const creds: PskCredentials = { identity: o.clientIdentity || IDENTITY, key: o.clientKey || KEY };
+  p.client = createDtlsClient({
+    socket: { send: (data, to) => put({ from: CLIENT, to, data: new Uint8Array(data) }) },
+    crypto: o.clientCrypto || c,
+    rng,
+    psk: () => creds,
+    onData: (d) => p.clientData.push(Buffer.from(d).toString()),
+    onEvent: (e) => p.clientEvents.push(e),
+    handshakeTimeout: o.handshakeTimeout,
+    retransmitInitial: o.retransmitInitial,
+    retransmitMax: o.retransmitMax,
+  });
+  const keys = o.serverKeys || { 'lwm2m-client': KEY };
+  p.server = createDtlsServer({
+    socket: { send: (data, to) => put({ from: SERVER, to, data: new Uint8Array(data) }) },
+    crypto: c,
+    rng,
+    pskKey: (id) => keys[Buffer.from(id).toString()] || null,
+    hint: o.hint,
+    onData: (d, peer) => {
+      p.serverData.push(Buffer.from(d).toString());
+      if (o.serverEcho) p.server.send(d, peer);
+    },
+    onEvent: (e) => p.serverEvents.push(e),
+    handshakeTimeout: o.handshakeTimeout,
+    retransmitInitial: o.retransmitInitial,
+  });
+  return p;
+}
+
+function run(p: Pair, until: number): void {
+  for (let guard = 0; guard < 100000; guard++) {
+    while (p.inFlight.length) {
+      const d = p.inFlight.shift()!;
+      if (d.to.port === SERVER.port && d.to.address === SERVER.address) p.server.receive(d.data, d.from);
+      else p.client.receive(d.data, d.from);
+    }
+    const a = p.client.poll(p.now);
+    const b = p.server.poll(p.now);
+    if (p.inFlight.length) continue;
+    const next = [a, b].filter((x) => x >= 0).reduce((m, x) => Math.min(m, x), Infinity);
+    if (next === Infinity || next > until) {
+      p.now = until;
+      p.client.poll(p.now);
+      p.server.poll(p.now);
+      if (!p.inFlight.length) return;
+      continue;
+    }
+    p.now = Math.max(p.now, next);
+  }
+  throw new Error('network did not settle');
+}

@@ -1,0 +1,29 @@
+// Shared test helpers for the object model.
+import * as D from '../../objects/core/defs';
+import { ObjDef, Rec, resFlags } from '../../objects/core/types';
+
+export const DEFS = Object.values(D) as ObjDef[];
+/** typeOf over the ten definitions (plus extra test objects), -1 unknown. */
+export function typeOf(extra: ObjDef[] = []) {
+  return (oid: number, rid: number): number => {
+    const d = [...DEFS, ...extra].find((x) => x.id === oid);
+    const f = d ? resFlags(d, rid) : -1;
+    return f < 0 ? -1 : f & 15;
+  };
+}
+export const hex = (s: string) => Uint8Array.from(Buffer.from(s.replace(/[\s,]|0x/g, ''), 'hex'));
+export const toHex = (b: Uint8Array | null) => (b ? Buffer.from(b).toString('hex') : 'null');
+export const str = (s: string) => Buffer.from(s, 'utf8').toString('hex');
+/** Records from a compact description: [path, type, value]. */
+export const recs = (l: [number[], number, any][]): Rec[] => l.map(([p, t, v]) => ({ p, t, v }));
+/** Deterministic PRNG (mulberry32) for fuzzing. */
+export function rng(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
