@@ -10,8 +10,9 @@ import { espruinoBoard, Board, NetInfo } from './board';
 import { WifiLink } from './wifi';
 import { CONFIG_FILE, BUNDLE_FILE, DeviceConfig, parseConfig } from './config';
 import { Natives, nativesFrom, optionalModule } from './native';
+import { objectsBoard } from './objects-board';
 
-export { Scheduler, EspruinoUdp, EspruinoStorage, AtomicRecord, crc32, espruinoBoard, WifiLink, parseConfig, nativesFrom, CONFIG_FILE, BUNDLE_FILE };
+export { objectsBoard, Scheduler, EspruinoUdp, EspruinoStorage, AtomicRecord, crc32, espruinoBoard, WifiLink, parseConfig, nativesFrom, CONFIG_FILE, BUNDLE_FILE };
 
 export function espruinoClock(n: Natives): Clock {
   return {

@@ -391,3 +391,22 @@ test('start: a missing or bad configuration prints one line and starts nothing',
     ctx.stop();
   }
 });
+
+test('objectsBoard: the object model reads temperature, drives the buzzer, sees memory in KB and the WLAN address', () => {
+  const { esp, n, ctx, calls } = boot();
+  const b = esp.espruinoBoard(n, { buzzerPin: 'D25', network: () => ({ connected: true, ip: '192.0.2.9', ssid: 'lab', rssi: -61 }) });
+  let resets = 0;
+  const ob = esp.objectsBoard(b, { now: () => 5 }, () => resets++);
+  assert.equal(ob.sensor('temperature'), 23.5);
+  assert.ok(Number.isNaN(ob.sensor('humidity')));
+  ob.output('buzzer', true, 100);
+  ob.output('led', true, 100);
+  assert.deepEqual(calls, ['analogWrite 25 0.5 2000']);
+  assert.equal(ob.memFree(), Math.floor((15149 * 14) / 1024));
+  assert.equal(ob.memTotal(), Math.floor((16383 * 14) / 1024));
+  assert.deepEqual(JSON.parse(JSON.stringify(ob.net())), { bearer: 21, available: [21], rssi: -61, ips: ['192.0.2.9'] });
+  ob.factoryReset();
+  assert.equal(resets, 1);
+  assert.equal(ob.info.firmware, '2v29');
+  ctx.stop();
+});
