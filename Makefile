@@ -16,3 +16,13 @@ clean:
 	rm -rf dist
 
 .PHONY: all build test size sim clean
+
+# make flash PORT=/dev/ttyUSB0 [CONFIG=dist/lwm2m.cfg.json]   (or PORT=tcp://HOST:23)
+flash: build
+	node tools/flash.mjs --port "$(PORT)" $(if $(CONFIG),--config "$(CONFIG)")
+
+# make hil [PORT=…]   (with ESPRUINO_BIN=… and no PORT: Espruino's Linux build is the target)
+hil: build
+	node tools/hil.mjs $(if $(PORT),--port "$(PORT)")
+
+.PHONY: flash hil

@@ -8,6 +8,8 @@ import * as dtls from '../transport/dtls/index';
 import * as objects from '../objects/index';
 // The client state machine (firmware/lwm2m/, issue #6).
 import * as lwm2m from './lwm2m/index';
+// The board: Espruino ports, Wi-Fi, start-up from Storage (firmware/espruino/, issue #7).
+import * as espruino from './espruino/index';
 
 export var VERSION = '0.1.0';
-export { fromHex, toHex, utf8Decode, utf8Encode, coap, crypto, dtls, objects, lwm2m };
+export { fromHex, toHex, utf8Decode, utf8Encode, coap, crypto, dtls, objects, lwm2m, espruino };

@@ -1,0 +1,60 @@
+// The device configuration: a JSON file in Storage (`lwm2m.cfg`), written by
+// tools/provision.mjs through the espruino CLI, separate from the code (`lwm2m.js`)
+// so re-provisioning never re-uploads the bundle. ASCII only: JSON's non-ASCII
+// \uXXXX keeps only its low byte on ESP32 builds (ESPRUINO.md "JSON").
+
+export var CONFIG_FILE = 'lwm2m.cfg';
+export var BUNDLE_FILE = 'lwm2m.js';
+
+export interface DeviceConfig {
+  /** Format version of this file. */
+  v: number;
+  /** LwM2M endpoint client name (RFC 8323 / LwM2M 1.1 §6.2.1 `ep`). */
+  endpoint: string;
+  /** Bootstrap server URI, e.g. coaps://192.0.2.1:5684. */
+  bootstrap: string;
+  /** Security mode of the bootstrap account: 'psk' | 'rpk' | 'nosec'. */
+  mode: string;
+  /** PSK identity (text) and key (hex). */
+  pskId?: string;
+  pskKey?: string;
+  /** RPK: our private key and the bootstrap server's public key (hex). */
+  rpkPriv?: string;
+  rpkServerPub?: string;
+  /** Wi-Fi credentials (ESP32). */
+  wifi?: { ssid: string; password?: string };
+  /** Buzzer pin name ('D25') or number; its tone in Hz. */
+  buzzerPin?: string;
+  buzzerHz?: number;
+  /** Local UDP port the client binds. */
+  port?: number;
+}
+
+function isHex(s: any): boolean {
+  if (typeof s !== 'string' || s.length === 0 || s.length & 1) return false;
+  for (var i = 0; i < s.length; i++) if ('0123456789abcdefABCDEF'.indexOf(s.charAt(i)) < 0) return false;
+  return true;
+}
+
+/** Parses and checks the configuration text; returns the config or a one-line error. */
+export function parseConfig(text: string | undefined): { cfg?: DeviceConfig; error?: string } {
+  if (text === undefined) return { error: 'no ' + CONFIG_FILE + ' in Storage: run the provisioning step' };
+  var c: any;
+  try {
+    c = JSON.parse(text);
+  } catch (e) {
+    return { error: CONFIG_FILE + ' is not JSON' };
+  }
+  if (!c || typeof c !== 'object') return { error: CONFIG_FILE + ' is not an object' };
+  if (c.v !== 1) return { error: CONFIG_FILE + ': unknown version ' + c.v };
+  if (typeof c.endpoint !== 'string' || !c.endpoint) return { error: CONFIG_FILE + ': endpoint missing' };
+  if (typeof c.bootstrap !== 'string' || (c.bootstrap.indexOf('coap://') !== 0 && c.bootstrap.indexOf('coaps://') !== 0)) {
+    return { error: CONFIG_FILE + ': bootstrap must be a coap:// or coaps:// URI' };
+  }
+  if (c.mode === 'psk') {
+    if (typeof c.pskId !== 'string' || !c.pskId || !isHex(c.pskKey)) return { error: CONFIG_FILE + ': psk needs pskId and pskKey (hex)' };
+  } else if (c.mode === 'rpk') {
+    if (!isHex(c.rpkPriv) || !isHex(c.rpkServerPub)) return { error: CONFIG_FILE + ': rpk needs rpkPriv and rpkServerPub (hex)' };
+  } else if (c.mode !== 'nosec') return { error: CONFIG_FILE + ': mode must be psk, rpk or nosec' };
+  return { cfg: c };
+}

@@ -1,0 +1,162 @@
+// The board: Espruino's implementations of the ports (transport/ports.ts) and start-up.
+// The boot file (tools/flash.mjs writes it to `.boot0`) evals the bundle from Storage
+// and, on E.on('init'), calls start(global). start() reads the configuration, builds
+// the ports, joins Wi-Fi, and hands everything to the client.
+import type { Clock, CryptoBackend, Peer, Rng } from '../../transport/ports';
+import { Scheduler } from './scheduler';
+import { EspruinoUdp } from './udp';
+import { AtomicRecord, EspruinoStorage, crc32 } from './storage';
+import { espruinoBoard, Board, NetInfo } from './board';
+import { WifiLink } from './wifi';
+import { CONFIG_FILE, BUNDLE_FILE, DeviceConfig, parseConfig } from './config';
+import { Natives, nativesFrom, optionalModule } from './native';
+import { objectsBoard } from './objects-board';
+
+export { objectsBoard, Scheduler, EspruinoUdp, EspruinoStorage, AtomicRecord, crc32, espruinoBoard, WifiLink, parseConfig, nativesFrom, CONFIG_FILE, BUNDLE_FILE };
+
+export function espruinoClock(n: Natives): Clock {
+  return {
+    now: function () {
+      // Espruino's Date.now() is fractional (ESPRUINO.md)
+      return Math.floor(Date.now());
+    },
+  };
+}
+
+export function espruinoRng(n: Natives): Rng {
+  return {
+    fill: function (out: Uint8Array) {
+      // E.hwRand(): 32 bits from the ESP32's hardware RNG
+      for (var i = 0; i < out.length; i += 4) {
+        var r = n.E.hwRand();
+        for (var k = 0; k < 4 && i + k < out.length; k++) out[i + k] = (r >>> (8 * k)) & 255;
+      }
+    },
+  };
+}
+
+export var DEFAULT_PORT = 56830;
+/** Time between a reboot request and the reboot: lets the Execute's 2.04 (and its retransmission window's first send) leave. */
+export var REBOOT_GRACE_MS = 500;
+
+/** A one-shot engine: runs `fn` once its deadline passes, then leaves the scheduler. */
+export function later(s: Scheduler, clock: Clock, ms: number, fn: () => void): void {
+  var at = clock.now() + ms;
+  var e = {
+    poll: function (now: number): number {
+      if (now < at) return at;
+      s.remove(e);
+      fn();
+      return -1;
+    },
+  };
+  s.add(e);
+}
+
+/** Everything the client needs, built from Espruino's natives. */
+export interface Device {
+  cfg: DeviceConfig;
+  n: Natives;
+  clock: Clock;
+  rng: Rng;
+  storage: EspruinoStorage;
+  scheduler: Scheduler;
+  board: Board;
+  wifi: WifiLink | null;
+  crypto: CryptoBackend | null;
+  /** Opens the UDP port (default: cfg.port) delivering into `onMessage`; kicks the scheduler after each datagram. */
+  openUdp(onMessage: (data: Uint8Array, peer: Peer) => void, port?: number, onBound?: () => void): EspruinoUdp;
+  /** Called with (ip, previous) whenever the station gets a new address (the client re-registers). */
+  onAddress: (ip: string, previous: string) => void;
+  log(s: string): void;
+}
+
+export interface StartOptions {
+  /** The crypto backend (DTLS's Espruino backend on require('crypto')), injected. */
+  crypto?: CryptoBackend;
+  /** The client: given the device once the network is up. */
+  client?: (d: Device) => void;
+}
+
+var current: Device | null = null;
+
+/** The running device (for the console and the HIL runner), or null. */
+export function device(): Device | null {
+  return current;
+}
+
+/** Boots from Storage: config → ports → Wi-Fi → client. Returns null (with one console line) on a bad config. */
+export function start(g: any, opts?: StartOptions): Device | null {
+  var n = nativesFrom(g);
+  var o = opts || {};
+  var log = function (s: string) {
+    if (n.print) n.print('lwm2m: ' + s);
+  };
+  var st = n.require('Storage');
+  var parsed = parseConfig(st.read(CONFIG_FILE));
+  if (!parsed.cfg) {
+    log(parsed.error as string);
+    return null;
+  }
+  var cfg = parsed.cfg;
+  var clock = espruinoClock(n);
+  var scheduler = new Scheduler(clock, { setTimeout: n.setTimeout, clearTimeout: n.clearTimeout }, function (e) {
+    log('engine error ' + e);
+  });
+  var dev: Device;
+  var started = false;
+  var startClient = function () {
+    if (started) return;
+    started = true;
+    if (o.client) o.client(dev);
+  };
+  var wifiMod: any = cfg.wifi ? optionalModule(n, 'Wifi') : null;
+  var wifi: WifiLink | null = null;
+  if (wifiMod && cfg.wifi) {
+    wifi = new WifiLink(wifiMod, cfg.wifi.ssid, cfg.wifi.password || '', clock.now, function () {
+      scheduler.kick();
+    }, function (ip: string, prev: string) {
+      log('address ' + ip);
+      if (!started) startClient();
+      else dev.onAddress(ip, prev);
+    });
+  }
+  var link = wifi;
+  var netInfo = function (): NetInfo {
+    return link ? link.info() : { connected: true, ip: '', ssid: '', rssi: 0 };
+  };
+  dev = {
+    cfg: cfg,
+    n: n,
+    clock: clock,
+    rng: espruinoRng(n),
+    storage: new EspruinoStorage(n),
+    scheduler: scheduler,
+    board: espruinoBoard(n, {
+      buzzerPin: cfg.buzzerPin,
+      buzzerHz: cfg.buzzerHz,
+      network: netInfo,
+      defer: function (fn: () => void) {
+        later(scheduler, clock, REBOOT_GRACE_MS, fn);
+      },
+    }),
+    wifi: wifi,
+    crypto: o.crypto || null,
+    openUdp: function (onMessage, port, onBound) {
+      return new EspruinoUdp(n, { port: port || cfg.port || DEFAULT_PORT }, function (data: Uint8Array, peer: Peer) {
+        onMessage(data, peer);
+        scheduler.kick();
+      }, function (e) {
+        log('udp ' + e);
+      }, onBound);
+    },
+    onAddress: function () {},
+    log: log,
+  };
+  current = dev;
+  var m = dev.board.memory();
+  log('booted ' + cfg.endpoint + ' mem ' + m.usage + '/' + m.total);
+  if (wifi) scheduler.add(wifi);
+  else startClient();
+  return dev;
+}

@@ -1,0 +1,82 @@
+// The Espruino built-ins the board ports use, taken from a global object passed in
+// (the boot file passes `this`, which is Espruino's global). @types/espruino 1.95 does
+// not declare require/process/setTimeout/E.reboot, and reaching them through one
+// object lets the tests hand in an emulation (sim/espruino-vm.ts) or the real thing.
+
+/** Espruino's dgram socket (ESPRUINO.md "Board modules"). */
+export interface EspSocket {
+  bind(port: number, cb?: () => void): void;
+  send(data: string, port: number, host: string): void;
+  on(ev: string, cb: (a: any, b: any) => void): void;
+  close(): void;
+}
+
+/** Espruino's Storage module: binary-safe strings, names of at most 28 characters. */
+export interface EspStorage {
+  read(name: string): string | undefined;
+  write(name: string, data: string, offset?: number, size?: number): boolean;
+  erase(name: string): void;
+  list(): string[];
+}
+
+/** Espruino's Wifi module on ESP32 (only what the board uses). */
+export interface EspWifi {
+  connect(ssid: string, opts: { password?: string }, cb: (err: any) => void): void;
+  disconnect(cb?: () => void): void;
+  getIP(cb: (err: any, ip: { ip: string }) => void): void;
+  on(ev: string, cb: (details: any) => void): void;
+}
+
+export interface Memory {
+  usage: number;
+  free: number;
+  total: number;
+  /** Bytes per variable (14 on ESP32): Device /3/0/10 and /21 are in KB. */
+  blocksize: number;
+}
+
+export interface Natives {
+  require(name: string): any;
+  E: {
+    toString(u8: Uint8Array): string | undefined;
+    toUint8Array(s: string): Uint8Array;
+    hwRand(): number;
+    getTemperature(): number;
+    reboot?: () => void;
+    on?: (ev: string, cb: () => void) => void;
+  };
+  process: { memory(): Memory; env?: { VERSION?: string; BOARD?: string } };
+  setTimeout(fn: () => void, ms: number): any;
+  clearTimeout(h: any): void;
+  analogWrite?: (pin: any, value: number, opts?: any) => void;
+  digitalWrite?: (pin: any, value: number) => void;
+  reset?: () => void;
+  print?: (s: string) => void;
+  /** The global object itself: pins are globals (D25…). */
+  global: any;
+}
+
+/** Picks the natives from Espruino's global object (`this` at the top of a boot file). */
+export function nativesFrom(g: any): Natives {
+  return {
+    require: g.require,
+    E: g.E,
+    process: g.process,
+    setTimeout: g.setTimeout,
+    clearTimeout: g.clearTimeout,
+    analogWrite: g.analogWrite,
+    digitalWrite: g.digitalWrite,
+    reset: g.reset,
+    print: g.print,
+    global: g,
+  };
+}
+
+/** require() that returns null for a module this build lacks (Wifi on Linux) instead of throwing. */
+export function optionalModule(n: Natives, name: string): any {
+  try {
+    return n.require(name);
+  } catch (e) {
+    return null;
+  }
+}

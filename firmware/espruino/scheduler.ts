@@ -1,0 +1,126 @@
+// ONE timer for every engine (DESIGN.md "Time is driven from outside"): engines
+// expose poll(now) → next deadline or -1; the scheduler polls them all and re-arms a
+// single timer for the earliest deadline. Espruino timer ids are reused, so a stale
+// clearTimeout(id) can cancel a newer timer and clearTimeout(undefined) throws
+// (ESPRUINO.md "Timers"): the handle is kept, reset to null when it fires or is
+// cleared, and cleared only when non-null.
+import type { Clock, Pollable } from '../../transport/ports';
+
+export interface Timers {
+  setTimeout(fn: () => void, ms: number): any;
+  clearTimeout(h: any): void;
+}
+
+/** Espruino's longest safe delay is far above this; capping keeps a bad deadline from parking the device. */
+var MAX_DELAY = 3600000;
+/** Rounds of re-polling when an engine asks for another poll while polling (kick() from inside poll). */
+var MAX_ROUNDS = 4;
+
+export class Scheduler {
+  engines: Pollable[];
+  clock: Clock;
+  timers: Timers;
+  /** The armed timer's handle, or null: never passed to clearTimeout once fired or cleared. */
+  handle: any;
+  /** Deadline the armed timer is for (-1 when none). */
+  armedFor: number;
+  busy: boolean;
+  again: boolean;
+  stopped: boolean;
+  /** Called with an engine's exception: exceptions never escape into Espruino's timer loop. */
+  onError: (e: any) => void;
+  /** Counters the tests read: how often the timer was armed, cleared, fired. */
+  stats: { armed: number; cleared: number; fired: number; polls: number };
+
+  constructor(clock: Clock, timers: Timers, onError?: (e: any) => void) {
+    this.engines = [];
+    this.clock = clock;
+    this.timers = timers;
+    this.handle = null;
+    this.armedFor = -1;
+    this.busy = false;
+    this.again = false;
+    this.stopped = false;
+    this.onError = onError || function () {};
+    this.stats = { armed: 0, cleared: 0, fired: 0, polls: 0 };
+  }
+
+  add(e: Pollable): void {
+    if (this.engines.indexOf(e) < 0) this.engines.push(e);
+    this.kick();
+  }
+
+  remove(e: Pollable): void {
+    var i = this.engines.indexOf(e);
+    if (i >= 0) this.engines.splice(i, 1);
+  }
+
+  /** Poll every engine now (after a datagram arrived, a request was queued, …) and re-arm. */
+  kick(): void {
+    if (this.stopped) return;
+    if (this.busy) {
+      // called from inside an engine's poll: poll once more when this round ends
+      this.again = true;
+      return;
+    }
+    this.busy = true;
+    var next = -1;
+    var now = 0;
+    for (var round = 0; round < MAX_ROUNDS; round++) {
+      this.again = false;
+      now = this.clock.now();
+      next = -1;
+      var list = this.engines.slice();
+      for (var i = 0; i < list.length; i++) {
+        var d = -1;
+        this.stats.polls++;
+        try {
+          d = list[i].poll(now);
+        } catch (err) {
+          this.onError(err);
+        }
+        if (d >= 0 && (next < 0 || d < next)) next = d;
+      }
+      if (!this.again) break;
+    }
+    this.busy = false;
+    // an engine that still wants another round gets it from the timer, at once
+    if (this.again) next = now;
+    this.arm(next, now);
+  }
+
+  arm(deadline: number, now: number): void {
+    if (this.stopped) return;
+    if (deadline === this.armedFor && this.handle !== null) return;
+    this.disarm();
+    if (deadline < 0) return;
+    var delay = deadline - now;
+    if (delay < 0) delay = 0;
+    if (delay > MAX_DELAY) delay = MAX_DELAY;
+    var self = this;
+    this.armedFor = deadline;
+    this.stats.armed++;
+    this.handle = this.timers.setTimeout(function () {
+      // the id may be reused from here on: forget it before anything else runs
+      self.handle = null;
+      self.armedFor = -1;
+      self.stats.fired++;
+      self.kick();
+    }, delay);
+  }
+
+  disarm(): void {
+    if (this.handle !== null) {
+      var h = this.handle;
+      this.handle = null;
+      this.stats.cleared++;
+      this.timers.clearTimeout(h);
+    }
+    this.armedFor = -1;
+  }
+
+  stop(): void {
+    this.disarm();
+    this.stopped = true;
+  }
+}

@@ -1,0 +1,412 @@
+// The board's ports (firmware/espruino/) from the bundle, in the Node vm context stripped
+// to Espruino 2v29 with emulated modules (sim/espruino-modules.ts): CI covers them
+// without ESPRUINO_BIN. test/board/real-espruino-board.test.ts runs the same paths in
+// Espruino's own interpreter.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import dgram from 'node:dgram';
+import { crc32 as zcrc32 } from 'node:zlib';
+import { join } from 'node:path';
+import { loadFirmware } from '../../sim/espruino-vm';
+import { emuDgram, emuStorage, emuWifi } from '../../sim/espruino-modules';
+
+const BUNDLE = join(import.meta.dirname, '../../dist/firmware.js');
+
+function boot(extra: Record<string, unknown> = {}) {
+  const lines: string[] = [];
+  const calls: string[] = [];
+  const storage = emuStorage();
+  const udp = emuDgram();
+  const wifi = emuWifi();
+  const modules: Record<string, unknown> = { Storage: storage, dgram: udp, ...extra };
+  const { api, ctx } = loadFirmware(BUNDLE, { modules, print: (l) => lines.push(l), temperature: () => 23.5 });
+  const g = ctx.context as any;
+  // Espruino has these globals; the stripped context (built for Node's absence) does not
+  g.process = { memory: () => ({ usage: 1234, free: 15149, total: 16383, blocksize: 14 }), env: { VERSION: '2v29', BOARD: 'ESP32' } };
+  g.analogWrite = (pin: unknown, v: number, o: { freq: number }) => calls.push(`analogWrite ${pin} ${v} ${o.freq}`);
+  g.digitalWrite = (pin: unknown, v: number) => calls.push(`digitalWrite ${pin} ${v}`);
+  g.reset = () => calls.push('reset');
+  g.D25 = 25;
+  g.E.reboot = () => calls.push('E.reboot');
+  const esp = api.espruino;
+  const n = esp.nativesFrom(ctx.run('this'));
+  return { api, ctx, esp, n, lines, calls, storage, udp, wifi };
+}
+
+/** Fake timers recording every call: deterministic, no real time passes. */
+function fakeTimers() {
+  let id = 0;
+  const live = new Map<number, () => void>();
+  const log: string[] = [];
+  return {
+    log,
+    live,
+    setTimeout(fn: () => void, ms: number) {
+      // Espruino reuses ids: hand out the lowest free one
+      id = 1;
+      while (live.has(id)) id++;
+      live.set(id, fn);
+      log.push(`set ${id} ${ms}`);
+      return id;
+    },
+    clearTimeout(h: unknown) {
+      if (h === undefined || h === null) throw new Error('clearTimeout(' + h + ') throws on Espruino');
+      log.push(`clear ${h}`);
+      live.delete(h as number);
+    },
+    fire(h: number) {
+      const fn = live.get(h)!;
+      live.delete(h);
+      fn();
+    },
+  };
+}
+
+test('scheduler: one timer armed for the earliest deadline among engines', () => {
+  const { esp, ctx } = boot();
+  const t = fakeTimers();
+  let now = 1000;
+  const s = new esp.Scheduler({ now: () => now }, t);
+  const a = { d: 1500, poll: (x: number) => a.d };
+  const b = { d: 1200, poll: (x: number) => b.d };
+  s.add(a);
+  s.add(b);
+  assert.deepEqual(t.log, ['set 1 500', 'clear 1', 'set 1 200']);
+  // same earliest deadline again: the armed timer stays
+  s.kick();
+  assert.deepEqual(t.log.length, 3);
+  ctx.stop();
+});
+
+test('scheduler: a fired handle is forgotten, so a reused id is never cleared', () => {
+  const { esp, ctx } = boot();
+  const t = fakeTimers();
+  let now = 0;
+  const s = new esp.Scheduler({ now: () => now }, t);
+  const e = { d: 10, poll: () => e.d };
+  s.add(e);
+  assert.deepEqual(t.log, ['set 1 10']);
+  now = 10;
+  e.d = -1; // done: nothing more due
+  t.fire(1);
+  assert.equal(s.handle, null);
+  // someone else's timer now gets id 1; a kick with nothing due must not clear it
+  const other = t.setTimeout(() => {}, 50);
+  assert.equal(other, 1);
+  s.kick();
+  s.stop();
+  assert.ok(!t.log.includes('clear 1'), t.log.join(', '));
+  assert.ok(t.live.has(1));
+  ctx.stop();
+});
+
+test('scheduler: an engine that throws is reported and the others still run', () => {
+  const { esp, ctx } = boot();
+  const t = fakeTimers();
+  const errors: string[] = [];
+  const s = new esp.Scheduler({ now: () => 0 }, t, (e: Error) => errors.push(String(e.message)));
+  s.add({ poll: () => { throw new Error('boom'); } });
+  s.add({ poll: () => 40 });
+  assert.deepEqual(errors, ['boom', 'boom']);
+  assert.equal(s.armedFor, 40);
+  ctx.stop();
+});
+
+test('scheduler: kick() from inside a poll re-polls once the round ends, not recursively', () => {
+  const { esp, ctx } = boot();
+  const t = fakeTimers();
+  const s = new esp.Scheduler({ now: () => 0 }, t);
+  let polls = 0;
+  let depth = 0;
+  let maxDepth = 0;
+  const e = {
+    poll: () => {
+      depth++;
+      maxDepth = Math.max(maxDepth, depth);
+      polls++;
+      if (polls === 1) s.kick();
+      depth--;
+      return -1;
+    },
+  };
+  s.add(e);
+  assert.equal(polls, 2);
+  assert.equal(maxDepth, 1);
+  assert.equal(s.handle, null);
+  ctx.stop();
+});
+
+test('scheduler: with the real (stripped) timers, stop() never clears undefined', async () => {
+  const { esp, n, ctx } = boot();
+  const s = new esp.Scheduler({ now: () => Date.now() }, { setTimeout: n.setTimeout, clearTimeout: n.clearTimeout });
+  let fired = 0;
+  const e = { due: Date.now(), poll: (now: number) => (fired++ === 0 ? now : -1) };
+  s.add(e); // polls once, asks for now → armed with 0 ms
+  while (s.stats.fired === 0) await new Promise((r) => setTimeout(r, 2));
+  assert.equal(fired, 2);
+  assert.equal(s.handle, null);
+  s.stop(); // stripped clearTimeout throws on undefined: must not be called
+  s.stop();
+  assert.equal(s.stats.fired, 1);
+  ctx.stop();
+});
+
+test('udp: 1500-byte binary datagrams round-trip between the port and a Node socket', async () => {
+  const { esp, n, ctx, udp } = boot();
+  const node = dgram.createSocket('udp4');
+  await new Promise<void>((r) => node.bind(0, '127.0.0.1', () => r()));
+  node.on('message', (m, r) => node.send(Buffer.from(m).reverse(), r.port, r.address));
+  const got: Uint8Array[] = [];
+  const done = new Promise<void>((resolve) => {
+    const port = new esp.EspruinoUdp(n, { port: 0 }, (d: Uint8Array, peer: { address: string; port: number }) => {
+      got.push(d);
+      assert.equal(peer.address, '127.0.0.1');
+      resolve();
+    }, undefined, () => {
+      const data = new Uint8Array(1500);
+      for (let i = 0; i < data.length; i++) data[i] = (i * 7) & 255; // every byte value, 0x00 and 0xff included
+      port.send(data, { address: '127.0.0.1', port: node.address().port });
+    });
+  });
+  await done;
+  const want = new Uint8Array(1500);
+  for (let i = 0; i < 1500; i++) want[1499 - i] = (i * 7) & 255;
+  assert.equal(got[0].length, 1500, 'recvBufferSize raised above 528');
+  assert.deepEqual(Array.from(got[0]), Array.from(want));
+  udp.sockets.forEach((s) => s.close());
+  node.close();
+  ctx.stop();
+});
+
+test('udp: an exception in the receive path is caught at the port and counted', async () => {
+  const { esp, n, ctx, udp } = boot();
+  const node = dgram.createSocket('udp4');
+  await new Promise<void>((r) => node.bind(0, '127.0.0.1', () => r()));
+  const errors: string[] = [];
+  let port: any;
+  await new Promise<void>((bound) => {
+    port = new esp.EspruinoUdp(n, { port: 0 }, () => { throw new Error('layer above failed'); }, (e: Error) => errors.push(e.message), bound);
+  });
+  node.send(Buffer.from([1, 2, 3]), udp.sockets[0].boundPort, '127.0.0.1');
+  while (errors.length === 0) await new Promise((r) => setTimeout(r, 5));
+  assert.deepEqual(errors, ['layer above failed']);
+  assert.equal(port.dropped, 1);
+  port.close();
+  port.send(new Uint8Array(1), { address: '127.0.0.1', port: 9 }); // closed: ignored
+  node.close();
+  ctx.stop();
+});
+
+test('storage port: every byte value round-trips; names over 28 characters are refused', () => {
+  const { esp, n, ctx, storage } = boot();
+  const st = new esp.EspruinoStorage(n);
+  const all = new Uint8Array(256);
+  for (let i = 0; i < 256; i++) all[i] = i;
+  st.write('b1', all);
+  assert.deepEqual(Array.from(st.read('b1')), Array.from(all));
+  assert.equal(st.read('missing'), null);
+  const n28 = 'x'.repeat(28);
+  st.write(n28, new Uint8Array([1]));
+  assert.throws(() => st.write('x'.repeat(29), new Uint8Array([1])), /1-28/);
+  assert.throws(() => st.read(''), /1-28/);
+  // zero-length write: Espruino throws, the port erases instead
+  st.write('b1', new Uint8Array(0));
+  assert.equal(st.read('b1'), null);
+  st.write('lw.b', new Uint8Array([1]));
+  st.write('lw.a', new Uint8Array([1]));
+  st.write('other', new Uint8Array([1]));
+  assert.deepEqual(Array.from(st.list('lw.')), ['lw.a', 'lw.b']);
+  assert.ok(storage.files[n28]);
+  ctx.stop();
+});
+
+test('crc32 matches zlib on the check string and on binary data', () => {
+  const { esp, ctx } = boot();
+  const check = new Uint8Array(Buffer.from('123456789'));
+  assert.equal(esp.crc32(check, 0, 9), 0xcbf43926);
+  const b = new Uint8Array(300).map((_, i) => (i * 31 + 7) & 255);
+  assert.equal(esp.crc32(b, 0, 300), zcrc32(b));
+  ctx.stop();
+});
+
+const bytes = (s: string) => new Uint8Array(Buffer.from(s));
+const text = (u: Uint8Array | null) => (u ? Buffer.from(u).toString() : null);
+
+test('atomic record: a power cut after any step leaves the old or the new record', () => {
+  for (const cutAt of [1, 2, 3, 0]) {
+    const { esp, n, ctx, storage } = boot();
+    const rec = new esp.AtomicRecord(n, 'lwm2m.srv');
+    assert.equal(rec.read(), null);
+    assert.equal(rec.write(bytes('{"old":1}')), true);
+    assert.equal(rec.write(bytes('{"old":2}')), true);
+    const snapshot = { ...storage.files };
+    const ok = rec.write(bytes('{"new":3}'), (step: number) => step === cutAt);
+    // "reboot": a fresh reader over what reached flash
+    const after = new esp.AtomicRecord(n, 'lwm2m.srv');
+    const want = cutAt === 0 || cutAt === 3 ? '{"new":3}' : '{"old":2}';
+    assert.equal(text(after.read()), want, `cut after step ${cutAt}`);
+    assert.equal(ok, cutAt === 0);
+    if (cutAt === 2) {
+      // the torn slot really is on flash, with its trailer still erased (0xff)
+      const torn = Object.keys(storage.files).find((k) => !(k in snapshot) || storage.files[k] !== snapshot[k])!;
+      assert.ok(storage.files[torn].endsWith('\xff\xff\xff\xff'));
+    }
+    // and the next write after the cut still works and wins
+    assert.equal(after.write(bytes('{"next":4}')), true);
+    assert.equal(text(new esp.AtomicRecord(n, 'lwm2m.srv').read()), '{"next":4}');
+    assert.ok(Object.keys(storage.files).length <= 2);
+    ctx.stop();
+  }
+});
+
+test('atomic record: a corrupted newest slot falls back to the other; names are 1-26 chars', () => {
+  const { esp, n, ctx, storage } = boot();
+  const rec = new esp.AtomicRecord(n, 'cfg');
+  rec.write(bytes('A'));
+  // keep both slots: copy the first before the second write erases it
+  const first = { ...storage.files };
+  rec.write(bytes('B'));
+  Object.assign(storage.files, first);
+  assert.equal(text(rec.read()), 'B');
+  const newest = Object.keys(storage.files).find((k) => storage.files[k].includes('B'))!;
+  const s = storage.files[newest];
+  storage.files[newest] = s.slice(0, 9) + 'C' + s.slice(10); // bit rot in the data
+  assert.equal(text(rec.read()), 'A');
+  assert.throws(() => new esp.AtomicRecord(n, 'y'.repeat(27)), /1-26/);
+  ctx.stop();
+});
+
+test('clock floors Date.now(); rng fills every byte from E.hwRand()', () => {
+  const { esp, n, ctx } = boot();
+  const c = esp.espruinoClock(n);
+  assert.equal(c.now() % 1, 0);
+  let k = 0;
+  n.E.hwRand = () => [0x04030201, 0x08070605 | 0, 0xfffefdfc | 0][k++];
+  const out = new Uint8Array(10);
+  esp.espruinoRng(n).fill(out);
+  assert.deepEqual(Array.from(out), [1, 2, 3, 4, 5, 6, 7, 8, 0xfc, 0xfd]);
+  ctx.stop();
+});
+
+test('board: temperature, buzzer PWM tone on the configured pin and off, reboot with fallback, memory', () => {
+  const { esp, n, ctx, calls } = boot();
+  const b = esp.espruinoBoard(n, { buzzerPin: 'D25', buzzerHz: 2500 });
+  assert.equal(b.temperature(), 23.5);
+  b.buzzer(true, 100);
+  b.buzzer(true, 50);
+  b.buzzer(false, 100);
+  b.reboot();
+  delete n.E.reboot;
+  b.reboot();
+  assert.deepEqual(calls, ['analogWrite 25 0.5 2500', 'analogWrite 25 0.25 2500', 'digitalWrite 25 0', 'E.reboot', 'reset']);
+  assert.deepEqual({ ...b.memory() }, { usage: 1234, free: 15149, total: 16383, blocksize: 14 });
+  assert.equal(b.info().firmware, '2v29');
+  // no pin configured: silent, no call
+  esp.espruinoBoard(n, {}).buzzer(true, 100);
+  assert.equal(calls.length, 5);
+  ctx.stop();
+});
+
+test('wifi: joins, backs off 1 s then 2 s on failures, rejoins on loss, reports address changes', () => {
+  const { esp, ctx, wifi } = boot();
+  let now = 0;
+  let kicks = 0;
+  const addrs: string[] = [];
+  wifi.connectResult = 'auth fail';
+  const link = new esp.WifiLink(wifi, 'lab', 'secret123', () => now, () => kicks++, (ip: string, prev: string) => addrs.push(`${prev}->${ip}`));
+  assert.equal(link.poll(0), 1000); // joined, failed: retry in 1 s
+  assert.equal(link.poll(500), 1000);
+  now = 1000;
+  assert.equal(link.poll(1000), 3000); // second failure: 2 s
+  wifi.connectResult = null;
+  now = 3000;
+  assert.equal(link.poll(3000), -1);
+  assert.deepEqual(addrs, ['->192.0.2.10']);
+  assert.equal(link.info().connected, true);
+  wifi.emit('disconnected');
+  assert.equal(link.info().connected, false);
+  assert.equal(link.info().ip, '');
+  assert.equal(link.poll(now), now + 1000); // backoff reset after the successful join
+  wifi.ip = '192.0.2.77';
+  now += 1000;
+  assert.equal(link.poll(now), -1);
+  assert.deepEqual(addrs, ['->192.0.2.10', '192.0.2.10->192.0.2.77']);
+  assert.deepEqual(wifi.connects, ['lab/secret123', 'lab/secret123', 'lab/secret123', 'lab/secret123']);
+  assert.ok(kicks >= 3);
+  ctx.stop();
+});
+
+test('start: reads lwm2m.cfg, builds the ports, starts the client once Wi-Fi has an address', () => {
+  const w = emuWifi();
+  const { esp, ctx, lines, storage } = boot({ Wifi: w });
+  storage.files['lwm2m.cfg'] = JSON.stringify({ v: 1, endpoint: 'ep-7', bootstrap: 'coaps://192.0.2.1:5684', mode: 'psk', pskId: 'id', pskKey: '0011', wifi: { ssid: 'lab', password: 'pw123456' }, buzzerPin: 'D25', port: 34205 });
+  const started: any[] = [];
+  const dev = esp.start(ctx.run('this'), { client: (d: any) => started.push(d) });
+  assert.ok(dev);
+  assert.equal(started.length, 1);
+  assert.equal(started[0], dev);
+  assert.equal(dev.cfg.endpoint, 'ep-7');
+  assert.equal(esp.device(), dev);
+  assert.equal(dev.board.network().ip, '192.0.2.10');
+  assert.match(lines[0], /^lwm2m: booted ep-7 mem 1234\/16383$/);
+  dev.scheduler.stop();
+  ctx.stop();
+});
+
+test('start: board.reboot() waits REBOOT_GRACE_MS on the scheduler, so the Execute answer leaves first', () => {
+  const { esp, ctx, storage, calls } = boot();
+  storage.files['lwm2m.cfg'] = JSON.stringify({ v: 1, endpoint: 'ep', bootstrap: 'coap://192.0.2.1', mode: 'nosec' });
+  const t = fakeTimers();
+  let now = 1000;
+  const g = ctx.run('this') as any;
+  g.setTimeout = t.setTimeout;
+  g.clearTimeout = t.clearTimeout;
+  g.Date = { now: () => now + 0.5 };
+  const dev = esp.start(g);
+  dev.board.reboot();
+  assert.deepEqual(calls, []);
+  assert.deepEqual(t.log, [`set 1 ${esp.REBOOT_GRACE_MS}`]);
+  now += esp.REBOOT_GRACE_MS;
+  t.fire(1);
+  assert.deepEqual(calls, ['E.reboot']);
+  assert.equal(dev.scheduler.engines.length, 0);
+  assert.equal(dev.scheduler.handle, null);
+  ctx.stop();
+});
+
+test('start: a missing or bad configuration prints one line and starts nothing', () => {
+  const cases: [string | undefined, RegExp][] = [
+    [undefined, /no lwm2m.cfg in Storage/],
+    ['{', /not JSON/],
+    [JSON.stringify({ v: 1, endpoint: 'e', bootstrap: 'http://x', mode: 'nosec' }), /bootstrap must be/],
+    [JSON.stringify({ v: 1, endpoint: 'e', bootstrap: 'coaps://x', mode: 'psk', pskId: 'i', pskKey: 'zz' }), /psk needs/],
+    [JSON.stringify({ v: 2 }), /unknown version/],
+  ];
+  for (const [cfg, re] of cases) {
+    const { esp, ctx, lines, storage } = boot();
+    if (cfg !== undefined) storage.files['lwm2m.cfg'] = cfg;
+    assert.equal(esp.start(ctx.run('this'), { client: () => assert.fail('client started') }), null);
+    assert.equal(lines.length, 1);
+    assert.match(lines[0], re);
+    ctx.stop();
+  }
+});
+
+test('objectsBoard: the object model reads temperature, drives the buzzer, sees memory in KB and the WLAN address', () => {
+  const { esp, n, ctx, calls } = boot();
+  const b = esp.espruinoBoard(n, { buzzerPin: 'D25', network: () => ({ connected: true, ip: '192.0.2.9', ssid: 'lab', rssi: -61 }) });
+  let resets = 0;
+  const ob = esp.objectsBoard(b, { now: () => 5 }, () => resets++);
+  assert.equal(ob.sensor('temperature'), 23.5);
+  assert.ok(Number.isNaN(ob.sensor('humidity')));
+  ob.output('buzzer', true, 100);
+  ob.output('led', true, 100);
+  assert.deepEqual(calls, ['analogWrite 25 0.5 2000']);
+  assert.equal(ob.memFree(), Math.floor((15149 * 14) / 1024));
+  assert.equal(ob.memTotal(), Math.floor((16383 * 14) / 1024));
+  assert.deepEqual(JSON.parse(JSON.stringify(ob.net())), { bearer: 21, available: [21], rssi: -61, ips: ['192.0.2.9'] });
+  ob.factoryReset();
+  assert.equal(resets, 1);
+  assert.equal(ob.info.firmware, '2v29');
+  ctx.stop();
+});

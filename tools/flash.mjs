@@ -1,0 +1,48 @@
+#!/usr/bin/env node
+// make flash PORT=/dev/ttyUSB0   |   npm run flash -- --port tcp://192.168.1.50[:23]
+//   [--config dist/lwm2m.cfg.json] [--bundle dist/firmware.js] [--no-config] [--no-boot]
+// Uploads dist/firmware.js to Storage as `lwm2m.js`, the boot file `.boot0` that runs it,
+// and the configuration as `lwm2m.cfg`, with the official espruino CLI; then `load()`
+// reboots the board into the client (unless --no-boot).
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { checkTarget, uploadToStorage, ROOT } from './board-lib.mjs';
+
+const fail = (m) => {
+  console.error(`flash: ${m}`);
+  process.exit(2);
+};
+const argv = process.argv.slice(2);
+const opts = { port: '', config: join(ROOT, 'dist', 'lwm2m.cfg.json'), bundle: join(ROOT, 'dist', 'firmware.js'), useConfig: true, boot: true };
+for (let i = 0; i < argv.length; i++) {
+  const a = argv[i];
+  const need = () => argv[++i] || fail(`${a} needs a value`);
+  if (a === '--port' || a === '-p') opts.port = need();
+  else if (a === '--config') opts.config = need();
+  else if (a === '--bundle') opts.bundle = need();
+  else if (a === '--no-config') opts.useConfig = false;
+  else if (a === '--no-boot') opts.boot = false;
+  else fail(`unknown option '${a}'`);
+}
+try {
+  checkTarget(opts.port);
+} catch (e) {
+  fail(e.message);
+}
+if (!existsSync(opts.bundle)) fail(`bundle '${opts.bundle}' not found: run \`npm run build\` first`);
+let config;
+if (opts.useConfig) {
+  if (!existsSync(opts.config)) fail(`config '${opts.config}' not found: run \`npm run provision -- …\` first (or pass --no-config)`);
+  config = readFileSync(opts.config, 'utf8');
+  try {
+    JSON.parse(config);
+  } catch {
+    fail(`config '${opts.config}' is not JSON`);
+  }
+}
+try {
+  await uploadToStorage({ port: opts.port, bundle: opts.bundle, config, after: opts.boot ? 'load()' : undefined });
+  console.log(`flash: uploaded to ${opts.port}${opts.boot ? ' and rebooted' : ''}`);
+} catch (e) {
+  fail(`${e.message}`);
+}
