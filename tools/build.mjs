@@ -6,6 +6,7 @@ import { readFileSync, writeFileSync, rmSync, mkdirSync, renameSync } from 'node
 import { fileURLToPath } from 'node:url';
 import { dirname, join, relative, resolve } from 'node:path';
 import { ESPRUINO_MODULES } from './espruino-lint.mjs';
+import { parse } from 'acorn';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = (name) => join(root, 'node_modules', '.bin', name);
@@ -54,6 +55,22 @@ function unwrap(src) {
   }
   const head = `var LwM2M={},${m[1]}=LwM2M;`;
   return head + ' '.repeat(m[0].length - head.length) + src.slice(m[0].length, tail.index) + '\n';
+}
+
+// 4. Unwrapped, the bundle's top-level names are globals on the board: none may be one of
+//    Espruino's (a top-level `load` or `E` would replace the board's own).
+{
+  const reserved = new Set(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).minify.mangle.reserved);
+  reserved.delete('LwM2M');
+  const clash = [];
+  for (const st of parse(code, { ecmaVersion: 5 }).body) {
+    if (st.type === 'VariableDeclaration') for (const d of st.declarations) if (reserved.has(d.id.name)) clash.push(d.id.name);
+    if (st.type === 'FunctionDeclaration' && reserved.has(st.id.name)) clash.push(st.id.name);
+  }
+  if (clash.length) {
+    console.error(`build: top-level names that are Espruino globals (rename them in the source): ${clash.join(', ')}`);
+    process.exit(1);
+  }
 }
 
 // 3. Nothing from Node or npm may remain as a require: only Espruino's own modules.

@@ -11,8 +11,9 @@ import { WifiLink } from './wifi';
 import { CONFIG_FILE, BUNDLE_FILE, DeviceConfig, parseConfig } from './config';
 import { Natives, nativesFrom, optionalModule } from './native';
 import { objectsBoard } from './objects-board';
+import { runClient } from './run';
 
-export { objectsBoard, Scheduler, EspruinoUdp, EspruinoStorage, AtomicRecord, crc32, espruinoBoard, WifiLink, parseConfig, nativesFrom, CONFIG_FILE, BUNDLE_FILE };
+export { runClient, objectsBoard, Scheduler, EspruinoUdp, EspruinoStorage, AtomicRecord, crc32, espruinoBoard, WifiLink, parseConfig, nativesFrom, CONFIG_FILE, BUNDLE_FILE };
 
 export function espruinoClock(n: Natives): Clock {
   return {
@@ -74,7 +75,7 @@ export interface Device {
 export interface StartOptions {
   /** The crypto backend (DTLS's Espruino backend on require('crypto')), injected. */
   crypto?: CryptoBackend;
-  /** The client: given the device once the network is up. */
+  /** The client: given the device once the network is up (default: runClient, the LwM2M client). */
   client?: (d: Device) => void;
 }
 
@@ -108,7 +109,7 @@ export function start(g: any, opts?: StartOptions): Device | null {
   var startClient = function () {
     if (started) return;
     started = true;
-    if (o.client) o.client(dev);
+    (o.client || runClient)(dev);
   };
   var wifiMod: any = cfg.wifi ? optionalModule(n, 'Wifi') : null;
   var wifi: WifiLink | null = null;

@@ -171,7 +171,7 @@ export class Client {
   /** Power-up: the stored accounts if there are usable ones, else the factory bootstrap account. */
   start(now: number): void {
     this.now = now;
-    var restored = persist.load(this.ports.storage, this.reg);
+    var restored = persist.loadAccounts(this.ports.storage, this.reg);
     if (!this.bootstrapIid().length) this.provision();
     if (restored && this.serverAccounts().length) {
       this.log('restored', 'accounts from storage: registering without bootstrap');
@@ -540,7 +540,7 @@ export class Client {
   }
 
   afterFinish(now: number): void {
-    persist.save(this.ports.storage, this.reg);
+    persist.saveAccounts(this.ports.storage, this.reg);
     this.log('persist', 'accounts saved');
     this.attempts = 0;
     this.enter(REGISTERING, now);
@@ -689,6 +689,14 @@ export class Client {
         self.close(cc);
       });
     }
+  }
+
+  /** The device's address changed (Wi-Fi rejoined): new sessions, and Register again (or bootstrap). */
+  reconnect(now: number): void {
+    this.now = now;
+    if (this.state === STOPPED || this.state === DEREGISTERING) return;
+    this.closeAll(false);
+    this.enter(this.serverAccounts().length ? REGISTERING : BOOTSTRAPPING, now);
   }
 
   /** Whether every configured server has a registration. */

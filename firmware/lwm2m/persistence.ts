@@ -73,7 +73,7 @@ function newest(st: Storage): { rec: Record | null; slot: string } {
 }
 
 /** Saves objects 0, 1, 2 of `reg` into the slot that does not hold the newest record. */
-export function save(st: Storage, reg: Registry): void {
+export function saveAccounts(st: Storage, reg: Registry): void {
   var cur = newest(st);
   var o: any = {};
   for (var i = 0; i < OIDS.length; i++) {
@@ -98,7 +98,7 @@ export function save(st: Storage, reg: Registry): void {
 }
 
 /** Restores objects 0, 1, 2 from the newest valid record; false when there is none. */
-export function load(st: Storage, reg: Registry): boolean {
+export function loadAccounts(st: Storage, reg: Registry): boolean {
   var cur = newest(st);
   if (!cur.rec) return false;
   for (var i = 0; i < OIDS.length; i++) {
@@ -111,7 +111,7 @@ export function load(st: Storage, reg: Registry): boolean {
 }
 
 /** Factory Reset: forget the accounts. */
-export function clear(st: Storage): void {
+export function clearAccounts(st: Storage): void {
   st.erase(SLOT_A);
   st.erase(SLOT_B);
 }

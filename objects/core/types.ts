@@ -16,13 +16,13 @@ export var T_CLNK = 9;
 /** Resource flags above the 4 type bits: operations, multiple, mandatory. */
 export var R = 16;
 export var W = 32;
-export var E = 64;
+export var EX = 64;
 export var M = 128;
 export var MAND = 256;
 
 /**
  * An object definition as registered by OMA: `r` is a flat list of
- * (resource id, flags) pairs, flags = type | R | W | E | M | MAND, so a table
+ * (resource id, flags) pairs, flags = type | R | W | EX | M | MAND, so a table
  * of ten objects costs a few hundred bytes. Only resources the device
  * implements are listed; test/objects/defs.test.ts checks every entry
  * against the OMA XML of version `ver`.

@@ -2,7 +2,7 @@
 // reading values into records, answering in the negotiated Content-Format,
 // decoding a payload and applying a write all-or-nothing.
 import { Registry, LwObject } from '../core/registry';
-import { Rec, Value, Multi, resFlags, ids, R, W, E, M, T_OPQ } from '../core/types';
+import { Rec, Value, Multi, resFlags, ids, R, W, EX, M, T_OPQ } from '../core/types';
 import { CONTENT, BAD_REQUEST, NOT_FOUND, NOT_ALLOWED, NOT_ACCEPTABLE, UNSUPPORTED_FORMAT, INTERNAL } from '../core/errors';
 import { codec } from '../formats/index';
 import { fits } from '../formats/value';
@@ -70,7 +70,7 @@ export function collect(o: LwObject, iid: number, path: number[], out: Rec[]): n
     var rid = r[i];
     var f = r[i + 1];
     if (path.length > 2 && rid !== path[2]) continue;
-    if (!(f & R) || f & E) {
+    if (!(f & R) || f & EX) {
       if (path.length > 2) return NOT_ALLOWED;
       continue;
     }
@@ -139,7 +139,7 @@ export function apply(o: LwObject, path: number[], recs: Rec[], mode: number): n
       if (mode & BOOT) continue;
       return NOT_FOUND;
     }
-    if (f & E || !(mode & BOOT || f & W || (mode & CREATE && f & R))) return NOT_ALLOWED;
+    if (f & EX || !(mode & BOOT || f & W || (mode & CREATE && f & R))) return NOT_ALLOWED;
     if ((p.length > 3) !== ((f & M) > 0) || !fits(f & 15, recs[i].v)) return BAD_REQUEST;
     var c = o.ck ? o.ck(p[1], p[2], recs[i].v, p.length > 3 ? p[3] : -1) : 0;
     if (c) return c;

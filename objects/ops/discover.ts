@@ -2,7 +2,7 @@
 // or resource with the attributes set at each level; `dim` for multiple
 // resources; at resource level the inherited attributes and the resource instances.
 import { Registry, LwObject } from '../core/registry';
-import { Multi, ids, resFlags, M, E } from '../core/types';
+import { Multi, ids, resFlags, M, EX } from '../core/types';
 import { CONTENT, NOT_FOUND, UNAUTHORIZED } from '../core/errors';
 import { allowed, A_READ } from '../core/acl';
 import { own, effective, attrStr } from '../core/attrs';
@@ -21,7 +21,7 @@ function resLinks(o: LwObject, iid: number, ssid: number, only: number): string 
   for (var i = 0; i < r.length; i += 2) {
     if (only >= 0 && r[i] !== only) continue;
     var v = o.get(iid, r[i]);
-    if (v === undefined && !(r[i + 1] & E)) continue;
+    if (v === undefined && !(r[i + 1] & EX)) continue;
     var p = [o.id, iid, r[i]];
     s += ',</' + p.join('/') + '>';
     if (r[i + 1] & M) s += ';dim=' + ids(v as Multi).length;
@@ -39,7 +39,7 @@ export var discover = safe(function (reg: Registry, req: Req): Res {
   var o = target(reg, path);
   if (typeof o === 'number' || !path.length || path.length > 3) return res(typeof o === 'number' ? o : NOT_FOUND);
   var ssid = req.srv;
-  if (path.length > 2 && o.get(path[1], path[2]) === undefined && !(resFlags(o.def, path[2]) & E)) return res(NOT_FOUND);
+  if (path.length > 2 && o.get(path[1], path[2]) === undefined && !(resFlags(o.def, path[2]) & EX)) return res(NOT_FOUND);
   var s = '';
   var l = path.length > 1 ? [path[1]] : o.iids();
   if (path.length === 1) s = ',</' + o.id + '>' + verStr(o) + attrStr(own(reg, ssid, path));

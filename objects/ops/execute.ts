@@ -1,7 +1,7 @@
 // Execute (LwM2M 1.1 Core §5.4.5), with the argument list syntax of §5.4.5:
 // arg = DIGIT [ "=" "'" *CHAR "'" ], separated by ",".
 import { Registry } from '../core/registry';
-import { E, resFlags } from '../core/types';
+import { EX, resFlags } from '../core/types';
 import { BAD_REQUEST, NOT_ALLOWED, UNAUTHORIZED } from '../core/errors';
 import { allowed, A_EXEC } from '../core/acl';
 import { utf8Decode } from '../../transport/bytes';
@@ -31,7 +31,7 @@ export var execute = safe(function (reg: Registry, req: Req): Res {
   if (path.length !== 3) return res(NOT_ALLOWED);
   var o = target(reg, path);
   if (typeof o === 'number') return res(o);
-  if (!(resFlags(o.def, path[2]) & E)) return res(NOT_ALLOWED);
+  if (!(resFlags(o.def, path[2]) & EX)) return res(NOT_ALLOWED);
   if (!allowed(reg, req.srv, o.id, path[1], A_EXEC)) return res(UNAUTHORIZED);
   var args = utf8Decode(req.payload || new Uint8Array(0));
   if (args === null || !argsOk(args)) return res(BAD_REQUEST);

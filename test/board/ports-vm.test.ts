@@ -362,7 +362,8 @@ test('start: board.reboot() waits REBOOT_GRACE_MS on the scheduler, so the Execu
   g.setTimeout = t.setTimeout;
   g.clearTimeout = t.clearTimeout;
   g.Date = { now: () => now + 0.5 };
-  const dev = esp.start(g);
+  // no client: this test watches the scheduler hold the reboot back, alone
+  const dev = esp.start(g, { client: () => {} });
   dev.board.reboot();
   assert.deepEqual(calls, []);
   assert.deepEqual(t.log, [`set 1 ${esp.REBOOT_GRACE_MS}`]);

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createClient } from '../../objects/index';
-import { save, load, clear, SLOT_A, SLOT_B } from '../../firmware/lwm2m/persistence';
+import { saveAccounts as save, loadAccounts as load, clearAccounts as clear, SLOT_A, SLOT_B } from '../../firmware/lwm2m/persistence';
 import { MemoryStorage } from '../../sim/node-ports';
 import { utf8Encode } from '../../transport/bytes';
 

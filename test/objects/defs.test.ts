@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as D from '../../objects/core/defs';
-import { ObjDef, R, W, E, M, MAND } from '../../objects/core/types';
+import { ObjDef, R, W, EX as E, M, MAND } from '../../objects/core/types';
 
 const DIR = join(import.meta.dirname, '../../../../shared/lwm2m-objects');
 const SHARED = existsSync(DIR) ? DIR : '/work/shared/lwm2m-objects';
