@@ -10,6 +10,8 @@
 //
 //   npx tsx sim/leshan.ts prepare      # build/fetch the jars (what .ci/run does)
 //   npx tsx sim/leshan.ts where        # print the cached jar paths, or why they are missing
+//   npx tsx sim/leshan.ts demo [--psk] # both Leshan servers configured for a simulated device, and the device
+//   npx tsx sim/leshan.ts device --bootstrap coap://HOST:5783 [--endpoint EP] [--psk-id ID --psk-key HEX]
 import { spawn, spawnSync, ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -375,8 +377,45 @@ export function byteArray(hexOrText: string, isHex: boolean): number[] {
   return [...(isHex ? Buffer.from(hexOrText, 'hex') : Buffer.from(hexOrText, 'utf8'))];
 }
 
+function flag(args: string[], name: string): string | undefined {
+  const k = args.indexOf(name);
+  return k >= 0 ? args[k + 1] : undefined;
+}
+
+/** A simulated device against a bootstrap server (Leshan's or any), until Ctrl-C; then it de-registers. */
+async function runDevice(endpoint: string, bootstrapUri: string, pskIdentity?: string, pskKey?: string, then = async () => {}): Promise<void> {
+  const { startDevice } = await import('./device');
+  const dev = await startDevice({ endpoint, bootstrapUri, pskIdentity, pskKey, log: (e, d) => console.log(`device: ${e} ${d}`) });
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => void dev.stop().then(then).then(() => process.exit(0)));
+}
+
+/** Leshan server + bootstrap server on loopback, configured for one endpoint, and the simulated device. */
+async function demo(endpoint: string, psk: boolean): Promise<void> {
+  const jars = prepareLeshan((s) => console.log(`leshan: ${s}`));
+  const [server, bs] = await Promise.all([LeshanServer.start({ coapPort: 36883, coapsPort: 36884, webPort: 36880 }, jars), LeshanBootstrap.start('127.0.0.1', jars)]);
+  const id = `${endpoint}:dm`, key = 'a0a1a2a3a4a5a6a7a8a9aaabacadaeaf', bsId = `${endpoint}:bs`, bsKey = '0f0e0d0c0b0a09080706050403020100';
+  bs.setConfig(endpoint, {
+    toDelete: ['/0', '/1'],
+    servers: { '0': { shortId: 123, lifetime: 60, binding: 'U', notifIfDisabled: true } },
+    security: {
+      '1': psk
+        ? { uri: server.coapsUri, securityMode: 'PSK', serverId: 123, publicKeyOrId: byteArray(id, false), secretKey: byteArray(key, true) }
+        : { uri: server.coapUri, securityMode: 'NO_SEC', serverId: 123 },
+    },
+  });
+  if (psk) {
+    bs.addPsk(endpoint, bsId, bsKey);
+    await server.addPsk(endpoint, id, key);
+  }
+  console.log(`leshan: server REST ${server.web}/api/clients (pid ${server.pid}); bootstrap ${psk ? bs.coapsUri : bs.coapUri} (pid ${bs.pid})`);
+  console.log(`leshan: try  curl '${server.web}/api/clients/${endpoint}/3/0?format=TLV'`);
+  await runDevice(endpoint, psk ? bs.coapsUri : bs.coapUri, psk ? bsId : undefined, psk ? bsKey : undefined, async () => {
+    await Promise.all([server.stop(), bs.stop()]);
+  });
+}
+
 if (process.argv[1] && import.meta.filename === process.argv[1]) {
-  const cmd = process.argv[2];
+  const [cmd, ...args] = process.argv.slice(2);
   if (cmd === 'prepare') {
     const t0 = Date.now();
     const j = prepareLeshan((s) => console.log(`leshan: ${s}`));
@@ -385,8 +424,14 @@ if (process.argv[1] && import.meta.filename === process.argv[1]) {
     const m = leshanMissing();
     console.log(m || `${leshanJars().server}\n${leshanJars().bs}`);
     process.exit(m ? 1 : 0);
+  } else if (cmd === 'demo') {
+    void demo(flag(args, '--endpoint') || 'urn:dev:sim-1', args.includes('--psk'));
+  } else if (cmd === 'device' && flag(args, '--bootstrap')) {
+    void runDevice(flag(args, '--endpoint') || 'urn:dev:sim-1', flag(args, '--bootstrap')!, flag(args, '--psk-id'), flag(args, '--psk-key'));
   } else {
-    console.error('usage: tsx sim/leshan.ts prepare|where');
+    console.error(`usage: tsx sim/leshan.ts prepare | where
+       tsx sim/leshan.ts demo [--endpoint EP] [--psk]      Leshan server + bootstrap server + the simulated device
+       tsx sim/leshan.ts device --bootstrap coap[s]://HOST:PORT [--endpoint EP] [--psk-id ID --psk-key HEX]`);
     process.exit(2);
   }
 }
