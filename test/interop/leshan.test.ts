@@ -1,8 +1,14 @@
 // The device (dist/firmware.js in the Espruino-stripped context, sim/device.ts) against Eclipse Leshan:
 // Leshan's bootstrap server (Leshan's library in our launcher) and Leshan's LwM2M server demo, both from
 // Maven Central (sim/leshan.ts), NoSec and DTLS-PSK, through the whole flow, driven through Leshan's REST API.
-import { test, after } from 'node:test';
+import { test, after, TestContext } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn, execFile, ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { needPeer } from '../helpers/peers';
 import { startDevice, SimDevice } from '../../sim/device';
 import { MemoryStorage } from '../../sim/node-ports';
 import { LeshanServer, LeshanBootstrap, leshanMissing, byteArray, LESHAN_VERSION, EventStream } from '../../sim/leshan';
@@ -60,8 +66,57 @@ async function answerOptions(ev: EventStream, from: number, path: string): Promi
   return String(res.data.options);
 }
 
-async function flow(mode: 'nosec' | 'psk') {
+const run = promisify(execFile);
+
+async function startTshark(filter: string, file: string): Promise<ChildProcess> {
+  const p = spawn('tshark', ['-i', 'lo', '-f', filter, '-w', file, '-q'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  await new Promise<void>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error('tshark did not start')), 15000);
+    p.stderr!.on('data', (d) => {
+      if (String(d).includes('Capturing on')) {
+        clearTimeout(t);
+        resolve();
+      }
+    });
+    p.on('exit', (c) => reject(new Error('tshark exited ' + c)));
+  });
+  return p;
+}
+
+async function stopTshark(p: ChildProcess): Promise<void> {
+  await new Promise((r) => setTimeout(r, 500)); // let the last packets reach the file
+  await new Promise<void>((resolve) => {
+    p.once('exit', () => resolve());
+    p.kill('SIGINT');
+  });
+}
+
+/** Every datagram of the flow, decoded as CoAP (NoSec) or DTLS (PSK): nothing malformed, no warning. */
+async function checkCapture(t: TestContext, pcap: string, psk: boolean, bsPorts: number[]) {
+  const as = psk ? 'dtls' : 'coap';
+  const d = ['-d', `udp.port==${psk ? PORTS.coapsPort : PORTS.coapPort},${as}`, ...bsPorts.flatMap((p) => ['-d', `udp.port==${p},${as}`])];
+  const bad = await run('tshark', ['-r', pcap, ...d, '-Y', '_ws.malformed || _ws.expert.severity >= "warning"', '-T', 'fields', '-e', 'frame.number', '-e', '_ws.expert.message'], { timeout: 30000 });
+  assert.equal(bad.stdout.trim(), '', `tshark findings:\n${bad.stdout}`);
+  const n = await run('tshark', ['-r', pcap, ...d, '-Y', as], { timeout: 30000 });
+  const count = n.stdout.trim().split('\n').filter(Boolean).length;
+  assert.ok(count > 40, `only ${count} ${as} packets captured`);
+  if (psk) {
+    // Both of Leshan's DTLS servers chose the one suite the device offers (RFC 7925 §4.2).
+    const suites = await run('tshark', ['-r', pcap, ...d, '-Y', 'dtls.handshake.type == 2', '-T', 'fields', '-e', 'dtls.handshake.ciphersuite'], { timeout: 30000 });
+    const list = suites.stdout.trim().split('\n');
+    assert.ok(list.length >= 3, `ServerHellos: ${list.join(',')}`); // bootstrap, server, server after the reboot
+    for (const x of list) assert.equal(Number(x), 0xc0a8);
+  }
+  t.diagnostic(`tshark: ${count} ${as} packets, no malformed packet or warning`);
+}
+
+async function flow(t: TestContext, mode: 'nosec' | 'psk') {
   const { server, bs } = await leshan();
+  const shark = needPeer(t, 'tshark', 'tshark');
+  const bsPorts = [bs.coapUri, bs.coapsUri].map((u) => Number(u.split(':').pop()));
+  const dir = mkdtempSync(join(tmpdir(), 'leshan-interop-'));
+  const pcap = join(dir, `${mode}.pcapng`);
+  const tshark = shark ? await startTshark([PORTS.coapPort, PORTS.coapsPort, ...bsPorts].map((p) => `udp port ${p}`).join(' or '), pcap) : null;
   const ep = `urn:dev:leshan-${mode}-${process.pid}`;
   const psk = mode === 'psk';
   const bsId = `${ep}:bs`;
@@ -225,7 +280,10 @@ async function flow(mode: 'nosec' | 'psk') {
   } finally {
     dev?.kill();
     for (const x of streams) x.close();
+    if (tshark) await stopTshark(tshark);
   }
+  if (tshark) await checkCapture(t, pcap, psk, bsPorts);
+  rmSync(dir, { recursive: true, force: true });
 }
 
 async function until(cond: () => boolean, ms: number, what: string) {
@@ -236,8 +294,8 @@ async function until(cond: () => boolean, ms: number, what: string) {
   }
 }
 
-test(`Leshan ${LESHAN_VERSION} NoSec: bootstrap, register, read TLV/SenML-CBOR, write, discover, attributes, observe x3, cancel, update, reboot, deregister`, { skip }, () =>
-  flow('nosec'),
+test(`Leshan ${LESHAN_VERSION} NoSec: bootstrap, register, read TLV/SenML-CBOR, write, discover, attributes, observe x3, cancel, update, reboot, deregister`, { skip }, (t) =>
+  flow(t, 'nosec'),
 );
 
-test(`Leshan ${LESHAN_VERSION} DTLS-PSK (Bootstrap-Discover, auto Security ids): the same flow over coaps to both servers`, { skip }, () => flow('psk'));
+test(`Leshan ${LESHAN_VERSION} DTLS-PSK (Bootstrap-Discover, auto Security ids): the same flow over coaps to both servers`, { skip }, (t) => flow(t, 'psk'));
