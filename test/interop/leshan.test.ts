@@ -222,6 +222,11 @@ async function flow(t: TestContext, mode: 'nosec' | 'psk') {
     assert.equal(typeof t.content.value, 'number');
     assert.ok(t.content.value > -40 && t.content.value < 85);
 
+    // Empty representations carry their Content-Format (Leshan cannot decode a 2.05 without one):
+    // an empty string in text/plain, an object without instances in TLV.
+    assert.deepEqual((await api('GET', '/5/0/1')).content, { id: 1, value: '' });
+    assert.deepEqual((await api('GET', '/2?format=TLV')).content, { id: 2, instances: [] });
+
     // Write the buzzer on, read it back, and the board's output followed.
     const w = await api('PUT', '/3338/0/5850?format=TLV', { id: 5850, value: true });
     assert.equal(w.status, 'CHANGED(204)');
