@@ -267,11 +267,23 @@ async function flow(t: TestContext, mode: 'nosec' | 'psk') {
     mark = ev.events.length;
     assert.equal((await api('POST', '/3/0/4')).status, 'CHANGED(204)');
     const reg2 = await ev.wait((e) => e.event === 'REGISTRATION', WAIT, 'REGISTRATION after the reboot', mark);
+    await dev.waitFor('registered', WAIT);
     assert.equal(dev.reboots, 1);
     assert.equal(bs.events.filter((e) => e.ep === ep && e.ev === 'request').length, requests, 'no new Bootstrap-Request');
     assert.notEqual(reg2.data.registrationId, reg.data.registrationId);
     assert.equal(reg2.data.secure, psk);
     assert.equal((await api('GET', '/3/0/0')).content.value, 'lwm2m-espruino');
+
+    // Execute Disable: the 2.04 first, then the De-register (before the fix, Leshan saw the De-register
+    // first and failed the Execute with "Request cancelled"). A power cycle brings the device back.
+    mark = ev.events.length;
+    assert.equal((await api('POST', '/1/0/4')).status, 'CHANGED(204)');
+    await ev.wait((e) => e.event === 'DEREGISTRATION', WAIT, 'DEREGISTRATION after Disable', mark);
+    mark = ev.events.length;
+    dev.reboot();
+    await ev.wait((e) => e.event === 'REGISTRATION', WAIT, 'REGISTRATION after the power cycle', mark);
+    // (Leshan publishes REGISTRATION before its 2.01 is on the wire: let the device have it)
+    await dev.waitFor('registered', WAIT);
 
     // Shutdown: De-register.
     mark = ev.events.length;
@@ -299,7 +311,7 @@ async function until(cond: () => boolean, ms: number, what: string) {
   }
 }
 
-test(`Leshan ${LESHAN_VERSION} NoSec: bootstrap, register, read TLV/SenML-CBOR, write, discover, attributes, observe x3, cancel, update, reboot, deregister`, { skip }, (t) =>
+test(`Leshan ${LESHAN_VERSION} NoSec: bootstrap, register, read TLV/SenML-CBOR, write, discover, attributes, observe x3, cancel, update, reboot, disable, deregister`, { skip }, (t) =>
   flow(t, 'nosec'),
 );
 
