@@ -18,6 +18,7 @@ export function temperature(board: Board, sensors: string[], period: number, lo:
   function sample(iid: number): void {
     var v = board.sensor(sensors[iid]);
     var x = o.i[iid];
+    if (!isFinite(v)) return; // a failed reading keeps the last value (NaN has no SenML JSON form)
     o.set(iid, 5700, v);
     if (x[5601] === undefined || v < (x[5601] as number)) o.set(iid, 5601, v);
     if (x[5602] === undefined || v > (x[5602] as number)) o.set(iid, 5602, v);

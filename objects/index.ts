@@ -16,7 +16,6 @@ import { buzzer, BuzzerApi } from './3338-buzzer';
 import * as ops from './ops/index';
 import { effective } from './core/attrs';
 import { FORMATS, codec } from './formats/index';
-import { linkDec } from './formats/link';
 
 export interface ClientOptions {
   /** Device/16 Supported Binding and Modes (default "U"). */
@@ -80,4 +79,5 @@ export function createClient(board: Board, opt?: ClientOptions): Client {
   };
 }
 
-export { Registry, LwObject, ops, effective, FORMATS, codec, linkDec };
+// The link-format parser (formats/link.ts) is for the simulator's servers: not in the device bundle.
+export { Registry, LwObject, ops, effective, FORMATS, codec };

@@ -1,50 +1,561 @@
-// The simulator's command line. Every bad argument gets one line naming it.
-//   tsx sim/cli.ts scenario [--once] [--bundle dist/firmware.js]
+// The simulator's command line. Every bad argument gets one line naming it (exit 2).
+//   tsx sim/cli.ts scenario [--once] [--security psk|nosec] [--format tlv|senml-cbor] [--bundle dist/firmware.js]
+//   tsx sim/cli.ts device --endpoint EP --bootstrap coap[s]://HOST:PORT [--psk ID:HEX] [--storage DIR]
+//   tsx sim/cli.ts bootstrap-server [--host H] [--port N|off] [--dtls-port N|off] [--http-port N|off]
+//        [--psk ID:HEX] [--config FILE] [--endpoint EP --server-uri URI [--server-psk ID:HEX]
+//        [--ssid N] [--lifetime S] [--binding B] [--format tlv|senml-cbor|senml-json] [--bs-psk ID:HEX]]…
+//   tsx sim/cli.ts lwm2m-server [--host H] [--port N|off] [--dtls-port N|off] [--http-port N|off] [--psk [EP=]ID:HEX]…
+//   tsx sim/cli.ts clients | read EP PATH | write EP PATH VALUE | exec EP PATH [ARGS] | discover EP PATH
+//        | create EP /OID[/IID] RID=VALUE… | delete EP /OID/IID | observe EP PATH | cancel EP PATH
+//        | attrs EP PATH pmin=1 pmax=5 …     [--api URL] [--timeout S] [--format F] [--type T]
+// Commands live in one table (COMMANDS): adding one is adding an entry.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadFirmware } from './espruino-vm';
+import http from 'node:http';
+import { runScenario } from './scenario';
+import { startDevice, DEFAULT_BUNDLE } from './device';
+import { FileStorage, MemoryStorage } from './node-ports';
+import { toHex } from '../transport/bytes';
+import { BootstrapServer, configFromJson, simpleConfig, type BsConfig, type BsEvent } from './bootstrap-server';
+import { Lwm2mServer, type ServerEvent } from './lwm2m-server';
+import { SecurityStore, parseFormat, parseLwPath, typeOf, typeName, formatName } from './lwm2m-common';
+import { parsePsk } from './http-util';
+import { parseAttributes } from './lwm2m-api';
 
-const COMMANDS = ['scenario'] as const;
-type Command = (typeof COMMANDS)[number];
-
-interface Options {
-  once: boolean;
-  bundle: string;
-}
+export class UsageError extends Error {}
 
 function fail(msg: string): never {
-  console.error(`lwm2m-sim: ${msg}`);
-  process.exit(2);
+  throw new UsageError(msg);
 }
 
-export function parseArgs(argv: string[]): { command: Command; opts: Options } {
-  const [command, ...rest] = argv;
-  if (!command) fail(`missing command (one of: ${COMMANDS.join(', ')})`);
-  if (!(COMMANDS as readonly string[]).includes(command)) fail(`unknown command '${command}' (one of: ${COMMANDS.join(', ')})`);
-  const opts: Options = { once: false, bundle: join(import.meta.dirname, '../dist/firmware.js') };
-  for (let i = 0; i < rest.length; i++) {
-    const a = rest[i];
-    if (a === '--once') opts.once = true;
-    else if (a === '--bundle') {
-      const v = rest[++i];
-      if (!v) fail('--bundle needs a file');
-      opts.bundle = v;
-    } else fail(`unknown option '${a}'`);
+/** Flags and positionals; each command says which flags it takes and which repeat. */
+interface Args {
+  pos: string[];
+  flags: Record<string, string[]>;
+}
+
+function parse(argv: string[], valued: string[], bare: string[]): Args {
+  const a: Args = { pos: [], flags: {} };
+  for (let i = 0; i < argv.length; i++) {
+    const x = argv[i];
+    if (x.startsWith('--')) {
+      const eq = x.indexOf('=');
+      const name = eq > 0 ? x.slice(2, eq) : x.slice(2);
+      if (bare.includes(name)) {
+        if (eq > 0) fail(`option --${name} takes no value`);
+        (a.flags[name] ||= []).push('');
+      } else if (valued.includes(name)) {
+        const v = eq > 0 ? x.slice(eq + 1) : argv[++i];
+        if (v === undefined || (eq < 0 && v.startsWith('--'))) fail(`option --${name} needs a value`);
+        (a.flags[name] ||= []).push(v);
+      } else fail(`unknown option '${x}'`);
+    } else a.pos.push(x);
   }
-  return { command: command as Command, opts };
+  return a;
 }
 
-function scenario(opts: Options): void {
-  if (!existsSync(opts.bundle)) fail(`bundle '${opts.bundle}' not found: run \`npm run build\` first`);
-  const t0 = Date.now();
-  const step = (what: string) => console.log(`${String(Date.now() - t0).padStart(6)} ms  ${what}`);
-  const { api, ctx } = loadFirmware(opts.bundle, { print: (l) => step(`device: ${l}`) });
-  step(`device bundle ${opts.bundle} loaded in the Espruino-stripped context (version ${api.VERSION})`);
-  const out = ctx.run(readFileSync(join(import.meta.dirname, '../test/espruino/smoke.es5.js'), 'utf8'));
-  step(String(out));
-  ctx.stop();
-  if (!/^smoke ok/.test(String(out))) process.exit(1);
+function one(a: Args, name: string): string | undefined {
+  const v = a.flags[name];
+  if (v && v.length > 1) fail(`option --${name} given more than once`);
+  return v ? v[0] : undefined;
 }
 
-const { command, opts } = parseArgs(process.argv.slice(2));
-if (command === 'scenario') scenario(opts);
+function portFlag(a: Args, name: string, dflt: number): number {
+  const v = one(a, name);
+  if (v === undefined) return dflt;
+  if (v === 'off') return -1;
+  if (!/^\d{1,5}$/.test(v) || +v > 65535) fail(`--${name} '${v}' must be 0..65535 or off`);
+  return +v;
+}
+
+function intFlag(v: string | undefined, name: string, min: number, max: number): number | undefined {
+  if (v === undefined) return undefined;
+  if (!/^\d{1,10}$/.test(v) || +v < min || +v > max) fail(`--${name} '${v}' must be an integer ${min}..${max}`);
+  return +v;
+}
+
+function hostFlag(a: Args): string {
+  const h = one(a, 'host') ?? '127.0.0.1';
+  if (!/^[0-9a-fA-F.:]+$|^localhost$/.test(h)) fail(`--host '${h}' must be an IP address`);
+  return h;
+}
+
+function pskFlag(v: string, name: string): { identity: string; key: Uint8Array } {
+  try {
+    return parsePsk(v);
+  } catch (e) {
+    return fail(`--${name}: ${(e as Error).message}`);
+  }
+}
+
+function pathArg(s: string | undefined, what: string): number[] {
+  if (s === undefined) fail(`missing ${what}`);
+  const p = parseLwPath(s!);
+  if (!p) fail(`${what} '${s}' is not an LwM2M path like /3/0/1`);
+  return p!;
+}
+
+function ts(): string {
+  return new Date().toISOString().slice(11, 23);
+}
+
+function waitForSignal(stop: () => Promise<void>): void {
+  const end = () => {
+    stop().then(() => process.exit(0));
+  };
+  process.once('SIGINT', end);
+  process.once('SIGTERM', end);
+}
+
+// -- servers -------------------------------------------------------------------------
+
+function bsEventLine(e: BsEvent): string {
+  const who = e.ep ? `[${e.ep}] ` : '';
+  switch (e.type) {
+    case 'request': return `${who}Bootstrap-Request from ${e.peer!.address}:${e.peer!.port} (${e.secure ? 'DTLS' : 'NoSec'}) → 2.04, writes in ${e.format}`;
+    case 'rejected': return `${who}Bootstrap-Request rejected (4.00): ${e.reason}`;
+    case 'delete': return `${who}Bootstrap-Delete ${e.path} → ${e.code}`;
+    case 'write': return `${who}Bootstrap-Write ${e.path} (${e.format}, ${e.bytes} bytes) → ${e.code}`;
+    case 'finish': return `${who}Bootstrap-Finish → ${e.code}`;
+    case 'done': return `${who}bootstrap done`;
+    case 'failed': return `${who}bootstrap failed: ${e.reason}`;
+    default: return `${who}${e.type} ${e.reason || ''}`;
+  }
+}
+
+async function bootstrapServer(argv: string[]): Promise<void> {
+  const a = parse(argv, ['host', 'port', 'dtls-port', 'http-port', 'psk', 'config', 'endpoint', 'server-uri', 'server-psk', 'ssid', 'lifetime', 'binding', 'format', 'bs-psk'], []);
+  if (a.pos.length) fail(`unexpected argument '${a.pos[0]}'`);
+  const security = new SecurityStore();
+  for (const p of a.flags.psk || []) {
+    const k = pskFlag(p, 'psk');
+    security.addUnbound(k.identity, k.key);
+  }
+  const configs: Record<string, BsConfig> = {};
+  const cfgFile = one(a, 'config');
+  if (cfgFile !== undefined) {
+    if (!existsSync(cfgFile)) fail(`--config '${cfgFile}' not found`);
+    let j: Record<string, unknown>;
+    try {
+      j = JSON.parse(readFileSync(cfgFile, 'utf8'));
+    } catch (e) {
+      return fail(`--config '${cfgFile}' is not JSON: ${(e as Error).message.split('\n')[0]}`);
+    }
+    for (const ep of Object.keys(j)) {
+      try {
+        configs[ep] = configFromJson(j[ep]);
+      } catch (e) {
+        fail(`--config '${cfgFile}', endpoint ${ep}: ${(e as Error).message}`);
+      }
+    }
+  }
+  // Per-endpoint groups: --endpoint starts one, the options after it belong to it.
+  const eps = a.flags.endpoint || [];
+  const per = ['server-uri', 'server-psk', 'ssid', 'lifetime', 'binding', 'format', 'bs-psk'];
+  if (!eps.length) for (const k of per) if (a.flags[k]) fail(`--${k} needs an --endpoint before it`);
+  // Regroup by position in argv.
+  const groups: Record<string, string>[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const x = argv[i];
+    const name = x.startsWith('--') ? x.slice(2).split('=')[0] : '';
+    const val = x.includes('=') && x.startsWith('--') ? x.slice(x.indexOf('=') + 1) : argv[i + 1];
+    if (name === 'endpoint') groups.push({ endpoint: val });
+    else if (per.includes(name)) {
+      if (!groups.length) fail(`--${name} needs an --endpoint before it`);
+      const g = groups[groups.length - 1];
+      if (name in g) fail(`--${name} given twice for endpoint ${g.endpoint}`);
+      g[name] = val;
+    }
+    if (name && !x.includes('=')) i++;
+  }
+  for (const g of groups) {
+    if (!g['server-uri']) fail(`endpoint ${g.endpoint}: --server-uri is required`);
+    if (!/^coaps?:\/\/[^/]+$/.test(g['server-uri'])) fail(`--server-uri '${g['server-uri']}' must be coap://HOST:PORT or coaps://HOST:PORT`);
+    const psk = g['server-psk'] ? pskFlag(g['server-psk'], 'server-psk') : null;
+    if (g['server-uri'].startsWith('coaps:') && !psk) fail(`endpoint ${g.endpoint}: a coaps:// server needs --server-psk ID:HEX`);
+    let format: number | undefined;
+    if (g.format) {
+      const f = parseFormat(g.format);
+      if (f === null || ![11542, 112, 110].includes(f)) fail(`--format '${g.format}' must be tlv, senml-cbor or senml-json`);
+      format = f!;
+    }
+    const binding = g.binding ?? 'U';
+    if (!/^[UMHTSNQ]+$/.test(binding)) fail(`--binding '${binding}' must be letters of UMHTSNQ`);
+    configs[g.endpoint] = simpleConfig({
+      serverUri: g['server-uri'],
+      pskIdentity: psk?.identity,
+      pskKey: psk?.key,
+      shortServerId: intFlag(g.ssid, 'ssid', 1, 65534),
+      lifetime: intFlag(g.lifetime, 'lifetime', 1, 2 ** 31 - 1),
+      binding,
+      format,
+    });
+    if (g['bs-psk']) {
+      const k = pskFlag(g['bs-psk'], 'bs-psk');
+      try {
+        security.add({ endpoint: g.endpoint, identity: k.identity, key: k.key });
+      } catch (e) {
+        fail(`--bs-psk ${g['bs-psk']}: ${(e as Error).message}`);
+      }
+    }
+  }
+  const port = portFlag(a, 'port', 5783);
+  const dtlsPort = portFlag(a, 'dtls-port', 5784);
+  const httpPort = portFlag(a, 'http-port', 8081);
+  if (port < 0 && dtlsPort < 0) fail('both --port and --dtls-port are off: nothing to serve');
+  let bs: BootstrapServer;
+  try {
+    bs = await BootstrapServer.start({ host: hostFlag(a), port, dtlsPort, httpPort, configs, security, onEvent: (e) => console.log(`${ts()}  ${bsEventLine(e)}`) });
+  } catch (e) {
+    return fail(`cannot start: ${(e as Error).message}`);
+  }
+  console.log(`${ts()}  bootstrap server: ${[bs.uri, bs.secureUri].filter(Boolean).join(' ')}${bs.http ? `, admin API http://${bs.http.host}:${bs.http.port}/api/bootstrap` : ''}; endpoints: ${Object.keys(configs).join(', ') || '(none yet)'}`);
+  waitForSignal(() => bs.close());
+}
+
+function srvEventLine(e: ServerEvent): string {
+  const r = e.registration;
+  switch (e.type) {
+    case 'REGISTRATION': return `[${e.ep}] Register → 2.01 /rd/${r!.registrationId} (lt=${r!.lifetime} b=${r!.bindingMode} lwm2m=${r!.lwM2mVersion}, ${r!.secure ? 'DTLS' : 'NoSec'}) ${r!.objectLinks.map((l) => l.url).join(',')}`;
+    case 'UPDATED': return `[${e.ep}] Update /rd/${r!.registrationId} → 2.04 (lt=${r!.lifetime})`;
+    case 'DEREGISTRATION': return `[${e.ep}] ${e.expired ? 'registration expired' : 'De-register → 2.02'}`;
+    case 'NOTIFICATION': return `[${e.ep}] notification ${e.path} ${JSON.stringify(e.value)}`;
+    default: return `[${e.ep}] ${e.type} ${e.reason || ''}`;
+  }
+}
+
+async function lwm2mServer(argv: string[]): Promise<void> {
+  const a = parse(argv, ['host', 'port', 'dtls-port', 'http-port', 'psk'], ['quiet']);
+  if (a.pos.length) fail(`unexpected argument '${a.pos[0]}'`);
+  const security = new SecurityStore();
+  for (const p of a.flags.psk || []) {
+    const eq = p.indexOf('=');
+    const ep = eq > 0 && eq < p.indexOf(':') ? p.slice(0, eq) : null;
+    const k = pskFlag(ep ? p.slice(eq + 1) : p, 'psk');
+    try {
+      if (ep) security.add({ endpoint: ep, identity: k.identity, key: k.key });
+      else security.addUnbound(k.identity, k.key);
+    } catch (e) {
+      fail(`--psk ${p}: ${(e as Error).message}`);
+    }
+  }
+  const port = portFlag(a, 'port', 5683);
+  const dtlsPort = portFlag(a, 'dtls-port', 5684);
+  const httpPort = portFlag(a, 'http-port', 8080);
+  if (port < 0 && dtlsPort < 0) fail('both --port and --dtls-port are off: nothing to serve');
+  let s: Lwm2mServer;
+  try {
+    s = await Lwm2mServer.start({ host: hostFlag(a), port, dtlsPort, httpPort, security, onEvent: (e) => !a.flags.quiet && console.log(`${ts()}  ${srvEventLine(e)}`) });
+  } catch (e) {
+    return fail(`cannot start: ${(e as Error).message}`);
+  }
+  console.log(`${ts()}  LwM2M server: ${[s.uri, s.secureUri].filter(Boolean).join(' ')}${s.http ? `, admin API http://${s.http.host}:${s.http.port}/api/clients` : ''}`);
+  waitForSignal(() => s.close());
+}
+
+// -- admin commands over the HTTP API -----------------------------------------------------
+
+const ADMIN_VALUED = ['api', 'timeout', 'format', 'type'];
+
+function apiBase(a: Args): string {
+  const u = one(a, 'api') ?? process.env.LWM2M_API ?? 'http://127.0.0.1:8080';
+  if (!/^https?:\/\/[^/]+\/?$/.test(u)) fail(`--api '${u}' must be http://HOST:PORT`);
+  return u.replace(/\/$/, '');
+}
+
+function query(a: Args, extra: Record<string, string> = {}): string {
+  const q = new URLSearchParams(extra);
+  const f = one(a, 'format');
+  if (f !== undefined) {
+    const n = parseFormat(f);
+    if (n === null || n === 40) fail(`--format '${f}' must be tlv, senml-cbor, senml-json, text or opaque`);
+    q.set('format', formatName(n!));
+  }
+  const t = intFlag(one(a, 'timeout'), 'timeout', 1, 3600);
+  if (t !== undefined) q.set('timeout', String(t));
+  const s = q.toString();
+  return s ? '?' + s : '';
+}
+
+async function call(a: Args, method: string, path: string, body?: unknown, rawBody?: string): Promise<unknown> {
+  const url = apiBase(a) + path;
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      method,
+      headers: body !== undefined ? { 'Content-Type': 'application/json' } : rawBody !== undefined ? { 'Content-Type': 'text/plain' } : {},
+      body: body !== undefined ? JSON.stringify(body) : rawBody,
+    });
+  } catch (e) {
+    throw new Error(`cannot reach ${apiBase(a)}: ${(e as Error & { cause?: Error }).cause?.message || (e as Error).message}`);
+  }
+  const text = await res.text();
+  let j: unknown = text;
+  try {
+    j = JSON.parse(text);
+  } catch {
+    /* Leshan answers some errors in plain text */
+  }
+  if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status} ${typeof j === 'object' && j && 'error' in j ? (j as { error: string }).error : String(text).trim().split('\n')[0]}`);
+  return j;
+}
+
+function needEp(a: Args): string {
+  const ep = a.pos[0];
+  if (!ep) fail('missing endpoint name');
+  return ep;
+}
+
+function enc(p: number[]): string {
+  return p.map(String).join('/');
+}
+
+/** A device answer: print it, and exit 1 when the device said no. */
+function show(j: unknown): void {
+  console.log(JSON.stringify(j, null, 2));
+  const r = j as { success?: boolean; failure?: boolean };
+  if (r && r.failure) process.exitCode = 1;
+}
+
+/** "RID=VALUE" / a single value → a Leshan node for the path, typed from the object definitions or --type. */
+function valueNode(path: number[], raw: string, typeFlag: string | undefined): Record<string, unknown> {
+  const t = typeFlag ?? (path.length >= 3 ? typeName(typeOf(path[0], path[2])) : '');
+  if (path.length >= 3 && typeOf(path[0], path[2]) < 0 && !typeFlag) fail(`unknown resource ${enc(path)}: give --type string|integer|float|boolean|opaque|time|objlnk`);
+  if (typeFlag && !/^(string|integer|unsigned_integer|float|boolean|opaque|time|objlnk|corelink)$/i.test(typeFlag)) fail(`--type '${typeFlag}' must be string, integer, unsigned_integer, float, boolean, opaque, time, objlnk or corelink`);
+  const T = t.toUpperCase();
+  let v: unknown = raw;
+  if (T === 'BOOLEAN') {
+    if (!/^(true|false|1|0)$/.test(raw)) fail(`value '${raw}' for ${enc(path)} must be true or false`);
+    v = raw === 'true' || raw === '1';
+  } else if (T === 'INTEGER' || T === 'UNSIGNED_INTEGER' || T === 'TIME') {
+    if (!/^-?\d+$/.test(raw)) fail(`value '${raw}' for ${enc(path)} must be an integer`);
+    v = T === 'TIME' ? +raw : raw;
+  } else if (T === 'FLOAT') {
+    if (!Number.isFinite(Number(raw)) || raw.trim() === '') fail(`value '${raw}' for ${enc(path)} must be a number`);
+  } else if (T === 'OPAQUE') {
+    if (!/^([0-9a-fA-F]{2})*$/.test(raw)) fail(`value '${raw}' for ${enc(path)} must be hex bytes`);
+  } else if (T === 'EXECUTABLE' || T === 'NONE' || T === '') fail(`${enc(path)} is not a writable value`);
+  if (path.length === 4) return { id: path[3], kind: 'resourceInstance', type: T, value: v };
+  return { id: path[2], kind: 'singleResource', type: T, value: v };
+}
+
+const admin = {
+  async clients(a: Args) {
+    const list = (await call(a, 'GET', '/api/clients')) as { endpoint: string; registrationId: string; address: string; lifetime: number; secure: boolean; objectLinks: { url: string }[] }[];
+    if (!list.length) console.log('(no registered clients)');
+    for (const r of list) console.log(`${r.endpoint}  /rd/${r.registrationId}  ${r.address}  lt=${r.lifetime}  ${r.secure ? 'DTLS' : 'NoSec'}  ${r.objectLinks.map((l) => l.url).join(',')}`);
+  },
+  async read(a: Args) {
+    const ep = needEp(a);
+    const p = pathArg(a.pos[1], 'path');
+    if (a.pos.length > 2) fail(`unexpected argument '${a.pos[2]}'`);
+    show(await call(a, 'GET', `/api/clients/${encodeURIComponent(ep)}/${enc(p)}${query(a)}`));
+  },
+  async write(a: Args) {
+    const ep = needEp(a);
+    const p = pathArg(a.pos[1], 'path');
+    if (p.length < 3) fail(`write takes a resource path /oid/iid/rid, got ${a.pos[1]}`);
+    if (a.pos[2] === undefined) fail('missing value');
+    if (a.pos.length > 3) fail(`unexpected argument '${a.pos[3]}'`);
+    show(await call(a, 'PUT', `/api/clients/${encodeURIComponent(ep)}/${enc(p)}${query(a)}`, valueNode(p, a.pos[2], one(a, 'type'))));
+  },
+  async exec(a: Args) {
+    const ep = needEp(a);
+    const p = pathArg(a.pos[1], 'path');
+    if (p.length !== 3) fail(`exec takes a resource path /oid/iid/rid, got ${a.pos[1]}`);
+    if (a.pos.length > 3) fail(`unexpected argument '${a.pos[3]}'`);
+    show(await call(a, 'POST', `/api/clients/${encodeURIComponent(ep)}/${enc(p)}${query(a)}`, undefined, a.pos[2]));
+  },
+  async discover(a: Args) {
+    const ep = needEp(a);
+    const p = pathArg(a.pos[1], 'path');
+    if (p.length < 1 || p.length > 3) fail('discover takes /oid, /oid/iid or /oid/iid/rid');
+    const j = (await call(a, 'GET', `/api/clients/${encodeURIComponent(ep)}/${p.length ? enc(p) + '/' : ''}discover${query(a)}`)) as { objectLinks?: { url: string; attributes: Record<string, string> }[] };
+    if (j.objectLinks) for (const l of j.objectLinks) console.log(`<${l.url}>${Object.entries(l.attributes).map(([k, v]) => `;${k}${v === '' ? '' : '=' + v}`).join('')}`);
+    else show(j);
+  },
+  async create(a: Args) {
+    const ep = needEp(a);
+    const p = pathArg(a.pos[1], 'path');
+    if (p.length < 1 || p.length > 2) fail(`create takes /oid or /oid/iid, got ${a.pos[1]}`);
+    const resources = a.pos.slice(2).map((x) => {
+      const m = /^(\d{1,5})=(.*)$/.exec(x);
+      if (!m) fail(`resource value '${x}' must be RID=VALUE`);
+      return valueNode([p[0], p[1] ?? 0, +m![1]], m![2], undefined);
+    });
+    show(await call(a, 'POST', `/api/clients/${encodeURIComponent(ep)}/${p[0]}${query(a)}`, { kind: 'instance', ...(p.length === 2 ? { id: p[1] } : {}), resources }));
+  },
+  async delete(a: Args) {
+    const ep = needEp(a);
+    const p = pathArg(a.pos[1], 'path');
+    if (p.length !== 2) fail(`delete takes /oid/iid, got ${a.pos[1]}`);
+    show(await call(a, 'DELETE', `/api/clients/${encodeURIComponent(ep)}/${enc(p)}${query(a)}`));
+  },
+  async attrs(a: Args) {
+    const ep = needEp(a);
+    const p = pathArg(a.pos[1], 'path');
+    let q: string[];
+    try {
+      q = parseAttributes(a.pos.slice(2).join('&'));
+    } catch (e) {
+      return fail((e as Error).message);
+    }
+    show(await call(a, 'PUT', `/api/clients/${encodeURIComponent(ep)}/${enc(p)}/attributes?${q.join('&')}`));
+  },
+  async cancel(a: Args) {
+    const ep = needEp(a);
+    const p = pathArg(a.pos[1], 'path');
+    await call(a, 'DELETE', `/api/clients/${encodeURIComponent(ep)}/${enc(p)}/observe`);
+    console.log(`observation of ${enc(p)} cancelled`);
+  },
+  async observe(a: Args) {
+    const ep = needEp(a);
+    const p = pathArg(a.pos[1], 'path');
+    const base = apiBase(a);
+    // Listen to events first so no notification is missed, then ask for the observation.
+    await new Promise<void>((resolve, reject) => {
+      const req = http.get(`${base}/api/event?ep=${encodeURIComponent(ep)}`, { headers: { Accept: 'text/event-stream' } }, (res) => {
+        if (res.statusCode !== 200) return reject(new Error(`event stream: HTTP ${res.statusCode}`));
+        let buf = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => {
+          buf += d;
+          let i;
+          while ((i = buf.indexOf('\n\n')) >= 0) {
+            const block = buf.slice(0, i);
+            buf = buf.slice(i + 2);
+            const ev = /^event: (.*)$/m.exec(block)?.[1];
+            const data = /^data: (.*)$/m.exec(block)?.[1];
+            if (ev === 'NOTIFICATION' && data) {
+              const n = JSON.parse(data) as { res: string; val: unknown };
+              if (n.res === '/' + enc(p)) console.log(`${ts()}  ${n.res} ${JSON.stringify(n.val)}`);
+            } else if (ev === 'DEREGISTRATION') {
+              console.log(`${ts()}  ${ep} de-registered`);
+              process.exit(0);
+            }
+          }
+        });
+        resolve();
+      });
+      req.on('error', (e) => reject(new Error(`cannot reach ${base}: ${e.message}`)));
+    });
+    const first = (await call(a, 'POST', `/api/clients/${encodeURIComponent(ep)}/${enc(p)}/observe${query(a)}`)) as { success: boolean; content?: unknown; status: string };
+    if (!first.success) {
+      show(first);
+      process.exit(1);
+    }
+    console.log(`${ts()}  /${enc(p)} ${JSON.stringify(first.content)}  (observing; Ctrl-C to stop)`);
+    const stop = async () => {
+      try {
+        await call(a, 'DELETE', `/api/clients/${encodeURIComponent(ep)}/${enc(p)}/observe`);
+      } catch {
+        /* the device may be gone */
+      }
+      process.exit(0);
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  },
+};
+
+async function scenario(argv: string[]): Promise<void> {
+  const a = parse(argv, ['bundle', 'security', 'format', 'endpoint', 'storage'], ['once']);
+  if (a.pos.length) fail(`unexpected argument '${a.pos[0]}'`);
+  const bundle = one(a, 'bundle') ?? DEFAULT_BUNDLE;
+  if (!existsSync(bundle)) fail(`bundle '${bundle}' not found: run \`npm run build\` first`);
+  const security = one(a, 'security') ?? 'psk';
+  if (security !== 'nosec' && security !== 'psk') fail(`--security '${security}' must be nosec or psk`);
+  const fmt = one(a, 'format');
+  const format = fmt === undefined ? undefined : parseFormat(fmt) ?? -1;
+  if (fmt !== undefined && format !== 11542 && format !== 112) fail(`--format '${fmt}' must be tlv or senml-cbor`);
+  const once = !!a.flags.once;
+  const r = await runScenario({ security, once, bundle, format, endpoint: one(a, 'endpoint'), storageDir: one(a, 'storage') });
+  if (!r.ok) {
+    console.error(`lwm2m-sim: scenario failed at step "${r.failed}": ${r.error}`);
+    process.exit(1);
+  }
+  if (once) process.exit(0);
+  console.log('(running: notifications keep arriving; Ctrl-C stops, de-registering first)');
+  waitForSignal(r.stop);
+}
+
+async function device(argv: string[]): Promise<void> {
+  const a = parse(argv, ['bundle', 'endpoint', 'bootstrap', 'psk', 'storage', 'format'], []);
+  if (a.pos.length) fail(`unexpected argument '${a.pos[0]}'`);
+  const bundle = one(a, 'bundle') ?? DEFAULT_BUNDLE;
+  if (!existsSync(bundle)) fail(`bundle '${bundle}' not found: run \`npm run build\` first`);
+  const endpoint = one(a, 'endpoint') ?? fail('missing --endpoint EP');
+  const bootstrapUri = one(a, 'bootstrap') ?? fail('missing --bootstrap coap[s]://HOST:PORT');
+  if (!/^coaps?:\/\/[^/]+$/.test(bootstrapUri)) fail(`--bootstrap '${bootstrapUri}' must be coap://HOST:PORT or coaps://HOST:PORT`);
+  const pskArg = one(a, 'psk');
+  const psk = pskArg === undefined ? undefined : pskFlag(pskArg, 'psk');
+  if (bootstrapUri.startsWith('coaps:') && !psk) fail('--psk ID:HEX is needed for a coaps:// bootstrap server');
+  const fmt = one(a, 'format');
+  const format = fmt === undefined ? undefined : parseFormat(fmt) ?? -1;
+  if (fmt !== undefined && format !== 11542 && format !== 112) fail(`--format '${fmt}' must be tlv or senml-cbor`);
+  const storageDir = one(a, 'storage');
+  const dev = await startDevice({
+    endpoint,
+    bootstrapUri,
+    pskIdentity: psk?.identity,
+    pskKey: psk ? toHex(psk.key) : undefined,
+    bundle,
+    format,
+    storage: storageDir ? new FileStorage(storageDir) : new MemoryStorage(),
+    log: (ev, detail) => console.log(`${ts()} device  ${ev}: ${detail}`),
+    onOutput: (name, on, level) => console.log(`${ts()} ${name}  ${on ? `ON (level ${level})` : 'OFF'}`),
+  });
+  waitForSignal(() => dev.stop());
+}
+
+/** The command table: name → what it does. */
+export const COMMANDS: Record<string, { help: string; run: (argv: string[]) => void | Promise<void> }> = {
+  scenario: { help: 'run the seed scenario on loopback [--once] [--security psk|nosec] [--format tlv|senml-cbor] [--bundle FILE]', run: scenario },
+  device: { help: 'run a simulated device: --endpoint EP --bootstrap coap[s]://H:P [--psk ID:HEX] [--storage DIR] [--format F]', run: device },
+  'bootstrap-server': { help: 'run a Bootstrap Server (see docs/sim.md for flags)', run: bootstrapServer },
+  'lwm2m-server': { help: 'run an LwM2M Server with its admin HTTP API', run: lwm2mServer },
+};
+const ADMIN_HELP: Record<keyof typeof admin, string> = {
+  clients: 'list registered clients',
+  read: 'read EP PATH [--format tlv|senml-cbor|senml-json|text]',
+  write: 'write EP PATH VALUE [--format F] [--type T]',
+  exec: 'exec EP PATH [ARGS]',
+  discover: 'discover EP PATH',
+  create: 'create EP /OID[/IID] RID=VALUE…',
+  delete: 'delete EP /OID/IID',
+  observe: 'observe EP PATH: print notifications until Ctrl-C',
+  cancel: 'cancel EP PATH: cancel an observation',
+  attrs: 'attrs EP PATH pmin=1 pmax=5 …',
+};
+for (const name of Object.keys(admin) as (keyof typeof admin)[]) {
+  COMMANDS[name] = {
+    help: `${ADMIN_HELP[name]} [--api URL] [--timeout S]`,
+    run: (argv) => admin[name](parse(argv, ADMIN_VALUED, [])),
+  };
+}
+
+/** Runs a command; resolves with the exit status (2: bad argument, 1: failure) after printing one line to `err`. */
+export async function runCli(argv: string[], err: (line: string) => void = (l) => console.error(l)): Promise<number> {
+  const [command, ...rest] = argv;
+  const names = Object.keys(COMMANDS).join(', ');
+  try {
+    if (!command) fail(`missing command (one of: ${names})`);
+    if (command === 'help' || command === '--help') {
+      for (const [k, v] of Object.entries(COMMANDS)) console.log(`  ${k.padEnd(17)} ${v.help}`);
+      return 0;
+    }
+    const c = COMMANDS[command];
+    if (!c) fail(`unknown command '${command}' (one of: ${names})`);
+    await c.run(rest);
+    return 0;
+  } catch (e) {
+    err(`lwm2m-sim: ${String((e as Error).message).split('\n')[0]}`);
+    return e instanceof UsageError ? 2 : 1;
+  }
+}
+
+if (process.argv[1] && /cli\.[tj]s$/.test(process.argv[1])) {
+  void runCli(process.argv.slice(2)).then((code) => {
+    if (code) process.exit(code);
+  });
+}

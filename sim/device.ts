@@ -21,6 +21,8 @@ export interface DeviceOptions {
   /** Local UDP address (default 127.0.0.1, ephemeral port). */
   address?: string;
   port?: number;
+  /** Application access: serve 3303/3338 to plain CoAP clients on this local port (0: ephemeral). */
+  appPort?: number;
   /** CoAP transmission parameters and client options passed to the bundle's Client. */
   coap?: Record<string, number>;
   dtlsRetransmit?: number;
@@ -47,6 +49,8 @@ export interface DeviceOptions {
 export interface SimDevice {
   readonly endpoint: string;
   readonly udp: NodeUdp;
+  /** The application-access socket (appPort), or null. */
+  readonly appUdp: NodeUdp | null;
   /** The client inside the bundle (LwM2M.lwm2m.Client). */
   client(): any;
   /** Native crypto calls the device made (SHA-256, AES), as the board would count them. */
@@ -112,6 +116,15 @@ export async function startDevice(o: DeviceOptions): Promise<SimDevice> {
   };
   const inbound = o.network ? o.network(deliver) : deliver;
   const udp = await bindUdp({ address: o.address, port: o.port }, (data, peer) => inbound(data, peer));
+  const appUdp = o.appPort === undefined ? null : await bindUdp({ address: o.address, port: o.appPort }, (data, peer) => {
+    if (!client || closed) return;
+    try {
+      client.appReceive(toCtx(data), peer, clock.now());
+    } catch (e) {
+      o.log?.('error', `app receive: ${(e as Error).message}`);
+    }
+    kick();
+  });
   const rawSend = (data: Uint8Array, peer: Peer) => udp.send(Uint8Array.from(data), peer);
   const send = o.network ? o.network(rawSend) : rawSend;
 
@@ -180,6 +193,7 @@ export async function startDevice(o: DeviceOptions): Promise<SimDevice> {
       notifyCon: o.notifyCon,
       log: (ev: string, detail: string) => o.log?.(ev, detail),
     });
+    if (appUdp) client.serveApp({ send: (data: Uint8Array, peer: Peer) => appUdp.send(Uint8Array.from(data), peer) });
     client.start(clock.now());
     kick();
   };
@@ -187,6 +201,7 @@ export async function startDevice(o: DeviceOptions): Promise<SimDevice> {
   const device: SimDevice = {
     endpoint: o.endpoint,
     udp,
+    appUdp,
     client: () => client,
     crypto: () => cryptoCounters,
     state,
@@ -229,6 +244,7 @@ export async function startDevice(o: DeviceOptions): Promise<SimDevice> {
       timer = null;
       ctx?.stop();
       udp.close();
+      appUdp?.close();
     },
   };
   boot();

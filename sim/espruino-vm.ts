@@ -142,10 +142,18 @@ export function createEspruinoContext(host: EspruinoHost = {}): EspruinoContext 
   };
 }
 
+const compiled = new Map<string, vm.Script>();
+
 /** Loads dist/firmware.js (or `file`) into a fresh Espruino-like context and returns its `LwM2M` global. */
 export function loadFirmware(file: string, host: EspruinoHost = {}): { api: any; ctx: EspruinoContext } {
   const ctx = createEspruinoContext(host);
-  ctx.run(readFileSync(file, 'utf8'));
+  // compiled once per file: a fleet of simulated devices shares the compiled bundle
+  let script = compiled.get(file);
+  if (!script) {
+    script = new vm.Script(readFileSync(file, 'utf8'), { filename: 'firmware.js' });
+    compiled.set(file, script);
+  }
+  script.runInContext(ctx.context);
   const api = ctx.run('LwM2M');
   if (!api) throw new Error(`${file} did not define the LwM2M global`);
   return { api, ctx };

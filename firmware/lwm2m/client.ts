@@ -127,6 +127,8 @@ export class Client {
   finished: boolean;
   /** Called once when stop() has de-registered everywhere. */
   onStopped: (() => void) | null;
+  /** Application access endpoint (serveApp), or null. */
+  app: CoapEndpoint | null;
 
   constructor(reg: Registry, ports: ClientPorts, cfg: FactoryConfig, opt?: ClientOptions) {
     this.state = INIT;
@@ -145,6 +147,7 @@ export class Client {
     this.lastError = '';
     this.finished = false;
     this.onStopped = null;
+    this.app = null;
     if (this.opt.format) reg.fmt = this.opt.format;
     var self = this;
     reg.onEvent(function (name: string, ssid: number) {
@@ -152,7 +155,12 @@ export class Client {
     });
     reg.onChange(function (oid: number, iid: number, rid: number) {
       // an instance created or deleted changes the registered object set (Core §6.2.2)
-      if (rid < 0 && oid > 2) for (var i = 0; i < self.conns.length; i++) self.conns[i].linksDirty = true;
+      if (rid < 0 && oid > 2) {
+        for (var i = 0; i < self.conns.length; i++) {
+          self.conns[i].linksDirty = true;
+          if (self.conns[i].location) self.conns[i].updateAt = self.now;
+        }
+      }
     });
   }
 
@@ -207,6 +215,36 @@ export class Client {
     }
     this.state = DEREGISTERING;
     if (!pending) this.enter(STOPPED, now);
+  }
+
+  /**
+   * Application access (the seed's "CoAP Server"/"User" actors): plain CoAP on a second local
+   * port, serving Read/Observe/Write/Execute on `oids` (default the application objects 3303
+   * and 3338); management objects answer 4.03. Datagrams from that port go to appReceive().
+   */
+  serveApp(port: DatagramPort, oids?: number[]): void {
+    var self = this;
+    var acc: Account = {
+      reg: this.reg,
+      ssid: 0,
+      app: oids || [3303, 3338],
+      observed: function (rel: Observation, path: number[], req: Req, first: Res) {
+        self.reporting.add(rel, 0, path, req, first, self.now);
+      },
+    };
+    this.app = new CoapEndpoint({
+      port: port,
+      rng: this.ports.rng,
+      params: this.opt.coap,
+      onRequest: function (req: CoapMessage, p: Peer, ex: any) {
+        dispatch(acc, req, ex);
+      },
+    });
+  }
+
+  appReceive(data: Uint8Array, peer: Peer, now: number): void {
+    this.now = now;
+    if (this.app) this.app.receive(data, peer, now);
   }
 
   // ---------------------------------------------------------------- the state machine
@@ -274,8 +312,10 @@ export class Client {
       if (c.disable) this.disableNow(c, now);
       else if (c.ssid >= 0 && c.location && !c.busy && now >= c.updateAt) this.update(c, now);
     }
-    if (this.state === REGISTERED || this.state === REGISTERING) {
-      t = this.reporting.poll(now);
+    t = this.reporting.poll(now);
+    if (t >= 0 && (next < 0 || t < next)) next = t;
+    if (this.app) {
+      t = this.app.poll(now);
       if (t >= 0 && (next < 0 || t < next)) next = t;
     }
     for (i = 0; i < this.conns.length; i++) {

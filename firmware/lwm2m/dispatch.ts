@@ -23,6 +23,8 @@ export interface Account {
   observed?: (rel: Observation, path: number[], req: Req, first: Res) => void;
   /** A GET with Observe=1 on a path: the client drops its relation (the endpoint already did). */
   unobserved?: (path: number[]) => void;
+  /** Application access (plain CoAP clients on a local port): only these objects, and no Create/Delete. */
+  app?: number[];
 }
 
 /** Uri-Path as numbers 0..65535; null if a segment is not one. */
@@ -73,6 +75,11 @@ export function dispatch(acc: Account, req: CoapMessage, ex: Exchange): void {
   var path = numericPath(segs);
   if (!path) {
     ex.respond({ code: CODE.NOT_FOUND });
+    return;
+  }
+  // Application clients see the application objects only; management objects are forbidden.
+  if (acc.app && (!path.length || acc.app.indexOf(path[0]) < 0 || code === CODE.DELETE || (code === CODE.POST && path.length < 2))) {
+    ex.respond({ code: CODE.FORBIDDEN });
     return;
   }
   var r: Req = {

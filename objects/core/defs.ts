@@ -7,45 +7,60 @@
 // servers (Leshan's 1.1 model set) know: Security/Server/Device 1.1 (Core 1.1
 // Appendix E), Access Control 1.0, Connectivity Monitoring 1.2, Firmware
 // Update 1.1, Location and Connectivity Statistics 1.0, Temperature and Buzzer 1.1.
-import { ObjDef, T_STR as S, T_INT as I, T_FLT as F, T_BOOL as B, T_OPQ as O, T_TIME as TM, R, W, E, M, MAND as X } from './types';
+import { ObjDef } from './types';
 
-var RW = R | W;
+// The values of core/types.ts (T_* types, R W E M MAND flags) as a const enum, so that
+// `I | R | X` folds to one number in the bundle; defs.test.ts checks every result.
+const enum D {
+  S = 1,
+  I = 2,
+  F = 4,
+  B = 5,
+  O = 6,
+  TM = 7,
+  R = 16,
+  W = 32,
+  E = 64,
+  M = 128,
+  X = 256,
+  RW = 48,
+}
 
-export var SECURITY: ObjDef = { id: 0, ver: '1.1', mi: true, r: [0, S | X, 1, B | X, 2, I | X, 3, O | X, 4, O | X, 5, O | X, 10, I, 11, I, 12, I] };
+export var SECURITY: ObjDef = { id: 0, ver: '1.1', mi: true, r: [0, D.S | D.X, 1, D.B | D.X, 2, D.I | D.X, 3, D.O | D.X, 4, D.O | D.X, 5, D.O | D.X, 10, D.I, 11, D.I, 12, D.I] };
 export var SERVER: ObjDef = {
   id: 1,
   ver: '1.1',
   mi: true,
-  r: [0, I | R | X, 1, I | RW | X, 2, I | RW, 3, I | RW, 4, E, 5, I | RW, 6, B | RW | X, 7, S | RW | X, 8, E | X, 9, E],
+  r: [0, D.I | D.R | D.X, 1, D.I | D.RW | D.X, 2, D.I | D.RW, 3, D.I | D.RW, 4, D.E, 5, D.I | D.RW, 6, D.B | D.RW | D.X, 7, D.S | D.RW | D.X, 8, D.E | D.X, 9, D.E],
 };
-export var ACCESS: ObjDef = { id: 2, ver: '1.0', mi: true, r: [0, I | R | X, 1, I | R | X, 2, I | RW | M, 3, I | RW | X] };
+export var ACCESS: ObjDef = { id: 2, ver: '1.0', mi: true, r: [0, D.I | D.R | D.X, 1, D.I | D.R | D.X, 2, D.I | D.RW | D.M, 3, D.I | D.RW | D.X] };
 export var DEVICE: ObjDef = {
   id: 3,
   ver: '1.1',
   mi: false,
   r: [
-    0, S | R, 1, S | R, 2, S | R, 3, S | R, 4, E | X, 5, E, 6, I | R | M, 7, I | R | M, 8, I | R | M, 9, I | R, 10, I | R,
-    11, I | R | M | X, 12, E, 13, TM | RW, 14, S | RW, 15, S | RW, 16, S | R | X, 17, S | R, 18, S | R, 19, S | R, 20, I | R, 21, I | R,
+    0, D.S | D.R, 1, D.S | D.R, 2, D.S | D.R, 3, D.S | D.R, 4, D.E | D.X, 5, D.E, 6, D.I | D.R | D.M, 7, D.I | D.R | D.M, 8, D.I | D.R | D.M, 9, D.I | D.R, 10, D.I | D.R,
+    11, D.I | D.R | D.M | D.X, 12, D.E, 13, D.TM | D.RW, 14, D.S | D.RW, 15, D.S | D.RW, 16, D.S | D.R | D.X, 17, D.S | D.R, 18, D.S | D.R, 19, D.S | D.R, 20, D.I | D.R, 21, D.I | D.R,
   ],
 };
 export var CONNMON: ObjDef = {
   id: 4,
   ver: '1.2',
   mi: false,
-  r: [0, I | R | X, 1, I | R | M | X, 2, I | R | X, 3, I | R, 4, S | R | M | X, 5, S | R | M, 6, I | R, 7, S | R | M],
+  r: [0, D.I | D.R | D.X, 1, D.I | D.R | D.M | D.X, 2, D.I | D.R | D.X, 3, D.I | D.R, 4, D.S | D.R | D.M | D.X, 5, D.S | D.R | D.M, 6, D.I | D.R, 7, D.S | D.R | D.M],
 };
 export var FIRMWARE: ObjDef = {
   id: 5,
   ver: '1.1',
   mi: false,
-  r: [0, O | W | X, 1, S | RW | X, 2, E | X, 3, I | R | X, 5, I | R | X, 6, S | R, 7, S | R, 8, I | R | M, 9, I | R | X],
+  r: [0, D.O | D.W | D.X, 1, D.S | D.RW | D.X, 2, D.E | D.X, 3, D.I | D.R | D.X, 5, D.I | D.R | D.X, 6, D.S | D.R, 7, D.S | D.R, 8, D.I | D.R | D.M, 9, D.I | D.R | D.X],
 };
-export var LOCATION: ObjDef = { id: 6, ver: '1.0', mi: false, r: [0, F | R | X, 1, F | R | X, 2, F | R, 3, F | R, 5, TM | R | X, 6, F | R] };
-export var CONNSTATS: ObjDef = { id: 7, ver: '1.0', mi: false, r: [2, I | R, 3, I | R, 4, I | R, 5, I | R, 6, E | X, 7, E | X, 8, I | RW] };
+export var LOCATION: ObjDef = { id: 6, ver: '1.0', mi: false, r: [0, D.F | D.R | D.X, 1, D.F | D.R | D.X, 2, D.F | D.R, 3, D.F | D.R, 5, D.TM | D.R | D.X, 6, D.F | D.R] };
+export var CONNSTATS: ObjDef = { id: 7, ver: '1.0', mi: false, r: [2, D.I | D.R, 3, D.I | D.R, 4, D.I | D.R, 5, D.I | D.R, 6, D.E | D.X, 7, D.E | D.X, 8, D.I | D.RW] };
 export var TEMPERATURE: ObjDef = {
   id: 3303,
   ver: '1.1',
   mi: true,
-  r: [5700, F | R | X, 5601, F | R, 5602, F | R, 5603, F | R, 5604, F | R, 5701, S | R, 5605, E, 5750, S | RW, 5518, TM | R],
+  r: [5700, D.F | D.R | D.X, 5601, D.F | D.R, 5602, D.F | D.R, 5603, D.F | D.R, 5604, D.F | D.R, 5701, D.S | D.R, 5605, D.E, 5750, D.S | D.RW, 5518, D.TM | D.R],
 };
-export var BUZZER: ObjDef = { id: 3338, ver: '1.1', mi: true, r: [5850, B | RW | X, 5548, F | RW, 5521, F | RW, 5525, F | RW | X, 5750, S | RW] };
+export var BUZZER: ObjDef = { id: 3338, ver: '1.1', mi: true, r: [5850, D.B | D.RW | D.X, 5548, D.F | D.RW, 5521, D.F | D.RW, 5525, D.F | D.RW | D.X, 5750, D.S | D.RW] };

@@ -19,17 +19,18 @@ export interface Inst {
  * - `ex(iid, rid, args)`: Execute; returns a CoAP code (CHANGED on success);
  * - `mk(iid)`: a new instance was created (fill defaults); `rm(iid)`: one is deleted.
  */
+// Fields are `declare`d: the constructor assigns them, and babel then emits no `this.x = void 0` first.
 export class LwObject {
-  id: number;
-  def: ObjDef;
-  i: { [iid: string]: Inst };
-  reg: Registry | null;
-  rd: ((iid: number, rid: number) => Value | Multi | undefined) | null;
-  ck: ((iid: number, rid: number, v: Value, riid: number) => number) | null;
-  wr: ((iid: number, rid: number) => void) | null;
-  ex: ((iid: number, rid: number, args: string) => number) | null;
-  mk: ((iid: number) => void) | null;
-  rm: ((iid: number) => number) | null;
+  declare id: number;
+  declare def: ObjDef;
+  declare i: { [iid: string]: Inst };
+  declare reg: Registry | null;
+  declare rd: ((iid: number, rid: number) => Value | Multi | undefined) | null;
+  declare ck: ((iid: number, rid: number, v: Value, riid: number) => number) | null;
+  declare wr: ((iid: number, rid: number) => void) | null;
+  declare ex: ((iid: number, rid: number, args: string) => number) | null;
+  declare mk: ((iid: number) => void) | null;
+  declare rm: ((iid: number) => number) | null;
   constructor(def: ObjDef) {
     this.id = def.id;
     this.def = def;
@@ -98,13 +99,13 @@ export interface Attrs {
 }
 
 export class Registry {
-  o: { [oid: string]: LwObject };
+  declare o: { [oid: string]: LwObject };
   /** Content-Format used for multi-value responses when the request has no Accept (TLV by default). */
-  fmt: number;
+  declare fmt: number;
   /** Write-Attributes per server and path: key `ssid + '|' + '/o/i/r'`. */
-  at: { [key: string]: Attrs };
-  private cl: ChangeListener[];
-  private el: EventListener[];
+  declare at: { [key: string]: Attrs };
+  private declare cl: ChangeListener[];
+  private declare el: EventListener[];
   constructor() {
     this.o = {};
     this.fmt = 11542;

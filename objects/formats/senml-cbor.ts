@@ -3,7 +3,7 @@
 // CBOR per RFC 8949: definite lengths only; integers as major 0/1, floats as
 // single precision when exact, else double.
 import { Rec, Value, T_FLT } from '../core/types';
-import { utf8Encode, utf8Decode, readUint, copyOf } from '../../transport/bytes';
+import { utf8Encode, utf8Decode, readUint, writeUint, copyOf } from '../../transport/bytes';
 import { senmlBase, senmlName, senmlKey, senmlRec } from './senml';
 
 var TWO32 = 4294967296;
@@ -19,16 +19,11 @@ function put(w: Out, x: number): void {
   w.o++;
 }
 function head(w: Out, major: number, n: number): void {
-  var ai = n < 24 ? n : n < 256 ? 24 : n < 65536 ? 25 : n < TWO32 ? 26 : 27;
-  put(w, (major << 5) | ai);
-  var k = ai < 24 ? 0 : 1 << (ai - 24);
-  if (k === 8) {
-    head8(w, Math.floor(n / TWO32));
-    head8(w, n % TWO32);
-  } else for (var i = k - 1; i >= 0; i--) put(w, Math.floor(n / (1 << (8 * i))) & 255);
-}
-function head8(w: Out, n: number): void {
-  for (var i = 3; i >= 0; i--) put(w, Math.floor(n / (1 << (8 * i))) & 255);
+  var k = n < 24 ? 0 : n < 256 ? 1 : n < 65536 ? 2 : n < TWO32 ? 4 : 8;
+  put(w, (major << 5) | (k ? 23 + (k > 2 ? (k >> 2) + 2 : k) : n));
+  // writeUint is exact to 2^53: each byte is taken from an integer below 2^53.
+  if (w.b) writeUint(w.b, w.o, k, n);
+  w.o += k;
 }
 function bytes(w: Out, major: number, b: Uint8Array): void {
   head(w, major, b.length);

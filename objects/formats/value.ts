@@ -25,34 +25,14 @@ export function fmtNum(x: number): string {
   return (neg ? '-' : '') + ip + (e ? '.' + s.substring(0, e) : '');
 }
 
-/** A strict decimal number ([-]d+[.d+][e[+-]d+]; `int`: digits only) or NaN. */
+/**
+ * A decimal number (digits, sign, point, exponent; `int`: digits and a minus only) or NaN.
+ * The character set keeps out what `+s` would also take (spaces, hex, Infinity, empty).
+ */
 export function parseNum(s: string, int: boolean): number {
-  var i = 0;
-  var n = s.length;
-  var c = s.charAt(0);
-  if (c === '-' || (c === '+' && !int)) i++;
-  var st = i;
-  function digits(): boolean {
-    var a = i;
-    while (i < n && s.charCodeAt(i) >= 48 && s.charCodeAt(i) <= 57) i++;
-    return i > a;
-  }
-  if (!digits()) return NaN;
-  if (!int) {
-    if (s.charAt(i) === '.') {
-      i++;
-      if (!digits()) return NaN;
-    }
-    c = s.charAt(i);
-    if (c === 'e' || c === 'E') {
-      i++;
-      c = s.charAt(i);
-      if (c === '+' || c === '-') i++;
-      if (!digits()) return NaN;
-    }
-  }
-  if (i !== n || st === n) return NaN;
-  var v = +s;
+  var ok = int ? '-0123456789' : '-+.eE0123456789';
+  for (var i = 0; i < s.length; i++) if (ok.indexOf(s.charAt(i)) < 0) return NaN;
+  var v = s.length ? +s : NaN;
   return isFinite(v) ? v : NaN;
 }
 

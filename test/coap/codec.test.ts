@@ -108,8 +108,9 @@ test('version 0, 2 and 3 are dropped', () => {
   assert.equal(decode(hex('c0010001')), DECODE_DROP);
 });
 
-test('reserved code classes 1, 6 and 7 are rejected; 2, 4, 5 decode', () => {
+test('reserved code classes 1, 3, 6 and 7 are rejected; 0, 2, 4, 5 decode', () => {
   assert.equal(decode(hex('40200001')), DECODE_REJECT); // 1.00
+  assert.equal(decode(hex('40600001')), DECODE_REJECT); // 3.00
   assert.equal(decode(hex('40c00001')), DECODE_REJECT); // 6.00
   assert.equal(decode(hex('40ff0001')), DECODE_REJECT); // 7.31
   assert.equal(dec('40440001').code, CODE.CHANGED);

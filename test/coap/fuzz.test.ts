@@ -33,6 +33,7 @@ test(`fuzz: ${CASES} seeded cases through decode and the receive path (seed ${SE
   const srv = new CoapEndpoint({
     port: portFor(0), rng: seededRng(SEED + 1),
     params: { MAX_BODY: 4096 },
+    streamBlock1: () => rnd(2) === 0,
     onRequest: (req, _peer, ex) => {
       handlerRuns++;
       const p0 = req.options.find((o) => o.num === OPT.URI_PATH);
@@ -50,7 +51,7 @@ test(`fuzz: ${CASES} seeded cases through decode and the receive path (seed ${SE
   const cli = new CoapEndpoint({ port: portFor(1), rng: seededRng(SEED + 2) });
   const cliReqs: CoapMessage[] = [];
   const cliPort = { send: (b: Uint8Array) => { const m = decode(new Uint8Array(b)); if (typeof m !== 'number') { cliReqs.push(m); if (cliReqs.length > 16) cliReqs.shift(); } } };
-  (cli as any).port = cliPort;
+  (cli as any)._port = cliPort;
 
   // valid seeds
   const path = (m: CoapMessage, p: string) => { setUriPath(m, p); return m; };
@@ -69,8 +70,9 @@ test(`fuzz: ${CASES} seeded cases through decode and the receive path (seed ${SE
     // answers to what the client really sent, and ACK/RST to what the server sent
     if (cliReqs.length) {
       const q = cliReqs[rnd(cliReqs.length)];
-      const r = message([TYPE.ACK, TYPE.CON, TYPE.NON][rnd(3)], [CODE.CONTENT, CODE.NOT_FOUND, CODE.EMPTY][rnd(3)], q.mid, q.token);
+      const r = message([TYPE.ACK, TYPE.CON, TYPE.NON][rnd(3)], [CODE.CONTENT, CODE.NOT_FOUND, CODE.EMPTY, CODE.CONTINUE][rnd(4)], q.mid, q.token);
       if (rnd(2)) addOption(r, OPT.BLOCK2, blockBytes(rnd(3), rnd(2) === 0, rnd(7)));
+      if (rnd(2)) addOption(r, OPT.BLOCK1, blockBytes(rnd(4), rnd(2) === 0, rnd(7)));
       if (rnd(2)) addOption(r, OPT.OBSERVE, uintBytes(rnd(100)));
       if (r.code !== CODE.EMPTY) r.payload = new Uint8Array(rnd(2) ? 16 << rnd(7) : rnd(40));
       else r.token = new Uint8Array(0);
@@ -129,7 +131,13 @@ test(`fuzz: ${CASES} seeded cases through decode and the receive path (seed ${SE
     // the receive path, either role, from any of three peers
     const ep = rnd(3) === 0 ? cli : srv;
     ep.receive(bytes, peers[rnd(3)], now);
-    if (rnd(50) === 0) cli.request(peers[rnd(3)], { code: CODE.GET, path: '/c', observe: rnd(3) === 0, block2Size: rnd(2) ? 64 : undefined }, now, () => {});
+    if (rnd(50) === 0) {
+      const up = rnd(3) === 0;
+      cli.request(peers[rnd(3)], {
+        code: up ? CODE.PUT : CODE.GET, path: '/c', observe: !up && rnd(3) === 0, block2Size: rnd(2) ? 64 : undefined,
+        payload: up ? new Uint8Array(100 + rnd(3000)) : undefined, block1Size: up ? 16 << rnd(7) : undefined,
+      }, now, () => {});
+    }
     if (rnd(40) === 0 && slow.length) slow.shift()!.respond({ code: CODE.CONTENT, payload: new Uint8Array(rnd(2000)) }, now);
     if (rnd(40) === 0 && obs.length) obs[rnd(obs.length)].notify({ code: rnd(10) ? CODE.CONTENT : CODE.NOT_FOUND, payload: new Uint8Array(rnd(1500)) }, rnd(2) === 0, now);
     if (rnd(20) === 0) {
@@ -157,7 +165,7 @@ test(`fuzz: ${CASES} seeded cases through decode and the receive path (seed ${SE
   assert.ok(handlerRuns > CASES / 100, `handler ran ${handlerRuns} times`);
   // everything drains
   for (const o of obs) o.cancel();
-  for (let t = 0; t < 20; t++) {
+  for (let t = 0; t < 200; t++) {
     now += srv.params.EXCHANGE_LIFETIME + 1;
     srv.poll(now);
     cli.poll(now);

@@ -48,6 +48,7 @@ export class Net {
     const ep = new CoapEndpoint({
       rng: opts.rng || fixedRng(0),
       onRequest: opts.onRequest,
+      streamBlock1: opts.streamBlock1,
       params: opts.params,
       port: {
         send: (bytes, to) => {

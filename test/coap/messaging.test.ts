@@ -2,7 +2,7 @@
 // exact retransmission schedule, duplicate suppression, separate responses, RST rules.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CODE, OPT, TYPE, encode, message, setUriPath, getUint, getPathString, type CoapMessage } from '../../transport/coap/index';
+import { CODE, OPT, TYPE, CoapEndpoint, encode, message, setUriPath, getUint, getPathString, type CoapMessage } from '../../transport/coap/index';
 import { fromHex, toHex, utf8Encode } from '../../transport/bytes';
 import { Net, fixedRng, msgOf } from './harness';
 
@@ -305,6 +305,28 @@ test('piggybacked response must carry the request token', () => {
   const m = msgOf(net.sent('cli')[0]);
   net.inject('p', 'cli', encode(message(TYPE.ACK, CODE.CONTENT, m.mid, fromHex('00')!)));
   assert.equal(n, 0);
+  // it still acknowledged the CON: no retransmission, then no-response
+  let err: string | null = null;
+  cli.request(net.peer('p'), { code: CODE.GET }, 0, (e) => { err = e; }); // queued behind nothing: NSTART slot was freed
+  assert.equal(net.sent('cli').length, 2);
+  net.run(cli.params.SEPARATE_RESPONSE_TIMEOUT);
+  assert.equal(n, 1);
+  void err;
+});
+
+test('an ACK carrying a request code is ignored', () => {
+  const net = new Net();
+  const cli = net.add('cli');
+  let n = 0;
+  cli.request(net.peer('p'), { code: CODE.GET }, 0, () => n++);
+  const m = msgOf(net.sent('cli')[0]);
+  net.inject('p', 'cli', encode(message(TYPE.ACK, CODE.GET, m.mid, m.token)));
+  assert.equal(n, 0);
+  assert.equal(cli.stats.rejected, 1);
+  net.run(1999);
+  assert.equal(net.sent('cli').length, 1);
+  net.run(2000);
+  assert.equal(net.sent('cli').length, 2); // still retransmitting: that was no ACK
 });
 
 // ---- bad input (RFC 7252 §3, §4.2, §5.4.1) ----
@@ -437,4 +459,59 @@ test('message IDs increase by one from a random start', () => {
   cli.request(net.peer('b'), { code: CODE.GET }, 0, () => {});
   assert.deepEqual(net.sent('cli').map((d) => msgOf(d).mid), [0xffff, 0]);
   void setUriPath;
+});
+
+test('stack budget: receive → handler ≤ 4 frames, receive → port.send ≤ 7 (Espruino has ~35-46 frames in all)', () => {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 100;
+  const depth = (stack: string) => {
+    const lines = stack.split('\n').slice(1);
+    const i = lines.findIndex((l) => /CoapEndpoint\.receive/.test(l));
+    assert.ok(i >= 0, stack);
+    return i; // frames above receive
+  };
+  let toHandler = -1;
+  let toSend = 0;
+  try {
+    const net = new Net();
+    const srv = net.add('srv', {
+      onRequest: (_r, _p, ex) => {
+        toHandler = depth(new Error().stack!) - 1; // minus the handler itself
+        ex.respond({ code: CODE.CONTENT, payload: new Uint8Array(3000) }); // block-wise: the deepest send path
+      },
+    });
+    (srv as any)._port = { send: () => { toSend = Math.max(toSend, depth(new Error().stack!) - 1); } };
+    srv.receive(encode(message(TYPE.CON, CODE.GET, 1, undefined, [{ num: OPT.OBSERVE, value: new Uint8Array(0) }])), net.peer('c'), 0);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+  assert.ok(toHandler >= 1 && toHandler <= 4, `receive → handler: ${toHandler} frames`);
+  assert.ok(toSend >= 3 && toSend <= 7, `receive → port.send: ${toSend} frames`);
+});
+
+test('a port that throws loses the datagram: counted in faults, retransmission carries on, nothing escapes poll', () => {
+  let calls = 0;
+  const ep = new CoapEndpoint({
+    rng: fixedRng(0),
+    port: { send: () => { calls++; if (calls <= 2) throw new Error('socket closed'); } },
+  });
+  let err: string | null = null;
+  ep.request({ address: 'x', port: 1 }, { code: CODE.GET }, 0, (e) => { err = e; });
+  assert.equal(ep.poll(2000), 6000);
+  assert.equal(ep.faults, 2);
+  for (let t = 6000; t >= 0; t = ep.poll(t));
+  assert.equal(err, 'timeout');
+  assert.equal(calls, 5);
+});
+
+test('an application callback that throws is contained (faults) and the next request still runs', () => {
+  const net = new Net();
+  echoServer(net);
+  const cli = net.add('cli');
+  cli.request(net.peer('srv'), { code: CODE.GET }, 0, () => { throw new Error('app bug'); });
+  let ok = false;
+  cli.request(net.peer('srv'), { code: CODE.GET }, 0, (e) => { ok = e === null; });
+  net.run(10000);
+  assert.equal(cli.faults, 1);
+  assert.equal(ok, true);
 });

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  CODE, OPT, TYPE, encode, message, getUint, getOption, readBlock, blockBytes, uintBytes, setUriPath, addOption,
+  CODE, OPT, TYPE, encode, message, getUint, getOption, readBlock, blockBytes, uintBytes, setUriPath, addOption, getPathString,
   type CoapMessage, type Observation,
 } from '../../transport/coap/index';
 import { fromHex, toHex, utf8Encode } from '../../transport/bytes';
@@ -203,7 +203,7 @@ test('observe: sequence numbers are 24-bit and wrap', () => {
   const net = new Net();
   const obs: Observation[] = [];
   const srv = observedServer(net, obs, []);
-  (srv as any).seqCounter = 0xfffffe;
+  (srv as any)._seqCounter = 0xfffffe;
   net.inject('c', 'srv', encode(message(TYPE.NON, CODE.GET, 5, fromHex('05')!, [{ num: OPT.OBSERVE, value: uintBytes(0) }])));
   obs[0].notify({ code: CODE.CONTENT, payload: text('x') });
   obs[0].notify({ code: CODE.CONTENT, payload: text('y') });
@@ -479,4 +479,127 @@ test('block1: a retransmitted block is not appended twice (deduplication)', () =
   upload(net, [{ num: 0, more: true, szx: 2, data: data.subarray(0, 64) }], 100);
   upload(net, [{ num: 1, more: false, szx: 2, data: data.subarray(64) }], 101);
   assert.equal(toHex(seen[0]), toHex(data));
+});
+
+test('block2 client streaming (onData): blocks handed over in order, nothing kept, MAX_BODY not applied', () => {
+  const net = new Net();
+  const data = bigServer(net, 5000, { n: 0 });
+  const cli = net.add('cli', { params: { MAX_BODY: 2048 } });
+  const pieces: [number, number, boolean][] = [];
+  const got = new Uint8Array(5000);
+  let res: CoapMessage | undefined;
+  cli.request(net.peer('srv'), { code: CODE.GET, block2Size: 1024, onData: (d, off, more) => { pieces.push([off, d.length, more]); got.set(d, off); } }, 0, (e, r) => { assert.equal(e, null); res = r; });
+  net.run(100);
+  assert.deepEqual(pieces, [[0, 1024, true], [1024, 1024, true], [2048, 1024, true], [3072, 1024, true], [4096, 904, false]]);
+  assert.equal(toHex(got), toHex(data));
+  assert.equal(res!.payload.length, 0);
+  assert.equal(res!.code, CODE.CONTENT);
+});
+
+test('block2 client streaming: a body that came whole is handed over once', () => {
+  const net = new Net();
+  bigServer(net, 10, { n: 0 });
+  const cli = net.add('cli');
+  const pieces: [number, number, boolean][] = [];
+  cli.request(net.peer('srv'), { code: CODE.GET, onData: (d, off, more) => pieces.push([off, d.length, more]) }, 0, () => {});
+  net.run(100);
+  assert.deepEqual(pieces, [[0, 10, false]]);
+});
+
+test('block2 client streaming: onData throwing aborts the transfer', () => {
+  const net = new Net();
+  bigServer(net, 3000, { n: 0 });
+  const cli = net.add('cli');
+  let err: string | null = null;
+  cli.request(net.peer('srv'), { code: CODE.GET, onData: () => { throw new Error('flash full'); } }, 0, (e) => { err = e; });
+  net.run(100);
+  assert.equal(err, 'aborted');
+  assert.equal(net.sent('cli').length, 1);
+});
+
+test('block1 streamed (streamBlock1): the handler sees every block with its offset and answers 2.31 itself', () => {
+  const net = new Net();
+  const parts: [number, number, boolean][] = [];
+  net.add('srv', {
+    params: { MAX_BODY: 100 },
+    streamBlock1: (req) => getPathString(req) === '/5/0/0',
+    onRequest: (req, _p, ex) => {
+      parts.push([ex.blockOffset, req.payload.length, ex.blockMore]);
+      ex.respond({ code: ex.blockMore ? CODE.CONTINUE : CODE.CHANGED });
+    },
+  });
+  const data = body(150);
+  upload(net, [
+    { num: 0, more: true, szx: 2, data: data.subarray(0, 64) },
+    { num: 1, more: true, szx: 2, data: data.subarray(64, 128) },
+    { num: 2, more: false, szx: 2, data: data.subarray(128) },
+  ]);
+  assert.deepEqual(parts, [[0, 64, true], [64, 64, true], [128, 22, false]]);
+  assert.deepEqual(net.log.map((d) => msgOf(d).code), [CODE.CONTINUE, CODE.CONTINUE, CODE.CHANGED]);
+  assert.deepEqual(net.log.map((d) => toHex(getOption(msgOf(d), OPT.BLOCK1)!)), ['0a', '1a', '22']);
+});
+
+test('block1 streamed: a gap still gets 4.08 without calling the handler', () => {
+  const net = new Net();
+  let calls = 0;
+  net.add('srv', { streamBlock1: () => true, onRequest: (_r, _p, ex) => { calls++; ex.respond({ code: CODE.CONTINUE }); } });
+  const data = body(200);
+  upload(net, [
+    { num: 0, more: true, szx: 2, data: data.subarray(0, 64) },
+    { num: 2, more: true, szx: 2, data: data.subarray(128, 192) },
+  ]);
+  assert.equal(calls, 1);
+  assert.equal(msgOf(net.log[1]).code, CODE.REQUEST_ENTITY_INCOMPLETE);
+});
+
+// ---- Block1 (client side) ----
+
+test('block1 client: a 3000-byte PUT goes as three 1024-byte blocks with Size1; the server reassembles it', () => {
+  const net = new Net();
+  const seen: Uint8Array[] = [];
+  net.add('srv', { onRequest: (req, _p, ex) => { seen.push(new Uint8Array(req.payload)); ex.respond({ code: CODE.CHANGED }); } });
+  const cli = net.add('cli', { rng: seededRng(5) });
+  const data = body(3000);
+  let res: CoapMessage | undefined;
+  cli.request(net.peer('srv'), { code: CODE.PUT, path: '/5/0/0', payload: data }, 0, (e, r) => { assert.equal(e, null); res = r; });
+  net.run(100);
+  const sent = net.sent('cli').map(msgOf);
+  assert.deepEqual(sent.map((m) => readBlock(getOption(m, OPT.BLOCK1)!)), [{ num: 0, more: true, szx: 6 }, { num: 1, more: true, szx: 6 }, { num: 2, more: false, szx: 6 }]);
+  assert.deepEqual(sent.map((m) => m.payload.length), [1024, 1024, 952]);
+  assert.equal(getUint(sent[0], OPT.SIZE1, -1), 3000);
+  assert.equal(res!.code, CODE.CHANGED);
+  assert.equal(seen.length, 1);
+  assert.equal(toHex(seen[0]), toHex(data));
+});
+
+test('block1 client: the server asks for 256-byte blocks in its first 2.31; the client follows (NUM 4 next)', () => {
+  const net = new Net();
+  const seen: Uint8Array[] = [];
+  net.add('srv', { params: { BLOCK_SIZE: 256 }, onRequest: (req, _p, ex) => { seen.push(new Uint8Array(req.payload)); ex.respond({ code: CODE.CHANGED }); } });
+  const cli = net.add('cli', { rng: seededRng(6) });
+  const data = body(2000);
+  cli.request(net.peer('srv'), { code: CODE.PUT, path: '/x', payload: data }, 0, () => {});
+  net.run(100);
+  const blocks = net.sent('cli').map((d) => readBlock(getOption(msgOf(d), OPT.BLOCK1)!)!);
+  assert.deepEqual(blocks.map((b) => [b.num, b.szx]), [[0, 6], [4, 4], [5, 4], [6, 4], [7, 4]]);
+  assert.equal(toHex(seen[0]), toHex(data));
+});
+
+test('block1 client: block1Size 64 and a server error mid-way ends the upload with that response', () => {
+  const net = new Net();
+  let n = 0;
+  net.add('srv', { streamBlock1: () => true, onRequest: (_r, _p, ex) => { n++; ex.respond({ code: n < 2 ? CODE.CONTINUE : CODE.REQUEST_ENTITY_TOO_LARGE }); } });
+  const cli = net.add('cli');
+  let res: CoapMessage | undefined;
+  cli.request(net.peer('srv'), { code: CODE.POST, payload: body(300), block1Size: 64 }, 0, (_e, r) => { res = r; });
+  net.run(100);
+  assert.equal(net.sent('cli').length, 2);
+  assert.equal(res!.code, CODE.REQUEST_ENTITY_TOO_LARGE);
+});
+
+test('block1 client: a payload that fits one block is sent plain', () => {
+  const net = new Net();
+  const cli = net.add('cli');
+  cli.request(net.peer('s'), { code: CODE.PUT, payload: body(1024) }, 0, () => {});
+  assert.equal(getOption(msgOf(net.sent('cli')[0]), OPT.BLOCK1), null);
 });

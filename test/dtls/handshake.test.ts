@@ -216,7 +216,8 @@ test('unsolicited extension in ServerHello gets unsupported_extension (110)', ()
   p.filter = (d, i) => (i === 3 ? [] : [d]);
   p.client.connect(SERVER);
   p.run(0);
-  const body = new Uint8Array([0xfe, 0xfd, ...new Uint8Array(32), 0, 0xc0, 0xa8, 0, 0, 4, 0xff, 0x01, 0, 0]);
+  // heartbeat (15), which we never offered
+  const body = new Uint8Array([0xfe, 0xfd, ...new Uint8Array(32), 0, 0xc0, 0xa8, 0, 0, 5, 0x00, 0x0f, 0, 1, 1]);
   p.client.receive(encodeRecord(22, 0, 5, encodeHandshake(2, 1, body)), SERVER);
   assert.equal(toHex(p.wire[p.wire.length - 1].data.subarray(13)), '026e');
 });
@@ -324,3 +325,24 @@ test('cookie secret rotates: a cookie stays valid for one rotation, not two', ()
   assert.equal(shape(p2.inFlight[p2.inFlight.length - 1]), 'hs:3', 'after two rotations: a new HelloVerifyRequest');
 });
 
+
+test('server: a client signalling RFC 5746 (renegotiation_info or the SCSV) gets an empty renegotiation_info back', () => {
+  const hello = (cookie: Uint8Array, suites: number[], ext: number[]) => {
+    const body = [0xfe, 0xfd, ...new Uint8Array(32).fill(7), 0, cookie.length, ...cookie, 0, suites.length * 2, ...suites.flatMap((x) => [x >> 8, x & 255]), 1, 0, ...ext];
+    return encodeRecord(22, 0, 0, encodeHandshake(1, 0, new Uint8Array(body)));
+  };
+  const serverHelloTail = (suites: number[], ext: number[]) => {
+    const p = makePair();
+    p.server.receive(hello(new Uint8Array(0), suites, ext), CLIENT);
+    const hvr = parseFragments(parseRecords(p.inFlight[0].data)[0].fragment)![0];
+    assert.equal(hvr.msg_type, 3);
+    p.inFlight.length = 0;
+    p.server.receive(hello(hvr.body.subarray(3), suites, ext), CLIENT);
+    const sh = parseFragments(parseRecords(p.inFlight[0].data)[0].fragment)![0];
+    assert.equal(sh.msg_type, 2);
+    return toHex(sh.body.subarray(35));
+  };
+  assert.equal(serverHelloTail([0xc0a8], []), 'c0a8' + '00', 'nothing asked, no extension');
+  assert.equal(serverHelloTail([0xc0a8, 0x00ff], []), 'c0a8' + '00' + '0005' + 'ff01' + '0001' + '00', 'SCSV');
+  assert.equal(serverHelloTail([0xc0a8], [0, 5, 0xff, 0x01, 0, 1, 0]), 'c0a8' + '00' + '0005' + 'ff01' + '0001' + '00', 'extension');
+});

@@ -127,6 +127,10 @@ test('Temperature: sensor port sampled by poll, change reported, min/max and the
   changes.length = 0;
   c.temp.poll(state.now + 1500);
   assert.deepEqual(changes, [], 'not due yet');
+  state.temp = NaN;
+  c.temp.poll(state.now + 5000);
+  assert.equal(rd([3303, 0, 5700]), '18', 'a failed reading keeps the last value');
+  state.temp = 18;
   assert.equal(ex([3303, 0, 5605]), 68);
   assert.deepEqual([rd([3303, 0, 5601]), rd([3303, 0, 5602])], ['18', '18']);
 });

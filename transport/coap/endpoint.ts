@@ -8,19 +8,22 @@
 //  - request/response (§5): tokens, piggybacked and separate responses, NSTART;
 //  - Observe (RFC 7641): server relations and client registrations;
 //  - block-wise (RFC 7959): Block2 responses served from a cache, Block1 uploads
-//    reassembled, Block2 followed as a client.
+//    reassembled (or streamed), Block1 uploads and Block2 downloads as a client.
 // No timers and no clock: `receive(bytes, peer, now)` and `poll(now)` bring the time in,
 // `poll` returns the next deadline. Randomness comes from the Rng port.
 //
-// Known limits: no Block1 as a client (requests larger than one datagram), no client
-// Block2 inside notifications, no proactive observe cancel (a cancelled client
-// observation is ended by RST to the next notification, RFC 7641 §3.6), no PROBING_RATE
-// pacing of NON traffic, NSTART counts client requests only (not our notifications).
-import { peerKey, type DatagramPort, type Peer, type Rng } from '../ports';
+// Members whose names start with `_` are internal: the bundle's minifier mangles every
+// `_`-prefixed property (package.json "minify.mangle.properties"), which saves ~2.5 KB here.
+//
+// Known limits: no client Block2 inside notifications, no proactive observe cancel (a
+// cancelled client observation is ended by RST to the next notification, RFC 7641 §3.6), no
+// PROBING_RATE pacing of NON traffic, NSTART counts client requests only (not our
+// notifications).
+import { peerKey, type DatagramPort, type Peer, type Pollable, type Rng } from '../ports';
 import { toHex } from '../bytes';
 import { CODE, OPT, TYPE, OBSERVE_SEQ_MASK, params, szxOf, type Params } from './constants';
 import {
-  decode, encode, message, DECODE_REJECT, getOption, getUint, setUint, setOption, removeOption, addOption,
+  decode, encode, message, emptyBytes, DECODE_REJECT, getOption, getUint, setUint, setOption, removeOption,
   addPathOptions, addUriQuery, isCritical, uintBytes, getPathString, type CoapMessage, type CoapOption,
 } from './message';
 import { blockBytes, blockSize, readBlock } from './block';
@@ -50,6 +53,14 @@ export interface RequestSpec {
   block2Size?: number;
   /** Register an observation (Observe=0); the callback then runs for every notification. */
   observe?: boolean;
+  /**
+   * Stream the response body instead of collecting it (a firmware pull): called in order for
+   * every Block2 block, or once for a body that came whole. The body is then not kept and not
+   * bounded by MAX_BODY; the final callback gets the last response with an empty payload.
+   */
+  onData?: (data: Uint8Array, offset: number, more: boolean) => void;
+  /** Block1 size (16..1024) for a payload larger than that; default BLOCK_SIZE (RFC 7959 §2.5). */
+  block1Size?: number;
 }
 
 export type ResponseCallback = (err: string | null, res?: CoapMessage) => void;
@@ -60,6 +71,11 @@ export interface EndpointOptions {
   rng: Rng;
   onRequest?: RequestHandler;
   params?: Partial<Params>;
+  /**
+   * Asked at the first block of a Block1 upload: true streams it to the handler block by
+   * block (a firmware push) instead of reassembling it (bounded by MAX_BODY).
+   */
+  streamBlock1?: (req: CoapMessage, peer: Peer) => boolean;
 }
 
 export interface CoapStats {
@@ -106,41 +122,42 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 
 /** A CON we sent and retransmit until it is acknowledged (RFC 7252 §4.2). */
 interface Tx {
-  peer: Peer;
-  pkey: string;
-  mid: number;
-  bytes: Uint8Array;
+  _peer: Peer;
+  _pkey: string;
+  _mid: number;
+  _bytes: Uint8Array;
   /** retransmissions done so far */
-  tries: number;
+  _tries: number;
   /** current timeout (doubles after each retransmission) */
-  timeout: number;
+  _timeout: number;
   /** when it is due */
-  next: number;
-  req: ClientRequest | null;
-  obs: Observation | null;
+  _next: number;
+  _req: ClientRequest | null;
+  _obs: Observation | null;
 }
 
 /** Deduplication record of a received CON/NON (RFC 7252 §4.5). */
 interface Seen {
-  expires: number;
+  _expires: number;
   /** what we answered (ACK with piggybacked response, or empty ACK), resent on a duplicate CON */
-  reply: Uint8Array | null;
-  ex: Exchange | null;
+  _reply: Uint8Array | null;
+  _ex: Exchange | null;
 }
 
 interface BlockCache {
-  key: string;
-  code: number;
-  options: CoapOption[];
-  body: Uint8Array;
-  expires: number;
+  _key: string;
+  _code: number;
+  _options: CoapOption[];
+  _body: Uint8Array;
+  _expires: number;
 }
 
 interface Upload {
-  key: string;
-  buf: Uint8Array;
-  len: number;
-  expires: number;
+  _key: string;
+  /** null: streamed to the handler block by block */
+  _buf: Uint8Array | null;
+  _len: number;
+  _expires: number;
 }
 
 /** One request received in the server role; the handler answers through it. */
@@ -149,87 +166,90 @@ export class Exchange {
   declare peer: Peer;
   /** the response has been given */
   declare responded: boolean;
-  declare ep: CoapEndpoint;
-  declare pkey: string;
-  declare seen: Seen | null;
+  declare _ep: CoapEndpoint;
+  declare _pkey: string;
+  declare _seen: Seen | null;
   /** an empty ACK has been sent: the response goes separately */
-  declare acked: boolean;
-  declare ackAt: number;
-  declare observeAsked: boolean;
-  declare obs: Observation | null;
+  declare _acked: boolean;
+  declare _ackAt: number;
+  declare _observeAsked: boolean;
+  declare _obs: Observation | null;
   /** Block1 of the last block of an upload, echoed in the final response */
-  declare block1: Uint8Array | null;
+  declare _block1: Uint8Array | null;
+  /** streamed Block1 upload: where this block's payload starts, and whether more follow (else -1 / false) */
+  declare blockOffset: number;
+  declare blockMore: boolean;
   /** block number and size exponent the request asked for, or -1 */
-  declare b2num: number;
-  declare b2szx: number;
+  declare _b2num: number;
+  declare _b2szx: number;
   constructor(ep: CoapEndpoint, req: CoapMessage, peer: Peer, pkey: string, seen: Seen | null) {
-    this.ep = ep;
+    this._ep = ep;
     this.request = req;
     this.peer = peer;
-    this.pkey = pkey;
-    this.seen = seen;
+    this._pkey = pkey;
+    this._seen = seen;
     this.responded = false;
-    this.acked = false;
-    this.ackAt = -1;
-    this.observeAsked = false;
-    this.obs = null;
-    this.block1 = null;
-    this.b2num = -1;
-    this.b2szx = -1;
+    this._acked = false;
+    this._ackAt = -1;
+    this._observeAsked = false;
+    this._obs = null;
+    this._block1 = null;
+    this.blockOffset = -1;
+    this.blockMore = false;
+    this._b2num = -1;
+    this._b2szx = -1;
   }
   /** Answer the request (piggybacked if still possible, else a separate response). */
   respond(res: ResponseSpec, now?: number): void {
-    this.ep.respondTo(this, res, now === undefined ? this.ep.now : now);
+    this._ep._respondTo(this, res, now === undefined ? this._ep.now : now);
   }
   /** Accept the observation asked for by a GET/FETCH with Observe=0; null if none was asked or no room. */
   observe(): Observation | null {
-    return this.ep.acceptObservation(this);
+    return this._ep._acceptObservation(this);
   }
 }
 
 /** A server-side observation relation (RFC 7641 §4.1). */
 export class Observation {
   declare peer: Peer;
-  declare pkey: string;
+  declare _pkey: string;
   declare token: Uint8Array;
   /** "/3/0/1" */
   declare path: string;
   declare request: CoapMessage;
   declare active: boolean;
   declare onCancel: ((reason: string) => void) | null;
-  declare ep: CoapEndpoint;
-  declare lastConAt: number;
-  declare inflight: Tx | null;
-  declare queued: CoapMessage | null;
-  declare queuedCon: boolean;
-  declare mids: number[];
-  declare szx: number;
-  declare cacheKey: string;
+  declare _ep: CoapEndpoint;
+  declare _lastConAt: number;
+  declare _inflight: Tx | null;
+  declare _queued: CoapMessage | null;
+  declare _queuedCon: boolean;
+  declare _mids: number[];
+  declare _szx: number;
   constructor(ep: CoapEndpoint, ex: Exchange) {
-    this.ep = ep;
+    this._ep = ep;
     this.peer = ex.peer;
-    this.pkey = ex.pkey;
+    this._pkey = ex._pkey;
     this.token = new Uint8Array(ex.request.token);
     this.path = getPathString(ex.request) || '/';
     // keep the request's options (for the block cache key); its bytes may be a shared view
     this.request = message(ex.request.type, ex.request.code, ex.request.mid, this.token, copyOptions(ex.request.options));
     this.active = true;
     this.onCancel = null;
-    this.lastConAt = ep.now;
-    this.inflight = null;
-    this.queued = null;
-    this.queuedCon = false;
-    this.mids = [];
-    this.szx = ex.b2szx;
-    this.cacheKey = '';
+    this._lastConAt = ep.now;
+    this._inflight = null;
+    this._queued = null;
+    this._queuedCon = false;
+    this._mids = [];
+    this._szx = ex._b2szx;
   }
   /** Send a notification (CON when asked, or when the last CON one is older than OBSERVE_CON_INTERVAL). */
   notify(res: ResponseSpec, confirmable?: boolean, now?: number): void {
-    this.ep.notify(this, res, !!confirmable, now === undefined ? this.ep.now : now);
+    this._ep._notify(this, res, !!confirmable, now === undefined ? this._ep.now : now);
   }
   /** End the relation from the application's side (onCancel runs with 'cancelled'). */
   cancel(): void {
-    this.ep.endObservation(this, 'cancelled');
+    this._ep._endObservation(this, 'cancelled');
   }
 }
 
@@ -241,52 +261,61 @@ function copyOptions(o: CoapOption[]): CoapOption[] {
 
 /** A client request in flight. */
 class ClientRequest {
-  declare peer: Peer;
-  declare pkey: string;
-  declare msg: CoapMessage;
-  declare cb: ResponseCallback;
-  declare con: boolean;
-  declare observe: boolean;
+  declare _peer: Peer;
+  declare _pkey: string;
+  declare _msg: CoapMessage;
+  declare _cb: ResponseCallback;
+  declare _con: boolean;
+  declare _observe: boolean;
   /** 0 queued, 1 sent and not acknowledged, 2 acknowledged / NON sent: waiting for the response, 3 observing, 4 done */
-  declare state: number;
-  declare deadline: number;
-  declare tx: Tx | null;
-  declare lastMid: number;
-  declare body: Uint8Array | null;
-  declare bodyLen: number;
-  declare obsSeq: number;
-  declare obsAt: number;
+  declare _state: number;
+  declare _deadline: number;
+  declare _tx: Tx | null;
+  declare _lastMid: number;
+  declare _body: Uint8Array | null;
+  declare _bodyLen: number;
+  declare _obsSeq: number;
+  declare _obsAt: number;
+  declare _onData: ((data: Uint8Array, offset: number, more: boolean) => void) | null;
+  /** a Block1 upload: the whole body, where the block in flight starts, its size exponent */
+  declare _up: Uint8Array | null;
+  declare _upOff: number;
+  declare _upSzx: number;
   constructor(peer: Peer, msg: CoapMessage, cb: ResponseCallback, con: boolean, observe: boolean) {
-    this.peer = peer;
-    this.pkey = peerKey(peer);
-    this.msg = msg;
-    this.cb = cb;
-    this.con = con;
-    this.observe = observe;
-    this.state = 0;
-    this.deadline = -1;
-    this.tx = null;
-    this.lastMid = -1;
-    this.body = null;
-    this.bodyLen = 0;
-    this.obsSeq = -1;
-    this.obsAt = 0;
+    this._peer = peer;
+    this._pkey = peerKey(peer);
+    this._msg = msg;
+    this._cb = cb;
+    this._con = con;
+    this._observe = observe;
+    this._state = 0;
+    this._deadline = -1;
+    this._tx = null;
+    this._lastMid = -1;
+    this._body = null;
+    this._bodyLen = 0;
+    this._obsSeq = -1;
+    this._obsAt = 0;
+    this._onData = null;
+    this._up = null;
+    this._upOff = 0;
+    this._upSzx = 0;
   }
 }
 
 /** What request() returns. */
 export class RequestHandle {
   declare token: Uint8Array;
-  private declare ep: CoapEndpoint;
-  private declare req: ClientRequest;
+  private declare _ep: CoapEndpoint;
+  private declare _req: ClientRequest;
   constructor(ep: CoapEndpoint, req: ClientRequest) {
-    this.ep = ep;
-    this.req = req;
-    this.token = req.msg.token;
+    this._ep = ep;
+    this._req = req;
+    this.token = req._msg.token;
   }
   /** Stop: no further callback; retransmissions stop; an observation is forgotten. */
   cancel(): void {
-    this.ep.finish(this.req);
+    this._ep._finish(this._req);
   }
 }
 
@@ -298,128 +327,136 @@ var E_LARGE = 'too-large';
 var E_BLOCK = 'bad-block';
 var E_OPTION = 'bad-option';
 
-export class CoapEndpoint {
+export class CoapEndpoint implements Pollable {
   declare params: Params;
   declare stats: CoapStats;
-  /** exceptions caught at the top of receive() (a port, a callback or a bug): tests expect 0 */
+  /** exceptions caught from the port, an application callback, or (a bug) the engine itself: tests expect 0 */
   declare faults: number;
   /** the latest time given to receive/poll/request */
   declare now: number;
   declare onRequest: RequestHandler | null;
-  private declare port: DatagramPort;
-  private declare rng: Rng;
-  private declare rnd: Uint8Array;
-  private declare nextMid: number;
-  private declare seqCounter: number;
-  private declare tx: Tx[];
-  private declare seen: { [k: string]: Seen };
-  private declare seenKeys: string[];
-  private declare reqs: ClientRequest[];
-  private declare waiting: Exchange[];
-  private declare obsList: Observation[];
-  private declare cache: BlockCache[];
-  private declare uploads: Upload[];
+  declare streamBlock1: ((req: CoapMessage, peer: Peer) => boolean) | null;
+  private declare _port: DatagramPort;
+  private declare _rng: Rng;
+  private declare _rnd: Uint8Array;
+  private declare _nextMid: number;
+  private declare _seqCounter: number;
+  private declare _tx: Tx[];
+  private declare _seen: { [k: string]: Seen };
+  private declare _seenKeys: string[];
+  private declare _reqs: ClientRequest[];
+  private declare _waiting: Exchange[];
+  private declare _obsList: Observation[];
+  private declare _cache: BlockCache[];
+  private declare _uploads: Upload[];
 
   constructor(o: EndpointOptions) {
     this.params = params(o.params);
-    this.port = o.port;
-    this.rng = o.rng;
+    this._port = o.port;
+    this._rng = o.rng;
     this.onRequest = o.onRequest || null;
+    this.streamBlock1 = o.streamBlock1 || null;
     this.stats = { txDatagrams: 0, txBytes: 0, rxDatagrams: 0, rxBytes: 0, retransmissions: 0, timeouts: 0, duplicates: 0, dropped: 0, rejected: 0 };
     this.now = 0;
     this.faults = 0;
-    this.rnd = new Uint8Array(4);
+    this._rnd = new Uint8Array(4);
     // RFC 7252 §4.4: the first message ID SHOULD be randomized
-    this.nextMid = this.random16();
-    this.seqCounter = 0;
-    this.tx = [];
-    this.seen = {};
-    this.seenKeys = [];
-    this.reqs = [];
-    this.waiting = [];
-    this.obsList = [];
-    this.cache = [];
-    this.uploads = [];
+    this._nextMid = this._random16();
+    this._seqCounter = 0;
+    this._tx = [];
+    this._seen = {};
+    this._seenKeys = [];
+    this._reqs = [];
+    this._waiting = [];
+    this._obsList = [];
+    this._cache = [];
+    this._uploads = [];
   }
 
   // ---------------------------------------------------------------- plumbing
 
-  private random16(): number {
-    this.rng.fill(this.rnd);
-    return (this.rnd[0] << 8) | this.rnd[1];
+  private _random16(): number {
+    this._rng.fill(this._rnd);
+    return (this._rnd[0] << 8) | this._rnd[1];
   }
 
-  private mid(): number {
-    var m = this.nextMid;
-    this.nextMid = (m + 1) & 0xffff;
+  private _mid(): number {
+    var m = this._nextMid;
+    this._nextMid = (m + 1) & 0xffff;
     return m;
   }
 
-  private token(): Uint8Array {
+  private _token(): Uint8Array {
     var t = new Uint8Array(this.params.TOKEN_LENGTH);
     for (var tries = 0; tries < 4; tries++) {
-      this.rng.fill(t);
+      this._rng.fill(t);
       var clash = false;
-      for (var i = 0; i < this.reqs.length; i++) if (sameBytes(this.reqs[i].msg.token, t)) clash = true;
+      for (var i = 0; i < this._reqs.length; i++) if (sameBytes(this._reqs[i]._msg.token, t)) clash = true;
       if (!clash) break;
     }
     return t;
   }
 
-  private send(bytes: Uint8Array, peer: Peer): void {
+  private _send(bytes: Uint8Array, peer: Peer): void {
     this.stats.txDatagrams++;
     this.stats.txBytes += bytes.length;
-    this.port.send(bytes, peer);
+    try {
+      this._port.send(bytes, peer);
+    } catch (e) {
+      // a port that cannot send (a DTLS connection closing, a socket gone) loses the datagram,
+      // as the network may: retransmission and timeouts take it from there
+      this.faults++;
+    }
   }
 
   /** Send a CON and keep it for retransmission: first timeout ACK_TIMEOUT × random(1, ACK_RANDOM_FACTOR) (RFC 7252 §4.2). */
-  private sendCon(bytes: Uint8Array, peer: Peer, pkey: string, mid: number, now: number, req: ClientRequest | null, obs: Observation | null): Tx {
-    this.rng.fill(this.rnd);
-    var r = ((this.rnd[0] << 8) | this.rnd[1]) / 65536;
+  private _sendCon(bytes: Uint8Array, peer: Peer, pkey: string, mid: number, now: number, req: ClientRequest | null, obs: Observation | null): Tx {
+    this._rng.fill(this._rnd);
+    var r = ((this._rnd[0] << 8) | this._rnd[1]) / 65536;
     var p = this.params;
     var t: Tx = {
-      peer: peer, pkey: pkey, mid: mid, bytes: bytes, tries: 0,
-      timeout: Math.floor(p.ACK_TIMEOUT + p.ACK_TIMEOUT * (p.ACK_RANDOM_FACTOR - 1) * r),
-      next: 0, req: req, obs: obs,
+      _peer: peer, _pkey: pkey, _mid: mid, _bytes: bytes, _tries: 0,
+      _timeout: Math.floor(p.ACK_TIMEOUT + p.ACK_TIMEOUT * (p.ACK_RANDOM_FACTOR - 1) * r),
+      _next: 0, _req: req, _obs: obs,
     };
-    t.next = now + t.timeout;
+    t._next = now + t._timeout;
     // bounded: past the cap the oldest separate response stops being retransmitted
     var cap = this.params.MAX_DEDUP + this.params.MAX_OBSERVATIONS + this.params.MAX_PENDING_REQUESTS;
-    if (this.tx.length >= cap) {
-      for (var i = 0; i < this.tx.length; i++) {
-        if (!this.tx[i].req && !this.tx[i].obs) {
-          this.tx.splice(i, 1);
+    if (this._tx.length >= cap) {
+      for (var i = 0; i < this._tx.length; i++) {
+        if (!this._tx[i]._req && !this._tx[i]._obs) {
+          this._tx.splice(i, 1);
           break;
         }
       }
     }
-    this.tx.push(t);
-    this.send(bytes, peer);
+    this._tx.push(t);
+    this._send(bytes, peer);
     return t;
   }
 
-  private findTx(pkey: string, mid: number): number {
-    for (var i = 0; i < this.tx.length; i++) if (this.tx[i].mid === mid && this.tx[i].pkey === pkey) return i;
+  private _findTx(pkey: string, mid: number): number {
+    for (var i = 0; i < this._tx.length; i++) if (this._tx[i]._mid === mid && this._tx[i]._pkey === pkey) return i;
     return -1;
   }
 
-  private dropTx(t: Tx | null): void {
+  private _dropTx(t: Tx | null): void {
     if (!t) return;
-    for (var i = 0; i < this.tx.length; i++) {
-      if (this.tx[i] === t) {
-        this.tx.splice(i, 1);
+    for (var i = 0; i < this._tx.length; i++) {
+      if (this._tx[i] === t) {
+        this._tx.splice(i, 1);
         return;
       }
     }
   }
 
-  private remember(key: string, s: Seen): void {
-    if (this.seen[key]) this.seenKeys.splice(this.seenKeys.indexOf(key), 1);
-    if (this.seenKeys.length >= this.params.MAX_DEDUP) {
-      delete this.seen[this.seenKeys.shift() as string];
+  private _remember(key: string, s: Seen): void {
+    if (this._seen[key]) this._seenKeys.splice(this._seenKeys.indexOf(key), 1);
+    if (this._seenKeys.length >= this.params.MAX_DEDUP) {
+      delete this._seen[this._seenKeys.shift() as string];
     }
-    this.seen[key] = s;
-    this.seenKeys.push(key);
+    this._seen[key] = s;
+    this._seenKeys.push(key);
   }
 
   // ---------------------------------------------------------------- receive
@@ -430,117 +467,124 @@ export class CoapEndpoint {
     this.stats.rxDatagrams++;
     this.stats.rxBytes += bytes.length;
     try {
-      this.handle(bytes, peer, now);
+      this._handle(bytes, peer, now);
     } catch (e) {
       // a port or a callback failed: the datagram is lost, the endpoint stays usable
       this.faults++;
     }
   }
 
-  private handle(bytes: Uint8Array, peer: Peer, now: number): void {
+  private _handle(bytes: Uint8Array, peer: Peer, now: number): void {
     var d = decode(bytes);
     if (typeof d === 'number') {
       if (d === DECODE_REJECT) {
         this.stats.rejected++;
         // RFC 7252 §4.2: a CON with a format error is rejected with a matching RST
-        if (((bytes[0] >> 4) & 3) === TYPE.CON) this.send(emptyMessage(TYPE.RST, (bytes[2] << 8) | bytes[3]), peer);
+        if (((bytes[0] >> 4) & 3) === TYPE.CON) this._send(emptyMessage(TYPE.RST, (bytes[2] << 8) | bytes[3]), peer);
       } else this.stats.dropped++;
       return;
     }
     var m = d;
     var pkey = peerKey(peer);
     if (m.type === TYPE.ACK || m.type === TYPE.RST) {
-      this.onAckOrReset(m, peer, pkey, now);
+      this._onAckOrReset(m, peer, pkey, now);
       return;
     }
     if (m.code === CODE.EMPTY) {
       // a CON Empty message is a "ping" (RFC 7252 §4.3): answer RST; an Empty NON is ignored
-      if (m.type === TYPE.CON) this.send(emptyMessage(TYPE.RST, m.mid), peer);
+      if (m.type === TYPE.CON) this._send(emptyMessage(TYPE.RST, m.mid), peer);
       else this.stats.rejected++;
       return;
     }
     // deduplication (RFC 7252 §4.5)
     var key = pkey + '#' + m.mid;
-    var s = this.seen[key];
-    if (s && s.expires > now) {
+    var s = this._seen[key];
+    if (s && s._expires > now) {
       this.stats.duplicates++;
       if (m.type === TYPE.CON) {
-        if (s.reply) this.send(s.reply, peer);
-        else if (s.ex && !s.ex.responded && !s.ex.acked) this.sendEmptyAck(s.ex);
+        if (s._reply) this._send(s._reply, peer);
+        else if (s._ex && !s._ex.responded && !s._ex._acked) this._sendEmptyAck(s._ex);
       }
       return;
     }
-    s = { expires: now + (m.type === TYPE.CON ? this.params.EXCHANGE_LIFETIME : this.params.NON_LIFETIME), reply: null, ex: null };
-    this.remember(key, s);
-    if (codeClass(m.code) === 0) this.onRequestMsg(m, peer, pkey, s, now);
-    else this.onResponse(m, peer, pkey, s, now);
+    s = { _expires: now + (m.type === TYPE.CON ? this.params.EXCHANGE_LIFETIME : this.params.NON_LIFETIME), _reply: null, _ex: null };
+    this._remember(key, s);
+    if (codeClass(m.code) === 0) this._onRequestMsg(m, peer, pkey, s, now);
+    else this._onResponse(m, peer, pkey, s, now);
   }
 
-  private onAckOrReset(m: CoapMessage, peer: Peer, pkey: string, now: number): void {
-    if (m.type === TYPE.RST && m.code !== CODE.EMPTY) {
+  private _onAckOrReset(m: CoapMessage, peer: Peer, pkey: string, now: number): void {
+    // an RST is always Empty; an ACK is Empty or carries a response, never a request (RFC 7252 §4.2, §4.3)
+    if ((m.type === TYPE.RST && m.code !== CODE.EMPTY) || (m.code !== CODE.EMPTY && codeClass(m.code) === 0)) {
       this.stats.rejected++;
       return;
     }
-    var i = this.findTx(pkey, m.mid);
-    var t = i >= 0 ? this.tx[i] : null;
-    if (t) this.tx.splice(i, 1);
+    var i = this._findTx(pkey, m.mid);
+    var t = i >= 0 ? this._tx[i] : null;
+    if (t) this._tx.splice(i, 1);
     if (m.type === TYPE.RST) {
-      var o = t && t.obs ? t.obs : this.obsByMid(pkey, m.mid);
-      if (o) this.endObservation(o, 'reset');
-      var r = t && t.req ? t.req : this.reqByMid(pkey, m.mid);
-      if (r) this.fail(r, E_RESET);
+      var o = t && t._obs ? t._obs : this._obsByMid(pkey, m.mid);
+      if (o) this._endObservation(o, 'reset');
+      var r = t && t._req ? t._req : this._reqByMid(pkey, m.mid);
+      if (r) this._fail(r, E_RESET);
       return;
     }
     if (!t) return; // a late or duplicate ACK
-    if (t.obs) {
-      var ob = t.obs;
-      if (ob.inflight === t) ob.inflight = null;
-      if (ob.queued && ob.active) {
-        var q = ob.queued;
-        ob.queued = null;
-        this.sendNotification(ob, q, ob.queuedCon, now);
+    if (t._obs) {
+      var ob = t._obs;
+      if (ob._inflight === t) ob._inflight = null;
+      if (ob._queued && ob.active) {
+        var q = ob._queued;
+        ob._queued = null;
+        this._sendNotification(ob, q, ob._queuedCon, now);
       }
     }
-    var req = t.req;
-    if (!req || req.state !== 1) return;
-    req.tx = null;
+    var req = t._req;
+    if (!req || req._state !== 1) return;
+    req._tx = null;
     if (m.code === CODE.EMPTY) {
       // separate response to follow (RFC 7252 §5.2.2); the interaction is no longer outstanding (NSTART)
-      req.state = 2;
-      req.deadline = now + this.params.SEPARATE_RESPONSE_TIMEOUT;
-      this.startQueued(req.pkey, now);
+      req._state = 2;
+      req._deadline = now + this.params.SEPARATE_RESPONSE_TIMEOUT;
+      this._startQueued(req._pkey, now);
       return;
     }
-    if (!sameBytes(m.token, req.msg.token)) return;
-    this.deliver(req, m, now);
+    if (!sameBytes(m.token, req._msg.token)) {
+      // not our response (RFC 7252 §5.3.2): take it as a bare acknowledgement
+      req._state = 2;
+      req._deadline = now + this.params.SEPARATE_RESPONSE_TIMEOUT;
+      this._startQueued(req._pkey, now);
+      return;
+    }
+    this._deliver(req, m, now);
   }
 
-  private obsByMid(pkey: string, mid: number): Observation | null {
-    for (var i = 0; i < this.obsList.length; i++) {
-      var o = this.obsList[i];
-      if (o.pkey === pkey && o.mids.indexOf(mid) >= 0) return o;
+  private _obsByMid(pkey: string, mid: number): Observation | null {
+    for (var i = 0; i < this._obsList.length; i++) {
+      var o = this._obsList[i];
+      if (o._pkey === pkey && o._mids.indexOf(mid) >= 0) return o;
     }
     return null;
   }
 
-  private reqByMid(pkey: string, mid: number): ClientRequest | null {
-    for (var i = 0; i < this.reqs.length; i++) if (this.reqs[i].pkey === pkey && this.reqs[i].lastMid === mid) return this.reqs[i];
+  private _reqByMid(pkey: string, mid: number): ClientRequest | null {
+    for (var i = 0; i < this._reqs.length; i++) if (this._reqs[i]._pkey === pkey && this._reqs[i]._lastMid === mid) return this._reqs[i];
     return null;
   }
 
   // ---------------------------------------------------------------- server role
 
-  private onRequestMsg(m: CoapMessage, peer: Peer, pkey: string, s: Seen, now: number): void {
+  private _onRequestMsg(m: CoapMessage, peer: Peer, pkey: string, s: Seen, now: number): void {
     var ex = new Exchange(this, m, peer, pkey, s);
-    s.ex = ex;
+    s._ex = ex;
     var bad = firstUnknownCritical(m);
     if (bad >= 0) {
       // RFC 7252 §5.4.1: 4.02 for a CON; a NON is rejected (silently ignored here)
-      if (m.type === TYPE.CON) this.respondTo(ex, { code: CODE.BAD_OPTION }, now);
+      if (m.type === TYPE.CON) this._respondTo(ex, { code: CODE.BAD_OPTION }, now);
       return;
     }
     if (getOption(m, OPT.PROXY_URI) !== null || getOption(m, OPT.PROXY_SCHEME) !== null) {
-      this.respondTo(ex, { code: CODE.PROXYING_NOT_SUPPORTED }, now);
+      this._respondTo(ex, { code: CODE.PROXYING_NOT_SUPPORTED }, now);
       return;
     }
     // Block2 asked for (RFC 7959 §2.4): a later block may come from the cache
@@ -548,59 +592,59 @@ export class CoapEndpoint {
     if (b2 !== null) {
       var bv = readBlock(b2);
       if (!bv) {
-        this.respondTo(ex, { code: CODE.BAD_REQUEST }, now);
+        this._respondTo(ex, { code: CODE.BAD_REQUEST }, now);
         return;
       }
-      ex.b2num = bv.num;
-      ex.b2szx = bv.szx;
-      if (bv.num > 0 && this.serveCachedBlock(ex, now)) return;
+      ex._b2num = bv.num;
+      ex._b2szx = bv.szx;
+      if (bv.num > 0 && this._serveCachedBlock(ex, now)) return;
     }
     // Block1 upload (RFC 7959 §2.5): reassemble, 2.31 per block, the handler sees the whole body
     var b1 = getOption(m, OPT.BLOCK1);
-    if (b1 !== null && !this.collectBlock1(ex, b1, now)) return;
+    if (b1 !== null && !this._collectBlock1(ex, b1, now)) return;
     // Observe (RFC 7641 §2): 0 registers (if the handler accepts), 1 deregisters
     var ov = getOption(m, OPT.OBSERVE);
     if (ov !== null && (m.code === CODE.GET || m.code === CODE.FETCH)) {
-      var o = this.obsByToken(pkey, m.token);
+      var o = this._obsByToken(pkey, m.token);
       var ovv = readUintValue3(ov);
-      if (ovv === 0) ex.observeAsked = true;
-      else if (ovv === 1 && o) this.endObservation(o, 'deregister');
+      if (ovv === 0) ex._observeAsked = true;
+      else if (ovv === 1 && o) this._endObservation(o, 'deregister');
     }
     var h = this.onRequest;
     if (!h) {
-      this.respondTo(ex, { code: CODE.NOT_FOUND }, now);
+      this._respondTo(ex, { code: CODE.NOT_FOUND }, now);
       return;
     }
     try {
       h(m, peer, ex);
     } catch (e) {
-      if (!ex.responded) this.respondTo(ex, { code: CODE.INTERNAL_SERVER_ERROR }, now);
+      if (!ex.responded) this._respondTo(ex, { code: CODE.INTERNAL_SERVER_ERROR }, now);
       return;
     }
     if (!ex.responded && m.type === TYPE.CON) {
-      if (this.params.SEPARATE_ACK_DELAY <= 0) this.sendEmptyAck(ex);
+      if (this.params.SEPARATE_ACK_DELAY <= 0) this._sendEmptyAck(ex);
       else {
-        ex.ackAt = now + this.params.SEPARATE_ACK_DELAY;
+        ex._ackAt = now + this.params.SEPARATE_ACK_DELAY;
         // bounded: under a flood the oldest waiting exchange gets its empty ACK early
-        if (this.waiting.length >= this.params.MAX_DEDUP) this.sendEmptyAck(this.waiting.shift() as Exchange);
-        this.waiting.push(ex);
+        if (this._waiting.length >= this.params.MAX_DEDUP) this._sendEmptyAck(this._waiting.shift() as Exchange);
+        this._waiting.push(ex);
       }
     }
     // a re-registration the handler did not accept ends the old relation (RFC 7641 §4.1)
-    if (ex.observeAsked && !ex.obs) {
-      var old = this.obsByToken(pkey, m.token);
-      if (old) this.endObservation(old, 'replaced');
+    if (ex._observeAsked && !ex._obs) {
+      var old = this._obsByToken(pkey, m.token);
+      if (old) this._endObservation(old, 'replaced');
     }
   }
 
-  private sendEmptyAck(ex: Exchange): void {
-    ex.acked = true;
+  private _sendEmptyAck(ex: Exchange): void {
+    ex._acked = true;
     var b = emptyMessage(TYPE.ACK, ex.request.mid);
-    if (ex.seen) ex.seen.reply = b;
-    this.send(b, ex.peer);
+    if (ex._seen) ex._seen._reply = b;
+    this._send(b, ex.peer);
   }
 
-  private blockKey(pkey: string, m: CoapMessage): string {
+  private _blockKey(pkey: string, m: CoapMessage): string {
     var k = pkey + '|' + m.code;
     var o = m.options;
     for (var i = 0; i < o.length; i++) {
@@ -610,123 +654,136 @@ export class CoapEndpoint {
     return k;
   }
 
-  private findCache(key: string, now: number): BlockCache | null {
-    for (var i = 0; i < this.cache.length; i++) if (this.cache[i].key === key && this.cache[i].expires > now) return this.cache[i];
+  private _findCache(key: string, now: number): BlockCache | null {
+    for (var i = 0; i < this._cache.length; i++) if (this._cache[i]._key === key && this._cache[i]._expires > now) return this._cache[i];
     return null;
   }
 
-  private putCache(key: string, code: number, options: CoapOption[], body: Uint8Array, now: number): void {
-    for (var i = this.cache.length - 1; i >= 0; i--) if (this.cache[i].key === key) this.cache.splice(i, 1);
-    if (this.cache.length >= this.params.MAX_BLOCK_CACHE) this.cache.shift();
-    this.cache.push({ key: key, code: code, options: options, body: body, expires: now + this.params.EXCHANGE_LIFETIME });
+  private _putCache(key: string, code: number, options: CoapOption[], body: Uint8Array, now: number): void {
+    for (var i = this._cache.length - 1; i >= 0; i--) if (this._cache[i]._key === key) this._cache.splice(i, 1);
+    if (this._cache.length >= this.params.MAX_BLOCK_CACHE) this._cache.shift();
+    this._cache.push({ _key: key, _code: code, _options: options, _body: body, _expires: now + this.params.EXCHANGE_LIFETIME });
   }
 
-  private serveCachedBlock(ex: Exchange, now: number): boolean {
-    var c = this.findCache(this.blockKey(ex.pkey, ex.request), now);
+  private _serveCachedBlock(ex: Exchange, now: number): boolean {
+    var c = this._findCache(this._blockKey(ex._pkey, ex.request), now);
     if (!c) return false;
-    this.respondTo(ex, { code: c.code, options: c.options, payload: c.body }, now);
+    this._respondTo(ex, { code: c._code, options: c._options, payload: c._body }, now);
     return true;
   }
 
-  private collectBlock1(ex: Exchange, b1: Uint8Array, now: number): boolean {
+  private _collectBlock1(ex: Exchange, b1: Uint8Array, now: number): boolean {
     var m = ex.request;
     var bv = readBlock(b1);
     if (!bv) {
-      this.respondTo(ex, { code: CODE.BAD_REQUEST }, now);
+      this._respondTo(ex, { code: CODE.BAD_REQUEST }, now);
       return false;
     }
-    var key = this.blockKey(ex.pkey, m);
+    var key = this._blockKey(ex._pkey, m);
     var u: Upload | null = null;
     var i;
-    for (i = 0; i < this.uploads.length; i++) if (this.uploads[i].key === key) u = this.uploads[i];
+    for (i = 0; i < this._uploads.length; i++) if (this._uploads[i]._key === key) u = this._uploads[i];
     var size = blockSize(bv.szx);
     var off = bv.num * size;
     var max = this.params.MAX_BODY;
     var size1 = getUint(m, OPT.SIZE1, 0);
-    if (size1 > max || off + m.payload.length > max) {
-      this.dropUpload(key);
+    ex._block1 = b1;
+    if (bv.num === 0) {
+      this._dropUpload(key);
+      u = null;
+      var sb = this.streamBlock1;
+      if (bv.more && sb && sb(m, ex.peer)) u = { _key: key, _buf: null, _len: 0, _expires: 0 };
+    }
+    var streamed = u !== null && u._buf === null;
+    if (!streamed && (size1 > max || off + m.payload.length > max)) {
+      this._dropUpload(key);
       var tl = message(0, 0, 0);
       setUint(tl, OPT.SIZE1, max);
-      this.respondTo(ex, { code: CODE.REQUEST_ENTITY_TOO_LARGE, options: tl.options }, now);
+      this._respondTo(ex, { code: CODE.REQUEST_ENTITY_TOO_LARGE, options: tl.options }, now);
       return false;
     }
     if (bv.num === 0) {
-      this.dropUpload(key);
-      if (!bv.more) {
-        ex.block1 = b1;
-        return true; // the whole body in one block
-      }
-      if (this.uploads.length >= this.params.MAX_BLOCK_CACHE) this.uploads.shift();
-      u = { key: key, buf: new Uint8Array(size1 > 0 ? size1 : 2 * size), len: 0, expires: 0 };
-      this.uploads.push(u);
+      if (!bv.more) return true; // the whole body in one block
+      if (!u) u = { _key: key, _buf: new Uint8Array(size1 > 0 ? size1 : 2 * size), _len: 0, _expires: 0 };
+      if (this._uploads.length >= this.params.MAX_BLOCK_CACHE) this._uploads.shift();
+      this._uploads.push(u);
     }
-    if (!u || u.len !== off || (bv.more && m.payload.length !== size)) {
+    if (!u || u._len !== off || (bv.more && m.payload.length !== size)) {
       // RFC 7959 §2.9.2: a block out of sequence (or a first block never seen)
-      this.respondTo(ex, { code: CODE.REQUEST_ENTITY_INCOMPLETE }, now);
+      this._respondTo(ex, { code: CODE.REQUEST_ENTITY_INCOMPLETE }, now);
       return false;
     }
-    var need = u.len + m.payload.length;
-    if (need > u.buf.length) {
-      var nb = new Uint8Array(need * 2 > max ? max : need * 2);
-      nb.set(u.buf.subarray(0, u.len));
-      u.buf = nb;
+    var need = u._len + m.payload.length;
+    u._expires = now + this.params.EXCHANGE_LIFETIME;
+    if (!u._buf) {
+      // streamed upload: the handler sees each block (ex.blockOffset, ex.blockMore) and
+      // answers 2.31 Continue to all but the last; the endpoint echoes Block1
+      u._len = need;
+      ex.blockOffset = off;
+      ex.blockMore = bv.more;
+      if (!bv.more) this._dropUpload(key);
+      return true;
     }
-    u.buf.set(m.payload, u.len);
-    u.len = need;
-    u.expires = now + this.params.EXCHANGE_LIFETIME;
+    if (need > u._buf.length) {
+      var nb = new Uint8Array(need * 2 > max ? max : need * 2);
+      nb.set(u._buf.subarray(0, u._len));
+      u._buf = nb;
+    }
+    u._buf.set(m.payload, u._len);
+    u._len = need;
     if (bv.more) {
       // 2.31 Continue, echoing the block (§2.3: the server may ask for a smaller SZX)
       var ours = szxOf(this.params.BLOCK_SIZE);
-      var cm = message(0, 0, 0);
-      addOption(cm, OPT.BLOCK1, blockBytes(bv.num, true, bv.szx < ours ? bv.szx : ours));
-      this.respondTo(ex, { code: CODE.CONTINUE, options: cm.options }, now);
+      ex._block1 = blockBytes(bv.num, true, bv.szx < ours ? bv.szx : ours);
+      this._respondTo(ex, { code: CODE.CONTINUE }, now);
       return false;
     }
-    this.dropUpload(key);
-    ex.block1 = b1;
-    m.payload = u.len === u.buf.length ? u.buf : new Uint8Array(u.buf.subarray(0, u.len));
+    this._dropUpload(key);
+    m.payload = u._len === u._buf.length ? u._buf : new Uint8Array(u._buf.subarray(0, u._len));
     removeOption(m, OPT.BLOCK1);
     return true;
   }
 
-  private dropUpload(key: string): void {
-    for (var i = this.uploads.length - 1; i >= 0; i--) if (this.uploads[i].key === key) this.uploads.splice(i, 1);
+  private _dropUpload(key: string): void {
+    for (var i = this._uploads.length - 1; i >= 0; i--) if (this._uploads[i]._key === key) this._uploads.splice(i, 1);
   }
 
   /** Build the response message for an exchange (options, Observe, Block1 echo, Block2 slicing). */
-  respondTo(ex: Exchange, res: ResponseSpec, now: number): void {
+  _respondTo(ex: Exchange, res: ResponseSpec, now: number): void {
     if (ex.responded) return;
     ex.responded = true;
     this.now = now;
-    var wi = this.waiting.indexOf(ex);
-    if (wi >= 0) this.waiting.splice(wi, 1);
+    // the dedup record keeps only the reply bytes from now on, not the request datagram
+    if (ex._seen) ex._seen._ex = null;
+    var wi = this._waiting.indexOf(ex);
+    if (wi >= 0) this._waiting.splice(wi, 1);
     var req = ex.request;
     var m = message(0, res.code, 0, req.token, res.options ? res.options.slice(0) : [], res.payload);
     if (res.contentFormat !== undefined) setUint(m, OPT.CONTENT_FORMAT, res.contentFormat);
-    var obs = ex.obs;
+    var obs = ex._obs;
     if (obs && obs.active) {
-      if (codeClass(res.code) === 2) setUint(m, OPT.OBSERVE, this.nextSeq());
-      else this.endObservation(obs, 'error');
+      if (codeClass(res.code) === 2) setUint(m, OPT.OBSERVE, this._nextSeq());
+      else this._endObservation(obs, 'error');
     }
-    if (ex.block1 && codeClass(res.code) === 2) setOption(m, OPT.BLOCK1, ex.block1);
-    if (!this.sliceBlock2(m, ex.pkey, req, ex.b2num < 0 ? 0 : ex.b2num, ex.b2szx, ex.b2num >= 0, now)) {
+    if (ex._block1 && codeClass(res.code) === 2) setOption(m, OPT.BLOCK1, ex._block1);
+    if (!this._sliceBlock2(m, ex._pkey, req, ex._b2num < 0 ? 0 : ex._b2num, ex._b2szx, ex._b2num >= 0, now)) {
       m = message(0, CODE.BAD_OPTION, 0, req.token);
     }
-    if (req.type === TYPE.CON && !ex.acked) {
+    if (req.type === TYPE.CON && !ex._acked) {
       m.type = TYPE.ACK;
       m.mid = req.mid;
       var b = encode(m);
-      if (ex.seen) ex.seen.reply = b;
-      this.send(b, ex.peer);
+      if (ex._seen) ex._seen._reply = b;
+      this._send(b, ex.peer);
     } else if (req.type === TYPE.CON) {
       // separate response (RFC 7252 §5.2.2): a new CON, retransmitted until acknowledged
       m.type = TYPE.CON;
-      m.mid = this.mid();
-      this.sendCon(encode(m), ex.peer, ex.pkey, m.mid, now, null, null);
+      m.mid = this._mid();
+      this._sendCon(encode(m), ex.peer, ex._pkey, m.mid, now, null, null);
     } else {
       m.type = TYPE.NON;
-      m.mid = this.mid();
-      this.send(encode(m), ex.peer);
+      m.mid = this._mid();
+      this._send(encode(m), ex.peer);
     }
   }
 
@@ -735,7 +792,7 @@ export class CoapEndpoint {
    * asked for (RFC 7959 §2.4), caching the whole body for the following blocks.
    * False when block `num` lies beyond the body.
    */
-  private sliceBlock2(m: CoapMessage, pkey: string, req: CoapMessage, num: number, askedSzx: number, asked: boolean, now: number): boolean {
+  private _sliceBlock2(m: CoapMessage, pkey: string, req: CoapMessage, num: number, askedSzx: number, asked: boolean, now: number): boolean {
     var ours = szxOf(this.params.BLOCK_SIZE);
     if (ours < 0) ours = 6;
     var szx = askedSzx >= 0 && askedSzx < ours ? askedSzx : ours;
@@ -756,7 +813,7 @@ export class CoapEndpoint {
           var n = m.options[i].num;
           if (n !== OPT.OBSERVE && n !== OPT.BLOCK1 && n !== OPT.SIZE2) co.push(m.options[i]);
         }
-        this.putCache(this.blockKey(pkey, req), m.code, co, body, now);
+        this._putCache(this._blockKey(pkey, req), m.code, co, body, now);
       }
       setUint(m, OPT.SIZE2, body.length);
     }
@@ -767,80 +824,80 @@ export class CoapEndpoint {
 
   // ---------------------------------------------------------------- observe, server side
 
-  private obsByToken(pkey: string, token: Uint8Array): Observation | null {
-    for (var i = 0; i < this.obsList.length; i++) {
-      var o = this.obsList[i];
-      if (o.pkey === pkey && sameBytes(o.token, token)) return o;
+  private _obsByToken(pkey: string, token: Uint8Array): Observation | null {
+    for (var i = 0; i < this._obsList.length; i++) {
+      var o = this._obsList[i];
+      if (o._pkey === pkey && sameBytes(o.token, token)) return o;
     }
     return null;
   }
 
-  private nextSeq(): number {
-    this.seqCounter = (this.seqCounter + 1) & OBSERVE_SEQ_MASK;
-    return this.seqCounter;
+  private _nextSeq(): number {
+    this._seqCounter = (this._seqCounter + 1) & OBSERVE_SEQ_MASK;
+    return this._seqCounter;
   }
 
-  acceptObservation(ex: Exchange): Observation | null {
-    if (!ex.observeAsked || ex.responded) return null;
-    if (ex.obs) return ex.obs;
+  _acceptObservation(ex: Exchange): Observation | null {
+    if (!ex._observeAsked || ex.responded) return null;
+    if (ex._obs) return ex._obs;
     // same endpoint and token: update the existing entry, do not add (RFC 7641 §4.1)
-    var o = this.obsByToken(ex.pkey, ex.request.token);
+    var o = this._obsByToken(ex._pkey, ex.request.token);
     if (o) {
-      o.szx = ex.b2szx;
+      o._szx = ex._b2szx;
     } else {
-      if (this.obsList.length >= this.params.MAX_OBSERVATIONS) return null;
+      if (this._obsList.length >= this.params.MAX_OBSERVATIONS) return null;
       o = new Observation(this, ex);
-      this.obsList.push(o);
+      this._obsList.push(o);
     }
-    ex.obs = o;
+    ex._obs = o;
     return o;
   }
 
   /** Send a notification for `o` (see Observation.notify). */
-  notify(o: Observation, res: ResponseSpec, confirmable: boolean, now: number): void {
+  _notify(o: Observation, res: ResponseSpec, confirmable: boolean, now: number): void {
     if (!o.active) return;
     this.now = now;
     var m = message(0, res.code, 0, o.token, res.options ? res.options.slice(0) : [], res.payload);
     if (res.contentFormat !== undefined) setUint(m, OPT.CONTENT_FORMAT, res.contentFormat);
     var ok = codeClass(res.code) === 2;
     if (ok) {
-      setUint(m, OPT.OBSERVE, this.nextSeq());
+      setUint(m, OPT.OBSERVE, this._nextSeq());
       // a large notification carries its first block; the client GETs the rest (RFC 7959 §3.4)
-      this.sliceBlock2(m, o.pkey, o.request, 0, o.szx, false, now);
+      this._sliceBlock2(m, o._pkey, o.request, 0, o._szx, false, now);
     }
-    var con = confirmable || now - o.lastConAt >= this.params.OBSERVE_CON_INTERVAL || !ok;
-    if (o.inflight && ok) {
+    var con = confirmable || now - o._lastConAt >= this.params.OBSERVE_CON_INTERVAL || !ok;
+    if (o._inflight && ok) {
       // RFC 7641 §4.5.2: a newer notification replaces the one in flight and inherits its
       // retransmission counter and timeout; it goes out when that one is acknowledged or due
-      o.queued = m;
-      o.queuedCon = true;
-    } else this.sendNotification(o, m, con, now);
-    if (!ok) this.endObservation(o, 'error');
+      o._queued = m;
+      o._queuedCon = true;
+    } else this._sendNotification(o, m, con, now);
+    if (!ok) this._endObservation(o, 'error');
   }
 
-  private sendNotification(o: Observation, m: CoapMessage, con: boolean, now: number): void {
-    m.mid = this.mid();
-    if (o.mids.length >= 4) o.mids.shift();
-    o.mids.push(m.mid);
+  private _sendNotification(o: Observation, m: CoapMessage, con: boolean, now: number): void {
+    m.mid = this._mid();
+    if (o._mids.length >= 4) o._mids.shift();
+    o._mids.push(m.mid);
     if (con) {
       m.type = TYPE.CON;
-      o.lastConAt = now;
-      o.inflight = this.sendCon(encode(m), o.peer, o.pkey, m.mid, now, null, o);
+      o._lastConAt = now;
+      o._inflight = this._sendCon(encode(m), o.peer, o._pkey, m.mid, now, null, o);
     } else {
       m.type = TYPE.NON;
-      this.send(encode(m), o.peer);
+      this._send(encode(m), o.peer);
     }
   }
 
   /** End a relation and tell the application why. */
-  endObservation(o: Observation, reason: string): void {
+  _endObservation(o: Observation, reason: string): void {
     if (!o.active) return;
     o.active = false;
-    o.queued = null;
-    var i = this.obsList.indexOf(o);
-    if (i >= 0) this.obsList.splice(i, 1);
-    if (o.inflight && reason !== 'error') this.dropTx(o.inflight);
-    o.inflight = null;
+    o._queued = null;
+    var i = this._obsList.indexOf(o);
+    if (i >= 0) this._obsList.splice(i, 1);
+    if (o._inflight && reason !== 'error') this._dropTx(o._inflight);
+    o._inflight = null;
     if (o.onCancel) {
       try {
         o.onCancel(reason);
@@ -852,14 +909,14 @@ export class CoapEndpoint {
 
   /** Active server-side observation relations. */
   observations(): Observation[] {
-    return this.obsList.slice(0);
+    return this._obsList.slice(0);
   }
 
   /** End every relation (of one peer, if given), e.g. when the LwM2M server de-registers us. */
   cancelObservations(peer?: Peer): void {
     var k = peer ? peerKey(peer) : '';
-    var list = this.obsList.slice(0);
-    for (var i = 0; i < list.length; i++) if (!peer || list[i].pkey === k) this.endObservation(list[i], 'cancelled');
+    var list = this._obsList.slice(0);
+    for (var i = 0; i < list.length; i++) if (!peer || list[i]._pkey === k) this._endObservation(list[i], 'cancelled');
   }
 
   // ---------------------------------------------------------------- client role
@@ -868,7 +925,7 @@ export class CoapEndpoint {
   request(peer: Peer, spec: RequestSpec, now: number, cb: ResponseCallback): RequestHandle {
     this.now = now;
     var con = spec.confirmable !== false;
-    var m = message(con ? TYPE.CON : TYPE.NON, spec.code, 0, this.token(), spec.options ? spec.options.slice(0) : [], spec.payload);
+    var m = message(con ? TYPE.CON : TYPE.NON, spec.code, 0, this._token(), spec.options ? spec.options.slice(0) : [], spec.payload);
     if (spec.path) addPathOptions(m, OPT.URI_PATH, spec.path);
     if (spec.query) addUriQuery(m, spec.query);
     if (spec.contentFormat !== undefined) setUint(m, OPT.CONTENT_FORMAT, spec.contentFormat);
@@ -879,188 +936,253 @@ export class CoapEndpoint {
       if (szx >= 0) setOption(m, OPT.BLOCK2, blockBytes(0, false, szx));
     }
     var r = new ClientRequest(peer, m, cb, con, !!spec.observe);
+    if (spec.onData) r._onData = spec.onData;
+    // a body larger than a block goes block-wise, Size1 announcing the total (RFC 7959 §2.5, §4)
+    var b1szx = szxOf(spec.block1Size || this.params.BLOCK_SIZE);
+    if (b1szx < 0) b1szx = 6;
+    if (m.payload.length > blockSize(b1szx)) {
+      r._up = m.payload;
+      r._upSzx = b1szx;
+      setUint(m, OPT.SIZE1, m.payload.length);
+      this._block1Slice(r);
+    }
     var h = new RequestHandle(this, r);
-    if (this.reqs.length >= this.params.MAX_PENDING_REQUESTS) {
-      r.state = 4;
-      this.callback(r, E_BUSY, undefined);
+    if (this._reqs.length >= this.params.MAX_PENDING_REQUESTS) {
+      r._state = 4;
+      this._callback(r, E_BUSY, undefined);
       return h;
     }
-    this.reqs.push(r);
-    if (!this.outstanding(r.pkey)) this.transmit(r, now);
+    this._reqs.push(r);
+    if (!this._outstanding(r._pkey)) this._transmit(r, now);
     return h;
   }
 
   /** An interaction with this peer still waiting for its ACK (NSTART, RFC 7252 §4.7). */
-  private outstanding(pkey: string): boolean {
+  private _outstanding(pkey: string): boolean {
     var n = 0;
-    for (var i = 0; i < this.reqs.length; i++) if (this.reqs[i].pkey === pkey && this.reqs[i].state === 1) n++;
+    for (var i = 0; i < this._reqs.length; i++) if (this._reqs[i]._pkey === pkey && this._reqs[i]._state === 1) n++;
     return n >= this.params.NSTART;
   }
 
-  private startQueued(pkey: string, now: number): void {
-    for (var i = 0; i < this.reqs.length; i++) {
-      if (this.outstanding(pkey)) return;
-      var r = this.reqs[i];
-      if (r.pkey === pkey && r.state === 0) this.transmit(r, now);
+  private _startQueued(pkey: string, now: number): void {
+    for (var i = 0; i < this._reqs.length; i++) {
+      if (this._outstanding(pkey)) return;
+      var r = this._reqs[i];
+      if (r._pkey === pkey && r._state === 0) this._transmit(r, now);
     }
   }
 
-  private transmit(r: ClientRequest, now: number): void {
-    var m = r.msg;
-    m.mid = this.mid();
-    r.lastMid = m.mid;
-    if (r.con) {
-      r.state = 1;
-      r.deadline = -1;
-      r.tx = this.sendCon(encode(m), r.peer, r.pkey, m.mid, now, r, null);
+  private _transmit(r: ClientRequest, now: number): void {
+    var m = r._msg;
+    m.mid = this._mid();
+    r._lastMid = m.mid;
+    if (r._con) {
+      r._state = 1;
+      r._deadline = -1;
+      r._tx = this._sendCon(encode(m), r._peer, r._pkey, m.mid, now, r, null);
     } else {
-      r.state = 2;
-      r.deadline = now + this.params.NON_RESPONSE_TIMEOUT;
-      this.send(encode(m), r.peer);
+      r._state = 2;
+      r._deadline = now + this.params.NON_RESPONSE_TIMEOUT;
+      this._send(encode(m), r._peer);
     }
   }
 
   /** Remove a request for good (answered, failed or cancelled) and start the next one queued for its peer. */
-  finish(r: ClientRequest): void {
-    if (r.state === 4) return;
-    r.state = 4;
-    this.dropTx(r.tx);
-    r.tx = null;
-    var i = this.reqs.indexOf(r);
-    if (i >= 0) this.reqs.splice(i, 1);
-    this.startQueued(r.pkey, this.now);
+  _finish(r: ClientRequest): void {
+    if (r._state === 4) return;
+    r._state = 4;
+    this._dropTx(r._tx);
+    r._tx = null;
+    var i = this._reqs.indexOf(r);
+    if (i >= 0) this._reqs.splice(i, 1);
+    this._startQueued(r._pkey, this.now);
   }
 
-  private fail(r: ClientRequest, err: string): void {
-    if (r.state === 4) return;
-    this.finish(r);
-    this.callback(r, err, undefined);
+  private _fail(r: ClientRequest, err: string): void {
+    if (r._state === 4) return;
+    this._finish(r);
+    this._callback(r, err, undefined);
   }
 
   /** The application's callback; what it throws stays out of the engine (counted in `faults`). */
-  private callback(r: ClientRequest, err: string | null, m: CoapMessage | undefined): void {
+  private _callback(r: ClientRequest, err: string | null, m: CoapMessage | undefined): void {
     try {
-      r.cb(err, m);
+      r._cb(err, m);
     } catch (e) {
       this.faults++;
     }
   }
 
-  private onResponse(m: CoapMessage, peer: Peer, pkey: string, s: Seen, now: number): void {
+  private _onResponse(m: CoapMessage, peer: Peer, pkey: string, s: Seen, now: number): void {
     var r: ClientRequest | null = null;
-    for (var i = 0; i < this.reqs.length; i++) {
-      var c = this.reqs[i];
-      if (c.pkey === pkey && c.state !== 0 && sameBytes(c.msg.token, m.token)) r = c;
+    for (var i = 0; i < this._reqs.length; i++) {
+      var c = this._reqs[i];
+      if (c._pkey === pkey && c._state !== 0 && sameBytes(c._msg.token, m.token)) r = c;
     }
     if (!r) {
       // RFC 7252 §4.2/§4.3 and RFC 7641 §3.6: reject what we have no context for
-      this.send(emptyMessage(TYPE.RST, m.mid), peer);
+      this._send(emptyMessage(TYPE.RST, m.mid), peer);
       return;
     }
     if (m.type === TYPE.CON) {
       var ack = emptyMessage(TYPE.ACK, m.mid);
       if (firstUnknownCritical(m) >= 0) ack = emptyMessage(TYPE.RST, m.mid);
-      s.reply = ack;
-      this.send(ack, peer);
+      s._reply = ack;
+      this._send(ack, peer);
     }
-    if (r.state === 1) {
+    if (r._state === 1) {
       // the response came before (or instead of) the ACK: it acknowledges the request
-      this.dropTx(r.tx);
-      r.tx = null;
-      r.state = 2;
-      this.startQueued(pkey, now);
+      this._dropTx(r._tx);
+      r._tx = null;
+      r._state = 2;
+      this._startQueued(pkey, now);
     }
-    this.deliver(r, m, now);
+    this._deliver(r, m, now);
   }
 
   /** A response (piggybacked or separate, or a notification) for request `r`. */
-  private deliver(r: ClientRequest, m: CoapMessage, now: number): void {
+  private _deliver(r: ClientRequest, m: CoapMessage, now: number): void {
     if (firstUnknownCritical(m) >= 0) {
-      this.fail(r, E_OPTION);
+      this._fail(r, E_OPTION);
       return;
     }
-    if (r.state === 3) {
+    if (r._state === 3) {
       // a notification: RFC 7641 §3.4 freshness (24-bit serial arithmetic, or 128 s passed)
       var v = getUint(m, OPT.OBSERVE, -1);
       if (v >= 0) {
-        var v1 = r.obsSeq;
-        var fresh = (v1 < v && v - v1 < 0x800000) || (v1 > v && v1 - v > 0x800000) || now > r.obsAt + 128000;
+        var v1 = r._obsSeq;
+        var fresh = (v1 < v && v - v1 < 0x800000) || (v1 > v && v1 - v > 0x800000) || now > r._obsAt + 128000;
         if (!fresh) return;
-        r.obsSeq = v;
-        r.obsAt = now;
+        r._obsSeq = v;
+        r._obsAt = now;
       }
+    }
+    if (r._up && m.code === CODE.CONTINUE) {
+      // 2.31: the server wants the next block, possibly smaller (RFC 7959 §2.3, §2.5)
+      var cv = readBlock(getOption(m, OPT.BLOCK1) || emptyBytes());
+      var sent = blockSize(r._upSzx);
+      // the echo names the block just sent, in the size it was sent or the size now asked for
+      if (!cv || (cv.num * blockSize(cv.szx) !== r._upOff && cv.num * sent !== r._upOff) || r._upOff + sent >= r._up.length) {
+        this._fail(r, E_BLOCK);
+        return;
+      }
+      r._upOff += sent;
+      if (cv.szx < r._upSzx) r._upSzx = cv.szx;
+      this._block1Slice(r);
+      this._transmit(r, now);
+      return;
+    }
+    if (r._up) {
+      // the upload is over (final answer or an error): what follows is no upload
+      r._up = null;
+      removeOption(r._msg, OPT.BLOCK1);
+      removeOption(r._msg, OPT.SIZE1);
+      r._msg.payload = emptyBytes();
     }
     var b2 = getOption(m, OPT.BLOCK2);
     if (b2 !== null && codeClass(m.code) === 2) {
       var bv = readBlock(b2);
       if (!bv) {
-        this.fail(r, E_BLOCK);
+        this._fail(r, E_BLOCK);
         return;
       }
       if (bv.more || bv.num > 0) {
-        if (r.state === 3 || (r.observe && getOption(m, OPT.OBSERVE) !== null)) {
+        if (r._state === 3 || (r._observe && getOption(m, OPT.OBSERVE) !== null)) {
           // a block-wise notification: not followed (see Known limits); delivered as is
         } else {
-          this.collectBlock2(r, m, bv.num, bv.more, bv.szx, now);
+          this._collectBlock2(r, m, bv.num, bv.more, bv.szx, now);
           return;
         }
       }
     }
-    this.complete(r, m, now);
+    if (r._onData && codeClass(m.code) === 2 && r._state !== 3) {
+      // a body that came whole
+      if (!this._stream(r, m.payload, 0, false)) return;
+      m.payload = emptyBytes();
+    }
+    this._complete(r, m, now);
   }
 
-  private complete(r: ClientRequest, m: CoapMessage, now: number): void {
-    if (r.observe && codeClass(m.code) === 2 && getOption(m, OPT.OBSERVE) !== null) {
-      if (r.state !== 3) {
-        r.state = 3;
-        r.deadline = -1;
-        r.obsSeq = getUint(m, OPT.OBSERVE, 0);
-        r.obsAt = now;
+  /** Put the Block1 block starting at r._upOff into the request (RFC 7959 §2.5). */
+  private _block1Slice(r: ClientRequest): void {
+    var up = r._up as Uint8Array;
+    var size = blockSize(r._upSzx);
+    var end = r._upOff + size < up.length ? r._upOff + size : up.length;
+    setOption(r._msg, OPT.BLOCK1, blockBytes(r._upOff / size, end < up.length, r._upSzx));
+    r._msg.payload = up.subarray(r._upOff, end);
+  }
+
+  /** Hand a piece of body to the application; false (request failed) if it threw. */
+  private _stream(r: ClientRequest, data: Uint8Array, off: number, more: boolean): boolean {
+    try {
+      (r._onData as (d: Uint8Array, o: number, m: boolean) => void)(data, off, more);
+      return true;
+    } catch (e) {
+      this.faults++;
+      this._fail(r, 'aborted');
+      return false;
+    }
+  }
+
+  private _complete(r: ClientRequest, m: CoapMessage, now: number): void {
+    if (r._observe && codeClass(m.code) === 2 && getOption(m, OPT.OBSERVE) !== null) {
+      if (r._state !== 3) {
+        r._state = 3;
+        r._deadline = -1;
+        r._obsSeq = getUint(m, OPT.OBSERVE, 0);
+        r._obsAt = now;
       }
-      this.callback(r, null, m);
+      this._callback(r, null, m);
       return;
     }
-    this.finish(r);
-    this.callback(r, null, m);
+    this._finish(r);
+    this._callback(r, null, m);
   }
 
   /** Follow a Block2 response as a client (RFC 7959 §2.4): GET the next block until M=0. */
-  private collectBlock2(r: ClientRequest, m: CoapMessage, num: number, more: boolean, szx: number, now: number): void {
+  private _collectBlock2(r: ClientRequest, m: CoapMessage, num: number, more: boolean, szx: number, now: number): void {
     var size = blockSize(szx);
     var off = num * size;
-    if (num === 0) r.bodyLen = 0;
-    if (off !== r.bodyLen || (more && m.payload.length !== size)) {
-      this.fail(r, E_BLOCK);
+    if (num === 0) r._bodyLen = 0;
+    if (off !== r._bodyLen || (more && m.payload.length !== size)) {
+      this._fail(r, E_BLOCK);
       return;
     }
     var need = off + m.payload.length;
-    if (need > this.params.MAX_BODY) {
-      this.fail(r, E_LARGE);
-      return;
+    if (r._onData) {
+      // streamed: nothing kept, no MAX_BODY bound
+      if (!this._stream(r, m.payload, off, more)) return;
+      if (!more) m.payload = emptyBytes();
+    } else {
+      var max = this.params.MAX_BODY;
+      if (need > max) {
+        this._fail(r, E_LARGE);
+        return;
+      }
+      if (!r._body || r._body.length < need) {
+        // Size2 (RFC 7959 §4) lets the buffer be allocated once
+        var total = getUint(m, OPT.SIZE2, 0);
+        var nb = new Uint8Array(total >= need && total <= max ? total : need * 2 > max ? max : need * 2);
+        if (r._body) nb.set(r._body.subarray(0, r._bodyLen));
+        r._body = nb;
+      }
+      r._body.set(m.payload, off);
+      if (!more) m.payload = r._body.length === need ? r._body : new Uint8Array(r._body.subarray(0, need));
     }
-    if (!r.body || r.body.length < need) {
-      var total = getUint(m, OPT.SIZE2, 0);
-      var cap = total >= need && total <= this.params.MAX_BODY ? total : need * 2 > this.params.MAX_BODY ? this.params.MAX_BODY : need * 2;
-      var nb = new Uint8Array(cap);
-      if (r.body) nb.set(r.body.subarray(0, r.bodyLen));
-      r.body = nb;
-    }
-    r.body.set(m.payload, off);
-    r.bodyLen = need;
+    r._bodyLen = need;
     if (!more) {
-      m.payload = r.body.length === need ? r.body : new Uint8Array(r.body.subarray(0, need));
       removeOption(m, OPT.BLOCK2);
-      r.body = null;
-      r.observe = false;
-      this.complete(r, m, now);
+      r._body = null;
+      r._observe = false;
+      this._complete(r, m, now);
       return;
     }
     // next block: same request, new MID, without Observe (RFC 7959 §2.4, §3.4)
-    var q = r.msg;
+    var q = r._msg;
     removeOption(q, OPT.OBSERVE);
-    r.observe = false;
+    r._observe = false;
     setOption(q, OPT.BLOCK2, blockBytes(num + 1, false, szx));
-    this.transmit(r, now);
+    this._transmit(r, now);
   }
 
   // ---------------------------------------------------------------- time
@@ -1073,73 +1195,73 @@ export class CoapEndpoint {
     var i;
     // retransmissions (RFC 7252 §4.2): collect first, callbacks may change the lists
     var due: Tx[] = [];
-    for (i = 0; i < this.tx.length; i++) if (this.tx[i].next <= now) due.push(this.tx[i]);
+    for (i = 0; i < this._tx.length; i++) if (this._tx[i]._next <= now) due.push(this._tx[i]);
     for (i = 0; i < due.length; i++) {
       var t = due[i];
-      if (this.tx.indexOf(t) < 0) continue;
-      if (t.tries >= p.MAX_RETRANSMIT) {
-        this.dropTx(t);
+      if (this._tx.indexOf(t) < 0) continue;
+      if (t._tries >= p.MAX_RETRANSMIT) {
+        this._dropTx(t);
         this.stats.timeouts++;
-        if (t.obs) this.endObservation(t.obs, 'timeout');
-        if (t.req) this.fail(t.req, E_TIMEOUT);
+        if (t._obs) this._endObservation(t._obs, 'timeout');
+        if (t._req) this._fail(t._req, E_TIMEOUT);
         continue;
       }
-      var o = t.obs;
-      if (o && o.inflight === t && o.queued && o.active) {
+      var o = t._obs;
+      if (o && o._inflight === t && o._queued && o.active) {
         // the replacing notification takes over this transmission (RFC 7641 §4.5.2)
-        var q = o.queued;
-        o.queued = null;
+        var q = o._queued;
+        o._queued = null;
         q.type = TYPE.CON;
-        q.mid = this.mid();
-        if (o.mids.length >= 4) o.mids.shift();
-        o.mids.push(q.mid);
-        t.mid = q.mid;
-        t.bytes = encode(q);
-        o.lastConAt = now;
+        q.mid = this._mid();
+        if (o._mids.length >= 4) o._mids.shift();
+        o._mids.push(q.mid);
+        t._mid = q.mid;
+        t._bytes = encode(q);
+        o._lastConAt = now;
       }
-      t.tries++;
-      t.timeout *= 2;
-      t.next = now + t.timeout;
+      t._tries++;
+      t._timeout *= 2;
+      t._next = now + t._timeout;
       this.stats.retransmissions++;
-      this.send(t.bytes, t.peer);
+      this._send(t._bytes, t._peer);
     }
-    for (i = 0; i < this.tx.length; i++) next = earliest(next, this.tx[i].next);
+    for (i = 0; i < this._tx.length; i++) next = earliest(next, this._tx[i]._next);
     // empty ACKs for handlers that have not answered yet (RFC 7252 §5.2.2)
-    var w = this.waiting.slice(0);
+    var w = this._waiting.slice(0);
     for (i = 0; i < w.length; i++) {
       var ex = w[i];
-      if (ex.ackAt <= now) {
-        this.waiting.splice(this.waiting.indexOf(ex), 1);
-        if (!ex.responded && !ex.acked) this.sendEmptyAck(ex);
-      } else next = earliest(next, ex.ackAt);
+      if (ex._ackAt <= now) {
+        this._waiting.splice(this._waiting.indexOf(ex), 1);
+        if (!ex.responded && !ex._acked) this._sendEmptyAck(ex);
+      } else next = earliest(next, ex._ackAt);
     }
     // clients waiting for a separate or NON response
-    var rs = this.reqs.slice(0);
+    var rs = this._reqs.slice(0);
     for (i = 0; i < rs.length; i++) {
       var r = rs[i];
-      if (r.state === 2 && r.deadline >= 0) {
-        if (r.deadline <= now) this.fail(r, E_NORESP);
-        else next = earliest(next, r.deadline);
+      if (r._state === 2 && r._deadline >= 0) {
+        if (r._deadline <= now) this._fail(r, E_NORESP);
+        else next = earliest(next, r._deadline);
       }
     }
     // expiry: deduplication records, block caches, uploads (bounded anyway; no deadline needed)
-    for (i = this.seenKeys.length - 1; i >= 0; i--) {
-      var k = this.seenKeys[i];
-      if (this.seen[k].expires <= now) {
-        delete this.seen[k];
-        this.seenKeys.splice(i, 1);
+    for (i = this._seenKeys.length - 1; i >= 0; i--) {
+      var k = this._seenKeys[i];
+      if (this._seen[k]._expires <= now) {
+        delete this._seen[k];
+        this._seenKeys.splice(i, 1);
       }
     }
-    for (i = this.cache.length - 1; i >= 0; i--) if (this.cache[i].expires <= now) this.cache.splice(i, 1);
-    for (i = this.uploads.length - 1; i >= 0; i--) if (this.uploads[i].expires <= now) this.uploads.splice(i, 1);
+    for (i = this._cache.length - 1; i >= 0; i--) if (this._cache[i]._expires <= now) this._cache.splice(i, 1);
+    for (i = this._uploads.length - 1; i >= 0; i--) if (this._uploads[i]._expires <= now) this._uploads.splice(i, 1);
     return next;
   }
 
   /** Sizes of the internal tables (for tests: no input may grow them without bound). */
   sizes(): { [k: string]: number } {
     return {
-      tx: this.tx.length, seen: this.seenKeys.length, reqs: this.reqs.length, waiting: this.waiting.length,
-      observations: this.obsList.length, cache: this.cache.length, uploads: this.uploads.length,
+      tx: this._tx.length, seen: this._seenKeys.length, reqs: this._reqs.length, waiting: this._waiting.length,
+      observations: this._obsList.length, cache: this._cache.length, uploads: this._uploads.length,
     };
   }
 }

@@ -144,7 +144,8 @@ export function encode(m: CoapMessage): Uint8Array {
  * end (nothing trustworthy to answer to). REJECT (RFC 7252 §3, §4.1, §4.2): nibble 15 in
  * an option delta or length outside the payload marker, a payload marker with no payload,
  * an option number beyond 65535, an Empty message (0.00) with anything after the header,
- * a code of reserved class 1, 6 or 7.
+ * a code of a reserved class (RFC 7252 §3: only 0, 2, 4 and 5 are assigned; §4.2 names 1, 6
+ * and 7 — 3 is reserved as well).
  */
 export function decode(b: Uint8Array): CoapMessage | number {
   var len = b.length;
@@ -155,7 +156,7 @@ export function decode(b: Uint8Array): CoapMessage | number {
   if (tkl > MAX_TOKEN_LENGTH || 4 + tkl > len) return DECODE_DROP;
   var code = b[1];
   var cls = code >> 5;
-  if (cls === 1 || cls === 6 || cls === 7) return DECODE_REJECT;
+  if (cls === 1 || cls === 3 || cls >= 6) return DECODE_REJECT;
   if (code === 0 && len !== 4) return DECODE_REJECT;
   var pos = 4 + tkl;
   var opts: CoapOption[] = [];

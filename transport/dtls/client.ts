@@ -3,6 +3,7 @@
 // then ClientKeyExchange + ChangeCipherSpec + Finished, then the server's CCS + Finished.
 // RFC 6347 §4.2, RFC 4279 §2, RFC 7925 §4.2.
 import type { Peer } from '../ports';
+import { peerKey } from '../ports';
 import { equalConstTime } from '../bytes';
 import {
   A_DECODE_ERROR, A_DECRYPT_ERROR, A_ILLEGAL_PARAMETER, A_PROTOCOL_VERSION, A_UNEXPECTED_MESSAGE,
@@ -10,7 +11,7 @@ import {
   HT_FINISHED, HT_HELLO_VERIFY_REQUEST, HT_SERVER_HELLO, HT_SERVER_HELLO_DONE, HT_SERVER_KEY_EXCHANGE,
   TLS_PSK_WITH_AES_128_CCM_8,
 } from './constants';
-import { DtlsEndpoint, DtlsOptions, Handshake, Role, Session } from './connection';
+import { createEndpoint, DtlsEndpoint, DtlsOptions, Handshake, Role, Session } from './connection';
 import { decodeHelloVerifyRequest, decodePskVector, decodeServerHello, encodeClientHello, encodeHandshake, encodePskVector } from './handshake';
 
 /** A PSK and the identity that names it (the device: from its Security object instance). */
@@ -44,26 +45,26 @@ function message(ep: DtlsEndpoint, s: Session, type: number, body: Uint8Array, w
   var st = hs.state;
   if (type === HT_HELLO_VERIFY_REQUEST && st === HELLO) {
     var cookie = decodeHelloVerifyRequest(body);
-    if (!cookie) return ep.abort(s, A_DECODE_ERROR, 'bad HelloVerifyRequest');
+    if (!cookie) return ep.abort(s, A_DECODE_ERROR);
     hs.cookie = cookie;
     sendHello(ep, s);
   } else if (type === HT_SERVER_HELLO && st === HELLO) {
     var sh = decodeServerHello(body);
-    if (!sh) return ep.abort(s, A_DECODE_ERROR, 'bad ServerHello');
-    if (sh.server_version !== 0xfefd) return ep.abort(s, A_PROTOCOL_VERSION, 'server chose a version other than DTLS 1.2');
-    if (sh.cipher_suite !== TLS_PSK_WITH_AES_128_CCM_8 || sh.compression_method !== 0) return ep.abort(s, A_ILLEGAL_PARAMETER, 'server chose a suite we did not offer');
+    if (!sh) return ep.abort(s, A_DECODE_ERROR);
+    if (sh.server_version !== 0xfefd) return ep.abort(s, A_PROTOCOL_VERSION);
+    if (sh.cipher_suite !== TLS_PSK_WITH_AES_128_CCM_8 || sh.compression_method !== 0) return ep.abort(s, A_ILLEGAL_PARAMETER);
     // We offer no extensions, so any in the ServerHello is unsolicited (RFC 5246 §7.4.1.4).
-    if (sh.extensions.length) return ep.abort(s, A_UNSUPPORTED_EXTENSION, 'unsolicited extension ' + sh.extensions[0]);
+    if (sh.extensions.length) return ep.abort(s, A_UNSUPPORTED_EXTENSION);
     hs.serverRandom = new Uint8Array(sh.random);
     hs.transcript.push(whole);
     hs.state = GOT_SH;
   } else if (type === HT_SERVER_KEY_EXCHANGE && st === GOT_SH) {
     // psk_identity_hint: the identity comes from the host's lookup, the hint is not needed (RFC 7925 §4.2).
-    if (!decodePskVector(body)) return ep.abort(s, A_DECODE_ERROR, 'bad ServerKeyExchange');
+    if (!decodePskVector(body)) return ep.abort(s, A_DECODE_ERROR);
     hs.transcript.push(whole);
     hs.state = GOT_SKE;
   } else if (type === HT_SERVER_HELLO_DONE && (st === GOT_SH || st === GOT_SKE)) {
-    if (body.length) return ep.abort(s, A_DECODE_ERROR, 'bad ServerHelloDone');
+    if (body.length) return ep.abort(s, A_DECODE_ERROR);
     hs.transcript.push(whole);
     ep.deriveKeys(s, true);
     var cke = encodeHandshake(HT_CLIENT_KEY_EXCHANGE, hs.nextSend++, encodePskVector(s.identity!));
@@ -80,10 +81,10 @@ function message(ep: DtlsEndpoint, s: Session, type: number, body: Uint8Array, w
       { t: CT_HANDSHAKE, e: 1, b: fin },
     ]);
   } else if (type === HT_FINISHED && st === WAIT_FIN && s.rEpoch === 1) {
-    if (!equalConstTime(body, hs.expectFinished!)) return ep.abort(s, A_DECRYPT_ERROR, 'server Finished does not verify');
+    if (!equalConstTime(body, hs.expectFinished!)) return ep.abort(s, A_DECRYPT_ERROR);
     s.flight = null;
     ep.established(s);
-  } else ep.abort(s, A_UNEXPECTED_MESSAGE, 'unexpected handshake message ' + type);
+  } else ep.abort(s, A_UNEXPECTED_MESSAGE);
 }
 
 var clientRole: Role = {
@@ -94,7 +95,7 @@ var clientRole: Role = {
     var cred = (ep.o as DtlsClientOptions).psk(peer);
     var s = new Session(peer, new Handshake(ep.random(32)));
     if (!cred) {
-      ep.emit({ type: 'error', peer: s.peer, name: 'no_psk', message: 'no PSK for ' + s.peer.address + ':' + s.peer.port });
+      ep.emit({ type: 'error', peer: s.peer, name: 'no_psk', message: 'no PSK for ' + peerKey(s.peer) });
       return null;
     }
     s.identity = cred.identity;
@@ -115,7 +116,7 @@ var clientRole: Role = {
  * `connect(peer)` starts it without data.
  */
 export function createDtlsClient(o: DtlsClientOptions): DtlsEndpoint & { connect(peer: Peer): void } {
-  var ep = new DtlsEndpoint(o, clientRole) as DtlsEndpoint & { connect(peer: Peer): void };
+  var ep = createEndpoint(o, clientRole) as DtlsEndpoint & { connect(peer: Peer): void };
   ep.connect = function (peer: Peer): void {
     if (!ep.get(peer)) {
       try {

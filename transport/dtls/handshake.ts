@@ -1,8 +1,18 @@
 // The handshake codec shared by both roles (RFC 6347 §4.2-4.3, RFC 5246 §7.4, RFC 4279):
 // fragments of a record, the unfragmented message, and each PSK-suite message body.
-// Decoders return null on anything malformed; they never throw.
+// Decoders return null on anything malformed; they never throw. What the client needs
+// is written on plain indexes (smallest in the bundle); the server-only codecs use
+// bytes.ts's Reader/Writer.
 import { Reader, Writer } from '../bytes';
-import { DTLS12_MAJOR, DTLS12_MINOR, HANDSHAKE_HEADER, TLS_PSK_WITH_AES_128_CCM_8 } from './constants';
+import { DTLS12_MAJOR, DTLS12_MINOR, TLS_PSK_WITH_AES_128_CCM_8 } from './constants';
+
+function u16(b: Uint8Array, o: number): number {
+  return (b[o] << 8) | b[o + 1];
+}
+
+function u24(b: Uint8Array, o: number): number {
+  return (b[o] << 16) | (b[o + 1] << 8) | b[o + 2];
+}
 
 export interface HsFragment {
   msg_type: number;
@@ -15,40 +25,52 @@ export interface HsFragment {
 /** All handshake fragments in one record's plaintext (a record may carry several), or null if malformed. */
 export function parseFragments(f: Uint8Array): HsFragment[] | null {
   var out: HsFragment[] = [];
-  var r = new Reader(f);
-  while (r.left() > 0) {
-    var t = r.u8();
-    var length = r.uint(3);
-    var seq = r.uint(2);
-    var off = r.uint(3);
-    var body = r.vec(3);
-    if (!r.ok || off + body.length > length) return null;
-    out.push({ msg_type: t, length: length, message_seq: seq, fragment_offset: off, body: body });
+  var p = 0;
+  while (p < f.length) {
+    if (p + 12 > f.length) return null;
+    var length = u24(f, p + 1);
+    var off = u24(f, p + 6);
+    var end = p + 12 + u24(f, p + 9);
+    if (end > f.length || off + end - p - 12 > length) return null;
+    out.push({ msg_type: f[p], length: length, message_seq: u16(f, p + 4), fragment_offset: off, body: f.subarray(p + 12, end) });
+    p = end;
   }
   return out;
 }
 
 /** The whole message as sent (and as hashed into the transcript, RFC 6347 §4.2.6): offset 0, fragment_length = length. */
 export function encodeHandshake(type: number, seq: number, body: Uint8Array): Uint8Array {
-  var w = new Writer(HANDSHAKE_HEADER + body.length);
-  w.u8(type);
-  w.uint(3, body.length);
-  w.uint(2, seq);
-  w.uint(3, 0);
-  w.vec(3, body);
-  return w.buf;
+  var n = body.length;
+  var m = new Uint8Array(12 + n);
+  m[0] = type;
+  m[1] = m[9] = n >> 16;
+  m[2] = m[10] = (n >> 8) & 255;
+  m[3] = m[11] = n & 255;
+  m[4] = seq >> 8;
+  m[5] = seq & 255;
+  m.set(body, 12);
+  return m;
 }
 
-/** Extensions<0..2^16-1> (RFC 5246 §7.4.1.4): the types present, or null if the list is malformed. Absent list = []. */
-function readExtensions(r: Reader): number[] | null {
+/**
+ * Extensions<0..2^16-1> from `p` to the end of the message (RFC 5246 §7.4.1.4): the types
+ * present, or null if the list is malformed or does not end the message. Absent list = [].
+ */
+export function readExtensions(b: Uint8Array, p: number): number[] | null {
   var types: number[] = [];
-  if (r.left() === 0) return types;
-  var list = new Reader(r.vec(2));
-  while (list.ok && list.left() > 0) {
-    types.push(list.uint(2));
-    list.vec(2);
+  if (p === b.length) return types;
+  if (p + 2 > b.length || p + 2 + u16(b, p) !== b.length) return null;
+  p += 2;
+  while (p < b.length) {
+    if (p + 4 > b.length) return null;
+    var t = u16(b, p);
+    var n = u16(b, p + 2);
+    p += 4 + n;
+    // renegotiation_info in an initial handshake must carry an empty renegotiated_connection (RFC 5746 §3.6-3.7).
+    if (p > b.length || (t === 0xff01 && (n !== 1 || b[p - 1]))) return null;
+    types.push(t);
   }
-  return list.ok && r.ok && r.left() === 0 ? types : null;
+  return types;
 }
 
 export interface ClientHello {
@@ -64,19 +86,18 @@ export interface ClientHello {
 
 export function encodeClientHello(random: Uint8Array, cookie: Uint8Array): Uint8Array {
   // client_version, random, session_id<0> (no resumption), cookie, one suite, null compression, no extensions
-  var w = new Writer(2 + 32 + 1 + 1 + cookie.length + 4 + 2);
-  w.u8(DTLS12_MAJOR);
-  w.u8(DTLS12_MINOR);
-  w.bytes(random);
-  w.u8(0);
-  w.vec(1, cookie);
-  w.uint(2, 2);
-  w.uint(2, TLS_PSK_WITH_AES_128_CCM_8);
-  w.u8(1);
-  w.u8(0);
-  return w.buf;
+  var n = cookie.length;
+  var b = new Uint8Array(42 + n);
+  b[0] = DTLS12_MAJOR;
+  b[1] = DTLS12_MINOR;
+  b.set(random, 2);
+  b[35] = n;
+  b.set(cookie, 36);
+  b.set([0, 2, TLS_PSK_WITH_AES_128_CCM_8 >> 8, TLS_PSK_WITH_AES_128_CCM_8 & 255, 1, 0], 36 + n);
+  return b;
 }
 
+/** Server side only. */
 export function decodeClientHello(b: Uint8Array): ClientHello | null {
   var r = new Reader(b);
   var version = r.uint(2);
@@ -87,17 +108,17 @@ export function decodeClientHello(b: Uint8Array): ClientHello | null {
   var cEnd = r.pos;
   var suites = r.vec(2);
   var comp = r.vec(1);
-  var ext = readExtensions(r);
+  var ext = r.ok ? readExtensions(b, r.pos) : null;
   if (!r.ok || !ext || sid.length > 32 || suites.length < 2 || suites.length & 1 || comp.length < 1) return null;
   var list: number[] = [];
-  for (var i = 0; i < suites.length; i += 2) list.push((suites[i] << 8) | suites[i + 1]);
+  for (var i = 0; i < suites.length; i += 2) list.push(u16(suites, i));
   var sans = new Uint8Array(b.length - (cEnd - cStart));
   sans.set(b.subarray(0, cStart));
   sans.set(b.subarray(cEnd), cStart);
   return { client_version: version, random: random, cookie: cookie, cipher_suites: list, compression_methods: comp, extensions: ext, sansCookie: sans };
 }
 
-/** HelloVerifyRequest: server_version, cookie<0..2^8-1> (RFC 6347 §4.2.1). */
+/** HelloVerifyRequest: server_version, cookie<0..2^8-1> (RFC 6347 §4.2.1). Server side only. */
 export function encodeHelloVerifyRequest(cookie: Uint8Array): Uint8Array {
   var w = new Writer(3 + cookie.length);
   // RFC 6347 §4.2.1: servers SHOULD say DTLS 1.0 here whatever will be negotiated.
@@ -106,12 +127,9 @@ export function encodeHelloVerifyRequest(cookie: Uint8Array): Uint8Array {
   return w.buf;
 }
 
+/** The cookie of a HelloVerifyRequest (any DTLS server_version), or null. */
 export function decodeHelloVerifyRequest(b: Uint8Array): Uint8Array | null {
-  var r = new Reader(b);
-  var v = r.u8();
-  r.u8();
-  var cookie = r.vec(1);
-  return r.ok && r.left() === 0 && v === DTLS12_MAJOR ? cookie : null;
+  return b.length >= 3 && b[0] === DTLS12_MAJOR && b.length === 3 + b[2] ? b.subarray(3) : null;
 }
 
 export interface ServerHello {
@@ -122,28 +140,35 @@ export interface ServerHello {
   extensions: number[];
 }
 
-export function encodeServerHello(random: Uint8Array): Uint8Array {
-  // session_id<0>: this server does not resume sessions; no extensions (none were needed).
-  var w = new Writer(2 + 32 + 1 + 2 + 1);
+/**
+ * session_id<0>: this server does not resume sessions. The only extension is an empty
+ * renegotiation_info when the client signalled RFC 5746 (OpenSSL 3 clients refuse a
+ * server without it); renegotiation itself is always refused. Server side only.
+ */
+export function encodeServerHello(random: Uint8Array, secureRenegotiation: boolean): Uint8Array {
+  var w = new Writer(2 + 32 + 1 + 2 + 1 + (secureRenegotiation ? 7 : 0));
   w.u8(DTLS12_MAJOR);
   w.u8(DTLS12_MINOR);
   w.bytes(random);
   w.u8(0);
   w.uint(2, TLS_PSK_WITH_AES_128_CCM_8);
   w.u8(0);
+  if (secureRenegotiation) {
+    w.uint(2, 5);
+    w.uint(2, 0xff01);
+    w.uint(2, 1);
+    w.u8(0);
+  }
   return w.buf;
 }
 
 export function decodeServerHello(b: Uint8Array): ServerHello | null {
-  var r = new Reader(b);
-  var version = r.uint(2);
-  var random = r.bytes(32);
-  var sid = r.vec(1);
-  var suite = r.uint(2);
-  var comp = r.u8();
-  var ext = readExtensions(r);
-  if (!r.ok || !ext || sid.length > 32) return null;
-  return { server_version: version, random: random, cipher_suite: suite, compression_method: comp, extensions: ext };
+  // server_version(2) random(32) session_id<0..32> cipher_suite(2) compression_method(1) [extensions]
+  var sid = b[34];
+  var p = 35 + sid;
+  if (b.length < 38 || sid > 32 || p + 3 > b.length) return null;
+  var ext = readExtensions(b, p + 3);
+  return ext ? { server_version: u16(b, 0), random: b.subarray(2, 34), cipher_suite: u16(b, p), compression_method: b[p + 2], extensions: ext } : null;
 }
 
 /**
@@ -151,13 +176,13 @@ export function decodeServerHello(b: Uint8Array): ServerHello | null {
  * { psk_identity<0..2^16-1> } have the same shape (RFC 4279 §2).
  */
 export function encodePskVector(v: Uint8Array): Uint8Array {
-  var w = new Writer(2 + v.length);
-  w.vec(2, v);
-  return w.buf;
+  var b = new Uint8Array(2 + v.length);
+  b[0] = v.length >> 8;
+  b[1] = v.length & 255;
+  b.set(v, 2);
+  return b;
 }
 
 export function decodePskVector(b: Uint8Array): Uint8Array | null {
-  var r = new Reader(b);
-  var v = r.vec(2);
-  return r.ok && r.left() === 0 ? v : null;
+  return b.length >= 2 && u16(b, 0) === b.length - 2 ? b.subarray(2) : null;
 }

@@ -8,8 +8,6 @@ import { CCM8_OVERHEAD, DTLS12_MAJOR, DTLS12_MINOR, MAX_CIPHERTEXT, RECORD_HEADE
 
 export interface DtlsRecord {
   type: number;
-  /** major << 8 | minor */
-  version: number;
   epoch: number;
   /** 48-bit sequence_number: exact in a JS number (< 2^53). */
   seq: number;
@@ -34,7 +32,6 @@ export function parseRecords(d: Uint8Array): DtlsRecord[] {
     if (d[p + 1] === DTLS12_MAJOR && len <= MAX_CIPHERTEXT) {
       out.push({
         type: d[p],
-        version: (d[p + 1] << 8) | d[p + 2],
         epoch: (d[p + 3] << 8) | d[p + 4],
         seq: readUint(d, p + 5, 6),
         fragment: d.subarray(p + RECORD_HEADER, end),
@@ -114,43 +111,43 @@ export function open(c: CryptoBackend, k: DirectionKeys, r: DtlsRecord): Uint8Ar
  * The 64-record sliding anti-replay window of RFC 6347 §4.1.2.6 (the IPsec ESP
  * algorithm, RFC 4303 §3.4.3). `top` is the highest sequence number accepted; bit d of
  * (hi:lo) says top − d was accepted. Check before decrypting, mark only after the MAC
- * verified, so forged records cannot move the window.
+ * verified, so forged records cannot move the window. Plain functions over a plain
+ * object: smaller in the bundle than a class.
  */
-export class ReplayWindow {
+export interface ReplayWindow {
   top: number;
   lo: number;
   hi: number;
-  constructor() {
-    this.top = -1;
-    this.lo = 0;
-    this.hi = 0;
-  }
-  /** True when `seq` is new and inside (or ahead of) the window. */
-  check(seq: number): boolean {
-    if (seq > this.top) return true;
-    var d = this.top - seq;
-    if (d >= 64) return false;
-    return ((d < 32 ? this.lo >>> d : this.hi >>> (d - 32)) & 1) === 0;
-  }
-  mark(seq: number): void {
-    var s = seq - this.top;
-    if (s > 0) {
-      if (s >= 64) {
-        this.hi = 0;
-        this.lo = 0;
-      } else if (s >= 32) {
-        this.hi = (this.lo << (s - 32)) >>> 0;
-        this.lo = 0;
-      } else {
-        this.hi = ((this.hi << s) | (this.lo >>> (32 - s))) >>> 0;
-        this.lo = (this.lo << s) >>> 0;
-      }
-      this.top = seq;
-      this.lo = (this.lo | 1) >>> 0;
+}
+
+export function newWindow(): ReplayWindow {
+  return { top: -1, lo: 0, hi: 0 };
+}
+
+/** True when `seq` is new and inside (or ahead of) the window. */
+export function replayCheck(w: ReplayWindow, seq: number): boolean {
+  var d = w.top - seq;
+  return d < 0 || (d < 64 && !(((d < 32 ? w.lo >>> d : w.hi >>> (d - 32)) & 1)));
+}
+
+export function replayMark(w: ReplayWindow, seq: number): void {
+  var s = seq - w.top;
+  var lo = w.lo;
+  var hi = w.hi;
+  if (s > 0) {
+    // shift the 64-bit (hi:lo) left by s, then set bit 0 for the new top
+    if (s >= 64) hi = lo = 0;
+    else if (s >= 32) {
+      hi = lo << (s - 32);
+      lo = 0;
     } else {
-      var d = -s;
-      if (d < 32) this.lo = (this.lo | (1 << d)) >>> 0;
-      else if (d < 64) this.hi = (this.hi | (1 << (d - 32))) >>> 0;
+      hi = (hi << s) | (lo >>> (32 - s));
+      lo = lo << s;
     }
-  }
+    w.top = seq;
+    lo |= 1;
+  } else if (-s < 32) lo |= 1 << -s;
+  else if (-s < 64) hi |= 1 << (-s - 32);
+  w.lo = lo >>> 0;
+  w.hi = hi >>> 0;
 }

@@ -12,7 +12,7 @@ import {
   CT_ALERT, CT_CHANGE_CIPHER_SPEC, CT_HANDSHAKE, HT_CLIENT_HELLO, HT_CLIENT_KEY_EXCHANGE, HT_FINISHED,
   HT_HELLO_VERIFY_REQUEST, HT_SERVER_HELLO, HT_SERVER_HELLO_DONE, HT_SERVER_KEY_EXCHANGE, TLS_PSK_WITH_AES_128_CCM_8,
 } from './constants';
-import { DtlsEndpoint, DtlsOptions, ESTABLISHED, Handshake, Role, Session } from './connection';
+import { createEndpoint, DtlsEndpoint, DtlsOptions, ESTABLISHED, Handshake, Role, Session } from './connection';
 import { decodeClientHello, decodePskVector, encodeHandshake, encodeHelloVerifyRequest, encodePskVector, encodeServerHello, parseFragments } from './handshake';
 import { DtlsRecord, encodeRecord } from './record';
 
@@ -98,7 +98,9 @@ function makeRole(st: ServerState): Role {
       hs.transcript = [encodeHandshake(HT_CLIENT_HELLO, m.message_seq, m.body)];
       ep.put(s);
       var fl = [];
-      var sh = encodeHandshake(HT_SERVER_HELLO, hs.nextSend++, encodeServerHello(hs.serverRandom));
+      // RFC 5746 §3.6: the extension, or TLS_EMPTY_RENEGOTIATION_INFO_SCSV (0x00ff), asks for renegotiation_info.
+      var reneg = ch.extensions.indexOf(0xff01) >= 0 || ch.cipher_suites.indexOf(0x00ff) >= 0;
+      var sh = encodeHandshake(HT_SERVER_HELLO, hs.nextSend++, encodeServerHello(hs.serverRandom, reneg));
       fl.push({ t: CT_HANDSHAKE, e: 0, b: sh });
       if (so.hint && so.hint.length) fl.push({ t: CT_HANDSHAKE, e: 0, b: encodeHandshake(HT_SERVER_KEY_EXCHANGE, hs.nextSend++, encodePskVector(so.hint)) });
       fl.push({ t: CT_HANDSHAKE, e: 0, b: encodeHandshake(HT_SERVER_HELLO_DONE, hs.nextSend++, new Uint8Array(0)) });
@@ -116,7 +118,7 @@ function makeRole(st: ServerState): Role {
       var hs = s.hs!;
       if (type === HT_CLIENT_KEY_EXCHANGE && hs.state === WAIT_CKE) {
         var id = decodePskVector(body);
-        if (!id) return ep.abort(s, A_DECODE_ERROR, 'bad ClientKeyExchange');
+        if (!id) return ep.abort(s, A_DECODE_ERROR);
         s.identity = new Uint8Array(id);
         var key = (ep.o as DtlsServerOptions).pskKey(s.identity);
         if (!key) return ep.fail(s, 'unknown_psk_identity', A_HANDSHAKE_FAILURE, 'DTLS client ' + peerKey(s.peer) + ' used an unknown PSK identity');
@@ -126,7 +128,7 @@ function makeRole(st: ServerState): Role {
         hs.expectFinished = ep.finished(hs, 'client finished');
         hs.state = WAIT_FIN;
       } else if (type === HT_FINISHED && hs.state === WAIT_FIN && s.rEpoch === 1) {
-        if (!equalConstTime(body, hs.expectFinished!)) return ep.abort(s, A_DECRYPT_ERROR, 'client Finished does not verify');
+        if (!equalConstTime(body, hs.expectFinished!)) return ep.abort(s, A_DECRYPT_ERROR);
         hs.transcript.push(whole);
         var fin = encodeHandshake(HT_FINISHED, hs.nextSend++, ep.finished(hs, 'server finished'));
         ep.flight(s, [
@@ -134,7 +136,7 @@ function makeRole(st: ServerState): Role {
           { t: CT_HANDSHAKE, e: 1, b: fin },
         ]);
         ep.established(s);
-      } else ep.abort(s, A_UNEXPECTED_MESSAGE, 'unexpected handshake message ' + type);
+      } else ep.abort(s, A_UNEXPECTED_MESSAGE);
     },
     tick: function (ep: DtlsEndpoint, now: number): number {
       if (st.rotateAt < 0) st.rotateAt = now + ((ep.o as DtlsServerOptions).cookieRotation || 60000);
@@ -154,7 +156,7 @@ export function createDtlsServer(o: DtlsServerOptions): DtlsEndpoint {
   o.rng.fill(secret);
   var previous = new Uint8Array(32);
   o.rng.fill(previous);
-  return new DtlsEndpoint(o, makeRole({ secret: secret, previous: previous, rotateAt: -1 }));
+  return createEndpoint(o, makeRole({ secret: secret, previous: previous, rotateAt: -1 }));
 }
 
 export { ESTABLISHED };

@@ -1,0 +1,523 @@
+// The simulator's LwM2M Bootstrap Server (LwM2M 1.1 Core §5.2.7 "Client Initiated
+// Bootstrap", §6.1; Transport §6.1 / Table 6.1.1-1). On `POST /bs?ep=EP[&pct=N]` it answers
+// 2.04, then runs the endpoint's configuration as Eclipse Leshan's bootstrap server does
+// (BootstrapUtil.toRequests): Bootstrap-Delete of each `toDelete` path (default `/0`,
+// `/1`: the client keeps its Bootstrap-Server account, §5.2.7.5), Bootstrap-Write of each
+// Security instance, then each Server instance, each as one object-instance payload,
+// then Bootstrap-Finish `POST /bs`. One request at a time: the next goes when the
+// previous is answered. An error answer to a Delete or Write does not stop the session
+// (Leshan continues), a request that gets no answer or a failed Finish does.
+// The configuration model is Leshan's BootstrapConfig, so its REST body works here too.
+import type { Params } from '../transport/coap/constants';
+import type { CoapMessage } from '../transport/coap/message';
+import { getUriPath, getUriQuery } from '../transport/coap/message';
+import { CODE } from '../transport/coap/constants';
+import type { Exchange } from '../transport/coap/endpoint';
+import type { Peer } from '../transport/ports';
+import { toHex, utf8Encode } from '../transport/bytes';
+import { Poller } from './node-ports';
+import { T_BOOL, T_INT, T_OPQ, T_STR, type Rec } from '../objects/core/types';
+import { CF_SENML_CBOR, CF_SENML_JSON, CF_TLV } from '../objects/formats/index';
+import { listen, encodeRecs, formatName, codeStr, parseLwPath, SecurityStore, type Listener } from './lwm2m-common';
+import { startHttp, jsonBody, badRequest, EventHub, HttpError, type HttpServer, type HttpCtx, type HttpResult } from './http-util';
+
+/** LwM2M Security object resource 2 "Security Mode" (Core Appendix E.1). */
+export const SECURITY_MODES: Record<string, number> = { PSK: 0, RPK: 1, X509: 2, NO_SEC: 3, EST: 4 };
+
+/** One Security (object 0) instance, as Leshan's BootstrapConfig.ServerSecurity. */
+export interface BsSecurity {
+  uri: string;
+  bootstrapServer: boolean;
+  securityMode: keyof typeof SECURITY_MODES;
+  publicKeyOrId: Uint8Array;
+  serverPublicKey: Uint8Array;
+  secretKey: Uint8Array;
+  /** SMS resources 6–9: Leshan writes them always (defaults NO_SEC, empty, empty, ""), so we do too. */
+  smsSecurityMode?: keyof typeof SECURITY_MODES;
+  smsBindingKeyParam?: Uint8Array;
+  smsBindingKeySecret?: Uint8Array;
+  serverSmsNumber?: string;
+  serverId?: number;
+  clientOldOffTime?: number;
+  bootstrapServerAccountTimeout?: number;
+}
+
+/** Leshan's BootstrapConfig defaults, so a device sees the same Bootstrap-Writes from both servers (FINDINGS §4). */
+export function withLeshanDefaults(s: BsSecurity): BsSecurity {
+  return {
+    smsSecurityMode: 'NO_SEC', smsBindingKeyParam: new Uint8Array(0), smsBindingKeySecret: new Uint8Array(0), serverSmsNumber: '',
+    clientOldOffTime: 1, bootstrapServerAccountTimeout: 0,
+    ...Object.fromEntries(Object.entries(s).filter(([, v]) => v !== undefined)),
+  } as BsSecurity;
+}
+
+/** One Server (object 1) instance, as Leshan's BootstrapConfig.ServerConfig. */
+export interface BsServer {
+  shortId: number;
+  lifetime: number;
+  defaultMinPeriod?: number;
+  defaultMaxPeriod?: number;
+  disableTimeout?: number;
+  notifIfDisabled: boolean;
+  binding: string;
+}
+
+export interface BsConfig {
+  toDelete: string[];
+  security: Record<string, BsSecurity>;
+  servers: Record<string, BsServer>;
+  /** Content-Format of the writes; default: the client's `pct`, else TLV (as Leshan). */
+  contentFormat?: number;
+}
+
+/** The simple form the CLI and tests use: one LwM2M server account. */
+export interface SimpleBsConfig {
+  serverUri: string;
+  /** 'NO_SEC' | 'PSK' (default: PSK when a PSK is given, else NO_SEC). */
+  securityMode?: 'NO_SEC' | 'PSK';
+  pskIdentity?: string;
+  pskKey?: Uint8Array;
+  shortServerId?: number;
+  lifetime?: number;
+  binding?: string;
+  format?: number;
+  /** Security instance for the LwM2M server account (default 1: the device's own bootstrap account is usually /0/0). */
+  securityInstance?: number;
+  serverInstance?: number;
+}
+
+export function simpleConfig(s: SimpleBsConfig): BsConfig {
+  const mode = s.securityMode || (s.pskKey ? 'PSK' : 'NO_SEC');
+  if (mode === 'PSK' && (!s.pskIdentity || !s.pskKey)) throw new Error('a PSK server account needs an identity and a key');
+  const ssid = s.shortServerId ?? 123;
+  return {
+    toDelete: ['/0', '/1'],
+    security: {
+      [String(s.securityInstance ?? 1)]: withLeshanDefaults({
+        uri: s.serverUri,
+        bootstrapServer: false,
+        securityMode: mode,
+        publicKeyOrId: mode === 'PSK' ? utf8Encode(s.pskIdentity!) : new Uint8Array(0),
+        serverPublicKey: new Uint8Array(0),
+        secretKey: mode === 'PSK' ? s.pskKey! : new Uint8Array(0),
+        serverId: ssid,
+      }),
+    },
+    servers: { [String(s.serverInstance ?? 0)]: { shortId: ssid, lifetime: s.lifetime ?? 300, defaultMinPeriod: 1, notifIfDisabled: true, binding: s.binding || 'U' } },
+    contentFormat: s.format,
+  };
+}
+
+function bytesField(v: unknown, name: string): Uint8Array {
+  if (v === undefined || v === null) return new Uint8Array(0);
+  if (typeof v === 'string') {
+    if (!/^([0-9a-fA-F]{2})*$/.test(v)) throw new Error(`${name}: a string must be hex bytes`);
+    return new Uint8Array(Buffer.from(v, 'hex'));
+  }
+  if (!Array.isArray(v) || !v.every((x) => Number.isInteger(x) && x >= -128 && x <= 255)) throw new Error(`${name} must be an array of bytes`);
+  return new Uint8Array(v.map((x: number) => x & 255));
+}
+
+function intField(v: unknown, name: string, min: number, max: number, dflt?: number): number | undefined {
+  if (v === undefined || v === null) return dflt;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) throw new Error(`${name} must be an integer ${min}..${max}`);
+  return v;
+}
+
+function instanceKey(k: string, what: string): string {
+  if (!/^\d{1,5}$/.test(k) || +k > 65534) throw new Error(`${what} instance id '${k}' must be 0..65534`);
+  return String(+k);
+}
+
+/** Leshan's BootstrapConfig JSON (byte fields: arrays of bytes, or hex strings) → BsConfig; throws a one-line Error. */
+export function configFromJson(j: unknown): BsConfig {
+  if (!j || typeof j !== 'object' || Array.isArray(j)) throw new Error('bootstrap config must be a JSON object');
+  const o = j as Record<string, unknown>;
+  const toDelete = o.toDelete === undefined ? ['/0', '/1'] : o.toDelete;
+  if (!Array.isArray(toDelete) || !toDelete.every((p) => typeof p === 'string' && parseLwPath(p) !== null && parseLwPath(p)!.length <= 2))
+    throw new Error('toDelete must be an array of paths like "/0" or "/1/0"');
+  const cfg: BsConfig = { toDelete: toDelete as string[], security: {}, servers: {} };
+  const sec = (o.security ?? {}) as Record<string, Record<string, unknown>>;
+  if (typeof sec !== 'object' || Array.isArray(sec)) throw new Error('security must be an object of instances');
+  for (const k of Object.keys(sec)) {
+    const s = sec[k];
+    const key = instanceKey(k, 'security');
+    if (!s || typeof s !== 'object') throw new Error(`security ${k} must be an object`);
+    if (typeof s.uri !== 'string' || !/^coaps?:\/\/./.test(s.uri)) throw new Error(`security ${k}: uri must be coap://… or coaps://…`);
+    const mode = s.securityMode ?? 'NO_SEC';
+    if (typeof mode !== 'string' || !(mode in SECURITY_MODES)) throw new Error(`security ${k}: securityMode must be one of ${Object.keys(SECURITY_MODES).join(', ')}`);
+    const sms = s.smsSecurityMode ?? 'NO_SEC';
+    if (typeof sms !== 'string' || !(sms in SECURITY_MODES)) throw new Error(`security ${k}: smsSecurityMode must be one of ${Object.keys(SECURITY_MODES).join(', ')}`);
+    if (s.serverSmsNumber !== undefined && typeof s.serverSmsNumber !== 'string') throw new Error(`security ${k}: serverSmsNumber must be a string`);
+    cfg.security[key] = withLeshanDefaults({
+      uri: s.uri,
+      bootstrapServer: s.bootstrapServer === true,
+      securityMode: mode as keyof typeof SECURITY_MODES,
+      publicKeyOrId: bytesField(s.publicKeyOrId, `security ${k}: publicKeyOrId`),
+      serverPublicKey: bytesField(s.serverPublicKey, `security ${k}: serverPublicKey`),
+      secretKey: bytesField(s.secretKey, `security ${k}: secretKey`),
+      smsSecurityMode: sms as keyof typeof SECURITY_MODES,
+      smsBindingKeyParam: bytesField(s.smsBindingKeyParam, `security ${k}: smsBindingKeyParam`),
+      smsBindingKeySecret: bytesField(s.smsBindingKeySecret, `security ${k}: smsBindingKeySecret`),
+      serverSmsNumber: s.serverSmsNumber as string | undefined,
+      serverId: intField(s.serverId, `security ${k}: serverId`, 0, 65535),
+      clientOldOffTime: intField(s.clientOldOffTime, `security ${k}: clientOldOffTime`, 0, 2 ** 31 - 1),
+      bootstrapServerAccountTimeout: intField(s.bootstrapServerAccountTimeout, `security ${k}: bootstrapServerAccountTimeout`, 0, 2 ** 31 - 1),
+    });
+  }
+  const srv = (o.servers ?? {}) as Record<string, Record<string, unknown>>;
+  if (typeof srv !== 'object' || Array.isArray(srv)) throw new Error('servers must be an object of instances');
+  for (const k of Object.keys(srv)) {
+    const s = srv[k];
+    const key = instanceKey(k, 'server');
+    if (!s || typeof s !== 'object') throw new Error(`server ${k} must be an object`);
+    const binding = s.binding ?? 'U';
+    if (typeof binding !== 'string' || !/^[UMHTSNQ]+$/.test(binding)) throw new Error(`server ${k}: binding must be letters of UMHTSNQ`);
+    cfg.servers[key] = {
+      shortId: intField(s.shortId, `server ${k}: shortId`, 1, 65534)!,
+      lifetime: intField(s.lifetime, `server ${k}: lifetime`, 1, 2 ** 31 - 1, 86400)!,
+      defaultMinPeriod: intField(s.defaultMinPeriod, `server ${k}: defaultMinPeriod`, 0, 2 ** 31 - 1, 1),
+      defaultMaxPeriod: intField(s.defaultMaxPeriod, `server ${k}: defaultMaxPeriod`, 0, 2 ** 31 - 1),
+      disableTimeout: intField(s.disableTimeout, `server ${k}: disableTimeout`, 0, 2 ** 31 - 1),
+      notifIfDisabled: s.notifIfDisabled !== false,
+      binding,
+    };
+    if (cfg.servers[key].shortId === undefined) throw new Error(`server ${k}: shortId is required`);
+    // Leshan: every Server instance needs the Security instance that names its Short Server ID.
+    if (!Object.values(cfg.security).some((x) => x.serverId === cfg.servers[key].shortId)) throw new Error(`no security entry for server instance: ${k}`);
+  }
+  if (o.contentFormat !== undefined && o.contentFormat !== null) {
+    const cf = o.contentFormat;
+    const n = cf === 'TLV' ? CF_TLV : cf === 'SENML_CBOR' ? CF_SENML_CBOR : cf === 'SENML_JSON' ? CF_SENML_JSON : cf;
+    if (n !== CF_TLV && n !== CF_SENML_CBOR && n !== CF_SENML_JSON) throw new Error('contentFormat must be TLV, SENML_CBOR or SENML_JSON');
+    cfg.contentFormat = n as number;
+  }
+  return cfg;
+}
+
+/** BsConfig → Leshan's JSON (byte fields as arrays of unsigned bytes). */
+export function configToJson(c: BsConfig): unknown {
+  const security: Record<string, unknown> = {};
+  for (const k of Object.keys(c.security)) {
+    const s = c.security[k];
+    security[k] = {
+      ...s,
+      publicKeyOrId: [...s.publicKeyOrId], serverPublicKey: [...s.serverPublicKey], secretKey: [...s.secretKey],
+      smsBindingKeyParam: [...(s.smsBindingKeyParam || [])], smsBindingKeySecret: [...(s.smsBindingKeySecret || [])],
+    };
+  }
+  // contentFormat as its integer code: the only form Leshan's REST API accepts.
+  return { toDelete: c.toDelete, servers: c.servers, security, ...(c.contentFormat ? { contentFormat: c.contentFormat } : {}) };
+}
+
+/** The records of one Security instance (Core Appendix E.1 resource ids). */
+export function securityRecs(iid: number, s: BsSecurity): Rec[] {
+  const r: Rec[] = [
+    { p: [0, iid, 0], t: T_STR, v: s.uri },
+    { p: [0, iid, 1], t: T_BOOL, v: s.bootstrapServer },
+    { p: [0, iid, 2], t: T_INT, v: SECURITY_MODES[s.securityMode] },
+    { p: [0, iid, 3], t: T_OPQ, v: s.publicKeyOrId },
+    { p: [0, iid, 4], t: T_OPQ, v: s.serverPublicKey },
+    { p: [0, iid, 5], t: T_OPQ, v: s.secretKey },
+  ];
+  if (s.smsSecurityMode !== undefined) r.push({ p: [0, iid, 6], t: T_INT, v: SECURITY_MODES[s.smsSecurityMode] });
+  if (s.smsBindingKeyParam !== undefined) r.push({ p: [0, iid, 7], t: T_OPQ, v: s.smsBindingKeyParam });
+  if (s.smsBindingKeySecret !== undefined) r.push({ p: [0, iid, 8], t: T_OPQ, v: s.smsBindingKeySecret });
+  if (s.serverSmsNumber !== undefined) r.push({ p: [0, iid, 9], t: T_STR, v: s.serverSmsNumber });
+  if (s.serverId !== undefined) r.push({ p: [0, iid, 10], t: T_INT, v: s.serverId });
+  if (s.clientOldOffTime !== undefined) r.push({ p: [0, iid, 11], t: T_INT, v: s.clientOldOffTime });
+  if (s.bootstrapServerAccountTimeout !== undefined) r.push({ p: [0, iid, 12], t: T_INT, v: s.bootstrapServerAccountTimeout });
+  return r;
+}
+
+/** The records of one Server instance (Core Appendix E.2). */
+export function serverRecs(iid: number, s: BsServer): Rec[] {
+  const r: Rec[] = [
+    { p: [1, iid, 0], t: T_INT, v: s.shortId },
+    { p: [1, iid, 1], t: T_INT, v: s.lifetime },
+  ];
+  if (s.defaultMinPeriod !== undefined) r.push({ p: [1, iid, 2], t: T_INT, v: s.defaultMinPeriod });
+  if (s.defaultMaxPeriod !== undefined) r.push({ p: [1, iid, 3], t: T_INT, v: s.defaultMaxPeriod });
+  if (s.disableTimeout !== undefined) r.push({ p: [1, iid, 5], t: T_INT, v: s.disableTimeout });
+  r.push({ p: [1, iid, 6], t: T_BOOL, v: s.notifIfDisabled });
+  r.push({ p: [1, iid, 7], t: T_STR, v: s.binding });
+  return r;
+}
+
+/** One downlink request of a bootstrap session. */
+export interface BsStep {
+  kind: 'delete' | 'write' | 'finish';
+  path: string;
+  format?: number;
+  payload?: Uint8Array;
+}
+
+/** The session's requests in Leshan's order: deletes, Security writes, Server writes, Finish. */
+export function bootstrapSteps(c: BsConfig, format: number): BsStep[] {
+  const steps: BsStep[] = c.toDelete.map((p) => ({ kind: 'delete' as const, path: p }));
+  const byId = (o: object) => Object.keys(o).sort((a, b) => +a - +b);
+  for (const k of byId(c.security)) {
+    const iid = +k;
+    steps.push({ kind: 'write', path: `/0/${iid}`, format, payload: encodeRecs(format, [0, iid], securityRecs(iid, c.security[k]))! });
+  }
+  for (const k of byId(c.servers)) {
+    const iid = +k;
+    steps.push({ kind: 'write', path: `/1/${iid}`, format, payload: encodeRecs(format, [1, iid], serverRecs(iid, c.servers[k]))! });
+  }
+  steps.push({ kind: 'finish', path: '/bs' });
+  return steps;
+}
+
+/** What the bootstrap server reports, one event per step, for a readable timeline. */
+export interface BsEvent {
+  type: 'request' | 'rejected' | 'delete' | 'write' | 'finish' | 'done' | 'failed' | 'dtls';
+  ep: string;
+  peer?: Peer;
+  secure?: boolean;
+  path?: string;
+  format?: string;
+  /** CoAP code of the device's answer, "2.02" */
+  code?: string;
+  bytes?: number;
+  reason?: string;
+}
+
+export interface BootstrapServerOptions {
+  /** CoAP transmission parameters (RFC 7252 §4.8) for the server's endpoints. */
+  coap?: Partial<Params>;
+  host?: string;
+  /** NoSec CoAP port (omit or -1: none; 0: ephemeral). */
+  port?: number;
+  /** DTLS PSK port (omit or -1: none; 0: ephemeral). */
+  dtlsPort?: number;
+  /** Admin HTTP port on `httpHost` (omit or -1: none). */
+  httpPort?: number;
+  httpHost?: string;
+  /** Every UDP datagram in and out. */
+  onDatagram?: (dir: 'in' | 'out', data: Uint8Array, peer: Peer) => void;
+  configs?: Record<string, BsConfig>;
+  security?: SecurityStore;
+  onEvent?: (e: BsEvent) => void;
+  /** A device that does not answer a bootstrap request within this many ms fails the session (default 30 s). */
+  requestTimeoutMs?: number;
+}
+
+interface Session {
+  ep: string;
+  listener: Listener;
+  peer: Peer;
+  steps: BsStep[];
+  i: number;
+  timer: NodeJS.Timeout | null;
+  cancel: (() => void) | null;
+  over: boolean;
+}
+
+export class BootstrapServer {
+  readonly configs = new Map<string, BsConfig>();
+  readonly security: SecurityStore;
+  readonly listeners: Listener[] = [];
+  http: HttpServer | null = null;
+  readonly events = new EventHub();
+  private poller = new Poller();
+  private sessions = new Map<string, Session>();
+  private timeout: number;
+
+  private constructor(private o: BootstrapServerOptions) {
+    this.security = o.security || new SecurityStore();
+    this.timeout = o.requestTimeoutMs ?? 30000;
+    for (const k of Object.keys(o.configs || {})) this.configs.set(k, o.configs![k]);
+  }
+
+  static async start(o: BootstrapServerOptions): Promise<BootstrapServer> {
+    const s = new BootstrapServer(o);
+    const host = o.host || '127.0.0.1';
+    try {
+      for (const [port, secure] of [[o.port, false], [o.dtlsPort, true]] as [number | undefined, boolean][]) {
+        if (port === undefined || port < 0) continue;
+        s.listeners.push(
+          await listen({
+            host, port, secure, poller: s.poller,
+            pskKey: (id) => s.security.keyFor(id),
+            onRequest: (l, req, peer, ex) => s.onRequest(l, req, peer, ex),
+            onDatagram: o.onDatagram,
+            params: o.coap,
+            onDtlsEvent: (e) => e.type !== 'connected' && s.emit({ type: 'dtls', ep: '', peer: e.peer, reason: `${e.type}${e.name ? ' ' + e.name : ''}${e.message ? ': ' + e.message : ''}` }),
+          }),
+        );
+      }
+      if (o.httpPort !== undefined && o.httpPort >= 0) s.http = await startHttp(o.httpHost || '127.0.0.1', o.httpPort, (c) => s.api(c));
+    } catch (e) {
+      await s.close();
+      throw e;
+    }
+    return s;
+  }
+
+  /** coap://… of the NoSec listener, or null. */
+  get uri(): string | null {
+    return this.listeners.find((l) => !l.secure)?.uri ?? null;
+  }
+  get secureUri(): string | null {
+    return this.listeners.find((l) => l.secure)?.uri ?? null;
+  }
+
+  setConfig(ep: string, c: BsConfig): void {
+    this.configs.set(ep, c);
+  }
+
+  private emit(e: BsEvent): void {
+    if (this.o.onEvent) this.o.onEvent(e);
+    // Leshan's bootstrap server streams `BSSESSION` events named after the session's steps.
+    const ok = e.code && e.code.charAt(0) === '2';
+    const name =
+      e.type === 'request' ? 'authorized' : e.type === 'rejected' ? 'unauthorized' : e.type === 'done' ? 'finished' : e.type === 'failed' ? 'failed' :
+      e.type === 'dtls' ? 'dtls' : ok ? 'receive success response' : 'receive error response';
+    this.events.send('BSSESSION', { name, endpoint: e.ep, time: Date.now(), message: e.reason || `${e.type} ${e.path || ''} ${e.code || ''}`.trim(), ...e }, e.ep);
+  }
+
+  private onRequest(l: Listener, req: CoapMessage, peer: Peer, ex: Exchange): void {
+    const path = getUriPath(req) || [];
+    if (path.length !== 1 || path[0] !== 'bs') return ex.respond({ code: CODE.NOT_FOUND });
+    if (req.code !== CODE.POST) return ex.respond({ code: CODE.METHOD_NOT_ALLOWED });
+    const q = getUriQuery(req) || [];
+    let ep = '';
+    let pct = -1;
+    let bad = '';
+    for (const item of q) {
+      const i = item.indexOf('=');
+      const k = i < 0 ? item : item.slice(0, i);
+      const v = i < 0 ? '' : item.slice(i + 1);
+      if (k === 'ep') ep = v;
+      else if (k === 'pct') {
+        pct = /^\d{1,5}$/.test(v) ? +v : -2;
+        if (pct !== CF_TLV && pct !== CF_SENML_CBOR && pct !== CF_SENML_JSON) bad = `unsupported pct ${v}`;
+      }
+    }
+    const reject = (reason: string) => {
+      this.emit({ type: 'rejected', ep, peer, secure: l.secure, reason });
+      // 4.00 Bad Request for an unknown or unauthorised endpoint (Transport Table 6.1.1-1; Leshan says "no bootstrap config" / "Unauthorized").
+      ex.respond({ code: CODE.BAD_REQUEST, contentFormat: 0, payload: utf8Encode(reason.split(':')[0]) });
+      this.poller.kick();
+    };
+    if (!ep) return reject('endpoint name missing');
+    if (bad) return reject(bad);
+    const why = this.security.check(ep, l.identity(peer));
+    if (why) return reject(`Unauthorized: ${why}`);
+    const cfg = this.configs.get(ep);
+    if (!cfg) return reject('no bootstrap config');
+    const format = cfg.contentFormat || (pct > 0 ? pct : CF_TLV);
+    this.emit({ type: 'request', ep, peer, secure: l.secure, format: formatName(format), path: '/bs' });
+    ex.respond({ code: CODE.CHANGED });
+    // A new Bootstrap-Request replaces a running session of the same endpoint.
+    const old = this.sessions.get(ep);
+    if (old) this.end(old, 'failed', 'replaced by a new Bootstrap-Request');
+    const s: Session = { ep, listener: l, peer: { ...peer }, steps: bootstrapSteps(cfg, format), i: 0, timer: null, cancel: null, over: false };
+    this.sessions.set(ep, s);
+    this.next(s);
+  }
+
+  private next(s: Session): void {
+    if (s.over) return;
+    const st = s.steps[s.i];
+    const spec =
+      st.kind === 'delete'
+        ? { code: CODE.DELETE, path: st.path }
+        : st.kind === 'write'
+          ? { code: CODE.PUT, path: st.path, contentFormat: st.format, payload: st.payload }
+          : { code: CODE.POST, path: '/bs' };
+    const h = s.listener.coap.request(s.peer, spec, Date.now(), (err, res) => {
+      if (s.over) return;
+      if (s.timer) clearTimeout(s.timer);
+      s.timer = null;
+      if (err || !res) return this.end(s, 'failed', `${st.kind} ${st.path}: ${err || 'no answer'}`);
+      const ok = res.code >> 5 === 2;
+      this.emit({ type: st.kind, ep: s.ep, path: st.path, code: codeStr(res.code), format: st.format ? formatName(st.format) : undefined, bytes: st.payload?.length });
+      if (st.kind === 'finish') return this.end(s, ok ? 'done' : 'failed', ok ? undefined : `Bootstrap-Finish answered ${codeStr(res.code)}`);
+      s.i++;
+      this.next(s);
+    });
+    s.cancel = () => h.cancel();
+    s.timer = setTimeout(() => this.end(s, 'failed', `${st.kind} ${st.path}: no answer within ${this.timeout} ms`), this.timeout);
+    this.poller.kick();
+  }
+
+  private end(s: Session, type: 'done' | 'failed', reason?: string): void {
+    if (s.over) return;
+    s.over = true;
+    if (s.timer) clearTimeout(s.timer);
+    if (s.cancel) s.cancel();
+    if (this.sessions.get(s.ep) === s) this.sessions.delete(s.ep);
+    this.emit({ type, ep: s.ep, reason });
+    this.poller.kick();
+  }
+
+  // -- admin HTTP API (Leshan's bootstrap server REST API) ----------------------------
+
+  private async api(c: HttpCtx): Promise<HttpResult> {
+    const [api, what, ...rest] = c.parts;
+    if (api !== 'api') throw new HttpError(404, `no such resource ${c.path}`);
+    if (what === 'bootstrap') {
+      if (c.method === 'GET' && rest.length === 0) {
+        const out: Record<string, unknown> = {};
+        for (const [k, v] of this.configs) out[k] = configToJson(v);
+        return [200, out];
+      }
+      if (rest.length !== 1 || !rest[0]) badRequest(`expected /api/bootstrap/ENDPOINT, got ${c.path}`);
+      const ep = rest[0];
+      if (c.method === 'GET') {
+        const cfg = this.configs.get(ep);
+        if (!cfg) throw new HttpError(404, `no bootstrap config for ${ep}`);
+        return [200, configToJson(cfg)];
+      }
+      if (c.method === 'POST' || c.method === 'PUT') {
+        let cfg: BsConfig;
+        try {
+          cfg = configFromJson(jsonBody(c));
+        } catch (e) {
+          if (e instanceof HttpError) throw e;
+          return badRequest((e as Error).message);
+        }
+        this.configs.set(ep, cfg);
+        return [200, configToJson(cfg)];
+      }
+      if (c.method === 'DELETE') {
+        if (!this.configs.delete(ep)) throw new HttpError(404, `no config for ${ep}`);
+        return [204, null];
+      }
+      throw new HttpError(405, `${c.method} not allowed on ${c.path}`);
+    }
+    if (what === 'security' && rest[0] === 'clients') return securityApi(this.security, c, rest.slice(1));
+    if (what === 'event' && c.method === 'GET') return this.events.open(c);
+    throw new HttpError(404, `no such resource ${c.path}`);
+  }
+
+  async close(): Promise<void> {
+    for (const s of [...this.sessions.values()]) this.end(s, 'failed', 'server closed');
+    this.poller.stop();
+    for (const l of this.listeners) l.close();
+    this.events.close();
+    if (this.http) await this.http.close();
+  }
+}
+
+/** Leshan's `/api/security/clients` resource, shared by both servers. */
+export function securityApi(store: SecurityStore, c: HttpCtx, rest: string[]): HttpResult {
+  if (c.method === 'GET' && rest.length === 0) return [200, store.toJson()];
+  if (c.method === 'PUT' && rest.length === 0) {
+    let e;
+    try {
+      e = SecurityStore.fromJson(jsonBody(c));
+      store.add(e);
+    } catch (err) {
+      if (err instanceof HttpError) throw err;
+      return badRequest((err as Error).message);
+    }
+    return [200, { endpoint: e.endpoint, tls: { mode: 'psk', details: { identity: e.identity, key: toHex(e.key) } } }];
+  }
+  if (c.method === 'DELETE' && rest.length === 1) {
+    // Leshan answers 200 either way, {"message":"not_found"} for an unknown endpoint.
+    return [200, store.remove(rest[0]) ? {} : { message: 'not_found' }];
+  }
+  return badRequest(`unsupported ${c.method} ${c.path}`);
+}

@@ -1,0 +1,534 @@
+// The simulator's LwM2M Server: the registration interface (LwM2M 1.1 Core §5.3,
+// Transport §6.2: Register `POST /rd?ep&lt&lwm2m&b` → 2.01 + Location-Path `/rd/<id>`,
+// Update `POST /rd/<id>`, De-register `DELETE /rd/<id>`, expiry at the end of the
+// lifetime) and the device-management and information-reporting interfaces towards a
+// registered device (Core §5.4, §5.5: Read, Write, Execute, Create, Delete, Discover,
+// Write-Attributes, Observe/cancel). Values are decoded with the same codecs the device
+// encodes with (objects/formats). The admin HTTP API follows Leshan's REST API.
+import type { Params } from '../transport/coap/constants';
+import type { CoapMessage } from '../transport/coap/message';
+import { getLocationPath, getUint, getUriPath, getUriQuery } from '../transport/coap/message';
+import { CODE, OPT } from '../transport/coap/constants';
+import type { Exchange, RequestSpec } from '../transport/coap/endpoint';
+import type { Peer } from '../transport/ports';
+import { utf8Decode, utf8Encode } from '../transport/bytes';
+import { nodeRng, Poller } from './node-ports';
+import type { Rec } from '../objects/core/types';
+import { CF_LINK, CF_SENML_CBOR, CF_SENML_JSON, CF_TLV, CF_TEXT, CF_OPAQUE } from '../objects/formats/index';
+import { linkDec, type Link } from '../objects/formats/link';
+import {
+  listen, parseLwPath, pathStr, formatName, codeName, codeStr, recsToNode, decodeRecs, encodeRecs, SecurityStore, type Listener,
+} from './lwm2m-common';
+import { startHttp, EventHub, HttpError, type HttpServer } from './http-util';
+import { serverApi } from './lwm2m-api';
+
+export interface Registration {
+  endpoint: string;
+  registrationId: string;
+  registrationDate: number;
+  lastUpdate: number;
+  address: string;
+  lwM2mVersion: string;
+  lifetime: number;
+  bindingMode: string;
+  rootPath: string;
+  objectLinks: { url: string; attributes: Record<string, string> }[];
+  secure: boolean;
+  identity: string | null;
+  additionalRegistrationAttributes: Record<string, string>;
+  queuemode: boolean;
+  availableInstances: Record<string, number[]>;
+  /** Content-Formats announced in `</>;ct=` (empty: none). */
+  supportedFormats: number[];
+}
+
+interface RegState {
+  reg: Registration;
+  listener: Listener;
+  peer: Peer;
+  expires: number;
+  observations: Map<string, ObsState>;
+}
+
+interface ObsState {
+  path: number[];
+  format: number | undefined;
+  cancel: () => void;
+}
+
+/** The result of one operation on a device. */
+export interface OpResult {
+  /** One-byte CoAP code of the answer, e.g. 69. */
+  code: number;
+  /** Leshan's name for it: CONTENT, CHANGED, NOT_FOUND… */
+  status: string;
+  success: boolean;
+  /** Content-Format of the payload (-1: none). */
+  format: number;
+  payload: Uint8Array;
+  /** Read/Observe: decoded records and the Leshan-style node. */
+  recs?: Rec[];
+  content?: unknown;
+  /** Discover: the links. */
+  objectLinks?: { url: string; attributes: Record<string, string> }[];
+  /** Create: Location-Path of the new instance. */
+  location?: string;
+  /** Decoding failed: why. */
+  error?: string;
+}
+
+export interface ServerEvent {
+  type: 'REGISTRATION' | 'UPDATED' | 'DEREGISTRATION' | 'NOTIFICATION' | 'REJECTED' | 'DTLS';
+  ep: string;
+  registration?: Registration;
+  expired?: boolean;
+  path?: string;
+  value?: unknown;
+  recs?: Rec[];
+  reason?: string;
+  peer?: Peer;
+}
+
+export interface Lwm2mServerOptions {
+  /** CoAP transmission parameters (RFC 7252 §4.8) for the server's endpoints. */
+  coap?: Partial<Params>;
+  host?: string;
+  port?: number;
+  dtlsPort?: number;
+  httpPort?: number;
+  httpHost?: string;
+  /** Every UDP datagram in and out. */
+  onDatagram?: (dir: 'in' | 'out', data: Uint8Array, peer: Peer) => void;
+  security?: SecurityStore;
+  onEvent?: (e: ServerEvent) => void;
+  /** Extra time after the lifetime before a registration is removed (default 0 ms). */
+  expiryGraceMs?: number;
+  /** Default time to wait for a device's answer (default 5 s, Leshan's). */
+  timeoutMs?: number;
+}
+
+export class OpTimeout extends Error {}
+
+function parseLinks(payload: Uint8Array): Link[] | null {
+  return payload.length ? linkDec(payload) : [];
+}
+
+export class Lwm2mServer {
+  readonly security: SecurityStore;
+  readonly listeners: Listener[] = [];
+  http: HttpServer | null = null;
+  readonly events = new EventHub();
+  private poller = new Poller();
+  private regs = new Map<string, RegState>(); // by registration id
+  private byEp = new Map<string, RegState>();
+  private grace: number;
+  readonly timeoutMs: number;
+
+  private constructor(private o: Lwm2mServerOptions) {
+    this.security = o.security || new SecurityStore();
+    this.grace = o.expiryGraceMs ?? 0;
+    this.timeoutMs = o.timeoutMs ?? 5000;
+    // Lifetime expiry is one more engine on the poller: its deadline is the earliest expiry.
+    this.poller.add(this);
+  }
+
+  static async start(o: Lwm2mServerOptions): Promise<Lwm2mServer> {
+    const s = new Lwm2mServer(o);
+    const host = o.host || '127.0.0.1';
+    try {
+      for (const [port, secure] of [[o.port, false], [o.dtlsPort, true]] as [number | undefined, boolean][]) {
+        if (port === undefined || port < 0) continue;
+        s.listeners.push(
+          await listen({
+            host, port, secure, poller: s.poller,
+            pskKey: (id) => s.security.keyFor(id),
+            onRequest: (l, req, peer, ex) => s.onRequest(l, req, peer, ex),
+            onDatagram: o.onDatagram,
+            params: o.coap,
+            onDtlsEvent: (e) => e.type !== 'connected' && s.emit({ type: 'DTLS', ep: '', peer: e.peer, reason: `${e.type}${e.name ? ' ' + e.name : ''}${e.message ? ': ' + e.message : ''}` }),
+          }),
+        );
+      }
+      if (o.httpPort !== undefined && o.httpPort >= 0) s.http = await startHttp(o.httpHost || '127.0.0.1', o.httpPort, (c) => serverApi(s, c));
+    } catch (e) {
+      await s.close();
+      throw e;
+    }
+    return s;
+  }
+
+  get uri(): string | null {
+    return this.listeners.find((l) => !l.secure)?.uri ?? null;
+  }
+  get secureUri(): string | null {
+    return this.listeners.find((l) => l.secure)?.uri ?? null;
+  }
+
+  clients(): Registration[] {
+    return [...this.byEp.values()].map((r) => r.reg);
+  }
+  get(ep: string): Registration | null {
+    return this.byEp.get(ep)?.reg ?? null;
+  }
+
+  private emit(e: ServerEvent): void {
+    if (this.o.onEvent) this.o.onEvent(e);
+    const data =
+      e.type === 'NOTIFICATION' ? { ep: e.ep, kind: 'single', res: e.path, val: e.value } :
+      e.type === 'UPDATED' ? { registration: e.registration } :
+      e.type === 'REJECTED' || e.type === 'DTLS' ? { ep: e.ep, reason: e.reason } :
+      { ...e.registration, ...(e.expired ? { expired: true } : {}) };
+    this.events.send(e.type, data, e.ep);
+  }
+
+  /** Lifetime expiry (Pollable): remove what ran out, return the next expiry. */
+  poll(now: number): number {
+    let next = -1;
+    for (const r of [...this.regs.values()]) {
+      if (r.expires <= now) this.remove(r, true);
+      else if (next < 0 || r.expires < next) next = r.expires;
+    }
+    // Node timers hold at most 2^31-1 ms (a longer one fires at once): look again within a day.
+    return next < 0 ? -1 : Math.min(next, now + 86400000);
+  }
+
+  private remove(r: RegState, expired: boolean): void {
+    this.regs.delete(r.reg.registrationId);
+    if (this.byEp.get(r.reg.endpoint) === r) this.byEp.delete(r.reg.endpoint);
+    for (const o of r.observations.values()) o.cancel();
+    r.observations.clear();
+    this.emit({ type: 'DEREGISTRATION', ep: r.reg.endpoint, registration: r.reg, expired });
+  }
+
+  private newId(): string {
+    const a = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+    const b = new Uint8Array(10);
+    for (;;) {
+      nodeRng.fill(b);
+      const id = [...b].map((x) => a[x % a.length]).join('');
+      if (!this.regs.has(id)) return id;
+    }
+  }
+
+  private applyLinks(reg: Registration, links: Link[]): void {
+    reg.objectLinks = links.map((l) => ({ url: l.uri, attributes: { ...l.a } }));
+    reg.rootPath = '/';
+    reg.supportedFormats = [];
+    const inst: Record<string, number[]> = {};
+    for (const l of links) {
+      if (l.a.rt === 'oma.lwm2m') {
+        reg.rootPath = l.uri.endsWith('/') ? l.uri : l.uri + '/';
+        if (l.a.ct) reg.supportedFormats = l.a.ct.split(' ').filter((x) => /^\d+$/.test(x)).map(Number);
+        continue;
+      }
+      const p = parseLwPath(l.uri);
+      if (!p || !p.length) continue;
+      const k = String(p[0]);
+      if (!inst[k]) inst[k] = [];
+      if (p.length > 1 && !inst[k].includes(p[1])) inst[k].push(p[1]);
+    }
+    reg.availableInstances = inst;
+  }
+
+  private onRequest(l: Listener, req: CoapMessage, peer: Peer, ex: Exchange): void {
+    const path = getUriPath(req) || [];
+    const q = getUriQuery(req) || [];
+    const params: Record<string, string> = {};
+    for (const item of q) {
+      const i = item.indexOf('=');
+      params[i < 0 ? item : item.slice(0, i)] = i < 0 ? '' : item.slice(i + 1);
+    }
+    const now = Date.now();
+    const answer = (code: number, msg?: string) => {
+      ex.respond({ code, payload: msg ? utf8Encode(msg) : undefined });
+      this.poller.kick();
+    };
+    if (path[0] !== 'rd') return answer(CODE.NOT_FOUND);
+    const cf = getUint(req, OPT.CONTENT_FORMAT, -1);
+    if (req.payload.length && cf !== CF_LINK && cf !== -1) return answer(CODE.UNSUPPORTED_CONTENT_FORMAT);
+    const lt = params.lt;
+    if (lt !== undefined && !/^[1-9]\d{0,9}$/.test(lt)) return answer(CODE.BAD_REQUEST, 'bad lt');
+    const b = params.b;
+    if (b !== undefined && !/^[UMHTSNQ]+$/.test(b)) return answer(CODE.BAD_REQUEST, 'bad b');
+
+    // Register (Core §5.3.1, Transport §6.2.1)
+    if (path.length === 1 && req.code === CODE.POST) {
+      const ep = params.ep;
+      if (!ep) return answer(CODE.BAD_REQUEST, 'endpoint name missing');
+      const v = params.lwm2m ?? '1.0';
+      if (!/^1\.[0-2]$/.test(v)) return answer(CODE.PRECONDITION_FAILED, `unsupported LwM2M version ${v}`);
+      // The object list is mandatory (Core §5.3.1; Leshan answers an empty one with 4.00 too).
+      if (!req.payload.length) return answer(CODE.BAD_REQUEST, `supported object list is mandatory for endpoint ${ep}`);
+      const links = parseLinks(req.payload);
+      if (!links) return answer(CODE.BAD_REQUEST, 'malformed link-format payload');
+      const why = this.security.check(ep, l.identity(peer));
+      if (why) {
+        this.emit({ type: 'REJECTED', ep, peer, reason: why });
+        // An unauthorised client gets 4.03 Forbidden (Transport Table 6.2.1-1; Leshan too).
+        return answer(CODE.FORBIDDEN);
+      }
+      const old = this.byEp.get(ep);
+      if (old) {
+        this.regs.delete(old.reg.registrationId);
+        for (const o of old.observations.values()) o.cancel();
+      }
+      const extra: Record<string, string> = {};
+      for (const k of Object.keys(params)) if (!['ep', 'lt', 'lwm2m', 'b', 'sms', 'Q'].includes(k)) extra[k] = params[k];
+      const reg: Registration = {
+        endpoint: ep,
+        registrationId: this.newId(),
+        registrationDate: now,
+        lastUpdate: now,
+        address: `${peer.address}:${peer.port}`,
+        lwM2mVersion: v,
+        lifetime: lt ? +lt : 86400,
+        bindingMode: b || 'U',
+        rootPath: '/',
+        objectLinks: [],
+        secure: l.secure,
+        identity: l.identity(peer),
+        additionalRegistrationAttributes: extra,
+        queuemode: (b || '').includes('Q') || 'Q' in params,
+        availableInstances: {},
+        supportedFormats: [],
+      };
+      this.applyLinks(reg, links);
+      const st: RegState = { reg, listener: l, peer: { ...peer }, expires: now + reg.lifetime * 1000 + this.grace, observations: new Map() };
+      this.regs.set(reg.registrationId, st);
+      this.byEp.set(ep, st);
+      ex.respond({ code: CODE.CREATED, options: [{ num: OPT.LOCATION_PATH, value: utf8Encode('rd') }, { num: OPT.LOCATION_PATH, value: utf8Encode(reg.registrationId) }] });
+      this.poller.kick();
+      this.emit({ type: 'REGISTRATION', ep, registration: reg });
+      return;
+    }
+    if (path.length !== 2) return answer(CODE.NOT_FOUND);
+    const st = this.regs.get(path[1]);
+    if (!st) return answer(CODE.NOT_FOUND);
+    // Only the client that registered may update or de-register (its DTLS identity; NoSec: the endpoint's transport).
+    if (st.reg.secure !== l.secure || (l.secure && st.reg.identity !== l.identity(peer))) return answer(CODE.FORBIDDEN);
+    // Update (Core §5.3.2)
+    if (req.code === CODE.POST) {
+      let links: Link[] | null = null;
+      if (req.payload.length) {
+        links = parseLinks(req.payload);
+        if (!links) return answer(CODE.BAD_REQUEST, 'malformed link-format payload');
+      }
+      if (lt) st.reg.lifetime = +lt;
+      if (b) st.reg.bindingMode = b;
+      if (links) this.applyLinks(st.reg, links);
+      st.reg.lastUpdate = now;
+      st.reg.address = `${peer.address}:${peer.port}`;
+      st.peer = { ...peer };
+      st.listener = l;
+      st.expires = now + st.reg.lifetime * 1000 + this.grace;
+      answer(CODE.CHANGED);
+      this.emit({ type: 'UPDATED', ep: st.reg.endpoint, registration: st.reg });
+      return;
+    }
+    // De-register (Core §5.3.3)
+    if (req.code === CODE.DELETE) {
+      answer(CODE.DELETED);
+      this.remove(st, false);
+      return;
+    }
+    answer(CODE.METHOD_NOT_ALLOWED);
+  }
+
+  // -- operations on a registered device -------------------------------------------
+
+  private target(ep: string): RegState {
+    const st = this.byEp.get(ep);
+    if (!st) throw new HttpError(400, `no registered client with endpoint '${ep}'`);
+    return st;
+  }
+
+  /** Send one request to a registered device; resolves with its answer, rejects with OpTimeout. */
+  send(ep: string, spec: RequestSpec, timeoutMs = this.timeoutMs): Promise<CoapMessage> {
+    const st = this.target(ep);
+    return new Promise((resolve, reject) => {
+      let done = false;
+      const h = st.listener.coap.request(st.peer, spec, Date.now(), (err, res) => {
+        if (done) return;
+        done = true;
+        clearTimeout(t);
+        if (err || !res) reject(err === 'timeout' || err === 'no-response' ? new OpTimeout(`device ${ep} did not answer (${err})`) : new Error(`device ${ep}: ${err}`));
+        else resolve(res);
+      });
+      const t = setTimeout(() => {
+        if (done) return;
+        done = true;
+        h.cancel();
+        reject(new OpTimeout(`device ${ep} did not answer within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.poller.kick();
+    });
+  }
+
+  private result(res: CoapMessage, base: number[] | null): OpResult {
+    const format = getUint(res, OPT.CONTENT_FORMAT, -1);
+    const r: OpResult = { code: res.code, status: codeName(res.code), success: res.code >> 5 === 2, format, payload: new Uint8Array(res.payload) };
+    if (base && r.success && res.code === CODE.CONTENT && format !== CF_LINK) {
+      const recs = format >= 0 ? decodeRecs(format, base, res.payload) : null;
+      if (recs) {
+        r.recs = recs;
+        r.content = recsToNode(base, recs);
+      } else r.error = format < 0 ? 'answer has no Content-Format' : `cannot decode ${formatName(format)} payload`;
+    }
+    if (r.success && format === CF_LINK) {
+      const links = linkDec(res.payload);
+      if (links) r.objectLinks = links.map((l) => ({ url: l.uri, attributes: { ...l.a } }));
+      else r.error = 'malformed link-format answer';
+    }
+    if (res.code === CODE.CREATED) {
+      const loc = getLocationPath(res);
+      if (loc && loc.length) r.location = '/' + loc.join('/');
+    }
+    return r;
+  }
+
+  async read(ep: string, path: number[], format?: number, timeoutMs?: number): Promise<OpResult> {
+    return this.result(await this.send(ep, { code: CODE.GET, path: pathStr(path), accept: format }, timeoutMs), path);
+  }
+
+  async discover(ep: string, path: number[], timeoutMs?: number): Promise<OpResult> {
+    return this.result(await this.send(ep, { code: CODE.GET, path: pathStr(path), accept: CF_LINK }, timeoutMs), null);
+  }
+
+  /** The format a write uses when none is asked for: the device's preferred one (`ct=` in `</>`), else TLV. */
+  defaultFormat(ep: string, path: number[], recs: Rec[]): number {
+    const st = this.target(ep);
+    if (path.length >= 3 && recs.length === 1 && recs[0].p.length === path.length) {
+      // one value: plain text needs no agreement (opaque: octet-stream)
+      return recs[0].v instanceof Uint8Array ? CF_OPAQUE : CF_TEXT;
+    }
+    for (const f of st.reg.supportedFormats) if (f === CF_SENML_CBOR || f === CF_TLV || f === CF_SENML_JSON) return f;
+    return CF_TLV;
+  }
+
+  /** Write: replace (PUT) or partial update (POST), Core §5.4.3. */
+  async write(ep: string, path: number[], recs: Rec[], opts: { format?: number; replace?: boolean; timeoutMs?: number } = {}): Promise<OpResult> {
+    const format = opts.format ?? this.defaultFormat(ep, path, recs);
+    const payload = encodeRecs(format, path, recs);
+    if (!payload) throw new HttpError(400, `${formatName(format)} cannot carry this value at ${pathStr(path)}`);
+    const code = opts.replace === false ? CODE.POST : CODE.PUT;
+    return this.result(await this.send(ep, { code, path: pathStr(path), contentFormat: format, payload }, opts.timeoutMs), null);
+  }
+
+  async execute(ep: string, path: number[], args?: string, timeoutMs?: number): Promise<OpResult> {
+    return this.result(await this.send(ep, { code: CODE.POST, path: pathStr(path), payload: args ? utf8Encode(args) : undefined }, timeoutMs), null);
+  }
+
+  /**
+   * Create (Core §5.4.6): POST /oid; the new instance's id, when the server chooses it,
+   * travels in the payload (TLV Object Instance, SenML names). Records with iid -1 let
+   * the device choose (TLV only: bare resources).
+   */
+  async create(ep: string, oid: number, recs: Rec[], opts: { format?: number; timeoutMs?: number } = {}): Promise<OpResult> {
+    const iid = recs.length ? recs[0].p[1] : -1;
+    const format = opts.format ?? (iid >= 0 ? this.defaultFormat(ep, [oid], recs) : CF_TLV);
+    const payload =
+      iid >= 0 ? encodeRecs(format, [oid], recs) : format === CF_TLV ? encodeRecs(format, [oid, 0], recs.map((r) => ({ ...r, p: [oid, 0, ...r.p.slice(2)] }))) : null;
+    if (!payload) throw new HttpError(400, iid >= 0 ? `${formatName(format)} cannot carry this instance` : 'without an instance id only TLV can carry a Create');
+    return this.result(await this.send(ep, { code: CODE.POST, path: pathStr([oid]), contentFormat: format, payload }, opts.timeoutMs), null);
+  }
+
+  async delete(ep: string, path: number[], timeoutMs?: number): Promise<OpResult> {
+    return this.result(await this.send(ep, { code: CODE.DELETE, path: pathStr(path) }, timeoutMs), null);
+  }
+
+  /** Write-Attributes (Core §5.4.4): PUT with Uri-Query only, e.g. ["pmin=1","pmax=5"]. */
+  async writeAttributes(ep: string, path: number[], attrs: string[], timeoutMs?: number): Promise<OpResult> {
+    return this.result(await this.send(ep, { code: CODE.PUT, path: pathStr(path), query: attrs }, timeoutMs), null);
+  }
+
+  /**
+   * Observe (Core §5.5.1, RFC 7641): resolves with the first answer; every later
+   * notification is an event (NOTIFICATION) and goes to `onNotify`.
+   */
+  observe(ep: string, path: number[], format?: number, onNotify?: (r: OpResult) => void, timeoutMs = this.timeoutMs): Promise<OpResult> {
+    const st = this.target(ep);
+    const key = pathStr(path);
+    const old = st.observations.get(key);
+    if (old) old.cancel();
+    return new Promise((resolve, reject) => {
+      let first = true;
+      const h = st.listener.coap.request(st.peer, { code: CODE.GET, path: key, accept: format, observe: true }, Date.now(), (err, res) => {
+        if (first) {
+          first = false;
+          clearTimeout(t);
+          if (err || !res) {
+            st.observations.delete(key);
+            return reject(err === 'timeout' ? new OpTimeout(`device ${ep} did not answer (${err})`) : new Error(`device ${ep}: ${err}`));
+          }
+          const r = this.result(res, path);
+          if (!r.success || getUint(res, OPT.OBSERVE, -1) < 0) st.observations.delete(key);
+          return resolve(r);
+        }
+        if (err || !res) {
+          st.observations.delete(key);
+          return;
+        }
+        const r = this.result(res, path);
+        if (r.success) this.emit({ type: 'NOTIFICATION', ep, path: key, value: r.content, recs: r.recs });
+        if (onNotify) onNotify(r);
+        if (!r.success) st.observations.delete(key);
+      });
+      const obs: ObsState = {
+        path,
+        format,
+        cancel: () => {
+          h.cancel();
+          if (st.observations.get(key) === obs) st.observations.delete(key);
+        },
+      };
+      st.observations.set(key, obs);
+      const t = setTimeout(() => {
+        if (!first) return;
+        first = false;
+        obs.cancel();
+        reject(new OpTimeout(`device ${ep} did not answer within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.poller.kick();
+    });
+  }
+
+  /** Passive cancel (RFC 7641 §3.6, Leshan's default): forget it; the next notification gets RST. */
+  cancelObserve(ep: string, path: number[]): boolean {
+    const st = this.target(ep);
+    const o = st.observations.get(pathStr(path));
+    if (!o) return false;
+    o.cancel();
+    return true;
+  }
+
+  observations(ep: string): string[] {
+    return [...this.target(ep).observations.keys()];
+  }
+
+  async close(): Promise<void> {
+    for (const r of this.regs.values()) for (const o of r.observations.values()) o.cancel();
+    this.poller.stop();
+    for (const l of this.listeners) l.close();
+    this.events.close();
+    if (this.http) await this.http.close();
+  }
+}
+
+/** Leshan's JSON for a response (JacksonResponseSerializer), plus the CoAP code. */
+export function responseJson(r: OpResult): Record<string, unknown> {
+  const out: Record<string, unknown> = { status: r.status, code: codeStr(r.code), valid: !r.error, success: r.success && !r.error, failure: !r.success || !!r.error };
+  if (r.content !== undefined) out.content = r.content;
+  if (r.objectLinks) out.objectLinks = r.objectLinks;
+  if (r.location) out.location = r.location;
+  if (r.format >= 0 && r.content === undefined && !r.objectLinks && r.payload.length) {
+    out.format = formatName(r.format);
+    const text = utf8Decode(r.payload);
+    if (text !== null && r.format !== CF_OPAQUE) out.payload = text;
+  }
+  if (r.error) out.errormessage = r.error;
+  else if (!r.success && r.payload.length) {
+    const t = utf8Decode(r.payload);
+    if (t) out.errormessage = t;
+  }
+  return out;
+}

@@ -1,0 +1,219 @@
+// DTLS 1.2 PSK (TLS_PSK_WITH_AES_128_CCM_8) against Debian's peers (../shared/INTEROP.md):
+// our client ⇄ openssl s_server and gnutls-serv (echo, in a loopback-only namespace),
+// our server ⇄ openssl s_client and gnutls-cli; wrong key / identity end in a clear
+// error; a tshark capture of our handshake decrypts with the PSK and shows no
+// malformed packet or warning. Fixed ports: 31010-31019 (this area's range).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { needPeer } from '../helpers/peers';
+import { createDtlsClient } from '../../transport/dtls/client';
+import { createDtlsServer } from '../../transport/dtls/server';
+import type { DtlsEvent } from '../../transport/dtls/connection';
+import { nodeCrypto } from '../../sim/node-crypto';
+import { nodeRng, runOnUdp } from '../../sim/dtls-udp';
+
+const ROOT = join(import.meta.dirname, '../..');
+const ID = 'lwm2m-client';
+const KEY = '000102030405060708090a0b0c0d0e0f';
+const WRONG = '0f0e0d0c0b0a09080706050403020100';
+const GNUTLS_PRIO = 'NONE:+VERS-DTLS1.2:+AES-128-CCM-8:+AEAD:+PSK:+COMP-NULL:+SIGN-ALL:+GROUP-ALL';
+const bytes = (s: string) => new Uint8Array(Buffer.from(s));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Collects a child's output; resolves `waitFor(re)` when it appears. */
+function watch(child: ChildProcess) {
+  let out = '';
+  const waiters: { re: RegExp; res: () => void }[] = [];
+  const on = (d: Buffer) => {
+    out += d.toString();
+    for (const w of waiters.splice(0)) if (w.re.test(out)) w.res(); else waiters.push(w);
+  };
+  child.stdout?.on('data', on);
+  child.stderr?.on('data', on);
+  return {
+    text: () => out,
+    waitFor: (re: RegExp, ms: number) =>
+      new Promise<void>((res, rej) => {
+        if (re.test(out)) return res();
+        const t = setTimeout(() => rej(new Error(`timed out waiting for ${re} in:\n${out}`)), ms);
+        waiters.push({ re, res: () => { clearTimeout(t); res(); } });
+      }),
+    exited: new Promise<number | null>((res) => child.on('exit', (c) => res(c))),
+  };
+}
+
+function opensslServer(port: number, key: string) {
+  const child = spawn('openssl', ['s_server', '-dtls1_2', '-accept', `127.0.0.1:${port}`, '-nocert', '-psk', key, '-psk_identity', ID,
+    '-psk_hint', 'myhint', '-cipher', 'PSK-AES128-CCM8', '-naccept', '1'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  return { child, w: watch(child) };
+}
+
+/** Our client on a real socket; resolves with its events and data once `done` says so or `ms` passed. */
+async function ourClient(port: number, key: string, opts: { send?: string; timeout: number; until: (ev: DtlsEvent[], data: string[]) => boolean; onConnected?: () => void }) {
+  const events: DtlsEvent[] = [];
+  const data: string[] = [];
+  const peer = { address: '127.0.0.1', port };
+  let finish: () => void = () => {};
+  const done = new Promise<void>((r) => (finish = r));
+  const check = () => { if (opts.until(events, data)) finish(); };
+  const u = await runOnUdp((socket) => createDtlsClient({
+    socket, crypto: nodeCrypto, rng: nodeRng, handshakeTimeout: opts.timeout,
+    psk: () => ({ identity: bytes(ID), key: new Uint8Array(Buffer.from(key, 'hex')) }),
+    onData: (d) => { data.push(Buffer.from(d).toString()); check(); },
+    onEvent: (e) => { events.push(e); if (e.type === 'connected' && opts.onConnected) opts.onConnected(); check(); },
+  }));
+  u.ep.send(bytes(opts.send || 'hello-from-lwm2m-espruino'), peer);
+  u.kick();
+  const started = Date.now();
+  await Promise.race([done, sleep(opts.timeout + 3000)]);
+  u.ep.close(peer);
+  await u.close();
+  return { events, data, elapsed: Date.now() - started };
+}
+
+test('our client ⇄ openssl s_server: handshake, data both ways; tshark decrypts it with the PSK, nothing malformed', async (t) => {
+  if (!needPeer(t, 'openssl', 'openssl') || !needPeer(t, 'tshark', 'tshark')) return;
+  const port = 31010;
+  const dir = mkdtempSync(join(tmpdir(), 'dtls-cap-'));
+  const cap = join(dir, 'cap.pcapng');
+  const ts = spawn('tshark', ['-i', 'lo', '-f', `udp port ${port}`, '-w', cap, '-q'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const tw = watch(ts);
+  await tw.waitFor(/Capturing on/, 15000);
+  const s = opensslServer(port, KEY);
+  await s.w.waitFor(/ACCEPT/, 10000);
+  const r = await ourClient(port, KEY, {
+    timeout: 10000,
+    onConnected: () => { setTimeout(() => s.child.stdin!.write('hello-from-openssl\n'), 200); },
+    until: (ev, data) => ev.some((e) => e.type === 'error') || data.join('').includes('hello-from-openssl'),
+  });
+  await s.w.waitFor(/hello-from-lwm2m-espruino/, 5000);
+  s.child.stdin!.end();
+  s.child.kill();
+  assert.deepEqual(r.events.map((e) => e.type), ['connected']);
+  assert.match(s.w.text(), /CIPHER is PSK-AES128-CCM8/);
+  assert.deepEqual(r.data, ['hello-from-openssl\n']);
+  await sleep(500);
+  ts.kill('SIGINT');
+  await tw.exited;
+  const read = (extra: string[]) => spawnSync('tshark', ['-r', cap, '-d', `udp.port==${port},dtls`, '-o', `dtls.psk:${KEY}`, ...extra], { encoding: 'utf8' });
+  const bad = read(['-Y', '_ws.malformed || _ws.expert.severity >= "warning"']);
+  assert.equal(bad.status, 0, bad.stderr);
+  assert.equal(bad.stdout.trim(), '', 'malformed packets or warnings:\n' + bad.stdout);
+  // decrypted: both Finished messages and both application records are readable
+  const fin = read(['-Y', 'dtls.handshake.type == 20', '-T', 'fields', '-e', 'frame.number']);
+  assert.equal(fin.stdout.trim().split('\n').filter(Boolean).length, 2, 'two decrypted Finished messages');
+  const app = read(['-Y', 'dtls.app_data', '-T', 'fields', '-e', 'data.text', '-o', 'data.show_as_text:TRUE']);
+  assert.match(app.stdout, /hello-from-lwm2m-espruino/);
+});
+
+test('our client ⇄ openssl s_server with the wrong key: handshake_timeout naming server and identity, no hang', async (t) => {
+  if (!needPeer(t, 'openssl', 'openssl')) return;
+  const port = 31011;
+  const s = opensslServer(port, KEY);
+  await s.w.waitFor(/ACCEPT/, 10000);
+  const r = await ourClient(port, WRONG, { timeout: 3000, until: (ev) => ev.some((e) => e.type === 'error') });
+  s.child.kill();
+  assert.equal(r.events.length, 1);
+  assert.equal(r.events[0].name, 'handshake_timeout');
+  assert.match(r.events[0].message!, /127\.0\.0\.1:31011/);
+  assert.match(r.events[0].message!, /"lwm2m-client"/);
+  assert.ok(r.elapsed < 4500, `ended in ${r.elapsed} ms`);
+});
+
+function inNamespace(script: string, timeoutMs: number) {
+  return spawnSync('unshare', ['-n', 'bash', '-c', `ip link set lo up && ${script}`], { encoding: 'utf8', timeout: timeoutMs, cwd: ROOT });
+}
+
+function gnutlsServScript(port: number, clientKey: string, identity = ID) {
+  const dir = mkdtempSync(join(tmpdir(), 'gnutls-psk-'));
+  writeFileSync(join(dir, 'psk.passwd'), `${ID}:${KEY}\n`);
+  return `gnutls-serv --udp -p ${port} --echo --pskpasswd ${dir}/psk.passwd --pskhint myhint --priority '${GNUTLS_PRIO}' >/dev/null 2>&1 & ` +
+    `for i in $(seq 100); do ss -uln | grep -q ':${port} ' && break; sleep 0.05; done; ` +
+    `node --import tsx sim/dtls-client-cli.ts 127.0.0.1 ${port} ${identity} ${clientKey} hello-echo 3000 hello-echo; rc=$?; kill %1; exit $rc`;
+}
+
+test('our client ⇄ gnutls-serv --echo (loopback-only namespace): handshake and echo', (t) => {
+  if (!needPeer(t, 'gnutls-serv', 'gnutls-bin') || !needPeer(t, 'unshare', 'util-linux')) return;
+  const r = inNamespace(gnutlsServScript(31012, KEY), 20000);
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  assert.deepEqual(lines, [{ event: 'connected' }, { data: 'hello-echo' }]);
+});
+
+test('our client ⇄ gnutls-serv: wrong key and unknown identity end in a clear error, no hang', (t) => {
+  if (!needPeer(t, 'gnutls-serv', 'gnutls-bin') || !needPeer(t, 'unshare', 'util-linux')) return;
+  for (const [key, id] of [[WRONG, ID], [KEY, 'nobody']]) {
+    const r = inNamespace(gnutlsServScript(31013, key, id), 20000);
+    assert.equal(r.status, 1, r.stdout + r.stderr);
+    const last = JSON.parse(r.stdout.trim().split('\n').pop()!);
+    assert.equal(last.event, 'error');
+    assert.ok(['handshake_timeout', 'alert_received'].includes(last.name), last.name);
+    assert.match(last.message, new RegExp(`"${id}"`));
+  }
+});
+
+async function ourServer(events: DtlsEvent[], data: string[]) {
+  const u = await runOnUdp((socket) => {
+    const ep = createDtlsServer({
+      socket, crypto: nodeCrypto, rng: nodeRng, hint: bytes('myhint'),
+      pskKey: (id) => (Buffer.from(id).toString() === ID ? new Uint8Array(Buffer.from(KEY, 'hex')) : null),
+      onData: (d, peer) => { data.push(Buffer.from(d).toString()); ep.send(d, peer); },
+      onEvent: (e) => events.push(e),
+    });
+    return ep;
+  });
+  return u;
+}
+
+test('openssl s_client ⇄ our server: handshake, data echoed', async (t) => {
+  if (!needPeer(t, 'openssl', 'openssl')) return;
+  const events: DtlsEvent[] = [];
+  const data: string[] = [];
+  const u = await ourServer(events, data);
+  const c = spawn('openssl', ['s_client', '-dtls1_2', '-connect', `127.0.0.1:${u.port}`, '-psk', KEY, '-psk_identity', ID, '-cipher', 'PSK-AES128-CCM8'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const w = watch(c);
+  try {
+    await w.waitFor(/Cipher is PSK-AES128-CCM8/, 10000);
+    c.stdin!.write('hello-from-openssl\n');
+    // s_client does not print what it sends: this line in its output is our echo
+    await w.waitFor(/hello-from-openssl/, 5000);
+  } finally {
+    c.stdin!.end();
+    c.kill();
+    await u.close();
+  }
+  assert.deepEqual(data, ['hello-from-openssl\n']);
+  assert.equal(events[0].type, 'connected');
+});
+
+test('gnutls-cli ⇄ our server: handshake, data echoed; a wrong key never connects', async (t) => {
+  if (!needPeer(t, 'gnutls-cli', 'gnutls-bin')) return;
+  const events: DtlsEvent[] = [];
+  const data: string[] = [];
+  const u = await ourServer(events, data);
+  const run = (key: string) => {
+    const c = spawn('gnutls-cli', ['--udp', '127.0.0.1', '-p', String(u.port), '--pskusername', ID, '--pskkey', key, '--priority', GNUTLS_PRIO], { stdio: ['pipe', 'pipe', 'pipe'] });
+    return { c, w: watch(c) };
+  };
+  try {
+    const ok = run(KEY);
+    await ok.w.waitFor(/Handshake was completed/, 10000);
+    ok.c.stdin!.write('hello-from-gnutls\n');
+    await ok.w.waitFor(/- Simple Client Mode[\s\S]*hello-from-gnutls/, 5000);
+    ok.c.stdin!.end();
+    await ok.w.exited;
+    assert.match(ok.w.text(), /\(DTLS1\.2-X\.509\)-\(PSK\)-\(AES-128-CCM-8\)/);
+    assert.deepEqual(data, ['hello-from-gnutls\n']);
+    const bad = run(WRONG);
+    await sleep(2500);
+    bad.c.kill();
+    assert.doesNotMatch(bad.w.text(), /Handshake was completed/);
+    assert.deepEqual(events.filter((e) => e.type === 'connected').length, 1, 'the wrong key did not connect');
+  } finally {
+    await u.close();
+  }
+});

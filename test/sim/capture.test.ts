@@ -1,0 +1,113 @@
+// The servers' traffic, captured on loopback and dissected by tshark (CoAP, LwM2M TLV,
+// DTLS with the PSK): a NoSec bootstrap, a NoSec registration with reads and a write in
+// TLV, SenML CBOR and text, an observation, and a DTLS PSK registration. Nothing the
+// servers send may be malformed or raise a tshark warning. Fixed ports from this
+// helper's range (35683, 35684, 35783) so tshark knows what to dissect.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import dgram from 'node:dgram';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BootstrapServer, simpleConfig } from '../../sim/bootstrap-server';
+import { Lwm2mServer } from '../../sim/lwm2m-server';
+import { SecurityStore } from '../../sim/lwm2m-common';
+import { CODE } from '../../transport/coap/constants';
+import { T_BOOL } from '../../objects/core/types';
+import { FakeDevice, peerOf, until } from './fake-device';
+import { needPeer } from '../helpers/peers';
+
+const BS_PORT = 35783;
+const SRV_PORT = 35683;
+const DTLS_PORT = 35684;
+const HEX = '000102030405060708090a0b0c0d0e0f';
+
+function run(cmd: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => execFile(cmd, args, { timeout: 30000, maxBuffer: 1 << 24 }, (e, out, err) => (e ? reject(new Error(err || String(e))) : resolve(out))));
+}
+
+/**
+ * Start tshark and return once it demonstrably captures: "Capturing on" comes before the
+ * capture is live, so CoAP pings (empty CON, RFC 7252 §4.3: answered with RST) go to the
+ * bootstrap port until tshark prints the first packet (-P).
+ */
+async function capture(file: string): Promise<ChildProcess> {
+  const p = spawn('tshark', ['-i', 'lo', '-f', `udp port ${BS_PORT} or udp port ${SRV_PORT} or udp port ${DTLS_PORT}`, '-w', file, '-P'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const sock = dgram.createSocket('udp4');
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let mid = 1;
+      const ping = setInterval(() => sock.send(Buffer.from([0x40, 0, 0, mid++ & 255]), BS_PORT, '127.0.0.1'), 100);
+      const t = setTimeout(() => {
+        clearInterval(ping);
+        reject(new Error('tshark did not start capturing'));
+      }, 15000);
+      p.stdout!.once('data', () => {
+        clearInterval(ping);
+        clearTimeout(t);
+        resolve();
+      });
+      p.on('exit', (c) => reject(new Error('tshark exited ' + c)));
+    });
+  } finally {
+    sock.close();
+  }
+  p.stdout!.resume();
+  return p;
+}
+
+test('tshark: the servers\' CoAP, LwM2M TLV and DTLS traffic has no malformed packet or warning', { timeout: 60000 }, async (t) => {
+  if (!needPeer(t, 'tshark', 'tshark')) return;
+  const pcap = join(mkdtempSync(join(tmpdir(), 'sim-servers-')), 'cap.pcapng');
+  const security = new SecurityStore();
+  security.add({ endpoint: 'cap-dtls', identity: 'cap-id', key: new Uint8Array(Buffer.from(HEX, 'hex')) });
+  const srv = await Lwm2mServer.start({ port: SRV_PORT, dtlsPort: DTLS_PORT, security });
+  const bsEv: string[] = [];
+  const bs = await BootstrapServer.start({ port: BS_PORT, configs: { cap: simpleConfig({ serverUri: srv.uri! }) }, onEvent: (e) => bsEv.push(e.type) });
+  const tshark = await capture(pcap);
+  try {
+    const d = await FakeDevice.start();
+    try {
+      await d.request(peerOf(bs.uri!), { code: CODE.POST, path: '/bs', query: ['ep=cap'] });
+      await until(() => bsEv.includes('done'), 5000, 'bootstrap');
+      await d.register(peerOf(srv.uri!), 'cap');
+      for (const f of [11542, 112, undefined]) assert.equal((await srv.read('cap', [3, 0], f)).status, 'CONTENT(205)');
+      assert.equal((await srv.read('cap', [3303, 0, 5700])).status, 'CONTENT(205)');
+      assert.equal((await srv.write('cap', [3338, 0, 5850], [{ p: [3338, 0, 5850], t: T_BOOL, v: true }], { format: 11542 })).status, 'CHANGED(204)');
+      assert.equal((await srv.writeAttributes('cap', [3303, 0, 5700], ['pmin=1', 'pmax=5'])).status, 'CHANGED(204)');
+      let notes = 0;
+      await srv.observe('cap', [3303, 0, 5700], 11542, () => notes++);
+      d.set([3303, 0, 5700], 23.5);
+      d.notify('/3303/0/5700');
+      await until(() => notes === 1, 3000, 'notification');
+    } finally {
+      d.close();
+    }
+    const s = await FakeDevice.start({ psk: { identity: 'cap-id', key: new Uint8Array(Buffer.from(HEX, 'hex')) } });
+    try {
+      assert.equal((await s.register(peerOf(srv.secureUri!), 'cap-dtls')).code, CODE.CREATED);
+      assert.equal((await srv.read('cap-dtls', [3, 0], 11542)).status, 'CONTENT(205)');
+    } finally {
+      s.close();
+    }
+    await new Promise((r) => setTimeout(r, 300)); // let the last datagrams reach the capture
+  } finally {
+    tshark.kill('SIGINT');
+    await new Promise((r) => tshark.once('exit', r));
+    await bs.close();
+    await srv.close();
+  }
+  const dec = ['-d', `udp.port==${BS_PORT},coap`, '-d', `udp.port==${SRV_PORT},coap`, '-d', `udp.port==${DTLS_PORT},dtls`, '-o', `dtls.psk:${HEX}`, '-d', `dtls.port==${DTLS_PORT},coap`];
+  const bad = await run('tshark', ['-r', pcap, ...dec, '-Y', '_ws.malformed || _ws.expert.severity >= "warning"', '-T', 'fields', '-e', 'frame.number', '-e', '_ws.expert.message']);
+  assert.equal(bad.trim(), '', bad);
+  const coap = (await run('tshark', ['-r', pcap, ...dec, '-Y', 'coap', '-T', 'fields', '-e', 'coap.code'])).trim().split('\n');
+  assert.ok(coap.length >= 30, `only ${coap.length} CoAP messages dissected: ${await run('tshark', ['-r', pcap, ...dec])}`);
+  // LwM2M TLV payloads (bootstrap writes, reads) are dissected, with resource names.
+  const tlv = await run('tshark', ['-r', pcap, ...dec, '-Y', 'lwm2mtlv', '-V']);
+  assert.match(tlv, /LwM2M Server URI|Short Server ID/);
+  assert.match(tlv, /Manufacturer: Open Mobile Alliance/);
+  // The DTLS registration decrypted with the PSK: a Register and its 2.01 inside.
+  const dtls = await run('tshark', ['-r', pcap, ...dec, '-Y', `udp.port==${DTLS_PORT} && coap.code == 65`, '-T', 'fields', '-e', 'coap.opt.location_path']);
+  assert.match(dtls, /rd/);
+});

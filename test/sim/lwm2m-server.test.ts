@@ -1,0 +1,352 @@
+// The LwM2M Server over real UDP on 127.0.0.1, driven through its Leshan-shaped admin
+// HTTP API, with a scripted device (CoapEndpoint + objects/formats codecs), libcoap's
+// coap-client (NoSec and GnuTLS PSK) registering, and our DTLS client.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import http from 'node:http';
+import { Lwm2mServer, type ServerEvent } from '../../sim/lwm2m-server';
+import { SecurityStore } from '../../sim/lwm2m-common';
+import { CODE } from '../../transport/coap/constants';
+import { utf8Encode } from '../../transport/bytes';
+import { FakeDevice, peerOf, until } from './fake-device';
+import { needPeer } from '../helpers/peers';
+
+type J = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+async function withServer(o: Partial<Parameters<typeof Lwm2mServer.start>[0]>, run: (s: Lwm2mServer, api: string, ev: ServerEvent[]) => Promise<void>) {
+  const ev: ServerEvent[] = [];
+  const s = await Lwm2mServer.start({ port: 0, httpPort: 0, onEvent: (e) => ev.push(e), ...o });
+  try {
+    await run(s, `http://127.0.0.1:${s.http!.port}`, ev);
+  } finally {
+    await s.close();
+  }
+}
+
+async function call(method: string, url: string, body?: unknown): Promise<{ status: number; json: J; text: string }> {
+  const r = await fetch(url, { method, body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body), headers: body === undefined ? {} : { 'Content-Type': 'application/json' } });
+  const text = await r.text();
+  let json: J = {};
+  try {
+    json = JSON.parse(text);
+  } catch {
+    /* not JSON */
+  }
+  return { status: r.status, json, text };
+}
+
+test('Register → 2.01 with Location-Path /rd/<id>; the registration is listed like Leshan lists it', async () => {
+  await withServer({}, async (s, api, ev) => {
+    const d = await FakeDevice.start();
+    try {
+      const r = await d.register(peerOf(s.uri!), 'dev-a', 60);
+      assert.equal(r.code, CODE.CREATED);
+      assert.match(r.location, /^\/rd\/[A-Za-z0-9]{10}$/);
+      const list = (await call('GET', `${api}/api/clients`)).json as unknown as J[];
+      assert.equal(list.length, 1);
+      assert.equal(list[0].endpoint, 'dev-a');
+      assert.equal(list[0].registrationId, r.location.slice(4));
+      assert.equal(list[0].lifetime, 60);
+      assert.equal(list[0].lwM2mVersion, '1.1');
+      assert.equal(list[0].bindingMode, 'U');
+      assert.deepEqual(list[0].availableInstances, { 1: [0], 3: [0], 3303: [0], 3338: [0] });
+      assert.deepEqual(list[0].objectLinks.find((l: J) => l.url === '/3').attributes, { ver: '1.1' });
+      assert.deepEqual(s.get('dev-a')!.supportedFormats, [11542]);
+      assert.deepEqual(ev.map((e) => e.type), ['REGISTRATION']);
+    } finally {
+      d.close();
+    }
+  });
+});
+
+test('Register without ep, object list, or with a bad lt or a non-link payload is refused (4.00 / 4.15)', async () => {
+  await withServer({}, async (s) => {
+    const d = await FakeDevice.start();
+    const srv = peerOf(s.uri!);
+    try {
+      assert.equal((await d.request(srv, { code: CODE.POST, path: '/rd', query: ['lt=60'], contentFormat: 40, payload: utf8Encode('</3/0>') })).code, CODE.BAD_REQUEST);
+      assert.equal((await d.request(srv, { code: CODE.POST, path: '/rd', query: ['ep=x', 'lt=-1'], contentFormat: 40, payload: utf8Encode('</3/0>') })).code, CODE.BAD_REQUEST);
+      assert.equal((await d.request(srv, { code: CODE.POST, path: '/rd', query: ['ep=x'], contentFormat: 40, payload: utf8Encode('<3/0') })).code, CODE.BAD_REQUEST);
+      assert.equal((await d.request(srv, { code: CODE.POST, path: '/rd', query: ['ep=x'], contentFormat: 0, payload: utf8Encode('</3/0>') })).code, CODE.UNSUPPORTED_CONTENT_FORMAT);
+      assert.equal((await d.request(srv, { code: CODE.POST, path: '/rd', query: ['ep=x'] })).code, CODE.BAD_REQUEST, 'no object list');
+      assert.equal((await d.request(srv, { code: CODE.POST, path: '/rd/nope' })).code, CODE.NOT_FOUND);
+      assert.equal(s.clients().length, 0);
+    } finally {
+      d.close();
+    }
+  });
+});
+
+test('Update (lt, payload) → 2.04 + UPDATED; De-register → 2.02 + DEREGISTRATION; unknown location → 4.04', async () => {
+  await withServer({}, async (s, _api, ev) => {
+    const d = await FakeDevice.start();
+    const srv = peerOf(s.uri!);
+    try {
+      const r = await d.register(srv, 'dev-u', 60);
+      const up = await d.request(srv, { code: CODE.POST, path: r.location, query: ['lt=120'], contentFormat: 40, payload: utf8Encode('</3/0>,</3303/0>,</3303/1>') });
+      assert.equal(up.code, CODE.CHANGED);
+      assert.equal(s.get('dev-u')!.lifetime, 120);
+      assert.deepEqual(s.get('dev-u')!.availableInstances, { 3: [0], 3303: [0, 1] });
+      const del = await d.request(srv, { code: CODE.DELETE, path: r.location });
+      assert.equal(del.code, CODE.DELETED);
+      assert.equal(s.get('dev-u'), null);
+      assert.equal((await d.request(srv, { code: CODE.DELETE, path: r.location })).code, CODE.NOT_FOUND);
+      assert.deepEqual(ev.map((e) => `${e.type}${e.expired ? ' expired' : ''}`), ['REGISTRATION', 'UPDATED', 'DEREGISTRATION']);
+    } finally {
+      d.close();
+    }
+  });
+});
+
+test('lifetime expiry removes the registration (DEREGISTRATION, expired)', async () => {
+  await withServer({}, async (s, _api, ev) => {
+    const d = await FakeDevice.start();
+    try {
+      await d.register(peerOf(s.uri!), 'dev-lt', 1);
+      await until(() => ev.some((e) => e.type === 'DEREGISTRATION'), 4000, 'expiry');
+      assert.equal(ev[ev.length - 1].expired, true);
+      assert.equal(s.clients().length, 0);
+    } finally {
+      d.close();
+    }
+  });
+});
+
+test('a lifetime beyond what a Node timer holds (2^31-1 ms) is looked at again within a day', async () => {
+  await withServer({}, async (s) => {
+    const d = await FakeDevice.start();
+    try {
+      await d.register(peerOf(s.uri!), 'dev-long', 4000000000);
+      const now = Date.now();
+      assert.equal(s.get('dev-long')!.lifetime, 4000000000);
+      assert.equal(s.poll(now), now + 86400000);
+    } finally {
+      d.close();
+    }
+  });
+});
+
+test('admin API: Read in TLV, SenML CBOR, SenML JSON and text, decoded into Leshan nodes', async () => {
+  await withServer({}, async (s, api) => {
+    const d = await FakeDevice.start();
+    try {
+      await d.register(peerOf(s.uri!), 'dev-r');
+      for (const f of ['TLV', 'SENML_CBOR', 'SENML_JSON']) {
+        const r = await call('GET', `${api}/api/clients/dev-r/3/0?format=${f}&timeout=3`);
+        assert.equal(r.status, 200, r.text);
+        assert.equal(r.json.status, 'CONTENT(205)');
+        assert.equal(r.json.content.kind, 'instance');
+        const res = r.json.content.resources as J[];
+        assert.deepEqual(res.find((x) => x.id === 0), { id: 0, kind: 'singleResource', type: 'STRING', value: 'Open Mobile Alliance' }, f);
+        assert.deepEqual(res.find((x) => x.id === 11), { id: 11, kind: 'multiResource', type: 'INTEGER', values: { 0: '0' } }, f);
+      }
+      assert.deepEqual(d.seen.map((x) => x.accept), [11542, 112, 110]);
+      const t = await call('GET', `${api}/api/clients/dev-r/3303/0/5700?format=text`);
+      assert.deepEqual(t.json.content, { id: 5700, kind: 'singleResource', type: 'FLOAT', value: '21.5' });
+      const plain = await call('GET', `${api}/api/clients/dev-r/3338/0/5850`);
+      assert.deepEqual(plain.json.content, { id: 5850, kind: 'singleResource', type: 'BOOLEAN', value: false });
+      const missing = await call('GET', `${api}/api/clients/dev-r/3303/9`);
+      assert.equal(missing.status, 200);
+      assert.deepEqual([missing.json.status, missing.json.code, missing.json.failure], ['NOT_FOUND(404)', '4.04', true]);
+    } finally {
+      d.close();
+    }
+  });
+});
+
+test('admin API: Write (Leshan body), Execute, Create, Delete, Discover, Write-Attributes', async () => {
+  await withServer({}, async (s, api) => {
+    const d = await FakeDevice.start();
+    try {
+      await d.register(peerOf(s.uri!), 'dev-w');
+      let r = await call('PUT', `${api}/api/clients/dev-w/3338/0/5850?format=TLV`, { id: 5850, kind: 'singleResource', type: 'boolean', value: true });
+      assert.equal(r.json.status, 'CHANGED(204)', r.text);
+      assert.equal(d.find([3338, 0, 5850])[0].v, true);
+      assert.equal(d.seen[d.seen.length - 1].format, 11542);
+      r = await call('PUT', `${api}/api/clients/dev-w/3303/0/5700`, { id: 5700, kind: 'singleResource', type: 'float', value: '19.25' });
+      assert.equal(r.json.status, 'CHANGED(204)');
+      assert.equal(d.seen[d.seen.length - 1].format, 0, 'one value without a format goes as text/plain');
+      assert.equal(d.find([3303, 0, 5700])[0].v, 19.25);
+      r = await call('PUT', `${api}/api/clients/dev-w/3338/0?format=SENML_CBOR&replace=false`, { id: 0, kind: 'instance', resources: [{ id: 5850, kind: 'singleResource', type: 'BOOLEAN', value: false }] });
+      assert.equal(r.json.status, 'CHANGED(204)');
+      assert.equal(d.seen[d.seen.length - 1].method, CODE.POST, 'replace=false is a partial update (POST)');
+      assert.equal(d.find([3338, 0, 5850])[0].v, false);
+      r = await call('POST', `${api}/api/clients/dev-w/3/0/4`);
+      assert.equal(r.json.status, 'CHANGED(204)');
+      assert.deepEqual(d.executed, ['/3/0/4']);
+      r = await call('POST', `${api}/api/clients/dev-w/3338?format=TLV`, { kind: 'instance', id: 1, resources: [{ id: 5850, kind: 'singleResource', type: 'BOOLEAN', value: true }] });
+      assert.deepEqual([r.json.status, r.json.location], ['CREATED(201)', '/3338/1']);
+      assert.equal(d.find([3338, 1, 5850])[0].v, true);
+      r = await call('DELETE', `${api}/api/clients/dev-w/3338/1`);
+      assert.equal(r.json.status, 'DELETED(202)');
+      assert.equal(d.find([3338, 1]).length, 0);
+      r = await call('PUT', `${api}/api/clients/dev-w/3303/0/5700/attributes?pmin=1&pmax=5`);
+      assert.equal(r.json.status, 'CHANGED(204)');
+      assert.deepEqual(d.attrs['/3303/0/5700'], ['pmin=1', 'pmax=5']);
+      r = await call('GET', `${api}/api/clients/dev-w/3303/discover`);
+      assert.deepEqual(r.json.objectLinks.map((l: J) => l.url), ['/3303', '/3303/0', '/3303/0/5700', '/3303/0/5701']);
+      assert.deepEqual(r.json.objectLinks[2].attributes, { pmin: '1', pmax: '5' });
+    } finally {
+      d.close();
+    }
+  });
+});
+
+test('admin API: Observe, notifications on the event stream (Leshan NOTIFICATION shape), passive cancel', async () => {
+  await withServer({}, async (s, api) => {
+    const d = await FakeDevice.start();
+    const events: { event: string; data: J }[] = [];
+    let connected = false;
+    const req = http.get(`${api}/api/event?ep=dev-o`, { headers: { Accept: 'text/event-stream' } }, (res) => {
+      let buf = '';
+      res.setEncoding('utf8');
+      res.on('data', (x: string) => {
+        connected = true;
+        buf += x;
+        let i;
+        while ((i = buf.indexOf('\n\n')) >= 0) {
+          const b = buf.slice(0, i);
+          buf = buf.slice(i + 2);
+          const ev = /^event: (.*)$/m.exec(b);
+          if (ev) events.push({ event: ev[1], data: JSON.parse(/^data: (.*)$/m.exec(b)![1]) });
+        }
+      });
+    });
+    try {
+      await until(() => connected, 3000, 'event stream');
+      await d.register(peerOf(s.uri!), 'dev-o');
+      await until(() => events.some((e) => e.event === 'REGISTRATION'), 3000, 'REGISTRATION event');
+      const r = await call('POST', `${api}/api/clients/dev-o/3303/0/5700/observe?format=SENML_CBOR`);
+      assert.equal(r.json.status, 'CONTENT(205)', r.text);
+      assert.equal(r.json.content.value, '21.5');
+      assert.equal(d.observations.length, 1);
+      for (const v of [22, 22.5, 23]) {
+        d.set([3303, 0, 5700], v);
+        d.notify('/3303/0/5700');
+      }
+      await until(() => events.filter((e) => e.event === 'NOTIFICATION').length === 3, 3000, '3 notifications');
+      const n = events.filter((e) => e.event === 'NOTIFICATION').map((e) => e.data);
+      assert.deepEqual(n[0], { ep: 'dev-o', kind: 'single', res: '/3303/0/5700', val: { id: 5700, kind: 'singleResource', type: 'FLOAT', value: '22.0' } });
+      assert.deepEqual(n.map((x) => x.val.value), ['22.0', '22.5', '23.0']);
+      assert.deepEqual(s.observations('dev-o'), ['/3303/0/5700']);
+      const c = await call('DELETE', `${api}/api/clients/dev-o/3303/0/5700/observe`);
+      assert.equal(c.status, 200);
+      assert.deepEqual(s.observations('dev-o'), []);
+      // The next notification is refused with RST: the device's observation ends (RFC 7641 §3.6).
+      d.notify('/3303/0/5700');
+      await until(() => !d.observations[0].active, 3000, 'observation ended by RST');
+      assert.equal(events.filter((e) => e.event === 'NOTIFICATION').length, 3);
+      assert.equal((await call('DELETE', `${api}/api/clients/dev-o/3303/0/5700/observe`)).status, 404);
+    } finally {
+      req.destroy();
+      d.close();
+    }
+  });
+});
+
+test('admin API: bad input gets HTTP 400 with a one-line JSON error naming it; no answer is 504', async () => {
+  await withServer({}, async (s, api) => {
+    const d = await FakeDevice.start();
+    try {
+      await d.register(peerOf(s.uri!), 'dev-b');
+      const cases: [string, string, unknown, RegExp][] = [
+        ['GET', '/api/clients/nobody/3/0', undefined, /no registered client with endpoint 'nobody'/],
+        ['GET', '/api/clients/dev-b/3/x', undefined, /invalid LwM2M path '\/3\/x'/],
+        ['GET', '/api/clients/dev-b/3/0/1/2/3', undefined, /invalid LwM2M path/],
+        ['GET', '/api/clients/dev-b/3/70000', undefined, /invalid LwM2M path/],
+        ['GET', '/api/clients/dev-b/3/0?format=XML', undefined, /unknown format 'XML'/],
+        ['GET', '/api/clients/dev-b/3/0?timeout=abc', undefined, /timeout 'abc'/],
+        ['PUT', '/api/clients/dev-b/3338/0/5850', '{"id":5850', /body is not JSON/],
+        ['PUT', '/api/clients/dev-b/3338/0/5850', { id: 5850, kind: 'singleResource', type: 'boolean', value: 'maybe' }, /resource 5850: expected a boolean/],
+        ['PUT', '/api/clients/dev-b/3338/0/5850', { id: 5850, kind: 'singleResource', type: 'weird', value: 1 }, /unknown or missing "type"/],
+        ['PUT', '/api/clients/dev-b/3338/0/5850', undefined, /missing JSON body/],
+        ['PUT', '/api/clients/dev-b/3338/0/5850?replace=maybe', { id: 5850, value: true }, /replace 'maybe'/],
+        ['PUT', '/api/clients/dev-b/3/0/13', { id: 13, kind: 'singleResource', type: 'time', value: 1.5 }, /expected an integer/],
+        ['PUT', '/api/clients/dev-b/3303/0/5700/attributes?pmin=-1', undefined, /attribute pmin=-1/],
+        ['PUT', '/api/clients/dev-b/3303/0/5700/attributes?foo=1', undefined, /unknown attribute 'foo'/],
+        ['PUT', '/api/clients/dev-b/3303/0/5700/attributes', undefined, /no attributes given/],
+        ['POST', '/api/clients/dev-b/3338', { kind: 'singleResource', id: 1, value: 1 }, /object instance/],
+        ['DELETE', '/api/clients/dev-b/3338', undefined, /Delete needs \/oid\/iid/],
+        ['GET', '/api/clients/dev-b/discover', undefined, /Discover takes \/oid/],
+      ];
+      for (const [m, path, body, re] of cases) {
+        const r = await call(m, api + path, body);
+        assert.equal(r.status, 400, `${m} ${path}: ${r.text}`);
+        assert.equal(r.text.trim().split('\n').length, 1, `${m} ${path}: one line`);
+        assert.match(r.json.error, re, `${m} ${path}`);
+      }
+      assert.equal(d.seen.length, 0, 'nothing reached the device');
+      d.close();
+      const t = await call('GET', `${api}/api/clients/dev-b/3/0?timeout=1`);
+      assert.equal(t.status, 504);
+      assert.equal(t.json.error, 'Request timeout');
+      assert.equal((await call('GET', `${api}/nothing`)).status, 404);
+      assert.equal((await call('GET', `${api}/api/event`)).status, 405, 'event stream without Accept: text/event-stream (as Leshan)');
+    } finally {
+      d.close();
+    }
+  });
+});
+
+test('DTLS PSK: our DTLS client registers; an identity bound to another endpoint is refused with 4.03', async () => {
+  const security = new SecurityStore();
+  const KEY = new Uint8Array(Buffer.from('000102030405060708090a0b0c0d0e0f', 'hex'));
+  security.add({ endpoint: 'dtls-dev', identity: 'dtls-id', key: KEY });
+  security.add({ endpoint: 'dtls-other', identity: 'other-id', key: KEY });
+  await withServer({ port: -1, dtlsPort: 0, security }, async (s, api) => {
+    const d = await FakeDevice.start({ psk: { identity: 'dtls-id', key: KEY } });
+    try {
+      const r = await d.register(peerOf(s.secureUri!), 'dtls-dev');
+      assert.equal(r.code, CODE.CREATED);
+      assert.equal(s.get('dtls-dev')!.secure, true);
+      const read = await call('GET', `${api}/api/clients/dtls-dev/3/0/0`);
+      assert.equal(read.json.content.value, 'Open Mobile Alliance');
+      assert.equal((await d.register(peerOf(s.secureUri!), 'dtls-other')).code, CODE.FORBIDDEN);
+    } finally {
+      d.close();
+    }
+  });
+});
+
+test('libcoap coap-client-notls registers with a link-format payload; an endpoint with PSK credentials may not use NoSec', async (t) => {
+  if (!needPeer(t, 'coap-client-notls', 'libcoap3-bin')) return;
+  const security = new SecurityStore();
+  security.add({ endpoint: 'psk-only', identity: 'x', key: new Uint8Array([1]) });
+  await withServer({ security }, async (s) => {
+    const port = peerOf(s.uri!).port;
+    const run = (ep: string) =>
+      new Promise<string>((resolve) =>
+        execFile('coap-client-notls', ['-B', '2', '-m', 'post', '-t', '40', '-e', '</1/0>,</3/0>,</3303/0>', `coap://127.0.0.1:${port}/rd?ep=${ep}&lt=60&lwm2m=1.1&b=U`], (_e, so, se) => resolve(so + se)),
+      );
+    await run('libcoap-dev');
+    const reg = s.get('libcoap-dev');
+    assert.ok(reg, 'registered');
+    assert.deepEqual(reg!.availableInstances, { 1: [0], 3: [0], 3303: [0] });
+    assert.equal(reg!.lwM2mVersion, '1.1');
+    const out = await run('psk-only');
+    assert.equal(s.get('psk-only'), null);
+    assert.match(out, /4\.03/);
+  });
+});
+
+test('libcoap coap-client-gnutls registers over DTLS PSK (-u ID -k KEY)', async (t) => {
+  if (!needPeer(t, 'coap-client-gnutls', 'libcoap3-bin')) return;
+  const security = new SecurityStore();
+  // libcoap's -k takes the key as text: the store holds those bytes.
+  security.add({ endpoint: 'gnutls-dev', identity: 'gnutls-id', key: utf8Encode('secretPSK123') });
+  await withServer({ port: -1, dtlsPort: 0, security }, async (s) => {
+    const port = peerOf(s.secureUri!).port;
+    const out = await new Promise<string>((resolve) =>
+      execFile(
+        'coap-client-gnutls',
+        ['-B', '3', '-u', 'gnutls-id', '-k', 'secretPSK123', '-m', 'post', '-t', '40', '-e', '</3/0>', `coaps://127.0.0.1:${port}/rd?ep=gnutls-dev&lt=60&lwm2m=1.1&b=U`],
+        (_e, so, se) => resolve(so + se),
+      ),
+    );
+    const reg = s.get('gnutls-dev');
+    assert.ok(reg, `registered over DTLS: ${out}`);
+    assert.equal(reg!.secure, true);
+    assert.equal(reg!.identity, 'gnutls-id');
+  });
+});
