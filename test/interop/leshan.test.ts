@@ -292,7 +292,7 @@ async function flow(t: TestContext, mode: 'nosec' | 'psk') {
     await ev.wait((e) => e.event === 'DEREGISTRATION', WAIT, 'DEREGISTRATION', mark);
     assert.equal((await server.api('GET', '/clients')).find((c: any) => c.endpoint === ep), undefined);
   } catch (e) {
-    (e as Error).message += `\n--- device timeline:\n${timeline.slice(-40).join('\n')}\n--- Leshan server:\n${server.log()}\n--- bootstrap server:\n${bs.log()}`;
+    (e as Error).message += `\n--- capture kept in ${pcap}\n--- device timeline:\n${timeline.slice(-40).join('\n')}\n--- Leshan server:\n${server.log()}\n--- bootstrap server:\n${bs.log()}`;
     throw e;
   } finally {
     dev?.kill();
