@@ -96,6 +96,8 @@ interface Conn {
   updateAt: number;
   /** A request in flight for this account. */
   busy: boolean;
+  /** Disable (1/x/4) executed: de-register at the next poll, once the Execute's 2.04 is out. */
+  disable: boolean;
   /** Object set changed since the last Register/Update: send the links with the next Update. */
   linksDirty: boolean;
   failures: number;
@@ -307,7 +309,8 @@ export class Client {
     }
     for (var i = 0; i < this.conns.length; i++) {
       var c = this.conns[i];
-      if (c.ssid >= 0 && c.location && !c.busy && now >= c.updateAt) this.update(c, now);
+      if (c.disable) this.disableNow(c, now);
+      else if (c.ssid >= 0 && c.location && !c.busy && now >= c.updateAt) this.update(c, now);
     }
     t = this.reporting.poll(now);
     if (t >= 0 && (next < 0 || t < next)) next = t;
@@ -324,6 +327,7 @@ export class Client {
         if (t >= 0 && (next < 0 || t < next)) next = t;
       }
       if (c.ssid >= 0 && c.location && !c.busy && (next < 0 || c.updateAt < next)) next = c.updateAt;
+      if (c.disable) next = now;
     }
     if (this.due >= 0 && (next < 0 || this.due < next)) next = this.due;
     return next;
@@ -404,7 +408,7 @@ export class Client {
     var key = s[5] instanceof Uint8Array ? (s[5] as Uint8Array) : new Uint8Array(0);
     var c: Conn = {
       ssid: ssid, peer: peer, key: peerKey(peer), coap: null as any, dtls: null, identity: '', sessions: 0,
-      location: '', lifetime: 0, binding: 'U', updateAt: -1, busy: false, linksDirty: false, failures: 0,
+      location: '', lifetime: 0, binding: 'U', updateAt: -1, busy: false, disable: false, linksDirty: false, failures: 0,
     };
     var port: DatagramPort = this.ports.udp;
     if (uri.secure) {
@@ -683,11 +687,11 @@ export class Client {
       this.after = BOOTSTRAPPING;
       this.due = this.now;
     } else if (name === 'disable' && c && c.location) {
-      var self = this;
-      var cc = c;
-      this.deregister(c, this.now, function () {
-        self.close(cc);
-      });
+      // "After receiving Execute, the Client MUST send the response of the operation and then
+      // perform de-registration" (Core 1.1 Appendix E.2, Server resource 4): this runs inside the
+      // Execute, before its 2.04 is sent, so the De-register waits for the next poll. (Leshan
+      // cancels a request whose client de-registered first: the Execute failed there.)
+      c.disable = true;
     }
   }
 
@@ -697,6 +701,16 @@ export class Client {
     if (this.state === STOPPED || this.state === DEREGISTERING) return;
     this.closeAll(false);
     this.enter(this.serverAccounts().length ? REGISTERING : BOOTSTRAPPING, now);
+  }
+
+  /** The Disable executed on `c` earlier: De-register, then close the connection. */
+  disableNow(c: Conn, now: number): void {
+    c.disable = false;
+    if (!c.location) return;
+    var self = this;
+    this.deregister(c, now, function () {
+      self.close(c);
+    });
   }
 
   /** Whether every configured server has a registration. */

@@ -50,6 +50,11 @@ function respond(ex: Exchange, r: Res): void {
   if (r.payload && r.payload.length) {
     spec.payload = r.payload;
     spec.contentFormat = r.format === undefined ? FORMAT.TEXT : r.format;
+  } else if (r.code === CODE.CONTENT && r.format !== undefined) {
+    // An empty representation is still one (an empty string in text/plain, an object without
+    // instances in TLV): the server decodes by Content-Format (RFC 7252 §5.5.1, §5.10.3), and
+    // Leshan cannot decode a 2.05 without it (HTTP 500 "Unable to decode response payload").
+    spec.contentFormat = r.format;
   }
   if (r.path) {
     spec.options = [];

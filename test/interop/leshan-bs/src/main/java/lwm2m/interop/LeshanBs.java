@@ -1,0 +1,273 @@
+// A Leshan LwM2M Bootstrap Server for the interop tests, on loopback.
+//
+// Maven Central has no Leshan bootstrap-server demo of the version whose server demo it serves
+// (org.eclipse.leshan:leshan-server-demo:2.0.0-M4), so this launcher builds one from Leshan's
+// published library (leshan-server-cf, same version): Leshan's LeshanBootstrapServer does the whole
+// protocol (Bootstrap-Request, Bootstrap-Delete/Write/Finish, DTLS PSK); this file only configures it
+// from a JSON file and prints what the session does, one JSON line per event, on stdout.
+//
+//   java -jar leshan-bs.jar --host 127.0.0.1 --coap-port 0 --coaps-port 0 --config bs.json [--cid on|off|N]
+//
+// The config file is read again on every look-up, so a test may rewrite it while the server runs:
+//   { "bootstrap": { "<endpoint>": <the body of the Leshan bsserver demo's POST /api/bootstrap/<endpoint>> },
+//     "security":  [ <the body of the Leshan demo's PUT /api/security/clients/> ] }
+// Byte fields (publicKeyOrId, secretKey, serverPublicKey) are arrays of unsigned bytes, as the demo takes
+// them, or hex strings. The first stdout line is {"ev":"ready","coap":<port>,"coaps":<port>}.
+package lwm2m.interop;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.List;
+
+import org.eclipse.californium.scandium.config.DtlsConnectorConfig;
+import org.eclipse.californium.scandium.dtls.SingleNodeConnectionIdGenerator;
+import org.eclipse.leshan.core.SecurityMode;
+import org.eclipse.leshan.core.request.BindingMode;
+import org.eclipse.leshan.core.request.BootstrapDownlinkRequest;
+import org.eclipse.leshan.core.request.BootstrapRequest;
+import org.eclipse.leshan.core.request.BootstrapWriteRequest;
+import org.eclipse.leshan.core.request.ContentFormat;
+import org.eclipse.leshan.core.request.Identity;
+import org.eclipse.leshan.core.response.LwM2mResponse;
+import org.eclipse.leshan.server.bootstrap.BootstrapConfig;
+import org.eclipse.leshan.server.bootstrap.BootstrapConfigStore;
+import org.eclipse.leshan.server.bootstrap.BootstrapFailureCause;
+import org.eclipse.leshan.server.bootstrap.BootstrapSession;
+import org.eclipse.leshan.server.bootstrap.BootstrapSessionAdapter;
+import org.eclipse.leshan.server.californium.bootstrap.LeshanBootstrapServer;
+import org.eclipse.leshan.server.californium.bootstrap.LeshanBootstrapServerBuilder;
+import org.eclipse.leshan.server.security.BootstrapSecurityStore;
+import org.eclipse.leshan.server.security.SecurityInfo;
+
+import com.eclipsesource.json.Json;
+import com.eclipsesource.json.JsonArray;
+import com.eclipsesource.json.JsonObject;
+import com.eclipsesource.json.JsonValue;
+
+public class LeshanBs {
+
+    private static String configFile;
+
+    public static void main(String[] args) throws Exception {
+        String host = "127.0.0.1";
+        int coapPort = 5783, coapsPort = 5784;
+        Integer cid = 6; // Leshan's demos default to "-cid on" (6-byte connection IDs)
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            String v = args[i + 1];
+            switch (args[i]) {
+            case "--host": host = v; break;
+            case "--coap-port": coapPort = Integer.parseInt(v); break;
+            case "--coaps-port": coapsPort = Integer.parseInt(v); break;
+            case "--config": configFile = v; break;
+            case "--cid": cid = "off".equals(v) ? null : "on".equals(v) ? 6 : Integer.valueOf(v); break;
+            default: throw new IllegalArgumentException("unknown option " + args[i]);
+            }
+        }
+        if (configFile == null) throw new IllegalArgumentException("--config FILE is required");
+
+        LeshanBootstrapServerBuilder builder = new LeshanBootstrapServerBuilder();
+        builder.setLocalAddress(host, coapPort);
+        builder.setLocalSecureAddress(host, coapsPort);
+        builder.setConfigStore(new FileConfigStore());
+        builder.setSecurityStore(new FileSecurityStore());
+        DtlsConnectorConfig.Builder dtls = new DtlsConnectorConfig.Builder();
+        dtls.setRecommendedCipherSuitesOnly(true);
+        if (cid != null) dtls.setConnectionIdGenerator(new SingleNodeConnectionIdGenerator(cid));
+        builder.setDtlsConfig(dtls);
+        final LeshanBootstrapServer server = builder.build();
+        server.addListener(new Printer());
+        server.start();
+        Runtime.getRuntime().addShutdownHook(new Thread(server::destroy));
+        emit(Json.object().add("ev", "ready").add("coap", server.getUnsecuredAddress().getPort())
+                .add("coaps", server.getSecuredAddress().getPort()));
+    }
+
+    static synchronized void emit(JsonObject o) {
+        o.add("t", System.currentTimeMillis());
+        System.out.println(o.toString());
+        System.out.flush();
+    }
+
+    static JsonObject readConfig() {
+        try {
+            return Json.parse(new String(Files.readAllBytes(Paths.get(configFile)), StandardCharsets.UTF_8)).asObject();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read " + configFile, e);
+        }
+    }
+
+    static byte[] bytes(JsonValue v) {
+        if (v == null || v.isNull()) return new byte[0];
+        if (v.isString()) return hex(v.asString());
+        JsonArray a = v.asArray();
+        byte[] out = new byte[a.size()];
+        for (int i = 0; i < out.length; i++) out[i] = (byte) a.get(i).asInt();
+        return out;
+    }
+
+    static byte[] hex(String s) {
+        byte[] out = new byte[s.length() / 2];
+        for (int i = 0; i < out.length; i++) out[i] = (byte) Integer.parseInt(s.substring(2 * i, 2 * i + 2), 16);
+        return out;
+    }
+
+    static Integer optInt(JsonObject o, String name, Integer dflt) {
+        JsonValue v = o.get(name);
+        return v == null || v.isNull() ? dflt : Integer.valueOf(v.asInt());
+    }
+
+    /** Leshan's BootstrapConfig from the JSON shape of the Leshan demo's bootstrap REST API. */
+    static BootstrapConfig toBootstrapConfig(JsonObject j) {
+        BootstrapConfig c = new BootstrapConfig();
+        c.autoIdForSecurityObject = j.getBoolean("autoIdForSecurityObject", false);
+        Integer cf = optInt(j, "contentFormat", null);
+        if (cf != null) c.contentFormat = ContentFormat.fromCode(cf);
+        JsonValue del = j.get("toDelete");
+        if (del != null) for (JsonValue p : del.asArray()) c.toDelete.add(p.asString());
+        JsonValue servers = j.get("servers");
+        if (servers != null) for (JsonObject.Member m : servers.asObject()) {
+            JsonObject s = m.getValue().asObject();
+            BootstrapConfig.ServerConfig sc = new BootstrapConfig.ServerConfig();
+            sc.shortId = s.getInt("shortId", 0);
+            sc.lifetime = s.getInt("lifetime", 86400);
+            sc.defaultMinPeriod = optInt(s, "defaultMinPeriod", 1);
+            sc.defaultMaxPeriod = optInt(s, "defaultMaxPeriod", null);
+            sc.disableTimeout = optInt(s, "disableTimeout", null);
+            sc.notifIfDisabled = s.getBoolean("notifIfDisabled", true);
+            sc.binding = BindingMode.parse(s.getString("binding", "U"));
+            c.servers.put(Integer.valueOf(m.getName()), sc);
+        }
+        JsonValue security = j.get("security");
+        if (security != null) for (JsonObject.Member m : security.asObject()) {
+            JsonObject s = m.getValue().asObject();
+            BootstrapConfig.ServerSecurity ss = new BootstrapConfig.ServerSecurity();
+            ss.uri = s.getString("uri", null);
+            ss.bootstrapServer = s.getBoolean("bootstrapServer", false);
+            ss.securityMode = SecurityMode.valueOf(s.getString("securityMode", "NO_SEC"));
+            ss.publicKeyOrId = bytes(s.get("publicKeyOrId"));
+            ss.secretKey = bytes(s.get("secretKey"));
+            ss.serverPublicKey = bytes(s.get("serverPublicKey"));
+            ss.serverId = optInt(s, "serverId", null);
+            ss.clientOldOffTime = optInt(s, "clientOldOffTime", 1);
+            ss.bootstrapServerAccountTimeout = optInt(s, "bootstrapServerAccountTimeout", 0);
+            c.security.put(Integer.valueOf(m.getName()), ss);
+        }
+        return c;
+    }
+
+    static class FileConfigStore implements BootstrapConfigStore {
+        @Override
+        public BootstrapConfig get(String endpoint, Identity deviceIdentity, BootstrapSession session) {
+            JsonValue all = readConfig().get("bootstrap");
+            JsonValue one = all == null ? null : all.asObject().get(endpoint);
+            return one == null ? null : toBootstrapConfig(one.asObject());
+        }
+    }
+
+    /** The clients' bootstrap credentials (PSK only): entries shaped as the demo's PUT /api/security/clients/. */
+    static class FileSecurityStore implements BootstrapSecurityStore {
+        private static List<SecurityInfo> all() {
+            List<SecurityInfo> out = new ArrayList<>();
+            JsonValue sec = readConfig().get("security");
+            if (sec == null) return out;
+            for (JsonValue v : sec.asArray()) {
+                JsonObject o = v.asObject();
+                JsonObject tls = o.get("tls").asObject();
+                if (!"psk".equals(tls.getString("mode", ""))) throw new IllegalArgumentException("only psk entries");
+                JsonObject d = tls.get("details").asObject();
+                out.add(SecurityInfo.newPreSharedKeyInfo(o.getString("endpoint", null), d.getString("identity", null),
+                        hex(d.getString("key", ""))));
+            }
+            return out;
+        }
+
+        @Override
+        public Iterator<SecurityInfo> getAllByEndpoint(String endpoint) {
+            List<SecurityInfo> out = new ArrayList<>();
+            for (SecurityInfo i : all()) if (i.getEndpoint().equals(endpoint)) out.add(i);
+            // null = no credentials known: Leshan then admits only an unsecured client (SecurityChecker)
+            return out.isEmpty() ? null : out.iterator();
+        }
+
+        @Override
+        public SecurityInfo getByIdentity(String identity) {
+            for (SecurityInfo i : all()) if (identity.equals(i.getIdentity())) return i;
+            return null;
+        }
+    }
+
+    /** Each step of a bootstrap session, for the tests to assert on. */
+    static class Printer extends BootstrapSessionAdapter {
+        private static JsonObject ev(String name, String endpoint) {
+            return Json.object().add("ev", name).add("ep", endpoint == null ? "" : endpoint);
+        }
+
+        private static String describe(BootstrapDownlinkRequest<? extends LwM2mResponse> r) {
+            String kind = r.getClass().getSimpleName().replace("Bootstrap", "").replace("Request", "").toUpperCase();
+            String s = kind + (r.getPath() == null ? "" : " " + r.getPath());
+            if (r instanceof BootstrapWriteRequest) s += " ct=" + ((BootstrapWriteRequest) r).getContentFormat().getCode();
+            return s;
+        }
+
+        @Override
+        public void sessionInitiated(BootstrapRequest request, Identity identity) {
+            emit(ev("request", request.getEndpointName()).add("secure", identity.isSecure())
+                    .add("pct", request.getPreferredContentFormat() == null ? -1 : request.getPreferredContentFormat().getCode()));
+        }
+
+        @Override
+        public void unAuthorized(BootstrapRequest request, Identity identity) {
+            emit(ev("unauthorized", request.getEndpointName()));
+        }
+
+        @Override
+        public void authorized(BootstrapSession session) {
+            emit(ev("authorized", session.getEndpoint()));
+        }
+
+        @Override
+        public void noConfig(BootstrapSession session) {
+            emit(ev("noconfig", session.getEndpoint()));
+        }
+
+        @Override
+        public void sendRequest(BootstrapSession session, BootstrapDownlinkRequest<? extends LwM2mResponse> request) {
+            emit(ev("send", session.getEndpoint()).add("req", describe(request)));
+        }
+
+        @Override
+        public void onResponseSuccess(BootstrapSession session, BootstrapDownlinkRequest<? extends LwM2mResponse> request,
+                LwM2mResponse response) {
+            emit(ev("success", session.getEndpoint()).add("req", describe(request)).add("code", response.getCode().getName()));
+        }
+
+        @Override
+        public void onResponseError(BootstrapSession session, BootstrapDownlinkRequest<? extends LwM2mResponse> request,
+                LwM2mResponse response) {
+            emit(ev("error", session.getEndpoint()).add("req", describe(request)).add("code", response.getCode().getName())
+                    .add("message", String.valueOf(response.getErrorMessage())));
+        }
+
+        @Override
+        public void onRequestFailure(BootstrapSession session, BootstrapDownlinkRequest<? extends LwM2mResponse> request,
+                Throwable cause) {
+            emit(ev("failure", session.getEndpoint()).add("req", describe(request)).add("cause", String.valueOf(cause)));
+        }
+
+        @Override
+        public void end(BootstrapSession session) {
+            emit(ev("end", session.getEndpoint()));
+        }
+
+        @Override
+        public void failed(BootstrapSession session, BootstrapFailureCause cause) {
+            emit(ev("failed", session.getEndpoint()).add("cause", String.valueOf(cause)));
+        }
+    }
+}

@@ -1,0 +1,318 @@
+// The device (dist/firmware.js in the Espruino-stripped context, sim/device.ts) against Eclipse Leshan:
+// Leshan's bootstrap server (Leshan's library in our launcher) and Leshan's LwM2M server demo, both from
+// Maven Central (sim/leshan.ts), NoSec and DTLS-PSK, through the whole flow, driven through Leshan's REST API.
+import { test, after, TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFile, ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { needPeer } from '../helpers/peers';
+import { startDevice, SimDevice } from '../../sim/device';
+import { MemoryStorage } from '../../sim/node-ports';
+import { LeshanServer, LeshanBootstrap, leshanMissing, byteArray, LESHAN_VERSION, EventStream } from '../../sim/leshan';
+
+// Fixed ports for Leshan's server (its demo takes no port 0), from this area's range 36000-36999.
+const PORTS = { coapPort: 36083, coapsPort: 36084, webPort: 36080 };
+const SSID = 123;
+/** Short, so that the device's Update (at half the lifetime) happens during the test. */
+const LIFETIME = 20;
+const WAIT = 20_000;
+
+const missing = leshanMissing();
+if (missing && process.env.REQUIRE_PEERS === '1') throw new Error(`Leshan is required under .ci/run: ${missing}`);
+const skip = missing ? `skipped: ${missing}` : false;
+
+let peers: Promise<{ server: LeshanServer; bs: LeshanBootstrap }> | null = null;
+/** One Leshan server and one bootstrap server for both flows, started on first use. */
+function leshan() {
+  if (!peers) peers = Promise.all([LeshanServer.start(PORTS), LeshanBootstrap.start()]).then(([server, bs]) => ({ server, bs }));
+  return peers;
+}
+after(async () => {
+  if (!peers) return;
+  const p = await peers.catch(() => null);
+  await Promise.all([p?.server.stop(), p?.bs.stop()]);
+});
+
+/** `</3>;ver=1.1,</3/0>` → { '/3': '1.1', '/3/0': '' } */
+function linkMap(links: { url: string; attributes: Record<string, string> }[]): Record<string, string> {
+  const m: Record<string, string> = {};
+  for (const l of links) m[l.url] = l.attributes.ver ? l.attributes.ver.replace(/"/g, '') : '';
+  return m;
+}
+function parseLinks(s: string): Record<string, string> {
+  const m: Record<string, string> = {};
+  for (const part of s.split(',')) {
+    const url = part.slice(part.indexOf('<') + 1, part.indexOf('>'));
+    const ver = /;ver="?([0-9.]+)"?/.exec(part);
+    m[url] = ver ? ver[1] : '';
+  }
+  return m;
+}
+
+/** Resources of a Leshan instance read, by id (values as Leshan decoded them). */
+function resources(content: any): Record<number, unknown> {
+  const m: Record<number, unknown> = {};
+  for (const r of content.resources) m[r.id] = r.values ?? r.value;
+  return m;
+}
+
+/** Options of the device's answer to the request for `path` Leshan sent after event `from` (from Leshan's CoAP log). */
+async function answerOptions(ev: EventStream, from: number, path: string): Promise<string> {
+  const req = await ev.wait((e) => e.event === 'COAPLOG' && !e.data.incoming && String(e.data.options).includes(path), 5000, `CoAP log of the request for ${path}`, from);
+  const res = await ev.wait((e) => e.event === 'COAPLOG' && e.data.incoming && e.data.token === req.data.token, 5000, `CoAP log of the answer to ${path}`, from);
+  return String(res.data.options);
+}
+
+const run = promisify(execFile);
+
+async function startTshark(filter: string, file: string): Promise<ChildProcess> {
+  const p = spawn('tshark', ['-i', 'lo', '-f', filter, '-w', file, '-q'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  await new Promise<void>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error('tshark did not start')), 15000);
+    p.stderr!.on('data', (d) => {
+      if (String(d).includes('Capturing on')) {
+        clearTimeout(t);
+        resolve();
+      }
+    });
+    p.on('exit', (c) => reject(new Error('tshark exited ' + c)));
+  });
+  return p;
+}
+
+async function stopTshark(p: ChildProcess): Promise<void> {
+  await new Promise((r) => setTimeout(r, 500)); // let the last packets reach the file
+  await new Promise<void>((resolve) => {
+    p.once('exit', () => resolve());
+    p.kill('SIGINT');
+  });
+}
+
+/** Every datagram of the flow, decoded as CoAP (NoSec) or DTLS (PSK): nothing malformed, no warning. */
+async function checkCapture(t: TestContext, pcap: string, psk: boolean, bsPorts: number[]) {
+  const as = psk ? 'dtls' : 'coap';
+  const d = ['-d', `udp.port==${psk ? PORTS.coapsPort : PORTS.coapPort},${as}`, ...bsPorts.flatMap((p) => ['-d', `udp.port==${p},${as}`])];
+  const bad = await run('tshark', ['-r', pcap, ...d, '-Y', '_ws.malformed || _ws.expert.severity >= "warning"', '-T', 'fields', '-e', 'frame.number', '-e', '_ws.expert.message'], { timeout: 30000 });
+  assert.equal(bad.stdout.trim(), '', `tshark findings:\n${bad.stdout}`);
+  const n = await run('tshark', ['-r', pcap, ...d, '-Y', as], { timeout: 30000 });
+  const count = n.stdout.trim().split('\n').filter(Boolean).length;
+  assert.ok(count > 40, `only ${count} ${as} packets captured`);
+  if (psk) {
+    // Both of Leshan's DTLS servers chose the one suite the device offers (RFC 7925 §4.2).
+    const suites = await run('tshark', ['-r', pcap, ...d, '-Y', 'dtls.handshake.type == 2', '-T', 'fields', '-e', 'dtls.handshake.ciphersuite'], { timeout: 30000 });
+    const list = suites.stdout.trim().split('\n');
+    assert.ok(list.length >= 3, `ServerHellos: ${list.join(',')}`); // bootstrap, server, server after the reboot
+    for (const x of list) assert.equal(Number(x), 0xc0a8);
+  }
+  t.diagnostic(`tshark: ${count} ${as} packets, no malformed packet or warning`);
+}
+
+async function flow(t: TestContext, mode: 'nosec' | 'psk') {
+  const { server, bs } = await leshan();
+  const shark = needPeer(t, 'tshark', 'tshark');
+  const bsPorts = [bs.coapUri, bs.coapsUri].map((u) => Number(u.split(':').pop()));
+  const dir = mkdtempSync(join(tmpdir(), 'leshan-interop-'));
+  const pcap = join(dir, `${mode}.pcapng`);
+  const tshark = shark ? await startTshark([PORTS.coapPort, PORTS.coapsPort, ...bsPorts].map((p) => `udp port ${p}`).join(' or '), pcap) : null;
+  const ep = `urn:dev:leshan-${mode}-${process.pid}`;
+  const psk = mode === 'psk';
+  const bsId = `${ep}:bs`;
+  const bsKey = '0f0e0d0c0b0a09080706050403020100';
+  const srvId = `${ep}:dm`;
+  const srvKey = 'a0a1a2a3a4a5a6a7a8a9aaabacadaeaf';
+
+  // Leshan's configuration, through its own shapes: the bootstrap config (toDelete, Server, Security),
+  // the device's bootstrap PSK on the bootstrap server, its server PSK on the LwM2M server.
+  bs.setConfig(ep, {
+    toDelete: ['/0', '/1'],
+    // PSK: Leshan picks the Security instance ids itself after a Bootstrap-Discover of /0, around the
+    // bootstrap account; NoSec: the config names instance 1 (instance 0 is the device's bootstrap account).
+    autoIdForSecurityObject: psk,
+    servers: { '0': { shortId: SSID, lifetime: LIFETIME, binding: 'U', notifIfDisabled: true } },
+    security: {
+      '1': psk
+        ? { uri: server.coapsUri, bootstrapServer: false, securityMode: 'PSK', serverId: SSID, publicKeyOrId: byteArray(srvId, false), secretKey: byteArray(srvKey, true) }
+        : { uri: server.coapUri, bootstrapServer: false, securityMode: 'NO_SEC', serverId: SSID },
+    },
+  });
+  if (psk) {
+    bs.addPsk(ep, bsId, bsKey);
+    await server.addPsk(ep, srvId, srvKey);
+  }
+
+  const ev = server.events(ep);
+  const streams = [ev];
+  await ev.open;
+  const storage = new MemoryStorage();
+  const timeline: string[] = [];
+  let dev: SimDevice | null = null;
+  try {
+    dev = await startDevice({
+      endpoint: ep,
+      bootstrapUri: psk ? bs.coapsUri : bs.coapUri,
+      pskIdentity: psk ? bsId : undefined,
+      pskKey: psk ? bsKey : undefined,
+      storage,
+      period: 500,
+      log: (e, d) => timeline.push(`${e} ${d}`),
+    });
+
+    // Bootstrap: Leshan's session, request by request.
+    const end = await bs.wait((e) => e.ep === ep && (e.ev === 'end' || e.ev === 'failed'), WAIT, 'end of the bootstrap session');
+    const session = bs.events.filter((e) => e.ep === ep);
+    assert.equal(end.ev, 'end', JSON.stringify(session));
+    assert.equal(session[0].ev, 'request');
+    assert.equal(session[0].secure, psk);
+    assert.equal(session.filter((e) => e.ev === 'error' || e.ev === 'failure').length, 0, JSON.stringify(session));
+    const done = session.filter((e) => e.ev === 'success').map((e) => `${e.req} ${e.code}`);
+    const secIid = psk ? done.find((s) => s.startsWith('WRITE /0/'))!.split(' ')[1] : '/0/1';
+    assert.deepEqual(done, [
+      ...(psk ? ['DISCOVER / CONTENT'] : []),
+      'DELETE /0 DELETED',
+      'DELETE /1 DELETED',
+      `WRITE ${secIid} ct=11542 CHANGED`,
+      'WRITE /1/0 ct=11542 CHANGED',
+      'FINISH CHANGED',
+    ]);
+    assert.notEqual(secIid, '/0/0', 'Leshan must not overwrite the bootstrap account (/0/0)');
+
+    // Register: Leshan lists the device with what it announced.
+    const reg = await ev.wait((e) => e.event === 'REGISTRATION', WAIT, 'REGISTRATION');
+    const clients: any[] = await server.api('GET', '/clients');
+    const me = clients.find((c) => c.endpoint === ep);
+    assert.ok(me, `GET /api/clients lists ${ep}`);
+    assert.equal(me.registrationId, reg.data.registrationId);
+    assert.equal(me.lwM2mVersion, '1.1');
+    assert.equal(me.lifetime, LIFETIME);
+    assert.equal(me.bindingMode, 'U');
+    assert.equal(me.secure, psk);
+    assert.deepEqual(linkMap(me.objectLinks), parseLinks(dev.client().links()));
+    assert.equal(linkMap(me.objectLinks)['/3303'], '1.1');
+
+    // Read /3/0 in TLV and in SenML CBOR: the device answers in the format asked for, same values.
+    // (Leshan logs the CoAP traffic of streams opened once the endpoint is registered: a second stream.)
+    const coap = server.events(ep);
+    await coap.open;
+    streams.push(coap);
+    const api = (m: string, p: string, body?: unknown) => server.api(m, `/clients/${encodeURIComponent(ep)}${p}`, body);
+    let mark = coap.events.length;
+    const tlv = await api('GET', '/3/0?format=TLV');
+    assert.equal(tlv.status, 'CONTENT(205)');
+    assert.match(await answerOptions(coap, mark, '"3", "0"'), /Content-Format: "application\/vnd.oma.lwm2m\+tlv"/);
+    mark = coap.events.length;
+    const cbor = await api('GET', '/3/0?format=SENML_CBOR');
+    assert.equal(cbor.status, 'CONTENT(205)');
+    assert.match(await answerOptions(coap, mark, '"3", "0"'), /Content-Format: "application\/senml\+cbor"/);
+    const a = resources(tlv.content);
+    const b = resources(cbor.content);
+    assert.equal(a[0], 'lwm2m-espruino');
+    assert.equal(a[1], 'Simulated ESP32');
+    assert.equal(a[2], ep.split(':').pop());
+    // (10 free memory and 21 memory total are the simulator's live Node heap: they move between reads)
+    for (const id of [0, 1, 2, 3, 11, 14, 15, 16]) assert.deepEqual(b[id], a[id], `/3/0/${id}`);
+    assert.deepEqual(a[11], { 0: 0 });
+    assert.equal(typeof b[21], 'number');
+
+    // Read the temperature.
+    const t = await api('GET', '/3303/0/5700?format=TLV');
+    assert.equal(t.status, 'CONTENT(205)');
+    assert.equal(typeof t.content.value, 'number');
+    assert.ok(t.content.value > -40 && t.content.value < 85);
+
+    // Empty representations carry their Content-Format (Leshan cannot decode a 2.05 without one):
+    // an empty string in text/plain, an object without instances in TLV.
+    assert.deepEqual((await api('GET', '/5/0/1')).content, { id: 1, value: '' });
+    assert.deepEqual((await api('GET', '/2?format=TLV')).content, { id: 2, instances: [] });
+
+    // Write the buzzer on, read it back, and the board's output followed.
+    const w = await api('PUT', '/3338/0/5850?format=TLV', { id: 5850, value: true });
+    assert.equal(w.status, 'CHANGED(204)');
+    assert.deepEqual((await api('GET', '/3338/0/5850')).content, { id: 5850, value: true });
+    assert.equal(dev.buzzer.on, true);
+
+    // Discover the temperature instance.
+    const d = await api('GET', '/3303/0/discover');
+    assert.equal(d.status, 'CONTENT(205)');
+    const dl = linkMap(d.objectLinks);
+    assert.ok('/3303/0' in dl && '/3303/0/5700' in dl, JSON.stringify(d.objectLinks));
+
+    // Write-Attributes, then Observe: at least three notifications through Leshan's event stream.
+    assert.equal((await api('PUT', '/3303/0/5700/attributes?pmin=1&pmax=2')).status, 'CHANGED(204)');
+    const attrs = (await api('GET', '/3303/0/5700/discover')).objectLinks.find((l: any) => l.url === '/3303/0/5700').attributes;
+    assert.deepEqual({ pmin: attrs.pmin, pmax: attrs.pmax }, { pmin: '1', pmax: '2' });
+    mark = ev.events.length;
+    const o = await api('POST', '/3303/0/5700/observe?format=TLV');
+    assert.equal(o.status, 'CONTENT(205)');
+    const notif = (e: { event: string; data: any }) => e.event === 'NOTIFICATION' && e.data.res === '/3303/0/5700';
+    for (let n = 1; n <= 3; n++) {
+      await ev.wait((e) => notif(e) && ev.events.slice(mark).filter(notif).length >= n, 3 * 2000 + 2000, `notification ${n}`, mark);
+    }
+    for (const e of ev.events.slice(mark).filter(notif)) assert.equal(typeof e.data.val.value, 'number');
+    assert.equal(dev.client().reporting.list.length, 1);
+
+    // Cancel: Leshan forgets the observation and answers the next notification with a Reset; the device drops it.
+    await server.api('DELETE', `/clients/${encodeURIComponent(ep)}/3303/0/5700/observe`);
+    await until(() => dev!.client().reporting.list.length === 0, 3 * 2000 + 2000, 'the device to end the observation');
+
+    // With a 20 s lifetime, the device updates its registration before it runs out.
+    const upd = await ev.wait((e) => e.event === 'UPDATED', LIFETIME * 1000, 'UPDATED');
+    assert.equal(upd.data.update.registrationId, reg.data.registrationId);
+    assert.ok(Date.parse(upd.data.registration.lastUpdate) - Date.parse(reg.data.registrationDate) < LIFETIME * 1000);
+
+    // Execute Reboot: the device restarts from storage and registers again, without bootstrapping.
+    const requests = bs.events.filter((e) => e.ep === ep && e.ev === 'request').length;
+    mark = ev.events.length;
+    assert.equal((await api('POST', '/3/0/4')).status, 'CHANGED(204)');
+    const reg2 = await ev.wait((e) => e.event === 'REGISTRATION', WAIT, 'REGISTRATION after the reboot', mark);
+    await dev.waitFor('registered', WAIT);
+    assert.equal(dev.reboots, 1);
+    assert.equal(bs.events.filter((e) => e.ep === ep && e.ev === 'request').length, requests, 'no new Bootstrap-Request');
+    assert.notEqual(reg2.data.registrationId, reg.data.registrationId);
+    assert.equal(reg2.data.secure, psk);
+    assert.equal((await api('GET', '/3/0/0')).content.value, 'lwm2m-espruino');
+
+    // Execute Disable: the 2.04 first, then the De-register (before the fix, Leshan saw the De-register
+    // first and failed the Execute with "Request cancelled"). A power cycle brings the device back.
+    mark = ev.events.length;
+    assert.equal((await api('POST', '/1/0/4')).status, 'CHANGED(204)');
+    await ev.wait((e) => e.event === 'DEREGISTRATION', WAIT, 'DEREGISTRATION after Disable', mark);
+    mark = ev.events.length;
+    dev.reboot();
+    await ev.wait((e) => e.event === 'REGISTRATION', WAIT, 'REGISTRATION after the power cycle', mark);
+    // (Leshan publishes REGISTRATION before its 2.01 is on the wire: let the device have it)
+    await dev.waitFor('registered', WAIT);
+
+    // Shutdown: De-register.
+    mark = ev.events.length;
+    await dev.stop();
+    dev = null;
+    await ev.wait((e) => e.event === 'DEREGISTRATION', WAIT, 'DEREGISTRATION', mark);
+    assert.equal((await server.api('GET', '/clients')).find((c: any) => c.endpoint === ep), undefined);
+  } catch (e) {
+    (e as Error).message += `\n--- capture kept in ${pcap}\n--- device timeline:\n${timeline.slice(-40).join('\n')}\n--- Leshan server:\n${server.log()}\n--- bootstrap server:\n${bs.log()}`;
+    throw e;
+  } finally {
+    dev?.kill();
+    for (const x of streams) x.close();
+    if (tshark) await stopTshark(tshark);
+  }
+  if (tshark) await checkCapture(t, pcap, psk, bsPorts);
+  rmSync(dir, { recursive: true, force: true });
+}
+
+async function until(cond: () => boolean, ms: number, what: string) {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+test(`Leshan ${LESHAN_VERSION} NoSec: bootstrap, register, read TLV/SenML-CBOR, write, discover, attributes, observe x3, cancel, update, reboot, disable, deregister`, { skip }, (t) =>
+  flow(t, 'nosec'),
+);
+
+test(`Leshan ${LESHAN_VERSION} DTLS-PSK (Bootstrap-Discover, auto Security ids): the same flow over coaps to both servers`, { skip }, (t) => flow(t, 'psk'));
