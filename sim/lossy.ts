@@ -2,6 +2,7 @@
 // each datagram is dropped with probability `loss`, else duplicated with `dup`, else
 // delayed by up to `maxDelay` ms with `reorder` (later ones overtake it).
 import type { Peer } from '../transport/ports';
+import { seededRng } from './node-ports';
 
 export interface LossyOptions {
   loss: number;
@@ -12,19 +13,14 @@ export interface LossyOptions {
 }
 
 export class Lossy {
-  private s: number;
+  private r: ReturnType<typeof seededRng>;
   stats = { sent: 0, dropped: 0, duplicated: 0, delayed: 0 };
   private timers = new Set<NodeJS.Timeout>();
   constructor(private o: LossyOptions) {
-    this.s = (o.seed || 1) >>> 0 || 1;
+    this.r = seededRng(o.seed || 1);
   }
   private rand(): number {
-    this.s ^= this.s << 13;
-    this.s >>>= 0;
-    this.s ^= this.s >>> 17;
-    this.s ^= this.s << 5;
-    this.s >>>= 0;
-    return this.s / 2 ** 32;
+    return this.r.next() / 2 ** 32;
   }
   /** A lossy version of `send`. */
   wrap(send: (data: Uint8Array, peer: Peer) => void): (data: Uint8Array, peer: Peer) => void {

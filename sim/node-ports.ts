@@ -11,21 +11,18 @@ export const nodeClock: Clock = { now: () => Date.now() };
 
 export const nodeRng: Rng = { fill: (out: Uint8Array) => void randomFillSync(out) };
 
-/** A deterministic Rng for tests (xorshift32 over a seed). */
-export function seededRng(seed: number): Rng {
-  let s = seed >>> 0 || 1;
-  return {
-    fill(out: Uint8Array) {
-      for (let i = 0; i < out.length; i++) {
-        s ^= s << 13;
-        s >>>= 0;
-        s ^= s >>> 17;
-        s ^= s << 5;
-        s >>>= 0;
-        out[i] = s & 255;
-      }
-    },
+/** A deterministic Rng (xorshift32 over a seed) for tests, benchmarks and the lossy network. */
+export function seededRng(seed: number): Rng & { next(): number } {
+  let x = seed >>> 0 || 1;
+  const next = () => {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    return x;
   };
+  return { next, fill: (out: Uint8Array) => { for (let i = 0; i < out.length; i++) out[i] = next() & 255; } };
 }
 
 export interface NodeUdp extends DatagramPort {

@@ -8,19 +8,8 @@ export function fixedRng(byte = 0): Rng {
   return { fill: (out) => out.fill(byte) };
 }
 
-/** Deterministic pseudo-random Rng (xorshift32) for tokens/MIDs that differ but repeat per seed. */
-export function seededRng(seed: number): Rng & { next(): number } {
-  let x = seed >>> 0 || 1;
-  const next = () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x;
-  };
-  return { next, fill: (out) => { for (let i = 0; i < out.length; i++) out[i] = next() & 255; } };
-}
+import { seededRng } from '../../sim/node-ports';
+export { seededRng };
 
 export interface Datagram {
   t: number;

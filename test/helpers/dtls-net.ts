@@ -7,19 +7,8 @@ import type { DtlsEndpoint, DtlsEvent } from '../../transport/dtls/connection';
 import type { CryptoBackend } from '../../transport/ports';
 import { nodeCrypto } from '../../sim/node-crypto';
 
-/** xorshift32: a seeded Rng for reproducible handshakes. */
-export function seededRng(seed: number): Rng & { next(): number } {
-  let x = seed >>> 0 || 1;
-  const next = () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x;
-  };
-  return { next, fill: (out: Uint8Array) => { for (let i = 0; i < out.length; i++) out[i] = next() & 255; } };
-}
+import { seededRng } from '../../sim/node-ports';
+export { seededRng };
 
 export const CLIENT: Peer = { address: '10.0.0.2', port: 40000 };
 export const SERVER: Peer = { address: '10.0.0.1', port: 5684 };
