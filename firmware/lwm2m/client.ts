@@ -129,6 +129,8 @@ export class Client {
   onStopped: (() => void) | null;
   /** Application access endpoint (serveApp), or null. */
   app: CoapEndpoint | null;
+  /** Disabled servers ('s' + Short Server ID) and when their Disable Timeout (1/x/5) ends. */
+  off: { [k: string]: number };
 
   constructor(reg: Registry, ports: ClientPorts, cfg: FactoryConfig, opt?: ClientOptions) {
     this.state = INIT;
@@ -148,6 +150,7 @@ export class Client {
     this.finished = false;
     this.onStopped = null;
     this.app = null;
+    this.off = {};
     if (this.opt.format) reg.fmt = this.opt.format;
     var self = this;
     reg.onEvent(function (name: string, ssid: number) {
@@ -328,6 +331,14 @@ export class Client {
       }
       if (c.ssid >= 0 && c.location && !c.busy && (next < 0 || c.updateAt < next)) next = c.updateAt;
       if (c.disable) next = now;
+    }
+    for (var k in this.off) {
+      if (now >= this.off[k]) {
+        // Disable Timeout over: register with that server again (Core §E.2, resource 5)
+        delete this.off[k];
+        this.log('enable', 'server ' + k.substring(1) + ': Disable Timeout over');
+        if (this.state === REGISTERED || this.state === REGISTERING) this.openServers(now);
+      } else if (next < 0 || this.off[k] < next) next = this.off[k];
     }
     if (this.due >= 0 && (next < 0 || this.due < next)) next = this.due;
     return next;
@@ -555,6 +566,7 @@ export class Client {
   openServers(now: number): void {
     var acc = this.serverAccounts();
     for (var i = 0; i < acc.length; i++) {
+      if (this.off.hasOwnProperty('s' + acc[i].ssid)) continue;
       var c = null;
       for (var k = 0; k < this.conns.length; k++) if (this.conns[k].ssid === acc[i].ssid) c = this.conns[k];
       if (!c) c = this.open(acc[i].sec, acc[i].ssid);
@@ -707,6 +719,8 @@ export class Client {
   disableNow(c: Conn, now: number): void {
     c.disable = false;
     if (!c.location) return;
+    var t = this.serverValue(c, 5);
+    this.off['s' + c.ssid] = now + (typeof t === 'number' && t >= 0 ? t : 86400) * 1000;
     var self = this;
     this.deregister(c, now, function () {
       self.close(c);

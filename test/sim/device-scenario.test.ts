@@ -168,3 +168,24 @@ test('lossy network (30% loss, duplicates, reordering both ways): the flow compl
     await r.close();
   }
 });
+
+test('Disable (Execute /1/0/4): the device de-registers, and registers again when the Disable Timeout (/1/0/5) ends', async () => {
+  const r = await rig(false);
+  const dev = await startDevice({ ...devOpts(r, false) });
+  try {
+    await dev.waitFor('registered', 15000);
+    const w = await r.lw.write('urn:dev:t', [1, 0, 5], [{ p: [1, 0, 5], t: 2, v: 1 }], { replace: true });
+    assert.equal(w.code, 68);
+    const t0 = Date.now();
+    assert.equal((await r.lw.execute('urn:dev:t', [1, 0, 4])).code, 68);
+    for (let i = 0; i < 100 && count(r, 'DEREGISTRATION') < 1; i++) await new Promise((res) => setTimeout(res, 20));
+    assert.equal(count(r, 'DEREGISTRATION'), 1, 'de-registered after the 2.04');
+    for (let i = 0; i < 200 && count(r, 'REGISTRATION') < 2; i++) await new Promise((res) => setTimeout(res, 25));
+    assert.equal(count(r, 'REGISTRATION'), 2, 'registered again after the Disable Timeout');
+    assert.ok(Date.now() - t0 >= 900, `not before the 1 s timeout (${Date.now() - t0} ms)`);
+    assert.equal(requests(r), 1, 'no new bootstrap');
+  } finally {
+    await dev.stop();
+    await r.close();
+  }
+});
