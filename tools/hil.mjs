@@ -8,8 +8,10 @@
 // `npm run flash`, boots it, captures its console, runs the steps in order and prints the
 // target's own process.memory() before and after and each step's time as the target saw
 // it. A failing step is named, with the target's console output; exit status 1.
-// Steps are a list (STEPS below): the LwM2M scenario's assertions against the simulator's
-// servers are appended there as they land.
+// Steps are a list (STEPS below). Before they run, the runner starts the simulator's
+// bootstrap server (NoSec, BOOTSTRAP_PORT) and LwM2M server (LWM2M_PORT) in this process
+// (through tsx's loader), so they share the runner's network namespace with the target;
+// LWM2M_STEPS asserts the seed scenario against them from the server side.
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir, networkInterfaces } from 'node:os';
@@ -23,6 +25,9 @@ const SELF = fileURLToPath(import.meta.url);
 // fixed ports in this project's HIL range: the device's own UDP port, the bootstrap server
 export const DEVICE_UDP_PORT = 34301;
 export const BOOTSTRAP_PORT = 34300;
+export const LWM2M_PORT = 34302;
+// the echo step's own port on the device: the LwM2M client already holds DEVICE_UDP_PORT
+export const ECHO_UDP_PORT = 34303;
 
 export function parseHilArgs(argv, env = process.env) {
   const o = { port: '', hostIp: '', bundle: join(ROOT, 'dist', 'firmware.js'), netns: true, inNetns: false, wifi: [], bin: env.ESPRUINO_BIN || '', keep: false };
@@ -150,16 +155,165 @@ export async function ask(con, expr, timeoutMs) {
   return JSON.parse(m[1]);
 }
 
+
+// ---- the LwM2M scenario against the simulator's servers (started by runHil) ---------
+
+/** Polls `cond` every 50 ms until it holds; throws `what` after `ms`. */
+async function until(what, cond, ms) {
+  for (const end = Date.now() + ms; !cond(); ) {
+    if (Date.now() > end) throw new Error(`${what} within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const codeStr = (c) => `${c >> 5}.${String(c & 31).padStart(2, '0')}`;
+const recVal = (r, path) => {
+  const x = (r.recs || []).find((q) => q.p.join('/') === path.join('/'));
+  return x ? x.v : undefined;
+};
+/** A real board has E.getTemperature(); Espruino's Linux build (ESPRUINO_BIN) does not. */
+const isLinux = (ctx) => !!ctx.target;
+
+export const LWM2M_STEPS = [
+  {
+    name: 'bootstrap (bootstrap server reports done)',
+    async run(ctx) {
+      const ep = ctx.cfg.endpoint;
+      const s = ctx.sim;
+      await until('no Bootstrap-Request/Finish from the device', () => s.bsEvents.some((e) => e.ep === ep && (e.type === 'done' || e.type === 'failed')), 60000);
+      const f = s.bsEvents.find((e) => e.ep === ep && e.type === 'failed');
+      if (f) throw new Error(`bootstrap failed: ${f.reason}`);
+      const req = s.bsEvents.find((e) => e.ep === ep && e.type === 'request');
+      const done = s.bsEvents.find((e) => e.ep === ep && e.type === 'done');
+      const writes = s.bsEvents.filter((e) => e.ep === ep && (e.type === 'write' || e.type === 'delete')).length;
+      return `Bootstrap-Request → done (${writes} deletes/writes, Finish) in ${done.at - req.at} ms; ${done.at - s.bootAt} ms after boot`;
+    },
+  },
+  {
+    name: 'registration (server lists the endpoint)',
+    async run(ctx) {
+      const ep = ctx.cfg.endpoint;
+      const s = ctx.sim;
+      await until(`'${ep}' not registered`, () => s.lw.clients().some((r) => r.endpoint === ep), 60000);
+      const reg = s.lw.get(ep);
+      const ev = s.lwEvents.find((e) => e.ep === ep && e.type === 'REGISTRATION');
+      return `Register: lifetime ${reg.lifetime} s, binding ${reg.bindingMode || reg.binding || '?'}, ${(reg.objectLinks || []).length} object links; ${ev.at - s.bootAt} ms after boot`;
+    },
+  },
+  {
+    name: 'Read /3/0 (2.05)',
+    async run(ctx) {
+      const r = await ctx.sim.lw.read(ctx.cfg.endpoint, [3, 0]);
+      if (r.code !== 69) throw new Error(`Read /3/0 answered ${codeStr(r.code)} (${r.status}), expected 2.05`);
+      return `2.05, ${(r.recs || []).length} resources, format ${r.format}, manufacturer '${recVal(r, [3, 0, 0])}', memory free ${recVal(r, [3, 0, 10])} KB`;
+    },
+  },
+  {
+    name: 'Read /3303/0/5700 (temperature)',
+    async run(ctx) {
+      const r = await ctx.sim.lw.read(ctx.cfg.endpoint, [3303, 0, 5700]);
+      if (isLinux(ctx)) {
+        // Espruino's Linux build has no E.getTemperature(): no value, 4.04 (Core §5.4.1)
+        if (r.code !== 132 && r.code !== 69) throw new Error(`Read answered ${codeStr(r.code)}, expected 4.04 (Linux build: no E.getTemperature) or 2.05`);
+        return `${codeStr(r.code)} (${r.status}): accepted on Espruino's Linux build (ESPRUINO_BIN), which has no E.getTemperature(); a board must answer 2.05`;
+      }
+      if (r.code !== 69) throw new Error(`Read /3303/0/5700 answered ${codeStr(r.code)} (${r.status}), expected 2.05 on a board`);
+      return `2.05, ${recVal(r, [3303, 0, 5700])} °C (a board: 2.05 required)`;
+    },
+  },
+  {
+    name: 'Observe (after pmin=1&pmax=2), 2 notifications',
+    async run(ctx) {
+      const ep = ctx.cfg.endpoint;
+      const lw = ctx.sim.lw;
+      // on the Linux build the temperature has no value: observe the device's clock instead
+      const path = isLinux(ctx) ? [3, 0, 13] : [3303, 0, 5700];
+      const wa = await lw.writeAttributes(ep, path, ['pmin=1', 'pmax=2']);
+      if (wa.code !== 68) throw new Error(`Write-Attributes /${path.join('/')} answered ${codeStr(wa.code)}, expected 2.04`);
+      const notes = [];
+      const t = Date.now();
+      const first = await lw.observe(ep, path, undefined, (r) => notes.push({ at: Date.now(), v: recVal(r, path) }));
+      if (first.code !== 69) throw new Error(`Observe /${path.join('/')} answered ${codeStr(first.code)}, expected 2.05`);
+      await until(`fewer than 2 notifications (${notes.length})`, () => notes.length >= 2, 10000);
+      ctx.memObserving = await ask(ctx.con, 'process.memory()');
+      const gaps = notes.slice(0, 2).map((n, i) => n.at - (i ? notes[i - 1].at : t));
+      return `/${path.join('/')}${isLinux(ctx) ? ' (Linux build: no temperature)' : ''}: 2.04, 2.05 ${recVal(first, path)}, notifications ${notes.slice(0, 2).map((n) => n.v).join(', ')} after ${gaps.join(' + ')} ms; memory while observed ${ctx.memObserving.usage}/${ctx.memObserving.total}`;
+    },
+  },
+  {
+    name: 'Write /3338/0/5850 true (2.04), read back',
+    async run(ctx) {
+      const ep = ctx.cfg.endpoint;
+      const p = [3338, 0, 5850];
+      const w = await ctx.sim.lw.write(ep, p, [{ p, t: ctx.sim.T_BOOL, v: true }], { replace: true });
+      if (w.code !== 68) throw new Error(`Write answered ${codeStr(w.code)} (${w.status}), expected 2.04`);
+      const r = await ctx.sim.lw.read(ep, p);
+      if (r.code !== 69 || recVal(r, p) !== true) throw new Error(`read back ${codeStr(r.code)} ${JSON.stringify(recVal(r, p))}, expected 2.05 true`);
+      return '2.04, read back 2.05 true';
+    },
+  },
+  {
+    name: 'Execute /3/0/4, re-register, no new Bootstrap',
+    async run(ctx) {
+      const ep = ctx.cfg.endpoint;
+      const s = ctx.sim;
+      const regs = () => s.lwEvents.filter((e) => e.ep === ep && e.type === 'REGISTRATION').length;
+      const before = regs();
+      const restarts = ctx.target ? ctx.target.restarts : 0;
+      const t = Date.now();
+      const x = await s.lw.execute(ep, [3, 0, 4]);
+      if (x.code !== 68) throw new Error(`Execute answered ${codeStr(x.code)} (${x.status}), expected 2.04`);
+      await until('no new Register after the reboot', () => regs() > before, 60000);
+      const reAt = Date.now() - t;
+      // the console is back (a board reconnects; the Linux build is restarted by the runner)
+      for (const end = Date.now() + 30000; ; ) {
+        const e = await ask(ctx.con, "LwM2M.espruino.device()?LwM2M.espruino.device().cfg.endpoint:''", 2000).catch(() => null);
+        if (e === ep) break;
+        if (Date.now() > end) throw new Error('the console did not come back after the reboot');
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      const bsReq = s.bsEvents.filter((e) => e.ep === ep && e.type === 'request').length;
+      if (bsReq !== 1) throw new Error(`the bootstrap server saw ${bsReq} Bootstrap-Requests, expected exactly 1`);
+      return `2.04; ${ctx.target ? `process restarted (${ctx.target.restarts - restarts}), ` : ''}registered again ${reAt} ms after the Execute; Bootstrap-Requests seen: ${bsReq}`;
+    },
+  },
+];
+
+/** Loads the simulator (TypeScript) into this .mjs through tsx's loader (harmless when tsx already runs us). */
+async function loadSim() {
+  const { register } = await import('tsx/esm/api');
+  register();
+  return Promise.all([import('../sim/bootstrap-server.ts'), import('../sim/lwm2m-server.ts'), import('../objects/core/types.ts')]);
+}
+
+/** The bootstrap server (BOOTSTRAP_PORT) and LwM2M server (LWM2M_PORT), NoSec, in this process (and network namespace). */
+async function startServers(hostIp, endpoint) {
+  const [bsm, lwm, types] = await loadSim();
+  const host = hostIp === '127.0.0.1' ? '127.0.0.1' : '0.0.0.0';
+  const bsEvents = [];
+  const lwEvents = [];
+  const lw = await lwm.Lwm2mServer.start({ host, port: LWM2M_PORT, dtlsPort: -1, onEvent: (e) => lwEvents.push({ ...e, at: Date.now() }) });
+  const bs = await bsm.BootstrapServer.start({ host, port: BOOTSTRAP_PORT, dtlsPort: -1, onEvent: (e) => bsEvents.push({ ...e, at: Date.now() }) });
+  bs.setConfig(endpoint, bsm.simpleConfig({ serverUri: `coap://${hostIp}:${LWM2M_PORT}`, securityMode: 'NO_SEC', shortServerId: 101, lifetime: 300 }));
+  return {
+    bs, lw, bsEvents, lwEvents, T_BOOL: types.T_BOOL, bootAt: Date.now(),
+    async close() {
+      await bs.close();
+      await lw.close();
+    },
+  };
+}
+
 // ---- steps ------------------------------------------------------------------------
-// Each step: { name, run(ctx) → optional detail string }. ctx: { con, cfg, hostIp, target, log }.
-// A step throws to fail. The lead appends the LwM2M scenario here (bootstrap, register,
-// Read /3/0 and /3303/0/5700, Observe, Write /3338/0/5850, Execute reboot …).
+// Each step: { name, run(ctx) → optional detail string }. ctx: { con, cfg, hostIp, target, log, sim }.
+// A step throws to fail.
 
 export const STEPS = [
   {
     name: 'boot',
     async run(ctx) {
       const from = ctx.con.output().length;
+      if (ctx.sim) ctx.sim.bootAt = Date.now();
       ctx.con.send('load()');
       const m = await ctx.con.waitFor(/lwm2m: booted (\S+) mem (\d+)\/(\d+)/, 30000, from);
       if (m[1] !== ctx.cfg.endpoint) throw new Error(`booted as '${m[1]}', provisioned '${ctx.cfg.endpoint}'`);
@@ -173,6 +327,7 @@ export const STEPS = [
       return `usage ${ctx.memBefore.usage} of ${ctx.memBefore.total}`;
     },
   },
+  ...LWM2M_STEPS,
   {
     name: 'udp echo (target port → host socket → target)',
     async run(ctx) {
@@ -188,7 +343,7 @@ export const STEPS = [
         const n = 1200;
         ctx.con.send(`(function(){var d=LwM2M.espruino.device();var t0=Date.now();var w=new Uint8Array(${n});for(var i=0;i<${n};i++)w[i]=(i*7)&255;` +
           `var u=d.openUdp(function(x,p){var ok=x.length===${n};for(var i=0;ok&&i<${n};i++)if(x[i]!==w[${n - 1}-i])ok=false;` +
-          `print('HIL-ECHO '+(ok?'ok':'bad '+x.length)+' '+Math.floor(Date.now()-t0));u.close();},${DEVICE_UDP_PORT},` +
+          `print('HIL-ECHO '+(ok?'ok':'bad '+x.length)+' '+Math.floor(Date.now()-t0));u.close();},${ECHO_UDP_PORT},` +
           `function(){u.send(w,{address:'${ctx.hostIp}',port:${sock.address().port}});});})()`);
         const m = await ctx.con.waitFor(/HIL-ECHO (\S+) (\d+)/, 15000, from);
         if (m[1] !== 'ok') throw new Error(`echo came back ${m[1]} (host saw ${seen} datagram(s))`);
@@ -197,24 +352,6 @@ export const STEPS = [
       } finally {
         sock.close();
       }
-    },
-  },
-  {
-    name: 'reboot (board.reboot) and boot again from Storage',
-    async run(ctx) {
-      const before = ctx.target ? ctx.target.restarts : 0;
-      ctx.con.send('LwM2M.espruino.device().board.reboot()');
-      // the device comes back by itself (a board) or is power-cycled by the runner (Linux,
-      // where E.reboot() exits); ask until the rebooted device answers with our endpoint
-      const until = Date.now() + 60000;
-      for (;;) {
-        await new Promise((r) => setTimeout(r, 300));
-        const ep = await ask(ctx.con, "LwM2M.espruino.device()?LwM2M.espruino.device().cfg.endpoint:''", 2000).catch(() => null);
-        const restarted = ctx.target ? ctx.target.restarts > before : true;
-        if (ep === ctx.cfg.endpoint && restarted) break;
-        if (Date.now() > until) throw new Error(`the device did not come back (last answer ${JSON.stringify(ep)})`);
-      }
-      return ctx.target ? `process restarted (${ctx.target.restarts}), booted from Storage as ${ctx.cfg.endpoint}` : `booted from Storage as ${ctx.cfg.endpoint}`;
     },
   },
   {
@@ -286,6 +423,7 @@ export async function runHil(o, steps = STEPS, log = console.log) {
   const t0 = Date.now();
   let target = null;
   let con = null;
+  let sim = null;
   let current = 'start target';
   const results = [];
   try {
@@ -301,9 +439,12 @@ export async function runHil(o, steps = STEPS, log = console.log) {
     const tu = Date.now();
     await uploadToStorage({ port, bundle: o.bundle, config: cfg, quiet: true });
     log(`upload: done in ${Date.now() - tu} ms`);
+    current = 'servers';
+    sim = await startServers(hostIp, cfg.endpoint);
+    log(`servers: bootstrap coap://${hostIp}:${BOOTSTRAP_PORT}, LwM2M coap://${hostIp}:${LWM2M_PORT} (NoSec, in the runner's process)`);
     current = 'console';
     con = await openConsole(port);
-    const ctx = { con, cfg, hostIp, port, target, log };
+    const ctx = { con, cfg, hostIp, port, target, log, sim };
     for (const step of steps) {
       current = step.name;
       const th = Date.now();
@@ -329,6 +470,7 @@ export async function runHil(o, steps = STEPS, log = console.log) {
   } finally {
     if (con) con.close();
     if (target && !o.keep) target.stop();
+    if (sim) await sim.close();
   }
 }
 

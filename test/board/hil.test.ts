@@ -28,16 +28,27 @@ test('hil arguments: a target is required; each bad argument is one line', () =>
 test('hil steps are a list the scenario extends, starting with boot', () => {
   assert.deepEqual(STEPS.map((s) => s.name).slice(0, 2), ['boot', 'memory before']);
   assert.equal(STEPS[STEPS.length - 1].name, 'memory after');
+  // the LwM2M scenario follows boot, in the seed scenario's order
+  const names = STEPS.map((s) => s.name.split(' ')[0]);
+  assert.deepEqual(names.slice(2, 9), ['bootstrap', 'registration', 'Read', 'Read', 'Observe', 'Write', 'Execute']);
 });
 
-test('hil against Espruino\'s Linux build: upload via the CLI, boot, UDP echo, memory', { skip }, () => {
-  const r = spawnSync(process.execPath, [HIL], { encoding: 'utf8', timeout: 120000 });
+test('hil against Espruino\'s Linux build: upload via the CLI, boot, the LwM2M scenario, UDP echo, memory', { skip }, () => {
+  const r = spawnSync(process.execPath, [HIL], { encoding: 'utf8', timeout: 300000 });
   assert.equal(r.status, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /ok {2}boot .* endpoint hil-\d+/);
   assert.match(r.stdout, /ok {2}udp echo .* 1200 bytes there and back/);
   const mem = r.stdout.match(/memory \(target's process.memory\(\)\): before (\d+)\/16383, after (\d+)\/16383/);
   if (BIN!.includes('esp32like')) assert.ok(mem, r.stdout);
-  assert.match(r.stdout, /HIL PASS: 5 steps/);
+  assert.match(r.stdout, /ok {2}bootstrap .* Bootstrap-Request → done/);
+  assert.match(r.stdout, /ok {2}registration .* Register: lifetime 300 s/);
+  assert.match(r.stdout, /ok {2}Read \/3\/0 \(2\.05\) .* 2\.05, \d+ resources/);
+  // the Linux build has no E.getTemperature(): 4.04 accepted there, and said so
+  assert.match(r.stdout, /ok {2}Read \/3303\/0\/5700 .* accepted on Espruino's Linux build \(ESPRUINO_BIN\)/);
+  assert.match(r.stdout, /ok {2}Observe .* \/3\/0\/13 .* notifications \d+, \d+ after/);
+  assert.match(r.stdout, /ok {2}Write \/3338\/0\/5850 .* 2\.04, read back 2\.05 true/);
+  assert.match(r.stdout, /ok {2}Execute \/3\/0\/4, .* registered again \d+ ms after the Execute; Bootstrap-Requests seen: 1/);
+  assert.match(r.stdout, new RegExp(`HIL PASS: ${STEPS.length} steps`));
   console.log(r.stdout.split('\n').filter((l) => /ok {2}|memory|HIL/.test(l)).join('\n'));
 });
 
@@ -54,7 +65,7 @@ const steps = [STEPS[0], { name: 'deliberately failing step', async run(ctx) {
 const r = await runHil(parseHilArgs([]), steps);
 process.exit(r.ok ? 0 : 1);
 `);
-    const r = spawnSync('unshare', ['-n', 'sh', '-c', 'ip link set lo up && exec "$0" "$@"', process.execPath, script], { encoding: 'utf8', timeout: 120000 });
+    const r = spawnSync('unshare', ['-n', 'sh', '-c', 'ip link set lo up && exec "$0" "$@"', process.execPath, script], { encoding: 'utf8', timeout: 180000 });
     assert.equal(r.status, 1, r.stdout + r.stderr);
     assert.match(r.stdout, /HIL FAIL: step 'deliberately failing step': expected failure/);
     assert.match(r.stdout, /--- target console ---[\s\S]*lwm2m: booted hil-\d+[\s\S]*TARGET-SAYS-42[\s\S]*--- end of target console ---/);
