@@ -18,7 +18,7 @@ import { toHex, utf8Encode } from '../transport/bytes';
 import { Poller } from './node-ports';
 import { T_BOOL, T_INT, T_OPQ, T_STR, type Rec } from '../objects/core/types';
 import { CF_SENML_CBOR, CF_SENML_JSON, CF_TLV } from '../objects/formats/index';
-import { listen, encodeRecs, formatName, codeStr, parseLwPath, SecurityStore, type Listener } from './lwm2m-common';
+import { listenAll, encodeRecs, formatName, codeStr, parseLwPath, SecurityStore, type Listener } from './lwm2m-common';
 import { startHttp, jsonBody, badRequest, EventHub, HttpError, type HttpServer, type HttpCtx, type HttpResult } from './http-util';
 
 /** LwM2M Security object resource 2 "Security Mode" (Core Appendix E.1). */
@@ -331,21 +331,8 @@ export class BootstrapServer {
 
   static async start(o: BootstrapServerOptions): Promise<BootstrapServer> {
     const s = new BootstrapServer(o);
-    const host = o.host || '127.0.0.1';
     try {
-      for (const [port, secure] of [[o.port, false], [o.dtlsPort, true]] as [number | undefined, boolean][]) {
-        if (port === undefined || port < 0) continue;
-        s.listeners.push(
-          await listen({
-            host, port, secure, poller: s.poller,
-            pskKey: (id) => s.security.keyFor(id),
-            onRequest: (l, req, peer, ex) => s.onRequest(l, req, peer, ex),
-            onDatagram: o.onDatagram,
-            params: o.coap,
-            onDtlsEvent: (e) => e.type !== 'connected' && s.emit({ type: 'dtls', ep: '', peer: e.peer, reason: `${e.type}${e.name ? ' ' + e.name : ''}${e.message ? ': ' + e.message : ''}` }),
-          }),
-        );
-      }
+      s.listeners.push(...(await listenAll(o, s.poller, s.security, (l, req, peer, ex) => s.onRequest(l, req, peer, ex), (peer, reason) => s.emit({ type: 'dtls', ep: '', peer, reason }))));
       if (o.httpPort !== undefined && o.httpPort >= 0) s.http = await startHttp(o.httpHost || '127.0.0.1', o.httpPort, (c) => s.api(c));
     } catch (e) {
       await s.close();

@@ -54,6 +54,46 @@ export interface ListenOptions {
   onDatagram?: (dir: 'in' | 'out', data: Uint8Array, peer: Peer) => void;
 }
 
+/** What both servers take to open their endpoints: NoSec on `port`, DTLS-PSK on `dtlsPort` (omitted or < 0: none). */
+export interface EndpointsOptions {
+  host?: string;
+  port?: number;
+  dtlsPort?: number;
+  coap?: Partial<Params>;
+  onDatagram?: (dir: 'in' | 'out', data: Uint8Array, peer: Peer) => void;
+}
+
+/**
+ * Opens a server's NoSec and DTLS-PSK listeners. DTLS events other than `connected`
+ * reach `onDtls` as one line of text.
+ */
+export async function listenAll(
+  o: EndpointsOptions,
+  poller: Poller,
+  security: SecurityStore,
+  onRequest: ListenOptions['onRequest'],
+  onDtls: (peer: Peer, reason: string) => void,
+): Promise<Listener[]> {
+  const out: Listener[] = [];
+  const host = o.host || '127.0.0.1';
+  for (const [port, secure] of [[o.port, false], [o.dtlsPort, true]] as [number | undefined, boolean][]) {
+    if (port === undefined || port < 0) continue;
+    out.push(
+      await listen({
+        host, port, secure, poller,
+        pskKey: (id) => security.keyFor(id),
+        onRequest,
+        onDatagram: o.onDatagram,
+        params: o.coap,
+        onDtlsEvent: (e) => {
+          if (e.type !== 'connected') onDtls(e.peer, `${e.type}${e.name ? ' ' + e.name : ''}${e.message ? ': ' + e.message : ''}`);
+        },
+      }),
+    );
+  }
+  return out;
+}
+
 export async function listen(o: ListenOptions): Promise<Listener> {
   let coap: CoapEndpoint | null = null;
   let dtls: DtlsEndpoint | null = null;

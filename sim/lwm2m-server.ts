@@ -17,7 +17,7 @@ import type { Rec } from '../objects/core/types';
 import { CF_LINK, CF_SENML_CBOR, CF_SENML_JSON, CF_TLV, CF_TEXT, CF_OPAQUE } from '../objects/formats/index';
 import { linkDec, type Link } from '../objects/formats/link';
 import {
-  listen, parseLwPath, pathStr, formatName, codeName, codeStr, recsToNode, decodeRecs, encodeRecs, SecurityStore, type Listener,
+  listenAll, parseLwPath, pathStr, formatName, codeName, codeStr, recsToNode, decodeRecs, encodeRecs, SecurityStore, type Listener,
 } from './lwm2m-common';
 import { startHttp, EventHub, HttpError, type HttpServer } from './http-util';
 import { serverApi } from './lwm2m-api';
@@ -134,21 +134,8 @@ export class Lwm2mServer {
 
   static async start(o: Lwm2mServerOptions): Promise<Lwm2mServer> {
     const s = new Lwm2mServer(o);
-    const host = o.host || '127.0.0.1';
     try {
-      for (const [port, secure] of [[o.port, false], [o.dtlsPort, true]] as [number | undefined, boolean][]) {
-        if (port === undefined || port < 0) continue;
-        s.listeners.push(
-          await listen({
-            host, port, secure, poller: s.poller,
-            pskKey: (id) => s.security.keyFor(id),
-            onRequest: (l, req, peer, ex) => s.onRequest(l, req, peer, ex),
-            onDatagram: o.onDatagram,
-            params: o.coap,
-            onDtlsEvent: (e) => e.type !== 'connected' && s.emit({ type: 'DTLS', ep: '', peer: e.peer, reason: `${e.type}${e.name ? ' ' + e.name : ''}${e.message ? ': ' + e.message : ''}` }),
-          }),
-        );
-      }
+      s.listeners.push(...(await listenAll(o, s.poller, s.security, (l, req, peer, ex) => s.onRequest(l, req, peer, ex), (peer, reason) => s.emit({ type: 'DTLS', ep: '', peer, reason }))));
       if (o.httpPort !== undefined && o.httpPort >= 0) s.http = await startHttp(o.httpHost || '127.0.0.1', o.httpPort, (c) => serverApi(s, c));
     } catch (e) {
       await s.close();
