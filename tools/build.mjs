@@ -7,6 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join, relative, resolve } from 'node:path';
 import { ESPRUINO_MODULES } from './espruino-lint.mjs';
 import { parse } from 'acorn';
+import { minify } from 'terser';
+import { readdirSync, statSync } from 'node:fs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = (name) => join(root, 'node_modules', '.bin', name);
@@ -29,9 +31,10 @@ run(bin('microbundle'), [
 let code = readFileSync(join(tmp, 'firmware.cjs'), 'utf8');
 code = code.replace(/\n?\/\/# sourceMappingURL=.*\s*$/, '\n');
 code = unwrap(code);
-const map = JSON.parse(readFileSync(join(tmp, 'firmware.cjs.map'), 'utf8'));
-map.file = 'firmware.js';
+let map = JSON.parse(readFileSync(join(tmp, 'firmware.cjs.map'), 'utf8'));
 map.sources = map.sources.map((s) => relative(join(root, 'dist'), resolve(tmp, s)));
+({ code, map } = await shortenProperties(code, map));
+map.file = 'firmware.js';
 writeFileSync(join(root, 'dist', 'firmware.js'), code);
 writeFileSync(join(root, 'dist', 'firmware.js.map'), JSON.stringify(map));
 rmSync(tmp, { recursive: true, force: true });
@@ -55,6 +58,60 @@ function unwrap(src) {
   }
   const head = `var LwM2M={},${m[1]}=LwM2M;`;
   return head + ' '.repeat(m[0].length - head.length) + src.slice(m[0].length, tail.index) + '\n';
+}
+
+/**
+ * The second post-pass: property names of four characters or fewer. Espruino stores a
+ * property's name inside the variable that holds it when the name has at most 4
+ * characters; a longer name costs one more variable (up to 12, two more up to 24…),
+ * on every object that has the property and on every prototype method (measured on the
+ * ESP32-like build, see README). So every property name the device code alone uses is
+ * of five or more characters is renamed by terser to a short one (a short name gains
+ * nothing, so it is never touched: keys built at run time like 'o' + n stay safe). A name stays as it is when anything outside the
+ * bundle may use it: every word in the host code (sim/, test/, tools/, bench/ — it
+ * reads the bundle's exports, hands it ports, writes its configuration), every word in
+ * Espruino's typings (the board's modules and methods), JavaScript's built-ins (terser's
+ * own list), any name the device code writes quoted (`o['x']`, `'x' in o`), and every
+ * word inside the device code's string literals (names it reads or builds by string).
+ */
+async function shortenProperties(src, inMap) {
+  const words = new Set();
+  const add = (file) => {
+    for (const w of readFileSync(file, 'utf8').match(/[A-Za-z_$][\w$]*/g) || []) words.add(w);
+  };
+  const walk = (dir, pick) => {
+    for (const f of readdirSync(dir)) {
+      const p = join(dir, f);
+      if (statSync(p).isDirectory()) walk(p, pick);
+      else if (/\.(ts|mts|mjs|js)$/.test(f) && pick(p)) add(p);
+    }
+  };
+  // The host files that run the bundle (they name dist/firmware.js or the stripped vm),
+  // and the host ports handed to it.
+  const touches = (p) => /firmware\.js|espruino-vm|loadBundle/.test(readFileSync(p, 'utf8'));
+  for (const d of ['sim', 'test', 'tools', 'bench']) walk(join(root, d), touches);
+  for (const f of ['sim/node-ports.ts', 'sim/lossy.ts', 'sim/node-crypto.ts']) add(join(root, f));
+  walk(join(root, 'test/helpers'), () => true);
+  walk(join(root, 'tools'), () => true);
+  // Names the device code itself spells as strings: keys it builds or reads by name
+  // (SenML fields, attribute names, JSON it parses).
+  const strWalk = (dir) => {
+    for (const f of readdirSync(dir)) {
+      const p = join(dir, f);
+      if (statSync(p).isDirectory()) strWalk(p);
+      else if (f.endsWith('.ts')) for (const m of readFileSync(p, 'utf8').matchAll(/(['"])([^'"\\\n]*)\1/g)) for (const w of m[2].match(/[A-Za-z_$][\w$]*/g) || []) words.add(w);
+    }
+  };
+  for (const d of ['firmware', 'objects', 'transport']) strWalk(join(root, d));
+  for (const w of readFileSync(join(root, 'node_modules/@types/espruino/index.d.ts'), 'utf8').match(/[A-Za-z_$][\w$]*/g)) words.add(w);
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  const out = await minify(src, {
+    compress: false,
+    mangle: { toplevel: false, reserved: pkg.minify.mangle.reserved, properties: { regex: /^[\w$]{5,}$/, reserved: [...words], keep_quoted: true } },
+    format: { ascii_only: false, comments: false },
+    sourceMap: { content: inMap, includeSources: false },
+  });
+  return { code: out.code + '\n', map: JSON.parse(out.map) };
 }
 
 // 4. Unwrapped, the bundle's top-level names are globals on the board: none may be one of
