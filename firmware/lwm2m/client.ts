@@ -273,6 +273,13 @@ export class Client {
       case REGISTERING:
         this.openServers(now);
         break;
+      case REGISTERED:
+        // The Bootstrap-Server's connection is done with (Core §6.1.7: the client MAY close it
+        // after Bootstrap-Finish). It stays open until a server has accepted a registration,
+        // so a retransmitted Bootstrap-Finish still finds its cached 2.04; closing it then
+        // frees the DTLS session and its CoAP endpoint (about 300 variables on Espruino).
+        for (var i = this.conns.length - 1; i >= 0; i--) if (this.conns[i].ssid < 0) this.close(this.conns[i]);
+        break;
       case BACKOFF:
         var base = this.opt.backoffBase || 2000;
         var max = this.opt.backoffMax || 300000;
