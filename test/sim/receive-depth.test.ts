@@ -11,10 +11,13 @@
 // stack and counts the frames from the outermost bundle frame — the dgram 'message'
 // handler of EspruinoUdp for a datagram, the Scheduler's timer callback for a timer — to
 // the innermost, plus one for the native. That is the stack Espruino holds at that point.
+// A second run does the same on a copy of the bundle in which every function first calls a
+// probe, to find the deepest point of each path where no native is called. docs/depth.md
+// has the numbers and the chains.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { loadFirmware } from '../../sim/espruino-vm';
 import { emuDgram, emuStorage } from '../../sim/espruino-modules';
@@ -75,10 +78,12 @@ interface Measured {
 async function measure(o: { instrument: boolean; port: number }): Promise<Measured> {
   const probe = new DepthProbe();
   let file = BUNDLE;
+  let tmp: string | null = null;
   let original: ((line: number, col: number) => { line: number; col: number }) | undefined;
   if (o.instrument) {
     const ins = instrumentBundle(readFileSync(BUNDLE, 'utf8'));
-    file = join(mkdtempSync(join(tmpdir(), 'depth-')), 'firmware.js');
+    tmp = mkdtempSync(join(tmpdir(), 'depth-'));
+    file = join(tmp, 'firmware.js');
     writeFileSync(file, ins.code);
     original = ins.original;
   }
@@ -194,6 +199,7 @@ async function measure(o: { instrument: boolean; port: number }): Promise<Measur
     for (const s of dgram.sockets) s.close();
     await bs.close();
     await lw.close();
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
   }
 
   // --- label the bootstrap's app-data datagrams: the 2.04 to Bootstrap-Request, then each of the server's requests in order
