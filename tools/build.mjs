@@ -189,7 +189,7 @@ async function shortenProperties(src, inMap) {
     compress: false,
     mangle: { toplevel: false, reserved: pkg.minify.mangle.reserved, properties: { regex: /^[\w$]{5,}$/, reserved: [...words], keep_quoted: true } },
     format: { ascii_only: false, comments: false },
-    sourceMap: { content: inMap, includeSources: false },
+    sourceMap: { content: inMap, includeSources: true },
   });
   return { code: out.code + '\n', map: JSON.parse(out.map) };
 }

@@ -65,8 +65,8 @@ export interface Device {
   board: Board;
   wifi: WifiLink | null;
   crypto: CryptoBackend | null;
-  /** Opens the UDP port (default: cfg.port) delivering into `onMessage`; kicks the scheduler after each datagram. */
-  openUdp(onMessage: (data: Uint8Array, peer: Peer) => void, port?: number, onBound?: () => void): EspruinoUdp;
+  /** Opens the UDP port (default: cfg.port) delivering into `onMessage` (with the time of arrival); kicks the scheduler after each datagram. */
+  openUdp(onMessage: (data: Uint8Array, peer: Peer, now: number) => void, port?: number, onBound?: () => void): EspruinoUdp;
   /** Called with (ip, previous) whenever the station gets a new address (the client re-registers). */
   onAddress: (ip: string, previous: string) => void;
   log(s: string): void;
@@ -145,7 +145,7 @@ export function start(g: any, opts?: StartOptions): Device | null {
     crypto: o.crypto || null,
     openUdp: function (onMessage, port, onBound) {
       return new EspruinoUdp(n, { port: port || cfg.port || DEFAULT_PORT }, function (data: Uint8Array, peer: Peer) {
-        onMessage(data, peer);
+        onMessage(data, peer, clock.now());
         scheduler.kick();
       }, function (e) {
         log('udp ' + e);

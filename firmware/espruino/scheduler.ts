@@ -45,9 +45,18 @@ export class Scheduler {
     this.stats = { armed: 0, cleared: 0, fired: 0, polls: 0 };
   }
 
+  /**
+   * The new engine is first polled from the timer, at once — never inline: add() is called
+   * from deep inside the receive path (an Execute scheduling a reboot), and polling every
+   * engine there would stack a whole send path on top of it (the receive path's depth, README).
+   */
   add(e: Pollable): void {
     if (this.engines.indexOf(e) < 0) this.engines.push(e);
-    this.kick();
+    if (this.busy) this.again = true;
+    else {
+      var now = this.clock.now();
+      this.arm(now, now);
+    }
   }
 
   remove(e: Pollable): void {

@@ -273,13 +273,6 @@ export class Client {
       case REGISTERING:
         this.openServers(now);
         break;
-      case REGISTERED:
-        // The Bootstrap-Server's connection is done with (Core §6.1.7: the client MAY close it
-        // after Bootstrap-Finish). It stays open until a server has accepted a registration,
-        // so a retransmitted Bootstrap-Finish still finds its cached 2.04; closing it then
-        // frees the DTLS session and its CoAP endpoint (about 300 variables on Espruino).
-        for (var i = this.conns.length - 1; i >= 0; i--) if (this.conns[i].ssid < 0) this.close(this.conns[i]);
-        break;
       case BACKOFF:
         var base = this.opt.backoffBase || 2000;
         var max = this.opt.backoffMax || 300000;
@@ -317,9 +310,14 @@ export class Client {
       this.due = -1;
       this.timer(now);
     }
-    for (var i = 0; i < this.conns.length; i++) {
+    for (var i = this.conns.length - 1; i >= 0; i--) {
       var c = this.conns[i];
-      if (c.disable) this.disableNow(c, now);
+      // The Bootstrap-Server's connection is done with once a server accepted a registration
+      // (Core §6.1.7: the client MAY close it after Bootstrap-Finish; until then a retransmitted
+      // Finish still finds its cached 2.04). Closed here, on the timer path, not inside the
+      // Register response's handling: its close_notify would deepen the receive path.
+      if (c.ssid < 0 && this.state === REGISTERED) this.close(c);
+      else if (c.disable) this.disableNow(c, now);
       else if (c.ssid >= 0 && c.location && !c.busy && now >= c.updateAt) this.update(c, now);
     }
     t = this.reporting.poll(now);

@@ -71,7 +71,10 @@ test('scheduler: one timer armed for the earliest deadline among engines', () =>
   const b = { d: 1200, poll: (x: number) => b.d };
   s.add(a);
   s.add(b);
-  assert.deepEqual(t.log, ['set 1 500', 'clear 1', 'set 1 200']);
+  // add() never polls inline: it arms the timer for now (the receive path's depth)
+  assert.deepEqual(t.log, ['set 1 0']);
+  s.kick();
+  assert.deepEqual(t.log, ['set 1 0', 'clear 1', 'set 1 200']);
   // same earliest deadline again: the armed timer stays
   s.kick();
   assert.deepEqual(t.log.length, 3);
@@ -85,7 +88,9 @@ test('scheduler: a fired handle is forgotten, so a reused id is never cleared', 
   const s = new esp.Scheduler({ now: () => now }, t);
   const e = { d: 10, poll: () => e.d };
   s.add(e);
-  assert.deepEqual(t.log, ['set 1 10']);
+  assert.deepEqual(t.log, ['set 1 0']);
+  t.fire(1);
+  assert.deepEqual(t.log, ['set 1 0', 'set 1 10']);
   now = 10;
   e.d = -1; // done: nothing more due
   t.fire(1);
@@ -107,7 +112,9 @@ test('scheduler: an engine that throws is reported and the others still run', ()
   const s = new esp.Scheduler({ now: () => 0 }, t, (e: Error) => errors.push(String(e.message)));
   s.add({ poll: () => { throw new Error('boom'); } });
   s.add({ poll: () => 40 });
-  assert.deepEqual(errors, ['boom', 'boom']);
+  assert.deepEqual(errors, []);
+  s.kick();
+  assert.deepEqual(errors, ['boom']);
   assert.equal(s.armedFor, 40);
   ctx.stop();
 });
@@ -130,6 +137,8 @@ test('scheduler: kick() from inside a poll re-polls once the round ends, not rec
     },
   };
   s.add(e);
+  assert.equal(polls, 0, 'add() does not poll inline');
+  s.kick();
   assert.equal(polls, 2);
   assert.equal(maxDepth, 1);
   assert.equal(s.handle, null);
@@ -141,13 +150,12 @@ test('scheduler: with the real (stripped) timers, stop() never clears undefined'
   const s = new esp.Scheduler({ now: () => Date.now() }, { setTimeout: n.setTimeout, clearTimeout: n.clearTimeout });
   let fired = 0;
   const e = { due: Date.now(), poll: (now: number) => (fired++ === 0 ? now : -1) };
-  s.add(e); // polls once, asks for now → armed with 0 ms
-  while (s.stats.fired === 0) await new Promise((r) => setTimeout(r, 2));
-  assert.equal(fired, 2);
+  s.add(e); // armed with 0 ms; the first poll asks for now → armed with 0 ms again
+  while (fired < 2) await new Promise((r) => setTimeout(r, 2));
   assert.equal(s.handle, null);
   s.stop(); // stripped clearTimeout throws on undefined: must not be called
   s.stop();
-  assert.equal(s.stats.fired, 1);
+  assert.equal(s.stats.fired, 2);
   ctx.stop();
 });
 
@@ -336,13 +344,15 @@ test('wifi: joins, backs off 1 s then 2 s on failures, rejoins on loss, reports 
   ctx.stop();
 });
 
-test('start: reads lwm2m.cfg, builds the ports, starts the client once Wi-Fi has an address', () => {
+test('start: reads lwm2m.cfg, builds the ports, starts the client once Wi-Fi has an address', async () => {
   const w = emuWifi();
   const { esp, ctx, lines, storage } = boot({ Wifi: w });
   storage.files['lwm2m.cfg'] = JSON.stringify({ v: 1, endpoint: 'ep-7', bootstrap: 'coaps://192.0.2.1:5684', mode: 'psk', pskId: 'id', pskKey: '0011', wifi: { ssid: 'lab', password: 'pw123456' }, buzzerPin: 'D25', port: 34205 });
   const started: any[] = [];
   const dev = esp.start(ctx.run('this'), { client: (d: any) => started.push(d) });
   assert.ok(dev);
+  // the Wi-Fi link is first polled from the scheduler's timer (never inline)
+  for (let i = 0; i < 100 && !started.length; i++) await new Promise((r) => setTimeout(r, 5));
   assert.equal(started.length, 1);
   assert.equal(started[0], dev);
   assert.equal(dev.cfg.endpoint, 'ep-7');
@@ -366,7 +376,11 @@ test('start: board.reboot() waits REBOOT_GRACE_MS on the scheduler, so the Execu
   const dev = esp.start(g, { client: () => {} });
   dev.board.reboot();
   assert.deepEqual(calls, []);
-  assert.deepEqual(t.log, [`set 1 ${esp.REBOOT_GRACE_MS}`]);
+  // the one-shot engine is first polled from the timer at once, then waits its grace
+  assert.deepEqual(t.log, ['set 1 0']);
+  t.fire(1);
+  assert.deepEqual(calls, []);
+  assert.deepEqual(t.log, ['set 1 0', `set 1 ${esp.REBOOT_GRACE_MS}`]);
   now += esp.REBOOT_GRACE_MS;
   t.fire(1);
   assert.deepEqual(calls, ['E.reboot']);
