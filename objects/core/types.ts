@@ -33,7 +33,8 @@ export interface ObjDef {
   ver: string;
   /** Multiple instances allowed. */
   mi: boolean;
-  r: number[];
+  /** Resource ids and their flags, alternating (a Uint16Array in the device's definitions). */
+  r: ArrayLike<number>;
 }
 
 /** A typed value: string (also corelnk, and objlnk as "oid:iid"), number, boolean or opaque bytes. */
