@@ -167,12 +167,26 @@ function pick(o: any, k: string, dflt: number): number {
   return o && typeof o[k] === 'number' ? o[k] : dflt;
 }
 
+/** The last params() call's argument and result: see params(). */
+var lastIn: Partial<Params> | undefined;
+var lastOut: Params | null = null;
+
 /**
  * Transmission parameters: the defaults, with `overrides` applied to the base values
  * first and the derived values then computed from them (RFC 7252 §4.8.2), unless a
- * derived value is itself overridden.
+ * derived value is itself overridden. Called again with the same argument (the same
+ * object, or none), it returns the same object: a client's endpoints share one set
+ * instead of a copy each (on Espruino its 24 long names cost some 50 variables a copy).
+ * The result is never modified.
  */
 export function params(overrides?: Partial<Params>): Params {
+  if (lastOut && overrides === lastIn) return lastOut;
+  lastIn = overrides;
+  lastOut = compute(overrides);
+  return lastOut;
+}
+
+function compute(overrides?: Partial<Params>): Params {
   var o: any = overrides || {};
   var p: any = {};
   var k;
