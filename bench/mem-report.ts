@@ -1,0 +1,146 @@
+// npm run mem:report -- [--security nosec|psk] [--depth N] [--min N] (needs ESPRUINO_BIN)
+//
+// Where a registered device's Espruino variables go. Runs dist/firmware.js from Storage in
+// Espruino itself (ESPRUINO_BIN; use a build whose Storage.read returns a flash string, as
+// on the ESP32 — see README "On Espruino itself"), against the simulator's bootstrap and
+// LwM2M servers, waits for the registration, has the server observe /3/0/13, then asks
+// Espruino for E.dumpVariables() (every variable, its size in blocks and its links) and
+// prints the variables as a tree: each variable is charged to the first path by which a
+// breadth-first walk from the root reaches it, and every node shows the variables it and
+// everything charged below it hold. Property names of the bundle are the minified ones
+// (dist/firmware.js.map names them).
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, openSync, writeSync, closeSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BootstrapServer, simpleConfig } from '../sim/bootstrap-server';
+import { Lwm2mServer, type ServerEvent } from '../sim/lwm2m-server';
+
+function usage(msg: string): never {
+  console.error(`mem:report: ${msg}`);
+  process.exit(2);
+}
+const args = process.argv.slice(2);
+let security = 'psk';
+let depth = 8;
+let min = 40;
+for (let i = 0; i < args.length; i++) {
+  const a = args[i];
+  const v = args[i + 1];
+  if (a === '--security' && (v === 'psk' || v === 'nosec')) (security = v), i++;
+  else if (a === '--depth' && /^\d+$/.test(v || '')) (depth = +v), i++;
+  else if (a === '--min' && /^\d+$/.test(v || '')) (min = +v), i++;
+  else usage(`bad argument '${a}'${v !== undefined ? ` '${v}'` : ''} (--security nosec|psk, --depth N, --min N)`);
+}
+const BIN = process.env.ESPRUINO_BIN;
+if (!BIN) usage('ESPRUINO_BIN is not set (path to an Espruino Linux build)');
+if (!existsSync(BIN)) usage(`ESPRUINO_BIN '${BIN}' not found`);
+const BUNDLE = join(import.meta.dirname, '../dist/firmware.js');
+if (!existsSync(BUNDLE)) usage('dist/firmware.js is missing: run `npm run build` first');
+
+const PSK = security === 'psk';
+const EP = 'urn:dev:mem';
+const BS_KEY = new Uint8Array(16).map((_, i) => i);
+const DM_KEY = new Uint8Array(16).map((_, i) => 15 - i);
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+const events: ServerEvent[] = [];
+const lw = await Lwm2mServer.start({ port: PSK ? -1 : 0, dtlsPort: PSK ? 0 : -1, onEvent: (e) => events.push(e) });
+const bs = await BootstrapServer.start({ port: PSK ? -1 : 0, dtlsPort: PSK ? 0 : -1 });
+if (PSK) {
+  lw.security.add({ endpoint: EP, identity: 'dm', key: DM_KEY });
+  bs.security.add({ endpoint: EP, identity: 'bs', key: BS_KEY });
+}
+bs.setConfig(EP, simpleConfig({
+  serverUri: (PSK ? lw.secureUri : lw.uri)!,
+  securityMode: PSK ? 'PSK' : 'NO_SEC',
+  pskIdentity: PSK ? 'dm' : undefined,
+  pskKey: PSK ? DM_KEY : undefined,
+  shortServerId: 101,
+  lifetime: 300,
+}));
+const cfg = { v: 1, endpoint: EP, bootstrap: PSK ? bs.secureUri : bs.uri, mode: security, pskId: PSK ? 'bs' : undefined, pskKey: PSK ? hex(BS_KEY) : undefined, port: 35993 };
+const dir = mkdtempSync(join(tmpdir(), 'mem-report-'));
+writeFileSync(join(dir, 'run.js'), [
+  `require('Storage').write('lwm2m.js', require('fs').readFileSync(${JSON.stringify(BUNDLE)}));`,
+  `require('Storage').write('lwm2m.cfg', ${JSON.stringify(JSON.stringify(cfg))});`,
+  `var m0 = process.memory().usage;`,
+  `eval(require('Storage').read('lwm2m.js'));`,
+  `print('LOADED ' + (process.memory().usage - m0) + ' ' + process.memory().usage);`,
+  `LwM2M.espruino.start(global);`,
+].join('\n'));
+execFileSync('mkfifo', [join(dir, 'stdin')]);
+const child = spawn('sh', ['-c', 'exec "$0" run.js 0<>stdin', BIN], { cwd: dir });
+let out = '';
+child.stdout.on('data', (d) => (out += d.toString().replace(/\r/g, '')));
+const until = async (what: string, c: () => boolean, ms: number) => {
+  for (const end = Date.now() + ms; !c(); ) {
+    if (Date.now() > end) throw new Error(`${what} did not happen; Espruino printed:\n${out.slice(-3000)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+};
+const fd = openSync(join(dir, 'stdin'), 'w');
+try {
+  await until('registration', () => events.some((e) => e.type === 'REGISTRATION'), 60000);
+  const o = await lw.observe(EP, [3, 0, 13]);
+  if (o.code !== 69) throw new Error(`Observe /3/0/13 answered ${o.code}`);
+  await new Promise((r) => setTimeout(r, 1500));
+  // one console line, so that the REPL's history holds as little as possible
+  writeSync(fd, `print('USAGE '+process.memory().usage+' '+process.memory().total);print('DUMPSTART');E.dumpVariables();print('DUMPEND');\n`);
+  await until('the variable dump', () => /DUMPEND\n/.test(out.slice(out.indexOf('DUMPSTART'))), 60000);
+  const [, loaded] = /LOADED (\d+)/.exec(out)!;
+  const [, used, total] = /USAGE (\d+) (\d+)/.exec(out)!;
+  const dump = out.slice(out.indexOf('DUMPSTART'), out.lastIndexOf('DUMPEND'));
+  console.log(`${security}: bundle from Storage ${loaded} variables; registered with one observation: ${used} of ${total} (${((100 * +used) / +total).toFixed(1)} %)`);
+  report(dump, depth, min);
+} finally {
+  closeSync(fd);
+  child.kill('SIGKILL');
+  await bs.close();
+  await lw.close();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** The breadth-first ownership tree of E.dumpVariables()'s output (`ref,size,flags,name,links…`). */
+function report(dump: string, maxDepth: number, minSize: number): void {
+  const vars = new Map<number, { size: number; name: string; links: number[] }>();
+  for (const line of dump.split('\n')) {
+    const m = /^(\d+),(\d+),(\d+),(.*)$/.exec(line);
+    if (!m) continue;
+    const parts = m[4].replace(/,$/, '').split(',');
+    const links: number[] = [];
+    while (parts.length && /^\d+$/.test(parts[parts.length - 1])) links.unshift(+parts.pop()!);
+    vars.set(+m[1], { size: +m[2], name: parts.join(','), links });
+  }
+  const parent = new Map<number, number>();
+  const kids = new Map<number, number[]>();
+  const order = [1];
+  parent.set(1, 0);
+  for (let i = 0; i < order.length; i++) {
+    for (const y of vars.get(order[i])?.links || []) {
+      if (!vars.has(y) || parent.has(y)) continue;
+      parent.set(y, order[i]);
+      order.push(y);
+      if (!kids.has(order[i])) kids.set(order[i], []);
+      kids.get(order[i])!.push(y);
+    }
+  }
+  const sub = new Map<number, number>();
+  for (let i = order.length - 1; i >= 0; i--) {
+    const x = order[i];
+    sub.set(x, (sub.get(x) || 0) + vars.get(x)!.size);
+    if (i) sub.set(parent.get(x)!, (sub.get(parent.get(x)!) || 0) + sub.get(x)!);
+  }
+  let all = 0;
+  for (const v of vars.values()) all += v.size;
+  console.log(`E.dumpVariables(): ${vars.size} variables holding ${all} blocks; reached from the root: ${sub.get(1)} (the rest is held by the interpreter itself: locks, the lexer, the REPL)`);
+  const show = (x: number, d: number) => {
+    const list = (kids.get(x) || []).slice().sort((a, b) => sub.get(b)! - sub.get(a)!);
+    for (const y of list) {
+      if (sub.get(y)! < minSize) continue;
+      const n = vars.get(y)!.name;
+      console.log(`${'  '.repeat(d)}${String(sub.get(y)).padStart(6)}  ${n.length > 50 ? n.slice(0, 50) + '…' : n || '(value)'}`);
+      if (d < maxDepth) show(y, d + 1);
+    }
+  };
+  show(1, 0);
+}
