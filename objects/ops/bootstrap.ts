@@ -5,12 +5,12 @@
 import { Registry } from '../core/registry';
 import { CHANGED, DELETED, BAD_REQUEST, UNAUTHORIZED, CONTENT, NOT_FOUND } from '../core/errors';
 import { utf8Encode } from '../../transport/bytes';
-import { Req, Res, res, safe, target, decode, apply, BOOT, DRY } from './common';
+import { Req, Res, res, target, decode, apply, BOOT, DRY } from './common';
 import { readAs } from './read';
 import { removeInst } from './delete';
 import { verStr } from './discover';
 
-export var bsWrite = safe(function (reg: Registry, req: Req): Res {
+export function bsWrite(reg: Registry, req: Req): Res {
   var path = req.path;
   if (!path.length || path.length > 4) return res(BAD_REQUEST);
   var o = reg.obj(path[0]);
@@ -37,9 +37,9 @@ export var bsWrite = safe(function (reg: Registry, req: Req): Res {
   }
   apply(o, path, recs, BOOT);
   return res(CHANGED);
-}) as (reg: Registry, req: Req) => Res;
+}
 
-export var bsDelete = safe(function (reg: Registry, req: Req): Res {
+export function bsDelete(reg: Registry, req: Req): Res {
   var path = req.path;
   var l = path.length ? [path[0]] : reg.oids();
   if (path.length > 2 || (path.length && !reg.obj(path[0])) || (path.length > 1 && !reg.obj(path[0])!.has(path[1]))) return res(path.length > 2 ? BAD_REQUEST : NOT_FOUND);
@@ -52,9 +52,9 @@ export var bsDelete = safe(function (reg: Registry, req: Req): Res {
     }
   }
   return res(DELETED);
-}) as (reg: Registry, req: Req) => Res;
+}
 
-export var bsDiscover = safe(function (reg: Registry, req: Req): Res {
+export function bsDiscover(reg: Registry, req: Req): Res {
   var path = req.path;
   if (path.length > 1 || (path.length && !reg.obj(path[0]))) return res(path.length > 1 ? BAD_REQUEST : NOT_FOUND);
   var s = 'lwm2m="1.1"';
@@ -72,13 +72,13 @@ export var bsDiscover = safe(function (reg: Registry, req: Req): Res {
     }
   }
   return { code: CONTENT, format: 40, payload: utf8Encode(s) };
-}) as (reg: Registry, req: Req) => Res;
+}
 
-export var bsRead = safe(function (reg: Registry, req: Req): Res {
+export function bsRead(reg: Registry, req: Req): Res {
   var p = req.path;
   if (!p.length || (p[0] !== 1 && p[0] !== 2)) return res(UNAUTHORIZED);
   var o = target(reg, p);
   if (typeof o === 'number') return res(o);
   return readAs(reg, req, true);
-}) as (reg: Registry, req: Req) => Res;
+}
 

@@ -3,7 +3,7 @@
 // decoding a payload and applying a write all-or-nothing.
 import { Registry, LwObject } from '../core/registry';
 import { Rec, Value, Multi, resFlags, ids, R, W, EX, M, T_OPQ } from '../core/types';
-import { CONTENT, BAD_REQUEST, NOT_FOUND, NOT_ALLOWED, NOT_ACCEPTABLE, UNSUPPORTED_FORMAT, INTERNAL } from '../core/errors';
+import { CONTENT, BAD_REQUEST, NOT_FOUND, NOT_ALLOWED, NOT_ACCEPTABLE, UNSUPPORTED_FORMAT } from '../core/errors';
 import { codec } from '../formats/index';
 import { fits } from '../formats/value';
 
@@ -31,17 +31,6 @@ export interface Res {
 
 export function res(code: number): Res {
   return { code: code };
-}
-
-/** Wrap an operation so that no exception escapes it (an escaped one answers 5.00). */
-export function safe<A>(f: (reg: Registry, req: Req, x?: A) => Res): (reg: Registry, req: Req, x?: A) => Res {
-  return function (reg: Registry, req: Req, x?: A): Res {
-    try {
-      return f(reg, req, x);
-    } catch (e) {
-      return res(INTERNAL);
-    }
-  };
 }
 
 /** Type lookup for decoders over the registry's definitions; -1 for an unknown object or resource. */

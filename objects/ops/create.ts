@@ -4,9 +4,9 @@
 import { Registry } from '../core/registry';
 import { CREATED, BAD_REQUEST, NOT_ALLOWED, UNAUTHORIZED } from '../core/errors';
 import { allowed, aclCreated, A_CREATE } from '../core/acl';
-import { Req, Res, res, safe, target, decode, apply, CREATE, DRY } from './common';
+import { Req, Res, res, target, decode, apply, CREATE, DRY } from './common';
 
-export var create = safe(function (reg: Registry, req: Req): Res {
+export function create(reg: Registry, req: Req): Res {
   var path = req.path;
   if (path.length !== 1) return res(NOT_ALLOWED);
   var o = target(reg, path);
@@ -28,4 +28,4 @@ export var create = safe(function (reg: Registry, req: Req): Res {
   aclCreated(reg, req.srv, o.id, iid);
   reg.changed(o.id, iid, -1);
   return { code: CREATED, path: [o.id, iid] };
-}) as (reg: Registry, req: Req) => Res;
+}

@@ -3,7 +3,7 @@
 import { Registry, LwObject } from '../core/registry';
 import { DELETED, NOT_ALLOWED, UNAUTHORIZED } from '../core/errors';
 import { allowed, aclDeleted, A_DEL } from '../core/acl';
-import { Req, Res, res, safe, target } from './common';
+import { Req, Res, res, target } from './common';
 
 /** Remove instance iid (no access check); returns 0 or the refusal code. */
 export function removeInst(reg: Registry, o: LwObject, iid: number): number {
@@ -15,11 +15,11 @@ export function removeInst(reg: Registry, o: LwObject, iid: number): number {
   return 0;
 }
 
-export var del = safe(function (reg: Registry, req: Req): Res {
+export function del(reg: Registry, req: Req): Res {
   var path = req.path;
   if (path.length !== 2) return res(NOT_ALLOWED);
   var o = target(reg, path);
   if (typeof o === 'number') return res(o);
   if (!allowed(reg, req.srv, o.id, path[1], A_DEL)) return res(UNAUTHORIZED);
   return res(removeInst(reg, o, path[1]) || DELETED);
-}) as (reg: Registry, req: Req) => Res;
+}

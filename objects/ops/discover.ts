@@ -7,7 +7,7 @@ import { CONTENT, NOT_FOUND, UNAUTHORIZED } from '../core/errors';
 import { allowed, A_READ } from '../core/acl';
 import { own, effective, attrStr } from '../core/attrs';
 import { utf8Encode } from '../../transport/bytes';
-import { Req, Res, res, safe, target } from './common';
+import { Req, Res, res, target } from './common';
 
 /** `;ver=1.1` unless the object is version 1.0 (LwM2M 1.1 §6.2.1). */
 export function verStr(o: LwObject): string {
@@ -34,7 +34,7 @@ function resLinks(o: LwObject, iid: number, ssid: number, only: number): string 
   return s;
 }
 
-export var discover = safe(function (reg: Registry, req: Req): Res {
+export function discover(reg: Registry, req: Req): Res {
   var path = req.path;
   var o = target(reg, path);
   if (typeof o === 'number' || !path.length || path.length > 3) return res(typeof o === 'number' ? o : NOT_FOUND);
@@ -52,4 +52,4 @@ export var discover = safe(function (reg: Registry, req: Req): Res {
   }
   if (!seen && (l.length || o.id === 0)) return res(UNAUTHORIZED);
   return { code: CONTENT, format: 40, payload: utf8Encode(s.substring(1)) };
-}) as (reg: Registry, req: Req) => Res;
+}

@@ -5,7 +5,7 @@ import { EX, resFlags } from '../core/types';
 import { BAD_REQUEST, NOT_ALLOWED, UNAUTHORIZED } from '../core/errors';
 import { allowed, A_EXEC } from '../core/acl';
 import { utf8Decode } from '../../transport/bytes';
-import { Req, Res, res, safe, target } from './common';
+import { Req, Res, res, target } from './common';
 
 /** Is `s` a well-formed argument list? */
 export function argsOk(s: string): boolean {
@@ -26,7 +26,7 @@ export function argsOk(s: string): boolean {
   return true;
 }
 
-export var execute = safe(function (reg: Registry, req: Req): Res {
+export function execute(reg: Registry, req: Req): Res {
   var path = req.path;
   if (path.length !== 3) return res(NOT_ALLOWED);
   var o = target(reg, path);
@@ -36,4 +36,4 @@ export var execute = safe(function (reg: Registry, req: Req): Res {
   var args = utf8Decode(req.payload || new Uint8Array(0));
   if (args === null || !argsOk(args)) return res(BAD_REQUEST);
   return res(o.ex ? o.ex(path[1], path[2], args) : NOT_ALLOWED);
-}) as (reg: Registry, req: Req) => Res;
+}

@@ -3,7 +3,7 @@ import { Registry } from '../core/registry';
 import { Rec } from '../core/types';
 import { UNAUTHORIZED } from '../core/errors';
 import { allowed, A_READ } from '../core/acl';
-import { Req, Res, res, safe, target, collect, answer } from './common';
+import { Req, Res, res, target, collect, answer } from './common';
 
 /** Read as server `ssid` (bootstrap: any instance, no access control). */
 export function readAs(reg: Registry, req: Req, boot: boolean): Res {
@@ -24,6 +24,6 @@ export function readAs(reg: Registry, req: Req, boot: boolean): Res {
   return answer(reg, o, path, recs, req.accept);
 }
 
-export var read = safe(function (reg: Registry, req: Req): Res {
+export function read(reg: Registry, req: Req): Res {
   return readAs(reg, req, false);
-});
+}

@@ -7,9 +7,9 @@ import { CHANGED, BAD_REQUEST, UNAUTHORIZED } from '../core/errors';
 import { allowed, A_READ } from '../core/acl';
 import { NAMES, attrKey, own } from '../core/attrs';
 import { parseNum } from '../formats/value';
-import { Req, Res, res, safe, target } from './common';
+import { Req, Res, res, target } from './common';
 
-export var writeAttributes = safe(function (reg: Registry, req: Req): Res {
+export function writeAttributes(reg: Registry, req: Req): Res {
   var path = req.path;
   var o = target(reg, path);
   if (typeof o === 'number') return res(o);
@@ -36,4 +36,4 @@ export var writeAttributes = safe(function (reg: Registry, req: Req): Res {
   if (a.lt !== undefined && a.gt !== undefined && (a.lt >= a.gt || a.lt + 2 * (a.st || 0) >= a.gt)) return res(BAD_REQUEST);
   reg.at[attrKey(req.srv, path)] = a;
   return res(CHANGED);
-}) as (reg: Registry, req: Req) => Res;
+}

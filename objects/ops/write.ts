@@ -3,9 +3,9 @@
 import { Registry } from '../core/registry';
 import { CHANGED, NOT_ALLOWED, UNAUTHORIZED } from '../core/errors';
 import { allowed, A_WRITE } from '../core/acl';
-import { Req, Res, res, safe, target, decode, apply, REPLACE } from './common';
+import { Req, Res, res, target, decode, apply, REPLACE } from './common';
 
-export var write = safe(function (reg: Registry, req: Req, partial?: boolean): Res {
+export function write(reg: Registry, req: Req, partial?: boolean): Res {
   var path = req.path;
   if (path.length < 2) return res(NOT_ALLOWED);
   var o = target(reg, path);
@@ -15,4 +15,4 @@ export var write = safe(function (reg: Registry, req: Req, partial?: boolean): R
   if (typeof recs === 'number') return res(recs);
   var c = apply(o, path, recs, partial ? 0 : REPLACE);
   return res(c || CHANGED);
-});
+}
