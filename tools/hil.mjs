@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Hardware-in-the-loop runner, target side.
 //   npm run hil -- --port /dev/ttyUSB0|tcp://HOST[:23] [--host-ip A.B.C.D] [--wifi-ssid S --wifi-password P]
-//   ESPRUINO_BIN=/path/to/espruino npm run hil        (Espruino's Linux build is the target)
+//   ESPRUINO_BIN=/path/to/espruino npm run hil        (Espruino's Linux build is the target;
+//                                                      use espruino-esp32flash for memory numbers, docs/hil.md)
+//   either with [--security nosec|psk|all] (default all) [--notifications N] (default 1000)
 // It starts the target (with ESPRUINO_BIN and no --port: `espruino --telnet` in a temporary
 // directory, reached at tcp://127.0.0.1:2323, inside a private network namespace so port
 // 2323 never collides), provisions and uploads through the same espruino-CLI path as
