@@ -75,6 +75,8 @@ export interface OpResult {
   location?: string;
   /** Decoding failed: why. */
   error?: string;
+  /** Observe answers and notifications: the Observe option's sequence number (RFC 7641 §4.4), -1 when absent. */
+  observe?: number;
 }
 
 export interface ServerEvent {
@@ -448,7 +450,8 @@ export class Lwm2mServer {
             return reject(err === 'timeout' ? new OpTimeout(`device ${ep} did not answer (${err})`) : new Error(`device ${ep}: ${err}`));
           }
           const r = this.result(res, path);
-          if (!r.success || getUint(res, OPT.OBSERVE, -1) < 0) st.observations.delete(key);
+          r.observe = getUint(res, OPT.OBSERVE, -1);
+          if (!r.success || r.observe < 0) st.observations.delete(key);
           return resolve(r);
         }
         if (err || !res) {
@@ -456,6 +459,7 @@ export class Lwm2mServer {
           return;
         }
         const r = this.result(res, path);
+        r.observe = getUint(res, OPT.OBSERVE, -1);
         if (r.success) this.emit({ type: 'NOTIFICATION', ep, path: key, value: r.content, recs: r.recs });
         if (onNotify) onNotify(r);
         if (!r.success) st.observations.delete(key);

@@ -1,9 +1,27 @@
 export const DEVICE_UDP_PORT: number;
 export const BOOTSTRAP_PORT: number;
-export interface HilOptions { port: string; hostIp: string; bundle: string; netns: boolean; inNetns: boolean; wifi: string[]; bin: string; keep: boolean }
+export const LWM2M_PORT: number;
+export const ECHO_UDP_PORT: number;
+export const BOOTSTRAP_DTLS_PORT: number;
+export const LWM2M_DTLS_PORT: number;
+export const MODES: string[];
+export const NOTIFICATIONS: number;
+export const HIL_WARMUP: number;
+export const FLAT_TOLERANCE: number;
+export interface HilOptions { port: string; hostIp: string; bundle: string; netns: boolean; inNetns: boolean; wifi: string[]; bin: string; keep: boolean; modes: string[]; notifications: number }
 export interface HilStep { name: string; run(ctx: any): Promise<string | void> }
+export interface HilNumbers {
+  bootToReg: number | null;
+  bootToBs: number | null;
+  memObserving: { usage: number; total: number } | null;
+  flat: { n: number; warmup: number; samples: { at: number; usage: number }[]; growth: number; ms: number } | null;
+}
 export const STEPS: HilStep[];
+export const LWM2M_STEPS: HilStep[];
 export function parseHilArgs(argv: string[], env?: Record<string, string | undefined>): HilOptions;
-export function runHil(o: HilOptions, steps?: HilStep[], log?: (s: string) => void): Promise<{ ok: boolean; failed?: string; error?: string; results: any[]; console?: string }>;
+export function pskCredentials(endpoint: string): { bs: { identity: string; key: Uint8Array }; dm: { identity: string; key: Uint8Array } };
+export function modeConfig(mode: string, hostIp: string, endpoint: string, creds: ReturnType<typeof pskCredentials>, wifi?: string[]): any;
+export function runHil(o: HilOptions, steps?: HilStep[], log?: (s: string) => void): Promise<{ ok: boolean; failed?: string; mode?: string; error?: string; results: any[]; numbers?: Record<string, HilNumbers>; console?: string }>;
 export function openConsole(port: string): Promise<any>;
 export function ask(con: any, expr: string, timeoutMs?: number): Promise<any>;
+export function memoryFlat(usage: number[]): { ok: boolean; growth: number; reason?: string };

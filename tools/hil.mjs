@@ -1,17 +1,24 @@
 #!/usr/bin/env node
 // Hardware-in-the-loop runner, target side.
 //   npm run hil -- --port /dev/ttyUSB0|tcp://HOST[:23] [--host-ip A.B.C.D] [--wifi-ssid S --wifi-password P]
-//   ESPRUINO_BIN=/path/to/espruino npm run hil        (Espruino's Linux build is the target)
+//   ESPRUINO_BIN=/path/to/espruino npm run hil        (Espruino's Linux build is the target;
+//                                                      use espruino-esp32flash for memory numbers, docs/hil.md)
+//   either with [--security nosec|psk|all] (default all) [--notifications N] (default 1000)
 // It starts the target (with ESPRUINO_BIN and no --port: `espruino --telnet` in a temporary
 // directory, reached at tcp://127.0.0.1:2323, inside a private network namespace so port
 // 2323 never collides), provisions and uploads through the same espruino-CLI path as
 // `npm run flash`, boots it, captures its console, runs the steps in order and prints the
 // target's own process.memory() before and after and each step's time as the target saw
 // it. A failing step is named, with the target's console output; exit status 1.
-// Steps are a list (STEPS below). Before they run, the runner starts the simulator's
-// bootstrap server (NoSec, BOOTSTRAP_PORT) and LwM2M server (LWM2M_PORT) in this process
-// (through tsx's loader), so they share the runner's network namespace with the target;
-// LWM2M_STEPS asserts the seed scenario against them from the server side.
+// Steps are a list (STEPS below), run once per security mode (--security nosec|psk|all,
+// default all: NoSec, then DTLS-PSK on the same target, re-provisioned and rebooted with
+// load()). Before they run, the runner starts the simulator's bootstrap server and LwM2M
+// server for that mode (NoSec: BOOTSTRAP_PORT, LWM2M_PORT; PSK: BOOTSTRAP_DTLS_PORT,
+// LWM2M_DTLS_PORT) in this process (through tsx's loader), so they share the runner's
+// network namespace with the target; LWM2M_STEPS asserts the seed scenario against them
+// from the server side. The summary gives, per mode, boot → registered on the target's
+// own clock, process.memory() while registered with one observation, and the memory
+// samples across the notification run.
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir, networkInterfaces } from 'node:os';
@@ -19,7 +26,8 @@ import { join } from 'node:path';
 import net from 'node:net';
 import dgram from 'node:dgram';
 import { fileURLToPath } from 'node:url';
-import { buildConfig, checkTarget, uploadToStorage, ROOT } from './board-lib.mjs';
+import { randomBytes } from 'node:crypto';
+import { buildConfig, checkTarget, uploadToStorage, ROOT, BUNDLE_FILE, BOOT_FILE, CONFIG_FILE } from './board-lib.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
 // fixed ports in this project's HIL range: the device's own UDP port, the bootstrap server
@@ -28,9 +36,28 @@ export const BOOTSTRAP_PORT = 34300;
 export const LWM2M_PORT = 34302;
 // the echo step's own port on the device: the LwM2M client already holds DEVICE_UDP_PORT
 export const ECHO_UDP_PORT = 34303;
+// DTLS-PSK listeners of the bootstrap server and the LwM2M server (the PSK pass)
+export const BOOTSTRAP_DTLS_PORT = 34400;
+export const LWM2M_DTLS_PORT = 34402;
+/** The security modes the device is built with, in the order `--security all` runs them. */
+export const MODES = ['nosec', 'psk'];
+/** Notifications the flat-memory step drives by default (issue #7). */
+export const NOTIFICATIONS = 1000;
+/** Notifications before the first memory sample: fill the bounded stores (the CoAP deduplication records, 32). */
+export const HIL_WARMUP = 40;
+/**
+ * Allowed growth (variables) between the first and the last memory sample of the
+ * notification run. A leak of one variable per notification would add 1,000; 20 is
+ * a little more than one small record (a dedup entry or an exchange with its options),
+ * i.e. what may legitimately be alive at one sample and not at another.
+ */
+export const FLAT_TOLERANCE = 20;
 
 export function parseHilArgs(argv, env = process.env) {
-  const o = { port: '', hostIp: '', bundle: join(ROOT, 'dist', 'firmware.js'), netns: true, inNetns: false, wifi: [], bin: env.ESPRUINO_BIN || '', keep: false };
+  const o = {
+    port: '', hostIp: '', bundle: join(ROOT, 'dist', 'firmware.js'), netns: true, inNetns: false, wifi: [], bin: env.ESPRUINO_BIN || '', keep: false,
+    modes: MODES.slice(), notifications: NOTIFICATIONS,
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const need = () => {
@@ -45,7 +72,16 @@ export function parseHilArgs(argv, env = process.env) {
     else if (a === '--no-netns') o.netns = false;
     else if (a === '--in-netns') o.inNetns = true;
     else if (a === '--keep') o.keep = true;
-    else throw new Error(`unknown option '${a}'`);
+    else if (a === '--security') {
+      const v = need();
+      if (v === 'rpk') throw new Error('--security rpk: not built (the device has no DTLS-RPK yet); use nosec, psk or all');
+      if (v !== 'all' && !MODES.includes(v)) throw new Error(`--security '${v}' must be nosec, psk or all`);
+      o.modes = v === 'all' ? MODES.slice() : [v];
+    } else if (a === '--notifications') {
+      const v = need();
+      if (!/^\d+$/.test(v) || +v < 10 || +v > 100000) throw new Error(`--notifications '${v}' must be 10-100000`);
+      o.notifications = +v;
+    } else throw new Error(`unknown option '${a}'`);
   }
   if (o.port) checkTarget(o.port);
   else if (!o.bin) throw new Error('--port is required (/dev/ttyUSB0 or tcp://HOST[:23]), or set ESPRUINO_BIN to run Espruino\'s Linux build');
@@ -171,6 +207,19 @@ const recVal = (r, path) => {
   const x = (r.recs || []).find((q) => q.p.join('/') === path.join('/'));
   return x ? x.v : undefined;
 };
+/**
+ * Memory samples (process.memory().usage, in order) are flat when the last is at most
+ * FLAT_TOLERANCE above the first, and they do not climb at every sample (a slow leak
+ * below the tolerance still rises each time; a flat heap jitters by a variable or two).
+ */
+export function memoryFlat(usage) {
+  if (usage.length < 2) return { ok: false, growth: 0, reason: 'fewer than 2 memory samples' };
+  const growth = usage[usage.length - 1] - usage[0];
+  if (growth > FLAT_TOLERANCE) return { ok: false, growth, reason: `memory grew by ${growth} variables (tolerance ${FLAT_TOLERANCE})` };
+  if (usage.length > 2 && usage.slice(1).every((x, i) => x > usage[i])) return { ok: false, growth, reason: `memory rose at every one of ${usage.length - 1} samples (+${growth})` };
+  return { ok: true, growth };
+}
+
 /** A real board has E.getTemperature(); Espruino's Linux build (ESPRUINO_BIN) does not. */
 const isLinux = (ctx) => !!ctx.target;
 
@@ -186,7 +235,10 @@ export const LWM2M_STEPS = [
       const req = s.bsEvents.find((e) => e.ep === ep && e.type === 'request');
       const done = s.bsEvents.find((e) => e.ep === ep && e.type === 'done');
       const writes = s.bsEvents.filter((e) => e.ep === ep && (e.type === 'write' || e.type === 'delete')).length;
-      return `Bootstrap-Request → done (${writes} deletes/writes, Finish) in ${done.at - req.at} ms; ${done.at - s.bootAt} ms after boot`;
+      const bsAt = ctx.bsLate ? null : await ctx.con.waitFor(/HIL-AT bs (\d+)/, 10000, ctx.bootFrom).catch(() => null);
+      ctx.bootToBs = bsAt ? +bsAt[1] - ctx.loadAt : null;
+      return `Bootstrap-Request → done (${writes} deletes/writes, Finish) in ${done.at - req.at} ms; ${done.at - s.bootAt} ms after boot (host)` +
+        (ctx.bootToBs !== null ? `, Bootstrap-Finish ${ctx.bootToBs} ms after load() (target)` : '');
     },
   },
   {
@@ -197,7 +249,13 @@ export const LWM2M_STEPS = [
       await until(`'${ep}' not registered`, () => s.lw.clients().some((r) => r.endpoint === ep), 60000);
       const reg = s.lw.get(ep);
       const ev = s.lwEvents.find((e) => e.ep === ep && e.type === 'REGISTRATION');
-      return `Register: lifetime ${reg.lifetime} s, binding ${reg.bindingMode || reg.binding || '?'}, ${(reg.objectLinks || []).length} object links; ${ev.at - s.bootAt} ms after boot`;
+      let target = 'target clock: not measured (the device registered before the runner watched its log)';
+      if (!ctx.hookLate) {
+        const at = await ctx.con.waitFor(/HIL-AT reg (\d+)/, 10000, ctx.bootFrom);
+        ctx.bootToReg = +at[1] - ctx.loadAt;
+        target = `registered ${ctx.bootToReg} ms after load() (target)`;
+      }
+      return `Register: lifetime ${reg.lifetime} s, binding ${reg.bindingMode || reg.binding || '?'}, ${(reg.objectLinks || []).length} object links; ${ev.at - s.bootAt} ms after boot (host), ${target}`;
     },
   },
   {
@@ -277,6 +335,90 @@ export const LWM2M_STEPS = [
       return `2.04; ${ctx.target ? `process restarted (${ctx.target.restarts - restarts}), ` : ''}registered again ${reAt} ms after the Execute; Bootstrap-Requests seen: ${bsReq}`;
     },
   },
+  {
+    // Issue #7: memory stays flat across many notifications. After the reboot above the
+    // device holds no observation; this step makes exactly one, on the buzzer's on/off
+    // with pmin=0 (the bootstrapped server's default pmin is 1 s), and each Write of the
+    // opposite value makes the device send one notification (NON, from its next poll).
+    // Lockstep: the next Write goes only once the notification for this one has arrived,
+    // so every notification is checked, in order — its value and its Observe sequence
+    // number (RFC 7641 §4.4, 24-bit serial arithmetic). The target's process.memory()
+    // (it runs a garbage collection first) is sampled every tenth of the run.
+    name: 'notifications, memory flat',
+    async run(ctx) {
+      const ep = ctx.cfg.endpoint;
+      const lw = ctx.sim.lw;
+      const p = [3338, 0, 5850];
+      const n = ctx.notifications || NOTIFICATIONS;
+      const every = Math.max(1, Math.round(n / 10));
+      const wa = await lw.writeAttributes(ep, p, ['pmin=0']);
+      if (wa.code !== 68) throw new Error(`Write-Attributes /${p.join('/')}?pmin=0 answered ${codeStr(wa.code)}, expected 2.04`);
+      const notes = [];
+      let wake = () => {};
+      const first = await lw.observe(ep, p, undefined, (r) => {
+        notes.push(r);
+        wake();
+      });
+      // resolves once `count` notifications are in (event-driven: polling would add its period to every round)
+      const arrived = (count, ms) => new Promise((resolve, reject) => {
+        if (notes.length >= count) return resolve();
+        const t = setTimeout(() => reject(new Error(`notification ${count} of ${n + HIL_WARMUP} did not arrive within ${ms} ms (${notes.length} so far)`)), ms);
+        wake = () => {
+          if (notes.length < count) return;
+          clearTimeout(t);
+          wake = () => {};
+          resolve();
+        };
+      });
+      if (first.code !== 69 || first.observe < 0) throw new Error(`Observe /${p.join('/')} answered ${codeStr(first.code)}${first.observe < 0 ? ' without Observe' : ''}, expected 2.05 with Observe`);
+      let v = recVal(first, p);
+      if (typeof v !== 'boolean') throw new Error(`Observe /${p.join('/')} gave ${JSON.stringify(v)}, expected a boolean`);
+      let seq = first.observe;
+      let k = 0;
+      let writeMs = 0;
+      let noteMs = 0;
+      const one = async () => {
+        v = !v;
+        const tw = Date.now();
+        const w = await lw.write(ep, p, [{ p, t: ctx.sim.T_BOOL, v }], { replace: true });
+        if (w.code !== 68) throw new Error(`Write #${k + 1} answered ${codeStr(w.code)} (${w.status}), expected 2.04`);
+        const tc = Date.now();
+        k++;
+        await arrived(k, 5000);
+        writeMs += tc - tw;
+        noteMs += Date.now() - tc;
+        const r = notes[k - 1];
+        if (r.code !== 69) throw new Error(`notification ${k} is ${codeStr(r.code)}, expected 2.05`);
+        if (recVal(r, p) !== v) throw new Error(`notification ${k} carries ${JSON.stringify(recVal(r, p))}, the Write set ${v}`);
+        const d = (r.observe - seq) & 0xffffff;
+        if (r.observe < 0 || d === 0 || d >= 0x800000) throw new Error(`notification ${k}: Observe ${r.observe} is not newer than ${seq}`);
+        seq = r.observe;
+      };
+      // Warm-up: bounded stores fill first and then stay full — above all the CoAP
+      // deduplication records of received CONs (MAX_DEDUP = 32, each kept for
+      // EXCHANGE_LIFETIME, RFC 7252 §4.5), which after the reboot is nearly empty.
+      for (let i = 0; i < HIL_WARMUP; i++) await one();
+      writeMs = noteMs = 0;
+      const samples = [];
+      const t = Date.now();
+      samples.push({ at: 0, usage: (await ask(ctx.con, 'process.memory().usage')) });
+      for (let i = 1; i <= n; i++) {
+        await one();
+        if (i % every === 0 || i === n) samples.push({ at: i, usage: await ask(ctx.con, 'process.memory().usage') });
+      }
+      const ms = Date.now() - t;
+      lw.cancelObserve(ep, p);
+      if (notes.length !== k) throw new Error(`${notes.length} notifications for ${k} Writes`);
+      const verdict = memoryFlat(samples.map((x) => x.usage));
+      const growth = verdict.growth;
+      ctx.flat = { n, warmup: HIL_WARMUP, samples, growth, ms };
+      const list = samples.map((x) => `${x.at}:${x.usage}`).join(' ');
+      if (!verdict.ok) throw new Error(`${verdict.reason} over ${n} notifications: ${list}`);
+      return `${n} notifications (after ${HIL_WARMUP} warm-up), all in order, in ${ms} ms with the samples ` +
+        `(Write → 2.04 ${(writeMs / n).toFixed(1)} ms, 2.04 → notification ${(noteMs / n).toFixed(1)} ms, on average); usage at notification ${list}; ` +
+        `${growth >= 0 ? '+' : ''}${growth} variables: flat`;
+    },
+  },
 ];
 
 /** Loads the simulator (TypeScript) into this .mjs through tsx's loader (harmless when tsx already runs us). */
@@ -286,22 +428,71 @@ async function loadSim() {
   return Promise.all([import('../sim/bootstrap-server.ts'), import('../sim/lwm2m-server.ts'), import('../objects/core/types.ts')]);
 }
 
-/** The bootstrap server (BOOTSTRAP_PORT) and LwM2M server (LWM2M_PORT), NoSec, in this process (and network namespace). */
-async function startServers(hostIp, endpoint) {
+/** Fresh PSK credentials for one run: the bootstrap account (in lwm2m.cfg) and the LwM2M server account (bootstrapped). */
+export function pskCredentials(endpoint) {
+  return {
+    bs: { identity: `${endpoint}-bs`, key: randomBytes(16) },
+    dm: { identity: `${endpoint}-dm`, key: randomBytes(16) },
+  };
+}
+
+/** The device configuration for one security mode (buildConfig checks it as `npm run provision` does). */
+export function modeConfig(mode, hostIp, endpoint, creds, wifi = []) {
+  const args = ['--endpoint', endpoint, '--port', String(DEVICE_UDP_PORT), ...wifi];
+  if (mode === 'psk') {
+    args.push('--bootstrap', `coaps://${hostIp}:${BOOTSTRAP_DTLS_PORT}`, '--psk-id', creds.bs.identity, '--psk-key', creds.bs.key.toString('hex'));
+  } else args.push('--bootstrap', `coap://${hostIp}:${BOOTSTRAP_PORT}`);
+  return buildConfig(args);
+}
+
+/**
+ * The bootstrap server and the LwM2M server for one mode, in this process (and network
+ * namespace). NoSec: BOOTSTRAP_PORT, LWM2M_PORT. PSK: DTLS-PSK listeners only
+ * (BOOTSTRAP_DTLS_PORT, LWM2M_DTLS_PORT), the bootstrap server handing the device a PSK
+ * account for the LwM2M server, as the `npm start` scenario does (sim/scenario.ts).
+ */
+async function startServers(hostIp, endpoint, mode, creds) {
   const [bsm, lwm, types] = await loadSim();
   const host = hostIp === '127.0.0.1' ? '127.0.0.1' : '0.0.0.0';
+  const psk = mode === 'psk';
   const bsEvents = [];
   const lwEvents = [];
-  const lw = await lwm.Lwm2mServer.start({ host, port: LWM2M_PORT, dtlsPort: -1, onEvent: (e) => lwEvents.push({ ...e, at: Date.now() }) });
-  const bs = await bsm.BootstrapServer.start({ host, port: BOOTSTRAP_PORT, dtlsPort: -1, onEvent: (e) => bsEvents.push({ ...e, at: Date.now() }) });
-  bs.setConfig(endpoint, bsm.simpleConfig({ serverUri: `coap://${hostIp}:${LWM2M_PORT}`, securityMode: 'NO_SEC', shortServerId: 101, lifetime: 300 }));
+  const lw = await lwm.Lwm2mServer.start({ host, port: psk ? -1 : LWM2M_PORT, dtlsPort: psk ? LWM2M_DTLS_PORT : -1, onEvent: (e) => lwEvents.push({ ...e, at: Date.now() }) });
+  let bs;
+  try {
+    bs = await bsm.BootstrapServer.start({ host, port: psk ? -1 : BOOTSTRAP_PORT, dtlsPort: psk ? BOOTSTRAP_DTLS_PORT : -1, onEvent: (e) => bsEvents.push({ ...e, at: Date.now() }) });
+  } catch (e) {
+    await lw.close();
+    throw e;
+  }
+  const serverUri = psk ? `coaps://${hostIp}:${LWM2M_DTLS_PORT}` : `coap://${hostIp}:${LWM2M_PORT}`;
+  if (psk) {
+    lw.security.add({ endpoint, identity: creds.dm.identity, key: new Uint8Array(creds.dm.key) });
+    bs.security.add({ endpoint, identity: creds.bs.identity, key: new Uint8Array(creds.bs.key) });
+  }
+  bs.setConfig(endpoint, bsm.simpleConfig({
+    serverUri, securityMode: psk ? 'PSK' : 'NO_SEC', shortServerId: 101, lifetime: 300,
+    pskIdentity: psk ? creds.dm.identity : undefined, pskKey: psk ? new Uint8Array(creds.dm.key) : undefined,
+  }));
   return {
     bs, lw, bsEvents, lwEvents, T_BOOL: types.T_BOOL, bootAt: Date.now(),
+    bsUri: psk ? `coaps://${hostIp}:${BOOTSTRAP_DTLS_PORT}` : `coap://${hostIp}:${BOOTSTRAP_PORT}`, serverUri,
     async close() {
       await bs.close();
       await lw.close();
     },
   };
+}
+
+/**
+ * Re-provisions the running target for the next mode through its console: the new
+ * lwm2m.cfg, and every other Storage file erased except the code (the bootstrapped
+ * accounts of the previous mode), so the next `load()` boots like a freshly flashed board.
+ */
+async function reprovision(con, cfg) {
+  const keep = JSON.stringify([BUNDLE_FILE, BOOT_FILE, CONFIG_FILE]);
+  return ask(con, `(function(){var s=require('Storage');s.write('${CONFIG_FILE}',${JSON.stringify(JSON.stringify(cfg))});` +
+    `var e=[];s.list().forEach(function(f){if(${keep}.indexOf(f)<0){s.erase(f);e.push(f);}});return e;})()`, 20000);
 }
 
 // ---- steps ------------------------------------------------------------------------
@@ -314,9 +505,25 @@ export const STEPS = [
     async run(ctx) {
       const from = ctx.con.output().length;
       if (ctx.sim) ctx.sim.bootAt = Date.now();
-      ctx.con.send('load()');
+      // the target's clock as load() is called: boot → registered is measured from here
+      ctx.con.send("print('HIL-LOAD '+Math.floor(Date.now()));load()");
+      const l = await ctx.con.waitFor(/HIL-LOAD (\d+)/, 10000, from);
+      ctx.loadAt = +l[1];
+      ctx.bootFrom = from;
       const m = await ctx.con.waitFor(/lwm2m: booted (\S+) mem (\d+)\/(\d+)/, 30000, from);
       if (m[1] !== ctx.cfg.endpoint) throw new Error(`booted as '${m[1]}', provisioned '${ctx.cfg.endpoint}'`);
+      // The target timestamps its own milestones: the device's log goes through d.log
+      // (looked up at each call), so wrapping it prints the target's clock at Bootstrap-Finish
+      // and at the first registration, then puts the original back (nothing left behind for
+      // the memory numbers). Installed right after `booted`, before the first round trip ends.
+      const hooked = await ask(ctx.con, "(function(){var d=LwM2M.espruino.device();if(!d)return 'no device';var l=d.log;" +
+        "d.log=function(s){var k=s.indexOf('bootstrap-finish: accepted')===0?'bs':s.indexOf('registered:')===0?'reg':'';" +
+        "if(k)print('HIL-AT '+k+' '+Math.floor(Date.now()));if(k==='reg')d.log=l;l(s);};return 'hooked';})()");
+      if (hooked !== 'hooked') throw new Error(`could not watch the device's log: ${hooked}`);
+      // the console is one stream: a log line before the hook's answer was printed before the hook existed
+      const before = ctx.con.output().slice(from, ctx.con.output().indexOf(' "hooked"', from));
+      ctx.hookLate = /lwm2m: registered:/.test(before);
+      ctx.bsLate = /lwm2m: bootstrap-finish: accepted/.test(before);
       return `endpoint ${m[1]}, ${m[2]}/${m[3]} variables at boot`;
     },
   },
@@ -419,54 +626,91 @@ async function startLinuxTarget(bin, log) {
   return t;
 }
 
+const pct = (m) => `${((100 * m.usage) / m.total).toFixed(1)} %`;
+
+/** One line per mode for the summary: issue #7's numbers, as the target measured them. */
+function summaryLine(mode, c) {
+  if (!c) return `${mode.padEnd(5)}  not run`;
+  const parts = [];
+  parts.push(`boot → registered ${c.bootToReg != null ? `${c.bootToReg} ms` : 'not measured'}` + (c.bootToBs != null ? ` (Bootstrap-Finish ${c.bootToBs} ms)` : ''));
+  if (c.memObserving) {
+    const goal = Math.floor(c.memObserving.total * 0.2);
+    parts.push(`registered + 1 observation ${c.memObserving.usage}/${c.memObserving.total} variables (${pct(c.memObserving)}; goal ≤ 20 % = ${goal}: ${c.memObserving.usage <= goal ? 'met' : `missed by ${c.memObserving.usage - goal}`})`);
+  }
+  if (c.flat) parts.push(`${c.flat.n} notifications: ${c.flat.samples[0].usage} → ${c.flat.samples[c.flat.samples.length - 1].usage} (${c.flat.growth >= 0 ? '+' : ''}${c.flat.growth}), flat`);
+  return `${mode.padEnd(5)}  ${parts.join('; ')}`;
+}
+
 export async function runHil(o, steps = STEPS, log = console.log) {
   const t0 = Date.now();
+  const modes = o.modes || ['nosec'];
   let target = null;
   let con = null;
   let sim = null;
+  let mode = modes[0];
   let current = 'start target';
   const results = [];
+  const byMode = {};
   try {
     if (!o.port) target = await startLinuxTarget(o.bin, log);
     const port = o.port || target.port;
     const hostIp = o.hostIp || (port.startsWith('tcp://127.') || !o.port ? '127.0.0.1' : lanAddress());
     current = 'provision';
-    const cfg = buildConfig([
-      '--endpoint', `hil-${process.pid}`, '--bootstrap', `coap://${hostIp}:${BOOTSTRAP_PORT}`, '--port', String(DEVICE_UDP_PORT), ...o.wifi,
-    ]);
+    const endpoint = `hil-${process.pid}`;
+    const creds = pskCredentials(endpoint);
+    const cfgs = modes.map((m) => modeConfig(m, hostIp, m === 'nosec' ? endpoint : `${endpoint}-${m}`, creds, o.wifi));
     current = 'upload';
     log(`upload: ${o.bundle} → ${port} (espruino CLI --storage lwm2m.js, .boot0, lwm2m.cfg)`);
     const tu = Date.now();
-    await uploadToStorage({ port, bundle: o.bundle, config: cfg, quiet: true });
+    await uploadToStorage({ port, bundle: o.bundle, config: cfgs[0], quiet: true });
     log(`upload: done in ${Date.now() - tu} ms`);
-    current = 'servers';
-    sim = await startServers(hostIp, cfg.endpoint);
-    log(`servers: bootstrap coap://${hostIp}:${BOOTSTRAP_PORT}, LwM2M coap://${hostIp}:${LWM2M_PORT} (NoSec, in the runner's process)`);
-    current = 'console';
-    con = await openConsole(port);
-    const ctx = { con, cfg, hostIp, port, target, log, sim };
-    for (const step of steps) {
-      current = step.name;
-      const th = Date.now();
-      const tb = await ask(con, 'Math.floor(Date.now())').catch(() => null);
-      const detail = await step.run(ctx);
-      const ta = await ask(con, 'Math.floor(Date.now())').catch(() => null);
-      const r = { step: step.name, hostMs: Date.now() - th, targetMs: tb !== null && ta !== null ? ta - tb : null, detail: detail || '' };
-      results.push(r);
-      log(`  ok  ${r.step.padEnd(48)} host ${String(r.hostMs).padStart(6)} ms  target ${String(r.targetMs ?? '?').padStart(6)} ms  ${r.detail}`);
+    for (let mi = 0; mi < modes.length; mi++) {
+      mode = modes[mi];
+      const cfg = cfgs[mi];
+      log(`--- security ${mode}: endpoint ${cfg.endpoint}, bootstrap ${cfg.bootstrap}${mode === 'psk' ? `, PSK identity '${cfg.pskId}'` : ''}`);
+      if (mi > 0) {
+        current = 'provision';
+        const erased = await reprovision(con, cfg);
+        log(`provision: ${CONFIG_FILE} rewritten through the console; erased ${erased.length ? erased.join(', ') : 'nothing else'}`);
+      }
+      current = 'servers';
+      sim = await startServers(hostIp, cfg.endpoint, mode, creds);
+      log(`servers: bootstrap ${sim.bsUri}, LwM2M ${sim.serverUri} (${mode === 'psk' ? 'DTLS 1.2 PSK' : 'NoSec'}, in the runner's process)`);
+      current = 'console';
+      if (!con) con = await openConsole(port);
+      const ctx = { con, cfg, hostIp, port, target, log, sim, mode, notifications: o.notifications };
+      byMode[mode] = ctx;
+      for (const step of steps) {
+        current = step.name;
+        const th = Date.now();
+        const tb = await ask(con, 'Math.floor(Date.now())').catch(() => null);
+        const detail = await step.run(ctx);
+        const ta = await ask(con, 'Math.floor(Date.now())').catch(() => null);
+        const r = { mode, step: step.name, hostMs: Date.now() - th, targetMs: tb !== null && ta !== null ? ta - tb : null, detail: detail || '' };
+        results.push(r);
+        log(`  ok  ${r.step.padEnd(48)} host ${String(r.hostMs).padStart(6)} ms  target ${String(r.targetMs ?? '?').padStart(6)} ms  ${r.detail}`);
+      }
+      if (ctx.memBefore && ctx.memAfter) {
+        log(`memory (target's process.memory()): before ${ctx.memBefore.usage}/${ctx.memBefore.total}, after ${ctx.memAfter.usage}/${ctx.memAfter.total} variables`);
+      }
+      current = 'servers';
+      await sim.close();
+      sim = null;
     }
-    if (ctx.memBefore && ctx.memAfter) {
-      log(`memory (target's process.memory()): before ${ctx.memBefore.usage}/${ctx.memBefore.total}, after ${ctx.memAfter.usage}/${ctx.memAfter.total} variables`);
-    }
-    log(`HIL PASS: ${results.length} steps in ${Date.now() - t0} ms`);
-    return { ok: true, results };
+    log(`summary (${o.port ? o.port : o.bin}; the target's own clock and process.memory()):`);
+    for (const m of MODES) log(`  ${modes.includes(m) ? summaryLine(m, byMode[m]) : `${m.padEnd(5)}  not run (--security ${modes.join(',')})`}`);
+    log('  rpk    not built (the device has no DTLS-RPK yet)');
+    log(`HIL PASS: ${modes.map((m) => `${m} ${results.filter((r) => r.mode === m).length} steps`).join(', ')} in ${Date.now() - t0} ms`);
+    const numbers = {};
+    for (const [m, c] of Object.entries(byMode)) numbers[m] = { bootToReg: c.bootToReg ?? null, bootToBs: c.bootToBs ?? null, memObserving: c.memObserving || null, flat: c.flat || null };
+    return { ok: true, results, numbers };
   } catch (e) {
     const console_ = con ? con.output() : target ? target.stdout() : (e.output || '');
-    log(`HIL FAIL: step '${current}': ${e.message}`);
+    log(`HIL FAIL: step '${current}': ${e.message} (security ${mode})`);
     log('--- target console ---');
     log(console_.split('\n').slice(-40).join('\n'));
     log('--- end of target console ---');
-    return { ok: false, failed: current, error: e.message, results, console: console_ };
+    return { ok: false, failed: current, mode, error: e.message, results, console: console_ };
   } finally {
     if (con) con.close();
     if (target && !o.keep) target.stop();

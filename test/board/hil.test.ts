@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseHilArgs, STEPS } from '../../tools/hil.mjs';
+import { parseHilArgs, STEPS, MODES, modeConfig, pskCredentials, memoryFlat, FLAT_TOLERANCE, BOOTSTRAP_DTLS_PORT } from '../../tools/hil.mjs';
 
 const HIL = join(import.meta.dirname, '../../tools/hil.mjs');
 const BIN = process.env.ESPRUINO_BIN;
@@ -20,9 +20,48 @@ test('hil arguments: a target is required; each bad argument is one line', () =>
   assert.throws(() => parseHilArgs(['--frob'], {}), /unknown option '--frob'/);
   assert.throws(() => parseHilArgs([], { ESPRUINO_BIN: '/nonexistent/espruino' }), /ESPRUINO_BIN '\/nonexistent\/espruino' not found/);
   assert.equal(parseHilArgs(['--port', 'tcp://10.0.0.5'], {}).port, 'tcp://10.0.0.5');
+  assert.throws(() => parseHilArgs(['--port', 'tcp://h', '--security', 'rpk'], {}), /--security rpk: not built/);
+  assert.throws(() => parseHilArgs(['--port', 'tcp://h', '--security', 'x509'], {}), /--security 'x509' must be nosec, psk or all/);
+  assert.throws(() => parseHilArgs(['--port', 'tcp://h', '--notifications', '9'], {}), /--notifications '9' must be 10-100000/);
+  assert.throws(() => parseHilArgs(['--port', 'tcp://h', '--notifications', '1e3'], {}), /--notifications '1e3'/);
   const r = spawnSync(process.execPath, [HIL], { encoding: 'utf8', env: { ...process.env, ESPRUINO_BIN: '' } });
   assert.equal(r.status, 2);
   assert.equal(r.stderr.trim().split('\n').length, 1);
+});
+
+test('hil security: both modes by default, NoSec first; one mode on request', () => {
+  const o = parseHilArgs(['--port', 'tcp://h'], {});
+  assert.deepEqual(o.modes, ['nosec', 'psk']);
+  assert.deepEqual(MODES, ['nosec', 'psk']);
+  assert.equal(o.notifications, 1000);
+  assert.deepEqual(parseHilArgs(['--port', 'tcp://h', '--security', 'psk'], {}).modes, ['psk']);
+  assert.deepEqual(parseHilArgs(['--port', 'tcp://h', '--security', 'all', '--notifications', '200'], {}), { ...o, notifications: 200 });
+});
+
+test('hil PSK config: coaps:// bootstrap on the DTLS port, the bootstrap account\'s identity and key', () => {
+  const creds = pskCredentials('hil-1');
+  assert.equal(creds.bs.key.length, 16);
+  assert.notDeepEqual(creds.bs.key, creds.dm.key);
+  const psk = modeConfig('psk', '127.0.0.1', 'hil-1-psk', creds);
+  assert.deepEqual(psk, {
+    v: 1, endpoint: 'hil-1-psk', bootstrap: `coaps://127.0.0.1:${BOOTSTRAP_DTLS_PORT}`, mode: 'psk',
+    pskId: 'hil-1-bs', pskKey: Buffer.from(creds.bs.key).toString('hex'), port: 34301,
+  });
+  const nosec = modeConfig('nosec', '192.0.2.7', 'hil-1', creds, ['--wifi-ssid', 'lab']);
+  assert.deepEqual(nosec, { v: 1, endpoint: 'hil-1', bootstrap: 'coap://192.0.2.7:34300', mode: 'nosec', port: 34301, wifi: { ssid: 'lab' } });
+});
+
+test('hil memory flat: growth above the tolerance or a rise at every sample fails; jitter passes', () => {
+  assert.deepEqual(memoryFlat([5000, 5001, 5000, 5001, 5001]), { ok: true, growth: 1 });
+  assert.deepEqual(memoryFlat([5000, 4990]), { ok: true, growth: -10 });
+  assert.equal(memoryFlat([5000, 5000 + FLAT_TOLERANCE]).ok, true);
+  const over = memoryFlat([5000, 5005, 5000 + FLAT_TOLERANCE + 1]);
+  assert.equal(over.ok, false);
+  assert.match(over.reason!, /grew by 21 variables \(tolerance 20\)/);
+  const creep = memoryFlat([5000, 5001, 5002, 5003, 5004]);
+  assert.equal(creep.ok, false);
+  assert.match(creep.reason!, /rose at every one of 4 samples \(\+4\)/);
+  assert.equal(memoryFlat([5000]).ok, false);
 });
 
 test('hil steps are a list the scenario extends, starting with boot', () => {
@@ -31,10 +70,13 @@ test('hil steps are a list the scenario extends, starting with boot', () => {
   // the LwM2M scenario follows boot, in the seed scenario's order
   const names = STEPS.map((s) => s.name.split(' ')[0]);
   assert.deepEqual(names.slice(2, 9), ['bootstrap', 'registration', 'Read', 'Read', 'Observe', 'Write', 'Execute']);
+  // after the reboot (no observation left on the device): the notification run
+  assert.equal(STEPS[9].name, 'notifications, memory flat');
 });
 
-test('hil against Espruino\'s Linux build: upload via the CLI, boot, the LwM2M scenario, UDP echo, memory', { skip }, () => {
-  const r = spawnSync(process.execPath, [HIL], { encoding: 'utf8', timeout: 300000 });
+test('hil against Espruino\'s Linux build: upload via the CLI, then NoSec and PSK: boot, the LwM2M scenario, notifications, UDP echo, memory', { skip }, () => {
+  // 200 notifications per mode keeps this test near 2.5 minutes; `npm run hil` runs 1,000
+  const r = spawnSync(process.execPath, [HIL, '--notifications', '200'], { encoding: 'utf8', timeout: 420000 });
   assert.equal(r.status, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /ok {2}boot .* endpoint hil-\d+/);
   assert.match(r.stdout, /ok {2}udp echo .* 1200 bytes there and back/);
@@ -48,8 +90,15 @@ test('hil against Espruino\'s Linux build: upload via the CLI, boot, the LwM2M s
   assert.match(r.stdout, /ok {2}Observe .* \/3\/0\/13 .* notifications \d+, \d+ after/);
   assert.match(r.stdout, /ok {2}Write \/3338\/0\/5850 .* 2\.04, read back 2\.05 true/);
   assert.match(r.stdout, /ok {2}Execute \/3\/0\/4, .* registered again \d+ ms after the Execute; Bootstrap-Requests seen: 1/);
-  assert.match(r.stdout, new RegExp(`HIL PASS: ${STEPS.length} steps`));
-  console.log(r.stdout.split('\n').filter((l) => /ok {2}|memory|HIL/.test(l)).join('\n'));
+  assert.match(r.stdout, /--- security psk: endpoint hil-\d+-psk, bootstrap coaps:\/\/127\.0\.0\.1:34400, PSK identity 'hil-\d+-bs'/);
+  assert.match(r.stdout, /servers: bootstrap coaps:\/\/127\.0\.0\.1:34400, LwM2M coaps:\/\/127\.0\.0\.1:34402 \(DTLS 1\.2 PSK/);
+  assert.match(r.stdout, /ok {2}notifications, memory flat .* 200 notifications \(after 40 warm-up\), all in order/);
+  for (const mode of ['nosec', 'psk']) {
+    assert.match(r.stdout, new RegExp(`\\n  ${mode} +boot → registered \\d+ ms .*; registered \\+ 1 observation \\d+/\\d+ variables .*; 200 notifications: \\d+ → \\d+ \\([+-]\\d+\\), flat`));
+  }
+  assert.match(r.stdout, /\n  rpk +not built/);
+  assert.match(r.stdout, new RegExp(`HIL PASS: nosec ${STEPS.length} steps, psk ${STEPS.length} steps`));
+  console.log(r.stdout.split('\n').filter((l) => /ok {2}|memory|HIL|---|summary|^ {2}(nosec|psk|rpk) /.test(l)).join('\n'));
 });
 
 test('hil: a failing step is named, with the target\'s console output', { skip }, () => {

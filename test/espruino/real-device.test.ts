@@ -9,6 +9,7 @@ import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import dgram from 'node:dgram';
 import { BootstrapServer, simpleConfig } from '../../sim/bootstrap-server';
 import { Lwm2mServer, type ServerEvent } from '../../sim/lwm2m-server';
 import { T_BOOL } from '../../objects/core/types';
@@ -16,16 +17,26 @@ import { T_BOOL } from '../../objects/core/types';
 const BIN = process.env.ESPRUINO_BIN;
 const BUNDLE = join(import.meta.dirname, '../../dist/firmware.js');
 
+/** A UDP port free right now (the device binds it next): a fixed one collides with concurrent runs. */
+async function freeUdpPort(): Promise<number> {
+  const s = dgram.createSocket('udp4');
+  await new Promise<void>((r) => s.bind(0, '127.0.0.1', r));
+  const port = s.address().port;
+  await new Promise<void>((r) => s.close(r));
+  return port;
+}
+
 test('Espruino itself: bootstrap, register, Update, Read /3/0, Write the buzzer; memory printed', { skip: BIN ? false : 'skipped: ESPRUINO_BIN not set', timeout: 120000 }, async () => {
   const events: ServerEvent[] = [];
   const lw = await Lwm2mServer.start({ port: 0, dtlsPort: -1, onEvent: (e) => events.push(e) });
   const bs = await BootstrapServer.start({ port: 0, dtlsPort: -1 });
   bs.setConfig('urn:dev:esp', simpleConfig({ serverUri: lw.uri!, securityMode: 'NO_SEC', shortServerId: 101, lifetime: 20 }));
+  const devicePort = await freeUdpPort();
   const dir = mkdtempSync(join(tmpdir(), 'espruino-dev-'));
   const script = join(dir, 'run.js');
   writeFileSync(script, [
     `require('Storage').write('lwm2m.js', require('fs').readFileSync(${JSON.stringify(BUNDLE)}));`,
-    `require('Storage').write('lwm2m.cfg', JSON.stringify({ v: 1, endpoint: 'urn:dev:esp', bootstrap: ${JSON.stringify(bs.uri)}, mode: 'nosec', port: 35998 }));`,
+    `require('Storage').write('lwm2m.cfg', JSON.stringify({ v: 1, endpoint: 'urn:dev:esp', bootstrap: ${JSON.stringify(bs.uri)}, mode: 'nosec', port: ${devicePort} }));`,
     `var m0 = process.memory().usage;`,
     `eval(require('Storage').read('lwm2m.js'));`,
     `print('LOADED ' + (process.memory().usage - m0));`,
