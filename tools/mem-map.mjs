@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm run mem-map (needs ESPRUINO_BIN): how many of Espruino's variables each source
+// npm run mem:map (needs ESPRUINO_BIN): how many of Espruino's variables each source
 // module costs when dist/firmware.js is evaluated from Storage, measured inside Espruino
 // itself. The bundle is cut at its top-level statements; each run of statements from one
 // module is followed by a probe that charges the change in process.memory().usage to that
