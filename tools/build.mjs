@@ -35,6 +35,7 @@ code = unwrap(code);
 let map = JSON.parse(readFileSync(join(tmp, 'firmware.cjs.map'), 'utf8'));
 map.sources = map.sources.map((s) => relative(join(root, 'dist'), resolve(tmp, s)));
 ({ code, map } = liftClasses(code, map));
+({ code, map } = lazyNamespaces(code, map));
 ({ code, map } = await shortenProperties(code, map));
 map.file = 'firmware.js';
 writeFileSync(join(root, 'dist', 'firmware.js'), code);
@@ -141,7 +142,60 @@ function liftable(t, d) {
 }
 
 /**
- * The third post-pass: property names of four characters or fewer. Espruino stores a
+ * The third post-pass: the export namespaces built on access. rollup turns each
+ * `export { coap, dtls, … }` of firmware/main.ts into an object `X={__proto__:null,a:…,b:…}`
+ * held for the bundle's whole life: one or two variables per exported name, some 200 in all,
+ * for objects only the host (tests, the simulator, the console) ever reads. Each becomes a
+ * getter on LwM2M that builds the object when read: `LwM2M.coap` still has every name, and
+ * the board pays one small function per namespace.
+ */
+function lazyNamespaces(src, inMap) {
+  let made = 0;
+  const plugin = ({ types: t }) => ({
+    visitor: {
+      Program(prog) {
+        const head = prog.get('body.0');
+        // `var LwM2M={},t=LwM2M;` (unwrap): the exports object's local name
+        const alias = head.isVariableDeclaration() && head.node.declarations[1] && t.isIdentifier(head.node.declarations[1].init, { name: 'LwM2M' }) ? head.node.declarations[1].id.name : null;
+        if (!alias) return;
+        for (const st of prog.get('body')) {
+          const e = st.get('expression');
+          if (!st.isExpressionStatement() || !e.isAssignmentExpression({ operator: '=' })) continue;
+          const left = e.get('left');
+          const right = e.get('right');
+          if (!left.isMemberExpression() || !t.isIdentifier(left.node.object, { name: alias }) || left.node.computed || !right.isIdentifier()) continue;
+          const bind = prog.scope.getBinding(right.node.name);
+          if (!bind || bind.references !== 1 || !bind.path.isVariableDeclarator()) continue;
+          const init = bind.path.node.init;
+          const first = init && t.isObjectExpression(init) && init.properties[0];
+          if (!first || !t.isObjectProperty(first) || !t.isIdentifier(first.key, { name: '__proto__' }) || !t.isNullLiteral(first.value)) continue;
+          const obj = t.objectExpression(init.properties.slice(1));
+          st.replaceWith(t.expressionStatement(t.callExpression(t.memberExpression(t.identifier('Object'), t.identifier('defineProperty')), [
+            t.identifier(alias),
+            t.stringLiteral(left.node.property.name),
+            t.objectExpression([
+              t.objectProperty(t.identifier('enumerable'), t.booleanLiteral(true)),
+              t.objectProperty(t.identifier('get'), t.functionExpression(null, [], t.blockStatement([t.returnStatement(obj)]))),
+            ]),
+          ])));
+          bind.path.remove();
+          made++;
+        }
+        prog.stop();
+      },
+    },
+  });
+  const r = transformSync(src, { plugins: [plugin], inputSourceMap: inMap, sourceMaps: true, compact: true, comments: false, configFile: false, babelrc: false, sourceType: 'script' });
+  if (!made) {
+    console.error('build: no export namespace found to build on access (bundle shape changed?)');
+    process.exit(1);
+  }
+  console.log(`build: ${made} export namespaces built on access`);
+  return { code: r.code + '\n', map: r.map };
+}
+
+/**
+ * The fourth post-pass: property names of four characters or fewer. Espruino stores a
  * property's name inside the variable that holds it when the name has at most 4
  * characters; a longer name costs one more variable (up to 12, two more up to 24…),
  * on every object that has the property and on every prototype method (measured on the

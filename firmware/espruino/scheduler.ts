@@ -55,7 +55,8 @@ export class Scheduler {
     if (this.busy) this.again = true;
     else {
       var now = this.clock.now();
-      this.arm(now, now);
+      // a timer already due by now serves as well (no clear and re-arm a millisecond later)
+      if (this.handle === null || this.armedFor > now) this.arm(now, now);
     }
   }
 
