@@ -36,6 +36,7 @@ let map = JSON.parse(readFileSync(join(tmp, 'firmware.cjs.map'), 'utf8'));
 map.sources = map.sources.map((s) => relative(join(root, 'dist'), resolve(tmp, s)));
 ({ code, map } = liftClasses(code, map));
 ({ code, map } = lazyNamespaces(code, map));
+({ code, map } = inlineConstants(code, map));
 ({ code, map } = await shortenProperties(code, map));
 map.file = 'firmware.js';
 writeFileSync(join(root, 'dist', 'firmware.js'), code);
@@ -195,7 +196,54 @@ function lazyNamespaces(src, inMap) {
 }
 
 /**
- * The fourth post-pass: property names of four characters or fewer. Espruino stores a
+ * The fourth post-pass: tables of constants inlined. `CODE = {GET: 1, …}`, `OPT`, `TYPE`,
+ * `FORMAT` (transport/coap/constants.ts) are objects rollup keeps whole, and every
+ * `CODE.CONTENT` reads one at run time: about 100 variables held for numbers. A top-level
+ * object whose values are all literals, never assigned to, and read only as `X.name` (or
+ * whole inside a namespace getter, which then builds its own copy) has each `X.name`
+ * replaced by the literal and its declaration removed.
+ */
+function inlineConstants(src, inMap) {
+  let made = 0;
+  const plugin = ({ types: t }) => ({
+    visitor: {
+      Program(prog) {
+        const inGetter = (p) => !!p.findParent((q) => q.isFunctionExpression() && q.parentPath.isObjectProperty() && t.isIdentifier(q.parent.key, { name: 'get' }));
+        for (const [name, bind] of Object.entries(prog.scope.bindings)) {
+          const d = bind.path;
+          if (!d.isVariableDeclarator() || !t.isObjectExpression(d.node.init) || bind.constantViolations.length || !bind.referencePaths.length) continue;
+          const props = d.node.init.properties;
+          const values = new Map();
+          if (!props.every((p) => t.isObjectProperty(p) && !p.computed && (t.isIdentifier(p.key) || t.isStringLiteral(p.key)) && (t.isNumericLiteral(p.value) || t.isStringLiteral(p.value) || t.isBooleanLiteral(p.value)))) continue;
+          for (const p of props) values.set(t.isIdentifier(p.key) ? p.key.name : p.key.value, p.value);
+          const ok = bind.referencePaths.every((r) => {
+            const m = r.parentPath;
+            if (m.isMemberExpression() && m.node.object === r.node && !m.node.computed && values.has(m.node.property.name)) {
+              const up = m.parentPath;
+              return !(up.isAssignmentExpression() && up.node.left === m.node) && !up.isUpdateExpression() && !up.isUnaryExpression({ operator: 'delete' }) && !(up.isCallExpression() && up.node.callee === m.node);
+            }
+            return inGetter(r);
+          });
+          if (!ok) continue;
+          for (const r of bind.referencePaths) {
+            const m = r.parentPath;
+            if (m.isMemberExpression() && m.node.object === r.node) m.replaceWith(t.cloneNode(values.get(m.node.property.name)));
+            else r.replaceWith(t.cloneNode(d.node.init));
+          }
+          d.remove();
+          made++;
+        }
+        prog.stop();
+      },
+    },
+  });
+  const r = transformSync(src, { plugins: [plugin], inputSourceMap: inMap, sourceMaps: true, compact: true, comments: false, configFile: false, babelrc: false, sourceType: 'script' });
+  console.log(`build: ${made} tables of constants inlined`);
+  return { code: r.code + '\n', map: r.map };
+}
+
+/**
+ * The fifth post-pass: property names of four characters or fewer. Espruino stores a
  * property's name inside the variable that holds it when the name has at most 4
  * characters; a longer name costs one more variable (up to 12, two more up to 24…),
  * on every object that has the property and on every prototype method (measured on the
