@@ -56,10 +56,11 @@ export class EspruinoStorage implements Storage {
 // leaves either the old record (new slot absent, or its trailer still 0xFF so the CRC
 // fails) or the new one (complete, higher seq). `cut` lets tests stop after any step.
 
-var CRC_T = [
+// A Uint32Array: on Espruino an Array costs a variable per element, this one 5 in all.
+var CRC_T = new Uint32Array([
   0x00000000, 0x1db71064, 0x3b6e20c8, 0x26d930ac, 0x76dc4190, 0x6b6b51f4, 0x4db26158, 0x5005713c,
   0xedb88320, 0xf00f9344, 0xd6d6a3e8, 0xcb61b38c, 0x9b64c2b0, 0x86d3d2d4, 0xa00ae278, 0xbdbdf21c,
-];
+]);
 
 /** CRC-32 (IEEE 802.3, reflected 0xEDB88320), a nibble at a time: a 16-entry table keeps RAM small. */
 export function crc32(b: Uint8Array, start: number, end: number): number {
