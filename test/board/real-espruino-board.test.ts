@@ -237,7 +237,8 @@ test('espruino: call depth the port paths (UDP receive, scheduler timer) use of 
     throw e;
   }
   const node = await nodeSocket(() => {});
-  const cfg = JSON.stringify({ v: 1, endpoint: 'd', bootstrap: 'coap://127.0.0.1:1', mode: 'nosec', port: P_DEPTH });
+  // the client start() runs holds its own port; the probe's port is P_DEPTH
+  const cfg = JSON.stringify({ v: 1, endpoint: 'd', bootstrap: 'coap://127.0.0.1:1', mode: 'nosec', port: P_DEPTH + 20 });
   const udp = await depthFrom(`require('Storage').write('lwm2m.cfg', ${JSON.stringify(cfg)});
 var dev = esp.start(global);
 dev.openUdp(function (data, peer) { probe(1); }, ${P_DEPTH}, function () { print('BOUND'); });`, node);

@@ -216,7 +216,8 @@ export class Observation {
   declare token: Uint8Array;
   /** "/3/0/1" */
   declare path: string;
-  declare request: CoapMessage;
+  /** The Block2 cache key of the request (path, query, Accept): a notification too large for one block is served from the cache under it. */
+  declare _bkey: string;
   declare active: boolean;
   declare onCancel: ((reason: string) => void) | null;
   declare _ep: CoapEndpoint;
@@ -232,8 +233,9 @@ export class Observation {
     this._pkey = ex._pkey;
     this.token = new Uint8Array(ex.request.token);
     this.path = getPathString(ex.request) || '/';
-    // keep the request's options (for the block cache key); its bytes may be a shared view
-    this.request = message(ex.request.type, ex.request.code, ex.request.mid, this.token, copyOptions(ex.request.options));
+    // only the request's block cache key is kept, not a copy of the request (on Espruino a
+    // copied message with its options costs some 40 variables for each observation)
+    this._bkey = ep._blockKey(ex._pkey, ex.request);
     this.active = true;
     this.onCancel = null;
     this._lastConAt = ep.now;
@@ -251,12 +253,6 @@ export class Observation {
   cancel(): void {
     this._ep._endObservation(this, 'cancelled');
   }
-}
-
-function copyOptions(o: CoapOption[]): CoapOption[] {
-  var out: CoapOption[] = [];
-  for (var i = 0; i < o.length; i++) out.push({ num: o[i].num, value: new Uint8Array(o[i].value) });
-  return out;
 }
 
 /** A client request in flight. */
@@ -644,7 +640,7 @@ export class CoapEndpoint implements Pollable {
     this._send(b, ex.peer);
   }
 
-  private _blockKey(pkey: string, m: CoapMessage): string {
+  _blockKey(pkey: string, m: CoapMessage): string {
     var k = pkey + '|' + m.code;
     var o = m.options;
     for (var i = 0; i < o.length; i++) {
@@ -766,7 +762,7 @@ export class CoapEndpoint implements Pollable {
       else this._endObservation(obs, 'error');
     }
     if (ex._block1 && codeClass(res.code) === 2) setOption(m, OPT.BLOCK1, ex._block1);
-    if (!this._sliceBlock2(m, ex._pkey, req, ex._b2num < 0 ? 0 : ex._b2num, ex._b2szx, ex._b2num >= 0, now)) {
+    if (!this._sliceBlock2(m, ex._pkey, req, '', ex._b2num < 0 ? 0 : ex._b2num, ex._b2szx, ex._b2num >= 0, now)) {
       m = message(0, CODE.BAD_OPTION, 0, req.token);
     }
     if (req.type === TYPE.CON && !ex._acked) {
@@ -792,7 +788,8 @@ export class CoapEndpoint implements Pollable {
    * asked for (RFC 7959 §2.4), caching the whole body for the following blocks.
    * False when block `num` lies beyond the body.
    */
-  private _sliceBlock2(m: CoapMessage, pkey: string, req: CoapMessage, num: number, askedSzx: number, asked: boolean, now: number): boolean {
+  /** Slices a Block2 response; the block cache key is `bkey`, or else made from `req` when needed. */
+  private _sliceBlock2(m: CoapMessage, pkey: string, req: CoapMessage | null, bkey: string, num: number, askedSzx: number, asked: boolean, now: number): boolean {
     var ours = szxOf(this.params.BLOCK_SIZE);
     if (ours < 0) ours = 6;
     var szx = askedSzx >= 0 && askedSzx < ours ? askedSzx : ours;
@@ -813,7 +810,7 @@ export class CoapEndpoint implements Pollable {
           var n = m.options[i].num;
           if (n !== OPT.OBSERVE && n !== OPT.BLOCK1 && n !== OPT.SIZE2) co.push(m.options[i]);
         }
-        this._putCache(this._blockKey(pkey, req), m.code, co, body, now);
+        this._putCache(bkey || this._blockKey(pkey, req!), m.code, co, body, now);
       }
       setUint(m, OPT.SIZE2, body.length);
     }
@@ -863,7 +860,7 @@ export class CoapEndpoint implements Pollable {
     if (ok) {
       setUint(m, OPT.OBSERVE, this._nextSeq());
       // a large notification carries its first block; the client GETs the rest (RFC 7959 §3.4)
-      this._sliceBlock2(m, o._pkey, o.request, 0, o._szx, false, now);
+      this._sliceBlock2(m, o._pkey, null, o._bkey, 0, o._szx, false, now);
     }
     var con = confirmable || now - o._lastConAt >= this.params.OBSERVE_CON_INTERVAL || !ok;
     if (o._inflight && ok) {
