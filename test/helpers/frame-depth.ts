@@ -80,14 +80,7 @@ export class DepthProbe {
   enter(): void {
     // the innermost bundle frame is the function just entered (below it: the host's probe)
     const cs = this.stack(this.enter);
-    let inner = -1;
-    let outer = -1;
-    for (let i = 0; i < cs.length; i++) {
-      if (cs[i].getFileName() === BUNDLE_FILENAME) {
-        if (inner < 0) inner = i;
-        outer = i;
-      }
-    }
+    const [inner, outer] = bundleSpan(cs);
     if (inner < 0) return;
     const depth = outer - inner + 1;
     const key = `${this.entry}\u0000${this.label}`;
@@ -125,14 +118,7 @@ export class DepthProbe {
   hit(port: string): void {
     // cs[0] is the port's wrapper (the probe's own frame is cut off)
     const cs = this.stack(this.hit);
-    let inner = -1;
-    let outer = -1;
-    for (let i = 0; i < cs.length; i++) {
-      if (cs[i].getFileName() === BUNDLE_FILENAME) {
-        if (inner < 0) inner = i;
-        outer = i;
-      }
-    }
+    const [inner, outer] = bundleSpan(cs);
     if (inner < 0) return; // the host itself called the native: not the device's stack
     const frames = [{ kind: 'port' as const, fn: port, line: 0, col: 0 }, ...this.frames(cs, inner, outer)];
     this.hits.push({ entry: this.entry, label: this.label, port, depth: frames.length, frames });
@@ -192,6 +178,19 @@ export function instrumentBundle(code: string): { code: string; original(line: n
       return { line: l + 1, col: o - inStarts[l] + 1 };
     },
   };
+}
+
+/** Indexes of the innermost and outermost bundle frames in a V8 call-site list ([-1, -1]: none). */
+function bundleSpan(cs: NodeJS.CallSite[]): [number, number] {
+  let inner = -1;
+  let outer = -1;
+  for (let i = 0; i < cs.length; i++) {
+    if (cs[i].getFileName() === BUNDLE_FILENAME) {
+      if (inner < 0) inner = i;
+      outer = i;
+    }
+  }
+  return [inner, outer];
 }
 
 /** Names bundle frames after the TypeScript functions they run in (through the source map). */
