@@ -145,10 +145,10 @@ function inNamespace(script: string, timeoutMs: number) {
 function gnutlsServScript(port: number, clientKey: string, identity = ID) {
   const dir = mkdtempSync(join(tmpdir(), 'gnutls-psk-'));
   writeFileSync(join(dir, 'psk.passwd'), `${ID}:${KEY}\n`);
-  return `gnutls-serv --udp -p ${port} --echo --pskpasswd ${dir}/psk.passwd --pskhint myhint --priority '${GNUTLS_PRIO}' >/dev/null 2>&1 & ` +
+  return `gnutls-serv --udp -p ${port} --echo --pskpasswd ${dir}/psk.passwd --pskhint myhint --priority '${GNUTLS_PRIO}' >/dev/null 2>&1 & srv=$!; ` +
     // wait until it listens (/proc/net/udp: local port in hex; needs no iproute2 `ss`)
     `for i in $(seq 100); do grep -qi ':${port.toString(16).padStart(4, '0')} ' /proc/net/udp && break; sleep 0.05; done; ` +
-    `node --import tsx sim/dtls-client-cli.ts 127.0.0.1 ${port} ${identity} ${clientKey} hello-echo 3000 hello-echo; rc=$?; kill %1; exit $rc`;
+    `node --import tsx sim/dtls-client-cli.ts 127.0.0.1 ${port} ${identity} ${clientKey} hello-echo 3000 hello-echo; rc=$?; pkill -9 -P $srv; kill -9 $srv; exit $rc`; // gnutls-serv --udp forks a child per session: both go
 }
 
 test('our client ⇄ gnutls-serv --echo (loopback-only namespace): handshake and echo', (t) => {
