@@ -64,6 +64,25 @@ function unwrap(src) {
   return head + ' '.repeat(m[0].length - head.length) + src.slice(m[0].length, tail.index) + '\n';
 }
 
+/** One babel pass over the bundle with `plugin`, its source map chained onto `inMap`. */
+function babelPass(src, inMap, plugin) {
+  return transformSync(src, { plugins: [plugin], inputSourceMap: inMap, sourceMaps: true, compact: true, comments: false, configFile: false, babelrc: false, sourceType: 'script' });
+}
+
+/** Every .ts/.mts/.mjs/.js file below the given top-level folders of the repository. */
+function sourceFiles(dirs) {
+  const out = [];
+  const walk = (dir) => {
+    for (const f of readdirSync(dir)) {
+      const p = join(dir, f);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (/\.(ts|mts|mjs|js)$/.test(f)) out.push(p);
+    }
+  };
+  for (const d of dirs) walk(join(root, d));
+  return out;
+}
+
 /**
  * The second post-pass: classes out of their IIFEs. babel lowers a class to
  * `X=function(){function t(…){…}var i=t.prototype;i.m=function(…){…};…;return t}()`.
@@ -102,7 +121,7 @@ function liftClasses(src, inMap) {
       },
     },
   });
-  const r = transformSync(src, { plugins: [plugin], inputSourceMap: inMap, sourceMaps: true, compact: true, comments: false, configFile: false, babelrc: false, sourceType: 'script' });
+  const r = babelPass(src, inMap, plugin);
   if (!lifted) {
     console.error('build: no class IIFE found to lift (bundle shape changed?)');
     process.exit(1);
@@ -186,7 +205,7 @@ function lazyNamespaces(src, inMap) {
       },
     },
   });
-  const r = transformSync(src, { plugins: [plugin], inputSourceMap: inMap, sourceMaps: true, compact: true, comments: false, configFile: false, babelrc: false, sourceType: 'script' });
+  const r = babelPass(src, inMap, plugin);
   if (!made) {
     console.error('build: no export namespace found to build on access (bundle shape changed?)');
     process.exit(1);
@@ -237,7 +256,7 @@ function inlineConstants(src, inMap) {
       },
     },
   });
-  const r = transformSync(src, { plugins: [plugin], inputSourceMap: inMap, sourceMaps: true, compact: true, comments: false, configFile: false, babelrc: false, sourceType: 'script' });
+  const r = babelPass(src, inMap, plugin);
   console.log(`build: ${made} tables of constants inlined`);
   return { code: r.code + '\n', map: r.map };
 }
@@ -258,34 +277,23 @@ function inlineConstants(src, inMap) {
  */
 async function shortenProperties(src, inMap) {
   const words = new Set();
-  const add = (file) => {
-    for (const w of readFileSync(file, 'utf8').match(/[A-Za-z_$][\w$]*/g) || []) words.add(w);
-  };
-  const walk = (dir, pick) => {
-    for (const f of readdirSync(dir)) {
-      const p = join(dir, f);
-      if (statSync(p).isDirectory()) walk(p, pick);
-      else if (/\.(ts|mts|mjs|js)$/.test(f) && pick(p)) add(p);
-    }
+  const addWords = (text) => {
+    for (const w of text.match(/[A-Za-z_$][\w$]*/g) || []) words.add(w);
   };
   // The host files that run the bundle (they name dist/firmware.js or the stripped vm),
-  // and the host ports handed to it.
-  const touches = (p) => /firmware\.js|espruino-vm|loadBundle/.test(readFileSync(p, 'utf8'));
-  for (const d of ['sim', 'test', 'tools', 'bench']) walk(join(root, d), touches);
-  for (const f of ['sim/node-ports.ts', 'sim/lossy.ts', 'sim/node-crypto.ts']) add(join(root, f));
-  walk(join(root, 'test/helpers'), () => true);
-  walk(join(root, 'tools'), () => true);
+  // every tool and test helper, and the host ports handed to the bundle.
+  for (const p of sourceFiles(['sim', 'test', 'bench'])) {
+    const text = readFileSync(p, 'utf8');
+    if (/firmware\.js|espruino-vm|loadBundle/.test(text) || p.startsWith(join(root, 'test/helpers'))) addWords(text);
+  }
+  for (const p of sourceFiles(['tools'])) addWords(readFileSync(p, 'utf8'));
+  for (const f of ['sim/node-ports.ts', 'sim/lossy.ts', 'sim/node-crypto.ts']) addWords(readFileSync(join(root, f), 'utf8'));
   // Names the device code itself spells as strings: keys it builds or reads by name
   // (SenML fields, attribute names, JSON it parses).
-  const strWalk = (dir) => {
-    for (const f of readdirSync(dir)) {
-      const p = join(dir, f);
-      if (statSync(p).isDirectory()) strWalk(p);
-      else if (f.endsWith('.ts')) for (const m of readFileSync(p, 'utf8').matchAll(/(['"])([^'"\\\n]*)\1/g)) for (const w of m[2].match(/[A-Za-z_$][\w$]*/g) || []) words.add(w);
-    }
-  };
-  for (const d of ['firmware', 'objects', 'transport']) strWalk(join(root, d));
-  for (const w of readFileSync(join(root, 'node_modules/@types/espruino/index.d.ts'), 'utf8').match(/[A-Za-z_$][\w$]*/g)) words.add(w);
+  for (const p of sourceFiles(['firmware', 'objects', 'transport'])) {
+    for (const m of readFileSync(p, 'utf8').matchAll(/(['"])([^'"\\\n]*)\1/g)) addWords(m[2]);
+  }
+  addWords(readFileSync(join(root, 'node_modules/@types/espruino/index.d.ts'), 'utf8'));
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
   const out = await minify(src, {
     compress: false,
