@@ -18,7 +18,7 @@ import { toHex, utf8Encode } from '../transport/bytes';
 import { Poller } from './node-ports';
 import { T_BOOL, T_INT, T_OPQ, T_STR, type Rec } from '../objects/core/types';
 import { CF_SENML_CBOR, CF_SENML_JSON, CF_TLV } from '../objects/formats/index';
-import { listenAll, encodeRecs, formatName, codeStr, parseLwPath, SecurityStore, type Listener } from './lwm2m-common';
+import { listenAll, listenerUri, encodeRecs, formatName, codeStr, parseLwPath, SecurityStore, type Listener } from './lwm2m-common';
 import { startHttp, jsonBody, badRequest, EventHub, HttpError, type HttpServer, type HttpCtx, type HttpResult } from './http-util';
 
 /** LwM2M Security object resource 2 "Security Mode" (Core Appendix E.1). */
@@ -343,10 +343,10 @@ export class BootstrapServer {
 
   /** coap://… of the NoSec listener, or null. */
   get uri(): string | null {
-    return this.listeners.find((l) => !l.secure)?.uri ?? null;
+    return listenerUri(this.listeners, false);
   }
   get secureUri(): string | null {
-    return this.listeners.find((l) => l.secure)?.uri ?? null;
+    return listenerUri(this.listeners, true);
   }
 
   setConfig(ep: string, c: BsConfig): void {

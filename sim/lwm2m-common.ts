@@ -31,6 +31,11 @@ export interface Listener {
   close(): void;
 }
 
+/** The URI of the first NoSec (`secure` false) or DTLS listener, or null when there is none. */
+export function listenerUri(listeners: Listener[], secure: boolean): string | null {
+  return listeners.find((l) => l.secure === secure)?.uri ?? null;
+}
+
 /** A server sees thousands of peers: the engine's per-endpoint bounds are sized for a device. */
 export const SERVER_COAP_PARAMS: Partial<Params> = {
   MAX_DEDUP: 50000,

@@ -17,7 +17,7 @@ import type { Rec } from '../objects/core/types';
 import { CF_LINK, CF_SENML_CBOR, CF_SENML_JSON, CF_TLV, CF_TEXT, CF_OPAQUE } from '../objects/formats/index';
 import { linkDec, type Link } from '../objects/formats/link';
 import {
-  listenAll, parseLwPath, pathStr, formatName, codeName, codeStr, recsToNode, decodeRecs, encodeRecs, SecurityStore, type Listener,
+  listenAll, listenerUri, parseLwPath, pathStr, formatName, codeName, codeStr, recsToNode, decodeRecs, encodeRecs, SecurityStore, type Listener,
 } from './lwm2m-common';
 import { startHttp, EventHub, HttpError, type HttpServer } from './http-util';
 import { serverApi } from './lwm2m-api';
@@ -147,10 +147,10 @@ export class Lwm2mServer {
   }
 
   get uri(): string | null {
-    return this.listeners.find((l) => !l.secure)?.uri ?? null;
+    return listenerUri(this.listeners, false);
   }
   get secureUri(): string | null {
-    return this.listeners.find((l) => l.secure)?.uri ?? null;
+    return listenerUri(this.listeners, true);
   }
 
   clients(): Registration[] {
