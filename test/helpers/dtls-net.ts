@@ -1,8 +1,9 @@
 // An in-memory datagram network and a fake clock for DTLS endpoints: deterministic,
 // with hooks to drop, duplicate, reorder or rewrite datagrams.
 import type { Peer, Rng } from '../../transport/ports';
-import { createDtlsClient, type PskCredentials } from '../../transport/dtls/client';
-import { createDtlsServer } from '../../transport/dtls/server';
+import { createPrivateKey, createPublicKey } from 'node:crypto';
+import { createDtlsClient, type PskCredentials, type RpkCredentials } from '../../transport/dtls/client';
+import { createDtlsServer, type DtlsServerRpk } from '../../transport/dtls/server';
 import type { DtlsEndpoint, DtlsEvent } from '../../transport/dtls/connection';
 import type { CryptoBackend } from '../../transport/ports';
 import { nodeCrypto } from '../../sim/node-crypto';
@@ -50,6 +51,17 @@ export interface PairOptions {
   crypto?: CryptoBackend;
   clientCrypto?: CryptoBackend;
   serverEcho?: boolean;
+  /** Raw public keys for the client (needs enableRpk()); absent = PSK. */
+  clientRpk?: RpkCredentials | null;
+  serverRpk?: DtlsServerRpk;
+}
+
+/** An Ed25519 key pair from a fixed seed, derived by node:crypto (independently of tweetnacl). */
+export function ed25519Keys(seedByte: number) {
+  const seed = new Uint8Array(32).map((_, i) => (seedByte * 31 + i * 7) & 255);
+  const pkcs8 = new Uint8Array(Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), seed]));
+  const spki = new Uint8Array(createPublicKey(createPrivateKey({ key: Buffer.from(pkcs8), format: 'der', type: 'pkcs8' })).export({ format: 'der', type: 'spki' }));
+  return { seed, pkcs8, spki, pub: spki.subarray(12) };
 }
 
 export function makePair(o: PairOptions = {}): Pair {
@@ -71,6 +83,7 @@ export function makePair(o: PairOptions = {}): Pair {
     crypto: o.clientCrypto || c,
     rng,
     psk: () => creds,
+    rpk: o.clientRpk ? () => o.clientRpk! : undefined,
     onData: (d) => p.clientData.push(Buffer.from(d).toString()),
     onEvent: (e) => p.clientEvents.push(e),
     handshakeTimeout: o.handshakeTimeout,
@@ -84,6 +97,7 @@ export function makePair(o: PairOptions = {}): Pair {
     rng,
     pskKey: (id) => keys[Buffer.from(id).toString()] || null,
     hint: o.hint,
+    rpk: o.serverRpk,
     onData: (d, peer) => {
       p.serverData.push(Buffer.from(d).toString());
       if (o.serverEcho) p.server.send(d, peer);

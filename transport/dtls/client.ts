@@ -15,9 +15,27 @@ export interface PskCredentials {
   key: Uint8Array;
 }
 
+/**
+ * Raw-public-key credentials (RFC 7250) for a server: used only once rpk.ts's enableRpk()
+ * installed the suite (a PSK-only bundle carries none of it).
+ */
+export interface RpkCredentials {
+  /** Our Ed25519 private key: the 32-byte seed, or PKCS#8 DER (302e020100300506032b657004220420 ‖ seed). */
+  key: Uint8Array;
+  /** Our SubjectPublicKeyInfo DER (44 bytes for Ed25519): sent as our Certificate, and its key signs with `key`. */
+  spki: Uint8Array;
+  /** The server's SubjectPublicKeyInfo DER to pin; null accepts any key (tests only: no server authentication). */
+  serverSpki: Uint8Array | null;
+}
+
 export interface DtlsClientOptions extends DtlsOptions {
   /** The credentials for a server, or null when there are none. */
   psk: (peer: Peer) => PskCredentials | null;
+  /**
+   * Raw-public-key credentials for a server (needs enableRpk() from rpk.ts). When it gives
+   * credentials, the client offers only TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8; otherwise PSK.
+   */
+  rpk?: (peer: Peer) => RpkCredentials | null;
 }
 
 /** Client handshake states (Handshake.state). */
@@ -91,7 +109,8 @@ function message(ep: DtlsEndpoint, s: Session, type: number, body: Uint8Array, w
   if (a) ep.abort(s, a);
 }
 
-var clientRole: Role = {
+/** The role object: rpk.ts's enableRpk() wraps its start and message (a hook that costs the PSK bundle nothing). */
+export var clientRole: Role = {
   pre: function () {
     return false;
   },

@@ -104,7 +104,10 @@ export interface Session {
   flight?: FlightEntry[] | null;
   /** message_seq of the last message of the peer's flight our `flight` answers: its repeat means ours was lost. */
   peerEnd?: number;
+  /** PSK: the psk_identity (server: the client's; client: ours). RPK on the server: the client's SubjectPublicKeyInfo DER. */
   identity?: Uint8Array;
+  /** True when the session uses raw public keys (TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8, rpk.ts), absent for PSK. */
+  rpk?: boolean;
   /** Application data waiting for the handshake (client). */
   queue: Uint8Array[];
 }

@@ -1,4 +1,4 @@
-// DTLS 1.2 wire constants (RFC 6347, RFC 5246, RFC 4279, RFC 6655). One table for both roles.
+// DTLS 1.2 wire constants (RFC 6347, RFC 5246, RFC 4279, RFC 6655; RFC 7250, RFC 8422 for rpk.ts). One table for both roles.
 // `const enum`s: TypeScript writes the numbers in place, so the bundle carries no table.
 
 /** ContentType (RFC 5246 §6.2.1). */
@@ -15,8 +15,11 @@ export const enum HT {
   CLIENT_HELLO = 1,
   SERVER_HELLO = 2,
   HELLO_VERIFY_REQUEST = 3,
+  CERTIFICATE = 11,
   SERVER_KEY_EXCHANGE = 12,
+  CERTIFICATE_REQUEST = 13,
   SERVER_HELLO_DONE = 14,
+  CERTIFICATE_VERIFY = 15,
   CLIENT_KEY_EXCHANGE = 16,
   FINISHED = 20,
 }
@@ -32,7 +35,10 @@ export const enum A {
   CLOSE_NOTIFY = 0,
   UNEXPECTED_MESSAGE = 10,
   HANDSHAKE_FAILURE = 40,
+  BAD_CERTIFICATE = 42,
+  UNSUPPORTED_CERTIFICATE = 43,
   ILLEGAL_PARAMETER = 47,
+  ACCESS_DENIED = 49,
   DECODE_ERROR = 50,
   DECRYPT_ERROR = 51,
   PROTOCOL_VERSION = 70,
@@ -48,6 +54,8 @@ export const enum DTLS {
   MINOR = 253,
   /** TLS_PSK_WITH_AES_128_CCM_8 (RFC 6655 §3), the one suite (RFC 7925 §4.2, LwM2M 1.1). */
   TLS_PSK_WITH_AES_128_CCM_8 = 0xc0a8,
+  /** TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8 (RFC 7251 §2): the raw-public-key suite (RFC 7925 §4.3), transport/dtls/rpk.ts. */
+  TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8 = 0xc0ae,
   /** Record header: type(1) version(2) epoch(2) sequence_number(6) length(2) (RFC 6347 §4.1). */
   RECORD_HEADER = 13,
   /** Handshake header: msg_type(1) length(3) message_seq(2) fragment_offset(3) fragment_length(3) (RFC 6347 §4.2.2). */

@@ -5,12 +5,23 @@
 // cookie lives between one and two rotation periods (RFC 6347 §4.2.1).
 import type { Peer } from '../ports';
 import { peerKey } from '../ports';
-import { concat, equal, equalConstTime, utf8Encode } from '../bytes';
+import { concat, equal, equalConstTime, toHex, utf8Encode, Writer } from '../bytes';
 import { hmacSha256 } from '../crypto/hmac';
 import { CT, HT, AlertLevel, A, DTLS } from './constants';
-import { createEndpoint, DtlsEndpoint, DtlsOptions, ESTABLISHED, newHandshake, newSession, Role, Session } from './connection';
+import { createEndpoint, DtlsEndpoint, DtlsOptions, ESTABLISHED, FlightEntry, Handshake, newHandshake, newSession, Role, Session } from './connection';
 import { decodeClientHello, decodePskVector, encodeHandshake, encodeHelloVerifyRequest, encodePskVector, encodeServerHello, parseFragments } from './handshake';
 import { DtlsRecord, encodeRecord } from './record';
+import { checkRpkClientHello, decodeRpkCertificate, ec, pkcs8Ed25519Seed, ecdhParams, encodeRpkCertificate, rpkKeys, spkiEd25519, x25519Premaster } from './rpk';
+
+/** The server's raw-public-key configuration (RFC 7250; rpk.ts). */
+export interface DtlsServerRpk {
+  /** Our Ed25519 private key: 32-byte seed or PKCS#8 DER. */
+  key: Uint8Array;
+  /** Our SubjectPublicKeyInfo DER. */
+  spki: Uint8Array;
+  /** Whether a client's SubjectPublicKeyInfo DER may connect (refused: access_denied). */
+  trust: (clientSpki: Uint8Array, peer: Peer) => boolean;
+}
 
 export interface DtlsServerOptions extends DtlsOptions {
   /** The PSK for an identity, or null if unknown (answered with handshake_failure). */
@@ -21,12 +32,30 @@ export interface DtlsServerOptions extends DtlsOptions {
   cookieRotation?: number;
   /** Most concurrent sessions (default 64); a new handshake beyond it is ignored. */
   maxSessions?: number;
+  /**
+   * Raw public keys: a client offering TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8 with RawPublicKey
+   * certificate types gets that suite and must present a trusted key (Session.rpk = true,
+   * Session.identity = its SubjectPublicKeyInfo DER); any other client PSK, as Leshan does.
+   */
+  rpk?: DtlsServerRpk;
 }
 
 /** Server handshake states (Handshake.state). */
 const enum St {
   WAIT_CKE = 11,
   WAIT_FIN = 12,
+  /** RPK: the client's Certificate, ClientKeyExchange, CertificateVerify next */
+  WAIT_CERT = 13,
+  WAIT_RPK_CKE = 14,
+  WAIT_CV = 15,
+}
+
+/** The server's RPK handshake state. */
+interface RpkServerHandshake extends Handshake {
+  /** Our X25519 private value; then the premaster secret until CertificateVerify verified. */
+  x?: Uint8Array | null;
+  z?: Uint8Array | null;
+  peerPub?: Uint8Array;
 }
 
 interface ServerState {
@@ -76,7 +105,9 @@ function makeRole(st: ServerState): Role {
         statelessAlert(ep, peer, r.seq, A.PROTOCOL_VERSION);
         return true;
       }
-      var suite = false;
+      // RPK when configured and the client offers it with RawPublicKey both ways; else PSK.
+      var rpk = !!so.rpk && checkRpkClientHello(m.body, ch.cipher_suites);
+      var suite = rpk;
       for (var i = 0; i < ch.cipher_suites.length; i++) if (ch.cipher_suites[i] === DTLS.TLS_PSK_WITH_AES_128_CCM_8) suite = true;
       var nullComp = false;
       for (i = 0; i < ch.compression_methods.length; i++) if (ch.compression_methods[i] === 0) nullComp = true;
@@ -96,9 +127,16 @@ function makeRole(st: ServerState): Role {
       s.wSeq[0] = r.seq;
       hs.transcript = [encodeHandshake(HT.CLIENT_HELLO, m.message_seq, m.body)];
       ep.put(s);
-      var fl = [];
+      var fl: FlightEntry[] = [];
       // RFC 5746 §3.6: the extension, or TLS_EMPTY_RENEGOTIATION_INFO_SCSV (0x00ff), asks for renegotiation_info.
       var reneg = ch.extensions.indexOf(0xff01) >= 0 || ch.cipher_suites.indexOf(0x00ff) >= 0;
+      if (rpk) {
+        rpkFlight(ep, s, so.rpk!, reneg, ch.extensions.indexOf(11) >= 0, fl);
+        for (i = 0; i < fl.length; i++) hs.transcript.push(fl[i].b);
+        hs.state = St.WAIT_CERT;
+        ep.flight(s, fl);
+        return true;
+      }
       var sh = encodeHandshake(HT.SERVER_HELLO, hs.nextSend++, encodeServerHello(hs.serverRandom, reneg));
       fl.push({ t: CT.HANDSHAKE, e: 0, b: sh });
       if (so.hint && so.hint.length) fl.push({ t: CT.HANDSHAKE, e: 0, b: encodeHandshake(HT.SERVER_KEY_EXCHANGE, hs.nextSend++, encodePskVector(so.hint)) });
@@ -115,7 +153,10 @@ function makeRole(st: ServerState): Role {
     },
     message: function (ep: DtlsEndpoint, s: Session, type: number, body: Uint8Array, whole: Uint8Array): void {
       var hs = s.hs!;
-      if (type === HT.CLIENT_KEY_EXCHANGE && hs.state === St.WAIT_CKE) {
+      if (s.rpk && hs.state !== St.WAIT_FIN) {
+        var a = rpkMessage(ep, s, type, body, whole);
+        if (a) ep.abort(s, a);
+      } else if (type === HT.CLIENT_KEY_EXCHANGE && hs.state === St.WAIT_CKE) {
         var id = decodePskVector(body);
         if (!id) return ep.abort(s, A.DECODE_ERROR);
         s.identity = new Uint8Array(id);
@@ -147,6 +188,99 @@ function makeRole(st: ServerState): Role {
       return st.rotateAt;
     },
   };
+}
+
+function serverHelloRpk(random: Uint8Array, reneg: boolean, pointFormats: boolean): Uint8Array {
+  // ServerHello with client_certificate_type and server_certificate_type = RawPublicKey
+  // (one byte each, RFC 7250 §4.2), ec_point_formats {uncompressed} when the client sent
+  // it (RFC 8422 §5.2), renegotiation_info when asked (RFC 5746 §3.6).
+  var ext = [0, 19, 0, 1, 2, 0, 20, 0, 1, 2];
+  if (pointFormats) ext.push(0, 11, 0, 2, 1, 0);
+  if (reneg) ext.push(0xff, 0x01, 0, 1, 0);
+  var w = new Writer(2 + 32 + 1 + 2 + 1 + 2 + ext.length);
+  w.u8(DTLS.MAJOR);
+  w.u8(DTLS.MINOR);
+  w.bytes(random);
+  w.u8(0);
+  w.uint(2, DTLS.TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8);
+  w.u8(0);
+  w.uint(2, ext.length);
+  w.bytes(new Uint8Array(ext));
+  return w.buf;
+}
+
+/**
+ * ServerHello, Certificate, ServerKeyExchange (x25519, signed with ed25519 over both
+ * randoms and the params, RFC 8422 §5.4), CertificateRequest (ecdsa_sign, ed25519, no
+ * authorities), ServerHelloDone. One X25519 key pair and one signature, kept in the
+ * flight for retransmission.
+ */
+function rpkFlight(ep: DtlsEndpoint, s: Session, r: DtlsServerRpk, reneg: boolean, pointFormats: boolean, fl: FlightEntry[]): void {
+  var hs = s.hs as RpkServerHandshake;
+  var seed = r.key.length === 32 ? r.key : pkcs8Ed25519Seed(r.key);
+  var pub = spkiEd25519(r.spki);
+  if (!seed || !pub) throw new Error('DtlsServerOptions.rpk: not an Ed25519 key pair');
+  s.rpk = true;
+  hs.x = ep.random(32);
+  var params = ecdhParams(ec.x25519Base(hs.x));
+  var ske = new Uint8Array(104);
+  ske.set(params);
+  ske.set([8, 7, 0, 64], 36);
+  ske.set(ec.sign(concat([hs.clientRandom, hs.serverRandom!, params]), seed, pub), 40);
+  var msgs = [
+    encodeHandshake(HT.SERVER_HELLO, hs.nextSend++, serverHelloRpk(hs.serverRandom!, reneg, pointFormats)),
+    encodeHandshake(HT.CERTIFICATE, hs.nextSend++, encodeRpkCertificate(r.spki)),
+    encodeHandshake(HT.SERVER_KEY_EXCHANGE, hs.nextSend++, ske),
+    encodeHandshake(HT.CERTIFICATE_REQUEST, hs.nextSend++, new Uint8Array([1, 64, 0, 2, 8, 7, 0, 0])),
+    encodeHandshake(HT.SERVER_HELLO_DONE, hs.nextSend++, new Uint8Array(0)),
+  ];
+  for (var i = 0; i < msgs.length; i++) fl.push({ t: CT.HANDSHAKE, e: 0, b: msgs[i] });
+}
+
+/** The client's Certificate, ClientKeyExchange and CertificateVerify; 0 or the alert. */
+function rpkMessage(ep: DtlsEndpoint, s: Session, type: number, body: Uint8Array, whole: Uint8Array): number {
+  var hs = s.hs as RpkServerHandshake;
+  var r = (ep.o as DtlsServerOptions).rpk!;
+  if (type === HT.CERTIFICATE && hs.state === St.WAIT_CERT) {
+    // An empty Certificate (the client has no key) is refused: RPK here means mutual authentication (RFC 5246 §7.4.6).
+    if (body.length === 3 && !body[0] && !body[1] && !body[2]) return A.HANDSHAKE_FAILURE;
+    var spki = decodeRpkCertificate(body);
+    if (!spki) return A.DECODE_ERROR;
+    var pub = spkiEd25519(spki);
+    if (!pub) return A.UNSUPPORTED_CERTIFICATE;
+    s.identity = new Uint8Array(spki);
+    if (!r.trust(s.identity, s.peer)) {
+      ep.fail(s, 'rpk_not_trusted', A.ACCESS_DENIED, 'DTLS client ' + peerKey(s.peer) + ' presented an untrusted raw public key ' + toHex(pub));
+      return 0;
+    }
+    hs.peerPub = pub;
+    hs.state = St.WAIT_RPK_CKE;
+  } else if (type === HT.CLIENT_KEY_EXCHANGE && hs.state === St.WAIT_RPK_CKE) {
+    // ClientECDiffieHellmanPublic: ecdh_Yc<1..2^8-1>, 32 bytes for x25519 (RFC 8422 §5.7)
+    if (body.length !== 33 || body[0] !== 32) return A.DECODE_ERROR;
+    hs.z = x25519Premaster(hs.x!, body.subarray(1));
+    hs.x = null;
+    if (!hs.z) return A.ILLEGAL_PARAMETER;
+    hs.state = St.WAIT_CV;
+  } else if (type === HT.CERTIFICATE_VERIFY && hs.state === St.WAIT_CV) {
+    if (body.length !== 68 || u16(body, 0) !== 0x0807 || u16(body, 2) !== 64) return A.DECODE_ERROR;
+    // Ed25519 over every handshake message before this one (RFC 5246 §7.4.8)
+    if (!ec.verify(concat(hs.transcript), body.subarray(4), hs.peerPub!)) return A.DECRYPT_ERROR;
+    hs.transcript.push(whole);
+    // Keys only now: a ChangeCipherSpec is taken only once they exist, so a lost
+    // CertificateVerify cannot be skipped by the epoch switch (its retransmission is epoch 0).
+    rpkKeys(ep, s, false, hs.z!);
+    hs.z = null;
+    hs.expectFinished = ep.finished(hs, 'client finished');
+    hs.state = St.WAIT_FIN;
+    return 0;
+  } else return A.UNEXPECTED_MESSAGE;
+  hs.transcript.push(whole);
+  return 0;
+}
+
+function u16(b: Uint8Array, o: number): number {
+  return (b[o] << 8) | b[o + 1];
 }
 
 /** A DTLS 1.2 PSK server endpoint (DTLS.TLS_PSK_WITH_AES_128_CCM_8) for the simulator's servers. */
