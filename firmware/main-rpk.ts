@@ -1,0 +1,8 @@
+// The device bundle with raw public keys (RFC 7250): dist/firmware-rpk.js. Everything
+// firmware/main.ts exports, plus the RPK suite (transport/dtls/rpk.ts with tweetnacl),
+// installed into the DTLS client at load. main.ts's own bundle carries none of it.
+import * as rpk from '../transport/dtls/rpk';
+
+export * from './main';
+rpk.enableRpk();
+export { rpk };
