@@ -44,6 +44,7 @@ async function bundle(entry, name, extra) {
   map.sources = map.sources.map((s) => relative(join(root, 'dist'), resolve(tmp, s)));
   ({ code, map } = liftClasses(code, map));
   ({ code, map } = lazyNamespaces(code, map));
+  ({ code, map } = noNullProto(code, map));
   ({ code, map } = inlineConstants(code, map));
   ({ code, map } = await shortenProperties(code, map));
   map.file = name + '.js';
@@ -223,6 +224,33 @@ function lazyNamespaces(src, inMap) {
     process.exit(1);
   }
   console.log(`build: ${made} export namespaces built on access`);
+  return { code: r.code + '\n', map: r.map };
+}
+
+/**
+ * After the namespaces: `{__proto__: null, …}` object literals lose their `__proto__: null`.
+ * Espruino 2v29 fails an assertion (src/jsvar.c, jsvHasChildren(parent)) when code reads a
+ * property an object created so does not have: `({__proto__: null, x: 1}).y` (verified
+ * on the Linux builds). rollup writes such literals for namespaces the pass above does not
+ * turn into getters (nested ones, and the empty stub it gives tweetnacl's `require('crypto')`,
+ * which tweetnacl then probes for `randomBytes`). With an ordinary prototype the objects
+ * read the same for every name they have.
+ */
+function noNullProto(src, inMap) {
+  let made = 0;
+  const plugin = ({ types: t }) => ({
+    visitor: {
+      ObjectExpression(path) {
+        const props = path.node.properties;
+        const i = props.findIndex((p) => t.isObjectProperty(p) && !p.computed && (t.isIdentifier(p.key, { name: '__proto__' }) || t.isStringLiteral(p.key, { value: '__proto__' })) && t.isNullLiteral(p.value));
+        if (i < 0) return;
+        props.splice(i, 1);
+        made++;
+      },
+    },
+  });
+  const r = babelPass(src, inMap, plugin);
+  console.log(`build: ${made} null-prototype object literals made ordinary`);
   return { code: r.code + '\n', map: r.map };
 }
 
