@@ -31,6 +31,15 @@ import { hmacSha256 } from './hmac';
 
 // ---- limb arithmetic ------------------------------------------------------------------
 
+/** A field element mod p: 16 limbs, loosely reduced (signed, see fmul). */
+type Fe = Float64Array;
+/** Limbs to read: a field element, or canonical limbs (< the modulus) in a Uint16Array. */
+type Lb = Float64Array | Uint16Array;
+
+function fe(): Fe {
+  return new Float64Array(16);
+}
+
 /** 64 hex digits (big-endian) to 16 limbs. */
 function limbs(hex: string): Uint16Array {
   var r = new Uint16Array(16);
@@ -41,48 +50,14 @@ function limbs(hex: string): Uint16Array {
 // p = 2^256 - 2^224 + 2^192 + 2^96 - 1, n the order of G (FIPS 186-4 §D.1.2.3).
 var P = limbs('ffffffff00000001000000000000000000000000ffffffffffffffffffffffff');
 var N = limbs('ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551');
-// -m^-1 mod 2^16, the Montgomery constant of each modulus.
-var PI = 1;
+// -n^-1 mod 2^16 and R^2 mod n (R = 2^256) for Montgomery multiplication mod n.
 var NI = 0xbc4f;
-// R^2 mod m, to enter Montgomery form (R = 2^256).
-var P_R2 = limbs('00000004fffffffdfffffffffffffffefffffffbffffffff0000000000000003');
 var N_R2 = limbs('66e12d94f3d956202845b2392b6bec594699799c49bd6fa683244c95be79eea2');
 
-// Scratch, allocated once: the double-precision product, and one limb row for the
-// conditional subtraction.
-var T = new Float64Array(33);
 var S = new Uint16Array(16);
 
-/**
- * r = a*b/R mod m for a, b < m (m odd, < 2^256, mi = -m^-1 mod 2^16); r may alias a or b.
- * Separated operand scanning: the whole product first, then one Montgomery step per
- * low limb; each step makes its column divisible by 2^16 and moves it up exactly.
- */
-function mmul(r: Uint16Array, a: Uint16Array, b: Uint16Array, m: Uint16Array, mi: number): void {
-  var i, j, x, q;
-  for (i = 0; i < 33; i++) T[i] = 0;
-  for (i = 0; i < 16; i++) {
-    x = a[i];
-    for (j = 0; j < 16; j++) T[i + j] += x * b[j];
-  }
-  // Every column < 2^36 + 16*2^32 + 2^22 < 2^38: exact.
-  for (i = 0; i < 16; i++) {
-    q = ((T[i] % 65536) * mi) % 65536;
-    for (j = 0; j < 16; j++) T[i + j] += q * m[j];
-    T[i + 1] += T[i] / 65536;
-  }
-  // The result T[16..31] (plus a carry into 2^256) is < 2m: normalise the limbs.
-  var c = 0;
-  for (i = 16; i < 32; i++) {
-    x = T[i] + c;
-    c = (x / 65536) | 0;
-    r[i - 16] = x - c * 65536;
-  }
-  csub(r, c, m);
-}
-
-/** r = r - m if r + c*2^256 >= m (c is 0 or 1), without a branch on the value. */
-function csub(r: Uint16Array, c: number, m: Uint16Array): void {
+/** r = r - m if r + c*2^256 >= m (c is 0 or 1; r canonical limbs), without a branch on the value. */
+function csub(r: Lb, c: number, m: Uint16Array): void {
   var k, x, b = 0;
   for (k = 0; k < 16; k++) {
     x = r[k] - m[k] - b;
@@ -94,93 +69,90 @@ function csub(r: Uint16Array, c: number, m: Uint16Array): void {
   for (k = 0; k < 16; k++) r[k] += (S[k] - r[k]) * u;
 }
 
-/** r = a + b mod m (a, b < m). */
-function madd_(r: Uint16Array, a: Uint16Array, b: Uint16Array, m: Uint16Array): void {
+/** r = a + b mod n (a, b < n, canonical). */
+function nadd(r: Lb, a: Lb, b: Lb): void {
   var k, x, c = 0;
   for (k = 0; k < 16; k++) {
     x = a[k] + b[k] + c;
     c = x >>> 16;
     r[k] = x & 65535;
   }
-  csub(r, c, m);
+  csub(r, c, N);
 }
 
-/** r = a - b mod m (a, b < m): subtract, then add m back under the borrow mask. */
-function msub(r: Uint16Array, a: Uint16Array, b: Uint16Array, m: Uint16Array): void {
-  var k, x, w = 0;
-  for (k = 0; k < 16; k++) {
-    x = a[k] - b[k] - w;
-    w = x >>> 31;
-    r[k] = x & 65535;
-  }
-  var c = 0;
-  for (k = 0; k < 16; k++) {
-    x = r[k] + m[k] * w + c;
-    c = x >>> 16;
-    r[k] = x & 65535;
-  }
-}
-
-function fmul(r: Uint16Array, a: Uint16Array, b: Uint16Array): void {
-  mmul(r, a, b, P, PI);
-}
-function fadd(r: Uint16Array, a: Uint16Array, b: Uint16Array): void {
-  madd_(r, a, b, P);
-}
-function fsub(r: Uint16Array, a: Uint16Array, b: Uint16Array): void {
-  msub(r, a, b, P);
-}
-
-function copy(r: Uint16Array, a: Uint16Array): void {
+function copy(r: Lb, a: Lb): void {
   for (var k = 0; k < 16; k++) r[k] = a[k];
 }
 
-/** 1 if a is zero, else 0 (no early exit). */
-function isZero(a: Uint16Array): number {
+/** 1 if canonical limbs are zero, else 0 (no early exit). */
+function isZero(a: Lb): number {
   var d = 0;
   for (var k = 0; k < 16; k++) d |= a[k];
   return ((d - 1) >>> 31) & 1;
 }
 
-function same(a: Uint16Array, b: Uint16Array): boolean {
-  for (var k = 0; k < 16; k++) if (a[k] !== b[k]) return false;
-  return true;
+function same(a: Lb, b: Lb): boolean {
+  var d = 0;
+  for (var k = 0; k < 16; k++) d |= a[k] ^ b[k];
+  return d === 0;
 }
 
-/** 1 if a < m (as integers), computed over every limb. */
-function less(a: Uint16Array, m: Uint16Array): number {
+/** 1 if a < m (canonical limbs), computed over every limb. */
+function less(a: Lb, m: Lb): number {
   var b = 0;
   for (var k = 0; k < 16; k++) b = ((a[k] - m[k] - b) >>> 31) & 1;
   return b;
 }
 
 /** Big-endian 32 bytes at `off` to limbs. */
-function fromBytes(r: Uint16Array, b: Uint8Array, off: number): void {
+function fromBytes(r: Lb, b: Uint8Array, off: number): void {
   for (var k = 0; k < 16; k++) r[k] = (b[off + 30 - 2 * k] << 8) | b[off + 31 - 2 * k];
 }
 
-function toBytes(out: Uint8Array, off: number, a: Uint16Array): void {
+/** Canonical limbs to big-endian bytes. */
+function toBytes(out: Uint8Array, off: number, a: Lb): void {
   for (var k = 0; k < 16; k++) {
     out[off + 31 - 2 * k] = a[k] & 255;
     out[off + 30 - 2 * k] = a[k] >> 8;
   }
 }
 
-var ONE = new Uint16Array(16);
-ONE[0] = 1;
+/**
+ * r = the canonical value (< p) of a loosely reduced element. Four rounds of carry and fold of
+ * the carry (2^256 = 2^224 - 2^192 - 2^96 + 1 mod p) bring any fmul-range input to
+ * [0, 2^256) with no carry left; then one conditional subtraction of p (2^256 < 2p).
+ */
+var CF = new Float64Array(16);
+function fcanon(r: Lb, a: Lb): void {
+  var k, v, c, pass;
+  for (k = 0; k < 16; k++) CF[k] = a[k];
+  for (pass = 0; pass < 4; pass++) {
+    c = 0;
+    for (k = 0; k < 16; k++) {
+      v = CF[k] + c;
+      c = Math.floor(v / 65536);
+      CF[k] = v - c * 65536;
+    }
+    CF[14] += c;
+    CF[12] -= c;
+    CF[6] -= c;
+    CF[0] += c;
+  }
+  for (k = 0; k < 16; k++) r[k] = CF[k];
+  csub(r, 0, P);
+}
 
 /**
- * r = a^e in Montgomery form mod m, e = m - 2 (Fermat inversion: a^-1 for a != 0, 0 for 0).
- * Left to right over 4-bit windows of the public exponent: 256 squarings and at most 64
- * multiplications by a table of a^1..a^15 (W). Same operations whatever a is.
+ * r = a^(m-2), i.e. a^-1 by Fermat (0 for 0), with `mul`/`sqr` mod m. Left to right over the
+ * 4-bit windows of the public exponent m - 2: 256 squarings and one multiplication per
+ * non-zero window by a table of a^1..a^15. The operations depend only on m, not on a.
  */
-var W: Uint16Array[] = [];
-for (var wi = 0; wi < 15; wi++) W.push(new Uint16Array(16));
+var W: Fe[] = [];
+for (var wi = 0; wi < 15; wi++) W.push(fe());
 var E2 = new Uint16Array(16);
-var ACC = new Uint16Array(16);
-function minv(r: Uint16Array, a: Uint16Array, m: Uint16Array, mi: number, oneM: Uint16Array): void {
+var ACC = fe();
+function pow(r: Lb, a: Lb, m: Uint16Array, one: Lb, mul: (o: Lb, a: Lb, b: Lb) => void, sqr: (o: Lb, a: Lb) => void): void {
   var k, i, d, x;
-  // e = m - 2 (public)
   var w = 2;
   for (k = 0; k < 16; k++) {
     x = m[k] - w;
@@ -188,39 +160,302 @@ function minv(r: Uint16Array, a: Uint16Array, m: Uint16Array, mi: number, oneM: 
     E2[k] = x & 65535;
   }
   copy(W[0], a);
-  for (i = 1; i < 15; i++) mmul(W[i], W[i - 1], a, m, mi);
-  copy(ACC, oneM);
+  for (i = 1; i < 15; i++) mul(W[i], W[i - 1], a);
+  copy(ACC, one);
   for (i = 63; i >= 0; i--) {
-    for (k = 0; k < 4; k++) mmul(ACC, ACC, ACC, m, mi);
+    for (k = 0; k < 4; k++) sqr(ACC, ACC);
     d = (E2[i >> 2] >> (4 * (i & 3))) & 15;
-    if (d) mmul(ACC, ACC, W[d - 1], m, mi);
+    if (d) mul(ACC, ACC, W[d - 1]);
   }
   copy(r, ACC);
 }
 
-// ---- curve constants (Montgomery form where they are field elements) ------------------
-
-function mont(hex: string, r2: Uint16Array, m: Uint16Array, mi: number): Uint16Array {
-  var r = limbs(hex);
-  mmul(r, r, r2, m, mi);
-  return r;
+function nsqr(o: Lb, a: Lb): void {
+  nmul(o, a, a);
 }
-var FB = mont('5ac635d8aa3a93e7b3ebbd55769886bc651d06b0cc53b0f63bce3c3e27d2604b', P_R2, P, PI);
-var F1 = mont('0000000000000000000000000000000000000000000000000000000000000001', P_R2, P, PI);
-var N1 = mont('0000000000000000000000000000000000000000000000000000000000000001', N_R2, N, NI);
-var GX = mont('6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296', P_R2, P, PI);
-var GY = mont('4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5', P_R2, P, PI);
+
+/** r = a^-1 mod p (a loosely reduced; r loosely reduced). */
+function finv(r: Fe, a: Lb): void {
+  pow(r, a, P, F1, fmul as (o: Lb, a: Lb, b: Lb) => void, fsqr as (o: Lb, a: Lb) => void);
+}
+
+// BEGIN GENERATED by tools/gen-p256.mjs: do not edit
+/** o = a*b mod p, loosely reduced (limbs in [-2, 65537]); inputs' limbs below 2^20 in size. */
+function fmul(o: Fe, a: Lb, b: Lb): void {
+  var fl = Math.floor;
+  var v, c,
+    t0 = 0, t1 = 0, t2 = 0, t3 = 0, t4 = 0, t5 = 0, t6 = 0, t7 = 0,
+    t8 = 0, t9 = 0, t10 = 0, t11 = 0, t12 = 0, t13 = 0, t14 = 0, t15 = 0,
+    t16 = 0, t17 = 0, t18 = 0, t19 = 0, t20 = 0, t21 = 0, t22 = 0, t23 = 0,
+    t24 = 0, t25 = 0, t26 = 0, t27 = 0, t28 = 0, t29 = 0, t30 = 0,
+    b0 = b[0], b1 = b[1], b2 = b[2], b3 = b[3], b4 = b[4], b5 = b[5], b6 = b[6], b7 = b[7],
+    b8 = b[8], b9 = b[9], b10 = b[10], b11 = b[11], b12 = b[12], b13 = b[13], b14 = b[14], b15 = b[15];
+  v = a[0]; t0 += v * b0; t1 += v * b1; t2 += v * b2; t3 += v * b3; t4 += v * b4; t5 += v * b5; t6 += v * b6;
+  t7 += v * b7; t8 += v * b8; t9 += v * b9; t10 += v * b10; t11 += v * b11; t12 += v * b12; t13 += v * b13; t14 += v * b14;
+  t15 += v * b15;
+  v = a[1]; t1 += v * b0; t2 += v * b1; t3 += v * b2; t4 += v * b3; t5 += v * b4; t6 += v * b5; t7 += v * b6;
+  t8 += v * b7; t9 += v * b8; t10 += v * b9; t11 += v * b10; t12 += v * b11; t13 += v * b12; t14 += v * b13; t15 += v * b14;
+  t16 += v * b15;
+  v = a[2]; t2 += v * b0; t3 += v * b1; t4 += v * b2; t5 += v * b3; t6 += v * b4; t7 += v * b5; t8 += v * b6;
+  t9 += v * b7; t10 += v * b8; t11 += v * b9; t12 += v * b10; t13 += v * b11; t14 += v * b12; t15 += v * b13; t16 += v * b14;
+  t17 += v * b15;
+  v = a[3]; t3 += v * b0; t4 += v * b1; t5 += v * b2; t6 += v * b3; t7 += v * b4; t8 += v * b5; t9 += v * b6;
+  t10 += v * b7; t11 += v * b8; t12 += v * b9; t13 += v * b10; t14 += v * b11; t15 += v * b12; t16 += v * b13; t17 += v * b14;
+  t18 += v * b15;
+  v = a[4]; t4 += v * b0; t5 += v * b1; t6 += v * b2; t7 += v * b3; t8 += v * b4; t9 += v * b5; t10 += v * b6;
+  t11 += v * b7; t12 += v * b8; t13 += v * b9; t14 += v * b10; t15 += v * b11; t16 += v * b12; t17 += v * b13; t18 += v * b14;
+  t19 += v * b15;
+  v = a[5]; t5 += v * b0; t6 += v * b1; t7 += v * b2; t8 += v * b3; t9 += v * b4; t10 += v * b5; t11 += v * b6;
+  t12 += v * b7; t13 += v * b8; t14 += v * b9; t15 += v * b10; t16 += v * b11; t17 += v * b12; t18 += v * b13; t19 += v * b14;
+  t20 += v * b15;
+  v = a[6]; t6 += v * b0; t7 += v * b1; t8 += v * b2; t9 += v * b3; t10 += v * b4; t11 += v * b5; t12 += v * b6;
+  t13 += v * b7; t14 += v * b8; t15 += v * b9; t16 += v * b10; t17 += v * b11; t18 += v * b12; t19 += v * b13; t20 += v * b14;
+  t21 += v * b15;
+  v = a[7]; t7 += v * b0; t8 += v * b1; t9 += v * b2; t10 += v * b3; t11 += v * b4; t12 += v * b5; t13 += v * b6;
+  t14 += v * b7; t15 += v * b8; t16 += v * b9; t17 += v * b10; t18 += v * b11; t19 += v * b12; t20 += v * b13; t21 += v * b14;
+  t22 += v * b15;
+  v = a[8]; t8 += v * b0; t9 += v * b1; t10 += v * b2; t11 += v * b3; t12 += v * b4; t13 += v * b5; t14 += v * b6;
+  t15 += v * b7; t16 += v * b8; t17 += v * b9; t18 += v * b10; t19 += v * b11; t20 += v * b12; t21 += v * b13; t22 += v * b14;
+  t23 += v * b15;
+  v = a[9]; t9 += v * b0; t10 += v * b1; t11 += v * b2; t12 += v * b3; t13 += v * b4; t14 += v * b5; t15 += v * b6;
+  t16 += v * b7; t17 += v * b8; t18 += v * b9; t19 += v * b10; t20 += v * b11; t21 += v * b12; t22 += v * b13; t23 += v * b14;
+  t24 += v * b15;
+  v = a[10]; t10 += v * b0; t11 += v * b1; t12 += v * b2; t13 += v * b3; t14 += v * b4; t15 += v * b5; t16 += v * b6;
+  t17 += v * b7; t18 += v * b8; t19 += v * b9; t20 += v * b10; t21 += v * b11; t22 += v * b12; t23 += v * b13; t24 += v * b14;
+  t25 += v * b15;
+  v = a[11]; t11 += v * b0; t12 += v * b1; t13 += v * b2; t14 += v * b3; t15 += v * b4; t16 += v * b5; t17 += v * b6;
+  t18 += v * b7; t19 += v * b8; t20 += v * b9; t21 += v * b10; t22 += v * b11; t23 += v * b12; t24 += v * b13; t25 += v * b14;
+  t26 += v * b15;
+  v = a[12]; t12 += v * b0; t13 += v * b1; t14 += v * b2; t15 += v * b3; t16 += v * b4; t17 += v * b5; t18 += v * b6;
+  t19 += v * b7; t20 += v * b8; t21 += v * b9; t22 += v * b10; t23 += v * b11; t24 += v * b12; t25 += v * b13; t26 += v * b14;
+  t27 += v * b15;
+  v = a[13]; t13 += v * b0; t14 += v * b1; t15 += v * b2; t16 += v * b3; t17 += v * b4; t18 += v * b5; t19 += v * b6;
+  t20 += v * b7; t21 += v * b8; t22 += v * b9; t23 += v * b10; t24 += v * b11; t25 += v * b12; t26 += v * b13; t27 += v * b14;
+  t28 += v * b15;
+  v = a[14]; t14 += v * b0; t15 += v * b1; t16 += v * b2; t17 += v * b3; t18 += v * b4; t19 += v * b5; t20 += v * b6;
+  t21 += v * b7; t22 += v * b8; t23 += v * b9; t24 += v * b10; t25 += v * b11; t26 += v * b12; t27 += v * b13; t28 += v * b14;
+  t29 += v * b15;
+  v = a[15]; t15 += v * b0; t16 += v * b1; t17 += v * b2; t18 += v * b3; t19 += v * b4; t20 += v * b5; t21 += v * b6;
+  t22 += v * b7; t23 += v * b8; t24 += v * b9; t25 += v * b10; t26 += v * b11; t27 += v * b12; t28 += v * b13; t29 += v * b14;
+  t30 += v * b15;
+  t28 += t30; t26 -= t30; t20 -= t30; t14 += t30; t27 += t29; t25 -= t29; t19 -= t29; t13 += t29;
+  t26 += t28; t24 -= t28; t18 -= t28; t12 += t28; t25 += t27; t23 -= t27; t17 -= t27; t11 += t27;
+  t24 += t26; t22 -= t26; t16 -= t26; t10 += t26; t23 += t25; t21 -= t25; t15 -= t25; t9 += t25;
+  t22 += t24; t20 -= t24; t14 -= t24; t8 += t24; t21 += t23; t19 -= t23; t13 -= t23; t7 += t23;
+  t20 += t22; t18 -= t22; t12 -= t22; t6 += t22; t19 += t21; t17 -= t21; t11 -= t21; t5 += t21;
+  t18 += t20; t16 -= t20; t10 -= t20; t4 += t20; t17 += t19; t15 -= t19; t9 -= t19; t3 += t19;
+  t16 += t18; t14 -= t18; t8 -= t18; t2 += t18; t15 += t17; t13 -= t17; t7 -= t17; t1 += t17;
+  t14 += t16; t12 -= t16; t6 -= t16; t0 += t16;
+  c = 0; v = t0 + c; c = fl(v / 65536); t0 = v - c * 65536; v = t1 + c; c = fl(v / 65536); t1 = v - c * 65536; v = t2 + c;
+  c = fl(v / 65536); t2 = v - c * 65536; v = t3 + c; c = fl(v / 65536); t3 = v - c * 65536; v = t4 + c; c = fl(v / 65536); t4 = v - c * 65536;
+  v = t5 + c; c = fl(v / 65536); t5 = v - c * 65536; v = t6 + c; c = fl(v / 65536); t6 = v - c * 65536; v = t7 + c; c = fl(v / 65536);
+  t7 = v - c * 65536; v = t8 + c; c = fl(v / 65536); t8 = v - c * 65536; v = t9 + c; c = fl(v / 65536); t9 = v - c * 65536; v = t10 + c;
+  c = fl(v / 65536); t10 = v - c * 65536; v = t11 + c; c = fl(v / 65536); t11 = v - c * 65536; v = t12 + c; c = fl(v / 65536); t12 = v - c * 65536;
+  v = t13 + c; c = fl(v / 65536); t13 = v - c * 65536; v = t14 + c; c = fl(v / 65536); t14 = v - c * 65536; v = t15 + c; c = fl(v / 65536);
+  t15 = v - c * 65536; t14 += c; t12 -= c; t6 -= c; t0 += c;
+  c = 0; v = t0 + c; c = fl(v / 65536); t0 = v - c * 65536; v = t1 + c; c = fl(v / 65536); t1 = v - c * 65536; v = t2 + c;
+  c = fl(v / 65536); t2 = v - c * 65536; v = t3 + c; c = fl(v / 65536); t3 = v - c * 65536; v = t4 + c; c = fl(v / 65536); t4 = v - c * 65536;
+  v = t5 + c; c = fl(v / 65536); t5 = v - c * 65536; v = t6 + c; c = fl(v / 65536); t6 = v - c * 65536; v = t7 + c; c = fl(v / 65536);
+  t7 = v - c * 65536; v = t8 + c; c = fl(v / 65536); t8 = v - c * 65536; v = t9 + c; c = fl(v / 65536); t9 = v - c * 65536; v = t10 + c;
+  c = fl(v / 65536); t10 = v - c * 65536; v = t11 + c; c = fl(v / 65536); t11 = v - c * 65536; v = t12 + c; c = fl(v / 65536); t12 = v - c * 65536;
+  v = t13 + c; c = fl(v / 65536); t13 = v - c * 65536; v = t14 + c; c = fl(v / 65536); t14 = v - c * 65536; v = t15 + c; c = fl(v / 65536);
+  t15 = v - c * 65536; t14 += c; t12 -= c; t6 -= c; t0 += c;
+  o[0] = t0; o[1] = t1; o[2] = t2; o[3] = t3; o[4] = t4; o[5] = t5; o[6] = t6; o[7] = t7;
+  o[8] = t8; o[9] = t9; o[10] = t10; o[11] = t11; o[12] = t12; o[13] = t13; o[14] = t14; o[15] = t15;
+}
+
+/** o = a^2 mod p, as fmul. */
+function fsqr(o: Fe, a: Lb): void {
+  var fl = Math.floor;
+  var v, c,
+    t0 = 0, t1 = 0, t2 = 0, t3 = 0, t4 = 0, t5 = 0, t6 = 0, t7 = 0,
+    t8 = 0, t9 = 0, t10 = 0, t11 = 0, t12 = 0, t13 = 0, t14 = 0, t15 = 0,
+    t16 = 0, t17 = 0, t18 = 0, t19 = 0, t20 = 0, t21 = 0, t22 = 0, t23 = 0,
+    t24 = 0, t25 = 0, t26 = 0, t27 = 0, t28 = 0, t29 = 0, t30 = 0,
+    a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3], a4 = a[4], a5 = a[5], a6 = a[6], a7 = a[7],
+    a8 = a[8], a9 = a[9], a10 = a[10], a11 = a[11], a12 = a[12], a13 = a[13], a14 = a[14], a15 = a[15];
+  t0 += a0 * a0; v = a0 + a0; t1 += v * a1; t2 += v * a2; t3 += v * a3; t4 += v * a4; t5 += v * a5; t6 += v * a6;
+  t7 += v * a7; t8 += v * a8; t9 += v * a9; t10 += v * a10; t11 += v * a11; t12 += v * a12; t13 += v * a13; t14 += v * a14;
+  t15 += v * a15;
+  t2 += a1 * a1; v = a1 + a1; t3 += v * a2; t4 += v * a3; t5 += v * a4; t6 += v * a5; t7 += v * a6; t8 += v * a7;
+  t9 += v * a8; t10 += v * a9; t11 += v * a10; t12 += v * a11; t13 += v * a12; t14 += v * a13; t15 += v * a14; t16 += v * a15;
+  t4 += a2 * a2; v = a2 + a2; t5 += v * a3; t6 += v * a4; t7 += v * a5; t8 += v * a6; t9 += v * a7; t10 += v * a8;
+  t11 += v * a9; t12 += v * a10; t13 += v * a11; t14 += v * a12; t15 += v * a13; t16 += v * a14; t17 += v * a15;
+  t6 += a3 * a3; v = a3 + a3; t7 += v * a4; t8 += v * a5; t9 += v * a6; t10 += v * a7; t11 += v * a8; t12 += v * a9;
+  t13 += v * a10; t14 += v * a11; t15 += v * a12; t16 += v * a13; t17 += v * a14; t18 += v * a15;
+  t8 += a4 * a4; v = a4 + a4; t9 += v * a5; t10 += v * a6; t11 += v * a7; t12 += v * a8; t13 += v * a9; t14 += v * a10;
+  t15 += v * a11; t16 += v * a12; t17 += v * a13; t18 += v * a14; t19 += v * a15;
+  t10 += a5 * a5; v = a5 + a5; t11 += v * a6; t12 += v * a7; t13 += v * a8; t14 += v * a9; t15 += v * a10; t16 += v * a11;
+  t17 += v * a12; t18 += v * a13; t19 += v * a14; t20 += v * a15;
+  t12 += a6 * a6; v = a6 + a6; t13 += v * a7; t14 += v * a8; t15 += v * a9; t16 += v * a10; t17 += v * a11; t18 += v * a12;
+  t19 += v * a13; t20 += v * a14; t21 += v * a15;
+  t14 += a7 * a7; v = a7 + a7; t15 += v * a8; t16 += v * a9; t17 += v * a10; t18 += v * a11; t19 += v * a12; t20 += v * a13;
+  t21 += v * a14; t22 += v * a15;
+  t16 += a8 * a8; v = a8 + a8; t17 += v * a9; t18 += v * a10; t19 += v * a11; t20 += v * a12; t21 += v * a13; t22 += v * a14;
+  t23 += v * a15;
+  t18 += a9 * a9; v = a9 + a9; t19 += v * a10; t20 += v * a11; t21 += v * a12; t22 += v * a13; t23 += v * a14; t24 += v * a15;
+  t20 += a10 * a10; v = a10 + a10; t21 += v * a11; t22 += v * a12; t23 += v * a13; t24 += v * a14; t25 += v * a15;
+  t22 += a11 * a11; v = a11 + a11; t23 += v * a12; t24 += v * a13; t25 += v * a14; t26 += v * a15;
+  t24 += a12 * a12; v = a12 + a12; t25 += v * a13; t26 += v * a14; t27 += v * a15;
+  t26 += a13 * a13; v = a13 + a13; t27 += v * a14; t28 += v * a15;
+  t28 += a14 * a14; v = a14 + a14; t29 += v * a15;
+  t30 += a15 * a15;
+  t28 += t30; t26 -= t30; t20 -= t30; t14 += t30; t27 += t29; t25 -= t29; t19 -= t29; t13 += t29;
+  t26 += t28; t24 -= t28; t18 -= t28; t12 += t28; t25 += t27; t23 -= t27; t17 -= t27; t11 += t27;
+  t24 += t26; t22 -= t26; t16 -= t26; t10 += t26; t23 += t25; t21 -= t25; t15 -= t25; t9 += t25;
+  t22 += t24; t20 -= t24; t14 -= t24; t8 += t24; t21 += t23; t19 -= t23; t13 -= t23; t7 += t23;
+  t20 += t22; t18 -= t22; t12 -= t22; t6 += t22; t19 += t21; t17 -= t21; t11 -= t21; t5 += t21;
+  t18 += t20; t16 -= t20; t10 -= t20; t4 += t20; t17 += t19; t15 -= t19; t9 -= t19; t3 += t19;
+  t16 += t18; t14 -= t18; t8 -= t18; t2 += t18; t15 += t17; t13 -= t17; t7 -= t17; t1 += t17;
+  t14 += t16; t12 -= t16; t6 -= t16; t0 += t16;
+  c = 0; v = t0 + c; c = fl(v / 65536); t0 = v - c * 65536; v = t1 + c; c = fl(v / 65536); t1 = v - c * 65536; v = t2 + c;
+  c = fl(v / 65536); t2 = v - c * 65536; v = t3 + c; c = fl(v / 65536); t3 = v - c * 65536; v = t4 + c; c = fl(v / 65536); t4 = v - c * 65536;
+  v = t5 + c; c = fl(v / 65536); t5 = v - c * 65536; v = t6 + c; c = fl(v / 65536); t6 = v - c * 65536; v = t7 + c; c = fl(v / 65536);
+  t7 = v - c * 65536; v = t8 + c; c = fl(v / 65536); t8 = v - c * 65536; v = t9 + c; c = fl(v / 65536); t9 = v - c * 65536; v = t10 + c;
+  c = fl(v / 65536); t10 = v - c * 65536; v = t11 + c; c = fl(v / 65536); t11 = v - c * 65536; v = t12 + c; c = fl(v / 65536); t12 = v - c * 65536;
+  v = t13 + c; c = fl(v / 65536); t13 = v - c * 65536; v = t14 + c; c = fl(v / 65536); t14 = v - c * 65536; v = t15 + c; c = fl(v / 65536);
+  t15 = v - c * 65536; t14 += c; t12 -= c; t6 -= c; t0 += c;
+  c = 0; v = t0 + c; c = fl(v / 65536); t0 = v - c * 65536; v = t1 + c; c = fl(v / 65536); t1 = v - c * 65536; v = t2 + c;
+  c = fl(v / 65536); t2 = v - c * 65536; v = t3 + c; c = fl(v / 65536); t3 = v - c * 65536; v = t4 + c; c = fl(v / 65536); t4 = v - c * 65536;
+  v = t5 + c; c = fl(v / 65536); t5 = v - c * 65536; v = t6 + c; c = fl(v / 65536); t6 = v - c * 65536; v = t7 + c; c = fl(v / 65536);
+  t7 = v - c * 65536; v = t8 + c; c = fl(v / 65536); t8 = v - c * 65536; v = t9 + c; c = fl(v / 65536); t9 = v - c * 65536; v = t10 + c;
+  c = fl(v / 65536); t10 = v - c * 65536; v = t11 + c; c = fl(v / 65536); t11 = v - c * 65536; v = t12 + c; c = fl(v / 65536); t12 = v - c * 65536;
+  v = t13 + c; c = fl(v / 65536); t13 = v - c * 65536; v = t14 + c; c = fl(v / 65536); t14 = v - c * 65536; v = t15 + c; c = fl(v / 65536);
+  t15 = v - c * 65536; t14 += c; t12 -= c; t6 -= c; t0 += c;
+  o[0] = t0; o[1] = t1; o[2] = t2; o[3] = t3; o[4] = t4; o[5] = t5; o[6] = t6; o[7] = t7;
+  o[8] = t8; o[9] = t9; o[10] = t10; o[11] = t11; o[12] = t12; o[13] = t13; o[14] = t14; o[15] = t15;
+}
+
+/** o = a*b/R mod n for canonical a, b < n (Montgomery, R = 2^256); o canonical. */
+function nmul(o: Lb, a: Lb, b: Lb): void {
+  var v, c,
+    t0 = 0, t1 = 0, t2 = 0, t3 = 0, t4 = 0, t5 = 0, t6 = 0, t7 = 0,
+    t8 = 0, t9 = 0, t10 = 0, t11 = 0, t12 = 0, t13 = 0, t14 = 0, t15 = 0,
+    t16 = 0, t17 = 0, t18 = 0, t19 = 0, t20 = 0, t21 = 0, t22 = 0, t23 = 0,
+    t24 = 0, t25 = 0, t26 = 0, t27 = 0, t28 = 0, t29 = 0, t30 = 0,
+    b0 = b[0], b1 = b[1], b2 = b[2], b3 = b[3], b4 = b[4], b5 = b[5], b6 = b[6], b7 = b[7],
+    b8 = b[8], b9 = b[9], b10 = b[10], b11 = b[11], b12 = b[12], b13 = b[13], b14 = b[14], b15 = b[15];
+  v = a[0]; t0 += v * b0; t1 += v * b1; t2 += v * b2; t3 += v * b3; t4 += v * b4; t5 += v * b5; t6 += v * b6;
+  t7 += v * b7; t8 += v * b8; t9 += v * b9; t10 += v * b10; t11 += v * b11; t12 += v * b12; t13 += v * b13; t14 += v * b14;
+  t15 += v * b15;
+  v = a[1]; t1 += v * b0; t2 += v * b1; t3 += v * b2; t4 += v * b3; t5 += v * b4; t6 += v * b5; t7 += v * b6;
+  t8 += v * b7; t9 += v * b8; t10 += v * b9; t11 += v * b10; t12 += v * b11; t13 += v * b12; t14 += v * b13; t15 += v * b14;
+  t16 += v * b15;
+  v = a[2]; t2 += v * b0; t3 += v * b1; t4 += v * b2; t5 += v * b3; t6 += v * b4; t7 += v * b5; t8 += v * b6;
+  t9 += v * b7; t10 += v * b8; t11 += v * b9; t12 += v * b10; t13 += v * b11; t14 += v * b12; t15 += v * b13; t16 += v * b14;
+  t17 += v * b15;
+  v = a[3]; t3 += v * b0; t4 += v * b1; t5 += v * b2; t6 += v * b3; t7 += v * b4; t8 += v * b5; t9 += v * b6;
+  t10 += v * b7; t11 += v * b8; t12 += v * b9; t13 += v * b10; t14 += v * b11; t15 += v * b12; t16 += v * b13; t17 += v * b14;
+  t18 += v * b15;
+  v = a[4]; t4 += v * b0; t5 += v * b1; t6 += v * b2; t7 += v * b3; t8 += v * b4; t9 += v * b5; t10 += v * b6;
+  t11 += v * b7; t12 += v * b8; t13 += v * b9; t14 += v * b10; t15 += v * b11; t16 += v * b12; t17 += v * b13; t18 += v * b14;
+  t19 += v * b15;
+  v = a[5]; t5 += v * b0; t6 += v * b1; t7 += v * b2; t8 += v * b3; t9 += v * b4; t10 += v * b5; t11 += v * b6;
+  t12 += v * b7; t13 += v * b8; t14 += v * b9; t15 += v * b10; t16 += v * b11; t17 += v * b12; t18 += v * b13; t19 += v * b14;
+  t20 += v * b15;
+  v = a[6]; t6 += v * b0; t7 += v * b1; t8 += v * b2; t9 += v * b3; t10 += v * b4; t11 += v * b5; t12 += v * b6;
+  t13 += v * b7; t14 += v * b8; t15 += v * b9; t16 += v * b10; t17 += v * b11; t18 += v * b12; t19 += v * b13; t20 += v * b14;
+  t21 += v * b15;
+  v = a[7]; t7 += v * b0; t8 += v * b1; t9 += v * b2; t10 += v * b3; t11 += v * b4; t12 += v * b5; t13 += v * b6;
+  t14 += v * b7; t15 += v * b8; t16 += v * b9; t17 += v * b10; t18 += v * b11; t19 += v * b12; t20 += v * b13; t21 += v * b14;
+  t22 += v * b15;
+  v = a[8]; t8 += v * b0; t9 += v * b1; t10 += v * b2; t11 += v * b3; t12 += v * b4; t13 += v * b5; t14 += v * b6;
+  t15 += v * b7; t16 += v * b8; t17 += v * b9; t18 += v * b10; t19 += v * b11; t20 += v * b12; t21 += v * b13; t22 += v * b14;
+  t23 += v * b15;
+  v = a[9]; t9 += v * b0; t10 += v * b1; t11 += v * b2; t12 += v * b3; t13 += v * b4; t14 += v * b5; t15 += v * b6;
+  t16 += v * b7; t17 += v * b8; t18 += v * b9; t19 += v * b10; t20 += v * b11; t21 += v * b12; t22 += v * b13; t23 += v * b14;
+  t24 += v * b15;
+  v = a[10]; t10 += v * b0; t11 += v * b1; t12 += v * b2; t13 += v * b3; t14 += v * b4; t15 += v * b5; t16 += v * b6;
+  t17 += v * b7; t18 += v * b8; t19 += v * b9; t20 += v * b10; t21 += v * b11; t22 += v * b12; t23 += v * b13; t24 += v * b14;
+  t25 += v * b15;
+  v = a[11]; t11 += v * b0; t12 += v * b1; t13 += v * b2; t14 += v * b3; t15 += v * b4; t16 += v * b5; t17 += v * b6;
+  t18 += v * b7; t19 += v * b8; t20 += v * b9; t21 += v * b10; t22 += v * b11; t23 += v * b12; t24 += v * b13; t25 += v * b14;
+  t26 += v * b15;
+  v = a[12]; t12 += v * b0; t13 += v * b1; t14 += v * b2; t15 += v * b3; t16 += v * b4; t17 += v * b5; t18 += v * b6;
+  t19 += v * b7; t20 += v * b8; t21 += v * b9; t22 += v * b10; t23 += v * b11; t24 += v * b12; t25 += v * b13; t26 += v * b14;
+  t27 += v * b15;
+  v = a[13]; t13 += v * b0; t14 += v * b1; t15 += v * b2; t16 += v * b3; t17 += v * b4; t18 += v * b5; t19 += v * b6;
+  t20 += v * b7; t21 += v * b8; t22 += v * b9; t23 += v * b10; t24 += v * b11; t25 += v * b12; t26 += v * b13; t27 += v * b14;
+  t28 += v * b15;
+  v = a[14]; t14 += v * b0; t15 += v * b1; t16 += v * b2; t17 += v * b3; t18 += v * b4; t19 += v * b5; t20 += v * b6;
+  t21 += v * b7; t22 += v * b8; t23 += v * b9; t24 += v * b10; t25 += v * b11; t26 += v * b12; t27 += v * b13; t28 += v * b14;
+  t29 += v * b15;
+  v = a[15]; t15 += v * b0; t16 += v * b1; t17 += v * b2; t18 += v * b3; t19 += v * b4; t20 += v * b5; t21 += v * b6;
+  t22 += v * b7; t23 += v * b8; t24 += v * b9; t25 += v * b10; t26 += v * b11; t27 += v * b12; t28 += v * b13; t29 += v * b14;
+  t30 += v * b15;
+  v = ((t0 % 65536) * NI) % 65536; t0 += v * 9553; t1 += v * 64611; t2 += v * 51906; t3 += v * 62393; t4 += v * 40580; t5 += v * 42775; t6 += v * 64173;
+  t7 += v * 48358; t8 += v * 65535; t9 += v * 65535; t10 += v * 65535; t11 += v * 65535; t14 += v * 65535; t15 += v * 65535; t1 += t0 / 65536;
+  v = ((t1 % 65536) * NI) % 65536; t1 += v * 9553; t2 += v * 64611; t3 += v * 51906; t4 += v * 62393; t5 += v * 40580; t6 += v * 42775; t7 += v * 64173;
+  t8 += v * 48358; t9 += v * 65535; t10 += v * 65535; t11 += v * 65535; t12 += v * 65535; t15 += v * 65535; t16 += v * 65535; t2 += t1 / 65536;
+  v = ((t2 % 65536) * NI) % 65536; t2 += v * 9553; t3 += v * 64611; t4 += v * 51906; t5 += v * 62393; t6 += v * 40580; t7 += v * 42775; t8 += v * 64173;
+  t9 += v * 48358; t10 += v * 65535; t11 += v * 65535; t12 += v * 65535; t13 += v * 65535; t16 += v * 65535; t17 += v * 65535; t3 += t2 / 65536;
+  v = ((t3 % 65536) * NI) % 65536; t3 += v * 9553; t4 += v * 64611; t5 += v * 51906; t6 += v * 62393; t7 += v * 40580; t8 += v * 42775; t9 += v * 64173;
+  t10 += v * 48358; t11 += v * 65535; t12 += v * 65535; t13 += v * 65535; t14 += v * 65535; t17 += v * 65535; t18 += v * 65535; t4 += t3 / 65536;
+  v = ((t4 % 65536) * NI) % 65536; t4 += v * 9553; t5 += v * 64611; t6 += v * 51906; t7 += v * 62393; t8 += v * 40580; t9 += v * 42775; t10 += v * 64173;
+  t11 += v * 48358; t12 += v * 65535; t13 += v * 65535; t14 += v * 65535; t15 += v * 65535; t18 += v * 65535; t19 += v * 65535; t5 += t4 / 65536;
+  v = ((t5 % 65536) * NI) % 65536; t5 += v * 9553; t6 += v * 64611; t7 += v * 51906; t8 += v * 62393; t9 += v * 40580; t10 += v * 42775; t11 += v * 64173;
+  t12 += v * 48358; t13 += v * 65535; t14 += v * 65535; t15 += v * 65535; t16 += v * 65535; t19 += v * 65535; t20 += v * 65535; t6 += t5 / 65536;
+  v = ((t6 % 65536) * NI) % 65536; t6 += v * 9553; t7 += v * 64611; t8 += v * 51906; t9 += v * 62393; t10 += v * 40580; t11 += v * 42775; t12 += v * 64173;
+  t13 += v * 48358; t14 += v * 65535; t15 += v * 65535; t16 += v * 65535; t17 += v * 65535; t20 += v * 65535; t21 += v * 65535; t7 += t6 / 65536;
+  v = ((t7 % 65536) * NI) % 65536; t7 += v * 9553; t8 += v * 64611; t9 += v * 51906; t10 += v * 62393; t11 += v * 40580; t12 += v * 42775; t13 += v * 64173;
+  t14 += v * 48358; t15 += v * 65535; t16 += v * 65535; t17 += v * 65535; t18 += v * 65535; t21 += v * 65535; t22 += v * 65535; t8 += t7 / 65536;
+  v = ((t8 % 65536) * NI) % 65536; t8 += v * 9553; t9 += v * 64611; t10 += v * 51906; t11 += v * 62393; t12 += v * 40580; t13 += v * 42775; t14 += v * 64173;
+  t15 += v * 48358; t16 += v * 65535; t17 += v * 65535; t18 += v * 65535; t19 += v * 65535; t22 += v * 65535; t23 += v * 65535; t9 += t8 / 65536;
+  v = ((t9 % 65536) * NI) % 65536; t9 += v * 9553; t10 += v * 64611; t11 += v * 51906; t12 += v * 62393; t13 += v * 40580; t14 += v * 42775; t15 += v * 64173;
+  t16 += v * 48358; t17 += v * 65535; t18 += v * 65535; t19 += v * 65535; t20 += v * 65535; t23 += v * 65535; t24 += v * 65535; t10 += t9 / 65536;
+  v = ((t10 % 65536) * NI) % 65536; t10 += v * 9553; t11 += v * 64611; t12 += v * 51906; t13 += v * 62393; t14 += v * 40580; t15 += v * 42775; t16 += v * 64173;
+  t17 += v * 48358; t18 += v * 65535; t19 += v * 65535; t20 += v * 65535; t21 += v * 65535; t24 += v * 65535; t25 += v * 65535; t11 += t10 / 65536;
+  v = ((t11 % 65536) * NI) % 65536; t11 += v * 9553; t12 += v * 64611; t13 += v * 51906; t14 += v * 62393; t15 += v * 40580; t16 += v * 42775; t17 += v * 64173;
+  t18 += v * 48358; t19 += v * 65535; t20 += v * 65535; t21 += v * 65535; t22 += v * 65535; t25 += v * 65535; t26 += v * 65535; t12 += t11 / 65536;
+  v = ((t12 % 65536) * NI) % 65536; t12 += v * 9553; t13 += v * 64611; t14 += v * 51906; t15 += v * 62393; t16 += v * 40580; t17 += v * 42775; t18 += v * 64173;
+  t19 += v * 48358; t20 += v * 65535; t21 += v * 65535; t22 += v * 65535; t23 += v * 65535; t26 += v * 65535; t27 += v * 65535; t13 += t12 / 65536;
+  v = ((t13 % 65536) * NI) % 65536; t13 += v * 9553; t14 += v * 64611; t15 += v * 51906; t16 += v * 62393; t17 += v * 40580; t18 += v * 42775; t19 += v * 64173;
+  t20 += v * 48358; t21 += v * 65535; t22 += v * 65535; t23 += v * 65535; t24 += v * 65535; t27 += v * 65535; t28 += v * 65535; t14 += t13 / 65536;
+  v = ((t14 % 65536) * NI) % 65536; t14 += v * 9553; t15 += v * 64611; t16 += v * 51906; t17 += v * 62393; t18 += v * 40580; t19 += v * 42775; t20 += v * 64173;
+  t21 += v * 48358; t22 += v * 65535; t23 += v * 65535; t24 += v * 65535; t25 += v * 65535; t28 += v * 65535; t29 += v * 65535; t15 += t14 / 65536;
+  v = ((t15 % 65536) * NI) % 65536; t15 += v * 9553; t16 += v * 64611; t17 += v * 51906; t18 += v * 62393; t19 += v * 40580; t20 += v * 42775; t21 += v * 64173;
+  t22 += v * 48358; t23 += v * 65535; t24 += v * 65535; t25 += v * 65535; t26 += v * 65535; t29 += v * 65535; t30 += v * 65535; t16 += t15 / 65536;
+  c = 0; v = t16 + c; c = (v / 65536) | 0; o[0] = v - c * 65536; v = t17 + c; c = (v / 65536) | 0; o[1] = v - c * 65536; v = t18 + c;
+  c = (v / 65536) | 0; o[2] = v - c * 65536; v = t19 + c; c = (v / 65536) | 0; o[3] = v - c * 65536; v = t20 + c; c = (v / 65536) | 0; o[4] = v - c * 65536;
+  v = t21 + c; c = (v / 65536) | 0; o[5] = v - c * 65536; v = t22 + c; c = (v / 65536) | 0; o[6] = v - c * 65536; v = t23 + c; c = (v / 65536) | 0;
+  o[7] = v - c * 65536; v = t24 + c; c = (v / 65536) | 0; o[8] = v - c * 65536; v = t25 + c; c = (v / 65536) | 0; o[9] = v - c * 65536; v = t26 + c;
+  c = (v / 65536) | 0; o[10] = v - c * 65536; v = t27 + c; c = (v / 65536) | 0; o[11] = v - c * 65536; v = t28 + c; c = (v / 65536) | 0; o[12] = v - c * 65536;
+  v = t29 + c; c = (v / 65536) | 0; o[13] = v - c * 65536; v = t30 + c; c = (v / 65536) | 0; o[14] = v - c * 65536; v = c; c = (v / 65536) | 0;
+  o[15] = v - c * 65536; csub(o, c, N);
+}
+
+/** o = a + b, limb by limb (no carry: the representation is redundant). */
+function fadd(o: Fe, a: Lb, b: Lb): void {
+  o[0] = a[0] + b[0]; o[1] = a[1] + b[1]; o[2] = a[2] + b[2]; o[3] = a[3] + b[3]; o[4] = a[4] + b[4]; o[5] = a[5] + b[5]; o[6] = a[6] + b[6]; o[7] = a[7] + b[7];
+  o[8] = a[8] + b[8]; o[9] = a[9] + b[9]; o[10] = a[10] + b[10]; o[11] = a[11] + b[11]; o[12] = a[12] + b[12]; o[13] = a[13] + b[13]; o[14] = a[14] + b[14]; o[15] = a[15] + b[15];
+}
+
+/** o = a - b, limb by limb (limbs may go negative). */
+function fsub(o: Fe, a: Lb, b: Lb): void {
+  o[0] = a[0] - b[0]; o[1] = a[1] - b[1]; o[2] = a[2] - b[2]; o[3] = a[3] - b[3]; o[4] = a[4] - b[4]; o[5] = a[5] - b[5]; o[6] = a[6] - b[6]; o[7] = a[7] - b[7];
+  o[8] = a[8] - b[8]; o[9] = a[9] - b[9]; o[10] = a[10] - b[10]; o[11] = a[11] - b[11]; o[12] = a[12] - b[12]; o[13] = a[13] - b[13]; o[14] = a[14] - b[14]; o[15] = a[15] - b[15];
+}
+// END GENERATED
+
+// ---- curve constants ------------------------------------------------------------------
+
+var FB = limbs('5ac635d8aa3a93e7b3ebbd55769886bc651d06b0cc53b0f63bce3c3e27d2604b');
+var F1 = limbs('0000000000000000000000000000000000000000000000000000000000000001');
+var GX = limbs('6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296');
+var GY = limbs('4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5');
+var N1 = new Uint16Array(16); // R mod n = 1 in Montgomery form
+nmul(N1, F1, N_R2);
 
 // ---- points ---------------------------------------------------------------------------
 
 interface Pt {
-  x: Uint16Array;
-  y: Uint16Array;
-  z: Uint16Array;
+  x: Fe;
+  y: Fe;
+  z: Fe;
 }
 
 function pt(): Pt {
-  return { x: new Uint16Array(16), y: new Uint16Array(16), z: new Uint16Array(16) };
+  return { x: fe(), y: fe(), z: fe() };
 }
 function ptCopy(r: Pt, a: Pt): void {
   copy(r.x, a.x);
@@ -228,15 +463,16 @@ function ptCopy(r: Pt, a: Pt): void {
   copy(r.z, a.z);
 }
 
-// Scratch field elements for the point formulas.
-var t1 = new Uint16Array(16), t2 = new Uint16Array(16), t3 = new Uint16Array(16), t4 = new Uint16Array(16);
-var t5 = new Uint16Array(16), t6 = new Uint16Array(16), t7 = new Uint16Array(16), t8 = new Uint16Array(16);
+// Scratch field elements for the point formulas. Bounds: every coordinate a formula stores
+// is a signed sum of at most 9 fmul outputs, and every fmul input a sum of at most 13, so
+// limbs stay below 2^20 where fmul is exact (see fmul).
+var t1 = fe(), t2 = fe(), t3 = fe(), t4 = fe(), t5 = fe(), t6 = fe(), t7 = fe(), t8 = fe();
 
-/** r = 2a (Jacobian, a = -3: dbl-2001-b). r may alias a. Infinity stays infinity. */
+/** r = 2a (Jacobian, a = -3: dbl-2001-b). r may alias a. Infinity (Z = 0) stays infinity. */
 function pdbl(r: Pt, a: Pt): void {
   var delta = t1, gamma = t2, beta = t3, alpha = t4, t = t5;
-  fmul(delta, a.z, a.z);
-  fmul(gamma, a.y, a.y);
+  fsqr(delta, a.z);
+  fsqr(gamma, a.y);
   fmul(beta, a.x, gamma);
   fsub(t, a.x, delta);
   fadd(alpha, a.x, delta);
@@ -244,35 +480,33 @@ function pdbl(r: Pt, a: Pt): void {
   fadd(t, alpha, alpha);
   fadd(alpha, t, alpha); // alpha = 3(X-delta)(X+delta)
   fadd(t, a.y, a.z);
-  fmul(t, t, t);
+  fsqr(t, t);
   fsub(t, t, gamma);
   fsub(r.z, t, delta); // Z3 = (Y+Z)^2 - gamma - delta
   fadd(beta, beta, beta);
   fadd(beta, beta, beta); // 4 beta
-  fmul(t, alpha, alpha);
+  fsqr(t, alpha);
   fsub(t, t, beta);
   fsub(r.x, t, beta); // X3 = alpha^2 - 8 beta
   fsub(t, beta, r.x);
   fmul(t, alpha, t);
-  fmul(gamma, gamma, gamma);
+  fsqr(gamma, gamma);
   fadd(gamma, gamma, gamma);
   fadd(gamma, gamma, gamma);
   fadd(gamma, gamma, gamma);
   fsub(r.y, t, gamma); // Y3 = alpha(4 beta - X3) - 8 gamma^2
 }
 
-// Set by padd/pmadd: 1 when H = 0 (the two inputs have the same x: equal or opposite, or
-// one of them is at infinity), where the formulas do not give the sum. Only the public
-// (verification) path looks at it; the secret paths cannot reach that case.
-var degenerate = 0;
-var rzero = 0;
-var tmpPt = pt();
+// Set by padd/pmadd: H and r of the formulas (U2 - U1 and 2(S2 - S1)). Both zero: the inputs
+// were equal (the formulas do not double); H alone zero: opposite. Only the public
+// (verification) path looks at them; the secret paths cannot reach those cases.
+var HH = fe(), RR = fe();
 
 /** r = a + b, both Jacobian (add-2007-bl). r may alias a or b. */
 function padd(r: Pt, a: Pt, b: Pt): void {
   var z1z1 = t1, z2z2 = t2, u1 = t3, s1 = t4, h = t5, rr = t6, t = t7, v = t8;
-  fmul(z1z1, a.z, a.z);
-  fmul(z2z2, b.z, b.z);
+  fsqr(z1z1, a.z);
+  fsqr(z2z2, b.z);
   fmul(u1, a.x, z2z2);
   fmul(h, b.x, z1z1);
   fsub(h, h, u1); // H = U2 - U1
@@ -282,18 +516,18 @@ function padd(r: Pt, a: Pt, b: Pt): void {
   fmul(rr, rr, z1z1);
   fsub(rr, rr, s1);
   fadd(rr, rr, rr); // r = 2(S2 - S1)
-  degenerate = isZero(h);
-  rzero = isZero(rr);
+  copy(HH, h);
+  copy(RR, rr);
   fadd(t, a.z, b.z);
-  fmul(t, t, t);
+  fsqr(t, t);
   fsub(t, t, z1z1);
   fsub(t, t, z2z2);
   fadd(z1z1, h, h);
-  fmul(z1z1, z1z1, z1z1); // I = (2H)^2
+  fsqr(z1z1, z1z1); // I = (2H)^2
   fmul(v, u1, z1z1); // V = U1 I
   fmul(z2z2, h, z1z1); // J = H I
   fmul(r.z, t, h); // Z3 = ((Z1+Z2)^2 - Z1Z1 - Z2Z2) H
-  fmul(t, rr, rr);
+  fsqr(t, rr);
   fsub(t, t, z2z2);
   fsub(t, t, v);
   fsub(r.x, t, v); // X3 = r^2 - J - 2V
@@ -307,27 +541,27 @@ function padd(r: Pt, a: Pt, b: Pt): void {
 /** r = a + b, a Jacobian, b affine (b.z unused) (madd-2007-bl). r may alias a. */
 function pmadd(r: Pt, a: Pt, b: Pt): void {
   var z1z1 = t1, h = t2, hh = t3, i = t4, j = t5, rr = t6, t = t7, v = t8;
-  fmul(z1z1, a.z, a.z);
+  fsqr(z1z1, a.z);
   fmul(h, b.x, z1z1);
   fsub(h, h, a.x); // H = X2 Z1Z1 - X1
   fmul(rr, b.y, a.z);
   fmul(rr, rr, z1z1);
   fsub(rr, rr, a.y);
   fadd(rr, rr, rr); // r = 2(Y2 Z1^3 - Y1)
-  degenerate = isZero(h);
-  rzero = isZero(rr);
-  fmul(hh, h, h);
+  copy(HH, h);
+  copy(RR, rr);
+  fsqr(hh, h);
   fadd(i, hh, hh);
   fadd(i, i, i); // I = 4 HH
   fmul(j, h, i);
   fmul(v, a.x, i);
   fadd(t, a.z, h);
-  fmul(t, t, t);
+  fsqr(t, t);
   fsub(t, t, z1z1);
   fsub(r.z, t, hh); // Z3 = (Z1+H)^2 - Z1Z1 - HH
   fmul(i, a.y, j);
   fadd(i, i, i); // 2 Y1 J (before Y1 may be overwritten)
-  fmul(t, rr, rr);
+  fsqr(t, rr);
   fsub(t, t, j);
   fsub(t, t, v);
   fsub(r.x, t, v); // X3 = r^2 - J - 2V
@@ -336,7 +570,7 @@ function pmadd(r: Pt, a: Pt, b: Pt): void {
   fsub(r.y, t, i); // Y3 = r(V - X3) - 2 Y1 J
 }
 
-/** r = a + (b - a) * bit over a point (bit 0 or 1): arithmetic select, no branch. */
+/** r = r + (b - r) * bit over a point (bit 0 or 1): arithmetic select, no branch. */
 function ptSel(r: Pt, b: Pt, bit: number): void {
   for (var k = 0; k < 16; k++) {
     r.x[k] += (b.x[k] - r.x[k]) * bit;
@@ -351,7 +585,7 @@ function nib(k: Uint8Array, w: number): number {
   return w & 1 ? b >> 4 : b & 15;
 }
 
-/** The table 1A..15A (Jacobian) for a 4-bit window; `a` affine or Jacobian. */
+/** The table 1A..15A (Jacobian) for a 4-bit window. */
 function table(a: Pt): Pt[] {
   var tb: Pt[] = [];
   for (var i = 0; i < 15; i++) tb.push(pt());
@@ -362,17 +596,18 @@ function table(a: Pt): Pt[] {
 }
 
 var gTable: Pt[] | null = null;
+var Q = pt(), SUM = pt();
 
 /**
- * r = k*A for a secret scalar k (big-endian 32 bytes, 0 < k < n) and the table of A.
- * Fixed 4-bit window from the top, every step the same operations (see the header).
- * With 0 < k < n and A of order n, the accumulator c*A (c = 16 * the digits so far, >= 16)
- * never equals +-d*A for a digit d < 16, so the addition formula is exact whenever its
- * result is taken.
+ * r = k*A for a secret scalar k (big-endian 32 bytes, 0 < k < n) and the window table of A
+ * (affine entries if `aff`). Fixed 4-bit window from the top, every step the same operations
+ * (see the header). With 0 < k < n and A of order n, the accumulator c*A (c = 16 * the digits
+ * so far, >= 16) never equals +-d*A for a digit d < 16, so the addition formula is exact
+ * whenever its result is taken.
  */
 function mulSecret(r: Pt, k: Uint8Array, tb: Pt[], aff: boolean): void {
-  var q = pt(), s = pt();
-  var inf = 1, w, i, j, d, nz, sel;
+  var q = Q, s = SUM;
+  var inf = 1, w, i, j, d, nz, sel, e;
   copy(r.x, F1);
   copy(r.y, F1);
   for (j = 0; j < 16; j++) r.z[j] = 0;
@@ -387,7 +622,7 @@ function mulSecret(r: Pt, k: Uint8Array, tb: Pt[], aff: boolean): void {
     }
     for (i = 0; i < 15; i++) {
       sel = (((i + 1) ^ d) - 1) >>> 31;
-      var e = tb[i];
+      e = tb[i];
       for (j = 0; j < 16; j++) {
         q.x[j] += e.x[j] * sel;
         q.y[j] += e.y[j] * sel;
@@ -405,19 +640,20 @@ function mulSecret(r: Pt, k: Uint8Array, tb: Pt[], aff: boolean): void {
 
 var S2 = new Uint16Array(16);
 
-/** Affine x (and y) of a Jacobian point, as big-endian bytes into out at off; false at infinity. */
+/** Affine x (and y) of a Jacobian point as big-endian bytes into out at off; false at infinity. */
 function affine(out: Uint8Array, off: number, a: Pt, withY: boolean): boolean {
-  if (isZero(a.z)) return false;
-  var zi = new Uint16Array(16), t = new Uint16Array(16);
-  minv(zi, a.z, P, PI, F1);
-  fmul(t, zi, zi);
-  fmul(S2, a.x, t);
-  mmul(S2, S2, ONE, P, PI);
+  fcanon(S2, a.z);
+  if (isZero(S2)) return false;
+  var zi = fe(), t = fe();
+  finv(zi, a.z);
+  fsqr(t, zi);
+  fmul(zi, zi, t); // zi = Z^-3, t = Z^-2
+  fmul(t, a.x, t);
+  fcanon(S2, t);
   toBytes(out, off, S2);
   if (withY) {
-    fmul(t, t, zi);
-    fmul(S2, a.y, t);
-    mmul(S2, S2, ONE, P, PI);
+    fmul(t, a.y, zi);
+    fcanon(S2, t);
     toBytes(out, off + 32, S2);
   }
   return true;
@@ -426,26 +662,29 @@ function affine(out: Uint8Array, off: number, a: Pt, withY: boolean): boolean {
 /**
  * Public key validation (SP 800-56A §5.6.2.3.3 / RFC 8422 §5.11): an uncompressed point
  * 04||X||Y with X, Y < p on y^2 = x^3 - 3x + b. Infinity has no such encoding, and the
- * cofactor is 1, so a point on the curve has order n. Writes the affine point in
- * Montgomery form into r (r.z = 1). RFC 8422 §5.1.2 deprecates compressed points.
+ * cofactor is 1, so a point on the curve has order n. Writes the affine point into r
+ * (r.z = 1). RFC 8422 §5.1.2 deprecates compressed points: they are refused.
  */
 function decodePoint(r: Pt, b: Uint8Array): boolean {
   if (!b || b.length !== 65 || b[0] !== 4) return false;
-  fromBytes(r.x, b, 1);
-  fromBytes(r.y, b, 33);
-  if (!less(r.x, P) || !less(r.y, P)) return false;
-  mmul(r.x, r.x, P_R2, P, PI);
-  mmul(r.y, r.y, P_R2, P, PI);
+  var l = new Uint16Array(16), x3 = fe();
+  fromBytes(l, b, 1);
+  if (!less(l, P)) return false;
+  copy(r.x, l);
+  fromBytes(l, b, 33);
+  if (!less(l, P)) return false;
+  copy(r.y, l);
   copy(r.z, F1);
-  var l = new Uint16Array(16), x3 = new Uint16Array(16);
-  fmul(l, r.y, r.y);
-  fmul(x3, r.x, r.x);
+  fsqr(x3, r.x);
   fmul(x3, x3, r.x);
   fsub(x3, x3, r.x);
   fsub(x3, x3, r.x);
   fsub(x3, x3, r.x);
   fadd(x3, x3, FB);
-  return same(l, x3);
+  fcanon(S2, x3);
+  fsqr(x3, r.y);
+  fcanon(l, x3);
+  return same(l, S2);
 }
 
 /** 1 <= k < n, over every byte. */
@@ -457,7 +696,7 @@ function validScalar(k: Uint8Array): boolean {
 }
 
 /**
- * The table 1G..15G in affine form (z = 1), built on first use and kept (1.4 KB): additions
+ * The table 1G..15G in affine form (z = 1), built on first use and kept (5.6 KB): additions
  * from it are the cheaper mixed ones. One batch inversion (Montgomery's trick) for all 15.
  */
 function baseTable(): Pt[] {
@@ -467,23 +706,25 @@ function baseTable(): Pt[] {
     copy(g.y, GY);
     copy(g.z, F1);
     var tb = table(g);
-    var acc: Uint16Array[] = [];
-    var i, t = new Uint16Array(16), zi = new Uint16Array(16);
+    var acc: Fe[] = [];
+    var i, e, t = fe(), zi = fe();
     copy(zi, F1);
     for (i = 0; i < 15; i++) {
       fmul(zi, zi, tb[i].z);
-      acc.push(new Uint16Array(zi)); // z1 z2 .. z(i+1)
+      acc.push(new Float64Array(zi)); // z1 z2 .. z(i+1)
     }
-    minv(zi, zi, P, PI, F1); // (z1 .. z15)^-1
+    finv(zi, zi); // (z1 .. z15)^-1
     for (i = 14; i >= 0; i--) {
       if (i) fmul(t, zi, acc[i - 1]);
       else copy(t, zi); // t = 1/z(i+1)
-      fmul(zi, zi, tb[i].z); // drop z(i+1) from the running inverse
-      var e = tb[i];
-      fmul(e.z, t, t);
+      e = tb[i];
+      fmul(zi, zi, e.z); // drop z(i+1) from the running inverse
+      fsqr(e.z, t);
       fmul(e.x, e.x, e.z);
       fmul(e.z, e.z, t);
       fmul(e.y, e.y, e.z);
+      fcanon(e.x, e.x);
+      fcanon(e.y, e.y);
       copy(e.z, F1);
     }
     gTable = tb;
@@ -518,7 +759,7 @@ export function p256Ecdh(priv32: Uint8Array, peerPoint65: Uint8Array): Uint8Arra
   return affine(out, 0, r, false) ? out : null;
 }
 
-/** A fresh private scalar in [1, n-1] from the Rng (rejection sampling, SEC 1 §3.2.1). */
+/** A fresh private scalar in [1, n-1] from the Rng (rejection sampling, FIPS 186-4 §B.4.2). */
 export function p256PrivateKey(rng: Rng): Uint8Array {
   var k = new Uint8Array(32);
   do rng.fill(k);
@@ -526,13 +767,13 @@ export function p256PrivateKey(rng: Rng): Uint8Array {
   return k;
 }
 
-/** A value mod n as limbs from 32 big-endian bytes (< 2^256 < 2n: one conditional subtraction). */
-function scalarMod(r: Uint16Array, b: Uint8Array): void {
+/** A value mod n as canonical limbs from 32 big-endian bytes (< 2^256 < 2n: one conditional subtraction). */
+function scalarMod(r: Lb, b: Uint8Array): void {
   fromBytes(r, b, 0);
   csub(r, 0, N);
 }
 
-/** DER INTEGER content for a value < n (X.690 §8.3: minimal, non-negative). */
+/** DER INTEGER of a value < n (X.690 §8.3: minimal, non-negative); returns the offset after it. */
 function derInt(out: Uint8Array, off: number, v: Uint8Array): number {
   var i = 0;
   while (i < 31 && v[i] === 0) i++;
@@ -547,7 +788,7 @@ function derInt(out: Uint8Array, off: number, v: Uint8Array): number {
 
 /**
  * ECDSA signature (FIPS 186-4 §6.4) of a SHA-256 hash, DER `SEQUENCE { r INTEGER, s INTEGER }`
- * as TLS carries it (RFC 8422 §5.4). Throws if priv32 is out of range.
+ * as TLS carries it (RFC 8422 §5.4). Throws if priv32 is out of range or the hash is not 32 bytes.
  *
  * The nonce k is deterministic (RFC 6979 §3.2, HMAC-SHA-256 on `c`) rather than drawn from an
  * Rng: a biased or repeated k gives the private key away, and on the ESP32 E.hwRand() is only
@@ -557,7 +798,7 @@ function derInt(out: Uint8Array, off: number, v: Uint8Array): number {
  * stays safe even if those bytes are weak.
  */
 export function p256Sign(priv32: Uint8Array, hash32: Uint8Array, c: CryptoBackend, extra?: Uint8Array): Uint8Array {
-  if (!validScalar(priv32) || hash32.length !== 32) throw new Error('p256: bad sign input');
+  if (!validScalar(priv32) || !hash32 || hash32.length !== 32) throw new Error('p256: bad sign input');
   var e = new Uint16Array(16), d = new Uint16Array(16), k = new Uint16Array(16), rr = new Uint16Array(16), s = new Uint16Array(16);
   scalarMod(e, hash32);
   fromBytes(d, priv32, 0);
@@ -577,24 +818,23 @@ export function p256Sign(priv32: Uint8Array, hash32: Uint8Array, c: CryptoBacken
     K = hmacSha256(c, K, msg);
     V = hmacSha256(c, K, V);
   }
-  var kb: Uint8Array, R = pt(), rb = new Uint8Array(32), sb = new Uint8Array(32);
+  var R = pt(), rb = new Uint8Array(32), sb = new Uint8Array(32);
   var retry = new Uint8Array(33);
   for (;;) {
-    V = hmacSha256(c, K, V);
-    kb = V; // §3.2 h: T = V (one block: qlen = 256), k = bits2int(T)
-    if (validScalar(kb)) {
-      mulSecret(R, kb, baseTable(), true);
+    V = hmacSha256(c, K, V); // §3.2 h: T = V (one block: qlen = 256), k = bits2int(T)
+    if (validScalar(V)) {
+      mulSecret(R, V, baseTable(), true);
       affine(rb, 0, R, false);
       scalarMod(rr, rb); // r = x1 mod n
       if (!isZero(rr)) {
         // s = k^-1 (e + r d) mod n, in Montgomery form mod n.
-        fromBytes(k, kb, 0);
-        mmul(k, k, N_R2, N, NI);
-        minv(k, k, N, NI, N1); // k^-1 R
-        mmul(s, rr, d, N, NI); // r d / R
-        mmul(s, s, N_R2, N, NI); // r d
-        madd_(s, s, e, N); // e + r d
-        mmul(s, s, k, N, NI); // k^-1 (e + r d)
+        fromBytes(k, V, 0);
+        nmul(k, k, N_R2); // k R
+        pow(k, k, N, N1, nmul, nsqr); // k^-1 R
+        nmul(s, rr, d); // r d / R
+        nmul(s, s, N_R2); // r d
+        nadd(s, s, e); // e + r d
+        nmul(s, s, k); // k^-1 (e + r d)
         if (!isZero(s)) break;
       }
     }
@@ -616,7 +856,7 @@ export function p256Sign(priv32: Uint8Array, hash32: Uint8Array, c: CryptoBacken
 
 /**
  * Strict DER INTEGER at `off` into 32 bytes (X.690 §8.3, §10.1): short-form length 1..33,
- * no negative value, no superfluous leading zero, 0 < v < n. Returns the offset after it or -1.
+ * not negative, no superfluous leading zero, at most 256 bits. Returns the offset after it or -1.
  */
 function derIntIn(sig: Uint8Array, off: number, end: number, v: Uint8Array): number {
   if (off + 2 > end || sig[off] !== 0x02) return -1;
@@ -626,7 +866,6 @@ function derIntIn(sig: Uint8Array, off: number, end: number, v: Uint8Array): num
   if (sig[at] & 0x80) return -1; // negative
   if (sig[at] === 0 && len > 1 && !(sig[at + 1] & 0x80)) return -1; // non-minimal
   if (len === 33) {
-    if (sig[at] !== 0) return -1; // > 256 bits
     at++;
     len--;
   }
@@ -648,7 +887,7 @@ export function p256Verify(pubPoint65: Uint8Array, hash32: Uint8Array, derSig: U
 
 function verify(pub: Uint8Array, hash: Uint8Array, sig: Uint8Array): boolean {
   if (!sig || !hash || hash.length !== 32) return false;
-  // SEQUENCE, short-form length (a P-256 signature is at most 72 bytes), nothing after it.
+  // SEQUENCE with a short-form length (a P-256 signature is at most 72 bytes), nothing after it.
   if (sig.length < 8 || sig[0] !== 0x30 || sig[1] > 0x7f || sig[1] !== sig.length - 2) return false;
   var rb = new Uint8Array(32), sb = new Uint8Array(32);
   var o = derIntIn(sig, 2, sig.length, rb);
@@ -662,53 +901,58 @@ function verify(pub: Uint8Array, hash: Uint8Array, sig: Uint8Array): boolean {
   scalarMod(e, hash);
   fromBytes(r, rb, 0);
   fromBytes(w, sb, 0);
-  mmul(w, w, N_R2, N, NI);
-  minv(w, w, N, NI, N1); // s^-1 R
+  nmul(w, w, N_R2);
+  pow(w, w, N, N1, nmul, nsqr); // s^-1 R
   var u1 = new Uint8Array(32), u2 = new Uint8Array(32);
-  mmul(u, e, w, N, NI); // u1 = e s^-1
+  nmul(u, e, w); // u1 = e s^-1
   toBytes(u1, 0, u);
-  mmul(u, r, w, N, NI); // u2 = r s^-1
+  nmul(u, r, w); // u2 = r s^-1
   toBytes(u2, 0, u);
   // Shamir's trick: one pass of 4-bit windows over u1 and u2 together (public values:
-  // zero digits are skipped, degenerate additions handled by branches).
+  // zero digits are skipped, the special cases of the addition handled by branches).
   var tg = baseTable(), tq = table(q);
   var acc = pt(), inf = true;
   for (var i = 63; i >= 0; i--) {
     if (!inf) for (var j = 0; j < 4; j++) pdbl(acc, acc);
     var d1 = nib(u1, i), d2 = nib(u2, i);
-    if (d1) inf = addPublic(acc, inf, tg[d1 - 1]);
-    if (d2) inf = addPublic(acc, inf, tq[d2 - 1]);
+    if (d1) inf = addPublic(acc, inf, tg[d1 - 1], true);
+    if (d2) inf = addPublic(acc, inf, tq[d2 - 1], false);
   }
   if (inf) return false;
-  // x(acc) mod n == r  <=>  X == r' Z^2 for r' = r or r + n (if < p), without an inversion.
-  var z2 = new Uint16Array(16), t = new Uint16Array(16);
-  fmul(z2, acc.z, acc.z);
-  mmul(t, r, P_R2, P, PI);
-  fmul(t, t, z2);
-  if (same(t, acc.x)) return true;
+  // x(acc) mod n == r  <=>  X == r' Z^2 for r' = r, or r + n if that is < p: no inversion.
+  var z2 = fe(), t = fe(), x = new Uint16Array(16), y = new Uint16Array(16);
+  fsqr(z2, acc.z);
+  fcanon(x, acc.x);
+  fmul(t, r, z2);
+  fcanon(y, t);
+  if (same(x, y)) return true;
   var c = 0;
   for (var k = 0; k < 16; k++) {
-    var x = r[k] + N[k] + c;
-    c = x >>> 16;
-    r[k] = x & 65535;
+    var v = r[k] + N[k] + c;
+    c = v >>> 16;
+    r[k] = v & 65535;
   }
   if (c || !less(r, P)) return false;
-  mmul(t, r, P_R2, P, PI);
-  fmul(t, t, z2);
-  return same(t, acc.x);
+  fmul(t, r, z2);
+  fcanon(y, t);
+  return same(x, y);
 }
 
+var tmpPt = pt(), CH = new Uint16Array(16);
 /** acc += b for public points, exact in every case; returns whether acc is now infinity. */
-function addPublic(acc: Pt, inf: boolean, b: Pt): boolean {
+function addPublic(acc: Pt, inf: boolean, b: Pt, aff: boolean): boolean {
   if (inf) {
     ptCopy(acc, b);
     return false;
   }
   ptCopy(tmpPt, acc);
-  padd(acc, acc, b);
-  if (degenerate) {
-    if (rzero) pdbl(acc, tmpPt);
-    else return true; // acc = -b
+  if (aff) pmadd(acc, acc, b);
+  else padd(acc, acc, b);
+  fcanon(CH, HH);
+  if (isZero(CH)) {
+    fcanon(CH, RR);
+    if (isZero(CH)) pdbl(acc, tmpPt); // acc was b: double it
+    else return true; // acc was -b
   }
   return false;
 }
