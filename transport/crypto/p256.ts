@@ -806,7 +806,7 @@ export function p256Sign(priv32: Uint8Array, hash32: Uint8Array, c: CryptoBacken
   var h1 = new Uint8Array(32);
   toBytes(h1, 0, e);
   var ex = extra ? extra.length : 0;
-  var V = new Uint8Array(32), K = new Uint8Array(32);
+  var V: Uint8Array = new Uint8Array(32), K: Uint8Array = new Uint8Array(32);
   for (var i = 0; i < 32; i++) V[i] = 1;
   var msg = new Uint8Array(97 + ex);
   for (var step = 0; step < 2; step++) {
