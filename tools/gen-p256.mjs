@@ -85,6 +85,45 @@ function montN() {
   return out.join('\n');
 }
 
+/**
+ * The comb table of G for a 4-tooth Lim–Lee comb: entry j-1 (j = 1..15) is
+ * sum over the set bits i of j of 2^(64 i) G, affine, x||y big-endian (computed here with BigInt).
+ */
+function combTable() {
+  const p = 2n ** 256n - 2n ** 224n + 2n ** 192n + 2n ** 96n - 1n;
+  const mod = (a) => ((a % p) + p) % p;
+  const inv = (a) => {
+    let r = 1n, b = mod(a), e = p - 2n;
+    for (; e; e >>= 1n, b = (b * b) % p) if (e & 1n) r = (r * b) % p;
+    return r;
+  };
+  const add = (P, Q) => {
+    if (!P) return Q;
+    if (!Q) return P;
+    let l;
+    if (P[0] === Q[0]) {
+      if (mod(P[1] + Q[1]) === 0n) return null;
+      l = mod((3n * P[0] * P[0] - 3n) * inv(2n * P[1]));
+    } else l = mod((Q[1] - P[1]) * inv(Q[0] - P[0]));
+    const x = mod(l * l - P[0] - Q[0]);
+    return [x, mod(l * (P[0] - x) - P[1])];
+  };
+  let g = [0x6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296n, 0x4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5n];
+  const rows = [];
+  for (let i = 0; i < 4; i++) {
+    rows.push(g);
+    for (let k = 0; k < 64; k++) g = add(g, g);
+  }
+  const h = (v) => v.toString(16).padStart(64, '0');
+  let out = '';
+  for (let j = 1; j < 16; j++) {
+    let q = null;
+    for (let i = 0; i < 4; i++) if (j & (1 << i)) q = add(q, rows[i]);
+    out += h(q[0]) + h(q[1]);
+  }
+  return out;
+}
+
 const limbwise = (op) => wrap(range(L).map((k) => `o[${k}] = a[${k}] ${op} b[${k}];`), '  ');
 
 const gen = `${BEGIN}/** o = a*b mod p, loosely reduced (limbs in [-2, 65537]); inputs' limbs below 2^20 in size. */
@@ -115,6 +154,13 @@ ${limbwise('+')}
 /** o = a - b, limb by limb (limbs may go negative). */
 function fsub(o: Fe, a: Lb, b: Lb): void {
 ${limbwise('-')}
+}
+
+/** The comb table of G (see combTable): 15 affine points x||y, big-endian hex (read once, then dropped). */
+function combHex(): string {
+  return (
+${combTable().match(/.{1,96}/g).map((l) => `    '${l}'`).join(' +\n')}
+  );
 }
 ${END}`;
 

@@ -435,14 +435,38 @@ function fsub(o: Fe, a: Lb, b: Lb): void {
   o[0] = a[0] - b[0]; o[1] = a[1] - b[1]; o[2] = a[2] - b[2]; o[3] = a[3] - b[3]; o[4] = a[4] - b[4]; o[5] = a[5] - b[5]; o[6] = a[6] - b[6]; o[7] = a[7] - b[7];
   o[8] = a[8] - b[8]; o[9] = a[9] - b[9]; o[10] = a[10] - b[10]; o[11] = a[11] - b[11]; o[12] = a[12] - b[12]; o[13] = a[13] - b[13]; o[14] = a[14] - b[14]; o[15] = a[15] - b[15];
 }
+
+/** The comb table of G (see combTable): 15 affine points x||y, big-endian hex (read once, then dropped). */
+function combHex(): string {
+  return (
+    '6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c2964fe342e2fe1a7f9b8ee7eb4a7c0f9e16' +
+    '2bce33576b315ececbb6406837bf51f50fa822bc2811aaa58492592e326e25de29493baaad651f7e90e75cb48e14db63' +
+    'bff44ae8f5dba80d6f4ad4bcb3df188b34b1a65050fe82f5e41124545f462ee7300a4bbc89d6726fb257c0de95e02789' +
+    'e96c98fd0d35f1fa93391ce2097992af72aac7e0d09b46447f1ddb25ff1e3c6f5bb1eeada9d806a5aa54a291c08127a0' +
+    '447d739beedb5e67fb982fd588c6766efc35ff7dc297eac357c84fc9d789bd852d4825ab834131eee12e9d953a4aaff7' +
+    '3d349b95a7fae5000c7e33c972e25b32ef9519328a9c72ffddc6068bb91dfc60ef7fbd2b1a0a11b713949c932a1d367f' +
+    '611e9fc37dbb2c9bc1ee9807022c219c23183b0895ca1740196035a77376d8a8550663797b51f5d87dea6482e11238bf' +
+    '2936df5ec6c9bc36cae2b1920b57f4bc157164848aecb8510afa40018d9d50e59fb3d576dbdefbe144ffe216348a964c' +
+    'eb5d7745b21141eaa2e8f483f43e43917ccd84e70d715f26e48ecafffc5cde01eafd72ebdbecc17b0990e6a158006cee' +
+    '85f22cfe2844b645cac917e2731a3479a6d39677a78492762736ff8344315fc596439591a3c6b94a6cf20ffb313728be' +
+    '674f84749b0b881666b8babd2d27ecdf824a920c2284059bf2bab833c357f5f44e769e7672c9ddad31855f7db8c7fedb' +
+    '74e02f080203a56b2df48c04677c8a3e42b99082de8306631ec0057206947281fb9ae16f3b9122a5a4c36165b824bbb0' +
+    '78878ef61c6ce04d7fdc1ca008a1c478d1f89e799c0ce1316ef95150dda868b9b6cb3f5d7b72c321de53142c12309def' +
+    '6ace570ebde08d4f9c62b9121fe0d9760c88bc4d716b1287595c5220812ffcae5b82dd5bd54fb4967f991ed2c31a3573' +
+    'dd5ddea3f3901dc618d1b5b39c04e6aa7c8181f4df2564f33a57bf635f48aca868f344af6b317466efe0a423083e49f3' +
+    '43a0a28c42ba792fe96a79fb3e72ad0c31b9c405f8540a20604ed93c24d67ff3668bfc2271f5c626cdfe17db3fb24d4a' +
+    '4052bf4b6f461db9663c62c3edbad7a00d1a10144ec39c28d36b4789a2582e7ffecf4d5190b0fc61862be6bd71d70cc8' +
+    'e724f33999bfcc5b235a27c3188d25eb1eddbae2c802e41a123202a8f62bff7aafdf5cc08526a7a474346c10a1d4cfac' +
+    '43104d86560ebcfc0c45f45273db33a036e06b7e4c7019178fa0af2dd603f844b48e26b484f7a21c0a4a46fb6aaf363a' +
+    '66b0de3225c4744b9615b5110d1d78e5fac015404d4d3dab64131bcdfed6f668c004e4048b7b0f9806ebb0f621a01b2d'
+  );
+}
 // END GENERATED
 
 // ---- curve constants ------------------------------------------------------------------
 
 var FB = limbs('5ac635d8aa3a93e7b3ebbd55769886bc651d06b0cc53b0f63bce3c3e27d2604b');
 var F1 = limbs('0000000000000000000000000000000000000000000000000000000000000001');
-var GX = limbs('6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296');
-var GY = limbs('4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5');
 var N1 = new Uint16Array(16); // R mod n = 1 in Montgomery form
 nmul(N1, F1, N_R2);
 
@@ -595,17 +619,16 @@ function table(a: Pt): Pt[] {
   return tb;
 }
 
-var gTable: Pt[] | null = null;
 var Q = pt(), SUM = pt();
 
 /**
  * r = k*A for a secret scalar k (big-endian 32 bytes, 0 < k < n) and the window table of A
- * (affine entries if `aff`). Fixed 4-bit window from the top, every step the same operations
+ * (Jacobian entries). Fixed 4-bit window from the top, every step the same operations
  * (see the header). With 0 < k < n and A of order n, the accumulator c*A (c = 16 * the digits
  * so far, >= 16) never equals +-d*A for a digit d < 16, so the addition formula is exact
  * whenever its result is taken.
  */
-function mulSecret(r: Pt, k: Uint8Array, tb: Pt[], aff: boolean): void {
+function mulSecret(r: Pt, k: Uint8Array, tb: Pt[]): number {
   var q = Q, s = SUM;
   var inf = 1, w, i, j, d, nz, sel, e;
   copy(r.x, F1);
@@ -629,13 +652,63 @@ function mulSecret(r: Pt, k: Uint8Array, tb: Pt[], aff: boolean): void {
         q.z[j] += e.z[j] * sel;
       }
     }
-    if (aff) pmadd(s, r, q);
-    else padd(s, r, q);
+    padd(s, r, q);
     nz = ((0 - d) >>> 31) & 1; // d != 0
     ptSel(r, s, nz & (inf ^ 1));
     ptSel(r, q, nz & inf);
     inf &= nz ^ 1;
   }
+  return inf;
+}
+
+var comb: Uint16Array | null = null;
+
+/**
+ * r = k*G for a scalar 0 <= k < n by a 4-tooth Lim–Lee comb (fixed-base: 63 doublings and 64
+ * mixed additions instead of 256 and 64). Write k's bits as 4 rows of 64: column c (c = 63..0)
+ * is the digit k_c + 2 k_(64+c) + 4 k_(128+c) + 8 k_(192+c), and k*G = sum 2^c T[digit], with
+ * T[j] = sum over the set bits i of j of 2^(64 i) G (COMB table, affine, generated). Same
+ * constant-time shape as mulSecret. The accumulator before each addition is m*G with every
+ * 64-bit row of m even and the table point's rows 0 or 1, and m + t <= k < n: the addition
+ * never meets equal or opposite points unless the accumulator is at infinity (flagged).
+ * Returns 1 if the result is infinity (k = 0).
+ */
+function mulG(r: Pt, k: Uint8Array): number {
+  var i, j, c, d, nz, sel, o, inf = 1, q = Q, s = SUM;
+  if (!comb) {
+    var hx = combHex();
+    comb = new Uint16Array(15 * 32);
+    for (i = 0; i < 15 * 32; i++) comb[i] = parseInt(hx.substr(128 * (i >> 5) + (i & 16 ? 64 : 0) + 60 - 4 * (i & 15), 4), 16);
+  }
+  var tb = comb;
+  copy(r.x, F1);
+  copy(r.y, F1);
+  for (j = 0; j < 16; j++) r.z[j] = 0;
+  copy(q.z, F1);
+  for (c = 63; c >= 0; c--) {
+    pdbl(r, r);
+    // bit c of each 64-bit row (big-endian bytes: bit b is in byte 31 - (b >> 3))
+    d = 0;
+    for (i = 0; i < 4; i++) d |= ((k[31 - ((64 * i + c) >> 3)] >> (c & 7)) & 1) << i;
+    for (j = 0; j < 16; j++) {
+      q.x[j] = 0;
+      q.y[j] = 0;
+    }
+    for (i = 0; i < 15; i++) {
+      sel = (((i + 1) ^ d) - 1) >>> 31;
+      o = 32 * i;
+      for (j = 0; j < 16; j++) {
+        q.x[j] += tb[o + j] * sel;
+        q.y[j] += tb[o + 16 + j] * sel;
+      }
+    }
+    pmadd(s, r, q);
+    nz = ((0 - d) >>> 31) & 1;
+    ptSel(r, s, nz & (inf ^ 1));
+    ptSel(r, q, nz & inf);
+    inf &= nz ^ 1;
+  }
+  return inf;
 }
 
 var S2 = new Uint16Array(16);
@@ -695,50 +768,13 @@ function validScalar(k: Uint8Array): boolean {
   return (less(a, N) & (isZero(a) ^ 1)) === 1;
 }
 
-/**
- * The table 1G..15G in affine form (z = 1), built on first use and kept (5.6 KB): additions
- * from it are the cheaper mixed ones. One batch inversion (Montgomery's trick) for all 15.
- */
-function baseTable(): Pt[] {
-  if (!gTable) {
-    var g = pt();
-    copy(g.x, GX);
-    copy(g.y, GY);
-    copy(g.z, F1);
-    var tb = table(g);
-    var acc: Fe[] = [];
-    var i, e, t = fe(), zi = fe();
-    copy(zi, F1);
-    for (i = 0; i < 15; i++) {
-      fmul(zi, zi, tb[i].z);
-      acc.push(new Float64Array(zi)); // z1 z2 .. z(i+1)
-    }
-    finv(zi, zi); // (z1 .. z15)^-1
-    for (i = 14; i >= 0; i--) {
-      if (i) fmul(t, zi, acc[i - 1]);
-      else copy(t, zi); // t = 1/z(i+1)
-      e = tb[i];
-      fmul(zi, zi, e.z); // drop z(i+1) from the running inverse
-      fsqr(e.z, t);
-      fmul(e.x, e.x, e.z);
-      fmul(e.z, e.z, t);
-      fmul(e.y, e.y, e.z);
-      fcanon(e.x, e.x);
-      fcanon(e.y, e.y);
-      copy(e.z, F1);
-    }
-    gTable = tb;
-  }
-  return gTable;
-}
-
 // ---- public API -----------------------------------------------------------------------
 
 /** The uncompressed public point 04||X||Y (SEC 1 §2.3.3) of a private scalar (1 <= d < n, else throws). */
 export function p256PublicKey(priv32: Uint8Array): Uint8Array {
   if (!validScalar(priv32)) throw new Error('p256: private key out of range');
   var r = pt();
-  mulSecret(r, priv32, baseTable(), true);
+  mulG(r, priv32);
   var out = new Uint8Array(65);
   out[0] = 4;
   affine(out, 1, r, true);
@@ -754,7 +790,7 @@ export function p256Ecdh(priv32: Uint8Array, peerPoint65: Uint8Array): Uint8Arra
   var q = pt();
   if (!decodePoint(q, peerPoint65)) return null;
   var r = pt();
-  mulSecret(r, priv32, table(q), false);
+  mulSecret(r, priv32, table(q));
   var out = new Uint8Array(32);
   return affine(out, 0, r, false) ? out : null;
 }
@@ -823,7 +859,7 @@ export function p256Sign(priv32: Uint8Array, hash32: Uint8Array, c: CryptoBacken
   for (;;) {
     V = hmacSha256(c, K, V); // §3.2 h: T = V (one block: qlen = 256), k = bits2int(T)
     if (validScalar(V)) {
-      mulSecret(R, V, baseTable(), true);
+      mulG(R, V);
       affine(rb, 0, R, false);
       scalarMod(rr, rb); // r = x1 mod n
       if (!isZero(rr)) {
@@ -908,16 +944,12 @@ function verify(pub: Uint8Array, hash: Uint8Array, sig: Uint8Array): boolean {
   toBytes(u1, 0, u);
   nmul(u, r, w); // u2 = r s^-1
   toBytes(u2, 0, u);
-  // Shamir's trick: one pass of 4-bit windows over u1 and u2 together (public values:
-  // zero digits are skipped, the special cases of the addition handled by branches).
-  var tg = baseTable(), tq = table(q);
-  var acc = pt(), inf = true;
-  for (var i = 63; i >= 0; i--) {
-    if (!inf) for (var j = 0; j < 4; j++) pdbl(acc, acc);
-    var d1 = nib(u1, i), d2 = nib(u2, i);
-    if (d1) inf = addPublic(acc, inf, tg[d1 - 1], true);
-    if (d2) inf = addPublic(acc, inf, tq[d2 - 1], false);
-  }
+  // u1*G by the comb, u2*Q by the window (u2 != 0: r, s^-1 != 0), then their sum, exact in
+  // every case (addPublic). The constant-time paths are reused: fewer lines in the bundle.
+  var acc = pt(), r2 = pt();
+  var inf = mulG(acc, u1) === 1;
+  mulSecret(r2, u2, table(q));
+  inf = addPublic(acc, inf, r2);
   if (inf) return false;
   // x(acc) mod n == r  <=>  X == r' Z^2 for r' = r, or r + n if that is < p: no inversion.
   var z2 = fe(), t = fe(), x = new Uint16Array(16), y = new Uint16Array(16);
@@ -940,14 +972,13 @@ function verify(pub: Uint8Array, hash: Uint8Array, sig: Uint8Array): boolean {
 
 var tmpPt = pt(), CH = new Uint16Array(16);
 /** acc += b for public points, exact in every case; returns whether acc is now infinity. */
-function addPublic(acc: Pt, inf: boolean, b: Pt, aff: boolean): boolean {
+function addPublic(acc: Pt, inf: boolean, b: Pt): boolean {
   if (inf) {
     ptCopy(acc, b);
     return false;
   }
   ptCopy(tmpPt, acc);
-  if (aff) pmadd(acc, acc, b);
-  else padd(acc, acc, b);
+  padd(acc, acc, b);
   fcanon(CH, HH);
   if (isZero(CH)) {
     fcanon(CH, RR);
