@@ -122,7 +122,6 @@ function toBytes(out: Uint8Array, off: number, a: Lb): void {
  * the carry (2^256 = 2^224 - 2^192 - 2^96 + 1 mod p) bring any fmul-range input to
  * [0, 2^256) with no carry left; then one conditional subtraction of p (2^256 < 2p).
  */
-var CF = new Float64Array(16);
 function fcanon(r: Lb, a: Lb): void {
   var k, v, c, pass;
   for (k = 0; k < 16; k++) CF[k] = a[k];
@@ -147,10 +146,7 @@ function fcanon(r: Lb, a: Lb): void {
  * 4-bit windows of the public exponent m - 2: 256 squarings and one multiplication per
  * non-zero window by a table of a^1..a^15. The operations depend only on m, not on a.
  */
-var W: Fe[] = [];
-for (var wi = 0; wi < 15; wi++) W.push(fe());
 var E2 = new Uint16Array(16);
-var ACC = fe();
 function pow(r: Lb, a: Lb, m: Uint16Array, one: Lb, mul: (o: Lb, a: Lb, b: Lb) => void, sqr: (o: Lb, a: Lb) => void): void {
   var k, i, d, x;
   var w = 2;
@@ -487,10 +483,44 @@ function ptCopy(r: Pt, a: Pt): void {
   copy(r.z, a.z);
 }
 
+// Working storage of one operation: 36 field elements (4.6 KB) and the comb table of G
+// (960 B). Allocated when a public function starts and dropped when it returns: kept from one
+// handshake to the next it would hold some 450 of the board's variables for nothing.
+var NONE: Fe = new Float64Array(0);
+var NOPT: Pt = { x: NONE, y: NONE, z: NONE };
+var CF: Fe = NONE, ACC: Fe = NONE, HH: Fe = NONE, RR: Fe = NONE;
+var t1: Fe = NONE, t2: Fe = NONE, t3: Fe = NONE, t4: Fe = NONE, t5: Fe = NONE, t6: Fe = NONE, t7: Fe = NONE, t8: Fe = NONE;
+var W: Fe[] = [];
+var Q = NOPT, SUM = NOPT, tmpPt = NOPT;
+var comb: Uint16Array | null = null;
+
+function scratch(on: boolean): void {
+  var f = function (): Fe {
+    return on ? fe() : NONE;
+  };
+  CF = f();
+  ACC = f();
+  HH = f();
+  RR = f();
+  t1 = f();
+  t2 = f();
+  t3 = f();
+  t4 = f();
+  t5 = f();
+  t6 = f();
+  t7 = f();
+  t8 = f();
+  W = [];
+  for (var i = 0; on && i < 15; i++) W.push(fe());
+  Q = on ? pt() : NOPT;
+  SUM = on ? pt() : NOPT;
+  tmpPt = on ? pt() : NOPT;
+  comb = null;
+}
+
 // Scratch field elements for the point formulas. Bounds: every coordinate a formula stores
 // is a signed sum of at most 9 fmul outputs, and every fmul input a sum of at most 13, so
 // limbs stay below 2^20 where fmul is exact (see fmul).
-var t1 = fe(), t2 = fe(), t3 = fe(), t4 = fe(), t5 = fe(), t6 = fe(), t7 = fe(), t8 = fe();
 
 /** r = 2a (Jacobian, a = -3: dbl-2001-b). r may alias a. Infinity (Z = 0) stays infinity. */
 function pdbl(r: Pt, a: Pt): void {
@@ -524,7 +554,6 @@ function pdbl(r: Pt, a: Pt): void {
 // Set by padd/pmadd: H and r of the formulas (U2 - U1 and 2(S2 - S1)). Both zero: the inputs
 // were equal (the formulas do not double); H alone zero: opposite. Only the public
 // (verification) path looks at them; the secret paths cannot reach those cases.
-var HH = fe(), RR = fe();
 
 /** r = a + b, both Jacobian (add-2007-bl). r may alias a or b. */
 function padd(r: Pt, a: Pt, b: Pt): void {
@@ -619,7 +648,6 @@ function table(a: Pt): Pt[] {
   return tb;
 }
 
-var Q = pt(), SUM = pt();
 
 /**
  * r = k*A for a secret scalar k (big-endian 32 bytes, 0 < k < n) and the window table of A
@@ -661,7 +689,6 @@ function mulSecret(r: Pt, k: Uint8Array, tb: Pt[]): number {
   return inf;
 }
 
-var comb: Uint16Array | null = null;
 
 /**
  * r = k*G for a scalar 0 <= k < n by a 4-tooth Lim–Lee comb (fixed-base: 63 doublings and 64
@@ -773,11 +800,13 @@ function validScalar(k: Uint8Array): boolean {
 /** The uncompressed public point 04||X||Y (SEC 1 §2.3.3) of a private scalar (1 <= d < n, else throws). */
 export function p256PublicKey(priv32: Uint8Array): Uint8Array {
   if (!validScalar(priv32)) throw new Error('p256: private key out of range');
+  scratch(true);
   var r = pt();
   mulG(r, priv32);
   var out = new Uint8Array(65);
   out[0] = 4;
   affine(out, 1, r, true);
+  scratch(false);
   return out;
 }
 
@@ -787,12 +816,15 @@ export function p256PublicKey(priv32: Uint8Array): Uint8Array {
  */
 export function p256Ecdh(priv32: Uint8Array, peerPoint65: Uint8Array): Uint8Array | null {
   if (!validScalar(priv32)) return null;
-  var q = pt();
-  if (!decodePoint(q, peerPoint65)) return null;
-  var r = pt();
-  mulSecret(r, priv32, table(q));
-  var out = new Uint8Array(32);
-  return affine(out, 0, r, false) ? out : null;
+  scratch(true);
+  var q = pt(), r = pt(), out: Uint8Array | null = new Uint8Array(32);
+  if (!decodePoint(q, peerPoint65)) out = null;
+  else {
+    mulSecret(r, priv32, table(q));
+    if (!affine(out, 0, r, false)) out = null;
+  }
+  scratch(false);
+  return out;
 }
 
 /** A fresh private scalar in [1, n-1] from the Rng (rejection sampling, FIPS 186-4 §B.4.2). */
@@ -854,6 +886,7 @@ export function p256Sign(priv32: Uint8Array, hash32: Uint8Array, c: CryptoBacken
     K = hmacSha256(c, K, msg);
     V = hmacSha256(c, K, V);
   }
+  scratch(true);
   var R = pt(), rb = new Uint8Array(32), sb = new Uint8Array(32);
   var retry = new Uint8Array(33);
   for (;;) {
@@ -880,6 +913,7 @@ export function p256Sign(priv32: Uint8Array, hash32: Uint8Array, c: CryptoBacken
     K = hmacSha256(c, K, retry);
     V = hmacSha256(c, K, V);
   }
+  scratch(false);
   toBytes(rb, 0, rr);
   toBytes(sb, 0, s);
   var out = new Uint8Array(72);
@@ -914,11 +948,15 @@ function derIntIn(sig: Uint8Array, off: number, end: number, v: Uint8Array): num
  * public point 04||X||Y. False for anything malformed; never throws.
  */
 export function p256Verify(pubPoint65: Uint8Array, hash32: Uint8Array, derSig: Uint8Array): boolean {
+  var ok = false;
+  scratch(true);
   try {
-    return verify(pubPoint65, hash32, derSig);
+    ok = verify(pubPoint65, hash32, derSig);
   } catch (e) {
-    return false;
+    ok = false;
   }
+  scratch(false);
+  return ok;
 }
 
 function verify(pub: Uint8Array, hash: Uint8Array, sig: Uint8Array): boolean {
@@ -970,7 +1008,7 @@ function verify(pub: Uint8Array, hash: Uint8Array, sig: Uint8Array): boolean {
   return same(x, y);
 }
 
-var tmpPt = pt(), CH = new Uint16Array(16);
+var CH = new Uint16Array(16);
 /** acc += b for public points, exact in every case; returns whether acc is now infinity. */
 function addPublic(acc: Pt, inf: boolean, b: Pt): boolean {
   if (inf) {
@@ -1005,5 +1043,8 @@ export function spkiP256(der: Uint8Array): Uint8Array | null {
   if (!der || der.length !== 91) return null;
   for (var i = 0; i < 26; i++) if (der[i] !== parseInt(SPKI.substr(2 * i, 2), 16)) return null;
   var p = new Uint8Array(der.subarray(26));
-  return decodePoint(pt(), p) ? p : null;
+  scratch(true);
+  var ok = decodePoint(pt(), p);
+  scratch(false);
+  return ok ? p : null;
 }
