@@ -89,7 +89,7 @@ function montN() {
  * The comb table of G for a 4-tooth Lim–Lee comb: entry j-1 (j = 1..15) is
  * sum over the set bits i of j of 2^(64 i) G, affine, x||y big-endian (computed here with BigInt).
  */
-function combTable() {
+function curve() {
   const p = 2n ** 256n - 2n ** 224n + 2n ** 192n + 2n ** 96n - 1n;
   const mod = (a) => ((a % p) + p) % p;
   const inv = (a) => {
@@ -108,19 +108,34 @@ function combTable() {
     const x = mod(l * l - P[0] - Q[0]);
     return [x, mod(l * (P[0] - x) - P[1])];
   };
-  let g = [0x6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296n, 0x4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5n];
+  const g = [0x6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296n, 0x4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5n];
+  const h = (v) => v.toString(16).padStart(64, '0');
+  return { add, g, h };
+}
+
+function combTable() {
+  const { add, h } = curve();
+  let g = curve().g;
   const rows = [];
   for (let i = 0; i < 4; i++) {
     rows.push(g);
     for (let k = 0; k < 64; k++) g = add(g, g);
   }
-  const h = (v) => v.toString(16).padStart(64, '0');
   let out = '';
   for (let j = 1; j < 16; j++) {
     let q = null;
     for (let i = 0; i < 4; i++) if (j & (1 << i)) q = add(q, rows[i]);
     out += h(q[0]) + h(q[1]);
   }
+  return out;
+}
+
+/** The odd multiples G, 3G, .., 15G, affine, x||y big-endian: the table of G for width-5 NAF (verification). */
+function oddTable() {
+  const { add, g, h } = curve();
+  const g2 = add(g, g);
+  let q = g, out = '';
+  for (let i = 0; i < 8; i++, q = add(q, g2)) out += h(q[0]) + h(q[1]);
   return out;
 }
 
@@ -160,6 +175,13 @@ ${limbwise('-')}
 function combHex(): string {
   return (
 ${combTable().match(/.{1,96}/g).map((l) => `    '${l}'`).join(' +\n')}
+  );
+}
+
+/** G, 3G, .., 15G (see oddTable): 8 affine points x||y, big-endian hex. */
+function oddGHex(): string {
+  return (
+${oddTable().match(/.{1,96}/g).map((l) => `    '${l}'`).join(' +\n')}
   );
 }
 ${END}`;

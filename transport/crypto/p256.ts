@@ -457,6 +457,23 @@ function combHex(): string {
     '66b0de3225c4744b9615b5110d1d78e5fac015404d4d3dab64131bcdfed6f668c004e4048b7b0f9806ebb0f621a01b2d'
   );
 }
+
+/** G, 3G, .., 15G (see oddTable): 8 affine points x||y, big-endian hex. */
+function oddGHex(): string {
+  return (
+    '6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c2964fe342e2fe1a7f9b8ee7eb4a7c0f9e16' +
+    '2bce33576b315ececbb6406837bf51f55ecbe4d1a6330a44c8f7ef951d4bf165e6c6b721efada985fb41661bc6e7fd6c' +
+    '8734640c4998ff7e374b06ce1a64a2ecd82ab036384fb83d9a79b127a27d503251590b7a515140d2d784c85608668fdf' +
+    'ef8c82fd1f5be52421554a0dc3d033ede0c17da8904a727d8ae1bf36bf8a79260d012f00d4d80888d1d0bb44fda16da4' +
+    '8e533b6fa0bf7b4625bb30667c01fb607ef9f8b8a80fef5b300628703187b2a373eb1dbde03318366d069f83a6f59000' +
+    '53c73633cb041b21c55e1a86c1f400b4ea68d7b6fedf0b71878938d51d71f8729e0acb8c2c6df8b3d79e8a4b90949ee0' +
+    '2a2744c972c9fce787014a964a8ea0c84d714feaa4de823fe85a224a4dd048fa3ed113b7883b4c590638379db0c21cda' +
+    '16742ed0255048bf433391d374bc21d19099209accc4c8a224c843afa4f4c68a090d04da5e9889dae2f8eefce82a3740' +
+    '177c837ae0ac495a61805df2d85ee2fc792e284b65ead58a98e15d9d46072c0163bb58cd4ebea558a24091adb40f4e72' +
+    '26ee14c3a1fb4df39c43bbe2efc7bfd8f0454dc6971abae7adfb378999888265ae03af92de3a0ef163668c63e59b9d5f' +
+    'b5b93ee3592e2d1f4e6594e51f9643e62a3b21ce75b5fa3f47e59cde0d034f36'
+  );
+}
 // END GENERATED
 
 // ---- curve constants ------------------------------------------------------------------
@@ -982,12 +999,34 @@ function verify(pub: Uint8Array, hash: Uint8Array, sig: Uint8Array): boolean {
   toBytes(u1, 0, u);
   nmul(u, r, w); // u2 = r s^-1
   toBytes(u2, 0, u);
-  // u1*G by the comb, u2*Q by the window (u2 != 0: r, s^-1 != 0), then their sum, exact in
-  // every case (addPublic). The constant-time paths are reused: fewer lines in the bundle.
-  var acc = pt(), r2 = pt();
-  var inf = mulG(acc, u1) === 1;
-  mulSecret(r2, u2, table(q));
-  inf = addPublic(acc, inf, r2);
+  // u1*G + u2*Q by Shamir's trick over width-5 NAFs (public values: variable time is fine):
+  // 256 doublings shared by both, about 43 additions each, from G's odd multiples (generated,
+  // affine) and Q's (8 Jacobian points). Additions go through addPublic: exact in every case.
+  var n1 = new Int8Array(257), n2 = new Int8Array(257);
+  wnaf(n1, u1);
+  wnaf(n2, u2);
+  var tg: Pt[] = [], tq: Pt[] = [], i, j, dg, dq;
+  var hx = oddGHex();
+  for (i = 0; i < 8; i++) {
+    tg.push(pt());
+    for (j = 0; j < 16; j++) {
+      tg[i].x[j] = parseInt(hx.substr(128 * i + 60 - 4 * j, 4), 16);
+      tg[i].y[j] = parseInt(hx.substr(128 * i + 124 - 4 * j, 4), 16);
+    }
+    copy(tg[i].z, F1);
+    tq.push(pt());
+  }
+  ptCopy(tq[0], q);
+  pdbl(tmpPt, q);
+  for (i = 1; i < 8; i++) padd(tq[i], tq[i - 1], tmpPt);
+  var acc = pt(), neg = pt(), inf = true;
+  for (i = 256; i >= 0; i--) {
+    if (!inf) pdbl(acc, acc);
+    dg = n1[i];
+    dq = n2[i];
+    if (dg) inf = addPublic(acc, inf, signed(neg, tg[(dg < 0 ? -dg : dg) >> 1], dg < 0));
+    if (dq) inf = addPublic(acc, inf, signed(neg, tq[(dq < 0 ? -dq : dq) >> 1], dq < 0));
+  }
   if (inf) return false;
   // x(acc) mod n == r  <=>  X == r' Z^2 for r' = r, or r + n if that is < p: no inversion.
   var z2 = fe(), t = fe(), x = new Uint16Array(16), y = new Uint16Array(16);
@@ -1009,6 +1048,40 @@ function verify(pub: Uint8Array, hash: Uint8Array, sig: Uint8Array): boolean {
 }
 
 var CH = new Uint16Array(16);
+/** r = a or -a = (x, -y, z). */
+function signed(r: Pt, a: Pt, negate: boolean): Pt {
+  ptCopy(r, a);
+  if (negate) fsub(r.y, NONE16, a.y);
+  return r;
+}
+var NONE16 = new Uint16Array(16);
+
+/**
+ * Width-5 NAF of a public scalar < 2^256 (big-endian bytes) into out[0..256]: digits odd in
+ * [-15, 15] or 0, at most one non-zero in any 5 consecutive (Hankerson–Menezes–Vanstone Alg. 3.35).
+ */
+function wnaf(out: Int8Array, k: Uint8Array): void {
+  var a = new Uint16Array(17), i, j, d, c, x;
+  fromBytes(a, k, 0);
+  for (i = 0; i <= 256; i++) {
+    d = 0;
+    if (a[0] & 1) {
+      d = a[0] & 31;
+      if (d > 16) d -= 32;
+      // a -= d (a becomes a multiple of 32; a negative d is an addition that may carry)
+      c = -d;
+      for (j = 0; j < 17 && c; j++) {
+        x = a[j] + c;
+        c = x < 0 ? -1 : x >> 16;
+        a[j] = x & 65535;
+      }
+    }
+    out[i] = d;
+    for (j = 0; j < 16; j++) a[j] = (a[j] >> 1) | ((a[j + 1] & 1) << 15);
+    a[16] >>= 1;
+  }
+}
+
 /** acc += b for public points, exact in every case; returns whether acc is now infinity. */
 function addPublic(acc: Pt, inf: boolean, b: Pt): boolean {
   if (inf) {
