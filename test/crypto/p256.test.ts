@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createECDH, createHash, createPublicKey, generateKeyPairSync, sign, verify, randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import ts from 'typescript';
@@ -15,6 +16,7 @@ import { p256Ecdh, p256PrivateKey, p256PublicKey, p256Sign, p256Spki, p256Verify
 import { nodeCrypto } from '../../sim/node-crypto';
 import { espruinoCryptoModule } from '../../sim/espruino-crypto';
 import { createEspruinoContext } from '../../sim/espruino-vm';
+import { lint } from '../../tools/espruino-lint.mjs';
 
 const hex = (s: string) => new Uint8Array(Buffer.from(s, 'hex'));
 const toHex = (u: Uint8Array | Buffer) => Buffer.from(u).toString('hex');
@@ -291,6 +293,16 @@ test('SPKI: our encoding equals node:crypto\'s DER export; spkiP256 reads it bac
 
 test('the generated limb arithmetic in p256.ts is what tools/gen-p256.mjs writes', () => {
   execFileSync(process.execPath, [join(import.meta.dirname, '../../tools/gen-p256.mjs'), '--check']);
+});
+
+test('p256.ts compiled to ES5 passes tools/espruino-lint (hoisting, missing built-ins, ES5 syntax)', () => {
+  const src = readFileSync(join(import.meta.dirname, '../../transport/crypto/p256.ts'), 'utf8');
+  let js = ts.transpileModule(src, { compilerOptions: { target: ts.ScriptTarget.ES5, module: ts.ModuleKind.CommonJS } }).outputText;
+  // TypeScript's CommonJS glue assigns the exports before the declarations: move it last.
+  const glue = js.match(/^exports\.\w+ = \w+;$/gm) || [];
+  assert.ok(glue.length >= 6);
+  for (const g of glue) js = js.replace(g + '\n', '');
+  assert.deepEqual(lint(js + glue.join('\n') + '\n'), []);
 });
 
 test('bundled to ES5 and run in the Espruino-stripped vm: CAVP ECDH, RFC 6979 signature on Espruino\'s crypto module, verify', async () => {
