@@ -118,7 +118,7 @@ try {
   const runs = Number(process.env.BENCH_RUNS || 2);
   for (const op of Object.keys(ops)) {
     writeFileSync(join(dir, 'run.js'), driver(op));
-    let best: { cpu: number; ms: RegExpExecArray; vars: RegExpExecArray; after: RegExpExecArray } | null = null;
+    let best: { cpu: number; sys: number; ms: RegExpExecArray; vars: RegExpExecArray; after: RegExpExecArray } | null = null;
     for (let k = 0; k < runs; k++) {
       rmSync(join(dir, 'espruino.flash'), { force: true });
       const r = spawnSync('bash', ['-c', 'TIMEFORMAT="TIME %R %U %S"; time "$0" run.js 0<>stdin', BIN], { cwd: dir, timeout: 1800000 });
@@ -130,16 +130,16 @@ try {
         break;
       }
       const c = Number(tm[2]) + Number(tm[3]);
-      if (!best || c < best.cpu) best = { cpu: c, ms, vars, after };
+      if (!best || c < best.cpu) best = { cpu: c, sys: Number(tm[3]), ms, vars, after };
     }
     if (!best) continue;
-    const { cpu, ms, vars, after } = best;
+    const { cpu, sys, ms, vars, after } = best;
     if (op === 'load') {
       base = cpu;
       console.log(`  load from Storage: ${vars[1]} variables, CPU ${cpu.toFixed(2)} s for start-up and load (subtracted below)`);
       continue;
     }
-    console.log(`  ${op.padEnd(10)} CPU ${(cpu - base).toFixed(2).padStart(6)} s   wall ${(Number(ms[1]) / 1000).toFixed(2).padStart(6)} s   ${ms[2]}   variables kept after it: ${after[1]} (module ${vars[1]})`);
+    console.log(`  ${op.padEnd(10)} CPU ${(cpu - base).toFixed(2).padStart(6)} s (system ${sys.toFixed(2)})   wall ${(Number(ms[1]) / 1000).toFixed(2).padStart(6)} s   ${ms[2]}   variables kept after it: ${after[1]} (module ${vars[1]})`);
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });
