@@ -23,6 +23,12 @@ const toHex = (u: Uint8Array | Buffer) => Buffer.from(u).toString('hex');
 const sha256 = (s: string | Uint8Array) => new Uint8Array(createHash('sha256').update(s).digest());
 const big = (u: Uint8Array) => BigInt('0x' + (toHex(u) || '0'));
 const bytes32 = (v: bigint) => hex(v.toString(16).padStart(64, '0'));
+/** node:crypto gives private keys and JWK coordinates without their leading zero bytes: back to 32. */
+const pad32 = (b: Uint8Array | Buffer) => {
+  const o = new Uint8Array(32);
+  o.set(b, 32 - b.length);
+  return o;
+};
 
 const P = 2n ** 256n - 2n ** 224n + 2n ** 192n + 2n ** 96n - 1n;
 const N = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
@@ -39,8 +45,8 @@ function nodePub(d: Uint8Array): string {
 function keyPair() {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
   const jwk = privateKey.export({ format: 'jwk' });
-  const d = new Uint8Array(Buffer.from(jwk.d!, 'base64url'));
-  const point = new Uint8Array(Buffer.concat([Buffer.from([4]), Buffer.from(jwk.x!, 'base64url'), Buffer.from(jwk.y!, 'base64url')]));
+  const d = pad32(Buffer.from(jwk.d!, 'base64url'));
+  const point = new Uint8Array(Buffer.concat([Buffer.from([4]), pad32(Buffer.from(jwk.x!, 'base64url')), pad32(Buffer.from(jwk.y!, 'base64url'))]));
   return { privateKey, publicKey, d, point };
 }
 
@@ -106,7 +112,7 @@ test('ECDH agrees with node:crypto on random key pairs, both directions, and pub
     a.generateKeys();
     const b = createECDH('prime256v1');
     b.generateKeys();
-    const da = new Uint8Array(a.getPrivateKey()), db = new Uint8Array(b.getPrivateKey());
+    const da = pad32(a.getPrivateKey()), db = pad32(b.getPrivateKey());
     assert.equal(toHex(p256PublicKey(da)), a.getPublicKey('hex'));
     const want = a.computeSecret(b.getPublicKey()).toString('hex');
     assert.equal(toHex(p256Ecdh(da, new Uint8Array(b.getPublicKey()))!), want);
