@@ -73,19 +73,30 @@ function solinas() {
 const N = 'ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551';
 const nl = range(L).map((k) => parseInt(N.substr(60 - 4 * k, 4), 16));
 
-/** Montgomery reduction mod n (R = 2^256), unrolled with n's limbs as literals. */
+/**
+ * Montgomery multiplication mod n (R = 2^256) by product scanning (Koç–Acar–Kaliski's FIPS
+ * method): column k sums a_i b_(k-i) and m_i n_(k-i) in one assignment, with n's limbs as
+ * literals; for k < 16 it fixes m_k = -column * n^-1 mod 2^16, which makes the column divisible
+ * by 2^16. Every column < 2^38: exact.
+ */
 function montN() {
-  const out = [];
-  for (let i = 0; i < L; i++) {
-    const st = [`v = ((t${i} % 65536) * NI) % 65536;`];
-    for (let j = 0; j < L; j++) if (nl[j]) st.push(`t${i + j} += v * ${nl[j]};`);
-    st.push(`t${i + 1} += t${i} / 65536;`);
-    out.push(wrap(st, '  '));
+  const out = [`  var\n${wrap([...range(L).map((j) => `a${j} = a[${j}],`), ...range(L).map((j) => `b${j} = b[${j}],`), ...range(L).map((j) => `m${j},`), 'v,', 'c = 0;'], '    ')}`];
+  for (let k = 0; k < 2 * L - 1; k++) {
+    const lo = Math.max(0, k - L + 1), hi = Math.min(L - 1, k);
+    const terms = ['c'];
+    for (let i = lo; i <= hi; i++) terms.push(`a${i} * b${k - i}`);
+    for (let i = lo; i <= Math.min(hi, k - 1); i++) if (nl[k - i]) terms.push(`m${i} * ${nl[k - i]}`);
+    if (k < L) {
+      out.push(`  v = ${terms.join(' + ')};`);
+      out.push(`  m${k} = ((v % 65536) * NI) % 65536;`);
+      out.push(`  c = (v + m${k} * ${nl[0]}) / 65536;`);
+    } else {
+      out.push(`  v = ${terms.join(' + ')};`);
+      out.push(`  c = (v / 65536) | 0;`);
+      out.push(`  o[${k - L}] = v - c * 65536;`);
+    }
   }
-  const c = ['c = 0;'];
-  for (let k = L; k < 2 * L; k++) c.push(k < 2 * L - 1 ? `v = t${k} + c;` : 'v = c;', `c = (v / 65536) | 0;`, `o[${k - L}] = v - c * 65536;`);
-  c.push('csub(o, c, N);');
-  out.push(wrap(c, '  '));
+  out.push('  o[15] = c & 65535;', '  csub(o, c >> 16, N);');
   return out.join('\n');
 }
 
@@ -161,7 +172,6 @@ ${solinas()}
 
 /** o = a*b/R mod n for canonical a, b < n (Montgomery, R = 2^256); o canonical. */
 function nmul(o: Lb, a: Lb, b: Lb): void {
-${product(false)}
 ${montN()}
 }
 
