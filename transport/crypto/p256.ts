@@ -993,8 +993,8 @@ function verify(pub: Uint8Array, hash: Uint8Array, sig: Uint8Array): boolean {
   scalarMod(e, hash);
   fromBytes(r, rb, 0);
   fromBytes(w, sb, 0);
-  nmul(w, w, N_R2);
-  pow(w, w, N, N1, nmul, nsqr); // s^-1 R
+  ninvPublic(w, w); // s^-1
+  nmul(w, w, N_R2); // s^-1 R
   var u1 = new Uint8Array(32), u2 = new Uint8Array(32);
   nmul(u, e, w); // u1 = e s^-1
   toBytes(u1, 0, u);
@@ -1049,6 +1049,82 @@ function verify(pub: Uint8Array, hash: Uint8Array, sig: Uint8Array): boolean {
 }
 
 var CH = new Uint16Array(16);
+/**
+ * r = a^-1 mod n for a public 0 < a < n: binary extended Euclid (Hankerson–Menezes–Vanstone
+ * Alg. 2.22), variable time; about a fifth of the interpreted work of the Fermat inversion.
+ * Invariants: x1 a = u, x2 a = v (mod n); u, v stay > 0 since gcd(a, n) = 1 (n is prime).
+ */
+function ninvPublic(r: Uint16Array, a: Uint16Array): void {
+  var u = new Uint16Array(a), v = new Uint16Array(N), x1 = new Uint16Array(16), x2 = new Uint16Array(16);
+  x1[0] = 1;
+  while (!isOne(u) && !isOne(v)) {
+    while (!(u[0] & 1)) {
+      halve(u, 0);
+      halveMod(x1);
+    }
+    while (!(v[0] & 1)) {
+      halve(v, 0);
+      halveMod(x2);
+    }
+    if (less(u, v)) {
+      sub(v, u);
+      nsub(x2, x1);
+    } else {
+      sub(u, v);
+      nsub(x1, x2);
+    }
+  }
+  copy(r, isOne(u) ? x1 : x2);
+}
+
+function isOne(a: Uint16Array): boolean {
+  var d = a[0] ^ 1;
+  for (var k = 1; k < 16; k++) d |= a[k];
+  return d === 0;
+}
+
+/** a = (a + top*2^256) / 2 for even a. */
+function halve(a: Uint16Array, top: number): void {
+  for (var k = 0; k < 15; k++) a[k] = (a[k] >> 1) | ((a[k + 1] & 1) << 15);
+  a[15] = (a[15] >> 1) | (top << 15);
+}
+
+/** x = x / 2 mod n (x < n): (x + n) / 2 when x is odd. */
+function halveMod(x: Uint16Array): void {
+  var k, y, c = 0, odd = x[0] & 1;
+  for (k = 0; k < 16; k++) {
+    y = x[k] + N[k] * odd + c;
+    c = y >>> 16;
+    x[k] = y & 65535;
+  }
+  halve(x, c);
+}
+
+/** a -= b (a >= b). */
+function sub(a: Uint16Array, b: Uint16Array): void {
+  var k, x, w = 0;
+  for (k = 0; k < 16; k++) {
+    x = a[k] - b[k] - w;
+    w = x >>> 31;
+    a[k] = x & 65535;
+  }
+}
+
+/** a = a - b mod n (a, b < n). */
+function nsub(a: Uint16Array, b: Uint16Array): void {
+  var k, x, w = 0, c = 0;
+  for (k = 0; k < 16; k++) {
+    x = a[k] - b[k] - w;
+    w = x >>> 31;
+    a[k] = x & 65535;
+  }
+  for (k = 0; k < 16; k++) {
+    x = a[k] + N[k] * w + c;
+    c = x >>> 16;
+    a[k] = x & 65535;
+  }
+}
+
 /** r = a or -a = (x, -y, z). */
 function signed(r: Pt, a: Pt, negate: boolean): Pt {
   ptCopy(r, a);
