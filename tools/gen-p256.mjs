@@ -156,7 +156,7 @@ function oddTable() {
 
 const limbwise = (op) => wrap(range(L).map((k) => `o[${k}] = a[${k}] ${op} b[${k}];`), '  ');
 
-const gen = `${BEGIN}/** o = a*b mod p, loosely reduced (limbs in [-2, 65537]); inputs' limbs below 2^20 in size. */
+const gen = `${BEGIN}/** o = a*b mod p, loosely reduced (limbs within a few units of [0, 65536)); exact for input limbs below 2^20.5 in size (the point formulas feed at most 20 * 65567 < 2^20.4). */
 function fmul(o: Fe, a: Lb, b: Lb): void {
   var fl = Math.floor;
 ${product(false)}
