@@ -77,22 +77,26 @@ const nl = range(L).map((k) => parseInt(N.substr(60 - 4 * k, 4), 16));
  * Montgomery multiplication mod n (R = 2^256) by product scanning (Koç–Acar–Kaliski's FIPS
  * method): column k sums a_i b_(k-i) and m_i n_(k-i) in one assignment, with n's limbs as
  * literals; for k < 16 it fixes m_k = -column * n^-1 mod 2^16, which makes the column divisible
- * by 2^16. Every column < 2^38: exact.
+ * by 2^16. Every column < 2^38: exact. The carry between columns goes through a typed-array
+ * slot (CC[0]), not a local: through a local, terser's collapse_vars folds the 31 columns into
+ * one expression nested 60 parentheses deep, which Espruino parses recursively (a tiny stack
+ * on the ESP32) and which leaked 4 variables per call on the ESP32-like build.
  */
 function montN() {
-  const out = [`  var\n${wrap([...range(L).map((j) => `a${j} = a[${j}],`), ...range(L).map((j) => `b${j} = b[${j}],`), ...range(L).map((j) => `m${j},`), 'v,', 'c = 0;'], '    ')}`];
+  const out = [`  var\n${wrap([...range(L).map((j) => `a${j} = a[${j}],`), ...range(L).map((j) => `b${j} = b[${j}],`), ...range(L).map((j) => `m${j},`), 'v,', 'c;'], '    ')}`, '  CC[0] = 0;'];
   for (let k = 0; k < 2 * L - 1; k++) {
     const lo = Math.max(0, k - L + 1), hi = Math.min(L - 1, k);
-    const terms = ['c'];
+    const terms = ['CC[0]'];
     for (let i = lo; i <= hi; i++) terms.push(`a${i} * b${k - i}`);
     for (let i = lo; i <= Math.min(hi, k - 1); i++) if (nl[k - i]) terms.push(`m${i} * ${nl[k - i]}`);
     if (k < L) {
       out.push(`  v = ${terms.join(' + ')};`);
       out.push(`  m${k} = ((v % 65536) * NI) % 65536;`);
-      out.push(`  c = (v + m${k} * ${nl[0]}) / 65536;`);
+      out.push(`  CC[0] = (v + m${k} * ${nl[0]}) / 65536;`);
     } else {
       out.push(`  v = ${terms.join(' + ')};`);
       out.push(`  c = (v / 65536) | 0;`);
+      out.push(`  CC[0] = c;`);
       out.push(`  o[${k - L}] = v - c * 65536;`);
     }
   }
@@ -169,6 +173,8 @@ function fsqr(o: Fe, a: Lb): void {
 ${product(true)}
 ${solinas()}
 }
+
+var CC = new Float64Array(1);
 
 /** o = a*b/R mod n for canonical a, b < n (Montgomery, R = 2^256); o canonical. */
 function nmul(o: Lb, a: Lb, b: Lb): void {
