@@ -12,6 +12,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import ts from 'typescript';
+import { minify } from 'terser';
 import { p256Ecdh, p256PrivateKey, p256PublicKey, p256Sign, p256Spki, p256Verify, spkiP256 } from '../../transport/crypto/p256';
 import { nodeCrypto } from '../../sim/node-crypto';
 import { espruinoCryptoModule } from '../../sim/espruino-crypto';
@@ -311,14 +312,22 @@ test('p256.ts compiled to ES5 passes tools/espruino-lint (hoisting, missing buil
   assert.deepEqual(lint(js + glue.join('\n') + '\n'), []);
 });
 
-test('bundled to ES5 and run in the Espruino-stripped vm: CAVP ECDH, RFC 6979 signature on Espruino\'s crypto module, verify', async () => {
+test('bundled to ES5, minified as the firmware is, run in the Espruino-stripped vm: CAVP ECDH, RFC 6979 signature on Espruino\'s crypto module, verify', async () => {
   const entry = `export { p256Ecdh, p256PublicKey, p256Sign, p256Verify } from './transport/crypto/p256';
 export { espruinoCrypto } from './transport/crypto/espruino';`;
   const root = join(import.meta.dirname, '../..');
   const r = await build({ stdin: { contents: entry, resolveDir: root, loader: 'ts' }, bundle: true, format: 'iife', globalName: 'P256', target: 'es2015', write: false });
   const es5 = ts.transpileModule(r.outputFiles[0].text, { compilerOptions: { target: ts.ScriptTarget.ES5 } }).outputText;
+  // terser with the project's Espruino-safe options (package.json "minify"), as the firmware build.
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  const min = (await minify(es5, { ecma: 5, compress: pkg.minify.compress, mangle: { reserved: pkg.minify.mangle.reserved } })).code!;
+  // Espruino parses nested expressions recursively on a tiny stack: terser's collapse_vars once
+  // folded the generated mod-n multiplication into one expression 60 parentheses deep.
+  let depth = 0, deepest = 0;
+  for (const ch of min) if (ch === '(') deepest = Math.max(deepest, ++depth); else if (ch === ')') depth--;
+  assert.ok(deepest <= 8, `minified p256 nests ${deepest} parentheses deep`);
   const ctx = createEspruinoContext({ modules: { crypto: espruinoCryptoModule().mod } });
-  ctx.run(es5);
+  ctx.run(min);
   ctx.run(`var hex = function (s) { var u = new Uint8Array(s.length / 2); for (var i = 0; i < u.length; i++) u[i] = parseInt(s.substr(2 * i, 2), 16); return u; };
     var toHex = function (u) { var s = ''; for (var i = 0; i < u.length; i++) s += (256 + u[i]).toString(16).substr(1); return s; };`);
   const v = CDH[0];
