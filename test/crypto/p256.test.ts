@@ -18,6 +18,8 @@ import { nodeCrypto } from '../../sim/node-crypto';
 import { espruinoCryptoModule } from '../../sim/espruino-crypto';
 import { createEspruinoContext } from '../../sim/espruino-vm';
 import { lint } from '../../tools/espruino-lint.mjs';
+import { ESPRUINO_BIN, espruinoDir, startEspruino } from '../board/espruino-proc';
+import { writeFileSync, rmSync } from 'node:fs';
 
 const hex = (s: string) => new Uint8Array(Buffer.from(s, 'hex'));
 const toHex = (u: Uint8Array | Buffer) => Buffer.from(u).toString('hex');
@@ -312,15 +314,27 @@ test('p256.ts compiled to ES5 passes tools/espruino-lint (hoisting, missing buil
   assert.deepEqual(lint(js + glue.join('\n') + '\n'), []);
 });
 
-test('bundled to ES5, minified as the firmware is, run in the Espruino-stripped vm: CAVP ECDH, RFC 6979 signature on Espruino\'s crypto module, verify', async () => {
-  const entry = `export { p256Ecdh, p256PublicKey, p256Sign, p256Verify } from './transport/crypto/p256';
+/** p256 and the Espruino CryptoBackend as one ES5 IIFE (global P256), minified as the firmware is. */
+let bundled: Promise<string> | null = null;
+function bundle(): Promise<string> {
+  bundled ??= (async () => {
+    const entry = `export { p256Ecdh, p256PublicKey, p256Sign, p256Verify } from './transport/crypto/p256';
 export { espruinoCrypto } from './transport/crypto/espruino';`;
-  const root = join(import.meta.dirname, '../..');
-  const r = await build({ stdin: { contents: entry, resolveDir: root, loader: 'ts' }, bundle: true, format: 'iife', globalName: 'P256', target: 'es2015', write: false });
-  const es5 = ts.transpileModule(r.outputFiles[0].text, { compilerOptions: { target: ts.ScriptTarget.ES5 } }).outputText;
-  // terser with the project's Espruino-safe options (package.json "minify"), as the firmware build.
-  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-  const min = (await minify(es5, { ecma: 5, compress: pkg.minify.compress, mangle: { reserved: pkg.minify.mangle.reserved } })).code!;
+    const root = join(import.meta.dirname, '../..');
+    const r = await build({ stdin: { contents: entry, resolveDir: root, loader: 'ts' }, bundle: true, format: 'iife', globalName: 'P256', target: 'es2015', write: false });
+    const es5 = ts.transpileModule(r.outputFiles[0].text, { compilerOptions: { target: ts.ScriptTarget.ES5 } }).outputText;
+    // terser with the project's Espruino-safe options (package.json "minify"), as the firmware build.
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+    return (await minify(es5, { ecma: 5, compress: pkg.minify.compress, mangle: { reserved: pkg.minify.mangle.reserved } })).code!;
+  })();
+  return bundled;
+}
+
+const HELPERS = `var hex = function (s) { var u = new Uint8Array(s.length / 2); for (var i = 0; i < u.length; i++) u[i] = parseInt(s.substr(2 * i, 2), 16); return u; };
+var toHex = function (u) { var s = ''; for (var i = 0; i < u.length; i++) s += (256 + u[i]).toString(16).substr(1); return s; };`;
+
+test('bundled to ES5, minified as the firmware is, run in the Espruino-stripped vm: CAVP ECDH, RFC 6979 signature on Espruino\'s crypto module, verify', async () => {
+  const min = await bundle();
   // Espruino parses nested expressions recursively on a tiny stack: terser's collapse_vars once
   // folded the generated mod-n multiplication into one expression 60 parentheses deep.
   let depth = 0, deepest = 0;
@@ -328,8 +342,7 @@ export { espruinoCrypto } from './transport/crypto/espruino';`;
   assert.ok(deepest <= 8, `minified p256 nests ${deepest} parentheses deep`);
   const ctx = createEspruinoContext({ modules: { crypto: espruinoCryptoModule().mod } });
   ctx.run(min);
-  ctx.run(`var hex = function (s) { var u = new Uint8Array(s.length / 2); for (var i = 0; i < u.length; i++) u[i] = parseInt(s.substr(2 * i, 2), 16); return u; };
-    var toHex = function (u) { var s = ''; for (var i = 0; i < u.length; i++) s += (256 + u[i]).toString(16).substr(1); return s; };`);
+  ctx.run(HELPERS);
   const v = CDH[0];
   assert.equal(ctx.run(`toHex(P256.p256Ecdh(hex('${v.d}'), hex('04${v.qx}${v.qy}')))`), v.z);
   assert.equal(ctx.run(`toHex(P256.p256PublicKey(hex('${v.d}')))`), '04' + v.ix + v.iy);
@@ -339,4 +352,25 @@ export { espruinoCrypto } from './transport/crypto/espruino';`;
   assert.equal(ctx.run(`P256.p256Verify(hex('04${R6979.ux}${R6979.uy}'), hex('${toHex(sha256(s.msg))}'), hex('${sig}'))`), true);
   assert.equal(ctx.run(`P256.p256Verify(hex('04${R6979.ux}${R6979.uy}'), hex('${toHex(sha256('x'))}'), hex('${sig}'))`), false);
   ctx.stop();
+});
+
+test('in Espruino itself (ESPRUINO_BIN), loaded from Storage: CAVP ECDH and the RFC 6979 "sample" signature', { skip: ESPRUINO_BIN ? false : 'skipped: ESPRUINO_BIN not set' }, async () => {
+  const dir = espruinoDir();
+  try {
+    writeFileSync(join(dir, 'p256.js'), await bundle());
+    const v = CDH[0], s = R6979.sigs[0];
+    writeFileSync(join(dir, 'run.js'), `require('Storage').write('p256.js', require('fs').readFileSync('p256.js'));
+eval(require('Storage').read('p256.js'));
+${HELPERS}
+print('Z=' + toHex(P256.p256Ecdh(hex('${v.d}'), hex('04${v.qx}${v.qy}'))));
+print('SIG=' + toHex(P256.p256Sign(hex('${R6979.x}'), hex('${toHex(sha256(s.msg))}'), P256.espruinoCrypto(require('crypto')))));
+quit();
+`);
+    const run = startEspruino(dir, ['run.js'], ESPRUINO_BIN, 240);
+    const { out } = await run.done;
+    assert.equal(/Z=(\w+)/.exec(out)?.[1], v.z, out.slice(-1000));
+    assert.equal(/SIG=(\w+)/.exec(out)?.[1], der(s.r, s.s), out.slice(-1000));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
