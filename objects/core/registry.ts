@@ -20,23 +20,24 @@ export interface Inst {
  * - `mk(iid)`: a new instance was created (fill defaults); `rm(iid)`: one is deleted.
  */
 // Fields are `declare`d: the constructor assigns them, and babel then emits no `this.x = void 0` first.
+// A hook an object file does not set stays absent, not null: on Espruino every property
+// costs a variable or two (some 40 for the ten objects).
 export class LwObject {
   declare id: number;
   declare def: ObjDef;
   declare i: { [iid: string]: Inst };
   declare reg: Registry | null;
-  declare rd: ((iid: number, rid: number) => Value | Multi | undefined) | null;
-  declare ck: ((iid: number, rid: number, v: Value, riid: number) => number) | null;
-  declare wr: ((iid: number, rid: number) => void) | null;
-  declare ex: ((iid: number, rid: number, args: string) => number) | null;
-  declare mk: ((iid: number) => void) | null;
-  declare rm: ((iid: number) => number) | null;
+  declare rd?: ((iid: number, rid: number) => Value | Multi | undefined) | null;
+  declare ck?: ((iid: number, rid: number, v: Value, riid: number) => number) | null;
+  declare wr?: ((iid: number, rid: number) => void) | null;
+  declare ex?: ((iid: number, rid: number, args: string) => number) | null;
+  declare mk?: ((iid: number) => void) | null;
+  declare rm?: ((iid: number) => number) | null;
   constructor(def: ObjDef) {
     this.id = def.id;
     this.def = def;
     this.i = {};
     this.reg = null;
-    this.rd = this.ck = this.wr = this.ex = this.mk = this.rm = null;
   }
   /** Instance ids, ascending. */
   iids(): number[] {
