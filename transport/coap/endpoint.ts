@@ -91,14 +91,11 @@ export interface CoapStats {
 }
 
 // Critical options this endpoint recognises (RFC 7252 §5.4.1: any other odd-numbered
-// option in a CON request gets 4.02; in a response it gets the response rejected).
-var KNOWN_CRITICAL: { [k: string]: boolean } = {
-  o1: true, o3: true, o5: true, o7: true, o11: true, o15: true, o17: true, o23: true, o27: true, o35: true, o39: true,
-};
-
+// option in a CON request gets 4.02; in a response it gets the response rejected). A string,
+// not a table held at top level (some 20 Espruino variables).
 function firstUnknownCritical(m: CoapMessage): number {
   var o = m.options;
-  for (var i = 0; i < o.length; i++) if (isCritical(o[i].num) && !KNOWN_CRITICAL['o' + o[i].num]) return o[i].num;
+  for (var i = 0; i < o.length; i++) if (isCritical(o[i].num) && ',1,3,5,7,11,15,17,23,27,35,39,'.indexOf(',' + o[i].num + ',') < 0) return o[i].num;
   return -1;
 }
 
