@@ -216,7 +216,8 @@ export class Observation {
   /** The Block2 cache key of the request (path, query, Accept): a notification too large for one block is served from the cache under it. */
   declare _bkey: string;
   declare active: boolean;
-  declare onCancel: ((reason: string) => void) | null;
+  /** Set by the application if it wants to know; absent otherwise (a property costs Espruino variables). */
+  declare onCancel?: ((reason: string) => void) | null;
   declare _ep: CoapEndpoint;
   declare _lastConAt: number;
   declare _inflight: Tx | null;
@@ -234,7 +235,6 @@ export class Observation {
     // copied message with its options costs some 40 variables for each observation)
     this._bkey = ep._blockKey(ex._pkey, ex.request);
     this.active = true;
-    this.onCancel = null;
     this._lastConAt = ep.now;
     this._inflight = null;
     this._queued = null;
