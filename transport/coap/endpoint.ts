@@ -202,7 +202,7 @@ export class Exchange {
   }
   /** Accept the observation asked for by a GET/FETCH with Observe=0; null if none was asked or no room. */
   observe(): Observation | null {
-    return this._ep._acceptObservation(this);
+    return acceptObservation(this._ep, this);
   }
 }
 
@@ -244,7 +244,7 @@ export class Observation {
   }
   /** Send a notification (CON when asked, or when the last CON one is older than OBSERVE_CON_INTERVAL). */
   notify(res: ResponseSpec, confirmable?: boolean, now?: number): void {
-    this._ep._notify(this, res, !!confirmable, now === undefined ? this._ep.now : now);
+    notifyObservation(this._ep, this, res, !!confirmable, now === undefined ? this._ep.now : now);
   }
   /** End the relation from the application's side (onCancel runs with 'cancelled'). */
   cancel(): void {
@@ -563,43 +563,7 @@ export class CoapEndpoint implements Pollable {
     return this._seqCounter;
   }
 
-  _acceptObservation(ex: Exchange): Observation | null {
-    if (!ex._observeAsked || ex.responded) return null;
-    if (ex._obs) return ex._obs;
-    // same endpoint and token: update the existing entry, do not add (RFC 7641 §4.1)
-    var o = this._obsByToken(ex._pkey, ex.request.token);
-    if (o) {
-      o._szx = ex._b2szx;
-    } else {
-      if (this._obsList.length >= this.params.MAX_OBSERVATIONS) return null;
-      o = new Observation(this, ex);
-      this._obsList.push(o);
-    }
-    ex._obs = o;
-    return o;
-  }
 
-  /** Send a notification for `o` (see Observation.notify). */
-  _notify(o: Observation, res: ResponseSpec, confirmable: boolean, now: number): void {
-    if (!o.active) return;
-    this.now = now;
-    var m = message(0, res.code, 0, o.token, res.options ? res.options.slice(0) : [], res.payload);
-    if (res.contentFormat !== undefined) setUint(m, OPT.CONTENT_FORMAT, res.contentFormat);
-    var ok = codeClass(res.code) === 2;
-    if (ok) {
-      setUint(m, OPT.OBSERVE, this._nextSeq());
-      // a large notification carries its first block; the client GETs the rest (RFC 7959 §3.4)
-      this._sliceBlock2(m, o._pkey, null, o._bkey, 0, o._szx, false, now);
-    }
-    var con = confirmable || now - o._lastConAt >= this.params.OBSERVE_CON_INTERVAL || !ok;
-    if (o._inflight && ok) {
-      // RFC 7641 §4.5.2: a newer notification replaces the one in flight and inherits its
-      // retransmission counter and timeout; it goes out when that one is acknowledged or due
-      o._queued = m;
-      o._queuedCon = true;
-    } else this._sendNotification(o, m, con, now);
-    if (!ok) this._endObservation(o, 'error');
-  }
 
   _sendNotification(o: Observation, m: CoapMessage, con: boolean, now: number): void {
     m.mid = this._mid();
@@ -938,6 +902,44 @@ export class CoapEndpoint implements Pollable {
 // terser then writes each into its one caller, so it costs no Espruino variables while the
 // endpoint is idle (a method costs about seven, defined or not in use). Fields and methods
 // named `_x` are the endpoint's internals, for these functions and the classes above.
+
+function acceptObservation(ep: CoapEndpoint, ex: Exchange): Observation | null {
+  if (!ex._observeAsked || ex.responded) return null;
+  if (ex._obs) return ex._obs;
+  // same endpoint and token: update the existing entry, do not add (RFC 7641 §4.1)
+  var o = ep._obsByToken(ex._pkey, ex.request.token);
+  if (o) {
+    o._szx = ex._b2szx;
+  } else {
+    if (ep._obsList.length >= ep.params.MAX_OBSERVATIONS) return null;
+    o = new Observation(ep, ex);
+    ep._obsList.push(o);
+  }
+  ex._obs = o;
+  return o;
+}
+
+/** Send a notification for `o` (see Observation.notify). */
+function notifyObservation(ep: CoapEndpoint, o: Observation, res: ResponseSpec, confirmable: boolean, now: number): void {
+  if (!o.active) return;
+  ep.now = now;
+  var m = message(0, res.code, 0, o.token, res.options ? res.options.slice(0) : [], res.payload);
+  if (res.contentFormat !== undefined) setUint(m, OPT.CONTENT_FORMAT, res.contentFormat);
+  var ok = codeClass(res.code) === 2;
+  if (ok) {
+    setUint(m, OPT.OBSERVE, ep._nextSeq());
+    // a large notification carries its first block; the client GETs the rest (RFC 7959 §3.4)
+    ep._sliceBlock2(m, o._pkey, null, o._bkey, 0, o._szx, false, now);
+  }
+  var con = confirmable || now - o._lastConAt >= ep.params.OBSERVE_CON_INTERVAL || !ok;
+  if (o._inflight && ok) {
+    // RFC 7641 §4.5.2: a newer notification replaces the one in flight and inherits its
+    // retransmission counter and timeout; it goes out when that one is acknowledged or due
+    o._queued = m;
+    o._queuedCon = true;
+  } else ep._sendNotification(o, m, con, now);
+  if (!ok) ep._endObservation(o, 'error');
+}
 
 function random16(ep: CoapEndpoint): number {
   ep._rng.fill(ep._rnd);
