@@ -8,7 +8,7 @@
 // prints the variables as a tree: each variable is charged to the first path by which a
 // breadth-first walk from the root reaches it, and every node shows the variables it and
 // everything charged below it hold. Property names of the bundle are the minified ones
-// (dist/firmware.js.map names them).
+// (dist/firmware.js.map names them). `--save FILE` also writes the raw E.dumpVariables() output.
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, openSync, writeSync, closeSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,13 +24,15 @@ const args = process.argv.slice(2);
 let security = 'psk';
 let depth = 8;
 let min = 40;
+let save = '';
 for (let i = 0; i < args.length; i++) {
   const a = args[i];
   const v = args[i + 1];
   if (a === '--security' && (v === 'psk' || v === 'nosec')) (security = v), i++;
   else if (a === '--depth' && /^\d+$/.test(v || '')) (depth = +v), i++;
   else if (a === '--min' && /^\d+$/.test(v || '')) (min = +v), i++;
-  else usage(`bad argument '${a}'${v !== undefined ? ` '${v}'` : ''} (--security nosec|psk, --depth N, --min N)`);
+  else if (a === '--save' && v) (save = v), i++;
+  else usage(`bad argument '${a}'${v !== undefined ? ` '${v}'` : ''} (--security nosec|psk, --depth N, --min N, --save FILE)`);
 }
 const BIN = process.env.ESPRUINO_BIN;
 if (!BIN) usage('ESPRUINO_BIN is not set (path to an Espruino Linux build)');
@@ -91,6 +93,7 @@ try {
   const [, used, total] = /USAGE (\d+) (\d+)/.exec(out)!;
   const dump = out.slice(out.indexOf('DUMPSTART'), out.lastIndexOf('DUMPEND'));
   console.log(`${security}: bundle from Storage ${loaded} variables; registered with one observation: ${used} of ${total} (${((100 * +used) / +total).toFixed(1)} %)`);
+  if (save) writeFileSync(save, dump);
   report(dump, depth, min);
 } finally {
   closeSync(fd);

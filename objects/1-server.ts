@@ -1,37 +1,37 @@
 // Server (object 1, v1.1). Registration Update Trigger, Disable and
 // Bootstrap-Request Trigger, and writes of Lifetime or Binding, become registry
 // events the client state machine subscribes to (reg.onEvent).
-import { LwObject } from './core/registry';
+import { LwObject, ON_CREATED, ON_CHECK, ON_WRITTEN, ON_EXECUTE } from './core/registry';
 import { SERVER } from './core/defs';
 import { BAD_REQUEST, CHANGED, NOT_ALLOWED } from './core/errors';
 import { Value } from './core/types';
 
 export function server(): LwObject {
   var o = new LwObject(SERVER);
-  o.mk = function (iid: number): void {
+  o.hook = function (ev: number, iid: number, rid: number, v?: Value): number | undefined {
     var x = o.i[iid];
-    if (x[1] === undefined) x[1] = 86400;
-    if (x[6] === undefined) x[6] = true;
-    if (x[7] === undefined) x[7] = 'U';
-  };
-  o.ck = function (iid: number, rid: number, v: Value): number {
-    if (rid === 7) {
-      // Binding letters of LwM2M 1.1 §6.2.1.1: U, M, H, T, S, N, Q.
-      var s = v as string;
-      for (var i = 0; i < s.length; i++) if ('UMHTSNQ'.indexOf(s.charAt(i)) < 0) return BAD_REQUEST;
-      return s.length ? 0 : BAD_REQUEST;
+    if (ev === ON_CREATED) {
+      if (x[1] === undefined) x[1] = 86400;
+      if (x[6] === undefined) x[6] = true;
+      if (x[7] === undefined) x[7] = 'U';
+    } else if (ev === ON_CHECK) {
+      if (rid === 7) {
+        // Binding letters of LwM2M 1.1 §6.2.1.1: U, M, H, T, S, N, Q.
+        var s = v as string;
+        for (var i = 0; i < s.length; i++) if ('UMHTSNQ'.indexOf(s.charAt(i)) < 0) return BAD_REQUEST;
+        return s.length ? 0 : BAD_REQUEST;
+      }
+      if (rid === 0) return (v as number) < 1 || (v as number) > 65534 ? BAD_REQUEST : 0;
+      return typeof v === 'number' && v < 0 ? BAD_REQUEST : 0;
+    } else if (ev === ON_WRITTEN) {
+      if (rid === 1 || rid === 7) o.reg!.emit('update', x[0] as number, iid);
+    } else if (ev === ON_EXECUTE) {
+      var name = rid === 8 ? 'update' : rid === 4 ? 'disable' : rid === 9 ? 'bootstrap' : '';
+      if (!name) return NOT_ALLOWED;
+      o.reg!.emit(name, x[0] as number, iid);
+      return CHANGED;
     }
-    if (rid === 0) return (v as number) < 1 || (v as number) > 65534 ? BAD_REQUEST : 0;
-    return typeof v === 'number' && v < 0 ? BAD_REQUEST : 0;
-  };
-  o.wr = function (iid: number, rid: number): void {
-    if (rid === 1 || rid === 7) o.reg!.emit('update', o.i[iid][0] as number, iid);
-  };
-  o.ex = function (iid: number, rid: number): number {
-    var ev = rid === 8 ? 'update' : rid === 4 ? 'disable' : rid === 9 ? 'bootstrap' : '';
-    if (!ev) return NOT_ALLOWED;
-    o.reg!.emit(ev, o.i[iid][0] as number, iid);
-    return CHANGED;
+    return undefined;
   };
   return o;
 }

@@ -1,6 +1,6 @@
 // Device (object 3, v1.1): identity from the board, live power/memory/time,
 // Reboot and Factory Reset reaching the board, error codes.
-import { LwObject } from './core/registry';
+import { LwObject, ON_READ, ON_WRITTEN, ON_EXECUTE } from './core/registry';
 import { DEVICE } from './core/defs';
 import { CHANGED, NOT_ALLOWED } from './core/errors';
 import { Multi, Value } from './core/types';
@@ -34,18 +34,17 @@ export function device(board: Board, binding: string): DeviceApi {
   if (inf.type) o.i[0][17] = inf.type;
   if (inf.hardware) o.i[0][18] = inf.hardware;
   if (inf.software) o.i[0][19] = inf.software;
-  o.rd = function (iid: number, rid: number): Value | Multi | undefined {
-    var p = board.power ? board.power() : null;
-    if (rid === 13) return now() + off;
-    if (rid === 10) return board.memFree();
-    if (rid === 21 && board.memTotal) return board.memTotal();
-    if (!p) return undefined;
-    return rid === 6 ? multi(p.sources) : rid === 7 ? multi(p.voltage) : rid === 8 ? multi(p.current) : rid === 9 ? p.battery : rid === 20 ? p.batteryStatus : undefined;
-  };
-  o.wr = function (iid: number, rid: number): void {
-    if (rid === 13) off = (o.i[0][13] as number) - now();
-  };
-  o.ex = function (iid: number, rid: number): number {
+  o.hook = function (ev: number, iid: number, rid: number): Value | Multi | undefined {
+    if (ev === ON_READ) {
+      var p = board.power ? board.power() : null;
+      if (rid === 13) return now() + off;
+      if (rid === 10) return board.memFree();
+      if (rid === 21 && board.memTotal) return board.memTotal();
+      if (!p) return undefined;
+      return rid === 6 ? multi(p.sources) : rid === 7 ? multi(p.voltage) : rid === 8 ? multi(p.current) : rid === 9 ? p.battery : rid === 20 ? p.batteryStatus : undefined;
+    }
+    if (ev === ON_WRITTEN && rid === 13) off = (o.i[0][13] as number) - now();
+    if (ev !== ON_EXECUTE) return undefined;
     if (rid === 4) board.reboot();
     else if (rid === 5) board.factoryReset();
     else if (rid === 12) o.set(0, 11, { 0: 0 });

@@ -1,7 +1,7 @@
 // Temperature (IPSO object 3303, v1.1): Sensor Value from the board's sensor
 // port, sampled by poll(now) so that a change is reported (reg.onChange) for
 // Observe; Min/Max Measured Value and their Reset.
-import { LwObject } from './core/registry';
+import { LwObject, ON_EXECUTE, ON_DELETE } from './core/registry';
 import { TEMPERATURE } from './core/defs';
 import { CHANGED, NOT_ALLOWED } from './core/errors';
 import { Board } from './board';
@@ -27,16 +27,15 @@ export function temperature(board: Board, sensors: string[], period: number, lo:
     o.add(i, { 5603: lo, 5604: hi, 5701: 'Cel', 5750: sensors[i] });
     sample(i);
   }
-  o.ex = function (iid: number, rid: number): number {
+  o.hook = function (ev: number, iid: number, rid: number): number | undefined {
+    // Sensor instances are the hardware's: not deletable.
+    if (ev === ON_DELETE) return NOT_ALLOWED;
+    if (ev !== ON_EXECUTE) return undefined;
     if (rid !== 5605) return NOT_ALLOWED;
     delete o.i[iid][5601];
     delete o.i[iid][5602];
     sample(iid);
     return CHANGED;
-  };
-  // Sensor instances are the hardware's: not deletable.
-  o.rm = function (): number {
-    return NOT_ALLOWED;
   };
   return {
     obj: o,

@@ -2,7 +2,7 @@
 // the loudness 0..100; Delay Duration (s) turns it off again; Minimum Off-time
 // (s) holds a new On back until the buzzer has been off that long. Time comes
 // from the clock port; deadlines are met by poll(now).
-import { LwObject } from './core/registry';
+import { LwObject, ON_CHECK, ON_WRITTEN, ON_DELETE } from './core/registry';
 import { BUZZER } from './core/defs';
 import { BAD_REQUEST, NOT_ALLOWED } from './core/errors';
 import { Value } from './core/types';
@@ -51,10 +51,11 @@ export function buzzer(board: Board, outputs: string[]): BuzzerApi {
     }
     return next;
   }
-  o.ck = function (iid: number, rid: number, v: Value): number {
-    return (rid === 5548 && ((v as number) < 0 || (v as number) > 100)) || (typeof v === 'number' && v < 0) ? BAD_REQUEST : 0;
-  };
-  o.wr = function (iid: number, rid: number): void {
+  o.hook = function (ev: number, iid: number, rid: number, v?: Value): number | undefined {
+    if (ev === ON_CHECK) return (rid === 5548 && ((v as number) < 0 || (v as number) > 100)) || (typeof v === 'number' && v < 0) ? BAD_REQUEST : 0;
+    // Buzzer instances are the hardware's: not deletable.
+    if (ev === ON_DELETE) return NOT_ALLOWED;
+    if (ev !== ON_WRITTEN) return undefined;
     var now = board.clock.now();
     if (rid === 5850) {
       if (o.i[iid][5850] !== true) drive(iid, false, now);
@@ -65,9 +66,7 @@ export function buzzer(board: Board, outputs: string[]): BuzzerApi {
       }
     } else if (rid === 5548 && st[iid].on) board.output(outputs[iid], true, o.i[iid][5548] as number);
     poll(now);
-  };
-  o.rm = function (): number {
-    return NOT_ALLOWED;
+    return undefined;
   };
   return { obj: o, poll: poll };
 }

@@ -1,5 +1,5 @@
 // Connectivity Monitoring (object 4, v1.2): read live from the board's network port.
-import { LwObject } from './core/registry';
+import { LwObject, ON_READ } from './core/registry';
 import { CONNMON } from './core/defs';
 import { Multi, Value } from './core/types';
 import { Board } from './board';
@@ -8,7 +8,8 @@ import { multi } from './3-device';
 export function connectivityMonitoring(board: Board): LwObject {
   var o = new LwObject(CONNMON);
   o.add(0);
-  o.rd = function (iid: number, rid: number): Value | Multi | undefined {
+  o.hook = function (ev: number, iid: number, rid: number): Value | Multi | undefined {
+    if (ev !== ON_READ) return undefined;
     var n = board.net();
     return rid === 0 ? n.bearer : rid === 1 ? multi(n.available) : rid === 2 ? n.rssi : rid === 3 ? n.lq : rid === 4 ? multi(n.ips) : rid === 5 ? multi(n.routers) : rid === 6 ? n.util : multi(n.apn);
   };

@@ -3,7 +3,7 @@
 // Result 0 initial, 1 success, 2 no storage, 3 no memory, 4 connection lost,
 // 5 integrity check failure, 6 unsupported package, 7 invalid URI, 8 update failed,
 // 9 unsupported protocol. The transfer is the board's (FirmwarePort); it reports back here.
-import { LwObject } from './core/registry';
+import { LwObject, ON_CHECK, ON_WRITTEN, ON_EXECUTE } from './core/registry';
 import { FIRMWARE } from './core/defs';
 import { CHANGED, NOT_ALLOWED, BAD_REQUEST } from './core/errors';
 import { Value } from './core/types';
@@ -24,29 +24,32 @@ export function firmwareUpdate(board: Board): FirmwareApi {
     o.set(0, 3, s);
     if (r >= 0) o.set(0, 5, r);
   };
-  o.ck = function (iid: number, rid: number, v: Value): number {
-    // A new package or URI is taken in Idle only; an empty one always (it cancels, §E.6).
-    var empty = (v as string | Uint8Array).length === 0;
-    return !empty && o.i[0][3] !== 0 ? BAD_REQUEST : !empty && (rid === 0 ? !board.fw : (v as string).indexOf('://') < 0) ? BAD_REQUEST : 0;
-  };
-  o.wr = function (iid: number, rid: number): void {
-    var v = o.i[0][rid] as string | Uint8Array;
-    if (!v.length) return state(0, 0);
-    if (rid === 0) {
-      // A pushed package is complete when written.
-      var r = board.fw!.write(v as Uint8Array);
-      o.i[0][0] = new Uint8Array(0);
-      return state(r ? 0 : 2, r);
+  o.hook = function (ev: number, iid: number, rid: number, v?: Value): number | undefined {
+    if (ev === ON_CHECK) {
+      // A new package or URI is taken in Idle only; an empty one always (it cancels, §E.6).
+      var empty = (v as string | Uint8Array).length === 0;
+      return !empty && o.i[0][3] !== 0 ? BAD_REQUEST : !empty && (rid === 0 ? !board.fw : (v as string).indexOf('://') < 0) ? BAD_REQUEST : 0;
     }
-    state(1, 0);
-    if (board.fw) board.fw.download(v as string);
-    else state(0, 9);
-  };
-  o.ex = function (iid: number, rid: number): number {
-    if (rid !== 2 || o.i[0][3] !== 2) return NOT_ALLOWED;
-    state(3, -1);
-    board.fw!.update();
-    return CHANGED;
+    if (ev === ON_WRITTEN) {
+      var w = o.i[0][rid] as string | Uint8Array;
+      if (!w.length) state(0, 0);
+      else if (rid === 0) {
+        // A pushed package is complete when written.
+        var r = board.fw!.write(w as Uint8Array);
+        o.i[0][0] = new Uint8Array(0);
+        state(r ? 0 : 2, r);
+      } else {
+        state(1, 0);
+        if (board.fw) board.fw.download(w as string);
+        else state(0, 9);
+      }
+    } else if (ev === ON_EXECUTE) {
+      if (rid !== 2 || o.i[0][3] !== 2) return NOT_ALLOWED;
+      state(3, -1);
+      board.fw!.update();
+      return CHANGED;
+    }
+    return undefined;
   };
   return {
     obj: o,

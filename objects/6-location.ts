@@ -1,6 +1,6 @@
 // Location (object 6, v1.0): from the board's location port, or values the
 // application sets (reg.obj(6).set(0, rid, v)).
-import { LwObject } from './core/registry';
+import { LwObject, ON_READ } from './core/registry';
 import { LOCATION } from './core/defs';
 import { Multi, Value } from './core/types';
 import { Board } from './board';
@@ -8,8 +8,8 @@ import { Board } from './board';
 export function location(board: Board): LwObject {
   var o = new LwObject(LOCATION);
   o.add(0, { 0: 0, 1: 0, 5: 0 });
-  o.rd = function (iid: number, rid: number): Value | Multi | undefined {
-    var l = board.location ? board.location() : null;
+  o.hook = function (ev: number, iid: number, rid: number): Value | Multi | undefined {
+    var l = ev === ON_READ && board.location ? board.location() : null;
     if (!l) return undefined;
     return rid === 0 ? l.lat : rid === 1 ? l.lon : rid === 2 ? l.alt : rid === 3 ? l.radius : rid === 5 ? l.ts : l.speed;
   };

@@ -1,6 +1,6 @@
 // Connectivity Statistics (object 7, v1.0): the transport reports every datagram
 // through count(); counting runs between Start and Stop (or the Collection Period).
-import { LwObject } from './core/registry';
+import { LwObject, ON_READ, ON_EXECUTE } from './core/registry';
 import { CONNSTATS } from './core/defs';
 import { CHANGED } from './core/errors';
 import { Multi, Value } from './core/types';
@@ -22,10 +22,9 @@ export function connectivityStatistics(clock: Clock): StatsApi {
   var n = 0;
   var max = 0;
   var until = -1;
-  o.rd = function (iid: number, rid: number): Value | Multi | undefined {
-    return rid === 2 ? Math.floor(tx / 1024) : rid === 3 ? Math.floor(rx / 1024) : rid === 4 ? max : rid === 5 ? (n ? Math.floor((tx + rx) / n) : 0) : undefined;
-  };
-  o.ex = function (iid: number, rid: number): number {
+  o.hook = function (ev: number, iid: number, rid: number): Value | Multi | undefined {
+    if (ev === ON_READ) return rid === 2 ? Math.floor(tx / 1024) : rid === 3 ? Math.floor(rx / 1024) : rid === 4 ? max : rid === 5 ? (n ? Math.floor((tx + rx) / n) : 0) : undefined;
+    if (ev !== ON_EXECUTE) return undefined;
     on = rid === 6;
     if (on) {
       tx = rx = n = max = 0;

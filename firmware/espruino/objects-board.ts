@@ -13,9 +13,7 @@ export function objectsBoard(b: Board, clock: Clock, factoryReset: () => void): 
   return {
     clock: clock,
     info: b.info(),
-    reboot: function () {
-      b.reboot();
-    },
+    reboot: b.reboot,
     factoryReset: factoryReset,
     memFree: function () {
       return kb(b.memory().free);

@@ -131,6 +131,12 @@ export class Client {
   app: CoapEndpoint | null;
   /** Disabled servers ('s' + Short Server ID) and when their Disable Timeout (1/x/5) ends. */
   off: { [k: string]: number };
+  /**
+   * Endpoints of closed connections, emptied (CoapEndpoint.close) at the next poll: not at
+   * once, since a connection is often closed from inside its endpoint's own callback.
+   * Emptied, an endpoint lets the rest of its connection be collected on Espruino.
+   */
+  spent: CoapEndpoint[];
 
   constructor(reg: Registry, ports: ClientPorts, cfg: FactoryConfig, opt?: ClientOptions) {
     this.state = INIT;
@@ -151,6 +157,7 @@ export class Client {
     this.onStopped = null;
     this.app = null;
     this.off = {};
+    this.spent = [];
     if (this.opt.format) reg.fmt = this.opt.format;
     var self = this;
     reg.onEvent(function (name: string, ssid: number) {
@@ -302,6 +309,7 @@ export class Client {
     this.now = now;
     var next = -1;
     var t;
+    while (this.spent.length) (this.spent.pop() as CoapEndpoint).close();
     if (this.finished) {
       this.finished = false;
       this.afterFinish(now);
@@ -482,6 +490,7 @@ export class Client {
     if (c.dtls) c.dtls.close(c.peer);
     var k = this.conns.indexOf(c);
     if (k >= 0) this.conns.splice(k, 1);
+    this.spent.push(c.coap);
   }
 
   closeAll(keepBootstrap: boolean): void {

@@ -57,16 +57,16 @@ export class Reporting {
     });
   }
 
-  /** A new relation (GET Observe=0 answered with `first`). Replaces one on the same path for the same server. */
+  /**
+   * A new relation (GET Observe=0 answered with `first`). Replaces one on the same path for
+   * the same server. Only what a read needs of the request is kept (its payload would hold
+   * the received datagram); a relation the endpoint ended is dropped by the next poll
+   * (no onCancel closure per observation: some 25 Espruino variables).
+   */
   add(rel: Observation, ssid: number, path: number[], req: Req, first: Res, now: number): void {
     this.remove(ssid, path);
-    var o: Obs = { rel: rel, ssid: ssid, path: path, req: req, last: now, evald: now, num: numeric(first), dirty: false };
-    this.list.push(o);
-    var self = this;
-    rel.onCancel = function () {
-      var k = self.list.indexOf(o);
-      if (k >= 0) self.list.splice(k, 1);
-    };
+    var r: Req = { srv: req.srv, path: path, accept: req.accept };
+    this.list.push({ rel: rel, ssid: ssid, path: path, req: r, last: now, evald: now, num: numeric(first), dirty: false });
   }
 
   remove(ssid: number, path: number[]): void {
@@ -95,7 +95,10 @@ export class Reporting {
     var next = -1;
     for (var i = 0; i < this.list.length; i++) {
       var o = this.list[i];
-      if (!o.rel.active) continue;
+      if (!o.rel.active) {
+        this.list.splice(i--, 1);
+        continue;
+      }
       var a = effective(this.reg, o.ssid, o.path);
       var pmin = (a.pmin || 0) * 1000;
       var pmax = a.pmax && a.pmax > 0 && a.pmax >= (a.pmin || 0) ? a.pmax * 1000 : -1;

@@ -9,34 +9,46 @@ export interface Inst {
   [rid: string]: Value | Multi;
 }
 
+/** What an object's hook is told (`LwObject.hook`). */
+/** A live value of (iid, rid) (sensor, clock); undefined falls back to the stored one. */
+export var ON_READ = 0;
+/** Validate value `v` (resource instance `riid`, or -1) about to be written: 0 or a CoAP code.
+ *  Called for every value of a write before any is applied (all or nothing). */
+export var ON_CHECK = 1;
+/** (iid, rid) was written: drive an output, signal an update. */
+export var ON_WRITTEN = 2;
+/** Execute (iid, rid) with the arguments in `v`: a CoAP code (CHANGED on success). */
+export var ON_EXECUTE = 3;
+/** Instance iid was created: fill defaults. */
+export var ON_CREATED = 4;
+/** Instance iid is about to be deleted: 0, or a CoAP code refusing. */
+export var ON_DELETE = 5;
+
 /**
- * One LwM2M object. Values live in `i` (iid -> Inst). An object file gives it
- * behaviour by setting the hooks; all are optional:
- * - `rd(iid, rid)`: a live value (sensor, clock); `undefined` falls back to the stored one;
- * - `ck(iid, rid, v, riid)`: validate a value about to be written (0 or a CoAP code);
- *   called for every value of a write before any is applied (all or nothing);
- * - `wr(iid, rid)`: react after a resource was written (drive an output, signal an update);
- * - `ex(iid, rid, args)`: Execute; returns a CoAP code (CHANGED on success);
- * - `mk(iid)`: a new instance was created (fill defaults); `rm(iid)`: one is deleted.
+ * An object's behaviour: one function for every event (ON_*) that returns undefined for
+ * what it does not handle. One function, not one per event: on Espruino each function
+ * costs some ten variables (about 100 in all for the ten objects).
+ */
+export type Hook = (ev: number, iid: number, rid: number, v?: Value, riid?: number) => Value | Multi | undefined;
+
+/**
+ * One LwM2M object. Values live in `i` (iid -> Inst); an object file gives it behaviour
+ * by setting `hook` (optional; not `on`, which every Espruino object inherits).
  */
 // Fields are `declare`d: the constructor assigns them, and babel then emits no `this.x = void 0` first.
+// An object without behaviour has no `hook` at all, not null: on Espruino every property
+// costs a variable or two.
 export class LwObject {
   declare id: number;
   declare def: ObjDef;
   declare i: { [iid: string]: Inst };
   declare reg: Registry | null;
-  declare rd: ((iid: number, rid: number) => Value | Multi | undefined) | null;
-  declare ck: ((iid: number, rid: number, v: Value, riid: number) => number) | null;
-  declare wr: ((iid: number, rid: number) => void) | null;
-  declare ex: ((iid: number, rid: number, args: string) => number) | null;
-  declare mk: ((iid: number) => void) | null;
-  declare rm: ((iid: number) => number) | null;
+  declare hook?: Hook;
   constructor(def: ObjDef) {
     this.id = def.id;
     this.def = def;
     this.i = {};
     this.reg = null;
-    this.rd = this.ck = this.wr = this.ex = this.mk = this.rm = null;
   }
   /** Instance ids, ascending. */
   iids(): number[] {
@@ -49,12 +61,12 @@ export class LwObject {
   add(iid: number, vals?: Inst): Inst {
     var inst: Inst = vals || {};
     this.i[iid] = inst;
-    if (this.mk) this.mk(iid);
+    if (this.hook) this.hook(ON_CREATED, iid, -1);
     return inst;
   }
   /** Current value: live (rd hook) or stored; undefined when absent. */
   get(iid: number, rid: number): Value | Multi | undefined {
-    var v = this.rd ? this.rd(iid, rid) : undefined;
+    var v = this.hook ? this.hook(ON_READ, iid, rid) : undefined;
     if (v !== undefined) return v;
     var inst = this.i[iid];
     return inst ? inst[rid] : undefined;

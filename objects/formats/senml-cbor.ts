@@ -7,7 +7,6 @@ import { utf8Encode, utf8Decode, readUint, writeUint, copyOf } from '../../trans
 import { senmlBase, senmlName, senmlKey, senmlRec } from './senml';
 
 var TWO32 = 4294967296;
-var LABEL: { [k: string]: number } = { v: 2, vs: 3, vb: 4, vd: 8 };
 
 /** A writer that only counts when `b` is null: the same code sizes and then fills the buffer. */
 interface Out {
@@ -60,7 +59,7 @@ function emit(w: Out, base: number[], recs: Rec[]): void {
     var k = senmlKey(r.t);
     var v = r.v;
     if (k === 'vlo') bytes(w, 3, utf8Encode(k));
-    else put(w, LABEL[k]);
+    else put(w, k === 'v' ? 2 : k === 'vs' ? 3 : k === 'vb' ? 4 : 8); // labels v, vs, vb, vd
     if (typeof v === 'number') num(w, v, r.t === T_FLT);
     else if (typeof v === 'boolean') put(w, v ? 0xf5 : 0xf4);
     else if (v instanceof Uint8Array) bytes(w, 2, v);
@@ -135,10 +134,11 @@ function item(r: In): number {
   return r.m;
 }
 
-var KEYS: { [label: string]: string } = { '-2': 'bn', '0': 'n', '2': 'v', '3': 'vs', '4': 'vb', '8': 'vd', vlo: 'vlo' };
-var KIND: { [key: string]: string } = { bn: 'string', n: 'string', v: 'number', vs: 'string', vb: 'boolean', vlo: 'string' };
-
 export function cborDec(b: Uint8Array, base: number[], ty: (oid: number, rid: number) => number): Rec[] | null {
+  // The label tables live only while a payload is decoded: at top level they would hold some
+  // 30 Espruino variables for good.
+  var KEYS: { [label: string]: string } = { '-2': 'bn', '0': 'n', '2': 'v', '3': 'vs', '4': 'vb', '8': 'vd', vlo: 'vlo' };
+  var KIND: { [key: string]: string } = { bn: 'string', n: 'string', v: 'number', vs: 'string', vb: 'boolean', vlo: 'string' };
   var r: In = { b: b, o: 0, m: 0, n: 0, v: null };
   if (item(r) !== 4) return null;
   var cnt = r.n;

@@ -17,10 +17,10 @@ export function jsonEnc(base: number[], recs: Rec[]): Uint8Array | null {
   return utf8Encode(s + ']');
 }
 
-var KEYS = ['v', 'vs', 'vb', 'vd', 'vlo'];
-var KIND = ['number', 'string', 'boolean', 'string', 'string'];
-
 export function jsonDec(b: Uint8Array, base: number[], ty: (oid: number, rid: number) => number): Rec[] | null {
+  // Built per payload, not held at top level (some 15 Espruino variables for good).
+  var KEYS = ['v', 'vs', 'vb', 'vd', 'vlo'];
+  var KIND = ['number', 'string', 'boolean', 'string', 'string'];
   var s = utf8Decode(b);
   if (s === null) return null;
   var a;

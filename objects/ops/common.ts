@@ -1,7 +1,7 @@
 // What the operations share: the request/response shapes (docs/objects.md),
 // reading values into records, answering in the negotiated Content-Format,
 // decoding a payload and applying a write all-or-nothing.
-import { Registry, LwObject } from '../core/registry';
+import { Registry, LwObject, ON_CHECK, ON_WRITTEN } from '../core/registry';
 import { Rec, Value, Multi, resFlags, ids, R, W, EX, M, T_OPQ } from '../core/types';
 import { CONTENT, BAD_REQUEST, NOT_FOUND, NOT_ALLOWED, NOT_ACCEPTABLE, UNSUPPORTED_FORMAT } from '../core/errors';
 import { codec } from '../formats/index';
@@ -130,7 +130,7 @@ export function apply(o: LwObject, path: number[], recs: Rec[], mode: number): n
     }
     if (f & EX || !(mode & BOOT || f & W || (mode & CREATE && f & R))) return NOT_ALLOWED;
     if ((p.length > 3) !== ((f & M) > 0) || !fits(f & 15, recs[i].v)) return BAD_REQUEST;
-    var c = o.ck ? o.ck(p[1], p[2], recs[i].v, p.length > 3 ? p[3] : -1) : 0;
+    var c = o.hook ? (o.hook(ON_CHECK, p[1], p[2], recs[i].v, p.length > 3 ? p[3] : -1) as number) : 0;
     if (c) return c;
     use.push(recs[i]);
   }
@@ -143,6 +143,6 @@ export function apply(o: LwObject, path: number[], recs: Rec[], mode: number): n
     done[key] = 1;
     o.set(p[1], p[2], use[i].v, p.length > 3 ? p[3] : -1);
   }
-  if (o.wr) for (var x in done) if (done.hasOwnProperty(x)) o.wr(+x.split('/')[0], +x.split('/')[1]);
+  if (o.hook) for (var x in done) if (done.hasOwnProperty(x)) o.hook(ON_WRITTEN, +x.split('/')[0], +x.split('/')[1]);
   return 0;
 }

@@ -1,13 +1,13 @@
 // Delete (LwM2M 1.1 Core §5.4.7): DELETE /oid/iid. Single-instance objects and
-// instances bound to hardware (an `rm` hook refusing) cannot be deleted.
-import { Registry, LwObject } from '../core/registry';
+// instances bound to hardware (a hook refusing ON_DELETE) cannot be deleted.
+import { Registry, LwObject, ON_DELETE } from '../core/registry';
 import { DELETED, NOT_ALLOWED, UNAUTHORIZED } from '../core/errors';
 import { allowed, aclDeleted, A_DEL } from '../core/acl';
 import { Req, Res, res, target } from './common';
 
 /** Remove instance iid (no access check); returns 0 or the refusal code. */
 export function removeInst(reg: Registry, o: LwObject, iid: number): number {
-  var c = !o.def.mi ? NOT_ALLOWED : o.rm ? o.rm(iid) : 0;
+  var c = !o.def.mi ? NOT_ALLOWED : o.hook ? (o.hook(ON_DELETE, iid, -1) as number) || 0 : 0;
   if (c) return c;
   delete o.i[iid];
   aclDeleted(reg, o.id, iid);

@@ -1,6 +1,6 @@
 // Execute (LwM2M 1.1 Core §5.4.5), with the argument list syntax of §5.4.5:
 // arg = DIGIT [ "=" "'" *CHAR "'" ], separated by ",".
-import { Registry } from '../core/registry';
+import { Registry, ON_EXECUTE } from '../core/registry';
 import { EX, resFlags } from '../core/types';
 import { BAD_REQUEST, NOT_ALLOWED, UNAUTHORIZED } from '../core/errors';
 import { allowed, A_EXEC } from '../core/acl';
@@ -35,5 +35,5 @@ export function execute(reg: Registry, req: Req): Res {
   if (!allowed(reg, req.srv, o.id, path[1], A_EXEC)) return res(UNAUTHORIZED);
   var args = utf8Decode(req.payload || new Uint8Array(0));
   if (args === null || !argsOk(args)) return res(BAD_REQUEST);
-  return res(o.ex ? o.ex(path[1], path[2], args) : NOT_ALLOWED);
+  return res(((o.hook && o.hook(ON_EXECUTE, path[1], path[2], args)) as number) || NOT_ALLOWED);
 }

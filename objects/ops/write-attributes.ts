@@ -21,7 +21,7 @@ export function writeAttributes(reg: Registry, req: Req): Res {
   for (var i = 0; i < q.length; i++) {
     var e = q[i].indexOf('=');
     var name = e < 0 ? q[i] : q[i].substring(0, e);
-    var n = NAMES.indexOf(name);
+    var n = NAMES.split(' ').indexOf(name);
     // pmin, pmax, epmin, epmax: non-negative integer seconds; gt, lt, st: numbers on numeric resources.
     var num = n === 2 || n === 3 || n === 4;
     if (n < 0 || (num && t !== T_INT && t !== T_UINT && t !== T_FLT)) return res(BAD_REQUEST);

@@ -166,6 +166,39 @@ var check = setInterval(function () {
   }
 });
 
+// Espruino keeps an object locked for good once it was locked 15 times at one moment (its
+// issue #2616), and the garbage collector then keeps it and everything it references. A CoAP
+// endpoint is `this` in many nested calls (two locks each) on a response's callback path, so
+// the Client empties the endpoint of every connection it closes (CoapEndpoint.close).
+test('espruino: an endpoint locked for good by nested calls frees what it held once closed', { skip }, async () => {
+  const dir = await bundleDir();
+  try {
+    const r = startEspruino(dir, [script(dir, 'lock.js', `
+function left(close) {
+  var m0 = process.memory().usage;
+  (function () {
+    var held = [];
+    for (var i = 0; i < 200; i++) held.push(i);
+    var ep = new LwM2M.coap.CoapEndpoint({ port: { send: function () {} }, rng: { fill: function () {} }, onRequest: function () { return held; } });
+    ep.deep = function (k) { if (k > 0) this.deep(k - 1); };
+    ep.deep(8);
+    if (close) ep.close();
+  })();
+  return process.memory().usage - m0;
+}
+print('LEFT ' + left(false) + ' ' + left(true));
+quit();
+`)], ESPRUINO_BIN, 30);
+    const m = await r.waitFor(/LEFT (\d+) (\d+)/);
+    await r.done;
+    const [kept, closed] = [+m[1], +m[2]];
+    console.log(`espruino: a locked-for-good endpoint holding 200 numbers keeps ${kept} variables, closed ${closed}`);
+    assert.ok(closed <= 10, `${closed} variables left after close()`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 let startedVars = -1;
 test('espruino: memory of the bundle run from Storage, and of the started device', { skip }, async () => {
   const dir = espruinoDir();

@@ -515,3 +515,14 @@ test('an application callback that throws is contained (faults) and the next req
   assert.equal(cli.faults, 1);
   assert.equal(ok, true);
 });
+
+test('close() drops everything the endpoint holds (on Espruino a closed connection is collected only so)', () => {
+  const net = new Net();
+  const srv = echoServer(net);
+  const cli = net.add('cli');
+  cli.request(net.peer('srv'), { code: CODE.GET, path: '/x' }, 0, () => {});
+  net.run(1000);
+  assert.ok(Object.keys(srv).length > 0);
+  srv.close();
+  assert.deepEqual(Object.keys(srv), []);
+});

@@ -91,14 +91,11 @@ export interface CoapStats {
 }
 
 // Critical options this endpoint recognises (RFC 7252 §5.4.1: any other odd-numbered
-// option in a CON request gets 4.02; in a response it gets the response rejected).
-var KNOWN_CRITICAL: { [k: string]: boolean } = {
-  o1: true, o3: true, o5: true, o7: true, o11: true, o15: true, o17: true, o23: true, o27: true, o35: true, o39: true,
-};
-
+// option in a CON request gets 4.02; in a response it gets the response rejected). A string,
+// not a table held at top level (some 20 Espruino variables).
 function firstUnknownCritical(m: CoapMessage): number {
   var o = m.options;
-  for (var i = 0; i < o.length; i++) if (isCritical(o[i].num) && !KNOWN_CRITICAL['o' + o[i].num]) return o[i].num;
+  for (var i = 0; i < o.length; i++) if (isCritical(o[i].num) && ',1,3,5,7,11,15,17,23,27,35,39,'.indexOf(',' + o[i].num + ',') < 0) return o[i].num;
   return -1;
 }
 
@@ -205,7 +202,7 @@ export class Exchange {
   }
   /** Accept the observation asked for by a GET/FETCH with Observe=0; null if none was asked or no room. */
   observe(): Observation | null {
-    return this._ep._acceptObservation(this);
+    return acceptObservation(this._ep, this);
   }
 }
 
@@ -219,7 +216,8 @@ export class Observation {
   /** The Block2 cache key of the request (path, query, Accept): a notification too large for one block is served from the cache under it. */
   declare _bkey: string;
   declare active: boolean;
-  declare onCancel: ((reason: string) => void) | null;
+  /** Set by the application if it wants to know; absent otherwise (a property costs Espruino variables). */
+  declare onCancel?: ((reason: string) => void) | null;
   declare _ep: CoapEndpoint;
   declare _lastConAt: number;
   declare _inflight: Tx | null;
@@ -237,7 +235,6 @@ export class Observation {
     // copied message with its options costs some 40 variables for each observation)
     this._bkey = ep._blockKey(ex._pkey, ex.request);
     this.active = true;
-    this.onCancel = null;
     this._lastConAt = ep.now;
     this._inflight = null;
     this._queued = null;
@@ -247,7 +244,7 @@ export class Observation {
   }
   /** Send a notification (CON when asked, or when the last CON one is older than OBSERVE_CON_INTERVAL). */
   notify(res: ResponseSpec, confirmable?: boolean, now?: number): void {
-    this._ep._notify(this, res, !!confirmable, now === undefined ? this._ep.now : now);
+    notifyObservation(this._ep, this, res, !!confirmable, now === undefined ? this._ep.now : now);
   }
   /** End the relation from the application's side (onCancel runs with 'cancelled'). */
   cancel(): void {
@@ -302,8 +299,8 @@ class ClientRequest {
 /** What request() returns. */
 export class RequestHandle {
   declare token: Uint8Array;
-  private declare _ep: CoapEndpoint;
-  private declare _req: ClientRequest;
+  declare _ep: CoapEndpoint;
+  declare _req: ClientRequest;
   constructor(ep: CoapEndpoint, req: ClientRequest) {
     this._ep = ep;
     this._req = req;
@@ -332,19 +329,19 @@ export class CoapEndpoint implements Pollable {
   declare now: number;
   declare onRequest: RequestHandler | null;
   declare streamBlock1: ((req: CoapMessage, peer: Peer) => boolean) | null;
-  private declare _port: DatagramPort;
-  private declare _rng: Rng;
-  private declare _rnd: Uint8Array;
-  private declare _nextMid: number;
-  private declare _seqCounter: number;
-  private declare _tx: Tx[];
-  private declare _seen: { [k: string]: Seen };
-  private declare _seenKeys: string[];
-  private declare _reqs: ClientRequest[];
-  private declare _waiting: Exchange[];
-  private declare _obsList: Observation[];
-  private declare _cache: BlockCache[];
-  private declare _uploads: Upload[];
+  declare _port: DatagramPort;
+  declare _rng: Rng;
+  declare _rnd: Uint8Array;
+  declare _nextMid: number;
+  declare _seqCounter: number;
+  declare _tx: Tx[];
+  declare _seen: { [k: string]: Seen };
+  declare _seenKeys: string[];
+  declare _reqs: ClientRequest[];
+  declare _waiting: Exchange[];
+  declare _obsList: Observation[];
+  declare _cache: BlockCache[];
+  declare _uploads: Upload[];
 
   constructor(o: EndpointOptions) {
     this.params = params(o.params);
@@ -357,7 +354,7 @@ export class CoapEndpoint implements Pollable {
     this.faults = 0;
     this._rnd = new Uint8Array(4);
     // RFC 7252 §4.4: the first message ID SHOULD be randomized
-    this._nextMid = this._random16();
+    this._nextMid = random16(this);
     this._seqCounter = 0;
     this._tx = [];
     this._seen = {};
@@ -371,29 +368,15 @@ export class CoapEndpoint implements Pollable {
 
   // ---------------------------------------------------------------- plumbing
 
-  private _random16(): number {
-    this._rng.fill(this._rnd);
-    return (this._rnd[0] << 8) | this._rnd[1];
-  }
 
-  private _mid(): number {
+  _mid(): number {
     var m = this._nextMid;
     this._nextMid = (m + 1) & 0xffff;
     return m;
   }
 
-  private _token(): Uint8Array {
-    var t = new Uint8Array(this.params.TOKEN_LENGTH);
-    for (var tries = 0; tries < 4; tries++) {
-      this._rng.fill(t);
-      var clash = false;
-      for (var i = 0; i < this._reqs.length; i++) if (sameBytes(this._reqs[i]._msg.token, t)) clash = true;
-      if (!clash) break;
-    }
-    return t;
-  }
 
-  private _send(bytes: Uint8Array, peer: Peer): void {
+  _send(bytes: Uint8Array, peer: Peer): void {
     this.stats.txDatagrams++;
     this.stats.txBytes += bytes.length;
     try {
@@ -406,7 +389,7 @@ export class CoapEndpoint implements Pollable {
   }
 
   /** Send a CON and keep it for retransmission: first timeout ACK_TIMEOUT × random(1, ACK_RANDOM_FACTOR) (RFC 7252 §4.2). */
-  private _sendCon(bytes: Uint8Array, peer: Peer, pkey: string, mid: number, now: number, req: ClientRequest | null, obs: Observation | null): Tx {
+  _sendCon(bytes: Uint8Array, peer: Peer, pkey: string, mid: number, now: number, req: ClientRequest | null, obs: Observation | null): Tx {
     this._rng.fill(this._rnd);
     var r = ((this._rnd[0] << 8) | this._rnd[1]) / 65536;
     var p = this.params;
@@ -431,12 +414,8 @@ export class CoapEndpoint implements Pollable {
     return t;
   }
 
-  private _findTx(pkey: string, mid: number): number {
-    for (var i = 0; i < this._tx.length; i++) if (this._tx[i]._mid === mid && this._tx[i]._pkey === pkey) return i;
-    return -1;
-  }
 
-  private _dropTx(t: Tx | null): void {
+  _dropTx(t: Tx | null): void {
     if (!t) return;
     for (var i = 0; i < this._tx.length; i++) {
       if (this._tx[i] === t) {
@@ -446,14 +425,6 @@ export class CoapEndpoint implements Pollable {
     }
   }
 
-  private _remember(key: string, s: Seen): void {
-    if (this._seen[key]) this._seenKeys.splice(this._seenKeys.indexOf(key), 1);
-    if (this._seenKeys.length >= this.params.MAX_DEDUP) {
-      delete this._seen[this._seenKeys.shift() as string];
-    }
-    this._seen[key] = s;
-    this._seenKeys.push(key);
-  }
 
   // ---------------------------------------------------------------- receive
 
@@ -463,177 +434,21 @@ export class CoapEndpoint implements Pollable {
     this.stats.rxDatagrams++;
     this.stats.rxBytes += bytes.length;
     try {
-      this._handle(bytes, peer, now);
+      handleDatagram(this, bytes, peer, now);
     } catch (e) {
       // a port or a callback failed: the datagram is lost, the endpoint stays usable
       this.faults++;
     }
   }
 
-  private _handle(bytes: Uint8Array, peer: Peer, now: number): void {
-    var d = decode(bytes);
-    if (typeof d === 'number') {
-      if (d === DECODE_REJECT) {
-        this.stats.rejected++;
-        // RFC 7252 §4.2: a CON with a format error is rejected with a matching RST
-        if (((bytes[0] >> 4) & 3) === TYPE.CON) this._send(emptyMessage(TYPE.RST, (bytes[2] << 8) | bytes[3]), peer);
-      } else this.stats.dropped++;
-      return;
-    }
-    var m = d;
-    var pkey = peerKey(peer);
-    if (m.type === TYPE.ACK || m.type === TYPE.RST) {
-      this._onAckOrReset(m, peer, pkey, now);
-      return;
-    }
-    if (m.code === CODE.EMPTY) {
-      // a CON Empty message is a "ping" (RFC 7252 §4.3): answer RST; an Empty NON is ignored
-      if (m.type === TYPE.CON) this._send(emptyMessage(TYPE.RST, m.mid), peer);
-      else this.stats.rejected++;
-      return;
-    }
-    // deduplication (RFC 7252 §4.5)
-    var key = pkey + '#' + m.mid;
-    var s = this._seen[key];
-    if (s && s._expires > now) {
-      this.stats.duplicates++;
-      if (m.type === TYPE.CON) {
-        if (s._reply) this._send(s._reply, peer);
-        else if (s._ex && !s._ex.responded && !s._ex._acked) this._sendEmptyAck(s._ex);
-      }
-      return;
-    }
-    s = { _expires: now + (m.type === TYPE.CON ? this.params.EXCHANGE_LIFETIME : this.params.NON_LIFETIME), _reply: null, _ex: null };
-    this._remember(key, s);
-    if (codeClass(m.code) === 0) this._onRequestMsg(m, peer, pkey, s, now);
-    else this._onResponse(m, peer, pkey, s, now);
-  }
 
-  private _onAckOrReset(m: CoapMessage, peer: Peer, pkey: string, now: number): void {
-    // an RST is always Empty; an ACK is Empty or carries a response, never a request (RFC 7252 §4.2, §4.3)
-    if ((m.type === TYPE.RST && m.code !== CODE.EMPTY) || (m.code !== CODE.EMPTY && codeClass(m.code) === 0)) {
-      this.stats.rejected++;
-      return;
-    }
-    var i = this._findTx(pkey, m.mid);
-    var t = i >= 0 ? this._tx[i] : null;
-    if (t) this._tx.splice(i, 1);
-    if (m.type === TYPE.RST) {
-      var o = t && t._obs ? t._obs : this._obsByMid(pkey, m.mid);
-      if (o) this._endObservation(o, 'reset');
-      var r = t && t._req ? t._req : this._reqByMid(pkey, m.mid);
-      if (r) this._fail(r, E_RESET);
-      return;
-    }
-    if (!t) return; // a late or duplicate ACK
-    if (t._obs) {
-      var ob = t._obs;
-      if (ob._inflight === t) ob._inflight = null;
-      if (ob._queued && ob.active) {
-        var q = ob._queued;
-        ob._queued = null;
-        this._sendNotification(ob, q, ob._queuedCon, now);
-      }
-    }
-    var req = t._req;
-    if (!req || req._state !== 1) return;
-    req._tx = null;
-    if (m.code === CODE.EMPTY) {
-      // separate response to follow (RFC 7252 §5.2.2); the interaction is no longer outstanding (NSTART)
-      req._state = 2;
-      req._deadline = now + this.params.SEPARATE_RESPONSE_TIMEOUT;
-      this._startQueued(req._pkey, now);
-      return;
-    }
-    if (!sameBytes(m.token, req._msg.token)) {
-      // not our response (RFC 7252 §5.3.2): take it as a bare acknowledgement
-      req._state = 2;
-      req._deadline = now + this.params.SEPARATE_RESPONSE_TIMEOUT;
-      this._startQueued(req._pkey, now);
-      return;
-    }
-    this._deliver(req, m, now);
-  }
 
-  private _obsByMid(pkey: string, mid: number): Observation | null {
-    for (var i = 0; i < this._obsList.length; i++) {
-      var o = this._obsList[i];
-      if (o._pkey === pkey && o._mids.indexOf(mid) >= 0) return o;
-    }
-    return null;
-  }
 
-  private _reqByMid(pkey: string, mid: number): ClientRequest | null {
-    for (var i = 0; i < this._reqs.length; i++) if (this._reqs[i]._pkey === pkey && this._reqs[i]._lastMid === mid) return this._reqs[i];
-    return null;
-  }
 
   // ---------------------------------------------------------------- server role
 
-  private _onRequestMsg(m: CoapMessage, peer: Peer, pkey: string, s: Seen, now: number): void {
-    var ex = new Exchange(this, m, peer, pkey, s);
-    s._ex = ex;
-    var bad = firstUnknownCritical(m);
-    if (bad >= 0) {
-      // RFC 7252 §5.4.1: 4.02 for a CON; a NON is rejected (silently ignored here)
-      if (m.type === TYPE.CON) this._respondTo(ex, { code: CODE.BAD_OPTION }, now);
-      return;
-    }
-    if (getOption(m, OPT.PROXY_URI) !== null || getOption(m, OPT.PROXY_SCHEME) !== null) {
-      this._respondTo(ex, { code: CODE.PROXYING_NOT_SUPPORTED }, now);
-      return;
-    }
-    // Block2 asked for (RFC 7959 §2.4): a later block may come from the cache
-    var b2 = getOption(m, OPT.BLOCK2);
-    if (b2 !== null) {
-      var bv = readBlock(b2);
-      if (!bv) {
-        this._respondTo(ex, { code: CODE.BAD_REQUEST }, now);
-        return;
-      }
-      ex._b2num = bv.num;
-      ex._b2szx = bv.szx;
-      if (bv.num > 0 && this._serveCachedBlock(ex, now)) return;
-    }
-    // Block1 upload (RFC 7959 §2.5): reassemble, 2.31 per block, the handler sees the whole body
-    var b1 = getOption(m, OPT.BLOCK1);
-    if (b1 !== null && !this._collectBlock1(ex, b1, now)) return;
-    // Observe (RFC 7641 §2): 0 registers (if the handler accepts), 1 deregisters
-    var ov = getOption(m, OPT.OBSERVE);
-    if (ov !== null && (m.code === CODE.GET || m.code === CODE.FETCH)) {
-      var o = this._obsByToken(pkey, m.token);
-      var ovv = readUintValue3(ov);
-      if (ovv === 0) ex._observeAsked = true;
-      else if (ovv === 1 && o) this._endObservation(o, 'deregister');
-    }
-    var h = this.onRequest;
-    if (!h) {
-      this._respondTo(ex, { code: CODE.NOT_FOUND }, now);
-      return;
-    }
-    try {
-      h(m, peer, ex);
-    } catch (e) {
-      if (!ex.responded) this._respondTo(ex, { code: CODE.INTERNAL_SERVER_ERROR }, now);
-      return;
-    }
-    if (!ex.responded && m.type === TYPE.CON) {
-      if (this.params.SEPARATE_ACK_DELAY <= 0) this._sendEmptyAck(ex);
-      else {
-        ex._ackAt = now + this.params.SEPARATE_ACK_DELAY;
-        // bounded: under a flood the oldest waiting exchange gets its empty ACK early
-        if (this._waiting.length >= this.params.MAX_DEDUP) this._sendEmptyAck(this._waiting.shift() as Exchange);
-        this._waiting.push(ex);
-      }
-    }
-    // a re-registration the handler did not accept ends the old relation (RFC 7641 §4.1)
-    if (ex._observeAsked && !ex._obs) {
-      var old = this._obsByToken(pkey, m.token);
-      if (old) this._endObservation(old, 'replaced');
-    }
-  }
 
-  private _sendEmptyAck(ex: Exchange): void {
+  _sendEmptyAck(ex: Exchange): void {
     ex._acked = true;
     var b = emptyMessage(TYPE.ACK, ex.request.mid);
     if (ex._seen) ex._seen._reply = b;
@@ -650,97 +465,11 @@ export class CoapEndpoint implements Pollable {
     return k;
   }
 
-  private _findCache(key: string, now: number): BlockCache | null {
-    for (var i = 0; i < this._cache.length; i++) if (this._cache[i]._key === key && this._cache[i]._expires > now) return this._cache[i];
-    return null;
-  }
 
-  private _putCache(key: string, code: number, options: CoapOption[], body: Uint8Array, now: number): void {
-    for (var i = this._cache.length - 1; i >= 0; i--) if (this._cache[i]._key === key) this._cache.splice(i, 1);
-    if (this._cache.length >= this.params.MAX_BLOCK_CACHE) this._cache.shift();
-    this._cache.push({ _key: key, _code: code, _options: options, _body: body, _expires: now + this.params.EXCHANGE_LIFETIME });
-  }
 
-  private _serveCachedBlock(ex: Exchange, now: number): boolean {
-    var c = this._findCache(this._blockKey(ex._pkey, ex.request), now);
-    if (!c) return false;
-    this._respondTo(ex, { code: c._code, options: c._options, payload: c._body }, now);
-    return true;
-  }
 
-  private _collectBlock1(ex: Exchange, b1: Uint8Array, now: number): boolean {
-    var m = ex.request;
-    var bv = readBlock(b1);
-    if (!bv) {
-      this._respondTo(ex, { code: CODE.BAD_REQUEST }, now);
-      return false;
-    }
-    var key = this._blockKey(ex._pkey, m);
-    var u: Upload | null = null;
-    var i;
-    for (i = 0; i < this._uploads.length; i++) if (this._uploads[i]._key === key) u = this._uploads[i];
-    var size = blockSize(bv.szx);
-    var off = bv.num * size;
-    var max = this.params.MAX_BODY;
-    var size1 = getUint(m, OPT.SIZE1, 0);
-    ex._block1 = b1;
-    if (bv.num === 0) {
-      this._dropUpload(key);
-      u = null;
-      var sb = this.streamBlock1;
-      if (bv.more && sb && sb(m, ex.peer)) u = { _key: key, _buf: null, _len: 0, _expires: 0 };
-    }
-    var streamed = u !== null && u._buf === null;
-    if (!streamed && (size1 > max || off + m.payload.length > max)) {
-      this._dropUpload(key);
-      var tl = message(0, 0, 0);
-      setUint(tl, OPT.SIZE1, max);
-      this._respondTo(ex, { code: CODE.REQUEST_ENTITY_TOO_LARGE, options: tl.options }, now);
-      return false;
-    }
-    if (bv.num === 0) {
-      if (!bv.more) return true; // the whole body in one block
-      if (!u) u = { _key: key, _buf: new Uint8Array(size1 > 0 ? size1 : 2 * size), _len: 0, _expires: 0 };
-      if (this._uploads.length >= this.params.MAX_BLOCK_CACHE) this._uploads.shift();
-      this._uploads.push(u);
-    }
-    if (!u || u._len !== off || (bv.more && m.payload.length !== size)) {
-      // RFC 7959 §2.9.2: a block out of sequence (or a first block never seen)
-      this._respondTo(ex, { code: CODE.REQUEST_ENTITY_INCOMPLETE }, now);
-      return false;
-    }
-    var need = u._len + m.payload.length;
-    u._expires = now + this.params.EXCHANGE_LIFETIME;
-    if (!u._buf) {
-      // streamed upload: the handler sees each block (ex.blockOffset, ex.blockMore) and
-      // answers 2.31 Continue to all but the last; the endpoint echoes Block1
-      u._len = need;
-      ex.blockOffset = off;
-      ex.blockMore = bv.more;
-      if (!bv.more) this._dropUpload(key);
-      return true;
-    }
-    if (need > u._buf.length) {
-      var nb = new Uint8Array(need * 2 > max ? max : need * 2);
-      nb.set(u._buf.subarray(0, u._len));
-      u._buf = nb;
-    }
-    u._buf.set(m.payload, u._len);
-    u._len = need;
-    if (bv.more) {
-      // 2.31 Continue, echoing the block (§2.3: the server may ask for a smaller SZX)
-      var ours = szxOf(this.params.BLOCK_SIZE);
-      ex._block1 = blockBytes(bv.num, true, bv.szx < ours ? bv.szx : ours);
-      this._respondTo(ex, { code: CODE.CONTINUE }, now);
-      return false;
-    }
-    this._dropUpload(key);
-    m.payload = u._len === u._buf.length ? u._buf : new Uint8Array(u._buf.subarray(0, u._len));
-    removeOption(m, OPT.BLOCK1);
-    return true;
-  }
 
-  private _dropUpload(key: string): void {
+  _dropUpload(key: string): void {
     for (var i = this._uploads.length - 1; i >= 0; i--) if (this._uploads[i]._key === key) this._uploads.splice(i, 1);
   }
 
@@ -789,7 +518,7 @@ export class CoapEndpoint implements Pollable {
    * False when block `num` lies beyond the body.
    */
   /** Slices a Block2 response; the block cache key is `bkey`, or else made from `req` when needed. */
-  private _sliceBlock2(m: CoapMessage, pkey: string, req: CoapMessage | null, bkey: string, num: number, askedSzx: number, asked: boolean, now: number): boolean {
+  _sliceBlock2(m: CoapMessage, pkey: string, req: CoapMessage | null, bkey: string, num: number, askedSzx: number, asked: boolean, now: number): boolean {
     var ours = szxOf(this.params.BLOCK_SIZE);
     if (ours < 0) ours = 6;
     var szx = askedSzx >= 0 && askedSzx < ours ? askedSzx : ours;
@@ -810,7 +539,7 @@ export class CoapEndpoint implements Pollable {
           var n = m.options[i].num;
           if (n !== OPT.OBSERVE && n !== OPT.BLOCK1 && n !== OPT.SIZE2) co.push(m.options[i]);
         }
-        this._putCache(bkey || this._blockKey(pkey, req!), m.code, co, body, now);
+        putCache(this, bkey || this._blockKey(pkey, req!), m.code, co, body, now);
       }
       setUint(m, OPT.SIZE2, body.length);
     }
@@ -821,7 +550,7 @@ export class CoapEndpoint implements Pollable {
 
   // ---------------------------------------------------------------- observe, server side
 
-  private _obsByToken(pkey: string, token: Uint8Array): Observation | null {
+  _obsByToken(pkey: string, token: Uint8Array): Observation | null {
     for (var i = 0; i < this._obsList.length; i++) {
       var o = this._obsList[i];
       if (o._pkey === pkey && sameBytes(o.token, token)) return o;
@@ -829,50 +558,14 @@ export class CoapEndpoint implements Pollable {
     return null;
   }
 
-  private _nextSeq(): number {
+  _nextSeq(): number {
     this._seqCounter = (this._seqCounter + 1) & OBSERVE_SEQ_MASK;
     return this._seqCounter;
   }
 
-  _acceptObservation(ex: Exchange): Observation | null {
-    if (!ex._observeAsked || ex.responded) return null;
-    if (ex._obs) return ex._obs;
-    // same endpoint and token: update the existing entry, do not add (RFC 7641 §4.1)
-    var o = this._obsByToken(ex._pkey, ex.request.token);
-    if (o) {
-      o._szx = ex._b2szx;
-    } else {
-      if (this._obsList.length >= this.params.MAX_OBSERVATIONS) return null;
-      o = new Observation(this, ex);
-      this._obsList.push(o);
-    }
-    ex._obs = o;
-    return o;
-  }
 
-  /** Send a notification for `o` (see Observation.notify). */
-  _notify(o: Observation, res: ResponseSpec, confirmable: boolean, now: number): void {
-    if (!o.active) return;
-    this.now = now;
-    var m = message(0, res.code, 0, o.token, res.options ? res.options.slice(0) : [], res.payload);
-    if (res.contentFormat !== undefined) setUint(m, OPT.CONTENT_FORMAT, res.contentFormat);
-    var ok = codeClass(res.code) === 2;
-    if (ok) {
-      setUint(m, OPT.OBSERVE, this._nextSeq());
-      // a large notification carries its first block; the client GETs the rest (RFC 7959 §3.4)
-      this._sliceBlock2(m, o._pkey, null, o._bkey, 0, o._szx, false, now);
-    }
-    var con = confirmable || now - o._lastConAt >= this.params.OBSERVE_CON_INTERVAL || !ok;
-    if (o._inflight && ok) {
-      // RFC 7641 §4.5.2: a newer notification replaces the one in flight and inherits its
-      // retransmission counter and timeout; it goes out when that one is acknowledged or due
-      o._queued = m;
-      o._queuedCon = true;
-    } else this._sendNotification(o, m, con, now);
-    if (!ok) this._endObservation(o, 'error');
-  }
 
-  private _sendNotification(o: Observation, m: CoapMessage, con: boolean, now: number): void {
+  _sendNotification(o: Observation, m: CoapMessage, con: boolean, now: number): void {
     m.mid = this._mid();
     if (o._mids.length >= 4) o._mids.shift();
     o._mids.push(m.mid);
@@ -922,7 +615,7 @@ export class CoapEndpoint implements Pollable {
   request(peer: Peer, spec: RequestSpec, now: number, cb: ResponseCallback): RequestHandle {
     this.now = now;
     var con = spec.confirmable !== false;
-    var m = message(con ? TYPE.CON : TYPE.NON, spec.code, 0, this._token(), spec.options ? spec.options.slice(0) : [], spec.payload);
+    var m = message(con ? TYPE.CON : TYPE.NON, spec.code, 0, newToken(this), spec.options ? spec.options.slice(0) : [], spec.payload);
     if (spec.path) addPathOptions(m, OPT.URI_PATH, spec.path);
     if (spec.query) addUriQuery(m, spec.query);
     if (spec.contentFormat !== undefined) setUint(m, OPT.CONTENT_FORMAT, spec.contentFormat);
@@ -955,13 +648,13 @@ export class CoapEndpoint implements Pollable {
   }
 
   /** An interaction with this peer still waiting for its ACK (NSTART, RFC 7252 §4.7). */
-  private _outstanding(pkey: string): boolean {
+  _outstanding(pkey: string): boolean {
     var n = 0;
     for (var i = 0; i < this._reqs.length; i++) if (this._reqs[i]._pkey === pkey && this._reqs[i]._state === 1) n++;
     return n >= this.params.NSTART;
   }
 
-  private _startQueued(pkey: string, now: number): void {
+  _startQueued(pkey: string, now: number): void {
     for (var i = 0; i < this._reqs.length; i++) {
       if (this._outstanding(pkey)) return;
       var r = this._reqs[i];
@@ -969,7 +662,7 @@ export class CoapEndpoint implements Pollable {
     }
   }
 
-  private _transmit(r: ClientRequest, now: number): void {
+  _transmit(r: ClientRequest, now: number): void {
     var m = r._msg;
     m.mid = this._mid();
     r._lastMid = m.mid;
@@ -995,14 +688,14 @@ export class CoapEndpoint implements Pollable {
     this._startQueued(r._pkey, this.now);
   }
 
-  private _fail(r: ClientRequest, err: string): void {
+  _fail(r: ClientRequest, err: string): void {
     if (r._state === 4) return;
     this._finish(r);
     this._callback(r, err, undefined);
   }
 
   /** The application's callback; what it throws stays out of the engine (counted in `faults`). */
-  private _callback(r: ClientRequest, err: string | null, m: CoapMessage | undefined): void {
+  _callback(r: ClientRequest, err: string | null, m: CoapMessage | undefined): void {
     try {
       r._cb(err, m);
     } catch (e) {
@@ -1010,35 +703,9 @@ export class CoapEndpoint implements Pollable {
     }
   }
 
-  private _onResponse(m: CoapMessage, peer: Peer, pkey: string, s: Seen, now: number): void {
-    var r: ClientRequest | null = null;
-    for (var i = 0; i < this._reqs.length; i++) {
-      var c = this._reqs[i];
-      if (c._pkey === pkey && c._state !== 0 && sameBytes(c._msg.token, m.token)) r = c;
-    }
-    if (!r) {
-      // RFC 7252 §4.2/§4.3 and RFC 7641 §3.6: reject what we have no context for
-      this._send(emptyMessage(TYPE.RST, m.mid), peer);
-      return;
-    }
-    if (m.type === TYPE.CON) {
-      var ack = emptyMessage(TYPE.ACK, m.mid);
-      if (firstUnknownCritical(m) >= 0) ack = emptyMessage(TYPE.RST, m.mid);
-      s._reply = ack;
-      this._send(ack, peer);
-    }
-    if (r._state === 1) {
-      // the response came before (or instead of) the ACK: it acknowledges the request
-      this._dropTx(r._tx);
-      r._tx = null;
-      r._state = 2;
-      this._startQueued(pkey, now);
-    }
-    this._deliver(r, m, now);
-  }
 
   /** A response (piggybacked or separate, or a notification) for request `r`. */
-  private _deliver(r: ClientRequest, m: CoapMessage, now: number): void {
+  _deliver(r: ClientRequest, m: CoapMessage, now: number): void {
     if (firstUnknownCritical(m) >= 0) {
       this._fail(r, E_OPTION);
       return;
@@ -1087,7 +754,7 @@ export class CoapEndpoint implements Pollable {
         if (r._state === 3 || (r._observe && getOption(m, OPT.OBSERVE) !== null)) {
           // a block-wise notification: not followed (see Known limits); delivered as is
         } else {
-          this._collectBlock2(r, m, bv.num, bv.more, bv.szx, now);
+          collectBlock2(this, r, m, bv.num, bv.more, bv.szx, now);
           return;
         }
       }
@@ -1101,7 +768,7 @@ export class CoapEndpoint implements Pollable {
   }
 
   /** Put the Block1 block starting at r._upOff into the request (RFC 7959 §2.5). */
-  private _block1Slice(r: ClientRequest): void {
+  _block1Slice(r: ClientRequest): void {
     var up = r._up as Uint8Array;
     var size = blockSize(r._upSzx);
     var end = r._upOff + size < up.length ? r._upOff + size : up.length;
@@ -1110,7 +777,7 @@ export class CoapEndpoint implements Pollable {
   }
 
   /** Hand a piece of body to the application; false (request failed) if it threw. */
-  private _stream(r: ClientRequest, data: Uint8Array, off: number, more: boolean): boolean {
+  _stream(r: ClientRequest, data: Uint8Array, off: number, more: boolean): boolean {
     try {
       (r._onData as (d: Uint8Array, o: number, m: boolean) => void)(data, off, more);
       return true;
@@ -1121,7 +788,7 @@ export class CoapEndpoint implements Pollable {
     }
   }
 
-  private _complete(r: ClientRequest, m: CoapMessage, now: number): void {
+  _complete(r: ClientRequest, m: CoapMessage, now: number): void {
     if (r._observe && codeClass(m.code) === 2 && getOption(m, OPT.OBSERVE) !== null) {
       if (r._state !== 3) {
         r._state = 3;
@@ -1136,51 +803,6 @@ export class CoapEndpoint implements Pollable {
     this._callback(r, null, m);
   }
 
-  /** Follow a Block2 response as a client (RFC 7959 §2.4): GET the next block until M=0. */
-  private _collectBlock2(r: ClientRequest, m: CoapMessage, num: number, more: boolean, szx: number, now: number): void {
-    var size = blockSize(szx);
-    var off = num * size;
-    if (num === 0) r._bodyLen = 0;
-    if (off !== r._bodyLen || (more && m.payload.length !== size)) {
-      this._fail(r, E_BLOCK);
-      return;
-    }
-    var need = off + m.payload.length;
-    if (r._onData) {
-      // streamed: nothing kept, no MAX_BODY bound
-      if (!this._stream(r, m.payload, off, more)) return;
-      if (!more) m.payload = emptyBytes();
-    } else {
-      var max = this.params.MAX_BODY;
-      if (need > max) {
-        this._fail(r, E_LARGE);
-        return;
-      }
-      if (!r._body || r._body.length < need) {
-        // Size2 (RFC 7959 §4) lets the buffer be allocated once
-        var total = getUint(m, OPT.SIZE2, 0);
-        var nb = new Uint8Array(total >= need && total <= max ? total : need * 2 > max ? max : need * 2);
-        if (r._body) nb.set(r._body.subarray(0, r._bodyLen));
-        r._body = nb;
-      }
-      r._body.set(m.payload, off);
-      if (!more) m.payload = r._body.length === need ? r._body : new Uint8Array(r._body.subarray(0, need));
-    }
-    r._bodyLen = need;
-    if (!more) {
-      removeOption(m, OPT.BLOCK2);
-      r._body = null;
-      r._observe = false;
-      this._complete(r, m, now);
-      return;
-    }
-    // next block: same request, new MID, without Observe (RFC 7959 §2.4, §3.4)
-    var q = r._msg;
-    removeOption(q, OPT.OBSERVE);
-    r._observe = false;
-    setOption(q, OPT.BLOCK2, blockBytes(num + 1, false, szx));
-    this._transmit(r, now);
-  }
 
   // ---------------------------------------------------------------- time
 
@@ -1254,6 +876,19 @@ export class CoapEndpoint implements Pollable {
     return next;
   }
 
+  /**
+   * Done with this endpoint: drop everything it holds; it must not be used afterwards.
+   * On Espruino an object once locked 15 times at the same moment stays locked for good
+   * (Espruino issue #2616) and the garbage collector keeps it and all it references. An
+   * endpoint is `this` in some seven nested calls on a response's callback path, two
+   * locks each, so every endpoint reaches that: emptied, a closed one keeps one variable
+   * instead of its whole connection (the Bootstrap-Server's: some 380 with DTLS).
+   */
+  close(): void {
+    var keys = Object.keys(this);
+    for (var i = 0; i < keys.length; i++) delete (this as any)[keys[i]];
+  }
+
   /** Sizes of the internal tables (for tests: no input may grow them without bound). */
   sizes(): { [k: string]: number } {
     return {
@@ -1261,6 +896,403 @@ export class CoapEndpoint implements Pollable {
       observations: this._obsList.length, cache: this._cache.length, uploads: this._uploads.length,
     };
   }
+}
+
+// The endpoint's steps that run from one place each: functions of the module, not methods.
+// terser then writes each into its one caller, so it costs no Espruino variables while the
+// endpoint is idle (a method costs about seven, defined or not in use). Fields and methods
+// named `_x` are the endpoint's internals, for these functions and the classes above.
+
+function acceptObservation(ep: CoapEndpoint, ex: Exchange): Observation | null {
+  if (!ex._observeAsked || ex.responded) return null;
+  if (ex._obs) return ex._obs;
+  // same endpoint and token: update the existing entry, do not add (RFC 7641 §4.1)
+  var o = ep._obsByToken(ex._pkey, ex.request.token);
+  if (o) {
+    o._szx = ex._b2szx;
+  } else {
+    if (ep._obsList.length >= ep.params.MAX_OBSERVATIONS) return null;
+    o = new Observation(ep, ex);
+    ep._obsList.push(o);
+  }
+  ex._obs = o;
+  return o;
+}
+
+/** Send a notification for `o` (see Observation.notify). */
+function notifyObservation(ep: CoapEndpoint, o: Observation, res: ResponseSpec, confirmable: boolean, now: number): void {
+  if (!o.active) return;
+  ep.now = now;
+  var m = message(0, res.code, 0, o.token, res.options ? res.options.slice(0) : [], res.payload);
+  if (res.contentFormat !== undefined) setUint(m, OPT.CONTENT_FORMAT, res.contentFormat);
+  var ok = codeClass(res.code) === 2;
+  if (ok) {
+    setUint(m, OPT.OBSERVE, ep._nextSeq());
+    // a large notification carries its first block; the client GETs the rest (RFC 7959 §3.4)
+    ep._sliceBlock2(m, o._pkey, null, o._bkey, 0, o._szx, false, now);
+  }
+  var con = confirmable || now - o._lastConAt >= ep.params.OBSERVE_CON_INTERVAL || !ok;
+  if (o._inflight && ok) {
+    // RFC 7641 §4.5.2: a newer notification replaces the one in flight and inherits its
+    // retransmission counter and timeout; it goes out when that one is acknowledged or due
+    o._queued = m;
+    o._queuedCon = true;
+  } else ep._sendNotification(o, m, con, now);
+  if (!ok) ep._endObservation(o, 'error');
+}
+
+function random16(ep: CoapEndpoint): number {
+  ep._rng.fill(ep._rnd);
+  return (ep._rnd[0] << 8) | ep._rnd[1];
+}
+
+function newToken(ep: CoapEndpoint): Uint8Array {
+  var t = new Uint8Array(ep.params.TOKEN_LENGTH);
+  for (var tries = 0; tries < 4; tries++) {
+    ep._rng.fill(t);
+    var clash = false;
+    for (var i = 0; i < ep._reqs.length; i++) if (sameBytes(ep._reqs[i]._msg.token, t)) clash = true;
+    if (!clash) break;
+  }
+  return t;
+}
+
+function findTx(ep: CoapEndpoint, pkey: string, mid: number): number {
+  for (var i = 0; i < ep._tx.length; i++) if (ep._tx[i]._mid === mid && ep._tx[i]._pkey === pkey) return i;
+  return -1;
+}
+
+function remember(ep: CoapEndpoint, key: string, s: Seen): void {
+  if (ep._seen[key]) ep._seenKeys.splice(ep._seenKeys.indexOf(key), 1);
+  if (ep._seenKeys.length >= ep.params.MAX_DEDUP) {
+    delete ep._seen[ep._seenKeys.shift() as string];
+  }
+  ep._seen[key] = s;
+  ep._seenKeys.push(key);
+}
+
+function handleDatagram(ep: CoapEndpoint, bytes: Uint8Array, peer: Peer, now: number): void {
+  var d = decode(bytes);
+  if (typeof d === 'number') {
+    if (d === DECODE_REJECT) {
+      ep.stats.rejected++;
+      // RFC 7252 §4.2: a CON with a format error is rejected with a matching RST
+      if (((bytes[0] >> 4) & 3) === TYPE.CON) ep._send(emptyMessage(TYPE.RST, (bytes[2] << 8) | bytes[3]), peer);
+    } else ep.stats.dropped++;
+    return;
+  }
+  var m = d;
+  var pkey = peerKey(peer);
+  if (m.type === TYPE.ACK || m.type === TYPE.RST) {
+    onAckOrReset(ep, m, peer, pkey, now);
+    return;
+  }
+  if (m.code === CODE.EMPTY) {
+    // a CON Empty message is a "ping" (RFC 7252 §4.3): answer RST; an Empty NON is ignored
+    if (m.type === TYPE.CON) ep._send(emptyMessage(TYPE.RST, m.mid), peer);
+    else ep.stats.rejected++;
+    return;
+  }
+  // deduplication (RFC 7252 §4.5)
+  var key = pkey + '#' + m.mid;
+  var s = ep._seen[key];
+  if (s && s._expires > now) {
+    ep.stats.duplicates++;
+    if (m.type === TYPE.CON) {
+      if (s._reply) ep._send(s._reply, peer);
+      else if (s._ex && !s._ex.responded && !s._ex._acked) ep._sendEmptyAck(s._ex);
+    }
+    return;
+  }
+  s = { _expires: now + (m.type === TYPE.CON ? ep.params.EXCHANGE_LIFETIME : ep.params.NON_LIFETIME), _reply: null, _ex: null };
+  remember(ep, key, s);
+  if (codeClass(m.code) === 0) onRequestMsg(ep, m, peer, pkey, s, now);
+  else onResponse(ep, m, peer, pkey, s, now);
+}
+
+function onAckOrReset(ep: CoapEndpoint, m: CoapMessage, peer: Peer, pkey: string, now: number): void {
+  // an RST is always Empty; an ACK is Empty or carries a response, never a request (RFC 7252 §4.2, §4.3)
+  if ((m.type === TYPE.RST && m.code !== CODE.EMPTY) || (m.code !== CODE.EMPTY && codeClass(m.code) === 0)) {
+    ep.stats.rejected++;
+    return;
+  }
+  var i = findTx(ep, pkey, m.mid);
+  var t = i >= 0 ? ep._tx[i] : null;
+  if (t) ep._tx.splice(i, 1);
+  if (m.type === TYPE.RST) {
+    var o = t && t._obs ? t._obs : obsByMid(ep, pkey, m.mid);
+    if (o) ep._endObservation(o, 'reset');
+    var r = t && t._req ? t._req : reqByMid(ep, pkey, m.mid);
+    if (r) ep._fail(r, E_RESET);
+    return;
+  }
+  if (!t) return; // a late or duplicate ACK
+  if (t._obs) {
+    var ob = t._obs;
+    if (ob._inflight === t) ob._inflight = null;
+    if (ob._queued && ob.active) {
+      var q = ob._queued;
+      ob._queued = null;
+      ep._sendNotification(ob, q, ob._queuedCon, now);
+    }
+  }
+  var req = t._req;
+  if (!req || req._state !== 1) return;
+  req._tx = null;
+  if (m.code === CODE.EMPTY) {
+    // separate response to follow (RFC 7252 §5.2.2); the interaction is no longer outstanding (NSTART)
+    req._state = 2;
+    req._deadline = now + ep.params.SEPARATE_RESPONSE_TIMEOUT;
+    ep._startQueued(req._pkey, now);
+    return;
+  }
+  if (!sameBytes(m.token, req._msg.token)) {
+    // not our response (RFC 7252 §5.3.2): take it as a bare acknowledgement
+    req._state = 2;
+    req._deadline = now + ep.params.SEPARATE_RESPONSE_TIMEOUT;
+    ep._startQueued(req._pkey, now);
+    return;
+  }
+  ep._deliver(req, m, now);
+}
+
+function obsByMid(ep: CoapEndpoint, pkey: string, mid: number): Observation | null {
+  for (var i = 0; i < ep._obsList.length; i++) {
+    var o = ep._obsList[i];
+    if (o._pkey === pkey && o._mids.indexOf(mid) >= 0) return o;
+  }
+  return null;
+}
+
+function reqByMid(ep: CoapEndpoint, pkey: string, mid: number): ClientRequest | null {
+  for (var i = 0; i < ep._reqs.length; i++) if (ep._reqs[i]._pkey === pkey && ep._reqs[i]._lastMid === mid) return ep._reqs[i];
+  return null;
+}
+
+function onRequestMsg(ep: CoapEndpoint, m: CoapMessage, peer: Peer, pkey: string, s: Seen, now: number): void {
+  var ex = new Exchange(ep, m, peer, pkey, s);
+  s._ex = ex;
+  var bad = firstUnknownCritical(m);
+  if (bad >= 0) {
+    // RFC 7252 §5.4.1: 4.02 for a CON; a NON is rejected (silently ignored here)
+    if (m.type === TYPE.CON) ep._respondTo(ex, { code: CODE.BAD_OPTION }, now);
+    return;
+  }
+  if (getOption(m, OPT.PROXY_URI) !== null || getOption(m, OPT.PROXY_SCHEME) !== null) {
+    ep._respondTo(ex, { code: CODE.PROXYING_NOT_SUPPORTED }, now);
+    return;
+  }
+  // Block2 asked for (RFC 7959 §2.4): a later block may come from the cache
+  var b2 = getOption(m, OPT.BLOCK2);
+  if (b2 !== null) {
+    var bv = readBlock(b2);
+    if (!bv) {
+      ep._respondTo(ex, { code: CODE.BAD_REQUEST }, now);
+      return;
+    }
+    ex._b2num = bv.num;
+    ex._b2szx = bv.szx;
+    if (bv.num > 0 && serveCachedBlock(ep, ex, now)) return;
+  }
+  // Block1 upload (RFC 7959 §2.5): reassemble, 2.31 per block, the handler sees the whole body
+  var b1 = getOption(m, OPT.BLOCK1);
+  if (b1 !== null && !collectBlock1(ep, ex, b1, now)) return;
+  // Observe (RFC 7641 §2): 0 registers (if the handler accepts), 1 deregisters
+  var ov = getOption(m, OPT.OBSERVE);
+  if (ov !== null && (m.code === CODE.GET || m.code === CODE.FETCH)) {
+    var o = ep._obsByToken(pkey, m.token);
+    var ovv = readUintValue3(ov);
+    if (ovv === 0) ex._observeAsked = true;
+    else if (ovv === 1 && o) ep._endObservation(o, 'deregister');
+  }
+  var h = ep.onRequest;
+  if (!h) {
+    ep._respondTo(ex, { code: CODE.NOT_FOUND }, now);
+    return;
+  }
+  try {
+    h(m, peer, ex);
+  } catch (e) {
+    if (!ex.responded) ep._respondTo(ex, { code: CODE.INTERNAL_SERVER_ERROR }, now);
+    return;
+  }
+  if (!ex.responded && m.type === TYPE.CON) {
+    if (ep.params.SEPARATE_ACK_DELAY <= 0) ep._sendEmptyAck(ex);
+    else {
+      ex._ackAt = now + ep.params.SEPARATE_ACK_DELAY;
+      // bounded: under a flood the oldest waiting exchange gets its empty ACK early
+      if (ep._waiting.length >= ep.params.MAX_DEDUP) ep._sendEmptyAck(ep._waiting.shift() as Exchange);
+      ep._waiting.push(ex);
+    }
+  }
+  // a re-registration the handler did not accept ends the old relation (RFC 7641 §4.1)
+  if (ex._observeAsked && !ex._obs) {
+    var old = ep._obsByToken(pkey, m.token);
+    if (old) ep._endObservation(old, 'replaced');
+  }
+}
+
+function findCache(ep: CoapEndpoint, key: string, now: number): BlockCache | null {
+  for (var i = 0; i < ep._cache.length; i++) if (ep._cache[i]._key === key && ep._cache[i]._expires > now) return ep._cache[i];
+  return null;
+}
+
+function putCache(ep: CoapEndpoint, key: string, code: number, options: CoapOption[], body: Uint8Array, now: number): void {
+  for (var i = ep._cache.length - 1; i >= 0; i--) if (ep._cache[i]._key === key) ep._cache.splice(i, 1);
+  if (ep._cache.length >= ep.params.MAX_BLOCK_CACHE) ep._cache.shift();
+  ep._cache.push({ _key: key, _code: code, _options: options, _body: body, _expires: now + ep.params.EXCHANGE_LIFETIME });
+}
+
+function serveCachedBlock(ep: CoapEndpoint, ex: Exchange, now: number): boolean {
+  var c = findCache(ep, ep._blockKey(ex._pkey, ex.request), now);
+  if (!c) return false;
+  ep._respondTo(ex, { code: c._code, options: c._options, payload: c._body }, now);
+  return true;
+}
+
+function collectBlock1(ep: CoapEndpoint, ex: Exchange, b1: Uint8Array, now: number): boolean {
+  var m = ex.request;
+  var bv = readBlock(b1);
+  if (!bv) {
+    ep._respondTo(ex, { code: CODE.BAD_REQUEST }, now);
+    return false;
+  }
+  var key = ep._blockKey(ex._pkey, m);
+  var u: Upload | null = null;
+  var i;
+  for (i = 0; i < ep._uploads.length; i++) if (ep._uploads[i]._key === key) u = ep._uploads[i];
+  var size = blockSize(bv.szx);
+  var off = bv.num * size;
+  var max = ep.params.MAX_BODY;
+  var size1 = getUint(m, OPT.SIZE1, 0);
+  ex._block1 = b1;
+  if (bv.num === 0) {
+    ep._dropUpload(key);
+    u = null;
+    var sb = ep.streamBlock1;
+    if (bv.more && sb && sb(m, ex.peer)) u = { _key: key, _buf: null, _len: 0, _expires: 0 };
+  }
+  var streamed = u !== null && u._buf === null;
+  if (!streamed && (size1 > max || off + m.payload.length > max)) {
+    ep._dropUpload(key);
+    var tl = message(0, 0, 0);
+    setUint(tl, OPT.SIZE1, max);
+    ep._respondTo(ex, { code: CODE.REQUEST_ENTITY_TOO_LARGE, options: tl.options }, now);
+    return false;
+  }
+  if (bv.num === 0) {
+    if (!bv.more) return true; // the whole body in one block
+    if (!u) u = { _key: key, _buf: new Uint8Array(size1 > 0 ? size1 : 2 * size), _len: 0, _expires: 0 };
+    if (ep._uploads.length >= ep.params.MAX_BLOCK_CACHE) ep._uploads.shift();
+    ep._uploads.push(u);
+  }
+  if (!u || u._len !== off || (bv.more && m.payload.length !== size)) {
+    // RFC 7959 §2.9.2: a block out of sequence (or a first block never seen)
+    ep._respondTo(ex, { code: CODE.REQUEST_ENTITY_INCOMPLETE }, now);
+    return false;
+  }
+  var need = u._len + m.payload.length;
+  u._expires = now + ep.params.EXCHANGE_LIFETIME;
+  if (!u._buf) {
+    // streamed upload: the handler sees each block (ex.blockOffset, ex.blockMore) and
+    // answers 2.31 Continue to all but the last; the endpoint echoes Block1
+    u._len = need;
+    ex.blockOffset = off;
+    ex.blockMore = bv.more;
+    if (!bv.more) ep._dropUpload(key);
+    return true;
+  }
+  if (need > u._buf.length) {
+    var nb = new Uint8Array(need * 2 > max ? max : need * 2);
+    nb.set(u._buf.subarray(0, u._len));
+    u._buf = nb;
+  }
+  u._buf.set(m.payload, u._len);
+  u._len = need;
+  if (bv.more) {
+    // 2.31 Continue, echoing the block (§2.3: the server may ask for a smaller SZX)
+    var ours = szxOf(ep.params.BLOCK_SIZE);
+    ex._block1 = blockBytes(bv.num, true, bv.szx < ours ? bv.szx : ours);
+    ep._respondTo(ex, { code: CODE.CONTINUE }, now);
+    return false;
+  }
+  ep._dropUpload(key);
+  m.payload = u._len === u._buf.length ? u._buf : new Uint8Array(u._buf.subarray(0, u._len));
+  removeOption(m, OPT.BLOCK1);
+  return true;
+}
+
+function onResponse(ep: CoapEndpoint, m: CoapMessage, peer: Peer, pkey: string, s: Seen, now: number): void {
+  var r: ClientRequest | null = null;
+  for (var i = 0; i < ep._reqs.length; i++) {
+    var c = ep._reqs[i];
+    if (c._pkey === pkey && c._state !== 0 && sameBytes(c._msg.token, m.token)) r = c;
+  }
+  if (!r) {
+    // RFC 7252 §4.2/§4.3 and RFC 7641 §3.6: reject what we have no context for
+    ep._send(emptyMessage(TYPE.RST, m.mid), peer);
+    return;
+  }
+  if (m.type === TYPE.CON) {
+    var ack = emptyMessage(TYPE.ACK, m.mid);
+    if (firstUnknownCritical(m) >= 0) ack = emptyMessage(TYPE.RST, m.mid);
+    s._reply = ack;
+    ep._send(ack, peer);
+  }
+  if (r._state === 1) {
+    // the response came before (or instead of) the ACK: it acknowledges the request
+    ep._dropTx(r._tx);
+    r._tx = null;
+    r._state = 2;
+    ep._startQueued(pkey, now);
+  }
+  ep._deliver(r, m, now);
+}
+
+/** Follow a Block2 response as a client (RFC 7959 §2.4): GET the next block until M=0. */
+function collectBlock2(ep: CoapEndpoint, r: ClientRequest, m: CoapMessage, num: number, more: boolean, szx: number, now: number): void {
+  var size = blockSize(szx);
+  var off = num * size;
+  if (num === 0) r._bodyLen = 0;
+  if (off !== r._bodyLen || (more && m.payload.length !== size)) {
+    ep._fail(r, E_BLOCK);
+    return;
+  }
+  var need = off + m.payload.length;
+  if (r._onData) {
+    // streamed: nothing kept, no MAX_BODY bound
+    if (!ep._stream(r, m.payload, off, more)) return;
+    if (!more) m.payload = emptyBytes();
+  } else {
+    var max = ep.params.MAX_BODY;
+    if (need > max) {
+      ep._fail(r, E_LARGE);
+      return;
+    }
+    if (!r._body || r._body.length < need) {
+      // Size2 (RFC 7959 §4) lets the buffer be allocated once
+      var total = getUint(m, OPT.SIZE2, 0);
+      var nb = new Uint8Array(total >= need && total <= max ? total : need * 2 > max ? max : need * 2);
+      if (r._body) nb.set(r._body.subarray(0, r._bodyLen));
+      r._body = nb;
+    }
+    r._body.set(m.payload, off);
+    if (!more) m.payload = r._body.length === need ? r._body : new Uint8Array(r._body.subarray(0, need));
+  }
+  r._bodyLen = need;
+  if (!more) {
+    removeOption(m, OPT.BLOCK2);
+    r._body = null;
+    r._observe = false;
+    ep._complete(r, m, now);
+    return;
+  }
+  // next block: same request, new MID, without Observe (RFC 7959 §2.4, §3.4)
+  var q = r._msg;
+  removeOption(q, OPT.OBSERVE);
+  r._observe = false;
+  setOption(q, OPT.BLOCK2, blockBytes(num + 1, false, szx));
+  ep._transmit(r, now);
 }
 
 function earliest(a: number, b: number): number {
