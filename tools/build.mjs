@@ -21,27 +21,39 @@ run(bin('tsc'), ['-p', 'tsconfig.json']);
 // 2. microbundle: rpt2 compiles TS, babel lowers to ES5 (browserslist ie 11), terser minifies
 //    with the Espruino-safe options in package.json's "minify" (hoist_funs, hoist_vars,
 //    inline:false, sequences:false, `of`/`let` reserved). IIFE: Espruino has no `exports`.
-const tmp = join(root, 'dist', '.mb');
-rmSync(tmp, { recursive: true, force: true });
-mkdirSync(tmp, { recursive: true });
-run(bin('microbundle'), [
-  '-i', 'firmware/main.ts', '-o', join(tmp, 'firmware.js'), '--format', 'iife', '--target', 'web',
-  '--name', 'LwM2M', '--tsconfig', 'tsconfig.json', '--generateTypes', 'false',
-]);
-// With "type":"module" microbundle names the IIFE `.cjs`; it is a plain script.
-let code = readFileSync(join(tmp, 'firmware.cjs'), 'utf8');
-code = code.replace(/\n?\/\/# sourceMappingURL=.*\s*$/, '\n');
-code = unwrap(code);
-let map = JSON.parse(readFileSync(join(tmp, 'firmware.cjs.map'), 'utf8'));
-map.sources = map.sources.map((s) => relative(join(root, 'dist'), resolve(tmp, s)));
-({ code, map } = liftClasses(code, map));
-({ code, map } = lazyNamespaces(code, map));
-({ code, map } = inlineConstants(code, map));
-({ code, map } = await shortenProperties(code, map));
-map.file = 'firmware.js';
-writeFileSync(join(root, 'dist', 'firmware.js'), code);
-writeFileSync(join(root, 'dist', 'firmware.js.map'), JSON.stringify(map));
-rmSync(tmp, { recursive: true, force: true });
+//    Two bundles: dist/firmware.js (firmware/main.ts, PSK only) and dist/firmware-rpk.js
+//    (firmware/main-rpk.ts: the same plus raw public keys, transport/dtls/rpk.ts and
+//    tweetnacl, which microbundle would otherwise leave external as a package.json
+//    dependency). Both get every post-pass and check below.
+await bundle('firmware/main.ts', 'firmware', []);
+await bundle('firmware/main-rpk.ts', 'firmware-rpk', ['--external', 'none']);
+
+async function bundle(entry, name, extra) {
+  const tmp = join(root, 'dist', '.mb-' + name);
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
+  run(bin('microbundle'), [
+    '-i', entry, '-o', join(tmp, name + '.js'), '--format', 'iife', '--target', 'web',
+    '--name', 'LwM2M', '--tsconfig', 'tsconfig.json', '--generateTypes', 'false', ...extra,
+  ]);
+  // With "type":"module" microbundle names the IIFE `.cjs`; it is a plain script.
+  let code = readFileSync(join(tmp, name + '.cjs'), 'utf8');
+  code = code.replace(/\n?\/\/# sourceMappingURL=.*\s*$/, '\n');
+  code = unwrap(code);
+  let map = JSON.parse(readFileSync(join(tmp, name + '.cjs.map'), 'utf8'));
+  map.sources = map.sources.map((s) => relative(join(root, 'dist'), resolve(tmp, s)));
+  ({ code, map } = liftClasses(code, map));
+  ({ code, map } = lazyNamespaces(code, map));
+  ({ code, map } = inlineConstants(code, map));
+  ({ code, map } = await shortenProperties(code, map));
+  map.file = name + '.js';
+  checkGlobals(code, name);
+  checkRequires(code, name);
+  writeFileSync(join(root, 'dist', name + '.js'), code);
+  writeFileSync(join(root, 'dist', name + '.js.map'), JSON.stringify(map));
+  rmSync(tmp, { recursive: true, force: true });
+  console.log(`build: dist/${name}.js ${Buffer.byteLength(code)} bytes`);
+}
 
 /**
  * The first post-pass: unwrap microbundle's IIFE `var LwM2M=function(t){BODY;return t}({});`
@@ -306,7 +318,7 @@ async function shortenProperties(src, inMap) {
 
 // 4. Unwrapped, the bundle's top-level names are globals on the board: none may be one of
 //    Espruino's (a top-level `load` or `E` would replace the board's own).
-{
+function checkGlobals(code, name) {
   const reserved = new Set(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).minify.mangle.reserved);
   reserved.delete('LwM2M');
   const clash = [];
@@ -315,18 +327,19 @@ async function shortenProperties(src, inMap) {
     if (st.type === 'FunctionDeclaration' && reserved.has(st.id.name)) clash.push(st.id.name);
   }
   if (clash.length) {
-    console.error(`build: top-level names that are Espruino globals (rename them in the source): ${clash.join(', ')}`);
+    console.error(`build: dist/${name}.js: top-level names that are Espruino globals (rename them in the source): ${clash.join(', ')}`);
     process.exit(1);
   }
 }
 
 // 3. Nothing from Node or npm may remain as a require: only Espruino's own modules.
-const bad = [];
-for (const m of code.matchAll(/\brequire\(\s*(["'])([^"']*)\1\s*\)/g)) {
-  if (!ESPRUINO_MODULES.includes(m[2])) bad.push(m[2]);
+function checkRequires(code, name) {
+  const bad = [];
+  for (const m of code.matchAll(/\brequire\(\s*(["'])([^"']*)\1\s*\)/g)) {
+    if (!ESPRUINO_MODULES.includes(m[2])) bad.push(m[2]);
+  }
+  if (bad.length) {
+    console.error(`build: dist/${name}.js requires non-Espruino modules: ${bad.join(', ')}`);
+    process.exit(1);
+  }
 }
-if (bad.length) {
-  console.error(`build: dist/firmware.js requires non-Espruino modules: ${bad.join(', ')}`);
-  process.exit(1);
-}
-console.log(`build: dist/firmware.js ${Buffer.byteLength(code)} bytes`);

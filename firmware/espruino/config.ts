@@ -18,8 +18,14 @@ export interface DeviceConfig {
   /** PSK identity (text) and key (hex). */
   pskId?: string;
   pskKey?: string;
-  /** RPK: our private key and the bootstrap server's public key (hex). */
+  /**
+   * RPK (hex): our private key (Ed25519: the 32-byte seed or PKCS#8 DER), our public key
+   * (SubjectPublicKeyInfo DER, or the raw 32 bytes; given so the board need not derive it,
+   * an Ed25519 base multiplication that takes seconds there), and the bootstrap server's
+   * public key (SPKI DER or raw 32 bytes). tools/provision.mjs writes the DER forms.
+   */
   rpkPriv?: string;
+  rpkPub?: string;
   rpkServerPub?: string;
   /** Wi-Fi credentials (ESP32). */
   wifi?: { ssid: string; password?: string };
@@ -28,6 +34,13 @@ export interface DeviceConfig {
   buzzerHz?: number;
   /** Local UDP port the client binds. */
   port?: number;
+}
+
+/** Byte lengths an Ed25519 key may have in the config: raw (32) or DER (SPKI 44, PKCS#8 48). */
+function keyLen(name: string, s: any, der: number): string {
+  if (!isHex(s)) return CONFIG_FILE + ': rpk needs ' + name + ' (hex)';
+  if (s.length !== 64 && s.length !== 2 * der) return CONFIG_FILE + ': ' + name + ' is ' + s.length / 2 + ' bytes; an Ed25519 key is 32 bytes raw or ' + der + ' bytes DER';
+  return '';
 }
 
 function isHex(s: any): boolean {
@@ -54,7 +67,9 @@ export function parseConfig(text: string | undefined): { cfg?: DeviceConfig; err
   if (c.mode === 'psk') {
     if (typeof c.pskId !== 'string' || !c.pskId || !isHex(c.pskKey)) return { error: CONFIG_FILE + ': psk needs pskId and pskKey (hex)' };
   } else if (c.mode === 'rpk') {
-    if (!isHex(c.rpkPriv) || !isHex(c.rpkServerPub)) return { error: CONFIG_FILE + ': rpk needs rpkPriv and rpkServerPub (hex)' };
+    var bad = keyLen('rpkPriv', c.rpkPriv, 48) || keyLen('rpkPub', c.rpkPub, 44) || keyLen('rpkServerPub', c.rpkServerPub, 44);
+    if (bad) return { error: bad };
+    if (c.bootstrap.indexOf('coaps://') !== 0) return { error: CONFIG_FILE + ': rpk needs a coaps:// bootstrap URI' };
   } else if (c.mode !== 'nosec') return { error: CONFIG_FILE + ': mode must be psk, rpk or nosec' };
   return { cfg: c };
 }
