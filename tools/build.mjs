@@ -47,12 +47,25 @@ async function bundle(entry, name, extra) {
   ({ code, map } = inlineConstants(code, map));
   ({ code, map } = await shortenProperties(code, map));
   map.file = name + '.js';
+  code = dropNullProto(code);
   checkGlobals(code, name);
   checkRequires(code, name);
   writeFileSync(join(root, 'dist', name + '.js'), code);
   writeFileSync(join(root, 'dist', name + '.js.map'), JSON.stringify(map));
   rmSync(tmp, { recursive: true, force: true });
   console.log(`build: dist/${name}.js ${Buffer.byteLength(code)} bytes`);
+}
+
+/**
+ * The last pass: rollup's namespace objects and its empty stand-in for a Node built-in
+ * (tweetnacl's `require('crypto')` in the RPK bundle) are `{__proto__:null,…}`. On Espruino
+ * 2v29 reading a property such an object lacks fails `ASSERT(jsvHasChildren(parent))`
+ * (jsvar.c; the prototype is a null value, not an object): tweetnacl's PRNG probe reads
+ * `.randomBytes` of it while loading. An ordinary prototype costs nothing here: the key is
+ * replaced by as many spaces, so every source-map column stays valid.
+ */
+function dropNullProto(src) {
+  return src.replace(/([{,])__proto__:null,/g, (m, c) => c + ' '.repeat(m.length - 1));
 }
 
 /**

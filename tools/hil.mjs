@@ -51,9 +51,9 @@ export const MODES = ['nosec', 'psk', 'rpk'];
 /** Issue #7's memory goals: registered + one observation, share of all variables, per build. */
 export const MEMORY_GOAL = { nosec: 0.2, psk: 0.2, rpk: 0.35 };
 /** Waits for a handshake's outcome are this many times longer in RPK mode (public-key operations take seconds on the target). */
-export const RPK_SLOW = 5;
+export const RPK_SLOW = 15;
 /** The servers' DTLS timers in RPK mode: first retransmission (RFC 7925 §11: 9 s on slow links) and handshake deadline. */
-export const RPK_DTLS = { dtlsRetransmit: 9000, dtlsTimeout: 300000 };
+export const RPK_DTLS = { dtlsRetransmit: 9000, dtlsTimeout: 900000 };
 /** Notifications the flat-memory step drives by default (issue #7). */
 export const NOTIFICATIONS = 1000;
 /** Notifications before the first memory sample: fill the bounded stores (the CoAP deduplication records, 32). */
@@ -570,7 +570,8 @@ export const STEPS = [
   {
     name: 'memory before',
     async run(ctx) {
-      ctx.memBefore = await ask(ctx.con, 'process.memory()');
+      // RPK: the target may be inside a handshake's public-key work, answering nothing for seconds
+      ctx.memBefore = await ask(ctx.con, 'process.memory()', 20000 * slow(ctx));
       return `usage ${ctx.memBefore.usage} of ${ctx.memBefore.total}`;
     },
   },
@@ -735,9 +736,9 @@ export async function runHil(o, steps = STEPS, log = console.log) {
       for (const step of steps) {
         current = step.name;
         const th = Date.now();
-        const tb = await ask(con, 'Math.floor(Date.now())').catch(() => null);
+        const tb = await ask(con, 'Math.floor(Date.now())', 20000 * slow(ctx)).catch(() => null);
         const detail = await step.run(ctx);
-        const ta = await ask(con, 'Math.floor(Date.now())').catch(() => null);
+        const ta = await ask(con, 'Math.floor(Date.now())', 20000 * slow(ctx)).catch(() => null);
         const r = { mode, step: step.name, hostMs: Date.now() - th, targetMs: tb !== null && ta !== null ? ta - tb : null, detail: detail || '' };
         results.push(r);
         log(`  ok  ${r.step.padEnd(48)} host ${String(r.hostMs).padStart(6)} ms  target ${String(r.targetMs ?? '?').padStart(6)} ms  ${r.detail}`);
