@@ -5,6 +5,6 @@ import * as rpk from '../transport/dtls/rpk';
 import { rpkAccounts } from './lwm2m/rpk';
 
 export * from './main';
-// the DTLS RPK suite, and Security Mode 1 accounts in the LwM2M client
+// the DTLS RPK suite (rpk.enableRpk()), and Security Mode 1 accounts in the LwM2M client
 rpkAccounts();
 export { rpk };

@@ -44,28 +44,16 @@ async function bundle(entry, name, extra) {
   map.sources = map.sources.map((s) => relative(join(root, 'dist'), resolve(tmp, s)));
   ({ code, map } = liftClasses(code, map));
   ({ code, map } = lazyNamespaces(code, map));
+  ({ code, map } = noNullProto(code, map));
   ({ code, map } = inlineConstants(code, map));
   ({ code, map } = await shortenProperties(code, map));
   map.file = name + '.js';
-  code = dropNullProto(code);
   checkGlobals(code, name);
   checkRequires(code, name);
   writeFileSync(join(root, 'dist', name + '.js'), code);
   writeFileSync(join(root, 'dist', name + '.js.map'), JSON.stringify(map));
   rmSync(tmp, { recursive: true, force: true });
   console.log(`build: dist/${name}.js ${Buffer.byteLength(code)} bytes`);
-}
-
-/**
- * The last pass: rollup's namespace objects and its empty stand-in for a Node built-in
- * (tweetnacl's `require('crypto')` in the RPK bundle) are `{__proto__:null,…}`. On Espruino
- * 2v29 reading a property such an object lacks fails `ASSERT(jsvHasChildren(parent))`
- * (jsvar.c; the prototype is a null value, not an object): tweetnacl's PRNG probe reads
- * `.randomBytes` of it while loading. An ordinary prototype costs nothing here: the key is
- * replaced by as many spaces, so every source-map column stays valid.
- */
-function dropNullProto(src) {
-  return src.replace(/([{,])__proto__:null,/g, (m, c) => c + ' '.repeat(m.length - 1));
 }
 
 /**
@@ -236,6 +224,33 @@ function lazyNamespaces(src, inMap) {
     process.exit(1);
   }
   console.log(`build: ${made} export namespaces built on access`);
+  return { code: r.code + '\n', map: r.map };
+}
+
+/**
+ * After the namespaces: `{__proto__: null, …}` object literals lose their `__proto__: null`.
+ * Espruino 2v29 fails an assertion (src/jsvar.c, jsvHasChildren(parent)) when code reads a
+ * property an object created so does not have: `({__proto__: null, x: 1}).y` (verified
+ * on the Linux builds). rollup writes such literals for namespaces the pass above does not
+ * turn into getters (nested ones, and the empty stub it gives tweetnacl's `require('crypto')`,
+ * which tweetnacl then probes for `randomBytes`). With an ordinary prototype the objects
+ * read the same for every name they have.
+ */
+function noNullProto(src, inMap) {
+  let made = 0;
+  const plugin = ({ types: t }) => ({
+    visitor: {
+      ObjectExpression(path) {
+        const props = path.node.properties;
+        const i = props.findIndex((p) => t.isObjectProperty(p) && !p.computed && (t.isIdentifier(p.key, { name: '__proto__' }) || t.isStringLiteral(p.key, { value: '__proto__' })) && t.isNullLiteral(p.value));
+        if (i < 0) return;
+        props.splice(i, 1);
+        made++;
+      },
+    },
+  });
+  const r = babelPass(src, inMap, plugin);
+  console.log(`build: ${made} null-prototype object literals made ordinary`);
   return { code: r.code + '\n', map: r.map };
 }
 

@@ -54,6 +54,8 @@ export interface PairOptions {
   /** Raw public keys for the client (needs enableRpk()); absent = PSK. */
   clientRpk?: RpkCredentials | null;
   serverRpk?: DtlsServerRpk;
+  /** Deliver with input() instead of receive(): an exception inside an endpoint fails the test instead of being swallowed. */
+  strict?: boolean;
 }
 
 /** An Ed25519 key pair from a fixed seed, derived by node:crypto (independently of tweetnacl). */
@@ -70,7 +72,7 @@ export function makePair(o: PairOptions = {}): Pair {
   const p: Pair = {
     now: 0, wire: [], inFlight: [], clientEvents: [], serverEvents: [], clientData: [], serverData: [],
     filter: (d: Datagram) => [d],
-    run: (until: number) => run(p, until),
+    run: (until: number) => run(p, until, !!o.strict),
   } as unknown as Pair;
   let count = 0;
   const put = (d: Datagram) => {
@@ -109,12 +111,13 @@ export function makePair(o: PairOptions = {}): Pair {
   return p;
 }
 
-function run(p: Pair, until: number): void {
+function run(p: Pair, until: number, strict: boolean): void {
   for (let guard = 0; guard < 100000; guard++) {
     while (p.inFlight.length) {
       const d = p.inFlight.shift()!;
-      if (d.to.port === SERVER.port && d.to.address === SERVER.address) p.server.receive(d.data, d.from);
-      else p.client.receive(d.data, d.from);
+      const ep = d.to.port === SERVER.port && d.to.address === SERVER.address ? p.server : p.client;
+      if (strict) ep.input(d.data, d.from);
+      else ep.receive(d.data, d.from);
     }
     const a = p.client.poll(p.now);
     const b = p.server.poll(p.now);

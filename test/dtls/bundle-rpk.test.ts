@@ -1,0 +1,143 @@
+// The RPK device bundle as shipped: dist/firmware-rpk.js (firmware/main-rpk.ts: main.ts +
+// transport/dtls/rpk.ts + tweetnacl) passes the Espruino lint, runs in the Espruino-
+// stripped vm context on the Espruino crypto backend, and completes a raw-public-key
+// handshake with our server; the PSK bundle dist/firmware.js carries none of it.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { randomFillSync } from 'node:crypto';
+import { parse } from 'acorn';
+import { lint } from '../../tools/espruino-lint.mjs';
+import { loadFirmware } from '../../sim/espruino-vm';
+import { espruinoCryptoModule } from '../../sim/espruino-crypto';
+import { createDtlsServer } from '../../transport/dtls/server';
+import { nodeCrypto } from '../../sim/node-crypto';
+import { ed25519Keys } from '../helpers/dtls-net';
+import type { Peer } from '../../transport/ports';
+
+const RPK_BUNDLE = join(import.meta.dirname, '../../dist/firmware-rpk.js');
+const PSK_BUNDLE = join(import.meta.dirname, '../../dist/firmware.js');
+const CLIENT: Peer = { address: '10.0.0.2', port: 40000 };
+const SERVER: Peer = { address: '10.0.0.1', port: 5684 };
+const hex = (u: Uint8Array) => Buffer.from(u).toString('hex');
+
+test('firmware-rpk.js is ES5 and has no Espruino-unsafe constructs (tweetnacl included)', () => {
+  const code = readFileSync(RPK_BUNDLE, 'utf8');
+  assert.doesNotThrow(() => parse(code, { ecmaVersion: 5 }));
+  assert.deepEqual(lint(code), []);
+  for (const m of code.matchAll(/\brequire\(\s*["']([^"']*)["']\s*\)/g)) assert.ok(['dgram', 'crypto', 'Storage', 'Wifi', 'ESP32', 'net'].includes(m[1]), m[1]);
+});
+
+test('the PSK bundle firmware.js carries neither tweetnacl nor the RPK suite', () => {
+  const code = readFileSync(PSK_BUNDLE, 'utf8');
+  for (const s of ['nacl', 'bad_rpk_credentials', 'certificate_request', 'crypto_scalarmult']) assert.ok(!code.includes(s), s);
+  const rpk = readFileSync(RPK_BUNDLE, 'utf8');
+  for (const s of ['bad_rpk_credentials', 'certificate_request']) assert.ok(rpk.includes(s), `${s} in firmware-rpk.js`);
+  // and neither bundle has the server role
+  for (const s of ['createDtlsServer', 'rpk_not_trusted', 'cookieRotation']) assert.ok(!rpk.includes(s), s);
+});
+
+test('the bundled RPK client (stripped context, Espruino crypto backend) handshakes with our RPK server, pins its key, exchanges data', () => {
+  const holder: { mod?: unknown } = {};
+  const { api, ctx } = loadFirmware(RPK_BUNDLE, { modules: { get crypto() { return holder.mod; } } as Record<string, unknown> });
+  const realm = ctx.run('(function (u) { var a = new Uint8Array(u.length); for (var i = 0; i < u.length; i++) a[i] = u[i]; return a.buffer; })') as (u: Uint8Array) => ArrayBuffer;
+  const toCtx = ctx.run('(function (b) { return new Uint8Array(b); })') as (b: ArrayBuffer) => Uint8Array;
+  const bytes = (u: Uint8Array) => toCtx(realm(u));
+  holder.mod = espruinoCryptoModule({ realm }).mod;
+  // deepest JS stack under client.receive(), probed where tweetnacl's field arithmetic calls
+  // Math.floor (one call in 2,000 sampled: a stack trace on each would take minutes)
+  const prevLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 200;
+  let entry = 0;
+  let deepest = 0;
+  const depth = () => (new Error().stack || '').split('\n').length - 1;
+  const floor = ctx.run('Math.floor') as (x: number) => number;
+  let calls = 0;
+  (ctx.run('Math') as { floor: (x: number) => number }).floor = (x: number) => {
+    if (entry && ++calls % 2000 === 1) deepest = Math.max(deepest, depth() - entry);
+    return floor(x);
+  };
+  const C = ed25519Keys(4);
+  const S = ed25519Keys(5);
+  // the bundle's own DER helpers agree with node:crypto
+  assert.equal(hex(api.rpk.ed25519Spki(bytes(C.pub))), hex(C.spki));
+  assert.equal(hex(api.rpk.pkcs8Ed25519Seed(bytes(C.pkcs8))), hex(C.seed));
+  const toServer: Uint8Array[] = [];
+  const toClient: Uint8Array[] = [];
+  const events: string[] = [];
+  const got: string[] = [];
+  const creds = { key: bytes(C.pkcs8), spki: bytes(C.spki), serverSpki: bytes(S.spki) };
+  const client = api.dtls.createDtlsClient({
+    socket: { send: (d: Uint8Array) => toServer.push(new Uint8Array(d)) },
+    crypto: ctx.run("LwM2M.crypto.espruinoCrypto(require('crypto'))"),
+    rng: { fill: (u: Uint8Array) => { const b = new Uint8Array(u.length); randomFillSync(b); for (let i = 0; i < u.length; i++) u[i] = b[i]; } },
+    psk: () => null,
+    rpk: () => creds,
+    onData: (d: Uint8Array) => got.push(Buffer.from(d).toString()),
+    onEvent: (e: { type: string; name?: string; message?: string }) => events.push(e.type + (e.name ? ':' + e.name + ' ' + e.message : '')),
+  });
+  let serverSaw = '';
+  const server = createDtlsServer({
+    socket: { send: (d) => toClient.push(new Uint8Array(d)) },
+    crypto: nodeCrypto, rng: { fill: (u) => void randomFillSync(u) },
+    pskKey: () => null,
+    rpk: { key: S.pkcs8, spki: S.spki, trust: (k) => { serverSaw = hex(k); return true; } },
+    onData: (d, p) => server.send(d, p),
+  });
+  client.send(bytes(new Uint8Array(Buffer.from('rpk-from-the-board'))), SERVER);
+  for (let i = 0; i < 20 && (toServer.length || toClient.length); i++) {
+    while (toServer.length) server.receive(toServer.shift()!, CLIENT);
+    while (toClient.length) {
+      const d = toClient.shift()!;
+      entry = depth() + 1;
+      client.receive(bytes(d), SERVER);
+      entry = 0;
+    }
+    client.poll(0);
+  }
+  Error.stackTraceLimit = prevLimit;
+  ctx.stop();
+  assert.deepEqual(events, ['connected']);
+  assert.deepEqual(got, ['rpk-from-the-board']);
+  assert.equal(serverSaw, hex(C.spki));
+  assert.equal(server.get(CLIENT)!.rpk, true);
+  console.log(`RPK client: deepest tweetnacl frame ${deepest} frames below receive() (incl. 1 probe frame)`);
+  assert.ok(deepest > 0, 'the probe saw tweetnacl run');
+  // The UDP → DTLS → CoAP → LwM2M path must stay under 25 frames; the handshake's crypto must too.
+  assert.ok(deepest <= 20, `tweetnacl at depth ${deepest}`);
+});
+
+test('the bundled RPK client with the wrong pinned key refuses the server (bad_certificate)', () => {
+  const { api, ctx } = loadFirmware(RPK_BUNDLE, { modules: { crypto: espruinoCryptoModule().mod } });
+  const toCtx = ctx.run('(function (a) { var u = new Uint8Array(a.length); for (var i = 0; i < a.length; i++) u[i] = a[i]; return u; })') as (a: number[]) => Uint8Array;
+  const bytes = (u: Uint8Array) => toCtx([...u]);
+  const C = ed25519Keys(4);
+  const S = ed25519Keys(5);
+  const toServer: Uint8Array[] = [];
+  const toClient: Uint8Array[] = [];
+  const events: { name?: string; alert?: number }[] = [];
+  const client = api.dtls.createDtlsClient({
+    socket: { send: (d: Uint8Array) => toServer.push(new Uint8Array(d)) },
+    crypto: ctx.run("LwM2M.crypto.espruinoCrypto(require('crypto'))"),
+    rng: { fill: (u: Uint8Array) => { for (let i = 0; i < u.length; i++) u[i] = (i * 13) & 255; } },
+    psk: () => null,
+    rpk: () => ({ key: bytes(C.seed), spki: bytes(C.spki), serverSpki: bytes(C.spki) }),
+    onData: () => {},
+    onEvent: (e: { name?: string; alert?: number }) => events.push(e),
+  });
+  const server = createDtlsServer({
+    socket: { send: (d) => toClient.push(new Uint8Array(d)) },
+    crypto: nodeCrypto, rng: { fill: (u) => void randomFillSync(u) }, pskKey: () => null,
+    rpk: { key: S.seed, spki: S.spki, trust: () => true }, onData: () => {},
+  });
+  client.connect(SERVER);
+  for (let i = 0; i < 10 && (toServer.length || toClient.length); i++) {
+    while (toServer.length) server.receive(toServer.shift()!, CLIENT);
+    while (toClient.length) client.receive(bytes(toClient.shift()!), SERVER);
+  }
+  ctx.stop();
+  assert.equal(events.length, 1);
+  assert.equal(events[0].name, 'bad_certificate');
+  assert.equal(events[0].alert, 42);
+});

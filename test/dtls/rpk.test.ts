@@ -1,0 +1,390 @@
+// Raw public keys (RFC 7250) with TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8, Ed25519 and X25519:
+// codecs to the byte, the primitives against RFC vectors and node:crypto, client ⇄ server
+// in memory (pinning, trust, loss without recomputation, malformed messages → the right
+// alert and never an exception), and the server still speaking PSK to a PSK client.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createPublicKey, createPrivateKey, sign as nodeSign, verify as nodeVerify } from 'node:crypto';
+import { makePair, ed25519Keys, CLIENT, SERVER, type Datagram, type PairOptions } from '../helpers/dtls-net';
+import { encodeRecord, parseRecords } from '../../transport/dtls/record';
+import { encodeHandshake, parseFragments } from '../../transport/dtls/handshake';
+import { ESTABLISHED } from '../../transport/dtls/connection';
+import {
+  checkRpkClientHello, decodeRpkCertificate, ec, ed25519Spki, enableRpk, encodeRpkCertificate, encodeRpkClientHello,
+  pkcs8Ed25519Seed, spkiEd25519,
+} from '../../transport/dtls/rpk';
+
+enableRpk();
+
+const hex = (u: Uint8Array) => Buffer.from(u).toString('hex');
+const unhex = (s: string) => new Uint8Array(Buffer.from(s, 'hex'));
+const text = (s: string) => new Uint8Array(Buffer.from(s));
+const fromClient = (d: Datagram) => d.from.port === CLIENT.port;
+const C = ed25519Keys(1);
+const S = ed25519Keys(2);
+const OTHER = ed25519Keys(3);
+
+function shape(d: Datagram): string {
+  return parseRecords(d.data)
+    .map((r) => {
+      if (r.type === 22 && r.epoch === 0) return 'hs:' + parseFragments(r.fragment)!.map((f) => f.msg_type).join('+');
+      return ({ 20: 'ccs', 21: 'alert', 22: 'hs', 23: 'app' } as Record<number, string>)[r.type] + '@' + r.epoch;
+    })
+    .join(',');
+}
+
+/** Counts the four public-key operations, on both sides together. */
+function countOps() {
+  const n: Record<string, number> = { x25519Base: 0, x25519: 0, sign: 0, verify: 0 };
+  const orig = { ...ec };
+  for (const k of Object.keys(n) as (keyof typeof ec)[]) {
+    (ec as Record<string, unknown>)[k] = (...a: unknown[]) => {
+      n[k]++;
+      return (orig[k] as (...x: unknown[]) => unknown)(...a);
+    };
+  }
+  return { n, restore: () => Object.assign(ec, orig) };
+}
+
+function rpkPair(o: PairOptions & { pin?: Uint8Array | null; trust?: (k: Uint8Array) => boolean } = {}) {
+  return makePair({
+    serverEcho: true,
+    strict: true,
+    clientRpk: { key: C.pkcs8, spki: C.spki, serverSpki: o.pin === undefined ? S.spki : o.pin },
+    serverRpk: { key: S.seed, spki: S.spki, trust: o.trust || ((k) => hex(k) === hex(C.spki)) },
+    ...o,
+  });
+}
+
+/** Rewrites one handshake message (by msg_type) in the server's flights; the rest passes unchanged. */
+function rewriteServer(type: number, f: (body: Uint8Array) => Uint8Array) {
+  return (d: Datagram): Datagram[] => {
+    if (fromClient(d)) return [d];
+    const parts: Uint8Array[] = [];
+    for (const r of parseRecords(d.data)) {
+      let frag = r.fragment;
+      if (r.type === 22 && r.epoch === 0) {
+        const fs = parseFragments(frag)!;
+        frag = new Uint8Array(Buffer.concat(fs.map((m) => (m.msg_type === type ? encodeHandshake(type, m.message_seq, f(new Uint8Array(m.body))) : encodeHandshake(m.msg_type, m.message_seq, m.body)))));
+      }
+      parts.push(encodeRecord(r.type, r.epoch, r.seq, frag));
+    }
+    return [{ ...d, data: new Uint8Array(Buffer.concat(parts)) }];
+  };
+}
+
+function lastAlert(p: ReturnType<typeof makePair>, client: boolean): string {
+  const ds = p.wire.filter((d) => fromClient(d) === client && shape(d) === 'alert@0');
+  return ds.length ? hex(ds[ds.length - 1].data.subarray(13)) : '';
+}
+
+test('Ed25519 DER helpers: SubjectPublicKeyInfo and PKCS#8 (RFC 8410) match node:crypto; anything else is null', () => {
+  assert.equal(hex(ed25519Spki(C.pub)), '302a300506032b6570032100' + hex(C.pub));
+  assert.equal(hex(ed25519Spki(C.pub)), hex(C.spki), 'node:crypto exports the same SPKI');
+  assert.equal(hex(spkiEd25519(C.spki)!), hex(C.pub));
+  assert.equal(spkiEd25519(C.spki.subarray(0, 43)), null);
+  const p256 = unhex('3059301306072a8648ce3d020106082a8648ce3d030107034200' + '04' + '11'.repeat(64));
+  assert.equal(spkiEd25519(p256), null);
+  const x25519Spki = unhex('302a300506032b656e032100' + '22'.repeat(32)); // id-X25519, not a signing key
+  assert.equal(spkiEd25519(x25519Spki), null);
+  assert.equal(hex(pkcs8Ed25519Seed(C.pkcs8)!), hex(C.seed));
+  // PKCS#8 v2 (RFC 5958 OneAsymmetricKey, version 1) with the public key appended, as OpenSSL 3 can write it
+  const v2 = unhex('3051020101300506032b657004220420' + hex(C.seed) + '8121' + '00' + hex(C.pub));
+  assert.equal(hex(pkcs8Ed25519Seed(v2)!), hex(C.seed));
+  assert.equal(pkcs8Ed25519Seed(C.spki), null);
+  assert.equal(pkcs8Ed25519Seed(unhex('302e020102300506032b657004220420' + hex(C.seed))), null, 'version 2 does not exist');
+});
+
+test('primitives: X25519 against RFC 7748 §6.1, Ed25519 signatures identical to node:crypto, verify rejects a flipped bit', () => {
+  const a = unhex('77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a');
+  const b = unhex('5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb');
+  assert.equal(hex(ec.x25519Base(a)), '8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a');
+  assert.equal(hex(ec.x25519(a, ec.x25519Base(b))), '4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742');
+  const msg = text('the whole handshake transcript, unhashed');
+  const sig = ec.sign(msg, C.seed, C.pub);
+  const key = createPrivateKey({ key: Buffer.from(C.pkcs8), format: 'der', type: 'pkcs8' });
+  assert.equal(hex(sig), hex(nodeSign(null, msg, key)), 'Ed25519 is deterministic (RFC 8032 §5.1.6)');
+  assert.ok(ec.verify(msg, sig, C.pub));
+  const bad = new Uint8Array(sig);
+  bad[10] ^= 1;
+  assert.ok(!ec.verify(msg, bad, C.pub));
+  assert.ok(!ec.verify(msg, sig, S.pub), 'another key');
+  assert.ok(!ec.verify(msg, sig.subarray(1), C.pub), 'short signature: false, no exception');
+  assert.ok(!ec.verify(msg, sig, new Uint8Array(32).fill(255)), 'a public key that is not a point: false');
+});
+
+test('RPK ClientHello bytes: one suite 0xC0AE, supported_groups x25519, ec_point_formats, signature_algorithms ed25519, both certificate types RawPublicKey', () => {
+  const random = new Uint8Array(32).fill(0xaa);
+  assert.equal(hex(encodeRpkClientHello(random, unhex('c0ffee'))),
+    'fefd' + 'aa'.repeat(32) + '00' + '03c0ffee' + '0002c0ae' + '0100' + '0022' +
+    '000a' + '0004' + '0002001d' + // supported_groups {x25519}
+    '000b' + '0002' + '0100' + // ec_point_formats {uncompressed}
+    '000d' + '0004' + '00020807' + // signature_algorithms {ed25519}
+    '0013' + '0002' + '0102' + // client_certificate_type {RawPublicKey}
+    '0014' + '0002' + '0102'); // server_certificate_type {RawPublicKey}
+  const body = encodeRpkClientHello(random, new Uint8Array(0));
+  assert.ok(checkRpkClientHello(body, [0xc0ae]));
+  assert.ok(!checkRpkClientHello(body, [0xc0a8]), 'suite not offered');
+  // client_certificate_type offering only X.509 (0): not RPK both ways
+  const x509 = new Uint8Array(body);
+  x509[x509.length - 7] = 0;
+  assert.ok(!checkRpkClientHello(x509, [0xc0ae]));
+  // supported_groups listing only secp256r1 (23)
+  const p256 = new Uint8Array(body);
+  p256[40 + 7] = 23;
+  assert.ok(!checkRpkClientHello(p256, [0xc0ae]));
+});
+
+test('RPK Certificate: 3-byte length and the SubjectPublicKeyInfo, no certificate_list wrapper (RFC 7250 §3)', () => {
+  assert.equal(hex(encodeRpkCertificate(C.spki)), '00002c' + hex(C.spki));
+  assert.equal(hex(decodeRpkCertificate(encodeRpkCertificate(C.spki))!), hex(C.spki));
+  // an X.509-style certificate_list (length, then one length-prefixed entry) is not a raw key
+  assert.equal(hex(decodeRpkCertificate(unhex('00002f' + '00002c' + hex(C.spki)))!), '00002c' + hex(C.spki), 'decoded as opaque bytes; spkiEd25519 then refuses it');
+  assert.equal(spkiEd25519(decodeRpkCertificate(unhex('00002f' + '00002c' + hex(C.spki)))!), null);
+  assert.equal(decodeRpkCertificate(unhex('00002d' + hex(C.spki))), null, 'length past the end');
+  assert.equal(decodeRpkCertificate(unhex('000000')), null, 'empty');
+});
+
+test('RPK handshake in memory: flights, server flight bytes, signatures checked by node:crypto, 4 public-key operations a side, identity = client SPKI', () => {
+  const ops = countOps();
+  try {
+    const p = rpkPair();
+    p.client.send(text('hello-rpk'), SERVER);
+    p.run(10000);
+    assert.deepEqual(p.clientEvents.map((e) => e.type), ['connected']);
+    assert.deepEqual(p.serverEvents.map((e) => e.type), ['connected']);
+    assert.deepEqual(p.clientData, ['hello-rpk']);
+    assert.deepEqual(p.wire.map((d) => (fromClient(d) ? 'C ' : 'S ') + shape(d)), [
+      'C hs:1',
+      'S hs:3',
+      'C hs:1',
+      'S hs:2,hs:11,hs:12,hs:13,hs:14', // ServerHello, Certificate, ServerKeyExchange, CertificateRequest, ServerHelloDone
+      'C hs:11,hs:16,hs:15,ccs@0,hs@1', // Certificate, ClientKeyExchange, CertificateVerify, CCS, Finished
+      'S ccs@0,hs@1',
+      'C app@1',
+      'S app@1',
+    ]);
+    assert.deepEqual(ops.n, { x25519Base: 2, x25519: 2, sign: 2, verify: 2 });
+    const ss = p.server.get(CLIENT)!;
+    assert.equal(ss.rpk, true);
+    assert.equal(hex(ss.identity!), hex(C.spki));
+    assert.equal(p.client.get(SERVER)!.rpk, true);
+
+    // every epoch-0 handshake message from the second ClientHello on, as hashed (RFC 6347 §4.2.6)
+    const msgs: { t: number; body: Uint8Array; whole: Uint8Array }[] = [];
+    for (const d of p.wire.slice(2, 5)) {
+      for (const r of parseRecords(d.data)) {
+        if (r.type !== 22 || r.epoch !== 0) continue;
+        for (const m of parseFragments(r.fragment)!) msgs.push({ t: m.msg_type, body: new Uint8Array(m.body), whole: encodeHandshake(m.msg_type, m.message_seq, m.body) });
+      }
+    }
+    assert.deepEqual(msgs.map((m) => m.t), [1, 2, 11, 12, 13, 14, 11, 16, 15]);
+    const [ch, sh, scert, ske, cr, , ccert, cke, cv] = msgs;
+    assert.equal(hex(sh.body.subarray(35)), 'c0ae' + '00' + '0010' + '0013000102' + '0014000102' + '000b00020100');
+    assert.equal(hex(scert.body), '00002c' + hex(S.spki));
+    assert.equal(hex(ske.body.subarray(0, 4)), '03001d20');
+    assert.equal(hex(ske.body.subarray(36, 40)), '08070040');
+    assert.equal(ske.body.length, 104);
+    assert.equal(hex(cr.body), '01' + '40' + '00020807' + '0000'); // ecdsa_sign; ed25519; no authorities
+    assert.equal(hex(ccert.body), '00002c' + hex(C.spki));
+    assert.equal(cke.body.length, 33);
+    assert.equal(cke.body[0], 32);
+    const spub = createPublicKey({ key: Buffer.from(S.spki), format: 'der', type: 'spki' });
+    const cpub = createPublicKey({ key: Buffer.from(C.spki), format: 'der', type: 'spki' });
+    const signed = Buffer.concat([ch.body.subarray(2, 34), sh.body.subarray(2, 34), ske.body.subarray(0, 36)]);
+    assert.ok(nodeVerify(null, signed, spub, ske.body.subarray(40)), 'ServerKeyExchange signature over client_random ‖ server_random ‖ params');
+    assert.equal(hex(cv.body.subarray(0, 4)), '08070040');
+    const transcript = Buffer.concat(msgs.slice(0, 8).map((m) => m.whole));
+    assert.ok(nodeVerify(null, transcript, cpub, cv.body.subarray(4)), 'CertificateVerify over the handshake messages, whole');
+  } finally {
+    ops.restore();
+  }
+});
+
+test('wrong pinned server key: the client sends bad_certificate (42) before any signature work and names the key', () => {
+  const ops = countOps();
+  try {
+    const p = rpkPair({ pin: OTHER.spki });
+    p.client.connect(SERVER);
+    p.run(10000);
+    assert.equal(lastAlert(p, true), '022a');
+    assert.equal(p.clientEvents.length, 1);
+    assert.equal(p.clientEvents[0].name, 'bad_certificate');
+    assert.equal(p.clientEvents[0].alert, 42);
+    assert.match(p.clientEvents[0].message!, new RegExp(hex(S.pub)));
+    assert.match(p.clientEvents[0].message!, new RegExp(hex(OTHER.spki)));
+    assert.equal(p.client.get(SERVER), null);
+    assert.deepEqual(p.serverEvents.map((e) => e.name), ['alert_received']);
+    assert.deepEqual(ops.n, { x25519Base: 1, x25519: 0, sign: 1, verify: 0 }, 'only the server computed its flight');
+  } finally {
+    ops.restore();
+  }
+});
+
+test('no pin (serverSpki null): any server key is accepted', () => {
+  const p = rpkPair({ pin: null });
+  p.client.connect(SERVER);
+  p.run(10000);
+  assert.deepEqual(p.clientEvents.map((e) => e.type), ['connected']);
+});
+
+test('the server refuses a client key its trust callback rejects: access_denied (49), nothing established', () => {
+  const seen: string[] = [];
+  const p = rpkPair({ trust: (k) => { seen.push(hex(k)); return false; } });
+  p.client.connect(SERVER);
+  p.run(10000);
+  assert.deepEqual(seen, [hex(C.spki)]);
+  assert.equal(lastAlert(p, false), '0231');
+  assert.equal(p.serverEvents[0].name, 'rpk_not_trusted');
+  assert.match(p.serverEvents[0].message!, new RegExp(hex(C.pub)));
+  assert.equal(p.clientEvents[0].name, 'alert_received');
+  assert.equal(p.clientEvents[0].alert, 49);
+  assert.equal(p.server.get(CLIENT), null);
+});
+
+test('every single lost datagram of the RPK handshake is recovered by retransmission, and nothing is computed twice', () => {
+  for (let lost = 0; lost < 6; lost++) { // the 6 handshake datagrams (the 7th is application data)
+    const ops = countOps();
+    try {
+      const p = rpkPair();
+      p.filter = (d, i) => (i === lost ? [] : [d]);
+      p.client.send(text('hi'), SERVER);
+      p.run(60000);
+      assert.deepEqual(p.clientEvents.map((e) => e.type), ['connected'], `lost #${lost}`);
+      assert.deepEqual(p.clientData, ['hi'], `lost #${lost}`);
+      assert.deepEqual(ops.n, { x25519Base: 2, x25519: 2, sign: 2, verify: 2 }, `lost #${lost}`);
+    } finally {
+      ops.restore();
+    }
+  }
+});
+
+test('a lost CertificateVerify record: the server keeps epoch 0 until it arrives (the CCS behind it is not taken early)', () => {
+  const p = rpkPair();
+  let dropped = false;
+  p.filter = (d) => {
+    if (!fromClient(d) || dropped || !shape(d).startsWith('hs:11,hs:16,hs:15')) return [d];
+    dropped = true;
+    // deliver Certificate, ClientKeyExchange, CCS, Finished: only the CertificateVerify record is lost
+    const rs = parseRecords(d.data).filter((_, i) => i !== 2).map((r) => encodeRecord(r.type, r.epoch, r.seq, r.fragment));
+    return [{ ...d, data: new Uint8Array(Buffer.concat(rs)) }];
+  };
+  p.client.connect(SERVER);
+  p.run(60000);
+  assert.ok(dropped);
+  assert.deepEqual(p.clientEvents.map((e) => e.type), ['connected']);
+  assert.equal(p.server.get(CLIENT)!.state, ESTABLISHED);
+});
+
+test('duplicated and reordered datagrams (each record alone, reversed, twice) still complete', () => {
+  const p = rpkPair();
+  p.filter = (d) => {
+    const rs = parseRecords(d.data).map((r) => encodeRecord(r.type, r.epoch, r.seq, r.fragment));
+    const out: Datagram[] = [];
+    for (const r of rs.reverse()) out.push({ ...d, data: r }, { ...d, data: r });
+    return out;
+  };
+  p.client.send(text('dup'), SERVER);
+  p.run(60000);
+  assert.deepEqual(p.clientEvents.map((e) => e.type), ['connected']);
+  assert.deepEqual(p.clientData, ['dup']);
+});
+
+const p256Spki = '3059301306072a8648ce3d020106082a8648ce3d030107034200' + '04' + '11'.repeat(64);
+for (const [name, type, f, alert, ev] of [
+  ['ServerHello without server_certificate_type (X.509 by default)', 2, (b: Uint8Array) => {
+    const head = b.subarray(0, 35 + 3);
+    return new Uint8Array(Buffer.concat([head, unhex('0005' + '0013000102')]));
+  }, 43, 'alert_sent'],
+  ['ServerHello choosing the PSK suite', 2, (b: Uint8Array) => { b[35] = 0xc0; b[36] = 0xa8; return b; }, 47, 'alert_sent'],
+  ['Certificate whose length runs past the message', 11, (b: Uint8Array) => { b[2]++; return b; }, 50, 'alert_sent'],
+  ['Certificate with a P-256 key', 11, () => unhex('00005b' + p256Spki), 43, 'alert_sent'],
+  ['ServerKeyExchange on secp256r1 (23)', 12, (b: Uint8Array) => { b[2] = 23; return b; }, 47, 'alert_sent'],
+  ['ServerKeyExchange signed with ecdsa_secp256r1_sha256 (0x0403)', 12, (b: Uint8Array) => { b[36] = 4; b[37] = 3; return b; }, 47, 'alert_sent'],
+  ['ServerKeyExchange truncated', 12, (b: Uint8Array) => b.subarray(0, 90), 50, 'alert_sent'],
+  ['ServerKeyExchange with a flipped signature bit', 12, (b: Uint8Array) => { b[60] ^= 4; return b; }, 51, 'alert_sent'],
+  ['ServerKeyExchange with a flipped bit in the X25519 value (signature no longer matches)', 12, (b: Uint8Array) => { b[10] ^= 1; return b; }, 51, 'alert_sent'],
+  ['CertificateRequest with an empty certificate_types list (gnutls-serv without ECDSA)', 13, () => unhex('00' + '00020807' + '0000'), 40, 'certificate_request'],
+  ['CertificateRequest without ed25519', 13, () => unhex('0140' + '00020403' + '0000'), 40, 'certificate_request'],
+  ['CertificateRequest truncated', 13, (b: Uint8Array) => b.subarray(0, 4), 50, 'alert_sent'],
+  ['ServerHelloDone with a body', 14, () => unhex('00'), 50, 'alert_sent'],
+] as [string, number, (b: Uint8Array) => Uint8Array, number, string][]) {
+  test(`malformed server flight: ${name} → alert ${alert}, no exception`, () => {
+    const p = rpkPair();
+    p.filter = rewriteServer(type, f);
+    p.client.connect(SERVER);
+    p.run(10000); // strict: an exception in either endpoint fails here
+    assert.equal(lastAlert(p, true), '02' + alert.toString(16).padStart(2, '0'));
+    assert.equal(p.clientEvents[0].name, ev);
+    assert.equal(p.clientEvents[0].alert, alert);
+    assert.equal(p.client.get(SERVER), null);
+  });
+}
+
+test('malformed client flight: a bad CertificateVerify signature gets decrypt_error (51); a P-256 client key unsupported_certificate (43)', () => {
+  const rewriteClient = (type: number, f: (b: Uint8Array) => Uint8Array) => (d: Datagram): Datagram[] => {
+    if (!fromClient(d)) return [d];
+    const parts = parseRecords(d.data).map((r) => {
+      if (r.type !== 22 || r.epoch !== 0) return encodeRecord(r.type, r.epoch, r.seq, r.fragment);
+      const fs = parseFragments(r.fragment)!;
+      return encodeRecord(22, 0, r.seq, new Uint8Array(Buffer.concat(fs.map((m) => encodeHandshake(m.msg_type, m.message_seq, m.msg_type === type ? f(new Uint8Array(m.body)) : m.body)))));
+    });
+    return [{ ...d, data: new Uint8Array(Buffer.concat(parts)) }];
+  };
+  const p = rpkPair();
+  p.filter = rewriteClient(15, (b) => { b[20] ^= 1; return b; });
+  p.client.connect(SERVER);
+  p.run(10000);
+  assert.equal(lastAlert(p, false), '0233');
+  assert.equal(p.clientEvents[0].alert, 51);
+  const q = rpkPair();
+  q.filter = rewriteClient(11, () => unhex('00005b' + p256Spki));
+  q.client.connect(SERVER);
+  q.run(10000);
+  assert.equal(lastAlert(q, false), '022b');
+});
+
+test('one server, both suites: a PSK client still gets PSK from a server configured for RPK', () => {
+  const p = makePair({ serverEcho: true, strict: true, serverRpk: { key: S.seed, spki: S.spki, trust: () => true } });
+  p.client.send(text('psk'), SERVER);
+  p.run(10000);
+  assert.deepEqual(p.clientData, ['psk']);
+  const ss = p.server.get(CLIENT)!;
+  assert.equal(ss.rpk, undefined);
+  assert.equal(Buffer.from(ss.identity!).toString(), 'lwm2m-client');
+  assert.equal(shape(p.wire[3]), 'hs:2,hs:14');
+});
+
+test('an RPK client against a PSK-only server: handshake_failure (40), reported', () => {
+  const p = makePair({ strict: true, clientRpk: { key: C.seed, spki: C.spki, serverSpki: S.spki } });
+  p.client.connect(SERVER);
+  p.run(10000);
+  assert.equal(p.clientEvents[0].name, 'alert_received');
+  assert.equal(p.clientEvents[0].alert, 40);
+});
+
+test('bad RPK credentials (not an Ed25519 key pair): an error event, nothing sent', () => {
+  const p = makePair({ clientRpk: { key: new Uint8Array(31), spki: C.spki, serverSpki: null } });
+  p.client.connect(SERVER);
+  assert.equal(p.wire.length, 0);
+  assert.equal(p.clientEvents[0].name, 'bad_rpk_credentials');
+});
+
+test('the handshake deadline restarts once the client has computed its final flight (its compute time does not count)', () => {
+  const p = rpkPair({ handshakeTimeout: 5000 });
+  let held: Datagram | null = null;
+  p.filter = (d, i) => {
+    if (i === 3) held = d; // the server's flight arrives late, at 3 s
+    return i === 3 ? [] : [d];
+  };
+  p.client.connect(SERVER);
+  p.run(0);
+  const hs = p.client.get(SERVER)!.hs!;
+  assert.equal(hs.deadline, 5000, 'first armed at the first poll');
+  p.now = 3000;
+  p.client.input(held!.data, SERVER);
+  assert.equal(hs.state, 35, 'final flight sent, waiting for the server Finished');
+  assert.equal(hs.deadline, -1);
+  p.client.poll(3000);
+  assert.equal(hs.deadline, 8000, 'armed again from the poll after the final flight');
+});
