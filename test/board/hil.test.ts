@@ -117,6 +117,21 @@ test('hil against Espruino\'s Linux build: upload via the CLI, then NoSec and PS
   console.log(r.stdout.split('\n').filter((l) => /ok {2}|memory|HIL|---|summary|^ {2}(nosec|psk|rpk) /.test(l)).join('\n'));
 });
 
+// RPK on Espruino takes minutes per handshake (three handshakes: bootstrap, register, after
+// the reboot), so this run is asked for explicitly: ESPRUINO_BIN=… HIL_RPK=1.
+const skipRpk = !BIN ? 'skipped: ESPRUINO_BIN not set' : process.env.HIL_RPK !== '1' ? 'skipped: HIL_RPK=1 not set (minutes per RPK handshake on Espruino)' : false;
+
+test('hil against Espruino\'s Linux build, RPK: the RPK build uploaded, the QR label enrolled, the LwM2M scenario over DTLS-RPK', { skip: skipRpk }, () => {
+  const r = spawnSync(process.execPath, [HIL, '--security', 'rpk', '--notifications', '50'], { encoding: 'utf8', timeout: 3600000 });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /upload: \S*firmware-rpk\.js → /);
+  assert.match(r.stdout, /--- security rpk: endpoint hil-\d+-rpk, bootstrap coaps:\/\/127\.0\.0\.1:34400, QR label [0-9a-f]{64}/);
+  assert.match(r.stdout, /ok {2}registration .* Register: lifetime 300 s/);
+  assert.match(r.stdout, /ok {2}Execute \/3\/0\/4, .* Bootstrap-Requests seen: 1/);
+  assert.match(r.stdout, /\n  rpk +boot → registered \d+ ms .*; registered \+ 1 observation \d+\/16383 variables \(.*goal ≤ 35 %/);
+  console.log(r.stdout.split('\n').filter((l) => /ok {2}|HIL|summary|^ {2}(nosec|psk|rpk) /.test(l)).join('\n'));
+});
+
 test('hil: a failing step is named, with the target\'s console output', { skip }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'hil-fail-'));
   try {
