@@ -36,13 +36,6 @@ export interface DeviceConfig {
   port?: number;
 }
 
-/** Byte lengths an Ed25519 key may have in the config: raw (32) or DER (SPKI 44, PKCS#8 48). */
-function keyLen(name: string, s: any, der: number): string {
-  if (!isHex(s)) return CONFIG_FILE + ': rpk needs ' + name + ' (hex)';
-  if (s.length !== 64 && s.length !== 2 * der) return CONFIG_FILE + ': ' + name + ' is ' + s.length / 2 + ' bytes; an Ed25519 key is 32 bytes raw or ' + der + ' bytes DER';
-  return '';
-}
-
 function isHex(s: any): boolean {
   if (typeof s !== 'string' || s.length === 0 || s.length & 1) return false;
   for (var i = 0; i < s.length; i++) if ('0123456789abcdefABCDEF'.indexOf(s.charAt(i)) < 0) return false;
@@ -67,8 +60,15 @@ export function parseConfig(text: string | undefined): { cfg?: DeviceConfig; err
   if (c.mode === 'psk') {
     if (typeof c.pskId !== 'string' || !c.pskId || !isHex(c.pskKey)) return { error: CONFIG_FILE + ': psk needs pskId and pskKey (hex)' };
   } else if (c.mode === 'rpk') {
-    var bad = keyLen('rpkPriv', c.rpkPriv, 48) || keyLen('rpkPub', c.rpkPub, 44) || keyLen('rpkServerPub', c.rpkServerPub, 44);
-    if (bad) return { error: bad };
+    // each key hex, of an Ed25519 key's length: raw (32 bytes) or DER (PKCS#8 48, SPKI 44)
+    var keys = ['rpkPriv', 48, 'rpkPub', 44, 'rpkServerPub', 44];
+    for (var i = 0; i < keys.length; i += 2) {
+      var h = c[keys[i]];
+      if (!isHex(h)) return { error: CONFIG_FILE + ': rpk needs ' + keys[i] + ' (hex)' };
+      if (h.length !== 64 && h.length !== 2 * (keys[i + 1] as number)) {
+        return { error: CONFIG_FILE + ': ' + keys[i] + ' is ' + h.length / 2 + ' bytes; an Ed25519 key is 32 bytes raw or ' + keys[i + 1] + ' bytes DER' };
+      }
+    }
     if (c.bootstrap.indexOf('coaps://') !== 0) return { error: CONFIG_FILE + ': rpk needs a coaps:// bootstrap URI' };
   } else if (c.mode !== 'nosec') return { error: CONFIG_FILE + ': mode must be psk, rpk or nosec' };
   return { cfg: c };

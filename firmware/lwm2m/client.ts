@@ -18,6 +18,7 @@ import { CODE, OPT, FORMAT, params as coapParams } from '../../transport/coap/co
 import type { Params } from '../../transport/coap/constants';
 import { CoapMessage, getStrings } from '../../transport/coap/message';
 import { createDtlsClient } from '../../transport/dtls/client';
+import type { DtlsClientOptions } from '../../transport/dtls/client';
 import type { DtlsEvent } from '../../transport/dtls/connection';
 import type { Registry } from '../../objects/core/registry';
 import * as ops from '../../objects/ops/index';
@@ -224,13 +225,17 @@ export class Client {
     var c = this.cfg;
     var secure = c.bootstrapUri.indexOf('coaps://') === 0;
     var rpk = secure && !!c.rpkPriv;
+    // a local helper, not a top-level one: it is gone once provisioned (Espruino variables)
+    var hex = function (h: string | undefined): Uint8Array {
+      return (h && fromHex(h)) || new Uint8Array(0);
+    };
     sec.add(0, {
       0: c.bootstrapUri,
       1: true,
       2: rpk ? MODE_RPK : secure ? MODE_PSK : MODE_NOSEC,
-      3: rpk ? hexOrEmpty(c.rpkPub) : utf8Encode(c.pskIdentity || ''),
-      4: rpk ? hexOrEmpty(c.rpkServerPub) : new Uint8Array(0),
-      5: hexOrEmpty(rpk ? c.rpkPriv : c.pskKey),
+      3: rpk ? hex(c.rpkPub) : utf8Encode(c.pskIdentity || ''),
+      4: rpk ? hex(c.rpkServerPub) : new Uint8Array(0),
+      5: hex(rpk ? c.rpkPriv : c.pskKey),
       11: c.holdOff || 0,
     });
   }
@@ -437,7 +442,7 @@ export class Client {
       if (typeof ssid !== 'number' || !uri) continue;
       if (uri.secure ? mode !== MODE_PSK && mode !== MODE_RPK : mode !== MODE_NOSEC) continue;
       if (mode === MODE_RPK) {
-        var k = this.rpkKeys(l[i]);
+        var k = rpkCheck ? rpkCheck(this, l[i]) : noRpk(l[i]);
         if (typeof k === 'string') {
           if (say) this.log('rpk', k);
           continue;
@@ -455,11 +460,6 @@ export class Client {
     return null;
   }
 
-  /** The keys of RPK account `secIid`, or why it is unusable (one line for the log). */
-  rpkKeys(secIid: number): RpkKeys | string {
-    return rpkCheck ? rpkCheck(this, secIid) : 'Security /0/' + secIid + ': RPK not in this build (dist/firmware-rpk.js has it); account skipped';
-  }
-
   /** Opens the connection of Security instance `secIid` (a new DTLS session for coaps). */
   open(secIid: number, ssid: number): Conn | null {
     var s = this.reg.obj(0)!.i[secIid];
@@ -467,7 +467,7 @@ export class Client {
     if (!uri) return null;
     var rpk: RpkKeys | null = null;
     if (uri.secure && s[2] === MODE_RPK) {
-      var k = this.rpkKeys(secIid);
+      var k = rpkCheck ? rpkCheck(this, secIid) : noRpk(secIid);
       if (typeof k === 'string') {
         this.lastError = k;
         this.log('rpk', k);
@@ -479,6 +479,7 @@ export class Client {
     var peer = { address: uri.host, port: uri.port };
     var identity = s[3] instanceof Uint8Array ? (s[3] as Uint8Array) : utf8Encode('' + (s[3] || ''));
     var key = s[5] instanceof Uint8Array ? (s[5] as Uint8Array) : new Uint8Array(0);
+    var dopt: DtlsClientOptions | null = null;
     var c: Conn = {
       ssid: ssid, peer: peer, key: peerKey(peer), coap: null as any, dtls: null, identity: '', sessions: 0,
       location: '', lifetime: 0, binding: 'U', updateAt: -1, busy: false, disable: false, linksDirty: false, failures: 0,
@@ -486,7 +487,7 @@ export class Client {
     var port: DatagramPort = this.ports.udp;
     if (uri.secure) {
       c.identity = utf8Decode(identity) || toHex(identity);
-      c.dtls = createDtlsClient({
+      dopt = {
         socket: this.ports.udp,
         crypto: this.ports.crypto,
         rng: this.ports.rng,
@@ -495,16 +496,20 @@ export class Client {
         psk: function () {
           return rpk ? null : { identity: identity, key: key };
         },
-        rpk: function () {
-          return rpk;
-        },
         onData: function (d: Uint8Array, p: Peer) {
           c.coap.receive(d, p, self.now);
         },
         onEvent: function (e: DtlsEvent) {
           self.onDtls(c, e);
         },
-      });
+      };
+      // Security Mode 1: the DTLS client offers the RPK suite (installed by the RPK build)
+      if (rpk) {
+        dopt.rpk = function () {
+          return rpk;
+        };
+      }
+      c.dtls = createDtlsClient(dopt);
       port = c.dtls;
     }
     var acc: Account = {
@@ -806,8 +811,9 @@ export class Client {
   }
 }
 
-function hexOrEmpty(h: string | undefined): Uint8Array {
-  return (h && fromHex(h)) || new Uint8Array(0);
+/** What a PSK build says of an RPK account. */
+function noRpk(secIid: number): string {
+  return 'Security /0/' + secIid + ': RPK not in this build (dist/firmware-rpk.js has it); account skipped';
 }
 
 function codeStr(code: number): string {
