@@ -4,7 +4,9 @@
 // time in Node per backend, and the client's crypto work: native calls, AES blocks and
 // SHA-256 compressions (what dominates on the board, where a native call is cheap and a
 // JS loop is ~200x slower than in Node).
-import { createDtlsClient } from '../transport/dtls/client';
+import { createDtlsClient, type RpkCredentials } from '../transport/dtls/client';
+import { enableRpk, ec } from '../transport/dtls/rpk';
+import { ed25519Keys } from '../test/helpers/dtls-net';
 import { createDtlsServer } from '../transport/dtls/server';
 import type { CryptoBackend, Peer } from '../transport/ports';
 import { jsCrypto } from '../transport/crypto/js-backend';
@@ -45,7 +47,13 @@ const rng = { fill: (b: Uint8Array) => { for (let i = 0; i < b.length; i++) { se
 const counts: Counts = { shaCalls: 0, shaBlocks: 0, aesCalls: 0, aesBlocks: 0 };
 let atConnect: Counts = { ...counts };
 
-function handshake(clientCrypto: CryptoBackend, serverCrypto: CryptoBackend) {
+enableRpk();
+const RC = ed25519Keys(1);
+const RS = ed25519Keys(2);
+
+/** `rpk`: raw public keys (Ed25519 + X25519, TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8) instead of the PSK. */
+function handshake(clientCrypto: CryptoBackend, serverCrypto: CryptoBackend, rpk = false) {
+  const creds: RpkCredentials = { key: RC.seed, spki: RC.spki, serverSpki: RS.spki };
   let up = false;
   const connected = () => up;
   const q: { to: 'c' | 's'; d: Uint8Array }[] = [];
@@ -55,6 +63,7 @@ function handshake(clientCrypto: CryptoBackend, serverCrypto: CryptoBackend) {
     socket: { send: (d) => { wire.c2s.n++; wire.c2s.bytes += d.length; q.push({ to: 's', d: new Uint8Array(d) }); } },
     crypto: clientCrypto, rng,
     psk: () => ({ identity: new Uint8Array(Buffer.from('lwm2m-client')), key: new Uint8Array(16).fill(1) }),
+    rpk: rpk ? () => creds : undefined,
     onData: () => got++,
     onEvent: (e) => { if (e.type === 'connected') up = true; },
   });
@@ -62,6 +71,7 @@ function handshake(clientCrypto: CryptoBackend, serverCrypto: CryptoBackend) {
     socket: { send: (d) => { wire.s2c.n++; wire.s2c.bytes += d.length; q.push({ to: 'c', d: new Uint8Array(d) }); } },
     crypto: serverCrypto, rng, hint: new Uint8Array(Buffer.from('myhint')),
     pskKey: () => new Uint8Array(16).fill(1),
+    rpk: { key: RS.seed, spki: RS.spki, trust: () => true },
     onData: (d, p) => { got++; server.send(d, p); },
   });
   client.connect(SERVER);
@@ -115,3 +125,23 @@ console.log(`CPU time in Node ${process.version}, one handshake + 64 B each way,
 console.log(`  node:crypto backend both sides:   ${cpu(() => handshake(nodeCrypto, nodeCrypto), N).toFixed(3)} ms`);
 console.log(`  pure-JS backend both sides:       ${cpu(() => handshake(jsCrypto, jsCrypto), N).toFixed(3)} ms`);
 console.log(`  client pure JS, server node:      ${cpu(() => handshake(jsCrypto, nodeCrypto), N).toFixed(3)} ms`);
+
+console.log('');
+console.log('DTLS 1.2 raw public keys (RFC 7250), TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8, Ed25519 + X25519 (tweetnacl), mutual authentication');
+const ops: Record<string, number> = { x25519Base: 0, x25519: 0, sign: 0, verify: 0 };
+const orig = { ...ec };
+for (const k of Object.keys(ops) as (keyof typeof ec)[]) {
+  (ec as Record<string, unknown>)[k] = (...a: unknown[]) => { ops[k]++; return (orig[k] as (...x: unknown[]) => unknown)(...a); };
+}
+const rw = handshake(nodeCrypto, nodeCrypto, true);
+Object.assign(ec, orig);
+console.log(`  client -> server: ${rw.c2s.n} datagrams, ${rw.c2s.bytes} bytes; server -> client: ${rw.s2c.n} datagrams, ${rw.s2c.bytes} bytes`);
+console.log(`  public-key operations, both sides: X25519 ${ops.x25519Base} key pairs + ${ops.x25519} shared secrets, Ed25519 ${ops.sign} signatures + ${ops.verify} verifications`);
+const t1 = (f: () => void) => { const t = process.cpuUsage(); f(); const u = process.cpuUsage(t); return (u.user + u.system) / 1000; };
+const one = { x25519: t1(() => { for (let i = 0; i < 20; i++) ec.x25519Base(RC.seed); }) / 20, sign: t1(() => { for (let i = 0; i < 20; i++) ec.sign(new Uint8Array(600), RC.seed, RC.pub); }) / 20 };
+const sig = ec.sign(new Uint8Array(600), RC.seed, RC.pub);
+const ver = t1(() => { for (let i = 0; i < 20; i++) ec.verify(new Uint8Array(600), sig, RC.pub); }) / 20;
+console.log(`  tweetnacl (nacl-fast) in Node ${process.version}: X25519 ${one.x25519.toFixed(2)} ms, Ed25519 sign (600 B) ${one.sign.toFixed(2)} ms, verify ${ver.toFixed(2)} ms`);
+const M = 20;
+console.log(`  CPU time, one RPK handshake + 64 B each way, both sides, node:crypto backend (mean of ${M}): ${cpu(() => handshake(nodeCrypto, nodeCrypto, true), M).toFixed(2)} ms`);
+console.log('  (on the board: npm run bench:rpk-espruino times one in Espruino itself)');

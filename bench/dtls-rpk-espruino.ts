@@ -76,6 +76,12 @@ var client = LwM2M.dtls.createDtlsClient({ socket: { send: function (d) { sent.p
   crypto: LwM2M.crypto.espruinoCrypto(require('crypto')), rng: rng, psk: function () { return null; }, rpk: function () { return creds; },
   onData: function () {}, onEvent: function (e) { ev.push(e.type + (e.name ? ':' + e.name : '')); } });
 var peer = { address: '10.0.0.1', port: 5684 };
+// time each public-key operation (LwM2M.rpk.ec: x25519Base, x25519, sign, verify)
+var ops = {};
+Object.keys(LwM2M.rpk.ec).forEach(function (k) {
+  var f = LwM2M.rpk.ec[k];
+  LwM2M.rpk.ec[k] = function (a, b, c) { var t = getTime(); var r = f(a, b, c); console.log('OP ' + k + ' ' + (getTime() - t).toFixed(2) + ' s'); return r; };
+});
 var t0 = getTime();
 client.connect(peer);
 var total = getTime() - t0;
@@ -105,7 +111,7 @@ try {
   console.log(`Espruino: ${BIN}\nbundle: ${BUNDLE} (${readFileSync(BUNDLE).length} bytes)`);
   const r = spawnSync('sh', ['-c', `exec timeout 900 "$0" "$1" 0<>"$2"`, BIN, join(dir, 'run.js'), join(dir, 'stdin')], { cwd: dir, encoding: 'utf8' });
   if (process.env.RAW) console.log(r.stdout);
-  const out = (r.stdout || '').replace(/\r/g, '').split('\n').filter((l) => /LOADED|STEP|RESULT|MEM|Error|ERROR|MEMORY/.test(l));
+  const out = (r.stdout || '').replace(/\r/g, '').split('\n').filter((l) => /LOADED|STEP|OP |RESULT|MEM|Error|ERROR|MEMORY/.test(l));
   for (const l of out) console.log('  ' + l.replace(/^>?\x1b\[J/, ''));
   if (r.status) console.log(`exit status ${r.status}`);
 } finally {

@@ -388,3 +388,63 @@ test('the handshake deadline restarts once the client has computed its final fli
   p.client.poll(3000);
   assert.equal(hs.deadline, 8000, 'armed again from the poll after the final flight');
 });
+
+test('fuzz: random byte changes in the server flight never make the client throw; each run ends connected or with one error', () => {
+  let seed = 99;
+  const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 8) % n;
+  const outcomes = new Set<string>();
+  for (let run = 0; run < 60; run++) {
+    const p = rpkPair({ handshakeTimeout: 5000 });
+    p.filter = (d, i) => {
+      if (i !== 3) return [d];
+      const b = new Uint8Array(d.data);
+      for (let k = 0, n = 1 + rand(3); k < n; k++) b[13 + rand(b.length - 13)] ^= 1 + rand(255);
+      return [{ ...d, data: b }];
+    };
+    p.client.connect(SERVER);
+    p.run(20000); // strict: input(), so an exception fails the test
+    assert.equal(p.clientEvents.length, 1, `run ${run}: ${JSON.stringify(p.clientEvents)}`);
+    outcomes.add(p.clientEvents[0].name || p.clientEvents[0].type);
+  }
+  // the changes hit different checks: not all runs end the same way
+  assert.ok(outcomes.size >= 3, [...outcomes].join(' '));
+});
+
+test('Ed25519 verify (double-scalar): RFC 8032 §7.1 vector, 40 node:crypto signatures, S ≥ L and non-canonical keys refused, tweetnacl agrees on garbage', async () => {
+  const nacl = (await import('tweetnacl')).default;
+  // RFC 8032 §7.1 TEST 2
+  const pub2 = unhex('3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c');
+  const sig2 = unhex('92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00');
+  assert.ok(ec.verify(unhex('72'), sig2, pub2));
+  assert.ok(!ec.verify(unhex('73'), sig2, pub2));
+  const { generateKeyPairSync, randomBytes } = await import('node:crypto');
+  for (let i = 0; i < 40; i++) {
+    const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+    const pub = new Uint8Array(publicKey.export({ format: 'der', type: 'spki' })).subarray(12);
+    const msg = new Uint8Array(randomBytes(i * 37));
+    const sig = new Uint8Array(nodeSign(null, msg, privateKey));
+    assert.ok(ec.verify(msg, sig, pub), `signature ${i}`);
+    const bad = new Uint8Array(sig);
+    bad[i % 64] ^= 1 << (i % 8);
+    assert.equal(ec.verify(msg, bad, pub), nacl.sign.detached.verify(msg, bad, pub), `flipped ${i}`);
+    assert.ok(!ec.verify(msg, bad, pub), `flipped ${i}`);
+  }
+  // S + L verifies the same equation but is malleable: refused (tweetnacl accepts it)
+  const L = 2n ** 252n + 27742317777372353535851937790883648493n;
+  const le = (x: bigint) => { const a = new Uint8Array(32); for (let i = 0; i < 32; i++) { a[i] = Number(x & 255n); x >>= 8n; } return a; };
+  const s = BigInt('0x' + Buffer.from(sig2.subarray(32)).reverse().toString('hex'));
+  const mall = new Uint8Array(Buffer.concat([sig2.subarray(0, 32), le(s + L)]));
+  assert.ok(nacl.sign.detached.verify(unhex('72'), mall, pub2), 'tweetnacl takes S + L');
+  assert.ok(!ec.verify(unhex('72'), mall, pub2), 'we do not');
+  // a non-canonical y (≥ p): refused
+  const p = 2n ** 255n - 19n;
+  assert.ok(!ec.verify(unhex('72'), sig2, le(p + 1n)));
+  // garbage: both implementations say no
+  for (let i = 0; i < 40; i++) {
+    const sig = new Uint8Array(randomBytes(64));
+    sig[63] &= 15;
+    const pub = new Uint8Array(randomBytes(32));
+    assert.equal(ec.verify(unhex('72'), sig, pub), false);
+    assert.equal(nacl.sign.detached.verify(unhex('72'), sig, pub), false);
+  }
+});

@@ -19,7 +19,10 @@ import { encodeHandshake, parseFragments } from './handshake';
 export interface DtlsEvent {
   type: 'connected' | 'closed' | 'error';
   peer: Peer;
-  /** For errors: handshake_timeout | alert_received | alert_sent | no_psk */
+  /**
+   * For errors: handshake_timeout | alert_received | alert_sent | no_psk; with raw public keys (rpk.ts)
+   * also bad_certificate | certificate_request | bad_rpk_credentials (client), rpk_not_trusted (server).
+   */
   name?: string;
   /** AlertDescription received or sent. */
   alert?: number;
