@@ -50,6 +50,8 @@ export const LWM2M_DTLS_PORT = 34402;
 export const MODES = ['nosec', 'psk', 'rpk'];
 /** Issue #7's memory goals: registered + one observation, share of all variables, per build. */
 export const MEMORY_GOAL = { nosec: 0.2, psk: 0.2, rpk: 0.35 };
+/** The RPK pass's enrolment window: a loaded host's Espruino spends minutes per handshake (the sim's default is 10 min). */
+export const RPK_ENROL_MS = 60 * 60 * 1000;
 /** Waits for a handshake's outcome are this many times longer in RPK mode (public-key operations take seconds on the target). */
 export const RPK_SLOW = 15;
 /** The servers' DTLS timers in RPK mode: first retransmission (RFC 7925 §11: 9 s on slow links) and handshake deadline. */
@@ -502,8 +504,8 @@ async function startServers(hostIp, endpoint, mode, creds) {
   if (rpk) {
     const spki = new Uint8Array(Buffer.from(creds.rpk.device.spki, 'hex'));
     lw.security.addRpk(endpoint, spki);
-    // the installer scans the device's QR label
-    bs.enrol(keys.spkiHash(spki));
+    // the installer scans the device's QR label; the window outlasts a slow target's handshakes
+    bs.enrol(keys.spkiHash(spki), RPK_ENROL_MS);
   } else if (psk) {
     lw.security.add({ endpoint, identity: creds.dm.identity, key: new Uint8Array(creds.dm.key) });
     bs.security.add({ endpoint, identity: creds.bs.identity, key: new Uint8Array(creds.bs.key) });

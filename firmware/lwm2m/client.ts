@@ -392,7 +392,11 @@ export class Client {
   /** This state's timer fired. */
   timer(now: number): void {
     if (this.state === BOOTSTRAPPING) {
+      var bc = this.conns.length && this.conns[0].ssid < 0 ? this.conns[0] : null;
       if (this.phase === 1) this.requestBootstrap(now);
+      // Still in the DTLS handshake (an RPK one takes minutes on the board): its own deadline
+      // (dtlsTimeout) decides; the bootstrap's runs from the session (onDtls 'connected').
+      else if (this.phase === 2 && bc && bc.dtls && !bc.sessions) this.due = now + this.params.EXCHANGE_LIFETIME;
       else this.failBootstrap(now, 'bootstrap did not finish within EXCHANGE_LIFETIME');
     } else if (this.state === BACKOFF) {
       this.enter(this.after, now);
@@ -562,6 +566,7 @@ export class Client {
     if (e.type === 'connected') {
       c.sessions++;
       this.log('dtls', 'session established with ' + c.key);
+      if (c.ssid < 0 && this.state === BOOTSTRAPPING && this.phase === 2) this.due = this.now + this.params.EXCHANGE_LIFETIME;
       // A new DTLS session with a server we were registered with means a new Register (Transport §5.2.1).
       if (c.sessions > 1 && c.ssid >= 0 && c.location) {
         c.location = '';

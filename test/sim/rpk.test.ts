@@ -337,3 +337,23 @@ test('cli: --security names the bad value; enrol checks its label before any req
   assert.match(err[3], /^lwm2m-sim: --rpk-key: /);
   assert.equal(err.length, 4);
 });
+
+test('bootstrap deadline: a DTLS handshake still running (minutes with RPK on a board) is not cut by EXCHANGE_LIFETIME; its own deadline decides', async () => {
+  // a "server" that never answers: the handshake stays in progress
+  const { bindUdp } = await import('../../sim/node-ports');
+  const silent = await bindUdp({ address: '127.0.0.1', port: 0 }, () => {});
+  const log: string[] = [];
+  const dev = await startDevice({
+    endpoint: EP, bootstrapUri: `coaps://127.0.0.1:${silent.port}`, pskIdentity: 'bs', pskKey: '000102030405060708090a0b0c0d0e0f',
+    coap: { EXCHANGE_LIFETIME: 300 }, dtlsTimeout: 1500, backoffBase: 60000,
+    log: (ev, d) => log.push(`${ev}: ${d}`),
+  });
+  try {
+    await until('the device did not give up', () => dev.state() === 'backoff', 5000);
+    assert.match(dev.client().lastError, /handshake_timeout/, log.join('\n'));
+    assert.ok(!log.some((l) => /EXCHANGE_LIFETIME/.test(l)), log.join('\n'));
+  } finally {
+    dev.kill();
+    silent.close();
+  }
+});
