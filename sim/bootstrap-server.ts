@@ -20,6 +20,20 @@ import { T_BOOL, T_INT, T_OPQ, T_STR, type Rec } from '../objects/core/types';
 import { CF_SENML_CBOR, CF_SENML_JSON, CF_TLV } from '../objects/formats/index';
 import { listenAll, listenerUri, encodeRecs, formatName, codeStr, parseLwPath, SecurityStore, type Listener } from './lwm2m-common';
 import { startHttp, jsonBody, badRequest, EventHub, HttpError, type HttpServer, type HttpCtx, type HttpResult } from './http-util';
+import { generateRpk, parseLabel, spkiHash, type RpkKeyPair } from './rpk-keys';
+
+/** How long an installer's scan of a QR label lets that device bootstrap (10 minutes). */
+export const DEFAULT_ENROL_MS = 10 * 60 * 1000;
+
+/** An installer scanned a device's QR label: its key may bootstrap until `until`. */
+export interface Enrolment {
+  /** SHA-256 of the device's SubjectPublicKeyInfo, hex. */
+  hash: string;
+  /** Date.now() when the window closes. */
+  until: number;
+  /** Only this endpoint name may use it (optional: the label carries the key's hash only). */
+  endpoint?: string;
+}
 
 /** LwM2M Security object resource 2 "Security Mode" (Core Appendix E.1). */
 export const SECURITY_MODES: Record<string, number> = { PSK: 0, RPK: 1, X509: 2, NO_SEC: 3, EST: 4 };
@@ -73,10 +87,19 @@ export interface BsConfig {
 /** The simple form the CLI and tests use: one LwM2M server account. */
 export interface SimpleBsConfig {
   serverUri: string;
-  /** 'NO_SEC' | 'PSK' (default: PSK when a PSK is given, else NO_SEC). */
-  securityMode?: 'NO_SEC' | 'PSK';
+  /** 'NO_SEC' | 'PSK' | 'RPK' (default: PSK when a PSK is given, RPK when a server public key is, else NO_SEC). */
+  securityMode?: 'NO_SEC' | 'PSK' | 'RPK';
   pskIdentity?: string;
   pskKey?: Uint8Array;
+  /** RPK: the LwM2M server's SubjectPublicKeyInfo DER (/0/x/4, required). */
+  serverPublicKey?: Uint8Array;
+  /**
+   * RPK: the device's key pair for that server, /0/x/3 (SPKI DER) and /0/x/5 (PKCS#8 DER).
+   * Omitted: both resources empty, and the device uses its own key (its bootstrap
+   * account's), so the private key never leaves it.
+   */
+  rpkPublicKey?: Uint8Array;
+  rpkSecretKey?: Uint8Array;
   shortServerId?: number;
   lifetime?: number;
   binding?: string;
@@ -87,8 +110,10 @@ export interface SimpleBsConfig {
 }
 
 export function simpleConfig(s: SimpleBsConfig): BsConfig {
-  const mode = s.securityMode || (s.pskKey ? 'PSK' : 'NO_SEC');
+  const mode = s.securityMode || (s.pskKey ? 'PSK' : s.serverPublicKey ? 'RPK' : 'NO_SEC');
   if (mode === 'PSK' && (!s.pskIdentity || !s.pskKey)) throw new Error('a PSK server account needs an identity and a key');
+  if (mode === 'RPK' && !s.serverPublicKey?.length) throw new Error('an RPK server account needs the server\'s public key');
+  if (mode === 'RPK' && !s.rpkSecretKey !== !s.rpkPublicKey) throw new Error('an RPK server account takes both the device\'s public and secret key, or neither (the device\'s own)');
   const ssid = s.shortServerId ?? 123;
   return {
     toDelete: ['/0', '/1'],
@@ -97,9 +122,9 @@ export function simpleConfig(s: SimpleBsConfig): BsConfig {
         uri: s.serverUri,
         bootstrapServer: false,
         securityMode: mode,
-        publicKeyOrId: mode === 'PSK' ? utf8Encode(s.pskIdentity!) : new Uint8Array(0),
-        serverPublicKey: new Uint8Array(0),
-        secretKey: mode === 'PSK' ? s.pskKey! : new Uint8Array(0),
+        publicKeyOrId: mode === 'PSK' ? utf8Encode(s.pskIdentity!) : mode === 'RPK' && s.rpkPublicKey ? s.rpkPublicKey : new Uint8Array(0),
+        serverPublicKey: mode === 'RPK' ? s.serverPublicKey! : new Uint8Array(0),
+        secretKey: mode === 'PSK' ? s.pskKey! : mode === 'RPK' && s.rpkSecretKey ? s.rpkSecretKey : new Uint8Array(0),
         serverId: ssid,
       }),
     },
@@ -270,7 +295,7 @@ export function bootstrapSteps(c: BsConfig, format: number): BsStep[] {
 
 /** What the bootstrap server reports, one event per step, for a readable timeline. */
 export interface BsEvent {
-  type: 'request' | 'rejected' | 'delete' | 'write' | 'finish' | 'done' | 'failed' | 'dtls';
+  type: 'request' | 'rejected' | 'delete' | 'write' | 'finish' | 'done' | 'failed' | 'dtls' | 'enrol' | 'enrolled';
   ep: string;
   peer?: Peer;
   secure?: boolean;
@@ -300,6 +325,11 @@ export interface BootstrapServerOptions {
   onEvent?: (e: BsEvent) => void;
   /** A device that does not answer a bootstrap request within this many ms fails the session (default 30 s). */
   requestTimeoutMs?: number;
+  /** The DTLS listener's Ed25519 key pair for RPK clients (default: a fresh one; `rpkSpki` gives its public key). */
+  rpk?: RpkKeyPair;
+  /** DTLS first retransmission and handshake deadline (ms): an RPK board computes for seconds per flight. */
+  dtlsRetransmit?: number;
+  dtlsTimeout?: number;
 }
 
 interface Session {
@@ -322,9 +352,14 @@ export class BootstrapServer {
   private poller = new Poller();
   private sessions = new Map<string, Session>();
   private timeout: number;
+  /** Open enrolment windows by label (SHA-256 of the device's SPKI). */
+  private enrolments = new Map<string, Enrolment>();
+  /** The DTLS listener's raw public key pair. */
+  readonly rpkKeys: RpkKeyPair;
 
   private constructor(private o: BootstrapServerOptions) {
     this.security = o.security || new SecurityStore();
+    this.rpkKeys = o.rpk || generateRpk();
     this.timeout = o.requestTimeoutMs ?? 30000;
     for (const k of Object.keys(o.configs || {})) this.configs.set(k, o.configs![k]);
   }
@@ -332,7 +367,8 @@ export class BootstrapServer {
   static async start(o: BootstrapServerOptions): Promise<BootstrapServer> {
     const s = new BootstrapServer(o);
     try {
-      s.listeners.push(...(await listenAll(o, s.poller, s.security, (l, req, peer, ex) => s.onRequest(l, req, peer, ex), (peer, reason) => s.emit({ type: 'dtls', ep: '', peer, reason }))));
+      s.listeners.push(...(await listenAll(o, s.poller, s.security, (l, req, peer, ex) => s.onRequest(l, req, peer, ex), (peer, reason) => s.emit({ type: 'dtls', ep: '', peer, reason }),
+        { keys: s.rpkKeys, trust: (spki, peer) => s.trust(spki, peer) })));
       if (o.httpPort !== undefined && o.httpPort >= 0) s.http = await startHttp(o.httpHost || '127.0.0.1', o.httpPort, (c) => s.api(c));
     } catch (e) {
       await s.close();
@@ -353,13 +389,58 @@ export class BootstrapServer {
     this.configs.set(ep, c);
   }
 
+  /** Our SubjectPublicKeyInfo DER: what a device's bootstrap account pins (/0/0/4, `rpkServerPub`). */
+  get rpkSpki(): Uint8Array {
+    return this.rpkKeys.spki;
+  }
+
+  /**
+   * An installer scanned a device's QR label (the SHA-256 of its SPKI, seed §4): for
+   * `windowMs` a DTLS client with that key may bootstrap (as `endpoint` only, if given).
+   * Its first Bootstrap-Request binds the key to its endpoint; after that the device is
+   * known and needs no window. Throws a one-line Error for a malformed label or window.
+   */
+  enrol(label: string, windowMs = DEFAULT_ENROL_MS, endpoint?: string): Enrolment {
+    const hash = parseLabel(label);
+    if (!Number.isInteger(windowMs) || windowMs < 1 || windowMs > 7 * 86400000) throw new Error(`enrolment window ${windowMs} ms must be 1 ms..7 days`);
+    const e: Enrolment = { hash, until: Date.now() + windowMs, ...(endpoint ? { endpoint } : {}) };
+    this.enrolments.set(hash, e);
+    this.emit({ type: 'enrol', ep: endpoint || '', reason: `QR label sha256:${hash} enrolled for ${Math.round(windowMs / 1000)} s${endpoint ? ` (endpoint ${endpoint})` : ''}` });
+    return e;
+  }
+
+  /** Enrolment windows not yet used (open or closed), for the admin API. */
+  enrolmentList(): (Enrolment & { open: boolean })[] {
+    const now = Date.now();
+    return [...this.enrolments.values()].map((e) => ({ ...e, open: now < e.until }));
+  }
+
+  /** Why a client key may not bootstrap now, or null when it may (its key is known, or its window is open). */
+  private untrusted(spki: Uint8Array, ep?: string): string | null {
+    if (this.security.rpkOwner(spki)) return null;
+    const hash = spkiHash(spki);
+    const e = this.enrolments.get(hash);
+    if (!e) return `RPK sha256:${hash} is not enrolled (no QR label scanned for it)`;
+    const now = Date.now();
+    if (now >= e.until) return `RPK sha256:${hash}: its enrolment window closed ${Math.round((now - e.until) / 1000)} s ago`;
+    if (ep !== undefined && e.endpoint && e.endpoint !== ep) return `RPK sha256:${hash} is enrolled for endpoint ${e.endpoint}, not ${ep}`;
+    return null;
+  }
+
+  /** The DTLS server's question during an RPK handshake: may this client key finish it? */
+  private trust(spki: Uint8Array, peer: Peer): boolean {
+    const why = this.untrusted(spki);
+    if (why) this.emit({ type: 'dtls', ep: '', peer, reason: `handshake refused: ${why}` });
+    return !why;
+  }
+
   private emit(e: BsEvent): void {
     if (this.o.onEvent) this.o.onEvent(e);
     // Leshan's bootstrap server streams `BSSESSION` events named after the session's steps.
     const ok = e.code && e.code.charAt(0) === '2';
     const name =
       e.type === 'request' ? 'authorized' : e.type === 'rejected' ? 'unauthorized' : e.type === 'done' ? 'finished' : e.type === 'failed' ? 'failed' :
-      e.type === 'dtls' ? 'dtls' : ok ? 'receive success response' : 'receive error response';
+      e.type === 'dtls' || e.type === 'enrol' || e.type === 'enrolled' ? e.type : ok ? 'receive success response' : 'receive error response';
     this.events.send('BSSESSION', { name, endpoint: e.ep, time: Date.now(), message: e.reason || `${e.type} ${e.path || ''} ${e.code || ''}`.trim(), ...e }, e.ep);
   }
 
@@ -389,7 +470,20 @@ export class BootstrapServer {
     };
     if (!ep) return reject('endpoint name missing');
     if (bad) return reject(bad);
-    const why = this.security.check(ep, l.identity(peer));
+    const rpk = l.rpkKey(peer);
+    if (rpk && !this.security.rpkOwner(rpk)) {
+      // The first Bootstrap-Request over an enrolled key: the key becomes this endpoint's.
+      const no = this.untrusted(rpk, ep);
+      if (no) return reject(`Unauthorized: ${no}`);
+      try {
+        this.security.addRpk(ep, rpk);
+      } catch (e) {
+        return reject(`Unauthorized: ${(e as Error).message}`);
+      }
+      this.enrolments.delete(spkiHash(rpk));
+      this.emit({ type: 'enrolled', ep, peer, reason: `RPK sha256:${spkiHash(rpk)} is now endpoint ${ep}'s` });
+    }
+    const why = this.security.check(ep, l.identity(peer), rpk);
     if (why) return reject(`Unauthorized: ${why}`);
     const cfg = this.configs.get(ep);
     if (!cfg) return reject('no bootstrap config');
@@ -475,6 +569,22 @@ export class BootstrapServer {
       throw new HttpError(405, `${c.method} not allowed on ${c.path}`);
     }
     if (what === 'security' && rest[0] === 'clients') return securityApi(this.security, c, rest.slice(1));
+    if (what === 'server' && rest[0] === 'security' && c.method === 'GET') return [200, serverSecurityJson(this.rpkKeys)];
+    if (what === 'enrol' && rest.length === 0) {
+      if (c.method === 'GET') return [200, this.enrolmentList()];
+      if (c.method === 'POST') {
+        const b = jsonBody(c) as { label?: unknown; windowMs?: unknown; endpoint?: unknown };
+        if (!b || typeof b !== 'object' || typeof b.label !== 'string') return badRequest('enrol: body must be {"label":"<sha256 hex of the SPKI>","windowMs":600000,"endpoint":"optional"}');
+        if (b.windowMs !== undefined && typeof b.windowMs !== 'number') return badRequest('enrol: "windowMs" must be a number');
+        if (b.endpoint !== undefined && (typeof b.endpoint !== 'string' || !b.endpoint)) return badRequest('enrol: "endpoint" must be a non-empty string');
+        try {
+          return [200, this.enrol(b.label, (b.windowMs as number | undefined) ?? DEFAULT_ENROL_MS, b.endpoint as string | undefined)];
+        } catch (e) {
+          return badRequest((e as Error).message);
+        }
+      }
+      throw new HttpError(405, `${c.method} not allowed on ${c.path}`);
+    }
     if (what === 'event' && c.method === 'GET') return this.events.open(c);
     throw new HttpError(404, `no such resource ${c.path}`);
   }
@@ -488,19 +598,21 @@ export class BootstrapServer {
   }
 }
 
+/** Leshan's `GET /api/server/security`: the server's raw public key (SPKI DER, hex) and its SHA-256. */
+export function serverSecurityJson(k: RpkKeyPair): unknown {
+  return { pubkey: toHex(k.spki), hash: k.hash };
+}
+
 /** Leshan's `/api/security/clients` resource, shared by both servers. */
 export function securityApi(store: SecurityStore, c: HttpCtx, rest: string[]): HttpResult {
   if (c.method === 'GET' && rest.length === 0) return [200, store.toJson()];
   if (c.method === 'PUT' && rest.length === 0) {
-    let e;
     try {
-      e = SecurityStore.fromJson(jsonBody(c));
-      store.add(e);
+      return [200, store.addJson(jsonBody(c))];
     } catch (err) {
       if (err instanceof HttpError) throw err;
       return badRequest((err as Error).message);
     }
-    return [200, { endpoint: e.endpoint, tls: { mode: 'psk', details: { identity: e.identity, key: toHex(e.key) } } }];
   }
   if (c.method === 'DELETE' && rest.length === 1) {
     // Leshan answers 200 either way, {"message":"not_found"} for an unknown endpoint.

@@ -13,7 +13,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import http from 'node:http';
 import { runScenario } from './scenario';
-import { startDevice, DEFAULT_BUNDLE } from './device';
+import { startDevice, DEFAULT_BUNDLE, RPK_BUNDLE } from './device';
 import { FileStorage, MemoryStorage } from './node-ports';
 import { toHex } from '../transport/bytes';
 import { BootstrapServer, configFromJson, simpleConfig, type BsConfig, type BsEvent } from './bootstrap-server';
@@ -21,6 +21,8 @@ import { Lwm2mServer, type ServerEvent } from './lwm2m-server';
 import { SecurityStore, parseFormat, parseLwPath, typeOf, typeName, formatName } from './lwm2m-common';
 import { parsePsk } from './http-util';
 import { parseAttributes } from './lwm2m-api';
+import { loadOrCreateRpk, parseLabel, spkiFromHex, type RpkKeyPair } from './rpk-keys';
+import { DEFAULT_ENROL_MS } from './bootstrap-server';
 
 export class UsageError extends Error {}
 
@@ -124,7 +126,7 @@ function bsEventLine(e: BsEvent): string {
 }
 
 async function bootstrapServer(argv: string[]): Promise<void> {
-  const a = parse(argv, ['host', 'port', 'dtls-port', 'http-port', 'psk', 'config', 'endpoint', 'server-uri', 'server-psk', 'ssid', 'lifetime', 'binding', 'format', 'bs-psk'], []);
+  const a = parse(argv, ['host', 'port', 'dtls-port', 'http-port', 'psk', 'config', 'endpoint', 'server-uri', 'server-psk', 'server-rpk', 'ssid', 'lifetime', 'binding', 'format', 'bs-psk', 'rpk-key', 'enrol', 'enrol-window', 'dtls-timeout'], []);
   if (a.pos.length) fail(`unexpected argument '${a.pos[0]}'`);
   const security = new SecurityStore();
   for (const p of a.flags.psk || []) {
@@ -151,7 +153,7 @@ async function bootstrapServer(argv: string[]): Promise<void> {
   }
   // Per-endpoint groups: --endpoint starts one, the options after it belong to it.
   const eps = a.flags.endpoint || [];
-  const per = ['server-uri', 'server-psk', 'ssid', 'lifetime', 'binding', 'format', 'bs-psk'];
+  const per = ['server-uri', 'server-psk', 'server-rpk', 'ssid', 'lifetime', 'binding', 'format', 'bs-psk'];
   if (!eps.length) for (const k of per) if (a.flags[k]) fail(`--${k} needs an --endpoint before it`);
   // Regroup by position in argv.
   const groups: Record<string, string>[] = [];
@@ -172,7 +174,10 @@ async function bootstrapServer(argv: string[]): Promise<void> {
     if (!g['server-uri']) fail(`endpoint ${g.endpoint}: --server-uri is required`);
     if (!/^coaps?:\/\/[^/]+$/.test(g['server-uri'])) fail(`--server-uri '${g['server-uri']}' must be coap://HOST:PORT or coaps://HOST:PORT`);
     const psk = g['server-psk'] ? pskFlag(g['server-psk'], 'server-psk') : null;
-    if (g['server-uri'].startsWith('coaps:') && !psk) fail(`endpoint ${g.endpoint}: a coaps:// server needs --server-psk ID:HEX`);
+    const srvRpk = g['server-rpk'] ? spkiFlag(g['server-rpk'], 'server-rpk') : null;
+    if (psk && srvRpk) fail(`endpoint ${g.endpoint}: --server-psk and --server-rpk are exclusive`);
+    if (g['server-uri'].startsWith('coaps:') && !psk && !srvRpk) fail(`endpoint ${g.endpoint}: a coaps:// server needs --server-psk ID:HEX or --server-rpk SPKI-HEX`);
+    if (!g['server-uri'].startsWith('coaps:') && (psk || srvRpk)) fail(`endpoint ${g.endpoint}: --server-psk/--server-rpk need a coaps:// --server-uri`);
     let format: number | undefined;
     if (g.format) {
       const f = parseFormat(g.format);
@@ -185,6 +190,7 @@ async function bootstrapServer(argv: string[]): Promise<void> {
       serverUri: g['server-uri'],
       pskIdentity: psk?.identity,
       pskKey: psk?.key,
+      serverPublicKey: srvRpk ?? undefined,
       shortServerId: intFlag(g.ssid, 'ssid', 1, 65534),
       lifetime: intFlag(g.lifetime, 'lifetime', 1, 2 ** 31 - 1),
       binding,
@@ -203,14 +209,50 @@ async function bootstrapServer(argv: string[]): Promise<void> {
   const dtlsPort = portFlag(a, 'dtls-port', 5784);
   const httpPort = portFlag(a, 'http-port', 8081);
   if (port < 0 && dtlsPort < 0) fail('both --port and --dtls-port are off: nothing to serve');
+  const rpk = rpkKeyFlag(a);
+  const windowS = intFlag(one(a, 'enrol-window'), 'enrol-window', 1, 7 * 86400) ?? DEFAULT_ENROL_MS / 1000;
+  const labels = (a.flags.enrol || []).map((l) => {
+    try {
+      return parseLabel(l);
+    } catch (e) {
+      return fail(`--enrol: ${(e as Error).message}`);
+    }
+  });
   let bs: BootstrapServer;
   try {
-    bs = await BootstrapServer.start({ host: hostFlag(a), port, dtlsPort, httpPort, configs, security, onEvent: (e) => console.log(`${ts()}  ${bsEventLine(e)}`) });
+    bs = await BootstrapServer.start({ host: hostFlag(a), port, dtlsPort, httpPort, configs, security, rpk: rpk?.keys, ...dtlsTimers(a), onEvent: (e) => console.log(`${ts()}  ${bsEventLine(e)}`) });
   } catch (e) {
     return fail(`cannot start: ${(e as Error).message}`);
   }
   console.log(`${ts()}  bootstrap server: ${[bs.uri, bs.secureUri].filter(Boolean).join(' ')}${bs.http ? `, admin API http://${bs.http.host}:${bs.http.port}/api/bootstrap` : ''}; endpoints: ${Object.keys(configs).join(', ') || '(none yet)'}`);
+  if (bs.secureUri) console.log(`${ts()}  RPK: server public key (SPKI, a device's rpkServerPub) ${toHex(bs.rpkSpki)}${rpk ? ` from ${rpk.file}${rpk.created ? ' (new)' : ''}` : ' (fresh: --rpk-key FILE keeps one)'}`);
+  for (const l of labels) bs.enrol(l, windowS * 1000);
   waitForSignal(() => bs.close());
+}
+
+function spkiFlag(v: string, name: string): Uint8Array {
+  try {
+    return spkiFromHex(v, `--${name}`);
+  } catch (e) {
+    return fail((e as Error).message);
+  }
+}
+
+/** --rpk-key FILE: the server's Ed25519 key (PEM/DER PKCS#8), created there when missing. */
+function rpkKeyFlag(a: Args): { keys: RpkKeyPair; file: string; created: boolean } | null {
+  const f = one(a, 'rpk-key');
+  if (f === undefined) return null;
+  try {
+    return { file: f, ...loadOrCreateRpk(f) };
+  } catch (e) {
+    return fail(`--rpk-key: ${(e as Error).message}`);
+  }
+}
+
+/** --dtls-timeout S: the DTLS handshake deadline; the first retransmission then waits 9 s (RFC 7925 §11), for RPK boards. */
+function dtlsTimers(a: Args): { dtlsRetransmit?: number; dtlsTimeout?: number } {
+  const t = intFlag(one(a, 'dtls-timeout'), 'dtls-timeout', 10, 3600);
+  return t === undefined ? {} : { dtlsRetransmit: 9000, dtlsTimeout: t * 1000 };
 }
 
 function srvEventLine(e: ServerEvent): string {
@@ -225,7 +267,7 @@ function srvEventLine(e: ServerEvent): string {
 }
 
 async function lwm2mServer(argv: string[]): Promise<void> {
-  const a = parse(argv, ['host', 'port', 'dtls-port', 'http-port', 'psk'], ['quiet']);
+  const a = parse(argv, ['host', 'port', 'dtls-port', 'http-port', 'psk', 'rpk', 'rpk-key', 'dtls-timeout'], ['quiet']);
   if (a.pos.length) fail(`unexpected argument '${a.pos[0]}'`);
   const security = new SecurityStore();
   for (const p of a.flags.psk || []) {
@@ -239,17 +281,28 @@ async function lwm2mServer(argv: string[]): Promise<void> {
       fail(`--psk ${p}: ${(e as Error).message}`);
     }
   }
+  for (const p of a.flags.rpk || []) {
+    const eq = p.indexOf('=');
+    if (eq <= 0) fail(`--rpk '${p}' must be EP=SPKI-HEX`);
+    try {
+      security.addRpk(p.slice(0, eq), spkiFlag(p.slice(eq + 1), 'rpk'));
+    } catch (e) {
+      fail(`--rpk ${p.slice(0, eq)}: ${(e as Error).message}`);
+    }
+  }
   const port = portFlag(a, 'port', 5683);
   const dtlsPort = portFlag(a, 'dtls-port', 5684);
   const httpPort = portFlag(a, 'http-port', 8080);
   if (port < 0 && dtlsPort < 0) fail('both --port and --dtls-port are off: nothing to serve');
+  const rpk = rpkKeyFlag(a);
   let s: Lwm2mServer;
   try {
-    s = await Lwm2mServer.start({ host: hostFlag(a), port, dtlsPort, httpPort, security, onEvent: (e) => !a.flags.quiet && console.log(`${ts()}  ${srvEventLine(e)}`) });
+    s = await Lwm2mServer.start({ host: hostFlag(a), port, dtlsPort, httpPort, security, rpk: rpk?.keys, ...dtlsTimers(a), onEvent: (e) => !a.flags.quiet && console.log(`${ts()}  ${srvEventLine(e)}`) });
   } catch (e) {
     return fail(`cannot start: ${(e as Error).message}`);
   }
   console.log(`${ts()}  LwM2M server: ${[s.uri, s.secureUri].filter(Boolean).join(' ')}${s.http ? `, admin API http://${s.http.host}:${s.http.port}/api/clients` : ''}`);
+  if (s.secureUri) console.log(`${ts()}  RPK: server public key (SPKI, for --server-rpk) ${toHex(s.rpkSpki)}${rpk ? ` from ${rpk.file}${rpk.created ? ' (new)' : ''}` : ' (fresh: --rpk-key FILE keeps one)'}`);
   waitForSignal(() => s.close());
 }
 
@@ -461,10 +514,11 @@ const admin = {
 async function scenario(argv: string[]): Promise<void> {
   const a = parse(argv, ['bundle', 'security', 'format', 'endpoint', 'storage'], ['once']);
   if (a.pos.length) fail(`unexpected argument '${a.pos[0]}'`);
-  const bundle = one(a, 'bundle') ?? DEFAULT_BUNDLE;
-  if (!existsSync(bundle)) fail(`bundle '${bundle}' not found: run \`npm run build\` first`);
   const security = one(a, 'security') ?? 'psk';
-  if (security !== 'nosec' && security !== 'psk') fail(`--security '${security}' must be nosec or psk`);
+  if (security !== 'nosec' && security !== 'psk' && security !== 'rpk') fail(`--security '${security}' must be nosec, psk or rpk`);
+  // RPK needs the RPK build (Ed25519 + X25519); the PSK build has no Security Mode 1
+  const bundle = one(a, 'bundle') ?? (security === 'rpk' ? RPK_BUNDLE : DEFAULT_BUNDLE);
+  if (!existsSync(bundle)) fail(`bundle '${bundle}' not found: run \`npm run build\` first`);
   const fmt = one(a, 'format');
   const format = fmt === undefined ? undefined : parseFormat(fmt) ?? -1;
   if (fmt !== undefined && format !== 11542 && format !== 112) fail(`--format '${fmt}' must be tlv or senml-cbor`);
@@ -480,16 +534,22 @@ async function scenario(argv: string[]): Promise<void> {
 }
 
 async function device(argv: string[]): Promise<void> {
-  const a = parse(argv, ['bundle', 'endpoint', 'bootstrap', 'psk', 'storage', 'format'], []);
+  const a = parse(argv, ['bundle', 'endpoint', 'bootstrap', 'psk', 'storage', 'format', 'rpk-key', 'bs-pub'], []);
   if (a.pos.length) fail(`unexpected argument '${a.pos[0]}'`);
-  const bundle = one(a, 'bundle') ?? DEFAULT_BUNDLE;
+  const rpk = rpkKeyFlag(a);
+  const bsPubArg = one(a, 'bs-pub');
+  if (!rpk !== (bsPubArg === undefined)) fail('--rpk-key FILE and --bs-pub SPKI-HEX go together (the device key and the bootstrap server\'s key)');
+  if (rpk && a.flags.psk) fail('--psk and --rpk-key are exclusive');
+  const bsPub = bsPubArg === undefined ? null : spkiFlag(bsPubArg, 'bs-pub');
+  const bundle = one(a, 'bundle') ?? (rpk ? RPK_BUNDLE : DEFAULT_BUNDLE);
   if (!existsSync(bundle)) fail(`bundle '${bundle}' not found: run \`npm run build\` first`);
   const endpoint = one(a, 'endpoint') ?? fail('missing --endpoint EP');
   const bootstrapUri = one(a, 'bootstrap') ?? fail('missing --bootstrap coap[s]://HOST:PORT');
   if (!/^coaps?:\/\/[^/]+$/.test(bootstrapUri)) fail(`--bootstrap '${bootstrapUri}' must be coap://HOST:PORT or coaps://HOST:PORT`);
   const pskArg = one(a, 'psk');
   const psk = pskArg === undefined ? undefined : pskFlag(pskArg, 'psk');
-  if (bootstrapUri.startsWith('coaps:') && !psk) fail('--psk ID:HEX is needed for a coaps:// bootstrap server');
+  if (bootstrapUri.startsWith('coaps:') && !psk && !rpk) fail('--psk ID:HEX or --rpk-key FILE --bs-pub HEX is needed for a coaps:// bootstrap server');
+  if (rpk) console.log(`${ts()} device  RPK key ${rpk.file}${rpk.created ? ' (new)' : ''}; QR label (SHA-256 of its SPKI): ${rpk.keys.hash}`);
   const fmt = one(a, 'format');
   const format = fmt === undefined ? undefined : parseFormat(fmt) ?? -1;
   if (fmt !== undefined && format !== 11542 && format !== 112) fail(`--format '${fmt}' must be tlv or senml-cbor`);
@@ -499,6 +559,9 @@ async function device(argv: string[]): Promise<void> {
     bootstrapUri,
     pskIdentity: psk?.identity,
     pskKey: psk ? toHex(psk.key) : undefined,
+    rpkPriv: rpk ? toHex(rpk.keys.pkcs8) : undefined,
+    rpkPub: rpk ? toHex(rpk.keys.spki) : undefined,
+    rpkServerPub: bsPub ? toHex(bsPub) : undefined,
     bundle,
     format,
     storage: storageDir ? new FileStorage(storageDir) : new MemoryStorage(),
@@ -508,10 +571,27 @@ async function device(argv: string[]): Promise<void> {
   waitForSignal(() => dev.stop());
 }
 
+/** The installer's scan (seed §5 step 1): opens the bootstrap server's enrolment window for a QR label. */
+async function enrol(argv: string[]): Promise<void> {
+  const a = parse(argv, ['api', 'window', 'endpoint'], []);
+  if (a.pos.length !== 1) fail(a.pos.length ? `unexpected argument '${a.pos[1]}'` : 'missing QR label (the SHA-256 hex of the device\'s public key)');
+  let label: string;
+  try {
+    label = parseLabel(a.pos[0]);
+  } catch (e) {
+    return fail((e as Error).message);
+  }
+  const w = intFlag(one(a, 'window'), 'window', 1, 7 * 86400) ?? DEFAULT_ENROL_MS / 1000;
+  const api = one(a, 'api') ?? 'http://127.0.0.1:8081';
+  const ep = one(a, 'endpoint');
+  const r = (await call({ pos: [], flags: { api: [api] } }, 'POST', '/api/enrol', { label, windowMs: w * 1000, ...(ep ? { endpoint: ep } : {}) })) as { hash: string; until: number };
+  console.log(`enrolled sha256:${r.hash} until ${new Date(r.until).toISOString()}${ep ? ` for endpoint ${ep}` : ''}`);
+}
+
 /** The command table: name → what it does. */
 export const COMMANDS: Record<string, { help: string; run: (argv: string[]) => void | Promise<void> }> = {
-  scenario: { help: 'run the seed scenario on loopback [--once] [--security psk|nosec] [--format tlv|senml-cbor] [--bundle FILE]', run: scenario },
-  device: { help: 'run a simulated device: --endpoint EP --bootstrap coap[s]://H:P [--psk ID:HEX] [--storage DIR] [--format F]', run: device },
+  scenario: { help: 'run the seed scenario on loopback [--once] [--security psk|nosec|rpk] [--format tlv|senml-cbor] [--bundle FILE]', run: scenario },
+  device: { help: 'run a simulated device: --endpoint EP --bootstrap coap[s]://H:P [--psk ID:HEX | --rpk-key FILE --bs-pub SPKI-HEX] [--storage DIR] [--format F]', run: device },
   'bootstrap-server': { help: 'run a Bootstrap Server (see docs/sim.md for flags)', run: bootstrapServer },
   'lwm2m-server': { help: 'run an LwM2M Server with its admin HTTP API', run: lwm2mServer },
 };
@@ -533,6 +613,7 @@ for (const name of Object.keys(admin) as (keyof typeof admin)[]) {
     run: (argv) => admin[name](parse(argv, ADMIN_VALUED, [])),
   };
 }
+COMMANDS.enrol = { help: 'an installer scans a QR label: enrol LABEL [--window S] [--endpoint EP] [--api http://127.0.0.1:8081] (the bootstrap server\'s API)', run: enrol };
 
 /** Runs a command; resolves with the exit status (2: bad argument, 1: failure) after printing one line to `err`. */
 export async function runCli(argv: string[], err: (line: string) => void = (l) => console.error(l)): Promise<number> {

@@ -9,12 +9,18 @@ import { bindUdp, NodeUdp, RandomWalk, nodeClock, nodeRng, MemoryStorage } from 
 import type { Peer, Storage, Clock, Rng } from '../transport/ports';
 
 export const DEFAULT_BUNDLE = join(import.meta.dirname, '../dist/firmware.js');
+/** The RPK build (Ed25519 + X25519 raw public keys besides PSK): the only one that speaks Security Mode 1. */
+export const RPK_BUNDLE = join(import.meta.dirname, '../dist/firmware-rpk.js');
 
 export interface DeviceOptions {
   endpoint: string;
   bootstrapUri: string;
   pskIdentity?: string;
   pskKey?: string;
+  /** RPK bootstrap account (hex): our private key (seed or PKCS#8), our SPKI, the bootstrap server's SPKI. Needs the RPK bundle. */
+  rpkPriv?: string;
+  rpkPub?: string;
+  rpkServerPub?: string;
   bundle?: string;
   /** Survives reboots of this simulated device (a directory-backed FileStorage, or memory). */
   storage?: Storage;
@@ -185,7 +191,10 @@ export async function startDevice(o: DeviceOptions): Promise<SimDevice> {
       },
       crypto: api.crypto.espruinoCrypto(cryptoMod),
     };
-    client = new api.lwm2m.Client(model.reg, ports, { endpoint: o.endpoint, bootstrapUri: o.bootstrapUri, pskIdentity: o.pskIdentity, pskKey: o.pskKey }, {
+    const factory = o.rpkPriv
+      ? { endpoint: o.endpoint, bootstrapUri: o.bootstrapUri, rpkPriv: o.rpkPriv, rpkPub: o.rpkPub, rpkServerPub: o.rpkServerPub }
+      : { endpoint: o.endpoint, bootstrapUri: o.bootstrapUri, pskIdentity: o.pskIdentity, pskKey: o.pskKey };
+    client = new api.lwm2m.Client(model.reg, ports, factory, {
       coap: o.coap,
       dtlsRetransmit: o.dtlsRetransmit,
       dtlsTimeout: o.dtlsTimeout,

@@ -19,7 +19,7 @@
 import type { HttpCtx, HttpResult } from './http-util';
 import { badRequest, HttpError, jsonBody } from './http-util';
 import { parseFormat, parseLwPath, nodeToRecs, pathStr } from './lwm2m-common';
-import { securityApi } from './bootstrap-server';
+import { securityApi, serverSecurityJson } from './bootstrap-server';
 import { OpTimeout, responseJson, type Lwm2mServer, type OpResult } from './lwm2m-server';
 
 const ATTRS: Record<string, 'int' | 'num'> = { pmin: 'int', pmax: 'int', epmin: 'int', epmax: 'int', gt: 'num', lt: 'num', st: 'num' };
@@ -79,6 +79,7 @@ export async function serverApi(s: Lwm2mServer, c: HttpCtx): Promise<HttpResult>
   if (api !== 'api') throw new HttpError(404, `no such resource ${c.path}`);
   if (what === 'event' && c.method === 'GET') return s.events.open(c);
   if (what === 'security' && rest[0] === 'clients') return securityApi(s.security, c, rest.slice(1));
+  if (what === 'server' && rest[0] === 'security' && c.method === 'GET') return [200, serverSecurityJson(s.rpkKeys)];
   if (what !== 'clients') throw new HttpError(404, `no such resource ${c.path}`);
   if (rest.length === 0) {
     if (c.method !== 'GET') throw new HttpError(405, `${c.method} not allowed on /api/clients`);

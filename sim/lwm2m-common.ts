@@ -6,11 +6,12 @@ import { CoapEndpoint, type Exchange } from '../transport/coap/endpoint';
 import type { CoapMessage } from '../transport/coap/message';
 import type { Params } from '../transport/coap/constants';
 import { createDtlsServer } from '../transport/dtls/server';
-import type { DtlsEndpoint, DtlsEvent } from '../transport/dtls/connection';
+import type { DtlsEndpoint, DtlsEvent, Session } from '../transport/dtls/connection';
 import type { Peer } from '../transport/ports';
 import { toHex } from '../transport/bytes';
 import { bindUdp, nodeRng, Poller, type NodeUdp } from './node-ports';
 import { nodeCrypto } from './node-crypto';
+import { spkiHash, type RpkKeyPair } from './rpk-keys';
 import * as defs from '../objects/core/defs';
 import { resFlags, type ObjDef, type Rec, type Value, T_STR, T_INT, T_UINT, T_FLT, T_BOOL, T_OPQ, T_TIME, T_OLNK, T_CLNK } from '../objects/core/types';
 import { codec, CF_TEXT, CF_LINK, CF_OPAQUE, CF_SENML_JSON, CF_SENML_CBOR, CF_TLV } from '../objects/formats/index';
@@ -26,8 +27,14 @@ export interface Listener {
   dtls: DtlsEndpoint | null;
   /** coap://host:port or coaps://host:port */
   uri: string;
-  /** The PSK identity the peer's DTLS session was established with (null for NoSec). */
+  /**
+   * The identity the peer's DTLS session was established with: its PSK identity, or
+   * `rpk:sha256:HEX` (the SHA-256 of its SubjectPublicKeyInfo, the device's QR label) for
+   * a raw public key; null for NoSec.
+   */
   identity(peer: Peer): string | null;
+  /** The client's SubjectPublicKeyInfo DER when its session is RPK (RFC 7250), else null. */
+  rpkKey(peer: Peer): Uint8Array | null;
   close(): void;
 }
 
@@ -50,6 +57,11 @@ export interface ListenOptions {
   secure: boolean;
   /** PSK for an identity (DTLS only). */
   pskKey?: (identity: string) => Uint8Array | null;
+  /** Raw public keys (DTLS only): our key pair, and whether a client's SPKI may finish a handshake. */
+  rpk?: { keys: RpkKeyPair; trust: (spki: Uint8Array, peer: Peer) => boolean };
+  /** DTLS timers: first retransmission and handshake deadline (ms); an RPK board computes for seconds per flight. */
+  dtlsRetransmit?: number;
+  dtlsTimeout?: number;
   poller: Poller;
   onRequest: (l: Listener, req: CoapMessage, peer: Peer, ex: Exchange) => void;
   onDtlsEvent?: (e: DtlsEvent) => void;
@@ -59,11 +71,14 @@ export interface ListenOptions {
   onDatagram?: (dir: 'in' | 'out', data: Uint8Array, peer: Peer) => void;
 }
 
-/** What both servers take to open their endpoints: NoSec on `port`, DTLS-PSK on `dtlsPort` (omitted or < 0: none). */
+/** What both servers take to open their endpoints: NoSec on `port`, DTLS (PSK and RPK) on `dtlsPort` (omitted or < 0: none). */
 export interface EndpointsOptions {
   host?: string;
   port?: number;
   dtlsPort?: number;
+  /** DTLS retransmission (ms) and handshake deadline (ms), see ListenOptions. */
+  dtlsRetransmit?: number;
+  dtlsTimeout?: number;
   coap?: Partial<Params>;
   onDatagram?: (dir: 'in' | 'out', data: Uint8Array, peer: Peer) => void;
 }
@@ -78,6 +93,7 @@ export async function listenAll(
   security: SecurityStore,
   onRequest: ListenOptions['onRequest'],
   onDtls: (peer: Peer, reason: string) => void,
+  rpk?: ListenOptions['rpk'],
 ): Promise<Listener[]> {
   const out: Listener[] = [];
   const host = o.host || '127.0.0.1';
@@ -87,6 +103,9 @@ export async function listenAll(
       await listen({
         host, port, secure, poller,
         pskKey: (id) => security.keyFor(id),
+        rpk,
+        dtlsRetransmit: o.dtlsRetransmit,
+        dtlsTimeout: o.dtlsTimeout,
         onRequest,
         onDatagram: o.onDatagram,
         params: o.coap,
@@ -97,6 +116,11 @@ export async function listenAll(
     );
   }
   return out;
+}
+
+/** Whether a DTLS session was authenticated with a raw public key (its identity is then the client's SPKI DER). */
+export function isRpkSession(s: Session): boolean {
+  return !!(s as Session & { rpk?: boolean }).rpk;
 }
 
 export async function listen(o: ListenOptions): Promise<Listener> {
@@ -123,6 +147,9 @@ export async function listen(o: ListenOptions): Promise<Listener> {
       crypto: nodeCrypto,
       rng: nodeRng,
       pskKey: (id) => (o.pskKey ? o.pskKey(Buffer.from(id).toString('utf8')) : null),
+      rpk: o.rpk ? { key: o.rpk.keys.pkcs8, spki: o.rpk.keys.spki, trust: o.rpk.trust } : undefined,
+      retransmitInitial: o.dtlsRetransmit,
+      handshakeTimeout: o.dtlsTimeout,
       maxSessions: o.maxSessions ?? 5000,
       onData: (data, peer) => coap!.receive(data, peer, Date.now()),
       onEvent: (e) => o.onDtlsEvent && o.onDtlsEvent(e),
@@ -137,7 +164,12 @@ export async function listen(o: ListenOptions): Promise<Listener> {
     identity(peer) {
       if (!dtls) return null;
       const s = dtls.get(peer);
-      return s && s.identity ? Buffer.from(s.identity).toString('utf8') : null;
+      if (!s || !s.identity) return null;
+      return isRpkSession(s) ? `rpk:sha256:${spkiHash(s.identity)}` : Buffer.from(s.identity).toString('utf8');
+    },
+    rpkKey(peer) {
+      const s = dtls ? dtls.get(peer) : null;
+      return s && s.identity && isRpkSession(s) ? s.identity : null;
     },
     close() {
       o.poller.remove(coap!);
@@ -442,11 +474,50 @@ export interface PskEntry {
   key: Uint8Array;
 }
 
+/** An endpoint's raw public key (Leshan's SecurityInfo with an RPK). */
+export interface RpkEntry {
+  endpoint: string;
+  /** SubjectPublicKeyInfo DER. */
+  spki: Uint8Array;
+  /** SHA-256 of the SPKI, hex (the QR label). */
+  hash: string;
+}
+
+const short = (hash: string) => `sha256:${hash.slice(0, 16)}…`;
+
 export class SecurityStore {
   private byEp = new Map<string, PskEntry>();
   private byId = new Map<string, PskEntry>();
   /** Identities with a key but no endpoint bound (CLI `--psk` without `--endpoint`): any endpoint may use them. */
   private free = new Map<string, Uint8Array>();
+  private rpkByEp = new Map<string, RpkEntry>();
+  private rpkByHash = new Map<string, RpkEntry>();
+
+  /** Binds a raw public key (SPKI DER) to an endpoint; throws when another endpoint has it. */
+  addRpk(endpoint: string, spki: Uint8Array): RpkEntry {
+    const hash = spkiHash(spki);
+    const old = this.rpkByHash.get(hash);
+    if (old && old.endpoint !== endpoint) throw new Error(`RPK ${short(hash)} is already used by endpoint ${old.endpoint}`);
+    this.removeRpk(endpoint);
+    const e = { endpoint, spki: new Uint8Array(spki), hash };
+    this.rpkByEp.set(endpoint, e);
+    this.rpkByHash.set(hash, e);
+    return e;
+  }
+  removeRpk(endpoint: string): boolean {
+    const e = this.rpkByEp.get(endpoint);
+    if (!e) return false;
+    this.rpkByEp.delete(endpoint);
+    this.rpkByHash.delete(e.hash);
+    return true;
+  }
+  getRpk(endpoint: string): RpkEntry | undefined {
+    return this.rpkByEp.get(endpoint);
+  }
+  /** The endpoint a raw public key belongs to, if any. */
+  rpkOwner(spki: Uint8Array): RpkEntry | undefined {
+    return this.rpkByHash.get(spkiHash(spki));
+  }
 
   /** Throws when the identity already belongs to another endpoint (Leshan: 400 "PSK Identity X is already used"). */
   add(e: PskEntry): void {
@@ -460,8 +531,9 @@ export class SecurityStore {
     this.free.set(identity, key);
   }
   remove(endpoint: string): boolean {
+    const r = this.removeRpk(endpoint);
     const e = this.byEp.get(endpoint);
-    if (!e) return false;
+    if (!e) return r;
     this.byEp.delete(endpoint);
     this.byId.delete(e.identity);
     return true;
@@ -473,25 +545,52 @@ export class SecurityStore {
     const e = this.byId.get(identity);
     return e ? e.key : this.free.get(identity) || null;
   }
-  /** null when `endpoint` may talk to us this way, else the reason it may not. */
-  check(endpoint: string, identity: string | null): string | null {
+  /** null when `endpoint` may talk to us this way (NoSec: identity null; PSK: its identity; RPK: its SPKI), else the reason it may not. */
+  check(endpoint: string, identity: string | null, spki?: Uint8Array | null): string | null {
     const mine = this.byEp.get(endpoint);
-    if (identity === null) return mine ? `endpoint ${endpoint} has PSK credentials and must use DTLS` : null;
+    const myRpk = this.rpkByEp.get(endpoint);
+    if (spki) {
+      const o = this.rpkOwner(spki);
+      if (o) return o.endpoint === endpoint ? null : `RPK ${short(o.hash)} belongs to endpoint ${o.endpoint}, not ${endpoint}`;
+      if (myRpk) return `endpoint ${endpoint} must use RPK ${short(myRpk.hash)}, not ${short(spkiHash(spki))}`;
+      return `unknown RPK ${short(spkiHash(spki))}${mine ? ` (endpoint ${endpoint} has PSK credentials)` : ''}`;
+    }
+    if (identity === null) return mine || myRpk ? `endpoint ${endpoint} has ${mine ? 'PSK' : 'RPK'} credentials and must use DTLS` : null;
+    if (myRpk && !mine && !this.byId.has(identity)) return `endpoint ${endpoint} must use its raw public key (${short(myRpk.hash)}), not PSK`;
     const owner = this.byId.get(identity);
     if (owner) return owner.endpoint === endpoint ? null : `PSK identity ${identity} belongs to endpoint ${owner.endpoint}, not ${endpoint}`;
     if (mine) return `endpoint ${endpoint} must use PSK identity ${mine.identity}`;
     return this.free.has(identity) ? null : `unknown PSK identity ${identity}`;
   }
-  /** Leshan's JSON: [{"endpoint":…,"tls":{"mode":"psk","details":{"identity":…,"key":HEX}}}] */
+  /** Leshan's JSON: [{"endpoint":…,"tls":{"mode":"psk","details":{"identity":…,"key":HEX}}}, {…"tls":{"mode":"rpk","details":{"key":SPKI HEX}}}] */
   toJson(): unknown[] {
-    return [...this.byEp.values()].map((e) => ({ endpoint: e.endpoint, tls: { mode: 'psk', details: { identity: e.identity, key: toHex(e.key) } } }));
+    return [
+      ...[...this.byEp.values()].map((e) => ({ endpoint: e.endpoint, tls: { mode: 'psk', details: { identity: e.identity, key: toHex(e.key) } } })),
+      ...[...this.rpkByEp.values()].map((e) => ({ endpoint: e.endpoint, tls: { mode: 'rpk', details: { key: toHex(e.spki) } } })),
+    ];
   }
-  /** Accepts Leshan's SecurityInfo JSON; throws a one-line Error when it is not PSK or malformed. */
+  /** Leshan's SecurityInfo JSON (PSK or RPK) into the store; throws a one-line Error when malformed. */
+  addJson(j: unknown): unknown {
+    const o = j as { endpoint?: unknown; tls?: { mode?: unknown; details?: { key?: unknown } } };
+    if (o && typeof o === 'object' && o.tls && o.tls.mode === 'rpk') {
+      if (typeof o.endpoint !== 'string' || !o.endpoint) throw new Error('security info: "endpoint" must be a non-empty string');
+      const k = o.tls.details?.key;
+      if (typeof k !== 'string' || !/^([0-9a-fA-F]{2})+$/.test(k)) throw new Error('security info: rpk "key" must be the hex of a SubjectPublicKeyInfo');
+      const spki = new Uint8Array(Buffer.from(k, 'hex'));
+      if (spki.length !== 44 || toHex(spki.subarray(0, 12)) !== '302a300506032b6570032100') throw new Error(`security info: rpk "key" is not an Ed25519 SubjectPublicKeyInfo (${spki.length} bytes)`);
+      this.addRpk(o.endpoint, spki);
+      return { endpoint: o.endpoint, tls: { mode: 'rpk', details: { key: toHex(spki) } } };
+    }
+    const e = SecurityStore.fromJson(j);
+    this.add(e);
+    return { endpoint: e.endpoint, tls: { mode: 'psk', details: { identity: e.identity, key: toHex(e.key) } } };
+  }
+  /** Accepts Leshan's PSK SecurityInfo JSON; throws a one-line Error when it is not PSK or malformed. */
   static fromJson(j: unknown): PskEntry {
     const o = j as { endpoint?: unknown; tls?: { mode?: unknown; details?: { identity?: unknown; key?: unknown } } };
     if (!o || typeof o !== 'object') throw new Error('security info must be a JSON object');
     if (typeof o.endpoint !== 'string' || !o.endpoint) throw new Error('security info: "endpoint" must be a non-empty string');
-    if (!o.tls || o.tls.mode !== 'psk') throw new Error('security info: only "tls":{"mode":"psk"} is supported');
+    if (!o.tls || o.tls.mode !== 'psk') throw new Error('security info: only "tls":{"mode":"psk"} or {"mode":"rpk"} is supported');
     const d = o.tls.details || {};
     if (typeof d.identity !== 'string' || !d.identity) throw new Error('security info: "identity" must be a non-empty string');
     if (typeof d.key !== 'string' || !/^([0-9a-fA-F]{2})+$/.test(d.key)) throw new Error('security info: "key" must be hex bytes');

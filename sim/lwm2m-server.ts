@@ -5,6 +5,7 @@
 // registered device (Core §5.4, §5.5: Read, Write, Execute, Create, Delete, Discover,
 // Write-Attributes, Observe/cancel). Values are decoded with the same codecs the device
 // encodes with (objects/formats). The admin HTTP API follows Leshan's REST API.
+import { generateRpk, spkiHash, type RpkKeyPair } from './rpk-keys';
 import type { Params } from '../transport/coap/constants';
 import type { CoapMessage } from '../transport/coap/message';
 import { getLocationPath, getUint, getUriPath, getUriQuery } from '../transport/coap/message';
@@ -107,6 +108,11 @@ export interface Lwm2mServerOptions {
   expiryGraceMs?: number;
   /** Default time to wait for a device's answer (default 5 s, Leshan's). */
   timeoutMs?: number;
+  /** The DTLS listener's Ed25519 key pair for RPK clients (default: a fresh one; `rpkSpki` gives its public key). */
+  rpk?: RpkKeyPair;
+  /** DTLS first retransmission and handshake deadline (ms): an RPK board computes for seconds per flight. */
+  dtlsRetransmit?: number;
+  dtlsTimeout?: number;
 }
 
 export class OpTimeout extends Error {}
@@ -125,9 +131,12 @@ export class Lwm2mServer {
   private byEp = new Map<string, RegState>();
   private grace: number;
   readonly timeoutMs: number;
+  /** The DTLS listener's raw public key pair. */
+  readonly rpkKeys: RpkKeyPair;
 
   private constructor(private o: Lwm2mServerOptions) {
     this.security = o.security || new SecurityStore();
+    this.rpkKeys = o.rpk || generateRpk();
     this.grace = o.expiryGraceMs ?? 0;
     this.timeoutMs = o.timeoutMs ?? 5000;
     // Lifetime expiry is one more engine on the poller: its deadline is the earliest expiry.
@@ -137,7 +146,8 @@ export class Lwm2mServer {
   static async start(o: Lwm2mServerOptions): Promise<Lwm2mServer> {
     const s = new Lwm2mServer(o);
     try {
-      s.listeners.push(...(await listenAll(o, s.poller, s.security, (l, req, peer, ex) => s.onRequest(l, req, peer, ex), (peer, reason) => s.emit({ type: 'DTLS', ep: '', peer, reason }))));
+      s.listeners.push(...(await listenAll(o, s.poller, s.security, (l, req, peer, ex) => s.onRequest(l, req, peer, ex), (peer, reason) => s.emit({ type: 'DTLS', ep: '', peer, reason }),
+        { keys: s.rpkKeys, trust: (spki, peer) => s.trustRpk(spki, peer) })));
       if (o.httpPort !== undefined && o.httpPort >= 0) s.http = await startHttp(o.httpHost || '127.0.0.1', o.httpPort, (c) => serverApi(s, c));
     } catch (e) {
       await s.close();
@@ -151,6 +161,18 @@ export class Lwm2mServer {
   }
   get secureUri(): string | null {
     return listenerUri(this.listeners, true);
+  }
+
+  /** Our SubjectPublicKeyInfo DER: what the bootstrap server writes to the device's /0/x/4. */
+  get rpkSpki(): Uint8Array {
+    return this.rpkKeys.spki;
+  }
+
+  /** An RPK handshake may finish only with a key we were told about (security.addRpk / PUT /api/security/clients). */
+  private trustRpk(spki: Uint8Array, peer: Peer): boolean {
+    if (this.security.rpkOwner(spki)) return true;
+    this.emit({ type: 'DTLS', ep: '', peer, reason: `handshake refused: unknown RPK sha256:${spkiHash(spki)}` });
+    return false;
   }
 
   clients(): Registration[] {
@@ -250,7 +272,7 @@ export class Lwm2mServer {
       if (!req.payload.length) return answer(CODE.BAD_REQUEST, `supported object list is mandatory for endpoint ${ep}`);
       const links = parseLinks(req.payload);
       if (!links) return answer(CODE.BAD_REQUEST, 'malformed link-format payload');
-      const why = this.security.check(ep, l.identity(peer));
+      const why = this.security.check(ep, l.identity(peer), l.rpkKey(peer));
       if (why) {
         this.emit({ type: 'REJECTED', ep, peer, reason: why });
         // An unauthorised client gets 4.03 Forbidden (Transport Table 6.2.1-1; Leshan too).

@@ -6,14 +6,15 @@
 // resolves; otherwise notifications keep arriving until stop() (Ctrl-C).
 import { BootstrapServer, simpleConfig, type BsEvent } from './bootstrap-server';
 import { Lwm2mServer, type ServerEvent, type OpResult } from './lwm2m-server';
-import { startDevice, type SimDevice } from './device';
+import { startDevice, RPK_BUNDLE, type SimDevice } from './device';
+import { generateRpk } from './rpk-keys';
 import { MemoryStorage, FileStorage } from './node-ports';
 import { fromHex, toHex } from '../transport/bytes';
 import type { Rec } from '../objects/core/types';
 import { T_BOOL } from '../objects/core/types';
 
 export interface ScenarioOptions {
-  security: 'nosec' | 'psk';
+  security: 'nosec' | 'psk' | 'rpk';
   once: boolean;
   bundle?: string;
   /** Content-Format the device prefers: 11542 (TLV) or 112 (SenML CBOR). */
@@ -55,7 +56,11 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
   const print = o.print || ((l: string) => console.log(l));
   const line = (who: string, what: string) => print(`${String(Date.now() - t0).padStart(6)} ms  ${who.padEnd(8)} ${what}`);
   const ep = o.endpoint || 'urn:dev:mac:0002a1b2c3d4';
-  const psk = o.security === 'psk';
+  // RPK: DTLS like PSK, the device's bootstrap account holding its Ed25519 key pair
+  const rpk = o.security === 'rpk';
+  const psk = o.security === 'psk' || rpk;
+  const devKey = rpk ? generateRpk() : null;
+  const kind = rpk ? 'DTLS-RPK' : 'DTLS-PSK';
   let step = 'start servers';
   let bs: BootstrapServer | null = null;
   let lw: Lwm2mServer | null = null;
@@ -83,7 +88,9 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
         else if (e.type === 'REJECTED' || e.type === 'DTLS') line('server', `${e.type.toLowerCase()}: ${e.reason || ''}`);
       },
     });
-    if (psk) lw.security.add({ endpoint: ep, identity: PSK_DM.identity, key: fromHex(PSK_DM.key)! });
+    // The LwM2M server knows the device's key (in a deployment: from the bootstrap server's enrolment)
+    if (devKey) lw.security.addRpk(ep, devKey.spki);
+    else if (psk) lw.security.add({ endpoint: ep, identity: PSK_DM.identity, key: fromHex(PSK_DM.key)! });
     const serverUri = (psk ? lw.secureUri : lw.uri)!;
     bs = await BootstrapServer.start({
       host: '127.0.0.1',
@@ -91,7 +98,9 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
       dtlsPort: psk ? 0 : -1,
       onEvent: (e: BsEvent) => {
         const what: Record<string, string> = {
-          request: `Bootstrap-Request from ${ep} (${e.secure ? 'DTLS-PSK' : 'NoSec'}) → 2.04`,
+          request: `Bootstrap-Request from ${ep} (${e.secure ? kind : 'NoSec'}) → 2.04`,
+          enrol: `installer: ${e.reason}`,
+          enrolled: e.reason || 'enrolled',
           rejected: `Bootstrap-Request rejected: ${e.reason}`,
           delete: `Bootstrap-Delete ${e.path} → ${e.code}`,
           write: `Bootstrap-Write ${e.path} (${e.format}, ${e.bytes} bytes) → ${e.code}`,
@@ -107,30 +116,37 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
       ep,
       simpleConfig({
         serverUri,
-        securityMode: psk ? 'PSK' : 'NO_SEC',
-        pskIdentity: psk ? PSK_DM.identity : undefined,
-        pskKey: psk ? fromHex(PSK_DM.key)! : undefined,
+        // RPK: the server's key pinned in /0/1/4; the device keeps using its own key pair
+        securityMode: rpk ? 'RPK' : psk ? 'PSK' : 'NO_SEC',
+        serverPublicKey: rpk ? lw.rpkSpki : undefined,
+        pskIdentity: psk && !rpk ? PSK_DM.identity : undefined,
+        pskKey: psk && !rpk ? fromHex(PSK_DM.key)! : undefined,
         shortServerId: 101,
         lifetime: 60,
         binding: 'U',
       }),
     );
-    if (psk) bs.security.add({ endpoint: ep, identity: PSK_BS.identity, key: fromHex(PSK_BS.key)! });
+    if (psk && !rpk) bs.security.add({ endpoint: ep, identity: PSK_BS.identity, key: fromHex(PSK_BS.key)! });
     const bsUri = (psk ? bs.secureUri : bs.uri)!;
-    line('sim', `bootstrap server ${bsUri}, LwM2M server ${serverUri} (${psk ? 'DTLS 1.2 PSK, TLS_PSK_WITH_AES_128_CCM_8' : 'NoSec'})`);
+    line('sim', `bootstrap server ${bsUri}, LwM2M server ${serverUri} (${rpk ? 'DTLS 1.2 RPK, TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8, Ed25519 + X25519' : psk ? 'DTLS 1.2 PSK, TLS_PSK_WITH_AES_128_CCM_8' : 'NoSec'})`);
+    // The installer scans the device's QR label: the SHA-256 of its public key (seed §4, step 1)
+    if (devKey) bs.enrol(devKey.hash);
 
     step = 'power on the device';
     const t1 = Date.now();
     dev = await startDevice({
       endpoint: ep,
       bootstrapUri: bsUri,
-      pskIdentity: psk ? PSK_BS.identity : undefined,
-      pskKey: psk ? PSK_BS.key : undefined,
-      bundle: o.bundle,
+      pskIdentity: psk && !rpk ? PSK_BS.identity : undefined,
+      pskKey: psk && !rpk ? PSK_BS.key : undefined,
+      rpkPriv: devKey ? toHex(devKey.pkcs8) : undefined,
+      rpkPub: devKey ? toHex(devKey.spki) : undefined,
+      rpkServerPub: devKey ? toHex(bs.rpkSpki) : undefined,
+      bundle: o.bundle ?? (rpk ? RPK_BUNDLE : undefined),
       format: o.format,
       storage: o.storageDir ? new FileStorage(o.storageDir) : new MemoryStorage(),
       log: (ev, detail) => {
-        if (['state', 'dtls', 'bootstrap-request', 'bootstrap-finish', 'register', 'registered', 'backoff', 'deregister', 'persist', 'restored', 'error'].includes(ev)) line('device', `${ev}: ${detail}`);
+        if (['state', 'dtls', 'rpk', 'bootstrap-request', 'bootstrap-finish', 'register', 'registered', 'backoff', 'deregister', 'persist', 'restored', 'error'].includes(ev)) line('device', `${ev}: ${detail}`);
       },
       onOutput: (name, on, level) => line('buzzer', on ? `♪ ON (level ${level})` : 'OFF'),
     });

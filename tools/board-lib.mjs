@@ -2,7 +2,8 @@
 // configuration (built from flags, checked with one-line errors), the boot file, and
 // the one way code reaches a board — the official espruino CLI (npm `espruino`).
 import { spawn } from 'node:child_process';
-import { writeFileSync, mkdtempSync, existsSync } from 'node:fs';
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
+import { writeFileSync, readFileSync, mkdtempSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +32,8 @@ const FLAGS = {
   '--psk-id': 'pskId',
   '--psk-key': 'pskKey',
   '--rpk-priv': 'rpkPriv',
+  '--rpk-pub': 'rpkPub',
+  '--rpk-key': 'rpkKey',
   '--rpk-server-pub': 'rpkServerPub',
   '--wifi-ssid': 'ssid',
   '--wifi-password': 'password',
@@ -74,11 +77,14 @@ export function buildConfig(argv) {
     cfg.pskKey = o.pskKey.toLowerCase();
   } else if (o.pskId || o.pskKey) throw new Error(`--psk-id/--psk-key given with --mode ${mode}`);
   if (mode === 'rpk') {
-    if (!isHex(o.rpkPriv)) throw new Error('--rpk-priv must be hex (the client private key)');
-    if (!isHex(o.rpkServerPub)) throw new Error('--rpk-server-pub must be hex (the bootstrap server public key)');
-    cfg.rpkPriv = o.rpkPriv.toLowerCase();
-    cfg.rpkServerPub = o.rpkServerPub.toLowerCase();
-  } else if (o.rpkPriv || o.rpkServerPub) throw new Error(`--rpk-priv/--rpk-server-pub given with --mode ${mode}`);
+    if (o.rpkPriv && o.rpkKey) throw new Error('--rpk-priv and --rpk-key are exclusive (a key given, or a key file)');
+    if (!o.rpkServerPub) throw new Error('--rpk-server-pub is required for --mode rpk (the bootstrap server\'s public key, hex)');
+    const k = o.rpkPriv ? ed25519FromPrivate(hexArg('--rpk-priv', o.rpkPriv)) : o.rpkKey ? ed25519KeyFile(o.rpkKey).keys : ed25519Generate();
+    if (o.rpkPub !== undefined && spkiArg('--rpk-pub', o.rpkPub) !== k.spki) throw new Error('--rpk-pub is not the public key of the private key given');
+    cfg.rpkPriv = k.pkcs8;
+    cfg.rpkPub = k.spki;
+    cfg.rpkServerPub = spkiArg('--rpk-server-pub', o.rpkServerPub);
+  } else if (o.rpkPriv || o.rpkPub || o.rpkKey || o.rpkServerPub) throw new Error(`--rpk-priv/--rpk-pub/--rpk-key/--rpk-server-pub given with --mode ${mode}`);
   if (o.password !== undefined && o.ssid === undefined) throw new Error('--wifi-password given without --wifi-ssid');
   if (o.ssid !== undefined) {
     if (o.ssid.length > 32 || !isAscii(o.ssid)) throw new Error('--wifi-ssid must be 1-32 printable ASCII characters');
@@ -101,6 +107,69 @@ export function buildConfig(argv) {
     cfg.port = +o.port;
   }
   return cfg;
+}
+
+// ---- Ed25519 raw public keys (RFC 7250, RFC 8410), host side --------------------------
+
+/** RFC 8410: SubjectPublicKeyInfo = this ‖ 32-byte key; PKCS#8 (OneAsymmetricKey v1) = this ‖ 32-byte seed. */
+export const SPKI_ED25519_PREFIX = '302a300506032b6570032100';
+export const PKCS8_ED25519_PREFIX = '302e020100300506032b657004220420';
+
+function hexArg(flag, v) {
+  if (!isHex(v)) throw new Error(`${flag} must be an even number of hex digits`);
+  return v.toLowerCase();
+}
+
+/** A public key as hex: raw 32 bytes or a 44-byte Ed25519 SPKI → SPKI hex; wrong lengths are one line. */
+function spkiArg(flag, v) {
+  const h = hexArg(flag, v);
+  if (h.length === 64) return SPKI_ED25519_PREFIX + h;
+  if (h.length === 88 && h.startsWith(SPKI_ED25519_PREFIX)) return h;
+  throw new Error(`${flag} is ${h.length / 2} bytes: an Ed25519 public key is 32 bytes raw or a 44-byte SubjectPublicKeyInfo (${SPKI_ED25519_PREFIX}…)`);
+}
+
+function ed25519Of(keyObject) {
+  if (keyObject.asymmetricKeyType !== 'ed25519') throw new Error(`not an Ed25519 key (${keyObject.asymmetricKeyType})`);
+  const pkcs8 = keyObject.export({ type: 'pkcs8', format: 'der' }).toString('hex');
+  const spkiDer = createPublicKey(keyObject).export({ type: 'spki', format: 'der' });
+  return { pkcs8, spki: spkiDer.toString('hex'), label: createHash('sha256').update(spkiDer).digest('hex') };
+}
+
+/** A private key as hex: the 32-byte seed or 48-byte PKCS#8 DER. */
+export function ed25519FromPrivate(h) {
+  if (h.length !== 64 && h.length !== 96) throw new Error(`--rpk-priv is ${h.length / 2} bytes: an Ed25519 private key is a 32-byte seed or 48-byte PKCS#8 DER`);
+  const der = Buffer.from(h.length === 64 ? PKCS8_ED25519_PREFIX + h : h, 'hex');
+  try {
+    return ed25519Of(createPrivateKey({ key: der, format: 'der', type: 'pkcs8' }));
+  } catch (e) {
+    throw new Error(`--rpk-priv is not an Ed25519 PKCS#8 key: ${e.message.split('\n')[0]}`);
+  }
+}
+
+export function ed25519Generate() {
+  return ed25519Of(generateKeyPairSync('ed25519').privateKey);
+}
+
+/** The device's key file (PEM PKCS#8): read when it exists, else generated and written (mode 600). */
+export function ed25519KeyFile(file) {
+  if (existsSync(file)) {
+    let k;
+    try {
+      k = createPrivateKey(readFileSync(file));
+    } catch (e) {
+      throw new Error(`--rpk-key ${file}: not a private key (${e.message.split('\n')[0]})`);
+    }
+    return { keys: ed25519Of(k), created: false };
+  }
+  const keys = ed25519Generate();
+  const b64 = Buffer.from(keys.pkcs8, 'hex').toString('base64');
+  writeFileSync(file, `-----BEGIN PRIVATE KEY-----\n${b64}\n-----END PRIVATE KEY-----\n`, { mode: 0o600 });
+  return { keys, created: true };
+}
+
+/** The device's QR label: SHA-256 of its SubjectPublicKeyInfo DER, hex (certtool's `Public Key ID: sha256:`). */
+export function rpkLabel(cfg) {
+  return cfg.rpkPub ? createHash('sha256').update(Buffer.from(cfg.rpkPub, 'hex')).digest('hex') : null;
 }
 
 /** Checks a target port argument: a serial device or tcp://HOST[:PORT]. */

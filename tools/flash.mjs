@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // make flash PORT=/dev/ttyUSB0   |   npm run flash -- --port tcp://192.168.1.50[:23]
 //   [--config dist/lwm2m.cfg.json] [--bundle dist/firmware.js] [--no-config] [--no-boot]
+// A configuration in mode rpk gets dist/firmware-rpk.js unless --bundle says otherwise (the
+// PSK build has no raw public keys).
 // Uploads dist/firmware.js to Storage as `lwm2m.js`, the boot file `.boot0` that runs it,
 // and the configuration as `lwm2m.cfg`, with the official espruino CLI; then `load()`
 // reboots the board into the client (unless --no-boot).
@@ -19,7 +21,10 @@ for (let i = 0; i < argv.length; i++) {
   const need = () => argv[++i] || fail(`${a} needs a value`);
   if (a === '--port' || a === '-p') opts.port = need();
   else if (a === '--config') opts.config = need();
-  else if (a === '--bundle') opts.bundle = need();
+  else if (a === '--bundle') {
+    opts.bundle = need();
+    opts.bundleGiven = true;
+  }
   else if (a === '--no-config') opts.useConfig = false;
   else if (a === '--no-boot') opts.boot = false;
   else fail(`unknown option '${a}'`);
@@ -29,17 +34,19 @@ try {
 } catch (e) {
   fail(e.message);
 }
-if (!existsSync(opts.bundle)) fail(`bundle '${opts.bundle}' not found: run \`npm run build\` first`);
 let config;
 if (opts.useConfig) {
   if (!existsSync(opts.config)) fail(`config '${opts.config}' not found: run \`npm run provision -- …\` first (or pass --no-config)`);
   config = readFileSync(opts.config, 'utf8');
+  let mode;
   try {
-    JSON.parse(config);
+    mode = JSON.parse(config).mode;
   } catch {
     fail(`config '${opts.config}' is not JSON`);
   }
+  if (mode === 'rpk' && !opts.bundleGiven) opts.bundle = join(ROOT, 'dist', 'firmware-rpk.js');
 }
+if (!existsSync(opts.bundle)) fail(`bundle '${opts.bundle}' not found: run \`npm run build\` first`);
 try {
   await uploadToStorage({ port: opts.port, bundle: opts.bundle, config, after: opts.boot ? 'load()' : undefined });
   console.log(`flash: uploaded to ${opts.port}${opts.boot ? ' and rebooted' : ''}`);

@@ -3,16 +3,23 @@
 //   npm run hil -- --port /dev/ttyUSB0|tcp://HOST[:23] [--host-ip A.B.C.D] [--wifi-ssid S --wifi-password P]
 //   ESPRUINO_BIN=/path/to/espruino npm run hil        (Espruino's Linux build is the target;
 //                                                      use espruino-esp32flash for memory numbers, docs/hil.md)
-//   either with [--security nosec|psk|all] (default all) [--notifications N] (default 1000)
+//   either with [--security nosec|psk|rpk|all or a list like nosec,psk] (default all)
+//   [--notifications N] (default 1000) [--bundle dist/firmware.js] [--rpk-bundle dist/firmware-rpk.js]
 // It starts the target (with ESPRUINO_BIN and no --port: `espruino --telnet` in a temporary
 // directory, reached at tcp://127.0.0.1:2323, inside a private network namespace so port
 // 2323 never collides), provisions and uploads through the same espruino-CLI path as
 // `npm run flash`, boots it, captures its console, runs the steps in order and prints the
 // target's own process.memory() before and after and each step's time as the target saw
 // it. A failing step is named, with the target's console output; exit status 1.
-// Steps are a list (STEPS below), run once per security mode (--security nosec|psk|all,
+// Steps are a list (STEPS below), run once per security mode (--security nosec|psk|rpk|all,
 // default all: NoSec, then DTLS-PSK on the same target, re-provisioned and rebooted with
-// load()). Before they run, the runner starts the simulator's bootstrap server and LwM2M
+// load(), then DTLS-RPK with the RPK build uploaded in place of the PSK build: each mode
+// is measured on the bundle a device of that mode is flashed with).
+// RPK: the runner makes the device's Ed25519 key pair and the bootstrap server's, enrols
+// the device's QR label (SHA-256 of its SPKI) with the bootstrap server as an installer
+// would, and tells the LwM2M server the device's key. The target computes X25519 and
+// Ed25519 for seconds per handshake: both servers retransmit after 9 s and allow 5 minutes
+// a handshake, and the steps that wait for a handshake wait RPK_SLOW times longer. Before they run, the runner starts the simulator's bootstrap server and LwM2M
 // server for that mode (NoSec: BOOTSTRAP_PORT, LWM2M_PORT; PSK: BOOTSTRAP_DTLS_PORT,
 // LWM2M_DTLS_PORT) in this process (through tsx's loader), so they share the runner's
 // network namespace with the target; LWM2M_STEPS asserts the seed scenario against them
@@ -27,7 +34,7 @@ import net from 'node:net';
 import dgram from 'node:dgram';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
-import { buildConfig, checkTarget, uploadToStorage, ROOT, BUNDLE_FILE, BOOT_FILE, CONFIG_FILE } from './board-lib.mjs';
+import { buildConfig, checkTarget, uploadToStorage, ed25519Generate, rpkLabel, ROOT, BUNDLE_FILE, BOOT_FILE, CONFIG_FILE } from './board-lib.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
 // fixed ports in this project's HIL range: the device's own UDP port, the bootstrap server
@@ -40,7 +47,15 @@ export const ECHO_UDP_PORT = 34303;
 export const BOOTSTRAP_DTLS_PORT = 34400;
 export const LWM2M_DTLS_PORT = 34402;
 /** The security modes the device is built with, in the order `--security all` runs them. */
-export const MODES = ['nosec', 'psk'];
+export const MODES = ['nosec', 'psk', 'rpk'];
+/** Issue #7's memory goals: registered + one observation, share of all variables, per build. */
+export const MEMORY_GOAL = { nosec: 0.2, psk: 0.2, rpk: 0.35 };
+/** The RPK pass's enrolment window: a loaded host's Espruino spends minutes per handshake (the sim's default is 10 min). */
+export const RPK_ENROL_MS = 60 * 60 * 1000;
+/** Waits for a handshake's outcome are this many times longer in RPK mode (public-key operations take seconds on the target). */
+export const RPK_SLOW = 15;
+/** The servers' DTLS timers in RPK mode: first retransmission (RFC 7925 §11: 9 s on slow links) and handshake deadline. */
+export const RPK_DTLS = { dtlsRetransmit: 9000, dtlsTimeout: 900000 };
 /** Notifications the flat-memory step drives by default (issue #7). */
 export const NOTIFICATIONS = 1000;
 /** Notifications before the first memory sample: fill the bounded stores (the CoAP deduplication records, 32). */
@@ -55,7 +70,7 @@ export const FLAT_TOLERANCE = 20;
 
 export function parseHilArgs(argv, env = process.env) {
   const o = {
-    port: '', hostIp: '', bundle: join(ROOT, 'dist', 'firmware.js'), netns: true, inNetns: false, wifi: [], bin: env.ESPRUINO_BIN || '', keep: false,
+    port: '', hostIp: '', bundle: join(ROOT, 'dist', 'firmware.js'), rpkBundle: join(ROOT, 'dist', 'firmware-rpk.js'), netns: true, inNetns: false, wifi: [], bin: env.ESPRUINO_BIN || '', keep: false,
     modes: MODES.slice(), notifications: NOTIFICATIONS,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -68,15 +83,17 @@ export function parseHilArgs(argv, env = process.env) {
     if (a === '--port' || a === '-p') o.port = need();
     else if (a === '--host-ip') o.hostIp = need();
     else if (a === '--bundle') o.bundle = need();
+    else if (a === '--rpk-bundle') o.rpkBundle = need();
     else if (a === '--wifi-ssid' || a === '--wifi-password') o.wifi.push(a, need());
     else if (a === '--no-netns') o.netns = false;
     else if (a === '--in-netns') o.inNetns = true;
     else if (a === '--keep') o.keep = true;
     else if (a === '--security') {
       const v = need();
-      if (v === 'rpk') throw new Error('--security rpk: not built (the device has no DTLS-RPK yet); use nosec, psk or all');
-      if (v !== 'all' && !MODES.includes(v)) throw new Error(`--security '${v}' must be nosec, psk or all`);
-      o.modes = v === 'all' ? MODES.slice() : [v];
+      const list = v === 'all' ? MODES.slice() : v.split(',');
+      for (const m of list) if (!MODES.includes(m)) throw new Error(`--security '${v}' must be nosec, psk, rpk, all or a list like nosec,rpk`);
+      // always in MODES' order, each once
+      o.modes = MODES.filter((m) => list.includes(m));
     } else if (a === '--notifications') {
       const v = need();
       if (!/^\d+$/.test(v) || +v < 10 || +v > 100000) throw new Error(`--notifications '${v}' must be 10-100000`);
@@ -86,7 +103,8 @@ export function parseHilArgs(argv, env = process.env) {
   if (o.port) checkTarget(o.port);
   else if (!o.bin) throw new Error('--port is required (/dev/ttyUSB0 or tcp://HOST[:23]), or set ESPRUINO_BIN to run Espruino\'s Linux build');
   if (!o.port && !existsSync(o.bin)) throw new Error(`ESPRUINO_BIN '${o.bin}' not found`);
-  if (!existsSync(o.bundle)) throw new Error(`bundle '${o.bundle}' not found: run \`npm run build\` first`);
+  if (o.modes.some((m) => m !== 'rpk') && !existsSync(o.bundle)) throw new Error(`bundle '${o.bundle}' not found: run \`npm run build\` first`);
+  if (o.modes.includes('rpk') && !existsSync(o.rpkBundle)) throw new Error(`RPK bundle '${o.rpkBundle}' not found: run \`npm run build\` first`);
   return o;
 }
 
@@ -220,6 +238,9 @@ export function memoryFlat(usage) {
   return { ok: true, growth };
 }
 
+/** How many times longer a step waits for something behind a DTLS handshake. */
+const slow = (ctx) => (ctx.mode === 'rpk' ? RPK_SLOW : 1);
+
 /** A real board has E.getTemperature(); Espruino's Linux build (ESPRUINO_BIN) does not. */
 const isLinux = (ctx) => !!ctx.target;
 
@@ -229,7 +250,7 @@ export const LWM2M_STEPS = [
     async run(ctx) {
       const ep = ctx.cfg.endpoint;
       const s = ctx.sim;
-      await until('no Bootstrap-Request/Finish from the device', () => s.bsEvents.some((e) => e.ep === ep && (e.type === 'done' || e.type === 'failed')), 60000);
+      await until('no Bootstrap-Request/Finish from the device', () => s.bsEvents.some((e) => e.ep === ep && (e.type === 'done' || e.type === 'failed')), 60000 * slow(ctx));
       const f = s.bsEvents.find((e) => e.ep === ep && e.type === 'failed');
       if (f) throw new Error(`bootstrap failed: ${f.reason}`);
       const req = s.bsEvents.find((e) => e.ep === ep && e.type === 'request');
@@ -246,7 +267,7 @@ export const LWM2M_STEPS = [
     async run(ctx) {
       const ep = ctx.cfg.endpoint;
       const s = ctx.sim;
-      await until(`'${ep}' not registered`, () => s.lw.clients().some((r) => r.endpoint === ep), 60000);
+      await until(`'${ep}' not registered`, () => s.lw.clients().some((r) => r.endpoint === ep), 60000 * slow(ctx));
       const reg = s.lw.get(ep);
       const ev = s.lwEvents.find((e) => e.ep === ep && e.type === 'REGISTRATION');
       let target = 'target clock: not measured (the device registered before the runner watched its log)';
@@ -321,7 +342,7 @@ export const LWM2M_STEPS = [
       const t = Date.now();
       const x = await s.lw.execute(ep, [3, 0, 4]);
       if (x.code !== 68) throw new Error(`Execute answered ${codeStr(x.code)} (${x.status}), expected 2.04`);
-      await until('no new Register after the reboot', () => regs() > before, 60000);
+      await until('no new Register after the reboot', () => regs() > before, 60000 * slow(ctx));
       const reAt = Date.now() - t;
       // the console is back (a board reconnects; the Linux build is restarted by the runner)
       for (const end = Date.now() + 30000; ; ) {
@@ -425,7 +446,7 @@ export const LWM2M_STEPS = [
 async function loadSim() {
   const { register } = await import('tsx/esm/api');
   register();
-  return Promise.all([import('../sim/bootstrap-server.ts'), import('../sim/lwm2m-server.ts'), import('../objects/core/types.ts')]);
+  return Promise.all([import('../sim/bootstrap-server.ts'), import('../sim/lwm2m-server.ts'), import('../objects/core/types.ts'), import('../sim/rpk-keys.ts')]);
 }
 
 /** Fresh PSK credentials for one run: the bootstrap account (in lwm2m.cfg) and the LwM2M server account (bootstrapped). */
@@ -436,11 +457,18 @@ export function pskCredentials(endpoint) {
   };
 }
 
+/** Fresh RPK key pairs for one run (hex DER, as `npm run provision` makes them): the device's and the bootstrap server's. */
+export function rpkCredentials() {
+  return { device: ed25519Generate(), bs: ed25519Generate() };
+}
+
 /** The device configuration for one security mode (buildConfig checks it as `npm run provision` does). */
 export function modeConfig(mode, hostIp, endpoint, creds, wifi = []) {
   const args = ['--endpoint', endpoint, '--port', String(DEVICE_UDP_PORT), ...wifi];
   if (mode === 'psk') {
     args.push('--bootstrap', `coaps://${hostIp}:${BOOTSTRAP_DTLS_PORT}`, '--psk-id', creds.bs.identity, '--psk-key', creds.bs.key.toString('hex'));
+  } else if (mode === 'rpk') {
+    args.push('--bootstrap', `coaps://${hostIp}:${BOOTSTRAP_DTLS_PORT}`, '--mode', 'rpk', '--rpk-priv', creds.rpk.device.pkcs8, '--rpk-pub', creds.rpk.device.spki, '--rpk-server-pub', creds.rpk.bs.spki);
   } else args.push('--bootstrap', `coap://${hostIp}:${BOOTSTRAP_PORT}`);
   return buildConfig(args);
 }
@@ -452,27 +480,41 @@ export function modeConfig(mode, hostIp, endpoint, creds, wifi = []) {
  * account for the LwM2M server, as the `npm start` scenario does (sim/scenario.ts).
  */
 async function startServers(hostIp, endpoint, mode, creds) {
-  const [bsm, lwm, types] = await loadSim();
+  const [bsm, lwm, types, keys] = await loadSim();
   const host = hostIp === '127.0.0.1' ? '127.0.0.1' : '0.0.0.0';
-  const psk = mode === 'psk';
+  const rpk = mode === 'rpk';
+  const psk = mode === 'psk' || rpk;
   const bsEvents = [];
   const lwEvents = [];
-  const lw = await lwm.Lwm2mServer.start({ host, port: psk ? -1 : LWM2M_PORT, dtlsPort: psk ? LWM2M_DTLS_PORT : -1, onEvent: (e) => lwEvents.push({ ...e, at: Date.now() }) });
+  const timers = rpk ? RPK_DTLS : {};
+  const lw = await lwm.Lwm2mServer.start({ host, port: psk ? -1 : LWM2M_PORT, dtlsPort: psk ? LWM2M_DTLS_PORT : -1, ...timers, onEvent: (e) => lwEvents.push({ ...e, at: Date.now() }) });
   let bs;
   try {
-    bs = await bsm.BootstrapServer.start({ host, port: psk ? -1 : BOOTSTRAP_PORT, dtlsPort: psk ? BOOTSTRAP_DTLS_PORT : -1, onEvent: (e) => bsEvents.push({ ...e, at: Date.now() }) });
+    bs = await bsm.BootstrapServer.start({
+      host, port: psk ? -1 : BOOTSTRAP_PORT, dtlsPort: psk ? BOOTSTRAP_DTLS_PORT : -1, ...timers,
+      // the key the device's configuration pins (rpkServerPub)
+      rpk: rpk ? keys.rpkFromPrivate(Buffer.from(creds.rpk.bs.pkcs8, 'hex')) : undefined,
+      onEvent: (e) => bsEvents.push({ ...e, at: Date.now() }),
+    });
   } catch (e) {
     await lw.close();
     throw e;
   }
   const serverUri = psk ? `coaps://${hostIp}:${LWM2M_DTLS_PORT}` : `coap://${hostIp}:${LWM2M_PORT}`;
-  if (psk) {
+  if (rpk) {
+    const spki = new Uint8Array(Buffer.from(creds.rpk.device.spki, 'hex'));
+    lw.security.addRpk(endpoint, spki);
+    // the installer scans the device's QR label; the window outlasts a slow target's handshakes
+    bs.enrol(keys.spkiHash(spki), RPK_ENROL_MS);
+  } else if (psk) {
     lw.security.add({ endpoint, identity: creds.dm.identity, key: new Uint8Array(creds.dm.key) });
     bs.security.add({ endpoint, identity: creds.bs.identity, key: new Uint8Array(creds.bs.key) });
   }
   bs.setConfig(endpoint, bsm.simpleConfig({
-    serverUri, securityMode: psk ? 'PSK' : 'NO_SEC', shortServerId: 101, lifetime: 300,
-    pskIdentity: psk ? creds.dm.identity : undefined, pskKey: psk ? new Uint8Array(creds.dm.key) : undefined,
+    serverUri, securityMode: rpk ? 'RPK' : psk ? 'PSK' : 'NO_SEC', shortServerId: 101, lifetime: 300,
+    pskIdentity: psk && !rpk ? creds.dm.identity : undefined, pskKey: psk && !rpk ? new Uint8Array(creds.dm.key) : undefined,
+    // RPK: the LwM2M server's key pinned in /0/1/4; the device keeps its own key pair
+    serverPublicKey: rpk ? lw.rpkSpki : undefined,
   }));
   return {
     bs, lw, bsEvents, lwEvents, T_BOOL: types.T_BOOL, bootAt: Date.now(),
@@ -530,7 +572,8 @@ export const STEPS = [
   {
     name: 'memory before',
     async run(ctx) {
-      ctx.memBefore = await ask(ctx.con, 'process.memory()');
+      // RPK: the target may be inside a handshake's public-key work, answering nothing for seconds
+      ctx.memBefore = await ask(ctx.con, 'process.memory()', 20000 * slow(ctx));
       return `usage ${ctx.memBefore.usage} of ${ctx.memBefore.total}`;
     },
   },
@@ -634,8 +677,9 @@ function summaryLine(mode, c) {
   const parts = [];
   parts.push(`boot → registered ${c.bootToReg != null ? `${c.bootToReg} ms` : 'not measured'}` + (c.bootToBs != null ? ` (Bootstrap-Finish ${c.bootToBs} ms)` : ''));
   if (c.memObserving) {
-    const goal = Math.floor(c.memObserving.total * 0.2);
-    parts.push(`registered + 1 observation ${c.memObserving.usage}/${c.memObserving.total} variables (${pct(c.memObserving)}; goal ≤ 20 % = ${goal}: ${c.memObserving.usage <= goal ? 'met' : `missed by ${c.memObserving.usage - goal}`})`);
+    const share = MEMORY_GOAL[mode] ?? 0.2;
+    const goal = Math.floor(c.memObserving.total * share);
+    parts.push(`registered + 1 observation ${c.memObserving.usage}/${c.memObserving.total} variables (${pct(c.memObserving)}; goal ≤ ${Math.round(share * 100)} % = ${goal}: ${c.memObserving.usage <= goal ? 'met' : `missed by ${c.memObserving.usage - goal}`})`);
   }
   if (c.flat) parts.push(`${c.flat.n} notifications: ${c.flat.samples[0].usage} → ${c.flat.samples[c.flat.samples.length - 1].usage} (${c.flat.growth >= 0 ? '+' : ''}${c.flat.growth}), flat`);
   return `${mode.padEnd(5)}  ${parts.join('; ')}`;
@@ -657,25 +701,36 @@ export async function runHil(o, steps = STEPS, log = console.log) {
     const hostIp = o.hostIp || (port.startsWith('tcp://127.') || !o.port ? '127.0.0.1' : lanAddress());
     current = 'provision';
     const endpoint = `hil-${process.pid}`;
-    const creds = pskCredentials(endpoint);
+    const creds = { ...pskCredentials(endpoint), rpk: rpkCredentials() };
     const cfgs = modes.map((m) => modeConfig(m, hostIp, m === 'nosec' ? endpoint : `${endpoint}-${m}`, creds, o.wifi));
+    // each mode runs on the build a device of that mode is flashed with
+    const bundleOf = (m) => (m === 'rpk' ? o.rpkBundle : o.bundle);
     current = 'upload';
-    log(`upload: ${o.bundle} → ${port} (espruino CLI --storage lwm2m.js, .boot0, lwm2m.cfg)`);
+    log(`upload: ${bundleOf(modes[0])} → ${port} (espruino CLI --storage lwm2m.js, .boot0, lwm2m.cfg)`);
     const tu = Date.now();
-    await uploadToStorage({ port, bundle: o.bundle, config: cfgs[0], quiet: true });
+    await uploadToStorage({ port, bundle: bundleOf(modes[0]), config: cfgs[0], quiet: true });
     log(`upload: done in ${Date.now() - tu} ms`);
     for (let mi = 0; mi < modes.length; mi++) {
       mode = modes[mi];
       const cfg = cfgs[mi];
-      log(`--- security ${mode}: endpoint ${cfg.endpoint}, bootstrap ${cfg.bootstrap}${mode === 'psk' ? `, PSK identity '${cfg.pskId}'` : ''}`);
+      log(`--- security ${mode}: endpoint ${cfg.endpoint}, bootstrap ${cfg.bootstrap}${mode === 'psk' ? `, PSK identity '${cfg.pskId}'` : ''}${mode === 'rpk' ? `, QR label ${rpkLabel(cfg)}` : ''}`);
       if (mi > 0) {
         current = 'provision';
         const erased = await reprovision(con, cfg);
         log(`provision: ${CONFIG_FILE} rewritten through the console; erased ${erased.length ? erased.join(', ') : 'nothing else'}`);
+        if (bundleOf(mode) !== bundleOf(modes[mi - 1])) {
+          // another build: through the CLI again (it needs the console to itself)
+          current = 'upload';
+          con.close();
+          con = null;
+          const tb = Date.now();
+          await uploadToStorage({ port, bundle: bundleOf(mode), quiet: true });
+          log(`upload: ${bundleOf(mode)} → ${port} in ${Date.now() - tb} ms`);
+        }
       }
       current = 'servers';
       sim = await startServers(hostIp, cfg.endpoint, mode, creds);
-      log(`servers: bootstrap ${sim.bsUri}, LwM2M ${sim.serverUri} (${mode === 'psk' ? 'DTLS 1.2 PSK' : 'NoSec'}, in the runner's process)`);
+      log(`servers: bootstrap ${sim.bsUri}, LwM2M ${sim.serverUri} (${mode === 'rpk' ? 'DTLS 1.2 RPK, Ed25519 + X25519; QR label enrolled' : mode === 'psk' ? 'DTLS 1.2 PSK' : 'NoSec'}, in the runner's process)`);
       current = 'console';
       if (!con) con = await openConsole(port);
       const ctx = { con, cfg, hostIp, port, target, log, sim, mode, notifications: o.notifications };
@@ -683,9 +738,9 @@ export async function runHil(o, steps = STEPS, log = console.log) {
       for (const step of steps) {
         current = step.name;
         const th = Date.now();
-        const tb = await ask(con, 'Math.floor(Date.now())').catch(() => null);
+        const tb = await ask(con, 'Math.floor(Date.now())', 20000 * slow(ctx)).catch(() => null);
         const detail = await step.run(ctx);
-        const ta = await ask(con, 'Math.floor(Date.now())').catch(() => null);
+        const ta = await ask(con, 'Math.floor(Date.now())', 20000 * slow(ctx)).catch(() => null);
         const r = { mode, step: step.name, hostMs: Date.now() - th, targetMs: tb !== null && ta !== null ? ta - tb : null, detail: detail || '' };
         results.push(r);
         log(`  ok  ${r.step.padEnd(48)} host ${String(r.hostMs).padStart(6)} ms  target ${String(r.targetMs ?? '?').padStart(6)} ms  ${r.detail}`);
@@ -699,7 +754,6 @@ export async function runHil(o, steps = STEPS, log = console.log) {
     }
     log(`summary (${o.port ? o.port : o.bin}; the target's own clock and process.memory()):`);
     for (const m of MODES) log(`  ${modes.includes(m) ? summaryLine(m, byMode[m]) : `${m.padEnd(5)}  not run (--security ${modes.join(',')})`}`);
-    log('  rpk    not built (the device has no DTLS-RPK yet)');
     log(`HIL PASS: ${modes.map((m) => `${m} ${results.filter((r) => r.mode === m).length} steps`).join(', ')} in ${Date.now() - t0} ms`);
     const numbers = {};
     for (const [m, c] of Object.entries(byMode)) numbers[m] = { bootToReg: c.bootToReg ?? null, bootToBs: c.bootToBs ?? null, memObserving: c.memObserving || null, flat: c.flat || null };

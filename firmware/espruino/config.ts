@@ -18,8 +18,14 @@ export interface DeviceConfig {
   /** PSK identity (text) and key (hex). */
   pskId?: string;
   pskKey?: string;
-  /** RPK: our private key and the bootstrap server's public key (hex). */
+  /**
+   * RPK (hex): our private key (Ed25519: the 32-byte seed or PKCS#8 DER), our public key
+   * (SubjectPublicKeyInfo DER, or the raw 32 bytes; given so the board need not derive it,
+   * an Ed25519 base multiplication that takes seconds there), and the bootstrap server's
+   * public key (SPKI DER or raw 32 bytes). tools/provision.mjs writes the DER forms.
+   */
   rpkPriv?: string;
+  rpkPub?: string;
   rpkServerPub?: string;
   /** Wi-Fi credentials (ESP32). */
   wifi?: { ssid: string; password?: string };
@@ -54,7 +60,16 @@ export function parseConfig(text: string | undefined): { cfg?: DeviceConfig; err
   if (c.mode === 'psk') {
     if (typeof c.pskId !== 'string' || !c.pskId || !isHex(c.pskKey)) return { error: CONFIG_FILE + ': psk needs pskId and pskKey (hex)' };
   } else if (c.mode === 'rpk') {
-    if (!isHex(c.rpkPriv) || !isHex(c.rpkServerPub)) return { error: CONFIG_FILE + ': rpk needs rpkPriv and rpkServerPub (hex)' };
+    // each key hex, of an Ed25519 key's length: raw (32 bytes) or DER (PKCS#8 48, SPKI 44)
+    var keys = ['rpkPriv', 48, 'rpkPub', 44, 'rpkServerPub', 44];
+    for (var i = 0; i < keys.length; i += 2) {
+      var h = c[keys[i]];
+      if (!isHex(h)) return { error: CONFIG_FILE + ': rpk needs ' + keys[i] + ' (hex)' };
+      if (h.length !== 64 && h.length !== 2 * (keys[i + 1] as number)) {
+        return { error: CONFIG_FILE + ': ' + keys[i] + ' is ' + h.length / 2 + ' bytes; an Ed25519 key is 32 bytes raw or ' + keys[i + 1] + ' bytes DER' };
+      }
+    }
+    if (c.bootstrap.indexOf('coaps://') !== 0) return { error: CONFIG_FILE + ': rpk needs a coaps:// bootstrap URI' };
   } else if (c.mode !== 'nosec') return { error: CONFIG_FILE + ': mode must be psk, rpk or nosec' };
   return { cfg: c };
 }

@@ -36,6 +36,7 @@ function lazyCrypto(d: Device): CryptoBackend {
 }
 
 export function runClient(d: Device): Client {
+  var rpk = d.cfg.mode === 'rpk';
   var model = createModel(
     objectsBoard(d.board, d.clock, function () {
       clearAccounts(d.storage);
@@ -46,8 +47,14 @@ export function runClient(d: Device): Client {
   var c = new Client(
     model.reg,
     { udp: null as any, clock: d.clock, rng: d.rng, storage: d.storage, crypto: d.crypto || lazyCrypto(d) },
-    { endpoint: d.cfg.endpoint, bootstrapUri: d.cfg.bootstrap, pskIdentity: d.cfg.pskId, pskKey: d.cfg.pskKey },
+    // rpkPriv set (mode rpk, parseConfig checked the keys): the bootstrap account is RPK
+    { endpoint: d.cfg.endpoint, bootstrapUri: d.cfg.bootstrap, pskIdentity: d.cfg.pskId, pskKey: d.cfg.pskKey, rpkPriv: rpk ? d.cfg.rpkPriv : undefined, rpkPub: d.cfg.rpkPub, rpkServerPub: d.cfg.rpkServerPub },
     {
+      // An RPK handshake computes for seconds on the board (X25519 twice, an Ed25519 sign
+      // and verify, ESPRUINO.md "Speed"): the first retransmission after 9 s (RFC 7925 §11),
+      // fifteen minutes for the whole handshake (minutes on a loaded host, docs/rpk-lwm2m.md).
+      dtlsRetransmit: rpk ? 9000 : undefined,
+      dtlsTimeout: rpk ? 900000 : undefined,
       log: function (ev: string, detail: string) {
         d.log(ev + ': ' + detail);
       },

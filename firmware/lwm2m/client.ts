@@ -18,6 +18,7 @@ import { CODE, OPT, FORMAT, params as coapParams } from '../../transport/coap/co
 import type { Params } from '../../transport/coap/constants';
 import { CoapMessage, getStrings } from '../../transport/coap/message';
 import { createDtlsClient } from '../../transport/dtls/client';
+import type { DtlsClientOptions } from '../../transport/dtls/client';
 import type { DtlsEvent } from '../../transport/dtls/connection';
 import type { Registry } from '../../objects/core/registry';
 import * as ops from '../../objects/ops/index';
@@ -39,7 +40,32 @@ export var STATE_NAMES = ['init', 'bootstrapping', 'registering', 'registered', 
 
 /** Security Mode (0/x/2). */
 var MODE_PSK = 0;
+var MODE_RPK = 1;
 var MODE_NOSEC = 3;
+
+/** An RPK account's keys in the DTLS client's form (transport/dtls/rpk.ts, DtlsClientOptions.rpk). */
+export interface RpkKeys {
+  /** Our Ed25519 private key: a 32-byte seed or PKCS#8 DER. */
+  key: Uint8Array;
+  /** Our SubjectPublicKeyInfo DER. */
+  spki: Uint8Array;
+  /** The server's SubjectPublicKeyInfo DER (pinned). */
+  serverSpki: Uint8Array | null;
+}
+
+/**
+ * Checks RPK account `secIid` (Security resources 3 Public Key, 4 Server Public Key,
+ * 5 Secret Key) and gives its keys, or the reason they are unusable. Installed by the RPK
+ * build only (firmware/lwm2m/rpk.ts): the PSK build carries no RPK code and skips RPK
+ * accounts, saying so.
+ */
+export type RpkCheck = (c: Client, secIid: number) => RpkKeys | string;
+var rpkCheck: RpkCheck | null = null;
+
+/** The RPK build's entry calls this once (with the DTLS RPK suite enabled). */
+export function useRpk(check: RpkCheck): void {
+  rpkCheck = check;
+}
 
 export interface ClientPorts {
   /** The UDP socket; the host hands every datagram it receives to client.receive(). */
@@ -57,6 +83,15 @@ export interface FactoryConfig {
   bootstrapUri: string;
   pskIdentity?: string;
   pskKey?: string;
+  /**
+   * RPK (Security Mode 1) instead of PSK when rpkPriv is set, all hex: our private key
+   * (32-byte Ed25519 seed or PKCS#8 DER), our public key (SPKI DER, or the raw 32 bytes)
+   * given so the board need not derive it (an Ed25519 base multiplication, seconds there),
+   * and the Bootstrap-Server's public key (SPKI DER or raw 32 bytes).
+   */
+  rpkPriv?: string;
+  rpkPub?: string;
+  rpkServerPub?: string;
   /** Client Hold Off Time (0/x/11), seconds. */
   holdOff?: number;
 }
@@ -195,14 +230,19 @@ export class Client {
   provision(): void {
     var sec = this.reg.obj(0)!;
     var c = this.cfg;
-    var psk = c.bootstrapUri.indexOf('coaps://') === 0;
+    var secure = c.bootstrapUri.indexOf('coaps://') === 0;
+    var rpk = secure && !!c.rpkPriv;
+    // a local helper, not a top-level one: it is gone once provisioned (Espruino variables)
+    var hex = function (h: string | undefined): Uint8Array {
+      return (h && fromHex(h)) || new Uint8Array(0);
+    };
     sec.add(0, {
       0: c.bootstrapUri,
       1: true,
-      2: psk ? MODE_PSK : MODE_NOSEC,
-      3: utf8Encode(c.pskIdentity || ''),
-      4: new Uint8Array(0),
-      5: (c.pskKey && fromHex(c.pskKey)) || new Uint8Array(0),
+      2: rpk ? MODE_RPK : secure ? MODE_PSK : MODE_NOSEC,
+      3: rpk ? hex(c.rpkPub) : utf8Encode(c.pskIdentity || ''),
+      4: rpk ? hex(c.rpkServerPub) : new Uint8Array(0),
+      5: hex(rpk ? c.rpkPriv : c.pskKey),
       11: c.holdOff || 0,
     });
   }
@@ -360,7 +400,11 @@ export class Client {
   /** This state's timer fired. */
   timer(now: number): void {
     if (this.state === BOOTSTRAPPING) {
+      var bc = this.conns.length && this.conns[0].ssid < 0 ? this.conns[0] : null;
       if (this.phase === 1) this.requestBootstrap(now);
+      // Still in the DTLS handshake (an RPK one takes minutes on the board): its own deadline
+      // (dtlsTimeout) decides; the bootstrap's runs from the session (onDtls 'connected').
+      else if (this.phase === 2 && bc && bc.dtls && !bc.sessions) this.due = now + this.params.EXCHANGE_LIFETIME;
       else this.failBootstrap(now, 'bootstrap did not finish within EXCHANGE_LIFETIME');
     } else if (this.state === BACKOFF) {
       this.enter(this.after, now);
@@ -396,7 +440,7 @@ export class Client {
    * Usable LwM2M server accounts: a non-bootstrap Security instance with a URI we can
    * reach and a mode we speak, and a Server instance with the same Short Server ID.
    */
-  serverAccounts(): { sec: number; srv: number; ssid: number }[] {
+  serverAccounts(say?: boolean): { sec: number; srv: number; ssid: number }[] {
     var out: { sec: number; srv: number; ssid: number }[] = [];
     var sec = this.reg.obj(0);
     if (!sec) return out;
@@ -408,7 +452,14 @@ export class Client {
       var uri = parseUri('' + s[0]);
       var mode = s[2];
       if (typeof ssid !== 'number' || !uri) continue;
-      if (uri.secure ? mode !== MODE_PSK : mode !== MODE_NOSEC) continue;
+      if (uri.secure ? mode !== MODE_PSK && mode !== MODE_RPK : mode !== MODE_NOSEC) continue;
+      if (mode === MODE_RPK) {
+        var k = rpkCheck ? rpkCheck(this, l[i]) : noRpk(l[i]);
+        if (typeof k === 'string') {
+          if (say) this.log('rpk', k);
+          continue;
+        }
+      }
       var srv = this.reg.serverInst(ssid);
       if (srv >= 0) out.push({ sec: l[i], srv: srv, ssid: ssid });
     }
@@ -426,10 +477,21 @@ export class Client {
     var s = this.reg.obj(0)!.i[secIid];
     var uri = parseUri('' + s[0]);
     if (!uri) return null;
+    var rpk: RpkKeys | null = null;
+    if (uri.secure && s[2] === MODE_RPK) {
+      var k = rpkCheck ? rpkCheck(this, secIid) : noRpk(secIid);
+      if (typeof k === 'string') {
+        this.lastError = k;
+        this.log('rpk', k);
+        return null;
+      }
+      rpk = k;
+    }
     var self = this;
     var peer = { address: uri.host, port: uri.port };
     var identity = s[3] instanceof Uint8Array ? (s[3] as Uint8Array) : utf8Encode('' + (s[3] || ''));
     var key = s[5] instanceof Uint8Array ? (s[5] as Uint8Array) : new Uint8Array(0);
+    var dopt: DtlsClientOptions | null = null;
     var c: Conn = {
       ssid: ssid, peer: peer, key: peerKey(peer), coap: null as any, dtls: null, identity: '', sessions: 0,
       location: '', lifetime: 0, binding: 'U', updateAt: -1, busy: false, disable: false, linksDirty: false, failures: 0,
@@ -437,14 +499,14 @@ export class Client {
     var port: DatagramPort = this.ports.udp;
     if (uri.secure) {
       c.identity = utf8Decode(identity) || toHex(identity);
-      c.dtls = createDtlsClient({
+      dopt = {
         socket: this.ports.udp,
         crypto: this.ports.crypto,
         rng: this.ports.rng,
         retransmitInitial: this.opt.dtlsRetransmit,
         handshakeTimeout: this.opt.dtlsTimeout,
         psk: function () {
-          return { identity: identity, key: key };
+          return rpk ? null : { identity: identity, key: key };
         },
         onData: function (d: Uint8Array, p: Peer) {
           c.coap.receive(d, p, self.now);
@@ -452,7 +514,14 @@ export class Client {
         onEvent: function (e: DtlsEvent) {
           self.onDtls(c, e);
         },
-      });
+      };
+      // Security Mode 1: the DTLS client offers the RPK suite (installed by the RPK build)
+      if (rpk) {
+        dopt.rpk = function () {
+          return rpk;
+        };
+      }
+      c.dtls = createDtlsClient(dopt);
       port = c.dtls;
     }
     var acc: Account = {
@@ -478,7 +547,12 @@ export class Client {
       },
     });
     this.conns.push(c);
-    if (c.dtls) {
+    if (rpk) {
+      // the SPKI's SHA-256 is what the device's QR label shows (the installer scans it)
+      c.identity = 'RPK ' + toHex(this.ports.crypto.sha256(rpk.spki));
+      this.log('dtls', 'handshake with ' + c.key + ' as ' + c.identity);
+      c.dtls!.connect(peer);
+    } else if (c.dtls) {
       this.log('dtls', 'handshake with ' + c.key + ' as PSK identity ' + c.identity);
       c.dtls.connect(peer);
     }
@@ -501,6 +575,7 @@ export class Client {
     if (e.type === 'connected') {
       c.sessions++;
       this.log('dtls', 'session established with ' + c.key);
+      if (c.ssid < 0 && this.state === BOOTSTRAPPING && this.phase === 2) this.due = this.now + this.params.EXCHANGE_LIFETIME;
       // A new DTLS session with a server we were registered with means a new Register (Transport §5.2.1).
       if (c.sessions > 1 && c.ssid >= 0 && c.location) {
         c.location = '';
@@ -521,9 +596,10 @@ export class Client {
 
   requestBootstrap(now: number): void {
     var bs = this.bootstrapIid();
+    this.lastError = '';
     var c = this.conns.length && this.conns[0].ssid < 0 ? this.conns[0] : this.open(bs[0], -1);
     if (!c) {
-      this.lastError = 'Bootstrap-Server URI unusable: ' + this.reg.obj(0)!.get(bs[0], 0);
+      this.lastError = this.lastError || 'Bootstrap-Server URI unusable: ' + this.reg.obj(0)!.get(bs[0], 0);
       this.enter(STOPPED, now);
       return;
     }
@@ -559,7 +635,7 @@ export class Client {
   /** Bootstrap-Finish: accept only a configuration with at least one usable LwM2M server account (Core §6.1.7). */
   finish(): number {
     if (this.state !== BOOTSTRAPPING) return CODE.METHOD_NOT_ALLOWED;
-    if (!this.serverAccounts().length) {
+    if (!this.serverAccounts(true).length) {
       this.log('bootstrap-finish', 'refused (4.06): no usable LwM2M server account');
       return CODE.NOT_ACCEPTABLE;
     }
@@ -747,6 +823,11 @@ export class Client {
     for (var i = 0; i < this.conns.length; i++) if (this.conns[i].ssid >= 0 && this.conns[i].location) n++;
     return n > 0 && n === this.serverAccounts().length;
   }
+}
+
+/** What a PSK build says of an RPK account. */
+function noRpk(secIid: number): string {
+  return 'Security /0/' + secIid + ': RPK not in this build (dist/firmware-rpk.js has it); account skipped';
 }
 
 function codeStr(code: number): string {

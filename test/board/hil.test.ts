@@ -7,7 +7,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseHilArgs, STEPS, MODES, modeConfig, pskCredentials, memoryFlat, FLAT_TOLERANCE, BOOTSTRAP_DTLS_PORT } from '../../tools/hil.mjs';
+import { parseHilArgs, STEPS, MODES, MEMORY_GOAL, modeConfig, pskCredentials, rpkCredentials, memoryFlat, FLAT_TOLERANCE, BOOTSTRAP_DTLS_PORT } from '../../tools/hil.mjs';
+import { rpkLabel, SPKI_ED25519_PREFIX } from '../../tools/board-lib.mjs';
+import { existsSync } from 'node:fs';
 
 const HIL = join(import.meta.dirname, '../../tools/hil.mjs');
 const BIN = process.env.ESPRUINO_BIN;
@@ -20,8 +22,11 @@ test('hil arguments: a target is required; each bad argument is one line', () =>
   assert.throws(() => parseHilArgs(['--frob'], {}), /unknown option '--frob'/);
   assert.throws(() => parseHilArgs([], { ESPRUINO_BIN: '/nonexistent/espruino' }), /ESPRUINO_BIN '\/nonexistent\/espruino' not found/);
   assert.equal(parseHilArgs(['--port', 'tcp://10.0.0.5'], {}).port, 'tcp://10.0.0.5');
-  assert.throws(() => parseHilArgs(['--port', 'tcp://h', '--security', 'rpk'], {}), /--security rpk: not built/);
-  assert.throws(() => parseHilArgs(['--port', 'tcp://h', '--security', 'x509'], {}), /--security 'x509' must be nosec, psk or all/);
+  assert.throws(() => parseHilArgs(['--port', 'tcp://h', '--security', 'x509'], {}), /--security 'x509' must be nosec, psk, rpk, all or a list like nosec,rpk/);
+  assert.throws(() => parseHilArgs(['--port', 'tcp://h', '--security', 'psk,x509'], {}), /--security 'psk,x509' must be/);
+  assert.throws(() => parseHilArgs(['--port', 'tcp://h', '--security', 'rpk', '--rpk-bundle', '/nonexistent.js'], {}), /RPK bundle '\/nonexistent.js' not found/);
+  // the RPK bundle is needed only when RPK runs
+  assert.deepEqual(parseHilArgs(['--port', 'tcp://h', '--security', 'psk', '--rpk-bundle', '/nonexistent.js'], {}).modes, ['psk']);
   assert.throws(() => parseHilArgs(['--port', 'tcp://h', '--notifications', '9'], {}), /--notifications '9' must be 10-100000/);
   assert.throws(() => parseHilArgs(['--port', 'tcp://h', '--notifications', '1e3'], {}), /--notifications '1e3'/);
   const r = spawnSync(process.execPath, [HIL], { encoding: 'utf8', env: { ...process.env, ESPRUINO_BIN: '' } });
@@ -29,10 +34,12 @@ test('hil arguments: a target is required; each bad argument is one line', () =>
   assert.equal(r.stderr.trim().split('\n').length, 1);
 });
 
-test('hil security: both modes by default, NoSec first; one mode on request', () => {
+test('hil security: all three modes by default, NoSec first, RPK last; one mode or a list on request', { skip: existsSync(join(import.meta.dirname, '../../dist/firmware-rpk.js')) ? false : 'skipped: dist/firmware-rpk.js not built' }, () => {
   const o = parseHilArgs(['--port', 'tcp://h'], {});
-  assert.deepEqual(o.modes, ['nosec', 'psk']);
-  assert.deepEqual(MODES, ['nosec', 'psk']);
+  assert.deepEqual(o.modes, ['nosec', 'psk', 'rpk']);
+  assert.deepEqual(MODES, ['nosec', 'psk', 'rpk']);
+  assert.deepEqual(parseHilArgs(['--port', 'tcp://h', '--security', 'rpk,nosec'], {}).modes, ['nosec', 'rpk']);
+  assert.deepEqual(MEMORY_GOAL, { nosec: 0.2, psk: 0.2, rpk: 0.35 });
   assert.equal(o.notifications, 1000);
   assert.deepEqual(parseHilArgs(['--port', 'tcp://h', '--security', 'psk'], {}).modes, ['psk']);
   assert.deepEqual(parseHilArgs(['--port', 'tcp://h', '--security', 'all', '--notifications', '200'], {}), { ...o, notifications: 200 });
@@ -47,6 +54,15 @@ test('hil PSK config: coaps:// bootstrap on the DTLS port, the bootstrap account
     v: 1, endpoint: 'hil-1-psk', bootstrap: `coaps://127.0.0.1:${BOOTSTRAP_DTLS_PORT}`, mode: 'psk',
     pskId: 'hil-1-bs', pskKey: Buffer.from(creds.bs.key).toString('hex'), port: 34301,
   });
+  const rk = rpkCredentials();
+  const rpk = modeConfig('rpk', '127.0.0.1', 'hil-1-rpk', { ...creds, rpk: rk });
+  assert.deepEqual(rpk, {
+    v: 1, endpoint: 'hil-1-rpk', bootstrap: `coaps://127.0.0.1:${BOOTSTRAP_DTLS_PORT}`, mode: 'rpk',
+    rpkPriv: rk.device.pkcs8, rpkPub: rk.device.spki, rpkServerPub: rk.bs.spki, port: 34301,
+  });
+  assert.ok(rk.bs.spki.startsWith(SPKI_ED25519_PREFIX));
+  assert.notEqual(rk.bs.spki, rk.device.spki);
+  assert.equal(rpkLabel(rpk), rk.device.label);
   const nosec = modeConfig('nosec', '192.0.2.7', 'hil-1', creds, ['--wifi-ssid', 'lab']);
   assert.deepEqual(nosec, { v: 1, endpoint: 'hil-1', bootstrap: 'coap://192.0.2.7:34300', mode: 'nosec', port: 34301, wifi: { ssid: 'lab' } });
 });
@@ -75,8 +91,8 @@ test('hil steps are a list the scenario extends, starting with boot', () => {
 });
 
 test('hil against Espruino\'s Linux build: upload via the CLI, then NoSec and PSK: boot, the LwM2M scenario, notifications, UDP echo, memory', { skip }, () => {
-  // 200 notifications per mode keeps this test near 2.5 minutes; `npm run hil` runs 1,000
-  const r = spawnSync(process.execPath, [HIL, '--notifications', '200'], { encoding: 'utf8', timeout: 420000 });
+  // 200 notifications per mode keeps this test near 2.5 minutes; `npm run hil` runs 1,000 (and RPK, below)
+  const r = spawnSync(process.execPath, [HIL, '--security', 'nosec,psk', '--notifications', '200'], { encoding: 'utf8', timeout: 420000 });
   assert.equal(r.status, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /ok {2}boot .* endpoint hil-\d+/);
   assert.match(r.stdout, /ok {2}udp echo .* 1200 bytes there and back/);
@@ -97,9 +113,24 @@ test('hil against Espruino\'s Linux build: upload via the CLI, then NoSec and PS
   for (const mode of ['nosec', 'psk']) {
     assert.match(r.stdout, new RegExp(`\\n  ${mode} +boot → registered \\d+ ms[^;]*; registered \\+ 1 observation \\d+/\\d+ variables .*; 200 notifications: \\d+ → \\d+ \\([+-]\\d+\\), flat`));
   }
-  assert.match(r.stdout, /\n  rpk +not built/);
+  assert.match(r.stdout, /\n  rpk +not run \(--security nosec,psk\)/);
   assert.match(r.stdout, new RegExp(`HIL PASS: nosec ${STEPS.length} steps, psk ${STEPS.length} steps`));
   console.log(r.stdout.split('\n').filter((l) => /ok {2}|memory|HIL|---|summary|^ {2}(nosec|psk|rpk) /.test(l)).join('\n'));
+});
+
+// RPK on Espruino takes minutes per handshake (three handshakes: bootstrap, register, after
+// the reboot), so this run is asked for explicitly: ESPRUINO_BIN=… HIL_RPK=1.
+const skipRpk = !BIN ? 'skipped: ESPRUINO_BIN not set' : process.env.HIL_RPK !== '1' ? 'skipped: HIL_RPK=1 not set (minutes per RPK handshake on Espruino)' : false;
+
+test('hil against Espruino\'s Linux build, RPK: the RPK build uploaded, the QR label enrolled, the LwM2M scenario over DTLS-RPK', { skip: skipRpk }, () => {
+  const r = spawnSync(process.execPath, [HIL, '--security', 'rpk', '--notifications', '50'], { encoding: 'utf8', timeout: 3600000 });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /upload: \S*firmware-rpk\.js → /);
+  assert.match(r.stdout, /--- security rpk: endpoint hil-\d+-rpk, bootstrap coaps:\/\/127\.0\.0\.1:34400, QR label [0-9a-f]{64}/);
+  assert.match(r.stdout, /ok {2}registration .* Register: lifetime 300 s/);
+  assert.match(r.stdout, /ok {2}Execute \/3\/0\/4, .* Bootstrap-Requests seen: 1/);
+  assert.match(r.stdout, /\n  rpk +boot → registered \d+ ms .*; registered \+ 1 observation \d+\/16383 variables \(.*goal ≤ 35 %/);
+  console.log(r.stdout.split('\n').filter((l) => /ok {2}|HIL|summary|^ {2}(nosec|psk|rpk) /.test(l)).join('\n'));
 });
 
 test('hil: a failing step is named, with the target\'s console output', { skip }, () => {
