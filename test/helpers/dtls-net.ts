@@ -74,10 +74,13 @@ export function ed25519Keys(seedByte: number) {
 export function p256Keys(seedByte: number) {
   const d = new Uint8Array(32).map((_, i) => (seedByte * 29 + i * 11 + 1) & 255);
   d[0] = 0x3f; // below n
-  const point = new Uint8Array(createECDH('prime256v1').setPrivateKey(Buffer.from(d)).getPublicKey());
+  const ecdh = createECDH('prime256v1');
+  ecdh.setPrivateKey(Buffer.from(d));
+  const point = new Uint8Array(ecdh.getPublicKey());
   const spki = new Uint8Array(Buffer.concat([Buffer.from('3059301306072a8648ce3d020106082a8648ce3d030107034200', 'hex'), point]));
   const pkcs8 = new Uint8Array(Buffer.concat([Buffer.from('3041020100301306072a8648ce3d020106082a8648ce3d030107042730250201010420', 'hex'), d]));
-  const key = createPrivateKey({ key: Buffer.from(pkcs8), format: 'der', type: 'pkcs8' });
+  const b64 = (u: Uint8Array) => Buffer.from(u).toString('base64url');
+  const key = createPrivateKey({ key: { kty: 'EC', crv: 'P-256', d: b64(d), x: b64(point.subarray(1, 33)), y: b64(point.subarray(33)) }, format: 'jwk' });
   const sec1 = new Uint8Array(key.export({ format: 'der', type: 'sec1' }));
   const pkcs8Full = new Uint8Array(key.export({ format: 'der', type: 'pkcs8' }));
   return { d, point, spki, pkcs8, sec1, pkcs8Full, key, pub: createPublicKey(key) };
