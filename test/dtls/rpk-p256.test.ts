@@ -108,7 +108,7 @@ test('P-256 private key forms: raw d, PKCS#8 as Leshan writes it, PKCS#8 and SEC
   assert.equal(rpkSigOf(unhex(hex(C.spki).slice(0, -2) + '00')), null, 'a P-256 SPKI whose point is off the curve');
 });
 
-test('ClientHello with both types built in: supported_groups {secp256r1, x25519}, signature_algorithms {ecdsa_secp256r1_sha256, ed25519}; the server picks its preferred group the client lists', () => {
+test('ClientHello with both types built in: supported_groups {secp256r1, x25519}, signature_algorithms {ecdsa_secp256r1_sha256, ed25519}; the server takes the first group the client lists that it has', () => {
   const random = new Uint8Array(32).fill(0xaa);
   const ch = encodeRpkClientHello(random, new Uint8Array(0));
   assert.equal(hex(ch),
@@ -120,7 +120,9 @@ test('ClientHello with both types built in: supported_groups {secp256r1, x25519}
     '0014' + '0002' + '0102');
   assert.equal(checkRpkClientHello(ch, [0xc0ae], 0x0403), secp256r1Group);
   assert.equal(checkRpkClientHello(ch, [0xc0ae], 0x0807), secp256r1Group);
-  // a client listing x25519 only gets x25519; one listing neither gets none
+  // a client preferring x25519 gets it; one listing x25519 only too; one listing neither gets none
+  const xFirst = unhex(hex(ch).replace('000a0006000400170' + '01d', '000a00060004001d0017'));
+  assert.equal(checkRpkClientHello(xFirst, [0xc0ae], 0x0403), x25519Group);
   const xOnly = unhex(hex(ch).replace('000a0006000400170' + '01d', '000a0006000400' + '1d001d'));
   assert.equal(checkRpkClientHello(xOnly, [0xc0ae], 0x0403), x25519Group);
   const neither = unhex(hex(ch).replace('000a0006000400170' + '01d', '000a00060004001800' + '19'));

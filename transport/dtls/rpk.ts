@@ -167,8 +167,10 @@ function listHas(d: Uint8Array, lenBytes: number, width: number, v: number): boo
 /**
  * Server side: for a (well-formed, decodeClientHello-checked) ClientHello body that offers
  * our suite with RawPublicKey both ways (RFC 7250 §4.1) and, when it lists signature
- * schemes, `scheme` (our key's), the ECDHE group to use: our most preferred one it lists
- * (RFC 8422 §4: an absent list constrains nothing). null when we cannot serve it RPK.
+ * schemes, `scheme` (our key's), the ECDHE group to use: the first it lists that is built
+ * in (its preference, as gnutls and OpenSSL servers do by default), or our first if it
+ * lists none (RFC 8422 §4: an absent list constrains nothing). null when we cannot serve
+ * it RPK.
  */
 export function checkRpkClientHello(b: Uint8Array, suites: number[], scheme: number): RpkGroup | null {
   if (suites.indexOf(DTLS.TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8) < 0) return null;
@@ -189,7 +191,9 @@ export function checkRpkClientHello(b: Uint8Array, suites: number[], scheme: num
     if (t === 13 && !listHas(d, 2, 2, scheme)) return null;
     if (t === 10) {
       g = null;
-      for (var j = rpkGroups.length - 1; j >= 0; j--) if (listHas(d, 2, 2, rpkGroups[j].id)) g = rpkGroups[j];
+      var n = u16(d, 0);
+      if (n !== d.length - 2) return null;
+      for (var j = 2; j < d.length && !g; j += 2) g = groupById(u16(d, j));
     }
   }
   return both === 3 ? g : null;
