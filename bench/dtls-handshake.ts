@@ -5,7 +5,8 @@
 // SHA-256 compressions (what dominates on the board, where a native call is cheap and a
 // JS loop is ~200x slower than in Node).
 import { createDtlsClient, type RpkCredentials } from '../transport/dtls/client';
-import { enableRpk, ec } from '../transport/dtls/rpk';
+import { enableRpk, rpkGroups, rpkSigs } from '../transport/dtls/rpk';
+import { ec, ed25519Sig, x25519Group } from '../transport/dtls/rpk-ed25519';
 import { ed25519Keys } from '../test/helpers/dtls-net';
 import { createDtlsServer } from '../transport/dtls/server';
 import type { CryptoBackend, Peer } from '../transport/ports';
@@ -48,6 +49,9 @@ const counts: Counts = { shaCalls: 0, shaBlocks: 0, aesCalls: 0, aesBlocks: 0 };
 let atConnect: Counts = { ...counts };
 
 enableRpk();
+// the Ed25519 build's types only (server.ts enables P-256 too)
+rpkSigs.splice(0, rpkSigs.length, ed25519Sig);
+rpkGroups.splice(0, rpkGroups.length, x25519Group);
 const RC = ed25519Keys(1);
 const RS = ed25519Keys(2);
 

@@ -15,13 +15,15 @@ import { loadFirmware } from '../sim/espruino-vm';
 import { espruinoCryptoModule } from '../sim/espruino-crypto';
 import { createDtlsServer } from '../transport/dtls/server';
 import { nodeCrypto } from '../sim/node-crypto';
-import { ed25519Keys } from '../test/helpers/dtls-net';
+import { ed25519Keys, p256Keys } from '../test/helpers/dtls-net';
 
 const BIN = process.env.ESPRUINO_BIN || '/work/espruino-build/espruino-esp32flash';
-const BUNDLE = process.env.BUNDLE || join(import.meta.dirname, '../dist/firmware-rpk.js');
+// CURVE=ed25519 times dist/firmware-rpk-ed25519.js with Ed25519 keys; default P-256 (dist/firmware-rpk.js).
+const ED = process.env.CURVE === 'ed25519';
+const BUNDLE = process.env.BUNDLE || join(import.meta.dirname, ED ? '../dist/firmware-rpk-ed25519.js' : '../dist/firmware-rpk.js');
 const hex = (u: Uint8Array) => Buffer.from(u).toString('hex');
-const C = ed25519Keys(4);
-const S = ed25519Keys(5);
+const C = ED ? ed25519Keys(4) : p256Keys(4);
+const S = ED ? ed25519Keys(5) : p256Keys(5);
 const SERVER = { address: '10.0.0.1', port: 5684 };
 const CLIENT = { address: '10.0.0.2', port: 40000 };
 // The client's Rng: the same fixed stream in Node and in Espruino (a bench, not security).
@@ -41,7 +43,7 @@ const client = ctx.run(`LwM2M.dtls.createDtlsClient({ socket: { send: function (
 const server = createDtlsServer({
   socket: { send: (d) => { serverSent.push(hex(d)); } },
   crypto: nodeCrypto, rng: { fill: (u) => void randomFillSync(u) }, pskKey: () => null,
-  rpk: { key: S.seed, spki: S.spki, trust: () => true }, onData: () => {},
+  rpk: { key: S.pkcs8, spki: S.spki, trust: () => true }, onData: () => {},
 });
 client.connect(SERVER);
 for (let i = 0; i < 10 && toServer.length; i++) {

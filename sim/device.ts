@@ -10,7 +10,7 @@ import type { Peer, Storage, Clock, Rng } from '../transport/ports';
 
 export const DEFAULT_BUNDLE = join(import.meta.dirname, '../dist/firmware.js');
 /** The RPK build (Ed25519 + X25519 raw public keys besides PSK): the only one that speaks Security Mode 1. */
-export const RPK_BUNDLE = join(import.meta.dirname, '../dist/firmware-rpk.js');
+export const RPK_BUNDLE = join(import.meta.dirname, '../dist/firmware-rpk-ed25519.js');
 
 export interface DeviceOptions {
   endpoint: string;

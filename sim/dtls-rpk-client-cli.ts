@@ -1,14 +1,15 @@
-// A one-shot DTLS client with raw public keys (RFC 7250, Ed25519) on our stack, for
+// A one-shot DTLS client with raw public keys (RFC 7250, P-256 or Ed25519) on our stack, for
 // interop runs inside a network namespace:
 //   tsx sim/dtls-rpk-client-cli.ts HOST PORT KEY.pem SERVER_PUB.pem|- MESSAGE [TIMEOUT_MS] [EXPECT]
-// KEY.pem: our Ed25519 private key (PKCS#8 PEM, as certtool or openssl write it);
+// KEY.pem: our P-256 or Ed25519 private key (PEM, as certtool or openssl write it);
 // SERVER_PUB.pem: the server's public key to pin, or - to accept any. Prints one JSON
 // line per event; exits 0 once it received a datagram (containing EXPECT, when given),
 // 1 on an error or timeout.
 import { readFileSync } from 'node:fs';
 import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { createDtlsClient } from '../transport/dtls/client';
-import { enableRpk } from '../transport/dtls/rpk';
+import { enableP256 } from '../transport/dtls/rpk-p256';
+import { enableEd25519 } from '../transport/dtls/rpk-ed25519';
 import { nodeCrypto } from './node-crypto';
 import { nodeRng, runOnUdp } from './dtls-udp';
 
@@ -17,7 +18,9 @@ if (!host || !portS || !keyFile || !serverPub || message === undefined) {
   console.error('usage: dtls-rpk-client-cli HOST PORT KEY.pem SERVER_PUB.pem|- MESSAGE [TIMEOUT_MS] [EXPECT]');
   process.exit(2);
 }
-enableRpk();
+// both key types and groups (the key files say which ours is)
+enableP256();
+enableEd25519();
 const priv = createPrivateKey(readFileSync(keyFile));
 const key = new Uint8Array(priv.export({ format: 'der', type: 'pkcs8' }));
 const spki = new Uint8Array(createPublicKey(priv).export({ format: 'der', type: 'spki' }));

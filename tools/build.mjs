@@ -21,12 +21,16 @@ run(bin('tsc'), ['-p', 'tsconfig.json']);
 // 2. microbundle: rpt2 compiles TS, babel lowers to ES5 (browserslist ie 11), terser minifies
 //    with the Espruino-safe options in package.json's "minify" (hoist_funs, hoist_vars,
 //    inline:false, sequences:false, `of`/`let` reserved). IIFE: Espruino has no `exports`.
-//    Two bundles: dist/firmware.js (firmware/main.ts, PSK only) and dist/firmware-rpk.js
-//    (firmware/main-rpk.ts: the same plus raw public keys, transport/dtls/rpk.ts and
-//    tweetnacl, which microbundle would otherwise leave external as a package.json
-//    dependency). Both get every post-pass and check below.
+//    Three bundles: dist/firmware.js (firmware/main.ts, PSK only), dist/firmware-rpk.js
+//    (firmware/main-rpk.ts: the same plus raw public keys with P-256,
+//    transport/dtls/rpk.ts + rpk-p256.ts + crypto/p256.ts) and dist/firmware-rpk-ed25519.js
+//    (the same entry with Ed25519 via tweetnacl, which microbundle would otherwise leave
+//    external as a package.json dependency). All get every post-pass and check below.
 await bundle('firmware/main.ts', 'firmware', []);
 await bundle('firmware/main-rpk.ts', 'firmware-rpk', ['--external', 'none']);
+// The same entry with Ed25519 + X25519 (tweetnacl) in place of P-256: firmware/rpk-curves.ts
+// swapped for rpk-curves-ed25519.ts.
+await bundle('firmware/main-rpk.ts', 'firmware-rpk-ed25519', ['--external', 'none', '--alias', './rpk-curves=./rpk-curves-ed25519']);
 
 async function bundle(entry, name, extra) {
   const tmp = join(root, 'dist', '.mb-' + name);

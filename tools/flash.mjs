@@ -44,7 +44,7 @@ if (opts.useConfig) {
   } catch {
     fail(`config '${opts.config}' is not JSON`);
   }
-  if (mode === 'rpk' && !opts.bundleGiven) opts.bundle = join(ROOT, 'dist', 'firmware-rpk.js');
+  if (mode === 'rpk' && !opts.bundleGiven) opts.bundle = join(ROOT, 'dist', 'firmware-rpk-ed25519.js');
 }
 if (!existsSync(opts.bundle)) fail(`bundle '${opts.bundle}' not found: run \`npm run build\` first`);
 try {

@@ -70,7 +70,7 @@ export const FLAT_TOLERANCE = 20;
 
 export function parseHilArgs(argv, env = process.env) {
   const o = {
-    port: '', hostIp: '', bundle: join(ROOT, 'dist', 'firmware.js'), rpkBundle: join(ROOT, 'dist', 'firmware-rpk.js'), netns: true, inNetns: false, wifi: [], bin: env.ESPRUINO_BIN || '', keep: false,
+    port: '', hostIp: '', bundle: join(ROOT, 'dist', 'firmware.js'), rpkBundle: join(ROOT, 'dist', 'firmware-rpk-ed25519.js'), netns: true, inNetns: false, wifi: [], bin: env.ESPRUINO_BIN || '', keep: false,
     modes: MODES.slice(), notifications: NOTIFICATIONS,
   };
   for (let i = 0; i < argv.length; i++) {

@@ -6,18 +6,21 @@
 //   /0/x/4 Server Public Key: the server's SPKI DER (or raw 32 bytes), pinned
 //   /0/x/5 Secret Key: our private key, PKCS#8 DER as Leshan writes it, or the 32-byte seed
 // (LwM2M 1.1 Core Appendix E.1; Transport §5.2.8.2 "Raw Public Key mode").
-import { ed25519Spki, enableRpk, pkcs8Ed25519Seed, spkiEd25519 } from '../../transport/dtls/rpk';
+import { ed25519Spki, enableRpk, rpkSigOf } from '../../transport/dtls/rpk';
 import { equal } from '../../transport/bytes';
 import { useRpk, Client, RpkKeys } from './client';
+
+/** Said of a key the build cannot use: the key types are the build's curves (rpkSigOf). */
+var NOT_KEY = ' is not a SubjectPublicKeyInfo of a key type this build signs with, nor a raw Ed25519 key (32)';
 
 function opaque(v: any): Uint8Array {
   return v instanceof Uint8Array ? v : new Uint8Array(0);
 }
 
-/** A public key as SPKI DER: raw 32 bytes are wrapped (RFC 8410 §4); null when it is neither. */
+/** A public key as SPKI DER of a key type this build signs with (raw 32 bytes are taken as Ed25519, RFC 8410 §4); null otherwise. */
 function spkiOf(b: Uint8Array): Uint8Array | null {
-  if (b.length === 32) return ed25519Spki(b);
-  return spkiEd25519(b) ? b : null;
+  if (b.length === 32) b = ed25519Spki(b);
+  return rpkSigOf(b) ? b : null;
 }
 
 /**
@@ -41,13 +44,13 @@ export function rpkAccountKeys(c: Client, secIid: number): RpkKeys | string {
     pub = own;
     secret = opaque(b[5]);
   }
-  if (secret.length !== 32 && !pkcs8Ed25519Seed(secret)) return where + 'Secret Key (' + secret.length + ' bytes) is neither an Ed25519 seed (32) nor Ed25519 PKCS#8 DER';
   var spki = spkiOf(pub);
-  if (!spki) return where + 'Public Key (' + pub.length + ' bytes) is not an Ed25519 SubjectPublicKeyInfo (44) or key (32)';
+  if (!spki) return where + 'Public Key (' + pub.length + ' bytes)' + NOT_KEY;
+  if (!rpkSigOf(spki)!.priv(secret)) return where + 'Secret Key (' + secret.length + ' bytes) is not a private key of the Public Key\'s type (raw 32 bytes or PKCS#8 DER)';
   var srv = opaque(s[4]);
   var srvSpki = spkiOf(srv);
   // Without the server's key anyone could answer as the server: refuse rather than not pin.
-  if (!srvSpki) return where + 'Server Public Key (' + srv.length + ' bytes) is not an Ed25519 SubjectPublicKeyInfo (44) or key (32)';
+  if (!srvSpki) return where + 'Server Public Key (' + srv.length + ' bytes)' + NOT_KEY;
   return { key: secret, spki: spki, serverSpki: srvSpki };
 }
 

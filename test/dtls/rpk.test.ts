@@ -10,11 +10,16 @@ import { encodeRecord, parseRecords } from '../../transport/dtls/record';
 import { encodeHandshake, parseFragments } from '../../transport/dtls/handshake';
 import { ESTABLISHED } from '../../transport/dtls/connection';
 import {
-  checkRpkClientHello, decodeRpkCertificate, ec, ed25519Spki, enableRpk, encodeRpkCertificate, encodeRpkClientHello,
-  pkcs8Ed25519Seed, spkiEd25519,
+  checkRpkClientHello, decodeRpkCertificate, ed25519Spki, encodeRpkCertificate, encodeRpkClientHello,
+  pkcs8Ed25519Seed, rpkGroups, rpkSigs, spkiEd25519,
 } from '../../transport/dtls/rpk';
+import { ec, ed25519Sig, enableEd25519, x25519Group } from '../../transport/dtls/rpk-ed25519';
 
-enableRpk();
+// This file tests the Ed25519 build (firmware/rpk-curves-ed25519.ts): only its key type and
+// group, on both sides (server.ts enables every type; rpk-p256.test.ts tests P-256 and mixes).
+enableEd25519();
+rpkSigs.splice(0, rpkSigs.length, ed25519Sig);
+rpkGroups.splice(0, rpkGroups.length, x25519Group);
 
 const hex = (u: Uint8Array) => Buffer.from(u).toString('hex');
 const unhex = (s: string) => new Uint8Array(Buffer.from(s, 'hex'));
@@ -123,16 +128,16 @@ test('RPK ClientHello bytes: one suite 0xC0AE, supported_groups x25519, ec_point
     '0013' + '0002' + '0102' + // client_certificate_type {RawPublicKey}
     '0014' + '0002' + '0102'); // server_certificate_type {RawPublicKey}
   const body = encodeRpkClientHello(random, new Uint8Array(0));
-  assert.ok(checkRpkClientHello(body, [0xc0ae]));
-  assert.ok(!checkRpkClientHello(body, [0xc0a8]), 'suite not offered');
+  assert.ok(checkRpkClientHello(body, [0xc0ae], 0x0807));
+  assert.ok(!checkRpkClientHello(body, [0xc0a8], 0x0807), 'suite not offered');
   // client_certificate_type offering only X.509 (0): not RPK both ways
   const x509 = new Uint8Array(body);
   x509[x509.length - 7] = 0;
-  assert.ok(!checkRpkClientHello(x509, [0xc0ae]));
+  assert.ok(!checkRpkClientHello(x509, [0xc0ae], 0x0807));
   // supported_groups listing only secp256r1 (23)
   const p256 = new Uint8Array(body);
   p256[40 + 7] = 23;
-  assert.ok(!checkRpkClientHello(p256, [0xc0ae]));
+  assert.ok(!checkRpkClientHello(p256, [0xc0ae], 0x0807));
 });
 
 test('RPK Certificate: 3-byte length and the SubjectPublicKeyInfo, no certificate_list wrapper (RFC 7250 §3)', () => {
@@ -291,14 +296,15 @@ test('duplicated and reordered datagrams (each record alone, reversed, twice) st
 });
 
 const p256Spki = '3059301306072a8648ce3d020106082a8648ce3d030107034200' + '04' + '11'.repeat(64);
-for (const [name, type, f, alert, ev] of [
+for (const [name, type, f, alert, ev, pin] of [
   ['ServerHello without server_certificate_type (X.509 by default)', 2, (b: Uint8Array) => {
     const head = b.subarray(0, 35 + 3);
     return new Uint8Array(Buffer.concat([head, unhex('0005' + '0013000102')]));
   }, 43, 'alert_sent'],
   ['ServerHello choosing the PSK suite', 2, (b: Uint8Array) => { b[35] = 0xc0; b[36] = 0xa8; return b; }, 47, 'alert_sent'],
   ['Certificate whose length runs past the message', 11, (b: Uint8Array) => { b[2]++; return b; }, 50, 'alert_sent'],
-  ['Certificate with a P-256 key', 11, () => unhex('00005b' + p256Spki), 43, 'alert_sent'],
+  ['Certificate with a P-256 key (not in this build; no pin)', 11, () => unhex('00005b' + p256Spki), 43, 'alert_sent', null],
+  ['Certificate with a P-256 key, Ed25519 key pinned (the pin is compared first)', 11, () => unhex('00005b' + p256Spki), 42, 'bad_certificate'],
   ['ServerKeyExchange on secp256r1 (23)', 12, (b: Uint8Array) => { b[2] = 23; return b; }, 47, 'alert_sent'],
   ['ServerKeyExchange signed with ecdsa_secp256r1_sha256 (0x0403)', 12, (b: Uint8Array) => { b[36] = 4; b[37] = 3; return b; }, 47, 'alert_sent'],
   ['ServerKeyExchange truncated', 12, (b: Uint8Array) => b.subarray(0, 90), 50, 'alert_sent'],
@@ -308,9 +314,9 @@ for (const [name, type, f, alert, ev] of [
   ['CertificateRequest without ed25519', 13, () => unhex('0140' + '00020403' + '0000'), 40, 'certificate_request'],
   ['CertificateRequest truncated', 13, (b: Uint8Array) => b.subarray(0, 4), 50, 'alert_sent'],
   ['ServerHelloDone with a body', 14, () => unhex('00'), 50, 'alert_sent'],
-] as [string, number, (b: Uint8Array) => Uint8Array, number, string][]) {
+] as [string, number, (b: Uint8Array) => Uint8Array, number, string, null?][]) {
   test(`malformed server flight: ${name} → alert ${alert}, no exception`, () => {
-    const p = rpkPair();
+    const p = rpkPair(pin === null ? { pin } : {});
     p.filter = rewriteServer(type, f);
     p.client.connect(SERVER);
     p.run(10000); // strict: an exception in either endpoint fails here

@@ -1,7 +1,7 @@
 // An in-memory datagram network and a fake clock for DTLS endpoints: deterministic,
 // with hooks to drop, duplicate, reorder or rewrite datagrams.
 import type { Peer, Rng } from '../../transport/ports';
-import { createPrivateKey, createPublicKey } from 'node:crypto';
+import { createECDH, createPrivateKey, createPublicKey } from 'node:crypto';
 import { createDtlsClient, type PskCredentials, type RpkCredentials } from '../../transport/dtls/client';
 import { createDtlsServer, type DtlsServerRpk } from '../../transport/dtls/server';
 import type { DtlsEndpoint, DtlsEvent } from '../../transport/dtls/connection';
@@ -64,6 +64,26 @@ export function ed25519Keys(seedByte: number) {
   const pkcs8 = new Uint8Array(Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), seed]));
   const spki = new Uint8Array(createPublicKey(createPrivateKey({ key: Buffer.from(pkcs8), format: 'der', type: 'pkcs8' })).export({ format: 'der', type: 'spki' }));
   return { seed, pkcs8, spki, pub: spki.subarray(12) };
+}
+
+/**
+ * A fixed P-256 key pair, its public point from node:crypto (not our code): d, the point
+ * 04‖X‖Y, the SPKI (RFC 5480) and PKCS#8 as Leshan writes it (no public key), and the SEC 1
+ * ECPrivateKey and PKCS#8 openssl writes (with the public key).
+ */
+export function p256Keys(seedByte: number) {
+  const d = new Uint8Array(32).map((_, i) => (seedByte * 29 + i * 11 + 1) & 255);
+  d[0] = 0x3f; // below n
+  const ecdh = createECDH('prime256v1');
+  ecdh.setPrivateKey(Buffer.from(d));
+  const point = new Uint8Array(ecdh.getPublicKey());
+  const spki = new Uint8Array(Buffer.concat([Buffer.from('3059301306072a8648ce3d020106082a8648ce3d030107034200', 'hex'), point]));
+  const pkcs8 = new Uint8Array(Buffer.concat([Buffer.from('3041020100301306072a8648ce3d020106082a8648ce3d030107042730250201010420', 'hex'), d]));
+  const b64 = (u: Uint8Array) => Buffer.from(u).toString('base64url');
+  const key = createPrivateKey({ key: { kty: 'EC', crv: 'P-256', d: b64(d), x: b64(point.subarray(1, 33)), y: b64(point.subarray(33)) }, format: 'jwk' });
+  const sec1 = new Uint8Array(key.export({ format: 'der', type: 'sec1' }));
+  const pkcs8Full = new Uint8Array(key.export({ format: 'der', type: 'pkcs8' }));
+  return { d, point, spki, pkcs8, sec1, pkcs8Full, key, pub: createPublicKey(key) };
 }
 
 export function makePair(o: PairOptions = {}): Pair {

@@ -1,7 +1,8 @@
-// DTLS 1.2 with raw public keys (RFC 7250; TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8, Ed25519,
-// X25519) against GnuTLS (../shared/INTEROP.md "GnuTLS: raw public keys"): our client ⇄
-// gnutls-serv --echo (loopback-only namespace), gnutls-cli ⇄ our server, which still
-// speaks PSK to a PSK client. Keys are made by certtool. Fixed ports: 26000-26019.
+// DTLS 1.2 with raw public keys (RFC 7250; TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8, Ed25519 +
+// X25519 and P-256 + secp256r1) against GnuTLS (../shared/INTEROP.md "GnuTLS: raw public
+// keys"): our client ⇄ gnutls-serv --echo (loopback-only namespace), gnutls-cli ⇄ our
+// server, which still speaks PSK to a PSK client. Keys are made by certtool. Fixed ports:
+// 26000-26019 (Ed25519), 26301-26309 (P-256).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -23,14 +24,16 @@ const PSK = '000102030405060708090a0b0c0d0e0f';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const hex = (u: Uint8Array) => Buffer.from(u).toString('hex');
 
-/** Ed25519 key pairs made by certtool: NAME.key (PKCS#8 PEM) and NAME.pub.pem. */
+/** Key pairs made by certtool: NAME.key (PEM) and NAME.pub.pem; Ed25519, or P-256 when the first name is 'p256'. */
 function keys(...names: string[]) {
+  const p256 = names[0] === 'p256';
+  if (p256) names = names.slice(1);
   const dir = mkdtempSync(join(tmpdir(), 'rpk-keys-'));
   const out: Record<string, { key: string; pub: string; spki: Uint8Array; pkcs8: Uint8Array }> = {};
   for (const n of names) {
     const key = join(dir, n + '.key');
     const pub = join(dir, n + '.pub.pem');
-    spawnSync('certtool', ['--generate-privkey', '--key-type=ed25519', '--outfile', key], { stdio: 'ignore' });
+    spawnSync('certtool', ['--generate-privkey', ...(p256 ? ['--key-type=ecdsa', '--curve=secp256r1'] : ['--key-type=ed25519']), '--outfile', key], { stdio: 'ignore' });
     spawnSync('certtool', ['--load-privkey', key, '--pubkey-info', '--outfile', pub], { stdio: 'ignore' });
     const priv = createPrivateKey(readFileSync(key));
     out[n] = {
@@ -196,4 +199,65 @@ test('one server, both suites: gnutls-cli with PSK connects to the RPK-configure
   }
   assert.deepEqual(data, ['hello-psk\n']);
   assert.deepEqual(events.map((e) => e.type + (e.name ? ':' + e.name : '')), ['connected', 'closed', 'error:rpk_not_trusted']);
+});
+
+// P-256 only, as Leshan and RFC 7925 §4.3 have it
+const P_RPK256 = 'NONE:+VERS-DTLS1.2:+ECDHE-ECDSA:+AES-128-CCM-8:+AEAD:+COMP-NULL:+GROUP-SECP256R1:+SIGN-ECDSA-SHA256:+CTYPE-SRV-RAWPK:+CTYPE-CLI-RAWPK';
+
+test('our P-256 RPK client ⇄ gnutls-serv -r with P-256 keys (ECDHE secp256r1, ECDSA-SHA256, server key pinned): handshake and echo', (t) => {
+  if (!havePeers(t)) return;
+  const k = keys('p256', 'server', 'client');
+  assert.equal(k.server.spki.length, 91);
+  const r = ourClientVsGnutlsServ(26301, k.server, k.client, k.server.pub, P_RPK256);
+  assert.equal(r.status, 0, r.out);
+  assert.deepEqual(r.lines, [{ event: 'connected' }, { data: 'hello-rpk' }]);
+});
+
+test('our P-256 RPK client ⇄ gnutls-serv with another P-256 key than the pinned one: bad_certificate (42)', (t) => {
+  if (!havePeers(t)) return;
+  const k = keys('p256', 'server', 'client', 'other');
+  const r = ourClientVsGnutlsServ(26302, k.server, k.client, k.other.pub, P_RPK256);
+  assert.equal(r.status, 1, r.out);
+  const last = r.lines[r.lines.length - 1];
+  assert.equal(last.name, 'bad_certificate');
+  assert.equal(last.alert, 42);
+  assert.match(last.message, new RegExp(hex(k.server.spki)));
+});
+
+test('gnutls-cli P-256 RPK ⇄ our server with a P-256 key: Raw Public Key / ECDHE-SECP256R1 / ECDSA-SHA256, echo, identity = the client SPKI; tshark finds nothing malformed', async (t) => {
+  if (!needPeer(t, 'gnutls-cli', 'gnutls-bin') || !needPeer(t, 'certtool', 'gnutls-bin') || !needPeer(t, 'tshark', 'tshark')) return;
+  const k = keys('p256', 'server', 'client', 'stranger');
+  const events: DtlsEvent[] = [];
+  const data: string[] = [];
+  const u = await ourServer(k.server, [k.client.spki], events, data);
+  const cap = await capture(u.port);
+  const c = spawn('gnutls-cli', ['--udp', '127.0.0.1', '-p', String(u.port), '--insecure', '--rawpkkeyfile', k.client.key, '--rawpkfile', k.client.pub, '--priority', P_RPK256], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const w = watch(c);
+  try {
+    await w.waitFor(/Handshake was completed/, 10000);
+    c.stdin!.write('hello-from-gnutls-p256\n');
+    await w.waitFor(/- Simple Client Mode[\s\S]*hello-from-gnutls-p256/, 5000);
+    const s = Object.values(u.ep.s)[0];
+    assert.equal(s.rpk, true);
+    assert.equal(hex(s.identity!), hex(k.client.spki));
+    c.stdin!.end();
+    await w.exited;
+    // and a P-256 key the server does not trust is refused
+    const bad = spawn('gnutls-cli', ['--udp', '127.0.0.1', '-p', String(u.port), '--insecure', '--rawpkkeyfile', k.stranger.key, '--rawpkfile', k.stranger.pub, '--priority', P_RPK256], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const bw = watch(bad);
+    await bw.exited;
+    assert.doesNotMatch(bw.text(), /Handshake was completed/);
+  } finally {
+    c.kill();
+    await u.close();
+  }
+  assert.match(w.text(), /\(DTLS1\.2-Raw Public Key\)-\(ECDHE-SECP256R1\)-\(ECDSA-SHA256\)-\(AES-128-CCM-8\)/);
+  assert.match(w.text(), /Successfully sent 1 certificate\(s\) to server/);
+  assert.deepEqual(data, ['hello-from-gnutls-p256\n']);
+  assert.deepEqual(events.map((e) => e.type + (e.name ? ':' + e.name : '')), ['connected', 'closed', 'error:rpk_not_trusted']);
+  const r = await cap.stop();
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.bad, '', 'malformed packets or warnings:\n' + r.bad);
+  assert.match(r.types, /2,11,12,13,14/);
+  assert.match(r.types, /11,16,15/);
 });

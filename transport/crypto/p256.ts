@@ -1218,3 +1218,6 @@ export function spkiP256(der: Uint8Array): Uint8Array | null {
   scratch(false);
   return ok ? p : null;
 }
+
+/** Whether 32 bytes are a valid private scalar (1 <= d < n): p256Sign and p256PublicKey throw otherwise. */
+export { validScalar as p256ValidScalar };

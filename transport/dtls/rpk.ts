@@ -1,19 +1,23 @@
 // Raw public keys (RFC 7250) for the DTLS 1.2 client: TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8
-// (RFC 7251, the RPK suite of RFC 7925 §4.3) with Ed25519 signatures (signature scheme
-// ed25519 0x0807, RFC 8422 §5.1.3) and X25519 ephemeral ECDH (named group x25519 = 29,
-// RFC 8422 §5.1.1), both from tweetnacl. Mutual authentication: the server's and our
+// (RFC 7251, the RPK suite of RFC 7925 §4.3). Mutual authentication: the server's and our
 // Certificate carry a bare SubjectPublicKeyInfo (RFC 7250 §3).
 //
+// The suite machinery is here; the curves are plugged in by small tables that glue modules
+// fill: rpk-p256.ts's enableP256() (ecdsa_secp256r1_sha256 0x0403 and ECDHE secp256r1 = 23,
+// transport/crypto/p256.ts) and rpk-ed25519.ts's enableEd25519() (ed25519 0x0807 and x25519
+// = 29, tweetnacl). A bundle carries only the curves its entry enables
+// (firmware/rpk-curves*.ts). Our key type follows our credentials' SPKI; the server's key
+// may be of any type built in (pinned by its SPKI bytes); the ECDHE group is any built in.
+//
 // In the bundle only when imported (firmware/main-rpk.ts): enableRpk() wraps the client
-// role's start and message, so firmware/main.ts's PSK-only bundle carries neither this
-// nor tweetnacl. The server role (server.ts, simulator only) uses the codecs and `ec`.
+// role's start and message, so firmware/main.ts's PSK-only bundle carries none of this.
+// The server role (server.ts, simulator only) uses the codecs and the tables.
 //
 // On the board public-key work is slow (seconds per operation, ../shared/ESPRUINO.md), so a
-// handshake does exactly four: one Ed25519 verify (ServerKeyExchange), one X25519 key pair,
-// one X25519 shared secret, one Ed25519 sign (CertificateVerify). Retransmission resends
-// the flight's bytes, never recomputes.
-import nacl from 'tweetnacl';
-import type { Peer } from '../ports';
+// handshake does exactly four: one verify (ServerKeyExchange), one ECDHE key pair, one
+// shared secret, one sign (CertificateVerify). Retransmission resends the flight's bytes,
+// never recomputes.
+import type { CryptoBackend, Peer, Rng } from '../ports';
 import { peerKey } from '../ports';
 import { concat, copyOf, equal, equalConstTime, toHex } from '../bytes';
 import { prf } from '../crypto/hmac';
@@ -22,174 +26,45 @@ import { clientRole, DtlsClientOptions, RpkCredentials } from './client';
 import { DtlsEndpoint, Handshake, newHandshake, newSession, Session } from './connection';
 import { decodeHelloVerifyRequest, encodeHandshake } from './handshake';
 
-/** The tweetnacl entry points used: the low-level ones take no type checks (a vm realm's Uint8Array passes) and throw nothing. */
-interface NaclLow {
-  crypto_scalarmult(q: Uint8Array, n: Uint8Array, p: Uint8Array): number;
-  crypto_scalarmult_base(q: Uint8Array, n: Uint8Array): number;
-  crypto_sign(sm: Uint8Array, m: Uint8Array, n: number, sk: Uint8Array): number;
-  crypto_sign_open(m: Uint8Array, sm: Uint8Array, n: number, pk: Uint8Array): number;
-  crypto_hash(out: Uint8Array, m: Uint8Array, n: number): number;
-  /** Field elements mod 2^255 - 19: 16 limbs of 16 bits in a Float64Array. */
-  gf(init?: number[]): Fe;
-  D: Fe;
-  L: Float64Array;
-  pack25519(o: Uint8Array, n: Fe): void;
-  unpack25519(o: Fe, n: Uint8Array): void;
-  M(o: Fe, a: Fe, b: Fe): void;
-  S(o: Fe, a: Fe): void;
-  A(o: Fe, a: Fe, b: Fe): void;
-  Z(o: Fe, a: Fe, b: Fe): void;
-  pow2523(o: Fe, i: Fe): void;
-  /** p += q, points in extended coordinates [X, Y, Z, T] (q may be p: doubling). */
-  add(p: Fe[], q: Fe[]): void;
-  modL(r: Uint8Array, x: Float64Array): void;
-}
-type Fe = Float64Array;
-var low = (nacl as unknown as { lowlevel: NaclLow }).lowlevel;
-
 /**
- * The four public-key operations, as one object so tests can count them. The X25519
- * scalar comes from the Rng port (tweetnacl clamps it, RFC 7748 §5): no global PRNG.
+ * A signature key type: its SignatureScheme (RFC 8422 §5.1.3; 0x0403 is sha256/ecdsa of
+ * RFC 5246 §7.4.1.4.1), its SPKI and private-key forms, sign and verify over the whole
+ * signed content (the type hashes as its scheme says).
  */
-export var ec = {
-  /** X25519(k, 9): our ephemeral public value. */
-  x25519Base: function (k: Uint8Array): Uint8Array {
-    var q = new Uint8Array(32);
-    low.crypto_scalarmult_base(q, k);
-    return q;
-  },
-  /** X25519(k, u): the shared secret. */
-  x25519: function (k: Uint8Array, u: Uint8Array): Uint8Array {
-    var q = new Uint8Array(32);
-    low.crypto_scalarmult(q, k, u);
-    return q;
-  },
-  /** Ed25519 (RFC 8032 §5.1.6) over the whole message; `pub` is the seed's public key (not recomputed: that costs a scalar multiplication). */
-  sign: function (msg: Uint8Array, seed: Uint8Array, pub: Uint8Array): Uint8Array {
-    var sm = new Uint8Array(msg.length + 64);
-    low.crypto_sign(sm, msg, msg.length, concat([seed, pub]));
-    return copyOf(sm, 0, 64);
-  },
-  /** Ed25519 verification (RFC 8032 §5.1.7); false for any malformed input. */
-  verify: function (msg: Uint8Array, sig: Uint8Array, pub: Uint8Array): boolean {
-    return sig.length === 64 && pub.length === 32 && verify(msg, sig, pub);
-  },
-};
-
-// Ed25519 verification on tweetnacl's field and point arithmetic, but with one
-// double-scalar multiplication (Straus: [S]B + [h](-A), doublings shared, RFC 8032 §5.1.7
-// step 3) instead of tweetnacl's two constant-time ladders: about half the point
-// additions, and verification is the most expensive of the four operations on the board.
-// Its inputs are public, so variable time is fine. S >= L and non-canonical A are refused.
-
-/** The base point B (RFC 8032 §5.1): x, y little-endian; sqrt(-1) mod p. */
-var BX = [26, 213, 37, 143, 96, 45, 86, 201, 178, 167, 37, 149, 96, 199, 44, 105, 92, 220, 214, 253, 49, 226, 164, 192, 254, 83, 110, 205, 211, 54, 105, 33];
-var BY = [88, 102, 102, 102, 102, 102, 102, 102, 102, 102, 102, 102, 102, 102, 102, 102, 102, 102, 102, 102, 102, 102, 102, 102, 102, 102, 102, 102, 102, 102, 102, 102];
-var SQRTM1 = [176, 160, 14, 74, 39, 27, 238, 196, 120, 228, 47, 173, 6, 24, 67, 47, 167, 215, 251, 61, 153, 0, 77, 43, 11, 223, 193, 79, 128, 36, 131, 43];
-
-function fe(bytes: number[] | Uint8Array): Fe {
-  var o = low.gf();
-  low.unpack25519(o, bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes));
-  return o;
+export interface RpkSig {
+  scheme: number;
+  /** The public key inside a SubjectPublicKeyInfo DER of this type, or null. */
+  pub(spki: Uint8Array): Uint8Array | null;
+  /** The private key in the form sign() takes, from raw or DER forms, or null. */
+  priv(key: Uint8Array): Uint8Array | null;
+  sign(msg: Uint8Array, priv: Uint8Array, pub: Uint8Array, c: CryptoBackend): Uint8Array;
+  /** false for any malformed signature or key; never throws. */
+  verify(msg: Uint8Array, sig: Uint8Array, pub: Uint8Array, c: CryptoBackend): boolean;
 }
 
-function feBytes(a: Fe): Uint8Array {
-  var b = new Uint8Array(32);
-  low.pack25519(b, a);
-  return b;
+/** An ECDHE group (NamedCurve, RFC 8422 §5.1.1): its id, point length on the wire, key pair and shared secret. */
+export interface RpkGroup {
+  id: number;
+  len: number;
+  priv(rng: Rng): Uint8Array;
+  pub(k: Uint8Array): Uint8Array;
+  /** The premaster secret, or null when the peer's point is invalid (RFC 8422 §5.11). */
+  shared(k: Uint8Array, peer: Uint8Array): Uint8Array | null;
 }
 
-/** The point [x, y, 1, xy] in extended coordinates. */
-function point(x: Fe, y: Fe): Fe[] {
-  var t = low.gf();
-  low.M(t, x, y);
-  return [x, y, low.gf([1]), t];
+/** The key types and groups built in, most preferred first (filled by enableP256 / enableEd25519). */
+export var rpkSigs: RpkSig[] = [];
+export var rpkGroups: RpkGroup[] = [];
+
+/** The built-in key type of a SubjectPublicKeyInfo DER, or null. */
+export function rpkSigOf(spki: Uint8Array): RpkSig | null {
+  for (var i = 0; i < rpkSigs.length; i++) if (rpkSigs[i].pub(spki)) return rpkSigs[i];
+  return null;
 }
 
-/** Decodes a point (RFC 8032 §5.1.3), or null. */
-function decodePoint(p: Uint8Array): Fe[] | null {
-  var y = fe(p);
-  var b = feBytes(y);
-  // y must be canonical (< p): its packed form is the input without the sign bit
-  for (var i = 0; i < 32; i++) if (b[i] !== (i === 31 ? p[31] & 127 : p[i])) return null;
-  var one = low.gf([1]);
-  var u = low.gf();
-  var v = low.gf();
-  var t = low.gf();
-  var x = low.gf();
-  // x^2 = u / v, u = y^2 - 1, v = d y^2 + 1; x = u v^3 (u v^7)^((p-5)/8)
-  low.S(u, y);
-  low.M(v, u, low.D);
-  low.Z(u, u, one);
-  low.A(v, v, one);
-  low.S(t, v);
-  low.M(t, t, v);
-  low.M(x, t, u);
-  low.S(t, t);
-  low.M(t, t, v);
-  low.M(t, t, u);
-  low.pow2523(t, t);
-  low.M(x, x, t);
-  for (i = 0; i < 2; i++) {
-    low.S(t, x);
-    low.M(t, t, v);
-    if (equal(feBytes(t), feBytes(u))) break;
-    if (i) return null;
-    low.M(x, x, fe(SQRTM1));
-  }
-  b = feBytes(x);
-  if ((b[0] & 1) !== p[31] >> 7) {
-    var zero = 0;
-    for (i = 0; i < 32; i++) zero |= b[i];
-    if (!zero) return null;
-    low.Z(x, low.gf(), x);
-  }
-  return point(x, y);
-}
-
-function verify(msg: Uint8Array, sig: Uint8Array, pub: Uint8Array): boolean {
-  // S < L (RFC 8032 §5.1.7: no malleable signatures)
-  var i = 31;
-  while (i > 0 && sig[32 + i] === low.L[i]) i--;
-  if (sig[32 + i] >= low.L[i]) return false;
-  var a = decodePoint(pub);
-  if (!a) return false;
-  // h = SHA-512(R ‖ A ‖ M) mod L
-  var hm = concat([sig.subarray(0, 32), pub, msg]);
-  var h = new Uint8Array(64);
-  low.crypto_hash(h, hm, hm.length);
-  var x = new Float64Array(64);
-  for (i = 0; i < 64; i++) x[i] = h[i];
-  for (i = 0; i < 64; i++) h[i] = 0;
-  low.modL(h, x);
-  // -A, B, B - A
-  var zero = low.gf();
-  low.Z(a[0], zero, a[0]);
-  low.Z(a[3], zero, a[3]);
-  var b = point(fe(BX), fe(BY));
-  var ab = [low.gf(a[0] as unknown as number[]), low.gf(a[1] as unknown as number[]), low.gf(a[2] as unknown as number[]), low.gf(a[3] as unknown as number[])];
-  low.add(ab, b);
-  var q = [low.gf(), low.gf([1]), low.gf([1]), low.gf()];
-  // S and h are below L < 2^253
-  for (i = 252; i >= 0; i--) {
-    low.add(q, q);
-    var hb = (h[i >> 3] >> (i & 7)) & 1;
-    var sb = (sig[32 + (i >> 3)] >> (i & 7)) & 1;
-    if (hb && sb) low.add(q, ab);
-    else if (hb) low.add(q, a);
-    else if (sb) low.add(q, b);
-  }
-  // encode: y/Z with the parity of x/Z in the top bit (RFC 8032 §5.1.2); Z^-1 = Z^(p-2)
-  var zi = low.gf(q[2] as unknown as number[]);
-  for (i = 253; i >= 0; i--) {
-    low.S(zi, zi);
-    if (i !== 2 && i !== 4) low.M(zi, zi, q[2]);
-  }
-  low.M(q[0], q[0], zi);
-  low.M(q[1], q[1], zi);
-  var r = feBytes(q[1]);
-  r[31] ^= (feBytes(q[0])[0] & 1) << 7;
-  return equal(r, sig.subarray(0, 32));
+function groupById(id: number): RpkGroup | null {
+  for (var i = 0; i < rpkGroups.length; i++) if (rpkGroups[i].id === id) return rpkGroups[i];
+  return null;
 }
 
 // id-Ed25519 = 1.3.101.112 (RFC 8410 §3): SubjectPublicKeyInfo and PKCS#8 PrivateKeyInfo prefixes (RFC 8410 §4, §7).
@@ -225,11 +100,6 @@ export function pkcs8Ed25519Seed(der: Uint8Array): Uint8Array | null {
   return copyOf(der, 16, 48);
 }
 
-/** Our private key as a seed: 32 raw bytes or PKCS#8. */
-function seedOf(key: Uint8Array): Uint8Array | null {
-  return key.length === 32 ? copyOf(key) : pkcs8Ed25519Seed(key);
-}
-
 function u16(b: Uint8Array, o: number): number {
   return (b[o] << 8) | b[o + 1];
 }
@@ -256,28 +126,34 @@ export function extensionList(b: Uint8Array, p: number): Extension[] | null {
 }
 
 /**
- * Our ClientHello extensions (34 bytes): supported_groups {x25519} (RFC 8422 §5.1.1),
- * ec_point_formats {uncompressed} (§5.1.2), signature_algorithms {ed25519} (RFC 8422
- * §5.1.3), client_certificate_type and server_certificate_type {RawPublicKey}
- * (RFC 7250 §3: a list of one).
+ * Our ClientHello: client_version, random, session_id<0>, cookie, the one RPK suite, null
+ * compression, and the extensions supported_groups (RFC 8422 §5.1.1) and
+ * signature_algorithms (RFC 5246 §7.4.1.4.1) listing what is built in, ec_point_formats
+ * {uncompressed} (§5.1.2), client_certificate_type and server_certificate_type
+ * {RawPublicKey} (RFC 7250 §3: a list of one).
  */
-var HELLO_TAIL = [0, 2, DTLS.TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8 >> 8, DTLS.TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8 & 255, 1, 0, 0, 34,
-  0, 10, 0, 4, 0, 2, 0, 29,
-  0, 11, 0, 2, 1, 0,
-  0, 13, 0, 4, 0, 2, 8, 7,
-  0, 19, 0, 2, 1, 2,
-  0, 20, 0, 2, 1, 2];
-
-/** client_version, random, session_id<0>, cookie, the one RPK suite, null compression, the extensions above. */
 export function encodeRpkClientHello(random: Uint8Array, cookie: Uint8Array): Uint8Array {
   var n = cookie.length;
-  var b = new Uint8Array(36 + n + HELLO_TAIL.length);
+  var ng = rpkGroups.length;
+  var ns = rpkSigs.length;
+  var ext = 6 + 2 * ng + 6 + 6 + 2 * ns + 12;
+  var b = new Uint8Array(36 + n + 8 + ext);
   b[0] = DTLS.MAJOR;
   b[1] = DTLS.MINOR;
   b.set(random, 2);
   b[35] = n;
   b.set(cookie, 36);
-  b.set(HELLO_TAIL, 36 + n);
+  var p = 36 + n;
+  b.set([0, 2, DTLS.TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8 >> 8, DTLS.TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8 & 255, 1, 0, ext >> 8, ext & 255, 0, 10, 0, 2 + 2 * ng, 0, 2 * ng], p);
+  p += 14;
+  for (var i = 0; i < ng; i++, p += 2) b[p + 1] = rpkGroups[i].id;
+  b.set([0, 11, 0, 2, 1, 0, 0, 13, 0, 2 + 2 * ns, 0, 2 * ns], p);
+  p += 12;
+  for (i = 0; i < ns; i++, p += 2) {
+    b[p] = rpkSigs[i].scheme >> 8;
+    b[p + 1] = rpkSigs[i].scheme & 255;
+  }
+  b.set([0, 19, 0, 2, 1, 2, 0, 20, 0, 2, 1, 2], p);
   return b;
 }
 
@@ -289,12 +165,15 @@ function listHas(d: Uint8Array, lenBytes: number, width: number, v: number): boo
 }
 
 /**
- * Server side: whether a (well-formed, decodeClientHello-checked) ClientHello body offers
- * our suite with RawPublicKey both ways (RFC 7250 §4.1), and x25519 and ed25519 when it
- * lists groups and signature schemes (RFC 8422 §4: absent lists constrain nothing).
+ * Server side: for a (well-formed, decodeClientHello-checked) ClientHello body that offers
+ * our suite with RawPublicKey both ways (RFC 7250 §4.1) and, when it lists signature
+ * schemes, `scheme` (our key's), the ECDHE group to use: the first it lists that is built
+ * in (its preference, as gnutls and OpenSSL servers do by default), or our first if it
+ * lists none (RFC 8422 §4: an absent list constrains nothing). null when we cannot serve
+ * it RPK.
  */
-export function checkRpkClientHello(b: Uint8Array, suites: number[]): boolean {
-  if (suites.indexOf(DTLS.TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8) < 0) return false;
+export function checkRpkClientHello(b: Uint8Array, suites: number[], scheme: number): RpkGroup | null {
+  if (suites.indexOf(DTLS.TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8) < 0) return null;
   // random, session_id, cookie, cipher_suites, compression_methods
   var p = 34;
   p += 1 + b[p];
@@ -302,15 +181,22 @@ export function checkRpkClientHello(b: Uint8Array, suites: number[]): boolean {
   p += 2 + u16(b, p);
   p += 1 + b[p];
   var ext = extensionList(b, p);
-  if (!ext) return false;
+  if (!ext) return null;
   var both = 0;
+  var g: RpkGroup | null = rpkGroups[0] || null;
   for (var i = 0; i < ext.length; i++) {
     var t = ext[i].type;
     var d = ext[i].data;
     if ((t === 19 || t === 20) && listHas(d, 1, 1, 2)) both |= t - 18;
-    if ((t === 10 && !listHas(d, 2, 2, 29)) || (t === 13 && !listHas(d, 2, 2, 0x0807))) return false;
+    if (t === 13 && !listHas(d, 2, 2, scheme)) return null;
+    if (t === 10) {
+      g = null;
+      var n = u16(d, 0);
+      if (n !== d.length - 2) return null;
+      for (var j = 2; j < d.length && !g; j += 2) g = groupById(u16(d, j));
+    }
   }
-  return both === 3;
+  return both === 3 ? g : null;
 }
 
 /** Certificate with a raw public key: ASN.1_subjectPublicKeyInfo<1..2^24-1>, no certificate_list wrapper (RFC 7250 §3). */
@@ -327,35 +213,28 @@ export function decodeRpkCertificate(b: Uint8Array): Uint8Array | null {
   return b.length > 3 && ((b[0] << 16) | u16(b, 1)) === b.length - 3 ? b.subarray(3) : null;
 }
 
-/** ServerECDHParams for x25519: curve_type named_curve(3), namedcurve 29, point<1..2^8-1> (RFC 8422 §5.4). */
-export function ecdhParams(point: Uint8Array): Uint8Array {
-  var b = new Uint8Array(36);
+/** ServerECDHParams: curve_type named_curve(3), namedcurve, point<1..2^8-1> (RFC 8422 §5.4). */
+export function ecdhParams(group: number, point: Uint8Array): Uint8Array {
+  var b = new Uint8Array(4 + point.length);
   b[0] = 3;
-  b[2] = 29;
-  b[3] = 32;
+  b[2] = group;
+  b[3] = point.length;
   b.set(point, 4);
   return b;
 }
 
 /**
- * Checks a ServerKeyExchange: ServerECDHParams (36 bytes) ‖ SignatureAndHashAlgorithm
- * ed25519 (0x0807) ‖ signature<0..2^16-1> of 64 bytes. 0 when well-formed, else the alert.
+ * Checks a ServerKeyExchange: ServerECDHParams ‖ SignatureAndHashAlgorithm ‖
+ * signature<0..2^16-1>, for a group we offered with a point of its length, signed with the
+ * scheme of the server's key `sig`. 0 when well-formed, else the alert.
  */
-export function checkServerKeyExchange(b: Uint8Array): number {
+export function checkServerKeyExchange(b: Uint8Array, sig: RpkSig): number {
   if (b.length < 4 || b.length !== 4 + b[3] + 4 + u16(b, 4 + b[3] + 2)) return A.DECODE_ERROR;
   // RFC 8422 §5.4: a curve or signature scheme we did not offer is an illegal_parameter.
-  if (b[0] !== 3 || u16(b, 1) !== 29 || b[3] !== 32 || u16(b, 36) !== 0x0807 || b.length !== 104) return A.ILLEGAL_PARAMETER;
+  var g = b[0] === 3 ? groupById(u16(b, 1)) : null;
+  if (!g || b[3] !== g.len || u16(b, 4 + b[3]) !== sig.scheme) return A.ILLEGAL_PARAMETER;
   return 0;
 }
-
-/** The X25519 premaster secret, or null when it is all zeros (a low-order point: RFC 8422 §5.11, RFC 7748 §6.1). */
-function premaster(k: Uint8Array, u: Uint8Array): Uint8Array | null {
-  var z = ec.x25519(k, u);
-  var d = 0;
-  for (var i = 0; i < 32; i++) d |= z[i];
-  return d ? z : null;
-}
-export { premaster as x25519Premaster };
 
 /** master_secret and key_block from the ECDHE premaster (RFC 5246 §8.1, §6.3; RFC 8422 §5.10): as connection.ts's deriveKeys for PSK. */
 export function rpkKeys(ep: DtlsEndpoint, s: Session, isClient: boolean, pms: Uint8Array): void {
@@ -371,15 +250,18 @@ export function rpkKeys(ep: DtlsEndpoint, s: Session, isClient: boolean, pms: Ui
 
 /** The RPK client's handshake state. */
 interface RpkHandshake extends Handshake {
-  seed: Uint8Array;
-  /** Our Ed25519 public key and SubjectPublicKeyInfo. */
+  /** Our key type, private key (as its sign() takes it), public key and SubjectPublicKeyInfo. */
+  sig: RpkSig;
+  priv: Uint8Array;
   pub: Uint8Array;
   spki: Uint8Array;
   pin: Uint8Array | null;
   /** The ServerHello's client_certificate_type said RawPublicKey. */
   cct?: boolean;
-  /** The server's Ed25519 key (Certificate), its X25519 value (ServerKeyExchange). */
+  /** The server's key type and key (Certificate), its ECDHE group and point (ServerKeyExchange). */
+  peerSig?: RpkSig;
   peerPub?: Uint8Array;
+  group?: RpkGroup;
   peerEcdh?: Uint8Array;
   certReq?: boolean;
 }
@@ -449,34 +331,37 @@ function step(ep: DtlsEndpoint, s: Session, type: number, body: Uint8Array, whol
   } else if (type === HT.CERTIFICATE && st === St.GOT_SH) {
     var spki = decodeRpkCertificate(body);
     if (!spki) return A.DECODE_ERROR;
-    var pub = spkiEd25519(spki);
-    if (!pub) return A.UNSUPPORTED_CERTIFICATE;
-    // The pin is checked before any signature work: a wrong server costs nothing.
+    // The pin is checked before any parsing or signature work: a wrong server costs nothing.
     if (hs.pin && !equal(spki, hs.pin)) {
-      ep.fail(s, 'bad_certificate', A.BAD_CERTIFICATE, SERVER + peerKey(s.peer) + ' presented raw public key ' + toHex(pub) + ', not the pinned ' + toHex(hs.pin));
+      ep.fail(s, 'bad_certificate', A.BAD_CERTIFICATE, SERVER + peerKey(s.peer) + ' presented raw public key ' + toHex(spki) + ', not the pinned ' + toHex(hs.pin));
       return 0;
     }
-    hs.peerPub = pub;
+    var ps = rpkSigOf(spki);
+    if (!ps) return A.UNSUPPORTED_CERTIFICATE;
+    hs.peerSig = ps;
+    hs.peerPub = ps.pub(spki)!;
     hs.state = St.GOT_CERT;
   } else if (type === HT.SERVER_KEY_EXCHANGE && st === St.GOT_CERT) {
-    if ((a = checkServerKeyExchange(body))) return a;
+    if ((a = checkServerKeyExchange(body, hs.peerSig!))) return a;
+    var pl = 4 + body[3];
     // signed: ClientHello.random ‖ ServerHello.random ‖ ServerECDHParams (RFC 8422 §5.4)
-    if (!ec.verify(concat([hs.clientRandom, hs.serverRandom!, body.subarray(0, 36)]), body.subarray(40), hs.peerPub!)) return A.DECRYPT_ERROR;
-    hs.peerEcdh = copyOf(body, 4, 36);
+    if (!hs.peerSig!.verify(concat([hs.clientRandom, hs.serverRandom!, body.subarray(0, pl)]), body.subarray(pl + 4), hs.peerPub!, ep.o.crypto)) return A.DECRYPT_ERROR;
+    hs.group = groupById(u16(body, 1))!;
+    hs.peerEcdh = copyOf(body, 4, pl);
     hs.state = St.GOT_SKE;
   } else if (type === HT.CERTIFICATE_REQUEST && st === St.GOT_SKE) {
     // certificate_types<1..2^8-1>, supported_signature_algorithms<2..2^16-2>, certificate_authorities<0..2^16-1> (RFC 5246 §7.4.4)
     var nt = body[0];
     var ns = u16(body, 1 + nt);
     if (body.length < 5 || 1 + nt + 2 + ns + 2 > body.length || 1 + nt + 2 + ns + 2 + u16(body, 3 + nt + ns) !== body.length) return A.DECODE_ERROR;
-    // ecdsa_sign (64) also names Ed25519 keys (RFC 8422 §5.5); gnutls-serv without ECDSA in
+    // ecdsa_sign (64) names P-256 and Ed25519 keys (RFC 8422 §5.5); gnutls-serv without ECDSA in
     // its priorities sends an empty list (../shared/INTEROP.md): say so rather than guess.
     var ok = 0;
     for (var i = 0; i < nt; i++) if (body[1 + i] === 64) ok = 1;
-    for (i = 0; i < ns; i += 2) if (u16(body, 3 + nt + i) === 0x0807) ok |= 2;
+    for (i = 0; i < ns; i += 2) if (u16(body, 3 + nt + i) === hs.sig.scheme) ok |= 2;
     if (ok !== 3) {
       ep.fail(s, 'certificate_request', A.HANDSHAKE_FAILURE, SERVER + peerKey(s.peer) + ' asked for a certificate we cannot give (' +
-        (ok & 1 ? 'no ed25519 signature algorithm' : nt ? 'no ecdsa_sign certificate type' : 'empty certificate_types') + ')');
+        (ok & 1 ? 'no signature algorithm for our key (' + hs.sig.scheme.toString(16) + ')' : nt ? 'no ecdsa_sign certificate type' : 'empty certificate_types') + ')');
       return 0;
     }
     // RFC 7250 §4.2: a server asking for a raw public key said so in its ServerHello.
@@ -493,23 +378,26 @@ function step(ep: DtlsEndpoint, s: Session, type: number, body: Uint8Array, whol
       hs.transcript.push(m);
       fl.push({ t: CT.HANDSHAKE, e: 0, b: m });
     }
-    var k = ep.random(32);
-    var y = new Uint8Array(33);
-    y[0] = 32;
-    y.set(ec.x25519Base(k), 1);
-    var z = premaster(k, hs.peerEcdh!);
+    var g = hs.group!;
+    var k = g.priv(ep.o.rng);
+    var z = g.shared(k, hs.peerEcdh!);
     if (!z) return A.ILLEGAL_PARAMETER;
+    var y = new Uint8Array(1 + g.len);
+    y[0] = g.len;
+    y.set(g.pub(k), 1);
     // ClientKeyExchange: ClientECDiffieHellmanPublic { ECPoint ecdh_Yc<1..2^8-1> } (RFC 8422 §5.7)
     m = encodeHandshake(HT.CLIENT_KEY_EXCHANGE, hs.nextSend++, y);
     hs.transcript.push(m);
     fl.push({ t: CT.HANDSHAKE, e: 0, b: m });
     if (hs.certReq) {
-      // CertificateVerify: ed25519 over all handshake messages so far, whole, no prehash (RFC 5246 §7.4.8, RFC 8422 §5.8)
-      var cv = new Uint8Array(68);
-      cv[0] = 8;
-      cv[1] = 7;
-      cv[3] = 64;
-      cv.set(ec.sign(concat(hs.transcript), hs.seed, hs.pub), 4);
+      // CertificateVerify: digitally-signed over all handshake messages so far (RFC 5246
+      // §7.4.8): ECDSA over their SHA-256 (DER), or Ed25519 over them whole (RFC 8422 §5.8)
+      var sg = hs.sig.sign(concat(hs.transcript), hs.priv, hs.pub, ep.o.crypto);
+      var cv = new Uint8Array(4 + sg.length);
+      cv[0] = hs.sig.scheme >> 8;
+      cv[1] = hs.sig.scheme & 255;
+      cv[3] = sg.length;
+      cv.set(sg, 4);
       m = encodeHandshake(HT.CERTIFICATE_VERIFY, hs.nextSend++, cv);
       hs.transcript.push(m);
       fl.push({ t: CT.HANDSHAKE, e: 0, b: m });
@@ -544,16 +432,17 @@ function start(ep: DtlsEndpoint, peer: Peer): Session | null {
   var o = ep.o as DtlsClientOptions;
   var cred: RpkCredentials | null = o.rpk ? o.rpk(peer) : null;
   if (!cred) return pskStart!(ep, peer);
-  var seed = seedOf(cred.key);
-  var pub = spkiEd25519(cred.spki);
+  var sig = rpkSigOf(cred.spki);
+  var priv = sig ? sig.priv(cred.key) : null;
   var s = newSession(peer, newHandshake(ep.random(32)));
-  if (!seed || !pub) {
-    ep.emit({ type: 'error', peer: s.peer, name: 'bad_rpk_credentials', message: 'RPK credentials for ' + peerKey(s.peer) + ' are not an Ed25519 key pair (seed or PKCS#8, SubjectPublicKeyInfo)' });
+  if (!sig || !priv || !rpkGroups.length) {
+    ep.emit({ type: 'error', peer: s.peer, name: 'bad_rpk_credentials', message: 'RPK credentials for ' + peerKey(s.peer) + ' are not a key pair of a type built in (SubjectPublicKeyInfo; raw or PKCS#8 private key)' });
     return null;
   }
   var hs = s.hs as RpkHandshake;
-  hs.seed = seed;
-  hs.pub = pub;
+  hs.sig = sig;
+  hs.priv = priv;
+  hs.pub = sig.pub(cred.spki)!;
   hs.spki = copyOf(cred.spki);
   hs.pin = cred.serverSpki ? copyOf(cred.serverSpki) : null;
   s.rpk = true;
@@ -565,7 +454,8 @@ function start(ep: DtlsEndpoint, peer: Peer): Session | null {
 /**
  * Installs the RPK suite into the client role: from now on a client whose `rpk` option
  * gives credentials for a peer handshakes with raw public keys; any other peer, PSK as
- * before. Idempotent.
+ * before. Idempotent. The key types and groups come from enableP256() / enableEd25519(),
+ * which call this; a bundle's firmware/rpk-curves*.ts enableRpk() enables its curves.
  */
 export function enableRpk(): void {
   if (pskStart) return;

@@ -11,11 +11,17 @@ import { CT, HT, AlertLevel, A, DTLS } from './constants';
 import { createEndpoint, DtlsEndpoint, DtlsOptions, ESTABLISHED, FlightEntry, Handshake, newHandshake, newSession, Role, Session } from './connection';
 import { decodeClientHello, decodePskVector, encodeHandshake, encodeHelloVerifyRequest, encodePskVector, encodeServerHello, parseFragments } from './handshake';
 import { DtlsRecord, encodeRecord } from './record';
-import { checkRpkClientHello, decodeRpkCertificate, ec, pkcs8Ed25519Seed, ecdhParams, encodeRpkCertificate, rpkKeys, spkiEd25519, x25519Premaster } from './rpk';
+import { checkRpkClientHello, decodeRpkCertificate, ecdhParams, encodeRpkCertificate, RpkGroup, rpkKeys, rpkSigOf, rpkSigs, RpkSig } from './rpk';
+import { enableP256 } from './rpk-p256';
+import { enableEd25519 } from './rpk-ed25519';
+
+// The simulator's server serves every key type and group (this module is never in a bundle).
+enableEd25519();
+enableP256();
 
 /** The server's raw-public-key configuration (RFC 7250; rpk.ts). */
 export interface DtlsServerRpk {
-  /** Our Ed25519 private key: 32-byte seed or PKCS#8 DER. */
+  /** Our private key, of the spki's type: P-256 (raw d, PKCS#8 or SEC 1) or Ed25519 (32-byte seed or PKCS#8). */
   key: Uint8Array;
   /** Our SubjectPublicKeyInfo DER. */
   spki: Uint8Array;
@@ -52,9 +58,12 @@ const enum St {
 
 /** The server's RPK handshake state. */
 interface RpkServerHandshake extends Handshake {
-  /** Our X25519 private value; then the premaster secret until CertificateVerify verified. */
+  /** The ECDHE group and our private value; then the premaster secret until CertificateVerify verified. */
+  group?: RpkGroup;
   x?: Uint8Array | null;
   z?: Uint8Array | null;
+  /** The client's key type and key. */
+  peerSig?: RpkSig;
   peerPub?: Uint8Array;
 }
 
@@ -106,7 +115,9 @@ function makeRole(st: ServerState): Role {
         return true;
       }
       // RPK when configured and the client offers it with RawPublicKey both ways; else PSK.
-      var rpk = !!so.rpk && checkRpkClientHello(m.body, ch.cipher_suites);
+      var ourSig = so.rpk ? rpkSigOf(so.rpk.spki) : null;
+      var group = ourSig ? checkRpkClientHello(m.body, ch.cipher_suites, ourSig.scheme) : null;
+      var rpk = !!group;
       var suite = rpk;
       for (var i = 0; i < ch.cipher_suites.length; i++) if (ch.cipher_suites[i] === DTLS.TLS_PSK_WITH_AES_128_CCM_8) suite = true;
       var nullComp = false;
@@ -131,7 +142,7 @@ function makeRole(st: ServerState): Role {
       // RFC 5746 §3.6: the extension, or TLS_EMPTY_RENEGOTIATION_INFO_SCSV (0x00ff), asks for renegotiation_info.
       var reneg = ch.extensions.indexOf(0xff01) >= 0 || ch.cipher_suites.indexOf(0x00ff) >= 0;
       if (rpk) {
-        rpkFlight(ep, s, so.rpk!, reneg, ch.extensions.indexOf(11) >= 0, fl);
+        rpkFlight(ep, s, so.rpk!, ourSig!, group!, reneg, ch.extensions.indexOf(11) >= 0, fl);
         for (i = 0; i < fl.length; i++) hs.transcript.push(fl[i].b);
         hs.state = St.WAIT_CERT;
         ep.flight(s, fl);
@@ -210,31 +221,37 @@ function serverHelloRpk(random: Uint8Array, reneg: boolean, pointFormats: boolea
 }
 
 /**
- * ServerHello, Certificate, ServerKeyExchange (x25519, signed with ed25519 over both
- * randoms and the params, RFC 8422 §5.4), CertificateRequest (ecdsa_sign, ed25519, no
- * authorities), ServerHelloDone. One X25519 key pair and one signature, kept in the
- * flight for retransmission.
+ * ServerHello, Certificate, ServerKeyExchange (ECDHE on `group`, signed with our key over
+ * both randoms and the params, RFC 8422 §5.4), CertificateRequest (ecdsa_sign, every
+ * signature scheme built in, no authorities), ServerHelloDone. One ECDHE key pair and one
+ * signature, kept in the flight for retransmission.
  */
-function rpkFlight(ep: DtlsEndpoint, s: Session, r: DtlsServerRpk, reneg: boolean, pointFormats: boolean, fl: FlightEntry[]): void {
+function rpkFlight(ep: DtlsEndpoint, s: Session, r: DtlsServerRpk, sig: RpkSig, group: RpkGroup, reneg: boolean, pointFormats: boolean, fl: FlightEntry[]): void {
   var hs = s.hs as RpkServerHandshake;
-  var seed = r.key.length === 32 ? r.key : pkcs8Ed25519Seed(r.key);
-  var pub = spkiEd25519(r.spki);
-  if (!seed || !pub) throw new Error('DtlsServerOptions.rpk: not an Ed25519 key pair');
+  var priv = sig.priv(r.key);
+  var pub = sig.pub(r.spki)!;
+  if (!priv) throw new Error('DtlsServerOptions.rpk: key is not a private key of the spki\'s type');
   s.rpk = true;
-  hs.x = ep.random(32);
-  var params = ecdhParams(ec.x25519Base(hs.x));
-  var ske = new Uint8Array(104);
+  hs.group = group;
+  hs.x = group.priv(ep.o.rng);
+  var params = ecdhParams(group.id, group.pub(hs.x));
+  var sg = sig.sign(concat([hs.clientRandom, hs.serverRandom!, params]), priv, pub, ep.o.crypto);
+  var ske = new Uint8Array(params.length + 4 + sg.length);
   ske.set(params);
-  ske.set([8, 7, 0, 64], 36);
-  ske.set(ec.sign(concat([hs.clientRandom, hs.serverRandom!, params]), seed, pub), 40);
+  ske.set([sig.scheme >> 8, sig.scheme & 255, 0, sg.length], params.length);
+  ske.set(sg, params.length + 4);
+  var n = rpkSigs.length;
+  var cr = new Uint8Array(6 + 2 * n);
+  cr.set([1, 64, 0, 2 * n]);
+  for (var i = 0; i < n; i++) cr.set([rpkSigs[i].scheme >> 8, rpkSigs[i].scheme & 255], 4 + 2 * i);
   var msgs = [
     encodeHandshake(HT.SERVER_HELLO, hs.nextSend++, serverHelloRpk(hs.serverRandom!, reneg, pointFormats)),
     encodeHandshake(HT.CERTIFICATE, hs.nextSend++, encodeRpkCertificate(r.spki)),
     encodeHandshake(HT.SERVER_KEY_EXCHANGE, hs.nextSend++, ske),
-    encodeHandshake(HT.CERTIFICATE_REQUEST, hs.nextSend++, new Uint8Array([1, 64, 0, 2, 8, 7, 0, 0])),
+    encodeHandshake(HT.CERTIFICATE_REQUEST, hs.nextSend++, cr),
     encodeHandshake(HT.SERVER_HELLO_DONE, hs.nextSend++, new Uint8Array(0)),
   ];
-  for (var i = 0; i < msgs.length; i++) fl.push({ t: CT.HANDSHAKE, e: 0, b: msgs[i] });
+  for (i = 0; i < msgs.length; i++) fl.push({ t: CT.HANDSHAKE, e: 0, b: msgs[i] });
 }
 
 /** The client's Certificate, ClientKeyExchange and CertificateVerify; 0 or the alert. */
@@ -246,26 +263,29 @@ function rpkMessage(ep: DtlsEndpoint, s: Session, type: number, body: Uint8Array
     if (body.length === 3 && !body[0] && !body[1] && !body[2]) return A.HANDSHAKE_FAILURE;
     var spki = decodeRpkCertificate(body);
     if (!spki) return A.DECODE_ERROR;
-    var pub = spkiEd25519(spki);
-    if (!pub) return A.UNSUPPORTED_CERTIFICATE;
+    var ps = rpkSigOf(spki);
+    if (!ps) return A.UNSUPPORTED_CERTIFICATE;
     s.identity = new Uint8Array(spki);
     if (!r.trust(s.identity, s.peer)) {
-      ep.fail(s, 'rpk_not_trusted', A.ACCESS_DENIED, 'DTLS client ' + peerKey(s.peer) + ' presented an untrusted raw public key ' + toHex(pub));
+      ep.fail(s, 'rpk_not_trusted', A.ACCESS_DENIED, 'DTLS client ' + peerKey(s.peer) + ' presented an untrusted raw public key ' + toHex(spki));
       return 0;
     }
-    hs.peerPub = pub;
+    hs.peerSig = ps;
+    hs.peerPub = ps.pub(spki)!;
     hs.state = St.WAIT_RPK_CKE;
   } else if (type === HT.CLIENT_KEY_EXCHANGE && hs.state === St.WAIT_RPK_CKE) {
-    // ClientECDiffieHellmanPublic: ecdh_Yc<1..2^8-1>, 32 bytes for x25519 (RFC 8422 §5.7)
-    if (body.length !== 33 || body[0] !== 32) return A.DECODE_ERROR;
-    hs.z = x25519Premaster(hs.x!, body.subarray(1));
+    // ClientECDiffieHellmanPublic: ecdh_Yc<1..2^8-1>, the group's point (RFC 8422 §5.7)
+    if (!body.length || body.length !== 1 + body[0]) return A.DECODE_ERROR;
+    hs.z = body[0] === hs.group!.len ? hs.group!.shared(hs.x!, body.subarray(1)) : null;
     hs.x = null;
     if (!hs.z) return A.ILLEGAL_PARAMETER;
     hs.state = St.WAIT_CV;
   } else if (type === HT.CERTIFICATE_VERIFY && hs.state === St.WAIT_CV) {
-    if (body.length !== 68 || u16(body, 0) !== 0x0807 || u16(body, 2) !== 64) return A.DECODE_ERROR;
-    // Ed25519 over every handshake message before this one (RFC 5246 §7.4.8)
-    if (!ec.verify(concat(hs.transcript), body.subarray(4), hs.peerPub!)) return A.DECRYPT_ERROR;
+    if (body.length < 4 || body.length !== 4 + u16(body, 2)) return A.DECODE_ERROR;
+    // the client's key's scheme (RFC 5246 §7.4.8: one we listed in the CertificateRequest)
+    if (u16(body, 0) !== hs.peerSig!.scheme) return A.ILLEGAL_PARAMETER;
+    // over every handshake message before this one (RFC 5246 §7.4.8)
+    if (!hs.peerSig!.verify(concat(hs.transcript), body.subarray(4), hs.peerPub!, ep.o.crypto)) return A.DECRYPT_ERROR;
     hs.transcript.push(whole);
     // Keys only now: a ChangeCipherSpec is taken only once they exist, so a lost
     // CertificateVerify cannot be skipped by the epoch switch (its retransmission is epoch 0).
@@ -285,6 +305,8 @@ function u16(b: Uint8Array, o: number): number {
 
 /** A DTLS 1.2 PSK server endpoint (DTLS.TLS_PSK_WITH_AES_128_CCM_8) for the simulator's servers. */
 export function createDtlsServer(o: DtlsServerOptions): DtlsEndpoint {
+  var ks = o.rpk ? rpkSigOf(o.rpk.spki) : null;
+  if (o.rpk && (!ks || !ks.priv(o.rpk.key))) throw new Error('DtlsServerOptions.rpk: not a P-256 or Ed25519 key pair (spki: SubjectPublicKeyInfo DER; key: raw or PKCS#8)');
   var secret = new Uint8Array(32);
   o.rng.fill(secret);
   var previous = new Uint8Array(32);

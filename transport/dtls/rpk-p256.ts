@@ -1,0 +1,88 @@
+// P-256 for the RPK suite (rpk.ts): signature scheme ecdsa_secp256r1_sha256 (0x0403, RFC
+// 8422 §5.1.3; sha256/ecdsa in RFC 5246 §7.4.1.4.1) and ECDHE over secp256r1 (named group
+// 23, uncompressed points, RFC 8422 §5.1.1, §5.4), from transport/crypto/p256.ts. RFC 7925
+// §4.3's mandatory curve and the only raw-public-key type Eclipse Leshan accepts. Only in
+// a bundle that calls enableP256() (firmware/rpk-curves.ts).
+import { copyOf } from '../bytes';
+import { p256Ecdh, p256PrivateKey, p256PublicKey, p256Sign, p256ValidScalar, p256Verify, spkiP256 } from '../crypto/p256';
+import { enableRpk, rpkGroups, RpkGroup, rpkSigs, RpkSig } from './rpk';
+
+// AlgorithmIdentifier { id-ecPublicKey 1.2.840.10045.2.1, secp256r1 1.2.840.10045.3.1.7 } (RFC 5480 §2.1.1)
+var ALG = [0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07];
+
+/** Offset of a DER value after its tag at `p` (short or one/two-byte long length), when it ends exactly at `end`; else -1. */
+function derBody(b: Uint8Array, p: number, tag: number, end: number): number {
+  if (b[p] !== tag) return -1;
+  var n = b[p + 1];
+  var h = 2;
+  if (n === 0x81) {
+    n = b[p + 2];
+    h = 3;
+  } else if (n === 0x82) {
+    n = (b[p + 2] << 8) | b[p + 3];
+    h = 4;
+  } else if (n > 0x7f) return -1;
+  return p + h + n === end ? p + h : -1;
+}
+
+/** d from a SEC 1 ECPrivateKey `SEQUENCE { version 1, privateKey OCTET STRING (32), [0] params?, [1] publicKey? }` (RFC 5915 §3) spanning [p, end). */
+function sec1(b: Uint8Array, p: number, end: number): Uint8Array | null {
+  p = derBody(b, p, 0x30, end);
+  if (p < 0 || b[p] !== 2 || b[p + 1] !== 1 || b[p + 2] !== 1 || b[p + 3] !== 4 || b[p + 4] !== 32 || p + 37 > end) return null;
+  return copyOf(b, p + 5, p + 37);
+}
+
+/**
+ * Our P-256 private scalar d from: 32 raw bytes; PKCS#8 PrivateKeyInfo (RFC 5208 §5, as
+ * Leshan and Java write it: 3041020100301306072a8648ce3d020106082a8648ce3d030107042730250201010420 ‖ d,
+ * or with the public key appended as openssl writes it); or SEC 1 ECPrivateKey
+ * (30770201010420 ‖ d ‖ …, RFC 5915). null unless 1 <= d < n.
+ */
+export function p256PrivateKeyOf(key: Uint8Array): Uint8Array | null {
+  var d: Uint8Array | null = null;
+  if (key.length === 32) d = copyOf(key);
+  else if (key.length > 40 && key[0] === 0x30) {
+    var p = derBody(key, 0, 0x30, key.length);
+    if (p >= 0 && key[p] === 2 && key[p + 1] === 1 && key[p + 2] === 0) {
+      for (var i = 0; i < ALG.length; i++) if (key[p + 3 + i] !== ALG[i]) return null;
+      // privateKey OCTET STRING wrapping the ECPrivateKey; no attributes after it
+      p += 3 + ALG.length;
+      var q = derBody(key, p, 4, key.length);
+      d = q < 0 ? null : sec1(key, q, key.length);
+    } else d = sec1(key, 0, key.length);
+  }
+  return d && p256ValidScalar(d) ? d : null;
+}
+
+/** ecdsa_secp256r1_sha256: ECDSA over SHA-256 of the signed content, DER (RFC 8422 §5.4, §5.8); RFC 6979 nonces. */
+export var p256Sig: RpkSig = {
+  scheme: 0x0403,
+  pub: spkiP256,
+  priv: p256PrivateKeyOf,
+  sign: function (msg, priv, pub, c) {
+    return p256Sign(priv, c.sha256(msg), c);
+  },
+  verify: function (msg, sig, pub, c) {
+    return p256Verify(pub, c.sha256(msg), sig);
+  },
+};
+
+/** secp256r1 (group 23): uncompressed points 04 ‖ X ‖ Y (65 bytes); the premaster secret is the shared X (RFC 8422 §5.10). */
+export var secp256r1Group: RpkGroup = {
+  id: 23,
+  len: 65,
+  priv: p256PrivateKey,
+  pub: p256PublicKey,
+  shared: p256Ecdh,
+};
+
+/**
+ * Adds P-256 keys and the secp256r1 group to the RPK suite, ahead of any other type (RFC
+ * 7925's mandatory curve, preferred when both are built in), and installs the suite into
+ * the client role (enableRpk). Idempotent.
+ */
+export function enableP256(): void {
+  if (rpkSigs.indexOf(p256Sig) < 0) rpkSigs.unshift(p256Sig);
+  if (rpkGroups.indexOf(secp256r1Group) < 0) rpkGroups.unshift(secp256r1Group);
+  enableRpk();
+}
