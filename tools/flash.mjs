@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // make flash PORT=/dev/ttyUSB0   |   npm run flash -- --port tcp://192.168.1.50[:23]
 //   [--config dist/lwm2m.cfg.json] [--bundle dist/firmware.js] [--no-config] [--no-boot]
-// A configuration in mode rpk gets dist/firmware-rpk.js unless --bundle says otherwise (the
+// A configuration in mode rpk gets dist/firmware-rpk-ed25519.js (provision makes Ed25519 keys) unless --bundle says otherwise (the
 // PSK build has no raw public keys).
 // Uploads dist/firmware.js to Storage as `lwm2m.js`, the boot file `.boot0` that runs it,
 // and the configuration as `lwm2m.cfg`, with the official espruino CLI; then `load()`

@@ -4,7 +4,7 @@
 //   ESPRUINO_BIN=/path/to/espruino npm run hil        (Espruino's Linux build is the target;
 //                                                      use espruino-esp32flash for memory numbers, docs/hil.md)
 //   either with [--security nosec|psk|rpk|all or a list like nosec,psk] (default all)
-//   [--notifications N] (default 1000) [--bundle dist/firmware.js] [--rpk-bundle dist/firmware-rpk.js]
+//   [--notifications N] (default 1000) [--bundle dist/firmware.js] [--rpk-bundle dist/firmware-rpk-ed25519.js]
 // It starts the target (with ESPRUINO_BIN and no --port: `espruino --telnet` in a temporary
 // directory, reached at tcp://127.0.0.1:2323, inside a private network namespace so port
 // 2323 never collides), provisions and uploads through the same espruino-CLI path as
