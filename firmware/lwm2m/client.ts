@@ -27,7 +27,7 @@ import { utf8Encode, utf8Decode, fromHex, toHex } from '../../transport/bytes';
 import { dispatch, Account } from './dispatch';
 import { Reporting } from './reporting';
 import { parseUri } from './uri';
-import * as persist from './persistence';
+import { accountStore } from './persistence';
 
 export var INIT = 0;
 export var BOOTSTRAPPING = 1;
@@ -218,7 +218,7 @@ export class Client {
   /** Power-up: the stored accounts if there are usable ones, else the factory bootstrap account. */
   start(now: number): void {
     this.now = now;
-    var restored = persist.loadAccounts(this.ports.storage, this.reg);
+    var restored = accountStore(this.ports.storage).load(this.reg);
     if (!this.bootstrapIid().length) this.provision();
     if (restored && this.serverAccounts().length) {
       this.log('restored', 'accounts from storage: registering without bootstrap');
@@ -645,7 +645,7 @@ export class Client {
   }
 
   afterFinish(now: number): void {
-    persist.saveAccounts(this.ports.storage, this.reg);
+    accountStore(this.ports.storage).save(this.reg);
     this.log('persist', 'accounts saved');
     this.attempts = 0;
     this.enter(REGISTERING, now);
