@@ -112,15 +112,15 @@ function report(boot: Script[], rest: Script[], notes: number): void {
   const all: number[] = [];
   const onFn = (n: any) => all.push(n.start);
   simple(parse(code, { ecmaVersion: 5 }) as any, { FunctionDeclaration: onFn, FunctionExpression: onFn });
-  const per = new Map<string, { rest: number; bootOnly: number; never: number; cold: string[] }>();
+  const per = new Map<string, { rest: number; bootOnly: number; never: number; cold: string[]; nv: string[] }>();
   let unmatched = 0;
   for (const off of all) {
     if (!b.has(off) && !r.has(off) && code.slice(off, off + 8) !== 'function') unmatched++;
     const w = where(off);
-    const e = per.get(w.src) || { rest: 0, bootOnly: 0, never: 0, cold: [] };
+    const e = per.get(w.src) || { rest: 0, bootOnly: 0, never: 0, cold: [], nv: [] };
     if ((r.get(off) || 0) > 0) e.rest++;
     else if ((b.get(off) || 0) > 0) e.bootOnly++, e.cold.push(`${w.name || '?'}:${w.line}`);
-    else e.never++;
+    else e.never++, e.nv.push(`${w.name || '?'}:${w.line}`);
     per.set(w.src, e);
   }
   if (unmatched) console.log(`(${unmatched} functions not at a 'function' keyword)`);
@@ -130,7 +130,7 @@ function report(boot: Script[], rest: Script[], notes: number): void {
   console.log('  at rest  boot-only  never  module');
   for (const [src, e] of rows) {
     tr += e.rest; tb += e.bootOnly; tn += e.never;
-    console.log(`${String(e.rest).padStart(9)}${String(e.bootOnly).padStart(11)}${String(e.never).padStart(7)}  ${src}${e.cold.length ? '  boot-only: ' + e.cold.join(' ') : ''}`);
+    console.log(`${String(e.rest).padStart(9)}${String(e.bootOnly).padStart(11)}${String(e.never).padStart(7)}  ${src}${e.cold.length ? '  boot-only: ' + e.cold.join(' ') : ''}${e.nv.length ? '  never: ' + e.nv.join(' ') : ''}`);
   }
   console.log(`${String(tr).padStart(9)}${String(tb).padStart(11)}${String(tn).padStart(7)}  total`);
 }

@@ -189,7 +189,7 @@ async function flow(t: TestContext, mode: 'nosec' | 'psk') {
     assert.equal(me.lifetime, LIFETIME);
     assert.equal(me.bindingMode, 'U');
     assert.equal(me.secure, psk);
-    assert.deepEqual(linkMap(me.objectLinks), parseLinks(dev.client().links()));
+    assert.deepEqual(linkMap(me.objectLinks), parseLinks(dev.client().life().links()));
     assert.equal(linkMap(me.objectLinks)['/3303'], '1.1');
 
     // Read /3/0 in TLV and in SenML CBOR: the device answers in the format asked for, same values.
