@@ -144,6 +144,7 @@ export function rpkCases(k: RpkKind): void {
       assert.match(p.clientEvents[0].message!, new RegExp(hex(k.other)));
       assert.equal(p.client.get(SERVER), null);
       assert.deepEqual(p.serverEvents.map((e) => e.name), ['alert_received']);
+      assert.match(p.serverEvents[0].message!, /from 10\.0\.0\.2:40000 \(raw public key\)$/, 'an RPK session, the client key not seen yet');
       assert.deepEqual(n, k.ops.pinRefused, 'only the server computed its flight');
     });
   });
@@ -166,6 +167,17 @@ export function rpkCases(k: RpkKind): void {
     assert.match(p.serverEvents[0].message!, new RegExp(hex(k.client)));
     assert.equal(p.clientEvents[0].name, 'alert_received');
     assert.equal(p.clientEvents[0].alert, 49);
+    assert.equal(p.clientEvents[0].message, 'DTLS fatal alert 49 from 10.0.0.1:5684 (raw public key)');
     assert.equal(p.server.get(CLIENT), null);
+  });
+
+  test(`${k.name}: a server that never answers: handshake_timeout says raw public key, not PSK`, () => {
+    const p = k.pair({ handshakeTimeout: 5000 });
+    p.filter = (d) => (fromClient(d) ? [] : [d]);
+    p.client.connect(SERVER);
+    p.run(10000);
+    assert.deepEqual(p.clientEvents.map((e) => e.name), ['handshake_timeout']);
+    assert.equal(p.clientEvents[0].message, 'DTLS handshake with 10.0.0.1:5684 as raw public key timed out after 5000 ms: no answer (our key not accepted, or server unreachable)');
+    assert.equal(p.client.get(SERVER), null);
   });
 }
