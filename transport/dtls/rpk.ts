@@ -396,9 +396,9 @@ function step(ep: DtlsEndpoint, s: Session, type: number, body: Uint8Array, whol
       fl.push({ t: CT.HANDSHAKE, e: 0, b: m });
     }
     rpkKeys(ep, s, true, z);
-    var fin = encodeHandshake(HT.FINISHED, hs.nextSend++, ep.finished(hs, 'client finished'));
+    var fin = encodeHandshake(HT.FINISHED, hs.nextSend++, ep.hs().finished(hs, 'client finished'));
     hs.transcript.push(fin);
-    hs.expectFinished = ep.finished(hs, 'server finished');
+    hs.expectFinished = ep.hs().finished(hs, 'server finished');
     hs.master = null;
     hs.transcript = [];
     hs.state = St.WAIT_FIN;
@@ -406,12 +406,12 @@ function step(ep: DtlsEndpoint, s: Session, type: number, body: Uint8Array, whol
     // deadline: it restarts at the next poll, once, for the server's last flight.
     hs.deadline = -1;
     fl.push({ t: CT.CHANGE_CIPHER_SPEC, e: 0, b: new Uint8Array([1]) }, { t: CT.HANDSHAKE, e: 1, b: fin });
-    ep.flight(s, fl);
+    ep.hs().flight(s, fl);
     return 0;
   } else if (type === HT.FINISHED && st === St.WAIT_FIN && s.rEpoch === 1) {
     if (!equalConstTime(body, hs.expectFinished!)) return A.DECRYPT_ERROR;
     s.flight = null;
-    ep.established(s);
+    ep.hs().established(s);
     return 0;
   } else return A.UNEXPECTED_MESSAGE;
   hs.transcript.push(whole);
