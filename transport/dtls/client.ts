@@ -164,7 +164,9 @@ export var clientRole: ClientRole = {
  * `connect(peer)` starts it without data.
  */
 export function createDtlsClient(o: DtlsClientOptions): DtlsEndpoint & { connect(peer: Peer): void } {
-  var ep = createEndpoint(o, clientRole) as DtlsEndpoint & { connect(peer: Peer): void };
+  // Not inlined here (terser would): closures made inside a function nested in another carry a
+  // two-scope chain on Espruino, three variables more each for as long as they live.
+  var ep = /*@__NOINLINE__*/ createEndpoint(o, clientRole) as DtlsEndpoint & { connect(peer: Peer): void };
   ep.connect = function (peer: Peer): void {
     if (!ep.get(peer)) {
       try {
