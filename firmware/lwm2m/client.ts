@@ -26,7 +26,7 @@ import { utf8Encode, utf8Decode, toHex } from '../../transport/bytes';
 import { dispatch, Account } from './dispatch';
 import { Reporting } from './reporting';
 import { parseUri } from './uri';
-import { INIT, BOOTSTRAPPING, REGISTERING, REGISTERED, BACKOFF, MODE_RPK, Conn } from './states';
+import { INIT, BOOTSTRAPPING, REGISTERING, REGISTERED, BACKOFF, MODE_RPK, DISABLE_GRACE, Conn } from './states';
 import { lifecycle, Lifecycle } from './lifecycle';
 
 export { INIT, BOOTSTRAPPING, REGISTERING, REGISTERED, DEREGISTERING, BACKOFF, STOPPED, STATE_NAMES } from './states';
@@ -256,7 +256,7 @@ export class Client {
       // Finish still finds its cached 2.04). Closed here, on the timer path, not inside the
       // Register response's handling: its close_notify would deepen the receive path.
       if (c.ssid < 0 && this.state === REGISTERED) this.close(c);
-      else if (c.disable) this.life().disableNow(c, now);
+      else if (c.disable >= 0 && now >= c.disable) this.life().disableNow(c, now);
       else if (c.ssid >= 0 && c.location && !c.busy && now >= c.updateAt) this.update(c, now);
     }
     t = this.reporting.poll(now);
@@ -274,7 +274,7 @@ export class Client {
         if (t >= 0 && (next < 0 || t < next)) next = t;
       }
       if (c.ssid >= 0 && c.location && !c.busy && (next < 0 || c.updateAt < next)) next = c.updateAt;
-      if (c.disable) next = now;
+      if (c.disable >= 0 && (next < 0 || c.disable < next)) next = c.disable;
     }
     for (var k in this.off) {
       if (now >= this.off[k]) {
@@ -334,7 +334,7 @@ export class Client {
     var dopt: DtlsClientOptions | null = null;
     var c: Conn = {
       ssid: ssid, peer: peer, key: peerKey(peer), coap: null as any, dtls: null, identity: '', sessions: 0,
-      location: '', lifetime: 0, binding: 'U', updateAt: -1, busy: false, disable: false, linksDirty: false, failures: 0,
+      location: '', lifetime: 0, binding: 'U', updateAt: -1, busy: false, disable: -1, linksDirty: false, failures: 0,
     };
     var port: DatagramPort = this.ports.udp;
     if (uri.secure) {
@@ -472,8 +472,9 @@ export class Client {
       // "After receiving Execute, the Client MUST send the response of the operation and then
       // perform de-registration" (Core 1.1 Appendix E.2, Server resource 4): this runs inside the
       // Execute, before its 2.04 is sent, so the De-register waits for the next poll. (Leshan
-      // cancels a request whose client de-registered first: the Execute failed there.)
-      c.disable = true;
+      // cancels a request whose client de-registered first: the Execute failed there, even with
+      // the De-register at the next poll, so it waits DISABLE_GRACE.)
+      c.disable = this.now + DISABLE_GRACE;
     }
   }
 }

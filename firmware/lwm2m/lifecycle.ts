@@ -368,7 +368,7 @@ export function lifecycle(cl: Client): Lifecycle {
   }
 
   function disableNow(c: Conn, now: number): void {
-    c.disable = false;
+    c.disable = -1;
     if (!c.location) return;
     var t = cl.serverValue(c, 5);
     cl.off['s' + c.ssid] = now + (typeof t === 'number' && t >= 0 ? t : 86400) * 1000;

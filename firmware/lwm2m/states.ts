@@ -18,6 +18,13 @@ export var MODE_PSK = 0;
 export var MODE_RPK = 1;
 export var MODE_NOSEC = 3;
 
+/**
+ * How long after a Disable's 2.04 the De-register waits (ms). The server needs the Execute's
+ * answer first: Leshan, given the De-register within microseconds of the 2.04, sometimes handled
+ * it first and failed the Execute as cancelled (found by test/interop/leshan.test.ts).
+ */
+export var DISABLE_GRACE = 1000;
+
 /** One server account and its connection. */
 export interface Conn {
   /** Short Server ID, or -1 for the Bootstrap Server. */
@@ -36,8 +43,8 @@ export interface Conn {
   updateAt: number;
   /** A request in flight for this account. */
   busy: boolean;
-  /** Disable (1/x/4) executed: de-register at the next poll, once the Execute's 2.04 is out. */
-  disable: boolean;
+  /** Disable (1/x/4) executed: when to de-register (DISABLE_GRACE after the Execute), -1 for none. */
+  disable: number;
   /** Object set changed since the last Register/Update: send the links with the next Update. */
   linksDirty: boolean;
   failures: number;

@@ -61,7 +61,7 @@ test('Execute Disable (/1/0/4): the 2.04 reaches the server before the De-regist
       });
       kick();
     });
-    for (let i = 0; i < 100 && order.length < 2; i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 200 && order.length < 2; i++) await new Promise((r) => setTimeout(r, 20));
     assert.deepEqual(order, ['response 2.04', 'DELETE /rd/d1']);
   } finally {
     dev.kill();
