@@ -136,7 +136,9 @@ const skipRpk = !BIN ? 'skipped: ESPRUINO_BIN not set' : process.env.HIL_RPK !==
 test('hil against Espruino\'s Linux build, RPK: the RPK build uploaded, the QR label enrolled, the LwM2M scenario over DTLS-RPK', { skip: skipRpk }, () => {
   const r = spawnSync(process.execPath, [HIL, '--security', 'rpk', '--notifications', '50'], { encoding: 'utf8', timeout: 3600000 });
   assert.equal(r.status, 0, r.stdout + r.stderr);
-  assert.match(r.stdout, /upload: \S*firmware-rpk-ed25519\.js → /);
+  // P-256 by default: its build, and P-256 keys for the device and both servers
+  assert.match(r.stdout, /upload: \S*\/firmware-rpk\.js → /);
+  assert.match(r.stdout, /servers: .*DTLS 1\.2 RPK, ECDSA P-256 \+ ECDHE secp256r1; QR label enrolled/);
   assert.match(r.stdout, /--- security rpk: endpoint hil-\d+-rpk, bootstrap coaps:\/\/127\.0\.0\.1:34400, QR label [0-9a-f]{64}/);
   assert.match(r.stdout, /ok {2}registration .* Register: lifetime 300 s/);
   assert.match(r.stdout, /ok {2}Execute \/3\/0\/4, .* Bootstrap-Requests seen: 1/);
