@@ -23,8 +23,12 @@ export const LESHAN_VERSION = '2.0.0-M4';
 const PROJECT = join(import.meta.dirname, '../test/interop/leshan-bs');
 const SOURCES = ['pom.xml', 'src/main/java/lwm2m/interop/LeshanBs.java'];
 
-/** Leshan 2.0.0-M4's demo serialises with Gson by reflection into java.util, which Java 17 closes by default. */
-const JAVA_OPENS = ['--add-opens', 'java.base/java.util=ALL-UNNAMED', '--add-opens', 'java.base/java.lang=ALL-UNNAMED'];
+/**
+ * Leshan 2.0.0-M4's demo serialises with Gson by reflection into java.util, which Java 17 closes by default;
+ * and, for a client with a raw public key, into the JDK's EC key (the UPDATED event carries the registration's
+ * identity: without sun.security.ec opened, Leshan logs InaccessibleObjectException and never publishes it).
+ */
+const JAVA_OPENS = ['--add-opens', 'java.base/java.util=ALL-UNNAMED', '--add-opens', 'java.base/java.lang=ALL-UNNAMED', ...['jdk.crypto.ec/sun.security.ec', 'java.base/java.security.spec', 'java.base/java.math', 'java.base/java.security', 'java.base/sun.security.x509', 'java.base/sun.security.util'].flatMap((m) => ['--add-opens', `${m}=ALL-UNNAMED`])];
 
 export interface LeshanJars {
   dir: string;
@@ -67,7 +71,21 @@ export function prepareLeshan(log: (s: string) => void = () => {}): LeshanJars {
   return j;
 }
 
-/** A Java process in its own temporary directory, stopped by PID. */
+/** A raw public key pair of a Leshan server (EC: Leshan takes no other RPK type), DER. */
+export interface ServerRpk {
+  /** SubjectPublicKeyInfo DER (what -pubk reads, and what a device pins as Server Public Key). */
+  spki: Uint8Array;
+  /** PKCS#8 PrivateKeyInfo DER (what -prik reads). */
+  pkcs8: Uint8Array;
+}
+
+/** Java arguments naming the key files a JavaProc writes into its directory (`files`). */
+function rpkFiles(rpk: ServerRpk | undefined, pubFlag: string, privFlag: string): { args: string[]; files: Record<string, Uint8Array> } {
+  if (!rpk) return { args: [], files: {} };
+  return { args: [pubFlag, 'rpk-pub.der', privFlag, 'rpk-priv.der'], files: { 'rpk-pub.der': rpk.spki, 'rpk-priv.der': rpk.pkcs8 } };
+}
+
+/** A Java process in its own temporary directory (relative paths in `args` are files from `files` there), stopped by PID. */
 class JavaProc {
   readonly cwd: string;
   readonly proc: ChildProcess;
@@ -76,8 +94,9 @@ class JavaProc {
   private lineListeners: ((line: string) => void)[] = [];
   exitCode: number | null = null;
 
-  constructor(name: string, args: string[]) {
+  constructor(name: string, args: string[], files: Record<string, Uint8Array> = {}) {
     this.cwd = mkdtempSync(join(tmpdir(), `leshan-${name}-`));
+    for (const f of Object.keys(files)) writeFileSync(join(this.cwd, f), files[f]);
     this.proc = spawn('java', args, { cwd: this.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let partial = '';
     this.proc.stdout!.on('data', (b: Buffer) => {
@@ -226,6 +245,8 @@ export interface ServerOptions {
   coapPort: number;
   coapsPort: number;
   webPort: number;
+  /** The server's own raw public key pair (`-pubk/-prik`); without it the demo uses its embedded X.509 certificate's key. */
+  rpk?: ServerRpk;
 }
 
 /** Leshan's LwM2M server demo: CoAP, CoAPS (PSK/RPK/X.509) and its REST API + event stream on `web`. */
@@ -233,7 +254,7 @@ export class LeshanServer {
   readonly web: string;
   readonly coapUri: string;
   readonly coapsUri: string;
-  private constructor(private proc: JavaProc, o: Required<ServerOptions>) {
+  private constructor(private proc: JavaProc, o: Omit<Required<ServerOptions>, 'rpk'>) {
     this.web = `http://${o.host}:${o.webPort}`;
     this.coapUri = `coap://${o.host}:${o.coapPort}`;
     this.coapsUri = `coaps://${o.host}:${o.coapsPort}`;
@@ -241,13 +262,15 @@ export class LeshanServer {
 
   static async start(opt: ServerOptions, jars = leshanJars()): Promise<LeshanServer> {
     const o = { host: '127.0.0.1', ...opt };
+    const keys = rpkFiles(opt.rpk, '-pubk', '-prik');
     const proc = new JavaProc('server', [
       ...JAVA_OPENS,
       '-jar', jars.server,
       '-lh', o.host, '-lp', String(o.coapPort),
       '-slh', o.host, '-slp', String(o.coapsPort),
       '-wh', o.host, '-wp', String(o.webPort),
-    ]);
+      ...keys.args,
+    ], keys.files);
     const s = new LeshanServer(proc, o);
     try {
       await until('Leshan server', 60_000, proc, async () => ((await http('GET', `${s.web}/api/clients`)).status === 200 ? true : null));
@@ -278,6 +301,11 @@ export class LeshanServer {
     return this.api('PUT', '/security/clients/', { endpoint, psk: { identity, key: keyHex } });
   }
 
+  /** The device's raw public key on this server (M4 shape: {"endpoint","rpk":{"key":"HEX of the SPKI DER"}}). */
+  addRpk(endpoint: string, spki: Uint8Array): Promise<any> {
+    return this.api('PUT', '/security/clients/', { endpoint, rpk: { key: Buffer.from(spki).toString('hex') } });
+  }
+
   events(endpoint: string): EventStream {
     return new EventStream(`${this.web}/api/event?ep=${encodeURIComponent(endpoint)}`);
   }
@@ -293,6 +321,8 @@ export interface BsEvent {
   req?: string;
   code?: string;
   secure?: boolean;
+  /** The request came over DTLS with a raw public key. */
+  rpk?: boolean;
   pct?: number;
   [k: string]: unknown;
 }
@@ -316,11 +346,13 @@ export class LeshanBootstrap {
     });
   }
 
-  static async start(host = '127.0.0.1', jars = leshanJars()): Promise<LeshanBootstrap> {
+  /** `rpk`: the bootstrap server's own raw public key pair (the launcher's --rpk-pub/--rpk-priv). */
+  static async start(host = '127.0.0.1', jars = leshanJars(), rpk?: ServerRpk): Promise<LeshanBootstrap> {
     const dir = mkdtempSync(join(tmpdir(), 'leshan-bs-config-'));
     const file = join(dir, 'bs.json');
     writeFileSync(file, JSON.stringify({ bootstrap: {}, security: [] }));
-    const proc = new JavaProc('bs', ['-jar', jars.bs, '--host', host, '--coap-port', '0', '--coaps-port', '0', '--config', file]);
+    const keys = rpkFiles(rpk, '--rpk-pub', '--rpk-priv');
+    const proc = new JavaProc('bs', ['-jar', jars.bs, '--host', host, '--coap-port', '0', '--coaps-port', '0', '--config', file, ...keys.args], keys.files);
     const bs = new LeshanBootstrap(proc, file);
     try {
       const ready = await until('Leshan bootstrap server', 60_000, proc, async () => bs.events.find((e) => e.ev === 'ready') || null);
@@ -342,6 +374,12 @@ export class LeshanBootstrap {
   /** The device's bootstrap PSK (the shape of the M17 demo's PUT /api/security/clients/). */
   addPsk(endpoint: string, identity: string, keyHex: string): void {
     this.config.security.push({ endpoint, tls: { mode: 'psk', details: { identity, key: keyHex } } });
+    writeFileSync(this.file, JSON.stringify(this.config));
+  }
+
+  /** The device's bootstrap raw public key (the M17 demo's shape: {"endpoint","tls":{"mode":"rpk","details":{"key":"HEX SPKI"}}}). */
+  addRpk(endpoint: string, spki: Uint8Array): void {
+    this.config.security.push({ endpoint, tls: { mode: 'rpk', details: { key: Buffer.from(spki).toString('hex') } } });
     writeFileSync(this.file, JSON.stringify(this.config));
   }
 
