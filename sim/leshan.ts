@@ -10,10 +10,11 @@
 //
 //   npx tsx sim/leshan.ts prepare      # build/fetch the jars (what .ci/run does)
 //   npx tsx sim/leshan.ts where        # print the cached jar paths, or why they are missing
-//   npx tsx sim/leshan.ts demo [--psk] # both Leshan servers configured for a simulated device, and the device
+//   npx tsx sim/leshan.ts demo [--psk | --rpk]  # both Leshan servers configured for a simulated device, and the device
 //   npx tsx sim/leshan.ts device --bootstrap coap://HOST:5783 [--endpoint EP] [--psk-id ID --psk-key HEX]
+//                                [--rpk-priv HEX --rpk-pub HEX --rpk-server-pub HEX]
 import { spawn, spawnSync, ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, createPrivateKey, generateKeyPairSync } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest, IncomingMessage } from 'node:http';
 import { homedir, tmpdir } from 'node:os';
@@ -25,10 +26,14 @@ const SOURCES = ['pom.xml', 'src/main/java/lwm2m/interop/LeshanBs.java'];
 
 /**
  * Leshan 2.0.0-M4's demo serialises with Gson by reflection into java.util, which Java 17 closes by default;
- * and, for a client with a raw public key, into the JDK's EC key (the UPDATED event carries the registration's
- * identity: without sun.security.ec opened, Leshan logs InaccessibleObjectException and never publishes it).
+ * and, for a client with a raw public key, through the JDK's EC public key object (the UPDATED event carries
+ * the registration's identity). Each package below was found missing, one at a time, by the RPK test: without
+ * it Leshan logs InaccessibleObjectException and never publishes UPDATED.
  */
-const JAVA_OPENS = ['--add-opens', 'java.base/java.util=ALL-UNNAMED', '--add-opens', 'java.base/java.lang=ALL-UNNAMED', ...['jdk.crypto.ec/sun.security.ec', 'java.base/java.security.spec', 'java.base/java.math', 'java.base/java.security', 'java.base/sun.security.x509', 'java.base/sun.security.util'].flatMap((m) => ['--add-opens', `${m}=ALL-UNNAMED`])];
+const JAVA_OPENS = [
+  'java.base/java.util', 'java.base/java.lang',
+  'jdk.crypto.ec/sun.security.ec', 'java.base/java.security', 'java.base/java.security.spec', 'java.base/sun.security.x509', 'java.base/sun.security.util',
+].flatMap((m) => ['--add-opens', `${m}=ALL-UNNAMED`]);
 
 export interface LeshanJars {
   dir: string;
@@ -77,6 +82,24 @@ export interface ServerRpk {
   spki: Uint8Array;
   /** PKCS#8 PrivateKeyInfo DER (what -prik reads). */
   pkcs8: Uint8Array;
+}
+
+/** A fresh P-256 key pair as node:crypto writes it (SPKI DER 91 bytes; PKCS#8 DER with the public key, 138 bytes, as openssl writes it). */
+export function p256KeyPair(): ServerRpk {
+  const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  return { spki: publicKey.export({ type: 'spki', format: 'der' }), pkcs8: privateKey.export({ type: 'pkcs8', format: 'der' }) };
+}
+
+/**
+ * The same P-256 private key as Java's PKCS8EncodedKeySpec writes it (Leshan's own tools): PrivateKeyInfo
+ * { 0, ecPublicKey/secp256r1, ECPrivateKey { 1, d } } without the optional public key, 67 bytes (RFC 5208
+ * §5, RFC 5915 §3). Read back by node:crypto to be sure it is the same key.
+ */
+export function javaPkcs8(k: ServerRpk): Uint8Array {
+  const d = Buffer.from(createPrivateKey({ key: Buffer.from(k.pkcs8), format: 'der', type: 'pkcs8' }).export({ format: 'jwk' }).d!, 'base64url');
+  const der = Buffer.concat([Buffer.from('3041020100301306072a8648ce3d020106082a8648ce3d030107042730250201010420', 'hex'), d]);
+  if (createPrivateKey({ key: der, format: 'der', type: 'pkcs8' }).export({ format: 'jwk' }).d !== d.toString('base64url')) throw new Error('javaPkcs8: not the same key');
+  return new Uint8Array(der);
 }
 
 /** Java arguments naming the key files a JavaProc writes into its directory (`files`). */
@@ -420,34 +443,66 @@ function flag(args: string[], name: string): string | undefined {
   return k >= 0 ? args[k + 1] : undefined;
 }
 
+/** The device's factory bootstrap account: PSK identity + key, or RPK (hex: our PKCS#8, our SPKI, the bootstrap server's SPKI). */
+interface DeviceAccount {
+  pskIdentity?: string;
+  pskKey?: string;
+  rpkPriv?: string;
+  rpkPub?: string;
+  rpkServerPub?: string;
+}
+
+/** The P-256 RPK build (Leshan reads raw public keys as EC keys only: the Ed25519 build does not work with it). */
+export const LESHAN_RPK_BUNDLE = join(import.meta.dirname, '../dist/firmware-rpk.js');
+
 /** A simulated device against a bootstrap server (Leshan's or any), until Ctrl-C; then it de-registers. */
-async function runDevice(endpoint: string, bootstrapUri: string, pskIdentity?: string, pskKey?: string, then = async () => {}): Promise<void> {
+async function runDevice(endpoint: string, bootstrapUri: string, acc: DeviceAccount, then = async () => {}): Promise<void> {
   const { startDevice } = await import('./device');
-  const dev = await startDevice({ endpoint, bootstrapUri, pskIdentity, pskKey, log: (e, d) => console.log(`device: ${e} ${d}`) });
+  const dev = await startDevice({ endpoint, bootstrapUri, ...acc, bundle: acc.rpkPriv ? LESHAN_RPK_BUNDLE : undefined, log: (e, d) => console.log(`device: ${e} ${d}`) });
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => void dev.stop().then(then).then(() => process.exit(0)));
 }
 
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+
 /** Leshan server + bootstrap server on loopback, configured for one endpoint, and the simulated device. */
-async function demo(endpoint: string, psk: boolean): Promise<void> {
+async function demo(endpoint: string, mode: 'nosec' | 'psk' | 'rpk'): Promise<void> {
   const jars = prepareLeshan((s) => console.log(`leshan: ${s}`));
-  const [server, bs] = await Promise.all([LeshanServer.start({ coapPort: 36883, coapsPort: 36884, webPort: 36880 }, jars), LeshanBootstrap.start('127.0.0.1', jars)]);
+  // RPK: each server's own P-256 key pair, and the device's (what test/interop/leshan.test.ts does)
+  const rpk = mode === 'rpk';
+  const srvRpk = rpk ? p256KeyPair() : undefined, bsRpk = rpk ? p256KeyPair() : undefined, dev = rpk ? p256KeyPair() : null;
+  const [server, bs] = await Promise.all([
+    LeshanServer.start({ coapPort: 36883, coapsPort: 36884, webPort: 36880, rpk: srvRpk }, jars),
+    LeshanBootstrap.start('127.0.0.1', jars, bsRpk),
+  ]);
   const id = `${endpoint}:dm`, key = 'a0a1a2a3a4a5a6a7a8a9aaabacadaeaf', bsId = `${endpoint}:bs`, bsKey = '0f0e0d0c0b0a09080706050403020100';
+  const security = {
+    nosec: () => ({ uri: server.coapUri, securityMode: 'NO_SEC', serverId: 123 }),
+    psk: () => ({ uri: server.coapsUri, securityMode: 'PSK', serverId: 123, publicKeyOrId: byteArray(id, false), secretKey: byteArray(key, true) }),
+    rpk: () => ({ uri: server.coapsUri, securityMode: 'RPK', serverId: 123, publicKeyOrId: hex(dev!.spki), secretKey: hex(javaPkcs8(dev!)), serverPublicKey: hex(srvRpk!.spki) }),
+  }[mode]();
   bs.setConfig(endpoint, {
     toDelete: ['/0', '/1'],
+    autoIdForSecurityObject: mode !== 'nosec',
     servers: { '0': { shortId: 123, lifetime: 60, binding: 'U', notifIfDisabled: true } },
-    security: {
-      '1': psk
-        ? { uri: server.coapsUri, securityMode: 'PSK', serverId: 123, publicKeyOrId: byteArray(id, false), secretKey: byteArray(key, true) }
-        : { uri: server.coapUri, securityMode: 'NO_SEC', serverId: 123 },
-    },
+    security: { '1': security },
   });
-  if (psk) {
+  if (mode === 'psk') {
     bs.addPsk(endpoint, bsId, bsKey);
     await server.addPsk(endpoint, id, key);
   }
-  console.log(`leshan: server REST ${server.web}/api/clients (pid ${server.pid}); bootstrap ${psk ? bs.coapsUri : bs.coapUri} (pid ${bs.pid})`);
+  if (dev) {
+    bs.addRpk(endpoint, dev.spki);
+    await server.addRpk(endpoint, dev.spki);
+  }
+  const secure = mode !== 'nosec';
+  console.log(`leshan: server REST ${server.web}/api/clients (pid ${server.pid}); bootstrap ${secure ? bs.coapsUri : bs.coapUri} (pid ${bs.pid})`);
   console.log(`leshan: try  curl '${server.web}/api/clients/${endpoint}/3/0?format=TLV'`);
-  await runDevice(endpoint, psk ? bs.coapsUri : bs.coapUri, psk ? bsId : undefined, psk ? bsKey : undefined, async () => {
+  const acc: DeviceAccount = dev
+    ? { rpkPriv: hex(dev.pkcs8), rpkPub: hex(dev.spki), rpkServerPub: hex(bsRpk!.spki) }
+    : mode === 'psk'
+      ? { pskIdentity: bsId, pskKey: bsKey }
+      : {};
+  await runDevice(endpoint, secure ? bs.coapsUri : bs.coapUri, acc, async () => {
     await Promise.all([server.stop(), bs.stop()]);
   });
 }
@@ -463,13 +518,17 @@ if (process.argv[1] && import.meta.filename === process.argv[1]) {
     console.log(m || `${leshanJars().server}\n${leshanJars().bs}`);
     process.exit(m ? 1 : 0);
   } else if (cmd === 'demo') {
-    void demo(flag(args, '--endpoint') || 'urn:dev:sim-1', args.includes('--psk'));
+    void demo(flag(args, '--endpoint') || 'urn:dev:sim-1', args.includes('--rpk') ? 'rpk' : args.includes('--psk') ? 'psk' : 'nosec');
   } else if (cmd === 'device' && flag(args, '--bootstrap')) {
-    void runDevice(flag(args, '--endpoint') || 'urn:dev:sim-1', flag(args, '--bootstrap')!, flag(args, '--psk-id'), flag(args, '--psk-key'));
+    void runDevice(flag(args, '--endpoint') || 'urn:dev:sim-1', flag(args, '--bootstrap')!, {
+      pskIdentity: flag(args, '--psk-id'), pskKey: flag(args, '--psk-key'),
+      rpkPriv: flag(args, '--rpk-priv'), rpkPub: flag(args, '--rpk-pub'), rpkServerPub: flag(args, '--rpk-server-pub'),
+    });
   } else {
     console.error(`usage: tsx sim/leshan.ts prepare | where
-       tsx sim/leshan.ts demo [--endpoint EP] [--psk]      Leshan server + bootstrap server + the simulated device
-       tsx sim/leshan.ts device --bootstrap coap[s]://HOST:PORT [--endpoint EP] [--psk-id ID --psk-key HEX]`);
+       tsx sim/leshan.ts demo [--endpoint EP] [--psk | --rpk]      Leshan server + bootstrap server + the simulated device
+       tsx sim/leshan.ts device --bootstrap coap[s]://HOST:PORT [--endpoint EP] [--psk-id ID --psk-key HEX]
+                                [--rpk-priv HEX --rpk-pub HEX --rpk-server-pub HEX]   (P-256 DER; RPK runs dist/firmware-rpk.js)`);
     process.exit(2);
   }
 }

@@ -5,7 +5,6 @@
 import { test, after, TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFile, ChildProcess } from 'node:child_process';
-import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,29 +12,7 @@ import { promisify } from 'node:util';
 import { needPeer } from '../helpers/peers';
 import { startDevice, SimDevice } from '../../sim/device';
 import { MemoryStorage } from '../../sim/node-ports';
-import { LeshanServer, LeshanBootstrap, leshanMissing, leshanJars, byteArray, LESHAN_VERSION, EventStream, type ServerRpk } from '../../sim/leshan';
-
-/** The P-256 RPK build: Leshan reads raw public keys as EC keys only (Ed25519 does not work with it). */
-const RPK_BUNDLE = join(import.meta.dirname, '../../dist/firmware-rpk.js');
-
-/** A fresh P-256 key pair as node:crypto writes it (SPKI DER 91 bytes; PKCS#8 DER with the public key, 138 bytes). */
-function p256(): ServerRpk {
-  const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-  return { spki: publicKey.export({ type: 'spki', format: 'der' }), pkcs8: privateKey.export({ type: 'pkcs8', format: 'der' }) };
-}
-
-/**
- * The same private key as Java's PKCS8EncodedKeySpec writes it (what Leshan's tools and docs produce):
- * PrivateKeyInfo { 0, ecPublicKey/secp256r1, ECPrivateKey { 1, d } } without the optional public key,
- * 67 bytes (RFC 5208 §5, RFC 5915 §3). node:crypto must read it back as the same key.
- */
-function javaPkcs8(k: ServerRpk): Uint8Array {
-  const d = Buffer.from(createPrivateKey({ key: Buffer.from(k.pkcs8), format: 'der', type: 'pkcs8' }).export({ format: 'jwk' }).d!, 'base64url');
-  const der = Buffer.concat([Buffer.from('3041020100301306072a8648ce3d020106082a8648ce3d030107042730250201010420', 'hex'), d]);
-  const back = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' }).export({ format: 'jwk' });
-  assert.equal(back.d, d.toString('base64url'));
-  return der;
-}
+import { LeshanServer, LeshanBootstrap, leshanMissing, leshanJars, byteArray, LESHAN_VERSION, EventStream, p256KeyPair, javaPkcs8, LESHAN_RPK_BUNDLE, type ServerRpk } from '../../sim/leshan';
 
 // Fixed ports for Leshan's server (its demo takes no port 0), from this area's range 36000-36999.
 const PORTS = { coapPort: 36083, coapsPort: 36084, webPort: 36080 };
@@ -49,8 +26,8 @@ if (missing && process.env.REQUIRE_PEERS === '1') throw new Error(`Leshan is req
 const skip = missing ? `skipped: ${missing}` : false;
 
 /** Each Leshan server's own P-256 raw public key pair (`-pubk/-prik`; the launcher's --rpk-pub/--rpk-priv). */
-const SERVER_RPK = p256();
-const BS_RPK = p256();
+const SERVER_RPK = p256KeyPair();
+const BS_RPK = p256KeyPair();
 
 let peers: Promise<{ server: LeshanServer; bs: LeshanBootstrap }> | null = null;
 /** One Leshan server and one bootstrap server for all flows, started on first use, each with its RPK key pair. */
@@ -178,7 +155,7 @@ async function flow(t: TestContext, mode: Mode) {
   const srvKey = 'a0a1a2a3a4a5a6a7a8a9aaabacadaeaf';
   // RPK: the device's P-256 key pair, in its bootstrap account as node:crypto writes it; the server
   // account's Secret Key as Java writes it (both PKCS#8: LwM2M 1.1 Transport §5.2.8.2 takes either).
-  const devKey = rpk ? p256() : null;
+  const devKey = rpk ? p256KeyPair() : null;
   const srvSecret = devKey ? javaPkcs8(devKey) : null;
   const serverSecurity = {
     nosec: () => ({ uri: server.coapUri, bootstrapServer: false, securityMode: 'NO_SEC', serverId: SSID }),
@@ -222,7 +199,7 @@ async function flow(t: TestContext, mode: Mode) {
       rpkPriv: devKey ? Buffer.from(devKey.pkcs8).toString('hex') : undefined,
       rpkPub: devKey ? Buffer.from(devKey.spki).toString('hex') : undefined,
       rpkServerPub: devKey ? Buffer.from(BS_RPK.spki).toString('hex') : undefined,
-      bundle: rpk ? RPK_BUNDLE : undefined,
+      bundle: rpk ? LESHAN_RPK_BUNDLE : undefined,
       storage,
       period: 500,
       log: (e, d) => timeline.push(`${e} ${d}`),
