@@ -136,6 +136,27 @@ async function checkCapture(t: TestContext, pcap: string, mode: Mode, bsPorts: n
     for (const x of seen) assert.ok(Object.values(want).includes(x.split(' ')[1]), `unexpected Certificate: ${x}`);
   }
   t.diagnostic(`tshark: ${count} ${as} packets, no malformed packet or warning`);
+  if (secure) t.diagnostic(`handshakes (first ClientHello → server's ChangeCipherSpec): ${(await handshakeTimes(pcap, d, bsPorts[1])).join(', ')}`);
+}
+
+/** Each DTLS handshake's duration in the capture, for the report (not asserted: no timed tests). */
+async function handshakeTimes(pcap: string, d: string[], bsCoaps: number): Promise<string[]> {
+  const f = ['frame.time_relative', 'udp.srcport', 'udp.dstport', 'dtls.handshake.type', 'dtls.record.content_type'];
+  const rows = (await run('tshark', ['-r', pcap, ...d, '-Y', 'dtls', '-T', 'fields', ...f.flatMap((x) => ['-e', x])], { timeout: 30000 })).stdout.trim().split('\n');
+  const open: Record<string, number> = {};
+  const out: string[] = [];
+  for (const r of rows) {
+    const [time, src, dst, hs, ct] = r.split('\t');
+    const fromServer = Number(src) === PORTS.coapsPort || Number(src) === bsCoaps;
+    const key = fromServer ? `${dst}-${src}` : `${src}-${dst}`;
+    const srv = fromServer ? Number(src) : Number(dst);
+    if (!fromServer && hs.split(',').includes('1') && open[key] === undefined) open[key] = Number(time);
+    if (fromServer && ct.split(',').includes('20') && open[key] !== undefined) {
+      out.push(`${srv === bsCoaps ? 'bootstrap' : 'server'} ${Math.round((Number(time) - open[key]) * 1000)} ms`);
+      delete open[key];
+    }
+  }
+  return out;
 }
 
 async function flow(t: TestContext, mode: Mode) {
