@@ -14,8 +14,8 @@ import { startDevice, SimDevice } from '../../sim/device';
 import { MemoryStorage } from '../../sim/node-ports';
 import { LeshanServer, LeshanBootstrap, leshanMissing, leshanJars, byteArray, LESHAN_VERSION, EventStream, p256KeyPair, javaPkcs8, LESHAN_RPK_BUNDLE, type ServerRpk } from '../../sim/leshan';
 
-// Fixed ports for Leshan's server (its demo takes no port 0), from this area's range 36000-36999.
-const PORTS = { coapPort: 36083, coapsPort: 36084, webPort: 36080 };
+// Fixed ports for Leshan's server (its demo takes no port 0), from this area's range 26500-26599.
+const PORTS = { coapPort: 26583, coapsPort: 26584, webPort: 26580 };
 const SSID = 123;
 /** Short, so that the device's Update (at half the lifetime) happens during the test. */
 const LIFETIME = 20;
