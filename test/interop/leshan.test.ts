@@ -400,3 +400,43 @@ test(`Leshan ${LESHAN_VERSION} DTLS-PSK (Bootstrap-Discover, auto Security ids):
 test(`Leshan ${LESHAN_VERSION} DTLS-RPK P-256 (servers' own keys, Security Mode 1 bootstrap account, RPK account written by Leshan): the same flow over coaps to both servers`, { skip }, (t) =>
   flow(t, 'rpk'),
 );
+
+test(`Leshan ${LESHAN_VERSION} DTLS-RPK P-256: Leshan's server presents a key other than the one the bootstrap pinned in /0/x/4; the device refuses it (bad_certificate) and does not register`, { skip }, async () => {
+  const { server, bs } = await leshan();
+  const ep = `urn:dev:leshan-rpk-pin-${process.pid}`;
+  const devKey = p256KeyPair();
+  const elsewhere = p256KeyPair(); // what the bootstrap server tells the device the LwM2M server's key is
+  bs.setConfig(ep, {
+    toDelete: ['/0', '/1'],
+    autoIdForSecurityObject: true,
+    servers: { '0': { shortId: SSID, lifetime: LIFETIME, binding: 'U', notifIfDisabled: true } },
+    security: { '1': { uri: server.coapsUri, bootstrapServer: false, securityMode: 'RPK', serverId: SSID, publicKeyOrId: [...devKey.spki], secretKey: [...devKey.pkcs8], serverPublicKey: [...elsewhere.spki] } },
+  });
+  bs.addRpk(ep, devKey.spki);
+  await server.addRpk(ep, devKey.spki);
+  const timeline: string[] = [];
+  const dev = await startDevice({
+    endpoint: ep,
+    bootstrapUri: bs.coapsUri,
+    rpkPriv: Buffer.from(devKey.pkcs8).toString('hex'),
+    rpkPub: Buffer.from(devKey.spki).toString('hex'),
+    rpkServerPub: Buffer.from(BS_RPK.spki).toString('hex'),
+    bundle: LESHAN_RPK_BUNDLE,
+    storage: new MemoryStorage(),
+    period: 500,
+    log: (e, d) => timeline.push(`${e} ${d}`),
+  });
+  try {
+    const end = await bs.wait((e) => e.ep === ep && (e.ev === 'end' || e.ev === 'failed'), WAIT, 'end of the bootstrap session');
+    assert.equal(end.ev, 'end');
+    const refused = `presented raw public key ${Buffer.from(SERVER_RPK.spki).toString('hex')}, not the pinned ${Buffer.from(elsewhere.spki).toString('hex')}`;
+    await until(() => timeline.some((l) => l.includes(refused)), WAIT, `the device to refuse Leshan's key:\n${timeline.join('\n')}`);
+    assert.ok(!timeline.some((l) => l.startsWith('registered')), timeline.join('\n'));
+    assert.equal((await server.api('GET', '/clients')).find((c: any) => c.endpoint === ep), undefined);
+  } catch (e) {
+    (e as Error).message += `\n--- device timeline:\n${timeline.slice(-40).join('\n')}\n--- Leshan server:\n${server.log()}`;
+    throw e;
+  } finally {
+    dev.kill();
+  }
+});
