@@ -165,7 +165,6 @@ async function flow(t: TestContext, mode: Mode) {
   const bsPorts = [bs.coapUri, bs.coapsUri].map((u) => Number(u.split(':').pop()));
   const dir = mkdtempSync(join(tmpdir(), 'leshan-interop-'));
   const pcap = join(dir, `${mode}.pcapng`);
-  const tshark = shark ? await startTshark([PORTS.coapPort, PORTS.coapsPort, ...bsPorts].map((p) => `udp port ${p}`).join(' or '), pcap) : null;
   const ep = `urn:dev:leshan-${mode}-${process.pid}`;
   const psk = mode === 'psk';
   const rpk = mode === 'rpk';
@@ -210,6 +209,8 @@ async function flow(t: TestContext, mode: Mode) {
   const storage = new MemoryStorage();
   const timeline: string[] = [];
   let dev: SimDevice | null = null;
+  // Started once the configuration calls are through (a failure there must not leave tshark running).
+  const tshark = shark ? await startTshark([PORTS.coapPort, PORTS.coapsPort, ...bsPorts].map((p) => `udp port ${p}`).join(' or '), pcap) : null;
   try {
     dev = await startDevice({
       endpoint: ep,
