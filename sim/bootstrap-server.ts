@@ -325,7 +325,7 @@ export interface BootstrapServerOptions {
   onEvent?: (e: BsEvent) => void;
   /** A device that does not answer a bootstrap request within this many ms fails the session (default 30 s). */
   requestTimeoutMs?: number;
-  /** The DTLS listener's Ed25519 key pair for RPK clients (default: a fresh one; `rpkSpki` gives its public key). */
+  /** The DTLS listener's raw public key pair for RPK clients, P-256 or Ed25519: the type the clients' build speaks (default: a fresh P-256 one; `rpkSpki` gives its public key). */
   rpk?: RpkKeyPair;
   /** DTLS first retransmission and handshake deadline (ms): an RPK board computes for seconds per flight. */
   dtlsRetransmit?: number;

@@ -13,7 +13,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import http from 'node:http';
 import { runScenario } from './scenario';
-import { startDevice, DEFAULT_BUNDLE, RPK_BUNDLE } from './device';
+import { startDevice, DEFAULT_BUNDLE, rpkBundleFor } from './device';
 import { FileStorage, MemoryStorage } from './node-ports';
 import { toHex } from '../transport/bytes';
 import { BootstrapServer, configFromJson, simpleConfig, type BsConfig, type BsEvent } from './bootstrap-server';
@@ -21,7 +21,7 @@ import { Lwm2mServer, type ServerEvent } from './lwm2m-server';
 import { SecurityStore, parseFormat, parseLwPath, typeOf, typeName, formatName } from './lwm2m-common';
 import { parsePsk } from './http-util';
 import { parseAttributes } from './lwm2m-api';
-import { loadOrCreateRpk, parseLabel, spkiFromHex, type RpkKeyPair } from './rpk-keys';
+import { generateRpk, loadOrCreateRpk, parseLabel, spkiCurve, spkiFromHex, RPK_CURVES, type RpkCurve, type RpkKeyPair } from './rpk-keys';
 import { DEFAULT_ENROL_MS } from './bootstrap-server';
 
 export class UsageError extends Error {}
@@ -126,7 +126,7 @@ function bsEventLine(e: BsEvent): string {
 }
 
 async function bootstrapServer(argv: string[]): Promise<void> {
-  const a = parse(argv, ['host', 'port', 'dtls-port', 'http-port', 'psk', 'config', 'endpoint', 'server-uri', 'server-psk', 'server-rpk', 'ssid', 'lifetime', 'binding', 'format', 'bs-psk', 'rpk-key', 'enrol', 'enrol-window', 'dtls-timeout'], []);
+  const a = parse(argv, ['host', 'port', 'dtls-port', 'http-port', 'psk', 'config', 'endpoint', 'server-uri', 'server-psk', 'server-rpk', 'ssid', 'lifetime', 'binding', 'format', 'bs-psk', 'rpk-key', 'curve', 'enrol', 'enrol-window', 'dtls-timeout'], []);
   if (a.pos.length) fail(`unexpected argument '${a.pos[0]}'`);
   const security = new SecurityStore();
   for (const p of a.flags.psk || []) {
@@ -220,7 +220,7 @@ async function bootstrapServer(argv: string[]): Promise<void> {
   });
   let bs: BootstrapServer;
   try {
-    bs = await BootstrapServer.start({ host: hostFlag(a), port, dtlsPort, httpPort, configs, security, rpk: rpk?.keys, ...dtlsTimers(a), onEvent: (e) => console.log(`${ts()}  ${bsEventLine(e)}`) });
+    bs = await BootstrapServer.start({ host: hostFlag(a), port, dtlsPort, httpPort, configs, security, rpk: serverRpk(a, rpk), ...dtlsTimers(a), onEvent: (e) => console.log(`${ts()}  ${bsEventLine(e)}`) });
   } catch (e) {
     return fail(`cannot start: ${(e as Error).message}`);
   }
@@ -238,15 +238,32 @@ function spkiFlag(v: string, name: string): Uint8Array {
   }
 }
 
-/** --rpk-key FILE: the server's Ed25519 key (PEM/DER PKCS#8), created there when missing. */
+/** --curve p256|ed25519: the raw public key type (a build speaks one: dist/firmware-rpk.js P-256, dist/firmware-rpk-ed25519.js Ed25519). */
+function curveFlag(a: Args): RpkCurve | undefined {
+  const c = one(a, 'curve');
+  if (c !== undefined && !RPK_CURVES.includes(c as RpkCurve)) fail(`--curve '${c}' must be p256 or ed25519`);
+  return c as RpkCurve | undefined;
+}
+
+/**
+ * --rpk-key FILE: a key pair in a file (PEM/DER, PKCS#8 or SEC 1; its own type, which
+ * --curve must match when given), created there when missing (of --curve, default P-256).
+ */
 function rpkKeyFlag(a: Args): { keys: RpkKeyPair; file: string; created: boolean } | null {
   const f = one(a, 'rpk-key');
+  const curve = curveFlag(a);
   if (f === undefined) return null;
   try {
-    return { file: f, ...loadOrCreateRpk(f) };
+    return { file: f, ...loadOrCreateRpk(f, curve) };
   } catch (e) {
     return fail(`--rpk-key: ${(e as Error).message}`);
   }
+}
+
+/** A server's key pair: --rpk-key's, else a fresh one of --curve (undefined: the server's default, a fresh P-256 pair). */
+function serverRpk(a: Args, rpk: { keys: RpkKeyPair } | null): RpkKeyPair | undefined {
+  const curve = curveFlag(a);
+  return rpk ? rpk.keys : curve ? generateRpk(curve) : undefined;
 }
 
 /** --dtls-timeout S: the DTLS handshake deadline; the first retransmission then waits 9 s (RFC 7925 §11), for RPK boards. */
@@ -267,7 +284,7 @@ function srvEventLine(e: ServerEvent): string {
 }
 
 async function lwm2mServer(argv: string[]): Promise<void> {
-  const a = parse(argv, ['host', 'port', 'dtls-port', 'http-port', 'psk', 'rpk', 'rpk-key', 'dtls-timeout'], ['quiet']);
+  const a = parse(argv, ['host', 'port', 'dtls-port', 'http-port', 'psk', 'rpk', 'rpk-key', 'curve', 'dtls-timeout'], ['quiet']);
   if (a.pos.length) fail(`unexpected argument '${a.pos[0]}'`);
   const security = new SecurityStore();
   for (const p of a.flags.psk || []) {
@@ -297,7 +314,7 @@ async function lwm2mServer(argv: string[]): Promise<void> {
   const rpk = rpkKeyFlag(a);
   let s: Lwm2mServer;
   try {
-    s = await Lwm2mServer.start({ host: hostFlag(a), port, dtlsPort, httpPort, security, rpk: rpk?.keys, ...dtlsTimers(a), onEvent: (e) => !a.flags.quiet && console.log(`${ts()}  ${srvEventLine(e)}`) });
+    s = await Lwm2mServer.start({ host: hostFlag(a), port, dtlsPort, httpPort, security, rpk: serverRpk(a, rpk), ...dtlsTimers(a), onEvent: (e) => !a.flags.quiet && console.log(`${ts()}  ${srvEventLine(e)}`) });
   } catch (e) {
     return fail(`cannot start: ${(e as Error).message}`);
   }
@@ -512,18 +529,20 @@ const admin = {
 };
 
 async function scenario(argv: string[]): Promise<void> {
-  const a = parse(argv, ['bundle', 'security', 'format', 'endpoint', 'storage'], ['once']);
+  const a = parse(argv, ['bundle', 'security', 'curve', 'format', 'endpoint', 'storage'], ['once']);
   if (a.pos.length) fail(`unexpected argument '${a.pos[0]}'`);
   const security = one(a, 'security') ?? 'psk';
   if (security !== 'nosec' && security !== 'psk' && security !== 'rpk') fail(`--security '${security}' must be nosec, psk or rpk`);
-  // RPK needs the RPK build (Ed25519 + X25519); the PSK build has no Security Mode 1
-  const bundle = one(a, 'bundle') ?? (security === 'rpk' ? RPK_BUNDLE : DEFAULT_BUNDLE);
+  const curve = curveFlag(a);
+  if (curve && security !== 'rpk') fail('--curve goes with --security rpk');
+  // RPK needs an RPK build of the key type (P-256: dist/firmware-rpk.js); the PSK build has no Security Mode 1
+  const bundle = one(a, 'bundle') ?? (security === 'rpk' ? rpkBundleFor(curve ?? 'p256') : DEFAULT_BUNDLE);
   if (!existsSync(bundle)) fail(`bundle '${bundle}' not found: run \`npm run build\` first`);
   const fmt = one(a, 'format');
   const format = fmt === undefined ? undefined : parseFormat(fmt) ?? -1;
   if (fmt !== undefined && format !== 11542 && format !== 112) fail(`--format '${fmt}' must be tlv or senml-cbor`);
   const once = !!a.flags.once;
-  const r = await runScenario({ security, once, bundle, format, endpoint: one(a, 'endpoint'), storageDir: one(a, 'storage') });
+  const r = await runScenario({ security, curve, once, bundle, format, endpoint: one(a, 'endpoint'), storageDir: one(a, 'storage') });
   if (!r.ok) {
     console.error(`lwm2m-sim: scenario failed at step "${r.failed}": ${r.error}`);
     process.exit(1);
@@ -534,14 +553,17 @@ async function scenario(argv: string[]): Promise<void> {
 }
 
 async function device(argv: string[]): Promise<void> {
-  const a = parse(argv, ['bundle', 'endpoint', 'bootstrap', 'psk', 'storage', 'format', 'rpk-key', 'bs-pub'], []);
+  const a = parse(argv, ['bundle', 'endpoint', 'bootstrap', 'psk', 'storage', 'format', 'rpk-key', 'curve', 'bs-pub'], []);
   if (a.pos.length) fail(`unexpected argument '${a.pos[0]}'`);
   const rpk = rpkKeyFlag(a);
   const bsPubArg = one(a, 'bs-pub');
   if (!rpk !== (bsPubArg === undefined)) fail('--rpk-key FILE and --bs-pub SPKI-HEX go together (the device key and the bootstrap server\'s key)');
   if (rpk && a.flags.psk) fail('--psk and --rpk-key are exclusive');
+  if (!rpk && one(a, 'curve') !== undefined) fail('--curve goes with --rpk-key FILE');
   const bsPub = bsPubArg === undefined ? null : spkiFlag(bsPubArg, 'bs-pub');
-  const bundle = one(a, 'bundle') ?? (rpk ? RPK_BUNDLE : DEFAULT_BUNDLE);
+  if (rpk && bsPub && spkiCurve(bsPub) !== rpk.keys.curve) fail(`--bs-pub is ${spkiCurve(bsPub) === 'p256' ? 'P-256' : 'Ed25519'} but ${rpk.file} holds ${rpk.keys.curve === 'p256' ? 'a P-256' : 'an Ed25519'} key: a build speaks one key type`);
+  // the build of the device key's type
+  const bundle = one(a, 'bundle') ?? (rpk ? rpkBundleFor(rpk.keys.curve) : DEFAULT_BUNDLE);
   if (!existsSync(bundle)) fail(`bundle '${bundle}' not found: run \`npm run build\` first`);
   const endpoint = one(a, 'endpoint') ?? fail('missing --endpoint EP');
   const bootstrapUri = one(a, 'bootstrap') ?? fail('missing --bootstrap coap[s]://HOST:PORT');
@@ -590,8 +612,8 @@ async function enrol(argv: string[]): Promise<void> {
 
 /** The command table: name → what it does. */
 export const COMMANDS: Record<string, { help: string; run: (argv: string[]) => void | Promise<void> }> = {
-  scenario: { help: 'run the seed scenario on loopback [--once] [--security psk|nosec|rpk] [--format tlv|senml-cbor] [--bundle FILE]', run: scenario },
-  device: { help: 'run a simulated device: --endpoint EP --bootstrap coap[s]://H:P [--psk ID:HEX | --rpk-key FILE --bs-pub SPKI-HEX] [--storage DIR] [--format F]', run: device },
+  scenario: { help: 'run the seed scenario on loopback [--once] [--security psk|nosec|rpk [--curve p256|ed25519]] [--format tlv|senml-cbor] [--bundle FILE]', run: scenario },
+  device: { help: 'run a simulated device: --endpoint EP --bootstrap coap[s]://H:P [--psk ID:HEX | --rpk-key FILE [--curve p256|ed25519] --bs-pub SPKI-HEX] [--storage DIR] [--format F]', run: device },
   'bootstrap-server': { help: 'run a Bootstrap Server (see docs/sim.md for flags)', run: bootstrapServer },
   'lwm2m-server': { help: 'run an LwM2M Server with its admin HTTP API', run: lwm2mServer },
 };

@@ -9,8 +9,14 @@ import { bindUdp, NodeUdp, RandomWalk, nodeClock, nodeRng, MemoryStorage } from 
 import type { Peer, Storage, Clock, Rng } from '../transport/ports';
 
 export const DEFAULT_BUNDLE = join(import.meta.dirname, '../dist/firmware.js');
-/** The RPK build (Ed25519 + X25519 raw public keys besides PSK): the only one that speaks Security Mode 1. */
-export const RPK_BUNDLE = join(import.meta.dirname, '../dist/firmware-rpk-ed25519.js');
+/** The RPK build (P-256 raw public keys, ECDSA-SHA256 + ECDHE secp256r1, besides PSK): Security Mode 1 with P-256 keys. */
+export const RPK_BUNDLE = join(import.meta.dirname, '../dist/firmware-rpk.js');
+/** The other RPK build (Ed25519 + X25519): Security Mode 1 with Ed25519 keys. */
+export const RPK_ED25519_BUNDLE = join(import.meta.dirname, '../dist/firmware-rpk-ed25519.js');
+/** The RPK build for a key type: a build carries one. */
+export function rpkBundleFor(curve: 'p256' | 'ed25519'): string {
+  return curve === 'ed25519' ? RPK_ED25519_BUNDLE : RPK_BUNDLE;
+}
 
 export interface DeviceOptions {
   endpoint: string;

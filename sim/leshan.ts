@@ -10,10 +10,11 @@
 //
 //   npx tsx sim/leshan.ts prepare      # build/fetch the jars (what .ci/run does)
 //   npx tsx sim/leshan.ts where        # print the cached jar paths, or why they are missing
-//   npx tsx sim/leshan.ts demo [--psk] # both Leshan servers configured for a simulated device, and the device
+//   npx tsx sim/leshan.ts demo [--psk | --rpk]  # both Leshan servers configured for a simulated device, and the device
 //   npx tsx sim/leshan.ts device --bootstrap coap://HOST:5783 [--endpoint EP] [--psk-id ID --psk-key HEX]
+//                                [--rpk-priv HEX --rpk-pub HEX --rpk-server-pub HEX]
 import { spawn, spawnSync, ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, createPrivateKey, generateKeyPairSync } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest, IncomingMessage } from 'node:http';
 import { homedir, tmpdir } from 'node:os';
@@ -23,8 +24,16 @@ export const LESHAN_VERSION = '2.0.0-M4';
 const PROJECT = join(import.meta.dirname, '../test/interop/leshan-bs');
 const SOURCES = ['pom.xml', 'src/main/java/lwm2m/interop/LeshanBs.java'];
 
-/** Leshan 2.0.0-M4's demo serialises with Gson by reflection into java.util, which Java 17 closes by default. */
-const JAVA_OPENS = ['--add-opens', 'java.base/java.util=ALL-UNNAMED', '--add-opens', 'java.base/java.lang=ALL-UNNAMED'];
+/**
+ * Leshan 2.0.0-M4's demo serialises with Gson by reflection into java.util, which Java 17 closes by default;
+ * and, for a client with a raw public key, through the JDK's EC public key object (the UPDATED event carries
+ * the registration's identity). Each package below was found missing, one at a time, by the RPK test: without
+ * it Leshan logs InaccessibleObjectException and never publishes UPDATED.
+ */
+const JAVA_OPENS = [
+  'java.base/java.util', 'java.base/java.lang',
+  'jdk.crypto.ec/sun.security.ec', 'java.base/java.security', 'java.base/java.security.spec', 'java.base/sun.security.x509', 'java.base/sun.security.util',
+].flatMap((m) => ['--add-opens', `${m}=ALL-UNNAMED`]);
 
 export interface LeshanJars {
   dir: string;
@@ -67,7 +76,39 @@ export function prepareLeshan(log: (s: string) => void = () => {}): LeshanJars {
   return j;
 }
 
-/** A Java process in its own temporary directory, stopped by PID. */
+/** A raw public key pair of a Leshan server (EC: Leshan takes no other RPK type), DER. */
+export interface ServerRpk {
+  /** SubjectPublicKeyInfo DER (what -pubk reads, and what a device pins as Server Public Key). */
+  spki: Uint8Array;
+  /** PKCS#8 PrivateKeyInfo DER (what -prik reads). */
+  pkcs8: Uint8Array;
+}
+
+/** A fresh P-256 key pair as node:crypto writes it (SPKI DER 91 bytes; PKCS#8 DER with the public key, 138 bytes, as openssl writes it). */
+export function p256KeyPair(): ServerRpk {
+  const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  return { spki: publicKey.export({ type: 'spki', format: 'der' }), pkcs8: privateKey.export({ type: 'pkcs8', format: 'der' }) };
+}
+
+/**
+ * The same P-256 private key as Java's PKCS8EncodedKeySpec writes it (Leshan's own tools): PrivateKeyInfo
+ * { 0, ecPublicKey/secp256r1, ECPrivateKey { 1, d } } without the optional public key, 67 bytes (RFC 5208
+ * §5, RFC 5915 §3). Read back by node:crypto to be sure it is the same key.
+ */
+export function javaPkcs8(k: ServerRpk): Uint8Array {
+  const d = Buffer.from(createPrivateKey({ key: Buffer.from(k.pkcs8), format: 'der', type: 'pkcs8' }).export({ format: 'jwk' }).d!, 'base64url');
+  const der = Buffer.concat([Buffer.from('3041020100301306072a8648ce3d020106082a8648ce3d030107042730250201010420', 'hex'), d]);
+  if (createPrivateKey({ key: der, format: 'der', type: 'pkcs8' }).export({ format: 'jwk' }).d !== d.toString('base64url')) throw new Error('javaPkcs8: not the same key');
+  return new Uint8Array(der);
+}
+
+/** Java arguments naming the key files a JavaProc writes into its directory (`files`). */
+function rpkFiles(rpk: ServerRpk | undefined, pubFlag: string, privFlag: string): { args: string[]; files: Record<string, Uint8Array> } {
+  if (!rpk) return { args: [], files: {} };
+  return { args: [pubFlag, 'rpk-pub.der', privFlag, 'rpk-priv.der'], files: { 'rpk-pub.der': rpk.spki, 'rpk-priv.der': rpk.pkcs8 } };
+}
+
+/** A Java process in its own temporary directory (relative paths in `args` are files from `files` there), stopped by PID. */
 class JavaProc {
   readonly cwd: string;
   readonly proc: ChildProcess;
@@ -76,8 +117,9 @@ class JavaProc {
   private lineListeners: ((line: string) => void)[] = [];
   exitCode: number | null = null;
 
-  constructor(name: string, args: string[]) {
+  constructor(name: string, args: string[], files: Record<string, Uint8Array> = {}) {
     this.cwd = mkdtempSync(join(tmpdir(), `leshan-${name}-`));
+    for (const f of Object.keys(files)) writeFileSync(join(this.cwd, f), files[f]);
     this.proc = spawn('java', args, { cwd: this.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let partial = '';
     this.proc.stdout!.on('data', (b: Buffer) => {
@@ -226,6 +268,8 @@ export interface ServerOptions {
   coapPort: number;
   coapsPort: number;
   webPort: number;
+  /** The server's own raw public key pair (`-pubk/-prik`); without it the demo uses its embedded X.509 certificate's key. */
+  rpk?: ServerRpk;
 }
 
 /** Leshan's LwM2M server demo: CoAP, CoAPS (PSK/RPK/X.509) and its REST API + event stream on `web`. */
@@ -233,7 +277,7 @@ export class LeshanServer {
   readonly web: string;
   readonly coapUri: string;
   readonly coapsUri: string;
-  private constructor(private proc: JavaProc, o: Required<ServerOptions>) {
+  private constructor(private proc: JavaProc, o: Omit<Required<ServerOptions>, 'rpk'>) {
     this.web = `http://${o.host}:${o.webPort}`;
     this.coapUri = `coap://${o.host}:${o.coapPort}`;
     this.coapsUri = `coaps://${o.host}:${o.coapsPort}`;
@@ -241,13 +285,15 @@ export class LeshanServer {
 
   static async start(opt: ServerOptions, jars = leshanJars()): Promise<LeshanServer> {
     const o = { host: '127.0.0.1', ...opt };
+    const keys = rpkFiles(opt.rpk, '-pubk', '-prik');
     const proc = new JavaProc('server', [
       ...JAVA_OPENS,
       '-jar', jars.server,
       '-lh', o.host, '-lp', String(o.coapPort),
       '-slh', o.host, '-slp', String(o.coapsPort),
       '-wh', o.host, '-wp', String(o.webPort),
-    ]);
+      ...keys.args,
+    ], keys.files);
     const s = new LeshanServer(proc, o);
     try {
       await until('Leshan server', 60_000, proc, async () => ((await http('GET', `${s.web}/api/clients`)).status === 200 ? true : null));
@@ -278,6 +324,11 @@ export class LeshanServer {
     return this.api('PUT', '/security/clients/', { endpoint, psk: { identity, key: keyHex } });
   }
 
+  /** The device's raw public key on this server (M4 shape: {"endpoint","rpk":{"key":"HEX of the SPKI DER"}}). */
+  addRpk(endpoint: string, spki: Uint8Array): Promise<any> {
+    return this.api('PUT', '/security/clients/', { endpoint, rpk: { key: Buffer.from(spki).toString('hex') } });
+  }
+
   events(endpoint: string): EventStream {
     return new EventStream(`${this.web}/api/event?ep=${encodeURIComponent(endpoint)}`);
   }
@@ -293,6 +344,8 @@ export interface BsEvent {
   req?: string;
   code?: string;
   secure?: boolean;
+  /** The request came over DTLS with a raw public key. */
+  rpk?: boolean;
   pct?: number;
   [k: string]: unknown;
 }
@@ -316,11 +369,13 @@ export class LeshanBootstrap {
     });
   }
 
-  static async start(host = '127.0.0.1', jars = leshanJars()): Promise<LeshanBootstrap> {
+  /** `rpk`: the bootstrap server's own raw public key pair (the launcher's --rpk-pub/--rpk-priv). */
+  static async start(host = '127.0.0.1', jars = leshanJars(), rpk?: ServerRpk): Promise<LeshanBootstrap> {
     const dir = mkdtempSync(join(tmpdir(), 'leshan-bs-config-'));
     const file = join(dir, 'bs.json');
     writeFileSync(file, JSON.stringify({ bootstrap: {}, security: [] }));
-    const proc = new JavaProc('bs', ['-jar', jars.bs, '--host', host, '--coap-port', '0', '--coaps-port', '0', '--config', file]);
+    const keys = rpkFiles(rpk, '--rpk-pub', '--rpk-priv');
+    const proc = new JavaProc('bs', ['-jar', jars.bs, '--host', host, '--coap-port', '0', '--coaps-port', '0', '--config', file, ...keys.args], keys.files);
     const bs = new LeshanBootstrap(proc, file);
     try {
       const ready = await until('Leshan bootstrap server', 60_000, proc, async () => bs.events.find((e) => e.ev === 'ready') || null);
@@ -342,6 +397,12 @@ export class LeshanBootstrap {
   /** The device's bootstrap PSK (the shape of the M17 demo's PUT /api/security/clients/). */
   addPsk(endpoint: string, identity: string, keyHex: string): void {
     this.config.security.push({ endpoint, tls: { mode: 'psk', details: { identity, key: keyHex } } });
+    writeFileSync(this.file, JSON.stringify(this.config));
+  }
+
+  /** The device's bootstrap raw public key (the M17 demo's shape: {"endpoint","tls":{"mode":"rpk","details":{"key":"HEX SPKI"}}}). */
+  addRpk(endpoint: string, spki: Uint8Array): void {
+    this.config.security.push({ endpoint, tls: { mode: 'rpk', details: { key: Buffer.from(spki).toString('hex') } } });
     writeFileSync(this.file, JSON.stringify(this.config));
   }
 
@@ -382,34 +443,66 @@ function flag(args: string[], name: string): string | undefined {
   return k >= 0 ? args[k + 1] : undefined;
 }
 
+/** The device's factory bootstrap account: PSK identity + key, or RPK (hex: our PKCS#8, our SPKI, the bootstrap server's SPKI). */
+interface DeviceAccount {
+  pskIdentity?: string;
+  pskKey?: string;
+  rpkPriv?: string;
+  rpkPub?: string;
+  rpkServerPub?: string;
+}
+
+/** The P-256 RPK build (Leshan reads raw public keys as EC keys only: the Ed25519 build does not work with it). */
+export const LESHAN_RPK_BUNDLE = join(import.meta.dirname, '../dist/firmware-rpk.js');
+
 /** A simulated device against a bootstrap server (Leshan's or any), until Ctrl-C; then it de-registers. */
-async function runDevice(endpoint: string, bootstrapUri: string, pskIdentity?: string, pskKey?: string, then = async () => {}): Promise<void> {
+async function runDevice(endpoint: string, bootstrapUri: string, acc: DeviceAccount, then = async () => {}): Promise<void> {
   const { startDevice } = await import('./device');
-  const dev = await startDevice({ endpoint, bootstrapUri, pskIdentity, pskKey, log: (e, d) => console.log(`device: ${e} ${d}`) });
+  const dev = await startDevice({ endpoint, bootstrapUri, ...acc, bundle: acc.rpkPriv ? LESHAN_RPK_BUNDLE : undefined, log: (e, d) => console.log(`device: ${e} ${d}`) });
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => void dev.stop().then(then).then(() => process.exit(0)));
 }
 
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+
 /** Leshan server + bootstrap server on loopback, configured for one endpoint, and the simulated device. */
-async function demo(endpoint: string, psk: boolean): Promise<void> {
+async function demo(endpoint: string, mode: 'nosec' | 'psk' | 'rpk'): Promise<void> {
   const jars = prepareLeshan((s) => console.log(`leshan: ${s}`));
-  const [server, bs] = await Promise.all([LeshanServer.start({ coapPort: 36883, coapsPort: 36884, webPort: 36880 }, jars), LeshanBootstrap.start('127.0.0.1', jars)]);
+  // RPK: each server's own P-256 key pair, and the device's (what test/interop/leshan.test.ts does)
+  const rpk = mode === 'rpk';
+  const srvRpk = rpk ? p256KeyPair() : undefined, bsRpk = rpk ? p256KeyPair() : undefined, dev = rpk ? p256KeyPair() : null;
+  const [server, bs] = await Promise.all([
+    LeshanServer.start({ coapPort: 36883, coapsPort: 36884, webPort: 36880, rpk: srvRpk }, jars),
+    LeshanBootstrap.start('127.0.0.1', jars, bsRpk),
+  ]);
   const id = `${endpoint}:dm`, key = 'a0a1a2a3a4a5a6a7a8a9aaabacadaeaf', bsId = `${endpoint}:bs`, bsKey = '0f0e0d0c0b0a09080706050403020100';
+  const security = {
+    nosec: () => ({ uri: server.coapUri, securityMode: 'NO_SEC', serverId: 123 }),
+    psk: () => ({ uri: server.coapsUri, securityMode: 'PSK', serverId: 123, publicKeyOrId: byteArray(id, false), secretKey: byteArray(key, true) }),
+    rpk: () => ({ uri: server.coapsUri, securityMode: 'RPK', serverId: 123, publicKeyOrId: hex(dev!.spki), secretKey: hex(javaPkcs8(dev!)), serverPublicKey: hex(srvRpk!.spki) }),
+  }[mode]();
   bs.setConfig(endpoint, {
     toDelete: ['/0', '/1'],
+    autoIdForSecurityObject: mode !== 'nosec',
     servers: { '0': { shortId: 123, lifetime: 60, binding: 'U', notifIfDisabled: true } },
-    security: {
-      '1': psk
-        ? { uri: server.coapsUri, securityMode: 'PSK', serverId: 123, publicKeyOrId: byteArray(id, false), secretKey: byteArray(key, true) }
-        : { uri: server.coapUri, securityMode: 'NO_SEC', serverId: 123 },
-    },
+    security: { '1': security },
   });
-  if (psk) {
+  if (mode === 'psk') {
     bs.addPsk(endpoint, bsId, bsKey);
     await server.addPsk(endpoint, id, key);
   }
-  console.log(`leshan: server REST ${server.web}/api/clients (pid ${server.pid}); bootstrap ${psk ? bs.coapsUri : bs.coapUri} (pid ${bs.pid})`);
+  if (dev) {
+    bs.addRpk(endpoint, dev.spki);
+    await server.addRpk(endpoint, dev.spki);
+  }
+  const secure = mode !== 'nosec';
+  console.log(`leshan: server REST ${server.web}/api/clients (pid ${server.pid}); bootstrap ${secure ? bs.coapsUri : bs.coapUri} (pid ${bs.pid})`);
   console.log(`leshan: try  curl '${server.web}/api/clients/${endpoint}/3/0?format=TLV'`);
-  await runDevice(endpoint, psk ? bs.coapsUri : bs.coapUri, psk ? bsId : undefined, psk ? bsKey : undefined, async () => {
+  const acc: DeviceAccount = dev
+    ? { rpkPriv: hex(dev.pkcs8), rpkPub: hex(dev.spki), rpkServerPub: hex(bsRpk!.spki) }
+    : mode === 'psk'
+      ? { pskIdentity: bsId, pskKey: bsKey }
+      : {};
+  await runDevice(endpoint, secure ? bs.coapsUri : bs.coapUri, acc, async () => {
     await Promise.all([server.stop(), bs.stop()]);
   });
 }
@@ -425,13 +518,17 @@ if (process.argv[1] && import.meta.filename === process.argv[1]) {
     console.log(m || `${leshanJars().server}\n${leshanJars().bs}`);
     process.exit(m ? 1 : 0);
   } else if (cmd === 'demo') {
-    void demo(flag(args, '--endpoint') || 'urn:dev:sim-1', args.includes('--psk'));
+    void demo(flag(args, '--endpoint') || 'urn:dev:sim-1', args.includes('--rpk') ? 'rpk' : args.includes('--psk') ? 'psk' : 'nosec');
   } else if (cmd === 'device' && flag(args, '--bootstrap')) {
-    void runDevice(flag(args, '--endpoint') || 'urn:dev:sim-1', flag(args, '--bootstrap')!, flag(args, '--psk-id'), flag(args, '--psk-key'));
+    void runDevice(flag(args, '--endpoint') || 'urn:dev:sim-1', flag(args, '--bootstrap')!, {
+      pskIdentity: flag(args, '--psk-id'), pskKey: flag(args, '--psk-key'),
+      rpkPriv: flag(args, '--rpk-priv'), rpkPub: flag(args, '--rpk-pub'), rpkServerPub: flag(args, '--rpk-server-pub'),
+    });
   } else {
     console.error(`usage: tsx sim/leshan.ts prepare | where
-       tsx sim/leshan.ts demo [--endpoint EP] [--psk]      Leshan server + bootstrap server + the simulated device
-       tsx sim/leshan.ts device --bootstrap coap[s]://HOST:PORT [--endpoint EP] [--psk-id ID --psk-key HEX]`);
+       tsx sim/leshan.ts demo [--endpoint EP] [--psk | --rpk]      Leshan server + bootstrap server + the simulated device
+       tsx sim/leshan.ts device --bootstrap coap[s]://HOST:PORT [--endpoint EP] [--psk-id ID --psk-key HEX]
+                                [--rpk-priv HEX --rpk-pub HEX --rpk-server-pub HEX]   (P-256 DER; RPK runs dist/firmware-rpk.js)`);
     process.exit(2);
   }
 }

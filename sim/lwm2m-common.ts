@@ -11,7 +11,7 @@ import type { Peer } from '../transport/ports';
 import { toHex } from '../transport/bytes';
 import { bindUdp, nodeRng, Poller, type NodeUdp } from './node-ports';
 import { nodeCrypto } from './node-crypto';
-import { spkiHash, type RpkKeyPair } from './rpk-keys';
+import { spkiCurve, spkiHash, type RpkKeyPair } from './rpk-keys';
 import * as defs from '../objects/core/defs';
 import { resFlags, type ObjDef, type Rec, type Value, T_STR, T_INT, T_UINT, T_FLT, T_BOOL, T_OPQ, T_TIME, T_OLNK, T_CLNK } from '../objects/core/types';
 import { codec, CF_TEXT, CF_LINK, CF_OPAQUE, CF_SENML_JSON, CF_SENML_CBOR, CF_TLV } from '../objects/formats/index';
@@ -577,7 +577,7 @@ export class SecurityStore {
       const k = o.tls.details?.key;
       if (typeof k !== 'string' || !/^([0-9a-fA-F]{2})+$/.test(k)) throw new Error('security info: rpk "key" must be the hex of a SubjectPublicKeyInfo');
       const spki = new Uint8Array(Buffer.from(k, 'hex'));
-      if (spki.length !== 44 || toHex(spki.subarray(0, 12)) !== '302a300506032b6570032100') throw new Error(`security info: rpk "key" is not an Ed25519 SubjectPublicKeyInfo (${spki.length} bytes)`);
+      if (!spkiCurve(spki)) throw new Error(`security info: rpk "key" is not a P-256 or Ed25519 SubjectPublicKeyInfo (${spki.length} bytes)`);
       this.addRpk(o.endpoint, spki);
       return { endpoint: o.endpoint, tls: { mode: 'rpk', details: { key: toHex(spki) } } };
     }

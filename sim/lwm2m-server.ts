@@ -108,7 +108,7 @@ export interface Lwm2mServerOptions {
   expiryGraceMs?: number;
   /** Default time to wait for a device's answer (default 5 s, Leshan's). */
   timeoutMs?: number;
-  /** The DTLS listener's Ed25519 key pair for RPK clients (default: a fresh one; `rpkSpki` gives its public key). */
+  /** The DTLS listener's raw public key pair for RPK clients, P-256 or Ed25519: the type the clients' build speaks (default: a fresh P-256 one; `rpkSpki` gives its public key). */
   rpk?: RpkKeyPair;
   /** DTLS first retransmission and handshake deadline (ms): an RPK board computes for seconds per flight. */
   dtlsRetransmit?: number;

@@ -6,8 +6,8 @@
 // resolves; otherwise notifications keep arriving until stop() (Ctrl-C).
 import { BootstrapServer, simpleConfig, type BsEvent } from './bootstrap-server';
 import { Lwm2mServer, type ServerEvent, type OpResult } from './lwm2m-server';
-import { startDevice, RPK_BUNDLE, type SimDevice } from './device';
-import { generateRpk } from './rpk-keys';
+import { startDevice, rpkBundleFor, type SimDevice } from './device';
+import { generateRpk, type RpkCurve } from './rpk-keys';
 import { MemoryStorage, FileStorage } from './node-ports';
 import { fromHex, toHex } from '../transport/bytes';
 import type { Rec } from '../objects/core/types';
@@ -15,6 +15,8 @@ import { T_BOOL } from '../objects/core/types';
 
 export interface ScenarioOptions {
   security: 'nosec' | 'psk' | 'rpk';
+  /** RPK: the key type of the device and both servers (default P-256, dist/firmware-rpk.js; Ed25519: dist/firmware-rpk-ed25519.js). */
+  curve?: RpkCurve;
   once: boolean;
   bundle?: string;
   /** Content-Format the device prefers: 11542 (TLV) or 112 (SenML CBOR). */
@@ -56,10 +58,12 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
   const print = o.print || ((l: string) => console.log(l));
   const line = (who: string, what: string) => print(`${String(Date.now() - t0).padStart(6)} ms  ${who.padEnd(8)} ${what}`);
   const ep = o.endpoint || 'urn:dev:mac:0002a1b2c3d4';
-  // RPK: DTLS like PSK, the device's bootstrap account holding its Ed25519 key pair
+  // RPK: DTLS like PSK, the device's bootstrap account holding its key pair; one key type
+  // for the device and both servers (a build speaks one: P-256 unless asked for Ed25519)
   const rpk = o.security === 'rpk';
   const psk = o.security === 'psk' || rpk;
-  const devKey = rpk ? generateRpk() : null;
+  const curve: RpkCurve = o.curve ?? 'p256';
+  const devKey = rpk ? generateRpk(curve) : null;
   const kind = rpk ? 'DTLS-RPK' : 'DTLS-PSK';
   let step = 'start servers';
   let bs: BootstrapServer | null = null;
@@ -79,6 +83,7 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
       host: '127.0.0.1',
       port: psk ? -1 : 0,
       dtlsPort: psk ? 0 : -1,
+      rpk: rpk ? generateRpk(curve) : undefined,
       onEvent: (e: ServerEvent) => {
         if (e.type === 'REGISTRATION') {
           registeredAfter ??= Date.now() - t0;
@@ -96,6 +101,7 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
       host: '127.0.0.1',
       port: psk ? -1 : 0,
       dtlsPort: psk ? 0 : -1,
+      rpk: rpk ? generateRpk(curve) : undefined,
       onEvent: (e: BsEvent) => {
         const what: Record<string, string> = {
           request: `Bootstrap-Request from ${ep} (${e.secure ? kind : 'NoSec'}) → 2.04`,
@@ -128,7 +134,7 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
     );
     if (psk && !rpk) bs.security.add({ endpoint: ep, identity: PSK_BS.identity, key: fromHex(PSK_BS.key)! });
     const bsUri = (psk ? bs.secureUri : bs.uri)!;
-    line('sim', `bootstrap server ${bsUri}, LwM2M server ${serverUri} (${rpk ? 'DTLS 1.2 RPK, TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8, Ed25519 + X25519' : psk ? 'DTLS 1.2 PSK, TLS_PSK_WITH_AES_128_CCM_8' : 'NoSec'})`);
+    line('sim', `bootstrap server ${bsUri}, LwM2M server ${serverUri} (${rpk ? `DTLS 1.2 RPK, TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8, ${curve === 'ed25519' ? 'Ed25519 + X25519' : 'ECDSA P-256 + ECDHE secp256r1'}` : psk ? 'DTLS 1.2 PSK, TLS_PSK_WITH_AES_128_CCM_8' : 'NoSec'})`);
     // The installer scans the device's QR label: the SHA-256 of its public key (seed §4, step 1)
     if (devKey) bs.enrol(devKey.hash);
 
@@ -142,7 +148,7 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
       rpkPriv: devKey ? toHex(devKey.pkcs8) : undefined,
       rpkPub: devKey ? toHex(devKey.spki) : undefined,
       rpkServerPub: devKey ? toHex(bs.rpkSpki) : undefined,
-      bundle: o.bundle ?? (rpk ? RPK_BUNDLE : undefined),
+      bundle: o.bundle ?? (rpk ? rpkBundleFor(curve) : undefined),
       format: o.format,
       storage: o.storageDir ? new FileStorage(o.storageDir) : new MemoryStorage(),
       log: (ev, detail) => {

@@ -23,15 +23,23 @@ export function buildConfig(argv: string[]): DeviceConfigJson;
 export function checkTarget(port: string): string;
 export function uploadToStorage(o: { port: string; bundle?: string; config?: object | string; after?: string; quiet?: boolean; timeoutMs?: number }): Promise<string>;
 export function runCli(args: string[], quiet?: boolean, timeoutMs?: number): Promise<string>;
+export type RpkCurve = 'p256' | 'ed25519';
+export const RPK_CURVES: RpkCurve[];
 export const SPKI_ED25519_PREFIX: string;
 export const PKCS8_ED25519_PREFIX: string;
-/** An Ed25519 key pair as hex DER, and its QR label (SHA-256 of the SPKI). */
-export interface Ed25519Hex {
+export const SPKI_P256_PREFIX: string;
+export const PKCS8_P256_PREFIX: string;
+/** A key pair as hex DER (P-256's PKCS#8 in the compact form PKCS8_P256_PREFIX ‖ d), and its QR label (SHA-256 of the SPKI). */
+export interface RpkHex {
+  curve: RpkCurve;
   pkcs8: string;
   spki: string;
   label: string;
 }
-export function ed25519Generate(): Ed25519Hex;
-export function ed25519FromPrivate(hex: string): Ed25519Hex;
-export function ed25519KeyFile(file: string): { keys: Ed25519Hex; created: boolean };
+export function rpkGenerate(curve?: RpkCurve): RpkHex;
+export function ed25519Generate(): RpkHex;
+export function rpkFromPrivate(hex: string, curve?: RpkCurve, flag?: string): RpkHex;
+export function rpkKeyFile(file: string, curve?: RpkCurve): { keys: RpkHex; created: boolean };
+export function spkiCurve(spkiHex: string | undefined): RpkCurve | null;
+export function rpkBundleOf(cfg: { mode?: string; rpkPub?: string }): string | null;
 export function rpkLabel(cfg: { rpkPub?: string }): string | null;

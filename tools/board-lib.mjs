@@ -35,6 +35,7 @@ const FLAGS = {
   '--rpk-pub': 'rpkPub',
   '--rpk-key': 'rpkKey',
   '--rpk-server-pub': 'rpkServerPub',
+  '--curve': 'curve',
   '--wifi-ssid': 'ssid',
   '--wifi-password': 'password',
   '--buzzer-pin': 'buzzerPin',
@@ -79,12 +80,18 @@ export function buildConfig(argv) {
   if (mode === 'rpk') {
     if (o.rpkPriv && o.rpkKey) throw new Error('--rpk-priv and --rpk-key are exclusive (a key given, or a key file)');
     if (!o.rpkServerPub) throw new Error('--rpk-server-pub is required for --mode rpk (the bootstrap server\'s public key, hex)');
-    const k = o.rpkPriv ? ed25519FromPrivate(hexArg('--rpk-priv', o.rpkPriv)) : o.rpkKey ? ed25519KeyFile(o.rpkKey).keys : ed25519Generate();
+    const curve = curveArg(o.curve);
+    const serverPub = spkiArg('--rpk-server-pub', o.rpkServerPub);
+    // no key given and no --curve: the server key's type (a build speaks one)
+    const k = o.rpkPriv ? rpkFromPrivate(hexArg('--rpk-priv', o.rpkPriv), curve) : o.rpkKey ? rpkKeyFile(o.rpkKey, curve).keys : rpkGenerate(curve || spkiCurve(serverPub));
     if (o.rpkPub !== undefined && spkiArg('--rpk-pub', o.rpkPub) !== k.spki) throw new Error('--rpk-pub is not the public key of the private key given');
+    if (spkiCurve(serverPub) !== k.curve) {
+      throw new Error(`--rpk-server-pub is ${CURVE_NAME[spkiCurve(serverPub)]} but the device key is ${CURVE_NAME[k.curve]}: a build has one key type (dist/firmware-rpk.js P-256, dist/firmware-rpk-ed25519.js Ed25519)`);
+    }
     cfg.rpkPriv = k.pkcs8;
     cfg.rpkPub = k.spki;
-    cfg.rpkServerPub = spkiArg('--rpk-server-pub', o.rpkServerPub);
-  } else if (o.rpkPriv || o.rpkPub || o.rpkKey || o.rpkServerPub) throw new Error(`--rpk-priv/--rpk-pub/--rpk-key/--rpk-server-pub given with --mode ${mode}`);
+    cfg.rpkServerPub = serverPub;
+  } else if (o.rpkPriv || o.rpkPub || o.rpkKey || o.rpkServerPub || o.curve) throw new Error(`--rpk-priv/--rpk-pub/--rpk-key/--rpk-server-pub/--curve given with --mode ${mode}`);
   if (o.password !== undefined && o.ssid === undefined) throw new Error('--wifi-password given without --wifi-ssid');
   if (o.ssid !== undefined) {
     if (o.ssid.length > 32 || !isAscii(o.ssid)) throw new Error('--wifi-ssid must be 1-32 printable ASCII characters');
@@ -109,60 +116,166 @@ export function buildConfig(argv) {
   return cfg;
 }
 
-// ---- Ed25519 raw public keys (RFC 7250, RFC 8410), host side --------------------------
+// ---- Raw public keys (RFC 7250): P-256 (default) or Ed25519, host side -----------------
+// A build carries one key type: dist/firmware-rpk.js P-256 (ecdsa_secp256r1_sha256 and
+// ECDHE secp256r1, RFC 7925 §4.3's mandatory curve), dist/firmware-rpk-ed25519.js Ed25519 +
+// X25519. The device's key, its bootstrap server's key and the build must agree.
 
+/** The key types, default first. */
+export const RPK_CURVES = ['p256', 'ed25519'];
 /** RFC 8410: SubjectPublicKeyInfo = this ‖ 32-byte key; PKCS#8 (OneAsymmetricKey v1) = this ‖ 32-byte seed. */
 export const SPKI_ED25519_PREFIX = '302a300506032b6570032100';
 export const PKCS8_ED25519_PREFIX = '302e020100300506032b657004220420';
+/** RFC 5480 §2: SubjectPublicKeyInfo { id-ecPublicKey, secp256r1 } = this ‖ 04 ‖ X ‖ Y (uncompressed point, 65 bytes). */
+export const SPKI_P256_PREFIX = '3059301306072a8648ce3d020106082a8648ce3d030107034200';
+/** RFC 5208 + RFC 5915: PKCS#8 { id-ecPublicKey, secp256r1, ECPrivateKey { 1, d } } = this ‖ 32-byte d, as Leshan writes it (67 bytes). */
+export const PKCS8_P256_PREFIX = '3041020100301306072a8648ce3d020106082a8648ce3d030107042730250201010420';
+/** The order n of P-256's base point (SEC 2 §2.4.2): a private scalar is 1 <= d < n. */
+const P256_N = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
+const CURVE_NAME = { p256: 'P-256', ed25519: 'Ed25519' };
 
 function hexArg(flag, v) {
   if (!isHex(v)) throw new Error(`${flag} must be an even number of hex digits`);
   return v.toLowerCase();
 }
 
-/** A public key as hex: raw 32 bytes or a 44-byte Ed25519 SPKI → SPKI hex; wrong lengths are one line. */
+function curveArg(v) {
+  if (v === undefined) return undefined;
+  if (!RPK_CURVES.includes(v)) throw new Error(`--curve '${v}' must be p256 or ed25519`);
+  return v;
+}
+
+/** The key type of a SubjectPublicKeyInfo (hex), or null. */
+export function spkiCurve(spki) {
+  if (typeof spki !== 'string') return null;
+  if (spki.length === 88 && spki.startsWith(SPKI_ED25519_PREFIX)) return 'ed25519';
+  if (spki.length === 182 && spki.startsWith(SPKI_P256_PREFIX + '04')) return 'p256';
+  return null;
+}
+
+/** The RPK build a configuration needs, from its own key (null when it holds none). */
+export function rpkBundleOf(cfg) {
+  const c = cfg && cfg.mode === 'rpk' ? spkiCurve(cfg.rpkPub) : null;
+  return c ? join(ROOT, 'dist', c === 'p256' ? 'firmware-rpk.js' : 'firmware-rpk-ed25519.js') : null;
+}
+
+/**
+ * A public key as hex → SPKI hex. Ed25519: 32 bytes raw or the 44-byte SPKI. P-256: the
+ * 65-byte uncompressed point (04 ‖ X ‖ Y) or the 91-byte SPKI; the point must be on the curve.
+ */
 function spkiArg(flag, v) {
   const h = hexArg(flag, v);
-  if (h.length === 64) return SPKI_ED25519_PREFIX + h;
-  if (h.length === 88 && h.startsWith(SPKI_ED25519_PREFIX)) return h;
-  throw new Error(`${flag} is ${h.length / 2} bytes: an Ed25519 public key is 32 bytes raw or a 44-byte SubjectPublicKeyInfo (${SPKI_ED25519_PREFIX}…)`);
-}
-
-function ed25519Of(keyObject) {
-  if (keyObject.asymmetricKeyType !== 'ed25519') throw new Error(`not an Ed25519 key (${keyObject.asymmetricKeyType})`);
-  const pkcs8 = keyObject.export({ type: 'pkcs8', format: 'der' }).toString('hex');
-  const spkiDer = createPublicKey(keyObject).export({ type: 'spki', format: 'der' });
-  return { pkcs8, spki: spkiDer.toString('hex'), label: createHash('sha256').update(spkiDer).digest('hex') };
-}
-
-/** A private key as hex: the 32-byte seed or 48-byte PKCS#8 DER. */
-export function ed25519FromPrivate(h) {
-  if (h.length !== 64 && h.length !== 96) throw new Error(`--rpk-priv is ${h.length / 2} bytes: an Ed25519 private key is a 32-byte seed or 48-byte PKCS#8 DER`);
-  const der = Buffer.from(h.length === 64 ? PKCS8_ED25519_PREFIX + h : h, 'hex');
+  let spki = null;
+  if (h.length === 64) spki = SPKI_ED25519_PREFIX + h;
+  else if (h.length === 130 && h.startsWith('04')) spki = SPKI_P256_PREFIX + h;
+  else if (spkiCurve(h)) spki = h;
+  if (!spki) throw new Error(`${flag} is ${h.length / 2} bytes: a public key is P-256 (65-byte point 04‖X‖Y or 91-byte SubjectPublicKeyInfo) or Ed25519 (32 bytes raw or 44-byte SubjectPublicKeyInfo)`);
   try {
-    return ed25519Of(createPrivateKey({ key: der, format: 'der', type: 'pkcs8' }));
+    createPublicKey({ key: Buffer.from(spki, 'hex'), format: 'der', type: 'spki' });
   } catch (e) {
-    throw new Error(`--rpk-priv is not an Ed25519 PKCS#8 key: ${e.message.split('\n')[0]}`);
+    throw new Error(`${flag} is not a ${CURVE_NAME[spkiCurve(spki)]} public key: ${e.message.split('\n')[0]}`);
+  }
+  return spki;
+}
+
+/** {curve, pkcs8, spki, label} (hex) of a node:crypto private KeyObject; P-256's PKCS#8 in the compact form. */
+function rpkOf(keyObject) {
+  let curve;
+  let pkcs8;
+  if (keyObject.asymmetricKeyType === 'ed25519') {
+    curve = 'ed25519';
+    pkcs8 = keyObject.export({ type: 'pkcs8', format: 'der' }).toString('hex');
+  } else if (keyObject.asymmetricKeyType === 'ec' && keyObject.asymmetricKeyDetails.namedCurve === 'prime256v1') {
+    curve = 'p256';
+    const d = Buffer.from(keyObject.export({ format: 'jwk' }).d, 'base64url').toString('hex').padStart(64, '0');
+    const n = BigInt('0x' + d);
+    if (n < 1n || n >= P256_N) throw new Error('the P-256 private scalar is not in [1, n)');
+    pkcs8 = PKCS8_P256_PREFIX + d;
+  } else {
+    const t = keyObject.asymmetricKeyType;
+    throw new Error(`not a P-256 or Ed25519 key (${t === 'ec' ? keyObject.asymmetricKeyDetails.namedCurve : t})`);
+  }
+  const spkiDer = createPublicKey(keyObject).export({ type: 'spki', format: 'der' });
+  return { curve, pkcs8, spki: spkiDer.toString('hex'), label: createHash('sha256').update(spkiDer).digest('hex') };
+}
+
+function checkCurve(k, curve, what) {
+  if (curve && k.curve !== curve) throw new Error(`${what} is ${CURVE_NAME[k.curve]}, not ${CURVE_NAME[curve]} (--curve ${curve})`);
+  return k;
+}
+
+/**
+ * A private key as hex, the forms the device takes (transport/dtls/rpk-p256.ts
+ * p256PrivateKeyOf, rpk.ts pkcs8Ed25519Seed): PKCS#8 DER of either type, SEC 1
+ * ECPrivateKey DER (P-256), or 32 raw bytes — a P-256 scalar, or with curve 'ed25519' an
+ * Ed25519 seed (32 raw bytes say nothing of their type: Ed25519 only when asked for).
+ */
+export function rpkFromPrivate(h, curve, flag = '--rpk-priv') {
+  const bad = () => new Error(`${flag} is ${h.length / 2} bytes: a private key is 32 raw bytes (a P-256 scalar; an Ed25519 seed with --curve ed25519), PKCS#8 DER or SEC 1 DER`);
+  if (h.length === 64) {
+    if (curve !== 'ed25519' && (BigInt('0x' + h) < 1n || BigInt('0x' + h) >= P256_N)) throw new Error(`${flag}: the P-256 private scalar is not in [1, n)`);
+    const der = Buffer.from((curve === 'ed25519' ? PKCS8_ED25519_PREFIX : PKCS8_P256_PREFIX) + h, 'hex');
+    try {
+      return rpkOf(createPrivateKey({ key: der, format: 'der', type: 'pkcs8' }));
+    } catch (e) {
+      throw new Error(`${flag} is not a ${CURVE_NAME[curve || 'p256']} private key: ${e.message.split('\n')[0]}`);
+    }
+  }
+  if (h.length < 80 || !h.startsWith('30')) throw bad();
+  const der = Buffer.from(h, 'hex');
+  let k = null;
+  let err = '';
+  for (const type of ['pkcs8', 'sec1']) {
+    try {
+      k = createPrivateKey({ key: der, format: 'der', type });
+      break;
+    } catch (e) {
+      err = err || e.message.split('\n')[0];
+    }
+  }
+  if (!k) throw new Error(`${flag} is not a PKCS#8 or SEC 1 private key: ${err}`);
+  try {
+    return checkCurve(rpkOf(k), curve, flag);
+  } catch (e) {
+    throw new Error(e.message.startsWith(flag) ? e.message : `${flag}: ${e.message}`);
   }
 }
 
-export function ed25519Generate() {
-  return ed25519Of(generateKeyPairSync('ed25519').privateKey);
+/** A fresh key pair: P-256 unless curve is 'ed25519'. */
+export function rpkGenerate(curve = 'p256') {
+  return rpkOf(curve === 'ed25519' ? generateKeyPairSync('ed25519').privateKey : generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey);
 }
 
-/** The device's key file (PEM PKCS#8): read when it exists, else generated and written (mode 600). */
-export function ed25519KeyFile(file) {
+/** Ed25519 (the other build's keys). */
+export function ed25519Generate() {
+  return rpkGenerate('ed25519');
+}
+
+/**
+ * The device's key file (PEM, or DER; PKCS#8 or SEC 1): read when it exists — its own key
+ * type, which `curve` (when given) must match — else a fresh key pair of `curve` (default
+ * P-256) written there as PEM PKCS#8 (mode 600).
+ */
+export function rpkKeyFile(file, curve) {
   if (existsSync(file)) {
     let k;
     try {
       k = createPrivateKey(readFileSync(file));
     } catch (e) {
-      throw new Error(`--rpk-key ${file}: not a private key (${e.message.split('\n')[0]})`);
+      try {
+        k = createPrivateKey({ key: readFileSync(file), format: 'der', type: 'pkcs8' });
+      } catch {
+        throw new Error(`--rpk-key ${file}: not a private key (${e.message.split('\n')[0]})`);
+      }
     }
-    return { keys: ed25519Of(k), created: false };
+    try {
+      return { keys: checkCurve(rpkOf(k), curve, `the key in ${file}`), created: false };
+    } catch (e) {
+      throw new Error(`--rpk-key ${file}: ${e.message}`);
+    }
   }
-  const keys = ed25519Generate();
-  const b64 = Buffer.from(keys.pkcs8, 'hex').toString('base64');
+  const keys = rpkGenerate(curve);
+  const b64 = Buffer.from(keys.pkcs8, 'hex').toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n$/, '');
   writeFileSync(file, `-----BEGIN PRIVATE KEY-----\n${b64}\n-----END PRIVATE KEY-----\n`, { mode: 0o600 });
   return { keys, created: true };
 }

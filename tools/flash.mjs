@@ -1,14 +1,15 @@
 #!/usr/bin/env node
 // make flash PORT=/dev/ttyUSB0   |   npm run flash -- --port tcp://192.168.1.50[:23]
 //   [--config dist/lwm2m.cfg.json] [--bundle dist/firmware.js] [--no-config] [--no-boot]
-// A configuration in mode rpk gets dist/firmware-rpk-ed25519.js (provision makes Ed25519 keys) unless --bundle says otherwise (the
-// PSK build has no raw public keys).
+// A configuration in mode rpk gets the RPK build of its own key's type unless --bundle says
+// otherwise: dist/firmware-rpk.js for a P-256 key (provision's default),
+// dist/firmware-rpk-ed25519.js for an Ed25519 one (the PSK build has no raw public keys).
 // Uploads dist/firmware.js to Storage as `lwm2m.js`, the boot file `.boot0` that runs it,
 // and the configuration as `lwm2m.cfg`, with the official espruino CLI; then `load()`
 // reboots the board into the client (unless --no-boot).
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkTarget, uploadToStorage, ROOT } from './board-lib.mjs';
+import { checkTarget, uploadToStorage, rpkBundleOf, ROOT } from './board-lib.mjs';
 
 const fail = (m) => {
   console.error(`flash: ${m}`);
@@ -38,13 +39,16 @@ let config;
 if (opts.useConfig) {
   if (!existsSync(opts.config)) fail(`config '${opts.config}' not found: run \`npm run provision -- …\` first (or pass --no-config)`);
   config = readFileSync(opts.config, 'utf8');
-  let mode;
+  let cfg;
   try {
-    mode = JSON.parse(config).mode;
+    cfg = JSON.parse(config);
   } catch {
     fail(`config '${opts.config}' is not JSON`);
   }
-  if (mode === 'rpk' && !opts.bundleGiven) opts.bundle = join(ROOT, 'dist', 'firmware-rpk-ed25519.js');
+  if (cfg && cfg.mode === 'rpk' && !opts.bundleGiven) {
+    // the build of the key type the configuration holds (one key type per RPK build)
+    opts.bundle = rpkBundleOf(cfg) || fail(`config '${opts.config}': mode rpk without a P-256 or Ed25519 rpkPub (run \`npm run provision -- --mode rpk …\` again)`);
+  }
 }
 if (!existsSync(opts.bundle)) fail(`bundle '${opts.bundle}' not found: run \`npm run build\` first`);
 try {

@@ -11,7 +11,7 @@ export const FLAT_TOLERANCE: number;
 export const MEMORY_GOAL: Record<string, number>;
 export const RPK_SLOW: number;
 export const RPK_DTLS: { dtlsRetransmit: number; dtlsTimeout: number };
-export interface HilOptions { port: string; hostIp: string; bundle: string; rpkBundle: string; netns: boolean; inNetns: boolean; wifi: string[]; bin: string; keep: boolean; modes: string[]; notifications: number }
+export interface HilOptions { port: string; hostIp: string; bundle: string; rpkBundle: string; curve: 'p256' | 'ed25519'; netns: boolean; inNetns: boolean; wifi: string[]; bin: string; keep: boolean; modes: string[]; notifications: number }
 export interface HilStep { name: string; run(ctx: any): Promise<string | void> }
 export interface HilNumbers {
   bootToReg: number | null;
@@ -23,7 +23,7 @@ export const STEPS: HilStep[];
 export const LWM2M_STEPS: HilStep[];
 export function parseHilArgs(argv: string[], env?: Record<string, string | undefined>): HilOptions;
 export function pskCredentials(endpoint: string): { bs: { identity: string; key: Uint8Array }; dm: { identity: string; key: Uint8Array } };
-export function rpkCredentials(): { device: import('./board-lib.mjs').Ed25519Hex; bs: import('./board-lib.mjs').Ed25519Hex };
+export function rpkCredentials(curve?: 'p256' | 'ed25519'): { curve: 'p256' | 'ed25519'; device: import('./board-lib.mjs').RpkHex; bs: import('./board-lib.mjs').RpkHex; dm: import('./board-lib.mjs').RpkHex };
 export function modeConfig(mode: string, hostIp: string, endpoint: string, creds: ReturnType<typeof pskCredentials> & { rpk?: ReturnType<typeof rpkCredentials> }, wifi?: string[]): any;
 export function runHil(o: HilOptions, steps?: HilStep[], log?: (s: string) => void): Promise<{ ok: boolean; failed?: string; mode?: string; error?: string; results: any[]; numbers?: Record<string, HilNumbers>; console?: string }>;
 export function openConsole(port: string): Promise<any>;

@@ -4,7 +4,9 @@
 //   ESPRUINO_BIN=/path/to/espruino npm run hil        (Espruino's Linux build is the target;
 //                                                      use espruino-esp32flash for memory numbers, docs/hil.md)
 //   either with [--security nosec|psk|rpk|all or a list like nosec,psk] (default all)
-//   [--notifications N] (default 1000) [--bundle dist/firmware.js] [--rpk-bundle dist/firmware-rpk-ed25519.js]
+//   [--notifications N] (default 1000) [--bundle dist/firmware.js] [--curve p256|ed25519] [--rpk-bundle FILE]
+//   (RPK: --curve picks the key type, default P-256, and its build: dist/firmware-rpk.js, or
+//   dist/firmware-rpk-ed25519.js for ed25519; --rpk-bundle replaces that build)
 // It starts the target (with ESPRUINO_BIN and no --port: `espruino --telnet` in a temporary
 // directory, reached at tcp://127.0.0.1:2323, inside a private network namespace so port
 // 2323 never collides), provisions and uploads through the same espruino-CLI path as
@@ -15,11 +17,11 @@
 // default all: NoSec, then DTLS-PSK on the same target, re-provisioned and rebooted with
 // load(), then DTLS-RPK with the RPK build uploaded in place of the PSK build: each mode
 // is measured on the bundle a device of that mode is flashed with).
-// RPK: the runner makes the device's Ed25519 key pair and the bootstrap server's, enrols
-// the device's QR label (SHA-256 of its SPKI) with the bootstrap server as an installer
-// would, and tells the LwM2M server the device's key. The target computes X25519 and
-// Ed25519 for seconds per handshake: both servers retransmit after 9 s and allow 5 minutes
-// a handshake, and the steps that wait for a handshake wait RPK_SLOW times longer. Before they run, the runner starts the simulator's bootstrap server and LwM2M
+// RPK: the runner makes the device's key pair and the servers' (P-256, or Ed25519 with
+// --curve ed25519), enrols the device's QR label (SHA-256 of its SPKI) with the bootstrap
+// server as an installer would, and tells the LwM2M server the device's key. The target
+// computes ECDH and signatures for seconds per handshake: both servers retransmit after 9 s
+// and allow 15 minutes a handshake, and the steps that wait for a handshake wait RPK_SLOW times longer. Before they run, the runner starts the simulator's bootstrap server and LwM2M
 // server for that mode (NoSec: BOOTSTRAP_PORT, LWM2M_PORT; PSK: BOOTSTRAP_DTLS_PORT,
 // LWM2M_DTLS_PORT) in this process (through tsx's loader), so they share the runner's
 // network namespace with the target; LWM2M_STEPS asserts the seed scenario against them
@@ -34,7 +36,7 @@ import net from 'node:net';
 import dgram from 'node:dgram';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
-import { buildConfig, checkTarget, uploadToStorage, ed25519Generate, rpkLabel, ROOT, BUNDLE_FILE, BOOT_FILE, CONFIG_FILE } from './board-lib.mjs';
+import { buildConfig, checkTarget, uploadToStorage, rpkGenerate, rpkLabel, RPK_CURVES, ROOT, BUNDLE_FILE, BOOT_FILE, CONFIG_FILE } from './board-lib.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
 // fixed ports in this project's HIL range: the device's own UDP port, the bootstrap server
@@ -70,7 +72,7 @@ export const FLAT_TOLERANCE = 20;
 
 export function parseHilArgs(argv, env = process.env) {
   const o = {
-    port: '', hostIp: '', bundle: join(ROOT, 'dist', 'firmware.js'), rpkBundle: join(ROOT, 'dist', 'firmware-rpk-ed25519.js'), netns: true, inNetns: false, wifi: [], bin: env.ESPRUINO_BIN || '', keep: false,
+    port: '', hostIp: '', bundle: join(ROOT, 'dist', 'firmware.js'), rpkBundle: '', curve: 'p256', netns: true, inNetns: false, wifi: [], bin: env.ESPRUINO_BIN || '', keep: false,
     modes: MODES.slice(), notifications: NOTIFICATIONS,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -84,6 +86,10 @@ export function parseHilArgs(argv, env = process.env) {
     else if (a === '--host-ip') o.hostIp = need();
     else if (a === '--bundle') o.bundle = need();
     else if (a === '--rpk-bundle') o.rpkBundle = need();
+    else if (a === '--curve') {
+      o.curve = need();
+      if (!RPK_CURVES.includes(o.curve)) throw new Error(`--curve '${o.curve}' must be p256 or ed25519`);
+    }
     else if (a === '--wifi-ssid' || a === '--wifi-password') o.wifi.push(a, need());
     else if (a === '--no-netns') o.netns = false;
     else if (a === '--in-netns') o.inNetns = true;
@@ -100,6 +106,8 @@ export function parseHilArgs(argv, env = process.env) {
       o.notifications = +v;
     } else throw new Error(`unknown option '${a}'`);
   }
+  // the build for the key type: one key type per RPK build
+  if (!o.rpkBundle) o.rpkBundle = join(ROOT, 'dist', o.curve === 'ed25519' ? 'firmware-rpk-ed25519.js' : 'firmware-rpk.js');
   if (o.port) checkTarget(o.port);
   else if (!o.bin) throw new Error('--port is required (/dev/ttyUSB0 or tcp://HOST[:23]), or set ESPRUINO_BIN to run Espruino\'s Linux build');
   if (!o.port && !existsSync(o.bin)) throw new Error(`ESPRUINO_BIN '${o.bin}' not found`);
@@ -457,9 +465,9 @@ export function pskCredentials(endpoint) {
   };
 }
 
-/** Fresh RPK key pairs for one run (hex DER, as `npm run provision` makes them): the device's and the bootstrap server's. */
-export function rpkCredentials() {
-  return { device: ed25519Generate(), bs: ed25519Generate() };
+/** Fresh RPK key pairs for one run (hex DER, as `npm run provision` makes them): the device's and the servers', of one key type. */
+export function rpkCredentials(curve = 'p256') {
+  return { curve, device: rpkGenerate(curve), bs: rpkGenerate(curve), dm: rpkGenerate(curve) };
 }
 
 /** The device configuration for one security mode (buildConfig checks it as `npm run provision` does). */
@@ -487,7 +495,10 @@ async function startServers(hostIp, endpoint, mode, creds) {
   const bsEvents = [];
   const lwEvents = [];
   const timers = rpk ? RPK_DTLS : {};
-  const lw = await lwm.Lwm2mServer.start({ host, port: psk ? -1 : LWM2M_PORT, dtlsPort: psk ? LWM2M_DTLS_PORT : -1, ...timers, onEvent: (e) => lwEvents.push({ ...e, at: Date.now() }) });
+  const lw = await lwm.Lwm2mServer.start({
+    host, port: psk ? -1 : LWM2M_PORT, dtlsPort: psk ? LWM2M_DTLS_PORT : -1, ...timers,
+    // the key the bootstrap server pins in the device's LwM2M server account (/0/1/4): the build's key type
+    rpk: rpk ? keys.rpkFromPrivate(Buffer.from(creds.rpk.dm.pkcs8, 'hex')) : undefined, onEvent: (e) => lwEvents.push({ ...e, at: Date.now() }) });
   let bs;
   try {
     bs = await bsm.BootstrapServer.start({
@@ -701,7 +712,7 @@ export async function runHil(o, steps = STEPS, log = console.log) {
     const hostIp = o.hostIp || (port.startsWith('tcp://127.') || !o.port ? '127.0.0.1' : lanAddress());
     current = 'provision';
     const endpoint = `hil-${process.pid}`;
-    const creds = { ...pskCredentials(endpoint), rpk: rpkCredentials() };
+    const creds = { ...pskCredentials(endpoint), rpk: rpkCredentials(o.curve || 'p256') };
     const cfgs = modes.map((m) => modeConfig(m, hostIp, m === 'nosec' ? endpoint : `${endpoint}-${m}`, creds, o.wifi));
     // each mode runs on the build a device of that mode is flashed with
     const bundleOf = (m) => (m === 'rpk' ? o.rpkBundle : o.bundle);
@@ -730,7 +741,7 @@ export async function runHil(o, steps = STEPS, log = console.log) {
       }
       current = 'servers';
       sim = await startServers(hostIp, cfg.endpoint, mode, creds);
-      log(`servers: bootstrap ${sim.bsUri}, LwM2M ${sim.serverUri} (${mode === 'rpk' ? 'DTLS 1.2 RPK, Ed25519 + X25519; QR label enrolled' : mode === 'psk' ? 'DTLS 1.2 PSK' : 'NoSec'}, in the runner's process)`);
+      log(`servers: bootstrap ${sim.bsUri}, LwM2M ${sim.serverUri} (${mode === 'rpk' ? `DTLS 1.2 RPK, ${creds.rpk.curve === 'ed25519' ? 'Ed25519 + X25519' : 'ECDSA P-256 + ECDHE secp256r1'}; QR label enrolled` : mode === 'psk' ? 'DTLS 1.2 PSK' : 'NoSec'}, in the runner's process)`);
       current = 'console';
       if (!con) con = await openConsole(port);
       const ctx = { con, cfg, hostIp, port, target, log, sim, mode, notifications: o.notifications };

@@ -19,10 +19,12 @@ export interface DeviceConfig {
   pskId?: string;
   pskKey?: string;
   /**
-   * RPK (hex): our private key (Ed25519: the 32-byte seed or PKCS#8 DER), our public key
-   * (SubjectPublicKeyInfo DER, or the raw 32 bytes; given so the board need not derive it,
-   * an Ed25519 base multiplication that takes seconds there), and the bootstrap server's
-   * public key (SPKI DER or raw 32 bytes). tools/provision.mjs writes the DER forms.
+   * RPK (hex), of the build's key type (dist/firmware-rpk.js P-256, firmware-rpk-ed25519.js
+   * Ed25519): our private key (P-256: PKCS#8 or SEC 1 DER, or the raw 32-byte d; Ed25519:
+   * PKCS#8 DER or the 32-byte seed), our public key (SubjectPublicKeyInfo DER, or Ed25519's
+   * raw 32 bytes; given so the board need not derive it, a base multiplication that takes
+   * seconds there), and the bootstrap server's public key (the same forms).
+   * tools/provision.mjs writes the DER forms.
    */
   rpkPriv?: string;
   rpkPub?: string;
@@ -60,14 +62,14 @@ export function parseConfig(text: string | undefined): { cfg?: DeviceConfig; err
   if (c.mode === 'psk') {
     if (typeof c.pskId !== 'string' || !c.pskId || !isHex(c.pskKey)) return { error: CONFIG_FILE + ': psk needs pskId and pskKey (hex)' };
   } else if (c.mode === 'rpk') {
-    // each key hex, of an Ed25519 key's length: raw (32 bytes) or DER (PKCS#8 48, SPKI 44)
-    var keys = ['rpkPriv', 48, 'rpkPub', 44, 'rpkServerPub', 44];
-    for (var i = 0; i < keys.length; i += 2) {
+    // each key hex, 32 (raw) to 160 bytes (DER: Ed25519 SPKI 44, PKCS#8 48; P-256 SPKI 91,
+    // PKCS#8 67 or 138, SEC 1 121); whether it is a key of the build's type the client
+    // checks with the build's own parsers (firmware/lwm2m/rpk.ts) and says so
+    var keys = ['rpkPriv', 'rpkPub', 'rpkServerPub'];
+    for (var i = 0; i < keys.length; i++) {
       var h = c[keys[i]];
       if (!isHex(h)) return { error: CONFIG_FILE + ': rpk needs ' + keys[i] + ' (hex)' };
-      if (h.length !== 64 && h.length !== 2 * (keys[i + 1] as number)) {
-        return { error: CONFIG_FILE + ': ' + keys[i] + ' is ' + h.length / 2 + ' bytes; an Ed25519 key is 32 bytes raw or ' + keys[i + 1] + ' bytes DER' };
-      }
+      if (h.length < 64 || h.length > 320) return { error: CONFIG_FILE + ': ' + keys[i] + ' is ' + h.length / 2 + ' bytes; a key is 32 (raw) to 160 bytes (DER)' };
     }
     if (c.bootstrap.indexOf('coaps://') !== 0) return { error: CONFIG_FILE + ': rpk needs a coaps:// bootstrap URI' };
   } else if (c.mode !== 'nosec') return { error: CONFIG_FILE + ': mode must be psk, rpk or nosec' };

@@ -8,7 +8,7 @@ import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseHilArgs, STEPS, MODES, MEMORY_GOAL, modeConfig, pskCredentials, rpkCredentials, memoryFlat, FLAT_TOLERANCE, BOOTSTRAP_DTLS_PORT } from '../../tools/hil.mjs';
-import { rpkLabel, SPKI_ED25519_PREFIX } from '../../tools/board-lib.mjs';
+import { rpkLabel, SPKI_ED25519_PREFIX, SPKI_P256_PREFIX } from '../../tools/board-lib.mjs';
 import { existsSync } from 'node:fs';
 
 const HIL = join(import.meta.dirname, '../../tools/hil.mjs');
@@ -42,6 +42,13 @@ test('hil security: all three modes by default, NoSec first, RPK last; one mode 
   assert.deepEqual(MEMORY_GOAL, { nosec: 0.2, psk: 0.2, rpk: 0.35 });
   assert.equal(o.notifications, 1000);
   assert.deepEqual(parseHilArgs(['--port', 'tcp://h', '--security', 'psk'], {}).modes, ['psk']);
+  // RPK: P-256 and its build by default; --curve ed25519 takes the other build; --rpk-bundle replaces the build
+  assert.equal(o.curve, 'p256');
+  assert.equal(o.rpkBundle, join(import.meta.dirname, '../../dist/firmware-rpk.js'));
+  const ed = parseHilArgs(['--port', 'tcp://h', '--curve', 'ed25519'], {});
+  assert.deepEqual([ed.curve, ed.rpkBundle], ['ed25519', join(import.meta.dirname, '../../dist/firmware-rpk-ed25519.js')]);
+  assert.equal(parseHilArgs(['--port', 'tcp://h', '--rpk-bundle', o.bundle], {}).rpkBundle, o.bundle);
+  assert.throws(() => parseHilArgs(['--port', 'tcp://h', '--curve', 'x25519'], {}), /--curve 'x25519' must be p256 or ed25519/);
   assert.deepEqual(parseHilArgs(['--port', 'tcp://h', '--security', 'all', '--notifications', '200'], {}), { ...o, notifications: 200 });
 });
 
@@ -54,15 +61,19 @@ test('hil PSK config: coaps:// bootstrap on the DTLS port, the bootstrap account
     v: 1, endpoint: 'hil-1-psk', bootstrap: `coaps://127.0.0.1:${BOOTSTRAP_DTLS_PORT}`, mode: 'psk',
     pskId: 'hil-1-bs', pskKey: Buffer.from(creds.bs.key).toString('hex'), port: 34301,
   });
-  const rk = rpkCredentials();
-  const rpk = modeConfig('rpk', '127.0.0.1', 'hil-1-rpk', { ...creds, rpk: rk });
-  assert.deepEqual(rpk, {
-    v: 1, endpoint: 'hil-1-rpk', bootstrap: `coaps://127.0.0.1:${BOOTSTRAP_DTLS_PORT}`, mode: 'rpk',
-    rpkPriv: rk.device.pkcs8, rpkPub: rk.device.spki, rpkServerPub: rk.bs.spki, port: 34301,
-  });
-  assert.ok(rk.bs.spki.startsWith(SPKI_ED25519_PREFIX));
-  assert.notEqual(rk.bs.spki, rk.device.spki);
-  assert.equal(rpkLabel(rpk), rk.device.label);
+  // RPK: one key type for the device and both servers, P-256 unless asked for Ed25519
+  for (const [curve, prefix, arg] of [['p256', SPKI_P256_PREFIX, []], ['ed25519', SPKI_ED25519_PREFIX, ['ed25519']]] as const) {
+    const rk = rpkCredentials(...arg);
+    assert.equal(rk.curve, curve);
+    const rpk = modeConfig('rpk', '127.0.0.1', 'hil-1-rpk', { ...creds, rpk: rk });
+    assert.deepEqual(rpk, {
+      v: 1, endpoint: 'hil-1-rpk', bootstrap: `coaps://127.0.0.1:${BOOTSTRAP_DTLS_PORT}`, mode: 'rpk',
+      rpkPriv: rk.device.pkcs8, rpkPub: rk.device.spki, rpkServerPub: rk.bs.spki, port: 34301,
+    });
+    for (const k of [rk.device, rk.bs, rk.dm]) assert.ok(k.spki.startsWith(prefix), `${curve}: ${k.spki}`);
+    assert.equal(new Set([rk.device.spki, rk.bs.spki, rk.dm.spki]).size, 3);
+    assert.equal(rpkLabel(rpk), rk.device.label);
+  }
   const nosec = modeConfig('nosec', '192.0.2.7', 'hil-1', creds, ['--wifi-ssid', 'lab']);
   assert.deepEqual(nosec, { v: 1, endpoint: 'hil-1', bootstrap: 'coap://192.0.2.7:34300', mode: 'nosec', port: 34301, wifi: { ssid: 'lab' } });
 });
@@ -125,7 +136,9 @@ const skipRpk = !BIN ? 'skipped: ESPRUINO_BIN not set' : process.env.HIL_RPK !==
 test('hil against Espruino\'s Linux build, RPK: the RPK build uploaded, the QR label enrolled, the LwM2M scenario over DTLS-RPK', { skip: skipRpk }, () => {
   const r = spawnSync(process.execPath, [HIL, '--security', 'rpk', '--notifications', '50'], { encoding: 'utf8', timeout: 3600000 });
   assert.equal(r.status, 0, r.stdout + r.stderr);
-  assert.match(r.stdout, /upload: \S*firmware-rpk-ed25519\.js → /);
+  // P-256 by default: its build, and P-256 keys for the device and both servers
+  assert.match(r.stdout, /upload: \S*\/firmware-rpk\.js → /);
+  assert.match(r.stdout, /servers: .*DTLS 1\.2 RPK, ECDSA P-256 \+ ECDHE secp256r1; QR label enrolled/);
   assert.match(r.stdout, /--- security rpk: endpoint hil-\d+-rpk, bootstrap coaps:\/\/127\.0\.0\.1:34400, QR label [0-9a-f]{64}/);
   assert.match(r.stdout, /ok {2}registration .* Register: lifetime 300 s/);
   assert.match(r.stdout, /ok {2}Execute \/3\/0\/4, .* Bootstrap-Requests seen: 1/);

@@ -398,11 +398,12 @@ test('start: a missing or bad configuration prints one line and starts nothing',
     [JSON.stringify({ v: 1, endpoint: 'e', bootstrap: 'http://x', mode: 'nosec' }), /bootstrap must be/],
     [JSON.stringify({ v: 1, endpoint: 'e', bootstrap: 'coaps://x', mode: 'psk', pskId: 'i', pskKey: 'zz' }), /psk needs/],
     [JSON.stringify({ v: 2 }), /unknown version/],
-    // RPK: each key present, hex, and of an Ed25519 key's length (raw 32 bytes or DER)
+    // RPK: each key present, hex, and of a key's length (raw 32 bytes to 160 bytes DER; the key type is the client's to check)
     [JSON.stringify({ v: 1, endpoint: 'e', bootstrap: 'coaps://x', mode: 'rpk', rpkPub: K32, rpkServerPub: K32 }), /rpk needs rpkPriv \(hex\)/],
     [JSON.stringify({ v: 1, endpoint: 'e', bootstrap: 'coaps://x', mode: 'rpk', rpkPriv: K32, rpkServerPub: K32 }), /rpk needs rpkPub \(hex\)/],
-    [JSON.stringify({ v: 1, endpoint: 'e', bootstrap: 'coaps://x', mode: 'rpk', rpkPriv: K32 + '00', rpkPub: K32, rpkServerPub: K32 }), /rpkPriv is 33 bytes; an Ed25519 key is 32 bytes raw or 48 bytes DER/],
-    [JSON.stringify({ v: 1, endpoint: 'e', bootstrap: 'coaps://x', mode: 'rpk', rpkPriv: K32, rpkPub: K32, rpkServerPub: K32.slice(2) }), /rpkServerPub is 31 bytes; an Ed25519 key is 32 bytes raw or 44 bytes DER/],
+    [JSON.stringify({ v: 1, endpoint: 'e', bootstrap: 'coaps://x', mode: 'rpk', rpkPriv: K32.slice(2), rpkPub: K32, rpkServerPub: K32 }), /rpkPriv is 31 bytes; a key is 32 \(raw\) to 160 bytes \(DER\)/],
+    [JSON.stringify({ v: 1, endpoint: 'e', bootstrap: 'coaps://x', mode: 'rpk', rpkPriv: K32, rpkPub: K32.repeat(5) + '00', rpkServerPub: K32 }), /rpkPub is 161 bytes; a key is 32 \(raw\) to 160 bytes \(DER\)/],
+    [JSON.stringify({ v: 1, endpoint: 'e', bootstrap: 'coaps://x', mode: 'rpk', rpkPriv: K32, rpkPub: K32, rpkServerPub: K32.slice(2) }), /rpkServerPub is 31 bytes; a key is 32 \(raw\) to 160 bytes \(DER\)/],
     [JSON.stringify({ v: 1, endpoint: 'e', bootstrap: 'coap://x', mode: 'rpk', rpkPriv: K32, rpkPub: K32, rpkServerPub: K32 }), /rpk needs a coaps:\/\/ bootstrap URI/],
   ];
   for (const [cfg, re] of cases) {

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash, createPublicKey, createPrivateKey } from 'node:crypto';
-import { buildConfig, checkTarget, rpkLabel, BOOT_CODE, SPKI_ED25519_PREFIX, PKCS8_ED25519_PREFIX } from '../../tools/board-lib.mjs';
+import { buildConfig, checkTarget, rpkLabel, rpkBundleOf, spkiCurve, BOOT_CODE, ROOT, SPKI_ED25519_PREFIX, PKCS8_ED25519_PREFIX, SPKI_P256_PREFIX, PKCS8_P256_PREFIX, type RpkCurve } from '../../tools/board-lib.mjs';
 import { needPeer } from '../helpers/peers';
 
 const PSK = ['--endpoint', 'ep1', '--bootstrap', 'coaps://192.0.2.1:5684', '--psk-id', 'ep1-id', '--psk-key', '00112233AABB'];
@@ -55,41 +55,104 @@ test('provision CLI: writes the file, or exits 2 with one line on stderr', () =>
 });
 
 const RPK = ['--endpoint', 'ep1', '--bootstrap', 'coaps://192.0.2.1:5784', '--mode', 'rpk'];
-const BS_PUB = 'ab'.repeat(32);
 
-test('provision RPK: a fresh Ed25519 key pair in DER, the server key as SPKI, the QR label = SHA-256 of the SPKI', () => {
-  const a = buildConfig([...RPK, '--rpk-server-pub', BS_PUB]) as Required<ReturnType<typeof buildConfig>>;
-  const b = buildConfig([...RPK, '--rpk-server-pub', SPKI_ED25519_PREFIX + BS_PUB]);
-  assert.equal(a.mode, 'rpk');
-  assert.equal(a.rpkServerPub, SPKI_ED25519_PREFIX + BS_PUB);
-  assert.equal(b.rpkServerPub, a.rpkServerPub);
-  assert.notEqual(a.rpkPriv, b.rpkPriv, 'each run without a key makes a new one');
-  assert.equal(a.rpkPriv.length, 96);
-  assert.ok(a.rpkPriv.startsWith(PKCS8_ED25519_PREFIX));
-  // the public key is the private key's (node:crypto derives it independently here)
-  const priv = createPrivateKey({ key: Buffer.from(a.rpkPriv, 'hex'), format: 'der', type: 'pkcs8' });
-  assert.equal(createPublicKey(priv).export({ type: 'spki', format: 'der' }).toString('hex'), a.rpkPub);
-  assert.equal(rpkLabel(a), createHash('sha256').update(Buffer.from(a.rpkPub, 'hex')).digest('hex'));
-  // a given seed gives the same DER every time; its public key may be given and must match
-  const seed = '9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60'; // RFC 8032 §7.1 TEST 1
-  const c = buildConfig([...RPK, '--rpk-server-pub', BS_PUB, '--rpk-priv', seed]) as Required<ReturnType<typeof buildConfig>>;
-  assert.equal(c.rpkPriv, PKCS8_ED25519_PREFIX + seed);
-  assert.equal(c.rpkPub, SPKI_ED25519_PREFIX + 'd75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a');
-  assert.deepEqual(buildConfig([...RPK, '--rpk-server-pub', BS_PUB, '--rpk-priv', c.rpkPriv, '--rpk-pub', c.rpkPub]), c);
-  assert.equal(rpkLabel(buildConfig(PSK)), null);
+/**
+ * One row per key type: a fixed private key with its public key (published vectors), the
+ * server key's raw and SPKI forms, the DER lengths, and what certtool calls it.
+ */
+interface KeyType {
+  curve: RpkCurve;
+  /** --curve flag to pass (P-256 is the default: none) */
+  flag: string[];
+  spkiPrefix: string;
+  pkcs8Prefix: string;
+  pkcs8Len: number;
+  /** a private key as 32 raw bytes and the SPKI of its public key */
+  priv: string;
+  pub: string;
+  /** the server key given raw (Ed25519's 32 bytes, P-256's uncompressed point) */
+  serverRaw: string;
+  certtool: string;
+}
+const KEY_TYPES: KeyType[] = [
+  {
+    curve: 'p256', flag: [], spkiPrefix: SPKI_P256_PREFIX, pkcs8Prefix: PKCS8_P256_PREFIX, pkcs8Len: 67,
+    // RFC 6979 §A.2.5: the P-256 key pair
+    priv: 'c9afa9d845ba75166b5c215767b1d6934e50c3db36e89b127b8a622b120f6721',
+    pub: SPKI_P256_PREFIX + '0460fed4ba255a9d31c961eb74c6356d68c049b8923b61fa6ce669622e60f29fb67903fe1008b8bc99a41ae9e95628bc64f2f1b20c2d7e9f5177a3c294d4462299',
+    serverRaw: '04' + '6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296' + '4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5', // the base point G
+    certtool: 'ecdsa',
+  },
+  {
+    curve: 'ed25519', flag: ['--curve', 'ed25519'], spkiPrefix: SPKI_ED25519_PREFIX, pkcs8Prefix: PKCS8_ED25519_PREFIX, pkcs8Len: 48,
+    // RFC 8032 §7.1 TEST 1
+    priv: '9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60',
+    pub: SPKI_ED25519_PREFIX + 'd75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a',
+    serverRaw: 'ab'.repeat(32),
+    certtool: 'ed25519',
+  },
+];
+
+for (const K of KEY_TYPES) {
+  const SRV = ['--rpk-server-pub', K.serverRaw];
+  test(`provision RPK ${K.curve}: a fresh key pair in DER, the server key as SPKI, the QR label = SHA-256 of the SPKI`, () => {
+    const a = buildConfig([...RPK, ...SRV, ...K.flag]) as Required<ReturnType<typeof buildConfig>>;
+    const b = buildConfig([...RPK, '--rpk-server-pub', K.spkiPrefix + K.serverRaw]);
+    assert.equal(a.mode, 'rpk');
+    assert.equal(a.rpkServerPub, K.spkiPrefix + K.serverRaw);
+    assert.equal(b.rpkServerPub, a.rpkServerPub);
+    assert.equal(spkiCurve(a.rpkPub), K.curve);
+    // no key and no --curve: the server key's type
+    assert.equal(spkiCurve(b.rpkPub), K.curve);
+    assert.notEqual(a.rpkPriv, b.rpkPriv, 'each run without a key makes a new one');
+    assert.equal(a.rpkPriv.length, 2 * K.pkcs8Len);
+    assert.ok(a.rpkPriv.startsWith(K.pkcs8Prefix));
+    // the public key is the private key's (node:crypto derives it independently here)
+    const priv = createPrivateKey({ key: Buffer.from(a.rpkPriv, 'hex'), format: 'der', type: 'pkcs8' });
+    assert.equal(createPublicKey(priv).export({ type: 'spki', format: 'der' }).toString('hex'), a.rpkPub);
+    assert.equal(rpkLabel(a), createHash('sha256').update(Buffer.from(a.rpkPub, 'hex')).digest('hex'));
+    assert.equal(rpkBundleOf(a), join(ROOT, 'dist', K.curve === 'p256' ? 'firmware-rpk.js' : 'firmware-rpk-ed25519.js'));
+    // a given raw key gives the same DER every time; its public key may be given and must match
+    const c = buildConfig([...RPK, ...SRV, ...K.flag, '--rpk-priv', K.priv]) as Required<ReturnType<typeof buildConfig>>;
+    assert.equal(c.rpkPriv, K.pkcs8Prefix + K.priv);
+    assert.equal(c.rpkPub, K.pub);
+    assert.deepEqual(buildConfig([...RPK, ...SRV, '--rpk-priv', c.rpkPriv, '--rpk-pub', c.rpkPub]), c);
+    // the other DER forms node:crypto (openssl) writes: PKCS#8 with the public key, SEC 1
+    const der = createPrivateKey({ key: Buffer.from(c.rpkPriv, 'hex'), format: 'der', type: 'pkcs8' });
+    const forms = K.curve === 'p256' ? ['pkcs8', 'sec1'] as const : ['pkcs8'] as const;
+    for (const type of forms) assert.deepEqual(buildConfig([...RPK, ...SRV, '--rpk-priv', der.export({ type, format: 'der' }).toString('hex')]), c, type);
+  });
+}
+
+test('provision RPK: 32 raw private bytes are a P-256 scalar unless --curve ed25519 says seed', () => {
+  const [P, E] = KEY_TYPES;
+  const asP256 = buildConfig([...RPK, '--rpk-server-pub', P.serverRaw, '--rpk-priv', E.priv]);
+  assert.equal(spkiCurve(asP256.rpkPub), 'p256');
+  assert.equal(asP256.rpkPriv, PKCS8_P256_PREFIX + E.priv);
+  assert.throws(() => buildConfig([...RPK, '--rpk-server-pub', E.serverRaw, '--rpk-priv', E.priv]), /--rpk-server-pub is Ed25519 but the device key is P-256: a build has one key type/);
+  assert.equal(spkiCurve(buildConfig([...RPK, '--rpk-server-pub', E.serverRaw, '--curve', 'ed25519', '--rpk-priv', E.priv]).rpkPub), 'ed25519');
 });
 
 test('provision RPK: wrong lengths, mismatched keys and missing keys are one line each', () => {
+  const [P, E] = KEY_TYPES;
+  const BS_PUB = E.serverRaw;
   const bad: [string[], RegExp][] = [
     [[...RPK], /--rpk-server-pub is required for --mode rpk/],
-    [[...RPK, '--rpk-server-pub', 'abcd'], /--rpk-server-pub is 2 bytes: an Ed25519 public key is 32 bytes raw or a 44-byte SubjectPublicKeyInfo/],
+    [[...RPK, '--rpk-server-pub', 'abcd'], /--rpk-server-pub is 2 bytes: a public key is P-256 \(65-byte point 04‖X‖Y or 91-byte SubjectPublicKeyInfo\) or Ed25519 \(32 bytes raw or 44-byte SubjectPublicKeyInfo\)/],
     [[...RPK, '--rpk-server-pub', '302a'.padEnd(88, '0')], /--rpk-server-pub is 44 bytes/],
+    [[...RPK, '--rpk-server-pub', '04' + '11'.repeat(64)], /--rpk-server-pub is not a P-256 public key: /],
     [[...RPK, '--rpk-server-pub', 'xy'.repeat(32)], /--rpk-server-pub must be an even number of hex digits/],
-    [[...RPK, '--rpk-server-pub', BS_PUB, '--rpk-priv', '00'.repeat(33)], /--rpk-priv is 33 bytes: an Ed25519 private key is a 32-byte seed or 48-byte PKCS#8 DER/],
-    [[...RPK, '--rpk-server-pub', BS_PUB, '--rpk-priv', 'ff'.repeat(48)], /--rpk-priv is not an Ed25519 PKCS#8 key/],
-    [[...RPK, '--rpk-server-pub', BS_PUB, '--rpk-priv', '00'.repeat(32), '--rpk-pub', BS_PUB], /--rpk-pub is not the public key of the private key given/],
+    [[...RPK, '--rpk-server-pub', BS_PUB, '--rpk-priv', '00'.repeat(33)], /--rpk-priv is 33 bytes: a private key is 32 raw bytes \(a P-256 scalar; an Ed25519 seed with --curve ed25519\), PKCS#8 DER or SEC 1 DER/],
+    [[...RPK, '--rpk-server-pub', BS_PUB, '--rpk-priv', '30' + 'ff'.repeat(47)], /--rpk-priv is not a PKCS#8 or SEC 1 private key: /],
+    [[...RPK, '--rpk-server-pub', P.serverRaw, '--rpk-priv', '00'.repeat(32)], /--rpk-priv: the P-256 private scalar is not in \[1, n\)/],
+    [[...RPK, '--rpk-server-pub', P.serverRaw, '--rpk-priv', 'ff'.repeat(32)], /--rpk-priv: the P-256 private scalar is not in \[1, n\)/],
+    [[...RPK, '--rpk-server-pub', BS_PUB, '--curve', 'ed25519', '--rpk-priv', P.pkcs8Prefix + P.priv], /--rpk-priv is P-256, not Ed25519 \(--curve ed25519\)/],
+    [[...RPK, '--rpk-server-pub', BS_PUB, '--curve', 'x25519'], /--curve 'x25519' must be p256 or ed25519/],
+    [[...RPK, '--rpk-server-pub', P.serverRaw, '--curve', 'ed25519'], /--rpk-server-pub is P-256 but the device key is Ed25519/],
+    [[...RPK, '--rpk-server-pub', BS_PUB, '--curve', 'ed25519', '--rpk-priv', '01'.repeat(32), '--rpk-pub', E.pub], /--rpk-pub is not the public key of the private key given/],
     [[...RPK, '--rpk-server-pub', BS_PUB, '--rpk-priv', '00'.repeat(32), '--rpk-key', '/tmp/x'], /exclusive/],
     [[...PSK, '--rpk-server-pub', BS_PUB], /given with --mode psk/],
+    [[...PSK, '--curve', 'p256'], /given with --mode psk/],
     [['--endpoint', 'e', '--bootstrap', 'coap://h:5683', '--mode', 'rpk', '--rpk-server-pub', BS_PUB], /--mode rpk needs a coaps:\/\//],
   ];
   for (const [argv, re] of bad) {
@@ -97,33 +160,43 @@ test('provision RPK: wrong lengths, mismatched keys and missing keys are one lin
   }
 });
 
-test('provision RPK CLI: --rpk-key FILE is created once, then reused; the label is printed', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'prov-rpk-'));
-  const tool = join(import.meta.dirname, '../../tools/provision.mjs');
-  const key = join(dir, 'device.key');
-  const run = () => spawnSync(process.execPath, [tool, ...RPK, '--rpk-server-pub', BS_PUB, '--rpk-key', key, '--out', join(dir, 'c.json')], { encoding: 'utf8' });
-  const first = run();
-  assert.equal(first.status, 0, first.stderr);
-  const cfg1 = JSON.parse(readFileSync(join(dir, 'c.json'), 'utf8'));
-  assert.match(readFileSync(key, 'utf8'), /^-----BEGIN PRIVATE KEY-----\n/);
-  const second = run();
-  const cfg2 = JSON.parse(readFileSync(join(dir, 'c.json'), 'utf8'));
-  assert.equal(cfg2.rpkPriv, cfg1.rpkPriv);
-  assert.match(second.stdout, new RegExp(`QR label .* ${rpkLabel(cfg1)}\n`));
-});
+for (const K of KEY_TYPES) {
+  test(`provision RPK CLI ${K.curve}: --rpk-key FILE is created once (of --curve, P-256 by default), then reused; the label is printed`, () => {
+    const dir = mkdtempSync(join(tmpdir(), 'prov-rpk-'));
+    const tool = join(import.meta.dirname, '../../tools/provision.mjs');
+    const key = join(dir, 'device.key');
+    const run = (flag: string[]) => spawnSync(process.execPath, [tool, ...RPK, '--rpk-server-pub', K.serverRaw, '--rpk-key', key, ...flag, '--out', join(dir, 'c.json')], { encoding: 'utf8' });
+    const first = run(K.flag);
+    assert.equal(first.status, 0, first.stderr);
+    const cfg1 = JSON.parse(readFileSync(join(dir, 'c.json'), 'utf8'));
+    assert.equal(spkiCurve(cfg1.rpkPub), K.curve);
+    assert.match(readFileSync(key, 'utf8'), /^-----BEGIN PRIVATE KEY-----\n/);
+    assert.match(first.stdout, new RegExp(`build dist/${K.curve === 'p256' ? 'firmware-rpk' : 'firmware-rpk-ed25519'}\\.js`));
+    // the file's own type from then on, without --curve
+    const second = run([]);
+    assert.equal(second.status, 0, second.stderr);
+    const cfg2 = JSON.parse(readFileSync(join(dir, 'c.json'), 'utf8'));
+    assert.equal(cfg2.rpkPriv, cfg1.rpkPriv);
+    assert.match(second.stdout, new RegExp(`QR label .* ${rpkLabel(cfg1)}\n`));
+    const other = run(['--curve', K.curve === 'p256' ? 'ed25519' : 'p256']);
+    assert.equal(other.status, 2);
+    assert.match(other.stderr, new RegExp(`^provision: --rpk-key ${key}: the key in ${key} is ${K.curve === 'p256' ? 'P-256' : 'Ed25519'}, not`));
+  });
 
-test('provision RPK: the QR label equals certtool\'s Public Key ID (sha256)', (t) => {
-  if (!needPeer(t, 'certtool', 'gnutls-bin')) return;
-  const dir = mkdtempSync(join(tmpdir(), 'prov-cert-'));
-  const key = join(dir, 'k.pem');
-  const gen = spawnSync('certtool', ['--generate-privkey', '--key-type=ed25519', '--outfile', key], { encoding: 'utf8' });
-  assert.equal(gen.status, 0, gen.stderr);
-  const info = spawnSync('certtool', ['--load-privkey', key, '--pubkey-info'], { encoding: 'utf8' });
-  const id = /Public Key ID:[^]*?sha256:([0-9a-f]{64})/.exec(info.stdout);
-  assert.ok(id, info.stdout);
-  const cfg = buildConfig([...RPK, '--rpk-server-pub', BS_PUB, '--rpk-key', key]);
-  assert.equal(rpkLabel(cfg), id![1]);
-});
+  test(`provision RPK ${K.curve}: the QR label equals certtool's Public Key ID (sha256)`, (t) => {
+    if (!needPeer(t, 'certtool', 'gnutls-bin')) return;
+    const dir = mkdtempSync(join(tmpdir(), 'prov-cert-'));
+    const key = join(dir, 'k.pem');
+    const gen = spawnSync('certtool', ['--generate-privkey', `--key-type=${K.certtool}`, ...(K.curve === 'p256' ? ['--curve=secp256r1'] : []), '--outfile', key], { encoding: 'utf8' });
+    assert.equal(gen.status, 0, gen.stderr);
+    const info = spawnSync('certtool', ['--load-privkey', key, '--pubkey-info'], { encoding: 'utf8' });
+    const id = /Public Key ID:[^]*?sha256:([0-9a-f]{64})/.exec(info.stdout);
+    assert.ok(id, info.stdout);
+    const cfg = buildConfig([...RPK, '--rpk-server-pub', K.serverRaw, '--rpk-key', key]);
+    assert.equal(spkiCurve(cfg.rpkPub), K.curve);
+    assert.equal(rpkLabel(cfg), id![1]);
+  });
+}
 
 test('flash target: serial device or tcp://HOST[:PORT]', () => {
   assert.equal(checkTarget('/dev/ttyUSB0'), '/dev/ttyUSB0');

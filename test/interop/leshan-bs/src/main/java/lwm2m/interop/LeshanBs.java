@@ -3,16 +3,19 @@
 // Maven Central has no Leshan bootstrap-server demo of the version whose server demo it serves
 // (org.eclipse.leshan:leshan-server-demo:2.0.0-M4), so this launcher builds one from Leshan's
 // published library (leshan-server-cf, same version): Leshan's LeshanBootstrapServer does the whole
-// protocol (Bootstrap-Request, Bootstrap-Delete/Write/Finish, DTLS PSK); this file only configures it
-// from a JSON file and prints what the session does, one JSON line per event, on stdout.
+// protocol (Bootstrap-Request, Bootstrap-Delete/Write/Finish, DTLS PSK and RPK); this file only configures
+// it from a JSON file and prints what the session does, one JSON line per event, on stdout.
 //
 //   java -jar leshan-bs.jar --host 127.0.0.1 --coap-port 0 --coaps-port 0 --config bs.json [--cid on|off|N]
+//        [--rpk-pub spki.der --rpk-priv pkcs8.der]   the server's own raw public key pair (EC, e.g. P-256)
 //
 // The config file is read again on every look-up, so a test may rewrite it while the server runs:
 //   { "bootstrap": { "<endpoint>": <the body of the Leshan bsserver demo's POST /api/bootstrap/<endpoint>> },
 //     "security":  [ <the body of the Leshan demo's PUT /api/security/clients/> ] }
 // Byte fields (publicKeyOrId, secretKey, serverPublicKey) are arrays of unsigned bytes, as the demo takes
-// them, or hex strings. The first stdout line is {"ev":"ready","coap":<port>,"coaps":<port>}.
+// them, or hex strings. Security entries are {"endpoint","tls":{"mode":"psk","details":{"identity","key"}}}
+// or {"endpoint","tls":{"mode":"rpk","details":{"key":"<hex of the client's SubjectPublicKeyInfo DER>"}}}.
+// The first stdout line is {"ev":"ready","coap":<port>,"coaps":<port>}.
 package lwm2m.interop;
 
 import java.io.IOException;
@@ -20,6 +23,12 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Paths;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.security.spec.X509EncodedKeySpec;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Iterator;
@@ -58,6 +67,7 @@ public class LeshanBs {
         String host = "127.0.0.1";
         int coapPort = 5783, coapsPort = 5784;
         Integer cid = 6; // Leshan's demos default to "-cid on" (6-byte connection IDs)
+        String rpkPub = null, rpkPriv = null;
         for (int i = 0; i + 1 < args.length; i += 2) {
             String v = args[i + 1];
             switch (args[i]) {
@@ -65,6 +75,8 @@ public class LeshanBs {
             case "--coap-port": coapPort = Integer.parseInt(v); break;
             case "--coaps-port": coapsPort = Integer.parseInt(v); break;
             case "--config": configFile = v; break;
+            case "--rpk-pub": rpkPub = v; break;
+            case "--rpk-priv": rpkPriv = v; break;
             case "--cid": cid = "off".equals(v) ? null : "on".equals(v) ? 6 : Integer.valueOf(v); break;
             default: throw new IllegalArgumentException("unknown option " + args[i]);
             }
@@ -76,6 +88,12 @@ public class LeshanBs {
         builder.setLocalSecureAddress(host, coapsPort);
         builder.setConfigStore(new FileConfigStore());
         builder.setSecurityStore(new FileSecurityStore());
+        if ((rpkPub == null) != (rpkPriv == null)) throw new IllegalArgumentException("--rpk-pub and --rpk-priv go together");
+        if (rpkPub != null) {
+            // As Leshan's demos' -pubk/-prik: DER SubjectPublicKeyInfo and PKCS#8 files, EC keys
+            builder.setPublicKey(publicKey(Files.readAllBytes(Paths.get(rpkPub))));
+            builder.setPrivateKey(KeyFactory.getInstance("EC").generatePrivate(new PKCS8EncodedKeySpec(Files.readAllBytes(Paths.get(rpkPriv)))));
+        }
         DtlsConnectorConfig.Builder dtls = new DtlsConnectorConfig.Builder();
         dtls.setRecommendedCipherSuitesOnly(true);
         if (cid != null) dtls.setConnectionIdGenerator(new SingleNodeConnectionIdGenerator(cid));
@@ -115,6 +133,15 @@ public class LeshanBs {
         byte[] out = new byte[s.length() / 2];
         for (int i = 0; i < out.length; i++) out[i] = (byte) Integer.parseInt(s.substring(2 * i, 2 * i + 2), 16);
         return out;
+    }
+
+    /** A raw public key from its SubjectPublicKeyInfo DER: EC, the only key type Leshan takes for RPK. */
+    static PublicKey publicKey(byte[] spki) {
+        try {
+            return KeyFactory.getInstance("EC").generatePublic(new X509EncodedKeySpec(spki));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalArgumentException("not an EC SubjectPublicKeyInfo: " + e.getMessage(), e);
+        }
     }
 
     static Integer optInt(JsonObject o, String name, Integer dflt) {
@@ -170,7 +197,7 @@ public class LeshanBs {
         }
     }
 
-    /** The clients' bootstrap credentials (PSK only): entries shaped as the demo's PUT /api/security/clients/. */
+    /** The clients' bootstrap credentials (PSK or RPK): entries shaped as the demo's PUT /api/security/clients/. */
     static class FileSecurityStore implements BootstrapSecurityStore {
         private static List<SecurityInfo> all() {
             List<SecurityInfo> out = new ArrayList<>();
@@ -179,10 +206,13 @@ public class LeshanBs {
             for (JsonValue v : sec.asArray()) {
                 JsonObject o = v.asObject();
                 JsonObject tls = o.get("tls").asObject();
-                if (!"psk".equals(tls.getString("mode", ""))) throw new IllegalArgumentException("only psk entries");
+                String mode = tls.getString("mode", "");
                 JsonObject d = tls.get("details").asObject();
-                out.add(SecurityInfo.newPreSharedKeyInfo(o.getString("endpoint", null), d.getString("identity", null),
-                        hex(d.getString("key", ""))));
+                if ("psk".equals(mode)) out.add(SecurityInfo.newPreSharedKeyInfo(o.getString("endpoint", null),
+                        d.getString("identity", null), hex(d.getString("key", ""))));
+                else if ("rpk".equals(mode)) out.add(SecurityInfo.newRawPublicKeyInfo(o.getString("endpoint", null),
+                        publicKey(hex(d.getString("key", "")))));
+                else throw new IllegalArgumentException("security mode " + mode + ": only psk and rpk entries");
             }
             return out;
         }
@@ -197,7 +227,7 @@ public class LeshanBs {
 
         @Override
         public SecurityInfo getByIdentity(String identity) {
-            for (SecurityInfo i : all()) if (identity.equals(i.getIdentity())) return i;
+            for (SecurityInfo i : all()) if (i.usePSK() && identity.equals(i.getIdentity())) return i;
             return null;
         }
     }
@@ -217,7 +247,7 @@ public class LeshanBs {
 
         @Override
         public void sessionInitiated(BootstrapRequest request, Identity identity) {
-            emit(ev("request", request.getEndpointName()).add("secure", identity.isSecure())
+            emit(ev("request", request.getEndpointName()).add("secure", identity.isSecure()).add("rpk", identity.isRPK())
                     .add("pct", request.getPreferredContentFormat() == null ? -1 : request.getPreferredContentFormat().getCode()));
         }
 
