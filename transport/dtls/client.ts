@@ -76,7 +76,9 @@ export interface ClientRole extends Role {
 /** The ClientHello, again with the cookie after a HelloVerifyRequest (PSK or, through the hook, RPK). */
 export function sendHello(ep: DtlsEndpoint, s: Session): void {
   var hs = s.hs!;
-  var ch = encodeHandshake(HT.CLIENT_HELLO, hs.nextSend++, (s.rpk ? clientRole.rpkHello! : encodeClientHello)(hs.clientRandom, hs.cookie));
+  // Two calls, not a choice of function: encodeClientHello, called once, stays inlined (no function object at rest).
+  var body = s.rpk ? clientRole.rpkHello!(hs.clientRandom, hs.cookie) : encodeClientHello(hs.clientRandom, hs.cookie);
+  var ch = encodeHandshake(HT.CLIENT_HELLO, hs.nextSend++, body);
   // The transcript restarts with each ClientHello: the first one and the HelloVerifyRequest are not hashed (RFC 6347 §4.2.6).
   hs.transcript = [ch];
   hs.state = St.HELLO;
