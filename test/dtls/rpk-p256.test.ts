@@ -1,12 +1,12 @@
 // P-256 raw public keys in the RPK suite (rpk-p256.ts): ecdsa_secp256r1_sha256 (0x0403)
 // and ECDHE secp256r1 (23), with both key types built in as on the simulator's server
-// (P-256 preferred). Signatures and key agreement are checked against node:crypto.
+// (P-256 preferred). Signatures and key agreement are checked against node:crypto; loss,
+// pinning and trust are rpk-cases.ts's table, run here for P-256.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, createPublicKey, diffieHellman, createPrivateKey, generateKeyPairSync, verify as nodeVerify } from 'node:crypto';
-import { makePair, ed25519Keys, p256Keys, CLIENT, SERVER, type Datagram, type PairOptions } from '../helpers/dtls-net';
-import { encodeRecord, parseRecords } from '../../transport/dtls/record';
-import { encodeHandshake, parseFragments } from '../../transport/dtls/handshake';
+import { makePair, ed25519Keys, p256Keys, CLIENT, SERVER, type PairOptions } from '../helpers/dtls-net';
+import { lastAlert, messages, rewrite, rpkCases } from './rpk-cases';
 import { checkRpkClientHello, encodeRpkClientHello, rpkGroups, rpkSigOf, rpkSigs } from '../../transport/dtls/rpk';
 import { enableP256, p256PrivateKeyOf, p256Sig, secp256r1Group } from '../../transport/dtls/rpk-p256';
 import { ed25519Sig, enableEd25519, x25519Group } from '../../transport/dtls/rpk-ed25519';
@@ -18,7 +18,6 @@ enableP256();
 const hex = (u: Uint8Array) => Buffer.from(u).toString('hex');
 const unhex = (s: string) => new Uint8Array(Buffer.from(s, 'hex'));
 const text = (s: string) => new Uint8Array(Buffer.from(s));
-const fromClient = (d: Datagram) => d.from.port === CLIENT.port;
 const C = p256Keys(1);
 const S = p256Keys(2);
 const OTHER = p256Keys(3);
@@ -47,46 +46,6 @@ function pair(o: PairOptions & { pin?: Uint8Array | null; trust?: (k: Uint8Array
     serverRpk: { key: srv.key, spki: srv.spki, trust: o.trust || ((k) => hex(k) === hex(C.spki)) },
     ...o,
   });
-}
-
-function shape(d: Datagram): string {
-  return parseRecords(d.data)
-    .map((r) => (r.type === 22 && r.epoch === 0 ? 'hs:' + parseFragments(r.fragment)!.map((f) => f.msg_type).join('+') : ({ 20: 'ccs', 21: 'alert', 22: 'hs', 23: 'app' } as Record<number, string>)[r.type] + '@' + r.epoch))
-    .join(',');
-}
-
-/** Rewrites one handshake message (by msg_type) in one side's flights. */
-function rewrite(client: boolean, type: number, f: (body: Uint8Array) => Uint8Array) {
-  return (d: Datagram): Datagram[] => {
-    if (fromClient(d) !== client) return [d];
-    const parts: Uint8Array[] = [];
-    for (const r of parseRecords(d.data)) {
-      let frag = r.fragment;
-      if (r.type === 22 && r.epoch === 0) {
-        const fs = parseFragments(frag)!;
-        frag = new Uint8Array(Buffer.concat(fs.map((m) => (m.msg_type === type ? encodeHandshake(type, m.message_seq, f(new Uint8Array(m.body))) : encodeHandshake(m.msg_type, m.message_seq, m.body)))));
-      }
-      parts.push(encodeRecord(r.type, r.epoch, r.seq, frag));
-    }
-    return [{ ...d, data: new Uint8Array(Buffer.concat(parts)) }];
-  };
-}
-
-function lastAlert(p: ReturnType<typeof makePair>, client: boolean): string {
-  const ds = p.wire.filter((d) => fromClient(d) === client && shape(d) === 'alert@0');
-  return ds.length ? hex(ds[ds.length - 1].data.subarray(13)) : '';
-}
-
-/** The epoch-0 handshake messages from the second ClientHello on. */
-function messages(p: ReturnType<typeof makePair>) {
-  const msgs: { t: number; body: Uint8Array; whole: Uint8Array }[] = [];
-  for (const d of p.wire.slice(2, 5)) {
-    for (const r of parseRecords(d.data)) {
-      if (r.type !== 22 || r.epoch !== 0) continue;
-      for (const m of parseFragments(r.fragment)!) msgs.push({ t: m.msg_type, body: new Uint8Array(m.body), whole: encodeHandshake(m.msg_type, m.message_seq, m.body) });
-    }
-  }
-  return msgs;
 }
 
 test('P-256 private key forms: raw d, PKCS#8 as Leshan writes it, PKCS#8 and SEC 1 as openssl writes them; out of range or another curve → null', () => {
@@ -203,47 +162,16 @@ test('the premaster secret is the secp256r1 shared X that node:crypto computes',
   assert.equal(secp256r1Group.shared(k, unhex('02' + hex(S.point.subarray(1, 33)))), null, 'compressed point');
 });
 
-test('wrong pinned P-256 server key: bad_certificate (42) before any signature or ECDH work on the client', () => {
-  const ops = countOps();
-  try {
-    const p = pair({ pin: OTHER.spki });
-    p.client.connect(SERVER);
-    p.run(10000);
-    assert.equal(lastAlert(p, true), '022a');
-    assert.equal(p.clientEvents[0].name, 'bad_certificate');
-    assert.match(p.clientEvents[0].message!, new RegExp(hex(S.spki)));
-    assert.deepEqual(ops.n, { ecdsaSign: 1, ecdsaVerify: 0, ecdhPub: 1, ecdh: 0, ed25519: 0, x25519: 0 }, 'only the server computed its flight');
-  } finally {
-    ops.restore();
-  }
-});
-
-test('an untrusted P-256 client key: access_denied (49), nothing established', () => {
-  const p = pair({ trust: () => false });
-  p.client.connect(SERVER);
-  p.run(10000);
-  assert.equal(lastAlert(p, false), '0231');
-  assert.equal(p.serverEvents[0].name, 'rpk_not_trusted');
-  assert.equal(p.clientEvents[0].name, 'alert_received');
-  assert.equal(p.clientEvents[0].alert, 49);
-  assert.equal(p.server.get(CLIENT), null);
-});
-
-test('every single lost datagram of the P-256 handshake is recovered, and no ECDSA or ECDH operation is done twice', () => {
-  for (let lost = 0; lost < 6; lost++) {
-    const ops = countOps();
-    try {
-      const p = pair();
-      p.filter = (d, i) => (i === lost ? [] : [d]);
-      p.client.send(text('hi'), SERVER);
-      p.run(60000);
-      assert.deepEqual(p.clientEvents.map((e) => e.type), ['connected'], `lost #${lost}`);
-      assert.deepEqual(p.clientData, ['hi'], `lost #${lost}`);
-      assert.deepEqual(ops.n, { ecdsaSign: 2, ecdsaVerify: 2, ecdhPub: 2, ecdh: 2, ed25519: 0, x25519: 0 }, `lost #${lost}`);
-    } finally {
-      ops.restore();
-    }
-  }
+// handshake under loss, the pin and the trust callback: the cases every key type runs (rpk-cases.ts)
+const NONE = { ed25519: 0, x25519: 0 };
+rpkCases({
+  name: 'P-256',
+  client: C.spki,
+  server: S.spki,
+  other: OTHER.spki,
+  pair,
+  countOps,
+  ops: { handshake: { ecdsaSign: 2, ecdsaVerify: 2, ecdhPub: 2, ecdh: 2, ...NONE }, pinRefused: { ecdsaSign: 1, ecdsaVerify: 0, ecdhPub: 1, ecdh: 0, ...NONE } },
 });
 
 const sigAt = (b: Uint8Array) => 4 + b[3] + 4;

@@ -1,14 +1,15 @@
 // Raw public keys (RFC 7250) with TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8, Ed25519 and X25519:
 // codecs to the byte, the primitives against RFC vectors and node:crypto, client ⇄ server
-// in memory (pinning, trust, loss without recomputation, malformed messages → the right
-// alert and never an exception), and the server still speaking PSK to a PSK client.
+// in memory (malformed messages → the right alert and never an exception; pinning, trust
+// and loss without recomputation through rpk-cases.ts, the table both key types run), and
+// the server still speaking PSK to a PSK client.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPublicKey, createPrivateKey, sign as nodeSign, verify as nodeVerify } from 'node:crypto';
 import { makePair, ed25519Keys, CLIENT, SERVER, type Datagram, type PairOptions } from '../helpers/dtls-net';
+import { fromClient, lastAlert, messages, rewrite, rpkCases, shape } from './rpk-cases';
 import { encodeRecord, parseRecords } from '../../transport/dtls/record';
 import { encodeHandshake, parseFragments } from '../../transport/dtls/handshake';
-import { ESTABLISHED } from '../../transport/dtls/connection';
 import {
   checkRpkClientHello, decodeRpkCertificate, ed25519Spki, encodeRpkCertificate, encodeRpkClientHello,
   pkcs8Ed25519Seed, rpkGroups, rpkSigs, spkiEd25519,
@@ -24,19 +25,9 @@ rpkGroups.splice(0, rpkGroups.length, x25519Group);
 const hex = (u: Uint8Array) => Buffer.from(u).toString('hex');
 const unhex = (s: string) => new Uint8Array(Buffer.from(s, 'hex'));
 const text = (s: string) => new Uint8Array(Buffer.from(s));
-const fromClient = (d: Datagram) => d.from.port === CLIENT.port;
 const C = ed25519Keys(1);
 const S = ed25519Keys(2);
 const OTHER = ed25519Keys(3);
-
-function shape(d: Datagram): string {
-  return parseRecords(d.data)
-    .map((r) => {
-      if (r.type === 22 && r.epoch === 0) return 'hs:' + parseFragments(r.fragment)!.map((f) => f.msg_type).join('+');
-      return ({ 20: 'ccs', 21: 'alert', 22: 'hs', 23: 'app' } as Record<number, string>)[r.type] + '@' + r.epoch;
-    })
-    .join(',');
-}
 
 /** Counts the four public-key operations, on both sides together. */
 function countOps() {
@@ -59,28 +50,6 @@ function rpkPair(o: PairOptions & { pin?: Uint8Array | null; trust?: (k: Uint8Ar
     serverRpk: { key: S.seed, spki: S.spki, trust: o.trust || ((k) => hex(k) === hex(C.spki)) },
     ...o,
   });
-}
-
-/** Rewrites one handshake message (by msg_type) in the server's flights; the rest passes unchanged. */
-function rewriteServer(type: number, f: (body: Uint8Array) => Uint8Array) {
-  return (d: Datagram): Datagram[] => {
-    if (fromClient(d)) return [d];
-    const parts: Uint8Array[] = [];
-    for (const r of parseRecords(d.data)) {
-      let frag = r.fragment;
-      if (r.type === 22 && r.epoch === 0) {
-        const fs = parseFragments(frag)!;
-        frag = new Uint8Array(Buffer.concat(fs.map((m) => (m.msg_type === type ? encodeHandshake(type, m.message_seq, f(new Uint8Array(m.body))) : encodeHandshake(m.msg_type, m.message_seq, m.body)))));
-      }
-      parts.push(encodeRecord(r.type, r.epoch, r.seq, frag));
-    }
-    return [{ ...d, data: new Uint8Array(Buffer.concat(parts)) }];
-  };
-}
-
-function lastAlert(p: ReturnType<typeof makePair>, client: boolean): string {
-  const ds = p.wire.filter((d) => fromClient(d) === client && shape(d) === 'alert@0');
-  return ds.length ? hex(ds[ds.length - 1].data.subarray(13)) : '';
 }
 
 test('Ed25519 DER helpers: SubjectPublicKeyInfo and PKCS#8 (RFC 8410) match node:crypto; anything else is null', () => {
@@ -176,13 +145,7 @@ test('RPK handshake in memory: flights, server flight bytes, signatures checked 
     assert.equal(p.client.get(SERVER)!.rpk, true);
 
     // every epoch-0 handshake message from the second ClientHello on, as hashed (RFC 6347 §4.2.6)
-    const msgs: { t: number; body: Uint8Array; whole: Uint8Array }[] = [];
-    for (const d of p.wire.slice(2, 5)) {
-      for (const r of parseRecords(d.data)) {
-        if (r.type !== 22 || r.epoch !== 0) continue;
-        for (const m of parseFragments(r.fragment)!) msgs.push({ t: m.msg_type, body: new Uint8Array(m.body), whole: encodeHandshake(m.msg_type, m.message_seq, m.body) });
-      }
-    }
+    const msgs = messages(p);
     assert.deepEqual(msgs.map((m) => m.t), [1, 2, 11, 12, 13, 14, 11, 16, 15]);
     const [ch, sh, scert, ske, cr, , ccert, cke, cv] = msgs;
     assert.equal(hex(sh.body.subarray(35)), 'c0ae' + '00' + '0010' + '0013000102' + '0014000102' + '000b00020100');
@@ -206,93 +169,15 @@ test('RPK handshake in memory: flights, server flight bytes, signatures checked 
   }
 });
 
-test('wrong pinned server key: the client sends bad_certificate (42) before any signature work and names the key', () => {
-  const ops = countOps();
-  try {
-    const p = rpkPair({ pin: OTHER.spki });
-    p.client.connect(SERVER);
-    p.run(10000);
-    assert.equal(lastAlert(p, true), '022a');
-    assert.equal(p.clientEvents.length, 1);
-    assert.equal(p.clientEvents[0].name, 'bad_certificate');
-    assert.equal(p.clientEvents[0].alert, 42);
-    assert.match(p.clientEvents[0].message!, new RegExp(hex(S.pub)));
-    assert.match(p.clientEvents[0].message!, new RegExp(hex(OTHER.spki)));
-    assert.equal(p.client.get(SERVER), null);
-    assert.deepEqual(p.serverEvents.map((e) => e.name), ['alert_received']);
-    assert.deepEqual(ops.n, { x25519Base: 1, x25519: 0, sign: 1, verify: 0 }, 'only the server computed its flight');
-  } finally {
-    ops.restore();
-  }
-});
-
-test('no pin (serverSpki null): any server key is accepted', () => {
-  const p = rpkPair({ pin: null });
-  p.client.connect(SERVER);
-  p.run(10000);
-  assert.deepEqual(p.clientEvents.map((e) => e.type), ['connected']);
-});
-
-test('the server refuses a client key its trust callback rejects: access_denied (49), nothing established', () => {
-  const seen: string[] = [];
-  const p = rpkPair({ trust: (k) => { seen.push(hex(k)); return false; } });
-  p.client.connect(SERVER);
-  p.run(10000);
-  assert.deepEqual(seen, [hex(C.spki)]);
-  assert.equal(lastAlert(p, false), '0231');
-  assert.equal(p.serverEvents[0].name, 'rpk_not_trusted');
-  assert.match(p.serverEvents[0].message!, new RegExp(hex(C.pub)));
-  assert.equal(p.clientEvents[0].name, 'alert_received');
-  assert.equal(p.clientEvents[0].alert, 49);
-  assert.equal(p.server.get(CLIENT), null);
-});
-
-test('every single lost datagram of the RPK handshake is recovered by retransmission, and nothing is computed twice', () => {
-  for (let lost = 0; lost < 6; lost++) { // the 6 handshake datagrams (the 7th is application data)
-    const ops = countOps();
-    try {
-      const p = rpkPair();
-      p.filter = (d, i) => (i === lost ? [] : [d]);
-      p.client.send(text('hi'), SERVER);
-      p.run(60000);
-      assert.deepEqual(p.clientEvents.map((e) => e.type), ['connected'], `lost #${lost}`);
-      assert.deepEqual(p.clientData, ['hi'], `lost #${lost}`);
-      assert.deepEqual(ops.n, { x25519Base: 2, x25519: 2, sign: 2, verify: 2 }, `lost #${lost}`);
-    } finally {
-      ops.restore();
-    }
-  }
-});
-
-test('a lost CertificateVerify record: the server keeps epoch 0 until it arrives (the CCS behind it is not taken early)', () => {
-  const p = rpkPair();
-  let dropped = false;
-  p.filter = (d) => {
-    if (!fromClient(d) || dropped || !shape(d).startsWith('hs:11,hs:16,hs:15')) return [d];
-    dropped = true;
-    // deliver Certificate, ClientKeyExchange, CCS, Finished: only the CertificateVerify record is lost
-    const rs = parseRecords(d.data).filter((_, i) => i !== 2).map((r) => encodeRecord(r.type, r.epoch, r.seq, r.fragment));
-    return [{ ...d, data: new Uint8Array(Buffer.concat(rs)) }];
-  };
-  p.client.connect(SERVER);
-  p.run(60000);
-  assert.ok(dropped);
-  assert.deepEqual(p.clientEvents.map((e) => e.type), ['connected']);
-  assert.equal(p.server.get(CLIENT)!.state, ESTABLISHED);
-});
-
-test('duplicated and reordered datagrams (each record alone, reversed, twice) still complete', () => {
-  const p = rpkPair();
-  p.filter = (d) => {
-    const rs = parseRecords(d.data).map((r) => encodeRecord(r.type, r.epoch, r.seq, r.fragment));
-    const out: Datagram[] = [];
-    for (const r of rs.reverse()) out.push({ ...d, data: r }, { ...d, data: r });
-    return out;
-  };
-  p.client.send(text('dup'), SERVER);
-  p.run(60000);
-  assert.deepEqual(p.clientEvents.map((e) => e.type), ['connected']);
-  assert.deepEqual(p.clientData, ['dup']);
+// handshake under loss, the pin and the trust callback: the cases every key type runs (rpk-cases.ts)
+rpkCases({
+  name: 'Ed25519',
+  client: C.spki,
+  server: S.spki,
+  other: OTHER.spki,
+  pair: rpkPair,
+  countOps,
+  ops: { handshake: { x25519Base: 2, x25519: 2, sign: 2, verify: 2 }, pinRefused: { x25519Base: 1, x25519: 0, sign: 1, verify: 0 } },
 });
 
 const p256Spki = '3059301306072a8648ce3d020106082a8648ce3d030107034200' + '04' + '11'.repeat(64);
@@ -317,7 +202,7 @@ for (const [name, type, f, alert, ev, pin] of [
 ] as [string, number, (b: Uint8Array) => Uint8Array, number, string, null?][]) {
   test(`malformed server flight: ${name} → alert ${alert}, no exception`, () => {
     const p = rpkPair(pin === null ? { pin } : {});
-    p.filter = rewriteServer(type, f);
+    p.filter = rewrite(false, type, f);
     p.client.connect(SERVER);
     p.run(10000); // strict: an exception in either endpoint fails here
     assert.equal(lastAlert(p, true), '02' + alert.toString(16).padStart(2, '0'));
@@ -328,23 +213,14 @@ for (const [name, type, f, alert, ev, pin] of [
 }
 
 test('malformed client flight: a bad CertificateVerify signature gets decrypt_error (51); a P-256 client key unsupported_certificate (43)', () => {
-  const rewriteClient = (type: number, f: (b: Uint8Array) => Uint8Array) => (d: Datagram): Datagram[] => {
-    if (!fromClient(d)) return [d];
-    const parts = parseRecords(d.data).map((r) => {
-      if (r.type !== 22 || r.epoch !== 0) return encodeRecord(r.type, r.epoch, r.seq, r.fragment);
-      const fs = parseFragments(r.fragment)!;
-      return encodeRecord(22, 0, r.seq, new Uint8Array(Buffer.concat(fs.map((m) => encodeHandshake(m.msg_type, m.message_seq, m.msg_type === type ? f(new Uint8Array(m.body)) : m.body)))));
-    });
-    return [{ ...d, data: new Uint8Array(Buffer.concat(parts)) }];
-  };
   const p = rpkPair();
-  p.filter = rewriteClient(15, (b) => { b[20] ^= 1; return b; });
+  p.filter = rewrite(true, 15, (b) => { b[20] ^= 1; return b; });
   p.client.connect(SERVER);
   p.run(10000);
   assert.equal(lastAlert(p, false), '0233');
   assert.equal(p.clientEvents[0].alert, 51);
   const q = rpkPair();
-  q.filter = rewriteClient(11, () => unhex('00005b' + p256Spki));
+  q.filter = rewrite(true, 11, () => unhex('00005b' + p256Spki));
   q.client.connect(SERVER);
   q.run(10000);
   assert.equal(lastAlert(q, false), '022b');

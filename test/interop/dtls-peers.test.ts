@@ -9,14 +9,13 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { needPeer } from '../helpers/peers';
+import { inLoopbackNamespace, needPeer } from '../helpers/peers';
 import { createDtlsClient } from '../../transport/dtls/client';
 import { createDtlsServer } from '../../transport/dtls/server';
 import type { DtlsEvent } from '../../transport/dtls/connection';
 import { nodeCrypto } from '../../sim/node-crypto';
 import { nodeRng, runOnUdp } from '../../sim/dtls-udp';
 
-const ROOT = join(import.meta.dirname, '../..');
 const ID = 'lwm2m-client';
 const KEY = '000102030405060708090a0b0c0d0e0f';
 const WRONG = '0f0e0d0c0b0a09080706050403020100';
@@ -138,33 +137,27 @@ test('our client ⇄ openssl s_server with the wrong key: handshake_timeout nami
   assert.match(r.events[0].message!, /"lwm2m-client"/);
 });
 
-function inNamespace(script: string, timeoutMs: number) {
-  return spawnSync('unshare', ['-n', 'bash', '-c', `ip link set lo up && ${script}`], { encoding: 'utf8', timeout: timeoutMs, cwd: ROOT });
-}
-
-function gnutlsServScript(port: number, clientKey: string, identity = ID) {
+/** gnutls-serv --echo with the PSK inside a loopback-only namespace, and our client (sim/dtls-client-cli.ts) with `clientKey` and `identity` in the same namespace. */
+function ourClientVsGnutlsServ(port: number, clientKey: string, identity = ID) {
   const dir = mkdtempSync(join(tmpdir(), 'gnutls-psk-'));
   writeFileSync(join(dir, 'psk.passwd'), `${ID}:${KEY}\n`);
-  return `gnutls-serv --udp -p ${port} --echo --pskpasswd ${dir}/psk.passwd --pskhint myhint --priority '${GNUTLS_PRIO}' >/dev/null 2>&1 & srv=$!; ` +
-    // wait until it listens (/proc/net/udp: local port in hex; needs no iproute2 `ss`)
-    `for i in $(seq 100); do grep -qi ':${port.toString(16).padStart(4, '0')} ' /proc/net/udp && break; sleep 0.05; done; ` +
-    `node --import tsx sim/dtls-client-cli.ts 127.0.0.1 ${port} ${identity} ${clientKey} hello-echo 3000 hello-echo; rc=$?; pkill -9 -P $srv; kill -9 $srv; exit $rc`; // gnutls-serv --udp forks a child per session: both go
+  return inLoopbackNamespace(`gnutls-serv --udp -p ${port} --echo --pskpasswd ${dir}/psk.passwd --pskhint myhint --priority '${GNUTLS_PRIO}'`, port,
+    `node --import tsx sim/dtls-client-cli.ts 127.0.0.1 ${port} ${identity} ${clientKey} hello-echo 3000 hello-echo`, 20000);
 }
 
 test('our client ⇄ gnutls-serv --echo (loopback-only namespace): handshake and echo', (t) => {
   if (!needPeer(t, 'gnutls-serv', 'gnutls-bin') || !needPeer(t, 'unshare', 'util-linux')) return;
-  const r = inNamespace(gnutlsServScript(31012, KEY), 20000);
-  assert.equal(r.status, 0, r.stdout + r.stderr);
-  const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
-  assert.deepEqual(lines, [{ event: 'connected' }, { data: 'hello-echo' }]);
+  const r = ourClientVsGnutlsServ(31012, KEY);
+  assert.equal(r.status, 0, r.out);
+  assert.deepEqual(r.lines, [{ event: 'connected' }, { data: 'hello-echo' }]);
 });
 
 test('our client ⇄ gnutls-serv: wrong key and unknown identity end in a clear error, no hang', (t) => {
   if (!needPeer(t, 'gnutls-serv', 'gnutls-bin') || !needPeer(t, 'unshare', 'util-linux')) return;
   for (const [key, id] of [[WRONG, ID], [KEY, 'nobody']]) {
-    const r = inNamespace(gnutlsServScript(31013, key, id), 20000);
-    assert.equal(r.status, 1, r.stdout + r.stderr);
-    const last = JSON.parse(r.stdout.trim().split('\n').pop()!);
+    const r = ourClientVsGnutlsServ(31013, key, id);
+    assert.equal(r.status, 1, r.out);
+    const last = r.lines[r.lines.length - 1];
     assert.equal(last.event, 'error');
     assert.ok(['handshake_timeout', 'alert_received'].includes(last.name), last.name);
     assert.match(last.message, new RegExp(`"${id}"`));

@@ -10,13 +10,12 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { needPeer } from '../helpers/peers';
+import { inLoopbackNamespace, needPeer } from '../helpers/peers';
 import { createDtlsServer } from '../../transport/dtls/server';
 import type { DtlsEvent } from '../../transport/dtls/connection';
 import { nodeCrypto } from '../../sim/node-crypto';
 import { nodeRng, runOnUdp } from '../../sim/dtls-udp';
 
-const ROOT = join(import.meta.dirname, '../..');
 const P_RPK = 'NONE:+VERS-DTLS1.2:+ECDHE-ECDSA:+AES-128-CCM-8:+AEAD:+COMP-NULL:+GROUP-X25519:+GROUP-SECP256R1:+SIGN-EDDSA-ED25519:+SIGN-ECDSA-SHA256:+CTYPE-SRV-RAWPK:+CTYPE-CLI-RAWPK';
 const P_PSK = 'NONE:+VERS-DTLS1.2:+AES-128-CCM-8:+AEAD:+PSK:+COMP-NULL:+SIGN-ALL:+GROUP-ALL';
 const ID = 'lwm2m-client';
@@ -68,11 +67,8 @@ function watch(child: ChildProcess) {
 
 /** gnutls-serv --echo with a raw public key inside a loopback-only namespace, and our RPK client (sim/dtls-rpk-client-cli.ts) in the same namespace. */
 function ourClientVsGnutlsServ(port: number, server: { key: string; pub: string }, client: { key: string }, pin: string, priority = P_RPK) {
-  const script = `gnutls-serv --udp -p ${port} --echo -r --rawpkkeyfile ${server.key} --rawpkfile ${server.pub} --priority '${priority}' >/dev/null 2>&1 & srv=$!; ` +
-    `for i in $(seq 100); do grep -qi ':${port.toString(16).padStart(4, '0')} ' /proc/net/udp && break; sleep 0.05; done; ` +
-    `node --import tsx sim/dtls-rpk-client-cli.ts 127.0.0.1 ${port} ${client.key} ${pin} hello-rpk 5000 hello-rpk; rc=$?; pkill -9 -P $srv; kill -9 $srv; exit $rc`;
-  const r = spawnSync('unshare', ['-n', 'bash', '-c', `ip link set lo up && ${script}`], { encoding: 'utf8', timeout: 30000, cwd: ROOT });
-  return { status: r.status, out: r.stdout + r.stderr, lines: r.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) };
+  return inLoopbackNamespace(`gnutls-serv --udp -p ${port} --echo -r --rawpkkeyfile ${server.key} --rawpkfile ${server.pub} --priority '${priority}'`, port,
+    `node --import tsx sim/dtls-rpk-client-cli.ts 127.0.0.1 ${port} ${client.key} ${pin} hello-rpk 5000 hello-rpk`, 30000);
 }
 
 const havePeers = (t: Parameters<typeof needPeer>[0]) => needPeer(t, 'gnutls-serv', 'gnutls-bin') && needPeer(t, 'certtool', 'gnutls-bin') && needPeer(t, 'unshare', 'util-linux');

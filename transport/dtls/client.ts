@@ -20,9 +20,12 @@ export interface PskCredentials {
  * installed the suite (a PSK-only bundle carries none of it).
  */
 export interface RpkCredentials {
-  /** Our Ed25519 private key: the 32-byte seed, or PKCS#8 DER (302e020100300506032b657004220420 ‖ seed). */
+  /**
+   * Our private key, of `spki`'s type: P-256 as raw d, PKCS#8 or SEC 1 DER (rpk-p256.ts's
+   * p256PrivateKeyOf); Ed25519 as the 32-byte seed or PKCS#8 DER (302e020100300506032b657004220420 ‖ seed).
+   */
   key: Uint8Array;
-  /** Our SubjectPublicKeyInfo DER (44 bytes for Ed25519): sent as our Certificate, and its key signs with `key`. */
+  /** Our SubjectPublicKeyInfo DER (91 bytes for P-256, 44 for Ed25519): sent as our Certificate; it must be `key`'s public key, and its type says our key type. */
   spki: Uint8Array;
   /** The server's SubjectPublicKeyInfo DER to pin; null accepts any key (tests only: no server authentication). */
   serverSpki: Uint8Array | null;
@@ -50,9 +53,32 @@ const enum St {
   WAIT_FIN = 4,
 }
 
-function sendHello(ep: DtlsEndpoint, s: Session): void {
+/**
+ * The client role, with what rpk.ts's enableRpk() plugs into it for raw public keys
+ * (RFC 7250): set there, absent in a PSK-only bundle. The role's one start, ClientHello
+ * and message dispatch call them for RPK sessions. (Properties of the role rather than an
+ * object of their own: one object less on the board, and the bundle's property pass
+ * shortens their names.)
+ */
+export interface ClientRole extends Role {
+  /**
+   * Takes the host's RPK credentials for the session's peer, if it gives any, into the new
+   * session (then s.rpk is set and the handshake holds what the RPK flights need). false
+   * when they are not usable: it has said so with an error event, nothing is started.
+   */
+  rpkCred?: (ep: DtlsEndpoint, s: Session) => boolean;
+  /** The RPK ClientHello body (in place of encodeClientHello's). */
+  rpkHello?: (random: Uint8Array, cookie: Uint8Array) => Uint8Array;
+  /** One in-order handshake message of an RPK session; 0 or the AlertDescription to abort with. */
+  rpkStep?: (ep: DtlsEndpoint, s: Session, type: number, body: Uint8Array, whole: Uint8Array) => number;
+}
+
+/** The ClientHello, again with the cookie after a HelloVerifyRequest (PSK or, through the hook, RPK). */
+export function sendHello(ep: DtlsEndpoint, s: Session): void {
   var hs = s.hs!;
-  var ch = encodeHandshake(HT.CLIENT_HELLO, hs.nextSend++, encodeClientHello(hs.clientRandom, hs.cookie));
+  // Two calls, not a choice of function: encodeClientHello, called once, stays inlined (no function object at rest).
+  var body = s.rpk ? clientRole.rpkHello!(hs.clientRandom, hs.cookie) : encodeClientHello(hs.clientRandom, hs.cookie);
+  var ch = encodeHandshake(HT.CLIENT_HELLO, hs.nextSend++, body);
   // The transcript restarts with each ClientHello: the first one and the HelloVerifyRequest are not hashed (RFC 6347 §4.2.6).
   hs.transcript = [ch];
   hs.state = St.HELLO;
@@ -105,24 +131,28 @@ function step(ep: DtlsEndpoint, s: Session, type: number, body: Uint8Array, whol
 }
 
 function message(ep: DtlsEndpoint, s: Session, type: number, body: Uint8Array, whole: Uint8Array): void {
-  var a = step(ep, s, type, body, whole);
+  var a = (s.rpk ? clientRole.rpkStep! : step)(ep, s, type, body, whole);
   if (a) ep.abort(s, a);
 }
 
-/** The role object: rpk.ts's enableRpk() wraps its start and message (a hook that costs the PSK bundle nothing). */
-export var clientRole: Role = {
+/** The role object (the RPK hooks come from rpk.ts's enableRpk(); the PSK bundle never has them). */
+export var clientRole: ClientRole = {
   pre: function () {
     return false;
   },
   start: function (ep: DtlsEndpoint, peer: Peer): Session | null {
-    var cred = (ep.o as DtlsClientOptions).psk(peer);
     var s = newSession(peer, newHandshake(ep.random(32)));
-    if (!cred) {
-      ep.emit({ type: 'error', peer: s.peer, name: 'no_psk', message: 'no PSK for ' + peerKey(s.peer) });
-      return null;
+    // Raw public keys when the suite is installed and the host has RPK credentials for this peer; otherwise PSK.
+    if (clientRole.rpkCred && !clientRole.rpkCred(ep, s)) return null;
+    if (!s.rpk) {
+      var cred = (ep.o as DtlsClientOptions).psk(peer);
+      if (!cred) {
+        ep.emit({ type: 'error', peer: s.peer, name: 'no_psk', message: 'no PSK for ' + peerKey(s.peer) });
+        return null;
+      }
+      s.identity = cred.identity;
+      s.hs!.psk = cred.key;
     }
-    s.identity = cred.identity;
-    s.hs!.psk = cred.key;
     ep.put(s);
     sendHello(ep, s);
     return s;

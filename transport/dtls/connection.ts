@@ -161,15 +161,20 @@ export interface DtlsEndpoint extends DatagramPort, Pollable {
 
 var HS_WITH = 'DTLS handshake with ';
 
-/** A PSK identity for messages: quoted text when printable ASCII, hex otherwise. */
-function printable(id?: Uint8Array): string {
-  if (!id) return '(none)';
-  var s = '';
-  for (var i = 0; i < id.length; i++) {
-    if (id[i] < 32 || id[i] > 126) return toHex(id);
-    s += String.fromCharCode(id[i]);
+/**
+ * How the session authenticates, for messages: "PSK identity" and the identity, quoted
+ * text when printable ASCII, hex otherwise; or "raw public key" (RFC 7250; the server's
+ * rpk_not_trusted message names the client's key).
+ */
+function who(s: Session): string {
+  var id = s.identity;
+  var t = '';
+  if (s.rpk) return 'raw public key';
+  for (var i = 0; id && i < id.length; i++) {
+    if (id[i] < 32 || id[i] > 126) return 'PSK identity ' + toHex(id);
+    t += String.fromCharCode(id[i]);
   }
-  return '"' + s + '"';
+  return 'PSK identity ' + (id ? '"' + t + '"' : '(none)');
 }
 
 /**
@@ -243,7 +248,7 @@ export function createEndpoint(o: DtlsOptions, role: Role): DtlsEndpoint {
       drop(s);
       emit({ type: 'closed', peer: s.peer });
     } else if (level !== AlertLevel.WARNING) {
-      err(s, 'alert_received', desc, 'DTLS fatal alert ' + desc + ' from ' + peerKey(s.peer) + ' (PSK identity ' + printable(s.identity) + ')');
+      err(s, 'alert_received', desc, 'DTLS fatal alert ' + desc + ' from ' + peerKey(s.peer) + ' (' + who(s) + ')');
     }
     // other warnings (e.g. no_renegotiation) change nothing
   }
@@ -380,8 +385,8 @@ export function createEndpoint(o: DtlsOptions, role: Role): DtlsEndpoint {
         if (!hs) continue;
         if (hs.deadline < 0) hs.deadline = now + timeout;
         if (now >= hs.deadline) {
-          err(s, 'handshake_timeout', undefined, HS_WITH + peerKey(s.peer) + ' as PSK identity ' + printable(s.identity) +
-            ' timed out after ' + timeout + ' ms: no answer (wrong PSK or identity, or server unreachable)');
+          err(s, 'handshake_timeout', undefined, HS_WITH + peerKey(s.peer) + ' as ' + who(s) + ' timed out after ' + timeout +
+            ' ms: no answer (' + (s.rpk ? 'our key not accepted' : 'wrong PSK or identity') + ', or server unreachable)');
           continue;
         }
         d = hs.deadline;

@@ -9,21 +9,22 @@
 // (firmware/rpk-curves*.ts). Our key type follows our credentials' SPKI; the server's key
 // may be of any type built in (pinned by its SPKI bytes); the ECDHE group is any built in.
 //
-// In the bundle only when imported (firmware/main-rpk.ts): enableRpk() wraps the client
-// role's start and message, so firmware/main.ts's PSK-only bundle carries none of this.
+// In the bundle only when imported (firmware/main-rpk.ts): enableRpk() plugs the RPK hook
+// (credentials, ClientHello, message steps) into the client role's one start and message
+// dispatch, so firmware/main.ts's PSK-only bundle carries none of this.
 // The server role (server.ts, simulator only) uses the codecs and the tables.
 //
 // On the board public-key work is slow (seconds per operation, ../shared/ESPRUINO.md), so a
 // handshake does exactly four: one verify (ServerKeyExchange), one ECDHE key pair, one
 // shared secret, one sign (CertificateVerify). Retransmission resends the flight's bytes,
 // never recomputes.
-import type { CryptoBackend, Peer, Rng } from '../ports';
+import type { CryptoBackend, Rng } from '../ports';
 import { peerKey } from '../ports';
 import { concat, copyOf, equal, equalConstTime, toHex } from '../bytes';
 import { prf } from '../crypto/hmac';
 import { CT, HT, A, DTLS } from './constants';
-import { clientRole, DtlsClientOptions, RpkCredentials } from './client';
-import { DtlsEndpoint, Handshake, newHandshake, newSession, Session } from './connection';
+import { clientRole, DtlsClientOptions, RpkCredentials, sendHello } from './client';
+import { DtlsEndpoint, Handshake, Session } from './connection';
 import { decodeHelloVerifyRequest, encodeHandshake } from './handshake';
 
 /**
@@ -266,7 +267,7 @@ interface RpkHandshake extends Handshake {
   certReq?: boolean;
 }
 
-/** Client handshake states for RPK (values apart from client.ts's). */
+/** Client handshake states for RPK (values apart from client.ts's but HELLO, which its sendHello sets). */
 const enum St {
   HELLO = 1,
   GOT_SH = 31,
@@ -274,14 +275,6 @@ const enum St {
   GOT_SKE = 33,
   GOT_CR = 34,
   WAIT_FIN = 35,
-}
-
-function sendHello(ep: DtlsEndpoint, s: Session): void {
-  var hs = s.hs!;
-  var ch = encodeHandshake(HT.CLIENT_HELLO, hs.nextSend++, encodeRpkClientHello(hs.clientRandom, hs.cookie));
-  hs.transcript = [ch];
-  hs.state = St.HELLO;
-  ep.flight(s, [{ t: CT.HANDSHAKE, e: 0, b: ch }]);
 }
 
 /**
@@ -425,46 +418,40 @@ function step(ep: DtlsEndpoint, s: Session, type: number, body: Uint8Array, whol
   return 0;
 }
 
-var pskStart: typeof clientRole.start | null = null;
-var pskMessage: typeof clientRole.message;
-
-function start(ep: DtlsEndpoint, peer: Peer): Session | null {
+/**
+ * The RPK half of the client role's start (client.ts): the host's RPK credentials for the
+ * peer, if any, into the new session. false when they are not a key pair of a type built
+ * in (said with bad_rpk_credentials); true otherwise, s.rpk telling whether RPK goes on.
+ */
+function cred(ep: DtlsEndpoint, s: Session): boolean {
   var o = ep.o as DtlsClientOptions;
-  var cred: RpkCredentials | null = o.rpk ? o.rpk(peer) : null;
-  if (!cred) return pskStart!(ep, peer);
-  var sig = rpkSigOf(cred.spki);
-  var priv = sig ? sig.priv(cred.key) : null;
-  var s = newSession(peer, newHandshake(ep.random(32)));
+  var c: RpkCredentials | null = o.rpk ? o.rpk(s.peer) : null;
+  if (!c) return true;
+  var sig = rpkSigOf(c.spki);
+  var priv = sig ? sig.priv(c.key) : null;
   if (!sig || !priv || !rpkGroups.length) {
     ep.emit({ type: 'error', peer: s.peer, name: 'bad_rpk_credentials', message: 'RPK credentials for ' + peerKey(s.peer) + ' are not a key pair of a type built in (SubjectPublicKeyInfo; raw or PKCS#8 private key)' });
-    return null;
+    return false;
   }
   var hs = s.hs as RpkHandshake;
   hs.sig = sig;
   hs.priv = priv;
-  hs.pub = sig.pub(cred.spki)!;
-  hs.spki = copyOf(cred.spki);
-  hs.pin = cred.serverSpki ? copyOf(cred.serverSpki) : null;
+  hs.pub = sig.pub(c.spki)!;
+  hs.spki = copyOf(c.spki);
+  hs.pin = c.serverSpki ? copyOf(c.serverSpki) : null;
   s.rpk = true;
-  ep.put(s);
-  sendHello(ep, s);
-  return s;
+  return true;
 }
 
 /**
- * Installs the RPK suite into the client role: from now on a client whose `rpk` option
- * gives credentials for a peer handshakes with raw public keys; any other peer, PSK as
- * before. Idempotent. The key types and groups come from enableP256() / enableEd25519(),
- * which call this; a bundle's firmware/rpk-curves*.ts enableRpk() enables its curves.
+ * Installs the RPK suite into the client role (its RPK hooks, client.ts): from now on a
+ * client whose `rpk` option gives credentials for a peer handshakes with raw public keys;
+ * any other peer, PSK as before. Idempotent. The key types and groups come from
+ * enableP256() / enableEd25519(), which call this; a bundle's firmware/rpk-curves*.ts
+ * enableRpk() enables its curves.
  */
 export function enableRpk(): void {
-  if (pskStart) return;
-  pskStart = clientRole.start;
-  pskMessage = clientRole.message;
-  clientRole.start = start;
-  clientRole.message = function (ep: DtlsEndpoint, s: Session, type: number, body: Uint8Array, whole: Uint8Array): void {
-    if (!s.rpk) return pskMessage(ep, s, type, body, whole);
-    var a = step(ep, s, type, body, whole);
-    if (a) ep.abort(s, a);
-  };
+  clientRole.rpkCred = cred;
+  clientRole.rpkHello = encodeRpkClientHello;
+  clientRole.rpkStep = step;
 }
