@@ -1,5 +1,6 @@
-// npm run bench:rpk-espruino — one DTLS 1.2 raw-public-key handshake (Ed25519 + X25519,
-// tweetnacl) of the bundled client (dist/firmware-rpk.js) inside Espruino's own
+// npm run bench:rpk-espruino — one DTLS 1.2 raw-public-key handshake (P-256: ECDSA + ECDHE
+// secp256r1, dist/firmware-rpk.js; or with CURVE=ed25519 Ed25519 + X25519 from tweetnacl,
+// dist/firmware-rpk-ed25519.js) of the bundled client inside Espruino's own
 // interpreter (ESPRUINO_BIN, default the ESP32-faithful code-in-flash Linux build). Its
 // Rng is a fixed byte stream, so its flights are known in advance: our server runs in
 // Node first against the same client (from the same bundle, in the stripped vm) and its
@@ -20,6 +21,8 @@ import { ed25519Keys, p256Keys } from '../test/helpers/dtls-net';
 const BIN = process.env.ESPRUINO_BIN || '/work/espruino-build/espruino-esp32flash';
 // CURVE=ed25519 times dist/firmware-rpk-ed25519.js with Ed25519 keys; default P-256 (dist/firmware-rpk.js).
 const ED = process.env.CURVE === 'ed25519';
+// The ECDHE group of the run, as the step names say it (the build's only one).
+const GROUP = ED ? 'X25519' : 'ECDHE secp256r1';
 const BUNDLE = process.env.BUNDLE || join(import.meta.dirname, ED ? '../dist/firmware-rpk-ed25519.js' : '../dist/firmware-rpk.js');
 const hex = (u: Uint8Array) => Buffer.from(u).toString('hex');
 const C = ED ? ed25519Keys(4) : p256Keys(4);
@@ -78,9 +81,9 @@ var client = LwM2M.dtls.createDtlsClient({ socket: { send: function (d) { sent.p
   crypto: LwM2M.crypto.espruinoCrypto(require('crypto')), rng: rng, psk: function () { return null; }, rpk: function () { return creds; },
   onData: function () {}, onEvent: function (e) { ev.push(e.type + (e.name ? ':' + e.name : '')); } });
 var peer = { address: '10.0.0.1', port: 5684 };
-// time each public-key operation (LwM2M.rpk.ec: x25519Base, x25519, sign, verify)
+// time each public-key operation (Ed25519 build: LwM2M.rpk.ec's x25519Base, x25519, sign, verify; the P-256 build has no ec)
 var ops = {};
-Object.keys(LwM2M.rpk.ec).forEach(function (k) {
+Object.keys(LwM2M.rpk.ec || {}).forEach(function (k) {
   var f = LwM2M.rpk.ec[k];
   LwM2M.rpk.ec[k] = function (a, b, c) { var t = getTime(); var r = f(a, b, c); console.log('OP ' + k + ' ' + (getTime() - t).toFixed(2) + ' s'); return r; };
 });
@@ -88,7 +91,7 @@ var t0 = getTime();
 client.connect(peer);
 var total = getTime() - t0;
 console.log('STEP ClientHello ' + total.toFixed(2) + ' s');
-var names = ['HelloVerifyRequest -> ClientHello', 'server flight -> verify, X25519 key pair + shared secret, sign, final flight', 'server Finished'];
+var names = ['HelloVerifyRequest -> ClientHello', 'server flight -> verify, ${GROUP} key pair + shared secret, sign, final flight', 'server Finished'];
 var peak = 0;
 for (var i = 0; i < replies.length; i++) {
   var t = getTime();

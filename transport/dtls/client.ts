@@ -20,9 +20,12 @@ export interface PskCredentials {
  * installed the suite (a PSK-only bundle carries none of it).
  */
 export interface RpkCredentials {
-  /** Our Ed25519 private key: the 32-byte seed, or PKCS#8 DER (302e020100300506032b657004220420 ‖ seed). */
+  /**
+   * Our private key, of `spki`'s type: P-256 as raw d, PKCS#8 or SEC 1 DER (rpk-p256.ts's
+   * p256PrivateKeyOf); Ed25519 as the 32-byte seed or PKCS#8 DER (302e020100300506032b657004220420 ‖ seed).
+   */
   key: Uint8Array;
-  /** Our SubjectPublicKeyInfo DER (44 bytes for Ed25519): sent as our Certificate, and its key signs with `key`. */
+  /** Our SubjectPublicKeyInfo DER (91 bytes for P-256, 44 for Ed25519): sent as our Certificate; it must be `key`'s public key, and its type says our key type. */
   spki: Uint8Array;
   /** The server's SubjectPublicKeyInfo DER to pin; null accepts any key (tests only: no server authentication). */
   serverSpki: Uint8Array | null;
@@ -73,7 +76,9 @@ export interface ClientRole extends Role {
 /** The ClientHello, again with the cookie after a HelloVerifyRequest (PSK or, through the hook, RPK). */
 export function sendHello(ep: DtlsEndpoint, s: Session): void {
   var hs = s.hs!;
-  var ch = encodeHandshake(HT.CLIENT_HELLO, hs.nextSend++, (s.rpk ? clientRole.rpkHello! : encodeClientHello)(hs.clientRandom, hs.cookie));
+  // Two calls, not a choice of function: encodeClientHello, called once, stays inlined (no function object at rest).
+  var body = s.rpk ? clientRole.rpkHello!(hs.clientRandom, hs.cookie) : encodeClientHello(hs.clientRandom, hs.cookie);
+  var ch = encodeHandshake(HT.CLIENT_HELLO, hs.nextSend++, body);
   // The transcript restarts with each ClientHello: the first one and the HelloVerifyRequest are not hashed (RFC 6347 §4.2.6).
   hs.transcript = [ch];
   hs.state = St.HELLO;
