@@ -171,7 +171,8 @@ export interface Handshaking {
   transmit(s: Session): void;
   /** The handshake is over: drop its state, send what waited. */
   established(s: Session): void;
-  deriveKeys(s: Session, isClient: boolean): void;
+  /** Keys from the premaster `pms` (RPK: the ECDHE secret) or, without it, from the PSK. */
+  deriveKeys(s: Session, isClient: boolean, pms?: Uint8Array): void;
   finished(hs: Handshake, label: string): Uint8Array;
 }
 
@@ -347,16 +348,23 @@ export function createEndpoint(o: DtlsOptions, role: Role): DtlsEndpoint {
         for (var i = 0; i < q.length; i++) o.socket.send(record(s, CT.APPLICATION_DATA, 1, q[i]), s.peer);
       },
 
-      /** master_secret, keys (RFC 5246 §8.1, §6.3; RFC 4279 §2), from the PSK and the randoms. */
-      deriveKeys: function (s: Session, isClient: boolean): void {
+      /**
+       * master_secret and keys (RFC 5246 §8.1, §6.3) from the randoms and the premaster `pms`:
+       * the ECDHE shared secret of an RPK session (RFC 8422 §5.10), or, when none is given,
+       * the one built from the PSK (RFC 4279 §2).
+       */
+      deriveKeys: function (s: Session, isClient: boolean, pms?: Uint8Array): void {
         var hs = s.hs!;
-        var psk = hs.psk!;
-        // premaster = uint16 N ‖ N zero bytes ‖ uint16 N ‖ psk (RFC 4279 §2)
-        var n = psk.length;
-        var pms = new Uint8Array(4 + 2 * n);
-        pms[0] = pms[n + 2] = n >> 8;
-        pms[1] = pms[n + 3] = n & 255;
-        pms.set(psk, n + 4);
+        if (!pms) {
+          var psk = hs.psk!;
+          // premaster = uint16 N ‖ N zero bytes ‖ uint16 N ‖ psk (RFC 4279 §2)
+          var n = psk.length;
+          pms = new Uint8Array(4 + 2 * n);
+          pms[0] = pms[n + 2] = n >> 8;
+          pms[1] = pms[n + 3] = n & 255;
+          pms.set(psk, n + 4);
+          hs.psk = null;
+        }
         hs.master = prf(c, pms, 'master secret', concat([hs.clientRandom, hs.serverRandom!]), 48);
         // key_block: client_write_key, server_write_key, client_write_IV, server_write_IV (AEAD: no MAC keys)
         var kb = prf(c, hs.master, 'key expansion', concat([hs.serverRandom!, hs.clientRandom]), 40);
@@ -365,7 +373,6 @@ export function createEndpoint(o: DtlsOptions, role: Role): DtlsEndpoint {
         var sk = { key: copyOf(kb, 16, 32), iv: kb.subarray(36, 40) };
         s.wk = isClient ? ck : sk;
         s.rk = isClient ? sk : ck;
-        hs.psk = null;
       },
 
       /** verify_data = PRF(master_secret, label, SHA-256(handshake_messages))[0..11] (RFC 5246 §7.4.9). */

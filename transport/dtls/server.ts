@@ -11,7 +11,7 @@ import { CT, HT, AlertLevel, A, DTLS } from './constants';
 import { createEndpoint, DtlsEndpoint, DtlsOptions, ESTABLISHED, FlightEntry, Handshake, newHandshake, newSession, Role, Session } from './connection';
 import { decodeClientHello, decodePskVector, encodeHandshake, encodeHelloVerifyRequest, encodePskVector, encodeServerHello, parseFragments } from './handshake';
 import { DtlsRecord, encodeRecord } from './record';
-import { checkRpkClientHello, decodeRpkCertificate, ecdhParams, encodeRpkCertificate, RpkGroup, rpkKeys, rpkSigOf, rpkSigs, RpkSig } from './rpk';
+import { checkRpkClientHello, decodeRpkCertificate, ecdhParams, encodeRpkCertificate, RpkGroup, rpkSigOf, rpkSigs, RpkSig } from './rpk';
 import { enableP256 } from './rpk-p256';
 import { enableEd25519 } from './rpk-ed25519';
 
@@ -289,7 +289,7 @@ function rpkMessage(ep: DtlsEndpoint, s: Session, type: number, body: Uint8Array
     hs.transcript.push(whole);
     // Keys only now: a ChangeCipherSpec is taken only once they exist, so a lost
     // CertificateVerify cannot be skipped by the epoch switch (its retransmission is epoch 0).
-    rpkKeys(ep, s, false, hs.z!);
+    ep.hs().deriveKeys(s, false, hs.z!);
     hs.z = null;
     hs.expectFinished = ep.hs().finished(hs, 'client finished');
     hs.state = St.WAIT_FIN;
