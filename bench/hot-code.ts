@@ -14,8 +14,7 @@ import { join, relative, resolve } from 'node:path';
 import { TraceMap, originalPositionFor } from '@jridgewell/trace-mapping';
 import { parse } from 'acorn';
 import { simple } from 'acorn-walk';
-import { BootstrapServer, simpleConfig } from '../sim/bootstrap-server';
-import { Lwm2mServer, type ServerEvent } from '../sim/lwm2m-server';
+import { benchServers, BS_KEY } from './servers';
 import { startDevice } from '../sim/device';
 import { T_BOOL } from '../objects/core/types';
 
@@ -32,30 +31,14 @@ const PSK = security === 'psk';
 const root = join(import.meta.dirname, '..');
 const BUNDLE = join(root, 'dist/firmware.js');
 const EP = 'urn:dev:hot';
-const BS_KEY = new Uint8Array(16).map((_, i) => i);
-const DM_KEY = new Uint8Array(16).map((_, i) => 15 - i);
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
-const events: ServerEvent[] = [];
-const lw = await Lwm2mServer.start({ port: PSK ? -1 : 0, dtlsPort: PSK ? 0 : -1, onEvent: (e) => events.push(e) });
-const bs = await BootstrapServer.start({ port: PSK ? -1 : 0, dtlsPort: PSK ? 0 : -1 });
-if (PSK) {
-  lw.security.add({ endpoint: EP, identity: 'dm', key: DM_KEY });
-  bs.security.add({ endpoint: EP, identity: 'bs', key: BS_KEY });
-}
-bs.setConfig(EP, simpleConfig({
-  serverUri: (PSK ? lw.secureUri : lw.uri)!,
-  securityMode: PSK ? 'PSK' : 'NO_SEC',
-  pskIdentity: PSK ? 'dm' : undefined,
-  pskKey: PSK ? DM_KEY : undefined,
-  shortServerId: 101,
-  lifetime: 20,
-}));
+const { lw, events, bootstrapUri, close } = await benchServers(EP, PSK, 20);
 
 const session = new Session();
 session.connect();
 await session.post('Profiler.enable');
 await session.post('Profiler.startPreciseCoverage', { callCount: true, detailed: false });
-const dev = await startDevice({ endpoint: EP, bootstrapUri: (PSK ? bs.secureUri : bs.uri)!, pskIdentity: PSK ? 'bs' : undefined, pskKey: PSK ? hex(BS_KEY) : undefined, bundle: BUNDLE, period: 200 });
+const dev = await startDevice({ endpoint: EP, bootstrapUri, pskIdentity: PSK ? 'bs' : undefined, pskKey: PSK ? hex(BS_KEY) : undefined, bundle: BUNDLE, period: 200 });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 try {
   await dev.waitFor('registered', 60000);
@@ -78,8 +61,7 @@ try {
   report(before.result, after.result, notes);
 } finally {
   dev.kill();
-  await bs.close();
-  await lw.close();
+  await close();
   session.disconnect();
 }
 
