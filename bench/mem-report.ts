@@ -13,8 +13,7 @@ import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, openSync, writeSync, closeSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BootstrapServer, simpleConfig } from '../sim/bootstrap-server';
-import { Lwm2mServer, type ServerEvent } from '../sim/lwm2m-server';
+import { benchServers, BS_KEY } from './servers';
 
 function usage(msg: string): never {
   console.error(`mem:report: ${msg}`);
@@ -42,25 +41,9 @@ if (!existsSync(BUNDLE)) usage('dist/firmware.js is missing: run `npm run build`
 
 const PSK = security === 'psk';
 const EP = 'urn:dev:mem';
-const BS_KEY = new Uint8Array(16).map((_, i) => i);
-const DM_KEY = new Uint8Array(16).map((_, i) => 15 - i);
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
-const events: ServerEvent[] = [];
-const lw = await Lwm2mServer.start({ port: PSK ? -1 : 0, dtlsPort: PSK ? 0 : -1, onEvent: (e) => events.push(e) });
-const bs = await BootstrapServer.start({ port: PSK ? -1 : 0, dtlsPort: PSK ? 0 : -1 });
-if (PSK) {
-  lw.security.add({ endpoint: EP, identity: 'dm', key: DM_KEY });
-  bs.security.add({ endpoint: EP, identity: 'bs', key: BS_KEY });
-}
-bs.setConfig(EP, simpleConfig({
-  serverUri: (PSK ? lw.secureUri : lw.uri)!,
-  securityMode: PSK ? 'PSK' : 'NO_SEC',
-  pskIdentity: PSK ? 'dm' : undefined,
-  pskKey: PSK ? DM_KEY : undefined,
-  shortServerId: 101,
-  lifetime: 300,
-}));
-const cfg = { v: 1, endpoint: EP, bootstrap: PSK ? bs.secureUri : bs.uri, mode: security, pskId: PSK ? 'bs' : undefined, pskKey: PSK ? hex(BS_KEY) : undefined, port: 35993 };
+const { lw, events, bootstrapUri, close } = await benchServers(EP, PSK, 300);
+const cfg = { v: 1, endpoint: EP, bootstrap: bootstrapUri, mode: security, pskId: PSK ? 'bs' : undefined, pskKey: PSK ? hex(BS_KEY) : undefined, port: 35993 };
 const dir = mkdtempSync(join(tmpdir(), 'mem-report-'));
 writeFileSync(join(dir, 'run.js'), [
   `require('Storage').write('lwm2m.js', require('fs').readFileSync(${JSON.stringify(BUNDLE)}));`,
@@ -98,8 +81,7 @@ try {
 } finally {
   closeSync(fd);
   child.kill('SIGKILL');
-  await bs.close();
-  await lw.close();
+  await close();
   rmSync(dir, { recursive: true, force: true });
 }
 

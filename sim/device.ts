@@ -167,7 +167,7 @@ export async function startDevice(o: DeviceOptions): Promise<SimDevice> {
         setTimeout(() => device.reboot(), 50);
       },
       factoryReset: () => {
-        api.lwm2m.clearAccounts(storage);
+        api.lwm2m.accountStore(storage).clear();
         o.log?.('board', 'factory reset');
         setTimeout(() => device.reboot(), 50);
       },

@@ -2,7 +2,7 @@
 // one UDP port, both driven by the board's one scheduler. What start() runs by default.
 import { createClient as createModel } from '../../objects/index';
 import { Client } from '../lwm2m/client';
-import { clearAccounts } from '../lwm2m/persistence';
+import { accountStore } from '../lwm2m/persistence';
 import { espruinoCrypto } from '../../transport/crypto/espruino';
 import type { CryptoBackend } from '../../transport/ports';
 import type { Device } from './index';
@@ -39,7 +39,7 @@ export function runClient(d: Device): Client {
   var rpk = d.cfg.mode === 'rpk';
   var model = createModel(
     objectsBoard(d.board, d.clock, function () {
-      clearAccounts(d.storage);
+      accountStore(d.storage).clear();
       d.board.reboot();
     }),
     {},

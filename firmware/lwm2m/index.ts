@@ -3,4 +3,4 @@ export { Client, STATE_NAMES, INIT, BOOTSTRAPPING, REGISTERING, REGISTERED, DERE
 export type { ClientPorts, FactoryConfig, ClientOptions } from './client';
 export { parseUri } from './uri';
 export { numericPath } from './dispatch';
-export { saveAccounts, loadAccounts, clearAccounts, SLOT_A, SLOT_B } from './persistence';
+export { accountStore, SLOT_A, SLOT_B } from './persistence';

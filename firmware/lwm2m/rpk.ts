@@ -36,7 +36,7 @@ export function rpkAccountKeys(c: Client, secIid: number): RpkKeys | string {
   var pub = opaque(s[3]);
   var secret = opaque(s[5]);
   if (!secret.length && s[1] !== true) {
-    var bs = c.bootstrapIid();
+    var bs = c.life().bootstrapIid();
     var b = bs.length ? sec.i[bs[0]] : null;
     if (!b || b[2] !== 1) return where + 'RPK account without a Secret Key, and no RPK Bootstrap-Server account to take the device key from';
     var own = opaque(b[3]);

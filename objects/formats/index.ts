@@ -1,11 +1,11 @@
-// The content-format table (LwM2M 1.1 Core §7.4): Content-Format number ->
-// codec. Adding a format is one line here and one file beside it.
+// The content formats (LwM2M 1.1 Core §7.4): Content-Format number -> codec. Adding a
+// format is one case here and one file beside it.
 import { Rec } from '../core/types';
 import { textEnc, textDec } from './text';
 import { opaqueEnc, opaqueDec } from './opaque';
 import { tlvEnc, tlvDec } from './tlv';
-import { jsonEnc, jsonDec } from './senml-json';
-import { cborEnc, cborDec } from './senml-cbor';
+import { senmlJson } from './senml-json';
+import { senmlCbor } from './senml-cbor';
 
 export type TypeOf = (oid: number, rid: number) => number;
 export interface Codec {
@@ -24,14 +24,26 @@ export var CF_SENML_JSON = 110;
 export var CF_SENML_CBOR = 112;
 export var CF_TLV = 11542;
 
-export var FORMATS: { [cf: string]: Codec } = {
-  0: { enc: textEnc, dec: textDec, one: true },
-  42: { enc: opaqueEnc, dec: opaqueDec, one: true },
-  110: { enc: jsonEnc, dec: jsonDec, one: false },
-  112: { enc: cborEnc, dec: cborDec, one: false },
-  11542: { enc: tlvEnc, dec: tlvDec, one: false },
-};
+/** The Content-Formats codec() knows. */
+export var FORMATS = [CF_TEXT, CF_OPAQUE, CF_SENML_JSON, CF_SENML_CBOR, CF_TLV];
 
+/**
+ * The codec of Content-Format `cf`, or null. Built on each call rather than kept in a table:
+ * on Espruino a table of codecs costs some 90 variables for good, and the SenML codecs are
+ * whole modules built only while a payload needs them (docs/memory.md).
+ */
 export function codec(cf: number): Codec | null {
-  return FORMATS.hasOwnProperty('' + cf) ? FORMATS[cf] : null;
+  switch (cf) {
+    case CF_TEXT:
+      return { enc: textEnc, dec: textDec, one: true };
+    case CF_OPAQUE:
+      return { enc: opaqueEnc, dec: opaqueDec, one: true };
+    case CF_SENML_JSON:
+      return senmlJson();
+    case CF_SENML_CBOR:
+      return senmlCbor();
+    case CF_TLV:
+      return { enc: tlvEnc, dec: tlvDec, one: false };
+  }
+  return null;
 }

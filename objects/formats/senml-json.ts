@@ -3,59 +3,69 @@
 import { Rec, Value } from '../core/types';
 import { utf8Encode, utf8Decode } from '../../transport/bytes';
 import { fmtNum, b64enc, b64dec } from './value';
+import type { Codec } from './index';
 import { senmlBase, senmlName, senmlKey, senmlRec } from './senml';
 
-export function jsonEnc(base: number[], recs: Rec[]): Uint8Array | null {
-  var s = '[';
-  for (var i = 0; i < recs.length; i++) {
-    var r = recs[i];
-    var v = r.v;
-    var n = senmlName(base, r.p);
-    s += (i ? ',{' : '{') + (i ? '' : '"bn":' + JSON.stringify(senmlBase(base)) + (n ? ',' : '')) + (n ? '"n":"' + n + '"' : '');
-    s += ',"' + senmlKey(r.t) + '":' + (typeof v === 'number' ? fmtNum(v) : v instanceof Uint8Array ? '"' + b64enc(v, true) + '"' : JSON.stringify(v)) + '}';
-  }
-  return utf8Encode(s + ']');
-}
-
-export function jsonDec(b: Uint8Array, base: number[], ty: (oid: number, rid: number) => number): Rec[] | null {
-  // Built per payload, not held at top level (some 15 Espruino variables for good).
-  var KEYS = ['v', 'vs', 'vb', 'vd', 'vlo'];
-  var KIND = ['number', 'string', 'boolean', 'string', 'string'];
-  var s = utf8Decode(b);
-  if (s === null) return null;
-  var a;
-  try {
-    a = JSON.parse(s);
-  } catch (e) {
-    return null;
-  }
-  if (!Array.isArray(a)) return null;
-  var out: Rec[] = [];
-  var bn = '';
-  for (var i = 0; i < a.length; i++) {
-    var e = a[i];
-    if (!e || typeof e !== 'object' || Array.isArray(e)) return null;
-    var key = '';
-    var v: Value | null = null;
-    for (var k in e) {
-      if (!e.hasOwnProperty(k)) continue;
-      var x = e[k];
-      var ki = KEYS.indexOf(k);
-      if (k.charAt(k.length - 1) === '_') return null; // must-understand field (RFC 8428 §4.4)
-      if (k === 'bn' || k === 'n') {
-        if (typeof x !== 'string') return null;
-      } else if (ki >= 0) {
-        if (key || typeof x !== KIND[ki]) return null;
-        key = k;
-        v = k === 'vd' ? b64dec(x) : x;
-        if (v === null) return null;
-      }
+/**
+ * The codec, built by codec() (./index.ts) for the payload at hand and dropped with it: on
+ * Espruino its functions and tables then cost variables only while a payload is encoded or
+ * decoded, not for as long as the device runs (docs/memory.md, "Code loaded on demand").
+ */
+export function senmlJson(): Codec {
+  function jsonEnc(base: number[], recs: Rec[]): Uint8Array | null {
+    var s = '[';
+    for (var i = 0; i < recs.length; i++) {
+      var r = recs[i];
+      var v = r.v;
+      var n = senmlName(base, r.p);
+      s += (i ? ',{' : '{') + (i ? '' : '"bn":' + JSON.stringify(senmlBase(base)) + (n ? ',' : '')) + (n ? '"n":"' + n + '"' : '');
+      s += ',"' + senmlKey(r.t) + '":' + (typeof v === 'number' ? fmtNum(v) : v instanceof Uint8Array ? '"' + b64enc(v, true) + '"' : JSON.stringify(v)) + '}';
     }
-    if (typeof e.bn === 'string') bn = e.bn;
-    if (!key) return null;
-    var r = senmlRec(bn + (e.n || ''), key, v as Value, ty);
-    if (!r) return null;
-    out.push(r);
+    return utf8Encode(s + ']');
   }
-  return out;
+
+  function jsonDec(b: Uint8Array, base: number[], ty: (oid: number, rid: number) => number): Rec[] | null {
+    // Built per payload, not held at top level (some 15 Espruino variables for good).
+    var KEYS = ['v', 'vs', 'vb', 'vd', 'vlo'];
+    var KIND = ['number', 'string', 'boolean', 'string', 'string'];
+    var s = utf8Decode(b);
+    if (s === null) return null;
+    var a;
+    try {
+      a = JSON.parse(s);
+    } catch (e) {
+      return null;
+    }
+    if (!Array.isArray(a)) return null;
+    var out: Rec[] = [];
+    var bn = '';
+    for (var i = 0; i < a.length; i++) {
+      var e = a[i];
+      if (!e || typeof e !== 'object' || Array.isArray(e)) return null;
+      var key = '';
+      var v: Value | null = null;
+      for (var k in e) {
+        if (!e.hasOwnProperty(k)) continue;
+        var x = e[k];
+        var ki = KEYS.indexOf(k);
+        if (k.charAt(k.length - 1) === '_') return null; // must-understand field (RFC 8428 §4.4)
+        if (k === 'bn' || k === 'n') {
+          if (typeof x !== 'string') return null;
+        } else if (ki >= 0) {
+          if (key || typeof x !== KIND[ki]) return null;
+          key = k;
+          v = k === 'vd' ? b64dec(x) : x;
+          if (v === null) return null;
+        }
+      }
+      if (typeof e.bn === 'string') bn = e.bn;
+      if (!key) return null;
+      var r = senmlRec(bn + (e.n || ''), key, v as Value, ty);
+      if (!r) return null;
+      out.push(r);
+    }
+    return out;
+  }
+
+  return { enc: jsonEnc, dec: jsonDec, one: false };
 }

@@ -257,7 +257,7 @@ async function flow(t: TestContext, mode: Mode) {
     assert.equal(me.lifetime, LIFETIME);
     assert.equal(me.bindingMode, 'U');
     assert.equal(me.secure, secure);
-    assert.deepEqual(linkMap(me.objectLinks), parseLinks(dev.client().links()));
+    assert.deepEqual(linkMap(me.objectLinks), parseLinks(dev.client().life().links()));
     assert.equal(linkMap(me.objectLinks)['/3303'], '1.1');
     if (devKey) {
       // The RPK account as Leshan wrote it (Security Mode 1, Transport §5.2.8.2) is what the device registered with.

@@ -10,7 +10,7 @@ import { CoapMessage, getStrings } from '../../transport/coap/message';
 import { bindUdp, nodeRng, MemoryStorage } from '../../sim/node-ports';
 import { startDevice } from '../../sim/device';
 import { createClient } from '../../objects/index';
-import { saveAccounts as save } from '../../firmware/lwm2m/persistence';
+import { accountStore } from '../../firmware/lwm2m/persistence';
 import { utf8Encode } from '../../transport/bytes';
 import { fakeBoard } from '../objects/fake-board';
 import type { Peer } from '../../transport/ports';
@@ -48,7 +48,7 @@ test('Execute Disable (/1/0/4): the 2.04 reaches the server before the De-regist
   m.reg.obj(0)!.add(0, { 0: 'coap://127.0.0.1:9', 1: true, 2: 3, 3: new Uint8Array(0), 5: new Uint8Array(0) });
   m.reg.obj(0)!.add(1, { 0: `coap://127.0.0.1:${udp.port}`, 1: false, 2: 3, 3: new Uint8Array(0), 5: new Uint8Array(0), 10: 5 });
   m.reg.obj(1)!.add(0, { 0: 5, 1: 300, 5: 86400, 7: 'U' });
-  save(storage, m.reg);
+  accountStore(storage).save(m.reg);
   const dev = await startDevice({ endpoint: 'urn:dev:disable', bootstrapUri: 'coap://127.0.0.1:9', storage });
   try {
     await dev.waitFor('registered', 5000);
@@ -61,7 +61,7 @@ test('Execute Disable (/1/0/4): the 2.04 reaches the server before the De-regist
       });
       kick();
     });
-    for (let i = 0; i < 100 && order.length < 2; i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 200 && order.length < 2; i++) await new Promise((r) => setTimeout(r, 20));
     assert.deepEqual(order, ['response 2.04', 'DELETE /rd/d1']);
   } finally {
     dev.kill();

@@ -3,7 +3,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createClient } from '../../objects/index';
-import { saveAccounts as save, loadAccounts as load, clearAccounts as clear, SLOT_A, SLOT_B } from '../../firmware/lwm2m/persistence';
+import { accountStore, SLOT_A, SLOT_B } from '../../firmware/lwm2m/persistence';
+import type { Storage } from '../../transport/ports';
+import type { Registry } from '../../objects/core/registry';
+
+const save = (st: Storage, reg: Registry) => accountStore(st).save(reg);
+const load = (st: Storage, reg: Registry) => accountStore(st).load(reg);
+const clear = (st: Storage) => accountStore(st).clear();
 import { MemoryStorage } from '../../sim/node-ports';
 import { utf8Encode } from '../../transport/bytes';
 

@@ -6,8 +6,11 @@ import cbor from 'cbor';
 const { decodeFirstSync, encode: cborEncode } = cbor;
 import { textEnc, textDec } from '../../objects/formats/text';
 import { opaqueEnc, opaqueDec } from '../../objects/formats/opaque';
-import { jsonEnc, jsonDec } from '../../objects/formats/senml-json';
-import { cborEnc, cborDec } from '../../objects/formats/senml-cbor';
+import { senmlJson } from '../../objects/formats/senml-json';
+import { senmlCbor } from '../../objects/formats/senml-cbor';
+
+const { enc: jsonEnc, dec: jsonDec } = senmlJson();
+const { enc: cborEnc, dec: cborDec } = senmlCbor();
 import { linkDec } from '../../objects/formats/link';
 import { fmtNum, parseNum, b64enc, b64dec } from '../../objects/formats/value';
 import { codec } from '../../objects/formats/index';

@@ -6,8 +6,11 @@ import assert from 'node:assert/strict';
 import { createClient } from '../../objects/index';
 import * as ops from '../../objects/ops/index';
 import { tlvEnc, tlvDec } from '../../objects/formats/tlv';
-import { jsonEnc, jsonDec } from '../../objects/formats/senml-json';
-import { cborEnc, cborDec } from '../../objects/formats/senml-cbor';
+import { senmlJson } from '../../objects/formats/senml-json';
+import { senmlCbor } from '../../objects/formats/senml-cbor';
+
+const { enc: jsonEnc, dec: jsonDec } = senmlJson();
+const { enc: cborEnc, dec: cborDec } = senmlCbor();
 import { textDec } from '../../objects/formats/text';
 import { opaqueDec } from '../../objects/formats/opaque';
 import { linkDec } from '../../objects/formats/link';

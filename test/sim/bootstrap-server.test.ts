@@ -11,7 +11,7 @@ import { decode, getUriPath, type CoapMessage } from '../../transport/coap/messa
 import { CODE } from '../../transport/coap/constants';
 import { utf8Decode } from '../../transport/bytes';
 import { tlvDec } from '../../objects/formats/tlv';
-import { cborDec } from '../../objects/formats/senml-cbor';
+import { senmlCbor } from '../../objects/formats/senml-cbor';
 import { FakeDevice, peerOf, until } from './fake-device';
 import { needPeer } from '../helpers/peers';
 
@@ -70,7 +70,7 @@ test('pct=112 in the Bootstrap-Request makes the writes SenML CBOR', async () =>
       await until(() => ev.some((e) => e.type === 'done'), 5000, 'bootstrap done');
       const writes = d.seen.filter((s) => s.method === CODE.PUT);
       assert.deepEqual(writes.map((s) => s.format), [112, 112]);
-      const srv = cborDec(writes[1].payload, [1, 0], typeOf)!;
+      const srv = senmlCbor().dec(writes[1].payload, [1, 0], typeOf)!;
       assert.equal(srv.find((r) => r.p[2] === 1)!.v, 300);
     } finally {
       d.close();

@@ -143,25 +143,6 @@ export interface Params {
   MAX_PENDING_REQUESTS: number;
 }
 
-/** The RFC's defaults for the base parameters plus this engine's knobs. */
-var BASE = {
-  ACK_TIMEOUT: 2000,
-  ACK_RANDOM_FACTOR: 1.5,
-  MAX_RETRANSMIT: 4,
-  NSTART: 1,
-  DEFAULT_LEISURE: 5000,
-  PROBING_RATE: 1,
-  MAX_LATENCY: 100000,
-  SEPARATE_ACK_DELAY: 1000,
-  OBSERVE_CON_INTERVAL: 86400000,
-  TOKEN_LENGTH: 4,
-  BLOCK_SIZE: 1024,
-  MAX_BODY: 65536,
-  MAX_DEDUP: 32,
-  MAX_OBSERVATIONS: 16,
-  MAX_BLOCK_CACHE: 4,
-  MAX_PENDING_REQUESTS: 16,
-};
 
 function pick(o: any, k: string, dflt: number): number {
   return o && typeof o[k] === 'number' ? o[k] : dflt;
@@ -187,10 +168,30 @@ export function params(overrides?: Partial<Params>): Params {
 }
 
 function compute(overrides?: Partial<Params>): Params {
+  // The RFC's defaults for the base parameters plus this engine's knobs: a table built per
+  // call, as calls are rare (params() keeps its result), and not held for good (some 27 variables).
+  var BASE: { [k: string]: number } = {
+    ACK_TIMEOUT: 2000,
+    ACK_RANDOM_FACTOR: 1.5,
+    MAX_RETRANSMIT: 4,
+    NSTART: 1,
+    DEFAULT_LEISURE: 5000,
+    PROBING_RATE: 1,
+    MAX_LATENCY: 100000,
+    SEPARATE_ACK_DELAY: 1000,
+    OBSERVE_CON_INTERVAL: 86400000,
+    TOKEN_LENGTH: 4,
+    BLOCK_SIZE: 1024,
+    MAX_BODY: 65536,
+    MAX_DEDUP: 32,
+    MAX_OBSERVATIONS: 16,
+    MAX_BLOCK_CACHE: 4,
+    MAX_PENDING_REQUESTS: 16,
+  };
   var o: any = overrides || {};
   var p: any = {};
   var k;
-  for (k in BASE) p[k] = pick(o, k, (BASE as any)[k]);
+  for (k in BASE) p[k] = pick(o, k, BASE[k]);
   // PROCESSING_DELAY: "the time a node takes to turn around a Confirmable message into an
   // acknowledgement. We assume the node will attempt to send an ACK before having the
   // sender time out, so as a conservative assumption we set it equal to ACK_TIMEOUT."

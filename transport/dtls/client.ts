@@ -82,7 +82,7 @@ export function sendHello(ep: DtlsEndpoint, s: Session): void {
   // The transcript restarts with each ClientHello: the first one and the HelloVerifyRequest are not hashed (RFC 6347 §4.2.6).
   hs.transcript = [ch];
   hs.state = St.HELLO;
-  ep.flight(s, [{ t: CT.HANDSHAKE, e: 0, b: ch }]);
+  ep.hs().flight(s, [{ t: CT.HANDSHAKE, e: 0, b: ch }]);
 }
 
 /** Handles one in-order handshake message; returns 0, or the AlertDescription to abort with. */
@@ -108,16 +108,16 @@ function step(ep: DtlsEndpoint, s: Session, type: number, body: Uint8Array, whol
   } else if (type === HT.SERVER_HELLO_DONE && (st === St.GOT_SH || st === St.GOT_SKE)) {
     if (body.length) return A.DECODE_ERROR;
     hs.transcript.push(whole);
-    ep.deriveKeys(s, true);
+    ep.hs().deriveKeys(s, true);
     var cke = encodeHandshake(HT.CLIENT_KEY_EXCHANGE, hs.nextSend++, encodePskVector(s.identity!));
     hs.transcript.push(cke);
-    var fin = encodeHandshake(HT.FINISHED, hs.nextSend++, ep.finished(hs, 'client finished'));
+    var fin = encodeHandshake(HT.FINISHED, hs.nextSend++, ep.hs().finished(hs, 'client finished'));
     hs.transcript.push(fin);
-    hs.expectFinished = ep.finished(hs, 'server finished');
+    hs.expectFinished = ep.hs().finished(hs, 'server finished');
     hs.master = null;
     hs.transcript = [];
     hs.state = St.WAIT_FIN;
-    ep.flight(s, [
+    ep.hs().flight(s, [
       { t: CT.HANDSHAKE, e: 0, b: cke },
       { t: CT.CHANGE_CIPHER_SPEC, e: 0, b: new Uint8Array([1]) },
       { t: CT.HANDSHAKE, e: 1, b: fin },
@@ -125,14 +125,14 @@ function step(ep: DtlsEndpoint, s: Session, type: number, body: Uint8Array, whol
   } else if (type === HT.FINISHED && st === St.WAIT_FIN && s.rEpoch === 1) {
     if (!equalConstTime(body, hs.expectFinished!)) return A.DECRYPT_ERROR;
     s.flight = null;
-    ep.established(s);
+    ep.hs().established(s);
   } else return A.UNEXPECTED_MESSAGE;
   return 0;
 }
 
 function message(ep: DtlsEndpoint, s: Session, type: number, body: Uint8Array, whole: Uint8Array): void {
   var a = (s.rpk ? clientRole.rpkStep! : step)(ep, s, type, body, whole);
-  if (a) ep.abort(s, a);
+  if (a) ep.hs().abort(s, a);
 }
 
 /** The role object (the RPK hooks come from rpk.ts's enableRpk(); the PSK bundle never has them). */
@@ -141,7 +141,7 @@ export var clientRole: ClientRole = {
     return false;
   },
   start: function (ep: DtlsEndpoint, peer: Peer): Session | null {
-    var s = newSession(peer, newHandshake(ep.random(32)));
+    var s = newSession(peer, newHandshake(ep.hs().random(32)));
     // Raw public keys when the suite is installed and the host has RPK credentials for this peer; otherwise PSK.
     if (clientRole.rpkCred && !clientRole.rpkCred(ep, s)) return null;
     if (!s.rpk) {
@@ -153,7 +153,7 @@ export var clientRole: ClientRole = {
       s.identity = cred.identity;
       s.hs!.psk = cred.key;
     }
-    ep.put(s);
+    ep.hs().put(s);
     sendHello(ep, s);
     return s;
   },
@@ -169,7 +169,9 @@ export var clientRole: ClientRole = {
  * `connect(peer)` starts it without data.
  */
 export function createDtlsClient(o: DtlsClientOptions): DtlsEndpoint & { connect(peer: Peer): void } {
-  var ep = createEndpoint(o, clientRole) as DtlsEndpoint & { connect(peer: Peer): void };
+  // Not inlined here (terser would): closures made inside a function nested in another carry a
+  // two-scope chain on Espruino, three variables more each for as long as they live.
+  var ep = /*@__NOINLINE__*/ createEndpoint(o, clientRole) as DtlsEndpoint & { connect(peer: Peer): void };
   ep.connect = function (peer: Peer): void {
     if (!ep.get(peer)) {
       try {

@@ -144,18 +144,35 @@ export interface DtlsEndpoint extends DatagramPort, Pollable {
   /** Sends close_notify (if connected) and forgets the peer. */
   close(peer: Peer): void;
   get(peer: Peer): Session | null;
-  put(s: Session): void;
-  random(n: number): Uint8Array;
   emit(e: DtlsEvent): void;
   /** Ends the session with an error event; `alert` ≥ 0 is sent first as a fatal alert. */
   fail(s: Session, name: string, alert: number, message: string): void;
+  /** The handshake's half of the endpoint (see Handshaking), built when first needed. */
+  hs(): Handshaking;
+}
+
+/**
+ * What only a handshake needs: reassembly, flights and their retransmission, key derivation,
+ * Finished. The endpoint builds it when a handshake starts (or a record needs it) and lets it
+ * go at the first poll with no handshake running, so on the board a device at rest does not
+ * hold these functions (docs/memory.md, "Code loaded on demand"). It keeps no state of its
+ * own: sessions and their Handshake hold it.
+ */
+export interface Handshaking {
+  /** A handshake record's messages: reassembled, then given to the role in message_seq order. */
+  input(s: Session, data: Uint8Array): void;
+  put(s: Session): void;
+  random(n: number): Uint8Array;
   /** A fatal alert for a protocol violation during the handshake. */
   abort(s: Session, alert: number): void;
   /** Sends a new flight and (during a handshake) restarts the retransmission timer. */
   flight(s: Session, entries: FlightEntry[]): void;
+  /** (Re)sends the current flight. */
+  transmit(s: Session): void;
   /** The handshake is over: drop its state, send what waited. */
   established(s: Session): void;
-  deriveKeys(s: Session, isClient: boolean): void;
+  /** Keys from the premaster `pms` (RPK: the ECDHE secret) or, without it, from the PSK. */
+  deriveKeys(s: Session, isClient: boolean, pms?: Uint8Array): void;
   finished(hs: Handshake, label: string): Uint8Array;
 }
 
@@ -221,26 +238,6 @@ export function createEndpoint(o: DtlsOptions, role: Role): DtlsEndpoint {
     o.socket.send(record(s, CT.ALERT, s.wEpoch, new Uint8Array([level, desc])), s.peer);
   }
 
-  /** (Re)sends the current flight: fresh record sequence numbers, records packed into datagrams up to the MTU. */
-  function transmit(s: Session): void {
-    var fl = s.flight!;
-    var mtu = o.mtu || 1152;
-    var batch: Uint8Array[] = [];
-    var n = 0;
-    for (var i = 0; i < fl.length; i++) {
-      var r = record(s, fl[i].t, fl[i].e, fl[i].b);
-      if (fl[i].t === CT.CHANGE_CIPHER_SPEC) s.wEpoch = 1;
-      if (n + r.length > mtu && n) {
-        o.socket.send(concat(batch), s.peer);
-        batch = [];
-        n = 0;
-      }
-      batch.push(r);
-      n += r.length;
-    }
-    o.socket.send(concat(batch), s.peer);
-  }
-
   function onAlert(s: Session, level: number, desc: number): void {
     if (desc === A.CLOSE_NOTIFY) {
       // RFC 5246 §7.2.1: answer close_notify with our own, then forget the session.
@@ -253,43 +250,136 @@ export function createEndpoint(o: DtlsOptions, role: Role): DtlsEndpoint {
     // other warnings (e.g. no_renegotiation) change nothing
   }
 
-  function onHandshake(s: Session, data: Uint8Array): void {
-    var fs = parseFragments(data);
-    if (!fs) return;
-    for (var i = 0; i < fs.length; i++) {
-      var m = fs[i];
-      var seq = m.message_seq;
-      var hs = s.hs;
-      if (!hs || seq < hs.nextRecv) {
-        // A repeat of the peer's last flight (its Finished, after ours): our flight was lost (RFC 6347 §4.2.4).
-        if (seq === s.peerEnd && !m.fragment_offset && s.flight) transmit(s);
-        // Renegotiation is refused (RFC 5246 §7.2.2 no_renegotiation, a warning).
-        else if (!hs && (m.msg_type === HT.CLIENT_HELLO || m.msg_type === HT.HELLO_REQUEST)) alert(s, AlertLevel.WARNING, A.NO_RENEGOTIATION);
-        continue;
+  /** The handshake's half (Handshaking), while a handshake needs it; poll() lets it go. */
+  var hx: Handshaking | null = null;
+  function handshaking(): Handshaking {
+    if (hx) return hx;
+    /** (Re)sends the current flight: fresh record sequence numbers, records packed into datagrams up to the MTU. */
+    function transmit(s: Session): void {
+      var fl = s.flight!;
+      var mtu = o.mtu || 1152;
+      var batch: Uint8Array[] = [];
+      var n = 0;
+      for (var i = 0; i < fl.length; i++) {
+        var r = record(s, fl[i].t, fl[i].e, fl[i].b);
+        if (fl[i].t === CT.CHANGE_CIPHER_SPEC) s.wEpoch = 1;
+        if (n + r.length > mtu && n) {
+          o.socket.send(concat(batch), s.peer);
+          batch = [];
+          n = 0;
+        }
+        batch.push(r);
+        n += r.length;
       }
-      // Bound what a peer can make us hold: 8 messages ahead, 4 KB each.
-      if (seq >= hs.nextRecv + 8 || m.length > 4096) continue;
-      var k = 'm' + seq;
-      var p = hs.parts[k];
-      if (!p) p = hs.parts[k] = { t: m.msg_type, body: new Uint8Array(m.length), have: new Uint8Array(m.length), got: 0 };
-      else if (p.t !== m.msg_type || p.body.length !== m.length) continue;
-      for (var j = 0; j < m.body.length; j++) {
-        var at = m.fragment_offset + j;
-        p.body[at] = m.body[j];
-        if (!p.have[at]) {
-          p.have[at] = 1;
-          p.got++;
+      o.socket.send(concat(batch), s.peer);
+    }
+
+    function onHandshake(s: Session, data: Uint8Array): void {
+      var fs = parseFragments(data);
+      if (!fs) return;
+      for (var i = 0; i < fs.length; i++) {
+        var m = fs[i];
+        var seq = m.message_seq;
+        var hs = s.hs;
+        if (!hs || seq < hs.nextRecv) {
+          // A repeat of the peer's last flight (its Finished, after ours): our flight was lost (RFC 6347 §4.2.4).
+          if (seq === s.peerEnd && !m.fragment_offset && s.flight) transmit(s);
+          // Renegotiation is refused (RFC 5246 §7.2.2 no_renegotiation, a warning).
+          else if (!hs && (m.msg_type === HT.CLIENT_HELLO || m.msg_type === HT.HELLO_REQUEST)) alert(s, AlertLevel.WARNING, A.NO_RENEGOTIATION);
+          continue;
+        }
+        // Bound what a peer can make us hold: 8 messages ahead, 4 KB each.
+        if (seq >= hs.nextRecv + 8 || m.length > 4096) continue;
+        var k = 'm' + seq;
+        var p = hs.parts[k];
+        if (!p) p = hs.parts[k] = { t: m.msg_type, body: new Uint8Array(m.length), have: new Uint8Array(m.length), got: 0 };
+        else if (p.t !== m.msg_type || p.body.length !== m.length) continue;
+        for (var j = 0; j < m.body.length; j++) {
+          var at = m.fragment_offset + j;
+          p.body[at] = m.body[j];
+          if (!p.have[at]) {
+            p.have[at] = 1;
+            p.got++;
+          }
+        }
+        // Deliver complete messages in message_seq order; a role may end the handshake or the session.
+        while ((p = hs.parts['m' + hs.nextRecv]) && p.got === p.body.length) {
+          delete hs.parts['m' + hs.nextRecv];
+          var whole = encodeHandshake(p.t, hs.nextRecv, p.body);
+          hs.nextRecv++;
+          role.message(ep, s, p.t, p.body, whole);
+          if (s.hs !== hs || !sessions[key(s.peer)]) break;
         }
       }
-      // Deliver complete messages in message_seq order; a role may end the handshake or the session.
-      while ((p = hs.parts['m' + hs.nextRecv]) && p.got === p.body.length) {
-        delete hs.parts['m' + hs.nextRecv];
-        var whole = encodeHandshake(p.t, hs.nextRecv, p.body);
-        hs.nextRecv++;
-        role.message(ep, s, p.t, p.body, whole);
-        if (s.hs !== hs || !sessions[key(s.peer)]) break;
-      }
     }
+
+    return (hx = {
+      input: onHandshake,
+      transmit: transmit,
+      put: function (s: Session): void {
+        sessions[key(s.peer)] = s;
+      },
+      random: function (n: number): Uint8Array {
+        var b = new Uint8Array(n);
+        o.rng.fill(b);
+        return b;
+      },
+      abort: function (s: Session, a: number): void {
+        ep.fail(s, 'alert_sent', a, HS_WITH + peerKey(s.peer) + ' aborted with fatal alert ' + a);
+      },
+
+      flight: function (s: Session, entries: FlightEntry[]): void {
+        s.flight = entries;
+        var hs = s.hs;
+        if (hs) {
+          s.peerEnd = hs.nextRecv - 1;
+          hs.rto = o.retransmitInitial || 1000;
+          hs.due = -1;
+        }
+        transmit(s);
+      },
+
+      established: function (s: Session): void {
+        s.hs = null;
+        s.state = DTLS.ESTABLISHED;
+        emit({ type: 'connected', peer: s.peer });
+        var q = s.queue;
+        s.queue = [];
+        for (var i = 0; i < q.length; i++) o.socket.send(record(s, CT.APPLICATION_DATA, 1, q[i]), s.peer);
+      },
+
+      /**
+       * master_secret and keys (RFC 5246 §8.1, §6.3) from the randoms and the premaster `pms`:
+       * the ECDHE shared secret of an RPK session (RFC 8422 §5.10), or, when none is given,
+       * the one built from the PSK (RFC 4279 §2).
+       */
+      deriveKeys: function (s: Session, isClient: boolean, pms?: Uint8Array): void {
+        var hs = s.hs!;
+        if (!pms) {
+          var psk = hs.psk!;
+          // premaster = uint16 N ‖ N zero bytes ‖ uint16 N ‖ psk (RFC 4279 §2)
+          var n = psk.length;
+          pms = new Uint8Array(4 + 2 * n);
+          pms[0] = pms[n + 2] = n >> 8;
+          pms[1] = pms[n + 3] = n & 255;
+          pms.set(psk, n + 4);
+          hs.psk = null;
+        }
+        hs.master = prf(c, pms, 'master secret', concat([hs.clientRandom, hs.serverRandom!]), 48);
+        // key_block: client_write_key, server_write_key, client_write_IV, server_write_IV (AEAD: no MAC keys)
+        var kb = prf(c, hs.master, 'key expansion', concat([hs.serverRandom!, hs.clientRandom]), 40);
+        // Keys are copied out of the key block, not viewed: native AES gets a plain array, not a subarray view.
+        var ck = { key: copyOf(kb, 0, 16), iv: kb.subarray(32, 36) };
+        var sk = { key: copyOf(kb, 16, 32), iv: kb.subarray(36, 40) };
+        s.wk = isClient ? ck : sk;
+        s.rk = isClient ? sk : ck;
+      },
+
+      /** verify_data = PRF(master_secret, label, SHA-256(handshake_messages))[0..11] (RFC 5246 §7.4.9). */
+      finished: function (hs: Handshake, label: string): Uint8Array {
+        return prf(c, hs.master!, label, c.sha256(concat(hs.transcript)), 12);
+      }
+    });
   }
 
   function onRecord(s: Session, r: DtlsRecord): void {
@@ -307,7 +397,7 @@ export function createEndpoint(o: DtlsOptions, role: Role): DtlsEndpoint {
     // messages are deduplicated by message_seq, and a stateless server's HelloVerifyRequest
     // and ServerHello may reuse record sequence numbers (RFC 6347 §4.2.1).
     var t = r.type;
-    if (t === CT.HANDSHAKE) onHandshake(s, data);
+    if (t === CT.HANDSHAKE) handshaking().input(s, data);
     else if (t === CT.CHANGE_CIPHER_SPEC) {
       // Only once keys exist and before the switch; an early CCS (its flight partly lost) is dropped.
       if (data.length === 1 && data[0] === 1 && s.rk && !s.rEpoch && s.hs) {
@@ -339,15 +429,6 @@ export function createEndpoint(o: DtlsOptions, role: Role): DtlsEndpoint {
     input: input,
     get: get,
     emit: emit,
-    put: function (s: Session): void {
-      sessions[key(s.peer)] = s;
-    },
-    random: function (n: number): Uint8Array {
-      var b = new Uint8Array(n);
-      o.rng.fill(b);
-      return b;
-    },
-
     /** DatagramPort: protect and send, or queue (up to 4) while the client's handshake runs. */
     send: function (data: Uint8Array, peer: Peer): void {
       try {
@@ -378,11 +459,13 @@ export function createEndpoint(o: DtlsOptions, role: Role): DtlsEndpoint {
       // Keys first: a session may be deleted below, and deleting during for-in is not
       // something to rely on in Espruino's interpreter.
       var ks: string[] = [];
+      var busy = false;
       for (var k in sessions) ks.push(k);
       for (var i = 0; i < ks.length; i++) {
         var s = sessions[ks[i]];
         var hs = s && s.hs;
         if (!hs) continue;
+        busy = true;
         if (hs.deadline < 0) hs.deadline = now + timeout;
         if (now >= hs.deadline) {
           err(s, 'handshake_timeout', undefined, HS_WITH + peerKey(s.peer) + ' as ' + who(s) + ' timed out after ' + timeout +
@@ -394,7 +477,7 @@ export function createEndpoint(o: DtlsOptions, role: Role): DtlsEndpoint {
           if (hs.due < 0) hs.due = now + hs.rto!;
           else if (now >= hs.due) {
             try {
-              transmit(s);
+              handshaking().transmit(s);
             } catch (e) {
               // a failing crypto backend: the deadline ends it
             }
@@ -405,6 +488,8 @@ export function createEndpoint(o: DtlsOptions, role: Role): DtlsEndpoint {
         }
         if (next < 0 || d < next) next = d;
       }
+      // No handshake running: its half goes (a session still holding its final flight gets it back when the peer repeats).
+      if (!busy) hx = null;
       d = role.tick(ep, now);
       return d >= 0 && (next < 0 || d < next) ? d : next;
     },
@@ -425,55 +510,7 @@ export function createEndpoint(o: DtlsOptions, role: Role): DtlsEndpoint {
       err(s, name, a, message);
     },
 
-    abort: function (s: Session, a: number): void {
-      ep.fail(s, 'alert_sent', a, HS_WITH + peerKey(s.peer) + ' aborted with fatal alert ' + a);
-    },
-
-    flight: function (s: Session, entries: FlightEntry[]): void {
-      s.flight = entries;
-      var hs = s.hs;
-      if (hs) {
-        s.peerEnd = hs.nextRecv - 1;
-        hs.rto = o.retransmitInitial || 1000;
-        hs.due = -1;
-      }
-      transmit(s);
-    },
-
-    established: function (s: Session): void {
-      s.hs = null;
-      s.state = DTLS.ESTABLISHED;
-      emit({ type: 'connected', peer: s.peer });
-      var q = s.queue;
-      s.queue = [];
-      for (var i = 0; i < q.length; i++) o.socket.send(record(s, CT.APPLICATION_DATA, 1, q[i]), s.peer);
-    },
-
-    /** master_secret, keys (RFC 5246 §8.1, §6.3; RFC 4279 §2), from the PSK and the randoms. */
-    deriveKeys: function (s: Session, isClient: boolean): void {
-      var hs = s.hs!;
-      var psk = hs.psk!;
-      // premaster = uint16 N ‖ N zero bytes ‖ uint16 N ‖ psk (RFC 4279 §2)
-      var n = psk.length;
-      var pms = new Uint8Array(4 + 2 * n);
-      pms[0] = pms[n + 2] = n >> 8;
-      pms[1] = pms[n + 3] = n & 255;
-      pms.set(psk, n + 4);
-      hs.master = prf(c, pms, 'master secret', concat([hs.clientRandom, hs.serverRandom!]), 48);
-      // key_block: client_write_key, server_write_key, client_write_IV, server_write_IV (AEAD: no MAC keys)
-      var kb = prf(c, hs.master, 'key expansion', concat([hs.serverRandom!, hs.clientRandom]), 40);
-      // Keys are copied out of the key block, not viewed: native AES gets a plain array, not a subarray view.
-      var ck = { key: copyOf(kb, 0, 16), iv: kb.subarray(32, 36) };
-      var sk = { key: copyOf(kb, 16, 32), iv: kb.subarray(36, 40) };
-      s.wk = isClient ? ck : sk;
-      s.rk = isClient ? sk : ck;
-      hs.psk = null;
-    },
-
-    /** verify_data = PRF(master_secret, label, SHA-256(handshake_messages))[0..11] (RFC 5246 §7.4.9). */
-    finished: function (hs: Handshake, label: string): Uint8Array {
-      return prf(c, hs.master!, label, c.sha256(concat(hs.transcript)), 12);
-    },
+    hs: handshaking,
   };
   return ep;
 }

@@ -21,7 +21,6 @@
 import type { CryptoBackend, Rng } from '../ports';
 import { peerKey } from '../ports';
 import { concat, copyOf, equal, equalConstTime, toHex } from '../bytes';
-import { prf } from '../crypto/hmac';
 import { CT, HT, A, DTLS } from './constants';
 import { clientRole, DtlsClientOptions, RpkCredentials, sendHello } from './client';
 import { DtlsEndpoint, Handshake, Session } from './connection';
@@ -237,18 +236,6 @@ export function checkServerKeyExchange(b: Uint8Array, sig: RpkSig): number {
   return 0;
 }
 
-/** master_secret and key_block from the ECDHE premaster (RFC 5246 §8.1, §6.3; RFC 8422 §5.10): as connection.ts's deriveKeys for PSK. */
-export function rpkKeys(ep: DtlsEndpoint, s: Session, isClient: boolean, pms: Uint8Array): void {
-  var c = ep.o.crypto;
-  var hs = s.hs!;
-  hs.master = prf(c, pms, 'master secret', concat([hs.clientRandom, hs.serverRandom!]), 48);
-  var kb = prf(c, hs.master, 'key expansion', concat([hs.serverRandom!, hs.clientRandom]), 40);
-  var ck = { key: copyOf(kb, 0, 16), iv: kb.subarray(32, 36) };
-  var sk = { key: copyOf(kb, 16, 32), iv: kb.subarray(36, 40) };
-  s.wk = isClient ? ck : sk;
-  s.rk = isClient ? sk : ck;
-}
-
 /** The RPK client's handshake state. */
 interface RpkHandshake extends Handshake {
   /** Our key type, private key (as its sign() takes it), public key and SubjectPublicKeyInfo. */
@@ -395,10 +382,10 @@ function step(ep: DtlsEndpoint, s: Session, type: number, body: Uint8Array, whol
       hs.transcript.push(m);
       fl.push({ t: CT.HANDSHAKE, e: 0, b: m });
     }
-    rpkKeys(ep, s, true, z);
-    var fin = encodeHandshake(HT.FINISHED, hs.nextSend++, ep.finished(hs, 'client finished'));
+    ep.hs().deriveKeys(s, true, z);
+    var fin = encodeHandshake(HT.FINISHED, hs.nextSend++, ep.hs().finished(hs, 'client finished'));
     hs.transcript.push(fin);
-    hs.expectFinished = ep.finished(hs, 'server finished');
+    hs.expectFinished = ep.hs().finished(hs, 'server finished');
     hs.master = null;
     hs.transcript = [];
     hs.state = St.WAIT_FIN;
@@ -406,12 +393,12 @@ function step(ep: DtlsEndpoint, s: Session, type: number, body: Uint8Array, whol
     // deadline: it restarts at the next poll, once, for the server's last flight.
     hs.deadline = -1;
     fl.push({ t: CT.CHANGE_CIPHER_SPEC, e: 0, b: new Uint8Array([1]) }, { t: CT.HANDSHAKE, e: 1, b: fin });
-    ep.flight(s, fl);
+    ep.hs().flight(s, fl);
     return 0;
   } else if (type === HT.FINISHED && st === St.WAIT_FIN && s.rEpoch === 1) {
     if (!equalConstTime(body, hs.expectFinished!)) return A.DECRYPT_ERROR;
     s.flight = null;
-    ep.established(s);
+    ep.hs().established(s);
     return 0;
   } else return A.UNEXPECTED_MESSAGE;
   hs.transcript.push(whole);

@@ -11,7 +11,7 @@ import { CT, HT, AlertLevel, A, DTLS } from './constants';
 import { createEndpoint, DtlsEndpoint, DtlsOptions, ESTABLISHED, FlightEntry, Handshake, newHandshake, newSession, Role, Session } from './connection';
 import { decodeClientHello, decodePskVector, encodeHandshake, encodeHelloVerifyRequest, encodePskVector, encodeServerHello, parseFragments } from './handshake';
 import { DtlsRecord, encodeRecord } from './record';
-import { checkRpkClientHello, decodeRpkCertificate, ecdhParams, encodeRpkCertificate, RpkGroup, rpkKeys, rpkSigOf, rpkSigs, RpkSig } from './rpk';
+import { checkRpkClientHello, decodeRpkCertificate, ecdhParams, encodeRpkCertificate, RpkGroup, rpkSigOf, rpkSigs, RpkSig } from './rpk';
 import { enableP256 } from './rpk-p256';
 import { enableEd25519 } from './rpk-ed25519';
 
@@ -131,13 +131,13 @@ function makeRole(st: ServerState): Role {
       // lost its state); the cookie proved the address, so this is not an off-path reset.
       var hs = newHandshake(new Uint8Array(ch.random));
       var s = newSession(peer, hs);
-      hs.serverRandom = ep.random(32);
+      hs.serverRandom = ep.hs().random(32);
       hs.nextRecv = m.message_seq + 1;
       hs.nextSend = m.message_seq;
       // Continue the ClientHello's record sequence as a stateless server must (RFC 6347 §4.2.1).
       s.wSeq[0] = r.seq;
       hs.transcript = [encodeHandshake(HT.CLIENT_HELLO, m.message_seq, m.body)];
-      ep.put(s);
+      ep.hs().put(s);
       var fl: FlightEntry[] = [];
       // RFC 5746 §3.6: the extension, or TLS_EMPTY_RENEGOTIATION_INFO_SCSV (0x00ff), asks for renegotiation_info.
       var reneg = ch.extensions.indexOf(0xff01) >= 0 || ch.cipher_suites.indexOf(0x00ff) >= 0;
@@ -145,7 +145,7 @@ function makeRole(st: ServerState): Role {
         rpkFlight(ep, s, so.rpk!, ourSig!, group!, reneg, ch.extensions.indexOf(11) >= 0, fl);
         for (i = 0; i < fl.length; i++) hs.transcript.push(fl[i].b);
         hs.state = St.WAIT_CERT;
-        ep.flight(s, fl);
+        ep.hs().flight(s, fl);
         return true;
       }
       var sh = encodeHandshake(HT.SERVER_HELLO, hs.nextSend++, encodeServerHello(hs.serverRandom, reneg));
@@ -155,7 +155,7 @@ function makeRole(st: ServerState): Role {
       for (i = 0; i < fl.length; i++) hs.transcript.push(fl[i].b);
       hs.state = St.WAIT_CKE;
       // ServerHello, ServerKeyExchange and ServerHelloDone go out in one datagram.
-      ep.flight(s, fl);
+      ep.hs().flight(s, fl);
       return true;
     },
     start: function (): Session | null {
@@ -166,34 +166,34 @@ function makeRole(st: ServerState): Role {
       var hs = s.hs!;
       if (s.rpk && hs.state !== St.WAIT_FIN) {
         var a = rpkMessage(ep, s, type, body, whole);
-        if (a) ep.abort(s, a);
+        if (a) ep.hs().abort(s, a);
       } else if (type === HT.CLIENT_KEY_EXCHANGE && hs.state === St.WAIT_CKE) {
         var id = decodePskVector(body);
-        if (!id) return ep.abort(s, A.DECODE_ERROR);
+        if (!id) return ep.hs().abort(s, A.DECODE_ERROR);
         s.identity = new Uint8Array(id);
         var key = (ep.o as DtlsServerOptions).pskKey(s.identity);
         if (!key) return ep.fail(s, 'unknown_psk_identity', A.HANDSHAKE_FAILURE, 'DTLS client ' + peerKey(s.peer) + ' used an unknown PSK identity');
         hs.psk = key;
         hs.transcript.push(whole);
-        ep.deriveKeys(s, false);
-        hs.expectFinished = ep.finished(hs, 'client finished');
+        ep.hs().deriveKeys(s, false);
+        hs.expectFinished = ep.hs().finished(hs, 'client finished');
         hs.state = St.WAIT_FIN;
       } else if (type === HT.FINISHED && hs.state === St.WAIT_FIN && s.rEpoch === 1) {
-        if (!equalConstTime(body, hs.expectFinished!)) return ep.abort(s, A.DECRYPT_ERROR);
+        if (!equalConstTime(body, hs.expectFinished!)) return ep.hs().abort(s, A.DECRYPT_ERROR);
         hs.transcript.push(whole);
-        var fin = encodeHandshake(HT.FINISHED, hs.nextSend++, ep.finished(hs, 'server finished'));
-        ep.flight(s, [
+        var fin = encodeHandshake(HT.FINISHED, hs.nextSend++, ep.hs().finished(hs, 'server finished'));
+        ep.hs().flight(s, [
           { t: CT.CHANGE_CIPHER_SPEC, e: 0, b: new Uint8Array([1]) },
           { t: CT.HANDSHAKE, e: 1, b: fin },
         ]);
-        ep.established(s);
-      } else ep.abort(s, A.UNEXPECTED_MESSAGE);
+        ep.hs().established(s);
+      } else ep.hs().abort(s, A.UNEXPECTED_MESSAGE);
     },
     tick: function (ep: DtlsEndpoint, now: number): number {
       if (st.rotateAt < 0) st.rotateAt = now + ((ep.o as DtlsServerOptions).cookieRotation || 60000);
       else if (now >= st.rotateAt) {
         st.previous = st.secret;
-        st.secret = ep.random(32);
+        st.secret = ep.hs().random(32);
         st.rotateAt = now + ((ep.o as DtlsServerOptions).cookieRotation || 60000);
       }
       return st.rotateAt;
@@ -289,9 +289,9 @@ function rpkMessage(ep: DtlsEndpoint, s: Session, type: number, body: Uint8Array
     hs.transcript.push(whole);
     // Keys only now: a ChangeCipherSpec is taken only once they exist, so a lost
     // CertificateVerify cannot be skipped by the epoch switch (its retransmission is epoch 0).
-    rpkKeys(ep, s, false, hs.z!);
+    ep.hs().deriveKeys(s, false, hs.z!);
     hs.z = null;
-    hs.expectFinished = ep.finished(hs, 'client finished');
+    hs.expectFinished = ep.hs().finished(hs, 'client finished');
     hs.state = St.WAIT_FIN;
     return 0;
   } else return A.UNEXPECTED_MESSAGE;

@@ -1,0 +1,44 @@
+// The simulator's bootstrap and LwM2M servers set up for one device, as the memory tools
+// (mem-report.ts, hot-code.ts) use them: NoSec, or PSK with fixed keys ('bs' for the
+// bootstrap account, 'dm' for the server's), Short Server ID 101.
+import { BootstrapServer, simpleConfig } from '../sim/bootstrap-server';
+import { Lwm2mServer, type ServerEvent } from '../sim/lwm2m-server';
+
+export const BS_KEY = new Uint8Array(16).map((_, i) => i);
+export const DM_KEY = new Uint8Array(16).map((_, i) => 15 - i);
+
+export interface BenchServers {
+  lw: Lwm2mServer;
+  bs: BootstrapServer;
+  /** Everything the LwM2M server reported, in order. */
+  events: ServerEvent[];
+  /** The bootstrap server's URI for the device's factory account. */
+  bootstrapUri: string;
+  close(): Promise<void>;
+}
+
+export async function benchServers(endpoint: string, psk: boolean, lifetime: number): Promise<BenchServers> {
+  const events: ServerEvent[] = [];
+  const lw = await Lwm2mServer.start({ port: psk ? -1 : 0, dtlsPort: psk ? 0 : -1, onEvent: (e) => events.push(e) });
+  const bs = await BootstrapServer.start({ port: psk ? -1 : 0, dtlsPort: psk ? 0 : -1 });
+  if (psk) {
+    lw.security.add({ endpoint, identity: 'dm', key: DM_KEY });
+    bs.security.add({ endpoint, identity: 'bs', key: BS_KEY });
+  }
+  bs.setConfig(endpoint, simpleConfig({
+    serverUri: (psk ? lw.secureUri : lw.uri)!,
+    securityMode: psk ? 'PSK' : 'NO_SEC',
+    pskIdentity: psk ? 'dm' : undefined,
+    pskKey: psk ? DM_KEY : undefined,
+    shortServerId: 101,
+    lifetime,
+  }));
+  return {
+    lw, bs, events,
+    bootstrapUri: (psk ? bs.secureUri : bs.uri)!,
+    close: async () => {
+      await bs.close();
+      await lw.close();
+    },
+  };
+}

@@ -1,0 +1,404 @@
+// How the client gets to REGISTERED and back (LwM2M 1.1 Core §6.1, §6.2): power-up,
+// bootstrap, Register, failures and backoff, Disable, stop. The state machine is drawn in
+// client.ts; its state lives in the Client and in each Conn, never here.
+//
+// This is the client's cold half: a registered device at rest runs none of it (`npm run
+// mem:hot` lists what runs). The Client builds it on demand (Client.life()) and lets it go
+// at the next poll in REGISTERED, so on Espruino these two dozen functions cost variables
+// only while the device is on its way somewhere (docs/memory.md, "Code loaded on demand").
+// It holds no state, so two built one after the other act as one. A closure made here keeps
+// all of it alive while that closure lives: a request's callback may (it ends), but what a
+// connection keeps for good is made by the Client itself (Client.open).
+import { CODE, OPT, FORMAT } from '../../transport/coap/constants';
+import { CoapMessage, getStrings } from '../../transport/coap/message';
+import type { DtlsEvent } from '../../transport/dtls/connection';
+import * as ops from '../../objects/ops/index';
+import { utf8Encode, fromHex } from '../../transport/bytes';
+import { parseUri } from './uri';
+import { accountStore } from './persistence';
+import { BOOTSTRAPPING, REGISTERING, REGISTERED, DEREGISTERING, BACKOFF, STOPPED, STATE_NAMES, MODE_PSK, MODE_RPK, MODE_NOSEC, Conn } from './states';
+import type { Client } from './client';
+import { codeStr, noRpk, rpkCheck } from './client';
+
+export interface Lifecycle {
+  /** Power-up: the stored accounts if there are usable ones, else the factory bootstrap account. */
+  start(now: number): void;
+  /** Ends every registration (DELETE on its location), then STOPPED. */
+  stop(now: number, done?: () => void): void;
+  /** The device's address changed (Wi-Fi rejoined): new sessions, and Register again (or bootstrap). */
+  reconnect(now: number): void;
+  enter(state: number, now: number): void;
+  /** This state's timer fired. */
+  timer(now: number): void;
+  onDtls(c: Conn, e: DtlsEvent): void;
+  /** Bootstrap-Finish: 2.04 when accepted, else the code to answer. */
+  finish(): number;
+  afterFinish(now: number): void;
+  /** Connects and registers every usable server account not yet registered or disabled. */
+  openServers(now: number): void;
+  register(c: Conn, now: number): void;
+  failRegistration(c: Conn, now: number, why: string): void;
+  /** The Disable executed on `c` earlier: De-register, then close the connection. */
+  disableNow(c: Conn, now: number): void;
+  /** Security instances marked Bootstrap-Server. */
+  bootstrapIid(): number[];
+  /** Usable LwM2M server accounts (see serverAccounts below). */
+  serverAccounts(say?: boolean): { sec: number; srv: number; ssid: number }[];
+  /** The Register/Update payload: the object links (Core §6.2.1). */
+  links(): string;
+  /** Whether every configured server has a registration. */
+  registered(): boolean;
+}
+
+export function lifecycle(cl: Client): Lifecycle {
+  // ---------------------------------------------------------------- start and stop
+
+  function start(now: number): void {
+    cl.now = now;
+    var restored = accountStore(cl.ports.storage).load(cl.reg);
+    if (!bootstrapIid().length) provision();
+    if (restored && serverAccounts().length) {
+      cl.log('restored', 'accounts from storage: registering without bootstrap');
+      enter(REGISTERING, now);
+    } else enter(BOOTSTRAPPING, now);
+  }
+
+  /** The factory Bootstrap-Server account, as Security instance 0. */
+  function provision(): void {
+    var sec = cl.reg.obj(0)!;
+    var c = cl.cfg;
+    var secure = c.bootstrapUri.indexOf('coaps://') === 0;
+    var rpk = secure && !!c.rpkPriv;
+    var hex = function (h: string | undefined): Uint8Array {
+      return (h && fromHex(h)) || new Uint8Array(0);
+    };
+    sec.add(0, {
+      0: c.bootstrapUri,
+      1: true,
+      2: rpk ? MODE_RPK : secure ? MODE_PSK : MODE_NOSEC,
+      3: rpk ? hex(c.rpkPub) : utf8Encode(c.pskIdentity || ''),
+      4: rpk ? hex(c.rpkServerPub) : new Uint8Array(0),
+      5: hex(rpk ? c.rpkPriv : c.pskKey),
+      11: c.holdOff || 0,
+    });
+  }
+
+  function stop(now: number, done?: () => void): void {
+    cl.now = now;
+    cl.onStopped = done || null;
+    cl.reporting.clear(-1);
+    var pending = 0;
+    for (var i = 0; i < cl.conns.length; i++) {
+      var c = cl.conns[i];
+      if (c.ssid >= 0 && c.location) {
+        pending++;
+        deregister(c, now, function () {
+          if (--pending === 0) enter(STOPPED, cl.now);
+        });
+      }
+    }
+    cl.state = DEREGISTERING;
+    if (!pending) enter(STOPPED, now);
+  }
+
+  function reconnect(now: number): void {
+    cl.now = now;
+    if (cl.state === STOPPED || cl.state === DEREGISTERING) return;
+    closeAll(false);
+    enter(serverAccounts().length ? REGISTERING : BOOTSTRAPPING, now);
+  }
+
+  // ---------------------------------------------------------------- the state machine
+
+  function enter(state: number, now: number): void {
+    var prev = cl.state;
+    cl.state = state;
+    cl.due = -1;
+    if (state !== prev) cl.log('state', STATE_NAMES[prev] + ' -> ' + STATE_NAMES[state]);
+    switch (state) {
+      case BOOTSTRAPPING:
+        closeAll(true);
+        var bs = bootstrapIid();
+        if (!bs.length) {
+          cl.lastError = 'no Bootstrap-Server account';
+          enter(STOPPED, now);
+          return;
+        }
+        var hold = cl.reg.obj(0)!.get(bs[0], 11);
+        cl.due = now + (typeof hold === 'number' && hold > 0 ? hold * 1000 : 0);
+        cl.phase = 1;
+        break;
+      case REGISTERING:
+        openServers(now);
+        break;
+      case BACKOFF:
+        var base = cl.opt.backoffBase || 2000;
+        var max = cl.opt.backoffMax || 300000;
+        var d = base;
+        for (var k = 1; k < cl.attempts && d < max; k++) d *= 2;
+        d = Math.min(d, max);
+        var jitter = new Uint8Array(1);
+        cl.ports.rng.fill(jitter);
+        cl.due = now + Math.floor(d * (1 + jitter[0] / 512));
+        cl.log('backoff', 'retry in ' + (cl.due - now) + ' ms after: ' + cl.lastError);
+        break;
+      case STOPPED:
+        closeAll(false);
+        if (cl.onStopped) {
+          var f = cl.onStopped;
+          cl.onStopped = null;
+          f();
+        }
+        break;
+      default:
+        break;
+    }
+  }
+
+  function timer(now: number): void {
+    if (cl.state === BOOTSTRAPPING) {
+      var bc = cl.conns.length && cl.conns[0].ssid < 0 ? cl.conns[0] : null;
+      if (cl.phase === 1) requestBootstrap(now);
+      // Still in the DTLS handshake (an RPK one takes minutes on the board): its own deadline
+      // (dtlsTimeout) decides; the bootstrap's runs from the session (onDtls 'connected').
+      else if (cl.phase === 2 && bc && bc.dtls && !bc.sessions) cl.due = now + cl.params.EXCHANGE_LIFETIME;
+      else failBootstrap(now, 'bootstrap did not finish within EXCHANGE_LIFETIME');
+    } else if (cl.state === BACKOFF) {
+      enter(cl.after, now);
+    }
+  }
+
+  // ---------------------------------------------------------------- accounts
+
+  /** Security instances marked Bootstrap-Server. */
+  function bootstrapIid(): number[] {
+    var out: number[] = [];
+    var sec = cl.reg.obj(0);
+    if (!sec) return out;
+    var l = sec.iids();
+    for (var i = 0; i < l.length; i++) if (sec.i[l[i]][1] === true) out.push(l[i]);
+    return out;
+  }
+
+  /**
+   * Usable LwM2M server accounts: a non-bootstrap Security instance with a URI we can
+   * reach and a mode we speak, and a Server instance with the same Short Server ID.
+   */
+  function serverAccounts(say?: boolean): { sec: number; srv: number; ssid: number }[] {
+    var out: { sec: number; srv: number; ssid: number }[] = [];
+    var sec = cl.reg.obj(0);
+    if (!sec) return out;
+    var l = sec.iids();
+    for (var i = 0; i < l.length; i++) {
+      var s = sec.i[l[i]];
+      if (s[1] === true) continue;
+      var ssid = s[10];
+      var uri = parseUri('' + s[0]);
+      var mode = s[2];
+      if (typeof ssid !== 'number' || !uri) continue;
+      if (uri.secure ? mode !== MODE_PSK && mode !== MODE_RPK : mode !== MODE_NOSEC) continue;
+      if (mode === MODE_RPK) {
+        var k = rpkCheck ? rpkCheck(cl, l[i]) : noRpk(l[i]);
+        if (typeof k === 'string') {
+          if (say) cl.log('rpk', k);
+          continue;
+        }
+      }
+      var srv = cl.reg.serverInst(ssid);
+      if (srv >= 0) out.push({ sec: l[i], srv: srv, ssid: ssid });
+    }
+    return out;
+  }
+
+  function closeAll(keepBootstrap: boolean): void {
+    for (var i = cl.conns.length - 1; i >= 0; i--) if (!(keepBootstrap && cl.conns[i].ssid < 0)) cl.close(cl.conns[i]);
+  }
+
+  function onDtls(c: Conn, e: DtlsEvent): void {
+    if (e.type === 'connected') {
+      c.sessions++;
+      cl.log('dtls', 'session established with ' + c.key);
+      if (c.ssid < 0 && cl.state === BOOTSTRAPPING && cl.phase === 2) cl.due = cl.now + cl.params.EXCHANGE_LIFETIME;
+      // A new DTLS session with a server we were registered with means a new Register (Transport §5.2.1).
+      if (c.sessions > 1 && c.ssid >= 0 && c.location) {
+        c.location = '';
+        register(c, cl.now);
+      }
+      return;
+    }
+    var why = 'DTLS ' + (e.name || e.type) + ' with ' + c.key + (e.message ? ': ' + e.message : '');
+    cl.log('dtls', why);
+    cl.lastError = why;
+    if (cl.conns.indexOf(c) < 0) return;
+    if (c.ssid < 0) {
+      if (cl.state === BOOTSTRAPPING) failBootstrap(cl.now, why);
+    } else failRegistration(c, cl.now, why);
+  }
+
+  // ---------------------------------------------------------------- bootstrap (Core §6.1)
+
+  function requestBootstrap(now: number): void {
+    var bs = bootstrapIid();
+    cl.lastError = '';
+    var c = cl.conns.length && cl.conns[0].ssid < 0 ? cl.conns[0] : cl.open(bs[0], -1);
+    if (!c) {
+      cl.lastError = cl.lastError || 'Bootstrap-Server URI unusable: ' + cl.reg.obj(0)!.get(bs[0], 0);
+      enter(STOPPED, now);
+      return;
+    }
+    cl.phase = 2;
+    cl.due = now + cl.params.EXCHANGE_LIFETIME;
+    var q = ['ep=' + cl.cfg.endpoint, 'pct=' + cl.reg.fmt];
+    cl.log('bootstrap-request', 'POST /bs?' + q.join('&') + ' to ' + c.key);
+    c.coap.request(c.peer, { code: CODE.POST, path: '/bs', query: q }, now, function (err: string | null, res?: CoapMessage) {
+      if (cl.state !== BOOTSTRAPPING) return;
+      if (err || !res || res.code !== CODE.CHANGED) {
+        failBootstrap(cl.now, 'Bootstrap-Request: ' + (err || codeStr(res!.code)));
+        return;
+      }
+      cl.phase = 3;
+      cl.log('bootstrap-request', 'accepted (2.04); waiting for the server\'s writes');
+    });
+  }
+
+  function failBootstrap(now: number, why: string): void {
+    cl.lastError = why;
+    cl.attempts++;
+    closeAll(false);
+    backoff(now, BOOTSTRAPPING);
+  }
+
+  /** Waits (exponential backoff with jitter, growing with `attempts`), then enters `target`. */
+  function backoff(now: number, target: number): void {
+    cl.after = target;
+    enter(BACKOFF, now);
+  }
+
+  /** Bootstrap-Finish: accept only a configuration with at least one usable LwM2M server account (Core §6.1.7). */
+  function finish(): number {
+    if (cl.state !== BOOTSTRAPPING) return CODE.METHOD_NOT_ALLOWED;
+    if (!serverAccounts(true).length) {
+      cl.log('bootstrap-finish', 'refused (4.06): no usable LwM2M server account');
+      return CODE.NOT_ACCEPTABLE;
+    }
+    cl.finished = true;
+    cl.log('bootstrap-finish', 'accepted (2.04)');
+    return CODE.CHANGED;
+  }
+
+  function afterFinish(now: number): void {
+    accountStore(cl.ports.storage).save(cl.reg);
+    cl.log('persist', 'accounts saved');
+    cl.attempts = 0;
+    enter(REGISTERING, now);
+  }
+
+  // ---------------------------------------------------------------- registration (Core §6.2)
+
+  function openServers(now: number): void {
+    var acc = serverAccounts();
+    for (var i = 0; i < acc.length; i++) {
+      if (cl.off.hasOwnProperty('s' + acc[i].ssid)) continue;
+      var c = null;
+      for (var k = 0; k < cl.conns.length; k++) if (cl.conns[k].ssid === acc[i].ssid) c = cl.conns[k];
+      if (!c) c = cl.open(acc[i].sec, acc[i].ssid);
+      if (c && !c.busy && !c.location) register(c, now);
+    }
+    if (!acc.length) {
+      cl.lastError = 'no usable LwM2M server account';
+      enter(BOOTSTRAPPING, now);
+    }
+  }
+
+  function links(): string {
+    return '</>;rt="oma.lwm2m";ct=' + cl.reg.fmt + ',' + ops.objectLinks(cl.reg);
+  }
+
+  function register(c: Conn, now: number): void {
+    var lt = cl.serverValue(c, 1);
+    var b = cl.serverValue(c, 7);
+    c.lifetime = typeof lt === 'number' && lt > 0 ? lt : 86400;
+    c.binding = typeof b === 'string' && b ? b : 'U';
+    c.busy = true;
+    c.linksDirty = false;
+    cl.reporting.clear(c.ssid);
+    var q = ['ep=' + cl.cfg.endpoint, 'lt=' + c.lifetime, 'lwm2m=1.1', 'b=' + c.binding];
+    cl.log('register', 'POST /rd?' + q.join('&') + ' to ' + c.key);
+    c.coap.request(c.peer, { code: CODE.POST, path: '/rd', query: q, contentFormat: FORMAT.LINK, payload: utf8Encode(links()) }, now, function (err: string | null, res?: CoapMessage) {
+      c.busy = false;
+      if (err || !res || res.code !== CODE.CREATED) {
+        failRegistration(c, cl.now, 'Register: ' + (err || codeStr(res!.code)));
+        return;
+      }
+      c.location = '/' + (getStrings(res, OPT.LOCATION_PATH) || []).join('/');
+      c.failures = 0;
+      cl.attempts = 0;
+      cl.schedule(c, cl.now);
+      cl.log('registered', 'server ' + c.ssid + ' at ' + c.location + ', lifetime ' + c.lifetime + ' s');
+      if (cl.state === REGISTERING) enter(REGISTERED, cl.now);
+    });
+  }
+
+  function failRegistration(c: Conn, now: number, why: string): void {
+    cl.lastError = why;
+    c.failures++;
+    c.location = '';
+    c.busy = false;
+    cl.close(c);
+    cl.attempts++;
+    // LwM2M 1.1 §6.2.1.1: after the retries, fall back to bootstrap when the Server object allows it (1/x/16, default true).
+    var bsOnFail = cl.serverValue(c, 16);
+    if (cl.attempts >= 3 && bsOnFail !== false && bootstrapIid().length) {
+      cl.log('register', 'failed ' + cl.attempts + ' times: falling back to bootstrap');
+      closeAll(false);
+      backoff(now, BOOTSTRAPPING);
+      return;
+    }
+    backoff(now, REGISTERING);
+  }
+
+  function deregister(c: Conn, now: number, done: () => void): void {
+    cl.log('deregister', 'DELETE ' + c.location);
+    var loc = c.location;
+    c.location = '';
+    c.coap.request(c.peer, { code: CODE.DELETE, path: loc }, now, function (err: string | null) {
+      cl.log('deregistered', 'server ' + c.ssid + (err ? ' (' + err + ')' : ''));
+      done();
+    });
+  }
+
+  function disableNow(c: Conn, now: number): void {
+    c.disable = -1;
+    if (!c.location) return;
+    var t = cl.serverValue(c, 5);
+    cl.off['s' + c.ssid] = now + (typeof t === 'number' && t >= 0 ? t : 86400) * 1000;
+    deregister(c, now, function () {
+      cl.close(c);
+    });
+  }
+
+  function registered(): boolean {
+    var n = 0;
+    for (var i = 0; i < cl.conns.length; i++) if (cl.conns[i].ssid >= 0 && cl.conns[i].location) n++;
+    return n > 0 && n === serverAccounts().length;
+  }
+
+  return {
+    start: start,
+    stop: stop,
+    reconnect: reconnect,
+    enter: enter,
+    timer: timer,
+    onDtls: onDtls,
+    finish: finish,
+    afterFinish: afterFinish,
+    openServers: openServers,
+    register: register,
+    failRegistration: failRegistration,
+    disableNow: disableNow,
+    bootstrapIid: bootstrapIid,
+    serverAccounts: serverAccounts,
+    links: links,
+    registered: registered,
+  };
+}

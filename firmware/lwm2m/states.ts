@@ -1,0 +1,51 @@
+// The client's states and what it keeps per server account (shared by client.ts, the
+// steady state, and lifecycle.ts, the way there and back).
+import type { Peer } from '../../transport/ports';
+import type { CoapEndpoint } from '../../transport/coap/endpoint';
+import type { DtlsEndpoint } from '../../transport/dtls/connection';
+
+export var INIT = 0;
+export var BOOTSTRAPPING = 1;
+export var REGISTERING = 2;
+export var REGISTERED = 3;
+export var DEREGISTERING = 4;
+export var BACKOFF = 5;
+export var STOPPED = 6;
+export var STATE_NAMES = ['init', 'bootstrapping', 'registering', 'registered', 'deregistering', 'backoff', 'stopped'];
+
+/** Security Mode (0/x/2). */
+export var MODE_PSK = 0;
+export var MODE_RPK = 1;
+export var MODE_NOSEC = 3;
+
+/**
+ * How long after a Disable's 2.04 the De-register waits (ms). The server needs the Execute's
+ * answer first: Leshan, given the De-register within microseconds of the 2.04, sometimes handled
+ * it first and failed the Execute as cancelled (found by test/interop/leshan.test.ts).
+ */
+export var DISABLE_GRACE = 1000;
+
+/** One server account and its connection. */
+export interface Conn {
+  /** Short Server ID, or -1 for the Bootstrap Server. */
+  ssid: number;
+  peer: Peer;
+  key: string;
+  coap: CoapEndpoint;
+  dtls: (DtlsEndpoint & { connect(peer: Peer): void }) | null;
+  identity: string;
+  /** DTLS sessions established on it (a second one means a new Register). */
+  sessions: number;
+  /** Registration: Location-Path ('' until registered), lifetime (s), binding, Update due time. */
+  location: string;
+  lifetime: number;
+  binding: string;
+  updateAt: number;
+  /** A request in flight for this account. */
+  busy: boolean;
+  /** Disable (1/x/4) executed: when to de-register (DISABLE_GRACE after the Execute), -1 for none. */
+  disable: number;
+  /** Object set changed since the last Register/Update: send the links with the next Update. */
+  linksDirty: boolean;
+  failures: number;
+}
