@@ -1,7 +1,8 @@
 // Real peers (duktape, libcoap, OpenSSL, GnuTLS, tshark, Leshan) are installed by .ci/run.
 // On a developer's machine without them a test skips and says so; under .ci/run
 // (REQUIRE_PEERS=1) a missing peer is a failure, never a silent skip.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createSocket } from 'node:dgram';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 
@@ -53,4 +54,34 @@ export function inLoopbackNamespace(server: string, port: number, client: string
     `${client}; rc=$?; pkill -9 -P $srv; kill -9 $srv; exit $rc`;
   const r = spawnSync('unshare', ['-n', 'bash', '-c', `ip link set lo up && ${script}`], { encoding: 'utf8', timeout: timeoutMs, cwd: ROOT });
   return { status: r.status, out: r.stdout + r.stderr, lines: r.stdout.trim().split('\n').filter(Boolean).map(json) };
+}
+
+/**
+ * tshark capturing `filter` on loopback into `file`, returned once the capture is live.
+ * dumpcap prints "Capturing on" a moment before packets reach the capture (a Leshan RPK run
+ * under .ci/run lost its first ClientHello and ServerHello that way, and tshark then read the
+ * raw public key as an X.509 chain): datagrams go to a port of our own, inside the filter,
+ * until tshark prints one (-P -l).
+ */
+export async function liveCapture(filter: string, file: string): Promise<ChildProcess> {
+  const sock = createSocket('udp4');
+  await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
+  const port = sock.address().port;
+  const p = spawn('tshark', ['-i', 'lo', '-f', `(${filter}) or udp port ${port}`, '-w', file, '-P', '-l'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const tick = setInterval(() => sock.send('tshark start', port, '127.0.0.1'), 50);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error('tshark did not start capturing')), 15000);
+      p.stdout!.once('data', () => {
+        clearTimeout(t);
+        resolve();
+      });
+      p.on('exit', (c) => reject(new Error('tshark exited ' + c)));
+    });
+  } finally {
+    clearInterval(tick);
+    sock.close();
+  }
+  p.stdout!.resume();
+  return p;
 }

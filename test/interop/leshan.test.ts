@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { needPeer } from '../helpers/peers';
+import { needPeer, liveCapture } from '../helpers/peers';
 import { startDevice, SimDevice } from '../../sim/device';
 import { MemoryStorage } from '../../sim/node-ports';
 import { LeshanServer, LeshanBootstrap, leshanMissing, leshanJars, byteArray, LESHAN_VERSION, EventStream, p256KeyPair, javaPkcs8, LESHAN_RPK_BUNDLE, type ServerRpk } from '../../sim/leshan';
@@ -74,21 +74,6 @@ async function answerOptions(ev: EventStream, from: number, path: string): Promi
 }
 
 const run = promisify(execFile);
-
-async function startTshark(filter: string, file: string): Promise<ChildProcess> {
-  const p = spawn('tshark', ['-i', 'lo', '-f', filter, '-w', file, '-q'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  await new Promise<void>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error('tshark did not start')), 15000);
-    p.stderr!.on('data', (d) => {
-      if (String(d).includes('Capturing on')) {
-        clearTimeout(t);
-        resolve();
-      }
-    });
-    p.on('exit', (c) => reject(new Error('tshark exited ' + c)));
-  });
-  return p;
-}
 
 async function stopTshark(p: ChildProcess): Promise<void> {
   await new Promise((r) => setTimeout(r, 500)); // let the last packets reach the file
@@ -210,7 +195,7 @@ async function flow(t: TestContext, mode: Mode) {
   const timeline: string[] = [];
   let dev: SimDevice | null = null;
   // Started once the configuration calls are through (a failure there must not leave tshark running).
-  const tshark = shark ? await startTshark([PORTS.coapPort, PORTS.coapsPort, ...bsPorts].map((p) => `udp port ${p}`).join(' or '), pcap) : null;
+  const tshark = shark ? await liveCapture([PORTS.coapPort, PORTS.coapsPort, ...bsPorts].map((p) => `udp port ${p}`).join(' or '), pcap) : null;
   try {
     dev = await startDevice({
       endpoint: ep,

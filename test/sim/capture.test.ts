@@ -5,9 +5,8 @@
 // helper's range (35683, 35684, 35783) so tshark knows what to dissect.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import dgram from 'node:dgram';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BootstrapServer, simpleConfig } from '../../sim/bootstrap-server';
@@ -16,7 +15,7 @@ import { SecurityStore } from '../../sim/lwm2m-common';
 import { CODE } from '../../transport/coap/constants';
 import { T_BOOL } from '../../objects/core/types';
 import { FakeDevice, peerOf, until } from './fake-device';
-import { needPeer } from '../helpers/peers';
+import { needPeer, liveCapture } from '../helpers/peers';
 
 const BS_PORT = 35783;
 const SRV_PORT = 35683;
@@ -27,36 +26,6 @@ function run(cmd: string, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => execFile(cmd, args, { timeout: 30000, maxBuffer: 1 << 24 }, (e, out, err) => (e ? reject(new Error(err || String(e))) : resolve(out))));
 }
 
-/**
- * Start tshark and return once it demonstrably captures: "Capturing on" comes before the
- * capture is live, so CoAP pings (empty CON, RFC 7252 §4.3: answered with RST) go to the
- * bootstrap port until tshark prints the first packet (-P).
- */
-async function capture(file: string): Promise<ChildProcess> {
-  const p = spawn('tshark', ['-i', 'lo', '-f', `udp port ${BS_PORT} or udp port ${SRV_PORT} or udp port ${DTLS_PORT}`, '-w', file, '-P'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const sock = dgram.createSocket('udp4');
-  try {
-    await new Promise<void>((resolve, reject) => {
-      let mid = 1;
-      const ping = setInterval(() => sock.send(Buffer.from([0x40, 0, 0, mid++ & 255]), BS_PORT, '127.0.0.1'), 100);
-      const t = setTimeout(() => {
-        clearInterval(ping);
-        reject(new Error('tshark did not start capturing'));
-      }, 15000);
-      p.stdout!.once('data', () => {
-        clearInterval(ping);
-        clearTimeout(t);
-        resolve();
-      });
-      p.on('exit', (c) => reject(new Error('tshark exited ' + c)));
-    });
-  } finally {
-    sock.close();
-  }
-  p.stdout!.resume();
-  return p;
-}
-
 test('tshark: the servers\' CoAP, LwM2M TLV and DTLS traffic has no malformed packet or warning', { timeout: 60000 }, async (t) => {
   if (!needPeer(t, 'tshark', 'tshark')) return;
   const pcap = join(mkdtempSync(join(tmpdir(), 'sim-servers-')), 'cap.pcapng');
@@ -65,7 +34,7 @@ test('tshark: the servers\' CoAP, LwM2M TLV and DTLS traffic has no malformed pa
   const srv = await Lwm2mServer.start({ port: SRV_PORT, dtlsPort: DTLS_PORT, security });
   const bsEv: string[] = [];
   const bs = await BootstrapServer.start({ port: BS_PORT, configs: { cap: simpleConfig({ serverUri: srv.uri! }) }, onEvent: (e) => bsEv.push(e.type) });
-  const tshark = await capture(pcap);
+  const tshark = await liveCapture(`udp port ${BS_PORT} or udp port ${SRV_PORT} or udp port ${DTLS_PORT}`, pcap);
   try {
     const d = await FakeDevice.start();
     try {
