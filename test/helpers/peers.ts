@@ -61,9 +61,10 @@ export function inLoopbackNamespace(server: string, port: number, client: string
  * dumpcap prints "Capturing on" a moment before packets reach the capture (a Leshan RPK run
  * under .ci/run lost its first ClientHello and ServerHello that way, and tshark then read the
  * raw public key as an X.509 chain): datagrams go to a port of our own, inside the filter,
- * until tshark prints one (-P -l).
+ * until tshark prints one (-P -l). Those datagrams are in the capture too: `marker` is their
+ * port, for a test that accounts for every frame.
  */
-export async function liveCapture(filter: string, file: string): Promise<ChildProcess> {
+export async function liveCapture(filter: string, file: string): Promise<ChildProcess & { marker: number }> {
   const sock = createSocket('udp4');
   await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
   const port = sock.address().port;
@@ -83,5 +84,5 @@ export async function liveCapture(filter: string, file: string): Promise<ChildPr
     sock.close();
   }
   p.stdout!.resume();
-  return p;
+  return Object.assign(p, { marker: port });
 }

@@ -9,7 +9,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { needPeer } from '../helpers/peers';
+import { needPeer, liveCapture } from '../helpers/peers';
 import { createDtlsClient } from '../../transport/dtls/client';
 import { createDtlsServer } from '../../transport/dtls/server';
 import type { DtlsEvent } from '../../transport/dtls/connection';
@@ -85,10 +85,8 @@ test('coap-client-gnutls (PSK) GETs from our CoAP server over our DTLS server; t
   const tick = setInterval(() => { coap!.poll(Date.now()); u.kick(); }, 20);
   const dir = mkdtempSync(join(tmpdir(), 'coaps-cap-'));
   const cap = join(dir, 'cap.pcapng');
-  const ts = spawn('tshark', ['-i', 'lo', '-f', `udp port ${u.port}`, '-w', cap, '-q'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const ts = await liveCapture(`udp port ${u.port}`, cap);
   const to = collect(ts);
-  for (let i = 0; i < 300 && !/Capturing on/.test(to.text()); i++) await sleep(50);
-  await sleep(1000); // "Capturing on" comes a moment before packets are really recorded
   try {
     const client = spawn('coap-client-gnutls', ['-B', '5', '-u', ID, '-k', KEY_TEXT, `coaps://127.0.0.1:${u.port}/hello`], { stdio: ['ignore', 'pipe', 'pipe'] });
     const co = collect(client);

@@ -16,7 +16,7 @@ import { promisify } from 'node:util';
 import dgram from 'node:dgram';
 import { CODE, OPT, FORMAT, getPathString, getUint, getOption, type CoapMessage, type Observation } from '../../transport/coap/index';
 import { utf8Encode, utf8Decode } from '../../transport/bytes';
-import { needPeer } from '../helpers/peers';
+import { needPeer, liveCapture } from '../helpers/peers';
 import { UdpCoap } from '../helpers/udp-coap';
 
 const run = promisify(execFile);
@@ -44,15 +44,6 @@ function bigText(n: number): Uint8Array {
   return utf8Encode(s.slice(0, n));
 }
 
-async function startTshark(filter: string, file: string): Promise<ChildProcess> {
-  const p = spawn('tshark', ['-i', 'lo', '-f', filter, '-w', file, '-q'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  await new Promise<void>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error('tshark did not start')), 15000);
-    p.stderr!.on('data', (d) => { if (String(d).includes('Capturing on')) { clearTimeout(t); resolve(); } });
-    p.on('exit', (c) => reject(new Error('tshark exited ' + c)));
-  });
-  return p;
-}
 
 async function stopTshark(p: ChildProcess): Promise<void> {
   await sleep(500); // let the last packets reach the file
@@ -105,7 +96,8 @@ test('libcoap interop, captured and checked by tshark', { timeout: 90000 }, asyn
     });
   const libServer: ChildProcess = spawn('coap-server-notls', ['-A', '127.0.0.1', '-p', String(LIBCOAP_PORT), '-d', '10'], { stdio: 'ignore' });
   const pcap = join(dir, 'coap.pcapng');
-  let shark: ChildProcess | null = null;
+  let shark: (ChildProcess & { marker: number }) | null = null;
+  let marker = -1;
 
   try {
     // Before the capture: wait for coap-server.
@@ -119,7 +111,8 @@ test('libcoap interop, captured and checked by tshark', { timeout: 90000 }, asyn
       }
     }
 
-    shark = await startTshark(`udp port ${sport} or udp port ${LIBCOAP_PORT}`, pcap);
+    shark = await liveCapture(`udp port ${sport} or udp port ${LIBCOAP_PORT}`, pcap);
+    marker = shark.marker;
 
     // ---- libcoap's client on our server ----
     await t.test('coap-client GET on our server', async () => {
@@ -224,7 +217,8 @@ test('libcoap interop, captured and checked by tshark', { timeout: 90000 }, asyn
     const bad = await run('tshark', ['-r', pcap, ...d, '-Y', '_ws.malformed || _ws.expert.severity >= "warning"',
       '-T', 'fields', '-E', 'separator=|', '-e', 'frame.number', '-e', 'udp.srcport', '-e', '_ws.expert.message'], { timeout: 30000 });
     assert.equal(bad.stdout.trim(), '', bad.stdout);
-    const all = await run('tshark', ['-r', pcap, ...d, '-T', 'fields', '-e', 'frame.protocols'], { timeout: 30000 });
+    // every frame but liveCapture's own start marker
+    const all = await run('tshark', ['-r', pcap, ...d, '-Y', `!(udp.port == ${marker})`, '-T', 'fields', '-e', 'frame.protocols'], { timeout: 30000 });
     const rows = all.stdout.trim().split('\n');
     assert.ok(rows.length > 40, `only ${rows.length} packets captured`);
     for (const r of rows) assert.match(r, /:udp:coap(:|$)/, r);

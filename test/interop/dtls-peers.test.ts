@@ -9,7 +9,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { inLoopbackNamespace, needPeer } from '../helpers/peers';
+import { inLoopbackNamespace, needPeer, liveCapture } from '../helpers/peers';
 import { createDtlsClient } from '../../transport/dtls/client';
 import { createDtlsServer } from '../../transport/dtls/server';
 import type { DtlsEvent } from '../../transport/dtls/connection';
@@ -49,12 +49,8 @@ function watch(child: ChildProcess) {
 async function capture(port: number) {
   const dir = mkdtempSync(join(tmpdir(), 'dtls-cap-'));
   const cap = join(dir, 'cap.pcapng');
-  const ts = spawn('tshark', ['-i', 'lo', '-f', `udp port ${port}`, '-w', cap, '-q'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const ts = await liveCapture(`udp port ${port}`, cap);
   const tw = watch(ts);
-  await tw.waitFor(/Capturing on/, 15000);
-  // tshark says "Capturing on" a moment before packets are really recorded: seen losing
-  // the first datagrams under load.
-  await sleep(1000);
   return {
     stop: async () => {
       await sleep(500);

@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { inLoopbackNamespace, needPeer } from '../helpers/peers';
+import { inLoopbackNamespace, needPeer, liveCapture } from '../helpers/peers';
 import { createDtlsServer } from '../../transport/dtls/server';
 import type { DtlsEvent } from '../../transport/dtls/connection';
 import { nodeCrypto } from '../../sim/node-crypto';
@@ -120,10 +120,8 @@ async function ourServer(k: { spki: Uint8Array; pkcs8: Uint8Array }, trusted: Ui
 async function capture(port: number) {
   const dir = mkdtempSync(join(tmpdir(), 'rpk-cap-'));
   const cap = join(dir, 'cap.pcapng');
-  const ts = spawn('tshark', ['-i', 'lo', '-f', `udp port ${port}`, '-w', cap, '-q'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const ts = await liveCapture(`udp port ${port}`, cap);
   const tw = watch(ts);
-  await tw.waitFor(/Capturing on/, 15000);
-  await sleep(1000);
   return {
     stop: async () => {
       await sleep(500);
