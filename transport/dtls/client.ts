@@ -6,7 +6,7 @@ import type { Peer } from '../ports';
 import { peerKey } from '../ports';
 import { equalConstTime } from '../bytes';
 import { CT, HT, A } from './constants';
-import { createEndpoint, DtlsEndpoint, DtlsOptions, newHandshake, newSession, Role, Session } from './connection';
+import { createEndpoint, DtlsEndpoint, DtlsOptions, FlightEntry, newHandshake, newSession, Role, Session } from './connection';
 import { checkServerHello, decodeHelloVerifyRequest, decodePskVector, encodeClientHello, encodeHandshake, encodePskVector } from './handshake';
 
 /** A PSK and the identity that names it (the device: from its Security object instance). */
@@ -85,6 +85,23 @@ export function sendHello(ep: DtlsEndpoint, s: Session): void {
   ep.hs().flight(s, [{ t: CT.HANDSHAKE, e: 0, b: ch }]);
 }
 
+/**
+ * The client's last flight (PSK and RPK): the messages in `fl` (ClientKeyExchange; for RPK
+ * also Certificate and CertificateVerify), then ChangeCipherSpec and Finished. The server's
+ * Finished is computed now, while the transcript and master secret exist, and both are dropped
+ * (RFC 5246 §7.4.9). Needs the keys derived.
+ */
+export function finalFlight(ep: DtlsEndpoint, s: Session, fl: FlightEntry[]): void {
+  var hs = s.hs!;
+  var fin = encodeHandshake(HT.FINISHED, hs.nextSend++, ep.hs().finished(hs, 'client finished'));
+  hs.transcript.push(fin);
+  hs.expectFinished = ep.hs().finished(hs, 'server finished');
+  hs.master = null;
+  hs.transcript = [];
+  fl.push({ t: CT.CHANGE_CIPHER_SPEC, e: 0, b: new Uint8Array([1]) }, { t: CT.HANDSHAKE, e: 1, b: fin });
+  ep.hs().flight(s, fl);
+}
+
 /** Handles one in-order handshake message; returns 0, or the AlertDescription to abort with. */
 function step(ep: DtlsEndpoint, s: Session, type: number, body: Uint8Array, whole: Uint8Array): number {
   var hs = s.hs!;
@@ -111,17 +128,8 @@ function step(ep: DtlsEndpoint, s: Session, type: number, body: Uint8Array, whol
     ep.hs().deriveKeys(s, true);
     var cke = encodeHandshake(HT.CLIENT_KEY_EXCHANGE, hs.nextSend++, encodePskVector(s.identity!));
     hs.transcript.push(cke);
-    var fin = encodeHandshake(HT.FINISHED, hs.nextSend++, ep.hs().finished(hs, 'client finished'));
-    hs.transcript.push(fin);
-    hs.expectFinished = ep.hs().finished(hs, 'server finished');
-    hs.master = null;
-    hs.transcript = [];
     hs.state = St.WAIT_FIN;
-    ep.hs().flight(s, [
-      { t: CT.HANDSHAKE, e: 0, b: cke },
-      { t: CT.CHANGE_CIPHER_SPEC, e: 0, b: new Uint8Array([1]) },
-      { t: CT.HANDSHAKE, e: 1, b: fin },
-    ]);
+    finalFlight(ep, s, [{ t: CT.HANDSHAKE, e: 0, b: cke }]);
   } else if (type === HT.FINISHED && st === St.WAIT_FIN && s.rEpoch === 1) {
     if (!equalConstTime(body, hs.expectFinished!)) return A.DECRYPT_ERROR;
     s.flight = null;

@@ -22,7 +22,7 @@ import type { CryptoBackend, Rng } from '../ports';
 import { peerKey } from '../ports';
 import { concat, copyOf, equal, equalConstTime, toHex } from '../bytes';
 import { CT, HT, A, DTLS } from './constants';
-import { clientRole, DtlsClientOptions, RpkCredentials, sendHello } from './client';
+import { clientRole, DtlsClientOptions, finalFlight, RpkCredentials, sendHello } from './client';
 import { DtlsEndpoint, Handshake, Session } from './connection';
 import { decodeHelloVerifyRequest, encodeHandshake } from './handshake';
 
@@ -383,17 +383,11 @@ function step(ep: DtlsEndpoint, s: Session, type: number, body: Uint8Array, whol
       fl.push({ t: CT.HANDSHAKE, e: 0, b: m });
     }
     ep.hs().deriveKeys(s, true, z);
-    var fin = encodeHandshake(HT.FINISHED, hs.nextSend++, ep.hs().finished(hs, 'client finished'));
-    hs.transcript.push(fin);
-    hs.expectFinished = ep.hs().finished(hs, 'server finished');
-    hs.master = null;
-    hs.transcript = [];
     hs.state = St.WAIT_FIN;
     // The seconds just spent computing (on the board) do not count against the handshake
     // deadline: it restarts at the next poll, once, for the server's last flight.
     hs.deadline = -1;
-    fl.push({ t: CT.CHANGE_CIPHER_SPEC, e: 0, b: new Uint8Array([1]) }, { t: CT.HANDSHAKE, e: 1, b: fin });
-    ep.hs().flight(s, fl);
+    finalFlight(ep, s, fl);
     return 0;
   } else if (type === HT.FINISHED && st === St.WAIT_FIN && s.rEpoch === 1) {
     if (!equalConstTime(body, hs.expectFinished!)) return A.DECRYPT_ERROR;
