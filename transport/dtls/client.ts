@@ -145,9 +145,7 @@ function message(ep: DtlsEndpoint, s: Session, type: number, body: Uint8Array, w
 
 /** The role object (the RPK hooks come from rpk.ts's enableRpk(); the PSK bundle never has them). */
 export var clientRole: ClientRole = {
-  pre: function () {
-    return false;
-  },
+  // no pre() and no tick(): the client has nothing to do before a record finds its session, nor periodically
   start: function (ep: DtlsEndpoint, peer: Peer): Session | null {
     var s = newSession(peer, newHandshake(ep.hs().random(32)));
     // Raw public keys when the suite is installed and the host has RPK credentials for this peer; otherwise PSK.
@@ -155,7 +153,7 @@ export var clientRole: ClientRole = {
     if (!s.rpk) {
       var cred = (ep.o as DtlsClientOptions).psk(peer);
       if (!cred) {
-        ep.emit({ type: 'error', peer: s.peer, name: 'no_psk', message: 'no PSK for ' + peerKey(s.peer) });
+        ep.hs().emit({ type: 'error', peer: s.peer, name: 'no_psk', message: 'no PSK for ' + peerKey(s.peer) });
         return null;
       }
       s.identity = cred.identity;
@@ -166,9 +164,6 @@ export var clientRole: ClientRole = {
     return s;
   },
   message: message,
-  tick: function () {
-    return -1;
-  },
 };
 
 /**
@@ -176,19 +171,6 @@ export var clientRole: ClientRole = {
  * peer without a session starts the handshake and queues the data until it completes;
  * `connect(peer)` starts it without data.
  */
-export function createDtlsClient(o: DtlsClientOptions): DtlsEndpoint & { connect(peer: Peer): void } {
-  // Not inlined here (terser would): closures made inside a function nested in another carry a
-  // two-scope chain on Espruino, three variables more each for as long as they live.
-  var ep = /*@__NOINLINE__*/ createEndpoint(o, clientRole) as DtlsEndpoint & { connect(peer: Peer): void };
-  ep.connect = function (peer: Peer): void {
-    if (!ep.get(peer)) {
-      try {
-        clientRole.start(ep, peer);
-      } catch (e) {
-        // a failing crypto backend or rng: the host sees no connection
-      }
-    }
-  };
-  return ep;
+export function createDtlsClient(o: DtlsClientOptions): DtlsEndpoint {
+  return createEndpoint(o, clientRole);
 }
-

@@ -122,41 +122,22 @@ export function newSession(peer: Peer, hs: Handshake): Session {
 
 /** What differs between client and server. */
 export interface Role {
-  /** Before session lookup: the server answers ClientHellos statelessly here. True = consumed. */
-  pre(ep: DtlsEndpoint, r: DtlsRecord, peer: Peer): boolean;
+  /** Before session lookup: the server answers ClientHellos statelessly here. True = consumed. Absent for the client. */
+  pre?(ep: DtlsEndpoint, r: DtlsRecord, peer: Peer): boolean;
   /** The application wants to send to a peer with no session: the client starts one; the server cannot. */
   start(ep: DtlsEndpoint, peer: Peer): Session | null;
   /** One complete, in-order handshake message during the handshake. */
   message(ep: DtlsEndpoint, s: Session, type: number, body: Uint8Array, whole: Uint8Array): void;
-  /** Periodic role work (server: cookie secret rotation); returns a deadline or -1. */
-  tick(ep: DtlsEndpoint, now: number): number;
-}
-
-/** An endpoint: the DatagramPort the layer above uses, plus what the roles call. */
-export interface DtlsEndpoint extends DatagramPort, Pollable {
-  o: DtlsOptions;
-  /** Sessions keyed 'p' + address:port. */
-  s: { [k: string]: Session };
-  /** From the socket below. Never throws: bad input is dropped or answered with an alert. */
-  receive(data: Uint8Array, peer: Peer): void;
-  /** receive() without its catch-all (for the fuzz tests). */
-  input(data: Uint8Array, peer: Peer): void;
-  /** Sends close_notify (if connected) and forgets the peer. */
-  close(peer: Peer): void;
-  get(peer: Peer): Session | null;
-  emit(e: DtlsEvent): void;
-  /** Ends the session with an error event; `alert` ≥ 0 is sent first as a fatal alert. */
-  fail(s: Session, name: string, alert: number, message: string): void;
-  /** The handshake's half of the endpoint (see Handshaking), built when first needed. */
-  hs(): Handshaking;
+  /** Periodic role work (server: cookie secret rotation); returns a deadline or -1. Absent for the client. */
+  tick?(ep: DtlsEndpoint, now: number): number;
 }
 
 /**
- * What only a handshake needs: reassembly, flights and their retransmission, key derivation,
- * Finished. The endpoint builds it when a handshake starts (or a record needs it) and lets it
- * go at the first poll with no handshake running, so on the board a device at rest does not
- * hold these functions (docs/memory.md, "Code loaded on demand"). It keeps no state of its
- * own: sessions and their Handshake hold it.
+ * What runs only during a handshake or on a rare event: reassembly, flights and their
+ * retransmission, key derivation, Finished; alerts, errors and events. The endpoint builds it
+ * when first needed (`ep.hs()`) and lets it go at the first poll with no handshake running, so
+ * on the board a device at rest does not hold these functions (docs/memory.md, "Code loaded
+ * on demand"). It keeps no state of its own: sessions and their Handshake hold it.
  */
 export interface Handshaking {
   /** A handshake record's messages: reassembled, then given to the role in message_seq order. */
@@ -174,50 +155,68 @@ export interface Handshaking {
   /** Keys from the premaster `pms` (RPK: the ECDHE secret) or, without it, from the PSK. */
   deriveKeys(s: Session, isClient: boolean, pms?: Uint8Array): void;
   finished(hs: Handshake, label: string): Uint8Array;
+  /** Sends an alert in the session's current write epoch. */
+  alert(s: Session, level: number, desc: number): void;
+  /** An alert from the peer. */
+  peerAlert(s: Session, level: number, desc: number): void;
+  emit(e: DtlsEvent): void;
+  /** Forgets the session (if it is still the peer's). */
+  drop(s: Session): void;
+  /** Ends the session with an error event (`alert`: the AlertDescription sent or received, if any). */
+  err(s: Session, name: string, alert: number | undefined, message: string): void;
+  /** Ends the session with an error event; `alert` is sent first as a fatal alert. */
+  fail(s: Session, name: string, alert: number, message: string): void;
+  /** The handshake's deadline passed (poll): handshake_timeout. */
+  timeout(s: Session): void;
 }
 
 var HS_WITH = 'DTLS handshake with ';
 
-/**
- * How the session authenticates, for messages: "PSK identity" and the identity, quoted
- * text when printable ASCII, hex otherwise; or "raw public key" (RFC 7250; the server's
- * rpk_not_trusted message names the client's key).
- */
-function who(s: Session): string {
-  var id = s.identity;
-  var t = '';
-  if (s.rpk) return 'raw public key';
-  for (var i = 0; id && i < id.length; i++) {
-    if (id[i] < 32 || id[i] > 126) return 'PSK identity ' + toHex(id);
-    t += String.fromCharCode(id[i]);
-  }
-  return 'PSK identity ' + (id ? '"' + t + '"' : '(none)');
+/** One record in its own datagram; epoch 1 is protected. */
+function record(ep: DtlsEndpoint, s: Session, type: number, epoch: number, plain: Uint8Array): Uint8Array {
+  var seq = s.wSeq[epoch]++;
+  var f = epoch ? seal(ep.o.crypto, s.wk!, type, epoch, seq, plain) : plain;
+  var out = new Uint8Array(DTLS.RECORD_HEADER + f.length);
+  writeRecord(out, 0, type, epoch, seq, f);
+  return out;
 }
 
 /**
- * Builds an endpoint around a role. Closures rather than a class: on the board the
- * minifier can shorten every local name but no property name, and there is one
- * endpoint per device, so the closures cost nothing extra.
+ * The cold half of an endpoint (Handshaking), built by `ep.hs()`. Closures over `ep`, made
+ * in a top-level function (not in a method, not inlined into one) so that each carries a
+ * one-scope chain (docs/memory.md: a closure made in a nested function costs three more).
  */
-export function createEndpoint(o: DtlsOptions, role: Role): DtlsEndpoint {
-  var c = o.crypto;
-  var sessions: { [k: string]: Session } = {};
-  var timeout = o.handshakeTimeout || 60000;
+function handshaking(ep: DtlsEndpoint): Handshaking {
+  var o = ep.o;
+  var sessions = ep.s;
+  var role = ep.r;
 
   function key(peer: Peer): string {
     return 'p' + peerKey(peer);
   }
 
-  function get(peer: Peer): Session | null {
-    return sessions[key(peer)] || null;
-  }
-
-  function drop(s: Session): void {
-    if (sessions[key(s.peer)] === s) delete sessions[key(s.peer)];
+  /**
+   * How the session authenticates, for messages: "PSK identity" and the identity, quoted
+   * text when printable ASCII, hex otherwise; or "raw public key" (RFC 7250; the server's
+   * rpk_not_trusted message names the client's key).
+   */
+  function who(s: Session): string {
+    var id = s.identity;
+    var t = '';
+    if (s.rpk) return 'raw public key';
+    for (var i = 0; id && i < id.length; i++) {
+      if (id[i] < 32 || id[i] > 126) return 'PSK identity ' + toHex(id);
+      t += String.fromCharCode(id[i]);
+    }
+    return 'PSK identity ' + (id ? '"' + t + '"' : '(none)');
   }
 
   function emit(e: DtlsEvent): void {
     if (o.onEvent) o.onEvent(e);
+  }
+
+  function drop(s: Session): void {
+    if (sessions[key(s.peer)] === s) delete sessions[key(s.peer)];
   }
 
   function err(s: Session, name: string, alert: number | undefined, message: string): void {
@@ -225,292 +224,329 @@ export function createEndpoint(o: DtlsOptions, role: Role): DtlsEndpoint {
     emit({ type: 'error', peer: s.peer, name: name, alert: alert, message: message });
   }
 
-  /** One record in its own datagram; epoch 1 is protected. */
-  function record(s: Session, type: number, epoch: number, plain: Uint8Array): Uint8Array {
-    var seq = s.wSeq[epoch]++;
-    var f = epoch ? seal(c, s.wk!, type, epoch, seq, plain) : plain;
-    var out = new Uint8Array(DTLS.RECORD_HEADER + f.length);
-    writeRecord(out, 0, type, epoch, seq, f);
-    return out;
-  }
-
   function alert(s: Session, level: number, desc: number): void {
-    o.socket.send(record(s, CT.ALERT, s.wEpoch, new Uint8Array([level, desc])), s.peer);
+    o.socket.send(record(ep, s, CT.ALERT, s.wEpoch, new Uint8Array([level, desc])), s.peer);
   }
 
-  function onAlert(s: Session, level: number, desc: number): void {
-    if (desc === A.CLOSE_NOTIFY) {
-      // RFC 5246 §7.2.1: answer close_notify with our own, then forget the session.
-      if (s.state === DTLS.ESTABLISHED) alert(s, AlertLevel.WARNING, A.CLOSE_NOTIFY);
-      drop(s);
-      emit({ type: 'closed', peer: s.peer });
-    } else if (level !== AlertLevel.WARNING) {
-      err(s, 'alert_received', desc, 'DTLS fatal alert ' + desc + ' from ' + peerKey(s.peer) + ' (' + who(s) + ')');
-    }
-    // other warnings (e.g. no_renegotiation) change nothing
+  function fail(s: Session, name: string, a: number, message: string): void {
+    alert(s, AlertLevel.FATAL, a);
+    err(s, name, a, message);
   }
 
-  /** The handshake's half (Handshaking), while a handshake needs it; poll() lets it go. */
-  var hx: Handshaking | null = null;
-  function handshaking(): Handshaking {
-    if (hx) return hx;
-    /** (Re)sends the current flight: fresh record sequence numbers, records packed into datagrams up to the MTU. */
-    function transmit(s: Session): void {
-      var fl = s.flight!;
-      var mtu = o.mtu || 1152;
-      var batch: Uint8Array[] = [];
-      var n = 0;
-      for (var i = 0; i < fl.length; i++) {
-        var r = record(s, fl[i].t, fl[i].e, fl[i].b);
-        if (fl[i].t === CT.CHANGE_CIPHER_SPEC) s.wEpoch = 1;
-        if (n + r.length > mtu && n) {
-          o.socket.send(concat(batch), s.peer);
-          batch = [];
-          n = 0;
-        }
-        batch.push(r);
-        n += r.length;
+  /** (Re)sends the current flight: fresh record sequence numbers, records packed into datagrams up to the MTU. */
+  function transmit(s: Session): void {
+    var fl = s.flight!;
+    var mtu = o.mtu || 1152;
+    var batch: Uint8Array[] = [];
+    var n = 0;
+    for (var i = 0; i < fl.length; i++) {
+      var r = record(ep, s, fl[i].t, fl[i].e, fl[i].b);
+      if (fl[i].t === CT.CHANGE_CIPHER_SPEC) s.wEpoch = 1;
+      if (n + r.length > mtu && n) {
+        o.socket.send(concat(batch), s.peer);
+        batch = [];
+        n = 0;
       }
-      o.socket.send(concat(batch), s.peer);
+      batch.push(r);
+      n += r.length;
     }
+    o.socket.send(concat(batch), s.peer);
+  }
 
-    function onHandshake(s: Session, data: Uint8Array): void {
-      var fs = parseFragments(data);
-      if (!fs) return;
-      for (var i = 0; i < fs.length; i++) {
-        var m = fs[i];
-        var seq = m.message_seq;
-        var hs = s.hs;
-        if (!hs || seq < hs.nextRecv) {
-          // A repeat of the peer's last flight (its Finished, after ours): our flight was lost (RFC 6347 §4.2.4).
-          if (seq === s.peerEnd && !m.fragment_offset && s.flight) transmit(s);
-          // Renegotiation is refused (RFC 5246 §7.2.2 no_renegotiation, a warning).
-          else if (!hs && (m.msg_type === HT.CLIENT_HELLO || m.msg_type === HT.HELLO_REQUEST)) alert(s, AlertLevel.WARNING, A.NO_RENEGOTIATION);
-          continue;
-        }
-        // Bound what a peer can make us hold: 8 messages ahead, 4 KB each.
-        if (seq >= hs.nextRecv + 8 || m.length > 4096) continue;
-        var k = 'm' + seq;
-        var p = hs.parts[k];
-        if (!p) p = hs.parts[k] = { t: m.msg_type, body: new Uint8Array(m.length), have: new Uint8Array(m.length), got: 0 };
-        else if (p.t !== m.msg_type || p.body.length !== m.length) continue;
-        for (var j = 0; j < m.body.length; j++) {
-          var at = m.fragment_offset + j;
-          p.body[at] = m.body[j];
-          if (!p.have[at]) {
-            p.have[at] = 1;
-            p.got++;
-          }
-        }
-        // Deliver complete messages in message_seq order; a role may end the handshake or the session.
-        while ((p = hs.parts['m' + hs.nextRecv]) && p.got === p.body.length) {
-          delete hs.parts['m' + hs.nextRecv];
-          var whole = encodeHandshake(p.t, hs.nextRecv, p.body);
-          hs.nextRecv++;
-          role.message(ep, s, p.t, p.body, whole);
-          if (s.hs !== hs || !sessions[key(s.peer)]) break;
+  function onHandshake(s: Session, data: Uint8Array): void {
+    var fs = parseFragments(data);
+    if (!fs) return;
+    for (var i = 0; i < fs.length; i++) {
+      var m = fs[i];
+      var seq = m.message_seq;
+      var hs = s.hs;
+      if (!hs || seq < hs.nextRecv) {
+        // A repeat of the peer's last flight (its Finished, after ours): our flight was lost (RFC 6347 §4.2.4).
+        if (seq === s.peerEnd && !m.fragment_offset && s.flight) transmit(s);
+        // Renegotiation is refused (RFC 5246 §7.2.2 no_renegotiation, a warning).
+        else if (!hs && (m.msg_type === HT.CLIENT_HELLO || m.msg_type === HT.HELLO_REQUEST)) alert(s, AlertLevel.WARNING, A.NO_RENEGOTIATION);
+        continue;
+      }
+      // Bound what a peer can make us hold: 8 messages ahead, 4 KB each.
+      if (seq >= hs.nextRecv + 8 || m.length > 4096) continue;
+      var k = 'm' + seq;
+      var p = hs.parts[k];
+      if (!p) p = hs.parts[k] = { t: m.msg_type, body: new Uint8Array(m.length), have: new Uint8Array(m.length), got: 0 };
+      else if (p.t !== m.msg_type || p.body.length !== m.length) continue;
+      for (var j = 0; j < m.body.length; j++) {
+        var at = m.fragment_offset + j;
+        p.body[at] = m.body[j];
+        if (!p.have[at]) {
+          p.have[at] = 1;
+          p.got++;
         }
       }
-    }
-
-    return (hx = {
-      input: onHandshake,
-      transmit: transmit,
-      put: function (s: Session): void {
-        sessions[key(s.peer)] = s;
-      },
-      random: function (n: number): Uint8Array {
-        var b = new Uint8Array(n);
-        o.rng.fill(b);
-        return b;
-      },
-      abort: function (s: Session, a: number): void {
-        ep.fail(s, 'alert_sent', a, HS_WITH + peerKey(s.peer) + ' aborted with fatal alert ' + a);
-      },
-
-      flight: function (s: Session, entries: FlightEntry[]): void {
-        s.flight = entries;
-        var hs = s.hs;
-        if (hs) {
-          s.peerEnd = hs.nextRecv - 1;
-          hs.rto = o.retransmitInitial || 1000;
-          hs.due = -1;
-        }
-        transmit(s);
-      },
-
-      established: function (s: Session): void {
-        s.hs = null;
-        s.state = DTLS.ESTABLISHED;
-        emit({ type: 'connected', peer: s.peer });
-        var q = s.queue;
-        s.queue = [];
-        for (var i = 0; i < q.length; i++) o.socket.send(record(s, CT.APPLICATION_DATA, 1, q[i]), s.peer);
-      },
-
-      /**
-       * master_secret and keys (RFC 5246 §8.1, §6.3) from the randoms and the premaster `pms`:
-       * the ECDHE shared secret of an RPK session (RFC 8422 §5.10), or, when none is given,
-       * the one built from the PSK (RFC 4279 §2).
-       */
-      deriveKeys: function (s: Session, isClient: boolean, pms?: Uint8Array): void {
-        var hs = s.hs!;
-        if (!pms) {
-          var psk = hs.psk!;
-          // premaster = uint16 N ‖ N zero bytes ‖ uint16 N ‖ psk (RFC 4279 §2)
-          var n = psk.length;
-          pms = new Uint8Array(4 + 2 * n);
-          pms[0] = pms[n + 2] = n >> 8;
-          pms[1] = pms[n + 3] = n & 255;
-          pms.set(psk, n + 4);
-          hs.psk = null;
-        }
-        hs.master = prf(c, pms, 'master secret', concat([hs.clientRandom, hs.serverRandom!]), 48);
-        // key_block: client_write_key, server_write_key, client_write_IV, server_write_IV (AEAD: no MAC keys)
-        var kb = prf(c, hs.master, 'key expansion', concat([hs.serverRandom!, hs.clientRandom]), 40);
-        // Keys are copied out of the key block, not viewed: native AES gets a plain array, not a subarray view.
-        var ck = { key: copyOf(kb, 0, 16), iv: kb.subarray(32, 36) };
-        var sk = { key: copyOf(kb, 16, 32), iv: kb.subarray(36, 40) };
-        s.wk = isClient ? ck : sk;
-        s.rk = isClient ? sk : ck;
-      },
-
-      /** verify_data = PRF(master_secret, label, SHA-256(handshake_messages))[0..11] (RFC 5246 §7.4.9). */
-      finished: function (hs: Handshake, label: string): Uint8Array {
-        return prf(c, hs.master!, label, c.sha256(concat(hs.transcript)), 12);
+      // Deliver complete messages in message_seq order; a role may end the handshake or the session.
+      while ((p = hs.parts['m' + hs.nextRecv]) && p.got === p.body.length) {
+        delete hs.parts['m' + hs.nextRecv];
+        var whole = encodeHandshake(p.t, hs.nextRecv, p.body);
+        hs.nextRecv++;
+        role.message(ep, s, p.t, p.body, whole);
+        if (s.hs !== hs || !sessions[key(s.peer)]) break;
       }
-    });
-  }
-
-  function onRecord(s: Session, r: DtlsRecord): void {
-    // Records of another epoch are dropped (RFC 6347 §4.1 allows it); retransmission recovers.
-    if (r.epoch !== s.rEpoch) return;
-    var data: Uint8Array | null = r.fragment;
-    if (r.epoch) {
-      // RFC 6347 §4.1.2.6-7: replay check, then the MAC; only an authentic record moves the window.
-      if (!replayCheck(s.win, r.seq)) return;
-      data = open(c, s.rk!, r);
-      if (!data) return;
-      replayMark(s.win, r.seq);
-    }
-    // Epoch 0 is not replay-windowed: its records are unauthenticated anyway, handshake
-    // messages are deduplicated by message_seq, and a stateless server's HelloVerifyRequest
-    // and ServerHello may reuse record sequence numbers (RFC 6347 §4.2.1).
-    var t = r.type;
-    if (t === CT.HANDSHAKE) handshaking().input(s, data);
-    else if (t === CT.CHANGE_CIPHER_SPEC) {
-      // Only once keys exist and before the switch; an early CCS (its flight partly lost) is dropped.
-      if (data.length === 1 && data[0] === 1 && s.rk && !s.rEpoch && s.hs) {
-        s.rEpoch = 1;
-        s.win = newWindow();
-      }
-    } else if (t === CT.ALERT) {
-      if (data.length === 2) onAlert(s, data[0], data[1]);
-    } else if (t === CT.APPLICATION_DATA && s.state === DTLS.ESTABLISHED) {
-      // Never before Finished verified: ESTABLISHED is set only then (and epoch 1 is implied).
-      // The client's data proves our final flight arrived (RFC 6347 §4.2.4).
-      s.flight = null;
-      o.onData(data, s.peer);
     }
   }
 
-  function input(data: Uint8Array, peer: Peer): void {
-    var rs = parseRecords(data);
-    for (var i = 0; i < rs.length; i++) {
-      if (role.pre(ep, rs[i], peer)) continue;
-      var s = get(peer);
-      if (s) onRecord(s, rs[i]);
-    }
-  }
-
-  var ep: DtlsEndpoint = {
-    o: o,
-    s: sessions,
-    input: input,
-    get: get,
+  return {
+    input: onHandshake,
+    transmit: transmit,
+    alert: alert,
     emit: emit,
-    /** DatagramPort: protect and send, or queue (up to 4) while the client's handshake runs. */
-    send: function (data: Uint8Array, peer: Peer): void {
-      try {
-        var s = get(peer);
-        if (s && s.state === DTLS.ESTABLISHED) return o.socket.send(record(s, CT.APPLICATION_DATA, 1, data), peer);
-        if (!s) s = role.start(ep, peer);
-        if (s) {
-          if (s.queue.length >= 4) s.queue.shift();
-          s.queue.push(copyOf(data));
-        }
-      } catch (e) {
-        // a failing crypto backend: nothing sent
-      }
+    drop: drop,
+    err: err,
+    fail: fail,
+    put: function (s: Session): void {
+      sessions[key(s.peer)] = s;
+    },
+    random: function (n: number): Uint8Array {
+      var b = new Uint8Array(n);
+      o.rng.fill(b);
+      return b;
+    },
+    abort: function (s: Session, a: number): void {
+      fail(s, 'alert_sent', a, HS_WITH + peerKey(s.peer) + ' aborted with fatal alert ' + a);
     },
 
-    receive: function (data: Uint8Array, peer: Peer): void {
-      try {
-        input(data, peer);
-      } catch (e) {
-        // RFC 6347 §4.1.2.7: invalid input is discarded; an exception must not reach the socket.
-        // (The fuzz tests call input() directly, so a throw there is a failure, not hidden.)
-      }
-    },
-
-    poll: function (now: number): number {
-      var next = -1;
-      var d;
-      // Keys first: a session may be deleted below, and deleting during for-in is not
-      // something to rely on in Espruino's interpreter.
-      var ks: string[] = [];
-      var busy = false;
-      for (var k in sessions) ks.push(k);
-      for (var i = 0; i < ks.length; i++) {
-        var s = sessions[ks[i]];
-        var hs = s && s.hs;
-        if (!hs) continue;
-        busy = true;
-        if (hs.deadline < 0) hs.deadline = now + timeout;
-        if (now >= hs.deadline) {
-          err(s, 'handshake_timeout', undefined, HS_WITH + peerKey(s.peer) + ' as ' + who(s) + ' timed out after ' + timeout +
-            ' ms: no answer (' + (s.rpk ? 'our key not accepted' : 'wrong PSK or identity') + ', or server unreachable)');
-          continue;
-        }
-        d = hs.deadline;
-        if (s.flight) {
-          if (hs.due < 0) hs.due = now + hs.rto!;
-          else if (now >= hs.due) {
-            try {
-              handshaking().transmit(s);
-            } catch (e) {
-              // a failing crypto backend: the deadline ends it
-            }
-            hs.rto = Math.min(hs.rto! * 2, o.retransmitMax || 60000);
-            hs.due = now + hs.rto;
-          }
-          if (hs.due < d) d = hs.due;
-        }
-        if (next < 0 || d < next) next = d;
-      }
-      // No handshake running: its half goes (a session still holding its final flight gets it back when the peer repeats).
-      if (!busy) hx = null;
-      d = role.tick(ep, now);
-      return d >= 0 && (next < 0 || d < next) ? d : next;
-    },
-
-    close: function (peer: Peer): void {
-      var s = get(peer);
-      if (!s) return;
-      try {
+    peerAlert: function (s: Session, level: number, desc: number): void {
+      if (desc === A.CLOSE_NOTIFY) {
+        // RFC 5246 §7.2.1: answer close_notify with our own, then forget the session.
         if (s.state === DTLS.ESTABLISHED) alert(s, AlertLevel.WARNING, A.CLOSE_NOTIFY);
-      } catch (e) {
-        // closing anyway
+        drop(s);
+        emit({ type: 'closed', peer: s.peer });
+      } else if (level !== AlertLevel.WARNING) {
+        err(s, 'alert_received', desc, 'DTLS fatal alert ' + desc + ' from ' + peerKey(s.peer) + ' (' + who(s) + ')');
       }
-      drop(s);
+      // other warnings (e.g. no_renegotiation) change nothing
     },
 
-    fail: function (s: Session, name: string, a: number, message: string): void {
-      alert(s, AlertLevel.FATAL, a);
-      err(s, name, a, message);
+    timeout: function (s: Session): void {
+      err(s, 'handshake_timeout', undefined, HS_WITH + peerKey(s.peer) + ' as ' + who(s) + ' timed out after ' + (o.handshakeTimeout || 60000) +
+        ' ms: no answer (' + (s.rpk ? 'our key not accepted' : 'wrong PSK or identity') + ', or server unreachable)');
     },
 
-    hs: handshaking,
+    flight: function (s: Session, entries: FlightEntry[]): void {
+      s.flight = entries;
+      var hs = s.hs;
+      if (hs) {
+        s.peerEnd = hs.nextRecv - 1;
+        hs.rto = o.retransmitInitial || 1000;
+        hs.due = -1;
+      }
+      transmit(s);
+    },
+
+    established: function (s: Session): void {
+      s.hs = null;
+      s.state = DTLS.ESTABLISHED;
+      emit({ type: 'connected', peer: s.peer });
+      var q = s.queue;
+      s.queue = [];
+      for (var i = 0; i < q.length; i++) o.socket.send(record(ep, s, CT.APPLICATION_DATA, 1, q[i]), s.peer);
+    },
+
+    /**
+     * master_secret and keys (RFC 5246 §8.1, §6.3) from the randoms and the premaster `pms`:
+     * the ECDHE shared secret of an RPK session (RFC 8422 §5.10), or, when none is given,
+     * the one built from the PSK (RFC 4279 §2).
+     */
+    deriveKeys: function (s: Session, isClient: boolean, pms?: Uint8Array): void {
+      var c = o.crypto;
+      var hs = s.hs!;
+      if (!pms) {
+        var psk = hs.psk!;
+        // premaster = uint16 N ‖ N zero bytes ‖ uint16 N ‖ psk (RFC 4279 §2)
+        var n = psk.length;
+        pms = new Uint8Array(4 + 2 * n);
+        pms[0] = pms[n + 2] = n >> 8;
+        pms[1] = pms[n + 3] = n & 255;
+        pms.set(psk, n + 4);
+        hs.psk = null;
+      }
+      hs.master = prf(c, pms, 'master secret', concat([hs.clientRandom, hs.serverRandom!]), 48);
+      // key_block: client_write_key, server_write_key, client_write_IV, server_write_IV (AEAD: no MAC keys)
+      var kb = prf(c, hs.master, 'key expansion', concat([hs.serverRandom!, hs.clientRandom]), 40);
+      // Keys are copied out of the key block, not viewed: native AES gets a plain array, not a subarray view.
+      var ck = { key: copyOf(kb, 0, 16), iv: kb.subarray(32, 36) };
+      var sk = { key: copyOf(kb, 16, 32), iv: kb.subarray(36, 40) };
+      s.wk = isClient ? ck : sk;
+      s.rk = isClient ? sk : ck;
+    },
+
+    /** verify_data = PRF(master_secret, label, SHA-256(handshake_messages))[0..11] (RFC 5246 §7.4.9). */
+    finished: function (hs: Handshake, label: string): Uint8Array {
+      return prf(o.crypto, hs.master!, label, o.crypto.sha256(concat(hs.transcript)), 12);
+    },
   };
-  return ep;
+}
+
+/**
+ * An endpoint: the DatagramPort the layer above uses, plus what the roles call. A class, not
+ * a factory of closures: on the board its methods exist once, at load, and a live connection
+ * holds only its four fields (the closures of the earlier factory held ~130 variables for the
+ * one connection: docs/memory-dtls.md). What runs only during a handshake or on a rare event
+ * (alerts, errors, close) is the cold half, `hs()`.
+ */
+export class DtlsEndpoint implements DatagramPort, Pollable {
+  o: DtlsOptions;
+  /** Sessions keyed 'p' + address:port. */
+  s: { [k: string]: Session };
+  r: Role;
+  /** The cold half while it is needed; poll() lets it go. */
+  x: Handshaking | null;
+
+  constructor(o: DtlsOptions, role: Role) {
+    this.o = o;
+    this.s = {};
+    this.r = role;
+    this.x = null;
+  }
+
+  /** The cold half (Handshaking), built when first needed. */
+  hs(): Handshaking {
+    return this.x || (this.x = handshaking(this));
+  }
+
+  get(peer: Peer): Session | null {
+    return this.s['p' + peerKey(peer)] || null;
+  }
+
+  /** receive() without its catch-all (for the fuzz tests). */
+  input(datagram: Uint8Array, peer: Peer): void {
+    var rs = parseRecords(datagram);
+    var role = this.r;
+    for (var i = 0; i < rs.length; i++) {
+      var r = rs[i];
+      if (role.pre && role.pre(this, r, peer)) continue;
+      var s = this.get(peer);
+      // Records of another epoch are dropped (RFC 6347 §4.1 allows it); retransmission recovers.
+      if (!s || r.epoch !== s.rEpoch) continue;
+      var data: Uint8Array | null = r.fragment;
+      if (r.epoch) {
+        // RFC 6347 §4.1.2.6-7: replay check, then the MAC; only an authentic record moves the window.
+        if (!replayCheck(s.win, r.seq)) continue;
+        data = open(this.o.crypto, s.rk!, r);
+        if (!data) continue;
+        replayMark(s.win, r.seq);
+      }
+      // Epoch 0 is not replay-windowed: its records are unauthenticated anyway, handshake
+      // messages are deduplicated by message_seq, and a stateless server's HelloVerifyRequest
+      // and ServerHello may reuse record sequence numbers (RFC 6347 §4.2.1).
+      var t = r.type;
+      if (t === CT.HANDSHAKE) this.hs().input(s, data);
+      else if (t === CT.CHANGE_CIPHER_SPEC) {
+        // Only once keys exist and before the switch; an early CCS (its flight partly lost) is dropped.
+        if (data.length === 1 && data[0] === 1 && s.rk && !s.rEpoch && s.hs) {
+          s.rEpoch = 1;
+          s.win = newWindow();
+        }
+      } else if (t === CT.ALERT) {
+        if (data.length === 2) this.hs().peerAlert(s, data[0], data[1]);
+      } else if (t === CT.APPLICATION_DATA && s.state === DTLS.ESTABLISHED) {
+        // Never before Finished verified: ESTABLISHED is set only then (and epoch 1 is implied).
+        // The client's data proves our final flight arrived (RFC 6347 §4.2.4).
+        s.flight = null;
+        this.o.onData(data, s.peer);
+      }
+    }
+  }
+
+  /** From the socket below. Never throws: bad input is dropped or answered with an alert. */
+  receive(data: Uint8Array, peer: Peer): void {
+    try {
+      this.input(data, peer);
+    } catch (e) {
+      // RFC 6347 §4.1.2.7: invalid input is discarded; an exception must not reach the socket.
+      // (The fuzz tests call input() directly, so a throw there is a failure, not hidden.)
+    }
+  }
+
+  /** DatagramPort: protect and send, or queue (up to 4) while the client's handshake runs. */
+  send(data: Uint8Array, peer: Peer): void {
+    try {
+      var s = this.get(peer);
+      if (s && s.state === DTLS.ESTABLISHED) return this.o.socket.send(record(this, s, CT.APPLICATION_DATA, 1, data), peer);
+      if (!s) s = this.r.start(this, peer);
+      if (s) {
+        if (s.queue.length >= 4) s.queue.shift();
+        s.queue.push(copyOf(data));
+      }
+    } catch (e) {
+      // a failing crypto backend: nothing sent
+    }
+  }
+
+  /** Starts a handshake with `peer` (client role) unless a session exists. */
+  connect(peer: Peer): void {
+    if (!this.get(peer)) {
+      try {
+        this.r.start(this, peer);
+      } catch (e) {
+        // a failing crypto backend or rng: the host sees no connection
+      }
+    }
+  }
+
+  poll(now: number): number {
+    var next = -1;
+    var d;
+    var sessions = this.s;
+    var o = this.o;
+    // Keys first: a session may be deleted below, and deleting during for-in is not
+    // something to rely on in Espruino's interpreter.
+    var ks: string[] = [];
+    var busy = false;
+    for (var k in sessions) ks.push(k);
+    for (var i = 0; i < ks.length; i++) {
+      var s = sessions[ks[i]];
+      var hs = s && s.hs;
+      if (!hs) continue;
+      busy = true;
+      if (hs.deadline < 0) hs.deadline = now + (o.handshakeTimeout || 60000);
+      if (now >= hs.deadline) {
+        this.hs().timeout(s);
+        continue;
+      }
+      d = hs.deadline;
+      if (s.flight) {
+        if (hs.due < 0) hs.due = now + hs.rto!;
+        else if (now >= hs.due) {
+          try {
+            this.hs().transmit(s);
+          } catch (e) {
+            // a failing crypto backend: the deadline ends it
+          }
+          hs.rto = Math.min(hs.rto! * 2, o.retransmitMax || 60000);
+          hs.due = now + hs.rto;
+        }
+        if (hs.due < d) d = hs.due;
+      }
+      if (next < 0 || d < next) next = d;
+    }
+    // No handshake running: the cold half goes (a session still holding its final flight gets it back when the peer repeats).
+    if (!busy) this.x = null;
+    d = this.r.tick ? this.r.tick(this, now) : -1;
+    return d >= 0 && (next < 0 || d < next) ? d : next;
+  }
+
+  /** Sends close_notify (if connected) and forgets the peer. */
+  close(peer: Peer): void {
+    var s = this.get(peer);
+    if (!s) return;
+    try {
+      if (s.state === DTLS.ESTABLISHED) this.hs().alert(s, AlertLevel.WARNING, A.CLOSE_NOTIFY);
+    } catch (e) {
+      // closing anyway
+    }
+    this.hs().drop(s);
+  }
+}
+
+/** An endpoint around a role (server.ts and the tests build endpoints with it). */
+export function createEndpoint(o: DtlsOptions, role: Role): DtlsEndpoint {
+  return new DtlsEndpoint(o, role);
 }

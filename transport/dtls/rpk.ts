@@ -313,7 +313,7 @@ function step(ep: DtlsEndpoint, s: Session, type: number, body: Uint8Array, whol
     if (!spki) return A.DECODE_ERROR;
     // The pin is checked before any parsing or signature work: a wrong server costs nothing.
     if (hs.pin && !equal(spki, hs.pin)) {
-      ep.fail(s, 'bad_certificate', A.BAD_CERTIFICATE, SERVER + peerKey(s.peer) + ' presented raw public key ' + toHex(spki) + ', not the pinned ' + toHex(hs.pin));
+      ep.hs().fail(s, 'bad_certificate', A.BAD_CERTIFICATE, SERVER + peerKey(s.peer) + ' presented raw public key ' + toHex(spki) + ', not the pinned ' + toHex(hs.pin));
       return 0;
     }
     var ps = rpkSigOf(spki);
@@ -340,7 +340,7 @@ function step(ep: DtlsEndpoint, s: Session, type: number, body: Uint8Array, whol
     for (var i = 0; i < nt; i++) if (body[1 + i] === 64) ok = 1;
     for (i = 0; i < ns; i += 2) if (u16(body, 3 + nt + i) === hs.sig.scheme) ok |= 2;
     if (ok !== 3) {
-      ep.fail(s, 'certificate_request', A.HANDSHAKE_FAILURE, SERVER + peerKey(s.peer) + ' asked for a certificate we cannot give (' +
+      ep.hs().fail(s, 'certificate_request', A.HANDSHAKE_FAILURE, SERVER + peerKey(s.peer) + ' asked for a certificate we cannot give (' +
         (ok & 1 ? 'no signature algorithm for our key (' + hs.sig.scheme.toString(16) + ')' : nt ? 'no ecdsa_sign certificate type' : 'empty certificate_types') + ')');
       return 0;
     }
@@ -411,7 +411,7 @@ function cred(ep: DtlsEndpoint, s: Session): boolean {
   var sig = rpkSigOf(c.spki);
   var priv = sig ? sig.priv(c.key) : null;
   if (!sig || !priv || !rpkGroups.length) {
-    ep.emit({ type: 'error', peer: s.peer, name: 'bad_rpk_credentials', message: 'RPK credentials for ' + peerKey(s.peer) + ' are not a key pair of a type built in (SubjectPublicKeyInfo; raw or PKCS#8 private key)' });
+    ep.hs().emit({ type: 'error', peer: s.peer, name: 'bad_rpk_credentials', message: 'RPK credentials for ' + peerKey(s.peer) + ' are not a key pair of a type built in (SubjectPublicKeyInfo; raw or PKCS#8 private key)' });
     return false;
   }
   var hs = s.hs as RpkHandshake;

@@ -172,7 +172,7 @@ function makeRole(st: ServerState): Role {
         if (!id) return ep.hs().abort(s, A.DECODE_ERROR);
         s.identity = new Uint8Array(id);
         var key = (ep.o as DtlsServerOptions).pskKey(s.identity);
-        if (!key) return ep.fail(s, 'unknown_psk_identity', A.HANDSHAKE_FAILURE, 'DTLS client ' + peerKey(s.peer) + ' used an unknown PSK identity');
+        if (!key) return ep.hs().fail(s, 'unknown_psk_identity', A.HANDSHAKE_FAILURE, 'DTLS client ' + peerKey(s.peer) + ' used an unknown PSK identity');
         hs.psk = key;
         hs.transcript.push(whole);
         ep.hs().deriveKeys(s, false);
@@ -267,7 +267,7 @@ function rpkMessage(ep: DtlsEndpoint, s: Session, type: number, body: Uint8Array
     if (!ps) return A.UNSUPPORTED_CERTIFICATE;
     s.identity = new Uint8Array(spki);
     if (!r.trust(s.identity, s.peer)) {
-      ep.fail(s, 'rpk_not_trusted', A.ACCESS_DENIED, 'DTLS client ' + peerKey(s.peer) + ' presented an untrusted raw public key ' + toHex(spki));
+      ep.hs().fail(s, 'rpk_not_trusted', A.ACCESS_DENIED, 'DTLS client ' + peerKey(s.peer) + ' presented an untrusted raw public key ' + toHex(spki));
       return 0;
     }
     hs.peerSig = ps;
