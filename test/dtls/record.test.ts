@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createCipheriv } from 'node:crypto';
+import { concat } from '../../transport/bytes';
 import { encodeRecord, newWindow, open, parseRecords, replayCheck, replayMark, seal } from '../../transport/dtls/record';
 import { jsCrypto } from '../../transport/crypto/js-backend';
 import { nodeCrypto } from '../../sim/node-crypto';
@@ -47,13 +48,14 @@ test('oversized record (length > 2^14 + 2048) is skipped; a non-DTLS version is 
 });
 
 test('CCM-8 protection: nonce = IV ‖ epoch ‖ seq, AAD = seq_num ‖ type ‖ version ‖ length, as node:crypto computes it', () => {
-  const k = { key: hex('000102030405060708090a0b0c0d0e0f'), iv: hex('a0a1a2a3') };
+  const key = hex('000102030405060708090a0b0c0d0e0f');
+  const k = concat([key, hex('a0a1a2a3')]); // DirectionKeys: key ‖ implicit IV
   const pt = new Uint8Array(Buffer.from('hello dtls'));
   for (const c of [jsCrypto, nodeCrypto]) {
     const f = seal(c, k, 23, 1, 0x10203, pt);
     const explicit = '0001' + '000000010203';
     assert.equal(toHex(f.subarray(0, 8)), explicit);
-    const ref = createCipheriv('aes-128-ccm', k.key, hex('a0a1a2a3' + explicit), { authTagLength: 8 });
+    const ref = createCipheriv('aes-128-ccm', key, hex('a0a1a2a3' + explicit), { authTagLength: 8 });
     ref.setAAD(hex(explicit + '17' + 'fefd' + '000a'), { plaintextLength: pt.length });
     assert.equal(toHex(f.subarray(8)), Buffer.concat([ref.update(pt), ref.final(), ref.getAuthTag()]).toString('hex'));
     const [r] = parseRecords(encodeRecord(23, 1, 0x10203, f));
@@ -62,7 +64,7 @@ test('CCM-8 protection: nonce = IV ‖ epoch ‖ seq, AAD = seq_num ‖ type ‖
 });
 
 test('CCM-8 open refuses: every flipped bit of header or fragment, a fragment shorter than 16 bytes', () => {
-  const k = { key: hex('000102030405060708090a0b0c0d0e0f'), iv: hex('a0a1a2a3') };
+  const k = concat([hex('000102030405060708090a0b0c0d0e0f'), hex('a0a1a2a3')]);
   const rec = encodeRecord(23, 1, 7, seal(nodeCrypto, k, 23, 1, 7, hex('0102030405')));
   for (let bit = 0; bit < rec.length * 8; bit++) {
     if (bit >= 8 && bit < 24) continue; // version bytes: a changed major makes it no DTLS record at all (checked above)

@@ -370,9 +370,13 @@ function handshaking(ep: DtlsEndpoint): Handshaking {
       hs.master = prf(c, pms, 'master secret', concat([hs.clientRandom, hs.serverRandom!]), 48);
       // key_block: client_write_key, server_write_key, client_write_IV, server_write_IV (AEAD: no MAC keys)
       var kb = prf(c, hs.master, 'key expansion', concat([hs.serverRandom!, hs.clientRandom]), 40);
-      // Keys are copied out of the key block, not viewed: native AES gets a plain array, not a subarray view.
-      var ck = { key: copyOf(kb, 0, 16), iv: kb.subarray(32, 36) };
-      var sk = { key: copyOf(kb, 16, 32), iv: kb.subarray(36, 40) };
+      // DirectionKeys (record.ts): each direction's key ‖ IV in one array (copied, so the key block goes).
+      var ck = new Uint8Array(20);
+      var sk = new Uint8Array(20);
+      ck.set(kb.subarray(0, 16));
+      ck.set(kb.subarray(32, 36), 16);
+      sk.set(kb.subarray(16, 32));
+      sk.set(kb.subarray(36, 40), 16);
       s.wk = isClient ? ck : sk;
       s.rk = isClient ? sk : ck;
     },
