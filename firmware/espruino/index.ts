@@ -5,7 +5,7 @@
 import type { Clock, CryptoBackend, Peer, Rng } from '../../transport/ports';
 import { Scheduler } from './scheduler';
 import { EspruinoUdp } from './udp';
-import { AtomicRecord, EspruinoStorage, crc32 } from './storage';
+import { EspruinoStorage } from './storage';
 import { espruinoBoard, Board, NetInfo } from './board';
 import { WifiLink } from './wifi';
 import { CONFIG_FILE, BUNDLE_FILE, DeviceConfig, parseConfig } from './config';
@@ -13,7 +13,7 @@ import { Natives, nativesFrom, optionalModule } from './native';
 import { objectsBoard } from './objects-board';
 import { runClient } from './run';
 
-export { runClient, objectsBoard, Scheduler, EspruinoUdp, EspruinoStorage, AtomicRecord, crc32, espruinoBoard, WifiLink, parseConfig, nativesFrom, CONFIG_FILE, BUNDLE_FILE };
+export { runClient, objectsBoard, Scheduler, EspruinoUdp, EspruinoStorage, espruinoBoard, WifiLink, parseConfig, nativesFrom, CONFIG_FILE, BUNDLE_FILE };
 
 export function espruinoClock(n: Natives): Clock {
   return {

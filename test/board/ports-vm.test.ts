@@ -5,7 +5,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
-import { crc32 as zcrc32 } from 'node:zlib';
 import { join } from 'node:path';
 import { loadFirmware } from '../../sim/espruino-vm';
 import { emuDgram, emuStorage, emuWifi } from '../../sim/espruino-modules';
@@ -225,62 +224,6 @@ test('storage port: every byte value round-trips; names over 28 characters are r
   st.write('other', new Uint8Array([1]));
   assert.deepEqual(Array.from(st.list('lw.')), ['lw.a', 'lw.b']);
   assert.ok(storage.files[n28]);
-  ctx.stop();
-});
-
-test('crc32 matches zlib on the check string and on binary data', () => {
-  const { esp, ctx } = boot();
-  const check = new Uint8Array(Buffer.from('123456789'));
-  assert.equal(esp.crc32(check, 0, 9), 0xcbf43926);
-  const b = new Uint8Array(300).map((_, i) => (i * 31 + 7) & 255);
-  assert.equal(esp.crc32(b, 0, 300), zcrc32(b));
-  ctx.stop();
-});
-
-const bytes = (s: string) => new Uint8Array(Buffer.from(s));
-const text = (u: Uint8Array | null) => (u ? Buffer.from(u).toString() : null);
-
-test('atomic record: a power cut after any step leaves the old or the new record', () => {
-  for (const cutAt of [1, 2, 3, 0]) {
-    const { esp, n, ctx, storage } = boot();
-    const rec = new esp.AtomicRecord(n, 'lwm2m.srv');
-    assert.equal(rec.read(), null);
-    assert.equal(rec.write(bytes('{"old":1}')), true);
-    assert.equal(rec.write(bytes('{"old":2}')), true);
-    const snapshot = { ...storage.files };
-    const ok = rec.write(bytes('{"new":3}'), (step: number) => step === cutAt);
-    // "reboot": a fresh reader over what reached flash
-    const after = new esp.AtomicRecord(n, 'lwm2m.srv');
-    const want = cutAt === 0 || cutAt === 3 ? '{"new":3}' : '{"old":2}';
-    assert.equal(text(after.read()), want, `cut after step ${cutAt}`);
-    assert.equal(ok, cutAt === 0);
-    if (cutAt === 2) {
-      // the torn slot really is on flash, with its trailer still erased (0xff)
-      const torn = Object.keys(storage.files).find((k) => !(k in snapshot) || storage.files[k] !== snapshot[k])!;
-      assert.ok(storage.files[torn].endsWith('\xff\xff\xff\xff'));
-    }
-    // and the next write after the cut still works and wins
-    assert.equal(after.write(bytes('{"next":4}')), true);
-    assert.equal(text(new esp.AtomicRecord(n, 'lwm2m.srv').read()), '{"next":4}');
-    assert.ok(Object.keys(storage.files).length <= 2);
-    ctx.stop();
-  }
-});
-
-test('atomic record: a corrupted newest slot falls back to the other; names are 1-26 chars', () => {
-  const { esp, n, ctx, storage } = boot();
-  const rec = new esp.AtomicRecord(n, 'cfg');
-  rec.write(bytes('A'));
-  // keep both slots: copy the first before the second write erases it
-  const first = { ...storage.files };
-  rec.write(bytes('B'));
-  Object.assign(storage.files, first);
-  assert.equal(text(rec.read()), 'B');
-  const newest = Object.keys(storage.files).find((k) => storage.files[k].includes('B'))!;
-  const s = storage.files[newest];
-  storage.files[newest] = s.slice(0, 9) + 'C' + s.slice(10); // bit rot in the data
-  assert.equal(text(rec.read()), 'A');
-  assert.throws(() => new esp.AtomicRecord(n, 'y'.repeat(27)), /1-26/);
   ctx.stop();
 });
 
