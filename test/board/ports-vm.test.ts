@@ -239,22 +239,31 @@ test('clock floors Date.now(); rng fills every byte from E.hwRand()', () => {
   ctx.stop();
 });
 
-test('board: temperature, buzzer PWM tone on the configured pin and off, reboot with fallback, memory', () => {
+test('board: the sensor reads E.getTemperature(), the buzzer is a PWM tone on the configured pin and off, reboot with fallback, memory in KB, the WLAN address', () => {
   const { esp, n, ctx, calls } = boot();
-  const b = esp.espruinoBoard(n, { buzzerPin: 'D25', buzzerHz: 2500 });
-  assert.equal(b.temperature(), 23.5);
-  b.buzzer(true, 100);
-  b.buzzer(true, 50);
-  b.buzzer(false, 100);
+  const clock = { now: () => 5 };
+  const b = esp.espruinoBoard(n, { clock, buzzerPin: 'D25', buzzerHz: 2500, network: () => ({ connected: true, ip: '192.0.2.9', ssid: 'lab', rssi: -61 }) });
+  assert.equal(b.clock, clock);
+  assert.equal(b.sensor('temperature'), 23.5);
+  assert.ok(Number.isNaN(b.sensor('humidity')));
+  b.output('buzzer', true, 100);
+  b.output('buzzer', true, 50);
+  b.output('led', true, 100); // not an output of this board: no call
+  b.output('buzzer', false, 100);
   b.reboot();
+  b.factoryReset(); // without a client: a reboot
   delete n.E.reboot;
   b.reboot();
-  assert.deepEqual(calls, ['analogWrite 25 0.5 2500', 'analogWrite 25 0.25 2500', 'digitalWrite 25 0', 'E.reboot', 'reset']);
-  assert.deepEqual({ ...b.memory() }, { usage: 1234, free: 15149, total: 16383, blocksize: 14 });
-  assert.equal(b.info().firmware, '2v29');
-  // no pin configured: silent, no call
-  esp.espruinoBoard(n, {}).buzzer(true, 100);
-  assert.equal(calls.length, 5);
+  assert.deepEqual(calls, ['analogWrite 25 0.5 2500', 'analogWrite 25 0.25 2500', 'digitalWrite 25 0', 'E.reboot', 'E.reboot', 'reset']);
+  assert.equal(b.memFree(), Math.floor((15149 * 14) / 1024));
+  assert.equal(b.memTotal(), Math.floor((16383 * 14) / 1024));
+  assert.deepEqual(JSON.parse(JSON.stringify(b.net())), { bearer: 21, available: [21], rssi: -61, ips: ['192.0.2.9'] });
+  assert.equal(b.info.firmware, '2v29');
+  // no pin configured: silent, no call; no Wi-Fi link: no address
+  const bare = esp.espruinoBoard(n, { clock });
+  bare.output('buzzer', true, 100);
+  assert.equal(calls.length, 6);
+  assert.deepEqual(JSON.parse(JSON.stringify(bare.net())), { bearer: 21, available: [21], rssi: 0, ips: [] });
   ctx.stop();
 });
 
@@ -300,7 +309,7 @@ test('start: reads lwm2m.cfg, builds the ports, starts the client once Wi-Fi has
   assert.equal(started[0], dev);
   assert.equal(dev.cfg.endpoint, 'ep-7');
   assert.equal(esp.device(), dev);
-  assert.equal(dev.board.network().ip, '192.0.2.10');
+  assert.deepEqual([...dev.board.net().ips], ['192.0.2.10']);
   assert.match(lines[0], /^lwm2m: booted ep-7 mem 1234\/16383$/);
   dev.scheduler.stop();
   ctx.stop();
@@ -357,23 +366,4 @@ test('start: a missing or bad configuration prints one line and starts nothing',
     assert.match(lines[0], re);
     ctx.stop();
   }
-});
-
-test('objectsBoard: the object model reads temperature, drives the buzzer, sees memory in KB and the WLAN address', () => {
-  const { esp, n, ctx, calls } = boot();
-  const b = esp.espruinoBoard(n, { buzzerPin: 'D25', network: () => ({ connected: true, ip: '192.0.2.9', ssid: 'lab', rssi: -61 }) });
-  let resets = 0;
-  const ob = esp.objectsBoard(b, { now: () => 5 }, () => resets++);
-  assert.equal(ob.sensor('temperature'), 23.5);
-  assert.ok(Number.isNaN(ob.sensor('humidity')));
-  ob.output('buzzer', true, 100);
-  ob.output('led', true, 100);
-  assert.deepEqual(calls, ['analogWrite 25 0.5 2000']);
-  assert.equal(ob.memFree(), Math.floor((15149 * 14) / 1024));
-  assert.equal(ob.memTotal(), Math.floor((16383 * 14) / 1024));
-  assert.deepEqual(JSON.parse(JSON.stringify(ob.net())), { bearer: 21, available: [21], rssi: -61, ips: ['192.0.2.9'] });
-  ob.factoryReset();
-  assert.equal(resets, 1);
-  assert.equal(ob.info.firmware, '2v29');
-  ctx.stop();
 });
