@@ -155,8 +155,9 @@ export function start(g: any, opts?: StartOptions): Device | null {
     log: log,
   };
   current = dev;
-  var m = n.process.memory();
-  log('booted ' + cfg.endpoint + ' mem ' + m.usage + '/' + m.total);
+  // read in place: a local holding process.memory()'s object would live on in this scope,
+  // which the device's closures keep (17 variables)
+  log('booted ' + cfg.endpoint + ' mem ' + n.process.memory().usage + '/' + n.process.memory().total);
   if (wifi) scheduler.add(wifi);
   else startClient();
   return dev;
