@@ -140,7 +140,7 @@ export async function startDevice(o: DeviceOptions): Promise<SimDevice> {
   const rawSend = (data: Uint8Array, peer: Peer) => udp.send(Uint8Array.from(data), peer);
   const send = o.network ? o.network(rawSend) : rawSend;
 
-  const state = (): string => (client && api ? api.lwm2m.STATE_NAMES[client.state] : 'off');
+  const state = (): string => (client && api ? api.lwm2m.stateName(client.state) : 'off');
 
   const boot = () => {
     if (ctx) ctx.stop();

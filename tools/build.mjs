@@ -186,8 +186,18 @@ function liftable(t, d) {
  * getter on LwM2M that builds the object when read: `LwM2M.coap` still has every name, and
  * the board pays one small function per namespace.
  */
+/** Whether `fn`'s body defines a function (a closure over fn's scope). */
+function makesClosures(t, fn) {
+  let found = false;
+  t.traverseFast(fn.body, (n) => {
+    if (t.isFunction(n)) found = true;
+  });
+  return found;
+}
+
 function lazyNamespaces(src, inMap) {
   let made = 0;
+  let lifted = 0;
   const plugin = ({ types: t }) => ({
     visitor: {
       Program(prog) {
@@ -206,6 +216,16 @@ function lazyNamespaces(src, inMap) {
           const init = bind.path.node.init;
           const first = init && t.isObjectExpression(init) && init.properties[0];
           if (!first || !t.isObjectProperty(first) || !t.isIdentifier(first.key, { name: '__proto__' }) || !t.isNullLiteral(first.value)) continue;
+          // A function written into the namespace by terser (used once) would be nested in the
+          // getter: the closures it makes would then carry a two-scope chain, three variables
+          // more each on Espruino (docs/memory.md). Those that make closures go to top level.
+          for (const p of init.properties.slice(1)) {
+            if (!t.isObjectProperty(p) || !t.isFunctionExpression(p.value) || !makesClosures(t, p.value)) continue;
+            const id = prog.scope.generateUidIdentifier('ns');
+            st.insertBefore(t.functionDeclaration(id, p.value.params, p.value.body));
+            p.value = id;
+            lifted++;
+          }
           const obj = t.objectExpression(init.properties.slice(1));
           st.replaceWith(t.expressionStatement(t.callExpression(t.memberExpression(t.identifier('Object'), t.identifier('defineProperty')), [
             t.identifier(alias),
@@ -227,7 +247,7 @@ function lazyNamespaces(src, inMap) {
     console.error('build: no export namespace found to build on access (bundle shape changed?)');
     process.exit(1);
   }
-  console.log(`build: ${made} export namespaces built on access`);
+  console.log(`build: ${made} export namespaces built on access (${lifted} of their functions that make closures at top level)`);
   return { code: r.code + '\n', map: r.map };
 }
 

@@ -1,8 +1,12 @@
-// The Board port: what the object model reads from and drives on the hardware
-// (Device /3, Connectivity Monitoring /4, Temperature /3303, Buzzer /3338). Small on
-// purpose; objects/ adapts it.
-import type { Memory, Natives } from './native';
+// The board as the object model sees it (objects/board.ts: Device /3, Connectivity
+// Monitoring /4, Temperature /3303, Buzzer /3338) on Espruino's natives. One layer on
+// purpose: an adapter between a board port and the objects' port cost 40-odd variables at
+// rest on Espruino for a dozen closures that only passed calls on (docs/memory.md).
+import type { Board } from '../../objects/board';
+import type { Clock } from '../../transport/ports';
+import type { Natives } from './native';
 
+/** The network as the Wi-Fi link reports it. */
 export interface NetInfo {
   connected: boolean;
   /** Current IPv4 address ('' when not connected). */
@@ -12,24 +16,8 @@ export interface NetInfo {
   rssi: number;
 }
 
-export interface Board {
-  /** °C from the chip's sensor (E.getTemperature). */
-  temperature(): number;
-  /** Buzzer on at `level` % (0-100, mapped to PWM duty) or off. */
-  buzzer(on: boolean, level: number): void;
-  /**
-   * Restarts the device (E.reboot, else reset) after a grace period, so that the 2.04
-   * answering an Execute on /3/0/4 goes out first (LwM2M 1.1 §E.4: reboot after responding).
-   */
-  reboot(): void;
-  /** Variables used/free/total (process.memory). */
-  memory(): Memory;
-  network(): NetInfo;
-  /** Device /3: manufacturer, model, serial, firmware version. */
-  info(): { manufacturer: string; model: string; serial: string; firmware: string };
-}
-
 export interface BoardOptions {
+  clock: Clock;
   buzzerPin?: string | number;
   buzzerHz?: number;
   /** Current network state (the Wi-Fi link, or a fixed one on Linux). */
@@ -38,20 +26,68 @@ export interface BoardOptions {
   defer?: (fn: () => void) => void;
 }
 
+/** WLAN in Connectivity Monitoring's Network Bearer enumeration (/4/0/0). */
+var BEARER_WLAN = 21;
+
+/**
+ * Device /3's identity from process.env and getSerial(). Not in espruinoBoard's own scope: its
+ * closures would keep process.env (a fresh object of some 40 variables) alive for good.
+ */
+function deviceInfo(n: Natives): Board['info'] {
+  var env = n.process.env || {};
+  var serial = '';
+  try {
+    if (typeof n.global.getSerial === 'function') serial = String(n.global.getSerial());
+  } catch (e) {
+    serial = '';
+  }
+  return { manufacturer: 'Espruino', model: env.BOARD || 'ESP32', serial: serial, firmware: env.VERSION || '' };
+}
+
+/**
+ * The board: E.getTemperature() is the sensor "temperature", a PWM tone on `buzzerPin` the
+ * output "buzzer"; memory in KB from process.memory(); Device /3's identity from
+ * process.env. factoryReset() reboots; the client (run.ts) adds forgetting its accounts.
+ */
 export function espruinoBoard(n: Natives, opts: BoardOptions): Board {
   var pin: any = null;
   if (typeof opts.buzzerPin === 'number') pin = opts.buzzerPin;
   else if (opts.buzzerPin) pin = n.global[opts.buzzerPin];
   var hz = opts.buzzerHz || 2000;
-  var net = opts.network || function (): NetInfo {
-    return { connected: true, ip: '', ssid: '', rssi: 0 };
+  var kb = function (free: boolean): number {
+    var m = n.process.memory();
+    return Math.floor(((free ? m.free : m.total) * (m.blocksize || 14)) / 1024);
   };
-  return {
-    temperature: function () {
-      return n.E.getTemperature();
+  var b: Board = {
+    clock: opts.clock,
+    info: deviceInfo(n),
+    reboot: function () {
+      var go = function () {
+        if (n.E.reboot) n.E.reboot();
+        else if (n.reset) n.reset();
+      };
+      if (opts.defer) opts.defer(go);
+      else go();
     },
-    buzzer: function (on: boolean, level: number) {
-      if (pin === null || pin === undefined) return;
+    factoryReset: function () {
+      b.reboot();
+    },
+    memFree: function () {
+      return kb(true);
+    },
+    memTotal: function () {
+      return kb(false);
+    },
+    net: function () {
+      var w = opts.network ? opts.network() : null;
+      var ip = w ? w.ip : '';
+      return { bearer: BEARER_WLAN, available: [BEARER_WLAN], rssi: w ? w.rssi : 0, ips: ip ? [ip] : [] };
+    },
+    sensor: function (name: string) {
+      return name === 'temperature' ? n.E.getTemperature() : NaN;
+    },
+    output: function (name: string, on: boolean, level: number) {
+      if (name !== 'buzzer' || pin === null || pin === undefined) return;
       try {
         if (on && n.analogWrite) {
           // a piezo is loudest at 50 % duty: level scales the duty up to that
@@ -62,28 +98,6 @@ export function espruinoBoard(n: Natives, opts: BoardOptions): Board {
         // a pin this board lacks: the buzzer stays silent, the device keeps running
       }
     },
-    reboot: function () {
-      var go = function () {
-        if (n.E.reboot) n.E.reboot();
-        else if (n.reset) n.reset();
-      };
-      if (opts.defer) opts.defer(go);
-      else go();
-    },
-    memory: function () {
-      var m = n.process.memory();
-      return { usage: m.usage, free: m.free, total: m.total, blocksize: m.blocksize || 14 };
-    },
-    network: net,
-    info: function () {
-      var env = n.process.env || {};
-      var serial = '';
-      try {
-        if (typeof n.global.getSerial === 'function') serial = String(n.global.getSerial());
-      } catch (e) {
-        serial = '';
-      }
-      return { manufacturer: 'Espruino', model: env.BOARD || 'ESP32', serial: serial, firmware: env.VERSION || '' };
-    },
   };
+  return b;
 }

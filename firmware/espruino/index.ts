@@ -5,15 +5,15 @@
 import type { Clock, CryptoBackend, Peer, Rng } from '../../transport/ports';
 import { Scheduler } from './scheduler';
 import { EspruinoUdp } from './udp';
-import { AtomicRecord, EspruinoStorage, crc32 } from './storage';
-import { espruinoBoard, Board, NetInfo } from './board';
+import { EspruinoStorage } from './storage';
+import { espruinoBoard } from './board';
+import type { Board } from '../../objects/board';
 import { WifiLink } from './wifi';
 import { CONFIG_FILE, BUNDLE_FILE, DeviceConfig, parseConfig } from './config';
 import { Natives, nativesFrom, optionalModule } from './native';
-import { objectsBoard } from './objects-board';
 import { runClient } from './run';
 
-export { runClient, objectsBoard, Scheduler, EspruinoUdp, EspruinoStorage, AtomicRecord, crc32, espruinoBoard, WifiLink, parseConfig, nativesFrom, CONFIG_FILE, BUNDLE_FILE };
+export { runClient, Scheduler, EspruinoUdp, EspruinoStorage, espruinoBoard, WifiLink, parseConfig, nativesFrom, CONFIG_FILE, BUNDLE_FILE };
 
 export function espruinoClock(n: Natives): Clock {
   return {
@@ -123,9 +123,6 @@ export function start(g: any, opts?: StartOptions): Device | null {
     });
   }
   var link = wifi;
-  var netInfo = function (): NetInfo {
-    return link ? link.info() : { connected: true, ip: '', ssid: '', rssi: 0 };
-  };
   dev = {
     cfg: cfg,
     n: n,
@@ -134,9 +131,12 @@ export function start(g: any, opts?: StartOptions): Device | null {
     storage: new EspruinoStorage(n),
     scheduler: scheduler,
     board: espruinoBoard(n, {
+      clock: clock,
       buzzerPin: cfg.buzzerPin,
       buzzerHz: cfg.buzzerHz,
-      network: netInfo,
+      network: link ? function () {
+        return (link as WifiLink).info();
+      } : undefined,
       defer: function (fn: () => void) {
         later(scheduler, clock, REBOOT_GRACE_MS, fn);
       },
@@ -155,8 +155,9 @@ export function start(g: any, opts?: StartOptions): Device | null {
     log: log,
   };
   current = dev;
-  var m = dev.board.memory();
-  log('booted ' + cfg.endpoint + ' mem ' + m.usage + '/' + m.total);
+  // read in place: a local holding process.memory()'s object would live on in this scope,
+  // which the device's closures keep (17 variables)
+  log('booted ' + cfg.endpoint + ' mem ' + n.process.memory().usage + '/' + n.process.memory().total);
   if (wifi) scheduler.add(wifi);
   else startClient();
   return dev;

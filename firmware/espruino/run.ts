@@ -6,7 +6,6 @@ import { accountStore } from '../lwm2m/persistence';
 import { espruinoCrypto } from '../../transport/crypto/espruino';
 import type { CryptoBackend } from '../../transport/ports';
 import type { Device } from './index';
-import { objectsBoard } from './objects-board';
 
 /**
  * require('crypto') on first use: a NoSec device never needs it (and a build without it
@@ -37,13 +36,13 @@ function lazyCrypto(d: Device): CryptoBackend {
 
 export function runClient(d: Device): Client {
   var rpk = d.cfg.mode === 'rpk';
-  var model = createModel(
-    objectsBoard(d.board, d.clock, function () {
-      accountStore(d.storage).clear();
-      d.board.reboot();
-    }),
-    {},
-  );
+  var board = d.board;
+  // Factory Reset (/3/0/5) also forgets the accounts this client saved (persistence.ts)
+  board.factoryReset = function () {
+    accountStore(d.storage).clear();
+    board.reboot();
+  };
+  var model = createModel(board, {});
   var c = new Client(
     model.reg,
     { udp: null as any, clock: d.clock, rng: d.rng, storage: d.storage, crypto: d.crypto || lazyCrypto(d) },

@@ -29,7 +29,7 @@ import { parseUri } from './uri';
 import { INIT, BOOTSTRAPPING, REGISTERING, REGISTERED, BACKOFF, MODE_RPK, DISABLE_GRACE, Conn } from './states';
 import { lifecycle, Lifecycle } from './lifecycle';
 
-export { INIT, BOOTSTRAPPING, REGISTERING, REGISTERED, DEREGISTERING, BACKOFF, STOPPED, STATE_NAMES } from './states';
+export { INIT, BOOTSTRAPPING, REGISTERING, REGISTERED, DEREGISTERING, BACKOFF, STOPPED, stateName } from './states';
 
 /** An RPK account's keys in the DTLS client's form (transport/dtls/rpk.ts, DtlsClientOptions.rpk). */
 export interface RpkKeys {

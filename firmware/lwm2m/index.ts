@@ -1,5 +1,5 @@
 // The LwM2M client as the bundle exports it (`LwM2M.lwm2m`).
-export { Client, STATE_NAMES, INIT, BOOTSTRAPPING, REGISTERING, REGISTERED, DEREGISTERING, BACKOFF, STOPPED } from './client';
+export { Client, stateName, INIT, BOOTSTRAPPING, REGISTERING, REGISTERED, DEREGISTERING, BACKOFF, STOPPED } from './client';
 export type { ClientPorts, FactoryConfig, ClientOptions } from './client';
 export { parseUri } from './uri';
 export { numericPath } from './dispatch';

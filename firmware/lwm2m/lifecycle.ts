@@ -16,7 +16,7 @@ import * as ops from '../../objects/ops/index';
 import { utf8Encode, fromHex } from '../../transport/bytes';
 import { parseUri } from './uri';
 import { accountStore } from './persistence';
-import { BOOTSTRAPPING, REGISTERING, REGISTERED, DEREGISTERING, BACKOFF, STOPPED, STATE_NAMES, MODE_PSK, MODE_RPK, MODE_NOSEC, Conn } from './states';
+import { BOOTSTRAPPING, REGISTERING, REGISTERED, DEREGISTERING, BACKOFF, STOPPED, stateName, MODE_PSK, MODE_RPK, MODE_NOSEC, Conn } from './states';
 import type { Client } from './client';
 import { codeStr, noRpk, rpkCheck } from './client';
 
@@ -114,7 +114,7 @@ export function lifecycle(cl: Client): Lifecycle {
     var prev = cl.state;
     cl.state = state;
     cl.due = -1;
-    if (state !== prev) cl.log('state', STATE_NAMES[prev] + ' -> ' + STATE_NAMES[state]);
+    if (state !== prev) cl.log('state', stateName(prev) + ' -> ' + stateName(state));
     switch (state) {
       case BOOTSTRAPPING:
         closeAll(true);

@@ -11,7 +11,10 @@ export var REGISTERED = 3;
 export var DEREGISTERING = 4;
 export var BACKOFF = 5;
 export var STOPPED = 6;
-export var STATE_NAMES = ['init', 'bootstrapping', 'registering', 'registered', 'deregistering', 'backoff', 'stopped'];
+/** A state's name, for logs. A string split per call: an Array of seven strings held for good costs 19 variables on Espruino. */
+export function stateName(state: number): string {
+  return 'init bootstrapping registering registered deregistering backoff stopped'.split(' ')[state];
+}
 
 /** Security Mode (0/x/2). */
 export var MODE_PSK = 0;

@@ -5,7 +5,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
-import { crc32 as zcrc32 } from 'node:zlib';
 import { join } from 'node:path';
 import { loadFirmware } from '../../sim/espruino-vm';
 import { emuDgram, emuStorage, emuWifi } from '../../sim/espruino-modules';
@@ -228,62 +227,6 @@ test('storage port: every byte value round-trips; names over 28 characters are r
   ctx.stop();
 });
 
-test('crc32 matches zlib on the check string and on binary data', () => {
-  const { esp, ctx } = boot();
-  const check = new Uint8Array(Buffer.from('123456789'));
-  assert.equal(esp.crc32(check, 0, 9), 0xcbf43926);
-  const b = new Uint8Array(300).map((_, i) => (i * 31 + 7) & 255);
-  assert.equal(esp.crc32(b, 0, 300), zcrc32(b));
-  ctx.stop();
-});
-
-const bytes = (s: string) => new Uint8Array(Buffer.from(s));
-const text = (u: Uint8Array | null) => (u ? Buffer.from(u).toString() : null);
-
-test('atomic record: a power cut after any step leaves the old or the new record', () => {
-  for (const cutAt of [1, 2, 3, 0]) {
-    const { esp, n, ctx, storage } = boot();
-    const rec = new esp.AtomicRecord(n, 'lwm2m.srv');
-    assert.equal(rec.read(), null);
-    assert.equal(rec.write(bytes('{"old":1}')), true);
-    assert.equal(rec.write(bytes('{"old":2}')), true);
-    const snapshot = { ...storage.files };
-    const ok = rec.write(bytes('{"new":3}'), (step: number) => step === cutAt);
-    // "reboot": a fresh reader over what reached flash
-    const after = new esp.AtomicRecord(n, 'lwm2m.srv');
-    const want = cutAt === 0 || cutAt === 3 ? '{"new":3}' : '{"old":2}';
-    assert.equal(text(after.read()), want, `cut after step ${cutAt}`);
-    assert.equal(ok, cutAt === 0);
-    if (cutAt === 2) {
-      // the torn slot really is on flash, with its trailer still erased (0xff)
-      const torn = Object.keys(storage.files).find((k) => !(k in snapshot) || storage.files[k] !== snapshot[k])!;
-      assert.ok(storage.files[torn].endsWith('\xff\xff\xff\xff'));
-    }
-    // and the next write after the cut still works and wins
-    assert.equal(after.write(bytes('{"next":4}')), true);
-    assert.equal(text(new esp.AtomicRecord(n, 'lwm2m.srv').read()), '{"next":4}');
-    assert.ok(Object.keys(storage.files).length <= 2);
-    ctx.stop();
-  }
-});
-
-test('atomic record: a corrupted newest slot falls back to the other; names are 1-26 chars', () => {
-  const { esp, n, ctx, storage } = boot();
-  const rec = new esp.AtomicRecord(n, 'cfg');
-  rec.write(bytes('A'));
-  // keep both slots: copy the first before the second write erases it
-  const first = { ...storage.files };
-  rec.write(bytes('B'));
-  Object.assign(storage.files, first);
-  assert.equal(text(rec.read()), 'B');
-  const newest = Object.keys(storage.files).find((k) => storage.files[k].includes('B'))!;
-  const s = storage.files[newest];
-  storage.files[newest] = s.slice(0, 9) + 'C' + s.slice(10); // bit rot in the data
-  assert.equal(text(rec.read()), 'A');
-  assert.throws(() => new esp.AtomicRecord(n, 'y'.repeat(27)), /1-26/);
-  ctx.stop();
-});
-
 test('clock floors Date.now(); rng fills every byte from E.hwRand()', () => {
   const { esp, n, ctx } = boot();
   const c = esp.espruinoClock(n);
@@ -296,22 +239,31 @@ test('clock floors Date.now(); rng fills every byte from E.hwRand()', () => {
   ctx.stop();
 });
 
-test('board: temperature, buzzer PWM tone on the configured pin and off, reboot with fallback, memory', () => {
+test('board: the sensor reads E.getTemperature(), the buzzer is a PWM tone on the configured pin and off, reboot with fallback, memory in KB, the WLAN address', () => {
   const { esp, n, ctx, calls } = boot();
-  const b = esp.espruinoBoard(n, { buzzerPin: 'D25', buzzerHz: 2500 });
-  assert.equal(b.temperature(), 23.5);
-  b.buzzer(true, 100);
-  b.buzzer(true, 50);
-  b.buzzer(false, 100);
+  const clock = { now: () => 5 };
+  const b = esp.espruinoBoard(n, { clock, buzzerPin: 'D25', buzzerHz: 2500, network: () => ({ connected: true, ip: '192.0.2.9', ssid: 'lab', rssi: -61 }) });
+  assert.equal(b.clock, clock);
+  assert.equal(b.sensor('temperature'), 23.5);
+  assert.ok(Number.isNaN(b.sensor('humidity')));
+  b.output('buzzer', true, 100);
+  b.output('buzzer', true, 50);
+  b.output('led', true, 100); // not an output of this board: no call
+  b.output('buzzer', false, 100);
   b.reboot();
+  b.factoryReset(); // without a client: a reboot
   delete n.E.reboot;
   b.reboot();
-  assert.deepEqual(calls, ['analogWrite 25 0.5 2500', 'analogWrite 25 0.25 2500', 'digitalWrite 25 0', 'E.reboot', 'reset']);
-  assert.deepEqual({ ...b.memory() }, { usage: 1234, free: 15149, total: 16383, blocksize: 14 });
-  assert.equal(b.info().firmware, '2v29');
-  // no pin configured: silent, no call
-  esp.espruinoBoard(n, {}).buzzer(true, 100);
-  assert.equal(calls.length, 5);
+  assert.deepEqual(calls, ['analogWrite 25 0.5 2500', 'analogWrite 25 0.25 2500', 'digitalWrite 25 0', 'E.reboot', 'E.reboot', 'reset']);
+  assert.equal(b.memFree(), Math.floor((15149 * 14) / 1024));
+  assert.equal(b.memTotal(), Math.floor((16383 * 14) / 1024));
+  assert.deepEqual(JSON.parse(JSON.stringify(b.net())), { bearer: 21, available: [21], rssi: -61, ips: ['192.0.2.9'] });
+  assert.equal(b.info.firmware, '2v29');
+  // no pin configured: silent, no call; no Wi-Fi link: no address
+  const bare = esp.espruinoBoard(n, { clock });
+  bare.output('buzzer', true, 100);
+  assert.equal(calls.length, 6);
+  assert.deepEqual(JSON.parse(JSON.stringify(bare.net())), { bearer: 21, available: [21], rssi: 0, ips: [] });
   ctx.stop();
 });
 
@@ -357,7 +309,7 @@ test('start: reads lwm2m.cfg, builds the ports, starts the client once Wi-Fi has
   assert.equal(started[0], dev);
   assert.equal(dev.cfg.endpoint, 'ep-7');
   assert.equal(esp.device(), dev);
-  assert.equal(dev.board.network().ip, '192.0.2.10');
+  assert.deepEqual([...dev.board.net().ips], ['192.0.2.10']);
   assert.match(lines[0], /^lwm2m: booted ep-7 mem 1234\/16383$/);
   dev.scheduler.stop();
   ctx.stop();
@@ -414,23 +366,4 @@ test('start: a missing or bad configuration prints one line and starts nothing',
     assert.match(lines[0], re);
     ctx.stop();
   }
-});
-
-test('objectsBoard: the object model reads temperature, drives the buzzer, sees memory in KB and the WLAN address', () => {
-  const { esp, n, ctx, calls } = boot();
-  const b = esp.espruinoBoard(n, { buzzerPin: 'D25', network: () => ({ connected: true, ip: '192.0.2.9', ssid: 'lab', rssi: -61 }) });
-  let resets = 0;
-  const ob = esp.objectsBoard(b, { now: () => 5 }, () => resets++);
-  assert.equal(ob.sensor('temperature'), 23.5);
-  assert.ok(Number.isNaN(ob.sensor('humidity')));
-  ob.output('buzzer', true, 100);
-  ob.output('led', true, 100);
-  assert.deepEqual(calls, ['analogWrite 25 0.5 2000']);
-  assert.equal(ob.memFree(), Math.floor((15149 * 14) / 1024));
-  assert.equal(ob.memTotal(), Math.floor((16383 * 14) / 1024));
-  assert.deepEqual(JSON.parse(JSON.stringify(ob.net())), { bearer: 21, available: [21], rssi: -61, ips: ['192.0.2.9'] });
-  ob.factoryReset();
-  assert.equal(resets, 1);
-  assert.equal(ob.info.firmware, '2v29');
-  ctx.stop();
 });
