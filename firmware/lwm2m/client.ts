@@ -343,8 +343,6 @@ export class Client {
         socket: this.ports.udp,
         crypto: this.ports.crypto,
         rng: this.ports.rng,
-        retransmitInitial: this.opt.dtlsRetransmit,
-        handshakeTimeout: this.opt.dtlsTimeout,
         psk: function () {
           return rpk ? null : { identity: identity, key: key };
         },
@@ -355,6 +353,9 @@ export class Client {
           self.life().onDtls(c, e);
         },
       };
+      // set only when given: a property holding undefined still costs variables on Espruino
+      if (this.opt.dtlsRetransmit) dopt.retransmitInitial = this.opt.dtlsRetransmit;
+      if (this.opt.dtlsTimeout) dopt.handshakeTimeout = this.opt.dtlsTimeout;
       // Security Mode 1: the DTLS client offers the RPK suite (installed by the RPK build)
       if (rpk) {
         dopt.rpk = function () {
