@@ -419,7 +419,9 @@ export class CoapEndpoint implements Pollable {
     this.now = 0;
     this.faults = 0;
     // RFC 7252 §4.4: the first message ID SHOULD be randomized
-    this._nextMid = random16(this._rng);
+    var rnd = new Uint8Array(4);
+    this._rng.fill(rnd);
+    this._nextMid = (rnd[0] << 8) | rnd[1];
     this._seqCounter = 0;
     this._tx = [];
     this._seen = [];
@@ -446,7 +448,9 @@ export class CoapEndpoint implements Pollable {
 
   /** Send a CON and keep it for retransmission: first timeout ACK_TIMEOUT × random(1, ACK_RANDOM_FACTOR) (RFC 7252 §4.2). */
   _sendCon(bytes: Uint8Array, peer: Peer, pkey: string, mid: number, now: number, req: ClientRequest | null, obs: Observation | null): Tx {
-    var r = random16(this._rng) / 65536;
+    var rnd = new Uint8Array(4);
+    this._rng.fill(rnd);
+    var r = ((rnd[0] << 8) | rnd[1]) / 65536;
     var p = this.params;
     var t: Tx = {
       _peer: peer, _pkey: pkey, _mid: mid, _bytes: bytes, _tries: 0,
@@ -536,18 +540,6 @@ export class CoapEndpoint implements Pollable {
       m.type = TYPE.NON;
       this._send(encode(m), o.peer);
     }
-  }
-
-  /** Active server-side observation relations. */
-  observations(): Observation[] {
-    return this._obsList.slice(0);
-  }
-
-  /** End every relation (of one peer, if given), e.g. when the LwM2M server de-registers us. */
-  cancelObservations(peer?: Peer): void {
-    var k = peer ? peerKey(peer) : '';
-    var list = this._obsList.slice(0);
-    for (var i = 0; i < list.length; i++) if (!peer || list[i]._pkey === k) list[i].cancel();
   }
 
   // ---------------------------------------------------------------- client role
@@ -787,13 +779,30 @@ export class CoapEndpoint implements Pollable {
     for (var i = 0; i < keys.length; i++) delete (this as any)[keys[i]];
   }
 
-  /** Sizes of the internal tables (for tests: no input may grow them without bound). */
-  sizes(): { [k: string]: number } {
-    return {
-      tx: this._tx.length, seen: this._seen.length, reqs: this._reqs.length, waiting: this._waiting.length,
-      observations: this._obsList.length, cache: this._cache.length, uploads: this._uploads.length,
-    };
-  }
+}
+
+// What the device never calls, as functions of the module rather than methods: exported
+// only, each is used once (in the bundle's `coap` namespace, built on access), so the bundle
+// holds none of them at load (as methods, some 17 variables).
+
+/** The endpoint's active server-side observation relations. */
+export function observations(ep: CoapEndpoint): Observation[] {
+  return ep._obsList.slice(0);
+}
+
+/** End every relation (of one peer, if given), e.g. when the LwM2M server de-registers us. */
+export function cancelObservations(ep: CoapEndpoint, peer?: Peer): void {
+  var k = peer ? peerKey(peer) : '';
+  var list = ep._obsList.slice(0);
+  for (var i = 0; i < list.length; i++) if (!peer || list[i]._pkey === k) list[i].cancel();
+}
+
+/** Sizes of the endpoint's internal tables (for tests: no input may grow them without bound). */
+export function sizes(ep: CoapEndpoint): { [k: string]: number } {
+  return {
+    tx: ep._tx.length, seen: ep._seen.length, reqs: ep._reqs.length, waiting: ep._waiting.length,
+    observations: ep._obsList.length, cache: ep._cache.length, uploads: ep._uploads.length,
+  };
 }
 
 // The endpoint's steps that run from one place each: functions of the module, not methods.
@@ -838,12 +847,6 @@ function notifyObservation(ep: CoapEndpoint, o: Observation, res: ResponseSpec, 
   if (!ok) o.cancel('error');
 }
 
-/** Sixteen random bits: the first two of four bytes from the Rng (a buffer made per call, not one held by each endpoint). */
-function random16(rng: Rng): number {
-  var b = new Uint8Array(4);
-  rng.fill(b);
-  return (b[0] << 8) | b[1];
-}
 
 function newToken(ep: CoapEndpoint): Uint8Array {
   var t = new Uint8Array(ep.params.TOKEN_LENGTH);
