@@ -315,69 +315,50 @@ export class Observation {
 
 /**
  * A client request in flight; request() returns it as the application's handle (`token`,
- * `cancel()`): a separate handle class cost some ten variables at load.
+ * `cancel()`). A plain object built in request() with a shared `cancel`, not a class: the
+ * class's six-parameter constructor and prototype cost some ten variables at load.
  */
-export class ClientRequest {
-  declare token: Uint8Array;
-  declare _ep: CoapEndpoint;
-  declare _peer: Peer;
-  declare _pkey: string;
-  declare _msg: CoapMessage;
-  declare _cb: ResponseCallback;
-  declare _con: boolean;
-  declare _observe: boolean;
+export interface ClientRequest {
+  token: Uint8Array;
+  /** Stop: no further callback; retransmissions stop; an observation is forgotten. */
+  cancel: () => void;
+  _ep: CoapEndpoint;
+  _peer: Peer;
+  _pkey: string;
+  _msg: CoapMessage;
+  _cb: ResponseCallback;
+  _con: boolean;
+  _observe: boolean;
   /** 0 queued, 1 sent and not acknowledged, 2 acknowledged / NON sent: waiting for the response, 3 observing, 4 done */
-  declare _state: number;
-  declare _deadline: number;
-  declare _tx: Tx | null;
-  declare _lastMid: number;
-  declare _body: Uint8Array | null;
-  declare _bodyLen: number;
-  declare _obsSeq: number;
-  declare _obsAt: number;
-  declare _onData: ((data: Uint8Array, offset: number, more: boolean) => void) | null;
+  _state: number;
+  _deadline: number;
+  _tx: Tx | null;
+  _lastMid: number;
+  _body: Uint8Array | null;
+  _bodyLen: number;
+  _obsSeq: number;
+  _obsAt: number;
+  _onData: ((data: Uint8Array, offset: number, more: boolean) => void) | null;
   /** a Block1 upload: the whole body, where the block in flight starts, its size exponent */
-  declare _up: Uint8Array | null;
-  declare _upOff: number;
-  declare _upSzx: number;
-  constructor(ep: CoapEndpoint, peer: Peer, msg: CoapMessage, cb: ResponseCallback, con: boolean, observe: boolean) {
-    this._ep = ep;
-    this.token = msg.token;
-    this._peer = peer;
-    this._pkey = peerKey(peer);
-    this._msg = msg;
-    this._cb = cb;
-    this._con = con;
-    this._observe = observe;
-    this._state = 0;
-    this._deadline = -1;
-    this._tx = null;
-    this._lastMid = -1;
-    this._body = null;
-    this._bodyLen = 0;
-    this._obsSeq = -1;
-    this._obsAt = 0;
-    this._onData = null;
-    this._up = null;
-    this._upOff = 0;
-    this._upSzx = 0;
-  }
-  /**
-   * Stop: no further callback; retransmissions stop; an observation is forgotten. The
-   * endpoint ends every request so (answered, failed or cancelled), then starts the next one
-   * queued for the peer.
-   */
-  cancel(): void {
-    var ep = this._ep;
-    if (this._state === 4) return;
-    this._state = 4;
-    var ti = ep._tx.indexOf(this._tx as Tx);
-    if (ti >= 0) ep._tx.splice(ti, 1);
-    this._tx = null;
-    var i = ep._reqs.indexOf(this);
-    if (i >= 0) ep._reqs.splice(i, 1);
-    ep._startQueued(this._pkey, ep.now);
-  }
+  _up: Uint8Array | null;
+  _upOff: number;
+  _upSzx: number;
+}
+
+/**
+ * A request's `cancel()`. The endpoint ends every request so (answered, failed or
+ * cancelled), then starts the next one queued for the peer.
+ */
+function cancelRequest(this: ClientRequest): void {
+  var ep = this._ep;
+  if (this._state === 4) return;
+  this._state = 4;
+  var ti = ep._tx.indexOf(this._tx as Tx);
+  if (ti >= 0) ep._tx.splice(ti, 1);
+  this._tx = null;
+  var i = ep._reqs.indexOf(this);
+  if (i >= 0) ep._reqs.splice(i, 1);
+  ep._startQueued(this._pkey, ep.now);
 }
 
 /** What request() returns. */
@@ -558,8 +539,11 @@ export class CoapEndpoint implements Pollable {
       var szx = szxOf(spec.block2Size);
       if (szx >= 0) setOption(m, OPT.BLOCK2, blockBytes(0, false, szx));
     }
-    var r = new ClientRequest(this, peer, m, cb, con, !!spec.observe);
-    if (spec.onData) r._onData = spec.onData;
+    var r: ClientRequest = {
+      token: m.token, cancel: cancelRequest, _ep: this, _peer: peer, _pkey: peerKey(peer), _msg: m, _cb: cb, _con: con,
+      _observe: !!spec.observe, _state: 0, _deadline: -1, _tx: null, _lastMid: -1, _body: null, _bodyLen: 0,
+      _obsSeq: -1, _obsAt: 0, _onData: spec.onData || null, _up: null, _upOff: 0, _upSzx: 0,
+    };
     // a body larger than a block goes block-wise, Size1 announcing the total (RFC 7959 §2.5, §4)
     var b1szx = szxOf(spec.block1Size || this.params.BLOCK_SIZE);
     if (b1szx < 0) b1szx = 6;
