@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  CODE, OPT, TYPE, CoapEndpoint, encode, decode, message, setUriPath, addOption, uintBytes, blockBytes,
+  CODE, OPT, TYPE, CoapEndpoint, sizes, encode, decode, message, setUriPath, addOption, uintBytes, blockBytes,
   type CoapMessage, type Exchange, type Observation,
 } from '../../transport/coap/index';
 import { seededRng } from './harness';
@@ -147,7 +147,7 @@ test(`fuzz: ${CASES} seeded cases through decode and the receive path (seed ${SE
     }
     if (c % 1000 === 0) {
       for (const e of [srv, cli]) {
-        const s = e.sizes();
+        const s = sizes(e);
         const p = e.params;
         assert.ok(s.seen <= p.MAX_DEDUP, `seen ${s.seen}`);
         assert.ok(s.waiting <= p.MAX_DEDUP, `waiting ${s.waiting}`);
@@ -171,7 +171,7 @@ test(`fuzz: ${CASES} seeded cases through decode and the receive path (seed ${SE
     cli.poll(now);
   }
   for (const e of [srv, cli]) {
-    const s = e.sizes();
+    const s = sizes(e);
     for (const k of ['tx', 'seen', 'waiting', 'observations', 'cache', 'uploads']) assert.equal(s[k], 0, k);
   }
 });

@@ -2,7 +2,7 @@
 // exact retransmission schedule, duplicate suppression, separate responses, RST rules.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CODE, OPT, TYPE, CoapEndpoint, encode, message, setUriPath, getUint, getPathString, type CoapMessage } from '../../transport/coap/index';
+import { CODE, OPT, TYPE, CoapEndpoint, sizes, encode, message, setUriPath, getUint, getPathString, type CoapMessage } from '../../transport/coap/index';
 import { fromHex, toHex, utf8Encode } from '../../transport/bytes';
 import { Net, fixedRng, msgOf } from './harness';
 
@@ -129,7 +129,7 @@ test('deduplication state is bounded by MAX_DEDUP', () => {
   const net = new Net();
   const srv = echoServer(net);
   for (let mid = 0; mid < 1000; mid++) net.inject('x', 'srv', encode(message(TYPE.CON, CODE.GET, mid)));
-  assert.equal(srv.sizes().seen, srv.params.MAX_DEDUP);
+  assert.equal(sizes(srv).seen, srv.params.MAX_DEDUP);
 });
 
 test('separate response: empty ACK after SEPARATE_ACK_DELAY, then a CON response the client ACKs', () => {

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  CODE, OPT, TYPE, encode, message, getUint, getOption, readBlock, blockBytes, uintBytes, setUriPath, addOption, getPathString,
+  CODE, OPT, TYPE, encode, message, getUint, getOption, readBlock, blockBytes, uintBytes, setUriPath, addOption, getPathString, observations, cancelObservations, sizes,
   type CoapMessage, type Observation,
 } from '../../transport/coap/index';
 import { fromHex, toHex, utf8Encode } from '../../transport/bytes';
@@ -70,7 +70,7 @@ test('observe: a handler that does not call observe() answers without Observe (n
   net.run(10);
   assert.equal(n, 1);
   assert.equal(getOption(res!, OPT.OBSERVE), null);
-  assert.equal(net.nodes.cli.sizes().reqs, 0);
+  assert.equal(sizes(net.nodes.cli).reqs, 0);
 });
 
 test('observe: GET with Observe=1 on the same token deregisters', () => {
@@ -81,11 +81,11 @@ test('observe: GET with Observe=1 on the same token deregisters', () => {
   const reg = message(TYPE.CON, CODE.GET, 0x0100, fromHex('abcd')!, [{ num: OPT.OBSERVE, value: uintBytes(0) }]);
   setUriPath(reg, '/t');
   net.inject('c', 'srv', encode(reg));
-  assert.equal(srv.observations().length, 1);
+  assert.equal(observations(srv).length, 1);
   const dereg = message(TYPE.CON, CODE.GET, 0x0101, fromHex('abcd')!, [{ num: OPT.OBSERVE, value: uintBytes(1) }]);
   setUriPath(dereg, '/t');
   net.inject('c', 'srv', encode(dereg));
-  assert.equal(srv.observations().length, 0);
+  assert.equal(observations(srv).length, 0);
   assert.deepEqual(reasons, ['deregister']);
   const r = msgOf(net.log[1]);
   assert.equal(r.code, CODE.CONTENT);
@@ -100,7 +100,7 @@ test('observe: re-registration with the same token updates the entry, not a seco
     const reg = message(TYPE.CON, CODE.GET, mid, fromHex('01')!, [{ num: OPT.OBSERVE, value: uintBytes(0) }]);
     net.inject('c', 'srv', encode(reg));
   }
-  assert.equal(srv.observations().length, 1);
+  assert.equal(observations(srv).length, 1);
   assert.equal(obs.length, 1);
 });
 
@@ -115,7 +115,7 @@ test('observe: RST to a NON notification cancels the relation', () => {
   assert.equal(n.type, TYPE.NON);
   net.inject('c', 'srv', encode(message(TYPE.RST, CODE.EMPTY, n.mid)));
   assert.deepEqual(reasons, ['reset']);
-  assert.equal(srv.observations().length, 0);
+  assert.equal(observations(srv).length, 0);
   obs[0].notify({ code: CODE.CONTENT, payload: text('m') });
   assert.equal(net.log.length, 2); // nothing more sent
 });
@@ -129,7 +129,7 @@ test('observe: a CON notification that is never acknowledged ends the relation w
   obs[0].notify({ code: CODE.CONTENT, payload: text('n') }, true, 0);
   net.run(200000);
   assert.deepEqual(reasons, ['timeout']);
-  assert.equal(srv.observations().length, 0);
+  assert.equal(observations(srv).length, 0);
   assert.equal(net.sent('srv').length, 1 + 5);
   assert.equal(srv.stats.timeouts, 1);
 });
@@ -196,7 +196,7 @@ test('observe: a non-2.xx notification is sent without Observe and ends the rela
   assert.equal(n.type, TYPE.CON);
   assert.equal(getOption(n, OPT.OBSERVE), null);
   assert.deepEqual(reasons, ['error']);
-  assert.equal(srv.observations().length, 0);
+  assert.equal(observations(srv).length, 0);
 });
 
 test('observe: sequence numbers are 24-bit and wrap', () => {
@@ -218,10 +218,10 @@ test('observe: application cancel and cancelObservations(peer)', () => {
   net.inject('a', 'srv', encode(message(TYPE.NON, CODE.GET, 5, fromHex('05')!, [{ num: OPT.OBSERVE, value: uintBytes(0) }])));
   net.inject('b', 'srv', encode(message(TYPE.NON, CODE.GET, 6, fromHex('06')!, [{ num: OPT.OBSERVE, value: uintBytes(0) }])));
   net.inject('b', 'srv', encode(message(TYPE.NON, CODE.GET, 7, fromHex('07')!, [{ num: OPT.OBSERVE, value: uintBytes(0) }])));
-  assert.equal(srv.observations().length, 3);
+  assert.equal(observations(srv).length, 3);
   obs[0].cancel();
-  srv.cancelObservations(net.peer('b'));
-  assert.equal(srv.observations().length, 0);
+  cancelObservations(srv, net.peer('b'));
+  assert.equal(observations(srv).length, 0);
   assert.deepEqual(reasons, ['cancelled', 'cancelled', 'cancelled']);
 });
 
@@ -230,7 +230,7 @@ test('observe: relations are bounded by MAX_OBSERVATIONS', () => {
   const obs: Observation[] = [];
   const srv = observedServer(net, obs, [], { MAX_OBSERVATIONS: 2 });
   for (let i = 0; i < 5; i++) net.inject('a', 'srv', encode(message(TYPE.NON, CODE.GET, i, new Uint8Array([i]), [{ num: OPT.OBSERVE, value: uintBytes(0) }])));
-  assert.equal(srv.observations().length, 2);
+  assert.equal(observations(srv).length, 2);
   assert.equal(getOption(msgOf(net.log[4]), OPT.OBSERVE), null);
 });
 
@@ -252,7 +252,7 @@ test('client observe: cancel, then the next notification is answered with RST an
   net.run(30);
   assert.deepEqual(got, ['20', '1']);
   assert.deepEqual(reasons, ['reset']);
-  assert.equal(srv.observations().length, 0);
+  assert.equal(observations(srv).length, 0);
 });
 
 test('client observe: an older (reordered) notification is not delivered', () => {

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import dgram from 'node:dgram';
-import { CODE, OPT, FORMAT, getPathString, getUint, getOption, type CoapMessage, type Observation } from '../../transport/coap/index';
+import { CODE, OPT, FORMAT, getPathString, observations, getUint, getOption, type CoapMessage, type Observation } from '../../transport/coap/index';
 import { utf8Encode, utf8Decode } from '../../transport/bytes';
 import { needPeer, liveCapture } from '../helpers/peers';
 import { UdpCoap } from '../helpers/udp-coap';
@@ -160,7 +160,7 @@ test('libcoap interop, captured and checked by tshark', { timeout: 90000 }, asyn
         // libcoap deregisters at the end of -s (GET Observe=1) or answers the next notification with RST
         await sleep(1000);
         assert.ok(cancelReasons.length === 1 && ['deregister', 'reset'].includes(cancelReasons[0]), String(cancelReasons));
-        assert.equal(server.ep.observations().length, 0);
+        assert.equal(observations(server.ep).length, 0);
       } finally {
         clearInterval(tick);
       }

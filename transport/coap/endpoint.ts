@@ -20,11 +20,11 @@
 // PROBING_RATE pacing of NON traffic, NSTART counts client requests only (not our
 // notifications).
 import { peerKey, type DatagramPort, type Peer, type Pollable, type Rng } from '../ports';
-import { toHex } from '../bytes';
+import { toHex, equalConstTime } from '../bytes';
 import { CODE, OPT, TYPE, OBSERVE_SEQ_MASK, params, szxOf, type Params } from './constants';
 import {
   decode, encode, message, emptyBytes, DECODE_REJECT, getOption, getUint, setUint, setOption, removeOption,
-  addPathOptions, addUriQuery, isCritical, uintBytes, getPathString, type CoapMessage, type CoapOption,
+  addPathOptions, addUriQuery, uintBytes, getStrings, type CoapMessage, type CoapOption,
 } from './message';
 import { blockBytes, blockSize, readBlock } from './block';
 
@@ -92,30 +92,20 @@ export interface CoapStats {
 
 // Critical options this endpoint recognises (RFC 7252 §5.4.1: any other odd-numbered
 // option in a CON request gets 4.02; in a response it gets the response rejected). A string,
-// not a table held at top level (some 20 Espruino variables).
+// not a table held at top level (some 20 Espruino variables). Odd is critical (§5.4.6),
+// tested here, not with message.ts's isCritical: the bundle then keeps that one only inside
+// the `coap` namespace it builds on access, not as a function held at load.
 function firstUnknownCritical(m: CoapMessage): number {
   var o = m.options;
-  for (var i = 0; i < o.length; i++) if (isCritical(o[i].num) && ',1,3,5,7,11,15,17,23,27,35,39,'.indexOf(',' + o[i].num + ',') < 0) return o[i].num;
+  for (var i = 0; i < o.length; i++) if ((o[i].num & 1) === 1 && ',1,3,5,7,11,15,17,23,27,35,39,'.indexOf(',' + o[i].num + ',') < 0) return o[i].num;
   return -1;
 }
 
-function codeClass(code: number): number {
-  return code >> 5;
-}
-
-function emptyMessage(type: number, mid: number): Uint8Array {
-  var b = new Uint8Array(4);
-  b[0] = 0x40 | (type << 4);
-  b[2] = (mid >> 8) & 255;
-  b[3] = mid & 255;
-  return b;
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (var i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
+// Each top-level function costs Espruino some five variables for as long as the bundle is
+// loaded, so small helpers are not kept for their own sake: a code's class is written
+// `code >> 5` (RFC 7252 §3: class * 32 + detail); an Empty message (RST, empty ACK) is
+// `encode(message(type, 0, mid))`, the same four bytes; tokens are compared with
+// bytes.ts's equalConstTime, which the bundle holds anyway for the DTLS MACs.
 
 /** A CON we sent and retransmit until it is acknowledged (RFC 7252 §4.2). */
 interface Tx {
@@ -133,12 +123,19 @@ interface Tx {
   _obs: Observation | null;
 }
 
-/** Deduplication record of a received CON/NON (RFC 7252 §4.5). */
+/**
+ * Deduplication record of a received CON/NON (RFC 7252 §4.5), kept in one list in arrival
+ * order. Unset fields are absent, not null: on Espruino a property holding null costs two
+ * variables, in each of up to MAX_DEDUP records.
+ */
 interface Seen {
+  /** the peer and the Message ID (see handleDatagram) */
+  _key: string;
   _expires: number;
   /** what we answered (ACK with piggybacked response, or empty ACK), resent on a duplicate CON */
-  _reply: Uint8Array | null;
-  _ex: Exchange | null;
+  _reply?: Uint8Array;
+  /** the exchange until it is answered */
+  _ex?: Exchange;
 }
 
 interface BlockCache {
@@ -196,9 +193,52 @@ export class Exchange {
     this._b2num = -1;
     this._b2szx = -1;
   }
-  /** Answer the request (piggybacked if still possible, else a separate response). */
+  /**
+   * Answer the request (piggybacked if still possible, else a separate response): builds the
+   * response (options, Observe, Block1 echo, Block2 slicing) and sends it. The endpoint's own
+   * answers (4.02, 2.31, …) come here too: one function, not a method of each class (about
+   * seven Espruino variables), and one frame less on the receive path.
+   */
   respond(res: ResponseSpec, now?: number): void {
-    this._ep._respondTo(this, res, now === undefined ? this._ep.now : now);
+    var ep = this._ep;
+    if (this.responded) return;
+    this.responded = true;
+    if (now !== undefined) ep.now = now;
+    var t = ep.now;
+    // the dedup record keeps only the reply bytes from now on, not the request datagram
+    if (this._seen) delete this._seen._ex;
+    var wi = ep._waiting.indexOf(this);
+    if (wi >= 0) ep._waiting.splice(wi, 1);
+    var req = this.request;
+    var m = message(0, res.code, 0, req.token, res.options ? res.options.slice(0) : [], res.payload);
+    if (res.contentFormat !== undefined) setUint(m, OPT.CONTENT_FORMAT, res.contentFormat);
+    var obs = this._obs;
+    if (obs && obs.active) {
+      if (res.code >> 5 === 2) setUint(m, OPT.OBSERVE, (ep._seqCounter = (ep._seqCounter + 1) & OBSERVE_SEQ_MASK));
+      else obs.cancel('error');
+    }
+    if (this._block1 && res.code >> 5 === 2) setOption(m, OPT.BLOCK1, this._block1);
+    if (!ep._sliceBlock2(m, this._pkey, req, '', this._b2num < 0 ? 0 : this._b2num, this._b2szx, this._b2num >= 0, t)) {
+      m = message(0, CODE.BAD_OPTION, 0, req.token);
+    }
+    if (req.type === TYPE.CON && !this._acked) {
+      m.type = TYPE.ACK;
+      m.mid = req.mid;
+      var b = encode(m);
+      if (this._seen) this._seen._reply = b;
+      ep._send(b, this.peer);
+      return;
+    }
+    m.mid = ep._nextMid;
+    ep._nextMid = (m.mid + 1) & 0xffff;
+    if (req.type === TYPE.CON) {
+      // separate response (RFC 7252 §5.2.2): a new CON, retransmitted until acknowledged
+      m.type = TYPE.CON;
+      ep._sendCon(encode(m), this.peer, this._pkey, m.mid, t, null, null);
+    } else {
+      m.type = TYPE.NON;
+      ep._send(encode(m), this.peer);
+    }
   }
   /** Accept the observation asked for by a GET/FETCH with Observe=0; null if none was asked or no room. */
   observe(): Observation | null {
@@ -220,9 +260,9 @@ export class Observation {
   declare onCancel?: ((reason: string) => void) | null;
   declare _ep: CoapEndpoint;
   declare _lastConAt: number;
-  declare _inflight: Tx | null;
-  declare _queued: CoapMessage | null;
-  declare _queuedCon: boolean;
+  /** the CON notification in flight, and the newer one waiting for it (RFC 7641 §4.5.2), when any (absent, not null: a null property costs two variables) */
+  declare _inflight?: Tx;
+  declare _queued?: CoapMessage;
   declare _mids: number[];
   declare _szx: number;
   constructor(ep: CoapEndpoint, ex: Exchange) {
@@ -230,15 +270,15 @@ export class Observation {
     this.peer = ex.peer;
     this._pkey = ex._pkey;
     this.token = new Uint8Array(ex.request.token);
-    this.path = getPathString(ex.request) || '/';
+    // "/3/0/1" as getPathString() makes it, written out here so that the bundle holds that
+    // function only in its `coap` namespace (five variables less at load)
+    var segs = getStrings(ex.request, OPT.URI_PATH);
+    this.path = segs === null ? '/' : '/' + segs.join('/');
     // only the request's block cache key is kept, not a copy of the request (on Espruino a
     // copied message with its options costs some 40 variables for each observation)
-    this._bkey = ep._blockKey(ex._pkey, ex.request);
+    this._bkey = rare().blockKey(ex._pkey, ex.request);
     this.active = true;
     this._lastConAt = ep.now;
-    this._inflight = null;
-    this._queued = null;
-    this._queuedCon = false;
     this._mids = [];
     this._szx = ex._b2szx;
   }
@@ -246,79 +286,86 @@ export class Observation {
   notify(res: ResponseSpec, confirmable?: boolean, now?: number): void {
     notifyObservation(this._ep, this, res, !!confirmable, now === undefined ? this._ep.now : now);
   }
-  /** End the relation from the application's side (onCancel runs with 'cancelled'). */
-  cancel(): void {
-    this._ep._endObservation(this, 'cancelled');
+  /**
+   * End the relation; onCancel runs with `reason`: 'cancelled' when the application ends it
+   * (no argument); the endpoint ends it with 'reset', 'timeout', 'error', 'deregister',
+   * 'replaced'. One method for both: a second one would cost about seven variables.
+   */
+  cancel(reason?: string): void {
+    var ep = this._ep;
+    if (!this.active) return;
+    this.active = false;
+    delete this._queued;
+    var i = ep._obsList.indexOf(this);
+    if (i >= 0) ep._obsList.splice(i, 1);
+    if (this._inflight && reason !== 'error') {
+      var ti = ep._tx.indexOf(this._inflight);
+      if (ti >= 0) ep._tx.splice(ti, 1);
+    }
+    delete this._inflight;
+    if (this.onCancel) {
+      try {
+        this.onCancel(reason || 'cancelled');
+      } catch (e) {
+        ep.faults++;
+      }
+    }
   }
 }
 
-/** A client request in flight. */
-class ClientRequest {
-  declare _peer: Peer;
-  declare _pkey: string;
-  declare _msg: CoapMessage;
-  declare _cb: ResponseCallback;
-  declare _con: boolean;
-  declare _observe: boolean;
+/**
+ * A client request in flight; request() returns it as the application's handle (`token`,
+ * `cancel()`). A plain object built in request() with a shared `cancel`, not a class: the
+ * class's six-parameter constructor and prototype cost some ten variables at load.
+ */
+export interface ClientRequest {
+  token: Uint8Array;
+  /** Stop: no further callback; retransmissions stop; an observation is forgotten. */
+  cancel: () => void;
+  _ep: CoapEndpoint;
+  _peer: Peer;
+  _pkey: string;
+  _msg: CoapMessage;
+  _cb: ResponseCallback;
+  _con: boolean;
+  _observe: boolean;
   /** 0 queued, 1 sent and not acknowledged, 2 acknowledged / NON sent: waiting for the response, 3 observing, 4 done */
-  declare _state: number;
-  declare _deadline: number;
-  declare _tx: Tx | null;
-  declare _lastMid: number;
-  declare _body: Uint8Array | null;
-  declare _bodyLen: number;
-  declare _obsSeq: number;
-  declare _obsAt: number;
-  declare _onData: ((data: Uint8Array, offset: number, more: boolean) => void) | null;
+  _state: number;
+  _deadline: number;
+  _tx: Tx | null;
+  _lastMid: number;
+  _body: Uint8Array | null;
+  _bodyLen: number;
+  _obsSeq: number;
+  _obsAt: number;
+  _onData: ((data: Uint8Array, offset: number, more: boolean) => void) | null;
   /** a Block1 upload: the whole body, where the block in flight starts, its size exponent */
-  declare _up: Uint8Array | null;
-  declare _upOff: number;
-  declare _upSzx: number;
-  constructor(peer: Peer, msg: CoapMessage, cb: ResponseCallback, con: boolean, observe: boolean) {
-    this._peer = peer;
-    this._pkey = peerKey(peer);
-    this._msg = msg;
-    this._cb = cb;
-    this._con = con;
-    this._observe = observe;
-    this._state = 0;
-    this._deadline = -1;
-    this._tx = null;
-    this._lastMid = -1;
-    this._body = null;
-    this._bodyLen = 0;
-    this._obsSeq = -1;
-    this._obsAt = 0;
-    this._onData = null;
-    this._up = null;
-    this._upOff = 0;
-    this._upSzx = 0;
-  }
+  _up: Uint8Array | null;
+  _upOff: number;
+  _upSzx: number;
+}
+
+/**
+ * A request's `cancel()`. The endpoint ends every request so (answered, failed or
+ * cancelled), then starts the next one queued for the peer.
+ */
+function cancelRequest(this: ClientRequest): void {
+  var ep = this._ep;
+  if (this._state === 4) return;
+  this._state = 4;
+  var ti = ep._tx.indexOf(this._tx as Tx);
+  if (ti >= 0) ep._tx.splice(ti, 1);
+  this._tx = null;
+  var i = ep._reqs.indexOf(this);
+  if (i >= 0) ep._reqs.splice(i, 1);
+  ep._startQueued(this._pkey, ep.now);
 }
 
 /** What request() returns. */
-export class RequestHandle {
-  declare token: Uint8Array;
-  declare _ep: CoapEndpoint;
-  declare _req: ClientRequest;
-  constructor(ep: CoapEndpoint, req: ClientRequest) {
-    this._ep = ep;
-    this._req = req;
-    this.token = req._msg.token;
-  }
-  /** Stop: no further callback; retransmissions stop; an observation is forgotten. */
-  cancel(): void {
-    this._ep._finish(this._req);
-  }
-}
+export type RequestHandle = ClientRequest;
 
-var E_BUSY = 'busy';
-var E_TIMEOUT = 'timeout';
-var E_RESET = 'reset';
-var E_NORESP = 'no-response';
-var E_LARGE = 'too-large';
-var E_BLOCK = 'bad-block';
-var E_OPTION = 'bad-option';
+// The errors a request's callback gets are written where they arise: a string held at top
+// level costs two variables or more for as long as the bundle is loaded.
 
 export class CoapEndpoint implements Pollable {
   declare params: Params;
@@ -328,15 +375,15 @@ export class CoapEndpoint implements Pollable {
   /** the latest time given to receive/poll/request */
   declare now: number;
   declare onRequest: RequestHandler | null;
-  declare streamBlock1: ((req: CoapMessage, peer: Peer) => boolean) | null;
+  /** absent unless given */
+  declare streamBlock1?: (req: CoapMessage, peer: Peer) => boolean;
   declare _port: DatagramPort;
   declare _rng: Rng;
-  declare _rnd: Uint8Array;
   declare _nextMid: number;
   declare _seqCounter: number;
   declare _tx: Tx[];
-  declare _seen: { [k: string]: Seen };
-  declare _seenKeys: string[];
+  /** deduplication records, oldest first (one list: a table by key plus a list of keys cost four variables more a record) */
+  declare _seen: Seen[];
   declare _reqs: ClientRequest[];
   declare _waiting: Exchange[];
   declare _obsList: Observation[];
@@ -348,17 +395,17 @@ export class CoapEndpoint implements Pollable {
     this._port = o.port;
     this._rng = o.rng;
     this.onRequest = o.onRequest || null;
-    this.streamBlock1 = o.streamBlock1 || null;
+    if (o.streamBlock1) this.streamBlock1 = o.streamBlock1;
     this.stats = { txDatagrams: 0, txBytes: 0, rxDatagrams: 0, rxBytes: 0, retransmissions: 0, timeouts: 0, duplicates: 0, dropped: 0, rejected: 0 };
     this.now = 0;
     this.faults = 0;
-    this._rnd = new Uint8Array(4);
     // RFC 7252 §4.4: the first message ID SHOULD be randomized
-    this._nextMid = random16(this);
+    var rnd = new Uint8Array(4);
+    this._rng.fill(rnd);
+    this._nextMid = (rnd[0] << 8) | rnd[1];
     this._seqCounter = 0;
     this._tx = [];
-    this._seen = {};
-    this._seenKeys = [];
+    this._seen = [];
     this._reqs = [];
     this._waiting = [];
     this._obsList = [];
@@ -367,14 +414,6 @@ export class CoapEndpoint implements Pollable {
   }
 
   // ---------------------------------------------------------------- plumbing
-
-
-  _mid(): number {
-    var m = this._nextMid;
-    this._nextMid = (m + 1) & 0xffff;
-    return m;
-  }
-
 
   _send(bytes: Uint8Array, peer: Peer): void {
     this.stats.txDatagrams++;
@@ -390,8 +429,9 @@ export class CoapEndpoint implements Pollable {
 
   /** Send a CON and keep it for retransmission: first timeout ACK_TIMEOUT × random(1, ACK_RANDOM_FACTOR) (RFC 7252 §4.2). */
   _sendCon(bytes: Uint8Array, peer: Peer, pkey: string, mid: number, now: number, req: ClientRequest | null, obs: Observation | null): Tx {
-    this._rng.fill(this._rnd);
-    var r = ((this._rnd[0] << 8) | this._rnd[1]) / 65536;
+    var rnd = new Uint8Array(4);
+    this._rng.fill(rnd);
+    var r = ((rnd[0] << 8) | rnd[1]) / 65536;
     var p = this.params;
     var t: Tx = {
       _peer: peer, _pkey: pkey, _mid: mid, _bytes: bytes, _tries: 0,
@@ -400,7 +440,7 @@ export class CoapEndpoint implements Pollable {
     };
     t._next = now + t._timeout;
     // bounded: past the cap the oldest separate response stops being retransmitted
-    var cap = this.params.MAX_DEDUP + this.params.MAX_OBSERVATIONS + this.params.MAX_PENDING_REQUESTS;
+    var cap = p.MAX_DEDUP + p.MAX_OBSERVATIONS + p.MAX_PENDING_REQUESTS;
     if (this._tx.length >= cap) {
       for (var i = 0; i < this._tx.length; i++) {
         if (!this._tx[i]._req && !this._tx[i]._obs) {
@@ -413,18 +453,6 @@ export class CoapEndpoint implements Pollable {
     this._send(bytes, peer);
     return t;
   }
-
-
-  _dropTx(t: Tx | null): void {
-    if (!t) return;
-    for (var i = 0; i < this._tx.length; i++) {
-      if (this._tx[i] === t) {
-        this._tx.splice(i, 1);
-        return;
-      }
-    }
-  }
-
 
   // ---------------------------------------------------------------- receive
 
@@ -441,83 +469,13 @@ export class CoapEndpoint implements Pollable {
     }
   }
 
-
-
-
-
   // ---------------------------------------------------------------- server role
-
-
-  _sendEmptyAck(ex: Exchange): void {
-    ex._acked = true;
-    var b = emptyMessage(TYPE.ACK, ex.request.mid);
-    if (ex._seen) ex._seen._reply = b;
-    this._send(b, ex.peer);
-  }
-
-  _blockKey(pkey: string, m: CoapMessage): string {
-    var k = pkey + '|' + m.code;
-    var o = m.options;
-    for (var i = 0; i < o.length; i++) {
-      var n = o[i].num;
-      if (n === OPT.URI_PATH || n === OPT.URI_QUERY || n === OPT.ACCEPT) k += '|' + n + ':' + toHex(o[i].value);
-    }
-    return k;
-  }
-
-
-
-
-
-  _dropUpload(key: string): void {
-    for (var i = this._uploads.length - 1; i >= 0; i--) if (this._uploads[i]._key === key) this._uploads.splice(i, 1);
-  }
-
-  /** Build the response message for an exchange (options, Observe, Block1 echo, Block2 slicing). */
-  _respondTo(ex: Exchange, res: ResponseSpec, now: number): void {
-    if (ex.responded) return;
-    ex.responded = true;
-    this.now = now;
-    // the dedup record keeps only the reply bytes from now on, not the request datagram
-    if (ex._seen) ex._seen._ex = null;
-    var wi = this._waiting.indexOf(ex);
-    if (wi >= 0) this._waiting.splice(wi, 1);
-    var req = ex.request;
-    var m = message(0, res.code, 0, req.token, res.options ? res.options.slice(0) : [], res.payload);
-    if (res.contentFormat !== undefined) setUint(m, OPT.CONTENT_FORMAT, res.contentFormat);
-    var obs = ex._obs;
-    if (obs && obs.active) {
-      if (codeClass(res.code) === 2) setUint(m, OPT.OBSERVE, this._nextSeq());
-      else this._endObservation(obs, 'error');
-    }
-    if (ex._block1 && codeClass(res.code) === 2) setOption(m, OPT.BLOCK1, ex._block1);
-    if (!this._sliceBlock2(m, ex._pkey, req, '', ex._b2num < 0 ? 0 : ex._b2num, ex._b2szx, ex._b2num >= 0, now)) {
-      m = message(0, CODE.BAD_OPTION, 0, req.token);
-    }
-    if (req.type === TYPE.CON && !ex._acked) {
-      m.type = TYPE.ACK;
-      m.mid = req.mid;
-      var b = encode(m);
-      if (ex._seen) ex._seen._reply = b;
-      this._send(b, ex.peer);
-    } else if (req.type === TYPE.CON) {
-      // separate response (RFC 7252 §5.2.2): a new CON, retransmitted until acknowledged
-      m.type = TYPE.CON;
-      m.mid = this._mid();
-      this._sendCon(encode(m), ex.peer, ex._pkey, m.mid, now, null, null);
-    } else {
-      m.type = TYPE.NON;
-      m.mid = this._mid();
-      this._send(encode(m), ex.peer);
-    }
-  }
 
   /**
    * Cut `m.payload` to block `num` when it is larger than the block size or a block was
-   * asked for (RFC 7959 §2.4), caching the whole body for the following blocks.
-   * False when block `num` lies beyond the body.
+   * asked for (RFC 7959 §2.4), caching the whole body for the following blocks under `bkey`,
+   * or else a key made from `req` when needed. False when block `num` lies beyond the body.
    */
-  /** Slices a Block2 response; the block cache key is `bkey`, or else made from `req` when needed. */
   _sliceBlock2(m: CoapMessage, pkey: string, req: CoapMessage | null, bkey: string, num: number, askedSzx: number, asked: boolean, now: number): boolean {
     var ours = szxOf(this.params.BLOCK_SIZE);
     if (ours < 0) ours = 6;
@@ -525,7 +483,7 @@ export class CoapEndpoint implements Pollable {
     var size = blockSize(szx);
     var body = m.payload;
     if (body.length <= size && !asked) return true;
-    if (codeClass(m.code) !== 2) return true;
+    if (m.code >> 5 !== 2) return true;
     var off = num * size;
     if (off >= body.length && !(off === 0 && body.length === 0)) return false;
     var end = off + size < body.length ? off + size : body.length;
@@ -539,7 +497,7 @@ export class CoapEndpoint implements Pollable {
           var n = m.options[i].num;
           if (n !== OPT.OBSERVE && n !== OPT.BLOCK1 && n !== OPT.SIZE2) co.push(m.options[i]);
         }
-        putCache(this, bkey || this._blockKey(pkey, req!), m.code, co, body, now);
+        putCache(this, bkey || rare().blockKey(pkey, req!), m.code, co, body, now);
       }
       setUint(m, OPT.SIZE2, body.length);
     }
@@ -550,23 +508,9 @@ export class CoapEndpoint implements Pollable {
 
   // ---------------------------------------------------------------- observe, server side
 
-  _obsByToken(pkey: string, token: Uint8Array): Observation | null {
-    for (var i = 0; i < this._obsList.length; i++) {
-      var o = this._obsList[i];
-      if (o._pkey === pkey && sameBytes(o.token, token)) return o;
-    }
-    return null;
-  }
-
-  _nextSeq(): number {
-    this._seqCounter = (this._seqCounter + 1) & OBSERVE_SEQ_MASK;
-    return this._seqCounter;
-  }
-
-
-
   _sendNotification(o: Observation, m: CoapMessage, con: boolean, now: number): void {
-    m.mid = this._mid();
+    m.mid = this._nextMid;
+    this._nextMid = (m.mid + 1) & 0xffff;
     if (o._mids.length >= 4) o._mids.shift();
     o._mids.push(m.mid);
     if (con) {
@@ -577,36 +521,6 @@ export class CoapEndpoint implements Pollable {
       m.type = TYPE.NON;
       this._send(encode(m), o.peer);
     }
-  }
-
-  /** End a relation and tell the application why. */
-  _endObservation(o: Observation, reason: string): void {
-    if (!o.active) return;
-    o.active = false;
-    o._queued = null;
-    var i = this._obsList.indexOf(o);
-    if (i >= 0) this._obsList.splice(i, 1);
-    if (o._inflight && reason !== 'error') this._dropTx(o._inflight);
-    o._inflight = null;
-    if (o.onCancel) {
-      try {
-        o.onCancel(reason);
-      } catch (e) {
-        this.faults++;
-      }
-    }
-  }
-
-  /** Active server-side observation relations. */
-  observations(): Observation[] {
-    return this._obsList.slice(0);
-  }
-
-  /** End every relation (of one peer, if given), e.g. when the LwM2M server de-registers us. */
-  cancelObservations(peer?: Peer): void {
-    var k = peer ? peerKey(peer) : '';
-    var list = this._obsList.slice(0);
-    for (var i = 0; i < list.length; i++) if (!peer || list[i]._pkey === k) this._endObservation(list[i], 'cancelled');
   }
 
   // ---------------------------------------------------------------- client role
@@ -625,8 +539,11 @@ export class CoapEndpoint implements Pollable {
       var szx = szxOf(spec.block2Size);
       if (szx >= 0) setOption(m, OPT.BLOCK2, blockBytes(0, false, szx));
     }
-    var r = new ClientRequest(peer, m, cb, con, !!spec.observe);
-    if (spec.onData) r._onData = spec.onData;
+    var r: ClientRequest = {
+      token: m.token, cancel: cancelRequest, _ep: this, _peer: peer, _pkey: peerKey(peer), _msg: m, _cb: cb, _con: con,
+      _observe: !!spec.observe, _state: 0, _deadline: -1, _tx: null, _lastMid: -1, _body: null, _bodyLen: 0,
+      _obsSeq: -1, _obsAt: 0, _onData: spec.onData || null, _up: null, _upOff: 0, _upSzx: 0,
+    };
     // a body larger than a block goes block-wise, Size1 announcing the total (RFC 7959 §2.5, §4)
     var b1szx = szxOf(spec.block1Size || this.params.BLOCK_SIZE);
     if (b1szx < 0) b1szx = 6;
@@ -634,29 +551,30 @@ export class CoapEndpoint implements Pollable {
       r._up = m.payload;
       r._upSzx = b1szx;
       setUint(m, OPT.SIZE1, m.payload.length);
-      this._block1Slice(r);
+      rare().block1Slice(r);
     }
-    var h = new RequestHandle(this, r);
     if (this._reqs.length >= this.params.MAX_PENDING_REQUESTS) {
       r._state = 4;
-      this._callback(r, E_BUSY, undefined);
-      return h;
+      try {
+        cb('busy');
+      } catch (e) {
+        this.faults++;
+      }
+      return r;
     }
     this._reqs.push(r);
-    if (!this._outstanding(r._pkey)) this._transmit(r, now);
-    return h;
+    // transmitted now unless an interaction with this peer is outstanding (NSTART): a
+    // request is queued only while one is, so the first queued one for the peer is `r`
+    this._startQueued(r._pkey, now);
+    return r;
   }
 
-  /** An interaction with this peer still waiting for its ACK (NSTART, RFC 7252 §4.7). */
-  _outstanding(pkey: string): boolean {
-    var n = 0;
-    for (var i = 0; i < this._reqs.length; i++) if (this._reqs[i]._pkey === pkey && this._reqs[i]._state === 1) n++;
-    return n >= this.params.NSTART;
-  }
-
+  /** Transmit the peer's queued requests in order while fewer than NSTART interactions with it wait for their ACK (RFC 7252 §4.7). */
   _startQueued(pkey: string, now: number): void {
     for (var i = 0; i < this._reqs.length; i++) {
-      if (this._outstanding(pkey)) return;
+      var n = 0;
+      for (var j = 0; j < this._reqs.length; j++) if (this._reqs[j]._pkey === pkey && this._reqs[j]._state === 1) n++;
+      if (n >= this.params.NSTART) return;
       var r = this._reqs[i];
       if (r._pkey === pkey && r._state === 0) this._transmit(r, now);
     }
@@ -664,7 +582,8 @@ export class CoapEndpoint implements Pollable {
 
   _transmit(r: ClientRequest, now: number): void {
     var m = r._msg;
-    m.mid = this._mid();
+    m.mid = this._nextMid;
+    this._nextMid = (m.mid + 1) & 0xffff;
     r._lastMid = m.mid;
     if (r._con) {
       r._state = 1;
@@ -677,25 +596,21 @@ export class CoapEndpoint implements Pollable {
     }
   }
 
-  /** Remove a request for good (answered, failed or cancelled) and start the next one queued for its peer. */
-  _finish(r: ClientRequest): void {
+  /**
+   * The end of request `r` (`m`, a response, or `err`), or one more notification of its
+   * observation: the application's callback runs; what it throws stays out of the engine
+   * (counted in `faults`). Nothing when `r` is over already.
+   */
+  _answer(r: ClientRequest, err: string | null, m: CoapMessage | undefined, now: number): void {
     if (r._state === 4) return;
-    r._state = 4;
-    this._dropTx(r._tx);
-    r._tx = null;
-    var i = this._reqs.indexOf(r);
-    if (i >= 0) this._reqs.splice(i, 1);
-    this._startQueued(r._pkey, this.now);
-  }
-
-  _fail(r: ClientRequest, err: string): void {
-    if (r._state === 4) return;
-    this._finish(r);
-    this._callback(r, err, undefined);
-  }
-
-  /** The application's callback; what it throws stays out of the engine (counted in `faults`). */
-  _callback(r: ClientRequest, err: string | null, m: CoapMessage | undefined): void {
+    if (m && r._observe && m.code >> 5 === 2 && getOption(m, OPT.OBSERVE) !== null) {
+      if (r._state !== 3) {
+        r._state = 3;
+        r._deadline = -1;
+        r._obsSeq = getUint(m, OPT.OBSERVE, 0);
+        r._obsAt = now;
+      }
+    } else r.cancel();
     try {
       r._cb(err, m);
     } catch (e) {
@@ -703,11 +618,10 @@ export class CoapEndpoint implements Pollable {
     }
   }
 
-
   /** A response (piggybacked or separate, or a notification) for request `r`. */
   _deliver(r: ClientRequest, m: CoapMessage, now: number): void {
     if (firstUnknownCritical(m) >= 0) {
-      this._fail(r, E_OPTION);
+      this._answer(r, 'bad-option', undefined, now);
       return;
     }
     if (r._state === 3) {
@@ -727,12 +641,12 @@ export class CoapEndpoint implements Pollable {
       var sent = blockSize(r._upSzx);
       // the echo names the block just sent, in the size it was sent or the size now asked for
       if (!cv || (cv.num * blockSize(cv.szx) !== r._upOff && cv.num * sent !== r._upOff) || r._upOff + sent >= r._up.length) {
-        this._fail(r, E_BLOCK);
+        this._answer(r, 'bad-block', undefined, now);
         return;
       }
       r._upOff += sent;
       if (cv.szx < r._upSzx) r._upSzx = cv.szx;
-      this._block1Slice(r);
+      rare().block1Slice(r);
       this._transmit(r, now);
       return;
     }
@@ -744,10 +658,10 @@ export class CoapEndpoint implements Pollable {
       r._msg.payload = emptyBytes();
     }
     var b2 = getOption(m, OPT.BLOCK2);
-    if (b2 !== null && codeClass(m.code) === 2) {
+    if (b2 !== null && m.code >> 5 === 2) {
       var bv = readBlock(b2);
       if (!bv) {
-        this._fail(r, E_BLOCK);
+        this._answer(r, 'bad-block', undefined, now);
         return;
       }
       if (bv.more || bv.num > 0) {
@@ -759,50 +673,13 @@ export class CoapEndpoint implements Pollable {
         }
       }
     }
-    if (r._onData && codeClass(m.code) === 2 && r._state !== 3) {
+    if (r._onData && m.code >> 5 === 2 && r._state !== 3) {
       // a body that came whole
-      if (!this._stream(r, m.payload, 0, false)) return;
+      if (!rare().stream(this, r, m.payload, 0, false)) return;
       m.payload = emptyBytes();
     }
-    this._complete(r, m, now);
+    this._answer(r, null, m, now);
   }
-
-  /** Put the Block1 block starting at r._upOff into the request (RFC 7959 §2.5). */
-  _block1Slice(r: ClientRequest): void {
-    var up = r._up as Uint8Array;
-    var size = blockSize(r._upSzx);
-    var end = r._upOff + size < up.length ? r._upOff + size : up.length;
-    setOption(r._msg, OPT.BLOCK1, blockBytes(r._upOff / size, end < up.length, r._upSzx));
-    r._msg.payload = up.subarray(r._upOff, end);
-  }
-
-  /** Hand a piece of body to the application; false (request failed) if it threw. */
-  _stream(r: ClientRequest, data: Uint8Array, off: number, more: boolean): boolean {
-    try {
-      (r._onData as (d: Uint8Array, o: number, m: boolean) => void)(data, off, more);
-      return true;
-    } catch (e) {
-      this.faults++;
-      this._fail(r, 'aborted');
-      return false;
-    }
-  }
-
-  _complete(r: ClientRequest, m: CoapMessage, now: number): void {
-    if (r._observe && codeClass(m.code) === 2 && getOption(m, OPT.OBSERVE) !== null) {
-      if (r._state !== 3) {
-        r._state = 3;
-        r._deadline = -1;
-        r._obsSeq = getUint(m, OPT.OBSERVE, 0);
-        r._obsAt = now;
-      }
-      this._callback(r, null, m);
-      return;
-    }
-    this._finish(r);
-    this._callback(r, null, m);
-  }
-
 
   // ---------------------------------------------------------------- time
 
@@ -817,21 +694,23 @@ export class CoapEndpoint implements Pollable {
     for (i = 0; i < this._tx.length; i++) if (this._tx[i]._next <= now) due.push(this._tx[i]);
     for (i = 0; i < due.length; i++) {
       var t = due[i];
-      if (this._tx.indexOf(t) < 0) continue;
+      var ti = this._tx.indexOf(t);
+      if (ti < 0) continue;
       if (t._tries >= p.MAX_RETRANSMIT) {
-        this._dropTx(t);
+        this._tx.splice(ti, 1);
         this.stats.timeouts++;
-        if (t._obs) this._endObservation(t._obs, 'timeout');
-        if (t._req) this._fail(t._req, E_TIMEOUT);
+        if (t._obs) t._obs.cancel('timeout');
+        if (t._req) this._answer(t._req, 'timeout', undefined, now);
         continue;
       }
       var o = t._obs;
       if (o && o._inflight === t && o._queued && o.active) {
         // the replacing notification takes over this transmission (RFC 7641 §4.5.2)
         var q = o._queued;
-        o._queued = null;
+        delete o._queued;
         q.type = TYPE.CON;
-        q.mid = this._mid();
+        q.mid = this._nextMid;
+        this._nextMid = (q.mid + 1) & 0xffff;
         if (o._mids.length >= 4) o._mids.shift();
         o._mids.push(q.mid);
         t._mid = q.mid;
@@ -844,33 +723,28 @@ export class CoapEndpoint implements Pollable {
       this.stats.retransmissions++;
       this._send(t._bytes, t._peer);
     }
-    for (i = 0; i < this._tx.length; i++) next = earliest(next, this._tx[i]._next);
+    // the earliest deadline: next < 0 is "none yet"
+    for (i = 0; i < this._tx.length; i++) if (next < 0 || this._tx[i]._next < next) next = this._tx[i]._next;
     // empty ACKs for handlers that have not answered yet (RFC 7252 §5.2.2)
     var w = this._waiting.slice(0);
     for (i = 0; i < w.length; i++) {
       var ex = w[i];
       if (ex._ackAt <= now) {
         this._waiting.splice(this._waiting.indexOf(ex), 1);
-        if (!ex.responded && !ex._acked) this._sendEmptyAck(ex);
-      } else next = earliest(next, ex._ackAt);
+        if (!ex.responded && !ex._acked) rare().emptyAck(this, ex);
+      } else if (next < 0 || ex._ackAt < next) next = ex._ackAt;
     }
     // clients waiting for a separate or NON response
     var rs = this._reqs.slice(0);
     for (i = 0; i < rs.length; i++) {
       var r = rs[i];
       if (r._state === 2 && r._deadline >= 0) {
-        if (r._deadline <= now) this._fail(r, E_NORESP);
-        else next = earliest(next, r._deadline);
+        if (r._deadline <= now) this._answer(r, 'no-response', undefined, now);
+        else if (next < 0 || r._deadline < next) next = r._deadline;
       }
     }
     // expiry: deduplication records, block caches, uploads (bounded anyway; no deadline needed)
-    for (i = this._seenKeys.length - 1; i >= 0; i--) {
-      var k = this._seenKeys[i];
-      if (this._seen[k]._expires <= now) {
-        delete this._seen[k];
-        this._seenKeys.splice(i, 1);
-      }
-    }
+    for (i = this._seen.length - 1; i >= 0; i--) if (this._seen[i]._expires <= now) this._seen.splice(i, 1);
     for (i = this._cache.length - 1; i >= 0; i--) if (this._cache[i]._expires <= now) this._cache.splice(i, 1);
     for (i = this._uploads.length - 1; i >= 0; i--) if (this._uploads[i]._expires <= now) this._uploads.splice(i, 1);
     return next;
@@ -889,13 +763,30 @@ export class CoapEndpoint implements Pollable {
     for (var i = 0; i < keys.length; i++) delete (this as any)[keys[i]];
   }
 
-  /** Sizes of the internal tables (for tests: no input may grow them without bound). */
-  sizes(): { [k: string]: number } {
-    return {
-      tx: this._tx.length, seen: this._seenKeys.length, reqs: this._reqs.length, waiting: this._waiting.length,
-      observations: this._obsList.length, cache: this._cache.length, uploads: this._uploads.length,
-    };
-  }
+}
+
+// What the device never calls, as functions of the module rather than methods: exported
+// only, each is used once (in the bundle's `coap` namespace, built on access), so the bundle
+// holds none of them at load (as methods, some 17 variables).
+
+/** The endpoint's active server-side observation relations. */
+export function observations(ep: CoapEndpoint): Observation[] {
+  return ep._obsList.slice(0);
+}
+
+/** End every relation (of one peer, if given), e.g. when the LwM2M server de-registers us. */
+export function cancelObservations(ep: CoapEndpoint, peer?: Peer): void {
+  var k = peer ? peerKey(peer) : '';
+  var list = ep._obsList.slice(0);
+  for (var i = 0; i < list.length; i++) if (!peer || list[i]._pkey === k) list[i].cancel();
+}
+
+/** Sizes of the endpoint's internal tables (for tests: no input may grow them without bound). */
+export function sizes(ep: CoapEndpoint): { [k: string]: number } {
+  return {
+    tx: ep._tx.length, seen: ep._seen.length, reqs: ep._reqs.length, waiting: ep._waiting.length,
+    observations: ep._obsList.length, cache: ep._cache.length, uploads: ep._uploads.length,
+  };
 }
 
 // The endpoint's steps that run from one place each: functions of the module, not methods.
@@ -907,7 +798,7 @@ function acceptObservation(ep: CoapEndpoint, ex: Exchange): Observation | null {
   if (!ex._observeAsked || ex.responded) return null;
   if (ex._obs) return ex._obs;
   // same endpoint and token: update the existing entry, do not add (RFC 7641 §4.1)
-  var o = ep._obsByToken(ex._pkey, ex.request.token);
+  var o = rare().obsByToken(ep, ex._pkey, ex.request.token);
   if (o) {
     o._szx = ex._b2szx;
   } else {
@@ -925,9 +816,9 @@ function notifyObservation(ep: CoapEndpoint, o: Observation, res: ResponseSpec, 
   ep.now = now;
   var m = message(0, res.code, 0, o.token, res.options ? res.options.slice(0) : [], res.payload);
   if (res.contentFormat !== undefined) setUint(m, OPT.CONTENT_FORMAT, res.contentFormat);
-  var ok = codeClass(res.code) === 2;
+  var ok = (res.code >> 5) === 2;
   if (ok) {
-    setUint(m, OPT.OBSERVE, ep._nextSeq());
+    setUint(m, OPT.OBSERVE, (ep._seqCounter = (ep._seqCounter + 1) & OBSERVE_SEQ_MASK));
     // a large notification carries its first block; the client GETs the rest (RFC 7959 §3.4)
     ep._sliceBlock2(m, o._pkey, null, o._bkey, 0, o._szx, false, now);
   }
@@ -936,22 +827,17 @@ function notifyObservation(ep: CoapEndpoint, o: Observation, res: ResponseSpec, 
     // RFC 7641 §4.5.2: a newer notification replaces the one in flight and inherits its
     // retransmission counter and timeout; it goes out when that one is acknowledged or due
     o._queued = m;
-    o._queuedCon = true;
   } else ep._sendNotification(o, m, con, now);
-  if (!ok) ep._endObservation(o, 'error');
+  if (!ok) o.cancel('error');
 }
 
-function random16(ep: CoapEndpoint): number {
-  ep._rng.fill(ep._rnd);
-  return (ep._rnd[0] << 8) | ep._rnd[1];
-}
 
 function newToken(ep: CoapEndpoint): Uint8Array {
   var t = new Uint8Array(ep.params.TOKEN_LENGTH);
   for (var tries = 0; tries < 4; tries++) {
     ep._rng.fill(t);
     var clash = false;
-    for (var i = 0; i < ep._reqs.length; i++) if (sameBytes(ep._reqs[i]._msg.token, t)) clash = true;
+    for (var i = 0; i < ep._reqs.length; i++) if (equalConstTime(ep._reqs[i]._msg.token, t)) clash = true;
     if (!clash) break;
   }
   return t;
@@ -962,22 +848,13 @@ function findTx(ep: CoapEndpoint, pkey: string, mid: number): number {
   return -1;
 }
 
-function remember(ep: CoapEndpoint, key: string, s: Seen): void {
-  if (ep._seen[key]) ep._seenKeys.splice(ep._seenKeys.indexOf(key), 1);
-  if (ep._seenKeys.length >= ep.params.MAX_DEDUP) {
-    delete ep._seen[ep._seenKeys.shift() as string];
-  }
-  ep._seen[key] = s;
-  ep._seenKeys.push(key);
-}
-
 function handleDatagram(ep: CoapEndpoint, bytes: Uint8Array, peer: Peer, now: number): void {
   var d = decode(bytes);
   if (typeof d === 'number') {
     if (d === DECODE_REJECT) {
       ep.stats.rejected++;
       // RFC 7252 §4.2: a CON with a format error is rejected with a matching RST
-      if (((bytes[0] >> 4) & 3) === TYPE.CON) ep._send(emptyMessage(TYPE.RST, (bytes[2] << 8) | bytes[3]), peer);
+      if (((bytes[0] >> 4) & 3) === TYPE.CON) ep._send(encode(message(TYPE.RST, 0, (bytes[2] << 8) | bytes[3])), peer);
     } else ep.stats.dropped++;
     return;
   }
@@ -989,7 +866,7 @@ function handleDatagram(ep: CoapEndpoint, bytes: Uint8Array, peer: Peer, now: nu
   }
   if (m.code === CODE.EMPTY) {
     // a CON Empty message is a "ping" (RFC 7252 §4.3): answer RST; an Empty NON is ignored
-    if (m.type === TYPE.CON) ep._send(emptyMessage(TYPE.RST, m.mid), peer);
+    if (m.type === TYPE.CON) ep._send(encode(message(TYPE.RST, 0, m.mid)), peer);
     else ep.stats.rejected++;
     return;
   }
@@ -997,24 +874,30 @@ function handleDatagram(ep: CoapEndpoint, bytes: Uint8Array, peer: Peer, now: nu
   // digit when the IDs pass 10000 would take one more Espruino variable in each of the
   // MAX_DEDUP records (the HIL saw +32 at once, mid-run).
   var key = pkey + '#' + (m.mid + 100000);
-  var s = ep._seen[key];
+  var seen = ep._seen;
+  var i;
+  for (i = 0; i < seen.length; i++) if (seen[i]._key === key) break;
+  var s = i < seen.length ? seen[i] : null;
   if (s && s._expires > now) {
     ep.stats.duplicates++;
     if (m.type === TYPE.CON) {
       if (s._reply) ep._send(s._reply, peer);
-      else if (s._ex && !s._ex.responded && !s._ex._acked) ep._sendEmptyAck(s._ex);
+      else if (s._ex && !s._ex.responded && !s._ex._acked) rare().emptyAck(ep, s._ex);
     }
     return;
   }
-  s = { _expires: now + (m.type === TYPE.CON ? ep.params.EXCHANGE_LIFETIME : ep.params.NON_LIFETIME), _reply: null, _ex: null };
-  remember(ep, key, s);
-  if (codeClass(m.code) === 0) onRequestMsg(ep, m, peer, pkey, s, now);
+  // a new record goes last (an expired one with the same key is replaced); past MAX_DEDUP the oldest goes
+  if (s) seen.splice(i, 1);
+  if (seen.length >= ep.params.MAX_DEDUP) seen.shift();
+  s = { _key: key, _expires: now + (m.type === TYPE.CON ? ep.params.EXCHANGE_LIFETIME : ep.params.NON_LIFETIME) };
+  seen.push(s);
+  if ((m.code >> 5) === 0) onRequestMsg(ep, m, peer, pkey, s, now);
   else onResponse(ep, m, peer, pkey, s, now);
 }
 
 function onAckOrReset(ep: CoapEndpoint, m: CoapMessage, peer: Peer, pkey: string, now: number): void {
   // an RST is always Empty; an ACK is Empty or carries a response, never a request (RFC 7252 §4.2, §4.3)
-  if ((m.type === TYPE.RST && m.code !== CODE.EMPTY) || (m.code !== CODE.EMPTY && codeClass(m.code) === 0)) {
+  if ((m.type === TYPE.RST && m.code !== CODE.EMPTY) || (m.code !== CODE.EMPTY && (m.code >> 5) === 0)) {
     ep.stats.rejected++;
     return;
   }
@@ -1023,19 +906,20 @@ function onAckOrReset(ep: CoapEndpoint, m: CoapMessage, peer: Peer, pkey: string
   if (t) ep._tx.splice(i, 1);
   if (m.type === TYPE.RST) {
     var o = t && t._obs ? t._obs : obsByMid(ep, pkey, m.mid);
-    if (o) ep._endObservation(o, 'reset');
+    if (o) o.cancel('reset');
     var r = t && t._req ? t._req : reqByMid(ep, pkey, m.mid);
-    if (r) ep._fail(r, E_RESET);
+    if (r) ep._answer(r, 'reset', undefined, now);
     return;
   }
   if (!t) return; // a late or duplicate ACK
   if (t._obs) {
     var ob = t._obs;
-    if (ob._inflight === t) ob._inflight = null;
+    if (ob._inflight === t) delete ob._inflight;
     if (ob._queued && ob.active) {
+      // the newer notification that waited for this one: CON (RFC 7641 §4.5.2)
       var q = ob._queued;
-      ob._queued = null;
-      ep._sendNotification(ob, q, ob._queuedCon, now);
+      delete ob._queued;
+      ep._sendNotification(ob, q, true, now);
     }
   }
   var req = t._req;
@@ -1048,7 +932,7 @@ function onAckOrReset(ep: CoapEndpoint, m: CoapMessage, peer: Peer, pkey: string
     ep._startQueued(req._pkey, now);
     return;
   }
-  if (!sameBytes(m.token, req._msg.token)) {
+  if (!equalConstTime(m.token, req._msg.token)) {
     // not our response (RFC 7252 §5.3.2): take it as a bare acknowledgement
     req._state = 2;
     req._deadline = now + ep.params.SEPARATE_RESPONSE_TIMEOUT;
@@ -1077,11 +961,11 @@ function onRequestMsg(ep: CoapEndpoint, m: CoapMessage, peer: Peer, pkey: string
   var bad = firstUnknownCritical(m);
   if (bad >= 0) {
     // RFC 7252 §5.4.1: 4.02 for a CON; a NON is rejected (silently ignored here)
-    if (m.type === TYPE.CON) ep._respondTo(ex, { code: CODE.BAD_OPTION }, now);
+    if (m.type === TYPE.CON) ex.respond({ code: CODE.BAD_OPTION }, now);
     return;
   }
   if (getOption(m, OPT.PROXY_URI) !== null || getOption(m, OPT.PROXY_SCHEME) !== null) {
-    ep._respondTo(ex, { code: CODE.PROXYING_NOT_SUPPORTED }, now);
+    ex.respond({ code: CODE.PROXYING_NOT_SUPPORTED }, now);
     return;
   }
   // Block2 asked for (RFC 7959 §2.4): a later block may come from the cache
@@ -1089,7 +973,7 @@ function onRequestMsg(ep: CoapEndpoint, m: CoapMessage, peer: Peer, pkey: string
   if (b2 !== null) {
     var bv = readBlock(b2);
     if (!bv) {
-      ep._respondTo(ex, { code: CODE.BAD_REQUEST }, now);
+      ex.respond({ code: CODE.BAD_REQUEST }, now);
       return;
     }
     ex._b2num = bv.num;
@@ -1102,35 +986,35 @@ function onRequestMsg(ep: CoapEndpoint, m: CoapMessage, peer: Peer, pkey: string
   // Observe (RFC 7641 §2): 0 registers (if the handler accepts), 1 deregisters
   var ov = getOption(m, OPT.OBSERVE);
   if (ov !== null && (m.code === CODE.GET || m.code === CODE.FETCH)) {
-    var o = ep._obsByToken(pkey, m.token);
+    var o = rare().obsByToken(ep, pkey, m.token);
     var ovv = readUintValue3(ov);
     if (ovv === 0) ex._observeAsked = true;
-    else if (ovv === 1 && o) ep._endObservation(o, 'deregister');
+    else if (ovv === 1 && o) o.cancel('deregister');
   }
   var h = ep.onRequest;
   if (!h) {
-    ep._respondTo(ex, { code: CODE.NOT_FOUND }, now);
+    ex.respond({ code: CODE.NOT_FOUND }, now);
     return;
   }
   try {
     h(m, peer, ex);
   } catch (e) {
-    if (!ex.responded) ep._respondTo(ex, { code: CODE.INTERNAL_SERVER_ERROR }, now);
+    if (!ex.responded) ex.respond({ code: CODE.INTERNAL_SERVER_ERROR }, now);
     return;
   }
   if (!ex.responded && m.type === TYPE.CON) {
-    if (ep.params.SEPARATE_ACK_DELAY <= 0) ep._sendEmptyAck(ex);
+    if (ep.params.SEPARATE_ACK_DELAY <= 0) rare().emptyAck(ep, ex);
     else {
       ex._ackAt = now + ep.params.SEPARATE_ACK_DELAY;
       // bounded: under a flood the oldest waiting exchange gets its empty ACK early
-      if (ep._waiting.length >= ep.params.MAX_DEDUP) ep._sendEmptyAck(ep._waiting.shift() as Exchange);
+      if (ep._waiting.length >= ep.params.MAX_DEDUP) rare().emptyAck(ep, ep._waiting.shift() as Exchange);
       ep._waiting.push(ex);
     }
   }
   // a re-registration the handler did not accept ends the old relation (RFC 7641 §4.1)
   if (ex._observeAsked && !ex._obs) {
-    var old = ep._obsByToken(pkey, m.token);
-    if (old) ep._endObservation(old, 'replaced');
+    var old = rare().obsByToken(ep, pkey, m.token);
+    if (old) old.cancel('replaced');
   }
 }
 
@@ -1146,9 +1030,9 @@ function putCache(ep: CoapEndpoint, key: string, code: number, options: CoapOpti
 }
 
 function serveCachedBlock(ep: CoapEndpoint, ex: Exchange, now: number): boolean {
-  var c = findCache(ep, ep._blockKey(ex._pkey, ex.request), now);
+  var c = findCache(ep, rare().blockKey(ex._pkey, ex.request), now);
   if (!c) return false;
-  ep._respondTo(ex, { code: c._code, options: c._options, payload: c._body }, now);
+  ex.respond({ code: c._code, options: c._options, payload: c._body }, now);
   return true;
 }
 
@@ -1156,10 +1040,10 @@ function collectBlock1(ep: CoapEndpoint, ex: Exchange, b1: Uint8Array, now: numb
   var m = ex.request;
   var bv = readBlock(b1);
   if (!bv) {
-    ep._respondTo(ex, { code: CODE.BAD_REQUEST }, now);
+    ex.respond({ code: CODE.BAD_REQUEST }, now);
     return false;
   }
-  var key = ep._blockKey(ex._pkey, m);
+  var key = rare().blockKey(ex._pkey, m);
   var u: Upload | null = null;
   var i;
   for (i = 0; i < ep._uploads.length; i++) if (ep._uploads[i]._key === key) u = ep._uploads[i];
@@ -1169,17 +1053,17 @@ function collectBlock1(ep: CoapEndpoint, ex: Exchange, b1: Uint8Array, now: numb
   var size1 = getUint(m, OPT.SIZE1, 0);
   ex._block1 = b1;
   if (bv.num === 0) {
-    ep._dropUpload(key);
+    rare().dropUpload(ep, key);
     u = null;
     var sb = ep.streamBlock1;
     if (bv.more && sb && sb(m, ex.peer)) u = { _key: key, _buf: null, _len: 0, _expires: 0 };
   }
   var streamed = u !== null && u._buf === null;
   if (!streamed && (size1 > max || off + m.payload.length > max)) {
-    ep._dropUpload(key);
+    rare().dropUpload(ep, key);
     var tl = message(0, 0, 0);
     setUint(tl, OPT.SIZE1, max);
-    ep._respondTo(ex, { code: CODE.REQUEST_ENTITY_TOO_LARGE, options: tl.options }, now);
+    ex.respond({ code: CODE.REQUEST_ENTITY_TOO_LARGE, options: tl.options }, now);
     return false;
   }
   if (bv.num === 0) {
@@ -1190,7 +1074,7 @@ function collectBlock1(ep: CoapEndpoint, ex: Exchange, b1: Uint8Array, now: numb
   }
   if (!u || u._len !== off || (bv.more && m.payload.length !== size)) {
     // RFC 7959 §2.9.2: a block out of sequence (or a first block never seen)
-    ep._respondTo(ex, { code: CODE.REQUEST_ENTITY_INCOMPLETE }, now);
+    ex.respond({ code: CODE.REQUEST_ENTITY_INCOMPLETE }, now);
     return false;
   }
   var need = u._len + m.payload.length;
@@ -1201,7 +1085,7 @@ function collectBlock1(ep: CoapEndpoint, ex: Exchange, b1: Uint8Array, now: numb
     u._len = need;
     ex.blockOffset = off;
     ex.blockMore = bv.more;
-    if (!bv.more) ep._dropUpload(key);
+    if (!bv.more) rare().dropUpload(ep, key);
     return true;
   }
   if (need > u._buf.length) {
@@ -1215,10 +1099,10 @@ function collectBlock1(ep: CoapEndpoint, ex: Exchange, b1: Uint8Array, now: numb
     // 2.31 Continue, echoing the block (§2.3: the server may ask for a smaller SZX)
     var ours = szxOf(ep.params.BLOCK_SIZE);
     ex._block1 = blockBytes(bv.num, true, bv.szx < ours ? bv.szx : ours);
-    ep._respondTo(ex, { code: CODE.CONTINUE }, now);
+    ex.respond({ code: CODE.CONTINUE }, now);
     return false;
   }
-  ep._dropUpload(key);
+  rare().dropUpload(ep, key);
   m.payload = u._len === u._buf.length ? u._buf : new Uint8Array(u._buf.subarray(0, u._len));
   removeOption(m, OPT.BLOCK1);
   return true;
@@ -1228,22 +1112,23 @@ function onResponse(ep: CoapEndpoint, m: CoapMessage, peer: Peer, pkey: string, 
   var r: ClientRequest | null = null;
   for (var i = 0; i < ep._reqs.length; i++) {
     var c = ep._reqs[i];
-    if (c._pkey === pkey && c._state !== 0 && sameBytes(c._msg.token, m.token)) r = c;
+    if (c._pkey === pkey && c._state !== 0 && equalConstTime(c._msg.token, m.token)) r = c;
   }
   if (!r) {
     // RFC 7252 §4.2/§4.3 and RFC 7641 §3.6: reject what we have no context for
-    ep._send(emptyMessage(TYPE.RST, m.mid), peer);
+    ep._send(encode(message(TYPE.RST, 0, m.mid)), peer);
     return;
   }
   if (m.type === TYPE.CON) {
-    var ack = emptyMessage(TYPE.ACK, m.mid);
-    if (firstUnknownCritical(m) >= 0) ack = emptyMessage(TYPE.RST, m.mid);
+    var ack = encode(message(TYPE.ACK, 0, m.mid));
+    if (firstUnknownCritical(m) >= 0) ack = encode(message(TYPE.RST, 0, m.mid));
     s._reply = ack;
     ep._send(ack, peer);
   }
   if (r._state === 1) {
     // the response came before (or instead of) the ACK: it acknowledges the request
-    ep._dropTx(r._tx);
+    var ti = ep._tx.indexOf(r._tx as Tx);
+    if (ti >= 0) ep._tx.splice(ti, 1);
     r._tx = null;
     r._state = 2;
     ep._startQueued(pkey, now);
@@ -1257,18 +1142,18 @@ function collectBlock2(ep: CoapEndpoint, r: ClientRequest, m: CoapMessage, num: 
   var off = num * size;
   if (num === 0) r._bodyLen = 0;
   if (off !== r._bodyLen || (more && m.payload.length !== size)) {
-    ep._fail(r, E_BLOCK);
+    ep._answer(r, 'bad-block', undefined, now);
     return;
   }
   var need = off + m.payload.length;
   if (r._onData) {
     // streamed: nothing kept, no MAX_BODY bound
-    if (!ep._stream(r, m.payload, off, more)) return;
+    if (!rare().stream(ep, r, m.payload, off, more)) return;
     if (!more) m.payload = emptyBytes();
   } else {
     var max = ep.params.MAX_BODY;
     if (need > max) {
-      ep._fail(r, E_LARGE);
+      ep._answer(r, 'too-large', undefined, now);
       return;
     }
     if (!r._body || r._body.length < need) {
@@ -1286,7 +1171,7 @@ function collectBlock2(ep: CoapEndpoint, r: ClientRequest, m: CoapMessage, num: 
     removeOption(m, OPT.BLOCK2);
     r._body = null;
     r._observe = false;
-    ep._complete(r, m, now);
+    ep._answer(r, null, m, now);
     return;
   }
   // next block: same request, new MID, without Observe (RFC 7959 §2.4, §3.4)
@@ -1297,13 +1182,66 @@ function collectBlock2(ep: CoapEndpoint, r: ClientRequest, m: CoapMessage, num: 
   ep._transmit(r, now);
 }
 
-function earliest(a: number, b: number): number {
-  return a < 0 || b < a ? b : a;
-}
-
 // Observe values are at most 3 bytes (RFC 7641 §2)
 function readUintValue3(v: Uint8Array): number {
   var x = 0;
   for (var i = 0; i < v.length && i < 3; i++) x = x * 256 + v[i];
   return v.length > 3 ? -1 : x;
+}
+
+/**
+ * The endpoint's steps that run rarely and from several places: an empty ACK for a handler
+ * that has not answered, the Block1/Block2 bookkeeping, the block cache key, the lookup of
+ * an observation by token. Built when one is needed and dropped after (docs/memory.md, "Code
+ * loaded on demand"): as methods they cost Espruino some 35 variables for as long as the
+ * bundle is loaded; here they exist only while they run. They keep no state of their own.
+ */
+function rare() {
+  /** RFC 7252 §5.2.2: an empty ACK now, the response later as a separate CON. */
+  function emptyAck(ep: CoapEndpoint, ex: Exchange): void {
+    ex._acked = true;
+    var b = encode(message(TYPE.ACK, 0, ex.request.mid));
+    if (ex._seen) ex._seen._reply = b;
+    ep._send(b, ex.peer);
+  }
+  /** The key of a request's block cache entry and upload: peer, method, Uri-Path, Uri-Query, Accept. */
+  function blockKey(pkey: string, m: CoapMessage): string {
+    var k = pkey + '|' + m.code;
+    var o = m.options;
+    for (var i = 0; i < o.length; i++) {
+      var n = o[i].num;
+      if (n === OPT.URI_PATH || n === OPT.URI_QUERY || n === OPT.ACCEPT) k += '|' + n + ':' + toHex(o[i].value);
+    }
+    return k;
+  }
+  function obsByToken(ep: CoapEndpoint, pkey: string, token: Uint8Array): Observation | null {
+    for (var i = 0; i < ep._obsList.length; i++) {
+      var o = ep._obsList[i];
+      if (o._pkey === pkey && equalConstTime(o.token, token)) return o;
+    }
+    return null;
+  }
+  function dropUpload(ep: CoapEndpoint, key: string): void {
+    for (var i = ep._uploads.length - 1; i >= 0; i--) if (ep._uploads[i]._key === key) ep._uploads.splice(i, 1);
+  }
+  /** Put the Block1 block starting at r._upOff into the request (RFC 7959 §2.5). */
+  function block1Slice(r: ClientRequest): void {
+    var up = r._up as Uint8Array;
+    var size = blockSize(r._upSzx);
+    var end = r._upOff + size < up.length ? r._upOff + size : up.length;
+    setOption(r._msg, OPT.BLOCK1, blockBytes(r._upOff / size, end < up.length, r._upSzx));
+    r._msg.payload = up.subarray(r._upOff, end);
+  }
+  /** Hand a piece of body to the application; false (request failed) if it threw. */
+  function stream(ep: CoapEndpoint, r: ClientRequest, data: Uint8Array, off: number, more: boolean): boolean {
+    try {
+      (r._onData as (d: Uint8Array, o: number, m: boolean) => void)(data, off, more);
+      return true;
+    } catch (e) {
+      ep.faults++;
+      ep._answer(r, 'aborted', undefined, ep.now);
+      return false;
+    }
+  }
+  return { emptyAck: emptyAck, blockKey: blockKey, obsByToken: obsByToken, dropUpload: dropUpload, block1Slice: block1Slice, stream: stream };
 }

@@ -50,11 +50,6 @@ export function message(type: number, code: number, mid: number, token?: Uint8Ar
   return { type: type, code: code, mid: mid, token: token || EMPTY, options: options || [], payload: payload || EMPTY };
 }
 
-// Option header nibble for a delta or length (RFC 7252 §3.1): 0..12 as is, 13 → one
-// extension byte (value − 13), 14 → two extension bytes (value − 269).
-function extLen(v: number): number {
-  return v < 13 ? 0 : v < 269 ? 1 : 2;
-}
 
 /** Options in number order (stable), without copying when they already are. */
 function sorted(opts: CoapOption[]): CoapOption[] {
@@ -75,8 +70,6 @@ function sorted(opts: CoapOption[]): CoapOption[] {
   return out;
 }
 
-var E_TOKEN = 'coap: token longer than 8 bytes';
-var E_OPTION = 'coap: option number or length out of range';
 
 /** Exact encoded size of `m` (options assumed in order, as encode() puts them). */
 function sizeOf(m: CoapMessage, opts: CoapOption[]): number {
@@ -85,8 +78,9 @@ function sizeOf(m: CoapMessage, opts: CoapOption[]): number {
   for (var i = 0; i < opts.length; i++) {
     var d = opts[i].num - prev;
     var l = opts[i].value.length;
-    if (opts[i].num > 65535 || l > 65804 || d < 0) throw new Error(E_OPTION);
-    n += 1 + extLen(d) + extLen(l) + l;
+    if (opts[i].num > 65535 || l > 65804 || d < 0) throw new Error('coap: option number or length out of range');
+    // nibble 13 → one extension byte, 14 → two (RFC 7252 §3.1)
+    n += 1 + (nibble(d) > 12 ? nibble(d) - 12 : 0) + (nibble(l) > 12 ? nibble(l) - 12 : 0) + l;
     prev = opts[i].num;
   }
   if (m.payload.length) n += 1 + m.payload.length;
@@ -102,6 +96,8 @@ function putExt(out: Uint8Array, pos: number, v: number): number {
   return pos;
 }
 
+// Option header nibble for a delta or length (RFC 7252 §3.1): 0..12 as is, 13 → one
+// extension byte (value − 13), 14 → two extension bytes (value − 269).
 function nibble(v: number): number {
   return v < 13 ? v : v < 269 ? 13 : 14;
 }
@@ -109,7 +105,7 @@ function nibble(v: number): number {
 /** Serialize a message. Throws only on a programming error (token > 8 bytes, option out of range). */
 export function encode(m: CoapMessage): Uint8Array {
   var tkl = m.token.length;
-  if (tkl > MAX_TOKEN_LENGTH) throw new Error(E_TOKEN);
+  if (tkl > MAX_TOKEN_LENGTH) throw new Error('coap: token longer than 8 bytes');
   var opts = sorted(m.options);
   var out = new Uint8Array(sizeOf(m, opts));
   out[0] = (VERSION << 6) | ((m.type & 3) << 4) | tkl;
