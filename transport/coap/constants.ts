@@ -170,23 +170,26 @@ export function params(overrides?: Partial<Params>): Params {
 function compute(overrides?: Partial<Params>): Params {
   // The RFC's defaults for the base parameters plus this engine's knobs: a table built per
   // call, as calls are rare (params() keeps its result), and not held for good (some 27 variables).
+  // Quoted: overrides come from the host by these names (ClientOptions.coap), so the build must
+  // not shorten them (a shortened NSTART was silently ignored: tools/build.mjs keeps every name
+  // the device code spells as a string).
   var BASE: { [k: string]: number } = {
-    ACK_TIMEOUT: 2000,
-    ACK_RANDOM_FACTOR: 1.5,
-    MAX_RETRANSMIT: 4,
-    NSTART: 1,
-    DEFAULT_LEISURE: 5000,
-    PROBING_RATE: 1,
-    MAX_LATENCY: 100000,
-    SEPARATE_ACK_DELAY: 1000,
-    OBSERVE_CON_INTERVAL: 86400000,
-    TOKEN_LENGTH: 4,
-    BLOCK_SIZE: 1024,
-    MAX_BODY: 65536,
-    MAX_DEDUP: 32,
-    MAX_OBSERVATIONS: 16,
-    MAX_BLOCK_CACHE: 4,
-    MAX_PENDING_REQUESTS: 16,
+    'ACK_TIMEOUT': 2000,
+    'ACK_RANDOM_FACTOR': 1.5,
+    'MAX_RETRANSMIT': 4,
+    'NSTART': 1,
+    'DEFAULT_LEISURE': 5000,
+    'PROBING_RATE': 1,
+    'MAX_LATENCY': 100000,
+    'SEPARATE_ACK_DELAY': 1000,
+    'OBSERVE_CON_INTERVAL': 86400000,
+    'TOKEN_LENGTH': 4,
+    'BLOCK_SIZE': 1024,
+    'MAX_BODY': 65536,
+    'MAX_DEDUP': 32,
+    'MAX_OBSERVATIONS': 16,
+    'MAX_BLOCK_CACHE': 4,
+    'MAX_PENDING_REQUESTS': 16,
   };
   var o: any = overrides || {};
   var p: any = {};
