@@ -1,12 +1,12 @@
 // Security (object 0, v1.1): server URIs and credentials. Only the Bootstrap
 // server and the client itself touch it (access rules in core/acl.ts).
 import { LwObject, ON_CHECK, ON_DELETE } from './core/registry';
-import { SECURITY } from './core/defs';
+import { objDef } from './core/defs';
 import { BAD_REQUEST } from './core/errors';
 import { Value } from './core/types';
 
 export function security(): LwObject {
-  var o = new LwObject(SECURITY);
+  var o = new LwObject(objDef(0)!);
   o.hook = function (ev: number, iid: number, rid: number, v?: Value): number | undefined {
     // Security Mode 0..4 (PSK, RPK, Certificate, NoSec, Certificate with EST); Short Server ID 1..65534.
     if (ev === ON_CHECK) return (rid === 2 && ((v as number) < 0 || (v as number) > 4)) || (rid === 10 && ((v as number) < 1 || (v as number) > 65534)) ? BAD_REQUEST : 0;

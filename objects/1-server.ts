@@ -2,12 +2,12 @@
 // Bootstrap-Request Trigger, and writes of Lifetime or Binding, become registry
 // events the client state machine subscribes to (reg.onEvent).
 import { LwObject, ON_CREATED, ON_CHECK, ON_WRITTEN, ON_EXECUTE } from './core/registry';
-import { SERVER } from './core/defs';
+import { objDef } from './core/defs';
 import { BAD_REQUEST, CHANGED, NOT_ALLOWED } from './core/errors';
 import { Value } from './core/types';
 
 export function server(): LwObject {
-  var o = new LwObject(SERVER);
+  var o = new LwObject(objDef(1)!);
   o.hook = function (ev: number, iid: number, rid: number, v?: Value): number | undefined {
     var x = o.i[iid];
     if (ev === ON_CREATED) {

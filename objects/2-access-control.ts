@@ -2,12 +2,12 @@
 // ACL bits per server (riid = Short Server ID, 0 = default), owner. The rules
 // that use it are in core/acl.ts.
 import { LwObject, ON_CHECK } from './core/registry';
-import { ACCESS } from './core/defs';
+import { objDef } from './core/defs';
 import { BAD_REQUEST } from './core/errors';
 import { Value } from './core/types';
 
 export function accessControl(): LwObject {
-  var o = new LwObject(ACCESS);
+  var o = new LwObject(objDef(2)!);
   o.hook = function (ev: number, iid: number, rid: number, v?: Value, riid?: number): number | undefined {
     if (ev !== ON_CHECK) return undefined;
     var n = v as number;

@@ -1,7 +1,7 @@
 // Device (object 3, v1.1): identity from the board, live power/memory/time,
 // Reboot and Factory Reset reaching the board, error codes.
 import { LwObject, ON_READ, ON_WRITTEN, ON_EXECUTE } from './core/registry';
-import { DEVICE } from './core/defs';
+import { objDef } from './core/defs';
 import { CHANGED, NOT_ALLOWED } from './core/errors';
 import { Multi, Value } from './core/types';
 import { Board } from './board';
@@ -21,7 +21,7 @@ export interface DeviceApi {
 }
 
 export function device(board: Board, binding: string): DeviceApi {
-  var o = new LwObject(DEVICE);
+  var o = new LwObject(objDef(3)!);
   var inf = board.info;
   var off = 0; // Current Time minus the clock, seconds (set by writing 3/0/13)
   var now = function (): number {

@@ -2,7 +2,7 @@
 // port, sampled by poll(now) so that a change is reported (reg.onChange) for
 // Observe; Min/Max Measured Value and their Reset.
 import { LwObject, ON_EXECUTE, ON_DELETE } from './core/registry';
-import { TEMPERATURE } from './core/defs';
+import { objDef } from './core/defs';
 import { CHANGED, NOT_ALLOWED } from './core/errors';
 import { Board } from './board';
 
@@ -13,7 +13,7 @@ export interface TemperatureApi {
 
 /** One instance per sensor name; `period` ms between samples. */
 export function temperature(board: Board, sensors: string[], period: number, lo: number, hi: number): TemperatureApi {
-  var o = new LwObject(TEMPERATURE);
+  var o = new LwObject(objDef(3303)!);
   var next = 0;
   function sample(iid: number): void {
     var v = board.sensor(sensors[iid]);

@@ -3,7 +3,7 @@
 // (s) holds a new On back until the buzzer has been off that long. Time comes
 // from the clock port; deadlines are met by poll(now).
 import { LwObject, ON_CHECK, ON_WRITTEN, ON_DELETE } from './core/registry';
-import { BUZZER } from './core/defs';
+import { objDef } from './core/defs';
 import { BAD_REQUEST, NOT_ALLOWED } from './core/errors';
 import { Value } from './core/types';
 import { Board } from './board';
@@ -14,7 +14,7 @@ export interface BuzzerApi {
 }
 
 export function buzzer(board: Board, outputs: string[]): BuzzerApi {
-  var o = new LwObject(BUZZER);
+  var o = new LwObject(objDef(3338)!);
   // Per instance: output on, when it went off, auto-off deadline (-1 none).
   var st: { on: boolean; offAt: number; lastOff: number }[] = [];
   for (var i = 0; i < outputs.length; i++) {

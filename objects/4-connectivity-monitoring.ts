@@ -1,12 +1,12 @@
 // Connectivity Monitoring (object 4, v1.2): read live from the board's network port.
 import { LwObject, ON_READ } from './core/registry';
-import { CONNMON } from './core/defs';
+import { objDef } from './core/defs';
 import { Multi, Value } from './core/types';
 import { Board } from './board';
 import { multi } from './3-device';
 
 export function connectivityMonitoring(board: Board): LwObject {
-  var o = new LwObject(CONNMON);
+  var o = new LwObject(objDef(4)!);
   o.add(0);
   o.hook = function (ev: number, iid: number, rid: number): Value | Multi | undefined {
     if (ev !== ON_READ) return undefined;

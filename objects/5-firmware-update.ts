@@ -4,7 +4,7 @@
 // 5 integrity check failure, 6 unsupported package, 7 invalid URI, 8 update failed,
 // 9 unsupported protocol. The transfer is the board's (FirmwarePort); it reports back here.
 import { LwObject, ON_CHECK, ON_WRITTEN, ON_EXECUTE } from './core/registry';
-import { FIRMWARE } from './core/defs';
+import { objDef } from './core/defs';
 import { CHANGED, NOT_ALLOWED, BAD_REQUEST } from './core/errors';
 import { Value } from './core/types';
 import { Board } from './board';
@@ -18,7 +18,7 @@ export interface FirmwareApi {
 }
 
 export function firmwareUpdate(board: Board): FirmwareApi {
-  var o = new LwObject(FIRMWARE);
+  var o = new LwObject(objDef(5)!);
   o.add(0, { 1: '', 3: 0, 5: 0, 6: '', 7: '', 8: { 0: 0, 1: 1 }, 9: 2 });
   var state = function (s: number, r: number): void {
     o.set(0, 3, s);

@@ -1,12 +1,12 @@
 // Location (object 6, v1.0): from the board's location port, or values the
 // application sets (reg.obj(6).set(0, rid, v)).
 import { LwObject, ON_READ } from './core/registry';
-import { LOCATION } from './core/defs';
+import { objDef } from './core/defs';
 import { Multi, Value } from './core/types';
 import { Board } from './board';
 
 export function location(board: Board): LwObject {
-  var o = new LwObject(LOCATION);
+  var o = new LwObject(objDef(6)!);
   o.add(0, { 0: 0, 1: 0, 5: 0 });
   o.hook = function (ev: number, iid: number, rid: number): Value | Multi | undefined {
     var l = ev === ON_READ && board.location ? board.location() : null;

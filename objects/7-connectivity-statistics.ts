@@ -1,7 +1,7 @@
 // Connectivity Statistics (object 7, v1.0): the transport reports every datagram
 // through count(); counting runs between Start and Stop (or the Collection Period).
 import { LwObject, ON_READ, ON_EXECUTE } from './core/registry';
-import { CONNSTATS } from './core/defs';
+import { objDef } from './core/defs';
 import { CHANGED } from './core/errors';
 import { Multi, Value } from './core/types';
 import { Clock } from '../transport/ports';
@@ -14,7 +14,7 @@ export interface StatsApi {
 }
 
 export function connectivityStatistics(clock: Clock): StatsApi {
-  var o = new LwObject(CONNSTATS);
+  var o = new LwObject(objDef(7)!);
   o.add(0, { 8: 0 });
   var on = false;
   var tx = 0;

@@ -45,7 +45,7 @@ export class LwObject {
   declare reg: Registry | null;
   declare hook?: Hook;
   constructor(def: ObjDef) {
-    this.id = def.id;
+    this.id = def[0];
     this.def = def;
     this.i = {};
     this.reg = null;

@@ -5,6 +5,7 @@
 import { Registry } from '../core/registry';
 import { CHANGED, DELETED, BAD_REQUEST, UNAUTHORIZED, CONTENT, NOT_FOUND } from '../core/errors';
 import { utf8Encode } from '../../transport/bytes';
+import { defMi } from '../core/types';
 import { Req, Res, res, target, decode, apply, BOOT, DRY } from './common';
 import { readAs } from './read';
 import { removeInst } from './delete';
@@ -24,7 +25,7 @@ export function bsWrite(reg: Registry, req: Req): Res {
     var iid = recs[i].p[1];
     if (iid < 0 || iid > 65534) return res(BAD_REQUEST);
     if (!o.has(iid) && made.indexOf(iid) < 0) {
-      if (!o.def.mi && (o.iids().length || made.length)) return res(BAD_REQUEST);
+      if (!defMi(o.def) && (o.iids().length || made.length)) return res(BAD_REQUEST);
       made.push(iid);
     }
   }

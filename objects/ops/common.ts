@@ -54,8 +54,8 @@ export function target(reg: Registry, path: number[]): LwObject | number {
  * naming a resource must name a readable one (4.05) with a value (4.04).
  */
 export function collect(o: LwObject, iid: number, path: number[], out: Rec[]): number {
-  var r = o.def.r;
-  for (var i = 0; i < r.length; i += 2) {
+  var r = o.def;
+  for (var i = 3; i < r.length; i += 2) {
     var rid = r[i];
     var f = r[i + 1];
     if (path.length > 2 && rid !== path[2]) continue;
