@@ -27,9 +27,11 @@ export var ON_DELETE = 5;
 /**
  * An object's behaviour: one function for every event (ON_*) that returns undefined for
  * what it does not handle. One function, not one per event: on Espruino each function
- * costs some ten variables (about 100 in all for the ten objects).
+ * costs some ten variables (about 100 in all for the ten objects). Always called as
+ * `o.hook(…)`, so `this` is the object: the object files define their hooks as top-level
+ * functions over state kept on the object, not as closures (docs/memory-objects.md).
  */
-export type Hook = (ev: number, iid: number, rid: number, v?: Value, riid?: number) => Value | Multi | undefined;
+export type Hook = (this: LwObject, ev: number, iid: number, rid: number, v?: Value, riid?: number) => Value | Multi | undefined;
 
 /**
  * One LwM2M object. Values live in `i` (iid -> Inst); an object file gives it behaviour
