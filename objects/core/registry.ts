@@ -2,7 +2,7 @@
 // hooks through which each object file adds behaviour, and the two outward
 // signals the rest of the client subscribes to: value changes (for Observe /
 // reporting) and object events (Server object: update, disable, bootstrap).
-import { ObjDef, Value, Multi, ids, resFlags, M } from './types';
+import { ObjDef, Value, Multi, ids } from './types';
 
 /** Stored resources of one instance: rid -> value, or rid -> Multi for a multiple resource. */
 export interface Inst {
@@ -90,11 +90,6 @@ export class LwObject {
       inst[rid] = v;
     }
     if (this.reg) this.reg.changed(this.id, iid, rid);
-  }
-  /** Is `rid` a multiple resource of this object? */
-  multi(rid: number): boolean {
-    var f = resFlags(this.def, rid);
-    return f > 0 && (f & M) > 0;
   }
 }
 
