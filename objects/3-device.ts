@@ -28,23 +28,19 @@ interface Dev extends DeviceApi {
   off: number;
 }
 
-/** The board's clock in seconds. */
-function secs(d: Dev): number {
-  return Math.floor(d.hw.clock.now() / 1000);
-}
-
 function hook(this: LwObject, ev: number, iid: number, rid: number): Value | Multi | undefined {
   var d = this as Dev;
   var board = d.hw;
+  // Current Time (13) is the board's clock in seconds plus the offset a write set.
   if (ev === ON_READ) {
     var p = board.power ? board.power() : null;
-    if (rid === 13) return secs(d) + d.off;
+    if (rid === 13) return Math.floor(board.clock.now() / 1000) + d.off;
     if (rid === 10) return board.memFree();
     if (rid === 21 && board.memTotal) return board.memTotal();
     if (!p) return undefined;
     return rid === 6 ? multi(p.sources) : rid === 7 ? multi(p.voltage) : rid === 8 ? multi(p.current) : rid === 9 ? p.battery : rid === 20 ? p.batteryStatus : undefined;
   }
-  if (ev === ON_WRITTEN && rid === 13) d.off = (d.i[0][13] as number) - secs(d);
+  if (ev === ON_WRITTEN && rid === 13) d.off = (d.i[0][13] as number) - Math.floor(board.clock.now() / 1000);
   if (ev !== ON_EXECUTE) return undefined;
   if (rid === 4) board.reboot();
   else if (rid === 5) board.factoryReset();
