@@ -1,18 +1,24 @@
 // Security (object 0, v1.1): server URIs and credentials. Only the Bootstrap
 // server and the client itself touch it (access rules in core/acl.ts).
 import { LwObject, ON_CHECK, ON_DELETE } from './core/registry';
-import { SECURITY } from './core/defs';
+import { objDef } from './core/defs';
 import { BAD_REQUEST } from './core/errors';
 import { Value } from './core/types';
 
+// Every object's hook is a top-level function called as o.hook(…) (`this` is the object),
+// not a closure made by its factory: createClient's factories are written into it by the
+// build, and a closure there costs three variables more than a top-level function plus the
+// factory's scope it keeps alive (docs/memory-objects.md).
+function hook(this: LwObject, ev: number, iid: number, rid: number, v?: Value): number | undefined {
+  // Security Mode 0..4 (PSK, RPK, Certificate, NoSec, Certificate with EST); Short Server ID 1..65534.
+  if (ev === ON_CHECK) return (rid === 2 && ((v as number) < 0 || (v as number) > 4)) || (rid === 10 && ((v as number) < 1 || (v as number) > 65534)) ? BAD_REQUEST : 0;
+  // The Bootstrap-Server Account survives Bootstrap-Delete (LwM2M 1.1 §5.2.7.5).
+  if (ev === ON_DELETE) return this.i[iid][1] === true ? BAD_REQUEST : 0;
+  return undefined;
+}
+
 export function security(): LwObject {
-  var o = new LwObject(SECURITY);
-  o.hook = function (ev: number, iid: number, rid: number, v?: Value): number | undefined {
-    // Security Mode 0..4 (PSK, RPK, Certificate, NoSec, Certificate with EST); Short Server ID 1..65534.
-    if (ev === ON_CHECK) return (rid === 2 && ((v as number) < 0 || (v as number) > 4)) || (rid === 10 && ((v as number) < 1 || (v as number) > 65534)) ? BAD_REQUEST : 0;
-    // The Bootstrap-Server Account survives Bootstrap-Delete (LwM2M 1.1 §5.2.7.5).
-    if (ev === ON_DELETE) return o.i[iid][1] === true ? BAD_REQUEST : 0;
-    return undefined;
-  };
+  var o = new LwObject(objDef(0)!);
+  o.hook = hook;
   return o;
 }

@@ -1,7 +1,7 @@
 // Device (object 3, v1.1): identity from the board, live power/memory/time,
 // Reboot and Factory Reset reaching the board, error codes.
 import { LwObject, ON_READ, ON_WRITTEN, ON_EXECUTE } from './core/registry';
-import { DEVICE } from './core/defs';
+import { objDef } from './core/defs';
 import { CHANGED, NOT_ALLOWED } from './core/errors';
 import { Multi, Value } from './core/types';
 import { Board } from './board';
@@ -14,19 +14,56 @@ export function multi(a: Value[] | undefined): Multi | undefined {
   return m;
 }
 
-export interface DeviceApi {
-  obj: LwObject;
+/** The Device object, with what the application calls. */
+export interface DeviceApi extends LwObject {
   /** Report an error code (Device/11 enumeration: 1 low battery … 8). */
   error(code: number): void;
 }
 
+// State on the object, read by top-level functions (0-security.ts says why not closures).
+interface Dev extends DeviceApi {
+  /** The board. */
+  hw: Board;
+  /** Current Time minus the clock, seconds (set by writing 3/0/13). */
+  off: number;
+}
+
+function hook(this: LwObject, ev: number, iid: number, rid: number): Value | Multi | undefined {
+  var d = this as Dev;
+  var board = d.hw;
+  // Current Time (13) is the board's clock in seconds plus the offset a write set.
+  if (ev === ON_READ) {
+    var p = board.power ? board.power() : null;
+    if (rid === 13) return Math.floor(board.clock.now() / 1000) + d.off;
+    if (rid === 10) return board.memFree();
+    if (rid === 21 && board.memTotal) return board.memTotal();
+    if (!p) return undefined;
+    return rid === 6 ? multi(p.sources) : rid === 7 ? multi(p.voltage) : rid === 8 ? multi(p.current) : rid === 9 ? p.battery : rid === 20 ? p.batteryStatus : undefined;
+  }
+  if (ev === ON_WRITTEN && rid === 13) d.off = (d.i[0][13] as number) - Math.floor(board.clock.now() / 1000);
+  if (ev !== ON_EXECUTE) return undefined;
+  if (rid === 4) board.reboot();
+  else if (rid === 5) board.factoryReset();
+  else if (rid === 12) d.set(0, 11, { 0: 0 });
+  else return NOT_ALLOWED;
+  return CHANGED;
+}
+
+function error(this: DeviceApi, code: number): void {
+  var m = this.i[0][11] as Multi;
+  var n = 0;
+  while (m[n] !== undefined && m[n] !== 0) {
+    if (m[n] === code) return;
+    n++;
+  }
+  this.set(0, 11, code, n);
+}
+
 export function device(board: Board, binding: string): DeviceApi {
-  var o = new LwObject(DEVICE);
+  var o = new LwObject(objDef(3)!) as Dev;
   var inf = board.info;
-  var off = 0; // Current Time minus the clock, seconds (set by writing 3/0/13)
-  var now = function (): number {
-    return Math.floor(board.clock.now() / 1000);
-  };
+  o.hw = board;
+  o.off = 0;
   o.add(0, {
     0: inf.manufacturer, 1: inf.model, 2: inf.serial, 3: inf.firmware, 11: { 0: 0 },
     14: '+00:00', 15: 'Etc/UTC', 16: binding,
@@ -34,33 +71,7 @@ export function device(board: Board, binding: string): DeviceApi {
   if (inf.type) o.i[0][17] = inf.type;
   if (inf.hardware) o.i[0][18] = inf.hardware;
   if (inf.software) o.i[0][19] = inf.software;
-  o.hook = function (ev: number, iid: number, rid: number): Value | Multi | undefined {
-    if (ev === ON_READ) {
-      var p = board.power ? board.power() : null;
-      if (rid === 13) return now() + off;
-      if (rid === 10) return board.memFree();
-      if (rid === 21 && board.memTotal) return board.memTotal();
-      if (!p) return undefined;
-      return rid === 6 ? multi(p.sources) : rid === 7 ? multi(p.voltage) : rid === 8 ? multi(p.current) : rid === 9 ? p.battery : rid === 20 ? p.batteryStatus : undefined;
-    }
-    if (ev === ON_WRITTEN && rid === 13) off = (o.i[0][13] as number) - now();
-    if (ev !== ON_EXECUTE) return undefined;
-    if (rid === 4) board.reboot();
-    else if (rid === 5) board.factoryReset();
-    else if (rid === 12) o.set(0, 11, { 0: 0 });
-    else return NOT_ALLOWED;
-    return CHANGED;
-  };
-  return {
-    obj: o,
-    error: function (code: number): void {
-      var m = o.i[0][11] as Multi;
-      var n = 0;
-      while (m[n] !== undefined && m[n] !== 0) {
-        if (m[n] === code) return;
-        n++;
-      }
-      o.set(0, 11, code, n);
-    },
-  };
+  o.hook = hook;
+  o.error = error;
+  return o;
 }

@@ -4,60 +4,75 @@
 // 5 integrity check failure, 6 unsupported package, 7 invalid URI, 8 update failed,
 // 9 unsupported protocol. The transfer is the board's (FirmwarePort); it reports back here.
 import { LwObject, ON_CHECK, ON_WRITTEN, ON_EXECUTE } from './core/registry';
-import { FIRMWARE } from './core/defs';
+import { objDef } from './core/defs';
 import { CHANGED, NOT_ALLOWED, BAD_REQUEST } from './core/errors';
 import { Value } from './core/types';
 import { Board } from './board';
 
-export interface FirmwareApi {
-  obj: LwObject;
+/** The Firmware Update object, with what the board's transfer calls. */
+export interface FirmwareApi extends LwObject {
   /** The download finished: result 0 -> Downloaded, else back to Idle with that Update Result. */
   downloaded(result: number): void;
   /** The update finished: success -> Idle, Update Result 1; failure -> Idle, Update Result 8. */
   updated(ok: boolean): void;
 }
 
+// State on the object, read by top-level functions (0-security.ts says why not closures).
+interface Fw extends FirmwareApi {
+  /** The board. */
+  hw: Board;
+}
+
+/** State `s` and, when r >= 0, Update Result `r`. */
+function state(o: LwObject, s: number, r: number): void {
+  o.set(0, 3, s);
+  if (r >= 0) o.set(0, 5, r);
+}
+
+function hook(this: LwObject, ev: number, iid: number, rid: number, v?: Value): number | undefined {
+  var o = this;
+  var board = (this as Fw).hw;
+  if (ev === ON_CHECK) {
+    // A new package or URI is taken in Idle only; an empty one always (it cancels, §E.6).
+    var empty = (v as string | Uint8Array).length === 0;
+    return !empty && o.i[0][3] !== 0 ? BAD_REQUEST : !empty && (rid === 0 ? !board.fw : (v as string).indexOf('://') < 0) ? BAD_REQUEST : 0;
+  }
+  if (ev === ON_WRITTEN) {
+    var w = o.i[0][rid] as string | Uint8Array;
+    if (!w.length) state(o, 0, 0);
+    else if (rid === 0) {
+      // A pushed package is complete when written.
+      var r = board.fw!.write(w as Uint8Array);
+      o.i[0][0] = new Uint8Array(0);
+      state(o, r ? 0 : 2, r);
+    } else {
+      state(o, 1, 0);
+      if (board.fw) board.fw.download(w as string);
+      else state(o, 0, 9);
+    }
+  } else if (ev === ON_EXECUTE) {
+    if (rid !== 2 || o.i[0][3] !== 2) return NOT_ALLOWED;
+    state(o, 3, -1);
+    board.fw!.update();
+    return CHANGED;
+  }
+  return undefined;
+}
+
+function downloaded(this: FirmwareApi, result: number): void {
+  if (this.i[0][3] === 1) state(this, result ? 0 : 2, result);
+}
+
+function updated(this: FirmwareApi, ok: boolean): void {
+  if (this.i[0][3] === 3) state(this, 0, ok ? 1 : 8);
+}
+
 export function firmwareUpdate(board: Board): FirmwareApi {
-  var o = new LwObject(FIRMWARE);
+  var o = new LwObject(objDef(5)!) as Fw;
+  o.hw = board;
   o.add(0, { 1: '', 3: 0, 5: 0, 6: '', 7: '', 8: { 0: 0, 1: 1 }, 9: 2 });
-  var state = function (s: number, r: number): void {
-    o.set(0, 3, s);
-    if (r >= 0) o.set(0, 5, r);
-  };
-  o.hook = function (ev: number, iid: number, rid: number, v?: Value): number | undefined {
-    if (ev === ON_CHECK) {
-      // A new package or URI is taken in Idle only; an empty one always (it cancels, §E.6).
-      var empty = (v as string | Uint8Array).length === 0;
-      return !empty && o.i[0][3] !== 0 ? BAD_REQUEST : !empty && (rid === 0 ? !board.fw : (v as string).indexOf('://') < 0) ? BAD_REQUEST : 0;
-    }
-    if (ev === ON_WRITTEN) {
-      var w = o.i[0][rid] as string | Uint8Array;
-      if (!w.length) state(0, 0);
-      else if (rid === 0) {
-        // A pushed package is complete when written.
-        var r = board.fw!.write(w as Uint8Array);
-        o.i[0][0] = new Uint8Array(0);
-        state(r ? 0 : 2, r);
-      } else {
-        state(1, 0);
-        if (board.fw) board.fw.download(w as string);
-        else state(0, 9);
-      }
-    } else if (ev === ON_EXECUTE) {
-      if (rid !== 2 || o.i[0][3] !== 2) return NOT_ALLOWED;
-      state(3, -1);
-      board.fw!.update();
-      return CHANGED;
-    }
-    return undefined;
-  };
-  return {
-    obj: o,
-    downloaded: function (result: number): void {
-      if (o.i[0][3] === 1) state(result ? 0 : 2, result);
-    },
-    updated: function (ok: boolean): void {
-      if (o.i[0][3] === 3) state(0, ok ? 1 : 8);
-    },
-  };
+  o.hook = hook;
+  o.downloaded = downloaded;
+  o.updated = updated;
+  return o;
 }

@@ -1,17 +1,22 @@
 // Location (object 6, v1.0): from the board's location port, or values the
 // application sets (reg.obj(6).set(0, rid, v)).
 import { LwObject, ON_READ } from './core/registry';
-import { LOCATION } from './core/defs';
+import { objDef } from './core/defs';
 import { Multi, Value } from './core/types';
 import { Board } from './board';
 
+// A top-level function over the board kept on the object (0-security.ts says why).
+function hook(this: LwObject, ev: number, iid: number, rid: number): Value | Multi | undefined {
+  var board = (this as LwObject & { hw: Board }).hw;
+  var l = ev === ON_READ && board.location ? board.location() : null;
+  if (!l) return undefined;
+  return rid === 0 ? l.lat : rid === 1 ? l.lon : rid === 2 ? l.alt : rid === 3 ? l.radius : rid === 5 ? l.ts : l.speed;
+}
+
 export function location(board: Board): LwObject {
-  var o = new LwObject(LOCATION);
+  var o = new LwObject(objDef(6)!) as LwObject & { hw: Board };
+  o.hw = board;
   o.add(0, { 0: 0, 1: 0, 5: 0 });
-  o.hook = function (ev: number, iid: number, rid: number): Value | Multi | undefined {
-    var l = ev === ON_READ && board.location ? board.location() : null;
-    if (!l) return undefined;
-    return rid === 0 ? l.lat : rid === 1 ? l.lon : rid === 2 ? l.alt : rid === 3 ? l.radius : rid === 5 ? l.ts : l.speed;
-  };
+  o.hook = hook;
   return o;
 }

@@ -1,53 +1,72 @@
 // Connectivity Statistics (object 7, v1.0): the transport reports every datagram
 // through count(); counting runs between Start and Stop (or the Collection Period).
 import { LwObject, ON_READ, ON_EXECUTE } from './core/registry';
-import { CONNSTATS } from './core/defs';
+import { objDef } from './core/defs';
 import { CHANGED } from './core/errors';
 import { Multi, Value } from './core/types';
 import { Clock } from '../transport/ports';
 
-export interface StatsApi {
-  obj: LwObject;
+/** The Connectivity Statistics object, with what the transport and the scheduler call. */
+export interface StatsApi extends LwObject {
   /** One datagram of `bytes` sent (tx) or received. */
   count(tx: boolean, bytes: number): void;
   poll(now: number): number;
 }
 
+// State on the object, read by top-level functions (0-security.ts says why not closures).
+interface Stats extends StatsApi {
+  clk: Clock;
+  /** Counting (between Start and Stop). */
+  run: boolean;
+  /** Bytes sent and received, datagrams, the largest datagram. */
+  tx: number;
+  rx: number;
+  n: number;
+  max: number;
+  /** End of the Collection Period (ms), -1 none. */
+  end: number;
+}
+
+function hook(this: LwObject, ev: number, iid: number, rid: number): Value | Multi | undefined {
+  var s = this as Stats;
+  if (ev === ON_READ) return rid === 2 ? Math.floor(s.tx / 1024) : rid === 3 ? Math.floor(s.rx / 1024) : rid === 4 ? s.max : rid === 5 ? (s.n ? Math.floor((s.tx + s.rx) / s.n) : 0) : undefined;
+  if (ev !== ON_EXECUTE) return undefined;
+  s.run = rid === 6;
+  if (s.run) {
+    s.tx = s.rx = s.n = s.max = 0;
+    var p = s.i[0][8] as number;
+    s.end = p > 0 ? s.clk.now() + p * 1000 : -1;
+  } else s.end = -1;
+  return CHANGED;
+}
+
+function count(this: StatsApi, isTx: boolean, bytes: number): void {
+  var s = this as Stats;
+  if (!s.run) return;
+  if (isTx) s.tx += bytes;
+  else s.rx += bytes;
+  s.n++;
+  if (bytes > s.max) s.max = bytes;
+}
+
+function poll(this: StatsApi, now: number): number {
+  var s = this as Stats;
+  if (s.end >= 0 && now >= s.end) {
+    s.run = false;
+    s.end = -1;
+  }
+  return s.end;
+}
+
 export function connectivityStatistics(clock: Clock): StatsApi {
-  var o = new LwObject(CONNSTATS);
+  var o = new LwObject(objDef(7)!) as Stats;
   o.add(0, { 8: 0 });
-  var on = false;
-  var tx = 0;
-  var rx = 0;
-  var n = 0;
-  var max = 0;
-  var until = -1;
-  o.hook = function (ev: number, iid: number, rid: number): Value | Multi | undefined {
-    if (ev === ON_READ) return rid === 2 ? Math.floor(tx / 1024) : rid === 3 ? Math.floor(rx / 1024) : rid === 4 ? max : rid === 5 ? (n ? Math.floor((tx + rx) / n) : 0) : undefined;
-    if (ev !== ON_EXECUTE) return undefined;
-    on = rid === 6;
-    if (on) {
-      tx = rx = n = max = 0;
-      var p = o.i[0][8] as number;
-      until = p > 0 ? clock.now() + p * 1000 : -1;
-    } else until = -1;
-    return CHANGED;
-  };
-  return {
-    obj: o,
-    count: function (isTx: boolean, bytes: number): void {
-      if (!on) return;
-      if (isTx) tx += bytes;
-      else rx += bytes;
-      n++;
-      if (bytes > max) max = bytes;
-    },
-    poll: function (now: number): number {
-      if (until >= 0 && now >= until) {
-        on = false;
-        until = -1;
-      }
-      return until;
-    },
-  };
+  o.clk = clock;
+  o.run = false;
+  o.tx = o.rx = o.n = o.max = 0;
+  o.end = -1;
+  o.hook = hook;
+  o.count = count;
+  o.poll = poll;
+  return o;
 }

@@ -41,6 +41,16 @@ export interface Client {
   poll(now: number): number;
 }
 
+/** The objects' timers: the next deadline (ms) or -1. Called as client.poll(now). */
+function poll(this: Client, now: number): number {
+  var next = this.stats.poll(now);
+  var t = this.temp.poll(now);
+  if (t >= 0 && (next < 0 || t < next)) next = t;
+  t = this.buzzer.poll(now);
+  if (t >= 0 && (next < 0 || t < next)) next = t;
+  return next;
+}
+
 export function createClient(board: Board, opt?: ClientOptions): Client {
   var op = opt || {};
   var reg = new Registry();
@@ -49,34 +59,20 @@ export function createClient(board: Board, opt?: ClientOptions): Client {
   reg.add(server());
   reg.add(accessControl());
   var dev = device(board, op.binding || 'U');
-  reg.add(dev.obj);
+  reg.add(dev);
   reg.add(connectivityMonitoring(board));
   var fw = firmwareUpdate(board);
-  reg.add(fw.obj);
+  reg.add(fw);
   reg.add(location(board));
   var stats = connectivityStatistics(board.clock);
-  reg.add(stats.obj);
+  reg.add(stats);
   var temp = temperature(board, op.sensors || ['temperature'], op.period || 5000, -40, 125);
-  reg.add(temp.obj);
+  reg.add(temp);
   var bz = buzzer(board, op.buzzers || ['buzzer']);
-  reg.add(bz.obj);
-  var parts = [stats, temp, bz];
-  return {
-    reg: reg,
-    device: dev,
-    fw: fw,
-    stats: stats,
-    temp: temp,
-    buzzer: bz,
-    poll: function (now: number): number {
-      var next = -1;
-      for (var i = 0; i < parts.length; i++) {
-        var t = parts[i].poll(now);
-        if (t >= 0 && (next < 0 || t < next)) next = t;
-      }
-      return next;
-    },
-  };
+  reg.add(bz);
+  // poll is a top-level function, not a closure: a closure would keep this call's scope
+  // (every local above) for the device's whole life.
+  return { reg: reg, device: dev, fw: fw, stats: stats, temp: temp, buzzer: bz, poll: poll };
 }
 
 // The link-format parser (formats/link.ts) is for the simulator's servers: not in the device bundle.

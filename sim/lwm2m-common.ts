@@ -12,8 +12,8 @@ import { toHex } from '../transport/bytes';
 import { bindUdp, nodeRng, Poller, type NodeUdp } from './node-ports';
 import { nodeCrypto } from './node-crypto';
 import { spkiCurve, spkiHash, type RpkKeyPair } from './rpk-keys';
-import * as defs from '../objects/core/defs';
-import { resFlags, type ObjDef, type Rec, type Value, T_STR, T_INT, T_UINT, T_FLT, T_BOOL, T_OPQ, T_TIME, T_OLNK, T_CLNK } from '../objects/core/types';
+import { allDefs } from '../objects/core/defs';
+import { resFlags, defId, type ObjDef, type Rec, type Value, T_STR, T_INT, T_UINT, T_FLT, T_BOOL, T_OPQ, T_TIME, T_OLNK, T_CLNK } from '../objects/core/types';
 import { codec, CF_TEXT, CF_LINK, CF_OPAQUE, CF_SENML_JSON, CF_SENML_CBOR, CF_TLV } from '../objects/formats/index';
 
 // ---------------------------------------------------------------------------------------
@@ -250,7 +250,7 @@ export function codeName(code: number): string {
 // Resource types: the device's definitions, plus what a server may write or read
 // beyond them (OMA registry: Security and Server 1.1 resources the device omits).
 
-const ALL_DEFS: ObjDef[] = Object.values(defs).filter((d): d is ObjDef => typeof d === 'object' && d !== null && 'r' in d);
+const ALL_DEFS: ObjDef[] = allDefs();
 const EXTRA: Record<number, Record<number, number>> = {
   0: { 6: T_INT, 7: T_OPQ, 8: T_OPQ, 9: T_STR, 13: T_UINT, 14: T_STR, 15: T_UINT, 16: T_UINT, 17: T_OLNK },
   1: { 10: T_OLNK, 11: T_INT, 12: T_INT, 13: T_UINT, 14: T_UINT, 15: T_BOOL, 16: T_BOOL, 17: T_UINT, 18: T_UINT, 19: T_UINT, 20: T_UINT, 21: T_BOOL, 22: T_STR, 23: T_BOOL },
@@ -258,7 +258,7 @@ const EXTRA: Record<number, Record<number, number>> = {
 
 /** The data type of resource rid of object oid (T_STR…T_CLNK), 0 for executables, -1 unknown. */
 export function typeOf(oid: number, rid: number): number {
-  const d = ALL_DEFS.find((x) => x.id === oid);
+  const d = ALL_DEFS.find((x) => defId(x) === oid);
   if (d) {
     const f = resFlags(d, rid);
     if (f >= 0) return f & 15;
@@ -269,7 +269,7 @@ export function typeOf(oid: number, rid: number): number {
 
 /** Is resource rid of oid a multiple resource (by definition)? */
 export function isMulti(oid: number, rid: number): boolean {
-  const d = ALL_DEFS.find((x) => x.id === oid);
+  const d = ALL_DEFS.find((x) => defId(x) === oid);
   if (!d) return false;
   const f = resFlags(d, rid);
   return f >= 0 && (f & 128) !== 0;

@@ -99,12 +99,8 @@ export function dispatch(acc: Account, req: CoapMessage, ex: Exchange): void {
   // Espruino variables and a frame on the receive path): an exception inside an operation
   // answers 5.00 and never escapes into the receive path.
   try {
-    if (acc.ssid < 0) {
-      if (code === CODE.GET) res = r.accept === FORMAT.LINK ? ops.bsDiscover(reg, r) : ops.bsRead(reg, r);
-      else if (code === CODE.PUT) res = ops.bsWrite(reg, r);
-      else if (code === CODE.DELETE) res = ops.bsDelete(reg, r);
-      else res = { code: CODE.METHOD_NOT_ALLOWED };
-    } else if (code === CODE.GET) {
+    if (acc.ssid < 0) res = ops.bootstrap(reg, r, code);
+    else if (code === CODE.GET) {
       if (r.accept === FORMAT.LINK) res = ops.discover(reg, r);
       else {
         obsOpt = getUint(req, OPT.OBSERVE, -1);

@@ -2,7 +2,7 @@
 // hooks through which each object file adds behaviour, and the two outward
 // signals the rest of the client subscribes to: value changes (for Observe /
 // reporting) and object events (Server object: update, disable, bootstrap).
-import { ObjDef, Value, Multi, ids, resFlags, M } from './types';
+import { ObjDef, Value, Multi, ids } from './types';
 
 /** Stored resources of one instance: rid -> value, or rid -> Multi for a multiple resource. */
 export interface Inst {
@@ -27,9 +27,11 @@ export var ON_DELETE = 5;
 /**
  * An object's behaviour: one function for every event (ON_*) that returns undefined for
  * what it does not handle. One function, not one per event: on Espruino each function
- * costs some ten variables (about 100 in all for the ten objects).
+ * costs some ten variables (about 100 in all for the ten objects). Always called as
+ * `o.hook(…)`, so `this` is the object: the object files define their hooks as top-level
+ * functions over state kept on the object, not as closures (docs/memory-objects.md).
  */
-export type Hook = (ev: number, iid: number, rid: number, v?: Value, riid?: number) => Value | Multi | undefined;
+export type Hook = (this: LwObject, ev: number, iid: number, rid: number, v?: Value, riid?: number) => Value | Multi | undefined;
 
 /**
  * One LwM2M object. Values live in `i` (iid -> Inst); an object file gives it behaviour
@@ -45,7 +47,7 @@ export class LwObject {
   declare reg: Registry | null;
   declare hook?: Hook;
   constructor(def: ObjDef) {
-    this.id = def.id;
+    this.id = def[0];
     this.def = def;
     this.i = {};
     this.reg = null;
@@ -88,11 +90,6 @@ export class LwObject {
       inst[rid] = v;
     }
     if (this.reg) this.reg.changed(this.id, iid, rid);
-  }
-  /** Is `rid` a multiple resource of this object? */
-  multi(rid: number): boolean {
-    var f = resFlags(this.def, rid);
-    return f > 0 && (f & M) > 0;
   }
 }
 

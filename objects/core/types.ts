@@ -20,21 +20,32 @@ export var EX = 64;
 export var M = 128;
 export var MAND = 256;
 
+/** Object definition: version 1.x as 0x1x in the low byte of the info word, and MI (multiple instances). */
+export var MI = 256;
+
 /**
- * An object definition as registered by OMA: `r` is a flat list of
- * (resource id, flags) pairs, flags = type | R | W | EX | M | MAND, so a table
- * of ten objects costs a few hundred bytes. Only resources the device
- * implements are listed; test/objects/defs.test.ts checks every entry
- * against the OMA XML of version `ver`.
+ * An object definition as registered by OMA, as numbers: [id, info, n, rid, flags, rid, flags, …]
+ * where info = version (0x11 for 1.1) | MI when multiple instances are allowed, and the n
+ * (resource id, flags) pairs follow, flags = type | R | W | EX | M | MAND. Only resources the
+ * device implements are listed; test/objects/defs.test.ts checks every entry against the OMA
+ * XML of its version. The device's ten are views of one Uint16Array (core/defs.ts: the shape
+ * is chosen for memory); tests may pass a plain array.
  */
-export interface ObjDef {
-  id: number;
-  /** Object version announced as `ver=` (omitted when '1.0', LwM2M 1.1 §6.2.1). */
-  ver: string;
-  /** Multiple instances allowed. */
-  mi: boolean;
-  /** Resource ids and their flags, alternating (a Uint16Array in the device's definitions). */
-  r: ArrayLike<number>;
+export type ObjDef = ArrayLike<number>;
+
+/** The object id of a definition. */
+export function defId(d: ObjDef): number {
+  return d[0];
+}
+
+/** The version announced as `ver=` ('1.1'; omitted when '1.0', LwM2M 1.1 §6.2.1). */
+export function defVer(d: ObjDef): string {
+  return ((d[1] >> 4) & 15) + '.' + (d[1] & 15);
+}
+
+/** Multiple instances allowed. */
+export function defMi(d: ObjDef): boolean {
+  return (d[1] & MI) > 0;
 }
 
 /** A typed value: string (also corelnk, and objlnk as "oid:iid"), number, boolean or opaque bytes. */
@@ -57,8 +68,7 @@ export interface Rec {
 
 /** Flags of resource `rid` in `def`, or -1 when the object does not define it. */
 export function resFlags(def: ObjDef, rid: number): number {
-  var r = def.r;
-  for (var i = 0; i < r.length; i += 2) if (r[i] === rid) return r[i + 1];
+  for (var i = 3; i < def.length; i += 2) if (def[i] === rid) return def[i + 1];
   return -1;
 }
 

@@ -3,12 +3,28 @@
 // Bootstrap-Server Account and hardware-bound instances; Bootstrap-Discover lists
 // instances with ssid/uri; Bootstrap-Read reaches only the Server and Access Control objects.
 import { Registry } from '../core/registry';
-import { CHANGED, DELETED, BAD_REQUEST, UNAUTHORIZED, CONTENT, NOT_FOUND } from '../core/errors';
+import { CHANGED, DELETED, BAD_REQUEST, UNAUTHORIZED, CONTENT, NOT_FOUND, NOT_ALLOWED } from '../core/errors';
 import { utf8Encode } from '../../transport/bytes';
+import { defMi } from '../core/types';
 import { Req, Res, res, target, decode, apply, BOOT, DRY } from './common';
 import { readAs } from './read';
 import { removeInst } from './delete';
 import { verStr } from './discover';
+
+/**
+ * The Bootstrap Interface for a request with CoAP method `method` (Transport §6.4.1): GET is
+ * Bootstrap-Discover with Accept link-format (40), else Bootstrap-Read; PUT Bootstrap-Write;
+ * DELETE Bootstrap-Delete; any other method 4.05. One entry point, not four: each operation
+ * is then called from one place only and the build writes it into this function, so the
+ * board holds one function for the interface instead of four (docs/memory-objects.md).
+ */
+export function bootstrap(reg: Registry, req: Req, method: number): Res {
+  // CoAP method codes (RFC 7252 §12.1.1): GET 1, PUT 3, DELETE 4.
+  if (method === 1) return req.accept === 40 ? bsDiscover(reg, req) : bsRead(reg, req);
+  if (method === 3) return bsWrite(reg, req);
+  if (method === 4) return bsDelete(reg, req);
+  return res(NOT_ALLOWED);
+}
 
 export function bsWrite(reg: Registry, req: Req): Res {
   var path = req.path;
@@ -24,7 +40,7 @@ export function bsWrite(reg: Registry, req: Req): Res {
     var iid = recs[i].p[1];
     if (iid < 0 || iid > 65534) return res(BAD_REQUEST);
     if (!o.has(iid) && made.indexOf(iid) < 0) {
-      if (!o.def.mi && (o.iids().length || made.length)) return res(BAD_REQUEST);
+      if (!defMi(o.def) && (o.iids().length || made.length)) return res(BAD_REQUEST);
       made.push(iid);
     }
   }

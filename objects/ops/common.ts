@@ -54,8 +54,8 @@ export function target(reg: Registry, path: number[]): LwObject | number {
  * naming a resource must name a readable one (4.05) with a value (4.04).
  */
 export function collect(o: LwObject, iid: number, path: number[], out: Rec[]): number {
-  var r = o.def.r;
-  for (var i = 0; i < r.length; i += 2) {
+  var r = o.def;
+  for (var i = 3; i < r.length; i += 2) {
     var rid = r[i];
     var f = r[i + 1];
     if (path.length > 2 && rid !== path[2]) continue;
@@ -91,7 +91,9 @@ export function collect(o: LwObject, iid: number, path: number[], out: Rec[]): n
 export function answer(reg: Registry, o: LwObject, path: number[], recs: Rec[], accept?: number): Res {
   var cf = accept;
   if (cf === undefined || cf < 0) {
-    var one = path.length > 3 || (path.length > 2 && !o.multi(path[2]));
+    // A resource path names one value unless the resource is a multiple one (its flags have M).
+    var f = path.length > 2 ? resFlags(o.def, path[2]) : -1;
+    var one = path.length > 3 || (path.length > 2 && !(f > 0 && (f & M) > 0));
     cf = one ? (recs.length && recs[0].t === T_OPQ ? 42 : 0) : reg.fmt;
   }
   var c = codec(cf);

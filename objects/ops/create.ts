@@ -4,6 +4,7 @@
 import { Registry } from '../core/registry';
 import { CREATED, BAD_REQUEST, NOT_ALLOWED, UNAUTHORIZED } from '../core/errors';
 import { allowed, aclCreated, A_CREATE } from '../core/acl';
+import { defMi } from '../core/types';
 import { Req, Res, res, target, decode, apply, CREATE, DRY } from './common';
 
 export function create(reg: Registry, req: Req): Res {
@@ -12,7 +13,7 @@ export function create(reg: Registry, req: Req): Res {
   var o = target(reg, path);
   if (typeof o === 'number') return res(o);
   if (!allowed(reg, req.srv, o.id, 65535, A_CREATE)) return res(UNAUTHORIZED);
-  if (!o.def.mi && o.iids().length) return res(BAD_REQUEST);
+  if (!defMi(o.def) && o.iids().length) return res(BAD_REQUEST);
   var recs = req.payload && req.payload.length ? decode(reg, req, path) : [];
   if (typeof recs === 'number') return res(recs);
   var iid = recs.length ? recs[0].p[1] : -1;

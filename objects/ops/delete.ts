@@ -3,11 +3,12 @@
 import { Registry, LwObject, ON_DELETE } from '../core/registry';
 import { DELETED, NOT_ALLOWED, UNAUTHORIZED } from '../core/errors';
 import { allowed, aclDeleted, A_DEL } from '../core/acl';
+import { defMi } from '../core/types';
 import { Req, Res, res, target } from './common';
 
 /** Remove instance iid (no access check); returns 0 or the refusal code. */
 export function removeInst(reg: Registry, o: LwObject, iid: number): number {
-  var c = !o.def.mi ? NOT_ALLOWED : o.hook ? (o.hook(ON_DELETE, iid, -1) as number) || 0 : 0;
+  var c = !defMi(o.def) ? NOT_ALLOWED : o.hook ? (o.hook(ON_DELETE, iid, -1) as number) || 0 : 0;
   if (c) return c;
   delete o.i[iid];
   aclDeleted(reg, o.id, iid);

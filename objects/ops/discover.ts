@@ -2,7 +2,7 @@
 // or resource with the attributes set at each level; `dim` for multiple
 // resources; at resource level the inherited attributes and the resource instances.
 import { Registry, LwObject } from '../core/registry';
-import { Multi, ids, resFlags, M, EX } from '../core/types';
+import { Multi, ids, resFlags, defVer, M, EX } from '../core/types';
 import { CONTENT, NOT_FOUND, UNAUTHORIZED } from '../core/errors';
 import { allowed, A_READ } from '../core/acl';
 import { own, effective, attrStr } from '../core/attrs';
@@ -11,14 +11,15 @@ import { Req, Res, res, target } from './common';
 
 /** `;ver=1.1` unless the object is version 1.0 (LwM2M 1.1 §6.2.1). */
 export function verStr(o: LwObject): string {
-  return o.def.ver !== '1.0' ? ';ver=' + o.def.ver : '';
+  var v = defVer(o.def);
+  return v !== '1.0' ? ';ver=' + v : '';
 }
 
 /** Links of the resources of instance iid (ssid < 0: no attributes, as in Bootstrap-Discover). */
 function resLinks(o: LwObject, iid: number, ssid: number, only: number): string {
   var s = '';
-  var r = o.def.r;
-  for (var i = 0; i < r.length; i += 2) {
+  var r = o.def;
+  for (var i = 3; i < r.length; i += 2) {
     if (only >= 0 && r[i] !== only) continue;
     var v = o.get(iid, r[i]);
     if (v === undefined && !(r[i + 1] & EX)) continue;

@@ -9,7 +9,7 @@ import * as ops from '../../objects/ops/index';
 import { tlvEnc } from '../../objects/formats/tlv';
 import { T_STR, R, W } from '../../objects/core/types';
 import { fakeBoard } from './fake-board';
-import { recs } from './helpers';
+import { recs, mkDef } from './helpers';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 
@@ -17,7 +17,7 @@ function setup(servers = [101, 102]) {
   const fb = fakeBoard();
   const { reg } = createClient(fb.board);
   servers.forEach((s, i) => reg.obj(1)!.add(i, { 0: s, 1: 300, 6: true, 7: 'U' }));
-  reg.add(new LwObject({ id: 9, ver: '1.0', mi: true, r: [0, T_STR | R | W] }));
+  reg.add(new LwObject(mkDef(9, '1.0', true, [0, T_STR | R | W])));
   const acl = reg.obj(2)!;
   acl.add(0, { 0: 3, 1: 0, 2: { 102: 1 }, 3: 101 }); // Device: 102 may read; 101 owns it
   acl.add(1, { 0: 3303, 1: 0, 2: { 0: 1 }, 3: 101 }); // Temperature: default ACL read

@@ -15,9 +15,9 @@ import { linkDec } from '../../objects/formats/link';
 import { fmtNum, parseNum, b64enc, b64dec } from '../../objects/formats/value';
 import { codec } from '../../objects/formats/index';
 import { T_STR as S, T_INT as I, T_FLT as F, T_BOOL as B, T_OPQ as O, T_TIME as TM, T_OLNK as OL } from '../../objects/core/types';
-import { hex, toHex, recs, typeOf } from './helpers';
+import { hex, toHex, recs, typeOf, mkDef } from './helpers';
 
-const ty = typeOf([{ id: 66, ver: '1.0', mi: true, r: [0, 1, 1, 6, 2, 8, 3, 5] }]);
+const ty = typeOf([mkDef(66, '1.0', true, [0, 1, 1, 6, 2, 8, 3, 5])]);
 const enc = (s: string) => new TextEncoder().encode(s);
 const dec = (b: Uint8Array | null) => (b ? new TextDecoder().decode(b) : 'null');
 

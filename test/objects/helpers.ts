@@ -1,12 +1,17 @@
 // Shared test helpers for the object model.
-import * as D from '../../objects/core/defs';
-import { ObjDef, Rec, resFlags } from '../../objects/core/types';
+import { allDefs } from '../../objects/core/defs';
+import { ObjDef, Rec, resFlags, defId, MI } from '../../objects/core/types';
 
-export const DEFS = Object.values(D) as ObjDef[];
+export const DEFS = allDefs();
+/** A definition in the device's layout (core/types.ts ObjDef) for a test object: version 'x.y', pairs (rid, flags). */
+export function mkDef(id: number, ver: string, mi: boolean, r: number[]): ObjDef {
+  const [maj, min] = ver.split('.').map(Number);
+  return [id, (maj << 4) | min | (mi ? MI : 0), r.length / 2, ...r];
+}
 /** typeOf over the ten definitions (plus extra test objects), -1 unknown. */
 export function typeOf(extra: ObjDef[] = []) {
   return (oid: number, rid: number): number => {
-    const d = [...DEFS, ...extra].find((x) => x.id === oid);
+    const d = [...DEFS, ...extra].find((x) => defId(x) === oid);
     const f = d ? resFlags(d, rid) : -1;
     return f < 0 ? -1 : f & 15;
   };

@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createClient } from '../../objects/index';
 import * as ops from '../../objects/ops/index';
+import * as bs from '../../objects/ops/bootstrap';
 import { effective } from '../../objects/core/attrs';
 import { tlvDec, tlvEnc } from '../../objects/formats/tlv';
 import { T_STR as S, T_INT as I } from '../../objects/core/types';
@@ -182,23 +183,34 @@ test('Write-Attributes: values, removal, numeric-only gt/lt/st, lt < gt, inherit
 
 test('Bootstrap: Delete / spares the bootstrap account and Device; Write creates and may write Security; Discover; Read', () => {
   const { reg } = setup();
-  assert.equal(ops.bsDelete(reg, { srv: 0, path: [] }).code, 66);
+  assert.equal(bs.bsDelete(reg, { srv: 0, path: [] }).code, 66);
   assert.deepEqual(reg.obj(0)!.iids(), [0]);
   assert.deepEqual(reg.obj(1)!.iids(), []);
   assert.deepEqual(reg.obj(3)!.iids(), [0]);
-  assert.equal(ops.bsDelete(reg, { srv: 0, path: [0, 0] }).code, 128);
+  assert.equal(bs.bsDelete(reg, { srv: 0, path: [0, 0] }).code, 128);
   const sec = tlvEnc([0, 1], recs([[[0, 1, 0], S, 'coap://127.0.0.1:5683'], [[0, 1, 1], 5, false], [[0, 1, 2], I, 3], [[0, 1, 10], I, 123], [[0, 1, 14], S, 'ignored']]))!;
-  assert.equal(ops.bsWrite(reg, { srv: 0, path: [0, 1], cf: 11542, payload: sec }).code, 68);
+  assert.equal(bs.bsWrite(reg, { srv: 0, path: [0, 1], cf: 11542, payload: sec }).code, 68);
   const srv = tlvEnc([1], recs([[[1, 0, 0], I, 123], [[1, 0, 1], I, 60], [[1, 0, 7], S, 'U']]))!;
-  assert.equal(ops.bsWrite(reg, { srv: 0, path: [1], cf: 11542, payload: srv }).code, 68);
+  assert.equal(bs.bsWrite(reg, { srv: 0, path: [1], cf: 11542, payload: srv }).code, 68);
   assert.deepEqual(reg.servers(), [123]);
-  assert.equal(ops.bsWrite(reg, { srv: 0, path: [0, 1, 2], cf: 0, payload: enc('9') }).code, 128, 'security mode 9');
+  assert.equal(bs.bsWrite(reg, { srv: 0, path: [0, 1, 2], cf: 0, payload: enc('9') }).code, 128, 'security mode 9');
   assert.equal(reg.obj(0)!.i[1][2], 3);
-  const d = txt(ops.bsDiscover(reg, { srv: 0, path: [] }).payload);
+  const d = txt(bs.bsDiscover(reg, { srv: 0, path: [] }).payload);
   assert.ok(d.startsWith('lwm2m="1.1",</0>;ver=1.1,</0/0>,</0/1>;ssid=123;uri="coap://127.0.0.1:5683",</1>;ver=1.1,</1/0>;ssid=123,</2>,</3>;ver=1.1,</3/0>'), d);
-  assert.equal(ops.bsRead(reg, { srv: 0, path: [1, 0], accept: 110 }).code, 69);
-  assert.equal(ops.bsRead(reg, { srv: 0, path: [0] }).code, 129);
-  assert.equal(ops.bsRead(reg, { srv: 0, path: [3, 0] }).code, 129);
+  assert.equal(bs.bsRead(reg, { srv: 0, path: [1, 0], accept: 110 }).code, 69);
+  assert.equal(bs.bsRead(reg, { srv: 0, path: [0] }).code, 129);
+  assert.equal(bs.bsRead(reg, { srv: 0, path: [3, 0] }).code, 129);
+});
+
+test('Bootstrap: ops.bootstrap picks the operation by CoAP method (GET+Accept 40 Discover, GET Read, PUT Write, DELETE Delete; POST 4.05)', () => {
+  const { reg } = setup();
+  assert.equal(txt(ops.bootstrap(reg, { srv: 0, path: [], accept: 40 }, 1).payload), txt(bs.bsDiscover(reg, { srv: 0, path: [] }).payload));
+  assert.equal(ops.bootstrap(reg, { srv: 0, path: [1, 0], accept: 110 }, 1).code, 69);
+  assert.equal(ops.bootstrap(reg, { srv: 0, path: [3, 0] }, 1).code, 129, 'Bootstrap-Read of Device');
+  assert.equal(ops.bootstrap(reg, { srv: 0, path: [0, 1, 2], cf: 0, payload: enc('9') }, 3).code, 128, 'Bootstrap-Write: security mode 9');
+  assert.equal(ops.bootstrap(reg, { srv: 0, path: [0, 0] }, 4).code, 128, 'Bootstrap-Delete spares the bootstrap account');
+  assert.equal(ops.bootstrap(reg, { srv: 0, path: [1] }, 2).code, 133, 'POST');
+  assert.deepEqual(reg.obj(0)!.iids(), [0, 1]);
 });
 
 test('Registration object list: no Security, ver when not 1.0', () => {

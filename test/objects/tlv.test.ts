@@ -4,9 +4,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tlvEnc, tlvDec } from '../../objects/formats/tlv';
 import { T_STR as S, T_INT as I, T_FLT as F, T_BOOL as B, T_OPQ as O, T_TIME as TM, T_OLNK as OL, T_UINT as U } from '../../objects/core/types';
-import { hex, toHex, str, recs, typeOf } from './helpers';
+import { hex, toHex, str, recs, typeOf, mkDef } from './helpers';
 
-const ty = typeOf([{ id: 66, ver: '1.0', mi: true, r: [0, 1, 1, 1, 2, 8] }, { id: 9, ver: '1.0', mi: true, r: [0, 3 | 128, 1, 6, 2, 2] }]);
+const ty = typeOf([mkDef(66, '1.0', true, [0, 1, 1, 1, 2, 8]), mkDef(9, '1.0', true, [0, 3 | 128, 1, 6, 2, 2])]);
 
 // Device object instance 0 as in the spec's "single Object Instance" example.
 const DEVICE = recs([

@@ -14,7 +14,7 @@ import { tlvEnc, tlvDec } from '../../objects/formats/tlv';
 import { Rec, T_STR, T_INT, T_UINT, T_FLT, T_BOOL, T_OPQ, T_TIME, T_OLNK } from '../../objects/core/types';
 import { needPeer } from '../helpers/peers';
 import { fakeBoard } from './fake-board';
-import { recs, typeOf } from './helpers';
+import { recs, typeOf, mkDef } from './helpers';
 
 const PORT = 32100; // our fixed range 32000-32999 (labels in the capture, nothing binds)
 
@@ -73,7 +73,7 @@ test('tshark LwM2M-TLV dissector reads our TLV as we meant it', (t) => {
   const fb = fakeBoard();
   const c = createClient(fb.board, { sensors: ['temperature', 'temperature'] });
   c.reg.obj(1)!.add(0, { 0: 101, 1: 86400, 6: true, 7: 'U' });
-  const ty = typeOf([{ id: 66, ver: '1.0', mi: true, r: [0, T_STR, 1, T_OPQ, 2, T_OLNK] }]);
+  const ty = typeOf([mkDef(66, '1.0', true, [0, T_STR, 1, T_OPQ, 2, T_OLNK])]);
   const cases: [number[], Rec[]][] = [];
   for (const path of [[3, 0], [1], [3303], [4, 0], [5, 0]]) {
     const r = ops.read(c.reg, { srv: 101, path, accept: 11542 });
