@@ -100,7 +100,7 @@ export interface Session {
   /** Epoch-1 keys, derived before the CCS that switches to them. */
   rk?: DirectionKeys;
   wk?: DirectionKeys;
-  /** Replay window of the current read epoch (epoch 0 is not windowed: see onRecord). */
+  /** Replay window of the current read epoch (epoch 0 is not windowed: see DtlsEndpoint.input). */
   win: ReplayWindow;
   hs: Handshake | null;
   /** Our last flight, kept for retransmission (the server keeps its final flight until the client's data proves it arrived). */
