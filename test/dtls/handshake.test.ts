@@ -1,6 +1,7 @@
 // Client and server roles against each other in memory, on a fake clock: clean runs,
 // loss, duplication, reordering, fragmentation, wrong keys, bad messages.
 import { test } from 'node:test';
+import { eachRecordTwiceReversed } from './datagrams';
 import assert from 'node:assert/strict';
 import { makePair, CLIENT, SERVER, type Datagram } from '../helpers/dtls-net';
 import { encodeRecord, open, parseRecords, seal } from '../../transport/dtls/record';
@@ -145,12 +146,7 @@ test('unknown PSK identity: the server answers handshake_failure (40); the clien
 test('duplicated and reordered datagrams: every datagram twice, each flight reversed', () => {
   const p = makePair({ hint: text('h'), serverEcho: true });
   // split each datagram into one datagram per record, reverse them, send each twice
-  p.filter = (d) => {
-    const rs = parseRecords(d.data).map((r) => encodeRecord(r.type, r.epoch, r.seq, r.fragment));
-    const out: Datagram[] = [];
-    for (const r of rs.reverse()) out.push({ ...d, data: r }, { ...d, data: r });
-    return out;
-  };
+  p.filter = eachRecordTwiceReversed;
   p.client.send(text('dup'), SERVER);
   p.run(60000);
   assert.deepEqual(p.clientEvents.map((e) => e.type), ['connected']);

@@ -5,6 +5,7 @@
 // from the bundle's property shortening (tools/build.mjs), and these name msg_type and
 // message_seq.
 import { test } from 'node:test';
+import { eachRecordTwiceReversed } from './datagrams';
 import assert from 'node:assert/strict';
 import { makePair, CLIENT, SERVER, type Datagram, type PairOptions } from '../helpers/dtls-net';
 import { encodeRecord, parseRecords } from '../../transport/dtls/record';
@@ -119,12 +120,7 @@ export function rpkCases(k: RpkKind): void {
 
   test(`${k.name}: duplicated and reordered datagrams (each record alone, reversed, twice) still complete`, () => {
     const p = k.pair();
-    p.filter = (d) => {
-      const rs = parseRecords(d.data).map((r) => encodeRecord(r.type, r.epoch, r.seq, r.fragment));
-      const out: Datagram[] = [];
-      for (const r of rs.reverse()) out.push({ ...d, data: r }, { ...d, data: r });
-      return out;
-    };
+    p.filter = eachRecordTwiceReversed;
     p.client.send(text('dup'), SERVER);
     p.run(60000);
     assert.deepEqual(p.clientEvents.map((e) => e.type), ['connected']);
