@@ -178,14 +178,6 @@ function liftable(t, d) {
   return fn.node.body.body.slice(0, -1);
 }
 
-/**
- * The third post-pass: the export namespaces built on access. rollup turns each
- * `export { coap, dtls, … }` of firmware/main.ts into an object `X={__proto__:null,a:…,b:…}`
- * held for the bundle's whole life: one or two variables per exported name, some 200 in all,
- * for objects only the host (tests, the simulator, the console) ever reads. Each becomes a
- * getter on LwM2M that builds the object when read: `LwM2M.coap` still has every name, and
- * the board pays one small function per namespace.
- */
 /** Whether `fn`'s body defines a function (a closure over fn's scope). */
 function makesClosures(t, fn) {
   let found = false;
@@ -195,6 +187,14 @@ function makesClosures(t, fn) {
   return found;
 }
 
+/**
+ * The third post-pass: the export namespaces built on access. rollup turns each
+ * `export { coap, dtls, … }` of firmware/main.ts into an object `X={__proto__:null,a:…,b:…}`
+ * held for the bundle's whole life: one or two variables per exported name, some 200 in all,
+ * for objects only the host (tests, the simulator, the console) ever reads. Each becomes a
+ * getter on LwM2M that builds the object when read: `LwM2M.coap` still has every name, and
+ * the board pays one small function per namespace.
+ */
 function lazyNamespaces(src, inMap) {
   let made = 0;
   let lifted = 0;
