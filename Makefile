@@ -26,3 +26,10 @@ hil: build
 	node tools/hil.mjs $(if $(PORT),--port "$(PORT)")
 
 .PHONY: flash hil
+
+# make espruino: the board's stand-in, Espruino 2v29 for Linux with the ESP32's memory model and
+# memory-mapped Storage (tools/espruino/); prints the binary's path: export ESPRUINO_BIN=$(make -s espruino)
+espruino:
+	@bash tools/espruino/build.sh
+
+.PHONY: espruino
