@@ -1,6 +1,19 @@
 #!/usr/bin/env node
-// npm run build: device typecheck, microbundle to one ES5 IIFE, then checks that the
-// bundle needs nothing but Espruino's built-in modules. Writes dist/firmware.js (+ .map).
+// npm run build: device typecheck, microbundle to one ES5 IIFE, post-passes that make it
+// cheaper on Espruino, then checks. Writes dist/firmware.js, firmware-rpk.js and
+// firmware-rpk-ed25519.js, each with its source map and the list of the properties it
+// renamed (dist/NAME.props.json). The steps, in the order they run:
+//   1. typecheck the device tree (tsconfig.json: ES5 + @types/espruino only)
+//   2. microbundle: TypeScript -> babel (ES5) -> terser, one IIFE per bundle
+//   3. unwrap the IIFE into top-level code                      (unwrap)
+//   4. classes out of babel's IIFEs                             (liftClasses)
+//   5. export namespaces built on access                        (lazyNamespaces)
+//   6. `{__proto__: null}` literals made ordinary                (noNullProto)
+//   7. tables of constants and constant numbers inlined         (inlineConstants)
+//   8. long property names shortened, the API's names kept      (shortenProperties)
+//   9. no top-level name is an Espruino global                  (checkGlobals)
+//  10. no require but Espruino's own modules                    (checkRequires)
+// Passes 3-8 chain their source maps, so `npm run size` attributes bytes to source modules.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync, rmSync, mkdirSync, renameSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +23,7 @@ import { parse } from 'acorn';
 import { minify } from 'terser';
 import { transformSync } from '@babel/core';
 import { readdirSync, statSync } from 'node:fs';
+import { apiPropertyNames } from './api-names.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = (name) => join(root, 'node_modules', '.bin', name);
@@ -50,18 +64,20 @@ async function bundle(entry, name, extra) {
   ({ code, map } = lazyNamespaces(code, map));
   ({ code, map } = noNullProto(code, map));
   ({ code, map } = inlineConstants(code, map));
-  ({ code, map } = await shortenProperties(code, map));
+  let renamed;
+  ({ code, map, renamed } = await shortenProperties(code, map));
   map.file = name + '.js';
   checkGlobals(code, name);
   checkRequires(code, name);
   writeFileSync(join(root, 'dist', name + '.js'), code);
   writeFileSync(join(root, 'dist', name + '.js.map'), JSON.stringify(map));
+  writeFileSync(join(root, 'dist', name + '.props.json'), JSON.stringify(renamed, null, 1) + '\n');
   rmSync(tmp, { recursive: true, force: true });
   console.log(`build: dist/${name}.js ${Buffer.byteLength(code)} bytes`);
 }
 
 /**
- * The first post-pass: unwrap microbundle's IIFE `var LwM2M=function(t){BODY;return t}({});`
+ * Pass 3: unwrap microbundle's IIFE `var LwM2M=function(t){BODY;return t}({});`
  * into top-level code `var LwM2M={},t=LwM2M;BODY`. On Espruino every function defined inside
  * another keeps a link to that scope (about 3 variables a function, measured on methods, see
  * liftClasses); and Espruino's Linux builds, which copy a Storage file into RAM, ran out of
@@ -101,7 +117,7 @@ function sourceFiles(dirs) {
 }
 
 /**
- * The second post-pass: classes out of their IIFEs. babel lowers a class to
+ * Pass 4: classes out of their IIFEs. babel lowers a class to
  * `X=function(){function t(…){…}var i=t.prototype;i.m=function(…){…};…;return t}()`.
  * On Espruino every function defined inside another keeps a link to that scope: a method
  * defined in the IIFE costs 10.3 variables, the same method defined at top level 7.2
@@ -188,7 +204,7 @@ function makesClosures(t, fn) {
 }
 
 /**
- * The third post-pass: the export namespaces built on access. rollup turns each
+ * Pass 5: the export namespaces built on access. rollup turns each
  * `export { coap, dtls, … }` of firmware/main.ts into an object `X={__proto__:null,a:…,b:…}`
  * held for the bundle's whole life: one or two variables per exported name, some 200 in all,
  * for objects only the host (tests, the simulator, the console) ever reads. Each becomes a
@@ -252,7 +268,7 @@ function lazyNamespaces(src, inMap) {
 }
 
 /**
- * After the namespaces: `{__proto__: null, …}` object literals lose their `__proto__: null`.
+ * Pass 6, after the namespaces: `{__proto__: null, …}` object literals lose their `__proto__: null`.
  * Espruino 2v29 fails an assertion (src/jsvar.c, jsvHasChildren(parent)) when code reads a
  * property an object created so does not have: `({__proto__: null, x: 1}).y` (verified
  * on the Linux builds). rollup writes such literals for namespaces the pass above does not
@@ -279,7 +295,7 @@ function noNullProto(src, inMap) {
 }
 
 /**
- * The fourth post-pass: tables of constants inlined. `CODE = {GET: 1, …}`, `OPT`, `TYPE`,
+ * Pass 7: tables of constants inlined. `CODE = {GET: 1, …}`, `OPT`, `TYPE`,
  * `FORMAT` (transport/coap/constants.ts) are objects rollup keeps whole, and every
  * `CODE.CONTENT` reads one at run time: about 100 variables held for numbers. A top-level
  * object whose values are all literals, never assigned to, and read only as `X.name` (or
@@ -338,7 +354,7 @@ function inlineConstants(src, inMap) {
 }
 
 /**
- * The fifth post-pass: property names of four characters or fewer. Espruino stores a
+ * Pass 8: property names of four characters or fewer. Espruino stores a
  * property's name inside the variable that holds it when the name has at most 4
  * characters; a longer name costs one more variable (up to 12, two more up to 24…),
  * on every object that has the property and on every prototype method (measured on the
@@ -350,7 +366,16 @@ function inlineConstants(src, inMap) {
  * Espruino's typings (the board's modules and methods), JavaScript's built-ins (terser's
  * own list), any name the device code writes quoted (`o['x']`, `'x' in o`), and every
  * word inside the device code's string literals (names it reads or builds by string).
+ * Above all, by construction and whatever the host files happen to mention: every property
+ * a host or a board script can pass in or is handed, read from the declarations
+ * (tools/api-names.mjs; 13 CoAP parameter overrides and the objects' `sensors`/`buzzers`
+ * and the client's `holdOff`/`backoffMax` options were once silently renamed). Returns the
+ * names it renamed, which test/espruino/api-names.test.ts holds against the API's.
  */
+/** The API's property names, read once (the module's top level runs the bundles before a `let` here would be set). */
+function apiNames() {
+  return (apiNames.list ||= [...apiPropertyNames(root).keys()]);
+}
 async function shortenProperties(src, inMap) {
   const words = new Set();
   const addWords = (text) => {
@@ -370,17 +395,22 @@ async function shortenProperties(src, inMap) {
     for (const m of readFileSync(p, 'utf8').matchAll(/(['"])([^'"\\\n]*)\1/g)) addWords(m[2]);
   }
   addWords(readFileSync(join(root, 'node_modules/@types/espruino/index.d.ts'), 'utf8'));
+  for (const n of apiNames()) words.add(n);
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  const nameCache = {};
   const out = await minify(src, {
+    nameCache,
     compress: false,
     mangle: { toplevel: false, reserved: pkg.minify.mangle.reserved, properties: { regex: /^[\w$]{5,}$/, reserved: [...words], keep_quoted: true } },
     format: { ascii_only: false, comments: false },
     sourceMap: { content: inMap, includeSources: true },
   });
-  return { code: out.code + '\n', map: JSON.parse(out.map) };
+  const renamed = {};
+  for (const [k, v] of Object.entries(nameCache.props?.props || {})) renamed[k.replace(/^\$/, '')] = v;
+  return { code: out.code + '\n', map: JSON.parse(out.map), renamed };
 }
 
-// 4. Unwrapped, the bundle's top-level names are globals on the board: none may be one of
+// 9. Unwrapped, the bundle's top-level names are globals on the board: none may be one of
 //    Espruino's (a top-level `load` or `E` would replace the board's own).
 function checkGlobals(code, name) {
   const reserved = new Set(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).minify.mangle.reserved);
@@ -396,7 +426,7 @@ function checkGlobals(code, name) {
   }
 }
 
-// 3. Nothing from Node or npm may remain as a require: only Espruino's own modules.
+// 10. Nothing from Node or npm may remain as a require: only Espruino's own modules.
 function checkRequires(code, name) {
   const bad = [];
   for (const m of code.matchAll(/\brequire\(\s*(["'])([^"']*)\1\s*\)/g)) {
