@@ -79,7 +79,7 @@ const wall = performance.now() - t0;
 const cpu = process.cpuUsage(cpu0);
 clearInterval(mem);
 const cpuMs = (cpu.user + cpu.system) / 1000;
-console.log(`devices ${N} (concurrency ${CONC}): bootstrapped ${bsDone}, registered ${done}, clients listed ${srv.clients().length}`);
+console.log(`scripted devices (test/sim/fake-device.ts: our DTLS client and a fixed CoAP script from the TS sources, not the bundle; npm run bench:flow -- --fleet runs the bundle) ${N} (concurrency ${CONC}): bootstrapped ${bsDone}, registered ${done}, clients listed ${srv.clients().length}`);
 console.log(`wall ${(wall / 1000).toFixed(2)} s, CPU ${(cpuMs / 1000).toFixed(2)} s (devices + servers), ${(cpuMs / N).toFixed(2)} ms CPU per device, peak RSS ${(peak / 2 ** 20).toFixed(0)} MiB`);
 console.log(`bootstrap server: ${count.bs.in} datagrams / ${count.bs.inB} B in, ${count.bs.out} / ${count.bs.outB} B out (${(count.bs.in / N).toFixed(1)} + ${(count.bs.out / N).toFixed(1)} per device)`);
 console.log(`LwM2M server:     ${count.srv.in} datagrams / ${count.srv.inB} B in, ${count.srv.out} / ${count.srv.outB} B out (${(count.srv.in / N).toFixed(1)} + ${(count.srv.out / N).toFixed(1)} per device)`);
