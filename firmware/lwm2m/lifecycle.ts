@@ -48,6 +48,8 @@ export interface Lifecycle {
   links(): string;
   /** Whether every configured server has a registration. */
   registered(): boolean;
+  /** The Bootstrap-Server Account Timeout (/0/x/12) is over: the account goes (Core E.1). */
+  purge(now: number): void;
 }
 
 export function lifecycle(cl: Client): Lifecycle {
@@ -56,7 +58,10 @@ export function lifecycle(cl: Client): Lifecycle {
   function start(now: number): void {
     cl.now = now;
     var restored = accountStore(cl.ports.storage).load(cl.reg);
-    if (!bootstrapIid().length) provision();
+    // A stored configuration without a Bootstrap-Server account had it purged (its timeout,
+    // /0/x/12): the factory account does not come back (a Factory Reset brings it).
+    if (!restored && !bootstrapIid().length) provision();
+    armPurge(now);
     if (restored && serverAccounts().length) {
       cl.log('restored', 'accounts from storage: registering without bootstrap');
       enter(REGISTERING, now);
@@ -262,6 +267,7 @@ export function lifecycle(cl: Client): Lifecycle {
   }
 
   function failBootstrap(now: number, why: string): void {
+    ops.bsRestore(cl.reg);
     cl.lastError = why;
     cl.attempts++;
     closeAll(false);
@@ -277,10 +283,12 @@ export function lifecycle(cl: Client): Lifecycle {
   /** Bootstrap-Finish: accept only a configuration with at least one usable LwM2M server account (Core §6.1.7). */
   function finish(): number {
     if (cl.state !== BOOTSTRAPPING) return CODE.METHOD_NOT_ALLOWED;
-    if (!serverAccounts(true).length) {
-      cl.log('bootstrap-finish', 'refused (4.06): no usable LwM2M server account');
+    var why = serverAccounts(true).length ? ops.bsCheck(cl.reg) : 'no usable LwM2M server account';
+    if (why) {
+      cl.log('bootstrap-finish', 'refused (4.06): ' + why);
       return CODE.NOT_ACCEPTABLE;
     }
+    ops.bsRestore(cl.reg);
     cl.finished = true;
     cl.log('bootstrap-finish', 'accepted (2.04)');
     return CODE.CHANGED;
@@ -289,8 +297,37 @@ export function lifecycle(cl: Client): Lifecycle {
   function afterFinish(now: number): void {
     accountStore(cl.ports.storage).save(cl.reg);
     cl.log('persist', 'accounts saved');
-    cl.attempts = 0;
+    // attempts is not reset here: only a registration that succeeds ends a run of failures,
+    // so a server that keeps refusing is retried ever more slowly, not bootstrapped in a loop.
+    armPurge(now);
     enter(REGISTERING, now);
+  }
+
+  /** Bootstrap-Server accounts with a timeout (/0/x/12 > 0, seconds): the earliest ends at cl.bsTo. */
+  function armPurge(now: number): void {
+    var sec = cl.reg.obj(0)!;
+    var l = bootstrapIid();
+    var t = -1;
+    for (var i = 0; i < l.length; i++) {
+      var v = sec.i[l[i]][12];
+      if (typeof v === 'number' && v > 0 && (t < 0 || v < t)) t = v;
+    }
+    if (t > 0) cl.bsTo = now + t * 1000;
+    else delete cl.bsTo;
+  }
+
+  function purge(now: number): void {
+    var sec = cl.reg.obj(0)!;
+    var l = bootstrapIid();
+    for (var i = 0; i < l.length; i++) {
+      var v = sec.i[l[i]][12];
+      if (typeof v === 'number' && v > 0) {
+        delete sec.i[l[i]];
+        cl.log('bootstrap', 'Bootstrap-Server Account Timeout (' + v + ' s) over: /0/' + l[i] + ' purged');
+      }
+    }
+    accountStore(cl.ports.storage).save(cl.reg);
+    armPurge(now);
   }
 
   // ---------------------------------------------------------------- registration (Core §6.2)
@@ -310,22 +347,37 @@ export function lifecycle(cl: Client): Lifecycle {
     }
   }
 
+  /**
+   * The Register payload. `ct` only for a preferred format other than TLV, the format a
+   * server assumes without it (LwM2M 1.0's mandatory one; wakaama-based servers refuse any
+   * `ct` they do not expect with 4.00), and not at all once a server refused it (cl.noCt).
+   */
   function links(): string {
-    return '</>;rt="oma.lwm2m";ct=' + cl.reg.fmt + ',' + ops.objectLinks(cl.reg);
+    var f = cl.reg.fmt;
+    return '</>;rt="oma.lwm2m"' + (f !== FORMAT.LWM2M_TLV && !cl.noCt ? ';ct=' + f : '') + ',' + ops.objectLinks(cl.reg);
   }
 
   function register(c: Conn, now: number): void {
     var lt = cl.serverValue(c, 1);
-    var b = cl.serverValue(c, 7);
     c.lifetime = typeof lt === 'number' && lt > 0 ? lt : 86400;
-    c.binding = typeof b === 'string' && b ? b : 'U';
+    // The binding actually used, whatever the Server object's (1/x/7) says: UDP is the one
+    // transport this client has (no SMS), as the Device's Supported Binding (3/0/16) says.
+    c.binding = 'U';
     c.busy = true;
     c.linksDirty = false;
     cl.reporting.clear(c.ssid);
     var q = ['ep=' + cl.cfg.endpoint, 'lt=' + c.lifetime, 'lwm2m=1.1', 'b=' + c.binding];
+    var body = links();
     cl.log('register', 'POST /rd?' + q.join('&') + ' to ' + c.key);
-    c.coap.request(c.peer, { code: CODE.POST, path: '/rd', query: q, contentFormat: FORMAT.LINK, payload: utf8Encode(links()) }, now, function (err: string | null, res?: CoapMessage) {
+    c.coap.request(c.peer, { code: CODE.POST, path: '/rd', query: q, contentFormat: FORMAT.LINK, payload: utf8Encode(body) }, now, function (err: string | null, res?: CoapMessage) {
       c.busy = false;
+      if (!err && res && res.code === CODE.BAD_REQUEST && body.indexOf(';ct=') > 0) {
+        // a server that does not take our `ct`: at once again without it (and from now on)
+        cl.noCt = true;
+        cl.log('register', 'server ' + c.ssid + ' refused the Register with ct (4.00): registering without it');
+        register(c, cl.now);
+        return;
+      }
       if (err || !res || res.code !== CODE.CREATED) {
         failRegistration(c, cl.now, 'Register: ' + (err || codeStr(res!.code)));
         return;
@@ -348,7 +400,9 @@ export function lifecycle(cl: Client): Lifecycle {
     cl.attempts++;
     // LwM2M 1.1 §6.2.1.1: after the retries, fall back to bootstrap when the Server object allows it (1/x/16, default true).
     var bsOnFail = cl.serverValue(c, 16);
-    if (cl.attempts >= 3 && bsOnFail !== false && bootstrapIid().length) {
+    // Every third failure in a row, bootstrap again; the backoff grows with every failure.
+    cl.log('register', 'server ' + c.ssid + ': ' + why + ' (' + cl.attempts + ' failures in a row)');
+    if (cl.attempts % 3 === 0 && bsOnFail !== false && bootstrapIid().length) {
       cl.log('register', 'failed ' + cl.attempts + ' times: falling back to bootstrap');
       closeAll(false);
       backoff(now, BOOTSTRAPPING);
@@ -400,5 +454,6 @@ export function lifecycle(cl: Client): Lifecycle {
     serverAccounts: serverAccounts,
     links: links,
     registered: registered,
+    purge: purge,
   };
 }

@@ -113,12 +113,21 @@ export class Registry {
   declare fmt: number;
   /** Write-Attributes per server and path: key `ssid + '|' + '/o/i/r'`. */
   declare at: { [key: string]: Attrs };
+  /**
+   * The instances the device itself provides (its hardware, objects 4 and up) as
+   * ',4/0,3303/0,': a server's Delete refuses them (4.05); Bootstrap-Delete hides them
+   * in `gone` until Bootstrap-Finish brings them back (ops/bootstrap.ts).
+   */
+  declare hw: string;
+  /** Device-provided instances a Bootstrap-Delete removed, 'oid/iid' -> instance; absent at rest. */
+  declare gone?: { [k: string]: Inst };
   private declare cl: ChangeListener[];
   private declare el: EventListener[];
   constructor() {
     this.o = {};
     this.fmt = 11542;
     this.at = {};
+    this.hw = '';
     this.cl = [];
     this.el = [];
   }

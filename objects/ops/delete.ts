@@ -1,5 +1,8 @@
-// Delete (LwM2M 1.1 Core §5.4.7): DELETE /oid/iid. Single-instance objects and
-// instances bound to hardware (a hook refusing ON_DELETE) cannot be deleted.
+// Delete (LwM2M 1.1 Core §5.4.7): DELETE /oid/iid. Single-instance objects and the
+// instances the device provides itself (Registry.hw: its hardware) cannot be deleted by a
+// server (4.05); instances a server created can. The Bootstrap-Delete (boot) removes
+// every instance but the Device's and those a hook refuses (the Bootstrap-Server Account,
+// §5.2.7.5), and keeps the device's own aside until Bootstrap-Finish (ops/bootstrap.ts).
 import { Registry, LwObject, ON_DELETE } from '../core/registry';
 import { DELETED, NOT_ALLOWED, UNAUTHORIZED } from '../core/errors';
 import { allowed, aclDeleted, A_DEL } from '../core/acl';
@@ -7,9 +10,12 @@ import { defMi } from '../core/types';
 import { Req, Res, res, target } from './common';
 
 /** Remove instance iid (no access check); returns 0 or the refusal code. */
-export function removeInst(reg: Registry, o: LwObject, iid: number): number {
-  var c = !defMi(o.def) ? NOT_ALLOWED : o.hook ? (o.hook(ON_DELETE, iid, -1) as number) || 0 : 0;
+export function removeInst(reg: Registry, o: LwObject, iid: number, boot?: boolean): number {
+  var own = reg.hw.indexOf(',' + o.id + '/' + iid + ',') >= 0;
+  // The device's own instance keeps its state (on its object) while hidden: no ON_DELETE for it.
+  var c = (boot ? o.id === 3 : !defMi(o.def) || own) ? NOT_ALLOWED : !own && o.hook ? (o.hook(ON_DELETE, iid, -1) as number) || 0 : 0;
   if (c) return c;
+  if (own) (reg.gone || (reg.gone = {}))[o.id + '/' + iid] = o.i[iid];
   delete o.i[iid];
   aclDeleted(reg, o.id, iid);
   reg.changed(o.id, iid, -1);
