@@ -28,13 +28,6 @@ interface Dev extends DeviceApi {
   off: number;
 }
 
-/** Two decimal digits at s[i], as a number; NaN otherwise. */
-function two(s: string, i: number): number {
-  var a = s.charCodeAt(i) - 48;
-  var b = s.charCodeAt(i + 1) - 48;
-  return a >= 0 && a < 10 && b >= 0 && b < 10 ? a * 10 + b : NaN;
-}
-
 /**
  * Is `s` a valid UTC Offset (rid 14: ISO 8601 `Z`, `±HH`, `±HHMM` or `±HH:MM`, at most
  * ±14:00) or Timezone (rid 15: an IANA tz database name, `Area[/Location…]`, each part an
@@ -44,11 +37,18 @@ function two(s: string, i: number): number {
 function tzOk(rid: number, s: string): boolean {
   var n = s.length;
   var i;
+  // Two decimal digits at s[i], as a number; NaN otherwise. Declared in here: it exists only
+  // while a write is checked, not for the device's whole life (docs/memory.md).
+  function two(i: number): number {
+    var a = s.charCodeAt(i) - 48;
+    var b = s.charCodeAt(i + 1) - 48;
+    return a >= 0 && a < 10 && b >= 0 && b < 10 ? a * 10 + b : NaN;
+  }
   if (rid === 14) {
     if (s === 'Z') return true;
     var c = s.charAt(0);
-    var m = n === 3 ? 0 : n === 5 ? two(s, 3) : n === 6 && s.charAt(3) === ':' ? two(s, 4) : NaN;
-    var h = two(s, 1);
+    var m = n === 3 ? 0 : n === 5 ? two(3) : n === 6 && s.charAt(3) === ':' ? two(4) : NaN;
+    var h = two(1);
     return (c === '+' || c === '-') && m < 60 && h * 60 + m <= 14 * 60;
   }
   if (!n || n > 64) return false;

@@ -3,7 +3,7 @@
 // Observe; Min/Max Measured Value and their Reset. The board's sensors are instances 0..
 // (one per sensor name); an instance a server creates (Core §5.4.6) reads no sensor and
 // holds the values it was created with, and a server may delete it again (§5.4.7).
-import { LwObject, ON_EXECUTE, ON_CREATED } from './core/registry';
+import { LwObject, ON_EXECUTE, ON_CREATED, ON_DELETE } from './core/registry';
 import { objDef } from './core/defs';
 import { CHANGED, NOT_ALLOWED } from './core/errors';
 import { Board } from './board';
@@ -18,9 +18,6 @@ interface Temp extends TemperatureApi {
   hw: Board;
   /** Sensor name of instances 0.. (the board's); a created instance has none. */
   sens: string[];
-  /** Range of the sensors (5603, 5604). */
-  lo: number;
-  hi: number;
   /** ms between samples, and the next sample's time. */
   per: number;
   next: number;
@@ -40,12 +37,12 @@ function hook(this: LwObject, ev: number, iid: number, rid: number): number | un
   var o = this as Temp;
   var x = o.i[iid];
   if (ev === ON_CREATED) {
-    // the defaults of a new instance (a server's Create gives only some resources)
-    if (x[5603] === undefined) x[5603] = o.lo;
-    if (x[5604] === undefined) x[5604] = o.hi;
+    // the default unit of a new instance (a server's Create gives only some resources)
     if (x[5701] === undefined) x[5701] = 'Cel';
     sample(o, iid);
   }
+  // the board's sensors stay (4.05); a server-created instance goes
+  if (ev === ON_DELETE) return o.sens[iid] ? NOT_ALLOWED : 0;
   if (ev !== ON_EXECUTE) return undefined;
   if (rid !== 5605) return NOT_ALLOWED;
   delete x[5601];
@@ -71,10 +68,8 @@ export function temperature(board: Board, sensors: string[], period: number, lo:
   o.sens = sensors;
   o.per = period;
   o.next = 0;
-  o.lo = lo;
-  o.hi = hi;
   o.hook = hook;
   o.poll = poll;
-  for (var i = 0; i < sensors.length; i++) o.add(i, { 5750: sensors[i] });
+  for (var i = 0; i < sensors.length; i++) o.add(i, { 5603: lo, 5604: hi, 5750: sensors[i] });
   return o;
 }

@@ -6,7 +6,7 @@
 // timers but drives no output, and a server may delete it again (§5.4.7).
 import { LwObject, ON_CHECK, ON_WRITTEN, ON_CREATED, ON_DELETE } from './core/registry';
 import { objDef } from './core/defs';
-import { BAD_REQUEST } from './core/errors';
+import { BAD_REQUEST, NOT_ALLOWED } from './core/errors';
 import { Value } from './core/types';
 import { Board } from './board';
 
@@ -73,7 +73,8 @@ function hook(this: LwObject, ev: number, iid: number, rid: number, v?: Value): 
     return undefined;
   }
   if (ev === ON_DELETE) {
-    // a server-created instance (the board's own are never deleted: ops/delete.ts)
+    // the board's outputs stay (4.05); a server-created instance goes
+    if (o.outs[iid]) return NOT_ALLOWED;
     drive(o, iid, false, o.hw.clock.now());
     delete o.st[iid];
     return 0;

@@ -70,14 +70,6 @@ export function createClient(board: Board, opt?: ClientOptions): Client {
   reg.add(temp);
   var bz = buzzer(board, op.buzzers || ['buzzer']);
   reg.add(bz);
-  // The instances the device provides itself (objects 4 and up): kept from a server's Delete,
-  // hidden by a Bootstrap-Delete until Bootstrap-Finish (core/registry.ts, Registry.hw).
-  var l = reg.oids();
-  for (var k = 0; k < l.length; k++) {
-    var is = l[k] > 3 ? reg.o[l[k]].iids() : [];
-    for (var j = 0; j < is.length; j++) reg.hw += ',' + l[k] + '/' + is[j];
-  }
-  reg.hw += ',';
   // poll is a top-level function, not a closure: a closure would keep this call's scope
   // (every local above) for the device's whole life.
   return { reg: reg, device: dev, fw: fw, stats: stats, temp: temp, buzzer: bz, poll: poll };

@@ -50,6 +50,10 @@ export interface Lifecycle {
   registered(): boolean;
   /** The Bootstrap-Server Account Timeout (/0/x/12) is over: the account goes (Core E.1). */
   purge(now: number): void;
+  /** Why Bootstrap-Finish must answer 4.06, or '' (see below). */
+  bsCheck(): string;
+  /** Brings back the device's own instances a Bootstrap-Delete hid (objects/ops/bootstrap.ts). */
+  bsRestore(): void;
 }
 
 export function lifecycle(cl: Client): Lifecycle {
@@ -267,7 +271,7 @@ export function lifecycle(cl: Client): Lifecycle {
   }
 
   function failBootstrap(now: number, why: string): void {
-    ops.bsRestore(cl.reg);
+    bsRestore();
     cl.lastError = why;
     cl.attempts++;
     closeAll(false);
@@ -283,12 +287,12 @@ export function lifecycle(cl: Client): Lifecycle {
   /** Bootstrap-Finish: accept only a configuration with at least one usable LwM2M server account (Core §6.1.7). */
   function finish(): number {
     if (cl.state !== BOOTSTRAPPING) return CODE.METHOD_NOT_ALLOWED;
-    var why = serverAccounts(true).length ? ops.bsCheck(cl.reg) : 'no usable LwM2M server account';
+    var why = serverAccounts(true).length ? bsCheck() : 'no usable LwM2M server account';
     if (why) {
       cl.log('bootstrap-finish', 'refused (4.06): ' + why);
       return CODE.NOT_ACCEPTABLE;
     }
-    ops.bsRestore(cl.reg);
+    bsRestore();
     cl.finished = true;
     cl.log('bootstrap-finish', 'accepted (2.04)');
     return CODE.CHANGED;
@@ -301,6 +305,54 @@ export function lifecycle(cl: Client): Lifecycle {
     // so a server that keeps refusing is retried ever more slowly, not bootstrapped in a loop.
     armPurge(now);
     enter(REGISTERING, now);
+  }
+
+  /**
+   * Why Bootstrap-Finish must answer 4.06 Not Acceptable (Core §6.1.7: the configuration is
+   * inconsistent), or '' when it may be accepted: two Bootstrap-Server accounts; two LwM2M
+   * server accounts or Server instances with one Short Server ID; an Access Control instance
+   * for an object (instance 65535) whose owner is not 65535 (only the Bootstrap-Server manages
+   * those, §7.3.3, E.3); two or more LwM2M servers and no Access Control instance at all
+   * ("MUST be instantiated unless all LwM2M Servers are granted full access": without one,
+   * core/acl.ts grants a server of several nothing, not even its own Server instance).
+   */
+  function bsCheck(): string {
+    var reg = cl.reg;
+    var sec = reg.obj(0)!;
+    var l = sec.iids();
+    var seen = ',';
+    var bs = 0;
+    var k;
+    for (k = 0; k < l.length; k++) {
+      var x = sec.i[l[k]];
+      if (x[1] === true) bs++;
+      else if (seen.indexOf(',' + x[10] + ',') >= 0) return 'two LwM2M server accounts with Short Server ID ' + x[10];
+      else seen += x[10] + ',';
+    }
+    if (bs > 1) return bs + ' Bootstrap-Server accounts';
+    var s = reg.servers();
+    for (k = 0; k < s.length; k++) if (s.indexOf(s[k]) !== k) return 'two Server instances with Short Server ID ' + s[k];
+    var ac = reg.obj(2)!;
+    var a = ac.iids();
+    for (k = 0; k < a.length; k++) if (ac.i[a[k]][1] === 65535 && ac.i[a[k]][3] !== 65535) return 'Access Control /2/' + a[k] + ' governs object ' + ac.i[a[k]][0] + ' but its owner is not 65535';
+    if (s.length > 1 && !a.length) return s.length + ' LwM2M servers and no Access Control instance';
+    return '';
+  }
+
+  /** Brings back the device's own instances a Bootstrap-Delete hid and no Bootstrap-Write re-created. */
+  function bsRestore(): void {
+    var reg = cl.reg;
+    var g = reg.gone;
+    if (!g) return;
+    for (var k in g) {
+      if (!g.hasOwnProperty(k)) continue;
+      var p = k.split('/');
+      var o = reg.obj(+p[0])!;
+      if (o.has(+p[1])) continue;
+      o.i[p[1]] = g[k];
+      reg.changed(o.id, +p[1], -1);
+    }
+    delete reg.gone;
   }
 
   /** Bootstrap-Server accounts with a timeout (/0/x/12 > 0, seconds): the earliest ends at cl.bsTo. */
@@ -455,5 +507,7 @@ export function lifecycle(cl: Client): Lifecycle {
     links: links,
     registered: registered,
     purge: purge,
+    bsCheck: bsCheck,
+    bsRestore: bsRestore,
   };
 }

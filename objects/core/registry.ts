@@ -114,12 +114,11 @@ export class Registry {
   /** Write-Attributes per server and path: key `ssid + '|' + '/o/i/r'`. */
   declare at: { [key: string]: Attrs };
   /**
-   * The instances the device itself provides (its hardware, objects 4 and up) as
-   * ',4/0,3303/0,': a server's Delete refuses them (4.05); Bootstrap-Delete hides them
-   * in `gone` until Bootstrap-Finish brings them back (ops/bootstrap.ts).
+   * The instances the device provides itself (objects 4 and up: single-instance ones, and
+   * those whose hook refuses ON_DELETE, the board's sensors and outputs) that a
+   * Bootstrap-Delete hid, 'oid/iid' -> instance, until Bootstrap-Finish brings them back
+   * (ops/bootstrap.ts); absent at rest.
    */
-  declare hw: string;
-  /** Device-provided instances a Bootstrap-Delete removed, 'oid/iid' -> instance; absent at rest. */
   declare gone?: { [k: string]: Inst };
   private declare cl: ChangeListener[];
   private declare el: EventListener[];
@@ -127,7 +126,6 @@ export class Registry {
     this.o = {};
     this.fmt = 11542;
     this.at = {};
-    this.hw = '';
     this.cl = [];
     this.el = [];
   }

@@ -6,7 +6,7 @@
 // The instances the device provides itself (its sensor, buzzer, connectivity, firmware,
 // location and statistics: Registry.hw) are hidden by a Bootstrap-Delete, not destroyed:
 // a Bootstrap-Write to one brings it back with the written values on top, and
-// Bootstrap-Finish brings back the others as they were (bsRestore) — a device whose
+// Bootstrap-Finish brings back the others as they were (firmware/lwm2m/lifecycle.ts) — a device whose
 // bootstrap server cleans with `Delete /` still shows its hardware once registered, as it
 // would after any reboot (the objects are rebuilt at power-up; docs/objects.md).
 import { Registry } from '../core/registry';
@@ -110,48 +110,3 @@ export function bsRead(reg: Registry, req: Req): Res {
 }
 
 
-/**
- * Why Bootstrap-Finish must answer 4.06 Not Acceptable (Core §6.1.7: the configuration is
- * inconsistent), or '' when it may be accepted: two Bootstrap-Server accounts; two LwM2M
- * server accounts or Server instances with one Short Server ID; an Access Control instance
- * for an object (instance 65535) whose owner is not 65535 (only the Bootstrap-Server manages
- * those, §7.3.3, E.3); two or more LwM2M servers and no Access Control instance at all
- * ("MUST be instantiated unless all LwM2M Servers are granted full access": without one,
- * core/acl.ts grants a server of several nothing, not even its own Server instance).
- */
-export function bsCheck(reg: Registry): string {
-  var sec = reg.obj(0)!;
-  var l = sec.iids();
-  var seen = ',';
-  var bs = 0;
-  var k;
-  for (k = 0; k < l.length; k++) {
-    var x = sec.i[l[k]];
-    if (x[1] === true) bs++;
-    else if (seen.indexOf(',' + x[10] + ',') >= 0) return 'two LwM2M server accounts with Short Server ID ' + x[10];
-    else seen += x[10] + ',';
-  }
-  if (bs > 1) return bs + ' Bootstrap-Server accounts';
-  var s = reg.servers();
-  for (k = 0; k < s.length; k++) if (s.indexOf(s[k]) !== k) return 'two Server instances with Short Server ID ' + s[k];
-  var ac = reg.obj(2)!;
-  var a = ac.iids();
-  for (k = 0; k < a.length; k++) if (ac.i[a[k]][1] === 65535 && ac.i[a[k]][3] !== 65535) return 'Access Control /2/' + a[k] + ' governs object ' + ac.i[a[k]][0] + ' but its owner is not 65535';
-  if (s.length > 1 && !a.length) return s.length + ' LwM2M servers and no Access Control instance';
-  return '';
-}
-
-/** Brings back the device's own instances a Bootstrap-Delete hid and no Bootstrap-Write re-created. */
-export function bsRestore(reg: Registry): void {
-  var g = reg.gone;
-  if (!g) return;
-  for (var k in g) {
-    if (!g.hasOwnProperty(k)) continue;
-    var p = k.split('/');
-    var o = reg.obj(+p[0])!;
-    if (o.has(+p[1])) continue;
-    o.i[p[1]] = g[k];
-    reg.changed(o.id, +p[1], -1);
-  }
-  delete reg.gone;
-}

@@ -6,6 +6,6 @@ export { create } from './create';
 export { del } from './delete';
 export { discover } from './discover';
 export { writeAttributes } from './write-attributes';
-export { bootstrap, bsCheck, bsRestore } from './bootstrap';
+export { bootstrap } from './bootstrap';
 export { objectLinks } from './links';
 export type { Req, Res } from './common';

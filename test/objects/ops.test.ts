@@ -8,6 +8,7 @@ import * as bs from '../../objects/ops/bootstrap';
 import { effective } from '../../objects/core/attrs';
 import { tlvDec, tlvEnc } from '../../objects/formats/tlv';
 import { T_STR as S, T_INT as I } from '../../objects/core/types';
+import { lifecycle } from '../../firmware/lwm2m/lifecycle';
 import { fakeBoard } from './fake-board';
 import { hex, toHex, recs, typeOf } from './helpers';
 
@@ -271,7 +272,7 @@ test('Bootstrap-Write creates the instance a resource path names; Bootstrap-Dele
   assert.equal(bs.bsWrite(reg, { srv: 0, path: [3303, 0, 5750], cf: 0, payload: enc('outdoor') }).code, 68);
   assert.equal(reg.obj(3303)!.i[0][5701], 'Cel', 'written on top of the device\'s own instance');
   assert.equal(reg.obj(3303)!.i[0][5750], 'outdoor');
-  ops.bsRestore(reg);
+  lifecycle({ reg } as any).bsRestore(); // Bootstrap-Finish's step (firmware/lwm2m/lifecycle.ts)
   for (const oid of [4, 5, 6, 7, 3303, 3338]) assert.deepEqual(reg.obj(oid)!.iids(), [0], `/${oid} back`);
   assert.equal(reg.obj(3303)!.i[0][5750], 'outdoor');
   assert.equal(reg.obj(5)!.i[0][9], 2, 'as it was');
