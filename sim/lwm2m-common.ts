@@ -307,10 +307,23 @@ export function jsonValue(t: number, v: Value): unknown {
   return v;
 }
 
+/**
+ * A record's type: the decoder's, else the definition's, else what the value itself is (an
+ * object we have no definition for): SenML's numbers INTEGER or FLOAT, its strings and
+ * text/plain STRING, booleans BOOLEAN, and TLV's bytes (which carry no type) OPAQUE.
+ */
+function recType(r: Rec, oid: number, rid: number): number {
+  if (r.t >= 0) return r.t;
+  const t = typeOf(oid, rid);
+  if (t >= 0) return t;
+  const v = r.v;
+  return typeof v === 'number' ? (Number.isInteger(v) ? T_INT : T_FLT) : typeof v === 'boolean' ? T_BOOL : typeof v === 'string' ? T_STR : T_OPQ;
+}
+
 /** The node a JSON client (Leshan-style) reads: root, obj, instance, singleResource, multiResource, resourceInstance. */
 export function recsToNode(base: number[], recs: Rec[]): Record<string, unknown> {
   const res = (oid: number, rid: number, list: Rec[]) => {
-    const t = list[0].t >= 0 ? list[0].t : typeOf(oid, rid);
+    const t = recType(list[0], oid, rid);
     const multi = list.some((r) => r.p.length > 3) || (list.length !== 1 ? true : isMulti(oid, rid) && base.length < 4);
     if (multi) {
       const values: Record<string, unknown> = {};
@@ -341,7 +354,7 @@ export function recsToNode(base: number[], recs: Rec[]): Record<string, unknown>
   if (base.length === 4) {
     const r = recs[0];
     if (!r) return { id: base[3], kind: 'resourceInstance', type: 'NONE', value: null };
-    const t = r.t >= 0 ? r.t : typeOf(base[0], base[2]);
+    const t = recType(r, base[0], base[2]);
     return { id: base[3], kind: 'resourceInstance', type: typeName(t), value: jsonValue(t, r.v) };
   }
   if (base.length === 3) return recs.length ? res(base[0], base[2], recs) : { id: base[2], kind: 'singleResource', type: 'NONE', value: null };
