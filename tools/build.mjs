@@ -112,8 +112,11 @@ async function bundle(entry, name, extra) {
   map.file = name + '.js';
   checkGlobals(code, name);
   checkRequires(code, name);
-  writeFileSync(join(root, 'dist', name + '.js'), code);
-  writeFileSync(join(root, 'dist', name + '.js.map'), JSON.stringify(map));
+  // written aside, then renamed: a reader (a test, a running device) never sees half a bundle
+  writeFileSync(join(tmp, 'out.js'), code);
+  writeFileSync(join(tmp, 'out.js.map'), JSON.stringify(map));
+  renameSync(join(tmp, 'out.js.map'), join(root, 'dist', name + '.js.map'));
+  renameSync(join(tmp, 'out.js'), join(root, 'dist', name + '.js'));
   rmSync(tmp, { recursive: true, force: true });
   writeFileSync(stampOf(name), hash + '\n');
   console.log(`build: dist/${name}.js ${Buffer.byteLength(code)} bytes`);
