@@ -570,7 +570,7 @@ async function scenario(argv: string[]): Promise<void> {
   if (a.flags.build) buildIfStale([bundle]);
   if (!existsSync(bundle)) fail(`bundle '${bundle}' not found: run \`npm run build\` first`);
   const once = !!a.flags.once;
-  const r = await runScenario({ security, curve, once, bundle, format, endpoint: one(a, 'endpoint'), storageDir: one(a, 'storage') });
+  const r = await runScenario({ security, curve, once, bundle, format, endpoint: one(a, 'endpoint'), storageDir: one(a, 'storage'), keylog: one(a, 'keylog') });
   if (!r.ok) {
     console.error(`lwm2m-sim: scenario failed at step "${r.failed}": ${r.error}`);
     process.exit(1);

@@ -102,6 +102,8 @@ export interface Lwm2mServerOptions {
   httpHost?: string;
   /** Every UDP datagram in and out. */
   onDatagram?: (dir: 'in' | 'out', data: Uint8Array, peer: Peer) => void;
+  /** Each DTLS session's master secret as an NSS key log line, for Wireshark (lwm2m-common keylogCrypto). */
+  keylog?: (line: string) => void;
   security?: SecurityStore;
   onEvent?: (e: ServerEvent) => void;
   /** Extra time after the lifetime before a registration is removed (default 0 ms). */
