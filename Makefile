@@ -18,11 +18,12 @@ clean:
 .PHONY: all build test size sim clean
 
 # make flash PORT=/dev/ttyUSB0 [CONFIG=dist/lwm2m.cfg.json]   (or PORT=tcp://HOST:23)
-flash: build
+# The tools check their arguments first, then build what they upload if it is stale.
+flash:
 	node tools/flash.mjs --port "$(PORT)" $(if $(CONFIG),--config "$(CONFIG)")
 
 # make hil [PORT=…]   (with ESPRUINO_BIN=… and no PORT: Espruino's Linux build is the target)
-hil: build
+hil:
 	node tools/hil.mjs $(if $(PORT),--port "$(PORT)")
 
 .PHONY: flash hil

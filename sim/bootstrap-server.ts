@@ -320,6 +320,8 @@ export interface BootstrapServerOptions {
   httpHost?: string;
   /** Every UDP datagram in and out. */
   onDatagram?: (dir: 'in' | 'out', data: Uint8Array, peer: Peer) => void;
+  /** Each DTLS session's master secret as an NSS key log line, for Wireshark (lwm2m-common keylogCrypto). */
+  keylog?: (line: string) => void;
   configs?: Record<string, BsConfig>;
   security?: SecurityStore;
   onEvent?: (e: BsEvent) => void;

@@ -23,6 +23,7 @@ import { parsePsk } from './http-util';
 import { parseAttributes } from './lwm2m-api';
 import { generateRpk, loadOrCreateRpk, parseLabel, spkiCurve, spkiFromHex, RPK_CURVES, type RpkCurve, type RpkKeyPair } from './rpk-keys';
 import { DEFAULT_ENROL_MS } from './bootstrap-server';
+import { buildIfStale } from '../tools/build-first.mjs';
 
 export class UsageError extends Error {}
 
@@ -80,6 +81,14 @@ function hostFlag(a: Args): string {
   const h = one(a, 'host') ?? '127.0.0.1';
   if (!/^[0-9a-fA-F.:]+$|^localhost$/.test(h)) fail(`--host '${h}' must be an IP address`);
   return h;
+}
+
+/**
+ * The board's network layer (Espruino's, ESP32 included) has no IPv6: a URI with an IPv6
+ * literal is refused here as the device's own URI parser refuses it (firmware/lwm2m/uri.ts).
+ */
+function ipv4Only(uri: string, name: string): void {
+  if (/^coaps?:\/\/\[/.test(uri)) fail(`--${name} '${uri}': IPv6 addresses are not supported (Espruino's network is IPv4 only); use an IPv4 address or a host name`);
 }
 
 function pskFlag(v: string, name: string): { identity: string; key: Uint8Array } {
@@ -173,6 +182,7 @@ async function bootstrapServer(argv: string[]): Promise<void> {
   for (const g of groups) {
     if (!g['server-uri']) fail(`endpoint ${g.endpoint}: --server-uri is required`);
     if (!/^coaps?:\/\/[^/]+$/.test(g['server-uri'])) fail(`--server-uri '${g['server-uri']}' must be coap://HOST:PORT or coaps://HOST:PORT`);
+    ipv4Only(g['server-uri'], 'server-uri');
     const psk = g['server-psk'] ? pskFlag(g['server-psk'], 'server-psk') : null;
     const srvRpk = g['server-rpk'] ? spkiFlag(g['server-rpk'], 'server-rpk') : null;
     if (psk && srvRpk) fail(`endpoint ${g.endpoint}: --server-psk and --server-rpk are exclusive`);
@@ -347,19 +357,33 @@ function query(a: Args, extra: Record<string, string> = {}): string {
   return s ? '?' + s : '';
 }
 
+/**
+ * One HTTP request with node:http, not fetch: fetch refuses the ports on the WHATWG "bad
+ * port" list (1, 6000, 6665…) with "bad port", where any port may run a server here.
+ */
+function httpRequest(url: string, method: string, headers: Record<string, string>, body?: string): Promise<{ ok: boolean; status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method, headers }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (text += d));
+      res.on('end', () => resolve({ ok: res.statusCode! >= 200 && res.statusCode! < 300, status: res.statusCode!, text }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
 async function call(a: Args, method: string, path: string, body?: unknown, rawBody?: string): Promise<unknown> {
   const url = apiBase(a) + path;
-  let res: Response;
+  let res: { ok: boolean; status: number; text: string };
   try {
-    res = await fetch(url, {
-      method,
-      headers: body !== undefined ? { 'Content-Type': 'application/json' } : rawBody !== undefined ? { 'Content-Type': 'text/plain' } : {},
-      body: body !== undefined ? JSON.stringify(body) : rawBody,
-    });
+    res = await httpRequest(url, method, body !== undefined ? { 'Content-Type': 'application/json' } : rawBody !== undefined ? { 'Content-Type': 'text/plain' } : {}, body !== undefined ? JSON.stringify(body) : rawBody);
   } catch (e) {
-    throw new Error(`cannot reach ${apiBase(a)}: ${(e as Error & { cause?: Error }).cause?.message || (e as Error).message}`);
+    throw new Error(`cannot reach ${apiBase(a)}: ${(e as Error).message}`);
   }
-  const text = await res.text();
+  const text = res.text;
   let j: unknown = text;
   try {
     j = JSON.parse(text);
@@ -418,6 +442,8 @@ const admin = {
   async read(a: Args) {
     const ep = needEp(a);
     const p = pathArg(a.pos[1], 'path');
+    // Read addresses an object, an instance, a resource or an instance of one (Core §5.4.1); '/' is none
+    if (!p.length) fail(`read takes /oid[/iid[/rid[/riid]]], not '/' (the registration: clients)`);
     if (a.pos.length > 2) fail(`unexpected argument '${a.pos[2]}'`);
     show(await call(a, 'GET', `/api/clients/${encodeURIComponent(ep)}/${enc(p)}${query(a)}`));
   },
@@ -451,7 +477,7 @@ const admin = {
     const resources = a.pos.slice(2).map((x) => {
       const m = /^(\d{1,5})=(.*)$/.exec(x);
       if (!m) fail(`resource value '${x}' must be RID=VALUE`);
-      return valueNode([p[0], p[1] ?? 0, +m![1]], m![2], undefined);
+      return valueNode([p[0], p[1] ?? 0, +m![1]], m![2], one(a, 'type'));
     });
     show(await call(a, 'POST', `/api/clients/${encodeURIComponent(ep)}/${p[0]}${query(a)}`, { kind: 'instance', ...(p.length === 2 ? { id: p[1] } : {}), resources }));
   },
@@ -529,7 +555,7 @@ const admin = {
 };
 
 async function scenario(argv: string[]): Promise<void> {
-  const a = parse(argv, ['bundle', 'security', 'curve', 'format', 'endpoint', 'storage'], ['once']);
+  const a = parse(argv, ['bundle', 'security', 'curve', 'format', 'endpoint', 'storage', 'keylog'], ['once', 'build']);
   if (a.pos.length) fail(`unexpected argument '${a.pos[0]}'`);
   const security = one(a, 'security') ?? 'psk';
   if (security !== 'nosec' && security !== 'psk' && security !== 'rpk') fail(`--security '${security}' must be nosec, psk or rpk`);
@@ -537,12 +563,14 @@ async function scenario(argv: string[]): Promise<void> {
   if (curve && security !== 'rpk') fail('--curve goes with --security rpk');
   // RPK needs an RPK build of the key type (P-256: dist/firmware-rpk.js); the PSK build has no Security Mode 1
   const bundle = one(a, 'bundle') ?? (security === 'rpk' ? rpkBundleFor(curve ?? 'p256') : DEFAULT_BUNDLE);
-  if (!existsSync(bundle)) fail(`bundle '${bundle}' not found: run \`npm run build\` first`);
   const fmt = one(a, 'format');
   const format = fmt === undefined ? undefined : parseFormat(fmt) ?? -1;
   if (fmt !== undefined && format !== 11542 && format !== 112) fail(`--format '${fmt}' must be tlv or senml-cbor`);
+  // --build (npm start): the arguments are checked, now build this bundle if it is stale
+  if (a.flags.build) buildIfStale([bundle]);
+  if (!existsSync(bundle)) fail(`bundle '${bundle}' not found: run \`npm run build\` first`);
   const once = !!a.flags.once;
-  const r = await runScenario({ security, curve, once, bundle, format, endpoint: one(a, 'endpoint'), storageDir: one(a, 'storage') });
+  const r = await runScenario({ security, curve, once, bundle, format, endpoint: one(a, 'endpoint'), storageDir: one(a, 'storage'), keylog: one(a, 'keylog') });
   if (!r.ok) {
     console.error(`lwm2m-sim: scenario failed at step "${r.failed}": ${r.error}`);
     process.exit(1);
@@ -553,7 +581,7 @@ async function scenario(argv: string[]): Promise<void> {
 }
 
 async function device(argv: string[]): Promise<void> {
-  const a = parse(argv, ['bundle', 'endpoint', 'bootstrap', 'psk', 'storage', 'format', 'rpk-key', 'curve', 'bs-pub'], []);
+  const a = parse(argv, ['bundle', 'endpoint', 'bootstrap', 'psk', 'storage', 'format', 'rpk-key', 'curve', 'bs-pub', 'app-port'], []);
   if (a.pos.length) fail(`unexpected argument '${a.pos[0]}'`);
   const rpk = rpkKeyFlag(a);
   const bsPubArg = one(a, 'bs-pub');
@@ -568,6 +596,8 @@ async function device(argv: string[]): Promise<void> {
   const endpoint = one(a, 'endpoint') ?? fail('missing --endpoint EP');
   const bootstrapUri = one(a, 'bootstrap') ?? fail('missing --bootstrap coap[s]://HOST:PORT');
   if (!/^coaps?:\/\/[^/]+$/.test(bootstrapUri)) fail(`--bootstrap '${bootstrapUri}' must be coap://HOST:PORT or coaps://HOST:PORT`);
+  ipv4Only(bootstrapUri, 'bootstrap');
+  const appPort = portFlag(a, 'app-port', -1);
   const pskArg = one(a, 'psk');
   const psk = pskArg === undefined ? undefined : pskFlag(pskArg, 'psk');
   if (bootstrapUri.startsWith('coaps:') && !psk && !rpk) fail('--psk ID:HEX or --rpk-key FILE --bs-pub HEX is needed for a coaps:// bootstrap server');
@@ -587,9 +617,11 @@ async function device(argv: string[]): Promise<void> {
     bundle,
     format,
     storage: storageDir ? new FileStorage(storageDir) : new MemoryStorage(),
+    appPort: appPort < 0 ? undefined : appPort,
     log: (ev, detail) => console.log(`${ts()} device  ${ev}: ${detail}`),
     onOutput: (name, on, level) => console.log(`${ts()} ${name}  ${on ? `ON (level ${level})` : 'OFF'}`),
   });
+  if (dev.appUdp) console.log(`${ts()} device  application access: coap://${dev.appUdp.address}:${dev.appUdp.port}/3303/0/5700 (3303 and 3338; plain CoAP, Observe)`);
   waitForSignal(() => dev.stop());
 }
 
@@ -612,10 +644,13 @@ async function enrol(argv: string[]): Promise<void> {
 
 /** The command table: name → what it does. */
 export const COMMANDS: Record<string, { help: string; run: (argv: string[]) => void | Promise<void> }> = {
-  scenario: { help: 'run the seed scenario on loopback [--once] [--security psk|nosec|rpk [--curve p256|ed25519]] [--format tlv|senml-cbor] [--bundle FILE]', run: scenario },
-  device: { help: 'run a simulated device: --endpoint EP --bootstrap coap[s]://H:P [--psk ID:HEX | --rpk-key FILE [--curve p256|ed25519] --bs-pub SPKI-HEX] [--storage DIR] [--format F]', run: device },
-  'bootstrap-server': { help: 'run a Bootstrap Server (see docs/sim.md for flags)', run: bootstrapServer },
-  'lwm2m-server': { help: 'run an LwM2M Server with its admin HTTP API', run: lwm2mServer },
+  scenario: { help: 'run the seed scenario on loopback [--once] [--security psk|nosec|rpk [--curve p256|ed25519]] [--format tlv|senml-cbor] [--bundle FILE] [--build] [--keylog FILE] [--endpoint EP] [--storage DIR]', run: scenario },
+  device: { help: 'run a simulated device: --endpoint EP --bootstrap coap[s]://IPV4:PORT [--psk ID:HEX | --rpk-key FILE [--curve p256|ed25519] --bs-pub SPKI-HEX] [--storage DIR] [--format tlv|senml-cbor] [--app-port N] [--bundle FILE]', run: device },
+  'bootstrap-server': {
+    help: 'run a Bootstrap Server [--host H] [--port N|off] [--dtls-port N|off] [--http-port N|off] [--psk ID:HEX]… [--config FILE] [--rpk-key FILE] [--curve p256|ed25519] [--enrol LABEL]… [--enrol-window S] [--dtls-timeout S] [--endpoint EP --server-uri coap[s]://IPV4:PORT [--server-psk ID:HEX | --server-rpk SPKI-HEX] [--ssid N] [--lifetime S] [--binding B] [--format tlv|senml-cbor|senml-json] [--bs-psk ID:HEX]]… (docs/sim.md)',
+    run: bootstrapServer,
+  },
+  'lwm2m-server': { help: 'run an LwM2M Server with its admin HTTP API [--host H] [--port N|off] [--dtls-port N|off] [--http-port N|off] [--psk [EP=]ID:HEX]… [--rpk EP=SPKI-HEX]… [--rpk-key FILE] [--curve p256|ed25519] [--dtls-timeout S] [--quiet] (docs/sim.md)', run: lwm2mServer },
 };
 const ADMIN_HELP: Record<keyof typeof admin, string> = {
   clients: 'list registered clients',
@@ -623,7 +658,7 @@ const ADMIN_HELP: Record<keyof typeof admin, string> = {
   write: 'write EP PATH VALUE [--format F] [--type T]',
   exec: 'exec EP PATH [ARGS]',
   discover: 'discover EP PATH',
-  create: 'create EP /OID[/IID] RID=VALUE…',
+  create: 'create EP /OID[/IID] RID=VALUE… [--format F] [--type T]',
   delete: 'delete EP /OID/IID',
   observe: 'observe EP PATH: print notifications until Ctrl-C',
   cancel: 'cancel EP PATH: cancel an observation',
@@ -649,6 +684,10 @@ export async function runCli(argv: string[], err: (line: string) => void = (l) =
     }
     const c = COMMANDS[command];
     if (!c) fail(`unknown command '${command}' (one of: ${names})`);
+    if (rest.includes('--help') || rest.includes('-h')) {
+      console.log(c.help.startsWith(command + ' ') ? `usage: npm run sim -- ${c.help}` : `usage: npm run sim -- ${command}: ${c.help}`);
+      return 0;
+    }
     await c.run(rest);
     return 0;
   } catch (e) {

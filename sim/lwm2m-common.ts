@@ -7,7 +7,8 @@ import type { CoapMessage } from '../transport/coap/message';
 import type { Params } from '../transport/coap/constants';
 import { createDtlsServer } from '../transport/dtls/server';
 import type { DtlsEndpoint, DtlsEvent, Session } from '../transport/dtls/connection';
-import type { Peer } from '../transport/ports';
+import type { CryptoBackend, Peer } from '../transport/ports';
+import { prf } from '../transport/crypto/hmac';
 import { toHex } from '../transport/bytes';
 import { bindUdp, nodeRng, Poller, type NodeUdp } from './node-ports';
 import { nodeCrypto } from './node-crypto';
@@ -69,6 +70,8 @@ export interface ListenOptions {
   maxSessions?: number;
   /** Every UDP datagram in and out (for timelines, captures and tests). */
   onDatagram?: (dir: 'in' | 'out', data: Uint8Array, peer: Peer) => void;
+  /** Each DTLS session's master secret as an NSS key log line (keylogCrypto). */
+  keylog?: (line: string) => void;
 }
 
 /** What both servers take to open their endpoints: NoSec on `port`, DTLS (PSK and RPK) on `dtlsPort` (omitted or < 0: none). */
@@ -81,6 +84,8 @@ export interface EndpointsOptions {
   dtlsTimeout?: number;
   coap?: Partial<Params>;
   onDatagram?: (dir: 'in' | 'out', data: Uint8Array, peer: Peer) => void;
+  /** Each DTLS session's master secret as an NSS key log line, for Wireshark (keylogCrypto). */
+  keylog?: (line: string) => void;
 }
 
 /**
@@ -108,6 +113,7 @@ export async function listenAll(
         dtlsTimeout: o.dtlsTimeout,
         onRequest,
         onDatagram: o.onDatagram,
+        keylog: o.keylog,
         params: o.coap,
         onDtlsEvent: (e) => {
           if (e.type !== 'connected') onDtls(e.peer, `${e.type}${e.name ? ' ' + e.name : ''}${e.message ? ': ' + e.message : ''}`);
@@ -121,6 +127,30 @@ export async function listenAll(
 /** Whether a DTLS session was authenticated with a raw public key (its identity is then the client's SPKI DER). */
 export function isRpkSession(s: Session): boolean {
   return !!(s as Session & { rpk?: boolean }).rpk;
+}
+
+const MASTER = 'master secret';
+
+/**
+ * The crypto port of a DTLS listener that writes each session's master secret to `write` as
+ * a line of an NSS key log (`CLIENT_RANDOM <client_random> <master_secret>`, hex: the
+ * SSLKEYLOGFILE format Wireshark and tshark read for DTLS too, `-o tls.keylog_file:FILE`).
+ * The DTLS code (transport/, which this leaves untouched) derives the master secret as
+ * PRF(premaster, "master secret", client_random ‖ server_random) (RFC 5246 §8.1), whose first
+ * HMAC hashes (key ⊕ ipad) ‖ label ‖ seed (RFC 2104); seeing that input, this port derives the
+ * same secret with the same PRF from the same key block (HMAC pads its key with zeros).
+ */
+export function keylogCrypto(base: CryptoBackend, write: (line: string) => void): CryptoBackend {
+  return {
+    ...base,
+    sha256(data) {
+      if (data.length === 64 + MASTER.length + 64 && Buffer.from(data.subarray(64, 64 + MASTER.length)).toString('latin1') === MASTER) {
+        const seed = data.slice(64 + MASTER.length);
+        write(`CLIENT_RANDOM ${toHex(seed.subarray(0, 32))} ${toHex(prf(base, data.slice(0, 64).map((b) => b ^ 0x36), MASTER, seed, 48))}`);
+      }
+      return base.sha256(data);
+    },
+  };
 }
 
 export async function listen(o: ListenOptions): Promise<Listener> {
@@ -144,7 +174,7 @@ export async function listen(o: ListenOptions): Promise<Listener> {
   if (o.secure) {
     dtls = createDtlsServer({
       socket: udp,
-      crypto: nodeCrypto,
+      crypto: o.keylog ? keylogCrypto(nodeCrypto, o.keylog) : nodeCrypto,
       rng: nodeRng,
       pskKey: (id) => (o.pskKey ? o.pskKey(Buffer.from(id).toString('utf8')) : null),
       rpk: o.rpk ? { key: o.rpk.keys.pkcs8, spki: o.rpk.keys.spki, trust: o.rpk.trust } : undefined,
@@ -307,10 +337,23 @@ export function jsonValue(t: number, v: Value): unknown {
   return v;
 }
 
+/**
+ * A record's type: the decoder's, else the definition's, else what the value itself is (an
+ * object we have no definition for): SenML's numbers INTEGER or FLOAT, its strings and
+ * text/plain STRING, booleans BOOLEAN, and TLV's bytes (which carry no type) OPAQUE.
+ */
+function recType(r: Rec, oid: number, rid: number): number {
+  if (r.t >= 0) return r.t;
+  const t = typeOf(oid, rid);
+  if (t >= 0) return t;
+  const v = r.v;
+  return typeof v === 'number' ? (Number.isInteger(v) ? T_INT : T_FLT) : typeof v === 'boolean' ? T_BOOL : typeof v === 'string' ? T_STR : T_OPQ;
+}
+
 /** The node a JSON client (Leshan-style) reads: root, obj, instance, singleResource, multiResource, resourceInstance. */
 export function recsToNode(base: number[], recs: Rec[]): Record<string, unknown> {
   const res = (oid: number, rid: number, list: Rec[]) => {
-    const t = list[0].t >= 0 ? list[0].t : typeOf(oid, rid);
+    const t = recType(list[0], oid, rid);
     const multi = list.some((r) => r.p.length > 3) || (list.length !== 1 ? true : isMulti(oid, rid) && base.length < 4);
     if (multi) {
       const values: Record<string, unknown> = {};
@@ -341,7 +384,7 @@ export function recsToNode(base: number[], recs: Rec[]): Record<string, unknown>
   if (base.length === 4) {
     const r = recs[0];
     if (!r) return { id: base[3], kind: 'resourceInstance', type: 'NONE', value: null };
-    const t = r.t >= 0 ? r.t : typeOf(base[0], base[2]);
+    const t = recType(r, base[0], base[2]);
     return { id: base[3], kind: 'resourceInstance', type: typeName(t), value: jsonValue(t, r.v) };
   }
   if (base.length === 3) return recs.length ? res(base[0], base[2], recs) : { id: base[2], kind: 'singleResource', type: 'NONE', value: null };

@@ -102,6 +102,8 @@ export interface Lwm2mServerOptions {
   httpHost?: string;
   /** Every UDP datagram in and out. */
   onDatagram?: (dir: 'in' | 'out', data: Uint8Array, peer: Peer) => void;
+  /** Each DTLS session's master secret as an NSS key log line, for Wireshark (lwm2m-common keylogCrypto). */
+  keylog?: (line: string) => void;
   security?: SecurityStore;
   onEvent?: (e: ServerEvent) => void;
   /** Extra time after the lifetime before a registration is removed (default 0 ms). */
@@ -397,23 +399,31 @@ export class Lwm2mServer {
     return r;
   }
 
+  /** Read (Core §5.4.1); without a format, Accept asks for the device's preferred one (a client need not default to text/plain). */
   async read(ep: string, path: number[], format?: number, timeoutMs?: number): Promise<OpResult> {
-    return this.result(await this.send(ep, { code: CODE.GET, path: pathStr(path), accept: format }, timeoutMs), path);
+    return this.result(await this.send(ep, { code: CODE.GET, path: pathStr(path), accept: format ?? this.preferredFormat(ep) }, timeoutMs), path);
   }
 
   async discover(ep: string, path: number[], timeoutMs?: number): Promise<OpResult> {
     return this.result(await this.send(ep, { code: CODE.GET, path: pathStr(path), accept: CF_LINK }, timeoutMs), null);
   }
 
-  /** The format a write uses when none is asked for: the device's preferred one (`ct=` in `</>`), else TLV. */
+  /**
+   * The device's preferred format for many values: the first it announced (`ct=` in `</>`),
+   * else TLV (LwM2M 1.1 names no default; TLV is 1.0's, which OMA advises without prior knowledge).
+   */
+  preferredFormat(ep: string): number {
+    for (const f of this.target(ep).reg.supportedFormats) if (f === CF_SENML_CBOR || f === CF_TLV || f === CF_SENML_JSON) return f;
+    return CF_TLV;
+  }
+
+  /** The format a write uses when none is asked for: plain text for one value, else the device's preferred one. */
   defaultFormat(ep: string, path: number[], recs: Rec[]): number {
-    const st = this.target(ep);
     if (path.length >= 3 && recs.length === 1 && recs[0].p.length === path.length) {
       // one value: plain text needs no agreement (opaque: octet-stream)
       return recs[0].v instanceof Uint8Array ? CF_OPAQUE : CF_TEXT;
     }
-    for (const f of st.reg.supportedFormats) if (f === CF_SENML_CBOR || f === CF_TLV || f === CF_SENML_JSON) return f;
-    return CF_TLV;
+    return this.preferredFormat(ep);
   }
 
   /** Write: replace (PUT) or partial update (POST), Core §5.4.3. */

@@ -12,6 +12,7 @@ import { MemoryStorage, FileStorage } from './node-ports';
 import { fromHex, toHex } from '../transport/bytes';
 import type { Rec } from '../objects/core/types';
 import { T_BOOL } from '../objects/core/types';
+import { appendFileSync } from 'node:fs';
 
 export interface ScenarioOptions {
   security: 'nosec' | 'psk' | 'rpk';
@@ -27,6 +28,8 @@ export interface ScenarioOptions {
   /** Notifications to wait for in `once` mode (default 3). */
   notifications?: number;
   print?: (line: string) => void;
+  /** Append each DTLS session's master secret to this file (NSS key log, for Wireshark: `-o tls.keylog_file:FILE`). */
+  keylog?: string;
 }
 
 export interface ScenarioResult {
@@ -71,6 +74,8 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
   let dev: SimDevice | null = null;
   let notes = 0;
   let registeredAfter: number | undefined;
+  // the key log holds secrets: the owner's only, as the key files are
+  const keylog = o.keylog ? (l: string) => appendFileSync(o.keylog!, l + '\n', { mode: 0o600 }) : undefined;
   const stop = async () => {
     if (dev) await dev.stop();
     dev = null;
@@ -84,6 +89,7 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
       port: psk ? -1 : 0,
       dtlsPort: psk ? 0 : -1,
       rpk: rpk ? generateRpk(curve) : undefined,
+      keylog,
       onEvent: (e: ServerEvent) => {
         if (e.type === 'REGISTRATION') {
           registeredAfter ??= Date.now() - t0;
@@ -102,6 +108,7 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
       port: psk ? -1 : 0,
       dtlsPort: psk ? 0 : -1,
       rpk: rpk ? generateRpk(curve) : undefined,
+      keylog,
       onEvent: (e: BsEvent) => {
         const what: Record<string, string> = {
           request: `Bootstrap-Request from ${ep} (${e.secure ? kind : 'NoSec'}) → 2.04`,
@@ -135,6 +142,7 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
     if (psk && !rpk) bs.security.add({ endpoint: ep, identity: PSK_BS.identity, key: fromHex(PSK_BS.key)! });
     const bsUri = (psk ? bs.secureUri : bs.uri)!;
     line('sim', `bootstrap server ${bsUri}, LwM2M server ${serverUri} (${rpk ? `DTLS 1.2 RPK, TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8, ${curve === 'ed25519' ? 'Ed25519 + X25519' : 'ECDSA P-256 + ECDHE secp256r1'}` : psk ? 'DTLS 1.2 PSK, TLS_PSK_WITH_AES_128_CCM_8' : 'NoSec'})`);
+    if (o.keylog) line('sim', `DTLS session keys → ${o.keylog} (NSS key log; Wireshark: tshark -o tls.keylog_file:${o.keylog} -d udp.port==PORT,dtls)`);
     // The installer scans the device's QR label: the SHA-256 of its public key (seed §4, step 1)
     if (devKey) bs.enrol(devKey.hash);
 

@@ -14,8 +14,15 @@
 //   9. no top-level name is an Espruino global                  (checkGlobals)
 //  10. no require but Espruino's own modules                    (checkRequires)
 // Passes 3-8 chain their source maps, so `npm run size` attributes bytes to source modules.
+//   node tools/build.mjs [--only NAME[,NAME]] [--if-stale]
+// --only builds the named bundles (firmware, firmware-rpk, firmware-rpk-ed25519; default all);
+// --if-stale skips a bundle whose stamp (dist/.NAME.stamp: the SHA-256 of every input of the
+// build, inputFiles() below) matches its inputs, and the typecheck when every bundle is fresh.
+// `npm start`, `npm run flash` and `npm run hil` build this way, after checking their
+// arguments; `npm run build` and `npm test` build everything.
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync, rmSync, mkdirSync, renameSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync, rmSync, mkdirSync, renameSync, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join, relative, resolve } from 'node:path';
 import { ESPRUINO_MODULES } from './espruino-lint.mjs';
@@ -29,9 +36,6 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = (name) => join(root, 'node_modules', '.bin', name);
 const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: 'inherit' });
 
-// 1. The device world typechecks against ES5 + @types/espruino only (tsconfig.json).
-run(bin('tsc'), ['-p', 'tsconfig.json']);
-
 // 2. microbundle: rpt2 compiles TS, babel lowers to ES5 (browserslist ie 11), terser minifies
 //    with the Espruino-safe options in package.json's "minify" (hoist_funs, hoist_vars,
 //    inline:false, sequences:false, `of`/`let` reserved). IIFE: Espruino has no `exports`.
@@ -40,14 +44,68 @@ run(bin('tsc'), ['-p', 'tsconfig.json']);
 //    transport/dtls/rpk.ts + rpk-p256.ts + crypto/p256.ts) and dist/firmware-rpk-ed25519.js
 //    (the same entry with Ed25519 via tweetnacl, which microbundle would otherwise leave
 //    external as a package.json dependency). All get every post-pass and check below.
-await bundle('firmware/main.ts', 'firmware', []);
-await bundle('firmware/main-rpk.ts', 'firmware-rpk', ['--external', 'none']);
-// The same entry with Ed25519 + X25519 (tweetnacl) in place of P-256: firmware/rpk-curves.ts
-// swapped for rpk-curves-ed25519.ts.
-await bundle('firmware/main-rpk.ts', 'firmware-rpk-ed25519', ['--external', 'none', '--alias', './rpk-curves=./rpk-curves-ed25519']);
+const BUNDLES = {
+  firmware: ['firmware/main.ts', []],
+  'firmware-rpk': ['firmware/main-rpk.ts', ['--external', 'none']],
+  // The same entry with Ed25519 + X25519 (tweetnacl) in place of P-256: firmware/rpk-curves.ts
+  // swapped for rpk-curves-ed25519.ts.
+  'firmware-rpk-ed25519': ['firmware/main-rpk.ts', ['--external', 'none', '--alias', './rpk-curves=./rpk-curves-ed25519']],
+};
+
+const opts = buildArgs(process.argv.slice(2));
+const hash = inputsHash();
+const stampOf = (name) => join(root, 'dist', `.${name}.stamp`);
+const fresh = (name) => existsSync(join(root, 'dist', name + '.js')) && existsSync(stampOf(name)) && readFileSync(stampOf(name), 'utf8').trim() === hash;
+const todo = opts.only.filter((name) => !(opts.ifStale && fresh(name)));
+for (const name of opts.only) if (!todo.includes(name)) console.log(`build: dist/${name}.js is up to date (its inputs are unchanged)`);
+if (todo.length) {
+  // 1. The device world typechecks against ES5 + @types/espruino only (tsconfig.json).
+  run(bin('tsc'), ['-p', 'tsconfig.json']);
+  for (const name of todo) await bundle(BUNDLES[name][0], name, BUNDLES[name][1]);
+}
+
+/** --only NAME[,NAME] and --if-stale; a bad argument is one line and exit 2. */
+function buildArgs(argv) {
+  const o = { only: Object.keys(BUNDLES), ifStale: false };
+  const bad = (m) => {
+    console.error(`build: ${m}`);
+    process.exit(2);
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--if-stale') o.ifStale = true;
+    else if (a === '--only') {
+      const v = argv[++i];
+      if (!v) bad('--only needs a value');
+      o.only = v.split(',');
+      for (const n of o.only) if (!(n in BUNDLES)) bad(`--only '${n}' must be one of ${Object.keys(BUNDLES).join(', ')}`);
+    } else if (a === '--help' || a === '-h') {
+      console.log('usage: node tools/build.mjs [--only firmware|firmware-rpk|firmware-rpk-ed25519[,…]] [--if-stale]');
+      process.exit(0);
+    } else bad(`unknown option '${a}'`);
+  }
+  return o;
+}
+
+/**
+ * Every file the build reads: the device sources, the tools, the host files whose words
+ * the property pass keeps (hostWordFiles), the compiler settings and the lock file (the
+ * toolchain's versions), and Espruino's typings.
+ */
+function inputFiles() {
+  const fixed = ['package.json', 'package-lock.json', 'tsconfig.json', 'node_modules/@types/espruino/index.d.ts'].map((f) => join(root, f));
+  return [...sourceFiles(['firmware', 'objects', 'transport', 'tools']), ...hostWordFiles(), ...fixed].filter((f) => existsSync(f)).sort();
+}
+
+function inputsHash() {
+  const h = createHash('sha256');
+  for (const f of inputFiles()) h.update(relative(root, f) + '\0').update(readFileSync(f)).update('\0');
+  return h.digest('hex');
+}
 
 async function bundle(entry, name, extra) {
   const tmp = join(root, 'dist', '.mb-' + name);
+  rmSync(stampOf(name), { force: true });
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
   run(bin('microbundle'), [
@@ -69,10 +127,14 @@ async function bundle(entry, name, extra) {
   map.file = name + '.js';
   checkGlobals(code, name);
   checkRequires(code, name);
-  writeFileSync(join(root, 'dist', name + '.js'), code);
-  writeFileSync(join(root, 'dist', name + '.js.map'), JSON.stringify(map));
+  // written aside, then renamed: a reader (a test, a running device) never sees half a bundle
+  writeFileSync(join(tmp, 'out.js'), code);
+  writeFileSync(join(tmp, 'out.js.map'), JSON.stringify(map));
+  renameSync(join(tmp, 'out.js.map'), join(root, 'dist', name + '.js.map'));
+  renameSync(join(tmp, 'out.js'), join(root, 'dist', name + '.js'));
   writeFileSync(join(root, 'dist', name + '.props.json'), JSON.stringify(renamed, null, 1) + '\n');
   rmSync(tmp, { recursive: true, force: true });
+  writeFileSync(stampOf(name), hash + '\n');
   console.log(`build: dist/${name}.js ${Buffer.byteLength(code)} bytes`);
 }
 
@@ -113,6 +175,19 @@ function sourceFiles(dirs) {
     }
   };
   for (const d of dirs) walk(join(root, d));
+  return out;
+}
+
+/**
+ * The host files whose words the property pass keeps: those that run the bundle (they name
+ * dist/firmware.js or the stripped vm), the test helpers, and the host ports handed to it.
+ */
+function hostWordFiles() {
+  const out = [];
+  for (const p of sourceFiles(['sim', 'test', 'bench'])) {
+    if (/firmware\.js|espruino-vm|loadBundle/.test(readFileSync(p, 'utf8')) || p.startsWith(join(root, 'test/helpers'))) out.push(p);
+  }
+  for (const f of ['sim/node-ports.ts', 'sim/lossy.ts', 'sim/node-crypto.ts']) if (!out.includes(join(root, f))) out.push(join(root, f));
   return out;
 }
 
@@ -381,14 +456,8 @@ async function shortenProperties(src, inMap) {
   const addWords = (text) => {
     for (const w of text.match(/[A-Za-z_$][\w$]*/g) || []) words.add(w);
   };
-  // The host files that run the bundle (they name dist/firmware.js or the stripped vm),
-  // every tool and test helper, and the host ports handed to the bundle.
-  for (const p of sourceFiles(['sim', 'test', 'bench'])) {
-    const text = readFileSync(p, 'utf8');
-    if (/firmware\.js|espruino-vm|loadBundle/.test(text) || p.startsWith(join(root, 'test/helpers'))) addWords(text);
-  }
+  for (const p of hostWordFiles()) addWords(readFileSync(p, 'utf8'));
   for (const p of sourceFiles(['tools'])) addWords(readFileSync(p, 'utf8'));
-  for (const f of ['sim/node-ports.ts', 'sim/lossy.ts', 'sim/node-crypto.ts']) addWords(readFileSync(join(root, f), 'utf8'));
   // Names the device code itself spells as strings: keys it builds or reads by name
   // (SenML fields, attribute names, JSON it parses).
   for (const p of sourceFiles(['firmware', 'objects', 'transport'])) {

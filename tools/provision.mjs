@@ -14,6 +14,14 @@ import { dirname, join, relative } from 'node:path';
 import { buildConfig, rpkLabel, rpkBundleOf, spkiCurve, ROOT } from './board-lib.mjs';
 
 const argv = process.argv.slice(2);
+if (argv.includes('--help') || argv.includes('-h')) {
+  console.log(`usage: npm run provision -- --endpoint EP --bootstrap coap[s]://HOST:PORT
+  [--mode psk|rpk|nosec] [--psk-id ID --psk-key HEX]
+  [--rpk-server-pub HEX [--rpk-key FILE | --rpk-priv HEX [--rpk-pub HEX]] [--curve p256|ed25519]]
+  [--wifi-ssid S [--wifi-password P]] [--buzzer-pin D25] [--buzzer-hz 2000] [--port 56830] [--out FILE]
+writes the device configuration (default dist/lwm2m.cfg.json) that \`make flash\` uploads as lwm2m.cfg`);
+  process.exit(0);
+}
 let out = join(ROOT, 'dist', 'lwm2m.cfg.json');
 const i = argv.indexOf('--out');
 if (i >= 0) {

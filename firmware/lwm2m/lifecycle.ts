@@ -179,6 +179,11 @@ export function lifecycle(cl: Client): Lifecycle {
 
   // ---------------------------------------------------------------- accounts
 
+  /** What an unusable URI's message adds when the URI holds an IPv6 literal (uri.ts refuses them). */
+  function noIpv6(u: unknown): string {
+    return ('' + u).indexOf('[') < 0 ? '' : " (an IPv6 address: Espruino's network is IPv4 only)";
+  }
+
   /** Security instances marked Bootstrap-Server. */
   function bootstrapIid(): number[] {
     var out: number[] = [];
@@ -204,6 +209,7 @@ export function lifecycle(cl: Client): Lifecycle {
       var ssid = s[10];
       var uri = parseUri('' + s[0]);
       var mode = s[2];
+      if (!uri && say) cl.log('bootstrap-finish', 'server URI unusable: ' + s[0] + noIpv6(s[0]));
       if (typeof ssid !== 'number' || !uri) continue;
       if (uri.secure ? mode !== MODE_PSK && mode !== MODE_RPK : mode !== MODE_NOSEC) continue;
       if (mode === MODE_RPK) {
@@ -251,7 +257,9 @@ export function lifecycle(cl: Client): Lifecycle {
     cl.lastError = '';
     var c = cl.conns.length && cl.conns[0].ssid < 0 ? cl.conns[0] : cl.open(bs[0], -1);
     if (!c) {
-      cl.lastError = cl.lastError || 'Bootstrap-Server URI unusable: ' + cl.reg.obj(0)!.get(bs[0], 0);
+      var u = cl.reg.obj(0)!.get(bs[0], 0);
+      cl.lastError = cl.lastError || 'Bootstrap-Server URI unusable: ' + u + noIpv6(u);
+      cl.log('error', cl.lastError);
       enter(STOPPED, now);
       return;
     }

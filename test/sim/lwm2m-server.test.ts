@@ -9,6 +9,7 @@ import { Lwm2mServer, type ServerEvent } from '../../sim/lwm2m-server';
 import { SecurityStore } from '../../sim/lwm2m-common';
 import { CODE } from '../../transport/coap/constants';
 import { utf8Encode } from '../../transport/bytes';
+import { T_BOOL, T_FLT, T_INT, T_STR } from '../../objects/core/types';
 import { FakeDevice, peerOf, until } from './fake-device';
 import { needPeer } from '../helpers/peers';
 
@@ -22,6 +23,19 @@ async function withServer(o: Partial<Parameters<typeof Lwm2mServer.start>[0]>, r
   } finally {
     await s.close();
   }
+}
+
+/** A server with a FakeDevice registered as `ep` over NoSec (`</>;ct=11542`). */
+async function withDevice(ep: string, run: (s: Lwm2mServer, api: string, d: FakeDevice) => Promise<void>) {
+  await withServer({}, async (s, api) => {
+    const d = await FakeDevice.start();
+    try {
+      await d.register(peerOf(s.uri!), ep);
+      await run(s, api, d);
+    } finally {
+      d.close();
+    }
+  });
 }
 
 async function call(method: string, url: string, body?: unknown): Promise<{ status: number; json: J; text: string }> {
@@ -152,6 +166,41 @@ test('admin API: Read in TLV, SenML CBOR, SenML JSON and text, decoded into Lesh
     } finally {
       d.close();
     }
+  });
+});
+
+test('a Read without a format asks for the format the device registered with (Accept), else TLV', async () => {
+  await withDevice('dev-accept', async (s, _api, d) => {
+    const r = await s.read('dev-accept', [3303, 0, 5700]);
+    assert.equal(r.status, 'CONTENT(205)');
+    assert.deepEqual(r.content, { id: 5700, kind: 'singleResource', type: 'FLOAT', value: '21.5' });
+    // a device announcing SenML CBOR is asked for it; one announcing nothing for TLV
+    await d.request(peerOf(s.uri!), { code: CODE.POST, path: '/rd', query: ['ep=dev-cbor', 'lwm2m=1.1'], contentFormat: 40, payload: utf8Encode('</>;rt="oma.lwm2m";ct=112,</3303/0>') });
+    await d.request(peerOf(s.uri!), { code: CODE.POST, path: '/rd', query: ['ep=dev-none', 'lwm2m=1.1'], contentFormat: 40, payload: utf8Encode('</3303/0>') });
+    assert.equal((await s.read('dev-cbor', [3303, 0])).status, 'CONTENT(205)');
+    assert.equal((await s.read('dev-none', [3303, 0, 5700])).status, 'CONTENT(205)');
+    assert.deepEqual(d.seen.map((x) => x.accept), [11542, 112, 11542]);
+    // an explicit format is asked for as given
+    await s.read('dev-accept', [3303, 0, 5700], 0);
+    assert.equal(d.seen[3].accept, 0);
+  });
+});
+
+test('an object without a definition: values typed by what they are (SenML numbers INTEGER/FLOAT, text STRING, TLV bytes OPAQUE hex)', async () => {
+  await withDevice('dev-x', async (_s, api, d) => {
+    d.recs.push({ p: [32769, 0, 1], t: T_FLT, v: 21.5 }, { p: [32769, 0, 2], t: T_INT, v: 42 }, { p: [32769, 0, 3], t: T_STR, v: 'hi' }, { p: [32769, 0, 4], t: T_BOOL, v: true });
+    const cbor = await call('GET', `${api}/api/clients/dev-x/32769/0?format=SENML_CBOR`);
+    assert.deepEqual(cbor.json.content.resources, [
+      { id: 1, kind: 'singleResource', type: 'FLOAT', value: '21.5' },
+      { id: 2, kind: 'singleResource', type: 'INTEGER', value: '42' },
+      { id: 3, kind: 'singleResource', type: 'STRING', value: 'hi' },
+      { id: 4, kind: 'singleResource', type: 'BOOLEAN', value: true },
+    ]);
+    const text = await call('GET', `${api}/api/clients/dev-x/32769/0/1?format=TEXT`);
+    assert.deepEqual(text.json.content, { id: 1, kind: 'singleResource', type: 'STRING', value: '21.5' });
+    // TLV carries no type: the bytes, as hex (42 is one byte 0x2a)
+    const tlv = await call('GET', `${api}/api/clients/dev-x/32769/0/2?format=TLV`);
+    assert.deepEqual(tlv.json.content, { id: 2, kind: 'singleResource', type: 'OPAQUE', value: '2a' });
   });
 });
 
