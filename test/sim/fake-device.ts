@@ -13,6 +13,7 @@ import { bindUdp, nodeRng, Poller, type NodeUdp } from '../../sim/node-ports';
 import { nodeCrypto } from '../../sim/node-crypto';
 import { codec, CF_LINK, CF_TEXT, CF_TLV, CF_OPAQUE } from '../../objects/formats/index';
 import { typeOf } from '../../sim/lwm2m-common';
+import { authHeader } from '../../sim/http-util';
 import { T_BOOL, T_FLT, T_INT, T_STR, type Rec } from '../../objects/core/types';
 
 export interface Seen {
@@ -23,6 +24,11 @@ export interface Seen {
   accept: number;
   payload: Uint8Array;
   observe: number;
+}
+
+/** fetch() on a simulator server's admin API with its token, found as the CLI finds it (the file the server wrote for its port). */
+export function apiFetch(url: string, init: RequestInit = {}): Promise<Response> {
+  return fetch(url, { ...init, headers: { ...authHeader(new URL(url).origin).headers, ...(init.headers as Record<string, string> | undefined) } });
 }
 
 export function peerOf(uri: string): Peer {

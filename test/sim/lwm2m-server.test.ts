@@ -9,7 +9,7 @@ import { Lwm2mServer, type ServerEvent } from '../../sim/lwm2m-server';
 import { SecurityStore } from '../../sim/lwm2m-common';
 import { CODE } from '../../transport/coap/constants';
 import { utf8Encode } from '../../transport/bytes';
-import { FakeDevice, peerOf, until } from './fake-device';
+import { FakeDevice, apiFetch, peerOf, until } from './fake-device';
 import { needPeer } from '../helpers/peers';
 
 type J = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -25,7 +25,7 @@ async function withServer(o: Partial<Parameters<typeof Lwm2mServer.start>[0]>, r
 }
 
 async function call(method: string, url: string, body?: unknown): Promise<{ status: number; json: J; text: string }> {
-  const r = await fetch(url, { method, body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body), headers: body === undefined ? {} : { 'Content-Type': 'application/json' } });
+  const r = await apiFetch(url, { method, body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body), headers: body === undefined ? {} : { 'Content-Type': 'application/json' } });
   const text = await r.text();
   let json: J = {};
   try {
@@ -198,7 +198,7 @@ test('admin API: Observe, notifications on the event stream (Leshan NOTIFICATION
     const d = await FakeDevice.start();
     const events: { event: string; data: J }[] = [];
     let connected = false;
-    const req = http.get(`${api}/api/event?ep=dev-o`, { headers: { Accept: 'text/event-stream' } }, (res) => {
+    const req = http.get(`${api}/api/event?ep=dev-o`, { headers: { Accept: 'text/event-stream', Authorization: `Bearer ${s.http!.token}` } }, (res) => {
       let buf = '';
       res.setEncoding('utf8');
       res.on('data', (x: string) => {
