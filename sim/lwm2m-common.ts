@@ -203,7 +203,7 @@ export const MAX_ENDPOINT = 128;
 export function endpointError(ep: string): string | null {
   if (!ep) return 'endpoint name missing';
   if (ep.length > MAX_ENDPOINT) return `endpoint name longer than ${MAX_ENDPOINT} characters`;
-  if (!/^(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/]|%[0-9A-Fa-f]{2})+$/.test(ep)) return `endpoint name ${logSafe(JSON.stringify(ep))} has characters a URN cannot have (RFC 8141)`;
+  if (!/^(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/]|%[0-9A-Fa-f]{2})+$/.test(ep)) return 'endpoint name has characters a URN cannot have (RFC 8141)';
   return null;
 }
 

@@ -6,6 +6,7 @@ import { CoapEndpoint, type Exchange, type Observation, type RequestSpec } from 
 import { getUint, getUriPath, getUriQuery, getLocationPath, type CoapMessage } from '../../transport/coap/message';
 import { CODE, OPT } from '../../transport/coap/constants';
 import { createDtlsClient } from '../../transport/dtls/client';
+import { enableP256 } from '../../transport/dtls/rpk-p256';
 import type { DtlsEndpoint } from '../../transport/dtls/connection';
 import type { Peer } from '../../transport/ports';
 import { utf8Encode, utf8Decode } from '../../transport/bytes';
@@ -72,18 +73,22 @@ export class FakeDevice {
   dtls: (DtlsEndpoint & { connect(p: Peer): void }) | null = null;
   poller = new Poller();
 
-  static async start(o: { psk?: { identity: string; key: Uint8Array } } = {}): Promise<FakeDevice> {
+  /** `psk` or `rpk` (a P-256 key pair, PKCS#8 and SPKI DER; any server key accepted): a DTLS client; neither: NoSec. */
+  static async start(o: { psk?: { identity: string; key: Uint8Array }; rpk?: { pkcs8: Uint8Array; spki: Uint8Array } } = {}): Promise<FakeDevice> {
     const d = new FakeDevice();
     d.udp = await bindUdp({}, (data, peer) => {
       if (d.dtls) d.dtls.receive(data, peer);
       else d.coap.receive(data, peer, Date.now());
       d.poller.kick();
     });
-    if (o.psk) {
-      const cred = { identity: utf8Encode(o.psk.identity), key: o.psk.key };
+    if (o.psk || o.rpk) {
+      const cred = o.psk ? { identity: utf8Encode(o.psk.identity), key: o.psk.key } : null;
+      const rpk = o.rpk ? { key: o.rpk.pkcs8, spki: o.rpk.spki, serverSpki: null } : null;
+      if (rpk) enableP256();
       d.dtls = createDtlsClient({
         socket: d.udp, crypto: nodeCrypto, rng: nodeRng,
         psk: () => cred,
+        rpk: () => rpk,
         onData: (data, peer) => d.coap.receive(data, peer, Date.now()),
       });
       d.poller.add(d.dtls);
