@@ -83,7 +83,7 @@ test(`scenario --security rpk (${curve}${curve === 'p256' ? ', the default' : ''
   const label = /QR label sha256:([0-9a-f]{64})/.exec(text)![1];
   // the device names the same key: its handshake identity is the label
   assert.match(text, new RegExp(`dtls: handshake with 127\\.0\\.0\\.1:\\d+ as RPK ${label}`));
-  assert.match(text, new RegExp(`RPK sha256:${label} is now endpoint urn:dev:mac:0002a1b2c3d4's`));
+  assert.match(text, new RegExp(`RPK sha256:${label} \\(enrolled by operator at [0-9T:.Z-]+\\) is now endpoint urn:dev:mac:0002a1b2c3d4's`));
   for (const step of ['Bootstrap-Request from urn:dev:mac:0002a1b2c3d4 (DTLS-RPK) → 2.04', 'Bootstrap-Write /0/1', 'Bootstrap-Finish → 2.04', 'Register from', 'de-registered']) {
     assert.ok(text.includes(step), `timeline lacks ${step}:\n${text}`);
   }
