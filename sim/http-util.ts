@@ -230,7 +230,7 @@ export async function startHttp(host: string, port: number, handle: (c: HttpCtx)
       writeToken(tokenFile, token);
     } catch (e) {
       await close();
-      throw new Error(`cannot write the API token to ${tokenFile}: ${(e as Error).message.split('\n')[0]}`);
+      throw new Error(`cannot write the API token to ${tokenFile}: ${(e as Error).message.split('\n')[0]} (--token-file FILE or LWM2M_SIM_DIR puts it elsewhere)`);
     }
   }
   return {
