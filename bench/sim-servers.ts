@@ -34,7 +34,8 @@ for (let i = 0; i < N; i++) {
   bsSec.add({ endpoint: `urn:dev:${i}`, identity: `bs${i}`, key: key(i) });
 }
 let done = 0;
-const srv = await Lwm2mServer.start({ port: -1, dtlsPort: 0, security: srvSec, onDatagram: tap(count.srv), onEvent: (e) => e.type === 'REGISTRATION' && done++ });
+// all N devices register from 127.0.0.1: the per-address bound (1,000 by default) must hold them
+const srv = await Lwm2mServer.start({ port: -1, dtlsPort: 0, security: srvSec, maxRegistrationsPerAddress: Math.max(N, 1000), maxRegistrations: Math.max(N, 10000), onDatagram: tap(count.srv), onEvent: (e) => e.type === 'REGISTRATION' && done++ });
 const configs: Record<string, ReturnType<typeof simpleConfig>> = {};
 for (let i = 0; i < N; i++) configs[`urn:dev:${i}`] = simpleConfig({ serverUri: srv.secureUri!, pskIdentity: `dev${i}`, pskKey: key(i) });
 let bsDone = 0;

@@ -220,6 +220,35 @@ export async function listen(o: ListenOptions): Promise<Listener> {
 }
 
 // ---------------------------------------------------------------------------------------
+// Endpoint names and log lines
+
+/** The longest endpoint name the servers accept (a CoAP Uri-Query option holds 255 bytes with `ep=`). */
+export const MAX_ENDPOINT = 128;
+
+/**
+ * Why `ep` is not an acceptable endpoint name, or null: the characters of a URN
+ * (RFC 8141 §2: unreserved, sub-delims, ":", "@", "/", and %HH escapes), 1..MAX_ENDPOINT
+ * of them, so a name is never a terminal escape, a newline or a lookalike.
+ */
+export function endpointError(ep: string): string | null {
+  if (!ep) return 'endpoint name missing';
+  if (ep.length > MAX_ENDPOINT) return `endpoint name longer than ${MAX_ENDPOINT} characters`;
+  if (!/^(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/]|%[0-9A-Fa-f]{2})+$/.test(ep)) return 'endpoint name has characters a URN cannot have (RFC 8141)';
+  return null;
+}
+
+/**
+ * Text from the network made safe for a terminal: control characters (C0, DEL, C1),
+ * line and paragraph separators and bidirectional overrides become \xHH or \uHHHH escapes.
+ */
+export function logSafe(s: string): string {
+  return s.replace(/[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => {
+    const n = c.charCodeAt(0);
+    return n < 256 ? `\\x${n.toString(16).padStart(2, '0')}` : `\\u${n.toString(16).padStart(4, '0')}`;
+  });
+}
+
+// ---------------------------------------------------------------------------------------
 // Paths, formats, codes
 
 /** "/3/0/1" → [3, 0, 1]; "/" or "" → []; null when not an LwM2M path (ids 0..65535, at most 4). */
@@ -524,9 +553,22 @@ export interface RpkEntry {
   spki: Uint8Array;
   /** SHA-256 of the SPKI, hex (the QR label). */
   hash: string;
+  /** Bound by an enrolment: the installer who scanned the label, and when (Date.now()). */
+  installer?: string;
+  enrolled?: number;
 }
 
 const short = (hash: string) => `sha256:${hash.slice(0, 16)}…`;
+
+/** What the admin API shows of a secret: its length, never its bytes. */
+export function hidden(b: Uint8Array | undefined): string {
+  return `(${b ? b.length : 0} bytes, not shown)`;
+}
+
+function checkEndpoint(ep: string): void {
+  const why = endpointError(ep);
+  if (why) throw new Error(why);
+}
 
 export class SecurityStore {
   private byEp = new Map<string, PskEntry>();
@@ -536,13 +578,14 @@ export class SecurityStore {
   private rpkByEp = new Map<string, RpkEntry>();
   private rpkByHash = new Map<string, RpkEntry>();
 
-  /** Binds a raw public key (SPKI DER) to an endpoint; throws when another endpoint has it. */
-  addRpk(endpoint: string, spki: Uint8Array): RpkEntry {
+  /** Binds a raw public key (SPKI DER) to an endpoint; throws when another endpoint has it or the name is not one. */
+  addRpk(endpoint: string, spki: Uint8Array, by?: { installer: string; enrolled: number }): RpkEntry {
+    checkEndpoint(endpoint);
     const hash = spkiHash(spki);
     const old = this.rpkByHash.get(hash);
     if (old && old.endpoint !== endpoint) throw new Error(`RPK ${short(hash)} is already used by endpoint ${old.endpoint}`);
     this.removeRpk(endpoint);
-    const e = { endpoint, spki: new Uint8Array(spki), hash };
+    const e: RpkEntry = { endpoint, spki: new Uint8Array(spki), hash, ...by };
     this.rpkByEp.set(endpoint, e);
     this.rpkByHash.set(hash, e);
     return e;
@@ -561,9 +604,21 @@ export class SecurityStore {
   rpkOwner(spki: Uint8Array): RpkEntry | undefined {
     return this.rpkByHash.get(spkiHash(spki));
   }
+  /** The entry of the key whose SHA-256 (QR label, hex) this is, if any endpoint has it. */
+  rpkByLabel(hash: string): RpkEntry | undefined {
+    return this.rpkByHash.get(hash);
+  }
+  /** The credentials bound to an endpoint, in words ("PSK identity X", "RPK sha256:…"), or null when it has none. */
+  credentials(endpoint: string): string | null {
+    const psk = this.byEp.get(endpoint);
+    const rpk = this.rpkByEp.get(endpoint);
+    const out = [psk ? `PSK identity ${psk.identity}` : '', rpk ? `RPK ${short(rpk.hash)}` : ''].filter(Boolean);
+    return out.length ? out.join(' and ') : null;
+  }
 
   /** Throws when the identity already belongs to another endpoint (Leshan: 400 "PSK Identity X is already used"). */
   add(e: PskEntry): void {
+    checkEndpoint(e.endpoint);
     const old = this.byId.get(e.identity);
     if (old && old.endpoint !== e.endpoint) throw new Error(`PSK Identity ${e.identity} is already used`);
     this.remove(e.endpoint);
@@ -605,11 +660,14 @@ export class SecurityStore {
     if (mine) return `endpoint ${endpoint} must use PSK identity ${mine.identity}`;
     return this.free.has(identity) ? null : `unknown PSK identity ${identity}`;
   }
-  /** Leshan's JSON: [{"endpoint":…,"tls":{"mode":"psk","details":{"identity":…,"key":HEX}}}, {…"tls":{"mode":"rpk","details":{"key":SPKI HEX}}}] */
+  /**
+   * Leshan's JSON, without secrets: [{"endpoint":…,"tls":{"mode":"psk","details":{"identity":…,"key":"(16 bytes, not shown)"}}},
+   * {…"tls":{"mode":"rpk","details":{"key":SPKI HEX}}} (+ "installer", "enrolled" when an enrolment bound it)].
+   */
   toJson(): unknown[] {
     return [
-      ...[...this.byEp.values()].map((e) => ({ endpoint: e.endpoint, tls: { mode: 'psk', details: { identity: e.identity, key: toHex(e.key) } } })),
-      ...[...this.rpkByEp.values()].map((e) => ({ endpoint: e.endpoint, tls: { mode: 'rpk', details: { key: toHex(e.spki) } } })),
+      ...[...this.byEp.values()].map((e) => pskJson(e)),
+      ...[...this.rpkByEp.values()].map((e) => rpkJson(e)),
     ];
   }
   /** Leshan's SecurityInfo JSON (PSK or RPK) into the store; throws a one-line Error when malformed. */
@@ -621,12 +679,11 @@ export class SecurityStore {
       if (typeof k !== 'string' || !/^([0-9a-fA-F]{2})+$/.test(k)) throw new Error('security info: rpk "key" must be the hex of a SubjectPublicKeyInfo');
       const spki = new Uint8Array(Buffer.from(k, 'hex'));
       if (!spkiCurve(spki)) throw new Error(`security info: rpk "key" is not a P-256 or Ed25519 SubjectPublicKeyInfo (${spki.length} bytes)`);
-      this.addRpk(o.endpoint, spki);
-      return { endpoint: o.endpoint, tls: { mode: 'rpk', details: { key: toHex(spki) } } };
+      return rpkJson(this.addRpk(o.endpoint, spki));
     }
     const e = SecurityStore.fromJson(j);
     this.add(e);
-    return { endpoint: e.endpoint, tls: { mode: 'psk', details: { identity: e.identity, key: toHex(e.key) } } };
+    return pskJson(e);
   }
   /** Accepts Leshan's PSK SecurityInfo JSON; throws a one-line Error when it is not PSK or malformed. */
   static fromJson(j: unknown): PskEntry {
@@ -639,4 +696,13 @@ export class SecurityStore {
     if (typeof d.key !== 'string' || !/^([0-9a-fA-F]{2})+$/.test(d.key)) throw new Error('security info: "key" must be hex bytes');
     return { endpoint: o.endpoint, identity: d.identity, key: new Uint8Array(Buffer.from(d.key, 'hex')) };
   }
+}
+
+function pskJson(e: PskEntry): unknown {
+  return { endpoint: e.endpoint, tls: { mode: 'psk', details: { identity: e.identity, key: hidden(e.key) } } };
+}
+
+function rpkJson(e: RpkEntry): unknown {
+  const by = e.installer ? { installer: e.installer, enrolled: new Date(e.enrolled!).toISOString() } : {};
+  return { endpoint: e.endpoint, tls: { mode: 'rpk', details: { key: toHex(e.spki) } }, ...by };
 }

@@ -9,6 +9,7 @@ import { Lwm2mServer, type ServerEvent, type OpResult } from './lwm2m-server';
 import { startDevice, rpkBundleFor, type SimDevice } from './device';
 import { generateRpk, type RpkCurve } from './rpk-keys';
 import { MemoryStorage, FileStorage } from './node-ports';
+import { logSafe } from './lwm2m-common';
 import { fromHex, toHex } from '../transport/bytes';
 import type { Rec } from '../objects/core/types';
 import { T_BOOL } from '../objects/core/types';
@@ -59,7 +60,8 @@ function value(r: OpResult): string {
 export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
   const t0 = Date.now();
   const print = o.print || ((l: string) => console.log(l));
-  const line = (who: string, what: string) => print(`${String(Date.now() - t0).padStart(6)} ms  ${who.padEnd(8)} ${what}`);
+  // what the servers and the device report can carry text from the network: escaped for the terminal
+  const line = (who: string, what: string) => print(`${String(Date.now() - t0).padStart(6)} ms  ${who.padEnd(8)} ${logSafe(what)}`);
   const ep = o.endpoint || 'urn:dev:mac:0002a1b2c3d4';
   // RPK: DTLS like PSK, the device's bootstrap account holding its key pair; one key type
   // for the device and both servers (a build speaks one: P-256 unless asked for Ed25519)

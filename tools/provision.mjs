@@ -9,7 +9,8 @@
 //                      [--buzzer-pin D25] [--buzzer-hz 2000] [--port 56830] [--out FILE]
 // Writes the device configuration (JSON, stored on the board as Storage file `lwm2m.cfg`)
 // to FILE (default dist/lwm2m.cfg.json). `npm run flash` uploads it. One line per bad argument.
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { writePrivate } from './private-file.mjs';
 import { dirname, join, relative } from 'node:path';
 import { buildConfig, rpkLabel, rpkBundleOf, spkiCurve, ROOT } from './board-lib.mjs';
 
@@ -35,7 +36,8 @@ if (i >= 0) {
 try {
   const cfg = buildConfig(argv);
   mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, JSON.stringify(cfg));
+  // keys and the Wi-Fi password: readable by the owner only (0600), also when the file existed
+  writePrivate(out, JSON.stringify(cfg));
   console.log(`provision: wrote ${out} (endpoint ${cfg.endpoint}, ${cfg.mode}, bootstrap ${cfg.bootstrap}${cfg.wifi ? `, Wi-Fi '${cfg.wifi.ssid}'` : ''})`);
   if (cfg.mode === 'rpk') {
     console.log(`provision: device public key (${spkiCurve(cfg.rpkPub) === 'p256' ? 'P-256' : 'Ed25519'}, SPKI DER) ${cfg.rpkPub}; build ${relative(ROOT, rpkBundleOf(cfg))} (npm run flash picks it)`);

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, writeFileSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash, createPublicKey, createPrivateKey } from 'node:crypto';
@@ -53,6 +53,25 @@ test('provision CLI: writes the file, or exits 2 with one line on stderr', () =>
   const bad = spawnSync(process.execPath, [tool, '--endpoint', 'e'], { encoding: 'utf8' });
   assert.equal(bad.status, 2);
   assert.equal(bad.stderr, 'provision: --bootstrap is required (coap://HOST:PORT or coaps://HOST:PORT)\n');
+});
+
+test('provision CLI: the configuration (keys, Wi-Fi password) is written 0600, also over an existing world-readable file, never through a symlink', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'prov-'));
+  const tool = join(import.meta.dirname, '../../tools/provision.mjs');
+  const fresh = join(dir, 'fresh.json');
+  const r = spawnSync(process.execPath, [tool, ...PSK, '--wifi-ssid', 'lab', '--wifi-password', 'secret123', '--out', fresh], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(statSync(fresh).mode & 0o777, 0o600);
+  const old = join(dir, 'old.json');
+  writeFileSync(old, '{"old":true,"padding":"' + 'x'.repeat(500) + '"}', { mode: 0o644 });
+  assert.equal(spawnSync(process.execPath, [tool, ...PSK, '--out', old], { encoding: 'utf8' }).status, 0);
+  assert.equal(statSync(old).mode & 0o777, 0o600);
+  assert.equal(JSON.parse(readFileSync(old, 'utf8')).pskKey, '00112233aabb', 'the old content is gone (truncated)');
+  const link = join(dir, 'link.json');
+  symlinkSync(join(dir, 'elsewhere.json'), link);
+  const l = spawnSync(process.execPath, [tool, ...PSK, '--out', link], { encoding: 'utf8' });
+  assert.equal(l.status, 2);
+  assert.match(l.stderr, /^provision: ELOOP/);
 });
 
 const RPK = ['--endpoint', 'ep1', '--bootstrap', 'coaps://192.0.2.1:5784', '--mode', 'rpk'];

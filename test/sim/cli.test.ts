@@ -6,7 +6,7 @@ import { execFile, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { Lwm2mServer } from '../../sim/lwm2m-server';
 import { runCli, COMMANDS } from '../../sim/cli';
-import { FakeDevice, peerOf, until } from './fake-device';
+import { FakeDevice, apiFetch, peerOf, until } from './fake-device';
 
 const ROOT = join(import.meta.dirname, '../..');
 const TSX = join(ROOT, 'node_modules/.bin/tsx');
@@ -186,9 +186,9 @@ test('lwm2m-server and bootstrap-server commands start on the given ports and se
     await until(() => /admin API/.test(srv.out()) && /admin API/.test(bs.out()), 15000, 'both servers up');
     assert.match(srv.out(), /LwM2M server: coap:\/\/127\.0\.0\.1:35693 coaps:\/\/127\.0\.0\.1:35694, admin API http:\/\/127\.0\.0\.1:35090\/api\/clients/);
     assert.match(bs.out(), /bootstrap server: coap:\/\/127\.0\.0\.1:35793, admin API .*; endpoints: dev9/);
-    const sec = (await (await fetch('http://127.0.0.1:35090/api/security/clients')).json()) as { endpoint: string }[];
+    const sec = (await (await apiFetch('http://127.0.0.1:35090/api/security/clients')).json()) as { endpoint: string }[];
     assert.deepEqual(sec.map((x) => x.endpoint), ['dev9']);
-    const cfg = (await (await fetch('http://127.0.0.1:35091/api/bootstrap')).json()) as Record<string, { security: Record<string, { uri: string; publicKeyOrId: number[] }> }>;
+    const cfg = (await (await apiFetch('http://127.0.0.1:35091/api/bootstrap')).json()) as Record<string, { security: Record<string, { uri: string; publicKeyOrId: number[] }> }>;
     assert.equal(cfg.dev9.security['1'].uri, 'coaps://127.0.0.1:35694');
     assert.equal(Buffer.from(cfg.dev9.security['1'].publicKeyOrId).toString(), 'dev9-id');
   } finally {
