@@ -336,7 +336,8 @@ test('server: a client signalling RFC 5746 (renegotiation_info or the SCSV) gets
     p.server.receive(hello(hvr.body.subarray(3), suites, ext), CLIENT);
     const sh = parseFragments(parseRecords(p.inFlight[0].data)[0].fragment)![0];
     assert.equal(sh.msg_type, 2);
-    return toHex(sh.body.subarray(35));
+    assert.equal(sh.body[34], 32, 'a session_id for resumption (session-cache.ts)');
+    return toHex(sh.body.subarray(35 + 32));
   };
   assert.equal(serverHelloTail([0xc0a8], []), 'c0a8' + '00', 'nothing asked, no extension');
   assert.equal(serverHelloTail([0xc0a8, 0x00ff], []), 'c0a8' + '00' + '0005' + 'ff01' + '0001' + '00', 'SCSV');

@@ -69,7 +69,7 @@ test('P-256 private key forms: raw d, PKCS#8 as Leshan writes it, PKCS#8 and SEC
 
 test('ClientHello with both types built in: supported_groups {secp256r1, x25519}, signature_algorithms {ecdsa_secp256r1_sha256, ed25519}; the server takes the first group the client lists that it has', () => {
   const random = new Uint8Array(32).fill(0xaa);
-  const ch = encodeRpkClientHello(random, new Uint8Array(0));
+  const ch = encodeRpkClientHello(random, new Uint8Array(0), new Uint8Array(0));
   assert.equal(hex(ch),
     'fefd' + 'aa'.repeat(32) + '00' + '00' + '0002c0ae' + '0100' + '0026' +
     '000a' + '0006' + '000400170' + '01d' + // supported_groups {secp256r1, x25519}

@@ -76,6 +76,8 @@ export function readExtensions(b: Uint8Array, p: number): number[] | null {
 export interface ClientHello {
   client_version: number;
   random: Uint8Array;
+  /** The session the client offers to resume (RFC 5246 §7.4.1.2), empty for none. */
+  session_id: Uint8Array;
   cookie: Uint8Array;
   cipher_suites: number[];
   compression_methods: Uint8Array;
@@ -84,16 +86,22 @@ export interface ClientHello {
   sansCookie: Uint8Array;
 }
 
-export function encodeClientHello(random: Uint8Array, cookie: Uint8Array): Uint8Array {
-  // client_version, random, session_id<0> (no resumption), cookie, one suite, null compression, no extensions
+/**
+ * client_version, random, session_id (`sid`: the session offered for resumption, RFC 5246
+ * §7.3, or empty), cookie, one suite, null compression, no extensions.
+ */
+export function encodeClientHello(random: Uint8Array, sid: Uint8Array, cookie: Uint8Array): Uint8Array {
+  var k = sid.length;
   var n = cookie.length;
-  var b = new Uint8Array(42 + n);
+  var b = new Uint8Array(42 + k + n);
   b[0] = DTLS.MAJOR;
   b[1] = DTLS.MINOR;
   b.set(random, 2);
-  b[35] = n;
-  b.set(cookie, 36);
-  b.set([0, 2, DTLS.TLS_PSK_WITH_AES_128_CCM_8 >> 8, DTLS.TLS_PSK_WITH_AES_128_CCM_8 & 255, 1, 0], 36 + n);
+  b[34] = k;
+  b.set(sid, 35);
+  b[35 + k] = n;
+  b.set(cookie, 36 + k);
+  b.set([0, 2, DTLS.TLS_PSK_WITH_AES_128_CCM_8 >> 8, DTLS.TLS_PSK_WITH_AES_128_CCM_8 & 255, 1, 0], 36 + k + n);
   return b;
 }
 
@@ -115,7 +123,7 @@ export function decodeClientHello(b: Uint8Array): ClientHello | null {
   var sans = new Uint8Array(b.length - (cEnd - cStart));
   sans.set(b.subarray(0, cStart));
   sans.set(b.subarray(cEnd), cStart);
-  return { client_version: version, random: random, cookie: cookie, cipher_suites: list, compression_methods: comp, extensions: ext, sansCookie: sans };
+  return { client_version: version, random: random, session_id: sid, cookie: cookie, cipher_suites: list, compression_methods: comp, extensions: ext, sansCookie: sans };
 }
 
 /** HelloVerifyRequest: server_version, cookie<0..2^8-1> (RFC 6347 §4.2.1). Server side only. */
@@ -133,16 +141,16 @@ export function decodeHelloVerifyRequest(b: Uint8Array): Uint8Array | null {
 }
 
 /**
- * session_id<0>: this server does not resume sessions. The only extension is an empty
- * renegotiation_info when the client signalled RFC 5746 (OpenSSL 3 clients refuse a
- * server without it); renegotiation itself is always refused. Server side only.
+ * session_id `sid`: the new session's, or the resumed one's (RFC 5246 §7.3). The only
+ * extension is an empty renegotiation_info when the client signalled RFC 5746 (OpenSSL 3
+ * clients refuse a server without it); renegotiation itself is always refused. Server side only.
  */
-export function encodeServerHello(random: Uint8Array, secureRenegotiation: boolean): Uint8Array {
-  var w = new Writer(2 + 32 + 1 + 2 + 1 + (secureRenegotiation ? 7 : 0));
+export function encodeServerHello(random: Uint8Array, sid: Uint8Array, secureRenegotiation: boolean): Uint8Array {
+  var w = new Writer(2 + 32 + 1 + sid.length + 2 + 1 + (secureRenegotiation ? 7 : 0));
   w.u8(DTLS.MAJOR);
   w.u8(DTLS.MINOR);
   w.bytes(random);
-  w.u8(0);
+  w.vec(1, sid);
   w.uint(2, DTLS.TLS_PSK_WITH_AES_128_CCM_8);
   w.u8(0);
   if (secureRenegotiation) {
