@@ -90,12 +90,13 @@ test('primitives: X25519 against RFC 7748 §6.1, Ed25519 signatures identical to
 test('RPK ClientHello bytes: one suite 0xC0AE, supported_groups x25519, ec_point_formats, signature_algorithms ed25519, both certificate types RawPublicKey', () => {
   const random = new Uint8Array(32).fill(0xaa);
   assert.equal(hex(encodeRpkClientHello(random, new Uint8Array(0), unhex('c0ffee'))),
-    'fefd' + 'aa'.repeat(32) + '00' + '03c0ffee' + '0002c0ae' + '0100' + '0022' +
+    'fefd' + 'aa'.repeat(32) + '00' + '03c0ffee' + '0002c0ae' + '0100' + '0027' +
     '000a' + '0004' + '0002001d' + // supported_groups {x25519}
     '000b' + '0002' + '0100' + // ec_point_formats {uncompressed}
     '000d' + '0004' + '00020807' + // signature_algorithms {ed25519}
     '0013' + '0002' + '0102' + // client_certificate_type {RawPublicKey}
-    '0014' + '0002' + '0102'); // server_certificate_type {RawPublicKey}
+    '0014' + '0002' + '0102' + // server_certificate_type {RawPublicKey}
+    '0036' + '0001' + '00'); // connection_id with an empty cid (RFC 9146)
   const body = encodeRpkClientHello(random, new Uint8Array(0), new Uint8Array(0));
   assert.ok(checkRpkClientHello(body, [0xc0ae], 0x0807));
   assert.ok(!checkRpkClientHello(body, [0xc0a8], 0x0807), 'suite not offered');

@@ -61,6 +61,8 @@ export interface PairOptions {
   /** The server's session cache for resumption (DtlsServerOptions.resumable / resumeLifetime). */
   resumable?: number;
   resumeLifetime?: number;
+  /** The server gives Connection IDs (RFC 9146): the client's protected records are then tls12_cid records. Off by default here, so record shapes read as before. */
+  cid?: boolean;
 }
 
 /** An Ed25519 key pair from a fixed seed, derived by node:crypto (independently of tweetnacl). */
@@ -134,6 +136,7 @@ export function makePair(o: PairOptions = {}): Pair {
     retransmitInitial: o.retransmitInitial,
     resumable: o.resumable,
     resumeLifetime: o.resumeLifetime,
+    connectionId: !!o.cid,
   });
   return p;
 }

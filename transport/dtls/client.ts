@@ -9,6 +9,7 @@ import { CT, HT, A } from './constants';
 import { createEndpoint, DtlsEndpoint, DtlsOptions, FlightEntry, newHandshake, newSession, Role, Session } from './connection';
 import { checkServerHello, decodeHelloVerifyRequest, decodePskVector, encodeClientHello, encodeHandshake, encodePskVector } from './handshake';
 import { offer, Resume, resumedFinished, serverHello, sessionRecord } from './resume';
+import { takeCid } from './cid';
 
 /** A PSK and the identity that names it (the device: from its Security object instance). */
 export interface PskCredentials {
@@ -126,7 +127,7 @@ function message(ep: DtlsEndpoint, s: Session, type: number, body: Uint8Array, w
       sendHello(ep, s);
     }
   } else if (type === HT.SERVER_HELLO && st === St.HELLO) {
-    a = checkServerHello(body);
+    a = checkServerHello(body) || takeCid(s, body);
     if (!a && !serverHello(ep, s, body, whole)) hs.state = St.GOT_SH;
   } else if (type === HT.SERVER_KEY_EXCHANGE && st === St.GOT_SH) {
     // psk_identity_hint: the identity comes from the host's lookup, the hint is not needed (RFC 7925 §4.2).

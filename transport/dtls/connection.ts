@@ -129,6 +129,8 @@ export interface Session {
   rpk?: boolean;
   /** Application data waiting for the handshake (client). */
   queue: Uint8Array[];
+  /** The peer's Connection ID (RFC 9146): our protected records carry it as tls12_cid records. Absent: plain records. */
+  cid?: Uint8Array;
 }
 
 export function newSession(peer: Peer, hs: Handshake): Session {
@@ -149,6 +151,10 @@ export interface Role {
   message(ep: DtlsEndpoint, s: Session, type: number, body: Uint8Array, whole: Uint8Array): void;
   /** Periodic role work (server: cookie secret rotation); returns a deadline or -1. Absent for the client. */
   tick?(ep: DtlsEndpoint, now: number): number;
+  /** The session a tls12_cid record's Connection ID names, or null (dropped silently, RFC 9146 §6). Absent for the client, which gives no CID. */
+  byCid?(ep: DtlsEndpoint, r: DtlsRecord): Session | null;
+  /** A CID record newer than any before authenticated from another address: the session follows the peer there (RFC 9146 §6). */
+  moved?(ep: DtlsEndpoint, s: Session, peer: Peer): void;
 }
 
 /**
@@ -191,12 +197,21 @@ export interface Handshaking {
 
 var HS_WITH = 'DTLS handshake with ';
 
-/** One record in its own datagram; epoch 1 is protected. */
+/**
+ * One record in its own datagram; epoch 1 is protected, and when the peer gave a Connection ID
+ * a tls12_cid record: the DTLSInnerPlaintext (content ‖ real type, no padding) sealed under the
+ * CID's additional data, the CID in the header (RFC 9146 §4-5).
+ */
 function record(ep: DtlsEndpoint, s: Session, type: number, epoch: number, plain: Uint8Array): Uint8Array {
   var seq = s.wSeq[epoch]++;
-  var f = epoch ? seal(ep.o.crypto, s.wk!, type, epoch, seq, plain) : plain;
-  var out = new Uint8Array(DTLS.RECORD_HEADER + f.length);
-  writeRecord(out, 0, type, epoch, seq, f);
+  var cid = epoch ? s.cid : undefined;
+  if (cid) {
+    plain = concat([plain, new Uint8Array([type])]);
+    type = CT.TLS12_CID;
+  }
+  var f = epoch ? seal(ep.o.crypto, s.wk!, type, epoch, seq, plain, cid) : plain;
+  var out = new Uint8Array(DTLS.RECORD_HEADER + (cid ? cid.length : 0) + f.length);
+  writeRecord(out, 0, type, epoch, seq, f, cid);
   return out;
 }
 
@@ -446,12 +461,15 @@ export class DtlsEndpoint implements DatagramPort, Pollable {
 
   /** receive() without its catch-all (for the fuzz tests). */
   input(datagram: Uint8Array, peer: Peer): void {
-    var rs = parseRecords(datagram);
     var role = this.r;
+    // tls12_cid records carry the Connection IDs our server gives (the client gives none: it drops them)
+    var rs = parseRecords(datagram, role.byCid ? DTLS.SERVER_CID : 0);
     for (var i = 0; i < rs.length; i++) {
       var r = rs[i];
       if (role.pre && role.pre(this, r, peer)) continue;
-      var s = this.get(peer);
+      var t = r.type;
+      // A CID record finds its session by the CID, from whatever address (RFC 9146 §6); an unknown CID is dropped.
+      var s = t === CT.TLS12_CID ? (role.byCid ? role.byCid(this, r) : null) : this.get(peer);
       // Records of another epoch are dropped (RFC 6347 §4.1 allows it); retransmission recovers.
       if (!s || r.epoch !== s.rEpoch) continue;
       var data: Uint8Array | null = r.fragment;
@@ -460,12 +478,21 @@ export class DtlsEndpoint implements DatagramPort, Pollable {
         if (!replayCheck(s.win, r.seq)) continue;
         data = open(this.o.crypto, s.rk!, r);
         if (!data) continue;
+        if (r.cid) {
+          // DTLSInnerPlaintext: content ‖ real type ‖ zero padding (RFC 9146 §4)
+          var n = data.length;
+          while (n && !data[n - 1]) n--;
+          if (!n) continue;
+          t = data[n - 1];
+          data = data.subarray(0, n - 1);
+          // authentic and newer than any before: the peer's new address (RFC 9146 §6)
+          if (r.seq > s.win.top && peerKey(peer) !== peerKey(s.peer)) role.moved!(this, s, peer);
+        }
         replayMark(s.win, r.seq);
       }
       // Epoch 0 is not replay-windowed: its records are unauthenticated anyway, handshake
       // messages are deduplicated by message_seq, and a stateless server's HelloVerifyRequest
       // and ServerHello may reuse record sequence numbers (RFC 6347 §4.2.1).
-      var t = r.type;
       if (t === CT.HANDSHAKE) this.hs().input(s, data);
       else if (t === CT.CHANGE_CIPHER_SPEC) {
         // Only once keys exist and before the switch; an early CCS (its flight partly lost) is dropped.

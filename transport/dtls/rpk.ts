@@ -26,6 +26,7 @@ import { clientRole, DtlsClientOptions, finalFlight, RpkCredentials, sendHello }
 import { DtlsEndpoint, Handshake, Session } from './connection';
 import { decodeHelloVerifyRequest, encodeHandshake } from './handshake';
 import { resumes, serverHello } from './resume';
+import { CID_OFFER, takeCid } from './cid';
 
 /**
  * A signature key type: its SignatureScheme (RFC 8422 §5.1.3; 0x0403 is sha256/ecdsa of
@@ -138,7 +139,7 @@ export function encodeRpkClientHello(random: Uint8Array, sid: Uint8Array, cookie
   var n = cookie.length;
   var ng = rpkGroups.length;
   var ns = rpkSigs.length;
-  var ext = 6 + 2 * ng + 6 + 6 + 2 * ns + 12;
+  var ext = 6 + 2 * ng + 6 + 6 + 2 * ns + 12 + 5;
   var b = new Uint8Array(36 + k + n + 8 + ext);
   b[0] = DTLS.MAJOR;
   b[1] = DTLS.MINOR;
@@ -158,6 +159,7 @@ export function encodeRpkClientHello(random: Uint8Array, sid: Uint8Array, cookie
     b[p + 1] = rpkSigs[i].scheme & 255;
   }
   b.set([0, 19, 0, 2, 1, 2, 0, 20, 0, 2, 1, 2], p);
+  b.set(CID_OFFER, p + 12);
   return b;
 }
 
@@ -290,7 +292,7 @@ function checkServerHello(b: Uint8Array, hs: RpkHandshake): number {
     else if (t === 19) {
       if (!rpk) return A.UNSUPPORTED_CERTIFICATE;
       hs.cct = true;
-    } else if (t !== 11) return A.UNSUPPORTED_EXTENSION;
+    } else if (t !== 11 && t !== DTLS.EXT_CID) return A.UNSUPPORTED_EXTENSION;
   }
   return sct > 0 || (!sct && resumes(hs, b)) ? 0 : A.UNSUPPORTED_CERTIFICATE;
 }
@@ -310,7 +312,7 @@ function step(ep: DtlsEndpoint, s: Session, type: number, body: Uint8Array, whol
     return 0;
   }
   if (type === HT.SERVER_HELLO && st === St.HELLO) {
-    if ((a = checkServerHello(body, hs))) return a;
+    if ((a = checkServerHello(body, hs) || takeCid(s, body))) return a;
     // a resumed session (resume.ts): the server's Finished next, no public-key work
     if (serverHello(ep, s, body, whole)) return 0;
     hs.state = St.GOT_SH;

@@ -14,6 +14,7 @@ import { DtlsRecord, encodeRecord } from './record';
 import { checkRpkClientHello, decodeRpkCertificate, ecdhParams, encodeRpkCertificate, RpkGroup, rpkSigOf, rpkSigs, RpkSig } from './rpk';
 import { enableP256 } from './rpk-p256';
 import { enableEd25519 } from './rpk-ed25519';
+import { CidMap, clientCid, giveCid, moveSession, sessionByCid, sweepCids } from './cid';
 import { cacheSession, findSession, newSessionCache, newSessionId, resumeFlight, SessionCache } from './session-cache';
 
 // The simulator's server serves every key type and group (this module is never in a bundle).
@@ -43,6 +44,8 @@ export interface DtlsServerOptions extends DtlsOptions {
   resumable?: number;
   /** How long (ms) after its full handshake a session may be resumed (default 24 h). */
   resumeLifetime?: number;
+  /** false: no Connection ID for clients that offer the extension (RFC 9146; cid.ts). Default: one of DTLS.SERVER_CID bytes each. */
+  connectionId?: boolean;
   /**
    * Raw public keys: a client offering TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8 with RawPublicKey
    * certificate types gets that suite and must present a trusted key (Session.rpk = true,
@@ -80,6 +83,8 @@ interface ServerState {
   rotateAt: number;
   /** Sessions that may be resumed. */
   cache: SessionCache;
+  /** Sessions by the Connection ID we gave them (RFC 9146, cid.ts). */
+  cids: CidMap;
 }
 
 function cookieFor(ep: DtlsEndpoint, secret: Uint8Array, peer: Peer, sansCookie: Uint8Array): Uint8Array {
@@ -151,24 +156,27 @@ function makeRole(st: ServerState): Role {
       // RFC 5746 §3.6: the extension, or TLS_EMPTY_RENEGOTIATION_INFO_SCSV (0x00ff), asks for renegotiation_info.
       var reneg = ch.extensions.indexOf(0xff01) >= 0 || ch.cipher_suites.indexOf(0x00ff) >= 0;
       var pf = ch.extensions.indexOf(11) >= 0;
+      // RFC 9146: a client offering connection_id gets one of ours (its records then find the session by it)
+      var offered = clientCid(m.body);
+      var more = offered && so.connectionId !== false ? giveCid(ep, st.cids, s, offered) : [];
       // A session the client offers to resume, if we still have it and would accept its credentials: the abbreviated handshake.
       var e = findSession(st.cache, ch.session_id, ch.cipher_suites, function (isRpk: boolean, id: Uint8Array): boolean {
         return isRpk ? !!so.rpk && !!rpkSigOf(id) && so.rpk.trust(id, peer) : !!so.pskKey(id);
       });
       if (e) {
         var sid = new Uint8Array(ch.session_id);
-        resumeFlight(ep, s, e, sid, e.rpk ? serverHelloRpk(hs.serverRandom, sid, reneg, pf) : encodeServerHello(hs.serverRandom, sid, reneg), St.WAIT_RFIN);
+        resumeFlight(ep, s, e, sid, e.rpk ? serverHelloRpk(hs.serverRandom, sid, reneg, pf, more) : encodeServerHello(hs.serverRandom, sid, reneg, more), St.WAIT_RFIN);
         return true;
       }
       hs.sid = newSessionId(ep, st.cache);
       if (rpk) {
-        rpkFlight(ep, s, so.rpk!, ourSig!, group!, reneg, pf, fl);
+        rpkFlight(ep, s, so.rpk!, ourSig!, group!, reneg, pf, more, fl);
         for (i = 0; i < fl.length; i++) hs.transcript.push(fl[i].b);
         hs.state = St.WAIT_CERT;
         ep.hs().flight(s, fl);
         return true;
       }
-      var sh = encodeHandshake(HT.SERVER_HELLO, hs.nextSend++, encodeServerHello(hs.serverRandom, hs.sid, reneg));
+      var sh = encodeHandshake(HT.SERVER_HELLO, hs.nextSend++, encodeServerHello(hs.serverRandom, hs.sid, reneg, more));
       fl.push({ t: CT.HANDSHAKE, e: 0, b: sh });
       if (so.hint && so.hint.length) fl.push({ t: CT.HANDSHAKE, e: 0, b: encodeHandshake(HT.SERVER_KEY_EXCHANGE, hs.nextSend++, encodePskVector(so.hint)) });
       fl.push({ t: CT.HANDSHAKE, e: 0, b: encodeHandshake(HT.SERVER_HELLO_DONE, hs.nextSend++, new Uint8Array(0)) });
@@ -216,10 +224,15 @@ function makeRole(st: ServerState): Role {
         ep.hs().established(s);
       } else ep.hs().abort(s, A.UNEXPECTED_MESSAGE);
     },
+    byCid: function (ep: DtlsEndpoint, r: DtlsRecord): Session | null {
+      return sessionByCid(ep, st.cids, r);
+    },
+    moved: moveSession,
     tick: function (ep: DtlsEndpoint, now: number): number {
       st.cache.now = now;
       if (st.rotateAt < 0) st.rotateAt = now + ((ep.o as DtlsServerOptions).cookieRotation || 60000);
       else if (now >= st.rotateAt) {
+        sweepCids(ep, st.cids);
         st.previous = st.secret;
         st.secret = ep.hs().random(32);
         st.rotateAt = now + ((ep.o as DtlsServerOptions).cookieRotation || 60000);
@@ -229,13 +242,14 @@ function makeRole(st: ServerState): Role {
   };
 }
 
-function serverHelloRpk(random: Uint8Array, sid: Uint8Array, reneg: boolean, pointFormats: boolean): Uint8Array {
+function serverHelloRpk(random: Uint8Array, sid: Uint8Array, reneg: boolean, pointFormats: boolean, more: number[]): Uint8Array {
   // ServerHello with client_certificate_type and server_certificate_type = RawPublicKey
   // (one byte each, RFC 7250 §4.2), ec_point_formats {uncompressed} when the client sent
   // it (RFC 8422 §5.2), renegotiation_info when asked (RFC 5746 §3.6).
   var ext = [0, 19, 0, 1, 2, 0, 20, 0, 1, 2];
   if (pointFormats) ext.push(0, 11, 0, 2, 1, 0);
   if (reneg) ext.push(0xff, 0x01, 0, 1, 0);
+  ext = ext.concat(more);
   var w = new Writer(2 + 32 + 1 + sid.length + 2 + 1 + 2 + ext.length);
   w.u8(DTLS.MAJOR);
   w.u8(DTLS.MINOR);
@@ -254,7 +268,7 @@ function serverHelloRpk(random: Uint8Array, sid: Uint8Array, reneg: boolean, poi
  * signature scheme built in, no authorities), ServerHelloDone. One ECDHE key pair and one
  * signature, kept in the flight for retransmission.
  */
-function rpkFlight(ep: DtlsEndpoint, s: Session, r: DtlsServerRpk, sig: RpkSig, group: RpkGroup, reneg: boolean, pointFormats: boolean, fl: FlightEntry[]): void {
+function rpkFlight(ep: DtlsEndpoint, s: Session, r: DtlsServerRpk, sig: RpkSig, group: RpkGroup, reneg: boolean, pointFormats: boolean, more: number[], fl: FlightEntry[]): void {
   var hs = s.hs as RpkServerHandshake;
   var priv = sig.priv(r.key);
   var pub = sig.pub(r.spki)!;
@@ -273,7 +287,7 @@ function rpkFlight(ep: DtlsEndpoint, s: Session, r: DtlsServerRpk, sig: RpkSig, 
   cr.set([1, 64, 0, 2 * n]);
   for (var i = 0; i < n; i++) cr.set([rpkSigs[i].scheme >> 8, rpkSigs[i].scheme & 255], 4 + 2 * i);
   var msgs = [
-    encodeHandshake(HT.SERVER_HELLO, hs.nextSend++, serverHelloRpk(hs.serverRandom!, hs.sid!, reneg, pointFormats)),
+    encodeHandshake(HT.SERVER_HELLO, hs.nextSend++, serverHelloRpk(hs.serverRandom!, hs.sid!, reneg, pointFormats, more)),
     encodeHandshake(HT.CERTIFICATE, hs.nextSend++, encodeRpkCertificate(r.spki)),
     encodeHandshake(HT.SERVER_KEY_EXCHANGE, hs.nextSend++, ske),
     encodeHandshake(HT.CERTIFICATE_REQUEST, hs.nextSend++, cr),
@@ -339,7 +353,7 @@ export function createDtlsServer(o: DtlsServerOptions): DtlsEndpoint {
   o.rng.fill(secret);
   var previous = new Uint8Array(32);
   o.rng.fill(previous);
-  return createEndpoint(o, makeRole({ secret: secret, previous: previous, rotateAt: -1, cache: newSessionCache(o.resumable, o.resumeLifetime) }));
+  return createEndpoint(o, makeRole({ secret: secret, previous: previous, rotateAt: -1, cache: newSessionCache(o.resumable, o.resumeLifetime), cids: {} }));
 }
 
 export { ESTABLISHED };
