@@ -5,7 +5,8 @@
 // refused or malformed offer gets a full handshake; a wrong Finished a decrypt_error.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { makePair, ed25519Keys, CLIENT, SERVER, type Datagram, type Pair, type PairOptions } from '../helpers/dtls-net';
+import { makePair, ed25519Keys, CLIENT, SERVER, type Pair, type PairOptions } from '../helpers/dtls-net';
+import { fromClient, shape } from './rpk-cases';
 import { encodeRecord, open, parseRecords, seal } from '../../transport/dtls/record';
 import { parseFragments } from '../../transport/dtls/handshake';
 import { enableEd25519 } from '../../transport/dtls/rpk-ed25519';
@@ -15,15 +16,6 @@ enableEd25519();
 
 const text = (s: string) => new Uint8Array(Buffer.from(s));
 const hex = (u: Uint8Array) => Buffer.from(u).toString('hex');
-const fromClient = (d: Datagram) => d.from.port === CLIENT.port;
-function shape(d: Datagram): string {
-  return parseRecords(d.data)
-    .map((r) => {
-      if (r.type === 22 && r.epoch === 0) return 'hs:' + parseFragments(r.fragment)!.map((f) => f.msg_type).join('+');
-      return ({ 20: 'ccs', 21: 'alert', 22: 'hs', 23: 'app' } as Record<number, string>)[r.type] + '@' + r.epoch;
-    })
-    .join(',');
-}
 const C = ed25519Keys(1);
 const S = ed25519Keys(2);
 const RPK: PairOptions = {
