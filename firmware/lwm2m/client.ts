@@ -28,6 +28,7 @@ import { Reporting } from './reporting';
 import { parseUri } from './uri';
 import { INIT, BOOTSTRAPPING, REGISTERING, REGISTERED, BACKOFF, MODE_RPK, DISABLE_GRACE, Conn } from './states';
 import { lifecycle, Lifecycle } from './lifecycle';
+import { accountStore } from './persistence';
 
 export { INIT, BOOTSTRAPPING, REGISTERING, REGISTERED, DEREGISTERING, BACKOFF, STOPPED, stateName } from './states';
 
@@ -394,14 +395,13 @@ export class Client {
       },
     });
     this.conns.push(c);
-    if (rpk) {
+    if (c.dtls) {
       // the SPKI's SHA-256 is what the device's QR label shows (the installer scans it)
-      c.identity = 'RPK ' + toHex(this.ports.crypto.sha256(rpk.spki));
-      this.log('dtls', 'handshake with ' + c.key + ' as ' + c.identity);
-      c.dtls!.connect(peer);
-    } else if (c.dtls) {
-      this.log('dtls', 'handshake with ' + c.key + ' as PSK identity ' + c.identity);
-      c.dtls.connect(peer);
+      if (rpk) c.identity = 'RPK ' + toHex(this.ports.crypto.sha256(rpk.spki));
+      // the session kept from an earlier handshake with these credentials, offered for resumption (persistence.ts)
+      var ses = accountStore(this.ports.storage).session(ssid, s, this.ports.crypto);
+      this.log('dtls', 'handshake with ' + c.key + ' as ' + (rpk ? '' : 'PSK identity ') + c.identity + (ses ? ', resuming its session' : ''));
+      c.dtls.connect(peer, ses);
     }
     return c;
   }

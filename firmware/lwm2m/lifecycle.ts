@@ -225,6 +225,17 @@ export function lifecycle(cl: Client): Lifecycle {
     return out;
   }
 
+  /** The Security instance of server account `ssid` (-1: the Bootstrap-Server's). */
+  function secOf(ssid: number): any {
+    var sec = cl.reg.obj(0)!;
+    var l = sec.iids();
+    for (var i = 0; i < l.length; i++) {
+      var s = sec.i[l[i]];
+      if (ssid < 0 ? s[1] === true : s[1] !== true && s[10] === ssid) return s;
+    }
+    return {};
+  }
+
   function closeAll(keepBootstrap: boolean): void {
     for (var i = cl.conns.length - 1; i >= 0; i--) if (!(keepBootstrap && cl.conns[i].ssid < 0)) cl.close(cl.conns[i]);
   }
@@ -232,7 +243,9 @@ export function lifecycle(cl: Client): Lifecycle {
   function onDtls(c: Conn, e: DtlsEvent): void {
     if (e.type === 'connected') {
       c.sessions++;
-      cl.log('dtls', 'session established with ' + c.key);
+      // a new session (full handshake) is kept for resumption after a reboot or a new address (persistence.ts)
+      if (e.ses) accountStore(cl.ports.storage).keep(c.ssid, secOf(c.ssid), cl.ports.crypto, e.ses);
+      cl.log('dtls', 'session ' + (e.name || 'established') + ' with ' + c.key);
       if (c.ssid < 0 && cl.state === BOOTSTRAPPING && cl.phase === 2) cl.due = cl.now + cl.params.EXCHANGE_LIFETIME;
       // A new DTLS session with a server we were registered with means a new Register (Transport §5.2.1).
       if (c.sessions > 1 && c.ssid >= 0 && c.location) {
@@ -307,7 +320,10 @@ export function lifecycle(cl: Client): Lifecycle {
   }
 
   function afterFinish(now: number): void {
-    accountStore(cl.ports.storage).save(cl.reg);
+    var st = accountStore(cl.ports.storage);
+    st.save(cl.reg);
+    // new credentials: no session made with the old ones is offered again
+    st.drop();
     cl.log('persist', 'accounts saved');
     // attempts is not reset here: only a registration that succeeds ends a run of failures,
     // so a server that keeps refusing is retried ever more slowly, not bootstrapped in a loop.

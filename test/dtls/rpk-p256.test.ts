@@ -69,14 +69,15 @@ test('P-256 private key forms: raw d, PKCS#8 as Leshan writes it, PKCS#8 and SEC
 
 test('ClientHello with both types built in: supported_groups {secp256r1, x25519}, signature_algorithms {ecdsa_secp256r1_sha256, ed25519}; the server takes the first group the client lists that it has', () => {
   const random = new Uint8Array(32).fill(0xaa);
-  const ch = encodeRpkClientHello(random, new Uint8Array(0));
+  const ch = encodeRpkClientHello(random, new Uint8Array(0), new Uint8Array(0));
   assert.equal(hex(ch),
-    'fefd' + 'aa'.repeat(32) + '00' + '00' + '0002c0ae' + '0100' + '0026' +
+    'fefd' + 'aa'.repeat(32) + '00' + '00' + '0002c0ae' + '0100' + '002b' +
     '000a' + '0006' + '000400170' + '01d' + // supported_groups {secp256r1, x25519}
     '000b' + '0002' + '0100' +
     '000d' + '0006' + '000404030807' + // signature_algorithms {ecdsa_secp256r1_sha256, ed25519}
     '0013' + '0002' + '0102' +
-    '0014' + '0002' + '0102');
+    '0014' + '0002' + '0102' +
+    '0036' + '0001' + '00'); // connection_id, empty cid (RFC 9146)
   assert.equal(checkRpkClientHello(ch, [0xc0ae], 0x0403), secp256r1Group);
   assert.equal(checkRpkClientHello(ch, [0xc0ae], 0x0807), secp256r1Group);
   // a client preferring x25519 gets it; one listing x25519 only too; one listing neither gets none

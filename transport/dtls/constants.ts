@@ -7,6 +7,8 @@ export const enum CT {
   ALERT = 21,
   HANDSHAKE = 22,
   APPLICATION_DATA = 23,
+  /** tls12_cid (RFC 9146 §4): a protected record carrying the receiver's Connection ID. */
+  TLS12_CID = 25,
 }
 
 /** HandshakeType (RFC 5246 §7.4, RFC 6347 §4.3.2). */
@@ -64,6 +66,10 @@ export const enum DTLS {
   MAX_CIPHERTEXT = 16384 + 2048,
   /** CCM-8 expansion: 8-byte explicit nonce + 8-byte tag (RFC 6655 §3). */
   CCM8_OVERHEAD = 16,
+  /** ExtensionType connection_id (RFC 9146 §3). */
+  EXT_CID = 54,
+  /** Length of the Connection IDs our server gives (the device gives none: it offers an empty one). */
+  SERVER_CID = 6,
   /** Session.state once the peer's Finished verified. */
   ESTABLISHED = 100,
 }

@@ -25,6 +25,8 @@ import { CT, HT, A, DTLS } from './constants';
 import { clientRole, DtlsClientOptions, finalFlight, RpkCredentials, sendHello } from './client';
 import { DtlsEndpoint, Handshake, Session } from './connection';
 import { decodeHelloVerifyRequest, encodeHandshake } from './handshake';
+import { resumes, serverHello } from './resume';
+import { CID_OFFER, takeCid } from './cid';
 
 /**
  * A signature key type: its SignatureScheme (RFC 8422 §5.1.3; 0x0403 is sha256/ecdsa of
@@ -126,24 +128,27 @@ export function extensionList(b: Uint8Array, p: number): Extension[] | null {
 }
 
 /**
- * Our ClientHello: client_version, random, session_id<0>, cookie, the one RPK suite, null
+ * Our ClientHello: client_version, random, session_id (`sid`, offered for resumption, or empty), cookie, the one RPK suite, null
  * compression, and the extensions supported_groups (RFC 8422 §5.1.1) and
  * signature_algorithms (RFC 5246 §7.4.1.4.1) listing what is built in, ec_point_formats
  * {uncompressed} (§5.1.2), client_certificate_type and server_certificate_type
  * {RawPublicKey} (RFC 7250 §3: a list of one).
  */
-export function encodeRpkClientHello(random: Uint8Array, cookie: Uint8Array): Uint8Array {
+export function encodeRpkClientHello(random: Uint8Array, sid: Uint8Array, cookie: Uint8Array): Uint8Array {
+  var k = sid.length;
   var n = cookie.length;
   var ng = rpkGroups.length;
   var ns = rpkSigs.length;
-  var ext = 6 + 2 * ng + 6 + 6 + 2 * ns + 12;
-  var b = new Uint8Array(36 + n + 8 + ext);
+  var ext = 6 + 2 * ng + 6 + 6 + 2 * ns + 12 + 5;
+  var b = new Uint8Array(36 + k + n + 8 + ext);
   b[0] = DTLS.MAJOR;
   b[1] = DTLS.MINOR;
   b.set(random, 2);
-  b[35] = n;
-  b.set(cookie, 36);
-  var p = 36 + n;
+  b[34] = k;
+  b.set(sid, 35);
+  b[35 + k] = n;
+  b.set(cookie, 36 + k);
+  var p = 36 + k + n;
   b.set([0, 2, DTLS.TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8 >> 8, DTLS.TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8 & 255, 1, 0, ext >> 8, ext & 255, 0, 10, 0, 2 + 2 * ng, 0, 2 * ng], p);
   p += 14;
   for (var i = 0; i < ng; i++, p += 2) b[p + 1] = rpkGroups[i].id;
@@ -154,6 +159,7 @@ export function encodeRpkClientHello(random: Uint8Array, cookie: Uint8Array): Ui
     b[p + 1] = rpkSigs[i].scheme & 255;
   }
   b.set([0, 19, 0, 2, 1, 2, 0, 20, 0, 2, 1, 2], p);
+  b.set(CID_OFFER, p + 12);
   return b;
 }
 
@@ -267,7 +273,8 @@ const enum St {
 /**
  * ServerHello: DTLS 1.2, our suite, null compression; extensions only those we offered,
  * server_certificate_type RawPublicKey (absent means X.509, RFC 7250 §4.2, which we
- * cannot take) and client_certificate_type, if present, RawPublicKey. 0 or the alert.
+ * cannot take; a ServerHello that resumes our session may leave it out: no Certificate
+ * follows) and client_certificate_type, if present, RawPublicKey. 0 or the alert.
  */
 function checkServerHello(b: Uint8Array, hs: RpkHandshake): number {
   var sid = b[34];
@@ -285,9 +292,9 @@ function checkServerHello(b: Uint8Array, hs: RpkHandshake): number {
     else if (t === 19) {
       if (!rpk) return A.UNSUPPORTED_CERTIFICATE;
       hs.cct = true;
-    } else if (t !== 11) return A.UNSUPPORTED_EXTENSION;
+    } else if (t !== 11 && t !== DTLS.EXT_CID) return A.UNSUPPORTED_EXTENSION;
   }
-  return sct > 0 ? 0 : A.UNSUPPORTED_CERTIFICATE;
+  return sct > 0 || (!sct && resumes(hs, b)) ? 0 : A.UNSUPPORTED_CERTIFICATE;
 }
 
 var SERVER = 'DTLS server ';
@@ -305,9 +312,11 @@ function step(ep: DtlsEndpoint, s: Session, type: number, body: Uint8Array, whol
     return 0;
   }
   if (type === HT.SERVER_HELLO && st === St.HELLO) {
-    if ((a = checkServerHello(body, hs))) return a;
-    hs.serverRandom = copyOf(body, 2, 34);
+    if ((a = checkServerHello(body, hs) || takeCid(s, body))) return a;
+    // a resumed session (resume.ts): the server's Finished next, no public-key work
+    if (serverHello(ep, s, body, whole)) return 0;
     hs.state = St.GOT_SH;
+    return 0;
   } else if (type === HT.CERTIFICATE && st === St.GOT_SH) {
     var spki = decodeRpkCertificate(body);
     if (!spki) return A.DECODE_ERROR;
