@@ -554,7 +554,7 @@ function use(s: Scr | null): void {
 // device goes back to its event loop (console, sockets, Wi-Fi) between steps. A step does field
 // operations until it has spent P256_STEP units of work, counted as it goes in field
 // multiplications (COST: fmul 1, fsqr 0.9, the other bounded pieces their measured share); no
-// piece of work between two budget checks costs more than ~4 units. The point formulas are
+// piece of work between two budget checks costs more than ~5 units. The point formulas are
 // micro-programs (DBL, ADD, MADD below) run one field operation per check, so a step can end
 // inside a point addition. Results do not depend on where steps end: the one-shot functions
 // (p256Verify, …) are the same Jobs run in one go.
@@ -565,11 +565,16 @@ var COST = 0;
 /**
  * The budget of one step in field multiplications. Measured on Espruino 2v29's ESP32-like
  * Linux build under cachegrind: one fmul is ~5.2 M x86 instructions of the interpreter, so 8
- * units plus the largest piece (~4) are ≤ ~63 M instructions ≈ 0.42 s of modelled ESP32 time
+ * units plus the largest piece (~4.6) are ≤ ~65 M instructions ≈ 0.43 s of modelled ESP32 time
  * (× 1.61 / 240 MHz), under the 0.5 s a step may take (test/espruino/p256-steps.test.ts
  * measures it).
  */
 export var P256_STEP = 8;
+
+/** The work the last step did, in field multiplications (tests and benches compare it with P256_STEP). */
+export function p256LastCost(): number {
+  return COST;
+}
 
 /** A public-key operation in progress: run() does one step, true once done; then `r` is its result. */
 export interface P256Job {
