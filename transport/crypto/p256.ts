@@ -559,10 +559,11 @@ var COST = 0;
 
 /**
  * The budget of one step in field multiplications. Measured on Espruino 2v29's ESP32-like
- * Linux build under cachegrind: one fmul is ~5.2 M x86 instructions of the interpreter, so 8
- * units plus the largest piece (~4.6) are ≤ ~65 M instructions ≈ 0.43 s of modelled ESP32 time
- * (× 1.61 / 240 MHz), under the 0.5 s a step may take (test/espruino/p256-steps.test.ts
- * measures it).
+ * Linux build (dist/firmware-rpk.js from Storage) under cachegrind: 60 steps of an ECDH job
+ * cost 2.49 G x86 instructions for 491.75 units, 5.07 M per unit (one fmul). A step is at most
+ * 8 units plus the largest piece (4.6): 12.2 units (test/dtls/rpk-p256.test.ts, a whole
+ * handshake) ≈ 62 M instructions ≈ 0.42 s of modelled ESP32 time (× 1.61 / 240 MHz; 0.2–0.8 s
+ * over the model's range), the mean step ~41 M ≈ 0.28 s.
  */
 export var P256_STEP = 8;
 
