@@ -11,7 +11,7 @@ import { CT, HT, AlertLevel, A, DTLS } from './constants';
 import { createEndpoint, DtlsEndpoint, DtlsOptions, ESTABLISHED, FlightEntry, Handshake, newHandshake, newSession, Role, Session } from './connection';
 import { decodeClientHello, decodePskVector, encodeHandshake, encodeHelloVerifyRequest, encodePskVector, encodeServerHello, parseFragments } from './handshake';
 import { DtlsRecord, encodeRecord } from './record';
-import { checkRpkClientHello, decodeRpkCertificate, ecdhParams, encodeRpkCertificate, RpkGroup, rpkSigOf, rpkSigs, RpkSig } from './rpk';
+import { checkRpkClientHello, decodeRpkCertificate, ecdhParams, encodeRpkCertificate, pkFinish, RpkGroup, rpkSigOf, rpkSigs, RpkSig } from './rpk';
 import { enableP256 } from './rpk-p256';
 import { enableEd25519 } from './rpk-ed25519';
 import { CidMap, clientCid, giveCid, moveSession, sessionByCid, sweepCids } from './cid';
@@ -276,8 +276,8 @@ function rpkFlight(ep: DtlsEndpoint, s: Session, r: DtlsServerRpk, sig: RpkSig, 
   s.rpk = true;
   hs.group = group;
   hs.x = group.priv(ep.o.rng);
-  var params = ecdhParams(group.id, group.pub(hs.x));
-  var sg = sig.sign(concat([hs.clientRandom, hs.serverRandom!, params]), priv, pub, ep.o.crypto);
+  var params = ecdhParams(group.id, pkFinish(group.pub(hs.x)));
+  var sg: Uint8Array = pkFinish(sig.sign(concat([hs.clientRandom, hs.serverRandom!, params]), priv, pub, ep.o.crypto));
   var ske = new Uint8Array(params.length + 4 + sg.length);
   ske.set(params);
   ske.set([sig.scheme >> 8, sig.scheme & 255, 0, sg.length], params.length);
@@ -318,7 +318,7 @@ function rpkMessage(ep: DtlsEndpoint, s: Session, type: number, body: Uint8Array
   } else if (type === HT.CLIENT_KEY_EXCHANGE && hs.state === St.WAIT_RPK_CKE) {
     // ClientECDiffieHellmanPublic: ecdh_Yc<1..2^8-1>, the group's point (RFC 8422 §5.7)
     if (!body.length || body.length !== 1 + body[0]) return A.DECODE_ERROR;
-    hs.z = body[0] === hs.group!.len ? hs.group!.shared(hs.x!, body.subarray(1)) : null;
+    hs.z = body[0] === hs.group!.len ? pkFinish(hs.group!.shared(hs.x!, body.subarray(1))) : null;
     hs.x = null;
     if (!hs.z) return A.ILLEGAL_PARAMETER;
     hs.state = St.WAIT_CV;
@@ -327,7 +327,7 @@ function rpkMessage(ep: DtlsEndpoint, s: Session, type: number, body: Uint8Array
     // the client's key's scheme (RFC 5246 §7.4.8: one we listed in the CertificateRequest)
     if (u16(body, 0) !== hs.peerSig!.scheme) return A.ILLEGAL_PARAMETER;
     // over every handshake message before this one (RFC 5246 §7.4.8)
-    if (!hs.peerSig!.verify(concat(hs.transcript), body.subarray(4), hs.peerPub!, ep.o.crypto)) return A.DECRYPT_ERROR;
+    if (!pkFinish(hs.peerSig!.verify(concat(hs.transcript), body.subarray(4), hs.peerPub!, ep.o.crypto))) return A.DECRYPT_ERROR;
     hs.transcript.push(whole);
     // Keys only now: a ChangeCipherSpec is taken only once they exist, so a lost
     // CertificateVerify cannot be skipped by the epoch switch (its retransmission is epoch 0).
