@@ -17,8 +17,9 @@ import { espruinoCryptoModule } from '../sim/espruino-crypto';
 import { createDtlsServer } from '../transport/dtls/server';
 import { nodeCrypto } from '../sim/node-crypto';
 import { ed25519Keys, p256Keys } from '../test/helpers/dtls-net';
+import { espruinoBin, storeFileCode } from '../tools/espruino/bin.mjs';
 
-const BIN = process.env.ESPRUINO_BIN || '/work/espruino-build/espruino-esp32flash';
+const BIN = espruinoBin();
 // CURVE=ed25519 times dist/firmware-rpk-ed25519.js with Ed25519 keys; default P-256 (dist/firmware-rpk.js).
 const ED = process.env.CURVE === 'ed25519';
 // The ECDHE group of the run, as the step names say it (the build's only one).
@@ -58,13 +59,13 @@ if (ctx.run('lastEvent') !== 'connected') throw new Error('the recorded handshak
 ctx.stop();
 console.log(`recorded: client sent ${clientSent.length} datagrams, server ${serverSent.length}`);
 
-if (!existsSync(BIN)) {
-  console.log(`${BIN} not found: set ESPRUINO_BIN to an Espruino Linux build to time the handshake in Espruino`);
+if (!BIN || !existsSync(BIN)) {
+  console.log(`${BIN || 'no Espruino build'}: run \`npm run espruino:build\` (or set ESPRUINO_BIN) to time the handshake in Espruino`);
   process.exit(0);
 }
 
 // 2. Replay in Espruino: the bundle from Storage (code in flash, as on the board).
-const code = `require('Storage').write('lwm2m.js', require('fs').readFileSync(${JSON.stringify(BUNDLE)}));
+const code = `${storeFileCode('lwm2m.js', BUNDLE)}
 var m0 = process.memory().usage;
 eval(require('Storage').read('lwm2m.js'));
 console.log('LOADED ' + (process.memory().usage - m0) + ' variables of ' + process.memory().total);
