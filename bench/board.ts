@@ -354,8 +354,8 @@ export function tableRow(r: Row): string {
   return `| ${r.what} | ${g(r.ir)} | ${sec(c)} (${sec(lo)}–${sec(hi)}) | ${g(r.longest || 0)}: ${sec(lc)} (${sec(llo)}–${sec(lhi)}) |`;
 }
 
-async function main() {
-  const argv = process.argv.slice(2);
+/** The command line: workloads (--only, --quick) and notifications; a bad argument throws one line naming it. */
+export function parseBoardArgs(argv: string[]): { names: string[]; notifications: number } {
   let only: string[] = [];
   let quick = false;
   let notifications = 10;
@@ -364,15 +364,26 @@ async function main() {
     if (a === '--quick') quick = true;
     else if (a === '--only') {
       const v = argv[++i];
-      if (!v) usage('--only needs a list of workloads');
+      if (!v) throw new Error('--only needs a list of workloads');
       only = v.split(',');
-      for (const w of only) if (!WORKLOADS[w]) usage(`--only: unknown workload '${w}' (${Object.keys(WORKLOADS).join(', ')})`);
+      for (const w of only) if (!WORKLOADS[w]) throw new Error(`--only: unknown workload '${w}' (${Object.keys(WORKLOADS).join(', ')})`);
     } else if (a === '--notifications') {
       const v = argv[++i] || '';
-      if (!/^\d+$/.test(v) || +v < 1 || +v > 1000) usage(`--notifications '${v}' must be 1-1000`);
+      if (!/^\d+$/.test(v) || +v < 1 || +v > 1000) throw new Error(`--notifications '${v}' must be 1-1000`);
       notifications = +v;
-    } else usage(`unknown option '${a}' (--quick, --only W[,W…], --notifications N)`);
+    } else throw new Error(`unknown option '${a}' (--quick, --only W[,W…], --notifications N)`);
   }
+  return { names: only.length ? only : quick ? QUICK : Object.keys(WORKLOADS), notifications };
+}
+
+async function main() {
+  let args: ReturnType<typeof parseBoardArgs>;
+  try {
+    args = parseBoardArgs(process.argv.slice(2));
+  } catch (e) {
+    usage((e as Error).message);
+  }
+  const { names, notifications } = args;
   const bin = espruinoBin();
   if (!bin) usage(NO_ESPRUINO);
   if (!existsSync(bin)) usage(`ESPRUINO_BIN '${bin}' not found`);
@@ -382,7 +393,6 @@ async function main() {
     usage('valgrind is not installed (Debian: apt-get install valgrind)');
   }
   for (const f of ['firmware.js', 'firmware-rpk.js', 'firmware-rpk-ed25519.js']) if (!existsSync(DIST(f))) usage(`dist/${f} is missing: run \`npm run build\` first`);
-  const names = only.length ? only : quick ? QUICK : Object.keys(WORKLOADS);
   const commit = (() => { try { return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim(); } catch { return '?'; } })();
   console.log(`bench:board on ${bin} (callgrind), commit ${commit}, ${new Date().toISOString().slice(0, 10)}: ${names.join(', ')}`);
   const rows: Row[] = [];
