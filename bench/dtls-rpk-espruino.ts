@@ -13,9 +13,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { recordRpkHandshake, RNG_SRC } from '../test/helpers/rpk-record';
-import { runEspruino, storageWriteCode } from '../test/helpers/espruino';
+import { runEspruino } from '../test/helpers/espruino';
+import { espruinoBin, storeFileCode } from '../tools/espruino/bin.mjs';
 
-const BIN = process.env.ESPRUINO_BIN || '/work/espruino-build/espruino-esp32flash';
+const BIN = espruinoBin();
 // CURVE=ed25519 times dist/firmware-rpk-ed25519.js with Ed25519 keys; default P-256 (dist/firmware-rpk.js).
 const ED = process.env.CURVE === 'ed25519';
 // The ECDHE group of the run, as the step names say it (the build's only one).
@@ -28,13 +29,14 @@ const clientSent = rec.rounds.flatMap((r) => r.client);
 const serverSent = rec.rounds.flatMap((r) => r.server);
 console.log(`recorded: client sent ${clientSent.length} datagrams, server ${serverSent.length}; ${rec.steps} public-key steps`);
 
-if (!existsSync(BIN)) {
-  console.log(`${BIN} not found: set ESPRUINO_BIN to an Espruino Linux build to time the handshake in Espruino`);
+if (!BIN || !existsSync(BIN)) {
+  console.log(`${BIN || 'no Espruino build'}: run \`npm run espruino:build\` (or set ESPRUINO_BIN) to time the handshake in Espruino`);
   process.exit(0);
 }
 
 // 2. Replay in Espruino: the bundle from Storage (code in flash, as on the board).
-const code = storageWriteCode(BUNDLE) + `var m0 = process.memory().usage;
+const code = `${storeFileCode('lwm2m.js', BUNDLE)}
+var m0 = process.memory().usage;
 eval(require('Storage').read('lwm2m.js'));
 console.log('LOADED ' + (process.memory().usage - m0) + ' variables of ' + process.memory().total);
 // Inside a function: the bundle's top-level names are globals (minified, short), so none of ours may be.

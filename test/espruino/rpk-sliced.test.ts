@@ -19,20 +19,24 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { runEspruino, storageWriteCode } from '../helpers/espruino';
+import { runEspruino } from '../helpers/espruino';
+import { ESPRUINO_BIN, espruinoSkip } from '../board/espruino-proc';
+import { storeFileCode } from '../../tools/espruino/bin.mjs';
 import { recordRpkHandshake, RNG_SRC } from '../helpers/rpk-record';
 
-const BIN = process.env.ESPRUINO_BIN;
+const BIN = ESPRUINO_BIN;
+const skip = espruinoSkip();
 const BUNDLE = join(import.meta.dirname, '../../dist/firmware-rpk.js');
 /** x86 instructions of the handshake's public-key work (P-256 publicKey + sign + ECDH + verify, ESPRUINO.md). */
 const HANDSHAKE_INSTRUCTIONS = 37.5e9;
 /** Modelled ESP32 seconds per x86 instruction, central (ESPRUINO.md). */
 const ESP32_S_PER_INSN = 1.61 / 240e6;
 
-test('the DTLS-RPK P-256 handshake on Espruino runs in steps: many yields, no long run, and a timer set mid-handshake fires before it ends', { skip: BIN ? false : 'skipped: ESPRUINO_BIN not set', timeout: 300000 }, () => {
+test('the DTLS-RPK P-256 handshake on Espruino runs in steps: many yields, no long run, and a timer set mid-handshake fires before it ends', { skip, timeout: 300000 }, () => {
   const rec = recordRpkHandshake(BUNDLE, false);
   assert.ok(rec.steps >= 100, `the client took ${rec.steps} public-key steps in Node`);
-  const code = storageWriteCode(BUNDLE) + `eval(require('Storage').read('lwm2m.js'));
+  const code = `${storeFileCode('lwm2m.js', BUNDLE)}
+eval(require('Storage').read('lwm2m.js'));
 (function () {
 ${RNG_SRC}
 var R = ${JSON.stringify(rec.rounds)};

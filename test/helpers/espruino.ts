@@ -3,9 +3,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { espruinoBin } from '../../tools/espruino/bin.mjs';
 
-/** Runs `code` in Espruino (`bin`, default ESPRUINO_BIN), stdin a FIFO opened read-write (EOF on stdin feeds garbage to its REPL). */
-export function runEspruino(code: string, timeoutS = 60, bin = process.env.ESPRUINO_BIN): { status: number | null; out: string } {
+/** Runs `code` in Espruino (`bin`, default the ESPRUINO_BIN or cached build: tools/espruino/bin.mjs), stdin a FIFO opened read-write (EOF on stdin feeds garbage to its REPL). */
+export function runEspruino(code: string, timeoutS = 60, bin = espruinoBin()): { status: number | null; out: string } {
   const dir = mkdtempSync(join(tmpdir(), 'espruino-'));
   try {
     const file = join(dir, 'run.js');
@@ -16,13 +17,4 @@ export function runEspruino(code: string, timeoutS = 60, bin = process.env.ESPRU
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-/**
- * Espruino code writing the file `path` into Storage as `name`, in chunks: an RPK bundle
- * (~125 KB) read whole into RAM leaves the ESP32-like build too few variables.
- */
-export function storageWriteCode(path: string, name = 'lwm2m.js'): string {
-  return `(function () { var f = E.openFile(${JSON.stringify(path)}, 'r'), S = require('Storage'), n = require('fs').statSync(${JSON.stringify(path)}).size, o = 0, c;\n` +
-    `while ((c = f.read(2048)) !== undefined) { if (o === 0) S.write(${JSON.stringify(name)}, c, 0, n); else S.write(${JSON.stringify(name)}, c, o); o += c.length; } f.close(); })();\n`;
 }
