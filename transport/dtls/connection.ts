@@ -51,7 +51,7 @@ export interface DtlsOptions {
   retransmitMax?: number;
   /** A handshake not finished within this many ms fails with `handshake_timeout` (default 60 s). */
   handshakeTimeout?: number;
-  /** Largest datagram we send (default 1152, inside IPv6's 1280 minus headers). */
+  /** Largest datagram we send (default DTLS.MTU). */
   mtu?: number;
 }
 
@@ -270,7 +270,7 @@ function handshaking(ep: DtlsEndpoint): Handshaking {
   /** (Re)sends the current flight: fresh record sequence numbers, records packed into datagrams up to the MTU. */
   function transmit(s: Session): void {
     var fl = s.flight!;
-    var mtu = o.mtu || 1152;
+    var mtu = o.mtu || DTLS.MTU;
     var batch: Uint8Array[] = [];
     var n = 0;
     for (var i = 0; i < fl.length; i++) {
@@ -359,7 +359,7 @@ function handshaking(ep: DtlsEndpoint): Handshaking {
     },
 
     timeout: function (s: Session): void {
-      err(s, 'handshake_timeout', undefined, HS_WITH + peerKey(s.peer) + ' as ' + who(s) + ' timed out after ' + (o.handshakeTimeout || 60000) +
+      err(s, 'handshake_timeout', undefined, HS_WITH + peerKey(s.peer) + ' as ' + who(s) + ' timed out after ' + (o.handshakeTimeout || DTLS.HANDSHAKE_TIMEOUT) +
         ' ms: no answer (' + (s.rpk ? 'our key not accepted' : 'wrong PSK or identity') + ', or server unreachable)');
     },
 
@@ -565,7 +565,7 @@ export class DtlsEndpoint implements DatagramPort, Pollable {
       var hs = s && s.hs;
       if (!hs) continue;
       busy = true;
-      if (hs.deadline < 0) hs.deadline = now + (o.handshakeTimeout || 60000);
+      if (hs.deadline < 0) hs.deadline = now + (o.handshakeTimeout || DTLS.HANDSHAKE_TIMEOUT);
       if (now >= hs.deadline) {
         this.hs().timeout(s);
         continue;
@@ -579,7 +579,7 @@ export class DtlsEndpoint implements DatagramPort, Pollable {
           } catch (e) {
             // a failing crypto backend: the deadline ends it
           }
-          hs.rto = Math.min(hs.rto! * 2, o.retransmitMax || 60000);
+          hs.rto = Math.min(hs.rto! * 2, o.retransmitMax || DTLS.RTO_MAX);
           hs.due = now + hs.rto;
         }
         if (hs.due < d) d = hs.due;

@@ -7,7 +7,7 @@ import type { Peer } from '../ports';
 import { peerKey } from '../ports';
 import { concat, equal, equalConstTime, toHex, utf8Encode, Writer } from '../bytes';
 import { hmacSha256 } from '../crypto/hmac';
-import { CT, HT, AlertLevel, A, DTLS } from './constants';
+import { CT, HT, AlertLevel, A, DTLS, HS } from './constants';
 import { createEndpoint, DtlsEndpoint, DtlsOptions, ESTABLISHED, FlightEntry, Handshake, newHandshake, newSession, Role, Session } from './connection';
 import { decodeClientHello, decodePskVector, encodeHandshake, encodeHelloVerifyRequest, encodePskVector, encodeServerHello, parseFragments } from './handshake';
 import { DtlsRecord, encodeRecord } from './record';
@@ -52,18 +52,6 @@ export interface DtlsServerOptions extends DtlsOptions {
    * Session.identity = its SubjectPublicKeyInfo DER); any other client PSK, as Leshan does.
    */
   rpk?: DtlsServerRpk;
-}
-
-/** Server handshake states (Handshake.state). */
-const enum St {
-  WAIT_CKE = 11,
-  WAIT_FIN = 12,
-  /** RPK: the client's Certificate, ClientKeyExchange, CertificateVerify next */
-  WAIT_CERT = 13,
-  WAIT_RPK_CKE = 14,
-  WAIT_CV = 15,
-  /** Abbreviated handshake (a resumed session): the client's Finished next */
-  WAIT_RFIN = 16,
 }
 
 /** The server's RPK handshake state. */
@@ -165,14 +153,14 @@ function makeRole(st: ServerState): Role {
       });
       if (e) {
         var sid = new Uint8Array(ch.session_id);
-        resumeFlight(ep, s, e, sid, e.rpk ? serverHelloRpk(hs.serverRandom, sid, reneg, pf, more) : encodeServerHello(hs.serverRandom, sid, reneg, more), St.WAIT_RFIN);
+        resumeFlight(ep, s, e, sid, e.rpk ? serverHelloRpk(hs.serverRandom, sid, reneg, pf, more) : encodeServerHello(hs.serverRandom, sid, reneg, more), HS.S_WAIT_RFIN);
         return true;
       }
       hs.sid = newSessionId(ep, st.cache);
       if (rpk) {
         rpkFlight(ep, s, so.rpk!, ourSig!, group!, reneg, pf, more, fl);
         for (i = 0; i < fl.length; i++) hs.transcript.push(fl[i].b);
-        hs.state = St.WAIT_CERT;
+        hs.state = HS.S_WAIT_CERT;
         ep.hs().flight(s, fl);
         return true;
       }
@@ -181,7 +169,7 @@ function makeRole(st: ServerState): Role {
       if (so.hint && so.hint.length) fl.push({ t: CT.HANDSHAKE, e: 0, b: encodeHandshake(HT.SERVER_KEY_EXCHANGE, hs.nextSend++, encodePskVector(so.hint)) });
       fl.push({ t: CT.HANDSHAKE, e: 0, b: encodeHandshake(HT.SERVER_HELLO_DONE, hs.nextSend++, new Uint8Array(0)) });
       for (i = 0; i < fl.length; i++) hs.transcript.push(fl[i].b);
-      hs.state = St.WAIT_CKE;
+      hs.state = HS.S_WAIT_CKE;
       // ServerHello, ServerKeyExchange and ServerHelloDone go out in one datagram.
       ep.hs().flight(s, fl);
       return true;
@@ -192,16 +180,16 @@ function makeRole(st: ServerState): Role {
     },
     message: function (ep: DtlsEndpoint, s: Session, type: number, body: Uint8Array, whole: Uint8Array): void {
       var hs = s.hs!;
-      if (hs.state === St.WAIT_RFIN) {
+      if (hs.state === HS.S_WAIT_RFIN) {
         // the client's Finished of an abbreviated handshake: it proves our flight arrived
         if (type !== HT.FINISHED || s.rEpoch !== 1) return ep.hs().abort(s, A.UNEXPECTED_MESSAGE);
         if (!equalConstTime(body, hs.expectFinished!)) return ep.hs().abort(s, A.DECRYPT_ERROR);
         s.flight = null;
         ep.hs().established(s);
-      } else if (s.rpk && hs.state !== St.WAIT_FIN) {
+      } else if (s.rpk && hs.state !== HS.S_WAIT_FIN) {
         var a = rpkMessage(ep, s, type, body, whole);
         if (a) ep.hs().abort(s, a);
-      } else if (type === HT.CLIENT_KEY_EXCHANGE && hs.state === St.WAIT_CKE) {
+      } else if (type === HT.CLIENT_KEY_EXCHANGE && hs.state === HS.S_WAIT_CKE) {
         var id = decodePskVector(body);
         if (!id) return ep.hs().abort(s, A.DECODE_ERROR);
         s.identity = new Uint8Array(id);
@@ -211,8 +199,8 @@ function makeRole(st: ServerState): Role {
         hs.transcript.push(whole);
         ep.hs().deriveKeys(s, false);
         hs.expectFinished = ep.hs().finished(hs, 'client finished');
-        hs.state = St.WAIT_FIN;
-      } else if (type === HT.FINISHED && hs.state === St.WAIT_FIN && s.rEpoch === 1) {
+        hs.state = HS.S_WAIT_FIN;
+      } else if (type === HT.FINISHED && hs.state === HS.S_WAIT_FIN && s.rEpoch === 1) {
         if (!equalConstTime(body, hs.expectFinished!)) return ep.hs().abort(s, A.DECRYPT_ERROR);
         hs.transcript.push(whole);
         var fin = encodeHandshake(HT.FINISHED, hs.nextSend++, ep.hs().finished(hs, 'server finished'));
@@ -230,12 +218,12 @@ function makeRole(st: ServerState): Role {
     moved: moveSession,
     tick: function (ep: DtlsEndpoint, now: number): number {
       st.cache.now = now;
-      if (st.rotateAt < 0) st.rotateAt = now + ((ep.o as DtlsServerOptions).cookieRotation || 60000);
+      if (st.rotateAt < 0) st.rotateAt = now + ((ep.o as DtlsServerOptions).cookieRotation || DTLS.COOKIE_ROTATION);
       else if (now >= st.rotateAt) {
         sweepCids(ep, st.cids);
         st.previous = st.secret;
         st.secret = ep.hs().random(32);
-        st.rotateAt = now + ((ep.o as DtlsServerOptions).cookieRotation || 60000);
+        st.rotateAt = now + ((ep.o as DtlsServerOptions).cookieRotation || DTLS.COOKIE_ROTATION);
       }
       return st.rotateAt;
     },
@@ -300,7 +288,7 @@ function rpkFlight(ep: DtlsEndpoint, s: Session, r: DtlsServerRpk, sig: RpkSig, 
 function rpkMessage(ep: DtlsEndpoint, s: Session, type: number, body: Uint8Array, whole: Uint8Array): number {
   var hs = s.hs as RpkServerHandshake;
   var r = (ep.o as DtlsServerOptions).rpk!;
-  if (type === HT.CERTIFICATE && hs.state === St.WAIT_CERT) {
+  if (type === HT.CERTIFICATE && hs.state === HS.S_WAIT_CERT) {
     // An empty Certificate (the client has no key) is refused: RPK here means mutual authentication (RFC 5246 §7.4.6).
     if (body.length === 3 && !body[0] && !body[1] && !body[2]) return A.HANDSHAKE_FAILURE;
     var spki = decodeRpkCertificate(body);
@@ -314,15 +302,15 @@ function rpkMessage(ep: DtlsEndpoint, s: Session, type: number, body: Uint8Array
     }
     hs.peerSig = ps;
     hs.peerPub = ps.pub(spki)!;
-    hs.state = St.WAIT_RPK_CKE;
-  } else if (type === HT.CLIENT_KEY_EXCHANGE && hs.state === St.WAIT_RPK_CKE) {
+    hs.state = HS.S_WAIT_RPK_CKE;
+  } else if (type === HT.CLIENT_KEY_EXCHANGE && hs.state === HS.S_WAIT_RPK_CKE) {
     // ClientECDiffieHellmanPublic: ecdh_Yc<1..2^8-1>, the group's point (RFC 8422 §5.7)
     if (!body.length || body.length !== 1 + body[0]) return A.DECODE_ERROR;
     hs.z = body[0] === hs.group!.len ? pkFinish(hs.group!.shared(hs.x!, body.subarray(1))) : null;
     hs.x = null;
     if (!hs.z) return A.ILLEGAL_PARAMETER;
-    hs.state = St.WAIT_CV;
-  } else if (type === HT.CERTIFICATE_VERIFY && hs.state === St.WAIT_CV) {
+    hs.state = HS.S_WAIT_CV;
+  } else if (type === HT.CERTIFICATE_VERIFY && hs.state === HS.S_WAIT_CV) {
     if (body.length < 4 || body.length !== 4 + u16(body, 2)) return A.DECODE_ERROR;
     // the client's key's scheme (RFC 5246 §7.4.8: one we listed in the CertificateRequest)
     if (u16(body, 0) !== hs.peerSig!.scheme) return A.ILLEGAL_PARAMETER;
@@ -334,7 +322,7 @@ function rpkMessage(ep: DtlsEndpoint, s: Session, type: number, body: Uint8Array
     ep.hs().deriveKeys(s, false, hs.z!);
     hs.z = null;
     hs.expectFinished = ep.hs().finished(hs, 'client finished');
-    hs.state = St.WAIT_FIN;
+    hs.state = HS.S_WAIT_FIN;
     return 0;
   } else return A.UNEXPECTED_MESSAGE;
   hs.transcript.push(whole);
