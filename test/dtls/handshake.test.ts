@@ -122,25 +122,37 @@ test('retransmission timer: 1 s doubling to the configured maximum, then the han
   assert.equal(p.client.get(SERVER), null, 'no session left behind');
 });
 
-test('wrong key: the server drops the undecryptable Finished silently; the client ends in the deadline', () => {
+test('wrong key: the server answers the undecryptable Finished with a fatal decrypt_error (51); the client reports "wrong PSK" at once', () => {
   const p = makePair({ clientKey: new Uint8Array(16).fill(9), handshakeTimeout: 30000 });
   p.client.connect(SERVER);
   p.run(40000);
-  assert.deepEqual(p.clientEvents.map((e) => e.name), ['handshake_timeout']);
-  assert.ok(!p.wire.some((d) => shape(d).includes('alert')), 'nobody sent an alert');
-  assert.ok(!p.serverEvents.some((e) => e.type === 'connected'));
+  const last = p.wire[p.wire.length - 1];
+  assert.ok(!fromClient(last));
+  // an epoch-0 alert record: the server never switched its write epoch
+  assert.equal(toHex(last.data), '15fefd0000' + toHex(last.data.subarray(5, 11)) + '0002' + '0233');
+  assert.equal(p.wire.filter((d) => shape(d).includes('alert')).length, 1, 'one alert, from the server');
+  assert.deepEqual(p.serverEvents.map((e) => e.name), ['wrong_psk']);
+  assert.match(p.serverEvents[0].message!, /10\.0\.0\.2:40000: its Finished does not decrypt with our key for PSK identity "lwm2m-client" \(wrong PSK\)/);
+  assert.deepEqual(p.clientEvents.map((e) => e.name), ['wrong_psk']);
+  assert.equal(p.clientEvents[0].alert, 51);
+  assert.equal(p.clientEvents[0].message, 'wrong PSK for PSK identity "lwm2m-client": DTLS fatal alert 51 from 10.0.0.1:5684 refused our Finished');
+  // at once: one round trip after the client's final flight, not at the 30 s deadline
+  assert.ok(p.wire.length <= 7, 'no retransmission before the answer');
+  assert.equal(p.client.get(SERVER), null);
+  assert.equal(p.server.get(CLIENT), null);
 });
 
-test('unknown PSK identity: the server answers handshake_failure (40); the client reports the alert', () => {
+test('unknown PSK identity: the server answers unknown_psk_identity (115); the client reports the alert naming the identity', () => {
   const p = makePair({ clientIdentity: text('stranger') });
   p.client.connect(SERVER);
   p.run(10000);
   assert.deepEqual(p.serverEvents.map((e) => e.name), ['unknown_psk_identity']);
+  assert.match(p.serverEvents[0].message!, /used an unknown PSK identity "stranger"/);
   const last = p.wire[p.wire.length - 1];
-  assert.equal(toHex(last.data), '15fefd0000' + toHex(last.data.subarray(5, 11)) + '0002' + '0228');
+  assert.equal(toHex(last.data), '15fefd0000' + toHex(last.data.subarray(5, 11)) + '0002' + '0273');
   assert.equal(p.clientEvents[0].name, 'alert_received');
-  assert.equal(p.clientEvents[0].alert, 40);
-  assert.match(p.clientEvents[0].message!, /"stranger"/);
+  assert.equal(p.clientEvents[0].alert, 115);
+  assert.equal(p.clientEvents[0].message, 'DTLS fatal alert 115 from 10.0.0.1:5684 (unknown PSK identity "stranger")');
 });
 
 test('duplicated and reordered datagrams: every datagram twice, each flight reversed', () => {
@@ -205,6 +217,83 @@ test('unexpected handshake message: ServerHelloDone instead of ServerHello gets 
   assert.equal(toHex(last.data.subarray(13)), '020a');
   assert.equal(p.clientEvents[0].name, 'alert_sent');
   assert.equal(p.client.get(SERVER), null);
+});
+
+/** A handshake fragment (RFC 6347 §4.2.2) with its own length, offset and body. */
+function fragment(type: number, length: number, seq: number, offset: number, body: Uint8Array): Uint8Array {
+  const h = new Uint8Array(12 + body.length);
+  h[0] = type;
+  h.set([length >> 16, (length >> 8) & 255, length & 255, seq >> 8, seq & 255, offset >> 16, (offset >> 8) & 255, offset & 255], 1);
+  h.set([body.length >> 16, (body.length >> 8) & 255, body.length & 255], 9);
+  h.set(body, 12);
+  return h;
+}
+const SERVER_HELLO = new Uint8Array([0xfe, 0xfd, ...new Uint8Array(32).fill(3), 0, 0xc0, 0xa8, 0]);
+
+// (a later record of the same datagram finds no session: the alert dropped it)
+test('a fatal alert ends the processing at once: a bad ServerKeyExchange, then ServerHelloDone in the same record: no keys, no Finished', () => {
+  const p = makePair();
+  p.filter = (d, i) => (i === 3 ? [] : [d]); // the real server flight is lost
+  p.client.connect(SERVER);
+  p.run(0);
+  const sh = encodeHandshake(2, 1, SERVER_HELLO);
+  const ske = encodeHandshake(12, 2, new Uint8Array([0, 5])); // hint length 5, no bytes: decode_error
+  const shd = encodeHandshake(14, 3, new Uint8Array(0));
+  const dgram = encodeRecord(22, 0, 5, new Uint8Array(Buffer.concat([sh, ske, shd])));
+  const before = p.wire.length;
+  p.client.receive(dgram, SERVER);
+  const sent = p.wire.slice(before).map(shape);
+  assert.deepEqual(sent, ['alert@0'], 'only the alert: no ClientKeyExchange, ChangeCipherSpec or Finished');
+  assert.equal(toHex(p.wire[p.wire.length - 1].data.subarray(13)), '0232');
+  assert.deepEqual(p.clientEvents.map((e) => e.name), ['alert_sent']);
+  assert.equal(p.client.get(SERVER), null);
+});
+
+test('a spoofed fragment claiming another length for a message does not shadow the real message: the handshake completes without waiting', () => {
+  const clean = makePair();
+  clean.client.connect(SERVER);
+  clean.run(60000);
+  const p = makePair();
+  // before the real server flight, an off-path fragment of "message 1" (ServerHello) with a length of its own
+  const spoof = encodeRecord(22, 0, 1, fragment(2, 60, 1, 0, new Uint8Array(10).fill(0xaa)));
+  p.filter = (d, i) => (i === 3 ? [{ ...d, data: spoof }, d] : [d]);
+  p.client.connect(SERVER);
+  p.run(60000);
+  assert.deepEqual(p.clientEvents.map((e) => e.type), ['connected']);
+  assert.equal(p.wire.length, clean.wire.length, 'no retransmission needed');
+});
+
+test('reassembly is bounded: 8 spoofed fragments claiming 4 KB messages (208 bytes) hold at most DTLS.REASSEMBLY (4,096) bytes, and the real flight still completes', () => {
+  const p = makePair();
+  let held = 0;
+  p.filter = (d, i) => {
+    if (i !== 3) return [d];
+    // message_seq 1..8 (the client expects 1), each claiming 4,096 bytes, one body byte: 26 bytes a datagram
+    const spoofs = [1, 2, 3, 4, 5, 6, 7, 8].map((seq) => ({ ...d, data: encodeRecord(22, 0, seq, fragment(12, 4096, seq, 0, new Uint8Array([seq]))) }));
+    assert.equal(spoofs.reduce((n, x) => n + x.data.length, 0), 208);
+    return [...spoofs, d];
+  };
+  // count what the client holds right after the spoofs, before the real flight
+  const receive = p.client.receive.bind(p.client);
+  let n = 0;
+  p.client.receive = (data, peer) => {
+    receive(data, peer);
+    if (++n === 9) {
+      const parts = p.client.get(SERVER)!.hs!.parts as Record<string, { body: Uint8Array; have: Uint8Array }>;
+      for (const k in parts) held += parts[k].body.length + parts[k].have.length;
+    }
+  };
+  p.client.connect(SERVER);
+  p.run(60000);
+  assert.ok(held > 0 && held <= 4096 + 512, `held ${held} bytes`);
+  assert.deepEqual(p.clientEvents.map((e) => e.type), ['connected']);
+  // a fragment claiming more than the budget is never buffered
+  const q = makePair();
+  q.filter = (d, i) => (i === 3 ? [] : [d]);
+  q.client.connect(SERVER);
+  q.run(0);
+  q.client.receive(encodeRecord(22, 0, 9, fragment(2, 0xffffff, 1, 0, new Uint8Array(4))), SERVER);
+  assert.deepEqual(Object.keys(q.client.get(SERVER)!.hs!.parts), []);
 });
 
 test('unsolicited extension in ServerHello gets unsupported_extension (110)', () => {

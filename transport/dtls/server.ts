@@ -10,7 +10,7 @@ import { hmacSha256 } from '../crypto/hmac';
 import { CT, HT, AlertLevel, A, DTLS } from './constants';
 import { createEndpoint, DtlsEndpoint, DtlsOptions, ESTABLISHED, FlightEntry, Handshake, newHandshake, newSession, Role, Session } from './connection';
 import { decodeClientHello, decodePskVector, encodeHandshake, encodeHelloVerifyRequest, encodePskVector, encodeServerHello, parseFragments } from './handshake';
-import { DtlsRecord, encodeRecord } from './record';
+import { DtlsRecord, encodeRecord, open, replayCheck } from './record';
 import { checkRpkClientHello, decodeRpkCertificate, ecdhParams, encodeRpkCertificate, RpkGroup, rpkSigOf, rpkSigs, RpkSig } from './rpk';
 import { enableP256 } from './rpk-p256';
 import { enableEd25519 } from './rpk-ed25519';
@@ -30,7 +30,7 @@ export interface DtlsServerRpk {
 }
 
 export interface DtlsServerOptions extends DtlsOptions {
-  /** The PSK for an identity, or null if unknown (answered with handshake_failure). */
+  /** The PSK for an identity, or null if unknown (answered with unknown_psk_identity). */
   pskKey: (identity: Uint8Array) => Uint8Array | null;
   /** psk_identity_hint; without one no ServerKeyExchange is sent (RFC 4279 §2). */
   hint?: Uint8Array;
@@ -88,9 +88,26 @@ function statelessAlert(ep: DtlsEndpoint, peer: Peer, seq: number, desc: number)
   ep.o.socket.send(encodeRecord(CT.ALERT, 0, seq, new Uint8Array([AlertLevel.FATAL, desc])), peer);
 }
 
+/**
+ * The client's Finished (the first epoch-1 handshake record, after its ChangeCipherSpec) that
+ * does not decrypt: with PSK the client's key differs from ours for its identity. It is a
+ * Finished that does not verify, answered with a fatal decrypt_error (RFC 5246 §7.4.9,
+ * RFC 4279 §2) rather than dropped, so the client learns it at once instead of at its
+ * deadline. Any other epoch-1 record is left to the endpoint (false).
+ */
+function badFinished(ep: DtlsEndpoint, r: DtlsRecord, peer: Peer): boolean {
+  var s = ep.get(peer);
+  var hs = s && s.hs;
+  if (!s || !hs || hs.state !== St.WAIT_FIN || s.rEpoch !== 1 || !replayCheck(s.win, r.seq) || open(ep.o.crypto, s.rk!, r)) return false;
+  if (s.rpk) ep.hs().abort(s, A.DECRYPT_ERROR);
+  else ep.hs().fail(s, 'wrong_psk', A.DECRYPT_ERROR, 'DTLS client ' + peerKey(s.peer) + ': its Finished does not decrypt with our key for ' + ep.hs().who(s) + ' (wrong PSK); sent decrypt_error');
+  return true;
+}
+
 function makeRole(st: ServerState): Role {
   return {
     pre: function (ep: DtlsEndpoint, r: DtlsRecord, peer: Peer): boolean {
+      if (r.epoch === 1 && r.type === CT.HANDSHAKE) return badFinished(ep, r, peer);
       if (r.epoch !== 0 || r.type !== CT.HANDSHAKE || r.fragment[0] !== HT.CLIENT_HELLO) return false;
       var fs = parseFragments(r.fragment);
       // A ClientHello must come whole in one record (it is small; we do not keep state to reassemble it).
@@ -172,7 +189,8 @@ function makeRole(st: ServerState): Role {
         if (!id) return ep.hs().abort(s, A.DECODE_ERROR);
         s.identity = new Uint8Array(id);
         var key = (ep.o as DtlsServerOptions).pskKey(s.identity);
-        if (!key) return ep.hs().fail(s, 'unknown_psk_identity', A.HANDSHAKE_FAILURE, 'DTLS client ' + peerKey(s.peer) + ' used an unknown PSK identity');
+        // RFC 4279 §2: unknown_psk_identity (hiding it behind decrypt_error would only cost the client its diagnosis)
+        if (!key) return ep.hs().fail(s, 'unknown_psk_identity', A.UNKNOWN_PSK_IDENTITY, 'DTLS client ' + peerKey(s.peer) + ' used an unknown ' + ep.hs().who(s));
         hs.psk = key;
         hs.transcript.push(whole);
         ep.hs().deriveKeys(s, false);
