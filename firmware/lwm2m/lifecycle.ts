@@ -18,7 +18,7 @@ import { parseUri } from './uri';
 import { accountStore } from './persistence';
 import { BOOTSTRAPPING, REGISTERING, REGISTERED, DEREGISTERING, BACKOFF, STOPPED, stateName, MODE_PSK, MODE_RPK, MODE_NOSEC, Conn } from './states';
 import type { Client } from './client';
-import { codeStr, noRpk, rpkCheck } from './client';
+import { codeStr, noPsk, noRpk, rpkCheck } from './client';
 
 export interface Lifecycle {
   /** Power-up: the stored accounts if there are usable ones, else the factory bootstrap account. */
@@ -195,14 +195,11 @@ export function lifecycle(cl: Client): Lifecycle {
       var ssid = s[10];
       var uri = parseUri('' + s[0]);
       var mode = s[2];
-      if (typeof ssid !== 'number' || !uri) continue;
-      if (uri.secure ? mode !== MODE_PSK && mode !== MODE_RPK : mode !== MODE_NOSEC) continue;
-      if (mode === MODE_RPK) {
-        var k = rpkCheck ? rpkCheck(cl, l[i]) : noRpk(l[i]);
-        if (typeof k === 'string') {
-          if (say) cl.log('rpk', k);
-          continue;
-        }
+      if (typeof ssid !== 'number' || !uri || (!uri.secure && mode !== MODE_NOSEC)) continue;
+      var k = !uri.secure ? '' : mode !== MODE_RPK ? noPsk(s, l[i]) : rpkCheck ? rpkCheck(cl, l[i]) : noRpk(l[i]);
+      if (typeof k === 'string' && k) {
+        if (say) cl.log(mode === MODE_RPK ? 'rpk' : 'psk', k);
+        continue;
       }
       var srv = cl.reg.serverInst(ssid);
       if (srv >= 0) out.push({ sec: l[i], srv: srv, ssid: ssid });

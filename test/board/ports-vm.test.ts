@@ -357,6 +357,9 @@ test('start: a missing or bad configuration prints one line and starts nothing',
     [JSON.stringify({ v: 1, endpoint: 'e', bootstrap: 'coaps://x', mode: 'rpk', rpkPriv: K32, rpkPub: K32.repeat(5) + '00', rpkServerPub: K32 }), /rpkPub is 161 bytes; a key is 32 \(raw\) to 160 bytes \(DER\)/],
     [JSON.stringify({ v: 1, endpoint: 'e', bootstrap: 'coaps://x', mode: 'rpk', rpkPriv: K32, rpkPub: K32, rpkServerPub: K32.slice(2) }), /rpkServerPub is 31 bytes; a key is 32 \(raw\) to 160 bytes \(DER\)/],
     [JSON.stringify({ v: 1, endpoint: 'e', bootstrap: 'coap://x', mode: 'rpk', rpkPriv: K32, rpkPub: K32, rpkServerPub: K32 }), /rpk needs a coaps:\/\/ bootstrap URI/],
+    // the mode and the scheme agree: NoSec on coaps:// would offer an empty PSK, PSK on coap:// would not use its key
+    [JSON.stringify({ v: 1, endpoint: 'e', bootstrap: 'coaps://x', mode: 'nosec' }), /nosec needs a coap:\/\/ bootstrap URI/],
+    [JSON.stringify({ v: 1, endpoint: 'e', bootstrap: 'coap://x', mode: 'psk', pskId: 'i', pskKey: '0011' }), /psk needs a coaps:\/\/ bootstrap URI/],
   ];
   for (const [cfg, re] of cases) {
     const { esp, ctx, lines, storage } = boot();

@@ -155,6 +155,15 @@ test('unknown PSK identity: the server answers unknown_psk_identity (115); the c
   assert.equal(p.clientEvents[0].message, 'DTLS fatal alert 115 from 10.0.0.1:5684 (unknown PSK identity "stranger")');
 });
 
+test('an empty PSK is no PSK: the client starts no handshake and says no_psk', () => {
+  const p = makePair({ clientKey: new Uint8Array(0), serverKeys: { 'lwm2m-client': new Uint8Array(0) } });
+  p.client.connect(SERVER);
+  p.run(10000);
+  assert.deepEqual(p.wire, []);
+  assert.deepEqual(p.clientEvents.map((e) => e.name), ['no_psk']);
+  assert.equal(p.client.get(SERVER), null);
+});
+
 test('duplicated and reordered datagrams: every datagram twice, each flight reversed', () => {
   const p = makePair({ hint: text('h'), serverEcho: true });
   // split each datagram into one datagram per record, reverse them, send each twice
