@@ -34,7 +34,7 @@ export interface DeviceConfig {
   /** Buzzer pin name ('D25') or number; its tone in Hz. */
   buzzerPin?: string;
   buzzerHz?: number;
-  /** Local UDP port the client binds. */
+  /** Local UDP port the client binds (default: a random one of 49152-65535 at each boot). */
   port?: number;
 }
 

@@ -315,6 +315,29 @@ test('start: reads lwm2m.cfg, builds the ports, starts the client once Wi-Fi has
   ctx.stop();
 });
 
+test('start: the client\'s UDP port is drawn from the dynamic range (49152-65535) by E.hwRand() at each boot unless lwm2m.cfg fixes it', async () => {
+  const bound = async (cfg: Record<string, unknown>, rand: number) => {
+    const { esp, ctx, storage, udp } = boot();
+    storage.files['lwm2m.cfg'] = JSON.stringify({ v: 1, endpoint: 'ep', bootstrap: 'coap://192.0.2.1', mode: 'nosec', ...cfg });
+    const g = ctx.run('this') as any;
+    g.E.hwRand = () => rand;
+    let port = -1;
+    let done: () => void;
+    const ready = new Promise<void>((r) => (done = r));
+    esp.start(g, { client: (d: any) => (port = d.openUdp(() => {}, undefined, () => done()).port) });
+    await ready;
+    const real = udp.sockets[0].boundPort;
+    udp.sockets[0].close();
+    ctx.stop();
+    return [port, real];
+  };
+  assert.deepEqual(await bound({}, 0x1234567), [49152 + 0x0567, 49152 + 0x0567]);
+  assert.deepEqual(await bound({}, -1), [65535, 65535]);
+  assert.deepEqual(await bound({}, 0), [49152, 49152]);
+  // fixed by the configuration (provision --port): the RNG is not asked
+  assert.deepEqual(await bound({ port: 34206 }, 0x1234567), [34206, 34206]);
+});
+
 test('start: board.reboot() waits REBOOT_GRACE_MS on the scheduler, so the Execute answer leaves first', () => {
   const { esp, ctx, storage, calls } = boot();
   storage.files['lwm2m.cfg'] = JSON.stringify({ v: 1, endpoint: 'ep', bootstrap: 'coap://192.0.2.1', mode: 'nosec' });
