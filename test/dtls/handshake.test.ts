@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import { eachRecordTwiceReversed } from './datagrams';
 import assert from 'node:assert/strict';
 import { makePair, CLIENT, SERVER, type Datagram } from '../helpers/dtls-net';
+import type { Peer } from '../../transport/ports';
 import { encodeRecord, open, parseRecords, seal } from '../../transport/dtls/record';
 import { encodeHandshake, parseFragments } from '../../transport/dtls/handshake';
 import { ESTABLISHED } from '../../transport/dtls/connection';
@@ -419,6 +420,49 @@ test('cookie secret rotates: a cookie stays valid for one rotation, not two', ()
   assert.equal(shape(p2.inFlight[p2.inFlight.length - 1]), 'hs:3', 'after two rotations: a new HelloVerifyRequest');
 });
 
+
+/** A PSK ClientHello record from `peer` with `cookie` (message_seq 0; a random of its own per peer). */
+function clientHello(peer: Peer, cookie: Uint8Array): Uint8Array {
+  const body = [0xfe, 0xfd, ...new Uint8Array(32).fill(peer.port & 255), 0, cookie.length, ...cookie, 0, 2, 0xc0, 0xa8, 1, 0];
+  return encodeRecord(22, 0, 0, encodeHandshake(1, 0, new Uint8Array(body)));
+}
+
+/** A ClientHello from `peer` through the cookie exchange: the server's answer to the one with the cookie. */
+function verifiedHello(p: ReturnType<typeof makePair>, peer: Peer): string {
+  p.inFlight.length = 0;
+  p.server.receive(clientHello(peer, new Uint8Array(0)), peer);
+  const hvr = p.inFlight.pop()!.data;
+  p.server.receive(clientHello(peer, hvr.subarray(13 + 12 + 3, 13 + 12 + 3 + hvr[13 + 12 + 2])), peer);
+  const answer = p.inFlight.pop();
+  p.inFlight.length = 0;
+  return answer ? shape(answer) : 'nothing';
+}
+
+test('server: one address holds at most 8 handshakes in progress (maxPerAddress), whatever its ports; other addresses still get theirs', () => {
+  const p = makePair();
+  const answers: string[] = [];
+  // 64 cookie-verified ClientHellos (128 datagrams) from one address would have taken all 64 slots
+  for (let i = 0; i < 64; i++) answers.push(verifiedHello(p, { address: '10.9.9.9', port: 1000 + i }));
+  assert.deepEqual(answers.slice(0, 8), new Array(8).fill('hs:2,hs:14'));
+  assert.deepEqual(answers.slice(8), new Array(56).fill('nothing'));
+  assert.equal(Object.keys(p.server.s).length, 8);
+  // a real client elsewhere completes
+  p.client.connect(SERVER);
+  p.run(10000);
+  assert.deepEqual(p.clientEvents.map((e) => e.type), ['connected']);
+});
+
+test('server: a PSK handshake must finish within 20 s of its cookie (20 retransmission timeouts), not 60 s', () => {
+  const p = makePair();
+  p.filter = (d) => (fromClient(d) && shape(d).startsWith('hs:16') ? [] : [d]); // the client's final flight never arrives
+  p.client.connect(SERVER);
+  p.run(19999);
+  assert.ok(p.server.get(CLIENT), 'still waiting at 19.999 s');
+  p.run(20000);
+  assert.equal(p.server.get(CLIENT), null, 'its slot is free at 20 s');
+  assert.deepEqual(p.serverEvents.map((e) => e.name), ['handshake_timeout']);
+  assert.equal(p.serverEvents[0].message, 'DTLS client 10.0.0.2:40000 did not finish its PSK handshake within 20000 ms of its cookie');
+});
 
 test('server: a client signalling RFC 5746 (renegotiation_info or the SCSV) gets an empty renegotiation_info back', () => {
   const hello = (cookie: Uint8Array, suites: number[], ext: number[]) => {

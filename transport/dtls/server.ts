@@ -39,6 +39,18 @@ export interface DtlsServerOptions extends DtlsOptions {
   /** Most concurrent sessions (default 64); a new handshake beyond it is ignored. */
   maxSessions?: number;
   /**
+   * Most handshakes in progress from one IP address (any port; default 8): a new one beyond
+   * it is ignored, so one address cannot take every slot (established sessions do not count).
+   */
+  maxPerAddress?: number;
+  /**
+   * A PSK handshake must end (the client's Finished verified) within this many ms of the
+   * cookie: default 20 initial retransmission timeouts (20 s: our flight sent 5 times), at most
+   * handshakeTimeout. A PSK client answers our flight at once; an RPK client may compute for
+   * minutes first (a board's P-256), so RPK handshakes keep handshakeTimeout.
+   */
+  pskTimeout?: number;
+  /**
    * Raw public keys: a client offering TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8 with RawPublicKey
    * certificate types gets that suite and must present a trusted key (Session.rpk = true,
    * Session.identity = its SubjectPublicKeyInfo DER); any other client PSK, as Leshan does.
@@ -67,6 +79,11 @@ interface RpkServerHandshake extends Handshake {
   peerPub?: Uint8Array;
 }
 
+/** A PSK handshake: tick() ends it at `end` (pskTimeout after it began). */
+interface PskServerHandshake extends Handshake {
+  end?: number;
+}
+
 interface ServerState {
   secret: Uint8Array;
   previous: Uint8Array;
@@ -77,9 +94,10 @@ function cookieFor(ep: DtlsEndpoint, secret: Uint8Array, peer: Peer, sansCookie:
   return hmacSha256(ep.o.crypto, secret, concat([utf8Encode(peerKey(peer)), sansCookie])).subarray(0, 16);
 }
 
-function countSessions(ep: DtlsEndpoint): number {
+/** Sessions, or with `address` the handshakes in progress from that IP address. */
+function countSessions(ep: DtlsEndpoint, address?: string): number {
   var n = 0;
-  for (var k in ep.s) if (ep.s[k]) n++;
+  for (var k in ep.s) if (ep.s[k] && (!address || (ep.s[k].hs && ep.s[k].peer.address === address))) n++;
   return n;
 }
 
@@ -143,7 +161,7 @@ function makeRole(st: ServerState): Role {
         statelessAlert(ep, peer, r.seq, A.HANDSHAKE_FAILURE);
         return true;
       }
-      if (!old && countSessions(ep) >= (so.maxSessions || 64)) return true;
+      if (!old && (countSessions(ep) >= (so.maxSessions || 64) || countSessions(ep, peer.address) >= (so.maxPerAddress || 8))) return true;
       // A new handshake from a known address replaces the old session (RFC 6347 §4.2.8: the client
       // lost its state); the cookie proved the address, so this is not an off-path reset.
       var hs = newHandshake(new Uint8Array(ch.random));
@@ -208,13 +226,27 @@ function makeRole(st: ServerState): Role {
       } else ep.hs().abort(s, A.UNEXPECTED_MESSAGE);
     },
     tick: function (ep: DtlsEndpoint, now: number): number {
-      if (st.rotateAt < 0) st.rotateAt = now + ((ep.o as DtlsServerOptions).cookieRotation || 60000);
+      var so = ep.o as DtlsServerOptions;
+      if (st.rotateAt < 0) st.rotateAt = now + (so.cookieRotation || 60000);
       else if (now >= st.rotateAt) {
         st.previous = st.secret;
         st.secret = ep.hs().random(32);
-        st.rotateAt = now + ((ep.o as DtlsServerOptions).cookieRotation || 60000);
+        st.rotateAt = now + (so.cookieRotation || 60000);
       }
-      return st.rotateAt;
+      // PSK handshakes end pskTimeout after the first poll that sees them (RPK ones at handshakeTimeout, poll()).
+      var next = st.rotateAt;
+      var cut = so.pskTimeout || Math.min(so.handshakeTimeout || 60000, 20 * (so.retransmitInitial || 1000));
+      var ks: string[] = [];
+      for (var k in ep.s) ks.push(k);
+      for (var i = 0; i < ks.length; i++) {
+        var s = ep.s[ks[i]];
+        var hs = s && (s.hs as PskServerHandshake | null);
+        if (!hs || s.rpk) continue;
+        if (hs.end === undefined) hs.end = now + cut;
+        if (now >= hs.end) ep.hs().err(s, 'handshake_timeout', undefined, 'DTLS client ' + peerKey(s.peer) + ' did not finish its PSK handshake within ' + cut + ' ms of its cookie');
+        else if (hs.end < next) next = hs.end;
+      }
+      return next;
     },
   };
 }
