@@ -26,7 +26,7 @@ import { utf8Encode, utf8Decode, toHex } from '../../transport/bytes';
 import { dispatch, Account } from './dispatch';
 import { Reporting } from './reporting';
 import { parseUri } from './uri';
-import { INIT, BOOTSTRAPPING, REGISTERING, REGISTERED, BACKOFF, MODE_PSK, MODE_RPK, DISABLE_GRACE, Conn } from './states';
+import { INIT, BOOTSTRAPPING, REGISTERING, REGISTERED, BACKOFF, MODE_RPK, DISABLE_GRACE, Conn } from './states';
 import { lifecycle, Lifecycle } from './lifecycle';
 
 export { INIT, BOOTSTRAPPING, REGISTERING, REGISTERED, DEREGISTERING, BACKOFF, STOPPED, stateName } from './states';
@@ -326,10 +326,6 @@ export class Client {
         return null;
       }
       rpk = k;
-    } else if (uri.secure && (k = noPsk(s, secIid))) {
-      this.lastError = k;
-      this.log('psk', k);
-      return null;
     }
     var self = this;
     var peer = { address: uri.host, port: uri.port };
@@ -482,17 +478,6 @@ export class Client {
       c.disable = this.now + DISABLE_GRACE;
     }
   }
-}
-
-/**
- * Why coaps:// account `s` (Security instance `secIid`, not RPK) cannot make a PSK handshake,
- * or '': it needs Security Mode PSK, a PSK Identity and a Secret Key. An empty key would let
- * any server that holds an empty PSK act as this account's server, so it is refused as an RPK
- * account without the server's key is.
- */
-export function noPsk(s: any, secIid: number): string {
-  var w = s[2] !== MODE_PSK ? 'Security Mode ' + s[2] + ' with a coaps:// URI' : !(s[3] && s[3].length) ? 'PSK without a PSK Identity (/0/' + secIid + '/3)' : !(s[5] && s[5].length) ? 'PSK without a Secret Key (/0/' + secIid + '/5)' : '';
-  return w && 'Security /0/' + secIid + ': ' + w + ': no DTLS handshake; account skipped';
 }
 
 /** What a PSK build says of an RPK account. */

@@ -18,7 +18,7 @@ import { parseUri } from './uri';
 import { accountStore } from './persistence';
 import { BOOTSTRAPPING, REGISTERING, REGISTERED, DEREGISTERING, BACKOFF, STOPPED, stateName, MODE_PSK, MODE_RPK, MODE_NOSEC, Conn } from './states';
 import type { Client } from './client';
-import { codeStr, noPsk, noRpk, rpkCheck } from './client';
+import { codeStr, noRpk, rpkCheck } from './client';
 
 export interface Lifecycle {
   /** Power-up: the stored accounts if there are usable ones, else the factory bootstrap account. */
@@ -196,7 +196,7 @@ export function lifecycle(cl: Client): Lifecycle {
       var uri = parseUri('' + s[0]);
       var mode = s[2];
       if (typeof ssid !== 'number' || !uri || (!uri.secure && mode !== MODE_NOSEC)) continue;
-      var k = !uri.secure ? '' : mode !== MODE_RPK ? noPsk(s, l[i]) : rpkCheck ? rpkCheck(cl, l[i]) : noRpk(l[i]);
+      var k = mode !== MODE_RPK ? noPsk(l[i]) : rpkCheck ? rpkCheck(cl, l[i]) : noRpk(l[i]);
       if (typeof k === 'string' && k) {
         if (say) cl.log(mode === MODE_RPK ? 'rpk' : 'psk', k);
         continue;
@@ -205,6 +205,20 @@ export function lifecycle(cl: Client): Lifecycle {
       if (srv >= 0) out.push({ sec: l[i], srv: srv, ssid: ssid });
     }
     return out;
+  }
+
+  /**
+   * Why account `iid`, on a coaps:// URI and not RPK, cannot make a PSK handshake, or '': it
+   * needs Security Mode PSK, a PSK Identity and a Secret Key. An empty key would let any
+   * server that holds an empty PSK act as this account's server, so it is refused as an RPK
+   * account without the server's key is (no handshake).
+   */
+  function noPsk(iid: number): string {
+    var s: any = cl.reg.obj(0)!.i[iid];
+    var uri = parseUri('' + s[0]);
+    var w = !uri || !uri.secure || s[2] === MODE_RPK ? '' : s[2] !== MODE_PSK ? 'Security Mode ' + s[2] + ' with a coaps:// URI' :
+      !(s[3] && s[3].length) ? 'PSK without a PSK Identity (/0/' + iid + '/3)' : !(s[5] && s[5].length) ? 'PSK without a Secret Key (/0/' + iid + '/5)' : '';
+    return w && 'Security /0/' + iid + ': ' + w + ': no DTLS handshake; account skipped';
   }
 
   function closeAll(keepBootstrap: boolean): void {
@@ -236,8 +250,10 @@ export function lifecycle(cl: Client): Lifecycle {
 
   function requestBootstrap(now: number): void {
     var bs = bootstrapIid();
-    cl.lastError = '';
-    var c = cl.conns.length && cl.conns[0].ssid < 0 ? cl.conns[0] : cl.open(bs[0], -1);
+    var why = noPsk(bs[0]);
+    cl.lastError = why;
+    if (why) cl.log('psk', why);
+    var c = cl.conns.length && cl.conns[0].ssid < 0 ? cl.conns[0] : why ? null : cl.open(bs[0], -1);
     if (!c) {
       cl.lastError = cl.lastError || 'Bootstrap-Server URI unusable: ' + cl.reg.obj(0)!.get(bs[0], 0);
       enter(STOPPED, now);

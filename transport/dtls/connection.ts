@@ -66,26 +66,6 @@ interface Partial {
   got: number;
 }
 
-/**
- * Room for a message of `len` bytes at message_seq `seq` within the reassembly budget
- * (DTLS.REASSEMBLY, all messages together): messages buffered further ahead than `seq` are
- * dropped to make it (their flight is retransmitted if they were real). False when the
- * messages at or before `seq` leave no room.
- */
-function room(hs: Handshake, seq: number, len: number): boolean {
-  for (;;) {
-    var used = len;
-    var far = -1;
-    for (var k in hs.parts) {
-      used += hs.parts[k].body.length;
-      if (+k.substring(1) > far) far = +k.substring(1);
-    }
-    if (used <= DTLS.REASSEMBLY) return true;
-    if (far <= seq) return false;
-    delete hs.parts['m' + far];
-  }
-}
-
 /** Handshake-only state: dropped once the peer's Finished is verified (DESIGN "free the handshake at Finished"). */
 export interface Handshake {
   state: number;
@@ -275,6 +255,26 @@ function handshaking(ep: DtlsEndpoint): Handshaking {
       n += r.length;
     }
     o.socket.send(concat(batch), s.peer);
+  }
+
+  /**
+   * Room for a message of `len` bytes at message_seq `seq` within the reassembly budget
+   * (DTLS.REASSEMBLY, all messages together): messages buffered further ahead than `seq` are
+   * dropped to make it (their flight is retransmitted if they were real). False when the
+   * messages at or before `seq` leave no room.
+   */
+  function room(hs: Handshake, seq: number, len: number): boolean {
+    for (;;) {
+      var used = len;
+      var far = -1;
+      for (var k in hs.parts) {
+        used += hs.parts[k].body.length;
+        if (+k.substring(1) > far) far = +k.substring(1);
+      }
+      if (used <= DTLS.REASSEMBLY) return true;
+      if (far <= seq) return false;
+      delete hs.parts['m' + far];
+    }
   }
 
   function onHandshake(s: Session, data: Uint8Array): void {
