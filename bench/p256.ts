@@ -15,7 +15,7 @@
 // interpreter's user CPU time for the whole run is printed next to its wall time.
 // Not a test: numbers depend on the machine. BENCH_N sets the Node repetitions (default 30),
 // BENCH_RUNS the Espruino runs per operation (default 2; the least CPU time is kept).
-import { createECDH, createHash, sign as nodeSign, verify as nodeVerify, generateKeyPairSync } from 'node:crypto';
+import { createECDH, createHash, createPrivateKey, createPublicKey, sign as nodeSign, verify as nodeVerify, generateKeyPairSync } from 'node:crypto';
 import { spawnSync, execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, readFileSync, rmSync, mkdirSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -46,6 +46,26 @@ const want = {
   sign: hex(p256Sign(d, h, nodeCrypto)),
 };
 
+// Every result is checked against OpenSSL (node:crypto) before anything is timed: a fast wrong
+// answer is not a benchmark. The signature is randomised in neither (RFC 6979), so OpenSSL
+// verifies ours and ours verifies OpenSSL's.
+const b64u = (u: Uint8Array) => Buffer.from(u).toString('base64url');
+const jwk = { kty: 'EC', crv: 'P-256', x: b64u(pubA.subarray(1, 33)), y: b64u(pubA.subarray(33)) };
+const msg = Buffer.from('bench message');
+const opensslSig = new Uint8Array(nodeSign('sha256', msg, { key: createPrivateKey({ key: { ...jwk, d: b64u(d) }, format: 'jwk' }), dsaEncoding: 'der' }));
+for (const [name, ok] of [
+  ['publicKey', hex(p256PublicKey(d)) === want.publicKey],
+  ['ecdh', hex(p256Ecdh(d, peer)!) === want.ecdh],
+  ['sign (OpenSSL verifies it)', nodeVerify('sha256', msg, { key: createPublicKey({ key: jwk, format: 'jwk' }), dsaEncoding: 'der' }, p256Sign(d, h, nodeCrypto)!)],
+  ['verify (an OpenSSL signature)', p256Verify(pubA, h, opensslSig) === true],
+  ['verify (a wrong digest refused)', p256Verify(pubA, new Uint8Array(32), opensslSig) === false],
+] as const) {
+  if (!ok) {
+    console.error(`bench:p256: ${name}: wrong result in Node`);
+    process.exit(1);
+  }
+}
+
 function time(f: () => void, n: number): number {
   for (let i = 0; i < 3; i++) f();
   const t = process.hrtime.bigint();
@@ -62,7 +82,7 @@ const rows: [string, number, number][] = [
   ['sign', time(() => p256Sign(d, h, nodeCrypto), N), time(() => nodeSign('sha256', Buffer.from('m'), { key: nk, dsaEncoding: 'der' }), N)],
   ['verify', time(() => p256Verify(pubA, h, sigA), N), time(() => nodeVerify('sha256', Buffer.from('m'), { key: npk, dsaEncoding: 'der' }, nodeSig), N)],
 ];
-console.log(`Node ${process.version} (ms per operation, mean of ${N} after warm-up; node:crypto/OpenSSL for scale)`);
+console.log(`Node ${process.version} (ms per operation, mean of ${N} after warm-up; node:crypto/OpenSSL for scale; every result checked against OpenSSL first)`);
 for (const [name, ours, ref] of rows) console.log(`  ${name.padEnd(10)} ${ours.toFixed(2).padStart(8)} ms   node:crypto ${ref.toFixed(3)} ms`);
 
 const BIN = process.env.ESPRUINO_BIN;

@@ -7,7 +7,7 @@ import { enableP256 } from '../transport/dtls/rpk-p256';
 
 export * from '../transport/dtls/rpk';
 export { p256PrivateKeyOf } from '../transport/dtls/rpk-p256';
-export { p256Spki, spkiP256 } from '../transport/crypto/p256';
+export { p256Spki, spkiP256, p256LastCost } from '../transport/crypto/p256';
 
 /** The RPK suite with this build's curve (P-256) in the DTLS client. Idempotent. */
 export function enableRpk(): void {

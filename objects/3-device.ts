@@ -1,8 +1,8 @@
 // Device (object 3, v1.1): identity from the board, live power/memory/time,
 // Reboot and Factory Reset reaching the board, error codes.
-import { LwObject, ON_READ, ON_WRITTEN, ON_EXECUTE } from './core/registry';
+import { LwObject, ON_READ, ON_CHECK, ON_WRITTEN, ON_EXECUTE } from './core/registry';
 import { objDef } from './core/defs';
-import { CHANGED, NOT_ALLOWED } from './core/errors';
+import { CHANGED, NOT_ALLOWED, BAD_REQUEST } from './core/errors';
 import { Multi, Value } from './core/types';
 import { Board } from './board';
 
@@ -28,8 +28,43 @@ interface Dev extends DeviceApi {
   off: number;
 }
 
-function hook(this: LwObject, ev: number, iid: number, rid: number): Value | Multi | undefined {
+/**
+ * Is `s` a valid UTC Offset (rid 14: ISO 8601 `Z`, `±HH`, `±HHMM` or `±HH:MM`, at most
+ * ±14:00) or Timezone (rid 15: an IANA tz database name, `Area[/Location…]`, each part an
+ * upper-case letter then letters, digits, `_`, `-`, `+`: `UTC`, `Europe/Paris`, `Etc/GMT+5`)?
+ * By hand: Espruino's RegExp lacks `{n}` (ESPRUINO.md).
+ */
+function tzOk(rid: number, s: string): boolean {
+  var n = s.length;
+  var i;
+  // Two decimal digits at s[i], as a number; NaN otherwise. Declared in here: it exists only
+  // while a write is checked, not for the device's whole life (docs/memory.md).
+  function two(i: number): number {
+    var a = s.charCodeAt(i) - 48;
+    var b = s.charCodeAt(i + 1) - 48;
+    return a >= 0 && a < 10 && b >= 0 && b < 10 ? a * 10 + b : NaN;
+  }
+  if (rid === 14) {
+    if (s === 'Z') return true;
+    var c = s.charAt(0);
+    var m = n === 3 ? 0 : n === 5 ? two(3) : n === 6 && s.charAt(3) === ':' ? two(4) : NaN;
+    var h = two(1);
+    return (c === '+' || c === '-') && m < 60 && h * 60 + m <= 14 * 60;
+  }
+  if (!n || n > 64) return false;
+  var start = true;
+  for (i = 0; i < n; i++) {
+    var k = s.charCodeAt(i);
+    var up = k >= 65 && k <= 90;
+    if (start ? !up : !(up || (k >= 97 && k <= 122) || (k >= 48 && k <= 57) || k === 95 || k === 45 || k === 43 || (k === 47 && i < n - 1))) return false;
+    start = k === 47;
+  }
+  return true;
+}
+
+function hook(this: LwObject, ev: number, iid: number, rid: number, v?: Value): Value | Multi | undefined {
   var d = this as Dev;
+  if (ev === ON_CHECK) return (rid === 14 || rid === 15) && !tzOk(rid, v as string) ? BAD_REQUEST : 0;
   var board = d.hw;
   // Current Time (13) is the board's clock in seconds plus the offset a write set.
   if (ev === ON_READ) {

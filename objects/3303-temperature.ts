@@ -1,7 +1,9 @@
 // Temperature (IPSO object 3303, v1.1): Sensor Value from the board's sensor
 // port, sampled by poll(now) so that a change is reported (reg.onChange) for
-// Observe; Min/Max Measured Value and their Reset.
-import { LwObject, ON_EXECUTE, ON_DELETE } from './core/registry';
+// Observe; Min/Max Measured Value and their Reset. The board's sensors are instances 0..
+// (one per sensor name); an instance a server creates (Core §5.4.6) reads no sensor and
+// holds the values it was created with, and a server may delete it again (§5.4.7).
+import { LwObject, ON_EXECUTE, ON_CREATED, ON_DELETE } from './core/registry';
 import { objDef } from './core/defs';
 import { CHANGED, NOT_ALLOWED } from './core/errors';
 import { Board } from './board';
@@ -14,7 +16,7 @@ export interface TemperatureApi extends LwObject {
 // State on the object, read by top-level functions (0-security.ts says why not closures).
 interface Temp extends TemperatureApi {
   hw: Board;
-  /** Sensor name of each instance. */
+  /** Sensor name of instances 0.. (the board's); a created instance has none. */
   sens: string[];
   /** ms between samples, and the next sample's time. */
   per: number;
@@ -22,6 +24,7 @@ interface Temp extends TemperatureApi {
 }
 
 function sample(o: Temp, iid: number): void {
+  if (!o.sens[iid]) return;
   var v = o.hw.sensor(o.sens[iid]);
   var x = o.i[iid];
   if (!isFinite(v)) return; // a failed reading keeps the last value (NaN has no SenML JSON form)
@@ -31,13 +34,20 @@ function sample(o: Temp, iid: number): void {
 }
 
 function hook(this: LwObject, ev: number, iid: number, rid: number): number | undefined {
-  // Sensor instances are the hardware's: not deletable.
-  if (ev === ON_DELETE) return NOT_ALLOWED;
+  var o = this as Temp;
+  var x = o.i[iid];
+  if (ev === ON_CREATED) {
+    // the default unit of a new instance (a server's Create gives only some resources)
+    if (x[5701] === undefined) x[5701] = 'Cel';
+    sample(o, iid);
+  }
+  // the board's sensors stay (4.05); a server-created instance goes
+  if (ev === ON_DELETE) return o.sens[iid] ? NOT_ALLOWED : 0;
   if (ev !== ON_EXECUTE) return undefined;
   if (rid !== 5605) return NOT_ALLOWED;
-  delete this.i[iid][5601];
-  delete this.i[iid][5602];
-  sample(this as Temp, iid);
+  delete x[5601];
+  delete x[5602];
+  sample(o, iid);
   return CHANGED;
 }
 
@@ -58,11 +68,8 @@ export function temperature(board: Board, sensors: string[], period: number, lo:
   o.sens = sensors;
   o.per = period;
   o.next = 0;
-  for (var i = 0; i < sensors.length; i++) {
-    o.add(i, { 5603: lo, 5604: hi, 5701: 'Cel', 5750: sensors[i] });
-    sample(o, i);
-  }
   o.hook = hook;
   o.poll = poll;
+  for (var i = 0; i < sensors.length; i++) o.add(i, { 5603: lo, 5604: hi, 5750: sensors[i] });
   return o;
 }

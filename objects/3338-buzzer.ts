@@ -1,8 +1,10 @@
 // Buzzer (IPSO object 3338, v1.1): On/Off drives the board's output; Level is
 // the loudness 0..100; Delay Duration (s) turns it off again; Minimum Off-time
 // (s) holds a new On back until the buzzer has been off that long. Time comes
-// from the clock port; deadlines are met by poll(now).
-import { LwObject, ON_CHECK, ON_WRITTEN, ON_DELETE } from './core/registry';
+// from the clock port; deadlines are met by poll(now). The board's outputs are instances
+// 0.. (one per output name); an instance a server creates (Core §5.4.6) runs the same
+// timers but drives no output, and a server may delete it again (§5.4.7).
+import { LwObject, ON_CHECK, ON_WRITTEN, ON_CREATED, ON_DELETE } from './core/registry';
 import { objDef } from './core/defs';
 import { BAD_REQUEST, NOT_ALLOWED } from './core/errors';
 import { Value } from './core/types';
@@ -16,10 +18,10 @@ export interface BuzzerApi extends LwObject {
 // State on the object, read by top-level functions (0-security.ts says why not closures).
 interface Buzz extends BuzzerApi {
   hw: Board;
-  /** Output name of each instance. */
+  /** Output name of instances 0.. (the board's); a created instance has none. */
   outs: string[];
-  /** Per instance: output on, auto-off deadline (-1 none), when it went off. */
-  st: { on: boolean; offAt: number; lastOff: number }[];
+  /** Per instance id: output on, auto-off deadline (-1 none), when it went off. */
+  st: { [iid: string]: { on: boolean; offAt: number; lastOff: number } };
 }
 
 function drive(o: Buzz, iid: number, on: boolean, now: number): void {
@@ -32,14 +34,16 @@ function drive(o: Buzz, iid: number, on: boolean, now: number): void {
   if (!on && s.on) s.lastOff = now;
   if (!on) s.offAt = -1;
   s.on = on;
-  o.hw.output(o.outs[iid], on, x[5548] as number);
+  if (o.outs[iid]) o.hw.output(o.outs[iid], on, x[5548] as number);
 }
 
 /** Bring outputs in line with 5850 and the timers; next deadline or -1. */
 function poll(this: BuzzerApi, now: number): number {
   var o = this as Buzz;
   var next = -1;
-  for (var k = 0; k < o.st.length; k++) {
+  var l = o.iids();
+  for (var i = 0; i < l.length; i++) {
+    var k = l[i];
     var s = o.st[k];
     var want = o.i[k][5850] === true;
     if (s.on && s.offAt >= 0 && now >= s.offAt) {
@@ -58,8 +62,23 @@ function poll(this: BuzzerApi, now: number): number {
 function hook(this: LwObject, ev: number, iid: number, rid: number, v?: Value): number | undefined {
   var o = this as Buzz;
   if (ev === ON_CHECK) return (rid === 5548 && ((v as number) < 0 || (v as number) > 100)) || (typeof v === 'number' && v < 0) ? BAD_REQUEST : 0;
-  // Buzzer instances are the hardware's: not deletable.
-  if (ev === ON_DELETE) return NOT_ALLOWED;
+  var x = o.i[iid];
+  if (ev === ON_CREATED) {
+    // the defaults of a new instance (a server's Create gives only some resources)
+    if (x[5850] === undefined) x[5850] = false;
+    if (x[5548] === undefined) x[5548] = 100;
+    if (x[5521] === undefined) x[5521] = 0;
+    if (x[5525] === undefined) x[5525] = 0;
+    if (!o.st[iid]) o.st[iid] = { on: false, offAt: -1, lastOff: -1e15 };
+    return undefined;
+  }
+  if (ev === ON_DELETE) {
+    // the board's outputs stay (4.05); a server-created instance goes
+    if (o.outs[iid]) return NOT_ALLOWED;
+    drive(o, iid, false, o.hw.clock.now());
+    delete o.st[iid];
+    return 0;
+  }
   if (ev !== ON_WRITTEN) return undefined;
   var now = o.hw.clock.now();
   if (rid === 5850) {
@@ -69,7 +88,7 @@ function hook(this: LwObject, ev: number, iid: number, rid: number, v?: Value): 
       var d = o.i[iid][5521] as number;
       o.st[iid].offAt = d > 0 ? now + Math.floor(d * 1000) : -1;
     }
-  } else if (rid === 5548 && o.st[iid].on) o.hw.output(o.outs[iid], true, o.i[iid][5548] as number);
+  } else if (rid === 5548 && o.st[iid].on && o.outs[iid]) o.hw.output(o.outs[iid], true, o.i[iid][5548] as number);
   o.poll(now);
   return undefined;
 }
@@ -78,12 +97,9 @@ export function buzzer(board: Board, outputs: string[]): BuzzerApi {
   var o = new LwObject(objDef(3338)!) as Buzz;
   o.hw = board;
   o.outs = outputs;
-  o.st = [];
-  for (var i = 0; i < outputs.length; i++) {
-    o.add(i, { 5850: false, 5548: 100, 5521: 0, 5525: 0, 5750: outputs[i] });
-    o.st.push({ on: false, offAt: -1, lastOff: -1e15 });
-  }
+  o.st = {};
   o.hook = hook;
   o.poll = poll;
+  for (var i = 0; i < outputs.length; i++) o.add(i, { 5750: outputs[i] });
   return o;
 }

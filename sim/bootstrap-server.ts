@@ -18,8 +18,8 @@ import { toHex, utf8Encode } from '../transport/bytes';
 import { Poller } from './node-ports';
 import { T_BOOL, T_INT, T_OPQ, T_STR, type Rec } from '../objects/core/types';
 import { CF_SENML_CBOR, CF_SENML_JSON, CF_TLV } from '../objects/formats/index';
-import { listenAll, listenerUri, encodeRecs, formatName, codeStr, parseLwPath, SecurityStore, type Listener } from './lwm2m-common';
-import { startHttp, jsonBody, badRequest, EventHub, HttpError, type HttpServer, type HttpCtx, type HttpResult } from './http-util';
+import { listenAll, listenerUri, encodeRecs, formatName, codeStr, parseLwPath, endpointError, hidden, SecurityStore, type Listener } from './lwm2m-common';
+import { startHttp, jsonBody, badRequest, sameSecret, EventHub, HttpError, type ApiAccess, type HttpServer, type HttpCtx, type HttpResult } from './http-util';
 import { generateRpk, parseLabel, spkiHash, type RpkKeyPair } from './rpk-keys';
 
 /** How long an installer's scan of a QR label lets that device bootstrap (10 minutes). */
@@ -33,6 +33,26 @@ export interface Enrolment {
   until: number;
   /** Only this endpoint name may use it (optional: the label carries the key's hash only). */
   endpoint?: string;
+  /** Who scanned it: an installer account, or "operator" (the admin token, or the server's own code). */
+  installer: string;
+  /** Date.now() of the scan. */
+  time: number;
+}
+
+/** An enrolment its key has used: since `boundAt` the key is endpoint `boundTo`'s. */
+export interface BoundEnrolment extends Enrolment {
+  boundTo: string;
+  boundAt: number;
+}
+
+/** Installer account names: letters, digits and . _ @ - (they appear in logs). */
+const INSTALLER_NAME = /^[A-Za-z0-9._@-]{1,64}$/;
+
+/** Why NAME:PASSWORD is not an installer account, or null (a name, and a password of 8 characters or more). */
+export function installerError(name: string, password: string): string | null {
+  if (!INSTALLER_NAME.test(name)) return `installer name '${name.slice(0, 64)}' must be 1..64 of A-Z a-z 0-9 . _ @ -`;
+  if (password.length < 8) return `installer ${name}: the password must have 8 characters or more`;
+  return null;
 }
 
 /** LwM2M Security object resource 2 "Security Mode" (Core Appendix E.1). */
@@ -136,6 +156,7 @@ export function simpleConfig(s: SimpleBsConfig): BsConfig {
 function bytesField(v: unknown, name: string): Uint8Array {
   if (v === undefined || v === null) return new Uint8Array(0);
   if (typeof v === 'string') {
+    if (/not shown\)$/.test(v)) throw new Error(`${name}: give the key itself (listings do not show keys)`);
     if (!/^([0-9a-fA-F]{2})*$/.test(v)) throw new Error(`${name}: a string must be hex bytes`);
     return new Uint8Array(Buffer.from(v, 'hex'));
   }
@@ -220,15 +241,24 @@ export function configFromJson(j: unknown): BsConfig {
   return cfg;
 }
 
-/** BsConfig → Leshan's JSON (byte fields as arrays of unsigned bytes). */
+/** A key in a listing: [] when empty, else its length only. */
+function secretJson(b: Uint8Array | undefined): unknown {
+  return b && b.length ? hidden(b) : [];
+}
+
+/**
+ * BsConfig → Leshan's JSON (byte fields as arrays of unsigned bytes), without key
+ * material: `secretKey` and `smsBindingKeySecret` show their length only, a string that
+ * configFromJson refuses, so a listing posted back cannot blank a key by accident.
+ */
 export function configToJson(c: BsConfig): unknown {
   const security: Record<string, unknown> = {};
   for (const k of Object.keys(c.security)) {
     const s = c.security[k];
     security[k] = {
       ...s,
-      publicKeyOrId: [...s.publicKeyOrId], serverPublicKey: [...s.serverPublicKey], secretKey: [...s.secretKey],
-      smsBindingKeyParam: [...(s.smsBindingKeyParam || [])], smsBindingKeySecret: [...(s.smsBindingKeySecret || [])],
+      publicKeyOrId: [...s.publicKeyOrId], serverPublicKey: [...s.serverPublicKey], secretKey: secretJson(s.secretKey),
+      smsBindingKeyParam: [...(s.smsBindingKeyParam || [])], smsBindingKeySecret: secretJson(s.smsBindingKeySecret),
     };
   }
   // contentFormat as its integer code: the only form Leshan's REST API accepts.
@@ -295,7 +325,7 @@ export function bootstrapSteps(c: BsConfig, format: number): BsStep[] {
 
 /** What the bootstrap server reports, one event per step, for a readable timeline. */
 export interface BsEvent {
-  type: 'request' | 'rejected' | 'delete' | 'write' | 'finish' | 'done' | 'failed' | 'dtls' | 'enrol' | 'enrolled';
+  type: 'request' | 'rejected' | 'delete' | 'write' | 'finish' | 'done' | 'failed' | 'dtls' | 'enrol' | 'enrolled' | 'revoked';
   ep: string;
   peer?: Peer;
   secure?: boolean;
@@ -318,8 +348,14 @@ export interface BootstrapServerOptions {
   /** Admin HTTP port on `httpHost` (omit or -1: none). */
   httpPort?: number;
   httpHost?: string;
+  /** The admin API's token and its file (default: a random token in tokenFileFor(port), see http-util). */
+  api?: Pick<ApiAccess, 'token' | 'tokenFile'>;
+  /** Installer accounts, name → password: they may enrol QR labels over the API (`Authorization: Basic`), nothing else. */
+  installers?: Record<string, string>;
   /** Every UDP datagram in and out. */
   onDatagram?: (dir: 'in' | 'out', data: Uint8Array, peer: Peer) => void;
+  /** Each DTLS session's master secret as an NSS key log line, for Wireshark (lwm2m-common keylogCrypto). */
+  keylog?: (line: string) => void;
   configs?: Record<string, BsConfig>;
   security?: SecurityStore;
   onEvent?: (e: BsEvent) => void;
@@ -354,6 +390,9 @@ export class BootstrapServer {
   private timeout: number;
   /** Open enrolment windows by label (SHA-256 of the device's SPKI). */
   private enrolments = new Map<string, Enrolment>();
+  /** Enrolments whose key bound itself to an endpoint, oldest first: who enrolled what. */
+  readonly bound: BoundEnrolment[] = [];
+  private installers = new Map<string, string>();
   /** The DTLS listener's raw public key pair. */
   readonly rpkKeys: RpkKeyPair;
 
@@ -362,6 +401,18 @@ export class BootstrapServer {
     this.rpkKeys = o.rpk || generateRpk();
     this.timeout = o.requestTimeoutMs ?? 30000;
     for (const k of Object.keys(o.configs || {})) this.configs.set(k, o.configs![k]);
+    for (const [name, password] of Object.entries(o.installers || {})) {
+      const why = installerError(name, password);
+      if (why) throw new Error(why);
+      this.installers.set(name, password);
+    }
+  }
+
+  /** Is NAME:PASSWORD an installer account? (Every account is compared, in constant time each.) */
+  private installer(name: string, password: string): boolean {
+    let ok = false;
+    for (const [n, p] of this.installers) if (sameSecret(n, name) && sameSecret(p, password)) ok = true;
+    return ok;
   }
 
   static async start(o: BootstrapServerOptions): Promise<BootstrapServer> {
@@ -369,7 +420,8 @@ export class BootstrapServer {
     try {
       s.listeners.push(...(await listenAll(o, s.poller, s.security, (l, req, peer, ex) => s.onRequest(l, req, peer, ex), (peer, reason) => s.emit({ type: 'dtls', ep: '', peer, reason }),
         { keys: s.rpkKeys, trust: (spki, peer) => s.trust(spki, peer) })));
-      if (o.httpPort !== undefined && o.httpPort >= 0) s.http = await startHttp(o.httpHost || '127.0.0.1', o.httpPort, (c) => s.api(c));
+      if (o.httpPort !== undefined && o.httpPort >= 0)
+        s.http = await startHttp(o.httpHost || '127.0.0.1', o.httpPort, (c) => s.api(c), { ...o.api, basic: (n, p) => s.installer(n, p) });
     } catch (e) {
       await s.close();
       throw e;
@@ -397,22 +449,57 @@ export class BootstrapServer {
   /**
    * An installer scanned a device's QR label (the SHA-256 of its SPKI, seed §4): for
    * `windowMs` a DTLS client with that key may bootstrap (as `endpoint` only, if given).
-   * Its first Bootstrap-Request binds the key to its endpoint; after that the device is
-   * known and needs no window. Throws a one-line Error for a malformed label or window.
+   * Its first Bootstrap-Request binds the key to its endpoint, if that endpoint has no
+   * credentials yet; after that the device is known and needs no window. Throws a
+   * one-line Error for a malformed label, window or endpoint name, a key that is already
+   * an endpoint's, or an endpoint that already has credentials (an operator revokes
+   * them first: DELETE /api/security/clients/EP).
    */
-  enrol(label: string, windowMs = DEFAULT_ENROL_MS, endpoint?: string): Enrolment {
+  enrol(label: string, windowMs = DEFAULT_ENROL_MS, endpoint?: string, installer = 'operator'): Enrolment {
     const hash = parseLabel(label);
     if (!Number.isInteger(windowMs) || windowMs < 1 || windowMs > 7 * 86400000) throw new Error(`enrolment window ${windowMs} ms must be 1 ms..7 days`);
-    const e: Enrolment = { hash, until: Date.now() + windowMs, ...(endpoint ? { endpoint } : {}) };
+    const known = this.security.rpkByLabel(hash);
+    if (known) throw new Error(`RPK sha256:${hash} is already endpoint ${known.endpoint}'s`);
+    if (endpoint !== undefined) {
+      const why = endpointError(endpoint) || this.taken(endpoint);
+      if (why) throw new Error(why);
+    }
+    const now = Date.now();
+    const e: Enrolment = { hash, until: now + windowMs, ...(endpoint ? { endpoint } : {}), installer, time: now };
     this.enrolments.set(hash, e);
-    this.emit({ type: 'enrol', ep: endpoint || '', reason: `QR label sha256:${hash} enrolled for ${Math.round(windowMs / 1000)} s${endpoint ? ` (endpoint ${endpoint})` : ''}` });
+    this.emit({ type: 'enrol', ep: endpoint || '', reason: `QR label sha256:${hash} enrolled for ${Math.round(windowMs / 1000)} s${endpoint ? ` (endpoint ${endpoint})` : ''} by ${installer}` });
     return e;
+  }
+
+  /** Why an enrolled key may not become `ep`'s: the endpoint already has credentials (null: it has none). */
+  private taken(ep: string): string | null {
+    const has = this.security.credentials(ep);
+    return has ? `endpoint ${ep} already has credentials (${has}): an operator must revoke them first (DELETE /api/security/clients/${ep})` : null;
   }
 
   /** Enrolment windows not yet used (open or closed), for the admin API. */
   enrolmentList(): (Enrolment & { open: boolean })[] {
     const now = Date.now();
     return [...this.enrolments.values()].map((e) => ({ ...e, open: now < e.until }));
+  }
+
+  /** An operator withdraws an enrolment window not yet used; false when there is none for that label. */
+  cancelEnrolment(label: string): boolean {
+    const hash = parseLabel(label);
+    const e = this.enrolments.get(hash);
+    if (!e) return false;
+    this.enrolments.delete(hash);
+    this.emit({ type: 'revoked', ep: e.endpoint || '', reason: `enrolment of QR label sha256:${hash} (by ${e.installer}) withdrawn` });
+    return true;
+  }
+
+  /** An operator revokes an endpoint's credentials (PSK and RPK): its device can no longer bootstrap, and a newly enrolled key may take the endpoint. */
+  revoke(ep: string): string | null {
+    const had = this.security.credentials(ep);
+    if (!had) return null;
+    this.security.remove(ep);
+    this.emit({ type: 'revoked', ep, reason: `credentials of endpoint ${ep} revoked (${had})` });
+    return had;
   }
 
   /** Why a client key may not bootstrap now, or null when it may (its key is known, or its window is open). */
@@ -468,20 +555,26 @@ export class BootstrapServer {
       ex.respond({ code: CODE.BAD_REQUEST, contentFormat: 0, payload: utf8Encode(reason.split(':')[0]) });
       this.poller.kick();
     };
-    if (!ep) return reject('endpoint name missing');
+    const badEp = endpointError(ep);
+    if (badEp) return reject(badEp);
     if (bad) return reject(bad);
     const rpk = l.rpkKey(peer);
     if (rpk && !this.security.rpkOwner(rpk)) {
-      // The first Bootstrap-Request over an enrolled key: the key becomes this endpoint's.
-      const no = this.untrusted(rpk, ep);
+      // The first Bootstrap-Request over an enrolled key: the key becomes this endpoint's,
+      // unless the endpoint already has credentials (never a takeover of a known device).
+      const hash = spkiHash(rpk);
+      const no = this.untrusted(rpk, ep) || this.taken(ep);
       if (no) return reject(`Unauthorized: ${no}`);
+      const en = this.enrolments.get(hash)!;
+      const now = Date.now();
       try {
-        this.security.addRpk(ep, rpk);
+        this.security.addRpk(ep, rpk, { installer: en.installer, enrolled: en.time });
       } catch (e) {
         return reject(`Unauthorized: ${(e as Error).message}`);
       }
-      this.enrolments.delete(spkiHash(rpk));
-      this.emit({ type: 'enrolled', ep, peer, reason: `RPK sha256:${spkiHash(rpk)} is now endpoint ${ep}'s` });
+      this.enrolments.delete(hash);
+      this.bound.push({ ...en, boundTo: ep, boundAt: now });
+      this.emit({ type: 'enrolled', ep, peer, reason: `RPK sha256:${hash} (enrolled by ${en.installer} at ${new Date(en.time).toISOString()}) is now endpoint ${ep}'s` });
     }
     const why = this.security.check(ep, l.identity(peer), rpk);
     if (why) return reject(`Unauthorized: ${why}`);
@@ -538,6 +631,8 @@ export class BootstrapServer {
   private async api(c: HttpCtx): Promise<HttpResult> {
     const [api, what, ...rest] = c.parts;
     if (api !== 'api') throw new HttpError(404, `no such resource ${c.path}`);
+    // An installer's account enrols QR labels, nothing else.
+    if (c.account !== null && !(what === 'enrol' && rest.length === 0 && c.method === 'POST')) throw new HttpError(403, `installer ${c.account} may only enrol (POST /api/enrol)`);
     if (what === 'bootstrap') {
       if (c.method === 'GET' && rest.length === 0) {
         const out: Record<string, unknown> = {};
@@ -552,6 +647,8 @@ export class BootstrapServer {
         return [200, configToJson(cfg)];
       }
       if (c.method === 'POST' || c.method === 'PUT') {
+        const badEp = endpointError(ep);
+        if (badEp) badRequest(badEp);
         let cfg: BsConfig;
         try {
           cfg = configFromJson(jsonBody(c));
@@ -568,17 +665,27 @@ export class BootstrapServer {
       }
       throw new HttpError(405, `${c.method} not allowed on ${c.path}`);
     }
-    if (what === 'security' && rest[0] === 'clients') return securityApi(this.security, c, rest.slice(1));
+    if (what === 'security' && rest[0] === 'clients') return securityApi(this.security, c, rest.slice(1), (ep) => this.revoke(ep));
     if (what === 'server' && rest[0] === 'security' && c.method === 'GET') return [200, serverSecurityJson(this.rpkKeys)];
+    if (what === 'enrol' && rest.length === 1 && c.method === 'DELETE') {
+      try {
+        if (!this.cancelEnrolment(rest[0])) throw new HttpError(404, `no open enrolment for label ${rest[0]}`);
+      } catch (e) {
+        if (e instanceof HttpError) throw e;
+        return badRequest((e as Error).message);
+      }
+      return [204, null];
+    }
     if (what === 'enrol' && rest.length === 0) {
-      if (c.method === 'GET') return [200, this.enrolmentList()];
+      // who enrolled what: the windows not yet used, then the keys they bound (installer, time, key hash, endpoint)
+      if (c.method === 'GET') return [200, [...this.enrolmentList(), ...this.bound]];
       if (c.method === 'POST') {
         const b = jsonBody(c) as { label?: unknown; windowMs?: unknown; endpoint?: unknown };
         if (!b || typeof b !== 'object' || typeof b.label !== 'string') return badRequest('enrol: body must be {"label":"<sha256 hex of the SPKI>","windowMs":600000,"endpoint":"optional"}');
         if (b.windowMs !== undefined && typeof b.windowMs !== 'number') return badRequest('enrol: "windowMs" must be a number');
         if (b.endpoint !== undefined && (typeof b.endpoint !== 'string' || !b.endpoint)) return badRequest('enrol: "endpoint" must be a non-empty string');
         try {
-          return [200, this.enrol(b.label, (b.windowMs as number | undefined) ?? DEFAULT_ENROL_MS, b.endpoint as string | undefined)];
+          return [200, this.enrol(b.label, (b.windowMs as number | undefined) ?? DEFAULT_ENROL_MS, b.endpoint as string | undefined, c.account ?? 'operator')];
         } catch (e) {
           return badRequest((e as Error).message);
         }
@@ -603,8 +710,11 @@ export function serverSecurityJson(k: RpkKeyPair): unknown {
   return { pubkey: toHex(k.spki), hash: k.hash };
 }
 
-/** Leshan's `/api/security/clients` resource, shared by both servers. */
-export function securityApi(store: SecurityStore, c: HttpCtx, rest: string[]): HttpResult {
+/**
+ * Leshan's `/api/security/clients` resource, shared by both servers; DELETE …/EP is the
+ * operator's revocation of the endpoint's credentials (`revoke`, default: just remove them).
+ */
+export function securityApi(store: SecurityStore, c: HttpCtx, rest: string[], revoke: (ep: string) => unknown = (ep) => store.remove(ep)): HttpResult {
   if (c.method === 'GET' && rest.length === 0) return [200, store.toJson()];
   if (c.method === 'PUT' && rest.length === 0) {
     try {
@@ -616,7 +726,7 @@ export function securityApi(store: SecurityStore, c: HttpCtx, rest: string[]): H
   }
   if (c.method === 'DELETE' && rest.length === 1) {
     // Leshan answers 200 either way, {"message":"not_found"} for an unknown endpoint.
-    return [200, store.remove(rest[0]) ? {} : { message: 'not_found' }];
+    return [200, revoke(rest[0]) ? {} : { message: 'not_found' }];
   }
   return badRequest(`unsupported ${c.method} ${c.path}`);
 }

@@ -18,11 +18,12 @@ import { FileStorage, MemoryStorage } from './node-ports';
 import { toHex } from '../transport/bytes';
 import { BootstrapServer, configFromJson, simpleConfig, type BsConfig, type BsEvent } from './bootstrap-server';
 import { Lwm2mServer, type ServerEvent } from './lwm2m-server';
-import { SecurityStore, parseFormat, parseLwPath, typeOf, typeName, formatName } from './lwm2m-common';
-import { parsePsk } from './http-util';
+import { SecurityStore, parseFormat, parseLwPath, typeOf, typeName, formatName, logSafe, endpointError } from './lwm2m-common';
+import { parsePsk, authHeader, type ApiLogin } from './http-util';
 import { parseAttributes } from './lwm2m-api';
 import { generateRpk, loadOrCreateRpk, parseLabel, spkiCurve, spkiFromHex, RPK_CURVES, type RpkCurve, type RpkKeyPair } from './rpk-keys';
-import { DEFAULT_ENROL_MS } from './bootstrap-server';
+import { DEFAULT_ENROL_MS, installerError } from './bootstrap-server';
+import { buildIfStale } from '../tools/build-first.mjs';
 
 export class UsageError extends Error {}
 
@@ -82,6 +83,14 @@ function hostFlag(a: Args): string {
   return h;
 }
 
+/**
+ * The board's network layer (Espruino's, ESP32 included) has no IPv6: a URI with an IPv6
+ * literal is refused here as the device's own URI parser refuses it (firmware/lwm2m/uri.ts).
+ */
+function ipv4Only(uri: string, name: string): void {
+  if (/^coaps?:\/\/\[/.test(uri)) fail(`--${name} '${uri}': IPv6 addresses are not supported (Espruino's network is IPv4 only); use an IPv4 address or a host name`);
+}
+
 function pskFlag(v: string, name: string): { identity: string; key: Uint8Array } {
   try {
     return parsePsk(v);
@@ -126,7 +135,7 @@ function bsEventLine(e: BsEvent): string {
 }
 
 async function bootstrapServer(argv: string[]): Promise<void> {
-  const a = parse(argv, ['host', 'port', 'dtls-port', 'http-port', 'psk', 'config', 'endpoint', 'server-uri', 'server-psk', 'server-rpk', 'ssid', 'lifetime', 'binding', 'format', 'bs-psk', 'rpk-key', 'curve', 'enrol', 'enrol-window', 'dtls-timeout'], []);
+  const a = parse(argv, ['host', 'port', 'dtls-port', 'http-port', 'psk', 'config', 'endpoint', 'server-uri', 'server-psk', 'server-rpk', 'ssid', 'lifetime', 'binding', 'format', 'bs-psk', 'rpk-key', 'curve', 'enrol', 'enrol-window', 'dtls-timeout', 'token-file', 'installer', 'installers'], []);
   if (a.pos.length) fail(`unexpected argument '${a.pos[0]}'`);
   const security = new SecurityStore();
   for (const p of a.flags.psk || []) {
@@ -171,8 +180,11 @@ async function bootstrapServer(argv: string[]): Promise<void> {
     if (name && !x.includes('=')) i++;
   }
   for (const g of groups) {
+    const badEp = endpointError(g.endpoint || '');
+    if (badEp) fail(`--endpoint: ${badEp}`);
     if (!g['server-uri']) fail(`endpoint ${g.endpoint}: --server-uri is required`);
     if (!/^coaps?:\/\/[^/]+$/.test(g['server-uri'])) fail(`--server-uri '${g['server-uri']}' must be coap://HOST:PORT or coaps://HOST:PORT`);
+    ipv4Only(g['server-uri'], 'server-uri');
     const psk = g['server-psk'] ? pskFlag(g['server-psk'], 'server-psk') : null;
     const srvRpk = g['server-rpk'] ? spkiFlag(g['server-rpk'], 'server-rpk') : null;
     if (psk && srvRpk) fail(`endpoint ${g.endpoint}: --server-psk and --server-rpk are exclusive`);
@@ -218,16 +230,52 @@ async function bootstrapServer(argv: string[]): Promise<void> {
       return fail(`--enrol: ${(e as Error).message}`);
     }
   });
+  const installers = installersFlag(a);
   let bs: BootstrapServer;
   try {
-    bs = await BootstrapServer.start({ host: hostFlag(a), port, dtlsPort, httpPort, configs, security, rpk: serverRpk(a, rpk), ...dtlsTimers(a), onEvent: (e) => console.log(`${ts()}  ${bsEventLine(e)}`) });
+    bs = await BootstrapServer.start({ host: hostFlag(a), port, dtlsPort, httpPort, api: apiFlags(a), installers, configs, security, rpk: serverRpk(a, rpk), ...dtlsTimers(a), onEvent: (e) => console.log(`${ts()}  ${logSafe(bsEventLine(e))}`) });
   } catch (e) {
     return fail(`cannot start: ${(e as Error).message}`);
   }
   console.log(`${ts()}  bootstrap server: ${[bs.uri, bs.secureUri].filter(Boolean).join(' ')}${bs.http ? `, admin API http://${bs.http.host}:${bs.http.port}/api/bootstrap` : ''}; endpoints: ${Object.keys(configs).join(', ') || '(none yet)'}`);
+  tokenLine(bs.http, Object.keys(installers));
   if (bs.secureUri) console.log(`${ts()}  RPK: server public key (SPKI, a device's rpkServerPub) ${toHex(bs.rpkSpki)}${rpk ? ` from ${rpk.file}${rpk.created ? ' (new)' : ''}` : ' (fresh: --rpk-key FILE keeps one)'}`);
   for (const l of labels) bs.enrol(l, windowS * 1000);
   waitForSignal(() => bs.close());
+}
+
+/** --token-file FILE: where the server writes its admin API token (default: ~/.lwm2m-sim/api-PORT.token, see docs/sim.md). */
+function apiFlags(a: Args): { tokenFile?: string } {
+  const f = one(a, 'token-file');
+  return f === undefined ? {} : { tokenFile: f };
+}
+
+function tokenLine(h: { tokenFile: string | null } | null, installers: string[] = []): void {
+  if (h) console.log(`${ts()}  admin API token in ${h.tokenFile} (the CLI reads it; requests send Authorization: Bearer TOKEN)${installers.length ? `; installers: ${installers.join(', ')}` : ''}`);
+}
+
+/** --installer NAME:PASSWORD (repeatable) and --installers FILE (one NAME:PASSWORD a line, # comments): the bootstrap server's installer accounts. */
+function installersFlag(a: Args): Record<string, string> {
+  const lines = [...(a.flags.installer || []).map((x) => ['--installer', x])];
+  const f = one(a, 'installers');
+  if (f !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(f, 'utf8');
+    } catch (e) {
+      return fail(`--installers '${f}': ${(e as Error).message.split('\n')[0]}`);
+    }
+    for (const l of text.split('\n').map((x) => x.trim())) if (l && !l.startsWith('#')) lines.push([`--installers ${f}`, l]);
+  }
+  const out: Record<string, string> = {};
+  for (const [where, l] of lines) {
+    const i = l.indexOf(':');
+    if (i <= 0) fail(`${where}: '${l.slice(0, 40)}' must be NAME:PASSWORD`);
+    const why = installerError(l.slice(0, i), l.slice(i + 1));
+    if (why) fail(`${where}: ${why}`);
+    out[l.slice(0, i)] = l.slice(i + 1);
+  }
+  return out;
 }
 
 function spkiFlag(v: string, name: string): Uint8Array {
@@ -284,7 +332,7 @@ function srvEventLine(e: ServerEvent): string {
 }
 
 async function lwm2mServer(argv: string[]): Promise<void> {
-  const a = parse(argv, ['host', 'port', 'dtls-port', 'http-port', 'psk', 'rpk', 'rpk-key', 'curve', 'dtls-timeout'], ['quiet']);
+  const a = parse(argv, ['host', 'port', 'dtls-port', 'http-port', 'psk', 'rpk', 'rpk-key', 'curve', 'dtls-timeout', 'token-file', 'max-registrations', 'max-per-address'], ['quiet']);
   if (a.pos.length) fail(`unexpected argument '${a.pos[0]}'`);
   const security = new SecurityStore();
   for (const p of a.flags.psk || []) {
@@ -312,20 +360,26 @@ async function lwm2mServer(argv: string[]): Promise<void> {
   const httpPort = portFlag(a, 'http-port', 8080);
   if (port < 0 && dtlsPort < 0) fail('both --port and --dtls-port are off: nothing to serve');
   const rpk = rpkKeyFlag(a);
+  const maxRegistrations = intFlag(one(a, 'max-registrations'), 'max-registrations', 1, 1e7);
+  const maxRegistrationsPerAddress = intFlag(one(a, 'max-per-address'), 'max-per-address', 1, 1e7);
   let s: Lwm2mServer;
   try {
-    s = await Lwm2mServer.start({ host: hostFlag(a), port, dtlsPort, httpPort, security, rpk: serverRpk(a, rpk), ...dtlsTimers(a), onEvent: (e) => !a.flags.quiet && console.log(`${ts()}  ${srvEventLine(e)}`) });
+    s = await Lwm2mServer.start({
+      host: hostFlag(a), port, dtlsPort, httpPort, api: apiFlags(a), security, rpk: serverRpk(a, rpk), maxRegistrations, maxRegistrationsPerAddress, ...dtlsTimers(a),
+      onEvent: (e) => !a.flags.quiet && console.log(`${ts()}  ${logSafe(srvEventLine(e))}`),
+    });
   } catch (e) {
     return fail(`cannot start: ${(e as Error).message}`);
   }
   console.log(`${ts()}  LwM2M server: ${[s.uri, s.secureUri].filter(Boolean).join(' ')}${s.http ? `, admin API http://${s.http.host}:${s.http.port}/api/clients` : ''}`);
+  tokenLine(s.http);
   if (s.secureUri) console.log(`${ts()}  RPK: server public key (SPKI, for --server-rpk) ${toHex(s.rpkSpki)}${rpk ? ` from ${rpk.file}${rpk.created ? ' (new)' : ''}` : ' (fresh: --rpk-key FILE keeps one)'}`);
   waitForSignal(() => s.close());
 }
 
 // -- admin commands over the HTTP API -----------------------------------------------------
 
-const ADMIN_VALUED = ['api', 'timeout', 'format', 'type'];
+const ADMIN_VALUED = ['api', 'timeout', 'format', 'type', 'token-file'];
 
 function apiBase(a: Args): string {
   const u = one(a, 'api') ?? process.env.LWM2M_API ?? 'http://127.0.0.1:8080';
@@ -347,26 +401,46 @@ function query(a: Args, extra: Record<string, string> = {}): string {
   return s ? '?' + s : '';
 }
 
-async function call(a: Args, method: string, path: string, body?: unknown, rawBody?: string): Promise<unknown> {
-  const url = apiBase(a) + path;
-  let res: Response;
-  try {
-    res = await fetch(url, {
-      method,
-      headers: body !== undefined ? { 'Content-Type': 'application/json' } : rawBody !== undefined ? { 'Content-Type': 'text/plain' } : {},
-      body: body !== undefined ? JSON.stringify(body) : rawBody,
+/**
+ * One HTTP request with node:http, not fetch: fetch refuses the ports on the WHATWG "bad
+ * port" list (1, 6000, 6665…) with "bad port", where any port may run a server here.
+ */
+function httpRequest(url: string, method: string, headers: Record<string, string>, body?: string): Promise<{ ok: boolean; status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method, headers }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (text += d));
+      res.on('end', () => resolve({ ok: res.statusCode! >= 200 && res.statusCode! < 300, status: res.statusCode!, text }));
+      res.on('error', reject);
     });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** --token-file FILE: the admin API token (default: LWM2M_API_TOKEN, else the file the server wrote for the --api port). */
+function login(a: Args): ApiLogin {
+  return { tokenFile: one(a, 'token-file') };
+}
+
+async function call(a: Args, method: string, path: string, body?: unknown, rawBody?: string, who: ApiLogin = login(a)): Promise<unknown> {
+  const url = apiBase(a) + path;
+  const auth = authHeader(apiBase(a), who);
+  let res: { ok: boolean; status: number; text: string };
+  try {
+    res = await httpRequest(url, method, { ...auth.headers, ...(body !== undefined ? { 'Content-Type': 'application/json' } : rawBody !== undefined ? { 'Content-Type': 'text/plain' } : {}) }, body !== undefined ? JSON.stringify(body) : rawBody);
   } catch (e) {
-    throw new Error(`cannot reach ${apiBase(a)}: ${(e as Error & { cause?: Error }).cause?.message || (e as Error).message}`);
+    throw new Error(`cannot reach ${apiBase(a)}: ${(e as Error).message}`);
   }
-  const text = await res.text();
+  const text = res.text;
   let j: unknown = text;
   try {
     j = JSON.parse(text);
   } catch {
     /* Leshan answers some errors in plain text */
   }
-  if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status} ${typeof j === 'object' && j && 'error' in j ? (j as { error: string }).error : String(text).trim().split('\n')[0]}`);
+  if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status} ${typeof j === 'object' && j && 'error' in j ? (j as { error: string }).error : String(text).trim().split('\n')[0]}${res.status === 401 ? ` (credentials from ${auth.where})` : ''}`);
   return j;
 }
 
@@ -413,11 +487,13 @@ const admin = {
   async clients(a: Args) {
     const list = (await call(a, 'GET', '/api/clients')) as { endpoint: string; registrationId: string; address: string; lifetime: number; secure: boolean; objectLinks: { url: string }[] }[];
     if (!list.length) console.log('(no registered clients)');
-    for (const r of list) console.log(`${r.endpoint}  /rd/${r.registrationId}  ${r.address}  lt=${r.lifetime}  ${r.secure ? 'DTLS' : 'NoSec'}  ${r.objectLinks.map((l) => l.url).join(',')}`);
+    for (const r of list) console.log(logSafe(`${r.endpoint}  /rd/${r.registrationId}  ${r.address}  lt=${r.lifetime}  ${r.secure ? 'DTLS' : 'NoSec'}  ${r.objectLinks.map((l) => l.url).join(',')}`));
   },
   async read(a: Args) {
     const ep = needEp(a);
     const p = pathArg(a.pos[1], 'path');
+    // Read addresses an object, an instance, a resource or an instance of one (Core §5.4.1); '/' is none
+    if (!p.length) fail(`read takes /oid[/iid[/rid[/riid]]], not '/' (the registration: clients)`);
     if (a.pos.length > 2) fail(`unexpected argument '${a.pos[2]}'`);
     show(await call(a, 'GET', `/api/clients/${encodeURIComponent(ep)}/${enc(p)}${query(a)}`));
   },
@@ -451,7 +527,7 @@ const admin = {
     const resources = a.pos.slice(2).map((x) => {
       const m = /^(\d{1,5})=(.*)$/.exec(x);
       if (!m) fail(`resource value '${x}' must be RID=VALUE`);
-      return valueNode([p[0], p[1] ?? 0, +m![1]], m![2], undefined);
+      return valueNode([p[0], p[1] ?? 0, +m![1]], m![2], one(a, 'type'));
     });
     show(await call(a, 'POST', `/api/clients/${encodeURIComponent(ep)}/${p[0]}${query(a)}`, { kind: 'instance', ...(p.length === 2 ? { id: p[1] } : {}), resources }));
   },
@@ -484,7 +560,7 @@ const admin = {
     const base = apiBase(a);
     // Listen to events first so no notification is missed, then ask for the observation.
     await new Promise<void>((resolve, reject) => {
-      const req = http.get(`${base}/api/event?ep=${encodeURIComponent(ep)}`, { headers: { Accept: 'text/event-stream' } }, (res) => {
+      const req = http.get(`${base}/api/event?ep=${encodeURIComponent(ep)}`, { headers: { Accept: 'text/event-stream', ...authHeader(base, login(a)).headers } }, (res) => {
         if (res.statusCode !== 200) return reject(new Error(`event stream: HTTP ${res.statusCode}`));
         let buf = '';
         res.setEncoding('utf8');
@@ -498,7 +574,7 @@ const admin = {
             const data = /^data: (.*)$/m.exec(block)?.[1];
             if (ev === 'NOTIFICATION' && data) {
               const n = JSON.parse(data) as { res: string; val: unknown };
-              if (n.res === '/' + enc(p)) console.log(`${ts()}  ${n.res} ${JSON.stringify(n.val)}`);
+              if (n.res === '/' + enc(p)) console.log(`${ts()}  ${n.res} ${logSafe(JSON.stringify(n.val))}`);
             } else if (ev === 'DEREGISTRATION') {
               console.log(`${ts()}  ${ep} de-registered`);
               process.exit(0);
@@ -529,7 +605,7 @@ const admin = {
 };
 
 async function scenario(argv: string[]): Promise<void> {
-  const a = parse(argv, ['bundle', 'security', 'curve', 'format', 'endpoint', 'storage'], ['once']);
+  const a = parse(argv, ['bundle', 'security', 'curve', 'format', 'endpoint', 'storage', 'keylog'], ['once', 'build']);
   if (a.pos.length) fail(`unexpected argument '${a.pos[0]}'`);
   const security = one(a, 'security') ?? 'psk';
   if (security !== 'nosec' && security !== 'psk' && security !== 'rpk') fail(`--security '${security}' must be nosec, psk or rpk`);
@@ -537,12 +613,14 @@ async function scenario(argv: string[]): Promise<void> {
   if (curve && security !== 'rpk') fail('--curve goes with --security rpk');
   // RPK needs an RPK build of the key type (P-256: dist/firmware-rpk.js); the PSK build has no Security Mode 1
   const bundle = one(a, 'bundle') ?? (security === 'rpk' ? rpkBundleFor(curve ?? 'p256') : DEFAULT_BUNDLE);
-  if (!existsSync(bundle)) fail(`bundle '${bundle}' not found: run \`npm run build\` first`);
   const fmt = one(a, 'format');
   const format = fmt === undefined ? undefined : parseFormat(fmt) ?? -1;
   if (fmt !== undefined && format !== 11542 && format !== 112) fail(`--format '${fmt}' must be tlv or senml-cbor`);
+  // --build (npm start): the arguments are checked, now build this bundle if it is stale
+  if (a.flags.build) buildIfStale([bundle]);
+  if (!existsSync(bundle)) fail(`bundle '${bundle}' not found: run \`npm run build\` first`);
   const once = !!a.flags.once;
-  const r = await runScenario({ security, curve, once, bundle, format, endpoint: one(a, 'endpoint'), storageDir: one(a, 'storage') });
+  const r = await runScenario({ security, curve, once, bundle, format, endpoint: one(a, 'endpoint'), storageDir: one(a, 'storage'), keylog: one(a, 'keylog') });
   if (!r.ok) {
     console.error(`lwm2m-sim: scenario failed at step "${r.failed}": ${r.error}`);
     process.exit(1);
@@ -553,7 +631,7 @@ async function scenario(argv: string[]): Promise<void> {
 }
 
 async function device(argv: string[]): Promise<void> {
-  const a = parse(argv, ['bundle', 'endpoint', 'bootstrap', 'psk', 'storage', 'format', 'rpk-key', 'curve', 'bs-pub'], []);
+  const a = parse(argv, ['bundle', 'endpoint', 'bootstrap', 'psk', 'storage', 'format', 'rpk-key', 'curve', 'bs-pub', 'app-port'], []);
   if (a.pos.length) fail(`unexpected argument '${a.pos[0]}'`);
   const rpk = rpkKeyFlag(a);
   const bsPubArg = one(a, 'bs-pub');
@@ -568,6 +646,8 @@ async function device(argv: string[]): Promise<void> {
   const endpoint = one(a, 'endpoint') ?? fail('missing --endpoint EP');
   const bootstrapUri = one(a, 'bootstrap') ?? fail('missing --bootstrap coap[s]://HOST:PORT');
   if (!/^coaps?:\/\/[^/]+$/.test(bootstrapUri)) fail(`--bootstrap '${bootstrapUri}' must be coap://HOST:PORT or coaps://HOST:PORT`);
+  ipv4Only(bootstrapUri, 'bootstrap');
+  const appPort = portFlag(a, 'app-port', -1);
   const pskArg = one(a, 'psk');
   const psk = pskArg === undefined ? undefined : pskFlag(pskArg, 'psk');
   if (bootstrapUri.startsWith('coaps:') && !psk && !rpk) fail('--psk ID:HEX or --rpk-key FILE --bs-pub HEX is needed for a coaps:// bootstrap server');
@@ -587,15 +667,41 @@ async function device(argv: string[]): Promise<void> {
     bundle,
     format,
     storage: storageDir ? new FileStorage(storageDir) : new MemoryStorage(),
-    log: (ev, detail) => console.log(`${ts()} device  ${ev}: ${detail}`),
+    appPort: appPort < 0 ? undefined : appPort,
+    log: (ev, detail) => console.log(`${ts()} device  ${ev}: ${logSafe(detail)}`),
     onOutput: (name, on, level) => console.log(`${ts()} ${name}  ${on ? `ON (level ${level})` : 'OFF'}`),
   });
+  if (dev.appUdp) console.log(`${ts()} device  application access: coap://${dev.appUdp.address}:${dev.appUdp.port}/3303/0/5700 (3303 and 3338; plain CoAP, Observe)`);
   waitForSignal(() => dev.stop());
+}
+
+/**
+ * --installer NAME: log in as that installer account of the bootstrap server, with the
+ * password in --password-file FILE or LWM2M_INSTALLER_PASSWORD (never on the command
+ * line); without it, the admin token (the enrolment then names "operator").
+ */
+function installerLogin(a: Args): ApiLogin {
+  const name = one(a, 'installer');
+  const file = one(a, 'password-file');
+  if (name === undefined) {
+    if (file !== undefined) fail('--password-file goes with --installer NAME');
+    return login(a);
+  }
+  let password = process.env.LWM2M_INSTALLER_PASSWORD;
+  if (file !== undefined) {
+    try {
+      password = readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+    } catch (e) {
+      return fail(`--password-file '${file}': ${(e as Error).message.split('\n')[0]}`);
+    }
+  }
+  if (!password) fail(`--installer ${name}: give the password in --password-file FILE or LWM2M_INSTALLER_PASSWORD`);
+  return { installer: { name, password: password! } };
 }
 
 /** The installer's scan (seed §5 step 1): opens the bootstrap server's enrolment window for a QR label. */
 async function enrol(argv: string[]): Promise<void> {
-  const a = parse(argv, ['api', 'window', 'endpoint'], []);
+  const a = parse(argv, ['api', 'window', 'endpoint', 'installer', 'password-file', 'token-file'], []);
   if (a.pos.length !== 1) fail(a.pos.length ? `unexpected argument '${a.pos[1]}'` : 'missing QR label (the SHA-256 hex of the device\'s public key)');
   let label: string;
   try {
@@ -604,18 +710,37 @@ async function enrol(argv: string[]): Promise<void> {
     return fail((e as Error).message);
   }
   const w = intFlag(one(a, 'window'), 'window', 1, 7 * 86400) ?? DEFAULT_ENROL_MS / 1000;
-  const api = one(a, 'api') ?? 'http://127.0.0.1:8081';
   const ep = one(a, 'endpoint');
-  const r = (await call({ pos: [], flags: { api: [api] } }, 'POST', '/api/enrol', { label, windowMs: w * 1000, ...(ep ? { endpoint: ep } : {}) })) as { hash: string; until: number };
-  console.log(`enrolled sha256:${r.hash} until ${new Date(r.until).toISOString()}${ep ? ` for endpoint ${ep}` : ''}`);
+  if (ep !== undefined && endpointError(ep)) fail(`--endpoint: ${endpointError(ep)}`);
+  const who = installerLogin(a);
+  const r = (await call(bsApi(a), 'POST', '/api/enrol', { label, windowMs: w * 1000, ...(ep ? { endpoint: ep } : {}) }, undefined, who)) as { hash: string; until: number; installer: string };
+  console.log(`enrolled sha256:${r.hash} until ${new Date(r.until).toISOString()}${ep ? ` for endpoint ${ep}` : ''} by ${r.installer}`);
+}
+
+/** The bootstrap server's API: --api, else http://127.0.0.1:8081. */
+function bsApi(a: Args): Args {
+  return { ...a, flags: { ...a.flags, api: [one(a, 'api') ?? 'http://127.0.0.1:8081'] } };
+}
+
+/** The operator revokes an endpoint's credentials (PSK and RPK) on a server, so that a newly enrolled key may take the endpoint. */
+async function revoke(argv: string[]): Promise<void> {
+  const a = parse(argv, ['api', 'token-file'], []);
+  const ep = needEp(a);
+  if (a.pos.length > 1) fail(`unexpected argument '${a.pos[1]}'`);
+  const r = (await call(bsApi(a), 'DELETE', `/api/security/clients/${encodeURIComponent(ep)}`)) as { message?: string };
+  if (r && r.message === 'not_found') throw new Error(`endpoint ${ep} has no credentials on ${apiBase(bsApi(a))}`);
+  console.log(`credentials of ${ep} revoked`);
 }
 
 /** The command table: name → what it does. */
 export const COMMANDS: Record<string, { help: string; run: (argv: string[]) => void | Promise<void> }> = {
-  scenario: { help: 'run the seed scenario on loopback [--once] [--security psk|nosec|rpk [--curve p256|ed25519]] [--format tlv|senml-cbor] [--bundle FILE]', run: scenario },
-  device: { help: 'run a simulated device: --endpoint EP --bootstrap coap[s]://H:P [--psk ID:HEX | --rpk-key FILE [--curve p256|ed25519] --bs-pub SPKI-HEX] [--storage DIR] [--format F]', run: device },
-  'bootstrap-server': { help: 'run a Bootstrap Server (see docs/sim.md for flags)', run: bootstrapServer },
-  'lwm2m-server': { help: 'run an LwM2M Server with its admin HTTP API', run: lwm2mServer },
+  scenario: { help: 'run the seed scenario on loopback [--once] [--security psk|nosec|rpk [--curve p256|ed25519]] [--format tlv|senml-cbor] [--bundle FILE] [--build] [--keylog FILE] [--endpoint EP] [--storage DIR]', run: scenario },
+  device: { help: 'run a simulated device: --endpoint EP --bootstrap coap[s]://IPV4:PORT [--psk ID:HEX | --rpk-key FILE [--curve p256|ed25519] --bs-pub SPKI-HEX] [--storage DIR] [--format tlv|senml-cbor] [--app-port N] [--bundle FILE]', run: device },
+  'bootstrap-server': {
+    help: 'run a Bootstrap Server [--host H] [--port N|off] [--dtls-port N|off] [--http-port N|off] [--psk ID:HEX]… [--config FILE] [--rpk-key FILE] [--curve p256|ed25519] [--enrol LABEL]… [--enrol-window S] [--dtls-timeout S] [--endpoint EP --server-uri coap[s]://IPV4:PORT [--server-psk ID:HEX | --server-rpk SPKI-HEX] [--ssid N] [--lifetime S] [--binding B] [--format tlv|senml-cbor|senml-json] [--bs-psk ID:HEX]]… (docs/sim.md)',
+    run: bootstrapServer,
+  },
+  'lwm2m-server': { help: 'run an LwM2M Server with its admin HTTP API [--host H] [--port N|off] [--dtls-port N|off] [--http-port N|off] [--psk [EP=]ID:HEX]… [--rpk EP=SPKI-HEX]… [--rpk-key FILE] [--curve p256|ed25519] [--dtls-timeout S] [--quiet] (docs/sim.md)', run: lwm2mServer },
 };
 const ADMIN_HELP: Record<keyof typeof admin, string> = {
   clients: 'list registered clients',
@@ -623,7 +748,7 @@ const ADMIN_HELP: Record<keyof typeof admin, string> = {
   write: 'write EP PATH VALUE [--format F] [--type T]',
   exec: 'exec EP PATH [ARGS]',
   discover: 'discover EP PATH',
-  create: 'create EP /OID[/IID] RID=VALUE…',
+  create: 'create EP /OID[/IID] RID=VALUE… [--format F] [--type T]',
   delete: 'delete EP /OID/IID',
   observe: 'observe EP PATH: print notifications until Ctrl-C',
   cancel: 'cancel EP PATH: cancel an observation',
@@ -635,7 +760,8 @@ for (const name of Object.keys(admin) as (keyof typeof admin)[]) {
     run: (argv) => admin[name](parse(argv, ADMIN_VALUED, [])),
   };
 }
-COMMANDS.enrol = { help: 'an installer scans a QR label: enrol LABEL [--window S] [--endpoint EP] [--api http://127.0.0.1:8081] (the bootstrap server\'s API)', run: enrol };
+COMMANDS.enrol = { help: 'an installer scans a QR label: enrol LABEL [--window S] [--endpoint EP] [--installer NAME [--password-file F]] [--api http://127.0.0.1:8081] (the bootstrap server\'s API)', run: enrol };
+COMMANDS.revoke = { help: 'the operator revokes an endpoint\'s credentials: revoke EP [--api http://127.0.0.1:8081] (a newly enrolled key may then take the endpoint)', run: revoke };
 
 /** Runs a command; resolves with the exit status (2: bad argument, 1: failure) after printing one line to `err`. */
 export async function runCli(argv: string[], err: (line: string) => void = (l) => console.error(l)): Promise<number> {
@@ -649,6 +775,10 @@ export async function runCli(argv: string[], err: (line: string) => void = (l) =
     }
     const c = COMMANDS[command];
     if (!c) fail(`unknown command '${command}' (one of: ${names})`);
+    if (rest.includes('--help') || rest.includes('-h')) {
+      console.log(c.help.startsWith(command + ' ') ? `usage: npm run sim -- ${c.help}` : `usage: npm run sim -- ${command}: ${c.help}`);
+      return 0;
+    }
     await c.run(rest);
     return 0;
   } catch (e) {

@@ -48,8 +48,8 @@ export interface DeviceOptions {
   seed?: number;
   clock?: Clock;
   rng?: Rng;
-  /** Wraps each direction of the UDP port (lossy-network tests): given the real delivery, return the one to use. */
-  network?: (send: (data: Uint8Array, peer: Peer) => void) => (data: Uint8Array, peer: Peer) => void;
+  /** Wraps each direction of the UDP port (lossy-network tests, counters): given the real delivery and its direction ('in': to the device, 'out': from it), return the one to use. */
+  network?: (send: (data: Uint8Array, peer: Peer) => void, dir: 'in' | 'out') => (data: Uint8Array, peer: Peer) => void;
   /** Timeline of the device's own steps. */
   log?: (event: string, detail: string) => void;
   /** The buzzer output changed. */
@@ -126,7 +126,7 @@ export async function startDevice(o: DeviceOptions): Promise<SimDevice> {
     }
     kick();
   };
-  const inbound = o.network ? o.network(deliver) : deliver;
+  const inbound = o.network ? o.network(deliver, 'in') : deliver;
   const udp = await bindUdp({ address: o.address, port: o.port }, (data, peer) => inbound(data, peer));
   const appUdp = o.appPort === undefined ? null : await bindUdp({ address: o.address, port: o.appPort }, (data, peer) => {
     if (!client || closed) return;
@@ -138,7 +138,7 @@ export async function startDevice(o: DeviceOptions): Promise<SimDevice> {
     kick();
   });
   const rawSend = (data: Uint8Array, peer: Peer) => udp.send(Uint8Array.from(data), peer);
-  const send = o.network ? o.network(rawSend) : rawSend;
+  const send = o.network ? o.network(rawSend, 'out') : rawSend;
 
   const state = (): string => (client && api ? api.lwm2m.stateName(client.state) : 'off');
 

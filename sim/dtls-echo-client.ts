@@ -7,6 +7,8 @@
 import { createDtlsClient, type DtlsClientOptions } from '../transport/dtls/client';
 import { nodeCrypto } from './node-crypto';
 import { nodeRng, runOnUdp } from './dtls-udp';
+import { parseRecords } from '../transport/dtls/record';
+import { parseFragments } from '../transport/dtls/handshake';
 
 export interface EchoArgs {
   host: string;
@@ -28,11 +30,31 @@ export function echoArgs(usage: string): EchoArgs {
   return { host, port: Number(portS), cred: [c1, c2], message, timeout: Number(timeoutS || 10000), expect };
 }
 
-/** Handshakes with `creds` (PSK, or RPK with the suite enabled), sends the message, exits as the header says. */
+/**
+ * Handshakes with `creds` (PSK, or RPK with the suite enabled), sends the message, exits as the header says.
+ * With DTLS_RESUME=1 in the environment it does it twice: the second time from a new UDP port (a new
+ * address, as after a reboot) offering the first session for resumption; each round prints the
+ * handshake message types it received in plaintext ({"round":N,"got":[…]}), for the wire check.
+ */
 export async function echoClient(a: EchoArgs, creds: Pick<DtlsClientOptions, 'psk' | 'rpk'>): Promise<void> {
+  const rounds = process.env.DTLS_RESUME === '1' ? 2 : 1;
+  let ses: Uint8Array | undefined;
+  for (let round = 1; round <= rounds; round++) {
+    const r = await echoRound(a, creds, round, ses);
+    if (r.code !== 0 || round === rounds) process.exit(r.code);
+    ses = r.ses;
+  }
+}
+
+async function echoRound(a: EchoArgs, creds: Pick<DtlsClientOptions, 'psk' | 'rpk'>, round: number, offer?: Uint8Array): Promise<{ code: number; ses?: Uint8Array }> {
   const peer = { address: a.host, port: a.port };
-  const out = (o: object) => console.log(JSON.stringify(o));
+  const resuming = process.env.DTLS_RESUME === '1';
+  const out = (o: object) => console.log(JSON.stringify(resuming ? { round, ...o } : o));
   let received = '';
+  let ses: Uint8Array | undefined;
+  const got: number[] = [];
+  let finish: (code: number) => void = () => {};
+  const ended = new Promise<number>((resolve) => (finish = resolve));
   const u = await runOnUdp((socket) =>
     createDtlsClient({
       socket,
@@ -46,21 +68,30 @@ export async function echoClient(a: EchoArgs, creds: Pick<DtlsClientOptions, 'ps
         if (!a.expect || received.includes(a.expect)) finish(0);
       },
       onEvent: (e) => {
+        if (e.ses) ses = e.ses;
         out({ event: e.type, name: e.name, alert: e.alert, message: e.message });
         if (e.type === 'error') finish(1);
       },
     }),
   );
+  const receive = u.ep.receive.bind(u.ep);
+  u.ep.receive = (d, p) => {
+    for (const r of parseRecords(d)) if (r.type === 22 && r.epoch === 0) for (const f of parseFragments(r.fragment) || []) got.push(f.msg_type);
+    receive(d, p);
+  };
+  if (offer) u.ep.connect(peer, offer);
   u.ep.send(new Uint8Array(Buffer.from(a.message)), peer);
   u.kick();
   const guard = setTimeout(() => {
     out({ event: 'error', name: 'cli_timeout' });
     finish(1);
   }, a.timeout + 5000);
-  async function finish(code: number) {
-    clearTimeout(guard);
-    u.ep.close(peer);
-    await u.close();
-    process.exit(code);
-  }
+  const code = await ended;
+  clearTimeout(guard);
+  if (resuming) out({ got });
+  u.ep.close(peer);
+  // the close_notify leaves before the socket closes (gnutls-serv serves the next client only once the last one closed)
+  await new Promise((r) => setTimeout(r, 50));
+  await u.close();
+  return { code, ses };
 }

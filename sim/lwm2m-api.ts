@@ -13,6 +13,8 @@
 //   DELETE /api/clients/EP/3338/1                         Delete
 //   GET    /api/event[?ep=EP]                             server-sent events
 //   GET|PUT /api/security/clients[/], DELETE /api/security/clients/EP
+// Every request carries the API token (Authorization: Bearer, see http-util's apiGate);
+// bodies are application/json, Execute's arguments may also be text/plain (Leshan's form).
 // Device answers come back as HTTP 200 with Leshan's {status, valid, success, failure,
 // content…} plus "code" ("4.04"); bad input is HTTP 400 with {"error": one line};
 // no answer in time is 504.
@@ -63,6 +65,11 @@ function timeoutParam(c: HttpCtx, dflt: number): number {
   if (t === null) return dflt;
   if (!/^\d{1,4}$/.test(t) || +t < 1 || +t > 3600) badRequest(`timeout '${t}' must be 1..3600 seconds`);
   return +t * 1000;
+}
+
+/** Is this request an Execute (`POST /api/clients/EP/OID/IID/RID`), whose body (arguments) may be text/plain? */
+export function isExecute(c: HttpCtx): boolean {
+  return c.method === 'POST' && c.parts.length === 6 && c.parts[0] === 'api' && c.parts[1] === 'clients' && c.parts[5] !== 'observe';
 }
 
 async function device(run: () => Promise<OpResult>): Promise<HttpResult> {

@@ -7,7 +7,8 @@ import type { CoapMessage } from '../transport/coap/message';
 import type { Params } from '../transport/coap/constants';
 import { createDtlsServer } from '../transport/dtls/server';
 import type { DtlsEndpoint, DtlsEvent, Session } from '../transport/dtls/connection';
-import type { Peer } from '../transport/ports';
+import type { CryptoBackend, Peer } from '../transport/ports';
+import { prf } from '../transport/crypto/hmac';
 import { toHex } from '../transport/bytes';
 import { bindUdp, nodeRng, Poller, type NodeUdp } from './node-ports';
 import { nodeCrypto } from './node-crypto';
@@ -69,6 +70,8 @@ export interface ListenOptions {
   maxSessions?: number;
   /** Every UDP datagram in and out (for timelines, captures and tests). */
   onDatagram?: (dir: 'in' | 'out', data: Uint8Array, peer: Peer) => void;
+  /** Each DTLS session's master secret as an NSS key log line (keylogCrypto). */
+  keylog?: (line: string) => void;
 }
 
 /** What both servers take to open their endpoints: NoSec on `port`, DTLS (PSK and RPK) on `dtlsPort` (omitted or < 0: none). */
@@ -81,6 +84,8 @@ export interface EndpointsOptions {
   dtlsTimeout?: number;
   coap?: Partial<Params>;
   onDatagram?: (dir: 'in' | 'out', data: Uint8Array, peer: Peer) => void;
+  /** Each DTLS session's master secret as an NSS key log line, for Wireshark (keylogCrypto). */
+  keylog?: (line: string) => void;
 }
 
 /**
@@ -108,6 +113,7 @@ export async function listenAll(
         dtlsTimeout: o.dtlsTimeout,
         onRequest,
         onDatagram: o.onDatagram,
+        keylog: o.keylog,
         params: o.coap,
         onDtlsEvent: (e) => {
           if (e.type !== 'connected') onDtls(e.peer, `${e.type}${e.name ? ' ' + e.name : ''}${e.message ? ': ' + e.message : ''}`);
@@ -121,6 +127,30 @@ export async function listenAll(
 /** Whether a DTLS session was authenticated with a raw public key (its identity is then the client's SPKI DER). */
 export function isRpkSession(s: Session): boolean {
   return !!(s as Session & { rpk?: boolean }).rpk;
+}
+
+const MASTER = 'master secret';
+
+/**
+ * The crypto port of a DTLS listener that writes each session's master secret to `write` as
+ * a line of an NSS key log (`CLIENT_RANDOM <client_random> <master_secret>`, hex: the
+ * SSLKEYLOGFILE format Wireshark and tshark read for DTLS too, `-o tls.keylog_file:FILE`).
+ * The DTLS code (transport/, which this leaves untouched) derives the master secret as
+ * PRF(premaster, "master secret", client_random ‖ server_random) (RFC 5246 §8.1), whose first
+ * HMAC hashes (key ⊕ ipad) ‖ label ‖ seed (RFC 2104); seeing that input, this port derives the
+ * same secret with the same PRF from the same key block (HMAC pads its key with zeros).
+ */
+export function keylogCrypto(base: CryptoBackend, write: (line: string) => void): CryptoBackend {
+  return {
+    ...base,
+    sha256(data) {
+      if (data.length === 64 + MASTER.length + 64 && Buffer.from(data.subarray(64, 64 + MASTER.length)).toString('latin1') === MASTER) {
+        const seed = data.slice(64 + MASTER.length);
+        write(`CLIENT_RANDOM ${toHex(seed.subarray(0, 32))} ${toHex(prf(base, data.slice(0, 64).map((b) => b ^ 0x36), MASTER, seed, 48))}`);
+      }
+      return base.sha256(data);
+    },
+  };
 }
 
 export async function listen(o: ListenOptions): Promise<Listener> {
@@ -144,7 +174,7 @@ export async function listen(o: ListenOptions): Promise<Listener> {
   if (o.secure) {
     dtls = createDtlsServer({
       socket: udp,
-      crypto: nodeCrypto,
+      crypto: o.keylog ? keylogCrypto(nodeCrypto, o.keylog) : nodeCrypto,
       rng: nodeRng,
       pskKey: (id) => (o.pskKey ? o.pskKey(Buffer.from(id).toString('utf8')) : null),
       rpk: o.rpk ? { key: o.rpk.keys.pkcs8, spki: o.rpk.keys.spki, trust: o.rpk.trust } : undefined,
@@ -187,6 +217,35 @@ export async function listen(o: ListenOptions): Promise<Listener> {
   o.poller.add(coap);
   if (dtls) o.poller.add(dtls);
   return l;
+}
+
+// ---------------------------------------------------------------------------------------
+// Endpoint names and log lines
+
+/** The longest endpoint name the servers accept (a CoAP Uri-Query option holds 255 bytes with `ep=`). */
+export const MAX_ENDPOINT = 128;
+
+/**
+ * Why `ep` is not an acceptable endpoint name, or null: the characters of a URN
+ * (RFC 8141 §2: unreserved, sub-delims, ":", "@", "/", and %HH escapes), 1..MAX_ENDPOINT
+ * of them, so a name is never a terminal escape, a newline or a lookalike.
+ */
+export function endpointError(ep: string): string | null {
+  if (!ep) return 'endpoint name missing';
+  if (ep.length > MAX_ENDPOINT) return `endpoint name longer than ${MAX_ENDPOINT} characters`;
+  if (!/^(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/]|%[0-9A-Fa-f]{2})+$/.test(ep)) return 'endpoint name has characters a URN cannot have (RFC 8141)';
+  return null;
+}
+
+/**
+ * Text from the network made safe for a terminal: control characters (C0, DEL, C1),
+ * line and paragraph separators and bidirectional overrides become \xHH or \uHHHH escapes.
+ */
+export function logSafe(s: string): string {
+  return s.replace(/[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => {
+    const n = c.charCodeAt(0);
+    return n < 256 ? `\\x${n.toString(16).padStart(2, '0')}` : `\\u${n.toString(16).padStart(4, '0')}`;
+  });
 }
 
 // ---------------------------------------------------------------------------------------
@@ -307,10 +366,23 @@ export function jsonValue(t: number, v: Value): unknown {
   return v;
 }
 
+/**
+ * A record's type: the decoder's, else the definition's, else what the value itself is (an
+ * object we have no definition for): SenML's numbers INTEGER or FLOAT, its strings and
+ * text/plain STRING, booleans BOOLEAN, and TLV's bytes (which carry no type) OPAQUE.
+ */
+function recType(r: Rec, oid: number, rid: number): number {
+  if (r.t >= 0) return r.t;
+  const t = typeOf(oid, rid);
+  if (t >= 0) return t;
+  const v = r.v;
+  return typeof v === 'number' ? (Number.isInteger(v) ? T_INT : T_FLT) : typeof v === 'boolean' ? T_BOOL : typeof v === 'string' ? T_STR : T_OPQ;
+}
+
 /** The node a JSON client (Leshan-style) reads: root, obj, instance, singleResource, multiResource, resourceInstance. */
 export function recsToNode(base: number[], recs: Rec[]): Record<string, unknown> {
   const res = (oid: number, rid: number, list: Rec[]) => {
-    const t = list[0].t >= 0 ? list[0].t : typeOf(oid, rid);
+    const t = recType(list[0], oid, rid);
     const multi = list.some((r) => r.p.length > 3) || (list.length !== 1 ? true : isMulti(oid, rid) && base.length < 4);
     if (multi) {
       const values: Record<string, unknown> = {};
@@ -341,7 +413,7 @@ export function recsToNode(base: number[], recs: Rec[]): Record<string, unknown>
   if (base.length === 4) {
     const r = recs[0];
     if (!r) return { id: base[3], kind: 'resourceInstance', type: 'NONE', value: null };
-    const t = r.t >= 0 ? r.t : typeOf(base[0], base[2]);
+    const t = recType(r, base[0], base[2]);
     return { id: base[3], kind: 'resourceInstance', type: typeName(t), value: jsonValue(t, r.v) };
   }
   if (base.length === 3) return recs.length ? res(base[0], base[2], recs) : { id: base[2], kind: 'singleResource', type: 'NONE', value: null };
@@ -481,9 +553,22 @@ export interface RpkEntry {
   spki: Uint8Array;
   /** SHA-256 of the SPKI, hex (the QR label). */
   hash: string;
+  /** Bound by an enrolment: the installer who scanned the label, and when (Date.now()). */
+  installer?: string;
+  enrolled?: number;
 }
 
 const short = (hash: string) => `sha256:${hash.slice(0, 16)}…`;
+
+/** What the admin API shows of a secret: its length, never its bytes. */
+export function hidden(b: Uint8Array | undefined): string {
+  return `(${b ? b.length : 0} bytes, not shown)`;
+}
+
+function checkEndpoint(ep: string): void {
+  const why = endpointError(ep);
+  if (why) throw new Error(why);
+}
 
 export class SecurityStore {
   private byEp = new Map<string, PskEntry>();
@@ -493,13 +578,14 @@ export class SecurityStore {
   private rpkByEp = new Map<string, RpkEntry>();
   private rpkByHash = new Map<string, RpkEntry>();
 
-  /** Binds a raw public key (SPKI DER) to an endpoint; throws when another endpoint has it. */
-  addRpk(endpoint: string, spki: Uint8Array): RpkEntry {
+  /** Binds a raw public key (SPKI DER) to an endpoint; throws when another endpoint has it or the name is not one. */
+  addRpk(endpoint: string, spki: Uint8Array, by?: { installer: string; enrolled: number }): RpkEntry {
+    checkEndpoint(endpoint);
     const hash = spkiHash(spki);
     const old = this.rpkByHash.get(hash);
     if (old && old.endpoint !== endpoint) throw new Error(`RPK ${short(hash)} is already used by endpoint ${old.endpoint}`);
     this.removeRpk(endpoint);
-    const e = { endpoint, spki: new Uint8Array(spki), hash };
+    const e: RpkEntry = { endpoint, spki: new Uint8Array(spki), hash, ...by };
     this.rpkByEp.set(endpoint, e);
     this.rpkByHash.set(hash, e);
     return e;
@@ -518,9 +604,21 @@ export class SecurityStore {
   rpkOwner(spki: Uint8Array): RpkEntry | undefined {
     return this.rpkByHash.get(spkiHash(spki));
   }
+  /** The entry of the key whose SHA-256 (QR label, hex) this is, if any endpoint has it. */
+  rpkByLabel(hash: string): RpkEntry | undefined {
+    return this.rpkByHash.get(hash);
+  }
+  /** The credentials bound to an endpoint, in words ("PSK identity X", "RPK sha256:…"), or null when it has none. */
+  credentials(endpoint: string): string | null {
+    const psk = this.byEp.get(endpoint);
+    const rpk = this.rpkByEp.get(endpoint);
+    const out = [psk ? `PSK identity ${psk.identity}` : '', rpk ? `RPK ${short(rpk.hash)}` : ''].filter(Boolean);
+    return out.length ? out.join(' and ') : null;
+  }
 
   /** Throws when the identity already belongs to another endpoint (Leshan: 400 "PSK Identity X is already used"). */
   add(e: PskEntry): void {
+    checkEndpoint(e.endpoint);
     const old = this.byId.get(e.identity);
     if (old && old.endpoint !== e.endpoint) throw new Error(`PSK Identity ${e.identity} is already used`);
     this.remove(e.endpoint);
@@ -562,11 +660,14 @@ export class SecurityStore {
     if (mine) return `endpoint ${endpoint} must use PSK identity ${mine.identity}`;
     return this.free.has(identity) ? null : `unknown PSK identity ${identity}`;
   }
-  /** Leshan's JSON: [{"endpoint":…,"tls":{"mode":"psk","details":{"identity":…,"key":HEX}}}, {…"tls":{"mode":"rpk","details":{"key":SPKI HEX}}}] */
+  /**
+   * Leshan's JSON, without secrets: [{"endpoint":…,"tls":{"mode":"psk","details":{"identity":…,"key":"(16 bytes, not shown)"}}},
+   * {…"tls":{"mode":"rpk","details":{"key":SPKI HEX}}} (+ "installer", "enrolled" when an enrolment bound it)].
+   */
   toJson(): unknown[] {
     return [
-      ...[...this.byEp.values()].map((e) => ({ endpoint: e.endpoint, tls: { mode: 'psk', details: { identity: e.identity, key: toHex(e.key) } } })),
-      ...[...this.rpkByEp.values()].map((e) => ({ endpoint: e.endpoint, tls: { mode: 'rpk', details: { key: toHex(e.spki) } } })),
+      ...[...this.byEp.values()].map((e) => pskJson(e)),
+      ...[...this.rpkByEp.values()].map((e) => rpkJson(e)),
     ];
   }
   /** Leshan's SecurityInfo JSON (PSK or RPK) into the store; throws a one-line Error when malformed. */
@@ -578,12 +679,11 @@ export class SecurityStore {
       if (typeof k !== 'string' || !/^([0-9a-fA-F]{2})+$/.test(k)) throw new Error('security info: rpk "key" must be the hex of a SubjectPublicKeyInfo');
       const spki = new Uint8Array(Buffer.from(k, 'hex'));
       if (!spkiCurve(spki)) throw new Error(`security info: rpk "key" is not a P-256 or Ed25519 SubjectPublicKeyInfo (${spki.length} bytes)`);
-      this.addRpk(o.endpoint, spki);
-      return { endpoint: o.endpoint, tls: { mode: 'rpk', details: { key: toHex(spki) } } };
+      return rpkJson(this.addRpk(o.endpoint, spki));
     }
     const e = SecurityStore.fromJson(j);
     this.add(e);
-    return { endpoint: e.endpoint, tls: { mode: 'psk', details: { identity: e.identity, key: toHex(e.key) } } };
+    return pskJson(e);
   }
   /** Accepts Leshan's PSK SecurityInfo JSON; throws a one-line Error when it is not PSK or malformed. */
   static fromJson(j: unknown): PskEntry {
@@ -596,4 +696,13 @@ export class SecurityStore {
     if (typeof d.key !== 'string' || !/^([0-9a-fA-F]{2})+$/.test(d.key)) throw new Error('security info: "key" must be hex bytes');
     return { endpoint: o.endpoint, identity: d.identity, key: new Uint8Array(Buffer.from(d.key, 'hex')) };
   }
+}
+
+function pskJson(e: PskEntry): unknown {
+  return { endpoint: e.endpoint, tls: { mode: 'psk', details: { identity: e.identity, key: hidden(e.key) } } };
+}
+
+function rpkJson(e: RpkEntry): unknown {
+  const by = e.installer ? { installer: e.installer, enrolled: new Date(e.enrolled!).toISOString() } : {};
+  return { endpoint: e.endpoint, tls: { mode: 'rpk', details: { key: toHex(e.spki) } }, ...by };
 }

@@ -18,10 +18,10 @@ import type { Rec } from '../objects/core/types';
 import { CF_LINK, CF_SENML_CBOR, CF_SENML_JSON, CF_TLV, CF_TEXT, CF_OPAQUE } from '../objects/formats/index';
 import { linkDec, type Link } from '../objects/formats/link';
 import {
-  listenAll, listenerUri, parseLwPath, pathStr, formatName, codeName, codeStr, recsToNode, decodeRecs, encodeRecs, SecurityStore, type Listener,
+  listenAll, listenerUri, parseLwPath, pathStr, formatName, codeName, codeStr, recsToNode, decodeRecs, encodeRecs, endpointError, SecurityStore, type Listener,
 } from './lwm2m-common';
-import { startHttp, EventHub, HttpError, type HttpServer } from './http-util';
-import { serverApi } from './lwm2m-api';
+import { startHttp, EventHub, HttpError, type ApiAccess, type HttpServer } from './http-util';
+import { serverApi, isExecute } from './lwm2m-api';
 
 export interface Registration {
   endpoint: string;
@@ -100,10 +100,17 @@ export interface Lwm2mServerOptions {
   dtlsPort?: number;
   httpPort?: number;
   httpHost?: string;
+  /** The admin API's token and its file (default: a random token in tokenFileFor(port), see http-util). */
+  api?: Pick<ApiAccess, 'token' | 'tokenFile'>;
   /** Every UDP datagram in and out. */
   onDatagram?: (dir: 'in' | 'out', data: Uint8Array, peer: Peer) => void;
+  /** Each DTLS session's master secret as an NSS key log line, for Wireshark (lwm2m-common keylogCrypto). */
+  keylog?: (line: string) => void;
   security?: SecurityStore;
   onEvent?: (e: ServerEvent) => void;
+  /** Registrations held at most, in all (default 10,000) and from one IP address (default 1,000): beyond, Register gets 5.03 + Max-Age. */
+  maxRegistrations?: number;
+  maxRegistrationsPerAddress?: number;
   /** Extra time after the lifetime before a registration is removed (default 0 ms). */
   expiryGraceMs?: number;
   /** Default time to wait for a device's answer (default 5 s, Leshan's). */
@@ -121,6 +128,36 @@ function parseLinks(payload: Uint8Array): Link[] | null {
   return payload.length ? linkDec(payload) : [];
 }
 
+/** A refused Register's Max-Age (RFC 7252 §5.9.3.4: when to try again), seconds. */
+export const FULL_RETRY_S = 60;
+
+/** The root path `</…>;rt="oma.lwm2m"` announces ('' for `/`), or null when none. */
+function rootOf(links: Link[]): string | null {
+  const r = links.find((l) => l.a.rt === 'oma.lwm2m');
+  return r ? r.uri.replace(/\/$/, '') : null;
+}
+
+/** A registration link's object and instance ids under the root path, or null when it is not `<root>/oid[/iid]`. */
+function objectPath(uri: string, root: string): number[] | null {
+  if (!uri.startsWith(root + '/')) return null;
+  const p = parseLwPath(uri.slice(root.length));
+  return p && p.length >= 1 && p.length <= 2 && p.every((x) => x <= 65534) ? p : null;
+}
+
+/**
+ * Why a Register/Update object list is not one (Core §6.2.1, Transport §6.2.1): each link
+ * is the root path or `<root>/oid[/iid]` with ids 0..65534, never a resource; null when fine.
+ */
+function linksError(links: Link[]): string | null {
+  const root = rootOf(links) ?? '';
+  if (root && !/^(\/[A-Za-z0-9_.~-]+)+$/.test(root)) return `bad root path <${root}>`;
+  for (const l of links) {
+    if (l.a.rt === 'oma.lwm2m' || l.uri === '/' || l.uri === root) continue;
+    if (!objectPath(l.uri, root)) return `bad object link <${l.uri.slice(0, 40)}>: expected <${root}/OID> or <${root}/OID/IID>, ids 0..65534`;
+  }
+  return null;
+}
+
 export class Lwm2mServer {
   readonly security: SecurityStore;
   readonly listeners: Listener[] = [];
@@ -131,6 +168,12 @@ export class Lwm2mServer {
   private byEp = new Map<string, RegState>();
   private grace: number;
   readonly timeoutMs: number;
+  /** Registrations per IP address (the source of their last Register/Update). */
+  private perAddress = new Map<string, number>();
+  private maxRegs: number;
+  private maxPerAddress: number;
+  /** Refusals for capacity not yet reported (one REJECTED event per second at most). */
+  private refused = { n: 0, at: 0 };
   /** The DTLS listener's raw public key pair. */
   readonly rpkKeys: RpkKeyPair;
 
@@ -139,6 +182,8 @@ export class Lwm2mServer {
     this.rpkKeys = o.rpk || generateRpk();
     this.grace = o.expiryGraceMs ?? 0;
     this.timeoutMs = o.timeoutMs ?? 5000;
+    this.maxRegs = o.maxRegistrations ?? 10000;
+    this.maxPerAddress = o.maxRegistrationsPerAddress ?? 1000;
     // Lifetime expiry is one more engine on the poller: its deadline is the earliest expiry.
     this.poller.add(this);
   }
@@ -148,7 +193,7 @@ export class Lwm2mServer {
     try {
       s.listeners.push(...(await listenAll(o, s.poller, s.security, (l, req, peer, ex) => s.onRequest(l, req, peer, ex), (peer, reason) => s.emit({ type: 'DTLS', ep: '', peer, reason }),
         { keys: s.rpkKeys, trust: (spki, peer) => s.trustRpk(spki, peer) })));
-      if (o.httpPort !== undefined && o.httpPort >= 0) s.http = await startHttp(o.httpHost || '127.0.0.1', o.httpPort, (c) => serverApi(s, c));
+      if (o.httpPort !== undefined && o.httpPort >= 0) s.http = await startHttp(o.httpHost || '127.0.0.1', o.httpPort, (c) => serverApi(s, c), { ...o.api, textBody: isExecute });
     } catch (e) {
       await s.close();
       throw e;
@@ -203,8 +248,34 @@ export class Lwm2mServer {
     return next < 0 ? -1 : Math.min(next, now + 86400000);
   }
 
+  /** Counts a registration at its peer's address (+1) or stops counting it (-1). */
+  private count(st: RegState, d: 1 | -1): void {
+    const a = st.peer.address;
+    const n = (this.perAddress.get(a) || 0) + d;
+    if (n > 0) this.perAddress.set(a, n);
+    else this.perAddress.delete(a);
+  }
+
+  /** Why a registration from `address` (replacing `old`, if any) would exceed a bound, or null. */
+  private full(address: string, old: RegState | undefined): string | null {
+    if (!old && this.regs.size >= this.maxRegs) return `registration directory full (${this.maxRegs} registrations)`;
+    if ((!old || old.peer.address !== address) && (this.perAddress.get(address) || 0) >= this.maxPerAddress) return `${address} already holds ${this.maxPerAddress} registrations`;
+    return null;
+  }
+
+  /** One REJECTED event per second at most for capacity refusals, counting those not reported. */
+  private reportFull(ep: string, peer: Peer, why: string): void {
+    const now = Date.now();
+    this.refused.n++;
+    if (now - this.refused.at < 1000) return;
+    const n = this.refused.n;
+    this.refused = { n: 0, at: now };
+    this.emit({ type: 'REJECTED', ep, peer, reason: `Register refused (5.03, Max-Age ${FULL_RETRY_S}): ${why}${n > 1 ? ` (${n} refused since the last report)` : ''}` });
+  }
+
   private remove(r: RegState, expired: boolean): void {
     this.regs.delete(r.reg.registrationId);
+    this.count(r, -1);
     if (this.byEp.get(r.reg.endpoint) === r) this.byEp.delete(r.reg.endpoint);
     for (const o of r.observations.values()) o.cancel();
     r.observations.clear();
@@ -226,14 +297,15 @@ export class Lwm2mServer {
     reg.rootPath = '/';
     reg.supportedFormats = [];
     const inst: Record<string, number[]> = {};
+    const root = rootOf(links) ?? '';
     for (const l of links) {
       if (l.a.rt === 'oma.lwm2m') {
         reg.rootPath = l.uri.endsWith('/') ? l.uri : l.uri + '/';
         if (l.a.ct) reg.supportedFormats = l.a.ct.split(' ').filter((x) => /^\d+$/.test(x)).map(Number);
         continue;
       }
-      const p = parseLwPath(l.uri);
-      if (!p || !p.length) continue;
+      const p = objectPath(l.uri, root);
+      if (!p) continue;
       const k = String(p[0]);
       if (!inst[k]) inst[k] = [];
       if (p.length > 1 && !inst[k].includes(p[1])) inst[k].push(p[1]);
@@ -264,14 +336,17 @@ export class Lwm2mServer {
 
     // Register (Core §5.3.1, Transport §6.2.1)
     if (path.length === 1 && req.code === CODE.POST) {
-      const ep = params.ep;
-      if (!ep) return answer(CODE.BAD_REQUEST, 'endpoint name missing');
+      const ep = params.ep ?? '';
+      const badEp = endpointError(ep);
+      if (badEp) return answer(CODE.BAD_REQUEST, badEp);
       const v = params.lwm2m ?? '1.0';
-      if (!/^1\.[0-2]$/.test(v)) return answer(CODE.PRECONDITION_FAILED, `unsupported LwM2M version ${v}`);
+      if (!/^1\.[0-2]$/.test(v)) return answer(CODE.PRECONDITION_FAILED, `unsupported LwM2M version ${v.slice(0, 20)}`);
       // The object list is mandatory (Core §5.3.1; Leshan answers an empty one with 4.00 too).
       if (!req.payload.length) return answer(CODE.BAD_REQUEST, `supported object list is mandatory for endpoint ${ep}`);
       const links = parseLinks(req.payload);
       if (!links) return answer(CODE.BAD_REQUEST, 'malformed link-format payload');
+      const badLink = linksError(links);
+      if (badLink) return answer(CODE.BAD_REQUEST, badLink);
       const why = this.security.check(ep, l.identity(peer), l.rpkKey(peer));
       if (why) {
         this.emit({ type: 'REJECTED', ep, peer, reason: why });
@@ -279,8 +354,16 @@ export class Lwm2mServer {
         return answer(CODE.FORBIDDEN);
       }
       const old = this.byEp.get(ep);
+      // Bounded directory: a new endpoint (or one moving to another address) must fit (RFC 7252 §5.9.3.4: 5.03 + Max-Age).
+      const full = this.full(peer.address, old);
+      if (full) {
+        ex.respond({ code: CODE.SERVICE_UNAVAILABLE, options: [{ num: OPT.MAX_AGE, value: new Uint8Array([FULL_RETRY_S]) }], payload: utf8Encode(full) });
+        this.poller.kick();
+        return this.reportFull(ep, peer, full);
+      }
       if (old) {
         this.regs.delete(old.reg.registrationId);
+        this.count(old, -1);
         for (const o of old.observations.values()) o.cancel();
       }
       const extra: Record<string, string> = {};
@@ -306,6 +389,7 @@ export class Lwm2mServer {
       this.applyLinks(reg, links);
       const st: RegState = { reg, listener: l, peer: { ...peer }, expires: now + reg.lifetime * 1000 + this.grace, observations: new Map() };
       this.regs.set(reg.registrationId, st);
+      this.count(st, 1);
       this.byEp.set(ep, st);
       ex.respond({ code: CODE.CREATED, options: [{ num: OPT.LOCATION_PATH, value: utf8Encode('rd') }, { num: OPT.LOCATION_PATH, value: utf8Encode(reg.registrationId) }] });
       this.poller.kick();
@@ -323,13 +407,17 @@ export class Lwm2mServer {
       if (req.payload.length) {
         links = parseLinks(req.payload);
         if (!links) return answer(CODE.BAD_REQUEST, 'malformed link-format payload');
+        const badLink = linksError(links);
+        if (badLink) return answer(CODE.BAD_REQUEST, badLink);
       }
       if (lt) st.reg.lifetime = +lt;
       if (b) st.reg.bindingMode = b;
       if (links) this.applyLinks(st.reg, links);
       st.reg.lastUpdate = now;
       st.reg.address = `${peer.address}:${peer.port}`;
+      this.count(st, -1);
       st.peer = { ...peer };
+      this.count(st, 1);
       st.listener = l;
       st.expires = now + st.reg.lifetime * 1000 + this.grace;
       answer(CODE.CHANGED);
@@ -397,23 +485,31 @@ export class Lwm2mServer {
     return r;
   }
 
+  /** Read (Core §5.4.1); without a format, Accept asks for the device's preferred one (a client need not default to text/plain). */
   async read(ep: string, path: number[], format?: number, timeoutMs?: number): Promise<OpResult> {
-    return this.result(await this.send(ep, { code: CODE.GET, path: pathStr(path), accept: format }, timeoutMs), path);
+    return this.result(await this.send(ep, { code: CODE.GET, path: pathStr(path), accept: format ?? this.preferredFormat(ep) }, timeoutMs), path);
   }
 
   async discover(ep: string, path: number[], timeoutMs?: number): Promise<OpResult> {
     return this.result(await this.send(ep, { code: CODE.GET, path: pathStr(path), accept: CF_LINK }, timeoutMs), null);
   }
 
-  /** The format a write uses when none is asked for: the device's preferred one (`ct=` in `</>`), else TLV. */
+  /**
+   * The device's preferred format for many values: the first it announced (`ct=` in `</>`),
+   * else TLV (LwM2M 1.1 names no default; TLV is 1.0's, which OMA advises without prior knowledge).
+   */
+  preferredFormat(ep: string): number {
+    for (const f of this.target(ep).reg.supportedFormats) if (f === CF_SENML_CBOR || f === CF_TLV || f === CF_SENML_JSON) return f;
+    return CF_TLV;
+  }
+
+  /** The format a write uses when none is asked for: plain text for one value, else the device's preferred one. */
   defaultFormat(ep: string, path: number[], recs: Rec[]): number {
-    const st = this.target(ep);
     if (path.length >= 3 && recs.length === 1 && recs[0].p.length === path.length) {
       // one value: plain text needs no agreement (opaque: octet-stream)
       return recs[0].v instanceof Uint8Array ? CF_OPAQUE : CF_TEXT;
     }
-    for (const f of st.reg.supportedFormats) if (f === CF_SENML_CBOR || f === CF_TLV || f === CF_SENML_JSON) return f;
-    return CF_TLV;
+    return this.preferredFormat(ep);
   }
 
   /** Write: replace (PUT) or partial update (POST), Core §5.4.3. */

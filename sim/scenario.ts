@@ -9,9 +9,11 @@ import { Lwm2mServer, type ServerEvent, type OpResult } from './lwm2m-server';
 import { startDevice, rpkBundleFor, type SimDevice } from './device';
 import { generateRpk, type RpkCurve } from './rpk-keys';
 import { MemoryStorage, FileStorage } from './node-ports';
+import { logSafe } from './lwm2m-common';
 import { fromHex, toHex } from '../transport/bytes';
 import type { Rec } from '../objects/core/types';
 import { T_BOOL } from '../objects/core/types';
+import { appendFileSync } from 'node:fs';
 
 export interface ScenarioOptions {
   security: 'nosec' | 'psk' | 'rpk';
@@ -27,6 +29,8 @@ export interface ScenarioOptions {
   /** Notifications to wait for in `once` mode (default 3). */
   notifications?: number;
   print?: (line: string) => void;
+  /** Append each DTLS session's master secret to this file (NSS key log, for Wireshark: `-o tls.keylog_file:FILE`). */
+  keylog?: string;
 }
 
 export interface ScenarioResult {
@@ -56,7 +60,8 @@ function value(r: OpResult): string {
 export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
   const t0 = Date.now();
   const print = o.print || ((l: string) => console.log(l));
-  const line = (who: string, what: string) => print(`${String(Date.now() - t0).padStart(6)} ms  ${who.padEnd(8)} ${what}`);
+  // what the servers and the device report can carry text from the network: escaped for the terminal
+  const line = (who: string, what: string) => print(`${String(Date.now() - t0).padStart(6)} ms  ${who.padEnd(8)} ${logSafe(what)}`);
   const ep = o.endpoint || 'urn:dev:mac:0002a1b2c3d4';
   // RPK: DTLS like PSK, the device's bootstrap account holding its key pair; one key type
   // for the device and both servers (a build speaks one: P-256 unless asked for Ed25519)
@@ -71,6 +76,8 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
   let dev: SimDevice | null = null;
   let notes = 0;
   let registeredAfter: number | undefined;
+  // the key log holds secrets: the owner's only, as the key files are
+  const keylog = o.keylog ? (l: string) => appendFileSync(o.keylog!, l + '\n', { mode: 0o600 }) : undefined;
   const stop = async () => {
     if (dev) await dev.stop();
     dev = null;
@@ -84,6 +91,7 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
       port: psk ? -1 : 0,
       dtlsPort: psk ? 0 : -1,
       rpk: rpk ? generateRpk(curve) : undefined,
+      keylog,
       onEvent: (e: ServerEvent) => {
         if (e.type === 'REGISTRATION') {
           registeredAfter ??= Date.now() - t0;
@@ -102,6 +110,7 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
       port: psk ? -1 : 0,
       dtlsPort: psk ? 0 : -1,
       rpk: rpk ? generateRpk(curve) : undefined,
+      keylog,
       onEvent: (e: BsEvent) => {
         const what: Record<string, string> = {
           request: `Bootstrap-Request from ${ep} (${e.secure ? kind : 'NoSec'}) → 2.04`,
@@ -135,6 +144,7 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
     if (psk && !rpk) bs.security.add({ endpoint: ep, identity: PSK_BS.identity, key: fromHex(PSK_BS.key)! });
     const bsUri = (psk ? bs.secureUri : bs.uri)!;
     line('sim', `bootstrap server ${bsUri}, LwM2M server ${serverUri} (${rpk ? `DTLS 1.2 RPK, TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8, ${curve === 'ed25519' ? 'Ed25519 + X25519' : 'ECDSA P-256 + ECDHE secp256r1'}` : psk ? 'DTLS 1.2 PSK, TLS_PSK_WITH_AES_128_CCM_8' : 'NoSec'})`);
+    if (o.keylog) line('sim', `DTLS session keys → ${o.keylog} (NSS key log; Wireshark: tshark -o tls.keylog_file:${o.keylog} -d udp.port==PORT,dtls)`);
     // The installer scans the device's QR label: the SHA-256 of its public key (seed §4, step 1)
     if (devKey) bs.enrol(devKey.hash);
 

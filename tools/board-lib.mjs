@@ -64,6 +64,8 @@ export function buildConfig(argv) {
   const m = /^(coaps?):\/\/([^/:\s]+|\[[0-9a-fA-F:]+\])(?::(\d+))?\/?$/.exec(o.bootstrap);
   if (!m) throw new Error(`--bootstrap '${o.bootstrap}' is not coap://HOST[:PORT] or coaps://HOST[:PORT]`);
   if (m[3] && (+m[3] < 1 || +m[3] > 65535)) throw new Error(`--bootstrap port ${m[3]} out of range`);
+  // Espruino's network layer (the ESP32's included) has no IPv6: the device would refuse the URI
+  if (m[2].startsWith('[')) throw new Error(`--bootstrap '${o.bootstrap}': IPv6 addresses are not supported (Espruino's network is IPv4 only); use an IPv4 address or a host name`);
   const mode = o.mode || (m[1] === 'coaps' ? 'psk' : 'nosec');
   if (!['psk', 'rpk', 'nosec'].includes(mode)) throw new Error(`--mode '${mode}' must be psk, rpk or nosec`);
   if (mode === 'nosec' && m[1] === 'coaps') throw new Error('--mode nosec needs a coap:// bootstrap URI');

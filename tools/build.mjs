@@ -1,8 +1,28 @@
 #!/usr/bin/env node
-// npm run build: device typecheck, microbundle to one ES5 IIFE, then checks that the
-// bundle needs nothing but Espruino's built-in modules. Writes dist/firmware.js (+ .map).
+// npm run build: device typecheck, microbundle to one ES5 IIFE, post-passes that make it
+// cheaper on Espruino, then checks. Writes dist/firmware.js, firmware-rpk.js and
+// firmware-rpk-ed25519.js, each with its source map and the list of the properties it
+// renamed (dist/NAME.props.json). The steps, in the order they run:
+//   1. typecheck the device tree (tsconfig.json: ES5 + @types/espruino only)
+//   2. microbundle: TypeScript -> babel (ES5) -> terser, one IIFE per bundle
+//   3. unwrap the IIFE into top-level code                      (unwrap)
+//   4. classes out of babel's IIFEs                             (liftClasses)
+//   5. export namespaces built on access                        (lazyNamespaces)
+//   6. `{__proto__: null}` literals made ordinary                (noNullProto)
+//   7. tables of constants and constant numbers inlined         (inlineConstants)
+//   8. long property names shortened, the API's names kept      (shortenProperties)
+//   9. no top-level name is an Espruino global                  (checkGlobals)
+//  10. no require but Espruino's own modules                    (checkRequires)
+// Passes 3-8 chain their source maps, so `npm run size` attributes bytes to source modules.
+//   node tools/build.mjs [--only NAME[,NAME]] [--if-stale]
+// --only builds the named bundles (firmware, firmware-rpk, firmware-rpk-ed25519; default all);
+// --if-stale skips a bundle whose stamp (dist/.NAME.stamp: the SHA-256 of every input of the
+// build, inputFiles() below) matches its inputs, and the typecheck when every bundle is fresh.
+// `npm start`, `npm run flash` and `npm run hil` build this way, after checking their
+// arguments; `npm run build` and `npm test` build everything.
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync, rmSync, mkdirSync, renameSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync, rmSync, mkdirSync, renameSync, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join, relative, resolve } from 'node:path';
 import { ESPRUINO_MODULES } from './espruino-lint.mjs';
@@ -10,13 +30,11 @@ import { parse } from 'acorn';
 import { minify } from 'terser';
 import { transformSync } from '@babel/core';
 import { readdirSync, statSync } from 'node:fs';
+import { apiPropertyNames } from './api-names.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = (name) => join(root, 'node_modules', '.bin', name);
 const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: 'inherit' });
-
-// 1. The device world typechecks against ES5 + @types/espruino only (tsconfig.json).
-run(bin('tsc'), ['-p', 'tsconfig.json']);
 
 // 2. microbundle: rpt2 compiles TS, babel lowers to ES5 (browserslist ie 11), terser minifies
 //    with the Espruino-safe options in package.json's "minify" (hoist_funs, hoist_vars,
@@ -26,14 +44,68 @@ run(bin('tsc'), ['-p', 'tsconfig.json']);
 //    transport/dtls/rpk.ts + rpk-p256.ts + crypto/p256.ts) and dist/firmware-rpk-ed25519.js
 //    (the same entry with Ed25519 via tweetnacl, which microbundle would otherwise leave
 //    external as a package.json dependency). All get every post-pass and check below.
-await bundle('firmware/main.ts', 'firmware', []);
-await bundle('firmware/main-rpk.ts', 'firmware-rpk', ['--external', 'none']);
-// The same entry with Ed25519 + X25519 (tweetnacl) in place of P-256: firmware/rpk-curves.ts
-// swapped for rpk-curves-ed25519.ts.
-await bundle('firmware/main-rpk.ts', 'firmware-rpk-ed25519', ['--external', 'none', '--alias', './rpk-curves=./rpk-curves-ed25519']);
+const BUNDLES = {
+  firmware: ['firmware/main.ts', []],
+  'firmware-rpk': ['firmware/main-rpk.ts', ['--external', 'none']],
+  // The same entry with Ed25519 + X25519 (tweetnacl) in place of P-256: firmware/rpk-curves.ts
+  // swapped for rpk-curves-ed25519.ts.
+  'firmware-rpk-ed25519': ['firmware/main-rpk.ts', ['--external', 'none', '--alias', './rpk-curves=./rpk-curves-ed25519']],
+};
+
+const opts = buildArgs(process.argv.slice(2));
+const hash = inputsHash();
+const stampOf = (name) => join(root, 'dist', `.${name}.stamp`);
+const fresh = (name) => existsSync(join(root, 'dist', name + '.js')) && existsSync(stampOf(name)) && readFileSync(stampOf(name), 'utf8').trim() === hash;
+const todo = opts.only.filter((name) => !(opts.ifStale && fresh(name)));
+for (const name of opts.only) if (!todo.includes(name)) console.log(`build: dist/${name}.js is up to date (its inputs are unchanged)`);
+if (todo.length) {
+  // 1. The device world typechecks against ES5 + @types/espruino only (tsconfig.json).
+  run(bin('tsc'), ['-p', 'tsconfig.json']);
+  for (const name of todo) await bundle(BUNDLES[name][0], name, BUNDLES[name][1]);
+}
+
+/** --only NAME[,NAME] and --if-stale; a bad argument is one line and exit 2. */
+function buildArgs(argv) {
+  const o = { only: Object.keys(BUNDLES), ifStale: false };
+  const bad = (m) => {
+    console.error(`build: ${m}`);
+    process.exit(2);
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--if-stale') o.ifStale = true;
+    else if (a === '--only') {
+      const v = argv[++i];
+      if (!v) bad('--only needs a value');
+      o.only = v.split(',');
+      for (const n of o.only) if (!(n in BUNDLES)) bad(`--only '${n}' must be one of ${Object.keys(BUNDLES).join(', ')}`);
+    } else if (a === '--help' || a === '-h') {
+      console.log('usage: node tools/build.mjs [--only firmware|firmware-rpk|firmware-rpk-ed25519[,…]] [--if-stale]');
+      process.exit(0);
+    } else bad(`unknown option '${a}'`);
+  }
+  return o;
+}
+
+/**
+ * Every file the build reads: the device sources, the tools, the host files whose words
+ * the property pass keeps (hostWordFiles), the compiler settings and the lock file (the
+ * toolchain's versions), and Espruino's typings.
+ */
+function inputFiles() {
+  const fixed = ['package.json', 'package-lock.json', 'tsconfig.json', 'node_modules/@types/espruino/index.d.ts'].map((f) => join(root, f));
+  return [...sourceFiles(['firmware', 'objects', 'transport', 'tools']), ...hostWordFiles(), ...fixed].filter((f) => existsSync(f)).sort();
+}
+
+function inputsHash() {
+  const h = createHash('sha256');
+  for (const f of inputFiles()) h.update(relative(root, f) + '\0').update(readFileSync(f)).update('\0');
+  return h.digest('hex');
+}
 
 async function bundle(entry, name, extra) {
   const tmp = join(root, 'dist', '.mb-' + name);
+  rmSync(stampOf(name), { force: true });
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
   run(bin('microbundle'), [
@@ -50,18 +122,24 @@ async function bundle(entry, name, extra) {
   ({ code, map } = lazyNamespaces(code, map));
   ({ code, map } = noNullProto(code, map));
   ({ code, map } = inlineConstants(code, map));
-  ({ code, map } = await shortenProperties(code, map));
+  let renamed;
+  ({ code, map, renamed } = await shortenProperties(code, map));
   map.file = name + '.js';
   checkGlobals(code, name);
   checkRequires(code, name);
-  writeFileSync(join(root, 'dist', name + '.js'), code);
-  writeFileSync(join(root, 'dist', name + '.js.map'), JSON.stringify(map));
+  // written aside, then renamed: a reader (a test, a running device) never sees half a bundle
+  writeFileSync(join(tmp, 'out.js'), code);
+  writeFileSync(join(tmp, 'out.js.map'), JSON.stringify(map));
+  renameSync(join(tmp, 'out.js.map'), join(root, 'dist', name + '.js.map'));
+  renameSync(join(tmp, 'out.js'), join(root, 'dist', name + '.js'));
+  writeFileSync(join(root, 'dist', name + '.props.json'), JSON.stringify(renamed, null, 1) + '\n');
   rmSync(tmp, { recursive: true, force: true });
+  writeFileSync(stampOf(name), hash + '\n');
   console.log(`build: dist/${name}.js ${Buffer.byteLength(code)} bytes`);
 }
 
 /**
- * The first post-pass: unwrap microbundle's IIFE `var LwM2M=function(t){BODY;return t}({});`
+ * Pass 3: unwrap microbundle's IIFE `var LwM2M=function(t){BODY;return t}({});`
  * into top-level code `var LwM2M={},t=LwM2M;BODY`. On Espruino every function defined inside
  * another keeps a link to that scope (about 3 variables a function, measured on methods, see
  * liftClasses); and Espruino's Linux builds, which copy a Storage file into RAM, ran out of
@@ -101,7 +179,20 @@ function sourceFiles(dirs) {
 }
 
 /**
- * The second post-pass: classes out of their IIFEs. babel lowers a class to
+ * The host files whose words the property pass keeps: those that run the bundle (they name
+ * dist/firmware.js or the stripped vm), the test helpers, and the host ports handed to it.
+ */
+function hostWordFiles() {
+  const out = [];
+  for (const p of sourceFiles(['sim', 'test', 'bench'])) {
+    if (/firmware\.js|espruino-vm|loadBundle/.test(readFileSync(p, 'utf8')) || p.startsWith(join(root, 'test/helpers'))) out.push(p);
+  }
+  for (const f of ['sim/node-ports.ts', 'sim/lossy.ts', 'sim/node-crypto.ts']) if (!out.includes(join(root, f))) out.push(join(root, f));
+  return out;
+}
+
+/**
+ * Pass 4: classes out of their IIFEs. babel lowers a class to
  * `X=function(){function t(…){…}var i=t.prototype;i.m=function(…){…};…;return t}()`.
  * On Espruino every function defined inside another keeps a link to that scope: a method
  * defined in the IIFE costs 10.3 variables, the same method defined at top level 7.2
@@ -188,7 +279,7 @@ function makesClosures(t, fn) {
 }
 
 /**
- * The third post-pass: the export namespaces built on access. rollup turns each
+ * Pass 5: the export namespaces built on access. rollup turns each
  * `export { coap, dtls, … }` of firmware/main.ts into an object `X={__proto__:null,a:…,b:…}`
  * held for the bundle's whole life: one or two variables per exported name, some 200 in all,
  * for objects only the host (tests, the simulator, the console) ever reads. Each becomes a
@@ -252,7 +343,7 @@ function lazyNamespaces(src, inMap) {
 }
 
 /**
- * After the namespaces: `{__proto__: null, …}` object literals lose their `__proto__: null`.
+ * Pass 6, after the namespaces: `{__proto__: null, …}` object literals lose their `__proto__: null`.
  * Espruino 2v29 fails an assertion (src/jsvar.c, jsvHasChildren(parent)) when code reads a
  * property an object created so does not have: `({__proto__: null, x: 1}).y` (verified
  * on the Linux builds). rollup writes such literals for namespaces the pass above does not
@@ -279,7 +370,7 @@ function noNullProto(src, inMap) {
 }
 
 /**
- * The fourth post-pass: tables of constants inlined. `CODE = {GET: 1, …}`, `OPT`, `TYPE`,
+ * Pass 7: tables of constants inlined. `CODE = {GET: 1, …}`, `OPT`, `TYPE`,
  * `FORMAT` (transport/coap/constants.ts) are objects rollup keeps whole, and every
  * `CODE.CONTENT` reads one at run time: about 100 variables held for numbers. A top-level
  * object whose values are all literals, never assigned to, and read only as `X.name` (or
@@ -338,7 +429,7 @@ function inlineConstants(src, inMap) {
 }
 
 /**
- * The fifth post-pass: property names of four characters or fewer. Espruino stores a
+ * Pass 8: property names of four characters or fewer. Espruino stores a
  * property's name inside the variable that holds it when the name has at most 4
  * characters; a longer name costs one more variable (up to 12, two more up to 24…),
  * on every object that has the property and on every prototype method (measured on the
@@ -350,37 +441,45 @@ function inlineConstants(src, inMap) {
  * Espruino's typings (the board's modules and methods), JavaScript's built-ins (terser's
  * own list), any name the device code writes quoted (`o['x']`, `'x' in o`), and every
  * word inside the device code's string literals (names it reads or builds by string).
+ * Above all, by construction and whatever the host files happen to mention: every property
+ * a host or a board script can pass in or is handed, read from the declarations
+ * (tools/api-names.mjs; 13 CoAP parameter overrides and the objects' `sensors`/`buzzers`
+ * and the client's `holdOff`/`backoffMax` options were once silently renamed). Returns the
+ * names it renamed, which test/espruino/api-names.test.ts holds against the API's.
  */
+/** The API's property names, read once (the module's top level runs the bundles before a `let` here would be set). */
+function apiNames() {
+  return (apiNames.list ||= [...apiPropertyNames(root).keys()]);
+}
 async function shortenProperties(src, inMap) {
   const words = new Set();
   const addWords = (text) => {
     for (const w of text.match(/[A-Za-z_$][\w$]*/g) || []) words.add(w);
   };
-  // The host files that run the bundle (they name dist/firmware.js or the stripped vm),
-  // every tool and test helper, and the host ports handed to the bundle.
-  for (const p of sourceFiles(['sim', 'test', 'bench'])) {
-    const text = readFileSync(p, 'utf8');
-    if (/firmware\.js|espruino-vm|loadBundle/.test(text) || p.startsWith(join(root, 'test/helpers'))) addWords(text);
-  }
+  for (const p of hostWordFiles()) addWords(readFileSync(p, 'utf8'));
   for (const p of sourceFiles(['tools'])) addWords(readFileSync(p, 'utf8'));
-  for (const f of ['sim/node-ports.ts', 'sim/lossy.ts', 'sim/node-crypto.ts']) addWords(readFileSync(join(root, f), 'utf8'));
   // Names the device code itself spells as strings: keys it builds or reads by name
   // (SenML fields, attribute names, JSON it parses).
   for (const p of sourceFiles(['firmware', 'objects', 'transport'])) {
     for (const m of readFileSync(p, 'utf8').matchAll(/(['"])([^'"\\\n]*)\1/g)) addWords(m[2]);
   }
   addWords(readFileSync(join(root, 'node_modules/@types/espruino/index.d.ts'), 'utf8'));
+  for (const n of apiNames()) words.add(n);
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  const nameCache = {};
   const out = await minify(src, {
+    nameCache,
     compress: false,
     mangle: { toplevel: false, reserved: pkg.minify.mangle.reserved, properties: { regex: /^[\w$]{5,}$/, reserved: [...words], keep_quoted: true } },
     format: { ascii_only: false, comments: false },
     sourceMap: { content: inMap, includeSources: true },
   });
-  return { code: out.code + '\n', map: JSON.parse(out.map) };
+  const renamed = {};
+  for (const [k, v] of Object.entries(nameCache.props?.props || {})) renamed[k.replace(/^\$/, '')] = v;
+  return { code: out.code + '\n', map: JSON.parse(out.map), renamed };
 }
 
-// 4. Unwrapped, the bundle's top-level names are globals on the board: none may be one of
+// 9. Unwrapped, the bundle's top-level names are globals on the board: none may be one of
 //    Espruino's (a top-level `load` or `E` would replace the board's own).
 function checkGlobals(code, name) {
   const reserved = new Set(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).minify.mangle.reserved);
@@ -396,7 +495,7 @@ function checkGlobals(code, name) {
   }
 }
 
-// 3. Nothing from Node or npm may remain as a require: only Espruino's own modules.
+// 10. Nothing from Node or npm may remain as a require: only Espruino's own modules.
 function checkRequires(code, name) {
   const bad = [];
   for (const m of code.matchAll(/\brequire\(\s*(["'])([^"']*)\1\s*\)/g)) {

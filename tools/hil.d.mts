@@ -11,7 +11,7 @@ export const FLAT_TOLERANCE: number;
 export const MEMORY_GOAL: Record<string, number>;
 export const RPK_SLOW: number;
 export const RPK_DTLS: { dtlsRetransmit: number; dtlsTimeout: number };
-export interface HilOptions { port: string; hostIp: string; bundle: string; rpkBundle: string; curve: 'p256' | 'ed25519'; netns: boolean; inNetns: boolean; wifi: string[]; bin: string; keep: boolean; modes: string[]; notifications: number }
+export interface HilOptions { port: string; hostIp: string; bundle: string; rpkBundle: string; curve: 'p256' | 'ed25519'; netns: boolean; inNetns: boolean; wifi: string[]; bin: string; keep: boolean; modes: string[]; notifications: number; build: boolean; help: boolean }
 export interface HilStep { name: string; run(ctx: any): Promise<string | void> }
 export interface HilNumbers {
   bootToReg: number | null;

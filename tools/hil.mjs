@@ -37,8 +37,13 @@ import dgram from 'node:dgram';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { buildConfig, checkTarget, uploadToStorage, rpkGenerate, rpkLabel, RPK_CURVES, ROOT, BUNDLE_FILE, BOOT_FILE, CONFIG_FILE } from './board-lib.mjs';
+import { buildIfStale, bundleName } from './build-first.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
+const USAGE = `usage: npm run hil -- --port /dev/ttyUSB0|tcp://HOST[:23] [--host-ip A.B.C.D] [--wifi-ssid S --wifi-password P]
+       ESPRUINO_BIN=/path/to/espruino npm run hil     (Espruino's Linux build is the target)
+  [--security nosec|psk|rpk|all|LIST] [--notifications N] [--bundle FILE] [--curve p256|ed25519] [--rpk-bundle FILE]
+  [--no-build] [--keep] [--no-netns]   (docs/hil.md); the bundles are built first when stale`;
 // fixed ports in this project's HIL range: the device's own UDP port, the bootstrap server
 export const DEVICE_UDP_PORT = 34301;
 export const BOOTSTRAP_PORT = 34300;
@@ -73,7 +78,7 @@ export const FLAT_TOLERANCE = 20;
 export function parseHilArgs(argv, env = process.env) {
   const o = {
     port: '', hostIp: '', bundle: join(ROOT, 'dist', 'firmware.js'), rpkBundle: '', curve: 'p256', netns: true, inNetns: false, wifi: [], bin: env.ESPRUINO_BIN || '', keep: false,
-    modes: MODES.slice(), notifications: NOTIFICATIONS,
+    modes: MODES.slice(), notifications: NOTIFICATIONS, build: true, help: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -94,6 +99,8 @@ export function parseHilArgs(argv, env = process.env) {
     else if (a === '--no-netns') o.netns = false;
     else if (a === '--in-netns') o.inNetns = true;
     else if (a === '--keep') o.keep = true;
+    else if (a === '--no-build') o.build = false;
+    else if (a === '--help' || a === '-h') o.help = true;
     else if (a === '--security') {
       const v = need();
       const list = v === 'all' ? MODES.slice() : v.split(',');
@@ -108,11 +115,14 @@ export function parseHilArgs(argv, env = process.env) {
   }
   // the build for the key type: one key type per RPK build
   if (!o.rpkBundle) o.rpkBundle = join(ROOT, 'dist', o.curve === 'ed25519' ? 'firmware-rpk-ed25519.js' : 'firmware-rpk.js');
+  if (o.help) return o;
   if (o.port) checkTarget(o.port);
   else if (!o.bin) throw new Error('--port is required (/dev/ttyUSB0 or tcp://HOST[:23]), or set ESPRUINO_BIN to run Espruino\'s Linux build');
   if (!o.port && !existsSync(o.bin)) throw new Error(`ESPRUINO_BIN '${o.bin}' not found`);
-  if (o.modes.some((m) => m !== 'rpk') && !existsSync(o.bundle)) throw new Error(`bundle '${o.bundle}' not found: run \`npm run build\` first`);
-  if (o.modes.includes('rpk') && !existsSync(o.rpkBundle)) throw new Error(`RPK bundle '${o.rpkBundle}' not found: run \`npm run build\` first`);
+  // a bundle the build makes is built (when stale) after these checks: main()
+  const missing = (b) => !existsSync(b) && !(o.build && bundleName(b));
+  if (o.modes.some((m) => m !== 'rpk') && missing(o.bundle)) throw new Error(`bundle '${o.bundle}' not found: run \`npm run build\` first`);
+  if (o.modes.includes('rpk') && missing(o.rpkBundle)) throw new Error(`RPK bundle '${o.rpkBundle}' not found: run \`npm run build\` first`);
   return o;
 }
 
@@ -790,6 +800,19 @@ async function main() {
   } catch (e) {
     console.error(`hil: ${e.message}`);
     process.exit(2);
+  }
+  if (o.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  // the builds the chosen modes upload, when stale (not again inside the network namespace)
+  if (o.build && !o.inNetns) {
+    try {
+      buildIfStale(o.modes.map((m) => (m === 'rpk' ? o.rpkBundle : o.bundle)));
+    } catch (e) {
+      console.error(`hil: ${e.message}`);
+      process.exit(1);
+    }
   }
   // Espruino's Linux telnet console always binds 0.0.0.0:2323: run target and runner in a
   // private network namespace (we are root) so concurrent runs never collide.

@@ -10,11 +10,20 @@
 //   --port fixes the device's UDP port (default: a random one of 49152-65535 at each boot)
 // Writes the device configuration (JSON, stored on the board as Storage file `lwm2m.cfg`)
 // to FILE (default dist/lwm2m.cfg.json). `npm run flash` uploads it. One line per bad argument.
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { writePrivate } from './private-file.mjs';
 import { dirname, join, relative } from 'node:path';
 import { buildConfig, rpkLabel, rpkBundleOf, spkiCurve, ROOT } from './board-lib.mjs';
 
 const argv = process.argv.slice(2);
+if (argv.includes('--help') || argv.includes('-h')) {
+  console.log(`usage: npm run provision -- --endpoint EP --bootstrap coap[s]://HOST:PORT
+  [--mode psk|rpk|nosec] [--psk-id ID --psk-key HEX]
+  [--rpk-server-pub HEX [--rpk-key FILE | --rpk-priv HEX [--rpk-pub HEX]] [--curve p256|ed25519]]
+  [--wifi-ssid S [--wifi-password P]] [--buzzer-pin D25] [--buzzer-hz 2000] [--port 56830] [--out FILE]
+writes the device configuration (default dist/lwm2m.cfg.json) that \`make flash\` uploads as lwm2m.cfg`);
+  process.exit(0);
+}
 let out = join(ROOT, 'dist', 'lwm2m.cfg.json');
 const i = argv.indexOf('--out');
 if (i >= 0) {
@@ -28,7 +37,8 @@ if (i >= 0) {
 try {
   const cfg = buildConfig(argv);
   mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, JSON.stringify(cfg));
+  // keys and the Wi-Fi password: readable by the owner only (0600), also when the file existed
+  writePrivate(out, JSON.stringify(cfg));
   console.log(`provision: wrote ${out} (endpoint ${cfg.endpoint}, ${cfg.mode}, bootstrap ${cfg.bootstrap}${cfg.wifi ? `, Wi-Fi '${cfg.wifi.ssid}'` : ''})`);
   if (cfg.mode === 'rpk') {
     console.log(`provision: device public key (${spkiCurve(cfg.rpkPub) === 'p256' ? 'P-256' : 'Ed25519'}, SPKI DER) ${cfg.rpkPub}; build ${relative(ROOT, rpkBundleOf(cfg))} (npm run flash picks it)`);

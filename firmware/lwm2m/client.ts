@@ -28,6 +28,7 @@ import { Reporting } from './reporting';
 import { parseUri } from './uri';
 import { INIT, BOOTSTRAPPING, REGISTERING, REGISTERED, BACKOFF, MODE_RPK, DISABLE_GRACE, Conn } from './states';
 import { lifecycle, Lifecycle } from './lifecycle';
+import { accountStore } from './persistence';
 
 export { INIT, BOOTSTRAPPING, REGISTERING, REGISTERED, DEREGISTERING, BACKOFF, STOPPED, stateName } from './states';
 
@@ -137,6 +138,10 @@ export class Client {
   spent: CoapEndpoint[];
   /** The lifecycle while one is needed (life()), else null. */
   lc: Lifecycle | null;
+  /** When the Bootstrap-Server Account Timeout (/0/x/12) purges that account; absent when none. */
+  declare bsTo?: number;
+  /** A server refused our Register's `ct` (4.00): the next ones go without it. Absent until then. */
+  declare noCt?: boolean;
 
   constructor(reg: Registry, ports: ClientPorts, cfg: FactoryConfig, opt?: ClientOptions) {
     this.state = INIT;
@@ -259,6 +264,8 @@ export class Client {
       else if (c.disable >= 0 && now >= c.disable) this.life().disableNow(c, now);
       else if (c.ssid >= 0 && c.location && !c.busy && now >= c.updateAt) this.update(c, now);
     }
+    if (now >= this.bsTo!) this.life().purge(now);
+    if (this.bsTo! >= 0 && (next < 0 || this.bsTo! < next)) next = this.bsTo!;
     t = this.reporting.poll(now);
     if (t >= 0 && (next < 0 || t < next)) next = t;
     if (this.app) {
@@ -388,14 +395,13 @@ export class Client {
       },
     });
     this.conns.push(c);
-    if (rpk) {
+    if (c.dtls) {
       // the SPKI's SHA-256 is what the device's QR label shows (the installer scans it)
-      c.identity = 'RPK ' + toHex(this.ports.crypto.sha256(rpk.spki));
-      this.log('dtls', 'handshake with ' + c.key + ' as ' + c.identity);
-      c.dtls!.connect(peer);
-    } else if (c.dtls) {
-      this.log('dtls', 'handshake with ' + c.key + ' as PSK identity ' + c.identity);
-      c.dtls.connect(peer);
+      if (rpk) c.identity = 'RPK ' + toHex(this.ports.crypto.sha256(rpk.spki));
+      // the session kept from an earlier handshake with these credentials, offered for resumption (persistence.ts)
+      var ses = accountStore(this.ports.storage).session(ssid, s, this.ports.crypto);
+      this.log('dtls', 'handshake with ' + c.key + ' as ' + (rpk ? '' : 'PSK identity ') + c.identity + (ses ? ', resuming its session' : ''));
+      c.dtls.connect(peer, ses);
     }
     return c;
   }
@@ -423,14 +429,9 @@ export class Client {
   update(c: Conn, now: number): void {
     var q: string[] = [];
     var lt = this.serverValue(c, 1);
-    var b = this.serverValue(c, 7);
     if (typeof lt === 'number' && lt > 0 && lt !== c.lifetime) {
       c.lifetime = lt;
       q.push('lt=' + lt);
-    }
-    if (typeof b === 'string' && b && b !== c.binding) {
-      c.binding = b;
-      q.push('b=' + b);
     }
     var withLinks = c.linksDirty;
     c.linksDirty = false;

@@ -82,6 +82,12 @@ export function dispatch(acc: Account, req: CoapMessage, ex: Exchange): void {
     ex.respond({ code: CODE.FORBIDDEN });
     return;
   }
+  // The Security object is no LwM2M server's to reach at all (Core E.1): 4.01 for every
+  // operation and path under /0, existing or not, before anything else is looked at.
+  if (acc.ssid >= 0 && path[0] === 0) {
+    ex.respond({ code: CODE.UNAUTHORIZED });
+    return;
+  }
   var r: Req = {
     srv: acc.ssid,
     path: path,

@@ -48,6 +48,12 @@ export interface Lifecycle {
   links(): string;
   /** Whether every configured server has a registration. */
   registered(): boolean;
+  /** The Bootstrap-Server Account Timeout (/0/x/12) is over: the account goes (Core E.1). */
+  purge(now: number): void;
+  /** Why Bootstrap-Finish must answer 4.06, or '' (see below). */
+  bsCheck(): string;
+  /** Brings back the device's own instances a Bootstrap-Delete hid (objects/ops/bootstrap.ts). */
+  bsRestore(): void;
 }
 
 export function lifecycle(cl: Client): Lifecycle {
@@ -56,7 +62,10 @@ export function lifecycle(cl: Client): Lifecycle {
   function start(now: number): void {
     cl.now = now;
     var restored = accountStore(cl.ports.storage).load(cl.reg);
-    if (!bootstrapIid().length) provision();
+    // A stored configuration without a Bootstrap-Server account had it purged (its timeout,
+    // /0/x/12): the factory account does not come back (a Factory Reset brings it).
+    if (!restored && !bootstrapIid().length) provision();
+    armPurge(now);
     if (restored && serverAccounts().length) {
       cl.log('restored', 'accounts from storage: registering without bootstrap');
       enter(REGISTERING, now);
@@ -170,6 +179,11 @@ export function lifecycle(cl: Client): Lifecycle {
 
   // ---------------------------------------------------------------- accounts
 
+  /** What an unusable URI's message adds when the URI holds an IPv6 literal (uri.ts refuses them). */
+  function noIpv6(u: unknown): string {
+    return ('' + u).indexOf('[') < 0 ? '' : " (an IPv6 address: Espruino's network is IPv4 only)";
+  }
+
   /** Security instances marked Bootstrap-Server. */
   function bootstrapIid(): number[] {
     var out: number[] = [];
@@ -195,6 +209,7 @@ export function lifecycle(cl: Client): Lifecycle {
       var ssid = s[10];
       var uri = parseUri('' + s[0]);
       var mode = s[2];
+      if (!uri && say) cl.log('bootstrap-finish', 'server URI unusable: ' + s[0] + noIpv6(s[0]));
       if (typeof ssid !== 'number' || !uri || (!uri.secure && mode !== MODE_NOSEC)) continue;
       var k = mode !== MODE_RPK ? noPsk(l[i]) : rpkCheck ? rpkCheck(cl, l[i]) : noRpk(l[i]);
       if (typeof k === 'string' && k) {
@@ -221,6 +236,17 @@ export function lifecycle(cl: Client): Lifecycle {
     return w && 'Security /0/' + iid + ': ' + w + ': no DTLS handshake; account skipped';
   }
 
+  /** The Security instance of server account `ssid` (-1: the Bootstrap-Server's). */
+  function secOf(ssid: number): any {
+    var sec = cl.reg.obj(0)!;
+    var l = sec.iids();
+    for (var i = 0; i < l.length; i++) {
+      var s = sec.i[l[i]];
+      if (ssid < 0 ? s[1] === true : s[1] !== true && s[10] === ssid) return s;
+    }
+    return {};
+  }
+
   function closeAll(keepBootstrap: boolean): void {
     for (var i = cl.conns.length - 1; i >= 0; i--) if (!(keepBootstrap && cl.conns[i].ssid < 0)) cl.close(cl.conns[i]);
   }
@@ -228,7 +254,9 @@ export function lifecycle(cl: Client): Lifecycle {
   function onDtls(c: Conn, e: DtlsEvent): void {
     if (e.type === 'connected') {
       c.sessions++;
-      cl.log('dtls', 'session established with ' + c.key);
+      // a new session (full handshake) is kept for resumption after a reboot or a new address (persistence.ts)
+      if (e.ses) accountStore(cl.ports.storage).keep(c.ssid, secOf(c.ssid), cl.ports.crypto, e.ses);
+      cl.log('dtls', 'session ' + (e.name || 'established') + ' with ' + c.key);
       if (c.ssid < 0 && cl.state === BOOTSTRAPPING && cl.phase === 2) cl.due = cl.now + cl.params.EXCHANGE_LIFETIME;
       // A new DTLS session with a server we were registered with means a new Register (Transport §5.2.1).
       if (c.sessions > 1 && c.ssid >= 0 && c.location) {
@@ -252,10 +280,11 @@ export function lifecycle(cl: Client): Lifecycle {
     var bs = bootstrapIid();
     var why = noPsk(bs[0]);
     cl.lastError = why;
-    if (why) cl.log('psk', why);
     var c = cl.conns.length && cl.conns[0].ssid < 0 ? cl.conns[0] : why ? null : cl.open(bs[0], -1);
     if (!c) {
-      cl.lastError = cl.lastError || 'Bootstrap-Server URI unusable: ' + cl.reg.obj(0)!.get(bs[0], 0);
+      var u = cl.reg.obj(0)!.get(bs[0], 0);
+      cl.lastError = cl.lastError || 'Bootstrap-Server URI unusable: ' + u + noIpv6(u);
+      cl.log('error', cl.lastError);
       enter(STOPPED, now);
       return;
     }
@@ -275,6 +304,7 @@ export function lifecycle(cl: Client): Lifecycle {
   }
 
   function failBootstrap(now: number, why: string): void {
+    bsRestore();
     cl.lastError = why;
     cl.attempts++;
     closeAll(false);
@@ -290,20 +320,102 @@ export function lifecycle(cl: Client): Lifecycle {
   /** Bootstrap-Finish: accept only a configuration with at least one usable LwM2M server account (Core §6.1.7). */
   function finish(): number {
     if (cl.state !== BOOTSTRAPPING) return CODE.METHOD_NOT_ALLOWED;
-    if (!serverAccounts(true).length) {
-      cl.log('bootstrap-finish', 'refused (4.06): no usable LwM2M server account');
+    var why = serverAccounts(true).length ? bsCheck() : 'no usable LwM2M server account';
+    if (why) {
+      cl.log('bootstrap-finish', 'refused (4.06): ' + why);
       return CODE.NOT_ACCEPTABLE;
     }
+    bsRestore();
     cl.finished = true;
     cl.log('bootstrap-finish', 'accepted (2.04)');
     return CODE.CHANGED;
   }
 
   function afterFinish(now: number): void {
-    accountStore(cl.ports.storage).save(cl.reg);
+    var st = accountStore(cl.ports.storage);
+    st.save(cl.reg);
+    // new credentials: no session made with the old ones is offered again
+    st.drop();
     cl.log('persist', 'accounts saved');
-    cl.attempts = 0;
+    // attempts is not reset here: only a registration that succeeds ends a run of failures,
+    // so a server that keeps refusing is retried ever more slowly, not bootstrapped in a loop.
+    armPurge(now);
     enter(REGISTERING, now);
+  }
+
+  /**
+   * Why Bootstrap-Finish must answer 4.06 Not Acceptable (Core §6.1.7: the configuration is
+   * inconsistent), or '' when it may be accepted: two Bootstrap-Server accounts; two LwM2M
+   * server accounts or Server instances with one Short Server ID; an Access Control instance
+   * for an object (instance 65535) whose owner is not 65535 (only the Bootstrap-Server manages
+   * those, §7.3.3, E.3); two or more LwM2M servers and no Access Control instance at all
+   * ("MUST be instantiated unless all LwM2M Servers are granted full access": without one,
+   * core/acl.ts grants a server of several nothing, not even its own Server instance).
+   */
+  function bsCheck(): string {
+    var reg = cl.reg;
+    var sec = reg.obj(0)!;
+    var l = sec.iids();
+    var seen = ',';
+    var bs = 0;
+    var k;
+    for (k = 0; k < l.length; k++) {
+      var x = sec.i[l[k]];
+      if (x[1] === true) bs++;
+      else if (seen.indexOf(',' + x[10] + ',') >= 0) return 'two LwM2M server accounts with Short Server ID ' + x[10];
+      else seen += x[10] + ',';
+    }
+    if (bs > 1) return bs + ' Bootstrap-Server accounts';
+    var s = reg.servers();
+    for (k = 0; k < s.length; k++) if (s.indexOf(s[k]) !== k) return 'two Server instances with Short Server ID ' + s[k];
+    var ac = reg.obj(2)!;
+    var a = ac.iids();
+    for (k = 0; k < a.length; k++) if (ac.i[a[k]][1] === 65535 && ac.i[a[k]][3] !== 65535) return 'Access Control /2/' + a[k] + ' governs object ' + ac.i[a[k]][0] + ' but its owner is not 65535';
+    if (s.length > 1 && !a.length) return s.length + ' LwM2M servers and no Access Control instance';
+    return '';
+  }
+
+  /** Brings back the device's own instances a Bootstrap-Delete hid and no Bootstrap-Write re-created. */
+  function bsRestore(): void {
+    var reg = cl.reg;
+    var g = reg.gone;
+    if (!g) return;
+    for (var k in g) {
+      if (!g.hasOwnProperty(k)) continue;
+      var p = k.split('/');
+      var o = reg.obj(+p[0])!;
+      if (o.has(+p[1])) continue;
+      o.i[p[1]] = g[k];
+      reg.changed(o.id, +p[1], -1);
+    }
+    delete reg.gone;
+  }
+
+  /** Bootstrap-Server accounts with a timeout (/0/x/12 > 0, seconds): the earliest ends at cl.bsTo. */
+  function armPurge(now: number): void {
+    var sec = cl.reg.obj(0)!;
+    var l = bootstrapIid();
+    var t = -1;
+    for (var i = 0; i < l.length; i++) {
+      var v = sec.i[l[i]][12];
+      if (typeof v === 'number' && v > 0 && (t < 0 || v < t)) t = v;
+    }
+    if (t > 0) cl.bsTo = now + t * 1000;
+    else delete cl.bsTo;
+  }
+
+  function purge(now: number): void {
+    var sec = cl.reg.obj(0)!;
+    var l = bootstrapIid();
+    for (var i = 0; i < l.length; i++) {
+      var v = sec.i[l[i]][12];
+      if (typeof v === 'number' && v > 0) {
+        delete sec.i[l[i]];
+        cl.log('bootstrap', 'Bootstrap-Server Account Timeout (' + v + ' s) over: /0/' + l[i] + ' purged');
+      }
+    }
+    accountStore(cl.ports.storage).save(cl.reg);
+    armPurge(now);
   }
 
   // ---------------------------------------------------------------- registration (Core §6.2)
@@ -323,22 +435,37 @@ export function lifecycle(cl: Client): Lifecycle {
     }
   }
 
+  /**
+   * The Register payload. `ct` only for a preferred format other than TLV, the format a
+   * server assumes without it (LwM2M 1.0's mandatory one; wakaama-based servers refuse any
+   * `ct` they do not expect with 4.00), and not at all once a server refused it (cl.noCt).
+   */
   function links(): string {
-    return '</>;rt="oma.lwm2m";ct=' + cl.reg.fmt + ',' + ops.objectLinks(cl.reg);
+    var f = cl.reg.fmt;
+    return '</>;rt="oma.lwm2m"' + (f !== FORMAT.LWM2M_TLV && !cl.noCt ? ';ct=' + f : '') + ',' + ops.objectLinks(cl.reg);
   }
 
   function register(c: Conn, now: number): void {
     var lt = cl.serverValue(c, 1);
-    var b = cl.serverValue(c, 7);
     c.lifetime = typeof lt === 'number' && lt > 0 ? lt : 86400;
-    c.binding = typeof b === 'string' && b ? b : 'U';
+    // The binding actually used, whatever the Server object's (1/x/7) says: UDP is the one
+    // transport this client has (no SMS), as the Device's Supported Binding (3/0/16) says.
+    c.binding = 'U';
     c.busy = true;
     c.linksDirty = false;
     cl.reporting.clear(c.ssid);
     var q = ['ep=' + cl.cfg.endpoint, 'lt=' + c.lifetime, 'lwm2m=1.1', 'b=' + c.binding];
+    var body = links();
     cl.log('register', 'POST /rd?' + q.join('&') + ' to ' + c.key);
-    c.coap.request(c.peer, { code: CODE.POST, path: '/rd', query: q, contentFormat: FORMAT.LINK, payload: utf8Encode(links()) }, now, function (err: string | null, res?: CoapMessage) {
+    c.coap.request(c.peer, { code: CODE.POST, path: '/rd', query: q, contentFormat: FORMAT.LINK, payload: utf8Encode(body) }, now, function (err: string | null, res?: CoapMessage) {
       c.busy = false;
+      if (!err && res && res.code === CODE.BAD_REQUEST && body.indexOf(';ct=') > 0) {
+        // a server that does not take our `ct`: at once again without it (and from now on)
+        cl.noCt = true;
+        cl.log('register', 'server ' + c.ssid + ' refused the Register with ct (4.00): registering without it');
+        register(c, cl.now);
+        return;
+      }
       if (err || !res || res.code !== CODE.CREATED) {
         failRegistration(c, cl.now, 'Register: ' + (err || codeStr(res!.code)));
         return;
@@ -361,7 +488,9 @@ export function lifecycle(cl: Client): Lifecycle {
     cl.attempts++;
     // LwM2M 1.1 §6.2.1.1: after the retries, fall back to bootstrap when the Server object allows it (1/x/16, default true).
     var bsOnFail = cl.serverValue(c, 16);
-    if (cl.attempts >= 3 && bsOnFail !== false && bootstrapIid().length) {
+    // Every third failure in a row, bootstrap again; the backoff grows with every failure.
+    cl.log('register', 'server ' + c.ssid + ': ' + why + ' (' + cl.attempts + ' failures in a row)');
+    if (cl.attempts % 3 === 0 && bsOnFail !== false && bootstrapIid().length) {
       cl.log('register', 'failed ' + cl.attempts + ' times: falling back to bootstrap');
       closeAll(false);
       backoff(now, BOOTSTRAPPING);
@@ -413,5 +542,8 @@ export function lifecycle(cl: Client): Lifecycle {
     serverAccounts: serverAccounts,
     links: links,
     registered: registered,
+    purge: purge,
+    bsCheck: bsCheck,
+    bsRestore: bsRestore,
   };
 }

@@ -3,17 +3,27 @@
 // not holding the newest record, with a sequence number and a checksum, and never
 // touches the other. A power cut at any point leaves the old record (the new one is
 // missing or fails its checksum) or the new one — never a broken configuration.
-import type { Storage } from '../../transport/ports';
+//
+// Beside them, the same way, each server account's DTLS session (transport/dtls/resume.ts),
+// so a reboot or a new address resumes it (an abbreviated handshake: no key exchange, no
+// public-key operation) instead of a full handshake. A session is kept with a check of the
+// credentials it was made with (the Security instance's URI, mode and keys): offered only
+// with those, discarded when they changed or its record fails the check, and all server
+// sessions are dropped after a bootstrap.
+import type { CryptoBackend, Storage } from '../../transport/ports';
 import type { Registry } from '../../objects/core/registry';
-import { toHex, fromHex, utf8Encode, utf8Decode } from '../../transport/bytes';
+import { concat, equal, toHex, fromHex, utf8Encode, utf8Decode } from '../../transport/bytes';
 
 export var SLOT_A = 'lwm2m.acc.a';
 export var SLOT_B = 'lwm2m.acc.b';
+/** A server account's session: SESSION + Short Server ID (b for the Bootstrap-Server) + '.a' / '.b'. */
+export var SESSION = 'lwm2m.ses';
 var OIDS = [0, 1, 2];
 
 interface Record {
   seq: number;
-  o: any;
+  /** The record's bytes (without sequence number and checksum). */
+  b: Uint8Array;
 }
 
 export interface AccountStore {
@@ -21,8 +31,18 @@ export interface AccountStore {
   save(reg: Registry): void;
   /** Restores objects 0, 1, 2 from the newest valid record; false when there is none. */
   load(reg: Registry): boolean;
-  /** Factory Reset: forget the accounts. */
+  /** Factory Reset: forget the accounts and the sessions. */
   clear(): void;
+  /**
+   * The DTLS session kept for server account `ssid` (-1: the Bootstrap-Server) whose Security
+   * instance is `sec`, if it was made with `sec`'s credentials; a record that fails its check
+   * is erased. null when none.
+   */
+  session(ssid: number, sec: any, c: CryptoBackend): Uint8Array | null;
+  /** Keeps session record `ses` (DtlsEvent.ses) for `ssid` made with `sec`'s credentials; an empty one erases. */
+  keep(ssid: number, sec: any, c: CryptoBackend, ses: Uint8Array): void;
+  /** After a bootstrap: the server accounts' sessions go (the Bootstrap-Server's stays, under its check). */
+  drop(): void;
 }
 
 /**
@@ -71,32 +91,43 @@ export function accountStore(st: Storage): AccountStore {
     var sum = ((b[n + 4] << 24) | (b[n + 5] << 16) | (b[n + 6] << 8) | b[n + 7]) >>> 0;
     if (fnv(b, n + 4) !== sum) return null;
     var seq = ((b[n] << 24) | (b[n + 1] << 16) | (b[n + 2] << 8) | b[n + 3]) >>> 0;
-    var s = utf8Decode(b, 0, n);
+    return { seq: seq, b: b.subarray(0, n) };
+  }
+
+  /** The newest valid record of the two slots `base`.a and `base`.b, and its slot name. */
+  function newest(base: string): { rec: Record | null; slot: string } {
+    var a = load1(base + '.a');
+    var b = load1(base + '.b');
+    if (a && (!b || a.seq >= b.seq)) return { rec: a, slot: base + '.a' };
+    if (b) return { rec: b, slot: base + '.b' };
+    return { rec: null, slot: '' };
+  }
+
+  /** The accounts' record, parsed; null when there is none or it is not JSON. */
+  function accounts(): { seq: number; o: any } | null {
+    var r = newest('lwm2m.acc').rec;
+    var s = r ? utf8Decode(r.b) : null;
     if (s === null) return null;
     try {
-      return { seq: seq, o: JSON.parse(s) };
+      return { seq: r!.seq, o: JSON.parse(s) };
     } catch (e) {
       return null;
     }
   }
 
-  function newest(): { rec: Record | null; slot: string } {
-    var a = load1(SLOT_A);
-    var b = load1(SLOT_B);
-    if (a && (!b || a.seq >= b.seq)) return { rec: a, slot: SLOT_A };
-    if (b) return { rec: b, slot: SLOT_B };
-    return { rec: null, slot: '' };
-  }
-
   /** Saves objects 0, 1, 2 of `reg` into the slot that does not hold the newest record. */
   function save(reg: Registry): void {
-    var cur = newest();
     var o: any = {};
     for (var i = 0; i < OIDS.length; i++) {
       var obj = reg.obj(OIDS[i]);
       if (obj) o[OIDS[i]] = enc(obj.i);
     }
-    var body = utf8Encode(JSON.stringify(o));
+    write('lwm2m.acc', utf8Encode(JSON.stringify(o)));
+  }
+
+  /** Writes `body` into the slot of `base` that does not hold the newest record. */
+  function write(base: string, body: Uint8Array): void {
+    var cur = newest(base);
     var seq = cur.rec ? (cur.rec.seq + 1) >>> 0 : 1;
     var out = new Uint8Array(body.length + 8);
     out.set(body, 0);
@@ -110,27 +141,62 @@ export function accountStore(st: Storage): AccountStore {
     out[n + 5] = (sum >> 16) & 255;
     out[n + 6] = (sum >> 8) & 255;
     out[n + 7] = sum & 255;
-    st.write(cur.slot === SLOT_A ? SLOT_B : SLOT_A, out);
+    st.write(cur.slot === base + '.a' ? base + '.b' : base + '.a', out);
   }
 
   /** Restores objects 0, 1, 2 from the newest valid record; false when there is none. */
   function load(reg: Registry): boolean {
-    var cur = newest();
-    if (!cur.rec) return false;
+    var cur = accounts();
+    if (!cur) return false;
     for (var i = 0; i < OIDS.length; i++) {
       var obj = reg.obj(OIDS[i]);
-      var inst = cur.rec.o[OIDS[i]];
+      var inst = cur.o[OIDS[i]];
       if (!obj || !inst) continue;
       obj.i = dec(inst);
     }
     return true;
   }
 
-  /** Factory Reset: forget the accounts. */
-  function clear(): void {
-    st.erase(SLOT_A);
-    st.erase(SLOT_B);
+  /** Erases every file whose name starts with `prefix`, but `keep`'s. */
+  function erase(prefix: string, keep: string): void {
+    var l = st.list(prefix);
+    for (var i = 0; i < l.length; i++) if (!keep || l[i].indexOf(keep) !== 0) st.erase(l[i]);
   }
 
-  return { save: save, load: load, clear: clear };
+  /** 8 bytes of SHA-256 over the Security instance's URI (0), mode (2), keys (3, 4, 5): what a kept session was made with. */
+  function check(sec: any, c: CryptoBackend): Uint8Array {
+    var parts = [utf8Encode(sec[0] + ' ' + sec[2])];
+    for (var r = 3; r < 6; r++) {
+      var v = sec[r] instanceof Uint8Array ? sec[r] : utf8Encode('' + (sec[r] || ''));
+      parts.push(new Uint8Array([v.length >> 8, v.length & 255]), v);
+    }
+    return c.sha256(concat(parts)).subarray(0, 8);
+  }
+
+  function name(ssid: number): string {
+    return SESSION + (ssid < 0 ? 'b' : ssid);
+  }
+
+  return {
+    save: save,
+    load: load,
+    clear: function (): void {
+      erase('lwm2m.acc', '');
+      erase(SESSION, '');
+    },
+    session: function (ssid: number, sec: any, c: CryptoBackend): Uint8Array | null {
+      var r = newest(name(ssid)).rec;
+      if (!r) return null;
+      if (r.b.length > 8 && equal(r.b.subarray(0, 8), check(sec, c))) return r.b.subarray(8);
+      erase(name(ssid) + '.', '');
+      return null;
+    },
+    keep: function (ssid: number, sec: any, c: CryptoBackend, ses: Uint8Array): void {
+      if (ses.length) write(name(ssid), concat([check(sec, c), ses]));
+      else erase(name(ssid) + '.', '');
+    },
+    drop: function (): void {
+      erase(SESSION, name(-1) + '.');
+    },
+  };
 }

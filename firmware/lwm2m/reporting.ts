@@ -9,7 +9,6 @@ import type { Registry } from '../../objects/core/registry';
 import { effective } from '../../objects/core/attrs';
 import * as ops from '../../objects/ops/index';
 import type { Req, Res } from '../../objects/ops/index';
-import { utf8Decode } from '../../transport/bytes';
 
 interface Obs {
   rel: Observation;
@@ -32,11 +31,16 @@ function covers(path: number[], oid: number, iid: number, rid: number): boolean 
   return true;
 }
 
-/** The value of a single-resource text answer as a number, NaN otherwise. */
-function numeric(res: Res): number {
-  if (res.format !== 0 || !res.payload) return NaN;
-  var s = utf8Decode(res.payload);
-  return s === null || s === '' ? NaN : +s;
+/**
+ * The observed resource's (or resource instance's) value as a number, NaN when it is not a
+ * numeric single value: gt/lt/st apply to the value (Core §5.1.2), whatever Content-Format
+ * the server asked the notifications in (text, TLV, SenML).
+ */
+function numeric(reg: Registry, path: number[]): number {
+  var o = path.length > 2 ? reg.obj(path[0]) : null;
+  var v: any = o ? o.get(path[1], path[2]) : undefined;
+  if (path.length > 3 && v && typeof v === 'object') v = v[path[3]];
+  return typeof v === 'number' ? v : NaN;
 }
 
 export class Reporting {
@@ -66,7 +70,7 @@ export class Reporting {
   add(rel: Observation, ssid: number, path: number[], req: Req, first: Res, now: number): void {
     this.remove(ssid, path);
     var r: Req = { srv: req.srv, path: path, accept: req.accept };
-    this.list.push({ rel: rel, ssid: ssid, path: path, req: r, last: now, evald: now, num: numeric(first), dirty: false });
+    this.list.push({ rel: rel, ssid: ssid, path: path, req: r, last: now, evald: now, num: numeric(this.reg, path), dirty: false });
   }
 
   remove(ssid: number, path: number[]): void {
@@ -131,7 +135,7 @@ export class Reporting {
       o.rel.notify({ code: res.code }, this.con, now);
       return;
     }
-    var v = numeric(res);
+    var v = numeric(this.reg, o.path);
     if (!forced && v === v && o.num === o.num && (a.gt !== undefined || a.lt !== undefined || a.st !== undefined)) {
       var p = o.num;
       var cross = function (t: number | undefined) {

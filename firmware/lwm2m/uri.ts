@@ -1,5 +1,6 @@
 // Server URIs from the Security object (0/x/0): `coap://host:port` or `coaps://host:port`,
-// IPv6 hosts in brackets. Parsed by hand: Espruino's RegExp mishandles optional groups.
+// host an IPv4 address or a name: Espruino's network has no IPv6, so an IPv6 literal
+// (`[::1]`) is refused. Parsed by hand: Espruino's RegExp mishandles optional groups.
 
 export interface ServerUri {
   secure: boolean;
@@ -20,21 +21,11 @@ export function parseUri(uri: string): ServerUri | null {
   } else return null;
   var slash = rest.indexOf('/');
   if (slash >= 0) rest = rest.substring(0, slash);
-  var host;
-  var portStr = '';
-  if (rest.charAt(0) === '[') {
-    var close = rest.indexOf(']');
-    if (close < 0) return null;
-    host = rest.substring(1, close);
-    if (rest.length > close + 1) {
-      if (rest.charAt(close + 1) !== ':') return null;
-      portStr = rest.substring(close + 2);
-    }
-  } else {
-    var colon = rest.indexOf(':');
-    host = colon < 0 ? rest : rest.substring(0, colon);
-    if (colon >= 0) portStr = rest.substring(colon + 1);
-  }
+  // An IPv6 literal ([…]): Espruino's network layer (the ESP32's included) has none.
+  if (rest.charAt(0) === '[') return null;
+  var colon = rest.indexOf(':');
+  var host = colon < 0 ? rest : rest.substring(0, colon);
+  var portStr = colon < 0 ? '' : rest.substring(colon + 1);
   if (!host) return null;
   var port = secure ? 5684 : 5683;
   if (portStr !== '') {

@@ -3,7 +3,7 @@
 import { Registry, Inst } from './registry';
 import { Multi } from './types';
 
-export var A_READ = 1; // Read, Observe, Discover, Write-Attributes
+export var A_READ = 1; // Read, Observe, Write-Attributes (Discover needs no right, §7.3.2)
 export var A_WRITE = 2;
 export var A_EXEC = 4;
 export var A_DEL = 8;
@@ -28,7 +28,11 @@ export function aclInst(reg: Registry, oid: number, iid: number): Inst | null {
  * - Otherwise the instance's ACL: the server's own ACL resource instance
  *   (riid = its Short Server ID); else full access if it is the Access Control
  *   Owner; else the default ACL (riid 0); else no access.
- * - Access Control instances themselves: readable by every server, writable by their owner only.
+ * - Create (iid 65535): only the server's own entry in the object's ACL instance
+ *   (oid, 65535) grants it — not the default entry, nor ownership (§7.3.2, E.3).
+ * - Access Control instances themselves: readable by every server, writable by their
+ *   owner only; an object's one (iid 65535, owner 65535) by no server: only the
+ *   Bootstrap-Server creates or updates it (§7.3.3).
  */
 export function allowed(reg: Registry, ssid: number, oid: number, iid: number, bit: number): boolean {
   if (oid === 0) return false;
@@ -37,13 +41,13 @@ export function allowed(reg: Registry, ssid: number, oid: number, iid: number, b
     if (bit === A_READ) return true;
     if (bit !== A_WRITE) return false;
     var me = reg.obj(2)!.i[iid];
-    return !!me && me[3] === ssid;
+    return !!me && me[3] === ssid && me[1] !== 65535;
   }
   var x = aclInst(reg, oid, iid);
   if (!x) return false;
   var acl = (x[2] || {}) as Multi;
   var r = acl[ssid];
-  if (typeof r !== 'number') {
+  if (typeof r !== 'number' && iid !== 65535) {
     if (x[3] === ssid) return true;
     r = acl[0];
   }

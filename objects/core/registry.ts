@@ -113,6 +113,13 @@ export class Registry {
   declare fmt: number;
   /** Write-Attributes per server and path: key `ssid + '|' + '/o/i/r'`. */
   declare at: { [key: string]: Attrs };
+  /**
+   * The instances the device provides itself (objects 4 and up: single-instance ones, and
+   * those whose hook refuses ON_DELETE, the board's sensors and outputs) that a
+   * Bootstrap-Delete hid, 'oid/iid' -> instance, until Bootstrap-Finish brings them back
+   * (ops/bootstrap.ts); absent at rest.
+   */
+  declare gone?: { [k: string]: Inst };
   private declare cl: ChangeListener[];
   private declare el: EventListener[];
   constructor() {

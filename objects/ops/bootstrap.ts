@@ -1,7 +1,14 @@
-// The Bootstrap interface (LwM2M 1.1 Core §5.2.7): Bootstrap-Write may create
-// instances and write any resource, Security included; Bootstrap-Delete spares the
-// Bootstrap-Server Account and hardware-bound instances; Bootstrap-Discover lists
-// instances with ssid/uri; Bootstrap-Read reaches only the Server and Access Control objects.
+// The Bootstrap interface (LwM2M 1.1 Core §5.2.7): Bootstrap-Write writes any resource,
+// Security included, creating the instances it names ("regardless of an existence of the
+// targeted Object Instance(s)", §5.2.7.4); Bootstrap-Delete removes every instance but the
+// Bootstrap-Server Account and the Device's (§5.2.7.5); Bootstrap-Discover lists instances
+// with ssid/uri; Bootstrap-Read reaches only the Server and Access Control objects.
+// The instances the device provides itself (its sensor, buzzer, connectivity, firmware,
+// location and statistics: Registry.hw) are hidden by a Bootstrap-Delete, not destroyed:
+// a Bootstrap-Write to one brings it back with the written values on top, and
+// Bootstrap-Finish brings back the others as they were (firmware/lwm2m/lifecycle.ts) — a device whose
+// bootstrap server cleans with `Delete /` still shows its hardware once registered, as it
+// would after any reboot (the objects are rebuilt at power-up; docs/objects.md).
 import { Registry } from '../core/registry';
 import { CHANGED, DELETED, BAD_REQUEST, UNAUTHORIZED, CONTENT, NOT_FOUND, NOT_ALLOWED } from '../core/errors';
 import { utf8Encode } from '../../transport/bytes';
@@ -44,11 +51,13 @@ export function bsWrite(reg: Registry, req: Req): Res {
       made.push(iid);
     }
   }
-  if (path.length > 2 && !o.has(path[1])) return res(NOT_FOUND);
   var c = apply(o, path, recs, BOOT | DRY);
   if (c) return res(c);
   for (i = 0; i < made.length; i++) {
-    o.add(made[i]);
+    var k = o.id + '/' + made[i];
+    var g = reg.gone && reg.gone[k];
+    if (g) delete reg.gone![k];
+    o.add(made[i], g || undefined);
     reg.changed(o.id, made[i], -1);
   }
   apply(o, path, recs, BOOT);
@@ -63,7 +72,7 @@ export function bsDelete(reg: Registry, req: Req): Res {
     var o = reg.obj(l[k])!;
     var is = path.length > 1 ? [path[1]] : o.iids();
     for (var j = 0; j < is.length; j++) {
-      var c = removeInst(reg, o, is[j]);
+      var c = removeInst(reg, o, is[j], true);
       if (c && path.length > 1) return res(BAD_REQUEST);
     }
   }
@@ -73,7 +82,9 @@ export function bsDelete(reg: Registry, req: Req): Res {
 export function bsDiscover(reg: Registry, req: Req): Res {
   var path = req.path;
   if (path.length > 1 || (path.length && !reg.obj(path[0]))) return res(path.length > 1 ? BAD_REQUEST : NOT_FOUND);
-  var s = 'lwm2m="1.1"';
+  // Unquoted, as LwM2M 1.1.1 §5.2.7.3 writes it (`</>;lwm2m=1.1`): a link-format value may
+  // be a token or a quoted string (RFC 6690), and a token is what 1.1.1's servers expect.
+  var s = 'lwm2m=1.1';
   var l = path.length ? [path[0]] : reg.oids();
   for (var k = 0; k < l.length; k++) {
     var o = reg.obj(l[k])!;
@@ -97,4 +108,5 @@ export function bsRead(reg: Registry, req: Req): Res {
   if (typeof o === 'number') return res(o);
   return readAs(reg, req, true);
 }
+
 

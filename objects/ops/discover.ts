@@ -4,7 +4,6 @@
 import { Registry, LwObject } from '../core/registry';
 import { Multi, ids, resFlags, defVer, M, EX } from '../core/types';
 import { CONTENT, NOT_FOUND, UNAUTHORIZED } from '../core/errors';
-import { allowed, A_READ } from '../core/acl';
 import { own, effective, attrStr } from '../core/attrs';
 import { utf8Encode } from '../../transport/bytes';
 import { Req, Res, res, target } from './common';
@@ -39,18 +38,17 @@ export function discover(reg: Registry, req: Req): Res {
   var path = req.path;
   var o = target(reg, path);
   if (typeof o === 'number' || !path.length || path.length > 3) return res(typeof o === 'number' ? o : NOT_FOUND);
+  // Discover needs no Access Control right ("the LwM2M Client MUST perform the operation",
+  // Core §7.3.2); the Security object is never a server's (E.1).
+  if (o.id === 0) return res(UNAUTHORIZED);
   var ssid = req.srv;
   if (path.length > 2 && o.get(path[1], path[2]) === undefined && !(resFlags(o.def, path[2]) & EX)) return res(NOT_FOUND);
   var s = '';
   var l = path.length > 1 ? [path[1]] : o.iids();
   if (path.length === 1) s = ',</' + o.id + '>' + verStr(o) + attrStr(own(reg, ssid, path));
-  var seen = 0;
   for (var k = 0; k < l.length; k++) {
-    if (!allowed(reg, ssid, o.id, l[k], A_READ)) continue;
-    seen++;
     if (path.length < 3) s += ',</' + o.id + '/' + l[k] + '>' + attrStr(own(reg, ssid, [o.id, l[k]]));
     s += resLinks(o, l[k], ssid, path.length > 2 ? path[2] : -1);
   }
-  if (!seen && (l.length || o.id === 0)) return res(UNAUTHORIZED);
   return { code: CONTENT, format: 40, payload: utf8Encode(s.substring(1)) };
 }

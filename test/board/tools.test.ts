@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, writeFileSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash, createPublicKey, createPrivateKey } from 'node:crypto';
@@ -36,6 +36,7 @@ test('provision: each bad argument is one line naming it', () => {
     [[...PSK, '--buzzer-pin', 'PA5'], /must be a pin like D25/],
     [[...PSK, '--port', '0'], /--port '0' must be 1-65535/],
     [[...PSK, '--frobnicate', '1'], /unknown option '--frobnicate'/],
+    [['--endpoint', 'e', '--bootstrap', 'coap://[::1]:5683'], /--bootstrap 'coap:\/\/\[::1\]:5683': IPv6 addresses are not supported \(Espruino's network is IPv4 only\)/],
   ];
   for (const [argv, re] of bad) {
     assert.throws(() => buildConfig(argv), (e: Error) => re.test(e.message) && !e.message.includes('\n'), argv.join(' '));
@@ -52,6 +53,25 @@ test('provision CLI: writes the file, or exits 2 with one line on stderr', () =>
   const bad = spawnSync(process.execPath, [tool, '--endpoint', 'e'], { encoding: 'utf8' });
   assert.equal(bad.status, 2);
   assert.equal(bad.stderr, 'provision: --bootstrap is required (coap://HOST:PORT or coaps://HOST:PORT)\n');
+});
+
+test('provision CLI: the configuration (keys, Wi-Fi password) is written 0600, also over an existing world-readable file, never through a symlink', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'prov-'));
+  const tool = join(import.meta.dirname, '../../tools/provision.mjs');
+  const fresh = join(dir, 'fresh.json');
+  const r = spawnSync(process.execPath, [tool, ...PSK, '--wifi-ssid', 'lab', '--wifi-password', 'secret123', '--out', fresh], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(statSync(fresh).mode & 0o777, 0o600);
+  const old = join(dir, 'old.json');
+  writeFileSync(old, '{"old":true,"padding":"' + 'x'.repeat(500) + '"}', { mode: 0o644 });
+  assert.equal(spawnSync(process.execPath, [tool, ...PSK, '--out', old], { encoding: 'utf8' }).status, 0);
+  assert.equal(statSync(old).mode & 0o777, 0o600);
+  assert.equal(JSON.parse(readFileSync(old, 'utf8')).pskKey, '00112233aabb', 'the old content is gone (truncated)');
+  const link = join(dir, 'link.json');
+  symlinkSync(join(dir, 'elsewhere.json'), link);
+  const l = spawnSync(process.execPath, [tool, ...PSK, '--out', link], { encoding: 'utf8' });
+  assert.equal(l.status, 2);
+  assert.match(l.stderr, /^provision: ELOOP/);
 });
 
 const RPK = ['--endpoint', 'ep1', '--bootstrap', 'coaps://192.0.2.1:5784', '--mode', 'rpk'];
@@ -210,4 +230,39 @@ test('flash target: serial device or tcp://HOST[:PORT]', () => {
 test('boot file evals the bundle from Storage and starts on init', () => {
   assert.match(BOOT_CODE, /eval\(require\('Storage'\)\.read\('lwm2m\.js'\)\)/);
   assert.match(BOOT_CODE, /E\.on\('init', function \(\) \{ LwM2M\.espruino\.start\(global\); \}\)/);
+});
+
+const TOOLS = join(import.meta.dirname, '../../tools');
+
+test('provision, flash, hil and build answer --help with their usage (exit 0)', () => {
+  for (const [tool, re] of [['provision.mjs', /^usage: npm run provision -- --endpoint EP/], ['flash.mjs', /^usage: npm run flash -- --port/], ['hil.mjs', /^usage: npm run hil -- --port/], ['build.mjs', /^usage: node tools\/build\.mjs/]] as const) {
+    const r = spawnSync(process.execPath, [join(TOOLS, tool), '--help'], { encoding: 'utf8', env: { ...process.env, ESPRUINO_BIN: '' } });
+    assert.equal(r.status, 0, `${tool}: ${r.stderr}`);
+    assert.match(r.stdout, re, tool);
+  }
+});
+
+test('make flash without PORT says so at once, before any build', () => {
+  if (spawnSync('make', ['--version']).status !== 0) return;
+  const t0 = Date.now();
+  const r = spawnSync('make', ['-s', 'flash'], { cwd: ROOT, encoding: 'utf8', timeout: 15000 });
+  assert.ok(Date.now() - t0 < 15000, 'no build before the argument check');
+  assert.notEqual(r.status, 0);
+  assert.match(r.stderr, /^flash: --port needs a value/m);
+  assert.doesNotMatch(r.stdout + r.stderr, /build:|microbundle|tsc/);
+  // the same with hil (no ESPRUINO_BIN)
+  const h = spawnSync('make', ['-s', 'hil'], { cwd: ROOT, encoding: 'utf8', timeout: 15000, env: { ...process.env, ESPRUINO_BIN: '' } });
+  assert.match(h.stderr, /^hil: --port is required/m);
+  assert.doesNotMatch(h.stdout + h.stderr, /build:/);
+});
+
+test('build --if-stale: a bundle whose inputs are unchanged is not rebuilt; a bad --only is one line', () => {
+  const r = spawnSync(process.execPath, [join(TOOLS, 'build.mjs'), '--if-stale', '--only', 'firmware'], { cwd: ROOT, encoding: 'utf8', timeout: 120000 });
+  assert.equal(r.status, 0, r.stderr);
+  // npm test builds first; a second look finds it fresh
+  const again = spawnSync(process.execPath, [join(TOOLS, 'build.mjs'), '--if-stale', '--only', 'firmware'], { cwd: ROOT, encoding: 'utf8', timeout: 20000 });
+  assert.equal(again.stdout.trim(), 'build: dist/firmware.js is up to date (its inputs are unchanged)');
+  const bad = spawnSync(process.execPath, [join(TOOLS, 'build.mjs'), '--only', 'firmware-x'], { cwd: ROOT, encoding: 'utf8' });
+  assert.equal(bad.status, 2);
+  assert.equal(bad.stderr, "build: --only 'firmware-x' must be one of firmware, firmware-rpk, firmware-rpk-ed25519\n");
 });

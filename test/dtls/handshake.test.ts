@@ -49,20 +49,20 @@ test('clean handshake: 3 flights each way, HelloVerifyRequest first, server pack
   assert.equal(p.server.get(CLIENT)!.hs, null);
 });
 
-test('ClientHello bytes: record header, handshake header, DTLS 1.2, empty session_id, cookie, one suite 0xC0A8, null compression', () => {
+test('ClientHello bytes: record header, handshake header, DTLS 1.2, empty session_id, cookie, one suite 0xC0A8, null compression, connection_id with an empty cid', () => {
   const p = makePair({ seed: 7 });
   p.client.connect(SERVER);
   const ch1 = p.wire[0].data;
   const random = toHex(ch1.subarray(25 + 2, 25 + 34));
-  assert.equal(toHex(ch1), '16fefd' + '0000' + '000000000000' + '0036' + '01' + '00002a' + '0000' + '000000' + '00002a' +
-    'fefd' + random + '00' + '00' + '0002c0a8' + '0100');
+  assert.equal(toHex(ch1), '16fefd' + '0000' + '000000000000' + '003d' + '01' + '000031' + '0000' + '000000' + '000031' +
+    'fefd' + random + '00' + '00' + '0002c0a8' + '0100' + '0005' + '0036' + '0001' + '00');
   p.run(0);
   const hvr = p.wire[1].data;
   assert.equal(toHex(hvr.subarray(0, 13 + 12 + 3)), '16fefd0000000000000000' + '001f' + '03' + '000013' + '0000' + '000000' + '000013' + 'feff' + '10');
   const ch2 = p.wire[2].data;
   const cookie = toHex(hvr.subarray(28, 44));
-  assert.equal(toHex(ch2.subarray(0, 13)), '16fefd' + '0000' + '000000000001' + '0046');
-  assert.equal(toHex(ch2.subarray(13, 25)), '01' + '00003a' + '0001' + '000000' + '00003a');
+  assert.equal(toHex(ch2.subarray(0, 13)), '16fefd' + '0000' + '000000000001' + '004d');
+  assert.equal(toHex(ch2.subarray(13, 25)), '01' + '000041' + '0001' + '000000' + '000041');
   assert.equal(toHex(ch2.subarray(25 + 35, 25 + 36 + 16)), '10' + cookie);
 });
 
@@ -478,7 +478,8 @@ test('server: a client signalling RFC 5746 (renegotiation_info or the SCSV) gets
     p.server.receive(hello(hvr.body.subarray(3), suites, ext), CLIENT);
     const sh = parseFragments(parseRecords(p.inFlight[0].data)[0].fragment)![0];
     assert.equal(sh.msg_type, 2);
-    return toHex(sh.body.subarray(35));
+    assert.equal(sh.body[34], 32, 'a session_id for resumption (session-cache.ts)');
+    return toHex(sh.body.subarray(35 + 32));
   };
   assert.equal(serverHelloTail([0xc0a8], []), 'c0a8' + '00', 'nothing asked, no extension');
   assert.equal(serverHelloTail([0xc0a8, 0x00ff], []), 'c0a8' + '00' + '0005' + 'ff01' + '0001' + '00', 'SCSV');

@@ -7,10 +7,11 @@ import assert from 'node:assert/strict';
 import { createHash, createPublicKey, diffieHellman, createPrivateKey, generateKeyPairSync, verify as nodeVerify } from 'node:crypto';
 import { makePair, ed25519Keys, p256Keys, CLIENT, SERVER, type PairOptions } from '../helpers/dtls-net';
 import { lastAlert, messages, rewrite, rpkCases } from './rpk-cases';
-import { checkRpkClientHello, encodeRpkClientHello, rpkGroups, rpkSigOf, rpkSigs } from '../../transport/dtls/rpk';
+import { checkRpkClientHello, encodeRpkClientHello, PkJob, pkFinish, rpkGroups, rpkSigOf, rpkSigs } from '../../transport/dtls/rpk';
 import { enableP256, p256PrivateKeyOf, p256Sig, secp256r1Group } from '../../transport/dtls/rpk-p256';
 import { ed25519Sig, enableEd25519, x25519Group } from '../../transport/dtls/rpk-ed25519';
 import { nodeCrypto } from '../../sim/node-crypto';
+import { p256LastCost, P256_STEP } from '../../transport/crypto/p256';
 
 enableEd25519();
 enableP256();
@@ -69,14 +70,15 @@ test('P-256 private key forms: raw d, PKCS#8 as Leshan writes it, PKCS#8 and SEC
 
 test('ClientHello with both types built in: supported_groups {secp256r1, x25519}, signature_algorithms {ecdsa_secp256r1_sha256, ed25519}; the server takes the first group the client lists that it has', () => {
   const random = new Uint8Array(32).fill(0xaa);
-  const ch = encodeRpkClientHello(random, new Uint8Array(0));
+  const ch = encodeRpkClientHello(random, new Uint8Array(0), new Uint8Array(0));
   assert.equal(hex(ch),
-    'fefd' + 'aa'.repeat(32) + '00' + '00' + '0002c0ae' + '0100' + '0026' +
+    'fefd' + 'aa'.repeat(32) + '00' + '00' + '0002c0ae' + '0100' + '002b' +
     '000a' + '0006' + '000400170' + '01d' + // supported_groups {secp256r1, x25519}
     '000b' + '0002' + '0100' +
     '000d' + '0006' + '000404030807' + // signature_algorithms {ecdsa_secp256r1_sha256, ed25519}
     '0013' + '0002' + '0102' +
-    '0014' + '0002' + '0102');
+    '0014' + '0002' + '0102' +
+    '0036' + '0001' + '00'); // connection_id, empty cid (RFC 9146)
   assert.equal(checkRpkClientHello(ch, [0xc0ae], 0x0403), secp256r1Group);
   assert.equal(checkRpkClientHello(ch, [0xc0ae], 0x0807), secp256r1Group);
   // a client preferring x25519 gets it; one listing x25519 only too; one listing neither gets none
@@ -152,14 +154,19 @@ test('mixed key types: a P-256 client with an Ed25519 server key, and an Ed25519
   assert.deepEqual(q.clientData, ['mixed-2']);
 });
 
-test('the premaster secret is the secp256r1 shared X that node:crypto computes', () => {
+test('the premaster secret is the secp256r1 shared X that node:crypto computes (the jobs run a step at a time, as the client runs them)', () => {
+  const steps = (j: PkJob) => { let n = 1; while (!j.run()) n++; return n; };
   const k = secp256r1Group.priv({ fill: (u: Uint8Array) => u.fill(7) });
-  const ours = secp256r1Group.pub(k);
-  const z = secp256r1Group.shared(k, S.point)!;
+  const pj = secp256r1Group.pub(k);
+  assert.ok(steps(pj) > 100, 'the key pair takes many steps');
+  const ours: Uint8Array = pj.r;
+  const zj = secp256r1Group.shared(k, S.point);
+  assert.ok(steps(zj) > 100, 'the shared secret takes many steps');
+  const z: Uint8Array = zj.r;
   const jwk = (d: Uint8Array, pt: Uint8Array) => ({ kty: 'EC', crv: 'P-256', d: Buffer.from(d).toString('base64url'), x: Buffer.from(pt.subarray(1, 33)).toString('base64url'), y: Buffer.from(pt.subarray(33)).toString('base64url') });
   const theirs = diffieHellman({ privateKey: createPrivateKey({ key: jwk(S.d, S.point), format: 'jwk' }), publicKey: createPublicKey({ key: jwk(k, ours), format: 'jwk' }) });
   assert.equal(hex(z), hex(theirs));
-  assert.equal(secp256r1Group.shared(k, unhex('02' + hex(S.point.subarray(1, 33)))), null, 'compressed point');
+  assert.equal(pkFinish(secp256r1Group.shared(k, unhex('02' + hex(S.point.subarray(1, 33))))), null, 'compressed point');
 });
 
 // handshake under loss, the pin and the trust callback: the cases every key type runs (rpk-cases.ts)
@@ -229,4 +236,40 @@ test('node:crypto P-256 keys of any origin work as credentials (generated, PKCS#
   p.run(10000);
   assert.deepEqual(p.clientData, ['gen']);
   void nodeCrypto;
+});
+
+test('P-256 client: the public-key work of a handshake runs in ~1,000 polls of at most P256_STEP + 5 field multiplications each; the same flights as in one go', () => {
+  const stepped = pair();
+  const costs: number[] = [];
+  const poll = stepped.client.poll.bind(stepped.client);
+  stepped.client.poll = (now: number) => {
+    const hs = stepped.client.get(SERVER)?.hs as { state: number } | undefined;
+    const working = hs && hs.state === 36;
+    const r = poll(now);
+    if (working) costs.push(p256LastCost());
+    return r;
+  };
+  stepped.client.send(text('stepped'), SERVER);
+  stepped.run(10000);
+  assert.deepEqual(stepped.clientEvents.map((e) => e.type), ['connected']);
+  assert.deepEqual(stepped.clientData, ['stepped']);
+  assert.ok(costs.length > 500, `${costs.length} steps`);
+  const max = Math.max(...costs);
+  assert.ok(max <= P256_STEP + 5, `largest step ${max} field multiplications`);
+  console.log(`P-256 client handshake: ${costs.length} steps, largest ${max.toFixed(2)} field multiplications (P256_STEP ${P256_STEP})`);
+  // the wire does not depend on the slicing: the same seeded pair with the work in one step per operation
+  const once = pair();
+  const run = once.client.poll.bind(once.client);
+  once.client.poll = (now: number) => {
+    const hs = once.client.get(SERVER)?.hs as { state: number; job?: { run(b?: number): boolean } } | undefined;
+    if (hs && hs.job) {
+      const j = hs.job;
+      const f = j.run;
+      j.run = () => f.call(j, 1e9);
+    }
+    return run(now);
+  };
+  once.client.send(text('stepped'), SERVER);
+  once.run(10000);
+  assert.deepEqual(once.wire.filter((d) => d.from.port !== SERVER.port).map((d) => hex(d.data)), stepped.wire.filter((d) => d.from.port !== SERVER.port).map((d) => hex(d.data)));
 });

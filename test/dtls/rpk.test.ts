@@ -89,14 +89,15 @@ test('primitives: X25519 against RFC 7748 §6.1, Ed25519 signatures identical to
 
 test('RPK ClientHello bytes: one suite 0xC0AE, supported_groups x25519, ec_point_formats, signature_algorithms ed25519, both certificate types RawPublicKey', () => {
   const random = new Uint8Array(32).fill(0xaa);
-  assert.equal(hex(encodeRpkClientHello(random, unhex('c0ffee'))),
-    'fefd' + 'aa'.repeat(32) + '00' + '03c0ffee' + '0002c0ae' + '0100' + '0022' +
+  assert.equal(hex(encodeRpkClientHello(random, new Uint8Array(0), unhex('c0ffee'))),
+    'fefd' + 'aa'.repeat(32) + '00' + '03c0ffee' + '0002c0ae' + '0100' + '0027' +
     '000a' + '0004' + '0002001d' + // supported_groups {x25519}
     '000b' + '0002' + '0100' + // ec_point_formats {uncompressed}
     '000d' + '0004' + '00020807' + // signature_algorithms {ed25519}
     '0013' + '0002' + '0102' + // client_certificate_type {RawPublicKey}
-    '0014' + '0002' + '0102'); // server_certificate_type {RawPublicKey}
-  const body = encodeRpkClientHello(random, new Uint8Array(0));
+    '0014' + '0002' + '0102' + // server_certificate_type {RawPublicKey}
+    '0036' + '0001' + '00'); // connection_id with an empty cid (RFC 9146)
+  const body = encodeRpkClientHello(random, new Uint8Array(0), new Uint8Array(0));
   assert.ok(checkRpkClientHello(body, [0xc0ae], 0x0807));
   assert.ok(!checkRpkClientHello(body, [0xc0a8], 0x0807), 'suite not offered');
   // client_certificate_type offering only X.509 (0): not RPK both ways
@@ -148,7 +149,7 @@ test('RPK handshake in memory: flights, server flight bytes, signatures checked 
     const msgs = messages(p);
     assert.deepEqual(msgs.map((m) => m.t), [1, 2, 11, 12, 13, 14, 11, 16, 15]);
     const [ch, sh, scert, ske, cr, , ccert, cke, cv] = msgs;
-    assert.equal(hex(sh.body.subarray(35)), 'c0ae' + '00' + '0010' + '0013000102' + '0014000102' + '000b00020100');
+    assert.equal(hex(sh.body.subarray(35 + sh.body[34])), 'c0ae' + '00' + '0010' + '0013000102' + '0014000102' + '000b00020100');
     assert.equal(hex(scert.body), '00002c' + hex(S.spki));
     assert.equal(hex(ske.body.subarray(0, 4)), '03001d20');
     assert.equal(hex(ske.body.subarray(36, 40)), '08070040');
@@ -183,10 +184,10 @@ rpkCases({
 const p256Spki = '3059301306072a8648ce3d020106082a8648ce3d030107034200' + '04' + '11'.repeat(64);
 for (const [name, type, f, alert, ev, pin] of [
   ['ServerHello without server_certificate_type (X.509 by default)', 2, (b: Uint8Array) => {
-    const head = b.subarray(0, 35 + 3);
+    const head = b.subarray(0, 35 + b[34] + 3);
     return new Uint8Array(Buffer.concat([head, unhex('0005' + '0013000102')]));
   }, 43, 'alert_sent'],
-  ['ServerHello choosing the PSK suite', 2, (b: Uint8Array) => { b[35] = 0xc0; b[36] = 0xa8; return b; }, 47, 'alert_sent'],
+  ['ServerHello choosing the PSK suite', 2, (b: Uint8Array) => { b[35 + b[34]] = 0xc0; b[36 + b[34]] = 0xa8; return b; }, 47, 'alert_sent'],
   ['Certificate whose length runs past the message', 11, (b: Uint8Array) => { b[2]++; return b; }, 50, 'alert_sent'],
   ['Certificate with a P-256 key (not in this build; no pin)', 11, () => unhex('00005b' + p256Spki), 43, 'alert_sent', null],
   ['Certificate with a P-256 key, Ed25519 key pinned (the pin is compared first)', 11, () => unhex('00005b' + p256Spki), 42, 'bad_certificate'],
@@ -252,7 +253,7 @@ test('bad RPK credentials (not an Ed25519 key pair): an error event, nothing sen
   assert.equal(p.clientEvents[0].name, 'bad_rpk_credentials');
 });
 
-test('the handshake deadline restarts once the client has computed its final flight (its compute time does not count)', () => {
+test('the public-key work runs a step per poll and its time does not count against the handshake deadline, which restarts after the final flight', () => {
   const p = rpkPair({ handshakeTimeout: 5000 });
   let held: Datagram | null = null;
   p.filter = (d, i) => {
@@ -265,10 +266,18 @@ test('the handshake deadline restarts once the client has computed its final fli
   assert.equal(hs.deadline, 5000, 'first armed at the first poll');
   p.now = 3000;
   p.client.input(held!.data, SERVER);
+  assert.equal(hs.state, 36, 'the server flight is here: the public-key work runs in the polls that follow');
+  let polls = 0;
+  // each step "takes" 2 s here: the work spans more than the 5 s deadline
+  for (; hs.state === 36 && polls < 10; polls++, p.now += 2000) {
+    const next = p.client.poll(p.now);
+    if (hs.state === 36) assert.equal(next, p.now, 'polled again at once while work remains');
+  }
+  assert.equal(polls, 4, 'verify, shared secret, public value, signature: one step each here (tweetnacl, not sliced)');
   assert.equal(hs.state, 35, 'final flight sent, waiting for the server Finished');
   assert.equal(hs.deadline, -1);
-  p.client.poll(3000);
-  assert.equal(hs.deadline, 8000, 'armed again from the poll after the final flight');
+  p.client.poll(p.now);
+  assert.equal(hs.deadline, p.now + 5000, 'armed again from the poll after the final flight');
 });
 
 test('fuzz: random byte changes in the server flight never make the client throw; each run ends connected or with one error', () => {

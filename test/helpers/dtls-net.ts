@@ -37,6 +37,8 @@ export interface Pair {
   filter: (d: Datagram, index: number) => Datagram[];
   /** Deliver everything in flight, poll, advance the clock to the next deadline; up to `until` ms. */
   run(until: number): void;
+  /** The client's source address as the server sees it (default CLIENT): change it to model a NAT rebinding or a new address. */
+  clientAddr: Peer;
 }
 
 export interface PairOptions {
@@ -56,6 +58,11 @@ export interface PairOptions {
   serverRpk?: DtlsServerRpk;
   /** Deliver with input() instead of receive(): an exception inside an endpoint fails the test instead of being swallowed. */
   strict?: boolean;
+  /** The server's session cache for resumption (DtlsServerOptions.resumable / resumeLifetime). */
+  resumable?: number;
+  resumeLifetime?: number;
+  /** The server gives Connection IDs (RFC 9146): the client's protected records are then tls12_cid records. Off by default here, so record shapes read as before. */
+  cid?: boolean;
 }
 
 /** An Ed25519 key pair from a fixed seed, derived by node:crypto (independently of tweetnacl). */
@@ -90,7 +97,7 @@ export function makePair(o: PairOptions = {}): Pair {
   const rng = seededRng(o.seed ?? 1);
   const c = o.crypto || nodeCrypto;
   const p: Pair = {
-    now: 0, wire: [], inFlight: [], clientEvents: [], serverEvents: [], clientData: [], serverData: [],
+    now: 0, wire: [], inFlight: [], clientAddr: CLIENT, clientEvents: [], serverEvents: [], clientData: [], serverData: [],
     filter: (d: Datagram) => [d],
     run: (until: number) => run(p, until, !!o.strict),
   } as unknown as Pair;
@@ -101,7 +108,7 @@ export function makePair(o: PairOptions = {}): Pair {
   };
   const creds: PskCredentials = { identity: o.clientIdentity || IDENTITY, key: o.clientKey || KEY };
   p.client = createDtlsClient({
-    socket: { send: (data, to) => put({ from: CLIENT, to, data: new Uint8Array(data) }) },
+    socket: { send: (data, to) => put({ from: p.clientAddr, to, data: new Uint8Array(data) }) },
     crypto: o.clientCrypto || c,
     rng,
     psk: () => creds,
@@ -127,6 +134,9 @@ export function makePair(o: PairOptions = {}): Pair {
     onEvent: (e) => p.serverEvents.push(e),
     handshakeTimeout: o.handshakeTimeout,
     retransmitInitial: o.retransmitInitial,
+    resumable: o.resumable,
+    resumeLifetime: o.resumeLifetime,
+    connectionId: !!o.cid,
   });
   return p;
 }

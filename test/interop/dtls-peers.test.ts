@@ -148,6 +148,21 @@ test('our client ⇄ gnutls-serv --echo (loopback-only namespace): handshake and
   assert.deepEqual(r.lines, [{ event: 'connected' }, { data: 'hello-echo' }]);
 });
 
+test('our client ⇄ gnutls-serv: the session resumed by session ID from a new port (RFC 5246 §7.3): no key exchange the second time', (t) => {
+  if (!needPeer(t, 'gnutls-serv', 'gnutls-bin') || !needPeer(t, 'unshare', 'util-linux')) return;
+  const dir = mkdtempSync(join(tmpdir(), 'gnutls-psk-'));
+  writeFileSync(join(dir, 'psk.passwd'), `${ID}:${KEY}\n`);
+  const r = inLoopbackNamespace(`gnutls-serv --udp -p 31014 --echo --pskpasswd ${dir}/psk.passwd --pskhint myhint --priority '${GNUTLS_PRIO}'`, 31014,
+    `DTLS_RESUME=1 node --import tsx sim/dtls-client-cli.ts 127.0.0.1 31014 ${ID} ${KEY} hello-echo 3000 hello-echo`, 30000);
+  assert.equal(r.status, 0, r.out);
+  assert.deepEqual(r.lines, [
+    { round: 1, event: 'connected' }, { round: 1, data: 'hello-echo' },
+    { round: 1, got: [3, 2, 12, 14] }, // HelloVerifyRequest, ServerHello, ServerKeyExchange (hint), ServerHelloDone
+    { round: 2, event: 'connected', name: 'resumed' }, { round: 2, data: 'hello-echo' },
+    { round: 2, got: [3, 2] }, // HelloVerifyRequest, ServerHello (its ChangeCipherSpec and Finished follow): no ServerKeyExchange
+  ]);
+});
+
 test('our client ⇄ gnutls-serv: wrong key and unknown identity end in a clear error, no hang', (t) => {
   if (!needPeer(t, 'gnutls-serv', 'gnutls-bin') || !needPeer(t, 'unshare', 'util-linux')) return;
   for (const [key, id] of [[WRONG, ID], [KEY, 'nobody']]) {
@@ -222,6 +237,26 @@ test('gnutls-cli ⇄ our server: handshake, data echoed; a wrong key never conne
     bad.c.kill();
     assert.doesNotMatch(bad.w.text(), /Handshake was completed/);
     assert.deepEqual(events.filter((e) => e.type === 'connected').length, 1, 'the wrong key did not connect');
+  } finally {
+    await u.close();
+  }
+});
+
+test('gnutls-cli --resume ⇄ our server: the second connection resumes the first session (our server\'s session cache)', async (t) => {
+  if (!needPeer(t, 'gnutls-cli', 'gnutls-bin')) return;
+  const events: DtlsEvent[] = [];
+  const data: string[] = [];
+  const u = await ourServer(events, data);
+  try {
+    const c = spawn('gnutls-cli', ['--udp', '127.0.0.1', '-p', String(u.port), '--pskusername', ID, '--pskkey', KEY, '--priority', GNUTLS_PRIO, '--resume'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const w = watch(c);
+    await w.waitFor(/Resume Handshake was completed/, 15000);
+    c.stdin!.write('resumed-echo\n');
+    await w.waitFor(/- Simple Client Mode[\s\S]*resumed-echo/, 5000);
+    c.stdin!.end();
+    await w.exited;
+    assert.match(w.text(), /This is a resumed session/);
+    assert.deepEqual(events.filter((e) => e.type === 'connected').map((e) => e.name), [undefined, 'resumed']);
   } finally {
     await u.close();
   }

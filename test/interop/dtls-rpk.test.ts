@@ -81,6 +81,22 @@ test('our RPK client ⇄ gnutls-serv -r (Ed25519 keys, server key pinned): hands
   assert.deepEqual(r.lines, [{ event: 'connected' }, { data: 'hello-rpk' }]);
 });
 
+test('our RPK client ⇄ gnutls-serv: the session resumed by session ID from a new port: no Certificate, no ServerKeyExchange, no public-key work the second time', (t) => {
+  if (!havePeers(t)) return;
+  for (const curve of [[], ['p256']]) {
+    const k = keys(...curve, 'server', 'client');
+    const r = inLoopbackNamespace(`gnutls-serv --udp -p 26004 --echo -r --rawpkkeyfile ${k.server.key} --rawpkfile ${k.server.pub} --priority '${P_RPK}'`, 26004,
+      `DTLS_RESUME=1 node --import tsx sim/dtls-rpk-client-cli.ts 127.0.0.1 26004 ${k.client.key} ${k.server.pub} hello-rpk 5000 hello-rpk`, 60000);
+    assert.equal(r.status, 0, r.out);
+    assert.deepEqual(r.lines, [
+      { round: 1, event: 'connected' }, { round: 1, data: 'hello-rpk' },
+      { round: 1, got: [3, 2, 11, 12, 13, 14] }, // HelloVerifyRequest, ServerHello, Certificate, ServerKeyExchange, CertificateRequest, ServerHelloDone
+      { round: 2, event: 'connected', name: 'resumed' }, { round: 2, data: 'hello-rpk' },
+      { round: 2, got: [3, 2] },
+    ], `${curve.join('') || 'ed25519'}: ${r.out}`);
+  }
+});
+
 test('our RPK client ⇄ gnutls-serv presenting another key than the pinned one: bad_certificate, the key named', (t) => {
   if (!havePeers(t)) return;
   const k = keys('server', 'client', 'other');

@@ -102,6 +102,14 @@ async function checkCapture(t: TestContext, pcap: string, mode: Mode, bsPorts: n
     const list = suites.stdout.trim().split('\n');
     assert.ok(list.length >= 3, `ServerHellos: ${list.join(',')}`); // bootstrap, server, server after the reboot
     for (const x of list) assert.equal(Number(x), mode === 'psk' ? 0xc0a8 : 0xc0ae);
+    // Session resumption (RFC 5246 §7.3; Californium resumes by session ID): the LwM2M server's first
+    // handshake is full, the one after the reboot and the one after the power cycle are abbreviated:
+    // ServerHello, then ChangeCipherSpec and Finished; no ServerKeyExchange, no Certificate, no ServerHelloDone.
+    const fromServer = async (type: number) => (await run('tshark', ['-r', pcap, ...d, '-Y', `udp.srcport == ${PORTS.coapsPort} && dtls.handshake.type == ${type}`, '-T', 'fields', '-e', 'frame.number'], { timeout: 30000 })).stdout.trim().split('\n').filter(Boolean).map(Number);
+    const [sh, shd, cert, ske] = [await fromServer(2), await fromServer(14), await fromServer(11), await fromServer(12)];
+    assert.equal(sh.length, 3, `the LwM2M server's ServerHellos (first, after the reboot, after the power cycle): ${sh}`);
+    assert.equal(shd.length, 1, `one full handshake with the LwM2M server, two resumed: ServerHelloDone in frames ${shd}`);
+    for (const f of [...cert, ...ske]) assert.ok(f < sh[1], `a Certificate or ServerKeyExchange (frame ${f}) after the first handshake`);
   }
   if (rpk) {
     // RFC 7250 §4.1: each ServerHello settles both certificate types on RawPublicKey (2), and each

@@ -54,3 +54,10 @@ test('a non-empty read keeps its format (text/plain for a single string resource
   assert.equal(r.contentFormat, FORMAT.TEXT);
   assert.equal(Buffer.from(r.payload!).toString(), 'ACME');
 });
+
+test('the Security object is out of a server\'s reach for every operation, Execute included: 4.01 (issue 15 item 8)', () => {
+  for (const [code, path] of [[CODE.POST, '/0/1/0'], [CODE.POST, '/0/0/0'], [CODE.GET, '/0/1'], [CODE.GET, '/0/9/9'], [CODE.DELETE, '/0/1'], [CODE.POST, '/0'], [CODE.PUT, '/0/1']] as const) {
+    const r = answer({ ...get(path), code });
+    assert.equal(r.code, CODE.UNAUTHORIZED, `${code} ${path}`);
+  }
+});

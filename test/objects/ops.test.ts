@@ -8,6 +8,7 @@ import * as bs from '../../objects/ops/bootstrap';
 import { effective } from '../../objects/core/attrs';
 import { tlvDec, tlvEnc } from '../../objects/formats/tlv';
 import { T_STR as S, T_INT as I } from '../../objects/core/types';
+import { lifecycle } from '../../firmware/lwm2m/lifecycle';
 import { fakeBoard } from './fake-board';
 import { hex, toHex, recs, typeOf } from './helpers';
 
@@ -196,7 +197,7 @@ test('Bootstrap: Delete / spares the bootstrap account and Device; Write creates
   assert.equal(bs.bsWrite(reg, { srv: 0, path: [0, 1, 2], cf: 0, payload: enc('9') }).code, 128, 'security mode 9');
   assert.equal(reg.obj(0)!.i[1][2], 3);
   const d = txt(bs.bsDiscover(reg, { srv: 0, path: [] }).payload);
-  assert.ok(d.startsWith('lwm2m="1.1",</0>;ver=1.1,</0/0>,</0/1>;ssid=123;uri="coap://127.0.0.1:5683",</1>;ver=1.1,</1/0>;ssid=123,</2>,</3>;ver=1.1,</3/0>'), d);
+  assert.ok(d.startsWith('lwm2m=1.1,</0>;ver=1.1,</0/0>,</0/1>;ssid=123;uri="coap://127.0.0.1:5683",</1>;ver=1.1,</1/0>;ssid=123,</2>,</3>;ver=1.1,</3/0>'), d);
   assert.equal(bs.bsRead(reg, { srv: 0, path: [1, 0], accept: 110 }).code, 69);
   assert.equal(bs.bsRead(reg, { srv: 0, path: [0] }).code, 129);
   assert.equal(bs.bsRead(reg, { srv: 0, path: [3, 0] }).code, 129);
@@ -216,4 +217,78 @@ test('Bootstrap: ops.bootstrap picks the operation by CoAP method (GET+Accept 40
 test('Registration object list: no Security, ver when not 1.0', () => {
   const { reg } = setup();
   assert.equal(ops.objectLinks(reg), '</1>;ver=1.1,</1/0>,</2>,</3>;ver=1.1,</3/0>,</4>;ver=1.2,</4/0>,</5>;ver=1.1,</5/0>,</6/0>,</7/0>,</3303>;ver=1.1,</3303/0>,</3338>;ver=1.1,</3338/0>');
+});
+
+test('Create -> Write -> Delete on Buzzer 3338: a server-created instance runs its own state and can be deleted; the board\'s cannot (issue 15 item 8)', () => {
+  const { reg, log, state } = setup();
+  const bz = reg.obj(3338) as any;
+  const p = tlvEnc([3338, 1], recs([[[3338, 1, 5850], 5, true]]))!;
+  const r = ops.create(reg, R([3338], { cf: 11542, payload: p }));
+  assert.deepEqual([r.code, r.path], [65, [3338, 1]]);
+  assert.equal(bz.i[1][5548], 100, 'defaults filled');
+  bz.poll(state.now);
+  assert.deepEqual(log, [], 'a created instance drives no board output');
+  assert.equal(ops.write(reg, R([3338, 1, 5548], { cf: 0, payload: enc('40') })).code, 68);
+  assert.equal(ops.write(reg, R([3338, 1, 5850], { cf: 0, payload: enc('0') })).code, 68);
+  assert.equal(ops.write(reg, R([3338, 1, 5850], { cf: 0, payload: enc('1') })).code, 68);
+  assert.equal(ops.read(reg, R([3338, 1, 5548])).code, 69);
+  assert.equal(ops.del(reg, R([3338, 1])).code, 66);
+  assert.equal(ops.read(reg, R([3338, 1])).code, 132);
+  assert.equal(ops.write(reg, R([3338, 1, 5850], { cf: 0, payload: enc('1') })).code, 132);
+  bz.poll((state.now += 1000));
+  assert.equal(ops.del(reg, R([3338, 0])).code, 133, 'the board\'s buzzer stays');
+  assert.equal(ops.write(reg, R([3338, 0, 5850], { cf: 0, payload: enc('1') })).code, 68);
+  assert.deepEqual(log, ['buzzer:on:100']);
+});
+
+test('Create -> Write -> Delete on Temperature 3303: a created instance keeps its values, reads no sensor, and can be deleted (issue 15 item 8)', () => {
+  const { reg, state } = setup();
+  const p = tlvEnc([3303], recs([[[3303, 4, 5700], 4, 3.5], [[3303, 4, 5750], S, 'fridge']]))!;
+  assert.deepEqual(ops.create(reg, R([3303], { cf: 11542, payload: p })).path, [3303, 4]);
+  assert.equal(ops.write(reg, R([3303, 4, 5750], { cf: 0, payload: enc('freezer') })).code, 68);
+  state.temp = 30;
+  (reg.obj(3303) as any).poll(state.now + 1e6);
+  assert.equal(txt(ops.read(reg, R([3303, 4, 5700])).payload), '3.5');
+  assert.equal(txt(ops.read(reg, R([3303, 4, 5701])).payload), 'Cel');
+  assert.equal(txt(ops.read(reg, R([3303, 0, 5700])).payload), '30');
+  assert.equal(ops.execute(reg, R([3303, 4, 5605])).code, 68);
+  assert.equal(ops.del(reg, R([3303, 4])).code, 66);
+  assert.deepEqual(reg.obj(3303)!.iids(), [0]);
+  assert.equal(ops.del(reg, R([3303, 0])).code, 133);
+});
+
+test('Bootstrap-Write creates the instance a resource path names; Bootstrap-Delete / removes all but the bootstrap account and Device, the device\'s own come back at Finish (issue 15 item 13)', () => {
+  const { reg } = setup();
+  assert.equal(bs.bsWrite(reg, { srv: 0, path: [1, 5, 1], cf: 0, payload: enc('120') }).code, 68);
+  assert.deepEqual(reg.obj(1)!.i[5][1], 120);
+  assert.equal(reg.obj(1)!.i[5][7], 'U', 'the new instance got its defaults');
+  assert.equal(bs.bsWrite(reg, { srv: 0, path: [3, 1, 14], cf: 0, payload: enc('Z') }).code, 128, 'a second Device instance');
+  assert.equal(bs.bsDelete(reg, { srv: 0, path: [] }).code, 66);
+  for (const oid of [1, 2, 4, 5, 6, 7, 3303, 3338]) assert.deepEqual(reg.obj(oid)!.iids(), [], `/${oid}`);
+  assert.deepEqual(reg.obj(0)!.iids(), [0]);
+  assert.deepEqual(reg.obj(3)!.iids(), [0]);
+  const d = txt(bs.bsDiscover(reg, { srv: 0, path: [] }).payload);
+  assert.ok(d.startsWith('lwm2m=1.1,</0>;ver=1.1,</0/0>,</1>;ver=1.1,</2>,</3>;ver=1.1,</3/0>,</4>;ver=1.2,</5>;ver=1.1,</6>,</7>,'), d);
+  assert.equal(bs.bsWrite(reg, { srv: 0, path: [3303, 0, 5750], cf: 0, payload: enc('outdoor') }).code, 68);
+  assert.equal(reg.obj(3303)!.i[0][5701], 'Cel', 'written on top of the device\'s own instance');
+  assert.equal(reg.obj(3303)!.i[0][5750], 'outdoor');
+  lifecycle({ reg } as any).bsRestore(); // Bootstrap-Finish's step (firmware/lwm2m/lifecycle.ts)
+  for (const oid of [4, 5, 6, 7, 3303, 3338]) assert.deepEqual(reg.obj(oid)!.iids(), [0], `/${oid} back`);
+  assert.equal(reg.obj(3303)!.i[0][5750], 'outdoor');
+  assert.equal(reg.obj(5)!.i[0][9], 2, 'as it was');
+  assert.deepEqual(reg.obj(1)!.iids(), []);
+});
+
+test('Device: UTC Offset and Timezone are validated (ISO 8601 offset, IANA name): 4.00 otherwise (issue 15 item 13)', () => {
+  const { reg } = setup();
+  for (const v of ['banana', '+5', '+05:60', '+15:00', '05:00', '+0530x', '']) assert.equal(ops.write(reg, R([3, 0, 14], { cf: 0, payload: enc(v) })).code, 128, v);
+  for (const v of ['Z', '+05:30', '-0800', '+14', '-12:00']) assert.equal(ops.write(reg, R([3, 0, 14], { cf: 0, payload: enc(v) })).code, 68, v);
+  for (const v of ['banana', 'europe/paris', 'Europe//Paris', 'Europe/', 'Europe/Par is', '']) assert.equal(ops.write(reg, R([3, 0, 15], { cf: 0, payload: enc(v) })).code, 128, v);
+  for (const v of ['UTC', 'Europe/Paris', 'America/Argentina/Buenos_Aires', 'Etc/GMT+5', 'America/Port-au-Prince']) assert.equal(ops.write(reg, R([3, 0, 15], { cf: 0, payload: enc(v) })).code, 68, v);
+  assert.equal(reg.obj(3)!.i[0][15], 'America/Port-au-Prince');
+});
+
+test('Execute under /0 answers 4.01 as every other operation on the Security object does (issue 15 item 8)', () => {
+  const { reg } = setup();
+  assert.equal(ops.execute(reg, R([0, 1, 0])).code, 129);
 });

@@ -12,8 +12,10 @@ import { CODE } from '../../transport/coap/constants';
 import { utf8Decode } from '../../transport/bytes';
 import { tlvDec } from '../../objects/formats/tlv';
 import { senmlCbor } from '../../objects/formats/senml-cbor';
-import { FakeDevice, peerOf, until } from './fake-device';
+import { FakeDevice, apiFetch, peerOf, until } from './fake-device';
 import { needPeer } from '../helpers/peers';
+
+const JSON_TYPE = { 'Content-Type': 'application/json' };
 
 const KEY = new Uint8Array(Buffer.from('000102030405060708090a0b0c0d0e0f', 'hex'));
 const SRV_KEY = new Uint8Array(Buffer.from('a0a1a2a3a4a5a6a7a8a9aaabacadaeaf', 'hex'));
@@ -182,9 +184,9 @@ test('admin API: Leshan-style bootstrap config and security info; bad bodies get
       servers: { '0': { shortId: 123, lifetime: 60, binding: 'U', notifIfDisabled: true } },
       security: { '1': { uri: 'coap://127.0.0.1:5683', bootstrapServer: false, securityMode: 'NO_SEC', serverId: 123, publicKeyOrId: [], secretKey: [], serverPublicKey: [] } },
     };
-    let r = await fetch(`${api}/api/bootstrap/api-dev`, { method: 'POST', body: JSON.stringify(leshanBody), headers: { 'Content-Type': 'application/json' } });
+    let r = await apiFetch(`${api}/api/bootstrap/api-dev`, { method: 'POST', body: JSON.stringify(leshanBody), headers: { 'Content-Type': 'application/json' } });
     assert.equal(r.status, 200);
-    const all = (await (await fetch(`${api}/api/bootstrap`)).json()) as Record<string, { servers: Record<string, { lifetime: number }> }>;
+    const all = (await (await apiFetch(`${api}/api/bootstrap`)).json()) as Record<string, { servers: Record<string, { lifetime: number }> }>;
     assert.equal(all['api-dev'].servers['0'].lifetime, 60);
     for (const [body, msg] of [
       ['{', /^body is not JSON/],
@@ -193,24 +195,24 @@ test('admin API: Leshan-style bootstrap config and security info; bad bodies get
       [JSON.stringify({ ...leshanBody, toDelete: ['/a'] }), /toDelete/],
       [JSON.stringify({ ...leshanBody, servers: { '0': { shortId: 9 } } }), /^no security entry for server instance: 0$/],
     ] as [string, RegExp][]) {
-      r = await fetch(`${api}/api/bootstrap/api-dev`, { method: 'POST', body });
+      r = await apiFetch(`${api}/api/bootstrap/api-dev`, { method: 'POST', body, headers: JSON_TYPE });
       assert.equal(r.status, 400);
       const text = await r.text();
       assert.equal(text.trim().split('\n').length, 1);
       assert.match(JSON.parse(text).error, msg);
     }
-    r = await fetch(`${api}/api/security/clients/`, { method: 'PUT', body: JSON.stringify({ endpoint: 'api-dev', tls: { mode: 'psk', details: { identity: 'api-id', key: '0102' } } }) });
+    r = await apiFetch(`${api}/api/security/clients/`, { method: 'PUT', body: JSON.stringify({ endpoint: 'api-dev', tls: { mode: 'psk', details: { identity: 'api-id', key: '0102' } } }), headers: JSON_TYPE });
     assert.equal(r.status, 200);
     assert.equal(bs.security.get('api-dev')!.identity, 'api-id');
-    r = await fetch(`${api}/api/security/clients/`, { method: 'PUT', body: JSON.stringify({ endpoint: 'other', tls: { mode: 'psk', details: { identity: 'api-id', key: '0102' } } }) });
+    r = await apiFetch(`${api}/api/security/clients/`, { method: 'PUT', body: JSON.stringify({ endpoint: 'other', tls: { mode: 'psk', details: { identity: 'api-id', key: '0102' } } }), headers: JSON_TYPE });
     assert.equal(r.status, 400);
     assert.equal(((await r.json()) as { error: string }).error, 'PSK Identity api-id is already used');
-    r = await fetch(`${api}/api/security/clients/`, { method: 'PUT', body: JSON.stringify({ endpoint: 'x', tls: { mode: 'psk', details: { identity: 'i', key: 'zz' } } }) });
+    r = await apiFetch(`${api}/api/security/clients/`, { method: 'PUT', body: JSON.stringify({ endpoint: 'x', tls: { mode: 'psk', details: { identity: 'i', key: 'zz' } } }), headers: JSON_TYPE });
     assert.equal(r.status, 400);
     assert.match(((await r.json()) as { error: string }).error, /"key" must be hex bytes/);
     // The configured endpoint now bootstraps (over DTLS only, since it has PSK credentials: drop them again).
-    assert.equal((await fetch(`${api}/api/security/clients/api-dev`, { method: 'DELETE' })).status, 200);
-    assert.deepEqual(await (await fetch(`${api}/api/security/clients/api-dev`, { method: 'DELETE' })).json(), { message: 'not_found' });
+    assert.equal((await apiFetch(`${api}/api/security/clients/api-dev`, { method: 'DELETE' })).status, 200);
+    assert.deepEqual(await (await apiFetch(`${api}/api/security/clients/api-dev`, { method: 'DELETE' })).json(), { message: 'not_found' });
     const d = await FakeDevice.start();
     try {
       await d.request(peerOf(bs.uri!), { code: CODE.POST, path: '/bs', query: ['ep=api-dev'] });

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BootstrapServer, simpleConfig } from '../../sim/bootstrap-server';
@@ -79,4 +79,41 @@ test('tshark: the servers\' CoAP, LwM2M TLV and DTLS traffic has no malformed pa
   // The DTLS registration decrypted with the PSK: a Register and its 2.01 inside.
   const dtls = await run('tshark', ['-r', pcap, ...dec, '-Y', `udp.port==${DTLS_PORT} && coap.code == 65`, '-T', 'fields', '-e', 'coap.opt.location_path']);
   assert.match(dtls, /rd/);
+});
+
+test('the servers\' DTLS key log (NSS CLIENT_RANDOM lines) lets tshark decrypt a session without the PSK', { timeout: 60000 }, async (t) => {
+  if (!needPeer(t, 'tshark', 'tshark')) return;
+  const dir = mkdtempSync(join(tmpdir(), 'sim-keylog-'));
+  const pcap = join(dir, 'cap.pcapng');
+  const keys = join(dir, 'keys.log');
+  const lines: string[] = [];
+  const security = new SecurityStore();
+  const psk = new Uint8Array(Buffer.from(HEX, 'hex'));
+  security.add({ endpoint: 'kl-dtls', identity: 'kl-id', key: psk });
+  const srv = await Lwm2mServer.start({ port: -1, dtlsPort: 0, security, keylog: (l) => lines.push(l) });
+  const port = +srv.secureUri!.split(':').pop()!;
+  const tshark = await liveCapture(`udp port ${port}`, pcap);
+  try {
+    const d = await FakeDevice.start({ psk: { identity: 'kl-id', key: psk } });
+    try {
+      assert.equal((await d.register(peerOf(srv.secureUri!), 'kl-dtls')).code, CODE.CREATED);
+      assert.equal((await srv.read('kl-dtls', [3, 0], 11542)).status, 'CONTENT(205)');
+    } finally {
+      d.close();
+    }
+    await new Promise((r) => setTimeout(r, 300));
+  } finally {
+    tshark.kill('SIGINT');
+    await new Promise((r) => tshark.once('exit', r));
+    await srv.close();
+  }
+  assert.equal(lines.length, 1, 'one line per session');
+  assert.match(lines[0], /^CLIENT_RANDOM [0-9a-f]{64} [0-9a-f]{96}$/);
+  writeFileSync(keys, lines.join('\n') + '\n');
+  const dec = ['-d', `udp.port==${port},dtls`, '-d', `dtls.port==${port},coap`];
+  const codes = async (extra: string[]) => (await run('tshark', ['-r', pcap, ...dec, ...extra, '-Y', 'coap', '-T', 'fields', '-e', 'coap.code'])).trim().split('\n').filter(Boolean);
+  // without the keys nothing inside DTLS is readable; with them the Register, its 2.01, the Read and its 2.05
+  assert.deepEqual(await codes([]), []);
+  const seen = await codes(['-o', `tls.keylog_file:${keys}`]);
+  assert.deepEqual(seen.slice(0, 4), ['2', '65', '1', '69'], seen.join(','));
 });

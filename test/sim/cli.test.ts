@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { Lwm2mServer } from '../../sim/lwm2m-server';
-import { runCli } from '../../sim/cli';
-import { FakeDevice, peerOf, until } from './fake-device';
+import { runCli, COMMANDS } from '../../sim/cli';
+import { FakeDevice, apiFetch, peerOf, until } from './fake-device';
 
 const ROOT = join(import.meta.dirname, '../..');
 const TSX = join(ROOT, 'node_modules/.bin/tsx');
@@ -46,6 +46,10 @@ test('bad arguments: one line naming the argument, exit 2', async () => {
     [['attrs', 'ep1', '/3303/0/5700', 'colour=red'], /unknown attribute 'colour'/],
     [['clients', '--api', 'ftp://x'], /--api 'ftp:\/\/x' must be http:\/\/HOST:PORT/],
     [['read', 'ep1', '/3/0', '--timeout', '0'], /--timeout '0' must be an integer 1\.\.3600/],
+    [['read', 'ep1', '/'], /^lwm2m-sim: read takes \/oid\[\/iid\[\/rid\[\/riid\]\]\], not '\/'/],
+    [['device', '--endpoint', 'e', '--bootstrap', 'coap://[::1]:5783'], /^lwm2m-sim: --bootstrap 'coap:\/\/\[::1\]:5783': IPv6 addresses are not supported \(Espruino's network is IPv4 only\)/],
+    [['bootstrap-server', '--endpoint', 'e1', '--server-uri', 'coaps://[::1]:5684', '--server-psk', 'id:00'], /^lwm2m-sim: --server-uri 'coaps:\/\/\[::1\]:5684': IPv6 addresses are not supported/],
+    [['device', '--endpoint', 'e', '--bootstrap', 'coap://127.0.0.1:5783', '--app-port', 'x'], /^lwm2m-sim: --app-port 'x' must be 0\.\.65535/],
   ];
   // In-process (every case fails before any socket is opened); one case through a real process below.
   for (const [args, re] of cases) {
@@ -59,6 +63,48 @@ test('bad arguments: one line naming the argument, exit 2', async () => {
   const r = await cli(['read', 'ep1', '/3/x']);
   assert.equal(r.code, 2);
   assert.equal(r.err, "lwm2m-sim: path '/3/x' is not an LwM2M path like /3/0/1\n");
+});
+
+test('every command answers --help with its usage (exit 0), before checking anything else', async () => {
+  const out: string[] = [];
+  const log = console.log;
+  console.log = (l: string) => out.push(l);
+  try {
+    for (const c of Object.keys(COMMANDS)) {
+      out.length = 0;
+      const errs: string[] = [];
+      assert.equal(await runCli([c, '--help'], (l) => errs.push(l)), 0, `${c} --help: ${errs.join('|')}`);
+      assert.equal(out.length, 1, c);
+      assert.match(out[0], new RegExp(`^usage: npm run sim -- ${c}[: ]`), c);
+    }
+    out.length = 0;
+    assert.equal(await runCli(['read', 'ep1', '/3/x', '-h']), 0);
+    assert.match(out[0], /^usage: npm run sim -- read EP PATH \[--format/);
+  } finally {
+    console.log = log;
+  }
+});
+
+test('an API on a port fetch calls "bad port" (1, 6000) is reached like any other', async () => {
+  const r = await cli(['clients', '--api', 'http://127.0.0.1:1']);
+  assert.equal(r.code, 1);
+  assert.match(r.err.trim(), /^lwm2m-sim: cannot reach http:\/\/127\.0\.0\.1:1: connect ECONNREFUSED/);
+});
+
+test('create honours --type for an object without a definition', async () => {
+  const s = await Lwm2mServer.start({ port: 0, httpPort: 0 });
+  const d = await FakeDevice.start();
+  try {
+    await d.register(peerOf(s.uri!), 'cli-create');
+    const r = await cli(['create', 'cli-create', '/32769/0', '1=42', '--type', 'integer', '--format', 'senml-json', '--api', `http://127.0.0.1:${s.http!.port}`]);
+    assert.equal(r.code, 0, r.err);
+    assert.equal(JSON.parse(r.out).status, 'CREATED(201)');
+    const sent = JSON.parse(Buffer.from(d.seen[d.seen.length - 1].payload).toString()) as { n?: string; bn?: string; v?: unknown }[];
+    assert.deepEqual(sent.map((x) => x.v), [42], JSON.stringify(sent));
+  } finally {
+    d.close();
+    await s.close();
+  }
 });
 
 test('admin commands over the HTTP API: clients, read, write, exec, attrs, discover; an unreachable API is exit 1', async () => {
@@ -140,9 +186,9 @@ test('lwm2m-server and bootstrap-server commands start on the given ports and se
     await until(() => /admin API/.test(srv.out()) && /admin API/.test(bs.out()), 15000, 'both servers up');
     assert.match(srv.out(), /LwM2M server: coap:\/\/127\.0\.0\.1:35693 coaps:\/\/127\.0\.0\.1:35694, admin API http:\/\/127\.0\.0\.1:35090\/api\/clients/);
     assert.match(bs.out(), /bootstrap server: coap:\/\/127\.0\.0\.1:35793, admin API .*; endpoints: dev9/);
-    const sec = (await (await fetch('http://127.0.0.1:35090/api/security/clients')).json()) as { endpoint: string }[];
+    const sec = (await (await apiFetch('http://127.0.0.1:35090/api/security/clients')).json()) as { endpoint: string }[];
     assert.deepEqual(sec.map((x) => x.endpoint), ['dev9']);
-    const cfg = (await (await fetch('http://127.0.0.1:35091/api/bootstrap')).json()) as Record<string, { security: Record<string, { uri: string; publicKeyOrId: number[] }> }>;
+    const cfg = (await (await apiFetch('http://127.0.0.1:35091/api/bootstrap')).json()) as Record<string, { security: Record<string, { uri: string; publicKeyOrId: number[] }> }>;
     assert.equal(cfg.dev9.security['1'].uri, 'coaps://127.0.0.1:35694');
     assert.equal(Buffer.from(cfg.dev9.security['1'].publicKeyOrId).toString(), 'dev9-id');
   } finally {

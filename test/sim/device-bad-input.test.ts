@@ -44,3 +44,27 @@ test('malformed and forbidden requests get 4.00, 4.01/4.03, 4.04, 4.05, 4.06, 4.
     await lw.close();
   }
 });
+
+test('an IPv6 bootstrap or server URI: the device says in one line that it has IPv4 only (as the board, whose network has no IPv6)', async () => {
+  const logs: string[] = [];
+  const dev = await startDevice({ endpoint: 'urn:dev:v6', bootstrapUri: 'coap://[::1]:5783', log: (ev, d) => logs.push(`${ev}: ${d}`) });
+  try {
+    await dev.waitFor('stopped', 3000);
+    assert.ok(logs.includes("error: Bootstrap-Server URI unusable: coap://[::1]:5783 (an IPv6 address: Espruino's network is IPv4 only)"), logs.join('\n'));
+  } finally {
+    await dev.stop();
+  }
+  // a bootstrap server that writes an IPv6 LwM2M server URI: Bootstrap-Finish is refused, saying why
+  const bs = await BootstrapServer.start({ port: 0, dtlsPort: -1 });
+  bs.setConfig('urn:dev:v6s', simpleConfig({ serverUri: 'coap://[::1]:5683', securityMode: 'NO_SEC', shortServerId: 101, lifetime: 60 }));
+  const seen: string[] = [];
+  const d2 = await startDevice({ endpoint: 'urn:dev:v6s', bootstrapUri: bs.uri!, log: (ev, d) => seen.push(`${ev}: ${d}`) });
+  try {
+    for (const end = Date.now() + 5000; !seen.some((l) => l.includes('refused (4.06)')) && Date.now() < end; ) await new Promise((r) => setTimeout(r, 20));
+    assert.ok(seen.includes("bootstrap-finish: server URI unusable: coap://[::1]:5683 (an IPv6 address: Espruino's network is IPv4 only)"), seen.join('\n'));
+    assert.ok(seen.includes('bootstrap-finish: refused (4.06): no usable LwM2M server account'), seen.join('\n'));
+  } finally {
+    await d2.stop();
+    await bs.close();
+  }
+});

@@ -67,8 +67,8 @@ test('a wrong bootstrap PSK: the server answers decrypt_error and the device say
 });
 
 for (const [what, o, re] of [
-  ['a PSK Identity and no key', { pskIdentity: 'bs' }, /^psk: Security \/0\/0: PSK without a Secret Key \(\/0\/0\/5\): no DTLS handshake; account skipped$/],
-  ['neither (NoSec settings on a coaps:// URI)', {}, /^psk: Security \/0\/0: PSK without a PSK Identity \(\/0\/0\/3\): no DTLS handshake; account skipped$/],
+  ['a PSK Identity and no key', { pskIdentity: 'bs' }, /^error: Security \/0\/0: PSK without a Secret Key \(\/0\/0\/5\): no DTLS handshake; account skipped$/],
+  ['neither (NoSec settings on a coaps:// URI)', {}, /^error: Security \/0\/0: PSK without a PSK Identity \(\/0\/0\/3\): no DTLS handshake; account skipped$/],
 ] as const) {
   test(`a coaps:// bootstrap account with ${what}: refused with one line, no handshake`, async () => {
     const r = await rig();

@@ -10,17 +10,27 @@ import { MemoryStorage } from '../../sim/node-ports';
 import { Lossy } from '../../sim/lossy';
 import { fromHex } from '../../transport/bytes';
 import { T_BOOL } from '../../objects/core/types';
+import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 for (const security of ['nosec', 'psk'] as const) {
   test(`scenario (${security}): bootstrap, register, reads, observe, buzzer, de-register`, async () => {
     const lines: string[] = [];
-    const r = await runScenario({ security, once: true, notifications: 2, print: (l) => lines.push(l) });
+    const keylog = join(mkdtempSync(join(tmpdir(), 'scenario-keys-')), 'keys.log');
+    const r = await runScenario({ security, once: true, notifications: 2, print: (l) => lines.push(l), keylog });
     assert.equal(r.ok, true, `${r.failed}: ${r.error}\n${lines.join('\n')}`);
     assert.ok(r.notifications >= 2);
     const text = lines.join('\n');
     for (const step of ['Bootstrap-Request', 'Bootstrap-Delete /0', 'Bootstrap-Write /0/1', 'Bootstrap-Write /1/0', 'Bootstrap-Finish', 'Register from', 'de-registered']) {
       assert.ok(text.includes(step), `timeline lacks ${step}:\n${text}`);
     }
+    // --keylog: one NSS key log line per DTLS session (bootstrap, then LwM2M server), the owner's only; none without DTLS
+    if (security === 'psk') {
+      assert.match(readFileSync(keylog, 'utf8'), /^(CLIENT_RANDOM [0-9a-f]{64} [0-9a-f]{96}\n){2}$/);
+      assert.equal(statSync(keylog).mode & 0o777, 0o600);
+      assert.match(text, /DTLS session keys → .*keys\.log \(NSS key log/);
+    } else assert.equal(existsSync(keylog), false);
   });
 }
 

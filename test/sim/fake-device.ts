@@ -6,6 +6,7 @@ import { CoapEndpoint, type Exchange, type Observation, type RequestSpec } from 
 import { getUint, getUriPath, getUriQuery, getLocationPath, type CoapMessage } from '../../transport/coap/message';
 import { CODE, OPT } from '../../transport/coap/constants';
 import { createDtlsClient } from '../../transport/dtls/client';
+import { enableP256 } from '../../transport/dtls/rpk-p256';
 import type { DtlsEndpoint } from '../../transport/dtls/connection';
 import type { Peer } from '../../transport/ports';
 import { utf8Encode, utf8Decode } from '../../transport/bytes';
@@ -13,6 +14,7 @@ import { bindUdp, nodeRng, Poller, type NodeUdp } from '../../sim/node-ports';
 import { nodeCrypto } from '../../sim/node-crypto';
 import { codec, CF_LINK, CF_TEXT, CF_TLV, CF_OPAQUE } from '../../objects/formats/index';
 import { typeOf } from '../../sim/lwm2m-common';
+import { authHeader } from '../../sim/http-util';
 import { T_BOOL, T_FLT, T_INT, T_STR, type Rec } from '../../objects/core/types';
 
 export interface Seen {
@@ -23,6 +25,11 @@ export interface Seen {
   accept: number;
   payload: Uint8Array;
   observe: number;
+}
+
+/** fetch() on a simulator server's admin API with its token, found as the CLI finds it (the file the server wrote for its port). */
+export function apiFetch(url: string, init: RequestInit = {}): Promise<Response> {
+  return fetch(url, { ...init, headers: { ...authHeader(new URL(url).origin).headers, ...(init.headers as Record<string, string> | undefined) } });
 }
 
 export function peerOf(uri: string): Peer {
@@ -66,18 +73,22 @@ export class FakeDevice {
   dtls: (DtlsEndpoint & { connect(p: Peer): void }) | null = null;
   poller = new Poller();
 
-  static async start(o: { psk?: { identity: string; key: Uint8Array } } = {}): Promise<FakeDevice> {
+  /** `psk` or `rpk` (a P-256 key pair, PKCS#8 and SPKI DER; any server key accepted): a DTLS client; neither: NoSec. */
+  static async start(o: { psk?: { identity: string; key: Uint8Array }; rpk?: { pkcs8: Uint8Array; spki: Uint8Array } } = {}): Promise<FakeDevice> {
     const d = new FakeDevice();
     d.udp = await bindUdp({}, (data, peer) => {
       if (d.dtls) d.dtls.receive(data, peer);
       else d.coap.receive(data, peer, Date.now());
       d.poller.kick();
     });
-    if (o.psk) {
-      const cred = { identity: utf8Encode(o.psk.identity), key: o.psk.key };
+    if (o.psk || o.rpk) {
+      const cred = o.psk ? { identity: utf8Encode(o.psk.identity), key: o.psk.key } : null;
+      const rpk = o.rpk ? { key: o.rpk.pkcs8, spki: o.rpk.spki, serverSpki: null } : null;
+      if (rpk) enableP256();
       d.dtls = createDtlsClient({
         socket: d.udp, crypto: nodeCrypto, rng: nodeRng,
         psk: () => cred,
+        rpk: () => rpk,
         onData: (data, peer) => d.coap.receive(data, peer, Date.now()),
       });
       d.poller.add(d.dtls);

@@ -9,7 +9,8 @@ import { Lwm2mServer, type ServerEvent } from '../../sim/lwm2m-server';
 import { SecurityStore } from '../../sim/lwm2m-common';
 import { CODE } from '../../transport/coap/constants';
 import { utf8Encode } from '../../transport/bytes';
-import { FakeDevice, peerOf, until } from './fake-device';
+import { T_BOOL, T_FLT, T_INT, T_STR } from '../../objects/core/types';
+import { FakeDevice, apiFetch, peerOf, until } from './fake-device';
 import { needPeer } from '../helpers/peers';
 
 type J = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -24,8 +25,21 @@ async function withServer(o: Partial<Parameters<typeof Lwm2mServer.start>[0]>, r
   }
 }
 
+/** A server with a FakeDevice registered as `ep` over NoSec (`</>;ct=11542`). */
+async function withDevice(ep: string, run: (s: Lwm2mServer, api: string, d: FakeDevice) => Promise<void>) {
+  await withServer({}, async (s, api) => {
+    const d = await FakeDevice.start();
+    try {
+      await d.register(peerOf(s.uri!), ep);
+      await run(s, api, d);
+    } finally {
+      d.close();
+    }
+  });
+}
+
 async function call(method: string, url: string, body?: unknown): Promise<{ status: number; json: J; text: string }> {
-  const r = await fetch(url, { method, body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body), headers: body === undefined ? {} : { 'Content-Type': 'application/json' } });
+  const r = await apiFetch(url, { method, body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body), headers: body === undefined ? {} : { 'Content-Type': 'application/json' } });
   const text = await r.text();
   let json: J = {};
   try {
@@ -72,6 +86,77 @@ test('Register without ep, object list, or with a bad lt or a non-link payload i
       assert.equal((await d.request(srv, { code: CODE.POST, path: '/rd', query: ['ep=x'] })).code, CODE.BAD_REQUEST, 'no object list');
       assert.equal((await d.request(srv, { code: CODE.POST, path: '/rd/nope' })).code, CODE.NOT_FOUND);
       assert.equal(s.clients().length, 0);
+    } finally {
+      d.close();
+    }
+  });
+});
+
+test('object links: ids 0..65534, objects and instances only (Core §6.2.1): malformed links get 4.00 in Register and Update; an alternate root path is understood', async () => {
+  await withServer({}, async (s) => {
+    const d = await FakeDevice.start();
+    const srv = peerOf(s.uri!);
+    const reg = (ep: string, links: string) => d.request(srv, { code: CODE.POST, path: '/rd', query: [`ep=${ep}`, 'lt=60'], contentFormat: 40, payload: utf8Encode(links) });
+    try {
+      for (const links of ['</99999999999999999999/0>', '</3/-1>', '</3/0/0/0/0>', '</3/0/0>', '</65535/0>', '</3/65535>', '</03/0>', '</foo>', '<3/0>,</3/0>', '</>;rt="oma.lwm2m",</lwm2m/3/0>', '</a b>;rt="oma.lwm2m",</a b/3>']) {
+        const r = await reg('dev-l', links);
+        assert.equal(r.code, CODE.BAD_REQUEST, links);
+      }
+      assert.match(Buffer.from((await reg('dev-l', '</1/0>,</3/-1>')).payload).toString(), /^bad object link <\/3\/-1>: expected <\/OID> or <\/OID\/IID>, ids 0\.\.65534$/);
+      assert.equal(s.clients().length, 0);
+      const ok = await reg('dev-l', '</lwm2m>;rt="oma.lwm2m";ct=11542,</lwm2m/1/0>,</lwm2m/3>;ver=1.1,</lwm2m/3/0>,</lwm2m/65534/65534>');
+      assert.equal(ok.code, CODE.CREATED);
+      assert.equal(s.get('dev-l')!.rootPath, '/lwm2m/');
+      assert.deepEqual(s.get('dev-l')!.availableInstances, { 1: [0], 3: [0], 65534: [65534] });
+      const loc = (await d.register(srv, 'dev-m')).location;
+      const up = await d.request(srv, { code: CODE.POST, path: loc, contentFormat: 40, payload: utf8Encode('</3/0>,</3/0/1>') });
+      assert.equal(up.code, CODE.BAD_REQUEST);
+      assert.deepEqual(s.get('dev-m')!.availableInstances, { 1: [0], 3: [0], 3303: [0], 3338: [0] }, 'a refused Update changes nothing');
+    } finally {
+      d.close();
+    }
+  });
+});
+
+test('registrations are bounded per source address and in all: 5.03 with Max-Age 60 and one REJECTED line; known endpoints still re-register and update', async () => {
+  await withServer({ maxRegistrationsPerAddress: 3, maxRegistrations: 5 }, async (s, _api, ev) => {
+    const d = await FakeDevice.start();
+    const srv = peerOf(s.uri!);
+    const reg = (ep: string) => d.request(srv, { code: CODE.POST, path: '/rd', query: [`ep=${ep}`, 'lt=60'], contentFormat: 40, payload: utf8Encode('</3/0>') });
+    try {
+      for (const ep of ['b0', 'b1', 'b2']) assert.equal((await reg(ep)).code, CODE.CREATED, ep);
+      for (const ep of ['b3', 'b4']) {
+        const r = await reg(ep);
+        assert.equal(r.code, CODE.SERVICE_UNAVAILABLE, ep);
+        assert.deepEqual([...r.options.filter((o) => o.num === 14)[0].value], [60], 'Max-Age 60');
+        assert.equal(Buffer.from(r.payload).toString(), '127.0.0.1 already holds 3 registrations');
+      }
+      const rej = ev.filter((e) => e.type === 'REJECTED');
+      assert.deepEqual(rej.map((e) => e.reason), ['Register refused (5.03, Max-Age 60): 127.0.0.1 already holds 3 registrations'], 'one line per second at most');
+      assert.equal((await reg('b1')).code, CODE.CREATED, 'an endpoint registered again replaces itself');
+      assert.deepEqual(s.clients().map((c) => c.endpoint).sort(), ['b0', 'b1', 'b2']);
+      // another socket on the same address: the bound is per IP address, not per port
+      const d2 = await FakeDevice.start();
+      try {
+        assert.equal((await d2.request(srv, { code: CODE.POST, path: '/rd', query: ['ep=c0', 'lt=60'], contentFormat: 40, payload: utf8Encode('</3/0>') })).code, CODE.SERVICE_UNAVAILABLE);
+      } finally {
+        d2.close();
+      }
+      const de = await d.request(srv, { code: CODE.DELETE, path: `/rd/${s.get('b0')!.registrationId}` });
+      assert.equal(de.code, CODE.DELETED);
+      assert.equal((await reg('b3')).code, CODE.CREATED, 'room again after a De-register');
+    } finally {
+      d.close();
+    }
+  });
+  await withServer({ maxRegistrations: 2 }, async (s) => {
+    const d = await FakeDevice.start();
+    try {
+      for (const ep of ['t0', 't1']) assert.equal((await d.register(peerOf(s.uri!), ep)).code, CODE.CREATED);
+      const r = await d.request(peerOf(s.uri!), { code: CODE.POST, path: '/rd', query: ['ep=t2', 'lt=60'], contentFormat: 40, payload: utf8Encode('</3/0>') });
+      assert.equal(r.code, CODE.SERVICE_UNAVAILABLE);
+      assert.equal(Buffer.from(r.payload).toString(), 'registration directory full (2 registrations)');
+      assert.equal((await d.register(peerOf(s.uri!), 't1')).code, CODE.CREATED, 'a known endpoint fits when the directory is full');
     } finally {
       d.close();
     }
@@ -155,6 +240,41 @@ test('admin API: Read in TLV, SenML CBOR, SenML JSON and text, decoded into Lesh
   });
 });
 
+test('a Read without a format asks for the format the device registered with (Accept), else TLV', async () => {
+  await withDevice('dev-accept', async (s, _api, d) => {
+    const r = await s.read('dev-accept', [3303, 0, 5700]);
+    assert.equal(r.status, 'CONTENT(205)');
+    assert.deepEqual(r.content, { id: 5700, kind: 'singleResource', type: 'FLOAT', value: '21.5' });
+    // a device announcing SenML CBOR is asked for it; one announcing nothing for TLV
+    await d.request(peerOf(s.uri!), { code: CODE.POST, path: '/rd', query: ['ep=dev-cbor', 'lwm2m=1.1'], contentFormat: 40, payload: utf8Encode('</>;rt="oma.lwm2m";ct=112,</3303/0>') });
+    await d.request(peerOf(s.uri!), { code: CODE.POST, path: '/rd', query: ['ep=dev-none', 'lwm2m=1.1'], contentFormat: 40, payload: utf8Encode('</3303/0>') });
+    assert.equal((await s.read('dev-cbor', [3303, 0])).status, 'CONTENT(205)');
+    assert.equal((await s.read('dev-none', [3303, 0, 5700])).status, 'CONTENT(205)');
+    assert.deepEqual(d.seen.map((x) => x.accept), [11542, 112, 11542]);
+    // an explicit format is asked for as given
+    await s.read('dev-accept', [3303, 0, 5700], 0);
+    assert.equal(d.seen[3].accept, 0);
+  });
+});
+
+test('an object without a definition: values typed by what they are (SenML numbers INTEGER/FLOAT, text STRING, TLV bytes OPAQUE hex)', async () => {
+  await withDevice('dev-x', async (_s, api, d) => {
+    d.recs.push({ p: [32769, 0, 1], t: T_FLT, v: 21.5 }, { p: [32769, 0, 2], t: T_INT, v: 42 }, { p: [32769, 0, 3], t: T_STR, v: 'hi' }, { p: [32769, 0, 4], t: T_BOOL, v: true });
+    const cbor = await call('GET', `${api}/api/clients/dev-x/32769/0?format=SENML_CBOR`);
+    assert.deepEqual(cbor.json.content.resources, [
+      { id: 1, kind: 'singleResource', type: 'FLOAT', value: '21.5' },
+      { id: 2, kind: 'singleResource', type: 'INTEGER', value: '42' },
+      { id: 3, kind: 'singleResource', type: 'STRING', value: 'hi' },
+      { id: 4, kind: 'singleResource', type: 'BOOLEAN', value: true },
+    ]);
+    const text = await call('GET', `${api}/api/clients/dev-x/32769/0/1?format=TEXT`);
+    assert.deepEqual(text.json.content, { id: 1, kind: 'singleResource', type: 'STRING', value: '21.5' });
+    // TLV carries no type: the bytes, as hex (42 is one byte 0x2a)
+    const tlv = await call('GET', `${api}/api/clients/dev-x/32769/0/2?format=TLV`);
+    assert.deepEqual(tlv.json.content, { id: 2, kind: 'singleResource', type: 'OPAQUE', value: '2a' });
+  });
+});
+
 test('admin API: Write (Leshan body), Execute, Create, Delete, Discover, Write-Attributes', async () => {
   await withServer({}, async (s, api) => {
     const d = await FakeDevice.start();
@@ -198,7 +318,7 @@ test('admin API: Observe, notifications on the event stream (Leshan NOTIFICATION
     const d = await FakeDevice.start();
     const events: { event: string; data: J }[] = [];
     let connected = false;
-    const req = http.get(`${api}/api/event?ep=dev-o`, { headers: { Accept: 'text/event-stream' } }, (res) => {
+    const req = http.get(`${api}/api/event?ep=dev-o`, { headers: { Accept: 'text/event-stream', Authorization: `Bearer ${s.http!.token}` } }, (res) => {
       let buf = '';
       res.setEncoding('utf8');
       res.on('data', (x: string) => {

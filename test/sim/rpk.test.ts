@@ -18,6 +18,7 @@ import { SecurityStore } from '../../sim/lwm2m-common';
 import { generateRpk, loadOrCreateRpk, parseLabel, pem, spkiCurve, spkiFromHex, spkiHash, rpkFromPrivate, RPK_CURVES, type RpkCurve, type RpkKeyPair } from '../../sim/rpk-keys';
 import { toHex, fromHex } from '../../transport/bytes';
 import { runCli } from '../../sim/cli';
+import { apiFetch } from './fake-device';
 
 const skip = existsSync(RPK_BUNDLE) && existsSync(RPK_ED25519_BUNDLE) ? false : 'skipped: dist/firmware-rpk.js or dist/firmware-rpk-ed25519.js not built (npm run build)';
 /** What the scenario's timeline says of each key type's DTLS. */
@@ -82,7 +83,7 @@ test(`scenario --security rpk (${curve}${curve === 'p256' ? ', the default' : ''
   const label = /QR label sha256:([0-9a-f]{64})/.exec(text)![1];
   // the device names the same key: its handshake identity is the label
   assert.match(text, new RegExp(`dtls: handshake with 127\\.0\\.0\\.1:\\d+ as RPK ${label}`));
-  assert.match(text, new RegExp(`RPK sha256:${label} is now endpoint urn:dev:mac:0002a1b2c3d4's`));
+  assert.match(text, new RegExp(`RPK sha256:${label} \\(enrolled by operator at [0-9T:.Z-]+\\) is now endpoint urn:dev:mac:0002a1b2c3d4's`));
   for (const step of ['Bootstrap-Request from urn:dev:mac:0002a1b2c3d4 (DTLS-RPK) → 2.04', 'Bootstrap-Write /0/1', 'Bootstrap-Finish → 2.04', 'Register from', 'de-registered']) {
     assert.ok(text.includes(step), `timeline lacks ${step}:\n${text}`);
   }
@@ -299,21 +300,21 @@ test('enrolment: labels, windows and the REST API; bad input is one line', async
     assert.throws(() => parseLabel('abc'), /QR label 'abc' is not a SHA-256 \(64 hex digits\)/);
     assert.throws(() => bs.enrol(k.hash, 0), /enrolment window 0 ms must be 1 ms\.\.7 days/);
     const api = `http://127.0.0.1:${bs.http!.port}`;
-    const post = (body: unknown) => fetch(`${api}/api/enrol`, { method: 'POST', body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } });
+    const post = (body: unknown) => apiFetch(`${api}/api/enrol`, { method: 'POST', body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } });
     const ok = await post({ label: k.hash, windowMs: 5000, endpoint: 'ep1' });
     assert.equal(ok.status, 200);
     const e = (await ok.json()) as { hash: string; until: number; endpoint: string };
     assert.equal(e.hash, k.hash);
     assert.equal(e.endpoint, 'ep1');
     assert.ok(e.until > Date.now() && e.until <= Date.now() + 5000);
-    const list = (await (await fetch(`${api}/api/enrol`)).json()) as { hash: string; open: boolean }[];
+    const list = (await (await apiFetch(`${api}/api/enrol`)).json()) as { hash: string; open: boolean }[];
     assert.deepEqual(list.map((x) => [x.hash, x.open]), [[k.hash, true]]);
     for (const [body, re] of [[{ label: 'zz' }, /QR label 'zz' is not a SHA-256/], [{}, /body must be \{"label"/], [{ label: k.hash, windowMs: 'x' }, /"windowMs" must be a number/]] as [unknown, RegExp][]) {
       const res = await post(body);
       assert.equal(res.status, 400);
       assert.match(((await res.json()) as { error: string }).error, re);
     }
-    const sec = (await (await fetch(`${api}/api/server/security`)).json()) as { pubkey: string; hash: string };
+    const sec = (await (await apiFetch(`${api}/api/server/security`)).json()) as { pubkey: string; hash: string };
     assert.equal(sec.pubkey, toHex(bs.rpkSpki));
     assert.equal(sec.hash, spkiHash(bs.rpkSpki));
   } finally {

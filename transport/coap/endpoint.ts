@@ -1,16 +1,22 @@
 // A CoAP endpoint: both roles on one datagram port (LwM2M: the device is a client for
 // Register/Update and a server for Read/Write/Execute/Observe on the same association).
-//
-// Layers, bottom up, all in this one class so the receive path stays shallow on
-// Espruino's small stack (receive → handle → request/response → handler → respond → send):
-//  - messaging (RFC 7252 §4): CON/NON/ACK/RST, message IDs, deduplication over
-//    EXCHANGE_LIFETIME / NON_LIFETIME, CON retransmission with exponential back-off;
-//  - request/response (§5): tokens, piggybacked and separate responses, NSTART;
-//  - Observe (RFC 7641): server relations and client registrations;
-//  - block-wise (RFC 7959): Block2 responses served from a cache, Block1 uploads
-//    reassembled (or streamed), Block1 uploads and Block2 downloads as a client.
-// No timers and no clock: `receive(bytes, peer, now)` and `poll(now)` bring the time in,
-// `poll` returns the next deadline. Randomness comes from the Rng port.
+// This class owns the state, the plumbing (send, CON retransmission, time) and the steps
+// several files share (a client request's transmission and end, a response's Block2 slice, a
+// notification's send: methods, since on Espruino a method costs fewer variables than a
+// function with the endpoint as one more parameter). The behaviour lives in one file per
+// concern, as functions over the endpoint:
+//  - messaging.ts   RFC 7252 §4: a datagram in: decode, CON/NON/ACK/RST, pings, deduplication
+//                   over EXCHANGE_LIFETIME / NON_LIFETIME (retransmission: _sendCon and poll here);
+//  - exchange.ts    §5, server role: one received request, its piggybacked or separate answer;
+//  - requests.ts    §5, client role: tokens, the responses that find their request (request(),
+//                   NSTART and the response's delivery are the class's);
+//  - observe.ts     RFC 7641: server relations (a client's registration is a request);
+//  - blockwise.ts   RFC 7959: Block2 responses from a cache, Block1 uploads reassembled (or
+//                   streamed), Block1 uploads and Block2 downloads as a client.
+// The shapes it takes and keeps are in types.ts. The receive path stays as shallow as before on
+// Espruino's small stack (receive → handleDatagram → onRequestMsg → handler → respond → send). No timers and no clock: `receive(bytes, peer, now)`
+// and `poll(now)` bring the time in, `poll` returns the next deadline. Randomness comes from
+// the Rng port.
 //
 // Members whose names start with `_` are internal: the bundle's minifier mangles every
 // `_`-prefixed property (package.json "minify.mangle.properties"), which saves ~2.5 KB here.
@@ -20,352 +26,22 @@
 // PROBING_RATE pacing of NON traffic, NSTART counts client requests only (not our
 // notifications).
 import { peerKey, type DatagramPort, type Peer, type Pollable, type Rng } from '../ports';
-import { toHex, equalConstTime } from '../bytes';
-import { CODE, OPT, TYPE, OBSERVE_SEQ_MASK, params, szxOf, type Params } from './constants';
+import { CODE, OPT, TYPE, params, szxOf, type Params } from './constants';
 import {
-  decode, encode, message, emptyBytes, DECODE_REJECT, getOption, getUint, setUint, setOption, removeOption,
-  addPathOptions, addUriQuery, uintBytes, getStrings, type CoapMessage, type CoapOption,
+  encode, message, emptyBytes, getOption, getUint, setUint, setOption, removeOption, addPathOptions, addUriQuery,
+  uintBytes, firstUnknownCritical, type CoapMessage, type CoapOption,
 } from './message';
 import { blockBytes, blockSize, readBlock } from './block';
+import type { BlockCache, CoapStats, EndpointOptions, RequestHandler, RequestSpec, ResponseCallback, Seen, Tx, Upload } from './types';
+import { handleDatagram } from './messaging';
+import { Exchange, exchangeSteps } from './exchange';
+import { Observation } from './observe';
+import { newToken, cancelRequest, type ClientRequest, type RequestHandle } from './requests';
+import { blockSteps, putCache, collectBlock2 } from './blockwise';
 
-/** What a server handler answers with. */
-export interface ResponseSpec {
-  code: number;
-  options?: CoapOption[];
-  payload?: Uint8Array;
-  contentFormat?: number;
-}
-
-/** A client request. */
-export interface RequestSpec {
-  code: number;
-  /** "/rd", "rd/5a3f", "/3/0/1" */
-  path?: string;
-  /** ["ep=dev1", "lt=300"] or "b=U" */
-  query?: string[] | string;
-  options?: CoapOption[];
-  payload?: Uint8Array;
-  contentFormat?: number;
-  accept?: number;
-  /** default true */
-  confirmable?: boolean;
-  /** Ask for Block2 of this size (16..1024) from the first request (early negotiation, RFC 7959 §2.4). */
-  block2Size?: number;
-  /** Register an observation (Observe=0); the callback then runs for every notification. */
-  observe?: boolean;
-  /**
-   * Stream the response body instead of collecting it (a firmware pull): called in order for
-   * every Block2 block, or once for a body that came whole. The body is then not kept and not
-   * bounded by MAX_BODY; the final callback gets the last response with an empty payload.
-   */
-  onData?: (data: Uint8Array, offset: number, more: boolean) => void;
-  /** Block1 size (16..1024) for a payload larger than that; default BLOCK_SIZE (RFC 7959 §2.5). */
-  block1Size?: number;
-}
-
-export type ResponseCallback = (err: string | null, res?: CoapMessage) => void;
-export type RequestHandler = (req: CoapMessage, peer: Peer, ex: Exchange) => void;
-
-export interface EndpointOptions {
-  port: DatagramPort;
-  rng: Rng;
-  onRequest?: RequestHandler;
-  params?: Partial<Params>;
-  /**
-   * Asked at the first block of a Block1 upload: true streams it to the handler block by
-   * block (a firmware push) instead of reassembling it (bounded by MAX_BODY).
-   */
-  streamBlock1?: (req: CoapMessage, peer: Peer) => boolean;
-}
-
-export interface CoapStats {
-  txDatagrams: number;
-  txBytes: number;
-  rxDatagrams: number;
-  rxBytes: number;
-  retransmissions: number;
-  timeouts: number;
-  duplicates: number;
-  dropped: number;
-  rejected: number;
-}
-
-// Critical options this endpoint recognises (RFC 7252 §5.4.1: any other odd-numbered
-// option in a CON request gets 4.02; in a response it gets the response rejected). A string,
-// not a table held at top level (some 20 Espruino variables). Odd is critical (§5.4.6),
-// tested here, not with message.ts's isCritical: the bundle then keeps that one only inside
-// the `coap` namespace it builds on access, not as a function held at load.
-function firstUnknownCritical(m: CoapMessage): number {
-  var o = m.options;
-  for (var i = 0; i < o.length; i++) if ((o[i].num & 1) === 1 && ',1,3,5,7,11,15,17,23,27,35,39,'.indexOf(',' + o[i].num + ',') < 0) return o[i].num;
-  return -1;
-}
-
-// Each top-level function costs Espruino some five variables for as long as the bundle is
-// loaded, so small helpers are not kept for their own sake: a code's class is written
-// `code >> 5` (RFC 7252 §3: class * 32 + detail); an Empty message (RST, empty ACK) is
-// `encode(message(type, 0, mid))`, the same four bytes; tokens are compared with
-// bytes.ts's equalConstTime, which the bundle holds anyway for the DTLS MACs.
-
-/** A CON we sent and retransmit until it is acknowledged (RFC 7252 §4.2). */
-interface Tx {
-  _peer: Peer;
-  _pkey: string;
-  _mid: number;
-  _bytes: Uint8Array;
-  /** retransmissions done so far */
-  _tries: number;
-  /** current timeout (doubles after each retransmission) */
-  _timeout: number;
-  /** when it is due */
-  _next: number;
-  _req: ClientRequest | null;
-  _obs: Observation | null;
-}
-
-/**
- * Deduplication record of a received CON/NON (RFC 7252 §4.5), kept in one list in arrival
- * order. Unset fields are absent, not null: on Espruino a property holding null costs two
- * variables, in each of up to MAX_DEDUP records.
- */
-interface Seen {
-  /** the peer and the Message ID (see handleDatagram) */
-  _key: string;
-  _expires: number;
-  /** what we answered (ACK with piggybacked response, or empty ACK), resent on a duplicate CON */
-  _reply?: Uint8Array;
-  /** the exchange until it is answered */
-  _ex?: Exchange;
-}
-
-interface BlockCache {
-  _key: string;
-  _code: number;
-  _options: CoapOption[];
-  _body: Uint8Array;
-  _expires: number;
-}
-
-interface Upload {
-  _key: string;
-  /** null: streamed to the handler block by block */
-  _buf: Uint8Array | null;
-  _len: number;
-  _expires: number;
-}
-
-/** One request received in the server role; the handler answers through it. */
-export class Exchange {
-  declare request: CoapMessage;
-  declare peer: Peer;
-  /** the response has been given */
-  declare responded: boolean;
-  declare _ep: CoapEndpoint;
-  declare _pkey: string;
-  declare _seen: Seen | null;
-  /** an empty ACK has been sent: the response goes separately */
-  declare _acked: boolean;
-  declare _ackAt: number;
-  declare _observeAsked: boolean;
-  declare _obs: Observation | null;
-  /** Block1 of the last block of an upload, echoed in the final response */
-  declare _block1: Uint8Array | null;
-  /** streamed Block1 upload: where this block's payload starts, and whether more follow (else -1 / false) */
-  declare blockOffset: number;
-  declare blockMore: boolean;
-  /** block number and size exponent the request asked for, or -1 */
-  declare _b2num: number;
-  declare _b2szx: number;
-  constructor(ep: CoapEndpoint, req: CoapMessage, peer: Peer, pkey: string, seen: Seen | null) {
-    this._ep = ep;
-    this.request = req;
-    this.peer = peer;
-    this._pkey = pkey;
-    this._seen = seen;
-    this.responded = false;
-    this._acked = false;
-    this._ackAt = -1;
-    this._observeAsked = false;
-    this._obs = null;
-    this._block1 = null;
-    this.blockOffset = -1;
-    this.blockMore = false;
-    this._b2num = -1;
-    this._b2szx = -1;
-  }
-  /**
-   * Answer the request (piggybacked if still possible, else a separate response): builds the
-   * response (options, Observe, Block1 echo, Block2 slicing) and sends it. The endpoint's own
-   * answers (4.02, 2.31, …) come here too: one function, not a method of each class (about
-   * seven Espruino variables), and one frame less on the receive path.
-   */
-  respond(res: ResponseSpec, now?: number): void {
-    var ep = this._ep;
-    if (this.responded) return;
-    this.responded = true;
-    if (now !== undefined) ep.now = now;
-    var t = ep.now;
-    // the dedup record keeps only the reply bytes from now on, not the request datagram
-    if (this._seen) delete this._seen._ex;
-    var wi = ep._waiting.indexOf(this);
-    if (wi >= 0) ep._waiting.splice(wi, 1);
-    var req = this.request;
-    var m = message(0, res.code, 0, req.token, res.options ? res.options.slice(0) : [], res.payload);
-    if (res.contentFormat !== undefined) setUint(m, OPT.CONTENT_FORMAT, res.contentFormat);
-    var obs = this._obs;
-    if (obs && obs.active) {
-      if (res.code >> 5 === 2) setUint(m, OPT.OBSERVE, (ep._seqCounter = (ep._seqCounter + 1) & OBSERVE_SEQ_MASK));
-      else obs.cancel('error');
-    }
-    if (this._block1 && res.code >> 5 === 2) setOption(m, OPT.BLOCK1, this._block1);
-    if (!ep._sliceBlock2(m, this._pkey, req, '', this._b2num < 0 ? 0 : this._b2num, this._b2szx, this._b2num >= 0, t)) {
-      m = message(0, CODE.BAD_OPTION, 0, req.token);
-    }
-    if (req.type === TYPE.CON && !this._acked) {
-      m.type = TYPE.ACK;
-      m.mid = req.mid;
-      var b = encode(m);
-      if (this._seen) this._seen._reply = b;
-      ep._send(b, this.peer);
-      return;
-    }
-    m.mid = ep._nextMid;
-    ep._nextMid = (m.mid + 1) & 0xffff;
-    if (req.type === TYPE.CON) {
-      // separate response (RFC 7252 §5.2.2): a new CON, retransmitted until acknowledged
-      m.type = TYPE.CON;
-      ep._sendCon(encode(m), this.peer, this._pkey, m.mid, t, null, null);
-    } else {
-      m.type = TYPE.NON;
-      ep._send(encode(m), this.peer);
-    }
-  }
-  /** Accept the observation asked for by a GET/FETCH with Observe=0; null if none was asked or no room. */
-  observe(): Observation | null {
-    return acceptObservation(this._ep, this);
-  }
-}
-
-/** A server-side observation relation (RFC 7641 §4.1). */
-export class Observation {
-  declare peer: Peer;
-  declare _pkey: string;
-  declare token: Uint8Array;
-  /** "/3/0/1" */
-  declare path: string;
-  /** The Block2 cache key of the request (path, query, Accept): a notification too large for one block is served from the cache under it. */
-  declare _bkey: string;
-  declare active: boolean;
-  /** Set by the application if it wants to know; absent otherwise (a property costs Espruino variables). */
-  declare onCancel?: ((reason: string) => void) | null;
-  declare _ep: CoapEndpoint;
-  declare _lastConAt: number;
-  /** the CON notification in flight, and the newer one waiting for it (RFC 7641 §4.5.2), when any (absent, not null: a null property costs two variables) */
-  declare _inflight?: Tx;
-  declare _queued?: CoapMessage;
-  declare _mids: number[];
-  declare _szx: number;
-  constructor(ep: CoapEndpoint, ex: Exchange) {
-    this._ep = ep;
-    this.peer = ex.peer;
-    this._pkey = ex._pkey;
-    this.token = new Uint8Array(ex.request.token);
-    // "/3/0/1" as getPathString() makes it, written out here so that the bundle holds that
-    // function only in its `coap` namespace (five variables less at load)
-    var segs = getStrings(ex.request, OPT.URI_PATH);
-    this.path = segs === null ? '/' : '/' + segs.join('/');
-    // only the request's block cache key is kept, not a copy of the request (on Espruino a
-    // copied message with its options costs some 40 variables for each observation)
-    this._bkey = rare().blockKey(ex._pkey, ex.request);
-    this.active = true;
-    this._lastConAt = ep.now;
-    this._mids = [];
-    this._szx = ex._b2szx;
-  }
-  /** Send a notification (CON when asked, or when the last CON one is older than OBSERVE_CON_INTERVAL). */
-  notify(res: ResponseSpec, confirmable?: boolean, now?: number): void {
-    notifyObservation(this._ep, this, res, !!confirmable, now === undefined ? this._ep.now : now);
-  }
-  /**
-   * End the relation; onCancel runs with `reason`: 'cancelled' when the application ends it
-   * (no argument); the endpoint ends it with 'reset', 'timeout', 'error', 'deregister',
-   * 'replaced'. One method for both: a second one would cost about seven variables.
-   */
-  cancel(reason?: string): void {
-    var ep = this._ep;
-    if (!this.active) return;
-    this.active = false;
-    delete this._queued;
-    var i = ep._obsList.indexOf(this);
-    if (i >= 0) ep._obsList.splice(i, 1);
-    if (this._inflight && reason !== 'error') {
-      var ti = ep._tx.indexOf(this._inflight);
-      if (ti >= 0) ep._tx.splice(ti, 1);
-    }
-    delete this._inflight;
-    if (this.onCancel) {
-      try {
-        this.onCancel(reason || 'cancelled');
-      } catch (e) {
-        ep.faults++;
-      }
-    }
-  }
-}
-
-/**
- * A client request in flight; request() returns it as the application's handle (`token`,
- * `cancel()`). A plain object built in request() with a shared `cancel`, not a class: the
- * class's six-parameter constructor and prototype cost some ten variables at load.
- */
-export interface ClientRequest {
-  token: Uint8Array;
-  /** Stop: no further callback; retransmissions stop; an observation is forgotten. */
-  cancel: () => void;
-  _ep: CoapEndpoint;
-  _peer: Peer;
-  _pkey: string;
-  _msg: CoapMessage;
-  _cb: ResponseCallback;
-  _con: boolean;
-  _observe: boolean;
-  /** 0 queued, 1 sent and not acknowledged, 2 acknowledged / NON sent: waiting for the response, 3 observing, 4 done */
-  _state: number;
-  _deadline: number;
-  _tx: Tx | null;
-  _lastMid: number;
-  _body: Uint8Array | null;
-  _bodyLen: number;
-  _obsSeq: number;
-  _obsAt: number;
-  _onData: ((data: Uint8Array, offset: number, more: boolean) => void) | null;
-  /** a Block1 upload: the whole body, where the block in flight starts, its size exponent */
-  _up: Uint8Array | null;
-  _upOff: number;
-  _upSzx: number;
-}
-
-/**
- * A request's `cancel()`. The endpoint ends every request so (answered, failed or
- * cancelled), then starts the next one queued for the peer.
- */
-function cancelRequest(this: ClientRequest): void {
-  var ep = this._ep;
-  if (this._state === 4) return;
-  this._state = 4;
-  var ti = ep._tx.indexOf(this._tx as Tx);
-  if (ti >= 0) ep._tx.splice(ti, 1);
-  this._tx = null;
-  var i = ep._reqs.indexOf(this);
-  if (i >= 0) ep._reqs.splice(i, 1);
-  ep._startQueued(this._pkey, ep.now);
-}
-
-/** What request() returns. */
-export type RequestHandle = ClientRequest;
-
-// The errors a request's callback gets are written where they arise: a string held at top
-// level costs two variables or more for as long as the bundle is loaded.
+export { Exchange, Observation };
+export type { ClientRequest, RequestHandle };
+export * from './types';
 
 export class CoapEndpoint implements Pollable {
   declare params: Params;
@@ -497,7 +173,7 @@ export class CoapEndpoint implements Pollable {
           var n = m.options[i].num;
           if (n !== OPT.OBSERVE && n !== OPT.BLOCK1 && n !== OPT.SIZE2) co.push(m.options[i]);
         }
-        putCache(this, bkey || rare().blockKey(pkey, req!), m.code, co, body, now);
+        putCache(this, bkey || blockSteps().blockKey(pkey, req!), m.code, co, body, now);
       }
       setUint(m, OPT.SIZE2, body.length);
     }
@@ -551,7 +227,7 @@ export class CoapEndpoint implements Pollable {
       r._up = m.payload;
       r._upSzx = b1szx;
       setUint(m, OPT.SIZE1, m.payload.length);
-      rare().block1Slice(r);
+      blockSteps().block1Slice(r);
     }
     if (this._reqs.length >= this.params.MAX_PENDING_REQUESTS) {
       r._state = 4;
@@ -646,7 +322,7 @@ export class CoapEndpoint implements Pollable {
       }
       r._upOff += sent;
       if (cv.szx < r._upSzx) r._upSzx = cv.szx;
-      rare().block1Slice(r);
+      blockSteps().block1Slice(r);
       this._transmit(r, now);
       return;
     }
@@ -675,7 +351,7 @@ export class CoapEndpoint implements Pollable {
     }
     if (r._onData && m.code >> 5 === 2 && r._state !== 3) {
       // a body that came whole
-      if (!rare().stream(this, r, m.payload, 0, false)) return;
+      if (!blockSteps().stream(this, r, m.payload, 0, false)) return;
       m.payload = emptyBytes();
     }
     this._answer(r, null, m, now);
@@ -731,7 +407,7 @@ export class CoapEndpoint implements Pollable {
       var ex = w[i];
       if (ex._ackAt <= now) {
         this._waiting.splice(this._waiting.indexOf(ex), 1);
-        if (!ex.responded && !ex._acked) rare().emptyAck(this, ex);
+        if (!ex.responded && !ex._acked) exchangeSteps().emptyAck(this, ex);
       } else if (next < 0 || ex._ackAt < next) next = ex._ackAt;
     }
     // clients waiting for a separate or NON response
@@ -765,483 +441,10 @@ export class CoapEndpoint implements Pollable {
 
 }
 
-// What the device never calls, as functions of the module rather than methods: exported
-// only, each is used once (in the bundle's `coap` namespace, built on access), so the bundle
-// holds none of them at load (as methods, some 17 variables).
-
-/** The endpoint's active server-side observation relations. */
-export function observations(ep: CoapEndpoint): Observation[] {
-  return ep._obsList.slice(0);
-}
-
-/** End every relation (of one peer, if given), e.g. when the LwM2M server de-registers us. */
-export function cancelObservations(ep: CoapEndpoint, peer?: Peer): void {
-  var k = peer ? peerKey(peer) : '';
-  var list = ep._obsList.slice(0);
-  for (var i = 0; i < list.length; i++) if (!peer || list[i]._pkey === k) list[i].cancel();
-}
-
 /** Sizes of the endpoint's internal tables (for tests: no input may grow them without bound). */
 export function sizes(ep: CoapEndpoint): { [k: string]: number } {
   return {
     tx: ep._tx.length, seen: ep._seen.length, reqs: ep._reqs.length, waiting: ep._waiting.length,
     observations: ep._obsList.length, cache: ep._cache.length, uploads: ep._uploads.length,
   };
-}
-
-// The endpoint's steps that run from one place each: functions of the module, not methods.
-// terser then writes each into its one caller, so it costs no Espruino variables while the
-// endpoint is idle (a method costs about seven, defined or not in use). Fields and methods
-// named `_x` are the endpoint's internals, for these functions and the classes above.
-
-function acceptObservation(ep: CoapEndpoint, ex: Exchange): Observation | null {
-  if (!ex._observeAsked || ex.responded) return null;
-  if (ex._obs) return ex._obs;
-  // same endpoint and token: update the existing entry, do not add (RFC 7641 §4.1)
-  var o = rare().obsByToken(ep, ex._pkey, ex.request.token);
-  if (o) {
-    o._szx = ex._b2szx;
-  } else {
-    if (ep._obsList.length >= ep.params.MAX_OBSERVATIONS) return null;
-    o = new Observation(ep, ex);
-    ep._obsList.push(o);
-  }
-  ex._obs = o;
-  return o;
-}
-
-/** Send a notification for `o` (see Observation.notify). */
-function notifyObservation(ep: CoapEndpoint, o: Observation, res: ResponseSpec, confirmable: boolean, now: number): void {
-  if (!o.active) return;
-  ep.now = now;
-  var m = message(0, res.code, 0, o.token, res.options ? res.options.slice(0) : [], res.payload);
-  if (res.contentFormat !== undefined) setUint(m, OPT.CONTENT_FORMAT, res.contentFormat);
-  var ok = (res.code >> 5) === 2;
-  if (ok) {
-    setUint(m, OPT.OBSERVE, (ep._seqCounter = (ep._seqCounter + 1) & OBSERVE_SEQ_MASK));
-    // a large notification carries its first block; the client GETs the rest (RFC 7959 §3.4)
-    ep._sliceBlock2(m, o._pkey, null, o._bkey, 0, o._szx, false, now);
-  }
-  var con = confirmable || now - o._lastConAt >= ep.params.OBSERVE_CON_INTERVAL || !ok;
-  if (o._inflight && ok) {
-    // RFC 7641 §4.5.2: a newer notification replaces the one in flight and inherits its
-    // retransmission counter and timeout; it goes out when that one is acknowledged or due
-    o._queued = m;
-  } else ep._sendNotification(o, m, con, now);
-  if (!ok) o.cancel('error');
-}
-
-
-function newToken(ep: CoapEndpoint): Uint8Array {
-  var t = new Uint8Array(ep.params.TOKEN_LENGTH);
-  for (var tries = 0; tries < 4; tries++) {
-    ep._rng.fill(t);
-    var clash = false;
-    for (var i = 0; i < ep._reqs.length; i++) if (equalConstTime(ep._reqs[i]._msg.token, t)) clash = true;
-    if (!clash) break;
-  }
-  return t;
-}
-
-function findTx(ep: CoapEndpoint, pkey: string, mid: number): number {
-  for (var i = 0; i < ep._tx.length; i++) if (ep._tx[i]._mid === mid && ep._tx[i]._pkey === pkey) return i;
-  return -1;
-}
-
-function handleDatagram(ep: CoapEndpoint, bytes: Uint8Array, peer: Peer, now: number): void {
-  var d = decode(bytes);
-  if (typeof d === 'number') {
-    if (d === DECODE_REJECT) {
-      ep.stats.rejected++;
-      // RFC 7252 §4.2: a CON with a format error is rejected with a matching RST
-      if (((bytes[0] >> 4) & 3) === TYPE.CON) ep._send(encode(message(TYPE.RST, 0, (bytes[2] << 8) | bytes[3])), peer);
-    } else ep.stats.dropped++;
-    return;
-  }
-  var m = d;
-  var pkey = peerKey(peer);
-  if (m.type === TYPE.ACK || m.type === TYPE.RST) {
-    onAckOrReset(ep, m, peer, pkey, now);
-    return;
-  }
-  if (m.code === CODE.EMPTY) {
-    // a CON Empty message is a "ping" (RFC 7252 §4.3): answer RST; an Empty NON is ignored
-    if (m.type === TYPE.CON) ep._send(encode(message(TYPE.RST, 0, m.mid)), peer);
-    else ep.stats.rejected++;
-    return;
-  }
-  // deduplication (RFC 7252 §4.5). The Message ID in a fixed six digits: a key that grew by a
-  // digit when the IDs pass 10000 would take one more Espruino variable in each of the
-  // MAX_DEDUP records (the HIL saw +32 at once, mid-run).
-  var key = pkey + '#' + (m.mid + 100000);
-  var seen = ep._seen;
-  var i;
-  for (i = 0; i < seen.length; i++) if (seen[i]._key === key) break;
-  var s = i < seen.length ? seen[i] : null;
-  if (s && s._expires > now) {
-    ep.stats.duplicates++;
-    if (m.type === TYPE.CON) {
-      if (s._reply) ep._send(s._reply, peer);
-      else if (s._ex && !s._ex.responded && !s._ex._acked) rare().emptyAck(ep, s._ex);
-    }
-    return;
-  }
-  // a new record goes last (an expired one with the same key is replaced); past MAX_DEDUP the oldest goes
-  if (s) seen.splice(i, 1);
-  if (seen.length >= ep.params.MAX_DEDUP) seen.shift();
-  s = { _key: key, _expires: now + (m.type === TYPE.CON ? ep.params.EXCHANGE_LIFETIME : ep.params.NON_LIFETIME) };
-  seen.push(s);
-  if ((m.code >> 5) === 0) onRequestMsg(ep, m, peer, pkey, s, now);
-  else onResponse(ep, m, peer, pkey, s, now);
-}
-
-function onAckOrReset(ep: CoapEndpoint, m: CoapMessage, peer: Peer, pkey: string, now: number): void {
-  // an RST is always Empty; an ACK is Empty or carries a response, never a request (RFC 7252 §4.2, §4.3)
-  if ((m.type === TYPE.RST && m.code !== CODE.EMPTY) || (m.code !== CODE.EMPTY && (m.code >> 5) === 0)) {
-    ep.stats.rejected++;
-    return;
-  }
-  var i = findTx(ep, pkey, m.mid);
-  var t = i >= 0 ? ep._tx[i] : null;
-  if (t) ep._tx.splice(i, 1);
-  if (m.type === TYPE.RST) {
-    var o = t && t._obs ? t._obs : obsByMid(ep, pkey, m.mid);
-    if (o) o.cancel('reset');
-    var r = t && t._req ? t._req : reqByMid(ep, pkey, m.mid);
-    if (r) ep._answer(r, 'reset', undefined, now);
-    return;
-  }
-  if (!t) return; // a late or duplicate ACK
-  if (t._obs) {
-    var ob = t._obs;
-    if (ob._inflight === t) delete ob._inflight;
-    if (ob._queued && ob.active) {
-      // the newer notification that waited for this one: CON (RFC 7641 §4.5.2)
-      var q = ob._queued;
-      delete ob._queued;
-      ep._sendNotification(ob, q, true, now);
-    }
-  }
-  var req = t._req;
-  if (!req || req._state !== 1) return;
-  req._tx = null;
-  if (m.code === CODE.EMPTY) {
-    // separate response to follow (RFC 7252 §5.2.2); the interaction is no longer outstanding (NSTART)
-    req._state = 2;
-    req._deadline = now + ep.params.SEPARATE_RESPONSE_TIMEOUT;
-    ep._startQueued(req._pkey, now);
-    return;
-  }
-  if (!equalConstTime(m.token, req._msg.token)) {
-    // not our response (RFC 7252 §5.3.2): take it as a bare acknowledgement
-    req._state = 2;
-    req._deadline = now + ep.params.SEPARATE_RESPONSE_TIMEOUT;
-    ep._startQueued(req._pkey, now);
-    return;
-  }
-  ep._deliver(req, m, now);
-}
-
-function obsByMid(ep: CoapEndpoint, pkey: string, mid: number): Observation | null {
-  for (var i = 0; i < ep._obsList.length; i++) {
-    var o = ep._obsList[i];
-    if (o._pkey === pkey && o._mids.indexOf(mid) >= 0) return o;
-  }
-  return null;
-}
-
-function reqByMid(ep: CoapEndpoint, pkey: string, mid: number): ClientRequest | null {
-  for (var i = 0; i < ep._reqs.length; i++) if (ep._reqs[i]._pkey === pkey && ep._reqs[i]._lastMid === mid) return ep._reqs[i];
-  return null;
-}
-
-function onRequestMsg(ep: CoapEndpoint, m: CoapMessage, peer: Peer, pkey: string, s: Seen, now: number): void {
-  var ex = new Exchange(ep, m, peer, pkey, s);
-  s._ex = ex;
-  var bad = firstUnknownCritical(m);
-  if (bad >= 0) {
-    // RFC 7252 §5.4.1: 4.02 for a CON; a NON is rejected (silently ignored here)
-    if (m.type === TYPE.CON) ex.respond({ code: CODE.BAD_OPTION }, now);
-    return;
-  }
-  if (getOption(m, OPT.PROXY_URI) !== null || getOption(m, OPT.PROXY_SCHEME) !== null) {
-    ex.respond({ code: CODE.PROXYING_NOT_SUPPORTED }, now);
-    return;
-  }
-  // Block2 asked for (RFC 7959 §2.4): a later block may come from the cache
-  var b2 = getOption(m, OPT.BLOCK2);
-  if (b2 !== null) {
-    var bv = readBlock(b2);
-    if (!bv) {
-      ex.respond({ code: CODE.BAD_REQUEST }, now);
-      return;
-    }
-    ex._b2num = bv.num;
-    ex._b2szx = bv.szx;
-    if (bv.num > 0 && serveCachedBlock(ep, ex, now)) return;
-  }
-  // Block1 upload (RFC 7959 §2.5): reassemble, 2.31 per block, the handler sees the whole body
-  var b1 = getOption(m, OPT.BLOCK1);
-  if (b1 !== null && !collectBlock1(ep, ex, b1, now)) return;
-  // Observe (RFC 7641 §2): 0 registers (if the handler accepts), 1 deregisters
-  var ov = getOption(m, OPT.OBSERVE);
-  if (ov !== null && (m.code === CODE.GET || m.code === CODE.FETCH)) {
-    var o = rare().obsByToken(ep, pkey, m.token);
-    var ovv = readUintValue3(ov);
-    if (ovv === 0) ex._observeAsked = true;
-    else if (ovv === 1 && o) o.cancel('deregister');
-  }
-  var h = ep.onRequest;
-  if (!h) {
-    ex.respond({ code: CODE.NOT_FOUND }, now);
-    return;
-  }
-  try {
-    h(m, peer, ex);
-  } catch (e) {
-    if (!ex.responded) ex.respond({ code: CODE.INTERNAL_SERVER_ERROR }, now);
-    return;
-  }
-  if (!ex.responded && m.type === TYPE.CON) {
-    if (ep.params.SEPARATE_ACK_DELAY <= 0) rare().emptyAck(ep, ex);
-    else {
-      ex._ackAt = now + ep.params.SEPARATE_ACK_DELAY;
-      // bounded: under a flood the oldest waiting exchange gets its empty ACK early
-      if (ep._waiting.length >= ep.params.MAX_DEDUP) rare().emptyAck(ep, ep._waiting.shift() as Exchange);
-      ep._waiting.push(ex);
-    }
-  }
-  // a re-registration the handler did not accept ends the old relation (RFC 7641 §4.1)
-  if (ex._observeAsked && !ex._obs) {
-    var old = rare().obsByToken(ep, pkey, m.token);
-    if (old) old.cancel('replaced');
-  }
-}
-
-function findCache(ep: CoapEndpoint, key: string, now: number): BlockCache | null {
-  for (var i = 0; i < ep._cache.length; i++) if (ep._cache[i]._key === key && ep._cache[i]._expires > now) return ep._cache[i];
-  return null;
-}
-
-function putCache(ep: CoapEndpoint, key: string, code: number, options: CoapOption[], body: Uint8Array, now: number): void {
-  for (var i = ep._cache.length - 1; i >= 0; i--) if (ep._cache[i]._key === key) ep._cache.splice(i, 1);
-  if (ep._cache.length >= ep.params.MAX_BLOCK_CACHE) ep._cache.shift();
-  ep._cache.push({ _key: key, _code: code, _options: options, _body: body, _expires: now + ep.params.EXCHANGE_LIFETIME });
-}
-
-function serveCachedBlock(ep: CoapEndpoint, ex: Exchange, now: number): boolean {
-  var c = findCache(ep, rare().blockKey(ex._pkey, ex.request), now);
-  if (!c) return false;
-  ex.respond({ code: c._code, options: c._options, payload: c._body }, now);
-  return true;
-}
-
-function collectBlock1(ep: CoapEndpoint, ex: Exchange, b1: Uint8Array, now: number): boolean {
-  var m = ex.request;
-  var bv = readBlock(b1);
-  if (!bv) {
-    ex.respond({ code: CODE.BAD_REQUEST }, now);
-    return false;
-  }
-  var key = rare().blockKey(ex._pkey, m);
-  var u: Upload | null = null;
-  var i;
-  for (i = 0; i < ep._uploads.length; i++) if (ep._uploads[i]._key === key) u = ep._uploads[i];
-  var size = blockSize(bv.szx);
-  var off = bv.num * size;
-  var max = ep.params.MAX_BODY;
-  var size1 = getUint(m, OPT.SIZE1, 0);
-  ex._block1 = b1;
-  if (bv.num === 0) {
-    rare().dropUpload(ep, key);
-    u = null;
-    var sb = ep.streamBlock1;
-    if (bv.more && sb && sb(m, ex.peer)) u = { _key: key, _buf: null, _len: 0, _expires: 0 };
-  }
-  var streamed = u !== null && u._buf === null;
-  if (!streamed && (size1 > max || off + m.payload.length > max)) {
-    rare().dropUpload(ep, key);
-    var tl = message(0, 0, 0);
-    setUint(tl, OPT.SIZE1, max);
-    ex.respond({ code: CODE.REQUEST_ENTITY_TOO_LARGE, options: tl.options }, now);
-    return false;
-  }
-  if (bv.num === 0) {
-    if (!bv.more) return true; // the whole body in one block
-    if (!u) u = { _key: key, _buf: new Uint8Array(size1 > 0 ? size1 : 2 * size), _len: 0, _expires: 0 };
-    if (ep._uploads.length >= ep.params.MAX_BLOCK_CACHE) ep._uploads.shift();
-    ep._uploads.push(u);
-  }
-  if (!u || u._len !== off || (bv.more && m.payload.length !== size)) {
-    // RFC 7959 §2.9.2: a block out of sequence (or a first block never seen)
-    ex.respond({ code: CODE.REQUEST_ENTITY_INCOMPLETE }, now);
-    return false;
-  }
-  var need = u._len + m.payload.length;
-  u._expires = now + ep.params.EXCHANGE_LIFETIME;
-  if (!u._buf) {
-    // streamed upload: the handler sees each block (ex.blockOffset, ex.blockMore) and
-    // answers 2.31 Continue to all but the last; the endpoint echoes Block1
-    u._len = need;
-    ex.blockOffset = off;
-    ex.blockMore = bv.more;
-    if (!bv.more) rare().dropUpload(ep, key);
-    return true;
-  }
-  if (need > u._buf.length) {
-    var nb = new Uint8Array(need * 2 > max ? max : need * 2);
-    nb.set(u._buf.subarray(0, u._len));
-    u._buf = nb;
-  }
-  u._buf.set(m.payload, u._len);
-  u._len = need;
-  if (bv.more) {
-    // 2.31 Continue, echoing the block (§2.3: the server may ask for a smaller SZX)
-    var ours = szxOf(ep.params.BLOCK_SIZE);
-    ex._block1 = blockBytes(bv.num, true, bv.szx < ours ? bv.szx : ours);
-    ex.respond({ code: CODE.CONTINUE }, now);
-    return false;
-  }
-  rare().dropUpload(ep, key);
-  m.payload = u._len === u._buf.length ? u._buf : new Uint8Array(u._buf.subarray(0, u._len));
-  removeOption(m, OPT.BLOCK1);
-  return true;
-}
-
-function onResponse(ep: CoapEndpoint, m: CoapMessage, peer: Peer, pkey: string, s: Seen, now: number): void {
-  var r: ClientRequest | null = null;
-  for (var i = 0; i < ep._reqs.length; i++) {
-    var c = ep._reqs[i];
-    if (c._pkey === pkey && c._state !== 0 && equalConstTime(c._msg.token, m.token)) r = c;
-  }
-  if (!r) {
-    // RFC 7252 §4.2/§4.3 and RFC 7641 §3.6: reject what we have no context for
-    ep._send(encode(message(TYPE.RST, 0, m.mid)), peer);
-    return;
-  }
-  if (m.type === TYPE.CON) {
-    var ack = encode(message(TYPE.ACK, 0, m.mid));
-    if (firstUnknownCritical(m) >= 0) ack = encode(message(TYPE.RST, 0, m.mid));
-    s._reply = ack;
-    ep._send(ack, peer);
-  }
-  if (r._state === 1) {
-    // the response came before (or instead of) the ACK: it acknowledges the request
-    var ti = ep._tx.indexOf(r._tx as Tx);
-    if (ti >= 0) ep._tx.splice(ti, 1);
-    r._tx = null;
-    r._state = 2;
-    ep._startQueued(pkey, now);
-  }
-  ep._deliver(r, m, now);
-}
-
-/** Follow a Block2 response as a client (RFC 7959 §2.4): GET the next block until M=0. */
-function collectBlock2(ep: CoapEndpoint, r: ClientRequest, m: CoapMessage, num: number, more: boolean, szx: number, now: number): void {
-  var size = blockSize(szx);
-  var off = num * size;
-  if (num === 0) r._bodyLen = 0;
-  if (off !== r._bodyLen || (more && m.payload.length !== size)) {
-    ep._answer(r, 'bad-block', undefined, now);
-    return;
-  }
-  var need = off + m.payload.length;
-  if (r._onData) {
-    // streamed: nothing kept, no MAX_BODY bound
-    if (!rare().stream(ep, r, m.payload, off, more)) return;
-    if (!more) m.payload = emptyBytes();
-  } else {
-    var max = ep.params.MAX_BODY;
-    if (need > max) {
-      ep._answer(r, 'too-large', undefined, now);
-      return;
-    }
-    if (!r._body || r._body.length < need) {
-      // Size2 (RFC 7959 §4) lets the buffer be allocated once
-      var total = getUint(m, OPT.SIZE2, 0);
-      var nb = new Uint8Array(total >= need && total <= max ? total : need * 2 > max ? max : need * 2);
-      if (r._body) nb.set(r._body.subarray(0, r._bodyLen));
-      r._body = nb;
-    }
-    r._body.set(m.payload, off);
-    if (!more) m.payload = r._body.length === need ? r._body : new Uint8Array(r._body.subarray(0, need));
-  }
-  r._bodyLen = need;
-  if (!more) {
-    removeOption(m, OPT.BLOCK2);
-    r._body = null;
-    r._observe = false;
-    ep._answer(r, null, m, now);
-    return;
-  }
-  // next block: same request, new MID, without Observe (RFC 7959 §2.4, §3.4)
-  var q = r._msg;
-  removeOption(q, OPT.OBSERVE);
-  r._observe = false;
-  setOption(q, OPT.BLOCK2, blockBytes(num + 1, false, szx));
-  ep._transmit(r, now);
-}
-
-// Observe values are at most 3 bytes (RFC 7641 §2)
-function readUintValue3(v: Uint8Array): number {
-  var x = 0;
-  for (var i = 0; i < v.length && i < 3; i++) x = x * 256 + v[i];
-  return v.length > 3 ? -1 : x;
-}
-
-/**
- * The endpoint's steps that run rarely and from several places: an empty ACK for a handler
- * that has not answered, the Block1/Block2 bookkeeping, the block cache key, the lookup of
- * an observation by token. Built when one is needed and dropped after (docs/memory.md, "Code
- * loaded on demand"): as methods they cost Espruino some 35 variables for as long as the
- * bundle is loaded; here they exist only while they run. They keep no state of their own.
- */
-function rare() {
-  /** RFC 7252 §5.2.2: an empty ACK now, the response later as a separate CON. */
-  function emptyAck(ep: CoapEndpoint, ex: Exchange): void {
-    ex._acked = true;
-    var b = encode(message(TYPE.ACK, 0, ex.request.mid));
-    if (ex._seen) ex._seen._reply = b;
-    ep._send(b, ex.peer);
-  }
-  /** The key of a request's block cache entry and upload: peer, method, Uri-Path, Uri-Query, Accept. */
-  function blockKey(pkey: string, m: CoapMessage): string {
-    var k = pkey + '|' + m.code;
-    var o = m.options;
-    for (var i = 0; i < o.length; i++) {
-      var n = o[i].num;
-      if (n === OPT.URI_PATH || n === OPT.URI_QUERY || n === OPT.ACCEPT) k += '|' + n + ':' + toHex(o[i].value);
-    }
-    return k;
-  }
-  function obsByToken(ep: CoapEndpoint, pkey: string, token: Uint8Array): Observation | null {
-    for (var i = 0; i < ep._obsList.length; i++) {
-      var o = ep._obsList[i];
-      if (o._pkey === pkey && equalConstTime(o.token, token)) return o;
-    }
-    return null;
-  }
-  function dropUpload(ep: CoapEndpoint, key: string): void {
-    for (var i = ep._uploads.length - 1; i >= 0; i--) if (ep._uploads[i]._key === key) ep._uploads.splice(i, 1);
-  }
-  /** Put the Block1 block starting at r._upOff into the request (RFC 7959 §2.5). */
-  function block1Slice(r: ClientRequest): void {
-    var up = r._up as Uint8Array;
-    var size = blockSize(r._upSzx);
-    var end = r._upOff + size < up.length ? r._upOff + size : up.length;
-    setOption(r._msg, OPT.BLOCK1, blockBytes(r._upOff / size, end < up.length, r._upSzx));
-    r._msg.payload = up.subarray(r._upOff, end);
-  }
-  /** Hand a piece of body to the application; false (request failed) if it threw. */
-  function stream(ep: CoapEndpoint, r: ClientRequest, data: Uint8Array, off: number, more: boolean): boolean {
-    try {
-      (r._onData as (d: Uint8Array, o: number, m: boolean) => void)(data, off, more);
-      return true;
-    } catch (e) {
-      ep.faults++;
-      ep._answer(r, 'aborted', undefined, ep.now);
-      return false;
-    }
-  }
-  return { emptyAck: emptyAck, blockKey: blockKey, obsByToken: obsByToken, dropUpload: dropUpload, block1Slice: block1Slice, stream: stream };
 }

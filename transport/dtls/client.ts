@@ -8,6 +8,8 @@ import { equalConstTime } from '../bytes';
 import { CT, HT, A } from './constants';
 import { createEndpoint, DtlsEndpoint, DtlsOptions, FlightEntry, newHandshake, newSession, Role, Session } from './connection';
 import { checkServerHello, decodeHelloVerifyRequest, decodePskVector, encodeClientHello, encodeHandshake, encodePskVector } from './handshake';
+import { offer, Resume, resumedFinished, serverHello, sessionRecord } from './resume';
+import { takeCid } from './cid';
 
 /** A PSK and the identity that names it (the device: from its Security object instance). */
 export interface PskCredentials {
@@ -68,7 +70,7 @@ export interface ClientRole extends Role {
    */
   rpkCred?: (ep: DtlsEndpoint, s: Session) => boolean;
   /** The RPK ClientHello body (in place of encodeClientHello's). */
-  rpkHello?: (random: Uint8Array, cookie: Uint8Array) => Uint8Array;
+  rpkHello?: (random: Uint8Array, sid: Uint8Array, cookie: Uint8Array) => Uint8Array;
   /** One in-order handshake message of an RPK session; 0 or the AlertDescription to abort with. */
   rpkStep?: (ep: DtlsEndpoint, s: Session, type: number, body: Uint8Array, whole: Uint8Array) => number;
 }
@@ -77,7 +79,8 @@ export interface ClientRole extends Role {
 export function sendHello(ep: DtlsEndpoint, s: Session): void {
   var hs = s.hs!;
   // Two calls, not a choice of function: encodeClientHello, called once, stays inlined (no function object at rest).
-  var body = s.rpk ? clientRole.rpkHello!(hs.clientRandom, hs.cookie) : encodeClientHello(hs.clientRandom, hs.cookie);
+  var sid = hs.sid || new Uint8Array(0);
+  var body = s.rpk ? clientRole.rpkHello!(hs.clientRandom, sid, hs.cookie) : encodeClientHello(hs.clientRandom, sid, hs.cookie);
   var ch = encodeHandshake(HT.CLIENT_HELLO, hs.nextSend++, body);
   // The transcript restarts with each ClientHello: the first one and the HelloVerifyRequest are not hashed (RFC 6347 §4.2.6).
   hs.transcript = [ch];
@@ -96,6 +99,8 @@ export function finalFlight(ep: DtlsEndpoint, s: Session, fl: FlightEntry[]): vo
   var fin = encodeHandshake(HT.FINISHED, hs.nextSend++, ep.hs().finished(hs, 'client finished'));
   hs.transcript.push(fin);
   hs.expectFinished = ep.hs().finished(hs, 'server finished');
+  // what `connected` reports for the host to offer next time (resume.ts)
+  hs.ses = sessionRecord(hs);
   hs.master = null;
   hs.transcript = [];
   fl.push({ t: CT.CHANGE_CIPHER_SPEC, e: 0, b: new Uint8Array([1]) }, { t: CT.HANDSHAKE, e: 1, b: fin });
@@ -111,7 +116,9 @@ function message(ep: DtlsEndpoint, s: Session, type: number, body: Uint8Array, w
   var hs = s.hs!;
   var st = hs.state;
   var a = 0;
-  if (s.rpk) a = clientRole.rpkStep!(ep, s, type, body, whole);
+  // the server's Finished of an abbreviated handshake, PSK or RPK (resume.ts)
+  if (st === Resume.RESUMED) a = type === HT.FINISHED && s.rEpoch === 1 ? resumedFinished(ep, s, body, whole) : A.UNEXPECTED_MESSAGE;
+  else if (s.rpk) a = clientRole.rpkStep!(ep, s, type, body, whole);
   else if (type === HT.HELLO_VERIFY_REQUEST && st === St.HELLO) {
     var cookie = decodeHelloVerifyRequest(body);
     if (!cookie) a = A.DECODE_ERROR;
@@ -120,12 +127,8 @@ function message(ep: DtlsEndpoint, s: Session, type: number, body: Uint8Array, w
       sendHello(ep, s);
     }
   } else if (type === HT.SERVER_HELLO && st === St.HELLO) {
-    a = checkServerHello(body);
-    if (!a) {
-      hs.serverRandom = new Uint8Array(body.subarray(2, 34));
-      hs.transcript.push(whole);
-      hs.state = St.GOT_SH;
-    }
+    a = checkServerHello(body) || takeCid(s, body);
+    if (!a && !serverHello(ep, s, body, whole)) hs.state = St.GOT_SH;
   } else if (type === HT.SERVER_KEY_EXCHANGE && st === St.GOT_SH) {
     // psk_identity_hint: the identity comes from the host's lookup, the hint is not needed (RFC 7925 §4.2).
     if (!decodePskVector(body)) a = A.DECODE_ERROR;
@@ -156,8 +159,9 @@ function message(ep: DtlsEndpoint, s: Session, type: number, body: Uint8Array, w
 /** The role object (the RPK hooks come from rpk.ts's enableRpk(); the PSK bundle never has them). */
 export var clientRole: ClientRole = {
   // no pre() and no tick(): the client has nothing to do before a record finds its session, nor periodically
-  start: function (ep: DtlsEndpoint, peer: Peer): Session | null {
+  start: function (ep: DtlsEndpoint, peer: Peer, ses?: Uint8Array | null): Session | null {
     var s = newSession(peer, newHandshake(ep.hs().random(32)));
+    offer(s.hs!, ses);
     // Raw public keys when the suite is installed and the host has RPK credentials for this peer; otherwise PSK.
     if (clientRole.rpkCred && !clientRole.rpkCred(ep, s)) return null;
     if (!s.rpk) {

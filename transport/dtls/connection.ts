@@ -20,6 +20,7 @@ export interface DtlsEvent {
   type: 'connected' | 'closed' | 'error';
   peer: Peer;
   /**
+   * For `connected`: `resumed` after an abbreviated handshake (resume.ts, session-cache.ts).
    * For errors: handshake_timeout | alert_received | alert_sent | no_psk; with raw public keys (rpk.ts)
    * also bad_certificate | certificate_request | bad_rpk_credentials (client), rpk_not_trusted (server);
    * the server also unknown_psk_identity and wrong_psk (the client's Finished does not decrypt: decrypt_error sent).
@@ -28,6 +29,13 @@ export interface DtlsEvent {
   /** AlertDescription received or sent. */
   alert?: number;
   message?: string;
+  /**
+   * Client, `connected` after a full handshake: the session to offer for resumption next
+   * time (resume.ts's record: session_id and master secret), for the host to keep with the
+   * credentials it was made with and give back to connect(); empty when the server gave no
+   * session_id (it does not resume: forget any kept one). Absent after a resumed handshake.
+   */
+  ses?: Uint8Array;
 }
 
 export interface DtlsOptions {
@@ -80,6 +88,14 @@ export interface Handshake {
   cookie: Uint8Array;
   psk?: Uint8Array | null;
   master?: Uint8Array | null;
+  /** session_id: the one offered for resumption (client), then the ServerHello's (RFC 5246 §7.3). */
+  sid?: Uint8Array;
+  /** Client: the offered session's master secret, until the ServerHello says whether it resumes. */
+  rm?: Uint8Array | null;
+  /** Client: the session record `connected` reports (DtlsEvent.ses). */
+  ses?: Uint8Array;
+  /** An abbreviated handshake (a resumed session): `connected` says `resumed`. */
+  rs?: boolean;
   expectFinished?: Uint8Array;
   rto?: number;
   /** Next retransmission; -1 = arm at the next poll. */
@@ -115,6 +131,8 @@ export interface Session {
   rpk?: boolean;
   /** Application data waiting for the handshake (client). */
   queue: Uint8Array[];
+  /** The peer's Connection ID (RFC 9146): our protected records carry it as tls12_cid records. Absent: plain records. */
+  cid?: Uint8Array;
 }
 
 export function newSession(peer: Peer, hs: Handshake): Session {
@@ -126,12 +144,19 @@ export function newSession(peer: Peer, hs: Handshake): Session {
 export interface Role {
   /** Before session lookup: the server answers ClientHellos statelessly here. True = consumed. Absent for the client. */
   pre?(ep: DtlsEndpoint, r: DtlsRecord, peer: Peer): boolean;
-  /** The application wants to send to a peer with no session: the client starts one; the server cannot. */
-  start(ep: DtlsEndpoint, peer: Peer): Session | null;
+  /**
+   * The application wants to send to a peer with no session: the client starts one (offering
+   * session record `ses` for resumption when given, resume.ts); the server cannot.
+   */
+  start(ep: DtlsEndpoint, peer: Peer, ses?: Uint8Array | null): Session | null;
   /** One complete, in-order handshake message during the handshake. */
   message(ep: DtlsEndpoint, s: Session, type: number, body: Uint8Array, whole: Uint8Array): void;
   /** Periodic role work (server: cookie secret rotation); returns a deadline or -1. Absent for the client. */
   tick?(ep: DtlsEndpoint, now: number): number;
+  /** The session a tls12_cid record's Connection ID names, or null (dropped silently, RFC 9146 §6). Absent for the client, which gives no CID. */
+  byCid?(ep: DtlsEndpoint, r: DtlsRecord): Session | null;
+  /** A CID record newer than any before authenticated from another address: the session follows the peer there (RFC 9146 §6). */
+  moved?(ep: DtlsEndpoint, s: Session, peer: Peer): void;
 }
 
 /**
@@ -154,7 +179,7 @@ export interface Handshaking {
   transmit(s: Session): void;
   /** The handshake is over: drop its state, send what waited. */
   established(s: Session): void;
-  /** Keys from the premaster `pms` (RPK: the ECDHE secret) or, without it, from the PSK. */
+  /** Keys from the premaster `pms` (RPK: the ECDHE secret) or, without it, from the PSK; a resumed session's from its master secret. */
   deriveKeys(s: Session, isClient: boolean, pms?: Uint8Array): void;
   finished(hs: Handshake, label: string): Uint8Array;
   /** Sends an alert in the session's current write epoch. */
@@ -176,12 +201,21 @@ export interface Handshaking {
 
 var HS_WITH = 'DTLS handshake with ';
 
-/** One record in its own datagram; epoch 1 is protected. */
+/**
+ * One record in its own datagram; epoch 1 is protected, and when the peer gave a Connection ID
+ * a tls12_cid record: the DTLSInnerPlaintext (content ‖ real type, no padding) sealed under the
+ * CID's additional data, the CID in the header (RFC 9146 §4-5).
+ */
 function record(ep: DtlsEndpoint, s: Session, type: number, epoch: number, plain: Uint8Array): Uint8Array {
   var seq = s.wSeq[epoch]++;
-  var f = epoch ? seal(ep.o.crypto, s.wk!, type, epoch, seq, plain) : plain;
-  var out = new Uint8Array(DTLS.RECORD_HEADER + f.length);
-  writeRecord(out, 0, type, epoch, seq, f);
+  var cid = epoch ? s.cid : undefined;
+  if (cid) {
+    plain = concat([plain, new Uint8Array([type])]);
+    type = CT.TLS12_CID;
+  }
+  var f = epoch ? seal(ep.o.crypto, s.wk!, type, epoch, seq, plain, cid) : plain;
+  var out = new Uint8Array(DTLS.RECORD_HEADER + (cid ? cid.length : 0) + f.length);
+  writeRecord(out, 0, type, epoch, seq, f, cid);
   return out;
 }
 
@@ -379,9 +413,12 @@ function handshaking(ep: DtlsEndpoint): Handshaking {
     },
 
     established: function (s: Session): void {
+      var e: DtlsEvent = { type: 'connected', peer: s.peer };
+      if (s.hs!.ses) e.ses = s.hs!.ses;
+      if (s.hs!.rs) e.name = 'resumed';
       s.hs = null;
       s.state = DTLS.ESTABLISHED;
-      emit({ type: 'connected', peer: s.peer });
+      emit(e);
       var q = s.queue;
       s.queue = [];
       for (var i = 0; i < q.length; i++) o.socket.send(record(ep, s, CT.APPLICATION_DATA, 1, q[i]), s.peer);
@@ -390,22 +427,25 @@ function handshaking(ep: DtlsEndpoint): Handshaking {
     /**
      * master_secret and keys (RFC 5246 §8.1, §6.3) from the randoms and the premaster `pms`:
      * the ECDHE shared secret of an RPK session (RFC 8422 §5.10), or, when none is given,
-     * the one built from the PSK (RFC 4279 §2).
+     * the one built from the PSK (RFC 4279 §2). A resumed session has its master secret
+     * already (RFC 5246 §7.3): only the keys are new, from the new randoms.
      */
     deriveKeys: function (s: Session, isClient: boolean, pms?: Uint8Array): void {
       var c = o.crypto;
       var hs = s.hs!;
-      if (!pms) {
-        var psk = hs.psk!;
-        // premaster = uint16 N ‖ N zero bytes ‖ uint16 N ‖ psk (RFC 4279 §2)
-        var n = psk.length;
-        pms = new Uint8Array(4 + 2 * n);
-        pms[0] = pms[n + 2] = n >> 8;
-        pms[1] = pms[n + 3] = n & 255;
-        pms.set(psk, n + 4);
-        hs.psk = null;
+      if (!hs.master) {
+        if (!pms) {
+          var psk = hs.psk!;
+          // premaster = uint16 N ‖ N zero bytes ‖ uint16 N ‖ psk (RFC 4279 §2)
+          var n = psk.length;
+          pms = new Uint8Array(4 + 2 * n);
+          pms[0] = pms[n + 2] = n >> 8;
+          pms[1] = pms[n + 3] = n & 255;
+          pms.set(psk, n + 4);
+          hs.psk = null;
+        }
+        hs.master = prf(c, pms, 'master secret', concat([hs.clientRandom, hs.serverRandom!]), 48);
       }
-      hs.master = prf(c, pms, 'master secret', concat([hs.clientRandom, hs.serverRandom!]), 48);
       // key_block: client_write_key, server_write_key, client_write_IV, server_write_IV (AEAD: no MAC keys)
       var kb = prf(c, hs.master, 'key expansion', concat([hs.serverRandom!, hs.clientRandom]), 40);
       // DirectionKeys (record.ts): each direction's key ‖ IV in one array (copied, so the key block goes).
@@ -459,12 +499,15 @@ export class DtlsEndpoint implements DatagramPort, Pollable {
 
   /** receive() without its catch-all (for the fuzz tests). */
   input(datagram: Uint8Array, peer: Peer): void {
-    var rs = parseRecords(datagram);
     var role = this.r;
+    // tls12_cid records carry the Connection IDs our server gives (the client gives none: it drops them)
+    var rs = parseRecords(datagram, role.byCid ? DTLS.SERVER_CID : 0);
     for (var i = 0; i < rs.length; i++) {
       var r = rs[i];
       if (role.pre && role.pre(this, r, peer)) continue;
-      var s = this.get(peer);
+      var t = r.type;
+      // A CID record finds its session by the CID, from whatever address (RFC 9146 §6); an unknown CID is dropped.
+      var s = t === CT.TLS12_CID ? (role.byCid ? role.byCid(this, r) : null) : this.get(peer);
       // Records of another epoch are dropped (RFC 6347 §4.1 allows it); retransmission recovers.
       if (!s || r.epoch !== s.rEpoch) continue;
       var data: Uint8Array | null = r.fragment;
@@ -473,12 +516,21 @@ export class DtlsEndpoint implements DatagramPort, Pollable {
         if (!replayCheck(s.win, r.seq)) continue;
         data = open(this.o.crypto, s.rk!, r);
         if (!data) continue;
+        if (r.cid) {
+          // DTLSInnerPlaintext: content ‖ real type ‖ zero padding (RFC 9146 §4)
+          var n = data.length;
+          while (n && !data[n - 1]) n--;
+          if (!n) continue;
+          t = data[n - 1];
+          data = data.subarray(0, n - 1);
+          // authentic and newer than any before: the peer's new address (RFC 9146 §6)
+          if (r.seq > s.win.top && peerKey(peer) !== peerKey(s.peer)) role.moved!(this, s, peer);
+        }
         replayMark(s.win, r.seq);
       }
       // Epoch 0 is not replay-windowed: its records are unauthenticated anyway, handshake
       // messages are deduplicated by message_seq, and a stateless server's HelloVerifyRequest
       // and ServerHello may reuse record sequence numbers (RFC 6347 §4.2.1).
-      var t = r.type;
       if (t === CT.HANDSHAKE) this.hs().input(s, data);
       else if (t === CT.CHANGE_CIPHER_SPEC) {
         // Only once keys exist and before the switch; an early CCS (its flight partly lost) is dropped.
@@ -522,11 +574,14 @@ export class DtlsEndpoint implements DatagramPort, Pollable {
     }
   }
 
-  /** Starts a handshake with `peer` (client role) unless a session exists. */
-  connect(peer: Peer): void {
+  /**
+   * Starts a handshake with `peer` (client role) unless a session exists; `ses`, a session
+   * record a `connected` event gave (DtlsEvent.ses), is offered for resumption.
+   */
+  connect(peer: Peer, ses?: Uint8Array | null): void {
     if (!this.get(peer)) {
       try {
-        this.r.start(this, peer);
+        this.r.start(this, peer, ses);
       } catch (e) {
         // a failing crypto backend or rng: the host sees no connection
       }

@@ -7,6 +7,8 @@ export const enum CT {
   ALERT = 21,
   HANDSHAKE = 22,
   APPLICATION_DATA = 23,
+  /** tls12_cid (RFC 9146 §4): a protected record carrying the receiver's Connection ID. */
+  TLS12_CID = 25,
 }
 
 /** HandshakeType (RFC 5246 §7.4, RFC 6347 §4.3.2). */
@@ -71,6 +73,10 @@ export const enum DTLS {
    * HelloVerifyRequest with a 255-byte cookie), an RPK flight ~400.
    */
   REASSEMBLY = 4096,
+  /** ExtensionType connection_id (RFC 9146 §3). */
+  EXT_CID = 54,
+  /** Length of the Connection IDs our server gives (the device gives none: it offers an empty one). */
+  SERVER_CID = 6,
   /** Session.state once the peer's Finished verified. */
   ESTABLISHED = 100,
 }

@@ -5,6 +5,7 @@
 // bytes.ts's Reader/Writer.
 import { Reader, Writer } from '../bytes';
 import { A, DTLS } from './constants';
+import { CID_OFFER } from './cid';
 
 function u16(b: Uint8Array, o: number): number {
   return (b[o] << 8) | b[o + 1];
@@ -76,6 +77,8 @@ export function readExtensions(b: Uint8Array, p: number): number[] | null {
 export interface ClientHello {
   client_version: number;
   random: Uint8Array;
+  /** The session the client offers to resume (RFC 5246 §7.4.1.2), empty for none. */
+  session_id: Uint8Array;
   cookie: Uint8Array;
   cipher_suites: number[];
   compression_methods: Uint8Array;
@@ -84,16 +87,24 @@ export interface ClientHello {
   sansCookie: Uint8Array;
 }
 
-export function encodeClientHello(random: Uint8Array, cookie: Uint8Array): Uint8Array {
-  // client_version, random, session_id<0> (no resumption), cookie, one suite, null compression, no extensions
+/**
+ * client_version, random, session_id (`sid`: the session offered for resumption, RFC 5246
+ * §7.3, or empty), cookie, one suite, null compression, one extension: connection_id with an
+ * empty cid (RFC 9146, cid.ts).
+ */
+export function encodeClientHello(random: Uint8Array, sid: Uint8Array, cookie: Uint8Array): Uint8Array {
+  var k = sid.length;
   var n = cookie.length;
-  var b = new Uint8Array(42 + n);
+  var b = new Uint8Array(49 + k + n);
   b[0] = DTLS.MAJOR;
   b[1] = DTLS.MINOR;
   b.set(random, 2);
-  b[35] = n;
-  b.set(cookie, 36);
-  b.set([0, 2, DTLS.TLS_PSK_WITH_AES_128_CCM_8 >> 8, DTLS.TLS_PSK_WITH_AES_128_CCM_8 & 255, 1, 0], 36 + n);
+  b[34] = k;
+  b.set(sid, 35);
+  b[35 + k] = n;
+  b.set(cookie, 36 + k);
+  b.set([0, 2, DTLS.TLS_PSK_WITH_AES_128_CCM_8 >> 8, DTLS.TLS_PSK_WITH_AES_128_CCM_8 & 255, 1, 0, 0, 5], 36 + k + n);
+  b.set(CID_OFFER, 44 + k + n);
   return b;
 }
 
@@ -115,7 +126,7 @@ export function decodeClientHello(b: Uint8Array): ClientHello | null {
   var sans = new Uint8Array(b.length - (cEnd - cStart));
   sans.set(b.subarray(0, cStart));
   sans.set(b.subarray(cEnd), cStart);
-  return { client_version: version, random: random, cookie: cookie, cipher_suites: list, compression_methods: comp, extensions: ext, sansCookie: sans };
+  return { client_version: version, random: random, session_id: sid, cookie: cookie, cipher_suites: list, compression_methods: comp, extensions: ext, sansCookie: sans };
 }
 
 /** HelloVerifyRequest: server_version, cookie<0..2^8-1> (RFC 6347 §4.2.1). Server side only. */
@@ -133,23 +144,23 @@ export function decodeHelloVerifyRequest(b: Uint8Array): Uint8Array | null {
 }
 
 /**
- * session_id<0>: this server does not resume sessions. The only extension is an empty
- * renegotiation_info when the client signalled RFC 5746 (OpenSSL 3 clients refuse a
- * server without it); renegotiation itself is always refused. Server side only.
+ * session_id `sid`: the new session's, or the resumed one's (RFC 5246 §7.3). Extensions: an
+ * empty renegotiation_info when the client signalled RFC 5746 (OpenSSL 3 clients refuse a
+ * server without it; renegotiation itself is always refused), and `more` (connection_id, cid.ts).
+ * Server side only.
  */
-export function encodeServerHello(random: Uint8Array, secureRenegotiation: boolean): Uint8Array {
-  var w = new Writer(2 + 32 + 1 + 2 + 1 + (secureRenegotiation ? 7 : 0));
+export function encodeServerHello(random: Uint8Array, sid: Uint8Array, secureRenegotiation: boolean, more: number[]): Uint8Array {
+  var ext = secureRenegotiation ? [0xff, 0x01, 0, 1, 0].concat(more) : more;
+  var w = new Writer(2 + 32 + 1 + sid.length + 2 + 1 + (ext.length ? 2 + ext.length : 0));
   w.u8(DTLS.MAJOR);
   w.u8(DTLS.MINOR);
   w.bytes(random);
-  w.u8(0);
+  w.vec(1, sid);
   w.uint(2, DTLS.TLS_PSK_WITH_AES_128_CCM_8);
   w.u8(0);
-  if (secureRenegotiation) {
-    w.uint(2, 5);
-    w.uint(2, 0xff01);
-    w.uint(2, 1);
-    w.u8(0);
+  if (ext.length) {
+    w.uint(2, ext.length);
+    w.bytes(new Uint8Array(ext));
   }
   return w.buf;
 }
@@ -166,8 +177,9 @@ export function checkServerHello(b: Uint8Array): number {
   if (!ext) return A.DECODE_ERROR;
   if (u16(b, 0) !== 0xfefd) return A.PROTOCOL_VERSION;
   if (u16(b, p) !== DTLS.TLS_PSK_WITH_AES_128_CCM_8 || b[p + 2]) return A.ILLEGAL_PARAMETER;
-  // We offer no extensions, so any in the ServerHello is unsolicited (RFC 5246 §7.4.1.4).
-  return ext.length ? A.UNSUPPORTED_EXTENSION : 0;
+  // We offer only connection_id, so any other in the ServerHello is unsolicited (RFC 5246 §7.4.1.4).
+  for (var i = 0; i < ext.length; i++) if (ext[i] !== DTLS.EXT_CID) return A.UNSUPPORTED_EXTENSION;
+  return 0;
 }
 
 /**

@@ -4,7 +4,7 @@
 import type { CryptoBackend } from '../ports';
 import { concat, readUint, writeUint } from '../bytes';
 import { ccmDecrypt, ccmEncrypt } from '../crypto/ccm';
-import { DTLS } from './constants';
+import { CT, DTLS } from './constants';
 
 export interface DtlsRecord {
   type: number;
@@ -13,45 +13,59 @@ export interface DtlsRecord {
   seq: number;
   /** A view into the datagram (no copy). */
   fragment: Uint8Array;
+  /** tls12_cid records (RFC 9146 §4): the Connection ID in the header (a view). */
+  cid?: Uint8Array;
 }
 
 /**
  * Splits a datagram into records (several may share one, RFC 6347 §4.1.1). A record
  * whose length runs past the datagram ends the parse (truncated: dropped with whatever
  * follows, since record boundaries after it are unknowable). An oversized record is
- * skipped (RFC 6347 §4.1.2.7: invalid records are discarded, not answered).
+ * skipped (RFC 6347 §4.1.2.7: invalid records are discarded, not answered). A tls12_cid
+ * record's header holds a Connection ID of the length the receiver gave (`cidLen`, RFC 9146
+ * §4); a receiver that gave none cannot find its end: it ends the parse.
  */
-export function parseRecords(d: Uint8Array): DtlsRecord[] {
+export function parseRecords(d: Uint8Array, cidLen?: number): DtlsRecord[] {
   var out: DtlsRecord[] = [];
   var p = 0;
   while (p + DTLS.RECORD_HEADER <= d.length) {
-    var len = (d[p + 11] << 8) | d[p + 12];
-    var end = p + DTLS.RECORD_HEADER + len;
+    var c = d[p] === CT.TLS12_CID ? cidLen || -1 : 0;
+    if (c < 0 || p + DTLS.RECORD_HEADER + c > d.length) break;
+    var len = (d[p + 11 + c] << 8) | d[p + 12 + c];
+    var end = p + DTLS.RECORD_HEADER + c + len;
     if (end > d.length) break;
     // Only DTLS versions (major 254) are records of ours; epoch-0 hellos may say DTLS 1.0 {254,255}.
     if (d[p + 1] === DTLS.MAJOR && len <= DTLS.MAX_CIPHERTEXT) {
-      out.push({
+      var r: DtlsRecord = {
         type: d[p],
         epoch: (d[p + 3] << 8) | d[p + 4],
         seq: readUint(d, p + 5, 6),
-        fragment: d.subarray(p + DTLS.RECORD_HEADER, end),
-      });
+        fragment: d.subarray(end - len, end),
+      };
+      if (c) r.cid = d.subarray(p + 11, p + 11 + c);
+      out.push(r);
     }
     p = end;
   }
   return out;
 }
 
-/** Writes DTLSPlaintext/DTLSCiphertext header + fragment into `out` at `o`; returns the end offset. */
-export function writeRecord(out: Uint8Array, o: number, type: number, epoch: number, seq: number, fragment: Uint8Array): number {
+/**
+ * Writes DTLSPlaintext/DTLSCiphertext header + fragment into `out` at `o`; returns the end
+ * offset. With `cid`, the tls12_cid header: the Connection ID between sequence_number and
+ * length (RFC 9146 §4; `type` is then CT.TLS12_CID).
+ */
+export function writeRecord(out: Uint8Array, o: number, type: number, epoch: number, seq: number, fragment: Uint8Array, cid?: Uint8Array): number {
+  var c = cid ? cid.length : 0;
   out[o] = type;
   out[o + 1] = DTLS.MAJOR;
   out[o + 2] = DTLS.MINOR;
   writeUint(out, o + 3, 2, epoch);
   writeUint(out, o + 5, 6, seq);
-  writeUint(out, o + 11, 2, fragment.length);
-  out.set(fragment, o + DTLS.RECORD_HEADER);
-  return o + DTLS.RECORD_HEADER + fragment.length;
+  if (c) out.set(cid!, o + 11);
+  writeUint(out, o + 11 + c, 2, fragment.length);
+  out.set(fragment, o + DTLS.RECORD_HEADER + c);
+  return o + DTLS.RECORD_HEADER + c + fragment.length;
 }
 
 export function encodeRecord(type: number, epoch: number, seq: number, fragment: Uint8Array): Uint8Array {
@@ -69,25 +83,41 @@ export function encodeRecord(type: number, epoch: number, seq: number, fragment:
  */
 export type DirectionKeys = Uint8Array;
 
-/** additional_data = seq_num(8: epoch ‖ sequence_number) ‖ type ‖ version ‖ length (RFC 5246 §6.2.3.3, RFC 6347 §4.1.2.1). */
-function aadOf(type: number, epoch: number, seq: number, length: number): Uint8Array {
-  var a = new Uint8Array(13);
-  writeUint(a, 0, 2, epoch);
-  writeUint(a, 2, 6, seq);
-  a[8] = type;
-  a[9] = DTLS.MAJOR;
-  a[10] = DTLS.MINOR;
-  writeUint(a, 11, 2, length);
+/**
+ * additional_data = seq_num(8: epoch ‖ sequence_number) ‖ type ‖ version ‖ length (RFC 5246
+ * §6.2.3.3, RFC 6347 §4.1.2.1); for a tls12_cid record (`cid`) RFC 9146 §5's:
+ * seq_num_placeholder (8 × 0xff) ‖ tls12_cid ‖ cid_length ‖ tls12_cid ‖ version ‖ epoch ‖
+ * sequence_number ‖ cid ‖ length_of_DTLSInnerPlaintext.
+ */
+function aadOf(type: number, epoch: number, seq: number, length: number, cid?: Uint8Array): Uint8Array {
+  var c = cid ? cid.length : 0;
+  var a = new Uint8Array(c ? 23 + c : 13);
+  if (c) {
+    a.set([255, 255, 255, 255, 255, 255, 255, 255, CT.TLS12_CID, c, CT.TLS12_CID, DTLS.MAJOR, DTLS.MINOR]);
+    writeUint(a, 13, 2, epoch);
+    writeUint(a, 15, 6, seq);
+    a.set(cid!, 21);
+  } else {
+    writeUint(a, 0, 2, epoch);
+    writeUint(a, 2, 6, seq);
+    a[8] = type;
+    a[9] = DTLS.MAJOR;
+    a[10] = DTLS.MINOR;
+  }
+  writeUint(a, a.length - 2, 2, length);
   return a;
 }
 
-/** GenericAEADCipher fragment: nonce_explicit(8) ‖ CCM-8(plaintext) (ciphertext ‖ 8-byte tag). */
-export function seal(c: CryptoBackend, k: DirectionKeys, type: number, epoch: number, seq: number, plaintext: Uint8Array): Uint8Array {
+/**
+ * GenericAEADCipher fragment: nonce_explicit(8) ‖ CCM-8(plaintext) (ciphertext ‖ 8-byte tag).
+ * With `cid`: a tls12_cid record's, `plaintext` being its DTLSInnerPlaintext (RFC 9146 §4).
+ */
+export function seal(c: CryptoBackend, k: DirectionKeys, type: number, epoch: number, seq: number, plaintext: Uint8Array, cid?: Uint8Array): Uint8Array {
   var explicit = new Uint8Array(8);
   writeUint(explicit, 0, 2, epoch);
   writeUint(explicit, 2, 6, seq);
   // CCMNonce = implicit IV(4) ‖ explicit nonce(8); for DTLS the explicit nonce is epoch ‖ sequence_number.
-  var sealed = ccmEncrypt(c, k.subarray(0, 16), concat([k.subarray(16), explicit]), aadOf(type, epoch, seq, plaintext.length), plaintext, 8);
+  var sealed = ccmEncrypt(c, k.subarray(0, 16), concat([k.subarray(16), explicit]), aadOf(type, epoch, seq, plaintext.length, cid), plaintext, 8);
   var out = new Uint8Array(8 + sealed.length);
   out.set(explicit);
   out.set(sealed, 8);
@@ -99,7 +129,7 @@ export function open(c: CryptoBackend, k: DirectionKeys, r: DtlsRecord): Uint8Ar
   var f = r.fragment;
   var n = f.length - DTLS.CCM8_OVERHEAD;
   if (n < 0 || n > 16384) return null;
-  return ccmDecrypt(c, k.subarray(0, 16), concat([k.subarray(16), f.subarray(0, 8)]), aadOf(r.type, r.epoch, r.seq, n), f.subarray(8), 8);
+  return ccmDecrypt(c, k.subarray(0, 16), concat([k.subarray(16), f.subarray(0, 8)]), aadOf(r.type, r.epoch, r.seq, n, r.cid), f.subarray(8), 8);
 }
 
 /**

@@ -4,7 +4,7 @@
 // and PSK bundles carry neither this nor tweetnacl.
 import nacl from 'tweetnacl';
 import { concat, copyOf, equal } from '../bytes';
-import { enableRpk, pkcs8Ed25519Seed, rpkGroups, RpkGroup, rpkSigs, RpkSig, spkiEd25519 } from './rpk';
+import { enableRpk, pkcs8Ed25519Seed, PkJob, rpkGroups, RpkGroup, rpkSigs, RpkSig, spkiEd25519 } from './rpk';
 
 /** The tweetnacl entry points used: the low-level ones take no type checks (a vm realm's Uint8Array passes) and throw nothing. */
 interface NaclLow {
@@ -176,6 +176,17 @@ function verify(msg: Uint8Array, sig: Uint8Array, pub: Uint8Array): boolean {
   return equal(r, sig.subarray(0, 32));
 }
 
+/**
+ * A result computed in one go, as a job that is already done. Not sliced yet: each Ed25519 /
+ * X25519 operation still runs in one step (tweetnacl's ladders; see docs/rpk.md).
+ */
+function done(r: any): PkJob {
+  return { run: doneRun, r: r };
+}
+function doneRun(): boolean {
+  return true;
+}
+
 /** Ed25519 (scheme 0x0807): the whole message is signed, no prehash (RFC 8422 §5.8); keys are the 32-byte seed and public key. */
 export var ed25519Sig: RpkSig = {
   scheme: 0x0807,
@@ -183,11 +194,11 @@ export var ed25519Sig: RpkSig = {
   priv: function (key: Uint8Array): Uint8Array | null {
     return key.length === 32 ? copyOf(key) : pkcs8Ed25519Seed(key);
   },
-  sign: function (msg: Uint8Array, priv: Uint8Array, pub: Uint8Array): Uint8Array {
-    return ec.sign(msg, priv, pub);
+  sign: function (msg: Uint8Array, priv: Uint8Array, pub: Uint8Array): PkJob {
+    return done(ec.sign(msg, priv, pub));
   },
-  verify: function (msg: Uint8Array, sig: Uint8Array, pub: Uint8Array): boolean {
-    return ec.verify(msg, sig, pub);
+  verify: function (msg: Uint8Array, sig: Uint8Array, pub: Uint8Array): PkJob {
+    return done(ec.verify(msg, sig, pub));
   },
 };
 
@@ -200,16 +211,16 @@ export var x25519Group: RpkGroup = {
     rng.fill(k);
     return k;
   },
-  pub: function (k: Uint8Array): Uint8Array {
-    return ec.x25519Base(k);
+  pub: function (k: Uint8Array): PkJob {
+    return done(ec.x25519Base(k));
   },
   /** The premaster secret, or null when it is all zeros (a low-order point: RFC 8422 §5.11, RFC 7748 §6.1). */
-  shared: function (k: Uint8Array, u: Uint8Array): Uint8Array | null {
-    if (u.length !== 32) return null;
+  shared: function (k: Uint8Array, u: Uint8Array): PkJob {
+    if (u.length !== 32) return done(null);
     var z = ec.x25519(k, u);
     var d = 0;
     for (var i = 0; i < 32; i++) d |= z[i];
-    return d ? z : null;
+    return done(d ? z : null);
   },
 };
 

@@ -4,7 +4,7 @@
 // §4.3's mandatory curve and the only raw-public-key type Eclipse Leshan accepts. Only in
 // a bundle that calls enableP256() (firmware/rpk-curves.ts).
 import { copyOf } from '../bytes';
-import { p256Ecdh, p256PrivateKey, p256PublicKey, p256Sign, p256ValidScalar, p256Verify, spkiP256 } from '../crypto/p256';
+import { p256EcdhJob, p256PrivateKey, p256PublicKeyJob, p256SignJob, p256ValidScalar, p256VerifyJob, spkiP256 } from '../crypto/p256';
 import { enableRpk, rpkGroups, RpkGroup, rpkSigs, RpkSig } from './rpk';
 
 // AlgorithmIdentifier { id-ecPublicKey 1.2.840.10045.2.1, secp256r1 1.2.840.10045.3.1.7 } (RFC 5480 §2.1.1)
@@ -54,16 +54,16 @@ export function p256PrivateKeyOf(key: Uint8Array): Uint8Array | null {
   return d && p256ValidScalar(d) ? d : null;
 }
 
-/** ecdsa_secp256r1_sha256: ECDSA over SHA-256 of the signed content, DER (RFC 8422 §5.4, §5.8); RFC 6979 nonces. */
+/** ecdsa_secp256r1_sha256: ECDSA over SHA-256 of the signed content, DER (RFC 8422 §5.4, §5.8); RFC 6979 nonces. Jobs run a step at a time (p256.ts). */
 export var p256Sig: RpkSig = {
   scheme: 0x0403,
   pub: spkiP256,
   priv: p256PrivateKeyOf,
   sign: function (msg, priv, pub, c) {
-    return p256Sign(priv, c.sha256(msg), c);
+    return p256SignJob(priv, c.sha256(msg), c);
   },
   verify: function (msg, sig, pub, c) {
-    return p256Verify(pub, c.sha256(msg), sig);
+    return p256VerifyJob(pub, c.sha256(msg), sig);
   },
 };
 
@@ -72,8 +72,8 @@ export var secp256r1Group: RpkGroup = {
   id: 23,
   len: 65,
   priv: p256PrivateKey,
-  pub: p256PublicKey,
-  shared: p256Ecdh,
+  pub: p256PublicKeyJob,
+  shared: p256EcdhJob,
 };
 
 /**

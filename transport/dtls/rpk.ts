@@ -23,8 +23,26 @@ import { peerKey } from '../ports';
 import { concat, copyOf, equal, equalConstTime, toHex } from '../bytes';
 import { CT, HT, A, DTLS } from './constants';
 import { clientRole, DtlsClientOptions, finalFlight, RpkCredentials, sendHello } from './client';
-import { DtlsEndpoint, Handshake, Session } from './connection';
+import { DtlsEndpoint, FlightEntry, Handshake, Session } from './connection';
 import { decodeHelloVerifyRequest, encodeHandshake } from './handshake';
+import { resumes, serverHello } from './resume';
+import { CID_OFFER, takeCid } from './cid';
+
+/**
+ * Public-key work in progress: run() does one step (a bounded amount of work, see
+ * transport/crypto/p256.ts's P256_STEP), true once done; then `r` is the result. The client
+ * runs one step per poll, so the device serves its event loop between steps.
+ */
+export interface PkJob {
+  run(budget?: number): boolean;
+  r: any;
+}
+
+/** A job's result, run to its end in one go (the simulator's server). */
+export function pkFinish(j: PkJob): any {
+  while (!j.run(1e9));
+  return j.r;
+}
 
 /**
  * A signature key type: its SignatureScheme (RFC 8422 §5.1.3; 0x0403 is sha256/ecdsa of
@@ -37,9 +55,10 @@ export interface RpkSig {
   pub(spki: Uint8Array): Uint8Array | null;
   /** The private key in the form sign() takes, from raw or DER forms, or null. */
   priv(key: Uint8Array): Uint8Array | null;
-  sign(msg: Uint8Array, priv: Uint8Array, pub: Uint8Array, c: CryptoBackend): Uint8Array;
-  /** false for any malformed signature or key; never throws. */
-  verify(msg: Uint8Array, sig: Uint8Array, pub: Uint8Array, c: CryptoBackend): boolean;
+  /** The signature (job result: bytes). */
+  sign(msg: Uint8Array, priv: Uint8Array, pub: Uint8Array, c: CryptoBackend): PkJob;
+  /** Job result: false for any malformed signature or key; never throws. */
+  verify(msg: Uint8Array, sig: Uint8Array, pub: Uint8Array, c: CryptoBackend): PkJob;
 }
 
 /** An ECDHE group (NamedCurve, RFC 8422 §5.1.1): its id, point length on the wire, key pair and shared secret. */
@@ -47,9 +66,10 @@ export interface RpkGroup {
   id: number;
   len: number;
   priv(rng: Rng): Uint8Array;
-  pub(k: Uint8Array): Uint8Array;
-  /** The premaster secret, or null when the peer's point is invalid (RFC 8422 §5.11). */
-  shared(k: Uint8Array, peer: Uint8Array): Uint8Array | null;
+  /** Our public value (job result: bytes). */
+  pub(k: Uint8Array): PkJob;
+  /** The premaster secret (job result), or null when the peer's point is invalid (RFC 8422 §5.11). */
+  shared(k: Uint8Array, peer: Uint8Array): PkJob;
 }
 
 /** The key types and groups built in, most preferred first (filled by enableP256 / enableEd25519). */
@@ -126,24 +146,27 @@ export function extensionList(b: Uint8Array, p: number): Extension[] | null {
 }
 
 /**
- * Our ClientHello: client_version, random, session_id<0>, cookie, the one RPK suite, null
+ * Our ClientHello: client_version, random, session_id (`sid`, offered for resumption, or empty), cookie, the one RPK suite, null
  * compression, and the extensions supported_groups (RFC 8422 §5.1.1) and
  * signature_algorithms (RFC 5246 §7.4.1.4.1) listing what is built in, ec_point_formats
  * {uncompressed} (§5.1.2), client_certificate_type and server_certificate_type
  * {RawPublicKey} (RFC 7250 §3: a list of one).
  */
-export function encodeRpkClientHello(random: Uint8Array, cookie: Uint8Array): Uint8Array {
+export function encodeRpkClientHello(random: Uint8Array, sid: Uint8Array, cookie: Uint8Array): Uint8Array {
+  var k = sid.length;
   var n = cookie.length;
   var ng = rpkGroups.length;
   var ns = rpkSigs.length;
-  var ext = 6 + 2 * ng + 6 + 6 + 2 * ns + 12;
-  var b = new Uint8Array(36 + n + 8 + ext);
+  var ext = 6 + 2 * ng + 6 + 6 + 2 * ns + 12 + 5;
+  var b = new Uint8Array(36 + k + n + 8 + ext);
   b[0] = DTLS.MAJOR;
   b[1] = DTLS.MINOR;
   b.set(random, 2);
-  b[35] = n;
-  b.set(cookie, 36);
-  var p = 36 + n;
+  b[34] = k;
+  b.set(sid, 35);
+  b[35 + k] = n;
+  b.set(cookie, 36 + k);
+  var p = 36 + k + n;
   b.set([0, 2, DTLS.TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8 >> 8, DTLS.TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8 & 255, 1, 0, ext >> 8, ext & 255, 0, 10, 0, 2 + 2 * ng, 0, 2 * ng], p);
   p += 14;
   for (var i = 0; i < ng; i++, p += 2) b[p + 1] = rpkGroups[i].id;
@@ -154,6 +177,7 @@ export function encodeRpkClientHello(random: Uint8Array, cookie: Uint8Array): Ui
     b[p + 1] = rpkSigs[i].scheme & 255;
   }
   b.set([0, 19, 0, 2, 1, 2, 0, 20, 0, 2, 1, 2], p);
+  b.set(CID_OFFER, p + 12);
   return b;
 }
 
@@ -252,6 +276,16 @@ interface RpkHandshake extends Handshake {
   group?: RpkGroup;
   peerEcdh?: Uint8Array;
   certReq?: boolean;
+  /** Public-key work in progress (rpkTick runs it a step per poll), and what to do with its result. */
+  job?: PkJob | null;
+  then?: (ep: DtlsEndpoint, s: Session, r: any) => void;
+  /** The signed content's verification is over (SKE), the server's flight is all here (SHD). */
+  verified?: boolean;
+  done?: boolean;
+  /** Our ECDHE scalar, the premaster secret, the final flight's messages being built. */
+  k?: Uint8Array;
+  z?: Uint8Array;
+  fl?: FlightEntry[];
 }
 
 /** Client handshake states for RPK (values apart from client.ts's but HELLO, which its sendHello sets). */
@@ -262,12 +296,15 @@ const enum St {
   GOT_SKE = 33,
   GOT_CR = 34,
   WAIT_FIN = 35,
+  /** The server's flight is here; our public-key work runs (rpkTick). */
+  WORK = 36,
 }
 
 /**
  * ServerHello: DTLS 1.2, our suite, null compression; extensions only those we offered,
  * server_certificate_type RawPublicKey (absent means X.509, RFC 7250 §4.2, which we
- * cannot take) and client_certificate_type, if present, RawPublicKey. 0 or the alert.
+ * cannot take; a ServerHello that resumes our session may leave it out: no Certificate
+ * follows) and client_certificate_type, if present, RawPublicKey. 0 or the alert.
  */
 function checkServerHello(b: Uint8Array, hs: RpkHandshake): number {
   var sid = b[34];
@@ -285,9 +322,9 @@ function checkServerHello(b: Uint8Array, hs: RpkHandshake): number {
     else if (t === 19) {
       if (!rpk) return A.UNSUPPORTED_CERTIFICATE;
       hs.cct = true;
-    } else if (t !== 11) return A.UNSUPPORTED_EXTENSION;
+    } else if (t !== 11 && t !== DTLS.EXT_CID) return A.UNSUPPORTED_EXTENSION;
   }
-  return sct > 0 ? 0 : A.UNSUPPORTED_CERTIFICATE;
+  return sct > 0 || (!sct && resumes(hs, b)) ? 0 : A.UNSUPPORTED_CERTIFICATE;
 }
 
 var SERVER = 'DTLS server ';
@@ -305,9 +342,11 @@ function step(ep: DtlsEndpoint, s: Session, type: number, body: Uint8Array, whol
     return 0;
   }
   if (type === HT.SERVER_HELLO && st === St.HELLO) {
-    if ((a = checkServerHello(body, hs))) return a;
-    hs.serverRandom = copyOf(body, 2, 34);
+    if ((a = checkServerHello(body, hs) || takeCid(s, body))) return a;
+    // a resumed session (resume.ts): the server's Finished next, no public-key work
+    if (serverHello(ep, s, body, whole)) return 0;
     hs.state = St.GOT_SH;
+    return 0;
   } else if (type === HT.CERTIFICATE && st === St.GOT_SH) {
     var spki = decodeRpkCertificate(body);
     if (!spki) return A.DECODE_ERROR;
@@ -325,7 +364,9 @@ function step(ep: DtlsEndpoint, s: Session, type: number, body: Uint8Array, whol
     if ((a = checkServerKeyExchange(body, hs.peerSig!))) return a;
     var pl = 4 + body[3];
     // signed: ClientHello.random ‖ ServerHello.random ‖ ServerECDHParams (RFC 8422 §5.4)
-    if (!hs.peerSig!.verify(concat([hs.clientRandom, hs.serverRandom!, body.subarray(0, pl)]), body.subarray(pl + 4), hs.peerPub!, ep.o.crypto)) return A.DECRYPT_ERROR;
+    // The verification runs in steps (rpkTick) while the rest of the flight is read.
+    hs.job = hs.peerSig!.verify(concat([hs.clientRandom, hs.serverRandom!, body.subarray(0, pl)]), body.subarray(pl + 4), hs.peerPub!, ep.o.crypto);
+    hs.then = verified;
     hs.group = groupById(u16(body, 1))!;
     hs.peerEcdh = copyOf(body, 4, pl);
     hs.state = St.GOT_SKE;
@@ -351,43 +392,12 @@ function step(ep: DtlsEndpoint, s: Session, type: number, body: Uint8Array, whol
   } else if (type === HT.SERVER_HELLO_DONE && (st === St.GOT_SKE || st === St.GOT_CR)) {
     if (body.length) return A.DECODE_ERROR;
     hs.transcript.push(whole);
-    var fl = [];
-    var m;
-    if (hs.certReq) {
-      m = encodeHandshake(HT.CERTIFICATE, hs.nextSend++, encodeRpkCertificate(hs.spki));
-      hs.transcript.push(m);
-      fl.push({ t: CT.HANDSHAKE, e: 0, b: m });
-    }
-    var g = hs.group!;
-    var k = g.priv(ep.o.rng);
-    var z = g.shared(k, hs.peerEcdh!);
-    if (!z) return A.ILLEGAL_PARAMETER;
-    var y = new Uint8Array(1 + g.len);
-    y[0] = g.len;
-    y.set(g.pub(k), 1);
-    // ClientKeyExchange: ClientECDiffieHellmanPublic { ECPoint ecdh_Yc<1..2^8-1> } (RFC 8422 §5.7)
-    m = encodeHandshake(HT.CLIENT_KEY_EXCHANGE, hs.nextSend++, y);
-    hs.transcript.push(m);
-    fl.push({ t: CT.HANDSHAKE, e: 0, b: m });
-    if (hs.certReq) {
-      // CertificateVerify: digitally-signed over all handshake messages so far (RFC 5246
-      // §7.4.8): ECDSA over their SHA-256 (DER), or Ed25519 over them whole (RFC 8422 §5.8)
-      var sg = hs.sig.sign(concat(hs.transcript), hs.priv, hs.pub, ep.o.crypto);
-      var cv = new Uint8Array(4 + sg.length);
-      cv[0] = hs.sig.scheme >> 8;
-      cv[1] = hs.sig.scheme & 255;
-      cv[3] = sg.length;
-      cv.set(sg, 4);
-      m = encodeHandshake(HT.CERTIFICATE_VERIFY, hs.nextSend++, cv);
-      hs.transcript.push(m);
-      fl.push({ t: CT.HANDSHAKE, e: 0, b: m });
-    }
-    ep.hs().deriveKeys(s, true, z);
-    hs.state = St.WAIT_FIN;
-    // The seconds just spent computing (on the board) do not count against the handshake
-    // deadline: it restarts at the next poll, once, for the server's last flight.
-    hs.deadline = -1;
-    finalFlight(ep, s, fl);
+    // Our flight needs the public-key work (rpkTick): its retransmission stops, and
+    // whatever else the server sends now is out of order.
+    s.flight = null;
+    hs.state = St.WORK;
+    hs.done = true;
+    if (hs.verified) kex(ep, s);
     return 0;
   } else if (type === HT.FINISHED && st === St.WAIT_FIN && s.rEpoch === 1) {
     if (!equalConstTime(body, hs.expectFinished!)) return A.DECRYPT_ERROR;
@@ -397,6 +407,95 @@ function step(ep: DtlsEndpoint, s: Session, type: number, body: Uint8Array, whol
   } else return A.UNEXPECTED_MESSAGE;
   hs.transcript.push(whole);
   return 0;
+}
+
+/** The ServerKeyExchange signature verified (or not); the key exchange starts once the server's flight is all here. */
+function verified(ep: DtlsEndpoint, s: Session, ok: boolean): void {
+  var hs = s.hs as RpkHandshake;
+  if (!ok) return ep.hs().abort(s, A.DECRYPT_ERROR);
+  hs.verified = true;
+  if (hs.done) kex(ep, s);
+}
+
+/** ECDHE: our scalar, the premaster secret (the peer's point checked first), then our public value. */
+function kex(ep: DtlsEndpoint, s: Session): void {
+  var hs = s.hs as RpkHandshake;
+  hs.k = hs.group!.priv(ep.o.rng);
+  hs.job = hs.group!.shared(hs.k, hs.peerEcdh!);
+  hs.then = gotShared;
+}
+
+function gotShared(ep: DtlsEndpoint, s: Session, z: Uint8Array | null): void {
+  var hs = s.hs as RpkHandshake;
+  if (!z) return ep.hs().abort(s, A.ILLEGAL_PARAMETER);
+  hs.z = z;
+  hs.job = hs.group!.pub(hs.k!);
+  hs.then = gotPub;
+}
+
+function gotPub(ep: DtlsEndpoint, s: Session, pub: Uint8Array): void {
+  var hs = s.hs as RpkHandshake;
+  var g = hs.group!;
+  var fl: FlightEntry[] = (hs.fl = []);
+  var m;
+  if (hs.certReq) {
+    m = encodeHandshake(HT.CERTIFICATE, hs.nextSend++, encodeRpkCertificate(hs.spki));
+    hs.transcript.push(m);
+    fl.push({ t: CT.HANDSHAKE, e: 0, b: m });
+  }
+  var y = new Uint8Array(1 + g.len);
+  y[0] = g.len;
+  y.set(pub, 1);
+  // ClientKeyExchange: ClientECDiffieHellmanPublic { ECPoint ecdh_Yc<1..2^8-1> } (RFC 8422 §5.7)
+  m = encodeHandshake(HT.CLIENT_KEY_EXCHANGE, hs.nextSend++, y);
+  hs.transcript.push(m);
+  fl.push({ t: CT.HANDSHAKE, e: 0, b: m });
+  if (!hs.certReq) return signed(ep, s, null);
+  // CertificateVerify: digitally-signed over all handshake messages so far (RFC 5246
+  // §7.4.8): ECDSA over their SHA-256 (DER), or Ed25519 over them whole (RFC 8422 §5.8)
+  hs.job = hs.sig.sign(concat(hs.transcript), hs.priv, hs.pub, ep.o.crypto);
+  hs.then = signed;
+}
+
+function signed(ep: DtlsEndpoint, s: Session, sg: Uint8Array | null): void {
+  var hs = s.hs as RpkHandshake;
+  var fl = hs.fl!;
+  if (sg) {
+    var cv = new Uint8Array(4 + sg.length);
+    cv[0] = hs.sig.scheme >> 8;
+    cv[1] = hs.sig.scheme & 255;
+    cv[3] = sg.length;
+    cv.set(sg, 4);
+    var m = encodeHandshake(HT.CERTIFICATE_VERIFY, hs.nextSend++, cv);
+    hs.transcript.push(m);
+    fl.push({ t: CT.HANDSHAKE, e: 0, b: m });
+  }
+  ep.hs().deriveKeys(s, true, hs.z);
+  hs.k = hs.z = hs.fl = undefined;
+  hs.state = St.WAIT_FIN;
+  finalFlight(ep, s, fl);
+}
+
+/**
+ * The client role's tick (installed by enableRpk): one step of the first session's public-key
+ * work, then its continuation when it is done. While work remains it asks to be polled again
+ * at once (`now`: the scheduler returns to the event loop first, setTimeout 0), and the
+ * handshake deadline restarts after the work (the server's last flight is what it times).
+ */
+function rpkTick(ep: DtlsEndpoint, now: number): number {
+  for (var k in ep.s) {
+    var s = ep.s[k];
+    var hs = s.hs as RpkHandshake | null;
+    if (!hs || !hs.job) continue;
+    hs.deadline = -1;
+    var j = hs.job;
+    if (j.run()) {
+      hs.job = null;
+      hs.then!(ep, s, j.r);
+    }
+    return hs.job ? now : -1;
+  }
+  return -1;
 }
 
 /**
@@ -435,4 +534,5 @@ export function enableRpk(): void {
   clientRole.rpkCred = cred;
   clientRole.rpkHello = encodeRpkClientHello;
   clientRole.rpkStep = step;
+  clientRole.tick = rpkTick;
 }

@@ -11,9 +11,11 @@ import { CT, HT, AlertLevel, A, DTLS } from './constants';
 import { createEndpoint, DtlsEndpoint, DtlsOptions, ESTABLISHED, FlightEntry, Handshake, newHandshake, newSession, Role, Session } from './connection';
 import { decodeClientHello, decodePskVector, encodeHandshake, encodeHelloVerifyRequest, encodePskVector, encodeServerHello, parseFragments } from './handshake';
 import { DtlsRecord, encodeRecord, open, replayCheck } from './record';
-import { checkRpkClientHello, decodeRpkCertificate, ecdhParams, encodeRpkCertificate, RpkGroup, rpkSigOf, rpkSigs, RpkSig } from './rpk';
+import { checkRpkClientHello, decodeRpkCertificate, ecdhParams, encodeRpkCertificate, pkFinish, RpkGroup, rpkSigOf, rpkSigs, RpkSig } from './rpk';
 import { enableP256 } from './rpk-p256';
 import { enableEd25519 } from './rpk-ed25519';
+import { CidMap, clientCid, giveCid, moveSession, sessionByCid, sweepCids } from './cid';
+import { cacheSession, findSession, newSessionCache, newSessionId, resumeFlight, SessionCache } from './session-cache';
 
 // The simulator's server serves every key type and group (this module is never in a bundle).
 enableEd25519();
@@ -38,6 +40,12 @@ export interface DtlsServerOptions extends DtlsOptions {
   cookieRotation?: number;
   /** Most concurrent sessions (default 64); a new handshake beyond it is ignored. */
   maxSessions?: number;
+  /** Sessions kept for resumption by session ID (RFC 5246 §7.3; session-cache.ts), default 1000; 0: none (empty session_id). */
+  resumable?: number;
+  /** How long (ms) after its full handshake a session may be resumed (default 24 h). */
+  resumeLifetime?: number;
+  /** false: no Connection ID for clients that offer the extension (RFC 9146; cid.ts). Default: one of DTLS.SERVER_CID bytes each. */
+  connectionId?: boolean;
   /**
    * Most handshakes in progress from one IP address (any port; default 8): a new one beyond
    * it is ignored, so one address cannot take every slot (established sessions do not count).
@@ -66,6 +74,8 @@ const enum St {
   WAIT_CERT = 13,
   WAIT_RPK_CKE = 14,
   WAIT_CV = 15,
+  /** Abbreviated handshake (a resumed session): the client's Finished next */
+  WAIT_RFIN = 16,
 }
 
 /** The server's RPK handshake state. */
@@ -88,6 +98,10 @@ interface ServerState {
   secret: Uint8Array;
   previous: Uint8Array;
   rotateAt: number;
+  /** Sessions that may be resumed. */
+  cache: SessionCache;
+  /** Sessions by the Connection ID we gave them (RFC 9146, cid.ts). */
+  cids: CidMap;
 }
 
 function cookieFor(ep: DtlsEndpoint, secret: Uint8Array, peer: Peer, sansCookie: Uint8Array): Uint8Array {
@@ -176,14 +190,28 @@ function makeRole(st: ServerState): Role {
       var fl: FlightEntry[] = [];
       // RFC 5746 §3.6: the extension, or TLS_EMPTY_RENEGOTIATION_INFO_SCSV (0x00ff), asks for renegotiation_info.
       var reneg = ch.extensions.indexOf(0xff01) >= 0 || ch.cipher_suites.indexOf(0x00ff) >= 0;
+      var pf = ch.extensions.indexOf(11) >= 0;
+      // RFC 9146: a client offering connection_id gets one of ours (its records then find the session by it)
+      var offered = clientCid(m.body);
+      var more = offered && so.connectionId !== false ? giveCid(ep, st.cids, s, offered) : [];
+      // A session the client offers to resume, if we still have it and would accept its credentials: the abbreviated handshake.
+      var e = findSession(st.cache, ch.session_id, ch.cipher_suites, function (isRpk: boolean, id: Uint8Array): boolean {
+        return isRpk ? !!so.rpk && !!rpkSigOf(id) && so.rpk.trust(id, peer) : !!so.pskKey(id);
+      });
+      if (e) {
+        var sid = new Uint8Array(ch.session_id);
+        resumeFlight(ep, s, e, sid, e.rpk ? serverHelloRpk(hs.serverRandom, sid, reneg, pf, more) : encodeServerHello(hs.serverRandom, sid, reneg, more), St.WAIT_RFIN);
+        return true;
+      }
+      hs.sid = newSessionId(ep, st.cache);
       if (rpk) {
-        rpkFlight(ep, s, so.rpk!, ourSig!, group!, reneg, ch.extensions.indexOf(11) >= 0, fl);
+        rpkFlight(ep, s, so.rpk!, ourSig!, group!, reneg, pf, more, fl);
         for (i = 0; i < fl.length; i++) hs.transcript.push(fl[i].b);
         hs.state = St.WAIT_CERT;
         ep.hs().flight(s, fl);
         return true;
       }
-      var sh = encodeHandshake(HT.SERVER_HELLO, hs.nextSend++, encodeServerHello(hs.serverRandom, reneg));
+      var sh = encodeHandshake(HT.SERVER_HELLO, hs.nextSend++, encodeServerHello(hs.serverRandom, hs.sid, reneg, more));
       fl.push({ t: CT.HANDSHAKE, e: 0, b: sh });
       if (so.hint && so.hint.length) fl.push({ t: CT.HANDSHAKE, e: 0, b: encodeHandshake(HT.SERVER_KEY_EXCHANGE, hs.nextSend++, encodePskVector(so.hint)) });
       fl.push({ t: CT.HANDSHAKE, e: 0, b: encodeHandshake(HT.SERVER_HELLO_DONE, hs.nextSend++, new Uint8Array(0)) });
@@ -199,7 +227,13 @@ function makeRole(st: ServerState): Role {
     },
     message: function (ep: DtlsEndpoint, s: Session, type: number, body: Uint8Array, whole: Uint8Array): void {
       var hs = s.hs!;
-      if (s.rpk && hs.state !== St.WAIT_FIN) {
+      if (hs.state === St.WAIT_RFIN) {
+        // the client's Finished of an abbreviated handshake: it proves our flight arrived
+        if (type !== HT.FINISHED || s.rEpoch !== 1) return ep.hs().abort(s, A.UNEXPECTED_MESSAGE);
+        if (!equalConstTime(body, hs.expectFinished!)) return ep.hs().abort(s, A.DECRYPT_ERROR);
+        s.flight = null;
+        ep.hs().established(s);
+      } else if (s.rpk && hs.state !== St.WAIT_FIN) {
         var a = rpkMessage(ep, s, type, body, whole);
         if (a) ep.hs().abort(s, a);
       } else if (type === HT.CLIENT_KEY_EXCHANGE && hs.state === St.WAIT_CKE) {
@@ -222,13 +256,20 @@ function makeRole(st: ServerState): Role {
           { t: CT.CHANGE_CIPHER_SPEC, e: 0, b: new Uint8Array([1]) },
           { t: CT.HANDSHAKE, e: 1, b: fin },
         ]);
+        cacheSession(st.cache, s);
         ep.hs().established(s);
       } else ep.hs().abort(s, A.UNEXPECTED_MESSAGE);
     },
+    byCid: function (ep: DtlsEndpoint, r: DtlsRecord): Session | null {
+      return sessionByCid(ep, st.cids, r);
+    },
+    moved: moveSession,
     tick: function (ep: DtlsEndpoint, now: number): number {
       var so = ep.o as DtlsServerOptions;
+      st.cache.now = now;
       if (st.rotateAt < 0) st.rotateAt = now + (so.cookieRotation || 60000);
       else if (now >= st.rotateAt) {
+        sweepCids(ep, st.cids);
         st.previous = st.secret;
         st.secret = ep.hs().random(32);
         st.rotateAt = now + (so.cookieRotation || 60000);
@@ -251,18 +292,19 @@ function makeRole(st: ServerState): Role {
   };
 }
 
-function serverHelloRpk(random: Uint8Array, reneg: boolean, pointFormats: boolean): Uint8Array {
+function serverHelloRpk(random: Uint8Array, sid: Uint8Array, reneg: boolean, pointFormats: boolean, more: number[]): Uint8Array {
   // ServerHello with client_certificate_type and server_certificate_type = RawPublicKey
   // (one byte each, RFC 7250 §4.2), ec_point_formats {uncompressed} when the client sent
   // it (RFC 8422 §5.2), renegotiation_info when asked (RFC 5746 §3.6).
   var ext = [0, 19, 0, 1, 2, 0, 20, 0, 1, 2];
   if (pointFormats) ext.push(0, 11, 0, 2, 1, 0);
   if (reneg) ext.push(0xff, 0x01, 0, 1, 0);
-  var w = new Writer(2 + 32 + 1 + 2 + 1 + 2 + ext.length);
+  ext = ext.concat(more);
+  var w = new Writer(2 + 32 + 1 + sid.length + 2 + 1 + 2 + ext.length);
   w.u8(DTLS.MAJOR);
   w.u8(DTLS.MINOR);
   w.bytes(random);
-  w.u8(0);
+  w.vec(1, sid);
   w.uint(2, DTLS.TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8);
   w.u8(0);
   w.uint(2, ext.length);
@@ -276,7 +318,7 @@ function serverHelloRpk(random: Uint8Array, reneg: boolean, pointFormats: boolea
  * signature scheme built in, no authorities), ServerHelloDone. One ECDHE key pair and one
  * signature, kept in the flight for retransmission.
  */
-function rpkFlight(ep: DtlsEndpoint, s: Session, r: DtlsServerRpk, sig: RpkSig, group: RpkGroup, reneg: boolean, pointFormats: boolean, fl: FlightEntry[]): void {
+function rpkFlight(ep: DtlsEndpoint, s: Session, r: DtlsServerRpk, sig: RpkSig, group: RpkGroup, reneg: boolean, pointFormats: boolean, more: number[], fl: FlightEntry[]): void {
   var hs = s.hs as RpkServerHandshake;
   var priv = sig.priv(r.key);
   var pub = sig.pub(r.spki)!;
@@ -284,8 +326,8 @@ function rpkFlight(ep: DtlsEndpoint, s: Session, r: DtlsServerRpk, sig: RpkSig, 
   s.rpk = true;
   hs.group = group;
   hs.x = group.priv(ep.o.rng);
-  var params = ecdhParams(group.id, group.pub(hs.x));
-  var sg = sig.sign(concat([hs.clientRandom, hs.serverRandom!, params]), priv, pub, ep.o.crypto);
+  var params = ecdhParams(group.id, pkFinish(group.pub(hs.x)));
+  var sg: Uint8Array = pkFinish(sig.sign(concat([hs.clientRandom, hs.serverRandom!, params]), priv, pub, ep.o.crypto));
   var ske = new Uint8Array(params.length + 4 + sg.length);
   ske.set(params);
   ske.set([sig.scheme >> 8, sig.scheme & 255, 0, sg.length], params.length);
@@ -295,7 +337,7 @@ function rpkFlight(ep: DtlsEndpoint, s: Session, r: DtlsServerRpk, sig: RpkSig, 
   cr.set([1, 64, 0, 2 * n]);
   for (var i = 0; i < n; i++) cr.set([rpkSigs[i].scheme >> 8, rpkSigs[i].scheme & 255], 4 + 2 * i);
   var msgs = [
-    encodeHandshake(HT.SERVER_HELLO, hs.nextSend++, serverHelloRpk(hs.serverRandom!, reneg, pointFormats)),
+    encodeHandshake(HT.SERVER_HELLO, hs.nextSend++, serverHelloRpk(hs.serverRandom!, hs.sid!, reneg, pointFormats, more)),
     encodeHandshake(HT.CERTIFICATE, hs.nextSend++, encodeRpkCertificate(r.spki)),
     encodeHandshake(HT.SERVER_KEY_EXCHANGE, hs.nextSend++, ske),
     encodeHandshake(HT.CERTIFICATE_REQUEST, hs.nextSend++, cr),
@@ -326,7 +368,7 @@ function rpkMessage(ep: DtlsEndpoint, s: Session, type: number, body: Uint8Array
   } else if (type === HT.CLIENT_KEY_EXCHANGE && hs.state === St.WAIT_RPK_CKE) {
     // ClientECDiffieHellmanPublic: ecdh_Yc<1..2^8-1>, the group's point (RFC 8422 §5.7)
     if (!body.length || body.length !== 1 + body[0]) return A.DECODE_ERROR;
-    hs.z = body[0] === hs.group!.len ? hs.group!.shared(hs.x!, body.subarray(1)) : null;
+    hs.z = body[0] === hs.group!.len ? pkFinish(hs.group!.shared(hs.x!, body.subarray(1))) : null;
     hs.x = null;
     if (!hs.z) return A.ILLEGAL_PARAMETER;
     hs.state = St.WAIT_CV;
@@ -335,7 +377,7 @@ function rpkMessage(ep: DtlsEndpoint, s: Session, type: number, body: Uint8Array
     // the client's key's scheme (RFC 5246 §7.4.8: one we listed in the CertificateRequest)
     if (u16(body, 0) !== hs.peerSig!.scheme) return A.ILLEGAL_PARAMETER;
     // over every handshake message before this one (RFC 5246 §7.4.8)
-    if (!hs.peerSig!.verify(concat(hs.transcript), body.subarray(4), hs.peerPub!, ep.o.crypto)) return A.DECRYPT_ERROR;
+    if (!pkFinish(hs.peerSig!.verify(concat(hs.transcript), body.subarray(4), hs.peerPub!, ep.o.crypto))) return A.DECRYPT_ERROR;
     hs.transcript.push(whole);
     // Keys only now: a ChangeCipherSpec is taken only once they exist, so a lost
     // CertificateVerify cannot be skipped by the epoch switch (its retransmission is epoch 0).
@@ -361,7 +403,7 @@ export function createDtlsServer(o: DtlsServerOptions): DtlsEndpoint {
   o.rng.fill(secret);
   var previous = new Uint8Array(32);
   o.rng.fill(previous);
-  return createEndpoint(o, makeRole({ secret: secret, previous: previous, rotateAt: -1 }));
+  return createEndpoint(o, makeRole({ secret: secret, previous: previous, rotateAt: -1, cache: newSessionCache(o.resumable, o.resumeLifetime), cids: {} }));
 }
 
 export { ESTABLISHED };

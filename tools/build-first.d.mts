@@ -1,0 +1,2 @@
+export function bundleName(path: string): string | null;
+export function buildIfStale(paths: string[]): void;

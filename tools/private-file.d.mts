@@ -1,0 +1,1 @@
+export function writePrivate(file: string, text: string): void;

@@ -1,0 +1,212 @@
+// The server role (RFC 7252 §5): one request received, answered through its Exchange,
+// piggybacked on the ACK when the handler answers at once, else an empty ACK after
+// SEPARATE_ACK_DELAY and the response as a separate CON (§5.2.2). Critical options we do not
+// know get 4.02 (§5.4.1), proxying 5.05; Block1/Block2 and Observe options are handed to
+// blockwise.ts and observe.ts before the application's handler runs.
+import type { Peer } from '../ports';
+import { CODE, OPT, TYPE, OBSERVE_SEQ_MASK } from './constants';
+import { encode, message, getOption, setUint, setOption, firstUnknownCritical, type CoapMessage } from './message';
+import { readBlock } from './block';
+import type { CoapEndpoint, ResponseSpec, Seen } from './endpoint';
+import { Observation, readUintValue3 } from './observe';
+import { equalConstTime } from '../bytes';
+import { serveCachedBlock, collectBlock1 } from './blockwise';
+
+/** One request received in the server role; the handler answers through it. */
+export class Exchange {
+  declare request: CoapMessage;
+  declare peer: Peer;
+  /** the response has been given */
+  declare responded: boolean;
+  declare _ep: CoapEndpoint;
+  declare _pkey: string;
+  declare _seen: Seen | null;
+  /** an empty ACK has been sent: the response goes separately */
+  declare _acked: boolean;
+  declare _ackAt: number;
+  declare _observeAsked: boolean;
+  declare _obs: Observation | null;
+  /** Block1 of the last block of an upload, echoed in the final response */
+  declare _block1: Uint8Array | null;
+  /** streamed Block1 upload: where this block's payload starts, and whether more follow (else -1 / false) */
+  declare blockOffset: number;
+  declare blockMore: boolean;
+  /** block number and size exponent the request asked for, or -1 */
+  declare _b2num: number;
+  declare _b2szx: number;
+  constructor(ep: CoapEndpoint, req: CoapMessage, peer: Peer, pkey: string, seen: Seen | null) {
+    this._ep = ep;
+    this.request = req;
+    this.peer = peer;
+    this._pkey = pkey;
+    this._seen = seen;
+    this.responded = false;
+    this._acked = false;
+    this._ackAt = -1;
+    this._observeAsked = false;
+    this._obs = null;
+    this._block1 = null;
+    this.blockOffset = -1;
+    this.blockMore = false;
+    this._b2num = -1;
+    this._b2szx = -1;
+  }
+  /**
+   * Answer the request (piggybacked if still possible, else a separate response): builds the
+   * response (options, Observe, Block1 echo, Block2 slicing) and sends it. The endpoint's own
+   * answers (4.02, 2.31, …) come here too: one function, not a method of each class (about
+   * seven Espruino variables), and one frame less on the receive path.
+   */
+  respond(res: ResponseSpec, now?: number): void {
+    var ep = this._ep;
+    if (this.responded) return;
+    this.responded = true;
+    if (now !== undefined) ep.now = now;
+    var t = ep.now;
+    // the dedup record keeps only the reply bytes from now on, not the request datagram
+    if (this._seen) delete this._seen._ex;
+    var wi = ep._waiting.indexOf(this);
+    if (wi >= 0) ep._waiting.splice(wi, 1);
+    var req = this.request;
+    var m = message(0, res.code, 0, req.token, res.options ? res.options.slice(0) : [], res.payload);
+    if (res.contentFormat !== undefined) setUint(m, OPT.CONTENT_FORMAT, res.contentFormat);
+    var obs = this._obs;
+    if (obs && obs.active) {
+      if (res.code >> 5 === 2) setUint(m, OPT.OBSERVE, (ep._seqCounter = (ep._seqCounter + 1) & OBSERVE_SEQ_MASK));
+      else obs.cancel('error');
+    }
+    if (this._block1 && res.code >> 5 === 2) setOption(m, OPT.BLOCK1, this._block1);
+    if (!ep._sliceBlock2(m, this._pkey, req, '', this._b2num < 0 ? 0 : this._b2num, this._b2szx, this._b2num >= 0, t)) {
+      m = message(0, CODE.BAD_OPTION, 0, req.token);
+    }
+    if (req.type === TYPE.CON && !this._acked) {
+      m.type = TYPE.ACK;
+      m.mid = req.mid;
+      var b = encode(m);
+      if (this._seen) this._seen._reply = b;
+      ep._send(b, this.peer);
+      return;
+    }
+    m.mid = ep._nextMid;
+    ep._nextMid = (m.mid + 1) & 0xffff;
+    if (req.type === TYPE.CON) {
+      // separate response (RFC 7252 §5.2.2): a new CON, retransmitted until acknowledged
+      m.type = TYPE.CON;
+      ep._sendCon(encode(m), this.peer, this._pkey, m.mid, t, null, null);
+    } else {
+      m.type = TYPE.NON;
+      ep._send(encode(m), this.peer);
+    }
+  }
+  /** Accept the observation asked for by a GET/FETCH with Observe=0; null if none was asked or no room. */
+  observe(): Observation | null {
+    return acceptObservation(this._ep, this);
+  }
+}
+
+/** Exchange.observe(): the relation a GET/FETCH with Observe=0 asked for (RFC 7641 §4.1). */
+function acceptObservation(ep: CoapEndpoint, ex: Exchange): Observation | null {
+  if (!ex._observeAsked || ex.responded) return null;
+  if (ex._obs) return ex._obs;
+  // same endpoint and token: update the existing entry, do not add (RFC 7641 §4.1)
+  var o = exchangeSteps().obsByToken(ep, ex._pkey, ex.request.token);
+  if (o) {
+    o._szx = ex._b2szx;
+  } else {
+    if (ep._obsList.length >= ep.params.MAX_OBSERVATIONS) return null;
+    o = new Observation(ep, ex);
+    ep._obsList.push(o);
+  }
+  ex._obs = o;
+  return o;
+}
+
+export function onRequestMsg(ep: CoapEndpoint, m: CoapMessage, peer: Peer, pkey: string, s: Seen, now: number): void {
+  var ex = new Exchange(ep, m, peer, pkey, s);
+  s._ex = ex;
+  var bad = firstUnknownCritical(m);
+  if (bad >= 0) {
+    // RFC 7252 §5.4.1: 4.02 for a CON; a NON is rejected (silently ignored here)
+    if (m.type === TYPE.CON) ex.respond({ code: CODE.BAD_OPTION }, now);
+    return;
+  }
+  if (getOption(m, OPT.PROXY_URI) !== null || getOption(m, OPT.PROXY_SCHEME) !== null) {
+    ex.respond({ code: CODE.PROXYING_NOT_SUPPORTED }, now);
+    return;
+  }
+  // Block2 asked for (RFC 7959 §2.4): a later block may come from the cache
+  var b2 = getOption(m, OPT.BLOCK2);
+  if (b2 !== null) {
+    var bv = readBlock(b2);
+    if (!bv) {
+      ex.respond({ code: CODE.BAD_REQUEST }, now);
+      return;
+    }
+    ex._b2num = bv.num;
+    ex._b2szx = bv.szx;
+    if (bv.num > 0 && serveCachedBlock(ep, ex, now)) return;
+  }
+  // Block1 upload (RFC 7959 §2.5): reassemble, 2.31 per block, the handler sees the whole body
+  var b1 = getOption(m, OPT.BLOCK1);
+  if (b1 !== null && !collectBlock1(ep, ex, b1, now)) return;
+  // Observe (RFC 7641 §2): 0 registers (if the handler accepts), 1 deregisters
+  var ov = getOption(m, OPT.OBSERVE);
+  if (ov !== null && (m.code === CODE.GET || m.code === CODE.FETCH)) {
+    var o = exchangeSteps().obsByToken(ep, pkey, m.token);
+    var ovv = readUintValue3(ov);
+    if (ovv === 0) ex._observeAsked = true;
+    else if (ovv === 1 && o) o.cancel('deregister');
+  }
+  var h = ep.onRequest;
+  if (!h) {
+    ex.respond({ code: CODE.NOT_FOUND }, now);
+    return;
+  }
+  try {
+    h(m, peer, ex);
+  } catch (e) {
+    if (!ex.responded) ex.respond({ code: CODE.INTERNAL_SERVER_ERROR }, now);
+    return;
+  }
+  if (!ex.responded && m.type === TYPE.CON) {
+    if (ep.params.SEPARATE_ACK_DELAY <= 0) exchangeSteps().emptyAck(ep, ex);
+    else {
+      ex._ackAt = now + ep.params.SEPARATE_ACK_DELAY;
+      // bounded: under a flood the oldest waiting exchange gets its empty ACK early
+      if (ep._waiting.length >= ep.params.MAX_DEDUP) exchangeSteps().emptyAck(ep, ep._waiting.shift() as Exchange);
+      ep._waiting.push(ex);
+    }
+  }
+  // a re-registration the handler did not accept ends the old relation (RFC 7641 §4.1)
+  if (ex._observeAsked && !ex._obs) {
+    var old = exchangeSteps().obsByToken(ep, pkey, m.token);
+    if (old) old.cancel('replaced');
+  }
+}
+
+/**
+ * The steps an exchange needs rarely and from several places: an empty ACK for a handler that
+ * has not answered (RFC 7252 §5.2.2), and the observation a token names (RFC 7641 §4.1). Built
+ * when one is needed and dropped after (docs/memory.md, "Code loaded on demand"), as
+ * blockwise.ts's blockSteps(): as top-level functions they would cost Espruino some ten
+ * variables for as long as the bundle is loaded. They keep no state of their own.
+ */
+export function exchangeSteps() {
+  /** RFC 7252 §5.2.2: an empty ACK now, the response later as a separate CON. */
+  function emptyAck(ep: CoapEndpoint, ex: Exchange): void {
+    ex._acked = true;
+    var b = encode(message(TYPE.ACK, 0, ex.request.mid));
+    if (ex._seen) ex._seen._reply = b;
+    ep._send(b, ex.peer);
+  }
+
+  /** The relation with this peer and token, if any. */
+  function obsByToken(ep: CoapEndpoint, pkey: string, token: Uint8Array): Observation | null {
+    for (var i = 0; i < ep._obsList.length; i++) {
+      var o = ep._obsList[i];
+      if (o._pkey === pkey && equalConstTime(o.token, token)) return o;
+    }
+    return null;
+  }
+  return { emptyAck: emptyAck, obsByToken: obsByToken };
+}
