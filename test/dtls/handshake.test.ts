@@ -143,6 +143,16 @@ test('wrong key: the server answers the undecryptable Finished with a fatal decr
   assert.equal(p.server.get(CLIENT), null);
 });
 
+test('wrong key with a Connection ID (RFC 9146): the client\'s Finished is a tls12_cid record; decrypt_error all the same', () => {
+  const p = makePair({ cid: true, clientKey: new Uint8Array(16).fill(9) });
+  p.client.connect(SERVER);
+  p.run(40000);
+  assert.ok(p.wire.some((d) => fromClient(d) && parseRecords(d.data, 6).some((r) => r.type === 25)), 'the client sent a tls12_cid record');
+  assert.deepEqual(p.serverEvents.map((e) => e.name), ['wrong_psk']);
+  assert.deepEqual(p.clientEvents.map((e) => e.name), ['wrong_psk']);
+  assert.ok(p.wire.length <= 7, 'at once');
+});
+
 test('unknown PSK identity: the server answers unknown_psk_identity (115); the client reports the alert naming the identity', () => {
   const p = makePair({ clientIdentity: text('stranger') });
   p.client.connect(SERVER);

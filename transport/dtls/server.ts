@@ -121,14 +121,15 @@ function statelessAlert(ep: DtlsEndpoint, peer: Peer, seq: number, desc: number)
 }
 
 /**
- * The client's Finished (the first epoch-1 handshake record, after its ChangeCipherSpec) that
+ * The client's Finished (its first epoch-1 record, after its ChangeCipherSpec) that
  * does not decrypt: with PSK the client's key differs from ours for its identity. It is a
  * Finished that does not verify, answered with a fatal decrypt_error (RFC 5246 §7.4.9,
  * RFC 4279 §2) rather than dropped, so the client learns it at once instead of at its
  * deadline. Any other epoch-1 record is left to the endpoint (false).
  */
-function badFinished(ep: DtlsEndpoint, r: DtlsRecord, peer: Peer): boolean {
-  var s = ep.get(peer);
+function badFinished(ep: DtlsEndpoint, st: ServerState, r: DtlsRecord, peer: Peer): boolean {
+  // with a Connection ID (RFC 9146) the Finished is a tls12_cid record, found by its CID
+  var s = r.type === CT.TLS12_CID ? sessionByCid(ep, st.cids, r) : ep.get(peer);
   var hs = s && s.hs;
   if (!s || !hs || hs.state !== St.WAIT_FIN || s.rEpoch !== 1 || !replayCheck(s.win, r.seq) || open(ep.o.crypto, s.rk!, r)) return false;
   if (s.rpk) ep.hs().abort(s, A.DECRYPT_ERROR);
@@ -139,7 +140,7 @@ function badFinished(ep: DtlsEndpoint, r: DtlsRecord, peer: Peer): boolean {
 function makeRole(st: ServerState): Role {
   return {
     pre: function (ep: DtlsEndpoint, r: DtlsRecord, peer: Peer): boolean {
-      if (r.epoch === 1 && r.type === CT.HANDSHAKE) return badFinished(ep, r, peer);
+      if (r.epoch === 1 && (r.type === CT.HANDSHAKE || r.type === CT.TLS12_CID)) return badFinished(ep, st, r, peer);
       if (r.epoch !== 0 || r.type !== CT.HANDSHAKE || r.fragment[0] !== HT.CLIENT_HELLO) return false;
       var fs = parseFragments(r.fragment);
       // A ClientHello must come whole in one record (it is small; we do not keep state to reassemble it).
