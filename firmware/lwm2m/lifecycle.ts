@@ -212,19 +212,32 @@ export function lifecycle(cl: Client): Lifecycle {
       var uri = parseUri('' + s[SecurityRes.ServerUri]);
       var mode = s[SecurityRes.Mode];
       if (!uri && say) cl.log('bootstrap-finish', 'server URI unusable: ' + s[SecurityRes.ServerUri] + noIpv6(s[SecurityRes.ServerUri]));
-      if (typeof ssid !== 'number' || !uri) continue;
-      if (uri.secure ? mode !== MODE_PSK && mode !== MODE_RPK : mode !== MODE_NOSEC) continue;
-      if (mode === MODE_RPK) {
-        var k = rpkCheck ? rpkCheck(cl, l[i]) : noRpk(l[i]);
-        if (typeof k === 'string') {
-          if (say) cl.log('rpk', k);
-          continue;
-        }
+      if (typeof ssid !== 'number' || !uri || (!uri.secure && mode !== MODE_NOSEC)) continue;
+      var k = mode !== MODE_RPK ? noPsk(l[i]) : rpkCheck ? rpkCheck(cl, l[i]) : noRpk(l[i]);
+      if (typeof k === 'string' && k) {
+        if (say) cl.log(mode === MODE_RPK ? 'rpk' : 'psk', k);
+        continue;
       }
       var srv = cl.reg.serverInst(ssid);
       if (srv >= 0) out.push({ sec: l[i], srv: srv, ssid: ssid });
     }
     return out;
+  }
+
+  /**
+   * Why account `iid`, on a coaps:// URI and not RPK, cannot make a PSK handshake, or '': it
+   * needs Security Mode PSK, a PSK Identity and a Secret Key. An empty key would let any
+   * server that holds an empty PSK act as this account's server, so it is refused as an RPK
+   * account without the server's key is (no handshake).
+   */
+  function noPsk(iid: number): string {
+    var s: any = cl.reg.obj(0)!.i[iid];
+    var uri = parseUri('' + s[SecurityRes.ServerUri]);
+    var m = s[SecurityRes.Mode];
+    var w = !uri || !uri.secure || m === MODE_RPK ? '' : m !== MODE_PSK ? 'Security Mode ' + m + ' with a coaps:// URI' :
+      !(s[SecurityRes.PublicKeyOrId] && s[SecurityRes.PublicKeyOrId].length) ? 'PSK without a PSK Identity (/0/' + iid + '/3)' :
+      !(s[SecurityRes.SecretKey] && s[SecurityRes.SecretKey].length) ? 'PSK without a Secret Key (/0/' + iid + '/5)' : '';
+    return w && 'Security /0/' + iid + ': ' + w + ': no DTLS handshake; account skipped';
   }
 
   /** The Security instance of server account `ssid` (-1: the Bootstrap-Server's). */
@@ -269,8 +282,9 @@ export function lifecycle(cl: Client): Lifecycle {
 
   function requestBootstrap(now: number): void {
     var bs = bootstrapIid();
-    cl.lastError = '';
-    var c = cl.conns.length && cl.conns[0].ssid < 0 ? cl.conns[0] : cl.open(bs[0], -1);
+    var why = noPsk(bs[0]);
+    cl.lastError = why;
+    var c = cl.conns.length && cl.conns[0].ssid < 0 ? cl.conns[0] : why ? null : cl.open(bs[0], -1);
     if (!c) {
       var u = cl.reg.obj(0)!.get(bs[0], 0);
       cl.lastError = cl.lastError || 'Bootstrap-Server URI unusable: ' + u + noIpv6(u);

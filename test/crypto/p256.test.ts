@@ -266,6 +266,8 @@ test('strict DER: long-form lengths, trailing bytes, negative INTEGERs, superflu
     ['3045' + '028121' + rInt.slice(4) + sInt, 'long-form INTEGER length'],
     ['3044' + '0220' + rInt.slice(6) + sInt, 'r negative (high bit set, no 00)'],
     ['3046' + '022200' + rInt.slice(4) + sInt, 'r with two leading zeros'],
+    ['3045' + '022101' + rInt.slice(6) + sInt, 'r of 33 bytes whose first byte is not 00 (it would be dropped)'],
+    ['3045' + '022180' + rInt.slice(6) + sInt, 'r of 33 bytes, negative'],
     ['3046' + rInt + '022100' + sInt.slice(4), 's with a superfluous leading zero'],
     ['3045' + '0321' + rInt.slice(4) + sInt, 'r tagged BIT STRING'],
     ['3145' + body, 'SET instead of SEQUENCE'],

@@ -154,7 +154,8 @@ export var clientRole: ClientRole = {
     if (clientRole.rpkCred && !clientRole.rpkCred(ep, s)) return null;
     if (!s.rpk) {
       var cred = (ep.o as DtlsClientOptions).psk(peer);
-      if (!cred) {
+      // an empty key is none: a zero-length PSK is one every server can hold
+      if (!cred || !cred.key.length) {
         ep.hs().emit({ type: 'error', peer: s.peer, name: 'no_psk', message: 'no PSK for ' + peerKey(s.peer) });
         return null;
       }

@@ -36,6 +36,7 @@ export const enum AlertLevel {
 export const enum A {
   CLOSE_NOTIFY = 0,
   UNEXPECTED_MESSAGE = 10,
+  BAD_RECORD_MAC = 20,
   HANDSHAKE_FAILURE = 40,
   BAD_CERTIFICATE = 42,
   UNSUPPORTED_CERTIFICATE = 43,
@@ -66,6 +67,12 @@ export const enum DTLS {
   MAX_CIPHERTEXT = 16384 + 2048,
   /** CCM-8 expansion: 8-byte explicit nonce + 8-byte tag (RFC 6655 §3). */
   CCM8_OVERHEAD = 16,
+  /**
+   * Handshake messages being reassembled hold at most this many body bytes together (plus a
+   * bit per byte): the largest message a PSK or RPK client expects is ~260 bytes (a
+   * HelloVerifyRequest with a 255-byte cookie), an RPK flight ~400.
+   */
+  REASSEMBLY = 4096,
   /** Length of the Connection IDs our server gives (the device gives none: it offers an empty one). */
   SERVER_CID = 6,
   /** Session.state once the peer's Finished verified. */
