@@ -45,11 +45,15 @@ export interface DtlsOptions {
   /** Application data, delivered only after the peer's Finished verified. */
   onData: (data: Uint8Array, peer: Peer) => void;
   onEvent?: (e: DtlsEvent) => void;
-  /** RFC 6347 §4.2.4.1: initial retransmission timer, 1 s (RFC 7925 §11 suggests 9 s for slow links). */
+  /** RFC 6347 §4.2.4.1: initial retransmission timer, default DTLS.RETRANSMIT_INITIAL (1 s; RFC 7925 §11 suggests 9 s for slow links). */
   retransmitInitial?: number;
-  /** The timer doubles up to this, 60 s. */
+  /** The timer doubles up to this, default DTLS.RETRANSMIT_MAX (60 s). */
   retransmitMax?: number;
-  /** A handshake not finished within this many ms fails with `handshake_timeout` (default 60 s). */
+  /**
+   * A handshake not finished within this many ms fails with `handshake_timeout` (the client's own
+   * public-key work does not count: rpk.ts restarts the deadline at each step). Default
+   * DTLS.HANDSHAKE_TIMEOUT (60 s); our server's is DTLS.SERVER_HANDSHAKE_TIMEOUT (20 min, server.ts).
+   */
   handshakeTimeout?: number;
   /** Largest datagram we send (default 1152, inside IPv6's 1280 minus headers). */
   mtu?: number;
@@ -359,7 +363,7 @@ function handshaking(ep: DtlsEndpoint): Handshaking {
     },
 
     timeout: function (s: Session): void {
-      err(s, 'handshake_timeout', undefined, HS_WITH + peerKey(s.peer) + ' as ' + who(s) + ' timed out after ' + (o.handshakeTimeout || 60000) +
+      err(s, 'handshake_timeout', undefined, HS_WITH + peerKey(s.peer) + ' as ' + who(s) + ' timed out after ' + (o.handshakeTimeout || DTLS.HANDSHAKE_TIMEOUT) +
         ' ms: no answer (' + (s.rpk ? 'our key not accepted' : 'wrong PSK or identity') + ', or server unreachable)');
     },
 
@@ -368,7 +372,7 @@ function handshaking(ep: DtlsEndpoint): Handshaking {
       var hs = s.hs;
       if (hs) {
         s.peerEnd = hs.nextRecv - 1;
-        hs.rto = o.retransmitInitial || 1000;
+        hs.rto = o.retransmitInitial || DTLS.RETRANSMIT_INITIAL;
         hs.due = -1;
       }
       transmit(s);
@@ -565,7 +569,7 @@ export class DtlsEndpoint implements DatagramPort, Pollable {
       var hs = s && s.hs;
       if (!hs) continue;
       busy = true;
-      if (hs.deadline < 0) hs.deadline = now + (o.handshakeTimeout || 60000);
+      if (hs.deadline < 0) hs.deadline = now + (o.handshakeTimeout || DTLS.HANDSHAKE_TIMEOUT);
       if (now >= hs.deadline) {
         this.hs().timeout(s);
         continue;
@@ -579,7 +583,7 @@ export class DtlsEndpoint implements DatagramPort, Pollable {
           } catch (e) {
             // a failing crypto backend: the deadline ends it
           }
-          hs.rto = Math.min(hs.rto! * 2, o.retransmitMax || 60000);
+          hs.rto = Math.min(hs.rto! * 2, o.retransmitMax || DTLS.RETRANSMIT_MAX);
           hs.due = now + hs.rto;
         }
         if (hs.due < d) d = hs.due;
