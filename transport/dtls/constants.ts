@@ -76,6 +76,11 @@ export const enum DTLS {
   // board's clock", docs/dtls.md "Timers"):
   /** First retransmission of a flight, ms (RFC 6347 §4.2.4.1); doubles up to RETRANSMIT_MAX. */
   RETRANSMIT_INITIAL = 1000,
+  /**
+   * The device's first retransmission in an RPK handshake, ms (RFC 7925 §11's 9 s): the server signs
+   * before its flight, and Leshan under load took over 1 s for it, so 1 s doubled its RPK flights.
+   */
+  RPK_RETRANSMIT_INITIAL = 9000,
   /** The retransmission timer's cap, ms (RFC 6347 §4.2.4.1: 60 s). */
   RETRANSMIT_MAX = 60000,
   /**
