@@ -1,5 +1,5 @@
 // The simulator's command line. Every bad argument gets one line naming it (exit 2).
-//   tsx sim/cli.ts scenario [--once] [--security psk|nosec] [--format tlv|senml-cbor] [--bundle dist/firmware.js]
+//   tsx sim/cli.ts scenario [--once] [--security psk|nosec|rpk [--server-security psk|rpk]] [--format tlv|senml-cbor] [--bundle dist/firmware.js]
 //   tsx sim/cli.ts device --endpoint EP --bootstrap coap[s]://HOST:PORT [--psk ID:HEX] [--storage DIR]
 //   tsx sim/cli.ts bootstrap-server [--host H] [--port N|off] [--dtls-port N|off] [--http-port N|off]
 //        [--psk ID:HEX] [--config FILE] [--endpoint EP --server-uri URI [--server-psk ID:HEX]
@@ -605,10 +605,15 @@ const admin = {
 };
 
 async function scenario(argv: string[]): Promise<void> {
-  const a = parse(argv, ['bundle', 'security', 'curve', 'format', 'endpoint', 'storage', 'keylog'], ['once', 'build']);
+  const a = parse(argv, ['bundle', 'security', 'server-security', 'curve', 'format', 'endpoint', 'storage', 'keylog'], ['once', 'build']);
   if (a.pos.length) fail(`unexpected argument '${a.pos[0]}'`);
   const security = one(a, 'security') ?? 'psk';
   if (security !== 'nosec' && security !== 'psk' && security !== 'rpk') fail(`--security '${security}' must be nosec, psk or rpk`);
+  // the LwM2M server's account the bootstrap server writes: PSK after an RPK bootstrap saves the board a public-key handshake
+  const serverSecurity = one(a, 'server-security');
+  if (serverSecurity !== undefined && serverSecurity !== 'psk' && serverSecurity !== 'rpk') fail(`--server-security '${serverSecurity}' must be psk or rpk`);
+  if (serverSecurity === 'rpk' && security !== 'rpk') fail('--server-security rpk goes with --security rpk');
+  if (serverSecurity === 'psk' && security === 'nosec') fail('--server-security psk goes with --security psk or rpk');
   const curve = curveFlag(a);
   if (curve && security !== 'rpk') fail('--curve goes with --security rpk');
   // RPK needs an RPK build of the key type (P-256: dist/firmware-rpk.js); the PSK build has no Security Mode 1
@@ -620,7 +625,7 @@ async function scenario(argv: string[]): Promise<void> {
   if (a.flags.build) buildIfStale([bundle]);
   if (!existsSync(bundle)) fail(`bundle '${bundle}' not found: run \`npm run build\` first`);
   const once = !!a.flags.once;
-  const r = await runScenario({ security, curve, once, bundle, format, endpoint: one(a, 'endpoint'), storageDir: one(a, 'storage'), keylog: one(a, 'keylog') });
+  const r = await runScenario({ security, serverSecurity: serverSecurity as 'psk' | 'rpk' | undefined, curve, once, bundle, format, endpoint: one(a, 'endpoint'), storageDir: one(a, 'storage'), keylog: one(a, 'keylog') });
   if (!r.ok) {
     console.error(`lwm2m-sim: scenario failed at step "${r.failed}": ${r.error}`);
     process.exit(1);
@@ -734,7 +739,7 @@ async function revoke(argv: string[]): Promise<void> {
 
 /** The command table: name → what it does. */
 export const COMMANDS: Record<string, { help: string; run: (argv: string[]) => void | Promise<void> }> = {
-  scenario: { help: 'run the seed scenario on loopback [--once] [--security psk|nosec|rpk [--curve p256|ed25519]] [--format tlv|senml-cbor] [--bundle FILE] [--build] [--keylog FILE] [--endpoint EP] [--storage DIR]', run: scenario },
+  scenario: { help: 'run the seed scenario on loopback [--once] [--security psk|nosec|rpk [--curve p256|ed25519] [--server-security psk|rpk]] [--format tlv|senml-cbor] [--bundle FILE] [--build] [--keylog FILE] [--endpoint EP] [--storage DIR]', run: scenario },
   device: { help: 'run a simulated device: --endpoint EP --bootstrap coap[s]://IPV4:PORT [--psk ID:HEX | --rpk-key FILE [--curve p256|ed25519] --bs-pub SPKI-HEX] [--storage DIR] [--format tlv|senml-cbor] [--app-port N] [--bundle FILE]', run: device },
   'bootstrap-server': {
     help: 'run a Bootstrap Server [--host H] [--port N|off] [--dtls-port N|off] [--http-port N|off] [--psk ID:HEX]… [--config FILE] [--rpk-key FILE] [--curve p256|ed25519] [--enrol LABEL]… [--enrol-window S] [--dtls-timeout S] [--endpoint EP --server-uri coap[s]://IPV4:PORT [--server-psk ID:HEX | --server-rpk SPKI-HEX] [--ssid N] [--lifetime S] [--binding B] [--format tlv|senml-cbor|senml-json] [--bs-psk ID:HEX]]… (docs/sim.md)',

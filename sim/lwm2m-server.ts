@@ -117,7 +117,7 @@ export interface Lwm2mServerOptions {
   timeoutMs?: number;
   /** The DTLS listener's raw public key pair for RPK clients, P-256 or Ed25519: the type the clients' build speaks (default: a fresh P-256 one; `rpkSpki` gives its public key). */
   rpk?: RpkKeyPair;
-  /** DTLS first retransmission and handshake deadline (ms): an RPK board computes for seconds per flight. */
+  /** DTLS first retransmission and handshake deadline (ms); default 1 s and DTLS.SERVER_HANDSHAKE_TIMEOUT (20 min: an RPK board computes for minutes before it answers). */
   dtlsRetransmit?: number;
   dtlsTimeout?: number;
 }

@@ -17,6 +17,13 @@ import { appendFileSync } from 'node:fs';
 
 export interface ScenarioOptions {
   security: 'nosec' | 'psk' | 'rpk';
+  /**
+   * How the device talks to the LwM2M server once bootstrapped (default: as to the bootstrap
+   * server). 'psk' after an RPK bootstrap: the bootstrap server writes a PSK account (Security
+   * Mode 0), so the device pays one public-key handshake (bootstrap) and PSK ones after it
+   * (the seed: "another cipher suite can be installed after Bootstrap").
+   */
+  serverSecurity?: 'psk' | 'rpk';
   /** RPK: the key type of the device and both servers (default P-256, dist/firmware-rpk.js; Ed25519: dist/firmware-rpk-ed25519.js). */
   curve?: RpkCurve;
   once: boolean;
@@ -67,9 +74,15 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
   // for the device and both servers (a build speaks one: P-256 unless asked for Ed25519)
   const rpk = o.security === 'rpk';
   const psk = o.security === 'psk' || rpk;
+  // the LwM2M server's account: RPK only after an RPK bootstrap (a PSK build has no Security Mode 1)
+  const srvRpk = rpk && o.serverSecurity !== 'psk';
+  if (o.serverSecurity === 'rpk' && !rpk) throw new Error("serverSecurity 'rpk' needs security 'rpk'");
+  if (o.serverSecurity === 'psk' && !psk) throw new Error("serverSecurity 'psk' needs security 'psk' or 'rpk'");
   const curve: RpkCurve = o.curve ?? 'p256';
   const devKey = rpk ? generateRpk(curve) : null;
   const kind = rpk ? 'DTLS-RPK' : 'DTLS-PSK';
+  const rpkSuite = `DTLS 1.2 RPK, TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8, ${curve === 'ed25519' ? 'Ed25519 + X25519' : 'ECDSA P-256 + ECDHE secp256r1'}`;
+  const pskSuite = 'DTLS 1.2 PSK, TLS_PSK_WITH_AES_128_CCM_8';
   let step = 'start servers';
   let bs: BootstrapServer | null = null;
   let lw: Lwm2mServer | null = null;
@@ -90,19 +103,21 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
       host: '127.0.0.1',
       port: psk ? -1 : 0,
       dtlsPort: psk ? 0 : -1,
-      rpk: rpk ? generateRpk(curve) : undefined,
+      rpk: srvRpk ? generateRpk(curve) : undefined,
       keylog,
       onEvent: (e: ServerEvent) => {
         if (e.type === 'REGISTRATION') {
           registeredAfter ??= Date.now() - t0;
-          line('server', `Register from ${e.ep} → 2.01 /rd/${e.registration!.registrationId} (lwm2m=${e.registration!.lwM2mVersion}, lt=${e.registration!.lifetime}, ${e.registration!.objectLinks.length} links)`);
+          const id = e.registration!.identity;
+          const over = id === null ? 'NoSec' : id.startsWith('rpk:') ? `DTLS-RPK ${id.slice(4)}` : `DTLS-PSK identity ${id}`;
+          line('server', `Register from ${e.ep} → 2.01 /rd/${e.registration!.registrationId} (lwm2m=${e.registration!.lwM2mVersion}, lt=${e.registration!.lifetime}, ${e.registration!.objectLinks.length} links, ${over})`);
         } else if (e.type === 'UPDATED') line('server', `Update from ${e.ep} → 2.04`);
         else if (e.type === 'DEREGISTRATION') line('server', `${e.ep} ${e.expired ? 'registration expired' : 'de-registered (2.02)'}`);
         else if (e.type === 'REJECTED' || e.type === 'DTLS') line('server', `${e.type.toLowerCase()}: ${e.reason || ''}`);
       },
     });
     // The LwM2M server knows the device's key (in a deployment: from the bootstrap server's enrolment)
-    if (devKey) lw.security.addRpk(ep, devKey.spki);
+    if (srvRpk) lw.security.addRpk(ep, devKey!.spki);
     else if (psk) lw.security.add({ endpoint: ep, identity: PSK_DM.identity, key: fromHex(PSK_DM.key)! });
     const serverUri = (psk ? lw.secureUri : lw.uri)!;
     bs = await BootstrapServer.start({
@@ -132,10 +147,10 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
       simpleConfig({
         serverUri,
         // RPK: the server's key pinned in /0/1/4; the device keeps using its own key pair
-        securityMode: rpk ? 'RPK' : psk ? 'PSK' : 'NO_SEC',
-        serverPublicKey: rpk ? lw.rpkSpki : undefined,
-        pskIdentity: psk && !rpk ? PSK_DM.identity : undefined,
-        pskKey: psk && !rpk ? fromHex(PSK_DM.key)! : undefined,
+        securityMode: srvRpk ? 'RPK' : psk ? 'PSK' : 'NO_SEC',
+        serverPublicKey: srvRpk ? lw.rpkSpki : undefined,
+        pskIdentity: psk && !srvRpk ? PSK_DM.identity : undefined,
+        pskKey: psk && !srvRpk ? fromHex(PSK_DM.key)! : undefined,
         shortServerId: 101,
         lifetime: 60,
         binding: 'U',
@@ -143,7 +158,8 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
     );
     if (psk && !rpk) bs.security.add({ endpoint: ep, identity: PSK_BS.identity, key: fromHex(PSK_BS.key)! });
     const bsUri = (psk ? bs.secureUri : bs.uri)!;
-    line('sim', `bootstrap server ${bsUri}, LwM2M server ${serverUri} (${rpk ? `DTLS 1.2 RPK, TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8, ${curve === 'ed25519' ? 'Ed25519 + X25519' : 'ECDSA P-256 + ECDHE secp256r1'}` : psk ? 'DTLS 1.2 PSK, TLS_PSK_WITH_AES_128_CCM_8' : 'NoSec'})`);
+    const suites = rpk && !srvRpk ? `bootstrap ${rpkSuite}; LwM2M server ${pskSuite}` : rpk ? rpkSuite : psk ? pskSuite : 'NoSec';
+    line('sim', `bootstrap server ${bsUri}, LwM2M server ${serverUri} (${suites})`);
     if (o.keylog) line('sim', `DTLS session keys → ${o.keylog} (NSS key log; Wireshark: tshark -o tls.keylog_file:${o.keylog} -d udp.port==PORT,dtls)`);
     // The installer scans the device's QR label: the SHA-256 of its public key (seed §4, step 1)
     if (devKey) bs.enrol(devKey.hash);

@@ -6,6 +6,7 @@ import { accountStore } from '../lwm2m/persistence';
 import { espruinoCrypto } from '../../transport/crypto/espruino';
 import type { CryptoBackend } from '../../transport/ports';
 import type { Device } from './index';
+import { DTLS } from '../../transport/dtls/constants';
 
 /**
  * require('crypto') on first use: a NoSec device never needs it (and a build without it
@@ -49,11 +50,10 @@ export function runClient(d: Device): Client {
     // rpkPriv set (mode rpk, parseConfig checked the keys): the bootstrap account is RPK
     { endpoint: d.cfg.endpoint, bootstrapUri: d.cfg.bootstrap, pskIdentity: d.cfg.pskId, pskKey: d.cfg.pskKey, rpkPriv: rpk ? d.cfg.rpkPriv : undefined, rpkPub: d.cfg.rpkPub, rpkServerPub: d.cfg.rpkServerPub },
     {
-      // An RPK handshake computes for seconds on the board (X25519 twice, an Ed25519 sign
-      // and verify, ESPRUINO.md "Speed"): the first retransmission after 9 s (RFC 7925 §11),
-      // fifteen minutes for the whole handshake (minutes on a loaded host, docs/rpk-lwm2m.md).
-      dtlsRetransmit: rpk ? 9000 : undefined,
-      dtlsTimeout: rpk ? 900000 : undefined,
+      // DTLS timers (transport/dtls/constants.ts): the default deadline for PSK and RPK alike (an
+      // RPK handshake's public-key work takes the board minutes, but in steps that restart the
+      // deadline, rpk.ts, so it only times the servers' answers); RPK's first retransmission later.
+      dtlsRetransmit: rpk ? DTLS.RPK_RETRANSMIT_INITIAL : undefined,
       log: function (ev: string, detail: string) {
         d.log(ev + ': ' + detail);
       },

@@ -280,6 +280,43 @@ test('the public-key work runs a step per poll and its time does not count again
   assert.equal(hs.deadline, p.now + 5000, 'armed again from the poll after the final flight');
 });
 
+test('our server waits for a board: with its default deadline it keeps an RPK handshake while the client computes for 10 minutes (Ed25519 on a 240 MHz ESP32 ~9 min)', () => {
+  // no handshakeTimeout given: each side's default (the client's 60 s, the server's DTLS.SERVER_HANDSHAKE_TIMEOUT)
+  const p = rpkPair();
+  let held: Datagram | null = null;
+  p.filter = (d, i) => {
+    if (i === 3) held = d;
+    return i === 3 ? [] : [d];
+  };
+  p.client.connect(SERVER);
+  p.run(0);
+  p.client.input(held!.data, SERVER);
+  const hs = p.client.get(SERVER)!.hs!;
+  assert.equal(hs.state, 36, 'the client computes');
+  // each public-key step "takes" 150 s of board time; the server is polled all along (its retransmissions go nowhere: the client ignores them)
+  let polls = 0;
+  for (; hs.state === 36 && polls < 10; polls++) {
+    p.client.poll(p.now);
+    p.now += 150000;
+    p.server.poll(p.now);
+  }
+  assert.ok(p.now >= 600000, `${p.now} ms of work`);
+  assert.deepEqual(p.serverEvents.filter((e) => e.type === 'error'), [], 'the server did not give up on the computing client');
+  p.run(p.now + 5000);
+  assert.ok(p.clientEvents.some((e) => e.type === 'connected'), JSON.stringify(p.clientEvents));
+  assert.ok(p.serverEvents.some((e) => e.type === 'connected'), JSON.stringify(p.serverEvents));
+});
+
+test('our server still ends an RPK handshake whose client never answers, at DTLS.SERVER_HANDSHAKE_TIMEOUT (20 min)', () => {
+  const p = rpkPair();
+  p.filter = (d, i) => (i >= 4 ? [] : [d]); // the client's final flight and all after it are lost
+  p.client.connect(SERVER);
+  p.run(20 * 60000 - 1000);
+  assert.deepEqual(p.serverEvents.filter((e) => e.type === 'error'), []);
+  p.run(20 * 60000 + 1000);
+  assert.equal(p.serverEvents.filter((e) => e.type === 'error' && e.name === 'handshake_timeout').length, 1, JSON.stringify(p.serverEvents));
+});
+
 test('fuzz: random byte changes in the server flight never make the client throw; each run ends connected or with one error', () => {
   let seed = 99;
   const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 8) % n;

@@ -90,6 +90,35 @@ test(`scenario --security rpk (${curve}${curve === 'p256' ? ', the default' : ''
 });
 }
 
+test('scenario --security rpk --server-security psk: one RPK handshake (bootstrap), then the device registers with the LwM2M server over PSK', { skip }, async () => {
+  const lines: string[] = [];
+  const r = await runScenario({ security: 'rpk', serverSecurity: 'psk', once: true, notifications: 1, print: (l) => lines.push(l) });
+  const text = lines.join('\n');
+  assert.equal(r.ok, true, `${r.failed}: ${r.error}\n${text}`);
+  assert.ok(text.includes(`(bootstrap DTLS 1.2 RPK, TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8, ${SUITE_TEXT.p256}; LwM2M server DTLS 1.2 PSK, TLS_PSK_WITH_AES_128_CCM_8)`), text);
+  assert.ok(text.includes('Bootstrap-Request from urn:dev:mac:0002a1b2c3d4 (DTLS-RPK) → 2.04'), text);
+  // the device's two handshakes: RPK with the bootstrap server, PSK with the LwM2M server
+  const hs = lines.filter((l) => /dtls: handshake with /.test(l));
+  assert.equal(hs.length, 2, text);
+  assert.match(hs[0], /as RPK [0-9a-f]{64}/);
+  assert.match(hs[1], /as PSK identity urn:dev:dm$/);
+  // the LwM2M server's session was a PSK one: the registration's DTLS identity is the PSK identity the bootstrap server wrote
+  assert.match(text, /Register from urn:dev:mac:0002a1b2c3d4 → 2\.01 .*, DTLS-PSK identity urn:dev:dm\)/);
+  assert.ok(text.includes('de-registered'), text);
+});
+
+test('cli: --server-security names the bad value and what it goes with', async () => {
+  const err: string[] = [];
+  assert.equal(await runCli(['scenario', '--security', 'rpk', '--server-security', 'x509'], (l) => err.push(l)), 2);
+  assert.equal(await runCli(['scenario', '--security', 'psk', '--server-security', 'rpk'], (l) => err.push(l)), 2);
+  assert.equal(await runCli(['scenario', '--security', 'nosec', '--server-security', 'psk'], (l) => err.push(l)), 2);
+  assert.deepEqual(err, [
+    "lwm2m-sim: --server-security 'x509' must be psk or rpk",
+    'lwm2m-sim: --server-security rpk goes with --security rpk',
+    'lwm2m-sim: --server-security psk goes with --security psk or rpk',
+  ]);
+});
+
 for (const curve of RPK_CURVES) {
 test(`RPK ${curve}: a key nobody enrolled fails the handshake with an alert; the bootstrap server says why`, { skip }, async () => {
   const r = await rig({}, curve);

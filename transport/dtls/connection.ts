@@ -46,11 +46,15 @@ export interface DtlsOptions {
   /** Application data, delivered only after the peer's Finished verified. */
   onData: (data: Uint8Array, peer: Peer) => void;
   onEvent?: (e: DtlsEvent) => void;
-  /** RFC 6347 §4.2.4.1: initial retransmission timer, 1 s (RFC 7925 §11 suggests 9 s for slow links). */
+  /** RFC 6347 §4.2.4.1: initial retransmission timer, default DTLS.RETRANSMIT_INITIAL (1 s; RFC 7925 §11 suggests 9 s for slow links). */
   retransmitInitial?: number;
-  /** The timer doubles up to this, 60 s. */
+  /** The timer doubles up to this, default DTLS.RETRANSMIT_MAX (60 s). */
   retransmitMax?: number;
-  /** A handshake not finished within this many ms fails with `handshake_timeout` (default 60 s). */
+  /**
+   * A handshake not finished within this many ms fails with `handshake_timeout` (the client's own
+   * public-key work does not count: rpk.ts restarts the deadline at each step). Default
+   * DTLS.HANDSHAKE_TIMEOUT (60 s); our server's is DTLS.SERVER_HANDSHAKE_TIMEOUT (20 min, server.ts).
+   */
   handshakeTimeout?: number;
   /** Largest datagram we send (default DTLS.MTU). */
   mtu?: number;
@@ -406,7 +410,7 @@ function handshaking(ep: DtlsEndpoint): Handshaking {
       var hs = s.hs;
       if (hs) {
         s.peerEnd = hs.nextRecv - 1;
-        hs.rto = o.retransmitInitial || 1000;
+        hs.rto = o.retransmitInitial || DTLS.RETRANSMIT_INITIAL;
         hs.due = -1;
       }
       transmit(s);
@@ -617,7 +621,7 @@ export class DtlsEndpoint implements DatagramPort, Pollable {
           } catch (e) {
             // a failing crypto backend: the deadline ends it
           }
-          hs.rto = Math.min(hs.rto! * 2, o.retransmitMax || DTLS.RTO_MAX);
+          hs.rto = Math.min(hs.rto! * 2, o.retransmitMax || DTLS.RETRANSMIT_MAX);
           hs.due = now + hs.rto;
         }
         if (hs.due < d) d = hs.due;

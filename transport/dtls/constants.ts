@@ -79,10 +79,31 @@ export const enum DTLS {
   ESTABLISHED = 100,
   /** Default largest datagram we send: inside IPv6's 1280-byte minimum MTU minus IP/UDP headers. */
   MTU = 1152,
-  /** Defaults, ms: the cap of the retransmission timer (RFC 6347 §4.2.4.1: 60 s), the deadline of a handshake, the period of the cookie secret of the server. */
-  RTO_MAX = 60000,
-  HANDSHAKE_TIMEOUT = 60000,
+  /** The period of our server's cookie secret, ms. */
   COOKIE_ROTATION = 60000,
+  // Timers (DtlsOptions defaults), sized from the board model (../shared/ESPRUINO.md "Speed: the
+  // board's clock", docs/dtls.md "Timers"):
+  /** First retransmission of a flight, ms (RFC 6347 §4.2.4.1); doubles up to RETRANSMIT_MAX. */
+  RETRANSMIT_INITIAL = 1000,
+  /**
+   * The device's first retransmission in an RPK handshake, ms (RFC 7925 §11's 9 s): the server signs
+   * before its flight, and Leshan under load took over 1 s for it, so 1 s doubled its RPK flights.
+   */
+  RPK_RETRANSMIT_INITIAL = 9000,
+  /** The retransmission timer's cap, ms (RFC 6347 §4.2.4.1: 60 s). */
+  RETRANSMIT_MAX = 60000,
+  /**
+   * The client's handshake deadline, ms: how long it waits for the server's next flight. Its own
+   * public-key work does not count (rpk.ts restarts the deadline at each step), and a server answers
+   * in milliseconds, so one minute covers loss and retransmissions (a board's PSK handshake costs it 1–2 s).
+   */
+  HANDSHAKE_TIMEOUT = 60000,
+  /**
+   * Our server's handshake deadline, ms (server.ts's default handshakeTimeout): after its RPK flight
+   * the board computes before it answers (ECDH, a signature and a verification: P-256 ~4 min, 2–8;
+   * Ed25519 ~9 min, up to ~18), silent all along. 20 min: the high estimate with room.
+   */
+  SERVER_HANDSHAKE_TIMEOUT = 1200000,
 }
 
 /** ExtensionType (IANA TLS ExtensionType Values) of the extensions either role reads or writes. */
