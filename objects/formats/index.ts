@@ -1,21 +1,13 @@
 // The content formats (LwM2M 1.1 Core §7.4): Content-Format number -> codec. Adding a
 // format is one case here and one file beside it.
-import { Rec } from '../core/types';
 import { textEnc, textDec } from './text';
 import { opaqueEnc, opaqueDec } from './opaque';
 import { tlvEnc, tlvDec } from './tlv';
 import { senmlJson } from './senml-json';
 import { senmlCbor } from './senml-cbor';
 
-export type TypeOf = (oid: number, rid: number) => number;
-export interface Codec {
-  /** Encode records under request path `base`; null when the format cannot carry them. */
-  enc: (base: number[], recs: Rec[]) => Uint8Array | null;
-  /** Decode a payload addressed to `base`; null when malformed. */
-  dec: (b: Uint8Array, base: number[], ty: TypeOf) => Rec[] | null;
-  /** Carries one value only (text, opaque). */
-  one: boolean;
-}
+export type { Codec, TypeOf } from './codec';
+import type { Codec } from './codec';
 
 export var CF_TEXT = 0;
 export var CF_LINK = 40;
