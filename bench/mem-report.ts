@@ -14,6 +14,7 @@ import { mkdtempSync, writeFileSync, openSync, writeSync, closeSync, rmSync, exi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { benchServers, BS_KEY } from './servers';
+import { espruinoBin, storeFiles, NO_ESPRUINO } from '../tools/espruino/bin.mjs';
 
 function usage(msg: string): never {
   console.error(`mem:report: ${msg}`);
@@ -33,8 +34,8 @@ for (let i = 0; i < args.length; i++) {
   else if (a === '--save' && v) (save = v), i++;
   else usage(`bad argument '${a}'${v !== undefined ? ` '${v}'` : ''} (--security nosec|psk, --depth N, --min N, --save FILE)`);
 }
-const BIN = process.env.ESPRUINO_BIN;
-if (!BIN) usage('ESPRUINO_BIN is not set (path to an Espruino Linux build)');
+const BIN = espruinoBin();
+if (!BIN) usage(NO_ESPRUINO);
 if (!existsSync(BIN)) usage(`ESPRUINO_BIN '${BIN}' not found`);
 const BUNDLE = join(import.meta.dirname, '../dist/firmware.js');
 if (!existsSync(BUNDLE)) usage('dist/firmware.js is missing: run `npm run build` first');
@@ -45,9 +46,10 @@ const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const { lw, events, bootstrapUri, close } = await benchServers(EP, PSK, 300);
 const cfg = { v: 1, endpoint: EP, bootstrap: bootstrapUri, mode: security, pskId: PSK ? 'bs' : undefined, pskKey: PSK ? hex(BS_KEY) : undefined, port: 35993 };
 const dir = mkdtempSync(join(tmpdir(), 'mem-report-'));
+// Storage written in a run of its own, as the CLI writes a board's before it boots
+writeFileSync(join(dir, 'cfg.json'), JSON.stringify(cfg));
+storeFiles(BIN, dir, { 'lwm2m.js': BUNDLE, 'lwm2m.cfg': join(dir, 'cfg.json') });
 writeFileSync(join(dir, 'run.js'), [
-  `require('Storage').write('lwm2m.js', require('fs').readFileSync(${JSON.stringify(BUNDLE)}));`,
-  `require('Storage').write('lwm2m.cfg', ${JSON.stringify(JSON.stringify(cfg))});`,
   `var m0 = process.memory().usage;`,
   `eval(require('Storage').read('lwm2m.js'));`,
   `print('LOADED ' + (process.memory().usage - m0) + ' ' + process.memory().usage);`,

@@ -20,11 +20,10 @@ import { spawnSync, execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, readFileSync, rmSync, mkdirSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build } from 'esbuild';
-import ts from 'typescript';
-import { minify } from 'terser';
+import { p256Es5 } from './p256-es5';
 import { p256Ecdh, p256PublicKey, p256Sign, p256Verify } from '../transport/crypto/p256';
 import { nodeCrypto } from '../sim/node-crypto';
+import { espruinoBin, storeFileCode } from '../tools/espruino/bin.mjs';
 
 const root = join(import.meta.dirname, '..');
 const N = Number(process.env.BENCH_N || 30);
@@ -85,9 +84,9 @@ const rows: [string, number, number][] = [
 console.log(`Node ${process.version} (ms per operation, mean of ${N} after warm-up; node:crypto/OpenSSL for scale; every result checked against OpenSSL first)`);
 for (const [name, ours, ref] of rows) console.log(`  ${name.padEnd(10)} ${ours.toFixed(2).padStart(8)} ms   node:crypto ${ref.toFixed(3)} ms`);
 
-const BIN = process.env.ESPRUINO_BIN;
+const BIN = espruinoBin();
 if (!BIN) {
-  console.log('\nEspruino: set ESPRUINO_BIN to an Espruino Linux build (e.g. the ESP32-like build whose Storage.read returns a flash string) to time it there.');
+  console.log('\nEspruino: run `npm run espruino:build` (or set ESPRUINO_BIN) to time it there.');
   process.exit(0);
 }
 if (!existsSync(BIN)) {
@@ -96,12 +95,7 @@ if (!existsSync(BIN)) {
 }
 
 // The ES5 bundle: p256 and the Espruino CryptoBackend (its native SHA-256 under HMAC).
-const entry = `export { p256Ecdh, p256PublicKey, p256Sign, p256Verify } from './transport/crypto/p256';
-export { espruinoCrypto } from './transport/crypto/espruino';`;
-const es = await build({ stdin: { contents: entry, resolveDir: root, loader: 'ts' }, bundle: true, format: 'iife', globalName: 'P256', target: 'es2015', write: false });
-const es5 = ts.transpileModule(es.outputFiles[0].text, { compilerOptions: { target: ts.ScriptTarget.ES5 } }).outputText;
-const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-const min = (await minify(es5, { ecma: 5, compress: pkg.minify.compress, mangle: { reserved: pkg.minify.mangle.reserved } })).code!;
+const min = await p256Es5();
 mkdirSync(join(root, '.probe'), { recursive: true });
 writeFileSync(join(root, '.probe/p256.bench.js'), min);
 
@@ -116,7 +110,7 @@ const ops: Record<string, string> = {
   verify: `ok = P256.p256Verify(pub, h, hx('${want.sign}'));`,
 };
 const driver = (op: string) => `
-require('Storage').write('p256.js', require('fs').readFileSync('b.js'));
+${storeFileCode('p256.js', 'b.js')}
 var m0 = process.memory().usage;
 eval(require('Storage').read('p256.js'));
 var hx = function (s) { var u = new Uint8Array(s.length / 2); for (var i = 0; i < u.length; i++) u[i] = parseInt(s.substr(2 * i, 2), 16); return u; };

@@ -2,7 +2,7 @@
 // (mem-report.ts, hot-code.ts) use them: NoSec, or PSK with fixed keys ('bs' for the
 // bootstrap account, 'dm' for the server's), Short Server ID 101.
 import { BootstrapServer, simpleConfig } from '../sim/bootstrap-server';
-import { Lwm2mServer, type ServerEvent } from '../sim/lwm2m-server';
+import { Lwm2mServer, type ServerEvent, type Lwm2mServerOptions } from '../sim/lwm2m-server';
 
 export const BS_KEY = new Uint8Array(16).map((_, i) => i);
 export const DM_KEY = new Uint8Array(16).map((_, i) => 15 - i);
@@ -17,10 +17,14 @@ export interface BenchServers {
   close(): Promise<void>;
 }
 
-export async function benchServers(endpoint: string, psk: boolean, lifetime: number): Promise<BenchServers> {
+/** Server options for a slow device (bench:board's runs under valgrind): answer waits, CoAP and DTLS timers, a datagram tap. */
+export type SlowDevice = Pick<Lwm2mServerOptions, 'timeoutMs' | 'coap' | 'dtlsRetransmit' | 'dtlsTimeout' | 'onDatagram'>;
+
+export async function benchServers(endpoint: string, psk: boolean, lifetime: number, slow: SlowDevice = {}): Promise<BenchServers> {
   const events: ServerEvent[] = [];
-  const lw = await Lwm2mServer.start({ port: psk ? -1 : 0, dtlsPort: psk ? 0 : -1, onEvent: (e) => events.push(e) });
-  const bs = await BootstrapServer.start({ port: psk ? -1 : 0, dtlsPort: psk ? 0 : -1 });
+  const lw = await Lwm2mServer.start({ port: psk ? -1 : 0, dtlsPort: psk ? 0 : -1, ...slow, onEvent: (e) => events.push(e) });
+  const { timeoutMs: _t, ...bsSlow } = slow;
+  const bs = await BootstrapServer.start({ port: psk ? -1 : 0, dtlsPort: psk ? 0 : -1, ...bsSlow });
   if (psk) {
     lw.security.add({ endpoint, identity: 'dm', key: DM_KEY });
     bs.security.add({ endpoint, identity: 'bs', key: BS_KEY });

@@ -5,15 +5,28 @@ import { objDef } from './core/defs';
 import { BAD_REQUEST } from './core/errors';
 import { Value } from './core/types';
 
+/** Security's resource IDs (LwM2M 1.1 Core, Appendix E.1), those the client reads. */
+export const enum SecurityRes {
+  ServerUri = 0,
+  BootstrapServer = 1,
+  Mode = 2,
+  PublicKeyOrId = 3,
+  ServerPublicKey = 4,
+  SecretKey = 5,
+  ShortServerId = 10,
+  ClientHoldOff = 11,
+  BootstrapTimeout = 12,
+}
+
 // Every object's hook is a top-level function called as o.hook(…) (`this` is the object),
 // not a closure made by its factory: createObjectModel's factories are written into it by the
 // build, and a closure there costs three variables more than a top-level function plus the
 // factory's scope it keeps alive (docs/memory-objects.md).
 function hook(this: LwObject, ev: number, iid: number, rid: number, v?: Value): number | undefined {
   // Security Mode 0..4 (PSK, RPK, Certificate, NoSec, Certificate with EST); Short Server ID 1..65534.
-  if (ev === ON_CHECK) return (rid === 2 && ((v as number) < 0 || (v as number) > 4)) || (rid === 10 && ((v as number) < 1 || (v as number) > 65534)) ? BAD_REQUEST : 0;
+  if (ev === ON_CHECK) return (rid === SecurityRes.Mode && ((v as number) < 0 || (v as number) > 4)) || (rid === SecurityRes.ShortServerId && ((v as number) < 1 || (v as number) > 65534)) ? BAD_REQUEST : 0;
   // The Bootstrap-Server Account survives Bootstrap-Delete (LwM2M 1.1 §5.2.7.5).
-  if (ev === ON_DELETE) return this.i[iid][1] === true ? BAD_REQUEST : 0;
+  if (ev === ON_DELETE) return this.i[iid][SecurityRes.BootstrapServer] === true ? BAD_REQUEST : 0;
   return undefined;
 }
 

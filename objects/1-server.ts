@@ -6,28 +6,41 @@ import { objDef } from './core/defs';
 import { BAD_REQUEST, CHANGED, NOT_ALLOWED } from './core/errors';
 import { Value } from './core/types';
 
+/** Server's resource IDs (LwM2M 1.1 Core, Appendix E.2), those the client uses. */
+export const enum ServerRes {
+  ShortServerId = 0,
+  Lifetime = 1,
+  Disable = 4,
+  DisableTimeout = 5,
+  NotificationStoring = 6,
+  Binding = 7,
+  UpdateTrigger = 8,
+  BootstrapTrigger = 9,
+  BootstrapOnFailure = 16,
+}
+
 // A top-level function called as o.hook(…), not a closure (0-security.ts says why).
 function hook(this: LwObject, ev: number, iid: number, rid: number, v?: Value): number | undefined {
   var x = this.i[iid];
   if (ev === ON_CREATED) {
-    if (x[1] === undefined) x[1] = 86400;
-    if (x[6] === undefined) x[6] = true;
-    if (x[7] === undefined) x[7] = 'U';
+    if (x[ServerRes.Lifetime] === undefined) x[ServerRes.Lifetime] = 86400;
+    if (x[ServerRes.NotificationStoring] === undefined) x[ServerRes.NotificationStoring] = true;
+    if (x[ServerRes.Binding] === undefined) x[ServerRes.Binding] = 'U';
   } else if (ev === ON_CHECK) {
-    if (rid === 7) {
+    if (rid === ServerRes.Binding) {
       // Binding letters of LwM2M 1.1 §6.2.1.1: U, M, H, T, S, N, Q.
       var s = v as string;
       for (var i = 0; i < s.length; i++) if ('UMHTSNQ'.indexOf(s.charAt(i)) < 0) return BAD_REQUEST;
       return s.length ? 0 : BAD_REQUEST;
     }
-    if (rid === 0) return (v as number) < 1 || (v as number) > 65534 ? BAD_REQUEST : 0;
+    if (rid === ServerRes.ShortServerId) return (v as number) < 1 || (v as number) > 65534 ? BAD_REQUEST : 0;
     return typeof v === 'number' && v < 0 ? BAD_REQUEST : 0;
   } else if (ev === ON_WRITTEN) {
-    if (rid === 1 || rid === 7) this.reg!.emit('update', x[0] as number, iid);
+    if (rid === ServerRes.Lifetime || rid === ServerRes.Binding) this.reg!.emit('update', x[ServerRes.ShortServerId] as number, iid);
   } else if (ev === ON_EXECUTE) {
-    var name = rid === 8 ? 'update' : rid === 4 ? 'disable' : rid === 9 ? 'bootstrap' : '';
+    var name = rid === ServerRes.UpdateTrigger ? 'update' : rid === ServerRes.Disable ? 'disable' : rid === ServerRes.BootstrapTrigger ? 'bootstrap' : '';
     if (!name) return NOT_ALLOWED;
-    this.reg!.emit(name, x[0] as number, iid);
+    this.reg!.emit(name, x[ServerRes.ShortServerId] as number, iid);
     return CHANGED;
   }
   return undefined;

@@ -6,6 +6,32 @@ import { CHANGED, NOT_ALLOWED, BAD_REQUEST } from './core/errors';
 import { Multi, Value } from './core/types';
 import { Board } from './board';
 
+/** Device's resource IDs (LwM2M 1.1 Core, Appendix E.4). */
+export const enum DeviceRes {
+  Manufacturer = 0,
+  Model = 1,
+  Serial = 2,
+  Firmware = 3,
+  Reboot = 4,
+  FactoryReset = 5,
+  PowerSources = 6,
+  PowerVoltage = 7,
+  PowerCurrent = 8,
+  BatteryLevel = 9,
+  MemoryFree = 10,
+  ErrorCode = 11,
+  ResetErrorCode = 12,
+  CurrentTime = 13,
+  UtcOffset = 14,
+  Timezone = 15,
+  Binding = 16,
+  DeviceType = 17,
+  HardwareVersion = 18,
+  SoftwareVersion = 19,
+  BatteryStatus = 20,
+  MemoryTotal = 21,
+}
+
 /** [0, 1, 2] -> {0: 0, 1: 1, 2: 2} (a multiple resource). */
 export function multi(a: Value[] | undefined): Multi | undefined {
   if (!a) return undefined;
@@ -44,7 +70,7 @@ function tzOk(rid: number, s: string): boolean {
     var b = s.charCodeAt(i + 1) - 48;
     return a >= 0 && a < 10 && b >= 0 && b < 10 ? a * 10 + b : NaN;
   }
-  if (rid === 14) {
+  if (rid === DeviceRes.UtcOffset) {
     if (s === 'Z') return true;
     var c = s.charAt(0);
     var m = n === 3 ? 0 : n === 5 ? two(3) : n === 6 && s.charAt(3) === ':' ? two(4) : NaN;
@@ -64,34 +90,35 @@ function tzOk(rid: number, s: string): boolean {
 
 function hook(this: LwObject, ev: number, iid: number, rid: number, v?: Value): Value | Multi | undefined {
   var d = this as Dev;
-  if (ev === ON_CHECK) return (rid === 14 || rid === 15) && !tzOk(rid, v as string) ? BAD_REQUEST : 0;
+  if (ev === ON_CHECK) return (rid === DeviceRes.UtcOffset || rid === DeviceRes.Timezone) && !tzOk(rid, v as string) ? BAD_REQUEST : 0;
   var board = d.hw;
   // Current Time (13) is the board's clock in seconds plus the offset a write set.
   if (ev === ON_READ) {
     var p = board.power ? board.power() : null;
-    if (rid === 13) return Math.floor(board.clock.now() / 1000) + d.off;
-    if (rid === 10) return board.memFree();
-    if (rid === 21 && board.memTotal) return board.memTotal();
+    if (rid === DeviceRes.CurrentTime) return Math.floor(board.clock.now() / 1000) + d.off;
+    if (rid === DeviceRes.MemoryFree) return board.memFree();
+    if (rid === DeviceRes.MemoryTotal && board.memTotal) return board.memTotal();
     if (!p) return undefined;
-    return rid === 6 ? multi(p.sources) : rid === 7 ? multi(p.voltage) : rid === 8 ? multi(p.current) : rid === 9 ? p.battery : rid === 20 ? p.batteryStatus : undefined;
+    return rid === DeviceRes.PowerSources ? multi(p.sources) : rid === DeviceRes.PowerVoltage ? multi(p.voltage) : rid === DeviceRes.PowerCurrent ? multi(p.current) :
+      rid === DeviceRes.BatteryLevel ? p.battery : rid === DeviceRes.BatteryStatus ? p.batteryStatus : undefined;
   }
-  if (ev === ON_WRITTEN && rid === 13) d.off = (d.i[0][13] as number) - Math.floor(board.clock.now() / 1000);
+  if (ev === ON_WRITTEN && rid === DeviceRes.CurrentTime) d.off = (d.i[0][DeviceRes.CurrentTime] as number) - Math.floor(board.clock.now() / 1000);
   if (ev !== ON_EXECUTE) return undefined;
-  if (rid === 4) board.reboot();
-  else if (rid === 5) board.factoryReset();
-  else if (rid === 12) d.set(0, 11, { 0: 0 });
+  if (rid === DeviceRes.Reboot) board.reboot();
+  else if (rid === DeviceRes.FactoryReset) board.factoryReset();
+  else if (rid === DeviceRes.ResetErrorCode) d.set(0, DeviceRes.ErrorCode, { 0: 0 });
   else return NOT_ALLOWED;
   return CHANGED;
 }
 
 function error(this: DeviceApi, code: number): void {
-  var m = this.i[0][11] as Multi;
+  var m = this.i[0][DeviceRes.ErrorCode] as Multi;
   var n = 0;
   while (m[n] !== undefined && m[n] !== 0) {
     if (m[n] === code) return;
     n++;
   }
-  this.set(0, 11, code, n);
+  this.set(0, DeviceRes.ErrorCode, code, n);
 }
 
 export function device(board: Board, binding: string): DeviceApi {
@@ -99,13 +126,14 @@ export function device(board: Board, binding: string): DeviceApi {
   var inf = board.info;
   o.hw = board;
   o.off = 0;
+  // keys: DeviceRes (literal: ES5 has no computed keys)
   o.add(0, {
     0: inf.manufacturer, 1: inf.model, 2: inf.serial, 3: inf.firmware, 11: { 0: 0 },
     14: '+00:00', 15: 'Etc/UTC', 16: binding,
   });
-  if (inf.type) o.i[0][17] = inf.type;
-  if (inf.hardware) o.i[0][18] = inf.hardware;
-  if (inf.software) o.i[0][19] = inf.software;
+  if (inf.type) o.i[0][DeviceRes.DeviceType] = inf.type;
+  if (inf.hardware) o.i[0][DeviceRes.HardwareVersion] = inf.hardware;
+  if (inf.software) o.i[0][DeviceRes.SoftwareVersion] = inf.software;
   o.hook = hook;
   o.error = error;
   return o;

@@ -5,18 +5,28 @@ import { objDef } from './core/defs';
 import { Multi, Value } from './core/types';
 import { Board } from './board';
 
+/** Location's resource IDs (OMA object 6). */
+export const enum LocationRes {
+  Latitude = 0,
+  Longitude = 1,
+  Altitude = 2,
+  Radius = 3,
+  Timestamp = 5,
+  Speed = 6,
+}
+
 // A top-level function over the board kept on the object (0-security.ts says why).
 function hook(this: LwObject, ev: number, iid: number, rid: number): Value | Multi | undefined {
   var board = (this as LwObject & { hw: Board }).hw;
   var l = ev === ON_READ && board.location ? board.location() : null;
   if (!l) return undefined;
-  return rid === 0 ? l.lat : rid === 1 ? l.lon : rid === 2 ? l.alt : rid === 3 ? l.radius : rid === 5 ? l.ts : l.speed;
+  return rid === LocationRes.Latitude ? l.lat : rid === LocationRes.Longitude ? l.lon : rid === LocationRes.Altitude ? l.alt : rid === LocationRes.Radius ? l.radius : rid === LocationRes.Timestamp ? l.ts : l.speed;
 }
 
 export function location(board: Board): LwObject {
   var o = new LwObject(objDef(6)!) as LwObject & { hw: Board };
   o.hw = board;
-  o.add(0, { 0: 0, 1: 0, 5: 0 });
+  o.add(0, { 0: 0, 1: 0, 5: 0 }); // Latitude, Longitude, Timestamp (literal keys: ES5 has no computed ones)
   o.hook = hook;
   return o;
 }

@@ -21,6 +21,7 @@ export interface DeviceConfigJson {
 }
 export function buildConfig(argv: string[]): DeviceConfigJson;
 export function checkTarget(port: string): string;
+export function crc32(bytes: Uint8Array): number;
 export function uploadToStorage(o: { port: string; bundle?: string; config?: object | string; after?: string; quiet?: boolean; timeoutMs?: number }): Promise<string>;
 export function runCli(args: string[], quiet?: boolean, timeoutMs?: number): Promise<string>;
 export type RpkCurve = 'p256' | 'ed25519';

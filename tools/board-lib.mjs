@@ -3,7 +3,7 @@
 // the one way code reaches a board — the official espruino CLI (npm `espruino`).
 import { spawn } from 'node:child_process';
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
-import { writeFileSync, readFileSync, mkdtempSync, existsSync } from 'node:fs';
+import { writeFileSync, readFileSync, mkdtempSync, existsSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -288,11 +288,20 @@ export function rpkLabel(cfg) {
 }
 
 /** Checks a target port argument: a serial device or tcp://HOST[:PORT]. */
+/** An absolute path to a character device (a serial port's link elsewhere than /dev, e.g. a pty's). */
+function isCharDevice(p) {
+  try {
+    return p.startsWith('/') && statSync(p).isCharacterDevice();
+  } catch {
+    return false;
+  }
+}
+
 export function checkTarget(port) {
   if (!port) throw new Error('--port is required (/dev/ttyUSB0 or tcp://HOST[:23])');
   if (port.startsWith('tcp://')) {
     if (!/^tcp:\/\/[^\s:/]+(:\d{1,5})?$/.test(port)) throw new Error(`--port '${port}' is not tcp://HOST[:PORT]`);
-  } else if (!port.startsWith('/dev/') && !/^COM\d+$/.test(port)) {
+  } else if (!port.startsWith('/dev/') && !/^COM\d+$/.test(port) && !isCharDevice(port)) {
     throw new Error(`--port '${port}' is neither a serial device (/dev/…) nor tcp://HOST[:PORT]`);
   }
   return port;
@@ -300,29 +309,53 @@ export function checkTarget(port) {
 
 export const CLI = join(ROOT, 'node_modules', 'espruino', 'bin', 'espruino-cli.js');
 
+/** CRC-32 (IEEE, as zlib and Espruino's E.CRC32 compute it) of a byte string's bytes. */
+export function crc32(bytes) {
+  let c = 0xffffffff;
+  for (let i = 0; i < bytes.length; i++) {
+    c ^= bytes[i];
+    for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1));
+  }
+  return (c ^ 0xffffffff) >>> 0;
+}
+
 /**
  * Uploads the bundle, the configuration and the boot file to Storage through the
  * espruino CLI (`--storage NAME:FILE` writes each file with chunked
- * require("Storage").write calls), then runs `after` (e.g. `load()` to boot).
- * Resolves with the CLI's output; rejects with it on a non-zero exit.
+ * require("Storage").write calls), checks what the target now holds against what was
+ * sent (its E.CRC32 of each file: a serial line can lose a character, and a bundle
+ * missing one breaks at boot in ways that name nothing), then runs `after` (e.g.
+ * `load()` to boot). Resolves with the CLI's output; rejects with it on a non-zero exit
+ * or on a file that differs (`err.corrupted` names it).
  */
-export function uploadToStorage({ port, bundle, config, after, quiet, timeoutMs = 120000 }) {
+export async function uploadToStorage({ port, bundle, config, after, quiet, timeoutMs = 300000 }) {
   const dir = mkdtempSync(join(tmpdir(), 'lwm2m-flash-'));
   const args = [CLI, '--no-ble', '-p', port];
+  const sent = {};
   if (bundle) {
     if (!existsSync(bundle)) throw new Error(`bundle '${bundle}' not found: run \`npm run build\` first`);
     args.push('--storage', `${BUNDLE_FILE}:${bundle}`);
+    sent[BUNDLE_FILE] = readFileSync(bundle);
     writeFileSync(join(dir, 'boot0.js'), BOOT_CODE);
     args.push('--storage', `${BOOT_FILE}:${join(dir, 'boot0.js')}`);
+    sent[BOOT_FILE] = Buffer.from(BOOT_CODE, 'latin1');
   }
   if (config) {
     const file = join(dir, 'lwm2m.cfg.json');
     writeFileSync(file, typeof config === 'string' ? config : JSON.stringify(config));
     args.push('--storage', `${CONFIG_FILE}:${file}`);
+    sent[CONFIG_FILE] = readFileSync(file);
   }
+  const names = Object.keys(sent);
   // Without an expression the CLI would stay as a terminal: always end with one.
-  args.push('-e', after || "print('UPLOAD-DONE '+require('Storage').list().length)");
-  return runCli(args, quiet, timeoutMs);
+  const check = `print('UPLOAD-CRC '+${JSON.stringify(names)}.map(function(n){var f=require('Storage').read(n);return f===undefined?'none':E.CRC32(f);}).join(','))`;
+  args.push('-e', `${check};${after || "print('UPLOAD-DONE '+require('Storage').list().length)"}`);
+  const out = await runCli(args, quiet, timeoutMs);
+  const m = /UPLOAD-CRC (\S*)/.exec(out);
+  const got = m ? m[1].split(',') : [];
+  const bad = names.filter((n, i) => got[i] !== String(crc32(sent[n])));
+  if (bad.length) throw Object.assign(new Error(`upload to ${port}: ${bad.join(', ')} on the target differ${bad.length > 1 ? '' : 's'} from what was sent (CRC-32 ${m ? 'mismatch' : 'not reported'}): upload again`), { output: out, corrupted: bad });
+  return out;
 }
 
 export function runCli(args, quiet, timeoutMs = 120000) {

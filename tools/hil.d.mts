@@ -11,7 +11,7 @@ export const FLAT_TOLERANCE: number;
 export const MEMORY_GOAL: Record<string, number>;
 export const RPK_SLOW: number;
 export const RPK_DTLS: { dtlsRetransmit: number; dtlsTimeout: number };
-export interface HilOptions { port: string; hostIp: string; bundle: string; rpkBundle: string; curve: 'p256' | 'ed25519'; netns: boolean; inNetns: boolean; wifi: string[]; bin: string; keep: boolean; modes: string[]; notifications: number; build: boolean; help: boolean }
+export interface HilOptions { port: string; hostIp: string; bundle: string; rpkBundle: string; curve: 'p256' | 'ed25519'; netns: boolean; inNetns: boolean; wifi: string[]; bin: string; keep: boolean; modes: string[]; notifications: number; build: boolean; help: boolean; hookAfter?: RegExp }
 export interface HilStep { name: string; run(ctx: any): Promise<string | void> }
 export interface HilNumbers {
   bootToReg: number | null;
@@ -28,4 +28,7 @@ export function modeConfig(mode: string, hostIp: string, endpoint: string, creds
 export function runHil(o: HilOptions, steps?: HilStep[], log?: (s: string) => void): Promise<{ ok: boolean; failed?: string; mode?: string; error?: string; results: any[]; numbers?: Record<string, HilNumbers>; console?: string }>;
 export function openConsole(port: string): Promise<any>;
 export function ask(con: any, expr: string, timeoutMs?: number): Promise<any>;
+export function watchLog(ctx: any): Promise<void>;
+export function unwatchLog(ctx: any): Promise<'restored' | 'clean'>;
+export function assertUnwatched(ctx: any): Promise<void>;
 export function memoryFlat(usage: number[]): { ok: boolean; growth: number; reason?: string };

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Hardware-in-the-loop runner, target side.
 //   npm run hil -- --port /dev/ttyUSB0|tcp://HOST[:23] [--host-ip A.B.C.D] [--wifi-ssid S --wifi-password P]
-//   ESPRUINO_BIN=/path/to/espruino npm run hil        (Espruino's Linux build is the target;
-//                                                      use espruino-esp32flash for memory numbers, docs/hil.md)
+//   npm run hil                       (Espruino's Linux build is the target: ESPRUINO_BIN, else the
+//                                     cached `npm run espruino:build`, tools/espruino/bin.mjs; docs/hil.md)
 //   either with [--security nosec|psk|rpk|all or a list like nosec,psk] (default all)
 //   [--notifications N] (default 1000) [--bundle dist/firmware.js] [--curve p256|ed25519] [--rpk-bundle FILE]
 //   (RPK: --curve picks the key type, default P-256, and its build: dist/firmware-rpk.js, or
@@ -36,6 +36,7 @@ import net from 'node:net';
 import dgram from 'node:dgram';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
+import { espruinoBin } from './espruino/bin.mjs';
 import { buildConfig, checkTarget, uploadToStorage, rpkGenerate, rpkLabel, RPK_CURVES, ROOT, BUNDLE_FILE, BOOT_FILE, CONFIG_FILE } from './board-lib.mjs';
 import { buildIfStale, bundleName } from './build-first.mjs';
 
@@ -77,7 +78,7 @@ export const FLAT_TOLERANCE = 20;
 
 export function parseHilArgs(argv, env = process.env) {
   const o = {
-    port: '', hostIp: '', bundle: join(ROOT, 'dist', 'firmware.js'), rpkBundle: '', curve: 'p256', netns: true, inNetns: false, wifi: [], bin: env.ESPRUINO_BIN || '', keep: false,
+    port: '', hostIp: '', bundle: join(ROOT, 'dist', 'firmware.js'), rpkBundle: '', curve: 'p256', netns: true, inNetns: false, wifi: [], bin: espruinoBin(env), keep: false,
     modes: MODES.slice(), notifications: NOTIFICATIONS, build: true, help: false,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -117,7 +118,7 @@ export function parseHilArgs(argv, env = process.env) {
   if (!o.rpkBundle) o.rpkBundle = join(ROOT, 'dist', o.curve === 'ed25519' ? 'firmware-rpk-ed25519.js' : 'firmware-rpk.js');
   if (o.help) return o;
   if (o.port) checkTarget(o.port);
-  else if (!o.bin) throw new Error('--port is required (/dev/ttyUSB0 or tcp://HOST[:23]), or set ESPRUINO_BIN to run Espruino\'s Linux build');
+  else if (!o.bin) throw new Error('--port is required (/dev/ttyUSB0 or tcp://HOST[:23]), or set ESPRUINO_BIN (or run `npm run espruino:build`) to run Espruino\'s Linux build');
   if (!o.port && !existsSync(o.bin)) throw new Error(`ESPRUINO_BIN '${o.bin}' not found`);
   // a bundle the build makes is built (when stale) after these checks: main()
   const missing = (b) => !existsSync(b) && !(o.build && bundleName(b));
@@ -259,8 +260,8 @@ export function memoryFlat(usage) {
 /** How many times longer a step waits for something behind a DTLS handshake. */
 const slow = (ctx) => (ctx.mode === 'rpk' ? RPK_SLOW : 1);
 
-/** A real board has E.getTemperature(); Espruino's Linux build (ESPRUINO_BIN) does not. */
-const isLinux = (ctx) => !!ctx.target;
+/** A real board has E.getTemperature(); Espruino's Linux build does not (the boot step asks the target its BOARD: also over --port). */
+const isLinux = (ctx) => !!ctx.target || !!ctx.linux;
 
 export const LWM2M_STEPS = [
   {
@@ -294,6 +295,8 @@ export const LWM2M_STEPS = [
         ctx.bootToReg = +at[1] - ctx.loadAt;
         target = `registered ${ctx.bootToReg} ms after load() (target)`;
       }
+      // the wrapper removes itself at 'registered:'; when that line came before it, here
+      if ((await unwatchLog(ctx)) === 'restored') target += '; log wrapper removed';
       return `Register: lifetime ${reg.lifetime} s, binding ${reg.bindingMode || reg.binding || '?'}, ${(reg.objectLinks || []).length} object links; ${ev.at - s.bootAt} ms after boot (host), ${target}`;
     },
   },
@@ -325,6 +328,8 @@ export const LWM2M_STEPS = [
       const lw = ctx.sim.lw;
       // on the Linux build the temperature has no value: observe the device's clock instead
       const path = isLinux(ctx) ? [3, 0, 13] : [3303, 0, 5700];
+      // this step's memory figure is the device's alone
+      await assertUnwatched(ctx);
       const wa = await lw.writeAttributes(ep, path, ['pmin=1', 'pmax=2']);
       if (wa.code !== 68) throw new Error(`Write-Attributes /${path.join('/')} answered ${codeStr(wa.code)}, expected 2.04`);
       const notes = [];
@@ -390,6 +395,7 @@ export const LWM2M_STEPS = [
       const p = [3338, 0, 5850];
       const n = ctx.notifications || NOTIFICATIONS;
       const every = Math.max(1, Math.round(n / 10));
+      await assertUnwatched(ctx);
       const wa = await lw.writeAttributes(ep, p, ['pmin=0']);
       if (wa.code !== 68) throw new Error(`Write-Attributes /${p.join('/')}?pmin=0 answered ${codeStr(wa.code)}, expected 2.04`);
       const notes = [];
@@ -558,6 +564,31 @@ async function reprovision(con, cfg) {
     `var e=[];s.list().forEach(function(f){if(${keep}.indexOf(f)<0){s.erase(f);e.push(f);}});return e;})()`, 20000);
 }
 
+// ---- the runner's log wrapper on the target ------------------------------------------
+
+/**
+ * Wraps the device's log (d.log) so that the target prints its own clock at Bootstrap-Finish
+ * and at the first registration (`HIL-AT bs|reg <ms>`), then puts the original back. The
+ * wrapper keeps the original as its `hil` property (unwatchLog restores it from there).
+ */
+export async function watchLog(ctx) {
+  const hooked = await ask(ctx.con, "(function(){var d=LwM2M.espruino.device();if(!d)return 'no device';var l=d.log;" +
+    "var w=function(s){var k=s.indexOf('bootstrap-finish: accepted')===0?'bs':s.indexOf('registered:')===0?'reg':'';" +
+    "if(k)print('HIL-AT '+k+' '+Math.floor(Date.now()));if(k==='reg')d.log=l;l(s);};w.hil=l;d.log=w;return 'hooked';})()", 20000 * slow(ctx));
+  if (hooked !== 'hooked') throw new Error(`could not watch the device's log: ${hooked}`);
+}
+
+/** Puts the device's own log back if the wrapper is still in place: 'restored', or 'clean' when it was gone. */
+export function unwatchLog(ctx) {
+  return ask(ctx.con, "(function(){var d=LwM2M.espruino.device();if(!d||!d.log.hil)return 'clean';d.log=d.log.hil;return 'restored';})()", 20000 * slow(ctx));
+}
+
+/** A memory figure with the wrapper (a closure and its scope, ~21 variables) in it would not be the device's: fail. */
+export async function assertUnwatched(ctx) {
+  const w = await ask(ctx.con, "(function(){var d=LwM2M.espruino.device();return !!(d&&d.log.hil);})()", 20000 * slow(ctx));
+  if (w) throw new Error('the runner\'s log wrapper is still installed on the device: it would count in the memory figure');
+}
+
 // ---- steps ------------------------------------------------------------------------
 // Each step: { name, run(ctx) → optional detail string }. ctx: { con, cfg, hostIp, target, log, sim }.
 // A step throws to fail.
@@ -566,6 +597,9 @@ export const STEPS = [
   {
     name: 'boot',
     async run(ctx) {
+      // Espruino's Linux build (over --port too: a pty bridged to its console) has no temperature;
+      // asked before load(): once the device runs, an RPK target computes for seconds unanswering
+      ctx.linux = /^LINUX/.test(await ask(ctx.con, 'process.env.BOARD', 20000 * slow(ctx)));
       const from = ctx.con.output().length;
       if (ctx.sim) ctx.sim.bootAt = Date.now();
       // the target's clock as load() is called: boot → registered is measured from here
@@ -575,19 +609,20 @@ export const STEPS = [
       ctx.bootFrom = from;
       const m = await ctx.con.waitFor(/lwm2m: booted (\S+) mem (\d+)\/(\d+)/, 30000, from);
       if (m[1] !== ctx.cfg.endpoint) throw new Error(`booted as '${m[1]}', provisioned '${ctx.cfg.endpoint}'`);
+      // (a test's knob: install the wrapper only once this line is out, as a faster target would make it)
+      if (ctx.hookAfter) await ctx.con.waitFor(ctx.hookAfter, 60000 * slow(ctx), from);
       // The target timestamps its own milestones: the device's log goes through d.log
       // (looked up at each call), so wrapping it prints the target's clock at Bootstrap-Finish
-      // and at the first registration, then puts the original back (nothing left behind for
-      // the memory numbers). Installed right after `booted`, before the first round trip ends.
-      const hooked = await ask(ctx.con, "(function(){var d=LwM2M.espruino.device();if(!d)return 'no device';var l=d.log;" +
-        "d.log=function(s){var k=s.indexOf('bootstrap-finish: accepted')===0?'bs':s.indexOf('registered:')===0?'reg':'';" +
-        "if(k)print('HIL-AT '+k+' '+Math.floor(Date.now()));if(k==='reg')d.log=l;l(s);};return 'hooked';})()");
-      if (hooked !== 'hooked') throw new Error(`could not watch the device's log: ${hooked}`);
+      // and at the first registration. Installed right after `booted`, before the first round
+      // trip ends; removed at the first registration, by itself or, when the device registered
+      // before it was in place, by the registration step (unwatchLog): nothing stays behind for
+      // the memory numbers, and the memory steps check that (assertUnwatched).
+      await watchLog(ctx);
       // the console is one stream: a log line before the hook's answer was printed before the hook existed
       const before = ctx.con.output().slice(from, ctx.con.output().indexOf(' "hooked"', from));
       ctx.hookLate = /lwm2m: registered:/.test(before);
       ctx.bsLate = /lwm2m: bootstrap-finish: accepted/.test(before);
-      return `endpoint ${m[1]}, ${m[2]}/${m[3]} variables at boot`;
+      return `endpoint ${m[1]}, ${m[2]}/${m[3]} variables at boot${ctx.linux ? ' (Espruino\'s Linux build)' : ''}`;
     },
   },
   {
@@ -706,6 +741,17 @@ function summaryLine(mode, c) {
   return `${mode.padEnd(5)}  ${parts.join('; ')}`;
 }
 
+/** uploadToStorage, once more when what the target holds differs from what was sent (a character lost on the line). */
+async function uploadChecked(opts, log) {
+  try {
+    return await uploadToStorage(opts);
+  } catch (e) {
+    if (!e.corrupted) throw e;
+    log(`upload: ${e.message}`);
+    return uploadToStorage(opts);
+  }
+}
+
 export async function runHil(o, steps = STEPS, log = console.log) {
   const t0 = Date.now();
   const modes = o.modes || ['nosec'];
@@ -729,7 +775,7 @@ export async function runHil(o, steps = STEPS, log = console.log) {
     current = 'upload';
     log(`upload: ${bundleOf(modes[0])} → ${port} (espruino CLI --storage lwm2m.js, .boot0, lwm2m.cfg)`);
     const tu = Date.now();
-    await uploadToStorage({ port, bundle: bundleOf(modes[0]), config: cfgs[0], quiet: true });
+    await uploadChecked({ port, bundle: bundleOf(modes[0]), config: cfgs[0], quiet: true }, log);
     log(`upload: done in ${Date.now() - tu} ms`);
     for (let mi = 0; mi < modes.length; mi++) {
       mode = modes[mi];
@@ -745,7 +791,7 @@ export async function runHil(o, steps = STEPS, log = console.log) {
           con.close();
           con = null;
           const tb = Date.now();
-          await uploadToStorage({ port, bundle: bundleOf(mode), quiet: true });
+          await uploadChecked({ port, bundle: bundleOf(mode), quiet: true }, log);
           log(`upload: ${bundleOf(mode)} → ${port} in ${Date.now() - tb} ms`);
         }
       }
@@ -754,7 +800,7 @@ export async function runHil(o, steps = STEPS, log = console.log) {
       log(`servers: bootstrap ${sim.bsUri}, LwM2M ${sim.serverUri} (${mode === 'rpk' ? `DTLS 1.2 RPK, ${creds.rpk.curve === 'ed25519' ? 'Ed25519 + X25519' : 'ECDSA P-256 + ECDHE secp256r1'}; QR label enrolled` : mode === 'psk' ? 'DTLS 1.2 PSK' : 'NoSec'}, in the runner's process)`);
       current = 'console';
       if (!con) con = await openConsole(port);
-      const ctx = { con, cfg, hostIp, port, target, log, sim, mode, notifications: o.notifications };
+      const ctx = { con, cfg, hostIp, port, target, log, sim, mode, notifications: o.notifications, hookAfter: o.hookAfter };
       byMode[mode] = ctx;
       for (const step of steps) {
         current = step.name;

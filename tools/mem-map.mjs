@@ -13,11 +13,12 @@ import { join, dirname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'acorn';
 import { TraceMap, originalPositionFor } from '@jridgewell/trace-mapping';
+import { espruinoBin, storeFileCode, NO_ESPRUINO } from './espruino/bin.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const BIN = process.env.ESPRUINO_BIN;
+const BIN = espruinoBin();
 if (!BIN) {
-  console.error('mem-map: ESPRUINO_BIN is not set (path to an Espruino Linux build)');
+  console.error(`mem-map: ${NO_ESPRUINO}`);
   process.exit(2);
 }
 const codePath = join(root, 'dist/firmware.js');
@@ -54,7 +55,7 @@ const dir = mkdtempSync(join(tmpdir(), 'mem-map-'));
 try {
   writeFileSync(join(dir, 'b.js'), out);
   writeFileSync(join(dir, 'run.js'), [
-    `require('Storage').write('b.js', require('fs').readFileSync('b.js'));`,
+    storeFileCode('b.js', 'b.js'),
     `var m0 = process.memory().usage;`,
     `eval(require('Storage').read('b.js'));`,
     `print('TOTAL ' + (process.memory().usage - m0));`,

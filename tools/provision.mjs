@@ -6,7 +6,8 @@
 //        --rpk-key FILE: read it, or create it there; a raw 32-byte --rpk-priv is a P-256 scalar,
 //        an Ed25519 seed only with --curve ed25519);
 //        prints the QR label (SHA-256 of the device's SubjectPublicKeyInfo) to print on the device
-//                      [--buzzer-pin D25] [--buzzer-hz 2000] [--port 56830] [--out FILE]
+//                      [--buzzer-pin D25] [--buzzer-hz 2000] [--port PORT] [--out FILE]
+//   --port fixes the device's UDP port (default: a random one of 49152-65535 at each boot)
 // Writes the device configuration (JSON, stored on the board as Storage file `lwm2m.cfg`)
 // to FILE (default dist/lwm2m.cfg.json). `npm run flash` uploads it. One line per bad argument.
 import { mkdirSync } from 'node:fs';

@@ -34,7 +34,7 @@ export interface DeviceConfig {
   /** Buzzer pin name ('D25') or number; its tone in Hz. */
   buzzerPin?: string;
   buzzerHz?: number;
-  /** Local UDP port the client binds. */
+  /** Local UDP port the client binds (default: a random one of 49152-65535 at each boot). */
   port?: number;
 }
 
@@ -71,7 +71,8 @@ export function parseConfig(text: string | undefined): { cfg?: DeviceConfig; err
       if (!isHex(h)) return { error: CONFIG_FILE + ': rpk needs ' + keys[i] + ' (hex)' };
       if (h.length < 64 || h.length > 320) return { error: CONFIG_FILE + ': ' + keys[i] + ' is ' + h.length / 2 + ' bytes; a key is 32 (raw) to 160 bytes (DER)' };
     }
-    if (c.bootstrap.indexOf('coaps://') !== 0) return { error: CONFIG_FILE + ': rpk needs a coaps:// bootstrap URI' };
   } else if (c.mode !== 'nosec') return { error: CONFIG_FILE + ': mode must be psk, rpk or nosec' };
+  // the mode and the URI's scheme agree: nosec on coaps:// would offer an empty PSK
+  if ((c.mode === 'nosec') !== (c.bootstrap.indexOf('coap://') === 0)) return { error: CONFIG_FILE + ': ' + c.mode + ' needs a ' + (c.mode === 'nosec' ? 'coap' : 'coaps') + ':// bootstrap URI' };
   return { cfg: c };
 }

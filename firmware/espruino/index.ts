@@ -38,7 +38,6 @@ export function espruinoRng(n: Natives): Rng {
   };
 }
 
-export var DEFAULT_PORT = 56830;
 /** Time between a reboot request and the reboot: lets the Execute's 2.04 (and its retransmission window's first send) leave. */
 export var REBOOT_GRACE_MS = 500;
 
@@ -128,7 +127,9 @@ export function start(g: any, opts?: StartOptions): Platform | null {
     wifi: wifi,
     crypto: o.crypto || null,
     openUdp: function (onMessage, port, onBound) {
-      return new EspruinoUdp(n, { port: port || cfg.port || DEFAULT_PORT }, function (data: Uint8Array, peer: Peer) {
+      // unless configured, a port of the dynamic range (49152-65535, RFC 6335 §6) drawn from the
+      // hardware RNG at each boot: an off-path attacker must guess it to spoof (RFC 6056)
+      return new EspruinoUdp(n, { port: port || cfg.port || 49152 + (n.E.hwRand() & 16383) }, function (data: Uint8Array, peer: Peer) {
         onMessage(data, peer, clock.now());
         scheduler.kick();
       }, function (e) {

@@ -10,7 +10,7 @@ import type { EspSocket, Natives } from './native';
 export var RECV_BUFFER_SIZE = 2048;
 
 export interface UdpOptions {
-  /** Local port to bind (a fixed one: Espruino's dgram has no address() to learn an ephemeral port). */
+  /** Local port to bind (chosen by the caller: Espruino's dgram has no address() to learn one bind(0) picked). */
   port: number;
   recvBufferSize?: number;
 }

@@ -21,12 +21,14 @@ import { createDtlsClient } from '../../transport/dtls/client';
 import type { DtlsClientOptions } from '../../transport/dtls/client';
 import type { DtlsEvent } from '../../transport/dtls/connection';
 import type { Registry } from '../../objects/core/registry';
+import { SecurityRes } from '../../objects/0-security';
+import { ServerRes } from '../../objects/1-server';
 import type { Req, Res } from '../../objects/ops/index';
 import { utf8Encode, utf8Decode, toHex } from '../../transport/bytes';
 import { dispatch, Account } from './dispatch';
 import { Reporting } from './reporting';
 import { parseUri } from './uri';
-import { INIT, BOOTSTRAPPING, REGISTERING, REGISTERED, BACKOFF, MODE_RPK, DISABLE_GRACE, Conn } from './states';
+import { Phase, MODE_RPK, DISABLE_GRACE, Conn } from './states';
 import { lifecycle, Lifecycle } from './lifecycle';
 import { accountStore } from './persistence';
 import { noRpk, rpkCheck } from './rpk';
@@ -122,7 +124,7 @@ export class Client {
   declare noCt?: boolean;
 
   constructor(reg: Registry, ports: ClientPorts, cfg: FactoryConfig, opt?: ClientOptions) {
-    this.state = INIT;
+    this.state = Phase.INIT;
     this.reg = reg;
     this.ports = ports;
     this.cfg = cfg;
@@ -132,7 +134,7 @@ export class Client {
     this.reporting = new Reporting(reg, !!this.opt.notifyCon);
     this.now = 0;
     this.due = -1;
-    this.after = INIT;
+    this.after = Phase.INIT;
     this.phase = 0;
     this.attempts = 0;
     this.lastError = '';
@@ -238,7 +240,7 @@ export class Client {
       // (Core §6.1.7: the client MAY close it after Bootstrap-Finish; until then a retransmitted
       // Finish still finds its cached 2.04). Closed here, on the timer path, not inside the
       // Register response's handling: its close_notify would deepen the receive path.
-      if (c.ssid < 0 && this.state === REGISTERED) this.close(c);
+      if (c.ssid < 0 && this.state === Phase.REGISTERED) this.close(c);
       else if (c.disable >= 0 && now >= c.disable) this.life().disableNow(c, now);
       else if (c.ssid >= 0 && c.location && !c.busy && now >= c.updateAt) this.update(c, now);
     }
@@ -266,12 +268,12 @@ export class Client {
         // Disable Timeout over: register with that server again (Core §E.2, resource 5)
         delete this.off[k];
         this.log('enable', 'server ' + k.substring(1) + ': Disable Timeout over');
-        if (this.state === REGISTERED || this.state === REGISTERING) this.life().openServers(now);
+        if (this.state === Phase.REGISTERED || this.state === Phase.REGISTERING) this.life().openServers(now);
       } else if (next < 0 || this.off[k] < next) next = this.off[k];
     }
     if (this.due >= 0 && (next < 0 || this.due < next)) next = this.due;
     // At rest: the lifecycle goes (a request still pending keeps its part of it until answered).
-    if (this.state === REGISTERED) this.lc = null;
+    if (this.state === Phase.REGISTERED) this.lc = null;
     return next;
   }
 
@@ -300,10 +302,10 @@ export class Client {
    */
   open(secIid: number, ssid: number): Conn | null {
     var s = this.reg.obj(0)!.i[secIid];
-    var uri = parseUri('' + s[0]);
+    var uri = parseUri('' + s[SecurityRes.ServerUri]);
     if (!uri) return null;
     var rpk: RpkKeys | null = null;
-    if (uri.secure && s[2] === MODE_RPK) {
+    if (uri.secure && s[SecurityRes.Mode] === MODE_RPK) {
       var k = rpkCheck ? rpkCheck(this, secIid) : noRpk(secIid);
       if (typeof k === 'string') {
         this.lastError = k;
@@ -314,8 +316,8 @@ export class Client {
     }
     var self = this;
     var peer = { address: uri.host, port: uri.port };
-    var identity = s[3] instanceof Uint8Array ? (s[3] as Uint8Array) : utf8Encode('' + (s[3] || ''));
-    var key = s[5] instanceof Uint8Array ? (s[5] as Uint8Array) : new Uint8Array(0);
+    var identity = s[SecurityRes.PublicKeyOrId] instanceof Uint8Array ? (s[SecurityRes.PublicKeyOrId] as Uint8Array) : utf8Encode('' + (s[SecurityRes.PublicKeyOrId] || ''));
+    var key = s[SecurityRes.SecretKey] instanceof Uint8Array ? (s[SecurityRes.SecretKey] as Uint8Array) : new Uint8Array(0);
     var dopt: DtlsClientOptions | null = null;
     var c: Conn = {
       ssid: ssid, peer: peer, key: peerKey(peer), coap: null as any, dtls: null, identity: '', sessions: 0,
@@ -406,7 +408,7 @@ export class Client {
 
   update(c: Conn, now: number): void {
     var q: string[] = [];
-    var lt = this.serverValue(c, 1);
+    var lt = this.serverValue(c, ServerRes.Lifetime);
     if (typeof lt === 'number' && lt > 0 && lt !== c.lifetime) {
       c.lifetime = lt;
       q.push('lt=' + lt);
@@ -445,8 +447,8 @@ export class Client {
     } else if (name === 'bootstrap') {
       // the Execute's 2.04 goes out first; the switch happens at the next poll
       this.log('bootstrap', 'Bootstrap-Request Trigger executed');
-      this.state = BACKOFF;
-      this.after = BOOTSTRAPPING;
+      this.state = Phase.BACKOFF;
+      this.after = Phase.BOOTSTRAPPING;
       this.due = this.now;
     } else if (name === 'disable' && c && c.location) {
       // "After receiving Execute, the Client MUST send the response of the operation and then

@@ -13,10 +13,12 @@ import { CODE, OPT, FORMAT, codeStr } from '../../transport/coap/constants';
 import { CoapMessage, getStrings } from '../../transport/coap/message';
 import type { DtlsEvent } from '../../transport/dtls/connection';
 import * as ops from '../../objects/ops/index';
+import { SecurityRes } from '../../objects/0-security';
+import { ServerRes } from '../../objects/1-server';
 import { utf8Encode, fromHex } from '../../transport/bytes';
 import { parseUri } from './uri';
 import { accountStore } from './persistence';
-import { BOOTSTRAPPING, REGISTERING, REGISTERED, DEREGISTERING, BACKOFF, STOPPED, stateName, MODE_PSK, MODE_RPK, MODE_NOSEC, Conn } from './states';
+import { Phase, stateName, MODE_PSK, MODE_RPK, MODE_NOSEC, Conn } from './states';
 import type { Client } from './client';
 import { noRpk, rpkCheck } from './rpk';
 
@@ -68,8 +70,8 @@ export function lifecycle(cl: Client): Lifecycle {
     armPurge(now);
     if (restored && serverAccounts().length) {
       cl.log('restored', 'accounts from storage: registering without bootstrap');
-      enter(REGISTERING, now);
-    } else enter(BOOTSTRAPPING, now);
+      enter(Phase.REGISTERING, now);
+    } else enter(Phase.BOOTSTRAPPING, now);
   }
 
   /** The factory Bootstrap-Server account, as Security instance 0. */
@@ -102,19 +104,19 @@ export function lifecycle(cl: Client): Lifecycle {
       if (c.ssid >= 0 && c.location) {
         pending++;
         deregister(c, now, function () {
-          if (--pending === 0) enter(STOPPED, cl.now);
+          if (--pending === 0) enter(Phase.STOPPED, cl.now);
         });
       }
     }
-    cl.state = DEREGISTERING;
-    if (!pending) enter(STOPPED, now);
+    cl.state = Phase.DEREGISTERING;
+    if (!pending) enter(Phase.STOPPED, now);
   }
 
   function reconnect(now: number): void {
     cl.now = now;
-    if (cl.state === STOPPED || cl.state === DEREGISTERING) return;
+    if (cl.state === Phase.STOPPED || cl.state === Phase.DEREGISTERING) return;
     closeAll(false);
-    enter(serverAccounts().length ? REGISTERING : BOOTSTRAPPING, now);
+    enter(serverAccounts().length ? Phase.REGISTERING : Phase.BOOTSTRAPPING, now);
   }
 
   // ---------------------------------------------------------------- the state machine
@@ -125,22 +127,22 @@ export function lifecycle(cl: Client): Lifecycle {
     cl.due = -1;
     if (state !== prev) cl.log('state', stateName(prev) + ' -> ' + stateName(state));
     switch (state) {
-      case BOOTSTRAPPING:
+      case Phase.BOOTSTRAPPING:
         closeAll(true);
         var bs = bootstrapIid();
         if (!bs.length) {
           cl.lastError = 'no Bootstrap-Server account';
-          enter(STOPPED, now);
+          enter(Phase.STOPPED, now);
           return;
         }
         var hold = cl.reg.obj(0)!.get(bs[0], 11);
         cl.due = now + (typeof hold === 'number' && hold > 0 ? hold * 1000 : 0);
         cl.phase = 1;
         break;
-      case REGISTERING:
+      case Phase.REGISTERING:
         openServers(now);
         break;
-      case BACKOFF:
+      case Phase.BACKOFF:
         var base = cl.opt.backoffBase || 2000;
         var max = cl.opt.backoffMax || 300000;
         var d = base;
@@ -151,7 +153,7 @@ export function lifecycle(cl: Client): Lifecycle {
         cl.due = now + Math.floor(d * (1 + jitter[0] / 512));
         cl.log('backoff', 'retry in ' + (cl.due - now) + ' ms after: ' + cl.lastError);
         break;
-      case STOPPED:
+      case Phase.STOPPED:
         closeAll(false);
         if (cl.onStopped) {
           var f = cl.onStopped;
@@ -165,14 +167,14 @@ export function lifecycle(cl: Client): Lifecycle {
   }
 
   function timer(now: number): void {
-    if (cl.state === BOOTSTRAPPING) {
+    if (cl.state === Phase.BOOTSTRAPPING) {
       var bc = cl.conns.length && cl.conns[0].ssid < 0 ? cl.conns[0] : null;
       if (cl.phase === 1) requestBootstrap(now);
       // Still in the DTLS handshake (an RPK one takes minutes on the board): its own deadline
       // (dtlsTimeout) decides; the bootstrap's runs from the session (onDtls 'connected').
       else if (cl.phase === 2 && bc && bc.dtls && !bc.sessions) cl.due = now + cl.params.EXCHANGE_LIFETIME;
       else failBootstrap(now, 'bootstrap did not finish within EXCHANGE_LIFETIME');
-    } else if (cl.state === BACKOFF) {
+    } else if (cl.state === Phase.BACKOFF) {
       enter(cl.after, now);
     }
   }
@@ -205,24 +207,37 @@ export function lifecycle(cl: Client): Lifecycle {
     var l = sec.iids();
     for (var i = 0; i < l.length; i++) {
       var s = sec.i[l[i]];
-      if (s[1] === true) continue;
-      var ssid = s[10];
-      var uri = parseUri('' + s[0]);
-      var mode = s[2];
-      if (!uri && say) cl.log('bootstrap-finish', 'server URI unusable: ' + s[0] + noIpv6(s[0]));
-      if (typeof ssid !== 'number' || !uri) continue;
-      if (uri.secure ? mode !== MODE_PSK && mode !== MODE_RPK : mode !== MODE_NOSEC) continue;
-      if (mode === MODE_RPK) {
-        var k = rpkCheck ? rpkCheck(cl, l[i]) : noRpk(l[i]);
-        if (typeof k === 'string') {
-          if (say) cl.log('rpk', k);
-          continue;
-        }
+      if (s[SecurityRes.BootstrapServer] === true) continue;
+      var ssid = s[SecurityRes.ShortServerId];
+      var uri = parseUri('' + s[SecurityRes.ServerUri]);
+      var mode = s[SecurityRes.Mode];
+      if (!uri && say) cl.log('bootstrap-finish', 'server URI unusable: ' + s[SecurityRes.ServerUri] + noIpv6(s[SecurityRes.ServerUri]));
+      if (typeof ssid !== 'number' || !uri || (!uri.secure && mode !== MODE_NOSEC)) continue;
+      var k = mode !== MODE_RPK ? noPsk(l[i]) : rpkCheck ? rpkCheck(cl, l[i]) : noRpk(l[i]);
+      if (typeof k === 'string' && k) {
+        if (say) cl.log(mode === MODE_RPK ? 'rpk' : 'psk', k);
+        continue;
       }
       var srv = cl.reg.serverInst(ssid);
       if (srv >= 0) out.push({ sec: l[i], srv: srv, ssid: ssid });
     }
     return out;
+  }
+
+  /**
+   * Why account `iid`, on a coaps:// URI and not RPK, cannot make a PSK handshake, or '': it
+   * needs Security Mode PSK, a PSK Identity and a Secret Key. An empty key would let any
+   * server that holds an empty PSK act as this account's server, so it is refused as an RPK
+   * account without the server's key is (no handshake).
+   */
+  function noPsk(iid: number): string {
+    var s: any = cl.reg.obj(0)!.i[iid];
+    var uri = parseUri('' + s[SecurityRes.ServerUri]);
+    var m = s[SecurityRes.Mode];
+    var w = !uri || !uri.secure || m === MODE_RPK ? '' : m !== MODE_PSK ? 'Security Mode ' + m + ' with a coaps:// URI' :
+      !(s[SecurityRes.PublicKeyOrId] && s[SecurityRes.PublicKeyOrId].length) ? 'PSK without a PSK Identity (/0/' + iid + '/3)' :
+      !(s[SecurityRes.SecretKey] && s[SecurityRes.SecretKey].length) ? 'PSK without a Secret Key (/0/' + iid + '/5)' : '';
+    return w && 'Security /0/' + iid + ': ' + w + ': no DTLS handshake; account skipped';
   }
 
   /** The Security instance of server account `ssid` (-1: the Bootstrap-Server's). */
@@ -231,7 +246,7 @@ export function lifecycle(cl: Client): Lifecycle {
     var l = sec.iids();
     for (var i = 0; i < l.length; i++) {
       var s = sec.i[l[i]];
-      if (ssid < 0 ? s[1] === true : s[1] !== true && s[10] === ssid) return s;
+      if (ssid < 0 ? s[SecurityRes.BootstrapServer] === true : s[SecurityRes.BootstrapServer] !== true && s[SecurityRes.ShortServerId] === ssid) return s;
     }
     return {};
   }
@@ -246,7 +261,7 @@ export function lifecycle(cl: Client): Lifecycle {
       // a new session (full handshake) is kept for resumption after a reboot or a new address (persistence.ts)
       if (e.ses) accountStore(cl.ports.storage).keep(c.ssid, secOf(c.ssid), cl.ports.crypto, e.ses);
       cl.log('dtls', 'session ' + (e.name || 'established') + ' with ' + c.key);
-      if (c.ssid < 0 && cl.state === BOOTSTRAPPING && cl.phase === 2) cl.due = cl.now + cl.params.EXCHANGE_LIFETIME;
+      if (c.ssid < 0 && cl.state === Phase.BOOTSTRAPPING && cl.phase === 2) cl.due = cl.now + cl.params.EXCHANGE_LIFETIME;
       // A new DTLS session with a server we were registered with means a new Register (Transport §5.2.1).
       if (c.sessions > 1 && c.ssid >= 0 && c.location) {
         c.location = '';
@@ -259,7 +274,7 @@ export function lifecycle(cl: Client): Lifecycle {
     cl.lastError = why;
     if (cl.conns.indexOf(c) < 0) return;
     if (c.ssid < 0) {
-      if (cl.state === BOOTSTRAPPING) failBootstrap(cl.now, why);
+      if (cl.state === Phase.BOOTSTRAPPING) failBootstrap(cl.now, why);
     } else failRegistration(c, cl.now, why);
   }
 
@@ -267,13 +282,14 @@ export function lifecycle(cl: Client): Lifecycle {
 
   function requestBootstrap(now: number): void {
     var bs = bootstrapIid();
-    cl.lastError = '';
-    var c = cl.conns.length && cl.conns[0].ssid < 0 ? cl.conns[0] : cl.open(bs[0], -1);
+    var why = noPsk(bs[0]);
+    cl.lastError = why;
+    var c = cl.conns.length && cl.conns[0].ssid < 0 ? cl.conns[0] : why ? null : cl.open(bs[0], -1);
     if (!c) {
       var u = cl.reg.obj(0)!.get(bs[0], 0);
       cl.lastError = cl.lastError || 'Bootstrap-Server URI unusable: ' + u + noIpv6(u);
       cl.log('error', cl.lastError);
-      enter(STOPPED, now);
+      enter(Phase.STOPPED, now);
       return;
     }
     cl.phase = 2;
@@ -281,7 +297,7 @@ export function lifecycle(cl: Client): Lifecycle {
     var q = ['ep=' + cl.cfg.endpoint, 'pct=' + cl.reg.fmt];
     cl.log('bootstrap-request', 'POST /bs?' + q.join('&') + ' to ' + c.key);
     c.coap.request(c.peer, { code: CODE.POST, path: '/bs', query: q }, now, function (err: string | null, res?: CoapMessage) {
-      if (cl.state !== BOOTSTRAPPING) return;
+      if (cl.state !== Phase.BOOTSTRAPPING) return;
       if (err || !res || res.code !== CODE.CHANGED) {
         failBootstrap(cl.now, 'Bootstrap-Request: ' + (err || codeStr(res!.code)));
         return;
@@ -296,18 +312,18 @@ export function lifecycle(cl: Client): Lifecycle {
     cl.lastError = why;
     cl.attempts++;
     closeAll(false);
-    backoff(now, BOOTSTRAPPING);
+    backoff(now, Phase.BOOTSTRAPPING);
   }
 
   /** Waits (exponential backoff with jitter, growing with `attempts`), then enters `target`. */
   function backoff(now: number, target: number): void {
     cl.after = target;
-    enter(BACKOFF, now);
+    enter(Phase.BACKOFF, now);
   }
 
   /** Bootstrap-Finish: accept only a configuration with at least one usable LwM2M server account (Core §6.1.7). */
   function finish(): number {
-    if (cl.state !== BOOTSTRAPPING) return CODE.METHOD_NOT_ALLOWED;
+    if (cl.state !== Phase.BOOTSTRAPPING) return CODE.METHOD_NOT_ALLOWED;
     var why = serverAccounts(true).length ? bsCheck() : 'no usable LwM2M server account';
     if (why) {
       cl.log('bootstrap-finish', 'refused (4.06): ' + why);
@@ -328,7 +344,7 @@ export function lifecycle(cl: Client): Lifecycle {
     // attempts is not reset here: only a registration that succeeds ends a run of failures,
     // so a server that keeps refusing is retried ever more slowly, not bootstrapped in a loop.
     armPurge(now);
-    enter(REGISTERING, now);
+    enter(Phase.REGISTERING, now);
   }
 
   /**
@@ -349,9 +365,10 @@ export function lifecycle(cl: Client): Lifecycle {
     var k;
     for (k = 0; k < l.length; k++) {
       var x = sec.i[l[k]];
-      if (x[1] === true) bs++;
-      else if (seen.indexOf(',' + x[10] + ',') >= 0) return 'two LwM2M server accounts with Short Server ID ' + x[10];
-      else seen += x[10] + ',';
+      var id = x[SecurityRes.ShortServerId];
+      if (x[SecurityRes.BootstrapServer] === true) bs++;
+      else if (seen.indexOf(',' + id + ',') >= 0) return 'two LwM2M server accounts with Short Server ID ' + id;
+      else seen += id + ',';
     }
     if (bs > 1) return bs + ' Bootstrap-Server accounts';
     var s = reg.servers();
@@ -385,7 +402,7 @@ export function lifecycle(cl: Client): Lifecycle {
     var l = bootstrapIid();
     var t = -1;
     for (var i = 0; i < l.length; i++) {
-      var v = sec.i[l[i]][12];
+      var v = sec.i[l[i]][SecurityRes.BootstrapTimeout];
       if (typeof v === 'number' && v > 0 && (t < 0 || v < t)) t = v;
     }
     if (t > 0) cl.bsTo = now + t * 1000;
@@ -396,7 +413,7 @@ export function lifecycle(cl: Client): Lifecycle {
     var sec = cl.reg.obj(0)!;
     var l = bootstrapIid();
     for (var i = 0; i < l.length; i++) {
-      var v = sec.i[l[i]][12];
+      var v = sec.i[l[i]][SecurityRes.BootstrapTimeout];
       if (typeof v === 'number' && v > 0) {
         delete sec.i[l[i]];
         cl.log('bootstrap', 'Bootstrap-Server Account Timeout (' + v + ' s) over: /0/' + l[i] + ' purged');
@@ -419,7 +436,7 @@ export function lifecycle(cl: Client): Lifecycle {
     }
     if (!acc.length) {
       cl.lastError = 'no usable LwM2M server account';
-      enter(BOOTSTRAPPING, now);
+      enter(Phase.BOOTSTRAPPING, now);
     }
   }
 
@@ -434,7 +451,7 @@ export function lifecycle(cl: Client): Lifecycle {
   }
 
   function register(c: Conn, now: number): void {
-    var lt = cl.serverValue(c, 1);
+    var lt = cl.serverValue(c, ServerRes.Lifetime);
     c.lifetime = typeof lt === 'number' && lt > 0 ? lt : 86400;
     // The binding actually used, whatever the Server object's (1/x/7) says: UDP is the one
     // transport this client has (no SMS), as the Device's Supported Binding (3/0/16) says.
@@ -463,7 +480,7 @@ export function lifecycle(cl: Client): Lifecycle {
       cl.attempts = 0;
       cl.schedule(c, cl.now);
       cl.log('registered', 'server ' + c.ssid + ' at ' + c.location + ', lifetime ' + c.lifetime + ' s');
-      if (cl.state === REGISTERING) enter(REGISTERED, cl.now);
+      if (cl.state === Phase.REGISTERING) enter(Phase.REGISTERED, cl.now);
     });
   }
 
@@ -475,16 +492,16 @@ export function lifecycle(cl: Client): Lifecycle {
     cl.close(c);
     cl.attempts++;
     // LwM2M 1.1 §6.2.1.1: after the retries, fall back to bootstrap when the Server object allows it (1/x/16, default true).
-    var bsOnFail = cl.serverValue(c, 16);
+    var bsOnFail = cl.serverValue(c, ServerRes.BootstrapOnFailure);
     // Every third failure in a row, bootstrap again; the backoff grows with every failure.
     cl.log('register', 'server ' + c.ssid + ': ' + why + ' (' + cl.attempts + ' failures in a row)');
     if (cl.attempts % 3 === 0 && bsOnFail !== false && bootstrapIid().length) {
       cl.log('register', 'failed ' + cl.attempts + ' times: falling back to bootstrap');
       closeAll(false);
-      backoff(now, BOOTSTRAPPING);
+      backoff(now, Phase.BOOTSTRAPPING);
       return;
     }
-    backoff(now, REGISTERING);
+    backoff(now, Phase.REGISTERING);
   }
 
   function deregister(c: Conn, now: number, done: () => void): void {
@@ -500,7 +517,7 @@ export function lifecycle(cl: Client): Lifecycle {
   function disableNow(c: Conn, now: number): void {
     c.disable = -1;
     if (!c.location) return;
-    var t = cl.serverValue(c, 5);
+    var t = cl.serverValue(c, ServerRes.DisableTimeout);
     cl.off['s' + c.ssid] = now + (typeof t === 'number' && t >= 0 ? t : 86400) * 1000;
     deregister(c, now, function () {
       cl.close(c);

@@ -4,13 +4,24 @@ import type { Peer } from '../../transport/ports';
 import type { CoapEndpoint } from '../../transport/coap/endpoint';
 import type { DtlsEndpoint } from '../../transport/dtls/connection';
 
-export var INIT = 0;
-export var BOOTSTRAPPING = 1;
-export var REGISTERING = 2;
-export var REGISTERED = 3;
-export var DEREGISTERING = 4;
-export var BACKOFF = 5;
-export var STOPPED = 6;
+/** Client.state: where the client is; stateName() gives the names logs print. */
+export const enum Phase {
+  INIT = 0,
+  BOOTSTRAPPING = 1,
+  REGISTERING = 2,
+  REGISTERED = 3,
+  DEREGISTERING = 4,
+  BACKOFF = 5,
+  STOPPED = 6,
+}
+/** The phases as the bundle's API gives them (LwM2M.lwm2m.REGISTERED …), for comparing Client.state. */
+export var INIT = Phase.INIT;
+export var BOOTSTRAPPING = Phase.BOOTSTRAPPING;
+export var REGISTERING = Phase.REGISTERING;
+export var REGISTERED = Phase.REGISTERED;
+export var DEREGISTERING = Phase.DEREGISTERING;
+export var BACKOFF = Phase.BACKOFF;
+export var STOPPED = Phase.STOPPED;
 /** A state's name, for logs. A string split per call: an Array of seven strings held for good costs 19 variables on Espruino. */
 export function stateName(state: number): string {
   return 'init bootstrapping registering registered deregistering backoff stopped'.split(' ')[state];

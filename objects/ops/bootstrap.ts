@@ -18,6 +18,8 @@ import { Req, Res, res, target, decode, apply, BOOT, DRY } from './common';
 import { readAs } from './read';
 import { removeInst } from './delete';
 import { verStr } from './discover';
+import { SecurityRes } from '../0-security';
+import { ServerRes } from '../1-server';
 
 /**
  * The Bootstrap Interface for a request with CoAP method `method` (Transport §6.4.1): GET is
@@ -95,8 +97,8 @@ export function bsDiscover(reg: Registry, req: Req): Res {
       var x = o.i[is[j]];
       s += ',</' + o.id + '/' + is[j] + '>';
       // Security: ssid and uri of LwM2M server accounts; Server: ssid (§5.2.7.3).
-      if (o.id === 0 && !x[1]) s += ';ssid=' + x[10] + ';uri="' + x[0] + '"';
-      if (o.id === 1) s += ';ssid=' + x[0];
+      if (o.id === 0 && !x[SecurityRes.BootstrapServer]) s += ';ssid=' + x[SecurityRes.ShortServerId] + ';uri="' + x[SecurityRes.ServerUri] + '"';
+      if (o.id === 1) s += ';ssid=' + x[ServerRes.ShortServerId];
     }
   }
   return { code: CONTENT, format: FORMAT.LINK, payload: utf8Encode(s) };

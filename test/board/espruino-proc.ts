@@ -6,8 +6,22 @@ import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { espruinoBin, espruinoRequired, NO_ESPRUINO } from '../../tools/espruino/bin.mjs';
 
-export const ESPRUINO_BIN = process.env.ESPRUINO_BIN;
+/** The board's stand-in (tools/espruino/bin.mjs: ESPRUINO_BIN, else the cached `npm run espruino:build`), or ''. */
+export const ESPRUINO_BIN = espruinoBin();
+
+/**
+ * The `skip` option of a test that needs ESPRUINO_BIN: false when there is a binary, else the
+ * reason. Under CI (CI=true or REQUIRE_PEERS=1) a missing binary throws instead, so the test
+ * file fails rather than skipping.
+ */
+export function espruinoSkip(): string | false {
+  if (ESPRUINO_BIN && existsSync(ESPRUINO_BIN)) return false;
+  const why = ESPRUINO_BIN ? `ESPRUINO_BIN '${ESPRUINO_BIN}' not found` : NO_ESPRUINO;
+  if (espruinoRequired()) throw new Error(`Espruino is required under CI: ${why}`);
+  return `skipped: ${why}`;
+}
 
 export function espruinoDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'espruino-board-'));

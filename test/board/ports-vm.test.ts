@@ -315,6 +315,29 @@ test('start: reads lwm2m.cfg, builds the ports, starts the client once Wi-Fi has
   ctx.stop();
 });
 
+test('start: the client\'s UDP port is drawn from the dynamic range (49152-65535) by E.hwRand() at each boot unless lwm2m.cfg fixes it', async () => {
+  const bound = async (cfg: Record<string, unknown>, rand: number) => {
+    const { esp, ctx, storage, udp } = boot();
+    storage.files['lwm2m.cfg'] = JSON.stringify({ v: 1, endpoint: 'ep', bootstrap: 'coap://192.0.2.1', mode: 'nosec', ...cfg });
+    const g = ctx.run('this') as any;
+    g.E.hwRand = () => rand;
+    let port = -1;
+    let done: () => void;
+    const ready = new Promise<void>((r) => (done = r));
+    esp.start(g, { client: (d: any) => (port = d.openUdp(() => {}, undefined, () => done()).port) });
+    await ready;
+    const real = udp.sockets[0].boundPort;
+    udp.sockets[0].close();
+    ctx.stop();
+    return [port, real];
+  };
+  assert.deepEqual(await bound({}, 0x1234567), [49152 + 0x0567, 49152 + 0x0567]);
+  assert.deepEqual(await bound({}, -1), [65535, 65535]);
+  assert.deepEqual(await bound({}, 0), [49152, 49152]);
+  // fixed by the configuration (provision --port): the RNG is not asked
+  assert.deepEqual(await bound({ port: 34206 }, 0x1234567), [34206, 34206]);
+});
+
 test('start: board.reboot() waits REBOOT_GRACE_MS on the scheduler, so the Execute answer leaves first', () => {
   const { esp, ctx, storage, calls } = boot();
   storage.files['lwm2m.cfg'] = JSON.stringify({ v: 1, endpoint: 'ep', bootstrap: 'coap://192.0.2.1', mode: 'nosec' });
@@ -357,6 +380,9 @@ test('start: a missing or bad configuration prints one line and starts nothing',
     [JSON.stringify({ v: 1, endpoint: 'e', bootstrap: 'coaps://x', mode: 'rpk', rpkPriv: K32, rpkPub: K32.repeat(5) + '00', rpkServerPub: K32 }), /rpkPub is 161 bytes; a key is 32 \(raw\) to 160 bytes \(DER\)/],
     [JSON.stringify({ v: 1, endpoint: 'e', bootstrap: 'coaps://x', mode: 'rpk', rpkPriv: K32, rpkPub: K32, rpkServerPub: K32.slice(2) }), /rpkServerPub is 31 bytes; a key is 32 \(raw\) to 160 bytes \(DER\)/],
     [JSON.stringify({ v: 1, endpoint: 'e', bootstrap: 'coap://x', mode: 'rpk', rpkPriv: K32, rpkPub: K32, rpkServerPub: K32 }), /rpk needs a coaps:\/\/ bootstrap URI/],
+    // the mode and the scheme agree: NoSec on coaps:// would offer an empty PSK, PSK on coap:// would not use its key
+    [JSON.stringify({ v: 1, endpoint: 'e', bootstrap: 'coaps://x', mode: 'nosec' }), /nosec needs a coap:\/\/ bootstrap URI/],
+    [JSON.stringify({ v: 1, endpoint: 'e', bootstrap: 'coap://x', mode: 'psk', pskId: 'i', pskKey: '0011' }), /psk needs a coaps:\/\/ bootstrap URI/],
   ];
   for (const [cfg, re] of cases) {
     const { esp, ctx, lines, storage } = boot();

@@ -2,11 +2,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, statSync, writeFileSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, writeFileSync, symlinkSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash, createPublicKey, createPrivateKey } from 'node:crypto';
-import { buildConfig, checkTarget, rpkLabel, rpkBundleOf, spkiCurve, BOOT_CODE, ROOT, SPKI_ED25519_PREFIX, PKCS8_ED25519_PREFIX, SPKI_P256_PREFIX, PKCS8_P256_PREFIX, type RpkCurve } from '../../tools/board-lib.mjs';
+import { buildConfig, checkTarget, crc32, rpkLabel, rpkBundleOf, spkiCurve, BOOT_CODE, ROOT, SPKI_ED25519_PREFIX, PKCS8_ED25519_PREFIX, SPKI_P256_PREFIX, PKCS8_P256_PREFIX, type RpkCurve } from '../../tools/board-lib.mjs';
 import { needPeer } from '../helpers/peers';
 
 const PSK = ['--endpoint', 'ep1', '--bootstrap', 'coaps://192.0.2.1:5684', '--psk-id', 'ep1-id', '--psk-key', '00112233AABB'];
@@ -224,6 +224,15 @@ test('flash target: serial device or tcp://HOST[:PORT]', () => {
   assert.equal(checkTarget('tcp://127.0.0.1:2323'), 'tcp://127.0.0.1:2323');
   assert.throws(() => checkTarget(''), /--port is required/);
   assert.throws(() => checkTarget('ttyUSB0'), /neither a serial device/);
+  // elsewhere than /dev/: a character device (a pty's link) is a serial port; a file is not
+  const link = join(tmpdir(), `tty-link-${process.pid}`);
+  symlinkSync('/dev/null', link);
+  try {
+    assert.equal(checkTarget(link), link);
+  } finally {
+    unlinkSync(link);
+  }
+  assert.throws(() => checkTarget(join(ROOT, 'package.json')), /neither a serial device/);
   assert.throws(() => checkTarget('tcp://h:x'), /not tcp:\/\/HOST/);
 });
 
@@ -265,4 +274,11 @@ test('build --if-stale: a bundle whose inputs are unchanged is not rebuilt; a ba
   const bad = spawnSync(process.execPath, [join(TOOLS, 'build.mjs'), '--only', 'firmware-x'], { cwd: ROOT, encoding: 'utf8' });
   assert.equal(bad.status, 2);
   assert.equal(bad.stderr, "build: --only 'firmware-x' must be one of firmware, firmware-rpk, firmware-rpk-ed25519\n");
+});
+
+test('crc32 is the CRC-32 Espruino\'s E.CRC32 computes (IEEE: check value of "123456789" cbf43926), the upload\'s check', () => {
+  assert.equal(crc32(Buffer.from('123456789')), 0xcbf43926);
+  assert.equal(crc32(new Uint8Array(0)), 0);
+  assert.equal(crc32(Buffer.from([0xff, 0x00, 0x80])), crc32(Buffer.from([0xff, 0x00, 0x80])));
+  assert.notEqual(crc32(Buffer.from('abc')), crc32(Buffer.from('abd')));
 });

@@ -18,7 +18,8 @@ import { nodeCrypto } from '../../sim/node-crypto';
 import { espruinoCryptoModule } from '../../sim/espruino-crypto';
 import { createEspruinoContext } from '../../sim/espruino-vm';
 import { lint } from '../../tools/espruino-lint.mjs';
-import { ESPRUINO_BIN, espruinoDir, startEspruino } from '../board/espruino-proc';
+import { ESPRUINO_BIN, espruinoDir, espruinoSkip, startEspruino } from '../board/espruino-proc';
+import { storeFileCode } from '../../tools/espruino/bin.mjs';
 import { writeFileSync, rmSync } from 'node:fs';
 
 const hex = (s: string) => new Uint8Array(Buffer.from(s, 'hex'));
@@ -265,6 +266,8 @@ test('strict DER: long-form lengths, trailing bytes, negative INTEGERs, superflu
     ['3045' + '028121' + rInt.slice(4) + sInt, 'long-form INTEGER length'],
     ['3044' + '0220' + rInt.slice(6) + sInt, 'r negative (high bit set, no 00)'],
     ['3046' + '022200' + rInt.slice(4) + sInt, 'r with two leading zeros'],
+    ['3045' + '022101' + rInt.slice(6) + sInt, 'r of 33 bytes whose first byte is not 00 (it would be dropped)'],
+    ['3045' + '022180' + rInt.slice(6) + sInt, 'r of 33 bytes, negative'],
     ['3046' + rInt + '022100' + sInt.slice(4), 's with a superfluous leading zero'],
     ['3045' + '0321' + rInt.slice(4) + sInt, 'r tagged BIT STRING'],
     ['3145' + body, 'SET instead of SEQUENCE'],
@@ -354,12 +357,12 @@ test('bundled to ES5, minified as the firmware is, run in the Espruino-stripped 
   ctx.stop();
 });
 
-test('in Espruino itself (ESPRUINO_BIN), loaded from Storage: CAVP ECDH and the RFC 6979 "sample" signature', { skip: ESPRUINO_BIN ? false : 'skipped: ESPRUINO_BIN not set' }, async () => {
+test('in Espruino itself (ESPRUINO_BIN), loaded from Storage: CAVP ECDH and the RFC 6979 "sample" signature', { skip: espruinoSkip() }, async () => {
   const dir = espruinoDir();
   try {
     writeFileSync(join(dir, 'p256.js'), await bundle());
     const v = CDH[0], s = R6979.sigs[0];
-    writeFileSync(join(dir, 'run.js'), `require('Storage').write('p256.js', require('fs').readFileSync('p256.js'));
+    writeFileSync(join(dir, 'run.js'), `${storeFileCode('p256.js', 'p256.js')}
 eval(require('Storage').read('p256.js'));
 ${HELPERS}
 print('Z=' + toHex(P256.p256Ecdh(hex('${v.d}'), hex('04${v.qx}${v.qy}'))));

@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import { eachRecordTwiceReversed } from './datagrams';
 import assert from 'node:assert/strict';
 import { makePair, CLIENT, SERVER, type Datagram } from '../helpers/dtls-net';
+import type { Peer } from '../../transport/ports';
 import { encodeRecord, open, parseRecords, seal } from '../../transport/dtls/record';
 import { encodeHandshake, parseFragments } from '../../transport/dtls/handshake';
 import { ESTABLISHED } from '../../transport/dtls/connection';
@@ -122,25 +123,56 @@ test('retransmission timer: 1 s doubling to the configured maximum, then the han
   assert.equal(p.client.get(SERVER), null, 'no session left behind');
 });
 
-test('wrong key: the server drops the undecryptable Finished silently; the client ends in the deadline', () => {
+test('wrong key: the server answers the undecryptable Finished with a fatal decrypt_error (51); the client reports "wrong PSK" at once', () => {
   const p = makePair({ clientKey: new Uint8Array(16).fill(9), handshakeTimeout: 30000 });
   p.client.connect(SERVER);
   p.run(40000);
-  assert.deepEqual(p.clientEvents.map((e) => e.name), ['handshake_timeout']);
-  assert.ok(!p.wire.some((d) => shape(d).includes('alert')), 'nobody sent an alert');
-  assert.ok(!p.serverEvents.some((e) => e.type === 'connected'));
+  const last = p.wire[p.wire.length - 1];
+  assert.ok(!fromClient(last));
+  // an epoch-0 alert record: the server never switched its write epoch
+  assert.equal(toHex(last.data), '15fefd0000' + toHex(last.data.subarray(5, 11)) + '0002' + '0233');
+  assert.equal(p.wire.filter((d) => shape(d).includes('alert')).length, 1, 'one alert, from the server');
+  assert.deepEqual(p.serverEvents.map((e) => e.name), ['wrong_psk']);
+  assert.match(p.serverEvents[0].message!, /10\.0\.0\.2:40000: its Finished does not decrypt with our key for PSK identity "lwm2m-client" \(wrong PSK\)/);
+  assert.deepEqual(p.clientEvents.map((e) => e.name), ['wrong_psk']);
+  assert.equal(p.clientEvents[0].alert, 51);
+  assert.equal(p.clientEvents[0].message, 'wrong PSK for PSK identity "lwm2m-client": DTLS fatal alert 51 from 10.0.0.1:5684 refused our Finished');
+  // at once: one round trip after the client's final flight, not at the 30 s deadline
+  assert.ok(p.wire.length <= 7, 'no retransmission before the answer');
+  assert.equal(p.client.get(SERVER), null);
+  assert.equal(p.server.get(CLIENT), null);
 });
 
-test('unknown PSK identity: the server answers handshake_failure (40); the client reports the alert', () => {
+test('wrong key with a Connection ID (RFC 9146): the client\'s Finished is a tls12_cid record; decrypt_error all the same', () => {
+  const p = makePair({ cid: true, clientKey: new Uint8Array(16).fill(9) });
+  p.client.connect(SERVER);
+  p.run(40000);
+  assert.ok(p.wire.some((d) => fromClient(d) && parseRecords(d.data, 6).some((r) => r.type === 25)), 'the client sent a tls12_cid record');
+  assert.deepEqual(p.serverEvents.map((e) => e.name), ['wrong_psk']);
+  assert.deepEqual(p.clientEvents.map((e) => e.name), ['wrong_psk']);
+  assert.ok(p.wire.length <= 7, 'at once');
+});
+
+test('unknown PSK identity: the server answers unknown_psk_identity (115); the client reports the alert naming the identity', () => {
   const p = makePair({ clientIdentity: text('stranger') });
   p.client.connect(SERVER);
   p.run(10000);
   assert.deepEqual(p.serverEvents.map((e) => e.name), ['unknown_psk_identity']);
+  assert.match(p.serverEvents[0].message!, /used an unknown PSK identity "stranger"/);
   const last = p.wire[p.wire.length - 1];
-  assert.equal(toHex(last.data), '15fefd0000' + toHex(last.data.subarray(5, 11)) + '0002' + '0228');
+  assert.equal(toHex(last.data), '15fefd0000' + toHex(last.data.subarray(5, 11)) + '0002' + '0273');
   assert.equal(p.clientEvents[0].name, 'alert_received');
-  assert.equal(p.clientEvents[0].alert, 40);
-  assert.match(p.clientEvents[0].message!, /"stranger"/);
+  assert.equal(p.clientEvents[0].alert, 115);
+  assert.equal(p.clientEvents[0].message, 'DTLS fatal alert 115 from 10.0.0.1:5684 (unknown PSK identity "stranger")');
+});
+
+test('an empty PSK is no PSK: the client starts no handshake and says no_psk', () => {
+  const p = makePair({ clientKey: new Uint8Array(0), serverKeys: { 'lwm2m-client': new Uint8Array(0) } });
+  p.client.connect(SERVER);
+  p.run(10000);
+  assert.deepEqual(p.wire, []);
+  assert.deepEqual(p.clientEvents.map((e) => e.name), ['no_psk']);
+  assert.equal(p.client.get(SERVER), null);
 });
 
 test('duplicated and reordered datagrams: every datagram twice, each flight reversed', () => {
@@ -205,6 +237,83 @@ test('unexpected handshake message: ServerHelloDone instead of ServerHello gets 
   assert.equal(toHex(last.data.subarray(13)), '020a');
   assert.equal(p.clientEvents[0].name, 'alert_sent');
   assert.equal(p.client.get(SERVER), null);
+});
+
+/** A handshake fragment (RFC 6347 §4.2.2) with its own length, offset and body. */
+function fragment(type: number, length: number, seq: number, offset: number, body: Uint8Array): Uint8Array {
+  const h = new Uint8Array(12 + body.length);
+  h[0] = type;
+  h.set([length >> 16, (length >> 8) & 255, length & 255, seq >> 8, seq & 255, offset >> 16, (offset >> 8) & 255, offset & 255], 1);
+  h.set([body.length >> 16, (body.length >> 8) & 255, body.length & 255], 9);
+  h.set(body, 12);
+  return h;
+}
+const SERVER_HELLO = new Uint8Array([0xfe, 0xfd, ...new Uint8Array(32).fill(3), 0, 0xc0, 0xa8, 0]);
+
+// (a later record of the same datagram finds no session: the alert dropped it)
+test('a fatal alert ends the processing at once: a bad ServerKeyExchange, then ServerHelloDone in the same record: no keys, no Finished', () => {
+  const p = makePair();
+  p.filter = (d, i) => (i === 3 ? [] : [d]); // the real server flight is lost
+  p.client.connect(SERVER);
+  p.run(0);
+  const sh = encodeHandshake(2, 1, SERVER_HELLO);
+  const ske = encodeHandshake(12, 2, new Uint8Array([0, 5])); // hint length 5, no bytes: decode_error
+  const shd = encodeHandshake(14, 3, new Uint8Array(0));
+  const dgram = encodeRecord(22, 0, 5, new Uint8Array(Buffer.concat([sh, ske, shd])));
+  const before = p.wire.length;
+  p.client.receive(dgram, SERVER);
+  const sent = p.wire.slice(before).map(shape);
+  assert.deepEqual(sent, ['alert@0'], 'only the alert: no ClientKeyExchange, ChangeCipherSpec or Finished');
+  assert.equal(toHex(p.wire[p.wire.length - 1].data.subarray(13)), '0232');
+  assert.deepEqual(p.clientEvents.map((e) => e.name), ['alert_sent']);
+  assert.equal(p.client.get(SERVER), null);
+});
+
+test('a spoofed fragment claiming another length for a message does not shadow the real message: the handshake completes without waiting', () => {
+  const clean = makePair();
+  clean.client.connect(SERVER);
+  clean.run(60000);
+  const p = makePair();
+  // before the real server flight, an off-path fragment of "message 1" (ServerHello) with a length of its own
+  const spoof = encodeRecord(22, 0, 1, fragment(2, 60, 1, 0, new Uint8Array(10).fill(0xaa)));
+  p.filter = (d, i) => (i === 3 ? [{ ...d, data: spoof }, d] : [d]);
+  p.client.connect(SERVER);
+  p.run(60000);
+  assert.deepEqual(p.clientEvents.map((e) => e.type), ['connected']);
+  assert.equal(p.wire.length, clean.wire.length, 'no retransmission needed');
+});
+
+test('reassembly is bounded: 8 spoofed fragments claiming 4 KB messages (208 bytes) hold at most DTLS.REASSEMBLY (4,096) bytes, and the real flight still completes', () => {
+  const p = makePair();
+  let held = 0;
+  p.filter = (d, i) => {
+    if (i !== 3) return [d];
+    // message_seq 1..8 (the client expects 1), each claiming 4,096 bytes, one body byte: 26 bytes a datagram
+    const spoofs = [1, 2, 3, 4, 5, 6, 7, 8].map((seq) => ({ ...d, data: encodeRecord(22, 0, seq, fragment(12, 4096, seq, 0, new Uint8Array([seq]))) }));
+    assert.equal(spoofs.reduce((n, x) => n + x.data.length, 0), 208);
+    return [...spoofs, d];
+  };
+  // count what the client holds right after the spoofs, before the real flight
+  const receive = p.client.receive.bind(p.client);
+  let n = 0;
+  p.client.receive = (data, peer) => {
+    receive(data, peer);
+    if (++n === 9) {
+      const parts = p.client.get(SERVER)!.hs!.parts as Record<string, { body: Uint8Array; have: Uint8Array }>;
+      for (const k in parts) held += parts[k].body.length + parts[k].have.length;
+    }
+  };
+  p.client.connect(SERVER);
+  p.run(60000);
+  assert.ok(held > 0 && held <= 4096 + 512, `held ${held} bytes`);
+  assert.deepEqual(p.clientEvents.map((e) => e.type), ['connected']);
+  // a fragment claiming more than the budget is never buffered
+  const q = makePair();
+  q.filter = (d, i) => (i === 3 ? [] : [d]);
+  q.client.connect(SERVER);
+  q.run(0);
+  q.client.receive(encodeRecord(22, 0, 9, fragment(2, 0xffffff, 1, 0, new Uint8Array(4))), SERVER);
+  assert.deepEqual(Object.keys(q.client.get(SERVER)!.hs!.parts), []);
 });
 
 test('unsolicited extension in ServerHello gets unsupported_extension (110)', () => {
@@ -321,6 +430,49 @@ test('cookie secret rotates: a cookie stays valid for one rotation, not two', ()
   assert.equal(shape(p2.inFlight[p2.inFlight.length - 1]), 'hs:3', 'after two rotations: a new HelloVerifyRequest');
 });
 
+
+/** A PSK ClientHello record from `peer` with `cookie` (message_seq 0; a random of its own per peer). */
+function clientHello(peer: Peer, cookie: Uint8Array): Uint8Array {
+  const body = [0xfe, 0xfd, ...new Uint8Array(32).fill(peer.port & 255), 0, cookie.length, ...cookie, 0, 2, 0xc0, 0xa8, 1, 0];
+  return encodeRecord(22, 0, 0, encodeHandshake(1, 0, new Uint8Array(body)));
+}
+
+/** A ClientHello from `peer` through the cookie exchange: the server's answer to the one with the cookie. */
+function verifiedHello(p: ReturnType<typeof makePair>, peer: Peer): string {
+  p.inFlight.length = 0;
+  p.server.receive(clientHello(peer, new Uint8Array(0)), peer);
+  const hvr = p.inFlight.pop()!.data;
+  p.server.receive(clientHello(peer, hvr.subarray(13 + 12 + 3, 13 + 12 + 3 + hvr[13 + 12 + 2])), peer);
+  const answer = p.inFlight.pop();
+  p.inFlight.length = 0;
+  return answer ? shape(answer) : 'nothing';
+}
+
+test('server: one address holds at most 8 handshakes in progress (maxPerAddress), whatever its ports; other addresses still get theirs', () => {
+  const p = makePair();
+  const answers: string[] = [];
+  // 64 cookie-verified ClientHellos (128 datagrams) from one address would have taken all 64 slots
+  for (let i = 0; i < 64; i++) answers.push(verifiedHello(p, { address: '10.9.9.9', port: 1000 + i }));
+  assert.deepEqual(answers.slice(0, 8), new Array(8).fill('hs:2,hs:14'));
+  assert.deepEqual(answers.slice(8), new Array(56).fill('nothing'));
+  assert.equal(Object.keys(p.server.s).length, 8);
+  // a real client elsewhere completes
+  p.client.connect(SERVER);
+  p.run(10000);
+  assert.deepEqual(p.clientEvents.map((e) => e.type), ['connected']);
+});
+
+test('server: a PSK handshake must finish within 20 s of its cookie (20 retransmission timeouts), not 60 s', () => {
+  const p = makePair();
+  p.filter = (d) => (fromClient(d) && shape(d).startsWith('hs:16') ? [] : [d]); // the client's final flight never arrives
+  p.client.connect(SERVER);
+  p.run(19999);
+  assert.ok(p.server.get(CLIENT), 'still waiting at 19.999 s');
+  p.run(20000);
+  assert.equal(p.server.get(CLIENT), null, 'its slot is free at 20 s');
+  assert.deepEqual(p.serverEvents.map((e) => e.name), ['handshake_timeout']);
+  assert.equal(p.serverEvents[0].message, 'DTLS client 10.0.0.2:40000 did not finish its PSK handshake within 20000 ms of its cookie');
+});
 
 test('server: a client signalling RFC 5746 (renegotiation_info or the SCSV) gets an empty renegotiation_info back', () => {
   const hello = (cookie: Uint8Array, suites: number[], ext: number[]) => {

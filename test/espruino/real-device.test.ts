@@ -13,8 +13,10 @@ import dgram from 'node:dgram';
 import { BootstrapServer, simpleConfig } from '../../sim/bootstrap-server';
 import { Lwm2mServer, type ServerEvent } from '../../sim/lwm2m-server';
 import { T_BOOL } from '../../objects/core/types';
+import { ESPRUINO_BIN, espruinoSkip } from '../board/espruino-proc';
+import { storeFileCode } from '../../tools/espruino/bin.mjs';
 
-const BIN = process.env.ESPRUINO_BIN;
+const BIN = ESPRUINO_BIN;
 const BUNDLE = join(import.meta.dirname, '../../dist/firmware.js');
 
 /** A UDP port free right now (the device binds it next): a fixed one collides with concurrent runs. */
@@ -26,7 +28,7 @@ async function freeUdpPort(): Promise<number> {
   return port;
 }
 
-test('Espruino itself: bootstrap, register, Update, Read /3/0, Write the buzzer; memory printed', { skip: BIN ? false : 'skipped: ESPRUINO_BIN not set', timeout: 120000 }, async () => {
+test('Espruino itself: bootstrap, register, Update, Read /3/0, Write the buzzer; memory printed', { skip: espruinoSkip(), timeout: 120000 }, async () => {
   const events: ServerEvent[] = [];
   const lw = await Lwm2mServer.start({ port: 0, dtlsPort: -1, onEvent: (e) => events.push(e) });
   const bs = await BootstrapServer.start({ port: 0, dtlsPort: -1 });
@@ -35,7 +37,7 @@ test('Espruino itself: bootstrap, register, Update, Read /3/0, Write the buzzer;
   const dir = mkdtempSync(join(tmpdir(), 'espruino-dev-'));
   const script = join(dir, 'run.js');
   writeFileSync(script, [
-    `require('Storage').write('lwm2m.js', require('fs').readFileSync(${JSON.stringify(BUNDLE)}));`,
+    storeFileCode('lwm2m.js', BUNDLE),
     `require('Storage').write('lwm2m.cfg', JSON.stringify({ v: 1, endpoint: 'urn:dev:esp', bootstrap: ${JSON.stringify(bs.uri)}, mode: 'nosec', port: ${devicePort} }));`,
     `var m0 = process.memory().usage;`,
     `eval(require('Storage').read('lwm2m.js'));`,

@@ -1,35 +1,23 @@
 // The truest check short of a board: Espruino's own interpreter built for Linux.
-// Set ESPRUINO_BIN to its binary (an ESP32-like build: 32-bit, 16,383 variables, is best).
-// Without it the test says `skipped: ESPRUINO_BIN not set`.
+// ESPRUINO_BIN, or the cached `npm run espruino:build` (tools/espruino/bin.mjs): without
+// either the tests skip and say so; under CI they fail.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { runEspruino } from '../helpers/espruino';
+import { ESPRUINO_BIN, espruinoSkip } from '../board/espruino-proc';
+import { storeFileCode } from '../../tools/espruino/bin.mjs';
 
-const BIN = process.env.ESPRUINO_BIN;
+const BIN = ESPRUINO_BIN;
+const skip = espruinoSkip();
 const BUNDLE = join(import.meta.dirname, '../../dist/firmware.js');
 const SMOKE = join(import.meta.dirname, 'smoke.es5.js');
 
-/** Runs `code` in Espruino, stdin a FIFO opened read-write (EOF on stdin feeds garbage to its REPL). */
-export function runEspruino(code: string, timeoutS = 60): { status: number | null; out: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'espruino-'));
-  try {
-    const file = join(dir, 'run.js');
-    writeFileSync(file, code);
-    execFileSync('mkfifo', [join(dir, 'stdin')]);
-    const r = spawnSync('sh', ['-c', `exec timeout ${timeoutS} "$0" "$1" 0<>"$2"`, BIN!, file, join(dir, 'stdin')], { cwd: dir, encoding: 'utf8' });
-    return { status: r.status, out: (r.stdout || '').replace(/\r/g, '') };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-test('bundle runs the codec smoke test in Espruino itself', { skip: BIN ? false : 'skipped: ESPRUINO_BIN not set' }, () => {
+test('bundle runs the codec smoke test in Espruino itself', { skip }, () => {
   const smoke = readFileSync(SMOKE, 'utf8').trim().replace(/;$/, '');
   // As on the board: the bundle goes into Storage and is evaluated from there (code in flash).
-  const code = `require('Storage').write('lwm2m.js', require('fs').readFileSync(${JSON.stringify(BUNDLE)}));\n` +
+  const code = `${storeFileCode('lwm2m.js', BUNDLE)}\n` +
     `var m0 = process.memory().usage;\n` +
     `try { eval(require('Storage').read('lwm2m.js')); } catch (e) { console.log('RESULT FAIL load ' + e); }\n` +
     `console.log('LOADED ' + (process.memory().usage - m0) + ' variables of ' + process.memory().total);\n` +
@@ -44,12 +32,10 @@ test('bundle runs the codec smoke test in Espruino itself', { skip: BIN ? false 
   if (mem) console.log(`espruino memory after smoke: ${mem.slice(mem.indexOf('MEM ') + 4)}`);
 });
 
-test('the RPK bundle (firmware-rpk.js) loads from Storage in Espruino itself and its DER helpers and namespaces work', { skip: BIN ? false : 'skipped: ESPRUINO_BIN not set' }, () => {
+test('the RPK bundle (firmware-rpk.js) loads from Storage in Espruino itself and its DER helpers and namespaces work', { skip }, () => {
   const rpkBundle = join(import.meta.dirname, '../../dist/firmware-rpk.js');
   const smoke = readFileSync(SMOKE, 'utf8').trim().replace(/;$/, '');
-  // Written in chunks: the 120 KB file read whole into RAM leaves the ESP32-like build too few variables.
-  const code = `(function () { var f = E.openFile(${JSON.stringify(rpkBundle)}, 'r'), S = require('Storage'), n = require('fs').statSync(${JSON.stringify(rpkBundle)}).size, o = 0, c;\n` +
-    `while ((c = f.read(2048)) !== undefined) { if (o === 0) S.write('lwm2m.js', c, 0, n); else S.write('lwm2m.js', c, o); o += c.length; } f.close(); })();\n` +
+  const code = `${storeFileCode('lwm2m.js', rpkBundle)}\n` +
     `var m0 = process.memory().usage;\n` +
     `try { eval(require('Storage').read('lwm2m.js')); } catch (e) { console.log('RESULT FAIL load ' + e); }\n` +
     `console.log('LOADED ' + (process.memory().usage - m0) + ' variables of ' + process.memory().total);\n` +

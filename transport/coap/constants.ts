@@ -106,6 +106,12 @@ export var PAYLOAD_MARKER = 0xff;
 export var MAX_TOKEN_LENGTH = 8;
 /** Observe sequence numbers are 24-bit (RFC 7641 §4.4). */
 export var OBSERVE_SEQ_MASK = 0xffffff;
+/** RFC 7641 §3.4: a notification is fresh if its 24-bit Observe is newer in serial arithmetic (within 2^23), or OBS.FRESH_MS passed. */
+export const enum OBS {
+  HALF = 0x800000,
+  /** 128 s: after it, any sequence number is newer. */
+  FRESH_MS = 128000,
+}
 
 /**
  * Transmission parameters, in milliseconds where they are times.

@@ -26,7 +26,7 @@
 // PROBING_RATE pacing of NON traffic, NSTART counts client requests only (not our
 // notifications).
 import { peerKey, type DatagramPort, type Peer, type Pollable, type Rng } from '../ports';
-import { CODE, OPT, TYPE, params, szxOf, type Params } from './constants';
+import { CODE, OBS, OPT, TYPE, params, szxOf, type Params } from './constants';
 import {
   encode, message, emptyBytes, getOption, getUint, setUint, setOption, removeOption, addPathOptions, addUriQuery,
   uintBytes, firstUnknownCritical, type CoapMessage, type CoapOption,
@@ -36,7 +36,7 @@ import type { BlockCache, CoapStats, EndpointOptions, RequestHandler, RequestSpe
 import { handleDatagram } from './messaging';
 import { Exchange, exchangeSteps } from './exchange';
 import { Observation } from './observe';
-import { newToken, cancelRequest, type ClientRequest, type RequestHandle } from './requests';
+import { newToken, cancelRequest, ReqState, type ClientRequest, type RequestHandle } from './requests';
 import { blockSteps, putCache, collectBlock2 } from './blockwise';
 
 export { Exchange, Observation };
@@ -217,7 +217,7 @@ export class CoapEndpoint implements Pollable {
     }
     var r: ClientRequest = {
       token: m.token, cancel: cancelRequest, _ep: this, _peer: peer, _pkey: peerKey(peer), _msg: m, _cb: cb, _con: con,
-      _observe: !!spec.observe, _state: 0, _deadline: -1, _tx: null, _lastMid: -1, _body: null, _bodyLen: 0,
+      _observe: !!spec.observe, _state: ReqState.QUEUED, _deadline: -1, _tx: null, _lastMid: -1, _body: null, _bodyLen: 0,
       _obsSeq: -1, _obsAt: 0, _onData: spec.onData || null, _up: null, _upOff: 0, _upSzx: 0,
     };
     // a body larger than a block goes block-wise, Size1 announcing the total (RFC 7959 §2.5, §4)
@@ -230,7 +230,7 @@ export class CoapEndpoint implements Pollable {
       blockSteps().block1Slice(r);
     }
     if (this._reqs.length >= this.params.MAX_PENDING_REQUESTS) {
-      r._state = 4;
+      r._state = ReqState.DONE;
       try {
         cb('busy');
       } catch (e) {
@@ -249,10 +249,10 @@ export class CoapEndpoint implements Pollable {
   _startQueued(pkey: string, now: number): void {
     for (var i = 0; i < this._reqs.length; i++) {
       var n = 0;
-      for (var j = 0; j < this._reqs.length; j++) if (this._reqs[j]._pkey === pkey && this._reqs[j]._state === 1) n++;
+      for (var j = 0; j < this._reqs.length; j++) if (this._reqs[j]._pkey === pkey && this._reqs[j]._state === ReqState.SENT) n++;
       if (n >= this.params.NSTART) return;
       var r = this._reqs[i];
-      if (r._pkey === pkey && r._state === 0) this._transmit(r, now);
+      if (r._pkey === pkey && r._state === ReqState.QUEUED) this._transmit(r, now);
     }
   }
 
@@ -262,11 +262,11 @@ export class CoapEndpoint implements Pollable {
     this._nextMid = (m.mid + 1) & 0xffff;
     r._lastMid = m.mid;
     if (r._con) {
-      r._state = 1;
+      r._state = ReqState.SENT;
       r._deadline = -1;
       r._tx = this._sendCon(encode(m), r._peer, r._pkey, m.mid, now, r, null);
     } else {
-      r._state = 2;
+      r._state = ReqState.WAITING;
       r._deadline = now + this.params.NON_RESPONSE_TIMEOUT;
       this._send(encode(m), r._peer);
     }
@@ -278,10 +278,10 @@ export class CoapEndpoint implements Pollable {
    * (counted in `faults`). Nothing when `r` is over already.
    */
   _answer(r: ClientRequest, err: string | null, m: CoapMessage | undefined, now: number): void {
-    if (r._state === 4) return;
+    if (r._state === ReqState.DONE) return;
     if (m && r._observe && m.code >> 5 === 2 && getOption(m, OPT.OBSERVE) !== null) {
-      if (r._state !== 3) {
-        r._state = 3;
+      if (r._state !== ReqState.OBSERVING) {
+        r._state = ReqState.OBSERVING;
         r._deadline = -1;
         r._obsSeq = getUint(m, OPT.OBSERVE, 0);
         r._obsAt = now;
@@ -300,12 +300,12 @@ export class CoapEndpoint implements Pollable {
       this._answer(r, 'bad-option', undefined, now);
       return;
     }
-    if (r._state === 3) {
-      // a notification: RFC 7641 §3.4 freshness (24-bit serial arithmetic, or 128 s passed)
+    if (r._state === ReqState.OBSERVING) {
+      // a notification: RFC 7641 §3.4 freshness (24-bit serial arithmetic, or OBS.FRESH_MS passed)
       var v = getUint(m, OPT.OBSERVE, -1);
       if (v >= 0) {
         var v1 = r._obsSeq;
-        var fresh = (v1 < v && v - v1 < 0x800000) || (v1 > v && v1 - v > 0x800000) || now > r._obsAt + 128000;
+        var fresh = (v1 < v && v - v1 < OBS.HALF) || (v1 > v && v1 - v > OBS.HALF) || now > r._obsAt + OBS.FRESH_MS;
         if (!fresh) return;
         r._obsSeq = v;
         r._obsAt = now;
@@ -341,7 +341,7 @@ export class CoapEndpoint implements Pollable {
         return;
       }
       if (bv.more || bv.num > 0) {
-        if (r._state === 3 || (r._observe && getOption(m, OPT.OBSERVE) !== null)) {
+        if (r._state === ReqState.OBSERVING || (r._observe && getOption(m, OPT.OBSERVE) !== null)) {
           // a block-wise notification: not followed (see Known limits); delivered as is
         } else {
           collectBlock2(this, r, m, bv.num, bv.more, bv.szx, now);
@@ -349,7 +349,7 @@ export class CoapEndpoint implements Pollable {
         }
       }
     }
-    if (r._onData && m.code >> 5 === 2 && r._state !== 3) {
+    if (r._onData && m.code >> 5 === 2 && r._state !== ReqState.OBSERVING) {
       // a body that came whole
       if (!blockSteps().stream(this, r, m.payload, 0, false)) return;
       m.payload = emptyBytes();
@@ -414,7 +414,7 @@ export class CoapEndpoint implements Pollable {
     var rs = this._reqs.slice(0);
     for (i = 0; i < rs.length; i++) {
       var r = rs[i];
-      if (r._state === 2 && r._deadline >= 0) {
+      if (r._state === ReqState.WAITING && r._deadline >= 0) {
         if (r._deadline <= now) this._answer(r, 'no-response', undefined, now);
         else if (next < 0 || r._deadline < next) next = r._deadline;
       }

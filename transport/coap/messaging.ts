@@ -9,7 +9,7 @@ import { CODE, TYPE } from './constants';
 import { decode, encode, message, DECODE_REJECT, type CoapMessage } from './message';
 import type { CoapEndpoint } from './endpoint';
 import { onRequestMsg, exchangeSteps } from './exchange';
-import { onResponse, reqByMid } from './requests';
+import { onResponse, reqByMid, ReqState } from './requests';
 import { obsByMid } from './observe';
 
 // The endpoint's steps that run from one place each: functions of the module, not methods.
@@ -97,18 +97,18 @@ function onAckOrReset(ep: CoapEndpoint, m: CoapMessage, peer: Peer, pkey: string
     }
   }
   var req = t._req;
-  if (!req || req._state !== 1) return;
+  if (!req || req._state !== ReqState.SENT) return;
   req._tx = null;
   if (m.code === CODE.EMPTY) {
     // separate response to follow (RFC 7252 §5.2.2); the interaction is no longer outstanding (NSTART)
-    req._state = 2;
+    req._state = ReqState.WAITING;
     req._deadline = now + ep.params.SEPARATE_RESPONSE_TIMEOUT;
     ep._startQueued(req._pkey, now);
     return;
   }
   if (!equalConstTime(m.token, req._msg.token)) {
     // not our response (RFC 7252 §5.3.2): take it as a bare acknowledgement
-    req._state = 2;
+    req._state = ReqState.WAITING;
     req._deadline = now + ep.params.SEPARATE_RESPONSE_TIMEOUT;
     ep._startQueued(req._pkey, now);
     return;

@@ -9,6 +9,20 @@ import { TYPE } from './constants';
 import { encode, message, firstUnknownCritical, type CoapMessage } from './message';
 import type { CoapEndpoint, ResponseCallback, Seen, Tx } from './endpoint';
 
+/** Where a ClientRequest is (its _state). */
+export const enum ReqState {
+  /** waiting for NSTART (RFC 7252 §4.7) to let it go */
+  QUEUED = 0,
+  /** a CON sent and not acknowledged */
+  SENT = 1,
+  /** acknowledged, or a NON sent: waiting for the response */
+  WAITING = 2,
+  /** an observation: notifications arrive */
+  OBSERVING = 3,
+  /** over: answered, failed or cancelled */
+  DONE = 4,
+}
+
 /**
  * A client request in flight; request() returns it as the application's handle (`token`,
  * `cancel()`). A plain object built in request() with a shared `cancel`, not a class: the
@@ -25,8 +39,7 @@ export interface ClientRequest {
   _cb: ResponseCallback;
   _con: boolean;
   _observe: boolean;
-  /** 0 queued, 1 sent and not acknowledged, 2 acknowledged / NON sent: waiting for the response, 3 observing, 4 done */
-  _state: number;
+  _state: ReqState;
   _deadline: number;
   _tx: Tx | null;
   _lastMid: number;
@@ -47,8 +60,8 @@ export interface ClientRequest {
  */
 export function cancelRequest(this: ClientRequest): void {
   var ep = this._ep;
-  if (this._state === 4) return;
-  this._state = 4;
+  if (this._state === ReqState.DONE) return;
+  this._state = ReqState.DONE;
   var ti = ep._tx.indexOf(this._tx as Tx);
   if (ti >= 0) ep._tx.splice(ti, 1);
   this._tx = null;
@@ -83,7 +96,7 @@ export function onResponse(ep: CoapEndpoint, m: CoapMessage, peer: Peer, pkey: s
   var r: ClientRequest | null = null;
   for (var i = 0; i < ep._reqs.length; i++) {
     var c = ep._reqs[i];
-    if (c._pkey === pkey && c._state !== 0 && equalConstTime(c._msg.token, m.token)) r = c;
+    if (c._pkey === pkey && c._state !== ReqState.QUEUED && equalConstTime(c._msg.token, m.token)) r = c;
   }
   if (!r) {
     // RFC 7252 §4.2/§4.3 and RFC 7641 §3.6: reject what we have no context for
@@ -96,12 +109,12 @@ export function onResponse(ep: CoapEndpoint, m: CoapMessage, peer: Peer, pkey: s
     s._reply = ack;
     ep._send(ack, peer);
   }
-  if (r._state === 1) {
+  if (r._state === ReqState.SENT) {
     // the response came before (or instead of) the ACK: it acknowledges the request
     var ti = ep._tx.indexOf(r._tx as Tx);
     if (ti >= 0) ep._tx.splice(ti, 1);
     r._tx = null;
-    r._state = 2;
+    r._state = ReqState.WAITING;
     ep._startQueued(pkey, now);
   }
   ep._deliver(r, m, now);

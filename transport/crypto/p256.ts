@@ -1198,6 +1198,7 @@ function derIntIn(sig: Uint8Array, off: number, end: number, v: Uint8Array): num
   if (sig[at] & 0x80) return -1; // negative
   if (sig[at] === 0 && len > 1 && !(sig[at + 1] & 0x80)) return -1; // non-minimal
   if (len === 33) {
+    if (sig[at]) return -1; // 33 bytes only as 00 ‖ a byte with its high bit set
     at++;
     len--;
   }

@@ -11,12 +11,12 @@
 import type { Peer } from '../ports';
 import { peerKey } from '../ports';
 import { copyOf, toHex } from '../bytes';
-import { A, DTLS } from './constants';
+import { A, DTLS, EXT } from './constants';
 import type { DtlsEndpoint, Session } from './connection';
 import type { DtlsRecord } from './record';
 
 /** The ClientHello extension the device sends: connection_id with an empty cid (RFC 9146 §3). */
-export var CID_OFFER = [0, DTLS.EXT_CID, 0, 1, 0];
+export var CID_OFFER = [0, EXT.CONNECTION_ID, 0, 1, 0];
 
 /**
  * The server's CID from a (checked well-formed) ServerHello body into the session, when it
@@ -26,7 +26,7 @@ export function takeCid(s: Session, b: Uint8Array): number {
   var p = 40 + b[34];
   while (p + 4 <= b.length) {
     var n = (b[p + 2] << 8) | b[p + 3];
-    if (((b[p] << 8) | b[p + 1]) === DTLS.EXT_CID) {
+    if (((b[p] << 8) | b[p + 1]) === EXT.CONNECTION_ID) {
       if (n < 1 || b[p + 4] !== n - 1) return A.DECODE_ERROR;
       if (n > 1) s.cid = copyOf(b, p + 5, p + 4 + n);
     }
@@ -44,7 +44,7 @@ export function clientCid(b: Uint8Array): Uint8Array | null {
   p += 1 + b[p] + 2;
   while (p + 4 <= b.length) {
     var n = (b[p + 2] << 8) | b[p + 3];
-    if (((b[p] << 8) | b[p + 1]) === DTLS.EXT_CID) return n >= 1 && b[p + 4] === n - 1 && p + 4 + n <= b.length ? b.subarray(p + 5, p + 4 + n) : null;
+    if (((b[p] << 8) | b[p + 1]) === EXT.CONNECTION_ID) return n >= 1 && b[p + 4] === n - 1 && p + 4 + n <= b.length ? b.subarray(p + 5, p + 4 + n) : null;
     p += 4 + n;
   }
   return null;
@@ -64,7 +64,7 @@ export function giveCid(ep: DtlsEndpoint, m: CidMap, s: Session, offered: Uint8A
   var cid = ep.hs().random(DTLS.SERVER_CID);
   m[toHex(cid)] = s;
   if (offered.length) s.cid = copyOf(offered);
-  var ext = [0, DTLS.EXT_CID, 0, 1 + cid.length, cid.length];
+  var ext = [0, EXT.CONNECTION_ID, 0, 1 + cid.length, cid.length];
   for (var i = 0; i < cid.length; i++) ext.push(cid[i]);
   return ext;
 }

@@ -5,10 +5,10 @@
 import type { Peer } from '../ports';
 import { peerKey } from '../ports';
 import { equalConstTime } from '../bytes';
-import { CT, HT, A } from './constants';
+import { CT, HT, A, HS } from './constants';
 import { createEndpoint, DtlsEndpoint, DtlsOptions, FlightEntry, newHandshake, newSession, Role, Session } from './connection';
 import { checkServerHello, decodeHelloVerifyRequest, decodePskVector, encodeClientHello, encodeHandshake, encodePskVector } from './handshake';
-import { offer, Resume, resumedFinished, serverHello, sessionRecord } from './resume';
+import { offer, resumedFinished, serverHello, sessionRecord } from './resume';
 import { takeCid } from './cid';
 
 /** A PSK and the identity that names it (the device: from its Security object instance). */
@@ -43,18 +43,6 @@ export interface DtlsClientOptions extends DtlsOptions {
   rpk?: (peer: Peer) => RpkCredentials | null;
 }
 
-/** Client handshake states (Handshake.state). */
-const enum St {
-  /** ClientHello sent; HelloVerifyRequest or ServerHello next */
-  HELLO = 1,
-  /** ServerKeyExchange or ServerHelloDone next */
-  GOT_SH = 2,
-  /** ServerHelloDone next */
-  GOT_SKE = 3,
-  /** our Finished sent; server's CCS + Finished next */
-  WAIT_FIN = 4,
-}
-
 /**
  * The client role, with what rpk.ts's enableRpk() plugs into it for raw public keys
  * (RFC 7250): set there, absent in a PSK-only bundle. The role's one start, ClientHello
@@ -84,7 +72,7 @@ export function sendHello(ep: DtlsEndpoint, s: Session): void {
   var ch = encodeHandshake(HT.CLIENT_HELLO, hs.nextSend++, body);
   // The transcript restarts with each ClientHello: the first one and the HelloVerifyRequest are not hashed (RFC 6347 §4.2.6).
   hs.transcript = [ch];
-  hs.state = St.HELLO;
+  hs.state = HS.HELLO;
   ep.hs().flight(s, [{ t: CT.HANDSHAKE, e: 0, b: ch }]);
 }
 
@@ -117,36 +105,36 @@ function message(ep: DtlsEndpoint, s: Session, type: number, body: Uint8Array, w
   var st = hs.state;
   var a = 0;
   // the server's Finished of an abbreviated handshake, PSK or RPK (resume.ts)
-  if (st === Resume.RESUMED) a = type === HT.FINISHED && s.rEpoch === 1 ? resumedFinished(ep, s, body, whole) : A.UNEXPECTED_MESSAGE;
+  if (st === HS.RESUMED) a = type === HT.FINISHED && s.rEpoch === 1 ? resumedFinished(ep, s, body, whole) : A.UNEXPECTED_MESSAGE;
   else if (s.rpk) a = clientRole.rpkStep!(ep, s, type, body, whole);
-  else if (type === HT.HELLO_VERIFY_REQUEST && st === St.HELLO) {
+  else if (type === HT.HELLO_VERIFY_REQUEST && st === HS.HELLO) {
     var cookie = decodeHelloVerifyRequest(body);
     if (!cookie) a = A.DECODE_ERROR;
     else {
       hs.cookie = cookie;
       sendHello(ep, s);
     }
-  } else if (type === HT.SERVER_HELLO && st === St.HELLO) {
+  } else if (type === HT.SERVER_HELLO && st === HS.HELLO) {
     a = checkServerHello(body) || takeCid(s, body);
-    if (!a && !serverHello(ep, s, body, whole)) hs.state = St.GOT_SH;
-  } else if (type === HT.SERVER_KEY_EXCHANGE && st === St.GOT_SH) {
+    if (!a && !serverHello(ep, s, body, whole)) hs.state = HS.GOT_SH;
+  } else if (type === HT.SERVER_KEY_EXCHANGE && st === HS.GOT_SH) {
     // psk_identity_hint: the identity comes from the host's lookup, the hint is not needed (RFC 7925 §4.2).
     if (!decodePskVector(body)) a = A.DECODE_ERROR;
     else {
       hs.transcript.push(whole);
-      hs.state = St.GOT_SKE;
+      hs.state = HS.GOT_SKE;
     }
-  } else if (type === HT.SERVER_HELLO_DONE && (st === St.GOT_SH || st === St.GOT_SKE)) {
+  } else if (type === HT.SERVER_HELLO_DONE && (st === HS.GOT_SH || st === HS.GOT_SKE)) {
     if (body.length) a = A.DECODE_ERROR;
     else {
       hs.transcript.push(whole);
       ep.hs().deriveKeys(s, true);
       var cke = encodeHandshake(HT.CLIENT_KEY_EXCHANGE, hs.nextSend++, encodePskVector(s.identity!));
       hs.transcript.push(cke);
-      hs.state = St.WAIT_FIN;
+      hs.state = HS.WAIT_FIN;
       finalFlight(ep, s, [{ t: CT.HANDSHAKE, e: 0, b: cke }]);
     }
-  } else if (type === HT.FINISHED && st === St.WAIT_FIN && s.rEpoch === 1) {
+  } else if (type === HT.FINISHED && st === HS.WAIT_FIN && s.rEpoch === 1) {
     if (!equalConstTime(body, hs.expectFinished!)) a = A.DECRYPT_ERROR;
     else {
       s.flight = null;
@@ -166,7 +154,8 @@ export var clientRole: ClientRole = {
     if (clientRole.rpkCred && !clientRole.rpkCred(ep, s)) return null;
     if (!s.rpk) {
       var cred = (ep.o as DtlsClientOptions).psk(peer);
-      if (!cred) {
+      // an empty key is none: a zero-length PSK is one every server can hold
+      if (!cred || !cred.key.length) {
         ep.hs().emit({ type: 'error', peer: s.peer, name: 'no_psk', message: 'no PSK for ' + peerKey(s.peer) });
         return null;
       }

@@ -22,7 +22,8 @@ export interface DtlsEvent {
   /**
    * For `connected`: `resumed` after an abbreviated handshake (resume.ts, session-cache.ts).
    * For errors: handshake_timeout | alert_received | alert_sent | no_psk; with raw public keys (rpk.ts)
-   * also bad_certificate | certificate_request | bad_rpk_credentials (client), rpk_not_trusted (server).
+   * also bad_certificate | certificate_request | bad_rpk_credentials (client), rpk_not_trusted (server);
+   * the server also unknown_psk_identity and wrong_psk (the client's Finished does not decrypt: decrypt_error sent).
    */
   name?: string;
   /** AlertDescription received or sent. */
@@ -51,7 +52,7 @@ export interface DtlsOptions {
   retransmitMax?: number;
   /** A handshake not finished within this many ms fails with `handshake_timeout` (default 60 s). */
   handshakeTimeout?: number;
-  /** Largest datagram we send (default 1152, inside IPv6's 1280 minus headers). */
+  /** Largest datagram we send (default DTLS.MTU). */
   mtu?: number;
 }
 
@@ -68,6 +69,7 @@ export interface FlightEntry {
 interface Partial {
   t: number;
   body: Uint8Array;
+  /** Which bytes of `body` arrived: one bit each (bit i & 7 of byte i >> 3). */
   have: Uint8Array;
   got: number;
 }
@@ -185,6 +187,8 @@ export interface Handshaking {
   /** An alert from the peer. */
   peerAlert(s: Session, level: number, desc: number): void;
   emit(e: DtlsEvent): void;
+  /** How the session authenticates, for messages: 'PSK identity "x"' (hex when not printable) or 'raw public key'. */
+  who(s: Session): string;
   /** Forgets the session (if it is still the peer's). */
   drop(s: Session): void;
   /** Ends the session with an error event (`alert`: the AlertDescription sent or received, if any). */
@@ -270,7 +274,7 @@ function handshaking(ep: DtlsEndpoint): Handshaking {
   /** (Re)sends the current flight: fresh record sequence numbers, records packed into datagrams up to the MTU. */
   function transmit(s: Session): void {
     var fl = s.flight!;
-    var mtu = o.mtu || 1152;
+    var mtu = o.mtu || DTLS.MTU;
     var batch: Uint8Array[] = [];
     var n = 0;
     for (var i = 0; i < fl.length; i++) {
@@ -287,10 +291,32 @@ function handshaking(ep: DtlsEndpoint): Handshaking {
     o.socket.send(concat(batch), s.peer);
   }
 
+  /**
+   * Room for a message of `len` bytes at message_seq `seq` within the reassembly budget
+   * (DTLS.REASSEMBLY, all messages together): messages buffered further ahead than `seq` are
+   * dropped to make it (their flight is retransmitted if they were real). False when the
+   * messages at or before `seq` leave no room.
+   */
+  function room(hs: Handshake, seq: number, len: number): boolean {
+    for (;;) {
+      var used = len;
+      var far = -1;
+      for (var k in hs.parts) {
+        used += hs.parts[k].body.length;
+        if (+k.substring(1) > far) far = +k.substring(1);
+      }
+      if (used <= DTLS.REASSEMBLY) return true;
+      if (far <= seq) return false;
+      delete hs.parts['m' + far];
+    }
+  }
+
   function onHandshake(s: Session, data: Uint8Array): void {
     var fs = parseFragments(data);
     if (!fs) return;
     for (var i = 0; i < fs.length; i++) {
+      // A fatal alert sent or received ended the session: nothing more of this record (RFC 5246 §7.2.2).
+      if (sessions[key(s.peer)] !== s) return;
       var m = fs[i];
       var seq = m.message_seq;
       var hs = s.hs;
@@ -301,17 +327,25 @@ function handshaking(ep: DtlsEndpoint): Handshaking {
         else if (!hs && (m.msg_type === HT.CLIENT_HELLO || m.msg_type === HT.HELLO_REQUEST)) alert(s, AlertLevel.WARNING, A.NO_RENEGOTIATION);
         continue;
       }
-      // Bound what a peer can make us hold: 8 messages ahead, 4 KB each.
-      if (seq >= hs.nextRecv + 8 || m.length > 4096) continue;
+      // Bound what a peer can make us hold: 8 messages ahead, DTLS.REASSEMBLY bytes in all.
+      if (seq >= hs.nextRecv + 8) continue;
       var k = 'm' + seq;
       var p = hs.parts[k];
-      if (!p) p = hs.parts[k] = { t: m.msg_type, body: new Uint8Array(m.length), have: new Uint8Array(m.length), got: 0 };
-      else if (p.t !== m.msg_type || p.body.length !== m.length) continue;
+      // A fragment that disagrees with the message buffered under its message_seq (type or
+      // length): one of the two is not the peer's (epoch 0 is unauthenticated). The newer
+      // replaces it, so a spoofed fragment cannot shadow the real message beyond the next
+      // retransmission of its flight (RFC 6347 §4.2.3).
+      if (!p || p.t !== m.msg_type || p.body.length !== m.length) {
+        delete hs.parts[k];
+        if (!room(hs, seq, m.length)) continue;
+        p = hs.parts[k] = { t: m.msg_type, body: new Uint8Array(m.length), have: new Uint8Array((m.length + 7) >> 3), got: 0 };
+      }
       for (var j = 0; j < m.body.length; j++) {
         var at = m.fragment_offset + j;
+        var bit = 1 << (at & 7);
         p.body[at] = m.body[j];
-        if (!p.have[at]) {
-          p.have[at] = 1;
+        if (!(p.have[at >> 3] & bit)) {
+          p.have[at >> 3] |= bit;
           p.got++;
         }
       }
@@ -321,7 +355,7 @@ function handshaking(ep: DtlsEndpoint): Handshaking {
         var whole = encodeHandshake(p.t, hs.nextRecv, p.body);
         hs.nextRecv++;
         role.message(ep, s, p.t, p.body, whole);
-        if (s.hs !== hs || !sessions[key(s.peer)]) break;
+        if (s.hs !== hs || sessions[key(s.peer)] !== s) break;
       }
     }
   }
@@ -331,6 +365,7 @@ function handshaking(ep: DtlsEndpoint): Handshaking {
     transmit: transmit,
     alert: alert,
     emit: emit,
+    who: who,
     drop: drop,
     err: err,
     fail: fail,
@@ -353,13 +388,16 @@ function handshaking(ep: DtlsEndpoint): Handshaking {
         drop(s);
         emit({ type: 'closed', peer: s.peer });
       } else if (level !== AlertLevel.WARNING) {
-        err(s, 'alert_received', desc, 'DTLS fatal alert ' + desc + ' from ' + peerKey(s.peer) + ' (' + who(s) + ')');
+        var m = 'DTLS fatal alert ' + desc + ' from ' + peerKey(s.peer);
+        // decrypt_error (or bad_record_mac) for our Finished: the peer's key differs from ours (RFC 5246 §7.4.9, RFC 4279 §2)
+        if (!s.rpk && s.hs && s.hs.expectFinished && (desc === A.DECRYPT_ERROR || desc === A.BAD_RECORD_MAC)) err(s, 'wrong_psk', desc, 'wrong PSK for ' + who(s) + ': ' + m + ' refused our Finished');
+        else err(s, 'alert_received', desc, m + ' (' + (desc === A.UNKNOWN_PSK_IDENTITY ? 'unknown ' : '') + who(s) + ')');
       }
       // other warnings (e.g. no_renegotiation) change nothing
     },
 
     timeout: function (s: Session): void {
-      err(s, 'handshake_timeout', undefined, HS_WITH + peerKey(s.peer) + ' as ' + who(s) + ' timed out after ' + (o.handshakeTimeout || 60000) +
+      err(s, 'handshake_timeout', undefined, HS_WITH + peerKey(s.peer) + ' as ' + who(s) + ' timed out after ' + (o.handshakeTimeout || DTLS.HANDSHAKE_TIMEOUT) +
         ' ms: no answer (' + (s.rpk ? 'our key not accepted' : 'wrong PSK or identity') + ', or server unreachable)');
     },
 
@@ -565,7 +603,7 @@ export class DtlsEndpoint implements DatagramPort, Pollable {
       var hs = s && s.hs;
       if (!hs) continue;
       busy = true;
-      if (hs.deadline < 0) hs.deadline = now + (o.handshakeTimeout || 60000);
+      if (hs.deadline < 0) hs.deadline = now + (o.handshakeTimeout || DTLS.HANDSHAKE_TIMEOUT);
       if (now >= hs.deadline) {
         this.hs().timeout(s);
         continue;
@@ -579,7 +617,7 @@ export class DtlsEndpoint implements DatagramPort, Pollable {
           } catch (e) {
             // a failing crypto backend: the deadline ends it
           }
-          hs.rto = Math.min(hs.rto! * 2, o.retransmitMax || 60000);
+          hs.rto = Math.min(hs.rto! * 2, o.retransmitMax || DTLS.RTO_MAX);
           hs.due = now + hs.rto;
         }
         if (hs.due < d) d = hs.due;

@@ -4,7 +4,7 @@
 // is written on plain indexes (smallest in the bundle); the server-only codecs use
 // bytes.ts's Reader/Writer.
 import { Reader, Writer } from '../bytes';
-import { A, DTLS } from './constants';
+import { A, DTLS, EXT } from './constants';
 import { CID_OFFER } from './cid';
 
 function u16(b: Uint8Array, o: number): number {
@@ -68,7 +68,7 @@ export function readExtensions(b: Uint8Array, p: number): number[] | null {
     var n = u16(b, p + 2);
     p += 4 + n;
     // renegotiation_info in an initial handshake must carry an empty renegotiated_connection (RFC 5746 §3.6-3.7).
-    if (p > b.length || (t === 0xff01 && (n !== 1 || b[p - 1]))) return null;
+    if (p > b.length || (t === EXT.RENEGOTIATION_INFO && (n !== 1 || b[p - 1]))) return null;
     types.push(t);
   }
   return types;
@@ -150,7 +150,7 @@ export function decodeHelloVerifyRequest(b: Uint8Array): Uint8Array | null {
  * Server side only.
  */
 export function encodeServerHello(random: Uint8Array, sid: Uint8Array, secureRenegotiation: boolean, more: number[]): Uint8Array {
-  var ext = secureRenegotiation ? [0xff, 0x01, 0, 1, 0].concat(more) : more;
+  var ext = secureRenegotiation ? [EXT.RENEGOTIATION_INFO >> 8, EXT.RENEGOTIATION_INFO & 255, 0, 1, 0].concat(more) : more;
   var w = new Writer(2 + 32 + 1 + sid.length + 2 + 1 + (ext.length ? 2 + ext.length : 0));
   w.u8(DTLS.MAJOR);
   w.u8(DTLS.MINOR);
@@ -178,7 +178,7 @@ export function checkServerHello(b: Uint8Array): number {
   if (u16(b, 0) !== 0xfefd) return A.PROTOCOL_VERSION;
   if (u16(b, p) !== DTLS.TLS_PSK_WITH_AES_128_CCM_8 || b[p + 2]) return A.ILLEGAL_PARAMETER;
   // We offer only connection_id, so any other in the ServerHello is unsolicited (RFC 5246 §7.4.1.4).
-  for (var i = 0; i < ext.length; i++) if (ext[i] !== DTLS.EXT_CID) return A.UNSUPPORTED_EXTENSION;
+  for (var i = 0; i < ext.length; i++) if (ext[i] !== EXT.CONNECTION_ID) return A.UNSUPPORTED_EXTENSION;
   return 0;
 }
 

@@ -13,14 +13,9 @@
 // A server that does not know the session answers with another session_id: the full
 // handshake goes on, and its record replaces the kept one.
 import { copyOf, equal, equalConstTime } from '../bytes';
-import { CT, HT, A } from './constants';
+import { CT, HT, A, HS } from './constants';
 import type { DtlsEndpoint, Handshake, Session } from './connection';
 import { encodeHandshake } from './handshake';
-
-/** Handshake.state of a client whose offer the server took: its ChangeCipherSpec and Finished next. */
-export const enum Resume {
-  RESUMED = 9,
-}
 
 /** Takes a session record into a new client handshake: the offer its ClientHello makes. A malformed record offers nothing. */
 export function offer(hs: Handshake, ses: Uint8Array | null | undefined): void {
@@ -64,7 +59,7 @@ export function serverHello(ep: DtlsEndpoint, s: Session, body: Uint8Array, whol
     hs.rs = true;
     ep.hs().deriveKeys(s, true);
     hs.expectFinished = ep.hs().finished(hs, 'server finished');
-    hs.state = Resume.RESUMED;
+    hs.state = HS.RESUMED;
   } else hs.sid = copyOf(body, 35, 35 + body[34]);
   hs.rm = null;
   return r;

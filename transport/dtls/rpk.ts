@@ -21,7 +21,7 @@
 import type { CryptoBackend, Rng } from '../ports';
 import { peerKey } from '../ports';
 import { concat, copyOf, equal, equalConstTime, toHex } from '../bytes';
-import { CT, HT, A, DTLS } from './constants';
+import { CT, HT, A, DTLS, EXT, HS } from './constants';
 import { clientRole, DtlsClientOptions, finalFlight, RpkCredentials, sendHello } from './client';
 import { DtlsEndpoint, FlightEntry, Handshake, Session } from './connection';
 import { decodeHelloVerifyRequest, encodeHandshake } from './handshake';
@@ -167,16 +167,16 @@ export function encodeRpkClientHello(random: Uint8Array, sid: Uint8Array, cookie
   b[35 + k] = n;
   b.set(cookie, 36 + k);
   var p = 36 + k + n;
-  b.set([0, 2, DTLS.TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8 >> 8, DTLS.TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8 & 255, 1, 0, ext >> 8, ext & 255, 0, 10, 0, 2 + 2 * ng, 0, 2 * ng], p);
+  b.set([0, 2, DTLS.TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8 >> 8, DTLS.TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8 & 255, 1, 0, ext >> 8, ext & 255, 0, EXT.SUPPORTED_GROUPS, 0, 2 + 2 * ng, 0, 2 * ng], p);
   p += 14;
   for (var i = 0; i < ng; i++, p += 2) b[p + 1] = rpkGroups[i].id;
-  b.set([0, 11, 0, 2, 1, 0, 0, 13, 0, 2 + 2 * ns, 0, 2 * ns], p);
+  b.set([0, EXT.EC_POINT_FORMATS, 0, 2, 1, 0, 0, EXT.SIGNATURE_ALGORITHMS, 0, 2 + 2 * ns, 0, 2 * ns], p);
   p += 12;
   for (i = 0; i < ns; i++, p += 2) {
     b[p] = rpkSigs[i].scheme >> 8;
     b[p + 1] = rpkSigs[i].scheme & 255;
   }
-  b.set([0, 19, 0, 2, 1, 2, 0, 20, 0, 2, 1, 2], p);
+  b.set([0, EXT.CLIENT_CERT_TYPE, 0, 2, 1, 2, 0, EXT.SERVER_CERT_TYPE, 0, 2, 1, 2], p);
   b.set(CID_OFFER, p + 12);
   return b;
 }
@@ -211,9 +211,9 @@ export function checkRpkClientHello(b: Uint8Array, suites: number[], scheme: num
   for (var i = 0; i < ext.length; i++) {
     var t = ext[i].type;
     var d = ext[i].data;
-    if ((t === 19 || t === 20) && listHas(d, 1, 1, 2)) both |= t - 18;
-    if (t === 13 && !listHas(d, 2, 2, scheme)) return null;
-    if (t === 10) {
+    if ((t === EXT.CLIENT_CERT_TYPE || t === EXT.SERVER_CERT_TYPE) && listHas(d, 1, 1, 2)) both |= t - 18;
+    if (t === EXT.SIGNATURE_ALGORITHMS && !listHas(d, 2, 2, scheme)) return null;
+    if (t === EXT.SUPPORTED_GROUPS) {
       g = null;
       var n = u16(d, 0);
       if (n !== d.length - 2) return null;
@@ -288,18 +288,6 @@ interface RpkHandshake extends Handshake {
   fl?: FlightEntry[];
 }
 
-/** Client handshake states for RPK (values apart from client.ts's but HELLO, which its sendHello sets). */
-const enum St {
-  HELLO = 1,
-  GOT_SH = 31,
-  GOT_CERT = 32,
-  GOT_SKE = 33,
-  GOT_CR = 34,
-  WAIT_FIN = 35,
-  /** The server's flight is here; our public-key work runs (rpkTick). */
-  WORK = 36,
-}
-
 /**
  * ServerHello: DTLS 1.2, our suite, null compression; extensions only those we offered,
  * server_certificate_type RawPublicKey (absent means X.509, RFC 7250 §4.2, which we
@@ -318,11 +306,11 @@ function checkServerHello(b: Uint8Array, hs: RpkHandshake): number {
     var t = ext[i].type;
     var d = ext[i].data;
     var rpk = d.length === 1 && d[0] === 2;
-    if (t === 20) sct = rpk ? 1 : -1;
-    else if (t === 19) {
+    if (t === EXT.SERVER_CERT_TYPE) sct = rpk ? 1 : -1;
+    else if (t === EXT.CLIENT_CERT_TYPE) {
       if (!rpk) return A.UNSUPPORTED_CERTIFICATE;
       hs.cct = true;
-    } else if (t !== 11 && t !== DTLS.EXT_CID) return A.UNSUPPORTED_EXTENSION;
+    } else if (t !== EXT.EC_POINT_FORMATS && t !== EXT.CONNECTION_ID) return A.UNSUPPORTED_EXTENSION;
   }
   return sct > 0 || (!sct && resumes(hs, b)) ? 0 : A.UNSUPPORTED_CERTIFICATE;
 }
@@ -334,20 +322,20 @@ function step(ep: DtlsEndpoint, s: Session, type: number, body: Uint8Array, whol
   var hs = s.hs as RpkHandshake;
   var st = hs.state;
   var a;
-  if (type === HT.HELLO_VERIFY_REQUEST && st === St.HELLO) {
+  if (type === HT.HELLO_VERIFY_REQUEST && st === HS.HELLO) {
     var cookie = decodeHelloVerifyRequest(body);
     if (!cookie) return A.DECODE_ERROR;
     hs.cookie = cookie;
     sendHello(ep, s);
     return 0;
   }
-  if (type === HT.SERVER_HELLO && st === St.HELLO) {
+  if (type === HT.SERVER_HELLO && st === HS.HELLO) {
     if ((a = checkServerHello(body, hs) || takeCid(s, body))) return a;
     // a resumed session (resume.ts): the server's Finished next, no public-key work
     if (serverHello(ep, s, body, whole)) return 0;
-    hs.state = St.GOT_SH;
+    hs.state = HS.R_GOT_SH;
     return 0;
-  } else if (type === HT.CERTIFICATE && st === St.GOT_SH) {
+  } else if (type === HT.CERTIFICATE && st === HS.R_GOT_SH) {
     var spki = decodeRpkCertificate(body);
     if (!spki) return A.DECODE_ERROR;
     // The pin is checked before any parsing or signature work: a wrong server costs nothing.
@@ -359,8 +347,8 @@ function step(ep: DtlsEndpoint, s: Session, type: number, body: Uint8Array, whol
     if (!ps) return A.UNSUPPORTED_CERTIFICATE;
     hs.peerSig = ps;
     hs.peerPub = ps.pub(spki)!;
-    hs.state = St.GOT_CERT;
-  } else if (type === HT.SERVER_KEY_EXCHANGE && st === St.GOT_CERT) {
+    hs.state = HS.R_GOT_CERT;
+  } else if (type === HT.SERVER_KEY_EXCHANGE && st === HS.R_GOT_CERT) {
     if ((a = checkServerKeyExchange(body, hs.peerSig!))) return a;
     var pl = 4 + body[3];
     // signed: ClientHello.random ‖ ServerHello.random ‖ ServerECDHParams (RFC 8422 §5.4)
@@ -369,8 +357,8 @@ function step(ep: DtlsEndpoint, s: Session, type: number, body: Uint8Array, whol
     hs.then = verified;
     hs.group = groupById(u16(body, 1))!;
     hs.peerEcdh = copyOf(body, 4, pl);
-    hs.state = St.GOT_SKE;
-  } else if (type === HT.CERTIFICATE_REQUEST && st === St.GOT_SKE) {
+    hs.state = HS.R_GOT_SKE;
+  } else if (type === HT.CERTIFICATE_REQUEST && st === HS.R_GOT_SKE) {
     // certificate_types<1..2^8-1>, supported_signature_algorithms<2..2^16-2>, certificate_authorities<0..2^16-1> (RFC 5246 §7.4.4)
     var nt = body[0];
     var ns = u16(body, 1 + nt);
@@ -388,18 +376,18 @@ function step(ep: DtlsEndpoint, s: Session, type: number, body: Uint8Array, whol
     // RFC 7250 §4.2: a server asking for a raw public key said so in its ServerHello.
     if (!hs.cct) return A.UNSUPPORTED_CERTIFICATE;
     hs.certReq = true;
-    hs.state = St.GOT_CR;
-  } else if (type === HT.SERVER_HELLO_DONE && (st === St.GOT_SKE || st === St.GOT_CR)) {
+    hs.state = HS.R_GOT_CR;
+  } else if (type === HT.SERVER_HELLO_DONE && (st === HS.R_GOT_SKE || st === HS.R_GOT_CR)) {
     if (body.length) return A.DECODE_ERROR;
     hs.transcript.push(whole);
     // Our flight needs the public-key work (rpkTick): its retransmission stops, and
     // whatever else the server sends now is out of order.
     s.flight = null;
-    hs.state = St.WORK;
+    hs.state = HS.R_WORK;
     hs.done = true;
     if (hs.verified) kex(ep, s);
     return 0;
-  } else if (type === HT.FINISHED && st === St.WAIT_FIN && s.rEpoch === 1) {
+  } else if (type === HT.FINISHED && st === HS.R_WAIT_FIN && s.rEpoch === 1) {
     if (!equalConstTime(body, hs.expectFinished!)) return A.DECRYPT_ERROR;
     s.flight = null;
     ep.hs().established(s);
@@ -472,7 +460,7 @@ function signed(ep: DtlsEndpoint, s: Session, sg: Uint8Array | null): void {
   }
   ep.hs().deriveKeys(s, true, hs.z);
   hs.k = hs.z = hs.fl = undefined;
-  hs.state = St.WAIT_FIN;
+  hs.state = HS.R_WAIT_FIN;
   finalFlight(ep, s, fl);
 }
 

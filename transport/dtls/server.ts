@@ -7,10 +7,10 @@ import type { Peer } from '../ports';
 import { peerKey } from '../ports';
 import { concat, equal, equalConstTime, toHex, utf8Encode, Writer } from '../bytes';
 import { hmacSha256 } from '../crypto/hmac';
-import { CT, HT, AlertLevel, A, DTLS } from './constants';
+import { CT, HT, AlertLevel, A, DTLS, HS } from './constants';
 import { createEndpoint, DtlsEndpoint, DtlsOptions, ESTABLISHED, FlightEntry, Handshake, newHandshake, newSession, Role, Session } from './connection';
 import { decodeClientHello, decodePskVector, encodeHandshake, encodeHelloVerifyRequest, encodePskVector, encodeServerHello, parseFragments } from './handshake';
-import { DtlsRecord, encodeRecord } from './record';
+import { DtlsRecord, encodeRecord, open, replayCheck } from './record';
 import { checkRpkClientHello, decodeRpkCertificate, ecdhParams, encodeRpkCertificate, pkFinish, RpkGroup, rpkSigOf, rpkSigs, RpkSig } from './rpk';
 import { enableP256 } from './rpk-p256';
 import { enableEd25519 } from './rpk-ed25519';
@@ -32,7 +32,7 @@ export interface DtlsServerRpk {
 }
 
 export interface DtlsServerOptions extends DtlsOptions {
-  /** The PSK for an identity, or null if unknown (answered with handshake_failure). */
+  /** The PSK for an identity, or null if unknown (answered with unknown_psk_identity). */
   pskKey: (identity: Uint8Array) => Uint8Array | null;
   /** psk_identity_hint; without one no ServerKeyExchange is sent (RFC 4279 §2). */
   hint?: Uint8Array;
@@ -47,23 +47,23 @@ export interface DtlsServerOptions extends DtlsOptions {
   /** false: no Connection ID for clients that offer the extension (RFC 9146; cid.ts). Default: one of DTLS.SERVER_CID bytes each. */
   connectionId?: boolean;
   /**
+   * Most handshakes in progress from one IP address (any port; default 8): a new one beyond
+   * it is ignored, so one address cannot take every slot (established sessions do not count).
+   */
+  maxPerAddress?: number;
+  /**
+   * A PSK handshake must end (the client's Finished verified) within this many ms of the
+   * cookie: default 20 initial retransmission timeouts (20 s: our flight sent 5 times), at most
+   * handshakeTimeout. A PSK client answers our flight at once; an RPK client may compute for
+   * minutes first (a board's P-256), so RPK handshakes keep handshakeTimeout.
+   */
+  pskTimeout?: number;
+  /**
    * Raw public keys: a client offering TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8 with RawPublicKey
    * certificate types gets that suite and must present a trusted key (Session.rpk = true,
    * Session.identity = its SubjectPublicKeyInfo DER); any other client PSK, as Leshan does.
    */
   rpk?: DtlsServerRpk;
-}
-
-/** Server handshake states (Handshake.state). */
-const enum St {
-  WAIT_CKE = 11,
-  WAIT_FIN = 12,
-  /** RPK: the client's Certificate, ClientKeyExchange, CertificateVerify next */
-  WAIT_CERT = 13,
-  WAIT_RPK_CKE = 14,
-  WAIT_CV = 15,
-  /** Abbreviated handshake (a resumed session): the client's Finished next */
-  WAIT_RFIN = 16,
 }
 
 /** The server's RPK handshake state. */
@@ -75,6 +75,11 @@ interface RpkServerHandshake extends Handshake {
   /** The client's key type and key. */
   peerSig?: RpkSig;
   peerPub?: Uint8Array;
+}
+
+/** A PSK handshake: tick() ends it at `end` (pskTimeout after it began). */
+interface PskServerHandshake extends Handshake {
+  end?: number;
 }
 
 interface ServerState {
@@ -91,9 +96,10 @@ function cookieFor(ep: DtlsEndpoint, secret: Uint8Array, peer: Peer, sansCookie:
   return hmacSha256(ep.o.crypto, secret, concat([utf8Encode(peerKey(peer)), sansCookie])).subarray(0, 16);
 }
 
-function countSessions(ep: DtlsEndpoint): number {
+/** Sessions, or with `address` the handshakes in progress from that IP address. */
+function countSessions(ep: DtlsEndpoint, address?: string): number {
   var n = 0;
-  for (var k in ep.s) if (ep.s[k]) n++;
+  for (var k in ep.s) if (ep.s[k] && (!address || (ep.s[k].hs && ep.s[k].peer.address === address))) n++;
   return n;
 }
 
@@ -102,9 +108,27 @@ function statelessAlert(ep: DtlsEndpoint, peer: Peer, seq: number, desc: number)
   ep.o.socket.send(encodeRecord(CT.ALERT, 0, seq, new Uint8Array([AlertLevel.FATAL, desc])), peer);
 }
 
+/**
+ * The client's Finished (its first epoch-1 record, after its ChangeCipherSpec) that
+ * does not decrypt: with PSK the client's key differs from ours for its identity. It is a
+ * Finished that does not verify, answered with a fatal decrypt_error (RFC 5246 §7.4.9,
+ * RFC 4279 §2) rather than dropped, so the client learns it at once instead of at its
+ * deadline. Any other epoch-1 record is left to the endpoint (false).
+ */
+function badFinished(ep: DtlsEndpoint, st: ServerState, r: DtlsRecord, peer: Peer): boolean {
+  // with a Connection ID (RFC 9146) the Finished is a tls12_cid record, found by its CID
+  var s = r.type === CT.TLS12_CID ? sessionByCid(ep, st.cids, r) : ep.get(peer);
+  var hs = s && s.hs;
+  if (!s || !hs || hs.state !== HS.S_WAIT_FIN || s.rEpoch !== 1 || !replayCheck(s.win, r.seq) || open(ep.o.crypto, s.rk!, r)) return false;
+  if (s.rpk) ep.hs().abort(s, A.DECRYPT_ERROR);
+  else ep.hs().fail(s, 'wrong_psk', A.DECRYPT_ERROR, 'DTLS client ' + peerKey(s.peer) + ': its Finished does not decrypt with our key for ' + ep.hs().who(s) + ' (wrong PSK); sent decrypt_error');
+  return true;
+}
+
 function makeRole(st: ServerState): Role {
   return {
     pre: function (ep: DtlsEndpoint, r: DtlsRecord, peer: Peer): boolean {
+      if (r.epoch === 1 && (r.type === CT.HANDSHAKE || r.type === CT.TLS12_CID)) return badFinished(ep, st, r, peer);
       if (r.epoch !== 0 || r.type !== CT.HANDSHAKE || r.fragment[0] !== HT.CLIENT_HELLO) return false;
       var fs = parseFragments(r.fragment);
       // A ClientHello must come whole in one record (it is small; we do not keep state to reassemble it).
@@ -140,7 +164,7 @@ function makeRole(st: ServerState): Role {
         statelessAlert(ep, peer, r.seq, A.HANDSHAKE_FAILURE);
         return true;
       }
-      if (!old && countSessions(ep) >= (so.maxSessions || 64)) return true;
+      if (!old && (countSessions(ep) >= (so.maxSessions || 64) || countSessions(ep, peer.address) >= (so.maxPerAddress || 8))) return true;
       // A new handshake from a known address replaces the old session (RFC 6347 §4.2.8: the client
       // lost its state); the cookie proved the address, so this is not an off-path reset.
       var hs = newHandshake(new Uint8Array(ch.random));
@@ -165,14 +189,14 @@ function makeRole(st: ServerState): Role {
       });
       if (e) {
         var sid = new Uint8Array(ch.session_id);
-        resumeFlight(ep, s, e, sid, e.rpk ? serverHelloRpk(hs.serverRandom, sid, reneg, pf, more) : encodeServerHello(hs.serverRandom, sid, reneg, more), St.WAIT_RFIN);
+        resumeFlight(ep, s, e, sid, e.rpk ? serverHelloRpk(hs.serverRandom, sid, reneg, pf, more) : encodeServerHello(hs.serverRandom, sid, reneg, more), HS.S_WAIT_RFIN);
         return true;
       }
       hs.sid = newSessionId(ep, st.cache);
       if (rpk) {
         rpkFlight(ep, s, so.rpk!, ourSig!, group!, reneg, pf, more, fl);
         for (i = 0; i < fl.length; i++) hs.transcript.push(fl[i].b);
-        hs.state = St.WAIT_CERT;
+        hs.state = HS.S_WAIT_CERT;
         ep.hs().flight(s, fl);
         return true;
       }
@@ -181,7 +205,7 @@ function makeRole(st: ServerState): Role {
       if (so.hint && so.hint.length) fl.push({ t: CT.HANDSHAKE, e: 0, b: encodeHandshake(HT.SERVER_KEY_EXCHANGE, hs.nextSend++, encodePskVector(so.hint)) });
       fl.push({ t: CT.HANDSHAKE, e: 0, b: encodeHandshake(HT.SERVER_HELLO_DONE, hs.nextSend++, new Uint8Array(0)) });
       for (i = 0; i < fl.length; i++) hs.transcript.push(fl[i].b);
-      hs.state = St.WAIT_CKE;
+      hs.state = HS.S_WAIT_CKE;
       // ServerHello, ServerKeyExchange and ServerHelloDone go out in one datagram.
       ep.hs().flight(s, fl);
       return true;
@@ -192,27 +216,28 @@ function makeRole(st: ServerState): Role {
     },
     message: function (ep: DtlsEndpoint, s: Session, type: number, body: Uint8Array, whole: Uint8Array): void {
       var hs = s.hs!;
-      if (hs.state === St.WAIT_RFIN) {
+      if (hs.state === HS.S_WAIT_RFIN) {
         // the client's Finished of an abbreviated handshake: it proves our flight arrived
         if (type !== HT.FINISHED || s.rEpoch !== 1) return ep.hs().abort(s, A.UNEXPECTED_MESSAGE);
         if (!equalConstTime(body, hs.expectFinished!)) return ep.hs().abort(s, A.DECRYPT_ERROR);
         s.flight = null;
         ep.hs().established(s);
-      } else if (s.rpk && hs.state !== St.WAIT_FIN) {
+      } else if (s.rpk && hs.state !== HS.S_WAIT_FIN) {
         var a = rpkMessage(ep, s, type, body, whole);
         if (a) ep.hs().abort(s, a);
-      } else if (type === HT.CLIENT_KEY_EXCHANGE && hs.state === St.WAIT_CKE) {
+      } else if (type === HT.CLIENT_KEY_EXCHANGE && hs.state === HS.S_WAIT_CKE) {
         var id = decodePskVector(body);
         if (!id) return ep.hs().abort(s, A.DECODE_ERROR);
         s.identity = new Uint8Array(id);
         var key = (ep.o as DtlsServerOptions).pskKey(s.identity);
-        if (!key) return ep.hs().fail(s, 'unknown_psk_identity', A.HANDSHAKE_FAILURE, 'DTLS client ' + peerKey(s.peer) + ' used an unknown PSK identity');
+        // RFC 4279 §2: unknown_psk_identity (hiding it behind decrypt_error would only cost the client its diagnosis)
+        if (!key) return ep.hs().fail(s, 'unknown_psk_identity', A.UNKNOWN_PSK_IDENTITY, 'DTLS client ' + peerKey(s.peer) + ' used an unknown ' + ep.hs().who(s));
         hs.psk = key;
         hs.transcript.push(whole);
         ep.hs().deriveKeys(s, false);
         hs.expectFinished = ep.hs().finished(hs, 'client finished');
-        hs.state = St.WAIT_FIN;
-      } else if (type === HT.FINISHED && hs.state === St.WAIT_FIN && s.rEpoch === 1) {
+        hs.state = HS.S_WAIT_FIN;
+      } else if (type === HT.FINISHED && hs.state === HS.S_WAIT_FIN && s.rEpoch === 1) {
         if (!equalConstTime(body, hs.expectFinished!)) return ep.hs().abort(s, A.DECRYPT_ERROR);
         hs.transcript.push(whole);
         var fin = encodeHandshake(HT.FINISHED, hs.nextSend++, ep.hs().finished(hs, 'server finished'));
@@ -229,15 +254,29 @@ function makeRole(st: ServerState): Role {
     },
     moved: moveSession,
     tick: function (ep: DtlsEndpoint, now: number): number {
+      var so = ep.o as DtlsServerOptions;
       st.cache.now = now;
-      if (st.rotateAt < 0) st.rotateAt = now + ((ep.o as DtlsServerOptions).cookieRotation || 60000);
+      if (st.rotateAt < 0) st.rotateAt = now + (so.cookieRotation || DTLS.COOKIE_ROTATION);
       else if (now >= st.rotateAt) {
         sweepCids(ep, st.cids);
         st.previous = st.secret;
         st.secret = ep.hs().random(32);
-        st.rotateAt = now + ((ep.o as DtlsServerOptions).cookieRotation || 60000);
+        st.rotateAt = now + (so.cookieRotation || DTLS.COOKIE_ROTATION);
       }
-      return st.rotateAt;
+      // PSK handshakes end pskTimeout after the first poll that sees them (RPK ones at handshakeTimeout, poll()).
+      var next = st.rotateAt;
+      var cut = so.pskTimeout || Math.min(so.handshakeTimeout || DTLS.HANDSHAKE_TIMEOUT, 20 * (so.retransmitInitial || 1000));
+      var ks: string[] = [];
+      for (var k in ep.s) ks.push(k);
+      for (var i = 0; i < ks.length; i++) {
+        var s = ep.s[ks[i]];
+        var hs = s && (s.hs as PskServerHandshake | null);
+        if (!hs || s.rpk) continue;
+        if (hs.end === undefined) hs.end = now + cut;
+        if (now >= hs.end) ep.hs().err(s, 'handshake_timeout', undefined, 'DTLS client ' + peerKey(s.peer) + ' did not finish its PSK handshake within ' + cut + ' ms of its cookie');
+        else if (hs.end < next) next = hs.end;
+      }
+      return next;
     },
   };
 }
@@ -300,7 +339,7 @@ function rpkFlight(ep: DtlsEndpoint, s: Session, r: DtlsServerRpk, sig: RpkSig, 
 function rpkMessage(ep: DtlsEndpoint, s: Session, type: number, body: Uint8Array, whole: Uint8Array): number {
   var hs = s.hs as RpkServerHandshake;
   var r = (ep.o as DtlsServerOptions).rpk!;
-  if (type === HT.CERTIFICATE && hs.state === St.WAIT_CERT) {
+  if (type === HT.CERTIFICATE && hs.state === HS.S_WAIT_CERT) {
     // An empty Certificate (the client has no key) is refused: RPK here means mutual authentication (RFC 5246 §7.4.6).
     if (body.length === 3 && !body[0] && !body[1] && !body[2]) return A.HANDSHAKE_FAILURE;
     var spki = decodeRpkCertificate(body);
@@ -314,15 +353,15 @@ function rpkMessage(ep: DtlsEndpoint, s: Session, type: number, body: Uint8Array
     }
     hs.peerSig = ps;
     hs.peerPub = ps.pub(spki)!;
-    hs.state = St.WAIT_RPK_CKE;
-  } else if (type === HT.CLIENT_KEY_EXCHANGE && hs.state === St.WAIT_RPK_CKE) {
+    hs.state = HS.S_WAIT_RPK_CKE;
+  } else if (type === HT.CLIENT_KEY_EXCHANGE && hs.state === HS.S_WAIT_RPK_CKE) {
     // ClientECDiffieHellmanPublic: ecdh_Yc<1..2^8-1>, the group's point (RFC 8422 §5.7)
     if (!body.length || body.length !== 1 + body[0]) return A.DECODE_ERROR;
     hs.z = body[0] === hs.group!.len ? pkFinish(hs.group!.shared(hs.x!, body.subarray(1))) : null;
     hs.x = null;
     if (!hs.z) return A.ILLEGAL_PARAMETER;
-    hs.state = St.WAIT_CV;
-  } else if (type === HT.CERTIFICATE_VERIFY && hs.state === St.WAIT_CV) {
+    hs.state = HS.S_WAIT_CV;
+  } else if (type === HT.CERTIFICATE_VERIFY && hs.state === HS.S_WAIT_CV) {
     if (body.length < 4 || body.length !== 4 + u16(body, 2)) return A.DECODE_ERROR;
     // the client's key's scheme (RFC 5246 §7.4.8: one we listed in the CertificateRequest)
     if (u16(body, 0) !== hs.peerSig!.scheme) return A.ILLEGAL_PARAMETER;
@@ -334,7 +373,7 @@ function rpkMessage(ep: DtlsEndpoint, s: Session, type: number, body: Uint8Array
     ep.hs().deriveKeys(s, false, hs.z!);
     hs.z = null;
     hs.expectFinished = ep.hs().finished(hs, 'client finished');
-    hs.state = St.WAIT_FIN;
+    hs.state = HS.S_WAIT_FIN;
     return 0;
   } else return A.UNEXPECTED_MESSAGE;
   hs.transcript.push(whole);

@@ -1,0 +1,417 @@
+// npm run bench:board -- [--quick] [--only W[,W…]] [--notifications N]   (needs the stand-in:
+// `npm run espruino:build`, or ESPRUINO_BIN; and Debian's valgrind)
+//
+// The board's clock (docs/board-clock.md, ../shared/ESPRUINO.md "Speed: the board's clock"):
+// each workload runs in the stand-in (Espruino 2v29 for Linux built as the ESP32 is: -m32 -Og,
+// 16,383 variables, Storage memory-mapped) under `valgrind --tool=callgrind --cache-sim=no`,
+// which counts the x86 instructions it executes (Ir) and writes one count per stretch:
+//   --dump-before=jsiLoop                  one per turn of Espruino's event loop: a stretch is
+//                                          everything the interpreter ran between two yields
+//                                          (timers, UDP, console input and the JS they call);
+//   --dump-before=jswrap_espruino_getAddressOf   a marker the bench calls (E.getAddressOf(0)) to
+//                                          cut the run into phases.
+// The first stretch is start-up and loading the bundle from Storage (Storage is written before,
+// in a run of its own): a workload's count is the sum of its phase's stretches, so start-up and
+// loading are not in it; "longest run" is the largest single stretch in the phase. Modelled ESP32
+// seconds = Ir × {0.78, 1.61, 3.09} / 240e6 (low, central, high).
+//
+// Workloads: see WORKLOADS below; --quick runs QUICK. Under valgrind Espruino runs ~50–100 times
+// slower than natively: the P-256 and Ed25519 work takes hours in all (ESPRUINO.md: a P-256
+// handshake is ~37 G instructions). A developer command, not CI.
+import { spawn, execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, openSync, writeSync, closeSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { randomFillSync } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { benchServers, BS_KEY, type SlowDevice } from './servers';
+import { es5Script, p256Es5 } from './p256-es5';
+import { espruinoBin, storeFiles, NO_ESPRUINO } from '../tools/espruino/bin.mjs';
+import { rpkGenerate } from '../tools/board-lib.mjs';
+import { BootstrapServer, simpleConfig } from '../sim/bootstrap-server';
+import { Lwm2mServer, type ServerEvent } from '../sim/lwm2m-server';
+import { rpkFromPrivate, spkiHash } from '../sim/rpk-keys';
+import { T_BOOL } from '../objects/core/types';
+import { loadFirmware } from '../sim/espruino-vm';
+import { espruinoCryptoModule } from '../sim/espruino-crypto';
+import { createDtlsServer } from '../transport/dtls/server';
+import { nodeCrypto } from '../sim/node-crypto';
+import { ed25519Keys, p256Keys } from '../test/helpers/dtls-net';
+
+const ROOT = join(import.meta.dirname, '..');
+const DIST = (f: string) => join(ROOT, 'dist', f);
+/** ESP32 cycles per x86 instruction: low, central, high (ESPRUINO.md's calibration), at 240 MHz. */
+export const CPI = [0.78, 1.61, 3.09] as const;
+export const ESP32_HZ = 240e6;
+/**
+ * The device's clock runs this many times slower under valgrind, as the device does: its DTLS and
+ * CoAP retransmission timers and the RPK handshake's 15-minute deadline keep their meaning
+ * (otherwise it retransmits flights the servers already answered, and each is counted).
+ */
+const DEVICE_SLOW = 40;
+/**
+ * The servers wait for a device under valgrind (50–100 times slower than natively): no CoAP or
+ * DTLS retransmission while it computes (a retransmitted request would be counted as its work),
+ * and hours for an answer or a handshake. Every datagram is counted (the `datagrams` line).
+ */
+const slowDevice = (tally: { in: number; out: number }): SlowDevice => ({
+  timeoutMs: 3600000, coap: { ACK_TIMEOUT: 3600000 }, dtlsRetransmit: 3600000, dtlsTimeout: 4 * 3600000,
+  onDatagram: (dir) => void tally[dir]++,
+});
+
+function usage(msg: string): never {
+  console.error(`bench:board: ${msg}`);
+  process.exit(2);
+}
+
+/** One measured row: instructions and the longest stretch between two yields in that phase. */
+interface Row { workload: string; what: string; ir: number | null; longest: number | null; note?: string }
+
+/** One stretch of a callgrind run: why it was cut (jsiLoop, marker, end) and its Ir. */
+export interface Stretch { trigger: 'loop' | 'marker' | 'end'; ir: number }
+
+/** The stretches of a finished callgrind run in `dir`, in order. */
+export function stretches(dir: string): Stretch[] {
+  const files = readdirSync(dir).filter((f) => /^callgrind\.out\.\d+(\.\d+)?$/.test(f));
+  const part = (f: string) => (/\.\d+\.(\d+)$/.test(f) ? +f.split('.').pop()! : Infinity);
+  return files.sort((a, b) => part(a) - part(b)).map((f) => {
+    const t = readFileSync(join(dir, f), 'latin1');
+    const trig = /^desc: Trigger: (.*)$/m.exec(t)?.[1] || '';
+    const ir = +(/^summary: (\d+)$/m.exec(t)?.[1] || /^totals: (\d+)$/m.exec(t)?.[1] || 0);
+    return { trigger: /getAddressOf/.test(trig) ? 'marker' : /jsiLoop/.test(trig) ? 'loop' : 'end', ir } as Stretch;
+  });
+}
+
+/** Phases between markers: phase 0 is before the first marker (without the first stretch: start-up and loading). */
+export function phases(s: Stretch[]): { ir: number; longest: number }[] {
+  const out = [{ ir: 0, longest: 0 }];
+  for (let i = 1; i < s.length; i++) {
+    const p = out[out.length - 1];
+    p.ir += s[i].ir;
+    // a stretch cut by a marker is the start of a turn, not a whole one: the whole ones end at a loop
+    if (s[i].trigger === 'loop') p.longest = Math.max(p.longest, s[i].ir);
+    if (s[i].trigger === 'marker') out.push({ ir: 0, longest: 0 });
+  }
+  return out;
+}
+
+/** A stand-in process under callgrind in `dir` (Storage already written there), driven through its console FIFO. */
+function callgrind(bin: string, dir: string, script: string) {
+  writeFileSync(join(dir, 'run.js'), script);
+  execFileSync('mkfifo', [join(dir, 'stdin')]);
+  const args = ['--tool=callgrind', '--cache-sim=no', '--dump-instr=no', '--compress-strings=no', '--dump-before=jsiLoop', '--dump-before=jswrap_espruino_getAddressOf', bin, 'run.js'];
+  const p = spawn('sh', ['-c', 'exec valgrind "$@" 0<>stdin', 'valgrind', ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  p.stdout.on('data', (d) => (out += d.toString('latin1').replace(/\r/g, '')));
+  p.stderr.on('data', (d) => (out += d.toString('latin1')));
+  const done = new Promise<number | null>((r) => p.on('close', r));
+  const fd = openSync(join(dir, 'stdin'), 'w');
+  return {
+    out: () => out,
+    /** Runs one console line on the target (a marker, quit()). */
+    send: (js: string) => writeSync(fd, js + '\n'),
+    async end(): Promise<Stretch[]> {
+      writeSync(fd, 'quit()\n');
+      const code = await done;
+      closeSync(fd);
+      if (code !== 0) throw new Error(`valgrind ended with ${code}:\n${out.slice(-2000)}`);
+      return stretches(dir);
+    },
+    kill: () => p.kill('SIGKILL'),
+  };
+}
+
+async function until(what: string, cond: () => boolean, ms: number, out: () => string) {
+  for (const end = Date.now() + ms; !cond(); ) {
+    if (Date.now() > end) throw new Error(`${what} within ${Math.round(ms / 1000)} s; Espruino printed:\n${out().slice(-2500)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+const MARK = 'E.getAddressOf(0)';
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+
+/** The simulator's servers for one power-on → registered run (NoSec, PSK, or RPK with the device's key enrolled). */
+async function servers(mode: 'nosec' | 'psk' | 'rpk', ep: string, curve: 'p256' | 'ed25519', tally: { in: number; out: number }) {
+  if (mode !== 'rpk') {
+    const s = await benchServers(ep, mode === 'psk', 300, slowDevice(tally));
+    const cfg = { v: 1, endpoint: ep, bootstrap: s.bootstrapUri, mode, pskId: mode === 'psk' ? 'bs' : undefined, pskKey: mode === 'psk' ? hex(BS_KEY) : undefined, port: 35995 };
+    return { lw: s.lw, events: s.events, cfg, close: s.close };
+  }
+  const dev = rpkGenerate(curve), bsKey = rpkGenerate(curve), dmKey = rpkGenerate(curve);
+  const events: ServerEvent[] = [];
+  const lw = await Lwm2mServer.start({ port: -1, dtlsPort: 0, ...slowDevice(tally), rpk: rpkFromPrivate(Buffer.from(dmKey.pkcs8, 'hex')), onEvent: (e) => events.push(e) });
+  const { timeoutMs: _t, ...bsSlow } = slowDevice(tally);
+  const bs = await BootstrapServer.start({ port: -1, dtlsPort: 0, ...bsSlow, rpk: rpkFromPrivate(Buffer.from(bsKey.pkcs8, 'hex')) });
+  const spki = new Uint8Array(Buffer.from(dev.spki, 'hex'));
+  lw.security.addRpk(ep, spki);
+  bs.enrol(spkiHash(spki), 24 * 3600000);
+  bs.setConfig(ep, simpleConfig({ serverUri: lw.secureUri!, securityMode: 'RPK', shortServerId: 101, lifetime: 300, serverPublicKey: lw.rpkSpki }));
+  const cfg = { v: 1, endpoint: ep, bootstrap: bs.secureUri, mode: 'rpk', rpkPriv: dev.pkcs8, rpkPub: dev.spki, rpkServerPub: bsKey.spki, port: 35995 };
+  return { lw, events, cfg, close: async () => { await bs.close(); await lw.close(); } };
+}
+
+/**
+ * Power-on → registered (and, with `notifications`, one notification: Write → 2.04 → notification,
+ * averaged): the bundle from Storage, start(global) as the boot file calls it, against the
+ * simulator's servers over real UDP.
+ */
+async function boot(bin: string, mode: 'nosec' | 'psk' | 'rpk', curve: 'p256' | 'ed25519', notifications: number): Promise<Row[]> {
+  const ep = `urn:dev:bench-${mode}`;
+  const tally = { in: 0, out: 0 };
+  const srv = await servers(mode, ep, curve, tally);
+  const dir = mkdtempSync(join(tmpdir(), 'bench-board-'));
+  const bundle = mode === 'rpk' ? DIST(curve === 'ed25519' ? 'firmware-rpk-ed25519.js' : 'firmware-rpk.js') : DIST('firmware.js');
+  const label = mode === 'rpk' ? `RPK ${curve === 'ed25519' ? 'Ed25519' : 'P-256'}` : mode === 'psk' ? 'PSK' : 'NoSec';
+  let run: ReturnType<typeof callgrind> | null = null;
+  try {
+    writeFileSync(join(dir, 'cfg.json'), JSON.stringify(srv.cfg));
+    storeFiles(bin, dir, { 'lwm2m.js': bundle, 'lwm2m.cfg': join(dir, 'cfg.json') });
+    const slow = `(function(){var n=Date.now,t=n();Date.now=function(){return t+(n()-t)/${DEVICE_SLOW};};})();\n`;
+    run = callgrind(bin, dir, `${slow}eval(require('Storage').read('lwm2m.js'));\nsetTimeout(function(){LwM2M.espruino.start(global);},1);\n`);
+    const r = run;
+    const hours = mode === 'rpk' ? 12 : 1;
+    await until('no registration', () => srv.events.some((e) => e.type === 'REGISTRATION'), hours * 3600000, r.out);
+    r.send(MARK);
+    const atReg = { ...tally };
+    const rows: Row[] = [];
+    if (notifications) {
+      const p = [3338, 0, 5850];
+      const wa = await srv.lw.writeAttributes(ep, p, ['pmin=0']);
+      if (wa.code !== 68) throw new Error(`Write-Attributes answered ${wa.code}`);
+      const notes: unknown[] = [];
+      const o = await srv.lw.observe(ep, p, undefined, (x) => notes.push(x));
+      if (o.code !== 69) throw new Error(`Observe answered ${o.code}`);
+      let v = false;
+      // a few first, so that the counted ones find the bounded stores (CoAP dedup) as they stay
+      for (let i = 0; i < notifications + 5; i++) {
+        if (i === 5) r.send(MARK);
+        v = !v;
+        const w = await srv.lw.write(ep, p, [{ p, t: T_BOOL, v }], { replace: true });
+        if (w.code !== 68) throw new Error(`Write answered ${w.code}`);
+        await until(`notification ${i + 1}`, () => notes.length > i, 120000, r.out);
+      }
+      r.send(MARK);
+    }
+    const ph = phases(await r.end());
+    run = null;
+    // the servers' side of the wire: retransmissions would show here (bench:flow gives the minimum)
+    console.log(`  ${label}: datagrams to → registered, servers received / sent: ${atReg.in} / ${atReg.out}; in all ${tally.in} / ${tally.out}`);
+    rows.push({ workload: mode === 'rpk' ? `rpk-${curve}` : mode, what: `power-on → registered, ${label}`, ir: ph[0].ir, longest: ph[0].longest });
+    if (notifications) rows.push({ workload: 'notification', what: `one notification (${label}: Write → 2.04 → notification; mean of ${notifications})`, ir: ph[2].ir / notifications, longest: ph[2].longest });
+    return rows;
+  } finally {
+    if (run) run.kill();
+    await srv.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** A script of steps, each its own turn of the event loop after a marker: one count per step. */
+async function steps(bin: string, bundle: string, prelude: string, list: { name: string; js: string }[], check: RegExp): Promise<{ name: string; ir: number; longest: number }[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-board-'));
+  try {
+    storeFiles(bin, dir, { 'b.js': bundle });
+    const fns = list.map((s) => `function(){${MARK};${s.js}}`).join(',\n');
+    const script = `eval(require('Storage').read('b.js'));\n${prelude}\nvar S=[${fns}],k=0;\n` +
+      `function next(){if(k<S.length){S[k++]();setTimeout(next,1);}else{${MARK};print('STEPS-DONE');}}\nsetTimeout(next,1);\n`;
+    const r = callgrind(bin, dir, script);
+    await until('the steps', () => /STEPS-DONE/.test(r.out()), 24 * 3600000, r.out);
+    if (!check.test(r.out())) throw new Error(`the steps' results are wrong:\n${r.out().slice(-2500)}`);
+    const ph = phases(await r.end());
+    return list.map((s, i) => ({ name: s.name, ir: ph[i + 1].ir, longest: ph[i + 1].longest }));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** P-256 public-key operations on the same code the RPK build runs (transport/crypto/p256.ts, ES5, minified as the firmware). */
+async function p256Ops(bin: string): Promise<Row[]> {
+  const code = await p256Es5();
+  const dir = mkdtempSync(join(tmpdir(), 'bench-board-p256-'));
+  writeFileSync(join(dir, 'p256.js'), code);
+  const k = p256Keys(7), peer = p256Keys(8);
+  const d = hex(k.d), pub = hex(k.spki.subarray(26)), q = hex(peer.spki.subarray(26));
+  const h = '00'.repeat(31) + '2a';
+  const prelude = `var hx=function(s){var u=new Uint8Array(s.length/2);for(var i=0;i<u.length;i++)u[i]=parseInt(s.substr(2*i,2),16);return u;};` +
+    `var d=hx('${d}'),q=hx('${q}'),h=hx('${h}'),pub=hx('${pub}'),c=P256.espruinoCrypto(require('crypto')),sig,res=[];`;
+  try {
+    const r = await steps(bin, join(dir, 'p256.js'), prelude, [
+      { name: 'P-256 public key (d·G)', js: `res.push(P256.p256PublicKey(d).length);` },
+      { name: 'P-256 ECDSA sign', js: `sig=P256.p256Sign(d,h,c);res.push(sig.length>60);` },
+      { name: 'P-256 ECDH', js: `res.push(P256.p256Ecdh(d,q).length);` },
+      { name: 'P-256 ECDSA verify', js: `res.push(P256.p256Verify(pub,h,sig));print('P256 '+res.join(','));` },
+    ], /P256 65,true,32,true/);
+    return r.map((x) => ({ workload: 'p256-ops', what: x.name, ir: x.ir, longest: x.longest }));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** X25519 and Ed25519 as the Ed25519 build runs them (transport/dtls/rpk-ed25519.ts `ec`: tweetnacl's curve maths). */
+async function ed25519Ops(bin: string): Promise<Row[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-board-ed-'));
+  writeFileSync(join(dir, 'ed.js'), await es5Script(`export { ec } from './transport/dtls/rpk-ed25519';\nexport { fromHex } from './transport/bytes';`, 'ED'));
+  const e = ed25519Keys(9);
+  const prelude = `var ec=ED.ec,k=ED.fromHex('${hex(e.seed)}'),pub=ED.fromHex('${hex(e.pub)}'),m=new Uint8Array(64),u,sig,res=[];`;
+  const r = await steps(bin, join(dir, 'ed.js'), prelude, [
+    { name: 'X25519 public key (k·B)', js: `u=ec.x25519Base(k);res.push(u.length);` },
+    { name: 'X25519 shared secret', js: `res.push(ec.x25519(k,u).length);` },
+    { name: 'Ed25519 sign', js: `sig=ec.sign(m,k,pub);res.push(sig.length);` },
+    { name: 'Ed25519 verify', js: `res.push(ec.verify(m,sig,pub));print('ED '+res.join(','));` },
+  ], /ED 32,32,64,true/).finally(() => rmSync(dir, { recursive: true, force: true }));
+  return r.map((x) => ({ workload: 'ed25519-ops', what: x.name, ir: x.ir, longest: x.longest }));
+}
+
+/**
+ * One full DTLS-RPK P-256 handshake, and one abbreviated (session resumption, RFC 5246 §7.3)
+ * when the build has it: the client from dist/firmware-rpk.js with a fixed Rng runs first in
+ * Node against our server, whose datagrams are recorded; in Espruino the same client gets them
+ * replayed, each datagram its own turn of the event loop, and must send the same bytes.
+ * Resumption: the `connected` event's session record (`ses`) offered to a second client
+ * (`connect(peer, ses)`); when the build has no such record, or the server answers the offer
+ * with a full handshake (a ServerHelloDone), the row says n/a.
+ */
+async function handshakes(bin: string): Promise<Row[]> {
+  const BUNDLE = DIST('firmware-rpk.js');
+  const C = p256Keys(4), S = p256Keys(5);
+  const RNG = 'var rc=0,rng={fill:function(u){for(var i=0;i<u.length;i++)u[i]=(rc++*37+11)&255;}};';
+  const { ctx } = loadFirmware(BUNDLE, { modules: { crypto: espruinoCryptoModule().mod } });
+  ctx.run(RNG);
+  const g = ctx.context as Record<string, unknown>;
+  const bytes = ctx.run('(function (h) { return LwM2M.fromHex(h); })') as (h: string) => Uint8Array;
+  const SERVER = { address: '10.0.0.1', port: 5684 };
+  const flights: { sent: string[]; replies: string[] }[] = [];
+  let toServer: Uint8Array[] = [];
+  g.hostSend = (d: Uint8Array) => { flights[flights.length - 1].sent.push(hex(d)); toServer.push(new Uint8Array(d)); };
+  g.creds = { key: bytes(hex(C.pkcs8)), spki: bytes(hex(C.spki)), serverSpki: bytes(hex(S.spki)) };
+  const serverOut: string[] = [];
+  const server = createDtlsServer({ socket: { send: (d) => { serverOut.push(hex(d)); } }, crypto: nodeCrypto, rng: { fill: (u) => void randomFillSync(u) }, pskKey: () => null, rpk: { key: S.pkcs8, spki: S.spki, trust: () => true }, onData: () => {} });
+  const mk = `LwM2M.dtls.createDtlsClient({ socket: { send: function (d) { hostSend(d); } }, crypto: LwM2M.crypto.espruinoCrypto(require('crypto')), rng: rng,
+    psk: function () { return null; }, rpk: function () { return creds; }, onData: function () {}, onEvent: function (e) { if (e.type === 'connected') { done = true; ses = e.ses; } } })`;
+  const handshake = (offer: boolean) => {
+    flights.push({ sent: [], replies: [] });
+    ctx.run(`done = false; var cl = ${mk}; cl.connect({ address: '10.0.0.1', port: 5684 }${offer ? ', ses' : ''});`);
+    for (let i = 0; i < 10 && toServer.length; i++) {
+      const before = serverOut.length;
+      const q = toServer;
+      toServer = [];
+      for (const d of q) server.receive(d, { address: '10.0.0.2', port: 40000 });
+      for (const d of serverOut.slice(before)) {
+        flights[flights.length - 1].replies.push(d);
+        (ctx.run('cl') as { receive(d: Uint8Array, p: unknown): void }).receive(bytes(d), SERVER);
+      }
+    }
+    if (!ctx.run('done')) throw new Error('the recorded handshake did not complete');
+  };
+  handshake(false);
+  const ses = ctx.run('ses') as Uint8Array | undefined;
+  let resumed = false;
+  if (ses && ses.length) {
+    handshake(true);
+    // a full handshake's server flight carries a ServerHelloDone (type 14) in epoch 0
+    const helloDone = flights[1].replies.some((d) => { const b = Buffer.from(d, 'hex'); return b[0] === 22 && b.readUInt16BE(3) === 0 && b[13] === 14; });
+    resumed = !helloDone;
+  }
+  ctx.stop();
+  const n = resumed ? 2 : 1;
+  // Espruino: each connect and each reply its own step; the sent datagrams must be the recorded ones
+  const list: { name: string; js: string }[] = [];
+  for (let f = 0; f < n; f++) {
+    list.push({ name: `h${f} connect`, js: `sent=[];done=false;cl=${mk.replace('hostSend(d)', 'sent.push(LwM2M.toHex(d))')};cl.connect(peer${f ? ',ses' : ''});` });
+    flights[f].replies.forEach((d, i) => list.push({ name: `h${f} reply ${i}`, js: `cl.receive(LwM2M.fromHex('${d}'),peer);` + (i === flights[f].replies.length - 1 ? `print('H${f} '+done+' '+(sent.join(',')===${JSON.stringify(flights[f].sent.join(','))}));` : '') }));
+  }
+  const prelude = `${RNG}var peer={address:'10.0.0.1',port:5684},sent=[],done=false,ses,cl;var C=${JSON.stringify({ key: hex(C.pkcs8), spki: hex(C.spki), pin: hex(S.spki) })};` +
+    `var creds={key:LwM2M.fromHex(C.key),spki:LwM2M.fromHex(C.spki),serverSpki:LwM2M.fromHex(C.pin)};`;
+  const r = await steps(bin, BUNDLE, prelude, list, resumed ? /H0 true true[\s\S]*H1 true true/ : /H0 true true/);
+  const sum = (f: number) => r.filter((x) => x.name.startsWith(`h${f} `));
+  const row = (f: number, what: string): Row => ({ workload: f ? 'resumed-p256' : 'handshake-p256', what, ir: sum(f).reduce((a, x) => a + x.ir, 0), longest: Math.max(...sum(f).map((x) => x.longest)) });
+  return [row(0, 'one full DTLS-RPK handshake, P-256 (client side)'),
+    resumed ? row(1, 'one abbreviated handshake (resumed session), P-256') : { workload: 'resumed-p256', what: 'one abbreviated handshake (resumed session), P-256', ir: null, longest: null, note: ses ? 'n/a: the server did not resume' : 'n/a: no session resumption in this build' }];
+}
+
+type Runner = (bin: string, n: number) => Promise<Row[]>;
+/** Every workload: name → what it runs. */
+export const WORKLOADS: Record<string, { what: string; run: Runner }> = {
+  nosec: { what: 'power-on → registered, NoSec', run: (b) => boot(b, 'nosec', 'p256', 0) },
+  psk: { what: 'power-on → registered, PSK (with --notifications N: one notification too)', run: (b, n) => boot(b, 'psk', 'p256', n) },
+  'rpk-p256': { what: 'power-on → registered, RPK P-256 (two full handshakes: bootstrap server, LwM2M server)', run: (b) => boot(b, 'rpk', 'p256', 0) },
+  'rpk-ed25519': { what: 'power-on → registered, RPK Ed25519', run: (b) => boot(b, 'rpk', 'ed25519', 0) },
+  'p256-ops': { what: 'P-256 public key, sign, ECDH, verify', run: (b) => p256Ops(b) },
+  'ed25519-ops': { what: 'X25519 public key and shared secret, Ed25519 sign and verify', run: (b) => ed25519Ops(b) },
+  handshakes: { what: 'one full DTLS-RPK P-256 handshake and one abbreviated (n/a without resumption)', run: (b) => handshakes(b) },
+};
+/** --quick: the minutes-long ones (NoSec, PSK and one notification). */
+export const QUICK = ['nosec', 'psk'];
+
+export const esp32Seconds = (ir: number) => CPI.map((c) => (ir * c) / ESP32_HZ);
+const g = (ir: number) => (ir >= 1e9 ? `${(ir / 1e9).toFixed(2)} G` : `${(ir / 1e6).toFixed(1)} M`);
+const sec = (s: number) => (s >= 120 ? `${(s / 60).toFixed(1)} min` : s >= 10 ? `${s.toFixed(0)} s` : s >= 1 ? `${s.toFixed(1)} s` : `${s.toFixed(2)} s`);
+/** One line of the table: x86 instructions, modelled ESP32 seconds central (low–high), the longest stretch. */
+export function tableRow(r: Row): string {
+  if (r.ir === null) return `| ${r.what} | ${r.note || 'n/a'} | | |`;
+  const [lo, c, hi] = esp32Seconds(r.ir);
+  const [llo, lc, lhi] = esp32Seconds(r.longest || 0);
+  return `| ${r.what} | ${g(r.ir)} | ${sec(c)} (${sec(lo)}–${sec(hi)}) | ${g(r.longest || 0)}: ${sec(lc)} (${sec(llo)}–${sec(lhi)}) |`;
+}
+
+/** The command line: workloads (--only, --quick) and notifications; a bad argument throws one line naming it. */
+export function parseBoardArgs(argv: string[]): { names: string[]; notifications: number } {
+  let only: string[] = [];
+  let quick = false;
+  let notifications = 10;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--quick') quick = true;
+    else if (a === '--only') {
+      const v = argv[++i];
+      if (!v) throw new Error('--only needs a list of workloads');
+      only = v.split(',');
+      for (const w of only) if (!WORKLOADS[w]) throw new Error(`--only: unknown workload '${w}' (${Object.keys(WORKLOADS).join(', ')})`);
+    } else if (a === '--notifications') {
+      const v = argv[++i] || '';
+      if (!/^\d+$/.test(v) || +v < 1 || +v > 1000) throw new Error(`--notifications '${v}' must be 1-1000`);
+      notifications = +v;
+    } else throw new Error(`unknown option '${a}' (--quick, --only W[,W…], --notifications N)`);
+  }
+  return { names: only.length ? only : quick ? QUICK : Object.keys(WORKLOADS), notifications };
+}
+
+async function main() {
+  let args: ReturnType<typeof parseBoardArgs>;
+  try {
+    args = parseBoardArgs(process.argv.slice(2));
+  } catch (e) {
+    usage((e as Error).message);
+  }
+  const { names, notifications } = args;
+  const bin = espruinoBin();
+  if (!bin) usage(NO_ESPRUINO);
+  if (!existsSync(bin)) usage(`ESPRUINO_BIN '${bin}' not found`);
+  try {
+    execFileSync('valgrind', ['--version'], { stdio: 'ignore' });
+  } catch {
+    usage('valgrind is not installed (Debian: apt-get install valgrind)');
+  }
+  for (const f of ['firmware.js', 'firmware-rpk.js', 'firmware-rpk-ed25519.js']) if (!existsSync(DIST(f))) usage(`dist/${f} is missing: run \`npm run build\` first`);
+  const commit = (() => { try { return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim(); } catch { return '?'; } })();
+  console.log(`bench:board on ${bin} (callgrind), commit ${commit}, ${new Date().toISOString().slice(0, 10)}: ${names.join(', ')}`);
+  const rows: Row[] = [];
+  for (const w of names) {
+    const t = Date.now();
+    try {
+      const r = await WORKLOADS[w].run(bin, notifications);
+      rows.push(...r);
+      for (const x of r) console.log(`  ${x.what}: ${x.ir === null ? x.note : `${g(x.ir)} instructions, longest run ${g(x.longest || 0)}`} (${Math.round((Date.now() - t) / 1000)} s under valgrind)`);
+    } catch (e) {
+      rows.push({ workload: w, what: WORKLOADS[w].what, ir: null, longest: null, note: `failed: ${String((e as Error).message).split('\n')[0]}` });
+      console.log(`  ${w}: FAILED ${(e as Error).message}`);
+    }
+  }
+  console.log(`\nThe board's clock: x86 instructions in the stand-in (start-up and loading not counted), modelled ESP32 at 240 MHz = Ir × {0.78, 1.61, 3.09} / 240e6 (docs/board-clock.md)\n`);
+  console.log('| workload | x86 instructions | ESP32, central (low–high) | longest run between yields |');
+  console.log('|---|---:|---:|---:|');
+  for (const r of rows) console.log(tableRow(r));
+  if (rows.some((r) => r.note?.startsWith('failed'))) process.exit(1);
+}
+
+if (process.argv[1] && import.meta.filename === process.argv[1]) await main();

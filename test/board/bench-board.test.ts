@@ -1,0 +1,49 @@
+// bench:board's counting (bench/board.ts, docs/board-clock.md): callgrind's dumps in order, cut
+// into phases at the markers, start-up and loading (the first stretch) in none; the ESP32 model;
+// its arguments. The valgrind runs themselves are the bench's, not a test's (minutes to hours).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stretches, phases, esp32Seconds, tableRow, parseBoardArgs, WORKLOADS, QUICK } from '../../bench/board';
+
+const dump = (trigger: string, ir: number) => `# callgrind format\nversion: 1\npart: 1\n\ndesc: Timerange: Basic block 1 - 2\ndesc: Trigger: ${trigger}\n\npositions: line\nevents: Ir\nsummary: ${ir}\n\nfn=(1) x\n0 ${ir}\ntotals: ${ir}\n`;
+
+test('bench:board: dumps read in part order (10 after 9), phases cut at markers, the first stretch (start-up, loading) in none', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cg-'));
+  try {
+    const loop = '--dump-before=jsiLoop', mark = '--dump-before=jswrap_espruino_getAddressOf';
+    const parts: [string, string, number][] = [['1', loop, 1000000], ['2', loop, 50], ['3', mark, 7], ['9', loop, 300], ['10', mark, 5], ['11', loop, 20], ['', 'Program termination', 9]];
+    for (const [n, t, ir] of parts) writeFileSync(join(dir, `callgrind.out.4242${n ? '.' + n : ''}`), dump(t, ir));
+    writeFileSync(join(dir, 'run.js'), '');
+    const s = stretches(dir);
+    assert.deepEqual(s.map((x) => x.ir), [1000000, 50, 7, 300, 5, 20, 9]);
+    assert.deepEqual(s.map((x) => x.trigger), ['loop', 'loop', 'marker', 'loop', 'marker', 'loop', 'end']);
+    // a stretch ended by a marker is part of a turn: never the longest
+    assert.deepEqual(phases(s), [{ ir: 57, longest: 50 }, { ir: 305, longest: 300 }, { ir: 29, longest: 20 }]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('bench:board: ESP32 seconds = Ir × {0.78, 1.61, 3.09} / 240 MHz; a row without a count says why', () => {
+  assert.deepEqual(esp32Seconds(240e6).map((x) => +x.toFixed(6)), [0.78, 1.61, 3.09]);
+  assert.equal(tableRow({ workload: 'psk', what: 'PSK', ir: 590e6, longest: 100e6 }), '| PSK | 590.0 M | 4.0 s (1.9 s–7.6 s) | 100.0 M: 0.67 s (0.33 s–1.3 s) |');
+  assert.equal(tableRow({ workload: 'resumed-p256', what: 'abbreviated', ir: null, longest: null, note: 'n/a: no session resumption in this build' }), '| abbreviated | n/a: no session resumption in this build | | |');
+  for (const w of QUICK) assert.ok(WORKLOADS[w], w);
+});
+
+test('bench:board: a bad argument is one line naming it, exit status 2; --quick and --only pick the workloads', () => {
+  assert.throws(() => parseBoardArgs(['--only', 'nope']), /^Error: --only: unknown workload 'nope'/);
+  assert.throws(() => parseBoardArgs(['--only']), /--only needs a list of workloads/);
+  assert.throws(() => parseBoardArgs(['--notifications', '0']), /--notifications '0' must be 1-1000/);
+  assert.throws(() => parseBoardArgs(['--frob']), /unknown option '--frob'/);
+  assert.deepEqual(parseBoardArgs(['--quick']), { names: QUICK, notifications: 10 });
+  assert.deepEqual(parseBoardArgs(['--only', 'psk,handshakes', '--notifications', '3']), { names: ['psk', 'handshakes'], notifications: 3 });
+  assert.deepEqual(parseBoardArgs([]).names, Object.keys(WORKLOADS));
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '../../bench/board.ts'), '--frob'], { encoding: 'utf8' });
+  assert.equal(r.status, 2, r.stderr);
+  assert.equal(r.stderr.trim(), "bench:board: unknown option '--frob' (--quick, --only W[,W…], --notifications N)");
+});
