@@ -3,7 +3,7 @@
 // firmware/main.ts exports, plus the RPK suite with the build's curve, installed into the
 // DTLS client at load. main.ts's own bundle carries none of it.
 import * as rpk from './rpk-curves';
-import { rpkAccounts } from './lwm2m/rpk';
+import { rpkAccounts } from './lwm2m/rpk-accounts';
 
 export * from './main';
 // the DTLS RPK suite (rpk.enableRpk()), and Security Mode 1 accounts in the LwM2M client

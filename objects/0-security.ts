@@ -19,7 +19,7 @@ export const enum SecurityRes {
 }
 
 // Every object's hook is a top-level function called as o.hook(…) (`this` is the object),
-// not a closure made by its factory: createClient's factories are written into it by the
+// not a closure made by its factory: createObjectModel's factories are written into it by the
 // build, and a closure there costs three variables more than a top-level function plus the
 // factory's scope it keeps alive (docs/memory-objects.md).
 function hook(this: LwObject, ev: number, iid: number, rid: number, v?: Value): number | undefined {

@@ -17,7 +17,7 @@ import * as ops from './ops/index';
 import { effective } from './core/attrs';
 import { FORMATS, codec } from './formats/index';
 
-export interface ClientOptions {
+export interface ObjectModelOptions {
   /** Device/16 Supported Binding and Modes (default "U"). */
   binding?: string;
   /** Sensor names, one Temperature instance each (default ["temperature"]). */
@@ -30,7 +30,7 @@ export interface ClientOptions {
   format?: number;
 }
 
-export interface Client {
+export interface ObjectModel {
   reg: Registry;
   device: DeviceApi;
   fw: FirmwareApi;
@@ -41,8 +41,8 @@ export interface Client {
   poll(now: number): number;
 }
 
-/** The objects' timers: the next deadline (ms) or -1. Called as client.poll(now). */
-function poll(this: Client, now: number): number {
+/** The objects' timers: the next deadline (ms) or -1. Called as model.poll(now). */
+function poll(this: ObjectModel, now: number): number {
   var next = this.stats.poll(now);
   var t = this.temp.poll(now);
   if (t >= 0 && (next < 0 || t < next)) next = t;
@@ -51,7 +51,7 @@ function poll(this: Client, now: number): number {
   return next;
 }
 
-export function createClient(board: Board, opt?: ClientOptions): Client {
+export function createObjectModel(board: Board, opt?: ObjectModelOptions): ObjectModel {
   var op = opt || {};
   var reg = new Registry();
   if (op.format) reg.fmt = op.format;

@@ -181,7 +181,7 @@ export async function startDevice(o: DeviceOptions): Promise<SimDevice> {
         o.onOutput?.(name, on, level);
       },
     };
-    model = api.objects.createClient(board, { format: o.format, period: o.period || 2000 });
+    model = api.objects.createObjectModel(board, { format: o.format, period: o.period || 2000 });
     const ports = {
       udp: { send: (data: Uint8Array, peer: Peer) => send(data, peer) },
       clock,

@@ -20,9 +20,14 @@
 // no answer in time is 504.
 import type { HttpCtx, HttpResult } from './http-util';
 import { badRequest, HttpError, jsonBody } from './http-util';
-import { parseFormat, parseLwPath, nodeToRecs, pathStr } from './lwm2m-common';
+import { parseFormat, parseLwPath, nodeToRecs, pathStr, codeStr, formatName } from './lwm2m-common';
+import { utf8Decode } from '../transport/bytes';
+import { CF_OPAQUE } from '../objects/formats/index';
 import { securityApi, serverSecurityJson } from './bootstrap-server';
-import { OpTimeout, responseJson, type Lwm2mServer, type OpResult } from './lwm2m-server';
+import type { Lwm2mServer, OpResult } from './lwm2m-server';
+
+/** No answer from the device in time (HTTP 504). */
+export class OpTimeout extends Error {}
 
 const ATTRS: Record<string, 'int' | 'num'> = { pmin: 'int', pmax: 'int', epmin: 'int', epmax: 'int', gt: 'num', lt: 'num', st: 'num' };
 
@@ -166,4 +171,23 @@ export async function serverApi(s: Lwm2mServer, c: HttpCtx): Promise<HttpResult>
     }
   }
   throw new HttpError(405, `${c.method} not allowed`);
+}
+
+/** Leshan's JSON for a response (JacksonResponseSerializer), plus the CoAP code. */
+export function responseJson(r: OpResult): Record<string, unknown> {
+  const out: Record<string, unknown> = { status: r.status, code: codeStr(r.code), valid: !r.error, success: r.success && !r.error, failure: !r.success || !!r.error };
+  if (r.content !== undefined) out.content = r.content;
+  if (r.objectLinks) out.objectLinks = r.objectLinks;
+  if (r.location) out.location = r.location;
+  if (r.format >= 0 && r.content === undefined && !r.objectLinks && r.payload.length) {
+    out.format = formatName(r.format);
+    const text = utf8Decode(r.payload);
+    if (text !== null && r.format !== CF_OPAQUE) out.payload = text;
+  }
+  if (r.error) out.errormessage = r.error;
+  else if (!r.success && r.payload.length) {
+    const t = utf8Decode(r.payload);
+    if (t) out.errormessage = t;
+  }
+  return out;
 }

@@ -4,7 +4,7 @@
 // same test code can drive Leshan and these servers.
 import { CoapEndpoint, type Exchange } from '../transport/coap/endpoint';
 import type { CoapMessage } from '../transport/coap/message';
-import type { Params } from '../transport/coap/constants';
+import { CODE, type Params } from '../transport/coap/constants';
 import { createDtlsServer } from '../transport/dtls/server';
 import type { DtlsEndpoint, DtlsEvent, Session } from '../transport/dtls/connection';
 import type { CryptoBackend, Peer } from '../transport/ports';
@@ -286,23 +286,13 @@ export function formatName(cf: number): string {
   return String(cf);
 }
 
-/** Leshan's ResponseCode names (org.eclipse.leshan.core.ResponseCode). */
-const CODE_NAMES: Record<number, string> = {
-  65: 'CREATED', 66: 'DELETED', 67: 'VALID', 68: 'CHANGED', 69: 'CONTENT', 95: 'CONTINUE',
-  128: 'BAD_REQUEST', 129: 'UNAUTHORIZED', 130: 'BAD_OPTION', 131: 'FORBIDDEN', 132: 'NOT_FOUND',
-  133: 'METHOD_NOT_ALLOWED', 134: 'NOT_ACCEPTABLE', 136: 'REQUEST_ENTITY_INCOMPLETE', 140: 'PRECONDITION_FAILED',
-  141: 'REQUEST_ENTITY_TOO_LARGE', 143: 'UNSUPPORTED_CONTENT_FORMAT', 160: 'INTERNAL_SERVER_ERROR',
-  161: 'NOT_IMPLEMENTED', 162: 'BAD_GATEWAY', 163: 'SERVICE_UNAVAILABLE', 164: 'GATEWAY_TIMEOUT', 165: 'PROXYING_NOT_SUPPORTED',
-};
+/** 69 → "2.05" (one home: transport/coap/constants.ts). */
+export { codeStr } from '../transport/coap/constants';
 
-/** 69 → "2.05" */
-export function codeStr(code: number): string {
-  return `${code >> 5}.${String(code & 31).padStart(2, '0')}`;
-}
-
-/** Leshan's ResponseCode.toString(): "CONTENT(205)", "NOT_FOUND(404)". */
+/** Leshan's ResponseCode.toString(): "CONTENT(205)", "NOT_FOUND(404)" (the names of transport/coap/constants.ts CODE). */
 export function codeName(code: number): string {
-  return `${CODE_NAMES[code] || 'UNKNOWN'}(${(code >> 5) * 100 + (code & 31)})`;
+  const name = code >> 5 ? Object.keys(CODE).find((k) => CODE[k as keyof typeof CODE] === code) : undefined;
+  return `${name || 'UNKNOWN'}(${(code >> 5) * 100 + (code & 31)})`;
 }
 
 // ---------------------------------------------------------------------------------------

@@ -18,10 +18,10 @@ import type { Rec } from '../objects/core/types';
 import { CF_LINK, CF_SENML_CBOR, CF_SENML_JSON, CF_TLV, CF_TEXT, CF_OPAQUE } from '../objects/formats/index';
 import { linkDec, type Link } from '../objects/formats/link';
 import {
-  listenAll, listenerUri, parseLwPath, pathStr, formatName, codeName, codeStr, recsToNode, decodeRecs, encodeRecs, endpointError, SecurityStore, type Listener,
+  listenAll, listenerUri, parseLwPath, pathStr, formatName, codeName, recsToNode, decodeRecs, encodeRecs, endpointError, SecurityStore, type Listener,
 } from './lwm2m-common';
 import { startHttp, EventHub, HttpError, type ApiAccess, type HttpServer } from './http-util';
-import { serverApi, isExecute } from './lwm2m-api';
+import { serverApi, isExecute, OpTimeout } from './lwm2m-api';
 
 export interface Registration {
   endpoint: string;
@@ -121,8 +121,6 @@ export interface Lwm2mServerOptions {
   dtlsRetransmit?: number;
   dtlsTimeout?: number;
 }
-
-export class OpTimeout extends Error {}
 
 function parseLinks(payload: Uint8Array): Link[] | null {
   return payload.length ? linkDec(payload) : [];
@@ -621,23 +619,4 @@ export class Lwm2mServer {
     this.events.close();
     if (this.http) await this.http.close();
   }
-}
-
-/** Leshan's JSON for a response (JacksonResponseSerializer), plus the CoAP code. */
-export function responseJson(r: OpResult): Record<string, unknown> {
-  const out: Record<string, unknown> = { status: r.status, code: codeStr(r.code), valid: !r.error, success: r.success && !r.error, failure: !r.success || !!r.error };
-  if (r.content !== undefined) out.content = r.content;
-  if (r.objectLinks) out.objectLinks = r.objectLinks;
-  if (r.location) out.location = r.location;
-  if (r.format >= 0 && r.content === undefined && !r.objectLinks && r.payload.length) {
-    out.format = formatName(r.format);
-    const text = utf8Decode(r.payload);
-    if (text !== null && r.format !== CF_OPAQUE) out.payload = text;
-  }
-  if (r.error) out.errormessage = r.error;
-  else if (!r.success && r.payload.length) {
-    const t = utf8Decode(r.payload);
-    if (t) out.errormessage = t;
-  }
-  return out;
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm test (after npm run build): host typecheck, then every test/**/*.test.ts on
+// npm test (after npm run build): host typecheck, the import-cycle check, then every test/**/*.test.ts on
 // node's built-in runner through tsx. Extra arguments filter test files by substring.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
@@ -10,6 +10,13 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const tc = spawnSync(join(root, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.host.json'], { cwd: root, stdio: 'inherit' });
 if (tc.status !== 0) {
   console.error('test: host typecheck (tsconfig.host.json) failed');
+  process.exit(1);
+}
+
+// No import cycle in the device tree nor the simulator (tools/import-cycles.mjs).
+const cyc = spawnSync(process.execPath, [join(root, 'tools/import-cycles.mjs')], { cwd: root, stdio: 'inherit' });
+if (cyc.status !== 0) {
+  console.error('test: import cycles found (tools/import-cycles.mjs)');
   process.exit(1);
 }
 

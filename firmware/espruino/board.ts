@@ -7,7 +7,7 @@ import type { Clock } from '../../transport/ports';
 import type { Natives } from './native';
 
 /** The network as the Wi-Fi link reports it. */
-export interface NetInfo {
+export interface WifiInfo {
   connected: boolean;
   /** Current IPv4 address ('' when not connected). */
   ip: string;
@@ -21,7 +21,7 @@ export interface BoardOptions {
   buzzerPin?: string | number;
   buzzerHz?: number;
   /** Current network state (the Wi-Fi link, or a fixed one on Linux). */
-  network?: () => NetInfo;
+  network?: () => WifiInfo;
   /** Runs `fn` later (start() passes a one-shot engine on the scheduler); absent: at once. */
   defer?: (fn: () => void) => void;
 }

@@ -64,7 +64,7 @@ export function parseConfig(text: string | undefined): { cfg?: DeviceConfig; err
   } else if (c.mode === 'rpk') {
     // each key hex, 32 (raw) to 160 bytes (DER: Ed25519 SPKI 44, PKCS#8 48; P-256 SPKI 91,
     // PKCS#8 67 or 138, SEC 1 121); whether it is a key of the build's type the client
-    // checks with the build's own parsers (firmware/lwm2m/rpk.ts) and says so
+    // checks with the build's own parsers (firmware/lwm2m/rpk-accounts.ts) and says so
     var keys = ['rpkPriv', 'rpkPub', 'rpkServerPub'];
     for (var i = 0; i < keys.length; i++) {
       var h = c[keys[i]];

@@ -7,11 +7,13 @@ import { Scheduler } from './scheduler';
 import { EspruinoUdp } from './udp';
 import { EspruinoStorage } from './storage';
 import { espruinoBoard } from './board';
-import type { Board } from '../../objects/board';
 import { WifiLink } from './wifi';
-import { CONFIG_FILE, BUNDLE_FILE, DeviceConfig, parseConfig } from './config';
+import { CONFIG_FILE, BUNDLE_FILE, parseConfig } from './config';
 import { Natives, nativesFrom, optionalModule } from './native';
 import { runClient } from './run';
+import type { Platform } from './platform';
+
+export type { Platform } from './platform';
 
 export { runClient, Scheduler, EspruinoUdp, EspruinoStorage, espruinoBoard, WifiLink, parseConfig, nativesFrom, CONFIG_FILE, BUNDLE_FILE };
 
@@ -53,40 +55,22 @@ export function later(s: Scheduler, clock: Clock, ms: number, fn: () => void): v
   s.add(e);
 }
 
-/** Everything the client needs, built from Espruino's natives. */
-export interface Device {
-  cfg: DeviceConfig;
-  n: Natives;
-  clock: Clock;
-  rng: Rng;
-  storage: EspruinoStorage;
-  scheduler: Scheduler;
-  board: Board;
-  wifi: WifiLink | null;
-  crypto: CryptoBackend | null;
-  /** Opens the UDP port (default: cfg.port) delivering into `onMessage` (with the time of arrival); kicks the scheduler after each datagram. */
-  openUdp(onMessage: (data: Uint8Array, peer: Peer, now: number) => void, port?: number, onBound?: () => void): EspruinoUdp;
-  /** Called with (ip, previous) whenever the station gets a new address (the client re-registers). */
-  onAddress: (ip: string, previous: string) => void;
-  log(s: string): void;
-}
-
 export interface StartOptions {
   /** The crypto backend (DTLS's Espruino backend on require('crypto')), injected. */
   crypto?: CryptoBackend;
   /** The client: given the device once the network is up (default: runClient, the LwM2M client). */
-  client?: (d: Device) => void;
+  client?: (d: Platform) => void;
 }
 
-var current: Device | null = null;
+var current: Platform | null = null;
 
 /** The running device (for the console and the HIL runner), or null. */
-export function device(): Device | null {
+export function device(): Platform | null {
   return current;
 }
 
 /** Boots from Storage: config → ports → Wi-Fi → client. Returns null (with one console line) on a bad config. */
-export function start(g: any, opts?: StartOptions): Device | null {
+export function start(g: any, opts?: StartOptions): Platform | null {
   var n = nativesFrom(g);
   var o = opts || {};
   var log = function (s: string) {
@@ -103,7 +87,7 @@ export function start(g: any, opts?: StartOptions): Device | null {
   var scheduler = new Scheduler(clock, { setTimeout: n.setTimeout, clearTimeout: n.clearTimeout }, function (e) {
     log('engine error ' + e);
   });
-  var dev: Device;
+  var dev: Platform;
   var started = false;
   var startClient = function () {
     if (started) return;

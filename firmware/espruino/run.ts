@@ -1,11 +1,11 @@
 // The client on the board: the object model over the board's ports, the LwM2M client on
 // one UDP port, both driven by the board's one scheduler. What start() runs by default.
-import { createClient as createModel } from '../../objects/index';
+import { createObjectModel } from '../../objects/index';
 import { Client } from '../lwm2m/client';
 import { accountStore } from '../lwm2m/persistence';
 import { espruinoCrypto } from '../../transport/crypto/espruino';
 import type { CryptoBackend } from '../../transport/ports';
-import type { Device } from './index';
+import type { Platform } from './platform';
 import { DTLS } from '../../transport/dtls/constants';
 
 /**
@@ -13,7 +13,7 @@ import { DTLS } from '../../transport/dtls/constants';
  * still runs). The first call replaces each method by the native backend's own, so the
  * DTLS record path pays no wrapper frame afterwards (the receive path's depth, README).
  */
-function lazyCrypto(d: Device): CryptoBackend {
+function lazyCrypto(d: Platform): CryptoBackend {
   var w: CryptoBackend = {
     sha256: function (x: Uint8Array) {
       return load().sha256(x);
@@ -35,7 +35,7 @@ function lazyCrypto(d: Device): CryptoBackend {
   return w;
 }
 
-export function runClient(d: Device): Client {
+export function runClient(d: Platform): Client {
   var rpk = d.cfg.mode === 'rpk';
   var board = d.board;
   // Factory Reset (/3/0/5) also forgets the accounts this client saved (persistence.ts)
@@ -43,7 +43,7 @@ export function runClient(d: Device): Client {
     accountStore(d.storage).clear();
     board.reboot();
   };
-  var model = createModel(board, {});
+  var model = createObjectModel(board, {});
   var c = new Client(
     model.reg,
     { udp: null as any, clock: d.clock, rng: d.rng, storage: d.storage, crypto: d.crypto || lazyCrypto(d) },

@@ -3,7 +3,7 @@
 // (1 s to 60 s), and reports every new address so the client can re-register
 // (LwM2M 1.1 §6.2.2: a new source address needs a Registration Update).
 import type { Pollable } from '../../transport/ports';
-import type { NetInfo } from './board';
+import type { WifiInfo } from './board';
 import type { EspWifi } from './native';
 
 var BACKOFF_MIN = 1000;
@@ -87,7 +87,7 @@ export class WifiLink implements Pollable {
     });
   }
 
-  info(): NetInfo {
+  info(): WifiInfo {
     return { connected: this.state === 2, ip: this.state === 2 ? this.ip : '', ssid: this.ssid, rssi: this.rssi };
   }
 }

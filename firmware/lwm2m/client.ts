@@ -14,7 +14,7 @@ import type { Clock, CryptoBackend, DatagramPort, Peer, Rng, Storage } from '../
 import { peerKey } from '../../transport/ports';
 import { CoapEndpoint } from '../../transport/coap/endpoint';
 import type { Observation } from '../../transport/coap/endpoint';
-import { CODE, OPT, FORMAT, params as coapParams } from '../../transport/coap/constants';
+import { CODE, OPT, FORMAT, params as coapParams, codeStr } from '../../transport/coap/constants';
 import type { Params } from '../../transport/coap/constants';
 import { CoapMessage, getStrings } from '../../transport/coap/message';
 import { createDtlsClient } from '../../transport/dtls/client';
@@ -31,32 +31,10 @@ import { parseUri } from './uri';
 import { Phase, MODE_RPK, DISABLE_GRACE, Conn } from './states';
 import { lifecycle, Lifecycle } from './lifecycle';
 import { accountStore } from './persistence';
+import { noRpk, rpkCheck } from './rpk';
+import type { RpkKeys } from './rpk';
 
 export { INIT, BOOTSTRAPPING, REGISTERING, REGISTERED, DEREGISTERING, BACKOFF, STOPPED, stateName } from './states';
-
-/** An RPK account's keys in the DTLS client's form (transport/dtls/rpk.ts, DtlsClientOptions.rpk). */
-export interface RpkKeys {
-  /** Our Ed25519 private key: a 32-byte seed or PKCS#8 DER. */
-  key: Uint8Array;
-  /** Our SubjectPublicKeyInfo DER. */
-  spki: Uint8Array;
-  /** The server's SubjectPublicKeyInfo DER (pinned). */
-  serverSpki: Uint8Array | null;
-}
-
-/**
- * Checks RPK account `secIid` (Security resources 3 Public Key, 4 Server Public Key,
- * 5 Secret Key) and gives its keys, or the reason they are unusable. Installed by the RPK
- * build only (firmware/lwm2m/rpk.ts): the PSK build carries no RPK code and skips RPK
- * accounts, saying so.
- */
-export type RpkCheck = (c: Client, secIid: number) => RpkKeys | string;
-export var rpkCheck: RpkCheck | null = null;
-
-/** The RPK build's entry calls this once (with the DTLS RPK suite enabled). */
-export function useRpk(check: RpkCheck): void {
-  rpkCheck = check;
-}
 
 export interface ClientPorts {
   /** The UDP socket; the host hands every datagram it receives to client.receive(). */
@@ -483,12 +461,3 @@ export class Client {
   }
 }
 
-/** What a PSK build says of an RPK account. */
-export function noRpk(secIid: number): string {
-  return 'Security /0/' + secIid + ': RPK not in this build (dist/firmware-rpk.js has it); account skipped';
-}
-
-export function codeStr(code: number): string {
-  var d = code & 31;
-  return (code >> 5) + '.' + (d < 10 ? '0' : '') + d;
-}

@@ -9,7 +9,7 @@
 // It holds no state, so two built one after the other act as one. A closure made here keeps
 // all of it alive while that closure lives: a request's callback may (it ends), but what a
 // connection keeps for good is made by the Client itself (Client.open).
-import { CODE, OPT, FORMAT } from '../../transport/coap/constants';
+import { CODE, OPT, FORMAT, codeStr } from '../../transport/coap/constants';
 import { CoapMessage, getStrings } from '../../transport/coap/message';
 import type { DtlsEvent } from '../../transport/dtls/connection';
 import * as ops from '../../objects/ops/index';
@@ -20,7 +20,7 @@ import { parseUri } from './uri';
 import { accountStore } from './persistence';
 import { Phase, stateName, MODE_PSK, MODE_RPK, MODE_NOSEC, Conn } from './states';
 import type { Client } from './client';
-import { codeStr, noRpk, rpkCheck } from './client';
+import { noRpk, rpkCheck } from './rpk';
 
 export interface Lifecycle {
   /** Power-up: the stored accounts if there are usable ones, else the factory bootstrap account. */

@@ -3,6 +3,7 @@
 // signals the rest of the client subscribes to: value changes (for Observe /
 // reporting) and object events (Server object: update, disable, bootstrap).
 import { ObjDef, Value, Multi, ids } from './types';
+import { FORMAT } from '../../transport/coap/constants';
 
 /** Stored resources of one instance: rid -> value, or rid -> Multi for a multiple resource. */
 export interface Inst {
@@ -124,7 +125,7 @@ export class Registry {
   private declare el: EventListener[];
   constructor() {
     this.o = {};
-    this.fmt = 11542;
+    this.fmt = FORMAT.LWM2M_TLV;
     this.at = {};
     this.cl = [];
     this.el = [];

@@ -1,31 +1,26 @@
 // The content formats (LwM2M 1.1 Core §7.4): Content-Format number -> codec. Adding a
 // format is one case here and one file beside it.
-import { Rec } from '../core/types';
 import { textEnc, textDec } from './text';
 import { opaqueEnc, opaqueDec } from './opaque';
 import { tlvEnc, tlvDec } from './tlv';
 import { senmlJson } from './senml-json';
 import { senmlCbor } from './senml-cbor';
 
-export type TypeOf = (oid: number, rid: number) => number;
-export interface Codec {
-  /** Encode records under request path `base`; null when the format cannot carry them. */
-  enc: (base: number[], recs: Rec[]) => Uint8Array | null;
-  /** Decode a payload addressed to `base`; null when malformed. */
-  dec: (b: Uint8Array, base: number[], ty: TypeOf) => Rec[] | null;
-  /** Carries one value only (text, opaque). */
-  one: boolean;
-}
+export type { Codec, TypeOf } from './codec';
+import type { Codec } from './codec';
+import { FORMAT } from '../../transport/coap/constants';
 
-export var CF_TEXT = 0;
-export var CF_LINK = 40;
-export var CF_OPAQUE = 42;
-export var CF_SENML_JSON = 110;
-export var CF_SENML_CBOR = 112;
-export var CF_TLV = 11542;
+// The numbers' one home is transport/coap/constants.ts FORMAT; these names are for the host
+// (sim/, tests): the device code reads FORMAT, which the build inlines (tools/build.mjs).
+export var CF_TEXT = FORMAT.TEXT;
+export var CF_LINK = FORMAT.LINK;
+export var CF_OPAQUE = FORMAT.OCTET;
+export var CF_SENML_JSON = FORMAT.SENML_JSON;
+export var CF_SENML_CBOR = FORMAT.SENML_CBOR;
+export var CF_TLV = FORMAT.LWM2M_TLV;
 
 /** The Content-Formats codec() knows. */
-export var FORMATS = [CF_TEXT, CF_OPAQUE, CF_SENML_JSON, CF_SENML_CBOR, CF_TLV];
+export var FORMATS = [FORMAT.TEXT, FORMAT.OCTET, FORMAT.SENML_JSON, FORMAT.SENML_CBOR, FORMAT.LWM2M_TLV];
 
 /**
  * The codec of Content-Format `cf`, or null. Built on each call rather than kept in a table:
@@ -34,15 +29,15 @@ export var FORMATS = [CF_TEXT, CF_OPAQUE, CF_SENML_JSON, CF_SENML_CBOR, CF_TLV];
  */
 export function codec(cf: number): Codec | null {
   switch (cf) {
-    case CF_TEXT:
+    case FORMAT.TEXT:
       return { enc: textEnc, dec: textDec, one: true };
-    case CF_OPAQUE:
+    case FORMAT.OCTET:
       return { enc: opaqueEnc, dec: opaqueDec, one: true };
-    case CF_SENML_JSON:
+    case FORMAT.SENML_JSON:
       return senmlJson();
-    case CF_SENML_CBOR:
+    case FORMAT.SENML_CBOR:
       return senmlCbor();
-    case CF_TLV:
+    case FORMAT.LWM2M_TLV:
       return { enc: tlvEnc, dec: tlvDec, one: false };
   }
   return null;

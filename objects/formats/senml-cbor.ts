@@ -4,7 +4,7 @@
 // single precision when exact, else double.
 import { Rec, Value, T_FLT } from '../core/types';
 import { utf8Encode, utf8Decode, readUint, writeUint, copyOf } from '../../transport/bytes';
-import type { Codec } from './index';
+import type { Codec } from './codec';
 import { senmlBase, senmlName, senmlKey, senmlRec } from './senml';
 
 /**

@@ -3,7 +3,7 @@
 import { Rec, Value } from '../core/types';
 import { utf8Encode, utf8Decode } from '../../transport/bytes';
 import { fmtNum, b64enc, b64dec } from './value';
-import type { Codec } from './index';
+import type { Codec } from './codec';
 import { senmlBase, senmlName, senmlKey, senmlRec } from './senml';
 
 /**

@@ -12,6 +12,7 @@
 import { Registry } from '../core/registry';
 import { CHANGED, DELETED, BAD_REQUEST, UNAUTHORIZED, CONTENT, NOT_FOUND, NOT_ALLOWED } from '../core/errors';
 import { utf8Encode } from '../../transport/bytes';
+import { FORMAT } from '../../transport/coap/constants';
 import { defMi } from '../core/types';
 import { Req, Res, res, target, decode, apply, BOOT, DRY } from './common';
 import { readAs } from './read';
@@ -29,7 +30,7 @@ import { ServerRes } from '../1-server';
  */
 export function bootstrap(reg: Registry, req: Req, method: number): Res {
   // CoAP method codes (RFC 7252 §12.1.1): GET 1, PUT 3, DELETE 4.
-  if (method === 1) return req.accept === 40 ? bsDiscover(reg, req) : bsRead(reg, req);
+  if (method === 1) return req.accept === FORMAT.LINK ? bsDiscover(reg, req) : bsRead(reg, req);
   if (method === 3) return bsWrite(reg, req);
   if (method === 4) return bsDelete(reg, req);
   return res(NOT_ALLOWED);
@@ -100,7 +101,7 @@ export function bsDiscover(reg: Registry, req: Req): Res {
       if (o.id === 1) s += ';ssid=' + x[ServerRes.ShortServerId];
     }
   }
-  return { code: CONTENT, format: 40, payload: utf8Encode(s) };
+  return { code: CONTENT, format: FORMAT.LINK, payload: utf8Encode(s) };
 }
 
 export function bsRead(reg: Registry, req: Req): Res {

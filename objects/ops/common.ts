@@ -5,6 +5,7 @@ import { Registry, LwObject, ON_CHECK, ON_WRITTEN } from '../core/registry';
 import { Rec, Value, Multi, resFlags, ids, R, W, EX, M, T_OPQ } from '../core/types';
 import { CONTENT, BAD_REQUEST, NOT_FOUND, NOT_ALLOWED, NOT_ACCEPTABLE, UNSUPPORTED_FORMAT } from '../core/errors';
 import { codec } from '../formats/index';
+import { FORMAT } from '../../transport/coap/constants';
 import { fits } from '../formats/value';
 
 export interface Req {
@@ -94,7 +95,7 @@ export function answer(reg: Registry, o: LwObject, path: number[], recs: Rec[], 
     // A resource path names one value unless the resource is a multiple one (its flags have M).
     var f = path.length > 2 ? resFlags(o.def, path[2]) : -1;
     var one = path.length > 3 || (path.length > 2 && !(f > 0 && (f & M) > 0));
-    cf = one ? (recs.length && recs[0].t === T_OPQ ? 42 : 0) : reg.fmt;
+    cf = one ? (recs.length && recs[0].t === T_OPQ ? FORMAT.OCTET : FORMAT.TEXT) : reg.fmt;
   }
   var c = codec(cf);
   var b = c ? c.enc(path, recs) : null;

@@ -6,6 +6,7 @@ import { Multi, ids, resFlags, defVer, M, EX } from '../core/types';
 import { CONTENT, NOT_FOUND, UNAUTHORIZED } from '../core/errors';
 import { own, effective, attrStr } from '../core/attrs';
 import { utf8Encode } from '../../transport/bytes';
+import { FORMAT } from '../../transport/coap/constants';
 import { Req, Res, res, target } from './common';
 
 /** `;ver=1.1` unless the object is version 1.0 (LwM2M 1.1 §6.2.1). */
@@ -50,5 +51,5 @@ export function discover(reg: Registry, req: Req): Res {
     if (path.length < 3) s += ',</' + o.id + '/' + l[k] + '>' + attrStr(own(reg, ssid, [o.id, l[k]]));
     s += resLinks(o, l[k], ssid, path.length > 2 ? path[2] : -1);
   }
-  return { code: CONTENT, format: 40, payload: utf8Encode(s.substring(1)) };
+  return { code: CONTENT, format: FORMAT.LINK, payload: utf8Encode(s.substring(1)) };
 }

@@ -1,7 +1,7 @@
 // Read (LwM2M 1.1 Core §5.4.1): an object, instance, resource or resource instance.
 import { Registry } from '../core/registry';
 import { Rec } from '../core/types';
-import { UNAUTHORIZED } from '../core/errors';
+import { UNAUTHORIZED, NOT_FOUND } from '../core/errors';
 import { allowed, A_READ } from '../core/acl';
 import { Req, Res, res, target, collect, answer } from './common';
 
@@ -9,7 +9,7 @@ import { Req, Res, res, target, collect, answer } from './common';
 export function readAs(reg: Registry, req: Req, boot: boolean): Res {
   var path = req.path;
   var o = target(reg, path);
-  if (typeof o === 'number' || path.length < 1) return res(typeof o === 'number' ? o : 132);
+  if (typeof o === 'number' || path.length < 1) return res(typeof o === 'number' ? o : NOT_FOUND);
   var l = path.length > 1 ? [path[1]] : o.iids();
   var recs: Rec[] = [];
   var seen = 0;

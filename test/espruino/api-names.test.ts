@@ -17,7 +17,7 @@ const api = apiPropertyNames(root);
 
 test('api names: found in every kind of declaration a host meets', () => {
   for (const [name, where] of [
-    ['sensors', 'objects.createClient(opt).sensors'], // an option of an exported function
+    ['sensors', 'objects.createObjectModel(opt).sensors'], // an option of an exported function
     ['backoffMax', 'lwm2m.Client(opt).backoffMax'], // an option of an exported class
     ['ACK_TIMEOUT', 'coap.params(overrides).ACK_TIMEOUT'], // the CoAP parameter overrides
     ['pskKey', undefined], // the configuration file (firmware/espruino/config.ts)
@@ -39,10 +39,10 @@ test('api names: no bundle renames one', () => {
   }
 });
 
-test('api names: the bundle takes the options by name (objects.createClient sensors/buzzers)', () => {
+test('api names: the bundle takes the options by name (objects.createObjectModel sensors/buzzers)', () => {
   const { api: lw, ctx } = loadFirmware(join(root, 'dist/firmware.js'));
   try {
-    const c = lw.objects.createClient(fakeBoard().board, { sensors: ['temperature', 'temperature'], buzzers: ['a', 'b', 'c'] });
+    const c = lw.objects.createObjectModel(fakeBoard().board, { sensors: ['temperature', 'temperature'], buzzers: ['a', 'b', 'c'] });
     assert.equal(c.reg.obj(3303).iids().length, 2);
     assert.equal(c.reg.obj(3338).iids().length, 3);
   } finally {

@@ -60,7 +60,7 @@
       sensor: function () { return 21.5; },
       output: function (name, on, level) { outs.push(name + (on ? ':on:' : ':off:') + level); }
     };
-    var c = O.createClient(board, {});
+    var c = O.createObjectModel(board, {});
     c.reg.obj(1).add(0, { 0: 101, 1: 300, 6: true, 7: 'U' });
     var r = O.ops.read(c.reg, { srv: 101, path: [3, 0, 0] });
     check(r.code === 69 && L.utf8Decode(r.payload) === 'ACME', 'objects read text');

@@ -9,7 +9,7 @@ import { CODE, OPT } from '../../transport/coap/constants';
 import { CoapMessage, getStrings } from '../../transport/coap/message';
 import { bindUdp, nodeRng, MemoryStorage } from '../../sim/node-ports';
 import { startDevice } from '../../sim/device';
-import { createClient } from '../../objects/index';
+import { createObjectModel } from '../../objects/index';
 import { accountStore } from '../../firmware/lwm2m/persistence';
 import { utf8Encode } from '../../transport/bytes';
 import { fakeBoard } from '../objects/fake-board';
@@ -44,7 +44,7 @@ test('Execute Disable (/1/0/4): the 2.04 reaches the server before the De-regist
   });
   // A stored server account (Security /0/1 NoSec, Server /1/0): the device registers without bootstrapping.
   const storage = new MemoryStorage();
-  const m = createClient(fakeBoard().board);
+  const m = createObjectModel(fakeBoard().board);
   m.reg.obj(0)!.add(0, { 0: 'coap://127.0.0.1:9', 1: true, 2: 3, 3: new Uint8Array(0), 5: new Uint8Array(0) });
   m.reg.obj(0)!.add(1, { 0: `coap://127.0.0.1:${udp.port}`, 1: false, 2: 3, 3: new Uint8Array(0), 5: new Uint8Array(0), 10: 5 });
   m.reg.obj(1)!.add(0, { 0: 5, 1: 300, 5: 86400, 7: 'U' });

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { dispatch } from '../../firmware/lwm2m/dispatch';
-import { createClient } from '../../objects/index';
+import { createObjectModel } from '../../objects/index';
 import { CODE, OPT, FORMAT, TYPE } from '../../transport/coap/constants';
 import type { CoapMessage } from '../../transport/coap/message';
 import type { Exchange, ResponseSpec } from '../../transport/coap/endpoint';
@@ -17,7 +17,7 @@ function get(path: string, accept?: number): CoapMessage {
 
 function answer(req: CoapMessage): ResponseSpec {
   const { board } = fakeBoard();
-  const model = createClient(board);
+  const model = createObjectModel(board);
   model.reg.obj(1)!.add(0, { 0: 1, 1: 300, 6: true, 7: 'U' });
   let out: ResponseSpec | null = null;
   const ex = { respond: (spec: ResponseSpec) => (out = spec), observe: () => null } as unknown as Exchange;

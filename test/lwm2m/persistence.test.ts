@@ -2,7 +2,7 @@
 // A power cut at any byte of a save leaves the old or the new configuration.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createClient } from '../../objects/index';
+import { createObjectModel } from '../../objects/index';
 import { accountStore, SLOT_A, SLOT_B } from '../../firmware/lwm2m/persistence';
 import type { Storage } from '../../transport/ports';
 import type { Registry } from '../../objects/core/registry';
@@ -27,7 +27,7 @@ function board() {
 }
 
 function model(uri: string, lifetime: number) {
-  const m = createClient(board() as any);
+  const m = createObjectModel(board() as any);
   m.reg.obj(0)!.add(0, { 0: 'coap://bs', 1: true, 2: 3, 3: new Uint8Array(0), 5: new Uint8Array(0) });
   m.reg.obj(0)!.add(1, { 0: uri, 1: false, 2: 0, 3: utf8Encode('id'), 5: new Uint8Array([1, 2, 3]), 10: 7 });
   m.reg.obj(1)!.add(0, { 0: 7, 1: lifetime, 7: 'U' });
@@ -37,7 +37,7 @@ function model(uri: string, lifetime: number) {
 test('save then load restores objects 0, 1, 2 with opaque values intact', () => {
   const st = new MemoryStorage();
   save(st, model('coaps://a:1', 300).reg);
-  const fresh = createClient(board() as any);
+  const fresh = createObjectModel(board() as any);
   assert.equal(load(st, fresh.reg), true);
   assert.equal(fresh.reg.obj(0)!.i[1][0], 'coaps://a:1');
   assert.deepEqual(fresh.reg.obj(0)!.i[1][5], new Uint8Array([1, 2, 3]));
@@ -51,7 +51,7 @@ test('saves alternate between the slots and the newest wins', () => {
   save(st, model('coap://two', 2).reg);
   assert.deepEqual(st.list('lwm2m.acc'), [SLOT_A, SLOT_B]);
   save(st, model('coap://three', 3).reg);
-  const m = createClient(board() as any);
+  const m = createObjectModel(board() as any);
   load(st, m.reg);
   assert.equal(m.reg.obj(0)!.i[1][0], 'coap://three');
 });
@@ -67,7 +67,7 @@ test('a power cut at every byte of a save leaves the old or the new configuratio
     st.files[SLOT_A] = base.files[SLOT_A];
     // the new record goes to slot B; the flash holds only `cut` bytes of it
     st.files[SLOT_B] = full.subarray(0, cut);
-    const m = createClient(board() as any);
+    const m = createObjectModel(board() as any);
     assert.equal(load(st, m.reg), true, `cut at ${cut}`);
     const uri = m.reg.obj(0)!.i[1][0];
     assert.ok(uri === 'coap://old' || (cut === full.length && uri === 'coap://new'), `cut at ${cut}: ${uri}`);
@@ -78,9 +78,9 @@ test('a corrupted record is ignored; factory reset forgets everything', () => {
   const st = new MemoryStorage();
   save(st, model('coap://x', 5).reg);
   st.files[SLOT_A][3] ^= 0xff;
-  const m = createClient(board() as any);
+  const m = createObjectModel(board() as any);
   assert.equal(load(st, m.reg), false);
   save(st, model('coap://y', 5).reg);
   clear(st);
-  assert.equal(load(st, createClient(board() as any).reg), false);
+  assert.equal(load(st, createObjectModel(board() as any).reg), false);
 });

@@ -11,7 +11,7 @@ import { CoapMessage, getStrings } from '../../transport/coap/message';
 import { bindUdp, nodeRng, MemoryStorage, NodeUdp } from '../../sim/node-ports';
 import { startDevice } from '../../sim/device';
 import { BootstrapServer, simpleConfig, type BsEvent } from '../../sim/bootstrap-server';
-import { createClient } from '../../objects/index';
+import { createObjectModel } from '../../objects/index';
 import { accountStore } from '../../firmware/lwm2m/persistence';
 import { utf8Decode, utf8Encode } from '../../transport/bytes';
 import { fakeBoard } from '../objects/fake-board';
@@ -109,7 +109,7 @@ test('a server that refuses every Register (4.00): the device retries ever more 
 test('the Bootstrap-Server Account Timeout (/0/x/12) purges that account when it runs out, and for good', async () => {
   const lw = await lwServer(() => CODE.CREATED);
   const storage = new MemoryStorage();
-  const m = createClient(fakeBoard().board);
+  const m = createObjectModel(fakeBoard().board);
   m.reg.obj(0)!.add(0, { 0: 'coap://127.0.0.1:9', 1: true, 2: 3, 3: new Uint8Array(0), 5: new Uint8Array(0), 12: 1 });
   m.reg.obj(0)!.add(1, { 0: lw.uri, 1: false, 2: 3, 3: new Uint8Array(0), 5: new Uint8Array(0), 10: 5 });
   m.reg.obj(1)!.add(0, { 0: 5, 1: 300, 7: 'U' });
@@ -122,7 +122,7 @@ test('the Bootstrap-Server Account Timeout (/0/x/12) purges that account when it
     for (let i = 0; i < 100 && !log.some((l) => l.includes('purged')); i++) await new Promise((r) => setTimeout(r, 25));
     assert.ok(log.some((l) => l.includes('Bootstrap-Server Account Timeout (1 s) over: /0/0 purged')), log.join('\n'));
     assert.deepEqual([...dev.client().reg.obj(0).iids()], [1]);
-    const after = createClient(fakeBoard().board);
+    const after = createObjectModel(fakeBoard().board);
     assert.ok(accountStore(storage).load(after.reg));
     assert.deepEqual(after.reg.obj(0)!.iids(), [1], 'saved: a reboot does not bring it back');
     dev.reboot();

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Reporting } from '../../firmware/lwm2m/reporting';
-import { createClient } from '../../objects/index';
+import { createObjectModel } from '../../objects/index';
 import * as ops from '../../objects/ops/index';
 import { fakeBoard } from '../objects/fake-board';
 
@@ -18,7 +18,7 @@ function relation() {
 
 for (const [name, accept] of [['text/plain', 0], ['TLV', 11542], ['SenML CBOR', 112]] as const) {
   test(`gt/lt/st with the server asking ${name} (Accept ${accept}): only crossings and steps are notified`, () => {
-    const { reg } = createClient(fakeBoard().board);
+    const { reg } = createObjectModel(fakeBoard().board);
     const temp = reg.obj(3303)!;
     temp.set(0, 5700, 21.5);
     assert.equal(ops.writeAttributes(reg, { srv: 101, path: P, query: ['gt=25', 'lt=10', 'st=5'] }).code, 68);

@@ -3,7 +3,7 @@
 // Create rights on (oid, 65535), owner-only management of ACL instances, Security never.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createClient } from '../../objects/index';
+import { createObjectModel } from '../../objects/index';
 import { LwObject } from '../../objects/core/registry';
 import * as ops from '../../objects/ops/index';
 import { tlvEnc } from '../../objects/formats/tlv';
@@ -16,7 +16,7 @@ const enc = (s: string) => new TextEncoder().encode(s);
 
 function setup(servers = [101, 102]) {
   const fb = fakeBoard();
-  const { reg } = createClient(fb.board);
+  const { reg } = createObjectModel(fb.board);
   servers.forEach((s, i) => reg.obj(1)!.add(i, { 0: s, 1: 300, 6: true, 7: 'U' }));
   reg.add(new LwObject(mkDef(9, '1.0', true, [0, T_STR | R | W])));
   const acl = reg.obj(2)!;
@@ -137,7 +137,7 @@ test('an object-level ACL instance (iid 65535) is the Bootstrap-Server\'s: no se
 
 test('Bootstrap-Finish checks (lifecycle bsCheck): 4.06 for two servers without ACL, an object ACL not owned by 65535, duplicate Short Server IDs, two Bootstrap-Server accounts (issue 15 items 12, 13)', () => {
   const fresh = (servers: number[]) => {
-    const { reg } = createClient(fakeBoard().board);
+    const { reg } = createObjectModel(fakeBoard().board);
     reg.obj(0)!.add(0, { 0: 'coap://bs', 1: true, 2: 3 });
     servers.forEach((s, i) => {
       reg.obj(0)!.add(i + 1, { 0: 'coap://dm' + i, 1: false, 2: 3, 10: s });

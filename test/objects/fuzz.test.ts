@@ -3,7 +3,7 @@
 // guard), and a refused write must leave every object exactly as it was.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createClient } from '../../objects/index';
+import { createObjectModel } from '../../objects/index';
 import * as ops from '../../objects/ops/index';
 import * as bs from '../../objects/ops/bootstrap';
 import { tlvEnc, tlvDec } from '../../objects/formats/tlv';
@@ -90,7 +90,7 @@ function snapshot(reg: Registry): string {
 test('Write / Create / Bootstrap-Write with fuzzed payloads: no 5.00, refused means unchanged', () => {
   const r = rng(SEED + 1);
   const fb = fakeBoard();
-  const { reg } = createClient(fb.board);
+  const { reg } = createObjectModel(fb.board);
   reg.obj(1)!.add(0, { 0: 101, 1: 300, 6: true, 7: 'U' });
   const fmts: [number, Uint8Array[]][] = [[11542, SEEDS.tlv], [110, SEEDS.json], [112, SEEDS.cbor], [0, SEEDS.text]];
   const paths = [[1, 0], [1, 0, 1], [1, 0, 7], [2], [3338, 0], [3338, 0, 5548], [3, 0, 14], [1], [2, 0, 2], [5, 0, 1]];

@@ -1,7 +1,7 @@
 // Behaviour of the ten objects behind the board ports (fake board, fake clock).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createClient } from '../../objects/index';
+import { createObjectModel } from '../../objects/index';
 import * as ops from '../../objects/ops/index';
 import { tlvDec } from '../../objects/formats/tlv';
 import { fakeBoard } from './fake-board';
@@ -12,7 +12,7 @@ const txt = (b?: Uint8Array) => new TextDecoder().decode(b);
 
 function setup() {
   const fb = fakeBoard();
-  const c = createClient(fb.board, { period: 1000 });
+  const c = createObjectModel(fb.board, { period: 1000 });
   c.reg.obj(1)!.add(0, { 0: 101, 1: 300, 6: true, 7: 'U' });
   const events: string[] = [];
   c.reg.onEvent((n, ssid, iid) => events.push(`${n}:${ssid}:${iid}`));

@@ -2,7 +2,7 @@
 // Delete / Discover / Write-Attributes and the bootstrap variants; codes per LwM2M 1.1 §5.4/§5.2.7.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createClient } from '../../objects/index';
+import { createObjectModel } from '../../objects/index';
 import * as ops from '../../objects/ops/index';
 import * as bs from '../../objects/ops/bootstrap';
 import { effective } from '../../objects/core/attrs';
@@ -18,7 +18,7 @@ const ty = typeOf();
 
 function setup() {
   const fb = fakeBoard();
-  const c = createClient(fb.board);
+  const c = createObjectModel(fb.board);
   const reg = c.reg;
   // Bootstrap account (Security 0) and one LwM2M server (Security 1, Server 0, ssid 101).
   reg.obj(0)!.add(0, { 0: 'coaps://bs.example:5684', 1: true, 2: 0, 3: enc('id'), 4: new Uint8Array(0), 5: enc('k') });

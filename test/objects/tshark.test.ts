@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createClient } from '../../objects/index';
+import { createObjectModel } from '../../objects/index';
 import * as ops from '../../objects/ops/index';
 import { tlvEnc, tlvDec } from '../../objects/formats/tlv';
 import { Rec, T_STR, T_INT, T_UINT, T_FLT, T_BOOL, T_OPQ, T_TIME, T_OLNK } from '../../objects/core/types';
@@ -71,7 +71,7 @@ function dissected(pdml: string): Node[][] {
 test('tshark LwM2M-TLV dissector reads our TLV as we meant it', (t) => {
   if (!needPeer(t, 'tshark', 'tshark') || !needPeer(t, 'text2pcap', 'wireshark-common') || !needPeer(t, 'mergecap', 'wireshark-common')) return;
   const fb = fakeBoard();
-  const c = createClient(fb.board, { sensors: ['temperature', 'temperature'] });
+  const c = createObjectModel(fb.board, { sensors: ['temperature', 'temperature'] });
   c.reg.obj(1)!.add(0, { 0: 101, 1: 86400, 6: true, 7: 'U' });
   const ty = typeOf([mkDef(66, '1.0', true, [0, T_STR, 1, T_OPQ, 2, T_OLNK])]);
   const cases: [number[], Rec[]][] = [];

@@ -55,6 +55,12 @@ export var CODE = {
   PROXYING_NOT_SUPPORTED: 165, // 5.05
 };
 
+/** A code as "c.dd" (69 → "2.05"), for logs and errors. */
+export function codeStr(code: number): string {
+  var d = code & 31;
+  return (code >> 5) + '.' + (d < 10 ? '0' : '') + d;
+}
+
 /** Option numbers (RFC 7252 §5.10 and §12.2, RFC 7641 §2, RFC 7959 §2.1/§4, RFC 7967). */
 export var OPT = {
   IF_MATCH: 1,

@@ -1,0 +1,28 @@
+// The Espruino platform's shape (what start() builds, what the client runs on), apart from
+// index.ts so that run.ts and index.ts need not import each other.
+import type { Clock, CryptoBackend, Peer, Rng } from '../../transport/ports';
+import type { Board } from '../../objects/board';
+import type { Scheduler } from './scheduler';
+import type { EspruinoUdp } from './udp';
+import type { EspruinoStorage } from './storage';
+import type { WifiLink } from './wifi';
+import type { DeviceConfig } from './config';
+import type { Natives } from './native';
+
+/** Everything the client needs, built from Espruino's natives by start() (index.ts): the platform the LwM2M client runs on. */
+export interface Platform {
+  cfg: DeviceConfig;
+  n: Natives;
+  clock: Clock;
+  rng: Rng;
+  storage: EspruinoStorage;
+  scheduler: Scheduler;
+  board: Board;
+  wifi: WifiLink | null;
+  crypto: CryptoBackend | null;
+  /** Opens the UDP port (default: cfg.port) delivering into `onMessage` (with the time of arrival); kicks the scheduler after each datagram. */
+  openUdp(onMessage: (data: Uint8Array, peer: Peer, now: number) => void, port?: number, onBound?: () => void): EspruinoUdp;
+  /** Called with (ip, previous) whenever the station gets a new address (the client re-registers). */
+  onAddress: (ip: string, previous: string) => void;
+  log(s: string): void;
+}
