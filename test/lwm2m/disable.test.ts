@@ -4,10 +4,10 @@
 // records the order in which the Execute's response and the De-register arrive.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CoapEndpoint } from '../../transport/coap/endpoint';
+import { UdpCoap } from '../helpers/udp-coap';
 import { CODE, OPT } from '../../transport/coap/constants';
 import { CoapMessage, getStrings } from '../../transport/coap/message';
-import { bindUdp, nodeRng, MemoryStorage } from '../../sim/node-ports';
+import { MemoryStorage } from '../../sim/node-ports';
 import { startDevice } from '../../sim/device';
 import { createObjectModel } from '../../objects/index';
 import { accountStore } from '../../firmware/lwm2m/persistence';
@@ -18,19 +18,7 @@ import type { Peer } from '../../transport/ports';
 test('Execute Disable (/1/0/4): the 2.04 reaches the server before the De-register', async () => {
   const order: string[] = [];
   let regPeer: Peer | null = null;
-  let timer: NodeJS.Timeout | null = null;
-  const kick = () => {
-    const d = ep.poll(Date.now());
-    if (timer) clearTimeout(timer);
-    timer = d >= 0 ? setTimeout(kick, Math.max(0, d - Date.now())) : null;
-  };
-  const udp = await bindUdp({}, (data, peer) => {
-    ep.receive(data, peer, Date.now());
-    kick();
-  });
-  const ep: CoapEndpoint = new CoapEndpoint({
-    port: udp,
-    rng: nodeRng,
+  const srv = new UdpCoap({
     onRequest: (req: CoapMessage, peer: Peer, ex: any) => {
       const path = (getStrings(req, OPT.URI_PATH) || []).join('/');
       if (req.code === CODE.POST && path === 'rd') {
@@ -42,11 +30,12 @@ test('Execute Disable (/1/0/4): the 2.04 reaches the server before the De-regist
       } else ex.respond({ code: CODE.NOT_FOUND });
     },
   });
+  const port = await srv.bind();
   // A stored server account (Security /0/1 NoSec, Server /1/0): the device registers without bootstrapping.
   const storage = new MemoryStorage();
   const m = createObjectModel(fakeBoard().board);
   m.reg.obj(0)!.add(0, { 0: 'coap://127.0.0.1:9', 1: true, 2: 3, 3: new Uint8Array(0), 5: new Uint8Array(0) });
-  m.reg.obj(0)!.add(1, { 0: `coap://127.0.0.1:${udp.port}`, 1: false, 2: 3, 3: new Uint8Array(0), 5: new Uint8Array(0), 10: 5 });
+  m.reg.obj(0)!.add(1, { 0: `coap://127.0.0.1:${port}`, 1: false, 2: 3, 3: new Uint8Array(0), 5: new Uint8Array(0), 10: 5 });
   m.reg.obj(1)!.add(0, { 0: 5, 1: 300, 5: 86400, 7: 'U' });
   accountStore(storage).save(m.reg);
   const dev = await startDevice({ endpoint: 'urn:dev:disable', bootstrapUri: 'coap://127.0.0.1:9', storage });
@@ -54,18 +43,17 @@ test('Execute Disable (/1/0/4): the 2.04 reaches the server before the De-regist
     await dev.waitFor('registered', 5000);
     assert.ok(regPeer);
     await new Promise<void>((resolve, reject) => {
-      ep.request(regPeer!, { code: CODE.POST, path: '/1/0/4' }, Date.now(), (err: string | null, res?: CoapMessage) => {
+      srv.ep.request(regPeer!, { code: CODE.POST, path: '/1/0/4' }, srv.now(), (err: string | null, res?: CoapMessage) => {
         if (err) return reject(new Error(err));
         order.push(`response ${res!.code === CODE.CHANGED ? '2.04' : res!.code}`);
         resolve();
       });
-      kick();
+      srv.kick();
     });
     for (let i = 0; i < 200 && order.length < 2; i++) await new Promise((r) => setTimeout(r, 20));
     assert.deepEqual(order, ['response 2.04', 'DELETE /rd/d1']);
   } finally {
     dev.kill();
-    if (timer) clearTimeout(timer);
-    udp.close();
+    srv.close();
   }
 });

@@ -5,10 +5,10 @@
 // (sim/device.ts); the bootstrap server is the simulator's, the LwM2M server scripted here.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CoapEndpoint } from '../../transport/coap/endpoint';
+import { UdpCoap } from '../helpers/udp-coap';
 import { CODE, OPT } from '../../transport/coap/constants';
 import { CoapMessage, getStrings } from '../../transport/coap/message';
-import { bindUdp, nodeRng, MemoryStorage, NodeUdp } from '../../sim/node-ports';
+import { MemoryStorage } from '../../sim/node-ports';
 import { startDevice } from '../../sim/device';
 import { BootstrapServer, simpleConfig, type BsEvent } from '../../sim/bootstrap-server';
 import { createObjectModel } from '../../objects/index';
@@ -26,19 +26,7 @@ interface Reg {
 /** A scripted LwM2M server: `decide` gives the Register's answer code. */
 async function lwServer(decide: (r: Reg) => number) {
   const regs: Reg[] = [];
-  let timer: NodeJS.Timeout | null = null;
-  const kick = () => {
-    const d = ep.poll(Date.now());
-    if (timer) clearTimeout(timer);
-    timer = d >= 0 ? setTimeout(kick, Math.max(0, d - Date.now())) : null;
-  };
-  const udp: NodeUdp = await bindUdp({}, (data, peer) => {
-    ep.receive(data, peer, Date.now());
-    kick();
-  });
-  const ep: CoapEndpoint = new CoapEndpoint({
-    port: udp,
-    rng: nodeRng,
+  const srv = new UdpCoap({
     onRequest: (req: CoapMessage, peer: Peer, ex: any) => {
       const path = (getStrings(req, OPT.URI_PATH) || []).join('/');
       if (req.code === CODE.POST && path === 'rd') {
@@ -49,14 +37,8 @@ async function lwServer(decide: (r: Reg) => number) {
       } else ex.respond({ code: path.startsWith('rd/') ? CODE.DELETED : CODE.NOT_FOUND });
     },
   });
-  return {
-    regs,
-    uri: `coap://127.0.0.1:${udp.port}`,
-    close() {
-      if (timer) clearTimeout(timer);
-      udp.close();
-    },
-  };
+  const port = await srv.bind();
+  return { regs, uri: `coap://127.0.0.1:${port}`, close: () => srv.close() };
 }
 
 async function bsServer(ep: string, serverUri: string, binding = 'U') {
