@@ -36,7 +36,7 @@ test('hil over a serial port: the espruino CLI uploads through a pty bridged to 
 import { spawn } from 'node:child_process';
 import serialport from ${JSON.stringify(createRequire(import.meta.url).resolve('serialport'))};
 const { SerialPort } = serialport;
-import { writeFileSync, mkdirSync, chmodSync, existsSync } from 'node:fs';
+import { writeFileSync, readFileSync, mkdirSync, chmodSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 const dir = ${JSON.stringify(dir)};
 const tty = join(dir, 'ttyUSB0');
@@ -46,7 +46,7 @@ writeFileSync(join(dir, 'bin/udevadm'), '#!/bin/sh\\nprintf "P: /devices/virtual
 chmodSync(join(dir, 'bin/udevadm'), 0o755);
 // the board: E.reboot() ends the Linux build, so power it up again; its Storage (espruino.flash) stays in dir
 // (a background job's stdin is /dev/null in sh: the console goes through fd 3)
-writeFileSync(join(dir, 'board.sh'), '#!/bin/sh\\nexec 3<&0\\ntrap \\'kill $p 2>/dev/null; exit 0\\' TERM\\nwhile :; do "' + ${JSON.stringify(ESPRUINO_BIN)} + '" <&3 & p=$!; wait $p; done\\n');
+writeFileSync(join(dir, 'board.sh'), '#!/bin/sh\\nexec 3<&0\\necho $$ > board.pid\\ntrap \\'kill $p 2>/dev/null; exit 0\\' TERM\\nwhile :; do "' + ${JSON.stringify(ESPRUINO_BIN)} + '" <&3 & p=$!; echo $p > espruino.pid; wait $p; done\\n');
 chmodSync(join(dir, 'board.sh'), 0o755);
 const socat = spawn('socat', ['PTY,link=' + tty + ',rawer,echo=0', 'EXEC:' + join(dir, 'board.sh') + ',pty,rawer,echo=0,setsid,ctty'], { cwd: dir, stdio: 'ignore' });
 for (let i = 0; i < 100 && !existsSync(tty); i++) await new Promise((r) => setTimeout(r, 50));
@@ -78,6 +78,9 @@ const steps = [byName('boot'), byName('memory before'), byName('bootstrap'), byN
   } },
   ...STEPS.slice(STEPS.indexOf(byName('Read /3/0')))];
 const r = await runHil(o, steps);
+// socat passes no SIGTERM to its EXEC child (a session of its own), and the Linux build outlives a
+// SIGTERM: end the board's loop and the board itself first
+for (const f of ['board.pid', 'espruino.pid']) try { process.kill(+readFileSync(join(dir, f), 'utf8'), 'SIGKILL'); } catch {}
 socat.kill('SIGTERM');
 process.exit(r.ok ? 0 : 1);
 `);
