@@ -7,27 +7,27 @@
 // servers (Leshan's 1.1 model set) know: Security/Server/Device 1.1 (Core 1.1
 // Appendix E), Access Control 1.0, Connectivity Monitoring 1.2, Firmware
 // Update 1.1, Location and Connectivity Statistics 1.0, Temperature and Buzzer 1.1.
-import { ObjDef } from './types';
+import { DefInfo, ObjDef, ResFlag, ResType } from './types';
 
-// The values of core/types.ts (T_* types, R W E M MAND flags, V1x versions, MI) as a const
-// enum, so that `I | R | X` folds to one number in the bundle; defs.test.ts checks every result.
+// Short names for core/types.ts's numbers (types, flags, versions), so that a row of the table
+// stays one line; `I | R | X` folds to one number in the bundle.
 const enum D {
-  S = 1,
-  I = 2,
-  F = 4,
-  B = 5,
-  O = 6,
-  TM = 7,
-  R = 16,
-  W = 32,
-  E = 64,
-  M = 128,
-  X = 256,
-  RW = 48,
-  V10 = 0x10,
-  V11 = 0x11,
-  V12 = 0x12,
-  MI = 0x100,
+  S = ResType.STR,
+  I = ResType.INT,
+  F = ResType.FLT,
+  B = ResType.BOOL,
+  O = ResType.OPQ,
+  TM = ResType.TIME,
+  R = ResFlag.R,
+  W = ResFlag.W,
+  E = ResFlag.EX,
+  M = ResFlag.M,
+  X = ResFlag.MAND,
+  RW = ResFlag.R | ResFlag.W,
+  V10 = DefInfo.V10,
+  V11 = DefInfo.V11,
+  V12 = DefInfo.V12,
+  MI = DefInfo.MI,
 }
 
 /**

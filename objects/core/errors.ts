@@ -1,16 +1,18 @@
-// CoAP response codes as one byte, class*32 + detail (RFC 7252 §5.9, §12.1.2).
-// The lead unifies these with transport/coap/constants.ts at merge: same numbers.
-// 0 means "no error" inside the data model (a check passed).
+// The data model's results: 0 (OK, a check passed) or a CoAP response code as one byte,
+// class*32 + detail. The numbers live in transport/coap/constants.ts (CODE); these are the
+// names the object layer uses for them.
+import { CODE } from '../../transport/coap/constants';
+
 export var OK = 0;
-export var CREATED = 65; // 2.01
-export var DELETED = 66; // 2.02
-export var CHANGED = 68; // 2.04
-export var CONTENT = 69; // 2.05
-export var BAD_REQUEST = 128; // 4.00
-export var UNAUTHORIZED = 129; // 4.01
-export var FORBIDDEN = 131; // 4.03
-export var NOT_FOUND = 132; // 4.04
-export var NOT_ALLOWED = 133; // 4.05
-export var NOT_ACCEPTABLE = 134; // 4.06
-export var UNSUPPORTED_FORMAT = 143; // 4.15
-export var INTERNAL = 160; // 5.00
+export var CREATED = CODE.CREATED;
+export var DELETED = CODE.DELETED;
+export var CHANGED = CODE.CHANGED;
+export var CONTENT = CODE.CONTENT;
+export var BAD_REQUEST = CODE.BAD_REQUEST;
+export var UNAUTHORIZED = CODE.UNAUTHORIZED;
+export var FORBIDDEN = CODE.FORBIDDEN;
+export var NOT_FOUND = CODE.NOT_FOUND;
+export var NOT_ALLOWED = CODE.METHOD_NOT_ALLOWED;
+export var NOT_ACCEPTABLE = CODE.NOT_ACCEPTABLE;
+export var UNSUPPORTED_FORMAT = CODE.UNSUPPORTED_CONTENT_FORMAT;
+export var INTERNAL = CODE.INTERNAL_SERVER_ERROR;

@@ -2,26 +2,52 @@
 // definitions (LwM2M 1.1 Core TS §7.1, Appendix C data types) and the record
 // shape every content format reads and writes.
 
-/** Resource data types (LwM2M 1.1 Core Appendix C). 0: none (executable). */
-export var T_STR = 1;
-export var T_INT = 2;
-export var T_UINT = 3;
-export var T_FLT = 4;
-export var T_BOOL = 5;
-export var T_OPQ = 6;
-export var T_TIME = 7;
-export var T_OLNK = 8;
-export var T_CLNK = 9;
+/** Resource data types (LwM2M 1.1 Core Appendix C), the low 4 bits of a resource's flags. 0: none (executable). */
+export const enum ResType {
+  STR = 1,
+  INT = 2,
+  UINT = 3,
+  FLT = 4,
+  BOOL = 5,
+  OPQ = 6,
+  TIME = 7,
+  OLNK = 8,
+  CLNK = 9,
+}
 
 /** Resource flags above the 4 type bits: operations, multiple, mandatory. */
-export var R = 16;
-export var W = 32;
-export var EX = 64;
-export var M = 128;
-export var MAND = 256;
+export const enum ResFlag {
+  R = 16,
+  W = 32,
+  EX = 64,
+  M = 128,
+  MAND = 256,
+}
 
-/** Object definition: version 1.x as 0x1x in the low byte of the info word, and MI (multiple instances). */
-export var MI = 256;
+/** An object definition's info word: version 1.x as 0x1x in the low byte, and MI (multiple instances). */
+export const enum DefInfo {
+  V10 = 0x10,
+  V11 = 0x11,
+  V12 = 0x12,
+  MI = 0x100,
+}
+
+// The same numbers under the names the formats and the simulator use.
+export var T_STR = ResType.STR;
+export var T_INT = ResType.INT;
+export var T_UINT = ResType.UINT;
+export var T_FLT = ResType.FLT;
+export var T_BOOL = ResType.BOOL;
+export var T_OPQ = ResType.OPQ;
+export var T_TIME = ResType.TIME;
+export var T_OLNK = ResType.OLNK;
+export var T_CLNK = ResType.CLNK;
+export var R = ResFlag.R;
+export var W = ResFlag.W;
+export var EX = ResFlag.EX;
+export var M = ResFlag.M;
+export var MAND = ResFlag.MAND;
+export var MI = DefInfo.MI;
 
 /**
  * An object definition as registered by OMA, as numbers: [id, info, n, rid, flags, rid, flags, …]
