@@ -21,7 +21,7 @@ export const enum SecurityRes {
 // Every object's hook is a top-level function called as o.hook(…) (`this` is the object),
 // not a closure made by its factory: createObjectModel's factories are written into it by the
 // build, and a closure there costs three variables more than a top-level function plus the
-// factory's scope it keeps alive (docs/memory-objects.md).
+// factory's scope it keeps alive (docs/memory.md, rule 4).
 function hook(this: LwObject, ev: number, iid: number, rid: number, v?: Value): number | undefined {
   // Security Mode 0..4 (PSK, RPK, Certificate, NoSec, Certificate with EST); Short Server ID 1..65534.
   if (ev === ON_CHECK) return (rid === SecurityRes.Mode && ((v as number) < 0 || (v as number) > 4)) || (rid === SecurityRes.ShortServerId && ((v as number) < 1 || (v as number) > 65534)) ? BAD_REQUEST : 0;

@@ -30,7 +30,7 @@ export var ON_DELETE = 5;
  * what it does not handle. One function, not one per event: on Espruino each function
  * costs some ten variables (about 100 in all for the ten objects). Always called as
  * `o.hook(…)`, so `this` is the object: the object files define their hooks as top-level
- * functions over state kept on the object, not as closures (docs/memory-objects.md).
+ * functions over state kept on the object, not as closures (docs/memory.md, rule 4).
  */
 export type Hook = (this: LwObject, ev: number, iid: number, rid: number, v?: Value, riid?: number) => Value | Multi | undefined;
 

@@ -26,7 +26,7 @@ import { ServerRes } from '../1-server';
  * Bootstrap-Discover with Accept link-format (40), else Bootstrap-Read; PUT Bootstrap-Write;
  * DELETE Bootstrap-Delete; any other method 4.05. One entry point, not four: each operation
  * is then called from one place only and the build writes it into this function, so the
- * board holds one function for the interface instead of four (docs/memory-objects.md).
+ * board holds one function for the interface instead of four (docs/memory.md, rule 1).
  */
 export function bootstrap(reg: Registry, req: Req, method: number): Res {
   // CoAP method codes (RFC 7252 §12.1.1): GET 1, PUT 3, DELETE 4.

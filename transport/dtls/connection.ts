@@ -474,7 +474,7 @@ function handshaking(ep: DtlsEndpoint): Handshaking {
  * An endpoint: the DatagramPort the layer above uses, plus what the roles call. A class, not
  * a factory of closures: on the board its methods exist once, at load, and a live connection
  * holds only its four fields (the closures of the earlier factory held ~130 variables for the
- * one connection: docs/memory-dtls.md). What runs only during a handshake or on a rare event
+ * one connection: docs/memory.md, rules 4 and 7). What runs only during a handshake or on a rare event
  * (alerts, errors, close) is the cold half, `hs()`.
  */
 export class DtlsEndpoint implements DatagramPort, Pollable {
