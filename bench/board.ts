@@ -206,19 +206,24 @@ async function boot(bin: string, mode: 'nosec' | 'psk' | 'rpk', curve: 'p256' | 
   }
 }
 
-/** A script of steps, each its own turn of the event loop after a marker: one count per step. */
-async function steps(bin: string, bundle: string, prelude: string, list: { name: string; js: string }[], check: RegExp): Promise<{ name: string; ir: number; longest: number }[]> {
+/**
+ * A script of steps, each its own turn of the event loop: one count per marked step (a step
+ * with `mark: false` adds its turn to the marked step before it, so a phase can span many turns
+ * and its longest run is the longest of them).
+ */
+async function steps(bin: string, bundle: string, prelude: string, list: { name: string; js: string; mark?: boolean }[], check: RegExp): Promise<{ name: string; ir: number; longest: number }[]> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-board-'));
   try {
     storeFiles(bin, dir, { 'b.js': bundle });
-    const fns = list.map((s) => `function(){${MARK};${s.js}}`).join(',\n');
+    const fns = list.map((s) => `function(){${s.mark === false ? '' : MARK + ';'}${s.js}}`).join(',\n');
     const script = `eval(require('Storage').read('b.js'));\n${prelude}\nvar S=[${fns}],k=0;\n` +
       `function next(){if(k<S.length){S[k++]();setTimeout(next,1);}else{${MARK};print('STEPS-DONE');}}\nsetTimeout(next,1);\n`;
     const r = callgrind(bin, dir, script);
     await until('the steps', () => /STEPS-DONE/.test(r.out()), 24 * 3600000, r.out);
     if (!check.test(r.out())) throw new Error(`the steps' results are wrong:\n${r.out().slice(-2500)}`);
     const ph = phases(await r.end());
-    return list.map((s, i) => ({ name: s.name, ir: ph[i + 1].ir, longest: ph[i + 1].longest }));
+    const marked = list.filter((s) => s.mark !== false);
+    return marked.map((s, i) => ({ name: s.name, ir: ph[i + 1].ir, longest: ph[i + 1].longest }));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -288,17 +293,34 @@ async function handshakes(bin: string): Promise<Row[]> {
   const server = createDtlsServer({ socket: { send: (d) => { serverOut.push(hex(d)); } }, crypto: nodeCrypto, rng: { fill: (u) => void randomFillSync(u) }, pskKey: () => null, rpk: { key: S.pkcs8, spki: S.spki, trust: () => true }, onData: () => {} });
   const mk = `LwM2M.dtls.createDtlsClient({ socket: { send: function (d) { hostSend(d); } }, crypto: LwM2M.crypto.espruinoCrypto(require('crypto')), rng: rng,
     psk: function () { return null; }, rpk: function () { return creds; }, onData: function () {}, onEvent: function (e) { if (e.type === 'connected') { done = true; ses = e.ses; } } })`;
+  // The client's public-key work runs a step per poll (transport/dtls/rpk.ts): poll(now) returns
+  // `now` while a step is due. The recording notes each poll as its own action, so that Espruino
+  // replays the same turns: connect, then per server datagram its delivery, each followed by the
+  // polls that ran before the next.
+  const NOW = 1000;
+  type Action = { reply: number } | { poll: true } | { connect: true };
+  const actions: Action[][] = [];
+  const pollAll = (acts: Action[]) => {
+    const cl = ctx.run('cl') as { poll(now: number): number };
+    for (let n = 0; n < 1e6 && cl.poll(NOW) === NOW; n++) acts.push({ poll: true });
+  };
   const handshake = (offer: boolean) => {
     flights.push({ sent: [], replies: [] });
+    const acts: Action[] = [{ connect: true }];
+    actions.push(acts);
     ctx.run(`done = false; var cl = ${mk}; cl.connect({ address: '10.0.0.1', port: 5684 }${offer ? ', ses' : ''});`);
+    pollAll(acts);
     for (let i = 0; i < 10 && toServer.length; i++) {
       const before = serverOut.length;
       const q = toServer;
       toServer = [];
       for (const d of q) server.receive(d, { address: '10.0.0.2', port: 40000 });
       for (const d of serverOut.slice(before)) {
-        flights[flights.length - 1].replies.push(d);
+        const f = flights[flights.length - 1];
+        acts.push({ reply: f.replies.length });
+        f.replies.push(d);
         (ctx.run('cl') as { receive(d: Uint8Array, p: unknown): void }).receive(bytes(d), SERVER);
+        pollAll(acts);
       }
     }
     if (!ctx.run('done')) throw new Error('the recorded handshake did not complete');
@@ -314,17 +336,22 @@ async function handshakes(bin: string): Promise<Row[]> {
   }
   ctx.stop();
   const n = resumed ? 2 : 1;
-  // Espruino: each connect and each reply its own step; the sent datagrams must be the recorded ones
-  const list: { name: string; js: string }[] = [];
+  // Espruino: each action its own turn; one phase per handshake; the sent datagrams must be the recorded ones
+  const list: { name: string; js: string; mark?: boolean }[] = [];
   for (let f = 0; f < n; f++) {
-    list.push({ name: `h${f} connect`, js: `sent=[];done=false;cl=${mk.replace('hostSend(d)', 'sent.push(LwM2M.toHex(d))')};cl.connect(peer${f ? ',ses' : ''});` });
-    flights[f].replies.forEach((d, i) => list.push({ name: `h${f} reply ${i}`, js: `cl.receive(LwM2M.fromHex('${d}'),peer);` + (i === flights[f].replies.length - 1 ? `print('H${f} '+done+' '+(sent.join(',')===${JSON.stringify(flights[f].sent.join(','))}));` : '') }));
+    const acts = actions[f];
+    acts.forEach((a, i) => {
+      const last = i === acts.length - 1 ? `print('H${f} '+done+' '+(sent.join(',')===${JSON.stringify(flights[f].sent.join(','))}));` : '';
+      if ('connect' in a) list.push({ name: `h${f}`, js: `sent=[];done=false;cl=${mk.replace('hostSend(d)', 'sent.push(LwM2M.toHex(d))')};cl.connect(peer${f ? ',ses' : ''});` + last });
+      else if ('reply' in a) list.push({ name: `h${f} reply`, mark: false, js: `cl.receive(LwM2M.fromHex('${flights[f].replies[a.reply]}'),peer);` + last });
+      else list.push({ name: `h${f} poll`, mark: false, js: `cl.poll(${NOW});` + last });
+    });
   }
   const prelude = `${RNG}var peer={address:'10.0.0.1',port:5684},sent=[],done=false,ses,cl;var C=${JSON.stringify({ key: hex(C.pkcs8), spki: hex(C.spki), pin: hex(S.spki) })};` +
     `var creds={key:LwM2M.fromHex(C.key),spki:LwM2M.fromHex(C.spki),serverSpki:LwM2M.fromHex(C.pin)};`;
   const r = await steps(bin, BUNDLE, prelude, list, resumed ? /H0 true true[\s\S]*H1 true true/ : /H0 true true/);
-  const sum = (f: number) => r.filter((x) => x.name.startsWith(`h${f} `));
-  const row = (f: number, what: string): Row => ({ workload: f ? 'resumed-p256' : 'handshake-p256', what, ir: sum(f).reduce((a, x) => a + x.ir, 0), longest: Math.max(...sum(f).map((x) => x.longest)) });
+  console.log(`  handshakes: ${actions.map((a, f) => `h${f} ${a.length} turns`).join(', ')}`);
+  const row = (f: number, what: string): Row => ({ workload: f ? 'resumed-p256' : 'handshake-p256', what, ir: r[f].ir, longest: r[f].longest });
   return [row(0, 'one full DTLS-RPK handshake, P-256 (client side)'),
     resumed ? row(1, 'one abbreviated handshake (resumed session), P-256') : { workload: 'resumed-p256', what: 'one abbreviated handshake (resumed session), P-256', ir: null, longest: null, note: ses ? 'n/a: the server did not resume' : 'n/a: no session resumption in this build' }];
 }
