@@ -8,19 +8,18 @@
 // previous is answered. An error answer to a Delete or Write does not stop the session
 // (Leshan continues), a request that gets no answer or a failed Finish does.
 // The configuration model is Leshan's BootstrapConfig, so its REST body works here too.
-import type { Params } from '../transport/coap/constants';
 import type { CoapMessage } from '../transport/coap/message';
 import { getUriPath, getUriQuery } from '../transport/coap/message';
 import { CODE } from '../transport/coap/constants';
 import type { Exchange } from '../transport/coap/endpoint';
 import type { Peer } from '../transport/ports';
 import { toHex, utf8Encode } from '../transport/bytes';
-import { Poller } from './node-ports';
 import { T_BOOL, T_INT, T_OPQ, T_STR, type Rec } from '../objects/core/types';
 import { CF_SENML_CBOR, CF_SENML_JSON, CF_TLV } from '../objects/formats/index';
-import { listenAll, listenerUri, encodeRecs, formatName, codeStr, parseLwPath, endpointError, hidden, SecurityStore, type Listener } from './lwm2m-common';
-import { startHttp, jsonBody, badRequest, sameSecret, EventHub, HttpError, type ApiAccess, type HttpServer, type HttpCtx, type HttpResult } from './http-util';
-import { generateRpk, parseLabel, spkiHash, type RpkKeyPair } from './rpk-keys';
+import { encodeRecs, formatName, codeStr, parseLwPath, endpointError, hidden, SecurityStore, type Listener } from './lwm2m-common';
+import { jsonBody, badRequest, sameSecret, HttpError, type HttpCtx, type HttpResult } from './http-util';
+import { parseLabel, spkiHash, type RpkKeyPair } from './rpk-keys';
+import { ServerBase, type ServerBaseOptions } from './server-base';
 
 /** How long an installer's scan of a QR label lets that device bootstrap (10 minutes). */
 export const DEFAULT_ENROL_MS = 10 * 60 * 1000;
@@ -337,35 +336,14 @@ export interface BsEvent {
   reason?: string;
 }
 
-export interface BootstrapServerOptions {
-  /** CoAP transmission parameters (RFC 7252 §4.8) for the server's endpoints. */
-  coap?: Partial<Params>;
-  host?: string;
-  /** NoSec CoAP port (omit or -1: none; 0: ephemeral). */
-  port?: number;
-  /** DTLS PSK port (omit or -1: none; 0: ephemeral). */
-  dtlsPort?: number;
-  /** Admin HTTP port on `httpHost` (omit or -1: none). */
-  httpPort?: number;
-  httpHost?: string;
-  /** The admin API's token and its file (default: a random token in tokenFileFor(port), see http-util). */
-  api?: Pick<ApiAccess, 'token' | 'tokenFile'>;
+/** Besides the listeners, credentials, raw public key and admin API of every server (server-base.ts). */
+export interface BootstrapServerOptions extends ServerBaseOptions {
   /** Installer accounts, name → password: they may enrol QR labels over the API (`Authorization: Basic`), nothing else. */
   installers?: Record<string, string>;
-  /** Every UDP datagram in and out. */
-  onDatagram?: (dir: 'in' | 'out', data: Uint8Array, peer: Peer) => void;
-  /** Each DTLS session's master secret as an NSS key log line, for Wireshark (lwm2m-common keylogCrypto). */
-  keylog?: (line: string) => void;
   configs?: Record<string, BsConfig>;
-  security?: SecurityStore;
   onEvent?: (e: BsEvent) => void;
   /** A device that does not answer a bootstrap request within this many ms fails the session (default 30 s). */
   requestTimeoutMs?: number;
-  /** The DTLS listener's raw public key pair for RPK clients, P-256 or Ed25519: the type the clients' build speaks (default: a fresh P-256 one; `rpkSpki` gives its public key). */
-  rpk?: RpkKeyPair;
-  /** DTLS first retransmission and handshake deadline (ms); default 1 s and DTLS.SERVER_HANDSHAKE_TIMEOUT (20 min: an RPK board computes for minutes before it answers). */
-  dtlsRetransmit?: number;
-  dtlsTimeout?: number;
 }
 
 interface Session {
@@ -379,13 +357,8 @@ interface Session {
   over: boolean;
 }
 
-export class BootstrapServer {
+export class BootstrapServer extends ServerBase {
   readonly configs = new Map<string, BsConfig>();
-  readonly security: SecurityStore;
-  readonly listeners: Listener[] = [];
-  http: HttpServer | null = null;
-  readonly events = new EventHub();
-  private poller = new Poller();
   private sessions = new Map<string, Session>();
   private timeout: number;
   /** Open enrolment windows by label (SHA-256 of the device's SPKI). */
@@ -393,12 +366,9 @@ export class BootstrapServer {
   /** Enrolments whose key bound itself to an endpoint, oldest first: who enrolled what. */
   readonly bound: BoundEnrolment[] = [];
   private installers = new Map<string, string>();
-  /** The DTLS listener's raw public key pair. */
-  readonly rpkKeys: RpkKeyPair;
 
   private constructor(private o: BootstrapServerOptions) {
-    this.security = o.security || new SecurityStore();
-    this.rpkKeys = o.rpk || generateRpk();
+    super(o);
     this.timeout = o.requestTimeoutMs ?? 30000;
     for (const k of Object.keys(o.configs || {})) this.configs.set(k, o.configs![k]);
     for (const [name, password] of Object.entries(o.installers || {})) {
@@ -417,34 +387,20 @@ export class BootstrapServer {
 
   static async start(o: BootstrapServerOptions): Promise<BootstrapServer> {
     const s = new BootstrapServer(o);
-    try {
-      s.listeners.push(...(await listenAll(o, s.poller, s.security, (l, req, peer, ex) => s.onRequest(l, req, peer, ex), (peer, reason) => s.emit({ type: 'dtls', ep: '', peer, reason }),
-        { keys: s.rpkKeys, trust: (spki, peer) => s.trust(spki, peer) })));
-      if (o.httpPort !== undefined && o.httpPort >= 0)
-        s.http = await startHttp(o.httpHost || '127.0.0.1', o.httpPort, (c) => s.api(c), { ...o.api, basic: (n, p) => s.installer(n, p) });
-    } catch (e) {
-      await s.close();
-      throw e;
-    }
+    await s.open(o, {
+      request: (l, req, peer, ex) => s.onRequest(l, req, peer, ex),
+      dtlsFailure: (peer, reason) => s.emit({ type: 'dtls', ep: '', peer, reason }),
+      trust: (spki, peer) => s.trust(spki, peer),
+      api: (c) => s.api(c),
+      access: { basic: (n, p) => s.installer(n, p) },
+    });
     return s;
-  }
-
-  /** coap://… of the NoSec listener, or null. */
-  get uri(): string | null {
-    return listenerUri(this.listeners, false);
-  }
-  get secureUri(): string | null {
-    return listenerUri(this.listeners, true);
   }
 
   setConfig(ep: string, c: BsConfig): void {
     this.configs.set(ep, c);
   }
 
-  /** Our SubjectPublicKeyInfo DER: what a device's bootstrap account pins (/0/0/4, `rpkServerPub`). */
-  get rpkSpki(): Uint8Array {
-    return this.rpkKeys.spki;
-  }
 
   /**
    * An installer scanned a device's QR label (the SHA-256 of its SPKI, seed §4): for
@@ -696,12 +652,8 @@ export class BootstrapServer {
     throw new HttpError(404, `no such resource ${c.path}`);
   }
 
-  async close(): Promise<void> {
+  protected stopOwn(): void {
     for (const s of [...this.sessions.values()]) this.end(s, 'failed', 'server closed');
-    this.poller.stop();
-    for (const l of this.listeners) l.close();
-    this.events.close();
-    if (this.http) await this.http.close();
   }
 }
 

@@ -5,22 +5,22 @@
 // registered device (Core §5.4, §5.5: Read, Write, Execute, Create, Delete, Discover,
 // Write-Attributes, Observe/cancel). Values are decoded with the same codecs the device
 // encodes with (objects/formats). The admin HTTP API follows Leshan's REST API.
-import { generateRpk, spkiHash, type RpkKeyPair } from './rpk-keys';
-import type { Params } from '../transport/coap/constants';
+import { spkiHash } from './rpk-keys';
+import { ServerBase, type ServerBaseOptions } from './server-base';
 import type { CoapMessage } from '../transport/coap/message';
 import { getLocationPath, getUint, getUriPath, getUriQuery } from '../transport/coap/message';
 import { CODE, OPT } from '../transport/coap/constants';
 import type { Exchange, RequestSpec } from '../transport/coap/endpoint';
 import type { Peer } from '../transport/ports';
-import { utf8Decode, utf8Encode } from '../transport/bytes';
-import { nodeRng, Poller } from './node-ports';
+import { utf8Encode } from '../transport/bytes';
+import { nodeRng } from './node-ports';
 import type { Rec } from '../objects/core/types';
 import { CF_LINK, CF_SENML_CBOR, CF_SENML_JSON, CF_TLV, CF_TEXT, CF_OPAQUE } from '../objects/formats/index';
 import { linkDec, type Link } from '../objects/formats/link';
 import {
-  listenAll, listenerUri, parseLwPath, pathStr, formatName, codeName, recsToNode, decodeRecs, encodeRecs, endpointError, SecurityStore, type Listener,
+  parseLwPath, pathStr, formatName, codeName, recsToNode, decodeRecs, encodeRecs, endpointError, type Listener,
 } from './lwm2m-common';
-import { startHttp, EventHub, HttpError, type ApiAccess, type HttpServer } from './http-util';
+import { HttpError } from './http-util';
 import { serverApi, isExecute, OpTimeout } from './lwm2m-api';
 
 export interface Registration {
@@ -92,21 +92,8 @@ export interface ServerEvent {
   peer?: Peer;
 }
 
-export interface Lwm2mServerOptions {
-  /** CoAP transmission parameters (RFC 7252 §4.8) for the server's endpoints. */
-  coap?: Partial<Params>;
-  host?: string;
-  port?: number;
-  dtlsPort?: number;
-  httpPort?: number;
-  httpHost?: string;
-  /** The admin API's token and its file (default: a random token in tokenFileFor(port), see http-util). */
-  api?: Pick<ApiAccess, 'token' | 'tokenFile'>;
-  /** Every UDP datagram in and out. */
-  onDatagram?: (dir: 'in' | 'out', data: Uint8Array, peer: Peer) => void;
-  /** Each DTLS session's master secret as an NSS key log line, for Wireshark (lwm2m-common keylogCrypto). */
-  keylog?: (line: string) => void;
-  security?: SecurityStore;
+/** Besides the listeners, credentials, raw public key and admin API of every server (server-base.ts). */
+export interface Lwm2mServerOptions extends ServerBaseOptions {
   onEvent?: (e: ServerEvent) => void;
   /** Registrations held at most, in all (default 10,000) and from one IP address (default 1,000): beyond, Register gets 5.03 + Max-Age. */
   maxRegistrations?: number;
@@ -115,11 +102,6 @@ export interface Lwm2mServerOptions {
   expiryGraceMs?: number;
   /** Default time to wait for a device's answer (default 5 s, Leshan's). */
   timeoutMs?: number;
-  /** The DTLS listener's raw public key pair for RPK clients, P-256 or Ed25519: the type the clients' build speaks (default: a fresh P-256 one; `rpkSpki` gives its public key). */
-  rpk?: RpkKeyPair;
-  /** DTLS first retransmission and handshake deadline (ms); default 1 s and DTLS.SERVER_HANDSHAKE_TIMEOUT (20 min: an RPK board computes for minutes before it answers). */
-  dtlsRetransmit?: number;
-  dtlsTimeout?: number;
 }
 
 function parseLinks(payload: Uint8Array): Link[] | null {
@@ -156,12 +138,7 @@ function linksError(links: Link[]): string | null {
   return null;
 }
 
-export class Lwm2mServer {
-  readonly security: SecurityStore;
-  readonly listeners: Listener[] = [];
-  http: HttpServer | null = null;
-  readonly events = new EventHub();
-  private poller = new Poller();
+export class Lwm2mServer extends ServerBase {
   private regs = new Map<string, RegState>(); // by registration id
   private byEp = new Map<string, RegState>();
   private grace: number;
@@ -172,12 +149,9 @@ export class Lwm2mServer {
   private maxPerAddress: number;
   /** Refusals for capacity not yet reported (one REJECTED event per second at most). */
   private refused = { n: 0, at: 0 };
-  /** The DTLS listener's raw public key pair. */
-  readonly rpkKeys: RpkKeyPair;
 
   private constructor(private o: Lwm2mServerOptions) {
-    this.security = o.security || new SecurityStore();
-    this.rpkKeys = o.rpk || generateRpk();
+    super(o);
     this.grace = o.expiryGraceMs ?? 0;
     this.timeoutMs = o.timeoutMs ?? 5000;
     this.maxRegs = o.maxRegistrations ?? 10000;
@@ -188,27 +162,14 @@ export class Lwm2mServer {
 
   static async start(o: Lwm2mServerOptions): Promise<Lwm2mServer> {
     const s = new Lwm2mServer(o);
-    try {
-      s.listeners.push(...(await listenAll(o, s.poller, s.security, (l, req, peer, ex) => s.onRequest(l, req, peer, ex), (peer, reason) => s.emit({ type: 'DTLS', ep: '', peer, reason }),
-        { keys: s.rpkKeys, trust: (spki, peer) => s.trustRpk(spki, peer) })));
-      if (o.httpPort !== undefined && o.httpPort >= 0) s.http = await startHttp(o.httpHost || '127.0.0.1', o.httpPort, (c) => serverApi(s, c), { ...o.api, textBody: isExecute });
-    } catch (e) {
-      await s.close();
-      throw e;
-    }
+    await s.open(o, {
+      request: (l, req, peer, ex) => s.onRequest(l, req, peer, ex),
+      dtlsFailure: (peer, reason) => s.emit({ type: 'DTLS', ep: '', peer, reason }),
+      trust: (spki, peer) => s.trustRpk(spki, peer),
+      api: (c) => serverApi(s, c),
+      access: { textBody: isExecute },
+    });
     return s;
-  }
-
-  get uri(): string | null {
-    return listenerUri(this.listeners, false);
-  }
-  get secureUri(): string | null {
-    return listenerUri(this.listeners, true);
-  }
-
-  /** Our SubjectPublicKeyInfo DER: what the bootstrap server writes to the device's /0/x/4. */
-  get rpkSpki(): Uint8Array {
-    return this.rpkKeys.spki;
   }
 
   /** An RPK handshake may finish only with a key we were told about (security.addRpk / PUT /api/security/clients). */
@@ -612,11 +573,7 @@ export class Lwm2mServer {
     return [...this.target(ep).observations.keys()];
   }
 
-  async close(): Promise<void> {
+  protected stopOwn(): void {
     for (const r of this.regs.values()) for (const o of r.observations.values()) o.cancel();
-    this.poller.stop();
-    for (const l of this.listeners) l.close();
-    this.events.close();
-    if (this.http) await this.http.close();
   }
 }
