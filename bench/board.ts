@@ -103,10 +103,12 @@ function callgrind(bin: string, dir: string, script: string) {
   let out = '';
   p.stdout.on('data', (d) => (out += d.toString('latin1').replace(/\r/g, '')));
   p.stderr.on('data', (d) => (out += d.toString('latin1')));
-  const done = new Promise<number | null>((r) => p.on('close', r));
+  let exited = false;
+  const done = new Promise<number | null>((r) => p.on('close', (c) => { exited = true; r(c); }));
   const fd = openSync(join(dir, 'stdin'), 'w');
   return {
     out: () => out,
+    exited: () => exited,
     /** Runs one console line on the target (a marker, quit()). */
     send: (js: string) => writeSync(fd, js + '\n'),
     async end(): Promise<Stretch[]> {
@@ -206,26 +208,50 @@ async function boot(bin: string, mode: 'nosec' | 'psk' | 'rpk', curve: 'p256' | 
   }
 }
 
+/** A step of a `steps()` script: its JavaScript, run in a turn of its own. */
+export interface Step { name: string; js: string; mark?: boolean }
+
 /**
- * A script of steps, each its own turn of the event loop: one count per marked step (a step
- * with `mark: false` adds its turn to the marked step before it, so a phase can span many turns
+ * The Espruino script that runs `list` one step per turn of the event loop after `prelude`, the
+ * bundle evaluated from Storage first. Each distinct step is one function and the order a string
+ * of their indices: a handshake is some 1,500 steps (a poll each), as many functions would not fit
+ * in the board's 16,383 variables.
+ */
+export function stepsScript(prelude: string, list: Step[]): string {
+  const bodies: string[] = [];
+  let order = '';
+  for (const s of list) {
+    const body = `${s.mark === false ? '' : MARK + ';'}${s.js}`;
+    let i = bodies.indexOf(body);
+    if (i < 0) i = bodies.push(body) - 1;
+    if (i > 70) throw new Error(`steps: more than 70 distinct steps`);
+    order += String.fromCharCode(48 + i);
+  }
+  return `eval(require('Storage').read('b.js'));\n${prelude}\nvar S=[${bodies.map((b) => `function(){${b}}`).join(',\n')}],Q=${JSON.stringify(order)},k=0;\n` +
+    `function next(){if(k<Q.length){S[Q.charCodeAt(k++)-48]();setTimeout(next,1);}else{${MARK};print('STEPS-DONE');}}\nsetTimeout(next,1);\n`;
+}
+
+/**
+ * Runs `list` (stepsScript) under callgrind: one count per marked step (a step with
+ * `mark: false` adds its turn to the marked step before it, so a phase can span many turns
  * and its longest run is the longest of them).
  */
-async function steps(bin: string, bundle: string, prelude: string, list: { name: string; js: string; mark?: boolean }[], check: RegExp): Promise<{ name: string; ir: number; longest: number }[]> {
+async function steps(bin: string, bundle: string, prelude: string, list: Step[], check: RegExp): Promise<{ name: string; ir: number; longest: number }[]> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-board-'));
+  let r: ReturnType<typeof callgrind> | null = null;
   try {
     storeFiles(bin, dir, { 'b.js': bundle });
-    const fns = list.map((s) => `function(){${s.mark === false ? '' : MARK + ';'}${s.js}}`).join(',\n');
-    const script = `eval(require('Storage').read('b.js'));\n${prelude}\nvar S=[${fns}],k=0;\n` +
-      `function next(){if(k<S.length){S[k++]();setTimeout(next,1);}else{${MARK};print('STEPS-DONE');}}\nsetTimeout(next,1);\n`;
-    const r = callgrind(bin, dir, script);
-    await until('the steps', () => /STEPS-DONE/.test(r.out()), 24 * 3600000, r.out);
-    if (!check.test(r.out())) throw new Error(`the steps' results are wrong:\n${r.out().slice(-2500)}`);
-    const ph = phases(await r.end());
+    r = callgrind(bin, dir, stepsScript(prelude, list));
+    const run = r;
+    await until('the steps', () => /STEPS-DONE/.test(run.out()) || run.exited(), 24 * 3600000, run.out);
+    if (!check.test(run.out())) throw new Error(`the steps' results are wrong:\n${run.out().slice(-2500)}`);
+    const ph = phases(await run.end());
+    r = null;
     const marked = list.filter((s) => s.mark !== false);
     return marked.map((s, i) => ({ name: s.name, ir: ph[i + 1].ir, longest: ph[i + 1].longest }));
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    if (r) r.kill();
+    rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
   }
 }
 
@@ -337,7 +363,7 @@ async function handshakes(bin: string): Promise<Row[]> {
   ctx.stop();
   const n = resumed ? 2 : 1;
   // Espruino: each action its own turn; one phase per handshake; the sent datagrams must be the recorded ones
-  const list: { name: string; js: string; mark?: boolean }[] = [];
+  const list: Step[] = [];
   for (let f = 0; f < n; f++) {
     const acts = actions[f];
     acts.forEach((a, i) => {

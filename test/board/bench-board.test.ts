@@ -7,7 +7,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stretches, phases, esp32Seconds, tableRow, parseBoardArgs, WORKLOADS, QUICK } from '../../bench/board';
+import { stretches, phases, esp32Seconds, tableRow, parseBoardArgs, stepsScript, WORKLOADS, QUICK, type Step } from '../../bench/board';
+import { storeFiles } from '../../tools/espruino/bin.mjs';
+import { ESPRUINO_BIN, espruinoSkip } from './espruino-proc';
 
 const dump = (trigger: string, ir: number) => `# callgrind format\nversion: 1\npart: 1\n\ndesc: Timerange: Basic block 1 - 2\ndesc: Trigger: ${trigger}\n\npositions: line\nevents: Ir\nsummary: ${ir}\n\nfn=(1) x\n0 ${ir}\ntotals: ${ir}\n`;
 
@@ -46,4 +48,22 @@ test('bench:board: a bad argument is one line naming it, exit status 2; --quick 
   const r = spawnSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '../../bench/board.ts'), '--frob'], { encoding: 'utf8' });
   assert.equal(r.status, 2, r.stderr);
   assert.equal(r.stderr.trim(), "bench:board: unknown option '--frob' (--quick, --only W[,W…], --notifications N)");
+});
+
+test('bench:board: a script of 3,000 steps (a handshake is ~1,500 polls) runs in the stand-in, in order, one turn each', { skip: espruinoSkip() }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'steps-'));
+  try {
+    writeFileSync(join(dir, 'bundle.js'), 'var seen = "", turns = 0; setInterval(function () { turns++; }, 0);');
+    storeFiles(ESPRUINO_BIN!, dir, { 'b.js': join(dir, 'bundle.js') });
+    const list: Step[] = [{ name: 'a', js: 'seen += "a";' }];
+    for (let i = 0; i < 3000; i++) list.push(i % 1000 === 999 ? { name: 'b', js: 'seen += "b";' } : { name: 'p', mark: false, js: 'seen += ".";' });
+    list.push({ name: 'end', mark: false, js: 'print("SEEN " + seen.length + " " + seen.split("b").length + " " + seen.charAt(0));' });
+    writeFileSync(join(dir, 'run.js'), stepsScript('', list));
+    const r = spawnSync('sh', ['-c', 'exec timeout 60 "$0" run.js </dev/null', ESPRUINO_BIN!], { cwd: dir, encoding: 'latin1' });
+    assert.match(r.stdout, /SEEN 3001 4 a/, r.stdout.slice(-1500));
+    assert.match(r.stdout, /STEPS-DONE/);
+    assert.throws(() => stepsScript('', Array.from({ length: 80 }, (_, i) => ({ name: 's', js: `x=${i};` }))), /more than 70 distinct steps/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
