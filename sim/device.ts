@@ -2,6 +2,7 @@
 // (sim/espruino-vm.ts), on Node ports — UDP on dgram, storage in a directory or in
 // memory, Espruino's crypto module emulated on node:crypto, a random-walk thermometer,
 // a buzzer that reports its state. What runs is what the board runs: the bundle.
+import type { FactoryConfig } from '../firmware/lwm2m/client';
 import { join } from 'node:path';
 import { loadFirmware, EspruinoContext } from './espruino-vm';
 import { espruinoCryptoModule } from './espruino-crypto';
@@ -18,15 +19,12 @@ export function rpkBundleFor(curve: 'p256' | 'ed25519'): string {
   return curve === 'ed25519' ? RPK_ED25519_BUNDLE : RPK_BUNDLE;
 }
 
-export interface DeviceOptions {
-  endpoint: string;
-  bootstrapUri: string;
-  pskIdentity?: string;
-  pskKey?: string;
-  /** RPK bootstrap account (hex): our private key (seed or PKCS#8), our SPKI, the bootstrap server's SPKI. Needs the RPK bundle. */
-  rpkPriv?: string;
-  rpkPub?: string;
-  rpkServerPub?: string;
+/**
+ * A simulated device: the factory configuration the bundle's Client takes (its shape is the
+ * device's own, firmware/lwm2m/client.ts, imported as a type: erased, the simulator runs the
+ * bundle), RPK needing the RPK bundle; and the simulator's settings.
+ */
+export interface DeviceOptions extends FactoryConfig {
   bundle?: string;
   /** Survives reboots of this simulated device (a directory-backed FileStorage, or memory). */
   storage?: Storage;
@@ -197,9 +195,9 @@ export async function startDevice(o: DeviceOptions): Promise<SimDevice> {
       },
       crypto: api.crypto.espruinoCrypto(cryptoMod),
     };
-    const factory = o.rpkPriv
-      ? { endpoint: o.endpoint, bootstrapUri: o.bootstrapUri, rpkPriv: o.rpkPriv, rpkPub: o.rpkPub, rpkServerPub: o.rpkServerPub }
-      : { endpoint: o.endpoint, bootstrapUri: o.bootstrapUri, pskIdentity: o.pskIdentity, pskKey: o.pskKey };
+    const factory: FactoryConfig = o.rpkPriv
+      ? { endpoint: o.endpoint, bootstrapUri: o.bootstrapUri, rpkPriv: o.rpkPriv, rpkPub: o.rpkPub, rpkServerPub: o.rpkServerPub, holdOff: o.holdOff }
+      : { endpoint: o.endpoint, bootstrapUri: o.bootstrapUri, pskIdentity: o.pskIdentity, pskKey: o.pskKey, holdOff: o.holdOff };
     client = new api.lwm2m.Client(model.reg, ports, factory, {
       coap: o.coap,
       dtlsRetransmit: o.dtlsRetransmit,

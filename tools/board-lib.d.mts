@@ -1,24 +1,12 @@
+import type { DeviceConfig } from '../firmware/espruino/config';
 export const ROOT: string;
 export const CONFIG_FILE: string;
 export const BUNDLE_FILE: string;
 export const BOOT_FILE: string;
 export const BOOT_CODE: string;
 export const CLI: string;
-export interface DeviceConfigJson {
-  v: 1;
-  endpoint: string;
-  bootstrap: string;
-  mode: 'psk' | 'rpk' | 'nosec';
-  pskId?: string;
-  pskKey?: string;
-  rpkPriv?: string;
-  rpkPub?: string;
-  rpkServerPub?: string;
-  wifi?: { ssid: string; password?: string };
-  buzzerPin?: string;
-  buzzerHz?: number;
-  port?: number;
-}
+/** What `buildConfig` writes to the board's Storage: the device's own DeviceConfig (firmware/espruino/config.ts). */
+export type DeviceConfigJson = DeviceConfig & { v: 1; mode: 'psk' | 'rpk' | 'nosec' };
 export function buildConfig(argv: string[]): DeviceConfigJson;
 export function checkTarget(port: string): string;
 export function crc32(bytes: Uint8Array): number;

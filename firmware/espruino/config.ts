@@ -6,7 +6,10 @@
 export var CONFIG_FILE = 'lwm2m.cfg';
 export var BUNDLE_FILE = 'lwm2m.js';
 
-export interface DeviceConfig {
+import type { RpkAccountKeys } from '../lwm2m/client';
+
+/** The file's JSON: the factory configuration (firmware/lwm2m/client.ts FactoryConfig) under shorter names, and the board's own settings. */
+export interface DeviceConfig extends RpkAccountKeys {
   /** Format version of this file. */
   v: number;
   /** LwM2M endpoint client name (RFC 8323 / LwM2M 1.1 §6.2.1 `ep`). */
@@ -18,17 +21,6 @@ export interface DeviceConfig {
   /** PSK identity (text) and key (hex). */
   pskId?: string;
   pskKey?: string;
-  /**
-   * RPK (hex), of the build's key type (dist/firmware-rpk.js P-256, firmware-rpk-ed25519.js
-   * Ed25519): our private key (P-256: PKCS#8 or SEC 1 DER, or the raw 32-byte d; Ed25519:
-   * PKCS#8 DER or the 32-byte seed), our public key (SubjectPublicKeyInfo DER, or Ed25519's
-   * raw 32 bytes; given so the board need not derive it, a base multiplication that takes
-   * seconds there), and the bootstrap server's public key (the same forms).
-   * tools/provision.mjs writes the DER forms.
-   */
-  rpkPriv?: string;
-  rpkPub?: string;
-  rpkServerPub?: string;
   /** Wi-Fi credentials (ESP32). */
   wifi?: { ssid: string; password?: string };
   /** Buzzer pin name ('D25') or number; its tone in Hz. */

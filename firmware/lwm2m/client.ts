@@ -45,22 +45,29 @@ export interface ClientPorts {
   crypto: CryptoBackend;
 }
 
-export interface FactoryConfig {
+/**
+ * The Bootstrap-Server account's raw public keys (Security Mode 1), all hex, of the build's key
+ * type (dist/firmware-rpk.js P-256, firmware-rpk-ed25519.js Ed25519): our private key (P-256:
+ * PKCS#8 or SEC 1 DER, or the raw 32-byte d; Ed25519: PKCS#8 DER or the 32-byte seed), our
+ * public key (SubjectPublicKeyInfo DER, or Ed25519's raw 32 bytes; given so the board need not
+ * derive it, a base multiplication that takes seconds there), and the Bootstrap-Server's public
+ * key (the same forms). RPK instead of PSK when rpkPriv is set. The device's configuration file
+ * (firmware/espruino/config.ts) and the simulator's devices (sim/device.ts) carry the same.
+ */
+export interface RpkAccountKeys {
+  rpkPriv?: string;
+  rpkPub?: string;
+  rpkServerPub?: string;
+}
+
+/** What the device is made with: its name and its Bootstrap-Server account. */
+export interface FactoryConfig extends RpkAccountKeys {
   /** Endpoint Client Name, a URN (e.g. urn:dev:mac:…). */
   endpoint: string;
   /** The Bootstrap-Server account: URI coap[s]://host:port, PSK identity (text) and key (hex). */
   bootstrapUri: string;
   pskIdentity?: string;
   pskKey?: string;
-  /**
-   * RPK (Security Mode 1) instead of PSK when rpkPriv is set, all hex: our private key
-   * (32-byte Ed25519 seed or PKCS#8 DER), our public key (SPKI DER, or the raw 32 bytes)
-   * given so the board need not derive it (an Ed25519 base multiplication, seconds there),
-   * and the Bootstrap-Server's public key (SPKI DER or raw 32 bytes).
-   */
-  rpkPriv?: string;
-  rpkPub?: string;
-  rpkServerPub?: string;
   /** Client Hold Off Time (0/x/11), seconds. */
   holdOff?: number;
 }
