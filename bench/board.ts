@@ -302,7 +302,8 @@ async function ed25519Ops(bin: string): Promise<Row[]> {
  * (`connect(peer, ses)`); when the build has no such record, or the server answers the offer
  * with a full handshake (a ServerHelloDone), the row says n/a.
  */
-async function handshakes(bin: string): Promise<Row[]> {
+/** The handshakes' Espruino steps, recorded in Node (see handshakes()). */
+export function handshakeSteps(): { bundle: string; prelude: string; list: Step[]; check: RegExp; resumed: boolean; ses: boolean; turns: string } {
   const BUNDLE = DIST('firmware-rpk.js');
   const C = p256Keys(4), S = p256Keys(5);
   const RNG = 'var rc=0,rng={fill:function(u){for(var i=0;i<u.length;i++)u[i]=(rc++*37+11)&255;}};';
@@ -375,8 +376,13 @@ async function handshakes(bin: string): Promise<Row[]> {
   }
   const prelude = `${RNG}var peer={address:'10.0.0.1',port:5684},sent=[],done=false,ses,cl;var C=${JSON.stringify({ key: hex(C.pkcs8), spki: hex(C.spki), pin: hex(S.spki) })};` +
     `var creds={key:LwM2M.fromHex(C.key),spki:LwM2M.fromHex(C.spki),serverSpki:LwM2M.fromHex(C.pin)};`;
-  const r = await steps(bin, BUNDLE, prelude, list, resumed ? /H0 true true[\s\S]*H1 true true/ : /H0 true true/);
-  console.log(`  handshakes: ${actions.map((a, f) => `h${f} ${a.length} turns`).join(', ')}`);
+  return { bundle: BUNDLE, prelude, list, check: resumed ? /H0 true true[\s\S]*H1 true true/ : /H0 true true/, resumed, ses: !!(ses && ses.length), turns: actions.map((a, f) => `h${f} ${a.length} turns`).join(', ') };
+}
+
+async function handshakes(bin: string): Promise<Row[]> {
+  const { bundle, prelude, list, check, resumed, ses, turns } = handshakeSteps();
+  const r = await steps(bin, bundle, prelude, list, check);
+  console.log(`  handshakes: ${turns}`);
   const row = (f: number, what: string): Row => ({ workload: f ? 'resumed-p256' : 'handshake-p256', what, ir: r[f].ir, longest: r[f].longest });
   return [row(0, 'one full DTLS-RPK handshake, P-256 (client side)'),
     resumed ? row(1, 'one abbreviated handshake (resumed session), P-256') : { workload: 'resumed-p256', what: 'one abbreviated handshake (resumed session), P-256', ir: null, longest: null, note: ses ? 'n/a: the server did not resume' : 'n/a: no session resumption in this build' }];

@@ -2,8 +2,9 @@
 // tree's declarations with the TypeScript checker. tools/build.mjs (pass 8) never shortens
 // them, and test/espruino/api-names.test.ts fails if one is shortened anyway.
 //
-// What counts: every value exported from firmware/main-rpk.ts (the superset of the device
-// bundles' exports, namespaces walked through) that is a function or a class, and the types of
+// What counts: the name of every value exported from firmware/main-rpk.ts (the superset of the
+// device bundles' exports, namespaces walked through: `LwM2M.lwm2m.REGISTERED`); for each that is
+// a function or a class, the types of
 // its parameters, followed through object properties, arrays, unions and callbacks (a
 // callback's parameters are objects the host reads); every interface in transport/ports.ts
 // (the host implements them) and firmware/espruino/config.ts (the configuration file).
@@ -50,7 +51,12 @@ export function apiPropertyNames(root) {
     if (seenSymbols.has(s)) return;
     seenSymbols.add(s);
     if (s.flags & ts.SymbolFlags.Module) {
-      for (const e of checker.getExportsOfModule(s)) walkExport(e, where ? `${where}.${e.name}` : e.name);
+      for (const e of checker.getExportsOfModule(s)) {
+        // a namespace's own member names (`LwM2M.lwm2m.REGISTERED`): every exported value, constants too
+        const v = e.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(e) : e;
+        if (where && v.flags & ts.SymbolFlags.Value && !names.has(e.name)) names.set(e.name, `${where}.${e.name}`);
+        walkExport(e, where ? `${where}.${e.name}` : e.name);
+      }
     } else if (s.flags & (ts.SymbolFlags.Function | ts.SymbolFlags.Class) && s.valueDeclaration) {
       walkType(checker.getTypeOfSymbolAtLocation(s, s.valueDeclaration), where);
     }

@@ -11,9 +11,10 @@
 //   6. `{__proto__: null}` literals made ordinary                (noNullProto)
 //   7. tables of constants and constant numbers inlined         (inlineConstants)
 //   8. long property names shortened, the API's names kept      (shortenProperties)
-//   9. no top-level name is an Espruino global                  (checkGlobals)
-//  10. no require but Espruino's own modules                    (checkRequires)
-// Passes 3-8 chain their source maps, so `npm run size` attributes bytes to source modules.
+//   9. top-level names out of the board script's way: `$` first  (ownTopLevel)
+//  10. every top-level name `$`-prefixed, none an Espruino global (checkGlobals)
+//  11. no require but Espruino's own modules                    (checkRequires)
+// Passes 3-9 chain their source maps, so `npm run size` attributes bytes to source modules.
 //   node tools/build.mjs [--only NAME[,NAME]] [--if-stale]
 // --only builds the named bundles (firmware, firmware-rpk, firmware-rpk-ed25519; default all);
 // --if-stale skips a bundle whose stamp (dist/.NAME.stamp: the SHA-256 of every input of the
@@ -124,6 +125,7 @@ async function bundle(entry, name, extra) {
   ({ code, map } = inlineConstants(code, map));
   let renamed;
   ({ code, map, renamed } = await shortenProperties(code, map));
+  ({ code, map } = ownTopLevel(code, map, name));
   map.file = name + '.js';
   checkGlobals(code, name);
   checkRequires(code, name);
@@ -479,23 +481,66 @@ async function shortenProperties(src, inMap) {
   return { code: out.code + '\n', map: JSON.parse(out.map), renamed };
 }
 
-// 9. Unwrapped, the bundle's top-level names are globals on the board: none may be one of
-//    Espruino's (a top-level `load` or `E` would replace the board's own).
+/**
+ * Pass 9: the bundle's top-level names out of the board script's way. On the board the bundle
+ * runs at top level (pass 3), so each of its top-level names — terser's `t`, `n`, `Kt`… — is a
+ * global beside the owner's own script: a `var k = 0;` there, or a function named `n`, would
+ * replace one of the firmware's functions. Every top-level name but `LwM2M` gets a `$` in front
+ * (`t` → `$t`), so an owner's script is safe unless it names a global starting with `$`
+ * (docs/board.md). Names stay at most 4 characters (≤ 2-character names from terser), which
+ * Espruino stores in the variable itself: no variable more (npm run mem:report). Longer names
+ * first, so `$t` has become `$$t` before `t` becomes `$t`; a rename that an inner name would
+ * capture fails the build.
+ */
+function ownTopLevel(src, inMap, name) {
+  let bad = '';
+  const plugin = () => ({
+    visitor: {
+      Program(prog) {
+        const names = Object.keys(prog.scope.bindings).filter((n) => n !== 'LwM2M').sort((a, b) => b.length - a.length);
+        for (const n of names) {
+          const b = prog.scope.bindings[n];
+          prog.scope.rename(n, '$' + n);
+          for (const r of b.referencePaths) if (r.scope.getBinding('$' + n) !== b) bad = bad || `${n} → $${n} is captured by an inner name`;
+        }
+        prog.stop();
+      },
+    },
+  });
+  const r = babelPass(src, inMap, plugin);
+  if (bad) {
+    console.error(`build: dist/${name}.js: ${bad}`);
+    process.exit(1);
+  }
+  return { code: r.code + '\n', map: r.map };
+}
+
+// 10. Every top-level name but LwM2M starts with `$` (pass 9), and none is an Espruino global
+// (package.json minify.mangle.reserved: generated from @types/espruino, plus the pins).
 function checkGlobals(code, name) {
   const reserved = new Set(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).minify.mangle.reserved);
   reserved.delete('LwM2M');
   const clash = [];
+  const bare = [];
+  const top = (n) => {
+    if (reserved.has(n)) clash.push(n);
+    if (n !== 'LwM2M' && n.charAt(0) !== '$') bare.push(n);
+  };
   for (const st of parse(code, { ecmaVersion: 5 }).body) {
-    if (st.type === 'VariableDeclaration') for (const d of st.declarations) if (reserved.has(d.id.name)) clash.push(d.id.name);
-    if (st.type === 'FunctionDeclaration' && reserved.has(st.id.name)) clash.push(st.id.name);
+    if (st.type === 'VariableDeclaration') for (const d of st.declarations) top(d.id.name);
+    if (st.type === 'FunctionDeclaration') top(st.id.name);
   }
   if (clash.length) {
     console.error(`build: dist/${name}.js: top-level names that are Espruino globals (rename them in the source): ${clash.join(', ')}`);
     process.exit(1);
   }
+  if (bare.length) {
+    console.error(`build: dist/${name}.js: top-level names without the \`$\` that keeps them out of a board script's way: ${bare.slice(0, 10).join(', ')}`);
+    process.exit(1);
+  }
 }
 
-// 10. Nothing from Node or npm may remain as a require: only Espruino's own modules.
+// 11. Nothing from Node or npm may remain as a require: only Espruino's own modules.
 function checkRequires(code, name) {
   const bad = [];
   for (const m of code.matchAll(/\brequire\(\s*(["'])([^"']*)\1\s*\)/g)) {
