@@ -5,7 +5,7 @@
 // 9 unsupported protocol. The transfer is the board's (FirmwarePort); it reports back here.
 import { LwObject, ON_CHECK, ON_WRITTEN, ON_EXECUTE } from './core/registry';
 import { objDef } from './core/defs';
-import { CHANGED, NOT_ALLOWED, BAD_REQUEST } from './core/errors';
+import { CHANGED, NOT_ALLOWED, BAD_REQUEST, CONTINUE, INCOMPLETE, TOO_LARGE } from './core/errors';
 import { Value } from './core/types';
 import { Board } from './board';
 
@@ -15,6 +15,11 @@ export interface FirmwareApi extends LwObject {
   downloaded(result: number): void;
   /** The update finished: success -> Idle, Update Result 1; failure -> Idle, Update Result 8. */
   updated(ok: boolean): void;
+  /**
+   * A block of a package pushed to 5/0/0 with Block1 (RFC 7959), streamed to the board as it
+   * arrives (never whole in RAM): the CoAP code to answer (2.31 Continue, 2.04 after the last).
+   */
+  blk(off: number, data: Uint8Array, more: boolean): number;
 }
 
 // State on the object, read by top-level functions (0-security.ts says why not closures).
@@ -41,10 +46,9 @@ function hook(this: LwObject, ev: number, iid: number, rid: number, v?: Value): 
     var w = o.i[0][rid] as string | Uint8Array;
     if (!w.length) state(o, 0, 0);
     else if (rid === 0) {
-      // A pushed package is complete when written.
-      var r = board.fw!.write(w as Uint8Array);
+      // A package in one request (no Block1): one piece
       o.i[0][0] = new Uint8Array(0);
-      state(o, r ? 0 : 2, r);
+      piece(o, 0, w as Uint8Array, false);
     } else {
       state(o, 1, 0);
       if (board.fw) board.fw.download(w as string);
@@ -57,6 +61,22 @@ function hook(this: LwObject, ev: number, iid: number, rid: number, v?: Value): 
     return CHANGED;
   }
   return undefined;
+}
+
+/** One piece of a pushed package to the board: Downloading, or Idle with the Update Result that ended it. */
+function piece(o: LwObject, off: number, data: Uint8Array, more: boolean): number {
+  if (off === 0) state(o, 1, 0);
+  var r = (o as Fw).hw.fw!.block(off, data, more);
+  if (r) state(o, 0, r);
+  return r;
+}
+
+function blk(this: FirmwareApi, off: number, data: Uint8Array, more: boolean): number {
+  var st = this.i[0][3] as number;
+  // a push starts in Idle (or restarts one cut short); later blocks belong to it
+  if (!(this as Fw).hw.fw || (off === 0 ? st > 1 : st !== 1)) return off === 0 ? BAD_REQUEST : INCOMPLETE;
+  var r = piece(this, off, data, more);
+  return r === 2 ? TOO_LARGE : r ? BAD_REQUEST : more ? CONTINUE : CHANGED;
 }
 
 function downloaded(this: FirmwareApi, result: number): void {
@@ -74,5 +94,7 @@ export function firmwareUpdate(board: Board): FirmwareApi {
   o.hook = hook;
   o.downloaded = downloaded;
   o.updated = updated;
+  o.blk = blk;
+  if (board.fw && board.fw.boot) board.fw.boot(o);
   return o;
 }

@@ -3,6 +3,9 @@ export const CONFIG_FILE: string;
 export const BUNDLE_FILE: string;
 export const BOOT_FILE: string;
 export const BOOT_CODE: string;
+/** Which bundle boots: an expression of Espruino's Storage module giving the file name ("!" + name: on trial). */
+export const BOOT_SELECT: string;
+export const VERIFIER_FILE: string;
 export const CLI: string;
 export interface DeviceConfigJson {
   v: 1;

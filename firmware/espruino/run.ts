@@ -7,6 +7,7 @@ import { espruinoCrypto } from '../../transport/crypto/espruino';
 import type { CryptoBackend } from '../../transport/ports';
 import type { Platform } from './platform';
 import { DTLS } from '../../transport/dtls/constants';
+import { fotaPort } from '../lwm2m/fota';
 
 /**
  * require('crypto') on first use: a NoSec device never needs it (and a build without it
@@ -43,6 +44,9 @@ export function runClient(d: Platform): Client {
     accountStore(d.storage).clear();
     board.reboot();
   };
+  // firmware update (fota.ts): the build's target is the RPK curves' (LwM2M.rpk.TARGET) or psk
+  var api = d.n.global.LwM2M;
+  board.fw = fotaPort(d.n, (api && api.rpk && api.rpk.TARGET) || 'psk', d.cfg.vendorPub || '');
   var model = createObjectModel(board, {});
   var c = new Client(
     model.reg,
@@ -55,6 +59,8 @@ export function runClient(d: Platform): Client {
       // deadline, rpk.ts, so it only times the servers' answers); RPK's first retransmission later.
       dtlsRetransmit: rpk ? DTLS.RPK_RETRANSMIT_INITIAL : undefined,
       log: function (ev: string, detail: string) {
+        // a bundle on trial keeps itself once a server took its registration
+        if (ev === 'registered') board.fw!.confirm!();
         d.log(ev + ': ' + detail);
       },
     },

@@ -14,3 +14,7 @@ export var NOT_ALLOWED = 133; // 4.05
 export var NOT_ACCEPTABLE = 134; // 4.06
 export var UNSUPPORTED_FORMAT = 143; // 4.15
 export var INTERNAL = 160; // 5.00
+// Block1 uploads streamed into an object (RFC 7959 §2.9): 2.31, 4.08, 4.13.
+export var CONTINUE = 95;
+export var INCOMPLETE = 136;
+export var TOO_LARGE = 141;

@@ -88,6 +88,8 @@ test('Firmware Update: failures and cancel by empty URI; pushed package', () => 
   assert.deepEqual([rd([5, 0, 3]), rd([5, 0, 5])], ['0', '0'], 'cancelled');
   const push = (b: Uint8Array) => ops.write(reg, { srv: 101, path: [5, 0, 0], cf: 42, payload: b }).code;
   assert.equal(push(new Uint8Array([1, 2, 3])), 68);
+  assert.equal(rd([5, 0, 3]), '1', 'Downloading while the board checks the package');
+  c.fw.downloaded(0);
   assert.equal(rd([5, 0, 3]), '2');
   wr([5, 0, 1], '');
   state.fwResult = 6;

@@ -1,0 +1,170 @@
+// Firmware update over object 5 (issue 18, docs/firmware-update.md): the package tool, a push
+// with Block1 streamed into Storage, its checks (size, SHA-256, signature, target), Update and
+// the reboot into the new bundle with its confirmation, and the return to the old bundle when
+// the new one crash-loops. The device is dist/firmware.js in the stripped context
+// (sim/device.ts), its Storage in memory; the servers are the simulator's, NoSec.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BootstrapServer, simpleConfig } from '../../sim/bootstrap-server';
+import { Lwm2mServer, type OpResult } from '../../sim/lwm2m-server';
+import { startDevice, DEFAULT_BUNDLE, type SimDevice } from '../../sim/device';
+import { MemoryStorage } from '../../sim/node-ports';
+import { buildPackage, parsePackage, vendorKey, vendorPublic } from '../../tools/package-lib.mjs';
+import { utf8Decode } from '../../transport/bytes';
+
+const ROOT = join(import.meta.dirname, '../..');
+const dir = mkdtempSync(join(tmpdir(), 'fota-'));
+const KEY = join(dir, 'vendor.key');
+const vendor = vendorKey(KEY, true);
+const VENDOR_PUB = vendorPublic(vendor);
+const BUNDLE = readFileSync(DEFAULT_BUNDLE);
+/** The same bundle announcing another version (Device /3/0/3 is LwM2M.VERSION). */
+const NEW_BUNDLE = Buffer.from(BUNDLE.toString('latin1').replace('VERSION="0.1.0"', 'VERSION="0.2.0"'), 'latin1');
+
+function pkg(bundle: Uint8Array, o: { target?: string; key?: ReturnType<typeof vendorKey> } = {}): Buffer {
+  return buildPackage(bundle, o.key || vendor, { version: '0.2.0', target: o.target || 'psk' });
+}
+
+/** The status without its code: 'CHANGED(204)' → 'CHANGED'. */
+const st = (r: OpResult) => r.status.replace(/\(\d+\)$/, '');
+
+async function until(what: string, cond: () => boolean | Promise<boolean>, ms = 15000): Promise<void> {
+  for (const end = Date.now() + ms; !(await cond()); ) {
+    if (Date.now() > end) throw new Error(`${what} within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+async function rig(ep: string, o: { storageSize?: number } = {}) {
+  const lw = await Lwm2mServer.start({ port: 0, dtlsPort: -1 });
+  const bs = await BootstrapServer.start({ port: 0, dtlsPort: -1 });
+  bs.setConfig(ep, simpleConfig({ serverUri: lw.uri!, securityMode: 'NO_SEC', shortServerId: 101, lifetime: 60 }));
+  const log: string[] = [];
+  const storage = new MemoryStorage();
+  const dev: SimDevice = await startDevice({ endpoint: ep, bootstrapUri: bs.uri!, storage, vendorPub: VENDOR_PUB, storageSize: o.storageSize, log: (e, d) => log.push(`${e}: ${d}`) });
+  await dev.waitFor('registered', 10000);
+  await until('registration at the server', () => lw.clients().some((c: any) => c.endpoint === ep));
+  const read = async (p: number[]) => {
+    const r: OpResult = await lw.read(ep, p, 0);
+    return r.success ? utf8Decode(r.payload) : `error ${r.status}`;
+  };
+  const push = (b: Uint8Array) => lw.write(ep, [5, 0, 0], [{ p: [5, 0, 0], v: b } as any], { format: 42, timeoutMs: 20000 });
+  return {
+    lw, bs, dev, log, storage, read, push,
+    close: async () => {
+      dev.kill();
+      await lw.close();
+      await bs.close();
+    },
+  };
+}
+
+test('package tool: a signed manifest binds the bundle; bad arguments get one line and exit 2', () => {
+  const out = join(dir, 'fw.pkg');
+  execFileSync(process.execPath, [join(ROOT, 'tools/package.mjs'), '--key', KEY, '--version', '0.2.0', DEFAULT_BUNDLE, '-o', out]);
+  const p = parsePackage(readFileSync(out), VENDOR_PUB);
+  assert.equal(p.sigOk, true);
+  assert.deepEqual([p.manifest.v, p.manifest.t, p.manifest.n], ['0.2.0', 'psk', BUNDLE.length]);
+  assert.ok(p.bundle.equals(BUNDLE));
+  for (const [args, msg] of [
+    [['--bogus'], /^package: unknown option '--bogus'\n$/],
+    [[DEFAULT_BUNDLE], /^package: --key is required/],
+    [['--key', join(dir, 'none.key'), DEFAULT_BUNDLE], /^package: --key .*none\.key not found \(--new-key creates one\)\n$/],
+    [['--key', KEY, '--target', 'esp8266', DEFAULT_BUNDLE, '-o', join(dir, 'x.pkg')], /^package: --target 'esp8266' must be one of psk, rpk, rpk-ed25519\n$/],
+    [['--key', KEY, join(dir, 'missing.js')], /^package: bundle '.*missing\.js' not found/],
+  ] as [string[], RegExp][]) {
+    const r = spawnSync(process.execPath, [join(ROOT, 'tools/package.mjs'), ...args], { encoding: 'utf8' });
+    assert.equal(r.status, 2, args.join(' '));
+    assert.match(r.stderr, msg);
+  }
+});
+
+test('push with Block1 → Downloaded (State/Update Result observed) → Update → reboot into the new bundle, which confirms itself (Update Result 1)', async () => {
+  const EP = 'urn:dev:fota-ok';
+  const r = await rig(EP);
+  try {
+    const seen: string[] = [];
+    const first = await r.lw.observe(EP, [5, 0, 3], 0, (n) => seen.push('state ' + utf8Decode(n.payload)));
+    assert.equal(utf8Decode(first.payload), '0');
+    await r.lw.observe(EP, [5, 0, 5], 0, (n) => seen.push('result ' + utf8Decode(n.payload)));
+    const p = pkg(NEW_BUNDLE);
+    const t0 = Date.now();
+    const w = await r.push(p);
+    const ms = Date.now() - t0;
+    assert.equal(st(w), 'CHANGED', r.log.join('\n'));
+    await until('Downloaded', async () => (await r.read([5, 0, 3])) === '2');
+    console.log(`# pushed ${p.length} bytes in ${ms} ms: ${Math.round(p.length / ms)} KB/s (simulator, loopback); checked by ${Date.now() - t0} ms`);
+    assert.ok(r.storage.read('lwm2m.js2')!.length === NEW_BUNDLE.length && Buffer.from(r.storage.read('lwm2m.js2')!).equals(NEW_BUNDLE), 'the bundle streamed into the second file');
+    assert.equal(await r.read([5, 0, 7]), '0.2.0');
+    // notified (Downloading may fall within the server's pmin and be reported as Downloaded only)
+    await until('the State notification', () => seen.includes('state 2'));
+    const reboots = r.dev.reboots;
+    assert.equal(st(await r.lw.execute(EP, [5, 0, 2])), 'CHANGED');
+    await until('the reboot', () => r.dev.reboots > reboots);
+    await r.dev.waitFor('registered', 10000);
+    await until('the new bundle confirmed', () => r.log.some((l) => l.startsWith('board: booted lwm2m.js2')) && (r.dev.client() && true));
+    await until('Update Result 1', async () => (await r.read([5, 0, 5])) === '1');
+    assert.equal(await r.read([5, 0, 3]), '0');
+    assert.equal(await r.read([3, 0, 3]), '0.2.0', 'the new bundle runs');
+    assert.ok(r.storage.read('lwm2m.fwb.a') || r.storage.read('lwm2m.fwb.b'));
+    // a later reboot keeps the new bundle
+    r.dev.reboot();
+    await r.dev.waitFor('registered', 10000);
+    assert.equal(await r.read([3, 0, 3]), '0.2.0');
+  } finally {
+    await r.close();
+  }
+});
+
+test('bad packages leave the old bundle: wrong signature or SHA-256 → 5, another build → 6 (4.00), larger than free Storage → 2 (4.13)', async () => {
+  const EP = 'urn:dev:fota-bad';
+  const r = await rig(EP, { storageSize: 400 * 1024 });
+  try {
+    const other = vendorKey(join(dir, 'other.key'), true);
+    const result = async () => [await r.read([5, 0, 3]), await r.read([5, 0, 5])];
+    // signed by another key
+    assert.equal(st(await r.push(pkg(NEW_BUNDLE, { key: other }))), 'CHANGED');
+    await until('Update Result 5 (signature)', async () => (await r.read([5, 0, 5])) === '5');
+    assert.deepEqual(await result(), ['0', '5']);
+    assert.equal(r.storage.read('lwm2m.js2'), null, 'the rejected bundle is erased');
+    // a bundle byte changed after signing
+    const bad = pkg(NEW_BUNDLE);
+    bad[bad.length - 10] ^= 1;
+    assert.equal(st(await r.push(bad)), 'CHANGED');
+    await until('Update Result 5 (SHA-256)', async () => (await r.read([5, 0, 5])) === '5' && (await r.read([5, 0, 3])) === '0');
+    // a manifest for the RPK build
+    assert.equal(st(await r.push(pkg(NEW_BUNDLE, { target: 'rpk' }))), 'BAD_REQUEST');
+    assert.deepEqual(await result(), ['0', '6']);
+    // larger than the free Storage (400 KB in all)
+    const big = Buffer.alloc(420 * 1024, 0x20);
+    assert.equal(st(await r.push(pkg(big))), 'REQUEST_ENTITY_TOO_LARGE');
+    assert.deepEqual(await result(), ['0', '2']);
+    assert.equal(await r.read([3, 0, 3]), '0.1.0', 'the old bundle runs');
+    assert.equal(st(await r.lw.execute(EP, [5, 0, 2])), 'METHOD_NOT_ALLOWED', 'no Update without a package');
+  } finally {
+    await r.close();
+  }
+});
+
+test('a new bundle that crashes at boot: three tries, then the old bundle boots and reports Update Result 8', async () => {
+  const EP = 'urn:dev:fota-crash';
+  const r = await rig(EP);
+  try {
+    assert.equal(st(await r.push(pkg(Buffer.from('throw new Error("broken build");\n')))), 'CHANGED');
+    await until('Downloaded', async () => (await r.read([5, 0, 3])) === '2');
+    const reboots = r.dev.reboots;
+    assert.equal(st(await r.lw.execute(EP, [5, 0, 2])), 'CHANGED');
+    await until('three failed boots and the return', () => r.dev.reboots >= reboots + 4, 10000);
+    await r.dev.waitFor('registered', 10000);
+    assert.equal(r.log.filter((l) => /lwm2m\.js2 failed to load/.test(l)).length, 3, r.log.filter((l) => l.startsWith('board')).join('\n'));
+    await until('Update Result 8', async () => (await r.read([5, 0, 5])) === '8');
+    assert.equal(await r.read([5, 0, 3]), '0');
+    assert.equal(await r.read([3, 0, 3]), '0.1.0');
+  } finally {
+    await r.close();
+  }
+});
