@@ -57,10 +57,10 @@ export interface FirmwarePort {
   block(off: number, data: Uint8Array, more: boolean): number;
   /** Install; completion comes back through `FirmwareApi.updated` (or after a reboot). */
   update(): void;
-  /** Told the object once it exists: the port sets what this boot reports. */
-  boot?(api: FirmwareApi): void;
-  /** The client registered (a bundle on trial confirms itself). */
-  confirm?(): void;
+  /** Told the object once it exists: the port sets what this boot reports; true when it must stay (a bundle on trial). */
+  boot?(api: FirmwareApi): boolean;
+  /** The client registered: a bundle on trial confirms itself (true: done, the port may go). */
+  confirm?(): boolean;
 }
 
 export interface Board {
@@ -79,5 +79,8 @@ export interface Board {
   /** Drive an output by name ("buzzer": on/off and level 0..100, e.g. a PWM tone). */
   output(name: string, on: boolean, level: number): void;
   location?(): LocationInfo | null;
+  /** The firmware transfer in progress (or the bundle on trial's), else absent. */
   fw?: FirmwarePort;
+  /** Builds a firmware port when a transfer starts (absent: the board cannot update). */
+  fwPort?: () => FirmwarePort;
 }

@@ -219,7 +219,7 @@ export async function startDevice(o: DeviceOptions): Promise<SimDevice> {
       setTimeout(() => device.reboot(), 20);
     };
     const natives = { require: (m: string) => (m === 'Storage' ? stMod : m === 'crypto' ? cryptoMod : undefined), E, setTimeout: ctx.run('setTimeout'), clearTimeout: ctx.run('clearTimeout'), global: ctx.run('this'), process: {} };
-    (board as any).fw = api.lwm2m.fotaPort(natives, (api.rpk && api.rpk.TARGET) || 'psk', o.vendorPub || '');
+    (board as any).fwPort = () => api.lwm2m.fotaPort(natives, o.vendorPub);
     model = api.objects.createObjectModel(board, { format: o.format, period: o.period || 2000 });
     const ports = {
       udp: { send: (data: Uint8Array, peer: Peer) => send(data, peer) },
@@ -246,7 +246,8 @@ export async function startDevice(o: DeviceOptions): Promise<SimDevice> {
       backoffBase: o.backoffBase,
       notifyCon: o.notifyCon,
       log: (ev: string, detail: string) => {
-        if (ev === 'registered') (board as any).fw.confirm();
+        const b = board as any;
+        if (ev === 'registered' && b.fw && b.fw.confirm()) b.fw = undefined;
         o.log?.(ev, detail);
       },
     });

@@ -44,9 +44,10 @@ export function runClient(d: Platform): Client {
     accountStore(d.storage).clear();
     board.reboot();
   };
-  // firmware update (fota.ts): the build's target is the RPK curves' (LwM2M.rpk.TARGET) or psk
-  var api = d.n.global.LwM2M;
-  board.fw = fotaPort(d.n, (api && api.rpk && api.rpk.TARGET) || 'psk', d.cfg.vendorPub || '');
+  // firmware update (fota.ts): a port built when needed (object 5 lets it go after)
+  board.fwPort = function () {
+    return fotaPort(d.n, d.cfg.vendorPub);
+  };
   var model = createObjectModel(board, {});
   var c = new Client(
     model.reg,
@@ -60,7 +61,7 @@ export function runClient(d: Platform): Client {
       dtlsRetransmit: rpk ? DTLS.RPK_RETRANSMIT_INITIAL : undefined,
       log: function (ev: string, detail: string) {
         // a bundle on trial keeps itself once a server took its registration
-        if (ev === 'registered') board.fw!.confirm!();
+        if (ev === 'registered' && board.fw && board.fw.confirm!()) board.fw = undefined;
         d.log(ev + ': ' + detail);
       },
     },

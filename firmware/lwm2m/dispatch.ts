@@ -11,7 +11,7 @@ import type { Registry } from '../../objects/core/registry';
 import * as ops from '../../objects/ops/index';
 import type { Req, Res } from '../../objects/ops/index';
 import { utf8Encode } from '../../transport/bytes';
-import type { FirmwareApi } from '../../objects/5-firmware-update';
+import { ON_BLOCK } from '../../objects/5-firmware-update';
 import { allowed, A_WRITE } from '../../objects/core/acl';
 
 /** Who is asking, and what the client does with the results that are not plain responses. */
@@ -103,8 +103,8 @@ export function dispatch(acc: Account, req: CoapMessage, ex: Exchange): void {
   }
   // A package pushed to 5/0/0 with Block1 (fwStream): each block to object 5 as it arrives
   if (ex.blockOffset >= 0) {
-    var fw = acc.reg.obj(5) as FirmwareApi | null;
-    ex.respond({ code: !fw ? CODE.NOT_FOUND : !allowed(acc.reg, acc.ssid, 5, 0, A_WRITE) ? CODE.UNAUTHORIZED : fw.blk(ex.blockOffset, req.payload, ex.blockMore) });
+    var fw = acc.reg.obj(5);
+    ex.respond({ code: !fw || !fw.hook ? CODE.NOT_FOUND : !allowed(acc.reg, acc.ssid, 5, 0, A_WRITE) ? CODE.UNAUTHORIZED : (fw.hook(ON_BLOCK, ex.blockOffset, ex.blockMore ? 1 : 0, req.payload) as number) });
     return;
   }
   var r: Req = {

@@ -14,6 +14,9 @@ import { Lwm2mServer, type OpResult } from '../../sim/lwm2m-server';
 import { startDevice, DEFAULT_BUNDLE, type SimDevice } from '../../sim/device';
 import { MemoryStorage } from '../../sim/node-ports';
 import { buildPackage, parsePackage, vendorKey, vendorPublic } from '../../tools/package-lib.mjs';
+import { buildConfig } from '../../tools/board-lib.mjs';
+import { parseConfig } from '../../firmware/espruino/config';
+import { runCli } from '../../sim/cli';
 import { utf8Decode } from '../../transport/bytes';
 
 const ROOT = join(import.meta.dirname, '../..');
@@ -40,7 +43,7 @@ async function until(what: string, cond: () => boolean | Promise<boolean>, ms = 
 }
 
 async function rig(ep: string, o: { storageSize?: number } = {}) {
-  const lw = await Lwm2mServer.start({ port: 0, dtlsPort: -1 });
+  const lw = await Lwm2mServer.start({ port: 0, dtlsPort: -1, httpPort: 0 });
   const bs = await BootstrapServer.start({ port: 0, dtlsPort: -1 });
   bs.setConfig(ep, simpleConfig({ serverUri: lw.uri!, securityMode: 'NO_SEC', shortServerId: 101, lifetime: 60 }));
   const log: string[] = [];
@@ -165,6 +168,51 @@ test('a new bundle that crashes at boot: three tries, then the old bundle boots 
     assert.equal(await r.read([5, 0, 3]), '0');
     assert.equal(await r.read([3, 0, 3]), '0.1.0');
   } finally {
+    await r.close();
+  }
+});
+
+test('provisioning stores the vendor key (--vendor-pub: point or SPKI); the device refuses a malformed one', () => {
+  const base = ['--endpoint', 'e', '--bootstrap', 'coap://h:5683'];
+  assert.equal(buildConfig([...base, '--vendor-pub', VENDOR_PUB]).vendorPub, VENDOR_PUB);
+  assert.equal(buildConfig([...base, '--vendor-pub', '3059301306072a8648ce3d020106082a8648ce3d030107034200' + VENDOR_PUB]).vendorPub, VENDOR_PUB);
+  assert.throws(() => buildConfig([...base, '--vendor-pub', 'abcd']), /^Error: --vendor-pub is 2 bytes: the vendor key is a P-256 point/);
+  assert.throws(() => buildConfig([...base, '--vendor-pub', '04' + '00'.repeat(64)]), /^Error: --vendor-pub is not a P-256 public key/);
+  const cfg = { v: 1, endpoint: 'e', bootstrap: 'coap://h:5683', mode: 'nosec' };
+  assert.equal(parseConfig(JSON.stringify({ ...cfg, vendorPub: VENDOR_PUB })).cfg!.vendorPub, VENDOR_PUB);
+  assert.equal(parseConfig(JSON.stringify({ ...cfg, vendorPub: 'zz' })).error, 'lwm2m.cfg: vendorPub must be a P-256 point (65 bytes hex)');
+});
+
+test('npm run sim -- fota push EP FILE / fota update EP: the package through the server\'s API, then the new bundle; bad arguments one line', async () => {
+  const EP = 'urn:dev:fota-cli';
+  const r = await rig(EP);
+  const out: string[] = [];
+  const log = console.log;
+  console.log = (...a: unknown[]) => out.push(a.join(' '));
+  try {
+    const api = ['--api', `http://127.0.0.1:${r.lw.http!.port}`];
+    const file = join(dir, 'cli.pkg');
+    writeFileSync(file, pkg(NEW_BUNDLE));
+    const errs: string[] = [];
+    for (const [args, re] of [
+      [['fota', 'send', EP], /^lwm2m-sim: fota needs push, update or state, got 'send'$/],
+      [['fota', 'push', EP], /^lwm2m-sim: missing package FILE/],
+      [['fota', 'push', EP, join(dir, 'none.pkg')], /^lwm2m-sim: package '.*none\.pkg': not found$/],
+      [['fota', 'push', EP, DEFAULT_BUNDLE], /^lwm2m-sim: '.*firmware\.js' is not a firmware package \(no LWFW header\)/],
+      [['fota', 'update', EP, 'x'], /^lwm2m-sim: unexpected argument 'x'$/],
+    ] as [string[], RegExp][]) {
+      errs.length = 0;
+      assert.equal(await runCli([...args, ...api], (l) => errs.push(l)), 2, args.join(' '));
+      assert.match(errs.join('|'), re);
+    }
+    assert.equal(await runCli(['fota', 'push', EP, file, ...api], (l) => errs.push(l)), 0, errs.join('|'));
+    assert.match(out.join('\n'), /fota: \d+ bytes in \d+ ms/);
+    await until('Downloaded', async () => (await r.read([5, 0, 3])) === '2');
+    assert.equal(await runCli(['fota', 'update', EP, ...api], (l) => errs.push(l)), 0, errs.join('|'));
+    await until('the new bundle registered', async () => r.dev.reboots > 0 && r.dev.state() === 'registered' && (await r.read([3, 0, 3])) === '0.2.0');
+    await until('Update Result 1', async () => (await r.read([5, 0, 5])) === '1');
+  } finally {
+    console.log = log;
     await r.close();
   }
 });
