@@ -131,6 +131,9 @@ async function bundle(entry, name, extra, global) {
     ({ code, map, renamed } = await shortenProperties(code, map));
   }
   map.file = name + '.js';
+  // a bundle for eval: its last statement names its global, so that eval() returns it in
+  // whatever scope Espruino evaluates it (and the flash-backed text is evaluated as it is)
+  if (global) code = code.replace(/\s*$/, '\n') + global + ';\n';
   checkGlobals(code, name);
   checkRequires(code, name);
   // written aside, then renamed: a reader (a test, a running device) never sees half a bundle

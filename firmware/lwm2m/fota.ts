@@ -194,7 +194,9 @@ export function fotaPort(n: Natives, vendorHex?: string): FirmwarePort {
     var src = hex === st.m.h && vendorHex ? S.read(VERIFIER) : undefined;
     if (src === undefined) return done(false);
     try {
-      var v = n.global.eval(src + '\nLwM2MV');
+      // evaluated from the flash-backed file as it is (a copy would put its 18 KB in RAM):
+      // its last statement gives the verifier (tools/build.mjs)
+      var v = n.global.eval(src);
       var h = st.h;
       var ml = (h[6] << 8) | h[7];
       var sig = h.subarray(HEAD + ml);
