@@ -64,7 +64,7 @@ export interface DeviceOptions {
   vendorPub?: string;
   /** Storage's size in bytes (default 896 KB, the ESP32's): a package larger than what is free gets Update Result 2. */
   storageSize?: number;
-  /** The verifier the device evaluates from Storage (default dist/fw-verify.js, put there as lwm2m.ver at the first boot). */
+  /** The verifier the device evaluates from Storage as lwm2m.ver (default dist/fw-verify.js, as flashed: read from the file, not in `storage`). */
   verifier?: string;
   /** Reboot executed (the device restarts itself after this is called). */
   onReboot?: () => void;
@@ -155,8 +155,8 @@ export async function startDevice(o: DeviceOptions): Promise<SimDevice> {
   const state = (): string => (client && api ? api.lwm2m.stateName(client.state) : 'off');
 
   // Espruino's Storage module over this device's storage (firmware update, boot choice)
-  const stMod = storageModule(storage, o.storageSize || 896 * 1024);
-  if (!stMod.read(VERIFIER_NAME) && existsSync(o.verifier || DEFAULT_VERIFIER)) stMod.write(VERIFIER_NAME, readFileSync(o.verifier || DEFAULT_VERIFIER).toString('latin1'));
+  const verifier = o.verifier || DEFAULT_VERIFIER;
+  const stMod = storageModule(storage, o.storageSize || 896 * 1024, { [VERIFIER_NAME]: () => (existsSync(verifier) ? readFileSync(verifier).toString('latin1') : undefined) });
 
   const boot = () => {
     if (ctx) ctx.stop();

@@ -127,14 +127,15 @@ export function emuWifi() {
 /**
  * Espruino's Storage module over a simulated device's byte storage (sim/node-ports.ts), as
  * the firmware update and the boot choice use it: binary strings, offset writes into a file
- * created at its full size (erased flash, 0xFF), getFree() from `free` bytes in all.
+ * created at its full size (erased flash, 0xFF), getFree() from `free` bytes in all. `flashed`:
+ * files as `npm run flash` leaves them (the verifier), read-only, kept out of the device's storage.
  */
-export function storageModule(st: { read(n: string): Uint8Array | null; write(n: string, d: Uint8Array): void; erase(n: string): void; list(p: string): string[] }, free: number) {
+export function storageModule(st: { read(n: string): Uint8Array | null; write(n: string, d: Uint8Array): void; erase(n: string): void; list(p: string): string[] }, free: number, flashed: Record<string, () => string | undefined> = {}) {
   const used = () => st.list('').reduce((a, n) => a + (st.read(n)?.length || 0), 0);
   return {
     read: (name: string) => {
       const b = st.read(name.slice(0, 28));
-      return b ? Buffer.from(b).toString('latin1') : undefined;
+      return b ? Buffer.from(b).toString('latin1') : flashed[name] ? flashed[name]() : undefined;
     },
     write(name: string, data: string, offset?: number, size?: number): boolean {
       name = name.slice(0, 28);

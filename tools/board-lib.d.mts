@@ -21,6 +21,8 @@ export interface DeviceConfigJson {
   buzzerPin?: string;
   buzzerHz?: number;
   port?: number;
+  /** The vendor key firmware packages are signed with (hex P-256 point), --vendor-pub. */
+  vendorPub?: string;
 }
 export function buildConfig(argv: string[]): DeviceConfigJson;
 export function checkTarget(port: string): string;

@@ -44,7 +44,7 @@ export const BOOT_CODE =
   "if (require('Storage').read(LwM2Mf)) {\n" +
   // a bundle on trial that fails to load is a failed boot: the next one counts it
   "  try { eval(require('Storage').read(LwM2Mf)); } catch (e) { print(e); if (LwM2Mt) E.reboot(); }\n" +
-  "  E.on('init', function () { LwM2M.espruino.start(global); });\n" +
+  "  if (typeof LwM2M !== 'undefined') E.on('init', function () { LwM2M.espruino.start(global); });\n" +
   "}\n" +
   "delete LwM2Mf;\ndelete LwM2Mt;\n";
 
