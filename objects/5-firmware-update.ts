@@ -60,7 +60,8 @@ function hook(this: LwObject, ev: number, iid: number, rid: number, v?: Value): 
   if (ev === ON_CHECK) {
     // A new package or URI is taken in Idle only; an empty one always (it cancels, §E.6).
     var empty = (v as string | Uint8Array).length === 0;
-    return !empty && o.i[0][3] !== 0 ? BAD_REQUEST : !empty && (rid === 0 ? !board.fw && !board.fwPort : (v as string).indexOf('://') < 0) ? BAD_REQUEST : 0;
+    // (a URI that is not one is taken: the board answers Update Result 7)
+    return !empty && o.i[0][3] !== 0 ? BAD_REQUEST : !empty && rid === 0 && !board.fw && !board.fwPort ? BAD_REQUEST : 0;
   }
   if (ev === ON_BLOCK) {
     var st = o.i[0][3] as number;

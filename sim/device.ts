@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
 import { loadFirmware, EspruinoContext } from './espruino-vm';
 import { espruinoCryptoModule } from './espruino-crypto';
-import { storageModule } from './espruino-modules';
+import { storageModule, emuDgram } from './espruino-modules';
 import { BOOT_SELECT } from '../tools/board-lib.mjs';
 import { bindUdp, NodeUdp, RandomWalk, nodeClock, nodeRng, MemoryStorage } from './node-ports';
 import type { Peer, Storage, Clock, Rng } from '../transport/ports';
@@ -92,6 +92,15 @@ export interface SimDevice {
   reboots: number;
 }
 
+/** Closes an emulated dgram socket the firmware may have closed already. */
+function closeQuietly(s: { close(): void }): void {
+  try {
+    s.close();
+  } catch {
+    /* closed before */
+  }
+}
+
 export async function startDevice(o: DeviceOptions): Promise<SimDevice> {
   const storage = o.storage || new MemoryStorage();
   const clock = o.clock || nodeClock;
@@ -158,8 +167,11 @@ export async function startDevice(o: DeviceOptions): Promise<SimDevice> {
   const verifier = o.verifier || DEFAULT_VERIFIER;
   const stMod = storageModule(storage, o.storageSize || 896 * 1024, { [VERIFIER_NAME]: () => (existsSync(verifier) ? readFileSync(verifier).toString('latin1') : undefined) });
 
+  // Espruino's dgram for the firmware pull's own socket (closed with the device)
+  const dgramMod = emuDgram();
   const boot = () => {
     if (ctx) ctx.stop();
+    for (const s of dgramMod.sockets.splice(0)) closeQuietly(s);
     // the bundle the boot file would pick (tools/board-lib.mjs BOOT_SELECT): an updated one
     // from storage, else this device's bundle file (the flashed lwm2m.js)
     let pick = (new Function('return ' + BOOT_SELECT)() as (s: unknown) => string)(stMod);
@@ -218,7 +230,7 @@ export async function startDevice(o: DeviceOptions): Promise<SimDevice> {
       o.log?.('board', 'E.reboot()');
       setTimeout(() => device.reboot(), 20);
     };
-    const natives = { require: (m: string) => (m === 'Storage' ? stMod : m === 'crypto' ? cryptoMod : undefined), E, setTimeout: ctx.run('setTimeout'), clearTimeout: ctx.run('clearTimeout'), global: ctx.run('this'), process: {} };
+    const natives = { require: (m: string) => (m === 'Storage' ? stMod : m === 'crypto' ? cryptoMod : m === 'dgram' ? dgramMod : undefined), E, setTimeout: ctx.run('setTimeout'), clearTimeout: ctx.run('clearTimeout'), global: ctx.run('this'), process: {} };
     (board as any).fwPort = () => api.lwm2m.fotaPort(natives, o.vendorPub);
     model = api.objects.createObjectModel(board, { format: o.format, period: o.period || 2000 });
     const ports = {
@@ -301,6 +313,7 @@ export async function startDevice(o: DeviceOptions): Promise<SimDevice> {
       if (timer) clearTimeout(timer);
       timer = null;
       ctx?.stop();
+      for (const s of dgramMod.sockets.splice(0)) closeQuietly(s);
       udp.close();
       appUdp?.close();
     },

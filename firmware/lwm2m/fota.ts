@@ -23,6 +23,11 @@ import type { FirmwarePort } from '../../objects/board';
 import type { FirmwareApi } from '../../objects/5-firmware-update';
 import type { Natives } from '../espruino/native';
 import { utf8Decode } from '../../transport/bytes';
+import { CoapEndpoint } from '../../transport/coap/endpoint';
+import { CODE, OPT } from '../../transport/coap/constants';
+import { blockBytes } from '../../transport/coap/block';
+import { EspruinoUdp } from '../espruino/udp';
+import { parseUri } from './uri';
 
 export var REC = 'lwm2m.fwb';
 export var SLOTS = ['lwm2m.js', 'lwm2m.js2'];
@@ -33,6 +38,10 @@ export var TRIES = 3;
 /** A new bundle that has not registered this long after boot gives up (ms). */
 export var CONFIRM_MS = 300000;
 var HEAD = 10;
+/** Pull: a download that failed mid-way (the CoAP request timed out) resumes from its next block this many times, then Update Result 4. */
+export var RESUMES = 3;
+/** Pull: Block2 size asked for. */
+var PULL_BLOCK = 512;
 
 /** The boot record (see above); `n`: the downloaded bundle's file, until Update puts it on trial. */
 interface BootRecord {
@@ -214,6 +223,78 @@ export function fotaPort(n: Natives, vendorHex?: string): FirmwarePort {
     n.setTimeout(tick, 0);
   }
 
+  /**
+   * Pull (Package URI): a coap:// URI fetched with Block2 (RFC 7959 §2.4) from a socket of
+   * its own, each block into block() as it arrives; a request that fails mid-way resumes from
+   * the next block (RESUMES times). A URI that is not one: Update Result 7; another scheme
+   * (http://, and coaps:// which needs credentials the device has no account for): 9.
+   */
+  function pull(uri: string): void {
+    var u = parseUri(uri);
+    var at = uri.indexOf('://');
+    var bad = at < 1 || (!u && (uri.indexOf('coap://') === 0 || uri.indexOf('coaps://') === 0)) ? 7 : !u || u.secure ? 9 : 0;
+    if (bad) return fail(bad);
+    var rest = uri.substring(at + 3);
+    var path = rest.indexOf('/') < 0 ? '/' : rest.substring(rest.indexOf('/'));
+    var peer = { address: u!.host, port: u!.port };
+    var timer: any = null;
+    var tries = 0;
+    var next = 0;
+    var ep: CoapEndpoint;
+    var sock = new EspruinoUdp(n, { port: 49152 + (n.E.hwRand() & 16383) }, function (d, p) {
+      ep.receive(d, p, now());
+      poll();
+    });
+    var rng = {
+      fill: function (b: Uint8Array) {
+        for (var i = 0; i < b.length; i++) b[i] = n.E.hwRand() & 255;
+      },
+    };
+    ep = new CoapEndpoint({ port: sock, rng: rng });
+    function now(): number {
+      return Math.floor(Date.now());
+    }
+    function poll(): void {
+      if (timer) n.clearTimeout(timer);
+      timer = null;
+      var t = ep.poll(now());
+      if (t >= 0) timer = n.setTimeout(poll, t - now() > 0 ? t - now() : 0);
+    }
+    function end(r: number): void {
+      if (timer) n.clearTimeout(timer);
+      timer = null;
+      sock.close();
+      if (r) fail(r);
+    }
+    function get(): void {
+      var h: any = ep.request(peer, { code: CODE.GET, path: path, options: [{ num: OPT.BLOCK2, value: blockBytes(next / PULL_BLOCK, false, 5) }], onData: function (d: Uint8Array, off: number, more: boolean) {
+        var r = block(off, d, more);
+        next = off + d.length;
+        if (r) {
+          // the package refused (too large, another build…): the request ends here
+          fail(r);
+          throw 0;
+        }
+        if (!more) end(0);
+      } }, now(), function (err: string | null, res?: any) {
+        if (!err && res.code === CODE.CONTENT) return;
+        // a lost block the CoAP layer gave up on: the next one again, a bounded number of times
+        if (err === 'timeout' && s && tries++ < RESUMES) return get();
+        end(err === 'aborted' ? 0 : err || res.code >> 5 !== 4 ? 4 : 7);
+      });
+      // resuming: the endpoint follows from this block's offset
+      h._bodyLen = next;
+      poll();
+    }
+    get();
+  }
+
+  /** A pull ended without a package: Update Result r (object 5 is Downloading). */
+  function fail(r: number): void {
+    s = null;
+    if (api) api.downloaded(r);
+  }
+
   return {
     block: block,
     /** Update (Execute /5/0/2 in Downloaded): the downloaded bundle goes on trial at the next boot. */
@@ -232,10 +313,7 @@ export function fotaPort(n: Natives, vendorHex?: string): FirmwarePort {
         n.E.reboot!();
       }, 500);
     },
-    download: function (uri: string): void {
-      // pull (Package URI) is not built yet: unsupported protocol
-      if (api) api.downloaded(9);
-    },
+    download: pull,
     /** What this boot reports; a bundle on trial (State Updating) keeps the port and its deadline. */
     boot: function (a: FirmwareApi): boolean {
       api = a;

@@ -17,6 +17,9 @@ import { buildPackage, parsePackage, vendorKey, vendorPublic } from '../../tools
 import { buildConfig } from '../../tools/board-lib.mjs';
 import { parseConfig } from '../../firmware/espruino/config';
 import { runCli } from '../../sim/cli';
+import { UdpCoap } from '../helpers/udp-coap';
+import { CODE, OPT } from '../../transport/coap/constants';
+import { getStrings } from '../../transport/coap/message';
 import { utf8Decode } from '../../transport/bytes';
 
 const ROOT = join(import.meta.dirname, '../..');
@@ -213,6 +216,53 @@ test('npm run sim -- fota push EP FILE / fota update EP: the package through the
     await until('Update Result 1', async () => (await r.read([5, 0, 5])) === '1');
   } finally {
     console.log = log;
+    await r.close();
+  }
+});
+
+/** A CoAP server holding `files` by path (Block2 as the client asks); `drop(n)` loses its n-th datagram. */
+async function fileServer(files: Record<string, Uint8Array>, drop: (n: number) => boolean = () => false) {
+  const gets: number[] = [];
+  const srv = new UdpCoap({
+    onRequest: (req, _p, ex) => {
+      const path = '/' + (getStrings(req, OPT.URI_PATH) || []).join('/');
+      gets.push(req.mid);
+      ex.respond(files[path] ? { code: CODE.CONTENT, payload: files[path], contentFormat: 42 } : { code: CODE.NOT_FOUND });
+    },
+  });
+  let n = 0;
+  const send = srv.sock.send.bind(srv.sock) as (...a: unknown[]) => void;
+  (srv.sock as any).send = (...a: unknown[]) => (drop(++n) ? undefined : send(...a));
+  const port = await srv.bind();
+  return { uri: `coap://127.0.0.1:${port}`, gets, close: () => srv.close() };
+}
+
+test('pull: a coap:// Package URI fetched with Block2, streamed into Storage, lost datagrams retransmitted → Downloaded; http:// → 9, no URI → 7, not found → 7', async () => {
+  const EP = 'urn:dev:fota-pull';
+  const p = pkg(NEW_BUNDLE);
+  // the file server loses its 3rd and 10th answers: the device's CON retransmissions bring them again
+  const fs = await fileServer({ '/fw/pkg': p }, (n) => n === 3 || n === 10);
+  const r = await rig(EP);
+  try {
+    const wr = async (v: string) => st(await r.lw.write(EP, [5, 0, 1], [{ p: [5, 0, 1], v } as any]));
+    const result = async () => [await r.read([5, 0, 3]), await r.read([5, 0, 5])];
+    assert.equal(await wr('http://127.0.0.1/fw.pkg'), 'CHANGED');
+    await until('Update Result 9', async () => (await result()).join() === '0,9');
+    assert.equal(await wr('fw.pkg'), 'CHANGED');
+    await until('Update Result 7', async () => (await result()).join() === '0,7');
+    assert.equal(await wr(`${fs.uri}/fw/none`), 'CHANGED');
+    await until('Update Result 7 (4.04)', async () => (await result()).join() === '0,7');
+    const t0 = Date.now();
+    assert.equal(await wr(`${fs.uri}/fw/pkg`), 'CHANGED');
+    await until('Downloaded', async () => (await r.read([5, 0, 3])) === '2', 30000);
+    console.log(`# pulled ${p.length} bytes in ${Date.now() - t0} ms with two answers lost (${Math.ceil(p.length / 512)} blocks of 512)`);
+    assert.ok(Buffer.from(r.storage.read('lwm2m.js2')!).equals(NEW_BUNDLE));
+    assert.equal(await r.read([5, 0, 5]), '0');
+    assert.equal(st(await r.lw.execute(EP, [5, 0, 2])), 'CHANGED');
+    await until('the new bundle confirmed', async () => r.dev.reboots > 0 && r.dev.state() === 'registered' && (await r.read([5, 0, 5])) === '1');
+    assert.equal(await r.read([3, 0, 3]), '0.2.0');
+  } finally {
+    fs.close();
     await r.close();
   }
 });

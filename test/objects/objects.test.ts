@@ -64,7 +64,6 @@ test('Firmware Update: pull state machine Idle -> Downloading -> Downloaded -> U
   const { rd, wr, ex, c, log } = setup();
   assert.deepEqual([rd([5, 0, 3]), rd([5, 0, 5]), rd([5, 0, 9]), rd([5, 0, 8, 1])], ['0', '0', '2', '1']);
   assert.equal(ex([5, 0, 2]), 133, 'Update in Idle');
-  assert.equal(wr([5, 0, 1], 'not a uri'), 128);
   assert.equal(wr([5, 0, 1], 'coap://fw.example/img'), 68);
   assert.deepEqual(log, ['download coap://fw.example/img']);
   assert.equal(rd([5, 0, 3]), '1');
