@@ -43,11 +43,6 @@ function port(o: LwObject): FirmwarePort | null {
   return b.fw || null;
 }
 
-/** The transfer ended (Idle or Downloaded): the board's port goes. */
-function drop(b: Board): void {
-  if (b.fwPort) b.fw = undefined;
-}
-
 /** State `s` and, when r >= 0, Update Result `r`. */
 function state(o: LwObject, s: number, r: number): void {
   o.set(0, 3, s);
@@ -100,14 +95,16 @@ function piece(o: LwObject, off: number, data: Uint8Array, more: boolean): numbe
   var r = port(o)!.block(off, data, more);
   if (r) {
     state(o, 0, r);
-    drop(b);
+    // the transfer ended: the board's port goes (as in downloaded())
+    if (b.fwPort) b.fw = undefined;
   }
   return r;
 }
 
 function downloaded(this: FirmwareApi, result: number): void {
   if (this.i[0][3] === 1) state(this, result ? 0 : 2, result);
-  drop((this as Fw).hw);
+  var b = (this as Fw).hw;
+  if (b.fwPort) b.fw = undefined;
 }
 
 function updated(this: FirmwareApi, ok: boolean): void {
@@ -124,6 +121,6 @@ export function firmwareUpdate(board: Board): FirmwareApi {
   // what this boot reports (a bundle on trial keeps its port: it confirms itself once registered)
   var fw = board.fw || (board.fwPort && board.fwPort());
   if (fw && fw.boot && fw.boot(o)) board.fw = fw;
-  else drop(board);
+  else if (board.fwPort) board.fw = undefined;
   return o;
 }

@@ -29,17 +29,14 @@ import { blockBytes } from '../../transport/coap/block';
 import { EspruinoUdp } from '../espruino/udp';
 import { parseUri } from './uri';
 
-export var REC = 'lwm2m.fwb';
-export var SLOTS = ['lwm2m.js', 'lwm2m.js2'];
-/** The verifier's file (dist/fw-verify.js) and the global it defines. */
-export var VERIFIER = 'lwm2m.ver';
-/** Boots a new bundle gets before the boot file returns to the old one (BOOT_SELECT's 3). */
-export var TRIES = 3;
+// The names and numbers (the names are strings inside fotaPort: top-level ones would be held at rest):
+//   'lwm2m.fwb' the boot record, 'lwm2m.js' / 'lwm2m.js2' the bundle slots, 'lwm2m.ver' the
+//   verifier (dist/fw-verify.js, defining LwM2MV); BOOT_SELECT gives a bundle on trial 3 boots.
 /** A new bundle that has not registered this long after boot gives up (ms). */
-export var CONFIRM_MS = 300000;
+var CONFIRM_MS = 300000;
 var HEAD = 10;
 /** Pull: a download that failed mid-way (the CoAP request timed out) resumes from its next block this many times, then Update Result 4. */
-export var RESUMES = 3;
+var RESUMES = 3;
 /** Pull: Block2 size asked for. */
 var PULL_BLOCK = 512;
 
@@ -75,6 +72,9 @@ interface Stream {
  */
 export function fotaPort(n: Natives, vendorHex?: string): FirmwarePort {
   var S = n.require('Storage');
+  var REC = 'lwm2m.fwb';
+  var A = 'lwm2m.js';
+  var B = 'lwm2m.js2';
   var api: FirmwareApi | null = null;
   var s: Stream | null = null;
   var timer: any = null;
@@ -94,7 +94,7 @@ export function fotaPort(n: Natives, vendorHex?: string): FirmwarePort {
   }
 
   function record(): BootRecord {
-    return bootRecord() || { q: 0, c: SLOTS[0], p: '', t: 0, r: 0, v: '' };
+    return bootRecord() || { q: 0, c: A, p: '', t: 0, r: 0, v: '' };
   }
 
   /** Writes `r` as the next record (q + 1) into the slot that does not hold the newest. */
@@ -125,7 +125,7 @@ export function fotaPort(n: Natives, vendorHex?: string): FirmwarePort {
     // room for the bundle (Storage.getFree: what a write can take without a compaction)
     if (S.getFree && m.n > S.getFree()) return 2;
     st.m = m;
-    st.f = record().c === SLOTS[0] ? SLOTS[1] : SLOTS[0];
+    st.f = record().c === A ? B : A;
     return 0;
   }
 
@@ -200,7 +200,7 @@ export function fotaPort(n: Natives, vendorHex?: string): FirmwarePort {
       } else S.erase(st.f);
       if (api) api.downloaded(ok ? 0 : 5);
     };
-    var src = hex === st.m.h && vendorHex ? S.read(VERIFIER) : undefined;
+    var src = hex === st.m.h && vendorHex ? S.read('lwm2m.ver') : undefined;
     if (src === undefined) return done(false);
     try {
       // evaluated from the flash-backed file as it is (a copy would put its 18 KB in RAM):

@@ -11,8 +11,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import dgram from 'node:dgram';
-import { needPeer } from '../helpers/peers';
+import { needPeer, freeUdpPort } from '../helpers/peers';
 import { BootstrapServer, simpleConfig } from '../../sim/bootstrap-server';
 import { Lwm2mServer } from '../../sim/lwm2m-server';
 import { startDevice, DEFAULT_BUNDLE } from '../../sim/device';
@@ -27,16 +26,6 @@ const leshanSkip = leshanMissing();
 if (leshanSkip && process.env.REQUIRE_PEERS === '1') throw new Error(`Leshan is required under .ci/run: ${leshanSkip}`);
 
 const run = promisify(execFile);
-
-function freeUdpPort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = dgram.createSocket('udp4');
-    s.bind(0, '127.0.0.1', () => {
-      const p = s.address().port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 async function until(what: string, cond: () => Promise<boolean>, ms: number): Promise<void> {
   for (const end = Date.now() + ms; !(await cond()); ) {
