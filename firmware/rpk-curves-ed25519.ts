@@ -4,6 +4,9 @@ import { enableEd25519 } from '../transport/dtls/rpk-ed25519';
 
 export * from '../transport/dtls/rpk';
 
+/** The build's target, as a firmware package's manifest names it (docs/firmware-update.md). */
+export var TARGET = 'rpk-ed25519';
+
 /** The RPK suite with this build's curve (Ed25519/X25519) in the DTLS client. Idempotent. */
 export function enableRpk(): void {
   enableEd25519();

@@ -9,6 +9,9 @@ export * from '../transport/dtls/rpk';
 export { p256PrivateKeyOf } from '../transport/dtls/rpk-p256';
 export { p256Spki, spkiP256, p256LastCost } from '../transport/crypto/p256';
 
+/** The build's target, as a firmware package's manifest names it (docs/firmware-update.md). */
+export var TARGET = 'rpk';
+
 /** The RPK suite with this build's curve (P-256) in the DTLS client. Idempotent. */
 export function enableRpk(): void {
   enableP256();

@@ -2,6 +2,7 @@
 // firmware/espruino/, Node's in sim/; tests pass fakes. Everything is pulled when
 // a value is read, except outputs, which the objects drive.
 import { Clock } from '../transport/ports';
+import type { FirmwareApi } from './5-firmware-update';
 
 export interface DeviceInfo {
   manufacturer: string;
@@ -44,14 +45,22 @@ export interface LocationInfo {
   ts: number;
 }
 
-/** Firmware Update (object 5) hooks; the transfer itself is the firmware-update issue's. */
+/** Firmware Update (object 5): the board's transfer and install (firmware/lwm2m/fota.ts on Espruino). */
 export interface FirmwarePort {
   /** Start a pull download from `uri`; completion comes back through `FirmwareApi.downloaded`. */
   download(uri: string): void;
-  /** A pushed package (5/0/0); returns an Update Result code (0: stored). */
-  write(pkg: Uint8Array): number;
-  /** Install; completion comes back through `FirmwareApi.updated`. */
+  /**
+   * A piece of a pushed package (5/0/0) at byte `off`, in order (`more`: others follow).
+   * 0 while it goes on (after the last piece the check ends in `FirmwareApi.downloaded`), or
+   * an Update Result that ends the transfer.
+   */
+  block(off: number, data: Uint8Array, more: boolean): number;
+  /** Install; completion comes back through `FirmwareApi.updated` (or after a reboot). */
   update(): void;
+  /** Told the object once it exists: the port sets what this boot reports; true when it must stay (a bundle on trial). */
+  boot?(api: FirmwareApi): boolean;
+  /** The client registered: a bundle on trial confirms itself (true: done, the port may go). */
+  confirm?(): boolean;
 }
 
 export interface Board {
@@ -70,5 +79,8 @@ export interface Board {
   /** Drive an output by name ("buzzer": on/off and level 0..100, e.g. a PWM tone). */
   output(name: string, on: boolean, level: number): void;
   location?(): LocationInfo | null;
+  /** The firmware transfer in progress (or the bundle on trial's), else absent. */
   fw?: FirmwarePort;
+  /** Builds a firmware port when a transfer starts (absent: the board cannot update). */
+  fwPort?: () => FirmwarePort;
 }

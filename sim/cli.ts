@@ -765,6 +765,36 @@ for (const name of Object.keys(admin) as (keyof typeof admin)[]) {
     run: (argv) => admin[name](parse(argv, ADMIN_VALUED, [])),
   };
 }
+COMMANDS.fota = {
+  help: 'firmware update (docs/firmware-update.md): fota push EP FILE (a package of npm run package, written to /5/0/0 with Block1) | fota update EP (Execute /5/0/2) | fota state EP [--api URL] [--timeout S]',
+  run: (argv) => fota(parse(argv, ADMIN_VALUED, [])),
+};
+
+/** The firmware update steps over the LwM2M server's API; prints State and Update Result after each. */
+async function fota(a: Args): Promise<void> {
+  const [sub, ep, file, extra] = a.pos;
+  if (sub !== 'push' && sub !== 'update' && sub !== 'state') fail(`fota needs push, update or state, got ${sub === undefined ? 'nothing' : `'${sub}'`}`);
+  if (!ep) fail('missing endpoint name');
+  if (sub === 'push' ? extra !== undefined : file !== undefined) fail(`unexpected argument '${sub === 'push' ? extra : file}'`);
+  const base = `/api/clients/${encodeURIComponent(ep)}/5/0`;
+  if (sub === 'push') {
+    if (!file) fail('missing package FILE (npm run package -- --key vendor.key dist/firmware.js)');
+    let pkg: Buffer;
+    try {
+      pkg = readFileSync(file);
+    } catch (e) {
+      fail(`package '${file}': ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : (e as Error).message}`);
+    }
+    if (pkg!.subarray(0, 4).toString('latin1') !== 'LWFW') fail(`'${file}' is not a firmware package (no LWFW header): npm run package builds one`);
+    const t0 = Date.now();
+    show(await call(a, 'PUT', `${base}/0${query(a, { format: 'OPAQUE' })}`, { id: 0, kind: 'singleResource', type: 'OPAQUE', value: pkg!.toString('hex') }));
+    console.log(`fota: ${pkg!.length} bytes in ${Date.now() - t0} ms`);
+  } else if (sub === 'update') show(await call(a, 'POST', `${base}/2${query(a)}`));
+  const st = (await call(a, 'GET', `${base}/3${query(a)}`)) as { content?: { value?: unknown } };
+  const re = (await call(a, 'GET', `${base}/5${query(a)}`)) as { content?: { value?: unknown } };
+  console.log(`fota: State ${st.content?.value} (0 Idle, 1 Downloading, 2 Downloaded, 3 Updating), Update Result ${re.content?.value}`);
+}
+
 COMMANDS.enrol = { help: 'an installer scans a QR label: enrol LABEL [--window S] [--endpoint EP] [--installer NAME [--password-file F]] [--api http://127.0.0.1:8081] (the bootstrap server\'s API)', run: enrol };
 COMMANDS.revoke = { help: 'the operator revokes an endpoint\'s credentials: revoke EP [--api http://127.0.0.1:8081] (a newly enrolled key may then take the endpoint)', run: revoke };
 

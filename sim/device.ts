@@ -4,12 +4,18 @@
 // a buzzer that reports its state. What runs is what the board runs: the bundle.
 import type { FactoryConfig } from '../firmware/lwm2m/client';
 import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
 import { loadFirmware, EspruinoContext } from './espruino-vm';
 import { espruinoCryptoModule } from './espruino-crypto';
+import { storageModule, emuDgram } from './espruino-modules';
+import { BOOT_SELECT } from '../tools/board-lib.mjs';
 import { bindUdp, NodeUdp, RandomWalk, nodeClock, nodeRng, MemoryStorage } from './node-ports';
 import type { Peer, Storage, Clock, Rng } from '../transport/ports';
 
 export const DEFAULT_BUNDLE = join(import.meta.dirname, '../dist/firmware.js');
+/** The firmware package's verifier, put in each device's storage as lwm2m.ver. */
+export const DEFAULT_VERIFIER = join(import.meta.dirname, '../dist/fw-verify.js');
+const VERIFIER_NAME = 'lwm2m.ver';
 /** The RPK build (P-256 raw public keys, ECDSA-SHA256 + ECDHE secp256r1, besides PSK): Security Mode 1 with P-256 keys. */
 export const RPK_BUNDLE = join(import.meta.dirname, '../dist/firmware-rpk.js');
 /** The other RPK build (Ed25519 + X25519): Security Mode 1 with Ed25519 keys. */
@@ -52,6 +58,12 @@ export interface DeviceOptions extends FactoryConfig {
   log?: (event: string, detail: string) => void;
   /** The buzzer output changed. */
   onOutput?: (name: string, on: boolean, level: number) => void;
+  /** The vendor key firmware packages must be signed with (hex P-256 point), docs/firmware-update.md. */
+  vendorPub?: string;
+  /** Storage's size in bytes (default 896 KB, the ESP32's): a package larger than what is free gets Update Result 2. */
+  storageSize?: number;
+  /** The verifier the device evaluates from Storage as lwm2m.ver (default dist/fw-verify.js, as flashed: read from the file, not in `storage`). */
+  verifier?: string;
   /** Reboot executed (the device restarts itself after this is called). */
   onReboot?: () => void;
 }
@@ -76,6 +88,15 @@ export interface SimDevice {
   /** Closes the socket without de-registering (power cut). */
   kill(): void;
   reboots: number;
+}
+
+/** Closes an emulated dgram socket the firmware may have closed already. */
+function closeQuietly(s: { close(): void }): void {
+  try {
+    s.close();
+  } catch {
+    /* closed before */
+  }
 }
 
 export async function startDevice(o: DeviceOptions): Promise<SimDevice> {
@@ -140,14 +161,36 @@ export async function startDevice(o: DeviceOptions): Promise<SimDevice> {
 
   const state = (): string => (client && api ? api.lwm2m.stateName(client.state) : 'off');
 
+  // Espruino's Storage module over this device's storage (firmware update, boot choice)
+  const verifier = o.verifier || DEFAULT_VERIFIER;
+  const stMod = storageModule(storage, o.storageSize || 896 * 1024, { [VERIFIER_NAME]: () => (existsSync(verifier) ? readFileSync(verifier).toString('latin1') : undefined) });
+
+  // Espruino's dgram for the firmware pull's own socket (closed with the device)
+  const dgramMod = emuDgram();
   const boot = () => {
     if (ctx) ctx.stop();
+    for (const s of dgramMod.sockets.splice(0)) closeQuietly(s);
+    // the bundle the boot file would pick (tools/board-lib.mjs BOOT_SELECT): an updated one
+    // from storage, else this device's bundle file (the flashed lwm2m.js)
+    let pick = (new Function('return ' + BOOT_SELECT)() as (s: unknown) => string)(stMod);
+    const trial = pick.charAt(0) === '!';
+    if (trial) pick = pick.slice(1);
+    const code = stMod.read(pick);
     // Espruino's crypto module, emulated; its ArrayBuffers are made in the context's realm.
     let realm = (u: Uint8Array): ArrayBuffer => u.buffer as ArrayBuffer;
     const emu = espruinoCryptoModule({ realm: (u) => realm(u) });
     const cryptoMod = emu.mod;
     cryptoCounters = emu.counters;
-    ctx = loadFirmware(o.bundle || DEFAULT_BUNDLE, { modules: { crypto: cryptoMod }, print: (l) => o.log?.('print', l) }).ctx;
+    try {
+      ctx = loadFirmware(o.bundle || DEFAULT_BUNDLE, { modules: { crypto: cryptoMod, Storage: stMod }, print: (l) => o.log?.('print', l) }, code).ctx;
+    } catch (e) {
+      // a bundle on trial that fails to load: the board reboots (BOOT_CODE) and the next boot counts it
+      o.log?.('board', `${pick} failed to load: ${(e as Error).message}${trial ? '; rebooting' : ''}`);
+      client = null;
+      if (trial) setTimeout(() => device.reboot(), 20);
+      return;
+    }
+    o.log?.('board', `booted ${code ? pick : 'the flashed bundle'}`);
     api = ctx.run('LwM2M');
     const U8 = ctx.run('Uint8Array') as Uint8ArrayConstructor;
     toCtx = (u: Uint8Array) => {
@@ -179,6 +222,14 @@ export async function startDevice(o: DeviceOptions): Promise<SimDevice> {
         o.onOutput?.(name, on, level);
       },
     };
+    // firmware update (firmware/lwm2m/fota.ts) on Espruino's modules as emulated here
+    const E = ctx.run('E') as any;
+    E.reboot = () => {
+      o.log?.('board', 'E.reboot()');
+      setTimeout(() => device.reboot(), 20);
+    };
+    const natives = { require: (m: string) => (m === 'Storage' ? stMod : m === 'crypto' ? cryptoMod : m === 'dgram' ? dgramMod : undefined), E, setTimeout: ctx.run('setTimeout'), clearTimeout: ctx.run('clearTimeout'), global: ctx.run('this'), process: {} };
+    (board as any).fwPort = () => api.lwm2m.fotaPort(natives, o.vendorPub);
     model = api.objects.createObjectModel(board, { format: o.format, period: o.period || 2000 });
     const ports = {
       udp: { send: (data: Uint8Array, peer: Peer) => send(data, peer) },
@@ -204,7 +255,11 @@ export async function startDevice(o: DeviceOptions): Promise<SimDevice> {
       dtlsTimeout: o.dtlsTimeout,
       backoffBase: o.backoffBase,
       notifyCon: o.notifyCon,
-      log: (ev: string, detail: string) => o.log?.(ev, detail),
+      log: (ev: string, detail: string) => {
+        const b = board as any;
+        if (ev === 'registered' && b.fw && b.fw.confirm()) b.fw = undefined;
+        o.log?.(ev, detail);
+      },
     });
     if (appUdp) client.serveApp({ send: (data: Uint8Array, peer: Peer) => appUdp.send(Uint8Array.from(data), peer) });
     client.start(clock.now());
@@ -256,6 +311,7 @@ export async function startDevice(o: DeviceOptions): Promise<SimDevice> {
       if (timer) clearTimeout(timer);
       timer = null;
       ctx?.stop();
+      for (const s of dgramMod.sockets.splice(0)) closeQuietly(s);
       udp.close();
       appUdp?.close();
     },

@@ -123,3 +123,41 @@ export function emuWifi() {
   };
   return w;
 }
+
+/**
+ * Espruino's Storage module over a simulated device's byte storage (sim/node-ports.ts), as
+ * the firmware update and the boot choice use it: binary strings, offset writes into a file
+ * created at its full size (erased flash, 0xFF), getFree() from `free` bytes in all. `flashed`:
+ * files as `npm run flash` leaves them (the verifier), read-only, kept out of the device's storage.
+ */
+export function storageModule(st: { read(n: string): Uint8Array | null; write(n: string, d: Uint8Array): void; erase(n: string): void; list(p: string): string[] }, free: number, flashed: Record<string, () => string | undefined> = {}) {
+  const used = () => st.list('').reduce((a, n) => a + (st.read(n)?.length || 0), 0);
+  return {
+    read: (name: string) => {
+      const b = st.read(name.slice(0, 28));
+      return b ? Buffer.from(b).toString('latin1') : flashed[name] ? flashed[name]() : undefined;
+    },
+    write(name: string, data: string, offset?: number, size?: number): boolean {
+      name = name.slice(0, 28);
+      const d = Buffer.from(String(data), 'latin1');
+      if (offset === undefined || offset === 0) {
+        const n = size === undefined ? d.length : size;
+        if (n === 0) throw new Error("Can't create zero length file");
+        if (n > free - used() + (st.read(name)?.length || 0)) return false;
+        const b = Buffer.alloc(n, 0xff);
+        d.copy(b, 0, 0, Math.min(d.length, n));
+        st.write(name, b);
+        return true;
+      }
+      const cur = st.read(name);
+      if (!cur || offset + d.length > cur.length) throw new Error('Storage write past the end of the file');
+      // flash only clears bits: writing over written bytes ANDs them
+      for (let i = 0; i < d.length; i++) cur[offset + i] &= d[i];
+      st.write(name, cur);
+      return true;
+    },
+    erase: (name: string) => st.erase(name.slice(0, 28)),
+    list: () => st.list(''),
+    getFree: () => free - used(),
+  };
+}

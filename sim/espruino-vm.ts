@@ -145,10 +145,11 @@ export function createEspruinoContext(host: EspruinoHost = {}): EspruinoContext 
 const compiled = new Map<string, vm.Script>();
 
 /** Loads dist/firmware.js (or `file`) into a fresh Espruino-like context and returns its `LwM2M` global. */
-export function loadFirmware(file: string, host: EspruinoHost = {}): { api: any; ctx: EspruinoContext } {
+export function loadFirmware(file: string, host: EspruinoHost = {}, code?: string): { api: any; ctx: EspruinoContext } {
   const ctx = createEspruinoContext(host);
-  // compiled once per file: a fleet of simulated devices shares the compiled bundle
-  let script = compiled.get(file);
+  // compiled once per file: a fleet of simulated devices shares the compiled bundle (`code`,
+  // a bundle from the device's own storage, instead of the file: compiled each time)
+  let script = code === undefined ? compiled.get(file) : new vm.Script(code, { filename: 'firmware.js' });
   if (!script) {
     script = new vm.Script(readFileSync(file, 'utf8'), { filename: 'firmware.js' });
     compiled.set(file, script);

@@ -13,17 +13,40 @@ export const CONFIG_FILE = 'lwm2m.cfg';
 export const BUNDLE_FILE = 'lwm2m.js';
 export const BOOT_FILE = '.boot0';
 
+/** The firmware package's verifier (dist/fw-verify.js), evaluated only while a package is checked. */
+export const VERIFIER_FILE = 'lwm2m.ver';
+
+/**
+ * Which bundle boots (docs/firmware-update.md "Boot"), as an expression of Espruino's Storage
+ * module giving a file name: the newest valid boot record (firmware/lwm2m/fota.ts, slots
+ * lwm2m.fwb.a/.b) names the current bundle `c` and the one on trial `p`; a bundle on trial gets
+ * its boot counted first (a record written; the name comes back as '!' + name), and after 3 boots that did not confirm it (or when
+ * it is gone) the record returns to `c` with Update Result 8. No record: lwm2m.js. The
+ * simulator's devices choose with the same code.
+ */
+export const BOOT_SELECT =
+  "(function(S){var R=null,i,x;for(i=0;i<2;i++){try{x=JSON.parse(S.read('lwm2m.fwb.'+(i?'b':'a')));" +
+  "if(x&&x.q>0&&typeof x.c=='string'&&(!R||x.q>R.q))R=x}catch(e){}}" +
+  "if(!R)return '" + BUNDLE_FILE + "';" +
+  "if(R.p){if(R.t>=3||!S.read(R.p)){R.p='';R.r=8}else R.t++;R.q++;S.write('lwm2m.fwb.'+(R.q&1?'a':'b'),JSON.stringify(R));if(R.p)return '!'+R.p}" +
+  "return S.read(R.c)?R.c:'" + BUNDLE_FILE + "'})";
+
 /**
  * `.boot0` runs first at every boot. It evals the bundle from Storage (the code stays
  * in flash: about 90 variables per KB instead of the whole text in RAM, ESPRUINO.md
  * "Memory") and starts the client on E.on('init'), after every boot file has run.
  */
 export const BOOT_CODE =
-  "// lwm2m-espruino: run the client bundle from Storage\n" +
-  "if (require('Storage').read('" + BUNDLE_FILE + "')) {\n" +
-  "  eval(require('Storage').read('" + BUNDLE_FILE + "'));\n" +
-  "  E.on('init', function () { LwM2M.espruino.start(global); });\n" +
-  "}\n";
+  "// lwm2m-espruino: run the client bundle from Storage (the one BOOT_SELECT picks)\n" +
+  "var LwM2Mf = " + BOOT_SELECT + "(require('Storage'));\n" +
+  "var LwM2Mt = LwM2Mf.charAt(0) == '!';\n" +
+  "if (LwM2Mt) LwM2Mf = LwM2Mf.substr(1);\n" +
+  "if (require('Storage').read(LwM2Mf)) {\n" +
+  // a bundle on trial that fails to load is a failed boot: the next one counts it
+  "  try { eval(require('Storage').read(LwM2Mf)); } catch (e) { print(e); if (LwM2Mt) E.reboot(); }\n" +
+  "  if (typeof LwM2M !== 'undefined') E.on('init', function () { LwM2M.espruino.start(global); });\n" +
+  "}\n" +
+  "delete LwM2Mf;\ndelete LwM2Mt;\n";
 
 const FLAGS = {
   '--endpoint': 'endpoint',
@@ -41,6 +64,7 @@ const FLAGS = {
   '--buzzer-pin': 'buzzerPin',
   '--buzzer-hz': 'buzzerHz',
   '--port': 'port',
+  '--vendor-pub': 'vendorPub',
 };
 
 const isHex = (s) => typeof s === 'string' && s.length > 0 && s.length % 2 === 0 && /^[0-9a-fA-F]+$/.test(s);
@@ -110,6 +134,14 @@ export function buildConfig(argv) {
   if (o.buzzerHz !== undefined) {
     if (!/^\d+$/.test(o.buzzerHz) || +o.buzzerHz < 20 || +o.buzzerHz > 20000) throw new Error('--buzzer-hz must be 20-20000');
     cfg.buzzerHz = +o.buzzerHz;
+  }
+  if (o.vendorPub !== undefined) {
+    // the key firmware packages are signed with (npm run package prints it): a P-256 point
+    const h = hexArg('--vendor-pub', o.vendorPub);
+    const pt = h.length === 182 && h.startsWith(SPKI_P256_PREFIX + '04') ? h.slice(SPKI_P256_PREFIX.length) : h;
+    if (pt.length !== 130 || !pt.startsWith('04')) throw new Error(`--vendor-pub is ${h.length / 2} bytes: the vendor key is a P-256 point (65 bytes 04‖X‖Y) or its 91-byte SubjectPublicKeyInfo`);
+    spkiArg('--vendor-pub', pt);
+    cfg.vendorPub = pt;
   }
   if (o.port !== undefined) {
     if (!/^\d+$/.test(o.port) || +o.port < 1 || +o.port > 65535) throw new Error(`--port '${o.port}' must be 1-65535`);
@@ -337,6 +369,12 @@ export async function uploadToStorage({ port, bundle, config, after, quiet, time
     args.push('--storage', `${BUNDLE_FILE}:${bundle}`);
     sent[BUNDLE_FILE] = readFileSync(bundle);
     writeFileSync(join(dir, 'boot0.js'), BOOT_CODE);
+    // the firmware package's verifier, beside the bundle (built by npm run build)
+    const ver = join(ROOT, 'dist', 'fw-verify.js');
+    if (existsSync(ver)) {
+      args.push('--storage', `${VERIFIER_FILE}:${ver}`);
+      sent[VERIFIER_FILE] = readFileSync(ver);
+    }
     args.push('--storage', `${BOOT_FILE}:${join(dir, 'boot0.js')}`);
     sent[BOOT_FILE] = Buffer.from(BOOT_CODE, 'latin1');
   }
@@ -348,7 +386,9 @@ export async function uploadToStorage({ port, bundle, config, after, quiet, time
   }
   const names = Object.keys(sent);
   // Without an expression the CLI would stay as a terminal: always end with one.
-  const check = `print('UPLOAD-CRC '+${JSON.stringify(names)}.map(function(n){var f=require('Storage').read(n);return f===undefined?'none':E.CRC32(f);}).join(','))`;
+  // a bundle uploaded by hand replaces any update's boot record: lwm2m.js boots
+  const forget = bundle ? "require('Storage').erase('lwm2m.fwb.a');require('Storage').erase('lwm2m.fwb.b');" : '';
+  const check = `${forget}print('UPLOAD-CRC '+${JSON.stringify(names)}.map(function(n){var f=require('Storage').read(n);return f===undefined?'none':E.CRC32(f);}).join(','))`;
   args.push('-e', `${check};${after || "print('UPLOAD-DONE '+require('Storage').list().length)"}`);
   const out = await runCli(args, quiet, timeoutMs);
   const m = /UPLOAD-CRC (\S*)/.exec(out);

@@ -51,6 +51,10 @@ const BUNDLES = {
   // The same entry with Ed25519 + X25519 (tweetnacl) in place of P-256: firmware/rpk-curves.ts
   // swapped for rpk-curves-ed25519.ts.
   'firmware-rpk-ed25519': ['firmware/main-rpk.ts', ['--external', 'none', '--alias', './rpk-curves=./rpk-curves-ed25519']],
+  // The firmware package's verifier (firmware/verify.ts, P-256): evaluated from Storage only
+  // while a package is checked, beside a bundle already loaded, so it stays an IIFE defining
+  // the one global LwM2MV (unwrapped, its top-level names would overwrite the bundle's).
+  'fw-verify': ['firmware/verify.ts', ['--external', 'none'], 'LwM2MV'],
 };
 
 const opts = buildArgs(process.argv.slice(2));
@@ -62,7 +66,7 @@ for (const name of opts.only) if (!todo.includes(name)) console.log(`build: dist
 if (todo.length) {
   // 1. The device world typechecks against ES5 + @types/espruino only (tsconfig.json).
   run(bin('tsc'), ['-p', 'tsconfig.json']);
-  for (const name of todo) await bundle(BUNDLES[name][0], name, BUNDLES[name][1]);
+  for (const name of todo) await bundle(BUNDLES[name][0], name, BUNDLES[name][1], BUNDLES[name][2]);
 }
 
 /** --only NAME[,NAME] and --if-stale; a bad argument is one line and exit 2. */
@@ -81,7 +85,7 @@ function buildArgs(argv) {
       o.only = v.split(',');
       for (const n of o.only) if (!(n in BUNDLES)) bad(`--only '${n}' must be one of ${Object.keys(BUNDLES).join(', ')}`);
     } else if (a === '--help' || a === '-h') {
-      console.log('usage: node tools/build.mjs [--only firmware|firmware-rpk|firmware-rpk-ed25519[,…]] [--if-stale]');
+      console.log('usage: node tools/build.mjs [--only firmware|firmware-rpk|firmware-rpk-ed25519|fw-verify[,…]] [--if-stale]');
       process.exit(0);
     } else bad(`unknown option '${a}'`);
   }
@@ -104,30 +108,35 @@ function inputsHash() {
   return h.digest('hex');
 }
 
-async function bundle(entry, name, extra) {
+async function bundle(entry, name, extra, global) {
   const tmp = join(root, 'dist', '.mb-' + name);
   rmSync(stampOf(name), { force: true });
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
   run(bin('microbundle'), [
     '-i', entry, '-o', join(tmp, name + '.js'), '--format', 'iife', '--target', 'web',
-    '--name', 'LwM2M', '--tsconfig', 'tsconfig.json', '--generateTypes', 'false', ...extra,
+    '--name', global || 'LwM2M', '--tsconfig', 'tsconfig.json', '--generateTypes', 'false', ...extra,
   ]);
   // With "type":"module" microbundle names the IIFE `.cjs`; it is a plain script.
   let code = readFileSync(join(tmp, name + '.cjs'), 'utf8');
   code = code.replace(/\n?\/\/# sourceMappingURL=.*\s*$/, '\n');
-  code = unwrap(code);
   let map = JSON.parse(readFileSync(join(tmp, name + '.cjs.map'), 'utf8'));
   map.sources = map.sources.map((s) => relative(join(root, 'dist'), resolve(tmp, s)));
-  ({ code, map } = liftClasses(code, map));
-  ({ code, map } = lazyNamespaces(code, map));
-  ({ code, map } = noNullProto(code, map));
-  ({ code, map } = inlineConstants(code, map));
-  let renamed;
-  ({ code, map, renamed } = await shortenProperties(code, map));
-  ({ code, map } = ownTopLevel(code, map, name));
+  let renamed = {};
+  if (!global) {
+    code = unwrap(code);
+    ({ code, map } = liftClasses(code, map));
+    ({ code, map } = lazyNamespaces(code, map));
+    ({ code, map } = noNullProto(code, map));
+    ({ code, map } = inlineConstants(code, map));
+    ({ code, map, renamed } = await shortenProperties(code, map));
+    ({ code, map } = ownTopLevel(code, map, name));
+  }
   map.file = name + '.js';
-  checkGlobals(code, name);
+  // a bundle for eval: its last statement names its global, so that eval() returns it in
+  // whatever scope Espruino evaluates it (and the flash-backed text is evaluated as it is)
+  if (global) code = code.replace(/\s*$/, '\n') + global + ';\n';
+  checkGlobals(code, name, global || 'LwM2M');
   checkRequires(code, name);
   // written aside, then renamed: a reader (a test, a running device) never sees half a bundle
   writeFileSync(join(tmp, 'out.js'), code);
@@ -515,16 +524,17 @@ function ownTopLevel(src, inMap, name) {
   return { code: r.code + '\n', map: r.map };
 }
 
-// 10. Every top-level name but LwM2M starts with `$` (pass 9), and none is an Espruino global
+// 10. Every top-level name but LwM2M starts with `$` (pass 9; a bundle for eval keeps its IIFE:
+// its one top-level name is its global), and none is an Espruino global
 // (package.json minify.mangle.reserved: generated from @types/espruino, plus the pins).
-function checkGlobals(code, name) {
+function checkGlobals(code, name, own) {
   const reserved = new Set(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).minify.mangle.reserved);
-  reserved.delete('LwM2M');
+  reserved.delete(own);
   const clash = [];
   const bare = [];
   const top = (n) => {
     if (reserved.has(n)) clash.push(n);
-    if (n !== 'LwM2M' && n.charAt(0) !== '$') bare.push(n);
+    if (n !== own && n.charAt(0) !== '$') bare.push(n);
   };
   for (const st of parse(code, { ecmaVersion: 5 }).body) {
     if (st.type === 'VariableDeclaration') for (const d of st.declarations) top(d.id.name);

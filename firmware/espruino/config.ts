@@ -26,6 +26,8 @@ export interface DeviceConfig extends RpkAccountKeys {
   /** Buzzer pin name ('D25') or number; its tone in Hz. */
   buzzerPin?: string;
   buzzerHz?: number;
+  /** The vendor's public key that signs firmware packages (hex, P-256 point 04‖X‖Y), docs/firmware-update.md. */
+  vendorPub?: string;
   /** Local UDP port the client binds (default: a random one of 49152-65535 at each boot). */
   port?: number;
 }
@@ -64,6 +66,7 @@ export function parseConfig(text: string | undefined): { cfg?: DeviceConfig; err
       if (h.length < 64 || h.length > 320) return { error: CONFIG_FILE + ': ' + keys[i] + ' is ' + h.length / 2 + ' bytes; a key is 32 (raw) to 160 bytes (DER)' };
     }
   } else if (c.mode !== 'nosec') return { error: CONFIG_FILE + ': mode must be psk, rpk or nosec' };
+  if (c.vendorPub !== undefined && (!isHex(c.vendorPub) || c.vendorPub.length !== 130)) return { error: CONFIG_FILE + ': vendorPub must be a P-256 point (65 bytes hex)' };
   // the mode and the URI's scheme agree: nosec on coaps:// would offer an empty PSK
   if ((c.mode === 'nosec') !== (c.bootstrap.indexOf('coap://') === 0)) return { error: CONFIG_FILE + ': ' + c.mode + ' needs a ' + (c.mode === 'nosec' ? 'coap' : 'coaps') + ':// bootstrap URI' };
   return { cfg: c };

@@ -7,6 +7,7 @@ import { espruinoCrypto } from '../../transport/crypto/espruino';
 import type { CryptoBackend } from '../../transport/ports';
 import type { Platform } from './platform';
 import { DTLS } from '../../transport/dtls/constants';
+import { fotaPort } from '../lwm2m/fota';
 
 /**
  * require('crypto') on first use: a NoSec device never needs it (and a build without it
@@ -43,6 +44,10 @@ export function runClient(d: Platform): Client {
     accountStore(d.storage).clear();
     board.reboot();
   };
+  // firmware update (fota.ts): a port built when needed (object 5 lets it go after)
+  board.fwPort = function () {
+    return fotaPort(d.n, d.cfg.vendorPub);
+  };
   var model = createObjectModel(board, {});
   var c = new Client(
     model.reg,
@@ -55,6 +60,8 @@ export function runClient(d: Platform): Client {
       // deadline, rpk.ts, so it only times the servers' answers); RPK's first retransmission later.
       dtlsRetransmit: rpk ? DTLS.RPK_RETRANSMIT_INITIAL : undefined,
       log: function (ev: string, detail: string) {
+        // a bundle on trial keeps itself once a server took its registration
+        if (ev === 'registered' && board.fw && board.fw.confirm!()) board.fw = undefined;
         d.log(ev + ': ' + detail);
       },
     },

@@ -25,7 +25,7 @@ import { SecurityRes } from '../../objects/0-security';
 import { ServerRes } from '../../objects/1-server';
 import type { Req, Res } from '../../objects/ops/index';
 import { utf8Encode, utf8Decode, toHex } from '../../transport/bytes';
-import { dispatch, Account } from './dispatch';
+import { dispatch, fwStream, Account } from './dispatch';
 import { Reporting } from './reporting';
 import { parseUri } from './uri';
 import { Phase, MODE_RPK, DISABLE_GRACE, Conn } from './states';
@@ -376,6 +376,7 @@ export class Client {
       port: port,
       rng: this.ports.rng,
       params: this.opt.coap,
+      streamBlock1: fwStream,
       onRequest: function (req: CoapMessage, p: Peer, ex: any) {
         self.log('request', (ssid < 0 ? 'bootstrap server ' : 'server ' + ssid + ' ') + ['', 'GET', 'POST', 'PUT', 'DELETE', 'FETCH', 'PATCH', 'iPATCH'][req.code] + ' /' + (getStrings(req, OPT.URI_PATH) || []).join('/'));
         dispatch(acc, req, ex);

@@ -11,6 +11,8 @@ import type { Registry } from '../../objects/core/registry';
 import * as ops from '../../objects/ops/index';
 import type { Req, Res } from '../../objects/ops/index';
 import { utf8Encode } from '../../transport/bytes';
+import { ON_BLOCK } from '../../objects/5-firmware-update';
+import { allowed, A_WRITE } from '../../objects/core/acl';
 
 /** Who is asking, and what the client does with the results that are not plain responses. */
 export interface Account {
@@ -63,6 +65,17 @@ function respond(ex: Exchange, r: Res): void {
   ex.respond(spec);
 }
 
+/**
+ * Which uploads the endpoint streams (CoapEndpoint streamBlock1): a package written to 5/0/0
+ * in blocks, in opaque (or no) Content-Format, goes to object 5 block by block instead of
+ * being reassembled in RAM (and bounded by MAX_BODY).
+ */
+export function fwStream(req: CoapMessage): boolean {
+  var p = getUriPath(req);
+  var cf = getUint(req, OPT.CONTENT_FORMAT, FORMAT.OCTET);
+  return (req.code === CODE.PUT || req.code === CODE.POST) && !!p && p.length === 3 && p[0] === '5' && p[1] === '0' && p[2] === '0' && cf === FORMAT.OCTET;
+}
+
 /** Handles one request from `acc` and answers it through `ex`. */
 export function dispatch(acc: Account, req: CoapMessage, ex: Exchange): void {
   var segs = getUriPath(req) || [];
@@ -86,6 +99,12 @@ export function dispatch(acc: Account, req: CoapMessage, ex: Exchange): void {
   // operation and path under /0, existing or not, before anything else is looked at.
   if (acc.ssid >= 0 && path[0] === 0) {
     ex.respond({ code: CODE.UNAUTHORIZED });
+    return;
+  }
+  // A package pushed to 5/0/0 with Block1 (fwStream): each block to object 5 as it arrives
+  if (ex.blockOffset >= 0) {
+    var fw = acc.reg.obj(5);
+    ex.respond({ code: !fw || !fw.hook ? CODE.NOT_FOUND : !allowed(acc.reg, acc.ssid, 5, 0, A_WRITE) ? CODE.UNAUTHORIZED : (fw.hook(ON_BLOCK, ex.blockOffset, ex.blockMore ? 1 : 0, req.payload) as number) });
     return;
   }
   var r: Req = {

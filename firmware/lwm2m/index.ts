@@ -4,3 +4,4 @@ export type { ClientPorts, FactoryConfig, ClientOptions } from './client';
 export { parseUri } from './uri';
 export { numericPath } from './dispatch';
 export { accountStore, SLOT_A, SLOT_B } from './persistence';
+export { fotaPort } from './fota';

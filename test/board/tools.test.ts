@@ -6,6 +6,8 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync, symlinkSync, unlink
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash, createPublicKey, createPrivateKey } from 'node:crypto';
+import vm from 'node:vm';
+import { emuStorage } from '../../sim/espruino-modules';
 import { buildConfig, checkTarget, crc32, rpkLabel, rpkBundleOf, spkiCurve, BOOT_CODE, ROOT, SPKI_ED25519_PREFIX, PKCS8_ED25519_PREFIX, SPKI_P256_PREFIX, PKCS8_P256_PREFIX, type RpkCurve } from '../../tools/board-lib.mjs';
 import { needPeer } from '../helpers/peers';
 
@@ -237,8 +239,42 @@ test('flash target: serial device or tcp://HOST[:PORT]', () => {
 });
 
 test('boot file evals the bundle from Storage and starts on init', () => {
-  assert.match(BOOT_CODE, /eval\(require\('Storage'\)\.read\('lwm2m\.js'\)\)/);
   assert.match(BOOT_CODE, /E\.on\('init', function \(\) \{ LwM2M\.espruino\.start\(global\); \}\)/);
+});
+
+/** Runs BOOT_CODE over Storage `files` (an emulation of Espruino's module); the bundle that started, reboots asked, and the files after. */
+function boot(files: Record<string, string>) {
+  const st = emuStorage({ ...files });
+  const out = { started: '', reboots: 0, files: st.files };
+  const ctx = vm.createContext({ require: () => st, print: () => {}, E: { on: (_e: string, f: () => void) => f(), reboot: () => out.reboots++ } });
+  vm.runInContext('var global = this;' + BOOT_CODE, ctx);
+  out.started = vm.runInContext('typeof STARTED === "string" ? STARTED : ""', ctx);
+  return out;
+}
+
+test('boot file: the boot record picks the bundle — none: lwm2m.js; on trial: the new one, its boots counted; after 3, or a torn record, the one that booted before (Update Result 8)', () => {
+  const bundle = (name: string) => `var LwM2M = { espruino: { start: function () { STARTED = '${name}'; } } };`;
+  const A = bundle('A');
+  const B = bundle('B');
+  const rec = (o: object) => JSON.stringify({ q: 1, c: 'lwm2m.js', p: '', t: 0, r: 0, v: '', ...o });
+  const newest = (f: Record<string, string>) => [f['lwm2m.fwb.a'], f['lwm2m.fwb.b']].filter(Boolean).map((x) => JSON.parse(x)).sort((x, y) => y.q - x.q)[0];
+  assert.equal(boot({ 'lwm2m.js': A }).started, 'A');
+  let b = boot({ 'lwm2m.js': A, 'lwm2m.js2': B, 'lwm2m.fwb.a': rec({ p: 'lwm2m.js2' }) });
+  assert.equal(b.started, 'B');
+  assert.deepEqual([newest(b.files).q, newest(b.files).t], [2, 1], 'the boot counted first, in the other slot');
+  assert.ok(b.files['lwm2m.fwb.a'], 'the older record stays');
+  b = boot({ 'lwm2m.js': A, 'lwm2m.js2': B, 'lwm2m.fwb.b': rec({ q: 4, p: 'lwm2m.js2', t: 3 }) });
+  assert.equal(b.started, 'A');
+  assert.deepEqual([newest(b.files).p, newest(b.files).r, newest(b.files).c], ['', 8, 'lwm2m.js']);
+  // power cut while the newer record was written: it does not parse, the older one counts
+  b = boot({ 'lwm2m.js': A, 'lwm2m.js2': B, 'lwm2m.fwb.a': rec({ q: 5, c: 'lwm2m.js2' }), 'lwm2m.fwb.b': rec({ q: 6, c: 'lwm2m.js' }).slice(0, 20) + '\xff\xff' });
+  assert.equal(b.started, 'B');
+  // a confirmed update: lwm2m.js2 boots; its file gone: lwm2m.js
+  assert.equal(boot({ 'lwm2m.js': A, 'lwm2m.js2': B, 'lwm2m.fwb.a': rec({ c: 'lwm2m.js2', r: 1 }) }).started, 'B');
+  assert.equal(boot({ 'lwm2m.js': A, 'lwm2m.fwb.a': rec({ c: 'lwm2m.js2', r: 1 }) }).started, 'A');
+  // a trial bundle that throws while loading: reboot (the next boot counts it)
+  b = boot({ 'lwm2m.js': A, 'lwm2m.js2': 'throw new Error("broken")', 'lwm2m.fwb.a': rec({ p: 'lwm2m.js2' }) });
+  assert.equal(b.reboots, 1);
 });
 
 const TOOLS = join(import.meta.dirname, '../../tools');
@@ -273,7 +309,7 @@ test('build --if-stale: a bundle whose inputs are unchanged is not rebuilt; a ba
   assert.equal(again.stdout.trim(), 'build: dist/firmware.js is up to date (its inputs are unchanged)');
   const bad = spawnSync(process.execPath, [join(TOOLS, 'build.mjs'), '--only', 'firmware-x'], { cwd: ROOT, encoding: 'utf8' });
   assert.equal(bad.status, 2);
-  assert.equal(bad.stderr, "build: --only 'firmware-x' must be one of firmware, firmware-rpk, firmware-rpk-ed25519\n");
+  assert.equal(bad.stderr, "build: --only 'firmware-x' must be one of firmware, firmware-rpk, firmware-rpk-ed25519, fw-verify\n");
 });
 
 test('crc32 is the CRC-32 Espruino\'s E.CRC32 computes (IEEE: check value of "123456789" cbf43926), the upload\'s check', () => {

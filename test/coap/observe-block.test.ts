@@ -552,6 +552,21 @@ test('block1 streamed: a gap still gets 4.08 without calling the handler', () =>
   assert.equal(msgOf(net.log[1]).code, CODE.REQUEST_ENTITY_INCOMPLETE);
 });
 
+test('block1 streamed: the last block again (its 2.31 lost, sent anew with a new MID) gets 2.31 once more, not 4.08, and the handler sees it once', () => {
+  const net = new Net();
+  const parts: number[] = [];
+  net.add('srv', { streamBlock1: () => true, onRequest: (_r, _p, ex) => { parts.push(ex.blockOffset); ex.respond({ code: ex.blockMore ? CODE.CONTINUE : CODE.CHANGED }); } });
+  const data = body(150);
+  upload(net, [
+    { num: 0, more: true, szx: 2, data: data.subarray(0, 64) },
+    { num: 1, more: true, szx: 2, data: data.subarray(64, 128) },
+    { num: 1, more: true, szx: 2, data: data.subarray(64, 128) },
+    { num: 2, more: false, szx: 2, data: data.subarray(128) },
+  ]);
+  assert.deepEqual(parts, [0, 64, 128]);
+  assert.deepEqual(net.log.map((d) => msgOf(d).code), [CODE.CONTINUE, CODE.CONTINUE, CODE.CONTINUE, CODE.CHANGED]);
+});
+
 // ---- Block1 (client side) ----
 
 test('block1 client: a 3000-byte PUT goes as three 1024-byte blocks with Size1; the server reassembles it', () => {

@@ -86,3 +86,18 @@ export async function liveCapture(filter: string, file: string): Promise<ChildPr
   p.stdout!.resume();
   return Object.assign(p, { marker: port });
 }
+
+/**
+ * A UDP port free on 127.0.0.1 right now, for coap-server. Not a fixed number: this test also
+ * runs in other worktrees at the same time (main and every branch carry it), and a shared
+ * fixed port let one run's coap-server and capture see the other's traffic.
+ */
+export function freeUdpPort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createSocket('udp4');
+    s.bind(0, '127.0.0.1', () => {
+      const p = s.address().port;
+      s.close(() => resolve(p));
+    });
+  });
+}

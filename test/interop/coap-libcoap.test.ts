@@ -13,28 +13,13 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import dgram from 'node:dgram';
 import { CODE, OPT, FORMAT, getPathString, observations, getUint, getOption, type CoapMessage, type Observation } from '../../transport/coap/index';
 import { utf8Encode, utf8Decode } from '../../transport/bytes';
-import { needPeer, liveCapture } from '../helpers/peers';
+import { needPeer, liveCapture, freeUdpPort } from '../helpers/peers';
 import { UdpCoap } from '../helpers/udp-coap';
 
 const run = promisify(execFile);
 
-/**
- * A UDP port free on 127.0.0.1 right now, for coap-server. Not a fixed number: this test also
- * runs in other worktrees at the same time (main and every branch carry it), and a shared
- * fixed port let one run's coap-server and capture see the other's traffic.
- */
-function freeUdpPort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = dgram.createSocket('udp4');
-    s.bind(0, '127.0.0.1', () => {
-      const p = s.address().port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const text = (b: Uint8Array) => utf8Decode(b) ?? '';
 

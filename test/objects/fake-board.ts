@@ -18,7 +18,7 @@ export function fakeBoard() {
     location: () => ({ lat: 48.85, lon: 2.35, ts: 1700000000 }),
     fw: {
       download: (uri) => log.push('download ' + uri),
-      write: (pkg) => (log.push('package ' + pkg.length), state.fwResult),
+      block: (off, data, more) => (log.push(`package ${off}+${data.length}${more ? ' more' : ''}`), state.fwResult),
       update: () => log.push('update'),
     },
   };

@@ -64,7 +64,6 @@ test('Firmware Update: pull state machine Idle -> Downloading -> Downloaded -> U
   const { rd, wr, ex, c, log } = setup();
   assert.deepEqual([rd([5, 0, 3]), rd([5, 0, 5]), rd([5, 0, 9]), rd([5, 0, 8, 1])], ['0', '0', '2', '1']);
   assert.equal(ex([5, 0, 2]), 133, 'Update in Idle');
-  assert.equal(wr([5, 0, 1], 'not a uri'), 128);
   assert.equal(wr([5, 0, 1], 'coap://fw.example/img'), 68);
   assert.deepEqual(log, ['download coap://fw.example/img']);
   assert.equal(rd([5, 0, 3]), '1');
@@ -88,6 +87,8 @@ test('Firmware Update: failures and cancel by empty URI; pushed package', () => 
   assert.deepEqual([rd([5, 0, 3]), rd([5, 0, 5])], ['0', '0'], 'cancelled');
   const push = (b: Uint8Array) => ops.write(reg, { srv: 101, path: [5, 0, 0], cf: 42, payload: b }).code;
   assert.equal(push(new Uint8Array([1, 2, 3])), 68);
+  assert.equal(rd([5, 0, 3]), '1', 'Downloading while the board checks the package');
+  c.fw.downloaded(0);
   assert.equal(rd([5, 0, 3]), '2');
   wr([5, 0, 1], '');
   state.fwResult = 6;

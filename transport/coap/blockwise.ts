@@ -66,6 +66,12 @@ export function collectBlock1(ep: CoapEndpoint, ex: Exchange, b1: Uint8Array, no
     if (ep._uploads.length >= ep.params.MAX_BLOCK_CACHE) ep._uploads.shift();
     ep._uploads.push(u);
   }
+  if (u && !u._buf && bv.more && off + size === u._len && m.payload.length === size) {
+    // a streamed block again (its 2.31 was lost and the client sent it anew): the handler has
+    // it already, so Continue once more
+    ex.respond({ code: CODE.CONTINUE }, now);
+    return false;
+  }
   if (!u || u._len !== off || (bv.more && m.payload.length !== size)) {
     // RFC 7959 §2.9.2: a block out of sequence (or a first block never seen)
     ex.respond({ code: CODE.REQUEST_ENTITY_INCOMPLETE }, now);

@@ -1,0 +1,49 @@
+#!/usr/bin/env node
+// npm run package -- --key vendor.key [--new-key] [--target psk|rpk|rpk-ed25519] [--version V] [BUNDLE] [-o OUT]
+// Builds a firmware package (docs/firmware-update.md) of BUNDLE (default dist/firmware.js):
+// manifest (version, size, SHA-256, target build) signed by the vendor key (P-256 ECDSA, or
+// Ed25519), then the bundle. Prints the vendor public key the devices are provisioned with
+// (npm run provision -- … --vendor-pub HEX). One line per bad argument, exit 2.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT } from './board-lib.mjs';
+import { buildPackage, vendorKey, vendorPublic, TARGETS } from './package-lib.mjs';
+
+const USAGE = `usage: npm run package -- --key vendor.key [--new-key] [--target ${TARGETS.join('|')}] [--version V] [dist/firmware.js] [-o OUT.pkg]`;
+const fail = (m) => {
+  console.error(`package: ${m}`);
+  process.exit(2);
+};
+const argv = process.argv.slice(2);
+const o = { key: '', newKey: false, target: '', version: '', bundle: '', out: '' };
+for (let i = 0; i < argv.length; i++) {
+  const a = argv[i];
+  const need = () => (argv[i + 1] !== undefined && argv[i + 1] !== '' ? argv[++i] : fail(`${a} needs a value`));
+  if (a === '--key') o.key = need();
+  else if (a === '--new-key') o.newKey = true;
+  else if (a === '--target') o.target = need();
+  else if (a === '--version') o.version = need();
+  else if (a === '-o' || a === '--out') o.out = need();
+  else if (a === '--help' || a === '-h') {
+    console.log(USAGE);
+    process.exit(0);
+  } else if (a.startsWith('-')) fail(`unknown option '${a}'`);
+  else if (o.bundle) fail(`one bundle only ('${o.bundle}' and '${a}')`);
+  else o.bundle = a;
+}
+if (!o.key) fail('--key is required (the vendor signing key, PEM; --new-key creates it)');
+o.bundle = o.bundle || join(ROOT, 'dist', 'firmware.js');
+if (!existsSync(o.bundle)) fail(`bundle '${o.bundle}' not found (npm run build)`);
+// the target follows the bundle's name unless given
+o.target = o.target || (/firmware-rpk-ed25519\.js$/.test(o.bundle) ? 'rpk-ed25519' : /firmware-rpk\.js$/.test(o.bundle) ? 'rpk' : 'psk');
+o.version = o.version || JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version;
+o.out = o.out || o.bundle.replace(/\.js$/, '') + '.pkg';
+try {
+  const k = vendorKey(o.key, o.newKey);
+  const pkg = buildPackage(readFileSync(o.bundle), k, { version: o.version, target: o.target });
+  writeFileSync(o.out, pkg);
+  console.log(`package: wrote ${o.out} (${pkg.length} bytes: ${o.target} ${o.version}, ${k.asymmetricKeyType === 'ed25519' ? 'Ed25519' : 'P-256'} signature)`);
+  console.log(`package: vendor public key ${vendorPublic(k)}`);
+} catch (e) {
+  fail(e.message);
+}
