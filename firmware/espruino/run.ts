@@ -43,7 +43,9 @@ export function runClient(d: Platform): Client {
     accountStore(d.storage).clear();
     board.reboot();
   };
-  var model = createObjectModel(board, {});
+  var model = createObjectModel(board, { objects: d.objects });
+  // a value the owner sets from a timer or an interrupt is reported at once, with no polling
+  model.reg.wake = d.scheduler;
   var c = new Client(
     model.reg,
     { udp: null as any, clock: d.clock, rng: d.rng, storage: d.storage, crypto: d.crypto || lazyCrypto(d) },

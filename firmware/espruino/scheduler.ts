@@ -52,6 +52,14 @@ export class Scheduler {
    */
   add(e: Pollable): void {
     if (this.engines.indexOf(e) < 0) this.engines.push(e);
+    this.soon();
+  }
+
+  /**
+   * Poll every engine from the timer, at once (never inline, as add()): a value changed outside
+   * a poll (the owner's set() from a timer or an interrupt, Registry.wake) is reported.
+   */
+  soon(): void {
     if (this.busy) this.again = true;
     else {
       var now = this.clock.now();
