@@ -85,5 +85,5 @@ export function createObjectModel(board: Board, opt?: ObjectModelOptions): Objec
 }
 
 // The link-format parser (formats/link.ts) is for the simulator's servers: not in the device bundle.
-export { Registry, LwObject, ops, effective, FORMATS, codec, ownerCheck };
+export { Registry, LwObject, ops, effective, FORMATS, codec, ownerCheck, adopt };
 export type { OwnerObject };

@@ -88,8 +88,11 @@ function hook(this: LwObject, ev: number, iid: number, rid: number, v?: Value): 
   return undefined;
 }
 
-/** The owner's literal made an LwM2M object in `reg` (again after a simulated reboot). */
-export function adopt(reg: Registry, s: OwnerObject): LwObject {
+/**
+ * The owner's literal made an LwM2M object in `reg` (again after a simulated reboot); with
+ * `reg` null, one in no registry yet (start() before Wi-Fi: set() stores, reports nothing).
+ */
+export function adopt(reg: Registry | null, s: OwnerObject): LwObject {
   var o = s as unknown as Own;
   var inst = o.inst || o.i || {};
   delete o.inst;
@@ -98,5 +101,5 @@ export function adopt(reg: Registry, s: OwnerObject): LwObject {
   o.def = new Uint16Array(s.def as number[]);
   o.i = inst;
   o.hook = hook;
-  return reg.add(o);
+  return reg ? reg.add(o) : o;
 }

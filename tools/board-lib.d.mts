@@ -1,6 +1,7 @@
 export const ROOT: string;
 export const CONFIG_FILE: string;
 export const BUNDLE_FILE: string;
+export const APP_FILE: string;
 export const BOOT_FILE: string;
 export const BOOT_CODE: string;
 export const CLI: string;
@@ -22,7 +23,7 @@ export interface DeviceConfigJson {
 export function buildConfig(argv: string[]): DeviceConfigJson;
 export function checkTarget(port: string): string;
 export function crc32(bytes: Uint8Array): number;
-export function uploadToStorage(o: { port: string; bundle?: string; config?: object | string; after?: string; quiet?: boolean; timeoutMs?: number }): Promise<string>;
+export function uploadToStorage(o: { port: string; bundle?: string; config?: object | string; files?: Record<string, Buffer | string>; after?: string; quiet?: boolean; timeoutMs?: number }): Promise<string>;
 export function runCli(args: string[], quiet?: boolean, timeoutMs?: number): Promise<string>;
 export type RpkCurve = 'p256' | 'ed25519';
 export const RPK_CURVES: RpkCurve[];

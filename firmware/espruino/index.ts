@@ -12,7 +12,7 @@ import { CONFIG_FILE, BUNDLE_FILE, parseConfig } from './config';
 import { Natives, nativesFrom, optionalModule } from './native';
 import { runClient } from './run';
 import type { Platform } from './platform';
-import { ownerCheck } from '../../objects/index';
+import { ownerCheck, adopt } from '../../objects/index';
 import type { OwnerObject } from '../../objects/index';
 
 export type { Platform } from './platform';
@@ -88,6 +88,9 @@ export function start(g: any, opts?: StartOptions): Platform | null {
     log(bad);
     return null;
   }
+  // the owner's objects take set() at once (a button pressed before Wi-Fi is up); the
+  // client's registry takes them in once the network is up (runClient)
+  for (var k = 0; o.objects && k < o.objects.length; k++) adopt(null, o.objects[k]);
   var st = n.require('Storage');
   var parsed = parseConfig(st.read(CONFIG_FILE));
   if (!parsed.cfg) {

@@ -15,35 +15,12 @@ import { BootstrapServer, simpleConfig } from '../../sim/bootstrap-server';
 import { Lwm2mServer } from '../../sim/lwm2m-server';
 import { startDevice, type SimDevice } from '../../sim/device';
 import { readObjects, emitJs } from '../../tools/objects.mjs';
+import { writeExampleXml as writeXml, item, objectXml } from '../../sim/ipso-xml';
 import { utf8Decode, utf8Encode } from '../../transport/bytes';
 import { CODE } from '../../transport/coap/constants';
 
 const EP = 'urn:dev:owner';
 const root = join(import.meta.dirname, '../..');
-
-function item(id: number, name: string, ops: string, type: string, mand = false, multi = false): string {
-  return `<Item ID="${id}"><Name>${name}</Name><Operations>${ops}</Operations><MultipleInstances>${multi ? 'Multiple' : 'Single'}</MultipleInstances>` +
-    `<Mandatory>${mand ? 'Mandatory' : 'Optional'}</Mandatory><Type>${type}</Type><RangeEnumeration></RangeEnumeration><Units></Units><Description>${name}.</Description></Item>`;
-}
-function objectXml(id: number, name: string, ver: string, mi: boolean, items: string[]): string {
-  return `<?xml version="1.0" encoding="UTF-8"?>\n<LWM2M><Object ObjectType="MODefinition"><Name>${name}</Name><Description1></Description1><ObjectID>${id}</ObjectID>` +
-    `<ObjectURN>urn:oma:lwm2m:ext:${id}</ObjectURN><LWM2MVersion>1.1</LWM2MVersion><ObjectVersion>${ver}</ObjectVersion><MultipleInstances>${mi ? 'Multiple' : 'Single'}</MultipleInstances>` +
-    `<Mandatory>Optional</Mandatory><Resources>${items.join('')}</Resources><Description2></Description2></Object></LWM2M>\n`;
-}
-
-/** The XML of the docs' three objects (the resources used) and of an object of our own (33000), none from shared/. */
-function writeXml(dir: string): string[] {
-  const files: [string, string][] = [
-    ['3304.xml', objectXml(3304, 'Humidity', '1.0', true, [item(5700, 'Sensor Value', 'R', 'Float', true), item(5601, 'Min Measured Value', 'R', 'Float'), item(5701, 'Sensor Units', 'R', 'String'), item(5605, 'Reset Min and Max Measured Values', 'E', '')])],
-    ['3312.xml', objectXml(3312, 'Power Control', '1.0', true, [item(5850, 'On/Off', 'RW', 'Boolean', true), item(5851, 'Dimmer', 'RW', 'Integer'), item(5750, 'Application Type', 'RW', 'String')])],
-    ['3347.xml', objectXml(3347, 'Push button', '1.0', true, [item(5500, 'Digital Input State', 'R', 'Boolean', true), item(5501, 'Digital Input Counter', 'R', 'Integer'), item(5750, 'Application Type', 'RW', 'String')])],
-    ['vent.xml', objectXml(33000, 'Greenhouse Vent', '1.1', true, [item(1, 'Opening', 'RW', 'Float', true), item(2, 'Open', 'E', ''), item(3, 'Label', 'RW', 'String'), item(4, 'Log', 'R', 'Integer', false, true)])],
-  ];
-  return files.map(([n, x]) => {
-    writeFileSync(join(dir, n), x);
-    return join(dir, n);
-  });
-}
 
 /** lwm2mDef from the generated JS, evaluated as the board evaluates it. */
 function defsFrom(js: string): (id: number) => number[] | undefined {
@@ -78,7 +55,7 @@ test('npm run objects: XML -> lwm2mDef (only the objects named) and typings with
   assert.equal(r.status, 0, r.stderr);
   const def = defsFrom(readFileSync(out, 'utf8'));
   // Humidity 1.0, multiple instances (256 | 0x10); 5700 Float R mandatory (4 | 16 | 256), 5605 E (64)
-  assert.deepEqual(def(3304), [3304, 0x110, 4, 5700, 276, 5601, 20, 5701, 17, 5605, 64]);
+  assert.deepEqual(def(3304), [3304, 0x110, 7, 5700, 276, 5601, 20, 5602, 20, 5603, 20, 5604, 20, 5701, 17, 5605, 64]);
   assert.deepEqual(def(33000), [33000, 0x111, 4, 1, 4 | 48 | 256, 2, 64, 3, 1 | 48, 4, 2 | 16 | 128]);
   assert.equal(def(3312), undefined, 'an object not named is not in the output');
   const dts = readFileSync(join(dir, 'owner-objects.d.ts'), 'utf8');
