@@ -85,7 +85,7 @@ try {
   const [, used, total] = /USAGE (\d+) (\d+)/.exec(out)!;
   const dump = out.slice(out.indexOf('DUMPSTART'), out.lastIndexOf('DUMPEND'));
   const app = /APP (-?\d+)/.exec(out);
-  console.log(`${security}: bundle from Storage ${loaded} variables;${app ? ` the owner's script (--app) ${app[1]} before start;` : ''} registered with one observation: ${used} of ${total} (${((100 * +used) / +total).toFixed(1)} %)`);
+  console.log(`${security}: bundle from Storage ${loaded} variables;${app ? ` the owner's script (--app, which starts the client) ${app[1]};` : ''} registered with one observation: ${used} of ${total} (${((100 * +used) / +total).toFixed(1)} %)`);
   if (save) writeFileSync(save, dump);
   report(dump, depth, min);
 } finally {

@@ -16,7 +16,7 @@ import { buzzer, BuzzerApi } from './3338-buzzer';
 import * as ops from './ops/index';
 import { effective } from './core/attrs';
 import { FORMATS, codec } from './formats/index';
-import { OwnerObject, ownerCheck, adopt } from './owner';
+import { OwnerObject, own as adopt } from './owner';
 
 export interface ObjectModelOptions {
   /** Device/16 Supported Binding and Modes (default "U"). */
@@ -57,10 +57,10 @@ function poll(this: ObjectModel, now: number): number {
 
 export function createObjectModel(board: Board, opt?: ObjectModelOptions): ObjectModel {
   var op = opt || {};
-  var own = op.objects || [];
-  var bad = ownerCheck(own);
-  if (bad) throw new Error(bad);
   var reg = new Registry();
+  // the owner's objects first: one replacing 3303 or 3338 keeps the built-in out
+  var bad = adopt(reg, op.objects);
+  if (bad) throw new Error(bad);
   if (op.format) reg.fmt = op.format;
   reg.add(security());
   reg.add(server());
@@ -73,8 +73,6 @@ export function createObjectModel(board: Board, opt?: ObjectModelOptions): Objec
   reg.add(location(board));
   var stats = connectivityStatistics(board.clock);
   reg.add(stats);
-  // the owner's objects first: one replacing 3303 or 3338 (ownerCheck allowed it) keeps the built-in out
-  for (var k = 0; k < own.length; k++) adopt(reg, own[k]);
   var temp = reg.obj(3303) ? null : temperature(board, op.sensors || ['temperature'], op.period || 5000, -40, 125);
   if (temp) reg.add(temp);
   var bz = reg.obj(3338) ? null : buzzer(board, op.buzzers || ['buzzer']);
@@ -85,5 +83,5 @@ export function createObjectModel(board: Board, opt?: ObjectModelOptions): Objec
 }
 
 // The link-format parser (formats/link.ts) is for the simulator's servers: not in the device bundle.
-export { Registry, LwObject, ops, effective, FORMATS, codec, ownerCheck, adopt };
+export { Registry, LwObject, ops, effective, FORMATS, codec, adopt };
 export type { OwnerObject };

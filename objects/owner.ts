@@ -38,36 +38,6 @@ interface Own extends LwObject {
   err?: string;
 }
 
-/** Object ids the owner may replace. */
-function replaceable(id: number): boolean {
-  return id === 3303 || id === 3338;
-}
-
-/**
- * '' when the owner's objects can be used, else one line naming the object and what is wrong:
- * a definition that is not one, an unknown resource type, a duplicate object ID, a clash
- * with a built-in object (3303/3338 may be replaced with `replace: true`).
- */
-export function ownerCheck(list: OwnerObject[] | undefined): string {
-  var seen: { [id: string]: number } = {};
-  var l = list || [];
-  for (var k = 0; k < l.length; k++) {
-    var d = l[k] && l[k].def;
-    var n = d ? d[2] : -1;
-    if (!d || !(n >= 0) || d.length !== 3 + 2 * n || !(d[0] >= 0 && d[0] < 65535)) return 'owner object ' + k + ': def is not an object definition (from `npm run objects`)';
-    var id = d[0];
-    var what = 'owner object ' + id + ': ';
-    if (seen[id]) return what + 'duplicate object ID';
-    seen[id] = 1;
-    if (objDef(id) && !(l[k].replace && replaceable(id))) return what + 'clashes with the built-in object ' + id + (replaceable(id) ? ' (replace: true replaces it)' : '');
-    for (var i = 3; i < d.length; i += 2) {
-      var t = d[i + 1] & 15;
-      if (!(d[i] >= 0 && d[i] < 65535) || t > T_CLNK || (t === 0) !== ((d[i + 1] & EX) > 0)) return what + 'resource ' + d[i] + ' has an unknown type (' + t + ')';
-    }
-  }
-  return '';
-}
-
 function hook(this: LwObject, ev: number, iid: number, rid: number, v?: Value): Value | Multi | undefined {
   var o = this as Own;
   try {
@@ -89,17 +59,42 @@ function hook(this: LwObject, ev: number, iid: number, rid: number, v?: Value): 
 }
 
 /**
- * The owner's literal made an LwM2M object in `reg` (again after a simulated reboot); with
- * `reg` null, one in no registry yet (start() before Wi-Fi: set() stores, reports nothing).
+ * Checks the owner's objects, then makes each literal an LwM2M object in `reg` (again after a
+ * simulated reboot), or with `reg` null in no registry yet (start() before Wi-Fi: set() stores,
+ * reports nothing). Returns '' or, adopting none, one line naming the object and what is wrong:
+ * a definition that is not one, an unknown resource type, a duplicate object ID, a clash with a
+ * built-in object (3303/3338 may be replaced with `replace: true`). One function, not three: on
+ * Espruino each costs its variables for good (docs/memory.md rule 1).
  */
-export function adopt(reg: Registry | null, s: OwnerObject): LwObject {
-  var o = s as unknown as Own;
-  var inst = o.inst || o.i || {};
-  delete o.inst;
-  (Object as any).setPrototypeOf(o, LwObject.prototype);
-  o.id = s.def[0];
-  o.def = new Uint16Array(s.def as number[]);
-  o.i = inst;
-  o.hook = hook;
-  return reg ? reg.add(o) : o;
+export function own(reg: Registry | null, list: OwnerObject[] | undefined): string {
+  var seen: { [id: string]: number } = {};
+  var l = list || [];
+  var k;
+  for (k = 0; k < l.length; k++) {
+    var d = l[k] && l[k].def;
+    var n = d ? d[2] : -1;
+    if (!d || !(n >= 0) || d.length !== 3 + 2 * n || !(d[0] >= 0 && d[0] < 65535)) return 'owner object ' + k + ': def is not an object definition (from `npm run objects`)';
+    var id = d[0];
+    var what = 'owner object ' + id + ': ';
+    var repl = id === 3303 || id === 3338;
+    if (seen[id]) return what + 'duplicate object ID';
+    seen[id] = 1;
+    if (objDef(id) && !(l[k].replace && repl)) return what + 'clashes with the built-in object ' + id + (repl ? ' (replace: true replaces it)' : '');
+    for (var i = 3; i < d.length; i += 2) {
+      var t = d[i + 1] & 15;
+      if (!(d[i] >= 0 && d[i] < 65535) || t > T_CLNK || (t === 0) !== ((d[i + 1] & EX) > 0)) return what + 'resource ' + d[i] + ' has an unknown type (' + t + ')';
+    }
+  }
+  for (k = 0; k < l.length; k++) {
+    var o = l[k] as unknown as Own;
+    var inst = o.inst || o.i || {};
+    delete o.inst;
+    (Object as any).setPrototypeOf(o, LwObject.prototype);
+    o.id = l[k].def[0];
+    o.def = new Uint16Array(l[k].def as number[]);
+    o.i = inst;
+    o.hook = hook;
+    if (reg) reg.add(o);
+  }
+  return '';
 }

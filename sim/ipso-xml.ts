@@ -12,8 +12,8 @@ export function item(id: number, name: string, ops: string, type: string, mand =
 }
 
 export function objectXml(id: number, name: string, ver: string, mi: boolean, items: string[]): string {
-  return `<?xml version="1.0" encoding="UTF-8"?>\n<LWM2M><Object ObjectType="MODefinition"><Name>${name}</Name><Description1></Description1><ObjectID>${id}</ObjectID>` +
-    `<ObjectURN>urn:oma:lwm2m:ext:${id}</ObjectURN><LWM2MVersion>1.0</LWM2MVersion><ObjectVersion>${ver}</ObjectVersion><MultipleInstances>${mi ? 'Multiple' : 'Single'}</MultipleInstances>` +
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<LWM2M xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:noNamespaceSchemaLocation="http://openmobilealliance.org/tech/profiles/LWM2M-v1_1.xsd">\n<Object ObjectType="MODefinition"><Name>${name}</Name><Description1></Description1><ObjectID>${id}</ObjectID>` +
+    `<ObjectURN>urn:oma:lwm2m:${id >= 10241 ? 'x' : 'ext'}:${id}${ver === '1.0' ? '' : ':' + ver}</ObjectURN><LWM2MVersion>1.1</LWM2MVersion><ObjectVersion>${ver}</ObjectVersion><MultipleInstances>${mi ? 'Multiple' : 'Single'}</MultipleInstances>` +
     `<Mandatory>Optional</Mandatory><Resources>${items.join('')}</Resources><Description2></Description2></Object></LWM2M>\n`;
 }
 

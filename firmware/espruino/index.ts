@@ -12,7 +12,7 @@ import { CONFIG_FILE, BUNDLE_FILE, parseConfig } from './config';
 import { Natives, nativesFrom, optionalModule } from './native';
 import { runClient } from './run';
 import type { Platform } from './platform';
-import { ownerCheck, adopt } from '../../objects/index';
+import { adopt } from '../../objects/index';
 import type { OwnerObject } from '../../objects/index';
 
 export type { Platform } from './platform';
@@ -83,14 +83,13 @@ export function start(g: any, opts?: StartOptions): Platform | null {
   var log = function (s: string) {
     if (n.print) n.print('lwm2m: ' + s);
   };
-  var bad = ownerCheck(o.objects);
+  // the owner's objects, checked, take set() at once (a button pressed before Wi-Fi is up);
+  // the client's registry takes them in once the network is up (runClient)
+  var bad = adopt(null, o.objects);
   if (bad) {
     log(bad);
     return null;
   }
-  // the owner's objects take set() at once (a button pressed before Wi-Fi is up); the
-  // client's registry takes them in once the network is up (runClient)
-  for (var k = 0; o.objects && k < o.objects.length; k++) adopt(null, o.objects[k]);
   var st = n.require('Storage');
   var parsed = parseConfig(st.read(CONFIG_FILE));
   if (!parsed.cfg) {
@@ -141,7 +140,6 @@ export function start(g: any, opts?: StartOptions): Platform | null {
     }),
     wifi: wifi,
     crypto: o.crypto || null,
-    objects: o.objects,
     openUdp: function (onMessage, port, onBound) {
       // unless configured, a port of the dynamic range (49152-65535, RFC 6335 §6) drawn from the
       // hardware RNG at each boot: an off-path attacker must guess it to spoof (RFC 6056)
@@ -155,6 +153,8 @@ export function start(g: any, opts?: StartOptions): Platform | null {
     onAddress: function () {},
     log: log,
   };
+  // absent unless given: a property holding undefined costs as much as one holding a value
+  if (o.objects) dev.objects = o.objects;
   current = dev;
   // read in place: a local holding process.memory()'s object would live on in this scope,
   // which the device's closures keep (17 variables)

@@ -44,6 +44,8 @@ export function runClient(d: Platform): Client {
     board.reboot();
   };
   var model = createObjectModel(board, { objects: d.objects });
+  // the registry holds them now: the list itself need not live on
+  delete d.objects;
   // a value the owner sets from a timer or an interrupt is reported at once, with no polling
   model.reg.wake = d.scheduler;
   var c = new Client(
