@@ -9,7 +9,7 @@ import { mkdtempSync, writeFileSync, readFileSync, openSync, writeSync, closeSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import dgram from 'node:dgram';
+import { freeUdpPort } from '../helpers/free-port';
 import { BootstrapServer, simpleConfig } from '../../sim/bootstrap-server';
 import { Lwm2mServer, type ServerEvent } from '../../sim/lwm2m-server';
 import { writeExampleXml } from '../../sim/ipso-xml';
@@ -27,14 +27,6 @@ test('docs/owner-objects.md shows docs/examples/greenhouse.js verbatim', () => {
   assert.ok(block, 'a js block');
   assert.equal(block[1], readFileSync(EXAMPLE, 'utf8'));
 });
-
-async function freeUdpPort(): Promise<number> {
-  const s = dgram.createSocket('udp4');
-  await new Promise<void>((r) => s.bind(0, '127.0.0.1', r));
-  const port = s.address().port;
-  await new Promise<void>((r) => s.close(r));
-  return port;
-}
 
 test('the greenhouse example on Espruino: its three objects registered, read, written, observed after the interrupt', { skip: espruinoSkip(), timeout: 120000 }, async () => {
   const events: ServerEvent[] = [];
@@ -92,4 +84,10 @@ test('the greenhouse example on Espruino: its three objects registered, read, wr
     rmSync(dir, { recursive: true, force: true });
     rmSync(xml, { recursive: true, force: true });
   }
+});
+
+test('npm run flash -- --app: a missing file is one line naming it, before any upload', () => {
+  const r = spawnSync(process.execPath, [join(ROOT, 'tools/flash.mjs'), '--port', '/dev/null', '--no-config', '--app', 'no-such-app.js'], { encoding: 'utf8' });
+  assert.equal(r.status, 2);
+  assert.equal(r.stderr, "flash: --app 'no-such-app.js' not found\n");
 });
