@@ -190,7 +190,7 @@ export async function startDevice(o: DeviceOptions): Promise<SimDevice> {
     // as the board's scheduler: a change outside a poll (an owner's set() from a timer) polls soon
     let soon = false;
     model.reg.wake = {
-      soon: () => {
+      add: () => {
         if (soon) return;
         soon = true;
         setImmediate(() => {

@@ -123,8 +123,8 @@ export class Registry {
    * (ops/bootstrap.ts); absent at rest.
    */
   declare gone?: { [k: string]: Inst };
-  /** Polls soon after a change (the board's scheduler): a value the owner sets from a timer is reported with no polling. */
-  declare wake?: { soon(): void };
+  /** Polls soon after a change (the board's scheduler, whose add() without an engine does that): a value the owner sets from a timer is reported with no polling. */
+  declare wake?: { add(): void };
   private declare cl: ChangeListener[];
   private declare el: EventListener[];
   constructor() {
@@ -152,7 +152,7 @@ export class Registry {
   }
   changed(oid: number, iid: number, rid: number): void {
     for (var k = 0; k < this.cl.length; k++) this.cl[k](oid, iid, rid);
-    if (this.wake) this.wake.soon();
+    if (this.wake) this.wake.add();
   }
   /**
    * Subscribe to object events: 'update' (Registration Update due: trigger

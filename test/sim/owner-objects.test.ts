@@ -183,8 +183,16 @@ test('owner objects on the bundle: register, read, write, observe after set(), c
     assert.equal(vent.get(0, 1), 100);
     assert.equal((await r.lw.execute(EP, [3304, 0, 5605])).code, CODE.METHOD_NOT_ALLOWED, 'no exec callback: 4.05');
 
-    // A read callback that throws: 5.00, logged once, the device keeps serving
+    // A read callback that throws: an observation of it ends with 5.00, a Read gets 5.00, the
+    // failure is logged once, the device keeps serving
+    const humNotes: number[] = [];
+    assert.equal((await r.lw.writeAttributes(EP, [3304, 0, 5700], ['pmin=0'])).code, CODE.CHANGED);
+    assert.equal((await r.lw.observe(EP, [3304, 0, 5700], 0, (n) => humNotes.push(n.code))).code, CODE.CONTENT);
     failRead = true;
+    hum.set(0, 5700, 40); // the owner signals a new reading: the notification reads it through the callback
+    await until('the 5.00 notification', () => humNotes.length > 0, 3000);
+    assert.deepEqual(humNotes, [CODE.INTERNAL_SERVER_ERROR]);
+    assert.equal(dev.client().reporting.list.length, 1, 'only the 5501 observation is left');
     assert.equal((await r.lw.read(EP, [3304, 0, 5700], 0)).code, CODE.INTERNAL_SERVER_ERROR);
     assert.equal((await r.lw.read(EP, [3304, 0], 112)).code, CODE.INTERNAL_SERVER_ERROR);
     assert.deepEqual(log.filter((l) => l.startsWith('error:')), ['error: object callback /3304/0/5700: Error: sensor unplugged']);
