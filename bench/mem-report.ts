@@ -1,4 +1,4 @@
-// npm run mem:report -- [--security nosec|psk] [--depth N] [--min N] (needs ESPRUINO_BIN)
+// npm run mem:report -- [--security nosec|psk] [--depth N] [--min N] [--app FILE…] (needs ESPRUINO_BIN)
 //
 // Where a registered device's Espruino variables go. Runs dist/firmware.js from Storage in
 // Espruino itself (ESPRUINO_BIN; use a build whose Storage.read returns a flash string, as
@@ -9,8 +9,11 @@
 // breadth-first walk from the root reaches it, and every node shows the variables it and
 // everything charged below it hold. Property names of the bundle are the minified ones
 // (dist/firmware.js.map names them). `--save FILE` also writes the raw E.dumpVariables() output.
+// `--app FILE` (repeatable, joined as `npm run flash -- --app` joins them: the generated
+// owner-objects.js, then the owner's script) runs the owner's script from Storage after the
+// bundle, as the board's .boot1 does: its start(global, { objects }) starts the client.
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, openSync, writeSync, closeSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, readFileSync, openSync, writeSync, closeSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { benchServers, BS_KEY } from './servers';
@@ -25,6 +28,7 @@ let security = 'psk';
 let depth = 8;
 let min = 40;
 let save = '';
+const apps: string[] = [];
 for (let i = 0; i < args.length; i++) {
   const a = args[i];
   const v = args[i + 1];
@@ -32,7 +36,8 @@ for (let i = 0; i < args.length; i++) {
   else if (a === '--depth' && /^\d+$/.test(v || '')) (depth = +v), i++;
   else if (a === '--min' && /^\d+$/.test(v || '')) (min = +v), i++;
   else if (a === '--save' && v) (save = v), i++;
-  else usage(`bad argument '${a}'${v !== undefined ? ` '${v}'` : ''} (--security nosec|psk, --depth N, --min N, --save FILE)`);
+  else if (a === '--app' && v && existsSync(v)) apps.push(v), i++;
+  else usage(`bad argument '${a}'${v !== undefined ? ` '${v}'` : ''} (--security nosec|psk, --depth N, --min N, --save FILE, --app FILE)`);
 }
 const BIN = espruinoBin();
 if (!BIN) usage(NO_ESPRUINO);
@@ -48,11 +53,13 @@ const cfg = { v: 1, endpoint: EP, bootstrap: bootstrapUri, mode: security, pskId
 const dir = mkdtempSync(join(tmpdir(), 'mem-report-'));
 // Storage written in a run of its own, as the CLI writes a board's before it boots
 writeFileSync(join(dir, 'cfg.json'), JSON.stringify(cfg));
-storeFiles(BIN, dir, { 'lwm2m.js': BUNDLE, 'lwm2m.cfg': join(dir, 'cfg.json') });
+if (apps.length) writeFileSync(join(dir, 'app.js'), Buffer.concat(apps.map((f) => Buffer.concat([readFileSync(f), Buffer.from('\n')]))));
+storeFiles(BIN, dir, { 'lwm2m.js': BUNDLE, 'lwm2m.cfg': join(dir, 'cfg.json'), ...(apps.length ? { 'app.js': join(dir, 'app.js') } : {}) });
 writeFileSync(join(dir, 'run.js'), [
   `var m0 = process.memory().usage;`,
   `eval(require('Storage').read('lwm2m.js'));`,
   `print('LOADED ' + (process.memory().usage - m0) + ' ' + process.memory().usage);`,
+  ...(apps.length ? [`m0 = process.memory().usage;`, `eval(require('Storage').read('app.js'));`, `print('APP ' + (process.memory().usage - m0));`] : []),
   `LwM2M.espruino.start(global);`,
 ].join('\n'));
 execFileSync('mkfifo', [join(dir, 'stdin')]);
@@ -77,7 +84,8 @@ try {
   const [, loaded] = /LOADED (\d+)/.exec(out)!;
   const [, used, total] = /USAGE (\d+) (\d+)/.exec(out)!;
   const dump = out.slice(out.indexOf('DUMPSTART'), out.lastIndexOf('DUMPEND'));
-  console.log(`${security}: bundle from Storage ${loaded} variables; registered with one observation: ${used} of ${total} (${((100 * +used) / +total).toFixed(1)} %)`);
+  const app = /APP (-?\d+)/.exec(out);
+  console.log(`${security}: bundle from Storage ${loaded} variables;${app ? ` the owner's script (--app, which starts the client) ${app[1]};` : ''} registered with one observation: ${used} of ${total} (${((100 * +used) / +total).toFixed(1)} %)`);
   if (save) writeFileSync(save, dump);
   report(dump, depth, min);
 } finally {

@@ -16,6 +16,7 @@ import { buzzer, BuzzerApi } from './3338-buzzer';
 import * as ops from './ops/index';
 import { effective } from './core/attrs';
 import { FORMATS, codec } from './formats/index';
+import { OwnerObject, own as adopt } from './owner';
 
 export interface ObjectModelOptions {
   /** Device/16 Supported Binding and Modes (default "U"). */
@@ -28,6 +29,8 @@ export interface ObjectModelOptions {
   period?: number;
   /** Content-Format for multi-value answers without Accept (default 11542 TLV). */
   format?: number;
+  /** The owner's own objects (objects/owner.ts); a bad one throws an Error naming it. */
+  objects?: OwnerObject[];
 }
 
 export interface ObjectModel {
@@ -35,8 +38,9 @@ export interface ObjectModel {
   device: DeviceApi;
   fw: FirmwareApi;
   stats: StatsApi;
-  temp: TemperatureApi;
-  buzzer: BuzzerApi;
+  /** null when the owner replaced the built-in object (3303, 3338). */
+  temp: TemperatureApi | null;
+  buzzer: BuzzerApi | null;
   /** Drive the objects' timers; returns the next deadline (ms) or -1. */
   poll(now: number): number;
 }
@@ -44,9 +48,9 @@ export interface ObjectModel {
 /** The objects' timers: the next deadline (ms) or -1. Called as model.poll(now). */
 function poll(this: ObjectModel, now: number): number {
   var next = this.stats.poll(now);
-  var t = this.temp.poll(now);
+  var t = this.temp ? this.temp.poll(now) : -1;
   if (t >= 0 && (next < 0 || t < next)) next = t;
-  t = this.buzzer.poll(now);
+  t = this.buzzer ? this.buzzer.poll(now) : -1;
   if (t >= 0 && (next < 0 || t < next)) next = t;
   return next;
 }
@@ -54,6 +58,9 @@ function poll(this: ObjectModel, now: number): number {
 export function createObjectModel(board: Board, opt?: ObjectModelOptions): ObjectModel {
   var op = opt || {};
   var reg = new Registry();
+  // the owner's objects first: one replacing 3303 or 3338 keeps the built-in out
+  var bad = adopt(reg, op.objects);
+  if (bad) throw new Error(bad);
   if (op.format) reg.fmt = op.format;
   reg.add(security());
   reg.add(server());
@@ -66,14 +73,15 @@ export function createObjectModel(board: Board, opt?: ObjectModelOptions): Objec
   reg.add(location(board));
   var stats = connectivityStatistics(board.clock);
   reg.add(stats);
-  var temp = temperature(board, op.sensors || ['temperature'], op.period || 5000, -40, 125);
-  reg.add(temp);
-  var bz = buzzer(board, op.buzzers || ['buzzer']);
-  reg.add(bz);
+  var temp = reg.obj(3303) ? null : temperature(board, op.sensors || ['temperature'], op.period || 5000, -40, 125);
+  if (temp) reg.add(temp);
+  var bz = reg.obj(3338) ? null : buzzer(board, op.buzzers || ['buzzer']);
+  if (bz) reg.add(bz);
   // poll is a top-level function, not a closure: a closure would keep this call's scope
   // (every local above) for the device's whole life.
   return { reg: reg, device: dev, fw: fw, stats: stats, temp: temp, buzzer: bz, poll: poll };
 }
 
 // The link-format parser (formats/link.ts) is for the simulator's servers: not in the device bundle.
-export { Registry, LwObject, ops, effective, FORMATS, codec };
+export { Registry, LwObject, ops, effective, FORMATS, codec, adopt };
+export type { OwnerObject };

@@ -49,6 +49,11 @@ export interface DeviceOptions extends FactoryConfig {
   format?: number;
   /** Temperature sampling period (ms). */
   period?: number;
+  /**
+   * The owner's own objects (docs/owner-objects.md), as on the board: each literal becomes the
+   * LwM2M object (`obj.set(iid, rid, v)` reports at once). A bad one rejects, naming it.
+   */
+  objects?: any[];
   seed?: number;
   clock?: Clock;
   rng?: Rng;
@@ -230,7 +235,19 @@ export async function startDevice(o: DeviceOptions): Promise<SimDevice> {
     };
     const natives = { require: (m: string) => (m === 'Storage' ? stMod : m === 'crypto' ? cryptoMod : m === 'dgram' ? dgramMod : undefined), E, setTimeout: ctx.run('setTimeout'), clearTimeout: ctx.run('clearTimeout'), global: ctx.run('this'), process: {} };
     (board as any).fwPort = () => api.lwm2m.fotaPort(natives, o.vendorPub);
-    model = api.objects.createObjectModel(board, { format: o.format, period: o.period || 2000 });
+    model = api.objects.createObjectModel(board, { format: o.format, period: o.period || 2000, objects: o.objects });
+    // as the board's scheduler: a change outside a poll (an owner's set() from a timer) polls soon
+    let soon = false;
+    model.reg.wake = {
+      add: () => {
+        if (soon) return;
+        soon = true;
+        setImmediate(() => {
+          soon = false;
+          kick();
+        });
+      },
+    };
     const ports = {
       udp: { send: (data: Uint8Array, peer: Peer) => send(data, peer) },
       clock,
@@ -316,6 +333,14 @@ export async function startDevice(o: DeviceOptions): Promise<SimDevice> {
       appUdp?.close();
     },
   };
-  boot();
+  try {
+    boot();
+  } catch (e) {
+    // a bad owner object (createObjectModel's one line): no socket left open
+    udp.close();
+    appUdp?.close();
+    (ctx as EspruinoContext | null)?.stop();
+    throw new Error((e as Error).message);
+  }
   return device;
 }

@@ -270,6 +270,8 @@ export interface ServerOptions {
   webPort: number;
   /** The server's own raw public key pair (`-pubk/-prik`); without it the demo uses its embedded X.509 certificate's key. */
   rpk?: ServerRpk;
+  /** A folder of more object models (OMA DDF XML, `-m`): objects Leshan's own set lacks. */
+  models?: string;
 }
 
 /** Leshan's LwM2M server demo: CoAP, CoAPS (PSK/RPK/X.509) and its REST API + event stream on `web`. */
@@ -277,7 +279,7 @@ export class LeshanServer {
   readonly web: string;
   readonly coapUri: string;
   readonly coapsUri: string;
-  private constructor(private proc: JavaProc, o: Omit<Required<ServerOptions>, 'rpk'>) {
+  private constructor(private proc: JavaProc, o: Omit<Required<ServerOptions>, 'rpk' | 'models'>) {
     this.web = `http://${o.host}:${o.webPort}`;
     this.coapUri = `coap://${o.host}:${o.coapPort}`;
     this.coapsUri = `coaps://${o.host}:${o.coapsPort}`;
@@ -293,6 +295,7 @@ export class LeshanServer {
       '-slh', o.host, '-slp', String(o.coapsPort),
       '-wh', o.host, '-wp', String(o.webPort),
       ...keys.args,
+      ...(o.models ? ['-m', o.models] : []),
     ], keys.files);
     const s = new LeshanServer(proc, o);
     try {

@@ -2,6 +2,7 @@ import type { DeviceConfig } from '../firmware/espruino/config';
 export const ROOT: string;
 export const CONFIG_FILE: string;
 export const BUNDLE_FILE: string;
+export const APP_FILE: string;
 export const BOOT_FILE: string;
 export const BOOT_CODE: string;
 /** Which bundle boots: an expression of Espruino's Storage module giving the file name ("!" + name: on trial). */
@@ -13,7 +14,7 @@ export type DeviceConfigJson = DeviceConfig & { v: 1; mode: 'psk' | 'rpk' | 'nos
 export function buildConfig(argv: string[]): DeviceConfigJson;
 export function checkTarget(port: string): string;
 export function crc32(bytes: Uint8Array): number;
-export function uploadToStorage(o: { port: string; bundle?: string; config?: object | string; after?: string; quiet?: boolean; timeoutMs?: number }): Promise<string>;
+export function uploadToStorage(o: { port: string; bundle?: string; config?: object | string; files?: Record<string, Buffer | string>; after?: string; quiet?: boolean; timeoutMs?: number }): Promise<string>;
 export function runCli(args: string[], quiet?: boolean, timeoutMs?: number): Promise<string>;
 export type RpkCurve = 'p256' | 'ed25519';
 export const RPK_CURVES: RpkCurve[];

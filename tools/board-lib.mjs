@@ -12,6 +12,12 @@ export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const CONFIG_FILE = 'lwm2m.cfg';
 export const BUNDLE_FILE = 'lwm2m.js';
 export const BOOT_FILE = '.boot0';
+/**
+ * The owner's script (`npm run flash -- --app owner-objects.js --app app.js`): a boot file run
+ * after .boot0, so its LwM2M.espruino.start(global, { objects }) starts the client with the
+ * owner's objects before .boot0's E.on('init') would start it without them (start() runs once).
+ */
+export const APP_FILE = '.boot1';
 
 /** The firmware package's verifier (dist/fw-verify.js), evaluated only while a package is checked. */
 export const VERIFIER_FILE = 'lwm2m.ver';
@@ -360,7 +366,7 @@ export function crc32(bytes) {
  * `load()` to boot). Resolves with the CLI's output; rejects with it on a non-zero exit
  * or on a file that differs (`err.corrupted` names it).
  */
-export async function uploadToStorage({ port, bundle, config, after, quiet, timeoutMs = 300000 }) {
+export async function uploadToStorage({ port, bundle, config, files, after, quiet, timeoutMs = 300000 }) {
   const dir = mkdtempSync(join(tmpdir(), 'lwm2m-flash-'));
   const args = [CLI, '--no-ble', '-p', port];
   const sent = {};
@@ -383,6 +389,13 @@ export async function uploadToStorage({ port, bundle, config, after, quiet, time
     writeFileSync(file, typeof config === 'string' ? config : JSON.stringify(config));
     args.push('--storage', `${CONFIG_FILE}:${file}`);
     sent[CONFIG_FILE] = readFileSync(file);
+  }
+  // more Storage files by name (the owner's script as APP_FILE: npm run flash -- --app)
+  for (const [name, text] of Object.entries(files || {})) {
+    const file = join(dir, 'file-' + Object.keys(sent).length);
+    writeFileSync(file, text);
+    args.push('--storage', `${name}:${file}`);
+    sent[name] = readFileSync(file);
   }
   const names = Object.keys(sent);
   // Without an expression the CLI would stay as a terminal: always end with one.

@@ -12,6 +12,8 @@ import { CONFIG_FILE, BUNDLE_FILE, parseConfig } from './config';
 import { Natives, nativesFrom, optionalModule } from './native';
 import { runClient } from './run';
 import type { Platform } from './platform';
+import { adopt } from '../../objects/index';
+import type { OwnerObject } from '../../objects/index';
 
 export type { Platform } from './platform';
 
@@ -60,6 +62,8 @@ export interface StartOptions {
   crypto?: CryptoBackend;
   /** The client: given the device once the network is up (default: runClient, the LwM2M client). */
   client?: (d: Platform) => void;
+  /** The owner's own objects (docs/owner-objects.md): definitions from `npm run objects`, instances, callbacks. */
+  objects?: OwnerObject[];
 }
 
 var current: Platform | null = null;
@@ -71,11 +75,21 @@ export function device(): Platform | null {
 
 /** Boots from Storage: config → ports → Wi-Fi → client. Returns null (with one console line) on a bad config. */
 export function start(g: any, opts?: StartOptions): Platform | null {
+  // once per boot: an owner's script (.boot1) starts the client with its objects before
+  // .boot0's E.on('init') would start it without them
+  if (current) return current;
   var n = nativesFrom(g);
   var o = opts || {};
   var log = function (s: string) {
     if (n.print) n.print('lwm2m: ' + s);
   };
+  // the owner's objects, checked, take set() at once (a button pressed before Wi-Fi is up);
+  // the client's registry takes them in once the network is up (runClient)
+  var bad = adopt(null, o.objects);
+  if (bad) {
+    log(bad);
+    return null;
+  }
   var st = n.require('Storage');
   var parsed = parseConfig(st.read(CONFIG_FILE));
   if (!parsed.cfg) {
@@ -139,6 +153,8 @@ export function start(g: any, opts?: StartOptions): Platform | null {
     onAddress: function () {},
     log: log,
   };
+  // absent unless given: a property holding undefined costs as much as one holding a value
+  if (o.objects) dev.objects = o.objects;
   current = dev;
   // read in place: a local holding process.memory()'s object would live on in this scope,
   // which the device's closures keep (17 variables)

@@ -8,6 +8,7 @@ import type { EspruinoStorage } from './storage';
 import type { WifiLink } from './wifi';
 import type { DeviceConfig } from './config';
 import type { Natives } from './native';
+import type { OwnerObject } from '../../objects/owner';
 
 /** Everything the client needs, built from Espruino's natives by start() (index.ts): the platform the LwM2M client runs on. */
 export interface Platform {
@@ -20,6 +21,8 @@ export interface Platform {
   board: Board;
   wifi: WifiLink | null;
   crypto: CryptoBackend | null;
+  /** The owner's own objects given to start() (checked there), or undefined. */
+  objects?: OwnerObject[];
   /** Opens the UDP port (default: cfg.port) delivering into `onMessage` (with the time of arrival); kicks the scheduler after each datagram. */
   openUdp(onMessage: (data: Uint8Array, peer: Peer, now: number) => void, port?: number, onBound?: () => void): EspruinoUdp;
   /** Called with (ip, previous) whenever the station gets a new address (the client re-registers). */

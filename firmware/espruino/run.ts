@@ -48,7 +48,11 @@ export function runClient(d: Platform): Client {
   board.fwPort = function () {
     return fotaPort(d.n, d.cfg.vendorPub);
   };
-  var model = createObjectModel(board, {});
+  var model = createObjectModel(board, { objects: d.objects });
+  // the registry holds them now: the list itself need not live on
+  delete d.objects;
+  // a value the owner sets from a timer or an interrupt is reported at once, with no polling
+  model.reg.wake = d.scheduler;
   var c = new Client(
     model.reg,
     { udp: null as any, clock: d.clock, rng: d.rng, storage: d.storage, crypto: d.crypto || lazyCrypto(d) },

@@ -49,9 +49,11 @@ export class Scheduler {
    * The new engine is first polled from the timer, at once — never inline: add() is called
    * from deep inside the receive path (an Execute scheduling a reboot), and polling every
    * engine there would stack a whole send path on top of it (the receive path's depth, README).
+   * Without an engine, only that: a value changed outside a poll (the owner's set() from a timer
+   * or an interrupt, Registry.wake) is reported. One method for both: a method costs variables.
    */
-  add(e: Pollable): void {
-    if (this.engines.indexOf(e) < 0) this.engines.push(e);
+  add(e?: Pollable): void {
+    if (e && this.engines.indexOf(e) < 0) this.engines.push(e);
     if (this.busy) this.again = true;
     else {
       var now = this.clock.now();

@@ -452,6 +452,9 @@ export class Client {
     if (name === 'update') {
       // Registration Update Trigger, lifetime or binding written: Update at the next poll
       if (c && c.location) c.updateAt = this.now;
+    } else if (name === 'error') {
+      // an owner's callback threw (objects/owner.ts): the first failure of that object, once
+      this.log('error', 'object callback ' + (this.reg.obj(ssid) as any).err);
     } else if (name === 'bootstrap') {
       // the Execute's 2.04 goes out first; the switch happens at the next poll
       this.log('bootstrap', 'Bootstrap-Request Trigger executed');

@@ -38,7 +38,12 @@ function covers(path: number[], oid: number, iid: number, rid: number): boolean 
  */
 function numeric(reg: Registry, path: number[]): number {
   var o = path.length > 2 ? reg.obj(path[0]) : null;
-  var v: any = o ? o.get(path[1], path[2]) : undefined;
+  var v: any;
+  try {
+    v = o ? o.get(path[1], path[2]) : undefined;
+  } catch (e) {
+    // an owner's read callback threw (the read that follows answers 5.00)
+  }
   if (path.length > 3 && v && typeof v === 'object') v = v[path[3]];
   return typeof v === 'number' ? v : NaN;
 }
@@ -129,7 +134,13 @@ export class Reporting {
   evaluate(o: Obs, a: { gt?: number; lt?: number; st?: number }, forced: boolean, now: number): void {
     o.dirty = false;
     o.evald = now;
-    var res = ops.read(this.reg, o.req);
+    var res: Res;
+    try {
+      res = ops.read(this.reg, o.req);
+    } catch (e) {
+      // an owner's read callback threw: 5.00 ends the relation, the device goes on
+      res = { code: CODE.INTERNAL_SERVER_ERROR };
+    }
     if (res.code !== CODE.CONTENT) {
       // the observed thing is gone: the endpoint sends the error once and ends the relation
       o.rel.notify({ code: res.code }, this.con, now);

@@ -47,6 +47,8 @@ export class LwObject {
   declare i: { [iid: string]: Inst };
   declare reg: Registry | null;
   declare hook?: Hook;
+  /** At most this many instances (an owner's object, objects/owner.ts); absent: no limit. */
+  declare max?: number;
   constructor(def: ObjDef) {
     this.id = def[0];
     this.def = def;
@@ -121,6 +123,8 @@ export class Registry {
    * (ops/bootstrap.ts); absent at rest.
    */
   declare gone?: { [k: string]: Inst };
+  /** Polls soon after a change (the board's scheduler, whose add() without an engine does that): a value the owner sets from a timer is reported with no polling. */
+  declare wake?: { add(): void };
   private declare cl: ChangeListener[];
   private declare el: EventListener[];
   constructor() {
@@ -148,6 +152,7 @@ export class Registry {
   }
   changed(oid: number, iid: number, rid: number): void {
     for (var k = 0; k < this.cl.length; k++) this.cl[k](oid, iid, rid);
+    if (this.wake) this.wake.add();
   }
   /**
    * Subscribe to object events: 'update' (Registration Update due: trigger

@@ -13,7 +13,7 @@ export function create(reg: Registry, req: Req): Res {
   var o = target(reg, path);
   if (typeof o === 'number') return res(o);
   if (!allowed(reg, req.srv, o.id, 65535, A_CREATE)) return res(UNAUTHORIZED);
-  if (!defMi(o.def) && o.iids().length) return res(BAD_REQUEST);
+  if ((!defMi(o.def) && o.iids().length) || o.iids().length >= o.max!) return res(BAD_REQUEST);
   var recs = req.payload && req.payload.length ? decode(reg, req, path) : [];
   if (typeof recs === 'number') return res(recs);
   var iid = recs.length ? recs[0].p[1] : -1;

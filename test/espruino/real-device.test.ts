@@ -9,7 +9,7 @@ import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import dgram from 'node:dgram';
+import { freeUdpPort } from '../helpers/free-port';
 import { BootstrapServer, simpleConfig } from '../../sim/bootstrap-server';
 import { Lwm2mServer, type ServerEvent } from '../../sim/lwm2m-server';
 import { T_BOOL } from '../../objects/core/types';
@@ -18,15 +18,6 @@ import { storeFileCode } from '../../tools/espruino/bin.mjs';
 
 const BIN = ESPRUINO_BIN;
 const BUNDLE = join(import.meta.dirname, '../../dist/firmware.js');
-
-/** A UDP port free right now (the device binds it next): a fixed one collides with concurrent runs. */
-async function freeUdpPort(): Promise<number> {
-  const s = dgram.createSocket('udp4');
-  await new Promise<void>((r) => s.bind(0, '127.0.0.1', r));
-  const port = s.address().port;
-  await new Promise<void>((r) => s.close(r));
-  return port;
-}
 
 test('Espruino itself: bootstrap, register, Update, Read /3/0, Write the buzzer; memory printed', { skip: espruinoSkip(), timeout: 120000 }, async () => {
   const events: ServerEvent[] = [];
