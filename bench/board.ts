@@ -208,7 +208,10 @@ async function boot(bin: string, mode: 'nosec' | 'psk' | 'rpk', curve: 'p256' | 
   }
 }
 
-/** A step of a `steps()` script: its JavaScript, run in a turn of its own. */
+/**
+ * A step of a `steps()` script: its JavaScript, run in a turn of its own; a step whose code
+ * returns true runs again in the next turn (only an unmarked one may: each run is a turn).
+ */
 export interface Step { name: string; js: string; mark?: boolean }
 
 /**
@@ -227,8 +230,10 @@ export function stepsScript(prelude: string, list: Step[]): string {
     if (i > 70) throw new Error(`steps: more than 70 distinct steps`);
     order += String.fromCharCode(48 + i);
   }
-  return `eval(require('Storage').read('b.js'));\n${prelude}\nvar S=[${bodies.map((b) => `function(){${b}}`).join(',\n')}],Q=${JSON.stringify(order)},k=0;\n` +
-    `function next(){if(k<Q.length){S[Q.charCodeAt(k++)-48]();setTimeout(next,1);}else{${MARK};print('STEPS-DONE');}}\nsetTimeout(next,1);\n`;
+  // the script's own globals have names no bundle's top-level name has (tools/build.mjs pass 9
+  // gives those a `$`; older bundles had bare ones of one or two characters)
+  return `eval(require('Storage').read('b.js'));\n${prelude}\nvar _b_S=[${bodies.map((b) => `function(){${b}}`).join(',\n')}],_b_Q=${JSON.stringify(order)},_b_k=0;\n` +
+    `function _b_next(){if(_b_k<_b_Q.length){if(_b_S[_b_Q.charCodeAt(_b_k)-48]()!==true)_b_k++;setTimeout(_b_next,1);}else{${MARK};print('STEPS-DONE');}}\nsetTimeout(_b_next,1);\n`;
 }
 
 /**
@@ -306,7 +311,7 @@ async function ed25519Ops(bin: string): Promise<Row[]> {
 export function handshakeSteps(): { bundle: string; prelude: string; list: Step[]; check: RegExp; resumed: boolean; ses: boolean; turns: string } {
   const BUNDLE = DIST('firmware-rpk.js');
   const C = p256Keys(4), S = p256Keys(5);
-  const RNG = 'var rc=0,rng={fill:function(u){for(var i=0;i<u.length;i++)u[i]=(rc++*37+11)&255;}};';
+  const RNG = 'var _b_rc=0,_b_rng={fill:function(u){for(var i=0;i<u.length;i++)u[i]=(_b_rc++*37+11)&255;}};';
   const { ctx } = loadFirmware(BUNDLE, { modules: { crypto: espruinoCryptoModule().mod } });
   ctx.run(RNG);
   const g = ctx.context as Record<string, unknown>;
@@ -318,8 +323,8 @@ export function handshakeSteps(): { bundle: string; prelude: string; list: Step[
   g.creds = { key: bytes(hex(C.pkcs8)), spki: bytes(hex(C.spki)), serverSpki: bytes(hex(S.spki)) };
   const serverOut: string[] = [];
   const server = createDtlsServer({ socket: { send: (d) => { serverOut.push(hex(d)); } }, crypto: nodeCrypto, rng: { fill: (u) => void randomFillSync(u) }, pskKey: () => null, rpk: { key: S.pkcs8, spki: S.spki, trust: () => true }, onData: () => {} });
-  const mk = `LwM2M.dtls.createDtlsClient({ socket: { send: function (d) { hostSend(d); } }, crypto: LwM2M.crypto.espruinoCrypto(require('crypto')), rng: rng,
-    psk: function () { return null; }, rpk: function () { return creds; }, onData: function () {}, onEvent: function (e) { if (e.type === 'connected') { done = true; ses = e.ses; } } })`;
+  const mk = `LwM2M.dtls.createDtlsClient({ socket: { send: function (d) { hostSend(d); } }, crypto: LwM2M.crypto.espruinoCrypto(require('crypto')), rng: _b_rng,
+    psk: function () { return null; }, rpk: function () { return creds; }, onData: function () {}, onEvent: function (e) { if (e.type === 'connected') { done = true; _b_ses = e.ses; } } })`;
   // The client's public-key work runs a step per poll (transport/dtls/rpk.ts): poll(now) returns
   // `now` while a step is due. The recording notes each poll as its own action, so that Espruino
   // replays the same turns: connect, then per server datagram its delivery, each followed by the
@@ -328,14 +333,14 @@ export function handshakeSteps(): { bundle: string; prelude: string; list: Step[
   type Action = { reply: number } | { poll: true } | { connect: true };
   const actions: Action[][] = [];
   const pollAll = (acts: Action[]) => {
-    const cl = ctx.run('cl') as { poll(now: number): number };
+    const cl = ctx.run('_b_cl') as { poll(now: number): number };
     for (let n = 0; n < 1e6 && cl.poll(NOW) === NOW; n++) acts.push({ poll: true });
   };
   const handshake = (offer: boolean) => {
     flights.push({ sent: [], replies: [] });
     const acts: Action[] = [{ connect: true }];
     actions.push(acts);
-    ctx.run(`done = false; var cl = ${mk}; cl.connect({ address: '10.0.0.1', port: 5684 }${offer ? ', ses' : ''});`);
+    ctx.run(`done = false; var _b_cl = ${mk}; _b_cl.connect({ address: '10.0.0.1', port: 5684 }${offer ? ', _b_ses' : ''});`);
     pollAll(acts);
     for (let i = 0; i < 10 && toServer.length; i++) {
       const before = serverOut.length;
@@ -346,14 +351,14 @@ export function handshakeSteps(): { bundle: string; prelude: string; list: Step[
         const f = flights[flights.length - 1];
         acts.push({ reply: f.replies.length });
         f.replies.push(d);
-        (ctx.run('cl') as { receive(d: Uint8Array, p: unknown): void }).receive(bytes(d), SERVER);
+        (ctx.run('_b_cl') as { receive(d: Uint8Array, p: unknown): void }).receive(bytes(d), SERVER);
         pollAll(acts);
       }
     }
     if (!ctx.run('done')) throw new Error('the recorded handshake did not complete');
   };
   handshake(false);
-  const ses = ctx.run('ses') as Uint8Array | undefined;
+  const ses = ctx.run('_b_ses') as Uint8Array | undefined;
   let resumed = false;
   if (ses && ses.length) {
     handshake(true);
@@ -363,20 +368,19 @@ export function handshakeSteps(): { bundle: string; prelude: string; list: Step[
   }
   ctx.stop();
   const n = resumed ? 2 : 1;
-  // Espruino: each action its own turn; one phase per handshake; the sent datagrams must be the recorded ones
+  // Espruino: connect, then each server datagram, each its own turn; after each, a poll per turn
+  // for as long as the client has a step due (poll(now) returns now): the steps' sizes may
+  // differ from Node's (P-256 sizes its steps by their cost), so their number is Espruino's own.
   const list: Step[] = [];
+  const polls: Step = { name: 'polls', mark: false, js: `return _b_cl.poll(${NOW})===${NOW};` };
   for (let f = 0; f < n; f++) {
-    const acts = actions[f];
-    acts.forEach((a, i) => {
-      const last = i === acts.length - 1 ? `print('H${f} '+done+' '+(sent.join(',')===${JSON.stringify(flights[f].sent.join(','))}));` : '';
-      if ('connect' in a) list.push({ name: `h${f}`, js: `sent=[];done=false;cl=${mk.replace('hostSend(d)', 'sent.push(LwM2M.toHex(d))')};cl.connect(peer${f ? ',ses' : ''});` + last });
-      else if ('reply' in a) list.push({ name: `h${f} reply`, mark: false, js: `cl.receive(LwM2M.fromHex('${flights[f].replies[a.reply]}'),peer);` + last });
-      else list.push({ name: `h${f} poll`, mark: false, js: `cl.poll(${NOW});` + last });
-    });
+    list.push({ name: `h${f}`, js: `sent=[];done=false;_b_cl=${mk.replace('hostSend(d)', 'sent.push(LwM2M.toHex(d))')};_b_cl.connect(peer${f ? ',_b_ses' : ''});` }, polls);
+    for (const d of flights[f].replies) list.push({ name: `h${f} reply`, mark: false, js: `_b_cl.receive(LwM2M.fromHex('${d}'),peer);` }, polls);
+    list.push({ name: `h${f} end`, mark: false, js: `print('H${f} '+done+' '+(sent.join(',')===${JSON.stringify(flights[f].sent.join(','))}));` });
   }
-  const prelude = `${RNG}var peer={address:'10.0.0.1',port:5684},sent=[],done=false,ses,cl;var C=${JSON.stringify({ key: hex(C.pkcs8), spki: hex(C.spki), pin: hex(S.spki) })};` +
-    `var creds={key:LwM2M.fromHex(C.key),spki:LwM2M.fromHex(C.spki),serverSpki:LwM2M.fromHex(C.pin)};`;
-  return { bundle: BUNDLE, prelude, list, check: resumed ? /H0 true true[\s\S]*H1 true true/ : /H0 true true/, resumed, ses: !!(ses && ses.length), turns: actions.map((a, f) => `h${f} ${a.length} turns`).join(', ') };
+  const prelude = `${RNG}var peer={address:'10.0.0.1',port:5684},sent=[],done=false,_b_ses,_b_cl;var _b_C=${JSON.stringify({ key: hex(C.pkcs8), spki: hex(C.spki), pin: hex(S.spki) })};` +
+    `var creds={key:LwM2M.fromHex(_b_C.key),spki:LwM2M.fromHex(_b_C.spki),serverSpki:LwM2M.fromHex(_b_C.pin)};`;
+  return { bundle: BUNDLE, prelude, list, check: resumed ? /H0 true true[\s\S]*H1 true true/ : /H0 true true/, resumed, ses: !!(ses && ses.length), turns: actions.map((a, f) => `h${f} ${a.length} turns in Node`).join(', ') };
 }
 
 async function handshakes(bin: string): Promise<Row[]> {

@@ -50,17 +50,19 @@ test('bench:board: a bad argument is one line naming it, exit status 2; --quick 
   assert.equal(r.stderr.trim(), "bench:board: unknown option '--frob' (--quick, --only W[,W…], --notifications N)");
 });
 
-test('bench:board: a script of 3,000 steps (a handshake is ~1,500 polls) runs in the stand-in, in order, one turn each', { skip: espruinoSkip() }, () => {
+test('bench:board: a script of 3,000 steps (a handshake is ~1,500 polls) runs in the stand-in, in order, one turn each, a step returning true again', { skip: espruinoSkip() }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'steps-'));
   try {
     writeFileSync(join(dir, 'bundle.js'), 'var seen = "", turns = 0; setInterval(function () { turns++; }, 0);');
     storeFiles(ESPRUINO_BIN!, dir, { 'b.js': join(dir, 'bundle.js') });
     const list: Step[] = [{ name: 'a', js: 'seen += "a";' }];
     for (let i = 0; i < 3000; i++) list.push(i % 1000 === 999 ? { name: 'b', js: 'seen += "b";' } : { name: 'p', mark: false, js: 'seen += ".";' });
+    // a step that returns true runs again, a turn each time
+    list.push({ name: 'again', mark: false, js: 'seen += "r"; return seen.split("r").length < 4;' });
     list.push({ name: 'end', mark: false, js: 'print("SEEN " + seen.length + " " + seen.split("b").length + " " + seen.charAt(0));' });
     writeFileSync(join(dir, 'run.js'), stepsScript('', list));
     const r = spawnSync('sh', ['-c', 'exec timeout 60 "$0" run.js </dev/null', ESPRUINO_BIN!], { cwd: dir, encoding: 'latin1' });
-    assert.match(r.stdout, /SEEN 3001 4 a/, r.stdout.slice(-1500));
+    assert.match(r.stdout, /SEEN 3004 4 a/, r.stdout.slice(-1500));
     assert.match(r.stdout, /STEPS-DONE/);
     assert.throws(() => stepsScript('', Array.from({ length: 80 }, (_, i) => ({ name: 's', js: `x=${i};` }))), /more than 70 distinct steps/);
   } finally {
