@@ -8,6 +8,7 @@ import { randomFillSync } from 'node:crypto';
 import { loadFirmware } from '../../sim/espruino-vm';
 import { espruinoCryptoModule } from '../../sim/espruino-crypto';
 import { createDtlsServer } from '../../transport/dtls/server';
+import { serverCurves } from '../../transport/dtls/server-curves';
 import { nodeCrypto } from '../../sim/node-crypto';
 import { ed25519Keys, p256Keys } from './dtls-net';
 
@@ -43,6 +44,7 @@ export function recordRpkHandshake(bundle: string, ed: boolean): RpkRecording {
       psk: function () { return null; }, rpk: function () { return creds; }, onData: function () {}, onEvent: function (e) { lastEvent = e.type; } })`) as
       { connect(p: unknown): void; receive(d: Uint8Array, p: unknown): void; poll(now: number): number };
     let answers: string[] = [];
+    serverCurves();
     const server = createDtlsServer({
       socket: { send: (d) => { answers.push(hex(d)); } },
       crypto: nodeCrypto, rng: { fill: (u) => void randomFillSync(u) }, pskKey: () => null,

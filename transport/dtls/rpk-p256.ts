@@ -5,7 +5,8 @@
 // a bundle that calls enableP256() (firmware/rpk-curves.ts).
 import { copyOf } from '../bytes';
 import { p256EcdhJob, p256PrivateKey, p256PublicKeyJob, p256SignJob, p256ValidScalar, p256VerifyJob, spkiP256 } from '../crypto/p256';
-import { enableRpk, rpkGroups, RpkGroup, rpkSigs, RpkSig } from './rpk';
+import { enableRpk } from './rpk';
+import { addCurve, RpkGroup, RpkSig } from './rpk-codec';
 
 // AlgorithmIdentifier { id-ecPublicKey 1.2.840.10045.2.1, secp256r1 1.2.840.10045.3.1.7 } (RFC 5480 §2.1.1)
 var ALG = [0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07];
@@ -82,7 +83,6 @@ export var secp256r1Group: RpkGroup = {
  * the client role (enableRpk). Idempotent.
  */
 export function enableP256(): void {
-  if (rpkSigs.indexOf(p256Sig) < 0) rpkSigs.unshift(p256Sig);
-  if (rpkGroups.indexOf(secp256r1Group) < 0) rpkGroups.unshift(secp256r1Group);
+  addCurve(p256Sig, secp256r1Group, true);
   enableRpk();
 }
