@@ -32,8 +32,14 @@ export function pkFinish(j: PkJob): any {
  */
 export interface RpkSig {
   scheme: number;
-  /** The public key inside a SubjectPublicKeyInfo DER of this type, or null. */
+  /** The public key inside a SubjectPublicKeyInfo DER of this type, or null (a P-256 point: on the curve). */
   pub(spki: Uint8Array): Uint8Array | null;
+  /**
+   * The same checked for form only, when that is cheaper (P-256: whether the point is on the
+   * curve costs ~48 M x86 instructions on the board, and the verification checks it anyway);
+   * absent: pub().
+   */
+  key?(spki: Uint8Array): Uint8Array | null;
   /** The private key in the form sign() takes, from raw or DER forms, or null. */
   priv(key: Uint8Array): Uint8Array | null;
   /** The signature (job result: bytes). */
@@ -72,6 +78,20 @@ export function addCurve(sig: RpkSig, group: RpkGroup, first?: boolean): void {
 /** The built-in key type of a SubjectPublicKeyInfo DER, or null. */
 export function rpkSigOf(spki: Uint8Array): RpkSig | null {
   for (var i = 0; i < rpkSigs.length; i++) if (rpkSigs[i].pub(spki)) return rpkSigs[i];
+  return null;
+}
+
+/**
+ * The built-in key type of a SubjectPublicKeyInfo DER (`s`) and its public key (`k`), checked
+ * for form only (RpkSig.key): for keys whose use checks them (the server's key, which its
+ * verification checks first; our own). null when no type built in has that form.
+ */
+export function rpkKeyOf(spki: Uint8Array): { s: RpkSig; k: Uint8Array } | null {
+  for (var i = 0; i < rpkSigs.length; i++) {
+    var s = rpkSigs[i];
+    var k = s.key ? s.key(spki) : s.pub(spki);
+    if (k) return { s: s, k: k };
+  }
   return null;
 }
 

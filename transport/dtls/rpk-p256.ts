@@ -3,8 +3,8 @@
 // 23, uncompressed points, RFC 8422 §5.1.1, §5.4), from transport/crypto/p256.ts. RFC 7925
 // §4.3's mandatory curve and the only raw-public-key type Eclipse Leshan accepts. Only in
 // a bundle that calls enableP256() (firmware/rpk-curves.ts).
-import { copyOf } from '../bytes';
-import { p256EcdhJob, p256PrivateKey, p256PublicKeyJob, p256SignJob, p256ValidScalar, p256VerifyJob, spkiP256 } from '../crypto/p256';
+import { copyOf, equal } from '../bytes';
+import { p256EcdhJob, p256PrivateKey, p256PublicKeyJob, p256SignJob, p256Spki, p256ValidScalar, p256VerifyJob, spkiP256 } from '../crypto/p256';
 import { enableRpk } from './rpk';
 import { addCurve, RpkGroup, RpkSig } from './rpk-codec';
 
@@ -59,6 +59,11 @@ export function p256PrivateKeyOf(key: Uint8Array): Uint8Array | null {
 export var p256Sig: RpkSig = {
   scheme: 0x0403,
   pub: spkiP256,
+  /** The point of a P-256 SPKI, uncompressed, not checked on the curve (the verification's first step does it). */
+  key: function (der) {
+    var p = der.length === 91 && der[26] === 4 ? copyOf(der, 26) : null;
+    return p && equal(p256Spki(p), der) ? p : null;
+  },
   priv: p256PrivateKeyOf,
   sign: function (msg, priv, pub, c) {
     return p256SignJob(priv, c.sha256(msg), c);

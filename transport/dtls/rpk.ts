@@ -16,9 +16,12 @@
 // The server role (server.ts, simulator only) uses rpk-codec.ts only.
 //
 // On the board public-key work is slow (seconds per operation, ../shared/ESPRUINO.md), so a
-// handshake does exactly four: one verify (ServerKeyExchange), one ECDHE key pair, one
-// shared secret, one sign (CertificateVerify). Retransmission resends the flight's bytes,
-// never recomputes.
+// handshake does at most four: one verify (ServerKeyExchange), one ECDHE key pair, one
+// shared secret, one sign (CertificateVerify), and the key pair is made beforehand in idle
+// turns when it can be (precompute below). Each runs a step per poll (rpkTick), and a turn
+// that handled the server's messages does no public-key work: every run between two yields
+// stays well under 0.5 s of board time (test/espruino/rpk-sliced.test.ts). Retransmission
+// resends the flight's bytes, never recomputes.
 import { peerKey } from '../ports';
 import { concat, copyOf, equal, equalConstTime, toHex } from '../bytes';
 import { CT, HT, A, DTLS, EXT, HS } from './constants';
@@ -27,7 +30,7 @@ import { DtlsEndpoint, FlightEntry, Handshake, Session } from './connection';
 import { decodeHelloVerifyRequest, encodeHandshake } from './handshake';
 import { resumes, serverHello } from './resume';
 import { takeCid } from './cid';
-import { checkServerKeyExchange, decodeRpkCertificate, encodeRpkCertificate, encodeRpkClientHello, extensionList, groupById, PkJob, RpkGroup, rpkGroups, RpkSig, rpkSigOf, u16 } from './rpk-codec';
+import { checkServerKeyExchange, decodeRpkCertificate, encodeRpkCertificate, encodeRpkClientHello, extensionList, groupById, PkJob, RpkGroup, rpkGroups, rpkKeyOf, RpkSig, u16 } from './rpk-codec';
 
 // The codec, for the curves' glue (rpk-p256.ts, rpk-ed25519.ts) and the bundle's LwM2M.rpk.
 export * from './rpk-codec';
@@ -51,14 +54,27 @@ interface RpkHandshake extends Handshake {
   /** Public-key work in progress (rpkTick runs it a step per poll), and what to do with its result. */
   job?: PkJob | null;
   then?: (ep: DtlsEndpoint, s: Session, r: any) => void;
+  /** The job's last step is done (or, with no job, a continuation waits): `then` runs at the next poll, a turn of its own. */
+  jd?: boolean;
+  /** This turn handled a message (or started the handshake): the next poll yields before any public-key work. */
+  y?: boolean;
   /** The signed content's verification is over (SKE), the server's flight is all here (SHD). */
   verified?: boolean;
   done?: boolean;
-  /** Our ECDHE scalar, the premaster secret, the final flight's messages being built. */
+  /** Our ECDHE scalar and public value, the premaster secret, the final flight's messages being built. */
   k?: Uint8Array;
+  kp?: Uint8Array;
   z?: Uint8Array;
   fl?: FlightEntry[];
 }
+
+/**
+ * The budget of one public-key step in the handshake, in the P-256 jobs' units (field
+ * multiplications, transport/crypto/p256.ts): below its default P256_STEP (8, whose steps
+ * measured up to 78 M x86 instructions ≈ 0.52 s of modelled board time with the poll around
+ * them) so that no turn passes 0.5 s. Ed25519's jobs are done in one (rpk-ed25519.ts).
+ */
+var RPK_STEP = 6;
 
 /**
  * ServerHello: DTLS 1.2, our suite, null compression; extensions only those we offered,
@@ -89,84 +105,136 @@ function checkServerHello(b: Uint8Array, hs: RpkHandshake): number {
 
 var SERVER = 'DTLS server ';
 
-/** Handles one in-order handshake message of an RPK session; returns 0, or the AlertDescription to abort with. */
-function step(ep: DtlsEndpoint, s: Session, type: number, body: Uint8Array, whole: Uint8Array): number {
-  var hs = s.hs as RpkHandshake;
-  var st = hs.state;
-  var a;
-  if (type === HT.HELLO_VERIFY_REQUEST && st === HS.HELLO) {
-    var cookie = decodeHelloVerifyRequest(body);
-    if (!cookie) return A.DECODE_ERROR;
-    hs.cookie = cookie;
-    sendHello(ep, s);
+// The steps: one function per handshake message of the server's (RFC 5246 §7.3, RFC 6347
+// §4.2.1), each 0 or the AlertDescription to abort with. Each checks the state it needs.
+
+/** HelloVerifyRequest: the ClientHello again, with the cookie. */
+function onHelloVerify(ep: DtlsEndpoint, s: Session, hs: RpkHandshake, body: Uint8Array): number {
+  var cookie = hs.state === HS.HELLO ? decodeHelloVerifyRequest(body) : null;
+  if (!cookie) return hs.state === HS.HELLO ? A.DECODE_ERROR : A.UNEXPECTED_MESSAGE;
+  hs.cookie = cookie;
+  sendHello(ep, s);
+  return 0;
+}
+
+/** ServerHello: our suite with raw public keys, or the resumption of our session (resume.ts: the server's Finished next). */
+function onServerHello(ep: DtlsEndpoint, s: Session, hs: RpkHandshake, body: Uint8Array, whole: Uint8Array): number {
+  if (hs.state !== HS.HELLO) return A.UNEXPECTED_MESSAGE;
+  var a = checkServerHello(body, hs) || takeCid(s, body);
+  if (a || serverHello(ep, s, body, whole)) return a;
+  hs.state = HS.R_GOT_SH;
+  return 0;
+}
+
+/**
+ * Certificate: the server's key, compared with the pin before anything else (a wrong server
+ * costs nothing). Its form only: whether a P-256 point is on the curve is the verification's
+ * to find (p256.ts checks it first), so no public-key work here.
+ */
+function onCertificate(ep: DtlsEndpoint, s: Session, hs: RpkHandshake, body: Uint8Array, whole: Uint8Array): number {
+  if (hs.state !== HS.R_GOT_SH) return A.UNEXPECTED_MESSAGE;
+  var spki = decodeRpkCertificate(body);
+  if (!spki) return A.DECODE_ERROR;
+  if (hs.pin && !equal(spki, hs.pin)) {
+    ep.hs().fail(s, 'bad_certificate', A.BAD_CERTIFICATE, SERVER + peerKey(s.peer) + ' presented raw public key ' + toHex(spki) + ', not the pinned ' + toHex(hs.pin));
     return 0;
   }
-  if (type === HT.SERVER_HELLO && st === HS.HELLO) {
-    if ((a = checkServerHello(body, hs) || takeCid(s, body))) return a;
-    // a resumed session (resume.ts): the server's Finished next, no public-key work
-    if (serverHello(ep, s, body, whole)) return 0;
-    hs.state = HS.R_GOT_SH;
-    return 0;
-  } else if (type === HT.CERTIFICATE && st === HS.R_GOT_SH) {
-    var spki = decodeRpkCertificate(body);
-    if (!spki) return A.DECODE_ERROR;
-    // The pin is checked before any parsing or signature work: a wrong server costs nothing.
-    if (hs.pin && !equal(spki, hs.pin)) {
-      ep.hs().fail(s, 'bad_certificate', A.BAD_CERTIFICATE, SERVER + peerKey(s.peer) + ' presented raw public key ' + toHex(spki) + ', not the pinned ' + toHex(hs.pin));
-      return 0;
-    }
-    var ps = rpkSigOf(spki);
-    if (!ps) return A.UNSUPPORTED_CERTIFICATE;
-    hs.peerSig = ps;
-    hs.peerPub = ps.pub(spki)!;
-    hs.state = HS.R_GOT_CERT;
-  } else if (type === HT.SERVER_KEY_EXCHANGE && st === HS.R_GOT_CERT) {
-    if ((a = checkServerKeyExchange(body, hs.peerSig!))) return a;
-    var pl = 4 + body[3];
-    // signed: ClientHello.random ‖ ServerHello.random ‖ ServerECDHParams (RFC 8422 §5.4)
-    // The verification runs in steps (rpkTick) while the rest of the flight is read.
-    hs.job = hs.peerSig!.verify(concat([hs.clientRandom, hs.serverRandom!, body.subarray(0, pl)]), body.subarray(pl + 4), hs.peerPub!, ep.o.crypto);
-    hs.then = verified;
-    hs.group = groupById(u16(body, 1))!;
-    hs.peerEcdh = copyOf(body, 4, pl);
-    hs.state = HS.R_GOT_SKE;
-  } else if (type === HT.CERTIFICATE_REQUEST && st === HS.R_GOT_SKE) {
-    // certificate_types<1..2^8-1>, supported_signature_algorithms<2..2^16-2>, certificate_authorities<0..2^16-1> (RFC 5246 §7.4.4)
-    var nt = body[0];
-    var ns = u16(body, 1 + nt);
-    if (body.length < 5 || 1 + nt + 2 + ns + 2 > body.length || 1 + nt + 2 + ns + 2 + u16(body, 3 + nt + ns) !== body.length) return A.DECODE_ERROR;
-    // ecdsa_sign (64) names P-256 and Ed25519 keys (RFC 8422 §5.5); gnutls-serv without ECDSA in
-    // its priorities sends an empty list (../shared/INTEROP.md): say so rather than guess.
-    var ok = 0;
-    for (var i = 0; i < nt; i++) if (body[1 + i] === 64) ok = 1;
-    for (i = 0; i < ns; i += 2) if (u16(body, 3 + nt + i) === hs.sig.scheme) ok |= 2;
-    if (ok !== 3) {
-      ep.hs().fail(s, 'certificate_request', A.HANDSHAKE_FAILURE, SERVER + peerKey(s.peer) + ' asked for a certificate we cannot give (' +
-        (ok & 1 ? 'no signature algorithm for our key (' + hs.sig.scheme.toString(16) + ')' : nt ? 'no ecdsa_sign certificate type' : 'empty certificate_types') + ')');
-      return 0;
-    }
-    // RFC 7250 §4.2: a server asking for a raw public key said so in its ServerHello.
-    if (!hs.cct) return A.UNSUPPORTED_CERTIFICATE;
-    hs.certReq = true;
-    hs.state = HS.R_GOT_CR;
-  } else if (type === HT.SERVER_HELLO_DONE && (st === HS.R_GOT_SKE || st === HS.R_GOT_CR)) {
-    if (body.length) return A.DECODE_ERROR;
-    hs.transcript.push(whole);
-    // Our flight needs the public-key work (rpkTick): its retransmission stops, and
-    // whatever else the server sends now is out of order.
-    s.flight = null;
-    hs.state = HS.R_WORK;
-    hs.done = true;
-    if (hs.verified) kex(ep, s);
-    return 0;
-  } else if (type === HT.FINISHED && st === HS.R_WAIT_FIN && s.rEpoch === 1) {
-    if (!equalConstTime(body, hs.expectFinished!)) return A.DECRYPT_ERROR;
-    s.flight = null;
-    ep.hs().established(s);
-    return 0;
-  } else return A.UNEXPECTED_MESSAGE;
+  var sk = rpkKeyOf(spki);
+  if (!sk) return A.UNSUPPORTED_CERTIFICATE;
+  hs.peerSig = sk.s;
+  hs.peerPub = sk.k;
+  hs.state = HS.R_GOT_CERT;
   hs.transcript.push(whole);
   return 0;
+}
+
+/** ServerKeyExchange: its form now; its signature in steps (rpkTick) while the rest of the flight is read. */
+function onServerKeyExchange(ep: DtlsEndpoint, s: Session, hs: RpkHandshake, body: Uint8Array, whole: Uint8Array): number {
+  if (hs.state !== HS.R_GOT_CERT) return A.UNEXPECTED_MESSAGE;
+  var a = checkServerKeyExchange(body, hs.peerSig!);
+  if (a) return a;
+  var pl = 4 + body[3];
+  // signed: ClientHello.random ‖ ServerHello.random ‖ ServerECDHParams (RFC 8422 §5.4)
+  hs.job = hs.peerSig!.verify(concat([hs.clientRandom, hs.serverRandom!, body.subarray(0, pl)]), body.subarray(pl + 4), hs.peerPub!, ep.o.crypto);
+  hs.then = verified;
+  hs.group = groupById(u16(body, 1))!;
+  hs.peerEcdh = copyOf(body, 4, pl);
+  hs.state = HS.R_GOT_SKE;
+  hs.transcript.push(whole);
+  return 0;
+}
+
+/**
+ * CertificateRequest: certificate_types<1..2^8-1>, supported_signature_algorithms<2..2^16-2>,
+ * certificate_authorities<0..2^16-1> (RFC 5246 §7.4.4), which must let us send our key.
+ */
+function onCertificateRequest(ep: DtlsEndpoint, s: Session, hs: RpkHandshake, body: Uint8Array, whole: Uint8Array): number {
+  if (hs.state !== HS.R_GOT_SKE) return A.UNEXPECTED_MESSAGE;
+  var nt = body[0];
+  var ns = u16(body, 1 + nt);
+  if (body.length < 5 || 1 + nt + 2 + ns + 2 > body.length || 1 + nt + 2 + ns + 2 + u16(body, 3 + nt + ns) !== body.length) return A.DECODE_ERROR;
+  // ecdsa_sign (64) names P-256 and Ed25519 keys (RFC 8422 §5.5); gnutls-serv without ECDSA in
+  // its priorities sends an empty list (../shared/INTEROP.md): say so rather than guess.
+  var ok = 0;
+  for (var i = 0; i < nt; i++) if (body[1 + i] === 64) ok = 1;
+  for (i = 0; i < ns; i += 2) if (u16(body, 3 + nt + i) === hs.sig.scheme) ok |= 2;
+  if (ok !== 3) {
+    ep.hs().fail(s, 'certificate_request', A.HANDSHAKE_FAILURE, SERVER + peerKey(s.peer) + ' asked for a certificate we cannot give (' +
+      (ok & 1 ? 'no signature algorithm for our key (' + hs.sig.scheme.toString(16) + ')' : nt ? 'no ecdsa_sign certificate type' : 'empty certificate_types') + ')');
+    return 0;
+  }
+  // RFC 7250 §4.2: a server asking for a raw public key said so in its ServerHello.
+  if (!hs.cct) return A.UNSUPPORTED_CERTIFICATE;
+  hs.certReq = true;
+  hs.state = HS.R_GOT_CR;
+  hs.transcript.push(whole);
+  return 0;
+}
+
+/** ServerHelloDone: the server's flight is all here; the key exchange starts once its signature verified. */
+function onServerHelloDone(ep: DtlsEndpoint, s: Session, hs: RpkHandshake, body: Uint8Array, whole: Uint8Array): number {
+  if (hs.state !== HS.R_GOT_SKE && hs.state !== HS.R_GOT_CR) return A.UNEXPECTED_MESSAGE;
+  if (body.length) return A.DECODE_ERROR;
+  hs.transcript.push(whole);
+  // Our flight needs the public-key work (rpkTick): its retransmission stops, and
+  // whatever else the server sends now is out of order.
+  s.flight = null;
+  hs.state = HS.R_WORK;
+  hs.done = true;
+  if (hs.verified) kex(ep, s);
+  return 0;
+}
+
+/** The server's Finished (after its ChangeCipherSpec): the handshake is over. */
+function onFinished(ep: DtlsEndpoint, s: Session, hs: RpkHandshake, body: Uint8Array): number {
+  if (hs.state !== HS.R_WAIT_FIN || s.rEpoch !== 1) return A.UNEXPECTED_MESSAGE;
+  if (!equalConstTime(body, hs.expectFinished!)) return A.DECRYPT_ERROR;
+  s.flight = null;
+  ep.hs().established(s);
+  return 0;
+}
+
+/** Handles one in-order handshake message of an RPK session (the role's rpkStep); 0 or the AlertDescription to abort with. */
+function step(ep: DtlsEndpoint, s: Session, type: number, body: Uint8Array, whole: Uint8Array): number {
+  var hs = s.hs as RpkHandshake;
+  hs.y = true;
+  switch (type) {
+    case HT.HELLO_VERIFY_REQUEST:
+      return onHelloVerify(ep, s, hs, body);
+    case HT.SERVER_HELLO:
+      return onServerHello(ep, s, hs, body, whole);
+    case HT.CERTIFICATE:
+      return onCertificate(ep, s, hs, body, whole);
+    case HT.SERVER_KEY_EXCHANGE:
+      return onServerKeyExchange(ep, s, hs, body, whole);
+    case HT.CERTIFICATE_REQUEST:
+      return onCertificateRequest(ep, s, hs, body, whole);
+    case HT.SERVER_HELLO_DONE:
+      return onServerHelloDone(ep, s, hs, body, whole);
+    case HT.FINISHED:
+      return onFinished(ep, s, hs, body);
+  }
+  return A.UNEXPECTED_MESSAGE;
 }
 
 /** The ServerKeyExchange signature verified (or not); the key exchange starts once the server's flight is all here. */
@@ -177,27 +245,36 @@ function verified(ep: DtlsEndpoint, s: Session, ok: boolean): void {
   if (hs.done) kex(ep, s);
 }
 
-/** ECDHE: our scalar, the premaster secret (the peer's point checked first), then our public value. */
+/**
+ * ECDHE: our key pair for the server's group, the precomputed one when it is of that group
+ * (its job taken over if it is still running), then the premaster secret (the peer's point
+ * checked first).
+ */
 function kex(ep: DtlsEndpoint, s: Session): void {
   var hs = s.hs as RpkHandshake;
-  hs.k = hs.group!.priv(ep.o.rng);
-  hs.job = hs.group!.shared(hs.k, hs.peerEcdh!);
+  var e = takeEphemeral(hs.group!, ep);
+  hs.k = e.k;
+  if (e.p) gotPub(ep, s, e.p);
+  else {
+    hs.job = e.j;
+    hs.then = gotPub;
+  }
+}
+
+function gotPub(ep: DtlsEndpoint, s: Session, pub: Uint8Array): void {
+  var hs = s.hs as RpkHandshake;
+  hs.kp = pub;
+  hs.job = hs.group!.shared(hs.k!, hs.peerEcdh!);
   hs.then = gotShared;
 }
 
 function gotShared(ep: DtlsEndpoint, s: Session, z: Uint8Array | null): void {
   var hs = s.hs as RpkHandshake;
   if (!z) return ep.hs().abort(s, A.ILLEGAL_PARAMETER);
-  hs.z = z;
-  hs.job = hs.group!.pub(hs.k!);
-  hs.then = gotPub;
-}
-
-function gotPub(ep: DtlsEndpoint, s: Session, pub: Uint8Array): void {
-  var hs = s.hs as RpkHandshake;
   var g = hs.group!;
   var fl: FlightEntry[] = (hs.fl = []);
   var m;
+  hs.z = z;
   if (hs.certReq) {
     m = encodeHandshake(HT.CERTIFICATE, hs.nextSend++, encodeRpkCertificate(hs.spki));
     hs.transcript.push(m);
@@ -205,7 +282,7 @@ function gotPub(ep: DtlsEndpoint, s: Session, pub: Uint8Array): void {
   }
   var y = new Uint8Array(1 + g.len);
   y[0] = g.len;
-  y.set(pub, 1);
+  y.set(hs.kp!, 1);
   // ClientKeyExchange: ClientECDiffieHellmanPublic { ECPoint ecdh_Yc<1..2^8-1> } (RFC 8422 §5.7)
   m = encodeHandshake(HT.CLIENT_KEY_EXCHANGE, hs.nextSend++, y);
   hs.transcript.push(m);
@@ -230,32 +307,95 @@ function signed(ep: DtlsEndpoint, s: Session, sg: Uint8Array | null): void {
     hs.transcript.push(m);
     fl.push({ t: CT.HANDSHAKE, e: 0, b: m });
   }
+  // the keys (two PRFs, ~61 M x86 instructions on the board) in this turn, the Finished and the flight in the next (rpkTick)
   ep.hs().deriveKeys(s, true, hs.z);
-  hs.k = hs.z = hs.fl = undefined;
+  hs.k = hs.kp = hs.z = undefined;
+  hs.jd = true;
+  hs.then = sendFinal;
+}
+
+/** Our final flight: the messages built, then ChangeCipherSpec and Finished (client.ts). */
+function sendFinal(ep: DtlsEndpoint, s: Session): void {
+  var hs = s.hs as RpkHandshake;
+  var fl = hs.fl!;
+  hs.fl = undefined;
   hs.state = HS.R_WAIT_FIN;
   finalFlight(ep, s, fl);
 }
 
 /**
- * The client role's tick (installed by enableRpk): one step of the first session's public-key
- * work, then its continuation when it is done. While work remains it asks to be polled again
- * at once (`now`: the scheduler returns to the event loop first, setTimeout 0), and the
+ * The device's next ephemeral ECDHE key pair (issue 16, precomputation): made in idle turns
+ * (rpkTick, when no handshake has work due) after the first RPK endpoint's first poll and
+ * after each handshake that took one, so that a handshake pays only ECDH, one signature and
+ * one verification. Taken by one handshake only (never used twice): `k` the scalar, `p` the
+ * public value once `j`, its job, is done. Held by the client role (clientRole.eph), not by
+ * an endpoint: the device's connections come and go (bootstrap server, then LwM2M server)
+ * and the pair serves the next, whichever it is. 32 + 65 bytes at rest.
+ */
+export interface Ephemeral {
+  g: RpkGroup;
+  k: Uint8Array;
+  p?: Uint8Array;
+  j: PkJob | null;
+}
+
+/** A new key pair of group `g`: the scalar now, the public value a job. */
+function newEphemeral(g: RpkGroup, ep: DtlsEndpoint): Ephemeral {
+  var k = g.priv(ep.o.rng);
+  return { g: g, k: k, j: g.pub(k) };
+}
+
+/** The key pair a handshake on group `g` uses: the precomputed one (then gone) if of that group, else a new one. */
+function takeEphemeral(g: RpkGroup, ep: DtlsEndpoint): Ephemeral {
+  var e = clientRole.eph;
+  if (e && e.g === g) clientRole.eph = null;
+  else e = newEphemeral(g, ep);
+  return e;
+}
+
+/** One idle step of the next key pair (the preferred group's); `now` while work remains, else -1. */
+function precompute(ep: DtlsEndpoint, now: number): number {
+  var e = clientRole.eph;
+  var g = rpkGroups[0];
+  if (!e) {
+    if (!g) return -1;
+    clientRole.eph = newEphemeral(g, ep);
+    return now;
+  }
+  var j = e.j;
+  if (!j) return -1;
+  if (j.run(RPK_STEP)) {
+    e.p = j.r;
+    e.j = null;
+  }
+  return now;
+}
+
+/**
+ * The client role's tick (installed by enableRpk): for the first session with public-key work,
+ * one step of it; the step after its last runs its continuation. A turn that handled the
+ * server's messages (hs.y) does none: it yields first. While work remains it asks to be polled
+ * again at once (`now`: the scheduler returns to the event loop first, setTimeout 0), and the
  * handshake deadline restarts after the work (the server's last flight is what it times).
+ * With no handshake work due, an RPK endpoint makes the next key pair (precompute).
  */
 function rpkTick(ep: DtlsEndpoint, now: number): number {
-  for (var k in ep.s) {
-    var s = ep.s[k];
+  for (var key in ep.s) {
+    var s = ep.s[key];
     var hs = s.hs as RpkHandshake | null;
-    if (!hs || !hs.job) continue;
-    hs.deadline = -1;
+    if (!hs || !(hs.y || hs.job || hs.jd)) continue;
     var j = hs.job;
-    if (j.run()) {
+    if (j || hs.jd) hs.deadline = -1;
+    if (hs.y) hs.y = false;
+    else if (!hs.jd) hs.jd = j!.run(RPK_STEP);
+    else {
+      hs.jd = false;
       hs.job = null;
-      hs.then!(ep, s, j.r);
+      hs.then!(ep, s, j ? j.r : null);
     }
-    return hs.job ? now : -1;
+    return now;
   }
-  return -1;
+  return (ep.o as DtlsClientOptions).rpk ? precompute(ep, now) : -1;
 }
 
 /**
@@ -267,18 +407,20 @@ function cred(ep: DtlsEndpoint, s: Session): boolean {
   var o = ep.o as DtlsClientOptions;
   var c: RpkCredentials | null = o.rpk ? o.rpk(s.peer) : null;
   if (!c) return true;
-  var sig = rpkSigOf(c.spki);
-  var priv = sig ? sig.priv(c.key) : null;
-  if (!sig || !priv || !rpkGroups.length) {
+  var sk = rpkKeyOf(c.spki);
+  var priv = sk ? sk.s.priv(c.key) : null;
+  if (!sk || !priv || !rpkGroups.length) {
     ep.hs().emit({ type: 'error', peer: s.peer, name: 'bad_rpk_credentials', message: 'RPK credentials for ' + peerKey(s.peer) + ' are not a key pair of a type built in (SubjectPublicKeyInfo; raw or PKCS#8 private key)' });
     return false;
   }
   var hs = s.hs as RpkHandshake;
-  hs.sig = sig;
+  hs.sig = sk.s;
   hs.priv = priv;
-  hs.pub = sig.pub(c.spki)!;
+  hs.pub = sk.k;
   hs.spki = copyOf(c.spki);
   hs.pin = c.serverSpki ? copyOf(c.serverSpki) : null;
+  // the turn that starts the handshake does no public-key work (rpkTick)
+  hs.y = true;
   s.rpk = true;
   return true;
 }
