@@ -34,6 +34,7 @@ import { T_BOOL } from '../objects/core/types';
 import { loadFirmware } from '../sim/espruino-vm';
 import { espruinoCryptoModule } from '../sim/espruino-crypto';
 import { createDtlsServer } from '../transport/dtls/server';
+import { serverCurves } from '../transport/dtls/server-curves';
 import { nodeCrypto } from '../sim/node-crypto';
 import { ed25519Keys, p256Keys } from '../test/helpers/dtls-net';
 
@@ -322,6 +323,7 @@ export function handshakeSteps(): { bundle: string; prelude: string; list: Step[
   g.hostSend = (d: Uint8Array) => { flights[flights.length - 1].sent.push(hex(d)); toServer.push(new Uint8Array(d)); };
   g.creds = { key: bytes(hex(C.pkcs8)), spki: bytes(hex(C.spki)), serverSpki: bytes(hex(S.spki)) };
   const serverOut: string[] = [];
+  serverCurves();
   const server = createDtlsServer({ socket: { send: (d) => { serverOut.push(hex(d)); } }, crypto: nodeCrypto, rng: { fill: (u) => void randomFillSync(u) }, pskKey: () => null, rpk: { key: S.pkcs8, spki: S.spki, trust: () => true }, onData: () => {} });
   const mk = `LwM2M.dtls.createDtlsClient({ socket: { send: function (d) { hostSend(d); } }, crypto: LwM2M.crypto.espruinoCrypto(require('crypto')), rng: _b_rng,
     psk: function () { return null; }, rpk: function () { return creds; }, onData: function () {}, onEvent: function (e) { if (e.type === 'connected') { done = true; _b_ses = e.ses; } } })`;

@@ -49,7 +49,7 @@ const counts: Counts = { shaCalls: 0, shaBlocks: 0, aesCalls: 0, aesBlocks: 0 };
 let atConnect: Counts = { ...counts };
 
 enableRpk();
-// the Ed25519 build's types only (server.ts enables P-256 too)
+// the Ed25519 build's types only
 rpkSigs.splice(0, rpkSigs.length, ed25519Sig);
 rpkGroups.splice(0, rpkGroups.length, x25519Group);
 const RC = ed25519Keys(1);

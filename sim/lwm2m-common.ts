@@ -6,6 +6,7 @@ import { CoapEndpoint, type Exchange } from '../transport/coap/endpoint';
 import type { CoapMessage } from '../transport/coap/message';
 import { CODE, type Params } from '../transport/coap/constants';
 import { createDtlsServer } from '../transport/dtls/server';
+import { serverCurves } from '../transport/dtls/server-curves';
 import type { DtlsEndpoint, DtlsEvent, Session } from '../transport/dtls/connection';
 import type { CryptoBackend, Peer } from '../transport/ports';
 import { prf } from '../transport/crypto/hmac';
@@ -172,6 +173,8 @@ export async function listen(o: ListenOptions): Promise<Listener> {
     };
   }
   if (o.secure) {
+    // raw public keys: every key type and group built in (importing server.ts enables none)
+    if (o.rpk) serverCurves();
     dtls = createDtlsServer({
       socket: udp,
       crypto: o.keylog ? keylogCrypto(nodeCrypto, o.keylog) : nodeCrypto,

@@ -13,9 +13,13 @@ import { lint } from '../../tools/espruino-lint.mjs';
 import { loadFirmware } from '../../sim/espruino-vm';
 import { espruinoCryptoModule } from '../../sim/espruino-crypto';
 import { createDtlsServer } from '../../transport/dtls/server';
+import { serverCurves } from '../../transport/dtls/server-curves';
 import { nodeCrypto } from '../../sim/node-crypto';
 import { ed25519Keys, p256Keys } from '../helpers/dtls-net';
 import type { Peer } from '../../transport/ports';
+
+// our server's key types and groups (importing server.ts enables none)
+serverCurves();
 
 const P256_BUNDLE = join(import.meta.dirname, '../../dist/firmware-rpk.js');
 const ED_BUNDLE = join(import.meta.dirname, '../../dist/firmware-rpk-ed25519.js');

@@ -12,9 +12,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inLoopbackNamespace, needPeer, liveCapture } from '../helpers/peers';
 import { createDtlsServer } from '../../transport/dtls/server';
+import { serverCurves } from '../../transport/dtls/server-curves';
 import type { DtlsEvent } from '../../transport/dtls/connection';
 import { nodeCrypto } from '../../sim/node-crypto';
 import { nodeRng, runOnUdp } from '../../sim/dtls-udp';
+
+// our server's key types and groups (importing server.ts enables none)
+serverCurves();
 
 const P_RPK = 'NONE:+VERS-DTLS1.2:+ECDHE-ECDSA:+AES-128-CCM-8:+AEAD:+COMP-NULL:+GROUP-X25519:+GROUP-SECP256R1:+SIGN-EDDSA-ED25519:+SIGN-ECDSA-SHA256:+CTYPE-SRV-RAWPK:+CTYPE-CLI-RAWPK';
 const P_PSK = 'NONE:+VERS-DTLS1.2:+AES-128-CCM-8:+AEAD:+PSK:+COMP-NULL:+SIGN-ALL:+GROUP-ALL';

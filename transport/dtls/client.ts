@@ -10,6 +10,7 @@ import { createEndpoint, DtlsEndpoint, DtlsOptions, FlightEntry, newHandshake, n
 import { checkServerHello, decodeHelloVerifyRequest, decodePskVector, encodeClientHello, encodeHandshake, encodePskVector } from './handshake';
 import { offer, resumedFinished, serverHello, sessionRecord } from './resume';
 import { takeCid } from './cid';
+import type { Ephemeral } from './rpk';
 
 /** A PSK and the identity that names it (the device: from its Security object instance). */
 export interface PskCredentials {
@@ -61,6 +62,8 @@ export interface ClientRole extends Role {
   rpkHello?: (random: Uint8Array, sid: Uint8Array, cookie: Uint8Array) => Uint8Array;
   /** One in-order handshake message of an RPK session; 0 or the AlertDescription to abort with. */
   rpkStep?: (ep: DtlsEndpoint, s: Session, type: number, body: Uint8Array, whole: Uint8Array) => number;
+  /** The device's next ephemeral ECDHE key pair, made in idle polls (rpk.ts precompute); null or absent when none. */
+  eph?: Ephemeral | null;
 }
 
 /** The ClientHello, again with the cookie after a HelloVerifyRequest (PSK or, through the hook, RPK). */

@@ -3,9 +3,10 @@
 // 23, uncompressed points, RFC 8422 §5.1.1, §5.4), from transport/crypto/p256.ts. RFC 7925
 // §4.3's mandatory curve and the only raw-public-key type Eclipse Leshan accepts. Only in
 // a bundle that calls enableP256() (firmware/rpk-curves.ts).
-import { copyOf } from '../bytes';
-import { p256EcdhJob, p256PrivateKey, p256PublicKeyJob, p256SignJob, p256ValidScalar, p256VerifyJob, spkiP256 } from '../crypto/p256';
-import { enableRpk, rpkGroups, RpkGroup, rpkSigs, RpkSig } from './rpk';
+import { copyOf, equal } from '../bytes';
+import { p256EcdhJob, p256PrivateKey, p256PublicKeyJob, p256SignJob, p256Spki, p256ValidScalar, p256VerifyJob, spkiP256 } from '../crypto/p256';
+import { enableRpk } from './rpk';
+import { addCurve, RpkGroup, RpkSig } from './rpk-codec';
 
 // AlgorithmIdentifier { id-ecPublicKey 1.2.840.10045.2.1, secp256r1 1.2.840.10045.3.1.7 } (RFC 5480 §2.1.1)
 var ALG = [0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07];
@@ -58,6 +59,11 @@ export function p256PrivateKeyOf(key: Uint8Array): Uint8Array | null {
 export var p256Sig: RpkSig = {
   scheme: 0x0403,
   pub: spkiP256,
+  /** The point of a P-256 SPKI, uncompressed, not checked on the curve (the verification's first step does it). */
+  key: function (der) {
+    var p = der.length === 91 && der[26] === 4 ? copyOf(der, 26) : null;
+    return p && equal(p256Spki(p), der) ? p : null;
+  },
   priv: p256PrivateKeyOf,
   sign: function (msg, priv, pub, c) {
     return p256SignJob(priv, c.sha256(msg), c);
@@ -82,7 +88,6 @@ export var secp256r1Group: RpkGroup = {
  * the client role (enableRpk). Idempotent.
  */
 export function enableP256(): void {
-  if (rpkSigs.indexOf(p256Sig) < 0) rpkSigs.unshift(p256Sig);
-  if (rpkGroups.indexOf(secp256r1Group) < 0) rpkGroups.unshift(secp256r1Group);
+  addCurve(p256Sig, secp256r1Group, true);
   enableRpk();
 }

@@ -1,9 +1,10 @@
 // Raw public keys (RFC 7250) for the DTLS 1.2 client: TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8
 // (RFC 7251, the RPK suite of RFC 7925 §4.3). Mutual authentication: the server's and our
-// Certificate carry a bare SubjectPublicKeyInfo (RFC 7250 §3).
+// Certificate carry a bare SubjectPublicKeyInfo (RFC 7250 §3). This is the client's RPK
+// handshake; the codec both roles share (messages, SPKI helpers, the tables) is
+// rpk-codec.ts, re-exported here.
 //
-// The suite machinery is here; the curves are plugged in by small tables that glue modules
-// fill: rpk-p256.ts's enableP256() (ecdsa_secp256r1_sha256 0x0403 and ECDHE secp256r1 = 23,
+// The curves are plugged in by the tables of rpk-codec.ts that glue modules fill: rpk-p256.ts's enableP256() (ecdsa_secp256r1_sha256 0x0403 and ECDHE secp256r1 = 23,
 // transport/crypto/p256.ts) and rpk-ed25519.ts's enableEd25519() (ed25519 0x0807 and x25519
 // = 29, tweetnacl). A bundle carries only the curves its entry enables
 // (firmware/rpk-curves*.ts). Our key type follows our credentials' SPKI; the server's key
@@ -12,13 +13,15 @@
 // In the bundle only when imported (firmware/main-rpk.ts): enableRpk() plugs the RPK hook
 // (credentials, ClientHello, message steps) into the client role's one start and message
 // dispatch, so firmware/main.ts's PSK-only bundle carries none of this.
-// The server role (server.ts, simulator only) uses the codecs and the tables.
+// The server role (server.ts, simulator only) uses rpk-codec.ts only.
 //
 // On the board public-key work is slow (seconds per operation, ../shared/ESPRUINO.md), so a
-// handshake does exactly four: one verify (ServerKeyExchange), one ECDHE key pair, one
-// shared secret, one sign (CertificateVerify). Retransmission resends the flight's bytes,
-// never recomputes.
-import type { CryptoBackend, Rng } from '../ports';
+// handshake does at most four: one verify (ServerKeyExchange), one ECDHE key pair, one
+// shared secret, one sign (CertificateVerify), and the key pair is made beforehand in idle
+// turns when it can be (precompute below). Each runs a step per poll (rpkTick), and a turn
+// that handled the server's messages does no public-key work: every run between two yields
+// stays well under 0.5 s of board time (test/espruino/rpk-sliced.test.ts). Retransmission
+// resends the flight's bytes, never recomputes.
 import { peerKey } from '../ports';
 import { concat, copyOf, equal, equalConstTime, toHex } from '../bytes';
 import { CT, HT, A, DTLS, EXT, HS } from './constants';
@@ -26,239 +29,11 @@ import { clientRole, DtlsClientOptions, finalFlight, RpkCredentials, sendHello }
 import { DtlsEndpoint, FlightEntry, Handshake, Session } from './connection';
 import { decodeHelloVerifyRequest, encodeHandshake } from './handshake';
 import { resumes, serverHello } from './resume';
-import { CID_OFFER, takeCid } from './cid';
+import { takeCid } from './cid';
+import { checkServerKeyExchange, decodeRpkCertificate, encodeRpkCertificate, encodeRpkClientHello, extensionList, groupById, PkJob, RpkGroup, rpkGroups, rpkKeyOf, RpkSig, u16 } from './rpk-codec';
 
-/**
- * Public-key work in progress: run() does one step (a bounded amount of work, see
- * transport/crypto/p256.ts's P256_STEP), true once done; then `r` is the result. The client
- * runs one step per poll, so the device serves its event loop between steps.
- */
-export interface PkJob {
-  run(budget?: number): boolean;
-  r: any;
-}
-
-/** A job's result, run to its end in one go (the simulator's server). */
-export function pkFinish(j: PkJob): any {
-  while (!j.run(1e9));
-  return j.r;
-}
-
-/**
- * A signature key type: its SignatureScheme (RFC 8422 §5.1.3; 0x0403 is sha256/ecdsa of
- * RFC 5246 §7.4.1.4.1), its SPKI and private-key forms, sign and verify over the whole
- * signed content (the type hashes as its scheme says).
- */
-export interface RpkSig {
-  scheme: number;
-  /** The public key inside a SubjectPublicKeyInfo DER of this type, or null. */
-  pub(spki: Uint8Array): Uint8Array | null;
-  /** The private key in the form sign() takes, from raw or DER forms, or null. */
-  priv(key: Uint8Array): Uint8Array | null;
-  /** The signature (job result: bytes). */
-  sign(msg: Uint8Array, priv: Uint8Array, pub: Uint8Array, c: CryptoBackend): PkJob;
-  /** Job result: false for any malformed signature or key; never throws. */
-  verify(msg: Uint8Array, sig: Uint8Array, pub: Uint8Array, c: CryptoBackend): PkJob;
-}
-
-/** An ECDHE group (NamedCurve, RFC 8422 §5.1.1): its id, point length on the wire, key pair and shared secret. */
-export interface RpkGroup {
-  id: number;
-  len: number;
-  priv(rng: Rng): Uint8Array;
-  /** Our public value (job result: bytes). */
-  pub(k: Uint8Array): PkJob;
-  /** The premaster secret (job result), or null when the peer's point is invalid (RFC 8422 §5.11). */
-  shared(k: Uint8Array, peer: Uint8Array): PkJob;
-}
-
-/** The key types and groups built in, most preferred first (filled by enableP256 / enableEd25519). */
-export var rpkSigs: RpkSig[] = [];
-export var rpkGroups: RpkGroup[] = [];
-
-/** The built-in key type of a SubjectPublicKeyInfo DER, or null. */
-export function rpkSigOf(spki: Uint8Array): RpkSig | null {
-  for (var i = 0; i < rpkSigs.length; i++) if (rpkSigs[i].pub(spki)) return rpkSigs[i];
-  return null;
-}
-
-function groupById(id: number): RpkGroup | null {
-  for (var i = 0; i < rpkGroups.length; i++) if (rpkGroups[i].id === id) return rpkGroups[i];
-  return null;
-}
-
-// id-Ed25519 = 1.3.101.112 (RFC 8410 §3): SubjectPublicKeyInfo and PKCS#8 PrivateKeyInfo prefixes (RFC 8410 §4, §7).
-var SPKI = [0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00];
-var PKCS8 = [0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20];
-
-function startsWith(b: Uint8Array, at: number, prefix: number[]): boolean {
-  for (var i = 0; i < prefix.length; i++) if (b[at + i] !== prefix[i]) return false;
-  return true;
-}
-
-/** SubjectPublicKeyInfo DER (44 bytes) of an Ed25519 public key (RFC 8410 §4). */
-export function ed25519Spki(pub: Uint8Array): Uint8Array {
-  var b = new Uint8Array(44);
-  b.set(SPKI);
-  b.set(pub, 12);
-  return b;
-}
-
-/** The 32-byte Ed25519 key inside a SubjectPublicKeyInfo DER, or null if it is not exactly that. */
-export function spkiEd25519(der: Uint8Array): Uint8Array | null {
-  return der.length === 44 && startsWith(der, 0, SPKI) ? copyOf(der, 12) : null;
-}
-
-/**
- * The 32-byte seed inside an Ed25519 PKCS#8 DER: OneAsymmetricKey version 0 (48 bytes,
- * 302e020100300506032b657004220420 ‖ seed) or version 1 with optional trailing fields
- * (RFC 8410 §7, RFC 5958 §2); null otherwise.
- */
-export function pkcs8Ed25519Seed(der: Uint8Array): Uint8Array | null {
-  if (der.length < 48 || der.length > 127 || der[0] !== 0x30 || der[1] !== der.length - 2) return null;
-  if (der[2] !== 2 || der[3] !== 1 || der[4] > 1 || !startsWith(der, 5, PKCS8)) return null;
-  return copyOf(der, 16, 48);
-}
-
-function u16(b: Uint8Array, o: number): number {
-  return (b[o] << 8) | b[o + 1];
-}
-
-export interface Extension {
-  type: number;
-  data: Uint8Array;
-}
-
-/** extensions<0..2^16-1> from `p` to the end of the message (RFC 5246 §7.4.1.4), with their data; null if malformed. */
-export function extensionList(b: Uint8Array, p: number): Extension[] | null {
-  var out: Extension[] = [];
-  if (p === b.length) return out;
-  if (p + 2 > b.length || p + 2 + u16(b, p) !== b.length) return null;
-  p += 2;
-  while (p < b.length) {
-    if (p + 4 > b.length) return null;
-    var n = u16(b, p + 2);
-    if (p + 4 + n > b.length) return null;
-    out.push({ type: u16(b, p), data: b.subarray(p + 4, p + 4 + n) });
-    p += 4 + n;
-  }
-  return out;
-}
-
-/**
- * Our ClientHello: client_version, random, session_id (`sid`, offered for resumption, or empty), cookie, the one RPK suite, null
- * compression, and the extensions supported_groups (RFC 8422 §5.1.1) and
- * signature_algorithms (RFC 5246 §7.4.1.4.1) listing what is built in, ec_point_formats
- * {uncompressed} (§5.1.2), client_certificate_type and server_certificate_type
- * {RawPublicKey} (RFC 7250 §3: a list of one).
- */
-export function encodeRpkClientHello(random: Uint8Array, sid: Uint8Array, cookie: Uint8Array): Uint8Array {
-  var k = sid.length;
-  var n = cookie.length;
-  var ng = rpkGroups.length;
-  var ns = rpkSigs.length;
-  var ext = 6 + 2 * ng + 6 + 6 + 2 * ns + 12 + 5;
-  var b = new Uint8Array(36 + k + n + 8 + ext);
-  b[0] = DTLS.MAJOR;
-  b[1] = DTLS.MINOR;
-  b.set(random, 2);
-  b[34] = k;
-  b.set(sid, 35);
-  b[35 + k] = n;
-  b.set(cookie, 36 + k);
-  var p = 36 + k + n;
-  b.set([0, 2, DTLS.TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8 >> 8, DTLS.TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8 & 255, 1, 0, ext >> 8, ext & 255, 0, EXT.SUPPORTED_GROUPS, 0, 2 + 2 * ng, 0, 2 * ng], p);
-  p += 14;
-  for (var i = 0; i < ng; i++, p += 2) b[p + 1] = rpkGroups[i].id;
-  b.set([0, EXT.EC_POINT_FORMATS, 0, 2, 1, 0, 0, EXT.SIGNATURE_ALGORITHMS, 0, 2 + 2 * ns, 0, 2 * ns], p);
-  p += 12;
-  for (i = 0; i < ns; i++, p += 2) {
-    b[p] = rpkSigs[i].scheme >> 8;
-    b[p + 1] = rpkSigs[i].scheme & 255;
-  }
-  b.set([0, EXT.CLIENT_CERT_TYPE, 0, 2, 1, 2, 0, EXT.SERVER_CERT_TYPE, 0, 2, 1, 2], p);
-  b.set(CID_OFFER, p + 12);
-  return b;
-}
-
-function listHas(d: Uint8Array, lenBytes: number, width: number, v: number): boolean {
-  var n = lenBytes === 1 ? d[0] : u16(d, 0);
-  if (d.length < lenBytes || n !== d.length - lenBytes) return false;
-  for (var i = lenBytes; i < d.length; i += width) if ((width === 1 ? d[i] : u16(d, i)) === v) return true;
-  return false;
-}
-
-/**
- * Server side: for a (well-formed, decodeClientHello-checked) ClientHello body that offers
- * our suite with RawPublicKey both ways (RFC 7250 §4.1) and, when it lists signature
- * schemes, `scheme` (our key's), the ECDHE group to use: the first it lists that is built
- * in (its preference, as gnutls and OpenSSL servers do by default), or our first if it
- * lists none (RFC 8422 §4: an absent list constrains nothing). null when we cannot serve
- * it RPK.
- */
-export function checkRpkClientHello(b: Uint8Array, suites: number[], scheme: number): RpkGroup | null {
-  if (suites.indexOf(DTLS.TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8) < 0) return null;
-  // random, session_id, cookie, cipher_suites, compression_methods
-  var p = 34;
-  p += 1 + b[p];
-  p += 1 + b[p];
-  p += 2 + u16(b, p);
-  p += 1 + b[p];
-  var ext = extensionList(b, p);
-  if (!ext) return null;
-  var both = 0;
-  var g: RpkGroup | null = rpkGroups[0] || null;
-  for (var i = 0; i < ext.length; i++) {
-    var t = ext[i].type;
-    var d = ext[i].data;
-    if ((t === EXT.CLIENT_CERT_TYPE || t === EXT.SERVER_CERT_TYPE) && listHas(d, 1, 1, 2)) both |= t - 18;
-    if (t === EXT.SIGNATURE_ALGORITHMS && !listHas(d, 2, 2, scheme)) return null;
-    if (t === EXT.SUPPORTED_GROUPS) {
-      g = null;
-      var n = u16(d, 0);
-      if (n !== d.length - 2) return null;
-      for (var j = 2; j < d.length && !g; j += 2) g = groupById(u16(d, j));
-    }
-  }
-  return both === 3 ? g : null;
-}
-
-/** Certificate with a raw public key: ASN.1_subjectPublicKeyInfo<1..2^24-1>, no certificate_list wrapper (RFC 7250 §3). */
-export function encodeRpkCertificate(spki: Uint8Array): Uint8Array {
-  var b = new Uint8Array(3 + spki.length);
-  b[1] = spki.length >> 8;
-  b[2] = spki.length & 255;
-  b.set(spki, 3);
-  return b;
-}
-
-/** The SubjectPublicKeyInfo of an RPK Certificate body, or null (malformed or empty). */
-export function decodeRpkCertificate(b: Uint8Array): Uint8Array | null {
-  return b.length > 3 && ((b[0] << 16) | u16(b, 1)) === b.length - 3 ? b.subarray(3) : null;
-}
-
-/** ServerECDHParams: curve_type named_curve(3), namedcurve, point<1..2^8-1> (RFC 8422 §5.4). */
-export function ecdhParams(group: number, point: Uint8Array): Uint8Array {
-  var b = new Uint8Array(4 + point.length);
-  b[0] = 3;
-  b[2] = group;
-  b[3] = point.length;
-  b.set(point, 4);
-  return b;
-}
-
-/**
- * Checks a ServerKeyExchange: ServerECDHParams ‖ SignatureAndHashAlgorithm ‖
- * signature<0..2^16-1>, for a group we offered with a point of its length, signed with the
- * scheme of the server's key `sig`. 0 when well-formed, else the alert.
- */
-export function checkServerKeyExchange(b: Uint8Array, sig: RpkSig): number {
-  if (b.length < 4 || b.length !== 4 + b[3] + 4 + u16(b, 4 + b[3] + 2)) return A.DECODE_ERROR;
-  // RFC 8422 §5.4: a curve or signature scheme we did not offer is an illegal_parameter.
-  var g = b[0] === 3 ? groupById(u16(b, 1)) : null;
-  if (!g || b[3] !== g.len || u16(b, 4 + b[3]) !== sig.scheme) return A.ILLEGAL_PARAMETER;
-  return 0;
-}
+// The codec, for the curves' glue (rpk-p256.ts, rpk-ed25519.ts) and the bundle's LwM2M.rpk.
+export * from './rpk-codec';
 
 /** The RPK client's handshake state. */
 interface RpkHandshake extends Handshake {
@@ -279,14 +54,27 @@ interface RpkHandshake extends Handshake {
   /** Public-key work in progress (rpkTick runs it a step per poll), and what to do with its result. */
   job?: PkJob | null;
   then?: (ep: DtlsEndpoint, s: Session, r: any) => void;
+  /** The job's last step is done (or, with no job, a continuation waits): `then` runs at the next poll, a turn of its own. */
+  jd?: boolean;
+  /** This turn handled a message (or started the handshake): the next poll yields before any public-key work. */
+  y?: boolean;
   /** The signed content's verification is over (SKE), the server's flight is all here (SHD). */
   verified?: boolean;
   done?: boolean;
-  /** Our ECDHE scalar, the premaster secret, the final flight's messages being built. */
+  /** Our ECDHE scalar and public value, the premaster secret, the final flight's messages being built. */
   k?: Uint8Array;
+  kp?: Uint8Array;
   z?: Uint8Array;
   fl?: FlightEntry[];
 }
+
+/**
+ * The budget of one public-key step in the handshake, in the P-256 jobs' units (field
+ * multiplications, transport/crypto/p256.ts): below its default P256_STEP (8, whose steps
+ * measured up to 78 M x86 instructions ≈ 0.52 s of modelled board time with the poll around
+ * them) so that no turn passes 0.5 s. Ed25519's jobs are done in one (rpk-ed25519.ts).
+ */
+var RPK_STEP = 6;
 
 /**
  * ServerHello: DTLS 1.2, our suite, null compression; extensions only those we offered,
@@ -317,84 +105,136 @@ function checkServerHello(b: Uint8Array, hs: RpkHandshake): number {
 
 var SERVER = 'DTLS server ';
 
-/** Handles one in-order handshake message of an RPK session; returns 0, or the AlertDescription to abort with. */
-function step(ep: DtlsEndpoint, s: Session, type: number, body: Uint8Array, whole: Uint8Array): number {
-  var hs = s.hs as RpkHandshake;
-  var st = hs.state;
-  var a;
-  if (type === HT.HELLO_VERIFY_REQUEST && st === HS.HELLO) {
-    var cookie = decodeHelloVerifyRequest(body);
-    if (!cookie) return A.DECODE_ERROR;
-    hs.cookie = cookie;
-    sendHello(ep, s);
+// The steps: one function per handshake message of the server's (RFC 5246 §7.3, RFC 6347
+// §4.2.1), each 0 or the AlertDescription to abort with. Each checks the state it needs.
+
+/** HelloVerifyRequest: the ClientHello again, with the cookie. */
+function onHelloVerify(ep: DtlsEndpoint, s: Session, hs: RpkHandshake, body: Uint8Array): number {
+  var cookie = hs.state === HS.HELLO ? decodeHelloVerifyRequest(body) : null;
+  if (!cookie) return hs.state === HS.HELLO ? A.DECODE_ERROR : A.UNEXPECTED_MESSAGE;
+  hs.cookie = cookie;
+  sendHello(ep, s);
+  return 0;
+}
+
+/** ServerHello: our suite with raw public keys, or the resumption of our session (resume.ts: the server's Finished next). */
+function onServerHello(ep: DtlsEndpoint, s: Session, hs: RpkHandshake, body: Uint8Array, whole: Uint8Array): number {
+  if (hs.state !== HS.HELLO) return A.UNEXPECTED_MESSAGE;
+  var a = checkServerHello(body, hs) || takeCid(s, body);
+  if (a || serverHello(ep, s, body, whole)) return a;
+  hs.state = HS.R_GOT_SH;
+  return 0;
+}
+
+/**
+ * Certificate: the server's key, compared with the pin before anything else (a wrong server
+ * costs nothing). Its form only: whether a P-256 point is on the curve is the verification's
+ * to find (p256.ts checks it first), so no public-key work here.
+ */
+function onCertificate(ep: DtlsEndpoint, s: Session, hs: RpkHandshake, body: Uint8Array, whole: Uint8Array): number {
+  if (hs.state !== HS.R_GOT_SH) return A.UNEXPECTED_MESSAGE;
+  var spki = decodeRpkCertificate(body);
+  if (!spki) return A.DECODE_ERROR;
+  if (hs.pin && !equal(spki, hs.pin)) {
+    ep.hs().fail(s, 'bad_certificate', A.BAD_CERTIFICATE, SERVER + peerKey(s.peer) + ' presented raw public key ' + toHex(spki) + ', not the pinned ' + toHex(hs.pin));
     return 0;
   }
-  if (type === HT.SERVER_HELLO && st === HS.HELLO) {
-    if ((a = checkServerHello(body, hs) || takeCid(s, body))) return a;
-    // a resumed session (resume.ts): the server's Finished next, no public-key work
-    if (serverHello(ep, s, body, whole)) return 0;
-    hs.state = HS.R_GOT_SH;
-    return 0;
-  } else if (type === HT.CERTIFICATE && st === HS.R_GOT_SH) {
-    var spki = decodeRpkCertificate(body);
-    if (!spki) return A.DECODE_ERROR;
-    // The pin is checked before any parsing or signature work: a wrong server costs nothing.
-    if (hs.pin && !equal(spki, hs.pin)) {
-      ep.hs().fail(s, 'bad_certificate', A.BAD_CERTIFICATE, SERVER + peerKey(s.peer) + ' presented raw public key ' + toHex(spki) + ', not the pinned ' + toHex(hs.pin));
-      return 0;
-    }
-    var ps = rpkSigOf(spki);
-    if (!ps) return A.UNSUPPORTED_CERTIFICATE;
-    hs.peerSig = ps;
-    hs.peerPub = ps.pub(spki)!;
-    hs.state = HS.R_GOT_CERT;
-  } else if (type === HT.SERVER_KEY_EXCHANGE && st === HS.R_GOT_CERT) {
-    if ((a = checkServerKeyExchange(body, hs.peerSig!))) return a;
-    var pl = 4 + body[3];
-    // signed: ClientHello.random ‖ ServerHello.random ‖ ServerECDHParams (RFC 8422 §5.4)
-    // The verification runs in steps (rpkTick) while the rest of the flight is read.
-    hs.job = hs.peerSig!.verify(concat([hs.clientRandom, hs.serverRandom!, body.subarray(0, pl)]), body.subarray(pl + 4), hs.peerPub!, ep.o.crypto);
-    hs.then = verified;
-    hs.group = groupById(u16(body, 1))!;
-    hs.peerEcdh = copyOf(body, 4, pl);
-    hs.state = HS.R_GOT_SKE;
-  } else if (type === HT.CERTIFICATE_REQUEST && st === HS.R_GOT_SKE) {
-    // certificate_types<1..2^8-1>, supported_signature_algorithms<2..2^16-2>, certificate_authorities<0..2^16-1> (RFC 5246 §7.4.4)
-    var nt = body[0];
-    var ns = u16(body, 1 + nt);
-    if (body.length < 5 || 1 + nt + 2 + ns + 2 > body.length || 1 + nt + 2 + ns + 2 + u16(body, 3 + nt + ns) !== body.length) return A.DECODE_ERROR;
-    // ecdsa_sign (64) names P-256 and Ed25519 keys (RFC 8422 §5.5); gnutls-serv without ECDSA in
-    // its priorities sends an empty list (../shared/INTEROP.md): say so rather than guess.
-    var ok = 0;
-    for (var i = 0; i < nt; i++) if (body[1 + i] === 64) ok = 1;
-    for (i = 0; i < ns; i += 2) if (u16(body, 3 + nt + i) === hs.sig.scheme) ok |= 2;
-    if (ok !== 3) {
-      ep.hs().fail(s, 'certificate_request', A.HANDSHAKE_FAILURE, SERVER + peerKey(s.peer) + ' asked for a certificate we cannot give (' +
-        (ok & 1 ? 'no signature algorithm for our key (' + hs.sig.scheme.toString(16) + ')' : nt ? 'no ecdsa_sign certificate type' : 'empty certificate_types') + ')');
-      return 0;
-    }
-    // RFC 7250 §4.2: a server asking for a raw public key said so in its ServerHello.
-    if (!hs.cct) return A.UNSUPPORTED_CERTIFICATE;
-    hs.certReq = true;
-    hs.state = HS.R_GOT_CR;
-  } else if (type === HT.SERVER_HELLO_DONE && (st === HS.R_GOT_SKE || st === HS.R_GOT_CR)) {
-    if (body.length) return A.DECODE_ERROR;
-    hs.transcript.push(whole);
-    // Our flight needs the public-key work (rpkTick): its retransmission stops, and
-    // whatever else the server sends now is out of order.
-    s.flight = null;
-    hs.state = HS.R_WORK;
-    hs.done = true;
-    if (hs.verified) kex(ep, s);
-    return 0;
-  } else if (type === HT.FINISHED && st === HS.R_WAIT_FIN && s.rEpoch === 1) {
-    if (!equalConstTime(body, hs.expectFinished!)) return A.DECRYPT_ERROR;
-    s.flight = null;
-    ep.hs().established(s);
-    return 0;
-  } else return A.UNEXPECTED_MESSAGE;
+  var sk = rpkKeyOf(spki);
+  if (!sk) return A.UNSUPPORTED_CERTIFICATE;
+  hs.peerSig = sk.s;
+  hs.peerPub = sk.k;
+  hs.state = HS.R_GOT_CERT;
   hs.transcript.push(whole);
   return 0;
+}
+
+/** ServerKeyExchange: its form now; its signature in steps (rpkTick) while the rest of the flight is read. */
+function onServerKeyExchange(ep: DtlsEndpoint, s: Session, hs: RpkHandshake, body: Uint8Array, whole: Uint8Array): number {
+  if (hs.state !== HS.R_GOT_CERT) return A.UNEXPECTED_MESSAGE;
+  var a = checkServerKeyExchange(body, hs.peerSig!);
+  if (a) return a;
+  var pl = 4 + body[3];
+  // signed: ClientHello.random ‖ ServerHello.random ‖ ServerECDHParams (RFC 8422 §5.4)
+  hs.job = hs.peerSig!.verify(concat([hs.clientRandom, hs.serverRandom!, body.subarray(0, pl)]), body.subarray(pl + 4), hs.peerPub!, ep.o.crypto);
+  hs.then = verified;
+  hs.group = groupById(u16(body, 1))!;
+  hs.peerEcdh = copyOf(body, 4, pl);
+  hs.state = HS.R_GOT_SKE;
+  hs.transcript.push(whole);
+  return 0;
+}
+
+/**
+ * CertificateRequest: certificate_types<1..2^8-1>, supported_signature_algorithms<2..2^16-2>,
+ * certificate_authorities<0..2^16-1> (RFC 5246 §7.4.4), which must let us send our key.
+ */
+function onCertificateRequest(ep: DtlsEndpoint, s: Session, hs: RpkHandshake, body: Uint8Array, whole: Uint8Array): number {
+  if (hs.state !== HS.R_GOT_SKE) return A.UNEXPECTED_MESSAGE;
+  var nt = body[0];
+  var ns = u16(body, 1 + nt);
+  if (body.length < 5 || 1 + nt + 2 + ns + 2 > body.length || 1 + nt + 2 + ns + 2 + u16(body, 3 + nt + ns) !== body.length) return A.DECODE_ERROR;
+  // ecdsa_sign (64) names P-256 and Ed25519 keys (RFC 8422 §5.5); gnutls-serv without ECDSA in
+  // its priorities sends an empty list (../shared/INTEROP.md): say so rather than guess.
+  var ok = 0;
+  for (var i = 0; i < nt; i++) if (body[1 + i] === 64) ok = 1;
+  for (i = 0; i < ns; i += 2) if (u16(body, 3 + nt + i) === hs.sig.scheme) ok |= 2;
+  if (ok !== 3) {
+    ep.hs().fail(s, 'certificate_request', A.HANDSHAKE_FAILURE, SERVER + peerKey(s.peer) + ' asked for a certificate we cannot give (' +
+      (ok & 1 ? 'no signature algorithm for our key (' + hs.sig.scheme.toString(16) + ')' : nt ? 'no ecdsa_sign certificate type' : 'empty certificate_types') + ')');
+    return 0;
+  }
+  // RFC 7250 §4.2: a server asking for a raw public key said so in its ServerHello.
+  if (!hs.cct) return A.UNSUPPORTED_CERTIFICATE;
+  hs.certReq = true;
+  hs.state = HS.R_GOT_CR;
+  hs.transcript.push(whole);
+  return 0;
+}
+
+/** ServerHelloDone: the server's flight is all here; the key exchange starts once its signature verified. */
+function onServerHelloDone(ep: DtlsEndpoint, s: Session, hs: RpkHandshake, body: Uint8Array, whole: Uint8Array): number {
+  if (hs.state !== HS.R_GOT_SKE && hs.state !== HS.R_GOT_CR) return A.UNEXPECTED_MESSAGE;
+  if (body.length) return A.DECODE_ERROR;
+  hs.transcript.push(whole);
+  // Our flight needs the public-key work (rpkTick): its retransmission stops, and
+  // whatever else the server sends now is out of order.
+  s.flight = null;
+  hs.state = HS.R_WORK;
+  hs.done = true;
+  if (hs.verified) kex(ep, s);
+  return 0;
+}
+
+/** The server's Finished (after its ChangeCipherSpec): the handshake is over. */
+function onFinished(ep: DtlsEndpoint, s: Session, hs: RpkHandshake, body: Uint8Array): number {
+  if (hs.state !== HS.R_WAIT_FIN || s.rEpoch !== 1) return A.UNEXPECTED_MESSAGE;
+  if (!equalConstTime(body, hs.expectFinished!)) return A.DECRYPT_ERROR;
+  s.flight = null;
+  ep.hs().established(s);
+  return 0;
+}
+
+/** Handles one in-order handshake message of an RPK session (the role's rpkStep); 0 or the AlertDescription to abort with. */
+function step(ep: DtlsEndpoint, s: Session, type: number, body: Uint8Array, whole: Uint8Array): number {
+  var hs = s.hs as RpkHandshake;
+  hs.y = true;
+  switch (type) {
+    case HT.HELLO_VERIFY_REQUEST:
+      return onHelloVerify(ep, s, hs, body);
+    case HT.SERVER_HELLO:
+      return onServerHello(ep, s, hs, body, whole);
+    case HT.CERTIFICATE:
+      return onCertificate(ep, s, hs, body, whole);
+    case HT.SERVER_KEY_EXCHANGE:
+      return onServerKeyExchange(ep, s, hs, body, whole);
+    case HT.CERTIFICATE_REQUEST:
+      return onCertificateRequest(ep, s, hs, body, whole);
+    case HT.SERVER_HELLO_DONE:
+      return onServerHelloDone(ep, s, hs, body, whole);
+    case HT.FINISHED:
+      return onFinished(ep, s, hs, body);
+  }
+  return A.UNEXPECTED_MESSAGE;
 }
 
 /** The ServerKeyExchange signature verified (or not); the key exchange starts once the server's flight is all here. */
@@ -405,27 +245,36 @@ function verified(ep: DtlsEndpoint, s: Session, ok: boolean): void {
   if (hs.done) kex(ep, s);
 }
 
-/** ECDHE: our scalar, the premaster secret (the peer's point checked first), then our public value. */
+/**
+ * ECDHE: our key pair for the server's group, the precomputed one when it is of that group
+ * (its job taken over if it is still running), then the premaster secret (the peer's point
+ * checked first).
+ */
 function kex(ep: DtlsEndpoint, s: Session): void {
   var hs = s.hs as RpkHandshake;
-  hs.k = hs.group!.priv(ep.o.rng);
-  hs.job = hs.group!.shared(hs.k, hs.peerEcdh!);
+  var e = takeEphemeral(hs.group!, ep);
+  hs.k = e.k;
+  if (e.p) gotPub(ep, s, e.p);
+  else {
+    hs.job = e.j;
+    hs.then = gotPub;
+  }
+}
+
+function gotPub(ep: DtlsEndpoint, s: Session, pub: Uint8Array): void {
+  var hs = s.hs as RpkHandshake;
+  hs.kp = pub;
+  hs.job = hs.group!.shared(hs.k!, hs.peerEcdh!);
   hs.then = gotShared;
 }
 
 function gotShared(ep: DtlsEndpoint, s: Session, z: Uint8Array | null): void {
   var hs = s.hs as RpkHandshake;
   if (!z) return ep.hs().abort(s, A.ILLEGAL_PARAMETER);
-  hs.z = z;
-  hs.job = hs.group!.pub(hs.k!);
-  hs.then = gotPub;
-}
-
-function gotPub(ep: DtlsEndpoint, s: Session, pub: Uint8Array): void {
-  var hs = s.hs as RpkHandshake;
   var g = hs.group!;
   var fl: FlightEntry[] = (hs.fl = []);
   var m;
+  hs.z = z;
   if (hs.certReq) {
     m = encodeHandshake(HT.CERTIFICATE, hs.nextSend++, encodeRpkCertificate(hs.spki));
     hs.transcript.push(m);
@@ -433,7 +282,7 @@ function gotPub(ep: DtlsEndpoint, s: Session, pub: Uint8Array): void {
   }
   var y = new Uint8Array(1 + g.len);
   y[0] = g.len;
-  y.set(pub, 1);
+  y.set(hs.kp!, 1);
   // ClientKeyExchange: ClientECDiffieHellmanPublic { ECPoint ecdh_Yc<1..2^8-1> } (RFC 8422 §5.7)
   m = encodeHandshake(HT.CLIENT_KEY_EXCHANGE, hs.nextSend++, y);
   hs.transcript.push(m);
@@ -458,32 +307,95 @@ function signed(ep: DtlsEndpoint, s: Session, sg: Uint8Array | null): void {
     hs.transcript.push(m);
     fl.push({ t: CT.HANDSHAKE, e: 0, b: m });
   }
+  // the keys (two PRFs, ~61 M x86 instructions on the board) in this turn, the Finished and the flight in the next (rpkTick)
   ep.hs().deriveKeys(s, true, hs.z);
-  hs.k = hs.z = hs.fl = undefined;
+  hs.k = hs.kp = hs.z = undefined;
+  hs.jd = true;
+  hs.then = sendFinal;
+}
+
+/** Our final flight: the messages built, then ChangeCipherSpec and Finished (client.ts). */
+function sendFinal(ep: DtlsEndpoint, s: Session): void {
+  var hs = s.hs as RpkHandshake;
+  var fl = hs.fl!;
+  hs.fl = undefined;
   hs.state = HS.R_WAIT_FIN;
   finalFlight(ep, s, fl);
 }
 
 /**
- * The client role's tick (installed by enableRpk): one step of the first session's public-key
- * work, then its continuation when it is done. While work remains it asks to be polled again
- * at once (`now`: the scheduler returns to the event loop first, setTimeout 0), and the
+ * The device's next ephemeral ECDHE key pair (issue 16, precomputation): made in idle turns
+ * (rpkTick, when no handshake has work due) after the first RPK endpoint's first poll and
+ * after each handshake that took one, so that a handshake pays only ECDH, one signature and
+ * one verification. Taken by one handshake only (never used twice): `k` the scalar, `p` the
+ * public value once `j`, its job, is done. Held by the client role (clientRole.eph), not by
+ * an endpoint: the device's connections come and go (bootstrap server, then LwM2M server)
+ * and the pair serves the next, whichever it is. 32 + 65 bytes at rest.
+ */
+export interface Ephemeral {
+  g: RpkGroup;
+  k: Uint8Array;
+  p?: Uint8Array;
+  j: PkJob | null;
+}
+
+/** A new key pair of group `g`: the scalar now, the public value a job. */
+function newEphemeral(g: RpkGroup, ep: DtlsEndpoint): Ephemeral {
+  var k = g.priv(ep.o.rng);
+  return { g: g, k: k, j: g.pub(k) };
+}
+
+/** The key pair a handshake on group `g` uses: the precomputed one (then gone) if of that group, else a new one. */
+function takeEphemeral(g: RpkGroup, ep: DtlsEndpoint): Ephemeral {
+  var e = clientRole.eph;
+  if (e && e.g === g) clientRole.eph = null;
+  else e = newEphemeral(g, ep);
+  return e;
+}
+
+/** One idle step of the next key pair (the preferred group's); `now` while work remains, else -1. */
+function precompute(ep: DtlsEndpoint, now: number): number {
+  var e = clientRole.eph;
+  var g = rpkGroups[0];
+  if (!e) {
+    if (!g) return -1;
+    clientRole.eph = newEphemeral(g, ep);
+    return now;
+  }
+  var j = e.j;
+  if (!j) return -1;
+  if (j.run(RPK_STEP)) {
+    e.p = j.r;
+    e.j = null;
+  }
+  return now;
+}
+
+/**
+ * The client role's tick (installed by enableRpk): for the first session with public-key work,
+ * one step of it; the step after its last runs its continuation. A turn that handled the
+ * server's messages (hs.y) does none: it yields first. While work remains it asks to be polled
+ * again at once (`now`: the scheduler returns to the event loop first, setTimeout 0), and the
  * handshake deadline restarts after the work (the server's last flight is what it times).
+ * With no handshake work due, an RPK endpoint makes the next key pair (precompute).
  */
 function rpkTick(ep: DtlsEndpoint, now: number): number {
-  for (var k in ep.s) {
-    var s = ep.s[k];
+  for (var key in ep.s) {
+    var s = ep.s[key];
     var hs = s.hs as RpkHandshake | null;
-    if (!hs || !hs.job) continue;
-    hs.deadline = -1;
+    if (!hs || !(hs.y || hs.job || hs.jd)) continue;
     var j = hs.job;
-    if (j.run()) {
+    if (j || hs.jd) hs.deadline = -1;
+    if (hs.y) hs.y = false;
+    else if (!hs.jd) hs.jd = j!.run(RPK_STEP);
+    else {
+      hs.jd = false;
       hs.job = null;
-      hs.then!(ep, s, j.r);
+      hs.then!(ep, s, j ? j.r : null);
     }
-    return hs.job ? now : -1;
+    return now;
   }
-  return -1;
+  return (ep.o as DtlsClientOptions).rpk ? precompute(ep, now) : -1;
 }
 
 /**
@@ -495,18 +407,20 @@ function cred(ep: DtlsEndpoint, s: Session): boolean {
   var o = ep.o as DtlsClientOptions;
   var c: RpkCredentials | null = o.rpk ? o.rpk(s.peer) : null;
   if (!c) return true;
-  var sig = rpkSigOf(c.spki);
-  var priv = sig ? sig.priv(c.key) : null;
-  if (!sig || !priv || !rpkGroups.length) {
+  var sk = rpkKeyOf(c.spki);
+  var priv = sk ? sk.s.priv(c.key) : null;
+  if (!sk || !priv || !rpkGroups.length) {
     ep.hs().emit({ type: 'error', peer: s.peer, name: 'bad_rpk_credentials', message: 'RPK credentials for ' + peerKey(s.peer) + ' are not a key pair of a type built in (SubjectPublicKeyInfo; raw or PKCS#8 private key)' });
     return false;
   }
   var hs = s.hs as RpkHandshake;
-  hs.sig = sig;
+  hs.sig = sk.s;
   hs.priv = priv;
-  hs.pub = sig.pub(c.spki)!;
+  hs.pub = sk.k;
   hs.spki = copyOf(c.spki);
   hs.pin = c.serverSpki ? copyOf(c.serverSpki) : null;
+  // the turn that starts the handshake does no public-key work (rpkTick)
+  hs.y = true;
   s.rpk = true;
   return true;
 }

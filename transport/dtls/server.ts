@@ -3,6 +3,9 @@
 // cookie = HMAC-SHA-256(secret, client address:port ‖ ClientHello without its cookie)
 // truncated to 16 bytes, the secret rotating (the previous one still accepted) so a
 // cookie lives between one and two rotation periods (RFC 6347 §4.2.1).
+// Importing it has no effect: a server with raw public keys needs the curves in the tables
+// first (server-curves.ts's serverCurves(), which the simulator's servers call); it shares
+// the RPK codec with the client (rpk-codec.ts), never the client role itself.
 import type { Peer } from '../ports';
 import { peerKey } from '../ports';
 import { concat, equal, equalConstTime, toHex, utf8Encode, Writer } from '../bytes';
@@ -11,15 +14,9 @@ import { CT, HT, AlertLevel, A, DTLS, HS } from './constants';
 import { createEndpoint, DtlsEndpoint, DtlsOptions, ESTABLISHED, FlightEntry, Handshake, newHandshake, newSession, Role, Session } from './connection';
 import { decodeClientHello, decodePskVector, encodeHandshake, encodeHelloVerifyRequest, encodePskVector, encodeServerHello, parseFragments } from './handshake';
 import { DtlsRecord, encodeRecord, open, replayCheck } from './record';
-import { checkRpkClientHello, decodeRpkCertificate, ecdhParams, encodeRpkCertificate, pkFinish, RpkGroup, rpkSigOf, rpkSigs, RpkSig } from './rpk';
-import { enableP256 } from './rpk-p256';
-import { enableEd25519 } from './rpk-ed25519';
+import { checkRpkClientHello, decodeRpkCertificate, ecdhParams, encodeRpkCertificate, pkFinish, RpkGroup, rpkSigOf, rpkSigs, RpkSig, u16 } from './rpk-codec';
 import { CidMap, clientCid, giveCid, moveSession, sessionByCid, sweepCids } from './cid';
 import { cacheSession, findSession, newSessionCache, newSessionId, resumeFlight, SessionCache } from './session-cache';
-
-// The simulator's server serves every key type and group (this module is never in a bundle).
-enableEd25519();
-enableP256();
 
 /** The server's raw-public-key configuration (RFC 7250; rpk.ts). */
 export interface DtlsServerRpk {
@@ -380,10 +377,6 @@ function rpkMessage(ep: DtlsEndpoint, s: Session, type: number, body: Uint8Array
   return 0;
 }
 
-function u16(b: Uint8Array, o: number): number {
-  return (b[o] << 8) | b[o + 1];
-}
-
 /** A DTLS 1.2 PSK server endpoint (DTLS.TLS_PSK_WITH_AES_128_CCM_8) for the simulator's servers. */
 export function createDtlsServer(o: DtlsServerOptions): DtlsEndpoint {
   // A board computes for minutes before it answers our RPK flight: the server's deadline is sized for it (constants.ts).
@@ -394,7 +387,9 @@ export function createDtlsServer(o: DtlsServerOptions): DtlsEndpoint {
     o = c;
   }
   var ks = o.rpk ? rpkSigOf(o.rpk.spki) : null;
-  if (o.rpk && (!ks || !ks.priv(o.rpk.key))) throw new Error('DtlsServerOptions.rpk: not a P-256 or Ed25519 key pair (spki: SubjectPublicKeyInfo DER; key: raw or PKCS#8)');
+  if (o.rpk && (!ks || !ks.priv(o.rpk.key))) {
+    throw new Error(rpkSigs.length ? 'DtlsServerOptions.rpk: not a P-256 or Ed25519 key pair (spki: SubjectPublicKeyInfo DER; key: raw or PKCS#8)' : 'DtlsServerOptions.rpk: no key type built in (call serverCurves() from server-curves.ts first)');
+  }
   var secret = new Uint8Array(32);
   o.rng.fill(secret);
   var previous = new Uint8Array(32);
