@@ -3,6 +3,7 @@
 import { enableEd25519 } from '../transport/dtls/rpk-ed25519';
 
 export * from '../transport/dtls/rpk';
+export { c25519LastCost } from '../transport/crypto/c25519';
 
 /** The RPK suite with this build's curve (Ed25519/X25519) in the DTLS client. Idempotent. */
 export function enableRpk(): void {
