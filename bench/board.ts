@@ -206,19 +206,24 @@ async function boot(bin: string, mode: 'nosec' | 'psk' | 'rpk', curve: 'p256' | 
   }
 }
 
-/** A script of steps, each its own turn of the event loop after a marker: one count per step. */
-async function steps(bin: string, bundle: string, prelude: string, list: { name: string; js: string }[], check: RegExp): Promise<{ name: string; ir: number; longest: number }[]> {
+/**
+ * A script of steps, each its own turn of the event loop after a marker: one count per step. With
+ * `jobs`, an entry starts a job that runs a step per turn and calls next() when it is done (its
+ * JOB line: steps and largest work units).
+ */
+async function steps(bin: string, bundle: string, prelude: string, list: { name: string; js: string }[], check: RegExp, jobs = false): Promise<{ name: string; ir: number; longest: number; jobSteps?: number; jobUnits?: string }[]> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-board-'));
   try {
     storeFiles(bin, dir, { 'b.js': bundle });
     const fns = list.map((s) => `function(){${MARK};${s.js}}`).join(',\n');
     const script = `eval(require('Storage').read('b.js'));\n${prelude}\nvar S=[${fns}],k=0;\n` +
-      `function next(){if(k<S.length){S[k++]();setTimeout(next,1);}else{${MARK};print('STEPS-DONE');}}\nsetTimeout(next,1);\n`;
+      `function next(){if(k<S.length){S[k++]();${jobs ? '' : 'setTimeout(next,1);'}}else{${MARK};print('STEPS-DONE');}}\nsetTimeout(next,1);\n`;
     const r = callgrind(bin, dir, script);
     await until('the steps', () => /STEPS-DONE/.test(r.out()), 24 * 3600000, r.out);
     if (!check.test(r.out())) throw new Error(`the steps' results are wrong:\n${r.out().slice(-2500)}`);
+    const jl = [...r.out().matchAll(/JOB (\d+) ([\d.]+)/g)];
     const ph = phases(await r.end());
-    return list.map((s, i) => ({ name: s.name, ir: ph[i + 1].ir, longest: ph[i + 1].longest }));
+    return list.map((s, i) => ({ name: s.name, ir: ph[i + 1].ir, longest: ph[i + 1].longest, jobSteps: jl[i] ? +jl[i][1] : undefined, jobUnits: jl[i]?.[2] }));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -247,19 +252,30 @@ async function p256Ops(bin: string): Promise<Row[]> {
   }
 }
 
-/** X25519 and Ed25519 as the Ed25519 build runs them (transport/dtls/rpk-ed25519.ts `ec`: tweetnacl's curve maths). */
+/**
+ * X25519 and Ed25519 as the Ed25519 build runs them: the jobs of transport/crypto/x25519.ts and
+ * ed25519.ts (tweetnacl's field arithmetic; SHA-512 from Espruino's crypto module, as the board's
+ * CryptoBackend gives it), each run a step per turn of the event loop as the DTLS client runs
+ * them, so "longest run" is the longest step; the steps and their work units are printed.
+ */
 async function ed25519Ops(bin: string): Promise<Row[]> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-board-ed-'));
-  writeFileSync(join(dir, 'ed.js'), await es5Script(`export { ec } from './transport/dtls/rpk-ed25519';\nexport { fromHex } from './transport/bytes';`, 'ED'));
+  writeFileSync(join(dir, 'ed.js'), await es5Script(`export { x25519Job, x25519BaseJob } from './transport/crypto/x25519';
+export { ed25519SignJob, ed25519VerifyJob } from './transport/crypto/ed25519';
+export { c25519LastCost } from './transport/crypto/c25519';
+export { espruinoCrypto } from './transport/crypto/espruino';
+export { fromHex } from './transport/bytes';`, 'ED'));
   const e = ed25519Keys(9);
-  const prelude = `var ec=ED.ec,k=ED.fromHex('${hex(e.seed)}'),pub=ED.fromHex('${hex(e.pub)}'),m=new Uint8Array(64),u,sig,res=[];`;
+  const prelude = `var sk=ED.fromHex('${hex(e.seed)}'),pub=ED.fromHex('${hex(e.pub)}'),m=new Uint8Array(64),c=ED.espruinoCrypto(require('crypto')),u,sig,res=[],J=null,n=0,mx=0;
+function job(j,then){J=j;n=0;mx=0;(function step(){var d=J.run();n++;mx=Math.max(mx,ED.c25519LastCost());if(!d)return setTimeout(step,1);print('JOB '+n+' '+mx.toFixed(2));then(J.r);setTimeout(next,1);})();}`;
+  // each entry starts its job (after the marker); the next entry runs once the job is done
   const r = await steps(bin, join(dir, 'ed.js'), prelude, [
-    { name: 'X25519 public key (k·B)', js: `u=ec.x25519Base(k);res.push(u.length);` },
-    { name: 'X25519 shared secret', js: `res.push(ec.x25519(k,u).length);` },
-    { name: 'Ed25519 sign', js: `sig=ec.sign(m,k,pub);res.push(sig.length);` },
-    { name: 'Ed25519 verify', js: `res.push(ec.verify(m,sig,pub));print('ED '+res.join(','));` },
-  ], /ED 32,32,64,true/).finally(() => rmSync(dir, { recursive: true, force: true }));
-  return r.map((x) => ({ workload: 'ed25519-ops', what: x.name, ir: x.ir, longest: x.longest }));
+    { name: 'X25519 public key (k·B)', js: `job(ED.x25519BaseJob(sk),function(r){u=r;res.push(u.length);});return` },
+    { name: 'X25519 shared secret', js: `job(ED.x25519Job(sk,u),function(r){res.push(r.length);});return` },
+    { name: 'Ed25519 sign', js: `job(ED.ed25519SignJob(m,sk,pub,c),function(r){sig=r;res.push(sig.length);});return` },
+    { name: 'Ed25519 verify', js: `job(ED.ed25519VerifyJob(m,sig,pub,c),function(r){res.push(r);print('ED '+res.join(','));});return` },
+  ], /ED 32,32,64,true/, true).finally(() => rmSync(dir, { recursive: true, force: true }));
+  return r.map((x) => ({ workload: 'ed25519-ops', what: `${x.name}, ${x.jobSteps} steps (largest ${x.jobUnits} work units)`, ir: x.ir, longest: x.longest }));
 }
 
 /**
