@@ -80,9 +80,14 @@ function cat(a: Uint8Array, b: Uint8Array, c: Uint8Array): Uint8Array {
 
 /** Ed25519 signature (64 bytes) of `msg` with the 32-byte seed and its public key, as a job. */
 export function ed25519SignJob(msg: Uint8Array, seed: Uint8Array, pub: Uint8Array, c: CryptoBackend | null): Job {
-  var j = job(sStart, null);
+  return edJob(sStart, null, msg, seed, pub, c);
+}
+
+/** A signing or verification job: the message, the seed or signature (sx), the public key, the backend (its SHA-512). */
+function edJob(first: (j: Job) => number, fail: any, msg: Uint8Array, sx: Uint8Array, pub: Uint8Array, c: CryptoBackend | null): Job {
+  var j = job(first, fail);
   j.m = msg;
-  j.sd = seed;
+  j.sx = sx;
   j.pb = pub;
   j.c = c;
   return j;
@@ -90,7 +95,7 @@ export function ed25519SignJob(msg: Uint8Array, seed: Uint8Array, pub: Uint8Arra
 
 /** §5.1.6 steps 1–2: s from the seed's hash, r = SHA-512(prefix ‖ M) mod L. */
 function sStart(j: Job): number {
-  var h = sha512(j.c, j.sd), a = new Uint8Array(h.subarray(0, 32));
+  var h = sha512(j.c, j.sx), a = new Uint8Array(h.subarray(0, 32));
   a[0] &= 248;
   a[31] = (a[31] & 127) | 64;
   j.a = a;
@@ -177,16 +182,11 @@ var DEC = 'sba_*cbg-bbf+ccfsdc_*ddc*edbsdd_*ddc*ddb';
 
 /** Ed25519 verification of a 64-byte signature by a 32-byte public key, as a job: r true or false. */
 export function ed25519VerifyJob(msg: Uint8Array, sig: Uint8Array, pub: Uint8Array, c: CryptoBackend | null): Job {
-  var j = job(vStart, false);
-  j.m = msg;
-  j.sg = sig;
-  j.pb = pub;
-  j.c = c;
-  return j;
+  return edJob(vStart, false, msg, sig, pub, c);
 }
 
 function vStart(j: Job): number {
-  var sig = j.sg as Uint8Array, p = j.pb as Uint8Array, L = low.L, i = 31;
+  var sig = j.sx as Uint8Array, p = j.pb as Uint8Array, L = low.L, i = 31;
   j.f = null;
   if (sig.length !== 64 || p.length !== 32) return 0.1;
   // S < L (no malleable signatures)
@@ -245,7 +245,7 @@ function vSign(j: Job): number {
   low.Z(A[3], j.zr, A[3]);
   j.A = A;
   j.dg = null;
-  j.mx = digits(sha512(j.c, cat((j.sg as Uint8Array).subarray(0, 32), p, j.m)));
+  j.mx = digits(sha512(j.c, cat((j.sx as Uint8Array).subarray(0, 32), p, j.m)));
   return modL(j, vTable) + 3.8;
 }
 
@@ -270,12 +270,12 @@ function vLoop(j: Job): number {
   }
   j.u = 0;
   j.i = i - 1;
-  var hb = (j.h[i >> 3] >> (i & 7)) & 1, sb = (j.sg[32 + (i >> 3)] >> (i & 7)) & 1;
+  var hb = (j.h[i >> 3] >> (i & 7)) & 1, sb = (j.sx[32 + (i >> 3)] >> (i & 7)) & 1;
   return hb || sb ? pt(j, Q, Q, hb && sb ? j.BA : hb ? j.A : j.B, vLoop) : 0.1;
 }
 
 function vEnd(j: Job): number {
-  var r = enc(j), s = j.sg as Uint8Array, d = 0;
+  var r = enc(j), s = j.sx as Uint8Array, d = 0;
   for (var i = 0; i < 32; i++) d |= r[i] ^ s[i];
   j.r = !d;
   j.f = null;
