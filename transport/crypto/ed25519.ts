@@ -10,6 +10,7 @@
 // double-scalar multiplication [S]B + [h](-A) (Straus: doublings shared); S >= L and
 // non-canonical A are refused (RFC 8032 §5.1.7), and anything malformed gives false, never throws.
 import type { CryptoBackend } from '../ports';
+import { fromHex } from '../bytes';
 import { call, digits, fe, feBytes, Fe, INV, Job, job, low, modL, POW2523, regs, sha512 } from './c25519';
 
 // Registers of the point programs: a b c d the result (X Y Z T); e f g h the first operand;
@@ -20,10 +21,10 @@ var DBL = 'sme_snf_sog_+ooo+pefspp_-ppm-ppn-qnm-rqo+smn-sus*apr*bqs*dps*crq';
 /** r = p + q: A = (Y1-X1)(Y2-X2), B = (Y1+X1)(Y2+X2), C = 2d T1 T2, D = 2 Z1 Z2, E = B - A, F = D - C, G = D + C, H = B + A; X = EF, Y = GH, Z = FG, T = EH. */
 var ADD = '-mfe-nji*mmn+nfe+oji*nno*ohl*oou*pgk+ppp-qnm-rpo+spo+tnm*aqr*bst*crs*dqt';
 
-/** The base point B (RFC 8032 §5.1): x, y little-endian; sqrt(-1) mod p. */
-var BX = [26, 213, 37, 143, 96, 45, 86, 201, 178, 167, 37, 149, 96, 199, 44, 105, 92, 220, 214, 253, 49, 226, 164, 192, 254, 83, 110, 205, 211, 54, 105, 33];
-var BY = [88, 102, 102, 102, 102, 102, 102, 102, 102, 102, 102, 102, 102, 102, 102, 102, 102, 102, 102, 102, 102, 102, 102, 102, 102, 102, 102, 102, 102, 102, 102, 102];
-var SQRTM1 = [176, 160, 14, 74, 39, 27, 238, 196, 120, 228, 47, 173, 6, 24, 67, 47, 167, 215, 251, 61, 153, 0, 77, 43, 11, 223, 193, 79, 128, 36, 131, 43];
+/** The base point B (RFC 8032 §5.1): x, y little-endian hex; sqrt(-1) mod p (strings: 6 variables each on Espruino, an array of 32 numbers 33). */
+var BX = '1ad5258f602d56c9b2a7259560c72c695cdcd6fd31e2a4c0fe536ecdd3366921';
+var BY = '5866666666666666666666666666666666666666666666666666666666666666';
+var SQRTM1 = 'b0a00e4a271beec478e42fad0618432fa7d7fb3d99004d2b0bdfc14f8024832b';
 
 /** The point [x, y, 1, xy]. */
 function point(x: Fe, y: Fe): Fe[] {
@@ -107,13 +108,13 @@ function sStart(j: Job): number {
 function sTable(j: Job): number {
   j.rs = j.mo;
   work(j);
-  var tb = [zeroPt(), point(fe(BX), fe(BY)), zeroPt(), zeroPt()];
+  var tb = [zeroPt(), point(fe(fromHex(BX)!), fe(fromHex(BY)!)), zeroPt(), zeroPt()];
   j.tb = tb;
   j.Q = zeroPt();
   j.S = zeroPt();
   j.i = 126;
   j.u = 0;
-  return pt(j, tb[2], tb[1], null, sTable3) + 2.4;
+  return pt(j, tb[2], tb[1], null, sTable3) + 2.8;
 }
 
 function sTable3(j: Job): number {
@@ -200,10 +201,10 @@ function vStart(j: Job): number {
   g[0] = y;
   g[5][0] = 1;
   low.set25519(g[6], low.D);
-  g.push(fe(SQRTM1));
+  g.push(fe(fromHex(SQRTM1)!));
   j.dg = g;
   j.u = 0;
-  return call(j, DEC, g, vPow) + 3.1;
+  return call(j, DEC, g, vPow) + 3.3;
 }
 
 /** (u v⁷)^((p-5)/8), then x = u v³ (u v⁷)^((p-5)/8). */
@@ -252,12 +253,12 @@ function vSign(j: Job): number {
 /** h; the table B, -A, B - A; the accumulator. */
 function vTable(j: Job): number {
   j.h = j.mo;
-  j.B = point(fe(BX), fe(BY));
+  j.B = point(fe(fromHex(BX)!), fe(fromHex(BY)!));
   j.BA = zeroPt();
   j.Q = zeroPt();
   j.i = 252;
   j.u = 0;
-  return pt(j, j.BA, j.B, j.A, vLoop) + 1.6;
+  return pt(j, j.BA, j.B, j.A, vLoop) + 2;
 }
 
 /** Bit j.i (S and h are below L < 2^253): double (u 0), add B, -A or B - A as the bits say (1). */
