@@ -242,7 +242,7 @@ export function stepsScript(prelude: string, list: Step[]): string {
  * `mark: false` adds its turn to the marked step before it, so a phase can span many turns
  * and its longest run is the longest of them).
  */
-async function steps(bin: string, bundle: string, prelude: string, list: Step[], check: RegExp): Promise<{ name: string; ir: number; longest: number }[]> {
+async function steps(bin: string, bundle: string, prelude: string, list: Step[], check: RegExp): Promise<{ name: string; ir: number; longest: number; jobSteps?: number; jobUnits?: string }[]> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-board-'));
   let r: ReturnType<typeof callgrind> | null = null;
   try {
@@ -251,10 +251,12 @@ async function steps(bin: string, bundle: string, prelude: string, list: Step[],
     const run = r;
     await until('the steps', () => /STEPS-DONE/.test(run.out()) || run.exited(), 24 * 3600000, run.out);
     if (!check.test(run.out())) throw new Error(`the steps' results are wrong:\n${run.out().slice(-2500)}`);
+    // a phase that ran a sliced job prints `JOB steps largest-units`
+    const jl = [...run.out().matchAll(/JOB (\d+) ([\d.]+)/g)];
     const ph = phases(await run.end());
     r = null;
     const marked = list.filter((s) => s.mark !== false);
-    return marked.map((s, i) => ({ name: s.name, ir: ph[i + 1].ir, longest: ph[i + 1].longest }));
+    return marked.map((s, i) => ({ name: s.name, ir: ph[i + 1].ir, longest: ph[i + 1].longest, jobSteps: jl[i] ? +jl[i][1] : undefined, jobUnits: jl[i]?.[2] }));
   } finally {
     if (r) r.kill();
     rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
@@ -284,19 +286,34 @@ async function p256Ops(bin: string): Promise<Row[]> {
   }
 }
 
-/** X25519 and Ed25519 as the Ed25519 build runs them (transport/dtls/rpk-ed25519.ts `ec`: tweetnacl's curve maths). */
+/**
+ * X25519 and Ed25519 as the Ed25519 build runs them: the jobs of transport/crypto/x25519.ts and
+ * ed25519.ts (tweetnacl's field arithmetic; SHA-512 from Espruino's crypto module, as the board's
+ * CryptoBackend gives it), each run a step per turn of the event loop as the DTLS client runs
+ * them, so "longest run" is the longest step; the steps and their work units are printed.
+ */
 async function ed25519Ops(bin: string): Promise<Row[]> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-board-ed-'));
-  writeFileSync(join(dir, 'ed.js'), await es5Script(`export { ec } from './transport/dtls/rpk-ed25519';\nexport { fromHex } from './transport/bytes';`, 'ED'));
+  writeFileSync(join(dir, 'ed.js'), await es5Script(`export { x25519Job, x25519BaseJob } from './transport/crypto/x25519';
+export { ed25519SignJob, ed25519VerifyJob } from './transport/crypto/ed25519';
+export { c25519LastCost } from './transport/crypto/c25519';
+export { espruinoCrypto } from './transport/crypto/espruino';
+export { fromHex } from './transport/bytes';`, 'ED'));
   const e = ed25519Keys(9);
-  const prelude = `var ec=ED.ec,k=ED.fromHex('${hex(e.seed)}'),pub=ED.fromHex('${hex(e.pub)}'),m=new Uint8Array(64),u,sig,res=[];`;
+  const prelude = `var sk=ED.fromHex('${hex(e.seed)}'),pub=ED.fromHex('${hex(e.pub)}'),m=new Uint8Array(64),c=ED.espruinoCrypto(require('crypto')),u,sig,res=[],_b_J=null,_b_n=0,_b_mx=0;`;
+  // each operation: a marked turn that makes its job, then one turn per step of it (the step
+  // repeats while the job runs), then what is done with the result
+  const op = (name: string, make: string, then: string): Step[] => [
+    { name, js: `_b_J=${make};_b_n=0;_b_mx=0;` },
+    { name: `${name} steps`, mark: false, js: `var d=_b_J.run();_b_n++;_b_mx=Math.max(_b_mx,ED.c25519LastCost());if(!d)return true;print('JOB '+_b_n+' '+_b_mx.toFixed(2));var r=_b_J.r;${then}` },
+  ];
   const r = await steps(bin, join(dir, 'ed.js'), prelude, [
-    { name: 'X25519 public key (k·B)', js: `u=ec.x25519Base(k);res.push(u.length);` },
-    { name: 'X25519 shared secret', js: `res.push(ec.x25519(k,u).length);` },
-    { name: 'Ed25519 sign', js: `sig=ec.sign(m,k,pub);res.push(sig.length);` },
-    { name: 'Ed25519 verify', js: `res.push(ec.verify(m,sig,pub));print('ED '+res.join(','));` },
+    ...op('X25519 public key (k·B)', 'ED.x25519BaseJob(sk)', 'u=r;res.push(u.length);'),
+    ...op('X25519 shared secret', 'ED.x25519Job(sk,u)', 'res.push(r.length);'),
+    ...op('Ed25519 sign', 'ED.ed25519SignJob(m,sk,pub,c)', 'sig=r;res.push(sig.length);'),
+    ...op('Ed25519 verify', 'ED.ed25519VerifyJob(m,sig,pub,c)', "res.push(r);print('ED '+res.join(','));"),
   ], /ED 32,32,64,true/).finally(() => rmSync(dir, { recursive: true, force: true }));
-  return r.map((x) => ({ workload: 'ed25519-ops', what: x.name, ir: x.ir, longest: x.longest }));
+  return r.map((x) => ({ workload: 'ed25519-ops', what: `${x.name}, ${x.jobSteps} steps (largest ${x.jobUnits} work units)`, ir: x.ir, longest: x.longest }));
 }
 
 /**

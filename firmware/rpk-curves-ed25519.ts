@@ -3,6 +3,7 @@
 import { enableEd25519 } from '../transport/dtls/rpk-ed25519';
 
 export * from '../transport/dtls/rpk';
+export { c25519LastCost } from '../transport/crypto/c25519';
 
 /** The build's target, as a firmware package's manifest names it (docs/firmware-update.md). */
 export var TARGET = 'rpk-ed25519';

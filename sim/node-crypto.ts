@@ -13,4 +13,5 @@ export const nodeCrypto: CryptoBackend = {
   sha256: (data) => new Uint8Array(createHash('sha256').update(data).digest()),
   aes128EcbEncrypt: (key, data) => aes('aes-128-ecb', key, null, data),
   aes128CbcEncrypt: (key, iv, data) => aes('aes-128-cbc', key, iv, data),
+  sha512: (data) => new Uint8Array(createHash('sha512').update(data).digest()),
 };

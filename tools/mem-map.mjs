@@ -5,8 +5,8 @@
 // module is followed by a probe that charges the change in process.memory().usage to that
 // module. Function bodies stay in flash, so what is counted is what loading builds in
 // RAM: function objects, their parameter and scope links, top-level names, and tables.
-// `--json` prints the same as JSON.
-import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+// `--json` prints the same as JSON; `--bundle dist/firmware-rpk.js` maps another bundle.
+import { existsSync, readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join, dirname, relative, resolve } from 'node:path';
@@ -21,7 +21,16 @@ if (!BIN) {
   console.error(`mem-map: ${NO_ESPRUINO}`);
   process.exit(2);
 }
-const codePath = join(root, 'dist/firmware.js');
+const bi = process.argv.indexOf('--bundle');
+if (bi >= 0 && !process.argv[bi + 1]) {
+  console.error('mem-map: --bundle needs a path (e.g. dist/firmware-rpk.js)');
+  process.exit(2);
+}
+const codePath = bi >= 0 ? resolve(process.argv[bi + 1]) : join(root, 'dist/firmware.js');
+if (!existsSync(codePath) || !existsSync(codePath + '.map')) {
+  console.error(`mem-map: --bundle ${codePath}: no such bundle with its .map (npm run build)`);
+  process.exit(2);
+}
 const code = readFileSync(codePath, 'utf8');
 const map = new TraceMap(JSON.parse(readFileSync(codePath + '.map', 'utf8')));
 const ast = parse(code, { ecmaVersion: 5, locations: true });
@@ -74,7 +83,7 @@ try {
   if (process.argv.includes('--json')) {
     console.log(JSON.stringify({ total, modules: Object.fromEntries(rows), areas }, null, 2));
   } else {
-    console.log(`dist/firmware.js from Storage: ${total} variables (probes included; counts below exclude them)`);
+    console.log(`${relative(root, codePath)} from Storage: ${total} variables (probes included; counts below exclude them)`);
     console.log('\nby module:');
     for (const [f, n] of rows) console.log(`  ${String(n).padStart(6)}  ${f}`);
     console.log('\nby area:');

@@ -56,6 +56,11 @@ export interface CryptoBackend {
    * which matters on the board where a JS loop is ~200x slower than native code.
    */
   aes128CbcEncrypt(key: Uint8Array, iv: Uint8Array, data: Uint8Array): Uint8Array;
+  /**
+   * SHA-512, for Ed25519 (transport/crypto/c25519.ts): native on the board (Espruino's
+   * crypto.SHA512); without it Ed25519 hashes in JS, ~1 s of board time a 128-byte block.
+   */
+  sha512?(data: Uint8Array): Uint8Array;
 }
 
 /** An engine driven from outside: does what is due at `now`, returns its next deadline (ms) or -1 if none. */

@@ -88,14 +88,17 @@ for (const [name, c] of Object.entries(backends)) {
 }
 
 test('espruino backend: a native call returning undefined (its error convention) becomes an exception, not garbage', () => {
-  const c = espruinoCrypto({ SHA256: () => undefined, AES: { encrypt: () => undefined } });
+  const c = espruinoCrypto({ SHA256: () => undefined, SHA512: () => undefined, AES: { encrypt: () => undefined } });
   assert.throws(() => c.sha256(new Uint8Array(3)));
+  assert.throws(() => c.sha512!(new Uint8Array(3)));
   assert.throws(() => c.aes128EcbEncrypt(new Uint8Array(16), new Uint8Array(16)));
   // and the emulation really returns undefined on Espruino's error cases
   const { mod } = espruinoCryptoModule();
   assert.equal(mod.AES.encrypt(new Uint8Array(15), new Uint8Array(16), { mode: 'ECB' }), undefined);
   assert.equal(mod.AES.encrypt(new Uint8Array(16), new Uint8Array(5), { mode: 'ECB' }), undefined);
   assert.ok(mod.SHA256(ascii('abc')) instanceof ArrayBuffer);
+  // SHA-512 (Ed25519's hash) through the backend: FIPS 180-2 'abc'
+  assert.equal(toHex(espruinoCrypto(mod).sha512!(ascii('abc'))), 'ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f');
 });
 
 test('espruino backend inside the stripped vm context, from dist/firmware.js: every vector', () => {

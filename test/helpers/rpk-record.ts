@@ -24,6 +24,9 @@ export interface RpkRecording {
   creds: { key: string; spki: string; pin: string };
   /** Polls that asked to be polled again at once in Node, until connected (public-key steps, the yields after messages, continuations). */
   steps: number;
+  /** Ed25519 build: the work units of those steps (LwM2M.rpk.c25519LastCost after each), in all and the largest; 0 in the P-256 build. */
+  units: number;
+  maxUnits: number;
 }
 
 /** Records the handshake of `bundle`'s client (keys p256Keys/ed25519Keys 4, server 5). */
@@ -50,11 +53,16 @@ export function recordRpkHandshake(bundle: string, ed: boolean): RpkRecording {
       crypto: nodeCrypto, rng: { fill: (u) => void randomFillSync(u) }, pskKey: () => null,
       rpk: { key: S.pkcs8, spki: S.spki, trust: () => true }, onData: () => {},
     });
-    let steps = 0;
+    let steps = 0, units = 0, maxUnits = 0;
+    const cost = ctx.run('LwM2M.rpk.c25519LastCost || function () { return 0; }') as () => number;
     // until connected: the polls after it make the next key pair (rpk.ts precompute), no part of this handshake
     const connected = () => ctx.run('typeof lastEvent !== "undefined" && lastEvent === "connected"');
     const settle = () => {
-      while (!connected() && client.poll(0) === 0) steps++;
+      while (!connected() && client.poll(0) === 0) {
+        steps++;
+        units += cost();
+        maxUnits = Math.max(maxUnits, cost());
+      }
     };
     const rounds: RpkRecording['rounds'] = [];
     // polled before it connects, as the board's scheduler polls an endpoint once it is added:
@@ -74,7 +82,7 @@ export function recordRpkHandshake(bundle: string, ed: boolean): RpkRecording {
       }
     }
     if (ctx.run('typeof lastEvent === "undefined" ? "" : lastEvent') !== 'connected') throw new Error('the recorded handshake did not complete');
-    return { rounds, creds: { key: hex(C.pkcs8), spki: hex(C.spki), pin: hex(S.spki) }, steps };
+    return { rounds, creds: { key: hex(C.pkcs8), spki: hex(C.spki), pin: hex(S.spki) }, steps, units, maxUnits };
   } finally {
     ctx.stop();
   }

@@ -1,5 +1,5 @@
 // CryptoBackend on Espruino's native `require('crypto')` (../shared/ESPRUINO.md "crypto"):
-// SHA256 and AES.encrypt return an ArrayBuffer; on error they print "ERROR:" and return
+// SHA256, SHA512 (Ed25519's hash; in the ESP32 build: boards/ESP32.py 'SHA512') and AES.encrypt return an ArrayBuffer; on error they print "ERROR:" and return
 // undefined instead of throwing, so every result is checked. Only ECB and CBC are used:
 // CTR ignores its IV on Espruino and ccmEncrypt is missing on ESP32 and takes no
 // additional data, so CCM is composed in ccm.ts from ECB (keystream) and CBC (CBC-MAC).
@@ -8,6 +8,7 @@ import type { CryptoBackend } from '../ports';
 /** The subset of Espruino's crypto module we use. */
 export interface EspruinoCryptoModule {
   SHA256(data: Uint8Array): ArrayBuffer | undefined;
+  SHA512(data: Uint8Array): ArrayBuffer | undefined;
   AES: {
     encrypt(data: Uint8Array, key: Uint8Array, opts: { mode: string; iv?: Uint8Array }): ArrayBuffer | undefined;
   };
@@ -32,6 +33,9 @@ export function espruinoCrypto(mod: EspruinoCryptoModule): CryptoBackend {
     },
     aes128CbcEncrypt: function (key: Uint8Array, iv: Uint8Array, data: Uint8Array): Uint8Array {
       return check(mod.AES.encrypt(data, key, { mode: 'CBC', iv: iv }), data.length);
+    },
+    sha512: function (data: Uint8Array): Uint8Array {
+      return check(mod.SHA512(data), 64);
     },
   };
 }

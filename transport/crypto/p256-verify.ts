@@ -1,0 +1,344 @@
+// ECDSA P-256 verification as a Job (FIPS 186-4 §6.4.2; p256.ts has the whole design): strict
+// DER, s^-1 by binary Euclid, u1*G + u2*Q by Shamir's trick over width-5 NAFs (public inputs:
+// variable time).
+import { F1, N, N_R2, P, copy, fe, fmul, fromBytes, fsqr, fsub, isZero, less, nmul, oddGHex, same, scalarMod, toBytes } from './p256-field';
+import type { Job, P256Job, Pt } from './p256-job';
+import { ADD, DBL, HH, RR, WK, call, fcanon, job, p256Finish, pt, ptCopy, tmpPt } from './p256-job';
+import { decodeA, decodeB, validScalar } from './p256-mul';
+
+/**
+ * Strict DER INTEGER at `off` into 32 bytes (X.690 §8.3, §10.1): short-form length 1..33,
+ * not negative, no superfluous leading zero, at most 256 bits. Returns the offset after it or -1.
+ */
+function derIntIn(sig: Uint8Array, off: number, end: number, v: Uint8Array): number {
+  if (off + 2 > end || sig[off] !== 0x02) return -1;
+  var len = sig[off + 1];
+  var at = off + 2;
+  if (len < 1 || len > 33 || at + len > end) return -1;
+  if (sig[at] & 0x80) return -1; // negative
+  if (sig[at] === 0 && len > 1 && !(sig[at + 1] & 0x80)) return -1; // non-minimal
+  if (len === 33) {
+    if (sig[at]) return -1; // 33 bytes only as 00 ‖ a byte with its high bit set
+    at++;
+    len--;
+  }
+  for (var i = 0; i < 32; i++) v[i] = i < 32 - len ? 0 : sig[at + i - (32 - len)];
+  return at + len;
+}
+
+/**
+ * ECDSA verification (FIPS 186-4 §6.4.2) of a DER signature over a SHA-256 hash with the
+ * public point 04||X||Y, as a job: r is true or false (anything malformed); never throws.
+ */
+export function p256VerifyJob(pubPoint65: Uint8Array, hash32: Uint8Array, derSig: Uint8Array): P256Job {
+  var j = job(verA, false);
+  j.r = false;
+  j.b = pubPoint65;
+  j.h = hash32;
+  j.sg = derSig;
+  return j;
+}
+
+function verA(j: Job): void {
+  var sig = j.sg as Uint8Array, hash = j.h as Uint8Array;
+  j.f = null;
+  if (!sig || !hash || hash.length !== 32) return;
+  // SEQUENCE with a short-form length (a P-256 signature is at most 72 bytes), nothing after it.
+  if (sig.length < 8 || sig[0] !== 0x30 || sig[1] > 0x7f || sig[1] !== sig.length - 2) return;
+  var rb = new Uint8Array(32), sb = new Uint8Array(32);
+  var o = derIntIn(sig, 2, sig.length, rb);
+  if (o < 0) return;
+  o = derIntIn(sig, o, sig.length, sb);
+  if (o !== sig.length) return;
+  if (!validScalar(rb) || !validScalar(sb)) return;
+  j.P = pt();
+  j.c = new Uint16Array(16);
+  if (!decodeA(j.P, j.b, j.c)) return;
+  j.rb = rb;
+  j.sb = sb;
+  j.f = verB;
+}
+
+function verB(j: Job): void {
+  if (!decodeB(j.P, j.c)) {
+    j.f = null;
+    return;
+  }
+  var w = new Uint16Array(16);
+  fromBytes(w, j.sb, 0);
+  ninv(j, w, verU); // s^-1
+}
+
+function verU(j: Job): void {
+  var e = new Uint16Array(16), w = new Uint16Array(16), u = new Uint16Array(16), r = new Uint16Array(16);
+  scalarMod(e, j.h);
+  fromBytes(r, j.rb, 0);
+  nmul(w, j.iv, N_R2); // s^-1 R
+  var u1 = new Uint8Array(32), u2 = new Uint8Array(32);
+  nmul(u, e, w); // u1 = e s^-1
+  toBytes(u1, 0, u);
+  nmul(u, r, w); // u2 = r s^-1
+  toBytes(u2, 0, u);
+  j.r16 = r;
+  WK.c += 3;
+  // u1*G + u2*Q by Shamir's trick over width-5 NAFs (public values: variable time is fine):
+  // 256 doublings shared by both, about 43 additions each, from G's odd multiples (generated,
+  // affine) and Q's (8 Jacobian points). Additions go through addPublic: exact in every case.
+  j.n1 = new Int8Array(257);
+  j.n2 = new Int8Array(257);
+  j.w1 = wnafStart(u1);
+  j.w2 = wnafStart(u2);
+  j.i = 0;
+  j.f = verNaf;
+}
+
+/** 16 digits of both NAFs a step. */
+function verNaf(j: Job): void {
+  for (var m = 0; m < 16 && j.i <= 256; m++, j.i++) {
+    j.n1[j.i] = wnafDigit(j.w1);
+    j.n2[j.i] = wnafDigit(j.w2);
+  }
+  WK.c += 3.4;
+  if (j.i <= 256) return;
+  j.tg = [];
+  j.tq = [];
+  j.e = 0;
+  j.f = verTg;
+}
+
+/** G, 3G, .., 15G from their hex (a point a step), then Q, 3Q, .., 15Q. */
+function verTg(j: Job): void {
+  var hx = oddGHex(), i = j.e, m, p = pt();
+  for (m = 0; m < 16; m++) {
+    p.x[m] = parseInt(hx.substr(128 * i + 60 - 4 * m, 4), 16);
+    p.y[m] = parseInt(hx.substr(128 * i + 124 - 4 * m, 4), 16);
+  }
+  copy(p.z, F1);
+  j.tg.push(p);
+  j.tq.push(pt());
+  WK.c += 0.6;
+  if (++j.e < 8) return;
+  ptCopy(j.tq[0], j.P);
+  j.e = 0;
+  call(j, DBL, tmpPt, j.P, null, verTq);
+}
+
+function verTq(j: Job): void {
+  var e = ++j.e;
+  if (e < 8) return call(j, ADD, j.tq[e], j.tq[e - 1], tmpPt, verTq);
+  j.i = 256;
+  j.u = 0;
+  j.inf = 1;
+  j.f = verLoop;
+}
+
+/** Bit j.i: double (u 0), add G's digit (1), Q's digit (2); after an addition (3, 4) its exceptional cases. */
+function verLoop(j: Job): void {
+  var u = j.u, dd;
+  if (u === 0) {
+    j.u = 1;
+    if (!j.inf) call(j, DBL, j.A, j.A, null, verLoop);
+    return;
+  }
+  if (u < 3) {
+    dd = u === 1 ? j.n1[j.i] : j.n2[j.i];
+    j.u = u + 2;
+    if (!dd) return verNext(j);
+    var b = signed(pt(), (u === 1 ? j.tg : j.tq)[(dd < 0 ? -dd : dd) >> 1], dd < 0);
+    if (j.inf) {
+      ptCopy(j.A, b);
+      j.inf = 0;
+      return verNext(j);
+    }
+    ptCopy(tmpPt, j.A);
+    return call(j, ADD, j.A, j.A, b, verLoop);
+  }
+  // acc += b exactly: H = 0 and r = 0, acc was b: double it (b is tmpPt); H = 0 alone, acc was -b
+  fcanon(CH, HH);
+  WK.c += 1.7;
+  if (isZero(CH)) {
+    fcanon(CH, RR);
+    if (isZero(CH)) call(j, DBL, j.A, tmpPt, null, verLoop);
+    else j.inf = 1;
+  }
+  verNext(j);
+}
+
+/** After G's digit comes Q's; after Q's the next bit (a doubling started above runs first). */
+function verNext(j: Job): void {
+  if (j.u === 3) j.u = 2;
+  else {
+    j.u = 0;
+    if (--j.i < 0) j.f = verEnd;
+  }
+}
+
+/** x(acc) mod n == r  <=>  X == r' Z^2 for r' = r, or r + n if that is < p: no inversion. */
+function verEnd(j: Job): void {
+  j.f = null;
+  if (j.inf) return;
+  var z2 = fe(), t = fe(), x = new Uint16Array(16), y = new Uint16Array(16), r = j.r16 as Uint16Array;
+  fsqr(z2, j.A.z);
+  fcanon(x, j.A.x);
+  fmul(t, r, z2);
+  fcanon(y, t);
+  WK.c += 5.3;
+  if (same(x, y)) {
+    j.r = true;
+    return;
+  }
+  var c = 0;
+  for (var k = 0; k < 16; k++) {
+    var v = r[k] + N[k] + c;
+    c = v >>> 16;
+    r[k] = v & 65535;
+  }
+  if (c || !less(r, P)) return;
+  j.z2 = z2;
+  j.f = verEnd2;
+}
+
+function verEnd2(j: Job): void {
+  var t = fe(), x = new Uint16Array(16), y = new Uint16Array(16);
+  fcanon(x, j.A.x);
+  fmul(t, j.r16, j.z2);
+  fcanon(y, t);
+  WK.c += 4.4;
+  j.r = same(x, y);
+  j.f = null;
+}
+
+export function p256Verify(pubPoint65: Uint8Array, hash32: Uint8Array, derSig: Uint8Array): boolean {
+  return p256Finish(p256VerifyJob(pubPoint65, hash32, derSig));
+}
+
+var CH = new Uint16Array(16);
+/**
+ * j.iv = a^-1 mod n for a public 0 < a < n, then `then`: binary extended Euclid
+ * (Hankerson–Menezes–Vanstone Alg. 2.22), variable time, one round a step; about a fifth of the
+ * interpreted work of the Fermat inversion. Invariants: x1 a = u, x2 a = v (mod n); u, v stay
+ * > 0 since gcd(a, n) = 1 (n is prime).
+ */
+function ninv(j: Job, a: Uint16Array, then: (j: Job) => void): void {
+  j.iu = new Uint16Array(a);
+  j.ivv = new Uint16Array(N);
+  j.x1 = new Uint16Array(16);
+  j.x2 = new Uint16Array(16);
+  j.x1[0] = 1;
+  j.nx = then;
+  j.f = ninvRound;
+}
+
+function ninvRound(j: Job): void {
+  var u = j.iu, v = j.ivv, x1 = j.x1, x2 = j.x2;
+  if (isOne(u) || isOne(v)) {
+    j.iv = isOne(u) ? x1 : x2;
+    j.f = j.nx;
+    return;
+  }
+  while (!(u[0] & 1)) {
+    halve(u, 0);
+    halveMod(x1);
+    WK.c += 0.4;
+  }
+  while (!(v[0] & 1)) {
+    halve(v, 0);
+    halveMod(x2);
+    WK.c += 0.4;
+  }
+  if (less(u, v)) {
+    sub(v, u);
+    nsub(x2, x1);
+  } else {
+    sub(u, v);
+    nsub(x1, x2);
+  }
+  WK.c += 0.6;
+}
+
+function isOne(a: Uint16Array): boolean {
+  var d = a[0] ^ 1;
+  for (var k = 1; k < 16; k++) d |= a[k];
+  return d === 0;
+}
+
+/** a = (a + top*2^256) / 2 for even a. */
+function halve(a: Uint16Array, top: number): void {
+  for (var k = 0; k < 15; k++) a[k] = (a[k] >> 1) | ((a[k + 1] & 1) << 15);
+  a[15] = (a[15] >> 1) | (top << 15);
+}
+
+/** x = x / 2 mod n (x < n): (x + n) / 2 when x is odd. */
+function halveMod(x: Uint16Array): void {
+  var k, y, c = 0, odd = x[0] & 1;
+  for (k = 0; k < 16; k++) {
+    y = x[k] + N[k] * odd + c;
+    c = y >>> 16;
+    x[k] = y & 65535;
+  }
+  halve(x, c);
+}
+
+/** a -= b (a >= b). */
+function sub(a: Uint16Array, b: Uint16Array): void {
+  var k, x, w = 0;
+  for (k = 0; k < 16; k++) {
+    x = a[k] - b[k] - w;
+    w = x >>> 31;
+    a[k] = x & 65535;
+  }
+}
+
+/** a = a - b mod n (a, b < n). */
+function nsub(a: Uint16Array, b: Uint16Array): void {
+  var k, x, w = 0, c = 0;
+  for (k = 0; k < 16; k++) {
+    x = a[k] - b[k] - w;
+    w = x >>> 31;
+    a[k] = x & 65535;
+  }
+  for (k = 0; k < 16; k++) {
+    x = a[k] + N[k] * w + c;
+    c = x >>> 16;
+    a[k] = x & 65535;
+  }
+}
+
+/** r = a or -a = (x, -y, z). */
+function signed(r: Pt, a: Pt, negate: boolean): Pt {
+  ptCopy(r, a);
+  if (negate) fsub(r.y, NONE16, a.y);
+  return r;
+}
+var NONE16 = new Uint16Array(16);
+
+/**
+ * Width-5 NAF of a public scalar < 2^256 (big-endian bytes), a digit at a time (wnafDigit from
+ * the least significant): digits odd in [-15, 15] or 0, at most one non-zero in any 5
+ * consecutive (Hankerson–Menezes–Vanstone Alg. 3.35).
+ */
+function wnafStart(k: Uint8Array): Uint16Array {
+  var a = new Uint16Array(17);
+  fromBytes(a, k, 0);
+  return a;
+}
+
+function wnafDigit(a: Uint16Array): number {
+  var j, d = 0, c, x;
+  if (a[0] & 1) {
+    d = a[0] & 31;
+    if (d > 16) d -= 32;
+    // a -= d (a becomes a multiple of 32; a negative d is an addition that may carry)
+    c = -d;
+    for (j = 0; j < 17 && c; j++) {
+      x = a[j] + c;
+      c = x < 0 ? -1 : x >> 16;
+      a[j] = x & 65535;
+    }
+  }
+  for (j = 0; j < 16; j++) a[j] = (a[j] >> 1) | ((a[j + 1] & 1) << 15);
+  a[16] >>= 1;
+  return d;
+}
+
+export { ninv };
