@@ -130,9 +130,10 @@ setTimeout(function () { timed(function () { client.connect(peer); sch.kick(); }
     if (C.ed) {
       assert.ok(umax > 0 && umax <= C25519_STEP + C25519_PIECE, `the largest step did ${umax} units of work (C25519_STEP ${C25519_STEP})`);
       // the same work as in Node: the counts are the code's, not the clock's (a step the scheduler runs
-      // inside a datagram's delivery is timed with it but not counted: at most one step's work apart)
+      // inside a datagram's delivery is timed with it but not counted: one step's work apart at most for each
+      // of the server's three flights)
       assert.equal(umax.toFixed(2), rec.maxUnits.toFixed(2));
-      assert.ok(Math.abs(units - rec.units) <= C25519_STEP + C25519_PIECE, `${units} units in Espruino, ${rec.units} in Node`);
+      assert.ok(Math.abs(units - rec.units) <= 3 * (C25519_STEP + C25519_PIECE), `${units} units in Espruino, ${rec.units} in Node`);
     }
     const markLine = lines.findIndex((l) => l.includes('MARK '));
     assert.ok(markLine >= 0 && markLine < lines.indexOf(result!), 'the mid-handshake timer printed before the handshake ended');
