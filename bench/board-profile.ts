@@ -80,6 +80,8 @@ function selfCosts(text: string, into: Map<string, number>) {
 const M = (ir: number) => `${(ir / 1e6).toFixed(1)} M`;
 
 async function main() {
+  // the simulator's servers run the same modules in Node: markers put in by hand do nothing there
+  (globalThis as { __P?: unknown }).__P ??= () => {};
   const o = args(process.argv.slice(2));
   const bin = espruinoBin();
   if (!bin) throw new Error(NO_ESPRUINO);
