@@ -12,6 +12,7 @@ import { CONFIG_FILE, BUNDLE_FILE, parseConfig } from './config';
 import { Natives, nativesFrom, optionalModule } from './native';
 import { runClient } from './run';
 import type { Platform } from './platform';
+import { useNativeBytes } from '../../transport/bytes';
 
 export type { Platform } from './platform';
 
@@ -73,6 +74,8 @@ export function device(): Platform | null {
 export function start(g: any, opts?: StartOptions): Platform | null {
   var n = nativesFrom(g);
   var o = opts || {};
+  // text to bytes natively (transport/bytes.ts): every CoAP option, link list and stored record
+  useNativeBytes(n.E.toUint8Array);
   var log = function (s: string) {
     if (n.print) n.print('lwm2m: ' + s);
   };
