@@ -31,7 +31,7 @@ function cbcMac(c: CryptoBackend, key: Uint8Array, nonce: Uint8Array, aad: Uint8
   }
   buf.set(payload, 16 + alen);
   var macs = c.aes128CbcEncrypt(key, ZERO, buf);
-  return new Uint8Array(macs.subarray(macs.length - 16, macs.length - 16 + m));
+  return macs.subarray(macs.length - 16, macs.length - 16 + m);
 }
 
 /**
@@ -46,7 +46,9 @@ function keystream(c: CryptoBackend, key: Uint8Array, nonce: Uint8Array, n: numb
   ctr[0] = 14 - nonce.length; // L − 1
   ctr.set(nonce, 1);
   for (var k = 16; k < ctr.length; k *= 2) ctr.set(ctr.subarray(0, Math.min(k, ctr.length - k)), k);
-  for (var b = 1; b < blocks; b++) {
+  // (`while (b--)` loops: the board's cheapest form, ~35 k instructions a turn against ~70 k for a `for`)
+  var b = blocks;
+  while (--b) {
     ctr[b * 16 + 14] = b >> 8;
     ctr[b * 16 + 15] = b & 255;
   }
@@ -57,9 +59,10 @@ function keystream(c: CryptoBackend, key: Uint8Array, nonce: Uint8Array, n: numb
 function xorWords(x: Uint8Array, s: Uint8Array): void {
   // 32-bit views need an aligned offset: a backend's result may be a view into a pool (Node)
   if (s.byteOffset & 3) s = new Uint8Array(s);
-  var X = new Int32Array(x.buffer, 0, x.length >> 2);
-  var S = new Int32Array(s.buffer, s.byteOffset, x.length >> 2);
-  for (var i = 0; i < X.length; i++) X[i] ^= S[i];
+  var i = x.length >> 2;
+  var X = new Int32Array(x.buffer, 0, i);
+  var S = new Int32Array(s.buffer, s.byteOffset, i);
+  while (i--) X[i] ^= S[i];
 }
 
 /**

@@ -16,7 +16,8 @@ function pads(c: CryptoBackend, key: Uint8Array): Uint8Array {
   p.set(key, 64);
   // a fresh buffer: offset 0, aligned for 32-bit words (XOR with a repeated byte is endian-free)
   var w = new Int32Array(p.buffer);
-  for (var i = 0; i < 32; i++) w[i] ^= i < 16 ? 0x36363636 : 0x5c5c5c5c;
+  var i = 32;
+  while (i--) w[i] ^= i < 16 ? 0x36363636 : 0x5c5c5c5c;
   return p;
 }
 
