@@ -63,7 +63,7 @@ export function lifecycle(cl: Client): Lifecycle {
 
   function start(now: number): void {
     cl.now = now;
-    var restored = accountStore(cl.ports.storage).load(cl.reg);
+    var restored = accountStore(cl.ports.storage, cl.ports.crypto).load(cl.reg);
     // A stored configuration without a Bootstrap-Server account had it purged (its timeout,
     // /0/x/12): the factory account does not come back (a Factory Reset brings it).
     if (!restored && !bootstrapIid().length) provision();
@@ -336,7 +336,7 @@ export function lifecycle(cl: Client): Lifecycle {
   }
 
   function afterFinish(now: number): void {
-    var st = accountStore(cl.ports.storage);
+    var st = accountStore(cl.ports.storage, cl.ports.crypto);
     st.save(cl.reg);
     // new credentials: no session made with the old ones is offered again
     st.drop();
@@ -419,7 +419,7 @@ export function lifecycle(cl: Client): Lifecycle {
         cl.log('bootstrap', 'Bootstrap-Server Account Timeout (' + v + ' s) over: /0/' + l[i] + ' purged');
       }
     }
-    accountStore(cl.ports.storage).save(cl.reg);
+    accountStore(cl.ports.storage, cl.ports.crypto).save(cl.reg);
     armPurge(now);
   }
 
