@@ -42,8 +42,8 @@ function args(argv: string[]) {
  * them. A marker ends the running stretch and records the label it belonged to.
  */
 const RUN = `(function(){var n=Date.now,t=n();Date.now=function(){return t+(n()-t)/${DEVICE_SLOW};};})();
-var __PL=[],__PS=['top'];
-function __P(l){__PL.push(__PS.join('>'));E.getAddressOf(0);if(l)__PS.push(l);else __PS.pop();}
+var __PL=new Uint8Array(20000),__PN=0,__PI={},__PK=[],__PS=['top'];
+function __P(l){var k=__PS.join('>'),i=__PI[k];if(i===undefined){i=__PI[k]=__PK.length;__PK.push(k);}__PL[__PN++]=i;E.getAddressOf(0);if(l)__PS.push(l);else __PS.pop();}
 function __wrapF(o,k,l){var f=o[k];return function(){__P(l);try{return f.apply(o,arguments);}finally{__P();}};}
 var __REQ=require;
 function __preq(name){
@@ -96,9 +96,11 @@ async function main() {
     run = callgrind(bin, dir, RUN, ['jswrap_espruino_getAddressOf']);
     const r = run;
     await until('no registration', () => srv.events.some((e) => e.type === 'REGISTRATION'), 3600000, r.out);
-    r.send(`__P('end');print('PL='+JSON.stringify(__PL));`);
-    await until('the labels', () => /PL=\[.*\]\n/.test(r.out()), 600000, r.out);
-    const labels: string[] = JSON.parse(/PL=(\[.*\])\n/.exec(r.out())![1]);
+    // the labels as ids into the list of paths (a string per marker would fill the device's memory)
+    r.send(`__P('end');print('PK='+JSON.stringify(__PK));print('PL='+__PL.slice(0,__PN).join(','));`);
+    await until('the labels', () => /PL=[\d,]*\n/.test(r.out()), 600000, r.out);
+    const paths: string[] = JSON.parse(/PK=(\[.*\])\n/.exec(r.out())![1]);
+    const labels = /PL=([\d,]*)\n/.exec(r.out())![1].split(',').map((i) => paths[+i]);
     await r.end();
     run = null;
     const files = readdirSync(dir).filter((f) => /^callgrind\.out\.\d+\.\d+$/.test(f)).sort((a, b) => +a.split('.').pop()! - +b.split('.').pop()!);
