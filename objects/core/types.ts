@@ -79,8 +79,14 @@ export function resFlags(def: ObjDef, rid: number): number {
  * the search goes on past it.
  */
 export function resAt(def: ObjDef, rid: number): number {
+  var d = def as number[];
   var i = 2;
-  do i = (def as number[]).indexOf(rid, i + 1);
+  // an ES5 engine without TypedArray indexOf (ES2015; Espruino has it) walks the pairs
+  if (!d.indexOf) {
+    for (i = 3; i < d.length && d[i] !== rid; i += 2);
+    return i < d.length ? i : -1;
+  }
+  do i = d.indexOf(rid, i + 1);
   while (i > 0 && !(i & 1));
   return i;
 }
