@@ -78,11 +78,14 @@ export function resFlags(def: ObjDef, rid: number): number {
  * looked up); a flags word equal to `rid` sits at an even index (ids at odd ones, from 3):
  * the search goes on past it.
  */
+/** Whether typed arrays have indexOf: asked once (on Espruino asking a typed array for a method at each call costs). */
+var TA_INDEXOF = !!(new Uint16Array(0) as any).indexOf;
+
 export function resAt(def: ObjDef, rid: number): number {
   var d = def as number[];
   var i = 2;
   // an ES5 engine without TypedArray indexOf (ES2015; Espruino has it) walks the pairs
-  if (!d.indexOf) {
+  if (!TA_INDEXOF) {
     for (i = 3; i < d.length && d[i] !== rid; i += 2);
     return i < d.length ? i : -1;
   }
