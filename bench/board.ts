@@ -48,13 +48,13 @@ export const ESP32_HZ = 240e6;
  * CoAP retransmission timers and the RPK handshake's 15-minute deadline keep their meaning
  * (otherwise it retransmits flights the servers already answered, and each is counted).
  */
-const DEVICE_SLOW = 40;
+export const DEVICE_SLOW = 40;
 /**
  * The servers wait for a device under valgrind (50–100 times slower than natively): no CoAP or
  * DTLS retransmission while it computes (a retransmitted request would be counted as its work),
  * and hours for an answer or a handshake. Every datagram is counted (the `datagrams` line).
  */
-const slowDevice = (tally: { in: number; out: number }): SlowDevice => ({
+export const slowDevice = (tally: { in: number; out: number }): SlowDevice => ({
   timeoutMs: 3600000, coap: { ACK_TIMEOUT: 3600000 }, dtlsRetransmit: 3600000, dtlsTimeout: 4 * 3600000,
   onDatagram: (dir) => void tally[dir]++,
 });
@@ -96,10 +96,10 @@ export function phases(s: Stretch[]): { ir: number; longest: number }[] {
 }
 
 /** A stand-in process under callgrind in `dir` (Storage already written there), driven through its console FIFO. */
-function callgrind(bin: string, dir: string, script: string) {
+export function callgrind(bin: string, dir: string, script: string, dumps = ['jsiLoop', 'jswrap_espruino_getAddressOf']) {
   writeFileSync(join(dir, 'run.js'), script);
   execFileSync('mkfifo', [join(dir, 'stdin')]);
-  const args = ['--tool=callgrind', '--cache-sim=no', '--dump-instr=no', '--compress-strings=no', '--dump-before=jsiLoop', '--dump-before=jswrap_espruino_getAddressOf', bin, 'run.js'];
+  const args = ['--tool=callgrind', '--cache-sim=no', '--dump-instr=no', '--compress-strings=no', ...dumps.map((f) => `--dump-before=${f}`), bin, 'run.js'];
   const p = spawn('sh', ['-c', 'exec valgrind "$@" 0<>stdin', 'valgrind', ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   p.stdout.on('data', (d) => (out += d.toString('latin1').replace(/\r/g, '')));
@@ -123,7 +123,7 @@ function callgrind(bin: string, dir: string, script: string) {
   };
 }
 
-async function until(what: string, cond: () => boolean, ms: number, out: () => string) {
+export async function until(what: string, cond: () => boolean, ms: number, out: () => string) {
   for (const end = Date.now() + ms; !cond(); ) {
     if (Date.now() > end) throw new Error(`${what} within ${Math.round(ms / 1000)} s; Espruino printed:\n${out().slice(-2500)}`);
     await new Promise((r) => setTimeout(r, 200));
@@ -134,7 +134,7 @@ const MARK = 'E.getAddressOf(0)';
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
 /** The simulator's servers for one power-on → registered run (NoSec, PSK, or RPK with the device's key enrolled). */
-async function servers(mode: 'nosec' | 'psk' | 'rpk', ep: string, curve: 'p256' | 'ed25519', tally: { in: number; out: number }) {
+export async function servers(mode: 'nosec' | 'psk' | 'rpk', ep: string, curve: 'p256' | 'ed25519', tally: { in: number; out: number }) {
   if (mode !== 'rpk') {
     const s = await benchServers(ep, mode === 'psk', 300, slowDevice(tally));
     const cfg = { v: 1, endpoint: ep, bootstrap: s.bootstrapUri, mode, pskId: mode === 'psk' ? 'bs' : undefined, pskKey: mode === 'psk' ? hex(BS_KEY) : undefined, port: 35995 };

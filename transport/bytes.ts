@@ -63,6 +63,20 @@ export function fromHex(s: string): Uint8Array | null {
  */
 export var UNICODE = '\u20ac'.charCodeAt(0) === 0x20ac;
 
+/**
+ * The board's native Latin-1 string → bytes (E.toUint8Array), given at start-up by
+ * firmware/espruino: there a loop costs ~45 k x86 instructions a character (docs/board-clock.md,
+ * "Profiling"), the native a few hundred. Null elsewhere (the loop below).
+ */
+var nativeBytes: ((s: string) => Uint8Array) | null = null;
+
+export function useNativeBytes(f: (s: string) => Uint8Array): void {
+  nativeBytes = f;
+}
+
+/** A byte ≥ 0x80 in a binary string: a native scan on the board, where most text is ASCII. */
+var NON_ASCII = /[\x80-\xff]/;
+
 /** UTF-8 encode a JS string (surrogate pairs joined; a lone surrogate becomes U+FFFD). */
 export function utf8Encode(s: string): Uint8Array {
   if (!UNICODE) return binToBytes(s);
@@ -105,8 +119,12 @@ export function utf8Encode(s: string): Uint8Array {
 export function utf8Decode(b: Uint8Array, start?: number, end?: number): string | null {
   var i = start || 0;
   var e = end === undefined ? b.length : end;
+  if (!UNICODE) {
+    // ASCII (no byte ≥ 0x80) is valid UTF-8: the regex scans natively, utf8Valid a byte a turn of JS
+    var bin = bytesToBin(b, i, e);
+    return !NON_ASCII.test(bin) || utf8Valid(b, i, e) ? bin : null;
+  }
   if (!utf8Valid(b, i, e)) return null;
-  if (!UNICODE) return bytesToBin(b, i, e);
   var s = '';
   while (i < e) {
     var c = b[i++];
@@ -157,6 +175,7 @@ export function bytesToBin(b: Uint8Array, start?: number, end?: number): string 
 
 /** Latin-1 (one char per byte) string to bytes: for Espruino's binary strings (dgram, Storage). */
 export function binToBytes(s: string): Uint8Array {
+  if (nativeBytes) return nativeBytes(s);
   var out = new Uint8Array(s.length);
   for (var i = 0; i < s.length; i++) out[i] = s.charCodeAt(i) & 255;
   return out;

@@ -14,6 +14,7 @@ import { runClient } from './run';
 import type { Platform } from './platform';
 import { adopt } from '../../objects/index';
 import type { OwnerObject } from '../../objects/index';
+import { useNativeBytes } from '../../transport/bytes';
 
 export type { Platform } from './platform';
 
@@ -80,6 +81,8 @@ export function start(g: any, opts?: StartOptions): Platform | null {
   if (current) return current;
   var n = nativesFrom(g);
   var o = opts || {};
+  // text to bytes natively (transport/bytes.ts): every CoAP option, link list and stored record
+  useNativeBytes(n.E.toUint8Array);
   var log = function (s: string) {
     if (n.print) n.print('lwm2m: ' + s);
   };

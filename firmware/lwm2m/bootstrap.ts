@@ -61,7 +61,7 @@ export function bootstrapSteps(cl: Client, lc: Lifecycle): void {
   }
 
   function afterFinish(now: number): void {
-    var st = accountStore(cl.ports.storage);
+    var st = accountStore(cl.ports.storage, cl.ports.crypto);
     st.save(cl.reg);
     // new credentials: no session made with the old ones is offered again
     st.drop();
@@ -144,7 +144,7 @@ export function bootstrapSteps(cl: Client, lc: Lifecycle): void {
         cl.log('bootstrap', 'Bootstrap-Server Account Timeout (' + v + ' s) over: /0/' + l[i] + ' purged');
       }
     }
-    accountStore(cl.ports.storage).save(cl.reg);
+    accountStore(cl.ports.storage, cl.ports.crypto).save(cl.reg);
     armPurge(now);
   }
 

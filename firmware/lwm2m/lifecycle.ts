@@ -84,7 +84,7 @@ export function lifecycle(cl: Client): Lifecycle {
 
   function start(now: number): void {
     cl.now = now;
-    var restored = accountStore(cl.ports.storage).load(cl.reg);
+    var restored = accountStore(cl.ports.storage, cl.ports.crypto).load(cl.reg);
     // A stored configuration without a Bootstrap-Server account had it purged (its timeout,
     // /0/x/12): the factory account does not come back (a Factory Reset brings it).
     if (!restored && !lc.bootstrapIid().length) provision();
@@ -206,7 +206,7 @@ export function lifecycle(cl: Client): Lifecycle {
     if (e.type === 'connected') {
       c.sessions++;
       // a new session (full handshake) is kept for resumption after a reboot or a new address (persistence.ts)
-      if (e.ses) accountStore(cl.ports.storage).keep(c.ssid, lc.secOf(c.ssid), cl.ports.crypto, e.ses);
+      if (e.ses) accountStore(cl.ports.storage, cl.ports.crypto).keep(c.ssid, lc.secOf(c.ssid), cl.ports.crypto, e.ses);
       cl.log('dtls', 'session ' + (e.name || 'established') + ' with ' + c.key);
       if (c.ssid < 0 && cl.state === Phase.BOOTSTRAPPING && cl.phase === 2) cl.due = cl.now + cl.params.EXCHANGE_LIFETIME;
       // A new DTLS session with a server we were registered with means a new Register (Transport §5.2.1).

@@ -49,9 +49,14 @@ export interface AccountStore {
  * The accounts in storage `st`. Built for each save, load or clear and dropped after it:
  * the device saves once per bootstrap and loads once per power-up, so on Espruino these
  * functions cost variables only while they run (docs/memory.md, "Code loaded on demand").
+ * With crypto backend `c` (the device always gives it) records are checked by SHA-256 (sum()
+ * below); session() and keep() use the backend they are given.
  */
-export function accountStore(st: Storage): AccountStore {
-  /** FNV-1a, 32 bits: detects a torn write (not an attacker: the storage is the device's own). */
+export function accountStore(st: Storage, c?: CryptoBackend): AccountStore {
+  /**
+   * FNV-1a, 32 bits: detects a torn write (not an attacker: the storage is the device's own).
+   * The check of records written without a crypto backend, and by firmware before 2026-12-07.
+   */
   function fnv(b: Uint8Array, end: number): number {
     var h = 0x811c9dc5;
     for (var i = 0; i < end; i++) {
@@ -73,6 +78,16 @@ export function accountStore(st: Storage): AccountStore {
     return v;
   }
 
+  /**
+   * A record's check: with a crypto backend the first 4 bytes of SHA-256 (one native call on the
+   * board, where FNV's loop costs ~65 k instructions a byte: 35 M of a PSK first boot), else FNV-1a.
+   */
+  function sum(b: Uint8Array, end: number): number {
+    if (!c) return fnv(b, end);
+    var h = c.sha256(b.subarray(0, end));
+    return ((h[0] << 24) | (h[1] << 16) | (h[2] << 8) | h[3]) >>> 0;
+  }
+
   function dec(v: any): any {
     if (typeof v === 'string') return v.charAt(0) === 'h' ? fromHex(v.substring(1)) : v.substring(1);
     if (v && typeof v === 'object') {
@@ -88,8 +103,9 @@ export function accountStore(st: Storage): AccountStore {
     var b = st.read(name);
     if (!b || b.length < 8) return null;
     var n = b.length - 8;
-    var sum = ((b[n + 4] << 24) | (b[n + 5] << 16) | (b[n + 6] << 8) | b[n + 7]) >>> 0;
-    if (fnv(b, n + 4) !== sum) return null;
+    var want = ((b[n + 4] << 24) | (b[n + 5] << 16) | (b[n + 6] << 8) | b[n + 7]) >>> 0;
+    // a record older firmware wrote carries FNV-1a: still accepted (the next save writes the new check)
+    if (want !== sum(b, n + 4) && (!c || want !== fnv(b, n + 4))) return null;
     var seq = ((b[n] << 24) | (b[n + 1] << 16) | (b[n + 2] << 8) | b[n + 3]) >>> 0;
     return { seq: seq, b: b.subarray(0, n) };
   }
@@ -136,11 +152,11 @@ export function accountStore(st: Storage): AccountStore {
     out[n + 1] = (seq >> 16) & 255;
     out[n + 2] = (seq >> 8) & 255;
     out[n + 3] = seq & 255;
-    var sum = fnv(out, n + 4);
-    out[n + 4] = sum >>> 24;
-    out[n + 5] = (sum >> 16) & 255;
-    out[n + 6] = (sum >> 8) & 255;
-    out[n + 7] = sum & 255;
+    var h = sum(out, n + 4);
+    out[n + 4] = h >>> 24;
+    out[n + 5] = (h >> 16) & 255;
+    out[n + 6] = (h >> 8) & 255;
+    out[n + 7] = h & 255;
     st.write(cur.slot === base + '.a' ? base + '.b' : base + '.a', out);
   }
 
@@ -184,15 +200,17 @@ export function accountStore(st: Storage): AccountStore {
       erase('lwm2m.acc', '');
       erase(SESSION, '');
     },
-    session: function (ssid: number, sec: any, c: CryptoBackend): Uint8Array | null {
+    session: function (ssid: number, sec: any, cb: CryptoBackend): Uint8Array | null {
+      c = cb;
       var r = newest(name(ssid)).rec;
       if (!r) return null;
-      if (r.b.length > 8 && equal(r.b.subarray(0, 8), check(sec, c))) return r.b.subarray(8);
+      if (r.b.length > 8 && equal(r.b.subarray(0, 8), check(sec, cb))) return r.b.subarray(8);
       erase(name(ssid) + '.', '');
       return null;
     },
-    keep: function (ssid: number, sec: any, c: CryptoBackend, ses: Uint8Array): void {
-      if (ses.length) write(name(ssid), concat([check(sec, c), ses]));
+    keep: function (ssid: number, sec: any, cb: CryptoBackend, ses: Uint8Array): void {
+      c = cb;
+      if (ses.length) write(name(ssid), concat([check(sec, cb), ses]));
       else erase(name(ssid) + '.', '');
     },
     drop: function (): void {

@@ -94,8 +94,30 @@ export interface Rec {
 
 /** Flags of resource `rid` in `def`, or -1 when the object does not define it. */
 export function resFlags(def: ObjDef, rid: number): number {
-  for (var i = 3; i < def.length; i += 2) if (def[i] === rid) return def[i + 1];
-  return -1;
+  var i = resAt(def, rid);
+  return i > 0 ? def[i + 1] : -1;
+}
+
+/**
+ * Where resource `rid`'s pair starts in `def`, or -1. indexOf searches natively (a loop here
+ * costs the board ~50 k instructions a pair, and every resource written, read or decoded is
+ * looked up); a flags word equal to `rid` sits at an even index (ids at odd ones, from 3):
+ * the search goes on past it.
+ */
+/** Whether typed arrays have indexOf: asked once (on Espruino asking a typed array for a method at each call costs). */
+var TA_INDEXOF = !!(new Uint16Array(0) as any).indexOf;
+
+export function resAt(def: ObjDef, rid: number): number {
+  var d = def as number[];
+  var i = 2;
+  // an ES5 engine without TypedArray indexOf (ES2015; Espruino has it) walks the pairs
+  if (!TA_INDEXOF) {
+    for (i = 3; i < d.length && d[i] !== rid; i += 2);
+    return i < d.length ? i : -1;
+  }
+  do i = d.indexOf(rid, i + 1);
+  while (i > 0 && !(i & 1));
+  return i;
 }
 
 /** Numeric ids of a plain object's keys, ascending (insertion order differs between engines). */

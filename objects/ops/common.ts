@@ -2,7 +2,7 @@
 // reading values into records, answering in the negotiated Content-Format,
 // decoding a payload and applying a write all-or-nothing.
 import { Registry, LwObject, ON_CHECK, ON_WRITTEN } from '../core/registry';
-import { Rec, Value, Multi, resFlags, ids, R, W, EX, M, T_OPQ } from '../core/types';
+import { Rec, Value, Multi, resFlags, resAt, ids, R, W, EX, M, T_OPQ } from '../core/types';
 import { CONTENT, BAD_REQUEST, NOT_FOUND, NOT_ALLOWED, NOT_ACCEPTABLE, UNSUPPORTED_FORMAT } from '../core/errors';
 import { codec } from '../formats/index';
 import { FORMAT } from '../../transport/coap/constants';
@@ -56,7 +56,9 @@ export function target(reg: Registry, path: number[]): LwObject | number {
  */
 export function collect(o: LwObject, iid: number, path: number[], out: Rec[]): number {
   var r = o.def;
-  for (var i = 3; i < r.length; i += 2) {
+  // a path naming a resource: only its pair (found natively, resAt)
+  var i = path.length > 2 ? resAt(r, path[2]) : 3;
+  for (var end = path.length > 2 ? i + 2 : r.length; i > 0 && i < end; i += 2) {
     var rid = r[i];
     var f = r[i + 1];
     if (path.length > 2 && rid !== path[2]) continue;

@@ -12,6 +12,7 @@ const load = (st: Storage, reg: Registry) => accountStore(st).load(reg);
 const clear = (st: Storage) => accountStore(st).clear();
 import { MemoryStorage } from '../../sim/node-ports';
 import { utf8Encode } from '../../transport/bytes';
+import { nodeCrypto } from '../../sim/node-crypto';
 
 function board() {
   return {
@@ -83,4 +84,24 @@ test('a corrupted record is ignored; factory reset forgets everything', () => {
   save(st, model('coap://y', 5).reg);
   clear(st);
   assert.equal(load(st, createObjectModel(board() as any).reg), false);
+});
+
+test('with a crypto backend a record carries 4 bytes of SHA-256 as its check; one older firmware wrote (FNV-1a) still loads', () => {
+  const st = new MemoryStorage();
+  accountStore(st, nodeCrypto).save(model('coap://sha', 5).reg);
+  const rec = st.files[SLOT_A];
+  const n = rec.length - 4;
+  assert.deepEqual(rec.subarray(n), nodeCrypto.sha256(rec.subarray(0, n)).subarray(0, 4));
+  const m = createObjectModel(board() as any);
+  assert.equal(accountStore(st, nodeCrypto).load(m.reg), true);
+  assert.equal(m.reg.obj(0)!.i[1][0], 'coap://sha');
+  // a torn SHA-checked record is refused as an FNV-checked one is
+  st.files[SLOT_A] = rec.subarray(0, rec.length - 1);
+  assert.equal(accountStore(st, nodeCrypto).load(createObjectModel(board() as any).reg), false);
+  // written without a backend (as firmware before the SHA-256 check did): FNV-1a, loaded with one
+  const old = new MemoryStorage();
+  save(old, model('coap://fnv', 5).reg);
+  const o = createObjectModel(board() as any);
+  assert.equal(accountStore(old, nodeCrypto).load(o.reg), true);
+  assert.equal(o.reg.obj(0)!.i[1][0], 'coap://fnv');
 });

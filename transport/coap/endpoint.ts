@@ -367,7 +367,8 @@ export class CoapEndpoint implements Pollable {
     var i;
     // retransmissions (RFC 7252 §4.2): collect first, callbacks may change the lists
     var due: Tx[] = [];
-    for (i = 0; i < this._tx.length; i++) if (this._tx[i]._next <= now) due.push(this._tx[i]);
+    i = this._tx.length;
+    while (i--) if (this._tx[i]._next <= now) due.unshift(this._tx[i]);
     for (i = 0; i < due.length; i++) {
       var t = due[i];
       var ti = this._tx.indexOf(t);
@@ -400,9 +401,10 @@ export class CoapEndpoint implements Pollable {
       this._send(t._bytes, t._peer);
     }
     // the earliest deadline: next < 0 is "none yet"
-    for (i = 0; i < this._tx.length; i++) if (next < 0 || this._tx[i]._next < next) next = this._tx[i]._next;
+    i = this._tx.length;
+    while (i--) if (next < 0 || this._tx[i]._next < next) next = this._tx[i]._next;
     // empty ACKs for handlers that have not answered yet (RFC 7252 §5.2.2)
-    var w = this._waiting.slice(0);
+    var w = this._waiting.length ? this._waiting.slice(0) : this._waiting;
     for (i = 0; i < w.length; i++) {
       var ex = w[i];
       if (ex._ackAt <= now) {
@@ -411,7 +413,7 @@ export class CoapEndpoint implements Pollable {
       } else if (next < 0 || ex._ackAt < next) next = ex._ackAt;
     }
     // clients waiting for a separate or NON response
-    var rs = this._reqs.slice(0);
+    var rs = this._reqs.length ? this._reqs.slice(0) : this._reqs;
     for (i = 0; i < rs.length; i++) {
       var r = rs[i];
       if (r._state === ReqState.WAITING && r._deadline >= 0) {
@@ -419,10 +421,14 @@ export class CoapEndpoint implements Pollable {
         else if (next < 0 || r._deadline < next) next = r._deadline;
       }
     }
-    // expiry: deduplication records, block caches, uploads (bounded anyway; no deadline needed)
-    for (i = this._seen.length - 1; i >= 0; i--) if (this._seen[i]._expires <= now) this._seen.splice(i, 1);
-    for (i = this._cache.length - 1; i >= 0; i--) if (this._cache[i]._expires <= now) this._cache.splice(i, 1);
-    for (i = this._uploads.length - 1; i >= 0; i--) if (this._uploads[i]._expires <= now) this._uploads.splice(i, 1);
+    // expiry: deduplication records, block caches, uploads (bounded anyway; no deadline needed).
+    // `while (i--)`: the board's cheapest loop (a poll runs after every datagram and timer).
+    i = this._seen.length;
+    while (i--) if (this._seen[i]._expires <= now) this._seen.splice(i, 1);
+    i = this._cache.length;
+    while (i--) if (this._cache[i]._expires <= now) this._cache.splice(i, 1);
+    i = this._uploads.length;
+    while (i--) if (this._uploads[i]._expires <= now) this._uploads.splice(i, 1);
     return next;
   }
 

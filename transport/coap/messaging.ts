@@ -44,9 +44,10 @@ export function handleDatagram(ep: CoapEndpoint, bytes: Uint8Array, peer: Peer, 
   // MAX_DEDUP records (the HIL saw +32 at once, mid-run).
   var key = pkey + '#' + (m.mid + 100000);
   var seen = ep._seen;
-  var i;
-  for (i = 0; i < seen.length; i++) if (seen[i]._key === key) break;
-  var s = i < seen.length ? seen[i] : null;
+  // from the newest (a retransmission is recent), `while (i--)`: the board's cheapest loop
+  var i = seen.length;
+  while (i-- && seen[i]._key !== key);
+  var s = i >= 0 ? seen[i] : null;
   if (s && s._expires > now) {
     ep.stats.duplicates++;
     if (m.type === TYPE.CON) {
