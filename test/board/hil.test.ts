@@ -124,10 +124,11 @@ test('hil against Espruino\'s Linux build: upload via the CLI, then NoSec and PS
   assert.match(r.stdout, /--- security psk: endpoint hil-\d+-psk, bootstrap coaps:\/\/127\.0\.0\.1:34400, PSK identity 'hil-\d+-bs'/);
   assert.match(r.stdout, /servers: bootstrap coaps:\/\/127\.0\.0\.1:34400, LwM2M coaps:\/\/127\.0\.0\.1:34402 \(DTLS 1\.2 PSK/);
   assert.match(r.stdout, /ok {2}notifications, memory flat .* 200 notifications \(after 40 warm-up\), all in order/);
-  // the Bootstrap-Finish time may be missing (docs/hil.md: printed before the runner's wrapper was in place)
+  // the Bootstrap-Finish time may be missing, and the boot time too when the device registered before the
+  // runner watched its log (docs/hil.md: a NoSec boot takes ~50 ms on the stand-in since the board-clock cuts)
   // the memory budgets (MEMORY_GOAL): 20 % of 16,383 with NoSec and PSK
   for (const mode of ['nosec', 'psk']) {
-    assert.match(r.stdout, new RegExp(`\\n  ${mode} +boot → registered \\d+ ms[^;]*; registered \\+ 1 observation \\d+/16383 variables \\([\\d.]+ %; goal ≤ 20 % = 3276: met\\); 200 notifications: \\d+ → \\d+ \\([+-]\\d+\\), flat`));
+    assert.match(r.stdout, new RegExp(`\\n  ${mode} +boot → registered (\\d+ ms[^;]*|not measured); registered \\+ 1 observation \\d+/16383 variables \\([\\d.]+ %; goal ≤ 20 % = 3276: met\\); 200 notifications: \\d+ → \\d+ \\([+-]\\d+\\), flat`));
   }
   assert.match(r.stdout, /\n  rpk +not run \(--security nosec,psk\)/);
   assert.match(r.stdout, new RegExp(`HIL PASS: nosec ${STEPS.length} steps, psk ${STEPS.length} steps`));
