@@ -327,6 +327,7 @@ function srvEventLine(e: ServerEvent): string {
     case 'UPDATED': return `[${e.ep}] Update /rd/${r!.registrationId} → 2.04 (lt=${r!.lifetime})`;
     case 'DEREGISTRATION': return `[${e.ep}] ${e.expired ? 'registration expired' : 'De-register → 2.02'}`;
     case 'NOTIFICATION': return `[${e.ep}] notification ${e.path} ${JSON.stringify(e.value)}`;
+    case 'SEND': return `[${e.ep}] Send (${e.path}) → 2.04 ${JSON.stringify(e.value)}`;
     default: return `[${e.ep}] ${e.type} ${e.reason || ''}`;
   }
 }
@@ -548,6 +549,28 @@ const admin = {
     }
     show(await call(a, 'PUT', `/api/clients/${encodeURIComponent(ep)}/${enc(p)}/attributes?${q.join('&')}`));
   },
+  /** Read-Composite (FETCH /): several paths, one SenML answer. */
+  async 'read-composite'(a: Args) {
+    const ep = needEp(a);
+    if (a.pos.length < 2) fail('missing path (read-composite EP PATH PATH…)');
+    const ps = a.pos.slice(1).map((s) => pathArg(s, 'path'));
+    const bad = ps.findIndex((p) => !p.length);
+    if (bad >= 0) fail(`read-composite takes /oid[/iid[/rid[/riid]]] paths, not '${a.pos[bad + 1]}'`);
+    show(await call(a, 'GET', `/api/clients/${encodeURIComponent(ep)}/composite${query(a, { paths: ps.map((p) => '/' + enc(p)).join(',') })}`));
+  },
+  /** Write-Composite (iPATCH /): PATH=VALUE for several resources, all or nothing. */
+  async 'write-composite'(a: Args) {
+    const ep = needEp(a);
+    if (a.pos.length < 2) fail('missing PATH=VALUE (write-composite EP PATH=VALUE…)');
+    const body: Record<string, unknown> = {};
+    for (const x of a.pos.slice(1)) {
+      const i = x.indexOf('=');
+      const p = pathArg(i < 0 ? x : x.slice(0, i), 'path');
+      if (i < 0 || p.length < 3) fail(`'${x}' must be /OID/IID/RID[/RIID]=VALUE`);
+      body['/' + enc(p)] = valueNode(p, x.slice(i + 1), one(a, 'type'));
+    }
+    show(await call(a, 'PUT', `/api/clients/${encodeURIComponent(ep)}/composite${query(a)}`, body));
+  },
   async cancel(a: Args) {
     const ep = needEp(a);
     const p = pathArg(a.pos[1], 'path');
@@ -758,6 +781,8 @@ const ADMIN_HELP: Record<keyof typeof admin, string> = {
   observe: 'observe EP PATH: print notifications until Ctrl-C',
   cancel: 'cancel EP PATH: cancel an observation',
   attrs: 'attrs EP PATH pmin=1 pmax=5 …',
+  'read-composite': 'read-composite EP PATH PATH… [--format senml-cbor|senml-json] (FETCH /)',
+  'write-composite': 'write-composite EP PATH=VALUE… [--format senml-cbor|senml-json] [--type T] (iPATCH /)',
 };
 for (const name of Object.keys(admin) as (keyof typeof admin)[]) {
   COMMANDS[name] = {

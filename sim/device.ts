@@ -93,6 +93,12 @@ export interface SimDevice {
   /** Closes the socket without de-registering (power cut). */
   kill(): void;
   reboots: number;
+  /**
+   * Send (LwM2M 1.1 Information Reporting, firmware/lwm2m/send.ts) as the owner's code calls it
+   * on the board: the values under `paths` to every registered server now. '' or why none went;
+   * `done` gets each server's answer ("2.04") or the failure.
+   */
+  send(paths: string[], done?: (result: string, ssid: number) => void): string;
 }
 
 /** Closes an emulated dgram socket the firmware may have closed already. */
@@ -292,6 +298,12 @@ export async function startDevice(o: DeviceOptions): Promise<SimDevice> {
     state,
     buzzer,
     reboots: 0,
+    send(paths: string[], done?: (result: string, ssid: number) => void) {
+      if (!client || closed) return 'send: the device is off';
+      const r = api.lwm2m.send(client, paths, done) as string;
+      kick();
+      return r;
+    },
     waitFor(st: string, ms: number) {
       if (state() === st) return Promise.resolve();
       return new Promise((resolve, reject) => {

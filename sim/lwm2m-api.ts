@@ -11,6 +11,8 @@
 //   POST   /api/clients/EP/3303/0/5700/observe            Observe
 //   DELETE /api/clients/EP/3303/0/5700/observe            cancel it (passive)
 //   DELETE /api/clients/EP/3338/1                         Delete
+//   GET|PUT /api/clients/EP/composite?paths=…, POST|DELETE …/composite/observe?paths=…
+//                                                          composite operations (lwm2m-composite.ts)
 //   GET    /api/event[?ep=EP]                             server-sent events
 //   GET|PUT /api/security/clients[/], DELETE /api/security/clients/EP
 // Every request carries the API token (Authorization: Bearer, see http-util's apiGate);
@@ -25,6 +27,7 @@ import { utf8Decode } from '../transport/bytes';
 import { CF_OPAQUE } from '../objects/formats/index';
 import { securityApi, serverSecurityJson } from './bootstrap-server';
 import type { Lwm2mServer, OpResult } from './lwm2m-server';
+import { compositeApi } from './lwm2m-composite';
 
 /** No answer from the device in time (HTTP 504). */
 export class OpTimeout extends Error {}
@@ -102,6 +105,7 @@ export async function serverApi(s: Lwm2mServer, c: HttpCtx): Promise<HttpResult>
   if (!reg) badRequest(`no registered client with endpoint '${ep}'`);
   const timeout = timeoutParam(c, s.timeoutMs);
   const last = p[p.length - 1];
+  if (p[0] === 'composite') return compositeApi(s, c, ep, p.slice(1), timeout, device);
   switch (c.method) {
     case 'GET': {
       if (p.length === 0) return [200, reg];

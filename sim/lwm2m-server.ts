@@ -22,6 +22,12 @@ import {
 } from './lwm2m-common';
 import { HttpError } from './http-util';
 import { serverApi, isExecute, OpTimeout } from './lwm2m-api';
+import { isSenml, pathsPayload, compositeNodes } from './lwm2m-composite';
+
+/** The key of an Observe-Composite among a registration's observations. */
+function compositeKey(paths: number[][]): string {
+  return 'composite ' + paths.map(pathStr).join(',');
+}
 
 export interface Registration {
   endpoint: string;
@@ -81,8 +87,10 @@ export interface OpResult {
 }
 
 export interface ServerEvent {
-  type: 'REGISTRATION' | 'UPDATED' | 'DEREGISTRATION' | 'NOTIFICATION' | 'REJECTED' | 'DTLS';
+  type: 'REGISTRATION' | 'UPDATED' | 'DEREGISTRATION' | 'NOTIFICATION' | 'REJECTED' | 'DTLS' | 'SEND';
   ep: string;
+  /** NOTIFICATION: of one path, or of an Observe-Composite (value: "/oid/iid/rid" → node, as SEND's). */
+  kind?: 'single' | 'composite';
   registration?: Registration;
   expired?: boolean;
   path?: string;
@@ -189,7 +197,8 @@ export class Lwm2mServer extends ServerBase {
   private emit(e: ServerEvent): void {
     if (this.o.onEvent) this.o.onEvent(e);
     const data =
-      e.type === 'NOTIFICATION' ? { ep: e.ep, kind: 'single', res: e.path, val: e.value } :
+      e.type === 'NOTIFICATION' ? { ep: e.ep, kind: e.kind || 'single', res: e.path, val: e.value } :
+      e.type === 'SEND' ? { ep: e.ep, val: e.value } :
       e.type === 'UPDATED' ? { registration: e.registration } :
       e.type === 'REJECTED' || e.type === 'DTLS' ? { ep: e.ep, reason: e.reason } :
       { ...e.registration, ...(e.expired ? { expired: true } : {}) };
@@ -285,6 +294,7 @@ export class Lwm2mServer extends ServerBase {
       ex.respond({ code, payload: msg ? utf8Encode(msg) : undefined });
       this.poller.kick();
     };
+    if (path.length === 1 && path[0] === 'dp') return this.onSend(l, req, peer, answer);
     if (path[0] !== 'rd') return answer(CODE.NOT_FOUND);
     const cf = getUint(req, OPT.CONTENT_FORMAT, -1);
     if (req.payload.length && cf !== CF_LINK && cf !== -1) return answer(CODE.UNSUPPORTED_CONTENT_FORMAT);
@@ -512,13 +522,18 @@ export class Lwm2mServer extends ServerBase {
    * notification is an event (NOTIFICATION) and goes to `onNotify`.
    */
   observe(ep: string, path: number[], format?: number, onNotify?: (r: OpResult) => void, timeoutMs = this.timeoutMs): Promise<OpResult> {
-    const st = this.target(ep);
     const key = pathStr(path);
+    return this.observeWith(ep, key, path, format, { code: CODE.GET, path: key, accept: format, observe: true }, (res) => this.result(res, path), onNotify, timeoutMs);
+  }
+
+  /** Observe and Observe-Composite: the relation under `key`, its first answer and its notifications decoded by `decode`. */
+  private observeWith(ep: string, key: string, path: number[], format: number | undefined, spec: RequestSpec, decode: (res: CoapMessage) => OpResult, onNotify: ((r: OpResult) => void) | undefined, timeoutMs: number): Promise<OpResult> {
+    const st = this.target(ep);
     const old = st.observations.get(key);
     if (old) old.cancel();
     return new Promise((resolve, reject) => {
       let first = true;
-      const h = st.listener.coap.request(st.peer, { code: CODE.GET, path: key, accept: format, observe: true }, Date.now(), (err, res) => {
+      const h = st.listener.coap.request(st.peer, spec, Date.now(), (err, res) => {
         if (first) {
           first = false;
           clearTimeout(t);
@@ -526,7 +541,7 @@ export class Lwm2mServer extends ServerBase {
             st.observations.delete(key);
             return reject(err === 'timeout' ? new OpTimeout(`device ${ep} did not answer (${err})`) : new Error(`device ${ep}: ${err}`));
           }
-          const r = this.result(res, path);
+          const r = decode(res);
           r.observe = getUint(res, OPT.OBSERVE, -1);
           if (!r.success || r.observe < 0) st.observations.delete(key);
           return resolve(r);
@@ -535,9 +550,9 @@ export class Lwm2mServer extends ServerBase {
           st.observations.delete(key);
           return;
         }
-        const r = this.result(res, path);
+        const r = decode(res);
         r.observe = getUint(res, OPT.OBSERVE, -1);
-        if (r.success) this.emit({ type: 'NOTIFICATION', ep, path: key, value: r.content, recs: r.recs });
+        if (r.success) this.emit({ type: 'NOTIFICATION', ep, path: key, value: r.content, recs: r.recs, ...(spec.code === CODE.FETCH ? { kind: 'composite' as const } : {}) });
         if (onNotify) onNotify(r);
         if (!r.success) st.observations.delete(key);
       });
@@ -571,6 +586,65 @@ export class Lwm2mServer extends ServerBase {
 
   observations(ep: string): string[] {
     return [...this.target(ep).observations.keys()];
+  }
+
+  // -- composite operations and Send (LwM2M 1.1; payloads and nodes in lwm2m-composite.ts) --
+
+  /** A composite answer: its SenML records and Leshan's content, "/oid/iid/rid" → node. */
+  private compositeResult(res: CoapMessage): OpResult {
+    const r = this.result(res, null);
+    if (r.success && res.code === CODE.CONTENT) {
+      const recs = isSenml(r.format) ? decodeRecs(r.format, [], res.payload) : null;
+      if (recs) {
+        r.recs = recs;
+        r.content = compositeNodes(recs);
+      } else r.error = r.format < 0 ? 'answer has no Content-Format' : `cannot decode ${formatName(r.format)} as a composite answer`;
+    }
+    return r;
+  }
+
+  /** FETCH / with the paths (Core §5.4.1 Read-Composite); the format asked for both ways (default the device's SenML, else SenML CBOR). */
+  private compositeSpec(ep: string, paths: number[][], format: number | undefined, observe: boolean): RequestSpec {
+    const cf = format ?? (this.preferredFormat(ep) === CF_SENML_JSON ? CF_SENML_JSON : CF_SENML_CBOR);
+    return { code: CODE.FETCH, contentFormat: cf, accept: cf, payload: pathsPayload(cf, paths), observe };
+  }
+
+  async readComposite(ep: string, paths: number[][], format?: number, timeoutMs?: number): Promise<OpResult> {
+    return this.compositeResult(await this.send(ep, this.compositeSpec(ep, paths, format, false), timeoutMs));
+  }
+
+  /** iPATCH / with SenML records (Core §5.4.3 Write-Composite). */
+  async writeComposite(ep: string, recs: Rec[], format?: number, timeoutMs?: number): Promise<OpResult> {
+    const cf = format ?? CF_SENML_CBOR;
+    const payload = encodeRecs(cf, [], recs);
+    if (!payload || !isSenml(cf)) throw new HttpError(400, `${formatName(cf)} cannot carry a Write-Composite`);
+    return this.result(await this.send(ep, { code: CODE.IPATCH, contentFormat: cf, payload }, timeoutMs), null);
+  }
+
+  /** FETCH / with Observe=0 (Core §5.5 Observe-Composite): notifications carry every path (NOTIFICATION, kind composite). */
+  observeComposite(ep: string, paths: number[][], format?: number, onNotify?: (r: OpResult) => void, timeoutMs = this.timeoutMs): Promise<OpResult> {
+    const spec = this.compositeSpec(ep, paths, format, true);
+    return this.observeWith(ep, compositeKey(paths), [], spec.accept, spec, (res) => this.compositeResult(res), onNotify, timeoutMs);
+  }
+
+  cancelObserveComposite(ep: string, paths: number[][]): boolean {
+    const o = this.target(ep).observations.get(compositeKey(paths));
+    if (!o) return false;
+    o.cancel();
+    return true;
+  }
+
+  /** Send (Core §6.4, `POST /dp` from a registered client, SenML): 2.04 and a SEND event with the values. */
+  private onSend(l: Listener, req: CoapMessage, peer: Peer, answer: (code: number, msg?: string) => void): void {
+    if (req.code !== CODE.POST) return answer(CODE.METHOD_NOT_ALLOWED);
+    const st = [...this.regs.values()].find((r) => r.listener === l && r.peer.address === peer.address && r.peer.port === peer.port);
+    if (!st) return answer(CODE.FORBIDDEN, 'not registered');
+    const cf = getUint(req, OPT.CONTENT_FORMAT, -1);
+    if (!isSenml(cf)) return answer(cf < 0 ? CODE.BAD_REQUEST : CODE.UNSUPPORTED_CONTENT_FORMAT, 'Send takes SenML JSON (110) or SenML CBOR (112)');
+    const recs = decodeRecs(cf, [], req.payload);
+    if (!recs || !recs.length) return answer(CODE.BAD_REQUEST, `malformed ${formatName(cf)} payload`);
+    answer(CODE.CHANGED);
+    this.emit({ type: 'SEND', ep: st.reg.endpoint, path: formatName(cf), value: compositeNodes(recs), recs });
   }
 
   protected stopOwn(): void {

@@ -15,6 +15,7 @@ import type { Platform } from './platform';
 import { adopt } from '../../objects/index';
 import type { OwnerObject } from '../../objects/index';
 import { useNativeBytes } from '../../transport/bytes';
+import { send } from '../lwm2m/send';
 
 export type { Platform } from './platform';
 
@@ -155,6 +156,9 @@ export function start(g: any, opts?: StartOptions): Platform | null {
     },
     onAddress: function () {},
     log: log,
+    send: function (paths: string[], done?: (result: string, ssid: number) => void): string {
+      return dev.cl ? send(dev.cl, paths, done) : 'send: the client has not started (no network yet)';
+    },
   };
   // absent unless given: a property holding undefined costs as much as one holding a value
   if (o.objects) dev.objects = o.objects;

@@ -9,6 +9,7 @@ import type { WifiLink } from './wifi';
 import type { DeviceConfig } from './config';
 import type { Natives } from './native';
 import type { OwnerObject } from '../../objects/owner';
+import type { Client } from '../lwm2m/client';
 
 /** Everything the client needs, built from Espruino's natives by start() (index.ts): the platform the LwM2M client runs on. */
 export interface Platform {
@@ -28,4 +29,11 @@ export interface Platform {
   /** Called with (ip, previous) whenever the station gets a new address (the client re-registers). */
   onAddress: (ip: string, previous: string) => void;
   log(s: string): void;
+  /** The running client, once the network is up (runClient). */
+  cl?: Client;
+  /**
+   * Send (firmware/lwm2m/send.ts): the values under `paths` to the servers, now; '' or why not.
+   * The owner's code calls it on what start() returned.
+   */
+  send(paths: string[], done?: (result: string, ssid: number) => void): string;
 }

@@ -73,6 +73,8 @@ export function runClient(d: Platform): Client {
   // The socket delivers straight into Client.receive (bound, not wrapped: one frame fewer
   // on the receive path).
   c.ports.udp = d.openUdp(c.receive.bind(c));
+  // the owner's dev.send(paths) reaches it (index.ts)
+  d.cl = c;
   d.scheduler.add(c);
   d.scheduler.add(model);
   // A new address: the servers know the old one, so register again over new sessions.

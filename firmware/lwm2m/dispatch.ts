@@ -125,12 +125,13 @@ export function dispatch(acc: Account, req: CoapMessage, ex: Exchange): void {
   // answers 5.00 and never escapes into the receive path.
   try {
     if (acc.ssid < 0) res = ops.bootstrap(reg, r, code);
-    else if (code === CODE.GET) {
-      if (r.accept === FORMAT.LINK) res = ops.discover(reg, r);
+    else if (code === CODE.GET || code === CODE.FETCH) {
+      if (code === CODE.GET && r.accept === FORMAT.LINK) res = ops.discover(reg, r);
       else {
         obsOpt = getUint(req, OPT.OBSERVE, -1);
         rel = obsOpt === 0 ? ex.observe() : null;
-        res = ops.read(reg, r);
+        // FETCH on "/": Read-Composite, with Observe=0 Observe-Composite (objects/ops/composite.ts)
+        res = code === CODE.GET ? ops.read(reg, r) : path.length ? { code: CODE.METHOD_NOT_ALLOWED } : ops.composite().read(reg, r);
       }
     } else if (code === CODE.PUT) res = hasBody ? ops.write(reg, r, false) : ops.writeAttributes(reg, r);
     else if (code === CODE.POST) {
@@ -139,11 +140,13 @@ export function dispatch(acc: Account, req: CoapMessage, ex: Exchange): void {
       else if (path.length === 3) res = ops.execute(reg, r);
       else res = { code: CODE.METHOD_NOT_ALLOWED };
     } else if (code === CODE.DELETE) res = ops.del(reg, r);
+    else if (code === CODE.IPATCH && !path.length) res = ops.composite().write(reg, r);
     else res = { code: CODE.METHOD_NOT_ALLOWED };
   } catch (e) {
     res = { code: CODE.INTERNAL_SERVER_ERROR };
   }
-  if (obsOpt === 1 && acc.unobserved) acc.unobserved(path);
+  // (a composite relation is found by its token: the endpoint ended it, the next poll drops it)
+  if (obsOpt === 1 && acc.unobserved && !r.ps) acc.unobserved(path);
   if (rel && res.code === CODE.CONTENT && acc.observed) acc.observed(rel, path, r, res);
   respond(ex, res);
 }

@@ -5,3 +5,4 @@ export { parseUri } from './uri';
 export { numericPath } from './dispatch';
 export { accountStore, SLOT_A, SLOT_B } from './persistence';
 export { fotaPort } from './fota';
+export { send } from './send';

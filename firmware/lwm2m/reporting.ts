@@ -24,11 +24,14 @@ interface Obs {
   dirty: boolean;
 }
 
-function covers(path: number[], oid: number, iid: number, rid: number): boolean {
-  if (path[0] !== oid) return false;
-  if (path.length > 1 && iid >= 0 && path[1] !== iid) return false;
-  if (path.length > 2 && rid >= 0 && path[2] !== rid) return false;
-  return true;
+/** Whether a change of (oid, iid, rid) touches what `o` observes: its path, or one of a composite relation's. */
+function covers(o: Obs, oid: number, iid: number, rid: number): boolean {
+  var ps = o.req.ps || [o.path];
+  for (var i = 0; i < ps.length; i++) {
+    var path = ps[i];
+    if (path[0] === oid && !(path.length > 1 && iid >= 0 && path[1] !== iid) && !(path.length > 2 && rid >= 0 && path[2] !== rid)) return true;
+  }
+  return false;
 }
 
 /**
@@ -62,7 +65,7 @@ export class Reporting {
     this.sent = 0;
     var self = this;
     reg.onChange(function (oid: number, iid: number, rid: number) {
-      for (var i = 0; i < self.list.length; i++) if (covers(self.list[i].path, oid, iid, rid)) self.list[i].dirty = true;
+      for (var i = 0; i < self.list.length; i++) if (covers(self.list[i], oid, iid, rid)) self.list[i].dirty = true;
     });
   }
 
@@ -73,8 +76,12 @@ export class Reporting {
    * (no onCancel closure per observation: some 25 Espruino variables).
    */
   add(rel: Observation, ssid: number, path: number[], req: Req, first: Res, now: number): void {
-    this.remove(ssid, path);
     var r: Req = { srv: req.srv, path: path, accept: req.accept };
+    if (req.ps) {
+      // Observe-Composite (all on "/"): only a re-registration of the same relation replaces it
+      r.ps = req.ps;
+      for (var i = this.list.length - 1; i >= 0; i--) if (this.list[i].rel === rel) this.list.splice(i, 1);
+    } else this.remove(ssid, path);
     this.list.push({ rel: rel, ssid: ssid, path: path, req: r, last: now, evald: now, num: numeric(this.reg, path), dirty: false });
   }
 

@@ -43,8 +43,9 @@ var DEFS = new Uint16Array([
   0, D.V11 | D.MI, 9,
   0, D.S | D.X, 1, D.B | D.X, 2, D.I | D.X, 3, D.O | D.X, 4, D.O | D.X, 5, D.O | D.X, 10, D.I, 11, D.I, 12, D.I,
   // 1 Server
-  1, D.V11 | D.MI, 10,
+  1, D.V11 | D.MI, 11,
   0, D.I | D.R | D.X, 1, D.I | D.RW | D.X, 2, D.I | D.RW, 3, D.I | D.RW, 4, D.E, 5, D.I | D.RW, 6, D.B | D.RW | D.X, 7, D.S | D.RW | D.X, 8, D.E | D.X, 9, D.E,
+  23, D.B | D.RW,
   // 2 Access Control
   2, D.V10 | D.MI, 4,
   0, D.I | D.R | D.X, 1, D.I | D.R | D.X, 2, D.I | D.RW | D.M, 3, D.I | D.RW | D.X,

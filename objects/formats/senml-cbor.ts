@@ -141,7 +141,7 @@ export function senmlCbor(): Codec {
     return r.m;
   }
 
-  function cborDec(b: Uint8Array, base: number[], ty: (oid: number, rid: number) => number): Rec[] | null {
+  function cborDec(b: Uint8Array, base: number[], ty: ((oid: number, rid: number) => number) | null): Rec[] | null {
     // The label tables live only while a payload is decoded: at top level they would hold some
     // 30 Espruino variables for good.
     var KEYS: { [label: string]: string } = { '-2': 'bn', '0': 'n', '2': 'v', '3': 'vs', '4': 'vb', '8': 'vd', vlo: 'vlo' };
@@ -176,7 +176,7 @@ export function senmlCbor(): Codec {
           val = v;
         }
       }
-      if (!key) return null;
+      if (!key && ty) return null;
       var rec = senmlRec(bn + name, key, val as Value, ty);
       if (!rec) return null;
       out.push(rec);

@@ -24,7 +24,7 @@ export function senmlJson(): Codec {
     return utf8Encode(s + ']');
   }
 
-  function jsonDec(b: Uint8Array, base: number[], ty: (oid: number, rid: number) => number): Rec[] | null {
+  function jsonDec(b: Uint8Array, base: number[], ty: ((oid: number, rid: number) => number) | null): Rec[] | null {
     // Built per payload, not held at top level (some 15 Espruino variables for good).
     var KEYS = ['v', 'vs', 'vb', 'vd', 'vlo'];
     var KIND = ['number', 'string', 'boolean', 'string', 'string'];
@@ -59,7 +59,7 @@ export function senmlJson(): Codec {
         }
       }
       if (typeof e.bn === 'string') bn = e.bn;
-      if (!key) return null;
+      if (!key && ty) return null;
       var r = senmlRec(bn + (e.n || ''), key, v as Value, ty);
       if (!r) return null;
       out.push(r);

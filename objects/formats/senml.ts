@@ -22,8 +22,8 @@ export function senmlKey(t: number): string {
   return t === T_STR || t === T_CLNK ? 'vs' : t === T_BOOL ? 'vb' : t === T_OPQ ? 'vd' : t === T_OLNK ? 'vlo' : 'v';
 }
 
-/** "/a/b/c[/d]" -> [a, b, c(, d)] with each id 0..65535, or null. */
-export function parsePath(s: string): number[] | null {
+/** "/a/b/c[/d]" -> [a, b, c(, d)] with each id 0..65535, or null; `min` levels at least (default 3: a resource). */
+export function parsePath(s: string, min?: number): number[] | null {
   var p: number[] = [];
   if (s.charAt(0) !== '/') return null;
   var v = -1;
@@ -36,16 +36,19 @@ export function parsePath(s: string): number[] | null {
     } else if (c >= 48 && c <= 57 && v < 65536) v = (v < 0 ? 0 : v * 10) + c - 48;
     else return null;
   }
-  return p.length > 2 && p.length < 5 && v < 0 && p[p.length - 1] < 65536 ? p : null;
+  return p.length >= (min || 3) && p.length < 5 && v < 0 && p[p.length - 1] < 65536 ? p : null;
 }
 
 /**
  * One decoded SenML record -> Rec: name resolved, value field checked against
  * the resource type (`key` is the field that carried `v`). null when invalid.
+ * Without `ty` the records are a list of paths (a Read-Composite's request, Core §5.4.1):
+ * names of objects, instances, resources or resource instances, any value ignored.
  */
-export function senmlRec(name: string, key: string, v: Value, ty: (oid: number, rid: number) => number): Rec | null {
-  var p = parsePath(name);
+export function senmlRec(name: string, key: string, v: Value, ty: ((oid: number, rid: number) => number) | null): Rec | null {
+  var p = parsePath(name, ty ? 3 : 1);
   if (!p) return null;
+  if (!ty) return { p: p, t: -1, v: 0 };
   for (var i = 0; i < p.length; i++) if (p[i] > 65535) return null;
   var t = ty(p[0], p[2]);
   if (t > 0 && (senmlKey(t) !== key || !fits(t, v))) return null;

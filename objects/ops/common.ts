@@ -20,6 +20,8 @@ export interface Req {
   payload?: Uint8Array;
   /** Uri-Query options as strings ("pmin=10", "lt"). */
   query?: string[];
+  /** A composite operation's paths (Read-/Observe-Composite, composite.ts); absent otherwise. */
+  ps?: number[][];
 }
 
 export interface Res {

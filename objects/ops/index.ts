@@ -7,5 +7,6 @@ export { del } from './delete';
 export { discover } from './discover';
 export { writeAttributes } from './write-attributes';
 export { bootstrap } from './bootstrap';
+export { composite } from './composite';
 export { objectLinks } from './links';
 export type { Req, Res } from './common';

@@ -4,6 +4,7 @@ import { Rec } from '../core/types';
 import { UNAUTHORIZED, NOT_FOUND } from '../core/errors';
 import { allowed, A_READ } from '../core/acl';
 import { Req, Res, res, target, collect, answer } from './common';
+import { composite } from './composite';
 
 /** Read as server `ssid` (bootstrap: any instance, no access control). */
 export function readAs(reg: Registry, req: Req, boot: boolean): Res {
@@ -25,5 +26,7 @@ export function readAs(reg: Registry, req: Req, boot: boolean): Res {
 }
 
 export function read(reg: Registry, req: Req): Res {
+  // an Observe-Composite's notifications read all its paths (composite.ts)
+  if (req.ps) return composite().read(reg, req);
   return readAs(reg, req, false);
 }
