@@ -1,5 +1,5 @@
-// The server's side of the LwM2M 1.1 composite operations and of Send (Core §5.4.1 Read-Composite,
-// §5.4.3 Write-Composite, §5.5 Observe-Composite, §6.4 Send; Transport §6.4): the SenML payloads
+// The server's side of the LwM2M 1.1 composite operations and of Send (Core §6.3 Read-Composite,
+// Write-Composite, §6.4 Observe-Composite, Send; Transport §6.4): the SenML payloads
 // (paths-only lists for FETCH, records for iPATCH), the JSON nodes a REST client sees (Leshan's
 // shape for composite answers: a map "/oid/iid/rid" → node), and the admin API's routes
 //   GET    /api/clients/EP/composite?paths=/3/0/0,/3/0/1&format=SENML_CBOR   Read-Composite
@@ -25,7 +25,7 @@ function cborHead(major: number, n: number): number[] {
   return [(major << 5) | 25, n >> 8, n & 255];
 }
 
-/** A Read-/Observe-Composite request's payload: SenML records holding only names (Core §5.4.1). */
+/** A Read-/Observe-Composite request's payload: SenML records holding only names (Core §6.3). */
 export function pathsPayload(cf: number, paths: number[][]): Uint8Array {
   if (cf === CF_SENML_JSON) return utf8Encode(JSON.stringify(paths.map((p) => ({ n: pathStr(p) }))));
   const out: number[] = [...cborHead(4, paths.length)];

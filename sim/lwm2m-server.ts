@@ -603,7 +603,7 @@ export class Lwm2mServer extends ServerBase {
     return r;
   }
 
-  /** FETCH / with the paths (Core §5.4.1 Read-Composite); the format asked for both ways (default the device's SenML, else SenML CBOR). */
+  /** FETCH / with the paths (Core §6.3 Read-Composite); the format asked for both ways (default the device's SenML, else SenML CBOR). */
   private compositeSpec(ep: string, paths: number[][], format: number | undefined, observe: boolean): RequestSpec {
     const cf = format ?? (this.preferredFormat(ep) === CF_SENML_JSON ? CF_SENML_JSON : CF_SENML_CBOR);
     return { code: CODE.FETCH, contentFormat: cf, accept: cf, payload: pathsPayload(cf, paths), observe };
@@ -613,7 +613,7 @@ export class Lwm2mServer extends ServerBase {
     return this.compositeResult(await this.send(ep, this.compositeSpec(ep, paths, format, false), timeoutMs));
   }
 
-  /** iPATCH / with SenML records (Core §5.4.3 Write-Composite). */
+  /** iPATCH / with SenML records (Core §6.3 Write-Composite). */
   async writeComposite(ep: string, recs: Rec[], format?: number, timeoutMs?: number): Promise<OpResult> {
     const cf = format ?? CF_SENML_CBOR;
     const payload = encodeRecs(cf, [], recs);
@@ -621,7 +621,7 @@ export class Lwm2mServer extends ServerBase {
     return this.result(await this.send(ep, { code: CODE.IPATCH, contentFormat: cf, payload }, timeoutMs), null);
   }
 
-  /** FETCH / with Observe=0 (Core §5.5 Observe-Composite): notifications carry every path (NOTIFICATION, kind composite). */
+  /** FETCH / with Observe=0 (Core §6.4 Observe-Composite): notifications carry every path (NOTIFICATION, kind composite). */
   observeComposite(ep: string, paths: number[][], format?: number, onNotify?: (r: OpResult) => void, timeoutMs = this.timeoutMs): Promise<OpResult> {
     const spec = this.compositeSpec(ep, paths, format, true);
     return this.observeWith(ep, compositeKey(paths), [], spec.accept, spec, (res) => this.compositeResult(res), onNotify, timeoutMs);

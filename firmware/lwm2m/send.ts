@@ -1,4 +1,4 @@
-// Send (LwM2M 1.1 Core §6.4.? Information Reporting "Send", Transport §6.4.4): the device
+// Send (LwM2M 1.1 Core §6.4 Information Reporting, Transport §6.4): the device
 // reports values it chooses, unasked: `POST /dp` to every server it is registered with whose
 // Mute Send (/1/x/23) is not true, the records in SenML CBOR (112) — or SenML JSON (110) when
 // the device's preferred format is that. The owner calls it (`dev.send(paths)` on the board,

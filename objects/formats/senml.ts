@@ -42,7 +42,7 @@ export function parsePath(s: string, min?: number): number[] | null {
 /**
  * One decoded SenML record -> Rec: name resolved, value field checked against
  * the resource type (`key` is the field that carried `v`). null when invalid.
- * Without `ty` the records are a list of paths (a Read-Composite's request, Core §5.4.1):
+ * Without `ty` the records are a list of paths (a Read-Composite's request, Core §6.3):
  * names of objects, instances, resources or resource instances, any value ignored.
  */
 export function senmlRec(name: string, key: string, v: Value, ty: ((oid: number, rid: number) => number) | null): Rec | null {

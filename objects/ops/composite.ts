@@ -1,6 +1,6 @@
-// Composite operations (LwM2M 1.1 Core §5.4.1/§5.4.3 Read-Composite and Write-Composite,
-// §5.5.? Observe-Composite; Transport §6.4: FETCH and iPATCH on "/") and the records a Send
-// carries (Core §6.4.? Information Reporting "Send", firmware/lwm2m/send.ts).
+// Composite operations (LwM2M 1.1 Core §6.3 Device Management: Read-Composite and Write-Composite;
+// §6.4 Information Reporting: Observe-Composite; Transport §6.4: FETCH and iPATCH on "/") and the
+// records a Send carries (Core §6.4, firmware/lwm2m/send.ts).
 // A Read-Composite's request lists paths as SenML records holding names only (Content-Format
 // 110 or 112); the answer is SenML in the Accept format, or the request's when none is asked.
 // Built by composite() while a request needs it and dropped after (docs/memory.md, "Code
@@ -101,7 +101,7 @@ export function composite(): Composite {
       }
       groups[k].push(l[i]);
     }
-    // every object's records checked before any is written: all or nothing (Core §5.4.3)
+    // every object's records checked before any is written: all or nothing (Core §6.3, Write-Composite)
     for (var pass = DRY; pass >= 0; pass -= DRY) {
       for (k = 0; k < objs.length; k++) {
         var c = apply(objs[k], [objs[k].id], groups[k], pass);

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import vm from 'node:vm';
 import { startDevice, type SimDevice } from '../../sim/device';
-import { LeshanServer, LeshanBootstrap, leshanMissing, leshanJars } from '../../sim/leshan';
+import { leshanMissing, leshanNoSec } from '../../sim/leshan';
 import { EXAMPLE_XML } from '../../sim/ipso-xml';
 import { readObjects, emitJs } from '../../tools/objects.mjs';
 
@@ -34,16 +34,7 @@ test('Leshan manages owner objects: read, write, observe after set(), create/del
   const lwm2mDef = vm.runInNewContext(emitJs(readObjects(Object.keys(EXAMPLE_XML).map((n) => join(xml, n)))) + '\nlwm2mDef;');
   const def = (id: number) => Array.from(lwm2mDef(id) as number[]);
 
-  const jars = leshanJars();
-  const [server, bs] = await Promise.all([LeshanServer.start({ ...PORTS, models }, jars), LeshanBootstrap.start('127.0.0.1', jars)]);
-  bs.setConfig(EP, {
-    toDelete: ['/0', '/1'],
-    autoIdForSecurityObject: false,
-    servers: { '0': { shortId: 123, lifetime: 60, binding: 'U', notifIfDisabled: true } },
-    security: { '1': { uri: server.coapUri, bootstrapServer: false, securityMode: 'NO_SEC', serverId: 123 } },
-  });
-  const ev = server.events(EP);
-  await ev.open;
+  const { server, bs, ev } = await leshanNoSec(EP, { ...PORTS, models });
   const relay: unknown[] = [];
   const hum: any = { def: def(3304), inst: { 0: { 5701: '%RH' } }, read: (iid: number, rid: number) => (rid === 5700 ? 41.5 : undefined) };
   const sw: any = { def: def(3312), inst: { 0: { 5850: false } }, write: (iid: number, rid: number, v: unknown) => relay.push(v) };

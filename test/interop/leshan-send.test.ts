@@ -17,7 +17,7 @@ import { senmlCbor } from '../../objects/formats/senml-cbor';
 import { typeOf } from '../objects/helpers';
 import { decode } from '../../transport/coap/message';
 import { startDevice, type SimDevice } from '../../sim/device';
-import { LeshanServer, LeshanBootstrap, leshanMissing, leshanJars } from '../../sim/leshan';
+import { leshanMissing, leshanNoSec } from '../../sim/leshan';
 
 // Fixed ports (the demo takes no port 0), from this area's range 26500-26599 (leshan.test.ts: 26580-26584, leshan-owner: 26590-26592).
 const PORTS = { coapPort: 26561, coapsPort: 26562, webPort: 26560 };
@@ -34,16 +34,7 @@ test('Leshan receives a Send of three resources in SenML CBOR and answers 2.04',
   const dir = mkdtempSync(join(tmpdir(), 'leshan-send-'));
   const pcap = join(dir, 'send.pcapng');
   const cap = await liveCapture(`udp port ${PORTS.coapPort}`, pcap);
-  const jars = leshanJars();
-  const [server, bs] = await Promise.all([LeshanServer.start(PORTS, jars), LeshanBootstrap.start('127.0.0.1', jars)]);
-  bs.setConfig(EP, {
-    toDelete: ['/0', '/1'],
-    autoIdForSecurityObject: false,
-    servers: { '0': { shortId: 123, lifetime: 60, binding: 'U', notifIfDisabled: true } },
-    security: { '1': { uri: server.coapUri, bootstrapServer: false, securityMode: 'NO_SEC', serverId: 123 } },
-  });
-  const ev = server.events(EP);
-  await ev.open;
+  const { server, bs, ev } = await leshanNoSec(EP, PORTS);
   let dev: SimDevice | null = null;
   try {
     dev = await startDevice({ endpoint: EP, bootstrapUri: bs.coapUri });

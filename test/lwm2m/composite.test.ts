@@ -1,5 +1,5 @@
-// Composite operations in the device (LwM2M 1.1 Core §5.4.1 Read-Composite, §5.4.3 Write-Composite,
-// §5.5 Observe-Composite; Transport §6.4): FETCH / and iPATCH / through dispatch(), their codes,
+// Composite operations in the device (LwM2M 1.1 Core §6.3 Read-Composite, Write-Composite,
+// §6.4 Observe-Composite; Transport §6.4): FETCH / and iPATCH / through dispatch(), their codes,
 // and the Observe-Composite relation in Reporting. Send is end to end in test/sim/send-composite.test.ts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
