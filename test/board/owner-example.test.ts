@@ -28,7 +28,7 @@ test('docs/owner-objects.md shows docs/examples/greenhouse.js verbatim', () => {
   assert.equal(block[1], readFileSync(EXAMPLE, 'utf8'));
 });
 
-test('the greenhouse example on Espruino: its three objects registered, read, written, observed after the interrupt', { skip: espruinoSkip(), timeout: 120000 }, async () => {
+test('the greenhouse example on Espruino: its three objects registered, read, written, observed after the interrupt; a composite read and a Send', { skip: espruinoSkip(), timeout: 120000 }, async () => {
   const events: ServerEvent[] = [];
   const lw = await Lwm2mServer.start({ port: 0, dtlsPort: -1, onEvent: (e) => events.push(e) });
   const bs = await BootstrapServer.start({ port: 0, dtlsPort: -1 });
@@ -73,6 +73,16 @@ test('the greenhouse example on Espruino: its three objects registered, read, wr
       await new Promise((r) => setTimeout(r, 50));
     }
     assert.deepEqual(notes, ['1']);
+    // LwM2M 1.1 on Espruino itself (docs/send-composite.md): a Read-Composite of three resources, and
+    // the owner's send() on what start() returned, answered 2.04 by the server
+    const rc = await lw.readComposite(EP, [[3304, 0, 5701], [3312, 0, 5850], [3347, 0, 5501]]);
+    assert.deepEqual(Object.entries(rc.content as Record<string, { value: unknown }>).map(([k, v]) => [k, v.value]), [['/3304/0/5701', '%RH'], ['/3312/0/5850', true], ['/3347/0/5501', '1']]);
+    writeSync(fd, `print('SEND [' + LwM2M.espruino.device().send(['/3304/0', '/3347/0/5501'], function (r) { print('SENT ' + r); }) + ']');\n`);
+    await esp.waitFor(/SEND \[\]/, 5000);
+    await esp.waitFor(/SENT 2\.04/, 5000);
+    const sent = events.find((e) => e.type === 'SEND');
+    assert.ok(sent && sent.path === 'SENML_CBOR', 'a SEND in SenML CBOR');
+    assert.deepEqual(sent.recs!.filter((r) => r.p[0] === 3347).map((r) => r.v), [1]);
     const mem = await esp.waitFor(/MEM (\d+)\/(\d+)\n[\s\S]*MEM (\d+)\/(\d+)\n/, 5000);
     console.log(`greenhouse example on Espruino (NoSec, registered, one observation): ${mem[3]} of ${mem[4]} variables`);
   } finally {
