@@ -50,6 +50,11 @@ test('bad arguments: one line naming the argument, exit 2', async () => {
     [['device', '--endpoint', 'e', '--bootstrap', 'coap://[::1]:5783'], /^lwm2m-sim: --bootstrap 'coap:\/\/\[::1\]:5783': IPv6 addresses are not supported \(Espruino's network is IPv4 only\)/],
     [['bootstrap-server', '--endpoint', 'e1', '--server-uri', 'coaps://[::1]:5684', '--server-psk', 'id:00'], /^lwm2m-sim: --server-uri 'coaps:\/\/\[::1\]:5684': IPv6 addresses are not supported/],
     [['device', '--endpoint', 'e', '--bootstrap', 'coap://127.0.0.1:5783', '--app-port', 'x'], /^lwm2m-sim: --app-port 'x' must be 0\.\.65535/],
+    [['read-composite', 'ep1'], /^lwm2m-sim: missing path \(read-composite EP PATH PATH…\)$/],
+    [['read-composite', 'ep1', '/3/0/0', '/'], /^lwm2m-sim: read-composite takes \/oid\[\/iid\[\/rid\[\/riid\]\]\] paths, not '\/'$/],
+    [['read-composite', 'ep1', '/3/x'], /^lwm2m-sim: path '\/3\/x' is not an LwM2M path like \/3\/0\/1$/],
+    [['write-composite', 'ep1', '/3338/0/5850'], /^lwm2m-sim: '\/3338\/0\/5850' must be \/OID\/IID\/RID\[\/RIID\]=VALUE$/],
+    [['write-composite', 'ep1', '/3338/0/5850=maybe'], /value 'maybe' for 3338\/0\/5850 must be true or false/],
   ];
   // In-process (every case fails before any socket is opened); one case through a real process below.
   for (const [args, re] of cases) {
