@@ -14,8 +14,9 @@ import { addCurve, RpkGroup, RpkSig } from './rpk-codec';
 /** The P-256 library (p256-lib.ts), as enableP256() was given it. */
 var p256: () => typeof P256Lib;
 
-// AlgorithmIdentifier { id-ecPublicKey 1.2.840.10045.2.1, secp256r1 1.2.840.10045.3.1.7 } (RFC 5480 §2.1.1)
-var ALG = [0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07];
+// AlgorithmIdentifier { id-ecPublicKey 1.2.840.10045.2.1, secp256r1 1.2.840.10045.3.1.7 } (RFC 5480 §2.1.1),
+// 21 bytes as hex: a string costs Espruino ~4 variables, an array of 21 numbers 22
+var ALG = '301306072a8648ce3d020106082a8648ce3d030107';
 
 /** Offset of a DER value after its tag at `p` (short or one/two-byte long length), when it ends exactly at `end`; else -1. */
 function derBody(b: Uint8Array, p: number, tag: number, end: number): number {
@@ -51,9 +52,9 @@ export function p256PrivateKeyOf(key: Uint8Array): Uint8Array | null {
   else if (key.length > 40 && key[0] === 0x30) {
     var p = derBody(key, 0, 0x30, key.length);
     if (p >= 0 && key[p] === 2 && key[p + 1] === 1 && key[p + 2] === 0) {
-      for (var i = 0; i < ALG.length; i++) if (key[p + 3 + i] !== ALG[i]) return null;
+      for (var i = 0; i < ALG.length / 2; i++) if (key[p + 3 + i] !== parseInt(ALG.substr(2 * i, 2), 16)) return null;
       // privateKey OCTET STRING wrapping the ECPrivateKey; no attributes after it
-      p += 3 + ALG.length;
+      p += 3 + ALG.length / 2;
       var q = derBody(key, p, 4, key.length);
       d = q < 0 ? null : sec1(key, q, key.length);
     } else d = sec1(key, 0, key.length);
