@@ -59,7 +59,7 @@ const BUNDLES = {
 };
 
 // 12. Libraries a bundle builds on demand: each built as an IIFE of its own and appended to the
-//     bundle inside one top-level function (its name here) that returns it. On Espruino the
+//     bundle inside one top-level function (its name here) that returns it, unwrapped. On Espruino the
 //     function's body stays in flash, so the library costs nothing until called, and what a
 //     call builds goes when its result does (docs/memory.md, rule 7). firmware-rpk: P-256
 //     (transport/crypto/p256-lib.ts, called by firmware/rpk-curves.ts).
@@ -160,7 +160,7 @@ async function bundle(entry, name, extra, global) {
   console.log(`build: dist/${name}.js ${Buffer.byteLength(code)} bytes`);
 }
 
-/** Pass 12: `entry` built as an IIFE (global LwM2ML) and appended as `function fn(){IIFE;return LwM2ML}`. */
+/** Pass 12: `entry` built as an IIFE `var LwM2ML=function(t){BODY;return t}({});`, appended as `function fn(){var t={};BODY;return t}`. */
 function embed(code, entry, fn, tmp) {
   const out = join(tmp, 'embed-' + fn);
   run(bin('microbundle'), [
@@ -172,8 +172,15 @@ function embed(code, entry, fn, tmp) {
     console.error(`build: ${entry}: not the IIFE expected (var LwM2ML=…)`);
     process.exit(1);
   }
+  // unwrapped as pass 3 unwraps a bundle: the library's functions are then made in fn's own
+  // scope, not in an IIFE inside it (a scope chain of two: three variables more a function)
+  const m = /^var LwM2ML=function\((\w+)\)\{([\s\S]*)return \1\}\(\{\}\);?\s*$/.exec(lib);
+  if (!m) {
+    console.error(`build: ${entry}: the IIFE's shape is not \`var LwM2ML=function(t){…;return t}({});\``);
+    process.exit(1);
+  }
   console.log(`build: ${entry} appended as ${fn}() (${Buffer.byteLength(lib)} bytes)`);
-  return code.replace(/\s*$/, '\n') + `function ${fn}(){${lib.trim()}\nreturn LwM2ML}\n`;
+  return code.replace(/\s*$/, '\n') + `function ${fn}(){var ${m[1]}={};${m[2]}\nreturn ${m[1]}}\n`;
 }
 
 /**
