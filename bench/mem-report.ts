@@ -1,4 +1,4 @@
-// npm run mem:report -- [--security nosec|psk] [--depth N] [--min N] [--app FILE…] (needs ESPRUINO_BIN)
+// npm run mem:report -- [--security nosec|psk|rpk] [--depth N] [--min N] [--app FILE…] (needs ESPRUINO_BIN)
 //
 // Where a registered device's Espruino variables go. Runs dist/firmware.js from Storage in
 // Espruino itself (ESPRUINO_BIN; use a build whose Storage.read returns a flash string, as
@@ -12,11 +12,15 @@
 // `--app FILE` (repeatable, joined as `npm run flash -- --app` joins them: the generated
 // owner-objects.js, then the owner's script) runs the owner's script from Storage after the
 // bundle, as the board's .boot1 does: its start(global, { objects }) starts the client.
+// `--security rpk` runs dist/firmware-rpk.js with fresh P-256 keys for the device and both
+// servers (two full handshakes: some 20 s on a quiet host, minutes on a loaded one).
+// `--bundle FILE` runs another build of the same kind (a base commit's, to compare).
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, readFileSync, openSync, writeSync, closeSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { benchServers, BS_KEY } from './servers';
+import { benchServers, rpkServers, BS_KEY } from './servers';
+import { buildConfig, rpkGenerate } from '../tools/board-lib.mjs';
 import { espruinoBin, storeFiles, NO_ESPRUINO } from '../tools/espruino/bin.mjs';
 
 function usage(msg: string): never {
@@ -28,28 +32,35 @@ let security = 'psk';
 let depth = 8;
 let min = 40;
 let save = '';
+let bundle = '';
 const apps: string[] = [];
 for (let i = 0; i < args.length; i++) {
   const a = args[i];
   const v = args[i + 1];
-  if (a === '--security' && (v === 'psk' || v === 'nosec')) (security = v), i++;
+  if (a === '--security' && (v === 'psk' || v === 'nosec' || v === 'rpk')) (security = v), i++;
   else if (a === '--depth' && /^\d+$/.test(v || '')) (depth = +v), i++;
   else if (a === '--min' && /^\d+$/.test(v || '')) (min = +v), i++;
   else if (a === '--save' && v) (save = v), i++;
+  else if (a === '--bundle' && v && existsSync(v)) (bundle = v), i++;
   else if (a === '--app' && v && existsSync(v)) apps.push(v), i++;
-  else usage(`bad argument '${a}'${v !== undefined ? ` '${v}'` : ''} (--security nosec|psk, --depth N, --min N, --save FILE, --app FILE)`);
+  else usage(`bad argument '${a}'${v !== undefined ? ` '${v}'` : ''} (--security nosec|psk|rpk, --depth N, --min N, --save FILE, --app FILE, --bundle FILE)`);
 }
 const BIN = espruinoBin();
 if (!BIN) usage(NO_ESPRUINO);
 if (!existsSync(BIN)) usage(`ESPRUINO_BIN '${BIN}' not found`);
-const BUNDLE = join(import.meta.dirname, '../dist/firmware.js');
-if (!existsSync(BUNDLE)) usage('dist/firmware.js is missing: run `npm run build` first');
+const RPK = security === 'rpk';
+const BUNDLE = bundle || join(import.meta.dirname, RPK ? '../dist/firmware-rpk.js' : '../dist/firmware.js');
+if (!existsSync(BUNDLE)) usage(`${BUNDLE} is missing: run \`npm run build\` first`);
 
 const PSK = security === 'psk';
 const EP = 'urn:dev:mem';
+const PORT = 35993;
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
-const { lw, events, bootstrapUri, close } = await benchServers(EP, PSK, 300);
-const cfg = { v: 1, endpoint: EP, bootstrap: bootstrapUri, mode: security, pskId: PSK ? 'bs' : undefined, pskKey: PSK ? hex(BS_KEY) : undefined, port: 35993 };
+const device = rpkGenerate('p256');
+const { lw, events, bootstrapUri, bootstrapSpki, close } = RPK ? await rpkServers(EP, device.spki, 300) : { ...(await benchServers(EP, PSK, 300)), bootstrapSpki: null };
+const cfg = RPK
+  ? buildConfig(['--endpoint', EP, '--port', String(PORT), '--bootstrap', bootstrapUri, '--mode', 'rpk', '--rpk-priv', device.pkcs8, '--rpk-pub', device.spki, '--rpk-server-pub', hex(bootstrapSpki!)])
+  : { v: 1, endpoint: EP, bootstrap: bootstrapUri, mode: security, pskId: PSK ? 'bs' : undefined, pskKey: PSK ? hex(BS_KEY) : undefined, port: PORT };
 const dir = mkdtempSync(join(tmpdir(), 'mem-report-'));
 // Storage written in a run of its own, as the CLI writes a board's before it boots
 writeFileSync(join(dir, 'cfg.json'), JSON.stringify(cfg));
@@ -74,7 +85,7 @@ const until = async (what: string, c: () => boolean, ms: number) => {
 };
 const fd = openSync(join(dir, 'stdin'), 'w');
 try {
-  await until('registration', () => events.some((e) => e.type === 'REGISTRATION'), 60000);
+  await until('registration', () => events.some((e) => e.type === 'REGISTRATION'), RPK ? 30 * 60000 : 60000);
   const o = await lw.observe(EP, [3, 0, 13]);
   if (o.code !== 69) throw new Error(`Observe /3/0/13 answered ${o.code}`);
   await new Promise((r) => setTimeout(r, 1500));

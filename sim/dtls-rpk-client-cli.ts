@@ -8,13 +8,14 @@
 import { readFileSync } from 'node:fs';
 import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { enableP256 } from '../transport/dtls/rpk-p256';
+import * as P256Lib from '../transport/crypto/p256-lib';
 import { enableEd25519 } from '../transport/dtls/rpk-ed25519';
 import { echoArgs, echoClient } from './dtls-echo-client';
 
 const a = echoArgs('dtls-rpk-client-cli HOST PORT KEY.pem SERVER_PUB.pem|- MESSAGE [TIMEOUT_MS] [EXPECT]');
 const [keyFile, serverPub] = a.cred;
 // both key types and groups (the key files say which ours is)
-enableP256();
+enableP256(() => P256Lib);
 enableEd25519();
 const priv = createPrivateKey(readFileSync(keyFile));
 const key = new Uint8Array(priv.export({ format: 'der', type: 'pkcs8' }));

@@ -14,6 +14,7 @@
 //   9. top-level names out of the board script's way: `$` first  (ownTopLevel)
 //  10. every top-level name `$`-prefixed, none an Espruino global (checkGlobals)
 //  11. no require but Espruino's own modules                    (checkRequires)
+//  12. libraries built on demand appended, each in a function     (EMBEDDED, embed)
 // Passes 3-9 chain their source maps, so `npm run size` attributes bytes to source modules.
 //   node tools/build.mjs [--only NAME[,NAME]] [--if-stale]
 // --only builds the named bundles (firmware, firmware-rpk, firmware-rpk-ed25519; default all);
@@ -55,6 +56,15 @@ const BUNDLES = {
   // while a package is checked, beside a bundle already loaded, so it stays an IIFE defining
   // the one global LwM2MV (unwrapped, its top-level names would overwrite the bundle's).
   'fw-verify': ['firmware/verify.ts', ['--external', 'none'], 'LwM2MV'],
+};
+
+// 12. Libraries a bundle builds on demand: each built as an IIFE of its own and appended to the
+//     bundle inside one top-level function (its name here) that returns it, unwrapped. On Espruino the
+//     function's body stays in flash, so the library costs nothing until called, and what a
+//     call builds goes when its result does (docs/memory.md, rule 7). firmware-rpk: P-256
+//     (transport/crypto/p256-lib.ts, called by firmware/rpk-curves.ts).
+const EMBEDDED = {
+  'firmware-rpk': [['transport/crypto/p256-lib.ts', '$p256lib']],
 };
 
 const opts = buildArgs(process.argv.slice(2));
@@ -136,6 +146,7 @@ async function bundle(entry, name, extra, global) {
   // a bundle for eval: its last statement names its global, so that eval() returns it in
   // whatever scope Espruino evaluates it (and the flash-backed text is evaluated as it is)
   if (global) code = code.replace(/\s*$/, '\n') + global + ';\n';
+  for (const [entry, fn] of EMBEDDED[name] || []) code = embed(code, entry, fn, tmp);
   checkGlobals(code, name, global || 'LwM2M');
   checkRequires(code, name);
   // written aside, then renamed: a reader (a test, a running device) never sees half a bundle
@@ -147,6 +158,29 @@ async function bundle(entry, name, extra, global) {
   rmSync(tmp, { recursive: true, force: true });
   writeFileSync(stampOf(name), hash + '\n');
   console.log(`build: dist/${name}.js ${Buffer.byteLength(code)} bytes`);
+}
+
+/** Pass 12: `entry` built as an IIFE `var LwM2ML=function(t){BODY;return t}({});`, appended as `function fn(){var t={};BODY;return t}`. */
+function embed(code, entry, fn, tmp) {
+  const out = join(tmp, 'embed-' + fn);
+  run(bin('microbundle'), [
+    '-i', entry, '-o', join(out, 'lib.js'), '--format', 'iife', '--target', 'web',
+    '--name', 'LwM2ML', '--tsconfig', 'tsconfig.json', '--generateTypes', 'false', '--external', 'none',
+  ]);
+  const lib = readFileSync(join(out, 'lib.cjs'), 'utf8').replace(/\n?\/\/# sourceMappingURL=.*\s*$/, '');
+  if (!/^var LwM2ML=/.test(lib)) {
+    console.error(`build: ${entry}: not the IIFE expected (var LwM2ML=…)`);
+    process.exit(1);
+  }
+  // unwrapped as pass 3 unwraps a bundle: the library's functions are then made in fn's own
+  // scope, not in an IIFE inside it (a scope chain of two: three variables more a function)
+  const m = /^var LwM2ML=function\((\w+)\)\{([\s\S]*)return \1\}\(\{\}\);?\s*$/.exec(lib);
+  if (!m) {
+    console.error(`build: ${entry}: the IIFE's shape is not \`var LwM2ML=function(t){…;return t}({});\``);
+    process.exit(1);
+  }
+  console.log(`build: ${entry} appended as ${fn}() (${Buffer.byteLength(lib)} bytes)`);
+  return code.replace(/\s*$/, '\n') + `function ${fn}(){var ${m[1]}={};${m[2]}\nreturn ${m[1]}}\n`;
 }
 
 /**

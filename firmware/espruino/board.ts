@@ -44,60 +44,91 @@ function deviceInfo(n: Natives): Board['info'] {
   return { manufacturer: 'Espruino', model: env.BOARD || 'ESP32', serial: serial, firmware: env.VERSION || '' };
 }
 
+/** Free or total memory in KB from process.memory() (read in place: its object is not kept). */
+function kb(n: Natives, free: boolean): number {
+  var m = n.process.memory();
+  return Math.floor(((free ? m.free : m.total) * (m.blocksize || 14)) / 1024);
+}
+
 /**
- * The board: E.getTemperature() is the sensor "temperature", a PWM tone on `buzzerPin` the
- * output "buzzer"; memory in KB from process.memory(); Device /3's identity from
- * process.env. factoryReset() reboots; the client (run.ts) adds forgetting its accounts.
+ * The board: E.getTemperature() is the sensor "temperature", a PWM tone on `pin` the output
+ * "buzzer"; memory in KB from process.memory(); Device /3's identity from process.env.
+ * factoryReset() reboots; the client (run.ts) adds forgetting its accounts. A class, not
+ * closures over espruinoBoard's scope: its methods live once on the prototype and keep no
+ * scope (docs/memory.md, rule 4).
  */
+class EspruinoBoard implements Board {
+  declare clock: Clock;
+  declare info: Board['info'];
+  declare n: Natives;
+  /** The buzzer's pin, absent when there is none. */
+  declare pin?: any;
+  declare hz: number;
+  /** BoardOptions.network and .defer, absent unless given. */
+  declare nw?: () => WifiInfo;
+  declare later?: (fn: () => void) => void;
+  declare fw?: Board['fw'];
+  declare fwPort?: Board['fwPort'];
+
+  constructor(n: Natives, opts: BoardOptions) {
+    this.clock = opts.clock;
+    this.info = deviceInfo(n);
+    this.n = n;
+    var pin = typeof opts.buzzerPin === 'number' ? opts.buzzerPin : opts.buzzerPin ? n.global[opts.buzzerPin] : null;
+    if (pin !== null && pin !== undefined) this.pin = pin;
+    this.hz = opts.buzzerHz || 2000;
+    if (opts.network) this.nw = opts.network;
+    if (opts.defer) this.later = opts.defer;
+  }
+
+  reboot(): void {
+    var n = this.n;
+    var go = function () {
+      if (n.E.reboot) n.E.reboot();
+      else if (n.reset) n.reset();
+    };
+    if (this.later) this.later(go);
+    else go();
+  }
+
+  factoryReset(): void {
+    this.reboot();
+  }
+
+  memFree(): number {
+    return kb(this.n, true);
+  }
+
+  memTotal(): number {
+    return kb(this.n, false);
+  }
+
+  net(): ReturnType<Board['net']> {
+    var w = this.nw ? this.nw() : null;
+    var ip = w ? w.ip : '';
+    return { bearer: BEARER_WLAN, available: [BEARER_WLAN], rssi: w ? w.rssi : 0, ips: ip ? [ip] : [] };
+  }
+
+  sensor(name: string): number {
+    return name === 'temperature' ? this.n.E.getTemperature() : NaN;
+  }
+
+  output(name: string, on: boolean, level: number): void {
+    var n = this.n;
+    if (name !== 'buzzer' || this.pin === undefined) return;
+    try {
+      if (on && n.analogWrite) {
+        // a piezo is loudest at 50 % duty: level scales the duty up to that
+        var l = level > 0 && level <= 100 ? level : 100;
+        n.analogWrite(this.pin, (0.5 * l) / 100, { freq: this.hz });
+      } else if (n.digitalWrite) n.digitalWrite(this.pin, 0);
+    } catch (e) {
+      // a pin this board lacks: the buzzer stays silent, the device keeps running
+    }
+  }
+}
+
+/** The board on Espruino's natives (EspruinoBoard). */
 export function espruinoBoard(n: Natives, opts: BoardOptions): Board {
-  var pin: any = null;
-  if (typeof opts.buzzerPin === 'number') pin = opts.buzzerPin;
-  else if (opts.buzzerPin) pin = n.global[opts.buzzerPin];
-  var hz = opts.buzzerHz || 2000;
-  var kb = function (free: boolean): number {
-    var m = n.process.memory();
-    return Math.floor(((free ? m.free : m.total) * (m.blocksize || 14)) / 1024);
-  };
-  var b: Board = {
-    clock: opts.clock,
-    info: deviceInfo(n),
-    reboot: function () {
-      var go = function () {
-        if (n.E.reboot) n.E.reboot();
-        else if (n.reset) n.reset();
-      };
-      if (opts.defer) opts.defer(go);
-      else go();
-    },
-    factoryReset: function () {
-      b.reboot();
-    },
-    memFree: function () {
-      return kb(true);
-    },
-    memTotal: function () {
-      return kb(false);
-    },
-    net: function () {
-      var w = opts.network ? opts.network() : null;
-      var ip = w ? w.ip : '';
-      return { bearer: BEARER_WLAN, available: [BEARER_WLAN], rssi: w ? w.rssi : 0, ips: ip ? [ip] : [] };
-    },
-    sensor: function (name: string) {
-      return name === 'temperature' ? n.E.getTemperature() : NaN;
-    },
-    output: function (name: string, on: boolean, level: number) {
-      if (name !== 'buzzer' || pin === null || pin === undefined) return;
-      try {
-        if (on && n.analogWrite) {
-          // a piezo is loudest at 50 % duty: level scales the duty up to that
-          var l = level > 0 && level <= 100 ? level : 100;
-          n.analogWrite(pin, (0.5 * l) / 100, { freq: hz });
-        } else if (n.digitalWrite) n.digitalWrite(pin, 0);
-      } catch (e) {
-        // a pin this board lacks: the buzzer stays silent, the device keeps running
-      }
-    },
-  };
-  return b;
+  return new EspruinoBoard(n, opts);
 }

@@ -24,7 +24,7 @@ export function bootstrapSteps(cl: Client, lc: Lifecycle): void {
       return;
     }
     cl.phase = 2;
-    cl.due = now + cl.params.EXCHANGE_LIFETIME;
+    cl.due = now + cl.params.exchangeLifetime;
     var q = ['ep=' + cl.cfg.endpoint, 'pct=' + cl.reg.fmt];
     cl.log('bootstrap-request', 'POST /bs?' + q.join('&') + ' to ' + c.key);
     c.coap.request(c.peer, { code: CODE.POST, path: '/bs', query: q }, now, function (err: string | null, res?: CoapMessage) {

@@ -14,8 +14,8 @@ import type { Clock, CryptoBackend, DatagramPort, Peer, Rng, Storage } from '../
 import { peerKey } from '../../transport/ports';
 import { CoapEndpoint } from '../../transport/coap/endpoint';
 import type { Observation } from '../../transport/coap/endpoint';
-import { CODE, OPT, FORMAT, params as coapParams, codeStr } from '../../transport/coap/constants';
-import type { Params } from '../../transport/coap/constants';
+import { CODE, OPT, FORMAT, engineParams, codeStr } from '../../transport/coap/constants';
+import type { EngineParams, Params } from '../../transport/coap/constants';
 import { CoapMessage, getStrings } from '../../transport/coap/message';
 import { createDtlsClient } from '../../transport/dtls/client';
 import type { DtlsClientOptions } from '../../transport/dtls/client';
@@ -95,7 +95,7 @@ export class Client {
   ports: ClientPorts;
   cfg: FactoryConfig;
   opt: ClientOptions;
-  params: Params;
+  params: EngineParams;
   conns: Conn[];
   reporting: Reporting;
   now: number;
@@ -136,7 +136,7 @@ export class Client {
     this.ports = ports;
     this.cfg = cfg;
     this.opt = opt || {};
-    this.params = coapParams(this.opt.coap);
+    this.params = engineParams(this.opt.coap);
     this.conns = [];
     this.reporting = new Reporting(reg, !!this.opt.notifyCon);
     this.now = 0;
@@ -411,7 +411,7 @@ export class Client {
   /** The next Update: before the lifetime ends, leaving room for a full retransmission span. */
   schedule(c: Conn, now: number): void {
     var lt = c.lifetime * 1000;
-    c.updateAt = now + Math.max(Math.floor(lt / 2), lt - this.params.MAX_TRANSMIT_WAIT);
+    c.updateAt = now + Math.max(Math.floor(lt / 2), lt - this.params.maxTransmitWait);
   }
 
   update(c: Conn, now: number): void {

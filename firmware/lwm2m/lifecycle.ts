@@ -191,7 +191,7 @@ export function lifecycle(cl: Client): Lifecycle {
       if (cl.phase === 1) lc.requestBootstrap(now);
       // Still in the DTLS handshake (an RPK one takes minutes on the board): its own deadline
       // (dtlsTimeout) decides; the bootstrap's runs from the session (onDtls 'connected').
-      else if (cl.phase === 2 && bc && bc.dtls && !bc.sessions) cl.due = now + cl.params.EXCHANGE_LIFETIME;
+      else if (cl.phase === 2 && bc && bc.dtls && !bc.sessions) cl.due = now + cl.params.exchangeLifetime;
       else lc.failBootstrap(now, 'bootstrap did not finish within EXCHANGE_LIFETIME');
     } else if (cl.state === Phase.BACKOFF) {
       enter(cl.after, now);
@@ -208,7 +208,7 @@ export function lifecycle(cl: Client): Lifecycle {
       // a new session (full handshake) is kept for resumption after a reboot or a new address (persistence.ts)
       if (e.ses) accountStore(cl.ports.storage, cl.ports.crypto).keep(c.ssid, lc.secOf(c.ssid), cl.ports.crypto, e.ses);
       cl.log('dtls', 'session ' + (e.name || 'established') + ' with ' + c.key);
-      if (c.ssid < 0 && cl.state === Phase.BOOTSTRAPPING && cl.phase === 2) cl.due = cl.now + cl.params.EXCHANGE_LIFETIME;
+      if (c.ssid < 0 && cl.state === Phase.BOOTSTRAPPING && cl.phase === 2) cl.due = cl.now + cl.params.exchangeLifetime;
       // A new DTLS session with a server we were registered with means a new Register (Transport §5.2.1).
       if (c.sessions > 1 && c.ssid >= 0 && c.location) {
         c.location = '';

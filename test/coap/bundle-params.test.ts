@@ -26,3 +26,23 @@ test('bundle: every transmission parameter, base or derived, is overridden by it
     ctx.stop();
   }
 });
+
+test('bundle: an endpoint reads the overrides it is given (ACK_TIMEOUT, ACK_RANDOM_FACTOR, MAX_RETRANSMIT through the engine\'s short names)', () => {
+  const { api, ctx } = loadFirmware(BUNDLE);
+  try {
+    const sent: number[] = [];
+    let now = 0;
+    let answer = '';
+    const ep = new api.coap.CoapEndpoint({
+      port: { send() { sent.push(now); } },
+      rng: { fill(b: Uint8Array) { for (let i = 0; i < b.length; i++) b[i] = 0; } },
+      params: { ACK_TIMEOUT: 100, ACK_RANDOM_FACTOR: 1, MAX_RETRANSMIT: 2 },
+    });
+    ep.request({ address: '127.0.0.1', port: 5683 }, { code: 1 }, now, (err: string | null) => { answer = err || 'ok'; });
+    for (now = 1; now <= 1000; now++) ep.poll(now);
+    assert.deepEqual(sent, [0, 100, 300]);
+    assert.equal(answer, 'timeout');
+  } finally {
+    ctx.stop();
+  }
+});

@@ -3,11 +3,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as coapPacket from 'coap-packet';
 import {
-  CODE, OPT, TYPE, FORMAT, params, szxOf,
+  CODE, OPT, TYPE, FORMAT, params, engineParams, szxOf,
   encode, decode, message, DECODE_DROP, DECODE_REJECT, uintBytes, readUintValue,
   getOption, getOptions, getUint, addOption, setOption, setUint, getUriPath, getPathString, getUriQuery,
   setUriPath, addUriQuery, getLocationPath, isCritical, blockBytes, readBlock, blockSize,
-  type CoapMessage,
+  type CoapMessage, type EngineParams, type Params,
 } from '../../transport/coap/index';
 import { fromHex, toHex, utf8Encode } from '../../transport/bytes';
 
@@ -370,6 +370,25 @@ test('derived parameters follow overridden base values; derived values overridab
   assert.equal(p.PROCESSING_DELAY, 1000);
   assert.equal(p.EXCHANGE_LIFETIME, 4500 + 200000 + 1000);
   assert.equal(params({ EXCHANGE_LIFETIME: 5 }).EXCHANGE_LIFETIME, 5);
+});
+
+test('engineParams: each value the engine reads is the RFC-named one, overrides included; one object per argument', () => {
+  const names: [keyof EngineParams, keyof Params][] = [
+    ['ackTimeout', 'ACK_TIMEOUT'], ['ackRandomFactor', 'ACK_RANDOM_FACTOR'], ['maxRetransmit', 'MAX_RETRANSMIT'],
+    ['nstart', 'NSTART'], ['maxTransmitWait', 'MAX_TRANSMIT_WAIT'], ['exchangeLifetime', 'EXCHANGE_LIFETIME'],
+    ['nonLifetime', 'NON_LIFETIME'], ['separateAckDelay', 'SEPARATE_ACK_DELAY'],
+    ['separateResponseTimeout', 'SEPARATE_RESPONSE_TIMEOUT'], ['nonResponseTimeout', 'NON_RESPONSE_TIMEOUT'],
+    ['observeConInterval', 'OBSERVE_CON_INTERVAL'], ['tokenLength', 'TOKEN_LENGTH'], ['blockSize', 'BLOCK_SIZE'],
+    ['maxBody', 'MAX_BODY'], ['maxDedup', 'MAX_DEDUP'], ['maxObservations', 'MAX_OBSERVATIONS'],
+    ['maxBlockCache', 'MAX_BLOCK_CACHE'], ['maxPendingRequests', 'MAX_PENDING_REQUESTS'],
+  ];
+  const defaults = engineParams();
+  assert.deepEqual(Object.keys(defaults).sort(), names.map(([e]) => e).sort());
+  for (const [e, r] of names) assert.equal(defaults[e], params()[r], e);
+  names.forEach(([e, r], i) => assert.equal(engineParams({ [r]: 7 + i })[e], 7 + i, `${r} overridden`));
+  const o = { ACK_TIMEOUT: 1000 };
+  assert.equal(engineParams(o), engineParams(o));
+  assert.equal(engineParams(o).exchangeLifetime, params(o).EXCHANGE_LIFETIME);
 });
 
 // ---- cross-check with an independent codec (node-coap's coap-packet) ----

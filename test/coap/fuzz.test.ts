@@ -149,12 +149,12 @@ test(`fuzz: ${CASES} seeded cases through decode and the receive path (seed ${SE
       for (const e of [srv, cli]) {
         const s = sizes(e);
         const p = e.params;
-        assert.ok(s.seen <= p.MAX_DEDUP, `seen ${s.seen}`);
-        assert.ok(s.waiting <= p.MAX_DEDUP, `waiting ${s.waiting}`);
-        assert.ok(s.observations <= p.MAX_OBSERVATIONS);
-        assert.ok(s.cache <= p.MAX_BLOCK_CACHE && s.uploads <= p.MAX_BLOCK_CACHE);
-        assert.ok(s.reqs <= p.MAX_PENDING_REQUESTS);
-        assert.ok(s.tx <= p.MAX_DEDUP + p.MAX_OBSERVATIONS + p.MAX_PENDING_REQUESTS);
+        assert.ok(s.seen <= p.maxDedup, `seen ${s.seen}`);
+        assert.ok(s.waiting <= p.maxDedup, `waiting ${s.waiting}`);
+        assert.ok(s.observations <= p.maxObservations);
+        assert.ok(s.cache <= p.maxBlockCache && s.uploads <= p.maxBlockCache);
+        assert.ok(s.reqs <= p.maxPendingRequests);
+        assert.ok(s.tx <= p.maxDedup + p.maxObservations + p.maxPendingRequests);
       }
     }
   }
@@ -166,7 +166,7 @@ test(`fuzz: ${CASES} seeded cases through decode and the receive path (seed ${SE
   // everything drains
   for (const o of obs) o.cancel();
   for (let t = 0; t < 200; t++) {
-    now += srv.params.EXCHANGE_LIFETIME + 1;
+    now += srv.params.exchangeLifetime + 1;
     srv.poll(now);
     cli.poll(now);
   }

@@ -2,7 +2,7 @@
 // exact retransmission schedule, duplicate suppression, separate responses, RST rules.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CODE, OPT, TYPE, CoapEndpoint, sizes, encode, message, setUriPath, getUint, getPathString, type CoapMessage } from '../../transport/coap/index';
+import { CODE, OPT, TYPE, CoapEndpoint, params, sizes, encode, message, setUriPath, getUint, getPathString, type CoapMessage } from '../../transport/coap/index';
 import { fromHex, toHex, utf8Encode } from '../../transport/bytes';
 import { Net, fixedRng, msgOf } from './harness';
 
@@ -51,9 +51,9 @@ test('CON retransmission: the whole wait stays within MAX_TRANSMIT_WAIT at the l
   let at = -1;
   cli.request(net.peer('nobody'), { code: CODE.GET }, 0, () => { at = net.now; });
   net.run(200000);
-  assert.ok(at <= cli.params.MAX_TRANSMIT_WAIT, `${at}`);
+  assert.ok(at <= cli.params.maxTransmitWait, `${at}`);
   const last = net.sent('cli').at(-1)!.t;
-  assert.ok(last <= cli.params.MAX_TRANSMIT_SPAN, `${last}`);
+  assert.ok(last <= params().MAX_TRANSMIT_SPAN, `${last}`);
 });
 
 test('transmission parameters are overridable per endpoint', () => {
@@ -117,10 +117,10 @@ test('deduplication expires after EXCHANGE_LIFETIME: the same MID is a new reque
   const srv = echoServer(net, 'srv', calls);
   const req = encode(message(TYPE.CON, CODE.GET, 0x2222, fromHex('02')!));
   net.inject('x', 'srv', req);
-  net.now = srv.params.EXCHANGE_LIFETIME - 1;
+  net.now = srv.params.exchangeLifetime - 1;
   net.inject('x', 'srv', req);
   assert.equal(calls.length, 1);
-  net.now = srv.params.EXCHANGE_LIFETIME;
+  net.now = srv.params.exchangeLifetime;
   net.inject('x', 'srv', req);
   assert.equal(calls.length, 2);
 });
@@ -129,7 +129,7 @@ test('deduplication state is bounded by MAX_DEDUP', () => {
   const net = new Net();
   const srv = echoServer(net);
   for (let mid = 0; mid < 1000; mid++) net.inject('x', 'srv', encode(message(TYPE.CON, CODE.GET, mid)));
-  assert.equal(sizes(srv).seen, srv.params.MAX_DEDUP);
+  assert.equal(sizes(srv).seen, srv.params.maxDedup);
 });
 
 test('separate response: empty ACK after SEPARATE_ACK_DELAY, then a CON response the client ACKs', () => {
@@ -309,7 +309,7 @@ test('piggybacked response must carry the request token', () => {
   let err: string | null = null;
   cli.request(net.peer('p'), { code: CODE.GET }, 0, (e) => { err = e; }); // queued behind nothing: NSTART slot was freed
   assert.equal(net.sent('cli').length, 2);
-  net.run(cli.params.SEPARATE_RESPONSE_TIMEOUT);
+  net.run(cli.params.separateResponseTimeout);
   assert.equal(n, 1);
   void err;
 });

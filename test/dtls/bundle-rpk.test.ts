@@ -45,6 +45,19 @@ test('each RPK bundle carries only its curve: firmware-rpk.js P-256 without twee
   for (const s of ['p256: bad sign input', 'p256: private key out of range']) assert.ok(p.includes(s) && !e.includes(s), s);
 });
 
+test('firmware-rpk.js carries P-256 only inside $p256lib() (its body in flash on the board, built per use), not at its top level', () => {
+  const code = readFileSync(P256_BUNDLE, 'utf8');
+  const ast = parse(code, { ecmaVersion: 5 }) as any;
+  const lib = ast.body.filter((n: any) => n.type === 'FunctionDeclaration' && n.id.name === '$p256lib');
+  assert.equal(lib.length, 1, 'one top-level $p256lib');
+  const inside = code.slice(lib[0].start, lib[0].end);
+  const outside = code.slice(0, lib[0].start) + code.slice(lib[0].end);
+  // p256.ts's own error strings, and the field prime p-3 of p256-field.ts (the curve's a)
+  for (const s of ['p256: bad sign input', 'p256: private key out of range', 'ffffffff00000001000000000000000000000000fffffffffffffffffffffffd']) {
+    assert.ok(inside.includes(s) && !outside.includes(s), s);
+  }
+});
+
 test('the PSK bundle firmware.js carries neither tweetnacl nor the RPK suite', () => {
   const code = readFileSync(PSK_BUNDLE, 'utf8');
   for (const s of ['nacl', 'bad_rpk_credentials', 'certificate_request', 'crypto_scalarmult']) assert.ok(!code.includes(s), s);

@@ -9,12 +9,13 @@ import { makePair, ed25519Keys, p256Keys, CLIENT, SERVER, type PairOptions } fro
 import { lastAlert, messages, rewrite, rpkCases } from './rpk-cases';
 import { checkRpkClientHello, encodeRpkClientHello, PkJob, pkFinish, rpkGroups, rpkSigOf, rpkSigs } from '../../transport/dtls/rpk';
 import { enableP256, p256PrivateKeyOf, p256Sig, secp256r1Group } from '../../transport/dtls/rpk-p256';
+import * as P256Lib from '../../transport/crypto/p256-lib';
 import { ed25519Sig, enableEd25519, x25519Group } from '../../transport/dtls/rpk-ed25519';
 import { nodeCrypto } from '../../sim/node-crypto';
 import { p256LastCost, P256_STEP } from '../../transport/crypto/p256';
 
 enableEd25519();
-enableP256();
+enableP256(() => P256Lib);
 
 const hex = (u: Uint8Array) => Buffer.from(u).toString('hex');
 const unhex = (s: string) => new Uint8Array(Buffer.from(s, 'hex'));

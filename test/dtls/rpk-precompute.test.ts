@@ -9,9 +9,10 @@ import { parseRecords } from '../../transport/dtls/record';
 import { parseFragments } from '../../transport/dtls/handshake';
 import { clientRole } from '../../transport/dtls/client';
 import { enableP256, p256Sig, secp256r1Group } from '../../transport/dtls/rpk-p256';
+import * as P256Lib from '../../transport/crypto/p256-lib';
 import type { PkJob } from '../../transport/dtls/rpk-codec';
 
-enableP256();
+enableP256(() => P256Lib);
 
 const hex = (u: Uint8Array) => Buffer.from(u).toString('hex');
 const C = p256Keys(1);

@@ -7,6 +7,7 @@ import { getUint, getUriPath, getUriQuery, getLocationPath, type CoapMessage } f
 import { CODE, OPT } from '../../transport/coap/constants';
 import { createDtlsClient } from '../../transport/dtls/client';
 import { enableP256 } from '../../transport/dtls/rpk-p256';
+import * as P256Lib from '../../transport/crypto/p256-lib';
 import type { DtlsEndpoint } from '../../transport/dtls/connection';
 import type { Peer } from '../../transport/ports';
 import { utf8Encode, utf8Decode } from '../../transport/bytes';
@@ -84,7 +85,7 @@ export class FakeDevice {
     if (o.psk || o.rpk) {
       const cred = o.psk ? { identity: utf8Encode(o.psk.identity), key: o.psk.key } : null;
       const rpk = o.rpk ? { key: o.rpk.pkcs8, spki: o.rpk.spki, serverSpki: null } : null;
-      if (rpk) enableP256();
+      if (rpk) enableP256(() => P256Lib);
       d.dtls = createDtlsClient({
         socket: d.udp, crypto: nodeCrypto, rng: nodeRng,
         psk: () => cred,

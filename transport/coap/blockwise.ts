@@ -19,8 +19,8 @@ function findCache(ep: CoapEndpoint, key: string, now: number): BlockCache | nul
 
 export function putCache(ep: CoapEndpoint, key: string, code: number, options: CoapOption[], body: Uint8Array, now: number): void {
   for (var i = ep._cache.length - 1; i >= 0; i--) if (ep._cache[i]._key === key) ep._cache.splice(i, 1);
-  if (ep._cache.length >= ep.params.MAX_BLOCK_CACHE) ep._cache.shift();
-  ep._cache.push({ _key: key, _code: code, _options: options, _body: body, _expires: now + ep.params.EXCHANGE_LIFETIME });
+  if (ep._cache.length >= ep.params.maxBlockCache) ep._cache.shift();
+  ep._cache.push({ _key: key, _code: code, _options: options, _body: body, _expires: now + ep.params.exchangeLifetime });
 }
 
 export function serveCachedBlock(ep: CoapEndpoint, ex: Exchange, now: number): boolean {
@@ -43,7 +43,7 @@ export function collectBlock1(ep: CoapEndpoint, ex: Exchange, b1: Uint8Array, no
   for (i = 0; i < ep._uploads.length; i++) if (ep._uploads[i]._key === key) u = ep._uploads[i];
   var size = blockSize(bv.szx);
   var off = bv.num * size;
-  var max = ep.params.MAX_BODY;
+  var max = ep.params.maxBody;
   var size1 = getUint(m, OPT.SIZE1, 0);
   ex._block1 = b1;
   if (bv.num === 0) {
@@ -63,7 +63,7 @@ export function collectBlock1(ep: CoapEndpoint, ex: Exchange, b1: Uint8Array, no
   if (bv.num === 0) {
     if (!bv.more) return true; // the whole body in one block
     if (!u) u = { _key: key, _buf: new Uint8Array(size1 > 0 ? size1 : 2 * size), _len: 0, _expires: 0 };
-    if (ep._uploads.length >= ep.params.MAX_BLOCK_CACHE) ep._uploads.shift();
+    if (ep._uploads.length >= ep.params.maxBlockCache) ep._uploads.shift();
     ep._uploads.push(u);
   }
   if (u && !u._buf && bv.more && off + size === u._len && m.payload.length === size) {
@@ -78,7 +78,7 @@ export function collectBlock1(ep: CoapEndpoint, ex: Exchange, b1: Uint8Array, no
     return false;
   }
   var need = u._len + m.payload.length;
-  u._expires = now + ep.params.EXCHANGE_LIFETIME;
+  u._expires = now + ep.params.exchangeLifetime;
   if (!u._buf) {
     // streamed upload: the handler sees each block (ex.blockOffset, ex.blockMore) and
     // answers 2.31 Continue to all but the last; the endpoint echoes Block1
@@ -97,7 +97,7 @@ export function collectBlock1(ep: CoapEndpoint, ex: Exchange, b1: Uint8Array, no
   u._len = need;
   if (bv.more) {
     // 2.31 Continue, echoing the block (§2.3: the server may ask for a smaller SZX)
-    var ours = szxOf(ep.params.BLOCK_SIZE);
+    var ours = szxOf(ep.params.blockSize);
     ex._block1 = blockBytes(bv.num, true, bv.szx < ours ? bv.szx : ours);
     ex.respond({ code: CODE.CONTINUE }, now);
     return false;
@@ -123,7 +123,7 @@ export function collectBlock2(ep: CoapEndpoint, r: ClientRequest, m: CoapMessage
     if (!blockSteps().stream(ep, r, m.payload, off, more)) return;
     if (!more) m.payload = emptyBytes();
   } else {
-    var max = ep.params.MAX_BODY;
+    var max = ep.params.maxBody;
     if (need > max) {
       ep._answer(r, 'too-large', undefined, now);
       return;

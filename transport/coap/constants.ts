@@ -160,28 +160,82 @@ function pick(o: any, k: string, dflt: number): number {
   return o && typeof o[k] === 'number' ? o[k] : dflt;
 }
 
-/** The last params() call's argument and result: see params(). */
+/**
+ * The parameters the engine reads, under names the build shortens: what an endpoint (and the
+ * LwM2M client) holds for good. The RFC-named `Params` exist only while `params()`'s result
+ * is held: on Espruino their 24 long names and the values the engine never reads (the
+ * derived MAX_RTT, PROBING_RATE, …) cost some 75 variables, these about 27.
+ */
+export interface EngineParams {
+  ackTimeout: number;
+  ackRandomFactor: number;
+  maxRetransmit: number;
+  nstart: number;
+  maxTransmitWait: number;
+  exchangeLifetime: number;
+  nonLifetime: number;
+  separateAckDelay: number;
+  separateResponseTimeout: number;
+  nonResponseTimeout: number;
+  observeConInterval: number;
+  tokenLength: number;
+  blockSize: number;
+  maxBody: number;
+  maxDedup: number;
+  maxObservations: number;
+  maxBlockCache: number;
+  maxPendingRequests: number;
+}
+
+/** The last engineParams() call's argument and result: see engineParams(). */
 var lastIn: Partial<Params> | undefined;
-var lastOut: Params | null = null;
+var lastOut: EngineParams | null = null;
 
 /**
  * Transmission parameters: the defaults, with `overrides` applied to the base values
  * first and the derived values then computed from them (RFC 7252 §4.8.2), unless a
- * derived value is itself overridden. Called again with the same argument (the same
- * object, or none), it returns the same object: a client's endpoints share one set
- * instead of a copy each (on Espruino its 24 long names cost some 50 variables a copy).
- * The result is never modified.
+ * derived value is itself overridden. A new object each call: the engine holds
+ * engineParams() instead.
  */
 export function params(overrides?: Partial<Params>): Params {
+  return compute(overrides);
+}
+
+/**
+ * params(overrides) as the engine reads them. Called again with the same argument (the same
+ * object, or none), it returns the same object: a client's endpoints share one set instead
+ * of a copy each. The result is never modified.
+ */
+export function engineParams(overrides?: Partial<Params>): EngineParams {
   if (lastOut && overrides === lastIn) return lastOut;
+  var p = compute(overrides);
   lastIn = overrides;
-  lastOut = compute(overrides);
+  lastOut = {
+    ackTimeout: p.ACK_TIMEOUT,
+    ackRandomFactor: p.ACK_RANDOM_FACTOR,
+    maxRetransmit: p.MAX_RETRANSMIT,
+    nstart: p.NSTART,
+    maxTransmitWait: p.MAX_TRANSMIT_WAIT,
+    exchangeLifetime: p.EXCHANGE_LIFETIME,
+    nonLifetime: p.NON_LIFETIME,
+    separateAckDelay: p.SEPARATE_ACK_DELAY,
+    separateResponseTimeout: p.SEPARATE_RESPONSE_TIMEOUT,
+    nonResponseTimeout: p.NON_RESPONSE_TIMEOUT,
+    observeConInterval: p.OBSERVE_CON_INTERVAL,
+    tokenLength: p.TOKEN_LENGTH,
+    blockSize: p.BLOCK_SIZE,
+    maxBody: p.MAX_BODY,
+    maxDedup: p.MAX_DEDUP,
+    maxObservations: p.MAX_OBSERVATIONS,
+    maxBlockCache: p.MAX_BLOCK_CACHE,
+    maxPendingRequests: p.MAX_PENDING_REQUESTS,
+  };
   return lastOut;
 }
 
 function compute(overrides?: Partial<Params>): Params {
   // The RFC's defaults for the base parameters plus this engine's knobs: a table built per
-  // call, as calls are rare (params() keeps its result), and not held for good (some 27 variables).
+  // call, as calls are rare (engineParams() keeps its result), and not held for good (some 27 variables).
   // Quoted: overrides come from the host by these names (ClientOptions.coap), so the build must
   // not shorten them (a shortened NSTART was silently ignored: tools/build.mjs keeps every name
   // the device code spells as a string).

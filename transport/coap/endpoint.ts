@@ -26,7 +26,7 @@
 // PROBING_RATE pacing of NON traffic, NSTART counts client requests only (not our
 // notifications).
 import { peerKey, type DatagramPort, type Peer, type Pollable, type Rng } from '../ports';
-import { CODE, OBS, OPT, TYPE, params, szxOf, type Params } from './constants';
+import { CODE, OBS, OPT, TYPE, engineParams, szxOf, type EngineParams } from './constants';
 import {
   encode, message, emptyBytes, getOption, getUint, setUint, setOption, removeOption, addPathOptions, addUriQuery,
   uintBytes, firstUnknownCritical, type CoapMessage, type CoapOption,
@@ -44,7 +44,7 @@ export type { ClientRequest, RequestHandle };
 export * from './types';
 
 export class CoapEndpoint implements Pollable {
-  declare params: Params;
+  declare params: EngineParams;
   declare stats: CoapStats;
   /** exceptions caught from the port, an application callback, or (a bug) the engine itself: tests expect 0 */
   declare faults: number;
@@ -67,7 +67,7 @@ export class CoapEndpoint implements Pollable {
   declare _uploads: Upload[];
 
   constructor(o: EndpointOptions) {
-    this.params = params(o.params);
+    this.params = engineParams(o.params);
     this._port = o.port;
     this._rng = o.rng;
     this.onRequest = o.onRequest || null;
@@ -111,12 +111,12 @@ export class CoapEndpoint implements Pollable {
     var p = this.params;
     var t: Tx = {
       _peer: peer, _pkey: pkey, _mid: mid, _bytes: bytes, _tries: 0,
-      _timeout: Math.floor(p.ACK_TIMEOUT + p.ACK_TIMEOUT * (p.ACK_RANDOM_FACTOR - 1) * r),
+      _timeout: Math.floor(p.ackTimeout + p.ackTimeout * (p.ackRandomFactor - 1) * r),
       _next: 0, _req: req, _obs: obs,
     };
     t._next = now + t._timeout;
     // bounded: past the cap the oldest separate response stops being retransmitted
-    var cap = p.MAX_DEDUP + p.MAX_OBSERVATIONS + p.MAX_PENDING_REQUESTS;
+    var cap = p.maxDedup + p.maxObservations + p.maxPendingRequests;
     if (this._tx.length >= cap) {
       for (var i = 0; i < this._tx.length; i++) {
         if (!this._tx[i]._req && !this._tx[i]._obs) {
@@ -153,7 +153,7 @@ export class CoapEndpoint implements Pollable {
    * or else a key made from `req` when needed. False when block `num` lies beyond the body.
    */
   _sliceBlock2(m: CoapMessage, pkey: string, req: CoapMessage | null, bkey: string, num: number, askedSzx: number, asked: boolean, now: number): boolean {
-    var ours = szxOf(this.params.BLOCK_SIZE);
+    var ours = szxOf(this.params.blockSize);
     if (ours < 0) ours = 6;
     var szx = askedSzx >= 0 && askedSzx < ours ? askedSzx : ours;
     var size = blockSize(szx);
@@ -221,7 +221,7 @@ export class CoapEndpoint implements Pollable {
       _obsSeq: -1, _obsAt: 0, _onData: spec.onData || null, _up: null, _upOff: 0, _upSzx: 0,
     };
     // a body larger than a block goes block-wise, Size1 announcing the total (RFC 7959 §2.5, §4)
-    var b1szx = szxOf(spec.block1Size || this.params.BLOCK_SIZE);
+    var b1szx = szxOf(spec.block1Size || this.params.blockSize);
     if (b1szx < 0) b1szx = 6;
     if (m.payload.length > blockSize(b1szx)) {
       r._up = m.payload;
@@ -229,7 +229,7 @@ export class CoapEndpoint implements Pollable {
       setUint(m, OPT.SIZE1, m.payload.length);
       blockSteps().block1Slice(r);
     }
-    if (this._reqs.length >= this.params.MAX_PENDING_REQUESTS) {
+    if (this._reqs.length >= this.params.maxPendingRequests) {
       r._state = ReqState.DONE;
       try {
         cb('busy');
@@ -250,7 +250,7 @@ export class CoapEndpoint implements Pollable {
     for (var i = 0; i < this._reqs.length; i++) {
       var n = 0;
       for (var j = 0; j < this._reqs.length; j++) if (this._reqs[j]._pkey === pkey && this._reqs[j]._state === ReqState.SENT) n++;
-      if (n >= this.params.NSTART) return;
+      if (n >= this.params.nstart) return;
       var r = this._reqs[i];
       if (r._pkey === pkey && r._state === ReqState.QUEUED) this._transmit(r, now);
     }
@@ -267,7 +267,7 @@ export class CoapEndpoint implements Pollable {
       r._tx = this._sendCon(encode(m), r._peer, r._pkey, m.mid, now, r, null);
     } else {
       r._state = ReqState.WAITING;
-      r._deadline = now + this.params.NON_RESPONSE_TIMEOUT;
+      r._deadline = now + this.params.nonResponseTimeout;
       this._send(encode(m), r._peer);
     }
   }
@@ -373,7 +373,7 @@ export class CoapEndpoint implements Pollable {
       var t = due[i];
       var ti = this._tx.indexOf(t);
       if (ti < 0) continue;
-      if (t._tries >= p.MAX_RETRANSMIT) {
+      if (t._tries >= p.maxRetransmit) {
         this._tx.splice(ti, 1);
         this.stats.timeouts++;
         if (t._obs) t._obs.cancel('timeout');

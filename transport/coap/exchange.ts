@@ -113,7 +113,7 @@ function acceptObservation(ep: CoapEndpoint, ex: Exchange): Observation | null {
   if (o) {
     o._szx = ex._b2szx;
   } else {
-    if (ep._obsList.length >= ep.params.MAX_OBSERVATIONS) return null;
+    if (ep._obsList.length >= ep.params.maxObservations) return null;
     o = new Observation(ep, ex);
     ep._obsList.push(o);
   }
@@ -169,11 +169,11 @@ export function onRequestMsg(ep: CoapEndpoint, m: CoapMessage, peer: Peer, pkey:
     return;
   }
   if (!ex.responded && m.type === TYPE.CON) {
-    if (ep.params.SEPARATE_ACK_DELAY <= 0) exchangeSteps().emptyAck(ep, ex);
+    if (ep.params.separateAckDelay <= 0) exchangeSteps().emptyAck(ep, ex);
     else {
-      ex._ackAt = now + ep.params.SEPARATE_ACK_DELAY;
+      ex._ackAt = now + ep.params.separateAckDelay;
       // bounded: under a flood the oldest waiting exchange gets its empty ACK early
-      if (ep._waiting.length >= ep.params.MAX_DEDUP) exchangeSteps().emptyAck(ep, ep._waiting.shift() as Exchange);
+      if (ep._waiting.length >= ep.params.maxDedup) exchangeSteps().emptyAck(ep, ep._waiting.shift() as Exchange);
       ep._waiting.push(ex);
     }
   }

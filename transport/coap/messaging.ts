@@ -58,8 +58,8 @@ export function handleDatagram(ep: CoapEndpoint, bytes: Uint8Array, peer: Peer, 
   }
   // a new record goes last (an expired one with the same key is replaced); past MAX_DEDUP the oldest goes
   if (s) seen.splice(i, 1);
-  if (seen.length >= ep.params.MAX_DEDUP) seen.shift();
-  s = { _key: key, _expires: now + (m.type === TYPE.CON ? ep.params.EXCHANGE_LIFETIME : ep.params.NON_LIFETIME) };
+  if (seen.length >= ep.params.maxDedup) seen.shift();
+  s = { _key: key, _expires: now + (m.type === TYPE.CON ? ep.params.exchangeLifetime : ep.params.nonLifetime) };
   seen.push(s);
   if ((m.code >> 5) === 0) onRequestMsg(ep, m, peer, pkey, s, now);
   else onResponse(ep, m, peer, pkey, s, now);
@@ -103,14 +103,14 @@ function onAckOrReset(ep: CoapEndpoint, m: CoapMessage, peer: Peer, pkey: string
   if (m.code === CODE.EMPTY) {
     // separate response to follow (RFC 7252 §5.2.2); the interaction is no longer outstanding (NSTART)
     req._state = ReqState.WAITING;
-    req._deadline = now + ep.params.SEPARATE_RESPONSE_TIMEOUT;
+    req._deadline = now + ep.params.separateResponseTimeout;
     ep._startQueued(req._pkey, now);
     return;
   }
   if (!equalConstTime(m.token, req._msg.token)) {
     // not our response (RFC 7252 §5.3.2): take it as a bare acknowledgement
     req._state = ReqState.WAITING;
-    req._deadline = now + ep.params.SEPARATE_RESPONSE_TIMEOUT;
+    req._deadline = now + ep.params.separateResponseTimeout;
     ep._startQueued(req._pkey, now);
     return;
   }

@@ -88,7 +88,7 @@ function notifyObservation(ep: CoapEndpoint, o: Observation, res: ResponseSpec, 
     // a large notification carries its first block; the client GETs the rest (RFC 7959 §3.4)
     ep._sliceBlock2(m, o._pkey, null, o._bkey, 0, o._szx, false, now);
   }
-  var con = confirmable || now - o._lastConAt >= ep.params.OBSERVE_CON_INTERVAL || !ok;
+  var con = confirmable || now - o._lastConAt >= ep.params.observeConInterval || !ok;
   if (o._inflight && ok) {
     // RFC 7641 §4.5.2: a newer notification replaces the one in flight and inherits its
     // retransmission counter and timeout; it goes out when that one is acknowledged or due

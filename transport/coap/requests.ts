@@ -77,7 +77,7 @@ export type RequestHandle = ClientRequest;
 // level costs two variables or more for as long as the bundle is loaded.
 
 export function newToken(ep: CoapEndpoint): Uint8Array {
-  var t = new Uint8Array(ep.params.TOKEN_LENGTH);
+  var t = new Uint8Array(ep.params.tokenLength);
   for (var tries = 0; tries < 4; tries++) {
     ep._rng.fill(t);
     var clash = false;

@@ -35,6 +35,7 @@
 // verification); this file: public key, ECDH, signing, SPKI, and the public API.
 import type { CryptoBackend, Rng } from '../ports';
 import { hmacSha256 } from './hmac';
+import { SPKI } from './p256-spki';
 import { N_R2, fromBytes, isZero, nadd, nmul, scalarMod, toBytes } from './p256-field';
 import type { Job, P256Job } from './p256-job';
 import { WK, job, newScr, p256Finish, pt, use } from './p256-job';
@@ -256,18 +257,6 @@ export function p256Sign(priv32: Uint8Array, hash32: Uint8Array, c: CryptoBacken
 
 
 
-// SubjectPublicKeyInfo for id-ecPublicKey with namedCurve secp256r1 (RFC 5480 §2), as a
-// raw public key travels in TLS (RFC 7250 §3).
-var SPKI = '3059301306072a8648ce3d020106082a8648ce3d030107034200';
-
-/** SPKI DER (91 bytes) of an uncompressed point. */
-export function p256Spki(point65: Uint8Array): Uint8Array {
-  var out = new Uint8Array(91);
-  for (var i = 0; i < 26; i++) out[i] = parseInt(SPKI.substr(2 * i, 2), 16);
-  out.set(point65, 26);
-  return out;
-}
-
 /** The point 04||X||Y from a P-256 SPKI, or null if it is not one or the point is not on the curve. */
 export function spkiP256(der: Uint8Array): Uint8Array | null {
   if (!der || der.length !== 91) return null;
@@ -277,7 +266,8 @@ export function spkiP256(der: Uint8Array): Uint8Array | null {
   return decodeA(q, p, c) && decodeB(q, c) ? p : null;
 }
 
-// The rest of the public API: verification (p256-verify.ts), running jobs (p256-job.ts).
+// The rest of the public API: verification (p256-verify.ts), running jobs (p256-job.ts), SPKI (p256-spki.ts).
+export { p256Spki } from './p256-spki';
 export { p256Verify, p256VerifyJob } from './p256-verify';
 export { p256Finish, p256LastCost, P256_STEP } from './p256-job';
 export type { P256Job } from './p256-job';

@@ -2,14 +2,21 @@
 // 8422 §5.1.3; sha256/ecdsa in RFC 5246 §7.4.1.4.1) and ECDHE over secp256r1 (named group
 // 23, uncompressed points, RFC 8422 §5.1.1, §5.4), from transport/crypto/p256.ts. RFC 7925
 // §4.3's mandatory curve and the only raw-public-key type Eclipse Leshan accepts. Only in
-// a bundle that calls enableP256() (firmware/rpk-curves.ts).
+// a bundle that calls enableP256() (firmware/rpk-curves.ts). The arithmetic comes from the
+// library enableP256() is given (transport/crypto/p256-lib.ts): built anew at each use on the
+// board (the RPK bundle embeds it in a function), so that nothing of it stays at rest.
 import { copyOf, equal } from '../bytes';
-import { p256EcdhJob, p256PrivateKey, p256PublicKeyJob, p256SignJob, p256Spki, p256ValidScalar, p256VerifyJob, spkiP256 } from '../crypto/p256';
+import { p256Spki } from '../crypto/p256-spki';
+import type * as P256Lib from '../crypto/p256-lib';
 import { enableRpk } from './rpk';
 import { addCurve, RpkGroup, RpkSig } from './rpk-codec';
 
-// AlgorithmIdentifier { id-ecPublicKey 1.2.840.10045.2.1, secp256r1 1.2.840.10045.3.1.7 } (RFC 5480 §2.1.1)
-var ALG = [0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07];
+/** The P-256 library (p256-lib.ts), as enableP256() was given it. */
+var p256: () => typeof P256Lib;
+
+// AlgorithmIdentifier { id-ecPublicKey 1.2.840.10045.2.1, secp256r1 1.2.840.10045.3.1.7 } (RFC 5480 §2.1.1),
+// 21 bytes as hex: a string costs Espruino ~4 variables, an array of 21 numbers 22
+var ALG = '301306072a8648ce3d020106082a8648ce3d030107';
 
 /** Offset of a DER value after its tag at `p` (short or one/two-byte long length), when it ends exactly at `end`; else -1. */
 function derBody(b: Uint8Array, p: number, tag: number, end: number): number {
@@ -45,14 +52,19 @@ export function p256PrivateKeyOf(key: Uint8Array): Uint8Array | null {
   else if (key.length > 40 && key[0] === 0x30) {
     var p = derBody(key, 0, 0x30, key.length);
     if (p >= 0 && key[p] === 2 && key[p + 1] === 1 && key[p + 2] === 0) {
-      for (var i = 0; i < ALG.length; i++) if (key[p + 3 + i] !== ALG[i]) return null;
+      for (var i = 0; i < ALG.length / 2; i++) if (key[p + 3 + i] !== parseInt(ALG.substr(2 * i, 2), 16)) return null;
       // privateKey OCTET STRING wrapping the ECPrivateKey; no attributes after it
-      p += 3 + ALG.length;
+      p += 3 + ALG.length / 2;
       var q = derBody(key, p, 4, key.length);
       d = q < 0 ? null : sec1(key, q, key.length);
     } else d = sec1(key, 0, key.length);
   }
-  return d && p256ValidScalar(d) ? d : null;
+  return d && p256().ok(d) ? d : null;
+}
+
+/** The point 04||X||Y of a P-256 SPKI, or null if it is not one or the point is not on the curve. */
+export function spkiP256(der: Uint8Array): Uint8Array | null {
+  return p256().spki(der);
 }
 
 /** ecdsa_secp256r1_sha256: ECDSA over SHA-256 of the signed content, DER (RFC 8422 §5.4, §5.8); RFC 6979 nonces. Jobs run a step at a time (p256.ts). */
@@ -66,10 +78,10 @@ export var p256Sig: RpkSig = {
   },
   priv: p256PrivateKeyOf,
   sign: function (msg, priv, pub, c) {
-    return p256SignJob(priv, c.sha256(msg), c);
+    return p256().sign(priv, c.sha256(msg), c);
   },
   verify: function (msg, sig, pub, c) {
-    return p256VerifyJob(pub, c.sha256(msg), sig);
+    return p256().ver(pub, c.sha256(msg), sig);
   },
 };
 
@@ -77,17 +89,30 @@ export var p256Sig: RpkSig = {
 export var secp256r1Group: RpkGroup = {
   id: 23,
   len: 65,
-  priv: p256PrivateKey,
-  pub: p256PublicKeyJob,
-  shared: p256EcdhJob,
+  priv: function (rng) {
+    return p256().priv(rng);
+  },
+  pub: function (k) {
+    return p256().pub(k);
+  },
+  shared: function (k, peer) {
+    return p256().ecdh(k, peer);
+  },
 };
+
+/** Where p256Sig and secp256r1Group take the arithmetic from (the simulator's servers: server-curves.ts). */
+export function useP256(lib: () => typeof P256Lib): void {
+  p256 = lib;
+}
 
 /**
  * Adds P-256 keys and the secp256r1 group to the RPK suite, ahead of any other type (RFC
  * 7925's mandatory curve, preferred when both are built in), and installs the suite into
- * the client role (enableRpk). Idempotent.
+ * the client role (enableRpk). `lib` gives the arithmetic (transport/crypto/p256-lib.ts; the
+ * host: `() => P256Lib`). Idempotent.
  */
-export function enableP256(): void {
+export function enableP256(lib: () => typeof P256Lib): void {
+  useP256(lib);
   addCurve(p256Sig, secp256r1Group, true);
   enableRpk();
 }
