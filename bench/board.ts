@@ -245,20 +245,27 @@ export function stepsScript(prelude: string, list: Step[], tail = ''): string {
  * and its longest run is the longest of them).
  */
 async function steps(bin: string, bundle: string, prelude: string, list: Step[], check: RegExp, tail = ''): Promise<{ name: string; ir: number; longest: number; jobSteps?: number; jobUnits?: string }[]> {
+  const { out, ph } = await runSteps(bin, bundle, stepsScript(prelude, list, tail), check, 'the steps');
+  // a phase that ran a sliced job prints `JOB steps largest-units`
+  const jl = [...out.matchAll(/JOB (\d+) ([\d.]+)/g)];
+  const marked = list.filter((s) => s.mark !== false);
+  return marked.map((s, i) => ({ name: s.name, ir: ph[i + 1].ir, longest: ph[i + 1].longest, jobSteps: jl[i] ? +jl[i][1] : undefined, jobUnits: jl[i]?.[2] }));
+}
+
+/** A stepsScript `script` under callgrind with `bundle` in Storage: what the stand-in printed (checked) and the phases. */
+async function runSteps(bin: string, bundle: string, script: string, check: RegExp, what: string): Promise<{ out: string; ph: { ir: number; longest: number }[] }> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-board-'));
   let r: ReturnType<typeof callgrind> | null = null;
   try {
     storeFiles(bin, dir, { 'b.js': bundle });
-    r = callgrind(bin, dir, stepsScript(prelude, list, tail));
+    r = callgrind(bin, dir, script);
     const run = r;
-    await until('the steps', () => /STEPS-DONE/.test(run.out()) || run.exited(), 24 * 3600000, run.out);
-    if (!check.test(run.out())) throw new Error(`the steps' results are wrong:\n${run.out().slice(-2500)}`);
-    // a phase that ran a sliced job prints `JOB steps largest-units`
-    const jl = [...run.out().matchAll(/JOB (\d+) ([\d.]+)/g)];
+    await until(what, () => /STEPS-DONE/.test(run.out()) || run.exited(), 24 * 3600000, run.out);
+    if (!check.test(run.out())) throw new Error(`${what}: the results are wrong:\n${run.out().slice(-2500)}`);
+    const out = run.out();
     const ph = phases(await run.end());
     r = null;
-    const marked = list.filter((s) => s.mark !== false);
-    return marked.map((s, i) => ({ name: s.name, ir: ph[i + 1].ir, longest: ph[i + 1].longest, jobSteps: jl[i] ? +jl[i][1] : undefined, jobUnits: jl[i]?.[2] }));
+    return { out, ph };
   } finally {
     if (r) r.kill();
     rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
@@ -442,36 +449,22 @@ async function handshakes(bin: string): Promise<Row[]> {
  */
 async function handshakeTurns(bin: string): Promise<Row[]> {
   const { bundle, prelude, list, tail, check, resumed } = handshakeSteps(true);
-  const dir = mkdtempSync(join(tmpdir(), 'bench-board-turns-'));
-  let r: ReturnType<typeof callgrind> | null = null;
-  try {
-    storeFiles(bin, dir, { 'b.js': bundle });
-    r = callgrind(bin, dir, stepsScript(prelude, list, tail));
-    const run = r;
-    await until('the turns', () => /STEPS-DONE/.test(run.out()) || run.exited(), 3600000, run.out);
-    if (!check.test(run.out())) throw new Error(`the turns' results are wrong:\n${run.out().slice(-2500)}`);
-    const labels = (/LABELS (.*)/.exec(run.out())?.[1] || '').split(',');
-    const ph = phases(await run.end());
-    r = null;
-    // a turn belongs to the handshake whose connect came last (polls, datagrams and the end are labelled after it)
-    const per = [0, 1].map(() => ({ ir: 0, longest: 0, at: '' }));
-    let f = 0;
-    labels.forEach((l, i) => {
-      if (/^h\d /.test(l)) f = +l[1];
-      const x = ph[i + 1].ir;
-      console.log(`  turn ${String(i).padStart(3)}: ${l.padEnd(16)} ${g(x).padStart(9)}`);
-      if (l === 'end') return; // the harness's
-      per[f].ir += x;
-      if (x > per[f].longest) Object.assign(per[f], { longest: x, at: `${l}, turn ${i}` });
-    });
-    const rows: Row[] = per.slice(0, resumed ? 2 : 1).map((p, k) => ({
-      workload: 'handshake-turns', what: `${k ? 'abbreviated' : 'full'} DTLS-RPK P-256 handshake without its public-key steps (results replayed; longest: ${p.at})`, ir: p.ir, longest: p.longest,
-    }));
-    return rows;
-  } finally {
-    if (r) r.kill();
-    rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
-  }
+  const { out, ph } = await runSteps(bin, bundle, stepsScript(prelude, list, tail), check, 'the turns');
+  const labels = (/LABELS (.*)/.exec(out)?.[1] || '').split(',');
+  // a turn belongs to the handshake whose connect came last (polls, datagrams and the end are labelled after it)
+  const per = [0, 1].map(() => ({ ir: 0, longest: 0, at: '' }));
+  let f = 0;
+  labels.forEach((l, i) => {
+    if (/^h\d /.test(l)) f = +l[1];
+    const x = ph[i + 1].ir;
+    console.log(`  turn ${String(i).padStart(3)}: ${l.padEnd(16)} ${g(x).padStart(9)}`);
+    if (l === 'end') return; // the harness's
+    per[f].ir += x;
+    if (x > per[f].longest) Object.assign(per[f], { longest: x, at: `${l}, turn ${i}` });
+  });
+  return per.slice(0, resumed ? 2 : 1).map((p, k) => ({
+    workload: 'handshake-turns', what: `${k ? 'abbreviated' : 'full'} DTLS-RPK P-256 handshake without its public-key steps (results replayed; longest: ${p.at})`, ir: p.ir, longest: p.longest,
+  }));
 }
 
 type Runner = (bin: string, n: number) => Promise<Row[]>;

@@ -475,6 +475,12 @@ interface DeviceAccount {
 /** The P-256 RPK build (Leshan reads raw public keys as EC keys only: the Ed25519 build does not work with it). */
 export const LESHAN_RPK_BUNDLE = join(import.meta.dirname, '../dist/firmware-rpk.js');
 
+/** A device's factory RPK bootstrap account with Leshan (startDevice's options): its P-256 key pair, the bootstrap server's key pinned. */
+export function rpkBootstrapAccount(dev: ServerRpk, bsSpki: Uint8Array) {
+  const h = (b: Uint8Array) => Buffer.from(b).toString('hex');
+  return { rpkPriv: h(dev.pkcs8), rpkPub: h(dev.spki), rpkServerPub: h(bsSpki), bundle: LESHAN_RPK_BUNDLE };
+}
+
 /** A simulated device against a bootstrap server (Leshan's or any), until Ctrl-C; then it de-registers. */
 async function runDevice(endpoint: string, bootstrapUri: string, acc: DeviceAccount, then = async () => {}): Promise<void> {
   const { startDevice } = await import('./device');

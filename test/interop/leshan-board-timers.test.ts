@@ -10,7 +10,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startDevice, type SimDevice } from '../../sim/device';
 import { MemoryStorage } from '../../sim/node-ports';
-import { LeshanBootstrap, leshanMissing, leshanJars, p256KeyPair, LESHAN_RPK_BUNDLE, LESHAN_VERSION, type BsTimers } from '../../sim/leshan';
+import { LeshanBootstrap, leshanMissing, leshanJars, p256KeyPair, rpkBootstrapAccount, LESHAN_VERSION, type BsTimers } from '../../sim/leshan';
 import type { Peer } from '../../transport/ports';
 
 const missing = leshanMissing();
@@ -85,10 +85,7 @@ async function bootstrap(timers: BsTimers, name: string, ms: number) {
   const dev: SimDevice = await startDevice({
     endpoint: ep,
     bootstrapUri: bs.coapsUri,
-    rpkPriv: Buffer.from(devKey.pkcs8).toString('hex'),
-    rpkPub: Buffer.from(devKey.spki).toString('hex'),
-    rpkServerPub: Buffer.from(BS_RPK.spki).toString('hex'),
-    bundle: LESHAN_RPK_BUNDLE,
+    ...rpkBootstrapAccount(devKey, BS_RPK.spki),
     storage: new MemoryStorage(),
     network: slowBoard(hold),
     log: (e, d) => timeline.push(`${Date.now() - t0} ms ${e} ${d}`),
