@@ -220,9 +220,10 @@ export interface Step { name: string; js: string; mark?: boolean }
  * The Espruino script that runs `list` one step per turn of the event loop after `prelude`, the
  * bundle evaluated from Storage first. Each distinct step is one function and the order a string
  * of their indices: a handshake is some 1,500 steps (a poll each), as many functions would not fit
- * in the board's 16,383 variables.
+ * in the board's 16,383 variables. `tail` runs after the last marker: counted in no step (a
+ * harness's checks go there).
  */
-export function stepsScript(prelude: string, list: Step[]): string {
+export function stepsScript(prelude: string, list: Step[], tail = ''): string {
   const bodies: string[] = [];
   let order = '';
   for (const s of list) {
@@ -235,7 +236,7 @@ export function stepsScript(prelude: string, list: Step[]): string {
   // the script's own globals have names no bundle's top-level name has (tools/build.mjs pass 9
   // gives those a `$`; older bundles had bare ones of one or two characters)
   return `eval(require('Storage').read('b.js'));\n${prelude}\nvar _b_S=[${bodies.map((b) => `function(){${b}}`).join(',\n')}],_b_Q=${JSON.stringify(order)},_b_k=0;\n` +
-    `function _b_next(){if(_b_k<_b_Q.length){if(_b_S[_b_Q.charCodeAt(_b_k)-48]()!==true)_b_k++;setTimeout(_b_next,1);}else{${MARK};print('STEPS-DONE');}}\nsetTimeout(_b_next,1);\n`;
+    `function _b_next(){if(_b_k<_b_Q.length){if(_b_S[_b_Q.charCodeAt(_b_k)-48]()!==true)_b_k++;setTimeout(_b_next,1);}else{${MARK};${tail}print('STEPS-DONE');}}\nsetTimeout(_b_next,1);\n`;
 }
 
 /**
@@ -243,21 +244,28 @@ export function stepsScript(prelude: string, list: Step[]): string {
  * `mark: false` adds its turn to the marked step before it, so a phase can span many turns
  * and its longest run is the longest of them).
  */
-async function steps(bin: string, bundle: string, prelude: string, list: Step[], check: RegExp): Promise<{ name: string; ir: number; longest: number; jobSteps?: number; jobUnits?: string }[]> {
+async function steps(bin: string, bundle: string, prelude: string, list: Step[], check: RegExp, tail = ''): Promise<{ name: string; ir: number; longest: number; jobSteps?: number; jobUnits?: string }[]> {
+  const { out, ph } = await runSteps(bin, bundle, stepsScript(prelude, list, tail), check, 'the steps');
+  // a phase that ran a sliced job prints `JOB steps largest-units`
+  const jl = [...out.matchAll(/JOB (\d+) ([\d.]+)/g)];
+  const marked = list.filter((s) => s.mark !== false);
+  return marked.map((s, i) => ({ name: s.name, ir: ph[i + 1].ir, longest: ph[i + 1].longest, jobSteps: jl[i] ? +jl[i][1] : undefined, jobUnits: jl[i]?.[2] }));
+}
+
+/** A stepsScript `script` under callgrind with `bundle` in Storage: what the stand-in printed (checked) and the phases. */
+async function runSteps(bin: string, bundle: string, script: string, check: RegExp, what: string): Promise<{ out: string; ph: { ir: number; longest: number }[] }> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-board-'));
   let r: ReturnType<typeof callgrind> | null = null;
   try {
     storeFiles(bin, dir, { 'b.js': bundle });
-    r = callgrind(bin, dir, stepsScript(prelude, list));
+    r = callgrind(bin, dir, script);
     const run = r;
-    await until('the steps', () => /STEPS-DONE/.test(run.out()) || run.exited(), 24 * 3600000, run.out);
-    if (!check.test(run.out())) throw new Error(`the steps' results are wrong:\n${run.out().slice(-2500)}`);
-    // a phase that ran a sliced job prints `JOB steps largest-units`
-    const jl = [...run.out().matchAll(/JOB (\d+) ([\d.]+)/g)];
+    await until(what, () => /STEPS-DONE/.test(run.out()) || run.exited(), 24 * 3600000, run.out);
+    if (!check.test(run.out())) throw new Error(`${what}: the results are wrong:\n${run.out().slice(-2500)}`);
+    const out = run.out();
     const ph = phases(await run.end());
     r = null;
-    const marked = list.filter((s) => s.mark !== false);
-    return marked.map((s, i) => ({ name: s.name, ir: ph[i + 1].ir, longest: ph[i + 1].longest, jobSteps: jl[i] ? +jl[i][1] : undefined, jobUnits: jl[i]?.[2] }));
+    return { out, ph };
   } finally {
     if (r) r.kill();
     rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
@@ -326,13 +334,22 @@ export { fromHex } from './transport/bytes';`, 'ED'));
  * (`connect(peer, ses)`); when the build has no such record, or the server answers the offer
  * with a full handshake (a ServerHelloDone), the row says n/a.
  */
-/** The handshakes' Espruino steps, recorded in Node (see handshakes()). */
-export function handshakeSteps(): { bundle: string; prelude: string; list: Step[]; check: RegExp; resumed: boolean; ses: boolean; turns: string } {
+/**
+ * The handshakes' Espruino steps, recorded in Node (see handshakes()). `fake`: the public-key
+ * jobs' results (P-256 sign, verify, key pair, ECDH) are recorded in Node and handed back in
+ * Espruino by jobs done in one step, each hashing what the real one hashes, so the run costs
+ * a minute and counts every other turn exactly (handshakeTurns()); each turn is marked.
+ */
+export function handshakeSteps(fake = false): { bundle: string; prelude: string; list: Step[]; tail: string; check: RegExp; resumed: boolean; ses: boolean; turns: string } {
   const BUNDLE = DIST('firmware-rpk.js');
   const C = p256Keys(4), S = p256Keys(5);
   const RNG = 'var _b_rc=0,_b_rng={fill:function(u){for(var i=0;i<u.length;i++)u[i]=(_b_rc++*37+11)&255;}};';
   const { ctx } = loadFirmware(BUNDLE, { modules: { crypto: espruinoCryptoModule().mod } });
   ctx.run(RNG);
+  // each public-key job's result, by kind, in the order the jobs were made
+  if (fake) ctx.run(`var _b_R={sign:[],verify:[],pub:[],shared:[]};(function(){var s=LwM2M.rpk.rpkSigs[0],g=LwM2M.rpk.rpkGroups[0];
+    function rec(o,n){var f=o[n];o[n]=function(){var j=f.apply(o,arguments),q=_b_R[n],i=q.push(null)-1;return {r:null,run:function(b){var d=j.run(b);if(d){this.r=j.r;q[i]=j.r;}return d;}};};}
+    rec(s,'sign');rec(s,'verify');rec(g,'pub');rec(g,'shared');})();`);
   const g = ctx.context as Record<string, unknown>;
   const bytes = ctx.run('(function (h) { return LwM2M.fromHex(h); })') as (h: string) => Uint8Array;
   const SERVER = { address: '10.0.0.1', port: 5684 };
@@ -386,30 +403,68 @@ export function handshakeSteps(): { bundle: string; prelude: string; list: Step[
     const helloDone = flights[1].replies.some((d) => { const b = Buffer.from(d, 'hex'); return b[0] === 22 && b.readUInt16BE(3) === 0 && b[13] === 14; });
     resumed = !helloDone;
   }
+  const results = fake ? JSON.stringify(ctx.run('_b_R'), (k, v) => (v && typeof v === 'object' && typeof v.length === 'number' && !Array.isArray(v) ? hex(v) : v)) : '';
   ctx.stop();
   const n = resumed ? 2 : 1;
   // Espruino: connect, then each server datagram, each its own turn; after each, a poll per turn
   // for as long as the client has a step due (poll(now) returns now): the steps' sizes may
   // differ from Node's (P-256 sizes its steps by their cost), so their number is Espruino's own.
   const list: Step[] = [];
-  const polls: Step = { name: 'polls', mark: false, js: `return _b_cl.poll(${NOW})===${NOW};` };
+  // fake: every turn marked and labelled (_b_L), so each has its own count; the datagrams decoded in the prelude
+  const mark = fake ? undefined : false;
+  const label = (l: string) => (fake ? `_b_L.push('${l}');` : '');
+  const polls: Step = { name: 'polls', mark, js: `${label('poll')}return _b_cl.poll(${NOW})===${NOW};` };
+  // The client's socket keeps each datagram (a native copy, as cheap as the board's E.toString and
+  // send); the tail compares them with Node's, after the last marker: converting the final flight
+  // to hex in its turn was ~64 M instructions, more than the flight itself (2026-12-07).
   for (let f = 0; f < n; f++) {
-    list.push({ name: `h${f}`, js: `sent=[];done=false;_b_cl=${mk.replace('hostSend(d)', 'sent.push(LwM2M.toHex(d))')};_b_cl.connect(peer${f ? ',_b_ses' : ''});` }, polls);
-    for (const d of flights[f].replies) list.push({ name: `h${f} reply`, mark: false, js: `_b_cl.receive(LwM2M.fromHex('${d}'),peer);` }, polls);
-    list.push({ name: `h${f} end`, mark: false, js: `print('H${f} '+done+' '+(sent.join(',')===${JSON.stringify(flights[f].sent.join(','))}));` });
+    list.push({ name: `h${f}`, js: `${label(`h${f} connect`)}sent=_b_out[${f}]=[];done=false;_b_cl=${mk.replace('hostSend(d)', 'sent.push(new Uint8Array(d))')};_b_cl.connect(peer${f ? ',_b_ses' : ''});` }, polls);
+    flights[f].replies.forEach((d, i) => list.push({ name: `h${f} reply`, mark, js: `${label(`h${f} datagram ${i}`)}_b_cl.receive(${fake ? `_b_D[${f}][${i}]` : `LwM2M.fromHex('${d}')`},peer);` }, polls));
+    list.push({ name: `h${f} end`, mark, js: `${label('end')}_b_done[${f}]=done;` });
   }
-  const prelude = `${RNG}var peer={address:'10.0.0.1',port:5684},sent=[],done=false,_b_ses,_b_cl;var _b_C=${JSON.stringify({ key: hex(C.pkcs8), spki: hex(C.spki), pin: hex(S.spki) })};` +
-    `var creds={key:LwM2M.fromHex(_b_C.key),spki:LwM2M.fromHex(_b_C.spki),serverSpki:LwM2M.fromHex(_b_C.pin)};`;
-  return { bundle: BUNDLE, prelude, list, check: resumed ? /H0 true true[\s\S]*H1 true true/ : /H0 true true/, resumed, ses: !!(ses && ses.length), turns: actions.map((a, f) => `h${f} ${a.length} turns in Node`).join(', ') };
+  const tail = `var _b_rec=${JSON.stringify(flights.slice(0, n).map((f) => f.sent.join(',')))};for(var f=0;f<${n};f++)print('H'+f+' '+_b_done[f]+' '+(_b_out[f].map(function(d){return LwM2M.toHex(d);}).join(',')===_b_rec[f]));` +
+    (fake ? `print('LABELS '+_b_L.join(','));` : '');
+  const fakeJobs = !fake ? '' : `var _b_L=[],_b_D=${JSON.stringify(flights.slice(0, n).map((f) => f.replies))}.map(function(f){return f.map(LwM2M.fromHex);}),_b_R=${results};` +
+    `(function(){var s=LwM2M.rpk.rpkSigs[0],g=LwM2M.rpk.rpkGroups[0];for(var k in _b_R)_b_R[k]=_b_R[k].map(function(x){return typeof x==='string'?LwM2M.fromHex(x):x;});` +
+    `function fake(o,n,h){o[n]=function(m,a,b,c){if(h)c.sha256(m);var r=_b_R[n].shift();return {r:null,run:function(){this.r=r;return true;}};};}` +
+    `fake(s,'sign',1);fake(s,'verify',1);fake(g,'pub');fake(g,'shared');})();`;
+  const prelude = `${RNG}var peer={address:'10.0.0.1',port:5684},sent=[],done=false,_b_ses,_b_cl,_b_out=[],_b_done=[];var _b_C=${JSON.stringify({ key: hex(C.pkcs8), spki: hex(C.spki), pin: hex(S.spki) })};` +
+    `var creds={key:LwM2M.fromHex(_b_C.key),spki:LwM2M.fromHex(_b_C.spki),serverSpki:LwM2M.fromHex(_b_C.pin)};${fakeJobs}`;
+  return { bundle: BUNDLE, prelude, list, tail, check: resumed ? /H0 true true[\s\S]*H1 true true/ : /H0 true true/, resumed, ses: !!(ses && ses.length), turns: actions.map((a, f) => `h${f} ${a.length} turns in Node`).join(', ') };
 }
 
 async function handshakes(bin: string): Promise<Row[]> {
-  const { bundle, prelude, list, check, resumed, ses, turns } = handshakeSteps();
-  const r = await steps(bin, bundle, prelude, list, check);
+  const { bundle, prelude, list, tail, check, resumed, ses, turns } = handshakeSteps();
+  const r = await steps(bin, bundle, prelude, list, check, tail);
   console.log(`  handshakes: ${turns}`);
   const row = (f: number, what: string): Row => ({ workload: f ? 'resumed-p256' : 'handshake-p256', what, ir: r[f].ir, longest: r[f].longest });
   return [row(0, 'one full DTLS-RPK handshake, P-256 (client side)'),
     resumed ? row(1, 'one abbreviated handshake (resumed session), P-256') : { workload: 'resumed-p256', what: 'one abbreviated handshake (resumed session), P-256', ir: null, longest: null, note: ses ? 'n/a: the server did not resume' : 'n/a: no session resumption in this build' }];
+}
+
+/**
+ * The turns of the same handshakes other than public-key steps, each counted: handshakeSteps(true)
+ * (the jobs' results replayed, a step each), every turn marked and labelled. Prints each turn's
+ * count; the row is their sum and the longest (the public-key steps are p256-ops' and RPK_STEP's).
+ */
+async function handshakeTurns(bin: string): Promise<Row[]> {
+  const { bundle, prelude, list, tail, check, resumed } = handshakeSteps(true);
+  const { out, ph } = await runSteps(bin, bundle, stepsScript(prelude, list, tail), check, 'the turns');
+  const labels = (/LABELS (.*)/.exec(out)?.[1] || '').split(',');
+  // a turn belongs to the handshake whose connect came last (polls, datagrams and the end are labelled after it)
+  const per = [0, 1].map(() => ({ ir: 0, longest: 0, at: '' }));
+  let f = 0;
+  labels.forEach((l, i) => {
+    if (/^h\d /.test(l)) f = +l[1];
+    const x = ph[i + 1].ir;
+    console.log(`  turn ${String(i).padStart(3)}: ${l.padEnd(16)} ${g(x).padStart(9)}`);
+    if (l === 'end') return; // the harness's
+    per[f].ir += x;
+    if (x > per[f].longest) Object.assign(per[f], { longest: x, at: `${l}, turn ${i}` });
+  });
+  return per.slice(0, resumed ? 2 : 1).map((p, k) => ({
+    workload: 'handshake-turns', what: `${k ? 'abbreviated' : 'full'} DTLS-RPK P-256 handshake without its public-key steps (results replayed; longest: ${p.at})`, ir: p.ir, longest: p.longest,
+  }));
 }
 
 type Runner = (bin: string, n: number) => Promise<Row[]>;
@@ -422,6 +477,7 @@ export const WORKLOADS: Record<string, { what: string; run: Runner }> = {
   'p256-ops': { what: 'P-256 public key, sign, ECDH, verify', run: (b) => p256Ops(b) },
   'ed25519-ops': { what: 'X25519 public key and shared secret, Ed25519 sign and verify', run: (b) => ed25519Ops(b) },
   handshakes: { what: 'one full DTLS-RPK P-256 handshake and one abbreviated (n/a without resumption)', run: (b) => handshakes(b) },
+  'handshake-turns': { what: 'the same handshakes, each turn but the public-key steps counted (their results replayed): a minute', run: (b) => handshakeTurns(b) },
 };
 /** --quick: the minutes-long ones (NoSec, PSK and one notification). */
 export const QUICK = ['nosec', 'psk'];

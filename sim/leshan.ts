@@ -350,7 +350,17 @@ export interface BsEvent {
   /** The request came over DTLS with a raw public key. */
   rpk?: boolean;
   pct?: number;
+  /** "handshake" (any peer's DTLS handshake ended; ep ""): it completed, or Californium gave it up. */
+  ok?: boolean;
   [k: string]: unknown;
+}
+
+/** Californium's DTLS retransmission in the bootstrap launcher. */
+export interface BsTimers {
+  /** The board's setting, --board-timers: 25 retransmissions (~21 min with a 1 s first timer) instead of 4 (31 s). */
+  board?: boolean;
+  /** The first retransmission timer, ms (Californium's default 1000): a test scales it down. */
+  retransmissionTimeout?: number;
 }
 
 /** Leshan's bootstrap server (our launcher around leshan-server-cf), configured from a JSON file. */
@@ -372,13 +382,20 @@ export class LeshanBootstrap {
     });
   }
 
-  /** `rpk`: the bootstrap server's own raw public key pair (the launcher's --rpk-pub/--rpk-priv). */
-  static async start(host = '127.0.0.1', jars = leshanJars(), rpk?: ServerRpk): Promise<LeshanBootstrap> {
+  /**
+   * `rpk`: the bootstrap server's own raw public key pair (the launcher's --rpk-pub/--rpk-priv).
+   * `timers`: Californium's DTLS retransmission (docs/leshan.md "Timers for a board").
+   */
+  static async start(host = '127.0.0.1', jars = leshanJars(), rpk?: ServerRpk, timers: BsTimers = {}): Promise<LeshanBootstrap> {
     const dir = mkdtempSync(join(tmpdir(), 'leshan-bs-config-'));
     const file = join(dir, 'bs.json');
     writeFileSync(file, JSON.stringify({ bootstrap: {}, security: [] }));
     const keys = rpkFiles(rpk, '--rpk-pub', '--rpk-priv');
-    const proc = new JavaProc('bs', ['-jar', jars.bs, '--host', host, '--coap-port', '0', '--coaps-port', '0', '--config', file, ...keys.args], keys.files);
+    const timerArgs = [
+      ...(timers.board ? ['--board-timers'] : []),
+      ...(timers.retransmissionTimeout ? ['--dtls-retransmission-timeout', String(timers.retransmissionTimeout)] : []),
+    ];
+    const proc = new JavaProc('bs', ['-jar', jars.bs, '--host', host, '--coap-port', '0', '--coaps-port', '0', '--config', file, ...keys.args, ...timerArgs], keys.files);
     const bs = new LeshanBootstrap(proc, file);
     try {
       const ready = await until('Leshan bootstrap server', 60_000, proc, async () => bs.events.find((e) => e.ev === 'ready') || null);
@@ -458,6 +475,12 @@ interface DeviceAccount {
 /** The P-256 RPK build (Leshan reads raw public keys as EC keys only: the Ed25519 build does not work with it). */
 export const LESHAN_RPK_BUNDLE = join(import.meta.dirname, '../dist/firmware-rpk.js');
 
+/** A device's factory RPK bootstrap account with Leshan (startDevice's options): its P-256 key pair, the bootstrap server's key pinned. */
+export function rpkBootstrapAccount(dev: ServerRpk, bsSpki: Uint8Array) {
+  const h = (b: Uint8Array) => Buffer.from(b).toString('hex');
+  return { rpkPriv: h(dev.pkcs8), rpkPub: h(dev.spki), rpkServerPub: h(bsSpki), bundle: LESHAN_RPK_BUNDLE };
+}
+
 /** A simulated device against a bootstrap server (Leshan's or any), until Ctrl-C; then it de-registers. */
 async function runDevice(endpoint: string, bootstrapUri: string, acc: DeviceAccount, then = async () => {}): Promise<void> {
   const { startDevice } = await import('./device');
@@ -493,7 +516,8 @@ async function demo(endpoint: string, mode: 'nosec' | 'psk' | 'rpk'): Promise<vo
   const srvRpk = rpk ? p256KeyPair() : undefined, bsRpk = rpk ? p256KeyPair() : undefined, dev = rpk ? p256KeyPair() : null;
   const [server, bs] = await Promise.all([
     LeshanServer.start({ coapPort: 36883, coapsPort: 36884, webPort: 36880, rpk: srvRpk }, jars),
-    LeshanBootstrap.start('127.0.0.1', jars, bsRpk),
+    // a board pointed at it computes minutes before it answers the RPK flight (docs/leshan.md "Timers for a board")
+    LeshanBootstrap.start('127.0.0.1', jars, bsRpk, { board: rpk }),
   ]);
   const id = `${endpoint}:dm`, key = 'a0a1a2a3a4a5a6a7a8a9aaabacadaeaf', bsId = `${endpoint}:bs`, bsKey = '0f0e0d0c0b0a09080706050403020100';
   const security = {

@@ -148,7 +148,14 @@ export function start(g: any, opts?: StartOptions): Platform | null {
       // unless configured, a port of the dynamic range (49152-65535, RFC 6335 §6) drawn from the
       // hardware RNG at each boot: an off-path attacker must guess it to spoof (RFC 6056)
       return new EspruinoUdp(n, { port: port || cfg.port || 49152 + (n.E.hwRand() & 16383) }, function (data: Uint8Array, peer: Peer) {
-        onMessage(data, peer, clock.now());
+        // busy while the datagram runs: the kick below polls every engine, so a value it changes
+        // (a Bootstrap-Write's ~10 resources) neither reads the clock nor arms a timer (Scheduler.add)
+        scheduler.busy = true;
+        try {
+          onMessage(data, peer, clock.now());
+        } finally {
+          scheduler.busy = false;
+        }
         scheduler.kick();
       }, function (e) {
         log('udp ' + e);

@@ -7,7 +7,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stretches, phases, esp32Seconds, tableRow, parseBoardArgs, stepsScript, WORKLOADS, QUICK, type Step } from '../../bench/board';
+import { existsSync } from 'node:fs';
+import { stretches, phases, esp32Seconds, tableRow, parseBoardArgs, stepsScript, handshakeSteps, WORKLOADS, QUICK, type Step } from '../../bench/board';
 import { storeFiles } from '../../tools/espruino/bin.mjs';
 import { ESPRUINO_BIN, espruinoSkip } from './espruino-proc';
 
@@ -65,6 +66,26 @@ test('bench:board: a script of 3,000 steps (a handshake is ~1,500 polls) runs in
     assert.match(r.stdout, /SEEN 3004 4 a/, r.stdout.slice(-1500));
     assert.match(r.stdout, /STEPS-DONE/);
     assert.throws(() => stepsScript('', Array.from({ length: 80 }, (_, i) => ({ name: 's', js: `x=${i};` }))), /more than 70 distinct steps/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+const RPK_BUNDLE = join(import.meta.dirname, '../../dist/firmware-rpk.js');
+
+test('bench:board handshakes: replayed in the stand-in (the public-key results handed back as handshake-turns does), the client sends the recorded datagrams, and the harness turns none into hex inside a counted turn', { skip: espruinoSkip() || (!existsSync(RPK_BUNDLE) && 'dist/firmware-rpk.js not built') }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hs-turns-'));
+  try {
+    const { bundle, prelude, list, tail, resumed } = handshakeSteps(true);
+    storeFiles(ESPRUINO_BIN!, dir, { 'b.js': bundle });
+    // LwM2M.toHex is a JS loop over bytes (~0.2 M x86 instructions a byte on the stand-in): the final flight in
+    // hex was ~64 M, more than the flight itself, when the harness's send() did it (2026-12-07)
+    const count = 'var _b_hx=0,_b_after=0;(function(f){LwM2M.toHex=function(d){if(!_b_after)_b_hx++;return f(d);};})(LwM2M.toHex);';
+    writeFileSync(join(dir, 'run.js'), stepsScript(prelude + count, list, `_b_after=1;print('HEX '+_b_hx);${tail}`));
+    const r = spawnSync('sh', ['-c', 'exec timeout 120 "$0" run.js </dev/null', ESPRUINO_BIN!], { cwd: dir, encoding: 'latin1' });
+    assert.match(r.stdout, resumed ? /H0 true true[\s\S]*H1 true true/ : /H0 true true/, r.stdout.slice(-1500));
+    assert.match(r.stdout, /HEX 0\b/, r.stdout.slice(-1500));
+    assert.match(r.stdout, /LABELS h0 connect,poll/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -338,6 +338,48 @@ test('start: the client\'s UDP port is drawn from the dynamic range (49152-65535
   assert.deepEqual(await bound({ port: 34206 }, 0x1234567), [34206, 34206]);
 });
 
+test('start: values changed while a datagram runs neither read the clock nor arm a timer: the kick after it polls every engine (a Bootstrap-Write changes ~10)', async () => {
+  const { esp, ctx, storage, udp } = boot();
+  storage.files['lwm2m.cfg'] = JSON.stringify({ v: 1, endpoint: 'ep', bootstrap: 'coap://192.0.2.1', mode: 'nosec' });
+  const g = ctx.run('this') as any;
+  // a port of its own (the other tests' draws are fixed)
+  g.E.hwRand = () => Math.floor(Math.random() * 2 ** 31);
+  let dev: any;
+  type Stats = { armed: number; cleared: number; polls: number };
+  const seen: { before?: Stats; after?: Stats } = {};
+  let done: () => void;
+  const handled = new Promise<void>((r) => (done = r));
+  let bound: () => void;
+  const ready = new Promise<void>((r) => (bound = r));
+  esp.start(g, {
+    client: (d: any) => {
+      dev = d;
+      d.scheduler.add({ poll: () => -1 });
+      d.openUdp(() => {
+        seen.before = { ...d.scheduler.stats };
+        // what Registry.changed does for each value written (reg.wake = the scheduler)
+        for (let i = 0; i < 10; i++) d.scheduler.add();
+        setTimeout(() => ((seen.after = { ...d.scheduler.stats }), done()), 0);
+      }, undefined, () => bound());
+    },
+  });
+  await ready;
+  // the engine's first poll (from the timer add() armed) done: nothing armed any more
+  while (dev.scheduler.handle !== null) await new Promise((r) => setTimeout(r, 5));
+  const node = dgram.createSocket('udp4');
+  node.send(Buffer.from([0x40, 1, 0, 1]), udp.sockets[0].boundPort, '127.0.0.1');
+  await handled;
+  node.close();
+  const { before, after } = seen as Required<typeof seen>;
+  assert.equal(after.polls, before.polls + 1, 'the kick after the datagram polled the engine');
+  assert.equal(after.armed, before.armed, 'no timer armed for the changes');
+  assert.equal(after.cleared, before.cleared);
+  assert.equal(dev.scheduler.busy, false);
+  dev.scheduler.stop();
+  udp.sockets.forEach((s) => s.close());
+  ctx.stop();
+});
+
 test('start: board.reboot() waits REBOOT_GRACE_MS on the scheduler, so the Execute answer leaves first', () => {
   const { esp, ctx, storage, calls } = boot();
   storage.files['lwm2m.cfg'] = JSON.stringify({ v: 1, endpoint: 'ep', bootstrap: 'coap://192.0.2.1', mode: 'nosec' });

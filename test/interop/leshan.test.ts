@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { needPeer, liveCapture } from '../helpers/peers';
 import { startDevice, SimDevice } from '../../sim/device';
 import { MemoryStorage } from '../../sim/node-ports';
-import { LeshanServer, LeshanBootstrap, leshanMissing, leshanJars, byteArray, LESHAN_VERSION, EventStream, p256KeyPair, javaPkcs8, LESHAN_RPK_BUNDLE, type ServerRpk } from '../../sim/leshan';
+import { LeshanServer, LeshanBootstrap, leshanMissing, leshanJars, byteArray, LESHAN_VERSION, EventStream, p256KeyPair, javaPkcs8, LESHAN_RPK_BUNDLE, rpkBootstrapAccount, type ServerRpk } from '../../sim/leshan';
 
 // Fixed ports for Leshan's server (its demo takes no port 0), from this area's range 26500-26599.
 const PORTS = { coapPort: 26583, coapsPort: 26584, webPort: 26580 };
@@ -424,10 +424,7 @@ test(`Leshan ${LESHAN_VERSION} DTLS-RPK P-256: Leshan's server presents a key ot
   const dev = await startDevice({
     endpoint: ep,
     bootstrapUri: bs.coapsUri,
-    rpkPriv: Buffer.from(devKey.pkcs8).toString('hex'),
-    rpkPub: Buffer.from(devKey.spki).toString('hex'),
-    rpkServerPub: Buffer.from(BS_RPK.spki).toString('hex'),
-    bundle: LESHAN_RPK_BUNDLE,
+    ...rpkBootstrapAccount(devKey, BS_RPK.spki),
     storage: new MemoryStorage(),
     period: 500,
     log: (e, d) => timeline.push(`${e} ${d}`),

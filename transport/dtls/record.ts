@@ -14,6 +14,8 @@ export interface DtlsRecord {
   fragment: Uint8Array;
   /** tls12_cid records (RFC 9146 §4): the Connection ID in the header (a view). */
   cid?: Uint8Array;
+  /** epoch ‖ sequence_number as received (a view into the header): the additional data's seq_num (open). */
+  sn?: Uint8Array;
 }
 
 /**
@@ -41,6 +43,7 @@ export function parseRecords(d: Uint8Array, cidLen?: number): DtlsRecord[] {
         // 48 bits: 16 high ones × 2^32 + 32 low ones (one expression: the board pays per statement)
         seq: ((d[p + 5] << 8) | d[p + 6]) * 4294967296 + (((d[p + 7] << 24) | (d[p + 8] << 16) | (d[p + 9] << 8) | d[p + 10]) >>> 0),
         fragment: d.subarray(end - len, end),
+        sn: d.subarray(p + 3, p + 11),
       };
       if (c) r.cid = d.subarray(p + 11, p + 11 + c);
       out.push(r);
@@ -95,19 +98,19 @@ export type DirectionKeys = Uint8Array;
 
 /**
  * additional_data = seq_num(8: epoch ‖ sequence_number) ‖ type ‖ version ‖ length (RFC 5246
- * §6.2.3.3, RFC 6347 §4.1.2.1); for a tls12_cid record (`cid`) RFC 9146 §5's:
+ * §6.2.3.3, RFC 6347 §4.1.2.1), `sn` being seq_num (seqNum(), or a received header's); for a tls12_cid record (`cid`) RFC 9146 §5's:
  * seq_num_placeholder (8 × 0xff) ‖ tls12_cid ‖ cid_length ‖ tls12_cid ‖ version ‖ epoch ‖
  * sequence_number ‖ cid ‖ length_of_DTLSInnerPlaintext.
  */
-function aadOf(type: number, epoch: number, seq: number, length: number, cid?: Uint8Array): Uint8Array {
+function aadOf(type: number, sn: Uint8Array, length: number, cid?: Uint8Array): Uint8Array {
   var c = cid ? cid.length : 0;
   var a = new Uint8Array(c ? 23 + c : 13);
   if (c) {
     a.set([255, 255, 255, 255, 255, 255, 255, 255, CT.TLS12_CID, c, CT.TLS12_CID, DTLS.MAJOR, DTLS.MINOR]);
-    a.set(seqNum(epoch, seq), 13);
+    a.set(sn, 13);
     a.set(cid!, 21);
   } else {
-    a.set(seqNum(epoch, seq));
+    a.set(sn);
     a[8] = type;
     a[9] = DTLS.MAJOR;
     a[10] = DTLS.MINOR;
@@ -123,10 +126,12 @@ function aadOf(type: number, epoch: number, seq: number, length: number, cid?: U
  */
 export function seal(c: CryptoBackend, k: DirectionKeys, type: number, epoch: number, seq: number, plaintext: Uint8Array, cid?: Uint8Array): Uint8Array {
   // CCMNonce = implicit IV(4) ‖ explicit nonce(8); for DTLS the explicit nonce is epoch ‖ sequence_number.
+  // seq_num once for the nonce and the additional data (each seqNum() is an array literal of computed bytes)
+  var sn = seqNum(epoch, seq);
   var nonce = new Uint8Array(12);
   nonce.set(k.subarray(16));
-  nonce.set(seqNum(epoch, seq), 4);
-  var sealed = ccmEncrypt(c, k.subarray(0, 16), nonce, aadOf(type, epoch, seq, plaintext.length, cid), plaintext, 8);
+  nonce.set(sn, 4);
+  var sealed = ccmEncrypt(c, k.subarray(0, 16), nonce, aadOf(type, sn, plaintext.length, cid), plaintext, 8);
   var out = new Uint8Array(8 + sealed.length);
   out.set(nonce.subarray(4));
   out.set(sealed, 8);
@@ -141,7 +146,7 @@ export function open(c: CryptoBackend, k: DirectionKeys, r: DtlsRecord): Uint8Ar
   var nonce = new Uint8Array(12);
   nonce.set(k.subarray(16));
   nonce.set(f.subarray(0, 8), 4);
-  return ccmDecrypt(c, k.subarray(0, 16), nonce, aadOf(r.type, r.epoch, r.seq, n, r.cid), f.subarray(8), 8);
+  return ccmDecrypt(c, k.subarray(0, 16), nonce, aadOf(r.type, r.sn || seqNum(r.epoch, r.seq), n, r.cid), f.subarray(8), 8);
 }
 
 /**

@@ -8,6 +8,13 @@
 //
 //   java -jar leshan-bs.jar --host 127.0.0.1 --coap-port 0 --coaps-port 0 --config bs.json [--cid on|off|N]
 //        [--rpk-pub spki.der --rpk-priv pkcs8.der]   the server's own raw public key pair (EC, e.g. P-256)
+//        [--board-timers] [--dtls-retransmission-timeout MS] [--dtls-max-retransmissions N]
+//
+// Californium gives up a handshake when its flight's retransmissions run out (default: 4 after 1 s,
+// doubling: 31 s). A board answers Californium's RPK flight only after its public-key work, ~4 min
+// (2-8) of a 240 MHz ESP32's time (docs/leshan.md "Timers for a board"), so --board-timers sets 25
+// retransmissions: 1+2+4+8+16+32 s then 20 x 60 s (the timer's cap) = ~21 min, as our own server's
+// 20 min. --dtls-retransmission-timeout sets the first timer (default 1000 ms; a test scales it down).
 //
 // The config file is read again on every look-up, so a test may rewrite it while the server runs:
 //   { "bootstrap": { "<endpoint>": <the body of the Leshan bsserver demo's POST /api/bootstrap/<endpoint>> },
@@ -34,6 +41,7 @@ import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
 
+import org.eclipse.californium.scandium.DtlsHealth;
 import org.eclipse.californium.scandium.config.DtlsConnectorConfig;
 import org.eclipse.californium.scandium.dtls.SingleNodeConnectionIdGenerator;
 import org.eclipse.leshan.core.SecurityMode;
@@ -68,7 +76,14 @@ public class LeshanBs {
         int coapPort = 5783, coapsPort = 5784;
         Integer cid = 6; // Leshan's demos default to "-cid on" (6-byte connection IDs)
         String rpkPub = null, rpkPriv = null;
-        for (int i = 0; i + 1 < args.length; i += 2) {
+        Integer retransmissionTimeout = null, maxRetransmissions = null;
+        for (int i = 0; i < args.length; i += 2) {
+            if ("--board-timers".equals(args[i])) { // a flag: no value
+                maxRetransmissions = BOARD_MAX_RETRANSMISSIONS;
+                i--;
+                continue;
+            }
+            if (i + 1 == args.length) throw new IllegalArgumentException("option " + args[i] + " needs a value");
             String v = args[i + 1];
             switch (args[i]) {
             case "--host": host = v; break;
@@ -77,6 +92,8 @@ public class LeshanBs {
             case "--config": configFile = v; break;
             case "--rpk-pub": rpkPub = v; break;
             case "--rpk-priv": rpkPriv = v; break;
+            case "--dtls-retransmission-timeout": retransmissionTimeout = positive(args[i], v); break;
+            case "--dtls-max-retransmissions": maxRetransmissions = positive(args[i], v); break;
             case "--cid": cid = "off".equals(v) ? null : "on".equals(v) ? 6 : Integer.valueOf(v); break;
             default: throw new IllegalArgumentException("unknown option " + args[i]);
             }
@@ -97,6 +114,9 @@ public class LeshanBs {
         DtlsConnectorConfig.Builder dtls = new DtlsConnectorConfig.Builder();
         dtls.setRecommendedCipherSuitesOnly(true);
         if (cid != null) dtls.setConnectionIdGenerator(new SingleNodeConnectionIdGenerator(cid));
+        if (retransmissionTimeout != null) dtls.setRetransmissionTimeout(retransmissionTimeout);
+        if (maxRetransmissions != null) dtls.setMaxRetransmissions(maxRetransmissions);
+        dtls.setHealthHandler(new HandshakePrinter());
         builder.setDtlsConfig(dtls);
         final LeshanBootstrapServer server = builder.build();
         server.addListener(new Printer());
@@ -104,6 +124,30 @@ public class LeshanBs {
         Runtime.getRuntime().addShutdownHook(new Thread(server::destroy));
         emit(Json.object().add("ev", "ready").add("coap", server.getUnsecuredAddress().getPort())
                 .add("coaps", server.getSecuredAddress().getPort()));
+    }
+
+    /** The board's setting (docs/leshan.md "Timers for a board"): 25 retransmissions, ~21 min after a 1 s first timer. */
+    static final int BOARD_MAX_RETRANSMISSIONS = 25;
+
+    static int positive(String name, String v) {
+        int n;
+        try {
+            n = Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            n = 0;
+        }
+        if (n <= 0) throw new IllegalArgumentException(name + " takes a positive integer, not " + v);
+        return n;
+    }
+
+    /** Each DTLS handshake's end, {"ev":"handshake","ok":true|false}: a flight whose retransmissions ran out is ok:false. */
+    static class HandshakePrinter implements DtlsHealth {
+        @Override public boolean isEnabled() { return true; }
+        @Override public void dump(String tag, int maxConnections, int remainingCapacity, int pendingWithoutVerify) {}
+        @Override public void startHandshake() {}
+        @Override public void endHandshake(boolean success) { emit(Json.object().add("ev", "handshake").add("ep", "").add("ok", success)); }
+        @Override public void receivingRecord(boolean dropped) {}
+        @Override public void sendingRecord(boolean dropped) {}
     }
 
     static synchronized void emit(JsonObject o) {
