@@ -55,6 +55,9 @@ const BUNDLES = {
   // while a package is checked, beside a bundle already loaded, so it stays an IIFE defining
   // the one global LwM2MV (unwrapped, its top-level names would overwrite the bundle's).
   'fw-verify': ['firmware/verify.ts', ['--external', 'none'], 'LwM2MV'],
+  // its Ed25519 twin (firmware/verify-ed25519.ts, tweetnacl's field arithmetic), for a device
+  // provisioned with an Ed25519 vendor key: only the one the key needs is ever evaluated
+  'fw-verify-ed25519': ['firmware/verify-ed25519.ts', ['--external', 'none'], 'LwM2MV'],
 };
 
 const opts = buildArgs(process.argv.slice(2));
@@ -85,7 +88,7 @@ function buildArgs(argv) {
       o.only = v.split(',');
       for (const n of o.only) if (!(n in BUNDLES)) bad(`--only '${n}' must be one of ${Object.keys(BUNDLES).join(', ')}`);
     } else if (a === '--help' || a === '-h') {
-      console.log('usage: node tools/build.mjs [--only firmware|firmware-rpk|firmware-rpk-ed25519|fw-verify[,…]] [--if-stale]');
+      console.log('usage: node tools/build.mjs [--only firmware|firmware-rpk|firmware-rpk-ed25519|fw-verify|fw-verify-ed25519[,…]] [--if-stale]');
       process.exit(0);
     } else bad(`unknown option '${a}'`);
   }

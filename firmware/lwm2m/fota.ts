@@ -1,8 +1,9 @@
 // Firmware update on the device (issue 18, docs/firmware-update.md): the board's side of
 // object 5 (objects/board.ts FirmwarePort). A pushed package streams block by block into a
 // second bundle file in Storage (never whole in RAM); at its end the bundle's SHA-256 is taken
-// in one native call over the flash-backed file, and the vendor's P-256 signature is checked
-// in slices by the verifier, evaluated from Storage (`lwm2m.ver`) only for that check. Update
+// in one native call over the flash-backed file, and the vendor's P-256 or Ed25519 signature is
+// checked in slices by the verifier, evaluated from Storage (`lwm2m.ver` / `lwm2m.ved`) only for
+// that check. Update
 // writes a boot record that the boot file (tools/board-lib.mjs BOOT_CODE) follows: the new
 // bundle is tried a bounded number of boots and confirms itself once registered; otherwise
 // the boot file returns to the old one, which reports Update Result 8.
@@ -31,7 +32,8 @@ import { parseUri } from './uri';
 
 // The names and numbers (the names are strings inside fotaPort: top-level ones would be held at rest):
 //   'lwm2m.fwb' the boot record, 'lwm2m.js' / 'lwm2m.js2' the bundle slots, 'lwm2m.ver' the
-//   verifier (dist/fw-verify.js, defining LwM2MV); BOOT_SELECT gives a bundle on trial 3 boots.
+//   P-256 verifier (dist/fw-verify.js, defining LwM2MV), 'lwm2m.ved' the Ed25519 one
+//   (dist/fw-verify-ed25519.js); BOOT_SELECT gives a bundle on trial 3 boots.
 /** A new bundle that has not registered this long after boot gives up (ms). */
 var CONFIRM_MS = 300000;
 var HEAD = 10;
@@ -67,7 +69,8 @@ interface Stream {
 
 /**
  * The board's firmware port on Espruino's modules `n`; packages must be signed by `vendorHex`
- * (65-byte P-256 point, hex; none: every package fails its check). The build's target is
+ * (hex: a 65-byte P-256 point, checked by `lwm2m.ver`, or a 32-byte Ed25519 key, by
+ * `lwm2m.ved`; none: every package fails its check). The build's target is
  * LwM2M.rpk.TARGET in the RPK builds, else psk.
  */
 export function fotaPort(n: Natives, vendorHex?: string): FirmwarePort {
@@ -121,7 +124,7 @@ export function fotaPort(n: Natives, vendorHex?: string): FirmwarePort {
     }
     var g = n.global.LwM2M;
     var target = (g && g.rpk && g.rpk.TARGET) || 'psk';
-    if (!m || m.t !== target || h[5] !== 1 || typeof m.n !== 'number' || m.n < 1 || typeof m.h !== 'string' || m.h.length !== 64) return 6;
+    if (!m || m.t !== target || (h[5] !== 1 && h[5] !== 2) || typeof m.n !== 'number' || m.n < 1 || typeof m.h !== 'string' || m.h.length !== 64) return 6;
     // room for the bundle (Storage.getFree: what a write can take without a compaction)
     if (S.getFree && m.n > S.getFree()) return 2;
     st.m = m;
@@ -200,18 +203,27 @@ export function fotaPort(n: Natives, vendorHex?: string): FirmwarePort {
       } else S.erase(st.f);
       if (api) api.downloaded(ok ? 0 : 5);
     };
-    var src = hex === st.m.h && vendorHex ? S.read('lwm2m.ver') : undefined;
+    // the vendor key's type names the algorithm (an Ed25519 key is 32 bytes): a package signed
+    // with the other one is not the vendor's (5)
+    var h = st.h;
+    var ed = vendorHex && vendorHex.length === 64 ? 1 : 0;
+    var src = hex === st.m.h && vendorHex && h[5] === 1 + ed ? S.read(ed ? 'lwm2m.ved' : 'lwm2m.ver') : undefined;
     if (src === undefined) return done(false);
     try {
       // evaluated from the flash-backed file as it is (a copy would put its 18 KB in RAM):
       // its last statement gives the verifier (tools/build.mjs)
       var v = n.global.eval(src);
-      var h = st.h;
       var ml = (h[6] << 8) | h[7];
       var sig = h.subarray(HEAD + ml);
-      var key = new Uint8Array(65);
-      for (i = 0; i < 65; i++) key[i] = parseInt(vendorHex!.substr(2 * i, 2), 16);
-      step = v.verify(key, new Uint8Array(c.SHA256(n.E.toString(h.subarray(0, HEAD + ml)))), sig.subarray(0, sig[1] + 2));
+      var signed = h.subarray(0, HEAD + ml);
+      var key = new Uint8Array(vendorHex!.length >> 1);
+      for (i = 0; i < key.length; i++) key[i] = parseInt(vendorHex!.substr(2 * i, 2), 16);
+      // Ed25519 signs header and manifest themselves (SHA-512 inside, native); ECDSA their SHA-256
+      step = ed
+        ? v.verify(key, signed, sig.subarray(0, 64), function (m: Uint8Array) {
+            return new Uint8Array(c.SHA512(m));
+          })
+        : v.verify(key, new Uint8Array(c.SHA256(n.E.toString(signed))), sig.subarray(0, sig[1] + 2));
     } catch (e) {
       return done(false);
     }

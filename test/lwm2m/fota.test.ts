@@ -45,13 +45,13 @@ async function until(what: string, cond: () => boolean | Promise<boolean>, ms = 
   }
 }
 
-async function rig(ep: string, o: { storageSize?: number } = {}) {
+async function rig(ep: string, o: { storageSize?: number; vendorPub?: string } = {}) {
   const lw = await Lwm2mServer.start({ port: 0, dtlsPort: -1, httpPort: 0 });
   const bs = await BootstrapServer.start({ port: 0, dtlsPort: -1 });
   bs.setConfig(ep, simpleConfig({ serverUri: lw.uri!, securityMode: 'NO_SEC', shortServerId: 101, lifetime: 60 }));
   const log: string[] = [];
   const storage = new MemoryStorage();
-  const dev: SimDevice = await startDevice({ endpoint: ep, bootstrapUri: bs.uri!, storage, vendorPub: VENDOR_PUB, storageSize: o.storageSize, log: (e, d) => log.push(`${e}: ${d}`) });
+  const dev: SimDevice = await startDevice({ endpoint: ep, bootstrapUri: bs.uri!, storage, vendorPub: o.vendorPub || VENDOR_PUB, storageSize: o.storageSize, log: (e, d) => log.push(`${e}: ${d}`) });
   await dev.waitFor('registered', 10000);
   await until('registration at the server', () => lw.clients().some((c: any) => c.endpoint === ep));
   const read = async (p: number[]) => {
@@ -156,6 +156,36 @@ test('bad packages leave the old bundle: wrong signature or SHA-256 → 5, anoth
   }
 });
 
+test('Ed25519 vendor key: a package it signed is checked by lwm2m.ved and applied; a tampered signature or a P-256 one → 5', async () => {
+  const EP = 'urn:dev:fota-ed';
+  const ed = vendorKey(join(dir, 'ed.key'), true, 'ed25519');
+  const r = await rig(EP, { vendorPub: vendorPublic(ed) });
+  try {
+    const result = async () => [await r.read([5, 0, 3]), await r.read([5, 0, 5])];
+    const good = pkg(NEW_BUNDLE, { key: ed });
+    assert.equal(good[5], 2, 'an Ed25519 package');
+    // the signature changed in its last byte (S): the verifier refuses it
+    const bad = Buffer.from(good);
+    bad[10 + bad.readUInt16BE(6) + 63] ^= 1;
+    assert.equal(st(await r.push(bad)), 'CHANGED');
+    await until('Update Result 5 (Ed25519 signature)', async () => (await result()).join() === '0,5');
+    assert.equal(r.storage.read('lwm2m.js2'), null, 'the rejected bundle is erased');
+    // signed by a P-256 key: not the vendor's
+    assert.equal(st(await r.push(pkg(NEW_BUNDLE))), 'CHANGED');
+    await until('Update Result 5 (another algorithm)', async () => (await result()).join() === '0,5');
+    const t0 = Date.now();
+    assert.equal(st(await r.push(good)), 'CHANGED', r.log.join('\n'));
+    await until('Downloaded', async () => (await r.read([5, 0, 3])) === '2');
+    console.log(`# Ed25519 package pushed and checked in ${Date.now() - t0} ms (simulator)`);
+    assert.equal(await r.read([5, 0, 5]), '0');
+    assert.equal(st(await r.lw.execute(EP, [5, 0, 2])), 'CHANGED');
+    await until('the new bundle confirmed', async () => r.dev.reboots > 0 && r.dev.state() === 'registered' && (await r.read([5, 0, 5])) === '1');
+    assert.equal(await r.read([3, 0, 3]), '0.2.0');
+  } finally {
+    await r.close();
+  }
+});
+
 test('a new bundle that crashes at boot: three tries, then the old bundle boots and reports Update Result 8', async () => {
   const EP = 'urn:dev:fota-crash';
   const r = await rig(EP);
@@ -179,11 +209,16 @@ test('provisioning stores the vendor key (--vendor-pub: point or SPKI); the devi
   const base = ['--endpoint', 'e', '--bootstrap', 'coap://h:5683'];
   assert.equal(buildConfig([...base, '--vendor-pub', VENDOR_PUB]).vendorPub, VENDOR_PUB);
   assert.equal(buildConfig([...base, '--vendor-pub', '3059301306072a8648ce3d020106082a8648ce3d030107034200' + VENDOR_PUB]).vendorPub, VENDOR_PUB);
-  assert.throws(() => buildConfig([...base, '--vendor-pub', 'abcd']), /^Error: --vendor-pub is 2 bytes: the vendor key is a P-256 point/);
+  assert.throws(() => buildConfig([...base, '--vendor-pub', 'abcd']), /^Error: --vendor-pub is 2 bytes: the vendor key is a P-256 point \(65 bytes 04‖X‖Y\) or an Ed25519 key/);
+  const edPub = vendorPublic(vendorKey(join(dir, 'ed.key'), true, 'ed25519'));
+  assert.equal(edPub.length, 64);
+  assert.equal(buildConfig([...base, '--vendor-pub', edPub]).vendorPub, edPub);
+  assert.equal(buildConfig([...base, '--vendor-pub', '302a300506032b6570032100' + edPub]).vendorPub, edPub);
+  assert.equal(parseConfig(JSON.stringify({ v: 1, endpoint: 'e', bootstrap: 'coap://h:5683', mode: 'nosec', vendorPub: edPub })).cfg!.vendorPub, edPub);
   assert.throws(() => buildConfig([...base, '--vendor-pub', '04' + '00'.repeat(64)]), /^Error: --vendor-pub is not a P-256 public key/);
   const cfg = { v: 1, endpoint: 'e', bootstrap: 'coap://h:5683', mode: 'nosec' };
   assert.equal(parseConfig(JSON.stringify({ ...cfg, vendorPub: VENDOR_PUB })).cfg!.vendorPub, VENDOR_PUB);
-  assert.equal(parseConfig(JSON.stringify({ ...cfg, vendorPub: 'zz' })).error, 'lwm2m.cfg: vendorPub must be a P-256 point (65 bytes hex)');
+  assert.equal(parseConfig(JSON.stringify({ ...cfg, vendorPub: 'zz' })).error, 'lwm2m.cfg: vendorPub must be a P-256 point (65 bytes hex) or an Ed25519 key (32)');
 });
 
 test('npm run sim -- fota push EP FILE / fota update EP: the package through the server\'s API, then the new bundle; bad arguments one line', async () => {
