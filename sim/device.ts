@@ -240,7 +240,7 @@ export async function startDevice(o: DeviceOptions): Promise<SimDevice> {
       setTimeout(() => device.reboot(), 20);
     };
     const natives = { require: (m: string) => (m === 'Storage' ? stMod : m === 'crypto' ? cryptoMod : m === 'dgram' ? dgramMod : undefined), E, setTimeout: ctx.run('setTimeout'), clearTimeout: ctx.run('clearTimeout'), global: ctx.run('this'), process: {} };
-    (board as any).fwPort = () => api.lwm2m.fotaPort(natives, o.vendorPub);
+    (board as any).fwPort = () => api.lwm2m.fotaPort(natives, o.vendorPub, o.coap);
     model = api.objects.createObjectModel(board, { format: o.format, period: o.period || 2000, objects: o.objects });
     // as the board's scheduler: a change outside a poll (an owner's set() from a timer) polls soon
     let soon = false;

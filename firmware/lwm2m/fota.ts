@@ -26,6 +26,7 @@ import type { Natives } from '../espruino/native';
 import { utf8Decode } from '../../transport/bytes';
 import { CoapEndpoint } from '../../transport/coap/endpoint';
 import { CODE, OPT } from '../../transport/coap/constants';
+import type { Params } from '../../transport/coap/constants';
 import { blockBytes } from '../../transport/coap/block';
 import { EspruinoUdp } from '../espruino/udp';
 import { parseUri } from './uri';
@@ -70,10 +71,11 @@ interface Stream {
 /**
  * The board's firmware port on Espruino's modules `n`; packages must be signed by `vendorHex`
  * (hex: a 65-byte P-256 point, checked by `lwm2m.ver`, or a 32-byte Ed25519 key, by
- * `lwm2m.ved`; none: every package fails its check). The build's target is
+ * `lwm2m.ved`; none: every package fails its check). `coap`: the pull's CoAP transmission
+ * parameters (the client's, ClientOptions.coap; default RFC 7252's). The build's target is
  * LwM2M.rpk.TARGET in the RPK builds, else psk.
  */
-export function fotaPort(n: Natives, vendorHex?: string): FirmwarePort {
+export function fotaPort(n: Natives, vendorHex?: string, coap?: Partial<Params>): FirmwarePort {
   var S = n.require('Storage');
   var REC = 'lwm2m.fwb';
   var A = 'lwm2m.js';
@@ -262,7 +264,7 @@ export function fotaPort(n: Natives, vendorHex?: string): FirmwarePort {
         for (var i = 0; i < b.length; i++) b[i] = n.E.hwRand() & 255;
       },
     };
-    ep = new CoapEndpoint({ port: sock, rng: rng });
+    ep = new CoapEndpoint({ port: sock, rng: rng, params: coap });
     function now(): number {
       return Math.floor(Date.now());
     }
@@ -301,8 +303,9 @@ export function fotaPort(n: Natives, vendorHex?: string): FirmwarePort {
     get();
   }
 
-  /** A pull ended without a package: Update Result r (object 5 is Downloading). */
+  /** A pull ended without a package: Update Result r (object 5 is Downloading); what it wrote is erased. */
   function fail(r: number): void {
+    if (s && s.w) S.erase(s.f);
     s = null;
     if (api) api.downloaded(r);
   }

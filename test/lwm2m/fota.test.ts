@@ -45,13 +45,13 @@ async function until(what: string, cond: () => boolean | Promise<boolean>, ms = 
   }
 }
 
-async function rig(ep: string, o: { storageSize?: number; vendorPub?: string } = {}) {
+async function rig(ep: string, o: { storageSize?: number; vendorPub?: string; coap?: Record<string, number> } = {}) {
   const lw = await Lwm2mServer.start({ port: 0, dtlsPort: -1, httpPort: 0 });
   const bs = await BootstrapServer.start({ port: 0, dtlsPort: -1 });
   bs.setConfig(ep, simpleConfig({ serverUri: lw.uri!, securityMode: 'NO_SEC', shortServerId: 101, lifetime: 60 }));
   const log: string[] = [];
   const storage = new MemoryStorage();
-  const dev: SimDevice = await startDevice({ endpoint: ep, bootstrapUri: bs.uri!, storage, vendorPub: o.vendorPub || VENDOR_PUB, storageSize: o.storageSize, log: (e, d) => log.push(`${e}: ${d}`) });
+  const dev: SimDevice = await startDevice({ endpoint: ep, bootstrapUri: bs.uri!, storage, vendorPub: o.vendorPub || VENDOR_PUB, storageSize: o.storageSize, coap: o.coap, log: (e, d) => log.push(`${e}: ${d}`) });
   await dev.waitFor('registered', 10000);
   await until('registration at the server', () => lw.clients().some((c: any) => c.endpoint === ep));
   const read = async (p: number[]) => {
@@ -268,8 +268,11 @@ async function fileServer(files: Record<string, Uint8Array>, drop: (n: number) =
   let n = 0;
   const send = srv.sock.send.bind(srv.sock) as (...a: unknown[]) => void;
   (srv.sock as any).send = (...a: unknown[]) => (drop(++n) ? undefined : send(...a));
+  // the message ID of every datagram received (retransmissions too)
+  const rx: number[] = [];
+  srv.sock.on('message', (m) => rx.push(m.readUInt16BE(2)));
   const port = await srv.bind();
-  return { uri: `coap://127.0.0.1:${port}`, gets, close: () => srv.close() };
+  return { uri: `coap://127.0.0.1:${port}`, gets, rx, close: () => srv.close() };
 }
 
 test('pull: a coap:// Package URI fetched with Block2, streamed into Storage, lost datagrams retransmitted → Downloaded; http:// → 9, no URI → 7, not found → 7', async () => {
@@ -296,6 +299,34 @@ test('pull: a coap:// Package URI fetched with Block2, streamed into Storage, lo
     assert.equal(st(await r.lw.execute(EP, [5, 0, 2])), 'CHANGED');
     await until('the new bundle confirmed', async () => r.dev.reboots > 0 && r.dev.state() === 'registered' && (await r.read([5, 0, 5])) === '1');
     assert.equal(await r.read([3, 0, 3]), '0.2.0');
+  } finally {
+    fs.close();
+    await r.close();
+  }
+});
+
+test('pull: a server that stops answering mid-way → resumed from the next block RESUMES (3) times, then Update Result 4; the old bundle stays', async () => {
+  const EP = 'urn:dev:fota-pull-lost';
+  let answered = 0;
+  const stopAt = 5;
+  // answers the first five GETs (blocks 0-4), then nothing more
+  const fs = await fileServer({ '/fw/pkg': pkg(NEW_BUNDLE) }, () => ++answered > stopAt);
+  // short CoAP timers (the device factory's coap, which the pull shares): a request gives up after ~0.1+0.2+0.4 s × ≤1.5
+  const r = await rig(EP, { coap: { ACK_TIMEOUT: 100, MAX_RETRANSMIT: 2 } });
+  try {
+    const t0 = Date.now();
+    assert.equal(st(await r.lw.write(EP, [5, 0, 1], [{ p: [5, 0, 1], v: `${fs.uri}/fw/pkg` } as any])), 'CHANGED');
+    await until('Update Result 4', async () => (await r.read([5, 0, 5])) === '4', 20000);
+    const ms = Date.now() - t0;
+    assert.equal(await r.read([5, 0, 3]), '0');
+    // the GETs after the last answered: the one lost and its 3 resumptions, each a new request
+    // (a message ID of its own) sent 1 + MAX_RETRANSMIT times
+    const lost = [...new Set(fs.rx.slice(stopAt))];
+    assert.equal(lost.length, 4, `distinct requests after the server stopped: ${lost.length}`);
+    assert.equal(fs.rx.length - stopAt, 4 * 3, 'each sent 1 + MAX_RETRANSMIT times');
+    assert.equal(r.storage.read('lwm2m.js2'), null, 'the partial bundle is erased');
+    assert.equal(await r.read([3, 0, 3]), '0.1.0', 'the old bundle runs');
+    console.log(`# a pull whose server stopped answering gave up with Update Result 4 after ${ms} ms`);
   } finally {
     fs.close();
     await r.close();
