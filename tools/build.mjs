@@ -134,6 +134,10 @@ async function bundle(entry, name, extra, global) {
     ({ code, map } = inlineConstants(code, map));
     ({ code, map, renamed } = await shortenProperties(code, map));
     ({ code, map } = ownTopLevel(code, map, name));
+  } else if (code.includes('__proto__')) {
+    // an eval'd bundle stays whole, but Espruino fails an assertion and exits on evaluating a
+    // `{__proto__: null}` literal (tweetnacl's CommonJS wrapper in fw-verify-ed25519)
+    ({ code, map } = noNullProto(code, map));
   }
   map.file = name + '.js';
   // a bundle for eval: its last statement names its global, so that eval() returns it in

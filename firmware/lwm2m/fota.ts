@@ -23,7 +23,12 @@
 import type { FirmwarePort } from '../../objects/board';
 import type { FirmwareApi } from '../../objects/5-firmware-update';
 import type { Natives } from '../espruino/native';
-import { utf8Decode } from '../../transport/bytes';
+import { utf8Decode, utf8Encode } from '../../transport/bytes';
+import type { Peer } from '../../transport/ports';
+import { createDtlsClient } from '../../transport/dtls/client';
+import type { DtlsEndpoint, DtlsEvent } from '../../transport/dtls/connection';
+import { espruinoCrypto } from '../../transport/crypto/espruino';
+import { SecurityRes } from '../../objects/0-security';
 import { CoapEndpoint } from '../../transport/coap/endpoint';
 import { CODE, OPT } from '../../transport/coap/constants';
 import type { Params } from '../../transport/coap/constants';
@@ -238,15 +243,17 @@ export function fotaPort(n: Natives, vendorHex?: string, coap?: Partial<Params>)
   }
 
   /**
-   * Pull (Package URI): a coap:// URI fetched with Block2 (RFC 7959 §2.4) from a socket of
-   * its own, each block into block() as it arrives; a request that fails mid-way resumes from
-   * the next block (RESUMES times). A URI that is not one: Update Result 7; another scheme
-   * (http://, and coaps:// which needs credentials the device has no account for): 9.
+   * Pull (Package URI): a coap:// or coaps:// URI fetched with Block2 (RFC 7959 §2.4) from a
+   * socket of its own (coaps: a DTLS session of its own, PSK, pskFor), each block into block()
+   * as it arrives; a request that fails mid-way resumes from the next block (RESUMES times). A
+   * URI that is not one: Update Result 7; another scheme (http://), or coaps:// on a host and
+   * port no PSK account names: 9.
    */
   function pull(uri: string): void {
     var u = parseUri(uri);
     var at = uri.indexOf('://');
-    var bad = at < 1 || (!u && (uri.indexOf('coap://') === 0 || uri.indexOf('coaps://') === 0)) ? 7 : !u || u.secure ? 9 : 0;
+    var psk = u && u.secure ? pskFor(u.host, u.port) : null;
+    var bad = at < 1 || (!u && (uri.indexOf('coap://') === 0 || uri.indexOf('coaps://') === 0)) ? 7 : !u || (u.secure && !psk) ? 9 : 0;
     if (bad) return fail(bad);
     var rest = uri.substring(at + 3);
     var path = rest.indexOf('/') < 0 ? '/' : rest.substring(rest.indexOf('/'));
@@ -255,8 +262,11 @@ export function fotaPort(n: Natives, vendorHex?: string, coap?: Partial<Params>)
     var tries = 0;
     var next = 0;
     var ep: CoapEndpoint;
+    var dtls: DtlsEndpoint | null = null;
+    var over = false;
     var sock = new EspruinoUdp(n, { port: 49152 + (n.E.hwRand() & 16383) }, function (d, p) {
-      ep.receive(d, p, now());
+      if (dtls) dtls.receive(d, p);
+      else ep.receive(d, p, now());
       poll();
     });
     var rng = {
@@ -264,7 +274,25 @@ export function fotaPort(n: Natives, vendorHex?: string, coap?: Partial<Params>)
         for (var i = 0; i < b.length; i++) b[i] = n.E.hwRand() & 255;
       },
     };
-    ep = new CoapEndpoint({ port: sock, rng: rng, params: coap });
+    if (psk) {
+      // coaps://: DTLS 1.2 PSK with the account whose Server URI names this host and port
+      dtls = createDtlsClient({
+        socket: sock,
+        crypto: espruinoCrypto(n.require('crypto')),
+        rng: rng,
+        psk: function () {
+          return psk;
+        },
+        onData: function (d: Uint8Array, p: Peer) {
+          ep.receive(d, p, now());
+        },
+        onEvent: function (e: DtlsEvent) {
+          // a handshake that fails (no answer, an alert): the connection is lost
+          if (e.type === 'error') end(4);
+        },
+      });
+    }
+    ep = new CoapEndpoint({ port: dtls || sock, rng: rng, params: coap });
     function now(): number {
       return Math.floor(Date.now());
     }
@@ -272,11 +300,17 @@ export function fotaPort(n: Natives, vendorHex?: string, coap?: Partial<Params>)
       if (timer) n.clearTimeout(timer);
       timer = null;
       var t = ep.poll(now());
+      var d = dtls ? dtls.poll(now()) : -1;
+      if (d >= 0 && (t < 0 || d < t)) t = d;
       if (t >= 0) timer = n.setTimeout(poll, t - now() > 0 ? t - now() : 0);
     }
     function end(r: number): void {
+      if (over) return;
+      over = true;
       if (timer) n.clearTimeout(timer);
       timer = null;
+      if (dtls) dtls.close(peer);
+      dtls = null;
       sock.close();
       if (r) fail(r);
     }
@@ -301,6 +335,27 @@ export function fotaPort(n: Natives, vendorHex?: string, coap?: Partial<Params>)
       poll();
     }
     get();
+  }
+
+  /**
+   * The PSK credentials for a coaps:// Package URI on `host`:`port`: those of the Security
+   * instance whose LwM2M Server URI is coaps:// on the same host and port, in PSK mode (the LwM2M
+   * server's own account when it serves the package; one the bootstrap server wrote for the
+   * download server otherwise). null: none (Update Result 9).
+   */
+  function pskFor(host: string, port: number): { identity: Uint8Array; key: Uint8Array } | null {
+    var sec = api && api.reg ? api.reg.obj(0) : null;
+    if (!sec) return null;
+    for (var k in sec.i) {
+      var x = sec.i[k];
+      var su = parseUri('' + x[SecurityRes.ServerUri]);
+      var id = x[SecurityRes.PublicKeyOrId];
+      var key = x[SecurityRes.SecretKey];
+      if (su && su.secure && su.host === host && su.port === port && x[SecurityRes.Mode] === 0 && key instanceof Uint8Array && key.length) {
+        return { identity: id instanceof Uint8Array ? id : utf8Encode('' + (id || '')), key: key };
+      }
+    }
+    return null;
   }
 
   /** A pull ended without a package: Update Result r (object 5 is Downloading); what it wrote is erased. */

@@ -21,6 +21,11 @@ import { UdpCoap } from '../helpers/udp-coap';
 import { CODE, OPT } from '../../transport/coap/constants';
 import { getStrings } from '../../transport/coap/message';
 import { utf8Decode } from '../../transport/bytes';
+import dgram from 'node:dgram';
+import { randomFillSync } from 'node:crypto';
+import { createDtlsServer } from '../../transport/dtls/server';
+import { CoapEndpoint } from '../../transport/coap/endpoint';
+import { nodeCrypto } from '../../sim/node-crypto';
 
 const ROOT = join(import.meta.dirname, '../..');
 const dir = mkdtempSync(join(tmpdir(), 'fota-'));
@@ -45,10 +50,12 @@ async function until(what: string, cond: () => boolean | Promise<boolean>, ms = 
   }
 }
 
-async function rig(ep: string, o: { storageSize?: number; vendorPub?: string; coap?: Record<string, number> } = {}) {
+async function rig(ep: string, o: { storageSize?: number; vendorPub?: string; coap?: Record<string, number>; extraSecurity?: Record<string, unknown> } = {}) {
   const lw = await Lwm2mServer.start({ port: 0, dtlsPort: -1, httpPort: 0 });
   const bs = await BootstrapServer.start({ port: 0, dtlsPort: -1 });
-  bs.setConfig(ep, simpleConfig({ serverUri: lw.uri!, securityMode: 'NO_SEC', shortServerId: 101, lifetime: 60 }));
+  const cfg = simpleConfig({ serverUri: lw.uri!, securityMode: 'NO_SEC', shortServerId: 101, lifetime: 60 });
+  Object.assign(cfg.security, o.extraSecurity);
+  bs.setConfig(ep, cfg);
   const log: string[] = [];
   const storage = new MemoryStorage();
   const dev: SimDevice = await startDevice({ endpoint: ep, bootstrapUri: bs.uri!, storage, vendorPub: o.vendorPub || VENDOR_PUB, storageSize: o.storageSize, coap: o.coap, log: (e, d) => log.push(`${e}: ${d}`) });
@@ -327,6 +334,70 @@ test('pull: a server that stops answering mid-way → resumed from the next bloc
     assert.equal(r.storage.read('lwm2m.js2'), null, 'the partial bundle is erased');
     assert.equal(await r.read([3, 0, 3]), '0.1.0', 'the old bundle runs');
     console.log(`# a pull whose server stopped answering gave up with Update Result 4 after ${ms} ms`);
+  } finally {
+    fs.close();
+    await r.close();
+  }
+});
+
+/** A CoAP server over DTLS 1.2 PSK (our server, transport/dtls/server.ts) holding `files` by path; `keys` by identity (changeable). */
+async function dtlsFileServer(files: Record<string, Uint8Array>, keys: Record<string, Uint8Array>) {
+  const sock = dgram.createSocket('udp4');
+  const now = () => Math.floor(performance.now());
+  const rng = { fill: (b: Uint8Array) => void randomFillSync(b) };
+  const events: string[] = [];
+  const dtls = createDtlsServer({
+    socket: { send: (d, p) => sock.send(d, p.port, p.address) },
+    crypto: nodeCrypto,
+    rng,
+    pskKey: (id) => keys[Buffer.from(id).toString()] || null,
+    onData: (d, p) => coap.receive(d, p, now()),
+    onEvent: (e) => events.push(`${e.type}${e.name ? ' ' + e.name : ''}`),
+  });
+  const coap = new CoapEndpoint({
+    port: dtls,
+    rng,
+    onRequest: (req, _p, ex) => {
+      const path = '/' + (getStrings(req, OPT.URI_PATH) || []).join('/');
+      ex.respond(files[path] ? { code: CODE.CONTENT, payload: files[path], contentFormat: 42 } : { code: CODE.NOT_FOUND });
+    },
+  });
+  sock.on('message', (m, r) => dtls.receive(new Uint8Array(m), { address: r.address, port: r.port }));
+  const tick = setInterval(() => {
+    coap.poll(now());
+    dtls.poll(now());
+  }, 5);
+  await new Promise<void>((res) => sock.bind(0, '127.0.0.1', () => res()));
+  return { uri: `coaps://127.0.0.1:${sock.address().port}`, events, close: () => (clearInterval(tick), sock.close()) };
+}
+
+test('pull: a coaps:// Package URI over DTLS-PSK with the Security instance whose Server URI names that host and port → Downloaded; no such account → 9; a key the server refuses → 4', async () => {
+  const EP = 'urn:dev:fota-coaps';
+  const p = pkg(NEW_BUNDLE);
+  const keys: Record<string, Uint8Array> = { 'fw-download': new Uint8Array(16).fill(7) };
+  const fs = await dtlsFileServer({ '/fw/pkg': p }, keys);
+  // the bootstrap server writes the download server's account as /0/2 (Short Server ID 102, no Server instance: not an LwM2M server)
+  const dl = simpleConfig({ serverUri: fs.uri, securityMode: 'PSK', pskIdentity: 'fw-download', pskKey: new Uint8Array(16).fill(7), shortServerId: 102, securityInstance: 2 }).security;
+  const r = await rig(EP, { extraSecurity: dl });
+  try {
+    const wr = async (v: string) => st(await r.lw.write(EP, [5, 0, 1], [{ p: [5, 0, 1], v } as any]));
+    const result = async () => (await r.read([5, 0, 3])) + ',' + (await r.read([5, 0, 5]));
+    // a coaps:// host and port no account names: the device has no credentials for it
+    const other = fs.uri.replace(/:(\d+)$/, (_m, n) => `:${+n === 65535 ? 65534 : +n + 1}`);
+    assert.equal(await wr(`${other}/fw/pkg`), 'CHANGED');
+    await until('Update Result 9', async () => (await result()) === '0,9');
+    const t0 = Date.now();
+    assert.equal(await wr(`${fs.uri}/fw/pkg`), 'CHANGED');
+    await until('Downloaded', async () => (await r.read([5, 0, 3])) === '2', 30000);
+    console.log(`# pulled ${p.length} bytes over DTLS-PSK in ${Date.now() - t0} ms`);
+    assert.ok(Buffer.from(r.storage.read('lwm2m.js2')!).equals(NEW_BUNDLE));
+    assert.ok(fs.events.includes('connected'), fs.events.join());
+    assert.equal(await r.read([5, 0, 5]), '0');
+    // an empty URI cancels (Idle); then the server no longer takes the device's key
+    assert.equal(await wr(''), 'CHANGED');
+    keys['fw-download'] = new Uint8Array(16).fill(8);
+    assert.equal(await wr(`${fs.uri}/fw/pkg`), 'CHANGED');
+    await until('Update Result 4 (handshake refused)', async () => (await result()) === '0,4', 30000);
   } finally {
     fs.close();
     await r.close();
