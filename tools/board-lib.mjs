@@ -381,10 +381,12 @@ export async function uploadToStorage({ port, bundle, config, files, after, quie
     args.push('--storage', `${BUNDLE_FILE}:${bundle}`);
     sent[BUNDLE_FILE] = readFileSync(bundle);
     writeFileSync(join(dir, 'boot0.js'), BOOT_CODE);
-    // the firmware package's verifiers (P-256, Ed25519), beside the bundle (built by npm run build)
+    // the firmware package's verifiers, beside the bundle (built by npm run build): P-256's, and
+    // Ed25519's (37 KB more to send) when the configuration's vendor key is one
+    const edKey = config && typeof config === 'object' && typeof config.vendorPub === 'string' && config.vendorPub.length === 64;
     for (const [name, f] of VERIFIERS) {
       const ver = join(ROOT, 'dist', f);
-      if (!existsSync(ver)) continue;
+      if (!existsSync(ver) || (name === VERIFIER_ED_FILE && !edKey)) continue;
       args.push('--storage', `${name}:${ver}`);
       sent[name] = readFileSync(ver);
     }

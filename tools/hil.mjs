@@ -377,18 +377,10 @@ export const LWM2M_STEPS = [
     async run(ctx) {
       const ep = ctx.cfg.endpoint;
       const s = ctx.sim;
-      const regs = () => s.lwEvents.filter((e) => e.ep === ep && e.type === 'REGISTRATION').length;
-      const before = regs();
-      const restarts = ctx.target ? ctx.target.restarts : 0;
-      const t = Date.now();
-      const x = await s.lw.execute(ep, [3, 0, 4]);
-      if (x.code !== 68) throw new Error(`Execute answered ${codeStr(x.code)} (${x.status}), expected 2.04`);
-      await until('no new Register after the reboot', () => regs() > before, 60000 * slow(ctx));
-      const reAt = Date.now() - t;
-      await consoleBack(ctx);
+      const u = await executeReboot(ctx, [3, 0, 4], 0, 60000);
       const bsReq = s.bsEvents.filter((e) => e.ep === ep && e.type === 'request').length;
       if (bsReq !== 1) throw new Error(`the bootstrap server saw ${bsReq} Bootstrap-Requests, expected exactly 1`);
-      return `2.04; ${ctx.target ? `process restarted (${ctx.target.restarts - restarts}), ` : ''}registered again ${reAt} ms after the Execute; Bootstrap-Requests seen: ${bsReq}`;
+      return `2.04; ${u.restarts !== null ? `process restarted (${u.restarts}), ` : ''}registered again ${u.regMs} ms after the Execute; Bootstrap-Requests seen: ${bsReq}`;
     },
   },
   {
@@ -711,17 +703,21 @@ async function fotaPush(ctx, pkg) {
   return { pushMs, checkMs: Date.now() - t - pushMs };
 }
 
-/** Executes Update (/5/0/2) and waits for the device to register again after its reboot(s); `restarts` of the Linux target at least. */
-async function fotaUpdate(ctx, restarts) {
+/**
+ * Executes `path` (a reboot: Device /3/0/4, Update /5/0/2) and waits for the device to register
+ * again (within `ms`, times slow()) after the Linux target restarted at least `restarts` times,
+ * then for its console; { regMs, restarts } (null: a board, not counted).
+ */
+async function executeReboot(ctx, path, restarts, ms) {
   const ep = ctx.cfg.endpoint;
   const s = ctx.sim;
   const regs = () => s.lwEvents.filter((e) => e.ep === ep && e.type === 'REGISTRATION').length;
   const before = regs();
   const r0 = ctx.target ? ctx.target.restarts : 0;
   const t = Date.now();
-  const x = await s.lw.execute(ep, [5, 0, 2]);
-  if (x.code !== 68) throw new Error(`Execute /5/0/2 answered ${codeStr(x.code)} (${x.status}), expected 2.04`);
-  await until('no Register after the update\'s reboot', () => regs() > before && (!ctx.target || ctx.target.restarts - r0 >= restarts), 120000 * slow(ctx));
+  const x = await s.lw.execute(ep, path);
+  if (x.code !== 68) throw new Error(`Execute /${path.join('/')} answered ${codeStr(x.code)} (${x.status}), expected 2.04`);
+  await until('no new Register after the reboot', () => regs() > before && (!ctx.target || ctx.target.restarts - r0 >= restarts), ms * slow(ctx));
   const regMs = Date.now() - t;
   await consoleBack(ctx);
   return { regMs, restarts: ctx.target ? ctx.target.restarts - r0 : null };
@@ -736,9 +732,9 @@ async function fotaResult(ctx, want) {
     await new Promise((r) => setTimeout(r, 200));
   }
   const st = recVal(await ctx.sim.lw.read(ep, [5, 0, 3]), [5, 0, 3]);
-  const ver = recVal(await ctx.sim.lw.read(ep, [3, 0, 3]), [3, 0, 3]);
   if (st !== 0) throw new Error(`State ${st} with Update Result ${res}, expected 0 (Idle)`);
-  return ver;
+  // the running bundle's own version (on Espruino Device /3/0/3 is the interpreter's, process.env.VERSION)
+  return ask(ctx.con, 'LwM2M.VERSION', 20000 * slow(ctx));
 }
 
 /**
@@ -746,7 +742,7 @@ async function fotaResult(ctx, want) {
  * packaged and signed with the runner's vendor key (provisioned as vendorPub), pushed with
  * Block1, checked on the device, applied by Execute Update: the device reboots into the new
  * bundle (the Linux target exits at E.reboot() and the runner starts it again on the same
- * Storage), registers and confirms it (Update Result 1, State 0). Then a bundle that throws
+ * Storage), registers and confirms it (Update Result 1, State 0, LwM2M.VERSION the new one). Then a bundle that throws
  * while loading: three failed boots, the return to the confirmed one, Update Result 8.
  */
 export const FOTA_STEPS = [
@@ -760,12 +756,12 @@ export const FOTA_STEPS = [
       const p = await fotaPush(ctx, pkg);
       const pv = recVal(await ctx.sim.lw.read(ctx.cfg.endpoint, [5, 0, 7]), [5, 0, 7]);
       if (pv !== FOTA_VERSION) throw new Error(`PkgVersion '${pv}' after the check, expected '${FOTA_VERSION}'`);
-      const u = await fotaUpdate(ctx, 1);
+      const u = await executeReboot(ctx, [5, 0, 2], 1, 120000);
       const ver = await fotaResult(ctx, 1);
-      if (ver !== FOTA_VERSION) throw new Error(`/3/0/3 is '${ver}' after the update, expected '${FOTA_VERSION}'`);
+      if (ver !== FOTA_VERSION) throw new Error(`the running bundle is version '${ver}' after the update, expected '${FOTA_VERSION}'`);
       const alg = ctx.fota.asymmetricKeyType === 'ed25519' ? 'Ed25519' : 'P-256';
       return `${pkg.length} bytes pushed in ${p.pushMs} ms (${Math.round(pkg.length / p.pushMs)} KB/s), ${alg} check ${p.checkMs} ms; Update → registered ${u.regMs} ms` +
-        `${u.restarts !== null ? ` (process restarted ${u.restarts})` : ''}; Update Result 1, State 0, /3/0/3 ${ver}`;
+        `${u.restarts !== null ? ` (process restarted ${u.restarts})` : ''}; Update Result 1, State 0, running bundle ${ver}`;
     },
   },
   {
@@ -774,10 +770,10 @@ export const FOTA_STEPS = [
       const pkg = buildPackage(Buffer.from('throw new Error("hil: a broken build");\n'), ctx.fota, { version: '9.0.2', target: fotaTarget(ctx) });
       await fotaPush(ctx, pkg);
       // the Update's reboot and three failed boots of the new bundle (the Linux target: four restarts)
-      const u = await fotaUpdate(ctx, 4);
+      const u = await executeReboot(ctx, [5, 0, 2], 4, 120000);
       const ver = await fotaResult(ctx, 8);
-      if (ver !== FOTA_VERSION) throw new Error(`/3/0/3 is '${ver}' after the rollback, expected the confirmed '${FOTA_VERSION}'`);
-      return `Update → ${u.restarts !== null ? `${u.restarts} restarts (1 + 3 failed boots) → ` : ''}the confirmed bundle registered ${u.regMs} ms later; Update Result 8, State 0, /3/0/3 ${ver}`;
+      if (ver !== FOTA_VERSION) throw new Error(`the running bundle is version '${ver}' after the rollback, expected the confirmed '${FOTA_VERSION}'`);
+      return `Update → ${u.restarts !== null ? `${u.restarts} restarts (1 + 3 failed boots) → ` : ''}the confirmed bundle registered ${u.regMs} ms later; Update Result 8, State 0, running bundle ${ver}`;
     },
   },
 ];
@@ -948,6 +944,8 @@ export async function runHil(o, steps = STEPS, log = console.log) {
     log('--- target console ---');
     log(console_.split('\n').slice(-40).join('\n'));
     log('--- end of target console ---');
+    // the Linux target's own output: what it printed while no console was attached (at a restart)
+    if (target && con) log(`--- target process output ---\n${target.stdout().split('\n').slice(-40).join('\n')}\n--- end of target process output ---`);
     return { ok: false, failed: current, mode, error: e.message, results, console: console_ };
   } finally {
     if (con) con.close();
