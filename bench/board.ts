@@ -20,7 +20,7 @@
 // handshake is ~37 G instructions). A developer command, not CI.
 import { spawn, execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, openSync, writeSync, closeSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { randomFillSync } from 'node:crypto';
+import { randomFillSync, sign, createPrivateKey } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { benchServers, BS_KEY, type SlowDevice } from './servers';
@@ -467,6 +467,34 @@ async function handshakeTurns(bin: string): Promise<Row[]> {
   }));
 }
 
+/**
+ * The firmware package's signature check as the device runs it (firmware/lwm2m/fota.ts check()):
+ * each verifier bundle (dist/fw-verify.js, dist/fw-verify-ed25519.js) evaluated from Storage, then
+ * its step function run one step per turn of the event loop over a package head's signature
+ * (P-256 over the head's SHA-256, Ed25519 over the head with native SHA-512). The bundle's SHA-256
+ * is one native call over the flash-backed file and is not in these rows.
+ */
+async function fwCheck(bin: string): Promise<Row[]> {
+  const rows: Row[] = [];
+  for (const alg of ['p256', 'ed25519'] as const) {
+    const file = DIST(alg === 'p256' ? 'fw-verify.js' : 'fw-verify-ed25519.js');
+    if (!existsSync(file)) throw new Error(`${file} missing: run \`npm run build\``);
+    const k = alg === 'p256' ? p256Keys(7) : ed25519Keys(9);
+    const msg = Buffer.from('LWFW\x01\x02{"v":"9.0.1","t":"psk","n":102400,"h":"' + 'ab'.repeat(32) + '"}', 'latin1');
+    const priv = createPrivateKey({ key: Buffer.from(k.pkcs8), format: 'der', type: 'pkcs8' });
+    const sig = alg === 'p256' ? sign('sha256', msg, priv) : sign(null, msg, priv);
+    const pub = hex(k.spki.subarray(alg === 'p256' ? 26 : 12));
+    const call = alg === 'p256' ? `V.verify(hx('${pub}'),new Uint8Array(c.SHA256(hx('${hex(msg)}'))),hx('${hex(sig)}'))` : `V.verify(hx('${pub}'),hx('${hex(msg)}'),hx('${hex(sig)}'),function(m){return new Uint8Array(c.SHA512(m));})`;
+    const prelude = `var hx=function(s){var u=new Uint8Array(s.length/2);for(var i=0;i<u.length;i++)u[i]=parseInt(s.substr(2*i,2),16);return u;};var c=require('crypto'),V=LwM2MV,_b_J=null,_b_n=0;`;
+    const r = await steps(bin, file, prelude, [
+      { name: 'check', js: `_b_J=${call};_b_n=0;` },
+      { name: 'check steps', mark: false, js: `var d=_b_J();_b_n++;if(!d)return true;print('JOB '+_b_n+' 0');print('FWCHECK '+d);` },
+    ], /FWCHECK 1/);
+    rows.push({ workload: 'fw-check', what: `package signature check, ${alg === 'p256' ? 'P-256' : 'Ed25519'} verifier from Storage, ${r[0].jobSteps} steps`, ir: r[0].ir, longest: r[0].longest });
+  }
+  return rows;
+}
+
 type Runner = (bin: string, n: number) => Promise<Row[]>;
 /** Every workload: name → what it runs. */
 export const WORKLOADS: Record<string, { what: string; run: Runner }> = {
@@ -478,6 +506,7 @@ export const WORKLOADS: Record<string, { what: string; run: Runner }> = {
   'ed25519-ops': { what: 'X25519 public key and shared secret, Ed25519 sign and verify', run: (b) => ed25519Ops(b) },
   handshakes: { what: 'one full DTLS-RPK P-256 handshake and one abbreviated (n/a without resumption)', run: (b) => handshakes(b) },
   'handshake-turns': { what: 'the same handshakes, each turn but the public-key steps counted (their results replayed): a minute', run: (b) => handshakeTurns(b) },
+  'fw-check': { what: 'the firmware package\'s signature check (P-256 and Ed25519 verifiers from Storage, stepped)', run: (b) => fwCheck(b) },
 };
 /** --quick: the minutes-long ones (NoSec, PSK and one notification). */
 export const QUICK = ['nosec', 'psk'];
@@ -531,7 +560,9 @@ async function main() {
   } catch {
     usage('valgrind is not installed (Debian: apt-get install valgrind)');
   }
-  for (const f of ['firmware.js', 'firmware-rpk.js', 'firmware-rpk-ed25519.js']) if (!existsSync(DIST(f))) usage(`dist/${f} is missing: run \`npm run build\` first`);
+  // the builds the workloads run (fw-check: the verifiers alone)
+  const need = [...(names.some((w) => w !== 'fw-check') ? ['firmware.js', 'firmware-rpk.js', 'firmware-rpk-ed25519.js'] : []), ...(names.includes('fw-check') ? ['fw-verify.js', 'fw-verify-ed25519.js'] : [])];
+  for (const f of need) if (!existsSync(DIST(f))) usage(`dist/${f} is missing: run \`npm run build\` first`);
   const commit = (() => { try { return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim(); } catch { return '?'; } })();
   console.log(`bench:board on ${bin} (callgrind), commit ${commit}, ${new Date().toISOString().slice(0, 10)}: ${names.join(', ')}`);
   const rows: Row[] = [];

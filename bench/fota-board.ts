@@ -1,6 +1,7 @@
-// npm run bench:fota -- [--size KB] [--no-key]
+// npm run bench:fota -- [--size KB] [--no-key] [--ed25519]
 // (--no-key: the device holds no vendor key, so the check ends at the SHA-256, Update Result 5,
-// and the verifier never loads: the transfer's own peak) (needs the Espruino build: npm run espruino:build)
+// and the verifier never loads: the transfer's own peak; --ed25519: an Ed25519 vendor key, the
+// check by dist/fw-verify-ed25519.js) (needs the Espruino build: npm run espruino:build)
 //
 // A firmware package pushed to the PSK bundle running in Espruino itself (the ESP32-faithful
 // Linux build, Storage memory-mapped), as on the board: the simulator's servers, a package of
@@ -19,11 +20,13 @@ import { buildPackage, vendorKey, vendorPublic } from '../tools/package-lib.mjs'
 const args = process.argv.slice(2);
 let kb = 100;
 let noKey = false;
+let ed = false;
 for (let i = 0; i < args.length; i++) {
   if (args[i] === '--no-key') noKey = true;
+  else if (args[i] === '--ed25519') ed = true;
   else if (args[i] === '--size' && /^\d+$/.test(args[i + 1] || '') && +args[i + 1] >= 1 && +args[i + 1] <= 400) kb = +args[++i];
   else {
-    console.error(`bench:fota: bad argument '${args[i]}' (--size KB, 1..400; --no-key)`);
+    console.error(`bench:fota: bad argument '${args[i]}' (--size KB, 1..400; --no-key; --ed25519)`);
     process.exit(2);
   }
 }
@@ -34,21 +37,21 @@ if (!BIN) {
 }
 const ROOT = join(import.meta.dirname, '..');
 const BUNDLE = join(ROOT, 'dist/firmware.js');
-const VERIFIER = join(ROOT, 'dist/fw-verify.js');
+const VERIFIER = join(ROOT, ed ? 'dist/fw-verify-ed25519.js' : 'dist/fw-verify.js');
 if (!existsSync(BUNDLE) || !existsSync(VERIFIER)) {
-  console.error('bench:fota: dist/firmware.js or dist/fw-verify.js missing: run `npm run build` first');
+  console.error(`bench:fota: dist/firmware.js or ${VERIFIER} missing: run \`npm run build\` first`);
   process.exit(2);
 }
 const EP = 'urn:dev:fota-bench';
 const dir = mkdtempSync(join(tmpdir(), 'fota-bench-'));
-const key = vendorKey(join(dir, 'vendor.key'), true);
+const key = vendorKey(join(dir, 'vendor.key'), true, ed ? 'ed25519' : 'p256');
 const code = readFileSync(BUNDLE);
 const bundle = Buffer.concat([code, Buffer.alloc(Math.max(0, kb * 1024 - code.length - 1), 0x20), Buffer.from('\n')]).subarray(0, Math.max(kb * 1024, code.length + 1));
 const pkg = buildPackage(bundle, key, { version: '9.9.9', target: 'psk' });
 const { lw, events, bootstrapUri, close } = await benchServers(EP, true, 300, { timeoutMs: 120000 });
 const cfg = { v: 1, endpoint: EP, bootstrap: bootstrapUri, mode: 'psk', pskId: 'bs', pskKey: Buffer.from(BS_KEY).toString('hex'), vendorPub: noKey ? undefined : vendorPublic(key) };
 writeFileSync(join(dir, 'cfg.json'), JSON.stringify(cfg));
-storeFiles(BIN, dir, { 'lwm2m.js': BUNDLE, 'lwm2m.cfg': join(dir, 'cfg.json'), 'lwm2m.ver': VERIFIER });
+storeFiles(BIN, dir, { 'lwm2m.js': BUNDLE, 'lwm2m.cfg': join(dir, 'cfg.json'), [ed ? 'lwm2m.ved' : 'lwm2m.ver']: VERIFIER });
 writeFileSync(join(dir, 'run.js'), [
   `eval(require('Storage').read('lwm2m.js'));`,
   `LwM2M.espruino.start(global);`,
@@ -93,8 +96,11 @@ try {
   const after = await ask('process.memory().usage', 'AFTER');
   const total = 16383;
   const pct = (v: string) => `${v} (${((100 * +v) / total).toFixed(1)} %)`;
-  console.log(`fota on Espruino (PSK build, DTLS): package ${pkg.length} bytes pushed in ${((t1 - t0) / 1000).toFixed(1)} s (${Math.round(pkg.length / (t1 - t0))} KB/s host), checked in ${((t2 - t1) / 1000).toFixed(1)} s host; State ${await text([5, 0, 3])}, Update Result ${result}`);
+  console.log(`fota on Espruino (PSK build, DTLS, ${noKey ? 'no vendor key' : ed ? 'Ed25519' : 'P-256'}): package ${pkg.length} bytes pushed in ${((t1 - t0) / 1000).toFixed(1)} s (${Math.round(pkg.length / (t1 - t0))} KB/s host), checked in ${((t2 - t1) / 1000).toFixed(1)} s host; State ${await text([5, 0, 3])}, Update Result ${result}`);
   console.log(`variables of ${total}: at rest ${pct(rest)}; peak during the transfer ${pct(peakTransfer)}, during transfer and check ${pct(peak)}; after ${pct(after)}`);
+} catch (e) {
+  console.error(`bench:fota: ${(e as Error).message}; Espruino printed:\n${out.slice(-3000)}`);
+  process.exitCode = 1;
 } finally {
   closeSync(fd);
   child.kill('SIGKILL');

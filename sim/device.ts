@@ -16,6 +16,9 @@ export const DEFAULT_BUNDLE = join(import.meta.dirname, '../dist/firmware.js');
 /** The firmware package's verifier, put in each device's storage as lwm2m.ver. */
 export const DEFAULT_VERIFIER = join(import.meta.dirname, '../dist/fw-verify.js');
 const VERIFIER_NAME = 'lwm2m.ver';
+/** Its Ed25519 twin, as lwm2m.ved (for a device whose vendor key is Ed25519). */
+export const DEFAULT_VERIFIER_ED = join(import.meta.dirname, '../dist/fw-verify-ed25519.js');
+const VERIFIER_ED_NAME = 'lwm2m.ved';
 /** The RPK build (P-256 raw public keys, ECDSA-SHA256 + ECDHE secp256r1, besides PSK): Security Mode 1 with P-256 keys. */
 export const RPK_BUNDLE = join(import.meta.dirname, '../dist/firmware-rpk.js');
 /** The other RPK build (Ed25519 + X25519): Security Mode 1 with Ed25519 keys. */
@@ -63,12 +66,14 @@ export interface DeviceOptions extends FactoryConfig {
   log?: (event: string, detail: string) => void;
   /** The buzzer output changed. */
   onOutput?: (name: string, on: boolean, level: number) => void;
-  /** The vendor key firmware packages must be signed with (hex P-256 point), docs/firmware-update.md. */
+  /** The vendor key firmware packages must be signed with (hex: P-256 point or Ed25519 key), docs/firmware-update.md. */
   vendorPub?: string;
   /** Storage's size in bytes (default 896 KB, the ESP32's): a package larger than what is free gets Update Result 2. */
   storageSize?: number;
   /** The verifier the device evaluates from Storage as lwm2m.ver (default dist/fw-verify.js, as flashed: read from the file, not in `storage`). */
   verifier?: string;
+  /** The Ed25519 verifier, as lwm2m.ved (default dist/fw-verify-ed25519.js). */
+  verifierEd?: string;
   /** Reboot executed (the device restarts itself after this is called). */
   onReboot?: () => void;
 }
@@ -174,7 +179,8 @@ export async function startDevice(o: DeviceOptions): Promise<SimDevice> {
 
   // Espruino's Storage module over this device's storage (firmware update, boot choice)
   const verifier = o.verifier || DEFAULT_VERIFIER;
-  const stMod = storageModule(storage, o.storageSize || 896 * 1024, { [VERIFIER_NAME]: () => (existsSync(verifier) ? readFileSync(verifier).toString('latin1') : undefined) });
+  const flashed = (f: string) => () => (existsSync(f) ? readFileSync(f).toString('latin1') : undefined);
+  const stMod = storageModule(storage, o.storageSize || 896 * 1024, { [VERIFIER_NAME]: flashed(verifier), [VERIFIER_ED_NAME]: flashed(o.verifierEd || DEFAULT_VERIFIER_ED) });
 
   // Espruino's dgram for the firmware pull's own socket (closed with the device)
   const dgramMod = emuDgram();
@@ -240,7 +246,7 @@ export async function startDevice(o: DeviceOptions): Promise<SimDevice> {
       setTimeout(() => device.reboot(), 20);
     };
     const natives = { require: (m: string) => (m === 'Storage' ? stMod : m === 'crypto' ? cryptoMod : m === 'dgram' ? dgramMod : undefined), E, setTimeout: ctx.run('setTimeout'), clearTimeout: ctx.run('clearTimeout'), global: ctx.run('this'), process: {} };
-    (board as any).fwPort = () => api.lwm2m.fotaPort(natives, o.vendorPub);
+    (board as any).fwPort = () => api.lwm2m.fotaPort(natives, o.vendorPub, o.coap);
     model = api.objects.createObjectModel(board, { format: o.format, period: o.period || 2000, objects: o.objects });
     // as the board's scheduler: a change outside a poll (an owner's set() from a timer) polls soon
     let soon = false;

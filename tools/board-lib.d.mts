@@ -8,6 +8,8 @@ export const BOOT_CODE: string;
 /** Which bundle boots: an expression of Espruino's Storage module giving the file name ("!" + name: on trial). */
 export const BOOT_SELECT: string;
 export const VERIFIER_FILE: string;
+export const VERIFIER_ED_FILE: string;
+export const VERIFIERS: [string, string][];
 export const CLI: string;
 /** What `buildConfig` writes to the board's Storage: the device's own DeviceConfig (firmware/espruino/config.ts). */
 export type DeviceConfigJson = DeviceConfig & { v: 1; mode: 'psk' | 'rpk' | 'nosec' };

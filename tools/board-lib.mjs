@@ -21,6 +21,10 @@ export const APP_FILE = '.boot1';
 
 /** The firmware package's verifier (dist/fw-verify.js), evaluated only while a package is checked. */
 export const VERIFIER_FILE = 'lwm2m.ver';
+/** Its Ed25519 twin (dist/fw-verify-ed25519.js), for a device whose vendor key is Ed25519. */
+export const VERIFIER_ED_FILE = 'lwm2m.ved';
+/** Storage name → dist file of each verifier. */
+export const VERIFIERS = [[VERIFIER_FILE, 'fw-verify.js'], [VERIFIER_ED_FILE, 'fw-verify-ed25519.js']];
 
 /**
  * Which bundle boots (docs/firmware-update.md "Boot"), as an expression of Espruino's Storage
@@ -142,12 +146,14 @@ export function buildConfig(argv) {
     cfg.buzzerHz = +o.buzzerHz;
   }
   if (o.vendorPub !== undefined) {
-    // the key firmware packages are signed with (npm run package prints it): a P-256 point
+    // the key firmware packages are signed with (npm run package prints it): a P-256 point or
+    // an Ed25519 key, stored raw (the device picks its verifier by the length)
     const h = hexArg('--vendor-pub', o.vendorPub);
-    const pt = h.length === 182 && h.startsWith(SPKI_P256_PREFIX + '04') ? h.slice(SPKI_P256_PREFIX.length) : h;
-    if (pt.length !== 130 || !pt.startsWith('04')) throw new Error(`--vendor-pub is ${h.length / 2} bytes: the vendor key is a P-256 point (65 bytes 04‖X‖Y) or its 91-byte SubjectPublicKeyInfo`);
-    spkiArg('--vendor-pub', pt);
-    cfg.vendorPub = pt;
+    if (!(h.length === 64 || (h.length === 130 && h.startsWith('04')) || spkiCurve(h))) {
+      throw new Error(`--vendor-pub is ${h.length / 2} bytes: the vendor key is a P-256 point (65 bytes 04‖X‖Y) or an Ed25519 key (32 bytes), or its SubjectPublicKeyInfo (91 or 44 bytes)`);
+    }
+    const spki = spkiArg('--vendor-pub', h);
+    cfg.vendorPub = spki.slice((spkiCurve(spki) === 'p256' ? SPKI_P256_PREFIX : SPKI_ED25519_PREFIX).length);
   }
   if (o.port !== undefined) {
     if (!/^\d+$/.test(o.port) || +o.port < 1 || +o.port > 65535) throw new Error(`--port '${o.port}' must be 1-65535`);
@@ -375,11 +381,14 @@ export async function uploadToStorage({ port, bundle, config, files, after, quie
     args.push('--storage', `${BUNDLE_FILE}:${bundle}`);
     sent[BUNDLE_FILE] = readFileSync(bundle);
     writeFileSync(join(dir, 'boot0.js'), BOOT_CODE);
-    // the firmware package's verifier, beside the bundle (built by npm run build)
-    const ver = join(ROOT, 'dist', 'fw-verify.js');
-    if (existsSync(ver)) {
-      args.push('--storage', `${VERIFIER_FILE}:${ver}`);
-      sent[VERIFIER_FILE] = readFileSync(ver);
+    // the firmware package's verifiers, beside the bundle (built by npm run build): P-256's, and
+    // Ed25519's (37 KB more to send) when the configuration's vendor key is one
+    const edKey = config && typeof config === 'object' && typeof config.vendorPub === 'string' && config.vendorPub.length === 64;
+    for (const [name, f] of VERIFIERS) {
+      const ver = join(ROOT, 'dist', f);
+      if (!existsSync(ver) || (name === VERIFIER_ED_FILE && !edKey)) continue;
+      args.push('--storage', `${name}:${ver}`);
+      sent[name] = readFileSync(ver);
     }
     args.push('--storage', `${BOOT_FILE}:${join(dir, 'boot0.js')}`);
     sent[BOOT_FILE] = Buffer.from(BOOT_CODE, 'latin1');

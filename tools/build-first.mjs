@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = join(fileURLToPath(import.meta.url), '../..');
-const NAMES = ['firmware', 'firmware-rpk', 'firmware-rpk-ed25519'];
+const NAMES = ['firmware', 'firmware-rpk', 'firmware-rpk-ed25519', 'fw-verify', 'fw-verify-ed25519'];
 
 /** The build's name for a bundle path (dist/firmware-rpk.js → firmware-rpk), or null when the build does not make it. */
 export function bundleName(path) {

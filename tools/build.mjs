@@ -56,6 +56,9 @@ const BUNDLES = {
   // while a package is checked, beside a bundle already loaded, so it stays an IIFE defining
   // the one global LwM2MV (unwrapped, its top-level names would overwrite the bundle's).
   'fw-verify': ['firmware/verify.ts', ['--external', 'none'], 'LwM2MV'],
+  // its Ed25519 twin (firmware/verify-ed25519.ts, tweetnacl's field arithmetic), for a device
+  // provisioned with an Ed25519 vendor key: only the one the key needs is ever evaluated
+  'fw-verify-ed25519': ['firmware/verify-ed25519.ts', ['--external', 'none'], 'LwM2MV'],
 };
 
 // 12. Libraries a bundle builds on demand: each built as an IIFE of its own and appended to the
@@ -95,7 +98,7 @@ function buildArgs(argv) {
       o.only = v.split(',');
       for (const n of o.only) if (!(n in BUNDLES)) bad(`--only '${n}' must be one of ${Object.keys(BUNDLES).join(', ')}`);
     } else if (a === '--help' || a === '-h') {
-      console.log('usage: node tools/build.mjs [--only firmware|firmware-rpk|firmware-rpk-ed25519|fw-verify[,…]] [--if-stale]');
+      console.log('usage: node tools/build.mjs [--only firmware|firmware-rpk|firmware-rpk-ed25519|fw-verify|fw-verify-ed25519[,…]] [--if-stale]');
       process.exit(0);
     } else bad(`unknown option '${a}'`);
   }
@@ -141,6 +144,10 @@ async function bundle(entry, name, extra, global) {
     ({ code, map } = inlineConstants(code, map));
     ({ code, map, renamed } = await shortenProperties(code, map));
     ({ code, map } = ownTopLevel(code, map, name));
+  } else if (code.includes('__proto__')) {
+    // an eval'd bundle stays whole, but Espruino fails an assertion and exits on evaluating a
+    // `{__proto__: null}` literal (tweetnacl's CommonJS wrapper in fw-verify-ed25519)
+    ({ code, map } = noNullProto(code, map));
   }
   map.file = name + '.js';
   // a bundle for eval: its last statement names its global, so that eval() returns it in

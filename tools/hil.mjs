@@ -5,6 +5,8 @@
 //                                     cached `npm run espruino:build`, tools/espruino/bin.mjs; docs/hil.md)
 //   either with [--security nosec|psk|rpk|all or a list like nosec,psk] (default all)
 //   [--notifications N] (default 1000) [--bundle dist/firmware.js] [--curve p256|ed25519] [--rpk-bundle FILE]
+//   [--fota p256|ed25519] (after the steps, FOTA_STEPS: an update pushed, checked, applied with its reboot and
+//   confirmation, and a crash-looping one rolled back; packages signed by a vendor key of that type)
 //   (RPK: --curve picks the key type, default P-256, and its build: dist/firmware-rpk.js, or
 //   dist/firmware-rpk-ed25519.js for ed25519; --rpk-bundle replaces that build)
 // It starts the target (with ESPRUINO_BIN and no --port: `espruino --telnet` in a temporary
@@ -29,21 +31,23 @@
 // own clock, process.memory() while registered with one observation, and the memory
 // samples across the notification run.
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync, existsSync, readFileSync } from 'node:fs';
 import { tmpdir, networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import net from 'node:net';
 import dgram from 'node:dgram';
 import { fileURLToPath } from 'node:url';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, generateKeyPairSync } from 'node:crypto';
 import { espruinoBin } from './espruino/bin.mjs';
-import { buildConfig, checkTarget, uploadToStorage, rpkGenerate, rpkLabel, RPK_CURVES, ROOT, BUNDLE_FILE, BOOT_FILE, CONFIG_FILE } from './board-lib.mjs';
+import { buildConfig, checkTarget, uploadToStorage, rpkGenerate, rpkLabel, RPK_CURVES, ROOT, BUNDLE_FILE, BOOT_FILE, CONFIG_FILE, VERIFIERS } from './board-lib.mjs';
 import { buildIfStale, bundleName } from './build-first.mjs';
+import { buildPackage, vendorPublic } from './package-lib.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
 const USAGE = `usage: npm run hil -- --port /dev/ttyUSB0|tcp://HOST[:23] [--host-ip A.B.C.D] [--wifi-ssid S --wifi-password P]
        ESPRUINO_BIN=/path/to/espruino npm run hil     (Espruino's Linux build is the target)
   [--security nosec|psk|rpk|all|LIST] [--notifications N] [--bundle FILE] [--curve p256|ed25519] [--rpk-bundle FILE]
+  [--fota p256|ed25519] (firmware update steps, packages signed with a vendor key of that type)
   [--no-build] [--keep] [--no-netns]   (docs/hil.md); the bundles are built first when stale`;
 // fixed ports in this project's HIL range: the device's own UDP port, the bootstrap server
 export const DEVICE_UDP_PORT = 34301;
@@ -79,7 +83,7 @@ export const FLAT_TOLERANCE = 20;
 export function parseHilArgs(argv, env = process.env) {
   const o = {
     port: '', hostIp: '', bundle: join(ROOT, 'dist', 'firmware.js'), rpkBundle: '', curve: 'p256', netns: true, inNetns: false, wifi: [], bin: espruinoBin(env), keep: false,
-    modes: MODES.slice(), notifications: NOTIFICATIONS, build: true, help: false,
+    modes: MODES.slice(), notifications: NOTIFICATIONS, build: true, help: false, fota: '',
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -101,6 +105,10 @@ export function parseHilArgs(argv, env = process.env) {
     else if (a === '--in-netns') o.inNetns = true;
     else if (a === '--keep') o.keep = true;
     else if (a === '--no-build') o.build = false;
+    else if (a === '--fota') {
+      o.fota = need();
+      if (o.fota !== 'p256' && o.fota !== 'ed25519') throw new Error(`--fota '${o.fota}' must be p256 or ed25519 (the vendor key type)`);
+    }
     else if (a === '--help' || a === '-h') o.help = true;
     else if (a === '--security') {
       const v = need();
@@ -257,6 +265,16 @@ export function memoryFlat(usage) {
   return { ok: true, growth };
 }
 
+/** Waits until the console answers again after a reboot, with the device running (a board reconnects; the Linux build is restarted by the runner). */
+async function consoleBack(ctx) {
+  for (const end = Date.now() + 30000 * slow(ctx); ; ) {
+    const e = await ask(ctx.con, "LwM2M.espruino.device()?LwM2M.espruino.device().cfg.endpoint:''", 2000).catch(() => null);
+    if (e === ctx.cfg.endpoint) return;
+    if (Date.now() > end) throw new Error('the console did not come back after the reboot');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 /** How many times longer a step waits for something behind a DTLS handshake. */
 const slow = (ctx) => (ctx.mode === 'rpk' ? RPK_SLOW : 1);
 
@@ -359,24 +377,10 @@ export const LWM2M_STEPS = [
     async run(ctx) {
       const ep = ctx.cfg.endpoint;
       const s = ctx.sim;
-      const regs = () => s.lwEvents.filter((e) => e.ep === ep && e.type === 'REGISTRATION').length;
-      const before = regs();
-      const restarts = ctx.target ? ctx.target.restarts : 0;
-      const t = Date.now();
-      const x = await s.lw.execute(ep, [3, 0, 4]);
-      if (x.code !== 68) throw new Error(`Execute answered ${codeStr(x.code)} (${x.status}), expected 2.04`);
-      await until('no new Register after the reboot', () => regs() > before, 60000 * slow(ctx));
-      const reAt = Date.now() - t;
-      // the console is back (a board reconnects; the Linux build is restarted by the runner)
-      for (const end = Date.now() + 30000; ; ) {
-        const e = await ask(ctx.con, "LwM2M.espruino.device()?LwM2M.espruino.device().cfg.endpoint:''", 2000).catch(() => null);
-        if (e === ep) break;
-        if (Date.now() > end) throw new Error('the console did not come back after the reboot');
-        await new Promise((r) => setTimeout(r, 200));
-      }
+      const u = await executeReboot(ctx, [3, 0, 4], 0, 60000);
       const bsReq = s.bsEvents.filter((e) => e.ep === ep && e.type === 'request').length;
       if (bsReq !== 1) throw new Error(`the bootstrap server saw ${bsReq} Bootstrap-Requests, expected exactly 1`);
-      return `2.04; ${ctx.target ? `process restarted (${ctx.target.restarts - restarts}), ` : ''}registered again ${reAt} ms after the Execute; Bootstrap-Requests seen: ${bsReq}`;
+      return `2.04; ${u.restarts !== null ? `process restarted (${u.restarts}), ` : ''}registered again ${u.regMs} ms after the Execute; Bootstrap-Requests seen: ${bsReq}`;
     },
   },
   {
@@ -494,6 +498,8 @@ export function modeConfig(mode, hostIp, endpoint, creds, wifi = []) {
   } else if (mode === 'rpk') {
     args.push('--bootstrap', `coaps://${hostIp}:${BOOTSTRAP_DTLS_PORT}`, '--mode', 'rpk', '--rpk-priv', creds.rpk.device.pkcs8, '--rpk-pub', creds.rpk.device.spki, '--rpk-server-pub', creds.rpk.bs.spki);
   } else args.push('--bootstrap', `coap://${hostIp}:${BOOTSTRAP_PORT}`);
+  // --fota: the runner's vendor key
+  if (creds.vendorPub) args.push('--vendor-pub', creds.vendorPub);
   return buildConfig(args);
 }
 
@@ -559,7 +565,7 @@ async function startServers(hostIp, endpoint, mode, creds) {
  * accounts of the previous mode), so the next `load()` boots like a freshly flashed board.
  */
 async function reprovision(con, cfg) {
-  const keep = JSON.stringify([BUNDLE_FILE, BOOT_FILE, CONFIG_FILE]);
+  const keep = JSON.stringify([BUNDLE_FILE, BOOT_FILE, CONFIG_FILE, ...VERIFIERS.map((v) => v[0])]);
   return ask(con, `(function(){var s=require('Storage');s.write('${CONFIG_FILE}',${JSON.stringify(JSON.stringify(cfg))});` +
     `var e=[];s.list().forEach(function(f){if(${keep}.indexOf(f)<0){s.erase(f);e.push(f);}});return e;})()`, 20000);
 }
@@ -669,6 +675,109 @@ export const STEPS = [
   },
 ];
 
+// ---- firmware update (--fota; docs/firmware-update.md) ------------------------------
+
+/** The version the runner's updated bundle announces (Device /3/0/3 is the bundle's VERSION). */
+export const FOTA_VERSION = '9.0.1';
+
+/** The package target of a mode's build (tools/package-lib.mjs TARGETS). */
+const fotaTarget = (ctx) => (ctx.mode !== 'rpk' ? 'psk' : ctx.rpkCurve === 'ed25519' ? 'rpk-ed25519' : 'rpk');
+
+/** Pushes `pkg` to /5/0/0 (Block1) and waits for the check: State 2 (Downloaded), else the Update Result that ended it. */
+async function fotaPush(ctx, pkg) {
+  const ep = ctx.cfg.endpoint;
+  const lw = ctx.sim.lw;
+  const t = Date.now();
+  const w = await lw.write(ep, [5, 0, 0], [{ p: [5, 0, 0], v: pkg }], { format: 42, timeoutMs: 600000 * slow(ctx) });
+  if (w.code !== 68) throw new Error(`the push of /5/0/0 answered ${codeStr(w.code)} (${w.status}), expected 2.04`);
+  const pushMs = Date.now() - t;
+  let st = 1;
+  // the check: the P-256 or Ed25519 verifier in slices (seconds on the stand-in, 1.5-2.5 min on an ESP32)
+  for (const end = Date.now() + 900000; st === 1; ) {
+    if (Date.now() > end) throw new Error('the package was not checked within 900 s');
+    await new Promise((r) => setTimeout(r, 250));
+    st = recVal(await lw.read(ep, [5, 0, 3]), [5, 0, 3]);
+  }
+  const res = recVal(await lw.read(ep, [5, 0, 5]), [5, 0, 5]);
+  if (st !== 2) throw new Error(`the package ended in State ${st}, Update Result ${res}, expected State 2 (Downloaded)`);
+  return { pushMs, checkMs: Date.now() - t - pushMs };
+}
+
+/**
+ * Executes `path` (a reboot: Device /3/0/4, Update /5/0/2) and waits for the device to register
+ * again (within `ms`, times slow()) after the Linux target restarted at least `restarts` times,
+ * then for its console; { regMs, restarts } (null: a board, not counted).
+ */
+async function executeReboot(ctx, path, restarts, ms) {
+  const ep = ctx.cfg.endpoint;
+  const s = ctx.sim;
+  const regs = () => s.lwEvents.filter((e) => e.ep === ep && e.type === 'REGISTRATION').length;
+  const before = regs();
+  const r0 = ctx.target ? ctx.target.restarts : 0;
+  const t = Date.now();
+  const x = await s.lw.execute(ep, path);
+  if (x.code !== 68) throw new Error(`Execute /${path.join('/')} answered ${codeStr(x.code)} (${x.status}), expected 2.04`);
+  await until('no new Register after the reboot', () => regs() > before && (!ctx.target || ctx.target.restarts - r0 >= restarts), ms * slow(ctx));
+  const regMs = Date.now() - t;
+  await consoleBack(ctx);
+  return { regMs, restarts: ctx.target ? ctx.target.restarts - r0 : null };
+}
+
+/** Waits for the Update Result `want` (the confirmation follows the registration). */
+async function fotaResult(ctx, want) {
+  const ep = ctx.cfg.endpoint;
+  let res;
+  for (const end = Date.now() + 30000 * slow(ctx); (res = recVal(await ctx.sim.lw.read(ep, [5, 0, 5]), [5, 0, 5])) !== want; ) {
+    if (Date.now() > end) throw new Error(`Update Result ${res}, expected ${want}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const st = recVal(await ctx.sim.lw.read(ep, [5, 0, 3]), [5, 0, 3]);
+  if (st !== 0) throw new Error(`State ${st} with Update Result ${res}, expected 0 (Idle)`);
+  // the running bundle's own version (on Espruino Device /3/0/3 is the interpreter's, process.env.VERSION)
+  return ask(ctx.con, 'LwM2M.VERSION', 20000 * slow(ctx));
+}
+
+/**
+ * The update steps (`--fota p256|ed25519`): the running build re-versioned (FOTA_VERSION),
+ * packaged and signed with the runner's vendor key (provisioned as vendorPub), pushed with
+ * Block1, checked on the device, applied by Execute Update: the device reboots into the new
+ * bundle (the Linux target exits at E.reboot() and the runner starts it again on the same
+ * Storage), registers and confirms it (Update Result 1, State 0, LwM2M.VERSION the new one). Then a bundle that throws
+ * while loading: three failed boots, the return to the confirmed one, Update Result 8.
+ */
+export const FOTA_STEPS = [
+  {
+    name: 'firmware update: push, check, Update, reboot, confirmed',
+    async run(ctx) {
+      const code = readFileSync(ctx.bundle);
+      const nb = Buffer.from(code.toString('latin1').replace(/VERSION="[^"]*"/, `VERSION="${FOTA_VERSION}"`), 'latin1');
+      if (nb.equals(code)) throw new Error(`${ctx.bundle} has no VERSION="…" to change`);
+      const pkg = buildPackage(nb, ctx.fota, { version: FOTA_VERSION, target: fotaTarget(ctx) });
+      const p = await fotaPush(ctx, pkg);
+      const pv = recVal(await ctx.sim.lw.read(ctx.cfg.endpoint, [5, 0, 7]), [5, 0, 7]);
+      if (pv !== FOTA_VERSION) throw new Error(`PkgVersion '${pv}' after the check, expected '${FOTA_VERSION}'`);
+      const u = await executeReboot(ctx, [5, 0, 2], 1, 120000);
+      const ver = await fotaResult(ctx, 1);
+      if (ver !== FOTA_VERSION) throw new Error(`the running bundle is version '${ver}' after the update, expected '${FOTA_VERSION}'`);
+      const alg = ctx.fota.asymmetricKeyType === 'ed25519' ? 'Ed25519' : 'P-256';
+      return `${pkg.length} bytes pushed in ${p.pushMs} ms (${Math.round(pkg.length / p.pushMs)} KB/s), ${alg} check ${p.checkMs} ms; Update → registered ${u.regMs} ms` +
+        `${u.restarts !== null ? ` (process restarted ${u.restarts})` : ''}; Update Result 1, State 0, running bundle ${ver}`;
+    },
+  },
+  {
+    name: 'firmware update: crash-looping bundle rolled back (Update Result 8)',
+    async run(ctx) {
+      const pkg = buildPackage(Buffer.from('throw new Error("hil: a broken build");\n'), ctx.fota, { version: '9.0.2', target: fotaTarget(ctx) });
+      await fotaPush(ctx, pkg);
+      // the Update's reboot and three failed boots of the new bundle (the Linux target: four restarts)
+      const u = await executeReboot(ctx, [5, 0, 2], 4, 120000);
+      const ver = await fotaResult(ctx, 8);
+      if (ver !== FOTA_VERSION) throw new Error(`the running bundle is version '${ver}' after the rollback, expected the confirmed '${FOTA_VERSION}'`);
+      return `Update → ${u.restarts !== null ? `${u.restarts} restarts (1 + 3 failed boots) → ` : ''}the confirmed bundle registered ${u.regMs} ms later; Update Result 8, State 0, running bundle ${ver}`;
+    },
+  },
+];
+
 // ---- the target ---------------------------------------------------------------------
 
 function waitTcp(port, timeoutMs) {
@@ -769,6 +878,10 @@ export async function runHil(o, steps = STEPS, log = console.log) {
     current = 'provision';
     const endpoint = `hil-${process.pid}`;
     const creds = { ...pskCredentials(endpoint), rpk: rpkCredentials(o.curve || 'p256') };
+    // --fota: a vendor key of this run signs the packages the update steps push
+    const fota = o.fota ? (o.fota === 'ed25519' ? generateKeyPairSync('ed25519') : generateKeyPairSync('ec', { namedCurve: 'P-256' })).privateKey : null;
+    if (fota) creds.vendorPub = vendorPublic(fota);
+    if (fota) steps = [...steps, ...FOTA_STEPS];
     const cfgs = modes.map((m) => modeConfig(m, hostIp, m === 'nosec' ? endpoint : `${endpoint}-${m}`, creds, o.wifi));
     // each mode runs on the build a device of that mode is flashed with
     const bundleOf = (m) => (m === 'rpk' ? o.rpkBundle : o.bundle);
@@ -800,7 +913,7 @@ export async function runHil(o, steps = STEPS, log = console.log) {
       log(`servers: bootstrap ${sim.bsUri}, LwM2M ${sim.serverUri} (${mode === 'rpk' ? `DTLS 1.2 RPK, ${creds.rpk.curve === 'ed25519' ? 'Ed25519 + X25519' : 'ECDSA P-256 + ECDHE secp256r1'}; QR label enrolled` : mode === 'psk' ? 'DTLS 1.2 PSK' : 'NoSec'}, in the runner's process)`);
       current = 'console';
       if (!con) con = await openConsole(port);
-      const ctx = { con, cfg, hostIp, port, target, log, sim, mode, notifications: o.notifications, hookAfter: o.hookAfter };
+      const ctx = { con, cfg, hostIp, port, target, log, sim, mode, notifications: o.notifications, hookAfter: o.hookAfter, bundle: bundleOf(mode), rpkCurve: o.curve || 'p256', fota };
       byMode[mode] = ctx;
       for (const step of steps) {
         current = step.name;
@@ -831,6 +944,8 @@ export async function runHil(o, steps = STEPS, log = console.log) {
     log('--- target console ---');
     log(console_.split('\n').slice(-40).join('\n'));
     log('--- end of target console ---');
+    // the Linux target's own output: what it printed while no console was attached (at a restart)
+    if (target && con) log(`--- target process output ---\n${target.stdout().split('\n').slice(-40).join('\n')}\n--- end of target process output ---`);
     return { ok: false, failed: current, mode, error: e.message, results, console: console_ };
   } finally {
     if (con) con.close();
@@ -854,7 +969,8 @@ async function main() {
   // the builds the chosen modes upload, when stale (not again inside the network namespace)
   if (o.build && !o.inNetns) {
     try {
-      buildIfStale(o.modes.map((m) => (m === 'rpk' ? o.rpkBundle : o.bundle)));
+      // (--fota: the verifier of its key type too, uploaded beside the bundle)
+      buildIfStale([...o.modes.map((m) => (m === 'rpk' ? o.rpkBundle : o.bundle)), ...(o.fota ? [join(ROOT, 'dist', o.fota === 'ed25519' ? 'fw-verify-ed25519.js' : 'fw-verify.js')] : [])]);
     } catch (e) {
       console.error(`hil: ${e.message}`);
       process.exit(1);

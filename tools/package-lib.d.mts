@@ -5,7 +5,7 @@ export const SIG_P256: number;
 export const SIG_ED25519: number;
 export const TARGETS: string[];
 export const HEADER: number;
-export function vendorKey(file: string, create?: boolean): KeyObject;
+export function vendorKey(file: string, create?: boolean, curve?: 'p256' | 'ed25519'): KeyObject;
 export function vendorPublic(k: KeyObject): string;
 export function buildPackage(bundle: Uint8Array, k: KeyObject, o: { version: string; target: string }): Buffer;
 export function parsePackage(pkg: Buffer, vendorPubHex?: string): { alg: number; manifest: { v: string; t: string; n: number; h: string }; bundle: Buffer; sigOk: boolean | undefined };

@@ -14,11 +14,11 @@ export const TARGETS = ['psk', 'rpk', 'rpk-ed25519'];
 /** The header: magic 4, layout 1, algorithm 1, manifest length 2 (BE), signature length 2 (BE). */
 export const HEADER = 10;
 
-/** The vendor key of FILE (PEM or DER PKCS#8, P-256 or Ed25519), created there (P-256, 0600) when absent. */
-export function vendorKey(file, create) {
+/** The vendor key of FILE (PEM or DER PKCS#8, P-256 or Ed25519), created there (`curve`: p256 or ed25519, 0600) when absent. */
+export function vendorKey(file, create, curve = 'p256') {
   if (!existsSync(file)) {
     if (!create) throw new Error(`--key ${file} not found (--new-key creates one)`);
-    const k = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
+    const k = curve === 'ed25519' ? generateKeyPairSync('ed25519').privateKey : generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
     writePrivate(file, k.export({ type: 'pkcs8', format: 'pem' }));
   }
   let k;

@@ -66,7 +66,7 @@ export function parseConfig(text: string | undefined): { cfg?: DeviceConfig; err
       if (h.length < 64 || h.length > 320) return { error: CONFIG_FILE + ': ' + keys[i] + ' is ' + h.length / 2 + ' bytes; a key is 32 (raw) to 160 bytes (DER)' };
     }
   } else if (c.mode !== 'nosec') return { error: CONFIG_FILE + ': mode must be psk, rpk or nosec' };
-  if (c.vendorPub !== undefined && (!isHex(c.vendorPub) || c.vendorPub.length !== 130)) return { error: CONFIG_FILE + ': vendorPub must be a P-256 point (65 bytes hex)' };
+  if (c.vendorPub !== undefined && (!isHex(c.vendorPub) || (c.vendorPub.length !== 130 && c.vendorPub.length !== 64))) return { error: CONFIG_FILE + ': vendorPub must be a P-256 point (65 bytes hex) or an Ed25519 key (32)' };
   // the mode and the URI's scheme agree: nosec on coaps:// would offer an empty PSK
   if ((c.mode === 'nosec') !== (c.bootstrap.indexOf('coap://') === 0)) return { error: CONFIG_FILE + ': ' + c.mode + ' needs a ' + (c.mode === 'nosec' ? 'coap' : 'coaps') + ':// bootstrap URI' };
   return { cfg: c };

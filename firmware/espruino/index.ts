@@ -33,9 +33,12 @@ export function espruinoClock(n: Natives): Clock {
 export function espruinoRng(n: Natives): Rng {
   return {
     fill: function (out: Uint8Array) {
-      // E.hwRand(): 32 bits from the ESP32's hardware RNG
+      // E.hwRand(): 32 bits from the ESP32's hardware RNG, mixed with the clock (µs): the Linux
+      // build (the board's stand-in) gives the same hwRand sequence at every start, so after a
+      // reboot its CoAP message IDs and tokens repeated the last boot's and a server answered its
+      // Register from the deduplication cache, unregistered (issue 18's hil --fota)
       for (var i = 0; i < out.length; i += 4) {
-        var r = n.E.hwRand();
+        var r = n.E.hwRand() ^ Math.floor(Date.now() * 1000);
         for (var k = 0; k < 4 && i + k < out.length; k++) out[i + k] = (r >>> (8 * k)) & 255;
       }
     },

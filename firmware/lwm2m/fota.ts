@@ -1,8 +1,9 @@
 // Firmware update on the device (issue 18, docs/firmware-update.md): the board's side of
 // object 5 (objects/board.ts FirmwarePort). A pushed package streams block by block into a
 // second bundle file in Storage (never whole in RAM); at its end the bundle's SHA-256 is taken
-// in one native call over the flash-backed file, and the vendor's P-256 signature is checked
-// in slices by the verifier, evaluated from Storage (`lwm2m.ver`) only for that check. Update
+// in one native call over the flash-backed file, and the vendor's P-256 or Ed25519 signature is
+// checked in slices by the verifier, evaluated from Storage (`lwm2m.ver` / `lwm2m.ved`) only for
+// that check. Update
 // writes a boot record that the boot file (tools/board-lib.mjs BOOT_CODE) follows: the new
 // bundle is tried a bounded number of boots and confirms itself once registered; otherwise
 // the boot file returns to the old one, which reports Update Result 8.
@@ -22,16 +23,23 @@
 import type { FirmwarePort } from '../../objects/board';
 import type { FirmwareApi } from '../../objects/5-firmware-update';
 import type { Natives } from '../espruino/native';
-import { utf8Decode } from '../../transport/bytes';
+import { utf8Decode, utf8Encode } from '../../transport/bytes';
+import type { Peer } from '../../transport/ports';
+import { createDtlsClient } from '../../transport/dtls/client';
+import type { DtlsEndpoint, DtlsEvent } from '../../transport/dtls/connection';
+import { espruinoCrypto } from '../../transport/crypto/espruino';
+import { SecurityRes } from '../../objects/0-security';
 import { CoapEndpoint } from '../../transport/coap/endpoint';
 import { CODE, OPT } from '../../transport/coap/constants';
+import type { Params } from '../../transport/coap/constants';
 import { blockBytes } from '../../transport/coap/block';
 import { EspruinoUdp } from '../espruino/udp';
 import { parseUri } from './uri';
 
 // The names and numbers (the names are strings inside fotaPort: top-level ones would be held at rest):
 //   'lwm2m.fwb' the boot record, 'lwm2m.js' / 'lwm2m.js2' the bundle slots, 'lwm2m.ver' the
-//   verifier (dist/fw-verify.js, defining LwM2MV); BOOT_SELECT gives a bundle on trial 3 boots.
+//   P-256 verifier (dist/fw-verify.js, defining LwM2MV), 'lwm2m.ved' the Ed25519 one
+//   (dist/fw-verify-ed25519.js); BOOT_SELECT gives a bundle on trial 3 boots.
 /** A new bundle that has not registered this long after boot gives up (ms). */
 var CONFIRM_MS = 300000;
 var HEAD = 10;
@@ -67,10 +75,12 @@ interface Stream {
 
 /**
  * The board's firmware port on Espruino's modules `n`; packages must be signed by `vendorHex`
- * (65-byte P-256 point, hex; none: every package fails its check). The build's target is
+ * (hex: a 65-byte P-256 point, checked by `lwm2m.ver`, or a 32-byte Ed25519 key, by
+ * `lwm2m.ved`; none: every package fails its check). `coap`: the pull's CoAP transmission
+ * parameters (the client's, ClientOptions.coap; default RFC 7252's). The build's target is
  * LwM2M.rpk.TARGET in the RPK builds, else psk.
  */
-export function fotaPort(n: Natives, vendorHex?: string): FirmwarePort {
+export function fotaPort(n: Natives, vendorHex?: string, coap?: Partial<Params>): FirmwarePort {
   var S = n.require('Storage');
   var REC = 'lwm2m.fwb';
   var A = 'lwm2m.js';
@@ -121,7 +131,7 @@ export function fotaPort(n: Natives, vendorHex?: string): FirmwarePort {
     }
     var g = n.global.LwM2M;
     var target = (g && g.rpk && g.rpk.TARGET) || 'psk';
-    if (!m || m.t !== target || h[5] !== 1 || typeof m.n !== 'number' || m.n < 1 || typeof m.h !== 'string' || m.h.length !== 64) return 6;
+    if (!m || m.t !== target || (h[5] !== 1 && h[5] !== 2) || typeof m.n !== 'number' || m.n < 1 || typeof m.h !== 'string' || m.h.length !== 64) return 6;
     // room for the bundle (Storage.getFree: what a write can take without a compaction)
     if (S.getFree && m.n > S.getFree()) return 2;
     st.m = m;
@@ -200,18 +210,27 @@ export function fotaPort(n: Natives, vendorHex?: string): FirmwarePort {
       } else S.erase(st.f);
       if (api) api.downloaded(ok ? 0 : 5);
     };
-    var src = hex === st.m.h && vendorHex ? S.read('lwm2m.ver') : undefined;
+    // the vendor key's type names the algorithm (an Ed25519 key is 32 bytes): a package signed
+    // with the other one is not the vendor's (5)
+    var h = st.h;
+    var ed = vendorHex && vendorHex.length === 64 ? 1 : 0;
+    var src = hex === st.m.h && vendorHex && h[5] === 1 + ed ? S.read(ed ? 'lwm2m.ved' : 'lwm2m.ver') : undefined;
     if (src === undefined) return done(false);
     try {
       // evaluated from the flash-backed file as it is (a copy would put its 18 KB in RAM):
       // its last statement gives the verifier (tools/build.mjs)
       var v = n.global.eval(src);
-      var h = st.h;
       var ml = (h[6] << 8) | h[7];
       var sig = h.subarray(HEAD + ml);
-      var key = new Uint8Array(65);
-      for (i = 0; i < 65; i++) key[i] = parseInt(vendorHex!.substr(2 * i, 2), 16);
-      step = v.verify(key, new Uint8Array(c.SHA256(n.E.toString(h.subarray(0, HEAD + ml)))), sig.subarray(0, sig[1] + 2));
+      var signed = h.subarray(0, HEAD + ml);
+      var key = new Uint8Array(vendorHex!.length >> 1);
+      for (i = 0; i < key.length; i++) key[i] = parseInt(vendorHex!.substr(2 * i, 2), 16);
+      // Ed25519 signs header and manifest themselves (SHA-512 inside, native); ECDSA their SHA-256
+      step = ed
+        ? v.verify(key, signed, sig.subarray(0, 64), function (m: Uint8Array) {
+            return new Uint8Array(c.SHA512(m));
+          })
+        : v.verify(key, new Uint8Array(c.SHA256(n.E.toString(signed))), sig.subarray(0, sig[1] + 2));
     } catch (e) {
       return done(false);
     }
@@ -224,15 +243,17 @@ export function fotaPort(n: Natives, vendorHex?: string): FirmwarePort {
   }
 
   /**
-   * Pull (Package URI): a coap:// URI fetched with Block2 (RFC 7959 §2.4) from a socket of
-   * its own, each block into block() as it arrives; a request that fails mid-way resumes from
-   * the next block (RESUMES times). A URI that is not one: Update Result 7; another scheme
-   * (http://, and coaps:// which needs credentials the device has no account for): 9.
+   * Pull (Package URI): a coap:// or coaps:// URI fetched with Block2 (RFC 7959 §2.4) from a
+   * socket of its own (coaps: a DTLS session of its own, PSK, pskFor), each block into block()
+   * as it arrives; a request that fails mid-way resumes from the next block (RESUMES times). A
+   * URI that is not one: Update Result 7; another scheme (http://), or coaps:// on a host and
+   * port no PSK account names: 9.
    */
   function pull(uri: string): void {
     var u = parseUri(uri);
     var at = uri.indexOf('://');
-    var bad = at < 1 || (!u && (uri.indexOf('coap://') === 0 || uri.indexOf('coaps://') === 0)) ? 7 : !u || u.secure ? 9 : 0;
+    var psk = u && u.secure ? pskFor(u.host, u.port) : null;
+    var bad = at < 1 || (!u && (uri.indexOf('coap://') === 0 || uri.indexOf('coaps://') === 0)) ? 7 : !u || (u.secure && !psk) ? 9 : 0;
     if (bad) return fail(bad);
     var rest = uri.substring(at + 3);
     var path = rest.indexOf('/') < 0 ? '/' : rest.substring(rest.indexOf('/'));
@@ -241,8 +262,11 @@ export function fotaPort(n: Natives, vendorHex?: string): FirmwarePort {
     var tries = 0;
     var next = 0;
     var ep: CoapEndpoint;
+    var dtls: DtlsEndpoint | null = null;
+    var over = false;
     var sock = new EspruinoUdp(n, { port: 49152 + (n.E.hwRand() & 16383) }, function (d, p) {
-      ep.receive(d, p, now());
+      if (dtls) dtls.receive(d, p);
+      else ep.receive(d, p, now());
       poll();
     });
     var rng = {
@@ -250,7 +274,25 @@ export function fotaPort(n: Natives, vendorHex?: string): FirmwarePort {
         for (var i = 0; i < b.length; i++) b[i] = n.E.hwRand() & 255;
       },
     };
-    ep = new CoapEndpoint({ port: sock, rng: rng });
+    if (psk) {
+      // coaps://: DTLS 1.2 PSK with the account whose Server URI names this host and port
+      dtls = createDtlsClient({
+        socket: sock,
+        crypto: espruinoCrypto(n.require('crypto')),
+        rng: rng,
+        psk: function () {
+          return psk;
+        },
+        onData: function (d: Uint8Array, p: Peer) {
+          ep.receive(d, p, now());
+        },
+        onEvent: function (e: DtlsEvent) {
+          // a handshake that fails (no answer, an alert): the connection is lost
+          if (e.type === 'error') end(4);
+        },
+      });
+    }
+    ep = new CoapEndpoint({ port: dtls || sock, rng: rng, params: coap });
     function now(): number {
       return Math.floor(Date.now());
     }
@@ -258,11 +300,17 @@ export function fotaPort(n: Natives, vendorHex?: string): FirmwarePort {
       if (timer) n.clearTimeout(timer);
       timer = null;
       var t = ep.poll(now());
+      var d = dtls ? dtls.poll(now()) : -1;
+      if (d >= 0 && (t < 0 || d < t)) t = d;
       if (t >= 0) timer = n.setTimeout(poll, t - now() > 0 ? t - now() : 0);
     }
     function end(r: number): void {
+      if (over) return;
+      over = true;
       if (timer) n.clearTimeout(timer);
       timer = null;
+      if (dtls) dtls.close(peer);
+      dtls = null;
       sock.close();
       if (r) fail(r);
     }
@@ -289,8 +337,30 @@ export function fotaPort(n: Natives, vendorHex?: string): FirmwarePort {
     get();
   }
 
-  /** A pull ended without a package: Update Result r (object 5 is Downloading). */
+  /**
+   * The PSK credentials for a coaps:// Package URI on `host`:`port`: those of the Security
+   * instance whose LwM2M Server URI is coaps:// on the same host and port, in PSK mode (the LwM2M
+   * server's own account when it serves the package; one the bootstrap server wrote for the
+   * download server otherwise). null: none (Update Result 9).
+   */
+  function pskFor(host: string, port: number): { identity: Uint8Array; key: Uint8Array } | null {
+    var sec = api && api.reg ? api.reg.obj(0) : null;
+    if (!sec) return null;
+    for (var k in sec.i) {
+      var x = sec.i[k];
+      var su = parseUri('' + x[SecurityRes.ServerUri]);
+      var id = x[SecurityRes.PublicKeyOrId];
+      var key = x[SecurityRes.SecretKey];
+      if (su && su.secure && su.host === host && su.port === port && x[SecurityRes.Mode] === 0 && key instanceof Uint8Array && key.length) {
+        return { identity: id instanceof Uint8Array ? id : utf8Encode('' + (id || '')), key: key };
+      }
+    }
+    return null;
+  }
+
+  /** A pull ended without a package: Update Result r (object 5 is Downloading); what it wrote is erased. */
   function fail(r: number): void {
+    if (s && s.w) S.erase(s.f);
     s = null;
     if (api) api.downloaded(r);
   }

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseHilArgs, STEPS, MODES, MEMORY_GOAL, modeConfig, pskCredentials, rpkCredentials, memoryFlat, FLAT_TOLERANCE, BOOTSTRAP_DTLS_PORT } from '../../tools/hil.mjs';
+import { parseHilArgs, STEPS, FOTA_STEPS, FOTA_VERSION, MODES, MEMORY_GOAL, modeConfig, pskCredentials, rpkCredentials, memoryFlat, FLAT_TOLERANCE, BOOTSTRAP_DTLS_PORT } from '../../tools/hil.mjs';
 import { rpkLabel, SPKI_ED25519_PREFIX, SPKI_P256_PREFIX } from '../../tools/board-lib.mjs';
 import { existsSync } from 'node:fs';
 import { ESPRUINO_BIN, espruinoSkip } from './espruino-proc';
@@ -33,6 +33,8 @@ test('hil arguments: a target is required; each bad argument is one line', () =>
   assert.deepEqual(parseHilArgs(['--port', 'tcp://h', '--security', 'psk', '--rpk-bundle', '/nonexistent.js'], {}).modes, ['psk']);
   assert.throws(() => parseHilArgs(['--port', 'tcp://h', '--notifications', '9'], {}), /--notifications '9' must be 10-100000/);
   assert.throws(() => parseHilArgs(['--port', 'tcp://h', '--notifications', '1e3'], {}), /--notifications '1e3'/);
+  assert.throws(() => parseHilArgs(['--port', 'tcp://h', '--fota', 'rsa'], {}), /^Error: --fota 'rsa' must be p256 or ed25519 \(the vendor key type\)$/);
+  assert.equal(parseHilArgs(['--port', 'tcp://h', '--fota', 'ed25519'], {}).fota, 'ed25519');
   const r = spawnSync(process.execPath, [HIL], { encoding: 'utf8', env: { ...process.env, ESPRUINO_BIN: '' } });
   assert.equal(r.status, 2);
   assert.equal(r.stderr.trim().split('\n').length, 1);
@@ -152,6 +154,16 @@ test('hil against Espruino\'s Linux build, RPK: the RPK build uploaded, the QR l
   // its memory budget (MEMORY_GOAL): issue 16's 25 % of 16,383 (4,272 at aa21ba8, before P-256 was built on demand)
   assert.match(r.stdout, /\n  rpk +boot → registered \d+ ms .*; registered \+ 1 observation \d+\/16383 variables \([\d.]+ %; goal ≤ 25 % = 4095: met\); 50 notifications: \d+ → \d+ \([+-]\d+\), flat/);
   console.log(r.stdout.split('\n').filter((l) => /ok {2}|HIL|summary|^ {2}(nosec|psk|rpk) /.test(l)).join('\n'));
+});
+
+test('hil --fota against Espruino\'s Linux build (PSK): an Ed25519-signed update pushed, checked, applied through the reboot and confirmed (1); a crash-looping one rolled back (8)', { skip }, () => {
+  const r = spawnSync(process.execPath, [HIL, '--security', 'psk', '--notifications', '10', '--fota', 'ed25519'], { encoding: 'utf8', timeout: 900000 });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  // the stand-in exits at E.reboot() and the runner starts it again on the same Storage
+  assert.match(r.stdout, new RegExp(`ok {2}firmware update: push, check, Update, reboot, confirmed .* \\d+ bytes pushed in \\d+ ms .*, Ed25519 check \\d+ ms; Update → registered \\d+ ms \\(process restarted 1\\); Update Result 1, State 0, running bundle ${FOTA_VERSION.replace(/\./g, '\\.')}`));
+  assert.match(r.stdout, /ok {2}firmware update: crash-looping bundle rolled back \(Update Result 8\) .* Update → 4 restarts \(1 \+ 3 failed boots\) → the confirmed bundle registered \d+ ms later; Update Result 8, State 0, running bundle 9\.0\.1/);
+  assert.match(r.stdout, new RegExp(`HIL PASS: psk ${STEPS.length + FOTA_STEPS.length} steps`));
+  console.log(r.stdout.split('\n').filter((l) => /ok {2}firmware|HIL/.test(l)).join('\n'));
 });
 
 test('hil: a failing step is named, with the target\'s console output', { skip }, () => {

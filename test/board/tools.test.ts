@@ -309,7 +309,7 @@ test('build --if-stale: a bundle whose inputs are unchanged is not rebuilt; a ba
   assert.equal(again.stdout.trim(), 'build: dist/firmware.js is up to date (its inputs are unchanged)');
   const bad = spawnSync(process.execPath, [join(TOOLS, 'build.mjs'), '--only', 'firmware-x'], { cwd: ROOT, encoding: 'utf8' });
   assert.equal(bad.status, 2);
-  assert.equal(bad.stderr, "build: --only 'firmware-x' must be one of firmware, firmware-rpk, firmware-rpk-ed25519, fw-verify\n");
+  assert.equal(bad.stderr, "build: --only 'firmware-x' must be one of firmware, firmware-rpk, firmware-rpk-ed25519, fw-verify, fw-verify-ed25519\n");
 });
 
 test('crc32 is the CRC-32 Espruino\'s E.CRC32 computes (IEEE: check value of "123456789" cbf43926), the upload\'s check', () => {

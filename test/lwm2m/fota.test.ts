@@ -21,6 +21,11 @@ import { UdpCoap } from '../helpers/udp-coap';
 import { CODE, OPT } from '../../transport/coap/constants';
 import { getStrings } from '../../transport/coap/message';
 import { utf8Decode } from '../../transport/bytes';
+import dgram from 'node:dgram';
+import { randomFillSync } from 'node:crypto';
+import { createDtlsServer } from '../../transport/dtls/server';
+import { CoapEndpoint } from '../../transport/coap/endpoint';
+import { nodeCrypto } from '../../sim/node-crypto';
 
 const ROOT = join(import.meta.dirname, '../..');
 const dir = mkdtempSync(join(tmpdir(), 'fota-'));
@@ -45,13 +50,15 @@ async function until(what: string, cond: () => boolean | Promise<boolean>, ms = 
   }
 }
 
-async function rig(ep: string, o: { storageSize?: number } = {}) {
+async function rig(ep: string, o: { storageSize?: number; vendorPub?: string; coap?: Record<string, number>; extraSecurity?: Record<string, unknown> } = {}) {
   const lw = await Lwm2mServer.start({ port: 0, dtlsPort: -1, httpPort: 0 });
   const bs = await BootstrapServer.start({ port: 0, dtlsPort: -1 });
-  bs.setConfig(ep, simpleConfig({ serverUri: lw.uri!, securityMode: 'NO_SEC', shortServerId: 101, lifetime: 60 }));
+  const cfg = simpleConfig({ serverUri: lw.uri!, securityMode: 'NO_SEC', shortServerId: 101, lifetime: 60 });
+  Object.assign(cfg.security, o.extraSecurity);
+  bs.setConfig(ep, cfg);
   const log: string[] = [];
   const storage = new MemoryStorage();
-  const dev: SimDevice = await startDevice({ endpoint: ep, bootstrapUri: bs.uri!, storage, vendorPub: VENDOR_PUB, storageSize: o.storageSize, log: (e, d) => log.push(`${e}: ${d}`) });
+  const dev: SimDevice = await startDevice({ endpoint: ep, bootstrapUri: bs.uri!, storage, vendorPub: o.vendorPub || VENDOR_PUB, storageSize: o.storageSize, coap: o.coap, log: (e, d) => log.push(`${e}: ${d}`) });
   await dev.waitFor('registered', 10000);
   await until('registration at the server', () => lw.clients().some((c: any) => c.endpoint === ep));
   const read = async (p: number[]) => {
@@ -156,6 +163,36 @@ test('bad packages leave the old bundle: wrong signature or SHA-256 → 5, anoth
   }
 });
 
+test('Ed25519 vendor key: a package it signed is checked by lwm2m.ved and applied; a tampered signature or a P-256 one → 5', async () => {
+  const EP = 'urn:dev:fota-ed';
+  const ed = vendorKey(join(dir, 'ed.key'), true, 'ed25519');
+  const r = await rig(EP, { vendorPub: vendorPublic(ed) });
+  try {
+    const result = async () => [await r.read([5, 0, 3]), await r.read([5, 0, 5])];
+    const good = pkg(NEW_BUNDLE, { key: ed });
+    assert.equal(good[5], 2, 'an Ed25519 package');
+    // the signature changed in its last byte (S): the verifier refuses it
+    const bad = Buffer.from(good);
+    bad[10 + bad.readUInt16BE(6) + 63] ^= 1;
+    assert.equal(st(await r.push(bad)), 'CHANGED');
+    await until('Update Result 5 (Ed25519 signature)', async () => (await result()).join() === '0,5');
+    assert.equal(r.storage.read('lwm2m.js2'), null, 'the rejected bundle is erased');
+    // signed by a P-256 key: not the vendor's
+    assert.equal(st(await r.push(pkg(NEW_BUNDLE))), 'CHANGED');
+    await until('Update Result 5 (another algorithm)', async () => (await result()).join() === '0,5');
+    const t0 = Date.now();
+    assert.equal(st(await r.push(good)), 'CHANGED', r.log.join('\n'));
+    await until('Downloaded', async () => (await r.read([5, 0, 3])) === '2');
+    console.log(`# Ed25519 package pushed and checked in ${Date.now() - t0} ms (simulator)`);
+    assert.equal(await r.read([5, 0, 5]), '0');
+    assert.equal(st(await r.lw.execute(EP, [5, 0, 2])), 'CHANGED');
+    await until('the new bundle confirmed', async () => r.dev.reboots > 0 && r.dev.state() === 'registered' && (await r.read([5, 0, 5])) === '1');
+    assert.equal(await r.read([3, 0, 3]), '0.2.0');
+  } finally {
+    await r.close();
+  }
+});
+
 test('a new bundle that crashes at boot: three tries, then the old bundle boots and reports Update Result 8', async () => {
   const EP = 'urn:dev:fota-crash';
   const r = await rig(EP);
@@ -179,11 +216,16 @@ test('provisioning stores the vendor key (--vendor-pub: point or SPKI); the devi
   const base = ['--endpoint', 'e', '--bootstrap', 'coap://h:5683'];
   assert.equal(buildConfig([...base, '--vendor-pub', VENDOR_PUB]).vendorPub, VENDOR_PUB);
   assert.equal(buildConfig([...base, '--vendor-pub', '3059301306072a8648ce3d020106082a8648ce3d030107034200' + VENDOR_PUB]).vendorPub, VENDOR_PUB);
-  assert.throws(() => buildConfig([...base, '--vendor-pub', 'abcd']), /^Error: --vendor-pub is 2 bytes: the vendor key is a P-256 point/);
+  assert.throws(() => buildConfig([...base, '--vendor-pub', 'abcd']), /^Error: --vendor-pub is 2 bytes: the vendor key is a P-256 point \(65 bytes 04‖X‖Y\) or an Ed25519 key/);
+  const edPub = vendorPublic(vendorKey(join(dir, 'ed.key'), true, 'ed25519'));
+  assert.equal(edPub.length, 64);
+  assert.equal(buildConfig([...base, '--vendor-pub', edPub]).vendorPub, edPub);
+  assert.equal(buildConfig([...base, '--vendor-pub', '302a300506032b6570032100' + edPub]).vendorPub, edPub);
+  assert.equal(parseConfig(JSON.stringify({ v: 1, endpoint: 'e', bootstrap: 'coap://h:5683', mode: 'nosec', vendorPub: edPub })).cfg!.vendorPub, edPub);
   assert.throws(() => buildConfig([...base, '--vendor-pub', '04' + '00'.repeat(64)]), /^Error: --vendor-pub is not a P-256 public key/);
   const cfg = { v: 1, endpoint: 'e', bootstrap: 'coap://h:5683', mode: 'nosec' };
   assert.equal(parseConfig(JSON.stringify({ ...cfg, vendorPub: VENDOR_PUB })).cfg!.vendorPub, VENDOR_PUB);
-  assert.equal(parseConfig(JSON.stringify({ ...cfg, vendorPub: 'zz' })).error, 'lwm2m.cfg: vendorPub must be a P-256 point (65 bytes hex)');
+  assert.equal(parseConfig(JSON.stringify({ ...cfg, vendorPub: 'zz' })).error, 'lwm2m.cfg: vendorPub must be a P-256 point (65 bytes hex) or an Ed25519 key (32)');
 });
 
 test('npm run sim -- fota push EP FILE / fota update EP: the package through the server\'s API, then the new bundle; bad arguments one line', async () => {
@@ -233,8 +275,11 @@ async function fileServer(files: Record<string, Uint8Array>, drop: (n: number) =
   let n = 0;
   const send = srv.sock.send.bind(srv.sock) as (...a: unknown[]) => void;
   (srv.sock as any).send = (...a: unknown[]) => (drop(++n) ? undefined : send(...a));
+  // the message ID of every datagram received (retransmissions too)
+  const rx: number[] = [];
+  srv.sock.on('message', (m) => rx.push(m.readUInt16BE(2)));
   const port = await srv.bind();
-  return { uri: `coap://127.0.0.1:${port}`, gets, close: () => srv.close() };
+  return { uri: `coap://127.0.0.1:${port}`, gets, rx, close: () => srv.close() };
 }
 
 test('pull: a coap:// Package URI fetched with Block2, streamed into Storage, lost datagrams retransmitted → Downloaded; http:// → 9, no URI → 7, not found → 7', async () => {
@@ -261,6 +306,98 @@ test('pull: a coap:// Package URI fetched with Block2, streamed into Storage, lo
     assert.equal(st(await r.lw.execute(EP, [5, 0, 2])), 'CHANGED');
     await until('the new bundle confirmed', async () => r.dev.reboots > 0 && r.dev.state() === 'registered' && (await r.read([5, 0, 5])) === '1');
     assert.equal(await r.read([3, 0, 3]), '0.2.0');
+  } finally {
+    fs.close();
+    await r.close();
+  }
+});
+
+test('pull: a server that stops answering mid-way → resumed from the next block RESUMES (3) times, then Update Result 4; the old bundle stays', async () => {
+  const EP = 'urn:dev:fota-pull-lost';
+  let answered = 0;
+  const stopAt = 5;
+  // answers the first five GETs (blocks 0-4), then nothing more
+  const fs = await fileServer({ '/fw/pkg': pkg(NEW_BUNDLE) }, () => ++answered > stopAt);
+  // short CoAP timers (the device factory's coap, which the pull shares): a request gives up after ~0.1+0.2+0.4 s × ≤1.5
+  const r = await rig(EP, { coap: { ACK_TIMEOUT: 100, MAX_RETRANSMIT: 2 } });
+  try {
+    const t0 = Date.now();
+    assert.equal(st(await r.lw.write(EP, [5, 0, 1], [{ p: [5, 0, 1], v: `${fs.uri}/fw/pkg` } as any])), 'CHANGED');
+    await until('Update Result 4', async () => (await r.read([5, 0, 5])) === '4', 20000);
+    const ms = Date.now() - t0;
+    assert.equal(await r.read([5, 0, 3]), '0');
+    // the GETs after the last answered: the one lost and its 3 resumptions, each a new request
+    // (a message ID of its own) sent 1 + MAX_RETRANSMIT times
+    const lost = [...new Set(fs.rx.slice(stopAt))];
+    assert.equal(lost.length, 4, `distinct requests after the server stopped: ${lost.length}`);
+    assert.equal(fs.rx.length - stopAt, 4 * 3, 'each sent 1 + MAX_RETRANSMIT times');
+    assert.equal(r.storage.read('lwm2m.js2'), null, 'the partial bundle is erased');
+    assert.equal(await r.read([3, 0, 3]), '0.1.0', 'the old bundle runs');
+    console.log(`# a pull whose server stopped answering gave up with Update Result 4 after ${ms} ms`);
+  } finally {
+    fs.close();
+    await r.close();
+  }
+});
+
+/** A CoAP server over DTLS 1.2 PSK (our server, transport/dtls/server.ts) holding `files` by path; `keys` by identity (changeable). */
+async function dtlsFileServer(files: Record<string, Uint8Array>, keys: Record<string, Uint8Array>) {
+  const sock = dgram.createSocket('udp4');
+  const now = () => Math.floor(performance.now());
+  const rng = { fill: (b: Uint8Array) => void randomFillSync(b) };
+  const events: string[] = [];
+  const dtls = createDtlsServer({
+    socket: { send: (d, p) => sock.send(d, p.port, p.address) },
+    crypto: nodeCrypto,
+    rng,
+    pskKey: (id) => keys[Buffer.from(id).toString()] || null,
+    onData: (d, p) => coap.receive(d, p, now()),
+    onEvent: (e) => events.push(`${e.type}${e.name ? ' ' + e.name : ''}`),
+  });
+  const coap = new CoapEndpoint({
+    port: dtls,
+    rng,
+    onRequest: (req, _p, ex) => {
+      const path = '/' + (getStrings(req, OPT.URI_PATH) || []).join('/');
+      ex.respond(files[path] ? { code: CODE.CONTENT, payload: files[path], contentFormat: 42 } : { code: CODE.NOT_FOUND });
+    },
+  });
+  sock.on('message', (m, r) => dtls.receive(new Uint8Array(m), { address: r.address, port: r.port }));
+  const tick = setInterval(() => {
+    coap.poll(now());
+    dtls.poll(now());
+  }, 5);
+  await new Promise<void>((res) => sock.bind(0, '127.0.0.1', () => res()));
+  return { uri: `coaps://127.0.0.1:${sock.address().port}`, events, close: () => (clearInterval(tick), sock.close()) };
+}
+
+test('pull: a coaps:// Package URI over DTLS-PSK with the Security instance whose Server URI names that host and port → Downloaded; no such account → 9; a key the server refuses → 4', async () => {
+  const EP = 'urn:dev:fota-coaps';
+  const p = pkg(NEW_BUNDLE);
+  const keys: Record<string, Uint8Array> = { 'fw-download': new Uint8Array(16).fill(7) };
+  const fs = await dtlsFileServer({ '/fw/pkg': p }, keys);
+  // the bootstrap server writes the download server's account as /0/2 (Short Server ID 102, no Server instance: not an LwM2M server)
+  const dl = simpleConfig({ serverUri: fs.uri, securityMode: 'PSK', pskIdentity: 'fw-download', pskKey: new Uint8Array(16).fill(7), shortServerId: 102, securityInstance: 2 }).security;
+  const r = await rig(EP, { extraSecurity: dl });
+  try {
+    const wr = async (v: string) => st(await r.lw.write(EP, [5, 0, 1], [{ p: [5, 0, 1], v } as any]));
+    const result = async () => (await r.read([5, 0, 3])) + ',' + (await r.read([5, 0, 5]));
+    // a coaps:// host and port no account names: the device has no credentials for it
+    const other = fs.uri.replace(/:(\d+)$/, (_m, n) => `:${+n === 65535 ? 65534 : +n + 1}`);
+    assert.equal(await wr(`${other}/fw/pkg`), 'CHANGED');
+    await until('Update Result 9', async () => (await result()) === '0,9');
+    const t0 = Date.now();
+    assert.equal(await wr(`${fs.uri}/fw/pkg`), 'CHANGED');
+    await until('Downloaded', async () => (await r.read([5, 0, 3])) === '2', 30000);
+    console.log(`# pulled ${p.length} bytes over DTLS-PSK in ${Date.now() - t0} ms`);
+    assert.ok(Buffer.from(r.storage.read('lwm2m.js2')!).equals(NEW_BUNDLE));
+    assert.ok(fs.events.includes('connected'), fs.events.join());
+    assert.equal(await r.read([5, 0, 5]), '0');
+    // an empty URI cancels (Idle); then the server no longer takes the device's key
+    assert.equal(await wr(''), 'CHANGED');
+    keys['fw-download'] = new Uint8Array(16).fill(8);
+    assert.equal(await wr(`${fs.uri}/fw/pkg`), 'CHANGED');
+    await until('Update Result 4 (handshake refused)', async () => (await result()) === '0,4', 30000);
   } finally {
     fs.close();
     await r.close();
