@@ -3,6 +3,13 @@
 // the last numeric value sent — and a dirty flag set by the registry's change hook.
 // Notifications go out from poll(now), never from inside the change that caused them:
 // a write handler's stack stays shallow, and pmin is honoured.
+//
+// Notification Storing When Disabled or Offline (Core §6.4.1, Server /1/x/6): before a
+// notification goes, the client (`cl.reach`) says whether its server can be reached now
+// (a queue-mode device wakes its radio there). When it cannot, the notification is kept,
+// at most `max` of them, the oldest dropped first, and sent in order once it can (each
+// with a new Observe number, one CON at a time: RFC 7641 §4.5.2 would let a newer CON
+// replace one in flight); with /1/x/6 false it is dropped.
 import { CODE } from '../../transport/coap/constants';
 import type { Observation } from '../../transport/coap/endpoint';
 import type { Registry } from '../../objects/core/registry';
@@ -48,9 +55,25 @@ function numeric(reg: Registry, path: number[]): number {
   return typeof v === 'number' ? v : NaN;
 }
 
+/** Notifications kept at most (ClientOptions.store): each costs some 12 Espruino variables (docs/queue-mode.md). */
+export var STORE_MAX = 20;
+
+/** What Reporting asks of the client: whether server `ssid` can be reached now. */
+export interface Reach {
+  reach(ssid: number, now: number): boolean;
+}
+
 export class Reporting {
   reg: Registry;
   list: Obs[];
+  /** Notifications kept while their server could not be reached, oldest first: the observation and the notification (two entries each). */
+  held: any[];
+  /** At most this many kept. */
+  max: number;
+  /** Notifications dropped: the oldest beyond `max`, or all with /1/x/6 false. */
+  lost: number;
+  /** The client, when it can say that a server is out of reach (absent: always reachable). */
+  declare cl?: Reach;
   /** Send notifications as CON (true) or NON (false, the default: a CON goes at least daily anyway). */
   con: boolean;
   /** Counts notifications sent (a benchmark and the HIL runner read it). */
@@ -60,6 +83,9 @@ export class Reporting {
     this.list = [];
     this.con = con;
     this.sent = 0;
+    this.held = [];
+    this.max = STORE_MAX;
+    this.lost = 0;
     var self = this;
     reg.onChange(function (oid: number, iid: number, rid: number) {
       for (var i = 0; i < self.list.length; i++) if (covers(self.list[i].path, oid, iid, rid)) self.list[i].dirty = true;
@@ -102,6 +128,7 @@ export class Reporting {
   /** Sends what is due; returns the next deadline or -1. */
   poll(now: number): number {
     var next = -1;
+    if (this.held.length) this.flush(now);
     for (var i = 0; i < this.list.length; i++) {
       var o = this.list[i];
       if (!o.rel.active) {
@@ -157,7 +184,44 @@ export class Reporting {
     }
     o.num = v;
     o.last = now;
+    var n = { code: res.code, contentFormat: res.format, payload: res.payload };
+    // kept behind those already kept (their order), or while the server is out of reach
+    if (this.held.length || (this.cl && !this.cl.reach(o.ssid, now))) this.hold(o, n);
+    else this.send(o, n, now);
+  }
+
+  send(o: Obs, n: any, now: number): void {
     this.sent++;
-    o.rel.notify({ code: res.code, contentFormat: res.format, payload: res.payload }, this.con, now);
+    o.rel.notify(n, this.con, now);
+  }
+
+  /** Keeps a notification for later (Core §6.4.1), unless the server's /1/x/6 says not to. */
+  hold(o: Obs, n: any): void {
+    var iid = this.reg.serverInst(o.ssid);
+    var srv = this.reg.obj(1);
+    if (o.ssid && srv && iid >= 0 && srv.get(iid, 6) === false) {
+      this.lost++;
+      return;
+    }
+    var h = this.held;
+    if (h.length >= this.max * 2) {
+      h.splice(0, 2);
+      this.lost++;
+    }
+    h.push(o, n);
+  }
+
+  /** Sends the kept notifications, oldest first, while their server can be reached. */
+  flush(now: number): void {
+    var h = this.held;
+    while (h.length) {
+      var o: Obs = h[0];
+      if (o.rel.active) {
+        // a CON still in flight: the next goes when it is acknowledged
+        if (o.rel._inflight || (this.cl && !this.cl.reach(o.ssid, now))) return;
+        this.send(o, h[1], now);
+      }
+      h.splice(0, 2);
+    }
   }
 }
