@@ -87,10 +87,14 @@ try {
   let storedLine = '';
   if (stored) {
     // a second observation, then the link down and N values: N notifications kept
+    // the stand-in has no temperature sensor (E.getTemperature() is NaN there): a value first
+    writeSync(fd, `var C=LwM2M.espruino.device().scheduler.engines.filter(function(e){return e.reporting;})[0];C.reg.obj(3303).set(0,5700,0);\n`);
+    await new Promise((r) => setTimeout(r, 300));
     if ((await lw.writeAttributes(EP, [3303, 0, 5700], ['pmin=0'])).code !== 68) throw new Error('Write-Attributes pmin=0 refused');
-    if ((await lw.observe(EP, [3303, 0, 5700])).code !== 69) throw new Error('Observe /3303/0/5700 refused');
+    const ob = await lw.observe(EP, [3303, 0, 5700]);
+    if (ob.code !== 69) throw new Error(`Observe /3303/0/5700 answered ${ob.code}`);
     await new Promise((r) => setTimeout(r, 500));
-    writeSync(fd, `var C=LwM2M.espruino.device().scheduler.engines.filter(function(e){return e.reporting;})[0];C.link(false,Math.floor(Date.now()));var K=0,M0=process.memory().usage,T=setInterval(function(){C.reg.obj(3303).set(0,5700,++K);if(K>=${stored}){clearInterval(T);print('STORED '+(C.reporting.held.length/2)+' '+M0+' '+process.memory().usage);}},20);\n`);
+    writeSync(fd, `C.life().link(false,Math.floor(Date.now()));var M0=process.memory().usage;for(var K=1;K<=${stored};K++){C.reg.obj(3303).set(0,5700,K);C.poll(Math.floor(Date.now()));}print('STORED '+(C.reporting.held.length/2)+' '+M0+' '+process.memory().usage);\n`);
     await until('the notifications kept', () => /STORED \d+ \d+ \d+/.test(out), 30000);
     const [, n, before, after] = /STORED (\d+) (\d+) (\d+)/.exec(out)!;
     storedLine = `; ${n} notifications kept (link down): ${before} -> ${after} variables (+${+after - +before}, ${((+after - +before) / +n).toFixed(1)} per notification)`;

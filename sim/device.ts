@@ -350,7 +350,7 @@ export async function startDevice(o: DeviceOptions): Promise<SimDevice> {
     link(up: boolean) {
       linkUp = up;
       power();
-      client?.link(up, clock.now());
+      client?.life().link(up, clock.now());
       kick();
     },
     asleep: () => !radioOn,

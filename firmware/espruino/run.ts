@@ -93,8 +93,14 @@ export function runClient(d: Platform): Client {
       },
     }),
   );
-  // queue mode: Wi-Fi modem sleep while the device sleeps (firmware/lwm2m/queue.ts)
-  if (c.opt.queue && d.wifi) c.opt.radio = d.wifi.power.bind(d.wifi);
+  // queue mode: Wi-Fi modem sleep while the device sleeps (firmware/lwm2m/queue.ts): ESP-IDF's
+  // WIFI_PS_MAX_MODEM (Espruino 2v29's powersave 'max'; 'ps-poll' is gone with ESP-IDF 4), none awake
+  var w = d.wifi ? d.wifi.wifi : null;
+  if (c.opt.queue && w && w.setConfig) {
+    c.opt.radio = function (on: boolean) {
+      w!.setConfig!({ powersave: on ? 'none' : 'max' });
+    };
+  }
   // The socket delivers straight into Client.receive (bound, not wrapped: one frame fewer
   // on the receive path).
   c.ports.udp = d.openUdp(c.receive.bind(c));
@@ -103,7 +109,7 @@ export function runClient(d: Platform): Client {
   // the link's losses: notifications are kept meanwhile (reporting.ts)
   if (d.wifi) {
     d.wifi.onLink = function (up: boolean) {
-      c.link(up, d.clock.now());
+      c.life().link(up, d.clock.now());
     };
   }
   // A new address: the servers know the old one, so register again over new sessions.

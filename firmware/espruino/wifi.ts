@@ -91,14 +91,6 @@ export class WifiLink implements Pollable {
     });
   }
 
-  /**
-   * Queue mode's radio (firmware/lwm2m/queue.ts): asleep, the modem sleeps between beacons
-   * (ESP-IDF's WIFI_PS_MAX_MODEM, Espruino's powersave 'max'); awake, no power saving.
-   */
-  power(on: boolean): void {
-    if (this.wifi.setConfig) this.wifi.setConfig({ powersave: on ? 'none' : 'max' });
-  }
-
   info(): WifiInfo {
     return { connected: this.state === 2, ip: this.state === 2 ? this.ip : '', ssid: this.ssid, rssi: this.rssi };
   }

@@ -27,7 +27,7 @@ import type { Req, Res } from '../../objects/ops/index';
 import { utf8Encode, utf8Decode, toHex } from '../../transport/bytes';
 import { dispatch, fwStream, Account } from './dispatch';
 import { Reporting } from './reporting';
-import { doze, rouse } from './queue';
+import { nap, DOZE, WAKE, ANNOUNCE } from './queue';
 import { parseUri } from './uri';
 import { Phase, MODE_RPK, DISABLE_GRACE, Conn } from './states';
 import { lifecycle, Lifecycle } from './lifecycle';
@@ -297,7 +297,7 @@ export class Client {
       } else if (next < 0 || this.off[k] < next) next = this.off[k];
     }
     if (this.opt.queue) {
-      t = doze(this, now);
+      t = nap(this, now, DOZE);
       if (t >= 0 && (next < 0 || t < next)) next = t;
     }
     if (this.due >= 0 && (next < 0 || this.due < next)) next = this.due;
@@ -310,7 +310,7 @@ export class Client {
   receive(data: Uint8Array, peer: Peer, now: number): void {
     this.now = now;
     // queue mode: a datagram is an exchange (and one that reached a sleeping radio wakes it)
-    if (this.opt.queue) rouse(this, now, false);
+    if (this.opt.queue) nap(this, now, WAKE);
     try {
       var c = this.connFor(peer);
       if (!c) return; // not one of our servers: dropped
@@ -352,7 +352,7 @@ export class Client {
     var dopt: DtlsClientOptions | null = null;
     var c: Conn = {
       ssid: ssid, peer: peer, key: peerKey(peer), coap: null as any, dtls: null, identity: '', sessions: 0,
-      location: '', lifetime: 0, binding: 'U', updateAt: -1, busy: false, disable: -1, linksDirty: false, failures: 0, exp: 0, off: false,
+      location: '', lifetime: 0, binding: 'U', updateAt: -1, busy: false, disable: -1, linksDirty: false, failures: 0, exp: 0,
     };
     var port: DatagramPort = this.ports.udp;
     if (uri.secure) {
@@ -449,26 +449,12 @@ export class Client {
     var c = null;
     for (var i = 0; i < this.conns.length; i++) if (this.conns[i].ssid === ssid) c = this.conns[i];
     if (this.down || !c || !c.location || c.off) return false;
-    if (this.opt.queue) rouse(this, now, true);
+    if (this.opt.queue) nap(this, now, ANNOUNCE);
     return true;
   }
 
-  /** The host's link (Wi-Fi) went down (false) or came back (true): notifications are kept meanwhile. */
-  link(up: boolean, now: number): void {
-    this.now = now;
-    if (up === !this.down) return;
-    this.log('link', up ? 'up' : 'down');
-    if (!up) {
-      this.down = true;
-      return;
-    }
-    delete this.down;
-    // back: an Update at once finds out whether the servers can be reached (and ends their `off`)
-    for (var i = 0; i < this.conns.length; i++) if (this.conns[i].location && !this.conns[i].busy) this.conns[i].updateAt = now;
-  }
-
   update(c: Conn, now: number): void {
-    if (this.opt.queue) rouse(this, now, false);
+    if (this.opt.queue) nap(this, now, WAKE);
     var q: string[] = [];
     var lt = this.serverValue(c, ServerRes.Lifetime);
     if (typeof lt === 'number' && lt > 0 && lt !== c.lifetime) {
@@ -490,7 +476,7 @@ export class Client {
       if (!err && res && res.code === CODE.CHANGED) {
         self.schedule(c, self.now);
         self.log('updated', 'server ' + c.ssid + (c.off ? ': reachable again' : ''));
-        c.off = false;
+        delete c.off;
         return;
       }
       if (err && self.now < c.exp) {

@@ -66,12 +66,16 @@ export interface Reach {
 export class Reporting {
   reg: Registry;
   list: Obs[];
-  /** Notifications kept while their server could not be reached, oldest first: the observation and the notification (two entries each). */
-  held: any[];
-  /** At most this many kept. */
-  max: number;
+  /**
+   * Notifications kept while their server could not be reached, oldest first: the observation
+   * and the notification (two entries each). This and the two below are absent until needed
+   * (a property costs Espruino variables on every device).
+   */
+  declare held?: any[];
+  /** At most this many kept (default STORE_MAX). */
+  declare max?: number;
   /** Notifications dropped: the oldest beyond `max`, or all with /1/x/6 false. */
-  lost: number;
+  declare lost?: number;
   /** The client, when it can say that a server is out of reach (absent: always reachable). */
   declare cl?: Reach;
   /** Send notifications as CON (true) or NON (false, the default: a CON goes at least daily anyway). */
@@ -83,9 +87,6 @@ export class Reporting {
     this.list = [];
     this.con = con;
     this.sent = 0;
-    this.held = [];
-    this.max = STORE_MAX;
-    this.lost = 0;
     var self = this;
     reg.onChange(function (oid: number, iid: number, rid: number) {
       for (var i = 0; i < self.list.length; i++) if (covers(self.list[i].path, oid, iid, rid)) self.list[i].dirty = true;
@@ -128,7 +129,7 @@ export class Reporting {
   /** Sends what is due; returns the next deadline or -1. */
   poll(now: number): number {
     var next = -1;
-    if (this.held.length) this.flush(now);
+    if (this.held) this.flush(now);
     for (var i = 0; i < this.list.length; i++) {
       var o = this.list[i];
       if (!o.rel.active) {
@@ -186,42 +187,40 @@ export class Reporting {
     o.last = now;
     var n = { code: res.code, contentFormat: res.format, payload: res.payload };
     // kept behind those already kept (their order), or while the server is out of reach
-    if (this.held.length || (this.cl && !this.cl.reach(o.ssid, now))) this.hold(o, n);
-    else this.send(o, n, now);
-  }
-
-  send(o: Obs, n: any, now: number): void {
-    this.sent++;
-    o.rel.notify(n, this.con, now);
-  }
-
-  /** Keeps a notification for later (Core §6.4.1), unless the server's /1/x/6 says not to. */
-  hold(o: Obs, n: any): void {
-    var iid = this.reg.serverInst(o.ssid);
-    var srv = this.reg.obj(1);
-    if (o.ssid && srv && iid >= 0 && srv.get(iid, 6) === false) {
-      this.lost++;
+    if (!this.held && (!this.cl || this.cl.reach(o.ssid, now))) {
+      this.sent++;
+      o.rel.notify(n, this.con, now);
       return;
     }
-    var h = this.held;
-    if (h.length >= this.max * 2) {
+    // kept for later (Core §6.4.1), unless the server's /1/x/6 says not to; the oldest beyond `max` goes
+    var iid = this.reg.serverInst(o.ssid);
+    var srv = this.reg.obj(1);
+    var max = this.max !== undefined ? this.max : STORE_MAX;
+    if (!max || (o.ssid && srv && iid >= 0 && srv.get(iid, 6) === false)) {
+      this.lost = (this.lost || 0) + 1;
+      return;
+    }
+    var h = this.held || (this.held = []);
+    if (h.length >= max * 2) {
       h.splice(0, 2);
-      this.lost++;
+      this.lost = (this.lost || 0) + 1;
     }
     h.push(o, n);
   }
 
   /** Sends the kept notifications, oldest first, while their server can be reached. */
   flush(now: number): void {
-    var h = this.held;
+    var h = this.held!;
     while (h.length) {
       var o: Obs = h[0];
       if (o.rel.active) {
         // a CON still in flight: the next goes when it is acknowledged
         if (o.rel._inflight || (this.cl && !this.cl.reach(o.ssid, now))) return;
-        this.send(o, h[1], now);
+        this.sent++;
+        o.rel.notify(h[1], this.con, now);
       }
       h.splice(0, 2);
     }
+    delete this.held;
   }
 }

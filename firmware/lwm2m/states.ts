@@ -64,6 +64,6 @@ export interface Conn {
   failures: number;
   /** When the registration's lifetime ends (its last Register/Update + lifetime). */
   exp: number;
-  /** Its Updates go unanswered: the server is out of reach (notifications are kept). */
-  off: boolean;
+  /** Its Updates go unanswered: the server is out of reach (notifications are kept). Absent otherwise. */
+  off?: boolean;
 }

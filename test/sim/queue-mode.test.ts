@@ -120,7 +120,7 @@ test('notification storing: 20 notifications taken while the server is unreachab
     await until('the device to find its server out of reach', () => log.some((l) => l.startsWith('offline: server 101: Update timeout')), 8000);
     await take20(dev);
     assert.equal(got.length, 0);
-    assert.equal(dev.client().reporting.held.length, 40, 'twenty kept (two entries each)');
+    assert.equal(dev.client().reporting.held?.length, 40, 'twenty kept (two entries each)');
     cut = false;
     await until('the 20 notifications', () => got.length >= 20, 3000);
     assert.deepEqual(got.map((c: any) => Number(c.value)), Array.from({ length: 20 }, (_, i) => i + 1), 'in the order taken');
