@@ -445,7 +445,10 @@ export class Lwm2mServer extends ServerBase {
 
   /** Why a request timed out: a sleeping queue-mode client never woke, or the device did not answer. */
   private late(ep: string, timeoutMs: number, sent: boolean): OpTimeout {
-    return new OpTimeout(sent ? `device ${ep} did not answer within ${timeoutMs} ms` : `device ${ep} is sleeping (queue mode) and did not wake within ${timeoutMs} ms: the request was not sent`);
+    if (sent) return new OpTimeout(`device ${ep} did not answer within ${timeoutMs} ms`);
+    const e = new OpTimeout(`device ${ep} is sleeping (queue mode) and did not wake within ${timeoutMs} ms: the request was not sent`);
+    e.sleeping = true;
+    return e;
   }
 
   /** Send one request to a registered device (a sleeping queue-mode one: once it wakes); resolves with its answer, rejects with OpTimeout. */
