@@ -94,7 +94,7 @@ try {
     const ob = await lw.observe(EP, [3303, 0, 5700]);
     if (ob.code !== 69) throw new Error(`Observe /3303/0/5700 answered ${ob.code}`);
     await new Promise((r) => setTimeout(r, 500));
-    writeSync(fd, `C.life().link(false,Math.floor(Date.now()));var M0=process.memory().usage;for(var K=1;K<=${stored};K++){C.reg.obj(3303).set(0,5700,K);C.poll(Math.floor(Date.now()));}print('STORED '+(C.reporting.held.length/2)+' '+M0+' '+process.memory().usage);\n`);
+    writeSync(fd, `C.life().link(false,Math.floor(Date.now()));C.poll(Math.floor(Date.now()));var M0=process.memory().usage;for(var K=1;K<=${stored};K++){C.reg.obj(3303).set(0,5700,K);C.poll(Math.floor(Date.now()));}print('STORED '+(C.reporting.held.length/2)+' '+M0+' '+process.memory().usage);\n`);
     await until('the notifications kept', () => /STORED \d+ \d+ \d+/.test(out), 30000);
     const [, n, before, after] = /STORED (\d+) (\d+) (\d+)/.exec(out)!;
     storedLine = `; ${n} notifications kept (link down): ${before} -> ${after} variables (+${+after - +before}, ${((+after - +before) / +n).toFixed(1)} per notification)`;
