@@ -50,6 +50,9 @@ test('bad arguments: one line naming the argument, exit 2', async () => {
     [['device', '--endpoint', 'e', '--bootstrap', 'coap://[::1]:5783'], /^lwm2m-sim: --bootstrap 'coap:\/\/\[::1\]:5783': IPv6 addresses are not supported \(Espruino's network is IPv4 only\)/],
     [['bootstrap-server', '--endpoint', 'e1', '--server-uri', 'coaps://[::1]:5684', '--server-psk', 'id:00'], /^lwm2m-sim: --server-uri 'coaps:\/\/\[::1\]:5684': IPv6 addresses are not supported/],
     [['device', '--endpoint', 'e', '--bootstrap', 'coap://127.0.0.1:5783', '--app-port', 'x'], /^lwm2m-sim: --app-port 'x' must be 0\.\.65535/],
+    [['device', '--endpoint', 'e', '--bootstrap', 'coap://127.0.0.1:5783', '--store', '500'], /^lwm2m-sim: --store '500' must be a whole number from 0 to 200/],
+    [['device', '--endpoint', 'e', '--bootstrap', 'coap://127.0.0.1:5783', '--awake', '5'], /^lwm2m-sim: --awake goes with --queue/],
+    [['device', '--endpoint', 'e', '--bootstrap', 'coap://127.0.0.1:5783', '--queue=1'], /^lwm2m-sim: option --queue takes no value/],
   ];
   // In-process (every case fails before any socket is opened); one case through a real process below.
   for (const [args, re] of cases) {
