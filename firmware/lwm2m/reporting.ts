@@ -129,7 +129,20 @@ export class Reporting {
   /** Sends what is due; returns the next deadline or -1. */
   poll(now: number): number {
     var next = -1;
-    if (this.held) this.flush(now);
+    // the kept notifications first, oldest first, while their server can be reached (in poll,
+    // not a method of its own: a method costs Espruino variables on every device)
+    var h = this.held;
+    while (h && h.length) {
+      var k: Obs = h[0];
+      if (k.rel.active) {
+        // a CON still in flight: the next goes when it is acknowledged
+        if (k.rel._inflight || (this.cl && !this.cl.reach(k.ssid, now))) break;
+        this.sent++;
+        k.rel.notify(h[1], this.con, now);
+      }
+      h.splice(0, 2);
+    }
+    if (h && !h.length) delete this.held;
     for (var i = 0; i < this.list.length; i++) {
       var o = this.list[i];
       if (!o.rel.active) {
@@ -206,21 +219,5 @@ export class Reporting {
       this.lost = (this.lost || 0) + 1;
     }
     h.push(o, n);
-  }
-
-  /** Sends the kept notifications, oldest first, while their server can be reached. */
-  flush(now: number): void {
-    var h = this.held!;
-    while (h.length) {
-      var o: Obs = h[0];
-      if (o.rel.active) {
-        // a CON still in flight: the next goes when it is acknowledged
-        if (o.rel._inflight || (this.cl && !this.cl.reach(o.ssid, now))) return;
-        this.sent++;
-        o.rel.notify(h[1], this.con, now);
-      }
-      h.splice(0, 2);
-    }
-    delete this.held;
   }
 }
