@@ -1,4 +1,4 @@
-// npm run mem:report -- [--security nosec|psk|rpk] [--depth N] [--min N] [--app FILE…] (needs ESPRUINO_BIN)
+// npm run mem:report -- [--security nosec|psk|rpk] [--depth N] [--min N] [--app FILE…] [--bundle FILE] [--queue] [--stored N] (needs ESPRUINO_BIN)
 //
 // Where a registered device's Espruino variables go. Runs dist/firmware.js from Storage in
 // Espruino itself (ESPRUINO_BIN; use a build whose Storage.read returns a flash string, as
@@ -15,6 +15,9 @@
 // `--security rpk` runs dist/firmware-rpk.js with fresh P-256 keys for the device and both
 // servers (two full handshakes: some 20 s on a quiet host, minutes on a loaded one).
 // `--bundle FILE` runs another build of the same kind (a base commit's, to compare).
+// `--queue` registers in queue mode (awake 3 s: the dump is taken asleep). `--stored N` (issue 20)
+// also observes /3303/0/5700 (pmin 0), tells the client its link is down, sets the value N times
+// and prints the variables before and after: what keeping N notifications costs (reporting.ts).
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, readFileSync, openSync, writeSync, closeSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -33,6 +36,8 @@ let depth = 8;
 let min = 40;
 let save = '';
 let bundle = '';
+let queue = false;
+let stored = 0;
 const apps: string[] = [];
 for (let i = 0; i < args.length; i++) {
   const a = args[i];
@@ -42,8 +47,10 @@ for (let i = 0; i < args.length; i++) {
   else if (a === '--min' && /^\d+$/.test(v || '')) (min = +v), i++;
   else if (a === '--save' && v) (save = v), i++;
   else if (a === '--bundle' && v && existsSync(v)) (bundle = v), i++;
+  else if (a === '--queue') queue = true;
+  else if (a === '--stored' && /^\d+$/.test(v || '') && +v <= 200) (stored = +v), i++;
   else if (a === '--app' && v && existsSync(v)) apps.push(v), i++;
-  else usage(`bad argument '${a}'${v !== undefined ? ` '${v}'` : ''} (--security nosec|psk|rpk, --depth N, --min N, --save FILE, --app FILE, --bundle FILE)`);
+  else usage(`bad argument '${a}'${v !== undefined ? ` '${v}'` : ''} (--security nosec|psk|rpk, --depth N, --min N, --save FILE, --app FILE, --bundle FILE, --queue, --stored 0..200)`);
 }
 const BIN = espruinoBin();
 if (!BIN) usage(NO_ESPRUINO);
@@ -59,8 +66,8 @@ const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const device = rpkGenerate('p256');
 const { lw, events, bootstrapUri, bootstrapSpki, close } = RPK ? await rpkServers(EP, device.spki, 300) : { ...(await benchServers(EP, PSK, 300)), bootstrapSpki: null };
 const cfg = RPK
-  ? buildConfig(['--endpoint', EP, '--port', String(PORT), '--bootstrap', bootstrapUri, '--mode', 'rpk', '--rpk-priv', device.pkcs8, '--rpk-pub', device.spki, '--rpk-server-pub', hex(bootstrapSpki!)])
-  : { v: 1, endpoint: EP, bootstrap: bootstrapUri, mode: security, pskId: PSK ? 'bs' : undefined, pskKey: PSK ? hex(BS_KEY) : undefined, port: PORT };
+  ? buildConfig(['--endpoint', EP, '--port', String(PORT), ...(queue ? ['--queue', '--awake', '3'] : []), '--bootstrap', bootstrapUri, '--mode', 'rpk', '--rpk-priv', device.pkcs8, '--rpk-pub', device.spki, '--rpk-server-pub', hex(bootstrapSpki!)])
+  : { v: 1, endpoint: EP, bootstrap: bootstrapUri, mode: security, pskId: PSK ? 'bs' : undefined, pskKey: PSK ? hex(BS_KEY) : undefined, port: PORT, ...(queue ? { queue: true, awake: 3 } : {}) };
 const dir = mkdtempSync(join(tmpdir(), 'mem-report-'));
 // Storage written in a run of its own, as the CLI writes a board's before it boots
 writeFileSync(join(dir, 'cfg.json'), JSON.stringify(cfg));
@@ -88,7 +95,22 @@ try {
   await until('registration', () => events.some((e) => e.type === 'REGISTRATION'), RPK ? 30 * 60000 : 60000);
   const o = await lw.observe(EP, [3, 0, 13]);
   if (o.code !== 69) throw new Error(`Observe /3/0/13 answered ${o.code}`);
-  await new Promise((r) => setTimeout(r, 1500));
+  let storedLine = '';
+  if (stored) {
+    // a second observation, then the link down and N values: N notifications kept
+    // the stand-in has no temperature sensor (E.getTemperature() is NaN there): a value first
+    writeSync(fd, `var C=LwM2M.espruino.device().scheduler.engines.filter(function(e){return e.reporting;})[0];C.reg.obj(3303).set(0,5700,0);\n`);
+    await new Promise((r) => setTimeout(r, 300));
+    if ((await lw.writeAttributes(EP, [3303, 0, 5700], ['pmin=0'])).code !== 68) throw new Error('Write-Attributes pmin=0 refused');
+    const ob = await lw.observe(EP, [3303, 0, 5700]);
+    if (ob.code !== 69) throw new Error(`Observe /3303/0/5700 answered ${ob.code}`);
+    await new Promise((r) => setTimeout(r, 500));
+    writeSync(fd, `C.life().link(false,Math.floor(Date.now()));C.poll(Math.floor(Date.now()));var M0=process.memory().usage;for(var K=1;K<=${stored};K++){C.reg.obj(3303).set(0,5700,K);C.poll(Math.floor(Date.now()));}print('STORED '+(C.reporting.held.length/2)+' '+M0+' '+process.memory().usage);\n`);
+    await until('the notifications kept', () => /STORED \d+ \d+ \d+/.test(out), 30000);
+    const [, n, before, after] = /STORED (\d+) (\d+) (\d+)/.exec(out)!;
+    storedLine = `; ${n} notifications kept (link down): ${before} -> ${after} variables (+${+after - +before}, ${((+after - +before) / +n).toFixed(1)} per notification)`;
+  }
+  await new Promise((r) => setTimeout(r, queue ? 4500 : 1500));
   // one console line, so that the REPL's history holds as little as possible
   writeSync(fd, `print('USAGE '+process.memory().usage+' '+process.memory().total);print('DUMPSTART');E.dumpVariables();print('DUMPEND');\n`);
   await until('the variable dump', () => /DUMPEND\n/.test(out.slice(out.indexOf('DUMPSTART'))), 60000);
@@ -96,7 +118,7 @@ try {
   const [, used, total] = /USAGE (\d+) (\d+)/.exec(out)!;
   const dump = out.slice(out.indexOf('DUMPSTART'), out.lastIndexOf('DUMPEND'));
   const app = /APP (-?\d+)/.exec(out);
-  console.log(`${security}: bundle from Storage ${loaded} variables;${app ? ` the owner's script (--app, which starts the client) ${app[1]};` : ''} registered with one observation: ${used} of ${total} (${((100 * +used) / +total).toFixed(1)} %)`);
+  console.log(`${security}: bundle from Storage ${loaded} variables;${app ? ` the owner's script (--app, which starts the client) ${app[1]};` : ''} registered${queue ? ' in queue mode (asleep)' : ''} with ${stored ? 'two observations' : 'one observation'}: ${used} of ${total} (${((100 * +used) / +total).toFixed(1)} %)${storedLine}`);
   if (save) writeFileSync(save, dump);
   report(dump, depth, min);
 } finally {

@@ -48,6 +48,13 @@ export interface DeviceOptions extends FactoryConfig {
   dtlsTimeout?: number;
   backoffBase?: number;
   notifyCon?: boolean;
+  /** Queue mode (docs/queue-mode.md): register with Q; `awake` ms after the last exchange the socket closes until the device wakes. */
+  queue?: boolean;
+  awake?: number;
+  /** The Update this many ms before the lifetime ends (default MAX_TRANSMIT_WAIT). */
+  updateMargin?: number;
+  /** Notifications kept while the server cannot be reached (default 20). */
+  store?: number;
   /** Content-Format announced (ct=) and used without Accept: 11542 TLV (default) or 112 SenML CBOR. */
   format?: number;
   /** Temperature sampling period (ms). */
@@ -97,6 +104,10 @@ export interface SimDevice {
   stop(): Promise<void>;
   /** Closes the socket without de-registering (power cut). */
   kill(): void;
+  /** The link goes down (false: the socket closes, as a board's Wi-Fi loss) or comes back (true, same port); the client is told. */
+  link(up: boolean): void;
+  /** Queue mode: whether the device's radio (its socket) is off. */
+  asleep(): boolean;
   reboots: number;
   /**
    * Send (LwM2M 1.1 Information Reporting, firmware/lwm2m/send.ts) as the owner's code calls it
@@ -172,7 +183,30 @@ export async function startDevice(o: DeviceOptions): Promise<SimDevice> {
     }
     kick();
   });
-  const rawSend = (data: Uint8Array, peer: Peer) => udp.send(Uint8Array.from(data), peer);
+  // The socket as the radio: closed while asleep (queue mode) or while the link is down, then
+  // bound again on the same port; what the device sends meanwhile is lost, as on the air.
+  let sock: NodeUdp | null = udp;
+  let radioOn = true;
+  let linkUp = true;
+  const power = () => {
+    const want = radioOn && linkUp;
+    if (want === !!sock || closed) return;
+    if (!want) {
+      sock!.close();
+      sock = null;
+      return;
+    }
+    // bound again at once (a pending bind queues what is sent meanwhile, as Node's dgram does)
+    const queued: [Uint8Array, Peer][] = [];
+    const pending: NodeUdp = { address: udp.address, port: udp.port, send: (d, p) => queued.push([d, p]), close: () => (sock = null) };
+    sock = pending;
+    bindUdp({ address: udp.address, port: udp.port }, (data, peer) => inbound(data, peer)).then((s) => {
+      if (sock !== pending || closed) return s.close();
+      sock = s;
+      for (const [d, p] of queued) s.send(d, p);
+    }, (e) => o.log?.('error', `radio on: ${(e as Error).message}`));
+  };
+  const rawSend = (data: Uint8Array, peer: Peer) => sock?.send(Uint8Array.from(data), peer);
   const send = o.network ? o.network(rawSend, 'out') : rawSend;
 
   const state = (): string => (client && api ? api.lwm2m.stateName(client.state) : 'off');
@@ -186,6 +220,8 @@ export async function startDevice(o: DeviceOptions): Promise<SimDevice> {
   const dgramMod = emuDgram();
   const boot = () => {
     if (ctx) ctx.stop();
+    radioOn = true;
+    power();
     for (const s of dgramMod.sockets.splice(0)) closeQuietly(s);
     // the bundle the boot file would pick (tools/board-lib.mjs BOOT_SELECT): an updated one
     // from storage, else this device's bundle file (the flashed lwm2m.js)
@@ -284,6 +320,14 @@ export async function startDevice(o: DeviceOptions): Promise<SimDevice> {
       dtlsTimeout: o.dtlsTimeout,
       backoffBase: o.backoffBase,
       notifyCon: o.notifyCon,
+      queue: o.queue,
+      awake: o.awake,
+      updateMargin: o.updateMargin,
+      store: o.store,
+      radio: (on: boolean) => {
+        radioOn = on;
+        power();
+      },
       log: (ev: string, detail: string) => {
         const b = board as any;
         if (ev === 'registered' && b.fw && b.fw.confirm()) b.fw = undefined;
@@ -321,6 +365,13 @@ export async function startDevice(o: DeviceOptions): Promise<SimDevice> {
         waiters.push(w);
       });
     },
+    link(up: boolean) {
+      linkUp = up;
+      power();
+      client?.life().link(up, clock.now());
+      kick();
+    },
+    asleep: () => !radioOn,
     reboot() {
       if (closed) return;
       device.reboots++;
@@ -347,6 +398,7 @@ export async function startDevice(o: DeviceOptions): Promise<SimDevice> {
       timer = null;
       ctx?.stop();
       for (const s of dgramMod.sockets.splice(0)) closeQuietly(s);
+      sock?.close();
       udp.close();
       appUdp?.close();
     },

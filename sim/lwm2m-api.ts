@@ -30,7 +30,10 @@ import type { Lwm2mServer, OpResult } from './lwm2m-server';
 import { compositeApi } from './lwm2m-composite';
 
 /** No answer from the device in time (HTTP 504). */
-export class OpTimeout extends Error {}
+export class OpTimeout extends Error {
+  /** Queue mode: the client slept throughout and the request was never sent (Core §6.5). */
+  sleeping?: boolean;
+}
 
 const ATTRS: Record<string, 'int' | 'num'> = { pmin: 'int', pmax: 'int', epmin: 'int', epmax: 'int', gt: 'num', lt: 'num', st: 'num' };
 
@@ -84,7 +87,7 @@ async function device(run: () => Promise<OpResult>): Promise<HttpResult> {
   try {
     return [200, responseJson(await run())];
   } catch (e) {
-    if (e instanceof OpTimeout) throw new HttpError(504, 'Request timeout');
+    if (e instanceof OpTimeout) throw new HttpError(504, e.sleeping ? 'Request timeout: the client is sleeping (queue mode) and did not wake in time; the request was not sent' : 'Request timeout');
     throw e;
   }
 }

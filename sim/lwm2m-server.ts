@@ -55,6 +55,9 @@ interface RegState {
   peer: Peer;
   expires: number;
   observations: Map<string, ObsState>;
+  /** Queue mode (Core §6.5): until when the client is awake, and the requests waiting for it to wake, oldest first. */
+  awakeUntil: number;
+  waiting: (() => void)[];
 }
 
 interface ObsState {
@@ -87,7 +90,7 @@ export interface OpResult {
 }
 
 export interface ServerEvent {
-  type: 'REGISTRATION' | 'UPDATED' | 'DEREGISTRATION' | 'NOTIFICATION' | 'REJECTED' | 'DTLS' | 'SEND';
+  type: 'REGISTRATION' | 'UPDATED' | 'DEREGISTRATION' | 'NOTIFICATION' | 'REJECTED' | 'DTLS' | 'SEND' | 'AWAKE';
   ep: string;
   /** NOTIFICATION: of one path, or of an Observe-Composite (value: "/oid/iid/rid" → node, as SEND's). */
   kind?: 'single' | 'composite';
@@ -110,6 +113,8 @@ export interface Lwm2mServerOptions extends ServerBaseOptions {
   expiryGraceMs?: number;
   /** Default time to wait for a device's answer (default 5 s, Leshan's). */
   timeoutMs?: number;
+  /** Queue mode: how long a client is taken to be awake after it was last heard (default 93 s, CoAP MAX_TRANSMIT_WAIT, Leshan's). */
+  awakeTimeMs?: number;
 }
 
 function parseLinks(payload: Uint8Array): Link[] | null {
@@ -151,6 +156,7 @@ export class Lwm2mServer extends ServerBase {
   private byEp = new Map<string, RegState>();
   private grace: number;
   readonly timeoutMs: number;
+  readonly awakeTimeMs: number;
   /** Registrations per IP address (the source of their last Register/Update). */
   private perAddress = new Map<string, number>();
   private maxRegs: number;
@@ -162,6 +168,7 @@ export class Lwm2mServer extends ServerBase {
     super(o);
     this.grace = o.expiryGraceMs ?? 0;
     this.timeoutMs = o.timeoutMs ?? 5000;
+    this.awakeTimeMs = o.awakeTimeMs ?? 93000;
     this.maxRegs = o.maxRegistrations ?? 10000;
     this.maxPerAddress = o.maxRegistrationsPerAddress ?? 1000;
     // Lifetime expiry is one more engine on the poller: its deadline is the earliest expiry.
@@ -356,13 +363,14 @@ export class Lwm2mServer extends ServerBase {
         supportedFormats: [],
       };
       this.applyLinks(reg, links);
-      const st: RegState = { reg, listener: l, peer: { ...peer }, expires: now + reg.lifetime * 1000 + this.grace, observations: new Map() };
+      const st: RegState = { reg, listener: l, peer: { ...peer }, expires: now + reg.lifetime * 1000 + this.grace, observations: new Map(), awakeUntil: 0, waiting: old ? old.waiting : [] };
       this.regs.set(reg.registrationId, st);
       this.count(st, 1);
       this.byEp.set(ep, st);
       ex.respond({ code: CODE.CREATED, options: [{ num: OPT.LOCATION_PATH, value: utf8Encode('rd') }, { num: OPT.LOCATION_PATH, value: utf8Encode(reg.registrationId) }] });
       this.poller.kick();
       this.emit({ type: 'REGISTRATION', ep, registration: reg });
+      this.heard(st);
       return;
     }
     if (path.length !== 2) return answer(CODE.NOT_FOUND);
@@ -391,6 +399,7 @@ export class Lwm2mServer extends ServerBase {
       st.expires = now + st.reg.lifetime * 1000 + this.grace;
       answer(CODE.CHANGED);
       this.emit({ type: 'UPDATED', ep: st.reg.endpoint, registration: st.reg });
+      this.heard(st);
       return;
     }
     // De-register (Core §5.3.3)
@@ -410,25 +419,75 @@ export class Lwm2mServer extends ServerBase {
     return st;
   }
 
-  /** Send one request to a registered device; resolves with its answer, rejects with OpTimeout. */
+  /**
+   * The client was heard from (Register, Update, a notification): a queue-mode client is awake
+   * for awakeTimeMs, and the requests that waited for it go now, oldest first (Core §6.5).
+   */
+  private heard(st: RegState): void {
+    if (!st.reg.queuemode) return;
+    const was = Date.now() < st.awakeUntil;
+    st.awakeUntil = Date.now() + this.awakeTimeMs;
+    if (!was) this.emit({ type: 'AWAKE', ep: st.reg.endpoint, registration: st.reg });
+    for (const go of st.waiting.splice(0)) go();
+  }
+
+  /** Whether a request to this client must wait: it registered in queue mode and has not been heard within the awake time. */
+  asleep(ep: string): boolean {
+    const st = this.target(ep);
+    return st.reg.queuemode && Date.now() >= st.awakeUntil;
+  }
+
+  /**
+   * Runs `go` at once, or, for a sleeping queue-mode client, when it is next heard from (as
+   * Leshan's web UI queues requests for a sleeping client); returns what withdraws it.
+   */
+  private whenAwake(st: RegState, go: () => void): () => void {
+    if (!st.reg.queuemode || Date.now() < st.awakeUntil) {
+      go();
+      return () => {};
+    }
+    st.waiting.push(go);
+    return () => {
+      const i = st.waiting.indexOf(go);
+      if (i >= 0) st.waiting.splice(i, 1);
+    };
+  }
+
+  /** Why a request timed out: a sleeping queue-mode client never woke, or the device did not answer. */
+  private late(ep: string, timeoutMs: number, sent: boolean): OpTimeout {
+    if (sent) return new OpTimeout(`device ${ep} did not answer within ${timeoutMs} ms`);
+    const e = new OpTimeout(`device ${ep} is sleeping (queue mode) and did not wake within ${timeoutMs} ms: the request was not sent`);
+    e.sleeping = true;
+    return e;
+  }
+
+  /** Send one request to a registered device (a sleeping queue-mode one: once it wakes); resolves with its answer, rejects with OpTimeout. */
   send(ep: string, spec: RequestSpec, timeoutMs = this.timeoutMs): Promise<CoapMessage> {
     const st = this.target(ep);
     return new Promise((resolve, reject) => {
       let done = false;
-      const h = st.listener.coap.request(st.peer, spec, Date.now(), (err, res) => {
+      let h: { cancel(): void } | null = null;
+      const withdraw = this.whenAwake(st, () => {
         if (done) return;
-        done = true;
-        clearTimeout(t);
-        if (err || !res) reject(err === 'timeout' || err === 'no-response' ? new OpTimeout(`device ${ep} did not answer (${err})`) : new Error(`device ${ep}: ${err}`));
-        else resolve(res);
+        h = st.listener.coap.request(st.peer, spec, Date.now(), (err, res) => {
+          if (done) return;
+          done = true;
+          clearTimeout(t);
+          if (err || !res) reject(err === 'timeout' || err === 'no-response' ? new OpTimeout(`device ${ep} did not answer (${err})`) : new Error(`device ${ep}: ${err}`));
+          else {
+            this.heard(st);
+            resolve(res);
+          }
+        });
+        this.poller.kick();
       });
       const t = setTimeout(() => {
         if (done) return;
         done = true;
-        h.cancel();
-        reject(new OpTimeout(`device ${ep} did not answer within ${timeoutMs} ms`));
+        withdraw();
+        h?.cancel();
+        reject(this.late(ep, timeoutMs, !!h));
       }, timeoutMs);
-      this.poller.kick();
     });
   }
 
@@ -533,34 +592,42 @@ export class Lwm2mServer extends ServerBase {
     if (old) old.cancel();
     return new Promise((resolve, reject) => {
       let first = true;
-      const h = st.listener.coap.request(st.peer, spec, Date.now(), (err, res) => {
-        if (first) {
-          first = false;
-          clearTimeout(t);
+      let h: { cancel(): void } | null = null;
+      const withdraw = this.whenAwake(st, () => {
+        if (!first) return;
+        h = st.listener.coap.request(st.peer, spec, Date.now(), (err, res) => {
+          if (first) {
+            first = false;
+            clearTimeout(t);
+            if (err || !res) {
+              st.observations.delete(key);
+              return reject(err === 'timeout' ? new OpTimeout(`device ${ep} did not answer (${err})`) : new Error(`device ${ep}: ${err}`));
+            }
+            const r = decode(res);
+            r.observe = getUint(res, OPT.OBSERVE, -1);
+            if (!r.success || r.observe < 0) st.observations.delete(key);
+            this.heard(st);
+            return resolve(r);
+          }
           if (err || !res) {
             st.observations.delete(key);
-            return reject(err === 'timeout' ? new OpTimeout(`device ${ep} did not answer (${err})`) : new Error(`device ${ep}: ${err}`));
+            return;
           }
           const r = decode(res);
           r.observe = getUint(res, OPT.OBSERVE, -1);
-          if (!r.success || r.observe < 0) st.observations.delete(key);
-          return resolve(r);
-        }
-        if (err || !res) {
-          st.observations.delete(key);
-          return;
-        }
-        const r = decode(res);
-        r.observe = getUint(res, OPT.OBSERVE, -1);
-        if (r.success) this.emit({ type: 'NOTIFICATION', ep, path: key, value: r.content, recs: r.recs, ...(spec.code === CODE.FETCH ? { kind: 'composite' as const } : {}) });
-        if (onNotify) onNotify(r);
-        if (!r.success) st.observations.delete(key);
+          this.heard(st);
+          if (r.success) this.emit({ type: 'NOTIFICATION', ep, path: key, value: r.content, recs: r.recs, ...(spec.code === CODE.FETCH ? { kind: 'composite' as const } : {}) });
+          if (onNotify) onNotify(r);
+          if (!r.success) st.observations.delete(key);
+        });
+        this.poller.kick();
       });
       const obs: ObsState = {
         path,
         format,
         cancel: () => {
-          h.cancel();
+          withdraw();
+          h?.cancel();
           if (st.observations.get(key) === obs) st.observations.delete(key);
         },
       };
@@ -568,10 +635,10 @@ export class Lwm2mServer extends ServerBase {
       const t = setTimeout(() => {
         if (!first) return;
         first = false;
+        const sent = !!h;
         obs.cancel();
-        reject(new OpTimeout(`device ${ep} did not answer within ${timeoutMs} ms`));
+        reject(this.late(ep, timeoutMs, sent));
       }, timeoutMs);
-      this.poller.kick();
     });
   }
 
@@ -644,6 +711,7 @@ export class Lwm2mServer extends ServerBase {
     const recs = decodeRecs(cf, [], req.payload);
     if (!recs || !recs.length) return answer(CODE.BAD_REQUEST, `malformed ${formatName(cf)} payload`);
     answer(CODE.CHANGED);
+    this.heard(st);
     this.emit({ type: 'SEND', ep: st.reg.endpoint, path: formatName(cf), value: compositeNodes(recs), recs });
   }
 

@@ -75,7 +75,20 @@ const FLAGS = {
   '--buzzer-hz': 'buzzerHz',
   '--port': 'port',
   '--vendor-pub': 'vendorPub',
+  '--link': 'link',
+  '--queue': 'queue',
 };
+
+/** Link tuning and queue mode (docs/queue-mode.md): flag → configuration name, smallest and largest value (firmware/espruino/config.ts checks the same). */
+const TUNING = {
+  '--ack-timeout': ['ackTimeout', 100, 600000],
+  '--ack-random': ['ackRandom', 1, 4],
+  '--max-retransmit': ['maxRetransmit', 0, 20],
+  '--update-margin': ['updateMargin', 1, 86400],
+  '--awake': ['awake', 1, 86400],
+  '--store': ['store', 0, 200],
+};
+for (const [f, [name]] of Object.entries(TUNING)) FLAGS[f] = name;
 
 const isHex = (s) => typeof s === 'string' && s.length > 0 && s.length % 2 === 0 && /^[0-9a-fA-F]+$/.test(s);
 const isAscii = (s) => /^[\x20-\x7e]*$/.test(s);
@@ -158,6 +171,20 @@ export function buildConfig(argv) {
   if (o.port !== undefined) {
     if (!/^\d+$/.test(o.port) || +o.port < 1 || +o.port > 65535) throw new Error(`--port '${o.port}' must be 1-65535`);
     cfg.port = +o.port;
+  }
+  if (o.link !== undefined) {
+    if (o.link !== 'wifi' && o.link !== 'nbiot') throw new Error(`--link '${o.link}' must be wifi or nbiot`);
+    cfg.link = o.link;
+  }
+  if (o.queue !== undefined) {
+    if (o.queue !== 'on' && o.queue !== 'off') throw new Error(`--queue '${o.queue}' must be on or off`);
+    if (o.queue === 'on') cfg.queue = true;
+  }
+  for (const [f, [name, lo, hi]] of Object.entries(TUNING)) {
+    if (o[name] === undefined) continue;
+    const x = Number(o[name]);
+    if (!/^\d+(\.\d+)?$/.test(o[name]) || x < lo || x > hi) throw new Error(`${f} '${o[name]}' must be a number from ${lo} to ${hi}`);
+    cfg[name] = x;
   }
   return cfg;
 }

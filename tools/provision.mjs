@@ -8,6 +8,9 @@
 //        prints the QR label (SHA-256 of the device's SubjectPublicKeyInfo) to print on the device
 //                      [--buzzer-pin D25] [--buzzer-hz 2000] [--port PORT] [--out FILE]
 //   --port fixes the device's UDP port (default: a random one of 49152-65535 at each boot)
+//                      [--link wifi|nbiot] [--ack-timeout MS] [--ack-random F] [--max-retransmit N]
+//                      [--update-margin S] [--queue on|off] [--awake S] [--store N]
+//   link tuning and queue mode: docs/queue-mode.md
 // Writes the device configuration (JSON, stored on the board as Storage file `lwm2m.cfg`)
 // to FILE (default dist/lwm2m.cfg.json). `npm run flash` uploads it. One line per bad argument.
 import { mkdirSync } from 'node:fs';
@@ -21,6 +24,8 @@ if (argv.includes('--help') || argv.includes('-h')) {
   [--mode psk|rpk|nosec] [--psk-id ID --psk-key HEX]
   [--rpk-server-pub HEX [--rpk-key FILE | --rpk-priv HEX [--rpk-pub HEX]] [--curve p256|ed25519]]
   [--wifi-ssid S [--wifi-password P]] [--buzzer-pin D25] [--buzzer-hz 2000] [--port 56830] [--out FILE]
+  [--link wifi|nbiot] [--ack-timeout MS] [--ack-random F] [--max-retransmit N] [--update-margin S]
+  [--queue on|off] [--awake S] [--store N]      (docs/queue-mode.md)
 writes the device configuration (default dist/lwm2m.cfg.json) that \`make flash\` uploads as lwm2m.cfg`);
   process.exit(0);
 }

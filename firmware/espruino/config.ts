@@ -30,7 +30,25 @@ export interface DeviceConfig extends RpkAccountKeys {
   vendorPub?: string;
   /** Local UDP port the client binds (default: a random one of 49152-65535 at each boot). */
   port?: number;
+  /**
+   * Link tuning (docs/queue-mode.md): the link's profile, 'wifi' (default) or 'nbiot', gives the
+   * defaults of the CoAP parameters (RFC 7252 §4.8) ackTimeout (ms), ackRandom, maxRetransmit and of
+   * the Update margin before the lifetime ends (updateMargin, s); each may be set on its own.
+   */
+  link?: string;
+  ackTimeout?: number;
+  ackRandom?: number;
+  maxRetransmit?: number;
+  updateMargin?: number;
+  /** Queue mode (Core §6.5): register with Q, sleep the radio `awake` s after the last exchange (default MAX_TRANSMIT_WAIT). */
+  queue?: boolean;
+  awake?: number;
+  /** Notifications kept while the server cannot be reached (default 20). */
+  store?: number;
 }
+
+/** Each tuning option: its name, smallest and largest value. */
+var TUNING = 'ackTimeout 100 600000 ackRandom 1 4 maxRetransmit 0 20 updateMargin 1 86400 awake 1 86400 store 0 200';
 
 function isHex(s: any): boolean {
   if (typeof s !== 'string' || s.length === 0 || s.length & 1) return false;
@@ -66,6 +84,13 @@ export function parseConfig(text: string | undefined): { cfg?: DeviceConfig; err
       if (h.length < 64 || h.length > 320) return { error: CONFIG_FILE + ': ' + keys[i] + ' is ' + h.length / 2 + ' bytes; a key is 32 (raw) to 160 bytes (DER)' };
     }
   } else if (c.mode !== 'nosec') return { error: CONFIG_FILE + ': mode must be psk, rpk or nosec' };
+  if (c.link !== undefined && c.link !== 'wifi' && c.link !== 'nbiot') return { error: CONFIG_FILE + ': link must be wifi or nbiot' };
+  if (c.queue !== undefined && typeof c.queue !== 'boolean') return { error: CONFIG_FILE + ': queue must be true or false' };
+  var t = TUNING.split(' ');
+  for (var k = 0; k < t.length; k += 3) {
+    var x = c[t[k]];
+    if (x !== undefined && !(typeof x === 'number' && x >= +t[k + 1] && x <= +t[k + 2])) return { error: CONFIG_FILE + ': ' + t[k] + ' must be a number from ' + t[k + 1] + ' to ' + t[k + 2] };
+  }
   if (c.vendorPub !== undefined && (!isHex(c.vendorPub) || (c.vendorPub.length !== 130 && c.vendorPub.length !== 64))) return { error: CONFIG_FILE + ': vendorPub must be a P-256 point (65 bytes hex) or an Ed25519 key (32)' };
   // the mode and the URI's scheme agree: nosec on coaps:// would offer an empty PSK
   if ((c.mode === 'nosec') !== (c.bootstrap.indexOf('coap://') === 0)) return { error: CONFIG_FILE + ': ' + c.mode + ' needs a ' + (c.mode === 'nosec' ? 'coap' : 'coaps') + ':// bootstrap URI' };

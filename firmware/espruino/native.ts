@@ -25,6 +25,8 @@ export interface EspWifi {
   disconnect(cb?: () => void): void;
   getIP(cb: (err: any, ip: { ip: string }) => void): void;
   on(ev: string, cb: (details: any) => void): void;
+  /** ESP32 2v29: powersave 'none' | 'min' | 'max' (esp_wifi_set_ps; 'ps-poll' is gone with ESP-IDF 4). */
+  setConfig?(settings: { powersave: string }): void;
 }
 
 export interface Memory {

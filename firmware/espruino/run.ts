@@ -8,6 +8,29 @@ import type { CryptoBackend } from '../../transport/ports';
 import type { Platform } from './platform';
 import { DTLS } from '../../transport/dtls/constants';
 import { fotaPort } from '../lwm2m/fota';
+import type { ClientOptions } from '../lwm2m/client';
+import type { DeviceConfig } from './config';
+
+/**
+ * The configuration's link tuning as client options (docs/queue-mode.md): the profile's CoAP
+ * parameters (RFC 7252 §4.8; 'nbiot': ACK_TIMEOUT 6 s for round trips of seconds), each
+ * overridden by its own option; the Update margin, queue mode and the notifications kept.
+ */
+export function tuning(cfg: DeviceConfig, o: ClientOptions): ClientOptions {
+  var nb = cfg.link === 'nbiot';
+  if (nb || cfg.ackTimeout || cfg.ackRandom || cfg.maxRetransmit !== undefined) {
+    o.coap = {
+      'ACK_TIMEOUT': cfg.ackTimeout || (nb ? 6000 : 2000),
+      'ACK_RANDOM_FACTOR': cfg.ackRandom || 1.5,
+      'MAX_RETRANSMIT': cfg.maxRetransmit !== undefined ? cfg.maxRetransmit : 4,
+    };
+  }
+  if (cfg.updateMargin) o.updateMargin = cfg.updateMargin * 1000;
+  if (cfg.queue) o.queue = true;
+  if (cfg.awake) o.awake = cfg.awake * 1000;
+  if (cfg.store !== undefined) o.store = cfg.store;
+  return o;
+}
 
 /**
  * require('crypto') on first use: a NoSec device never needs it (and a build without it
@@ -58,7 +81,7 @@ export function runClient(d: Platform): Client {
     { udp: null as any, clock: d.clock, rng: d.rng, storage: d.storage, crypto: d.crypto || lazyCrypto(d) },
     // rpkPriv set (mode rpk, parseConfig checked the keys): the bootstrap account is RPK
     { endpoint: d.cfg.endpoint, bootstrapUri: d.cfg.bootstrap, pskIdentity: d.cfg.pskId, pskKey: d.cfg.pskKey, rpkPriv: rpk ? d.cfg.rpkPriv : undefined, rpkPub: d.cfg.rpkPub, rpkServerPub: d.cfg.rpkServerPub },
-    {
+    tuning(d.cfg, {
       // DTLS timers (transport/dtls/constants.ts): the default deadline for PSK and RPK alike (an
       // RPK handshake's public-key work takes the board minutes, but in steps that restart the
       // deadline, rpk.ts, so it only times the servers' answers); RPK's first retransmission later.
@@ -68,8 +91,16 @@ export function runClient(d: Platform): Client {
         if (ev === 'registered' && board.fw && board.fw.confirm!()) board.fw = undefined;
         d.log(ev + ': ' + detail);
       },
-    },
+    }),
   );
+  // queue mode: Wi-Fi modem sleep while the device sleeps (firmware/lwm2m/queue.ts): ESP-IDF's
+  // WIFI_PS_MAX_MODEM (Espruino 2v29's powersave 'max'; 'ps-poll' is gone with ESP-IDF 4), none awake
+  var w = d.wifi ? d.wifi.wifi : null;
+  if (c.opt.queue && w && w.setConfig) {
+    c.opt.radio = function (on: boolean) {
+      w!.setConfig!({ powersave: on ? 'none' : 'max' });
+    };
+  }
   // The socket delivers straight into Client.receive (bound, not wrapped: one frame fewer
   // on the receive path).
   c.ports.udp = d.openUdp(c.receive.bind(c));
@@ -77,6 +108,12 @@ export function runClient(d: Platform): Client {
   d.cl = c;
   d.scheduler.add(c);
   d.scheduler.add(model);
+  // the link's losses: notifications are kept meanwhile (reporting.ts)
+  if (d.wifi) {
+    d.wifi.onLink = function (up: boolean) {
+      c.life().link(up, d.clock.now());
+    };
+  }
   // A new address: the servers know the old one, so register again over new sessions.
   d.onAddress = function () {
     c.reconnect(d.clock.now());

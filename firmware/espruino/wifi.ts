@@ -22,6 +22,8 @@ export class WifiLink implements Pollable {
   kick: () => void;
   onAddress: (ip: string, previous: string) => void;
   joins: number;
+  /** Told when the link goes down (false) and comes back (true): the client keeps its notifications meanwhile. */
+  declare onLink?: (up: boolean) => void;
 
   constructor(wifi: EspWifi, ssid: string, password: string, now: () => number, kick: () => void, onAddress: (ip: string, previous: string) => void) {
     this.wifi = wifi;
@@ -67,6 +69,7 @@ export class WifiLink implements Pollable {
 
   lost(): void {
     if (this.state === 0) return;
+    if (this.state === 2 && this.onLink) this.onLink(false);
     this.state = 0;
     this.retryAt = this.now() + this.backoff;
     this.backoff = Math.min(this.backoff * 2, BACKOFF_MAX);
@@ -77,6 +80,7 @@ export class WifiLink implements Pollable {
     var self = this;
     this.wifi.getIP(function (err: any, info: { ip: string }) {
       if (err || !info || !info.ip || info.ip === '0.0.0.0') return;
+      if (self.state !== 2 && self.onLink) self.onLink(true);
       self.state = 2;
       self.backoff = BACKOFF_MIN;
       var prev = self.ip;

@@ -27,6 +27,7 @@ import type { Req, Res } from '../../objects/ops/index';
 import { utf8Encode, utf8Decode, toHex } from '../../transport/bytes';
 import { dispatch, fwStream, Account } from './dispatch';
 import { Reporting } from './reporting';
+import { nap, DOZE, WAKE, ANNOUNCE } from './queue';
 import { parseUri } from './uri';
 import { Phase, MODE_RPK, DISABLE_GRACE, Conn } from './states';
 import { lifecycle, Lifecycle } from './lifecycle';
@@ -87,6 +88,15 @@ export interface ClientOptions {
   backoffMax?: number;
   /** Timeline: named steps for people and tests. */
   log?: (event: string, detail: string) => void;
+  /** Queue mode (Core §6.5): register with `Q`, sleep the radio `awake` ms (default MAX_TRANSMIT_WAIT) after the last exchange (queue.ts). */
+  queue?: boolean;
+  awake?: number;
+  /** The host's radio: off (false) when the device sleeps in queue mode, on (true) when it wakes. */
+  radio?: (on: boolean) => void;
+  /** How long before the lifetime ends the Update goes (ms; default MAX_TRANSMIT_WAIT, at most half the lifetime). */
+  updateMargin?: number;
+  /** Notifications kept while a server cannot be reached (default 20, reporting.ts STORE_MAX). */
+  store?: number;
 }
 
 export class Client {
@@ -129,6 +139,11 @@ export class Client {
   declare bsTo?: number;
   /** A server refused our Register's `ct` (4.00): the next ones go without it. Absent until then. */
   declare noCt?: boolean;
+  /** Queue mode: the last exchange, and whether the radio is off (queue.ts). Absent otherwise. */
+  declare act?: number;
+  declare asleep?: boolean;
+  /** The host said the link is down (link(false)): every server is out of reach. Absent until then. */
+  declare down?: boolean;
 
   constructor(reg: Registry, ports: ClientPorts, cfg: FactoryConfig, opt?: ClientOptions) {
     this.state = Phase.INIT;
@@ -139,6 +154,9 @@ export class Client {
     this.params = engineParams(this.opt.coap);
     this.conns = [];
     this.reporting = new Reporting(reg, !!this.opt.notifyCon);
+    this.reporting.cl = this;
+    if (this.opt.store! >= 0) this.reporting.max = this.opt.store!;
+    if (this.opt.queue) this.act = 0;
     this.now = 0;
     this.due = -1;
     this.after = Phase.INIT;
@@ -278,6 +296,10 @@ export class Client {
         if (this.state === Phase.REGISTERED || this.state === Phase.REGISTERING) this.life().openServers(now);
       } else if (next < 0 || this.off[k] < next) next = this.off[k];
     }
+    if (this.opt.queue) {
+      t = nap(this, now, DOZE);
+      if (t >= 0 && (next < 0 || t < next)) next = t;
+    }
     if (this.due >= 0 && (next < 0 || this.due < next)) next = this.due;
     // At rest: the lifecycle goes (a request still pending keeps its part of it until answered).
     if (this.state === Phase.REGISTERED) this.lc = null;
@@ -287,6 +309,8 @@ export class Client {
   /** A datagram from the UDP port. Never throws. */
   receive(data: Uint8Array, peer: Peer, now: number): void {
     this.now = now;
+    // queue mode: a datagram is an exchange (and one that reached a sleeping radio wakes it)
+    if (this.opt.queue) nap(this, now, WAKE);
     try {
       var c = this.connFor(peer);
       if (!c) return; // not one of our servers: dropped
@@ -328,7 +352,7 @@ export class Client {
     var dopt: DtlsClientOptions | null = null;
     var c: Conn = {
       ssid: ssid, peer: peer, key: peerKey(peer), coap: null as any, dtls: null, identity: '', sessions: 0,
-      location: '', lifetime: 0, binding: 'U', updateAt: -1, busy: false, disable: -1, linksDirty: false, failures: 0,
+      location: '', lifetime: 0, binding: 'U', updateAt: -1, busy: false, disable: -1, linksDirty: false, failures: 0, exp: 0,
     };
     var port: DatagramPort = this.ports.udp;
     if (uri.secure) {
@@ -408,13 +432,29 @@ export class Client {
     return srv && iid >= 0 ? srv.get(iid, rid) : undefined;
   }
 
-  /** The next Update: before the lifetime ends, leaving room for a full retransmission span. */
+  /** The next Update: before the lifetime ends by the update margin (default a full retransmission span), at most half the lifetime. */
   schedule(c: Conn, now: number): void {
     var lt = c.lifetime * 1000;
-    c.updateAt = now + Math.max(Math.floor(lt / 2), lt - this.params.maxTransmitWait);
+    c.exp = now + lt;
+    c.updateAt = now + Math.max(Math.floor(lt / 2), lt - (this.opt.updateMargin || this.params.maxTransmitWait));
+  }
+
+  /**
+   * Whether server `ssid` can be reached now (Reporting asks before each notification): not
+   * while the link is down, nor while its registration is being made or its Updates go
+   * unanswered. A queue-mode device wakes here, announcing itself with an Update.
+   */
+  reach(ssid: number, now: number): boolean {
+    if (!ssid) return true;
+    var c = null;
+    for (var i = 0; i < this.conns.length; i++) if (this.conns[i].ssid === ssid) c = this.conns[i];
+    if (this.down || !c || !c.location || c.off) return false;
+    if (this.opt.queue) nap(this, now, ANNOUNCE);
+    return true;
   }
 
   update(c: Conn, now: number): void {
+    if (this.opt.queue) nap(this, now, WAKE);
     var q: string[] = [];
     var lt = this.serverValue(c, ServerRes.Lifetime);
     if (typeof lt === 'number' && lt > 0 && lt !== c.lifetime) {
@@ -435,7 +475,16 @@ export class Client {
       c.busy = false;
       if (!err && res && res.code === CODE.CHANGED) {
         self.schedule(c, self.now);
-        self.log('updated', 'server ' + c.ssid);
+        self.log('updated', 'server ' + c.ssid + (c.off ? ': reachable again' : ''));
+        delete c.off;
+        return;
+      }
+      if (err && self.now < c.exp) {
+        // Unanswered, but the registration lives until its lifetime ends: the server is out of
+        // reach (notifications are kept, Core §6.4.1) and the Update is tried again until then.
+        if (!c.off) self.log('offline', 'server ' + c.ssid + ': Update ' + err + '; keeping notifications until it answers');
+        c.off = true;
+        c.updateAt = self.now + self.params.ackTimeout;
         return;
       }
       // 4.04: the server forgot us; a timeout: it may have. Either way, register again (Core §6.2.2).

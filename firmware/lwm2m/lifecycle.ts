@@ -29,6 +29,8 @@ export interface Lifecycle {
   stop(now: number, done?: () => void): void;
   /** The device's address changed (Wi-Fi rejoined): new sessions, and Register again (or bootstrap). */
   reconnect(now: number): void;
+  /** The host's link (Wi-Fi) went down (false) or came back (true): notifications are kept meanwhile (reporting.ts). */
+  link(up: boolean, now: number): void;
   enter(state: number, now: number): void;
   /** This state's timer fired. */
   timer(now: number): void;
@@ -140,6 +142,19 @@ export function lifecycle(cl: Client): Lifecycle {
     enter(lc.serverAccounts().length ? Phase.REGISTERING : Phase.BOOTSTRAPPING, now);
   }
 
+  function link(up: boolean, now: number): void {
+    cl.now = now;
+    if (up === !cl.down) return;
+    cl.log('link', up ? 'up' : 'down');
+    if (!up) {
+      cl.down = true;
+      return;
+    }
+    delete cl.down;
+    // back: an Update at once finds out whether the servers can be reached (and ends their `off`)
+    for (var i = 0; i < cl.conns.length; i++) if (cl.conns[i].location && !cl.conns[i].busy) cl.conns[i].updateAt = now;
+  }
+
   function enter(state: number, now: number): void {
     var prev = cl.state;
     cl.state = state;
@@ -234,6 +249,7 @@ export function lifecycle(cl: Client): Lifecycle {
   lc.start = start;
   lc.stop = stop;
   lc.reconnect = reconnect;
+  lc.link = link;
   lc.enter = enter;
   lc.timer = timer;
   lc.closeAll = closeAll;

@@ -46,6 +46,8 @@ export function registrationSteps(cl: Client, lc: Lifecycle): void {
     c.linksDirty = false;
     cl.reporting.clear(c.ssid);
     var q = ['ep=' + cl.cfg.endpoint, 'lt=' + c.lifetime, 'lwm2m=1.1', 'b=' + c.binding];
+    // queue mode: LwM2M 1.1's `Q` (no value; 1.0's binding `UQ` is no 1.1 binding)
+    if (cl.opt.queue) q.push('Q');
     var body = links();
     cl.log('register', 'POST /rd?' + q.join('&') + ' to ' + c.key);
     c.coap.request(c.peer, { code: CODE.POST, path: '/rd', query: q, contentFormat: FORMAT.LINK, payload: utf8Encode(body) }, now, function (err: string | null, res?: CoapMessage) {

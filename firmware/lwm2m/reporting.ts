@@ -3,6 +3,13 @@
 // the last numeric value sent — and a dirty flag set by the registry's change hook.
 // Notifications go out from poll(now), never from inside the change that caused them:
 // a write handler's stack stays shallow, and pmin is honoured.
+//
+// Notification Storing When Disabled or Offline (Core §6.4.1, Server /1/x/6): before a
+// notification goes, the client (`cl.reach`) says whether its server can be reached now
+// (a queue-mode device wakes its radio there). When it cannot, the notification is kept,
+// at most `max` of them, the oldest dropped first, and sent in order once it can (each
+// with a new Observe number, one CON at a time: RFC 7641 §4.5.2 would let a newer CON
+// replace one in flight); with /1/x/6 false it is dropped.
 import { CODE } from '../../transport/coap/constants';
 import type { Observation } from '../../transport/coap/endpoint';
 import type { Registry } from '../../objects/core/registry';
@@ -51,9 +58,29 @@ function numeric(reg: Registry, path: number[]): number {
   return typeof v === 'number' ? v : NaN;
 }
 
+/** Notifications kept at most (ClientOptions.store): each costs some 12 Espruino variables (docs/queue-mode.md). */
+export var STORE_MAX = 20;
+
+/** What Reporting asks of the client: whether server `ssid` can be reached now. */
+export interface Reach {
+  reach(ssid: number, now: number): boolean;
+}
+
 export class Reporting {
   reg: Registry;
   list: Obs[];
+  /**
+   * Notifications kept while their server could not be reached, oldest first: the observation
+   * and the notification (two entries each). This and the two below are absent until needed
+   * (a property costs Espruino variables on every device).
+   */
+  declare held?: any[];
+  /** At most this many kept (default STORE_MAX). */
+  declare max?: number;
+  /** Notifications dropped: the oldest beyond `max`, or all with /1/x/6 false. */
+  declare lost?: number;
+  /** The client, when it can say that a server is out of reach (absent: always reachable). */
+  declare cl?: Reach;
   /** Send notifications as CON (true) or NON (false, the default: a CON goes at least daily anyway). */
   con: boolean;
   /** Counts notifications sent (a benchmark and the HIL runner read it). */
@@ -109,6 +136,20 @@ export class Reporting {
   /** Sends what is due; returns the next deadline or -1. */
   poll(now: number): number {
     var next = -1;
+    // the kept notifications first, oldest first, while their server can be reached (in poll,
+    // not a method of its own: a method costs Espruino variables on every device)
+    var h = this.held;
+    while (h && h.length) {
+      var k: Obs = h[0];
+      if (k.rel.active) {
+        // a CON still in flight: the next goes when it is acknowledged
+        if (k.rel._inflight || (this.cl && !this.cl.reach(k.ssid, now))) break;
+        this.sent++;
+        k.rel.notify(h[1], this.con, now);
+      }
+      h.splice(0, 2);
+    }
+    if (h && !h.length) delete this.held;
     for (var i = 0; i < this.list.length; i++) {
       var o = this.list[i];
       if (!o.rel.active) {
@@ -164,7 +205,26 @@ export class Reporting {
     }
     o.num = v;
     o.last = now;
-    this.sent++;
-    o.rel.notify({ code: res.code, contentFormat: res.format, payload: res.payload }, this.con, now);
+    var n = { code: res.code, contentFormat: res.format, payload: res.payload };
+    // kept behind those already kept (their order), or while the server is out of reach
+    if (!this.held && (!this.cl || this.cl.reach(o.ssid, now))) {
+      this.sent++;
+      o.rel.notify(n, this.con, now);
+      return;
+    }
+    // kept for later (Core §6.4.1), unless the server's /1/x/6 says not to; the oldest beyond `max` goes
+    var iid = this.reg.serverInst(o.ssid);
+    var srv = this.reg.obj(1);
+    var max = this.max !== undefined ? this.max : STORE_MAX;
+    if (!max || (o.ssid && srv && iid >= 0 && srv.get(iid, 6) === false)) {
+      this.lost = (this.lost || 0) + 1;
+      return;
+    }
+    var h = this.held || (this.held = []);
+    if (h.length >= max * 2) {
+      h.splice(0, 2);
+      this.lost = (this.lost || 0) + 1;
+    }
+    h.push(o, n);
   }
 }

@@ -62,4 +62,8 @@ export interface Conn {
   /** Object set changed since the last Register/Update: send the links with the next Update. */
   linksDirty: boolean;
   failures: number;
+  /** When the registration's lifetime ends (its last Register/Update + lifetime). */
+  exp: number;
+  /** Its Updates go unanswered: the server is out of reach (notifications are kept). Absent otherwise. */
+  off?: boolean;
 }

@@ -41,3 +41,77 @@ for (const [name, accept] of [['text/plain', 0], ['TLV', 11542], ['SenML CBOR', 
     assert.deepEqual(sent, [accept, accept, accept], 'notifications keep the observed format');
   });
 }
+
+// Notification Storing When Disabled or Offline (Core §6.4.1, Server /1/x/6), issue 20: while
+// the client says the server is out of reach, notifications are kept, bounded, the oldest
+// dropped first, and sent in order when it is back; with /1/x/6 false they are dropped.
+function storing(notifStoring: boolean, max?: number) {
+  const { reg } = createObjectModel(fakeBoard().board);
+  reg.obj(1)!.add(0, { 0: 101, 1: 60, 6: notifStoring, 7: 'U' });
+  const temp = reg.obj(3303)!;
+  temp.set(0, 5700, 0);
+  assert.equal(ops.writeAttributes(reg, { srv: 101, path: P, query: ['pmin=0'] }).code, 68);
+  const rep = new Reporting(reg, false);
+  if (max !== undefined) rep.max = max;
+  const reach = { up: false, reach: () => reach.up };
+  rep.cl = reach;
+  const values: string[] = [];
+  const rel = { active: true, cancel() {}, notify: (spec: { payload: Uint8Array }) => values.push(Buffer.from(spec.payload).toString()) } as any;
+  const req = { srv: 101, path: P, accept: 0 };
+  rep.add(rel, 101, P, req, ops.read(reg, req), 0);
+  let now = 0;
+  const take = (v: number) => {
+    temp.set(0, 5700, v);
+    rep.poll((now += 10));
+  };
+  return { rep, reach, values, take, poll: () => rep.poll((now += 10)) };
+}
+
+test('notification storing: kept while out of reach, sent in order once back', () => {
+  const s = storing(true);
+  for (let v = 1; v <= 20; v++) s.take(v);
+  assert.deepEqual(s.values, []);
+  assert.equal(s.rep.held!.length, 40);
+  assert.equal(s.rep.lost, undefined, 'none dropped (absent until one is)');
+  s.reach.up = true;
+  s.poll();
+  assert.deepEqual(s.values, Array.from({ length: 20 }, (_, i) => String(i + 1)));
+  assert.equal(s.rep.held, undefined, 'emptied, the list goes');
+  s.take(21);
+  assert.deepEqual(s.values.slice(20), ['21'], 'then straight out again');
+});
+
+test('notification storing: bounded at `max`, the oldest dropped first', () => {
+  const s = storing(true, 3);
+  for (let v = 1; v <= 7; v++) s.take(v);
+  assert.equal(s.rep.held!.length, 6);
+  assert.equal(s.rep.lost, 4);
+  s.reach.up = true;
+  s.poll();
+  assert.deepEqual(s.values, ['5', '6', '7']);
+});
+
+test('notification storing: with /1/x/6 false notifications taken out of reach are dropped', () => {
+  const s = storing(false);
+  for (let v = 1; v <= 5; v++) s.take(v);
+  assert.equal(s.rep.held, undefined);
+  assert.equal(s.rep.lost, 5);
+  s.reach.up = true;
+  s.poll();
+  assert.deepEqual(s.values, []);
+  s.take(6);
+  assert.deepEqual(s.values, ['6']);
+});
+
+test('notification storing: a kept CON notification waits for the one in flight (RFC 7641 §4.5.2 would replace it)', () => {
+  const s = storing(true);
+  for (let v = 1; v <= 3; v++) s.take(v);
+  const rel = s.rep.list[0].rel as any;
+  rel._inflight = {};
+  s.reach.up = true;
+  s.poll();
+  assert.deepEqual(s.values, [], 'none while a CON is in flight');
+  delete rel._inflight;
+  s.poll();
+  assert.deepEqual(s.values, ['1', '2', '3']);
+});

@@ -55,6 +55,9 @@ test('bad arguments: one line naming the argument, exit 2', async () => {
     [['read-composite', 'ep1', '/3/x'], /^lwm2m-sim: path '\/3\/x' is not an LwM2M path like \/3\/0\/1$/],
     [['write-composite', 'ep1', '/3338/0/5850'], /^lwm2m-sim: '\/3338\/0\/5850' must be \/OID\/IID\/RID\[\/RIID\]=VALUE$/],
     [['write-composite', 'ep1', '/3338/0/5850=maybe'], /value 'maybe' for 3338\/0\/5850 must be true or false/],
+    [['device', '--endpoint', 'e', '--bootstrap', 'coap://127.0.0.1:5783', '--store', '500'], /^lwm2m-sim: --store '500' must be a whole number from 0 to 200/],
+    [['device', '--endpoint', 'e', '--bootstrap', 'coap://127.0.0.1:5783', '--awake', '5'], /^lwm2m-sim: --awake goes with --queue/],
+    [['device', '--endpoint', 'e', '--bootstrap', 'coap://127.0.0.1:5783', '--queue=1'], /^lwm2m-sim: option --queue takes no value/],
   ];
   // In-process (every case fails before any socket is opened); one case through a real process below.
   for (const [args, re] of cases) {

@@ -470,3 +470,32 @@ test('libcoap coap-client-gnutls registers over DTLS PSK (-u ID -k KEY)', async 
     assert.equal(reg!.identity, 'gnutls-id');
   });
 });
+
+test('queue mode (Core §6.5): a request to a sleeping Q client waits for its Update, or times out saying it slept', async () => {
+  await withServer({ awakeTimeMs: 300 }, async (s, api, ev) => {
+    const d = await FakeDevice.start();
+    try {
+      const { code, location } = await d.register(peerOf(s.uri!), 'dev-q', 60, ['Q']);
+      assert.equal(code, 65);
+      assert.equal(s.get('dev-q')!.queuemode, true);
+      assert.equal(s.asleep('dev-q'), false, 'awake after its Register');
+      await until(() => s.asleep('dev-q'), 2000);
+      // REST: the request waits its timeout, is never sent, and says why
+      const t = await call('GET', `${api}/api/clients/dev-q/3/0?timeout=1`);
+      assert.equal(t.status, 504);
+      assert.equal(t.json.error, 'Request timeout: the client is sleeping (queue mode) and did not wake in time; the request was not sent');
+      assert.equal(d.seen.length, 0, 'nothing reached the sleeping device');
+      // a queued Read goes when the client's Update shows it awake
+      const read = s.read('dev-q', [3303, 0, 5700], undefined, 5000);
+      await new Promise((r) => setTimeout(r, 200));
+      assert.equal(d.seen.length, 0);
+      const n = ev.filter((e) => e.type === 'AWAKE').length;
+      assert.equal((await d.request(peerOf(s.uri!), { code: 2, path: location })).code, 68);
+      assert.equal((await read).code, 69);
+      assert.equal(d.seen.length, 1);
+      assert.equal(ev.filter((e) => e.type === 'AWAKE').length, n + 1);
+    } finally {
+      d.close();
+    }
+  });
+});
