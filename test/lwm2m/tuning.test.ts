@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { parseConfig } from '../../firmware/espruino/config';
 import { tuning } from '../../firmware/espruino/run';
 import { Client } from '../../firmware/lwm2m/client';
-import { params } from '../../transport/coap/constants';
+import { engineParams, params } from '../../transport/coap/constants';
 import { buildConfig } from '../../tools/board-lib.mjs';
 
 const BASE = ['--endpoint', 'urn:dev:t', '--bootstrap', 'coap://192.0.2.1:5683'];
@@ -45,7 +45,7 @@ test('bad tuning: one line naming it, from the tool and from the board', () => {
 test('the Update margin: the Update goes that long before the lifetime ends, at most at half the lifetime', () => {
   const at = (lifetime: number, updateMargin?: number) => {
     const c: any = { lifetime };
-    Client.prototype.schedule.call({ opt: { updateMargin }, params: params() } as any, c, 1000);
+    Client.prototype.schedule.call({ opt: { updateMargin }, params: engineParams() } as any, c, 1000);
     return c.updateAt - 1000;
   };
   assert.equal(at(300), 300000 - 93000, 'default: MAX_TRANSMIT_WAIT (93 s)');
