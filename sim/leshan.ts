@@ -492,15 +492,15 @@ const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
 /**
  * Leshan's server and bootstrap server on loopback with `endpoint` bootstrapped to the server over
- * NoSec (Short Server ID 123, lifetime 60 s), and the server's event stream for it, open: what the
- * owner-objects and Send interop tests start from.
+ * NoSec (Short Server ID 123, `lifetime` s, 60 unless given), and the server's event stream for it,
+ * open: what the owner-objects, Send and queue-mode interop tests start from.
  */
-export async function leshanNoSec(endpoint: string, opt: ServerOptions, jars = leshanJars()): Promise<{ server: LeshanServer; bs: LeshanBootstrap; ev: EventStream }> {
+export async function leshanNoSec(endpoint: string, opt: ServerOptions, jars = leshanJars(), lifetime = 60): Promise<{ server: LeshanServer; bs: LeshanBootstrap; ev: EventStream }> {
   const [server, bs] = await Promise.all([LeshanServer.start(opt, jars), LeshanBootstrap.start('127.0.0.1', jars)]);
   bs.setConfig(endpoint, {
     toDelete: ['/0', '/1'],
     autoIdForSecurityObject: false,
-    servers: { '0': { shortId: 123, lifetime: 60, binding: 'U', notifIfDisabled: true } },
+    servers: { '0': { shortId: 123, lifetime, binding: 'U', notifIfDisabled: true } },
     security: { '1': { uri: server.coapUri, bootstrapServer: false, securityMode: 'NO_SEC', serverId: 123 } },
   });
   const ev = server.events(endpoint);

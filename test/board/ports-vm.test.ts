@@ -227,15 +227,24 @@ test('storage port: every byte value round-trips; names over 28 characters are r
   ctx.stop();
 });
 
-test('clock floors Date.now(); rng fills every byte from E.hwRand()', () => {
+test('clock floors Date.now(); rng fills every byte from E.hwRand() mixed with the clock in µs (the same hwRand sequence after a reboot gives other bytes)', () => {
   const { esp, n, ctx } = boot();
   const c = esp.espruinoClock(n);
   assert.equal(c.now() % 1, 0);
-  let k = 0;
-  n.E.hwRand = () => [0x04030201, 0x08070605 | 0, 0xfffefdfc | 0][k++];
-  const out = new Uint8Array(10);
-  esp.espruinoRng(n).fill(out);
-  assert.deepEqual(Array.from(out), [1, 2, 3, 4, 5, 6, 7, 8, 0xfc, 0xfd]);
+  const fill = (ms: number) => {
+    let k = 0;
+    n.E.hwRand = () => [0x04030201, 0x08070605 | 0, 0xfffefdfc | 0][k++];
+    ctx.run(`Date.now = function () { return ${ms}; }`);
+    const out = new Uint8Array(10);
+    esp.espruinoRng(n).fill(out);
+    assert.equal(k, 3, 'one hwRand() per 4 bytes');
+    return Array.from(out);
+  };
+  const bytes = (words: number[], us: number) => words.flatMap((w) => [0, 1, 2, 3].map((i) => (((w ^ us) >>> (8 * i)) & 255))).slice(0, 10);
+  const words = [0x04030201, 0x08070605, 0xfffefdfc];
+  assert.deepEqual(fill(1000.5), bytes(words, 1000500));
+  assert.deepEqual(fill(0), [1, 2, 3, 4, 5, 6, 7, 8, 0xfc, 0xfd], 'at clock 0: hwRand alone');
+  assert.notDeepEqual(fill(2000), fill(2001), 'a reboot a millisecond later: other bytes from the same hwRand sequence');
   ctx.stop();
 });
 

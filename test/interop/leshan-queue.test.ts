@@ -6,7 +6,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startDevice, type SimDevice } from '../../sim/device';
-import { LeshanServer, LeshanBootstrap, leshanMissing, leshanJars, http } from '../../sim/leshan';
+import { leshanNoSec, leshanMissing, leshanJars, http } from '../../sim/leshan';
 
 // Fixed ports (Leshan's demo takes no port 0), unused by the other Leshan tests.
 const PORTS = { coapPort: 26571, coapsPort: 26572, webPort: 26570 };
@@ -20,18 +20,9 @@ let stop: (() => Promise<void>) | null = null;
 after(async () => stop && (await stop()));
 
 test('Leshan: a queue-mode device (b=U&Q) sleeps; Leshan refuses a request while it sleeps; after its Update (AWAKE) the queued Read is answered', { skip: missing ? `skipped: ${missing}` : false, timeout: 120_000 }, async () => {
-  const jars = leshanJars();
-  const [server, bs] = await Promise.all([LeshanServer.start(PORTS, jars), LeshanBootstrap.start('127.0.0.1', jars)]);
-  stop = async () => void (await Promise.all([server.stop(), bs.stop()]));
   // lifetime 8 s: the device's Update, its own wake-up, comes at half of it
-  bs.setConfig(EP, {
-    toDelete: ['/0', '/1'],
-    autoIdForSecurityObject: false,
-    servers: { '0': { shortId: 123, lifetime: 8, binding: 'U', notifIfDisabled: true } },
-    security: { '1': { uri: server.coapUri, bootstrapServer: false, securityMode: 'NO_SEC', serverId: 123 } },
-  });
-  const ev = server.events(EP);
-  await ev.open;
+  const { server, bs, ev } = await leshanNoSec(EP, PORTS, leshanJars(), 8);
+  stop = async () => void (await Promise.all([server.stop(), bs.stop()]));
   const log: string[] = [];
   let dev: SimDevice | null = null;
   const read = (timeoutS: number) => http('GET', `${server.web}/api/clients/${encodeURIComponent(EP)}/3/0/0?timeout=${timeoutS}`);
