@@ -406,6 +406,8 @@ export class Client {
         dispatch(acc, req, ex);
       },
     });
+    // an unacknowledged CON notification: kept, with its relation (Reporting.kept)
+    if (ssid > 0) c.coap.keep = this.reporting;
     this.conns.push(c);
     if (c.dtls) {
       // the SPKI's SHA-256 is what the device's QR label shows (the installer scans it)
@@ -442,12 +444,19 @@ export class Client {
   /**
    * Whether server `ssid` can be reached now (Reporting asks before each notification): not
    * while the link is down, nor while its registration is being made or its Updates go
-   * unanswered. A queue-mode device wakes here, announcing itself with an Update.
+   * unanswered. A queue-mode device wakes here, announcing itself with an Update. `lost`: a
+   * notification to it went unacknowledged (Reporting.kept).
    */
-  reach(ssid: number, now: number): boolean {
+  reach(ssid: number, now: number, lost?: boolean): boolean {
     if (!ssid) return true;
     var c = null;
     for (var i = 0; i < this.conns.length; i++) if (this.conns[i].ssid === ssid) c = this.conns[i];
+    if (lost && c && c.location) {
+      // a CON notification went unacknowledged: out of reach until an Update is answered (at once)
+      if (!c.off) this.log('offline', 'server ' + ssid + ': notification unacknowledged; keeping notifications until it answers');
+      c.off = true;
+      if (!c.busy) c.updateAt = now;
+    }
     if (this.down || !c || !c.location || c.off) return false;
     if (this.opt.queue) nap(this, now, ANNOUNCE);
     return true;

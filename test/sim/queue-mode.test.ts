@@ -154,3 +154,42 @@ test('notification storing: a link loss (the socket closed, the client told) kee
     await r.close();
   }
 });
+
+test('notification storing: a CON notification the server does not acknowledge keeps the observation; it and the later ones arrive in order after the next answered Update', async () => {
+  const r = await rig(60);
+  const log: string[] = [];
+  let cut = false;
+  const gate = (send: (d: Uint8Array, p: Peer) => void) => (d: Uint8Array, p: Peer) => {
+    if (!cut) send(d, p);
+  };
+  let dev: SimDevice | null = null;
+  try {
+    // CON notifications, a fast retransmission span (ACK_TIMEOUT 200 ms, one retransmission: 0.6–0.9 s)
+    dev = await startDevice({ ...r.opts, network: gate, notifyCon: true, coap: { ACK_TIMEOUT: 200, MAX_RETRANSMIT: 1 }, log: (e, d) => log.push(`${e}: ${d}`) });
+    await dev.waitFor('registered', 10000);
+    assert.equal((await r.lw.writeAttributes(EP, T, ['pmin=0'])).code, 68);
+    const got: unknown[] = [];
+    assert.equal((await r.lw.observe(EP, T, 0, (n) => got.push(n.content))).code, 69);
+    cut = true;
+    const temp = dev.client().reg.obj(3303);
+    temp.set(0, 5700, 1);
+    await until('the unacknowledged notification to be taken as the server out of reach', () => log.some((l) => l === 'offline: server 101: notification unacknowledged; keeping notifications until it answers'), 5000);
+    assert.equal(dev.client().reporting.list.length, 1, 'the observation stays');
+    for (let v = 2; v <= 5; v++) {
+      temp.set(0, 5700, v);
+      await sleep(5);
+    }
+    assert.equal(dev.client().reporting.held?.length, 10, 'the lost one and four more kept');
+    cut = false;
+    await until('the 5 notifications', () => got.length >= 5, 5000);
+    await sleep(100);
+    assert.deepEqual(got.map((c: any) => Number(c.value)), [1, 2, 3, 4, 5], 'in the order taken');
+    assert.ok(log.some((l) => l === 'updated: server 101: reachable again'), log.join('\n'));
+    temp.set(0, 5700, 6);
+    await until('the next notification on the same observation', () => got.length >= 6, 3000);
+    assert.equal(r.events.filter((e) => e.type === 'REGISTRATION').length, 1, 'the same registration throughout');
+  } finally {
+    await dev?.stop();
+    await r.close();
+  }
+});
