@@ -138,6 +138,31 @@ export function lifecycle(cl: Client): Lifecycle {
   function reconnect(now: number): void {
     cl.now = now;
     if (cl.state === Phase.STOPPED || cl.state === Phase.DEREGISTERING) return;
+    // Registered everywhere, each server reachable from the new address on the session it has
+    // (plain CoAP, or DTLS with the server's Connection ID, RFC 9146: the server finds the
+    // session from any address): the registrations, their observations and the notifications
+    // kept for them stand. Each server is out of reach until an Update from the new address is
+    // answered (Core §6.2.2); then what was kept goes (reporting.ts).
+    var i, c, keep = cl.state === Phase.REGISTERED && lc.registered();
+    for (i = 0; i < cl.conns.length && keep; i++) {
+      c = cl.conns[i];
+      var s = c.dtls ? c.dtls.get(c.peer) : null;
+      if (c.ssid >= 0 && c.dtls && !(s && s.cid)) keep = false;
+    }
+    if (keep) {
+      cl.log('reconnect', 'a new address: Update on the registrations kept');
+      for (i = cl.conns.length - 1; i >= 0; i--) {
+        c = cl.conns[i];
+        if (c.ssid < 0) cl.close(c);
+        else {
+          c.off = true;
+          if (!c.busy) c.updateAt = now;
+        }
+      }
+      return;
+    }
+    // Otherwise (a DTLS session bound to the old address): new sessions, and Register again
+    // (the servers forget the observations: what was kept for them goes).
     closeAll(false);
     enter(lc.serverAccounts().length ? Phase.REGISTERING : Phase.BOOTSTRAPPING, now);
   }

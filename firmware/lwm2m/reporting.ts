@@ -48,7 +48,7 @@ function touch(o: Obs, oid: number, iid: number, rid: number): void {
 }
 
 /**
- * An Observe-Composite relation's periods (Core 1.1 §6.4.3 with §5.1.2): the attributes of each
+ * An Observe-Composite relation's periods (Core 1.1 §6.4 Observe-Composite, §5.1.2): the attributes of each
  * observed path (Write-Attributes on it, else the server's defaults) apply to that path, and a
  * notification carries every path: one is due once the pmin of a changed path has passed, or at
  * the smallest pmax (which may bring a change before its own pmin). gt/lt/st, epmin, epmax: not

@@ -152,7 +152,7 @@ test('Observe-Composite: FETCH / Observe=0 opens one relation whose notification
   assert.deepEqual(rep.list[0].req.ps, [[3, 0, 14]]);
 });
 
-test('Observe-Composite honours the attributes of its paths (Core §6.4.3, §5.1.2): a change waits for that path\'s pmin, the smallest pmax brings a notification', () => {
+test('Observe-Composite honours the attributes of its paths (Core §6.4, §5.1.2): a change waits for that path\'s pmin, the smallest pmax brings a notification', () => {
   const reg = model();
   const rep = new Reporting(reg, false);
   const at: number[] = [];

@@ -193,3 +193,38 @@ test('notification storing: a CON notification the server does not acknowledge k
     await r.close();
   }
 });
+
+test('notification storing: the link back with a new address (Wi-Fi rejoined): the kept notifications survive, the registration and observation stand, they go in order after an Update from the new address', async () => {
+  const r = await rig(300);
+  const log: string[] = [];
+  let dev: SimDevice | null = null;
+  try {
+    dev = await startDevice({ ...r.opts, log: (e, d) => log.push(`${e}: ${d}`) });
+    await dev.waitFor('registered', 10000);
+    assert.equal((await r.lw.writeAttributes(EP, T, ['pmin=0'])).code, 68);
+    const got: unknown[] = [];
+    assert.equal((await r.lw.observe(EP, T, 0, (n) => got.push(n.content))).code, 69);
+    const before = dev.port();
+    dev.link(false);
+    const temp = dev.client().reg.obj(3303);
+    for (let v = 1; v <= 5; v++) {
+      temp.set(0, 5700, v);
+      await sleep(5);
+    }
+    assert.equal(dev.client().reporting.held?.length, 10);
+    await dev.move();
+    assert.notEqual(dev.port(), before);
+    await until('the 5 notifications', () => got.length >= 5, 5000);
+    await sleep(100);
+    assert.deepEqual(got.map((c: any) => Number(c.value)), [1, 2, 3, 4, 5], 'in the order taken');
+    const upd = r.events.filter((e) => e.type === 'UPDATED').pop() as any;
+    assert.equal(upd?.registration.address, `127.0.0.1:${dev.port()}`, 'the server has the new address from the Update');
+    assert.equal(r.events.filter((e) => e.type === 'REGISTRATION').length, 1, 'the same registration throughout');
+    temp.set(0, 5700, 6);
+    await until('the next notification, from the new address', () => got.length >= 6, 3000);
+    assert.ok(log.includes('reconnect: a new address: Update on the registrations kept'), log.join('\n'));
+  } finally {
+    await dev?.stop();
+    await r.close();
+  }
+});
