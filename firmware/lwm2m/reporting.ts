@@ -241,22 +241,32 @@ export class Reporting {
       o.rel.notify(n, this.con, now);
       return;
     }
-    this.hold(o, n, false);
+    this.kept(o, n, now);
   }
 
   /**
-   * Keeps notification `n` of `o` for later (Core §6.4.1), unless the server's /1/x/6 says not
-   * to: last in line, or first (`first`: one sent before those kept, that went unacknowledged).
-   * Beyond `max` the oldest goes.
+   * Keeps notification `n` for later (Core §6.4.1), unless the server's /1/x/6 says not to; beyond
+   * `max` the oldest goes. Two callers (one method: a method costs Espruino variables on every
+   * device): evaluate(), with the observation's record `x`: kept last in line; and the endpoint
+   * (CoapEndpoint.keep), with a relation `x` whose CON notification went unacknowledged: its
+   * server is out of reach, not done with the observation. The relation stays, the notification
+   * is kept first in line (with /1/x/6 false it is dropped: the Observe function rests while
+   * offline), and the client tries its server again (Client.reach): the first 2.04 sends what was
+   * kept. False: not a relation of a server's (the endpoint ends it, RFC 7641 §4.5).
    */
-  hold(o: Obs, n: any, first: boolean): void {
+  kept(x: any, n: any, now: number): boolean {
+    var o: Obs | null = x.rel ? x : null;
+    var first = !o;
+    for (var i = 0; i < this.list.length && !o; i++) if (this.list[i].rel === x && this.list[i].ssid) o = this.list[i];
+    if (!o) return false;
+    if (first && this.cl) this.cl.reach(o.ssid, now, true);
     var iid = this.reg.serverInst(o.ssid);
     var srv = this.reg.obj(1);
     var max = this.max !== undefined ? this.max : STORE_MAX;
     var h = this.held || [];
     if (!max || (o.ssid && srv && iid >= 0 && srv.get(iid, 6) === false) || (first && h.length >= max * 2)) {
       this.lost = (this.lost || 0) + 1;
-      return;
+      return true;
     }
     this.held = h;
     if (first) h.unshift(o, n);
@@ -267,22 +277,6 @@ export class Reporting {
       }
       h.push(o, n);
     }
-  }
-
-  /**
-   * A CON notification of `rel` went unacknowledged (CoapEndpoint.keep): its server is out of
-   * reach, not done with the observation. The relation stays, the notification is kept first in
-   * line (with /1/x/6 false it is dropped: the Observe function rests while offline), and the
-   * client tries its server again (Client.reach): the first 2.04 sends what was kept.
-   */
-  kept(rel: Observation, n: any, now: number): boolean {
-    for (var i = 0; i < this.list.length; i++) {
-      var o = this.list[i];
-      if (o.rel !== rel || !o.ssid) continue;
-      if (this.cl) this.cl.reach(o.ssid, now, true);
-      this.hold(o, n, true);
-      return true;
-    }
-    return false;
+    return true;
   }
 }
