@@ -659,7 +659,7 @@ async function scenario(argv: string[]): Promise<void> {
 }
 
 async function device(argv: string[]): Promise<void> {
-  const a = parse(argv, ['bundle', 'endpoint', 'bootstrap', 'psk', 'storage', 'format', 'rpk-key', 'curve', 'bs-pub', 'app-port', 'awake', 'store', 'update-margin'], ['queue']);
+  const a = parse(argv, ['bundle', 'endpoint', 'bootstrap', 'psk', 'storage', 'format', 'rpk-key', 'curve', 'bs-pub', 'app-port', 'awake', 'store', 'update-margin', 'send-paths', 'send-every'], ['queue']);
   if (a.pos.length) fail(`unexpected argument '${a.pos[0]}'`);
   const rpk = rpkKeyFlag(a);
   const bsPubArg = one(a, 'bs-pub');
@@ -694,6 +694,13 @@ async function device(argv: string[]): Promise<void> {
   const awake = num('awake', 1, 86400);
   const margin = num('update-margin', 1, 86400);
   if (awake !== undefined && !a.flags.queue) fail('--awake goes with --queue');
+  // Send on a timer (docs/send-composite.md), as provision takes it
+  const sendEvery = num('send-every', 1, 86400);
+  const sendPathsArg = one(a, 'send-paths');
+  const sendPaths = sendPathsArg?.split(',');
+  const badPath = sendPaths?.find((p) => !/^(\/\d{1,5}){1,4}$/.test(p));
+  if (badPath !== undefined) fail(`--send-paths '${sendPathsArg}': '${badPath}' is not a path /oid[/iid[/rid[/riid]]]`);
+  if ((sendEvery === undefined) !== (sendPaths === undefined)) fail('--send-paths and --send-every go together');
   const dev = await startDevice({
     endpoint,
     bootstrapUri,
@@ -710,6 +717,8 @@ async function device(argv: string[]): Promise<void> {
     awake: awake === undefined ? undefined : awake * 1000,
     store: num('store', 0, 200),
     updateMargin: margin === undefined ? undefined : margin * 1000,
+    sendPaths,
+    sendEvery: sendEvery === undefined ? undefined : sendEvery * 1000,
     log: (ev, detail) => console.log(`${ts()} device  ${ev}: ${logSafe(detail)}`),
     onOutput: (name, on, level) => console.log(`${ts()} ${name}  ${on ? `ON (level ${level})` : 'OFF'}`),
   });
@@ -777,7 +786,7 @@ async function revoke(argv: string[]): Promise<void> {
 /** The command table: name → what it does. */
 export const COMMANDS: Record<string, { help: string; run: (argv: string[]) => void | Promise<void> }> = {
   scenario: { help: 'run the seed scenario on loopback [--once] [--security psk|nosec|rpk [--curve p256|ed25519] [--server-security psk|rpk]] [--format tlv|senml-cbor] [--bundle FILE] [--build] [--keylog FILE] [--endpoint EP] [--storage DIR]', run: scenario },
-  device: { help: 'run a simulated device: --endpoint EP --bootstrap coap[s]://IPV4:PORT [--psk ID:HEX | --rpk-key FILE [--curve p256|ed25519] --bs-pub SPKI-HEX] [--storage DIR] [--format tlv|senml-cbor] [--app-port N] [--queue [--awake S]] [--store N] [--update-margin S] [--bundle FILE]', run: device },
+  device: { help: 'run a simulated device: --endpoint EP --bootstrap coap[s]://IPV4:PORT [--psk ID:HEX | --rpk-key FILE [--curve p256|ed25519] --bs-pub SPKI-HEX] [--storage DIR] [--format tlv|senml-cbor] [--app-port N] [--queue [--awake S]] [--store N] [--update-margin S] [--send-paths P,P --send-every S] [--bundle FILE]', run: device },
   'bootstrap-server': {
     help: 'run a Bootstrap Server [--host H] [--port N|off] [--dtls-port N|off] [--http-port N|off] [--psk ID:HEX]… [--config FILE] [--rpk-key FILE] [--curve p256|ed25519] [--enrol LABEL]… [--enrol-window S] [--dtls-timeout S] [--endpoint EP --server-uri coap[s]://IPV4:PORT [--server-psk ID:HEX | --server-rpk SPKI-HEX] [--ssid N] [--lifetime S] [--binding B] [--format tlv|senml-cbor|senml-json] [--bs-psk ID:HEX]]… (docs/sim.md)',
     run: bootstrapServer,

@@ -55,6 +55,9 @@ export interface DeviceOptions extends FactoryConfig {
   updateMargin?: number;
   /** Notifications kept while the server cannot be reached (default 20). */
   store?: number;
+  /** Send on a timer (docs/send-composite.md): the values under `sendPaths` every `sendEvery` ms. */
+  sendPaths?: string[];
+  sendEvery?: number;
   /** Content-Format announced (ct=) and used without Accept: 11542 TLV (default) or 112 SenML CBOR. */
   format?: number;
   /** Temperature sampling period (ms). */
@@ -106,6 +109,14 @@ export interface SimDevice {
   kill(): void;
   /** The link goes down (false: the socket closes, as a board's Wi-Fi loss) or comes back (true, same port); the client is told. */
   link(up: boolean): void;
+  /**
+   * The link comes back with a new address, as when Wi-Fi rejoins with another one (the board's
+   * onLink(true), then onAddress): the socket binds a new port and the client is told
+   * (link(true), then Client.reconnect). Resolves once bound.
+   */
+  move(): Promise<void>;
+  /** The device's current local port (a move() changes it). */
+  port(): number;
   /** Queue mode: whether the device's radio (its socket) is off. */
   asleep(): boolean;
   reboots: number;
@@ -186,6 +197,7 @@ export async function startDevice(o: DeviceOptions): Promise<SimDevice> {
   // The socket as the radio: closed while asleep (queue mode) or while the link is down, then
   // bound again on the same port; what the device sends meanwhile is lost, as on the air.
   let sock: NodeUdp | null = udp;
+  let local = udp.port;
   let radioOn = true;
   let linkUp = true;
   const power = () => {
@@ -200,7 +212,7 @@ export async function startDevice(o: DeviceOptions): Promise<SimDevice> {
     const queued: [Uint8Array, Peer][] = [];
     const pending: NodeUdp = { address: udp.address, port: udp.port, send: (d, p) => queued.push([d, p]), close: () => (sock = null) };
     sock = pending;
-    bindUdp({ address: udp.address, port: udp.port }, (data, peer) => inbound(data, peer)).then((s) => {
+    bindUdp({ address: udp.address, port: local }, (data, peer) => inbound(data, peer)).then((s) => {
       if (sock !== pending || closed) return s.close();
       sock = s;
       for (const [d, p] of queued) s.send(d, p);
@@ -324,6 +336,8 @@ export async function startDevice(o: DeviceOptions): Promise<SimDevice> {
       awake: o.awake,
       updateMargin: o.updateMargin,
       store: o.store,
+      sendPaths: o.sendPaths,
+      sendEvery: o.sendEvery,
       radio: (on: boolean) => {
         radioOn = on;
         power();
@@ -371,6 +385,21 @@ export async function startDevice(o: DeviceOptions): Promise<SimDevice> {
       client?.life().link(up, clock.now());
       kick();
     },
+    async move() {
+      if (closed) return;
+      sock?.close();
+      sock = null;
+      const s = await bindUdp({ address: udp.address, port: 0 }, (data, peer) => inbound(data, peer));
+      if (closed) return s.close();
+      sock = s;
+      local = s.port;
+      linkUp = true;
+      o.log?.('board', `address ${udp.address}:${local}`);
+      client?.life().link(true, clock.now());
+      client?.reconnect(clock.now());
+      kick();
+    },
+    port: () => local,
     asleep: () => !radioOn,
     reboot() {
       if (closed) return;

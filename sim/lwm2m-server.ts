@@ -10,8 +10,8 @@ import { ServerBase, type ServerBaseOptions } from './server-base';
 import type { CoapMessage } from '../transport/coap/message';
 import { getLocationPath, getUint, getUriPath, getUriQuery } from '../transport/coap/message';
 import { CODE, OPT } from '../transport/coap/constants';
-import type { Exchange, RequestSpec } from '../transport/coap/endpoint';
-import type { Peer } from '../transport/ports';
+import type { CoapEndpoint, Exchange, RequestSpec } from '../transport/coap/endpoint';
+import { peerKey, type Peer } from '../transport/ports';
 import { utf8Encode } from '../transport/bytes';
 import { nodeRng } from './node-ports';
 import type { Rec } from '../objects/core/types';
@@ -149,6 +149,21 @@ function linksError(links: Link[]): string | null {
     if (!objectPath(l.uri, root)) return `bad object link <${l.uri.slice(0, 40)}>: expected <${root}/OID> or <${root}/OID/IID>, ids 0..65534`;
   }
   return null;
+}
+
+/**
+ * A registered client's address changed (its Update came from another one, Core §6.2.2): the
+ * observations it answers (our requests still waiting for notifications) follow it, as Leshan's
+ * follow the registration. The engine's own fields: the simulator's server, not device code.
+ */
+function movePeer(coap: CoapEndpoint, from: Peer, to: Peer): void {
+  const k = peerKey(from);
+  for (const r of (coap as unknown as { _reqs: { _peer: Peer; _pkey: string; _observe: boolean }[] })._reqs) {
+    if (r._pkey === k && r._observe) {
+      r._peer = { ...to };
+      r._pkey = peerKey(to);
+    }
+  }
 }
 
 export class Lwm2mServer extends ServerBase {
@@ -392,6 +407,8 @@ export class Lwm2mServer extends ServerBase {
       if (links) this.applyLinks(st.reg, links);
       st.reg.lastUpdate = now;
       st.reg.address = `${peer.address}:${peer.port}`;
+      // from a new address (the device's changed): its observations follow it
+      if (peerKey(peer) !== peerKey(st.peer)) movePeer(l.coap, st.peer, peer);
       this.count(st, -1);
       st.peer = { ...peer };
       this.count(st, 1);

@@ -77,6 +77,7 @@ const FLAGS = {
   '--vendor-pub': 'vendorPub',
   '--link': 'link',
   '--queue': 'queue',
+  '--send-paths': 'sendPaths',
 };
 
 /** Link tuning and queue mode (docs/queue-mode.md): flag → configuration name, smallest and largest value (firmware/espruino/config.ts checks the same). */
@@ -87,6 +88,7 @@ const TUNING = {
   '--update-margin': ['updateMargin', 1, 86400],
   '--awake': ['awake', 1, 86400],
   '--store': ['store', 0, 200],
+  '--send-every': ['sendEvery', 1, 86400],
 };
 for (const [f, [name]] of Object.entries(TUNING)) FLAGS[f] = name;
 
@@ -186,6 +188,14 @@ export function buildConfig(argv) {
     if (!/^\d+(\.\d+)?$/.test(o[name]) || x < lo || x > hi) throw new Error(`${f} '${o[name]}' must be a number from ${lo} to ${hi}`);
     cfg[name] = x;
   }
+  // Send on a timer (docs/send-composite.md): the paths, every sendEvery seconds
+  if (o.sendPaths !== undefined) {
+    const ps = o.sendPaths.split(',');
+    const bad = ps.find((p) => !/^(\/\d{1,5}){1,4}$/.test(p) || p.split('/').slice(1).some((x) => +x > 65535));
+    if (bad !== undefined) throw new Error(`--send-paths '${o.sendPaths}': '${bad}' is not a path /oid[/iid[/rid[/riid]]]`);
+    cfg.sendPaths = ps;
+  }
+  if ((cfg.sendPaths === undefined) !== (cfg.sendEvery === undefined)) throw new Error('--send-paths and --send-every go together (the paths a Send carries, every S seconds)');
   return cfg;
 }
 

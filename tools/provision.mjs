@@ -11,6 +11,8 @@
 //                      [--link wifi|nbiot] [--ack-timeout MS] [--ack-random F] [--max-retransmit N]
 //                      [--update-margin S] [--queue on|off] [--awake S] [--store N]
 //   link tuning and queue mode: docs/queue-mode.md
+//                      [--send-paths /3303/0/5700,/3/0/9 --send-every S]
+//   Send on a timer: docs/send-composite.md
 // Writes the device configuration (JSON, stored on the board as Storage file `lwm2m.cfg`)
 // to FILE (default dist/lwm2m.cfg.json). `npm run flash` uploads it. One line per bad argument.
 import { mkdirSync } from 'node:fs';
@@ -26,6 +28,7 @@ if (argv.includes('--help') || argv.includes('-h')) {
   [--wifi-ssid S [--wifi-password P]] [--buzzer-pin D25] [--buzzer-hz 2000] [--port 56830] [--out FILE]
   [--link wifi|nbiot] [--ack-timeout MS] [--ack-random F] [--max-retransmit N] [--update-margin S]
   [--queue on|off] [--awake S] [--store N]      (docs/queue-mode.md)
+  [--send-paths /3303/0/5700,/3/0/9 --send-every S]   (Send on a timer: docs/send-composite.md)
 writes the device configuration (default dist/lwm2m.cfg.json) that \`make flash\` uploads as lwm2m.cfg`);
   process.exit(0);
 }

@@ -7,6 +7,7 @@ export var CONFIG_FILE = 'lwm2m.cfg';
 export var BUNDLE_FILE = 'lwm2m.js';
 
 import type { RpkAccountKeys } from '../lwm2m/client';
+import { parsePath } from '../../objects/formats/senml';
 
 /** The file's JSON: the factory configuration (firmware/lwm2m/client.ts FactoryConfig) under shorter names, and the board's own settings. */
 export interface DeviceConfig extends RpkAccountKeys {
@@ -45,10 +46,13 @@ export interface DeviceConfig extends RpkAccountKeys {
   awake?: number;
   /** Notifications kept while the server cannot be reached (default 20). */
   store?: number;
+  /** Send on a timer (docs/send-composite.md): the values under these paths, every `sendEvery` s. */
+  sendPaths?: string[];
+  sendEvery?: number;
 }
 
 /** Each tuning option: its name, smallest and largest value. */
-var TUNING = 'ackTimeout 100 600000 ackRandom 1 4 maxRetransmit 0 20 updateMargin 1 86400 awake 1 86400 store 0 200';
+var TUNING = 'ackTimeout 100 600000 ackRandom 1 4 maxRetransmit 0 20 updateMargin 1 86400 awake 1 86400 store 0 200 sendEvery 1 86400';
 
 function isHex(s: any): boolean {
   if (typeof s !== 'string' || s.length === 0 || s.length & 1) return false;
@@ -90,6 +94,12 @@ export function parseConfig(text: string | undefined): { cfg?: DeviceConfig; err
   for (var k = 0; k < t.length; k += 3) {
     var x = c[t[k]];
     if (x !== undefined && !(typeof x === 'number' && x >= +t[k + 1] && x <= +t[k + 2])) return { error: CONFIG_FILE + ': ' + t[k] + ' must be a number from ' + t[k + 1] + ' to ' + t[k + 2] };
+  }
+  var sp = c.sendPaths;
+  if ((sp === undefined) !== (c.sendEvery === undefined)) return { error: CONFIG_FILE + ': sendPaths and sendEvery go together' };
+  if (sp !== undefined) {
+    if (!sp || typeof sp !== 'object' || !sp.length) return { error: CONFIG_FILE + ': sendPaths must be a list of paths' };
+    for (i = 0; i < sp.length; i++) if (typeof sp[i] !== 'string' || !parsePath(sp[i], 1)) return { error: CONFIG_FILE + ': sendPaths: ' + sp[i] + ' is not a path /oid[/iid[/rid[/riid]]]' };
   }
   if (c.vendorPub !== undefined && (!isHex(c.vendorPub) || (c.vendorPub.length !== 130 && c.vendorPub.length !== 64))) return { error: CONFIG_FILE + ': vendorPub must be a P-256 point (65 bytes hex) or an Ed25519 key (32)' };
   // the mode and the URI's scheme agree: nosec on coaps:// would offer an empty PSK

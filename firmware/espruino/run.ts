@@ -14,7 +14,8 @@ import type { DeviceConfig } from './config';
 /**
  * The configuration's link tuning as client options (docs/queue-mode.md): the profile's CoAP
  * parameters (RFC 7252 §4.8; 'nbiot': ACK_TIMEOUT 6 s for round trips of seconds), each
- * overridden by its own option; the Update margin, queue mode and the notifications kept.
+ * overridden by its own option; the Update margin, queue mode, the notifications kept and the
+ * Send on a timer.
  */
 export function tuning(cfg: DeviceConfig, o: ClientOptions): ClientOptions {
   var nb = cfg.link === 'nbiot';
@@ -29,6 +30,10 @@ export function tuning(cfg: DeviceConfig, o: ClientOptions): ClientOptions {
   if (cfg.queue) o.queue = true;
   if (cfg.awake) o.awake = cfg.awake * 1000;
   if (cfg.store !== undefined) o.store = cfg.store;
+  if (cfg.sendEvery) {
+    o.sendEvery = cfg.sendEvery * 1000;
+    o.sendPaths = cfg.sendPaths;
+  }
   return o;
 }
 

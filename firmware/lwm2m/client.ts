@@ -27,6 +27,7 @@ import type { Req, Res } from '../../objects/ops/index';
 import { utf8Encode, utf8Decode, toHex } from '../../transport/bytes';
 import { dispatch, fwStream, Account } from './dispatch';
 import { Reporting } from './reporting';
+import { send } from './send';
 import { nap, DOZE, WAKE, ANNOUNCE } from './queue';
 import { parseUri } from './uri';
 import { Phase, MODE_RPK, DISABLE_GRACE, Conn } from './states';
@@ -97,6 +98,13 @@ export interface ClientOptions {
   updateMargin?: number;
   /** Notifications kept while a server cannot be reached (default 20, reporting.ts STORE_MAX). */
   store?: number;
+  /**
+   * Send on a timer (send.ts): the values under `sendPaths` every `sendEvery` ms while
+   * registered, the first `sendEvery` after the registration; Mute Send (/1/x/23) silences it;
+   * a queue-mode device wakes for it.
+   */
+  sendPaths?: string[];
+  sendEvery?: number;
 }
 
 export class Client {
@@ -144,6 +152,8 @@ export class Client {
   declare asleep?: boolean;
   /** The host said the link is down (link(false)): every server is out of reach. Absent until then. */
   declare down?: boolean;
+  /** Send on a timer (ClientOptions.sendEvery): when the next goes. Absent otherwise. */
+  declare sendAt?: number;
 
   constructor(reg: Registry, ports: ClientPorts, cfg: FactoryConfig, opt?: ClientOptions) {
     this.state = Phase.INIT;
@@ -273,6 +283,18 @@ export class Client {
     if (this.bsTo! >= 0 && (next < 0 || this.bsTo! < next)) next = this.bsTo!;
     t = this.reporting.poll(now);
     if (t >= 0 && (next < 0 || t < next)) next = t;
+    var se = this.opt.sendEvery;
+    if (se && this.state === Phase.REGISTERED) {
+      if (!(this.sendAt! >= 0)) this.sendAt = now + se;
+      if (now >= this.sendAt!) {
+        this.sendAt = now + se;
+        // queue mode: a reason to wake (the radio on; the Send itself tells the server)
+        if (this.opt.queue) nap(this, now, WAKE);
+        var why = send(this, this.opt.sendPaths!);
+        if (why) this.log('send', why);
+      }
+      if (next < 0 || this.sendAt! < next) next = this.sendAt!;
+    }
     if (this.app) {
       t = this.app.poll(now);
       if (t >= 0 && (next < 0 || t < next)) next = t;
@@ -406,6 +428,8 @@ export class Client {
         dispatch(acc, req, ex);
       },
     });
+    // an unacknowledged CON notification: kept, with its relation (Reporting.kept)
+    if (ssid > 0) c.coap.keep = this.reporting;
     this.conns.push(c);
     if (c.dtls) {
       // the SPKI's SHA-256 is what the device's QR label shows (the installer scans it)
@@ -442,12 +466,19 @@ export class Client {
   /**
    * Whether server `ssid` can be reached now (Reporting asks before each notification): not
    * while the link is down, nor while its registration is being made or its Updates go
-   * unanswered. A queue-mode device wakes here, announcing itself with an Update.
+   * unanswered. A queue-mode device wakes here, announcing itself with an Update. `lost`: a
+   * notification to it went unacknowledged (Reporting.kept).
    */
-  reach(ssid: number, now: number): boolean {
+  reach(ssid: number, now: number, lost?: boolean): boolean {
     if (!ssid) return true;
     var c = null;
     for (var i = 0; i < this.conns.length; i++) if (this.conns[i].ssid === ssid) c = this.conns[i];
+    if (lost && c && c.location) {
+      // a CON notification went unacknowledged: out of reach until an Update is answered (at once)
+      if (!c.off) this.log('offline', 'server ' + ssid + ': notification unacknowledged; keeping notifications until it answers');
+      c.off = true;
+      if (!c.busy) c.updateAt = now;
+    }
     if (this.down || !c || !c.location || c.off) return false;
     if (this.opt.queue) nap(this, now, ANNOUNCE);
     return true;

@@ -138,6 +138,32 @@ export function lifecycle(cl: Client): Lifecycle {
   function reconnect(now: number): void {
     cl.now = now;
     if (cl.state === Phase.STOPPED || cl.state === Phase.DEREGISTERING) return;
+    // Registered everywhere, each server reachable from the new address on the DTLS session it
+    // has (the server gave a Connection ID, RFC 9146: it finds the session from any address, so
+    // no new security context): the registrations, their observations and the notifications kept
+    // for them stand. Each server is out of reach until an Update from the new address is
+    // answered; then what was kept goes (reporting.ts).
+    var i, c, keep = cl.state === Phase.REGISTERED && lc.registered();
+    for (i = 0; i < cl.conns.length && keep; i++) {
+      c = cl.conns[i];
+      var s = c.dtls ? c.dtls.get(c.peer) : null;
+      if (c.ssid >= 0 && !(s && s.cid)) keep = false;
+    }
+    if (keep) {
+      cl.log('reconnect', 'a new address: Update on the registrations kept');
+      for (i = cl.conns.length - 1; i >= 0; i--) {
+        c = cl.conns[i];
+        if (c.ssid < 0) cl.close(c);
+        else {
+          c.off = true;
+          if (!c.busy) c.updateAt = now;
+        }
+      }
+      return;
+    }
+    // Otherwise new sessions, and Register again, as Transport 1.1.1 §6.4.3 has it for a new
+    // security context (a DTLS session bound to the old address needs a new handshake) and for a
+    // new address in NoSec mode: the servers forget the observations, what was kept for them goes.
     closeAll(false);
     enter(lc.serverAccounts().length ? Phase.REGISTERING : Phase.BOOTSTRAPPING, now);
   }

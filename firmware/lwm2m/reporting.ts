@@ -9,10 +9,12 @@
 // (a queue-mode device wakes its radio there). When it cannot, the notification is kept,
 // at most `max` of them, the oldest dropped first, and sent in order once it can (each
 // with a new Observe number, one CON at a time: RFC 7641 §4.5.2 would let a newer CON
-// replace one in flight); with /1/x/6 false it is dropped.
+// replace one in flight); with /1/x/6 false it is dropped. A CON notification that goes
+// unacknowledged says the same as an unanswered Update: the server is out of reach. It is kept
+// (first in line) and the observation stays (kept(), not RFC 7641 §4.5's end of the relation).
 import { CODE } from '../../transport/coap/constants';
 import type { Observation } from '../../transport/coap/endpoint';
-import type { Registry } from '../../objects/core/registry';
+import type { Registry, Attrs } from '../../objects/core/registry';
 import { effective } from '../../objects/core/attrs';
 import * as ops from '../../objects/ops/index';
 import type { Req, Res } from '../../objects/ops/index';
@@ -29,16 +31,41 @@ interface Obs {
   /** The last numeric value sent, for gt/lt/st; NaN when not numeric. */
   num: number;
   dirty: boolean;
+  /** Observe-Composite: which of its paths changed since the last notification (1 at their index); absent otherwise. */
+  ch?: number[];
 }
 
-/** Whether a change of (oid, iid, rid) touches what `o` observes: its path, or one of a composite relation's. */
-function covers(o: Obs, oid: number, iid: number, rid: number): boolean {
+/** Marks `o` dirty when a change of (oid, iid, rid) touches what it observes: its path, or one of a composite relation's (noted in `ch`). */
+function touch(o: Obs, oid: number, iid: number, rid: number): void {
   var ps = o.req.ps || [o.path];
   for (var i = 0; i < ps.length; i++) {
     var path = ps[i];
-    if (path[0] === oid && !(path.length > 1 && iid >= 0 && path[1] !== iid) && !(path.length > 2 && rid >= 0 && path[2] !== rid)) return true;
+    if (path[0] === oid && !(path.length > 1 && iid >= 0 && path[1] !== iid) && !(path.length > 2 && rid >= 0 && path[2] !== rid)) {
+      o.dirty = true;
+      if (o.req.ps) (o.ch || (o.ch = []))[i] = 1;
+    }
   }
-  return false;
+}
+
+/**
+ * An Observe-Composite relation's periods (Core 1.1 §6.4 Observe-Composite, §5.1.2): the attributes of each
+ * observed path (Write-Attributes on it, else the server's defaults) apply to that path, and a
+ * notification carries every path: one is due once the pmin of a changed path has passed, or at
+ * the smallest pmax (which may bring a change before its own pmin). gt/lt/st, epmin, epmax: not
+ * for composite relations.
+ */
+function periods(reg: Registry, o: Obs): Attrs {
+  var ps = o.req.ps!;
+  var pmin = -1;
+  var pmax = -1;
+  for (var i = 0; i < ps.length; i++) {
+    var a = effective(reg, o.ssid, ps[i]);
+    var n = a.pmin || 0;
+    if (o.ch && o.ch[i] && (pmin < 0 || n < pmin)) pmin = n;
+    if (a.pmax && a.pmax > 0 && a.pmax >= n && (pmax < 0 || a.pmax < pmax)) pmax = a.pmax;
+  }
+  if (pmax > 0 && pmin > pmax) pmin = pmax;
+  return { pmin: pmin < 0 ? 0 : pmin, pmax: pmax };
 }
 
 /**
@@ -63,7 +90,8 @@ export var STORE_MAX = 20;
 
 /** What Reporting asks of the client: whether server `ssid` can be reached now. */
 export interface Reach {
-  reach(ssid: number, now: number): boolean;
+  /** `lost`: a notification to it went unacknowledged (it is out of reach until it answers an Update). */
+  reach(ssid: number, now: number, lost?: boolean): boolean;
 }
 
 export class Reporting {
@@ -92,7 +120,7 @@ export class Reporting {
     this.sent = 0;
     var self = this;
     reg.onChange(function (oid: number, iid: number, rid: number) {
-      for (var i = 0; i < self.list.length; i++) if (covers(self.list[i], oid, iid, rid)) self.list[i].dirty = true;
+      for (var i = 0; i < self.list.length; i++) touch(self.list[i], oid, iid, rid);
     });
   }
 
@@ -156,7 +184,7 @@ export class Reporting {
         this.list.splice(i--, 1);
         continue;
       }
-      var a = effective(this.reg, o.ssid, o.path);
+      var a = o.req.ps ? periods(this.reg, o) : effective(this.reg, o.ssid, o.path);
       var pmin = (a.pmin || 0) * 1000;
       var pmax = a.pmax && a.pmax > 0 && a.pmax >= (a.pmin || 0) ? a.pmax * 1000 : -1;
       var epmin = (a.epmin || 0) * 1000;
@@ -181,6 +209,7 @@ export class Reporting {
 
   evaluate(o: Obs, a: { gt?: number; lt?: number; st?: number }, forced: boolean, now: number): void {
     o.dirty = false;
+    delete o.ch;
     o.evald = now;
     var res: Res;
     try {
@@ -212,19 +241,42 @@ export class Reporting {
       o.rel.notify(n, this.con, now);
       return;
     }
-    // kept for later (Core §6.4.1), unless the server's /1/x/6 says not to; the oldest beyond `max` goes
+    this.kept(o, n, now);
+  }
+
+  /**
+   * Keeps notification `n` for later (Core §6.4.1), unless the server's /1/x/6 says not to; beyond
+   * `max` the oldest goes. Two callers (one method: a method costs Espruino variables on every
+   * device): evaluate(), with the observation's record `x`: kept last in line; and the endpoint
+   * (CoapEndpoint.keep), with a relation `x` whose CON notification went unacknowledged: its
+   * server is out of reach, not done with the observation. The relation stays, the notification
+   * is kept first in line (with /1/x/6 false it is dropped: the Observe function rests while
+   * offline), and the client tries its server again (Client.reach): the first 2.04 sends what was
+   * kept. False: not a relation of a server's (the endpoint ends it, RFC 7641 §4.5).
+   */
+  kept(x: any, n: any, now: number): boolean {
+    var o: Obs | null = x.rel ? x : null;
+    var first = !o;
+    for (var i = 0; i < this.list.length && !o; i++) if (this.list[i].rel === x && this.list[i].ssid) o = this.list[i];
+    if (!o) return false;
+    if (first && this.cl) this.cl.reach(o.ssid, now, true);
     var iid = this.reg.serverInst(o.ssid);
     var srv = this.reg.obj(1);
     var max = this.max !== undefined ? this.max : STORE_MAX;
-    if (!max || (o.ssid && srv && iid >= 0 && srv.get(iid, 6) === false)) {
+    var h = this.held || [];
+    if (!max || (o.ssid && srv && iid >= 0 && srv.get(iid, 6) === false) || (first && h.length >= max * 2)) {
       this.lost = (this.lost || 0) + 1;
-      return;
+      return true;
     }
-    var h = this.held || (this.held = []);
-    if (h.length >= max * 2) {
-      h.splice(0, 2);
-      this.lost = (this.lost || 0) + 1;
+    this.held = h;
+    if (first) h.unshift(o, n);
+    else {
+      if (h.length >= max * 2) {
+        h.splice(0, 2);
+        this.lost = (this.lost || 0) + 1;
+      }
+      h.push(o, n);
     }
-    h.push(o, n);
+    return true;
   }
 }

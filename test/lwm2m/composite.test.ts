@@ -17,6 +17,7 @@ import { fakeBoard } from '../objects/fake-board';
 import { T_BOOL, T_INT } from '../../objects/core/types';
 import { typeOf } from '../objects/helpers';
 import { pathsPayload } from '../../sim/lwm2m-composite';
+import { attrKey } from '../../objects/core/attrs';
 
 const uint = (n: number) => (n === 0 ? new Uint8Array(0) : n < 256 ? Uint8Array.of(n) : Uint8Array.of(n >> 8, n & 255));
 const utf8 = (s: string) => new Uint8Array(Buffer.from(s));
@@ -149,4 +150,41 @@ test('Observe-Composite: FETCH / Observe=0 opens one relation whose notification
   rep.poll(3000);
   assert.equal(rep.list.length, 1);
   assert.deepEqual(rep.list[0].req.ps, [[3, 0, 14]]);
+});
+
+test('Observe-Composite honours the attributes of its paths (Core §6.4, §5.1.2): a change waits for that path\'s pmin, the smallest pmax brings a notification', () => {
+  const reg = model();
+  const rep = new Reporting(reg, false);
+  const at: number[] = [];
+  let now = 0;
+  const rel = { active: true, cancel() {}, notify: () => at.push(now) } as any;
+  let out: ResponseSpec | null = null;
+  const ex = { respond: (s: ResponseSpec) => (out = s), observe: () => rel } as unknown as Exchange;
+  // Write-Attributes by server 1: pmin=10 on the temperature, pmax=30 on the buzzer
+  reg.at[attrKey(1, [3303, 0, 5700])] = { pmin: 10 };
+  reg.at[attrKey(1, [3338, 0, 5850])] = { pmax: 30 };
+  dispatch({ reg, ssid: 1, observed: (r, path, q, first) => rep.add(r, 1, path, q, first, now) }, req(CODE.FETCH, '/', { cf: FORMAT.SENML_JSON, payload: '[{"n":"/3303/0/5700"},{"n":"/3338/0/5850"}]', observe: 0 }), ex);
+  assert.equal(out!.code, CODE.CONTENT);
+  const tick = (t: number) => rep.poll((now = t));
+  reg.obj(3303)!.set(0, 5700, 30.5);
+  tick(1000);
+  tick(9999);
+  assert.deepEqual(at, [], 'the temperature changed, its pmin (10 s) not over');
+  tick(10000);
+  assert.deepEqual(at, [10000], 'at its pmin');
+  reg.obj(3338)!.set(0, 5850, true);
+  tick(11000);
+  assert.deepEqual(at, [10000, 11000], 'the buzzer has no pmin: at once');
+  assert.equal(tick(12000), 41000, 'next: the buzzer\'s pmax after the last notification');
+  tick(40999);
+  assert.equal(at.length, 2);
+  tick(41000);
+  assert.deepEqual(at, [10000, 11000, 41000], 'pmax 30 s without a change');
+  // pmin counts from the last notification: a temperature change at once after it waits 10 s
+  reg.obj(3303)!.set(0, 5700, 31);
+  tick(41001);
+  tick(50999);
+  assert.equal(at.length, 3);
+  tick(51000);
+  assert.deepEqual(at.slice(3), [51000]);
 });

@@ -115,3 +115,26 @@ test('notification storing: a kept CON notification waits for the one in flight 
   s.poll();
   assert.deepEqual(s.values, ['1', '2', '3']);
 });
+
+test('an unacknowledged CON notification (CoapEndpoint.keep): kept first in line, the relation stays, the server is out of reach; with /1/x/6 false dropped, the relation stays', () => {
+  for (const on of [true, false]) {
+    const s = storing(on);
+    s.reach.up = true;
+    s.take(1);
+    assert.deepEqual(s.values, ['1']);
+    const lost: number[] = [];
+    s.reach.reach = ((_ssid: number, _now: number, l?: boolean) => (l && lost.push(_ssid), s.reach.up)) as any;
+    s.reach.up = false;
+    const rel = s.rep.list[0].rel;
+    assert.equal(s.rep.kept(rel, { code: 69, contentFormat: 0, payload: Buffer.from('1') }, 100), true, 'the relation is kept');
+    assert.deepEqual(lost, [101], 'the client hears its server is out of reach');
+    s.take(2);
+    s.reach.up = true;
+    s.poll();
+    assert.deepEqual(s.values, on ? ['1', '1', '2'] : ['1'], on ? 'the lost one first, then the later one' : 'dropped while out of reach');
+    assert.equal(s.rep.lost, on ? undefined : 2);
+    s.take(3);
+    assert.equal(s.values[s.values.length - 1], '3', 'the same relation notifies again');
+    assert.equal(s.rep.kept({} as any, {}, 0), false, 'not one of ours: RFC 7641 §4.5, the endpoint ends it');
+  }
+});

@@ -52,3 +52,20 @@ test('the Update margin: the Update goes that long before the lifetime ends, at 
   assert.equal(at(300, 60000), 240000);
   assert.equal(at(300, 200000), 150000, 'at most half the lifetime');
 });
+
+test('Send on a timer: --send-paths and --send-every → lwm2m.cfg → client options; bad ones named', () => {
+  const cfg = buildConfig([...BASE, '--send-paths', '/3303/0/5700,/3/0/9', '--send-every', '600']);
+  assert.deepEqual([cfg.sendPaths, cfg.sendEvery], [['/3303/0/5700', '/3/0/9'], 600]);
+  const parsed = parseConfig(JSON.stringify(cfg));
+  assert.equal(parsed.error, undefined);
+  const o = tuning(parsed.cfg!, {});
+  assert.deepEqual([o.sendPaths, o.sendEvery], [['/3303/0/5700', '/3/0/9'], 600000]);
+  assert.throws(() => buildConfig([...BASE, '--send-paths', '/3303/0/5700']), /--send-paths and --send-every go together/);
+  assert.throws(() => buildConfig([...BASE, '--send-paths', '/3303/x', '--send-every', '60']), /--send-paths '\/3303\/x': '\/3303\/x' is not a path/);
+  assert.throws(() => buildConfig([...BASE, '--send-paths', '/3/0', '--send-every', '0']), /--send-every '0' must be a number from 1 to 86400/);
+  const base = { v: 1, endpoint: 'e', bootstrap: 'coap://h:1', mode: 'nosec' };
+  assert.equal(parseConfig(JSON.stringify({ ...base, sendEvery: 60 })).error, 'lwm2m.cfg: sendPaths and sendEvery go together');
+  assert.equal(parseConfig(JSON.stringify({ ...base, sendEvery: 60, sendPaths: '/3/0' })).error, 'lwm2m.cfg: sendPaths must be a list of paths');
+  assert.equal(parseConfig(JSON.stringify({ ...base, sendEvery: 60, sendPaths: ['/3/0', 'x'] })).error, 'lwm2m.cfg: sendPaths: x is not a path /oid[/iid[/rid[/riid]]]');
+  assert.equal(parseConfig(JSON.stringify({ ...base, sendEvery: 0, sendPaths: ['/3/0'] })).error, 'lwm2m.cfg: sendEvery must be a number from 1 to 86400');
+});

@@ -57,6 +57,9 @@ test('bad arguments: one line naming the argument, exit 2', async () => {
     [['write-composite', 'ep1', '/3338/0/5850=maybe'], /value 'maybe' for 3338\/0\/5850 must be true or false/],
     [['device', '--endpoint', 'e', '--bootstrap', 'coap://127.0.0.1:5783', '--store', '500'], /^lwm2m-sim: --store '500' must be a whole number from 0 to 200/],
     [['device', '--endpoint', 'e', '--bootstrap', 'coap://127.0.0.1:5783', '--awake', '5'], /^lwm2m-sim: --awake goes with --queue/],
+    [['device', '--endpoint', 'e', '--bootstrap', 'coap://127.0.0.1:5783', '--send-paths', '/3/0/x', '--send-every', '5'], /^lwm2m-sim: --send-paths '\/3\/0\/x': '\/3\/0\/x' is not a path/],
+    [['device', '--endpoint', 'e', '--bootstrap', 'coap://127.0.0.1:5783', '--send-paths', '/3/0/9'], /^lwm2m-sim: --send-paths and --send-every go together/],
+    [['device', '--endpoint', 'e', '--bootstrap', 'coap://127.0.0.1:5783', '--send-paths', '/3/0/9', '--send-every', '0'], /^lwm2m-sim: --send-every '0' must be a whole number from 1 to 86400/],
     [['device', '--endpoint', 'e', '--bootstrap', 'coap://127.0.0.1:5783', '--queue=1'], /^lwm2m-sim: option --queue takes no value/],
   ];
   // In-process (every case fails before any socket is opened); one case through a real process below.

@@ -92,6 +92,29 @@ test('queue mode: the Update before the lifetime ends wakes a sleeping device on
   }
 });
 
+/** A device of `rig(lifetime)`, started with `more` and a log, given to `body`; both closed after. */
+async function withDevice(lifetime: number, more: Partial<DeviceOptions>, body: (r: Awaited<ReturnType<typeof rig>>, dev: SimDevice, log: string[]) => Promise<void>): Promise<void> {
+  const r = await rig(lifetime);
+  const log: string[] = [];
+  let dev: SimDevice | null = null;
+  try {
+    dev = await startDevice({ ...r.opts, ...more, log: (e, d) => log.push(`${e}: ${d}`) });
+    await body(r, dev, log);
+  } finally {
+    await dev?.stop();
+    await r.close();
+  }
+}
+
+/** Registered, the temperature observed by the server with pmin=0: the contents of its notifications, in order. */
+async function observeTemp(r: Awaited<ReturnType<typeof rig>>, dev: SimDevice): Promise<unknown[]> {
+  await dev.waitFor('registered', 10000);
+  assert.equal((await r.lw.writeAttributes(EP, T, ['pmin=0'])).code, 68);
+  const got: unknown[] = [];
+  assert.equal((await r.lw.observe(EP, T, 0, (n) => got.push(n.content))).code, 69);
+  return got;
+}
+
 /** The 20 values 1..20 written into the observed temperature while the server cannot be reached, one poll each. */
 async function take20(dev: SimDevice): Promise<void> {
   const temp = dev.client().reg.obj(3303);
@@ -112,10 +135,7 @@ test('notification storing: 20 notifications taken while the server is unreachab
   try {
     // Update 8 s before the lifetime (10 s) ends, at most half of it: at 5 s; a fast retransmission span (0.9 s)
     dev = await startDevice({ ...r.opts, network: gate, updateMargin: 8000, coap: { ACK_TIMEOUT: 200, MAX_RETRANSMIT: 1 }, log: (e, d) => log.push(`${e}: ${d}`) });
-    await dev.waitFor('registered', 10000);
-    assert.equal((await r.lw.writeAttributes(EP, T, ['pmin=0'])).code, 68);
-    const got: unknown[] = [];
-    assert.equal((await r.lw.observe(EP, T, 0, (n) => got.push(n.content))).code, 69);
+    const got = await observeTemp(r, dev);
     cut = true;
     await until('the device to find its server out of reach', () => log.some((l) => l.startsWith('offline: server 101: Update timeout')), 8000);
     await take20(dev);
@@ -138,10 +158,7 @@ test('notification storing: a link loss (the socket closed, the client told) kee
   let dev: SimDevice | null = null;
   try {
     dev = await startDevice({ ...r.opts, store: 5 });
-    await dev.waitFor('registered', 10000);
-    assert.equal((await r.lw.writeAttributes(EP, T, ['pmin=0'])).code, 68);
-    const got: unknown[] = [];
-    assert.equal((await r.lw.observe(EP, T, 0, (n) => got.push(n.content))).code, 69);
+    const got = await observeTemp(r, dev);
     dev.link(false);
     await take20(dev);
     assert.equal(dev.client().reporting.lost, 15, 'store: 5 keeps the newest five');
@@ -153,4 +170,58 @@ test('notification storing: a link loss (the socket closed, the client told) kee
     await dev?.stop();
     await r.close();
   }
+});
+
+test('notification storing: a CON notification the server does not acknowledge keeps the observation; it and the later ones arrive in order after the next answered Update', async () => {
+  let cut = false;
+  const gate = (send: (d: Uint8Array, p: Peer) => void) => (d: Uint8Array, p: Peer) => {
+    if (!cut) send(d, p);
+  };
+  // CON notifications, a fast retransmission span (ACK_TIMEOUT 200 ms, one retransmission: 0.6–0.9 s)
+  await withDevice(60, { network: gate, notifyCon: true, coap: { ACK_TIMEOUT: 200, MAX_RETRANSMIT: 1 } }, async (r, dev, log) => {
+    const got = await observeTemp(r, dev);
+    cut = true;
+    const temp = dev.client().reg.obj(3303);
+    temp.set(0, 5700, 1);
+    await until('the unacknowledged notification to be taken as the server out of reach', () => log.some((l) => l === 'offline: server 101: notification unacknowledged; keeping notifications until it answers'), 5000);
+    assert.equal(dev.client().reporting.list.length, 1, 'the observation stays');
+    for (let v = 2; v <= 5; v++) {
+      temp.set(0, 5700, v);
+      await sleep(5);
+    }
+    assert.equal(dev.client().reporting.held?.length, 10, 'the lost one and four more kept');
+    cut = false;
+    await until('the 5 notifications', () => got.length >= 5, 5000);
+    await sleep(100);
+    assert.deepEqual(got.map((c: any) => Number(c.value)), [1, 2, 3, 4, 5], 'in the order taken');
+    assert.ok(log.some((l) => l === 'updated: server 101: reachable again'), log.join('\n'));
+    temp.set(0, 5700, 6);
+    await until('the next notification on the same observation', () => got.length >= 6, 3000);
+    assert.equal(r.events.filter((e) => e.type === 'REGISTRATION').length, 1, 'the same registration throughout');
+  });
+});
+
+test('notification storing: the link back with a new address (Wi-Fi rejoined): the kept notifications survive, the registration and observation stand, they go in order after an Update from the new address', async () => {
+  await withDevice(300, {}, async (r, dev, log) => {
+    const got = await observeTemp(r, dev);
+    const before = dev.port();
+    dev.link(false);
+    const temp = dev.client().reg.obj(3303);
+    for (let v = 1; v <= 5; v++) {
+      temp.set(0, 5700, v);
+      await sleep(5);
+    }
+    assert.equal(dev.client().reporting.held?.length, 10);
+    await dev.move();
+    assert.notEqual(dev.port(), before);
+    await until('the 5 notifications', () => got.length >= 5, 5000);
+    await sleep(100);
+    assert.deepEqual(got.map((c: any) => Number(c.value)), [1, 2, 3, 4, 5], 'in the order taken');
+    const upd = r.events.filter((e) => e.type === 'UPDATED').pop() as any;
+    assert.equal(upd?.registration.address, `127.0.0.1:${dev.port()}`, 'the server has the new address from the Update');
+    assert.equal(r.events.filter((e) => e.type === 'REGISTRATION').length, 1, 'the same registration throughout');
+    temp.set(0, 5700, 6);
+    await until('the next notification, from the new address', () => got.length >= 6, 3000);
+    assert.ok(log.includes('reconnect: a new address: Update on the registrations kept'), log.join('\n'));
+  });
 });

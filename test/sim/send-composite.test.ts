@@ -7,18 +7,18 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BootstrapServer, simpleConfig } from '../../sim/bootstrap-server';
 import { Lwm2mServer, type ServerEvent } from '../../sim/lwm2m-server';
-import { startDevice, type SimDevice } from '../../sim/device';
+import { startDevice, type SimDevice, type DeviceOptions } from '../../sim/device';
 import { CF_SENML_CBOR, CF_SENML_JSON } from '../../objects/formats/index';
 import { T_BOOL, T_STR } from '../../objects/core/types';
 
 const EP = 'urn:dev:sendcomp';
 
-async function rig(format?: number) {
+async function rig(format?: number, more: Partial<DeviceOptions> = {}) {
   const events: ServerEvent[] = [];
   const lw = await Lwm2mServer.start({ port: 0, dtlsPort: -1, httpPort: 0, api: { tokenFile: null }, onEvent: (e) => events.push(e) });
   const bs = await BootstrapServer.start({ port: 0, dtlsPort: -1 });
   bs.setConfig(EP, simpleConfig({ serverUri: lw.uri!, securityMode: 'NO_SEC', shortServerId: 101, lifetime: 60 }));
-  const dev: SimDevice = await startDevice({ endpoint: EP, bootstrapUri: bs.uri!, format, holdOff: 0 });
+  const dev: SimDevice = await startDevice({ endpoint: EP, bootstrapUri: bs.uri!, format, holdOff: 0, ...more });
   await dev.waitFor('registered', 10000);
   const close = async () => {
     await dev.stop();
@@ -136,5 +136,35 @@ test('Read-Composite of three resources, Write-Composite, Observe-Composite and 
     assert.equal((await api('PUT', '/composite', { '/3338/0': 1 }))[0], 400);
   } finally {
     await close();
+  }
+});
+
+test('Send on a timer (sendPaths every sendEvery): POST /dp again and again; Mute Send silences it; a queue-mode device wakes for it', async () => {
+  for (const queue of [false, true]) {
+    const log: string[] = [];
+    const { lw, dev, events, close } = await rig(undefined, { sendPaths: ['/3303/0/5700', '/3/0/0'], sendEvery: 400, queue, awake: 150, log: (e, d) => log.push(`${e}: ${d}`) });
+    try {
+      const sends = () => events.filter((x) => x.type === 'SEND');
+      if (queue) await until('the device to sleep', () => (dev.asleep() ? true : undefined), 3000);
+      await until('two timed Sends', () => (sends().length >= 2 ? true : undefined), 4000);
+      assert.deepEqual(sends()[0].recs!.map((r) => r.p.join('/')), ['3303/0/5700', '3/0/0']);
+      if (queue) {
+        const woke = log.indexOf('queue: awake: radio on');
+        const sent = log.findIndex((l, i) => i > woke && l.startsWith('send: POST /dp to server 101'));
+        assert.ok(woke > log.indexOf('queue: sleeping: radio off') && sent > woke, log.join('\n'));
+        continue;
+      }
+      // Mute Send: the timer goes on, nothing is sent
+      await lw.write(EP, [1, 0, 23], [{ p: [1, 0, 23], t: T_BOOL, v: true }]);
+      const n = sends().length;
+      await until('the timer to find Send muted', () => (log.some((l) => l === 'send: send: muted by the server (/1/x/23)') ? true : undefined), 3000);
+      await new Promise((r) => setTimeout(r, 500));
+      assert.ok(sends().length <= n + 1, 'at most one in flight when muted');
+      const m = sends().length;
+      await new Promise((r) => setTimeout(r, 500));
+      assert.equal(sends().length, m, 'none while muted');
+    } finally {
+      await close();
+    }
   }
 });

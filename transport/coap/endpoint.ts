@@ -32,7 +32,7 @@ import {
   uintBytes, firstUnknownCritical, type CoapMessage, type CoapOption,
 } from './message';
 import { blockBytes, blockSize, readBlock } from './block';
-import type { BlockCache, CoapStats, EndpointOptions, RequestHandler, RequestSpec, ResponseCallback, Seen, Tx, Upload } from './types';
+import type { BlockCache, CoapStats, EndpointOptions, RequestHandler, RequestSpec, ResponseCallback, ResponseSpec, Seen, Tx, Upload } from './types';
 import { handleDatagram } from './messaging';
 import { Exchange, exchangeSteps } from './exchange';
 import { Observation } from './observe';
@@ -53,6 +53,13 @@ export class CoapEndpoint implements Pollable {
   declare onRequest: RequestHandler | null;
   /** absent unless given */
   declare streamBlock1?: (req: CoapMessage, peer: Peer) => boolean;
+  /**
+   * Asked when a CON notification goes unacknowledged (all its retransmissions): true keeps
+   * the relation (the application keeps `res`, the notification lost, for later: LwM2M's
+   * notification storing while the server is out of reach); absent or false ends it, as
+   * RFC 7641 §4.5 has it. Absent unless set (the LwM2M client sets it on server connections).
+   */
+  declare keep?: { kept(o: Observation, res: ResponseSpec, now: number): boolean };
   declare _port: DatagramPort;
   declare _rng: Rng;
   declare _nextMid: number;
@@ -376,7 +383,12 @@ export class CoapEndpoint implements Pollable {
       if (t._tries >= p.maxRetransmit) {
         this._tx.splice(ti, 1);
         this.stats.timeouts++;
-        if (t._obs) t._obs.cancel('timeout');
+        var ob = t._obs;
+        if (ob && ob.active && ob._last && this.keep && this.keep.kept(ob, ob._last, now)) {
+          delete ob._inflight;
+          delete ob._queued;
+          delete ob._last;
+        } else if (ob) ob.cancel('timeout');
         if (t._req) this._answer(t._req, 'timeout', undefined, now);
         continue;
       }

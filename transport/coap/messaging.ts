@@ -90,6 +90,7 @@ function onAckOrReset(ep: CoapEndpoint, m: CoapMessage, peer: Peer, pkey: string
   if (t._obs) {
     var ob = t._obs;
     if (ob._inflight === t) delete ob._inflight;
+    if (!ob._queued) delete ob._last;
     if (ob._queued && ob.active) {
       // the newer notification that waited for this one: CON (RFC 7641 §4.5.2)
       var q = ob._queued;

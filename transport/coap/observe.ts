@@ -26,6 +26,8 @@ export class Observation {
   /** the CON notification in flight, and the newer one waiting for it (RFC 7641 §4.5.2), when any (absent, not null: a null property costs two variables) */
   declare _inflight?: Tx;
   declare _queued?: CoapMessage;
+  /** what the newest CON notification (in flight or waiting) carries, while one is: CoapEndpoint.keep gets it if it goes unacknowledged */
+  declare _last?: ResponseSpec;
   declare _mids: number[];
   declare _szx: number;
   constructor(ep: CoapEndpoint, ex: Exchange) {
@@ -66,6 +68,7 @@ export class Observation {
       if (ti >= 0) ep._tx.splice(ti, 1);
     }
     delete this._inflight;
+    delete this._last;
     if (this.onCancel) {
       try {
         this.onCancel(reason || 'cancelled');
@@ -89,6 +92,7 @@ function notifyObservation(ep: CoapEndpoint, o: Observation, res: ResponseSpec, 
     ep._sliceBlock2(m, o._pkey, null, o._bkey, 0, o._szx, false, now);
   }
   var con = confirmable || now - o._lastConAt >= ep.params.observeConInterval || !ok;
+  if (ok && (con || o._inflight)) o._last = res;
   if (o._inflight && ok) {
     // RFC 7641 §4.5.2: a newer notification replaces the one in flight and inherits its
     // retransmission counter and timeout; it goes out when that one is acknowledged or due
