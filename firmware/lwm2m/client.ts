@@ -28,7 +28,7 @@ import { utf8Encode, utf8Decode, toHex } from '../../transport/bytes';
 import { dispatch, fwStream, Account } from './dispatch';
 import { Reporting } from './reporting';
 import { send } from './send';
-import { nap, DOZE, WAKE, ANNOUNCE } from './queue';
+import { nap, Nap } from './queue';
 import { parseUri } from './uri';
 import { Phase, MODE_RPK, DISABLE_GRACE, Conn } from './states';
 import { lifecycle, Lifecycle } from './lifecycle';
@@ -289,7 +289,7 @@ export class Client {
       if (now >= this.sendAt!) {
         this.sendAt = now + se;
         // queue mode: a reason to wake (the radio on; the Send itself tells the server)
-        if (this.opt.queue) nap(this, now, WAKE);
+        if (this.opt.queue) nap(this, now, Nap.WAKE);
         var why = send(this, this.opt.sendPaths!);
         if (why) this.log('send', why);
       }
@@ -319,7 +319,7 @@ export class Client {
       } else if (next < 0 || this.off[k] < next) next = this.off[k];
     }
     if (this.opt.queue) {
-      t = nap(this, now, DOZE);
+      t = nap(this, now, Nap.DOZE);
       if (t >= 0 && (next < 0 || t < next)) next = t;
     }
     if (this.due >= 0 && (next < 0 || this.due < next)) next = this.due;
@@ -332,7 +332,7 @@ export class Client {
   receive(data: Uint8Array, peer: Peer, now: number): void {
     this.now = now;
     // queue mode: a datagram is an exchange (and one that reached a sleeping radio wakes it)
-    if (this.opt.queue) nap(this, now, WAKE);
+    if (this.opt.queue) nap(this, now, Nap.WAKE);
     try {
       var c = this.connFor(peer);
       if (!c) return; // not one of our servers: dropped
@@ -463,6 +463,12 @@ export class Client {
     c.updateAt = now + Math.max(Math.floor(lt / 2), lt - (this.opt.updateMargin || this.params.maxTransmitWait));
   }
 
+  /** The connection to server `ssid` (-1: the bootstrap server's), or null. */
+  connOf(ssid: number): Conn | null {
+    for (var i = 0; i < this.conns.length; i++) if (this.conns[i].ssid === ssid) return this.conns[i];
+    return null;
+  }
+
   /**
    * Whether server `ssid` can be reached now (Reporting asks before each notification): not
    * while the link is down, nor while its registration is being made or its Updates go
@@ -471,8 +477,7 @@ export class Client {
    */
   reach(ssid: number, now: number, lost?: boolean): boolean {
     if (!ssid) return true;
-    var c = null;
-    for (var i = 0; i < this.conns.length; i++) if (this.conns[i].ssid === ssid) c = this.conns[i];
+    var c = this.connOf(ssid);
     if (lost && c && c.location) {
       // a CON notification went unacknowledged: out of reach until an Update is answered (at once)
       if (!c.off) this.log('offline', 'server ' + ssid + ': notification unacknowledged; keeping notifications until it answers');
@@ -480,12 +485,12 @@ export class Client {
       if (!c.busy) c.updateAt = now;
     }
     if (this.down || !c || !c.location || c.off) return false;
-    if (this.opt.queue) nap(this, now, ANNOUNCE);
+    if (this.opt.queue) nap(this, now, Nap.ANNOUNCE);
     return true;
   }
 
   update(c: Conn, now: number): void {
-    if (this.opt.queue) nap(this, now, WAKE);
+    if (this.opt.queue) nap(this, now, Nap.WAKE);
     var q: string[] = [];
     var lt = this.serverValue(c, ServerRes.Lifetime);
     if (typeof lt === 'number' && lt > 0 && lt !== c.lifetime) {
@@ -527,8 +532,7 @@ export class Client {
   }
 
   onObjectEvent(name: string, ssid: number): void {
-    var c: Conn | null = null;
-    for (var i = 0; i < this.conns.length; i++) if (this.conns[i].ssid === ssid) c = this.conns[i];
+    var c = this.connOf(ssid);
     if (name === 'update') {
       // Registration Update Trigger, lifetime or binding written: Update at the next poll
       if (c && c.location) c.updateAt = this.now;

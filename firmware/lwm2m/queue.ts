@@ -9,20 +9,23 @@
 import { Phase } from './states';
 import type { Client } from './client';
 
-/** nap(): sleep if it is time (returns when to look again, or -1). */
-export var DOZE = 0;
-/** nap(): an exchange; a sleeping radio wakes. */
-export var WAKE = 1;
-/** nap(): as WAKE, and an Update on each registration tells its server that the device is awake. */
-export var ANNOUNCE = 2;
+/** What nap() is asked to do. */
+export const enum Nap {
+  /** sleep if it is time (returns when to look again, or -1) */
+  DOZE = 0,
+  /** an exchange; a sleeping radio wakes */
+  WAKE = 1,
+  /** as WAKE, and an Update on each registration tells its server that the device is awake */
+  ANNOUNCE = 2,
+}
 
 /**
  * DOZE: sleeps when the awake time since the last exchange is over and nothing is in flight.
  * WAKE, ANNOUNCE: notes an exchange, and turns a sleeping radio on.
  */
-export function nap(cl: Client, now: number, what: number): number {
+export function nap(cl: Client, now: number, what: Nap): number {
   var i, c;
-  if (what === DOZE) {
+  if (what === Nap.DOZE) {
     if (cl.asleep || cl.state !== Phase.REGISTERED) return -1;
     for (i = 0; i < cl.conns.length; i++) {
       c = cl.conns[i];
@@ -41,7 +44,7 @@ export function nap(cl: Client, now: number, what: number): number {
   cl.asleep = false;
   cl.log('queue', 'awake: radio on');
   if (cl.opt.radio) cl.opt.radio(true);
-  if (what === ANNOUNCE) {
+  if (what === Nap.ANNOUNCE) {
     for (i = 0; i < cl.conns.length; i++) {
       c = cl.conns[i];
       if (c.ssid >= 0 && c.location && !c.busy) cl.update(c, now);

@@ -15,8 +15,7 @@ export function registrationSteps(cl: Client, lc: Lifecycle): void {
     var acc = lc.serverAccounts();
     for (var i = 0; i < acc.length; i++) {
       if (cl.off.hasOwnProperty('s' + acc[i].ssid)) continue;
-      var c = null;
-      for (var k = 0; k < cl.conns.length; k++) if (cl.conns[k].ssid === acc[i].ssid) c = cl.conns[k];
+      var c = cl.connOf(acc[i].ssid);
       if (!c) c = cl.open(acc[i].sec, acc[i].ssid);
       if (c && !c.busy && !c.location) register(c, now);
     }
