@@ -371,7 +371,7 @@ export function fotaPort(n: Natives, vendorHex?: string, coap?: Partial<Params>)
       if (m === MODE_PSK && key instanceof Uint8Array && key.length) {
         return { identity: id instanceof Uint8Array ? id : utf8Encode('' + (id || '')), key: key };
       }
-      var r = m === MODE_RPK && rpkCheck ? rpkCheck(reg!, +k) : '';
+      var r = m !== MODE_RPK ? '' : rpkCheck ? rpkCheck(reg!, +k) : '';
       if (typeof r !== 'string') return r;
     }
     return null;
