@@ -77,8 +77,7 @@ function download(uri: string, iid: number, a: { psk?: [string, string]; rpk?: [
 
 /**
  * The simulator's servers (NoSec) and a device (`bundle`) whose bootstrap also writes
- * `security` (download accounts), registered; `pull(uri)` writes the Package URI and waits for
- * the Update Result or Downloaded; `install()` executes Update and waits for the new bundle's confirmation.
+ * `security` (download accounts), registered.
  */
 async function pullRig(ep: string, vendorPub: string, security: Record<string, unknown>, bundle?: string) {
   const lw = await Lwm2mServer.start({ port: 0, dtlsPort: -1 });
@@ -90,17 +89,23 @@ async function pullRig(ep: string, vendorPub: string, security: Record<string, u
   await dev.waitFor('registered', 10000);
   const read = async (p: number[]) => utf8Decode((await lw.read(ep, p, 0)).payload);
   const state = async () => (await read([5, 0, 3])) + ',' + (await read([5, 0, 5]));
+  /** Writes the Package URI; waits for State,Update Result `want`. */
+  const pull = async (uri: string, want: string, ms = 30000) => {
+    assert.equal((await lw.write(ep, [5, 0, 1], [{ p: [5, 0, 1], v: uri } as any])).code, 68);
+    await until(`State,Update Result ${want}`, async () => (await state()) === want, ms);
+  };
   return {
-    read,
-    state,
-    pull: async (uri: string, want: string, ms = 30000) => {
-      assert.equal((await lw.write(ep, [5, 0, 1], [{ p: [5, 0, 1], v: uri } as any])).code, 68);
-      await until(`State,Update Result ${want}`, async () => (await state()) === want, ms);
-    },
-    install: async () => {
+    pull,
+    /** The package at `uri` (of `version`) pulled, Downloaded, then Update: the new bundle runs and confirmed itself. */
+    install: async (uri: string, version: string, ms = 30000) => {
+      const t0 = Date.now();
+      await pull(uri, '2,0', ms);
+      console.log(`# pulled ${uri} in ${Date.now() - t0} ms`);
+      assert.equal(await read([5, 0, 7]), version);
       assert.equal((await lw.execute(ep, [5, 0, 2])).code, 68);
       await until('the new bundle confirmed', async () => dev.reboots > 0 && dev.state() === 'registered' && (await read([5, 0, 5])) === '1', 20000);
       assert.equal(await read([5, 0, 3]), '0');
+      assert.equal(await read([3, 0, 3]), version);
     },
     close: async () => {
       dev.kill();
@@ -116,10 +121,7 @@ test('pull from libcoap coap-server -d: the package PUT there by coap-client, fe
   const pkgSrv = await served(dir, '0.3.0');
   const r = await pullRig('urn:dev:fota-libcoap', pkgSrv.vendorPub, {});
   try {
-    await r.pull(pkgSrv.uri, '2,0');
-    assert.equal(await r.read([5, 0, 7]), '0.3.0');
-    await r.install();
-    assert.equal(await r.read([3, 0, 3]), '0.3.0');
+    await r.install(pkgSrv.uri, '0.3.0');
   } finally {
     pkgSrv.stop();
     await r.close();
@@ -135,10 +137,7 @@ test('coaps:// pull over DTLS-PSK from libcoap coap-server-gnutls -k/-h/-i -d: t
   const pkgSrv = await served(dir, '0.5.0', { dtls });
   const r = await pullRig('urn:dev:fota-libcoap-psk', pkgSrv.vendorPub, download(pkgSrv.uri, 2, { psk: ['fw-download', 'fwDownloadKey42'] }));
   try {
-    await r.pull(pkgSrv.uri, '2,0');
-    assert.equal(await r.read([5, 0, 7]), '0.5.0');
-    await r.install();
-    assert.equal(await r.read([3, 0, 3]), '0.5.0');
+    await r.install(pkgSrv.uri, '0.5.0');
   } finally {
     pkgSrv.stop();
     await r.close();
@@ -172,12 +171,7 @@ test('coaps:// pull over DTLS-RPK (P-256) from libcoap coap-server-gnutls -M -d 
   const r = await pullRig('urn:dev:fota-libcoap-rpk', pkgSrv.vendorPub, accounts, RPK_BUNDLE);
   try {
     await r.pull(otherUri, '0,4');
-    const t0 = Date.now();
-    await r.pull(pkgSrv.uri, '2,0', 60000);
-    console.log(`# pulled over DTLS-RPK from coap-server-gnutls in ${Date.now() - t0} ms`);
-    assert.equal(await r.read([5, 0, 7]), '0.6.0');
-    await r.install();
-    assert.equal(await r.read([3, 0, 3]), '0.6.0');
+    await r.install(pkgSrv.uri, '0.6.0', 60000);
   } finally {
     other.cs.kill();
     pkgSrv.stop();
