@@ -41,7 +41,7 @@ export function accountSteps(cl: Client, lc: Lifecycle): void {
       var mode = s[SecurityRes.Mode];
       if (!uri && say) cl.log('bootstrap-finish', 'server URI unusable: ' + s[SecurityRes.ServerUri] + noIpv6(s[SecurityRes.ServerUri]));
       if (typeof ssid !== 'number' || !uri || (!uri.secure && mode !== MODE_NOSEC)) continue;
-      var k = mode !== MODE_RPK ? noPsk(l[i]) : rpkCheck ? rpkCheck(cl, l[i]) : noRpk(l[i]);
+      var k = mode !== MODE_RPK ? noPsk(l[i]) : rpkCheck ? rpkCheck(cl.reg, l[i]) : noRpk(l[i]);
       if (typeof k === 'string' && k) {
         if (say) cl.log(mode === MODE_RPK ? 'rpk' : 'psk', k);
         continue;

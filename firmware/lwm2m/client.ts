@@ -359,7 +359,7 @@ export class Client {
     if (!uri) return null;
     var rpk: RpkKeys | null = null;
     if (uri.secure && s[SecurityRes.Mode] === MODE_RPK) {
-      var k = rpkCheck ? rpkCheck(this, secIid) : noRpk(secIid);
+      var k = rpkCheck ? rpkCheck(this.reg, secIid) : noRpk(secIid);
       if (typeof k === 'string') {
         this.lastError = k;
         this.log('rpk', k);

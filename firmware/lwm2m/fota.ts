@@ -26,6 +26,7 @@ import type { Natives } from '../espruino/native';
 import { utf8Decode, utf8Encode } from '../../transport/bytes';
 import type { Peer } from '../../transport/ports';
 import { createDtlsClient } from '../../transport/dtls/client';
+import type { DtlsClientOptions, PskCredentials } from '../../transport/dtls/client';
 import type { DtlsEndpoint, DtlsEvent } from '../../transport/dtls/connection';
 import { espruinoCrypto } from '../../transport/crypto/espruino';
 import { SecurityRes } from '../../objects/0-security';
@@ -35,6 +36,9 @@ import type { Params } from '../../transport/coap/constants';
 import { blockBytes } from '../../transport/coap/block';
 import { EspruinoUdp } from '../espruino/udp';
 import { parseUri } from './uri';
+import { MODE_PSK, MODE_RPK } from './states';
+import { rpkCheck } from './rpk';
+import type { RpkKeys } from './rpk';
 
 // The names and numbers (the names are strings inside fotaPort: top-level ones would be held at rest):
 //   'lwm2m.fwb' the boot record, 'lwm2m.js' / 'lwm2m.js2' the bundle slots, 'lwm2m.ver' the
@@ -244,16 +248,16 @@ export function fotaPort(n: Natives, vendorHex?: string, coap?: Partial<Params>)
 
   /**
    * Pull (Package URI): a coap:// or coaps:// URI fetched with Block2 (RFC 7959 §2.4) from a
-   * socket of its own (coaps: a DTLS session of its own, PSK, pskFor), each block into block()
-   * as it arrives; a request that fails mid-way resumes from the next block (RESUMES times). A
-   * URI that is not one: Update Result 7; another scheme (http://), or coaps:// on a host and
-   * port no PSK account names: 9.
+   * socket of its own (coaps: a DTLS session of its own, PSK or RPK, credFor), each block into
+   * block() as it arrives; a request that fails mid-way resumes from the next block (RESUMES
+   * times). A URI that is not one: Update Result 7; another scheme (http://), or coaps:// on a
+   * host and port no usable account names: 9.
    */
   function pull(uri: string): void {
     var u = parseUri(uri);
     var at = uri.indexOf('://');
-    var psk = u && u.secure ? pskFor(u.host, u.port) : null;
-    var bad = at < 1 || (!u && (uri.indexOf('coap://') === 0 || uri.indexOf('coaps://') === 0)) ? 7 : !u || (u.secure && !psk) ? 9 : 0;
+    var cred = u && u.secure ? credFor(u.host, u.port) : null;
+    var bad = at < 1 || (!u && (uri.indexOf('coap://') === 0 || uri.indexOf('coaps://') === 0)) ? 7 : !u || (u.secure && !cred) ? 9 : 0;
     if (bad) return fail(bad);
     var rest = uri.substring(at + 3);
     var path = rest.indexOf('/') < 0 ? '/' : rest.substring(rest.indexOf('/'));
@@ -274,23 +278,31 @@ export function fotaPort(n: Natives, vendorHex?: string, coap?: Partial<Params>)
         for (var i = 0; i < b.length; i++) b[i] = n.E.hwRand() & 255;
       },
     };
-    if (psk) {
-      // coaps://: DTLS 1.2 PSK with the account whose Server URI names this host and port
-      dtls = createDtlsClient({
+    if (cred) {
+      // coaps://: DTLS 1.2 with the account whose Server URI names this host and port
+      var o: DtlsClientOptions = {
         socket: sock,
         crypto: espruinoCrypto(n.require('crypto')),
         rng: rng,
         psk: function () {
-          return psk;
+          return (cred as RpkKeys).spki ? null : (cred as PskCredentials);
         },
         onData: function (d: Uint8Array, p: Peer) {
           ep.receive(d, p, now());
         },
         onEvent: function (e: DtlsEvent) {
-          // a handshake that fails (no answer, an alert): the connection is lost
+          // a handshake that fails (no answer, an alert, the server's key not the pinned one): the connection is lost
           if (e.type === 'error') end(4);
         },
-      });
+      };
+      // RPK (the RPK build only gives such credentials): the device's key pair, the server's key pinned; set
+      // only then, as the client does (an endpoint with `rpk` makes ECDHE key pairs in idle turns)
+      if ((cred as RpkKeys).spki) {
+        o.rpk = function () {
+          return cred as RpkKeys;
+        };
+      }
+      dtls = createDtlsClient(o);
     }
     ep = new CoapEndpoint({ port: dtls || sock, rng: rng, params: coap });
     function now(): number {
@@ -338,22 +350,29 @@ export function fotaPort(n: Natives, vendorHex?: string, coap?: Partial<Params>)
   }
 
   /**
-   * The PSK credentials for a coaps:// Package URI on `host`:`port`: those of the Security
-   * instance whose LwM2M Server URI is coaps:// on the same host and port, in PSK mode (the LwM2M
-   * server's own account when it serves the package; one the bootstrap server wrote for the
-   * download server otherwise). null: none (Update Result 9).
+   * The credentials for a coaps:// Package URI on `host`:`port`: those of the Security
+   * instance whose LwM2M Server URI is coaps:// on the same host and port (the LwM2M server's
+   * own account when it serves the package; one the bootstrap server wrote for the download
+   * server otherwise). PSK mode: its PSK Identity and Secret Key. RPK mode, in the RPK build
+   * only (rpkCheck, rpk-accounts.ts, as the LwM2M connection takes them): the device's key pair
+   * and the Server Public Key (/0/x/4) to pin. null: none usable (Update Result 9).
    */
-  function pskFor(host: string, port: number): { identity: Uint8Array; key: Uint8Array } | null {
-    var sec = api && api.reg ? api.reg.obj(0) : null;
+  function credFor(host: string, port: number): PskCredentials | RpkKeys | null {
+    var reg = api && api.reg;
+    var sec = reg ? reg.obj(0) : null;
     if (!sec) return null;
     for (var k in sec.i) {
       var x = sec.i[k];
       var su = parseUri('' + x[SecurityRes.ServerUri]);
+      var m = x[SecurityRes.Mode];
       var id = x[SecurityRes.PublicKeyOrId];
       var key = x[SecurityRes.SecretKey];
-      if (su && su.secure && su.host === host && su.port === port && x[SecurityRes.Mode] === 0 && key instanceof Uint8Array && key.length) {
+      if (!su || !su.secure || su.host !== host || su.port !== port) continue;
+      if (m === MODE_PSK && key instanceof Uint8Array && key.length) {
         return { identity: id instanceof Uint8Array ? id : utf8Encode('' + (id || '')), key: key };
       }
+      var r = m !== MODE_RPK ? '' : rpkCheck ? rpkCheck(reg!, +k) : '';
+      if (typeof r !== 'string') return r;
     }
     return null;
   }

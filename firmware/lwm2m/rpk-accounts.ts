@@ -8,7 +8,7 @@
 // (LwM2M 1.1 Core Appendix E.1; Transport §5.2.8.2 "Raw Public Key mode").
 import { ed25519Spki, enableRpk, rpkSigOf } from '../../transport/dtls/rpk';
 import { equal } from '../../transport/bytes';
-import type { Client } from './client';
+import type { Registry } from '../../objects/core/registry';
 import { useRpk } from './rpk';
 import type { RpkKeys } from './rpk';
 
@@ -31,15 +31,17 @@ function spkiOf(b: Uint8Array): Uint8Array | null {
  * bootstrap server then needs only the device's public key, and the private key never
  * leaves the device.
  */
-export function rpkAccountKeys(c: Client, secIid: number): RpkKeys | string {
+export function rpkAccountKeys(reg: Registry, secIid: number): RpkKeys | string {
   var where = 'Security /0/' + secIid + ': ';
-  var sec = c.reg.obj(0)!;
+  var sec = reg.obj(0)!;
   var s = sec.i[secIid];
   var pub = opaque(s[3]);
   var secret = opaque(s[5]);
   if (!secret.length && s[1] !== true) {
-    var bs = c.life().bootstrapIid();
-    var b = bs.length ? sec.i[bs[0]] : null;
+    // the Bootstrap-Server account (the first Security instance marked so)
+    var b: any = null;
+    var l = sec.iids();
+    for (var i = 0; i < l.length && !b; i++) if (sec.i[l[i]][1] === true) b = sec.i[l[i]];
     if (!b || b[2] !== 1) return where + 'RPK account without a Secret Key, and no RPK Bootstrap-Server account to take the device key from';
     var own = opaque(b[3]);
     if (pub.length && !equal(pub, own)) return where + 'Public Key is not the device key, and no Secret Key for it';

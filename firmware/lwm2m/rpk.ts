@@ -1,8 +1,9 @@
 // The LwM2M client's hook for Security Mode 1 (Raw Public Key) accounts. The PSK build
 // (firmware/main.ts) leaves it empty and skips RPK accounts, saying so (noRpk); the RPK build
 // (firmware/main-rpk.ts) installs rpk-accounts.ts's check here with useRpk(). No import
-// beyond types: the client and its lifecycle read it, and the PSK bundle carries nothing more.
-import type { Client } from './client';
+// beyond types: the client, its lifecycle and the firmware pull (fota.ts, a coaps:// Package
+// URI) read it, and the PSK bundle carries nothing more.
+import type { Registry } from '../../objects/core/registry';
 
 /** An RPK account's keys in the DTLS client's form (transport/dtls/rpk.ts, DtlsClientOptions.rpk). */
 export interface RpkKeys {
@@ -15,12 +16,12 @@ export interface RpkKeys {
 }
 
 /**
- * Checks RPK account `secIid` (Security resources 3 Public Key, 4 Server Public Key,
- * 5 Secret Key) and gives its keys, or the reason they are unusable. Installed by the RPK
- * build only (rpk-accounts.ts): the PSK build carries no RPK code and skips RPK
- * accounts, saying so.
+ * Checks RPK account `secIid` of the objects in `reg` (Security resources 3 Public Key,
+ * 4 Server Public Key, 5 Secret Key) and gives its keys, or the reason they are unusable.
+ * Installed by the RPK build only (rpk-accounts.ts): the PSK build carries no RPK code and
+ * skips RPK accounts, saying so.
  */
-export type RpkCheck = (c: Client, secIid: number) => RpkKeys | string;
+export type RpkCheck = (reg: Registry, secIid: number) => RpkKeys | string;
 export var rpkCheck: RpkCheck | null = null;
 
 /** The RPK build's entry calls this once (with the DTLS RPK suite enabled). */

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BootstrapServer, simpleConfig } from '../../sim/bootstrap-server';
 import { Lwm2mServer, type OpResult } from '../../sim/lwm2m-server';
-import { startDevice, DEFAULT_BUNDLE, type SimDevice } from '../../sim/device';
+import { startDevice, DEFAULT_BUNDLE, RPK_BUNDLE, type SimDevice } from '../../sim/device';
 import { MemoryStorage } from '../../sim/node-ports';
 import { buildPackage, parsePackage, vendorKey, vendorPublic } from '../../tools/package-lib.mjs';
 import { buildConfig } from '../../tools/board-lib.mjs';
@@ -23,7 +23,10 @@ import { getStrings } from '../../transport/coap/message';
 import { utf8Decode } from '../../transport/bytes';
 import dgram from 'node:dgram';
 import { randomFillSync } from 'node:crypto';
-import { createDtlsServer } from '../../transport/dtls/server';
+import { createDtlsServer, type DtlsServerRpk } from '../../transport/dtls/server';
+import { serverCurves } from '../../transport/dtls/server-curves';
+import { generateRpk } from '../../sim/rpk-keys';
+import { existsSync } from 'node:fs';
 import { CoapEndpoint } from '../../transport/coap/endpoint';
 import { nodeCrypto } from '../../sim/node-crypto';
 
@@ -50,7 +53,7 @@ async function until(what: string, cond: () => boolean | Promise<boolean>, ms = 
   }
 }
 
-async function rig(ep: string, o: { storageSize?: number; vendorPub?: string; coap?: Record<string, number>; extraSecurity?: Record<string, unknown> } = {}) {
+async function rig(ep: string, o: { storageSize?: number; vendorPub?: string; coap?: Record<string, number>; extraSecurity?: Record<string, unknown>; bundle?: string } = {}) {
   const lw = await Lwm2mServer.start({ port: 0, dtlsPort: -1, httpPort: 0 });
   const bs = await BootstrapServer.start({ port: 0, dtlsPort: -1 });
   const cfg = simpleConfig({ serverUri: lw.uri!, securityMode: 'NO_SEC', shortServerId: 101, lifetime: 60 });
@@ -58,7 +61,7 @@ async function rig(ep: string, o: { storageSize?: number; vendorPub?: string; co
   bs.setConfig(ep, cfg);
   const log: string[] = [];
   const storage = new MemoryStorage();
-  const dev: SimDevice = await startDevice({ endpoint: ep, bootstrapUri: bs.uri!, storage, vendorPub: o.vendorPub || VENDOR_PUB, storageSize: o.storageSize, coap: o.coap, log: (e, d) => log.push(`${e}: ${d}`) });
+  const dev: SimDevice = await startDevice({ endpoint: ep, bootstrapUri: bs.uri!, storage, vendorPub: o.vendorPub || VENDOR_PUB, storageSize: o.storageSize, coap: o.coap, bundle: o.bundle, log: (e, d) => log.push(`${e}: ${d}`) });
   await dev.waitFor('registered', 10000);
   await until('registration at the server', () => lw.clients().some((c: any) => c.endpoint === ep));
   const read = async (p: number[]) => {
@@ -340,8 +343,12 @@ test('pull: a server that stops answering mid-way → resumed from the next bloc
   }
 });
 
-/** A CoAP server over DTLS 1.2 PSK (our server, transport/dtls/server.ts) holding `files` by path; `keys` by identity (changeable). */
-async function dtlsFileServer(files: Record<string, Uint8Array>, keys: Record<string, Uint8Array>) {
+/**
+ * A CoAP server over DTLS 1.2 (our server, transport/dtls/server.ts) holding `files` by path:
+ * PSK with `keys` by identity (changeable); with `rpk` also raw public keys (its key pair
+ * changeable, read at each handshake).
+ */
+async function dtlsFileServer(files: Record<string, Uint8Array>, keys: Record<string, Uint8Array>, rpk?: DtlsServerRpk) {
   const sock = dgram.createSocket('udp4');
   const now = () => Math.floor(performance.now());
   const rng = { fill: (b: Uint8Array) => void randomFillSync(b) };
@@ -351,6 +358,7 @@ async function dtlsFileServer(files: Record<string, Uint8Array>, keys: Record<st
     crypto: nodeCrypto,
     rng,
     pskKey: (id) => keys[Buffer.from(id).toString()] || null,
+    rpk,
     onData: (d, p) => coap.receive(d, p, now()),
     onEvent: (e) => events.push(`${e.type}${e.name ? ' ' + e.name : ''}`),
   });
@@ -398,6 +406,82 @@ test('pull: a coaps:// Package URI over DTLS-PSK with the Security instance whos
     keys['fw-download'] = new Uint8Array(16).fill(8);
     assert.equal(await wr(`${fs.uri}/fw/pkg`), 'CHANGED');
     await until('Update Result 4 (handshake refused)', async () => (await result()) === '0,4', 30000);
+  } finally {
+    fs.close();
+    await r.close();
+  }
+});
+
+/** The RPK build (P-256) announcing version 0.2.0, when built. */
+const rpkSkip = existsSync(RPK_BUNDLE) ? false : 'skipped: dist/firmware-rpk.js not built (npm run build)';
+
+/**
+ * An RPK download account (Security Mode 1) for `uri`: the device's P-256 key pair in /0/2/3 and
+ * /0/2/5, the server's key `serverSpki` in /0/2/4; Short Server ID 102, no Server instance.
+ */
+function rpkAccount(uri: string, dev: ReturnType<typeof generateRpk>, serverSpki: Uint8Array) {
+  return simpleConfig({ serverUri: uri, securityMode: 'RPK', rpkPublicKey: dev.spki, rpkSecretKey: dev.pkcs8, serverPublicKey: serverSpki, shortServerId: 102, securityInstance: 2 }).security;
+}
+
+test('pull: coaps:// with an RPK account (RPK build): the device\'s key pair, the server\'s key pinned from /0/x/4 → Downloaded; a server presenting another key → 4', { skip: rpkSkip }, async () => {
+  const EP = 'urn:dev:fota-coaps-rpk';
+  serverCurves();
+  const devKey = generateRpk('p256');
+  const srvKey = generateRpk('p256');
+  const other = generateRpk('p256');
+  const rpkBundle = readFileSync(RPK_BUNDLE);
+  const newRpk = Buffer.from(rpkBundle.toString('latin1').replace('VERSION="0.1.0"', 'VERSION="0.2.0"'), 'latin1');
+  const p = pkg(newRpk, { target: 'rpk' });
+  // the keys clients presented to the server, which trusts the device's only
+  const presented: Buffer[] = [];
+  const trust = (spki: Uint8Array) => {
+    presented.push(Buffer.from(spki));
+    return Buffer.from(spki).equals(Buffer.from(devKey.spki));
+  };
+  // the server starts with a key other than the one the device pins
+  const srv: DtlsServerRpk = { key: other.pkcs8, spki: other.spki, trust };
+  const fs = await dtlsFileServer({ '/fw/pkg': p }, {}, srv);
+  const r = await rig(EP, { bundle: RPK_BUNDLE, extraSecurity: rpkAccount(fs.uri, devKey, srvKey.spki) });
+  try {
+    const wr = async (v: string) => st(await r.lw.write(EP, [5, 0, 1], [{ p: [5, 0, 1], v } as any]));
+    const result = async () => (await r.read([5, 0, 3])) + ',' + (await r.read([5, 0, 5]));
+    // the server's key is not /0/2/4: the device refuses it at the server's Certificate (bad_certificate),
+    // before presenting its own key; the download never starts
+    assert.equal(await wr(`${fs.uri}/fw/pkg`), 'CHANGED');
+    await until('Update Result 4 (server key refused)', async () => (await result()) === '0,4', 60000);
+    assert.equal(presented.length, 0, 'the device stopped before its own Certificate');
+    assert.ok(!fs.events.includes('connected'), fs.events.join());
+    assert.equal(r.storage.read('lwm2m.js2'), null);
+    // the server with the pinned key
+    Object.assign(srv, { key: srvKey.pkcs8, spki: srvKey.spki });
+    fs.events.length = 0;
+    const t0 = Date.now();
+    assert.equal(await wr(`${fs.uri}/fw/pkg`), 'CHANGED');
+    await until('Downloaded', async () => (await r.read([5, 0, 3])) === '2', 60000);
+    console.log(`# pulled ${p.length} bytes over DTLS-RPK (P-256) in ${Date.now() - t0} ms`);
+    assert.ok(fs.events.includes('connected'), fs.events.join());
+    assert.ok(presented.length > 0 && presented.every((k) => k.equals(Buffer.from(devKey.spki))), 'the device presented its key from /0/2/3');
+    assert.ok(Buffer.from(r.storage.read('lwm2m.js2')!).equals(newRpk));
+    assert.equal(await r.read([5, 0, 5]), '0');
+    assert.equal(await r.read([5, 0, 7]), '0.2.0');
+  } finally {
+    fs.close();
+    await r.close();
+  }
+});
+
+test('pull: coaps:// with an RPK account on the PSK build (no RPK code) → 9, no handshake', async () => {
+  const EP = 'urn:dev:fota-coaps-rpk-psk';
+  serverCurves();
+  const devKey = generateRpk('p256');
+  const srvKey = generateRpk('p256');
+  const fs = await dtlsFileServer({ '/fw/pkg': pkg(NEW_BUNDLE) }, {}, { key: srvKey.pkcs8, spki: srvKey.spki, trust: () => true });
+  const r = await rig(EP, { extraSecurity: rpkAccount(fs.uri, devKey, srvKey.spki) });
+  try {
+    assert.equal(st(await r.lw.write(EP, [5, 0, 1], [{ p: [5, 0, 1], v: `${fs.uri}/fw/pkg` } as any])), 'CHANGED');
+    await until('Update Result 9', async () => (await r.read([5, 0, 3])) + ',' + (await r.read([5, 0, 5])) === '0,9');
+    await new Promise((res) => setTimeout(res, 200));
+    assert.deepEqual(fs.events, [], 'no datagram reached the server');
   } finally {
     fs.close();
     await r.close();
