@@ -311,10 +311,12 @@ export function fotaPort(n: Natives, vendorHex?: string, coap?: Partial<Params>)
     function poll(): void {
       if (timer) n.clearTimeout(timer);
       timer = null;
+      // ended (here or in a callback of ep.poll): no timer keeps a finished pull's retransmissions going
+      if (over) return;
       var t = ep.poll(now());
       var d = dtls ? dtls.poll(now()) : -1;
       if (d >= 0 && (t < 0 || d < t)) t = d;
-      if (t >= 0) timer = n.setTimeout(poll, t - now() > 0 ? t - now() : 0);
+      if (t >= 0 && !over) timer = n.setTimeout(poll, t - now() > 0 ? t - now() : 0);
     }
     function end(r: number): void {
       if (over) return;
