@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { createHash, createPublicKey, createPrivateKey } from 'node:crypto';
 import vm from 'node:vm';
 import { emuStorage } from '../../sim/espruino-modules';
-import { buildConfig, checkTarget, crc32, rpkLabel, rpkBundleOf, spkiCurve, BOOT_CODE, ROOT, SPKI_ED25519_PREFIX, PKCS8_ED25519_PREFIX, SPKI_P256_PREFIX, PKCS8_P256_PREFIX, type RpkCurve } from '../../tools/board-lib.mjs';
+import { buildConfig, checkTarget, cliArgs, CLI, UNPAUSED_SLEEP_S, crc32, rpkLabel, rpkBundleOf, spkiCurve, BOOT_CODE, ROOT, SPKI_ED25519_PREFIX, PKCS8_ED25519_PREFIX, SPKI_P256_PREFIX, PKCS8_P256_PREFIX, type RpkCurve } from '../../tools/board-lib.mjs';
 import { needPeer } from '../helpers/peers';
 
 const PSK = ['--endpoint', 'ep1', '--bootstrap', 'coaps://192.0.2.1:5684', '--psk-id', 'ep1-id', '--psk-key', '00112233AABB'];
@@ -317,4 +317,13 @@ test('crc32 is the CRC-32 Espruino\'s E.CRC32 computes (IEEE: check value of "12
   assert.equal(crc32(new Uint8Array(0)), 0);
   assert.equal(crc32(Buffer.from([0xff, 0x00, 0x80])), crc32(Buffer.from([0xff, 0x00, 0x80])));
   assert.notEqual(crc32(Buffer.from('abc')), crc32(Buffer.from('abd')));
+});
+
+test('upload: the CLI with its pause after each Storage write, or without it (then staying a while for the target to finish)', () => {
+  assert.deepEqual(cliArgs('/dev/ttyUSB0', true), [CLI, '--no-ble', '-p', '/dev/ttyUSB0']);
+  assert.deepEqual(cliArgs('tcp://127.0.0.1:2323', false), [CLI, '--no-ble', '-p', 'tcp://127.0.0.1:2323', '--config', 'STORAGE_UPLOAD_METHOD=1', '--sleep', String(UNPAUSED_SLEEP_S)]);
+  // the options the CLI knows: its Storage Upload Strategy ("1: No delays") and --sleep
+  const src = readFileSync(join(ROOT, 'node_modules/espruino/core/serial.js'), 'utf8');
+  assert.match(src, /if \(\(0\|Espruino\.Config\.STORAGE_UPLOAD_METHOD\)==0\) \/\/ only throttle writes if we haven't disabled it/);
+  assert.match(readFileSync(CLI, 'utf8'), /arg=="--sleep"/);
 });
