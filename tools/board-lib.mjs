@@ -391,6 +391,27 @@ export function crc32(bytes) {
 }
 
 /**
+ * The verifiers (VERIFIERS rows) an upload with `config` (the configuration as an object or
+ * its JSON text; undefined: the board keeps its own) puts beside the bundle: the one of the
+ * configuration's vendor key type (firmware/lwm2m/fota.ts reads `lwm2m.ver` for a P-256 key,
+ * `lwm2m.ved` for an Ed25519 one, and neither without a key: the device then takes no
+ * package); P-256's when the configuration is not known.
+ */
+export function verifiersFor(config) {
+  let c = config;
+  if (typeof c === 'string') {
+    try {
+      c = JSON.parse(c);
+    } catch {
+      c = undefined;
+    }
+  }
+  if (!c || typeof c !== 'object') return VERIFIERS.filter(([name]) => name === VERIFIER_FILE);
+  const k = typeof c.vendorPub === 'string' ? c.vendorPub.length : 0;
+  return VERIFIERS.filter(([name]) => name === (k === 130 ? VERIFIER_FILE : k === 64 ? VERIFIER_ED_FILE : ''));
+}
+
+/**
  * The CLI's command line up to its `--storage` files. By default the CLI pauses 250 ms after
  * each `require("Storage").write` line it sends (its STORAGE_UPLOAD_METHOD 0: 384 bytes a line,
  * ~1.5 KB/s, over a minute for the bundle), so that a target on a serial line keeps up;
@@ -449,12 +470,10 @@ async function uploadOnce({ port, bundle, config, files, after, quiet, timeoutMs
     args.push('--storage', `${BUNDLE_FILE}:${bundle}`);
     sent[BUNDLE_FILE] = readFileSync(bundle);
     writeFileSync(join(dir, 'boot0.js'), BOOT_CODE);
-    // the firmware package's verifiers, beside the bundle (built by npm run build): P-256's, and
-    // Ed25519's (37 KB more to send) when the configuration's vendor key is one
-    const edKey = config && typeof config === 'object' && typeof config.vendorPub === 'string' && config.vendorPub.length === 64;
-    for (const [name, f] of VERIFIERS) {
+    // the firmware package's verifier, beside the bundle (built by npm run build)
+    for (const [name, f] of verifiersFor(config)) {
       const ver = join(ROOT, 'dist', f);
-      if (!existsSync(ver) || (name === VERIFIER_ED_FILE && !edKey)) continue;
+      if (!existsSync(ver)) continue;
       args.push('--storage', `${name}:${ver}`);
       sent[name] = readFileSync(ver);
     }
