@@ -140,7 +140,7 @@ test('hil against Espruino\'s Linux build: upload via the CLI, then NoSec and PS
   }
   assert.match(r.stdout, /\n  rpk +not run \(--security nosec,psk\)/);
   assert.match(r.stdout, new RegExp(`HIL PASS: nosec ${STEPS.length} steps, psk ${STEPS.length} steps`));
-  console.log(r.stdout.split('\n').filter((l) => /ok {2}|memory|HIL|---|summary|^ {2}(nosec|psk|rpk) /.test(l)).join('\n'));
+  console.log(r.stdout.split('\n').filter((l) => /ok {2}|^upload: \d|memory|HIL|---|summary|^ {2}(nosec|psk|rpk) /.test(l)).join('\n'));
 });
 
 // RPK on Espruino takes minutes per handshake (three handshakes: bootstrap, register, after
@@ -159,7 +159,7 @@ test('hil against Espruino\'s Linux build, RPK: the RPK build uploaded, the QR l
   assert.match(r.stdout, /ok {2}Execute \/3\/0\/4, .* Bootstrap-Requests seen: 1/);
   // its memory budget (MEMORY_GOAL): issue 16's 25 % of 16,383 (4,272 at aa21ba8, before P-256 was built on demand)
   assert.match(r.stdout, /\n  rpk +boot → registered \d+ ms .*; registered \+ 1 observation \d+\/16383 variables \([\d.]+ %; goal ≤ 25 % = 4095: met\); 50 notifications: \d+ → \d+ \([+-]\d+\), flat/);
-  console.log(r.stdout.split('\n').filter((l) => /ok {2}|HIL|summary|^ {2}(nosec|psk|rpk) /.test(l)).join('\n'));
+  console.log(r.stdout.split('\n').filter((l) => /ok {2}|^upload: \d|HIL|summary|^ {2}(nosec|psk|rpk) /.test(l)).join('\n'));
 });
 
 test('hil --fota against Espruino\'s Linux build (PSK): an Ed25519-signed update pushed, checked, applied through the reboot and confirmed (1); a crash-looping one rolled back (8)', { skip }, () => {
@@ -169,7 +169,7 @@ test('hil --fota against Espruino\'s Linux build (PSK): an Ed25519-signed update
   assert.match(r.stdout, new RegExp(`ok {2}firmware update: push, check, Update, reboot, confirmed .* \\d+ bytes pushed in \\d+ ms .*, Ed25519 check \\d+ ms; Update → registered \\d+ ms \\(process restarted 1\\); Update Result 1, State 0, running bundle ${FOTA_VERSION.replace(/\./g, '\\.')}`));
   assert.match(r.stdout, /ok {2}firmware update: crash-looping bundle rolled back \(Update Result 8\) .* Update → 4 restarts \(1 \+ 3 failed boots\) → the confirmed bundle registered \d+ ms later; Update Result 8, State 0, running bundle 9\.0\.1/);
   assert.match(r.stdout, new RegExp(`HIL PASS: psk ${STEPS.length + FOTA_STEPS.length} steps`));
-  console.log(r.stdout.split('\n').filter((l) => /ok {2}firmware|HIL/.test(l)).join('\n'));
+  console.log(r.stdout.split('\n').filter((l) => /ok {2}firmware|^upload: \d|HIL/.test(l)).join('\n'));
 });
 
 test('hil: a failing step is named, with the target\'s console output', { skip }, () => {
