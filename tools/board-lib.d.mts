@@ -16,7 +16,10 @@ export type DeviceConfigJson = DeviceConfig & { v: 1; mode: 'psk' | 'rpk' | 'nos
 export function buildConfig(argv: string[]): DeviceConfigJson;
 export function checkTarget(port: string): string;
 export function crc32(bytes: Uint8Array): number;
-export function uploadToStorage(o: { port: string; bundle?: string; config?: object | string; files?: Record<string, Buffer | string>; after?: string; quiet?: boolean; timeoutMs?: number }): Promise<string>;
+export function verifiersFor(config: object | string | undefined): [string, string][];
+export function cliArgs(port: string, pause: boolean): string[];
+export const UNPAUSED_SLEEP_S: number;
+export function uploadToStorage(o: { port: string; bundle?: string; config?: object | string; files?: Record<string, Buffer | string>; after?: string; quiet?: boolean; timeoutMs?: number }): Promise<{ output: string; bytes: number; paused: boolean; unpaused?: string }>;
 export function runCli(args: string[], quiet?: boolean, timeoutMs?: number): Promise<string>;
 export type RpkCurve = 'p256' | 'ed25519';
 export const RPK_CURVES: RpkCurve[];

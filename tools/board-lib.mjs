@@ -401,29 +401,89 @@ export function crc32(bytes) {
 }
 
 /**
+ * The verifiers (VERIFIERS rows) an upload with `config` (the configuration as an object or
+ * its JSON text; undefined: the board keeps its own) puts beside the bundle: the one of the
+ * configuration's vendor key type (firmware/lwm2m/fota.ts reads `lwm2m.ver` for a P-256 key,
+ * `lwm2m.ved` for an Ed25519 one, and neither without a key: the device then takes no
+ * package); P-256's when the configuration is not known.
+ */
+export function verifiersFor(config) {
+  let c = config;
+  if (typeof c === 'string') {
+    try {
+      c = JSON.parse(c);
+    } catch {
+      c = undefined;
+    }
+  }
+  if (!c || typeof c !== 'object') return VERIFIERS.filter(([name]) => name === VERIFIER_FILE);
+  const k = typeof c.vendorPub === 'string' ? c.vendorPub.length : 0;
+  return VERIFIERS.filter(([name]) => name === (k === 130 ? VERIFIER_FILE : k === 64 ? VERIFIER_ED_FILE : ''));
+}
+
+/**
+ * The CLI's command line up to its `--storage` files. By default the CLI pauses 250 ms after
+ * each `require("Storage").write` line it sends (its STORAGE_UPLOAD_METHOD 0: 384 bytes a line,
+ * ~1.5 KB/s, over a minute for the bundle), so that a target on a serial line keeps up;
+ * `pause` false sends without them (STORAGE_UPLOAD_METHOD 1, "No delays") and has the CLI stay
+ * UNPAUSED_SLEEP_S seconds after its last write (`--sleep`) for the target to work through them.
+ */
+export function cliArgs(port, pause) {
+  return [CLI, '--no-ble', '-p', port, ...(pause ? [] : ['--config', 'STORAGE_UPLOAD_METHOD=1', '--sleep', String(UNPAUSED_SLEEP_S)])];
+}
+
+/**
+ * Without it the CLI leaves 0.5 s after its last write when the target prints nothing: a
+ * stand-in starved by a loaded machine (5 busy loops on 2 cores) had not printed its check by
+ * then in 2 of 6 uploads of the Ed25519 build (165 KB); with 2 s, 0 of 8 (4.7-5.9 s each).
+ */
+export const UNPAUSED_SLEEP_S = 2;
+
+/**
  * Uploads the bundle, the configuration and the boot file to Storage through the
  * espruino CLI (`--storage NAME:FILE` writes each file with chunked
  * require("Storage").write calls), checks what the target now holds against what was
  * sent (its E.CRC32 of each file: a serial line can lose a character, and a bundle
  * missing one breaks at boot in ways that name nothing), then runs `after` (e.g.
- * `load()` to boot). Resolves with the CLI's output; rejects with it on a non-zero exit
- * or on a file that differs (`err.corrupted` names it).
+ * `load()` to boot). Resolves with the CLI's output, the bytes of the files sent and
+ * whether the CLI paused (`paused`, and `unpaused`: why the attempt without pauses did not
+ * do); rejects with the output on a non-zero exit or on a file that differs
+ * (`err.corrupted` names it).
+ *
+ * Over tcp:// (Espruino's telnet console, the ESP32's as the Linux build's) it first sends
+ * without the CLI's pauses: the target takes bytes off its socket only when its input queue
+ * has room for them (libs/network/telnet/jswrap_telnet.c telnetRecv), so TCP paces the CLI and
+ * nothing is lost (the bundle in ~2 s on the stand-in instead of ~80). But the CLI then finishes
+ * writing long before the target has worked through what it sent, and it judges the end by
+ * the time without output (UNPAUSED_SLEEP_S) or a prompt (a Ctrl-C when none comes within 2 s):
+ * on a busy target it can leave before the check is printed, and a new connection makes the
+ * target drop what the old one still held. So when the check is not confirmed the upload is
+ * done again, with the pauses.
+ * Over a serial port the pauses always stay.
  */
-export async function uploadToStorage({ port, bundle, config, files, after, quiet, timeoutMs = 300000 }) {
+export async function uploadToStorage(o) {
+  if (!o.port.startsWith('tcp://')) return { ...(await uploadOnce(o, true)), paused: true };
+  try {
+    return { ...(await uploadOnce(o, false)), paused: false };
+  } catch (e) {
+    if (!e.corrupted) throw e;
+    return { ...(await uploadOnce(o, true)), paused: true, unpaused: e.message };
+  }
+}
+
+async function uploadOnce({ port, bundle, config, files, after, quiet, timeoutMs = 300000 }, pause) {
   const dir = mkdtempSync(join(tmpdir(), 'lwm2m-flash-'));
-  const args = [CLI, '--no-ble', '-p', port];
+  const args = cliArgs(port, pause);
   const sent = {};
   if (bundle) {
     if (!existsSync(bundle)) throw new Error(`bundle '${bundle}' not found: run \`npm run build\` first`);
     args.push('--storage', `${BUNDLE_FILE}:${bundle}`);
     sent[BUNDLE_FILE] = readFileSync(bundle);
     writeFileSync(join(dir, 'boot0.js'), BOOT_CODE);
-    // the firmware package's verifiers, beside the bundle (built by npm run build): P-256's, and
-    // Ed25519's (37 KB more to send) when the configuration's vendor key is one
-    const edKey = config && typeof config === 'object' && typeof config.vendorPub === 'string' && config.vendorPub.length === 64;
-    for (const [name, f] of VERIFIERS) {
+    // the firmware package's verifier, beside the bundle (built by npm run build)
+    for (const [name, f] of verifiersFor(config)) {
       const ver = join(ROOT, 'dist', f);
-      if (!existsSync(ver) || (name === VERIFIER_ED_FILE && !edKey)) continue;
+      if (!existsSync(ver)) continue;
       args.push('--storage', `${name}:${ver}`);
       sent[name] = readFileSync(ver);
     }
@@ -454,7 +514,7 @@ export async function uploadToStorage({ port, bundle, config, files, after, quie
   const got = m ? m[1].split(',') : [];
   const bad = names.filter((n, i) => got[i] !== String(crc32(sent[n])));
   if (bad.length) throw Object.assign(new Error(`upload to ${port}: ${bad.join(', ')} on the target differ${bad.length > 1 ? '' : 's'} from what was sent (CRC-32 ${m ? 'mismatch' : 'not reported'}): upload again`), { output: out, corrupted: bad });
-  return out;
+  return { output: out, bytes: names.reduce((n, k) => n + sent[k].length, 0) };
 }
 
 export function runCli(args, quiet, timeoutMs = 120000) {

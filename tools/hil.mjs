@@ -850,6 +850,12 @@ function summaryLine(mode, c) {
   return `${mode.padEnd(5)}  ${parts.join('; ')}`;
 }
 
+/** An upload's size and pace (the CLI's pauses after each Storage write keep it under 1.5 KB/s: board-lib uploadToStorage). */
+function uploadRate(u, since) {
+  const ms = Math.max(1, Date.now() - since);
+  return `${u.bytes} bytes in ${ms} ms (${(u.bytes / ms).toFixed(1)} KB/s, ${u.paused ? `the CLI pausing after each Storage write${u.unpaused ? `; without the pauses: ${u.unpaused}` : ''}` : 'without the CLI\'s pauses'})`;
+}
+
 /** uploadToStorage, once more when what the target holds differs from what was sent (a character lost on the line). */
 async function uploadChecked(opts, log) {
   try {
@@ -888,8 +894,7 @@ export async function runHil(o, steps = STEPS, log = console.log) {
     current = 'upload';
     log(`upload: ${bundleOf(modes[0])} → ${port} (espruino CLI --storage lwm2m.js, .boot0, lwm2m.cfg)`);
     const tu = Date.now();
-    await uploadChecked({ port, bundle: bundleOf(modes[0]), config: cfgs[0], quiet: true }, log);
-    log(`upload: done in ${Date.now() - tu} ms`);
+    log(`upload: ${uploadRate(await uploadChecked({ port, bundle: bundleOf(modes[0]), config: cfgs[0], quiet: true }, log), tu)}`);
     for (let mi = 0; mi < modes.length; mi++) {
       mode = modes[mi];
       const cfg = cfgs[mi];
@@ -904,8 +909,8 @@ export async function runHil(o, steps = STEPS, log = console.log) {
           con.close();
           con = null;
           const tb = Date.now();
-          await uploadChecked({ port, bundle: bundleOf(mode), quiet: true }, log);
-          log(`upload: ${bundleOf(mode)} → ${port} in ${Date.now() - tb} ms`);
+          const u = await uploadChecked({ port, bundle: bundleOf(mode), quiet: true }, log);
+          log(`upload: ${bundleOf(mode)} → ${port}: ${uploadRate(u, tb)}`);
         }
       }
       current = 'servers';

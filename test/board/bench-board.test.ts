@@ -61,10 +61,13 @@ test('bench:board: a script of 3,000 steps (a handshake is ~1,500 polls) runs in
     // a step that returns true runs again, a turn each time
     list.push({ name: 'again', mark: false, js: 'seen += "r"; return seen.split("r").length < 4;' });
     list.push({ name: 'end', mark: false, js: 'print("SEEN " + seen.length + " " + seen.split("b").length + " " + seen.charAt(0));' });
-    writeFileSync(join(dir, 'run.js'), stepsScript('', list));
+    // quit() once done: the bundle's interval would keep the stand-in running until `timeout` ends it
+    writeFileSync(join(dir, 'run.js'), stepsScript('', list, 'quit();'));
     const r = spawnSync('sh', ['-c', 'exec timeout 60 "$0" run.js </dev/null', ESPRUINO_BIN!], { cwd: dir, encoding: 'latin1' });
     assert.match(r.stdout, /SEEN 3004 4 a/, r.stdout.slice(-1500));
     assert.match(r.stdout, /STEPS-DONE/);
+    // ended by its quit(), not by `timeout` (124)
+    assert.equal(r.status, 0, r.stdout.slice(-500));
     assert.throws(() => stepsScript('', Array.from({ length: 80 }, (_, i) => ({ name: 's', js: `x=${i};` }))), /more than 70 distinct steps/);
   } finally {
     rmSync(dir, { recursive: true, force: true });

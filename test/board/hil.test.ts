@@ -18,6 +18,8 @@ const BIN = ESPRUINO_BIN;
 const skip = espruinoSkip();
 /** No target at all: ESPRUINO_BIN set and empty (unset, the runner would find the cached build). */
 const NONE = { ESPRUINO_BIN: '' };
+/** The runner's upload pace, KB/s, from its `upload: N bytes in M ms (X KB/s, …)` line (NaN without one). */
+const uploadKBs = (out: string) => +(/upload: \d+ bytes in \d+ ms \(([\d.]+) KB\/s/.exec(out) || [])[1];
 
 test('hil arguments: a target is required; each bad argument is one line', () => {
   assert.throws(() => parseHilArgs([], NONE), /--port is required .* or set ESPRUINO_BIN/);
@@ -112,6 +114,10 @@ test('hil against Espruino\'s Linux build: upload via the CLI, then NoSec and PS
   const r = spawnSync(process.execPath, [HIL, '--security', 'nosec,psk', '--notifications', '200'], { encoding: 'utf8', timeout: 420000 });
   assert.equal(r.status, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /ok {2}boot .* endpoint hil-\d+/);
+  // over the stand-in's telnet console the CLI sends its Storage writes without pausing after each
+  // (board-lib uploadToStorage): with its 250 ms pauses an upload never passes 1.5 KB/s
+  assert.ok(uploadKBs(r.stdout) > 10, r.stdout.split('\n').filter((l) => l.startsWith('upload:')).join('\n'));
+  assert.match(r.stdout, /upload: \d+ bytes in \d+ ms \([\d.]+ KB\/s, without the CLI's pauses\)/);
   assert.match(r.stdout, /ok {2}udp echo .* 1200 bytes there and back/);
   const mem = r.stdout.match(/memory \(target's process.memory\(\)\): before (\d+)\/16383, after (\d+)\/16383/);
   if (BIN!.includes('esp32like')) assert.ok(mem, r.stdout);
@@ -134,7 +140,7 @@ test('hil against Espruino\'s Linux build: upload via the CLI, then NoSec and PS
   }
   assert.match(r.stdout, /\n  rpk +not run \(--security nosec,psk\)/);
   assert.match(r.stdout, new RegExp(`HIL PASS: nosec ${STEPS.length} steps, psk ${STEPS.length} steps`));
-  console.log(r.stdout.split('\n').filter((l) => /ok {2}|memory|HIL|---|summary|^ {2}(nosec|psk|rpk) /.test(l)).join('\n'));
+  console.log(r.stdout.split('\n').filter((l) => /ok {2}|^upload: \d|memory|HIL|---|summary|^ {2}(nosec|psk|rpk) /.test(l)).join('\n'));
 });
 
 // RPK on Espruino takes minutes per handshake (three handshakes: bootstrap, register, after
@@ -153,7 +159,7 @@ test('hil against Espruino\'s Linux build, RPK: the RPK build uploaded, the QR l
   assert.match(r.stdout, /ok {2}Execute \/3\/0\/4, .* Bootstrap-Requests seen: 1/);
   // its memory budget (MEMORY_GOAL): issue 16's 25 % of 16,383 (4,272 at aa21ba8, before P-256 was built on demand)
   assert.match(r.stdout, /\n  rpk +boot → registered \d+ ms .*; registered \+ 1 observation \d+\/16383 variables \([\d.]+ %; goal ≤ 25 % = 4095: met\); 50 notifications: \d+ → \d+ \([+-]\d+\), flat/);
-  console.log(r.stdout.split('\n').filter((l) => /ok {2}|HIL|summary|^ {2}(nosec|psk|rpk) /.test(l)).join('\n'));
+  console.log(r.stdout.split('\n').filter((l) => /ok {2}|^upload: \d|HIL|summary|^ {2}(nosec|psk|rpk) /.test(l)).join('\n'));
 });
 
 test('hil --fota against Espruino\'s Linux build (PSK): an Ed25519-signed update pushed, checked, applied through the reboot and confirmed (1); a crash-looping one rolled back (8)', { skip }, () => {
@@ -163,7 +169,7 @@ test('hil --fota against Espruino\'s Linux build (PSK): an Ed25519-signed update
   assert.match(r.stdout, new RegExp(`ok {2}firmware update: push, check, Update, reboot, confirmed .* \\d+ bytes pushed in \\d+ ms .*, Ed25519 check \\d+ ms; Update → registered \\d+ ms \\(process restarted 1\\); Update Result 1, State 0, running bundle ${FOTA_VERSION.replace(/\./g, '\\.')}`));
   assert.match(r.stdout, /ok {2}firmware update: crash-looping bundle rolled back \(Update Result 8\) .* Update → 4 restarts \(1 \+ 3 failed boots\) → the confirmed bundle registered \d+ ms later; Update Result 8, State 0, running bundle 9\.0\.1/);
   assert.match(r.stdout, new RegExp(`HIL PASS: psk ${STEPS.length + FOTA_STEPS.length} steps`));
-  console.log(r.stdout.split('\n').filter((l) => /ok {2}firmware|HIL/.test(l)).join('\n'));
+  console.log(r.stdout.split('\n').filter((l) => /ok {2}firmware|^upload: \d|HIL/.test(l)).join('\n'));
 });
 
 test('hil: a failing step is named, with the target\'s console output', { skip }, () => {
@@ -183,6 +189,67 @@ process.exit(r.ok ? 0 : 1);
     assert.equal(r.status, 1, r.stdout + r.stderr);
     assert.match(r.stdout, /HIL FAIL: step 'deliberately failing step': expected failure/);
     assert.match(r.stdout, /--- target console ---[\s\S]*lwm2m: booted hil-\d+[\s\S]*TARGET-SAYS-42[\s\S]*--- end of target console ---/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+// The upload over tcp:// (board-lib uploadToStorage): without the CLI's pauses while the target keeps up;
+// again with them when its check is not confirmed. A proxy before the stand-in's telnet console plays a
+// busy target on its first connection: it hands the console 500 bytes a second, so the CLI leaves before the
+// check is printed (the stand-in then drops what that connection still held when the next one comes).
+test('upload over tcp://: the CLI without its pauses when the target keeps up, with them after an unconfirmed check', { skip }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hil-upload-'));
+  try {
+    const script = join(dir, 'upload.mjs');
+    writeFileSync(script, `import { uploadToStorage } from ${JSON.stringify(join(import.meta.dirname, '../../tools/board-lib.mjs'))};
+import { spawn, execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import net from 'node:net';
+const dir = ${JSON.stringify(dir)};
+execFileSync('mkfifo', [dir + '/stdin']);
+const target = spawn('sh', ['-c', 'exec "$0" --telnet 0<>stdin', ${JSON.stringify(BIN)}], { cwd: dir, stdio: 'ignore' });
+const up = () => new Promise((r) => { const s = net.connect(2323, '127.0.0.1', () => { s.destroy(); r(true); }); s.on('error', () => r(false)); });
+while (!(await up())) await new Promise((r) => setTimeout(r, 50));
+let conns = 0;
+const proxy = net.createServer((c) => {
+  const busy = ++conns === 1;
+  const t = net.connect(2323, '127.0.0.1');
+  t.on('error', () => {});
+  c.on('error', () => {});
+  t.pipe(c);
+  if (!busy) return c.pipe(t);
+  let held = Buffer.alloc(0);
+  c.on('data', (d) => (held = Buffer.concat([held, d])));
+  const iv = setInterval(() => {
+    if (t.destroyed) return clearInterval(iv);
+    t.write(held.subarray(0, 50));
+    held = held.subarray(50);
+  }, 100);
+});
+await new Promise((r) => proxy.listen(0, '127.0.0.1', r));
+const port = 'tcp://127.0.0.1:' + proxy.address().port;
+const files = { 'hil.up': randomBytes(3000).toString('latin1') };
+const res = [];
+for (let i = 0; i < 2; i++) {
+  const t = Date.now();
+  const u = await uploadToStorage({ port, files, quiet: true });
+  res.push({ paused: u.paused, unpaused: u.unpaused || '', ms: Date.now() - t, conns });
+}
+console.log('RESULT ' + JSON.stringify(res));
+target.kill('SIGKILL');
+process.exit(0);
+`);
+    const r = spawnSync('unshare', ['-n', 'sh', '-c', 'ip link set lo up && exec "$0" "$@"', process.execPath, script], { encoding: 'utf8', timeout: 120000 });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    const [busy, idle] = JSON.parse(/RESULT (.*)/.exec(r.stdout)![1]);
+    // the busy target: the check not reported, the upload done again with the pauses (3,000 bytes: 8 writes)
+    assert.equal(busy.paused, true, r.stdout);
+    assert.match(busy.unpaused, /hil\.up on the target differs from what was sent \(CRC-32 not reported\)/);
+    assert.equal(busy.conns, 2);
+    // one that keeps up: one connection, no pauses (with them, 8 writes would take 2 s)
+    assert.deepEqual([idle.paused, idle.conns], [false, 3], r.stdout);
+    console.log(`upload of 3,000 bytes over tcp://: busy target ${busy.ms} ms (unconfirmed, then with the CLI's pauses), target keeping up ${idle.ms} ms (without)`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { createHash, createPublicKey, createPrivateKey } from 'node:crypto';
 import vm from 'node:vm';
 import { emuStorage } from '../../sim/espruino-modules';
-import { buildConfig, checkTarget, crc32, rpkLabel, rpkBundleOf, spkiCurve, BOOT_CODE, ROOT, SPKI_ED25519_PREFIX, PKCS8_ED25519_PREFIX, SPKI_P256_PREFIX, PKCS8_P256_PREFIX, type RpkCurve } from '../../tools/board-lib.mjs';
+import { buildConfig, checkTarget, cliArgs, verifiersFor, VERIFIERS, CLI, UNPAUSED_SLEEP_S, crc32, rpkLabel, rpkBundleOf, spkiCurve, BOOT_CODE, ROOT, SPKI_ED25519_PREFIX, PKCS8_ED25519_PREFIX, SPKI_P256_PREFIX, PKCS8_P256_PREFIX, type RpkCurve } from '../../tools/board-lib.mjs';
 import { needPeer } from '../helpers/peers';
 
 const PSK = ['--endpoint', 'ep1', '--bootstrap', 'coaps://192.0.2.1:5684', '--psk-id', 'ep1-id', '--psk-key', '00112233AABB'];
@@ -317,4 +317,30 @@ test('crc32 is the CRC-32 Espruino\'s E.CRC32 computes (IEEE: check value of "12
   assert.equal(crc32(new Uint8Array(0)), 0);
   assert.equal(crc32(Buffer.from([0xff, 0x00, 0x80])), crc32(Buffer.from([0xff, 0x00, 0x80])));
   assert.notEqual(crc32(Buffer.from('abc')), crc32(Buffer.from('abd')));
+});
+
+test('upload: the CLI with its pause after each Storage write, or without it (then staying a while for the target to finish)', () => {
+  assert.deepEqual(cliArgs('/dev/ttyUSB0', true), [CLI, '--no-ble', '-p', '/dev/ttyUSB0']);
+  assert.deepEqual(cliArgs('tcp://127.0.0.1:2323', false), [CLI, '--no-ble', '-p', 'tcp://127.0.0.1:2323', '--config', 'STORAGE_UPLOAD_METHOD=1', '--sleep', String(UNPAUSED_SLEEP_S)]);
+  // the options the CLI knows: its Storage Upload Strategy ("1: No delays") and --sleep
+  const src = readFileSync(join(ROOT, 'node_modules/espruino/core/serial.js'), 'utf8');
+  assert.match(src, /if \(\(0\|Espruino\.Config\.STORAGE_UPLOAD_METHOD\)==0\) \/\/ only throttle writes if we haven't disabled it/);
+  assert.match(readFileSync(CLI, 'utf8'), /arg=="--sleep"/);
+});
+
+test('upload: the verifier of the configuration\'s vendor key type beside the bundle, none without a key, P-256\'s when the configuration is not known', () => {
+  const [ver, ved] = VERIFIERS;
+  const p256 = { v: 1, endpoint: 'e', bootstrap: 'coap://h', mode: 'nosec', vendorPub: '04' + 'ab'.repeat(64) };
+  const ed = { ...p256, vendorPub: 'cd'.repeat(32) };
+  assert.deepEqual(verifiersFor(p256), [ver]);
+  assert.deepEqual(verifiersFor(ed), [ved]);
+  // as `npm run flash` hands it over: the file's text
+  assert.deepEqual(verifiersFor(JSON.stringify(ed)), [ved]);
+  assert.deepEqual(verifiersFor(JSON.stringify(p256)), [ver]);
+  // no vendor key: the device takes no package, so no verifier (18 KB, 12 s over a serial line)
+  assert.deepEqual(verifiersFor({ ...p256, vendorPub: undefined }), []);
+  assert.deepEqual(verifiersFor(JSON.stringify({ ...p256, vendorPub: undefined })), []);
+  // --no-config: the board keeps its configuration, of a key type not known here
+  assert.deepEqual(verifiersFor(undefined), [ver]);
+  assert.deepEqual(verifiersFor('not json'), [ver]);
 });
