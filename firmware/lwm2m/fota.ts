@@ -278,7 +278,7 @@ export function fotaPort(n: Natives, vendorHex?: string, coap?: Partial<Params>)
       // coaps://: DTLS 1.2 PSK with the account whose Server URI names this host and port
       dtls = createDtlsClient({
         socket: sock,
-        crypto: espruinoCrypto(n.require('crypto')),
+        crypto: espruinoCrypto(n.require('crypto'), n.E.defrag),
         rng: rng,
         psk: function () {
           return psk;
