@@ -23,6 +23,7 @@ export const STEPS: HilStep[];
 export const LWM2M_STEPS: HilStep[];
 export const FOTA_STEPS: HilStep[];
 export const FOTA_VERSION: string;
+export const FOTA_PEAK_GOAL: number;
 export function parseHilArgs(argv: string[], env?: Record<string, string | undefined>): HilOptions;
 export function pskCredentials(endpoint: string): { bs: { identity: string; key: Uint8Array }; dm: { identity: string; key: Uint8Array } };
 export function rpkCredentials(curve?: 'p256' | 'ed25519'): { curve: 'p256' | 'ed25519'; device: import('./board-lib.mjs').RpkHex; bs: import('./board-lib.mjs').RpkHex; dm: import('./board-lib.mjs').RpkHex };

@@ -45,6 +45,8 @@ export interface Natives {
     hwRand(): number;
     getTemperature(): number;
     reboot?: () => void;
+    /** compacts the variable store (not in the simulator's context) */
+    defrag?: () => void;
     on?: (ev: string, cb: () => void) => void;
   };
   process: { memory(): Memory; env?: { VERSION?: string; BOARD?: string } };

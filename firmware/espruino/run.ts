@@ -55,7 +55,7 @@ function lazyCrypto(d: Platform): CryptoBackend {
     },
   };
   var load = function (): CryptoBackend {
-    var be = espruinoCrypto(d.n.require('crypto'));
+    var be = espruinoCrypto(d.n.require('crypto'), d.n.E.defrag);
     w.sha256 = be.sha256;
     w.aes128EcbEncrypt = be.aes128EcbEncrypt;
     w.aes128CbcEncrypt = be.aes128CbcEncrypt;

@@ -424,7 +424,8 @@ export class Client {
       params: this.opt.coap,
       streamBlock1: fwStream,
       onRequest: function (req: CoapMessage, p: Peer, ex: any) {
-        self.log('request', (ssid < 0 ? 'bootstrap server ' : 'server ' + ssid + ' ') + ['', 'GET', 'POST', 'PUT', 'DELETE', 'FETCH', 'PATCH', 'iPATCH'][req.code] + ' /' + (getStrings(req, OPT.URI_PATH) || []).join('/'));
+        // a pushed package's blocks after its first are not one request each (a line per KB)
+        if (ex.blockOffset <= 0) self.log('request', (ssid < 0 ? 'bootstrap server ' : 'server ' + ssid + ' ') + ['', 'GET', 'POST', 'PUT', 'DELETE', 'FETCH', 'PATCH', 'iPATCH'][req.code] + ' /' + (getStrings(req, OPT.URI_PATH) || []).join('/'));
         dispatch(acc, req, ex);
       },
     });

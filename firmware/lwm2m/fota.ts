@@ -282,7 +282,7 @@ export function fotaPort(n: Natives, vendorHex?: string, coap?: Partial<Params>)
       // coaps://: DTLS 1.2 with the account whose Server URI names this host and port
       var o: DtlsClientOptions = {
         socket: sock,
-        crypto: espruinoCrypto(n.require('crypto')),
+        crypto: espruinoCrypto(n.require('crypto'), n.E.defrag),
         rng: rng,
         psk: function () {
           return (cred as RpkKeys).spki ? null : (cred as PskCredentials);

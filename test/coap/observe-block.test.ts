@@ -567,6 +567,31 @@ test('block1 streamed: the last block again (its 2.31 lost, sent anew with a new
   assert.deepEqual(net.log.map((d) => msgOf(d).code), [CODE.CONTINUE, CODE.CONTINUE, CODE.CONTINUE, CODE.CHANGED]);
 });
 
+test('block1 streamed: one deduplication record for the whole upload (the block last answered); its copy gets the same answer, a late copy of an earlier block 4.08 and no handler call', () => {
+  // issue 18: a record per block (MAX_DEDUP of them, kept EXCHANGE_LIFETIME) fragmented
+  // Espruino's variables during a package push until a DTLS record's AES found no flat block
+  const net = new Net();
+  const parts: number[] = [];
+  const srv = net.add('srv', { streamBlock1: () => true, onRequest: (_r, _p, ex) => { parts.push(ex.blockOffset); ex.respond({ code: ex.blockMore ? CODE.CONTINUE : CODE.CHANGED }); } });
+  const data = body(40 * 64 + 10);
+  const chunks = [];
+  for (let i = 0; i <= 40; i++) chunks.push({ num: i, more: i < 40, szx: 2, data: data.subarray(i * 64, i * 64 + 64) });
+  upload(net, chunks.slice(0, 20));
+  assert.equal(srv._seen.length, 1, 'mid-upload: the record of the block last answered only');
+  upload(net, chunks.slice(20), 120);
+  assert.equal(parts.length, 41);
+  assert.equal(srv._seen.length, 1, 'after the upload: the last block\'s record only');
+  assert.equal(srv.stats.duplicates, 0);
+  // the last block again, same MID (its 2.04 lost): the cached answer, from the record
+  upload(net, [chunks[40]], 140);
+  assert.equal(srv.stats.duplicates, 1);
+  assert.equal(msgOf(net.log[net.log.length - 1]).code, CODE.CHANGED);
+  // a late copy of block 39 (its record gone): 4.08, which the client no longer waits for
+  upload(net, [chunks[39]], 139);
+  assert.equal(msgOf(net.log[net.log.length - 1]).code, CODE.REQUEST_ENTITY_INCOMPLETE);
+  assert.equal(parts.length, 41);
+});
+
 // ---- Block1 (client side) ----
 
 test('block1 client: a 3000-byte PUT goes as three 1024-byte blocks with Size1; the server reassembles it', () => {

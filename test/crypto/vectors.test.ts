@@ -87,6 +87,25 @@ for (const [name, c] of Object.entries(backends)) {
   });
 }
 
+test('espruino backend: an AES result Espruino could not place (a fragmented store) is tried again once after E.defrag', () => {
+  const { mod } = espruinoCryptoModule();
+  let fails = 1;
+  let defrags = 0;
+  const flaky = { ...mod, AES: { encrypt: (d: Uint8Array, k: Uint8Array, o: any) => (fails-- > 0 ? undefined : mod.AES.encrypt(d, k, o)) } };
+  const key = new Uint8Array(16);
+  const want = toHex(espruinoCrypto(mod as any).aes128EcbEncrypt(key, new Uint8Array(32)));
+  const c = espruinoCrypto(flaky as any, () => defrags++);
+  assert.equal(toHex(c.aes128EcbEncrypt(key, new Uint8Array(32))), want);
+  assert.equal(defrags, 1);
+  fails = 1;
+  assert.equal(c.aes128CbcEncrypt(key, new Uint8Array(16), new Uint8Array(32)).length, 32);
+  assert.equal(defrags, 2);
+  // still nothing after the compaction: an exception, as before
+  fails = 2;
+  assert.throws(() => c.aes128EcbEncrypt(key, new Uint8Array(16)));
+  assert.equal(defrags, 3);
+});
+
 test('espruino backend: a native call returning undefined (its error convention) becomes an exception, not garbage', () => {
   const c = espruinoCrypto({ SHA256: () => undefined, SHA512: () => undefined, AES: { encrypt: () => undefined } });
   assert.throws(() => c.sha256(new Uint8Array(3)));

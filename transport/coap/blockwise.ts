@@ -85,6 +85,17 @@ export function collectBlock1(ep: CoapEndpoint, ex: Exchange, b1: Uint8Array, no
     u._len = need;
     ex.blockOffset = off;
     ex.blockMore = bv.more;
+    // The previous block's deduplication record goes: the client sent this block because it had
+    // that one's 2.31 (RFC 7959 §2.5, one block at a time), and a late copy of it can only get a
+    // 4.08 it no longer waits for. Kept, a whole upload's records (MAX_DEDUP, ~14 Espruino
+    // variables each for EXCHANGE_LIFETIME) sat one per block among the buffers the DTLS records
+    // had freed, and fragmented the variable store; this block's stays (its answer may be lost).
+    var ps = u._seen;
+    if (ps) {
+      i = ep._seen.indexOf(ps);
+      if (i >= 0) ep._seen.splice(i, 1);
+    }
+    if (ex._seen) u._seen = ex._seen;
     if (!bv.more) blockSteps().dropUpload(ep, key);
     return true;
   }

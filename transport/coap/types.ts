@@ -120,4 +120,6 @@ export interface Upload {
   _buf: Uint8Array | null;
   _len: number;
   _expires: number;
+  /** streamed: the deduplication record of the block last answered (blockwise.ts collectBlock1) */
+  _seen?: Seen;
 }

@@ -22,17 +22,36 @@ function check(r: ArrayBuffer | undefined, n: number): Uint8Array {
   return new Uint8Array(r);
 }
 
-/** `mod` is `require('crypto')` on the board (passed in: the platform is never imported). */
-export function espruinoCrypto(mod: EspruinoCryptoModule): CryptoBackend {
+/**
+ * AES over `data` (a DTLS record's CCM: its length). Espruino puts the result in one flat block
+ * of variables (~80 contiguous for a 1 KB record), and when the store is too fragmented for one
+ * it prints "Not enough memory for result" and returns undefined, for every record after: the
+ * device stops answering although most variables are free. So: compact the store (E.defrag) and
+ * once more.
+ */
+function aes(mod: EspruinoCryptoModule, defrag: (() => void) | undefined, data: Uint8Array, key: Uint8Array, o: { mode: string; iv?: Uint8Array }): Uint8Array {
+  var r = mod.AES.encrypt(data, key, o);
+  if (!r && defrag) {
+    defrag();
+    r = mod.AES.encrypt(data, key, o);
+  }
+  return check(r, data.length);
+}
+
+/**
+ * `mod` is `require('crypto')` on the board (passed in: the platform is never imported);
+ * `defrag` is E.defrag (absent: a failed AES result is not tried again).
+ */
+export function espruinoCrypto(mod: EspruinoCryptoModule, defrag?: () => void): CryptoBackend {
   return {
     sha256: function (data: Uint8Array): Uint8Array {
       return check(mod.SHA256(data), 32);
     },
     aes128EcbEncrypt: function (key: Uint8Array, data: Uint8Array): Uint8Array {
-      return check(mod.AES.encrypt(data, key, { mode: 'ECB' }), data.length);
+      return aes(mod, defrag, data, key, { mode: 'ECB' });
     },
     aes128CbcEncrypt: function (key: Uint8Array, iv: Uint8Array, data: Uint8Array): Uint8Array {
-      return check(mod.AES.encrypt(data, key, { mode: 'CBC', iv: iv }), data.length);
+      return aes(mod, defrag, data, key, { mode: 'CBC', iv: iv });
     },
     sha512: function (data: Uint8Array): Uint8Array {
       return check(mod.SHA512(data), 64);
