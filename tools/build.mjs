@@ -223,11 +223,12 @@ function unwrap(src) {
  * board's stand-in; listed first, they cost a few names each: power-on → registered with PSK
  * 544.2 → 482.4 M instructions (docs/board-clock.md, "Profiling"). `new Uint8Array(0).$`, `''.$`,
  * `[].$` make the prototype chains' names (`ArrayBufferView`, `String`, `Array`) as a member read
- * makes them. Nothing is declared: the names are the ones the code would add later anyway.
+ * makes them. Nothing is declared: the names are the ones the code would add later anyway. Only
+ * ES5 names (a bare `E` would stop the bundle in the other engines it runs in: the vm, duktape).
  */
 /** Pass 13, the last on the device bundles: those names as the bundle's first line (the source map's lines move down by one). */
 function builtinsFirst(code, map) {
-  const first = "Uint8Array;new Uint8Array(0).$;Math;''.$;[].$;JSON;ArrayBuffer;Int32Array;Uint16Array;DataView;E;Error;Date;";
+  const first = "Uint8Array;new Uint8Array(0).$;Math;''.$;[].$;JSON;ArrayBuffer;Int32Array;Uint16Array;DataView;Error;Date;";
   return { code: first + '\n' + code, map: { ...map, mappings: ';' + map.mappings } };
 }
 
