@@ -144,6 +144,7 @@ async function bundle(entry, name, extra, global) {
     ({ code, map } = inlineConstants(code, map));
     ({ code, map, renamed } = await shortenProperties(code, map));
     ({ code, map } = ownTopLevel(code, map, name));
+    ({ code, map } = builtinsFirst(code, map));
   } else if (code.includes('__proto__')) {
     // an eval'd bundle stays whole, but Espruino fails an assertion and exits on evaluating a
     // `{__proto__: null}` literal (tweetnacl's CommonJS wrapper in fw-verify-ed25519)
@@ -209,6 +210,26 @@ function unwrap(src) {
   }
   const head = `var LwM2M={},${m[1]}=LwM2M;`;
   return head + ' '.repeat(m[0].length - head.length) + src.slice(m[0].length, tail.index) + '\n';
+}
+
+/**
+ * The built-ins the device code reads, named on a first line of their own so that Espruino lists
+ * them first among the globals. Espruino finds a global by walking the root scope's list of names
+ * in the order they were made (`jspeiFindInScopes`), and a built-in object is put at the end of
+ * that list when first read; every member of a typed array, a string or an array
+ * (`u.set`, `u.length`, `s.charCodeAt`) walks it once per class of its prototype chain
+ * (`Uint8Array`, `ArrayBufferView`, `Object`: `jspeiFindChildFromStringInParents`). Read after the
+ * bundle's ~200 top-level names, each such access cost ~8 k x86 instructions per walk on the
+ * board's stand-in; listed first, they cost a few names each: power-on → registered with PSK
+ * 544.2 → 482.4 M instructions (docs/board-clock.md, "Profiling"). `new Uint8Array(0).$`, `''.$`,
+ * `[].$` make the prototype chains' names (`ArrayBufferView`, `String`, `Array`) as a member read
+ * makes them. Nothing is declared: the names are the ones the code would add later anyway. Only
+ * ES5 names (a bare `E` would stop the bundle in the other engines it runs in: the vm, duktape).
+ */
+/** Pass 13, the last on the device bundles: those names as the bundle's first line (the source map's lines move down by one). */
+function builtinsFirst(code, map) {
+  const first = "Uint8Array;new Uint8Array(0).$;Math;''.$;[].$;JSON;ArrayBuffer;Int32Array;Uint16Array;DataView;Error;Date;";
+  return { code: first + '\n' + code, map: { ...map, mappings: ';' + map.mappings } };
 }
 
 /** One babel pass over the bundle with `plugin`, its source map chained onto `inMap`. */

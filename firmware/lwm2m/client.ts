@@ -203,7 +203,9 @@ export class Client {
 
   /** The lifecycle (lifecycle.ts), built when needed and let go at the next poll in REGISTERED. */
   life(): Lifecycle {
-    return this.lc || (this.lc = lifecycle(this));
+    // Not inlined: Espruino lexes the code it skips, and with lifecycle() written in here every
+    // call while the lifecycle exists skipped its ~8 KB (docs/board-clock.md, "Profiling").
+    return this.lc || (this.lc = /*@__NOINLINE__*/ lifecycle(this));
   }
 
   /** Power-up: the stored accounts if there are usable ones, else the factory bootstrap account. */

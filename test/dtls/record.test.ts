@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createCipheriv } from 'node:crypto';
 import { concat } from '../../transport/bytes';
-import { encodeRecord, newWindow, open, parseRecords, replayCheck, replayMark, seal } from '../../transport/dtls/record';
+import { encodeRecord, newWindow, open, parseRecords, replayCheck, replayMark, seal, seqNum } from '../../transport/dtls/record';
 import { jsCrypto } from '../../transport/crypto/js-backend';
 import { nodeCrypto } from '../../sim/node-crypto';
 
@@ -52,7 +52,7 @@ test('CCM-8 protection: nonce = IV ‖ epoch ‖ seq, AAD = seq_num ‖ type ‖
   const k = concat([key, hex('a0a1a2a3')]); // DirectionKeys: key ‖ implicit IV
   const pt = new Uint8Array(Buffer.from('hello dtls'));
   for (const c of [jsCrypto, nodeCrypto]) {
-    const f = seal(c, k, 23, 1, 0x10203, pt);
+    const f = seal(c, k, 23, seqNum(1, 0x10203), pt);
     const explicit = '0001' + '000000010203';
     assert.equal(toHex(f.subarray(0, 8)), explicit);
     const ref = createCipheriv('aes-128-ccm', key, hex('a0a1a2a3' + explicit), { authTagLength: 8 });
@@ -65,7 +65,7 @@ test('CCM-8 protection: nonce = IV ‖ epoch ‖ seq, AAD = seq_num ‖ type ‖
 
 test('CCM-8 open refuses: every flipped bit of header or fragment, a fragment shorter than 16 bytes', () => {
   const k = concat([hex('000102030405060708090a0b0c0d0e0f'), hex('a0a1a2a3')]);
-  const rec = encodeRecord(23, 1, 7, seal(nodeCrypto, k, 23, 1, 7, hex('0102030405')));
+  const rec = encodeRecord(23, 1, 7, seal(nodeCrypto, k, 23, seqNum(1, 7), hex('0102030405')));
   for (let bit = 0; bit < rec.length * 8; bit++) {
     if (bit >= 8 && bit < 24) continue; // version bytes: a changed major makes it no DTLS record at all (checked above)
     if (bit >= 88 && bit < 104) continue; // the length field: changes framing (truncation test covers it)

@@ -8,55 +8,64 @@
 import type { CryptoBackend } from '../ports';
 import { utf8Encode } from '../bytes';
 
-/** K ⊕ ipad ‖ K ⊕ opad (RFC 2104 §2), 128 bytes; keys longer than the block are hashed first. */
-function pads(c: CryptoBackend, key: Uint8Array): Uint8Array {
+/**
+ * K ⊕ ipad into i[0..64] and K ⊕ opad into o[0..64] (RFC 2104 §2); keys longer than the block are
+ * hashed first. `i` and `o` are fresh arrays (offset 0: aligned for 32-bit words; XOR with a
+ * repeated byte is endian-free).
+ */
+function pads(c: CryptoBackend, key: Uint8Array, i: Uint8Array, o: Uint8Array): void {
   if (key.length > 64) key = c.sha256(key);
-  var p = new Uint8Array(128);
-  p.set(key);
-  p.set(key, 64);
-  // a fresh buffer: offset 0, aligned for 32-bit words (XOR with a repeated byte is endian-free)
-  var w = new Int32Array(p.buffer);
-  var i = 32;
-  while (i--) w[i] ^= i < 16 ? 0x36363636 : 0x5c5c5c5c;
-  return p;
+  i.set(key);
+  o.set(key);
+  var wi = new Int32Array(i.buffer, 0, 16);
+  var wo = new Int32Array(o.buffer, 0, 16);
+  var k = 16;
+  while (k--) {
+    wi[k] ^= 0x36363636;
+    wo[k] ^= 0x5c5c5c5c;
+  }
 }
 
-/** HMAC with the pads of `pads()`: H((K ⊕ opad) ‖ H((K ⊕ ipad) ‖ data)). */
-function mac(c: CryptoBackend, p: Uint8Array, data: Uint8Array): Uint8Array {
+/** HMAC-SHA-256(key, data) (RFC 2104 §2): H((K ⊕ opad) ‖ H((K ⊕ ipad) ‖ data)). */
+export function hmacSha256(c: CryptoBackend, key: Uint8Array, data: Uint8Array): Uint8Array {
   var i = new Uint8Array(64 + data.length);
-  i.set(p.subarray(0, 64));
-  i.set(data, 64);
   var o = new Uint8Array(96);
-  o.set(p.subarray(64));
+  pads(c, key, i, o);
+  i.set(data, 64);
   o.set(c.sha256(i), 64);
   return c.sha256(o);
 }
 
-/** HMAC-SHA-256(key, data) (RFC 2104 §2). */
-export function hmacSha256(c: CryptoBackend, key: Uint8Array, data: Uint8Array): Uint8Array {
-  return mac(c, pads(c, key), data);
-}
-
 /**
  * PRF(secret, label, seed) = P_SHA256(secret, label + seed) truncated to `n` bytes
- * (RFC 5246 §5). `label` is ASCII.
+ * (RFC 5246 §5). `label` is ASCII. Each HMAC's inputs are laid out once and hashed in place:
+ * x = K ⊕ ipad ‖ A(i) ‖ label ‖ seed (block i's inner input; its first 96 bytes A(i+1)'s),
+ * o = K ⊕ opad ‖ the inner hash; on the board every statement costs as much as a native hash
+ * (docs/board-clock.md, "Profiling"), so no HMAC allocates or copies more than its hash.
  */
 export function prf(c: CryptoBackend, secret: Uint8Array, label: string, seed: Uint8Array, n: number): Uint8Array {
   var l = utf8Encode(label);
-  var ls = new Uint8Array(l.length + seed.length);
-  ls.set(l);
-  ls.set(seed, l.length);
-  var p = pads(c, secret);
-  var out = new Uint8Array(n);
-  // A(1) = HMAC(secret, label+seed); output block i = HMAC(secret, A(i) + label+seed)
-  var a = mac(c, p, ls);
-  var ai = new Uint8Array(32 + ls.length);
-  ai.set(ls, 32);
-  for (var o = 0; o < n; o += 32) {
-    ai.set(a);
-    var block = mac(c, p, ai);
-    out.set(block.subarray(0, Math.min(32, n - o)), o);
-    if (o + 32 < n) a = mac(c, p, a);
+  var k = l.length;
+  var x = new Uint8Array(96 + k + seed.length);
+  var o = new Uint8Array(96);
+  pads(c, secret, x, o);
+  // A(1) = HMAC(secret, label + seed): its inner input is K ⊕ ipad ‖ label ‖ seed, at x[0..] before A's slot is needed
+  x.set(l, 64);
+  x.set(seed, 64 + k);
+  o.set(c.sha256(x.subarray(0, 64 + k + seed.length)), 64);
+  var a = c.sha256(o);
+  x.set(l, 96);
+  x.set(seed, 96 + k);
+  var out = new Uint8Array((n + 31) & ~31);
+  for (var p = 0; p < n; p += 32) {
+    // output block = HMAC(secret, A(i) + label + seed); A(i+1) = HMAC(secret, A(i))
+    x.set(a, 64);
+    o.set(c.sha256(x), 64);
+    out.set(c.sha256(o), p);
+    if (p + 32 < n) {
+      o.set(c.sha256(x.subarray(0, 96)), 64);
+      a = c.sha256(o);
+    }
   }
-  return out;
+  return out.subarray(0, n);
 }

@@ -189,7 +189,10 @@ export class DtlsEndpoint implements DatagramPort, Pollable {
 
   /** The cold half (Handshaking), built when first needed. */
   hs(): Handshaking {
-    return this.x || (this.x = handshaking(this));
+    // Not inlined: Espruino lexes the code it skips, and with handshaking() written in here every
+    // call of hs() while the half exists skipped its ~4 KB (0.4 M x86 instructions a call; the
+    // PSK handshake calls it ~10 times a flight). Its closures then carry one scope, not two (docs/memory.md, rule 6).
+    return this.x || (this.x = /*@__NOINLINE__*/ handshaking(this));
   }
 
   get(peer: Peer): Session | null {

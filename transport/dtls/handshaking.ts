@@ -8,7 +8,7 @@ import { peerKey } from '../ports';
 import { concat, toHex } from '../bytes';
 import { prf } from '../crypto/hmac';
 import { CT, HT, AlertLevel, A, DTLS } from './constants';
-import { seal, writeRecord } from './record';
+import { seal, seqNum, writeRecord } from './record';
 import { encodeHandshake, parseFragments } from './handshake';
 import type { DtlsEndpoint, DtlsEvent, FlightEntry, Handshake, Session } from './connection';
 
@@ -60,15 +60,16 @@ var HS_WITH = 'DTLS handshake with ';
  * CID's additional data, the CID in the header (RFC 9146 §4-5).
  */
 export function record(ep: DtlsEndpoint, s: Session, type: number, epoch: number, plain: Uint8Array): Uint8Array {
-  var seq = s.wSeq[epoch]++;
+  // epoch ‖ sequence_number once, for the header and (sealed) the nonce and additional data
+  var sn = seqNum(epoch, s.wSeq[epoch]++);
   var cid = epoch ? s.cid : undefined;
   if (cid) {
     plain = concat([plain, new Uint8Array([type])]);
     type = CT.TLS12_CID;
   }
-  var f = epoch ? seal(ep.o.crypto, s.wk!, type, epoch, seq, plain, cid) : plain;
+  var f = epoch ? seal(ep.o.crypto, s.wk!, type, sn, plain, cid) : plain;
   var out = new Uint8Array(DTLS.RECORD_HEADER + (cid ? cid.length : 0) + f.length);
-  writeRecord(out, 0, type, epoch, seq, f, cid);
+  writeRecord(out, 0, type, sn, f, cid);
   return out;
 }
 

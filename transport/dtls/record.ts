@@ -54,16 +54,16 @@ export function parseRecords(d: Uint8Array, cidLen?: number): DtlsRecord[] {
 }
 
 /**
- * Writes DTLSPlaintext/DTLSCiphertext header + fragment into `out` at `o`; returns the end
- * offset. With `cid`, the tls12_cid header: the Connection ID between sequence_number and
+ * Writes DTLSPlaintext/DTLSCiphertext header + fragment into `out` at `o`, `sn` being the
+ * record's epoch ‖ sequence_number (seqNum()); returns the end offset. With `cid`, the tls12_cid header: the Connection ID between sequence_number and
  * length (RFC 9146 §4; `type` is then CT.TLS12_CID).
  */
-export function writeRecord(out: Uint8Array, o: number, type: number, epoch: number, seq: number, fragment: Uint8Array, cid?: Uint8Array): number {
+export function writeRecord(out: Uint8Array, o: number, type: number, sn: Uint8Array, fragment: Uint8Array, cid?: Uint8Array): number {
   var c = cid ? cid.length : 0;
   out[o] = type;
   out[o + 1] = DTLS.MAJOR;
   out[o + 2] = DTLS.MINOR;
-  out.set(seqNum(epoch, seq), o + 3);
+  out.set(sn, o + 3);
   if (c) out.set(cid!, o + 11);
   out[o + 11 + c] = fragment.length >> 8;
   out[o + 12 + c] = fragment.length & 255;
@@ -73,7 +73,7 @@ export function writeRecord(out: Uint8Array, o: number, type: number, epoch: num
 
 export function encodeRecord(type: number, epoch: number, seq: number, fragment: Uint8Array): Uint8Array {
   var out = new Uint8Array(DTLS.RECORD_HEADER + fragment.length);
-  writeRecord(out, 0, type, epoch, seq, fragment);
+  writeRecord(out, 0, type, seqNum(epoch, seq), fragment);
   return out;
 }
 
@@ -84,7 +84,8 @@ export function encodeRecord(type: number, epoch: number, seq: number, fragment:
  */
 export function seqNum(epoch: number, seq: number): Uint8Array {
   var hi = Math.floor(seq / 4294967296);
-  return new Uint8Array([epoch >> 8, epoch & 255, hi >> 8, hi & 255, seq >>> 24, (seq >> 16) & 255, (seq >> 8) & 255, seq & 255]);
+  // (a Uint8Array keeps each value modulo 256: no `& 255`)
+  return new Uint8Array([epoch >> 8, epoch, hi >> 8, hi, seq >>> 24, seq >> 16, seq >> 8, seq]);
 }
 
 /**
@@ -124,16 +125,15 @@ function aadOf(type: number, sn: Uint8Array, length: number, cid?: Uint8Array): 
  * GenericAEADCipher fragment: nonce_explicit(8) ‖ CCM-8(plaintext) (ciphertext ‖ 8-byte tag).
  * With `cid`: a tls12_cid record's, `plaintext` being its DTLSInnerPlaintext (RFC 9146 §4).
  */
-export function seal(c: CryptoBackend, k: DirectionKeys, type: number, epoch: number, seq: number, plaintext: Uint8Array, cid?: Uint8Array): Uint8Array {
-  // CCMNonce = implicit IV(4) ‖ explicit nonce(8); for DTLS the explicit nonce is epoch ‖ sequence_number.
-  // seq_num once for the nonce and the additional data (each seqNum() is an array literal of computed bytes)
-  var sn = seqNum(epoch, seq);
+export function seal(c: CryptoBackend, k: DirectionKeys, type: number, sn: Uint8Array, plaintext: Uint8Array, cid?: Uint8Array): Uint8Array {
+  // CCMNonce = implicit IV(4) ‖ explicit nonce(8); for DTLS the explicit nonce is epoch ‖ sequence_number,
+  // `sn` (seqNum(): the caller's, made once for the header, the nonce and the additional data)
   var nonce = new Uint8Array(12);
   nonce.set(k.subarray(16));
   nonce.set(sn, 4);
   var sealed = ccmEncrypt(c, k.subarray(0, 16), nonce, aadOf(type, sn, plaintext.length, cid), plaintext, 8);
   var out = new Uint8Array(8 + sealed.length);
-  out.set(nonce.subarray(4));
+  out.set(sn);
   out.set(sealed, 8);
   return out;
 }
