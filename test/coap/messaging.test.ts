@@ -115,7 +115,7 @@ test('deduplication expires after EXCHANGE_LIFETIME: the same MID is a new reque
   const net = new Net();
   const calls: CoapMessage[] = [];
   const srv = echoServer(net, 'srv', calls);
-  const req = encode(message(TYPE.CON, CODE.GET, 0x2222, fromHex('02')!));
+  const req = encode(message(TYPE.CON, CODE.POST, 0x2222, fromHex('02')!));
   net.inject('x', 'srv', req);
   net.now = srv.params.exchangeLifetime - 1;
   net.inject('x', 'srv', req);
@@ -128,7 +128,7 @@ test('deduplication expires after EXCHANGE_LIFETIME: the same MID is a new reque
 test('deduplication state is bounded by MAX_DEDUP', () => {
   const net = new Net();
   const srv = echoServer(net);
-  for (let mid = 0; mid < 1000; mid++) net.inject('x', 'srv', encode(message(TYPE.CON, CODE.GET, mid)));
+  for (let mid = 0; mid < 1000; mid++) net.inject('x', 'srv', encode(message(TYPE.CON, CODE.POST, mid)));
   assert.equal(sizes(srv).seen, srv.params.maxDedup);
 });
 
@@ -185,6 +185,28 @@ test('handler answering synchronously never causes an empty ACK', () => {
   net.run(10000);
   assert.equal(net.sent('srv').length, 1);
   assert.equal(msgOf(net.sent('srv')[0]).code, CODE.CONTENT);
+});
+
+test('a safe request (CON GET, FETCH) answered at once keeps no deduplication record: a copy is answered again by the handler (RFC 7252 §4.5); a POST\'s copy gets the kept reply', () => {
+  const net = new Net();
+  const calls: CoapMessage[] = [];
+  const srv = echoServer(net, 'srv', calls);
+  for (const [code, mid] of [[CODE.GET, 0x2301], [CODE.FETCH, 0x2302]]) {
+    const req = encode(message(TYPE.CON, code, mid, fromHex('05')!));
+    net.inject('x', 'srv', req);
+    assert.equal(srv._seen.length, 0, 'no record held after the answer');
+    net.inject('x', 'srv', req);
+    assert.equal(srv.stats.duplicates, 0);
+  }
+  assert.equal(calls.length, 4);
+  const acks = net.sent('srv').map((d) => msgOf(d));
+  assert.deepEqual(acks.map((m) => [m.type, m.code, m.mid]), [[TYPE.ACK, CODE.CONTENT, 0x2301], [TYPE.ACK, CODE.CONTENT, 0x2301], [TYPE.ACK, CODE.CONTENT, 0x2302], [TYPE.ACK, CODE.CONTENT, 0x2302]]);
+  const post = encode(message(TYPE.CON, CODE.POST, 0x2303, fromHex('06')!));
+  net.inject('x', 'srv', post);
+  net.inject('x', 'srv', post);
+  assert.equal(calls.length, 5, 'the POST handled once');
+  assert.equal(srv._seen.length, 1);
+  assert.equal(srv.stats.duplicates, 1);
 });
 
 test('duplicate CON while the handler is still working: an empty ACK right away', () => {

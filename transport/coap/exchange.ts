@@ -83,7 +83,14 @@ export class Exchange {
       m.type = TYPE.ACK;
       m.mid = req.mid;
       var b = encode(m);
-      if (this._seen) this._seen._reply = b;
+      if (this._seen) {
+        // A GET or FETCH is safe: a copy of it is simply answered again (RFC 7252 §4.5 allows
+        // it for an idempotent request), so its record goes now rather than holding the reply
+        // for EXCHANGE_LIFETIME (a server polling reads filled MAX_DEDUP records, ~14 variables each).
+        var si = req.code === CODE.GET || req.code === CODE.FETCH ? ep._seen.indexOf(this._seen) : -1;
+        if (si >= 0) ep._seen.splice(si, 1);
+        else this._seen._reply = b;
+      }
       ep._send(b, this.peer);
       return;
     }
