@@ -1,0 +1,1 @@
+export function naclSubset(names: string[], src?: string): string;
