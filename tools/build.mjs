@@ -66,10 +66,11 @@ const BUNDLES = {
 //     generated from its source that keeps only the `lowlevel` functions and tables named here and
 //     what they reach. fw-verify-ed25519: the field arithmetic transport/crypto/c25519.ts and
 //     ed25519.ts read (`low.X`), without `crypto_hash` (tweetnacl's SHA-512 and its 160-number
-//     table: the verifier always gets Espruino's native one, firmware/verify-ed25519.ts). Held once
-//     evaluated: 1,909 → 236 variables (test/board/fw-verify.test.ts).
+//     table: the verifier always gets Espruino's native one, firmware/verify-ed25519.ts), with
+//     Int32Array limbs (half a Float64Array's memory). Held once evaluated / at the check's peak:
+//     1,909 / 2,416 → 357 / 732 variables; 37,377 → 9,731 bytes (test/board/fw-verify.test.ts).
 const NACL_SUBSETS = {
-  'fw-verify-ed25519': () => lowNames(['transport/crypto/c25519.ts', 'transport/crypto/ed25519.ts']).filter((n) => n !== 'crypto_hash'),
+  'fw-verify-ed25519': () => naclSubset(lowNames(['transport/crypto/c25519.ts', 'transport/crypto/ed25519.ts']).filter((n) => n !== 'crypto_hash'), { int32: true }),
 };
 
 /** The `low.X` names (tweetnacl's lowlevel, c25519.ts's `low`) the given sources read, sorted. */
@@ -145,7 +146,7 @@ async function bundle(entry, name, extra, global) {
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
   if (NACL_SUBSETS[name]) {
-    writeFileSync(join(tmp, 'nacl-subset.js'), naclSubset(NACL_SUBSETS[name]()));
+    writeFileSync(join(tmp, 'nacl-subset.js'), NACL_SUBSETS[name]());
     extra = [...extra, '--alias', 'tweetnacl=' + join(tmp, 'nacl-subset.js')];
   }
   run(bin('microbundle'), [

@@ -1,1 +1,1 @@
-export function naclSubset(names: string[], src?: string): string;
+export function naclSubset(names: string[], opts?: { int32?: boolean; src?: string }): string;

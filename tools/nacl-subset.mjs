@@ -8,13 +8,18 @@
 // initialise them (`_9[0] = 9;`), in their order, and exports them as `{ lowlevel: {…} }`,
 // the shape the importer reads. Reachability is by name: an identifier anywhere in a
 // declaration (a local of the same name included) keeps the top-level one of that name.
-//   naclSubset(['M', 'S']) -> module source text
+// With `int32`, a field element (`gf()`) is an Int32Array, not a Float64Array: half the
+// memory (on Espruino 64 bytes of data a limb array, not 128). Sound for the field arithmetic:
+// every limb tweetnacl stores is an integer far inside ±2^31 (M and S carry their results to
+// 16 bits, A and Z add or subtract two such limbs, car25519/pack25519 keep them small); its
+// double precision is needed only inside M's locals, which stay doubles. Not for L or SHA-512.
+//   naclSubset(['M', 'S'], { int32: true }) -> module source text
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { parse } from 'acorn';
 
 /** The module source exporting `default { lowlevel: { name: … } }` for `names` (tweetnacl's lowlevel property names); throws on a name tweetnacl's lowlevel lacks. */
-export function naclSubset(names, src = readFileSync(createRequire(import.meta.url).resolve('tweetnacl/nacl-fast.js'), 'utf8')) {
+export function naclSubset(names, { int32 = false, src = readFileSync(createRequire(import.meta.url).resolve('tweetnacl/nacl-fast.js'), 'utf8') } = {}) {
   const ast = parse(src, { ecmaVersion: 5 });
   const wrapper = ast.body[0];
   if (ast.body.length !== 1 || wrapper.type !== 'ExpressionStatement' || wrapper.expression.type !== 'CallExpression' || wrapper.expression.callee.type !== 'FunctionExpression')
@@ -62,6 +67,11 @@ export function naclSubset(names, src = readFileSync(createRequire(import.meta.u
   for (const n of names) {
     if (!low.has(n)) throw new Error(`nacl-subset: tweetnacl's lowlevel has no '${n}'`);
     visit(low.get(n));
+  }
+  if (int32) {
+    const gf = byName.get('gf');
+    if (!gf || gf.text.length !== 1 || gf.text[0].split('new Float64Array(16)').length !== 2) throw new Error("nacl-subset: tweetnacl's gf is not one `new Float64Array(16)`");
+    gf.text[0] = gf.text[0].replace('new Float64Array(16)', 'new Int32Array(16)');
   }
   const body = decls.filter((d) => keep.has(d)).map((d) => d.text.join('\n'));
   const out = names.map((n) => `${JSON.stringify(n)}: ${low.get(n)}`).join(', ');
