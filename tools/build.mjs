@@ -68,7 +68,7 @@ const BUNDLES = {
 //     ed25519.ts read (`low.X`), without `crypto_hash` (tweetnacl's SHA-512 and its 160-number
 //     table: the verifier always gets Espruino's native one, firmware/verify-ed25519.ts), with
 //     Int32Array limbs (half a Float64Array's memory). Held once evaluated / at the check's peak:
-//     1,909 / 2,416 → 357 / 732 variables; 37,377 → 9,731 bytes (test/board/fw-verify.test.ts).
+//     1,909 / 2,416 → 357 / 693 variables; 37,377 → 9,741 bytes (test/board/fw-verify.test.ts).
 const NACL_SUBSETS = {
   'fw-verify-ed25519': () => naclSubset(lowNames(['transport/crypto/c25519.ts', 'transport/crypto/ed25519.ts']).filter((n) => n !== 'crypto_hash'), { int32: true }),
 };
