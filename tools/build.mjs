@@ -33,6 +33,7 @@ import { minify } from 'terser';
 import { transformSync } from '@babel/core';
 import { readdirSync, statSync } from 'node:fs';
 import { apiPropertyNames } from './api-names.mjs';
+import { naclSubset } from './nacl-subset.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = (name) => join(root, 'node_modules', '.bin', name);
@@ -60,6 +61,24 @@ const BUNDLES = {
   // provisioned with an Ed25519 vendor key: only the one the key needs is ever evaluated
   'fw-verify-ed25519': ['firmware/verify-ed25519.ts', ['--external', 'none'], 'LwM2MV'],
 };
+
+// 2b. tweetnacl cut to what a bundle uses (tools/nacl-subset.mjs): `tweetnacl` aliased to a module
+//     generated from its source that keeps only the `lowlevel` functions and tables named here and
+//     what they reach. fw-verify-ed25519: the field arithmetic transport/crypto/c25519.ts and
+//     ed25519.ts read (`low.X`), without `crypto_hash` (tweetnacl's SHA-512 and its 160-number
+//     table: the verifier always gets Espruino's native one, firmware/verify-ed25519.ts), with
+//     Int32Array limbs (half a Float64Array's memory). Held once evaluated / at the check's peak:
+//     1,909 / 2,416 → 357 / 693 variables; 37,377 → 9,741 bytes (test/board/fw-verify.test.ts).
+const NACL_SUBSETS = {
+  'fw-verify-ed25519': () => naclSubset(lowNames(['transport/crypto/c25519.ts', 'transport/crypto/ed25519.ts']).filter((n) => n !== 'crypto_hash'), { int32: true }),
+};
+
+/** The `low.X` names (tweetnacl's lowlevel, c25519.ts's `low`) the given sources read, sorted. */
+function lowNames(files) {
+  const out = new Set();
+  for (const f of files) for (const m of readFileSync(join(root, f), 'utf8').matchAll(/\blow\.(\w+)/g)) out.add(m[1]);
+  return [...out].sort();
+}
 
 // 12. Libraries a bundle builds on demand: each built as an IIFE of its own and appended to the
 //     bundle inside one top-level function (its name here) that returns it, unwrapped. On Espruino the
@@ -111,7 +130,7 @@ function buildArgs(argv) {
  * toolchain's versions), and Espruino's typings.
  */
 function inputFiles() {
-  const fixed = ['package.json', 'package-lock.json', 'tsconfig.json', 'node_modules/@types/espruino/index.d.ts'].map((f) => join(root, f));
+  const fixed = ['package.json', 'package-lock.json', 'tsconfig.json', 'node_modules/@types/espruino/index.d.ts', 'node_modules/tweetnacl/nacl-fast.js'].map((f) => join(root, f));
   return [...sourceFiles(['firmware', 'objects', 'transport', 'tools']), ...hostWordFiles(), ...fixed].filter((f) => existsSync(f)).sort();
 }
 
@@ -126,6 +145,10 @@ async function bundle(entry, name, extra, global) {
   rmSync(stampOf(name), { force: true });
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
+  if (NACL_SUBSETS[name]) {
+    writeFileSync(join(tmp, 'nacl-subset.js'), NACL_SUBSETS[name]());
+    extra = [...extra, '--alias', 'tweetnacl=' + join(tmp, 'nacl-subset.js')];
+  }
   run(bin('microbundle'), [
     '-i', entry, '-o', join(tmp, name + '.js'), '--format', 'iife', '--target', 'web',
     '--name', global || 'LwM2M', '--tsconfig', 'tsconfig.json', '--generateTypes', 'false', ...extra,

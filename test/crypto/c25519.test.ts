@@ -143,6 +143,17 @@ test('Ed25519 verify job: node:crypto\'s signatures true; a flipped bit, another
   }
 });
 
+test('Ed25519 verify job: the scalar h\'s 64 digits let go once reduced (not held through the double-scalar loop, ~40 variables on Espruino)', () => {
+  const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+  const pub = new Uint8Array(publicKey.export({ format: 'der', type: 'spki' })).subarray(12);
+  const msg = rnd(100);
+  const j = ed25519VerifyJob(msg, new Uint8Array(nodeSign(null, msg, privateKey)), pub, nodeCrypto);
+  let loop = 0;
+  while (!j.run()) if (j.h) loop++, assert.equal(j.mx, null, 'j.mx held in the loop');
+  assert.equal(j.r, true);
+  assert.ok(loop > 100, `${loop} steps of the loop`);
+});
+
 test('every step of the four operations stays within C25519_STEP + the largest piece; steps per operation', () => {
   const k = rnd(32), kp = nacl.sign.keyPair.fromSeed(rnd(32)), msg = rnd(700);
   const sig = nacl.sign.detached(msg, kp.secretKey);

@@ -227,6 +227,8 @@ function modTop(j: Job): number {
     o[k] = x[k] & 255;
   }
   j.mo = o;
+  // let the 64 digits go (~40 variables on Espruino): Ed25519's verification holds the job for its whole loop
+  j.mx = null;
   j.f = j.nx;
   return 1.5;
 }

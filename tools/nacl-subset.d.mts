@@ -1,0 +1,1 @@
+export function naclSubset(names: string[], opts?: { int32?: boolean; src?: string }): string;
