@@ -40,12 +40,12 @@ interface Scr {
   t: Pt;
 }
 
-/** `nw` registers W (15 unless given: verification uses none). */
-function newScr(nw?: number): Scr {
+/** `v`: for verification, which uses neither ACC, W nor SUM (the three left out). */
+function newScr(v?: boolean): Scr {
   var f: Fe[] = [], w: Fe[] = [];
-  for (var i = 0; i < 12; i++) f.push(fe());
-  for (i = 0; i < (nw === undefined ? 15 : nw); i++) w.push(fe());
-  return { f: f, w: w, q: pt(), s: pt(), t: pt() };
+  for (var i = 0; i < 12; i++) f.push(v && i === 1 ? NONE : fe());
+  for (i = 0; !v && i < 15; i++) w.push(fe());
+  return { f: f, w: w, q: pt(), s: v ? NOPT : pt(), t: pt() };
 }
 
 /** Binds a job's working storage to the names the formulas use; null lets it go. */
@@ -178,8 +178,8 @@ function run(this: Job, budget?: number): boolean {
   return true;
 }
 
-function job(first: (j: Job) => void, fail: any, nw?: number): Job {
-  return { run: run, r: null, x: fail, f: first, pg: '', pc: 0, g: [], s: newScr(nw), nx: null, u: 0, e: 0, i: 0, d: 0, inf: 1, A: pt(), k: NONE8 } as unknown as Job;
+function job(first: (j: Job) => void, fail: any, v?: boolean): Job {
+  return { run: run, r: null, x: fail, f: first, pg: '', pc: 0, g: [], s: newScr(v), nx: null, u: 0, e: 0, i: 0, d: 0, inf: 1, A: pt(), k: NONE8 } as unknown as Job;
 }
 var NONE8 = new Uint8Array(0);
 

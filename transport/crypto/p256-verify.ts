@@ -32,7 +32,7 @@ function derIntIn(sig: Uint8Array, off: number, end: number, v: Uint8Array): num
  * public point 04||X||Y, as a job: r is true or false (anything malformed); never throws.
  */
 export function p256VerifyJob(pubPoint65: Uint8Array, hash32: Uint8Array, derSig: Uint8Array): P256Job {
-  var j = job(verA, false, 0);
+  var j = job(verA, false, true);
   j.r = false;
   j.b = pubPoint65;
   j.h = hash32;
@@ -65,8 +65,10 @@ function verB(j: Job): void {
     j.f = null;
     return;
   }
+  delete j.c;
   var w = new Uint16Array(16);
   fromBytes(w, j.sb, 0);
+  delete j.sb;
   ninv(j, w, verU); // s^-1
 }
 
@@ -74,6 +76,7 @@ function verU(j: Job): void {
   var e = new Uint16Array(16), w = new Uint16Array(16), u = new Uint16Array(16), r = new Uint16Array(16);
   scalarMod(e, j.h);
   fromBytes(r, j.rb, 0);
+  delete j.rb;
   nmul(w, j.iv, N_R2); // s^-1 R
   var u1 = new Uint8Array(32), u2 = new Uint8Array(32);
   nmul(u, e, w); // u1 = e s^-1
