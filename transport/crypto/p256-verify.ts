@@ -1,7 +1,7 @@
 // ECDSA P-256 verification as a Job (FIPS 186-4 §6.4.2; p256.ts has the whole design): strict
 // DER, s^-1 by binary Euclid, u1*G + u2*Q by Shamir's trick over a width-5 NAF of u1 (G's odd
-// multiples read from their hex when added: no table held) and a width-4 NAF of u2 (Q, 3Q, 5Q,
-// 7Q) (public inputs: variable time).
+// multiples read from their hex when added: no table held) and a width-3 NAF of u2 (Q and 3Q
+// held) (public inputs: variable time).
 import { F1, N, N_R2, P, copy, fe, fmul, fromBytes, fsqr, fsub, isZero, less, nmul, oddGHex, same, scalarMod, toBytes } from './p256-field';
 import type { Job, P256Job } from './p256-job';
 import { ADD, DBL, HH, MADD, Q, RR, WK, call, fcanon, job, p256Finish, pt, ptCopy, tmpPt } from './p256-job';
@@ -92,8 +92,9 @@ function verU(j: Job): void {
   WK.c += 3;
   // u1*G + u2*Q by Shamir's trick (public values: variable time is fine): 256 doublings shared
   // by both; about 43 mixed additions of G's odd multiples (width-5 NAF of u1; each point read
-  // from the generated hex when added, affine) and about 52 additions of Q's (width-4 NAF of
-  // u2; Q, 3Q, 5Q, 7Q Jacobian). Held: 4 points and two digit arrays, not 16 points.
+  // from the generated hex when added, affine) and about 64 additions of Q's (width-3 NAF of
+  // u2; Q, 3Q Jacobian). Held: 2 points and two digit arrays, not 16 points (memory over time:
+  // the check runs while the device serves; width 4 was 31 steps fewer for 58 more variables).
   j.n1 = new Int8Array(257);
   j.n2 = new Int8Array(257);
   j.w1 = wnafStart(u1);
@@ -106,21 +107,21 @@ function verU(j: Job): void {
 function verNaf(j: Job): void {
   for (var m = 0; m < 16 && j.i <= 256; m++, j.i++) {
     j.n1[j.i] = wnafDigit(j.w1, 5);
-    j.n2[j.i] = wnafDigit(j.w2, 4);
+    j.n2[j.i] = wnafDigit(j.w2, 3);
   }
   WK.c += 3.4;
   if (j.i <= 256) return;
   delete j.w1;
   delete j.w2;
-  // Q (decoded, z = 1), then 3Q, 5Q, 7Q = previous + 2Q (2Q in tmpPt)
-  j.tq = [j.P, pt(), pt(), pt()];
+  // Q (decoded, z = 1) and 3Q = Q + 2Q (2Q in tmpPt)
+  j.tq = [j.P, pt()];
   j.e = 0;
   call(j, DBL, tmpPt, j.P, null, verTq);
 }
 
 function verTq(j: Job): void {
   var e = ++j.e;
-  if (e < 4) return call(j, ADD, j.tq[e], j.tq[e - 1], tmpPt, verTq);
+  if (e < 2) return call(j, ADD, j.tq[e], j.tq[e - 1], tmpPt, verTq);
   j.i = 256;
   j.u = 0;
   j.inf = 1;
