@@ -1,9 +1,10 @@
 // ECDSA P-256 verification as a Job (FIPS 186-4 §6.4.2; p256.ts has the whole design): strict
-// DER, s^-1 by binary Euclid, u1*G + u2*Q by Shamir's trick over width-5 NAFs (public inputs:
-// variable time).
+// DER, s^-1 by binary Euclid, u1*G + u2*Q by Shamir's trick over a width-5 NAF of u1 (G's odd
+// multiples read from their hex when added: no table held) and a width-3 NAF of u2 (Q and 3Q
+// held) (public inputs: variable time).
 import { F1, N, N_R2, P, copy, fe, fmul, fromBytes, fsqr, fsub, isZero, less, nmul, oddGHex, same, scalarMod, toBytes } from './p256-field';
-import type { Job, P256Job, Pt } from './p256-job';
-import { ADD, DBL, HH, RR, WK, call, fcanon, job, p256Finish, pt, ptCopy, tmpPt } from './p256-job';
+import type { Job, P256Job } from './p256-job';
+import { ADD, DBL, HH, MADD, Q, RR, WK, call, fcanon, job, p256Finish, pt, ptCopy, tmpPt } from './p256-job';
 import { decodeA, decodeB, validScalar } from './p256-mul';
 
 /**
@@ -31,7 +32,7 @@ function derIntIn(sig: Uint8Array, off: number, end: number, v: Uint8Array): num
  * public point 04||X||Y, as a job: r is true or false (anything malformed); never throws.
  */
 export function p256VerifyJob(pubPoint65: Uint8Array, hash32: Uint8Array, derSig: Uint8Array): P256Job {
-  var j = job(verA, false);
+  var j = job(verA, false, true);
   j.r = false;
   j.b = pubPoint65;
   j.h = hash32;
@@ -64,8 +65,10 @@ function verB(j: Job): void {
     j.f = null;
     return;
   }
+  delete j.c;
   var w = new Uint16Array(16);
   fromBytes(w, j.sb, 0);
+  delete j.sb;
   ninv(j, w, verU); // s^-1
 }
 
@@ -73,6 +76,7 @@ function verU(j: Job): void {
   var e = new Uint16Array(16), w = new Uint16Array(16), u = new Uint16Array(16), r = new Uint16Array(16);
   scalarMod(e, j.h);
   fromBytes(r, j.rb, 0);
+  delete j.rb;
   nmul(w, j.iv, N_R2); // s^-1 R
   var u1 = new Uint8Array(32), u2 = new Uint8Array(32);
   nmul(u, e, w); // u1 = e s^-1
@@ -80,10 +84,17 @@ function verU(j: Job): void {
   nmul(u, r, w); // u2 = r s^-1
   toBytes(u2, 0, u);
   j.r16 = r;
+  delete j.iu;
+  delete j.ivv;
+  delete j.x1;
+  delete j.x2;
+  delete j.iv;
   WK.c += 3;
-  // u1*G + u2*Q by Shamir's trick over width-5 NAFs (public values: variable time is fine):
-  // 256 doublings shared by both, about 43 additions each, from G's odd multiples (generated,
-  // affine) and Q's (8 Jacobian points). Additions go through addPublic: exact in every case.
+  // u1*G + u2*Q by Shamir's trick (public values: variable time is fine): 256 doublings shared
+  // by both; about 43 mixed additions of G's odd multiples (width-5 NAF of u1; each point read
+  // from the generated hex when added, affine) and about 64 additions of Q's (width-3 NAF of
+  // u2; Q, 3Q Jacobian). Held: 2 points and two digit arrays, not 16 points (memory over time:
+  // the check runs while the device serves; width 4 was 31 steps fewer for 58 more variables).
   j.n1 = new Int8Array(257);
   j.n2 = new Int8Array(257);
   j.w1 = wnafStart(u1);
@@ -95,37 +106,22 @@ function verU(j: Job): void {
 /** 16 digits of both NAFs a step. */
 function verNaf(j: Job): void {
   for (var m = 0; m < 16 && j.i <= 256; m++, j.i++) {
-    j.n1[j.i] = wnafDigit(j.w1);
-    j.n2[j.i] = wnafDigit(j.w2);
+    j.n1[j.i] = wnafDigit(j.w1, 5);
+    j.n2[j.i] = wnafDigit(j.w2, 3);
   }
   WK.c += 3.4;
   if (j.i <= 256) return;
-  j.tg = [];
-  j.tq = [];
-  j.e = 0;
-  j.f = verTg;
-}
-
-/** G, 3G, .., 15G from their hex (a point a step), then Q, 3Q, .., 15Q. */
-function verTg(j: Job): void {
-  var hx = oddGHex(), i = j.e, m, p = pt();
-  for (m = 0; m < 16; m++) {
-    p.x[m] = parseInt(hx.substr(128 * i + 60 - 4 * m, 4), 16);
-    p.y[m] = parseInt(hx.substr(128 * i + 124 - 4 * m, 4), 16);
-  }
-  copy(p.z, F1);
-  j.tg.push(p);
-  j.tq.push(pt());
-  WK.c += 0.6;
-  if (++j.e < 8) return;
-  ptCopy(j.tq[0], j.P);
+  delete j.w1;
+  delete j.w2;
+  // Q (decoded, z = 1) and 3Q = Q + 2Q (2Q in tmpPt)
+  j.tq = [j.P, pt()];
   j.e = 0;
   call(j, DBL, tmpPt, j.P, null, verTq);
 }
 
 function verTq(j: Job): void {
   var e = ++j.e;
-  if (e < 8) return call(j, ADD, j.tq[e], j.tq[e - 1], tmpPt, verTq);
+  if (e < 2) return call(j, ADD, j.tq[e], j.tq[e - 1], tmpPt, verTq);
   j.i = 256;
   j.u = 0;
   j.inf = 1;
@@ -144,14 +140,25 @@ function verLoop(j: Job): void {
     dd = u === 1 ? j.n1[j.i] : j.n2[j.i];
     j.u = u + 2;
     if (!dd) return verNext(j);
-    var b = signed(pt(), (u === 1 ? j.tg : j.tq)[(dd < 0 ? -dd : dd) >> 1], dd < 0);
+    var b = Q, a = dd < 0 ? -dd : dd, m;
+    if (u === 1) {
+      // G's odd multiple a (1, 3, .., 15), affine, from its hex
+      var hx = oddGHex();
+      for (m = 0; m < 16; m++) {
+        b.x[m] = parseInt(hx.substr(128 * (a >> 1) + 60 - 4 * m, 4), 16);
+        b.y[m] = parseInt(hx.substr(128 * (a >> 1) + 124 - 4 * m, 4), 16);
+      }
+      copy(b.z, F1);
+      WK.c += 0.6;
+    } else ptCopy(b, j.tq[a >> 1]);
+    if (dd < 0) fsub(b.y, NONE16, b.y);
     if (j.inf) {
       ptCopy(j.A, b);
       j.inf = 0;
       return verNext(j);
     }
     ptCopy(tmpPt, j.A);
-    return call(j, ADD, j.A, j.A, b, verLoop);
+    return call(j, u === 1 ? MADD : ADD, j.A, j.A, b, verLoop);
   }
   // acc += b exactly: H = 0 and r = 0, acc was b: double it (b is tmpPt); H = 0 alone, acc was -b
   fcanon(CH, HH);
@@ -304,18 +311,12 @@ function nsub(a: Uint16Array, b: Uint16Array): void {
   }
 }
 
-/** r = a or -a = (x, -y, z). */
-function signed(r: Pt, a: Pt, negate: boolean): Pt {
-  ptCopy(r, a);
-  if (negate) fsub(r.y, NONE16, a.y);
-  return r;
-}
 var NONE16 = new Uint16Array(16);
 
 /**
- * Width-5 NAF of a public scalar < 2^256 (big-endian bytes), a digit at a time (wnafDigit from
- * the least significant): digits odd in [-15, 15] or 0, at most one non-zero in any 5
- * consecutive (Hankerson–Menezes–Vanstone Alg. 3.35).
+ * Width-w NAF of a public scalar < 2^256 (big-endian bytes), a digit at a time (wnafDigit from
+ * the least significant): digits odd in [-(2^(w-1) - 1), 2^(w-1) - 1] or 0, at most one
+ * non-zero in any w consecutive (Hankerson–Menezes–Vanstone Alg. 3.35).
  */
 function wnafStart(k: Uint8Array): Uint16Array {
   var a = new Uint16Array(17);
@@ -323,12 +324,12 @@ function wnafStart(k: Uint8Array): Uint16Array {
   return a;
 }
 
-function wnafDigit(a: Uint16Array): number {
+function wnafDigit(a: Uint16Array, w: number): number {
   var j, d = 0, c, x;
   if (a[0] & 1) {
-    d = a[0] & 31;
-    if (d > 16) d -= 32;
-    // a -= d (a becomes a multiple of 32; a negative d is an addition that may carry)
+    d = a[0] & ((1 << w) - 1);
+    if (d > 1 << (w - 1)) d -= 1 << w;
+    // a -= d (a becomes a multiple of 2^w; a negative d is an addition that may carry)
     c = -d;
     for (j = 0; j < 17 && c; j++) {
       x = a[j] + c;
