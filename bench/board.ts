@@ -23,7 +23,7 @@ import { existsSync, mkdtempSync, openSync, writeSync, closeSync, readdirSync, r
 import { randomFillSync, sign, createPrivateKey } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { benchServers, BS_KEY, type SlowDevice } from './servers';
+import { benchServers, BS_KEY, DM_KEY, type SlowDevice } from './servers';
 import { es5Script, p256Es5 } from './p256-es5';
 import { espruinoBin, storeFiles, NO_ESPRUINO } from '../tools/espruino/bin.mjs';
 import { rpkGenerate } from '../tools/board-lib.mjs';
@@ -135,7 +135,7 @@ const MARK = 'E.getAddressOf(0)';
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
 /** The simulator's servers for one power-on → registered run (NoSec, PSK, or RPK with the device's key enrolled). */
-export async function servers(mode: 'nosec' | 'psk' | 'rpk', ep: string, curve: 'p256' | 'ed25519', tally: { in: number; out: number }) {
+export async function servers(mode: 'nosec' | 'psk' | 'rpk', ep: string, curve: 'p256' | 'ed25519', tally: { in: number; out: number }, serverPsk = false) {
   if (mode !== 'rpk') {
     const s = await benchServers(ep, mode === 'psk', 300, slowDevice(tally));
     const cfg = { v: 1, endpoint: ep, bootstrap: s.bootstrapUri, mode, pskId: mode === 'psk' ? 'bs' : undefined, pskKey: mode === 'psk' ? hex(BS_KEY) : undefined, port: 35995 };
@@ -143,13 +143,19 @@ export async function servers(mode: 'nosec' | 'psk' | 'rpk', ep: string, curve: 
   }
   const dev = rpkGenerate(curve), bsKey = rpkGenerate(curve), dmKey = rpkGenerate(curve);
   const events: ServerEvent[] = [];
-  const lw = await Lwm2mServer.start({ port: -1, dtlsPort: 0, ...slowDevice(tally), rpk: rpkFromPrivate(Buffer.from(dmKey.pkcs8, 'hex')), onEvent: (e) => events.push(e) });
+  const lw = await Lwm2mServer.start({ port: -1, dtlsPort: 0, ...slowDevice(tally), rpk: serverPsk ? undefined : rpkFromPrivate(Buffer.from(dmKey.pkcs8, 'hex')), onEvent: (e) => events.push(e) });
   const { timeoutMs: _t, ...bsSlow } = slowDevice(tally);
   const bs = await BootstrapServer.start({ port: -1, dtlsPort: 0, ...bsSlow, rpk: rpkFromPrivate(Buffer.from(bsKey.pkcs8, 'hex')) });
   const spki = new Uint8Array(Buffer.from(dev.spki, 'hex'));
-  lw.security.addRpk(ep, spki);
   bs.enrol(spkiHash(spki), 24 * 3600000);
-  bs.setConfig(ep, simpleConfig({ serverUri: lw.secureUri!, securityMode: 'RPK', shortServerId: 101, lifetime: 300, serverPublicKey: lw.rpkSpki }));
+  if (serverPsk) {
+    // after the RPK bootstrap, a PSK account for the LwM2M server (sim/scenario.ts serverSecurity 'psk')
+    lw.security.add({ endpoint: ep, identity: 'dm', key: DM_KEY });
+    bs.setConfig(ep, simpleConfig({ serverUri: lw.secureUri!, securityMode: 'PSK', shortServerId: 101, lifetime: 300, pskIdentity: 'dm', pskKey: DM_KEY }));
+  } else {
+    lw.security.addRpk(ep, spki);
+    bs.setConfig(ep, simpleConfig({ serverUri: lw.secureUri!, securityMode: 'RPK', shortServerId: 101, lifetime: 300, serverPublicKey: lw.rpkSpki }));
+  }
   const cfg = { v: 1, endpoint: ep, bootstrap: bs.secureUri, mode: 'rpk', rpkPriv: dev.pkcs8, rpkPub: dev.spki, rpkServerPub: bsKey.spki, port: 35995 };
   return { lw, events, cfg, close: async () => { await bs.close(); await lw.close(); } };
 }
@@ -159,13 +165,13 @@ export async function servers(mode: 'nosec' | 'psk' | 'rpk', ep: string, curve: 
  * averaged): the bundle from Storage, start(global) as the boot file calls it, against the
  * simulator's servers over real UDP.
  */
-async function boot(bin: string, mode: 'nosec' | 'psk' | 'rpk', curve: 'p256' | 'ed25519', notifications: number): Promise<Row[]> {
+async function boot(bin: string, mode: 'nosec' | 'psk' | 'rpk', curve: 'p256' | 'ed25519', notifications: number, serverPsk = false): Promise<Row[]> {
   const ep = `urn:dev:bench-${mode}`;
   const tally = { in: 0, out: 0 };
-  const srv = await servers(mode, ep, curve, tally);
+  const srv = await servers(mode, ep, curve, tally, serverPsk);
   const dir = mkdtempSync(join(tmpdir(), 'bench-board-'));
   const bundle = mode === 'rpk' ? DIST(curve === 'ed25519' ? 'firmware-rpk-ed25519.js' : 'firmware-rpk.js') : DIST('firmware.js');
-  const label = mode === 'rpk' ? `RPK ${curve === 'ed25519' ? 'Ed25519' : 'P-256'}` : mode === 'psk' ? 'PSK' : 'NoSec';
+  const label = mode === 'rpk' ? `RPK ${curve === 'ed25519' ? 'Ed25519' : 'P-256'}${serverPsk ? ' bootstrap, PSK LwM2M server' : ''}` : mode === 'psk' ? 'PSK' : 'NoSec';
   let run: ReturnType<typeof callgrind> | null = null;
   try {
     writeFileSync(join(dir, 'cfg.json'), JSON.stringify(srv.cfg));
@@ -200,7 +206,7 @@ async function boot(bin: string, mode: 'nosec' | 'psk' | 'rpk', curve: 'p256' | 
     run = null;
     // the servers' side of the wire: retransmissions would show here (bench:flow gives the minimum)
     console.log(`  ${label}: datagrams to → registered, servers received / sent: ${atReg.in} / ${atReg.out}; in all ${tally.in} / ${tally.out}`);
-    rows.push({ workload: mode === 'rpk' ? `rpk-${curve}` : mode, what: `power-on → registered, ${label}`, ir: ph[0].ir, longest: ph[0].longest });
+    rows.push({ workload: mode === 'rpk' ? `rpk-${curve}${serverPsk ? '-psk' : ''}` : mode, what: `power-on → registered, ${label}`, ir: ph[0].ir, longest: ph[0].longest });
     if (notifications) rows.push({ workload: 'notification', what: `one notification (${label}: Write → 2.04 → notification; mean of ${notifications})`, ir: ph[2].ir / notifications, longest: ph[2].longest });
     return rows;
   } finally {
@@ -501,6 +507,7 @@ export const WORKLOADS: Record<string, { what: string; run: Runner }> = {
   nosec: { what: 'power-on → registered, NoSec', run: (b) => boot(b, 'nosec', 'p256', 0) },
   psk: { what: 'power-on → registered, PSK (with --notifications N: one notification too)', run: (b, n) => boot(b, 'psk', 'p256', n) },
   'rpk-p256': { what: 'power-on → registered, RPK P-256 (two full handshakes: bootstrap server, LwM2M server)', run: (b) => boot(b, 'rpk', 'p256', 0) },
+  'rpk-p256-psk': { what: 'power-on → registered, RPK P-256 bootstrap (one full handshake), then a PSK account for the LwM2M server', run: (b) => boot(b, 'rpk', 'p256', 0, true) },
   'rpk-ed25519': { what: 'power-on → registered, RPK Ed25519', run: (b) => boot(b, 'rpk', 'ed25519', 0) },
   'p256-ops': { what: 'P-256 public key, sign, ECDH, verify', run: (b) => p256Ops(b) },
   'ed25519-ops': { what: 'X25519 public key and shared secret, Ed25519 sign and verify', run: (b) => ed25519Ops(b) },

@@ -222,8 +222,10 @@ export function fotaPort(n: Natives, vendorHex?: string, coap?: Partial<Params>)
     if (src === undefined) return done(false);
     try {
       // evaluated from the flash-backed file as it is (a copy would put its 18 KB in RAM):
-      // its last statement gives the verifier (tools/build.mjs)
-      var v = n.global.eval(src);
+      // its last statement gives the verifier (tools/build.mjs). Espruino's eval runs in the
+      // caller's scope, so the file's `var LwM2MV` is check()'s: the global is set here, for
+      // whoever watches the check (tools/hil.mjs stops its transfer's memory samples there)
+      var v = (n.global.LwM2MV = n.global.eval(src));
       var ml = (h[6] << 8) | h[7];
       var sig = h.subarray(HEAD + ml);
       var signed = h.subarray(0, HEAD + ml);

@@ -167,8 +167,9 @@ test('every step of the four operations stays within C25519_STEP + the largest p
   for (const [name, j] of Object.entries(ops)) {
     const s = stepped(j);
     assert.ok(s.r === true || (s.r as Uint8Array).length > 0, name);
-    assert.ok(s.max <= C25519_STEP + PIECE, `${name}: a step of ${s.max} field multiplications`);
-    assert.ok(s.steps > 300, `${name}: ${s.steps} steps`);
+    assert.ok(s.max <= C25519_STEP + PIECE, `${name}: a step of ${s.max} units`);
+    // sliced: hundreds of steps (234 for the cheapest, X25519's public key, 2026-12-07)
+    assert.ok(s.steps > 150, `${name}: ${s.steps} steps`);
     lines.push(`${name} ${s.steps} steps, largest ${s.max.toFixed(2)}`);
   }
   console.log(`c25519 jobs (C25519_STEP ${C25519_STEP}): ${lines.join('; ')}`);

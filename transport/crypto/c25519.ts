@@ -1,18 +1,19 @@
 // Curve25519 work in steps (X25519: x25519.ts; Ed25519: ed25519.ts) on tweetnacl's field
-// arithmetic mod p = 2^255 - 19 (its `lowlevel` M, S, A, Z, pack25519, unpack25519: 16 limbs
-// of 16 bits in a Float64Array).
+// arithmetic mod p = 2^255 - 19 (its `lowlevel` A, Z, pack25519, unpack25519: 16 limbs of 16
+// bits in a Float64Array; the products are c25519-mul.ts's, in place of its M and S).
 //
-// On the board one tweetnacl field multiplication is ~5.7 M x86 instructions (≈ 0.04 s of
-// modelled ESP32 time, ../shared/ESPRUINO.md "Speed: the board's clock") and a whole scalar
-// multiplication thousands of them: every operation is a Job (the DTLS client's PkJob,
-// transport/dtls/rpk.ts), run a step at a time, as P-256's are (p256.ts). A step runs pieces of
-// work until it has spent C25519_STEP units (one unit: a field multiplication); each piece says
+// On the board one field multiplication is ~2.2 M x86 instructions (≈ 0.015 s of modelled
+// ESP32 time, ../shared/ESPRUINO.md "Speed: the board's clock"; tweetnacl's M was ~5.7 M) and a
+// whole scalar multiplication thousands of them: every operation is a Job (the DTLS client's
+// PkJob, transport/dtls/rpk.ts), run a step at a time, as P-256's are (p256.ts). A step runs
+// pieces of work until it has spent C25519_STEP units (one unit: ~5.7 M); each piece says
 // what it cost, and none costs more than ~2 units: the point and ladder formulas are
 // micro-programs run one field operation a piece, the scalar reduction mod L a few bytes a
 // piece. Results do not depend on where steps end (the one-shot callers run the same Jobs in
 // one go).
 import nacl from 'tweetnacl';
 import type { CryptoBackend } from '../ports';
+import { mul25519 } from './c25519-mul';
 
 /** The tweetnacl entry points used (its `lowlevel`): no type checks, nothing thrown. */
 interface NaclLow {
@@ -22,8 +23,6 @@ interface NaclLow {
   L: Float64Array;
   pack25519(o: Uint8Array, n: Fe): void;
   unpack25519(o: Fe, n: Uint8Array): void;
-  M(o: Fe, a: Fe, b: Fe): void;
-  S(o: Fe, a: Fe): void;
   A(o: Fe, a: Fe, b: Fe): void;
   Z(o: Fe, a: Fe, b: Fe): void;
   set25519(o: Fe, a: Fe): void;
@@ -33,11 +32,15 @@ export type Fe = Float64Array;
 export var low = (nacl as unknown as { lowlevel: NaclLow }).lowlevel;
 
 /**
- * The budget of one step in units (tweetnacl field multiplications). Measured on Espruino 2v29's
- * ESP32-like Linux build under callgrind (see docs/rpk.md): one unit is ~5.7 M x86 instructions,
- * a step at most C25519_STEP + 2 units ≈ 57 M ≈ 0.38 s of modelled ESP32 time (× 1.61 / 240 MHz).
+ * The budget of one step in units. Measured on Espruino 2v29's ESP32-like Linux build under
+ * callgrind (see docs/rpk.md): one unit is ~5.7 M x86 instructions (what tweetnacl's field
+ * multiplication M cost; mul25519, with native products, counts MUL_UNITS), a step at most
+ * C25519_STEP + 2 units ≈ 57 M ≈ 0.38 s of modelled ESP32 time (× 1.61 / 240 MHz).
  */
 export var C25519_STEP = 7;
+
+/** What a field multiplication (mul25519, c25519-mul.ts: ~2.2 M x86 instructions) and its share of the stepping count. */
+var MUL_UNITS = 0.4;
 
 /** Units the last step spent (tests and benches compare it with C25519_STEP). */
 var LAST = 0;
@@ -106,13 +109,13 @@ export function call(j: Job, prog: string, g: Fe[], then: (j: Job) => number): n
 
 /** One field operation of the job's micro-program. */
 function fop(j: Job): number {
-  var p = j.pg, c = j.pc, g = j.g, o = p.charAt(c), w = 1;
+  var p = j.pg, c = j.pc, g = j.g, o = p.charAt(c), w = MUL_UNITS;
   var d = g[REG.indexOf(p.charAt(c + 1))], a = g[REG.indexOf(p.charAt(c + 2))], b = g[REG.indexOf(p.charAt(c + 3))];
-  if (o === '*') low.M(d, a, b);
-  else if (o === 's') low.S(d, a);
+  if (o === '*') mul25519(d, a, b);
+  else if (o === 's') mul25519(d, a, a);
   else if (o === 'q') {
-    low.S(d, d);
-    if (++j.n < (p.charCodeAt(c + 2) - 48) * 10 + p.charCodeAt(c + 3) - 48) return 1;
+    mul25519(d, d, d);
+    if (++j.n < (p.charCodeAt(c + 2) - 48) * 10 + p.charCodeAt(c + 3) - 48) return w;
     j.n = 0;
   } else {
     w = 0.2;

@@ -12,6 +12,7 @@
 import type { CryptoBackend } from '../ports';
 import { fromHex } from '../bytes';
 import { call, digits, fe, feBytes, Fe, INV, Job, job, low, modL, POW2523, regs, sha512 } from './c25519';
+import { mul25519 } from './c25519-mul';
 
 // Registers of the point programs: a b c d the result (X Y Z T); e f g h the first operand;
 // i j k l the second; m .. t temporaries; u 2d (ADD) or zero (DBL). The result may be an
@@ -29,7 +30,7 @@ var SQRTM1 = 'b0a00e4a271beec478e42fad0618432fa7d7fb3d99004d2b0bdfc14f8024832b';
 /** The point [x, y, 1, xy]. */
 function point(x: Fe, y: Fe): Fe[] {
   var t = low.gf();
-  low.M(t, x, y);
+  mul25519(t, x, y);
   return [x, y, low.gf([1]), t];
 }
 
@@ -216,8 +217,8 @@ function vPow(j: Job): number {
 /** x² v is u (x is a root), or -u (then x sqrt(-1) is: h = sqrt(-1)), or neither (A is not a point). */
 function vRoot(j: Job): number {
   var g = j.dg as Fe[], t = g[3], d = g[6];
-  low.S(t, g[4]);
-  low.M(t, t, g[2]);
+  mul25519(t, g[4], g[4]);
+  mul25519(t, t, g[2]);
   low.Z(d, t, g[1]);
   var z = feBytes(d), n = 0;
   for (var i = 0; i < 32; i++) n |= z[i];

@@ -100,27 +100,35 @@ function fcanon(r: Lb, a: Lb): void {
 // ESPRUINO.md, "Speed: the board's clock"), and a point addition alone ~0.6 s: every public
 // operation here is a Job, run a step at a time (job.run()) by its caller's poll(now), so the
 // device goes back to its event loop (console, sockets, Wi-Fi) between steps. A step does field
-// operations until it has spent P256_STEP units of work, counted as it goes in field
-// multiplications (WK.c: fmul 1, fsqr 0.9, the other bounded pieces their measured share); no
-// piece of work between two budget checks costs more than ~5 units. The point formulas are
-// micro-programs (DBL, ADD, MADD below) run one field operation per check, so a step can end
-// inside a point addition. Results do not depend on where steps end: the one-shot functions
-// (p256Verify, …) are the same Jobs run in one go.
+// operations until it has spent P256_STEP units of work, counted as it goes (WK.c): a unit is
+// ~5.07 M x86 instructions on the board's stand-in, what one field multiplication cost while
+// its products were interpreted; fmul and fsqr now count FMUL_UNITS, the other bounded pieces
+// their measured share. No piece of work between two budget checks costs more than ~5 units.
+// The point formulas are micro-programs (DBL, ADD, MADD below) run one field operation per
+// check, so a step can end inside a point addition. Results do not depend on where steps end:
+// the one-shot functions (p256Verify, …) are the same Jobs run in one go.
 
-/** Work done by the running step, in field multiplications (see P256_STEP). */
+/** Work done by the running step, in units (see P256_STEP). */
 export var WK = { c: 0 };
 
 /**
- * The budget of one step in field multiplications. Measured on Espruino 2v29's ESP32-like
- * Linux build (dist/firmware-rpk.js from Storage) under cachegrind: 60 steps of an ECDH job
- * cost 2.49 G x86 instructions for 491.75 units, 5.07 M per unit (one fmul). A step is at most
- * 8 units plus the largest piece (4.6): 12.2 units (test/dtls/rpk-p256.test.ts, a whole
+ * What fmul (or fsqr) counts: 2.21 M x86 instructions since its products are native
+ * (convolve.ts; docs/p256.md), plus its share of the micro-program's stepping, of the
+ * 5.07 M unit.
+ */
+var FMUL_UNITS = 0.5;
+
+/**
+ * The budget of one step in units. Measured on Espruino 2v29's ESP32-like Linux build
+ * (dist/firmware-rpk.js from Storage) under cachegrind: 60 steps of an ECDH job cost 2.49 G
+ * x86 instructions for 491.75 units, 5.07 M per unit (then one fmul). A step is at most 8
+ * units plus the largest piece (4.6): 12.2 units (test/dtls/rpk-p256.test.ts, a whole
  * handshake) ≈ 62 M instructions ≈ 0.42 s of modelled ESP32 time (× 1.61 / 240 MHz; 0.2–0.8 s
  * over the model's range), the mean step ~41 M ≈ 0.28 s.
  */
 export var P256_STEP = 8;
 
-/** The work the last step did, in field multiplications (tests and benches compare it with P256_STEP). */
+/** The work the last step did, in units (tests and benches compare it with P256_STEP). */
 export function p256LastCost(): number {
   return WK.c;
 }
@@ -226,10 +234,10 @@ function fop(j: Job): void {
   var d = g[REG.indexOf(p.charAt(c + 1))], x = g[REG.indexOf(p.charAt(c + 2))], y = g[REG.indexOf(p.charAt(c + 3))];
   if (o === '*') {
     fmul(d, x, y);
-    WK.c += 1;
+    WK.c += FMUL_UNITS;
   } else if (o === 's') {
     fsqr(d, x);
-    WK.c += 0.9;
+    WK.c += FMUL_UNITS;
   } else {
     if (o === '+') fadd(d, x, y);
     else if (o === '-') fsub(d, x, y);

@@ -4,6 +4,33 @@
 import { E2, F1, FB, N, P, combHex, copy, fadd, fmul, fromBytes, fsqr, fsub, isZero, less, same, toBytes } from './p256-field';
 import type { Job, Pt } from './p256-job';
 import { ACC, ADD, DBL, MADD, Q, SUM, W, WK, call, fcanon, nib, pt, ptCopy, ptInf, ptSel, t1, t8 } from './p256-job';
+import { convolve } from './convolve';
+
+// ---- reading a table by a secret digit ---------------------------------------------------
+
+/** MASK[i] = 1 for the entry i + 1 = d, else 0 (MASK[15] stays 0): one-hot by arithmetic, no index on d. */
+var MASK = new Int32Array(16);
+
+function mask(d: number): void {
+  for (var i = 0; i < 15; i++) MASK[i] = (((i + 1) ^ d) - 1) >>> 31;
+}
+
+/**
+ * o's coordinates = the table entry MASK selects (zero when none): the table is kept by limb,
+ * rows[m][i] = limb m of entry i (x limbs 0-15, then y, then z), so each limb of the result is
+ * one native call over the 16 entries, convolve(MASK, rows[m], 0) (convolve.ts). Every entry is
+ * read whatever the digit, as the masked sum over the entries was in JavaScript, at ~1/20 of
+ * its cost on the board (that sum was ~7 field multiplications' worth a k*Q window).
+ */
+function tableRead(o: Pt, rows: (Int32Array | Uint16Array)[]): void {
+  var cv = convolve, M = MASK, z = rows.length > 32;
+  for (var m = 0; m < 16; m++) {
+    o.x[m] = cv(M, rows[m], 0);
+    o.y[m] = cv(M, rows[m + 16], 0);
+    if (z) o.z[m] = cv(M, rows[m + 32], 0);
+  }
+}
+
 
 // ---- k*G: comb --------------------------------------------------------------------------
 
@@ -18,7 +45,8 @@ import { ACC, ADD, DBL, MADD, Q, SUM, W, WK, call, fcanon, nib, pt, ptCopy, ptIn
  */
 function mulG(j: Job, then: (j: Job) => void): void {
   j.nx = then;
-  j.cb = new Uint16Array(15 * 32);
+  j.cb = [];
+  for (var m = 0; m < 32; m++) j.cb.push(new Uint16Array(16));
   j.e = 0;
   j.f = gTable;
 }
@@ -26,7 +54,7 @@ function mulG(j: Job, then: (j: Job) => void): void {
 /** One point of the comb table a step, from its hex. */
 function gTable(j: Job): void {
   var hx = combHex(), i = j.e, m;
-  for (m = 32 * i; m < 32 * i + 32; m++) j.cb[m] = parseInt(hx.substr(128 * i + (m & 16 ? 64 : 0) + 60 - 4 * (m & 15), 4), 16);
+  for (m = 0; m < 32; m++) j.cb[m][i] = parseInt(hx.substr(128 * i + (m & 16 ? 64 : 0) + 60 - 4 * (m & 15), 4), 16);
   WK.c += 0.6;
   if (++j.e < 15) return;
   ptInf(j.A);
@@ -37,9 +65,9 @@ function gTable(j: Job): void {
   j.f = gCol;
 }
 
-/** Column j.i of the comb: double (u 0), digit (1), read the table (2, one entry a step), add (3), keep (4). */
+/** Column j.i of the comb: double (u 0), digit and table read (1), add (3), keep (4). */
 function gCol(j: Job): void {
-  var u = j.u, A = j.A, q = Q, c = j.i, k = j.k, i, m, sel, tb = j.cb;
+  var u = j.u, A = j.A, c = j.i, k = j.k, i;
   if (u === 0) {
     j.u = 1;
     call(j, DBL, A, A, null, gCol);
@@ -48,34 +76,22 @@ function gCol(j: Job): void {
     var d = 0;
     for (i = 0; i < 4; i++) d |= ((k[31 - ((64 * i + c) >> 3)] >> (c & 7)) & 1) << i;
     j.d = d;
-    for (m = 0; m < 16; m++) {
-      q.x[m] = 0;
-      q.y[m] = 0;
-    }
-    j.e = 0;
-    j.u = 2;
-  } else if (u === 2) {
-    // q = T[d]: read every entry, keep the one whose index matches (mask from arithmetic)
-    for (i = j.e; i < j.e + 5; i++) {
-      sel = (((i + 1) ^ j.d) - 1) >>> 31;
-      for (m = 0; m < 16; m++) {
-        q.x[m] += tb[32 * i + m] * sel;
-        q.y[m] += tb[32 * i + 16 + m] * sel;
-      }
-    }
-    WK.c += 1.2;
-    j.e += 5;
-    if (j.e === 15) j.u = 3;
+    mask(d);
+    tableRead(Q, j.cb);
+    WK.c += 0.4;
+    j.u = 3;
   } else if (u === 3) {
     j.u = 4;
-    call(j, MADD, SUM, A, q, gCol);
+    call(j, MADD, SUM, A, Q, gCol);
   } else {
     var nz = ((0 - j.d) >>> 31) & 1;
     ptSel(A, SUM, nz & (j.inf ^ 1));
-    ptSel(A, q, nz & j.inf);
+    ptSel(A, Q, nz & j.inf);
     j.inf &= nz ^ 1;
     j.u = 0;
-    if (--j.i < 0) j.f = j.nx;
+    if (--j.i >= 0) return;
+    j.cb = null;
+    j.f = j.nx;
   }
 }
 
@@ -90,16 +106,33 @@ function gCol(j: Job): void {
  */
 function mulQ(j: Job, then: (j: Job) => void): void {
   j.nx = then;
-  j.T = [];
-  for (var i = 0; i < 15; i++) j.T.push(pt());
+  // the table by limb (see tableRead); j.T[0] and j.T[1] hold the last two entries made
+  j.cb = [];
+  for (var m = 0; m < 48; m++) j.cb.push(new Int32Array(16));
+  j.T = [pt(), pt()];
   ptCopy(j.T[0], j.P);
+  keep(j, j.T[0], 0);
   j.e = 1;
   call(j, DBL, j.T[1], j.P, null, qTable);
 }
 
+/** Entry i of the table by limb (rows[m][i]) from the point e. */
+function keep(j: Job, e: Pt, i: number): void {
+  var r = j.cb;
+  for (var m = 0; m < 16; m++) {
+    r[m][i] = e.x[m];
+    r[m + 16][i] = e.y[m];
+    r[m + 32][i] = e.z[m];
+  }
+  WK.c += 0.45;
+}
+
+/** Entry j.e (j.e + 1 times Q) is made: keep it, make the next (the one before + Q). */
 function qTable(j: Job): void {
-  var e = ++j.e;
-  if (e < 15) return call(j, ADD, j.T[e], j.T[e - 1], j.P, qTable);
+  var e = j.e, T = j.T, p = T[e & 1];
+  keep(j, p, e);
+  if (++j.e < 15) return call(j, ADD, T[j.e & 1], p, j.P, qTable);
+  j.T = null;
   ptInf(j.A);
   j.inf = 1;
   j.i = 63;
@@ -107,45 +140,30 @@ function qTable(j: Job): void {
   j.f = qWin;
 }
 
-/** Window j.i: four doublings (u 0-3), digit (4), read the table (5, one entry a step), add (6), keep (7). */
+/** Window j.i: four doublings (u 0-3), digit and table read (4), add (6), keep (7). */
 function qWin(j: Job): void {
-  var u = j.u, A = j.A, q = Q, m, sel, e;
+  var u = j.u, A = j.A;
   if (u < 4) {
     j.u = u + 1;
     call(j, DBL, A, A, null, qWin);
   } else if (u === 4) {
     j.d = nib(j.k, j.i);
-    for (m = 0; m < 16; m++) {
-      q.x[m] = 0;
-      q.y[m] = 0;
-      q.z[m] = 0;
-    }
-    j.e = 0;
-    j.u = 5;
-  } else if (u === 5) {
-    // q = T[d-1]: read every entry, keep the one whose index matches (mask from arithmetic)
-    for (var i = j.e; i < j.e + 3; i++) {
-      sel = (((i + 1) ^ j.d) - 1) >>> 31;
-      e = j.T[i];
-      for (m = 0; m < 16; m++) {
-        q.x[m] += e.x[m] * sel;
-        q.y[m] += e.y[m] * sel;
-        q.z[m] += e.z[m] * sel;
-      }
-    }
-    WK.c += 1.4;
-    j.e += 3;
-    if (j.e === 15) j.u = 6;
+    mask(j.d);
+    tableRead(Q, j.cb);
+    WK.c += 0.55;
+    j.u = 6;
   } else if (u === 6) {
     j.u = 7;
-    call(j, ADD, SUM, A, q, qWin);
+    call(j, ADD, SUM, A, Q, qWin);
   } else {
     var nz = ((0 - j.d) >>> 31) & 1; // d != 0
     ptSel(A, SUM, nz & (j.inf ^ 1));
-    ptSel(A, q, nz & j.inf);
+    ptSel(A, Q, nz & j.inf);
     j.inf &= nz ^ 1;
     j.u = 0;
-    if (--j.i < 0) j.f = j.nx;
+    if (--j.i >= 0) return;
+    j.cb = null;
+    j.f = j.nx;
   }
 }
 

@@ -3,6 +3,7 @@
 // does the same field operations, and the conditional swaps are arithmetic (no branch or index
 // on a bit). The result is the same 32 bytes as tweetnacl's crypto_scalarmult.
 import { call, cswap, fe, feBytes, INV, Job, job, low, regs } from './c25519';
+import { mul25519 } from './c25519-mul';
 
 // One ladder rung (RFC 7748 §5), registers: a x1 (u), b x2, c z2, d x3, e z3, f A, g AA, h B,
 // i BB, j E, k C, l D, m DA, n CB, o a24 = 121665 (the (A - 2) / 4 of curve25519).
@@ -57,7 +58,7 @@ function xBit(j: Job): number {
 
 function xEnd(j: Job): number {
   var g = j.w as Float64Array[];
-  low.M(g[1], g[1], g[5]);
+  mul25519(g[1], g[1], g[5]);
   var r = feBytes(g[1]), d = 0;
   for (var i = 0; i < 32; i++) d |= r[i];
   j.r = d || !j.zc ? r : null;
