@@ -99,32 +99,24 @@ function fcanon(r: Lb, a: Lb): void {
 // On the board one scalar multiplication is a minute or more of interpreted work (../shared/
 // ESPRUINO.md, "Speed: the board's clock"), and a point addition alone ~0.6 s: every public
 // operation here is a Job, run a step at a time (job.run()) by its caller's poll(now), so the
-// device goes back to its event loop (console, sockets, Wi-Fi) between steps. A step does field
-// operations until it has spent P256_STEP units of work, counted as it goes (WK.c): a unit is
-// ~5.07 M x86 instructions on the board's stand-in, what one field multiplication cost while
-// its products were interpreted; fmul and fsqr now count FMUL_UNITS, the other bounded pieces
-// their measured share. No piece of work between two budget checks costs more than ~5 units.
-// The point formulas are micro-programs (DBL, ADD, MADD below) run one field operation per
-// check, so a step can end inside a point addition. Results do not depend on where steps end:
-// the one-shot functions (p256Verify, …) are the same Jobs run in one go.
+// device goes back to its event loop (console, sockets, Wi-Fi) between steps. A step runs pieces
+// of work until it has spent P256_STEP units, counted as it goes (WK.c): a unit is ~5.07 M x86
+// instructions on the board's stand-in (what one field multiplication cost while its products
+// were interpreted; now 2.21 M). A point formula (DBL, ADD, MADD below) is one piece of up to
+// ADD_UNITS, and runs in the next step when it would overrun this one; no other piece costs
+// more than ~5 units. Results do not depend on where steps end: the one-shot functions
+// (p256Verify, …) are the same Jobs run in one go.
 
 /** Work done by the running step, in units (see P256_STEP). */
 export var WK = { c: 0 };
 
 /**
- * What fmul (or fsqr) counts: 2.21 M x86 instructions since its products are native
- * (convolve.ts; docs/p256.md), plus its share of the micro-program's stepping, of the
- * 5.07 M unit.
- */
-var FMUL_UNITS = 0.5;
-
-/**
- * The budget of one step in units. Measured on Espruino 2v29's ESP32-like Linux build
- * (dist/firmware-rpk.js from Storage) under cachegrind: 60 steps of an ECDH job cost 2.49 G
- * x86 instructions for 491.75 units, 5.07 M per unit (then one fmul). A step is at most 8
- * units plus the largest piece (4.6): 12.2 units (test/dtls/rpk-p256.test.ts, a whole
- * handshake) ≈ 62 M instructions ≈ 0.42 s of modelled ESP32 time (× 1.61 / 240 MHz; 0.2–0.8 s
- * over the model's range), the mean step ~41 M ≈ 0.28 s.
+ * The budget of one step in units (5.07 M x86 instructions each: 60 steps of an ECDH job, when
+ * a field multiplication was one unit, cost 2.49 G for 491.75 units on Espruino 2v29's ESP32-like
+ * Linux build, dist/firmware-rpk.js from Storage, cachegrind). A step is at most 8 units plus
+ * the largest other piece (4.6), or one point addition (ADD_UNITS): 12.6 units ≈ 64 M
+ * instructions ≈ 0.43 s of modelled ESP32 time (× 1.61 / 240 MHz; 0.2–0.8 s over the model's
+ * range).
  */
 export var P256_STEP = 8;
 
@@ -142,10 +134,12 @@ export interface P256Job {
 interface Job extends P256Job {
   /** The next control step; null when done. */
   f: ((j: Job) => void) | null;
-  /** The micro-program in progress ('' none), its position and its operands. */
-  pg: string;
-  pc: number;
-  g: Fe[];
+  /** The point formula pending (null none), its operands r, a, b and its cost in units. */
+  pg: ((r: Pt, a: Pt, b: Pt) => void) | null;
+  pr: Pt;
+  pa: Pt;
+  pb: Pt;
+  pw: number;
   s: Scr | null;
   /** Where a sub-operation (mulG, mulQ, inversion) continues. */
   nx: ((j: Job) => void) | null;
@@ -170,14 +164,20 @@ function run(this: Job, budget?: number): boolean {
     var b = budget || P256_STEP;
     try {
       while (WK.c < b && (j.f || j.pg)) {
-        if (j.pg) fop(j);
-        else j.f!(j);
+        if (j.pg) {
+          // a point formula runs whole: in a step of its own when it would overrun this one
+          if (WK.c > 0 && WK.c + j.pw > b) break;
+          var f = j.pg;
+          j.pg = null;
+          f(j.pr, j.pa, j.pb);
+          WK.c += j.pw;
+        } else j.f!(j);
       }
     } catch (e) {
       // malformed input the checks missed: the operation fails (verify: false; ECDH: null)
       j.r = j.x;
       j.f = null;
-      j.pg = '';
+      j.pg = null;
     }
     use(null);
   }
@@ -187,7 +187,7 @@ function run(this: Job, budget?: number): boolean {
 }
 
 function job(first: (j: Job) => void, fail: any, v?: boolean): Job {
-  return { run: run, r: null, x: fail, f: first, pg: '', pc: 0, g: [], s: newScr(v), nx: null, u: 0, e: 0, i: 0, d: 0, inf: 1, A: pt(), k: NONE8 } as unknown as Job;
+  return { run: run, r: null, x: fail, f: first, pg: null, pr: NOPT, pa: NOPT, pb: NOPT, pw: 0, s: newScr(v), nx: null, u: 0, e: 0, i: 0, d: 0, inf: 1, A: pt(), k: NONE8 } as unknown as Job;
 }
 var NONE8 = new Uint8Array(0);
 
@@ -197,10 +197,10 @@ export function p256Finish(j: P256Job): any {
   return j.r;
 }
 
-// Micro-programs of field operations, 4 characters each: operation (* mul, s square, + add,
-// - sub, c copy), destination, operands. Registers: a b c = r.x r.y r.z; d e f = a.x a.y a.z;
-// g h i = b.x b.y b.z; 1-8 = t1-t8; H R = HH RR. Transcribed from the formulas, in their order.
-var REG = 'abcdefghi12345678HR';
+// The point formulas, on the working registers t1-t8 (and HH, RR) that use() binds. Each is one
+// piece of a step: with native products (convolve.ts) a whole addition is ~42 M x86 instructions
+// on the board's stand-in (~0.28 s modelled), so a step can hold one, and their field operations
+// are plain calls (interpreting them from a string of operations, as before, cost 26 % more).
 
 /**
  * r = 2a (Jacobian, a = -3: dbl-2001-b, 3M+5S). r may alias a. Infinity (Z = 0) stays
@@ -208,44 +208,58 @@ var REG = 'abcdefghi12345678HR';
  * delta = Z², gamma = Y², beta = X gamma, alpha = 3(X-delta)(X+delta), Z3 = (Y+Z)² - gamma - delta,
  * X3 = alpha² - 8 beta, Y3 = alpha(4 beta - X3) - 8 gamma².
  */
-var DBL = 's1ffs2ee*3d2-5d1+4d1*454+544+454+5efs555-552-c51+333+333s544-553-a53-53a*545s222+222+222+222-b52';
+function DBL(r: Pt, a: Pt): void {
+  fsqr(t1, a.z); fsqr(t2, a.y); fmul(t3, a.x, t2); fsub(t5, a.x, t1);
+  fadd(t4, a.x, t1); fmul(t4, t5, t4); fadd(t5, t4, t4); fadd(t4, t5, t4);
+  fadd(t5, a.y, a.z); fsqr(t5, t5); fsub(t5, t5, t2); fsub(r.z, t5, t1);
+  fadd(t3, t3, t3); fadd(t3, t3, t3); fsqr(t5, t4); fsub(t5, t5, t3);
+  fsub(r.x, t5, t3); fsub(t5, t3, r.x); fmul(t5, t4, t5); fsqr(t2, t2);
+  fadd(t2, t2, t2); fadd(t2, t2, t2); fadd(t2, t2, t2); fsub(r.y, t5, t2);
+}
+
 /**
  * r = a + b, both Jacobian (add-2007-bl, 11M+5S). r may alias a or b. z1z1 t1, z2z2 t2, u1 t3,
  * s1 t4, h t5, rr t6, t t7, v t8. H = U2 - U1 and r = 2(S2 - S1) are kept in HH, RR: both zero,
  * the inputs were equal (the formulas do not double); H alone zero: opposite. Only the public
  * (verification) path looks at them; the secret paths cannot reach those cases.
  */
-var ADD = 's1ffs2ii*3d2*5g1-553*4ei*442*6hf*661-664+666cH55cR66+7fis777-771-772+155s111*831*251*c75s766-772-778-a78-78a*767*442+444-b74';
-/** r = a + b, a Jacobian, b affine (b.z unused) (madd-2007-bl, 7M+4S). r may alias a. z1z1 t1, h t2, hh t3, i t4, j t5, rr t6, t t7, v t8. */
-var MADD = 's1ff*2g1-22d*6hf*661-66e+666cH22cR66s322+433+444*524*8d4+7f2s777-771-c73*4e5+444s766-775-778-a78-78a*767-b74';
-
-/** Starts a micro-program on points r, a, b; the job's control step `then` follows it. */
-function call(j: Job, prog: string, r: Pt, a: Pt, b: Pt | null, then: (j: Job) => void): void {
-  var q = b || a;
-  j.g = [r.x, r.y, r.z, a.x, a.y, a.z, q.x, q.y, q.z, t1, t2, t3, t4, t5, t6, t7, t8, HH, RR];
-  j.pg = prog;
-  j.pc = 0;
-  j.f = then;
+function ADD(r: Pt, a: Pt, b: Pt): void {
+  fsqr(t1, a.z); fsqr(t2, b.z); fmul(t3, a.x, t2); fmul(t5, b.x, t1);
+  fsub(t5, t5, t3); fmul(t4, a.y, b.z); fmul(t4, t4, t2); fmul(t6, b.y, a.z);
+  fmul(t6, t6, t1); fsub(t6, t6, t4); fadd(t6, t6, t6); copy(HH, t5);
+  copy(RR, t6); fadd(t7, a.z, b.z); fsqr(t7, t7); fsub(t7, t7, t1);
+  fsub(t7, t7, t2); fadd(t1, t5, t5); fsqr(t1, t1); fmul(t8, t3, t1);
+  fmul(t2, t5, t1); fmul(r.z, t7, t5); fsqr(t7, t6); fsub(t7, t7, t2);
+  fsub(t7, t7, t8); fsub(r.x, t7, t8); fsub(t7, t8, r.x); fmul(t7, t6, t7);
+  fmul(t4, t4, t2); fadd(t4, t4, t4); fsub(r.y, t7, t4);
 }
 
-/** One field operation of the job's micro-program. */
-function fop(j: Job): void {
-  var p = j.pg, c = j.pc, g = j.g, o = p.charAt(c);
-  var d = g[REG.indexOf(p.charAt(c + 1))], x = g[REG.indexOf(p.charAt(c + 2))], y = g[REG.indexOf(p.charAt(c + 3))];
-  if (o === '*') {
-    fmul(d, x, y);
-    WK.c += FMUL_UNITS;
-  } else if (o === 's') {
-    fsqr(d, x);
-    WK.c += FMUL_UNITS;
-  } else {
-    if (o === '+') fadd(d, x, y);
-    else if (o === '-') fsub(d, x, y);
-    else copy(d, x);
-    WK.c += 0.05;
-  }
-  j.pc = c += 4;
-  if (c >= p.length) j.pg = '';
+/** r = a + b, a Jacobian, b affine (b.z unused) (madd-2007-bl, 7M+4S). r may alias a. z1z1 t1, h t2, hh t3, i t4, j t5, rr t6, t t7, v t8. */
+function MADD(r: Pt, a: Pt, b: Pt): void {
+  fsqr(t1, a.z); fmul(t2, b.x, t1); fsub(t2, t2, a.x); fmul(t6, b.y, a.z);
+  fmul(t6, t6, t1); fsub(t6, t6, a.y); fadd(t6, t6, t6); copy(HH, t2);
+  copy(RR, t6); fsqr(t3, t2); fadd(t4, t3, t3); fadd(t4, t4, t4);
+  fmul(t5, t2, t4); fmul(t8, a.x, t4); fadd(t7, a.z, t2); fsqr(t7, t7);
+  fsub(t7, t7, t1); fsub(r.z, t7, t3); fmul(t4, a.y, t5); fadd(t4, t4, t4);
+  fsqr(t7, t6); fsub(t7, t7, t5); fsub(t7, t7, t8); fsub(r.x, t7, t8);
+  fsub(t7, t8, r.x); fmul(t7, t6, t7); fsub(r.y, t7, t4);
+}
+
+/**
+ * The formulas' costs in units (x86 instructions on the stand-in, callgrind, / 5.07 M): DBL
+ * 24.8 M; ADD and MADD counted from their operations at the same rates (a product 2.21 M, an
+ * addition, subtraction or copy 0.44 M).
+ */
+var DBL_UNITS = 4.9, ADD_UNITS = 8.3, MADD_UNITS = 6.2;
+
+/** Makes `prog` (DBL, ADD, MADD) on points r, a, b the job's next piece; its control step `then` follows it. */
+function call(j: Job, prog: (r: Pt, a: Pt, b: Pt) => void, r: Pt, a: Pt, b: Pt | null, then: (j: Job) => void): void {
+  j.pg = prog;
+  j.pr = r;
+  j.pa = a;
+  j.pb = b || a;
+  j.pw = prog === DBL ? DBL_UNITS : prog === ADD ? ADD_UNITS : MADD_UNITS;
+  j.f = then;
 }
 
 /** r = r + (b - r) * bit over a point (bit 0 or 1): arithmetic select, no branch. */
