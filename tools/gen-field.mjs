@@ -232,6 +232,16 @@ export function mul25519(o: Fe, a: Fe, b: Fe): void {
 ${product()}
 ${reduce25519()}
 }
+
+/** o = a + b, limb by limb (tweetnacl's A, unrolled: a loop turn costs more than a statement on Espruino). */
+export function add25519(o: Fe, a: Fe, b: Fe): void {
+${limbwise('+')}
+}
+
+/** o = a - b, limb by limb (tweetnacl's Z, unrolled). */
+export function sub25519(o: Fe, a: Fe, b: Fe): void {
+${limbwise('-')}
+}
 ${END}`;
 
 let stale = false;

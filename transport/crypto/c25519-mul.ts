@@ -39,4 +39,16 @@ export function mul25519(o: Fe, a: Fe, b: Fe): void {
   t2 += (t1 - (t1 %= 65536)) / 65536;
   o[0] = t0; o[1] = t1; o[2] = t2;
 }
+
+/** o = a + b, limb by limb (tweetnacl's A, unrolled: a loop turn costs more than a statement on Espruino). */
+export function add25519(o: Fe, a: Fe, b: Fe): void {
+  o[0] = a[0] + b[0]; o[1] = a[1] + b[1]; o[2] = a[2] + b[2]; o[3] = a[3] + b[3]; o[4] = a[4] + b[4]; o[5] = a[5] + b[5]; o[6] = a[6] + b[6]; o[7] = a[7] + b[7];
+  o[8] = a[8] + b[8]; o[9] = a[9] + b[9]; o[10] = a[10] + b[10]; o[11] = a[11] + b[11]; o[12] = a[12] + b[12]; o[13] = a[13] + b[13]; o[14] = a[14] + b[14]; o[15] = a[15] + b[15];
+}
+
+/** o = a - b, limb by limb (tweetnacl's Z, unrolled). */
+export function sub25519(o: Fe, a: Fe, b: Fe): void {
+  o[0] = a[0] - b[0]; o[1] = a[1] - b[1]; o[2] = a[2] - b[2]; o[3] = a[3] - b[3]; o[4] = a[4] - b[4]; o[5] = a[5] - b[5]; o[6] = a[6] - b[6]; o[7] = a[7] - b[7];
+  o[8] = a[8] - b[8]; o[9] = a[9] - b[9]; o[10] = a[10] - b[10]; o[11] = a[11] - b[11]; o[12] = a[12] - b[12]; o[13] = a[13] - b[13]; o[14] = a[14] - b[14]; o[15] = a[15] - b[15];
+}
 // END GENERATED

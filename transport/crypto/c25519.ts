@@ -1,6 +1,7 @@
 // Curve25519 work in steps (X25519: x25519.ts; Ed25519: ed25519.ts) on tweetnacl's field
-// arithmetic mod p = 2^255 - 19 (its `lowlevel` A, Z, pack25519, unpack25519: 16 limbs of 16
-// bits in a Float64Array; the products are c25519-mul.ts's, in place of its M and S).
+// arithmetic mod p = 2^255 - 19 (its `lowlevel` pack25519, unpack25519, set25519: 16 limbs of 16
+// bits in a Float64Array; products, sums and differences are c25519-mul.ts's, in place of its
+// M, S, A and Z).
 //
 // On the board one field multiplication is ~2.2 M x86 instructions (≈ 0.015 s of modelled
 // ESP32 time, ../shared/ESPRUINO.md "Speed: the board's clock"; tweetnacl's M was ~5.7 M) and a
@@ -13,7 +14,7 @@
 // one go).
 import nacl from 'tweetnacl';
 import type { CryptoBackend } from '../ports';
-import { mul25519 } from './c25519-mul';
+import { add25519, mul25519, sub25519 } from './c25519-mul';
 
 /** The tweetnacl entry points used (its `lowlevel`): no type checks, nothing thrown. */
 interface NaclLow {
@@ -23,8 +24,6 @@ interface NaclLow {
   L: Float64Array;
   pack25519(o: Uint8Array, n: Fe): void;
   unpack25519(o: Fe, n: Uint8Array): void;
-  A(o: Fe, a: Fe, b: Fe): void;
-  Z(o: Fe, a: Fe, b: Fe): void;
   set25519(o: Fe, a: Fe): void;
 }
 /** A field element mod p: 16 limbs of 16 bits (tweetnacl's gf). */
@@ -93,8 +92,7 @@ export function c25519Finish(j: { run(b?: number): boolean; r: any }): any {
 //
 // Four characters an instruction: operation, destination, two operands. Operations: * d = a b,
 // s d = a², + d = a + b, - d = a - b, c d = a, and q d nn: d squared nn times in place (two
-// decimal digits; one squaring a piece). Registers are letters, indexes into the job's `g`.
-var REG = 'abcdefghijklmnopqrstuvwxyz';
+// decimal digits). Registers are letters a-z, indexes into the job's `g`.
 
 /** Starts `prog` over registers `g`; `then` is the piece after it. */
 export function call(j: Job, prog: string, g: Fe[], then: (j: Job) => number): number {
@@ -107,24 +105,39 @@ export function call(j: Job, prog: string, g: Fe[], then: (j: Job) => number): n
   return 0.1;
 }
 
-/** One field operation of the job's micro-program. */
+/**
+ * Field operations of the job's micro-program, up to a unit of work a piece (a few operations:
+ * each piece costs a call and the step loop's turn). Registers are read by character code
+ * ('a' is 97), the operations compared as codes: * 42, s 115, q 113, + 43, - 45, c 99.
+ */
 function fop(j: Job): number {
-  var p = j.pg, c = j.pc, g = j.g, o = p.charAt(c), w = MUL_UNITS;
-  var d = g[REG.indexOf(p.charAt(c + 1))], a = g[REG.indexOf(p.charAt(c + 2))], b = g[REG.indexOf(p.charAt(c + 3))];
-  if (o === '*') mul25519(d, a, b);
-  else if (o === 's') mul25519(d, a, a);
-  else if (o === 'q') {
-    mul25519(d, d, d);
-    if (++j.n < (p.charCodeAt(c + 2) - 48) * 10 + p.charCodeAt(c + 3) - 48) return w;
-    j.n = 0;
-  } else {
-    w = 0.2;
-    if (o === '+') low.A(d, a, b);
-    else if (o === '-') low.Z(d, a, b);
-    else low.set25519(d, a);
+  var p = j.pg, c = j.pc, g = j.g, n = p.length, w = 0, o, d, a, b;
+  while (w < 1 && c < n) {
+    o = p.charCodeAt(c);
+    d = g[p.charCodeAt(c + 1) - 97];
+    if (o === 113) {
+      // q d nn: d squared nn times in place
+      mul25519(d, d, d);
+      w += MUL_UNITS;
+      if (++j.n < (p.charCodeAt(c + 2) - 48) * 10 + p.charCodeAt(c + 3) - 48) continue;
+      j.n = 0;
+    } else {
+      a = g[p.charCodeAt(c + 2) - 97];
+      b = g[p.charCodeAt(c + 3) - 97];
+      if (o === 42) mul25519(d, a, b);
+      else if (o === 115) mul25519(d, a, a);
+      else {
+        if (o === 43) add25519(d, a, b);
+        else if (o === 45) sub25519(d, a, b);
+        else low.set25519(d, a);
+        w += 0.2 - MUL_UNITS;
+      }
+      w += MUL_UNITS;
+    }
+    c += 4;
   }
-  j.pc = c += 4;
-  if (c >= p.length) j.f = j.nx;
+  j.pc = c;
+  if (c >= n) j.f = j.nx;
   return w;
 }
 

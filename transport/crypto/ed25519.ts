@@ -12,7 +12,7 @@
 import type { CryptoBackend } from '../ports';
 import { fromHex } from '../bytes';
 import { call, digits, fe, feBytes, Fe, INV, Job, job, low, modL, POW2523, regs, sha512 } from './c25519';
-import { mul25519 } from './c25519-mul';
+import { add25519, mul25519, sub25519 } from './c25519-mul';
 
 // Registers of the point programs: a b c d the result (X Y Z T); e f g h the first operand;
 // i j k l the second; m .. t temporaries; u 2d (ADD) or zero (DBL). The result may be an
@@ -42,7 +42,7 @@ function zeroPt(): Fe[] {
 /** The job's working registers: temporaries m..t, then 2d (u; also the zero of DBL's negation: see below). */
 function work(j: Job): void {
   var t = regs(8), d2 = low.gf();
-  low.A(d2, low.D, low.D);
+  add25519(d2, low.D, low.D);
   j.tm = t;
   j.d2 = d2;
   j.zr = low.gf();
@@ -219,7 +219,7 @@ function vRoot(j: Job): number {
   var g = j.dg as Fe[], t = g[3], d = g[6];
   mul25519(t, g[4], g[4]);
   mul25519(t, t, g[2]);
-  low.Z(d, t, g[1]);
+  sub25519(d, t, g[1]);
   var z = feBytes(d), n = 0;
   for (var i = 0; i < 32; i++) n |= z[i];
   if (!n) {
@@ -240,11 +240,11 @@ function vSign(j: Job): number {
   j.f = null;
   if ((b[0] & 1) !== p[31] >> 7) {
     if (!n) return 2;
-    low.Z(x, j.zr, x);
+    sub25519(x, j.zr, x);
   }
   var A = point(x, g[0]);
-  low.Z(A[0], j.zr, A[0]);
-  low.Z(A[3], j.zr, A[3]);
+  sub25519(A[0], j.zr, A[0]);
+  sub25519(A[3], j.zr, A[3]);
   j.A = A;
   j.dg = null;
   j.mx = digits(sha512(j.c, cat((j.sx as Uint8Array).subarray(0, 32), p, j.m)));

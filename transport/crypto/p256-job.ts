@@ -1,6 +1,5 @@
 // P-256 operations as Jobs run in steps (p256.ts has the whole design): the working storage of
-// one operation, the step loop and its budget (P256_STEP), and the point formulas as
-// micro-programs of field operations.
+// one operation, the step loop and its budget (P256_STEP), and the point formulas.
 import type { Fe, Lb } from './p256-field';
 import { F1, P, copy, csub, fadd, fe, fmul, fsqr, fsub } from './p256-field';
 

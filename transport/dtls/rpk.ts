@@ -69,10 +69,11 @@ interface RpkHandshake extends Handshake {
 }
 
 /**
- * The budget of one public-key step in the handshake, in the P-256 jobs' units (field
- * multiplications, transport/crypto/p256.ts): below its default P256_STEP (8, whose steps
+ * The budget of one public-key step in the handshake, in the P-256 jobs' units (~5.07 M x86
+ * instructions each, transport/crypto/p256-job.ts): below its default P256_STEP (8; its steps
  * measured up to 78 M x86 instructions ≈ 0.52 s of modelled board time with the poll around
- * them) so that no turn passes 0.5 s. Ed25519's jobs are done in one (rpk-ed25519.ts).
+ * them, when field products were interpreted) so that no turn passes 0.5 s; a point addition
+ * (~8.3 units) runs in a step of its own. Ed25519's jobs are done in one (rpk-ed25519.ts).
  */
 var RPK_STEP = 6;
 
