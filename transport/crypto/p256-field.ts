@@ -293,6 +293,12 @@ function fsub(o: Fe, a: Lb, b: Lb): void {
   o[8] = a[8] - b[8]; o[9] = a[9] - b[9]; o[10] = a[10] - b[10]; o[11] = a[11] - b[11]; o[12] = a[12] - b[12]; o[13] = a[13] - b[13]; o[14] = a[14] - b[14]; o[15] = a[15] - b[15];
 }
 
+/** o = k * a, limb by limb (k a small integer: the formulas' 3·, 4·, 8·, in one pass instead of repeated additions). */
+function fscale(o: Fe, a: Lb, k: number): void {
+  o[0] = a[0] * k; o[1] = a[1] * k; o[2] = a[2] * k; o[3] = a[3] * k; o[4] = a[4] * k; o[5] = a[5] * k; o[6] = a[6] * k; o[7] = a[7] * k;
+  o[8] = a[8] * k; o[9] = a[9] * k; o[10] = a[10] * k; o[11] = a[11] * k; o[12] = a[12] * k; o[13] = a[13] * k; o[14] = a[14] * k; o[15] = a[15] * k;
+}
+
 /** The comb table of G (see combTable): 15 affine points x||y, big-endian hex (read once, then dropped). */
 function combHex(): string {
   return (
@@ -355,4 +361,4 @@ function scalarMod(r: Lb, b: Uint8Array): void {
 
 export type { Fe, Lb };
 
-export { E2, F1, FB, N, N_R2, P, combHex, copy, csub, fadd, fe, fmul, fromBytes, fsqr, fsub, isZero, less, nadd, nmul, oddGHex, same, scalarMod, toBytes };
+export { E2, F1, FB, N, N_R2, P, combHex, copy, csub, fadd, fe, fmul, fromBytes, fscale, fsqr, fsub, isZero, less, nadd, nmul, oddGHex, same, scalarMod, toBytes };

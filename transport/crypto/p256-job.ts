@@ -1,7 +1,7 @@
 // P-256 operations as Jobs run in steps (p256.ts has the whole design): the working storage of
 // one operation, the step loop and its budget (P256_STEP), and the point formulas.
 import type { Fe, Lb } from './p256-field';
-import { F1, P, copy, csub, fadd, fe, fmul, fsqr, fsub } from './p256-field';
+import { F1, P, copy, csub, fadd, fe, fmul, fscale, fsqr, fsub } from './p256-field';
 
 // ---- points ---------------------------------------------------------------------------
 
@@ -209,11 +209,11 @@ export function p256Finish(j: P256Job): any {
  */
 function DBL(r: Pt, a: Pt): void {
   fsqr(t1, a.z); fsqr(t2, a.y); fmul(t3, a.x, t2); fsub(t5, a.x, t1);
-  fadd(t4, a.x, t1); fmul(t4, t5, t4); fadd(t5, t4, t4); fadd(t4, t5, t4);
+  fadd(t4, a.x, t1); fmul(t4, t5, t4); fscale(t4, t4, 3);
   fadd(t5, a.y, a.z); fsqr(t5, t5); fsub(t5, t5, t2); fsub(r.z, t5, t1);
-  fadd(t3, t3, t3); fadd(t3, t3, t3); fsqr(t5, t4); fsub(t5, t5, t3);
+  fscale(t3, t3, 4); fsqr(t5, t4); fsub(t5, t5, t3);
   fsub(r.x, t5, t3); fsub(t5, t3, r.x); fmul(t5, t4, t5); fsqr(t2, t2);
-  fadd(t2, t2, t2); fadd(t2, t2, t2); fadd(t2, t2, t2); fsub(r.y, t5, t2);
+  fscale(t2, t2, 8); fsub(r.y, t5, t2);
 }
 
 /**
@@ -237,7 +237,7 @@ function ADD(r: Pt, a: Pt, b: Pt): void {
 function MADD(r: Pt, a: Pt, b: Pt): void {
   fsqr(t1, a.z); fmul(t2, b.x, t1); fsub(t2, t2, a.x); fmul(t6, b.y, a.z);
   fmul(t6, t6, t1); fsub(t6, t6, a.y); fadd(t6, t6, t6); copy(HH, t2);
-  copy(RR, t6); fsqr(t3, t2); fadd(t4, t3, t3); fadd(t4, t4, t4);
+  copy(RR, t6); fsqr(t3, t2); fscale(t4, t3, 4);
   fmul(t5, t2, t4); fmul(t8, a.x, t4); fadd(t7, a.z, t2); fsqr(t7, t7);
   fsub(t7, t7, t1); fsub(r.z, t7, t3); fmul(t4, a.y, t5); fadd(t4, t4, t4);
   fsqr(t7, t6); fsub(t7, t7, t5); fsub(t7, t7, t8); fsub(r.x, t7, t8);
@@ -245,11 +245,10 @@ function MADD(r: Pt, a: Pt, b: Pt): void {
 }
 
 /**
- * The formulas' costs in units (x86 instructions on the stand-in, callgrind, / 5.07 M): DBL
- * 24.8 M; ADD and MADD counted from their operations at the same rates (a product 2.21 M, an
- * addition, subtraction or copy 0.44 M).
+ * The formulas' costs in units: x86 instructions on the stand-in (callgrind, 10 of each, the
+ * minified code from Storage, 2026-12-07) / 5.07 M: DBL 22.8 M, ADD 42.1 M, MADD 31.0 M.
  */
-var DBL_UNITS = 4.9, ADD_UNITS = 8.3, MADD_UNITS = 6.2;
+var DBL_UNITS = 4.5, ADD_UNITS = 8.3, MADD_UNITS = 6.1;
 
 /** Makes `prog` (DBL, ADD, MADD) on points r, a, b the job's next piece; its control step `then` follows it. */
 function call(j: Job, prog: (r: Pt, a: Pt, b: Pt) => void, r: Pt, a: Pt, b: Pt | null, then: (j: Job) => void): void {
