@@ -47,10 +47,18 @@ function newScr(v?: boolean): Scr {
   return { f: f, w: w, q: pt(), s: v ? NOPT : pt(), t: pt() };
 }
 
-/** Binds a job's working storage to the names the formulas use; null lets it go. */
+/** Binds a job's working storage to the names the formulas use; null lets it go (after every step: nothing is held between operations). */
 function use(s: Scr | null): void {
-  var f = s ? s.f : [];
-  for (var i = 0; !s && i < 12; i++) f.push(NONE);
+  if (!s) {
+    // short chains: Espruino parses an assignment chain recursively, on the ESP32's small stack
+    CF = ACC = HH = RR = NONE;
+    t1 = t2 = t3 = t4 = NONE;
+    t5 = t6 = t7 = t8 = NONE;
+    W = [];
+    Q = SUM = tmpPt = NOPT;
+    return;
+  }
+  var f = s.f;
   CF = f[0];
   ACC = f[1];
   HH = f[2];
@@ -63,10 +71,10 @@ function use(s: Scr | null): void {
   t6 = f[9];
   t7 = f[10];
   t8 = f[11];
-  W = s ? s.w : [];
-  Q = s ? s.q : NOPT;
-  SUM = s ? s.s : NOPT;
-  tmpPt = s ? s.t : NOPT;
+  W = s.w;
+  Q = s.q;
+  SUM = s.s;
+  tmpPt = s.t;
 }
 
 /**
