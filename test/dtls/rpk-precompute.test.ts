@@ -156,3 +156,26 @@ test('precompute: a handshake that needs its key pair before the idle polls fini
   idle(p);
   assert.ok(clientRole.eph && clientRole.eph !== e && clientRole.eph.p);
 });
+
+test('precompute: no next key pair while a handshake is under way (its steps would hold back the flights that follow)', () => {
+  const p = pair();
+  // the server's last flight (ChangeCipherSpec, Finished) is held: the client waits for it with its handshake open
+  let held: Uint8Array | null = null;
+  p.filter = (d) => {
+    if (d.from.port !== SERVER.port || !parseRecords(d.data).some((r) => r.type === 20)) return [d];
+    held = d.data;
+    return [];
+  };
+  p.client.connect(SERVER);
+  p.run(10000);
+  assert.ok(held, 'the server sent its last flight');
+  assert.deepEqual(p.clientEvents.map((e) => e.type), [], 'not connected yet');
+  assert.equal(clientRole.eph, null, 'the handshake took the key pair');
+  for (let i = 0; i < 20; i++) p.client.poll(p.now);
+  assert.equal(clientRole.eph, null, 'no next key pair begun while the handshake waits');
+  p.client.receive(held!, SERVER);
+  p.run(p.now + 1000);
+  assert.deepEqual(p.clientEvents.map((e) => e.type), ['connected']);
+  idle(p);
+  assert.equal(clientRole.eph!.p!.length, 65, 'the next pair, made once the handshake is over');
+});

@@ -15,7 +15,7 @@
 // Points are Jacobian (X, Y, Z) = (X/Z^2, Y/Z^3); Z = 0 is the point at infinity.
 // Doubling uses a = -3 (dbl-2001-b, 3M+5S), addition add-2007-bl (11M+5S), and the
 // mixed addition with an affine point madd-2007-bl (7M+4S) (Bernstein–Lange EFD).
-// k*G: 4-tooth comb over a generated table; k*Q: fixed 4-bit window; verification: Shamir's
+// k*G: 5-tooth comb over a generated table; k*Q: fixed 4-bit window; verification: Shamir's
 // trick over width-5 (G, no table) and width-3 (Q) NAFs.
 //
 // What is guaranteed about timing (secret scalars: ECDH, public key, signing): the

@@ -378,12 +378,14 @@ function precompute(ep: DtlsEndpoint, now: number): number {
  * server's messages (hs.y) does none: it yields first. While work remains it asks to be polled
  * again at once (`now`: the scheduler returns to the event loop first, setTimeout 0), and the
  * handshake deadline restarts after the work (the server's last flight is what it times).
- * With no handshake work due, an RPK endpoint makes the next key pair (precompute).
+ * With no handshake under way, an RPK endpoint makes the next key pair (precompute).
  */
 function rpkTick(ep: DtlsEndpoint, now: number): number {
+  var busy = false;
   for (var key in ep.s) {
     var s = ep.s[key];
     var hs = s.hs as RpkHandshake | null;
+    if (hs) busy = true;
     if (!hs || !(hs.y || hs.job || hs.jd)) continue;
     var j = hs.job;
     if (j || hs.jd) hs.deadline = -1;
@@ -396,7 +398,9 @@ function rpkTick(ep: DtlsEndpoint, now: number): number {
     }
     return now;
   }
-  return (ep.o as DtlsClientOptions).rpk ? precompute(ep, now) : -1;
+  // the next key pair waits while a handshake is under way (a PSK one after an RPK bootstrap:
+  // its steps would hold back the registration it leads to)
+  return !busy && (ep.o as DtlsClientOptions).rpk ? precompute(ep, now) : -1;
 }
 
 /**
