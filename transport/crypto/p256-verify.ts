@@ -243,15 +243,17 @@ function ninvRound(j: Job): void {
     j.f = j.nx;
     return;
   }
+  // the weights: a step of these rounds at RPK_STEP (6) ran 64-68 M x86 instructions on the
+  // stand-in with half of them (callgrind, 2026-12-07), ~11 M a unit
   while (!(u[0] & 1)) {
     halve(u, 0);
     halveMod(x1);
-    WK.c += 0.4;
+    WK.c += 0.8;
   }
   while (!(v[0] & 1)) {
     halve(v, 0);
     halveMod(x2);
-    WK.c += 0.4;
+    WK.c += 0.8;
   }
   if (less(u, v)) {
     sub(v, u);
@@ -260,7 +262,7 @@ function ninvRound(j: Job): void {
     sub(u, v);
     nsub(x1, x2);
   }
-  WK.c += 0.6;
+  WK.c += 1.2;
 }
 
 function isOne(a: Uint16Array): boolean {
