@@ -3,7 +3,7 @@
 // bits in a Float64Array; products, sums and differences are c25519-mul.ts's, in place of its
 // M, S, A and Z).
 //
-// On the board one field multiplication is ~2.2 M x86 instructions (≈ 0.015 s of modelled
+// On the board one field multiplication is 1.79 M x86 instructions (≈ 0.012 s of modelled
 // ESP32 time, ../shared/ESPRUINO.md "Speed: the board's clock"; tweetnacl's M was ~5.7 M) and a
 // whole scalar multiplication thousands of them: every operation is a Job (the DTLS client's
 // PkJob, transport/dtls/rpk.ts), run a step at a time, as P-256's are (p256.ts). A step runs
@@ -38,7 +38,7 @@ export var low = (nacl as unknown as { lowlevel: NaclLow }).lowlevel;
  */
 export var C25519_STEP = 7;
 
-/** What a field multiplication (mul25519, c25519-mul.ts: ~2.2 M x86 instructions) and its share of the stepping count. */
+/** What a field multiplication (mul25519, c25519-mul.ts: 1.79 M x86 instructions on the stand-in) and its share of the stepping count. */
 var MUL_UNITS = 0.4;
 
 /** Units the last step spent (tests and benches compare it with C25519_STEP). */
