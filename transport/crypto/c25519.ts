@@ -126,13 +126,10 @@ function fop(j: Job): number {
       b = g[p.charCodeAt(c + 3) - 97];
       if (o === 42) mul25519(d, a, b);
       else if (o === 115) mul25519(d, a, a);
-      else {
-        if (o === 43) add25519(d, a, b);
-        else if (o === 45) sub25519(d, a, b);
-        else low.set25519(d, a);
-        w += 0.2 - MUL_UNITS;
-      }
-      w += MUL_UNITS;
+      else if (o === 43) add25519(d, a, b);
+      else if (o === 45) sub25519(d, a, b);
+      else low.set25519(d, a);
+      w += o === 42 || o === 115 ? MUL_UNITS : 0.2;
     }
     c += 4;
   }

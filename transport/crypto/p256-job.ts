@@ -104,7 +104,7 @@ function fcanon(r: Lb, a: Lb): void {
 // ---- stepping -------------------------------------------------------------------------
 //
 // On the board one scalar multiplication is a minute or more of interpreted work (../shared/
-// ESPRUINO.md, "Speed: the board's clock"), and a point addition alone ~0.6 s: every public
+// ESPRUINO.md, "Speed: the board's clock"), and a point addition alone ~0.28 s: every public
 // operation here is a Job, run a step at a time (job.run()) by its caller's poll(now), so the
 // device goes back to its event loop (console, sockets, Wi-Fi) between steps. A step runs pieces
 // of work until it has spent P256_STEP units, counted as it goes (WK.c): a unit is ~5.07 M x86

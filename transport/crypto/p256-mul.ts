@@ -8,7 +8,11 @@ import { convolve } from './convolve';
 
 // ---- reading a table by a secret digit ---------------------------------------------------
 
-/** MASK[i] = 1 for the entry i + 1 = d, else 0 (MASK[31] stays 0): one-hot by arithmetic, no index on d. */
+/**
+ * MASK[i] = 1 for the entry i + 1 = d, else 0 (MASK[31] stays 0): one-hot by arithmetic, no index
+ * on d. mask(d, n) writes entries 0..n-1; a k*Q table has 16 entries (the last a zero pad), so
+ * what a comb digit left above them is never read.
+ */
 var MASK = new Int32Array(32);
 
 function mask(d: number, n: number): void {
@@ -31,6 +35,21 @@ function tableRead(o: Pt, rows: (Int32Array | Uint16Array)[]): void {
   }
 }
 
+/**
+ * The end of a comb column or a k*Q window (the same for both): the sum kept unless the digit
+ * was 0, or the table point if the accumulator was still at infinity (arithmetic selects); then
+ * the next column, or j.nx with the table let go.
+ */
+function windowEnd(j: Job): void {
+  var A = j.A, nz = ((0 - j.d) >>> 31) & 1; // d != 0
+  ptSel(A, SUM, nz & (j.inf ^ 1));
+  ptSel(A, Q, nz & j.inf);
+  j.inf &= nz ^ 1;
+  j.u = 0;
+  if (--j.i >= 0) return;
+  j.cb = null;
+  j.f = j.nx;
+}
 
 // ---- k*G: comb --------------------------------------------------------------------------
 
@@ -73,7 +92,7 @@ function gTable(j: Job): void {
   j.f = gCol;
 }
 
-/** Column j.i of the comb: double (u 0), digit and table read (1), add (3), keep (4). */
+/** Column j.i of the comb: double (u 0), digit and table read (1), add (2), keep (3). */
 function gCol(j: Job): void {
   var u = j.u, A = j.A, c = j.i, k = j.k, i;
   if (u === 0) {
@@ -90,20 +109,11 @@ function gCol(j: Job): void {
     mask(d, COMB_ENTRIES);
     tableRead(Q, j.cb);
     WK.c += 0.4;
+    j.u = 2;
+  } else if (u === 2) {
     j.u = 3;
-  } else if (u === 3) {
-    j.u = 4;
     call(j, MADD, SUM, A, Q, gCol);
-  } else {
-    var nz = ((0 - j.d) >>> 31) & 1;
-    ptSel(A, SUM, nz & (j.inf ^ 1));
-    ptSel(A, Q, nz & j.inf);
-    j.inf &= nz ^ 1;
-    j.u = 0;
-    if (--j.i >= 0) return;
-    j.cb = null;
-    j.f = j.nx;
-  }
+  } else windowEnd(j);
 }
 
 // ---- k*Q: fixed window ------------------------------------------------------------------
@@ -151,7 +161,7 @@ function qTable(j: Job): void {
   j.f = qWin;
 }
 
-/** Window j.i: four doublings (u 0-3), digit and table read (4), add (6), keep (7). */
+/** Window j.i: four doublings (u 0-3), digit and table read (4), add (5), keep (6). */
 function qWin(j: Job): void {
   var u = j.u, A = j.A;
   if (u < 4) {
@@ -162,20 +172,11 @@ function qWin(j: Job): void {
     mask(j.d, 15);
     tableRead(Q, j.cb);
     WK.c += 0.55;
+    j.u = 5;
+  } else if (u === 5) {
     j.u = 6;
-  } else if (u === 6) {
-    j.u = 7;
     call(j, ADD, SUM, A, Q, qWin);
-  } else {
-    var nz = ((0 - j.d) >>> 31) & 1; // d != 0
-    ptSel(A, SUM, nz & (j.inf ^ 1));
-    ptSel(A, Q, nz & j.inf);
-    j.inf &= nz ^ 1;
-    j.u = 0;
-    if (--j.i >= 0) return;
-    j.cb = null;
-    j.f = j.nx;
-  }
+  } else windowEnd(j);
 }
 
 // ---- affine coordinates ------------------------------------------------------------------
