@@ -1,4 +1,4 @@
-// npm run bench:board-profile -- [--mode psk|nosec] [--top N] [--keep DIR]
+// npm run bench:board-profile -- [--mode psk|nosec|rpk|rpk-psk] [--top N] [--keep DIR]
 //
 // Where the instructions of power-on → registered go (docs/board-clock.md, "Profiling"): the
 // workload of `bench:board --only psk|nosec` (dist/firmware.js from Storage, start() against the
@@ -7,6 +7,9 @@
 //   - the natives the bundle calls (require('crypto'), require('Storage'), the dgram socket's send
 //     and 'message') are wrapped by the run script: `n:sha256`, `n:aes`, `st:write`, `udp:send`, and
 //     the JavaScript a datagram runs is `udp:rx`; a timer's `t:<ms>`;
+//   - with an RPK mode (dist/firmware-rpk.js, P-256; rpk-psk: the bootstrap server gives a PSK
+//     account for the LwM2M server), each public-key job's steps: `pk:pub`, `pk:shared`,
+//     `pk:sign`, `pk:verify` (the job's making is in the same label);
 //   - the device's own code may call the global `__P(label)` on entry and `__P()` on leaving
 //     (nothing in the committed code does: put them in by hand where you want a cut, build,
 //     profile, take them out). Stretches nest: a stretch belongs to the innermost open label.
@@ -19,18 +22,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { callgrind, servers, until, DEVICE_SLOW, esp32Seconds } from './board';
 import { espruinoBin, storeFiles, NO_ESPRUINO } from '../tools/espruino/bin.mjs';
+import { configFiles } from '../tools/board-lib.mjs';
 
 const ROOT = join(import.meta.dirname, '..');
 
+const MODES = ['psk', 'nosec', 'rpk', 'rpk-psk'] as const;
+type Mode = (typeof MODES)[number];
+
 function args(argv: string[]) {
-  const o = { mode: 'psk' as 'psk' | 'nosec', top: 25, keep: '' };
+  const o = { mode: 'psk' as Mode, top: 25, keep: '' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i], v = argv[i + 1];
-    if (a === '--mode' && (v === 'psk' || v === 'nosec')) (o.mode = v), i++;
+    if (a === '--mode' && (MODES as readonly string[]).includes(v)) (o.mode = v as Mode), i++;
     else if (a === '--top' && /^\d+$/.test(v || '')) (o.top = +v), i++;
     else if (a === '--keep' && v) (o.keep = v), i++;
     else {
-      console.error(`bench:board-profile: bad argument '${a}' (--mode psk|nosec, --top N, --keep DIR)`);
+      console.error(`bench:board-profile: bad argument '${a}' (--mode ${MODES.join('|')}, --top N, --keep DIR)`);
       process.exit(2);
     }
   }
@@ -57,6 +64,10 @@ function __preq(name){
 function __pst(f,ms){return setTimeout(function(){__P('t:'+ms);try{f();}finally{__P();}},ms);}
 var __G={require:__preq,E:E,process:process,setTimeout:__pst,clearTimeout:clearTimeout,print:print,global:global};
 eval(require('Storage').read('lwm2m.js'));
+if(LwM2M.rpk)(function(){var s=LwM2M.rpk.rpkSigs[0],g=LwM2M.rpk.rpkGroups[0];
+  function job(o,n){var f=o[n];o[n]=function(){__P('pk:'+n);try{var j=f.apply(o,arguments);}finally{__P();}
+    return {r:null,run:function(b){__P('pk:'+n);try{var d=j.run(b);}finally{__P();}if(d)this.r=j.r;return d;}};};}
+  job(s,'sign');job(s,'verify');job(g,'pub');job(g,'shared');})();
 setTimeout(function(){__P('start');LwM2M.espruino.start(__G);__P();},1);
 `;
 
@@ -87,15 +98,18 @@ async function main() {
   if (!bin) throw new Error(NO_ESPRUINO);
   const tally = { in: 0, out: 0 };
   const ep = `urn:dev:bench-${o.mode}`;
-  const srv = await servers(o.mode, ep, 'p256', tally);
+  const rpk = o.mode === 'rpk' || o.mode === 'rpk-psk';
+  const srv = await servers(rpk ? 'rpk' : (o.mode as 'psk' | 'nosec'), ep, 'p256', tally, o.mode === 'rpk-psk');
   const dir = o.keep || mkdtempSync(join(tmpdir(), 'bench-prof-'));
   let run: ReturnType<typeof callgrind> | null = null;
   try {
     writeFileSync(join(dir, 'cfg.json'), JSON.stringify(srv.cfg));
-    storeFiles(bin, dir, { 'lwm2m.js': join(ROOT, 'dist', 'firmware.js'), 'lwm2m.cfg': join(dir, 'cfg.json') });
+    // and what `npm run flash` stores beside the configuration (the Bootstrap-Server's verification table)
+    const more = Object.entries(configFiles(srv.cfg)).map(([n, b]) => (writeFileSync(join(dir, n), b), [n, join(dir, n)]));
+    storeFiles(bin, dir, { 'lwm2m.js': join(ROOT, 'dist', rpk ? 'firmware-rpk.js' : 'firmware.js'), 'lwm2m.cfg': join(dir, 'cfg.json'), ...Object.fromEntries(more) });
     run = callgrind(bin, dir, RUN, ['jswrap_espruino_getAddressOf']);
     const r = run;
-    await until('no registration', () => srv.events.some((e) => e.type === 'REGISTRATION'), 3600000, r.out);
+    await until('no registration', () => srv.events.some((e) => e.type === 'REGISTRATION'), (rpk ? 12 : 1) * 3600000, r.out);
     // the labels as ids into the list of paths (a string per marker would fill the device's memory)
     r.send(`__P('end');print('PK='+JSON.stringify(__PK));print('PL='+__PL.slice(0,__PN).join(','));`);
     await until('the labels', () => /PL=[\d,]*\n/.test(r.out()), 600000, r.out);

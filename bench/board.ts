@@ -26,7 +26,7 @@ import { join } from 'node:path';
 import { benchServers, BS_KEY, DM_KEY, type SlowDevice } from './servers';
 import { es5Script, p256Es5 } from './p256-es5';
 import { espruinoBin, storeFiles, NO_ESPRUINO } from '../tools/espruino/bin.mjs';
-import { rpkGenerate } from '../tools/board-lib.mjs';
+import { configFiles, rpkGenerate } from '../tools/board-lib.mjs';
 import { BootstrapServer, simpleConfig } from '../sim/bootstrap-server';
 import { Lwm2mServer, type ServerEvent } from '../sim/lwm2m-server';
 import { rpkFromPrivate, spkiHash } from '../sim/rpk-keys';
@@ -165,17 +165,19 @@ export async function servers(mode: 'nosec' | 'psk' | 'rpk', ep: string, curve: 
  * averaged): the bundle from Storage, start(global) as the boot file calls it, against the
  * simulator's servers over real UDP.
  */
-async function boot(bin: string, mode: 'nosec' | 'psk' | 'rpk', curve: 'p256' | 'ed25519', notifications: number, serverPsk = false): Promise<Row[]> {
+async function boot(bin: string, mode: 'nosec' | 'psk' | 'rpk', curve: 'p256' | 'ed25519', notifications: number, serverPsk = false, flashed = true): Promise<Row[]> {
   const ep = `urn:dev:bench-${mode}`;
   const tally = { in: 0, out: 0 };
   const srv = await servers(mode, ep, curve, tally, serverPsk);
   const dir = mkdtempSync(join(tmpdir(), 'bench-board-'));
   const bundle = mode === 'rpk' ? DIST(curve === 'ed25519' ? 'firmware-rpk-ed25519.js' : 'firmware-rpk.js') : DIST('firmware.js');
-  const label = mode === 'rpk' ? `RPK ${curve === 'ed25519' ? 'Ed25519' : 'P-256'}${serverPsk ? ' bootstrap, PSK LwM2M server' : ''}` : mode === 'psk' ? 'PSK' : 'NoSec';
+  const label = mode === 'rpk' ? `RPK ${curve === 'ed25519' ? 'Ed25519' : 'P-256'}${serverPsk ? ' bootstrap, PSK LwM2M server' : ''}${flashed ? '' : ', no verification table flashed'}` : mode === 'psk' ? 'PSK' : 'NoSec';
   let run: ReturnType<typeof callgrind> | null = null;
   try {
     writeFileSync(join(dir, 'cfg.json'), JSON.stringify(srv.cfg));
-    storeFiles(bin, dir, { 'lwm2m.js': bundle, 'lwm2m.cfg': join(dir, 'cfg.json') });
+    // what `npm run flash` stores beside the configuration (the Bootstrap-Server's verification table)
+    const more = Object.entries(flashed ? configFiles(srv.cfg) : {}).map(([n, b]) => (writeFileSync(join(dir, n), b), [n, join(dir, n)]));
+    storeFiles(bin, dir, { 'lwm2m.js': bundle, 'lwm2m.cfg': join(dir, 'cfg.json'), ...Object.fromEntries(more) });
     const slow = `(function(){var n=Date.now,t=n();Date.now=function(){return t+(n()-t)/${DEVICE_SLOW};};})();\n`;
     run = callgrind(bin, dir, `${slow}eval(require('Storage').read('lwm2m.js'));\nsetTimeout(function(){LwM2M.espruino.start(global);},1);\n`);
     const r = run;
@@ -508,6 +510,7 @@ export const WORKLOADS: Record<string, { what: string; run: Runner }> = {
   psk: { what: 'power-on → registered, PSK (with --notifications N: one notification too)', run: (b, n) => boot(b, 'psk', 'p256', n) },
   'rpk-p256': { what: 'power-on → registered, RPK P-256 (two full handshakes: bootstrap server, LwM2M server)', run: (b) => boot(b, 'rpk', 'p256', 0) },
   'rpk-p256-psk': { what: 'power-on → registered, RPK P-256 bootstrap (one full handshake), then a PSK account for the LwM2M server', run: (b) => boot(b, 'rpk', 'p256', 0, true) },
+  'rpk-p256-psk-unflashed': { what: 'the same without the Bootstrap-Server\'s verification table `npm run flash` stores: the handshake makes it', run: (b) => boot(b, 'rpk', 'p256', 0, true, false) },
   'rpk-ed25519': { what: 'power-on → registered, RPK Ed25519', run: (b) => boot(b, 'rpk', 'ed25519', 0) },
   'p256-ops': { what: 'P-256 public key, sign, ECDH, verify', run: (b) => p256Ops(b) },
   'ed25519-ops': { what: 'X25519 public key and shared secret, Ed25519 sign and verify', run: (b) => ed25519Ops(b) },

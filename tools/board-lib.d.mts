@@ -17,6 +17,12 @@ export function buildConfig(argv: string[]): DeviceConfigJson;
 export function checkTarget(port: string): string;
 export function crc32(bytes: Uint8Array): number;
 export function verifiersFor(config: object | string | undefined): [string, string][];
+/** The Storage name of the Bootstrap-Server's verification table (firmware/lwm2m/persistence.ts TABLE + 'b'). */
+export const BS_TABLE_FILE: string;
+/** A P-256 SPKI's comb table (transport/crypto/p256-verify.ts) and 8 bytes of its SHA-256, as the device keeps it. */
+export function p256VerifyTable(spkiHex: string): Buffer;
+/** The Storage files a configuration brings beside lwm2m.cfg (name → bytes). */
+export function configFiles(config: object | string | undefined): Record<string, Buffer>;
 export function cliArgs(port: string, pause: boolean): string[];
 export const UNPAUSED_SLEEP_S: number;
 export function uploadToStorage(o: { port: string; bundle?: string; config?: object | string; files?: Record<string, Buffer | string>; after?: string; quiet?: boolean; timeoutMs?: number }): Promise<{ output: string; bytes: number; paused: boolean; unpaused?: string }>;

@@ -407,6 +407,58 @@ export function crc32(bytes) {
  * `lwm2m.ved` for an Ed25519 one, and neither without a key: the device then takes no
  * package); P-256's when the configuration is not known.
  */
+/**
+ * The Bootstrap-Server's verification table (firmware/lwm2m/persistence.ts TABLE, 'b'): with a
+ * P-256 server key, the comb table the device's first handshake would otherwise make from it
+ * (transport/crypto/p256-verify.ts: entry d = the sum of 2^(52 i) Q over the set bits i of d,
+ * d = 1..31, affine x || y big-endian), then 8 bytes of its SHA-256. Computed here by BigInt
+ * affine arithmetic, an implementation of its own (the tests compare the two).
+ */
+export const BS_TABLE_FILE = 'lwm2m.vtb';
+
+export function p256VerifyTable(spkiHex) {
+  const p = 2n ** 256n - 2n ** 224n + 2n ** 192n + 2n ** 96n - 1n;
+  const mod = (v) => ((v % p) + p) % p;
+  const inv = (v) => {
+    let r = 1n;
+    for (let e = p - 2n, x = mod(v); e; e >>= 1n, x = (x * x) % p) if (e & 1n) r = (r * x) % p;
+    return r;
+  };
+  const add = (a, b) => {
+    if (!a) return b;
+    const l = a[0] === b[0] ? (mod(3n * a[0] * a[0] - 3n) * inv(2n * a[1])) % p : (mod(b[1] - a[1]) * inv(b[0] - a[0])) % p;
+    const x = mod(l * l - a[0] - b[0]);
+    return [x, mod(l * (a[0] - x) - a[1])];
+  };
+  const q = Buffer.from(spkiHex.slice(SPKI_P256_PREFIX.length), 'hex');
+  const teeth = [[BigInt('0x' + q.subarray(1, 33).toString('hex')), BigInt('0x' + q.subarray(33).toString('hex'))]];
+  for (let i = 1; i < 5; i++) {
+    let t = teeth[i - 1];
+    for (let k = 0; k < 52; k++) t = add(t, t);
+    teeth.push(t);
+  }
+  const out = [];
+  for (let d = 1; d < 32; d++) {
+    let e = null;
+    for (let i = 0; i < 5; i++) if (d & (1 << i)) e = add(e, teeth[i]);
+    for (const v of e) out.push(Buffer.from(v.toString(16).padStart(64, '0'), 'hex'));
+  }
+  const t = Buffer.concat(out);
+  return Buffer.concat([t, createHash('sha256').update(t).digest().subarray(0, 8)]);
+}
+
+/** The Storage files a configuration brings beside lwm2m.cfg: the Bootstrap-Server's verification table for a P-256 key. */
+export function configFiles(config) {
+  let c = config;
+  try {
+    if (typeof c === 'string') c = JSON.parse(c);
+  } catch {
+    c = undefined;
+  }
+  const k = c && c.mode === 'rpk' && typeof c.rpkServerPub === 'string' ? c.rpkServerPub : '';
+  return k.startsWith(SPKI_P256_PREFIX) && k.length === 182 ? { [BS_TABLE_FILE]: p256VerifyTable(k) } : {};
+}
+
 export function verifiersFor(config) {
   let c = config;
   if (typeof c === 'string') {
@@ -495,6 +547,7 @@ async function uploadOnce({ port, bundle, config, files, after, quiet, timeoutMs
     writeFileSync(file, typeof config === 'string' ? config : JSON.stringify(config));
     args.push('--storage', `${CONFIG_FILE}:${file}`);
     sent[CONFIG_FILE] = readFileSync(file);
+    files = { ...configFiles(config), ...files };
   }
   // more Storage files by name (the owner's script as APP_FILE: npm run flash -- --app)
   for (const [name, text] of Object.entries(files || {})) {

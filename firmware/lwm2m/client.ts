@@ -398,10 +398,17 @@ export class Client {
       // set only when given: a property holding undefined still costs variables on Espruino
       if (this.opt.dtlsRetransmit) dopt.retransmitInitial = this.opt.dtlsRetransmit;
       if (this.opt.dtlsTimeout) dopt.handshakeTimeout = this.opt.dtlsTimeout;
-      // Security Mode 1: the DTLS client offers the RPK suite (installed by the RPK build)
+      // Security Mode 1: the DTLS client offers the RPK suite (installed by the RPK build), with
+      // the verification table of the server's key kept from an earlier handshake (persistence.ts)
+      // (read for each handshake and held only while it runs: 2 KB)
       if (rpk) {
+        var st = this.ports.storage, cr = this.ports.crypto;
+        var keep = function (t: Uint8Array) {
+          accountStore(st).keepTable(ssid, cr, t);
+        };
         dopt.rpk = function () {
-          return rpk;
+          var k = rpk!;
+          return { key: k.key, spki: k.spki, serverSpki: k.serverSpki, serverTable: accountStore(st).table(ssid, cr), keep: keep };
         };
       }
       c.dtls = createDtlsClient(dopt);

@@ -18,6 +18,14 @@ export var SLOT_A = 'lwm2m.acc.a';
 export var SLOT_B = 'lwm2m.acc.b';
 /** A server account's session: SESSION + Short Server ID (b for the Bootstrap-Server) + '.a' / '.b'. */
 export var SESSION = 'lwm2m.ses';
+/**
+ * A server account's verification table of its pinned public key (RPK: the handshake's
+ * verification of the server's signature makes it once, transport/dtls/rpk.ts; `npm run flash`
+ * writes the Bootstrap-Server's): TABLE + Short Server ID (b for the Bootstrap-Server), the
+ * table and 8 bytes of its SHA-256. One file: a torn write fails the check, and the next
+ * handshake makes the table again; a table of another key is not used (the verification checks).
+ */
+export var TABLE = 'lwm2m.vt';
 var OIDS = [0, 1, 2];
 
 interface Record {
@@ -43,6 +51,10 @@ export interface AccountStore {
   keep(ssid: number, sec: any, c: CryptoBackend, ses: Uint8Array): void;
   /** After a bootstrap: the server accounts' sessions go (the Bootstrap-Server's stays, under its check). */
   drop(): void;
+  /** The verification table kept for `ssid`'s pinned key, or null (none, or it fails its check: erased). */
+  table(ssid: number, c: CryptoBackend): Uint8Array | null;
+  /** Keeps verification table `t` for `ssid`. */
+  keepTable(ssid: number, c: CryptoBackend, t: Uint8Array): void;
 }
 
 /**
@@ -199,6 +211,7 @@ export function accountStore(st: Storage, c?: CryptoBackend): AccountStore {
     clear: function (): void {
       erase('lwm2m.acc', '');
       erase(SESSION, '');
+      erase(TABLE, '');
     },
     session: function (ssid: number, sec: any, cb: CryptoBackend): Uint8Array | null {
       c = cb;
@@ -215,6 +228,17 @@ export function accountStore(st: Storage, c?: CryptoBackend): AccountStore {
     },
     drop: function (): void {
       erase(SESSION, name(-1) + '.');
+    },
+    table: function (ssid: number, cb: CryptoBackend): Uint8Array | null {
+      var f = TABLE + (ssid < 0 ? 'b' : ssid), b = st.read(f);
+      if (!b) return null;
+      var n = b.length - 8;
+      if (n > 0 && equal(b.subarray(n), cb.sha256(b.subarray(0, n)).subarray(0, 8))) return b.subarray(0, n);
+      st.erase(f);
+      return null;
+    },
+    keepTable: function (ssid: number, cb: CryptoBackend, t: Uint8Array): void {
+      st.write(TABLE + (ssid < 0 ? 'b' : ssid), concat([t, cb.sha256(t).subarray(0, 8)]));
     },
   };
 }

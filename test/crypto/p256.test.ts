@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 import ts from 'typescript';
 import { minify } from 'terser';
-import { p256Ecdh, p256PrivateKey, p256PublicKey, p256Sign, p256Spki, p256Verify, spkiP256 } from '../../transport/crypto/p256';
+import { P256_TABLE_BYTES, p256Ecdh, p256Finish, p256PrivateKey, p256PublicKey, p256Sign, p256Spki, p256Verify, p256VerifyTableJob, p256VerifyWithTable, spkiP256 } from '../../transport/crypto/p256';
 import { nodeCrypto } from '../../sim/node-crypto';
 import { espruinoCryptoModule } from '../../sim/espruino-crypto';
 import { createEspruinoContext } from '../../sim/espruino-vm';
@@ -249,6 +249,89 @@ test('verification refuses r or s zero, equal to n or above, and accepts the hig
   // r + n as a 33-byte INTEGER: > 256 bits.
   const rn = (BigInt('0x' + r) + N).toString(16);
   assert.equal(p256Verify(pub, h, hex(der('0' + rn, s).replace(/^3046022100/, '3046022101'))), false, 'r + n (257 bits)');
+});
+
+/** Affine addition on the curve (null: infinity), for reference values. */
+function refAdd(a: bigint[] | null, b: bigint[] | null): bigint[] | null {
+  if (!a) return b;
+  if (!b) return a;
+  const m = (v: bigint) => ((v % P) + P) % P;
+  const inv = (v: bigint) => { let r = 1n, x = m(v); for (let e = P - 2n; e; e >>= 1n, x = (x * x) % P) if (e & 1n) r = (r * x) % P; return r; };
+  let l: bigint;
+  if (a[0] === b[0]) {
+    if (m(a[1] + b[1]) === 0n) return null;
+    l = (m(3n * a[0] * a[0] - 3n) * inv(2n * a[1])) % P;
+  } else l = (m(b[1] - a[1]) * inv(b[0] - a[0])) % P;
+  const x = m(l * l - a[0] - b[0]);
+  return [x, m(l * (a[0] - x) - a[1])];
+}
+
+test('verification makes its key\'s comb table (entry d = sum of 2^(52 i) Q over d\'s bits, affine), and with it gives the same answers', () => {
+  const { d, point: q } = keyPair();
+  const h = sha256('table');
+  const sig = p256Sign(d, h, nodeCrypto);
+  const j = p256VerifyTableJob(q, h, sig, null, true);
+  assert.equal(p256Finish(j), true);
+  const tb = j.tb!;
+  assert.equal(tb.length, P256_TABLE_BYTES);
+  const teeth = [[big(q.subarray(1, 33)), big(q.subarray(33))]];
+  for (let i = 1; i < 5; i++) {
+    let t: bigint[] | null = teeth[i - 1];
+    for (let k = 0; k < 52; k++) t = refAdd(t, t);
+    teeth.push(t!);
+  }
+  for (let e = 1; e < 32; e++) {
+    let want: bigint[] | null = null;
+    for (let i = 0; i < 5; i++) if (e & (1 << i)) want = refAdd(want, teeth[i]);
+    assert.equal(toHex(tb.subarray(64 * (e - 1), 64 * e)), toHex(bytes32(want![0])) + toHex(bytes32(want![1])), `entry ${e}`);
+  }
+  // given the table: no new one, the same answers (a changed hash, the high-s twin)
+  const j2 = p256VerifyTableJob(q, h, sig, tb);
+  assert.equal(p256Finish(j2), true);
+  assert.equal(j2.tb, null);
+  const h2 = h.slice();
+  h2[3] ^= 1;
+  assert.equal(p256VerifyWithTable(q, h2, sig, tb), false);
+  for (let i = 0; i < 4; i++) {
+    const m = sha256('more ' + i);
+    const s2 = p256Sign(d, m, nodeCrypto);
+    assert.equal(p256VerifyWithTable(q, m, s2, tb), true);
+    assert.equal(p256Verify(q, m, s2), true);
+  }
+  // a table that is not this key's (another key's, cut short) is not used: the job makes its own
+  const other = keyPair();
+  const jo = p256VerifyTableJob(other.point, h, p256Sign(other.d, h, nodeCrypto), null, true);
+  p256Finish(jo);
+  for (const t of [jo.tb!, tb.subarray(0, 1000)]) {
+    const k = p256VerifyTableJob(q, h, sig, t, true);
+    assert.equal(p256Finish(k), true);
+    assert.equal(toHex(k.tb!), toHex(tb));
+    // not asked to make one: the NAF path, no table
+    const n = p256VerifyTableJob(q, h, sig, t);
+    assert.equal(p256Finish(n), true);
+    assert.equal(n.tb, null);
+  }
+});
+
+test('an addition of equal points inside the combs (Q = G, e = r: u1 = u2) still verifies: the columns run again exactly', () => {
+  const modPow = (b: bigint, e: bigint, m: bigint) => { let r = 1n; for (b %= m; e; e >>= 1n, b = (b * b) % m) if (e & 1n) r = (r * b) % m; return r; };
+  const q = hex(G);
+  for (let i = 0; i < 3; i++) {
+    const k = big(randomBytes(32)) % (N - 1n) + 1n;
+    const r = big(p256PublicKey(bytes32(k)).subarray(1, 33)) % N;
+    const s = (modPow(k, N - 2n, N) * 2n * r) % N; // k^-1 (e + r d) with d = 1, e = r
+    const sig = hex(der(r.toString(16).padStart(64, '0'), s.toString(16).padStart(64, '0')));
+    const h = bytes32(r);
+    // valid by construction: u1 + u2 = (e + r) / s = k, and x(kG) mod n = r
+    const w = modPow(s, N - 2n, N);
+    assert.equal(big(p256PublicKey(bytes32((((r * w) % N) * 2n) % N)).subarray(1, 33)) % N, r);
+    const j = p256VerifyTableJob(q, h, sig, null, true);
+    assert.equal(p256Finish(j), true, 'making the table');
+    assert.equal(p256Verify(q, h, sig), true, 'by the NAFs');
+    assert.equal(p256VerifyWithTable(q, h, sig, j.tb!), true, 'with the table');
+    h[31] ^= 1;
+    assert.equal(p256VerifyWithTable(q, h, sig, j.tb!), false);
+  }
 });
 
 test('strict DER: long-form lengths, trailing bytes, negative INTEGERs, superfluous leading zeros, truncation, wrong tags', () => {

@@ -12,7 +12,8 @@ import { enableP256, p256PrivateKeyOf, p256Sig, secp256r1Group } from '../../tra
 import * as P256Lib from '../../transport/crypto/p256-lib';
 import { ed25519Sig, enableEd25519, x25519Group } from '../../transport/dtls/rpk-ed25519';
 import { nodeCrypto } from '../../sim/node-crypto';
-import { p256LastCost, P256_STEP } from '../../transport/crypto/p256';
+import { p256LastCost, P256_STEP, P256_TABLE_BYTES } from '../../transport/crypto/p256';
+import { p256VerifyTable } from '../../tools/board-lib.mjs';
 
 enableEd25519();
 enableP256(() => P256Lib);
@@ -129,6 +130,30 @@ test('P-256 ⇄ P-256 handshake in memory: ServerKeyExchange and CertificateVeri
   } finally {
     ops.restore();
   }
+});
+
+test('the server key\'s verification table: the first handshake makes it and gives it to keep (the same bytes as the flash tool\'s, computed apart); given it, a handshake makes none; a stale or torn one is made again', () => {
+  const want = p256VerifyTable(hex(S.spki)).subarray(0, P256_TABLE_BYTES);
+  const run = (serverTable?: Uint8Array | null) => {
+    const kept: Uint8Array[] = [];
+    const p = pair({ clientRpk: { key: C.pkcs8, spki: C.spki, serverSpki: S.spki, serverTable, keep: (t) => void kept.push(new Uint8Array(t)) } });
+    p.client.send(text('t'), SERVER);
+    p.run(10000);
+    assert.deepEqual(p.clientEvents.map((e) => e.type), ['connected']);
+    assert.deepEqual(p.clientData, ['t']);
+    return kept;
+  };
+  const first = run();
+  assert.equal(first.length, 1);
+  assert.equal(hex(first[0]), hex(want));
+  assert.deepEqual(run(first[0]), [], 'given the table: nothing new to keep');
+  // another key's table (the first entry is not the pinned key), one cut short, one with a flipped byte in a later entry
+  const other = p256VerifyTable(hex(OTHER.spki)).subarray(0, P256_TABLE_BYTES);
+  for (const stale of [other, want.subarray(0, 100)]) assert.equal(hex(run(stale)[0]), hex(want));
+  // a wrong entry past the first (the host's checksum missed it): the signature is refused with it, then verified making the table
+  const bad = new Uint8Array(want);
+  bad[700] ^= 1;
+  assert.equal(hex(run(bad)[0]), hex(want));
 });
 
 test('mixed key types: a P-256 client with an Ed25519 server key, and an Ed25519 client with a P-256 server key (ECDHE secp256r1 both times)', () => {

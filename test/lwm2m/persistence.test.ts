@@ -105,3 +105,24 @@ test('with a crypto backend a record carries 4 bytes of SHA-256 as its check; on
   assert.equal(accountStore(old, nodeCrypto).load(o.reg), true);
   assert.equal(o.reg.obj(0)!.i[1][0], 'coap://fnv');
 });
+
+test('a server key\'s verification table: kept per account with 8 bytes of its SHA-256; a torn one is erased and not given; factory reset forgets it', () => {
+  const st = new MemoryStorage();
+  const a = accountStore(st);
+  const t = new Uint8Array(1984).map((_, i) => (i * 7) & 255);
+  assert.equal(a.table(-1, nodeCrypto), null);
+  a.keepTable(-1, nodeCrypto, t);
+  a.keepTable(101, nodeCrypto, t.subarray(0, 64));
+  assert.deepEqual(st.list('lwm2m.vt').sort(), ['lwm2m.vt101', 'lwm2m.vtb']);
+  assert.deepEqual(a.table(-1, nodeCrypto), t);
+  assert.deepEqual(a.table(101, nodeCrypto), t.subarray(0, 64));
+  // every cut of the bootstrap account's file, and a flipped byte: not given, and erased
+  const whole = st.read('lwm2m.vtb')!;
+  for (const bad of [whole.subarray(0, 1000), whole.subarray(0, 1991), whole.subarray(0, 8), (() => { const b = new Uint8Array(whole); b[5] ^= 1; return b; })()]) {
+    st.write('lwm2m.vtb', bad);
+    assert.equal(a.table(-1, nodeCrypto), null);
+    assert.equal(st.read('lwm2m.vtb'), null);
+  }
+  a.clear();
+  assert.deepEqual(st.list('lwm2m.vt'), []);
+});

@@ -19,6 +19,8 @@ import { generateRpk, loadOrCreateRpk, parseLabel, pem, spkiCurve, spkiFromHex, 
 import { toHex, fromHex } from '../../transport/bytes';
 import { runCli } from '../../sim/cli';
 import { apiFetch } from './fake-device';
+import { MemoryStorage } from '../../sim/node-ports';
+import { p256VerifyTable } from '../../tools/board-lib.mjs';
 
 const skip = existsSync(RPK_BUNDLE) && existsSync(RPK_ED25519_BUNDLE) ? false : 'skipped: dist/firmware-rpk.js or dist/firmware-rpk-ed25519.js not built (npm run build)';
 /** What the scenario's timeline says of each key type's DTLS. */
@@ -55,7 +57,7 @@ async function rig(cfg: Partial<Parameters<typeof simpleConfig>[0]> = {}, curve:
   return { bs, lw, bsEvents, srvEvents, close: async () => (await bs.close(), await lw.close()) };
 }
 
-function device(r: Rig, k: RpkKeyPair, o: { bundle?: string; log?: string[]; bsPub?: Uint8Array } = {}): Promise<SimDevice> {
+function device(r: Rig, k: RpkKeyPair, o: { bundle?: string; log?: string[]; bsPub?: Uint8Array; storage?: MemoryStorage } = {}): Promise<SimDevice> {
   return startDevice({
     endpoint: EP,
     bootstrapUri: r.bs.secureUri!,
@@ -66,6 +68,7 @@ function device(r: Rig, k: RpkKeyPair, o: { bundle?: string; log?: string[]; bsP
     bundle: o.bundle || rpkBundleFor(k.curve),
     backoffBase: 60000,
     log: (ev, d) => o.log?.push(`${ev}: ${d}`),
+    storage: o.storage,
   });
 }
 
@@ -220,6 +223,34 @@ test('RPK: once bootstrapped the key is the endpoint\'s: the enrolment is used u
     assert.equal(r.bsEvents.filter((e) => e.type === 'request').length, 2);
     // another key claiming the endpoint is refused at the handshake (not enrolled)
     assert.equal(r.bs.security.check(EP, 'rpk:x', generateRpk().spki)?.startsWith(`endpoint ${EP} must use RPK sha256:${k.hash.slice(0, 16)}`), true);
+  } finally {
+    dev.kill();
+    await r.close();
+  }
+});
+
+test('RPK P-256: the first handshakes keep each server key\'s verification table (the flash tool\'s bytes); after a reboot the device registers with them and keeps none anew', { skip }, async () => {
+  const r = await rig();
+  const k = generateRpk();
+  r.bs.enrol(k.hash, DEFAULT_ENROL_MS, EP);
+  r.lw.security.addRpk(EP, k.spki);
+  const storage = new MemoryStorage();
+  const writes: string[] = [];
+  const write = storage.write.bind(storage);
+  storage.write = (n, d) => (writes.push(n), write(n, d));
+  const dev = await device(r, k, { storage });
+  try {
+    await dev.waitFor('registered', 15000);
+    const table = (spki: Uint8Array) => toHex(p256VerifyTable(toHex(spki)));
+    assert.equal(toHex(storage.read('lwm2m.vtb')!), table(r.bs.rpkSpki));
+    assert.equal(toHex(storage.read('lwm2m.vt101')!), table(r.lw.rpkSpki));
+    writes.length = 0;
+    // a power cycle: the accounts load, the server's session... and its table is read, not made again
+    storage.erase('lwm2m.ses101.a');
+    storage.erase('lwm2m.ses101.b');
+    dev.reboot();
+    await until('registered again', () => r.srvEvents.filter((e) => e.type === 'REGISTRATION').length >= 2, 15000);
+    assert.deepEqual(writes.filter((n) => n.startsWith('lwm2m.vt')), []);
   } finally {
     dev.kill();
     await r.close();

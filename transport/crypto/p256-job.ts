@@ -39,7 +39,7 @@ interface Scr {
   t: Pt;
 }
 
-/** `v`: for verification, which uses neither ACC, W nor SUM (the three left out). */
+/** `v`: for a verification that makes no table, which uses neither ACC, W nor SUM (the three left out). */
 function newScr(v?: boolean): Scr {
   var f: Fe[] = [], w: Fe[] = [];
   for (var i = 0; i < 12; i++) f.push(v && i === 1 ? NONE : fe());
@@ -136,6 +136,8 @@ export function p256LastCost(): number {
 export interface P256Job {
   run(budget?: number): boolean;
   r: any;
+  /** A verification's comb table of its key, when the job made it (p256VerifyJob). */
+  tb?: Uint8Array | null;
 }
 
 interface Job extends P256Job {
@@ -293,4 +295,4 @@ function nib(k: Uint8Array, w: number): number {
 
 export type { Job, Pt };
 
-export { ACC, ADD, DBL, HH, MADD, Q, RR, SUM, W, call, fcanon, job, newScr, nib, pt, ptCopy, ptInf, ptSel, t1, t8, tmpPt, use };
+export { ACC, ADD, DBL, HH, MADD, Q, RR, SUM, W, call, fcanon, job, newScr, nib, pt, ptCopy, ptInf, ptSel, t1, t2, t3, t4, t8, tmpPt, use };

@@ -6,4 +6,4 @@
 // builds the functions and tables anew and they go when its result and the jobs it made go.
 // So the board holds none of P-256 (~590 variables at load) once a handshake and the next
 // key pair's precomputation are done. Only these functions and the jobs' `run`/`r` cross.
-export { p256PublicKeyJob as pub, p256EcdhJob as ecdh, p256SignJob as sign, p256VerifyJob as ver, p256PrivateKey as priv, p256ValidScalar as ok, spkiP256 as spki } from './p256';
+export { p256PublicKeyJob as pub, p256EcdhJob as ecdh, p256SignJob as sign, p256VerifyTableJob as ver, p256PrivateKey as priv, p256ValidScalar as ok, spkiP256 as spki } from './p256';

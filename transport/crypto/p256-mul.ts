@@ -67,6 +67,16 @@ function windowEnd(j: Job): void {
  */
 var COMB_TEETH = 5, COMB_COLS = 52, COMB_ENTRIES = 31;
 
+/** Column c's digit of the comb of k (big-endian bytes; bit b is in byte 31 - (b >> 3); bits 256-259 are 0). */
+function combDigit(k: Uint8Array, c: number): number {
+  var d = 0, b;
+  for (var i = 0; i < COMB_TEETH; i++) {
+    b = COMB_COLS * i + c;
+    if (b < 256) d |= ((k[31 - (b >> 3)] >> (b & 7)) & 1) << i;
+  }
+  return d;
+}
+
 function mulG(j: Job, then: (j: Job) => void): void {
   j.nx = then;
   j.cb = [];
@@ -94,18 +104,12 @@ function gTable(j: Job): void {
 
 /** Column j.i of the comb: double (u 0), digit and table read (1), add (2), keep (3). */
 function gCol(j: Job): void {
-  var u = j.u, A = j.A, c = j.i, k = j.k, i;
+  var u = j.u, A = j.A;
   if (u === 0) {
     j.u = 1;
     call(j, DBL, A, A, null, gCol);
   } else if (u === 1) {
-    // bit c of each row (big-endian bytes: bit b is in byte 31 - (b >> 3); bits 256-259 are 0)
-    var d = 0, b;
-    for (i = 0; i < COMB_TEETH; i++) {
-      b = COMB_COLS * i + c;
-      if (b < 256) d |= ((k[31 - (b >> 3)] >> (b & 7)) & 1) << i;
-    }
-    j.d = d;
+    var d = (j.d = combDigit(j.k, j.i));
     mask(d, COMB_ENTRIES);
     tableRead(Q, j.cb);
     WK.c += 0.4;
@@ -183,8 +187,7 @@ function qWin(j: Job): void {
 
 /**
  * Affine x (and y if j.wy) of j.A as big-endian bytes into j.o at j.oo (j.ok false at
- * infinity), then j.nx. Z^-1 = Z^(p-2): the table W (a step per entry), then the windows (a
- * step per squaring or multiplication).
+ * infinity), then j.nx.
  */
 function affine(j: Job, then: (j: Job) => void): void {
   j.nx = then;
@@ -193,7 +196,12 @@ function affine(j: Job, then: (j: Job) => void): void {
   WK.c += 1.7;
   j.ok = !isZero(z);
   j.f = then;
-  if (!j.ok) return;
+  if (j.ok) inverse(j, afX);
+}
+
+/** ACC = (j.A.z)^-1 (not zero) = Z^(p-2), then `then`: the table W (a step per entry), then the windows (a step per squaring or multiplication). */
+function inverse(j: Job, then: (j: Job) => void): void {
+  j.ia = then;
   copy(W[0], j.A.z);
   j.e = 1;
   j.f = invW;
@@ -222,7 +230,7 @@ function invE(j: Job): void {
     WK.c += 1;
   }
   j.u = 0;
-  if (--j.i < 0) j.f = afX;
+  if (--j.i < 0) j.f = j.ia;
 }
 
 /** ACC = Z^-1: x = X Z^-2, then y = Y Z^-3. */
@@ -292,4 +300,4 @@ function validScalar(k: Uint8Array): boolean {
   return (less(a, N) & (isZero(a) ^ 1)) === 1;
 }
 
-export { affine, decodeA, decodeB, mulG, mulQ, validScalar };
+export { COMB_COLS, COMB_ENTRIES, affine, combDigit, decodeA, decodeB, inverse, mulG, mulQ, validScalar };

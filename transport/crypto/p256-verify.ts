@@ -1,7 +1,8 @@
 // ECDSA P-256 verification as a Job (FIPS 186-4 §6.4.2; p256.ts has the whole design): strict
-// DER, s^-1 by binary Euclid, u1*G + u2*Q by Shamir's trick over a width-5 NAF of u1 (G's odd
-// multiples read from their hex when added: no table held) and a width-3 NAF of u2 (Q and 3Q
-// held) (public inputs: variable time).
+// DER, s^-1 by binary Euclid, then u1*G + u2*Q (public inputs: variable time) by Shamir's
+// trick over a width-5 NAF of u1 (G's odd multiples read from their hex when added: no table
+// held) and a width-3 NAF of u2 (Q and 3Q held): the least memory (the firmware package's
+// verifier); or, in a job p256-vtable.ts made, by two combs over G's table and one of Q.
 import { F1, N, N_R2, P, copy, fe, fmul, fromBytes, fsqr, fsub, isZero, less, nmul, oddGHex, same, scalarMod, toBytes } from './p256-field';
 import type { Job, P256Job } from './p256-job';
 import { ADD, DBL, HH, MADD, Q, RR, WK, call, fcanon, job, p256Finish, pt, ptCopy, tmpPt } from './p256-job';
@@ -30,9 +31,10 @@ function derIntIn(sig: Uint8Array, off: number, end: number, v: Uint8Array): num
 /**
  * ECDSA verification (FIPS 186-4 §6.4.2) of a DER signature over a SHA-256 hash with the
  * public point 04||X||Y, as a job: r is true or false (anything malformed); never throws.
+ * `make`: p256-vtable.ts's (the job makes a table: the working storage it needs).
  */
-export function p256VerifyJob(pubPoint65: Uint8Array, hash32: Uint8Array, derSig: Uint8Array): P256Job {
-  var j = job(verA, false, true);
+export function p256VerifyJob(pubPoint65: Uint8Array, hash32: Uint8Array, derSig: Uint8Array, make?: boolean): P256Job {
+  var j = job(verA, false, !make);
   j.r = false;
   j.b = pubPoint65;
   j.h = hash32;
@@ -90,6 +92,13 @@ function verU(j: Job): void {
   delete j.x2;
   delete j.iv;
   WK.c += 3;
+  j.k1 = u1;
+  j.k2 = u2;
+  // a job of p256-vtable.ts: the combs over Q's table, given or made (j.vt: its functions)
+  var vt = j.vt;
+  if (vt && vt.ok(j.tq, j.b)) return vt.combs(j, verEnd);
+  j.tq = null;
+  if (vt && j.mk) return vt.make(j, verEnd);
   // u1*G + u2*Q by Shamir's trick (public values: variable time is fine): 256 doublings shared
   // by both; about 43 mixed additions of G's odd multiples (width-5 NAF of u1; each point read
   // from the generated hex when added, affine) and about 64 additions of Q's (width-3 NAF of
@@ -184,13 +193,15 @@ function verNext(j: Job): void {
 /** x(acc) mod n == r  <=>  X == r' Z^2 for r' = r, or r + n if that is < p: no inversion. */
 function verEnd(j: Job): void {
   j.f = null;
-  if (j.inf) return;
   var z2 = fe(), t = fe(), x = new Uint16Array(16), y = new Uint16Array(16), r = j.r16 as Uint16Array;
+  // infinity (flagged, or Z = 0) has no x: refused
+  fcanon(x, j.A.z);
+  if (j.inf || isZero(x)) return;
   fsqr(z2, j.A.z);
   fcanon(x, j.A.x);
   fmul(t, r, z2);
   fcanon(y, t);
-  WK.c += 5.3;
+  WK.c += 7;
   if (same(x, y)) {
     j.r = true;
     return;

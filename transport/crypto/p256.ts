@@ -15,8 +15,10 @@
 // Points are Jacobian (X, Y, Z) = (X/Z^2, Y/Z^3); Z = 0 is the point at infinity.
 // Doubling uses a = -3 (dbl-2001-b, 3M+5S), addition add-2007-bl (11M+5S), and the
 // mixed addition with an affine point madd-2007-bl (7M+4S) (Bernstein–Lange EFD).
-// k*G: 5-tooth comb over a generated table; k*Q: fixed 4-bit window; verification: Shamir's
-// trick over width-5 (G, no table) and width-3 (Q) NAFs.
+// k*G: 5-tooth comb over a generated table; k*Q: fixed 4-bit window; verification: the same
+// comb for u1*G and u2*Q together, over G's table and one of Q made once per key and kept by the
+// caller (p256-vtable.ts), or without one Shamir's trick over width-5 (G, no table) and
+// width-3 (Q) NAFs (p256-verify.ts).
 //
 // What is guaranteed about timing (secret scalars: ECDH, public key, signing): the
 // sequence of field operations and the table reads do not depend on the secret scalar.
@@ -32,7 +34,7 @@
 //
 // Files: p256-field.ts (limbs, generated products, constants), p256-job.ts (working storage,
 // steps, point formulas), p256-mul.ts (k*G, k*Q, affine, decoding), p256-verify.ts (ECDSA
-// verification); this file: public key, ECDH, signing, SPKI, and the public API.
+// verification), p256-vtable.ts (its combs and Q's table); this file: public key, ECDH, signing, SPKI, and the public API.
 import type { CryptoBackend, Rng } from '../ports';
 import { hmacSha256 } from './hmac';
 import { SPKI } from './p256-spki';
@@ -268,6 +270,7 @@ export function spkiP256(der: Uint8Array): Uint8Array | null {
 // The rest of the public API: verification (p256-verify.ts), running jobs (p256-job.ts), SPKI (p256-spki.ts).
 export { p256Spki } from './p256-spki';
 export { p256Verify, p256VerifyJob } from './p256-verify';
+export { TABLE_BYTES as P256_TABLE_BYTES, p256VerifyTableJob, p256VerifyWithTable } from './p256-vtable';
 export { p256Finish, p256LastCost, P256_STEP } from './p256-job';
 export type { P256Job } from './p256-job';
 /** Whether 32 bytes are a valid private scalar (1 <= d < n): p256Sign and p256PublicKey throw otherwise. */

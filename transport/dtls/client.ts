@@ -32,6 +32,14 @@ export interface RpkCredentials {
   spki: Uint8Array;
   /** The server's SubjectPublicKeyInfo DER to pin; null accepts any key (tests only: no server authentication). */
   serverSpki: Uint8Array | null;
+  /**
+   * The pinned key's verification table from an earlier handshake (P-256: its comb table,
+   * transport/crypto/p256-verify.ts), if the host kept one; without it (or with a stale one)
+   * the handshake makes it, ~6 G x86 instructions on the board's stand-in, and gives it to
+   * `keep` once the server's signature verified with it.
+   */
+  serverTable?: Uint8Array | null;
+  keep?: (table: Uint8Array) => void;
 }
 
 export interface DtlsClientOptions extends DtlsOptions {

@@ -17,6 +17,8 @@ import { CID_OFFER } from './cid';
 export interface PkJob {
   run(budget?: number): boolean;
   r: any;
+  /** A verification's table of its key, when the job made it (RpkSig.verify). */
+  tb?: Uint8Array | null;
 }
 
 /** A job's result, run to its end in one go (the simulator's server). */
@@ -44,8 +46,13 @@ export interface RpkSig {
   priv(key: Uint8Array): Uint8Array | null;
   /** The signature (job result: bytes). */
   sign(msg: Uint8Array, priv: Uint8Array, pub: Uint8Array, c: CryptoBackend): PkJob;
-  /** Job result: false for any malformed signature or key; never throws. */
-  verify(msg: Uint8Array, sig: Uint8Array, pub: Uint8Array, c: CryptoBackend): PkJob;
+  /**
+   * Job result: false for any malformed signature or key; never throws. For the types that
+   * have a verification table of the key (P-256): `table`, one kept from before
+   * (RpkCredentials.serverTable), and `make`: without a usable one, make it (the job gives it
+   * as `tb`).
+   */
+  verify(msg: Uint8Array, sig: Uint8Array, pub: Uint8Array, c: CryptoBackend, table?: Uint8Array | null, make?: boolean): PkJob;
 }
 
 /** An ECDHE group (NamedCurve, RFC 8422 §5.1.1): its id, point length on the wire, key pair and shared secret. */

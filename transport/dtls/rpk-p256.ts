@@ -80,8 +80,8 @@ export var p256Sig: RpkSig = {
   sign: function (msg, priv, pub, c) {
     return p256().sign(priv, c.sha256(msg), c);
   },
-  verify: function (msg, sig, pub, c) {
-    return p256().ver(pub, c.sha256(msg), sig);
+  verify: function (msg, sig, pub, c, table, make) {
+    return p256().ver(pub, c.sha256(msg), sig, table, make);
   },
 };
 

@@ -43,6 +43,13 @@ interface RpkHandshake extends Handshake {
   pub: Uint8Array;
   spki: Uint8Array;
   pin: Uint8Array | null;
+  /** The pinned key's verification table, and where a table the verification made goes (RpkCredentials). */
+  tab?: Uint8Array | null;
+  keep?: (table: Uint8Array) => void;
+  /** The ServerKeyExchange's verification, for the table it made; with a table given, its signed content and signature (again()). */
+  vj?: PkJob | null;
+  vm?: Uint8Array | null;
+  vs?: Uint8Array | null;
   /** The ServerHello's client_certificate_type said RawPublicKey. */
   cct?: boolean;
   /** The server's key type and key (Certificate), its ECDHE group and point (ServerKeyExchange). */
@@ -156,7 +163,14 @@ function onServerKeyExchange(ep: DtlsEndpoint, s: Session, hs: RpkHandshake, bod
   if (a) return a;
   var pl = 4 + body[3];
   // signed: ClientHello.random ‖ ServerHello.random ‖ ServerECDHParams (RFC 8422 §5.4)
-  hs.job = hs.peerSig!.verify(concat([hs.clientRandom, hs.serverRandom!, body.subarray(0, pl)]), body.subarray(pl + 4), hs.peerPub!, ep.o.crypto);
+  var m = concat([hs.clientRandom, hs.serverRandom!, body.subarray(0, pl)]), sg = body.subarray(pl + 4);
+  // a pinned key's table is worth making when the host keeps it (RpkCredentials.keep)
+  hs.job = hs.vj = hs.peerSig!.verify(m, sg, hs.peerPub!, ep.o.crypto, hs.tab, !!(hs.keep && hs.pin));
+  if (hs.tab) {
+    hs.vm = m;
+    hs.vs = copyOf(sg);
+  }
+  hs.tab = null;
   hs.then = verified;
   hs.group = groupById(u16(body, 1))!;
   hs.peerEcdh = copyOf(body, 4, pl);
@@ -241,8 +255,27 @@ function step(ep: DtlsEndpoint, s: Session, type: number, body: Uint8Array, whol
 /** The ServerKeyExchange signature verified (or not); the key exchange starts once the server's flight is all here. */
 function verified(ep: DtlsEndpoint, s: Session, ok: boolean): void {
   var hs = s.hs as RpkHandshake;
+  if (!ok && hs.vm) {
+    // refused with a kept table: verified again making the table, so that a table the host
+    // kept wrong (it checks its own copy) costs one slow handshake, not every one after
+    hs.job = hs.vj = hs.peerSig!.verify(hs.vm, hs.vs!, hs.peerPub!, ep.o.crypto, null, true);
+    hs.vm = hs.vs = null;
+    hs.then = verified;
+    return;
+  }
+  hs.vm = hs.vs = null;
   if (!ok) return ep.hs().abort(s, A.DECRYPT_ERROR);
   hs.verified = true;
+  // the table of the pinned key the verification made: the host keeps it for the next handshake
+  var t = hs.vj!.tb;
+  hs.vj = null;
+  if (t && hs.keep && hs.pin) {
+    try {
+      hs.keep(t);
+    } catch (e) {
+      // a full Storage: the next handshake makes the table again
+    }
+  }
   if (hs.done) kex(ep, s);
 }
 
@@ -424,6 +457,8 @@ function cred(ep: DtlsEndpoint, s: Session): boolean {
   hs.pub = sk.k;
   hs.spki = copyOf(c.spki);
   hs.pin = c.serverSpki ? copyOf(c.serverSpki) : null;
+  if (c.serverTable) hs.tab = c.serverTable;
+  if (c.keep) hs.keep = c.keep;
   // the turn that starts the handshake does no public-key work (rpkTick)
   hs.y = true;
   s.rpk = true;
