@@ -26,7 +26,8 @@ import { join } from 'node:path';
 import { benchServers, BS_KEY, DM_KEY, type SlowDevice } from './servers';
 import { es5Script, p256Es5 } from './p256-es5';
 import { espruinoBin, storeFiles, NO_ESPRUINO } from '../tools/espruino/bin.mjs';
-import { configFiles, rpkGenerate } from '../tools/board-lib.mjs';
+import { configFiles, p256VerifyTable, rpkGenerate } from '../tools/board-lib.mjs';
+import { P256_TABLE_BYTES } from '../transport/crypto/p256';
 import { BootstrapServer, simpleConfig } from '../sim/bootstrap-server';
 import { Lwm2mServer, type ServerEvent } from '../sim/lwm2m-server';
 import { rpkFromPrivate, spkiHash } from '../sim/rpk-keys';
@@ -289,14 +290,16 @@ async function p256Ops(bin: string): Promise<Row[]> {
   const d = hex(k.d), pub = hex(k.spki.subarray(26)), q = hex(peer.spki.subarray(26));
   const h = '00'.repeat(31) + '2a';
   const prelude = `var hx=function(s){var u=new Uint8Array(s.length/2);for(var i=0;i<u.length;i++)u[i]=parseInt(s.substr(2*i,2),16);return u;};` +
-    `var d=hx('${d}'),q=hx('${q}'),h=hx('${h}'),pub=hx('${pub}'),c=P256.espruinoCrypto(require('crypto')),sig,res=[];`;
+    `var d=hx('${d}'),q=hx('${q}'),h=hx('${h}'),pub=hx('${pub}'),c=P256.espruinoCrypto(require('crypto')),sig,tb,res=[];`;
   try {
     const r = await steps(bin, join(dir, 'p256.js'), prelude, [
       { name: 'P-256 public key (d·G)', js: `res.push(P256.p256PublicKey(d).length);` },
       { name: 'P-256 ECDSA sign', js: `sig=P256.p256Sign(d,h,c);res.push(sig.length>60);` },
       { name: 'P-256 ECDH', js: `res.push(P256.p256Ecdh(d,q).length);` },
-      { name: 'P-256 ECDSA verify', js: `res.push(P256.p256Verify(pub,h,sig));print('P256 '+res.join(','));` },
-    ], /P256 65,true,32,true/);
+      { name: 'P-256 ECDSA verify', js: `res.push(P256.p256Verify(pub,h,sig));` },
+      { name: 'P-256 ECDSA verify, making the key\'s comb table', js: `var j=P256.p256VerifyTableJob(pub,h,sig,null,true);res.push(P256.p256Finish(j));tb=j.tb;` },
+      { name: 'P-256 ECDSA verify with the key\'s comb table', js: `res.push(P256.p256VerifyWithTable(pub,h,sig,tb));print('P256 '+res.join(','));` },
+    ], /P256 65,true,32,true,true,true/);
     return r.map((x) => ({ workload: 'p256-ops', what: x.name, ir: x.ir, longest: x.longest }));
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -364,7 +367,9 @@ export function handshakeSteps(fake = false): { bundle: string; prelude: string;
   const flights: { sent: string[]; replies: string[] }[] = [];
   let toServer: Uint8Array[] = [];
   g.hostSend = (d: Uint8Array) => { flights[flights.length - 1].sent.push(hex(d)); toServer.push(new Uint8Array(d)); };
-  g.creds = { key: bytes(hex(C.pkcs8)), spki: bytes(hex(C.spki)), serverSpki: bytes(hex(S.spki)) };
+  // the server key's verification table as a device keeps it after its first handshake with that key (persistence.ts)
+  const table = hex(p256VerifyTable(hex(S.spki)).subarray(0, P256_TABLE_BYTES));
+  g.creds = { key: bytes(hex(C.pkcs8)), spki: bytes(hex(C.spki)), serverSpki: bytes(hex(S.spki)), serverTable: bytes(table) };
   const serverOut: string[] = [];
   serverCurves();
   const server = createDtlsServer({ socket: { send: (d) => { serverOut.push(hex(d)); } }, crypto: nodeCrypto, rng: { fill: (u) => void randomFillSync(u) }, pskKey: () => null, rpk: { key: S.pkcs8, spki: S.spki, trust: () => true }, onData: () => {} });
@@ -436,8 +441,8 @@ export function handshakeSteps(fake = false): { bundle: string; prelude: string;
     `(function(){var s=LwM2M.rpk.rpkSigs[0],g=LwM2M.rpk.rpkGroups[0];for(var k in _b_R)_b_R[k]=_b_R[k].map(function(x){return typeof x==='string'?LwM2M.fromHex(x):x;});` +
     `function fake(o,n,h){o[n]=function(m,a,b,c){if(h)c.sha256(m);var r=_b_R[n].shift();return {r:null,run:function(){this.r=r;return true;}};};}` +
     `fake(s,'sign',1);fake(s,'verify',1);fake(g,'pub');fake(g,'shared');})();`;
-  const prelude = `${RNG}var peer={address:'10.0.0.1',port:5684},sent=[],done=false,_b_ses,_b_cl,_b_out=[],_b_done=[];var _b_C=${JSON.stringify({ key: hex(C.pkcs8), spki: hex(C.spki), pin: hex(S.spki) })};` +
-    `var creds={key:LwM2M.fromHex(_b_C.key),spki:LwM2M.fromHex(_b_C.spki),serverSpki:LwM2M.fromHex(_b_C.pin)};${fakeJobs}`;
+  const prelude = `${RNG}var peer={address:'10.0.0.1',port:5684},sent=[],done=false,_b_ses,_b_cl,_b_out=[],_b_done=[];var _b_C=${JSON.stringify({ key: hex(C.pkcs8), spki: hex(C.spki), pin: hex(S.spki), table })};` +
+    `var creds={key:LwM2M.fromHex(_b_C.key),spki:LwM2M.fromHex(_b_C.spki),serverSpki:LwM2M.fromHex(_b_C.pin),serverTable:LwM2M.fromHex(_b_C.table)};${fakeJobs}`;
   return { bundle: BUNDLE, prelude, list, tail, check: resumed ? /H0 true true[\s\S]*H1 true true/ : /H0 true true/, resumed, ses: !!(ses && ses.length), turns: actions.map((a, f) => `h${f} ${a.length} turns in Node`).join(', ') };
 }
 
@@ -446,7 +451,7 @@ async function handshakes(bin: string): Promise<Row[]> {
   const r = await steps(bin, bundle, prelude, list, check, tail);
   console.log(`  handshakes: ${turns}`);
   const row = (f: number, what: string): Row => ({ workload: f ? 'resumed-p256' : 'handshake-p256', what, ir: r[f].ir, longest: r[f].longest });
-  return [row(0, 'one full DTLS-RPK handshake, P-256 (client side)'),
+  return [row(0, 'one full DTLS-RPK handshake, P-256 (client side; the server key\'s verification table kept from an earlier one)'),
     resumed ? row(1, 'one abbreviated handshake (resumed session), P-256') : { workload: 'resumed-p256', what: 'one abbreviated handshake (resumed session), P-256', ir: null, longest: null, note: ses ? 'n/a: the server did not resume' : 'n/a: no session resumption in this build' }];
 }
 
@@ -512,7 +517,7 @@ export const WORKLOADS: Record<string, { what: string; run: Runner }> = {
   'rpk-p256-psk': { what: 'power-on → registered, RPK P-256 bootstrap (one full handshake), then a PSK account for the LwM2M server', run: (b) => boot(b, 'rpk', 'p256', 0, true) },
   'rpk-p256-psk-unflashed': { what: 'the same without the Bootstrap-Server\'s verification table `npm run flash` stores: the handshake makes it', run: (b) => boot(b, 'rpk', 'p256', 0, true, false) },
   'rpk-ed25519': { what: 'power-on → registered, RPK Ed25519', run: (b) => boot(b, 'rpk', 'ed25519', 0) },
-  'p256-ops': { what: 'P-256 public key, sign, ECDH, verify', run: (b) => p256Ops(b) },
+  'p256-ops': { what: 'P-256 public key, sign, ECDH, verify (by the NAFs; making the key\'s comb table; with it)', run: (b) => p256Ops(b) },
   'ed25519-ops': { what: 'X25519 public key and shared secret, Ed25519 sign and verify', run: (b) => ed25519Ops(b) },
   handshakes: { what: 'one full DTLS-RPK P-256 handshake and one abbreviated (n/a without resumption)', run: (b) => handshakes(b) },
   'handshake-turns': { what: 'the same handshakes, each turn but the public-key steps counted (their results replayed): a minute', run: (b) => handshakeTurns(b) },

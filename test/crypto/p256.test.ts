@@ -15,6 +15,8 @@ import ts from 'typescript';
 import { minify } from 'terser';
 import { P256_TABLE_BYTES, p256Ecdh, p256Finish, p256PrivateKey, p256PublicKey, p256Sign, p256Spki, p256Verify, p256VerifyTableJob, p256VerifyWithTable, spkiP256 } from '../../transport/crypto/p256';
 import { nodeCrypto } from '../../sim/node-crypto';
+import { job } from '../../transport/crypto/p256-job';
+import { ninv } from '../../transport/crypto/p256-ninv';
 import { espruinoCryptoModule } from '../../sim/espruino-crypto';
 import { createEspruinoContext } from '../../sim/espruino-vm';
 import { lint } from '../../tools/espruino-lint.mjs';
@@ -331,6 +333,22 @@ test('an addition of equal points inside the combs (Q = G, e = r: u1 = u2) still
     assert.equal(p256VerifyWithTable(q, h, sig, j.tb!), true, 'with the table');
     h[31] ^= 1;
     assert.equal(p256VerifyWithTable(q, h, sig, j.tb!), false);
+  }
+});
+
+test('inversion mod n (p256-ninv.ts, batched binary GCD on 53-bit approximations): 1, 2, n-1, n-2, powers of two, small and random values, against BigInt', () => {
+  const limbs = (v: bigint) => { const a = new Uint16Array(16); for (let i = 0; i < 16; i++) a[i] = Number((v >> BigInt(16 * i)) & 0xffffn); return a; };
+  const val = (a: ArrayLike<number>) => { let v = 0n; for (let i = 15; i >= 0; i--) v = (v << 16n) + BigInt(a[i]); return v; };
+  const cases = [1n, 2n, 3n, N - 1n, N - 2n, 1n << 255n, (1n << 128n) + 1n, 0xffffffffn, (1n << 52n) - 1n, 1n << 52n, (1n << 53n) + 1n];
+  for (let i = 0; i < 400; i++) cases.push((big(randomBytes(32)) % (N - 1n)) + 1n);
+  for (let i = 0; i < 64; i++) cases.push(big(randomBytes(1 + (i % 32))) % (N - 1n) + 1n);
+  for (const x of cases) {
+    let batches = 0;
+    const j = job((j) => ninv(j, limbs(x), (j) => { j.f = null; j.r = j.iv; batches = j.gn; }), null);
+    const r = p256Finish(j) as Uint16Array;
+    assert.equal((val(r) * x) % N, 1n, x.toString(16));
+    assert.ok(val(r) < N);
+    assert.ok(batches <= 22, `${batches} batches for ${x.toString(16)}`);
   }
 });
 

@@ -1,5 +1,5 @@
 // ECDSA P-256 verification as a Job (FIPS 186-4 §6.4.2; p256.ts has the whole design): strict
-// DER, s^-1 by binary Euclid, then u1*G + u2*Q (public inputs: variable time) by Shamir's
+// DER, s^-1 (p256-ninv.ts), then u1*G + u2*Q (public inputs: variable time) by Shamir's
 // trick over a width-5 NAF of u1 (G's odd multiples read from their hex when added: no table
 // held) and a width-3 NAF of u2 (Q and 3Q held): the least memory (the firmware package's
 // verifier); or, in a job p256-vtable.ts made, by two combs over G's table and one of Q.
@@ -7,6 +7,7 @@ import { F1, N, N_R2, P, copy, fe, fmul, fromBytes, fsqr, fsub, isZero, less, nm
 import type { Job, P256Job } from './p256-job';
 import { ADD, DBL, HH, MADD, Q, RR, WK, call, fcanon, job, p256Finish, pt, ptCopy, tmpPt } from './p256-job';
 import { decodeA, decodeB, validScalar } from './p256-mul';
+import { ninv } from './p256-ninv';
 
 /**
  * Strict DER INTEGER at `off` into 32 bytes (X.690 §8.3, §10.1): short-form length 1..33,
@@ -86,10 +87,6 @@ function verU(j: Job): void {
   nmul(u, r, w); // u2 = r s^-1
   toBytes(u2, 0, u);
   j.r16 = r;
-  delete j.iu;
-  delete j.ivv;
-  delete j.x1;
-  delete j.x2;
   delete j.iv;
   WK.c += 3;
   j.k1 = u1;
@@ -232,99 +229,6 @@ export function p256Verify(pubPoint65: Uint8Array, hash32: Uint8Array, derSig: U
 }
 
 var CH = new Uint16Array(16);
-/**
- * j.iv = a^-1 mod n for a public 0 < a < n, then `then`: binary extended Euclid
- * (Hankerson–Menezes–Vanstone Alg. 2.22), variable time, one round a step; about a fifth of the
- * interpreted work of the Fermat inversion. Invariants: x1 a = u, x2 a = v (mod n); u, v stay
- * > 0 since gcd(a, n) = 1 (n is prime).
- */
-function ninv(j: Job, a: Uint16Array, then: (j: Job) => void): void {
-  j.iu = new Uint16Array(a);
-  j.ivv = new Uint16Array(N);
-  j.x1 = new Uint16Array(16);
-  j.x2 = new Uint16Array(16);
-  j.x1[0] = 1;
-  j.nx = then;
-  j.f = ninvRound;
-}
-
-function ninvRound(j: Job): void {
-  var u = j.iu, v = j.ivv, x1 = j.x1, x2 = j.x2;
-  if (isOne(u) || isOne(v)) {
-    j.iv = isOne(u) ? x1 : x2;
-    j.f = j.nx;
-    return;
-  }
-  // the weights: a step of these rounds at RPK_STEP (6) ran 64-68 M x86 instructions on the
-  // stand-in with half of them (callgrind, 2026-12-07), ~11 M a unit
-  while (!(u[0] & 1)) {
-    halve(u, 0);
-    halveMod(x1);
-    WK.c += 0.8;
-  }
-  while (!(v[0] & 1)) {
-    halve(v, 0);
-    halveMod(x2);
-    WK.c += 0.8;
-  }
-  if (less(u, v)) {
-    sub(v, u);
-    nsub(x2, x1);
-  } else {
-    sub(u, v);
-    nsub(x1, x2);
-  }
-  WK.c += 1.2;
-}
-
-function isOne(a: Uint16Array): boolean {
-  var d = a[0] ^ 1;
-  for (var k = 1; k < 16; k++) d |= a[k];
-  return d === 0;
-}
-
-/** a = (a + top*2^256) / 2 for even a. */
-function halve(a: Uint16Array, top: number): void {
-  for (var k = 0; k < 15; k++) a[k] = (a[k] >> 1) | ((a[k + 1] & 1) << 15);
-  a[15] = (a[15] >> 1) | (top << 15);
-}
-
-/** x = x / 2 mod n (x < n): (x + n) / 2 when x is odd. */
-function halveMod(x: Uint16Array): void {
-  var k, y, c = 0, odd = x[0] & 1;
-  for (k = 0; k < 16; k++) {
-    y = x[k] + N[k] * odd + c;
-    c = y >>> 16;
-    x[k] = y & 65535;
-  }
-  halve(x, c);
-}
-
-/** a -= b (a >= b). */
-function sub(a: Uint16Array, b: Uint16Array): void {
-  var k, x, w = 0;
-  for (k = 0; k < 16; k++) {
-    x = a[k] - b[k] - w;
-    w = x >>> 31;
-    a[k] = x & 65535;
-  }
-}
-
-/** a = a - b mod n (a, b < n). */
-function nsub(a: Uint16Array, b: Uint16Array): void {
-  var k, x, w = 0, c = 0;
-  for (k = 0; k < 16; k++) {
-    x = a[k] - b[k] - w;
-    w = x >>> 31;
-    a[k] = x & 65535;
-  }
-  for (k = 0; k < 16; k++) {
-    x = a[k] + N[k] * w + c;
-    c = x >>> 16;
-    a[k] = x & 65535;
-  }
-}
-
 var NONE16 = new Uint16Array(16);
 
 /**
@@ -356,4 +260,3 @@ function wnafDigit(a: Uint16Array, w: number): number {
   return d;
 }
 
-export { ninv };

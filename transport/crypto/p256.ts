@@ -26,7 +26,7 @@
 // entry and selects with arithmetic masks, one addition, and two arithmetic selects
 // (accumulator still at infinity / digit zero). No branch or array index depends on a
 // secret; field operations have no value-dependent branches. Signing inverts k by a
-// variable-time binary Euclid on k*b, b a secret blind: it sees a value independent of k.
+// variable-time binary GCD on k*b, b a secret blind: it sees a value independent of k.
 // What is NOT guaranteed: Espruino's interpreter (and V8) may take data-dependent time inside
 // an arithmetic operation (small integers vs doubles), so this is "no secret-dependent control
 // flow", not a proof against a local timing or power attacker. Verification (public inputs)
@@ -34,7 +34,7 @@
 //
 // Files: p256-field.ts (limbs, generated products, constants), p256-job.ts (working storage,
 // steps, point formulas), p256-mul.ts (k*G, k*Q, affine, decoding), p256-verify.ts (ECDSA
-// verification), p256-vtable.ts (its combs and Q's table); this file: public key, ECDH, signing, SPKI, and the public API.
+// verification), p256-vtable.ts (its combs and Q's table), p256-ninv.ts (inversion mod n); this file: public key, ECDH, signing, SPKI, and the public API.
 import type { CryptoBackend, Rng } from '../ports';
 import { hmacSha256 } from './hmac';
 import { SPKI } from './p256-spki';
@@ -42,7 +42,7 @@ import { N_R2, fromBytes, isZero, nadd, nmul, scalarMod, toBytes } from './p256-
 import type { Job, P256Job } from './p256-job';
 import { WK, job, newScr, p256Finish, pt, use } from './p256-job';
 import { affine, decodeA, decodeB, mulG, mulQ, validScalar } from './p256-mul';
-import { ninv } from './p256-verify';
+import { ninv } from './p256-ninv';
 
 // ---- public API -----------------------------------------------------------------------
 
@@ -207,9 +207,9 @@ function signR(j: Job): void {
 function signS(j: Job): void {
   scalarMod(j.rr, j.rb); // r = x1 mod n
   if (isZero(j.rr)) return signRetry(j);
-  // s = k^-1 (e + r d) mod n. k^-1 by the (variable-time) binary Euclid on k*b, b a blind
-  // from the same HMAC stream (secret, independent of k), then times b: the inversion
-  // sees a value uniformly distributed whatever k is. Same result as Fermat, ~1/5 the work.
+  // s = k^-1 (e + r d) mod n. k^-1 by the (variable-time) binary GCD on k*b (p256-ninv.ts), b a
+  // blind from the same HMAC stream (secret, independent of k), then times b: the inversion
+  // sees a value uniformly distributed whatever k is.
   var retry = new Uint8Array(33), b = new Uint16Array(16), k = new Uint16Array(16), t = new Uint16Array(16);
   retry.set(j.V, 0);
   retry[32] = 1;
