@@ -154,6 +154,8 @@ export class Client {
   declare down?: boolean;
   /** Send on a timer (ClientOptions.sendEvery): when the next goes. Absent otherwise. */
   declare sendAt?: number;
+  /** A datagram came in since the last poll (idle()). Absent until then. */
+  declare rx?: boolean;
 
   constructor(reg: Registry, ports: ClientPorts, cfg: FactoryConfig, opt?: ClientOptions) {
     this.state = Phase.INIT;
@@ -251,8 +253,18 @@ export class Client {
   }
 
   appReceive(data: Uint8Array, peer: Peer, now: number): void {
+    this.rx = true;
     this.now = now;
     if (this.app) this.app.receive(data, peer, now);
+  }
+
+  /**
+   * For work that can wait (DtlsClientOptions.idle: the next RPK key pair): 1 registered and no
+   * datagram in this turn; 2 registered, but this turn handled one (ask again in the next); 0 not
+   * registered (bootstrap and registration go first).
+   */
+  idle(): number {
+    return this.state !== Phase.REGISTERED ? 0 : this.rx ? 2 : 1;
   }
 
   // ---------------------------------------------------------------- the steady state
@@ -325,6 +337,7 @@ export class Client {
       if (t >= 0 && (next < 0 || t < next)) next = t;
     }
     if (this.due >= 0 && (next < 0 || this.due < next)) next = this.due;
+    this.rx = false;
     // At rest: the lifecycle goes (a request still pending keeps its part of it until answered).
     if (this.state === Phase.REGISTERED) this.lc = null;
     return next;
@@ -333,6 +346,7 @@ export class Client {
   /** A datagram from the UDP port. Never throws. */
   receive(data: Uint8Array, peer: Peer, now: number): void {
     this.now = now;
+    this.rx = true;
     // queue mode: a datagram is an exchange (and one that reached a sleeping radio wakes it)
     if (this.opt.queue) nap(this, now, Nap.WAKE);
     try {
@@ -405,6 +419,9 @@ export class Client {
         var st = this.ports.storage, cr = this.ports.crypto;
         var keep = function (t: Uint8Array) {
           accountStore(st).keepTable(ssid, cr, t);
+        };
+        dopt.idle = function () {
+          return self.idle();
         };
         dopt.rpk = function () {
           var k = rpk!;

@@ -18,8 +18,9 @@ const hex = (u: Uint8Array) => Buffer.from(u).toString('hex');
 const C = p256Keys(1);
 const S = p256Keys(2);
 
-function pair(): Pair {
+function pair(idle?: () => number): Pair {
   return makePair({
+    idle,
     strict: true,
     clientRpk: { key: C.pkcs8, spki: C.spki, serverSpki: S.spki },
     serverRpk: { key: S.pkcs8, spki: S.spki, trust: () => true },
@@ -178,4 +179,24 @@ test('precompute: no next key pair while a handshake is under way (its steps wou
   assert.deepEqual(p.clientEvents.map((e) => e.type), ['connected']);
   idle(p);
   assert.equal(clientRole.eph!.p!.length, 65, 'the next pair, made once the handshake is over');
+});
+
+test('precompute: only while the host says it is idle — none while it is not (0), none in a turn that did other work (2: polled again in the next), a step a poll once idle (1)', () => {
+  let q = 0;
+  const p = pair(() => q);
+  p.client.connect(SERVER);
+  p.run(10000);
+  assert.deepEqual(p.clientEvents.map((e) => e.type), ['connected']);
+  count.on = true;
+  count.steps = 0;
+  assert.equal(p.client.poll(p.now), -1, 'not idle: no step, nothing asked');
+  assert.equal(clientRole.eph ?? null, null);
+  q = 2;
+  assert.equal(p.client.poll(p.now), p.now, 'a busy turn: no step, but polled again');
+  assert.equal(clientRole.eph ?? null, null);
+  assert.equal(count.steps, 0);
+  q = 1;
+  assert.ok(idle(p) > 100, 'idle: the pair, a step a poll');
+  assert.equal(clientRole.eph!.p!.length, 65);
+  assert.equal(p.client.poll(p.now), -1, 'the pair made: nothing more');
 });

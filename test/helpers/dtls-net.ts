@@ -63,6 +63,8 @@ export interface PairOptions {
   resumeLifetime?: number;
   /** The server gives Connection IDs (RFC 9146): the client's protected records are then tls12_cid records. Off by default here, so record shapes read as before. */
   cid?: boolean;
+  /** The client's host idleness (DtlsClientOptions.idle). */
+  idle?: () => number;
 }
 
 /** An Ed25519 key pair from a fixed seed, derived by node:crypto (independently of tweetnacl). */
@@ -118,6 +120,7 @@ export function makePair(o: PairOptions = {}): Pair {
     handshakeTimeout: o.handshakeTimeout,
     retransmitInitial: o.retransmitInitial,
     retransmitMax: o.retransmitMax,
+    ...(o.idle ? { idle: o.idle } : {}),
   });
   const keys = o.serverKeys || { 'lwm2m-client': KEY };
   p.server = createDtlsServer({

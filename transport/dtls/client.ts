@@ -50,6 +50,12 @@ export interface DtlsClientOptions extends DtlsOptions {
    * credentials, the client offers only TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8; otherwise PSK.
    */
   rpk?: (peer: Peer) => RpkCredentials | null;
+  /**
+   * Whether the host is idle, for work that can wait (the next RPK key pair, rpk.ts
+   * precompute): 1 idle; 2 idle, but this turn did other work (asked again in the next);
+   * 0 not idle (asked again at a later poll). Absent: always idle.
+   */
+  idle?: () => number;
 }
 
 /**

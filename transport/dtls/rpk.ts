@@ -432,8 +432,12 @@ function rpkTick(ep: DtlsEndpoint, now: number): number {
     return now;
   }
   // the next key pair waits while a handshake is under way (a PSK one after an RPK bootstrap:
-  // its steps would hold back the registration it leads to)
-  return !busy && (ep.o as DtlsClientOptions).rpk ? precompute(ep, now) : -1;
+  // its steps would hold back the registration it leads to), while the host is not idle, and
+  // for a turn that did other work (its step would lengthen that turn)
+  var o = ep.o as DtlsClientOptions, e = clientRole.eph;
+  if (busy || !o.rpk || (e && !e.j)) return -1;
+  var q = o.idle ? o.idle() : 1;
+  return q === 1 ? precompute(ep, now) : q === 2 ? now : -1;
 }
 
 /**
