@@ -185,7 +185,7 @@ test('the premaster secret is the secp256r1 shared X that node:crypto computes (
   const steps = (j: PkJob) => { let n = 1; while (!j.run()) n++; return n; };
   const k = secp256r1Group.priv({ fill: (u: Uint8Array) => u.fill(7) });
   const pj = secp256r1Group.pub(k);
-  assert.ok(steps(pj) > 100, 'the key pair takes many steps');
+  assert.ok(steps(pj) > 60, 'the key pair takes many steps');
   const ours: Uint8Array = pj.r;
   const zj = secp256r1Group.shared(k, S.point);
   assert.ok(steps(zj) > 100, 'the shared secret takes many steps');

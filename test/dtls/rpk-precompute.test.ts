@@ -115,7 +115,7 @@ test('precompute: idle polls make the key pair before the handshake, which then 
   console.log(`P-256 handshake, client public-key steps: ${stepsWithout} without precomputation, ${stepsWith} with it (the pair took ${idleSteps} steps in ${idlePolls} idle polls)`);
   // within a few steps: the verification's count varies with the signature (its scalars' NAF, p256.ts)
   assert.ok(Math.abs(stepsWithout - stepsWith - idleSteps) <= 10, `${stepsWithout} - ${stepsWith} vs ${idleSteps}`);
-  assert.ok(idleSteps > 100, `${idleSteps} steps for the key pair`);
+  assert.ok(idleSteps > 60, `${idleSteps} steps for the key pair`);
 });
 
 test('precompute: two consecutive handshakes use two different key pairs, each made before it; none is used twice', () => {
@@ -196,7 +196,7 @@ test('precompute: only while the host says it is idle — none while it is not (
   assert.equal(clientRole.eph ?? null, null);
   assert.equal(count.steps, 0);
   q = 1;
-  assert.ok(idle(p) > 100, 'idle: the pair, a step a poll');
+  assert.ok(idle(p) > 60, 'idle: the pair, a step a poll');
   assert.equal(clientRole.eph!.p!.length, 65);
   assert.equal(p.client.poll(p.now), -1, 'the pair made: nothing more');
 });

@@ -114,18 +114,24 @@ function fcanon(r: Lb, a: Lb): void {
 // more than ~5 units. Results do not depend on where steps end: the one-shot functions
 // (p256Verify, …) are the same Jobs run in one go.
 
+/**
+ * The largest piece of work other than a point formula, in units: none may weigh more (each
+ * counts its weight into WK.c), so that a step stays within its budget (run()).
+ */
+export var PIECE_MAX = 5.5;
+
 /** Work done by the running step, in units (see P256_STEP). */
 export var WK = { c: 0 };
 
 /**
- * The budget of one step in units (5.07 M x86 instructions each: 60 steps of an ECDH job, when
- * a field multiplication was one unit, cost 2.49 G for 491.75 units on Espruino 2v29's ESP32-like
- * Linux build, dist/firmware-rpk.js from Storage, cachegrind). A step is at most 8 units plus
- * the largest other piece (4.6), or one point addition (ADD_UNITS): 12.6 units ≈ 64 M
- * instructions ≈ 0.43 s of modelled ESP32 time (× 1.61 / 240 MHz; 0.2–0.8 s over the model's
- * range).
+ * The budget of one step in units (5.07 M x86 instructions each on Espruino 2v29's ESP32-like
+ * Linux build, dist/firmware-rpk.js from Storage, callgrind). Every piece looks ahead (run()),
+ * so a step is at most the budget, or one piece alone when that is more (an addition, 8.3):
+ * 12 units ≈ 61 M instructions ≈ 0.41 s of modelled ESP32 time (× 1.61 / 240 MHz; 0.2–0.8 s
+ * over the model's range), with the event loop's turn around it (~3.4 M) 0.43 s. It holds a
+ * doubling and a mixed addition (a comb column) or two doublings.
  */
-export var P256_STEP = 8;
+export var P256_STEP = 12;
 
 /** The work the last step did, in units (tests and benches compare it with P256_STEP). */
 export function p256LastCost(): number {
@@ -180,7 +186,11 @@ function run(this: Job, budget?: number): boolean {
           j.pg = null;
           f(j.pr, j.pa, j.pb);
           WK.c += j.pw;
-        } else j.f!(j);
+        } else {
+          // any other piece is at most PIECE_MAX: it too waits for the next step when it might overrun
+          if (WK.c > 0 && WK.c + PIECE_MAX > b) break;
+          j.f!(j);
+        }
       }
     } catch (e) {
       // malformed input the checks missed: the operation fails (verify: false; ECDH: null)

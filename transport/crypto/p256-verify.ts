@@ -109,14 +109,14 @@ function verU(j: Job): void {
   j.f = verNaf;
 }
 
-/** 16 digits of both NAFs a step. */
+/** 8 digits of both NAFs a piece. */
 function verNaf(j: Job): void {
-  for (var m = 0; m < 16 && j.i <= 256; m++, j.i++) {
+  for (var m = 0; m < 8 && j.i <= 256; m++, j.i++) {
     j.n1[j.i] = wnafDigit(j.w1, 5);
     j.n2[j.i] = wnafDigit(j.w2, 3);
   }
-  // ~32 M x86 instructions on the stand-in (callgrind, 2026-12-07: two of these made a 65 M step)
-  WK.c += 6.5;
+  // 16 digits were ~32 M x86 instructions on the stand-in (callgrind, 2026-12-07)
+  WK.c += 3.3;
   if (j.i <= 256) return;
   delete j.w1;
   delete j.w2;
@@ -190,15 +190,21 @@ function verNext(j: Job): void {
 /** x(acc) mod n == r  <=>  X == r' Z^2 for r' = r, or r + n if that is < p: no inversion. */
 function verEnd(j: Job): void {
   j.f = null;
-  var z2 = fe(), t = fe(), x = new Uint16Array(16), y = new Uint16Array(16), r = j.r16 as Uint16Array;
+  var x = new Uint16Array(16);
   // infinity (flagged, or Z = 0) has no x: refused
   fcanon(x, j.A.z);
-  if (j.inf || isZero(x)) return;
+  WK.c += 1.7;
+  if (!j.inf && !isZero(x)) j.f = verEnd1;
+}
+
+function verEnd1(j: Job): void {
+  j.f = null;
+  var z2 = fe(), t = fe(), x = new Uint16Array(16), y = new Uint16Array(16), r = j.r16 as Uint16Array;
   fsqr(z2, j.A.z);
   fcanon(x, j.A.x);
   fmul(t, r, z2);
   fcanon(y, t);
-  WK.c += 7;
+  WK.c += 5.3;
   if (same(x, y)) {
     j.r = true;
     return;

@@ -76,15 +76,6 @@ interface RpkHandshake extends Handshake {
 }
 
 /**
- * The budget of one public-key step in the handshake, in the P-256 jobs' units (~5.07 M x86
- * instructions each, transport/crypto/p256-job.ts): below its default P256_STEP (8; its steps
- * measured up to 78 M x86 instructions ≈ 0.52 s of modelled board time with the poll around
- * them, when field products were interpreted) so that no turn passes 0.5 s; a point addition
- * (~8.3 units) runs in a step of its own. Ed25519's jobs are done in one (rpk-ed25519.ts).
- */
-var RPK_STEP = 6;
-
-/**
  * ServerHello: DTLS 1.2, our suite, null compression; extensions only those we offered,
  * server_certificate_type RawPublicKey (absent means X.509, RFC 7250 §4.2, which we
  * cannot take; a ServerHello that resumes our session may leave it out: no Certificate
@@ -398,7 +389,7 @@ function precompute(ep: DtlsEndpoint, now: number): number {
   }
   var j = e.j;
   if (!j) return -1;
-  if (j.run(RPK_STEP)) {
+  if (j.run()) {
     e.p = j.r;
     e.j = null;
   }
@@ -407,7 +398,8 @@ function precompute(ep: DtlsEndpoint, now: number): number {
 
 /**
  * The client role's tick (installed by enableRpk): for the first session with public-key work,
- * one step of it; the step after its last runs its continuation. A turn that handled the
+ * one step of it (each curve's jobs size their steps: P256_STEP, C25519_STEP, each under 0.5 s
+ * of modelled board time with the turn around it); the step after its last runs its continuation. A turn that handled the
  * server's messages (hs.y) does none: it yields first. While work remains it asks to be polled
  * again at once (`now`: the scheduler returns to the event loop first, setTimeout 0), and the
  * handshake deadline restarts after the work (the server's last flight is what it times).
@@ -423,7 +415,7 @@ function rpkTick(ep: DtlsEndpoint, now: number): number {
     var j = hs.job;
     if (j || hs.jd) hs.deadline = -1;
     if (hs.y) hs.y = false;
-    else if (!hs.jd) hs.jd = j!.run(RPK_STEP);
+    else if (!hs.jd) hs.jd = j!.run();
     else {
       hs.jd = false;
       hs.job = null;
