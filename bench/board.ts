@@ -374,7 +374,8 @@ export function handshakeSteps(fake = false): { bundle: string; prelude: string;
   serverCurves();
   const server = createDtlsServer({ socket: { send: (d) => { serverOut.push(hex(d)); } }, crypto: nodeCrypto, rng: { fill: (u) => void randomFillSync(u) }, pskKey: () => null, rpk: { key: S.pkcs8, spki: S.spki, trust: () => true }, onData: () => {} });
   const mk = `LwM2M.dtls.createDtlsClient({ socket: { send: function (d) { hostSend(d); } }, crypto: LwM2M.crypto.espruinoCrypto(require('crypto')), rng: _b_rng,
-    psk: function () { return null; }, rpk: function () { return creds; }, onData: function () {}, onEvent: function (e) { if (e.type === 'connected') { done = true; _b_ses = e.ses; } } })`;
+    psk: function () { return null; }, rpk: function () { return creds; }, idle: function () { return 0; }, onData: function () {}, onEvent: function (e) { if (e.type === 'connected') { done = true; _b_ses = e.ses; } } })`;
+  // (idle 0: no next key pair made after the handshake, so that its row is the handshake alone; it makes its own pair, cold)
   // The client's public-key work runs a step per poll (transport/dtls/rpk.ts): poll(now) returns
   // `now` while a step is due. The recording notes each poll as its own action, so that Espruino
   // replays the same turns: connect, then per server datagram its delivery, each followed by the

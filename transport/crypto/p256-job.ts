@@ -127,11 +127,13 @@ export var WK = { c: 0 };
  * The budget of one step in units (5.07 M x86 instructions each on Espruino 2v29's ESP32-like
  * Linux build, dist/firmware-rpk.js from Storage, callgrind). Every piece looks ahead (run()),
  * so a step is at most the budget, or one piece alone when that is more (an addition, 8.3):
- * 12 units ≈ 61 M instructions ≈ 0.41 s of modelled ESP32 time (× 1.61 / 240 MHz; 0.2–0.8 s
- * over the model's range), with the event loop's turn around it (~3.4 M) 0.43 s. It holds a
- * doubling and a mixed addition (a comb column) or two doublings.
+ * 11 units, ~56 M instructions by the weights, ~0.37 s of modelled ESP32 time (× 1.61 / 240 MHz;
+ * 0.2–0.8 s over the model's range) with the event loop's turn around it (~3.4 M). At 12 the
+ * longest turn of a full handshake counted 79.4 M = 0.53 s (`bench:board --only handshakes`,
+ * efc8ee9): the weights run low somewhere by up to a quarter. It holds a doubling, a comb
+ * digit's read and a mixed addition (11.0), or two doublings.
  */
-export var P256_STEP = 12;
+export var P256_STEP = 11;
 
 /** The work the last step did, in units (tests and benches compare it with P256_STEP). */
 export function p256LastCost(): number {
