@@ -127,13 +127,13 @@ export var WK = { c: 0 };
  * The budget of one step in units (5.07 M x86 instructions each on Espruino 2v29's ESP32-like
  * Linux build, dist/firmware-rpk.js from Storage, callgrind). Every piece looks ahead (run()),
  * so a step is at most the budget, or one piece alone when that is more (an addition, 8.3):
- * 11 units, ~56 M instructions by the weights, ~0.37 s of modelled ESP32 time (× 1.61 / 240 MHz;
- * 0.2–0.8 s over the model's range) with the event loop's turn around it (~3.4 M). At 12 the
- * longest turn of a full handshake counted 79.4 M = 0.53 s (`bench:board --only handshakes`,
- * efc8ee9): the weights run low somewhere by up to a quarter. It holds a doubling, a comb
- * digit's read and a mixed addition (11.0), or two doublings.
+ * 12 units, ~61 M instructions by the weights, ~0.43 s of modelled ESP32 time (× 1.61 / 240 MHz;
+ * 0.2–0.8 s over the model's range) with the event loop's turn around it (~3.4 M). It holds a
+ * doubling, a comb digit's read and a mixed addition, or two doublings. (At 11 the RPK
+ * bootstrap counted 28.26 G against 27.81 G at 12, and the longest turn of a full handshake
+ * stayed at 78.5 M: that turn is not a budgeted step; `bench:board`, 26cc02e and a6b4384.)
  */
-export var P256_STEP = 11;
+export var P256_STEP = 12;
 
 /** The work the last step did, in units (tests and benches compare it with P256_STEP). */
 export function p256LastCost(): number {
