@@ -87,11 +87,15 @@ function mulG(j: Job, then: (j: Job) => void): void {
   j.f = gTable;
 }
 
-/** One point of the comb table a piece, from its hex (~2.5 M x86 instructions on the stand-in). */
+/**
+ * One point of the comb table a piece, from its hex. Weighed 1.2: at 0.6 (~2.5 M x86
+ * instructions, measured when a step held fewer) the first step of a key pair, with the hex made
+ * and ~11 entries, counted 78.8 M (bench:board-profile --mode rpk-psk, be30352).
+ */
 function gTable(j: Job): void {
   var hx = j.hx, i = j.e, m;
   for (m = 0; m < 32; m++) j.cb[m][i] = parseInt(hx.substr(128 * i + (m & 16 ? 64 : 0) + 60 - 4 * (m & 15), 4), 16);
-  WK.c += 0.6;
+  WK.c += 1.2;
   if (++j.e < COMB_ENTRIES) return;
   j.hx = null;
   ptInf(j.A);
