@@ -11,7 +11,7 @@
 // 2^26 (its parities are exact: they depend on the low 26 bits only). A comparison the
 // approximations got wrong leaves a negative value, negated with its coefficient. At a = 0,
 // b = gcd(x, n) = 1 and v = x^-1.
-import { N } from './p256-field';
+import { N, less } from './p256-field';
 import type { Job } from './p256-job';
 import { WK } from './p256-job';
 
@@ -141,7 +141,7 @@ function negate(x: Float64Array): void {
 /** o into [0, n) from (-3n, 3n), limbs of 16 bits with a signed top. */
 function reduceN(o: Int32Array): void {
   while (o[L - 1] < 0) addN(o, 1);
-  while (!less(o)) addN(o, -1);
+  while (o[L - 1] || !less(o, N)) addN(o, -1);
 }
 
 function addN(o: Int32Array, sign: number): void {
@@ -152,13 +152,6 @@ function addN(o: Int32Array, sign: number): void {
     o[k] = s - c * 65536;
   }
   o[L - 1] += c * 65536;
-}
-
-/** o < n (o non-negative). */
-function less(o: Int32Array): boolean {
-  if (o[L - 1]) return false;
-  for (var k = 15; k >= 0; k--) if (o[k] !== N[k]) return o[k] < N[k];
-  return false;
 }
 
 function ninvEnd(j: Job): void {
