@@ -201,8 +201,9 @@ export function accountStore(st: Storage, c?: CryptoBackend): AccountStore {
     return c.sha256(concat(parts)).subarray(0, 8);
   }
 
-  function name(ssid: number): string {
-    return SESSION + (ssid < 0 ? 'b' : ssid);
+  /** `base` + the account's Short Server ID, b for the Bootstrap-Server. */
+  function name(ssid: number, base?: string): string {
+    return (base || SESSION) + (ssid < 0 ? 'b' : ssid);
   }
 
   return {
@@ -230,7 +231,7 @@ export function accountStore(st: Storage, c?: CryptoBackend): AccountStore {
       erase(SESSION, name(-1) + '.');
     },
     table: function (ssid: number, cb: CryptoBackend): Uint8Array | null {
-      var f = TABLE + (ssid < 0 ? 'b' : ssid), b = st.read(f);
+      var f = name(ssid, TABLE), b = st.read(f);
       if (!b) return null;
       var n = b.length - 8;
       if (n > 0 && equal(b.subarray(n), cb.sha256(b.subarray(0, n)).subarray(0, 8))) return b.subarray(0, n);
@@ -238,7 +239,7 @@ export function accountStore(st: Storage, c?: CryptoBackend): AccountStore {
       return null;
     },
     keepTable: function (ssid: number, cb: CryptoBackend, t: Uint8Array): void {
-      st.write(TABLE + (ssid < 0 ? 'b' : ssid), concat([t, cb.sha256(t).subarray(0, 8)]));
+      st.write(name(ssid, TABLE), concat([t, cb.sha256(t).subarray(0, 8)]));
     },
   };
 }
