@@ -66,4 +66,12 @@ export interface CryptoBackend {
 /** An engine driven from outside: does what is due at `now`, returns its next deadline (ms) or -1 if none. */
 export interface Pollable {
   poll(now: number): number;
+  /**
+   * Optional: one step of the engine's background work alone (a public-key step, issue 16),
+   * asked for when its last poll() returned `now`. The engine does it only when none of its
+   * own deadlines of that poll has come; true: a step ran (ask again in the next turn), false:
+   * nothing for it alone (poll instead). A turn of it costs the board ~0.5 M x86 instructions
+   * of the stand-in where a whole poll costs ~3.5 M (docs/board-clock.md).
+   */
+  work?(now: number): boolean;
 }

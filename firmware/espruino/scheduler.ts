@@ -27,10 +27,17 @@ export class Scheduler {
   busy: boolean;
   again: boolean;
   stopped: boolean;
+  /**
+   * The armed timer is for at once, asked by the last round: its turn tries the engines' work()
+   * first (Pollable.work: a public-key step alone), polling every engine only when none has one.
+   */
+  soon: boolean;
+  /** The earliest deadline of the last round's engines without work(): no step alone from then on (-1: none). */
+  calm: number;
   /** Called with an engine's exception: exceptions never escape into Espruino's timer loop. */
   onError: (e: any) => void;
-  /** Counters the tests read: how often the timer was armed, cleared, fired. */
-  stats: { armed: number; cleared: number; fired: number; polls: number };
+  /** Counters the tests read: how often the timer was armed, cleared, fired, engines polled, work() called. */
+  stats: { armed: number; cleared: number; fired: number; polls: number; steps: number };
 
   constructor(clock: Clock, timers: Timers, onError?: (e: any) => void) {
     this.engines = [];
@@ -41,8 +48,10 @@ export class Scheduler {
     this.busy = false;
     this.again = false;
     this.stopped = false;
+    this.soon = false;
+    this.calm = -1;
     this.onError = onError || function () {};
-    this.stats = { armed: 0, cleared: 0, fired: 0, polls: 0 };
+    this.stats = { armed: 0, cleared: 0, fired: 0, polls: 0, steps: 0 };
   }
 
   /**
@@ -54,6 +63,8 @@ export class Scheduler {
    */
   add(e?: Pollable): void {
     if (e && this.engines.indexOf(e) < 0) this.engines.push(e);
+    // a new engine or a changed value: the next turn polls every engine, even one armed for a step alone
+    this.soon = false;
     if (this.busy) this.again = true;
     else {
       var now = this.clock.now();
@@ -67,21 +78,27 @@ export class Scheduler {
     if (i >= 0) this.engines.splice(i, 1);
   }
 
-  /** Poll every engine now (after a datagram arrived, a request was queued, …) and re-arm. */
-  kick(): void {
+  /**
+   * Poll every engine now (after a datagram arrived, a request was queued, …) and re-arm.
+   * `timer`: the timer's turn, which runs a step alone (step()) when the round before asked for one.
+   */
+  kick(timer?: boolean): void {
     if (this.stopped) return;
     if (this.busy) {
       // called from inside an engine's poll: poll once more when this round ends
       this.again = true;
       return;
     }
+    if (timer && this.soon && this.step()) return;
     this.busy = true;
     var next = -1;
     var now = 0;
+    var calm = -1;
     for (var round = 0; round < MAX_ROUNDS; round++) {
       this.again = false;
       now = this.clock.now();
       next = -1;
+      calm = -1;
       var list = this.engines.slice();
       for (var i = 0; i < list.length; i++) {
         var d = -1;
@@ -92,13 +109,42 @@ export class Scheduler {
           this.onError(err);
         }
         if (d >= 0 && (next < 0 || d < next)) next = d;
+        if (!list[i].work && d >= 0 && (calm < 0 || d < calm)) calm = d;
       }
       if (!this.again) break;
     }
+    this.calm = calm;
     this.busy = false;
     // an engine that still wants another round gets it from the timer, at once
     if (this.again) next = now;
     this.arm(next, now);
+    this.soon = next === now;
+  }
+
+  /**
+   * A turn for one engine's step alone (Pollable.work): true when one ran (the next turn tries
+   * again); false when none had one, or another engine's deadline has come (then kick() polls).
+   */
+  step(): boolean {
+    var now = this.clock.now();
+    if (this.calm >= 0 && now >= this.calm) return false;
+    var ran = false;
+    this.busy = true;
+    for (var i = 0; i < this.engines.length && !ran; i++) {
+      var e = this.engines[i];
+      if (!e.work) continue;
+      this.stats.steps++;
+      try {
+        ran = e.work(now);
+      } catch (err) {
+        this.onError(err);
+      }
+    }
+    this.busy = false;
+    // an engine's kick() or add() during the step: a whole round instead
+    if (!ran || this.again) return false;
+    this.arm(now, now);
+    return true;
   }
 
   arm(deadline: number, now: number): void {
@@ -117,7 +163,7 @@ export class Scheduler {
       self.handle = null;
       self.armedFor = -1;
       self.stats.fired++;
-      self.kick();
+      self.kick(true);
     }, delay);
   }
 

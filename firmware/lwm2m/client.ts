@@ -156,6 +156,8 @@ export class Client {
   declare sendAt?: number;
   /** A datagram came in since the last poll (idle()). Absent until then. */
   declare rx?: boolean;
+  /** The earliest deadline of the last poll but its connections' public-key steps (work()). Absent until the first poll. */
+  declare calm?: number;
 
   constructor(reg: Registry, ports: ClientPorts, cfg: FactoryConfig, opt?: ClientOptions) {
     this.state = Phase.INIT;
@@ -274,6 +276,7 @@ export class Client {
     this.now = now;
     var next = -1;
     var t;
+    var step = false;
     while (this.spent.length) (this.spent.pop() as CoapEndpoint).close();
     if (this.finished) {
       this.finished = false;
@@ -319,6 +322,11 @@ export class Client {
       if (t >= 0 && (next < 0 || t < next)) next = t;
       if (c.dtls) {
         t = c.dtls.poll(now);
+        // at once for its public-key work: work()'s turns, until its handshakes' own deadlines
+        if (t === now) {
+          step = true;
+          t = c.dtls.due;
+        }
         if (t >= 0 && (next < 0 || t < next)) next = t;
       }
       if (c.ssid >= 0 && c.location && !c.busy && (next < 0 || c.updateAt < next)) next = c.updateAt;
@@ -340,7 +348,18 @@ export class Client {
     this.rx = false;
     // At rest: the lifecycle goes (a request still pending keeps its part of it until answered).
     if (this.state === Phase.REGISTERED) this.lc = null;
-    return next;
+    this.calm = next;
+    return step ? now : next;
+  }
+
+  /** A connection's public-key step alone (Pollable.work), before this poll's deadlines: true when one ran. */
+  work(now: number): boolean {
+    if (this.calm! >= 0 && now >= this.calm!) return false;
+    for (var i = 0; i < this.conns.length; i++) {
+      var d = this.conns[i].dtls;
+      if (d && d.work(now)) return true;
+    }
+    return false;
   }
 
   /** A datagram from the UDP port. Never throws. */

@@ -144,6 +144,37 @@ test('scheduler: kick() from inside a poll re-polls once the round ends, not rec
   ctx.stop();
 });
 
+test('scheduler: a turn a round asked for at once runs an engine\'s step alone (work()); another engine\'s deadline, a value changed (add()) or no step left bring the whole round back', () => {
+  const { esp, ctx } = boot();
+  const t = fakeTimers();
+  let now = 0;
+  const s = new esp.Scheduler({ now: () => now }, t);
+  const log: string[] = [];
+  let left = 3;
+  const w = { poll: (x: number) => (log.push('poll w'), left ? x : -1), work: () => (log.push('work'), left ? (left--, true) : false) };
+  const o = { d: 50, poll: () => (log.push('poll o'), o.d) };
+  s.add(w);
+  s.add(o);
+  const turn = () => {
+    log.length = 0;
+    t.fire(1);
+    return log.join(', ');
+  };
+  assert.equal(turn(), 'poll w, poll o', 'the first turn polls both');
+  assert.equal(turn(), 'work', 'w asked for now: its step alone');
+  assert.equal(turn(), 'work');
+  now = 50;
+  o.d = 100;
+  assert.equal(turn(), 'poll w, poll o', "o's deadline has come: the whole round");
+  s.add();
+  assert.equal(turn(), 'poll w, poll o', 'a value changed: the whole round');
+  assert.equal(turn(), 'work', 'the last step');
+  assert.equal(turn(), 'work, poll w, poll o', 'no step left: the round in the same turn');
+  assert.equal(s.armedFor, 100);
+  assert.equal(s.stats.steps, 4);
+  ctx.stop();
+});
+
 test('scheduler: with the real (stripped) timers, stop() never clears undefined', async () => {
   const { esp, n, ctx } = boot();
   const s = new esp.Scheduler({ now: () => Date.now() }, { setTimeout: n.setTimeout, clearTimeout: n.clearTimeout });

@@ -200,3 +200,34 @@ test('precompute: only while the host says it is idle — none while it is not (
   assert.equal(clientRole.eph!.p!.length, 65);
   assert.equal(p.client.poll(p.now), -1, 'the pair made: nothing more');
 });
+
+test('work(): the public-key steps alone, as the board\'s scheduler runs them between polls; the yield after a flight and each continuation stay a poll\'s, and none runs once a handshake deadline has come', () => {
+  const p = pair(() => 0);
+  p.client.connect(SERVER);
+  let polls = 0, alone = 0, soon = true, checked = false;
+  for (let guard = 0; guard < 100000 && !p.clientEvents.length; guard++) {
+    if (p.inFlight.length) {
+      // a datagram's turn: receive, then a whole poll (the scheduler's kick)
+      const d = p.inFlight.shift()!;
+      (d.to.port === SERVER.port ? p.server : p.client).input(d.data, d.from);
+      soon = false;
+    } else if (soon && p.client.due > p.now && !checked && p.client.work(p.client.due) === false) {
+      // the handshake's own deadline has come: no step alone then (the poll times it out)
+      checked = true;
+      continue;
+    } else if (soon && p.client.work(p.now)) {
+      alone++;
+      // a step alone computes: it sends nothing (a continuation, which sends, is a poll's)
+      assert.equal(p.inFlight.length, 0, `step ${alone} sent a datagram`);
+      continue;
+    }
+    polls++;
+    soon = p.client.poll(p.now) === p.now;
+    p.server.poll(p.now);
+  }
+  assert.deepEqual(p.clientEvents.map((e) => e.type), ['connected']);
+  assert.ok(checked, 'a step was refused at the handshake deadline');
+  console.log(`RPK P-256 handshake by the scheduler's turns: ${alone} steps alone, ${polls} polls`);
+  assert.ok(alone > 100, `${alone} steps alone`);
+  assert.ok(polls < 40, `${polls} polls`);
+});

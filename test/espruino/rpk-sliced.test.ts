@@ -90,14 +90,21 @@ var client = LwM2M.dtls.createDtlsClient({ socket: { send: function (d) {
   } },
   crypto: LwM2M.crypto.espruinoCrypto(require('crypto')), rng: rng, psk: function () { return null; }, rpk: function () { return creds; },
   onData: function () {}, onEvent: function (e) { ev.push(e.type + (e.name ? ':' + e.name : '')); if (e.type !== 'connected' && e.type !== 'error') return; setTimeout(finish, 0); } });
-var poll = client.poll;
-// each scheduler poll outside a delivery is one callback between yields; the work units of the step it ran (Ed25519 build)
+var poll = client.poll, work = client.work;
+// each scheduler poll or step alone (work) outside a delivery is one callback between yields; the work units of the step it ran (Ed25519 build)
+function counted(u) { units += u; if (u > umax) umax = u; }
 client.poll = function (now) {
   if (inner) return poll.call(client, now);
   var r;
   timed(function () { r = poll.call(client, now); });
-  if (cost && r === now) { var u = cost(); units += u; if (u > umax) umax = u; }
+  if (cost && r === now) counted(cost());
   idle = r !== now;
+  return r;
+};
+client.work = function (now) {
+  var r;
+  timed(function () { r = work.call(client, now); });
+  if (cost && r) counted(cost());
   return r;
 };
 // as in Node's recording: the scheduler polls the endpoint once it is added, and its idle polls make

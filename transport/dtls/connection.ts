@@ -157,8 +157,12 @@ export interface Role {
   start(ep: DtlsEndpoint, peer: Peer, ses?: Uint8Array | null): Session | null;
   /** One complete, in-order handshake message during the handshake. */
   message(ep: DtlsEndpoint, s: Session, type: number, body: Uint8Array, whole: Uint8Array): void;
-  /** Periodic role work (server: cookie secret rotation); returns a deadline or -1. Absent for the client. */
-  tick?(ep: DtlsEndpoint, now: number): number;
+  /**
+   * Periodic role work (server: cookie secret rotation; the RPK client: its public-key steps,
+   * rpk.ts); returns a deadline or -1. `alone`: a turn for a step alone (work()), which does
+   * nothing else and returns `now` only when a step ran.
+   */
+  tick?(ep: DtlsEndpoint, now: number, alone?: boolean): number;
   /** The session a tls12_cid record's Connection ID names, or null (dropped silently, RFC 9146 §6). Absent for the client, which gives no CID. */
   byCid?(ep: DtlsEndpoint, r: DtlsRecord): Session | null;
   /** A CID record newer than any before authenticated from another address: the session follows the peer there (RFC 9146 §6). */
@@ -179,12 +183,15 @@ export class DtlsEndpoint implements DatagramPort, Pollable {
   r: Role;
   /** The cold half while it is needed; poll() lets it go. */
   x: Handshaking | null;
+  /** The earliest deadline of its handshakes at the last poll, without the role's tick (-1: none). */
+  due: number;
 
   constructor(o: DtlsOptions, role: Role) {
     this.o = o;
     this.s = {};
     this.r = role;
     this.x = null;
+    this.due = -1;
   }
 
   /** The cold half (Handshaking), built when first needed. */
@@ -328,8 +335,14 @@ export class DtlsEndpoint implements DatagramPort, Pollable {
     }
     // No handshake running: the cold half goes (a session still holding its final flight gets it back when the peer repeats).
     if (!busy) this.x = null;
+    this.due = next;
     d = this.r.tick ? this.r.tick(this, now) : -1;
     return d >= 0 && (next < 0 || d < next) ? d : next;
+  }
+
+  /** The role's public-key step alone (Pollable.work), before its handshakes' deadlines: true when one ran. */
+  work(now: number): boolean {
+    return (this.due < 0 || now < this.due) && !!this.r.tick && this.r.tick(this, now, true) === now;
   }
 
   /** Sends close_notify (if connected) and forgets the peer. */

@@ -404,14 +404,17 @@ function precompute(ep: DtlsEndpoint, now: number): number {
  * again at once (`now`: the scheduler returns to the event loop first, setTimeout 0), and the
  * handshake deadline restarts after the work (the server's last flight is what it times).
  * With no handshake under way, an RPK endpoint makes the next key pair (precompute).
+ * `alone` (DtlsEndpoint.work, the scheduler's turn for a step alone): job steps only.
  */
-function rpkTick(ep: DtlsEndpoint, now: number): number {
+function rpkTick(ep: DtlsEndpoint, now: number, alone?: boolean): number {
   var busy = false;
   for (var key in ep.s) {
     var s = ep.s[key];
     var hs = s.hs as RpkHandshake | null;
     if (hs) busy = true;
     if (!hs || !(hs.y || hs.job || hs.jd)) continue;
+    // a turn for a step alone does no yield and no continuation (which sends): those are a poll's
+    if (alone && (hs.y || hs.jd)) return -1;
     var j = hs.job;
     if (j || hs.jd) hs.deadline = -1;
     if (hs.y) hs.y = false;
@@ -429,7 +432,7 @@ function rpkTick(ep: DtlsEndpoint, now: number): number {
   var o = ep.o as DtlsClientOptions, e = clientRole.eph;
   if (busy || !o.rpk || (e && !e.j)) return -1;
   var q = o.idle ? o.idle() : 1;
-  return q === 1 ? precompute(ep, now) : q === 2 ? now : -1;
+  return q === 1 ? precompute(ep, now) : q === 2 && !alone ? now : -1;
 }
 
 /**
