@@ -427,7 +427,8 @@ export function handshakeSteps(fake = false): { bundle: string; prelude: string;
   // fake: every turn marked and labelled (_b_L), so each has its own count; the datagrams decoded in the prelude
   const mark = fake ? undefined : false;
   const label = (l: string) => (fake ? `_b_L.push('${l}');` : '');
-  const polls: Step = { name: 'polls', mark, js: `${label('poll')}return _b_cl.poll(${NOW})===${NOW};` };
+  // as the board's scheduler turns: a public-key step alone (work()) when there is one, else a poll
+  const polls: Step = { name: 'polls', mark, js: `${label('poll')}return _b_cl.work(${NOW})||_b_cl.poll(${NOW})===${NOW};` };
   // The client's socket keeps each datagram (a native copy, as cheap as the board's E.toString and
   // send); the tail compares them with Node's, after the last marker: converting the final flight
   // to hex in its turn was ~64 M instructions, more than the flight itself (2026-12-07).

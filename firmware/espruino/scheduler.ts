@@ -17,41 +17,58 @@ var MAX_DELAY = 3600000;
 var MAX_ROUNDS = 4;
 
 export class Scheduler {
+  // (the fields in the order kick() reads them: Espruino finds a member by walking the object's list)
+  busy: boolean;
+  stopped: boolean;
+  /**
+   * The armed timer is for at once, asked by the last round: its turn tries `wk`'s work() first
+   * (Pollable.work: a public-key step alone), polling every engine only when it has none.
+   */
+  soon: boolean;
+  again: boolean;
   engines: Pollable[];
   clock: Clock;
-  timers: Timers;
   /** The armed timer's handle, or null: never passed to clearTimeout once fired or cleared. */
   handle: any;
   /** Deadline the armed timer is for (-1 when none). */
   armedFor: number;
-  busy: boolean;
-  again: boolean;
-  stopped: boolean;
-  /**
-   * The armed timer is for at once, asked by the last round: its turn tries the engines' work()
-   * first (Pollable.work: a public-key step alone), polling every engine only when none has one.
-   */
-  soon: boolean;
-  /** The earliest deadline of the last round's engines without work(): no step alone from then on (-1: none). */
+  /** The earliest deadline of the last round's engines but `wk`: no step alone from then on (-1: none). */
   calm: number;
+  /**
+   * The engine with work() (the LwM2M client), or null: one, known from add(), so that a round
+   * compares references instead of looking for a member on each engine.
+   */
+  wk: Pollable | null;
+  timers: Timers;
+  /** The timer's callback, made once. */
+  fire: () => void;
   /** Called with an engine's exception: exceptions never escape into Espruino's timer loop. */
   onError: (e: any) => void;
-  /** Counters the tests read: how often the timer was armed, cleared, fired, engines polled, work() called. */
-  stats: { armed: number; cleared: number; fired: number; polls: number; steps: number };
+  /** Counters the tests read: how often the timer was armed, cleared, fired. */
+  stats: { armed: number; cleared: number; fired: number };
 
   constructor(clock: Clock, timers: Timers, onError?: (e: any) => void) {
-    this.engines = [];
-    this.clock = clock;
-    this.timers = timers;
-    this.handle = null;
-    this.armedFor = -1;
     this.busy = false;
-    this.again = false;
     this.stopped = false;
     this.soon = false;
+    this.again = false;
+    this.engines = [];
+    this.clock = clock;
+    this.handle = null;
+    this.armedFor = -1;
     this.calm = -1;
+    this.wk = null;
+    this.timers = timers;
+    var self = this;
+    this.fire = function () {
+      // the id may be reused from here on: forget it before anything else runs
+      self.handle = null;
+      self.armedFor = -1;
+      self.stats.fired++;
+      self.kick(true);
+    };
     this.onError = onError || function () {};
-    this.stats = { armed: 0, cleared: 0, fired: 0, polls: 0, steps: 0 };
+    this.stats = { armed: 0, cleared: 0, fired: 0 };
   }
 
   /**
@@ -62,7 +79,10 @@ export class Scheduler {
    * or an interrupt, Registry.wake) is reported. One method for both: a method costs variables.
    */
   add(e?: Pollable): void {
-    if (e && this.engines.indexOf(e) < 0) this.engines.push(e);
+    if (e && this.engines.indexOf(e) < 0) {
+      this.engines.push(e);
+      if (e.work) this.wk = e;
+    }
     // a new engine or a changed value: the next turn polls every engine, even one armed for a step alone
     this.soon = false;
     if (this.busy) this.again = true;
@@ -76,6 +96,7 @@ export class Scheduler {
   remove(e: Pollable): void {
     var i = this.engines.indexOf(e);
     if (i >= 0) this.engines.splice(i, 1);
+    if (e === this.wk) this.wk = null;
   }
 
   /**
@@ -91,29 +112,28 @@ export class Scheduler {
     }
     if (timer && this.soon && this.step()) return;
     this.busy = true;
-    var next = -1;
     var now = 0;
-    var calm = -1;
+    // the earliest deadline of every engine but wk, and wk's
+    var calm = -1, dw = -1, wk = this.wk;
     for (var round = 0; round < MAX_ROUNDS; round++) {
       this.again = false;
       now = this.clock.now();
-      next = -1;
-      calm = -1;
+      calm = dw = -1;
       var list = this.engines.slice();
       for (var i = 0; i < list.length; i++) {
-        var d = -1;
-        this.stats.polls++;
+        var e = list[i], d = -1;
         try {
-          d = list[i].poll(now);
+          d = e.poll(now);
         } catch (err) {
           this.onError(err);
         }
-        if (d >= 0 && (next < 0 || d < next)) next = d;
-        if (!list[i].work && d >= 0 && (calm < 0 || d < calm)) calm = d;
+        if (e === wk) dw = d;
+        else if (d >= 0 && (calm < 0 || d < calm)) calm = d;
       }
       if (!this.again) break;
     }
     this.calm = calm;
+    var next = dw >= 0 && (calm < 0 || dw < calm) ? dw : calm;
     this.busy = false;
     // an engine that still wants another round gets it from the timer, at once
     if (this.again) next = now;
@@ -122,23 +142,19 @@ export class Scheduler {
   }
 
   /**
-   * A turn for one engine's step alone (Pollable.work): true when one ran (the next turn tries
-   * again); false when none had one, or another engine's deadline has come (then kick() polls).
+   * A turn for `wk`'s step alone (Pollable.work): true when one ran (the next turn tries again);
+   * false when it had none, or another engine's deadline has come (then kick() polls).
    */
   step(): boolean {
     var now = this.clock.now();
-    if (this.calm >= 0 && now >= this.calm) return false;
+    var e = this.wk;
+    if (!e || (this.calm >= 0 && now >= this.calm)) return false;
     var ran = false;
     this.busy = true;
-    for (var i = 0; i < this.engines.length && !ran; i++) {
-      var e = this.engines[i];
-      if (!e.work) continue;
-      this.stats.steps++;
-      try {
-        ran = e.work(now);
-      } catch (err) {
-        this.onError(err);
-      }
+    try {
+      ran = e.work!(now);
+    } catch (err) {
+      this.onError(err);
     }
     this.busy = false;
     // an engine's kick() or add() during the step: a whole round instead
@@ -152,19 +168,11 @@ export class Scheduler {
     if (deadline === this.armedFor && this.handle !== null) return;
     this.disarm();
     if (deadline < 0) return;
-    var delay = deadline - now;
-    if (delay < 0) delay = 0;
-    if (delay > MAX_DELAY) delay = MAX_DELAY;
-    var self = this;
+    // (one statement: each costs the board ~14 k x86 instructions, and this runs at every round)
+    var delay = deadline <= now ? 0 : deadline - now > MAX_DELAY ? MAX_DELAY : deadline - now;
     this.armedFor = deadline;
     this.stats.armed++;
-    this.handle = this.timers.setTimeout(function () {
-      // the id may be reused from here on: forget it before anything else runs
-      self.handle = null;
-      self.armedFor = -1;
-      self.stats.fired++;
-      self.kick(true);
-    }, delay);
+    this.handle = this.timers.setTimeout(this.fire, delay);
   }
 
   disarm(): void {

@@ -171,7 +171,6 @@ test('scheduler: a turn a round asked for at once runs an engine\'s step alone (
   assert.equal(turn(), 'work', 'the last step');
   assert.equal(turn(), 'work, poll w, poll o', 'no step left: the round in the same turn');
   assert.equal(s.armedFor, 100);
-  assert.equal(s.stats.steps, 4);
   ctx.stop();
 });
 
@@ -385,6 +384,7 @@ test('start: values changed while a datagram runs neither read the clock nor arm
   // a port of its own (the other tests' draws are fixed)
   g.E.hwRand = () => Math.floor(Math.random() * 2 ** 31);
   let dev: any;
+  let polls = 0;
   type Stats = { armed: number; cleared: number; polls: number };
   const seen: { before?: Stats; after?: Stats } = {};
   let done: () => void;
@@ -394,12 +394,12 @@ test('start: values changed while a datagram runs neither read the clock nor arm
   esp.start(g, {
     client: (d: any) => {
       dev = d;
-      d.scheduler.add({ poll: () => -1 });
+      d.scheduler.add({ poll: () => (polls++, -1) });
       d.openUdp(() => {
-        seen.before = { ...d.scheduler.stats };
+        seen.before = { ...d.scheduler.stats, polls };
         // what Registry.changed does for each value written (reg.wake = the scheduler)
         for (let i = 0; i < 10; i++) d.scheduler.add();
-        setTimeout(() => ((seen.after = { ...d.scheduler.stats }), done()), 0);
+        setTimeout(() => ((seen.after = { ...d.scheduler.stats, polls }), done()), 0);
       }, undefined, () => bound());
     },
   });
