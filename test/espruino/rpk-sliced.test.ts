@@ -40,7 +40,7 @@ const C25519_PIECE = 4.2;
 
 const CURVES = [
   { name: 'P-256', ed: false, bundle: 'firmware-rpk.js', minSteps: 100, timeoutS: 240, insns: 35.2e9 },
-  { name: 'Ed25519', ed: true, bundle: 'firmware-rpk-ed25519.js', minSteps: 800, timeoutS: 900, insns: 0 },
+  { name: 'Ed25519', ed: true, bundle: 'firmware-rpk-ed25519.js', minSteps: 300, timeoutS: 900, insns: 0 },
 ];
 
 for (const C of CURVES) {
