@@ -91,8 +91,12 @@ function solinas() {
  * size plus a few units (the remainders are signed, as in solinas()).
  */
 function reduce25519() {
-  const out = [wrap(range(L - 1).map((k) => `t${k} += t${k + L} * 38;`), '  ')];
-  out.push(range(L - 1).map((k) => `  ${carry(k)}${k >= 3 ? ` o[${k}] = t${k};` : ''}`).join('\n'));
+  return [wrap(range(L - 1).map((k) => `t${k} += t${k + L} * 38;`), '  '), carries25519()].join('\n');
+}
+
+/** The carries of t0..t15 into o, the carry out of t15 folded back (2^256 = 38 mod p), then two more (mul25519's and small25519's). */
+function carries25519() {
+  const out = [range(L - 1).map((k) => `  ${carry(k)}${k >= 3 ? ` o[${k}] = t${k};` : ''}`).join('\n')];
   out.push('  t16 = (t15 - (t15 %= 65536)) / 65536; o[15] = t15; t0 += t16 * 38;');
   out.push(`  ${carry(0)}`, `  ${carry(1)}`, '  o[0] = t0; o[1] = t1; o[2] = t2;');
   return out.join('\n');
@@ -100,11 +104,7 @@ function reduce25519() {
 
 /** o = a * k mod 2^255 - 19 for a small k (X25519's 121665): one product a limb, then mul25519's carries. */
 function small25519() {
-  const out = [`  var\n${wrap([...range(L).map((k) => `t${k} = a[${k}] * k,`), 't16;'], '    ')}`];
-  out.push(range(L - 1).map((k) => `  ${carry(k)}${k >= 3 ? ` o[${k}] = t${k};` : ''}`).join('\n'));
-  out.push('  t16 = (t15 - (t15 %= 65536)) / 65536; o[15] = t15; t0 += t16 * 38;');
-  out.push(`  ${carry(0)}`, `  ${carry(1)}`, '  o[0] = t0; o[1] = t1; o[2] = t2;');
-  return out.join('\n');
+  return [`  var\n${wrap([...range(L).map((k) => `t${k} = a[${k}] * k,`), 't16;'], '    ')}`, carries25519()].join('\n');
 }
 
 const N = 'ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551';

@@ -11,7 +11,7 @@
 // doublings shared, signed digits up to 7 over tables of 1, 3, 5, 7 times B and -A); S >= L and
 // non-canonical A are refused (RFC 8032 §5.1.7), and anything malformed gives false, never throws.
 import type { CryptoBackend } from '../ports';
-import { fromHex } from '../bytes';
+import { b64dec, fromHex } from '../bytes';
 import { call, digits, fe, feBytes, Fe, INV, Job, job, low, modL, POW2523, regs, sha512 } from './c25519';
 import { add25519, edCombB64, mul25519, sub25519 } from './c25519-mul';
 import { convolve } from './convolve';
@@ -117,9 +117,9 @@ function zeroPt(): Fe[] {
   return [low.gf(), low.gf([1]), low.gf([1]), low.gf()];
 }
 
-/** The job's working registers: temporaries m..t, then 2d (u; also the zero of DBL's negation: see below). */
+/** The job's working registers: 6 temporaries (the formulas', affine()'s and vPow()'s), 2d, and a zero (negations). */
 function work(j: Job): void {
-  var t = regs(8), d2 = low.gf();
+  var t = regs(6), d2 = low.gf();
   add25519(d2, low.D, low.D);
   j.tm = t;
   j.d2 = d2;
@@ -155,22 +155,9 @@ export function mulB(j: Job, k: Uint8Array, then: (j: Job) => number): number {
   return 1;
 }
 
-/** Base64 to bytes: Espruino's native atob and E.toUint8Array; elsewhere (Node, the simulator's vm contexts of Espruino: no atob there) a loop. */
+/** Base64 to bytes: Espruino's native atob and E.toUint8Array; elsewhere (Node, the simulator's vm contexts of Espruino: no atob there) bytes.ts's loop. */
 function b64(s: string): Uint8Array {
-  if (typeof E !== 'undefined' && E.toUint8Array && typeof atob === 'function') return E.toUint8Array(atob(s));
-  var o = new Uint8Array((s.length * 3) >> 2), v = 0, n = 0, k = 0, c;
-  for (var i = 0; i < s.length; i++) {
-    c = s.charCodeAt(i);
-    // A-Z 0-25, a-z 26-51, 0-9 52-61, + 62, / 63 (no padding: the table is 3072 bytes)
-    c = c > 96 ? c - 71 : c > 64 ? c - 65 : c > 47 ? c + 4 : c === 43 ? 62 : 63;
-    v = ((v << 6) | c) & 0xffffff;
-    n += 6;
-    if (n >= 8) {
-      n -= 8;
-      o[k++] = (v >> n) & 255;
-    }
-  }
-  return o;
+  return typeof E !== 'undefined' && E.toUint8Array && typeof atob === 'function' ? E.toUint8Array(atob(s)) : b64dec(s)!;
 }
 
 /** Column j.i: double (u 0; not before the first), digit and table read (1), add (2). */
@@ -415,6 +402,7 @@ function vTable(j: Job): number {
 }
 
 function vTableB(j: Job): number {
+  j.A = null;
   j.TA = j.T;
   j.T = new Int32Array(256);
   j.P = point(fe(fromHex(BX)!), fe(fromHex(BY)!));
@@ -452,7 +440,7 @@ function vStartLoop(j: Job): number {
   var i = 255;
   while (i > 0 && !j.hn[i] && !j.sn[i]) i--;
   j.TB = j.T;
-  j.P = j.W = j.c2 = j.A = j.T = null;
+  j.P = j.W = j.c2 = j.T = null;
   j.Q = zeroPt();
   j.i = i;
   j.u = 0;
