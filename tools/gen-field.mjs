@@ -91,11 +91,20 @@ function solinas() {
  * size plus a few units (the remainders are signed, as in solinas()).
  */
 function reduce25519() {
-  const out = [wrap(range(L - 1).map((k) => `t${k} += t${k + L} * 38;`), '  ')];
-  out.push(range(L - 1).map((k) => `  ${carry(k)}${k >= 3 ? ` o[${k}] = t${k};` : ''}`).join('\n'));
+  return [wrap(range(L - 1).map((k) => `t${k} += t${k + L} * 38;`), '  '), carries25519()].join('\n');
+}
+
+/** The carries of t0..t15 into o, the carry out of t15 folded back (2^256 = 38 mod p), then two more (mul25519's and small25519's). */
+function carries25519() {
+  const out = [range(L - 1).map((k) => `  ${carry(k)}${k >= 3 ? ` o[${k}] = t${k};` : ''}`).join('\n')];
   out.push('  t16 = (t15 - (t15 %= 65536)) / 65536; o[15] = t15; t0 += t16 * 38;');
   out.push(`  ${carry(0)}`, `  ${carry(1)}`, '  o[0] = t0; o[1] = t1; o[2] = t2;');
   return out.join('\n');
+}
+
+/** o = a * k mod 2^255 - 19 for a small k (X25519's 121665): one product a limb, then mul25519's carries. */
+function small25519() {
+  return [`  var\n${wrap([...range(L).map((k) => `t${k} = a[${k}] * k,`), 't16;'], '    ')}`, carries25519()].join('\n');
 }
 
 const N = 'ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551';
@@ -186,6 +195,38 @@ function oddTable() {
   return out;
 }
 
+/**
+ * The comb table of Ed25519's base point B (RFC 8032 §5.1) for ed25519.ts's k·B: entry e (0..31)
+ * is the sum over the set bits i of e of 2^(51 i) B (entry 0 the neutral point), affine, as
+ * (y + x, y - x, 2 d x y) mod p in 16-bit limbs; stored limb-major (value m·32 + e is limb m of
+ * entry e, m = 16 c + limb of coordinate c), 16-bit little-endian, base64.
+ */
+function edCombTable() {
+  const p = 2n ** 255n - 19n, mod = (a) => ((a % p) + p) % p;
+  const pow = (b, e) => { let r = 1n; b = mod(b); for (; e > 0n; e >>= 1n, b = (b * b) % p) if (e & 1n) r = (r * b) % p; return r; };
+  const inv = (a) => pow(a, p - 2n);
+  const d = mod(-121665n * inv(121666n));
+  const add = ([x1, y1], [x2, y2]) => {
+    const t = mod(d * x1 * x2 * y1 * y2);
+    return [mod((x1 * y2 + y1 * x2) * inv(1n + t)), mod((y1 * y2 + x1 * x2) * inv(1n - t))];
+  };
+  const B = [0x216936d3cd6e53fec0a4e231fdd6dc5c692cc7609525a7b2c9562d608f25d51an, 0x6666666666666666666666666666666666666666666666666666666666666658n];
+  const rows = [];
+  let g = B;
+  for (let i = 0; i < 5; i++) {
+    rows.push(g);
+    for (let k = 0; k < 51; k++) g = add(g, g);
+  }
+  const out = new Uint16Array(48 * 32);
+  for (let e = 0; e < 32; e++) {
+    let q = [0n, 1n];
+    for (let i = 0; i < 5; i++) if (e & (1 << i)) q = add(q, rows[i]);
+    const c = [mod(q[1] + q[0]), mod(q[1] - q[0]), mod(2n * d * q[0] * q[1])];
+    for (let m = 0; m < 48; m++) out[m * 32 + e] = Number((c[m >> 4] >> BigInt(16 * (m & 15))) & 0xffffn);
+  }
+  return Buffer.from(out.buffer).toString('base64');
+}
+
 const limbwise = (op) => wrap(range(L).map((k) => `o[${k}] = a[${k}] ${op} b[${k}];`), '  ');
 
 const gen = `${BEGIN}/** o = a*b mod p, loosely reduced (signed limbs below 65536 in size plus a few units); exact for input limbs below 2^20.5 in size (the point formulas feed at most 20 * 65567 < 2^20.4). o may alias a or b. */
@@ -238,6 +279,11 @@ ${product()}
 ${reduce25519()}
 }
 
+/** o = a * k mod 2^255 - 19 for a small integer k (X25519's 121665; exact while k times a limb stays below 2^53), loosely reduced as mul25519's: 16 interpreted products and the carries instead of mul25519's 31 native calls. o may alias a. */
+export function small25519(o: Fe, a: Fe, k: number): void {
+${small25519()}
+}
+
 /** o = a + b, limb by limb (tweetnacl's A, unrolled: a loop turn costs more than a statement on Espruino). */
 export function add25519(o: Fe, a: Fe, b: Fe): void {
 ${limbwise('+')}
@@ -246,6 +292,13 @@ ${limbwise('+')}
 /** o = a - b, limb by limb (tweetnacl's Z, unrolled). */
 export function sub25519(o: Fe, a: Fe, b: Fe): void {
 ${limbwise('-')}
+}
+
+/** Ed25519's comb table of B (tools/gen-field.mjs edCombTable: 32 entries (y + x, y - x, 2dxy), limb-major 16-bit little-endian), base64. */
+export function edCombB64(): string {
+  return (
+${edCombTable().match(/.{1,96}/g).map((l) => `    '${l}'`).join(' +\n')}
+  );
 }
 ${END}`;
 

@@ -55,6 +55,32 @@ export function fromHex(s: string): Uint8Array | null {
   return out;
 }
 
+/** The base64 alphabet (RFC 4648 §4). */
+export var B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+/** Decode either alphabet, padding optional; null on any other character or an impossible length. */
+export function b64dec(s: string): Uint8Array | null {
+  var n = s.length;
+  while (n > 0 && s.charAt(n - 1) === '=') n--;
+  if (n % 4 === 1 || s.length - n > 2) return null;
+  var out = new Uint8Array((n * 3) >> 2);
+  var acc = 0;
+  var bits = 0;
+  var o = 0;
+  for (var i = 0; i < n; i++) {
+    var c = s.charAt(i);
+    var v = c === '-' ? 62 : c === '_' ? 63 : B64.indexOf(c);
+    if (v < 0) return null;
+    acc = ((acc << 6) | v) & 0xffffff;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out[o++] = (acc >> bits) & 255;
+    }
+  }
+  return out;
+}
+
 /**
  * Espruino's ESP32 build has no unicode: a string char is one byte, and '\u20ac'
  * keeps only its low byte. There, text travels as binary strings holding the UTF-8

@@ -2,6 +2,9 @@
 // Node and Espruino (whose float-to-string differs, ESPRUINO.md), strict
 // number parsing, base64 (RFC 4648 §4 and §5) and the type check of a JS value.
 import { Value, T_STR, T_INT, T_UINT, T_FLT, T_BOOL, T_OPQ, T_TIME, T_OLNK, T_CLNK } from '../core/types';
+import { B64, b64dec } from '../../transport/bytes';
+
+export { b64dec };
 
 /** Decimal text of a finite number: integers exactly, others to 15 significant digits, no exponent below 1e15. */
 export function fmtNum(x: number): string {
@@ -36,8 +39,6 @@ export function parseNum(s: string, int: boolean): number {
   return isFinite(v) ? v : NaN;
 }
 
-var B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-
 /** Base64 (RFC 4648 §4, padded) or, with `url`, base64url (§5) without padding. */
 export function b64enc(b: Uint8Array, url: boolean): string {
   var a = url ? B64.substring(0, 62) + '-_' : B64;
@@ -50,29 +51,6 @@ export function b64enc(b: Uint8Array, url: boolean): string {
     }
   }
   return s;
-}
-
-/** Decode either alphabet, padding optional; null on any other character or an impossible length. */
-export function b64dec(s: string): Uint8Array | null {
-  var n = s.length;
-  while (n > 0 && s.charAt(n - 1) === '=') n--;
-  if (n % 4 === 1 || s.length - n > 2) return null;
-  var out = new Uint8Array((n * 3) >> 2);
-  var acc = 0;
-  var bits = 0;
-  var o = 0;
-  for (var i = 0; i < n; i++) {
-    var c = s.charAt(i);
-    var v = c === '-' ? 62 : c === '_' ? 63 : B64.indexOf(c);
-    if (v < 0) return null;
-    acc = ((acc << 6) | v) & 0xffffff;
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out[o++] = (acc >> bits) & 255;
-    }
-  }
-  return out;
 }
 
 /** Objlnk "oid:iid" (each 0..65535) -> [oid, iid], or null. */

@@ -4,14 +4,14 @@
 // budget of field multiplications (C25519_STEP + the largest piece).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, randomBytes, sign as nodeSign, verify as nodeVerify } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, randomBytes, sign as nodeSign, verify as nodeVerify } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ts from 'typescript';
 import nacl from 'tweetnacl';
-import { c25519Finish, c25519LastCost, C25519_STEP } from '../../transport/crypto/c25519';
+import { c25519Finish, c25519LastCost, C25519_STEP, job } from '../../transport/crypto/c25519';
 import { x25519BaseJob, x25519Job } from '../../transport/crypto/x25519';
-import { ed25519SignJob, ed25519VerifyJob } from '../../transport/crypto/ed25519';
+import { ed25519SignJob, ed25519VerifyJob, mulB, naf } from '../../transport/crypto/ed25519';
 import { nodeCrypto } from '../../sim/node-crypto';
 import { lint } from '../../tools/espruino-lint.mjs';
 
@@ -154,6 +154,99 @@ test('Ed25519 verify job: the scalar h\'s 64 digits let go once reduced (not hel
   assert.ok(loop > 100, `${loop} steps of the loop`);
 });
 
+/** Edwards arithmetic mod p in BigInt (RFC 8032 §5.1, projective-free and slow: a reference for a few scalars). */
+const P = 2n ** 255n - 19n, ORDER = 2n ** 252n + 27742317777372353535851937790883648493n;
+const md = (a: bigint) => ((a % P) + P) % P;
+const pw = (b: bigint, e: bigint) => { let r = 1n; for (b = md(b); e > 0n; e >>= 1n, b = (b * b) % P) if (e & 1n) r = (r * b) % P; return r; };
+const ED_D = md(-121665n * pw(121666n, P - 2n));
+/** [k](x, y) in extended coordinates (X, Y, Z, T), by double-and-add with the complete formulas. */
+function refMul(k: bigint, x: bigint, y: bigint): bigint[] {
+  const add = (p: bigint[], q: bigint[]) => {
+    const A = md((p[1] - p[0]) * (q[1] - q[0])), B = md((p[1] + p[0]) * (q[1] + q[0])), C = md(2n * ED_D * p[3] * q[3]), D = md(2n * p[2] * q[2]);
+    const E = B - A, F = D - C, G = D + C, H = B + A;
+    return [md(E * F), md(G * H), md(F * G), md(E * H)];
+  };
+  let r = [0n, 1n, 1n, 0n];
+  const b = [x, y, 1n, md(x * y)];
+  for (let i = 255; i >= 0; i--) {
+    r = add(r, r);
+    if ((k >> BigInt(i)) & 1n) r = add(r, b);
+  }
+  return r;
+}
+const BX = 15112221349535400772501151409588531511454012693041857206046113283949847762202n, BY = md(4n * pw(5n, P - 2n));
+const limbs = (f: ArrayLike<number>) => { let v = 0n; for (let i = 15; i >= 0; i--) v = v * 65536n + BigInt(f[i]); return md(v); };
+const leBytes = (x: bigint) => { const o = new Uint8Array(32); for (let i = 0; i < 32; i++) { o[i] = Number(x & 255n); x >>= 8n; } return o; };
+
+test('Ed25519 comb k·B (mulB, the generated table of B): edge scalars 0, 1, 2, L - 1, L, 2^51, 2^254, 2^255 - 1 (every digit 31) and random ones give the reference point, stepped', () => {
+  const ks = [0n, 1n, 2n, ORDER - 1n, ORDER, 1n << 51n, (1n << 51n) - 1n, 1n << 254n, (1n << 255n) - 1n, ...Array.from({ length: 6 }, () => BigInt('0x' + hex(rnd(32))) >> 1n)];
+  for (const k of ks) {
+    const j = job((j) => mulB(j, leBytes(k), (j) => { j.r = j.Q; j.f = null; return 0; }), null);
+    const s = stepped(j);
+    assert.ok(s.max <= C25519_STEP + PIECE, `a step of ${s.max} units`);
+    const [X, Y, Z, T] = (s.r as Float64Array[]).map(limbs), [x, y, z, t] = refMul(k, BX, BY);
+    // the same point: X/Z = x/z, Y/Z = y/z, and T = XY/Z
+    assert.equal(md(X * z), md(x * Z), `x of [${k}]B`);
+    assert.equal(md(Y * z), md(y * Z), `y of [${k}]B`);
+    assert.equal(md(T * Z), md(X * Y), `T of [${k}]B`);
+    assert.equal(md(t * z), md(x * y));
+  }
+});
+
+test('X25519 public key by Ed25519\'s comb and u = (1 + y) / (1 - y): node:crypto\'s and tweetnacl\'s bytes for edge and random scalars (the clamped bits ignored)', () => {
+  const nine = new Uint8Array(32);
+  nine[0] = 9;
+  const ks = [new Uint8Array(32), new Uint8Array(32).fill(255), leBytes(7n), leBytes(1n << 254n), leBytes(ORDER), leBytes(8n * ORDER - (1n << 255n)), ...Array.from({ length: 10 }, () => rnd(32))];
+  for (const k of ks) {
+    const u = hex(c25519Finish(x25519BaseJob(k)));
+    assert.equal(u, hex(nacl.scalarMult.base(k)), `scalar ${hex(k)}`);
+    assert.equal(u, nodeX25519(k, nine), `node:crypto, scalar ${hex(k)}`);
+    assert.equal(u, hex(c25519Finish(x25519Job(k, nine))), 'the ladder');
+  }
+});
+
+test('Ed25519 verify job: signatures of a reference signer whose R is [r]B for edge r (0: R the neutral point, 1, L - 1, 2^252 - 1, 0x77…7): true; S + 1: false', () => {
+  const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+  const seed = new Uint8Array(privateKey.export({ format: 'der', type: 'pkcs8' })).subarray(16);
+  const pub = new Uint8Array(publicKey.export({ format: 'der', type: 'spki' })).subarray(12);
+  const h = new Uint8Array(createHash('sha512').update(seed).digest());
+  h[0] &= 248;
+  h[31] = (h[31] & 127) | 64;
+  const a = BigInt('0x' + hex(h.subarray(0, 32).reverse()));
+  const enc = (q: bigint[]) => { const zi = pw(q[2], P - 2n), x = md(q[0] * zi), y = md(q[1] * zi), o = leBytes(y); o[31] |= Number(x & 1n) << 7; return o; };
+  const msg = unhex('72');
+  for (const r of [0n, 1n, ORDER - 1n, (1n << 252n) - 1n, 0x7777777777777777777777777777777777777777777777777777777777777n]) {
+    const R = enc(refMul(r, BX, BY));
+    const hh = BigInt('0x' + hex(new Uint8Array(createHash('sha512').update(Buffer.concat([R, pub, msg])).digest()).reverse())) % ORDER;
+    const s = (r + hh * a) % ORDER;
+    const sig = new Uint8Array(64);
+    sig.set(R);
+    sig.set(leBytes(s), 32);
+    assert.equal(nodeVerify(null, msg, publicKey, sig), true, 'node:crypto');
+    assert.equal(c25519Finish(ed25519VerifyJob(msg, sig, pub, nodeCrypto)), true, `r = ${r}`);
+    sig.set(leBytes((s + 1n) % ORDER), 32);
+    assert.equal(c25519Finish(ed25519VerifyJob(msg, sig, pub, nodeCrypto)), false, `r = ${r}, S + 1`);
+  }
+});
+
+test('Ed25519 verification\'s signed digits (naf): sum to the scalar, odd and at most 7 in size, nonzero ones 4 places apart or more; edge and random scalars below 2^253, at an offset', () => {
+  const ks = [0n, 1n, 7n, 8n, 15n, 16n, ORDER - 1n, (1n << 253n) - 1n, BigInt('0x' + '9'.repeat(63)) >> 3n, ...Array.from({ length: 40 }, () => BigInt('0x' + hex(rnd(32))) >> 3n)];
+  for (const k of ks) {
+    const buf = new Uint8Array(64);
+    buf.set(leBytes(k), 32);
+    const r = naf(buf, 32);
+    let v = 0n, last = -10;
+    for (let i = 255; i >= 0; i--) v = v * 2n + BigInt(r[i]);
+    assert.equal(v, k, `digits of ${k}`);
+    r.forEach((d, i) => {
+      if (!d) return;
+      assert.ok(d % 2 !== 0 && d >= -7 && d <= 7, `digit ${d}`);
+      assert.ok(i - last >= 4, `digits at ${last} and ${i}`);
+      last = i;
+    });
+  }
+});
+
 test('every step of the four operations stays within C25519_STEP + the largest piece; steps per operation', () => {
   const k = rnd(32), kp = nacl.sign.keyPair.fromSeed(rnd(32)), msg = rnd(700);
   const sig = nacl.sign.detached(msg, kp.secretKey);
@@ -168,8 +261,8 @@ test('every step of the four operations stays within C25519_STEP + the largest p
     const s = stepped(j);
     assert.ok(s.r === true || (s.r as Uint8Array).length > 0, name);
     assert.ok(s.max <= C25519_STEP + PIECE, `${name}: a step of ${s.max} units`);
-    // sliced: hundreds of steps (234 for the cheapest, X25519's public key, 2026-12-07)
-    assert.ok(s.steps > 150, `${name}: ${s.steps} steps`);
+    // sliced: tens of steps (66 for the cheapest, X25519's public key by Ed25519's comb, 2026-12-07)
+    assert.ok(s.steps > 40, `${name}: ${s.steps} steps`);
     lines.push(`${name} ${s.steps} steps, largest ${s.max.toFixed(2)}`);
   }
   console.log(`c25519 jobs (C25519_STEP ${C25519_STEP}): ${lines.join('; ')}`);

@@ -40,6 +40,33 @@ export function mul25519(o: Fe, a: Fe, b: Fe): void {
   o[0] = t0; o[1] = t1; o[2] = t2;
 }
 
+/** o = a * k mod 2^255 - 19 for a small integer k (X25519's 121665; exact while k times a limb stays below 2^53), loosely reduced as mul25519's: 16 interpreted products and the carries instead of mul25519's 31 native calls. o may alias a. */
+export function small25519(o: Fe, a: Fe, k: number): void {
+  var
+    t0 = a[0] * k, t1 = a[1] * k, t2 = a[2] * k, t3 = a[3] * k, t4 = a[4] * k, t5 = a[5] * k, t6 = a[6] * k, t7 = a[7] * k,
+    t8 = a[8] * k, t9 = a[9] * k, t10 = a[10] * k, t11 = a[11] * k, t12 = a[12] * k, t13 = a[13] * k, t14 = a[14] * k, t15 = a[15] * k,
+    t16;
+  t1 += (t0 - (t0 %= 65536)) / 65536;
+  t2 += (t1 - (t1 %= 65536)) / 65536;
+  t3 += (t2 - (t2 %= 65536)) / 65536;
+  t4 += (t3 - (t3 %= 65536)) / 65536; o[3] = t3;
+  t5 += (t4 - (t4 %= 65536)) / 65536; o[4] = t4;
+  t6 += (t5 - (t5 %= 65536)) / 65536; o[5] = t5;
+  t7 += (t6 - (t6 %= 65536)) / 65536; o[6] = t6;
+  t8 += (t7 - (t7 %= 65536)) / 65536; o[7] = t7;
+  t9 += (t8 - (t8 %= 65536)) / 65536; o[8] = t8;
+  t10 += (t9 - (t9 %= 65536)) / 65536; o[9] = t9;
+  t11 += (t10 - (t10 %= 65536)) / 65536; o[10] = t10;
+  t12 += (t11 - (t11 %= 65536)) / 65536; o[11] = t11;
+  t13 += (t12 - (t12 %= 65536)) / 65536; o[12] = t12;
+  t14 += (t13 - (t13 %= 65536)) / 65536; o[13] = t13;
+  t15 += (t14 - (t14 %= 65536)) / 65536; o[14] = t14;
+  t16 = (t15 - (t15 %= 65536)) / 65536; o[15] = t15; t0 += t16 * 38;
+  t1 += (t0 - (t0 %= 65536)) / 65536;
+  t2 += (t1 - (t1 %= 65536)) / 65536;
+  o[0] = t0; o[1] = t1; o[2] = t2;
+}
+
 /** o = a + b, limb by limb (tweetnacl's A, unrolled: a loop turn costs more than a statement on Espruino). */
 export function add25519(o: Fe, a: Fe, b: Fe): void {
   o[0] = a[0] + b[0]; o[1] = a[1] + b[1]; o[2] = a[2] + b[2]; o[3] = a[3] + b[3]; o[4] = a[4] + b[4]; o[5] = a[5] + b[5]; o[6] = a[6] + b[6]; o[7] = a[7] + b[7];
@@ -50,5 +77,54 @@ export function add25519(o: Fe, a: Fe, b: Fe): void {
 export function sub25519(o: Fe, a: Fe, b: Fe): void {
   o[0] = a[0] - b[0]; o[1] = a[1] - b[1]; o[2] = a[2] - b[2]; o[3] = a[3] - b[3]; o[4] = a[4] - b[4]; o[5] = a[5] - b[5]; o[6] = a[6] - b[6]; o[7] = a[7] - b[7];
   o[8] = a[8] - b[8]; o[9] = a[9] - b[9]; o[10] = a[10] - b[10]; o[11] = a[11] - b[11]; o[12] = a[12] - b[12]; o[13] = a[13] - b[13]; o[14] = a[14] - b[14]; o[15] = a[15] - b[15];
+}
+
+/** Ed25519's comb table of B (tools/gen-field.mjs edCombTable: 32 entries (y + x, y - x, 2dxy), limb-major 16-bit little-endian), base64. */
+export function edCombB64(): string {
+  return (
+    'AQCFO4Q01NYs1f+9nozDfVMDWZKeYOusEHJgo8pKTNzRNaxms5tWxSGHhFtD8uJGCmQyKRyKRXwtPtPpPCP0xwAAjPV8/MHw' +
+    'vGh+yFboFOFbnorNkiZNG3sAhj2zvhXWSgCT32XT5HxUaiJkDTpoLUsWNsug5eiFSZh1MahoXgQAAMaTbnDcer3yxaAY08rg' +
+    'Yq+yz2UHZVuAGHR+lujKX8JaK8Erx13+s0H6L3mhPF2Vpyvj0Ehd08whmzRfy3tWAAC8L26zB0a+M6wj5Syq0itHxtkYS/hr' +
+    'CuVAjbHrTLxz+/MbYGLRHLTkbO8usSwCoa8LtROpy3reEPeYvzD9EAAAGQ5hz9ek8i4eG3M/EipHBAIhBn/QWzbgvWQMA+zv' +
+    'wwcg2KXdrmHYTubSjI+dtsnq7nDUFS9d27fCpTywt8sAAIz7wcMyJEhpwLAr5hFmjScVsZotDOn20l03Zkj56mY6O6Bo+fWx' +
+    'pP1VfvZ9SPwKszOsAfL4/4rI48fQabdHAADGLbTJqJ6w2zWt3sWz8ZALHh3iN+Q2qygraiwn435DD2jXUEQov0A5iECvtJio' +
+    'XxkauD0o9l85go/LiP3FbAAAk8/fc4fpScZzyh4SgCeqOzIc3EsgueMsWlniXGeP3jEMXHHCks2w9nrLond416+L3vcWRRiK' +
+    'K1CcQ4rst9YAAMJC5cePhO4alCapwE+EJ7+95nRxWDS0V95CKoAChJnV8zO7Jhvhk2gEiSzyhAei5dyGH8BM7jadRR7g3mjt' +
+    'AAA9ZBx4iEbLQbgM8pUfs0OWoaaQEb5JQFxBs26EKzUoxS8Ksvd+Zs9kj5HCtmh9WpZ2v97IUlqIuDUPT461ZgAAmEjJeeli' +
+    'DO5H2mwXl3NGXyIgVIBBNAccKagWR4Bdv5GnJHL154p2Mac4+XR28xgk0TWwQIHzR1XPTbEZi/UAAAsnHesNL7a1P7j8jFAF' +
+    'eAyf2PSvbSwg4kWre/G2HYV7lB6JV6L/b+lLakXTifR73V7RjPN47jLHdX3MTxNAAABlulxn0kHlp3/Ne09kSRN7c+yF+b6c' +
+    'KYNcsRLFnpEMBRO05A9x4rD5KZWdZlAoK2eKedPoa1EkYj+AOADW8QAA1DOvfVp5EgI2WX3TEBCDjVf3bVvfF/23YkzPR3M4' +
+    'u/XKpL9J0uFooaPYas8cug4BriH8Za17hDSzWd+uBHMAADqd25pg8ydNiseVA78lGmqp1QMR3QYeYYBNkxLdXSWaufYubeV0' +
+    'J7NgGdRVFcrOWpYymOlVA4xYg6i+tbMpAADPB0VwQDEpXOdPP0+JNzp/g3HcDbZaVmaDV0R+2Uy+VVAjPFGBb9B2Fwf+XsY5' +
+    'aWtUMUFK4nqHC3xJaAE4XgEAPpG7oM02+fdywlYBdO0jb79qTgOlKfXziSyKnRJf74FiajWjLP8GONtTBDYWgjKfnAMmPUdP' +
+    '77ZhSrUsptAAAEDXXzDZX7/RF6K7L0gtFm+IBLjB+BPgrxGymzDmMPtPdvsVxTYBvqIuu/0cEiouwawlJl6ySWkWvHiILOJw' +
+    'AAAFOb1PoUTay4qf3NJjIFGtI3b2A8ZZXPpSvbyRDU0Kpd6bL+TGNYH0FynPOBC8SWjfvBSuRdxMb/ff7mlQfgAAEJ16DnSQ' +
+    'PU7KgDUrnZHQQFSG7O7B5kIoB9kmXwwpUD8mCGPoTYk36e7h6twic2ANpY980qDLsz5qCXYmvp8AALO+rWM8lRdXV4O1LVIn' +
+    'vmoqT9DdjqfVPh3Cscw4K78gMsH2bOufLPL4gu+cLJLq2SpulEnNEvifEQHJG///AABA0cZUTppkIGgk8Nsvh6sf/it9tCPD' +
+    'W4MvCZIcMy/0O6jbhil/gX/a4SwvNn/JFL7v2uzCLiOGm3fFf3f3cwAABZ/gTMWzgo455rMDicmTMklfmszgyzFoH/ZnT8XG' +
+    'CTVAWRjSBkm86IkDOfzAerYnEOANRFIO/6ueDSsE8OAAADn9nYJ2lBHJuPJnNL+fjhFZnjsEN1jbYauYSDjoxuCxzNwXTYBp' +
+    'lzEB7+2uiQCzBZ5Owpk8GXgg89RBDg0TAAAJikg4UnJWnc0vVYGkt44IKYO3VJeKP/laMDO35NnQLLOXwTB8AlA2XUvocbW/' +
+    '+LcnUpPC1kZ+nHZK4sLQAgAAj2jjL3ZUGA9H27nQ2dtNoJNQPjQbeTSsKRlC4/41qsa9KuHuA3zikEMD0KrIjrtXnlChrtuv' +
+    'k9zyj2od6HEAADSEg8NODLzOxuCW74ujFF7JpMfUSI7cJjDuBqjJmhyOQggLuOpdEf43XlrSLQ9exjx4zG1huHc5WsIVvbj+' +
+    'AADBpSH03r7Mui/Ev9yKkOM/CoNUWDBHxwH5TEuhv0CqmyGStgYBXUCDV/5WY4l8FhLelNcMQJwjoAypFgxXkQAAZxJCTGQI' +
+    'aHZUsqEfjZxmYuKGfJsjIn3zAzsTeM/LQHqs84kMc6TEsry7QAoFLhMNnsAbMII06QCgYkPAawQAAPiY9htm2UbUYsRWo3R8' +
+    '4SZIW16sJzR5JNtdRAuiMSP6UdHuqdiLhL6ozYXVAUnFPuAtQrqcgo8BN2jebhc9AACSLw3IEXzpIgCPG2TQzTVgD9h2FO2G' +
+    'ma1t4Z8vtE5hmJXe6g75WhGU7rbrARzEtdMRYdfV9EBv/lb373bNfQAA/URaea1ZSBvhReFOllKAMFok2llbX5QxpTqoaYEK' +
+    'IzK1Prk9mSyNf5s2EXvWa2FsmzRCQA5XxD40QpYAu0wAAGiqsytlGoE3yz/jueoYC4DifNpVqzE3tQ1/smRliL89DYKUd+qG' +
+    'ADn/8JxqQfWv7bBQLFOqknw96ZrPgOH3AAB6h7SRS1JWJekjv7UzuT1dm93thDSpj/vpI4B5TILbM4omNbsK7g05OhEI4cuP' +
+    '8kCuVwtSjifZyKKO+Px+xgAABRJJ24Lwfwp7zK2QNs45RL4K+Tjw1EhuDvMTkMKuzVpCes6k0qc/Yjn1oB0x91z9X1aA9OKO' +
+    'JZU1jNYG78IAAMmrkRvSiDarDX5Xuz/55vck/Bn3jj+rvefdIj/CXgANUqF0Man4MJ+DzfYF2y+9zkVW7oFBCHII8sKmld0c' +
+    'AACexMrcvtZYeXR0+F3v6fbt6hp5n0n4YQqIHpZKBvXiNQj1kjpWHLwj3eypPrmnPMGj86q8v3SAiF5/c47YHAAAqswCS4ki' +
+    'D0hym41gjIYByZYqArI8yqCSK/ZECzugrID6UHdVa1PXAb0FdIddYHoe9RjcJe1pHdCjwAOwQcQAACPoI5ZqcooiOx7Vwl5R' +
+    'VdWAE6wj9YJDY6sJaSX+onyzvjcs0P/k/YI9EDbRkfm61Q6ER1Tv4R/sgSdVwHnVAADZJiZX1dUSJX66fsDq06iVlwbILpXc' +
+    'hTlv/qD1dMsRAT27QBHnC4ju8J+/r/xGUY0vMkHY5Pek3LZQoeMC/gAAjFnceF0u47QF9UktwHg5Yz7ZiTpZzghWYywmHBS8' +
+    '6+uNO8TGv5GQE8imBR/OCbp2IfPQ4h9+/yQKXtCpSdgAAEPdjB+yiRRhvp/fPs4tLFkWIO2WKmpaxID8g+OhcYhvuDSwczO2' +
+    'qDzY56oIYf+h+Q3o+AbVV24ts55iG49lAADLfeWe71AnBZsgS5zlvDB4imPXARJxt2m0p1S/sIZs1jAXqwOe3dLuM4IPROOl' +
+    '1a9XIJdbL5amDw2j/l7wgQAAG1rfn3hSXcfYN+gSzb/NaD7vv1jGUYW2pWIk8rCgkkjJElaJrMuopiwCShJOYhwdYuUFE0M6' +
+    'sqRcVP036n0AAKhl0x8b8Sr+CB7XrybGfjBlDS2uM2L82QaubXtnqs37WrtvY2j98YQm1KeG7utbTQ+jgLu8awtbosubRtzY' +
+    'AAAMn+KMRgd22TN95XK6mlEucyN9f0n6J61MFiePkssIZUVtM4/FlWoCokcbqT8p5VPsOyvKyRw6JD28iTS6tQAAaHuEYrER' +
+    'JZbwt56l0bzt/Z95smcRm2vXbaB6ojzWsa0uIfH7XKLIraujDrh4e+QNHdm56DjRnW7tYl0KWP4AABFv4V8gUS0i/hNvXfEV' +
+    '0DAKJWRLckHXZEI0C0j5Rg53LXqUL9kNaAsnc7hpuib6S8wf3y1Ta2hNI390Pm0q'
+  );
 }
 // END GENERATED

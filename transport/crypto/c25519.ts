@@ -8,9 +8,9 @@
 // whole scalar multiplication thousands of them: every operation is a Job (the DTLS client's
 // PkJob, transport/dtls/rpk.ts), run a step at a time, as P-256's are (p256.ts). A step runs
 // pieces of work until it has spent C25519_STEP units (one unit: ~5.7 M); each piece says
-// what it cost, and none costs more than ~2 units: the point and ladder formulas are
-// micro-programs run one field operation a piece, the scalar reduction mod L a few bytes a
-// piece. Results do not depend on where steps end (the one-shot callers run the same Jobs in
+// what it cost, and none costs more than ~4 units: a point formula or a ladder rung is a
+// piece (plain calls, ed25519.ts, x25519.ts), the inversion chains micro-programs run a few
+// field operations a piece, the scalar reduction mod L a few bytes a piece. Results do not depend on where steps end (the one-shot callers run the same Jobs in
 // one go).
 import nacl from 'tweetnacl';
 import type { CryptoBackend } from '../ports';
@@ -39,7 +39,7 @@ export var low = (nacl as unknown as { lowlevel: NaclLow }).lowlevel;
 export var C25519_STEP = 7;
 
 /** What a field multiplication (mul25519, c25519-mul.ts: 1.79 M x86 instructions on the stand-in) and its share of the stepping count. */
-var MUL_UNITS = 0.4;
+export var MUL_UNITS = 0.4;
 
 /** Units the last step spent (tests and benches compare it with C25519_STEP). */
 var LAST = 0;

@@ -1,26 +1,104 @@
 // Ed25519 (RFC 8032 §5.1) signing and verification as Jobs run in steps (c25519.ts), on
 // tweetnacl's field arithmetic. Points are extended (X, Y, Z, T), x = X/Z, y = Y/Z, xy = T/Z;
-// the formulas (doubling dbl-2008-hwcd with a = -1, addition add-2008-hwcd-3) are complete on
-// this curve: no exceptional cases. Signatures are the same bytes as tweetnacl's crypto_sign
-// and node:crypto's (Ed25519 is deterministic).
+// the formulas (doubling dbl-2008-hwcd with a = -1, addition add-2008-hwcd-3 and its mixed
+// form) are complete on this curve: no exceptional cases. Signatures are the same bytes as
+// tweetnacl's crypto_sign and node:crypto's (Ed25519 is deterministic).
 //
-// Signing multiplies B by a secret r: 2-bit fixed windows over a table of 0, B, 2B, 3B, every
-// window two doublings, an arithmetic select that reads all four entries, and one addition (no
-// branch or index on r's bits). Verification (public inputs, variable time): one
-// double-scalar multiplication [S]B + [h](-A) (Straus: doublings shared); S >= L and
+// Signing multiplies B by a secret r: a 5-tooth comb over a generated table of 32 sums of B's
+// multiples (mulB: 50 doublings, 51 additions; every column reads every entry through a mask, no
+// branch or index on r's bits). X25519's public key is the same comb (x25519.ts). Verification
+// (public inputs, variable time): one double-scalar multiplication [S]B + [h](-A) (Straus:
+// doublings shared, signed digits up to 7 over tables of 1, 3, 5, 7 times B and -A); S >= L and
 // non-canonical A are refused (RFC 8032 §5.1.7), and anything malformed gives false, never throws.
 import type { CryptoBackend } from '../ports';
-import { fromHex } from '../bytes';
+import { b64dec, fromHex } from '../bytes';
 import { call, digits, fe, feBytes, Fe, INV, Job, job, low, modL, POW2523, regs, sha512 } from './c25519';
-import { add25519, mul25519, sub25519 } from './c25519-mul';
+import { add25519, edCombB64, mul25519, sub25519 } from './c25519-mul';
+import { convolve } from './convolve';
 
-// Registers of the point programs: a b c d the result (X Y Z T); e f g h the first operand;
-// i j k l the second; m .. t temporaries; u 2d (ADD) or zero (DBL). The result may be an
-// operand: every operand is read before the result is written.
-/** r = 2p: A = X², B = Y², C = 2Z², E = (X+Y)² - A - B, G = B - A, F = G - C, H = -A - B; X = EF, Y = GH, T = EH, Z = FG. */
-var DBL = 'sme_snf_sog_+ooo+pefspp_-ppm-ppn-qnm-rqo+smn-sus*apr*bqs*dps*crq';
-/** r = p + q: A = (Y1-X1)(Y2-X2), B = (Y1+X1)(Y2+X2), C = 2d T1 T2, D = 2 Z1 Z2, E = B - A, F = D - C, G = D + C, H = B + A; X = EF, Y = GH, Z = FG, T = EH. */
-var ADD = '-mfe-nji*mmn+nfe+oji*nno*ohl*oou*pgk+ppp-qnm-rpo+spo+tnm*aqr*bst*crs*dqt';
+// ---- point formulas -------------------------------------------------------------------
+//
+// Plain calls, one formula a piece of a step (an interpreted micro-program cost ~26 % more on
+// P-256, docs/p256.md). m: the job's temporaries (j.tm). The result may be an operand: every
+// operand is read before the result is written.
+
+/** r = 2p (dbl-2008-hwcd, a = -1), all four coordinates negated (the same point); T only when `t` (the next formula reads it): 4 squarings + 3 or 4 products. */
+function dbl(r: Fe[], p: Fe[], m: Fe[], t: boolean): number {
+  var A = m[0], B = m[1], C = m[2], E = m[3], F = m[4], H = m[5];
+  mul25519(A, p[0], p[0]);
+  mul25519(B, p[1], p[1]);
+  mul25519(C, p[2], p[2]);
+  add25519(C, C, C);
+  add25519(E, p[0], p[1]);
+  mul25519(E, E, E);
+  // H' = A + B = -H; E = (X + Y)² - A - B; G = B - A (in B); F' = C - G = -F
+  add25519(H, A, B);
+  sub25519(E, E, H);
+  sub25519(B, B, A);
+  sub25519(F, C, B);
+  // X = E F', Y = G H', Z = F' G, T = E H': each coordinate the negated formula's
+  mul25519(r[0], E, F);
+  mul25519(r[1], B, H);
+  mul25519(r[2], F, B);
+  if (t) mul25519(r[3], E, H);
+  return t ? 3.4 : 3;
+}
+
+/**
+ * r = p + q, q cached (Y + X, Y - X, 2Z, 2dT), negated when s is 1 (add-2008-hwcd-3): A = (Y1 -
+ * X1)(Y2 - X2), B = (Y1 + X1)(Y2 + X2), C = T1 2dT2, D = Z1 2Z2, E = B - A, F = D - C, G = D + C,
+ * H = B + A; X = EF, Y = GH, Z = FG, T = EH: 8 products. -q swaps Y + X and Y - X and negates C.
+ */
+function addc(r: Fe[], p: Fe[], q: Fe[], s: number, m: Fe[]): number {
+  var A = m[0], B = m[1], C = m[2], D = m[3];
+  sub25519(A, p[1], p[0]);
+  mul25519(A, A, q[1 - s]);
+  add25519(B, p[1], p[0]);
+  mul25519(B, B, q[s]);
+  mul25519(C, p[3], q[3]);
+  mul25519(D, p[2], q[2]);
+  return fin(r, s, m);
+}
+
+/** r = p + n, n affine (y + x, y - x, 2dxy) (madd-2008-hwcd-3): addc's with Z2 = 1, 7 products. */
+function madd(r: Fe[], p: Fe[], n: Fe[], m: Fe[]): number {
+  var A = m[0], B = m[1], D = m[3];
+  sub25519(A, p[1], p[0]);
+  mul25519(A, A, n[1]);
+  add25519(B, p[1], p[0]);
+  mul25519(B, B, n[0]);
+  mul25519(m[2], p[3], n[2]);
+  add25519(D, p[2], p[2]);
+  return fin(r, 0, m) - 0.4;
+}
+
+/** The end of an addition: E, F, G, H from A B C D (m[0..3]; C negated when s is 1), then the four products. */
+function fin(r: Fe[], s: number, m: Fe[]): number {
+  var A = m[0], B = m[1], C = m[2], D = m[3], E = m[4], F = m[5];
+  sub25519(E, B, A);
+  add25519(B, B, A);
+  if (s) {
+    add25519(F, D, C);
+    sub25519(D, D, C);
+  } else {
+    sub25519(F, D, C);
+    add25519(D, D, C);
+  }
+  // B is H, D is G
+  mul25519(r[0], E, F);
+  mul25519(r[1], D, B);
+  mul25519(r[2], F, D);
+  mul25519(r[3], E, B);
+  return 3.4;
+}
+
+/** c = p cached for addc: (Y + X, Y - X, 2Z, 2dT). */
+function cache(c: Fe[], p: Fe[], d2: Fe): void {
+  add25519(c[0], p[1], p[0]);
+  sub25519(c[1], p[1], p[0]);
+  add25519(c[2], p[2], p[2]);
+  mul25519(c[3], p[3], d2);
+}
 
 /** The base point B (RFC 8032 §5.1): x, y little-endian hex; sqrt(-1) mod p (strings: 6 variables each on Espruino, an array of 32 numbers 33). */
 var BX = '1ad5258f602d56c9b2a7259560c72c695cdcd6fd31e2a4c0fe536ecdd3366921';
@@ -39,20 +117,74 @@ function zeroPt(): Fe[] {
   return [low.gf(), low.gf([1]), low.gf([1]), low.gf()];
 }
 
-/** The job's working registers: temporaries m..t, then 2d (u; also the zero of DBL's negation: see below). */
+/** The job's working registers: 6 temporaries (the formulas', affine()'s and vPow()'s), 2d, and a zero (negations). */
 function work(j: Job): void {
-  var t = regs(8), d2 = low.gf();
+  var t = regs(6), d2 = low.gf();
   add25519(d2, low.D, low.D);
   j.tm = t;
   j.d2 = d2;
   j.zr = low.gf();
 }
 
-/** Runs DBL (q null) or ADD: r = p + q. */
-function pt(j: Job, r: Fe[], p: Fe[], q: Fe[] | null, then: (j: Job) => number): number {
-  var t = j.tm as Fe[], o = q || p;
-  // DBL reads u as zero (H = 0 - (A + B)); ADD reads it as 2d
-  return call(j, q ? ADD : DBL, [r[0], r[1], r[2], r[3], p[0], p[1], p[2], p[3], o[0], o[1], o[2], o[3], t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7], q ? j.d2 : j.zr], then);
+// ---- k·B: a comb over a generated table ------------------------------------------------------
+//
+// k (32 little-endian bytes, below 2^255) as 5 rows of 51 bits: column c (50..0) is the digit
+// k_c + 2 k_(51+c) + 4 k_(102+c) + 8 k_(153+c) + 16 k_(204+c), and k·B = sum 2^c T[digit], T[e]
+// the sum over e's set bits i of 2^(51 i) B (edCombB64, generated; T[0] the neutral point). 50
+// doublings and 51 mixed additions instead of 2-bit windows' 252 and 126 additions. The digit is
+// secret: it picks no branch and no index; a one-hot mask made by arithmetic is multiplied into
+// every entry by E.convolve (convolve.ts), one native call a limb, as P-256's comb (p256-mul.ts).
+// The formulas are complete: no case for the neutral point or equal points.
+
+declare var E: { toUint8Array?: (s: string) => Uint8Array } | undefined;
+declare function atob(s: string): string;
+
+/** j.Q = k·B (extended), then `then`. The table (3 KB) is decoded for this operation and let go at its end. */
+export function mulB(j: Job, k: Uint8Array, then: (j: Job) => number): number {
+  var u = b64(edCombB64());
+  if (!j.tm) work(j);
+  j.cb = new Uint16Array(u.buffer, u.byteOffset, 1536);
+  j.mk = new Int32Array(32);
+  j.nl = regs(3);
+  j.ck = k;
+  j.Q = zeroPt();
+  j.i = 50;
+  j.u = 1;
+  j.nx = then;
+  j.f = comb;
+  return 1;
+}
+
+/** Base64 to bytes: Espruino's native atob and E.toUint8Array; elsewhere (Node, the simulator's vm contexts of Espruino: no atob there) bytes.ts's loop. */
+function b64(s: string): Uint8Array {
+  return typeof E !== 'undefined' && E.toUint8Array && typeof atob === 'function' ? E.toUint8Array(atob(s)) : b64dec(s)!;
+}
+
+/** Column j.i: double (u 0; not before the first), digit and table read (1), add (2). */
+function comb(j: Job): number {
+  var u = j.u, Q = j.Q as Fe[];
+  if (u === 0) {
+    j.u = 1;
+    return dbl(Q, Q, j.tm, true);
+  }
+  if (u === 2) {
+    j.u = 0;
+    if (--j.i < 0) {
+      j.f = j.nx;
+      j.cb = j.mk = null;
+    }
+    return madd(Q, Q, j.nl, j.tm);
+  }
+  var k = j.ck as Uint8Array, c = j.i, d = 0, b, i, M = j.mk as Int32Array, T = j.cb, n = j.nl as Fe[], cv = convolve;
+  for (i = 0; i < 5; i++) {
+    b = 51 * i + c;
+    d |= ((k[b >> 3] >> (b & 7)) & 1) << i;
+  }
+  for (i = 0; i < 32; i++) M[i] = ((i ^ d) - 1) >>> 31;
+  // limb m of the entry: the masked sum over the 32 entries' limb m (T[32 m + e])
+  for (i = 0; i < 48; i++) n[i >> 4][i & 15] = cv(M, T, 32 * i);
+  j.u = 2;
+  return 1.2;
 }
 
 /** Affine x, y of point p into j.ex, j.ey (1/Z by INV, then two products), then `then`, which encodes them (enc). */
@@ -102,52 +234,23 @@ function sStart(j: Job): number {
   a[31] = (a[31] & 127) | 64;
   j.a = a;
   j.mx = digits(sha512(j.c, cat(h.subarray(32), j.m, new Uint8Array(0))));
-  return modL(j, sTable);
+  return modL(j, sComb);
 }
 
-/** The table 0, B, 2B, 3B (2B by a doubling, 3B by an addition), then the windows from the top. */
-function sTable(j: Job): number {
+/** R = [r]B by the comb, then its affine x, y. */
+function sComb(j: Job): number {
   j.rs = j.mo;
-  work(j);
-  var tb = [zeroPt(), point(fe(fromHex(BX)!), fe(fromHex(BY)!)), zeroPt(), zeroPt()];
-  j.tb = tb;
-  j.Q = zeroPt();
-  j.S = zeroPt();
-  j.i = 126;
-  j.u = 0;
-  return pt(j, tb[2], tb[1], null, sTable3) + 2.8;
+  return mulB(j, j.rs, sAff);
 }
 
-function sTable3(j: Job): number {
-  return pt(j, j.tb[3], j.tb[2], j.tb[1], sWin);
-}
-
-/** Window j.i (bits 2i+1, 2i of r): double (u 0, 1), select (2), add (3). */
-function sWin(j: Job): number {
-  var u = j.u, Q = j.Q as Fe[];
-  if (j.i < 0) return affine(j, Q, sR);
-  j.u = (u + 1) & 3;
-  if (u < 2) return pt(j, Q, Q, null, sWin);
-  if (u === 3) {
-    j.i--;
-    return pt(j, Q, Q, j.S, sWin);
-  }
-  // S = tb[d] for the window's digit d, reading every entry: S += (tb[e] - S) * (d == e)
-  var d = (j.rs[j.i >> 2] >> ((j.i & 3) * 2)) & 3, S = j.S as Fe[], tb = j.tb as Fe[][];
-  for (var e = 0; e < 4; e++) {
-    var m = ((d ^ e) - 1) >>> 31;
-    for (var c = 0; c < 4; c++) {
-      var s = S[c], t = tb[e][c];
-      for (var k = 0; k < 16; k++) s[k] += (t[k] - s[k]) * m;
-    }
-  }
-  return 2.4;
+function sAff(j: Job): number {
+  return affine(j, j.Q, sR);
 }
 
 /** R = [r]B encoded; h = SHA-512(R ‖ A ‖ M) mod L. */
 function sR(j: Job): number {
   j.R = enc(j);
-  j.tb = j.Q = j.S = null;
+  j.Q = j.nl = null;
   j.mx = digits(sha512(j.c, cat(j.R, j.pb, j.m)));
   return modL(j, sProd) + 4;
 }
@@ -248,32 +351,123 @@ function vSign(j: Job): number {
   j.A = A;
   j.dg = null;
   j.mx = digits(sha512(j.c, cat((j.sx as Uint8Array).subarray(0, 32), p, j.m)));
+  j.u = 0;
   return modL(j, vTable) + 3.8;
 }
 
-/** h; the table B, -A, B - A; the accumulator. */
-function vTable(j: Job): number {
-  j.h = j.mo;
-  j.B = point(fe(fromHex(BX)!), fe(fromHex(BY)!));
-  j.BA = zeroPt();
-  j.Q = zeroPt();
-  j.i = 252;
-  j.u = 0;
-  return pt(j, j.BA, j.B, j.A, vLoop) + 2;
+// [S]B + [h](-A) (Straus, both scalars public): the doublings shared, each scalar in signed
+// digits (naf()), odd and at most 7 in size, one addition of a table entry a nonzero digit
+// (~1 in 5 bits each), the tables 1, 3, 5 and 7 times B and -A in addc's cached form.
+
+/**
+ * Signed digits of the 256-bit little-endian s[o..o+31] (below 2^253): r[i] odd in -7..7 or 0,
+ * sum r[i] 2^i = s, nonzero ones at least 4 places apart (width-4 NAF, the windows read 4 bits
+ * at a time as libsecp256k1's ecmult_wnaf does: ~100 turns of the loop where a bit at a time
+ * took ~24 field multiplications' time on Espruino).
+ */
+export function naf(s: Uint8Array, o: number): Int8Array {
+  var r = new Int8Array(256), i = 0, c = 0, q, w;
+  while (i < 256) {
+    q = o + (i >> 3);
+    if (((s[q] >> (i & 7)) & 1) === c) {
+      i++;
+      continue;
+    }
+    // the 4 bits at i (the byte after s[o + 31] reads as undefined: 0) plus the carry: odd, 1..15
+    w = (((s[q] | (s[q + 1] << 8)) >> (i & 7)) & 15) + c;
+    c = w >> 3;
+    r[i] = w - (c << 4);
+    i += 4;
+  }
+  return r;
 }
 
-/** Bit j.i (S and h are below L < 2^253): double (u 0), add B, -A or B - A as the bits say (1). */
-function vLoop(j: Job): number {
-  var i = j.i, Q = j.Q as Fe[];
-  if (i < 0) return affine(j, Q, vEnd);
+/** h and its digits (u 0), S's (1); then the tables of -A and B. */
+function vTable(j: Job): number {
   if (!j.u) {
+    j.h = j.mo;
+    j.hn = naf(j.h, 0);
     j.u = 1;
-    return pt(j, Q, Q, null, vLoop);
+    return 2.2;
+  }
+  j.sn = naf(j.sx, 32);
+  j.c2 = [low.gf(), low.gf(), low.gf(), low.gf()];
+  j.W = zeroPt();
+  j.T = new Int32Array(256);
+  j.P = j.A;
+  j.e = 0;
+  j.nx = vTableB;
+  j.f = odd;
+  return 2.5;
+}
+
+function vTableB(j: Job): number {
+  j.A = null;
+  j.TA = j.T;
+  j.T = new Int32Array(256);
+  j.P = point(fe(fromHex(BX)!), fe(fromHex(BY)!));
+  j.e = 0;
+  j.nx = vStartLoop;
+  j.f = odd;
+  return 1;
+}
+
+/** The cached P, 3P, 5P, 7P of j.P (extended) into j.T, one formula a piece (W: the last multiple, c2: 2P cached), then j.nx. */
+function odd(j: Job): number {
+  var e = j.e++, P = j.P as Fe[], W = j.W as Fe[];
+  if (e === 1) {
+    cache(j.c2, W, j.d2);
+    return addc(W, P, j.c2, 0, j.tm) + 0.5;
+  }
+  cache(ent(j.T, e ? e - 1 : 0), e ? W : P, j.d2);
+  if (!e) return dbl(W, P, j.tm, true) + 0.5;
+  if (e < 4) return addc(W, W, j.c2, 0, j.tm) + 0.5;
+  j.f = j.nx;
+  return 0.5;
+}
+
+/**
+ * Entry e of a table of 4 cached points packed in one Int32Array (the limbs, loosely reduced,
+ * fit): views of its 4 coordinates, made for each use. One array a table instead of 16 (and 5
+ * arrays of them) holds ~70 variables fewer on Espruino while the verification runs.
+ */
+function ent(T: Int32Array, e: number): Fe[] {
+  var o = 64 * e;
+  return [T.subarray(o, o + 16), T.subarray(o + 16, o + 32), T.subarray(o + 32, o + 48), T.subarray(o + 48, o + 64)] as unknown as Fe[];
+}
+
+function vStartLoop(j: Job): number {
+  var i = 255;
+  while (i > 0 && !j.hn[i] && !j.sn[i]) i--;
+  j.TB = j.T;
+  j.P = j.W = j.c2 = j.T = null;
+  j.Q = zeroPt();
+  j.i = i;
+  j.u = 0;
+  j.f = vLoop;
+  return 0.5;
+}
+
+/** Digit place j.i: double (u 0; T only when an addition follows), add -A's entry (1), B's (2). */
+function vLoop(j: Job): number {
+  var i = j.i, Q = j.Q as Fe[], u = j.u, a, b;
+  if (i < 0) {
+    j.hn = j.sn = j.TA = j.TB = null;
+    return affine(j, Q, vEnd);
+  }
+  a = j.hn[i];
+  b = j.sn[i];
+  if (u === 0) {
+    j.u = 1;
+    return dbl(Q, Q, j.tm, !!(a || b));
+  }
+  if (u === 1) {
+    j.u = 2;
+    return a ? addc(Q, Q, ent(j.TA, (a < 0 ? -a : a) >> 1), a < 0 ? 1 : 0, j.tm) : 0.05;
   }
   j.u = 0;
   j.i = i - 1;
-  var hb = (j.h[i >> 3] >> (i & 7)) & 1, sb = (j.sx[32 + (i >> 3)] >> (i & 7)) & 1;
-  return hb || sb ? pt(j, Q, Q, hb && sb ? j.BA : hb ? j.A : j.B, vLoop) : 0.1;
+  return b ? addc(Q, Q, ent(j.TB, (b < 0 ? -b : b) >> 1), b < 0 ? 1 : 0, j.tm) : 0.05;
 }
 
 function vEnd(j: Job): number {
