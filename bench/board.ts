@@ -83,18 +83,26 @@ export function stretches(dir: string): Stretch[] {
   });
 }
 
-/** Phases between markers: phase 0 is before the first marker (without the first stretch: start-up and loading). */
-export function phases(s: Stretch[]): { ir: number; longest: number }[] {
-  const out = [{ ir: 0, longest: 0 }];
+/**
+ * Phases between markers: phase 0 is before the first marker (without the first stretch: start-up
+ * and loading). `turns`: the phase's whole turns' counts in order (a phase that runs a job a step
+ * per turn: its making, then its steps); `at`: the index in `turns` of the longest (-1: none).
+ */
+export function phases(s: Stretch[]): Phase[] {
+  const out: Phase[] = [{ ir: 0, longest: 0, at: -1, turns: [] }];
   for (let i = 1; i < s.length; i++) {
     const p = out[out.length - 1];
     p.ir += s[i].ir;
     // a stretch cut by a marker is the start of a turn, not a whole one: the whole ones end at a loop
-    if (s[i].trigger === 'loop') p.longest = Math.max(p.longest, s[i].ir);
-    if (s[i].trigger === 'marker') out.push({ ir: 0, longest: 0 });
+    if (s[i].trigger === 'loop') {
+      if (s[i].ir > p.longest) [p.longest, p.at] = [s[i].ir, p.turns.length];
+      p.turns.push(s[i].ir);
+    }
+    if (s[i].trigger === 'marker') out.push({ ir: 0, longest: 0, at: -1, turns: [] });
   }
   return out;
 }
+export interface Phase { ir: number; longest: number; at: number; turns: number[] }
 
 /** A stand-in process under callgrind in `dir` (Storage already written there), driven through its console FIFO. */
 export function callgrind(bin: string, dir: string, script: string, dumps = ['jsiLoop', 'jswrap_espruino_getAddressOf']) {
@@ -253,16 +261,45 @@ export function stepsScript(prelude: string, list: Step[], tail = ''): string {
  * `mark: false` adds its turn to the marked step before it, so a phase can span many turns
  * and its longest run is the longest of them).
  */
-async function steps(bin: string, bundle: string, prelude: string, list: Step[], check: RegExp, tail = ''): Promise<{ name: string; ir: number; longest: number; jobSteps?: number; jobUnits?: string }[]> {
+async function steps(bin: string, bundle: string, prelude: string, list: Step[], check: RegExp, tail = ''): Promise<StepsRow[]> {
   const { out, ph } = await runSteps(bin, bundle, stepsScript(prelude, list, tail), check, 'the steps');
-  // a phase that ran a sliced job prints `JOB steps largest-units`
-  const jl = [...out.matchAll(/JOB (\d+) ([\d.]+)/g)];
+  // a phase that ran a sliced job prints `JOB steps largest-units [each step's units]` (jobOp)
+  const jl = [...out.matchAll(/JOB (\d+) ([\d.]+)(?: ([\d.,]+))?/g)];
   const marked = list.filter((s) => s.mark !== false);
-  return marked.map((s, i) => ({ name: s.name, ir: ph[i + 1].ir, longest: ph[i + 1].longest, jobSteps: jl[i] ? +jl[i][1] : undefined, jobUnits: jl[i]?.[2] }));
+  return marked.map((s, i) => ({
+    name: s.name, ir: ph[i + 1].ir, longest: ph[i + 1].longest, turns: ph[i + 1].turns,
+    jobSteps: jl[i] ? +jl[i][1] : undefined, jobUnits: jl[i]?.[2], units: jl[i]?.[3]?.split(',').map(Number),
+  }));
+}
+interface StepsRow { name: string; ir: number; longest: number; turns: number[]; jobSteps?: number; jobUnits?: string; units?: number[] }
+
+/**
+ * The steps() of one operation run as a Job a step per turn, as the DTLS client runs it: a marked
+ * turn that makes the job (`make`, into _b_J), then one turn per step (the step repeats while the
+ * job runs: `mark: false`), `cost` (the units the step counted) kept for each; after the last
+ * step, `then` with the result in r. Its JOB line gives steps, the largest units and each step's.
+ * The prelude declares _b_J, _b_n, _b_mx, _b_u. `budget`: run()'s argument (none: the job's own).
+ */
+export function jobOp(name: string, make: string, then: string, cost: string, budget = ''): Step[] {
+  return [
+    { name, js: `_b_J=${make};_b_n=0;_b_mx=0;_b_u=[];` },
+    { name: `${name} steps`, mark: false, js: `var d=_b_J.run(${budget}),u=${cost};_b_n++;_b_u.push(u.toFixed(2));_b_mx=Math.max(_b_mx,u);if(!d)return true;print('JOB '+_b_n+' '+_b_mx.toFixed(2)+' '+_b_u.join(','));var r=_b_J.r;${then}` },
+  ];
+}
+const JOB_VARS = '_b_J=null,_b_n=0,_b_mx=0,_b_u=[]';
+
+/**
+ * An operation's `top` longest steps (steps() of a jobOp): "#index Ir (units)", the index from 1;
+ * its first turn (making the job) is step 0. Needs one whole turn per step (else says so).
+ */
+export function topSteps(x: Pick<StepsRow, 'turns' | 'jobSteps' | 'units'>, top = 3): string {
+  if (x.jobSteps === undefined || x.turns.length !== x.jobSteps + 1) return `(${x.turns.length} turns for ${x.jobSteps} steps: not one turn each)`;
+  return x.turns.map((ir, i) => ({ ir, i })).sort((a, b) => b.ir - a.ir).slice(0, top)
+    .map(({ ir, i }) => `#${i} ${g(ir)}${i ? ` (${x.units?.[i - 1]} units)` : ''}`).join(', ');
 }
 
 /** A stepsScript `script` under callgrind with `bundle` in Storage: what the stand-in printed (checked) and the phases. */
-async function runSteps(bin: string, bundle: string, script: string, check: RegExp, what: string): Promise<{ out: string; ph: { ir: number; longest: number }[] }> {
+async function runSteps(bin: string, bundle: string, script: string, check: RegExp, what: string): Promise<{ out: string; ph: Phase[] }> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-board-'));
   let r: ReturnType<typeof callgrind> | null = null;
   try {
@@ -282,7 +319,7 @@ async function runSteps(bin: string, bundle: string, script: string, check: RegE
 }
 
 /** P-256 public-key operations on the same code the RPK build runs (transport/crypto/p256.ts, ES5, minified as the firmware). */
-async function p256Ops(bin: string): Promise<Row[]> {
+async function p256Ops(bin: string, pieces = false): Promise<Row[]> {
   const code = await p256Es5();
   const dir = mkdtempSync(join(tmpdir(), 'bench-board-p256-'));
   writeFileSync(join(dir, 'p256.js'), code);
@@ -290,20 +327,42 @@ async function p256Ops(bin: string): Promise<Row[]> {
   const d = hex(k.d), pub = hex(k.spki.subarray(26)), q = hex(peer.spki.subarray(26));
   const h = '00'.repeat(31) + '2a';
   const prelude = `var hx=function(s){var u=new Uint8Array(s.length/2);for(var i=0;i<u.length;i++)u[i]=parseInt(s.substr(2*i,2),16);return u;};` +
-    `var d=hx('${d}'),q=hx('${q}'),h=hx('${h}'),pub=hx('${pub}'),c=P256.espruinoCrypto(require('crypto')),sig,tb,res=[];`;
+    `var d=hx('${d}'),q=hx('${q}'),h=hx('${h}'),pub=hx('${pub}'),c=P256.espruinoCrypto(require('crypto')),sig,tb,res=[],${JOB_VARS};`;
+  // pieces: a budget below any piece's weight, so each step is one piece (and the weightless ones before it)
+  const op = (name: string, make: string, then: string) => jobOp(name, make, then, 'P256.p256LastCost()', pieces ? '1e-9' : '');
   try {
     const r = await steps(bin, join(dir, 'p256.js'), prelude, [
-      { name: 'P-256 public key (d·G)', js: `res.push(P256.p256PublicKey(d).length);` },
-      { name: 'P-256 ECDSA sign', js: `sig=P256.p256Sign(d,h,c);res.push(sig.length>60);` },
-      { name: 'P-256 ECDH', js: `res.push(P256.p256Ecdh(d,q).length);` },
-      { name: 'P-256 ECDSA verify', js: `res.push(P256.p256Verify(pub,h,sig));` },
-      { name: 'P-256 ECDSA verify, making the key\'s comb table', js: `var j=P256.p256VerifyTableJob(pub,h,sig,null,true);res.push(P256.p256Finish(j));tb=j.tb;` },
-      { name: 'P-256 ECDSA verify with the key\'s comb table', js: `res.push(P256.p256VerifyWithTable(pub,h,sig,tb));print('P256 '+res.join(','));` },
+      ...op('P-256 public key (d·G)', 'P256.p256PublicKeyJob(d)', 'res.push(r.length);'),
+      ...op('P-256 ECDSA sign', 'P256.p256SignJob(d,h,c)', 'sig=r;res.push(sig.length>60);'),
+      ...op('P-256 ECDH', 'P256.p256EcdhJob(d,q)', 'res.push(r.length);'),
+      ...op('P-256 ECDSA verify', 'P256.p256VerifyJob(pub,h,sig)', 'res.push(r);'),
+      ...op('P-256 ECDSA verify, making the key\'s comb table', 'P256.p256VerifyTableJob(pub,h,sig,null,true)', 'res.push(r);tb=_b_J.tb;'),
+      // the table the previous operation made
+      ...op('P-256 ECDSA verify with the key\'s comb table', 'P256.p256VerifyTableJob(pub,h,sig,tb)', "res.push(r);print('P256 '+res.join(','));"),
     ], /P256 65,true,32,true,true,true/);
-    return r.map((x) => ({ workload: 'p256-ops', what: x.name, ir: x.ir, longest: x.longest }));
+    for (const x of r) console.log(`  ${x.name}: ${x.jobSteps} steps, longest ${topSteps(x)}`);
+    if (pieces) return r.map((x) => (console.log(pieceTable(x)), { workload: 'p256-pieces', what: `${x.name}, ${x.jobSteps} pieces`, ir: x.ir, longest: x.longest }));
+    return r.map((x) => ({ workload: 'p256-ops', what: `${x.name}, ${x.jobSteps} steps (largest ${x.jobUnits} units)`, ir: x.ir, longest: x.longest }));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * A job's pieces (p256Ops with `pieces`: a step each) grouped by their weight in units: how many,
+ * their x86 instructions (mean, largest) and the mean per unit (P256_STEP's unit is ~5.07 M: a
+ * group well above it is underweighted). The making turn (step 0) is not in it.
+ */
+export function pieceTable(x: Pick<StepsRow, 'name' | 'turns' | 'jobSteps' | 'units'>): string {
+  if (!x.units || x.turns.length !== x.units.length + 1) return `  ${x.name}: ${topSteps(x)}`;
+  const by = new Map<number, { n: number; ir: number; max: number; at: number }>();
+  x.units.forEach((u, i) => {
+    const ir = x.turns[i + 1], e = by.get(u) || { n: 0, ir: 0, max: 0, at: 0 };
+    if (ir > e.max) [e.max, e.at] = [ir, i + 1];
+    by.set(u, { ...e, n: e.n + 1, ir: e.ir + ir });
+  });
+  return [`  ${x.name}: units × pieces: mean, largest (at step), M per unit`,
+    ...[...by].sort((a, b) => a[0] - b[0]).map(([u, e]) => `    ${u.toFixed(2).padStart(6)} × ${String(e.n).padStart(3)}: ${g(e.ir / e.n).padStart(8)}, ${g(e.max).padStart(8)} (#${e.at}), ${u ? (e.ir / e.n / u / 1e6).toFixed(2) : '-'}`)].join('\n');
 }
 
 /**
@@ -320,19 +379,15 @@ export { c25519LastCost } from './transport/crypto/c25519';
 export { espruinoCrypto } from './transport/crypto/espruino';
 export { fromHex } from './transport/bytes';`, 'ED'));
   const e = ed25519Keys(9);
-  const prelude = `var sk=ED.fromHex('${hex(e.seed)}'),pub=ED.fromHex('${hex(e.pub)}'),m=new Uint8Array(64),c=ED.espruinoCrypto(require('crypto')),u,sig,res=[],_b_J=null,_b_n=0,_b_mx=0;`;
-  // each operation: a marked turn that makes its job, then one turn per step of it (the step
-  // repeats while the job runs), then what is done with the result
-  const op = (name: string, make: string, then: string): Step[] => [
-    { name, js: `_b_J=${make};_b_n=0;_b_mx=0;` },
-    { name: `${name} steps`, mark: false, js: `var d=_b_J.run();_b_n++;_b_mx=Math.max(_b_mx,ED.c25519LastCost());if(!d)return true;print('JOB '+_b_n+' '+_b_mx.toFixed(2));var r=_b_J.r;${then}` },
-  ];
+  const prelude = `var sk=ED.fromHex('${hex(e.seed)}'),pub=ED.fromHex('${hex(e.pub)}'),m=new Uint8Array(64),c=ED.espruinoCrypto(require('crypto')),u,sig,res=[],${JOB_VARS};`;
+  const op = (name: string, make: string, then: string) => jobOp(name, make, then, 'ED.c25519LastCost()');
   const r = await steps(bin, join(dir, 'ed.js'), prelude, [
     ...op('X25519 public key (k·B)', 'ED.x25519BaseJob(sk)', 'u=r;res.push(u.length);'),
     ...op('X25519 shared secret', 'ED.x25519Job(sk,u)', 'res.push(r.length);'),
     ...op('Ed25519 sign', 'ED.ed25519SignJob(m,sk,pub,c)', 'sig=r;res.push(sig.length);'),
     ...op('Ed25519 verify', 'ED.ed25519VerifyJob(m,sig,pub,c)', "res.push(r);print('ED '+res.join(','));"),
   ], /ED 32,32,64,true/).finally(() => rmSync(dir, { recursive: true, force: true }));
+  for (const x of r) console.log(`  ${x.name}: ${x.jobSteps} steps, longest ${topSteps(x)}`);
   return r.map((x) => ({ workload: 'ed25519-ops', what: `${x.name}, ${x.jobSteps} steps (largest ${x.jobUnits} work units)`, ir: x.ir, longest: x.longest }));
 }
 
@@ -523,6 +578,7 @@ export const WORKLOADS: Record<string, { what: string; run: Runner }> = {
   'rpk-p256-psk-unflashed': { what: 'the same without the Bootstrap-Server\'s verification table `npm run flash` stores: the handshake makes it', run: (b) => boot(b, 'rpk', 'p256', 0, true, false) },
   'rpk-ed25519': { what: 'power-on → registered, RPK Ed25519', run: (b) => boot(b, 'rpk', 'ed25519', 0) },
   'p256-ops': { what: 'P-256 public key, sign, ECDH, verify (by the NAFs; making the key\'s comb table; with it)', run: (b) => p256Ops(b) },
+  'p256-pieces': { what: 'the same operations a piece of work per step (budget 1e-9): each kind of piece\'s instructions against its weight', run: (b) => p256Ops(b, true) },
   'ed25519-ops': { what: 'X25519 public key and shared secret, Ed25519 sign and verify', run: (b) => ed25519Ops(b) },
   handshakes: { what: 'one full DTLS-RPK P-256 handshake and one abbreviated (n/a without resumption)', run: (b) => handshakes(b) },
   'handshake-turns': { what: 'the same handshakes, each turn but the public-key steps counted (their results replayed): a minute', run: (b) => handshakeTurns(b) },

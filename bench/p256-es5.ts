@@ -18,6 +18,6 @@ export async function es5Script(entry: string, globalName: string): Promise<stri
 }
 
 export function p256Es5(): Promise<string> {
-  return es5Script(`export { p256Ecdh, p256Finish, p256PublicKey, p256Sign, p256Verify, p256VerifyTableJob, p256VerifyWithTable } from './transport/crypto/p256';
+  return es5Script(`export { p256Ecdh, p256EcdhJob, p256Finish, p256LastCost, p256PublicKey, p256PublicKeyJob, p256Sign, p256SignJob, p256Verify, p256VerifyJob, p256VerifyTableJob, p256VerifyWithTable } from './transport/crypto/p256';
 export { espruinoCrypto } from './transport/crypto/espruino';`, 'P256');
 }

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
-import { stretches, phases, esp32Seconds, tableRow, parseBoardArgs, stepsScript, handshakeSteps, WORKLOADS, QUICK, type Step } from '../../bench/board';
+import { stretches, phases, esp32Seconds, tableRow, parseBoardArgs, stepsScript, handshakeSteps, jobOp, topSteps, pieceTable, WORKLOADS, QUICK, type Step } from '../../bench/board';
 import { storeFiles } from '../../tools/espruino/bin.mjs';
 import { ESPRUINO_BIN, espruinoSkip } from './espruino-proc';
 
@@ -25,10 +25,28 @@ test('bench:board: dumps read in part order (10 after 9), phases cut at markers,
     assert.deepEqual(s.map((x) => x.ir), [1000000, 50, 7, 300, 5, 20, 9]);
     assert.deepEqual(s.map((x) => x.trigger), ['loop', 'loop', 'marker', 'loop', 'marker', 'loop', 'end']);
     // a stretch ended by a marker is part of a turn: never the longest
-    assert.deepEqual(phases(s), [{ ir: 57, longest: 50 }, { ir: 305, longest: 300 }, { ir: 29, longest: 20 }]);
+    assert.deepEqual(phases(s), [{ ir: 57, longest: 50, at: 0, turns: [50] }, { ir: 305, longest: 300, at: 0, turns: [300] }, { ir: 29, longest: 20, at: 0, turns: [20] }]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('bench:board: a job a step per turn: the longest steps by index (0: making it) with their units; pieces grouped by weight', () => {
+  const loop = (ir: number) => ({ trigger: 'loop' as const, ir });
+  // start-up, a marker, the making turn, three steps, the next marker
+  const [, ph] = phases([loop(1e9), { trigger: 'marker', ir: 1 }, loop(2e5), loop(60e6), loop(72.5e6), loop(10e6), { trigger: 'marker', ir: 3 }]);
+  assert.deepEqual(ph, { ir: 142.7e6 + 3, longest: 72.5e6, at: 2, turns: [2e5, 60e6, 72.5e6, 10e6] });
+  const x = { name: 'op', turns: ph.turns, jobSteps: 3, units: [12, 11.5, 1.2] };
+  assert.equal(topSteps(x, 2), '#2 72.5 M (11.5 units), #1 60.0 M (12 units)');
+  assert.equal(topSteps({ ...x, jobSteps: 4 }), '(4 turns for 4 steps: not one turn each)');
+  assert.equal(pieceTable({ ...x, units: [1.2, 1.2, 4.5], turns: [1, 6e6, 7e6, 22.5e6] }).split('\n').slice(1).join('\n'),
+    '      1.20 ×   2:    6.5 M,    7.0 M (#2), 5.42\n      4.50 ×   1:   22.5 M,   22.5 M (#3), 5.00');
+  // a step's code: run() with the budget given (none: the job's own), its cost kept, the JOB line at the end
+  const [make, step] = jobOp('op', 'mk()', 'x=r;', 'C()', '1e-9');
+  assert.equal(make.mark, undefined);
+  assert.equal(step.mark, false);
+  assert.match(step.js, /_b_J\.run\(1e-9\),u=C\(\);.*if\(!d\)return true;print\('JOB '\+_b_n\+' '\+_b_mx\.toFixed\(2\)\+' '\+_b_u\.join\(','\)\);var r=_b_J\.r;x=r;$/);
+  assert.match(jobOp('op', 'mk()', '', 'C()')[1].js, /_b_J\.run\(\)/);
 });
 
 test('bench:board: ESP32 seconds = Ir × {0.78, 1.61, 3.09} / 240 MHz; a row without a count says why', () => {

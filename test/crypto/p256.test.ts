@@ -13,9 +13,9 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 import ts from 'typescript';
 import { minify } from 'terser';
-import { P256_TABLE_BYTES, p256Ecdh, p256Finish, p256PrivateKey, p256PublicKey, p256Sign, p256Spki, p256Verify, p256VerifyTableJob, p256VerifyWithTable, spkiP256 } from '../../transport/crypto/p256';
+import { P256_STEP, P256_TABLE_BYTES, p256Ecdh, p256EcdhJob, p256Finish, p256LastCost, p256PrivateKey, p256PublicKey, p256PublicKeyJob, p256Sign, p256SignJob, p256Spki, p256Verify, p256VerifyJob, p256VerifyTableJob, p256VerifyWithTable, spkiP256, type P256Job } from '../../transport/crypto/p256';
 import { nodeCrypto } from '../../sim/node-crypto';
-import { job } from '../../transport/crypto/p256-job';
+import { FORMULA_UNITS, PIECE_MAX, job } from '../../transport/crypto/p256-job';
 import { ninv } from '../../transport/crypto/p256-ninv';
 import { espruinoCryptoModule } from '../../sim/espruino-crypto';
 import { createEspruinoContext } from '../../sim/espruino-vm';
@@ -479,5 +479,36 @@ quit();
     assert.equal(/SIG=(\w+)/.exec(out)?.[1], der(s.r, s.s), out.slice(-1000));
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the look-ahead\'s contract: every piece of every operation weighs at most PIECE_MAX units (a point formula its own), so no step passes P256_STEP', () => {
+  const { d, point: q } = keyPair();
+  const other = keyPair();
+  const h = sha256('pieces');
+  const sig = p256Sign(d, h, nodeCrypto);
+  const tb = p256VerifyTableJob(q, h, sig, null, true);
+  p256Finish(tb);
+  const jobs: [string, () => P256Job][] = [
+    ['public key', () => p256PublicKeyJob(d)], ['sign', () => p256SignJob(d, h, nodeCrypto)], ['ECDH', () => p256EcdhJob(d, other.point)],
+    ['verify', () => p256VerifyJob(q, h, sig)], ['verify, making the table', () => p256VerifyTableJob(q, h, sig, null, true)], ['verify with the table', () => p256VerifyTableJob(q, h, sig, tb.tb)],
+  ];
+  for (const [what, make] of jobs) {
+    // a budget below every weight: a step is one weighed piece (and the unweighed ones before it)
+    const j = make();
+    let done = false;
+    while (!done) {
+      done = j.run(1e-9);
+      const c = p256LastCost();
+      assert.ok(c <= PIECE_MAX || FORMULA_UNITS.includes(c), `${what}: a piece of ${c} units`);
+    }
+    const s = make();
+    let n = 0, most = 0;
+    for (done = false; !done; n++) {
+      done = s.run();
+      most = Math.max(most, p256LastCost());
+    }
+    assert.ok(most <= P256_STEP + 1e-9, `${what}: a step of ${most} units`);
+    assert.deepEqual(s.r, j.r, what);
   }
 });

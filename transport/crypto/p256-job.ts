@@ -271,6 +271,8 @@ function MADD(r: Pt, a: Pt, b: Pt): void {
  * minified code from Storage, 2026-12-07) / 5.07 M: DBL 22.8 M, ADD 42.1 M, MADD 31.0 M.
  */
 var DBL_UNITS = 4.5, ADD_UNITS = 8.3, MADD_UNITS = 6.1;
+/** The three (tests: a piece above PIECE_MAX is one of them). */
+export var FORMULA_UNITS = [DBL_UNITS, ADD_UNITS, MADD_UNITS];
 
 /** Makes `prog` (DBL, ADD, MADD) on points r, a, b the job's next piece; its control step `then` follows it. */
 function call(j: Job, prog: (r: Pt, a: Pt, b: Pt) => void, r: Pt, a: Pt, b: Pt | null, then: (j: Job) => void): void {

@@ -83,6 +83,8 @@ function mulG(j: Job, then: (j: Job) => void): void {
   for (var m = 0; m < 32; m++) j.cb.push(new Uint16Array(COMB_ENTRIES + 1));
   // the table's hex (4 KB), made once for the table's steps: combHex() joins 41 literals each call
   j.hx = combHex();
+  // the hex and the 32 arrays: ~6.4 M (bench:board --only p256-pieces, 2026-12-07)
+  WK.c += 1.3;
   j.e = 0;
   j.f = gTable;
 }
@@ -139,6 +141,8 @@ function mulQ(j: Job, then: (j: Job) => void): void {
   j.cb = [];
   for (var m = 0; m < 48; m++) j.cb.push(new Int32Array(16));
   j.T = [pt(), pt()];
+  // 54 typed arrays made: ~14 M (~0.27 M each; bench:board --only p256-pieces, 2026-12-07)
+  WK.c += 2.7;
   ptCopy(j.T[0], j.P);
   keep(j, j.T[0], 0);
   j.e = 1;
@@ -203,7 +207,12 @@ function affine(j: Job, then: (j: Job) => void): void {
   if (j.ok) inverse(j, afX);
 }
 
-/** ACC = (j.A.z)^-1 (not zero) = Z^(p-2), then `then`: the table W (a step per entry), then the windows (a step per squaring or multiplication). */
+/**
+ * ACC = (j.A.z)^-1 (not zero) = Z^(p-2), then `then`: the table W (up to 7 entries a piece), then
+ * the windows (two a piece: 8 squarings and up to 2 multiplications). A square or product is
+ * ~2.3 M x86 instructions with the loop around it, 0.45 units (at 0.9 and 1, one a piece, an
+ * inversion was ~45 steps of ~20 M: bench:board --only p256-pieces, 2026-12-07).
+ */
 function inverse(j: Job, then: (j: Job) => void): void {
   j.ia = then;
   copy(W[0], j.A.z);
@@ -212,29 +221,28 @@ function inverse(j: Job, then: (j: Job) => void): void {
 }
 
 function invW(j: Job): void {
-  fmul(W[j.e], W[j.e - 1], j.A.z);
-  WK.c += 1;
-  if (++j.e < 15) return;
+  for (var n = 0; n < 7 && j.e < 15; n++, j.e++) fmul(W[j.e], W[j.e - 1], j.A.z);
+  WK.c += 0.45 * n;
+  if (j.e < 15) return;
   copy(ACC, F1);
   j.i = 63;
-  j.u = 0;
   j.f = invE;
 }
 
 function invE(j: Job): void {
-  if (j.u < 4) {
+  for (var n = 0; n < 2 && j.i >= 0; n++, j.i--) {
     fsqr(ACC, ACC);
-    WK.c += 0.9;
-    j.u++;
-    return;
+    fsqr(ACC, ACC);
+    fsqr(ACC, ACC);
+    fsqr(ACC, ACC);
+    var d = (E2[j.i >> 2] >> (4 * (j.i & 3))) & 15;
+    WK.c += 1.8;
+    if (d) {
+      fmul(ACC, ACC, W[d - 1]);
+      WK.c += 0.45;
+    }
   }
-  var d = (E2[j.i >> 2] >> (4 * (j.i & 3))) & 15;
-  if (d) {
-    fmul(ACC, ACC, W[d - 1]);
-    WK.c += 1;
-  }
-  j.u = 0;
-  if (--j.i < 0) j.f = j.ia;
+  if (j.i < 0) j.f = j.ia;
 }
 
 /** ACC = Z^-1: x = X Z^-2, then y = Y Z^-3. */
@@ -284,7 +292,8 @@ function decodeA(r: Pt, b: Uint8Array, c: Uint16Array): boolean {
   fsub(x3, x3, r.x);
   fadd(x3, x3, FB);
   fcanon(c, x3);
-  WK.c += 3.8;
+  // ~21 M (bench:board --only p256-pieces, 2026-12-07)
+  WK.c += 4.2;
   return true;
 }
 

@@ -37,6 +37,7 @@ function ninv(j: Job, a: Uint16Array, then: (j: Job) => void): void {
   j.gv = new Int32Array(L);
   j.gn = 0;
   j.nx = then;
+  WK.c += 0.5;
   j.f = ninvBatch;
 }
 
@@ -82,8 +83,9 @@ function ninvBatch(j: Job): void {
   combine(nv, U, V, f1, g1, true);
   j.gu = nu;
   j.gv = nv;
-  // ~18.5 M x86 instructions on the board's stand-in (host-timed against a field multiplication, 2026-12-07)
-  WK.c += 3.7;
+  // 27-30 M x86 instructions on the board's stand-in (bench:board --only p256-pieces, 2026-12-07;
+  // host-timed against a field multiplication it seemed 18.5 M, and was weighed 3.7)
+  WK.c += 5.5;
   // ~20 batches for 256-bit inputs; a bound far above it (the approximations cannot stall it)
   if (++j.gn > 60) throw new Error('ninv');
 }

@@ -32,7 +32,14 @@ function isTableOf(t: Uint8Array | null, q65: Uint8Array): boolean {
 function vtMake(j: Job, then: (j: Job) => void): void {
   j.nx = then;
   j.T = [];
-  for (var i = 0; i < COMB_ENTRIES; i++) j.T.push(pt());
+  j.f = tqNew;
+}
+
+/** 8 of the table's points made a piece (~1 M each: the 31 with the piece before were ~68 M, unweighed; bench:board --only p256-pieces, 2026-12-07). */
+function tqNew(j: Job): void {
+  for (var n = 0; n < 8 && j.T.length < COMB_ENTRIES; n++) j.T.push(pt());
+  WK.c += 1.6;
+  if (j.T.length < COMB_ENTRIES) return;
   ptCopy(j.T[0], j.P);
   j.e = 0;
   call(j, DBL, j.T[1], j.T[0], null, tqTeeth);

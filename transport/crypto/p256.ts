@@ -89,6 +89,7 @@ export function p256EcdhJob(priv32: Uint8Array, peerPoint65: Uint8Array): P256Jo
 function ecdhA(j: Job): void {
   j.P = pt();
   j.c = new Uint16Array(16);
+  WK.c += 0.5;
   j.f = validScalar(j.k) && decodeA(j.P, j.b, j.c) ? ecdhB : null;
 }
 
@@ -183,7 +184,8 @@ function signStart(j: Job): void {
   j.V = V;
   j.rb = new Uint8Array(32);
   j.rr = new Uint16Array(16);
-  WK.c += 2;
+  // ~14 M (bench:board --only p256-pieces, 2026-12-07)
+  WK.c += 2.8;
   j.f = signTry;
 }
 
@@ -191,7 +193,7 @@ function signStart(j: Job): void {
 function signTry(j: Job): void {
   var V = hmacSha256(j.c, j.K, j.V);
   j.V = V;
-  WK.c += 0.5;
+  WK.c += 0.9;
   if (!validScalar(V)) return signRetry(j);
   j.k = V;
   mulG(j, signR);
@@ -218,19 +220,36 @@ function signS(j: Job): void {
   fromBytes(k, j.V, 0);
   nmul(t, k, b); // k b / R
   j.bl = b;
-  WK.c += 1.5;
+  // ~16 M with ninv's start (bench:board --only p256-pieces, 2026-12-07)
+  WK.c += 3.3;
   ninv(j, t, signK); // R / (k b)
 }
 
+// s in three pieces of two products mod n each (~8 M a product: the six in one piece were ~48 M,
+// weighed 4; bench:board --only p256-pieces, 2026-12-07)
 function signK(j: Job): void {
-  var k = new Uint16Array(16), s = new Uint16Array(16);
+  var k = new Uint16Array(16);
   nmul(k, j.iv, j.bl); // k^-1
   nmul(k, k, N_R2); // k^-1 R
+  j.ki = k;
+  WK.c += 3.2;
+  j.f = signK2;
+}
+
+function signK2(j: Job): void {
+  var s = new Uint16Array(16);
   nmul(s, j.rr, j.d16); // r d / R
   nmul(s, s, N_R2); // r d
   nadd(s, s, j.e16); // e + r d
-  nmul(s, s, k); // k^-1 (e + r d)
-  WK.c += 4;
+  j.sn = s;
+  WK.c += 3.3;
+  j.f = signK3;
+}
+
+function signK3(j: Job): void {
+  var s = j.sn as Uint16Array;
+  nmul(s, s, j.ki); // k^-1 (e + r d)
+  WK.c += 2.5;
   if (isZero(s)) return signRetry(j);
   var sb = new Uint8Array(32), out = new Uint8Array(72);
   toBytes(sb, 0, s);
