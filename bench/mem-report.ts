@@ -99,7 +99,7 @@ try {
   if (stored) {
     // a second observation, then the link down and N values: N notifications kept
     // the stand-in has no temperature sensor (E.getTemperature() is NaN there): a value first
-    writeSync(fd, `var C=LwM2M.espruino.device().scheduler.engines.filter(function(e){return e.reporting;})[0];C.reg.obj(3303).set(0,5700,0);\n`);
+    writeSync(fd, `var C=LwM2M.espruino.device().cl;C.reg.obj(3303).set(0,5700,0);\n`);
     await new Promise((r) => setTimeout(r, 300));
     if ((await lw.writeAttributes(EP, [3303, 0, 5700], ['pmin=0'])).code !== 68) throw new Error('Write-Attributes pmin=0 refused');
     const ob = await lw.observe(EP, [3303, 0, 5700]);

@@ -35,8 +35,9 @@ export class Scheduler {
   /** The earliest deadline of the last round's engines but `wk`: no step alone from then on (-1: none). */
   calm: number;
   /**
-   * The engine with work() (the LwM2M client), or null: one, known from add(), so that a round
-   * compares references instead of looking for a member on each engine.
+   * The engine with work() (the LwM2M client), or null: one, known from add() and kept apart
+   * from `engines` (polled first), so that a round finds the others' deadlines (calm) without
+   * looking for a member on each engine.
    */
   wk: Pollable | null;
   timers: Timers;
@@ -79,9 +80,9 @@ export class Scheduler {
    * or an interrupt, Registry.wake) is reported. One method for both: a method costs variables.
    */
   add(e?: Pollable): void {
-    if (e && this.engines.indexOf(e) < 0) {
-      this.engines.push(e);
+    if (e && e !== this.wk && this.engines.indexOf(e) < 0) {
       if (e.work) this.wk = e;
+      else this.engines.push(e);
     }
     // a new engine or a changed value: the next turn polls every engine, even one armed for a step alone
     this.soon = false;
@@ -96,7 +97,7 @@ export class Scheduler {
   remove(e: Pollable): void {
     var i = this.engines.indexOf(e);
     if (i >= 0) this.engines.splice(i, 1);
-    if (e === this.wk) this.wk = null;
+    else if (e === this.wk) this.wk = null;
   }
 
   /**
@@ -113,22 +114,28 @@ export class Scheduler {
     if (timer && this.soon && this.step()) return;
     this.busy = true;
     var now = 0;
-    // the earliest deadline of every engine but wk, and wk's
-    var calm = -1, dw = -1, wk = this.wk;
+    // the earliest deadline of every engine but wk (calm), and wk's (dw), polled first
+    var calm = -1, dw = -1;
     for (var round = 0; round < MAX_ROUNDS; round++) {
       this.again = false;
       now = this.clock.now();
       calm = dw = -1;
-      var list = this.engines.slice();
-      for (var i = 0; i < list.length; i++) {
-        var e = list[i], d = -1;
+      if (this.wk) {
         try {
-          d = e.poll(now);
+          dw = this.wk.poll(now);
         } catch (err) {
           this.onError(err);
         }
-        if (e === wk) dw = d;
-        else if (d >= 0 && (calm < 0 || d < calm)) calm = d;
+      }
+      var list = this.engines.slice();
+      for (var i = 0; i < list.length; i++) {
+        var d = -1;
+        try {
+          d = list[i].poll(now);
+        } catch (err) {
+          this.onError(err);
+        }
+        if (d >= 0 && (calm < 0 || d < calm)) calm = d;
       }
       if (!this.again) break;
     }
