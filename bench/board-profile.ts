@@ -1,4 +1,4 @@
-// npm run bench:board-profile -- [--mode psk|nosec|rpk|rpk-psk] [--top N] [--keep DIR]
+// npm run bench:board-profile -- [--mode psk|nosec|rpk|rpk-psk|rpk-ed25519] [--top N] [--keep DIR]
 //
 // Where the instructions of power-on → registered go (docs/board-clock.md, "Profiling"): the
 // workload of `bench:board --only psk|nosec` (dist/firmware.js from Storage, start() against the
@@ -7,7 +7,7 @@
 //   - the natives the bundle calls (require('crypto'), require('Storage'), the dgram socket's send
 //     and 'message') are wrapped by the run script: `n:sha256`, `n:aes`, `st:write`, `udp:send`, and
 //     the JavaScript a datagram runs is `udp:rx`; a timer's `t:<ms>`;
-//   - with an RPK mode (dist/firmware-rpk.js, P-256; rpk-psk: the bootstrap server gives a PSK
+//   - with an RPK mode (dist/firmware-rpk.js, P-256, or rpk-ed25519: dist/firmware-rpk-ed25519.js; rpk-psk: the bootstrap server gives a PSK
 //     account for the LwM2M server), each public-key job's steps: `pk:pub`, `pk:shared`,
 //     `pk:sign`, `pk:verify` (the job's making is in the same label);
 //   - the device's own code may call the global `__P(label)` on entry and `__P()` on leaving
@@ -26,7 +26,7 @@ import { configFiles } from '../tools/board-lib.mjs';
 
 const ROOT = join(import.meta.dirname, '..');
 
-const MODES = ['psk', 'nosec', 'rpk', 'rpk-psk'] as const;
+const MODES = ['psk', 'nosec', 'rpk', 'rpk-psk', 'rpk-ed25519'] as const;
 type Mode = (typeof MODES)[number];
 
 function args(argv: string[]) {
@@ -98,15 +98,18 @@ async function main() {
   if (!bin) throw new Error(NO_ESPRUINO);
   const tally = { in: 0, out: 0 };
   const ep = `urn:dev:bench-${o.mode}`;
-  const rpk = o.mode === 'rpk' || o.mode === 'rpk-psk';
-  const srv = await servers(rpk ? 'rpk' : (o.mode as 'psk' | 'nosec'), ep, 'p256', tally, o.mode === 'rpk-psk');
+  const rpk = o.mode.startsWith('rpk');
+  const ed = o.mode === 'rpk-ed25519';
+  const srv = await servers(rpk ? 'rpk' : (o.mode as 'psk' | 'nosec'), ep, ed ? 'ed25519' : 'p256', tally, o.mode === 'rpk-psk');
+  // a device port of its own: a profile may run beside `bench:board`, whose devices take 35995
+  srv.cfg.port = 35996;
   const dir = o.keep || mkdtempSync(join(tmpdir(), 'bench-prof-'));
   let run: ReturnType<typeof callgrind> | null = null;
   try {
     writeFileSync(join(dir, 'cfg.json'), JSON.stringify(srv.cfg));
     // and what `npm run flash` stores beside the configuration (the Bootstrap-Server's verification table)
     const more = Object.entries(configFiles(srv.cfg)).map(([n, b]) => (writeFileSync(join(dir, n), b), [n, join(dir, n)]));
-    storeFiles(bin, dir, { 'lwm2m.js': join(ROOT, 'dist', rpk ? 'firmware-rpk.js' : 'firmware.js'), 'lwm2m.cfg': join(dir, 'cfg.json'), ...Object.fromEntries(more) });
+    storeFiles(bin, dir, { 'lwm2m.js': join(ROOT, 'dist', ed ? 'firmware-rpk-ed25519.js' : rpk ? 'firmware-rpk.js' : 'firmware.js'), 'lwm2m.cfg': join(dir, 'cfg.json'), ...Object.fromEntries(more) });
     run = callgrind(bin, dir, RUN, ['jswrap_espruino_getAddressOf']);
     const r = run;
     await until('no registration', () => srv.events.some((e) => e.type === 'REGISTRATION'), (rpk ? 12 : 1) * 3600000, r.out);

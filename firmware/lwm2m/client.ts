@@ -296,21 +296,16 @@ export class Client {
       else if (c.disable >= 0 && now >= c.disable) this.life().disableNow(c, now);
       else if (c.ssid >= 0 && c.location && !c.busy && now >= c.updateAt) this.update(c, now);
     }
-    if (now >= this.bsTo!) this.life().purge(now);
-    if (this.bsTo! >= 0 && (next < 0 || this.bsTo! < next)) next = this.bsTo!;
+    if (this.bsTo! >= 0) {
+      if (now >= this.bsTo!) this.life().purge(now);
+      if (this.bsTo! >= 0 && (next < 0 || this.bsTo! < next)) next = this.bsTo!;
+    }
     t = this.reporting.poll(now);
     if (t >= 0 && (next < 0 || t < next)) next = t;
-    var se = this.opt.sendEvery;
-    if (se && this.state === Phase.REGISTERED) {
-      if (!(this.sendAt! >= 0)) this.sendAt = now + se;
-      if (now >= this.sendAt!) {
-        this.sendAt = now + se;
-        // queue mode: a reason to wake (the radio on; the Send itself tells the server)
-        if (this.opt.queue) nap(this, now, Nap.WAKE);
-        var why = send(this, this.opt.sendPaths!);
-        if (why) this.log('send', why);
-      }
-      if (next < 0 || this.sendAt! < next) next = this.sendAt!;
+    // (the seldom-due parts are methods: Espruino lexes the code it skips, at every poll)
+    if (this.opt.sendEvery && this.state === Phase.REGISTERED) {
+      t = this.sendDue(now);
+      if (next < 0 || t < next) next = t;
     }
     if (this.app) {
       t = this.app.poll(now);
@@ -333,12 +328,8 @@ export class Client {
       if (c.disable >= 0 && (next < 0 || c.disable < next)) next = c.disable;
     }
     for (var k in this.off) {
-      if (now >= this.off[k]) {
-        // Disable Timeout over: register with that server again (Core §E.2, resource 5)
-        delete this.off[k];
-        this.log('enable', 'server ' + k.substring(1) + ': Disable Timeout over');
-        if (this.state === Phase.REGISTERED || this.state === Phase.REGISTERING) this.life().openServers(now);
-      } else if (next < 0 || this.off[k] < next) next = this.off[k];
+      t = this.enableDue(k, now);
+      if (t >= 0 && (next < 0 || t < next)) next = t;
     }
     if (this.opt.queue) {
       t = nap(this, now, Nap.DOZE);
@@ -350,6 +341,29 @@ export class Client {
     if (this.state === Phase.REGISTERED) this.lc = null;
     this.calm = next;
     return step ? now : next;
+  }
+
+  /** Send on a timer (ClientOptions.sendEvery): the Send when due; when the next goes. */
+  sendDue(now: number): number {
+    var se = this.opt.sendEvery!;
+    if (!(this.sendAt! >= 0)) this.sendAt = now + se;
+    if (now >= this.sendAt!) {
+      this.sendAt = now + se;
+      // queue mode: a reason to wake (the radio on; the Send itself tells the server)
+      if (this.opt.queue) nap(this, now, Nap.WAKE);
+      var why = send(this, this.opt.sendPaths!);
+      if (why) this.log('send', why);
+    }
+    return this.sendAt!;
+  }
+
+  /** Disabled server `k` (this.off): registers again once its Disable Timeout is over (Core §E.2, resource 5), -1; else when that is. */
+  enableDue(k: string, now: number): number {
+    if (now < this.off[k]) return this.off[k];
+    delete this.off[k];
+    this.log('enable', 'server ' + k.substring(1) + ': Disable Timeout over');
+    if (this.state === Phase.REGISTERED || this.state === Phase.REGISTERING) this.life().openServers(now);
+    return -1;
   }
 
   /** A connection's public-key step alone (Pollable.work), before this poll's deadlines: true when one ran. */
