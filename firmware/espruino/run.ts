@@ -53,12 +53,19 @@ function lazyCrypto(d: Platform): CryptoBackend {
     aes128CbcEncrypt: function (k: Uint8Array, iv: Uint8Array, x: Uint8Array) {
       return load().aes128CbcEncrypt(k, iv, x);
     },
+    // Ed25519's hash (c25519.ts): without it the Ed25519 build hashed each signed handshake
+    // transcript in JavaScript, ~160 M x86 instructions a block in one step (959 M = 6.4 s of
+    // board time in one turn, `bench:board-profile -- --mode rpk-ed25519`, 2026-12-07)
+    sha512: function (x: Uint8Array) {
+      return load().sha512!(x);
+    },
   };
   var load = function (): CryptoBackend {
     var be = espruinoCrypto(d.n.require('crypto'), d.n.E.defrag);
     w.sha256 = be.sha256;
     w.aes128EcbEncrypt = be.aes128EcbEncrypt;
     w.aes128CbcEncrypt = be.aes128CbcEncrypt;
+    w.sha512 = be.sha512;
     return be;
   };
   return w;
