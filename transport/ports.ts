@@ -70,8 +70,8 @@ export interface Pollable {
    * Optional: one step of the engine's background work alone (a public-key step, issue 16),
    * asked for when its last poll() returned `now`. The engine does it only when none of its
    * own deadlines of that poll has come; true: a step ran (ask again in the next turn), false:
-   * nothing for it alone (poll instead). A turn of it costs the board ~0.5 M x86 instructions
-   * of the stand-in where a whole poll costs ~3.5 M (docs/board-clock.md).
+   * nothing for it alone (poll instead). Such turns cost the stand-in ~1.3 M x86 instructions
+   * each, profile markers included, where a whole round cost ~3.5 M (docs/board-clock.md, "A step alone").
    */
   work?(now: number): boolean;
 }
