@@ -1,4 +1,4 @@
-// npm run mem:report -- [--security nosec|psk|rpk] [--depth N] [--min N] [--app FILE…] [--bundle FILE] [--queue] [--stored N] (needs ESPRUINO_BIN)
+// npm run mem:report -- [--security nosec|psk|rpk] [--port N] [--depth N] [--min N] [--app FILE…] [--bundle FILE] [--queue] [--stored N] (needs ESPRUINO_BIN)
 //
 // Where a registered device's Espruino variables go. Runs dist/firmware.js from Storage in
 // Espruino itself (ESPRUINO_BIN; use a build whose Storage.read returns a flash string, as
@@ -38,6 +38,7 @@ let save = '';
 let bundle = '';
 let queue = false;
 let stored = 0;
+let port = 35993;
 const apps: string[] = [];
 for (let i = 0; i < args.length; i++) {
   const a = args[i];
@@ -47,10 +48,11 @@ for (let i = 0; i < args.length; i++) {
   else if (a === '--min' && /^\d+$/.test(v || '')) (min = +v), i++;
   else if (a === '--save' && v) (save = v), i++;
   else if (a === '--bundle' && v && existsSync(v)) (bundle = v), i++;
+  else if (a === '--port' && /^\d+$/.test(v || '') && +v >= 1024 && +v <= 65535) (port = +v), i++;
   else if (a === '--queue') queue = true;
   else if (a === '--stored' && /^\d+$/.test(v || '') && +v <= 200) (stored = +v), i++;
   else if (a === '--app' && v && existsSync(v)) apps.push(v), i++;
-  else usage(`bad argument '${a}'${v !== undefined ? ` '${v}'` : ''} (--security nosec|psk|rpk, --depth N, --min N, --save FILE, --app FILE, --bundle FILE, --queue, --stored 0..200)`);
+  else usage(`bad argument '${a}'${v !== undefined ? ` '${v}'` : ''} (--security nosec|psk|rpk, --port 1024..65535, --depth N, --min N, --save FILE, --app FILE, --bundle FILE, --queue, --stored 0..200)`);
 }
 const BIN = espruinoBin();
 if (!BIN) usage(NO_ESPRUINO);
@@ -61,7 +63,7 @@ if (!existsSync(BUNDLE)) usage(`${BUNDLE} is missing: run \`npm run build\` firs
 
 const PSK = security === 'psk';
 const EP = 'urn:dev:mem';
-const PORT = 35993;
+const PORT = port; // the device's own UDP port: give each of two reports run at once its own
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const device = rpkGenerate('p256');
 const { lw, events, bootstrapUri, bootstrapSpki, close } = RPK ? await rpkServers(EP, device.spki, 300) : { ...(await benchServers(EP, PSK, 300)), bootstrapSpki: null };
