@@ -87,6 +87,11 @@ export function handshaking(ep: DtlsEndpoint): Handshaking {
     return 'p' + peerKey(peer);
   }
 
+  /** The PRF (RFC 5246 §5) on the endpoint's backend: its one caller, so the bundle holds no prf() at load. */
+  function derive(secret: Uint8Array, label: string, seed: Uint8Array, n: number): Uint8Array {
+    return prf(o.crypto, secret, label, seed, n);
+  }
+
   /**
    * How the session authenticates, for messages: "PSK identity" and the identity, quoted
    * text when printable ASCII, hex otherwise; or "raw public key" (RFC 7250; the server's
@@ -294,7 +299,6 @@ export function handshaking(ep: DtlsEndpoint): Handshaking {
      * already (RFC 5246 §7.3): only the keys are new, from the new randoms.
      */
     deriveKeys: function (s: Session, isClient: boolean, pms?: Uint8Array): void {
-      var c = o.crypto;
       var hs = s.hs!;
       if (!hs.master) {
         if (!pms) {
@@ -307,10 +311,10 @@ export function handshaking(ep: DtlsEndpoint): Handshaking {
           pms.set(psk, n + 4);
           hs.psk = null;
         }
-        hs.master = prf(c, pms, 'master secret', concat([hs.clientRandom, hs.serverRandom!]), 48);
+        hs.master = derive(pms, 'master secret', concat([hs.clientRandom, hs.serverRandom!]), 48);
       }
       // key_block: client_write_key, server_write_key, client_write_IV, server_write_IV (AEAD: no MAC keys)
-      var kb = prf(c, hs.master, 'key expansion', concat([hs.serverRandom!, hs.clientRandom]), 40);
+      var kb = derive(hs.master, 'key expansion', concat([hs.serverRandom!, hs.clientRandom]), 40);
       // DirectionKeys (record.ts): each direction's key ‖ IV in one array (copied, so the key block goes).
       var ck = new Uint8Array(20);
       var sk = new Uint8Array(20);
@@ -324,7 +328,7 @@ export function handshaking(ep: DtlsEndpoint): Handshaking {
 
     /** verify_data = PRF(master_secret, label, SHA-256(handshake_messages))[0..11] (RFC 5246 §7.4.9). */
     finished: function (hs: Handshake, label: string): Uint8Array {
-      return prf(o.crypto, hs.master!, label, o.crypto.sha256(concat(hs.transcript)), 12);
+      return derive(hs.master!, label, o.crypto.sha256(concat(hs.transcript)), 12);
     },
   };
 }
