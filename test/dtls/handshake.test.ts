@@ -44,9 +44,14 @@ test('clean handshake: 3 flights each way, HelloVerifyRequest first, server pack
     'C app@1',
     'S app@1',
   ]);
-  // handshake state is gone on both sides once Finished verified
-  assert.equal(p.client.get(SERVER)!.hs, null);
-  assert.equal(p.server.get(CLIENT)!.hs, null);
+  // handshake state is gone on both sides once Finished verified: deleted, not null (a null property
+  // costs a variable on the board, docs/memory.md rule 3), and the client's session holds no
+  // flight, no queue, no object or array of its own beyond the peer and keys (the replay window and
+  // write sequence numbers are plain fields: ClientHello twice, ClientKeyExchange, CCS in epoch 0; Finished and the data in 1)
+  assert.equal('hs' in p.server.get(CLIENT)!, false);
+  const s = p.client.get(SERVER)!;
+  assert.deepEqual(Object.keys(s).sort(), ['hi', 'identity', 'lo', 'peer', 'rEpoch', 'rk', 'state', 'top', 'wEpoch', 'wSeq0', 'wSeq1', 'wk']);
+  assert.deepEqual([s.wSeq0, s.wSeq1, s.rEpoch, s.wEpoch], [4, 2, 1, 1]);
 });
 
 test('ClientHello bytes: record header, handshake header, DTLS 1.2, empty session_id, cookie, one suite 0xC0A8, null compression, connection_id with an empty cid', () => {

@@ -154,7 +154,9 @@ function message(ep: DtlsEndpoint, s: Session, type: number, body: Uint8Array, w
   } else if (type === HT.FINISHED && st === HS.WAIT_FIN && s.rEpoch === 1) {
     if (!equalConstTime(body, hs.expectFinished!)) a = A.DECRYPT_ERROR;
     else {
-      s.flight = null;
+      // our flight arrived: nothing to send again (deleted, not null: nothing held at rest)
+      delete s.flight;
+      delete s.peerEnd;
       ep.hs().established(s);
     }
   } else a = A.UNEXPECTED_MESSAGE;

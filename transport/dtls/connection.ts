@@ -11,7 +11,7 @@ import type { CryptoBackend, DatagramPort, Peer, Pollable, Rng } from '../ports'
 import { peerKey } from '../ports';
 import { copyOf } from '../bytes';
 import { CT, AlertLevel, A, DTLS } from './constants';
-import { DirectionKeys, DtlsRecord, newWindow, open, parseRecords, replayCheck, replayMark, ReplayWindow } from './record';
+import { DirectionKeys, DtlsRecord, open, parseRecords, replayCheck, replayMark, ReplayWindow } from './record';
 import { handshaking, Handshaking, record } from './handshaking';
 
 export type { Handshaking } from './handshaking';
@@ -114,19 +114,25 @@ export function newHandshake(clientRandom: Uint8Array): Handshake {
   return { state: 0, nextSend: 0, nextRecv: 0, parts: {}, transcript: [], clientRandom: clientRandom, cookie: new Uint8Array(0), due: -1, deadline: -1 };
 }
 
-export interface Session {
+/**
+ * A session. It is its own replay window (ReplayWindow's `top`, `lo`, `hi`: the current read
+ * epoch's; epoch 0 is not windowed, see DtlsEndpoint.input), and what only the handshake needs
+ * (`hs`, `queue`, and on the client `flight`, `peerEnd`) is deleted once it is over: plain fields,
+ * no object or array of their own held for the session's life (docs/memory.md, rules 2 and 3).
+ */
+export interface Session extends ReplayWindow {
   peer: Peer;
   state?: number;
   rEpoch: number;
   wEpoch: number;
-  /** Next record sequence number per write epoch (index 0, 1). */
-  wSeq: number[];
+  /** Next record sequence number of write epoch 0, of epoch 1. */
+  wSeq0: number;
+  wSeq1: number;
   /** Epoch-1 keys, derived before the CCS that switches to them. */
   rk?: DirectionKeys;
   wk?: DirectionKeys;
-  /** Replay window of the current read epoch (epoch 0 is not windowed: see DtlsEndpoint.input). */
-  win: ReplayWindow;
-  hs: Handshake | null;
+  /** Deleted once the handshake is over. */
+  hs?: Handshake | null;
   /** Our last flight, kept for retransmission (the server keeps its final flight until the client's data proves it arrived). */
   flight?: FlightEntry[] | null;
   /** message_seq of the last message of the peer's flight our `flight` answers: its repeat means ours was lost. */
@@ -135,15 +141,15 @@ export interface Session {
   identity?: Uint8Array;
   /** True when the session uses raw public keys (TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8, rpk.ts), absent for PSK. */
   rpk?: boolean;
-  /** Application data waiting for the handshake (client). */
-  queue: Uint8Array[];
+  /** Application data waiting for the handshake (client); deleted once it is over. */
+  queue?: Uint8Array[];
   /** The peer's Connection ID (RFC 9146): our protected records carry it as tls12_cid records. Absent: plain records. */
   cid?: Uint8Array;
 }
 
 export function newSession(peer: Peer, hs: Handshake): Session {
-  // state, rk, wk, flight, peerEnd, identity start undefined
-  return { peer: { address: peer.address, port: peer.port }, rEpoch: 0, wEpoch: 0, wSeq: [0, 0], win: newWindow(), hs: hs, queue: [] };
+  // state, rk, wk, flight, peerEnd, identity start undefined; the replay window empty (record.ts newWindow())
+  return { peer: { address: peer.address, port: peer.port }, rEpoch: 0, wEpoch: 0, wSeq0: 0, wSeq1: 0, top: -1, lo: 0, hi: 0, hs: hs, queue: [] };
 }
 
 /** What differs between client and server. */
@@ -222,7 +228,7 @@ export class DtlsEndpoint implements DatagramPort, Pollable {
       var data: Uint8Array | null = r.fragment;
       if (r.epoch) {
         // RFC 6347 §4.1.2.6-7: replay check, then the MAC; only an authentic record moves the window.
-        if (!replayCheck(s.win, r.seq)) continue;
+        if (!replayCheck(s, r.seq)) continue;
         data = open(this.o.crypto, s.rk!, r);
         if (!data) continue;
         if (r.cid) {
@@ -233,9 +239,9 @@ export class DtlsEndpoint implements DatagramPort, Pollable {
           t = data[n - 1];
           data = data.subarray(0, n - 1);
           // authentic and newer than any before: the peer's new address (RFC 9146 §6)
-          if (r.seq > s.win.top && peerKey(peer) !== peerKey(s.peer)) role.moved!(this, s, peer);
+          if (r.seq > s.top && peerKey(peer) !== peerKey(s.peer)) role.moved!(this, s, peer);
         }
-        replayMark(s.win, r.seq);
+        replayMark(s, r.seq);
       }
       // Epoch 0 is not replay-windowed: its records are unauthenticated anyway, handshake
       // messages are deduplicated by message_seq, and a stateless server's HelloVerifyRequest
@@ -245,14 +251,15 @@ export class DtlsEndpoint implements DatagramPort, Pollable {
         // Only once keys exist and before the switch; an early CCS (its flight partly lost) is dropped.
         if (data.length === 1 && data[0] === 1 && s.rk && !s.rEpoch && s.hs) {
           s.rEpoch = 1;
-          s.win = newWindow();
+          s.top = -1;
+          s.lo = s.hi = 0;
         }
       } else if (t === CT.ALERT) {
         if (data.length === 2) this.hs().peerAlert(s, data[0], data[1]);
       } else if (t === CT.APPLICATION_DATA && s.state === DTLS.ESTABLISHED) {
         // Never before Finished verified: ESTABLISHED is set only then (and epoch 1 is implied).
         // The client's data proves our final flight arrived (RFC 6347 §4.2.4).
-        s.flight = null;
+        delete s.flight;
         this.o.onData(data, s.peer);
       }
     }
@@ -275,8 +282,9 @@ export class DtlsEndpoint implements DatagramPort, Pollable {
       if (s && s.state === DTLS.ESTABLISHED) return this.o.socket.send(record(this, s, CT.APPLICATION_DATA, 1, data), peer);
       if (!s) s = this.r.start(this, peer);
       if (s) {
-        if (s.queue.length >= 4) s.queue.shift();
-        s.queue.push(copyOf(data));
+        var q = s.queue!;
+        if (q.length >= 4) q.shift();
+        q.push(copyOf(data));
       }
     } catch (e) {
       // a failing crypto backend: nothing sent

@@ -61,7 +61,7 @@ var HS_WITH = 'DTLS handshake with ';
  */
 export function record(ep: DtlsEndpoint, s: Session, type: number, epoch: number, plain: Uint8Array): Uint8Array {
   // epoch ‖ sequence_number once, for the header and (sealed) the nonce and additional data
-  var sn = seqNum(epoch, s.wSeq[epoch]++);
+  var sn = seqNum(epoch, epoch ? s.wSeq1++ : s.wSeq0++);
   var cid = epoch ? s.cid : undefined;
   if (cid) {
     plain = concat([plain, new Uint8Array([type])]);
@@ -284,11 +284,11 @@ export function handshaking(ep: DtlsEndpoint): Handshaking {
       var e: DtlsEvent = { type: 'connected', peer: s.peer };
       if (s.hs!.ses) e.ses = s.hs!.ses;
       if (s.hs!.rs) e.name = 'resumed';
-      s.hs = null;
+      delete s.hs;
       s.state = DTLS.ESTABLISHED;
       emit(e);
-      var q = s.queue;
-      s.queue = [];
+      var q = s.queue!;
+      delete s.queue;
       for (var i = 0; i < q.length; i++) o.socket.send(record(ep, s, CT.APPLICATION_DATA, 1, q[i]), s.peer);
     },
 

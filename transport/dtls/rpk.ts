@@ -215,7 +215,8 @@ function onServerHelloDone(ep: DtlsEndpoint, s: Session, hs: RpkHandshake, body:
 function onFinished(ep: DtlsEndpoint, s: Session, hs: RpkHandshake, body: Uint8Array): number {
   if (hs.state !== HS.R_WAIT_FIN || s.rEpoch !== 1) return A.UNEXPECTED_MESSAGE;
   if (!equalConstTime(body, hs.expectFinished!)) return A.DECRYPT_ERROR;
-  s.flight = null;
+  delete s.flight;
+  delete s.peerEnd;
   ep.hs().established(s);
   return 0;
 }

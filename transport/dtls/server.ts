@@ -116,7 +116,7 @@ function badFinished(ep: DtlsEndpoint, st: ServerState, r: DtlsRecord, peer: Pee
   // with a Connection ID (RFC 9146) the Finished is a tls12_cid record, found by its CID
   var s = r.type === CT.TLS12_CID ? sessionByCid(ep, st.cids, r) : ep.get(peer);
   var hs = s && s.hs;
-  if (!s || !hs || hs.state !== HS.S_WAIT_FIN || s.rEpoch !== 1 || !replayCheck(s.win, r.seq) || open(ep.o.crypto, s.rk!, r)) return false;
+  if (!s || !hs || hs.state !== HS.S_WAIT_FIN || s.rEpoch !== 1 || !replayCheck(s, r.seq) || open(ep.o.crypto, s.rk!, r)) return false;
   if (s.rpk) ep.hs().abort(s, A.DECRYPT_ERROR);
   else ep.hs().fail(s, 'wrong_psk', A.DECRYPT_ERROR, 'DTLS client ' + peerKey(s.peer) + ': its Finished does not decrypt with our key for ' + ep.hs().who(s) + ' (wrong PSK); sent decrypt_error');
   return true;
@@ -170,7 +170,7 @@ function makeRole(st: ServerState): Role {
       hs.nextRecv = m.message_seq + 1;
       hs.nextSend = m.message_seq;
       // Continue the ClientHello's record sequence as a stateless server must (RFC 6347 §4.2.1).
-      s.wSeq[0] = r.seq;
+      s.wSeq0 = r.seq;
       hs.transcript = [encodeHandshake(HT.CLIENT_HELLO, m.message_seq, m.body)];
       ep.hs().put(s);
       var fl: FlightEntry[] = [];
