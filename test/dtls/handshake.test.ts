@@ -8,6 +8,7 @@ import type { Peer } from '../../transport/ports';
 import { encodeRecord, open, parseRecords, seal, seqNum } from '../../transport/dtls/record';
 import { encodeHandshake, parseFragments } from '../../transport/dtls/handshake';
 import { ESTABLISHED } from '../../transport/dtls/connection';
+import { clientRole } from '../../transport/dtls/client';
 import { nodeCrypto } from '../../sim/node-crypto';
 import { jsCrypto } from '../../transport/crypto/js-backend';
 import { espruinoCrypto } from '../../transport/crypto/espruino';
@@ -52,6 +53,18 @@ test('clean handshake: 3 flights each way, HelloVerifyRequest first, server pack
   const s = p.client.get(SERVER)!;
   assert.deepEqual(Object.keys(s).sort(), ['hi', 'identity', 'lo', 'peer', 'rEpoch', 'rk', 'state', 'top', 'wEpoch', 'wSeq0', 'wSeq1', 'wk']);
   assert.deepEqual([s.wSeq0, s.wSeq1, s.rEpoch, s.wEpoch], [4, 2, 1, 1]);
+});
+
+test('the client role holds only its half() at rest: start and message are built with the cold half and let go with it', () => {
+  // on the board a function costs ~6 variables for as long as it exists (docs/memory.md, rules 1 and 7)
+  assert.deepEqual(Object.keys(clientRole), ['half']);
+  const p = makePair({ serverEcho: true });
+  p.client.send(text('hi'), SERVER);
+  assert.equal(typeof p.client.x!.role.message, 'function');
+  p.run(10000);
+  assert.deepEqual(p.clientData, ['hi']);
+  p.client.poll(p.now);
+  assert.equal(p.client.x, null);
 });
 
 test('ClientHello bytes: record header, handshake header, DTLS 1.2, empty session_id, cookie, one suite 0xC0A8, null compression, connection_id with an empty cid', () => {

@@ -6,7 +6,7 @@ import type { Peer } from '../ports';
 import { peerKey } from '../ports';
 import { equalConstTime } from '../bytes';
 import { CT, HT, A, HS } from './constants';
-import { createEndpoint, DtlsEndpoint, DtlsOptions, FlightEntry, newHandshake, newSession, Role, Session } from './connection';
+import { createEndpoint, DtlsEndpoint, DtlsOptions, FlightEntry, newHandshake, newSession, Role, RoleHalf, Session } from './connection';
 import { checkServerHello, decodeHelloVerifyRequest, decodePskVector, encodeClientHello, encodeHandshake, encodePskVector } from './handshake';
 import { offer, resumedFinished, serverHello, sessionRecord } from './resume';
 import { takeCid } from './cid';
@@ -113,79 +113,95 @@ export function finalFlight(ep: DtlsEndpoint, s: Session, fl: FlightEntry[]): vo
 }
 
 /**
- * One in-order handshake message (the role's message()): an RPK session's go to rpkStep; a
- * violation aborts with its AlertDescription `a`. One function, not a step() returning the
- * alert and a wrapper: one function object less loaded on the board.
+ * The client role's handshake half (Role.half): built with the endpoint's cold half, so on the
+ * board its functions exist only while a handshake runs (docs/memory.md, rule 7). It keeps no
+ * state: sessions and their Handshake hold it.
  */
-function message(ep: DtlsEndpoint, s: Session, type: number, body: Uint8Array, whole: Uint8Array): void {
-  var hs = s.hs!;
-  var st = hs.state;
-  var a = 0;
-  // the server's Finished of an abbreviated handshake, PSK or RPK (resume.ts)
-  if (st === HS.RESUMED) a = type === HT.FINISHED && s.rEpoch === 1 ? resumedFinished(ep, s, body, whole) : A.UNEXPECTED_MESSAGE;
-  else if (s.rpk) a = clientRole.rpkStep!(ep, s, type, body, whole);
-  else if (type === HT.HELLO_VERIFY_REQUEST && st === HS.HELLO) {
-    var cookie = decodeHelloVerifyRequest(body);
-    if (!cookie) a = A.DECODE_ERROR;
-    else {
-      hs.cookie = cookie;
-      sendHello(ep, s);
-    }
-  } else if (type === HT.SERVER_HELLO && st === HS.HELLO) {
-    a = checkServerHello(body) || takeCid(s, body);
-    if (!a && !serverHello(ep, s, body, whole)) hs.state = HS.GOT_SH;
-  } else if (type === HT.SERVER_KEY_EXCHANGE && st === HS.GOT_SH) {
-    // psk_identity_hint: the identity comes from the host's lookup, the hint is not needed (RFC 7925 §4.2).
-    if (!decodePskVector(body)) a = A.DECODE_ERROR;
-    else {
-      hs.transcript.push(whole);
-      hs.state = HS.GOT_SKE;
-    }
-  } else if (type === HT.SERVER_HELLO_DONE && (st === HS.GOT_SH || st === HS.GOT_SKE)) {
-    if (body.length) a = A.DECODE_ERROR;
-    else {
-      hs.transcript.push(whole);
-      ep.hs().deriveKeys(s, true);
-      var cke = encodeHandshake(HT.CLIENT_KEY_EXCHANGE, hs.nextSend++, encodePskVector(s.identity!));
-      hs.transcript.push(cke);
-      hs.state = HS.WAIT_FIN;
-      finalFlight(ep, s, [{ t: CT.HANDSHAKE, e: 0, b: cke }]);
-    }
-  } else if (type === HT.FINISHED && st === HS.WAIT_FIN && s.rEpoch === 1) {
-    if (!equalConstTime(body, hs.expectFinished!)) a = A.DECRYPT_ERROR;
-    else {
-      // our flight arrived: nothing to send again (deleted, not null: nothing held at rest)
-      delete s.flight;
-      delete s.peerEnd;
-      ep.hs().established(s);
-    }
-  } else a = A.UNEXPECTED_MESSAGE;
-  if (a) ep.hs().abort(s, a);
+function clientHalf(): RoleHalf {
+  /** The ClientHello: sendHello's one caller in a PSK bundle, which then holds it only here. */
+  function hello(ep: DtlsEndpoint, s: Session): void {
+    sendHello(ep, s);
+  }
+
+  /**
+   * One in-order handshake message (the role's message()): an RPK session's go to rpkStep; a
+   * violation aborts with its AlertDescription `a`. One function, not a step() returning the
+   * alert and a wrapper: one function object less loaded on the board.
+   */
+  function message(ep: DtlsEndpoint, s: Session, type: number, body: Uint8Array, whole: Uint8Array): void {
+    var hs = s.hs!;
+    var st = hs.state;
+    var a = 0;
+    // the server's Finished of an abbreviated handshake, PSK or RPK (resume.ts)
+    if (st === HS.RESUMED) a = type === HT.FINISHED && s.rEpoch === 1 ? resumedFinished(ep, s, body, whole) : A.UNEXPECTED_MESSAGE;
+    else if (s.rpk) a = clientRole.rpkStep!(ep, s, type, body, whole);
+    else if (type === HT.HELLO_VERIFY_REQUEST && st === HS.HELLO) {
+      var cookie = decodeHelloVerifyRequest(body);
+      if (!cookie) a = A.DECODE_ERROR;
+      else {
+        hs.cookie = cookie;
+        hello(ep, s);
+      }
+    } else if (type === HT.SERVER_HELLO && st === HS.HELLO) {
+      a = checkServerHello(body) || takeCid(s, body);
+      if (!a && !serverHello(ep, s, body, whole)) hs.state = HS.GOT_SH;
+    } else if (type === HT.SERVER_KEY_EXCHANGE && st === HS.GOT_SH) {
+      // psk_identity_hint: the identity comes from the host's lookup, the hint is not needed (RFC 7925 §4.2).
+      if (!decodePskVector(body)) a = A.DECODE_ERROR;
+      else {
+        hs.transcript.push(whole);
+        hs.state = HS.GOT_SKE;
+      }
+    } else if (type === HT.SERVER_HELLO_DONE && (st === HS.GOT_SH || st === HS.GOT_SKE)) {
+      if (body.length) a = A.DECODE_ERROR;
+      else {
+        hs.transcript.push(whole);
+        ep.hs().deriveKeys(s, true);
+        var cke = encodeHandshake(HT.CLIENT_KEY_EXCHANGE, hs.nextSend++, encodePskVector(s.identity!));
+        hs.transcript.push(cke);
+        hs.state = HS.WAIT_FIN;
+        finalFlight(ep, s, [{ t: CT.HANDSHAKE, e: 0, b: cke }]);
+      }
+    } else if (type === HT.FINISHED && st === HS.WAIT_FIN && s.rEpoch === 1) {
+      if (!equalConstTime(body, hs.expectFinished!)) a = A.DECRYPT_ERROR;
+      else {
+        // our flight arrived: nothing to send again (deleted, not null: nothing held at rest)
+        delete s.flight;
+        delete s.peerEnd;
+        ep.hs().established(s);
+      }
+    } else a = A.UNEXPECTED_MESSAGE;
+    if (a) ep.hs().abort(s, a);
+  }
+
+  return {
+    start: function (ep: DtlsEndpoint, peer: Peer, ses?: Uint8Array | null): Session | null {
+      var s = newSession(peer, newHandshake(ep.hs().random(32)));
+      offer(s.hs!, ses);
+      // Raw public keys when the suite is installed and the host has RPK credentials for this peer; otherwise PSK.
+      if (clientRole.rpkCred && !clientRole.rpkCred(ep, s)) return null;
+      if (!s.rpk) {
+        var cred = (ep.o as DtlsClientOptions).psk(peer);
+        // an empty key is none: a zero-length PSK is one every server can hold
+        if (!cred || !cred.key.length) {
+          ep.hs().emit({ type: 'error', peer: s.peer, name: 'no_psk', message: 'no PSK for ' + peerKey(s.peer) });
+          return null;
+        }
+        s.identity = cred.identity;
+        s.hs!.psk = cred.key;
+      }
+      ep.hs().put(s);
+      hello(ep, s);
+      return s;
+    },
+    message: message,
+  };
 }
 
 /** The role object (the RPK hooks come from rpk.ts's enableRpk(); the PSK bundle never has them). */
 export var clientRole: ClientRole = {
   // no pre() and no tick(): the client has nothing to do before a record finds its session, nor periodically
-  start: function (ep: DtlsEndpoint, peer: Peer, ses?: Uint8Array | null): Session | null {
-    var s = newSession(peer, newHandshake(ep.hs().random(32)));
-    offer(s.hs!, ses);
-    // Raw public keys when the suite is installed and the host has RPK credentials for this peer; otherwise PSK.
-    if (clientRole.rpkCred && !clientRole.rpkCred(ep, s)) return null;
-    if (!s.rpk) {
-      var cred = (ep.o as DtlsClientOptions).psk(peer);
-      // an empty key is none: a zero-length PSK is one every server can hold
-      if (!cred || !cred.key.length) {
-        ep.hs().emit({ type: 'error', peer: s.peer, name: 'no_psk', message: 'no PSK for ' + peerKey(s.peer) });
-        return null;
-      }
-      s.identity = cred.identity;
-      s.hs!.psk = cred.key;
-    }
-    ep.hs().put(s);
-    sendHello(ep, s);
-    return s;
-  },
-  message: message,
+  half: clientHalf,
 };
 
 /**

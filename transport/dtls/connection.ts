@@ -152,10 +152,8 @@ export function newSession(peer: Peer, hs: Handshake): Session {
   return { peer: { address: peer.address, port: peer.port }, rEpoch: 0, wEpoch: 0, wSeq0: 0, wSeq1: 0, top: -1, lo: 0, hi: 0, hs: hs, queue: [] };
 }
 
-/** What differs between client and server. */
-export interface Role {
-  /** Before session lookup: the server answers ClientHellos statelessly here. True = consumed. Absent for the client. */
-  pre?(ep: DtlsEndpoint, r: DtlsRecord, peer: Peer): boolean;
+/** What of a role runs only to start or during a handshake: built with the endpoint's cold half (Handshaking.role). */
+export interface RoleHalf {
   /**
    * The application wants to send to a peer with no session: the client starts one (offering
    * session record `ses` for resumption when given, resume.ts); the server cannot.
@@ -163,6 +161,17 @@ export interface Role {
   start(ep: DtlsEndpoint, peer: Peer, ses?: Uint8Array | null): Session | null;
   /** One complete, in-order handshake message during the handshake. */
   message(ep: DtlsEndpoint, s: Session, type: number, body: Uint8Array, whole: Uint8Array): void;
+}
+
+/** What differs between client and server. */
+export interface Role {
+  /** Before session lookup: the server answers ClientHellos statelessly here. True = consumed. Absent for the client. */
+  pre?(ep: DtlsEndpoint, r: DtlsRecord, peer: Peer): boolean;
+  /**
+   * Its handshake half, asked for by `handshaking()` each time the cold half is built: on the board
+   * the client's start and message functions then exist only while a handshake runs (client.ts).
+   */
+  half(): RoleHalf;
   /**
    * Periodic role work (server: cookie secret rotation; the RPK client: its public-key steps,
    * rpk.ts); returns a deadline or -1. `alone`: a turn for a step alone (work()), which does
@@ -280,7 +289,7 @@ export class DtlsEndpoint implements DatagramPort, Pollable {
     try {
       var s = this.get(peer);
       if (s && s.state === DTLS.ESTABLISHED) return this.o.socket.send(record(this, s, CT.APPLICATION_DATA, 1, data), peer);
-      if (!s) s = this.r.start(this, peer);
+      if (!s) s = this.hs().role.start(this, peer);
       if (s) {
         var q = s.queue!;
         if (q.length >= 4) q.shift();
@@ -298,7 +307,7 @@ export class DtlsEndpoint implements DatagramPort, Pollable {
   connect(peer: Peer, ses?: Uint8Array | null): void {
     if (!this.get(peer)) {
       try {
-        this.r.start(this, peer, ses);
+        this.hs().role.start(this, peer, ses);
       } catch (e) {
         // a failing crypto backend or rng: the host sees no connection
       }

@@ -10,7 +10,7 @@ import { prf } from '../crypto/hmac';
 import { CT, HT, AlertLevel, A, DTLS } from './constants';
 import { seal, seqNum, writeRecord } from './record';
 import { encodeHandshake, parseFragments } from './handshake';
-import type { DtlsEndpoint, DtlsEvent, FlightEntry, Handshake, Session } from './connection';
+import type { DtlsEndpoint, DtlsEvent, FlightEntry, Handshake, RoleHalf, Session } from './connection';
 
 /**
  * What runs only during a handshake or on a rare event: reassembly, flights and their
@@ -20,6 +20,8 @@ import type { DtlsEndpoint, DtlsEvent, FlightEntry, Handshake, Session } from '.
  * on demand"). It keeps no state of its own: sessions and their Handshake hold it.
  */
 export interface Handshaking {
+  /** The role's handshake half (Role.half), built with this one. */
+  role: RoleHalf;
   /** A handshake record's messages: reassembled, then given to the role in message_seq order. */
   input(s: Session, data: Uint8Array): void;
   put(s: Session): void;
@@ -81,7 +83,7 @@ export function record(ep: DtlsEndpoint, s: Session, type: number, epoch: number
 export function handshaking(ep: DtlsEndpoint): Handshaking {
   var o = ep.o;
   var sessions = ep.s;
-  var role = ep.r;
+  var role = ep.r.half();
 
   function key(peer: Peer): string {
     return 'p' + peerKey(peer);
@@ -229,6 +231,7 @@ export function handshaking(ep: DtlsEndpoint): Handshaking {
   }
 
   return {
+    role: role,
     input: onHandshake,
     transmit: transmit,
     alert: alert,

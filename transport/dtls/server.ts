@@ -11,7 +11,7 @@ import { peerKey } from '../ports';
 import { concat, equal, equalConstTime, toHex, utf8Encode, Writer } from '../bytes';
 import { hmacSha256 } from '../crypto/hmac';
 import { CT, HT, AlertLevel, A, DTLS, HS } from './constants';
-import { createEndpoint, DtlsEndpoint, DtlsOptions, ESTABLISHED, FlightEntry, Handshake, newHandshake, newSession, Role, Session } from './connection';
+import { createEndpoint, DtlsEndpoint, DtlsOptions, ESTABLISHED, FlightEntry, Handshake, newHandshake, newSession, Role, RoleHalf, Session } from './connection';
 import { decodeClientHello, decodePskVector, encodeHandshake, encodeHelloVerifyRequest, encodePskVector, encodeServerHello, parseFragments } from './handshake';
 import { DtlsRecord, encodeRecord, open, replayCheck } from './record';
 import { checkRpkClientHello, decodeRpkCertificate, ecdhParams, encodeRpkCertificate, pkFinish, RpkGroup, rpkSigOf, rpkSigs, RpkSig, u16 } from './rpk-codec';
@@ -123,6 +123,48 @@ function badFinished(ep: DtlsEndpoint, st: ServerState, r: DtlsRecord, peer: Pee
 }
 
 function makeRole(st: ServerState): Role {
+  // The handshake half (Role.half): the server builds no code on demand (it runs on a host), one object for good.
+  var half: RoleHalf = {
+    start: function (): Session | null {
+      // A server cannot open a connection; data for an unknown peer is dropped.
+      return null;
+    },
+    message: function (ep: DtlsEndpoint, s: Session, type: number, body: Uint8Array, whole: Uint8Array): void {
+      var hs = s.hs!;
+      if (hs.state === HS.S_WAIT_RFIN) {
+        // the client's Finished of an abbreviated handshake: it proves our flight arrived
+        if (type !== HT.FINISHED || s.rEpoch !== 1) return ep.hs().abort(s, A.UNEXPECTED_MESSAGE);
+        if (!equalConstTime(body, hs.expectFinished!)) return ep.hs().abort(s, A.DECRYPT_ERROR);
+        s.flight = null;
+        ep.hs().established(s);
+      } else if (s.rpk && hs.state !== HS.S_WAIT_FIN) {
+        var a = rpkMessage(ep, s, type, body, whole);
+        if (a) ep.hs().abort(s, a);
+      } else if (type === HT.CLIENT_KEY_EXCHANGE && hs.state === HS.S_WAIT_CKE) {
+        var id = decodePskVector(body);
+        if (!id) return ep.hs().abort(s, A.DECODE_ERROR);
+        s.identity = new Uint8Array(id);
+        var key = (ep.o as DtlsServerOptions).pskKey(s.identity);
+        // RFC 4279 §2: unknown_psk_identity (hiding it behind decrypt_error would only cost the client its diagnosis)
+        if (!key) return ep.hs().fail(s, 'unknown_psk_identity', A.UNKNOWN_PSK_IDENTITY, 'DTLS client ' + peerKey(s.peer) + ' used an unknown ' + ep.hs().who(s));
+        hs.psk = key;
+        hs.transcript.push(whole);
+        ep.hs().deriveKeys(s, false);
+        hs.expectFinished = ep.hs().finished(hs, 'client finished');
+        hs.state = HS.S_WAIT_FIN;
+      } else if (type === HT.FINISHED && hs.state === HS.S_WAIT_FIN && s.rEpoch === 1) {
+        if (!equalConstTime(body, hs.expectFinished!)) return ep.hs().abort(s, A.DECRYPT_ERROR);
+        hs.transcript.push(whole);
+        var fin = encodeHandshake(HT.FINISHED, hs.nextSend++, ep.hs().finished(hs, 'server finished'));
+        ep.hs().flight(s, [
+          { t: CT.CHANGE_CIPHER_SPEC, e: 0, b: new Uint8Array([1]) },
+          { t: CT.HANDSHAKE, e: 1, b: fin },
+        ]);
+        cacheSession(st.cache, s);
+        ep.hs().established(s);
+      } else ep.hs().abort(s, A.UNEXPECTED_MESSAGE);
+    },
+  };
   return {
     pre: function (ep: DtlsEndpoint, r: DtlsRecord, peer: Peer): boolean {
       if (r.epoch === 1 && (r.type === CT.HANDSHAKE || r.type === CT.TLS12_CID)) return badFinished(ep, st, r, peer);
@@ -207,44 +249,8 @@ function makeRole(st: ServerState): Role {
       ep.hs().flight(s, fl);
       return true;
     },
-    start: function (): Session | null {
-      // A server cannot open a connection; data for an unknown peer is dropped.
-      return null;
-    },
-    message: function (ep: DtlsEndpoint, s: Session, type: number, body: Uint8Array, whole: Uint8Array): void {
-      var hs = s.hs!;
-      if (hs.state === HS.S_WAIT_RFIN) {
-        // the client's Finished of an abbreviated handshake: it proves our flight arrived
-        if (type !== HT.FINISHED || s.rEpoch !== 1) return ep.hs().abort(s, A.UNEXPECTED_MESSAGE);
-        if (!equalConstTime(body, hs.expectFinished!)) return ep.hs().abort(s, A.DECRYPT_ERROR);
-        s.flight = null;
-        ep.hs().established(s);
-      } else if (s.rpk && hs.state !== HS.S_WAIT_FIN) {
-        var a = rpkMessage(ep, s, type, body, whole);
-        if (a) ep.hs().abort(s, a);
-      } else if (type === HT.CLIENT_KEY_EXCHANGE && hs.state === HS.S_WAIT_CKE) {
-        var id = decodePskVector(body);
-        if (!id) return ep.hs().abort(s, A.DECODE_ERROR);
-        s.identity = new Uint8Array(id);
-        var key = (ep.o as DtlsServerOptions).pskKey(s.identity);
-        // RFC 4279 §2: unknown_psk_identity (hiding it behind decrypt_error would only cost the client its diagnosis)
-        if (!key) return ep.hs().fail(s, 'unknown_psk_identity', A.UNKNOWN_PSK_IDENTITY, 'DTLS client ' + peerKey(s.peer) + ' used an unknown ' + ep.hs().who(s));
-        hs.psk = key;
-        hs.transcript.push(whole);
-        ep.hs().deriveKeys(s, false);
-        hs.expectFinished = ep.hs().finished(hs, 'client finished');
-        hs.state = HS.S_WAIT_FIN;
-      } else if (type === HT.FINISHED && hs.state === HS.S_WAIT_FIN && s.rEpoch === 1) {
-        if (!equalConstTime(body, hs.expectFinished!)) return ep.hs().abort(s, A.DECRYPT_ERROR);
-        hs.transcript.push(whole);
-        var fin = encodeHandshake(HT.FINISHED, hs.nextSend++, ep.hs().finished(hs, 'server finished'));
-        ep.hs().flight(s, [
-          { t: CT.CHANGE_CIPHER_SPEC, e: 0, b: new Uint8Array([1]) },
-          { t: CT.HANDSHAKE, e: 1, b: fin },
-        ]);
-        cacheSession(st.cache, s);
-        ep.hs().established(s);
-      } else ep.hs().abort(s, A.UNEXPECTED_MESSAGE);
+    half: function (): RoleHalf {
+      return half;
     },
     byCid: function (ep: DtlsEndpoint, r: DtlsRecord): Session | null {
       return sessionByCid(ep, st.cids, r);
