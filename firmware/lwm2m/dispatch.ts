@@ -5,7 +5,8 @@
 // Interfaces. Nothing here throws: the operations answer codes, and a path that is not
 // numbers is 4.04 (no such object), as a server sees for any unknown object.
 import { CODE, OPT, FORMAT } from '../../transport/coap/constants';
-import { CoapMessage, getUint, getUriPath, getUriQuery, getOption } from '../../transport/coap/message';
+// getStrings, not getUriPath/getUriQuery: those then live only in the `coap` namespace, not as functions held at load
+import { CoapMessage, getUint, getStrings, getOption } from '../../transport/coap/message';
 import type { Exchange, Observation, ResponseSpec } from '../../transport/coap/endpoint';
 import type { Registry } from '../../objects/core/registry';
 import * as ops from '../../objects/ops/index';
@@ -71,14 +72,14 @@ function respond(ex: Exchange, r: Res): void {
  * being reassembled in RAM (and bounded by MAX_BODY).
  */
 export function fwStream(req: CoapMessage): boolean {
-  var p = getUriPath(req);
+  var p = getStrings(req, OPT.URI_PATH);
   var cf = getUint(req, OPT.CONTENT_FORMAT, FORMAT.OCTET);
   return (req.code === CODE.PUT || req.code === CODE.POST) && !!p && p.length === 3 && p[0] === '5' && p[1] === '0' && p[2] === '0' && cf === FORMAT.OCTET;
 }
 
 /** Handles one request from `acc` and answers it through `ex`. */
 export function dispatch(acc: Account, req: CoapMessage, ex: Exchange): void {
-  var segs = getUriPath(req) || [];
+  var segs = getStrings(req, OPT.URI_PATH) || [];
   var code = req.code;
   // Bootstrap-Finish: POST /bs from the Bootstrap Server (Transport §6.4.1).
   if (acc.ssid < 0 && code === CODE.POST && segs.length === 1 && segs[0] === 'bs') {
@@ -113,7 +114,7 @@ export function dispatch(acc: Account, req: CoapMessage, ex: Exchange): void {
     cf: getUint(req, OPT.CONTENT_FORMAT, -1),
     accept: getUint(req, OPT.ACCEPT, -1),
     payload: req.payload,
-    query: getUriQuery(req) || [],
+    query: getStrings(req, OPT.URI_QUERY) || [],
   };
   var hasBody = req.payload.length > 0 || getOption(req, OPT.CONTENT_FORMAT) !== null;
   var reg = acc.reg;
