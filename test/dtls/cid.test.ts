@@ -47,7 +47,7 @@ test('a tls12_cid record opens with node:crypto under RFC 9146 §5\'s additional
   const len = f.length - 16;
   // seq_num_placeholder ‖ tls12_cid ‖ cid_length ‖ tls12_cid ‖ version ‖ epoch ‖ sequence_number ‖ cid ‖ length_of_DTLSInnerPlaintext
   const aad = Buffer.concat([Buffer.alloc(8, 0xff), Buffer.from([25, 6, 25, 0xfe, 0xfd]), Buffer.from(d.subarray(3, 11)), Buffer.from(r.cid!), Buffer.from([len >> 8, len & 255])]);
-  const dec = createDecipheriv('aes-128-ccm', Buffer.from(s.wk!.subarray(0, 16)), Buffer.concat([Buffer.from(s.wk!.subarray(16)), Buffer.from(f.subarray(0, 8))]), { authTagLength: 8 });
+  const dec = createDecipheriv('aes-128-ccm', Buffer.from(s.keys!.subarray(0, 16)), Buffer.concat([Buffer.from(s.keys!.subarray(16, 20)), Buffer.from(f.subarray(0, 8))]), { authTagLength: 8 });
   dec.setAuthTag(Buffer.from(f.subarray(f.length - 8)));
   dec.setAAD(aad, { plaintextLength: len });
   const inner = Buffer.concat([dec.update(Buffer.from(f.subarray(8, f.length - 8))), dec.final()]);

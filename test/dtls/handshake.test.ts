@@ -5,7 +5,7 @@ import { eachRecordTwiceReversed } from './datagrams';
 import assert from 'node:assert/strict';
 import { makePair, CLIENT, SERVER, type Datagram } from '../helpers/dtls-net';
 import type { Peer } from '../../transport/ports';
-import { encodeRecord, open, parseRecords, seal, seqNum } from '../../transport/dtls/record';
+import { encodeRecord, KeyAt, open, parseRecords, seal, seqNum } from '../../transport/dtls/record';
 import { encodeHandshake, parseFragments } from '../../transport/dtls/handshake';
 import { ESTABLISHED } from '../../transport/dtls/connection';
 import { clientRole } from '../../transport/dtls/client';
@@ -51,7 +51,8 @@ test('clean handshake: 3 flights each way, HelloVerifyRequest first, server pack
   // write sequence numbers are plain fields: ClientHello twice, ClientKeyExchange, CCS in epoch 0; Finished and the data in 1)
   assert.equal('hs' in p.server.get(CLIENT)!, false);
   const s = p.client.get(SERVER)!;
-  assert.deepEqual(Object.keys(s).sort(), ['hi', 'identity', 'lo', 'peer', 'rEpoch', 'rk', 'state', 'top', 'wEpoch', 'wSeq0', 'wSeq1', 'wk']);
+  assert.deepEqual(Object.keys(s).sort(), ['hi', 'identity', 'keys', 'lo', 'peer', 'rEpoch', 'state', 'top', 'wEpoch', 'wSeq0', 'wSeq1']);
+  assert.equal(s.keys!.length, 40, 'both directions\' keys in one array');
   assert.deepEqual([s.wSeq0, s.wSeq1, s.rEpoch, s.wEpoch], [4, 2, 1, 1]);
 });
 
@@ -363,7 +364,7 @@ test('application data is never accepted before the client Finished verified, ev
   const cs = p.client.get(SERVER)!;
   assert.equal(p.server.get(CLIENT)!.rEpoch, 1, 'server switched to epoch 1');
   // a record the server can decrypt, sent before Finished
-  const app = encodeRecord(23, 1, 99, seal(nodeCrypto, cs.wk!, 23, seqNum(1, 99), text('early')));
+  const app = encodeRecord(23, 1, 99, seal(nodeCrypto, cs.keys!, KeyAt.WRITE, 23, seqNum(1, 99), text('early')));
   p.server.receive(app, CLIENT);
   assert.deepEqual(p.serverData, []);
   assert.notEqual(p.server.get(CLIENT)!.state, ESTABLISHED);
@@ -395,9 +396,9 @@ test('renegotiation refused: a ClientHello inside the session gets a no_renegoti
   p.run(5000);
   const cs = p.client.get(SERVER)!;
   const ch = encodeHandshake(1, 5, new Uint8Array([0xfe, 0xfd, ...new Uint8Array(32), 0, 0, 0, 2, 0xc0, 0xa8, 1, 0]));
-  p.server.receive(encodeRecord(22, 1, 50, seal(nodeCrypto, cs.wk!, 22, seqNum(1, 50), ch)), CLIENT);
+  p.server.receive(encodeRecord(22, 1, 50, seal(nodeCrypto, cs.keys!, KeyAt.WRITE, 22, seqNum(1, 50), ch)), CLIENT);
   const reply = parseRecords(p.inFlight[0].data)[0];
-  assert.deepEqual([...open(nodeCrypto, cs.rk!, reply)!], [1, 100]);
+  assert.deepEqual([...open(nodeCrypto, cs.keys!, KeyAt.READ, reply)!], [1, 100]);
   p.run(6000);
   assert.equal(p.server.get(CLIENT)!.state, ESTABLISHED);
 });

@@ -49,33 +49,35 @@ test('oversized record (length > 2^14 + 2048) is skipped; a non-DTLS version is 
 
 test('CCM-8 protection: nonce = IV ‖ epoch ‖ seq, AAD = seq_num ‖ type ‖ version ‖ length, as node:crypto computes it', () => {
   const key = hex('000102030405060708090a0b0c0d0e0f');
-  const k = concat([key, hex('a0a1a2a3')]); // DirectionKeys: key ‖ implicit IV
+  // SessionKeys: the other direction's 20 bytes, then this one's key ‖ implicit IV (at 20)
+  const k = concat([new Uint8Array(20).fill(0x55), key, hex('a0a1a2a3')]);
   const pt = new Uint8Array(Buffer.from('hello dtls'));
   for (const c of [jsCrypto, nodeCrypto]) {
-    const f = seal(c, k, 23, seqNum(1, 0x10203), pt);
+    const f = seal(c, k, 20, 23, seqNum(1, 0x10203), pt);
     const explicit = '0001' + '000000010203';
     assert.equal(toHex(f.subarray(0, 8)), explicit);
     const ref = createCipheriv('aes-128-ccm', key, hex('a0a1a2a3' + explicit), { authTagLength: 8 });
     ref.setAAD(hex(explicit + '17' + 'fefd' + '000a'), { plaintextLength: pt.length });
     assert.equal(toHex(f.subarray(8)), Buffer.concat([ref.update(pt), ref.final(), ref.getAuthTag()]).toString('hex'));
     const [r] = parseRecords(encodeRecord(23, 1, 0x10203, f));
-    assert.equal(toHex(open(c, k, r)!), toHex(pt));
+    assert.equal(toHex(open(c, k, 20, r)!), toHex(pt));
+    assert.equal(open(c, k, 0, r), null, 'the other direction\'s keys do not open it');
   }
 });
 
 test('CCM-8 open refuses: every flipped bit of header or fragment, a fragment shorter than 16 bytes', () => {
   const k = concat([hex('000102030405060708090a0b0c0d0e0f'), hex('a0a1a2a3')]);
-  const rec = encodeRecord(23, 1, 7, seal(nodeCrypto, k, 23, seqNum(1, 7), hex('0102030405')));
+  const rec = encodeRecord(23, 1, 7, seal(nodeCrypto, k, 0, 23, seqNum(1, 7), hex('0102030405')));
   for (let bit = 0; bit < rec.length * 8; bit++) {
     if (bit >= 8 && bit < 24) continue; // version bytes: a changed major makes it no DTLS record at all (checked above)
     if (bit >= 88 && bit < 104) continue; // the length field: changes framing (truncation test covers it)
     const bad = new Uint8Array(rec);
     bad[bit >> 3] ^= 1 << (bit & 7);
     const rs = parseRecords(bad);
-    for (const r of rs) assert.equal(open(nodeCrypto, k, r), null, `bit ${bit}`);
+    for (const r of rs) assert.equal(open(nodeCrypto, k, 0, r), null, `bit ${bit}`);
   }
   const short = parseRecords(encodeRecord(23, 1, 7, new Uint8Array(15)));
-  assert.equal(open(nodeCrypto, k, short[0]), null);
+  assert.equal(open(nodeCrypto, k, 0, short[0]), null);
 });
 
 test('replay window: new, duplicate, 63 behind (inside), 64 behind (outside), out of order, big jumps', () => {

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { makePair, ed25519Keys, CLIENT, SERVER, type Pair, type PairOptions } from '../helpers/dtls-net';
 import { fromClient, shape } from './rpk-cases';
-import { encodeRecord, open, parseRecords, seal, seqNum } from '../../transport/dtls/record';
+import { encodeRecord, KeyAt, open, parseRecords, seal, seqNum } from '../../transport/dtls/record';
 import { parseFragments } from '../../transport/dtls/handshake';
 import { enableEd25519 } from '../../transport/dtls/rpk-ed25519';
 import { nodeCrypto } from '../../sim/node-crypto';
@@ -165,9 +165,9 @@ function tamperFinished(p: Pair, fromC: boolean) {
     if (!fin) return [d];
     done = true;
     const s = fromC ? p.client.get(SERVER)! : p.server.get(CLIENT)!;
-    const plain = open(nodeCrypto, s.wk!, fin)!;
+    const plain = open(nodeCrypto, s.keys!, KeyAt.WRITE, fin)!;
     plain[12] ^= 1;
-    const out: Uint8Array[] = rs.map((r) => (r === fin ? encodeRecord(22, 1, r.seq, seal(nodeCrypto, s.wk!, 22, seqNum(1, r.seq), plain)) : encodeRecord(r.type, r.epoch, r.seq, r.fragment)));
+    const out: Uint8Array[] = rs.map((r) => (r === fin ? encodeRecord(22, 1, r.seq, seal(nodeCrypto, s.keys!, KeyAt.WRITE, 22, seqNum(1, r.seq), plain)) : encodeRecord(r.type, r.epoch, r.seq, r.fragment)));
     return [{ ...d, data: new Uint8Array(Buffer.concat(out)) }];
   };
 }

@@ -11,7 +11,7 @@ import type { CryptoBackend, DatagramPort, Peer, Pollable, Rng } from '../ports'
 import { peerKey } from '../ports';
 import { copyOf } from '../bytes';
 import { CT, AlertLevel, A, DTLS } from './constants';
-import { DirectionKeys, DtlsRecord, open, parseRecords, replayCheck, replayMark, ReplayWindow } from './record';
+import { DtlsRecord, KeyAt, open, parseRecords, replayCheck, replayMark, ReplayWindow, SessionKeys } from './record';
 import { handshaking, Handshaking, record } from './handshaking';
 
 export type { Handshaking } from './handshaking';
@@ -128,9 +128,8 @@ export interface Session extends ReplayWindow {
   /** Next record sequence number of write epoch 0, of epoch 1. */
   wSeq0: number;
   wSeq1: number;
-  /** Epoch-1 keys, derived before the CCS that switches to them. */
-  rk?: DirectionKeys;
-  wk?: DirectionKeys;
+  /** Epoch-1 keys, derived before the CCS that switches to them: ours to write with at KeyAt.WRITE, the peer's at KeyAt.READ. */
+  keys?: SessionKeys;
   /** Deleted once the handshake is over. */
   hs?: Handshake | null;
   /** Our last flight, kept for retransmission (the server keeps its final flight until the client's data proves it arrived). */
@@ -148,7 +147,7 @@ export interface Session extends ReplayWindow {
 }
 
 export function newSession(peer: Peer, hs: Handshake): Session {
-  // state, rk, wk, flight, peerEnd, identity start undefined; the replay window empty (record.ts newWindow())
+  // state, keys, flight, peerEnd, identity start undefined; the replay window empty (record.ts newWindow())
   return { peer: { address: peer.address, port: peer.port }, rEpoch: 0, wEpoch: 0, wSeq0: 0, wSeq1: 0, top: -1, lo: 0, hi: 0, hs: hs, queue: [] };
 }
 
@@ -238,7 +237,7 @@ export class DtlsEndpoint implements DatagramPort, Pollable {
       if (r.epoch) {
         // RFC 6347 §4.1.2.6-7: replay check, then the MAC; only an authentic record moves the window.
         if (!replayCheck(s, r.seq)) continue;
-        data = open(this.o.crypto, s.rk!, r);
+        data = open(this.o.crypto, s.keys!, KeyAt.READ, r);
         if (!data) continue;
         if (r.cid) {
           // DTLSInnerPlaintext: content ‖ real type ‖ zero padding (RFC 9146 §4)
@@ -258,7 +257,7 @@ export class DtlsEndpoint implements DatagramPort, Pollable {
       if (t === CT.HANDSHAKE) this.hs().input(s, data);
       else if (t === CT.CHANGE_CIPHER_SPEC) {
         // Only once keys exist and before the switch; an early CCS (its flight partly lost) is dropped.
-        if (data.length === 1 && data[0] === 1 && s.rk && !s.rEpoch && s.hs) {
+        if (data.length === 1 && data[0] === 1 && s.keys && !s.rEpoch && s.hs) {
           s.rEpoch = 1;
           s.top = -1;
           s.lo = s.hi = 0;

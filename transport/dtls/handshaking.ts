@@ -8,7 +8,7 @@ import { peerKey } from '../ports';
 import { concat, toHex } from '../bytes';
 import { prf } from '../crypto/hmac';
 import { CT, HT, AlertLevel, A, DTLS } from './constants';
-import { seal, seqNum, writeRecord } from './record';
+import { KeyAt, seal, seqNum, writeRecord } from './record';
 import { encodeHandshake, parseFragments } from './handshake';
 import type { DtlsEndpoint, DtlsEvent, FlightEntry, Handshake, RoleHalf, Session } from './connection';
 
@@ -69,7 +69,7 @@ export function record(ep: DtlsEndpoint, s: Session, type: number, epoch: number
     plain = concat([plain, new Uint8Array([type])]);
     type = CT.TLS12_CID;
   }
-  var f = epoch ? seal(ep.o.crypto, s.wk!, type, sn, plain, cid) : plain;
+  var f = epoch ? seal(ep.o.crypto, s.keys!, KeyAt.WRITE, type, sn, plain, cid) : plain;
   var out = new Uint8Array(DTLS.RECORD_HEADER + (cid ? cid.length : 0) + f.length);
   writeRecord(out, 0, type, sn, f, cid);
   return out;
@@ -318,15 +318,14 @@ export function handshaking(ep: DtlsEndpoint): Handshaking {
       }
       // key_block: client_write_key, server_write_key, client_write_IV, server_write_IV (AEAD: no MAC keys)
       var kb = derive(hs.master, 'key expansion', concat([hs.serverRandom!, hs.clientRandom]), 40);
-      // DirectionKeys (record.ts): each direction's key ‖ IV in one array (copied, so the key block goes).
-      var ck = new Uint8Array(20);
-      var sk = new Uint8Array(20);
-      ck.set(kb.subarray(0, 16));
-      ck.set(kb.subarray(32, 36), 16);
-      sk.set(kb.subarray(16, 32));
-      sk.set(kb.subarray(36, 40), 16);
-      s.wk = isClient ? ck : sk;
-      s.rk = isClient ? sk : ck;
+      // SessionKeys (record.ts): our direction's key ‖ IV, then the peer's, in one array (copied, so the key block goes)
+      var k = new Uint8Array(40);
+      var c = isClient ? 0 : 20;
+      k.set(kb.subarray(0, 16), c);
+      k.set(kb.subarray(32, 36), c + 16);
+      k.set(kb.subarray(16, 32), 20 - c);
+      k.set(kb.subarray(36, 40), 36 - c);
+      s.keys = k;
     },
 
     /** verify_data = PRF(master_secret, label, SHA-256(handshake_messages))[0..11] (RFC 5246 §7.4.9). */

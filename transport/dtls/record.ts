@@ -89,13 +89,21 @@ export function seqNum(epoch: number, seq: number): Uint8Array {
 }
 
 /**
- * Keys of one direction, 20 bytes: client_write_key ‖ client_write_IV or server_write_key ‖
- * server_write_IV (RFC 5246 §6.3); the IV is the 4-byte implicit part of the nonce (the "salt",
- * RFC 6655 §3). One typed array, not an object of two: on the board a session holds two of
- * these for its life (measured: −13 variables a session). Native AES takes the key as a view
- * (the Espruino crypto module reads a view's own bytes; checked on Espruino 2v29).
+ * A session's keys, 40 bytes: ours to write at 0, the peer's (ours to read) at 20; each
+ * client_write_key ‖ client_write_IV or server_write_key ‖ server_write_IV (RFC 5246 §6.3), the
+ * IV the 4-byte implicit part of the nonce (the "salt", RFC 6655 §3). One typed array, not an
+ * object of two nor two arrays: on the board a session holds it for its life (two arrays of 20
+ * cost 13 variables, one of 40 8; an object of two 13 more). seal() and open() take the offset
+ * of the direction. Native AES takes the key as a view (the Espruino crypto module reads a
+ * view's own bytes; checked on Espruino 2v29).
  */
-export type DirectionKeys = Uint8Array;
+export type SessionKeys = Uint8Array;
+
+/** Where in SessionKeys the keys we write with, and those we read with, start. */
+export const enum KeyAt {
+  WRITE = 0,
+  READ = 20,
+}
 
 /**
  * additional_data = seq_num(8: epoch ‖ sequence_number) ‖ type ‖ version ‖ length (RFC 5246
@@ -125,13 +133,13 @@ function aadOf(type: number, sn: Uint8Array, length: number, cid?: Uint8Array): 
  * GenericAEADCipher fragment: nonce_explicit(8) ‖ CCM-8(plaintext) (ciphertext ‖ 8-byte tag).
  * With `cid`: a tls12_cid record's, `plaintext` being its DTLSInnerPlaintext (RFC 9146 §4).
  */
-export function seal(c: CryptoBackend, k: DirectionKeys, type: number, sn: Uint8Array, plaintext: Uint8Array, cid?: Uint8Array): Uint8Array {
+export function seal(c: CryptoBackend, k: SessionKeys, at: number, type: number, sn: Uint8Array, plaintext: Uint8Array, cid?: Uint8Array): Uint8Array {
   // CCMNonce = implicit IV(4) ‖ explicit nonce(8); for DTLS the explicit nonce is epoch ‖ sequence_number,
   // `sn` (seqNum(): the caller's, made once for the header, the nonce and the additional data)
   var nonce = new Uint8Array(12);
-  nonce.set(k.subarray(16));
+  nonce.set(k.subarray(at + 16, at + 20));
   nonce.set(sn, 4);
-  var sealed = ccmEncrypt(c, k.subarray(0, 16), nonce, aadOf(type, sn, plaintext.length, cid), plaintext, 8);
+  var sealed = ccmEncrypt(c, k.subarray(at, at + 16), nonce, aadOf(type, sn, plaintext.length, cid), plaintext, 8);
   var out = new Uint8Array(8 + sealed.length);
   out.set(sn);
   out.set(sealed, 8);
@@ -139,14 +147,14 @@ export function seal(c: CryptoBackend, k: DirectionKeys, type: number, sn: Uint8
 }
 
 /** The plaintext of a protected record, or null (too short, bad tag, too long): the caller drops it silently. */
-export function open(c: CryptoBackend, k: DirectionKeys, r: DtlsRecord): Uint8Array | null {
+export function open(c: CryptoBackend, k: SessionKeys, at: number, r: DtlsRecord): Uint8Array | null {
   var f = r.fragment;
   var n = f.length - DTLS.CCM8_OVERHEAD;
   if (n < 0 || n > 16384) return null;
   var nonce = new Uint8Array(12);
-  nonce.set(k.subarray(16));
+  nonce.set(k.subarray(at + 16, at + 20));
   nonce.set(f.subarray(0, 8), 4);
-  return ccmDecrypt(c, k.subarray(0, 16), nonce, aadOf(r.type, r.sn || seqNum(r.epoch, r.seq), n, r.cid), f.subarray(8), 8);
+  return ccmDecrypt(c, k.subarray(at, at + 16), nonce, aadOf(r.type, r.sn || seqNum(r.epoch, r.seq), n, r.cid), f.subarray(8), 8);
 }
 
 /**

@@ -13,7 +13,7 @@ import { hmacSha256 } from '../crypto/hmac';
 import { CT, HT, AlertLevel, A, DTLS, HS } from './constants';
 import { createEndpoint, DtlsEndpoint, DtlsOptions, ESTABLISHED, FlightEntry, Handshake, newHandshake, newSession, Role, RoleHalf, Session } from './connection';
 import { decodeClientHello, decodePskVector, encodeHandshake, encodeHelloVerifyRequest, encodePskVector, encodeServerHello, parseFragments } from './handshake';
-import { DtlsRecord, encodeRecord, open, replayCheck } from './record';
+import { DtlsRecord, encodeRecord, KeyAt, open, replayCheck } from './record';
 import { checkRpkClientHello, decodeRpkCertificate, ecdhParams, encodeRpkCertificate, pkFinish, RpkGroup, rpkSigOf, rpkSigs, RpkSig, u16 } from './rpk-codec';
 import { CidMap, clientCid, giveCid, moveSession, sessionByCid, sweepCids } from './cid';
 import { cacheSession, findSession, newSessionCache, newSessionId, resumeFlight, SessionCache } from './session-cache';
@@ -116,7 +116,7 @@ function badFinished(ep: DtlsEndpoint, st: ServerState, r: DtlsRecord, peer: Pee
   // with a Connection ID (RFC 9146) the Finished is a tls12_cid record, found by its CID
   var s = r.type === CT.TLS12_CID ? sessionByCid(ep, st.cids, r) : ep.get(peer);
   var hs = s && s.hs;
-  if (!s || !hs || hs.state !== HS.S_WAIT_FIN || s.rEpoch !== 1 || !replayCheck(s, r.seq) || open(ep.o.crypto, s.rk!, r)) return false;
+  if (!s || !hs || hs.state !== HS.S_WAIT_FIN || s.rEpoch !== 1 || !replayCheck(s, r.seq) || open(ep.o.crypto, s.keys!, KeyAt.READ, r)) return false;
   if (s.rpk) ep.hs().abort(s, A.DECRYPT_ERROR);
   else ep.hs().fail(s, 'wrong_psk', A.DECRYPT_ERROR, 'DTLS client ' + peerKey(s.peer) + ': its Finished does not decrypt with our key for ' + ep.hs().who(s) + ' (wrong PSK); sent decrypt_error');
   return true;
