@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Reader, Writer, bytesToBin, binToBytes, concat, copyOf, equal, fromHex, toHex, utf8Decode, utf8Encode, utf8Valid, readUint, writeUint } from '../../transport/bytes';
+import { Reader, Writer, bytesToBin, binToBytes, concat, copyOf, equal, equalConstTime, fromHex, toHex, utf8Decode, utf8Encode, utf8Valid, readUint, writeUint } from '../../transport/bytes';
 
 test('utf8: 1-, 2-, 3- and 4-byte sequences match TextEncoder', () => {
   for (const s of ['', 'a', '\u00e9', '\u07ff', '\u0800', '\u20ac', '\uffff', '\u{10000}', '\u{10ffff}', 'mixed \u00e9\u20ac\u{1f600}']) {
@@ -67,4 +67,9 @@ test('Writer, concat, copyOf, equal', () => {
   c[1] = 9;
   assert.equal(toHex(k), '0203');
   assert.ok(equal(k, fromHex('0203')!));
+  assert.ok(!equal(k, fromHex('0209')!) && !equal(k, fromHex('02')!));
+});
+
+test('equal is equalConstTime: one function held on the board, not two (docs/memory.md, rule 1)', () => {
+  assert.equal(equal, equalConstTime);
 });
