@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createCipheriv } from 'node:crypto';
 import { concat } from '../../transport/bytes';
-import { encodeRecord, newWindow, open, parseRecords, replayCheck, replayMark, seal, seqNum } from '../../transport/dtls/record';
+import { encodeRecord, newWindow, open, openFresh, parseRecords, replayCheck, replayMark, seal, seqNum } from '../../transport/dtls/record';
 import { jsCrypto } from '../../transport/crypto/js-backend';
 import { nodeCrypto } from '../../sim/node-crypto';
 
@@ -119,4 +119,16 @@ test('replay window: check does not mark (a record that fails its MAC does not m
   replayMark(w, 6);
   assert.equal(replayCheck(w, 5), false);
   assert.equal(replayCheck(w, 4), true);
+});
+
+test('openFresh: the plaintext of a record the window has not seen, read with the keys at KeyAt.READ; null for a replay or a bad tag, and the window unmoved', () => {
+  const rk = concat([hex('000102030405060708090a0b0c0d0e0f'), hex('a0a1a2a3')]);
+  const s = { ...newWindow(), keys: concat([new Uint8Array(20), rk]) };
+  const [r] = parseRecords(encodeRecord(23, 1, 7, seal(nodeCrypto, rk, 0, 23, seqNum(1, 7), hex('0102'))));
+  assert.equal(toHex(openFresh(nodeCrypto, s, r)!), '0102');
+  assert.equal(s.top, -1, 'openFresh does not mark');
+  replayMark(s, 7);
+  assert.equal(openFresh(nodeCrypto, s, r), null, 'a replay');
+  const [bad] = parseRecords(encodeRecord(23, 1, 8, seal(nodeCrypto, new Uint8Array(20), 0, 23, seqNum(1, 8), hex('0102'))));
+  assert.equal(openFresh(nodeCrypto, s, bad), null, 'another key');
 });
