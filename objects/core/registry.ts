@@ -42,7 +42,7 @@ export type Hook = (this: LwObject, ev: number, iid: number, rid: number, v?: Va
 // An object without behaviour has no `hook` at all, not null: on Espruino every property
 // costs a variable or two.
 export class LwObject {
-  declare id: number;
+  /** The definition; the object id is `def[0]` (no field of its own: ten variables less on the board). */
   declare def: ObjDef;
   declare i: { [iid: string]: Inst };
   declare reg: Registry | null;
@@ -50,7 +50,6 @@ export class LwObject {
   /** At most this many instances (an owner's object, objects/owner.ts); absent: no limit. */
   declare max?: number;
   constructor(def: ObjDef) {
-    this.id = def[0];
     this.def = def;
     this.i = {};
     this.reg = null;
@@ -92,7 +91,7 @@ export class LwObject {
       if (old === v) return;
       inst[rid] = v;
     }
-    if (this.reg) this.reg.changed(this.id, iid, rid);
+    if (this.reg) this.reg.changed(this.def[0], iid, rid);
   }
 }
 
@@ -135,7 +134,7 @@ export class Registry {
     this.el = [];
   }
   add(obj: LwObject): LwObject {
-    this.o[obj.id] = obj;
+    this.o[obj.def[0]] = obj;
     obj.reg = this;
     return obj;
   }

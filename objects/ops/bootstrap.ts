@@ -57,11 +57,11 @@ export function bsWrite(reg: Registry, req: Req): Res {
   var c = apply(o, path, recs, BOOT | DRY);
   if (c) return res(c);
   for (i = 0; i < made.length; i++) {
-    var k = o.id + '/' + made[i];
+    var k = o.def[0] + '/' + made[i];
     var g = reg.gone && reg.gone[k];
     if (g) delete reg.gone![k];
     o.add(made[i], g || undefined);
-    reg.changed(o.id, made[i], -1);
+    reg.changed(o.def[0], made[i], -1);
   }
   apply(o, path, recs, BOOT);
   return res(CHANGED);
@@ -92,13 +92,13 @@ export function bsDiscover(reg: Registry, req: Req): Res {
   for (var k = 0; k < l.length; k++) {
     var o = reg.obj(l[k])!;
     var is = o.iids();
-    if (!is.length || verStr(o)) s += ',</' + o.id + '>' + verStr(o);
+    if (!is.length || verStr(o)) s += ',</' + o.def[0] + '>' + verStr(o);
     for (var j = 0; j < is.length; j++) {
       var x = o.i[is[j]];
-      s += ',</' + o.id + '/' + is[j] + '>';
+      s += ',</' + o.def[0] + '/' + is[j] + '>';
       // Security: ssid and uri of LwM2M server accounts; Server: ssid (§5.2.7.3).
-      if (o.id === 0 && !x[SecurityRes.BootstrapServer]) s += ';ssid=' + x[SecurityRes.ShortServerId] + ';uri="' + x[SecurityRes.ServerUri] + '"';
-      if (o.id === 1) s += ';ssid=' + x[ServerRes.ShortServerId];
+      if (o.def[0] === 0 && !x[SecurityRes.BootstrapServer]) s += ';ssid=' + x[SecurityRes.ShortServerId] + ';uri="' + x[SecurityRes.ServerUri] + '"';
+      if (o.def[0] === 1) s += ';ssid=' + x[ServerRes.ShortServerId];
     }
   }
   return { code: CONTENT, format: FORMAT.LINK, payload: utf8Encode(s) };

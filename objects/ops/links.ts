@@ -11,8 +11,8 @@ export function objectLinks(reg: Registry): string {
     if (!l[k]) continue;
     var o = reg.obj(l[k])!;
     var is = o.iids();
-    if (!is.length || verStr(o)) s += ',</' + o.id + '>' + verStr(o);
-    for (var j = 0; j < is.length; j++) s += ',</' + o.id + '/' + is[j] + '>';
+    if (!is.length || verStr(o)) s += ',</' + o.def[0] + '>' + verStr(o);
+    for (var j = 0; j < is.length; j++) s += ',</' + o.def[0] + '/' + is[j] + '>';
   }
   return s.substring(1);
 }
