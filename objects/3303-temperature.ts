@@ -3,7 +3,8 @@
 // Observe; Min/Max Measured Value and their Reset. The board's sensors are instances 0..
 // (one per sensor name); an instance a server creates (Core §5.4.6) reads no sensor and
 // holds the values it was created with, and a server may delete it again (§5.4.7).
-import { LwObject, ON_EXECUTE, ON_CREATED, ON_DELETE } from './core/registry';
+import { LwObject, ON_READ, ON_EXECUTE, ON_CREATED, ON_DELETE } from './core/registry';
+import { Value } from './core/types';
 import { objDef } from './core/defs';
 import { CHANGED, NOT_ALLOWED } from './core/errors';
 import { Board } from './board';
@@ -33,14 +34,12 @@ function sample(o: Temp, iid: number): void {
   if (x[5602] === undefined || v > (x[5602] as number)) o.set(iid, 5602, v);
 }
 
-function hook(this: LwObject, ev: number, iid: number, rid: number): number | undefined {
+function hook(this: LwObject, ev: number, iid: number, rid: number): Value | undefined {
   var o = this as Temp;
   var x = o.i[iid];
-  if (ev === ON_CREATED) {
-    // the default unit of a new instance (a server's Create gives only some resources)
-    if (x[5701] === undefined) x[5701] = 'Cel';
-    sample(o, iid);
-  }
+  // the unit, Cel unless a server's Create gave one: not stored (a stored value holds Espruino variables for good)
+  if (ev === ON_READ) return rid === 5701 && x && x[5701] === undefined ? 'Cel' : undefined;
+  if (ev === ON_CREATED) sample(o, iid);
   // the board's sensors stay (4.05); a server-created instance goes
   if (ev === ON_DELETE) return o.sens[iid] ? NOT_ALLOWED : 0;
   if (ev !== ON_EXECUTE) return undefined;

@@ -5,10 +5,10 @@
 // 9 unsupported protocol. The transfer is the board's (FirmwarePort, built by board.fwPort
 // when a transfer starts and let go when it ends: nothing of it stays at rest); it reports
 // back here. A package pushed with Block1 comes block by block through the hook (ON_BLOCK).
-import { LwObject, ON_CHECK, ON_WRITTEN, ON_EXECUTE } from './core/registry';
+import { LwObject, ON_READ, ON_CHECK, ON_WRITTEN, ON_EXECUTE } from './core/registry';
 import { objDef } from './core/defs';
 import { CHANGED, NOT_ALLOWED, BAD_REQUEST, CONTINUE, INCOMPLETE, TOO_LARGE } from './core/errors';
-import { Value } from './core/types';
+import { Multi, Value } from './core/types';
 import { Board, FirmwarePort } from './board';
 
 /** The Firmware Update object, with what the board's transfer calls. */
@@ -49,9 +49,16 @@ function state(o: LwObject, s: number, r: number): void {
   if (r >= 0) o.set(0, 5, r);
 }
 
-function hook(this: LwObject, ev: number, iid: number, rid: number, v?: Value): number | undefined {
+function hook(this: LwObject, ev: number, iid: number, rid: number, v?: Value): Value | Multi | undefined {
   var o = this;
   var board = (this as Fw).hw;
+  // Values not stored until written (each stored one holds Espruino variables for good): Package
+  // URI, PkgName and PkgVersion '' (fota.ts sets the version), Protocol Support CoAP and CoAPS,
+  // Delivery Method both (pull and push).
+  if (ev === ON_READ) {
+    var x = o.i[iid];
+    return !x || x[rid] !== undefined ? undefined : rid === 1 || rid === 6 || rid === 7 ? '' : rid === 8 ? { 0: 0, 1: 1 } : rid === 9 ? 2 : undefined;
+  }
   if (ev === ON_CHECK) {
     // A new package or URI is taken in Idle only; an empty one always (it cancels, §E.6).
     var empty = (v as string | Uint8Array).length === 0;
@@ -114,7 +121,8 @@ function updated(this: FirmwareApi, ok: boolean): void {
 export function firmwareUpdate(board: Board): FirmwareApi {
   var o = new LwObject(objDef(5)!) as Fw;
   o.hw = board;
-  o.add(0, { 1: '', 3: 0, 5: 0, 6: '', 7: '', 8: { 0: 0, 1: 1 }, 9: 2 });
+  // State and Update Result; the others are the hook's until written (ON_READ)
+  o.add(0, { 3: 0, 5: 0 });
   o.hook = hook;
   o.downloaded = downloaded;
   o.updated = updated;
