@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { createObjectModel } from '../../objects/index';
 import * as ops from '../../objects/ops/index';
 import { tlvDec } from '../../objects/formats/tlv';
+import { ON_DOWNLOADED, ON_UPDATED } from '../../objects/5-firmware-update';
 import { fakeBoard } from './fake-board';
 import { typeOf } from './helpers';
 
@@ -68,11 +69,11 @@ test('Firmware Update: pull state machine Idle -> Downloading -> Downloaded -> U
   assert.deepEqual(log, ['download coap://fw.example/img']);
   assert.equal(rd([5, 0, 3]), '1');
   assert.equal(wr([5, 0, 1], 'coap://other'), 128, 'new URI while downloading');
-  c.fw.downloaded(0);
+  c.fw.hook!(ON_DOWNLOADED, 0, -1);
   assert.equal(rd([5, 0, 3]), '2');
   assert.equal(ex([5, 0, 2]), 68);
   assert.equal(rd([5, 0, 3]), '3');
-  c.fw.updated(true);
+  c.fw.hook!(ON_UPDATED, 1, -1);
   assert.deepEqual([rd([5, 0, 3]), rd([5, 0, 5])], ['0', '1']);
   assert.deepEqual(log, ['download coap://fw.example/img', 'update']);
 });
@@ -80,7 +81,7 @@ test('Firmware Update: pull state machine Idle -> Downloading -> Downloaded -> U
 test('Firmware Update: failures and cancel by empty URI; pushed package', () => {
   const { rd, wr, c, reg, state } = setup();
   wr([5, 0, 1], 'coap://fw.example/img');
-  c.fw.downloaded(5);
+  c.fw.hook!(ON_DOWNLOADED, 5, -1);
   assert.deepEqual([rd([5, 0, 3]), rd([5, 0, 5])], ['0', '5'], 'integrity failure');
   wr([5, 0, 1], 'coap://fw.example/img');
   assert.equal(wr([5, 0, 1], ''), 68);
@@ -88,7 +89,7 @@ test('Firmware Update: failures and cancel by empty URI; pushed package', () => 
   const push = (b: Uint8Array) => ops.write(reg, { srv: 101, path: [5, 0, 0], cf: 42, payload: b }).code;
   assert.equal(push(new Uint8Array([1, 2, 3])), 68);
   assert.equal(rd([5, 0, 3]), '1', 'Downloading while the board checks the package');
-  c.fw.downloaded(0);
+  c.fw.hook!(ON_DOWNLOADED, 0, -1);
   assert.equal(rd([5, 0, 3]), '2');
   wr([5, 0, 1], '');
   state.fwResult = 6;
