@@ -20,8 +20,8 @@ interface Buzz extends BuzzerApi {
   hw: Board;
   /** Output name of instances 0.. (the board's); a created instance has none. */
   outs: string[];
-  /** Per instance id: output on, auto-off deadline (-1 none), when it went off. */
-  st: { [iid: string]: { on: boolean; offAt: number; lastOff: number } };
+  /** Per instance id: output on, auto-off deadline (-1 none), when it went off (absent: never; `on` absent: off). */
+  st: { [iid: string]: { on?: boolean; offAt: number; lastOff?: number } };
 }
 
 function drive(o: Buzz, iid: number, on: boolean, now: number): void {
@@ -51,7 +51,8 @@ function poll(this: BuzzerApi, now: number): number {
       o.set(k, 5850, false);
       want = false;
     }
-    var earliest = s.lastOff + Math.floor(((o.i[k][5525] as number) || 0) * 1000);
+    // never off yet: no minimum off-time to wait for (-1 is no deadline)
+    var earliest = s.lastOff === undefined ? -1 : s.lastOff + Math.floor(((o.i[k][5525] as number) || 0) * 1000);
     if (want && !s.on && now >= earliest) drive(o, k, true, now);
     var t = want && !s.on ? earliest : s.on ? s.offAt : -1;
     if (t >= 0 && (next < 0 || t < next)) next = t;
@@ -67,7 +68,7 @@ function hook(this: LwObject, ev: number, iid: number, rid: number, v?: Value): 
   // server's Create): read here, not stored
   if (ev === ON_READ) return !x || x[rid] !== undefined ? undefined : rid === 5850 ? false : rid === 5548 ? 100 : rid === 5521 || rid === 5525 ? 0 : undefined;
   if (ev === ON_CREATED) {
-    if (!o.st[iid]) o.st[iid] = { on: false, offAt: -1, lastOff: -1e15 };
+    if (!o.st[iid]) o.st[iid] = { offAt: -1 };
     return undefined;
   }
   if (ev === ON_DELETE) {

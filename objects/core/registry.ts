@@ -113,8 +113,8 @@ export class Registry {
   declare o: { [oid: string]: LwObject };
   /** Content-Format used for multi-value responses when the request has no Accept (TLV by default). */
   declare fmt: number;
-  /** Write-Attributes per server and path: key `ssid + '|' + '/o/i/r'`. */
-  declare at: { [key: string]: Attrs };
+  /** Write-Attributes per server and path: key `ssid + '|' + '/o/i/r'`; absent until the first (core/attrs.ts). */
+  declare at?: { [key: string]: Attrs };
   /**
    * The instances the device provides itself (objects 4 and up: single-instance ones, and
    * those whose hook refuses ON_DELETE, the board's sensors and outputs) that a
@@ -129,7 +129,6 @@ export class Registry {
   constructor() {
     this.o = {};
     this.fmt = FORMAT.LWM2M_TLV;
-    this.at = {};
     this.cl = [];
     this.el = [];
   }

@@ -34,6 +34,6 @@ export function writeAttributes(reg: Registry, req: Req): Res {
     (a as any)[name] = v;
   }
   if (a.lt !== undefined && a.gt !== undefined && (a.lt >= a.gt || a.lt + 2 * (a.st || 0) >= a.gt)) return res(BAD_REQUEST);
-  reg.at[attrKey(req.srv, path)] = a;
+  (reg.at || (reg.at = {}))[attrKey(req.srv, path)] = a;
   return res(CHANGED);
 }

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { createObjectModel } from '../../objects/index';
 import * as ops from '../../objects/ops/index';
 import { tlvDec } from '../../objects/formats/tlv';
+import { effective } from '../../objects/core/attrs';
 import { ON_DOWNLOADED, ON_UPDATED } from '../../objects/5-firmware-update';
 import { fakeBoard } from './fake-board';
 import { typeOf } from './helpers';
@@ -115,6 +116,23 @@ test('Connectivity Statistics: counts only between Start and Stop; Collection Pe
   assert.equal(c.stats.poll(state.now + 10000), -1);
   c.stats.count(true, 4096);
   assert.equal(rd([7, 0, 2]), '0');
+});
+
+test('state absent until used (memory: each property holds Espruino variables): Connectivity Statistics before its first Start, a Buzzer never sounded, attributes before a Write-Attributes', () => {
+  const { rd, ex, c, state } = setup();
+  for (const k of ['run', 'tx', 'rx', 'n', 'max', 'end']) assert.ok(!(k in c.stats), k);
+  assert.deepEqual(Object.keys(c.reg.obj(7)!.i[0]), []);
+  assert.deepEqual([rd([7, 0, 2]), rd([7, 0, 3]), rd([7, 0, 4]), rd([7, 0, 5]), rd([7, 0, 8])], ['0', '0', '0', '0', '0']);
+  assert.equal(c.stats.poll(state.now), -1, 'no Collection Period');
+  c.stats.count(true, 100);
+  assert.ok(!('tx' in c.stats), 'nothing counted before Start');
+  assert.equal(ex([7, 0, 6]), 68);
+  c.stats.count(true, 100);
+  assert.equal(rd([7, 0, 5]), '100');
+  assert.deepEqual((c.buzzer as any).st[0], { offAt: -1 });
+  assert.ok(!('at' in c.reg), 'no Write-Attributes yet');
+  assert.equal(ops.writeAttributes(c.reg, { srv: 101, path: [3303, 0, 5700], query: ['pmin=5'] }).code, 68);
+  assert.deepEqual(effective(c.reg, 101, [3303, 0, 5700]).pmin, 5);
 });
 
 test('Temperature: sensor port sampled by poll, change reported, min/max and their reset', () => {
