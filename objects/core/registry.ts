@@ -110,6 +110,7 @@ export interface Attrs {
 }
 
 export class Registry {
+  /** The objects by id (their ids ascending: `ids(reg.o)`, core/types.ts). */
   declare o: { [oid: string]: LwObject };
   /** Content-Format used for multi-value responses when the request has no Accept (TLV by default). */
   declare fmt: number;
@@ -139,10 +140,6 @@ export class Registry {
   }
   obj(oid: number): LwObject | null {
     return this.o.hasOwnProperty('' + oid) ? this.o[oid] : null;
-  }
-  /** Object ids, ascending. */
-  oids(): number[] {
-    return ids(this.o);
   }
   /** Subscribe to value changes: fn(oid, iid, rid); rid -1 for instance created/deleted. */
   onChange(fn: ChangeListener): void {

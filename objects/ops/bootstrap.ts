@@ -13,7 +13,7 @@ import { Registry } from '../core/registry';
 import { CHANGED, DELETED, BAD_REQUEST, UNAUTHORIZED, CONTENT, NOT_FOUND, NOT_ALLOWED } from '../core/errors';
 import { utf8Encode } from '../../transport/bytes';
 import { FORMAT } from '../../transport/coap/constants';
-import { defMi } from '../core/types';
+import { defMi, ids } from '../core/types';
 import { Req, Res, res, target, decode, apply, BOOT, DRY } from './common';
 import { readAs } from './read';
 import { removeInst } from './delete';
@@ -69,7 +69,7 @@ export function bsWrite(reg: Registry, req: Req): Res {
 
 export function bsDelete(reg: Registry, req: Req): Res {
   var path = req.path;
-  var l = path.length ? [path[0]] : reg.oids();
+  var l = path.length ? [path[0]] : ids(reg.o);
   if (path.length > 2 || (path.length && !reg.obj(path[0])) || (path.length > 1 && !reg.obj(path[0])!.has(path[1]))) return res(path.length > 2 ? BAD_REQUEST : NOT_FOUND);
   for (var k = 0; k < l.length; k++) {
     var o = reg.obj(l[k])!;
@@ -88,7 +88,7 @@ export function bsDiscover(reg: Registry, req: Req): Res {
   // Unquoted, as LwM2M 1.1.1 §5.2.7.3 writes it (`</>;lwm2m=1.1`): a link-format value may
   // be a token or a quoted string (RFC 6690), and a token is what 1.1.1's servers expect.
   var s = 'lwm2m=1.1';
-  var l = path.length ? [path[0]] : reg.oids();
+  var l = path.length ? [path[0]] : ids(reg.o);
   for (var k = 0; k < l.length; k++) {
     var o = reg.obj(l[k])!;
     var is = o.iids();

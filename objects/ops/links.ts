@@ -2,11 +2,12 @@
 // §6.2.1): `</1>;ver=1.1,</1/0>,</3>;ver=1.1,</3/0>,</6>` — the Security object
 // is never announced; `ver` only when the object version is not 1.0.
 import { Registry } from '../core/registry';
+import { ids } from '../core/types';
 import { verStr } from './discover';
 
 export function objectLinks(reg: Registry): string {
   var s = '';
-  var l = reg.oids();
+  var l = ids(reg.o);
   for (var k = 0; k < l.length; k++) {
     if (!l[k]) continue;
     var o = reg.obj(l[k])!;
