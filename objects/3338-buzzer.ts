@@ -20,20 +20,23 @@ interface Buzz extends BuzzerApi {
   hw: Board;
   /** Output name of instances 0.. (the board's); a created instance has none. */
   outs: string[];
-  /** Per instance id: output on, auto-off deadline (-1 none), when it went off (absent: never; `on` absent: off). */
-  st: { [iid: string]: { on?: boolean; offAt: number; lastOff?: number } };
+  /**
+   * Per instance id: output on (absent: off; not named `on`, which every Espruino object
+   * inherits), auto-off deadline (-1 none), when it went off (absent: never).
+   */
+  st: { [iid: string]: { sounding?: boolean; offAt: number; lastOff?: number } };
 }
 
 function drive(o: Buzz, iid: number, on: boolean, now: number): void {
   var s = o.st[iid];
   var x = o.i[iid];
-  if (on && !s.on) {
+  if (on && !s.sounding) {
     var d = x[5521] as number;
     s.offAt = d > 0 ? now + Math.floor(d * 1000) : -1;
   }
-  if (!on && s.on) s.lastOff = now;
+  if (!on && s.sounding) s.lastOff = now;
   if (!on) s.offAt = -1;
-  s.on = on;
+  s.sounding = on;
   if (o.outs[iid]) o.hw.output(o.outs[iid], on, o.get(iid, 5548) as number);
 }
 
@@ -46,15 +49,15 @@ function poll(this: BuzzerApi, now: number): number {
     var k = l[i];
     var s = o.st[k];
     var want = o.i[k][5850] === true;
-    if (s.on && s.offAt >= 0 && now >= s.offAt) {
+    if (s.sounding && s.offAt >= 0 && now >= s.offAt) {
       drive(o, k, false, now);
       o.set(k, 5850, false);
       want = false;
     }
     // never off yet: no minimum off-time to wait for (-1 is no deadline)
     var earliest = s.lastOff === undefined ? -1 : s.lastOff + Math.floor(((o.i[k][5525] as number) || 0) * 1000);
-    if (want && !s.on && now >= earliest) drive(o, k, true, now);
-    var t = want && !s.on ? earliest : s.on ? s.offAt : -1;
+    if (want && !s.sounding && now >= earliest) drive(o, k, true, now);
+    var t = want && !s.sounding ? earliest : s.sounding ? s.offAt : -1;
     if (t >= 0 && (next < 0 || t < next)) next = t;
   }
   return next;
@@ -82,12 +85,12 @@ function hook(this: LwObject, ev: number, iid: number, rid: number, v?: Value): 
   var now = o.hw.clock.now();
   if (rid === 5850) {
     if (o.i[iid][5850] !== true) drive(o, iid, false, now);
-    else if (o.st[iid].on) {
+    else if (o.st[iid].sounding) {
       // true written again while sounding: the duration starts over (IPSO 3338 description).
       var d = o.i[iid][5521] as number;
       o.st[iid].offAt = d > 0 ? now + Math.floor(d * 1000) : -1;
     }
-  } else if (rid === 5548 && o.st[iid].on && o.outs[iid]) o.hw.output(o.outs[iid], true, o.get(iid, 5548) as number);
+  } else if (rid === 5548 && o.st[iid].sounding && o.outs[iid]) o.hw.output(o.outs[iid], true, o.get(iid, 5548) as number);
   o.poll(now);
   return undefined;
 }
