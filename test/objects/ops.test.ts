@@ -300,7 +300,8 @@ test('defaults are read, not stored (memory: each stored value holds Espruino va
   assert.equal(stored(5), '3,5', 'Firmware Update: State and Update Result only');
   assert.equal(stored(6), '', 'Location');
   assert.equal(stored(3), '0,1,2,3', 'Device: what the board told');
-  assert.ok(!('5701' in reg.obj(3303)!.i[0]), 'Temperature unit');
+  for (const rid of ['5603', '5604', '5701']) assert.ok(!(rid in reg.obj(3303)!.i[0]), `Temperature ${rid}`);
+  assert.deepEqual([5603, 5604, 5701].map((r) => txt(ops.read(reg, R([3303, 0, r])).payload)), ['-40', '125', 'Cel']);
   assert.equal(stored(3338), '5750', 'Buzzer: its output name');
   const all = (p: number[]) => tlvDec(ops.read(reg, R(p)).payload!, p, ty)!.map((x) => x.p.slice(2).join('/') + '=' + (x.v instanceof Uint8Array ? toHex(x.v) : x.v));
   assert.deepEqual(all([5, 0]), ['1=', '3=0', '5=0', '6=', '7=', '8/0=0', '8/1=1', '9=2']);
