@@ -98,6 +98,11 @@ function hook(this: LwObject, ev: number, iid: number, rid: number, v?: Value): 
     if (rid === DeviceRes.CurrentTime) return Math.floor(board.clock.now() / 1000) + d.off;
     if (rid === DeviceRes.MemoryFree) return board.memFree();
     if (rid === DeviceRes.MemoryTotal && board.memTotal) return board.memTotal();
+    // Not stored until written or changed (each stored value holds Espruino variables for good):
+    // no error, UTC, binding U.
+    var x = d.i[iid];
+    if (x && x[rid] === undefined && (rid === DeviceRes.ErrorCode || (rid >= DeviceRes.UtcOffset && rid <= DeviceRes.Binding)))
+      return rid === DeviceRes.ErrorCode ? { 0: 0 } : rid === DeviceRes.UtcOffset ? '+00:00' : rid === DeviceRes.Timezone ? 'Etc/UTC' : 'U';
     if (!p) return undefined;
     return rid === DeviceRes.PowerSources ? multi(p.sources) : rid === DeviceRes.PowerVoltage ? multi(p.voltage) : rid === DeviceRes.PowerCurrent ? multi(p.current) :
       rid === DeviceRes.BatteryLevel ? p.battery : rid === DeviceRes.BatteryStatus ? p.batteryStatus : undefined;
@@ -112,7 +117,7 @@ function hook(this: LwObject, ev: number, iid: number, rid: number, v?: Value): 
 }
 
 function error(this: DeviceApi, code: number): void {
-  var m = this.i[0][DeviceRes.ErrorCode] as Multi;
+  var m = (this.i[0][DeviceRes.ErrorCode] || {}) as Multi;
   var n = 0;
   while (m[n] !== undefined && m[n] !== 0) {
     if (m[n] === code) return;
@@ -126,11 +131,10 @@ export function device(board: Board, binding: string): DeviceApi {
   var inf = board.info;
   o.hw = board;
   o.off = 0;
-  // keys: DeviceRes (literal: ES5 has no computed keys)
-  o.add(0, {
-    0: inf.manufacturer, 1: inf.model, 2: inf.serial, 3: inf.firmware, 11: { 0: 0 },
-    14: '+00:00', 15: 'Etc/UTC', 16: binding,
-  });
+  // keys: DeviceRes (literal: ES5 has no computed keys); Error Code, UTC Offset, Timezone and
+  // a binding U are the hook's until written (ON_READ)
+  o.add(0, { 0: inf.manufacturer, 1: inf.model, 2: inf.serial, 3: inf.firmware });
+  if (binding !== 'U') o.i[0][DeviceRes.Binding] = binding;
   if (inf.type) o.i[0][DeviceRes.DeviceType] = inf.type;
   if (inf.hardware) o.i[0][DeviceRes.HardwareVersion] = inf.hardware;
   if (inf.software) o.i[0][DeviceRes.SoftwareVersion] = inf.software;

@@ -4,7 +4,7 @@
 // from the clock port; deadlines are met by poll(now). The board's outputs are instances
 // 0.. (one per output name); an instance a server creates (Core §5.4.6) runs the same
 // timers but drives no output, and a server may delete it again (§5.4.7).
-import { LwObject, ON_CHECK, ON_WRITTEN, ON_CREATED, ON_DELETE } from './core/registry';
+import { LwObject, ON_READ, ON_CHECK, ON_WRITTEN, ON_CREATED, ON_DELETE } from './core/registry';
 import { objDef } from './core/defs';
 import { BAD_REQUEST, NOT_ALLOWED } from './core/errors';
 import { Value } from './core/types';
@@ -20,21 +20,24 @@ interface Buzz extends BuzzerApi {
   hw: Board;
   /** Output name of instances 0.. (the board's); a created instance has none. */
   outs: string[];
-  /** Per instance id: output on, auto-off deadline (-1 none), when it went off. */
-  st: { [iid: string]: { on: boolean; offAt: number; lastOff: number } };
+  /**
+   * Per instance id: output on (absent: off; not named `on`, which every Espruino object
+   * inherits), auto-off deadline (-1 none), when it went off (absent: never).
+   */
+  st: { [iid: string]: { sounding?: boolean; offAt: number; lastOff?: number } };
 }
 
 function drive(o: Buzz, iid: number, on: boolean, now: number): void {
   var s = o.st[iid];
   var x = o.i[iid];
-  if (on && !s.on) {
+  if (on && !s.sounding) {
     var d = x[5521] as number;
     s.offAt = d > 0 ? now + Math.floor(d * 1000) : -1;
   }
-  if (!on && s.on) s.lastOff = now;
+  if (!on && s.sounding) s.lastOff = now;
   if (!on) s.offAt = -1;
-  s.on = on;
-  if (o.outs[iid]) o.hw.output(o.outs[iid], on, x[5548] as number);
+  s.sounding = on;
+  if (o.outs[iid]) o.hw.output(o.outs[iid], on, o.get(iid, 5548) as number);
 }
 
 /** Bring outputs in line with 5850 and the timers; next deadline or -1. */
@@ -46,30 +49,29 @@ function poll(this: BuzzerApi, now: number): number {
     var k = l[i];
     var s = o.st[k];
     var want = o.i[k][5850] === true;
-    if (s.on && s.offAt >= 0 && now >= s.offAt) {
+    if (s.sounding && s.offAt >= 0 && now >= s.offAt) {
       drive(o, k, false, now);
       o.set(k, 5850, false);
       want = false;
     }
-    var earliest = s.lastOff + Math.floor((o.i[k][5525] as number) * 1000);
-    if (want && !s.on && now >= earliest) drive(o, k, true, now);
-    var t = want && !s.on ? earliest : s.on ? s.offAt : -1;
+    // never off yet: no minimum off-time to wait for (-1 is no deadline)
+    var earliest = s.lastOff === undefined ? -1 : s.lastOff + Math.floor(((o.i[k][5525] as number) || 0) * 1000);
+    if (want && !s.sounding && now >= earliest) drive(o, k, true, now);
+    var t = want && !s.sounding ? earliest : s.sounding ? s.offAt : -1;
     if (t >= 0 && (next < 0 || t < next)) next = t;
   }
   return next;
 }
 
-function hook(this: LwObject, ev: number, iid: number, rid: number, v?: Value): number | undefined {
+function hook(this: LwObject, ev: number, iid: number, rid: number, v?: Value): Value | undefined {
   var o = this as Buzz;
   if (ev === ON_CHECK) return (rid === 5548 && ((v as number) < 0 || (v as number) > 100)) || (typeof v === 'number' && v < 0) ? BAD_REQUEST : 0;
   var x = o.i[iid];
+  // On/Off false, Level 100, Delay Duration and Minimum Off-time 0 until written (or given by a
+  // server's Create): read here, not stored
+  if (ev === ON_READ) return !x || x[rid] !== undefined ? undefined : rid === 5850 ? false : rid === 5548 ? 100 : rid === 5521 || rid === 5525 ? 0 : undefined;
   if (ev === ON_CREATED) {
-    // the defaults of a new instance (a server's Create gives only some resources)
-    if (x[5850] === undefined) x[5850] = false;
-    if (x[5548] === undefined) x[5548] = 100;
-    if (x[5521] === undefined) x[5521] = 0;
-    if (x[5525] === undefined) x[5525] = 0;
-    if (!o.st[iid]) o.st[iid] = { on: false, offAt: -1, lastOff: -1e15 };
+    if (!o.st[iid]) o.st[iid] = { offAt: -1 };
     return undefined;
   }
   if (ev === ON_DELETE) {
@@ -83,12 +85,12 @@ function hook(this: LwObject, ev: number, iid: number, rid: number, v?: Value): 
   var now = o.hw.clock.now();
   if (rid === 5850) {
     if (o.i[iid][5850] !== true) drive(o, iid, false, now);
-    else if (o.st[iid].on) {
+    else if (o.st[iid].sounding) {
       // true written again while sounding: the duration starts over (IPSO 3338 description).
       var d = o.i[iid][5521] as number;
       o.st[iid].offAt = d > 0 ? now + Math.floor(d * 1000) : -1;
     }
-  } else if (rid === 5548 && o.st[iid].on && o.outs[iid]) o.hw.output(o.outs[iid], true, o.i[iid][5548] as number);
+  } else if (rid === 5548 && o.st[iid].sounding && o.outs[iid]) o.hw.output(o.outs[iid], true, o.get(iid, 5548) as number);
   o.poll(now);
   return undefined;
 }

@@ -5,22 +5,17 @@
 // 9 unsupported protocol. The transfer is the board's (FirmwarePort, built by board.fwPort
 // when a transfer starts and let go when it ends: nothing of it stays at rest); it reports
 // back here. A package pushed with Block1 comes block by block through the hook (ON_BLOCK).
-import { LwObject, ON_CHECK, ON_WRITTEN, ON_EXECUTE } from './core/registry';
+import { LwObject, ON_READ, ON_CHECK, ON_WRITTEN, ON_EXECUTE } from './core/registry';
 import { objDef } from './core/defs';
 import { CHANGED, NOT_ALLOWED, BAD_REQUEST, CONTINUE, INCOMPLETE, TOO_LARGE } from './core/errors';
-import { Value } from './core/types';
+import { Multi, Value } from './core/types';
 import { Board, FirmwarePort } from './board';
 
-/** The Firmware Update object, with what the board's transfer calls. */
-export interface FirmwareApi extends LwObject {
-  /** The download finished: result 0 -> Downloaded, else back to Idle with that Update Result. */
-  downloaded(result: number): void;
-  /** The update finished: success -> Idle, Update Result 1; failure -> Idle, Update Result 8. */
-  updated(ok: boolean): void;
-}
+/** The Firmware Update object; the board's transfer reports back through its hook (ON_DOWNLOADED, ON_UPDATED). */
+export type FirmwareApi = LwObject;
 
 // State on the object, read by top-level functions (0-security.ts says why not closures).
-interface Fw extends FirmwareApi {
+interface Fw extends LwObject {
   /** The board. */
   hw: Board;
 }
@@ -32,6 +27,16 @@ interface Fw extends FirmwareApi {
  * of its own: nothing more for Espruino to hold at rest.
  */
 export var ON_BLOCK = 7;
+
+/**
+ * The board's transfer reports its end: `o.hook(ON_DOWNLOADED, result, -1)`, the download
+ * finished (result 0 -> Downloaded, else back to Idle with that Update Result);
+ * `o.hook(ON_UPDATED, ok ? 1 : 0, -1)`, the update finished (success -> Idle, Update Result 1;
+ * failure -> Idle, Update Result 8). Through the hook, not methods: two functions and two
+ * properties fewer for Espruino to hold.
+ */
+export var ON_DOWNLOADED = 8;
+export var ON_UPDATED = 9;
 
 /** The board's transfer: the one in progress, else a new one told of this object (null: the board has none). */
 function port(o: LwObject): FirmwarePort | null {
@@ -49,9 +54,16 @@ function state(o: LwObject, s: number, r: number): void {
   if (r >= 0) o.set(0, 5, r);
 }
 
-function hook(this: LwObject, ev: number, iid: number, rid: number, v?: Value): number | undefined {
+function hook(this: LwObject, ev: number, iid: number, rid: number, v?: Value): Value | Multi | undefined {
   var o = this;
   var board = (this as Fw).hw;
+  // Values not stored until written (each stored one holds Espruino variables for good): Package
+  // URI, PkgName and PkgVersion '' (fota.ts sets the version), Protocol Support CoAP and CoAPS,
+  // Delivery Method both (pull and push).
+  if (ev === ON_READ) {
+    var x = o.i[iid];
+    return !x || x[rid] !== undefined ? undefined : rid === 1 || rid === 6 || rid === 7 ? '' : rid === 8 ? { 0: 0, 1: 1 } : rid === 9 ? 2 : undefined;
+  }
   if (ev === ON_CHECK) {
     // A new package or URI is taken in Idle only; an empty one always (it cancels, §E.6).
     var empty = (v as string | Uint8Array).length === 0;
@@ -66,7 +78,13 @@ function hook(this: LwObject, ev: number, iid: number, rid: number, v?: Value): 
     var r = piece(o, off, v as Uint8Array, rid > 0);
     return r === 2 ? TOO_LARGE : r ? BAD_REQUEST : rid ? CONTINUE : CHANGED;
   }
-  if (ev === ON_WRITTEN) {
+  if (ev === ON_DOWNLOADED) {
+    if (o.i[0][3] === 1) state(o, iid ? 0 : 2, iid);
+    // the transfer ended: the board's port goes (as in piece())
+    if (board.fwPort) board.fw = undefined;
+  } else if (ev === ON_UPDATED) {
+    if (o.i[0][3] === 3) state(o, 0, iid ? 1 : 8);
+  } else if (ev === ON_WRITTEN) {
     var w = o.i[0][rid] as string | Uint8Array;
     if (!w.length) state(o, 0, 0);
     else if (rid === 0) {
@@ -95,29 +113,18 @@ function piece(o: LwObject, off: number, data: Uint8Array, more: boolean): numbe
   var r = port(o)!.block(off, data, more);
   if (r) {
     state(o, 0, r);
-    // the transfer ended: the board's port goes (as in downloaded())
+    // the transfer ended: the board's port goes (as in ON_DOWNLOADED)
     if (b.fwPort) b.fw = undefined;
   }
   return r;
 }
 
-function downloaded(this: FirmwareApi, result: number): void {
-  if (this.i[0][3] === 1) state(this, result ? 0 : 2, result);
-  var b = (this as Fw).hw;
-  if (b.fwPort) b.fw = undefined;
-}
-
-function updated(this: FirmwareApi, ok: boolean): void {
-  if (this.i[0][3] === 3) state(this, 0, ok ? 1 : 8);
-}
-
 export function firmwareUpdate(board: Board): FirmwareApi {
   var o = new LwObject(objDef(5)!) as Fw;
   o.hw = board;
-  o.add(0, { 1: '', 3: 0, 5: 0, 6: '', 7: '', 8: { 0: 0, 1: 1 }, 9: 2 });
+  // State and Update Result; the others are the hook's until written (ON_READ)
+  o.add(0, { 3: 0, 5: 0 });
   o.hook = hook;
-  o.downloaded = downloaded;
-  o.updated = updated;
   // what this boot reports (a bundle on trial keeps its port: it confirms itself once registered)
   var fw = board.fw || (board.fwPort && board.fwPort());
   if (fw && fw.boot && fw.boot(o)) board.fw = fw;

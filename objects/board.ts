@@ -47,15 +47,15 @@ export interface LocationInfo {
 
 /** Firmware Update (object 5): the board's transfer and install (firmware/lwm2m/fota.ts on Espruino). */
 export interface FirmwarePort {
-  /** Start a pull download from `uri`; completion comes back through `FirmwareApi.downloaded`. */
+  /** Start a pull download from `uri`; completion comes back through the object's hook (ON_DOWNLOADED). */
   download(uri: string): void;
   /**
    * A piece of a pushed package (5/0/0) at byte `off`, in order (`more`: others follow).
-   * 0 while it goes on (after the last piece the check ends in `FirmwareApi.downloaded`), or
+   * 0 while it goes on (after the last piece the check ends in the object's hook, ON_DOWNLOADED), or
    * an Update Result that ends the transfer.
    */
   block(off: number, data: Uint8Array, more: boolean): number;
-  /** Install; completion comes back through `FirmwareApi.updated` (or after a reboot). */
+  /** Install; completion comes back through the object's hook, ON_UPDATED (or after a reboot). */
   update(): void;
   /** Told the object once it exists: the port sets what this boot reports; true when it must stay (a bundle on trial). */
   boot?(api: FirmwareApi): boolean;

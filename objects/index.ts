@@ -73,7 +73,7 @@ export function createObjectModel(board: Board, opt?: ObjectModelOptions): Objec
   reg.add(location(board));
   var stats = connectivityStatistics(board.clock);
   reg.add(stats);
-  var temp = reg.obj(3303) ? null : temperature(board, op.sensors || ['temperature'], op.period || 5000, -40, 125);
+  var temp = reg.obj(3303) ? null : temperature(board, op.sensors || ['temperature'], op.period);
   if (temp) reg.add(temp);
   var bz = reg.obj(3338) ? null : buzzer(board, op.buzzers || ['buzzer']);
   if (bz) reg.add(bz);

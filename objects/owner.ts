@@ -50,8 +50,8 @@ function hook(this: LwObject, ev: number, iid: number, rid: number, v?: Value): 
   } catch (e) {
     // the server gets 5.00 (dispatch's net); the client logs the first failure once
     if (!o.err) {
-      o.err = '/' + o.id + '/' + iid + '/' + rid + ': ' + e;
-      if (o.reg) o.reg.emit('error', o.id, iid);
+      o.err = '/' + o.def[0] + '/' + iid + '/' + rid + ': ' + e;
+      if (o.reg) o.reg.emit('error', o.def[0], iid);
     }
     throw e;
   }
@@ -90,7 +90,6 @@ export function own(reg: Registry | null, list: OwnerObject[] | undefined): stri
     var inst = o.inst || o.i || {};
     delete o.inst;
     (Object as any).setPrototypeOf(o, LwObject.prototype);
-    o.id = l[k].def[0];
     o.def = new Uint16Array(l[k].def as number[]);
     o.i = inst;
     o.hook = hook;

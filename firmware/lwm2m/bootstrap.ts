@@ -116,7 +116,7 @@ export function bootstrapSteps(cl: Client, lc: Lifecycle): void {
       var o = reg.obj(+p[0])!;
       if (o.has(+p[1])) continue;
       o.i[p[1]] = g[k];
-      reg.changed(o.id, +p[1], -1);
+      reg.changed(+p[0], +p[1], -1);
     }
     delete reg.gone;
   }

@@ -21,7 +21,7 @@
 // until it confirms; object 5 lets it go after (docs/memory.md, "Code loaded on demand"). The
 // verifier exists only during its check.
 import type { FirmwarePort } from '../../objects/board';
-import type { FirmwareApi } from '../../objects/5-firmware-update';
+import { FirmwareApi, ON_DOWNLOADED, ON_UPDATED } from '../../objects/5-firmware-update';
 import type { Natives } from '../espruino/native';
 import { utf8Decode, utf8Encode } from '../../transport/bytes';
 import type { Peer } from '../../transport/ports';
@@ -212,7 +212,7 @@ export function fotaPort(n: Natives, vendorHex?: string, coap?: Partial<Params>)
         put(r);
         if (api) api.set(0, 7, st.m.v);
       } else S.erase(st.f);
-      if (api) api.downloaded(ok ? 0 : 5);
+      if (api) api.hook!(ON_DOWNLOADED, ok ? 0 : 5, -1);
     };
     // the vendor key's type names the algorithm (an Ed25519 key is 32 bytes): a package signed
     // with the other one is not the vendor's (5)
@@ -385,7 +385,7 @@ export function fotaPort(n: Natives, vendorHex?: string, coap?: Partial<Params>)
   function fail(r: number): void {
     if (s && s.w) S.erase(s.f);
     s = null;
-    if (api) api.downloaded(r);
+    if (api) api.hook!(ON_DOWNLOADED, r, -1);
   }
 
   return {
@@ -394,7 +394,7 @@ export function fotaPort(n: Natives, vendorHex?: string, coap?: Partial<Params>)
     update: function (): void {
       var r = record();
       if (!r.n || !S.read(r.n)) {
-        if (api) api.updated(false);
+        if (api) api.hook!(ON_UPDATED, 0, -1);
         return;
       }
       r.p = r.n;
@@ -440,7 +440,7 @@ export function fotaPort(n: Natives, vendorHex?: string, coap?: Partial<Params>)
       r.t = 0;
       r.r = 1;
       put(r);
-      if (api) api.updated(true);
+      if (api) api.hook!(ON_UPDATED, 1, -1);
       return true;
     },
   };

@@ -12,7 +12,7 @@ export function attrKey(ssid: number, path: number[]): string {
 
 /** The attributes set exactly at `path` by server `ssid` (a copy). */
 export function own(reg: Registry, ssid: number, path: number[]): Attrs {
-  var a = reg.at[attrKey(ssid, path)];
+  var a = reg.at ? reg.at[attrKey(ssid, path)] : undefined;
   var out: Attrs = {};
   for (var k in a) if (a.hasOwnProperty(k)) (out as any)[k] = (a as any)[k];
   return out;
@@ -21,7 +21,8 @@ export function own(reg: Registry, ssid: number, path: number[]): Attrs {
 /** Attributes in force at `path` for `ssid`: the deepest level wins; pmin/pmax default to the Server object's. */
 export function effective(reg: Registry, ssid: number, path: number[]): Attrs {
   var out: Attrs = {};
-  for (var d = 1; d <= path.length; d++) {
+  // (no Write-Attributes yet: nothing to look up)
+  for (var d = 1; reg.at && d <= path.length; d++) {
     var a = reg.at[attrKey(ssid, path.slice(0, d))];
     for (var k in a) if (a.hasOwnProperty(k)) (out as any)[k] = (a as any)[k];
   }

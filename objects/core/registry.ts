@@ -42,7 +42,7 @@ export type Hook = (this: LwObject, ev: number, iid: number, rid: number, v?: Va
 // An object without behaviour has no `hook` at all, not null: on Espruino every property
 // costs a variable or two.
 export class LwObject {
-  declare id: number;
+  /** The definition; the object id is `def[0]` (no field of its own: ten variables less on the board). */
   declare def: ObjDef;
   declare i: { [iid: string]: Inst };
   declare reg: Registry | null;
@@ -50,7 +50,6 @@ export class LwObject {
   /** At most this many instances (an owner's object, objects/owner.ts); absent: no limit. */
   declare max?: number;
   constructor(def: ObjDef) {
-    this.id = def[0];
     this.def = def;
     this.i = {};
     this.reg = null;
@@ -92,7 +91,7 @@ export class LwObject {
       if (old === v) return;
       inst[rid] = v;
     }
-    if (this.reg) this.reg.changed(this.id, iid, rid);
+    if (this.reg) this.reg.changed(this.def[0], iid, rid);
   }
 }
 
@@ -111,11 +110,12 @@ export interface Attrs {
 }
 
 export class Registry {
+  /** The objects by id (their ids ascending: `ids(reg.o)`, core/types.ts). */
   declare o: { [oid: string]: LwObject };
   /** Content-Format used for multi-value responses when the request has no Accept (TLV by default). */
   declare fmt: number;
-  /** Write-Attributes per server and path: key `ssid + '|' + '/o/i/r'`. */
-  declare at: { [key: string]: Attrs };
+  /** Write-Attributes per server and path: key `ssid + '|' + '/o/i/r'`; absent until the first (core/attrs.ts). */
+  declare at?: { [key: string]: Attrs };
   /**
    * The instances the device provides itself (objects 4 and up: single-instance ones, and
    * those whose hook refuses ON_DELETE, the board's sensors and outputs) that a
@@ -130,21 +130,16 @@ export class Registry {
   constructor() {
     this.o = {};
     this.fmt = FORMAT.LWM2M_TLV;
-    this.at = {};
     this.cl = [];
     this.el = [];
   }
   add(obj: LwObject): LwObject {
-    this.o[obj.id] = obj;
+    this.o[obj.def[0]] = obj;
     obj.reg = this;
     return obj;
   }
   obj(oid: number): LwObject | null {
     return this.o.hasOwnProperty('' + oid) ? this.o[oid] : null;
-  }
-  /** Object ids, ascending. */
-  oids(): number[] {
-    return ids(this.o);
   }
   /** Subscribe to value changes: fn(oid, iid, rid); rid -1 for instance created/deleted. */
   onChange(fn: ChangeListener): void {

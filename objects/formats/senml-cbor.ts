@@ -5,7 +5,7 @@
 import { Rec, Value, T_FLT } from '../core/types';
 import { utf8Encode, utf8Decode, readUint, writeUint, copyOf } from '../../transport/bytes';
 import type { Codec } from './codec';
-import { senmlBase, senmlName, senmlKey, senmlRec } from './senml';
+import { senmlKit } from './senml';
 
 /**
  * The codec, built by codec() (./index.ts) for the payload at hand and dropped with it: on
@@ -13,6 +13,7 @@ import { senmlBase, senmlName, senmlKey, senmlRec } from './senml';
  * decoded, not for as long as the device runs (docs/memory.md, "Code loaded on demand").
  */
 export function senmlCbor(): Codec {
+  var S = senmlKit();
   var TWO32 = 4294967296;
 
   /** A writer that only counts when `b` is null: the same code sizes and then fills the buffer. */
@@ -53,17 +54,17 @@ export function senmlCbor(): Codec {
     head(w, 4, recs.length);
     for (var i = 0; i < recs.length; i++) {
       var r = recs[i];
-      var n = senmlName(base, r.p);
+      var n = S.name(base, r.p);
       head(w, 5, (i ? 1 : 2) + (n ? 1 : 0));
       if (!i) {
         put(w, 0x21); // bn (-2)
-        bytes(w, 3, utf8Encode(senmlBase(base)));
+        bytes(w, 3, utf8Encode(S.base(base)));
       }
       if (n) {
         put(w, 0); // n
         bytes(w, 3, utf8Encode(n));
       }
-      var k = senmlKey(r.t);
+      var k = S.key(r.t);
       var v = r.v;
       if (k === 'vlo') bytes(w, 3, utf8Encode(k));
       else put(w, k === 'v' ? 2 : k === 'vs' ? 3 : k === 'vb' ? 4 : 8); // labels v, vs, vb, vd
@@ -177,7 +178,7 @@ export function senmlCbor(): Codec {
         }
       }
       if (!key && ty) return null;
-      var rec = senmlRec(bn + name, key, val as Value, ty);
+      var rec = S.rec(bn + name, key, val as Value, ty);
       if (!rec) return null;
       out.push(rec);
     }

@@ -4,7 +4,7 @@ import { Rec, Value } from '../core/types';
 import { utf8Encode, utf8Decode } from '../../transport/bytes';
 import { fmtNum, b64enc, b64dec } from './value';
 import type { Codec } from './codec';
-import { senmlBase, senmlName, senmlKey, senmlRec } from './senml';
+import { senmlKit } from './senml';
 
 /**
  * The codec, built by codec() (./index.ts) for the payload at hand and dropped with it: on
@@ -12,14 +12,15 @@ import { senmlBase, senmlName, senmlKey, senmlRec } from './senml';
  * decoded, not for as long as the device runs (docs/memory.md, "Code loaded on demand").
  */
 export function senmlJson(): Codec {
+  var S = senmlKit();
   function jsonEnc(base: number[], recs: Rec[]): Uint8Array | null {
     var s = '[';
     for (var i = 0; i < recs.length; i++) {
       var r = recs[i];
       var v = r.v;
-      var n = senmlName(base, r.p);
-      s += (i ? ',{' : '{') + (i ? '' : '"bn":' + JSON.stringify(senmlBase(base)) + (n ? ',' : '')) + (n ? '"n":"' + n + '"' : '');
-      s += ',"' + senmlKey(r.t) + '":' + (typeof v === 'number' ? fmtNum(v) : v instanceof Uint8Array ? '"' + b64enc(v, true) + '"' : JSON.stringify(v)) + '}';
+      var n = S.name(base, r.p);
+      s += (i ? ',{' : '{') + (i ? '' : '"bn":' + JSON.stringify(S.base(base)) + (n ? ',' : '')) + (n ? '"n":"' + n + '"' : '');
+      s += ',"' + S.key(r.t) + '":' + (typeof v === 'number' ? fmtNum(v) : v instanceof Uint8Array ? '"' + b64enc(v, true) + '"' : JSON.stringify(v)) + '}';
     }
     return utf8Encode(s + ']');
   }
@@ -60,7 +61,7 @@ export function senmlJson(): Codec {
       }
       if (typeof e.bn === 'string') bn = e.bn;
       if (!key && ty) return null;
-      var r = senmlRec(bn + (e.n || ''), key, v as Value, ty);
+      var r = S.rec(bn + (e.n || ''), key, v as Value, ty);
       if (!r) return null;
       out.push(r);
     }

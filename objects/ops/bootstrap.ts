@@ -13,7 +13,7 @@ import { Registry } from '../core/registry';
 import { CHANGED, DELETED, BAD_REQUEST, UNAUTHORIZED, CONTENT, NOT_FOUND, NOT_ALLOWED } from '../core/errors';
 import { utf8Encode } from '../../transport/bytes';
 import { FORMAT } from '../../transport/coap/constants';
-import { defMi } from '../core/types';
+import { defMi, ids } from '../core/types';
 import { Req, Res, res, target, decode, apply, BOOT, DRY } from './common';
 import { readAs } from './read';
 import { removeInst } from './delete';
@@ -57,11 +57,11 @@ export function bsWrite(reg: Registry, req: Req): Res {
   var c = apply(o, path, recs, BOOT | DRY);
   if (c) return res(c);
   for (i = 0; i < made.length; i++) {
-    var k = o.id + '/' + made[i];
+    var k = o.def[0] + '/' + made[i];
     var g = reg.gone && reg.gone[k];
     if (g) delete reg.gone![k];
     o.add(made[i], g || undefined);
-    reg.changed(o.id, made[i], -1);
+    reg.changed(o.def[0], made[i], -1);
   }
   apply(o, path, recs, BOOT);
   return res(CHANGED);
@@ -69,7 +69,7 @@ export function bsWrite(reg: Registry, req: Req): Res {
 
 export function bsDelete(reg: Registry, req: Req): Res {
   var path = req.path;
-  var l = path.length ? [path[0]] : reg.oids();
+  var l = path.length ? [path[0]] : ids(reg.o);
   if (path.length > 2 || (path.length && !reg.obj(path[0])) || (path.length > 1 && !reg.obj(path[0])!.has(path[1]))) return res(path.length > 2 ? BAD_REQUEST : NOT_FOUND);
   for (var k = 0; k < l.length; k++) {
     var o = reg.obj(l[k])!;
@@ -88,17 +88,17 @@ export function bsDiscover(reg: Registry, req: Req): Res {
   // Unquoted, as LwM2M 1.1.1 §5.2.7.3 writes it (`</>;lwm2m=1.1`): a link-format value may
   // be a token or a quoted string (RFC 6690), and a token is what 1.1.1's servers expect.
   var s = 'lwm2m=1.1';
-  var l = path.length ? [path[0]] : reg.oids();
+  var l = path.length ? [path[0]] : ids(reg.o);
   for (var k = 0; k < l.length; k++) {
     var o = reg.obj(l[k])!;
     var is = o.iids();
-    if (!is.length || verStr(o)) s += ',</' + o.id + '>' + verStr(o);
+    if (!is.length || verStr(o)) s += ',</' + o.def[0] + '>' + verStr(o);
     for (var j = 0; j < is.length; j++) {
       var x = o.i[is[j]];
-      s += ',</' + o.id + '/' + is[j] + '>';
+      s += ',</' + o.def[0] + '/' + is[j] + '>';
       // Security: ssid and uri of LwM2M server accounts; Server: ssid (§5.2.7.3).
-      if (o.id === 0 && !x[SecurityRes.BootstrapServer]) s += ';ssid=' + x[SecurityRes.ShortServerId] + ';uri="' + x[SecurityRes.ServerUri] + '"';
-      if (o.id === 1) s += ';ssid=' + x[ServerRes.ShortServerId];
+      if (o.def[0] === 0 && !x[SecurityRes.BootstrapServer]) s += ';ssid=' + x[SecurityRes.ShortServerId] + ';uri="' + x[SecurityRes.ServerUri] + '"';
+      if (o.def[0] === 1) s += ';ssid=' + x[ServerRes.ShortServerId];
     }
   }
   return { code: CONTENT, format: FORMAT.LINK, payload: utf8Encode(s) };

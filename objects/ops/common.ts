@@ -77,12 +77,12 @@ export function collect(o: LwObject, iid: number, path: number[], out: Rec[]): n
       var l = ids(v as Multi);
       for (var k = 0; k < l.length; k++) {
         if (path.length > 3 && l[k] !== path[3]) continue;
-        out.push({ p: [o.id, iid, rid, l[k]], t: f & 15, v: (v as Multi)[l[k]] });
+        out.push({ p: [o.def[0], iid, rid, l[k]], t: f & 15, v: (v as Multi)[l[k]] });
       }
       if (path.length > 3 && !out.length) return NOT_FOUND;
     } else {
       if (path.length > 3) return NOT_FOUND;
-      out.push({ p: [o.id, iid, rid], t: f & 15, v: v as Value });
+      out.push({ p: [o.def[0], iid, rid], t: f & 15, v: v as Value });
     }
   }
   return 0;

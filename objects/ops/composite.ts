@@ -49,7 +49,7 @@ export function composite(): Composite {
       var bad = 0;
       var seen = 0;
       for (var k = 0; k < l.length && !bad; k++) {
-        if (srv >= 0 && !allowed(reg, srv, o.id, l[k], A_READ)) continue;
+        if (srv >= 0 && !allowed(reg, srv, o.def[0], l[k], A_READ)) continue;
         seen++;
         bad = collect(o, l[k], p, part);
       }
@@ -92,7 +92,7 @@ export function composite(): Composite {
       if (req.srv >= 0 && p[0] === 0) return res(UNAUTHORIZED);
       var o = target(reg, [p[0], p[1]]);
       if (typeof o === 'number') return res(o);
-      if (!allowed(reg, req.srv, o.id, p[1], A_WRITE)) return res(UNAUTHORIZED);
+      if (!allowed(reg, req.srv, o.def[0], p[1], A_WRITE)) return res(UNAUTHORIZED);
       var k = objs.indexOf(o);
       if (k < 0) {
         k = objs.length;
@@ -104,7 +104,7 @@ export function composite(): Composite {
     // every object's records checked before any is written: all or nothing (Core §6.3, Write-Composite)
     for (var pass = DRY; pass >= 0; pass -= DRY) {
       for (k = 0; k < objs.length; k++) {
-        var c = apply(objs[k], [objs[k].id], groups[k], pass);
+        var c = apply(objs[k], [objs[k].def[0]], groups[k], pass);
         if (c) return res(c);
       }
     }

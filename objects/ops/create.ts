@@ -12,7 +12,7 @@ export function create(reg: Registry, req: Req): Res {
   if (path.length !== 1) return res(NOT_ALLOWED);
   var o = target(reg, path);
   if (typeof o === 'number') return res(o);
-  if (!allowed(reg, req.srv, o.id, 65535, A_CREATE)) return res(UNAUTHORIZED);
+  if (!allowed(reg, req.srv, o.def[0], 65535, A_CREATE)) return res(UNAUTHORIZED);
   if ((!defMi(o.def) && o.iids().length) || o.iids().length >= o.max!) return res(BAD_REQUEST);
   var recs = req.payload && req.payload.length ? decode(reg, req, path) : [];
   if (typeof recs === 'number') return res(recs);
@@ -22,11 +22,11 @@ export function create(reg: Registry, req: Req): Res {
   if (o.has(iid) || iid > 65534) return res(BAD_REQUEST);
   for (k = 0; k < recs.length; k++) recs[k].p[1] = iid;
   // Validate first: nothing is created unless all values are good.
-  var c = apply(o, [o.id, iid], recs, CREATE | DRY);
+  var c = apply(o, [o.def[0], iid], recs, CREATE | DRY);
   if (c) return res(c);
   o.add(iid);
-  apply(o, [o.id, iid], recs, CREATE);
-  aclCreated(reg, req.srv, o.id, iid);
-  reg.changed(o.id, iid, -1);
-  return { code: CREATED, path: [o.id, iid] };
+  apply(o, [o.def[0], iid], recs, CREATE);
+  aclCreated(reg, req.srv, o.def[0], iid);
+  reg.changed(o.def[0], iid, -1);
+  return { code: CREATED, path: [o.def[0], iid] };
 }

@@ -12,15 +12,15 @@ import { Req, Res, res, target } from './common';
 /** Remove instance iid (no access check); returns 0 or the refusal code. */
 export function removeInst(reg: Registry, o: LwObject, iid: number, boot?: boolean): number {
   var mi = defMi(o.def);
-  var c = (boot ? o.id === 3 : !mi) ? NOT_ALLOWED : o.hook ? (o.hook(ON_DELETE, iid, -1) as number) || 0 : 0;
+  var c = (boot ? o.def[0] === 3 : !mi) ? NOT_ALLOWED : o.hook ? (o.hook(ON_DELETE, iid, -1) as number) || 0 : 0;
   // The device's own instances (objects 4 and up, single-instance or refused with 4.05) are
   // hidden by a Bootstrap-Delete, their state kept (ops/bootstrap.ts); any other refusal stands.
-  var own = boot && o.id > 3 && (!mi || c === NOT_ALLOWED);
+  var own = boot && o.def[0] > 3 && (!mi || c === NOT_ALLOWED);
   if (c && !own) return c;
-  if (own) (reg.gone || (reg.gone = {}))[o.id + '/' + iid] = o.i[iid];
+  if (own) (reg.gone || (reg.gone = {}))[o.def[0] + '/' + iid] = o.i[iid];
   delete o.i[iid];
-  aclDeleted(reg, o.id, iid);
-  reg.changed(o.id, iid, -1);
+  aclDeleted(reg, o.def[0], iid);
+  reg.changed(o.def[0], iid, -1);
   return 0;
 }
 
@@ -29,6 +29,6 @@ export function del(reg: Registry, req: Req): Res {
   if (path.length !== 2) return res(NOT_ALLOWED);
   var o = target(reg, path);
   if (typeof o === 'number') return res(o);
-  if (!allowed(reg, req.srv, o.id, path[1], A_DEL)) return res(UNAUTHORIZED);
+  if (!allowed(reg, req.srv, o.def[0], path[1], A_DEL)) return res(UNAUTHORIZED);
   return res(removeInst(reg, o, path[1]) || DELETED);
 }

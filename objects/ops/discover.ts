@@ -23,7 +23,7 @@ function resLinks(o: LwObject, iid: number, ssid: number, only: number): string 
     if (only >= 0 && r[i] !== only) continue;
     var v = o.get(iid, r[i]);
     if (v === undefined && !(r[i + 1] & EX)) continue;
-    var p = [o.id, iid, r[i]];
+    var p = [o.def[0], iid, r[i]];
     s += ',</' + p.join('/') + '>';
     if (r[i + 1] & M) s += ';dim=' + ids(v as Multi).length;
     s += attrStr(only >= 0 ? effective(o.reg!, ssid, p) : own(o.reg!, ssid, p));
@@ -41,14 +41,14 @@ export function discover(reg: Registry, req: Req): Res {
   if (typeof o === 'number' || !path.length || path.length > 3) return res(typeof o === 'number' ? o : NOT_FOUND);
   // Discover needs no Access Control right ("the LwM2M Client MUST perform the operation",
   // Core §7.3.2); the Security object is never a server's (E.1).
-  if (o.id === 0) return res(UNAUTHORIZED);
+  if (o.def[0] === 0) return res(UNAUTHORIZED);
   var ssid = req.srv;
   if (path.length > 2 && o.get(path[1], path[2]) === undefined && !(resFlags(o.def, path[2]) & EX)) return res(NOT_FOUND);
   var s = '';
   var l = path.length > 1 ? [path[1]] : o.iids();
-  if (path.length === 1) s = ',</' + o.id + '>' + verStr(o) + attrStr(own(reg, ssid, path));
+  if (path.length === 1) s = ',</' + o.def[0] + '>' + verStr(o) + attrStr(own(reg, ssid, path));
   for (var k = 0; k < l.length; k++) {
-    if (path.length < 3) s += ',</' + o.id + '/' + l[k] + '>' + attrStr(own(reg, ssid, [o.id, l[k]]));
+    if (path.length < 3) s += ',</' + o.def[0] + '/' + l[k] + '>' + attrStr(own(reg, ssid, [o.def[0], l[k]]));
     s += resLinks(o, l[k], ssid, path.length > 2 ? path[2] : -1);
   }
   return { code: CONTENT, format: FORMAT.LINK, payload: utf8Encode(s.substring(1)) };

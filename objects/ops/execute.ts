@@ -32,7 +32,7 @@ export function execute(reg: Registry, req: Req): Res {
   var o = target(reg, path);
   if (typeof o === 'number') return res(o);
   // Access first: a server may not learn what the Security object holds (4.01 for all of /0).
-  if (!allowed(reg, req.srv, o.id, path[1], A_EXEC)) return res(UNAUTHORIZED);
+  if (!allowed(reg, req.srv, o.def[0], path[1], A_EXEC)) return res(UNAUTHORIZED);
   if (!(resFlags(o.def, path[2]) & EX)) return res(NOT_ALLOWED);
   var args = utf8Decode(req.payload || new Uint8Array(0));
   if (args === null || !argsOk(args)) return res(BAD_REQUEST);

@@ -15,13 +15,13 @@ export function readAs(reg: Registry, req: Req, boot: boolean): Res {
   var recs: Rec[] = [];
   var seen = 0;
   for (var k = 0; k < l.length; k++) {
-    if (!boot && !allowed(reg, req.srv, o.id, l[k], A_READ)) continue;
+    if (!boot && !allowed(reg, req.srv, o.def[0], l[k], A_READ)) continue;
     seen++;
     var c = collect(o, l[k], path, recs);
     if (c) return res(c);
   }
   // An instance (or every instance of a non-empty object) the server may not read.
-  if (!seen && (path.length > 1 || l.length || o.id === 0)) return res(UNAUTHORIZED);
+  if (!seen && (path.length > 1 || l.length || o.def[0] === 0)) return res(UNAUTHORIZED);
   return answer(reg, o, path, recs, req.accept);
 }
 

@@ -14,7 +14,7 @@ export function writeAttributes(reg: Registry, req: Req): Res {
   var o = target(reg, path);
   if (typeof o === 'number') return res(o);
   if (!path.length) return res(BAD_REQUEST);
-  if (!allowed(reg, req.srv, o.id, path.length > 1 ? path[1] : 65535, A_READ) && (path.length > 1 || o.id === 0)) return res(UNAUTHORIZED);
+  if (!allowed(reg, req.srv, o.def[0], path.length > 1 ? path[1] : 65535, A_READ) && (path.length > 1 || o.def[0] === 0)) return res(UNAUTHORIZED);
   var t = path.length > 2 ? resFlags(o.def, path[2]) & 15 : 0;
   var a: Attrs = own(reg, req.srv, path);
   var q = req.query || [];
@@ -34,6 +34,6 @@ export function writeAttributes(reg: Registry, req: Req): Res {
     (a as any)[name] = v;
   }
   if (a.lt !== undefined && a.gt !== undefined && (a.lt >= a.gt || a.lt + 2 * (a.st || 0) >= a.gt)) return res(BAD_REQUEST);
-  reg.at[attrKey(req.srv, path)] = a;
+  (reg.at || (reg.at = {}))[attrKey(req.srv, path)] = a;
   return res(CHANGED);
 }

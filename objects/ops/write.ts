@@ -10,7 +10,7 @@ export function write(reg: Registry, req: Req, partial?: boolean): Res {
   if (path.length < 2) return res(NOT_ALLOWED);
   var o = target(reg, path);
   if (typeof o === 'number') return res(o);
-  if (!allowed(reg, req.srv, o.id, path[1], A_WRITE)) return res(UNAUTHORIZED);
+  if (!allowed(reg, req.srv, o.def[0], path[1], A_WRITE)) return res(UNAUTHORIZED);
   var recs = decode(reg, req, path);
   if (typeof recs === 'number') return res(recs);
   var c = apply(o, path, recs, partial ? 0 : REPLACE);

@@ -161,8 +161,7 @@ test('Observe-Composite honours the attributes of its paths (Core §6.4, §5.1.2
   let out: ResponseSpec | null = null;
   const ex = { respond: (s: ResponseSpec) => (out = s), observe: () => rel } as unknown as Exchange;
   // Write-Attributes by server 1: pmin=10 on the temperature, pmax=30 on the buzzer
-  reg.at[attrKey(1, [3303, 0, 5700])] = { pmin: 10 };
-  reg.at[attrKey(1, [3338, 0, 5850])] = { pmax: 30 };
+  reg.at = { [attrKey(1, [3303, 0, 5700])]: { pmin: 10 }, [attrKey(1, [3338, 0, 5850])]: { pmax: 30 } };
   dispatch({ reg, ssid: 1, observed: (r, path, q, first) => rep.add(r, 1, path, q, first, now) }, req(CODE.FETCH, '/', { cf: FORMAT.SENML_JSON, payload: '[{"n":"/3303/0/5700"},{"n":"/3338/0/5850"}]', observe: 0 }), ex);
   assert.equal(out!.code, CODE.CONTENT);
   const tick = (t: number) => rep.poll((now = t));

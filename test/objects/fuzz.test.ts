@@ -16,7 +16,7 @@ import { textDec } from '../../objects/formats/text';
 import { opaqueDec } from '../../objects/formats/opaque';
 import { linkDec } from '../../objects/formats/link';
 import { Registry } from '../../objects/core/registry';
-import { T_STR as S, T_INT as I, T_BOOL as B, T_FLT as F } from '../../objects/core/types';
+import { T_STR as S, T_INT as I, T_BOOL as B, T_FLT as F, ids } from '../../objects/core/types';
 import { fakeBoard } from './fake-board';
 import { recs, rng, typeOf } from './helpers';
 
@@ -84,7 +84,7 @@ test('decoders: mutated and random input never throws; output is null or well-fo
 });
 
 function snapshot(reg: Registry): string {
-  return JSON.stringify([reg.oids().map((o) => reg.obj(o)!.i), reg.at], (_k, v) => (v instanceof Uint8Array ? 'bytes:' + Buffer.from(v).toString('hex') : v));
+  return JSON.stringify([ids(reg.o).map((o) => reg.obj(o)!.i), reg.at], (_k, v) => (v instanceof Uint8Array ? 'bytes:' + Buffer.from(v).toString('hex') : v));
 }
 
 test('Write / Create / Bootstrap-Write with fuzzed payloads: no 5.00, refused means unchanged', () => {

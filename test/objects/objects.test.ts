@@ -4,6 +4,8 @@ import assert from 'node:assert/strict';
 import { createObjectModel } from '../../objects/index';
 import * as ops from '../../objects/ops/index';
 import { tlvDec } from '../../objects/formats/tlv';
+import { effective } from '../../objects/core/attrs';
+import { ON_DOWNLOADED, ON_UPDATED } from '../../objects/5-firmware-update';
 import { fakeBoard } from './fake-board';
 import { typeOf } from './helpers';
 
@@ -68,11 +70,11 @@ test('Firmware Update: pull state machine Idle -> Downloading -> Downloaded -> U
   assert.deepEqual(log, ['download coap://fw.example/img']);
   assert.equal(rd([5, 0, 3]), '1');
   assert.equal(wr([5, 0, 1], 'coap://other'), 128, 'new URI while downloading');
-  c.fw.downloaded(0);
+  c.fw.hook!(ON_DOWNLOADED, 0, -1);
   assert.equal(rd([5, 0, 3]), '2');
   assert.equal(ex([5, 0, 2]), 68);
   assert.equal(rd([5, 0, 3]), '3');
-  c.fw.updated(true);
+  c.fw.hook!(ON_UPDATED, 1, -1);
   assert.deepEqual([rd([5, 0, 3]), rd([5, 0, 5])], ['0', '1']);
   assert.deepEqual(log, ['download coap://fw.example/img', 'update']);
 });
@@ -80,7 +82,7 @@ test('Firmware Update: pull state machine Idle -> Downloading -> Downloaded -> U
 test('Firmware Update: failures and cancel by empty URI; pushed package', () => {
   const { rd, wr, c, reg, state } = setup();
   wr([5, 0, 1], 'coap://fw.example/img');
-  c.fw.downloaded(5);
+  c.fw.hook!(ON_DOWNLOADED, 5, -1);
   assert.deepEqual([rd([5, 0, 3]), rd([5, 0, 5])], ['0', '5'], 'integrity failure');
   wr([5, 0, 1], 'coap://fw.example/img');
   assert.equal(wr([5, 0, 1], ''), 68);
@@ -88,7 +90,7 @@ test('Firmware Update: failures and cancel by empty URI; pushed package', () => 
   const push = (b: Uint8Array) => ops.write(reg, { srv: 101, path: [5, 0, 0], cf: 42, payload: b }).code;
   assert.equal(push(new Uint8Array([1, 2, 3])), 68);
   assert.equal(rd([5, 0, 3]), '1', 'Downloading while the board checks the package');
-  c.fw.downloaded(0);
+  c.fw.hook!(ON_DOWNLOADED, 0, -1);
   assert.equal(rd([5, 0, 3]), '2');
   wr([5, 0, 1], '');
   state.fwResult = 6;
@@ -114,6 +116,23 @@ test('Connectivity Statistics: counts only between Start and Stop; Collection Pe
   assert.equal(c.stats.poll(state.now + 10000), -1);
   c.stats.count(true, 4096);
   assert.equal(rd([7, 0, 2]), '0');
+});
+
+test('state absent until used (memory: each property holds Espruino variables): Connectivity Statistics before its first Start, a Buzzer never sounded, attributes before a Write-Attributes', () => {
+  const { rd, ex, c, state } = setup();
+  for (const k of ['run', 'tx', 'rx', 'n', 'max', 'end']) assert.ok(!(k in c.stats), k);
+  assert.deepEqual(Object.keys(c.reg.obj(7)!.i[0]), []);
+  assert.deepEqual([rd([7, 0, 2]), rd([7, 0, 3]), rd([7, 0, 4]), rd([7, 0, 5]), rd([7, 0, 8])], ['0', '0', '0', '0', '0']);
+  assert.equal(c.stats.poll(state.now), -1, 'no Collection Period');
+  c.stats.count(true, 100);
+  assert.ok(!('tx' in c.stats), 'nothing counted before Start');
+  assert.equal(ex([7, 0, 6]), 68);
+  c.stats.count(true, 100);
+  assert.equal(rd([7, 0, 5]), '100');
+  assert.deepEqual((c.buzzer as any).st[0], { offAt: -1 });
+  assert.ok(!('at' in c.reg), 'no Write-Attributes yet');
+  assert.equal(ops.writeAttributes(c.reg, { srv: 101, path: [3303, 0, 5700], query: ['pmin=5'] }).code, 68);
+  assert.deepEqual(effective(c.reg, 101, [3303, 0, 5700]).pmin, 5);
 });
 
 test('Temperature: sensor port sampled by poll, change reported, min/max and their reset', () => {

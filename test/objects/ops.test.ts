@@ -225,7 +225,7 @@ test('Create -> Write -> Delete on Buzzer 3338: a server-created instance runs i
   const p = tlvEnc([3338, 1], recs([[[3338, 1, 5850], 5, true]]))!;
   const r = ops.create(reg, R([3338], { cf: 11542, payload: p }));
   assert.deepEqual([r.code, r.path], [65, [3338, 1]]);
-  assert.equal(bz.i[1][5548], 100, 'defaults filled');
+  assert.equal(bz.get(1, 5548), 100, 'defaults read');
   bz.poll(state.now);
   assert.deepEqual(log, [], 'a created instance drives no board output');
   assert.equal(ops.write(reg, R([3338, 1, 5548], { cf: 0, payload: enc('40') })).code, 68);
@@ -270,12 +270,12 @@ test('Bootstrap-Write creates the instance a resource path names; Bootstrap-Dele
   const d = txt(bs.bsDiscover(reg, { srv: 0, path: [] }).payload);
   assert.ok(d.startsWith('lwm2m=1.1,</0>;ver=1.1,</0/0>,</1>;ver=1.1,</2>,</3>;ver=1.1,</3/0>,</4>;ver=1.2,</5>;ver=1.1,</6>,</7>,'), d);
   assert.equal(bs.bsWrite(reg, { srv: 0, path: [3303, 0, 5750], cf: 0, payload: enc('outdoor') }).code, 68);
-  assert.equal(reg.obj(3303)!.i[0][5701], 'Cel', 'written on top of the device\'s own instance');
+  assert.equal(reg.obj(3303)!.get(0, 5701), 'Cel', 'written on top of the device\'s own instance');
   assert.equal(reg.obj(3303)!.i[0][5750], 'outdoor');
   lifecycle({ reg } as any).bsRestore(); // Bootstrap-Finish's step (firmware/lwm2m/lifecycle.ts)
   for (const oid of [4, 5, 6, 7, 3303, 3338]) assert.deepEqual(reg.obj(oid)!.iids(), [0], `/${oid} back`);
   assert.equal(reg.obj(3303)!.i[0][5750], 'outdoor');
-  assert.equal(reg.obj(5)!.i[0][9], 2, 'as it was');
+  assert.equal(reg.obj(5)!.get(0, 9), 2, 'as it was');
   assert.deepEqual(reg.obj(1)!.iids(), []);
 });
 
@@ -291,4 +291,31 @@ test('Device: UTC Offset and Timezone are validated (ISO 8601 offset, IANA name)
 test('Execute under /0 answers 4.01 as every other operation on the Security object does (issue 15 item 8)', () => {
   const { reg } = setup();
   assert.equal(ops.execute(reg, R([0, 1, 0])).code, 129);
+});
+
+test('defaults are read, not stored (memory: each stored value holds Espruino variables); a written value replaces its default', () => {
+  const { reg, board } = setup();
+  (board as any).location = undefined; // a board without a location port
+  const stored = (oid: number) => Object.keys(reg.obj(oid)!.i[0]).sort((a, b) => +a - +b).join(',');
+  assert.equal(stored(5), '3,5', 'Firmware Update: State and Update Result only');
+  assert.equal(stored(6), '', 'Location');
+  assert.equal(stored(3), '0,1,2,3', 'Device: what the board told');
+  for (const rid of ['5603', '5604', '5701']) assert.ok(!(rid in reg.obj(3303)!.i[0]), `Temperature ${rid}`);
+  assert.deepEqual([5603, 5604, 5701].map((r) => txt(ops.read(reg, R([3303, 0, r])).payload)), ['-40', '125', 'Cel']);
+  assert.equal(stored(3338), '5750', 'Buzzer: its output name');
+  const all = (p: number[]) => tlvDec(ops.read(reg, R(p)).payload!, p, ty)!.map((x) => x.p.slice(2).join('/') + '=' + (x.v instanceof Uint8Array ? toHex(x.v) : x.v));
+  assert.deepEqual(all([5, 0]), ['1=', '3=0', '5=0', '6=', '7=', '8/0=0', '8/1=1', '9=2']);
+  assert.deepEqual(all([6, 0]), ['0=0', '1=0', '5=0']);
+  assert.deepEqual(all([3338, 0]), ['5850=false', '5548=100', '5521=0', '5525=0', '5750=buzzer']);
+  assert.deepEqual(all([3, 0]).filter((s) => /^1[1456]\b/.test(s)), ['11/0=0', '14=+00:00', '15=Etc/UTC', '16=U']);
+  assert.equal(txt(ops.read(reg, R([3303, 0, 5701])).payload), 'Cel');
+  assert.equal(ops.write(reg, R([3, 0, 15], { cf: 0, payload: enc('Europe/Paris') })).code, 68);
+  assert.equal(txt(ops.read(reg, R([3, 0, 15])).payload), 'Europe/Paris');
+  reg.obj(6)!.set(0, 0, 48.85);
+  assert.equal(txt(ops.read(reg, R([6, 0, 0])).payload), '48.85');
+  (reg.obj(3) as any).error(2);
+  assert.deepEqual(all([3, 0, 11]), ['11/0=2']);
+  // a server-created Temperature instance keeps the unit it was given
+  assert.equal(ops.create(reg, R([3303], { cf: 11542, payload: tlvEnc([3303], [{ p: [3303, 7, 5701], t: S, v: 'Far' }])! })).code, 65);
+  assert.equal(txt(ops.read(reg, R([3303, 7, 5701])).payload), 'Far');
 });
