@@ -2,7 +2,7 @@
 // The boot file (tools/flash.mjs writes it to `.boot0`) evals the bundle from Storage
 // and, on E.on('init'), calls start(global). start() reads the configuration, builds
 // the ports, joins Wi-Fi, and hands everything to the client.
-import type { Clock, CryptoBackend, Peer, Rng } from '../../transport/ports';
+import type { Clock, CryptoBackend, Rng } from '../../transport/ports';
 import { Scheduler } from './scheduler';
 import { EspruinoUdp } from './udp';
 import { EspruinoStorage } from './storage';
@@ -150,17 +150,7 @@ export function start(g: any, opts?: StartOptions): Platform | null {
     openUdp: function (onMessage, port, onBound) {
       // unless configured, a port of the dynamic range (49152-65535, RFC 6335 §6) drawn from the
       // hardware RNG at each boot: an off-path attacker must guess it to spoof (RFC 6056)
-      return new EspruinoUdp(n, { port: port || cfg.port || 49152 + (n.E.hwRand() & 16383) }, function (data: Uint8Array, peer: Peer) {
-        // busy while the datagram runs: the kick below polls every engine, so a value it changes
-        // (a Bootstrap-Write's ~10 resources) neither reads the clock nor arms a timer (Scheduler.add)
-        scheduler.busy = true;
-        try {
-          onMessage(data, peer, clock.now());
-        } finally {
-          scheduler.busy = false;
-        }
-        scheduler.kick();
-      }, function (e) {
+      return new EspruinoUdp(n, { port: port || cfg.port || 49152 + (n.E.hwRand() & 16383), turn: scheduler }, onMessage, function (e) {
         log('udp ' + e);
       }, onBound);
     },
