@@ -13,7 +13,6 @@
 import type { Clock, CryptoBackend, DatagramPort, Peer, Rng, Storage } from '../../transport/ports';
 import { peerKey } from '../../transport/ports';
 import { CoapEndpoint } from '../../transport/coap/endpoint';
-import type { Observation } from '../../transport/coap/endpoint';
 import { CODE, OPT, FORMAT, engineParams, codeStr } from '../../transport/coap/constants';
 import type { EngineParams, Params } from '../../transport/coap/constants';
 import { CoapMessage, getStrings } from '../../transport/coap/message';
@@ -23,7 +22,6 @@ import type { DtlsEvent } from '../../transport/dtls/connection';
 import type { Registry } from '../../objects/core/registry';
 import { SecurityRes } from '../../objects/0-security';
 import { ServerRes } from '../../objects/1-server';
-import type { Req, Res } from '../../objects/ops/index';
 import { utf8Encode, utf8Decode, toHex } from '../../transport/bytes';
 import { dispatch, fwStream, Account } from './dispatch';
 import { Reporting } from './reporting';
@@ -105,6 +103,65 @@ export interface ClientOptions {
    */
   sendPaths?: string[];
   sendEvery?: number;
+}
+
+/**
+ * The connection's DTLS session (for coaps) and CoAP endpoint, with the closures they keep for the
+ * connection's life. Made here, not in Client.open(): a closure keeps the whole scope it was made
+ * in (docs/memory.md, rule 4), and open()'s has some twenty locals.
+ */
+function connect(cl: Client, c: Conn, secure: boolean, identity: Uint8Array, key: Uint8Array, rpk: RpkKeys | null): void {
+  var ssid = c.ssid;
+  var port: DatagramPort = cl.ports.udp;
+  if (secure) {
+    var dopt: DtlsClientOptions = {
+      socket: cl.ports.udp,
+      crypto: cl.ports.crypto,
+      rng: cl.ports.rng,
+      psk: function () {
+        return rpk ? null : { identity: identity, key: key };
+      },
+      onData: function (d: Uint8Array, p: Peer) {
+        c.coap.receive(d, p, cl.now);
+      },
+      onEvent: function (e: DtlsEvent) {
+        cl.life().onDtls(c, e);
+      },
+    };
+    // set only when given: a property holding undefined still costs variables on Espruino
+    if (cl.opt.dtlsRetransmit) dopt.retransmitInitial = cl.opt.dtlsRetransmit;
+    if (cl.opt.dtlsTimeout) dopt.handshakeTimeout = cl.opt.dtlsTimeout;
+    // Security Mode 1: the DTLS client offers the RPK suite (installed by the RPK build), with
+    // the verification table of the server's key kept from an earlier handshake (persistence.ts)
+    // (read for each handshake and held only while it runs: 2 KB)
+    if (rpk) {
+      var st = cl.ports.storage, cr = cl.ports.crypto;
+      var keep = function (t: Uint8Array) {
+        accountStore(st).keepTable(ssid, cr, t);
+      };
+      dopt.idle = function () {
+        return cl.idle();
+      };
+      dopt.rpk = function () {
+        var k = rpk!;
+        return { key: k.key, spki: k.spki, serverSpki: k.serverSpki, serverTable: accountStore(st).table(ssid, cr), keep: keep };
+      };
+    }
+    c.dtls = createDtlsClient(dopt);
+    port = c.dtls;
+  }
+  var acc: Account = { reg: cl.reg, ssid: ssid, cl: cl };
+  c.coap = new CoapEndpoint({
+    port: port,
+    rng: cl.ports.rng,
+    params: cl.opt.coap,
+    streamBlock1: fwStream,
+    onRequest: function (req: CoapMessage, p: Peer, ex: any) {
+      // a pushed package's blocks after its first are not one request each (a line per KB)
+      if (ex.blockOffset <= 0) cl.log('request', (ssid < 0 ? 'bootstrap server ' : 'server ' + ssid + ' ') + ['', 'GET', 'POST', 'PUT', 'DELETE', 'FETCH', 'PATCH', 'iPATCH'][req.code] + ' /' + (getStrings(req, OPT.URI_PATH) || []).join('/'));
+      dispatch(acc, req, ex);
+    },
+  });
 }
 
 export class Client {
@@ -235,15 +292,7 @@ export class Client {
    * and 3338); management objects answer 4.03. Datagrams from that port go to appReceive().
    */
   serveApp(port: DatagramPort, oids?: number[]): void {
-    var self = this;
-    var acc: Account = {
-      reg: this.reg,
-      ssid: 0,
-      app: oids || [3303, 3338],
-      observed: function (rel: Observation, path: number[], req: Req, first: Res) {
-        self.reporting.add(rel, 0, path, req, first, self.now);
-      },
-    };
+    var acc: Account = { reg: this.reg, ssid: 0, cl: this, app: oids || [3303, 3338] };
     this.app = new CoapEndpoint({
       port: port,
       rng: this.ports.rng,
@@ -400,7 +449,8 @@ export class Client {
 
   /**
    * Opens the connection of Security instance `secIid` (a new DTLS session for coaps). Here and
-   * not in the lifecycle: the closures a connection keeps for its life are made in this scope.
+   * not in the lifecycle: the closures a connection keeps for its life (made by connect()) would
+   * keep the lifecycle's scope.
    */
   open(secIid: number, ssid: number): Conn | null {
     var s = this.reg.obj(0)!.i[secIid];
@@ -416,78 +466,15 @@ export class Client {
       }
       rpk = k;
     }
-    var self = this;
     var peer = { address: uri.host, port: uri.port };
     var identity = s[SecurityRes.PublicKeyOrId] instanceof Uint8Array ? (s[SecurityRes.PublicKeyOrId] as Uint8Array) : utf8Encode('' + (s[SecurityRes.PublicKeyOrId] || ''));
-    var key = s[SecurityRes.SecretKey] instanceof Uint8Array ? (s[SecurityRes.SecretKey] as Uint8Array) : new Uint8Array(0);
-    var dopt: DtlsClientOptions | null = null;
     var c: Conn = {
       ssid: ssid, peer: peer, key: peerKey(peer), coap: null as any, dtls: null, identity: '', sessions: 0,
       location: '', lifetime: 0, binding: 'U', updateAt: -1, busy: false, disable: -1, linksDirty: false, failures: 0, exp: 0,
     };
-    var port: DatagramPort = this.ports.udp;
-    if (uri.secure) {
-      c.identity = utf8Decode(identity) || toHex(identity);
-      dopt = {
-        socket: this.ports.udp,
-        crypto: this.ports.crypto,
-        rng: this.ports.rng,
-        psk: function () {
-          return rpk ? null : { identity: identity, key: key };
-        },
-        onData: function (d: Uint8Array, p: Peer) {
-          c.coap.receive(d, p, self.now);
-        },
-        onEvent: function (e: DtlsEvent) {
-          self.life().onDtls(c, e);
-        },
-      };
-      // set only when given: a property holding undefined still costs variables on Espruino
-      if (this.opt.dtlsRetransmit) dopt.retransmitInitial = this.opt.dtlsRetransmit;
-      if (this.opt.dtlsTimeout) dopt.handshakeTimeout = this.opt.dtlsTimeout;
-      // Security Mode 1: the DTLS client offers the RPK suite (installed by the RPK build), with
-      // the verification table of the server's key kept from an earlier handshake (persistence.ts)
-      // (read for each handshake and held only while it runs: 2 KB)
-      if (rpk) {
-        var st = this.ports.storage, cr = this.ports.crypto;
-        var keep = function (t: Uint8Array) {
-          accountStore(st).keepTable(ssid, cr, t);
-        };
-        dopt.idle = function () {
-          return self.idle();
-        };
-        dopt.rpk = function () {
-          var k = rpk!;
-          return { key: k.key, spki: k.spki, serverSpki: k.serverSpki, serverTable: accountStore(st).table(ssid, cr), keep: keep };
-        };
-      }
-      c.dtls = createDtlsClient(dopt);
-      port = c.dtls;
-    }
-    var acc: Account = {
-      reg: this.reg,
-      ssid: ssid,
-      finish: function () {
-        return self.life().finish();
-      },
-      observed: function (rel: Observation, path: number[], req: Req, first: Res) {
-        self.reporting.add(rel, ssid, path, req, first, self.now);
-      },
-      unobserved: function (path: number[]) {
-        self.reporting.remove(ssid, path);
-      },
-    };
-    c.coap = new CoapEndpoint({
-      port: port,
-      rng: this.ports.rng,
-      params: this.opt.coap,
-      streamBlock1: fwStream,
-      onRequest: function (req: CoapMessage, p: Peer, ex: any) {
-        // a pushed package's blocks after its first are not one request each (a line per KB)
-        if (ex.blockOffset <= 0) self.log('request', (ssid < 0 ? 'bootstrap server ' : 'server ' + ssid + ' ') + ['', 'GET', 'POST', 'PUT', 'DELETE', 'FETCH', 'PATCH', 'iPATCH'][req.code] + ' /' + (getStrings(req, OPT.URI_PATH) || []).join('/'));
-        dispatch(acc, req, ex);
-      },
-    });
+    if (uri.secure) c.identity = utf8Decode(identity) || toHex(identity);
+    // (not inlined: its closures would keep this scope)
+    /*@__NOINLINE__*/ connect(this, c, uri.secure, identity, s[SecurityRes.SecretKey] instanceof Uint8Array ? (s[SecurityRes.SecretKey] as Uint8Array) : new Uint8Array(0), rpk);
     // an unacknowledged CON notification: kept, with its relation (Reporting.kept)
     if (ssid > 0) c.coap.keep = this.reporting;
     this.conns.push(c);
