@@ -41,7 +41,8 @@ export class EspruinoUdp implements DatagramPort {
 
   /**
    * `onMessage` is the receive path's entry point: an exception there is caught here
-   * (it must never reach Espruino's event loop) and reported to `onError`. `now`: the time of
+   * (it must never reach Espruino's event loop) and reported to `onError` (default: the turn's
+   * scheduler's, UdpOptions.turn). `now`: the time of
    * arrival with UdpOptions.turn, else 0.
    */
   constructor(n: Natives, opts: UdpOptions, onMessage: (data: Uint8Array, peer: Peer, now: number) => void, onError?: (e: any) => void, onBound?: () => void) {
@@ -52,11 +53,12 @@ export class EspruinoUdp implements DatagramPort {
     this.received = 0;
     this.dropped = 0;
     this.rx = onMessage;
-    if (onError) this.err = onError;
+    var err = onError || (opts.turn && opts.turn.onError);
+    if (err) this.err = err;
     if (opts.turn) this.turn = opts.turn;
     this.sock = n.require('dgram').createSocket({ type: 'udp4', recvBufferSize: opts.recvBufferSize || RECV_BUFFER_SIZE });
     this.sock.on('message', this.input.bind(this));
-    if (onError) this.sock.on('error', onError);
+    if (err) this.sock.on('error', err);
     this.sock.bind(opts.port, onBound);
   }
 
