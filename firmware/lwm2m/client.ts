@@ -117,12 +117,15 @@ export class Client {
   attempts: number;
   /** The reason of the last failure, for people. */
   lastError: string;
-  /** Set by Bootstrap-Finish, acted on at the next poll (after the 2.04 went out). */
-  finished: boolean;
-  /** Called once when stop() has de-registered everywhere. */
-  onStopped: (() => void) | null;
-  /** Application access endpoint (serveApp), or null. */
-  app: CoapEndpoint | null;
+  /**
+   * Set by Bootstrap-Finish, acted on at the next poll (after the 2.04 went out); the two below:
+   * called once when stop() has de-registered everywhere, the application access endpoint
+   * (serveApp). The three absent until set: a property holding null or false costs Espruino
+   * variables on every device (docs/memory.md, rule 3).
+   */
+  declare finished?: boolean;
+  declare onStopped?: (() => void) | null;
+  declare app?: CoapEndpoint;
   /** Disabled servers ('s' + Short Server ID) and when their Disable Timeout (1/x/5) ends. */
   off: { [k: string]: number };
   /**
@@ -167,9 +170,6 @@ export class Client {
     this.phase = 0;
     this.attempts = 0;
     this.lastError = '';
-    this.finished = false;
-    this.onStopped = null;
-    this.app = null;
     this.off = {};
     this.spent = [];
     this.lc = null;
@@ -273,7 +273,7 @@ export class Client {
     var step = false;
     while (this.spent.length) (this.spent.pop() as CoapEndpoint).close();
     if (this.finished) {
-      this.finished = false;
+      delete this.finished;
       this.life().afterFinish(now);
     }
     if (this.due >= 0 && now >= this.due) {
