@@ -243,24 +243,25 @@ export class Client {
   /**
    * Application access (the seed's "CoAP Server"/"User" actors): plain CoAP on a second local
    * port, serving Read/Observe/Write/Execute on `oids` (default the application objects 3303
-   * and 3338); management objects answer 4.03. Datagrams from that port go to appReceive().
+   * and 3338); management objects answer 4.03. Datagrams from that port go to the function returned.
    */
-  serveApp(port: DatagramPort, oids?: number[]): void {
+  serveApp(port: DatagramPort, oids?: number[]): (data: Uint8Array, peer: Peer, now: number) => void {
+    var self = this;
     var acc: Account = { reg: this.reg, ssid: 0, cl: this, app: oids || [3303, 3338] };
-    this.app = new CoapEndpoint({
+    var app = (this.app = new CoapEndpoint({
       port: port,
       rng: this.ports.rng,
       params: this.opt.coap,
       onRequest: function (req: CoapMessage, p: Peer, ex: any) {
         dispatch(acc, req, ex);
       },
-    });
-  }
-
-  appReceive(data: Uint8Array, peer: Peer, now: number): void {
-    this.rx = true;
-    this.now = now;
-    if (this.app) this.app.receive(data, peer, now);
+    }));
+    // the port's datagrams (a function returned, not a method: a method costs variables on every device)
+    return function (data: Uint8Array, peer: Peer, now: number) {
+      self.rx = true;
+      self.now = now;
+      app.receive(data, peer, now);
+    };
   }
 
   // ---------------------------------------------------------------- the steady state
