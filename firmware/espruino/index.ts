@@ -75,8 +75,8 @@ class Device implements Platform {
   declare storage: EspruinoStorage;
   declare scheduler: Scheduler;
   declare board: Platform['board'];
-  declare wifi: WifiLink | null;
-  declare crypto: CryptoBackend | null;
+  declare wifi?: WifiLink;
+  declare crypto?: CryptoBackend;
   declare objects?: OwnerObject[];
   declare cl?: Platform['cl'];
   /** The client's start (StartOptions.client, default runClient) until it has started (then absent). */
@@ -94,7 +94,8 @@ class Device implements Platform {
     // (the natives serve as the timers: their setTimeout and clearTimeout)
     this.scheduler = new Scheduler(clock, n, /*@__NOINLINE__*/ engineErrors(this));
     var wifiMod: any = cfg.wifi ? optionalModule(n, 'Wifi') : null;
-    this.wifi = wifiMod && cfg.wifi ? /*@__NOINLINE__*/ wifiLink(this, wifiMod, cfg.wifi) : null;
+    // (these two absent unless there: a property holding null costs as much as one holding a value)
+    if (wifiMod && cfg.wifi) this.wifi = /*@__NOINLINE__*/ wifiLink(this, wifiMod, cfg.wifi);
     this.board = espruinoBoard(n, {
       clock: clock,
       buzzerPin: cfg.buzzerPin,
@@ -102,7 +103,7 @@ class Device implements Platform {
       network: this.wifi ? this.wifi.info.bind(this.wifi) : undefined,
       scheduler: this.scheduler,
     });
-    this.crypto = o.crypto || null;
+    if (o.crypto) this.crypto = o.crypto;
     this.run = o.client || runClient;
     // absent unless given: a property holding undefined costs as much as one holding a value
     if (o.objects) this.objects = o.objects;

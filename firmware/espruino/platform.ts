@@ -20,8 +20,9 @@ export interface Platform {
   storage: EspruinoStorage;
   scheduler: Scheduler;
   board: Board;
-  wifi: WifiLink | null;
-  crypto: CryptoBackend | null;
+  /** The Wi-Fi station (configured, and in this build), the crypto backend (StartOptions.crypto): absent otherwise. */
+  wifi?: WifiLink;
+  crypto?: CryptoBackend;
   /** The owner's own objects given to start() (checked there), or undefined. */
   objects?: OwnerObject[];
   /** Opens the UDP port (default: cfg.port) delivering into `onMessage` (with the time of arrival); kicks the scheduler after each datagram. */
