@@ -83,11 +83,14 @@ class Device implements Platform {
   declare run?: (d: Platform) => void;
   /** Told of each new address once the client runs (runClient: it registers again over new sessions). */
   declare onAddress?: (ip: string, previous: string) => void;
+  /** One console line: a function of its own, not a method (callers, the HIL runner's wrapper too, call it unbound). */
+  declare log: (s: string) => void;
 
   constructor(n: Natives, cfg: DeviceConfig, o: StartOptions) {
     var clock = espruinoClock(n);
     this.cfg = cfg;
     this.n = n;
+    this.log = consoleLog(n);
     this.clock = clock;
     this.rng = espruinoRng(n);
     this.storage = new EspruinoStorage(n);
@@ -125,13 +128,16 @@ class Device implements Platform {
     return new EspruinoUdp(n, { port: port || this.cfg.port || 49152 + (n.E.hwRand() & 16383), turn: this.scheduler }, onMessage, undefined, onBound);
   }
 
-  log(s: string): void {
-    if (this.n.print) this.n.print('lwm2m: ' + s);
-  }
-
   send(paths: string[], done?: (result: string, ssid: number) => void): string {
     return this.cl ? send(this.cl, paths, done) : 'send: the client has not started (no network yet)';
   }
+}
+
+/** The device's console lines, `lwm2m: …` (Platform.log). */
+function consoleLog(n: Natives): (s: string) => void {
+  return function (s: string) {
+    if (n.print) n.print('lwm2m: ' + s);
+  };
 }
 
 /** What the scheduler's engines (and the datagrams, its turns) throw: one console line each. */
@@ -166,7 +172,7 @@ export function start(g: any, opts?: StartOptions): Platform | null {
   var bad = adopt(null, o.objects);
   var parsed = bad ? null : parseConfig(n.require('Storage').read(CONFIG_FILE));
   if (!parsed || !parsed.cfg) {
-    if (n.print) n.print('lwm2m: ' + (bad || (parsed && parsed.error)));
+    consoleLog(n)((bad || (parsed && parsed.error)) as string);
     return null;
   }
   var dev = new Device(n, parsed.cfg, o);
