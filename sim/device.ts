@@ -351,7 +351,7 @@ export async function startDevice(o: DeviceOptions): Promise<SimDevice> {
       },
     });
     if (appUdp) appIn = client.serveApp({ send: (data: Uint8Array, peer: Peer) => appUdp.send(Uint8Array.from(data), peer) });
-    client.start(clock.now());
+    client.life().start(clock.now());
     kick();
   };
 
@@ -398,7 +398,7 @@ export async function startDevice(o: DeviceOptions): Promise<SimDevice> {
       linkUp = true;
       o.log?.('board', `address ${udp.address}:${local}`);
       client?.life().link(true, clock.now());
-      client?.reconnect(clock.now());
+      client?.life().reconnect(clock.now());
       kick();
     },
     port: () => local,
@@ -416,7 +416,7 @@ export async function startDevice(o: DeviceOptions): Promise<SimDevice> {
           resolve();
         };
         const guard = setTimeout(done, 5000);
-        client.stop(clock.now(), () => {
+        client.life().stop(clock.now(), () => {
           clearTimeout(guard);
           setTimeout(done, 20);
         });

@@ -137,10 +137,10 @@ export function runClient(d: Platform): Client {
   }
   // A new address: the servers know the old one, so register again over new sessions.
   d.onAddress = function () {
-    c.reconnect(d.clock.now());
+    c.life().reconnect(d.clock.now());
     d.scheduler.kick();
   };
-  c.start(d.clock.now());
+  c.life().start(d.clock.now());
   d.scheduler.kick();
   return c;
 }

@@ -216,26 +216,16 @@ export class Client {
 
   // ---------------------------------------------------------------- the cold half
 
-  /** The lifecycle (lifecycle.ts), built when needed and let go at the next poll in REGISTERED. */
+  /**
+   * The lifecycle (lifecycle.ts), built when needed and let go at the next poll in REGISTERED: the
+   * host starts the client with `life().start(now)`, stops it with `life().stop(now, done)`, and
+   * tells it of a new address with `life().reconnect(now)` (no methods of the Client's own that
+   * only pass these on: a method costs Espruino variables on every device).
+   */
   life(): Lifecycle {
     // Not inlined: Espruino lexes the code it skips, and with lifecycle() written in here every
     // call while the lifecycle exists skipped its ~8 KB (docs/board-clock.md, "Profiling").
     return this.lc || (this.lc = /*@__NOINLINE__*/ lifecycle(this));
-  }
-
-  /** Power-up: the stored accounts if there are usable ones, else the factory bootstrap account. */
-  start(now: number): void {
-    this.life().start(now);
-  }
-
-  /** Ends every registration (DELETE on its location), then STOPPED. */
-  stop(now: number, done?: () => void): void {
-    this.life().stop(now, done);
-  }
-
-  /** The device's address changed (Wi-Fi rejoined): new sessions, and Register again (or bootstrap). */
-  reconnect(now: number): void {
-    this.life().reconnect(now);
   }
 
   // ---------------------------------------------------------------- application access
