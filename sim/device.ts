@@ -146,6 +146,8 @@ export async function startDevice(o: DeviceOptions): Promise<SimDevice> {
   let api: any = null;
   let model: any = null;
   let client: any = null;
+  /** The client's application port (Client.serveApp): its datagrams go here. */
+  let appIn: ((data: Uint8Array, peer: Peer, now: number) => void) | null = null;
   let timer: NodeJS.Timeout | null = null;
   let closed = false;
   let toCtx: (u: Uint8Array) => Uint8Array = (u) => u;
@@ -188,7 +190,7 @@ export async function startDevice(o: DeviceOptions): Promise<SimDevice> {
   const appUdp = o.appPort === undefined ? null : await bindUdp({ address: o.address, port: o.appPort }, (data, peer) => {
     if (!client || closed) return;
     try {
-      client.appReceive(toCtx(data), peer, clock.now());
+      if (appIn) appIn(toCtx(data), peer, clock.now());
     } catch (e) {
       o.log?.('error', `app receive: ${(e as Error).message}`);
     }
@@ -348,8 +350,8 @@ export async function startDevice(o: DeviceOptions): Promise<SimDevice> {
         o.log?.(ev, detail);
       },
     });
-    if (appUdp) client.serveApp({ send: (data: Uint8Array, peer: Peer) => appUdp.send(Uint8Array.from(data), peer) });
-    client.start(clock.now());
+    if (appUdp) appIn = client.serveApp({ send: (data: Uint8Array, peer: Peer) => appUdp.send(Uint8Array.from(data), peer) });
+    client.life().start(clock.now());
     kick();
   };
 
@@ -396,7 +398,7 @@ export async function startDevice(o: DeviceOptions): Promise<SimDevice> {
       linkUp = true;
       o.log?.('board', `address ${udp.address}:${local}`);
       client?.life().link(true, clock.now());
-      client?.reconnect(clock.now());
+      client?.life().reconnect(clock.now());
       kick();
     },
     port: () => local,
@@ -414,7 +416,7 @@ export async function startDevice(o: DeviceOptions): Promise<SimDevice> {
           resolve();
         };
         const guard = setTimeout(done, 5000);
-        client.stop(clock.now(), () => {
+        client.life().stop(clock.now(), () => {
           clearTimeout(guard);
           setTimeout(done, 20);
         });

@@ -5,6 +5,11 @@
 import type { Board } from '../../objects/board';
 import type { Clock } from '../../transport/ports';
 import type { Natives } from './native';
+import { later } from './scheduler';
+import type { Scheduler } from './scheduler';
+
+/** Time between a reboot request and the reboot: lets the Execute's 2.04 (and its retransmission window's first send) leave. */
+export var REBOOT_GRACE_MS = 500;
 
 /** The network as the Wi-Fi link reports it. */
 export interface WifiInfo {
@@ -22,8 +27,8 @@ export interface BoardOptions {
   buzzerHz?: number;
   /** Current network state (the Wi-Fi link, or a fixed one on Linux). */
   network?: () => WifiInfo;
-  /** Runs `fn` later (start() passes a one-shot engine on the scheduler); absent: at once. */
-  defer?: (fn: () => void) => void;
+  /** The board's scheduler: a reboot waits REBOOT_GRACE_MS on it (a one-shot engine); absent: at once. */
+  scheduler?: Scheduler;
 }
 
 /** WLAN in Connectivity Monitoring's Network Bearer enumeration (/4/0/0). */
@@ -64,9 +69,9 @@ class EspruinoBoard implements Board {
   /** The buzzer's pin, absent when there is none. */
   declare pin?: any;
   declare hz: number;
-  /** BoardOptions.network and .defer, absent unless given. */
+  /** BoardOptions.network and .scheduler, absent unless given. */
   declare nw?: () => WifiInfo;
-  declare later?: (fn: () => void) => void;
+  declare sch?: Scheduler;
   declare fw?: Board['fw'];
   declare fwPort?: Board['fwPort'];
 
@@ -78,7 +83,7 @@ class EspruinoBoard implements Board {
     if (pin !== null && pin !== undefined) this.pin = pin;
     this.hz = opts.buzzerHz || 2000;
     if (opts.network) this.nw = opts.network;
-    if (opts.defer) this.later = opts.defer;
+    if (opts.scheduler) this.sch = opts.scheduler;
   }
 
   reboot(): void {
@@ -87,7 +92,7 @@ class EspruinoBoard implements Board {
       if (n.E.reboot) n.E.reboot();
       else if (n.reset) n.reset();
     };
-    if (this.later) this.later(go);
+    if (this.sch) later(this.sch, this.clock, REBOOT_GRACE_MS, go);
     else go();
   }
 

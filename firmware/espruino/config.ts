@@ -51,9 +51,6 @@ export interface DeviceConfig extends RpkAccountKeys {
   sendEvery?: number;
 }
 
-/** Each tuning option: its name, smallest and largest value. */
-var TUNING = 'ackTimeout 100 600000 ackRandom 1 4 maxRetransmit 0 20 updateMargin 1 86400 awake 1 86400 store 0 200 sendEvery 1 86400';
-
 function isHex(s: any): boolean {
   if (typeof s !== 'string' || s.length === 0 || s.length & 1) return false;
   for (var i = 0; i < s.length; i++) if ('0123456789abcdefABCDEF'.indexOf(s.charAt(i)) < 0) return false;
@@ -90,7 +87,9 @@ export function parseConfig(text: string | undefined): { cfg?: DeviceConfig; err
   } else if (c.mode !== 'nosec') return { error: CONFIG_FILE + ': mode must be psk, rpk or nosec' };
   if (c.link !== undefined && c.link !== 'wifi' && c.link !== 'nbiot') return { error: CONFIG_FILE + ': link must be wifi or nbiot' };
   if (c.queue !== undefined && typeof c.queue !== 'boolean') return { error: CONFIG_FILE + ': queue must be true or false' };
-  var t = TUNING.split(' ');
+  // each tuning option: its name, smallest and largest value (a literal here, in the code: a
+  // top-level string would be held in RAM for good, 12 variables)
+  var t = 'ackTimeout 100 600000 ackRandom 1 4 maxRetransmit 0 20 updateMargin 1 86400 awake 1 86400 store 0 200 sendEvery 1 86400'.split(' ');
   for (var k = 0; k < t.length; k += 3) {
     var x = c[t[k]];
     if (x !== undefined && !(typeof x === 'number' && x >= +t[k + 1] && x <= +t[k + 2])) return { error: CONFIG_FILE + ': ' + t[k] + ' must be a number from ' + t[k + 1] + ' to ' + t[k + 2] };

@@ -2,16 +2,18 @@
 // The boot file (tools/flash.mjs writes it to `.boot0`) evals the bundle from Storage
 // and, on E.on('init'), calls start(global). start() reads the configuration, builds
 // the ports, joins Wi-Fi, and hands everything to the client.
-import type { Clock, CryptoBackend, Peer, Rng } from '../../transport/ports';
-import { Scheduler } from './scheduler';
+import type { Clock, CryptoBackend, Rng } from '../../transport/ports';
+import { Scheduler, later } from './scheduler';
 import { EspruinoUdp } from './udp';
 import { EspruinoStorage } from './storage';
-import { espruinoBoard } from './board';
+import { espruinoBoard, REBOOT_GRACE_MS } from './board';
 import { WifiLink } from './wifi';
 import { CONFIG_FILE, BUNDLE_FILE, parseConfig } from './config';
 import { Natives, nativesFrom, optionalModule } from './native';
 import { runClient } from './run';
 import type { Platform } from './platform';
+import type { DeviceConfig } from './config';
+import type { Peer } from '../../transport/ports';
 import { adopt } from '../../objects/index';
 import type { OwnerObject } from '../../objects/index';
 import { useNativeBytes } from '../../transport/bytes';
@@ -19,7 +21,7 @@ import { send } from '../lwm2m/send';
 
 export type { Platform } from './platform';
 
-export { runClient, Scheduler, EspruinoUdp, EspruinoStorage, espruinoBoard, WifiLink, parseConfig, nativesFrom, CONFIG_FILE, BUNDLE_FILE };
+export { REBOOT_GRACE_MS, later, runClient, Scheduler, EspruinoUdp, EspruinoStorage, espruinoBoard, WifiLink, parseConfig, nativesFrom, CONFIG_FILE, BUNDLE_FILE };
 
 export function espruinoClock(n: Natives): Clock {
   return {
@@ -45,23 +47,6 @@ export function espruinoRng(n: Natives): Rng {
   };
 }
 
-/** Time between a reboot request and the reboot: lets the Execute's 2.04 (and its retransmission window's first send) leave. */
-export var REBOOT_GRACE_MS = 500;
-
-/** A one-shot engine: runs `fn` once its deadline passes, then leaves the scheduler. */
-export function later(s: Scheduler, clock: Clock, ms: number, fn: () => void): void {
-  var at = clock.now() + ms;
-  var e = {
-    poll: function (now: number): number {
-      if (now < at) return at;
-      s.remove(e);
-      fn();
-      return -1;
-    },
-  };
-  s.add(e);
-}
-
 export interface StartOptions {
   /** The crypto backend (DTLS's Espruino backend on require('crypto')), injected. */
   crypto?: CryptoBackend;
@@ -78,6 +63,101 @@ export function device(): Platform | null {
   return current;
 }
 
+/**
+ * The device start() builds (Platform): its ports as fields, what it offers as methods. Not
+ * closures over start()'s scope: they would keep every local of it for good (docs/memory.md, rule 4).
+ */
+class Device implements Platform {
+  declare cfg: DeviceConfig;
+  declare n: Natives;
+  declare clock: Clock;
+  declare rng: Rng;
+  declare storage: EspruinoStorage;
+  declare scheduler: Scheduler;
+  declare board: Platform['board'];
+  declare wifi?: WifiLink;
+  declare crypto?: CryptoBackend;
+  declare objects?: OwnerObject[];
+  declare cl?: Platform['cl'];
+  /** The client's start (StartOptions.client, default runClient) until it has started (then absent). */
+  declare run?: (d: Platform) => void;
+  /** Told of each new address once the client runs (runClient: it registers again over new sessions). */
+  declare onAddress?: (ip: string, previous: string) => void;
+  /** One console line: a function of its own, not a method (callers, the HIL runner's wrapper too, call it unbound). */
+  declare log: (s: string) => void;
+
+  constructor(n: Natives, cfg: DeviceConfig, o: StartOptions) {
+    var clock = espruinoClock(n);
+    this.cfg = cfg;
+    this.n = n;
+    this.log = consoleLog(n);
+    this.clock = clock;
+    this.rng = espruinoRng(n);
+    this.storage = new EspruinoStorage(n);
+    // (the natives serve as the timers: their setTimeout and clearTimeout)
+    this.scheduler = new Scheduler(clock, n, /*@__NOINLINE__*/ engineErrors(this));
+    var wifiMod: any = cfg.wifi ? optionalModule(n, 'Wifi') : null;
+    // (these two absent unless there: a property holding null costs as much as one holding a value)
+    if (wifiMod && cfg.wifi) this.wifi = /*@__NOINLINE__*/ wifiLink(this, wifiMod, cfg.wifi);
+    this.board = espruinoBoard(n, {
+      clock: clock,
+      buzzerPin: cfg.buzzerPin,
+      buzzerHz: cfg.buzzerHz,
+      network: this.wifi ? this.wifi.info.bind(this.wifi) : undefined,
+      scheduler: this.scheduler,
+    });
+    if (o.crypto) this.crypto = o.crypto;
+    this.run = o.client || runClient;
+    // absent unless given: a property holding undefined costs as much as one holding a value
+    if (o.objects) this.objects = o.objects;
+  }
+
+  /** The client, once (on the first address, or at once without Wi-Fi). */
+  begin(): void {
+    var run = this.run;
+    if (!run) return;
+    delete this.run;
+    run(this);
+  }
+
+  openUdp(onMessage: (data: Uint8Array, peer: Peer, now: number) => void, port?: number, onBound?: () => void): EspruinoUdp {
+    var n = this.n;
+    // unless configured, a port of the dynamic range (49152-65535, RFC 6335 §6) drawn from the
+    // hardware RNG at each boot: an off-path attacker must guess it to spoof (RFC 6056); each
+    // datagram a turn of the scheduler, which reports what it throws (engineErrors)
+    return new EspruinoUdp(n, { port: port || this.cfg.port || 49152 + (n.E.hwRand() & 16383), turn: this.scheduler }, onMessage, undefined, onBound);
+  }
+
+  send(paths: string[], done?: (result: string, ssid: number) => void): string {
+    return this.cl ? send(this.cl, paths, done) : 'send: the client has not started (no network yet)';
+  }
+}
+
+/** The device's console lines, `lwm2m: …` (Platform.log). */
+function consoleLog(n: Natives): (s: string) => void {
+  return function (s: string) {
+    if (n.print) n.print('lwm2m: ' + s);
+  };
+}
+
+/** What the scheduler's engines (and the datagrams, its turns) throw: one console line each. */
+function engineErrors(d: Device): (e: any) => void {
+  return function (e: any) {
+    d.log('engine error ' + e);
+  };
+}
+
+/** The Wi-Fi station: each new address starts the client, or tells it (its closures keep only this scope). */
+function wifiLink(d: Device, mod: any, w: { ssid: string; password?: string }): WifiLink {
+  return new WifiLink(mod, w.ssid, w.password || '', d.clock.now, function () {
+    d.scheduler.kick();
+  }, function (ip: string, prev: string) {
+    d.log('address ' + ip);
+    if (d.run) d.begin();
+    else if (d.onAddress) d.onAddress(ip, prev);
+  });
+}
+
 /** Boots from Storage: config → ports → Wi-Fi → client. Returns null (with one console line) on a bad config. */
 export function start(g: any, opts?: StartOptions): Platform | null {
   // once per boot: an owner's script (.boot1) starts the client with its objects before
@@ -87,96 +167,19 @@ export function start(g: any, opts?: StartOptions): Platform | null {
   var o = opts || {};
   // text to bytes natively (transport/bytes.ts): every CoAP option, link list and stored record
   useNativeBytes(n.E.toUint8Array);
-  var log = function (s: string) {
-    if (n.print) n.print('lwm2m: ' + s);
-  };
   // the owner's objects, checked, take set() at once (a button pressed before Wi-Fi is up);
   // the client's registry takes them in once the network is up (runClient)
   var bad = adopt(null, o.objects);
-  if (bad) {
-    log(bad);
+  var parsed = bad ? null : parseConfig(n.require('Storage').read(CONFIG_FILE));
+  if (!parsed || !parsed.cfg) {
+    consoleLog(n)((bad || (parsed && parsed.error)) as string);
     return null;
   }
-  var st = n.require('Storage');
-  var parsed = parseConfig(st.read(CONFIG_FILE));
-  if (!parsed.cfg) {
-    log(parsed.error as string);
-    return null;
-  }
-  var cfg = parsed.cfg;
-  var clock = espruinoClock(n);
-  var scheduler = new Scheduler(clock, { setTimeout: n.setTimeout, clearTimeout: n.clearTimeout }, function (e) {
-    log('engine error ' + e);
-  });
-  var dev: Platform;
-  var started = false;
-  var startClient = function () {
-    if (started) return;
-    started = true;
-    (o.client || runClient)(dev);
-  };
-  var wifiMod: any = cfg.wifi ? optionalModule(n, 'Wifi') : null;
-  var wifi: WifiLink | null = null;
-  if (wifiMod && cfg.wifi) {
-    wifi = new WifiLink(wifiMod, cfg.wifi.ssid, cfg.wifi.password || '', clock.now, function () {
-      scheduler.kick();
-    }, function (ip: string, prev: string) {
-      log('address ' + ip);
-      if (!started) startClient();
-      else dev.onAddress(ip, prev);
-    });
-  }
-  var link = wifi;
-  dev = {
-    cfg: cfg,
-    n: n,
-    clock: clock,
-    rng: espruinoRng(n),
-    storage: new EspruinoStorage(n),
-    scheduler: scheduler,
-    board: espruinoBoard(n, {
-      clock: clock,
-      buzzerPin: cfg.buzzerPin,
-      buzzerHz: cfg.buzzerHz,
-      network: link ? function () {
-        return (link as WifiLink).info();
-      } : undefined,
-      defer: function (fn: () => void) {
-        later(scheduler, clock, REBOOT_GRACE_MS, fn);
-      },
-    }),
-    wifi: wifi,
-    crypto: o.crypto || null,
-    openUdp: function (onMessage, port, onBound) {
-      // unless configured, a port of the dynamic range (49152-65535, RFC 6335 §6) drawn from the
-      // hardware RNG at each boot: an off-path attacker must guess it to spoof (RFC 6056)
-      return new EspruinoUdp(n, { port: port || cfg.port || 49152 + (n.E.hwRand() & 16383) }, function (data: Uint8Array, peer: Peer) {
-        // busy while the datagram runs: the kick below polls every engine, so a value it changes
-        // (a Bootstrap-Write's ~10 resources) neither reads the clock nor arms a timer (Scheduler.add)
-        scheduler.busy = true;
-        try {
-          onMessage(data, peer, clock.now());
-        } finally {
-          scheduler.busy = false;
-        }
-        scheduler.kick();
-      }, function (e) {
-        log('udp ' + e);
-      }, onBound);
-    },
-    onAddress: function () {},
-    log: log,
-    send: function (paths: string[], done?: (result: string, ssid: number) => void): string {
-      return dev.cl ? send(dev.cl, paths, done) : 'send: the client has not started (no network yet)';
-    },
-  };
-  // absent unless given: a property holding undefined costs as much as one holding a value
-  if (o.objects) dev.objects = o.objects;
+  var dev = new Device(n, parsed.cfg, o);
   current = dev;
-  // read in place: a local holding process.memory()'s object would live on in this scope,
-  // which the device's closures keep (17 variables)
-  log('booted ' + cfg.endpoint + ' mem ' + n.process.memory().usage + '/' + n.process.memory().total);
-  if (wifi) scheduler.add(wifi);
-  else startClient();
+  // read in place: a local holding process.memory()'s object would live on
+  dev.log('booted ' + dev.cfg.endpoint + ' mem ' + n.process.memory().usage + '/' + n.process.memory().total);
+  if (dev.wifi) dev.scheduler.add(dev.wifi);
+  else dev.begin();
   return dev;
 }

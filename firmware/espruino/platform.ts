@@ -20,14 +20,15 @@ export interface Platform {
   storage: EspruinoStorage;
   scheduler: Scheduler;
   board: Board;
-  wifi: WifiLink | null;
-  crypto: CryptoBackend | null;
+  /** The Wi-Fi station (configured, and in this build), the crypto backend (StartOptions.crypto): absent otherwise. */
+  wifi?: WifiLink;
+  crypto?: CryptoBackend;
   /** The owner's own objects given to start() (checked there), or undefined. */
   objects?: OwnerObject[];
   /** Opens the UDP port (default: cfg.port) delivering into `onMessage` (with the time of arrival); kicks the scheduler after each datagram. */
   openUdp(onMessage: (data: Uint8Array, peer: Peer, now: number) => void, port?: number, onBound?: () => void): EspruinoUdp;
-  /** Called with (ip, previous) whenever the station gets a new address (the client re-registers). */
-  onAddress: (ip: string, previous: string) => void;
+  /** Called with (ip, previous) whenever the station gets a new address once the client runs (it re-registers). */
+  onAddress?: (ip: string, previous: string) => void;
   log(s: string): void;
   /** The running client, once the network is up (runClient). */
   cl?: Client;

@@ -8,7 +8,7 @@ import type { CryptoBackend } from '../../transport/ports';
 import type { Platform } from './platform';
 import { DTLS } from '../../transport/dtls/constants';
 import { fotaPort } from '../lwm2m/fota';
-import type { ClientOptions } from '../lwm2m/client';
+import type { ClientOptions, FactoryConfig } from '../lwm2m/client';
 import type { DeviceConfig } from './config';
 
 /**
@@ -88,16 +88,21 @@ export function runClient(d: Platform): Client {
   delete d.objects;
   // a value the owner sets from a timer or an interrupt is reported at once, with no polling
   model.reg.wake = d.scheduler;
+  // absent unless set (here and in the options): a property holding undefined costs as much as one holding a value
+  var fc: FactoryConfig = { endpoint: d.cfg.endpoint, bootstrapUri: d.cfg.bootstrap };
+  if (d.cfg.pskId !== undefined) fc.pskIdentity = d.cfg.pskId;
+  if (d.cfg.pskKey !== undefined) fc.pskKey = d.cfg.pskKey;
+  // rpkPriv set (mode rpk, parseConfig checked the keys): the bootstrap account is RPK
+  if (rpk) {
+    fc.rpkPriv = d.cfg.rpkPriv;
+    fc.rpkPub = d.cfg.rpkPub;
+    fc.rpkServerPub = d.cfg.rpkServerPub;
+  }
   var c = new Client(
     model.reg,
     { udp: null as any, clock: d.clock, rng: d.rng, storage: d.storage, crypto: d.crypto || lazyCrypto(d) },
-    // rpkPriv set (mode rpk, parseConfig checked the keys): the bootstrap account is RPK
-    { endpoint: d.cfg.endpoint, bootstrapUri: d.cfg.bootstrap, pskIdentity: d.cfg.pskId, pskKey: d.cfg.pskKey, rpkPriv: rpk ? d.cfg.rpkPriv : undefined, rpkPub: d.cfg.rpkPub, rpkServerPub: d.cfg.rpkServerPub },
+    fc,
     tuning(d.cfg, {
-      // DTLS timers (transport/dtls/constants.ts): the default deadline for PSK and RPK alike (an
-      // RPK handshake's public-key work takes the board minutes, but in steps that restart the
-      // deadline, rpk.ts, so it only times the servers' answers); RPK's first retransmission later.
-      dtlsRetransmit: rpk ? DTLS.RPK_RETRANSMIT_INITIAL : undefined,
       log: function (ev: string, detail: string) {
         // a bundle on trial keeps itself once a server took its registration
         if (ev === 'registered' && board.fw && board.fw.confirm!()) board.fw = undefined;
@@ -105,6 +110,10 @@ export function runClient(d: Platform): Client {
       },
     }),
   );
+  // DTLS timers (transport/dtls/constants.ts): the default deadline for PSK and RPK alike (an
+  // RPK handshake's public-key work takes the board minutes, but in steps that restart the
+  // deadline, rpk.ts, so it only times the servers' answers); RPK's first retransmission later.
+  if (rpk) c.opt.dtlsRetransmit = DTLS.RPK_RETRANSMIT_INITIAL;
   // queue mode: Wi-Fi modem sleep while the device sleeps (firmware/lwm2m/queue.ts): ESP-IDF's
   // WIFI_PS_MAX_MODEM (Espruino 2v29's powersave 'max'; 'ps-poll' is gone with ESP-IDF 4), none awake
   var w = d.wifi ? d.wifi.wifi : null;
@@ -128,10 +137,10 @@ export function runClient(d: Platform): Client {
   }
   // A new address: the servers know the old one, so register again over new sessions.
   d.onAddress = function () {
-    c.reconnect(d.clock.now());
+    c.life().reconnect(d.clock.now());
     d.scheduler.kick();
   };
-  c.start(d.clock.now());
+  c.life().start(d.clock.now());
   d.scheduler.kick();
   return c;
 }

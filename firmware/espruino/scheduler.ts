@@ -197,3 +197,17 @@ export class Scheduler {
     this.stopped = true;
   }
 }
+
+/** A one-shot engine: runs `fn` once its deadline passes, then leaves the scheduler. */
+export function later(s: Scheduler, clock: Clock, ms: number, fn: () => void): void {
+  var at = clock.now() + ms;
+  var e = {
+    poll: function (now: number): number {
+      if (now < at) return at;
+      s.remove(e);
+      fn();
+      return -1;
+    },
+  };
+  s.add(e);
+}

@@ -5,6 +5,7 @@
 // largest datagram the stack sends or accepts.
 import type { DatagramPort, Peer } from '../../transport/ports';
 import type { EspSocket, Natives } from './native';
+import type { Scheduler } from './scheduler';
 
 /** Above the largest datagram: a 1152-byte CoAP block (RFC 7959 SZX 6 = 1024) plus DTLS/CoAP headers. */
 export var RECV_BUFFER_SIZE = 2048;
@@ -13,6 +14,12 @@ export interface UdpOptions {
   /** Local port to bind (chosen by the caller: Espruino's dgram has no address() to learn one bind(0) picked). */
   port: number;
   recvBufferSize?: number;
+  /**
+   * The board's scheduler (index.ts, openUdp): each datagram is one of its turns, delivered with
+   * its time of arrival while the scheduler is busy (a value it changes, say a Bootstrap-Write's
+   * ~10 resources, neither reads the clock nor arms a timer: Scheduler.add), then every engine polled.
+   */
+  turn?: Scheduler;
 }
 
 export class EspruinoUdp implements DatagramPort {
@@ -23,36 +30,55 @@ export class EspruinoUdp implements DatagramPort {
   sent: number;
   received: number;
   dropped: number;
+  /**
+   * What the socket's listener (input(), bound) reads: the layer above's entry point, its error
+   * report and the scheduler (UdpOptions.turn; these two absent unless given). Fields, not a
+   * closure over the constructor's scope, which would keep every argument for good (docs/memory.md, rule 4).
+   */
+  rx: (data: Uint8Array, peer: Peer, now: number) => void;
+  declare err?: (e: any) => void;
+  declare turn?: Scheduler;
 
   /**
    * `onMessage` is the receive path's entry point: an exception there is caught here
-   * (it must never reach Espruino's event loop) and reported to `onError`.
+   * (it must never reach Espruino's event loop) and reported to `onError` (default: the turn's
+   * scheduler's, UdpOptions.turn). `now`: the time of
+   * arrival with UdpOptions.turn, else 0.
    */
-  constructor(n: Natives, opts: UdpOptions, onMessage: (data: Uint8Array, peer: Peer) => void, onError?: (e: any) => void, onBound?: () => void) {
+  constructor(n: Natives, opts: UdpOptions, onMessage: (data: Uint8Array, peer: Peer, now: number) => void, onError?: (e: any) => void, onBound?: () => void) {
     this.n = n;
     this.port = opts.port;
     this.closed = false;
     this.sent = 0;
     this.received = 0;
     this.dropped = 0;
-    var self = this;
-    var report = onError || function () {};
+    this.rx = onMessage;
+    var err = onError || (opts.turn && opts.turn.onError);
+    if (err) this.err = err;
+    if (opts.turn) this.turn = opts.turn;
     this.sock = n.require('dgram').createSocket({ type: 'udp4', recvBufferSize: opts.recvBufferSize || RECV_BUFFER_SIZE });
-    this.sock.on('message', function (msg: string, rinfo: { address: string; port: number }) {
-      if (self.closed) return;
-      try {
-        var data = n.E.toUint8Array(msg);
-        self.received++;
-        onMessage(data, { address: rinfo.address, port: rinfo.port });
-      } catch (e) {
-        self.dropped++;
-        report(e);
-      }
-    });
-    this.sock.on('error', function (e: any) {
-      report(e);
-    });
+    this.sock.on('message', this.input.bind(this));
+    if (err) this.sock.on('error', err);
     this.sock.bind(opts.port, onBound);
+  }
+
+  /** A datagram from the socket (its 'message' listener): never throws into Espruino's event loop. */
+  input(msg: string, rinfo: { address: string; port: number }): void {
+    if (this.closed) return;
+    var s = this.turn;
+    if (s) s.busy = true;
+    try {
+      var data = this.n.E.toUint8Array(msg);
+      this.received++;
+      this.rx(data, { address: rinfo.address, port: rinfo.port }, s ? s.clock.now() : 0);
+    } catch (e) {
+      this.dropped++;
+      if (this.err) this.err(e);
+    }
+    if (s) {
+      s.busy = false;
+      s.kick();
+    }
   }
 
   send(data: Uint8Array, peer: Peer): void {

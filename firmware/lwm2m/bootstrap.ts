@@ -15,7 +15,7 @@ export function bootstrapSteps(cl: Client, lc: Lifecycle): void {
     var bs = lc.bootstrapIid();
     var why = lc.noPsk(bs[0]);
     cl.lastError = why;
-    var c = cl.conns.length && cl.conns[0].ssid < 0 ? cl.conns[0] : why ? null : cl.open(bs[0], -1);
+    var c = cl.conns.length && cl.conns[0].ssid < 0 ? cl.conns[0] : why ? null : lc.open(bs[0], -1);
     if (!c) {
       var u = cl.reg.obj(0)!.get(bs[0], 0);
       cl.lastError = cl.lastError || 'Bootstrap-Server URI unusable: ' + u + lc.noIpv6(u);

@@ -13,28 +13,18 @@
 import type { Clock, CryptoBackend, DatagramPort, Peer, Rng, Storage } from '../../transport/ports';
 import { peerKey } from '../../transport/ports';
 import { CoapEndpoint } from '../../transport/coap/endpoint';
-import type { Observation } from '../../transport/coap/endpoint';
-import { CODE, OPT, FORMAT, engineParams, codeStr } from '../../transport/coap/constants';
+import { CODE, FORMAT, engineParams, codeStr } from '../../transport/coap/constants';
 import type { EngineParams, Params } from '../../transport/coap/constants';
-import { CoapMessage, getStrings } from '../../transport/coap/message';
-import { createDtlsClient } from '../../transport/dtls/client';
-import type { DtlsClientOptions } from '../../transport/dtls/client';
-import type { DtlsEvent } from '../../transport/dtls/connection';
+import type { CoapMessage } from '../../transport/coap/message';
 import type { Registry } from '../../objects/core/registry';
-import { SecurityRes } from '../../objects/0-security';
 import { ServerRes } from '../../objects/1-server';
-import type { Req, Res } from '../../objects/ops/index';
-import { utf8Encode, utf8Decode, toHex } from '../../transport/bytes';
-import { dispatch, fwStream, Account } from './dispatch';
+import { utf8Encode } from '../../transport/bytes';
+import { dispatch, Account } from './dispatch';
 import { Reporting } from './reporting';
 import { send } from './send';
 import { nap, Nap } from './queue';
-import { parseUri } from './uri';
-import { Phase, MODE_RPK, DISABLE_GRACE, Conn } from './states';
+import { Phase, DISABLE_GRACE, Conn } from './states';
 import { lifecycle, Lifecycle } from './lifecycle';
-import { accountStore } from './persistence';
-import { noRpk, rpkCheck } from './rpk';
-import type { RpkKeys } from './rpk';
 
 export { INIT, BOOTSTRAPPING, REGISTERING, REGISTERED, DEREGISTERING, BACKOFF, STOPPED, stateName } from './states';
 
@@ -127,12 +117,15 @@ export class Client {
   attempts: number;
   /** The reason of the last failure, for people. */
   lastError: string;
-  /** Set by Bootstrap-Finish, acted on at the next poll (after the 2.04 went out). */
-  finished: boolean;
-  /** Called once when stop() has de-registered everywhere. */
-  onStopped: (() => void) | null;
-  /** Application access endpoint (serveApp), or null. */
-  app: CoapEndpoint | null;
+  /**
+   * Set by Bootstrap-Finish, acted on at the next poll (after the 2.04 went out); the two below:
+   * called once when stop() has de-registered everywhere, the application access endpoint
+   * (serveApp). The three absent until set: a property holding null or false costs Espruino
+   * variables on every device (docs/memory.md, rule 3).
+   */
+  declare finished?: boolean;
+  declare onStopped?: (() => void) | null;
+  declare app?: CoapEndpoint;
   /** Disabled servers ('s' + Short Server ID) and when their Disable Timeout (1/x/5) ends. */
   off: { [k: string]: number };
   /**
@@ -177,16 +170,34 @@ export class Client {
     this.phase = 0;
     this.attempts = 0;
     this.lastError = '';
-    this.finished = false;
-    this.onStopped = null;
-    this.app = null;
     this.off = {};
     this.spent = [];
     this.lc = null;
     if (this.opt.format) reg.fmt = this.opt.format;
     var self = this;
+    // an object's event (in the closure, not a method of its own: a method costs variables)
     reg.onEvent(function (name: string, ssid: number) {
-      self.onObjectEvent(name, ssid);
+      var c = self.connOf(ssid);
+      if (name === 'update') {
+        // Registration Update Trigger, lifetime or binding written: Update at the next poll
+        if (c && c.location) c.updateAt = self.now;
+      } else if (name === 'error') {
+        // an owner's callback threw (objects/owner.ts): the first failure of that object, once
+        self.log('error', 'object callback ' + (self.reg.obj(ssid) as any).err);
+      } else if (name === 'bootstrap') {
+        // the Execute's 2.04 goes out first; the switch happens at the next poll
+        self.log('bootstrap', 'Bootstrap-Request Trigger executed');
+        self.state = Phase.BACKOFF;
+        self.after = Phase.BOOTSTRAPPING;
+        self.due = self.now;
+      } else if (name === 'disable' && c && c.location) {
+        // "After receiving Execute, the Client MUST send the response of the operation and then
+        // perform de-registration" (Core 1.1 Appendix E.2, Server resource 4): this runs inside the
+        // Execute, before its 2.04 is sent, so the De-register waits for the next poll. (Leshan
+        // cancels a request whose client de-registered first: the Execute failed there, even with
+        // the De-register at the next poll, so it waits DISABLE_GRACE.)
+        c.disable = self.now + DISABLE_GRACE;
+      }
     });
     reg.onChange(function (oid: number, iid: number, rid: number) {
       // an instance created or deleted changes the registered object set (Core §6.2.2)
@@ -205,26 +216,16 @@ export class Client {
 
   // ---------------------------------------------------------------- the cold half
 
-  /** The lifecycle (lifecycle.ts), built when needed and let go at the next poll in REGISTERED. */
+  /**
+   * The lifecycle (lifecycle.ts), built when needed and let go at the next poll in REGISTERED: the
+   * host starts the client with `life().start(now)`, stops it with `life().stop(now, done)`, and
+   * tells it of a new address with `life().reconnect(now)` (no methods of the Client's own that
+   * only pass these on: a method costs Espruino variables on every device).
+   */
   life(): Lifecycle {
     // Not inlined: Espruino lexes the code it skips, and with lifecycle() written in here every
     // call while the lifecycle exists skipped its ~8 KB (docs/board-clock.md, "Profiling").
     return this.lc || (this.lc = /*@__NOINLINE__*/ lifecycle(this));
-  }
-
-  /** Power-up: the stored accounts if there are usable ones, else the factory bootstrap account. */
-  start(now: number): void {
-    this.life().start(now);
-  }
-
-  /** Ends every registration (DELETE on its location), then STOPPED. */
-  stop(now: number, done?: () => void): void {
-    this.life().stop(now, done);
-  }
-
-  /** The device's address changed (Wi-Fi rejoined): new sessions, and Register again (or bootstrap). */
-  reconnect(now: number): void {
-    this.life().reconnect(now);
   }
 
   // ---------------------------------------------------------------- application access
@@ -232,41 +233,25 @@ export class Client {
   /**
    * Application access (the seed's "CoAP Server"/"User" actors): plain CoAP on a second local
    * port, serving Read/Observe/Write/Execute on `oids` (default the application objects 3303
-   * and 3338); management objects answer 4.03. Datagrams from that port go to appReceive().
+   * and 3338); management objects answer 4.03. Datagrams from that port go to the function returned.
    */
-  serveApp(port: DatagramPort, oids?: number[]): void {
+  serveApp(port: DatagramPort, oids?: number[]): (data: Uint8Array, peer: Peer, now: number) => void {
     var self = this;
-    var acc: Account = {
-      reg: this.reg,
-      ssid: 0,
-      app: oids || [3303, 3338],
-      observed: function (rel: Observation, path: number[], req: Req, first: Res) {
-        self.reporting.add(rel, 0, path, req, first, self.now);
-      },
-    };
-    this.app = new CoapEndpoint({
+    var acc: Account = { reg: this.reg, ssid: 0, cl: this, app: oids || [3303, 3338] };
+    var app = (this.app = new CoapEndpoint({
       port: port,
       rng: this.ports.rng,
       params: this.opt.coap,
       onRequest: function (req: CoapMessage, p: Peer, ex: any) {
         dispatch(acc, req, ex);
       },
-    });
-  }
-
-  appReceive(data: Uint8Array, peer: Peer, now: number): void {
-    this.rx = true;
-    this.now = now;
-    if (this.app) this.app.receive(data, peer, now);
-  }
-
-  /**
-   * For work that can wait (DtlsClientOptions.idle: the next RPK key pair): 1 registered and no
-   * datagram in this turn; 2 registered, but this turn handled one (ask again in the next); 0 not
-   * registered (bootstrap and registration go first).
-   */
-  idle(): number {
-    return this.state !== Phase.REGISTERED ? 0 : this.rx ? 2 : 1;
+    }));
+    // the port's datagrams (a function returned, not a method: a method costs variables on every device)
+    return function (data: Uint8Array, peer: Peer, now: number) {
+      self.rx = true;
+      self.now = now;
+      app.receive(data, peer, now);
+    };
   }
 
   // ---------------------------------------------------------------- the steady state
@@ -279,7 +264,7 @@ export class Client {
     var step = false;
     while (this.spent.length) (this.spent.pop() as CoapEndpoint).close();
     if (this.finished) {
-      this.finished = false;
+      delete this.finished;
       this.life().afterFinish(now);
     }
     if (this.due >= 0 && now >= this.due) {
@@ -292,7 +277,7 @@ export class Client {
       // (Core §6.1.7: the client MAY close it after Bootstrap-Finish; until then a retransmitted
       // Finish still finds its cached 2.04). Closed here, on the timer path, not inside the
       // Register response's handling: its close_notify would deepen the receive path.
-      if (c.ssid < 0 && this.state === Phase.REGISTERED) this.close(c);
+      if (c.ssid < 0 && this.state === Phase.REGISTERED) this.life().close(c);
       else if (c.disable >= 0 && now >= c.disable) this.life().disableNow(c, now);
       else if (c.ssid >= 0 && c.location && !c.busy && now >= c.updateAt) this.update(c, now);
     }
@@ -383,131 +368,18 @@ export class Client {
     // queue mode: a datagram is an exchange (and one that reached a sleeping radio wakes it)
     if (this.opt.queue) nap(this, now, Nap.WAKE);
     try {
-      var c = this.connFor(peer);
-      if (!c) return; // not one of our servers: dropped
-      if (c.dtls) c.dtls.receive(data, peer);
-      else c.coap.receive(data, peer, now);
+      // the connection of the peer's address; none: not one of our servers, dropped
+      var k = peerKey(peer);
+      for (var i = 0; i < this.conns.length; i++) {
+        var c = this.conns[i];
+        if (c.key !== k) continue;
+        if (c.dtls) c.dtls.receive(data, peer);
+        else c.coap.receive(data, peer, now);
+        return;
+      }
     } catch (e) {
       this.lastError = 'receive: ' + e;
     }
-  }
-
-  connFor(peer: Peer): Conn | null {
-    var k = peerKey(peer);
-    for (var i = 0; i < this.conns.length; i++) if (this.conns[i].key === k) return this.conns[i];
-    return null;
-  }
-
-  /**
-   * Opens the connection of Security instance `secIid` (a new DTLS session for coaps). Here and
-   * not in the lifecycle: the closures a connection keeps for its life are made in this scope.
-   */
-  open(secIid: number, ssid: number): Conn | null {
-    var s = this.reg.obj(0)!.i[secIid];
-    var uri = parseUri('' + s[SecurityRes.ServerUri]);
-    if (!uri) return null;
-    var rpk: RpkKeys | null = null;
-    if (uri.secure && s[SecurityRes.Mode] === MODE_RPK) {
-      var k = rpkCheck ? rpkCheck(this.reg, secIid) : noRpk(secIid);
-      if (typeof k === 'string') {
-        this.lastError = k;
-        this.log('rpk', k);
-        return null;
-      }
-      rpk = k;
-    }
-    var self = this;
-    var peer = { address: uri.host, port: uri.port };
-    var identity = s[SecurityRes.PublicKeyOrId] instanceof Uint8Array ? (s[SecurityRes.PublicKeyOrId] as Uint8Array) : utf8Encode('' + (s[SecurityRes.PublicKeyOrId] || ''));
-    var key = s[SecurityRes.SecretKey] instanceof Uint8Array ? (s[SecurityRes.SecretKey] as Uint8Array) : new Uint8Array(0);
-    var dopt: DtlsClientOptions | null = null;
-    var c: Conn = {
-      ssid: ssid, peer: peer, key: peerKey(peer), coap: null as any, dtls: null, identity: '', sessions: 0,
-      location: '', lifetime: 0, binding: 'U', updateAt: -1, busy: false, disable: -1, linksDirty: false, failures: 0, exp: 0,
-    };
-    var port: DatagramPort = this.ports.udp;
-    if (uri.secure) {
-      c.identity = utf8Decode(identity) || toHex(identity);
-      dopt = {
-        socket: this.ports.udp,
-        crypto: this.ports.crypto,
-        rng: this.ports.rng,
-        psk: function () {
-          return rpk ? null : { identity: identity, key: key };
-        },
-        onData: function (d: Uint8Array, p: Peer) {
-          c.coap.receive(d, p, self.now);
-        },
-        onEvent: function (e: DtlsEvent) {
-          self.life().onDtls(c, e);
-        },
-      };
-      // set only when given: a property holding undefined still costs variables on Espruino
-      if (this.opt.dtlsRetransmit) dopt.retransmitInitial = this.opt.dtlsRetransmit;
-      if (this.opt.dtlsTimeout) dopt.handshakeTimeout = this.opt.dtlsTimeout;
-      // Security Mode 1: the DTLS client offers the RPK suite (installed by the RPK build), with
-      // the verification table of the server's key kept from an earlier handshake (persistence.ts)
-      // (read for each handshake and held only while it runs: 2 KB)
-      if (rpk) {
-        var st = this.ports.storage, cr = this.ports.crypto;
-        var keep = function (t: Uint8Array) {
-          accountStore(st).keepTable(ssid, cr, t);
-        };
-        dopt.idle = function () {
-          return self.idle();
-        };
-        dopt.rpk = function () {
-          var k = rpk!;
-          return { key: k.key, spki: k.spki, serverSpki: k.serverSpki, serverTable: accountStore(st).table(ssid, cr), keep: keep };
-        };
-      }
-      c.dtls = createDtlsClient(dopt);
-      port = c.dtls;
-    }
-    var acc: Account = {
-      reg: this.reg,
-      ssid: ssid,
-      finish: function () {
-        return self.life().finish();
-      },
-      observed: function (rel: Observation, path: number[], req: Req, first: Res) {
-        self.reporting.add(rel, ssid, path, req, first, self.now);
-      },
-      unobserved: function (path: number[]) {
-        self.reporting.remove(ssid, path);
-      },
-    };
-    c.coap = new CoapEndpoint({
-      port: port,
-      rng: this.ports.rng,
-      params: this.opt.coap,
-      streamBlock1: fwStream,
-      onRequest: function (req: CoapMessage, p: Peer, ex: any) {
-        // a pushed package's blocks after its first are not one request each (a line per KB)
-        if (ex.blockOffset <= 0) self.log('request', (ssid < 0 ? 'bootstrap server ' : 'server ' + ssid + ' ') + ['', 'GET', 'POST', 'PUT', 'DELETE', 'FETCH', 'PATCH', 'iPATCH'][req.code] + ' /' + (getStrings(req, OPT.URI_PATH) || []).join('/'));
-        dispatch(acc, req, ex);
-      },
-    });
-    // an unacknowledged CON notification: kept, with its relation (Reporting.kept)
-    if (ssid > 0) c.coap.keep = this.reporting;
-    this.conns.push(c);
-    if (c.dtls) {
-      // the SPKI's SHA-256 is what the device's QR label shows (the installer scans it)
-      if (rpk) c.identity = 'RPK ' + toHex(this.ports.crypto.sha256(rpk.spki));
-      // the session kept from an earlier handshake with these credentials, offered for resumption (persistence.ts)
-      var ses = accountStore(this.ports.storage).session(ssid, s, this.ports.crypto);
-      this.log('dtls', 'handshake with ' + c.key + ' as ' + (rpk ? '' : 'PSK identity ') + c.identity + (ses ? ', resuming its session' : ''));
-      c.dtls.connect(peer, ses);
-    }
-    return c;
-  }
-
-  close(c: Conn): void {
-    if (c.ssid >= 0) this.reporting.clear(c.ssid);
-    if (c.dtls) c.dtls.close(c.peer);
-    var k = this.conns.indexOf(c);
-    if (k >= 0) this.conns.splice(k, 1);
-    this.spent.push(c.coap);
   }
 
   serverValue(c: Conn, rid: number): any {
@@ -590,29 +462,4 @@ export class Client {
       else self.life().register(c, self.now);
     });
   }
-
-  onObjectEvent(name: string, ssid: number): void {
-    var c = this.connOf(ssid);
-    if (name === 'update') {
-      // Registration Update Trigger, lifetime or binding written: Update at the next poll
-      if (c && c.location) c.updateAt = this.now;
-    } else if (name === 'error') {
-      // an owner's callback threw (objects/owner.ts): the first failure of that object, once
-      this.log('error', 'object callback ' + (this.reg.obj(ssid) as any).err);
-    } else if (name === 'bootstrap') {
-      // the Execute's 2.04 goes out first; the switch happens at the next poll
-      this.log('bootstrap', 'Bootstrap-Request Trigger executed');
-      this.state = Phase.BACKOFF;
-      this.after = Phase.BOOTSTRAPPING;
-      this.due = this.now;
-    } else if (name === 'disable' && c && c.location) {
-      // "After receiving Execute, the Client MUST send the response of the operation and then
-      // perform de-registration" (Core 1.1 Appendix E.2, Server resource 4): this runs inside the
-      // Execute, before its 2.04 is sent, so the De-register waits for the next poll. (Leshan
-      // cancels a request whose client de-registered first: the Execute failed there, even with
-      // the De-register at the next poll, so it waits DISABLE_GRACE.)
-      c.disable = this.now + DISABLE_GRACE;
-    }
-  }
 }
-

@@ -15,17 +15,32 @@ import { utf8Encode } from '../../transport/bytes';
 import { ON_BLOCK } from '../../objects/5-firmware-update';
 import { allowed, A_WRITE } from '../../objects/core/acl';
 
-/** Who is asking, and what the client does with the results that are not plain responses. */
+/**
+ * What the client does with the results that are not plain responses: its lifecycle takes
+ * Bootstrap-Finish, its reporting the observations (Client has these three).
+ */
+export interface AccountClient {
+  now: number;
+  reporting: {
+    /** A GET with Observe=0 that succeeded: the relation, its server, the path, the request and the first answer. */
+    add(rel: Observation, ssid: number, path: number[], req: Req, first: Res, now: number): void;
+    /** A GET with Observe=1 on a path: the client drops its relation (the endpoint already did). */
+    remove(ssid: number, path: number[]): void;
+  };
+  /** Bootstrap-Finish (`POST /bs` from the Bootstrap Server): finish() returns the response code. */
+  life(): { finish(): number };
+}
+
+/**
+ * Who is asking, and the client that acts on what is not a plain response (absent: Bootstrap-Finish
+ * is 4.05 and an Observe opens no relation). The client itself, not callbacks: three closures
+ * per connection, kept with their scope for its life, cost some 20 Espruino variables.
+ */
 export interface Account {
   reg: Registry;
   /** Short Server ID (LwM2M server) or -1 for the Bootstrap Server. */
   ssid: number;
-  /** Bootstrap-Finish (`POST /bs` from the Bootstrap Server): returns the response code. */
-  finish?: () => number;
-  /** A GET with Observe=0 that succeeded: the relation, the path and the format of the first answer. */
-  observed?: (rel: Observation, path: number[], req: Req, first: Res) => void;
-  /** A GET with Observe=1 on a path: the client drops its relation (the endpoint already did). */
-  unobserved?: (path: number[]) => void;
+  cl?: AccountClient;
   /** Application access (plain CoAP clients on a local port): only these objects, and no Create/Delete. */
   app?: number[];
 }
@@ -83,7 +98,7 @@ export function dispatch(acc: Account, req: CoapMessage, ex: Exchange): void {
   var code = req.code;
   // Bootstrap-Finish: POST /bs from the Bootstrap Server (Transport §6.4.1).
   if (acc.ssid < 0 && code === CODE.POST && segs.length === 1 && segs[0] === 'bs') {
-    ex.respond({ code: acc.finish ? acc.finish() : CODE.METHOD_NOT_ALLOWED });
+    ex.respond({ code: acc.cl ? acc.cl.life().finish() : CODE.METHOD_NOT_ALLOWED });
     return;
   }
   var path = numericPath(segs);
@@ -147,7 +162,8 @@ export function dispatch(acc: Account, req: CoapMessage, ex: Exchange): void {
     res = { code: CODE.INTERNAL_SERVER_ERROR };
   }
   // (a composite relation is found by its token: the endpoint ended it, the next poll drops it)
-  if (obsOpt === 1 && acc.unobserved && !r.ps) acc.unobserved(path);
-  if (rel && res.code === CODE.CONTENT && acc.observed) acc.observed(rel, path, r, res);
+  var cl = acc.cl;
+  if (obsOpt === 1 && cl && !r.ps) cl.reporting.remove(acc.ssid, path);
+  if (rel && res.code === CODE.CONTENT && cl) cl.reporting.add(rel, acc.ssid, path, r, res, cl.now);
   respond(ex, res);
 }

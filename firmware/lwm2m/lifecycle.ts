@@ -12,7 +12,7 @@
 // the device is on its way somewhere (docs/memory.md, "Code loaded on demand"). It holds no
 // state, so two built one after the other act as one. A closure made here keeps all of it
 // alive while that closure lives: a request's callback may (it ends), but what a connection
-// keeps for good is made by the Client itself (Client.open).
+// keeps for good is made by a top-level function (connection.ts, connect()).
 import { fromHex, utf8Encode } from '../../transport/bytes';
 import type { DtlsEvent } from '../../transport/dtls/connection';
 import { accountStore } from './persistence';
@@ -21,6 +21,7 @@ import type { Client } from './client';
 import { accountSteps } from './accounts';
 import { bootstrapSteps } from './bootstrap';
 import { registrationSteps } from './registration';
+import { connectionSteps } from './connection';
 
 export interface Lifecycle {
   /** Power-up: the stored accounts if there are usable ones, else the factory bootstrap account. */
@@ -59,6 +60,11 @@ export interface Lifecycle {
   /** Brings back the device's own instances a Bootstrap-Delete hid (objects/ops/bootstrap.ts). */
   bsRestore(): void;
 
+  /** Opens the connection of Security instance `secIid` to server `ssid` (-1: the Bootstrap-Server's), or null (connection.ts). */
+  open(secIid: number, ssid: number): Conn | null;
+  /** Closes a connection (connection.ts). */
+  close(c: Conn): void;
+
   // What the parts (accounts.ts, bootstrap.ts, registration.ts) call on one another.
   /** Waits (exponential backoff with jitter, growing with `attempts`), then enters `target`. */
   backoff(now: number, target: number): void;
@@ -83,6 +89,7 @@ export function lifecycle(cl: Client): Lifecycle {
   accountSteps(cl, lc);
   bootstrapSteps(cl, lc);
   registrationSteps(cl, lc);
+  connectionSteps(cl, lc);
 
   function start(now: number): void {
     cl.now = now;
@@ -153,7 +160,7 @@ export function lifecycle(cl: Client): Lifecycle {
       cl.log('reconnect', 'a new address: Update on the registrations kept');
       for (i = cl.conns.length - 1; i >= 0; i--) {
         c = cl.conns[i];
-        if (c.ssid < 0) cl.close(c);
+        if (c.ssid < 0) lc.close(c);
         else {
           c.off = true;
           if (!c.busy) c.updateAt = now;
@@ -240,7 +247,7 @@ export function lifecycle(cl: Client): Lifecycle {
   }
 
   function closeAll(keepBootstrap: boolean): void {
-    for (var i = cl.conns.length - 1; i >= 0; i--) if (!(keepBootstrap && cl.conns[i].ssid < 0)) cl.close(cl.conns[i]);
+    for (var i = cl.conns.length - 1; i >= 0; i--) if (!(keepBootstrap && cl.conns[i].ssid < 0)) lc.close(cl.conns[i]);
   }
 
   function onDtls(c: Conn, e: DtlsEvent): void {

@@ -16,7 +16,7 @@ export function registrationSteps(cl: Client, lc: Lifecycle): void {
     for (var i = 0; i < acc.length; i++) {
       if (cl.off.hasOwnProperty('s' + acc[i].ssid)) continue;
       var c = cl.connOf(acc[i].ssid);
-      if (!c) c = cl.open(acc[i].sec, acc[i].ssid);
+      if (!c) c = lc.open(acc[i].sec, acc[i].ssid);
       if (c && !c.busy && !c.location) register(c, now);
     }
     if (!acc.length) {
@@ -76,7 +76,7 @@ export function registrationSteps(cl: Client, lc: Lifecycle): void {
     c.failures++;
     c.location = '';
     c.busy = false;
-    cl.close(c);
+    lc.close(c);
     cl.attempts++;
     // LwM2M 1.1 §6.2.1.1: after the retries, fall back to bootstrap when the Server object allows it (1/x/16, default true).
     var bsOnFail = cl.serverValue(c, ServerRes.BootstrapOnFailure);
@@ -107,7 +107,7 @@ export function registrationSteps(cl: Client, lc: Lifecycle): void {
     var t = cl.serverValue(c, ServerRes.DisableTimeout);
     cl.off['s' + c.ssid] = now + (typeof t === 'number' && t >= 0 ? t : 86400) * 1000;
     deregister(c, now, function () {
-      cl.close(c);
+      lc.close(c);
     });
   }
 

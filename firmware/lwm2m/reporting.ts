@@ -21,8 +21,7 @@ import type { Req, Res } from '../../objects/ops/index';
 
 interface Obs {
   rel: Observation;
-  ssid: number;
-  path: number[];
+  /** What a read needs of the request: its server (`srv`, the Short Server ID), path and format (and `ps`, a composite relation's paths). */
   req: Req;
   /** When the last notification (or the first response) went. */
   last: number;
@@ -37,7 +36,7 @@ interface Obs {
 
 /** Marks `o` dirty when a change of (oid, iid, rid) touches what it observes: its path, or one of a composite relation's (noted in `ch`). */
 function touch(o: Obs, oid: number, iid: number, rid: number): void {
-  var ps = o.req.ps || [o.path];
+  var ps = o.req.ps || [o.req.path];
   for (var i = 0; i < ps.length; i++) {
     var path = ps[i];
     if (path[0] === oid && !(path.length > 1 && iid >= 0 && path[1] !== iid) && !(path.length > 2 && rid >= 0 && path[2] !== rid)) {
@@ -59,7 +58,7 @@ function periods(reg: Registry, o: Obs): Attrs {
   var pmin = -1;
   var pmax = -1;
   for (var i = 0; i < ps.length; i++) {
-    var a = effective(reg, o.ssid, ps[i]);
+    var a = effective(reg, o.req.srv, ps[i]);
     var n = a.pmin || 0;
     if (o.ch && o.ch[i] && (pmin < 0 || n < pmin)) pmin = n;
     if (a.pmax && a.pmax > 0 && a.pmax >= n && (pmax < 0 || a.pmax < pmax)) pmax = a.pmax;
@@ -131,19 +130,19 @@ export class Reporting {
    * (no onCancel closure per observation: some 25 Espruino variables).
    */
   add(rel: Observation, ssid: number, path: number[], req: Req, first: Res, now: number): void {
-    var r: Req = { srv: req.srv, path: path, accept: req.accept };
+    var r: Req = { srv: ssid, path: path, accept: req.accept };
     if (req.ps) {
       // Observe-Composite (all on "/"): only a re-registration of the same relation replaces it
       r.ps = req.ps;
       for (var i = this.list.length - 1; i >= 0; i--) if (this.list[i].rel === rel) this.list.splice(i, 1);
     } else this.remove(ssid, path);
-    this.list.push({ rel: rel, ssid: ssid, path: path, req: r, last: now, evald: now, num: numeric(this.reg, path), dirty: false });
+    this.list.push({ rel: rel, req: r, last: now, evald: now, num: numeric(this.reg, path), dirty: false });
   }
 
   remove(ssid: number, path: number[]): void {
     for (var i = this.list.length - 1; i >= 0; i--) {
       var o = this.list[i];
-      if (o.ssid === ssid && o.path.join('/') === path.join('/')) {
+      if (o.req.srv === ssid && o.req.path.join('/') === path.join('/')) {
         this.list.splice(i, 1);
         o.rel.cancel();
       }
@@ -154,7 +153,7 @@ export class Reporting {
   clear(ssid: number): void {
     for (var i = this.list.length - 1; i >= 0; i--) {
       var o = this.list[i];
-      if (ssid < 0 || o.ssid === ssid) {
+      if (ssid < 0 || o.req.srv === ssid) {
         this.list.splice(i, 1);
         o.rel.cancel();
       }
@@ -171,7 +170,7 @@ export class Reporting {
       var k: Obs = h[0];
       if (k.rel.active) {
         // a CON still in flight: the next goes when it is acknowledged
-        if (k.rel._inflight || (this.cl && !this.cl.reach(k.ssid, now))) break;
+        if (k.rel._inflight || (this.cl && !this.cl.reach(k.req.srv, now))) break;
         this.sent++;
         k.rel.notify(h[1], this.con, now);
       }
@@ -184,7 +183,7 @@ export class Reporting {
         this.list.splice(i--, 1);
         continue;
       }
-      var a = o.req.ps ? periods(this.reg, o) : effective(this.reg, o.ssid, o.path);
+      var a = o.req.ps ? periods(this.reg, o) : effective(this.reg, o.req.srv, o.req.path);
       var pmin = (a.pmin || 0) * 1000;
       var pmax = a.pmax && a.pmax > 0 && a.pmax >= (a.pmin || 0) ? a.pmax * 1000 : -1;
       var epmin = (a.epmin || 0) * 1000;
@@ -223,7 +222,7 @@ export class Reporting {
       o.rel.notify({ code: res.code }, this.con, now);
       return;
     }
-    var v = numeric(this.reg, o.path);
+    var v = numeric(this.reg, o.req.path);
     if (!forced && v === v && o.num === o.num && (a.gt !== undefined || a.lt !== undefined || a.st !== undefined)) {
       var p = o.num;
       var cross = function (t: number | undefined) {
@@ -236,7 +235,7 @@ export class Reporting {
     o.last = now;
     var n = { code: res.code, contentFormat: res.format, payload: res.payload };
     // kept behind those already kept (their order), or while the server is out of reach
-    if (!this.held && (!this.cl || this.cl.reach(o.ssid, now))) {
+    if (!this.held && (!this.cl || this.cl.reach(o.req.srv, now))) {
       this.sent++;
       o.rel.notify(n, this.con, now);
       return;
@@ -257,14 +256,15 @@ export class Reporting {
   kept(x: any, n: any, now: number): boolean {
     var o: Obs | null = x.rel ? x : null;
     var first = !o;
-    for (var i = 0; i < this.list.length && !o; i++) if (this.list[i].rel === x && this.list[i].ssid) o = this.list[i];
+    for (var i = 0; i < this.list.length && !o; i++) if (this.list[i].rel === x && this.list[i].req.srv) o = this.list[i];
     if (!o) return false;
-    if (first && this.cl) this.cl.reach(o.ssid, now, true);
-    var iid = this.reg.serverInst(o.ssid);
+    var ssid = o.req.srv;
+    if (first && this.cl) this.cl.reach(ssid, now, true);
+    var iid = this.reg.serverInst(ssid);
     var srv = this.reg.obj(1);
     var max = this.max !== undefined ? this.max : STORE_MAX;
     var h = this.held || [];
-    if (!max || (o.ssid && srv && iid >= 0 && srv.get(iid, 6) === false) || (first && h.length >= max * 2)) {
+    if (!max || (ssid && srv && iid >= 0 && srv.get(iid, 6) === false) || (first && h.length >= max * 2)) {
       this.lost = (this.lost || 0) + 1;
       return true;
     }

@@ -43,9 +43,15 @@ function run(reg: ReturnType<typeof model>, r: CoapMessage, ssid = 1, observed?:
   let out: ResponseSpec | null = null;
   const rel = { active: true, cancel() {}, notify() {} };
   const ex = { respond: (spec: ResponseSpec) => (out = spec), observe: () => rel } as unknown as Exchange;
-  dispatch({ reg, ssid, observed: observed && ((_rel, path, q, first) => observed(path, q, first)) }, r, ex);
+  const cl = observed && { now: 0, reporting: { add: (_rel: unknown, _ssid: number, path: number[], q: ops.Req, first: ops.Res) => observed(path, q, first), remove() {} }, life: () => ({ finish: () => CODE.METHOD_NOT_ALLOWED }) };
+  dispatch({ reg, ssid, cl }, r, ex);
   assert.ok(out);
   return out;
+}
+
+/** What dispatch() asks of the client (AccountClient): its reporting, at the time `now()` gives. */
+function client(rep: Reporting, now: () => number) {
+  return { get now() { return now(); }, reporting: rep, life: () => ({ finish: () => CODE.METHOD_NOT_ALLOWED }) };
 }
 
 const THREE = '[{"n":"/3/0/0"},{"n":"/3303/0/5700"},{"n":"/3338/0/5850"}]';
@@ -131,7 +137,7 @@ test('Observe-Composite: FETCH / Observe=0 opens one relation whose notification
     rels.push(rel);
     let out: ResponseSpec | null = null;
     const ex = { respond: (s: ResponseSpec) => (out = s), observe: () => rel } as unknown as Exchange;
-    dispatch({ reg, ssid: 1, observed: (r, path, q, first) => rep.add(r, 1, path, q, first, 0) }, req(CODE.FETCH, '/', { cf: FORMAT.SENML_JSON, payload, observe: 0 }), ex);
+    dispatch({ reg, ssid: 1, cl: client(rep, () => 0) }, req(CODE.FETCH, '/', { cf: FORMAT.SENML_JSON, payload, observe: 0 }), ex);
     return out! as ResponseSpec;
   };
   assert.equal(observe('[{"n":"/3303/0/5700"},{"n":"/3338/0/5850"}]').code, CODE.CONTENT);
@@ -162,7 +168,7 @@ test('Observe-Composite honours the attributes of its paths (Core §6.4, §5.1.2
   const ex = { respond: (s: ResponseSpec) => (out = s), observe: () => rel } as unknown as Exchange;
   // Write-Attributes by server 1: pmin=10 on the temperature, pmax=30 on the buzzer
   reg.at = { [attrKey(1, [3303, 0, 5700])]: { pmin: 10 }, [attrKey(1, [3338, 0, 5850])]: { pmax: 30 } };
-  dispatch({ reg, ssid: 1, observed: (r, path, q, first) => rep.add(r, 1, path, q, first, now) }, req(CODE.FETCH, '/', { cf: FORMAT.SENML_JSON, payload: '[{"n":"/3303/0/5700"},{"n":"/3338/0/5850"}]', observe: 0 }), ex);
+  dispatch({ reg, ssid: 1, cl: client(rep, () => now) }, req(CODE.FETCH, '/', { cf: FORMAT.SENML_JSON, payload: '[{"n":"/3303/0/5700"},{"n":"/3338/0/5850"}]', observe: 0 }), ex);
   assert.equal(out!.code, CODE.CONTENT);
   const tick = (t: number) => rep.poll((now = t));
   reg.obj(3303)!.set(0, 5700, 30.5);
