@@ -7,6 +7,9 @@ import type { Clock } from '../../transport/ports';
 import type { Natives } from './native';
 import { later } from './scheduler';
 import type { Scheduler } from './scheduler';
+import type { Storage } from '../../transport/ports';
+import { accountStore } from '../lwm2m/persistence';
+import { fotaPort } from '../lwm2m/fota';
 
 /** Time between a reboot request and the reboot: lets the Execute's 2.04 (and its retransmission window's first send) leave. */
 export var REBOOT_GRACE_MS = 500;
@@ -58,7 +61,7 @@ function kb(n: Natives, free: boolean): number {
 /**
  * The board: E.getTemperature() is the sensor "temperature", a PWM tone on `pin` the output
  * "buzzer"; memory in KB from process.memory(); Device /3's identity from process.env.
- * factoryReset() reboots; the client (run.ts) adds forgetting its accounts. A class, not
+ * factoryReset() reboots, forgetting the client's accounts once it runs (run.ts sets `accounts`). A class, not
  * closures over espruinoBoard's scope: its methods live once on the prototype and keep no
  * scope (docs/memory.md, rule 4).
  */
@@ -74,6 +77,10 @@ class EspruinoBoard implements Board {
   declare sch?: Scheduler;
   declare fw?: Board['fw'];
   declare fwPort?: Board['fwPort'];
+  /** The storage of the client's accounts (persistence.ts), which Factory Reset forgets: absent until the client runs. */
+  declare accounts?: Storage;
+  /** The vendor's key that signs firmware packages (DeviceConfig.vendorPub), absent unless configured. */
+  declare vendorPub?: string;
 
   constructor(n: Natives, opts: BoardOptions) {
     this.clock = opts.clock;
@@ -97,6 +104,7 @@ class EspruinoBoard implements Board {
   }
 
   factoryReset(): void {
+    if (this.accounts) accountStore(this.accounts).clear();
     this.reboot();
   }
 
@@ -133,7 +141,17 @@ class EspruinoBoard implements Board {
   }
 }
 
+/**
+ * Board.fwPort once the client runs (run.ts): a port built when a transfer starts (object 5 lets
+ * it go after). Top-level, called as the board's method: a closure would keep its maker's scope.
+ */
+export function boardFwPort(this: EspruinoBoard) {
+  return fotaPort(this.n, this.vendorPub);
+}
+
+export type { EspruinoBoard };
+
 /** The board on Espruino's natives (EspruinoBoard). */
-export function espruinoBoard(n: Natives, opts: BoardOptions): Board {
+export function espruinoBoard(n: Natives, opts: BoardOptions): EspruinoBoard {
   return new EspruinoBoard(n, opts);
 }

@@ -1,7 +1,7 @@
 // The Espruino platform's shape (what start() builds, what the client runs on), apart from
 // index.ts so that run.ts and index.ts need not import each other.
 import type { Clock, CryptoBackend, Peer, Rng } from '../../transport/ports';
-import type { Board } from '../../objects/board';
+import type { EspruinoBoard } from './board';
 import type { Scheduler } from './scheduler';
 import type { EspruinoUdp } from './udp';
 import type { EspruinoStorage } from './storage';
@@ -19,7 +19,7 @@ export interface Platform {
   rng: Rng;
   storage: EspruinoStorage;
   scheduler: Scheduler;
-  board: Board;
+  board: EspruinoBoard;
   /** The Wi-Fi station (configured, and in this build), the crypto backend (StartOptions.crypto): absent otherwise. */
   wifi?: WifiLink;
   crypto?: CryptoBackend;

@@ -2,14 +2,14 @@
 // one UDP port, both driven by the board's one scheduler. What start() runs by default.
 import { createObjectModel } from '../../objects/index';
 import { Client } from '../lwm2m/client';
-import { accountStore } from '../lwm2m/persistence';
 import { espruinoCrypto } from '../../transport/crypto/espruino';
 import type { CryptoBackend } from '../../transport/ports';
 import type { Platform } from './platform';
 import { DTLS } from '../../transport/dtls/constants';
-import { fotaPort } from '../lwm2m/fota';
+import { boardFwPort } from './board';
 import type { ClientOptions, FactoryConfig } from '../lwm2m/client';
 import type { DeviceConfig } from './config';
+import type { EspWifi } from './native';
 
 /**
  * The configuration's link tuning as client options (docs/queue-mode.md): the profile's CoAP
@@ -71,57 +71,84 @@ function lazyCrypto(d: Platform): CryptoBackend {
   return w;
 }
 
+/**
+ * The client's timeline (ClientOptions.log) as console lines; a bundle on trial keeps itself once
+ * a server took its registration. Made here, not in runClient: a closure keeps the scope it was
+ * made in, and runClient's would then live for good (docs/memory.md, rule 4).
+ */
+function clientLog(d: Platform): (ev: string, detail: string) => void {
+  return function (ev: string, detail: string) {
+    var board = d.board;
+    if (ev === 'registered' && board.fw && board.fw.confirm!()) board.fw = undefined;
+    d.log(ev + ': ' + detail);
+  };
+}
+
+/** A new address (Platform.onAddress, called as the device's method): the servers know the old one, so register again over new sessions. */
+function reconnectOnAddress(this: Platform): void {
+  this.cl!.life().reconnect(this.clock.now());
+  this.scheduler.kick();
+}
+
+/** The link's losses and returns (WifiLink.onLink): notifications are kept meanwhile (reporting.ts). */
+function linkToClient(d: Platform, c: Client): (up: boolean) => void {
+  return function (up: boolean) {
+    c.life().link(up, d.clock.now());
+  };
+}
+
+/**
+ * Queue mode's radio (ClientOptions.radio): Wi-Fi modem sleep while the device sleeps
+ * (firmware/lwm2m/queue.ts): ESP-IDF's WIFI_PS_MAX_MODEM (Espruino 2v29's powersave 'max';
+ * 'ps-poll' is gone with ESP-IDF 4), none awake.
+ */
+function modemSleep(w: EspWifi): (on: boolean) => void {
+  return function (on: boolean) {
+    w.setConfig!({ powersave: on ? 'none' : 'max' });
+  };
+}
+
+/**
+ * Starts the LwM2M client on the device. What it leaves behind keeps nothing of its scope: the
+ * board's Factory Reset and firmware port are the board's own (board.ts), the other hooks made by
+ * the top-level functions above.
+ */
 export function runClient(d: Platform): Client {
-  var rpk = d.cfg.mode === 'rpk';
+  var cfg = d.cfg;
+  var rpk = cfg.mode === 'rpk';
   var board = d.board;
   // Factory Reset (/3/0/5) also forgets the accounts this client saved (persistence.ts)
-  board.factoryReset = function () {
-    accountStore(d.storage).clear();
-    board.reboot();
-  };
-  // firmware update (fota.ts): a port built when needed (object 5 lets it go after)
-  board.fwPort = function () {
-    return fotaPort(d.n, d.cfg.vendorPub);
-  };
+  board.accounts = d.storage;
+  // firmware update (fota.ts): a port built when needed
+  if (cfg.vendorPub !== undefined) board.vendorPub = cfg.vendorPub;
+  board.fwPort = boardFwPort;
   var model = createObjectModel(board, { objects: d.objects });
   // the registry holds them now: the list itself need not live on
   delete d.objects;
   // a value the owner sets from a timer or an interrupt is reported at once, with no polling
   model.reg.wake = d.scheduler;
   // absent unless set (here and in the options): a property holding undefined costs as much as one holding a value
-  var fc: FactoryConfig = { endpoint: d.cfg.endpoint, bootstrapUri: d.cfg.bootstrap };
-  if (d.cfg.pskId !== undefined) fc.pskIdentity = d.cfg.pskId;
-  if (d.cfg.pskKey !== undefined) fc.pskKey = d.cfg.pskKey;
+  var fc: FactoryConfig = { endpoint: cfg.endpoint, bootstrapUri: cfg.bootstrap };
+  if (cfg.pskId !== undefined) fc.pskIdentity = cfg.pskId;
+  if (cfg.pskKey !== undefined) fc.pskKey = cfg.pskKey;
   // rpkPriv set (mode rpk, parseConfig checked the keys): the bootstrap account is RPK
   if (rpk) {
-    fc.rpkPriv = d.cfg.rpkPriv;
-    fc.rpkPub = d.cfg.rpkPub;
-    fc.rpkServerPub = d.cfg.rpkServerPub;
+    fc.rpkPriv = cfg.rpkPriv;
+    fc.rpkPub = cfg.rpkPub;
+    fc.rpkServerPub = cfg.rpkServerPub;
   }
   var c = new Client(
     model.reg,
     { udp: null as any, clock: d.clock, rng: d.rng, storage: d.storage, crypto: d.crypto || lazyCrypto(d) },
     fc,
-    tuning(d.cfg, {
-      log: function (ev: string, detail: string) {
-        // a bundle on trial keeps itself once a server took its registration
-        if (ev === 'registered' && board.fw && board.fw.confirm!()) board.fw = undefined;
-        d.log(ev + ': ' + detail);
-      },
-    }),
+    tuning(cfg, { log: clientLog(d) }),
   );
   // DTLS timers (transport/dtls/constants.ts): the default deadline for PSK and RPK alike (an
   // RPK handshake's public-key work takes the board minutes, but in steps that restart the
   // deadline, rpk.ts, so it only times the servers' answers); RPK's first retransmission later.
   if (rpk) c.opt.dtlsRetransmit = DTLS.RPK_RETRANSMIT_INITIAL;
-  // queue mode: Wi-Fi modem sleep while the device sleeps (firmware/lwm2m/queue.ts): ESP-IDF's
-  // WIFI_PS_MAX_MODEM (Espruino 2v29's powersave 'max'; 'ps-poll' is gone with ESP-IDF 4), none awake
   var w = d.wifi ? d.wifi.wifi : null;
-  if (c.opt.queue && w && w.setConfig) {
-    c.opt.radio = function (on: boolean) {
-      w!.setConfig!({ powersave: on ? 'none' : 'max' });
-    };
-  }
+  if (c.opt.queue && w && w.setConfig) c.opt.radio = modemSleep(w);
   // The socket delivers straight into Client.receive (bound, not wrapped: one frame fewer
   // on the receive path).
   c.ports.udp = d.openUdp(c.receive.bind(c));
@@ -129,17 +156,8 @@ export function runClient(d: Platform): Client {
   d.cl = c;
   d.scheduler.add(c);
   d.scheduler.add(model);
-  // the link's losses: notifications are kept meanwhile (reporting.ts)
-  if (d.wifi) {
-    d.wifi.onLink = function (up: boolean) {
-      c.life().link(up, d.clock.now());
-    };
-  }
-  // A new address: the servers know the old one, so register again over new sessions.
-  d.onAddress = function () {
-    c.life().reconnect(d.clock.now());
-    d.scheduler.kick();
-  };
+  if (d.wifi) d.wifi.onLink = linkToClient(d, c);
+  d.onAddress = reconnectOnAddress;
   c.life().start(d.clock.now());
   d.scheduler.kick();
   return c;
