@@ -270,7 +270,7 @@ export function memoryFlat(usage) {
 /** Waits until the console answers again after a reboot, with the device running (a board reconnects; the Linux build is restarted by the runner). */
 async function consoleBack(ctx) {
   for (const end = Date.now() + 30000 * slow(ctx); ; ) {
-    const e = await ask(ctx.con, "LwM2M.espruino.device()?LwM2M.espruino.device().cfg.endpoint:''", 2000).catch(() => null);
+    const e = await ask(ctx.con, "(function(){var d=LwM2M.espruino.device();return d?(d.cfg||d.cl.cfg).endpoint:''})()", 2000).catch(() => null);
     if (e === ctx.cfg.endpoint) return;
     if (Date.now() > end) throw new Error('the console did not come back after the reboot');
     await new Promise((r) => setTimeout(r, 200));

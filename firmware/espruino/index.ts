@@ -68,7 +68,7 @@ export function device(): Platform | null {
  * closures over start()'s scope: they would keep every local of it for good (docs/memory.md, rule 4).
  */
 class Device implements Platform {
-  declare cfg: DeviceConfig;
+  declare cfg?: DeviceConfig;
   declare n: Natives;
   declare clock: Clock;
   declare rng: Rng;
@@ -125,7 +125,7 @@ class Device implements Platform {
     // unless configured, a port of the dynamic range (49152-65535, RFC 6335 §6) drawn from the
     // hardware RNG at each boot: an off-path attacker must guess it to spoof (RFC 6056); each
     // datagram a turn of the scheduler, which reports what it throws (engineErrors)
-    return new EspruinoUdp(n, { port: port || this.cfg.port || 49152 + (n.E.hwRand() & 16383), turn: this.scheduler }, onMessage, undefined, onBound);
+    return new EspruinoUdp(n, { port: port || (this.cfg && this.cfg.port) || 49152 + (n.E.hwRand() & 16383), turn: this.scheduler }, onMessage, undefined, onBound);
   }
 
   send(paths: string[], done?: (result: string, ssid: number) => void): string {
@@ -178,7 +178,7 @@ export function start(g: any, opts?: StartOptions): Platform | null {
   var dev = new Device(n, parsed.cfg, o);
   current = dev;
   // read in place: a local holding process.memory()'s object would live on
-  dev.log('booted ' + dev.cfg.endpoint + ' mem ' + n.process.memory().usage + '/' + n.process.memory().total);
+  dev.log('booted ' + parsed.cfg.endpoint + ' mem ' + n.process.memory().usage + '/' + n.process.memory().total);
   if (dev.wifi) dev.scheduler.add(dev.wifi);
   else dev.begin();
   return dev;

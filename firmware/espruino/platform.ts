@@ -13,7 +13,8 @@ import type { Client } from '../lwm2m/client';
 
 /** Everything the client needs, built from Espruino's natives by start() (index.ts): the platform the LwM2M client runs on. */
 export interface Platform {
-  cfg: DeviceConfig;
+  /** The configuration until the client has read it (runClient drops it: held parsed, ~25 variables for good). */
+  cfg?: DeviceConfig;
   n: Natives;
   clock: Clock;
   rng: Rng;

@@ -114,7 +114,8 @@ function modemSleep(w: EspWifi): (on: boolean) => void {
  * the top-level functions above.
  */
 export function runClient(d: Platform): Client {
-  var cfg = d.cfg;
+  // read here, then dropped (below): the client keeps its own part (Client.cfg)
+  var cfg = d.cfg!;
   var rpk = cfg.mode === 'rpk';
   var board = d.board;
   // Factory Reset (/3/0/5) also forgets the accounts this client saved (persistence.ts)
@@ -152,6 +153,7 @@ export function runClient(d: Platform): Client {
   // The socket delivers straight into Client.receive (bound, not wrapped: one frame fewer
   // on the receive path).
   c.ports.udp = d.openUdp(c.receive.bind(c));
+  delete d.cfg;
   // the owner's dev.send(paths) reaches it (index.ts)
   d.cl = c;
   d.scheduler.add(c);

@@ -439,6 +439,26 @@ test('start: values changed while a datagram runs neither read the clock nor arm
   ctx.stop();
 });
 
+test('start: the client reads the configuration once (the device drops it, the client keeps its own part); Factory Reset forgets its accounts; the firmware port is the board\'s', () => {
+  const { esp, ctx, storage, udp } = boot();
+  storage.files['lwm2m.cfg'] = JSON.stringify({ v: 1, endpoint: 'ep-9', bootstrap: 'coap://192.0.2.1', mode: 'nosec', vendorPub: '11'.repeat(32) });
+  const dev = esp.start(ctx.run('this'));
+  assert.ok(dev && dev.cl, 'the client started');
+  // held parsed once only: the device's copy goes once the client has read it
+  assert.equal(dev.cfg, undefined);
+  assert.equal(dev.cl.cfg.endpoint, 'ep-9');
+  assert.equal(dev.board.vendorPub, '11'.repeat(32));
+  assert.equal(typeof dev.board.fwPort, 'function');
+  storage.files['lwm2m.acc.a'] = '{}';
+  storage.files['lwm2m.ses1'] = 'x';
+  dev.board.factoryReset();
+  assert.equal(storage.files['lwm2m.acc.a'], undefined);
+  assert.equal(storage.files['lwm2m.ses1'], undefined);
+  dev.scheduler.stop();
+  udp.sockets.forEach((s: { close(): void }) => s.close());
+  ctx.stop();
+});
+
 test('start: board.reboot() waits REBOOT_GRACE_MS on the scheduler, so the Execute answer leaves first', () => {
   const { esp, ctx, storage, calls } = boot();
   storage.files['lwm2m.cfg'] = JSON.stringify({ v: 1, endpoint: 'ep', bootstrap: 'coap://192.0.2.1', mode: 'nosec' });
