@@ -79,8 +79,8 @@ function sizeOf(m: CoapMessage, opts: CoapOption[]): number {
     var d = opts[i].num - prev;
     var l = opts[i].value.length;
     if (opts[i].num > 65535 || l > 65804 || d < 0) throw new Error('coap: option number or length out of range');
-    // nibble 13 → one extension byte, 14 → two (RFC 7252 §3.1)
-    n += 1 + (nibble(d) > 12 ? nibble(d) - 12 : 0) + (nibble(l) > 12 ? nibble(l) - 12 : 0) + l;
+    // the option header byte, then 0, 1 or 2 extension bytes for each of delta and length (RFC 7252 §3.1)
+    n += 1 + (d < 13 ? 0 : d < 269 ? 1 : 2) + (l < 13 ? 0 : l < 269 ? 1 : 2) + l;
     prev = opts[i].num;
   }
   if (m.payload.length) n += 1 + m.payload.length;
@@ -94,12 +94,6 @@ function putExt(out: Uint8Array, pos: number, v: number): number {
     out[pos++] = v & 255;
   } else if (v >= 13) out[pos++] = v - 13;
   return pos;
-}
-
-// Option header nibble for a delta or length (RFC 7252 §3.1): 0..12 as is, 13 → one
-// extension byte (value − 13), 14 → two extension bytes (value − 269).
-function nibble(v: number): number {
-  return v < 13 ? v : v < 269 ? 13 : 14;
 }
 
 /** Serialize a message. Throws only on a programming error (token > 8 bytes, option out of range). */
@@ -118,12 +112,15 @@ export function encode(m: CoapMessage): Uint8Array {
   for (var i = 0; i < opts.length; i++) {
     var v = opts[i].value;
     var d = opts[i].num - prev;
+    var l = v.length;
     prev = opts[i].num;
-    out[pos++] = (nibble(d) << 4) | nibble(v.length);
+    // Option header nibbles for delta and length (RFC 7252 §3.1): 0..12 as is, 13 → one
+    // extension byte (value − 13), 14 → two (value − 269). Written out, not a nibble() held at load.
+    out[pos++] = ((d < 13 ? d : d < 269 ? 13 : 14) << 4) | (l < 13 ? l : l < 269 ? 13 : 14);
     pos = putExt(out, pos, d);
-    pos = putExt(out, pos, v.length);
+    pos = putExt(out, pos, l);
     out.set(v, pos);
-    pos += v.length;
+    pos += l;
   }
   if (m.payload.length) {
     out[pos++] = PAYLOAD_MARKER;

@@ -7,7 +7,7 @@ import { peerKey } from '../ports';
 import { equalConstTime } from '../bytes';
 import { CT, HT, A, HS } from './constants';
 import { createEndpoint, DtlsEndpoint, DtlsOptions, FlightEntry, newHandshake, newSession, Role, RoleHalf, Session } from './connection';
-import { checkServerHello, decodeHelloVerifyRequest, decodePskVector, encodeClientHello, encodeHandshake, encodePskVector } from './handshake';
+import { checkServerHello, decodeHelloVerifyRequest, decodePskVector, encodeClientHello, encodePskVector } from './handshake';
 import { offer, resumedFinished, serverHello, sessionRecord } from './resume';
 import { takeCid } from './cid';
 import type { Ephemeral } from './rpk';
@@ -86,7 +86,7 @@ export function sendHello(ep: DtlsEndpoint, s: Session): void {
   // Two calls, not a choice of function: encodeClientHello, called once, stays inlined (no function object at rest).
   var sid = hs.sid || new Uint8Array(0);
   var body = s.rpk ? clientRole.rpkHello!(hs.clientRandom, sid, hs.cookie) : encodeClientHello(hs.clientRandom, sid, hs.cookie);
-  var ch = encodeHandshake(HT.CLIENT_HELLO, hs.nextSend++, body);
+  var ch = ep.hs().message(HT.CLIENT_HELLO, hs.nextSend++, body);
   // The transcript restarts with each ClientHello: the first one and the HelloVerifyRequest are not hashed (RFC 6347 §4.2.6).
   hs.transcript = [ch];
   hs.state = HS.HELLO;
@@ -101,7 +101,7 @@ export function sendHello(ep: DtlsEndpoint, s: Session): void {
  */
 export function finalFlight(ep: DtlsEndpoint, s: Session, fl: FlightEntry[]): void {
   var hs = s.hs!;
-  var fin = encodeHandshake(HT.FINISHED, hs.nextSend++, ep.hs().finished(hs, 'client finished'));
+  var fin = ep.hs().message(HT.FINISHED, hs.nextSend++, ep.hs().finished(hs, 'client finished'));
   hs.transcript.push(fin);
   hs.expectFinished = ep.hs().finished(hs, 'server finished');
   // what `connected` reports for the host to offer next time (resume.ts)
@@ -157,7 +157,7 @@ function clientHalf(): RoleHalf {
       else {
         hs.transcript.push(whole);
         ep.hs().deriveKeys(s, true);
-        var cke = encodeHandshake(HT.CLIENT_KEY_EXCHANGE, hs.nextSend++, encodePskVector(s.identity!));
+        var cke = ep.hs().message(HT.CLIENT_KEY_EXCHANGE, hs.nextSend++, encodePskVector(s.identity!));
         hs.transcript.push(cke);
         hs.state = HS.WAIT_FIN;
         finalFlight(ep, s, [{ t: CT.HANDSHAKE, e: 0, b: cke }]);

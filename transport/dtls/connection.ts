@@ -11,7 +11,7 @@ import type { CryptoBackend, DatagramPort, Peer, Pollable, Rng } from '../ports'
 import { peerKey } from '../ports';
 import { copyOf } from '../bytes';
 import { CT, AlertLevel, A, DTLS } from './constants';
-import { DtlsRecord, openFresh, parseRecords, replayMark, ReplayWindow, SessionKeys } from './record';
+import { DtlsRecord, openFresh, parseRecords, ReplayWindow, SessionKeys } from './record';
 import { handshaking, Handshaking, record } from './handshaking';
 
 export type { Handshaking } from './handshaking';
@@ -236,6 +236,7 @@ export class DtlsEndpoint implements DatagramPort, Pollable {
       var data: Uint8Array | null = r.fragment;
       if (r.epoch) {
         // RFC 6347 §4.1.2.6-7: replay check, then the MAC; only an authentic record moves the window.
+        var newer = r.seq > s.top;
         data = openFresh(this.o.crypto, s, r);
         if (!data) continue;
         if (r.cid) {
@@ -246,9 +247,8 @@ export class DtlsEndpoint implements DatagramPort, Pollable {
           t = data[n - 1];
           data = data.subarray(0, n - 1);
           // authentic and newer than any before: the peer's new address (RFC 9146 §6)
-          if (r.seq > s.top && peerKey(peer) !== peerKey(s.peer)) role.moved!(this, s, peer);
+          if (newer && peerKey(peer) !== peerKey(s.peer)) role.moved!(this, s, peer);
         }
-        replayMark(s, r.seq);
       }
       // Epoch 0 is not replay-windowed: its records are unauthenticated anyway, handshake
       // messages are deduplicated by message_seq, and a stateless server's HelloVerifyRequest

@@ -1,19 +1,12 @@
 // The handshake codec shared by both roles (RFC 6347 §4.2-4.3, RFC 5246 §7.4, RFC 4279):
 // fragments of a record, the unfragmented message, and each PSK-suite message body.
 // Decoders return null on anything malformed; they never throw. What the client needs
-// is written on plain indexes (smallest in the bundle); the server-only codecs use
-// bytes.ts's Reader/Writer.
+// is written on plain indexes (smallest in the bundle), big-endian numbers read in place
+// (`(b[p] << 8) | b[p + 1]`): a shared u16() would be a function held at load, as both
+// halves of the endpoint call these; the server-only codecs use bytes.ts's Reader/Writer.
 import { Reader, Writer } from '../bytes';
 import { A, DTLS, EXT } from './constants';
 import { CID_OFFER } from './cid';
-
-function u16(b: Uint8Array, o: number): number {
-  return (b[o] << 8) | b[o + 1];
-}
-
-function u24(b: Uint8Array, o: number): number {
-  return (b[o] << 16) | (b[o + 1] << 8) | b[o + 2];
-}
 
 export interface HsFragment {
   msg_type: number;
@@ -29,11 +22,11 @@ export function parseFragments(f: Uint8Array): HsFragment[] | null {
   var p = 0;
   while (p < f.length) {
     if (p + 12 > f.length) return null;
-    var length = u24(f, p + 1);
-    var off = u24(f, p + 6);
-    var end = p + 12 + u24(f, p + 9);
+    var length = (f[p + 1] << 16) | (f[p + 2] << 8) | f[p + 3];
+    var off = (f[p + 6] << 16) | (f[p + 7] << 8) | f[p + 8];
+    var end = p + 12 + ((f[p + 9] << 16) | (f[p + 10] << 8) | f[p + 11]);
     if (end > f.length || off + end - p - 12 > length) return null;
-    out.push({ msg_type: f[p], length: length, message_seq: u16(f, p + 4), fragment_offset: off, body: f.subarray(p + 12, end) });
+    out.push({ msg_type: f[p], length: length, message_seq: (f[p + 4] << 8) | f[p + 5], fragment_offset: off, body: f.subarray(p + 12, end) });
     p = end;
   }
   return out;
@@ -60,12 +53,12 @@ export function encodeHandshake(type: number, seq: number, body: Uint8Array): Ui
 export function readExtensions(b: Uint8Array, p: number): number[] | null {
   var types: number[] = [];
   if (p === b.length) return types;
-  if (p + 2 > b.length || p + 2 + u16(b, p) !== b.length) return null;
+  if (p + 2 > b.length || p + 2 + ((b[p] << 8) | b[p + 1]) !== b.length) return null;
   p += 2;
   while (p < b.length) {
     if (p + 4 > b.length) return null;
-    var t = u16(b, p);
-    var n = u16(b, p + 2);
+    var t = (b[p] << 8) | b[p + 1];
+    var n = (b[p + 2] << 8) | b[p + 3];
     p += 4 + n;
     // renegotiation_info in an initial handshake must carry an empty renegotiated_connection (RFC 5746 §3.6-3.7).
     if (p > b.length || (t === EXT.RENEGOTIATION_INFO && (n !== 1 || b[p - 1]))) return null;
@@ -122,7 +115,7 @@ export function decodeClientHello(b: Uint8Array): ClientHello | null {
   var ext = r.ok ? readExtensions(b, r.pos) : null;
   if (!r.ok || !ext || sid.length > 32 || suites.length < 2 || suites.length & 1 || comp.length < 1) return null;
   var list: number[] = [];
-  for (var i = 0; i < suites.length; i += 2) list.push(u16(suites, i));
+  for (var i = 0; i < suites.length; i += 2) list.push((suites[i] << 8) | suites[i + 1]);
   var sans = new Uint8Array(b.length - (cEnd - cStart));
   sans.set(b.subarray(0, cStart));
   sans.set(b.subarray(cEnd), cStart);
@@ -175,8 +168,8 @@ export function checkServerHello(b: Uint8Array): number {
   var p = 35 + sid;
   var ext = b.length < 38 || sid > 32 || p + 3 > b.length ? null : readExtensions(b, p + 3);
   if (!ext) return A.DECODE_ERROR;
-  if (u16(b, 0) !== 0xfefd) return A.PROTOCOL_VERSION;
-  if (u16(b, p) !== DTLS.TLS_PSK_WITH_AES_128_CCM_8 || b[p + 2]) return A.ILLEGAL_PARAMETER;
+  if (((b[0] << 8) | b[1]) !== 0xfefd) return A.PROTOCOL_VERSION;
+  if (((b[p] << 8) | b[p + 1]) !== DTLS.TLS_PSK_WITH_AES_128_CCM_8 || b[p + 2]) return A.ILLEGAL_PARAMETER;
   // We offer only connection_id, so any other in the ServerHello is unsolicited (RFC 5246 §7.4.1.4).
   for (var i = 0; i < ext.length; i++) if (ext[i] !== EXT.CONNECTION_ID) return A.UNSUPPORTED_EXTENSION;
   return 0;
@@ -195,5 +188,5 @@ export function encodePskVector(v: Uint8Array): Uint8Array {
 }
 
 export function decodePskVector(b: Uint8Array): Uint8Array | null {
-  return b.length >= 2 && u16(b, 0) === b.length - 2 ? b.subarray(2) : null;
+  return b.length >= 2 && ((b[0] << 8) | b[1]) === b.length - 2 ? b.subarray(2) : null;
 }

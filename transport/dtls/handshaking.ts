@@ -52,6 +52,12 @@ export interface Handshaking {
   fail(s: Session, name: string, alert: number, message: string): void;
   /** The handshake's deadline passed (poll): handshake_timeout. */
   timeout(s: Session): void;
+  /**
+   * The whole handshake message (encodeHandshake). The roles reach it here, not by import: its
+   * one reference in the bundle is then this half's, which writes it in, so a device at rest
+   * does not hold it.
+   */
+  message(type: number, seq: number, body: Uint8Array): Uint8Array;
 }
 
 var HS_WITH = 'DTLS handshake with ';
@@ -87,6 +93,11 @@ export function handshaking(ep: DtlsEndpoint): Handshaking {
 
   function key(peer: Peer): string {
     return 'p' + peerKey(peer);
+  }
+
+  /** Handshaking.message: encodeHandshake's one caller, so the bundle holds no encodeHandshake() at load. */
+  function message(type: number, seq: number, body: Uint8Array): Uint8Array {
+    return encodeHandshake(type, seq, body);
   }
 
   /** The PRF (RFC 5246 §5) on the endpoint's backend: its one caller, so the bundle holds no prf() at load. */
@@ -222,7 +233,7 @@ export function handshaking(ep: DtlsEndpoint): Handshaking {
       // Deliver complete messages in message_seq order; a role may end the handshake or the session.
       while ((p = hs.parts['m' + hs.nextRecv]) && p.got === p.body.length) {
         delete hs.parts['m' + hs.nextRecv];
-        var whole = encodeHandshake(p.t, hs.nextRecv, p.body);
+        var whole = message(p.t, hs.nextRecv, p.body);
         hs.nextRecv++;
         role.message(ep, s, p.t, p.body, whole);
         if (s.hs !== hs || sessions[key(s.peer)] !== s) break;
@@ -234,6 +245,7 @@ export function handshaking(ep: DtlsEndpoint): Handshaking {
     role: role,
     input: onHandshake,
     transmit: transmit,
+    message: message,
     alert: alert,
     emit: emit,
     who: who,

@@ -182,12 +182,16 @@ export function replayCheck(w: ReplayWindow, seq: number): boolean {
 
 /**
  * The plaintext of a protected record the window has not seen (replayCheck), read with the
- * session's read keys (open), or null. One function for the two: DtlsEndpoint.input calls it in
- * its loop over records, and terser writes no function into a loop, so each would be one held at
- * load; this way replayCheck and open (in the device bundle: no other caller) are written in here.
+ * session's read keys (open), or null; an authentic record is marked seen (replayMark: RFC 6347
+ * §4.1.2.6 moves the window for it only). One function for the three: DtlsEndpoint.input calls
+ * it in its loop over records, and terser writes no function into a loop, so each would be one
+ * held at load; this way replayCheck, open and replayMark (in the device bundle: no other
+ * caller) are written in here.
  */
 export function openFresh(c: CryptoBackend, s: ReplayWindow & { keys?: SessionKeys }, r: DtlsRecord): Uint8Array | null {
-  return replayCheck(s, r.seq) ? open(c, s.keys!, KeyAt.READ, r) : null;
+  var data = replayCheck(s, r.seq) ? open(c, s.keys!, KeyAt.READ, r) : null;
+  if (data) replayMark(s, r.seq);
+  return data;
 }
 
 export function replayMark(w: ReplayWindow, seq: number): void {

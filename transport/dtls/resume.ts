@@ -15,7 +15,6 @@
 import { copyOf, equal, equalConstTime } from '../bytes';
 import { CT, HT, A, HS } from './constants';
 import type { DtlsEndpoint, Handshake, Session } from './connection';
-import { encodeHandshake } from './handshake';
 
 /** Takes a session record into a new client handshake: the offer its ClientHello makes. A malformed record offers nothing. */
 export function offer(hs: Handshake, ses: Uint8Array | null | undefined): void {
@@ -75,7 +74,7 @@ export function resumedFinished(ep: DtlsEndpoint, s: Session, body: Uint8Array, 
   var hs = s.hs!;
   if (!equalConstTime(body, hs.expectFinished!)) return A.DECRYPT_ERROR;
   hs.transcript.push(whole);
-  var fin = encodeHandshake(HT.FINISHED, hs.nextSend++, ep.hs().finished(hs, 'client finished'));
+  var fin = ep.hs().message(HT.FINISHED, hs.nextSend++, ep.hs().finished(hs, 'client finished'));
   hs.master = null;
   hs.transcript = [];
   ep.hs().flight(s, [{ t: CT.CHANGE_CIPHER_SPEC, e: 0, b: new Uint8Array([1]) }, { t: CT.HANDSHAKE, e: 1, b: fin }]);

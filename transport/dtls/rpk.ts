@@ -27,7 +27,7 @@ import { concat, copyOf, equal, equalConstTime, toHex } from '../bytes';
 import { CT, HT, A, DTLS, EXT, HS } from './constants';
 import { clientRole, DtlsClientOptions, finalFlight, RpkCredentials, sendHello } from './client';
 import { DtlsEndpoint, FlightEntry, Handshake, Session } from './connection';
-import { decodeHelloVerifyRequest, encodeHandshake } from './handshake';
+import { decodeHelloVerifyRequest } from './handshake';
 import { resumes, serverHello } from './resume';
 import { takeCid } from './cid';
 import { checkServerKeyExchange, decodeRpkCertificate, encodeRpkCertificate, encodeRpkClientHello, extensionList, groupById, PkJob, RpkGroup, rpkGroups, rpkKeyOf, RpkSig, u16 } from './rpk-codec';
@@ -302,7 +302,7 @@ function gotShared(ep: DtlsEndpoint, s: Session, z: Uint8Array | null): void {
   var m;
   hs.z = z;
   if (hs.certReq) {
-    m = encodeHandshake(HT.CERTIFICATE, hs.nextSend++, encodeRpkCertificate(hs.spki));
+    m = ep.hs().message(HT.CERTIFICATE, hs.nextSend++, encodeRpkCertificate(hs.spki));
     hs.transcript.push(m);
     fl.push({ t: CT.HANDSHAKE, e: 0, b: m });
   }
@@ -310,7 +310,7 @@ function gotShared(ep: DtlsEndpoint, s: Session, z: Uint8Array | null): void {
   y[0] = g.len;
   y.set(hs.kp!, 1);
   // ClientKeyExchange: ClientECDiffieHellmanPublic { ECPoint ecdh_Yc<1..2^8-1> } (RFC 8422 §5.7)
-  m = encodeHandshake(HT.CLIENT_KEY_EXCHANGE, hs.nextSend++, y);
+  m = ep.hs().message(HT.CLIENT_KEY_EXCHANGE, hs.nextSend++, y);
   hs.transcript.push(m);
   fl.push({ t: CT.HANDSHAKE, e: 0, b: m });
   if (!hs.certReq) return signed(ep, s, null);
@@ -329,7 +329,7 @@ function signed(ep: DtlsEndpoint, s: Session, sg: Uint8Array | null): void {
     cv[1] = hs.sig.scheme & 255;
     cv[3] = sg.length;
     cv.set(sg, 4);
-    var m = encodeHandshake(HT.CERTIFICATE_VERIFY, hs.nextSend++, cv);
+    var m = ep.hs().message(HT.CERTIFICATE_VERIFY, hs.nextSend++, cv);
     hs.transcript.push(m);
     fl.push({ t: CT.HANDSHAKE, e: 0, b: m });
   }
