@@ -5,7 +5,7 @@
 # Prints the binary's path on stdout (everything else goes to stderr); builds once per set of inputs,
 # cached in ${LWM2M_ESPRUINO_CACHE:-~/.cache/lwm2m-espruino}/<hash of the inputs>/espruino.
 #   ESPRUINO_BIN=$(bash tools/espruino/build.sh)      # or: npm run espruino:build
-# Needs gcc with 32-bit support (Debian: gcc-multilib), make, python3, git, xz.
+# Needs gcc with 32-bit support and the 32-bit libstdc++ (Debian: gcc-multilib g++-multilib), make, python3, git, xz.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 src=${ESPRUINO_SRC:-$here/../../../shared/espruino/espruino-2v29-src.tar.xz}
