@@ -7,6 +7,7 @@ import { writeFileSync, readFileSync, mkdtempSync, existsSync, statSync } from '
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { storageCopy } from './espruino/bin.mjs';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const CONFIG_FILE = 'lwm2m.cfg';
@@ -529,12 +530,13 @@ async function uploadOnce({ port, bundle, config, files, after, quiet, timeoutMs
   const sent = {};
   if (bundle) {
     if (!existsSync(bundle)) throw new Error(`bundle '${bundle}' not found: run \`npm run build\` first`);
-    args.push('--storage', `${BUNDLE_FILE}:${bundle}`);
-    sent[BUNDLE_FILE] = readFileSync(bundle);
+    const code = storageCopy(bundle); // pretokenised: 16 % fewer bytes, string literals left in flash
+    args.push('--storage', `${BUNDLE_FILE}:${code}`);
+    sent[BUNDLE_FILE] = readFileSync(code);
     writeFileSync(join(dir, 'boot0.js'), BOOT_CODE);
     // the firmware package's verifier, beside the bundle (built by npm run build)
     for (const [name, f] of verifiersFor(config)) {
-      const ver = join(ROOT, 'dist', f);
+      const ver = storageCopy(join(ROOT, 'dist', f));
       if (!existsSync(ver)) continue;
       args.push('--storage', `${name}:${ver}`);
       sent[name] = readFileSync(ver);

@@ -64,7 +64,7 @@ const dir = mkdtempSync(join(tmpdir(), 'mem-map-'));
 try {
   writeFileSync(join(dir, 'b.js'), out);
   writeFileSync(join(dir, 'run.js'), [
-    storeFileCode('b.js', 'b.js'),
+    storeFileCode('b.js', join(dir, 'b.js')), // pretokenised, as a board holds it
     `var m0 = process.memory().usage;`,
     `eval(require('Storage').read('b.js'));`,
     `print('TOTAL ' + (process.memory().usage - m0));`,

@@ -9,10 +9,11 @@
 // archive, LINUX_ESP32.py, the *.patch files (in name order) and build.sh, concatenated.
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { existsSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { dirname, isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { pretokenise } from '../pretokenise.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
@@ -48,14 +49,37 @@ export function espruinoRequired(env = process.env) {
 export const NO_ESPRUINO = 'no Espruino build: run `npm run espruino:build` once (or set ESPRUINO_BIN)';
 
 /**
- * JavaScript for the stand-in that copies the host file `path` into Storage file `name` in 2 KB
+ * The host file a board's Storage should get for `path`: for ES5 code (a `.js` file acorn reads as ES5,
+ * such as every bundle the build writes) its pretokenised copy (tools/pretokenise.mjs), made once per
+ * content in the temporary directory; `path` itself for anything else (a configuration, code in a later
+ * JavaScript, a relative path: the stand-in's run may read it from another directory).
+ */
+export function storageCopy(path) {
+  if (!path.endsWith('.js') || !isAbsolute(path) || !existsSync(path)) return path;
+  const code = readFileSync(path);
+  const copy = join(tmpdir(), `lwm2m-storage-${createHash('sha256').update(code).digest('hex').slice(0, 16)}.js`);
+  if (existsSync(copy)) return copy;
+  let bytes;
+  try {
+    bytes = Buffer.from(pretokenise(code.toString('utf8')), 'latin1');
+  } catch {
+    return path; // not ES5: stored as it is, as the board's own lexer reads any JavaScript it runs
+  }
+  writeFileSync(copy + '.part', bytes);
+  renameSync(copy + '.part', copy);
+  return copy;
+}
+
+/**
+ * JavaScript for the stand-in that copies the host file `path` (its pretokenised form when it is ES5
+ * code: storageCopy) into Storage file `name` in 2 KB
  * writes, as the espruino CLI uploads. One write of a whole bundle read into RAM
  * (`Storage.write(name, require('fs').readFileSync(path))`) fails on this build as on the ESP32:
  * a string that is not flat is copied onto the 25 KB stack first ("Can't get pointer to data to write").
  */
 export function storeFileCode(name, path) {
   const n = JSON.stringify(name);
-  const p = JSON.stringify(path);
+  const p = JSON.stringify(storageCopy(path));
   return `(function(){var f=E.openFile(${p},'r'),S=require('Storage'),z=require('fs').statSync(${p}).size,o=0,c;` +
     `while((c=f.read(2048))!==undefined){if(o===0)S.write(${n},c,0,z);else S.write(${n},c,o);o+=c.length;}f.close();})();`;
 }
