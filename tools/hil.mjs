@@ -42,6 +42,7 @@ import { espruinoBin } from './espruino/bin.mjs';
 import { buildConfig, checkTarget, uploadToStorage, rpkGenerate, rpkLabel, RPK_CURVES, ROOT, BUNDLE_FILE, BOOT_FILE, CONFIG_FILE, VERIFIERS } from './board-lib.mjs';
 import { buildIfStale, bundleName } from './build-first.mjs';
 import { buildPackage, vendorPublic } from './package-lib.mjs';
+import { pretokenise } from './pretokenise.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
 const USAGE = `usage: npm run hil -- --port /dev/ttyUSB0|tcp://HOST[:23] [--host-ip A.B.C.D] [--wifi-ssid S --wifi-password P]
@@ -760,7 +761,8 @@ export const FOTA_STEPS = [
       const code = readFileSync(ctx.bundle);
       const nb = Buffer.from(code.toString('latin1').replace(/VERSION="[^"]*"/, `VERSION="${FOTA_VERSION}"`), 'latin1');
       if (nb.equals(code)) throw new Error(`${ctx.bundle} has no VERSION="…" to change`);
-      const pkg = buildPackage(nb, ctx.fota, { version: FOTA_VERSION, target: fotaTarget(ctx) });
+      // pretokenised, as `npm run package` packs a bundle (tools/pretokenise.mjs)
+      const pkg = buildPackage(Buffer.from(pretokenise(nb.toString('utf8')), 'latin1'), ctx.fota, { version: FOTA_VERSION, target: fotaTarget(ctx) });
       const p = await fotaPush(ctx, pkg);
       const pv = recVal(await ctx.sim.lw.read(ctx.cfg.endpoint, [5, 0, 7]), [5, 0, 7]);
       if (pv !== FOTA_VERSION) throw new Error(`PkgVersion '${pv}' after the check, expected '${FOTA_VERSION}'`);

@@ -2,11 +2,12 @@
 // npm run package -- --key vendor.key [--new-key|--new-ed25519-key] [--target psk|rpk|rpk-ed25519] [--version V] [BUNDLE] [-o OUT]
 // Builds a firmware package (docs/firmware-update.md) of BUNDLE (default dist/firmware.js):
 // manifest (version, size, SHA-256, target build) signed by the vendor key (P-256 ECDSA, or
-// Ed25519), then the bundle. Prints the vendor public key the devices are provisioned with
+// Ed25519), then the bundle, pretokenised as a board's Storage holds it. Prints the vendor public key the devices are provisioned with
 // (npm run provision -- … --vendor-pub HEX). One line per bad argument, exit 2.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { ROOT } from './board-lib.mjs';
+import { storageCopy } from './espruino/bin.mjs';
 import { buildPackage, vendorKey, vendorPublic, TARGETS } from './package-lib.mjs';
 
 const USAGE = `usage: npm run package -- --key vendor.key [--new-key|--new-ed25519-key] [--target ${TARGETS.join('|')}] [--version V] [dist/firmware.js] [-o OUT.pkg]`;
@@ -41,7 +42,8 @@ o.version = o.version || JSON.parse(readFileSync(join(ROOT, 'package.json'), 'ut
 o.out = o.out || o.bundle.replace(/\.js$/, '') + '.pkg';
 try {
   const k = vendorKey(o.key, !!o.newKey, o.newKey);
-  const pkg = buildPackage(readFileSync(o.bundle), k, { version: o.version, target: o.target });
+  // the bundle as a board's Storage holds it: pretokenised (tools/pretokenise.mjs), 16 % fewer bytes to push
+  const pkg = buildPackage(readFileSync(storageCopy(resolve(o.bundle))), k, { version: o.version, target: o.target });
   writeFileSync(o.out, pkg);
   console.log(`package: wrote ${o.out} (${pkg.length} bytes: ${o.target} ${o.version}, ${k.asymmetricKeyType === 'ed25519' ? 'Ed25519' : 'P-256'} signature)`);
   console.log(`package: vendor public key ${vendorPublic(k)}`);

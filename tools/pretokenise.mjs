@@ -2,19 +2,24 @@
 // Pretokenises JavaScript for Espruino's Storage, as Espruino itself does with E.setFlags({pretokenise:1})
 // for functions typed at its console (src/jslex.c, jslNewTokenisedStringFromLexer) and as its Web IDE does
 // before an upload: each reserved word and multi-character operator becomes one byte (its LEX_* number,
-// src/jslex.h), a non-empty string literal becomes its raw bytes behind a length, an integer in
-// -32768…32767 one to three bytes; comments and spaces go. On the board this pays twice: the lexer, which
-// reads a function's body again on every call, skips the keyword matching and the number and string parsing
-// (time), and a string literal longer than one variable's data stays in flash instead of being copied into
-// variables when evaluated (memory).
+// src/jslex.h), a non-empty string literal its raw bytes behind a length; comments and spaces go.
+// On the board this pays twice: the lexer, which reads a function's body again on every call (the
+// branches it skips too), matches no keywords (time), and a string literal longer than one variable's
+// data stays in flash instead of being copied into variables (memory).
+// Integers stay as written, unlike Espruino's tokeniser, which makes those in -32768…32767 one to three
+// bytes: its lexer then makes a variable of each one it passes, in skipped code too, and reading the
+// firmware.js so tokenised cost PSK power-on ~10 M instructions more than with the integers as written
+// (bench:board --only psk, 2026-12-07: 452 M against 442 M; the code as built 451 M). `{ numbers: true }`
+// does as Espruino does.
 //   node tools/pretokenise.mjs IN.js OUT.js      (OUT is binary: latin1 bytes)
-// test/espruino/pretokenise.test.ts checks the bytes against Espruino's own tokeniser.
+// test/espruino/pretokenise.test.ts checks the bytes (with { numbers: true }) against Espruino's own tokeniser.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { tokenizer } from 'acorn';
 
 // LEX_TYPES of src/jslex.h (Espruino 2v29): its comment forbids reordering, as uploaded code relies on it.
 const LEX_ID = 128, LEX_INT = 129, LEX_FLOAT = 130, LEX_STR = 131, LEX_REGEX = 135;
+const DECIMAL = -1; // this tool's own: a LEX_INT written out in decimal digits, which a `.` right after would extend
 const OPERATORS = ['==', '===', '!=', '!==', '<=', '<<', '<<=', '>=', '>>', '>>>', '>>=', '>>>=', '+=', '-=', '++', '--',
   '*=', '/=', '%=', '&=', '&&', '|=', '||', '^=', '=>'];
 const OPERATOR_BASE = 138; // LEX_EQUAL
@@ -34,17 +39,19 @@ OPERATOR2.forEach((op, i) => tokenByte.set(op, LEX_NULLISH + i));
 
 /** Espruino's jslPreserveSpaceBetweenTokens: where its lexer needs a space to read two tokens apart. */
 function needsSpace(last, next) {
-  const word = (t) => t === LEX_ID || t === LEX_FLOAT || t === LEX_INT;
+  const word = (t) => t === LEX_ID || t === LEX_FLOAT || t === LEX_INT || t === DECIMAL;
   if (word(last) && word(next)) return true;
+  if (last === DECIMAL && next === 46) return true; // `1 .x` written as `1.x` would read as the number `1.`
   return (last === 45 && next === 45) || (last === 43 && next === 43) ||
     (last === 47 && next === LEX_REGEX) || (last === LEX_REGEX && (next === 47 || next === LEX_ID));
 }
 
 /**
  * `code` (ES5, as the build writes it) pretokenised: a string of bytes (each char one byte, latin1), what a
- * board's Storage should hold. Throws on what Espruino could not read back the same (a character above 255).
+ * board's Storage should hold; `opts.numbers`: small integers raw too, as Espruino's own tokeniser does. Throws on what Espruino could not read back the same (a character above 255).
  */
-export function pretokenise(code) {
+export function pretokenise(code, opts = {}) {
+  const rawNumbers = opts.numbers === true;
   let out = '';
   let last = 0; // the kind of the token written last (a LEX_* number or the character's code)
   let atob = 0; // 1 after the name atob, 2 after `atob(`: Espruino decodes atob("…") into the raw string
@@ -67,8 +74,9 @@ export function pretokenise(code) {
     } else if (label === 'num') {
       const int = /^(0[xX][0-9a-fA-F]+|0[bB][01]+|0[oO][0-7]+|[0-9]+)$/.test(text);
       kind = int ? LEX_INT : LEX_FLOAT;
+      if (/^[0-9]+$/.test(text) && (!rawNumbers || t.value > 32767)) kind = DECIMAL; // a LEX_INT, as written in digits
       const v = t.value;
-      bytes = !int || v > 32767 ? text
+      bytes = !int || v > 32767 || !rawNumbers ? text
         : v === 0 ? chr(RAW_INT0)
           : v < 128 ? chr(RAW_INT8) + chr(v)
             : chr(RAW_INT16) + chr(v & 255) + chr(v >> 8);

@@ -1,6 +1,7 @@
-// What tools/pretokenise.mjs writes into a board's Storage is byte for byte what Espruino's own
-// tokeniser (E.setFlags({pretokenise:1}), src/jslex.c) makes of the same code: every bundle the build
-// writes, cut into runs of top-level statements, each tokenised by Espruino as a function's body.
+// tools/pretokenise.mjs with { numbers: true } is byte for byte what Espruino's own tokeniser
+// (E.setFlags({pretokenise:1}), src/jslex.c) makes of the same code: every bundle the build writes, cut
+// into runs of top-level statements, each tokenised by Espruino as a function's body. (What a board's
+// Storage gets keeps its integers as written, the one difference: tools/pretokenise.mjs says why.)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -45,7 +46,7 @@ print('DONE');quit();
         const i = +m[2];
         assert.equal(m[1], 'T', `Espruino could not read statements ${runs[i]}: ${m[3]}`);
         const theirs = Buffer.from(m[3], 'base64').toString('latin1');
-        const ours = pretokenise(code.slice(runs[i][0], runs[i][1]));
+        const ours = pretokenise(code.slice(runs[i][0], runs[i][1]), { numbers: true }); // as Espruino does: integers raw
         if (ours !== theirs) {
           let k = 0;
           while (ours[k] === theirs[k]) k++;

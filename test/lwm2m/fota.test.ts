@@ -15,6 +15,7 @@ import { startDevice, DEFAULT_BUNDLE, RPK_BUNDLE, type SimDevice } from '../../s
 import { MemoryStorage } from '../../sim/node-ports';
 import { buildPackage, parsePackage, vendorKey, vendorPublic } from '../../tools/package-lib.mjs';
 import { buildConfig } from '../../tools/board-lib.mjs';
+import { pretokenise } from '../../tools/pretokenise.mjs';
 import { parseConfig } from '../../firmware/espruino/config';
 import { runCli } from '../../sim/cli';
 import { UdpCoap } from '../helpers/udp-coap';
@@ -79,13 +80,15 @@ async function rig(ep: string, o: { storageSize?: number; vendorPub?: string; co
   };
 }
 
-test('package tool: a signed manifest binds the bundle; bad arguments get one line and exit 2', () => {
+test('package tool: a signed manifest binds the bundle, pretokenised as a board\'s Storage holds it; bad arguments get one line and exit 2', () => {
   const out = join(dir, 'fw.pkg');
   execFileSync(process.execPath, [join(ROOT, 'tools/package.mjs'), '--key', KEY, '--version', '0.2.0', DEFAULT_BUNDLE, '-o', out]);
   const p = parsePackage(readFileSync(out), VENDOR_PUB);
   assert.equal(p.sigOk, true);
-  assert.deepEqual([p.manifest.v, p.manifest.t, p.manifest.n], ['0.2.0', 'psk', BUNDLE.length]);
-  assert.ok(p.bundle.equals(BUNDLE));
+  const stored = Buffer.from(pretokenise(readFileSync(DEFAULT_BUNDLE, 'utf8')), 'latin1');
+  assert.deepEqual([p.manifest.v, p.manifest.t, p.manifest.n], ['0.2.0', 'psk', stored.length]);
+  assert.ok(p.bundle.equals(stored));
+  assert.ok(stored.length < readFileSync(DEFAULT_BUNDLE).length * 0.9, `pretokenised ${stored.length} bytes`);
   for (const [args, msg] of [
     [['--bogus'], /^package: unknown option '--bogus'\n$/],
     [[DEFAULT_BUNDLE], /^package: --key is required/],

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pretokenise } from '../../tools/pretokenise.mjs';
 
-const bytes = (s: string) => [...Buffer.from(pretokenise(s), 'latin1')];
+const bytes = (s: string, opts?: { numbers?: boolean }) => [...Buffer.from(pretokenise(s, opts), 'latin1')];
 const c = (s: string) => [...Buffer.from(s, 'latin1')];
 
 test('reserved words and operators become one byte each; names and punctuation stay as they are', () => {
@@ -13,15 +13,20 @@ test('reserved words and operators become one byte each; names and punctuation s
   assert.deepEqual(bytes('var f = function (x) { return x }'), [0xac, ...c('f='), 0xaa, ...c('(x){'), 0xab, ...c('x}')]);
 });
 
-test('integers in -32768..32767 are raw (0: one byte, 8 and 16 bits little-endian), others and floats as written', () => {
-  assert.deepEqual(bytes('x=0'), [...c('x='), 0xd3]);
-  assert.deepEqual(bytes('x=127'), [...c('x='), 0xd4, 127]);
-  assert.deepEqual(bytes('x=128'), [...c('x='), 0xd5, 128, 0]);
-  assert.deepEqual(bytes('x=0x7fff'), [...c('x='), 0xd5, 0xff, 0x7f]);
-  assert.deepEqual(bytes('x=32768'), c('x=32768'));
-  assert.deepEqual(bytes('x=1.5'), c('x=1.5'));
-  assert.deepEqual(bytes('x=1e3'), c('x=1e3'));
-  assert.deepEqual(bytes('x=-5'), [...c('x=-'), 0xd4, 5]);
+test('numbers stay as written (a `.` after digits gets its space); with { numbers: true } integers in -32768..32767 are raw, as Espruino writes them', () => {
+  assert.deepEqual(bytes('x=0;y=127;z=0x7fff;w=1.5'), c('x=0;y=127;z=0x7fff;w=1.5'));
+  assert.deepEqual(bytes('x=1..toString()+2 .toString()+(3).a'), c('x=1..toString()+2 .toString()+(3).a'));
+  assert.deepEqual(bytes('return 5'), [0xab, ...c('5')]);
+  assert.deepEqual(bytes('a=b in 5'), [...c('a=b'), 0xb9, ...c('5')]);
+  const n = { numbers: true };
+  assert.deepEqual(bytes('x=0', n), [...c('x='), 0xd3]);
+  assert.deepEqual(bytes('x=127', n), [...c('x='), 0xd4, 127]);
+  assert.deepEqual(bytes('x=128', n), [...c('x='), 0xd5, 128, 0]);
+  assert.deepEqual(bytes('x=0x7fff', n), [...c('x='), 0xd5, 0xff, 0x7f]);
+  assert.deepEqual(bytes('x=32768', n), c('x=32768'));
+  assert.deepEqual(bytes('x=1.5', n), c('x=1.5'));
+  assert.deepEqual(bytes('x=1e3', n), c('x=1e3'));
+  assert.deepEqual(bytes('x=-5', n), [...c('x=-'), 0xd4, 5]);
 });
 
 test('strings are raw behind their length; empty, \\u-escaped or mixed ones as written; others as their UTF-8 bytes, as the ESP32 build reads them', () => {
@@ -41,7 +46,8 @@ test('spaces stay only where Espruino\'s lexer needs them to read two tokens apa
   assert.deepEqual(bytes('a - --b'), [...c('a-'), 0x99, ...c('b')]);
   assert.deepEqual(bytes('typeof a in b'), [0xbf, ...c('a'), 0xb9, ...c('b')]);
   assert.deepEqual(bytes('x = a / /re/.source.length'), c('x=a/ /re/.source.length'));
-  assert.deepEqual(bytes('case 1: a'), [0xbc, 0xd4, 1, ...c(':a')]);
+  assert.deepEqual(bytes('case 1: a'), [0xbc, ...c('1:a')]);
+  assert.deepEqual(bytes('case 1: a', { numbers: true }), [0xbc, 0xd4, 1, ...c(':a')]);
   assert.deepEqual(bytes('x = 1.5 in o'), [...c('x=1.5'), 0xb9, ...c('o')]);
   assert.deepEqual(bytes('x = 40000 * y'), c('x=40000*y'));
 });

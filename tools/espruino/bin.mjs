@@ -57,7 +57,9 @@ export const NO_ESPRUINO = 'no Espruino build: run `npm run espruino:build` once
 export function storageCopy(path) {
   if (!path.endsWith('.js') || !isAbsolute(path) || !existsSync(path)) return path;
   const code = readFileSync(path);
-  const copy = join(tmpdir(), `lwm2m-storage-${createHash('sha256').update(code).digest('hex').slice(0, 16)}.js`);
+  // one copy per content and tokeniser
+  const key = createHash('sha256').update(code).update(readFileSync(join(HERE, '../pretokenise.mjs'))).digest('hex').slice(0, 16);
+  const copy = join(tmpdir(), `lwm2m-storage-${key}.js`);
   if (existsSync(copy)) return copy;
   let bytes;
   try {
