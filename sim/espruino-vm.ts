@@ -127,6 +127,7 @@ export function createEspruinoContext(host: EspruinoHost = {}): EspruinoContext 
   const makeE = vm.runInContext(`(function (rand, temp) { return {
     toString: function (u8) { var s = ''; for (var i = 0; i < u8.length; i++) s += String.fromCharCode(u8[i] & 255); return s; },
     toUint8Array: function (s) { var u = new Uint8Array(s.length); for (var i = 0; i < s.length; i++) u[i] = s.charCodeAt(i) & 255; return u; },
+    toArrayBuffer: function (s) { return this.toUint8Array(s).buffer; },
     hwRand: rand,
     getTemperature: temp,
     getSizeOf: function () { return 0; }

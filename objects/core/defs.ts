@@ -36,7 +36,8 @@ const enum D {
  * `ObjDef` (core/types.ts), plus the count that finds the next entry.
  * One table, not ten objects of four properties and a typed array each: on Espruino each
  * of those cost about 14 variables (139 at load for the ten, npm run mem:map); the table's
- * 386 bytes fill about 30.
+ * 386 bytes filled about 30, until the build wrote it as a string (tools/build.mjs, pass 9b,
+ * flashTables), which a board keeps in flash: 3.
  */
 var DEFS = new Uint16Array([
   // 0 Security
