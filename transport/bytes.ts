@@ -104,9 +104,6 @@ export function useNativeBytes(f: (s: string) => Uint8Array): void {
   nativeBytes = f;
 }
 
-/** A byte ≥ 0x80 in a binary string: a native scan on the board, where most text is ASCII. */
-var NON_ASCII = /[\x80-\xff]/;
-
 /** UTF-8 encode a JS string (surrogate pairs joined; a lone surrogate becomes U+FFFD). */
 export function utf8Encode(s: string): Uint8Array {
   if (!UNICODE) return binToBytes(s);
@@ -150,9 +147,10 @@ export function utf8Decode(b: Uint8Array, start?: number, end?: number): string 
   var i = start || 0;
   var e = end === undefined ? b.length : end;
   if (!UNICODE) {
-    // ASCII (no byte ≥ 0x80) is valid UTF-8: the regex scans natively, utf8Valid a byte a turn of JS
+    // ASCII (no byte ≥ 0x80) is valid UTF-8: the regex scans natively, utf8Valid a byte a turn of JS.
+    // The regex a literal here, made per call: held at top level it cost 18 variables for good.
     var bin = bytesToBin(b, i, e);
-    return !NON_ASCII.test(bin) || utf8Valid(b, i, e) ? bin : null;
+    return !/[\x80-\xff]/.test(bin) || utf8Valid(b, i, e) ? bin : null;
   }
   if (!utf8Valid(b, i, e)) return null;
   var s = '';
