@@ -35,21 +35,23 @@ export function equalConstTime(a: Uint8Array, b: Uint8Array): boolean {
  */
 export var equal = equalConstTime;
 
-var HEX = '0123456789abcdef';
+// The hex digits a local of each function, not a top-level string held for good (3 variables).
 
 export function toHex(b: Uint8Array): string {
+  var digits = '0123456789abcdef';
   var s = '';
-  for (var i = 0; i < b.length; i++) s += HEX.charAt(b[i] >> 4) + HEX.charAt(b[i] & 15);
+  for (var i = 0; i < b.length; i++) s += digits.charAt(b[i] >> 4) + digits.charAt(b[i] & 15);
   return s;
 }
 
 /** Hex to bytes; returns null on odd length or a non-hex digit. */
 export function fromHex(s: string): Uint8Array | null {
   if (s.length & 1) return null;
+  var digits = '0123456789abcdef';
   var out = new Uint8Array(s.length >> 1);
   for (var i = 0; i < out.length; i++) {
-    var hi = HEX.indexOf(s.charAt(2 * i).toLowerCase());
-    var lo = HEX.indexOf(s.charAt(2 * i + 1).toLowerCase());
+    var hi = digits.indexOf(s.charAt(2 * i).toLowerCase());
+    var lo = digits.indexOf(s.charAt(2 * i + 1).toLowerCase());
     if (hi < 0 || lo < 0) return null;
     out[i] = (hi << 4) | lo;
   }
@@ -93,16 +95,14 @@ export var UNICODE = '\u20ac'.charCodeAt(0) === 0x20ac;
 /**
  * The board's native Latin-1 string → bytes (E.toUint8Array), given at start-up by
  * firmware/espruino: there a loop costs ~45 k x86 instructions a character (docs/board-clock.md,
- * "Profiling"), the native a few hundred. Null elsewhere (the loop below).
+ * "Profiling"), the native a few hundred. Absent elsewhere (the loop below): a top-level `null` costs
+ * a variable more than nothing (docs/memory.md, rule 3).
  */
-var nativeBytes: ((s: string) => Uint8Array) | null = null;
+var nativeBytes: ((s: string) => Uint8Array) | undefined;
 
 export function useNativeBytes(f: (s: string) => Uint8Array): void {
   nativeBytes = f;
 }
-
-/** A byte ≥ 0x80 in a binary string: a native scan on the board, where most text is ASCII. */
-var NON_ASCII = /[\x80-\xff]/;
 
 /** UTF-8 encode a JS string (surrogate pairs joined; a lone surrogate becomes U+FFFD). */
 export function utf8Encode(s: string): Uint8Array {
@@ -147,9 +147,10 @@ export function utf8Decode(b: Uint8Array, start?: number, end?: number): string 
   var i = start || 0;
   var e = end === undefined ? b.length : end;
   if (!UNICODE) {
-    // ASCII (no byte ≥ 0x80) is valid UTF-8: the regex scans natively, utf8Valid a byte a turn of JS
+    // ASCII (no byte ≥ 0x80) is valid UTF-8: the regex scans natively, utf8Valid a byte a turn of JS.
+    // The regex a literal here, made per call: held at top level it cost 18 variables for good.
     var bin = bytesToBin(b, i, e);
-    return !NON_ASCII.test(bin) || utf8Valid(b, i, e) ? bin : null;
+    return !/[\x80-\xff]/.test(bin) || utf8Valid(b, i, e) ? bin : null;
   }
   if (!utf8Valid(b, i, e)) return null;
   var s = '';

@@ -65,7 +65,7 @@ test('the client role holds only its half() at rest: start and message are built
   p.run(10000);
   assert.deepEqual(p.clientData, ['hi']);
   p.client.poll(p.now);
-  assert.equal(p.client.x, null);
+  assert.equal(p.client.x, undefined);
 });
 
 test('ClientHello bytes: record header, handshake header, DTLS 1.2, empty session_id, cookie, one suite 0xC0A8, null compression, connection_id with an empty cid', () => {

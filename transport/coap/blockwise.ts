@@ -6,7 +6,7 @@
 // into blocks is the endpoint's _sliceBlock2. The option codec is block.ts.
 import { toHex } from '../bytes';
 import { CODE, OPT, szxOf } from './constants';
-import { message, emptyBytes, getUint, setUint, setOption, removeOption, type CoapMessage, type CoapOption } from './message';
+import { message, EMPTY, getUint, setUint, setOption, removeOption, type CoapMessage, type CoapOption } from './message';
 import { blockBytes, blockSize, readBlock } from './block';
 import type { CoapEndpoint, BlockCache, Upload } from './endpoint';
 import type { Exchange } from './exchange';
@@ -132,7 +132,7 @@ export function collectBlock2(ep: CoapEndpoint, r: ClientRequest, m: CoapMessage
   if (r._onData) {
     // streamed: nothing kept, no MAX_BODY bound
     if (!blockSteps().stream(ep, r, m.payload, off, more)) return;
-    if (!more) m.payload = emptyBytes();
+    if (!more) m.payload = EMPTY;
   } else {
     var max = ep.params.maxBody;
     if (need > max) {

@@ -189,7 +189,7 @@ export interface EngineParams {
 
 /** The last engineParams() call's argument and result: see engineParams(). */
 var lastIn: Partial<Params> | undefined;
-var lastOut: EngineParams | null = null;
+var lastOut: EngineParams | undefined;
 
 /**
  * Transmission parameters: the defaults, with `overrides` applied to the base values

@@ -28,7 +28,7 @@
 import { peerKey, type DatagramPort, type Peer, type Pollable, type Rng } from '../ports';
 import { CODE, OBS, OPT, TYPE, engineParams, szxOf, type EngineParams } from './constants';
 import {
-  encode, message, emptyBytes, getOption, getUint, setUint, setOption, removeOption, addPathOptions, addUriQuery,
+  encode, message, EMPTY, getOption, getUint, setUint, setOption, removeOption, addPathOptions, addUriQuery,
   uintBytes, firstUnknownCritical, type CoapMessage, type CoapOption,
 } from './message';
 import { blockBytes, blockSize, readBlock } from './block';
@@ -320,7 +320,7 @@ export class CoapEndpoint implements Pollable {
     }
     if (r._up && m.code === CODE.CONTINUE) {
       // 2.31: the server wants the next block, possibly smaller (RFC 7959 §2.3, §2.5)
-      var cv = readBlock(getOption(m, OPT.BLOCK1) || emptyBytes());
+      var cv = readBlock(getOption(m, OPT.BLOCK1) || EMPTY);
       var sent = blockSize(r._upSzx);
       // the echo names the block just sent, in the size it was sent or the size now asked for
       if (!cv || (cv.num * blockSize(cv.szx) !== r._upOff && cv.num * sent !== r._upOff) || r._upOff + sent >= r._up.length) {
@@ -338,7 +338,7 @@ export class CoapEndpoint implements Pollable {
       r._up = null;
       removeOption(r._msg, OPT.BLOCK1);
       removeOption(r._msg, OPT.SIZE1);
-      r._msg.payload = emptyBytes();
+      r._msg.payload = EMPTY;
     }
     var b2 = getOption(m, OPT.BLOCK2);
     if (b2 !== null && m.code >> 5 === 2) {
@@ -359,7 +359,7 @@ export class CoapEndpoint implements Pollable {
     if (r._onData && m.code >> 5 === 2 && r._state !== ReqState.OBSERVING) {
       // a body that came whole
       if (!blockSteps().stream(this, r, m.payload, 0, false)) return;
-      m.payload = emptyBytes();
+      m.payload = EMPTY;
     }
     this._answer(r, null, m, now);
   }

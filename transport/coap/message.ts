@@ -39,7 +39,12 @@ export var DECODE_DROP = 0;
 /** decode(): a message format error with a usable header: a CON is rejected with RST (RFC 7252 §4.2), others ignored. */
 export var DECODE_REJECT = 1;
 
-var EMPTY: Uint8Array = new Uint8Array(0);
+/**
+ * The one empty byte array messages share (nothing can be written into it). The engine reads
+ * it directly; emptyBytes() is for hosts (the bundle keeps it only in the `coap` namespace it
+ * builds on access, not as a function held at load).
+ */
+export var EMPTY: Uint8Array = new Uint8Array(0);
 
 export function emptyBytes(): Uint8Array {
   return EMPTY;

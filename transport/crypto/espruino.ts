@@ -14,11 +14,10 @@ export interface EspruinoCryptoModule {
   };
 }
 
-var FAIL = 'crypto failed';
-
 function check(r: ArrayBuffer | undefined, n: number): Uint8Array {
-  // Wrapping as Uint8Array over the returned buffer costs no copy.
-  if (!r || r.byteLength !== n) throw new Error(FAIL);
+  // Wrapping as Uint8Array over the returned buffer costs no copy. (The message a literal here,
+  // built only when thrown: as a top-level string it was 3 variables held for good.)
+  if (!r || r.byteLength !== n) throw new Error('crypto failed');
   return new Uint8Array(r);
 }
 

@@ -191,20 +191,19 @@ export interface Role {
  * (alerts, errors, close) is the cold half, `hs()`.
  */
 export class DtlsEndpoint implements DatagramPort, Pollable {
-  o: DtlsOptions;
+  declare o: DtlsOptions;
   /** Sessions keyed 'p' + address:port. */
-  s: { [k: string]: Session };
-  r: Role;
-  /** The cold half while it is needed; poll() lets it go. */
-  x: Handshaking | null;
+  declare s: { [k: string]: Session };
+  declare r: Role;
+  /** The cold half while it is needed, else absent (a `null` held costs a variable more): poll() lets it go. */
+  declare x?: Handshaking;
   /** The earliest deadline of its handshakes at the last poll, without the role's tick (-1: none). */
-  due: number;
+  declare due: number;
 
   constructor(o: DtlsOptions, role: Role) {
     this.o = o;
     this.s = {};
     this.r = role;
-    this.x = null;
     this.due = -1;
   }
 
@@ -349,7 +348,7 @@ export class DtlsEndpoint implements DatagramPort, Pollable {
       if (next < 0 || d < next) next = d;
     }
     // No handshake running: the cold half goes (a session still holding its final flight gets it back when the peer repeats).
-    if (!busy) this.x = null;
+    if (!busy && this.x) delete this.x;
     this.due = next;
     d = this.r.tick ? this.r.tick(this, now) : -1;
     return d >= 0 && (next < 0 || d < next) ? d : next;

@@ -6,7 +6,6 @@
 // halves of the endpoint call these; the server-only codecs use bytes.ts's Reader/Writer.
 import { Reader, Writer } from '../bytes';
 import { A, DTLS, EXT } from './constants';
-import { CID_OFFER } from './cid';
 
 export interface HsFragment {
   msg_type: number;
@@ -96,8 +95,8 @@ export function encodeClientHello(random: Uint8Array, sid: Uint8Array, cookie: U
   b.set(sid, 35);
   b[35 + k] = n;
   b.set(cookie, 36 + k);
-  b.set([0, 2, DTLS.TLS_PSK_WITH_AES_128_CCM_8 >> 8, DTLS.TLS_PSK_WITH_AES_128_CCM_8 & 255, 1, 0, 0, 5], 36 + k + n);
-  b.set(CID_OFFER, 44 + k + n);
+  // the cipher suite, the null compression, then 5 bytes of extensions: connection_id with an empty cid (cid.ts)
+  b.set([0, 2, DTLS.TLS_PSK_WITH_AES_128_CCM_8 >> 8, DTLS.TLS_PSK_WITH_AES_128_CCM_8 & 255, 1, 0, 0, 5, 0, EXT.CONNECTION_ID, 0, 1, 0], 36 + k + n);
   return b;
 }
 

@@ -60,8 +60,6 @@ export interface Handshaking {
   message(type: number, seq: number, body: Uint8Array): Uint8Array;
 }
 
-var HS_WITH = 'DTLS handshake with ';
-
 /**
  * One record in its own datagram; epoch 1 is protected, and when the peer gave a Connection ID
  * a tls12_cid record: the DTLSInnerPlaintext (content ‖ real type, no padding) sealed under the
@@ -261,7 +259,7 @@ export function handshaking(ep: DtlsEndpoint): Handshaking {
       return b;
     },
     abort: function (s: Session, a: number): void {
-      fail(s, 'alert_sent', a, HS_WITH + peerKey(s.peer) + ' aborted with fatal alert ' + a);
+      fail(s, 'alert_sent', a, 'DTLS handshake with ' + peerKey(s.peer) + ' aborted with fatal alert ' + a);
     },
 
     peerAlert: function (s: Session, level: number, desc: number): void {
@@ -280,7 +278,7 @@ export function handshaking(ep: DtlsEndpoint): Handshaking {
     },
 
     timeout: function (s: Session): void {
-      err(s, 'handshake_timeout', undefined, HS_WITH + peerKey(s.peer) + ' as ' + who(s) + ' timed out after ' + (o.handshakeTimeout || DTLS.HANDSHAKE_TIMEOUT) +
+      err(s, 'handshake_timeout', undefined, 'DTLS handshake with ' + peerKey(s.peer) + ' as ' + who(s) + ' timed out after ' + (o.handshakeTimeout || DTLS.HANDSHAKE_TIMEOUT) +
         ' ms: no answer (' + (s.rpk ? 'our key not accepted' : 'wrong PSK or identity') + ', or server unreachable)');
     },
 

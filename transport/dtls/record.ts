@@ -40,8 +40,11 @@ export function parseRecords(d: Uint8Array, cidLen?: number): DtlsRecord[] {
       var r: DtlsRecord = {
         type: d[p],
         epoch: (d[p + 3] << 8) | d[p + 4],
-        // 48 bits: 16 high ones × 2^32 + 32 low ones (one expression: the board pays per statement)
-        seq: ((d[p + 5] << 8) | d[p + 6]) * 4294967296 + (((d[p + 7] << 24) | (d[p + 8] << 16) | (d[p + 9] << 8) | d[p + 10]) >>> 0),
+        // 48 bits: 16 high ones × 2^32 + 32 low ones (one expression: the board pays per statement).
+        // The high ones are almost always 0: no product then, so that a sequence number below 2^31 stays
+        // an integer on the board, which a property holds in place (a float is one variable more: the
+        // session's replay window keeps the latest one as `top`).
+        seq: (d[p + 5] | d[p + 6] ? ((d[p + 5] << 8) | d[p + 6]) * 4294967296 : 0) + (((d[p + 7] << 24) | (d[p + 8] << 16) | (d[p + 9] << 8) | d[p + 10]) >>> 0),
         fragment: d.subarray(end - len, end),
         sn: d.subarray(p + 3, p + 11),
       };

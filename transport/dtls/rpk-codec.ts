@@ -7,7 +7,6 @@
 import type { CryptoBackend, Rng } from '../ports';
 import { copyOf } from '../bytes';
 import { A, DTLS, EXT } from './constants';
-import { CID_OFFER } from './cid';
 
 /**
  * Public-key work in progress: run() does one step (a bounded amount of work, see
@@ -198,8 +197,8 @@ export function encodeRpkClientHello(random: Uint8Array, sid: Uint8Array, cookie
     b[p] = rpkSigs[i].scheme >> 8;
     b[p + 1] = rpkSigs[i].scheme & 255;
   }
-  b.set([0, EXT.CLIENT_CERT_TYPE, 0, 2, 1, 2, 0, EXT.SERVER_CERT_TYPE, 0, 2, 1, 2], p);
-  b.set(CID_OFFER, p + 12);
+  // the certificate types, then connection_id with an empty cid (cid.ts)
+  b.set([0, EXT.CLIENT_CERT_TYPE, 0, 2, 1, 2, 0, EXT.SERVER_CERT_TYPE, 0, 2, 1, 2, 0, EXT.CONNECTION_ID, 0, 1, 0], p);
   return b;
 }
 
