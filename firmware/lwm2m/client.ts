@@ -16,11 +16,11 @@ import { CoapEndpoint } from '../../transport/coap/endpoint';
 import { CODE, FORMAT, engineParams, codeStr } from '../../transport/coap/constants';
 import type { EngineParams, Params } from '../../transport/coap/constants';
 import type { CoapMessage } from '../../transport/coap/message';
-import type { Registry } from '../../objects/core/registry';
+import type { Registry, RegistryListener } from '../../objects/core/registry';
 import { ServerRes } from '../../objects/1-server';
 import { utf8Encode } from '../../transport/bytes';
 import { dispatch, Account } from './dispatch';
-import { Reporting } from './reporting';
+import { Reporting, observedChanged } from './reporting';
 import { send } from './send';
 import { nap, Nap } from './queue';
 import { Phase, DISABLE_GRACE, Conn } from './states';
@@ -97,7 +97,7 @@ export interface ClientOptions {
   sendEvery?: number;
 }
 
-export class Client {
+export class Client implements RegistryListener {
   state: number;
   reg: Registry;
   ports: ClientPorts;
@@ -174,40 +174,44 @@ export class Client {
     this.spent = [];
     this.lc = null;
     if (this.opt.format) reg.fmt = this.opt.format;
-    var self = this;
-    // an object's event (in the closure, not a method of its own: a method costs variables)
-    reg.onEvent(function (name: string, ssid: number) {
-      var c = self.connOf(ssid);
-      if (name === 'update') {
-        // Registration Update Trigger, lifetime or binding written: Update at the next poll
-        if (c && c.location) c.updateAt = self.now;
-      } else if (name === 'error') {
-        // an owner's callback threw (objects/owner.ts): the first failure of that object, once
-        self.log('error', 'object callback ' + (self.reg.obj(ssid) as any).err);
-      } else if (name === 'bootstrap') {
-        // the Execute's 2.04 goes out first; the switch happens at the next poll
-        self.log('bootstrap', 'Bootstrap-Request Trigger executed');
-        self.state = Phase.BACKOFF;
-        self.after = Phase.BOOTSTRAPPING;
-        self.due = self.now;
-      } else if (name === 'disable' && c && c.location) {
-        // "After receiving Execute, the Client MUST send the response of the operation and then
-        // perform de-registration" (Core 1.1 Appendix E.2, Server resource 4): this runs inside the
-        // Execute, before its 2.04 is sent, so the De-register waits for the next poll. (Leshan
-        // cancels a request whose client de-registered first: the Execute failed there, even with
-        // the De-register at the next poll, so it waits DISABLE_GRACE.)
-        c.disable = self.now + DISABLE_GRACE;
+    // the registry's changes and events come to changed() and objectEvent()
+    reg.ls = this;
+  }
+
+  /** A value changed (RegistryListener): observations it touches are due; an instance created or deleted changes the registered object set (Core §6.2.2). */
+  changed(oid: number, iid: number, rid: number): void {
+    observedChanged(this.reporting, oid, iid, rid);
+    if (rid < 0 && oid > 2) {
+      for (var i = 0; i < this.conns.length; i++) {
+        this.conns[i].linksDirty = true;
+        if (this.conns[i].location) this.conns[i].updateAt = this.now;
       }
-    });
-    reg.onChange(function (oid: number, iid: number, rid: number) {
-      // an instance created or deleted changes the registered object set (Core §6.2.2)
-      if (rid < 0 && oid > 2) {
-        for (var i = 0; i < self.conns.length; i++) {
-          self.conns[i].linksDirty = true;
-          if (self.conns[i].location) self.conns[i].updateAt = self.now;
-        }
-      }
-    });
+    }
+  }
+
+  /** An object's event (RegistryListener). */
+  objectEvent(name: string, ssid: number): void {
+    var c = this.connOf(ssid);
+    if (name === 'update') {
+      // Registration Update Trigger, lifetime or binding written: Update at the next poll
+      if (c && c.location) c.updateAt = this.now;
+    } else if (name === 'error') {
+      // an owner's callback threw (objects/owner.ts): the first failure of that object, once
+      this.log('error', 'object callback ' + (this.reg.obj(ssid) as any).err);
+    } else if (name === 'bootstrap') {
+      // the Execute's 2.04 goes out first; the switch happens at the next poll
+      this.log('bootstrap', 'Bootstrap-Request Trigger executed');
+      this.state = Phase.BACKOFF;
+      this.after = Phase.BOOTSTRAPPING;
+      this.due = this.now;
+    } else if (name === 'disable' && c && c.location) {
+      // "After receiving Execute, the Client MUST send the response of the operation and then
+      // perform de-registration" (Core 1.1 Appendix E.2, Server resource 4): this runs inside the
+      // Execute, before its 2.04 is sent, so the De-register waits for the next poll. (Leshan
+      // cancels a request whose client de-registered first: the Execute failed there, even with
+      // the De-register at the next poll, so it waits DISABLE_GRACE.)
+      c.disable = this.now + DISABLE_GRACE;
+    }
   }
 
   log(event: string, detail: string): void {

@@ -47,6 +47,15 @@ function touch(o: Obs, oid: number, iid: number, rid: number): void {
 }
 
 /**
+ * A value changed (the registry's listener, the client, passes it on: Client.changed): the
+ * observations it touches are due for evaluation. A function with one caller in the bundle, not
+ * a method nor a closure on the registry: either would cost Espruino variables on every device.
+ */
+export function observedChanged(r: Reporting, oid: number, iid: number, rid: number): void {
+  for (var i = 0; i < r.list.length; i++) touch(r.list[i], oid, iid, rid);
+}
+
+/**
  * An Observe-Composite relation's periods (Core 1.1 §6.4 Observe-Composite, §5.1.2): the attributes of each
  * observed path (Write-Attributes on it, else the server's defaults) apply to that path, and a
  * notification carries every path: one is due once the pmin of a changed path has passed, or at
@@ -117,10 +126,6 @@ export class Reporting {
     this.list = [];
     this.con = con;
     this.sent = 0;
-    var self = this;
-    reg.onChange(function (oid: number, iid: number, rid: number) {
-      for (var i = 0; i < self.list.length; i++) touch(self.list[i], oid, iid, rid);
-    });
   }
 
   /**
