@@ -156,7 +156,7 @@ test('Observe-Composite: FETCH / Observe=0 opens one relation whose notification
   rels[0].active = false;
   rep.poll(3000);
   assert.equal(rep.list.length, 1);
-  assert.deepEqual(rep.list[0].req.ps, [[3, 0, 14]]);
+  assert.deepEqual(rep.list[0].ps, [[3, 0, 14]]);
 });
 
 test('Observe-Composite honours the attributes of its paths (Core §6.4, §5.1.2): a change waits for that path\'s pmin, the smallest pmax brings a notification', () => {
