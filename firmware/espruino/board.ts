@@ -67,6 +67,7 @@ function kb(n: Natives, free: boolean): number {
  */
 class EspruinoBoard implements Board {
   declare clock: Clock;
+  /** Device /3's identity: read once when the objects are made, then let go (runClient). */
   declare info: Board['info'];
   declare n: Natives;
   /** The buzzer's pin, absent when there is none. */
