@@ -115,8 +115,8 @@ export class Client implements RegistryListener {
   phase: number;
   /** Consecutive failures of bootstrap (for the backoff). */
   attempts: number;
-  /** The reason of the last failure, for people. */
-  lastError: string;
+  /** The reason of the last failure, for people; absent until one (rule 3: an empty string costs three variables). */
+  declare lastError?: string;
   /**
    * Set by Bootstrap-Finish, acted on at the next poll (after the 2.04 went out); the two below:
    * called once when stop() has de-registered everywhere, the application access endpoint
@@ -126,16 +126,16 @@ export class Client implements RegistryListener {
   declare finished?: boolean;
   declare onStopped?: (() => void) | null;
   declare app?: CoapEndpoint;
-  /** Disabled servers ('s' + Short Server ID) and when their Disable Timeout (1/x/5) ends. */
-  off: { [k: string]: number };
+  /** Disabled servers ('s' + Short Server ID) and when their Disable Timeout (1/x/5) ends; absent when none. */
+  declare off?: { [k: string]: number };
   /**
    * Endpoints of closed connections, emptied (CoapEndpoint.close) at the next poll: not at
    * once, since a connection is often closed from inside its endpoint's own callback.
-   * Emptied, an endpoint lets the rest of its connection be collected on Espruino.
+   * Emptied, an endpoint lets the rest of its connection be collected on Espruino. Absent when none.
    */
-  spent: CoapEndpoint[];
-  /** The lifecycle while one is needed (life()), else null. */
-  lc: Lifecycle | null;
+  declare spent?: CoapEndpoint[];
+  /** The lifecycle while one is needed (life()), else absent. */
+  declare lc?: Lifecycle;
   /** When the Bootstrap-Server Account Timeout (/0/x/12) purges that account; absent when none. */
   declare bsTo?: number;
   /** A server refused our Register's `ct` (4.00): the next ones go without it. Absent until then. */
@@ -169,10 +169,6 @@ export class Client implements RegistryListener {
     this.after = Phase.INIT;
     this.phase = 0;
     this.attempts = 0;
-    this.lastError = '';
-    this.off = {};
-    this.spent = [];
-    this.lc = null;
     if (this.opt.format) reg.fmt = this.opt.format;
     // the registry's changes and events come to changed() and objectEvent()
     reg.ls = this;
@@ -266,7 +262,11 @@ export class Client implements RegistryListener {
     var next = -1;
     var t;
     var step = false;
-    while (this.spent.length) (this.spent.pop() as CoapEndpoint).close();
+    var sp = this.spent;
+    if (sp) {
+      while (sp.length) (sp.pop() as CoapEndpoint).close();
+      delete this.spent;
+    }
     if (this.finished) {
       delete this.finished;
       this.life().afterFinish(now);
@@ -316,7 +316,7 @@ export class Client implements RegistryListener {
       if (c.ssid >= 0 && c.location && !c.busy && (next < 0 || c.updateAt < next)) next = c.updateAt;
       if (c.disable >= 0 && (next < 0 || c.disable < next)) next = c.disable;
     }
-    for (var k in this.off) {
+    if (this.off) for (var k in this.off) {
       t = this.enableDue(k, now);
       if (t >= 0 && (next < 0 || t < next)) next = t;
     }
@@ -327,7 +327,7 @@ export class Client implements RegistryListener {
     if (this.due >= 0 && (next < 0 || this.due < next)) next = this.due;
     this.rx = false;
     // At rest: the lifecycle goes (a request still pending keeps its part of it until answered).
-    if (this.state === Phase.REGISTERED) this.lc = null;
+    if (this.state === Phase.REGISTERED) delete this.lc;
     this.calm = next;
     return step ? now : next;
   }
@@ -348,8 +348,9 @@ export class Client implements RegistryListener {
 
   /** Disabled server `k` (this.off): registers again once its Disable Timeout is over (Core §E.2, resource 5), -1; else when that is. */
   enableDue(k: string, now: number): number {
-    if (now < this.off[k]) return this.off[k];
-    delete this.off[k];
+    var off = this.off!;
+    if (now < off[k]) return off[k];
+    delete off[k];
     this.log('enable', 'server ' + k.substring(1) + ': Disable Timeout over');
     if (this.state === Phase.REGISTERED || this.state === Phase.REGISTERING) this.life().openServers(now);
     return -1;

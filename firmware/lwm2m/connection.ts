@@ -131,7 +131,7 @@ export function connectionSteps(cl: Client, lc: Lifecycle): void {
     if (c.dtls) c.dtls.close(c.peer);
     var k = cl.conns.indexOf(c);
     if (k >= 0) cl.conns.splice(k, 1);
-    cl.spent.push(c.coap);
+    (cl.spent || (cl.spent = [])).push(c.coap);
   }
 
   lc.open = open;
