@@ -56,7 +56,11 @@ export interface RpkAccountKeys {
 export interface FactoryConfig extends RpkAccountKeys {
   /** Endpoint Client Name, a URN (e.g. urn:dev:mac:…). */
   endpoint: string;
-  /** The Bootstrap-Server account: URI coap[s]://host:port, PSK identity (text) and key (hex). */
+  /**
+   * The Bootstrap-Server account: URI coap[s]://host:port, PSK identity (text) and key (hex). The
+   * client's start (lifecycle.ts) makes it Security /0/0 and deletes these and the RPK keys from
+   * Client.cfg: the client keeps the endpoint name only.
+   */
   bootstrapUri: string;
   pskIdentity?: string;
   pskKey?: string;
