@@ -29,8 +29,10 @@ function hook(this: LwObject, ev: number, iid: number, rid: number, v?: Value): 
   if (ev === ON_DELETE) return this.i[iid][SecurityRes.BootstrapServer] === true ? BAD_REQUEST : 0;
   // An empty key (the Server Public Key of a PSK account, say) is not stored: an empty Uint8Array
   // holds three Espruino variables. Read, it is empty; the client's readers take absent for empty.
+  // (the other resources return at once: a Bootstrap-Write calls this for each it writes)
+  if (ev !== ON_CREATED && (rid < SecurityRes.PublicKeyOrId || rid > SecurityRes.SecretKey)) return undefined;
   var x = this.i[iid];
-  if (ev === ON_READ) return x && x[rid] === undefined && rid >= SecurityRes.PublicKeyOrId && rid <= SecurityRes.SecretKey ? new Uint8Array(0) : undefined;
+  if (ev === ON_READ) return x && x[rid] === undefined ? new Uint8Array(0) : undefined;
   if (x && (ev === ON_CREATED || ev === ON_WRITTEN)) {
     for (var r = SecurityRes.PublicKeyOrId; r <= SecurityRes.SecretKey; r++) if (x[r] instanceof Uint8Array && !(x[r] as Uint8Array).length) delete x[r];
   }
