@@ -34,6 +34,9 @@ export interface BoardOptions {
   scheduler?: Scheduler;
 }
 
+/** The buzzer's tone unless configured (BoardOptions.buzzerHz). */
+var BUZZER_HZ = 2000;
+
 /** WLAN in Connectivity Monitoring's Network Bearer enumeration (/4/0/0). */
 var BEARER_WLAN = 21;
 
@@ -72,7 +75,8 @@ class EspruinoBoard implements Board {
   declare n: Natives;
   /** The buzzer's pin, absent when there is none. */
   declare pin?: any;
-  declare hz: number;
+  /** The buzzer's tone (Hz), absent for the default BUZZER_HZ. */
+  declare hz?: number;
   /** BoardOptions.network and .scheduler, absent unless given. */
   declare nw?: () => WifiInfo;
   declare sch?: Scheduler;
@@ -89,7 +93,7 @@ class EspruinoBoard implements Board {
     this.n = n;
     var pin = typeof opts.buzzerPin === 'number' ? opts.buzzerPin : opts.buzzerPin ? n.global[opts.buzzerPin] : null;
     if (pin !== null && pin !== undefined) this.pin = pin;
-    this.hz = opts.buzzerHz || 2000;
+    if (opts.buzzerHz) this.hz = opts.buzzerHz;
     if (opts.network) this.nw = opts.network;
     if (opts.scheduler) this.sch = opts.scheduler;
   }
@@ -135,7 +139,7 @@ class EspruinoBoard implements Board {
       if (on && g.analogWrite) {
         // a piezo is loudest at 50 % duty: level scales the duty up to that
         var l = level > 0 && level <= 100 ? level : 100;
-        g.analogWrite(this.pin, (0.5 * l) / 100, { freq: this.hz });
+        g.analogWrite(this.pin, (0.5 * l) / 100, { freq: this.hz || BUZZER_HZ });
       } else if (g.digitalWrite) g.digitalWrite(this.pin, 0);
     } catch (e) {
       // a pin this board lacks: the buzzer stays silent, the device keeps running
