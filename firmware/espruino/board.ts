@@ -4,7 +4,7 @@
 // rest on Espruino for a dozen closures that only passed calls on (docs/memory.md).
 import type { Board } from '../../objects/board';
 import type { Clock } from '../../transport/ports';
-import type { Natives } from './native';
+import type { EspruinoGlobal, Natives } from './native';
 import { later } from './scheduler';
 import type { Scheduler } from './scheduler';
 import type { Storage } from '../../transport/ports';
@@ -34,6 +34,9 @@ export interface BoardOptions {
   scheduler?: Scheduler;
 }
 
+/** The buzzer's tone unless configured (BoardOptions.buzzerHz). */
+var BUZZER_HZ = 2000;
+
 /** WLAN in Connectivity Monitoring's Network Bearer enumeration (/4/0/0). */
 var BEARER_WLAN = 21;
 
@@ -42,7 +45,7 @@ var BEARER_WLAN = 21;
  * closures would keep process.env (a fresh object of some 40 variables) alive for good.
  */
 function deviceInfo(n: Natives): Board['info'] {
-  var env = n.process.env || {};
+  var env = (n.global as EspruinoGlobal).process.env || {};
   var serial = '';
   try {
     if (typeof n.global.getSerial === 'function') serial = String(n.global.getSerial());
@@ -54,7 +57,7 @@ function deviceInfo(n: Natives): Board['info'] {
 
 /** Free or total memory in KB from process.memory() (read in place: its object is not kept). */
 function kb(n: Natives, free: boolean): number {
-  var m = n.process.memory();
+  var m = (n.global as EspruinoGlobal).process.memory();
   return Math.floor(((free ? m.free : m.total) * (m.blocksize || 14)) / 1024);
 }
 
@@ -67,11 +70,13 @@ function kb(n: Natives, free: boolean): number {
  */
 class EspruinoBoard implements Board {
   declare clock: Clock;
+  /** Device /3's identity: read once when the objects are made, then let go (runClient). */
   declare info: Board['info'];
   declare n: Natives;
   /** The buzzer's pin, absent when there is none. */
   declare pin?: any;
-  declare hz: number;
+  /** The buzzer's tone (Hz), absent for the default BUZZER_HZ. */
+  declare hz?: number;
   /** BoardOptions.network and .scheduler, absent unless given. */
   declare nw?: () => WifiInfo;
   declare sch?: Scheduler;
@@ -88,7 +93,7 @@ class EspruinoBoard implements Board {
     this.n = n;
     var pin = typeof opts.buzzerPin === 'number' ? opts.buzzerPin : opts.buzzerPin ? n.global[opts.buzzerPin] : null;
     if (pin !== null && pin !== undefined) this.pin = pin;
-    this.hz = opts.buzzerHz || 2000;
+    if (opts.buzzerHz) this.hz = opts.buzzerHz;
     if (opts.network) this.nw = opts.network;
     if (opts.scheduler) this.sch = opts.scheduler;
   }
@@ -96,8 +101,9 @@ class EspruinoBoard implements Board {
   reboot(): void {
     var n = this.n;
     var go = function () {
+      var g: EspruinoGlobal = n.global;
       if (n.E.reboot) n.E.reboot();
-      else if (n.reset) n.reset();
+      else if (g.reset) g.reset();
     };
     if (this.sch) later(this.sch, this.clock, REBOOT_GRACE_MS, go);
     else go();
@@ -127,14 +133,14 @@ class EspruinoBoard implements Board {
   }
 
   output(name: string, on: boolean, level: number): void {
-    var n = this.n;
+    var g: EspruinoGlobal = this.n.global;
     if (name !== 'buzzer' || this.pin === undefined) return;
     try {
-      if (on && n.analogWrite) {
+      if (on && g.analogWrite) {
         // a piezo is loudest at 50 % duty: level scales the duty up to that
         var l = level > 0 && level <= 100 ? level : 100;
-        n.analogWrite(this.pin, (0.5 * l) / 100, { freq: this.hz });
-      } else if (n.digitalWrite) n.digitalWrite(this.pin, 0);
+        g.analogWrite(this.pin, (0.5 * l) / 100, { freq: this.hz || BUZZER_HZ });
+      } else if (g.digitalWrite) g.digitalWrite(this.pin, 0);
     } catch (e) {
       // a pin this board lacks: the buzzer stays silent, the device keeps running
     }

@@ -178,7 +178,7 @@ export function start(g: any, opts?: StartOptions): Platform | null {
   var dev = new Device(n, parsed.cfg, o);
   current = dev;
   // read in place: a local holding process.memory()'s object would live on
-  dev.log('booted ' + parsed.cfg.endpoint + ' mem ' + n.process.memory().usage + '/' + n.process.memory().total);
+  dev.log('booted ' + parsed.cfg.endpoint + ' mem ' + g.process.memory().usage + '/' + g.process.memory().total);
   if (dev.wifi) dev.scheduler.add(dev.wifi);
   else dev.begin();
   return dev;

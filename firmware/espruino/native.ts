@@ -37,6 +37,12 @@ export interface Memory {
   blocksize: number;
 }
 
+/**
+ * What the ports call often, as fields (a global's lookup walks the root's ~450 children). What
+ * they call seldom (`process`: memory and the firmware's identity; analogWrite/digitalWrite: the
+ * buzzer; reset) is read from `global` where used: each field costs Espruino variables for good
+ * (Natives.process, analogWrite, digitalWrite, reset: 11).
+ */
 export interface Natives {
   require(name: string): any;
   E: {
@@ -49,15 +55,19 @@ export interface Natives {
     defrag?: () => void;
     on?: (ev: string, cb: () => void) => void;
   };
-  process: { memory(): Memory; env?: { VERSION?: string; BOARD?: string } };
   setTimeout(fn: () => void, ms: number): any;
   clearTimeout(h: any): void;
+  print?: (s: string) => void;
+  /** The global object itself: pins are globals (D25…), and so are the seldom-called natives (EspruinoGlobal). */
+  global: any;
+}
+
+/** The seldom-called natives, read from Natives.global where used. */
+export interface EspruinoGlobal {
+  process: { memory(): Memory; env?: { VERSION?: string; BOARD?: string } };
   analogWrite?: (pin: any, value: number, opts?: any) => void;
   digitalWrite?: (pin: any, value: number) => void;
   reset?: () => void;
-  print?: (s: string) => void;
-  /** The global object itself: pins are globals (D25…). */
-  global: any;
 }
 
 /** Picks the natives from Espruino's global object (`this` at the top of a boot file). */
@@ -65,12 +75,8 @@ export function nativesFrom(g: any): Natives {
   return {
     require: g.require,
     E: g.E,
-    process: g.process,
     setTimeout: g.setTimeout,
     clearTimeout: g.clearTimeout,
-    analogWrite: g.analogWrite,
-    digitalWrite: g.digitalWrite,
-    reset: g.reset,
     print: g.print,
     global: g,
   };

@@ -124,8 +124,10 @@ export function runClient(d: Platform): Client {
   if (cfg.vendorPub !== undefined) board.vendorPub = cfg.vendorPub;
   board.fwPort = boardFwPort;
   var model = createObjectModel(board, { objects: d.objects });
-  // the registry holds them now: the list itself need not live on
+  // the registry holds them now: the list itself need not live on; nor the board's identity,
+  // which Device /3 holds as its values (the object of four names held 16 variables)
   delete d.objects;
+  delete (board as { info?: unknown }).info;
   // a value the owner sets from a timer or an interrupt is reported at once, with no polling
   model.reg.wake = d.scheduler;
   // absent unless set (here and in the options): a property holding undefined costs as much as one holding a value

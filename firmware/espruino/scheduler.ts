@@ -45,8 +45,10 @@ export class Scheduler {
   fire: () => void;
   /** Called with an engine's exception: exceptions never escape into Espruino's timer loop. */
   onError: (e: any) => void;
-  /** Counters the tests read: how often the timer was armed, cleared, fired. */
-  stats: { armed: number; cleared: number; fired: number };
+  /** Counters the tests read: how often the timer was armed, cleared, fired (fields, not an object of their own: 3 variables fewer). */
+  armed: number;
+  cleared: number;
+  fired: number;
 
   constructor(clock: Clock, timers: Timers, onError?: (e: any) => void) {
     this.busy = false;
@@ -65,11 +67,13 @@ export class Scheduler {
       // the id may be reused from here on: forget it before anything else runs
       self.handle = null;
       self.armedFor = -1;
-      self.stats.fired++;
+      self.fired++;
       self.kick(true);
     };
     this.onError = onError || function () {};
-    this.stats = { armed: 0, cleared: 0, fired: 0 };
+    this.armed = 0;
+    this.cleared = 0;
+    this.fired = 0;
   }
 
   /**
@@ -178,7 +182,7 @@ export class Scheduler {
     // (one statement: each costs the board ~14 k x86 instructions, and this runs at every round)
     var delay = deadline <= now ? 0 : deadline - now > MAX_DELAY ? MAX_DELAY : deadline - now;
     this.armedFor = deadline;
-    this.stats.armed++;
+    this.armed++;
     this.handle = this.timers.setTimeout(this.fire, delay);
   }
 
@@ -186,7 +190,7 @@ export class Scheduler {
     if (this.handle !== null) {
       var h = this.handle;
       this.handle = null;
-      this.stats.cleared++;
+      this.cleared++;
       this.timers.clearTimeout(h);
     }
     this.armedFor = -1;

@@ -14,7 +14,9 @@ export function bootstrapSteps(cl: Client, lc: Lifecycle): void {
   function requestBootstrap(now: number): void {
     var bs = lc.bootstrapIid();
     var why = lc.noPsk(bs[0]);
-    cl.lastError = why;
+    // the last failure's reason goes (absent, not '': Client.lastError)
+    if (why) cl.lastError = why;
+    else delete cl.lastError;
     var c = cl.conns.length && cl.conns[0].ssid < 0 ? cl.conns[0] : why ? null : lc.open(bs[0], -1);
     if (!c) {
       var u = cl.reg.obj(0)!.get(bs[0], 0);

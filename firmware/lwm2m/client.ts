@@ -16,11 +16,11 @@ import { CoapEndpoint } from '../../transport/coap/endpoint';
 import { CODE, FORMAT, engineParams, codeStr } from '../../transport/coap/constants';
 import type { EngineParams, Params } from '../../transport/coap/constants';
 import type { CoapMessage } from '../../transport/coap/message';
-import type { Registry } from '../../objects/core/registry';
+import type { Registry, RegistryListener } from '../../objects/core/registry';
 import { ServerRes } from '../../objects/1-server';
 import { utf8Encode } from '../../transport/bytes';
 import { dispatch, Account } from './dispatch';
-import { Reporting } from './reporting';
+import { Reporting, observedChanged } from './reporting';
 import { send } from './send';
 import { nap, Nap } from './queue';
 import { Phase, DISABLE_GRACE, Conn } from './states';
@@ -56,7 +56,11 @@ export interface RpkAccountKeys {
 export interface FactoryConfig extends RpkAccountKeys {
   /** Endpoint Client Name, a URN (e.g. urn:dev:mac:…). */
   endpoint: string;
-  /** The Bootstrap-Server account: URI coap[s]://host:port, PSK identity (text) and key (hex). */
+  /**
+   * The Bootstrap-Server account: URI coap[s]://host:port, PSK identity (text) and key (hex). The
+   * client's start (lifecycle.ts) makes it Security /0/0 and deletes these and the RPK keys from
+   * Client.cfg: the client keeps the endpoint name only.
+   */
   bootstrapUri: string;
   pskIdentity?: string;
   pskKey?: string;
@@ -97,7 +101,7 @@ export interface ClientOptions {
   sendEvery?: number;
 }
 
-export class Client {
+export class Client implements RegistryListener {
   state: number;
   reg: Registry;
   ports: ClientPorts;
@@ -115,8 +119,8 @@ export class Client {
   phase: number;
   /** Consecutive failures of bootstrap (for the backoff). */
   attempts: number;
-  /** The reason of the last failure, for people. */
-  lastError: string;
+  /** The reason of the last failure, for people; absent until one (rule 3: an empty string costs three variables). */
+  declare lastError?: string;
   /**
    * Set by Bootstrap-Finish, acted on at the next poll (after the 2.04 went out); the two below:
    * called once when stop() has de-registered everywhere, the application access endpoint
@@ -126,16 +130,16 @@ export class Client {
   declare finished?: boolean;
   declare onStopped?: (() => void) | null;
   declare app?: CoapEndpoint;
-  /** Disabled servers ('s' + Short Server ID) and when their Disable Timeout (1/x/5) ends. */
-  off: { [k: string]: number };
+  /** Disabled servers ('s' + Short Server ID) and when their Disable Timeout (1/x/5) ends; absent when none. */
+  declare off?: { [k: string]: number };
   /**
    * Endpoints of closed connections, emptied (CoapEndpoint.close) at the next poll: not at
    * once, since a connection is often closed from inside its endpoint's own callback.
-   * Emptied, an endpoint lets the rest of its connection be collected on Espruino.
+   * Emptied, an endpoint lets the rest of its connection be collected on Espruino. Absent when none.
    */
-  spent: CoapEndpoint[];
-  /** The lifecycle while one is needed (life()), else null. */
-  lc: Lifecycle | null;
+  declare spent?: CoapEndpoint[];
+  /** The lifecycle while one is needed (life()), else absent. */
+  declare lc?: Lifecycle;
   /** When the Bootstrap-Server Account Timeout (/0/x/12) purges that account; absent when none. */
   declare bsTo?: number;
   /** A server refused our Register's `ct` (4.00): the next ones go without it. Absent until then. */
@@ -169,45 +173,45 @@ export class Client {
     this.after = Phase.INIT;
     this.phase = 0;
     this.attempts = 0;
-    this.lastError = '';
-    this.off = {};
-    this.spent = [];
-    this.lc = null;
     if (this.opt.format) reg.fmt = this.opt.format;
-    var self = this;
-    // an object's event (in the closure, not a method of its own: a method costs variables)
-    reg.onEvent(function (name: string, ssid: number) {
-      var c = self.connOf(ssid);
-      if (name === 'update') {
-        // Registration Update Trigger, lifetime or binding written: Update at the next poll
-        if (c && c.location) c.updateAt = self.now;
-      } else if (name === 'error') {
-        // an owner's callback threw (objects/owner.ts): the first failure of that object, once
-        self.log('error', 'object callback ' + (self.reg.obj(ssid) as any).err);
-      } else if (name === 'bootstrap') {
-        // the Execute's 2.04 goes out first; the switch happens at the next poll
-        self.log('bootstrap', 'Bootstrap-Request Trigger executed');
-        self.state = Phase.BACKOFF;
-        self.after = Phase.BOOTSTRAPPING;
-        self.due = self.now;
-      } else if (name === 'disable' && c && c.location) {
-        // "After receiving Execute, the Client MUST send the response of the operation and then
-        // perform de-registration" (Core 1.1 Appendix E.2, Server resource 4): this runs inside the
-        // Execute, before its 2.04 is sent, so the De-register waits for the next poll. (Leshan
-        // cancels a request whose client de-registered first: the Execute failed there, even with
-        // the De-register at the next poll, so it waits DISABLE_GRACE.)
-        c.disable = self.now + DISABLE_GRACE;
+    // the registry's changes and events come to changed() and objectEvent()
+    reg.ls = this;
+  }
+
+  /** A value changed (RegistryListener): observations it touches are due; an instance created or deleted changes the registered object set (Core §6.2.2). */
+  changed(oid: number, iid: number, rid: number): void {
+    observedChanged(this.reporting, oid, iid, rid);
+    if (rid < 0 && oid > 2) {
+      for (var i = 0; i < this.conns.length; i++) {
+        this.conns[i].linksDirty = true;
+        if (this.conns[i].location) this.conns[i].updateAt = this.now;
       }
-    });
-    reg.onChange(function (oid: number, iid: number, rid: number) {
-      // an instance created or deleted changes the registered object set (Core §6.2.2)
-      if (rid < 0 && oid > 2) {
-        for (var i = 0; i < self.conns.length; i++) {
-          self.conns[i].linksDirty = true;
-          if (self.conns[i].location) self.conns[i].updateAt = self.now;
-        }
-      }
-    });
+    }
+  }
+
+  /** An object's event (RegistryListener). */
+  objectEvent(name: string, ssid: number): void {
+    var c = this.connOf(ssid);
+    if (name === 'update') {
+      // Registration Update Trigger, lifetime or binding written: Update at the next poll
+      if (c && c.location) c.updateAt = this.now;
+    } else if (name === 'error') {
+      // an owner's callback threw (objects/owner.ts): the first failure of that object, once
+      this.log('error', 'object callback ' + (this.reg.obj(ssid) as any).err);
+    } else if (name === 'bootstrap') {
+      // the Execute's 2.04 goes out first; the switch happens at the next poll
+      this.log('bootstrap', 'Bootstrap-Request Trigger executed');
+      this.state = Phase.BACKOFF;
+      this.after = Phase.BOOTSTRAPPING;
+      this.due = this.now;
+    } else if (name === 'disable' && c && c.location) {
+      // "After receiving Execute, the Client MUST send the response of the operation and then
+      // perform de-registration" (Core 1.1 Appendix E.2, Server resource 4): this runs inside the
+      // Execute, before its 2.04 is sent, so the De-register waits for the next poll. (Leshan
+      // cancels a request whose client de-registered first: the Execute failed there, even with
+      // the De-register at the next poll, so it waits DISABLE_GRACE.)
+      c.disable = this.now + DISABLE_GRACE;
+    }
   }
 
   log(event: string, detail: string): void {
@@ -262,7 +266,11 @@ export class Client {
     var next = -1;
     var t;
     var step = false;
-    while (this.spent.length) (this.spent.pop() as CoapEndpoint).close();
+    var sp = this.spent;
+    if (sp) {
+      while (sp.length) (sp.pop() as CoapEndpoint).close();
+      delete this.spent;
+    }
     if (this.finished) {
       delete this.finished;
       this.life().afterFinish(now);
@@ -312,7 +320,7 @@ export class Client {
       if (c.ssid >= 0 && c.location && !c.busy && (next < 0 || c.updateAt < next)) next = c.updateAt;
       if (c.disable >= 0 && (next < 0 || c.disable < next)) next = c.disable;
     }
-    for (var k in this.off) {
+    if (this.off) for (var k in this.off) {
       t = this.enableDue(k, now);
       if (t >= 0 && (next < 0 || t < next)) next = t;
     }
@@ -323,7 +331,7 @@ export class Client {
     if (this.due >= 0 && (next < 0 || this.due < next)) next = this.due;
     this.rx = false;
     // At rest: the lifecycle goes (a request still pending keeps its part of it until answered).
-    if (this.state === Phase.REGISTERED) this.lc = null;
+    if (this.state === Phase.REGISTERED) delete this.lc;
     this.calm = next;
     return step ? now : next;
   }
@@ -344,8 +352,9 @@ export class Client {
 
   /** Disabled server `k` (this.off): registers again once its Disable Timeout is over (Core §E.2, resource 5), -1; else when that is. */
   enableDue(k: string, now: number): number {
-    if (now < this.off[k]) return this.off[k];
-    delete this.off[k];
+    var off = this.off!;
+    if (now < off[k]) return off[k];
+    delete off[k];
     this.log('enable', 'server ' + k.substring(1) + ': Disable Timeout over');
     if (this.state === Phase.REGISTERED || this.state === Phase.REGISTERING) this.life().openServers(now);
     return -1;

@@ -2,7 +2,7 @@
 // coaps://) and closing it. Part of the lifecycle (lifecycle.ts): a device at rest opens none.
 // What a connection keeps for its life, its callbacks, is made by connect(), a top-level
 // function: made in the lifecycle, they would keep all of it alive (docs/memory.md, rule 4).
-import type { DatagramPort, Peer } from '../../transport/ports';
+import type { Peer } from '../../transport/ports';
 import { peerKey } from '../../transport/ports';
 import { CoapEndpoint } from '../../transport/coap/endpoint';
 import { OPT } from '../../transport/coap/constants';
@@ -22,20 +22,20 @@ import type { Client } from './client';
 import type { Lifecycle } from './lifecycle';
 
 /**
- * The connection's DTLS session (for coaps) and CoAP endpoint, with the closures they keep for the
- * connection's life. Made here, not in open(): a closure keeps the whole scope it was made in
- * (docs/memory.md, rule 4), and open()'s is the lifecycle's.
+ * The connection's DTLS session (for coaps: `identity` given; `key` the PSK, null with RPK) and
+ * CoAP endpoint, with the closures they keep for the connection's life. Made here, not in open():
+ * a closure keeps the whole scope it was made in (docs/memory.md, rule 4), and open()'s is the
+ * lifecycle's. This scope holds only what the closures use (with ten more locals it held 20
+ * Espruino variables): the account is made per request, the RPK callbacks read the rest in place.
  */
-function connect(cl: Client, c: Conn, secure: boolean, identity: Uint8Array, key: Uint8Array, rpk: RpkKeys | null): void {
-  var ssid = c.ssid;
-  var port: DatagramPort = cl.ports.udp;
-  if (secure) {
+function connect(cl: Client, c: Conn, identity: Uint8Array | null, key: Uint8Array | null, rpk: RpkKeys | null): void {
+  if (identity) {
     var dopt: DtlsClientOptions = {
       socket: cl.ports.udp,
       crypto: cl.ports.crypto,
       rng: cl.ports.rng,
       psk: function () {
-        return rpk ? null : { identity: identity, key: key };
+        return key ? { identity: identity!, key: key } : null;
       },
       onData: function (d: Uint8Array, p: Peer) {
         c.coap.receive(d, p, cl.now);
@@ -51,10 +51,6 @@ function connect(cl: Client, c: Conn, secure: boolean, identity: Uint8Array, key
     // the verification table of the server's key kept from an earlier handshake (persistence.ts)
     // (read for each handshake and held only while it runs: 2 KB)
     if (rpk) {
-      var st = cl.ports.storage, cr = cl.ports.crypto;
-      var keep = function (t: Uint8Array) {
-        accountStore(st).keepTable(ssid, cr, t);
-      };
       // work that can wait (the next RPK key pair): 1 registered and no datagram in this turn; 2
       // registered, but this turn handled one (ask again in the next); 0 not registered
       dopt.idle = function () {
@@ -62,21 +58,29 @@ function connect(cl: Client, c: Conn, secure: boolean, identity: Uint8Array, key
       };
       dopt.rpk = function () {
         var k = rpk!;
-        return { key: k.key, spki: k.spki, serverSpki: k.serverSpki, serverTable: accountStore(st).table(ssid, cr), keep: keep };
+        return {
+          key: k.key,
+          spki: k.spki,
+          serverSpki: k.serverSpki,
+          serverTable: accountStore(cl.ports.storage).table(c.ssid, cl.ports.crypto),
+          keep: function (t: Uint8Array) {
+            accountStore(cl.ports.storage).keepTable(c.ssid, cl.ports.crypto, t);
+          },
+        };
       };
     }
     c.dtls = createDtlsClient(dopt);
-    port = c.dtls;
   }
-  var acc: Account = { reg: cl.reg, ssid: ssid, cl: cl };
   c.coap = new CoapEndpoint({
-    port: port,
+    port: c.dtls || cl.ports.udp,
     rng: cl.ports.rng,
     params: cl.opt.coap,
     streamBlock1: fwStream,
     onRequest: function (req: CoapMessage, p: Peer, ex: any) {
+      var ssid = c.ssid;
       // a pushed package's blocks after its first are not one request each (a line per KB)
       if (ex.blockOffset <= 0) cl.log('request', (ssid < 0 ? 'bootstrap server ' : 'server ' + ssid + ' ') + ['', 'GET', 'POST', 'PUT', 'DELETE', 'FETCH', 'PATCH', 'iPATCH'][req.code] + ' /' + (getStrings(req, OPT.URI_PATH) || []).join('/'));
+      var acc: Account = { reg: cl.reg, ssid: ssid, cl: cl };
       dispatch(acc, req, ex);
     },
   });
@@ -106,7 +110,7 @@ export function connectionSteps(cl: Client, lc: Lifecycle): void {
     };
     if (uri.secure) c.identity = utf8Decode(identity) || toHex(identity);
     // (not inlined: its closures would keep this scope, and with it the lifecycle's)
-    /*@__NOINLINE__*/ connect(cl, c, uri.secure, identity, s[SecurityRes.SecretKey] instanceof Uint8Array ? (s[SecurityRes.SecretKey] as Uint8Array) : new Uint8Array(0), rpk);
+    /*@__NOINLINE__*/ connect(cl, c, uri.secure ? identity : null, rpk ? null : s[SecurityRes.SecretKey] instanceof Uint8Array ? (s[SecurityRes.SecretKey] as Uint8Array) : new Uint8Array(0), rpk);
     // an unacknowledged CON notification: kept, with its relation (Reporting.kept)
     if (ssid > 0) c.coap.keep = cl.reporting;
     cl.conns.push(c);
@@ -127,7 +131,7 @@ export function connectionSteps(cl: Client, lc: Lifecycle): void {
     if (c.dtls) c.dtls.close(c.peer);
     var k = cl.conns.indexOf(c);
     if (k >= 0) cl.conns.splice(k, 1);
-    cl.spent.push(c.coap);
+    (cl.spent || (cl.spent = [])).push(c.coap);
   }
 
   lc.open = open;

@@ -97,6 +97,15 @@ export function lifecycle(cl: Client): Lifecycle {
     // A stored configuration without a Bootstrap-Server account had it purged (its timeout,
     // /0/x/12): the factory account does not come back (a Factory Reset brings it).
     if (!restored && !lc.bootstrapIid().length) provision();
+    // The factory account's URI and keys are Security /0/0's now (or were, before a purge that
+    // a Factory Reset undoes): the client keeps its name only (with PSK 11 variables, RPK ~50).
+    var fc = cl.cfg;
+    delete (fc as { bootstrapUri?: string }).bootstrapUri;
+    delete fc.pskIdentity;
+    delete fc.pskKey;
+    delete fc.rpkPriv;
+    delete fc.rpkPub;
+    delete fc.rpkServerPub;
     lc.armPurge(now);
     if (restored && lc.serverAccounts().length) {
       cl.log('restored', 'accounts from storage: registering without bootstrap');

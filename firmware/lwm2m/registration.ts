@@ -14,7 +14,7 @@ export function registrationSteps(cl: Client, lc: Lifecycle): void {
   function openServers(now: number): void {
     var acc = lc.serverAccounts();
     for (var i = 0; i < acc.length; i++) {
-      if (cl.off.hasOwnProperty('s' + acc[i].ssid)) continue;
+      if (cl.off && cl.off.hasOwnProperty('s' + acc[i].ssid)) continue;
       var c = cl.connOf(acc[i].ssid);
       if (!c) c = lc.open(acc[i].sec, acc[i].ssid);
       if (c && !c.busy && !c.location) register(c, now);
@@ -105,7 +105,7 @@ export function registrationSteps(cl: Client, lc: Lifecycle): void {
     c.disable = -1;
     if (!c.location) return;
     var t = cl.serverValue(c, ServerRes.DisableTimeout);
-    cl.off['s' + c.ssid] = now + (typeof t === 'number' && t >= 0 ? t : 86400) * 1000;
+    (cl.off || (cl.off = {}))['s' + c.ssid] = now + (typeof t === 'number' && t >= 0 ? t : 86400) * 1000;
     deregister(c, now, function () {
       lc.close(c);
     });

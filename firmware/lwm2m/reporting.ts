@@ -19,31 +19,44 @@ import { effective } from '../../objects/core/attrs';
 import * as ops from '../../objects/ops/index';
 import type { Req, Res } from '../../objects/ops/index';
 
-interface Obs {
+/**
+ * An observation: its relation, and itself the request its reads answer (Req: the server `srv`, the
+ * Short Server ID, the path, the format `accept`, absent when none, and `ps`, a composite
+ * relation's paths), with no object of its own: one held for each observation costs Espruino variables.
+ */
+interface Obs extends Req {
   rel: Observation;
-  /** What a read needs of the request: its server (`srv`, the Short Server ID), path and format (and `ps`, a composite relation's paths). */
-  req: Req;
   /** When the last notification (or the first response) went. */
   last: number;
   /** When the value was last evaluated (epmin/epmax). */
   evald: number;
   /** The last numeric value sent, for gt/lt/st; NaN when not numeric. */
   num: number;
-  dirty: boolean;
+  /** A change touched it since its last evaluation; absent otherwise (docs/memory.md, rule 3). */
+  dirty?: boolean;
   /** Observe-Composite: which of its paths changed since the last notification (1 at their index); absent otherwise. */
   ch?: number[];
 }
 
 /** Marks `o` dirty when a change of (oid, iid, rid) touches what it observes: its path, or one of a composite relation's (noted in `ch`). */
 function touch(o: Obs, oid: number, iid: number, rid: number): void {
-  var ps = o.req.ps || [o.req.path];
+  var ps = o.ps || [o.path];
   for (var i = 0; i < ps.length; i++) {
     var path = ps[i];
     if (path[0] === oid && !(path.length > 1 && iid >= 0 && path[1] !== iid) && !(path.length > 2 && rid >= 0 && path[2] !== rid)) {
       o.dirty = true;
-      if (o.req.ps) (o.ch || (o.ch = []))[i] = 1;
+      if (o.ps) (o.ch || (o.ch = []))[i] = 1;
     }
   }
+}
+
+/**
+ * A value changed (the registry's listener, the client, passes it on: Client.changed): the
+ * observations it touches are due for evaluation. A function with one caller in the bundle, not
+ * a method nor a closure on the registry: either would cost Espruino variables on every device.
+ */
+export function observedChanged(r: Reporting, oid: number, iid: number, rid: number): void {
+  for (var i = 0; i < r.list.length; i++) touch(r.list[i], oid, iid, rid);
 }
 
 /**
@@ -54,11 +67,11 @@ function touch(o: Obs, oid: number, iid: number, rid: number): void {
  * for composite relations.
  */
 function periods(reg: Registry, o: Obs): Attrs {
-  var ps = o.req.ps!;
+  var ps = o.ps!;
   var pmin = -1;
   var pmax = -1;
   for (var i = 0; i < ps.length; i++) {
-    var a = effective(reg, o.req.srv, ps[i]);
+    var a = effective(reg, o.srv, ps[i]);
     var n = a.pmin || 0;
     if (o.ch && o.ch[i] && (pmin < 0 || n < pmin)) pmin = n;
     if (a.pmax && a.pmax > 0 && a.pmax >= n && (pmax < 0 || a.pmax < pmax)) pmax = a.pmax;
@@ -117,10 +130,6 @@ export class Reporting {
     this.list = [];
     this.con = con;
     this.sent = 0;
-    var self = this;
-    reg.onChange(function (oid: number, iid: number, rid: number) {
-      for (var i = 0; i < self.list.length; i++) touch(self.list[i], oid, iid, rid);
-    });
   }
 
   /**
@@ -130,19 +139,20 @@ export class Reporting {
    * (no onCancel closure per observation: some 25 Espruino variables).
    */
   add(rel: Observation, ssid: number, path: number[], req: Req, first: Res, now: number): void {
-    var r: Req = { srv: ssid, path: path, accept: req.accept };
+    var o: Obs = { rel: rel, srv: ssid, path: path, last: now, evald: now, num: numeric(this.reg, path) };
+    if (req.accept !== undefined) o.accept = req.accept;
     if (req.ps) {
       // Observe-Composite (all on "/"): only a re-registration of the same relation replaces it
-      r.ps = req.ps;
+      o.ps = req.ps;
       for (var i = this.list.length - 1; i >= 0; i--) if (this.list[i].rel === rel) this.list.splice(i, 1);
     } else this.remove(ssid, path);
-    this.list.push({ rel: rel, req: r, last: now, evald: now, num: numeric(this.reg, path), dirty: false });
+    this.list.push(o);
   }
 
   remove(ssid: number, path: number[]): void {
     for (var i = this.list.length - 1; i >= 0; i--) {
       var o = this.list[i];
-      if (o.req.srv === ssid && o.req.path.join('/') === path.join('/')) {
+      if (o.srv === ssid && o.path.join('/') === path.join('/')) {
         this.list.splice(i, 1);
         o.rel.cancel();
       }
@@ -153,7 +163,7 @@ export class Reporting {
   clear(ssid: number): void {
     for (var i = this.list.length - 1; i >= 0; i--) {
       var o = this.list[i];
-      if (ssid < 0 || o.req.srv === ssid) {
+      if (ssid < 0 || o.srv === ssid) {
         this.list.splice(i, 1);
         o.rel.cancel();
       }
@@ -170,7 +180,7 @@ export class Reporting {
       var k: Obs = h[0];
       if (k.rel.active) {
         // a CON still in flight: the next goes when it is acknowledged
-        if (k.rel._inflight || (this.cl && !this.cl.reach(k.req.srv, now))) break;
+        if (k.rel._inflight || (this.cl && !this.cl.reach(k.srv, now))) break;
         this.sent++;
         k.rel.notify(h[1], this.con, now);
       }
@@ -183,7 +193,7 @@ export class Reporting {
         this.list.splice(i--, 1);
         continue;
       }
-      var a = o.req.ps ? periods(this.reg, o) : effective(this.reg, o.req.srv, o.req.path);
+      var a = o.ps ? periods(this.reg, o) : effective(this.reg, o.srv, o.path);
       var pmin = (a.pmin || 0) * 1000;
       var pmax = a.pmax && a.pmax > 0 && a.pmax >= (a.pmin || 0) ? a.pmax * 1000 : -1;
       var epmin = (a.epmin || 0) * 1000;
@@ -207,12 +217,12 @@ export class Reporting {
   }
 
   evaluate(o: Obs, a: { gt?: number; lt?: number; st?: number }, forced: boolean, now: number): void {
-    o.dirty = false;
+    delete o.dirty;
     delete o.ch;
     o.evald = now;
     var res: Res;
     try {
-      res = ops.read(this.reg, o.req);
+      res = ops.read(this.reg, o);
     } catch (e) {
       // an owner's read callback threw: 5.00 ends the relation, the device goes on
       res = { code: CODE.INTERNAL_SERVER_ERROR };
@@ -222,7 +232,7 @@ export class Reporting {
       o.rel.notify({ code: res.code }, this.con, now);
       return;
     }
-    var v = numeric(this.reg, o.req.path);
+    var v = numeric(this.reg, o.path);
     if (!forced && v === v && o.num === o.num && (a.gt !== undefined || a.lt !== undefined || a.st !== undefined)) {
       var p = o.num;
       var cross = function (t: number | undefined) {
@@ -235,7 +245,7 @@ export class Reporting {
     o.last = now;
     var n = { code: res.code, contentFormat: res.format, payload: res.payload };
     // kept behind those already kept (their order), or while the server is out of reach
-    if (!this.held && (!this.cl || this.cl.reach(o.req.srv, now))) {
+    if (!this.held && (!this.cl || this.cl.reach(o.srv, now))) {
       this.sent++;
       o.rel.notify(n, this.con, now);
       return;
@@ -256,9 +266,9 @@ export class Reporting {
   kept(x: any, n: any, now: number): boolean {
     var o: Obs | null = x.rel ? x : null;
     var first = !o;
-    for (var i = 0; i < this.list.length && !o; i++) if (this.list[i].rel === x && this.list[i].req.srv) o = this.list[i];
+    for (var i = 0; i < this.list.length && !o; i++) if (this.list[i].rel === x && this.list[i].srv) o = this.list[i];
     if (!o) return false;
-    var ssid = o.req.srv;
+    var ssid = o.srv;
     if (first && this.cl) this.cl.reach(ssid, now, true);
     var iid = this.reg.serverInst(ssid);
     var srv = this.reg.obj(1);

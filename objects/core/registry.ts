@@ -1,7 +1,7 @@
 // The object registry: object instances and their stored values, with the
 // hooks through which each object file adds behaviour, and the two outward
-// signals the rest of the client subscribes to: value changes (for Observe /
-// reporting) and object events (Server object: update, disable, bootstrap).
+// signals its one listener hears: value changes (for Observe / reporting) and
+// object events (Server object: update, disable, bootstrap).
 import { ObjDef, Value, Multi, ids } from './types';
 import { FORMAT } from '../../transport/coap/constants';
 
@@ -95,8 +95,21 @@ export class LwObject {
   }
 }
 
-export type ChangeListener = (oid: number, iid: number, rid: number) => void;
-export type EventListener = (name: string, ssid: number, iid: number) => void;
+/**
+ * Who hears the registry's two signals (the LwM2M client, `reg.ls`): one object with two methods,
+ * not two arrays of closures: on Espruino those held 35 variables with the scopes they kept
+ * (docs/memory.md, rule 4).
+ */
+export interface RegistryListener {
+  /** A value changed: (oid, iid, rid); rid -1 for an instance created or deleted. */
+  changed(oid: number, iid: number, rid: number): void;
+  /**
+   * An object event: 'update' (Registration Update due: trigger executed, lifetime or binding
+   * changed), 'disable' (Server Disable), 'bootstrap' (Bootstrap-Request Trigger), 'error' (an
+   * owner's callback threw: `ssid` is then the object id). `ssid` names the server, `iid` its Server instance.
+   */
+  objectEvent(name: string, ssid: number, iid: number): void;
+}
 
 /** Notification attributes (LwM2M 1.1 §5.1.2); a missing key is unset. */
 export interface Attrs {
@@ -125,13 +138,11 @@ export class Registry {
   declare gone?: { [k: string]: Inst };
   /** Polls soon after a change (the board's scheduler, whose add() without an engine does that): a value the owner sets from a timer is reported with no polling. */
   declare wake?: { add(): void };
-  private declare cl: ChangeListener[];
-  private declare el: EventListener[];
+  /** The one listener of changes and events (the client sets itself); absent until set. */
+  declare ls?: RegistryListener;
   constructor() {
     this.o = {};
     this.fmt = FORMAT.LWM2M_TLV;
-    this.cl = [];
-    this.el = [];
   }
   add(obj: LwObject): LwObject {
     this.o[obj.def[0]] = obj;
@@ -141,24 +152,14 @@ export class Registry {
   obj(oid: number): LwObject | null {
     return this.o.hasOwnProperty('' + oid) ? this.o[oid] : null;
   }
-  /** Subscribe to value changes: fn(oid, iid, rid); rid -1 for instance created/deleted. */
-  onChange(fn: ChangeListener): void {
-    this.cl.push(fn);
-  }
+  /** A value changed (rid -1: an instance created or deleted): the listener hears it. */
   changed(oid: number, iid: number, rid: number): void {
-    for (var k = 0; k < this.cl.length; k++) this.cl[k](oid, iid, rid);
+    if (this.ls) this.ls.changed(oid, iid, rid);
     if (this.wake) this.wake.add();
   }
-  /**
-   * Subscribe to object events: 'update' (Registration Update due: trigger
-   * executed, lifetime or binding changed), 'disable' (Server Disable),
-   * 'bootstrap' (Bootstrap-Request Trigger). `ssid` names the server, `iid` its Server instance.
-   */
-  onEvent(fn: EventListener): void {
-    this.el.push(fn);
-  }
+  /** An object event (RegistryListener.objectEvent). */
   emit(name: string, ssid: number, iid: number): void {
-    for (var k = 0; k < this.el.length; k++) this.el[k](name, ssid, iid);
+    if (this.ls) this.ls.objectEvent(name, ssid, iid);
   }
   /** Short Server IDs of the configured LwM2M servers (Server object instances, resource 0). */
   servers(): number[] {

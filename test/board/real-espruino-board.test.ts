@@ -148,7 +148,7 @@ var check = setInterval(function () {
   var last = ids[ids.length - 1];
   // nothing due: the scheduler holds no handle; a new timer may reuse the last id
   var other = setTimeout(function () {
-    print('RESULT order ' + order.join(',') + ' handle ' + sched.handle + ' reused ' + (other === last) + ' stats ' + JSON.stringify(sched.stats));
+    print('RESULT order ' + order.join(',') + ' handle ' + sched.handle + ' reused ' + (other === last) + ' stats ' + JSON.stringify({ armed: sched.armed, cleared: sched.cleared, fired: sched.fired }));
     quit();
   }, 30);
   sched.kick();

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { dispatch } from '../../firmware/lwm2m/dispatch';
-import { Reporting } from '../../firmware/lwm2m/reporting';
+import { Reporting, observedChanged } from '../../firmware/lwm2m/reporting';
 import { createObjectModel } from '../../objects/index';
 import * as ops from '../../objects/ops/index';
 import { codec } from '../../objects/formats/index';
@@ -129,6 +129,7 @@ test('Write-Composite: iPATCH / with records of two objects writes both; one bad
 test('Observe-Composite: FETCH / Observe=0 opens one relation whose notifications carry every path, on a change of any', () => {
   const reg = model();
   const rep = new Reporting(reg, false);
+  reg.ls = { changed: (o, i, r) => observedChanged(rep, o, i, r), objectEvent() {} };
   const sent: Uint8Array[] = [];
   const mk = () => ({ active: true, cancel() {}, notify: (spec: ResponseSpec) => sent.push(spec.payload!) }) as any;
   const rels: any[] = [];
@@ -155,12 +156,13 @@ test('Observe-Composite: FETCH / Observe=0 opens one relation whose notification
   rels[0].active = false;
   rep.poll(3000);
   assert.equal(rep.list.length, 1);
-  assert.deepEqual(rep.list[0].req.ps, [[3, 0, 14]]);
+  assert.deepEqual(rep.list[0].ps, [[3, 0, 14]]);
 });
 
 test('Observe-Composite honours the attributes of its paths (Core §6.4, §5.1.2): a change waits for that path\'s pmin, the smallest pmax brings a notification', () => {
   const reg = model();
   const rep = new Reporting(reg, false);
+  reg.ls = { changed: (o, i, r) => observedChanged(rep, o, i, r), objectEvent() {} };
   const at: number[] = [];
   let now = 0;
   const rel = { active: true, cancel() {}, notify: () => at.push(now) } as any;

@@ -3,7 +3,7 @@
 // text/plain, TLV or SenML CBOR (issue 15 item 7: they worked with text/plain only).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Reporting } from '../../firmware/lwm2m/reporting';
+import { Reporting, observedChanged } from '../../firmware/lwm2m/reporting';
 import { createObjectModel } from '../../objects/index';
 import * as ops from '../../objects/ops/index';
 import { fakeBoard } from '../objects/fake-board';
@@ -23,6 +23,7 @@ for (const [name, accept] of [['text/plain', 0], ['TLV', 11542], ['SenML CBOR', 
     temp.set(0, 5700, 21.5);
     assert.equal(ops.writeAttributes(reg, { srv: 101, path: P, query: ['gt=25', 'lt=10', 'st=5'] }).code, 68);
     const rep = new Reporting(reg, false);
+    reg.ls = { changed: (o, i, r) => observedChanged(rep, o, i, r), objectEvent() {} };
     const { sent, rel } = relation();
     const req = { srv: 101, path: P, accept };
     rep.add(rel, 101, P, req, ops.read(reg, req), 0);
@@ -52,6 +53,7 @@ function storing(notifStoring: boolean, max?: number) {
   temp.set(0, 5700, 0);
   assert.equal(ops.writeAttributes(reg, { srv: 101, path: P, query: ['pmin=0'] }).code, 68);
   const rep = new Reporting(reg, false);
+  reg.ls = { changed: (o, i, r) => observedChanged(rep, o, i, r), objectEvent() {} };
   if (max !== undefined) rep.max = max;
   const reach = { up: false, reach: () => reach.up };
   rep.cl = reach;

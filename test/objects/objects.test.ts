@@ -17,9 +17,8 @@ function setup() {
   const c = createObjectModel(fb.board, { period: 1000 });
   c.reg.obj(1)!.add(0, { 0: 101, 1: 300, 6: true, 7: 'U' });
   const events: string[] = [];
-  c.reg.onEvent((n, ssid, iid) => events.push(`${n}:${ssid}:${iid}`));
   const changes: string[] = [];
-  c.reg.onChange((o, i, r) => changes.push(`/${o}/${i}/${r}`));
+  c.reg.ls = { changed: (o, i, r) => changes.push(`/${o}/${i}/${r}`), objectEvent: (n, ssid, iid) => events.push(`${n}:${ssid}:${iid}`) };
   const rd = (p: number[]) => txt(ops.read(c.reg, { srv: 101, path: p }).payload);
   const wr = (p: number[], s: string) => ops.write(c.reg, { srv: 101, path: p, cf: 0, payload: enc(s) }).code;
   const ex = (p: number[]) => ops.execute(c.reg, { srv: 101, path: p }).code;

@@ -25,9 +25,8 @@ function setup() {
   reg.obj(0)!.add(1, { 0: 'coaps://dm.example:5684', 1: false, 2: 0, 3: enc('id'), 4: new Uint8Array(0), 5: enc('k'), 10: 101 });
   reg.obj(1)!.add(0, { 0: 101, 1: 300, 2: 1, 3: 60, 6: true, 7: 'U' });
   const events: string[] = [];
-  reg.onEvent((n, ssid, iid) => events.push(`${n}:${ssid}:${iid}`));
   const changes: string[] = [];
-  reg.onChange((o, i, r) => changes.push(`/${o}/${i}/${r}`));
+  reg.ls = { changed: (o, i, r) => changes.push(`/${o}/${i}/${r}`), objectEvent: (n, ssid, iid) => events.push(`${n}:${ssid}:${iid}`) };
   return { ...fb, c, reg, events, changes };
 }
 const R = (path: number[], more: object = {}) => ({ srv: 101, path, ...more });
