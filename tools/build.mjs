@@ -12,7 +12,7 @@
 //   7. tables of constants and constant numbers inlined         (inlineConstants)
 //   8. long property names shortened, the API's names kept      (shortenProperties)
 //   9. top-level names out of the board script's way: `$` first  (ownTopLevel)
-//  9b. typed arrays of constant integers built from strings, which stay in flash (flashTables)
+//  9b. typed arrays of constant integers built from strings, which stay in flash (tools/flash-tables.mjs)
 //  10. every top-level name `$`-prefixed, none an Espruino global (checkGlobals)
 //  11. no require but Espruino's own modules                    (checkRequires)
 //  12. libraries built on demand appended, each in a function     (EMBEDDED, embed)
@@ -31,10 +31,11 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { ESPRUINO_MODULES } from './espruino-lint.mjs';
 import { parse } from 'acorn';
 import { minify } from 'terser';
-import { transformSync } from '@babel/core';
 import { readdirSync, statSync } from 'node:fs';
 import { apiPropertyNames } from './api-names.mjs';
 import { naclSubset } from './nacl-subset.mjs';
+import { babelPass } from './babel-pass.mjs';
+import { flashTables } from './flash-tables.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = (name) => join(root, 'node_modules', '.bin', name);
@@ -168,7 +169,9 @@ async function bundle(entry, name, extra, global) {
     ({ code, map } = inlineConstants(code, map));
     ({ code, map, renamed } = await shortenProperties(code, map));
     ({ code, map } = ownTopLevel(code, map, name));
-    ({ code, map } = flashTables(code, map)); // last of the babel passes: terser would write its bytes as they are
+    let tables;
+    ({ code, map, made: tables } = flashTables(code, map)); // last of the babel passes: terser would write its bytes as they are
+    console.log(`build: ${tables} tables of constant integers built from strings (kept in flash on a board)`);
     ({ code, map } = builtinsFirst(code, map));
   } else if (code.includes('__proto__')) {
     // an eval'd bundle stays whole, but Espruino fails an assertion and exits on evaluating a
@@ -257,10 +260,6 @@ function builtinsFirst(code, map) {
   return { code: first + '\n' + code, map: { ...map, mappings: ';' + map.mappings } };
 }
 
-/** One babel pass over the bundle with `plugin`, its source map chained onto `inMap`. */
-function babelPass(src, inMap, plugin) {
-  return transformSync(src, { plugins: [plugin], inputSourceMap: inMap, sourceMaps: true, compact: true, comments: false, configFile: false, babelrc: false, sourceType: 'script' });
-}
 
 /** Every .ts/.mts/.mjs/.js file below the given top-level folders of the repository. */
 function sourceFiles(dirs) {
@@ -526,46 +525,6 @@ function inlineConstants(src, inMap) {
   return { code: r.code + '\n', map: r.map };
 }
 
-/**
- * Pass 9b: a typed array of constant integers (`new Uint16Array([0, 273, 9, …])`, the object
- * definitions) built from a string instead: `new Uint16Array(E.toArrayBuffer("\x00\x00\x11\x01…"))`,
- * its bytes little-endian as the board's. A board's Storage holds the bundle pretokenised
- * (tools/pretokenise.mjs), where such a string stays in flash, and E.toArrayBuffer makes an
- * ArrayBuffer over it without a copy: the table costs three variables instead of one for every
- * 12 bytes or so (the definitions: 34 → 3). The simulator's E has toArrayBuffer too
- * (sim/espruino-vm.ts). Only tables of 32 bytes or more: a smaller one costs about the same.
- */
-function flashTables(src, inMap) {
-  let made = 0;
-  const SIZES = { Uint8Array: 1, Uint16Array: 2, Uint32Array: 4 };
-  const plugin = ({ types: t }) => ({
-    visitor: {
-      NewExpression(p) {
-        const { callee, arguments: args } = p.node;
-        if (!t.isIdentifier(callee) || !SIZES[callee.name] || args.length !== 1 || !t.isArrayExpression(args[0])) return;
-        const size = SIZES[callee.name];
-        const values = args[0].elements;
-        if (values.length * size < 32) return;
-        if (!values.every((v) => t.isNumericLiteral(v) && Number.isInteger(v.value) && v.value >= 0 && v.value < 2 ** (8 * size))) return;
-        let value = '';
-        for (const v of values) {
-          for (let b = 0; b < size; b++) {
-            const c = Math.floor(v.value / 2 ** (8 * b)) & 255;
-            value += String.fromCharCode(c);
-          }
-        }
-        p.replaceWith(t.newExpression(callee, [t.callExpression(t.memberExpression(t.identifier('E'), t.identifier('toArrayBuffer')), [t.stringLiteral(value)])]));
-        p.skip();
-        made++;
-      },
-    },
-  });
-  // jsesc not minimal: every byte outside printable ASCII written as an escape, never as a character
-  // above 127 (which the file would hold as UTF-8, two bytes to the board's lexer)
-  const r = transformSync(src, { plugins: [plugin], inputSourceMap: inMap, sourceMaps: true, compact: true, comments: false, configFile: false, babelrc: false, sourceType: 'script', generatorOpts: { jsescOption: { minimal: false } } });
-  console.log(`build: ${made} tables of constant integers built from strings (kept in flash on a board)`);
-  return { code: r.code + '\n', map: r.map };
-}
 
 /**
  * Pass 8: property names of four characters or fewer. Espruino stores a

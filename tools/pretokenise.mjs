@@ -48,7 +48,9 @@ function needsSpace(last, next) {
 
 /**
  * `code` (ES5, as the build writes it) pretokenised: a string of bytes (each char one byte, latin1), what a
- * board's Storage should hold; `opts.numbers`: small integers raw too, as Espruino's own tokeniser does. Throws on what Espruino could not read back the same (a character above 255).
+ * board's Storage should hold; `opts.numbers`: small integers raw too, as Espruino's own tokeniser does. A string
+ * literal whose raw bytes this cannot work out (a \u escape, a character above 255, escapes beside characters above 127)
+ * is copied as written, its source text's UTF-8, which the board reads as before. Throws on ES6 (a template literal).
  */
 export function pretokenise(code, opts = {}) {
   const rawNumbers = opts.numbers === true;

@@ -74,7 +74,7 @@ var DEFS = new Uint16Array([
   5850, D.B | D.RW | D.X, 5548, D.F | D.RW, 5521, D.F | D.RW, 5525, D.F | D.RW | D.X, 5750, D.S | D.RW,
 ]);
 
-/** The definition of object `oid`: a view of its entry in the table (no copy), or null. */
+/** The definition of object `oid`: a view of its entry in the table (no copy), or null. Read-only: on a board the table is the flash itself (tools/build.mjs, pass 9b). */
 export function objDef(oid: number): ObjDef | null {
   for (var i = 0; i < DEFS.length; i += 3 + 2 * DEFS[i + 2]) if (DEFS[i] === oid) return DEFS.subarray(i, i + 3 + 2 * DEFS[i + 2]);
   return null;

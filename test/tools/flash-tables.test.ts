@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { parse } from 'acorn';
 import { simple } from 'acorn-walk';
 import { allDefs } from '../../objects/core/defs';
+import { flashTables } from '../../tools/flash-tables.mjs';
 
 const DIST = join(import.meta.dirname, '../../dist');
 
@@ -32,4 +33,23 @@ test('the object definitions in dist/firmware.js: a string of little-endian 16-b
   const bytes = Buffer.from(t.value, 'latin1');
   const values = Array.from({ length: bytes.length / 2 }, (_, i) => bytes.readUInt16LE(2 * i));
   assert.deepEqual(values, allDefs().flatMap((d) => Array.from(d as unknown as Uint16Array)));
+});
+
+const table = (name: string) => `var ${name}=new Uint16Array([${Array.from({ length: 20 }, (_, i) => i * 300).join(',')}]);`;
+
+test('a table the code only reads through its members is built from a string', () => {
+  const src = table('T') + 'function f(i){return T[i]+T.length+T.subarray(1,3)[0]}';
+  const { code, made } = flashTables(src, undefined);
+  assert.equal(made, 1);
+  assert.match(code, /var T=new Uint16Array\(E\.toArrayBuffer\("/);
+});
+
+test('a table the code writes, or hands on whole, stays as numbers: on a board a table in flash is read-only', () => {
+  for (const use of ['T[0]=1', 'T[1]++', 'T.set([1],0)', 'T.fill(0)', 'g(T)', 'T=null']) {
+    const { code, made } = flashTables(`${table('T')}function f(){${use}}`, undefined);
+    assert.equal(made, 0, use);
+    assert.doesNotMatch(code, /toArrayBuffer/, use);
+  }
+  // and a table that is no `var`'s value at all
+  assert.equal(flashTables(`g(new Uint16Array([${Array(20).fill(7).join(',')}]))`, undefined).made, 0);
 });
