@@ -188,9 +188,9 @@ async function boot(bin: string, mode: 'nosec' | 'psk' | 'rpk', curve: 'p256' | 
     const more = Object.entries(flashed ? configFiles(srv.cfg) : {}).map(([n, b]) => (writeFileSync(join(dir, n), b), [n, join(dir, n)]));
     storeFiles(bin, dir, { 'lwm2m.js': bundle, 'lwm2m.cfg': join(dir, 'cfg.json'), ...Object.fromEntries(more) });
     const slow = `(function(){var n=Date.now,t=n();Date.now=function(){return t+(n()-t)/${DEVICE_SLOW};};})();\n`;
-    // the device marks the end of power-on → registered itself, as it logs the registration: a marker
+    // the device marks the end of power-on → registered itself, as it logs the registration (Platform.log): a marker
     // the host sent could be read before or after the turns around it, as the host's timing went (~30 M)
-    const markAtRegistered = `var d=LwM2M.espruino.start(global);if(!d||!d.n||!d.n.print)throw Error('bench: no device natives to mark the registration with');var p=d.n.print,m=0;d.n.print=function(s){p(s);if(!m&&s.indexOf('lwm2m: registered: ')===0){m=1;${MARK};}};`;
+    const markAtRegistered = `var d=LwM2M.espruino.start(global);if(!d||typeof d.log!=='function')throw Error('bench: no device log to mark the registration at');var p=d.log,m=0;d.log=function(s){p(s);if(!m&&s.indexOf('registered: ')===0){m=1;${MARK};}};`;
     run = callgrind(bin, dir, `${slow}eval(require('Storage').read('lwm2m.js'));\nsetTimeout(function(){${markAtRegistered}},1);\n`);
     const r = run;
     const hours = mode === 'rpk' ? 12 : 1;

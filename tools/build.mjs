@@ -8,6 +8,7 @@
 //   3. unwrap the IIFE into top-level code                      (unwrap)
 //   4. classes out of babel's IIFEs                             (liftClasses)
 //   5. export namespaces built on access                        (lazyNamespaces)
+//  5b. LwM2M itself built on access, a getter of the global      (lazyApi)
 //   6. `{__proto__: null}` literals made ordinary                (noNullProto)
 //   7. tables of constants and constant numbers inlined         (inlineConstants)
 //   8. long property names shortened, the API's names kept      (shortenProperties)
@@ -165,6 +166,7 @@ async function bundle(entry, name, extra, global) {
     code = unwrap(code);
     ({ code, map } = liftClasses(code, map));
     ({ code, map } = lazyNamespaces(code, map));
+    ({ code, map } = lazyApi(code, map));
     ({ code, map } = noNullProto(code, map));
     ({ code, map } = inlineConstants(code, map));
     ({ code, map, renamed } = await shortenProperties(code, map));
@@ -436,6 +438,79 @@ function lazyNamespaces(src, inMap) {
     process.exit(1);
   }
   console.log(`build: ${made} export namespaces built on access (${lifted} of their functions that make closures at top level)`);
+  return { code: r.code + '\n', map: r.map };
+}
+
+/**
+ * Pass 5b: `LwM2M` itself built on access. After pass 5 the bundle's API object holds a few
+ * names (`VERSION`, `toHex`, …) and one getter per namespace: ~54 variables on a board for an
+ * object only a host, the console or an owner's script reads. Every statement that fills it
+ * (`t.X = …`, `Object.defineProperty(t, …)`) moves into one top-level function that builds it,
+ * and `LwM2M` becomes a getter of the global object calling that function: its body stays in
+ * flash, and the board holds the getter alone. Each read builds a new object, so a script keeps
+ * what it reads (`var L = LwM2M`) rather than writing into it. Left as it is (with a line
+ * saying so) when the bundle reads the object anywhere else, or fills it from a name that changes.
+ */
+function lazyApi(src, inMap) {
+  let moved = 0;
+  let why = '';
+  const plugin = ({ types: t }) => ({
+    visitor: {
+      Program(prog) {
+        prog.stop();
+        const head = prog.get('body.0');
+        const decl = head.isVariableDeclaration() && head.node.declarations;
+        // `var LwM2M={},t=LwM2M;` (unwrap)
+        if (!decl || decl.length !== 2 || !t.isIdentifier(decl[0].id, { name: 'LwM2M' }) || !t.isIdentifier(decl[1].init, { name: 'LwM2M' })) return void (why = 'no `var LwM2M={},t=LwM2M;` first');
+        const alias = decl[1].id.name;
+        const fills = prog.get('body').filter((st) => {
+          if (!st.isExpressionStatement()) return false;
+          const e = st.node.expression;
+          if (t.isAssignmentExpression(e, { operator: '=' }) && t.isMemberExpression(e.left) && !e.left.computed && t.isIdentifier(e.left.object, { name: alias })) return true;
+          return t.isCallExpression(e) && t.matchesPattern(e.callee, 'Object.defineProperty') && t.isIdentifier(e.arguments[0], { name: alias });
+        });
+        const inFills = (p) => fills.some((f) => p.isDescendant(f));
+        const aliasBinding = prog.scope.getBinding(alias);
+        if (aliasBinding.constantViolations.length || aliasBinding.referencePaths.some((r) => !inFills(r))) return void (why = `the bundle reads ${alias} (LwM2M) beyond filling it`);
+        if ((prog.scope.getBinding('LwM2M').referencePaths || []).some((r) => r.parentPath !== head.get('declarations.1'))) return void (why = 'the bundle reads LwM2M');
+        // a fill that reads a top-level name as it runs must read the same when the getter runs, later
+        for (const f of fills) {
+          let changing = null;
+          f.traverse({
+            Identifier(p) {
+              if (!p.isReferencedIdentifier() || p.getFunctionParent()) return; // one a function reads when called reads it then anyway
+              const b = p.scope.getBinding(p.node.name);
+              if (b && b.scope === prog.scope && b.identifier.name !== alias && !b.constant) changing = p.node.name;
+            },
+          });
+          if (changing) return void (why = `LwM2M is filled from ${changing}, which changes`);
+        }
+        const body = fills.map((f) => f.node);
+        for (const f of fills) f.remove();
+        head.remove();
+        const build = prog.scope.generateUidIdentifier('api');
+        prog.pushContainer('body', [
+          t.functionDeclaration(build, [], t.blockStatement([
+            t.variableDeclaration('var', [t.variableDeclarator(t.identifier(alias), t.objectExpression([]))]),
+            ...body,
+            t.returnStatement(t.identifier(alias)),
+          ])),
+          t.expressionStatement(t.callExpression(t.memberExpression(t.identifier('Object'), t.identifier('defineProperty')), [
+            t.thisExpression(),
+            t.stringLiteral('LwM2M'),
+            t.objectExpression([
+              t.objectProperty(t.identifier('configurable'), t.booleanLiteral(true)),
+              t.objectProperty(t.identifier('enumerable'), t.booleanLiteral(true)),
+              t.objectProperty(t.identifier('get'), build),
+            ]),
+          ])),
+        ]);
+        moved = body.length;
+      },
+    },
+  });
+  const r = babelPass(src, inMap, plugin);
+  console.log(moved ? `build: LwM2M built on access (${moved} statements that fill it in one function)` : `build: LwM2M left as an object: ${why}`);
   return { code: r.code + '\n', map: r.map };
 }
 
