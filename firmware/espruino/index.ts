@@ -8,7 +8,7 @@ import { EspruinoUdp } from './udp';
 import { EspruinoStorage } from './storage';
 import { espruinoBoard, REBOOT_GRACE_MS } from './board';
 import { WifiLink } from './wifi';
-import { CONFIG_FILE, BUNDLE_FILE, parseConfig } from './config';
+import { StorageFile, parseConfig } from './config';
 import { Natives, nativesFrom, optionalModule } from './native';
 import { runClient } from './run';
 import type { Platform } from './platform';
@@ -21,7 +21,9 @@ import { send } from '../lwm2m/send';
 
 export type { Platform } from './platform';
 
-export { REBOOT_GRACE_MS, later, runClient, Scheduler, EspruinoUdp, EspruinoStorage, espruinoBoard, WifiLink, parseConfig, nativesFrom, CONFIG_FILE, BUNDLE_FILE };
+// (not parseConfig: start() is its one caller, which the build then writes it into; the hosts
+// import it from config.ts)
+export { REBOOT_GRACE_MS, later, runClient, Scheduler, EspruinoUdp, EspruinoStorage, espruinoBoard, WifiLink, nativesFrom };
 
 export function espruinoClock(n: Natives): Clock {
   return {
@@ -170,7 +172,7 @@ export function start(g: any, opts?: StartOptions): Platform | null {
   // the owner's objects, checked, take set() at once (a button pressed before Wi-Fi is up);
   // the client's registry takes them in once the network is up (runClient)
   var bad = adopt(null, o.objects);
-  var parsed = bad ? null : parseConfig(n.require('Storage').read(CONFIG_FILE));
+  var parsed = bad ? null : parseConfig(n.require('Storage').read(StorageFile.CONFIG));
   if (!parsed || !parsed.cfg) {
     consoleLog(n)((bad || (parsed && parsed.error)) as string);
     return null;
