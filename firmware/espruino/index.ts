@@ -3,10 +3,10 @@
 // and, on E.on('init'), calls start(global). start() reads the configuration, builds
 // the ports, joins Wi-Fi, and hands everything to the client.
 import type { Clock, CryptoBackend, Rng } from '../../transport/ports';
-import { Scheduler, later } from './scheduler';
+import { Scheduler } from './scheduler';
 import { EspruinoUdp } from './udp';
 import { EspruinoStorage } from './storage';
-import { espruinoBoard, REBOOT_GRACE_MS } from './board';
+import { EspruinoBoard, REBOOT_GRACE_MS } from './board';
 import { WifiLink } from './wifi';
 import { StorageFile, parseConfig } from './config';
 import { Natives, nativesFrom, optionalModule } from './native';
@@ -21,9 +21,9 @@ import { send } from '../lwm2m/send';
 
 export type { Platform } from './platform';
 
-// (not parseConfig: start() is its one caller, which the build then writes it into; the hosts
-// import it from config.ts)
-export { REBOOT_GRACE_MS, later, runClient, Scheduler, EspruinoUdp, EspruinoStorage, espruinoBoard, WifiLink, nativesFrom };
+// (not parseConfig nor later: each has one caller, which the build then writes it into; the
+// hosts import them from their modules)
+export { REBOOT_GRACE_MS, runClient, Scheduler, EspruinoUdp, EspruinoStorage, EspruinoBoard, WifiLink, nativesFrom };
 
 export function espruinoClock(n: Natives): Clock {
   return {
@@ -101,7 +101,7 @@ class Device implements Platform {
     var wifiMod: any = cfg.wifi ? optionalModule(n, 'Wifi') : null;
     // (these two absent unless there: a property holding null costs as much as one holding a value)
     if (wifiMod && cfg.wifi) this.wifi = /*@__NOINLINE__*/ wifiLink(this, wifiMod, cfg.wifi);
-    this.board = espruinoBoard(n, {
+    this.board = new EspruinoBoard(n, {
       clock: clock,
       buzzerPin: cfg.buzzerPin,
       buzzerHz: cfg.buzzerHz,

@@ -283,7 +283,7 @@ test('clock floors Date.now(); rng fills every byte from E.hwRand() mixed with t
 test('board: the sensor reads E.getTemperature(), the buzzer is a PWM tone on the configured pin and off, reboot with fallback, memory in KB, the WLAN address', () => {
   const { esp, n, ctx, calls } = boot();
   const clock = { now: () => 5 };
-  const b = esp.espruinoBoard(n, { clock, buzzerPin: 'D25', buzzerHz: 2500, network: () => ({ connected: true, ip: '192.0.2.9', ssid: 'lab', rssi: -61 }) });
+  const b = new esp.EspruinoBoard(n, { clock, buzzerPin: 'D25', buzzerHz: 2500, network: () => ({ connected: true, ip: '192.0.2.9', ssid: 'lab', rssi: -61 }) });
   assert.equal(b.clock, clock);
   assert.equal(b.sensor('temperature'), 23.5);
   assert.ok(Number.isNaN(b.sensor('humidity')));
@@ -301,7 +301,7 @@ test('board: the sensor reads E.getTemperature(), the buzzer is a PWM tone on th
   assert.deepEqual(JSON.parse(JSON.stringify(b.net())), { bearer: 21, available: [21], rssi: -61, ips: ['192.0.2.9'] });
   assert.equal(b.info.firmware, '2v29');
   // no pin configured: silent, no call; no Wi-Fi link: no address
-  const bare = esp.espruinoBoard(n, { clock });
+  const bare = new esp.EspruinoBoard(n, { clock });
   bare.output('buzzer', true, 100);
   assert.equal(calls.length, 6);
   assert.deepEqual(JSON.parse(JSON.stringify(bare.net())), { bearer: 21, available: [21], rssi: 0, ips: [] });
