@@ -97,7 +97,8 @@ class Device implements Platform {
     this.rng = espruinoRng(n);
     this.storage = new EspruinoStorage(n);
     // (the natives serve as the timers: their setTimeout and clearTimeout)
-    this.scheduler = new Scheduler(clock, n, /*@__NOINLINE__*/ engineErrors(this));
+    // (engines' exceptions to the console: its log, no closure of its own)
+    this.scheduler = new Scheduler(clock, n, this.log);
     var wifiMod: any = cfg.wifi ? optionalModule(n, 'Wifi') : null;
     // (these two absent unless there: a property holding null costs as much as one holding a value)
     if (wifiMod && cfg.wifi) this.wifi = /*@__NOINLINE__*/ wifiLink(this, wifiMod, cfg.wifi);
@@ -139,13 +140,6 @@ class Device implements Platform {
 function consoleLog(n: Natives): (s: string) => void {
   return function (s: string) {
     if (n.print) n.print('lwm2m: ' + s);
-  };
-}
-
-/** What the scheduler's engines (and the datagrams, its turns) throw: one console line each. */
-function engineErrors(d: Device): (e: any) => void {
-  return function (e: any) {
-    d.log('engine error ' + e);
   };
 }
 

@@ -41,9 +41,12 @@ export class Scheduler {
    */
   wk: Pollable | null;
   timers: Timers;
-  /** The timer's callback, made once. */
+  /** The timer's callback, made once: kick(true) bound (a closure would keep the constructor's scope). */
   fire: () => void;
-  /** Called with an engine's exception: exceptions never escape into Espruino's timer loop. */
+  /**
+   * Told of an engine's exception, as one line ('engine error ' and the exception): exceptions
+   * never escape into Espruino's timer loop. The device gives its console log (index.ts).
+   */
   onError: (e: any) => void;
   /** Counters the tests read: how often the timer was armed, cleared, fired (fields, not an object of their own: 3 variables fewer). */
   armed: number;
@@ -62,14 +65,7 @@ export class Scheduler {
     this.calm = -1;
     this.wk = null;
     this.timers = timers;
-    var self = this;
-    this.fire = function () {
-      // the id may be reused from here on: forget it before anything else runs
-      self.handle = null;
-      self.armedFor = -1;
-      self.fired++;
-      self.kick(true);
-    };
+    this.fire = this.kick.bind(this, true);
     this.onError = onError || function () {};
     this.armed = 0;
     this.cleared = 0;
@@ -109,6 +105,12 @@ export class Scheduler {
    * `timer`: the timer's turn, which runs a step alone (step()) when the round before asked for one.
    */
   kick(timer?: boolean): void {
+    if (timer) {
+      // the timer's turn: its id may be reused from here on, forget it before anything else runs
+      this.handle = null;
+      this.armedFor = -1;
+      this.fired++;
+    }
     if (this.stopped) return;
     if (this.busy) {
       // called from inside an engine's poll: poll once more when this round ends
@@ -128,7 +130,7 @@ export class Scheduler {
         try {
           dw = this.wk.poll(now);
         } catch (err) {
-          this.onError(err);
+          this.onError('engine error ' + err);
         }
       }
       var list = this.engines.slice();
@@ -137,7 +139,7 @@ export class Scheduler {
         try {
           d = list[i].poll(now);
         } catch (err) {
-          this.onError(err);
+          this.onError('engine error ' + err);
         }
         if (d >= 0 && (calm < 0 || d < calm)) calm = d;
       }
@@ -165,7 +167,7 @@ export class Scheduler {
     try {
       ran = e.work!(now);
     } catch (err) {
-      this.onError(err);
+      this.onError('engine error ' + err);
     }
     this.busy = false;
     // an engine's kick() or add() during the step: a whole round instead

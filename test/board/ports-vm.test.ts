@@ -110,12 +110,12 @@ test('scheduler: an engine that throws is reported and the others still run', ()
   const { esp, ctx } = boot();
   const t = fakeTimers();
   const errors: string[] = [];
-  const s = new esp.Scheduler({ now: () => 0 }, t, (e: Error) => errors.push(String(e.message)));
+  const s = new esp.Scheduler({ now: () => 0 }, t, (line: string) => errors.push(line));
   s.add({ poll: () => { throw new Error('boom'); } });
   s.add({ poll: () => 40 });
   assert.deepEqual(errors, []);
   s.kick();
-  assert.deepEqual(errors, ['boom']);
+  assert.deepEqual(errors, ['engine error Error: boom'], 'one line naming the exception');
   assert.equal(s.armedFor, 40);
   ctx.stop();
 });
