@@ -92,7 +92,7 @@ class Device implements Platform {
     var clock = espruinoClock(n);
     this.cfg = cfg;
     this.n = n;
-    this.log = consoleLog(n);
+    this.log = consoleLog;
     this.clock = clock;
     this.rng = espruinoRng(n);
     this.storage = new EspruinoStorage(n);
@@ -136,11 +136,14 @@ class Device implements Platform {
   }
 }
 
-/** The device's console lines, `lwm2m: …` (Platform.log). */
-function consoleLog(n: Natives): (s: string) => void {
-  return function (s: string) {
-    if (n.print) n.print('lwm2m: ' + s);
-  };
+/**
+ * The device's console lines, `lwm2m: …` (Platform.log): one top-level function over Espruino's
+ * global print, which callers (the scheduler, the HIL runner's wrapper) call unbound. A closure
+ * over the natives held 8 variables at rest; a log line is rare, so the global's lookup (the
+ * root's children) does not matter.
+ */
+function consoleLog(s: string): void {
+  print('lwm2m: ' + s);
 }
 
 /** The Wi-Fi station: each new address starts the client, or tells it (its closures keep only this scope). */
@@ -168,7 +171,7 @@ export function start(g: any, opts?: StartOptions): Platform | null {
   var bad = adopt(null, o.objects);
   var parsed = bad ? null : parseConfig(n.require('Storage').read(StorageFile.CONFIG));
   if (!parsed || !parsed.cfg) {
-    consoleLog(n)((bad || (parsed && parsed.error)) as string);
+    consoleLog((bad || (parsed && parsed.error)) as string);
     return null;
   }
   var dev = new Device(n, parsed.cfg, o);

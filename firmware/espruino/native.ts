@@ -57,7 +57,6 @@ export interface Natives {
   };
   setTimeout(fn: () => void, ms: number): any;
   clearTimeout(h: any): void;
-  print?: (s: string) => void;
   /** The global object itself: pins are globals (D25…), and so are the seldom-called natives (EspruinoGlobal). */
   global: any;
 }
@@ -77,7 +76,6 @@ export function nativesFrom(g: any): Natives {
     E: g.E,
     setTimeout: g.setTimeout,
     clearTimeout: g.clearTimeout,
-    print: g.print,
     global: g,
   };
 }
