@@ -9,7 +9,7 @@ import { EspruinoStorage } from './storage';
 import { EspruinoBoard, REBOOT_GRACE_MS } from './board';
 import { WifiLink } from './wifi';
 import { StorageFile, parseConfig } from './config';
-import { Natives, nativesFrom, optionalModule } from './native';
+import { EspruinoNatives, optionalModule } from './native';
 import { runClient } from './run';
 import type { Platform } from './platform';
 import type { DeviceConfig } from './config';
@@ -23,31 +23,7 @@ export type { Platform } from './platform';
 
 // (not parseConfig nor later: each has one caller, which the build then writes it into; the
 // hosts import them from their modules)
-export { REBOOT_GRACE_MS, runClient, Scheduler, EspruinoUdp, EspruinoStorage, EspruinoBoard, WifiLink, nativesFrom };
-
-export function espruinoClock(n: Natives): Clock {
-  return {
-    now: function () {
-      // Espruino's Date.now() is fractional (ESPRUINO.md)
-      return Math.floor(Date.now());
-    },
-  };
-}
-
-export function espruinoRng(n: Natives): Rng {
-  return {
-    fill: function (out: Uint8Array) {
-      // E.hwRand(): 32 bits from the ESP32's hardware RNG, mixed with the clock (µs): the Linux
-      // build (the board's stand-in) gives the same hwRand sequence at every start, so after a
-      // reboot its CoAP message IDs and tokens repeated the last boot's and a server answered its
-      // Register from the deduplication cache, unregistered (issue 18's hil --fota)
-      for (var i = 0; i < out.length; i += 4) {
-        var r = n.E.hwRand() ^ Math.floor(Date.now() * 1000);
-        for (var k = 0; k < 4 && i + k < out.length; k++) out[i + k] = (r >>> (8 * k)) & 255;
-      }
-    },
-  };
-}
+export { REBOOT_GRACE_MS, runClient, Scheduler, EspruinoUdp, EspruinoStorage, EspruinoBoard, WifiLink, EspruinoNatives };
 
 export interface StartOptions {
   /** The crypto backend (DTLS's Espruino backend on require('crypto')), injected. */
@@ -71,7 +47,7 @@ export function device(): Platform | null {
  */
 class Device implements Platform {
   declare cfg?: DeviceConfig;
-  declare n: Natives;
+  declare n: EspruinoNatives;
   declare clock: Clock;
   declare rng: Rng;
   declare storage: EspruinoStorage;
@@ -88,13 +64,14 @@ class Device implements Platform {
   /** One console line: a function of its own, not a method (callers, the HIL runner's wrapper too, call it unbound). */
   declare log: (s: string) => void;
 
-  constructor(n: Natives, cfg: DeviceConfig, o: StartOptions) {
-    var clock = espruinoClock(n);
+  constructor(n: EspruinoNatives, cfg: DeviceConfig, o: StartOptions) {
+    // the natives serve as the clock and the RNG (their now() and fill(): native.ts)
+    var clock = n;
     this.cfg = cfg;
     this.n = n;
     this.log = consoleLog;
     this.clock = clock;
-    this.rng = espruinoRng(n);
+    this.rng = n;
     this.storage = new EspruinoStorage(n);
     // (the natives serve as the timers: their setTimeout and clearTimeout)
     // (engines' exceptions to the console: its log, no closure of its own)
@@ -162,7 +139,7 @@ export function start(g: any, opts?: StartOptions): Platform | null {
   // once per boot: an owner's script (.boot1) starts the client with its objects before
   // .boot0's E.on('init') would start it without them
   if (current) return current;
-  var n = nativesFrom(g);
+  var n = new EspruinoNatives(g);
   var o = opts || {};
   // text to bytes natively (transport/bytes.ts): every CoAP option, link list and stored record
   useNativeBytes(n.E.toUint8Array);
