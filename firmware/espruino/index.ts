@@ -57,7 +57,11 @@ class Device implements Platform {
   declare crypto?: CryptoBackend;
   declare objects?: OwnerObject[];
   declare cl?: Platform['cl'];
-  /** The client's start (StartOptions.client, default runClient) until it has started (then absent). */
+  /**
+   * The client's start (StartOptions.client, default runClient) until it has started (then absent):
+   * start() calls it at once without Wi-Fi, wifiLink on the first address. (Written out in both, not
+   * a method: a method is held at load, 5 variables.)
+   */
   declare run?: (d: Platform) => void;
   /** Told of each new address once the client runs (runClient: it registers again over new sessions). */
   declare onAddress?: (ip: string, previous: string) => void;
@@ -92,14 +96,6 @@ class Device implements Platform {
     if (o.objects) this.objects = o.objects;
   }
 
-  /** The client, once (on the first address, or at once without Wi-Fi). */
-  begin(): void {
-    var run = this.run;
-    if (!run) return;
-    delete this.run;
-    run(this);
-  }
-
   openUdp(onMessage: (data: Uint8Array, peer: Peer, now: number) => void, port?: number, onBound?: () => void): EspruinoUdp {
     var n = this.n;
     // unless configured, a port of the dynamic range (49152-65535, RFC 6335 §6) drawn from the
@@ -129,8 +125,11 @@ function wifiLink(d: Device, mod: any, w: { ssid: string; password?: string }): 
     d.scheduler.kick();
   }, function (ip: string, prev: string) {
     d.log('address ' + ip);
-    if (d.run) d.begin();
-    else if (d.onAddress) d.onAddress(ip, prev);
+    var run = d.run;
+    if (run) {
+      delete d.run;
+      run(d);
+    } else if (d.onAddress) d.onAddress(ip, prev);
   });
 }
 
@@ -156,6 +155,10 @@ export function start(g: any, opts?: StartOptions): Platform | null {
   // read in place: a local holding process.memory()'s object would live on
   dev.log('booted ' + parsed.cfg.endpoint + ' mem ' + g.process.memory().usage + '/' + g.process.memory().total);
   if (dev.wifi) dev.scheduler.add(dev.wifi);
-  else dev.begin();
+  else {
+    var run = dev.run!;
+    delete dev.run;
+    run(dev);
+  }
   return dev;
 }
