@@ -119,9 +119,14 @@ function consoleLog(s: string): void {
   print('lwm2m: ' + s);
 }
 
-/** The Wi-Fi station: each new address starts the client, or tells it (its closures keep only this scope). */
+/**
+ * The Wi-Fi station: each new address starts the client, or tells it; its losses and returns reach
+ * the running client (WifiLink.onLink: notifications are kept meanwhile, reporting.ts). Its
+ * closures keep only this scope: made in runClient, onLink kept runClient's for good (the parsed
+ * configuration, the object model, the factory account: terser writes a maker with one caller into it).
+ */
 function wifiLink(d: Device, mod: any, w: { ssid: string; password?: string }): WifiLink {
-  return new WifiLink(mod, w.ssid, w.password || '', d.clock.now, function () {
+  var link = new WifiLink(mod, w.ssid, w.password || '', d.clock.now, function () {
     d.scheduler.kick();
   }, function (ip: string, prev: string) {
     d.log('address ' + ip);
@@ -131,6 +136,10 @@ function wifiLink(d: Device, mod: any, w: { ssid: string; password?: string }): 
       run(d);
     } else if (d.onAddress) d.onAddress(ip, prev);
   });
+  link.onLink = function (up: boolean) {
+    if (d.cl) d.cl.life().link(up, d.clock.now());
+  };
+  return link;
 }
 
 /** Boots from Storage: config → ports → Wi-Fi → client. Returns null (with one console line) on a bad config. */

@@ -88,13 +88,6 @@ function reconnectOnAddress(this: Platform): void {
   this.scheduler.kick();
 }
 
-/** The link's losses and returns (WifiLink.onLink): notifications are kept meanwhile (reporting.ts). */
-function linkToClient(d: Platform, c: Client): (up: boolean) => void {
-  return function (up: boolean) {
-    c.life().link(up, d.clock.now());
-  };
-}
-
 /**
  * Queue mode's radio (ClientOptions.radio): Wi-Fi modem sleep while the device sleeps
  * (firmware/lwm2m/queue.ts): ESP-IDF's WIFI_PS_MAX_MODEM (Espruino 2v29's powersave 'max';
@@ -158,7 +151,7 @@ export function runClient(d: Platform): Client {
   d.cl = c;
   d.scheduler.add(c);
   d.scheduler.add(model);
-  if (d.wifi) d.wifi.onLink = linkToClient(d, c);
+  // (the Wi-Fi link's losses and returns reach the client through d.cl: index.ts, wifiLink)
   d.onAddress = reconnectOnAddress;
   c.life().start(d.clock.now());
   d.scheduler.kick();
