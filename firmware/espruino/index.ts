@@ -3,13 +3,13 @@
 // and, on E.on('init'), calls start(global). start() reads the configuration, builds
 // the ports, joins Wi-Fi, and hands everything to the client.
 import type { Clock, CryptoBackend, Rng } from '../../transport/ports';
-import { Scheduler, later } from './scheduler';
+import { Scheduler } from './scheduler';
 import { EspruinoUdp } from './udp';
 import { EspruinoStorage } from './storage';
-import { espruinoBoard, REBOOT_GRACE_MS } from './board';
+import { EspruinoBoard, REBOOT_GRACE_MS } from './board';
 import { WifiLink } from './wifi';
-import { CONFIG_FILE, BUNDLE_FILE, parseConfig } from './config';
-import { Natives, nativesFrom, optionalModule } from './native';
+import { StorageFile, parseConfig } from './config';
+import { EspruinoNatives, optionalModule } from './native';
 import { runClient } from './run';
 import type { Platform } from './platform';
 import type { DeviceConfig } from './config';
@@ -21,31 +21,9 @@ import { send } from '../lwm2m/send';
 
 export type { Platform } from './platform';
 
-export { REBOOT_GRACE_MS, later, runClient, Scheduler, EspruinoUdp, EspruinoStorage, espruinoBoard, WifiLink, parseConfig, nativesFrom, CONFIG_FILE, BUNDLE_FILE };
-
-export function espruinoClock(n: Natives): Clock {
-  return {
-    now: function () {
-      // Espruino's Date.now() is fractional (ESPRUINO.md)
-      return Math.floor(Date.now());
-    },
-  };
-}
-
-export function espruinoRng(n: Natives): Rng {
-  return {
-    fill: function (out: Uint8Array) {
-      // E.hwRand(): 32 bits from the ESP32's hardware RNG, mixed with the clock (µs): the Linux
-      // build (the board's stand-in) gives the same hwRand sequence at every start, so after a
-      // reboot its CoAP message IDs and tokens repeated the last boot's and a server answered its
-      // Register from the deduplication cache, unregistered (issue 18's hil --fota)
-      for (var i = 0; i < out.length; i += 4) {
-        var r = n.E.hwRand() ^ Math.floor(Date.now() * 1000);
-        for (var k = 0; k < 4 && i + k < out.length; k++) out[i + k] = (r >>> (8 * k)) & 255;
-      }
-    },
-  };
-}
+// (not parseConfig nor later: each has one caller, which the build then writes it into; the
+// hosts import them from their modules)
+export { REBOOT_GRACE_MS, runClient, Scheduler, EspruinoUdp, EspruinoStorage, EspruinoBoard, WifiLink, EspruinoNatives };
 
 export interface StartOptions {
   /** The crypto backend (DTLS's Espruino backend on require('crypto')), injected. */
@@ -69,7 +47,7 @@ export function device(): Platform | null {
  */
 class Device implements Platform {
   declare cfg?: DeviceConfig;
-  declare n: Natives;
+  declare n: EspruinoNatives;
   declare clock: Clock;
   declare rng: Rng;
   declare storage: EspruinoStorage;
@@ -79,27 +57,33 @@ class Device implements Platform {
   declare crypto?: CryptoBackend;
   declare objects?: OwnerObject[];
   declare cl?: Platform['cl'];
-  /** The client's start (StartOptions.client, default runClient) until it has started (then absent). */
+  /**
+   * The client's start (StartOptions.client, default runClient) until it has started (then absent):
+   * start() calls it at once without Wi-Fi, wifiLink on the first address. (Written out in both, not
+   * a method: a method is held at load, 5 variables.)
+   */
   declare run?: (d: Platform) => void;
   /** Told of each new address once the client runs (runClient: it registers again over new sessions). */
   declare onAddress?: (ip: string, previous: string) => void;
   /** One console line: a function of its own, not a method (callers, the HIL runner's wrapper too, call it unbound). */
   declare log: (s: string) => void;
 
-  constructor(n: Natives, cfg: DeviceConfig, o: StartOptions) {
-    var clock = espruinoClock(n);
+  constructor(n: EspruinoNatives, cfg: DeviceConfig, o: StartOptions) {
+    // the natives serve as the clock and the RNG (their now() and fill(): native.ts)
+    var clock = n;
     this.cfg = cfg;
     this.n = n;
-    this.log = consoleLog(n);
+    this.log = consoleLog;
     this.clock = clock;
-    this.rng = espruinoRng(n);
+    this.rng = n;
     this.storage = new EspruinoStorage(n);
     // (the natives serve as the timers: their setTimeout and clearTimeout)
-    this.scheduler = new Scheduler(clock, n, /*@__NOINLINE__*/ engineErrors(this));
+    // (engines' exceptions to the console: its log, no closure of its own)
+    this.scheduler = new Scheduler(clock, n, this.log);
     var wifiMod: any = cfg.wifi ? optionalModule(n, 'Wifi') : null;
     // (these two absent unless there: a property holding null costs as much as one holding a value)
     if (wifiMod && cfg.wifi) this.wifi = /*@__NOINLINE__*/ wifiLink(this, wifiMod, cfg.wifi);
-    this.board = espruinoBoard(n, {
+    this.board = new EspruinoBoard(n, {
       clock: clock,
       buzzerPin: cfg.buzzerPin,
       buzzerHz: cfg.buzzerHz,
@@ -110,14 +94,6 @@ class Device implements Platform {
     this.run = o.client || runClient;
     // absent unless given: a property holding undefined costs as much as one holding a value
     if (o.objects) this.objects = o.objects;
-  }
-
-  /** The client, once (on the first address, or at once without Wi-Fi). */
-  begin(): void {
-    var run = this.run;
-    if (!run) return;
-    delete this.run;
-    run(this);
   }
 
   openUdp(onMessage: (data: Uint8Array, peer: Peer, now: number) => void, port?: number, onBound?: () => void): EspruinoUdp {
@@ -133,29 +109,37 @@ class Device implements Platform {
   }
 }
 
-/** The device's console lines, `lwm2m: …` (Platform.log). */
-function consoleLog(n: Natives): (s: string) => void {
-  return function (s: string) {
-    if (n.print) n.print('lwm2m: ' + s);
-  };
+/**
+ * The device's console lines, `lwm2m: …` (Platform.log): one top-level function over Espruino's
+ * global print, which callers (the scheduler, the HIL runner's wrapper) call unbound. A closure
+ * over the natives held 8 variables at rest; a log line is rare, so the global's lookup (the
+ * root's children) does not matter.
+ */
+function consoleLog(s: string): void {
+  print('lwm2m: ' + s);
 }
 
-/** What the scheduler's engines (and the datagrams, its turns) throw: one console line each. */
-function engineErrors(d: Device): (e: any) => void {
-  return function (e: any) {
-    d.log('engine error ' + e);
-  };
-}
-
-/** The Wi-Fi station: each new address starts the client, or tells it (its closures keep only this scope). */
+/**
+ * The Wi-Fi station: each new address starts the client, or tells it; its losses and returns reach
+ * the running client (WifiLink.onLink: notifications are kept meanwhile, reporting.ts). Its
+ * closures keep only this scope: made in runClient, onLink kept runClient's for good (the parsed
+ * configuration, the object model, the factory account: terser writes a maker with one caller into it).
+ */
 function wifiLink(d: Device, mod: any, w: { ssid: string; password?: string }): WifiLink {
-  return new WifiLink(mod, w.ssid, w.password || '', d.clock.now, function () {
+  var link = new WifiLink(mod, w.ssid, w.password || '', d.clock.now, function () {
     d.scheduler.kick();
   }, function (ip: string, prev: string) {
     d.log('address ' + ip);
-    if (d.run) d.begin();
-    else if (d.onAddress) d.onAddress(ip, prev);
+    var run = d.run;
+    if (run) {
+      delete d.run;
+      run(d);
+    } else if (d.onAddress) d.onAddress(ip, prev);
   });
+  link.onLink = function (up: boolean) {
+    if (d.cl) d.cl.life().link(up, d.clock.now());
+  };
+  return link;
 }
 
 /** Boots from Storage: config → ports → Wi-Fi → client. Returns null (with one console line) on a bad config. */
@@ -163,16 +147,16 @@ export function start(g: any, opts?: StartOptions): Platform | null {
   // once per boot: an owner's script (.boot1) starts the client with its objects before
   // .boot0's E.on('init') would start it without them
   if (current) return current;
-  var n = nativesFrom(g);
+  var n = new EspruinoNatives(g);
   var o = opts || {};
   // text to bytes natively (transport/bytes.ts): every CoAP option, link list and stored record
   useNativeBytes(n.E.toUint8Array);
   // the owner's objects, checked, take set() at once (a button pressed before Wi-Fi is up);
   // the client's registry takes them in once the network is up (runClient)
   var bad = adopt(null, o.objects);
-  var parsed = bad ? null : parseConfig(n.require('Storage').read(CONFIG_FILE));
+  var parsed = bad ? null : parseConfig(n.require('Storage').read(StorageFile.CONFIG));
   if (!parsed || !parsed.cfg) {
-    consoleLog(n)((bad || (parsed && parsed.error)) as string);
+    consoleLog((bad || (parsed && parsed.error)) as string);
     return null;
   }
   var dev = new Device(n, parsed.cfg, o);
@@ -180,6 +164,10 @@ export function start(g: any, opts?: StartOptions): Platform | null {
   // read in place: a local holding process.memory()'s object would live on
   dev.log('booted ' + parsed.cfg.endpoint + ' mem ' + g.process.memory().usage + '/' + g.process.memory().total);
   if (dev.wifi) dev.scheduler.add(dev.wifi);
-  else dev.begin();
+  else {
+    var run = dev.run!;
+    delete dev.run;
+    run(dev);
+  }
   return dev;
 }

@@ -2,6 +2,7 @@
 // (the boot file passes `this`, which is Espruino's global). @types/espruino 1.95 does
 // not declare require/process/setTimeout/E.reboot, and reaching them through one
 // object lets the tests hand in an emulation (sim/espruino-vm.ts) or the real thing.
+import type { Clock, Rng } from '../../transport/ports';
 
 /** Espruino's dgram socket (ESPRUINO.md "Board modules"). */
 export interface EspSocket {
@@ -57,7 +58,6 @@ export interface Natives {
   };
   setTimeout(fn: () => void, ms: number): any;
   clearTimeout(h: any): void;
-  print?: (s: string) => void;
   /** The global object itself: pins are globals (D25…), and so are the seldom-called natives (EspruinoGlobal). */
   global: any;
 }
@@ -70,16 +70,44 @@ export interface EspruinoGlobal {
   reset?: () => void;
 }
 
-/** Picks the natives from Espruino's global object (`this` at the top of a boot file). */
-export function nativesFrom(g: any): Natives {
-  return {
-    require: g.require,
-    E: g.E,
-    setTimeout: g.setTimeout,
-    clearTimeout: g.clearTimeout,
-    print: g.print,
-    global: g,
-  };
+/**
+ * The natives picked from Espruino's global object (`this` at the top of a boot file), which also
+ * serve as the board's clock and RNG: `now()` and `fill()` are methods on the prototype, held once
+ * at load. (As objects of one closure each over the natives, the clock and the RNG held 20
+ * variables at rest, and their makers 10 at load: docs/memory.md, rule 4.)
+ */
+export class EspruinoNatives implements Natives, Clock, Rng {
+  declare require: Natives['require'];
+  declare E: Natives['E'];
+  declare setTimeout: Natives['setTimeout'];
+  declare clearTimeout: Natives['clearTimeout'];
+  declare global: any;
+
+  constructor(g: any) {
+    this.require = g.require;
+    this.E = g.E;
+    this.setTimeout = g.setTimeout;
+    this.clearTimeout = g.clearTimeout;
+    this.global = g;
+  }
+
+  /** The clock: Espruino's Date.now() is fractional (ESPRUINO.md). Reads no `this`: WifiLink calls it unbound. */
+  now(): number {
+    return Math.floor(Date.now());
+  }
+
+  /**
+   * The RNG: E.hwRand(), 32 bits from the ESP32's hardware RNG, mixed with the clock (µs): the
+   * Linux build (the board's stand-in) gives the same hwRand sequence at every start, so after a
+   * reboot its CoAP message IDs and tokens repeated the last boot's and a server answered its
+   * Register from the deduplication cache, unregistered (issue 18's hil --fota)
+   */
+  fill(out: Uint8Array): void {
+    for (var i = 0; i < out.length; i += 4) {
+      var r = this.E.hwRand() ^ Math.floor(Date.now() * 1000);
+      for (var k = 0; k < 4 && i + k < out.length; k++) out[i + k] = (r >>> (8 * k)) & 255;
+    }
+  }
 }
 
 /** require() that returns null for a module this build lacks (Wifi on Linux) instead of throwing. */

@@ -73,28 +73,19 @@ function lazyCrypto(d: Platform): CryptoBackend {
 
 /**
  * The client's timeline (ClientOptions.log) as console lines; a bundle on trial keeps itself once
- * a server took its registration. Made here, not in runClient: a closure keeps the scope it was
- * made in, and runClient's would then live for good (docs/memory.md, rule 4).
+ * a server took its registration. Bound to the device (runClient): a bound function holds fewer
+ * variables than a closure, which would also keep the scope it was made in (docs/memory.md, rule 4).
  */
-function clientLog(d: Platform): (ev: string, detail: string) => void {
-  return function (ev: string, detail: string) {
-    var board = d.board;
-    if (ev === 'registered' && board.fw && board.fw.confirm!()) board.fw = undefined;
-    d.log(ev + ': ' + detail);
-  };
+function clientLog(this: Platform, ev: string, detail: string): void {
+  var board = this.board;
+  if (ev === 'registered' && board.fw && board.fw.confirm!()) board.fw = undefined;
+  this.log(ev + ': ' + detail);
 }
 
 /** A new address (Platform.onAddress, called as the device's method): the servers know the old one, so register again over new sessions. */
 function reconnectOnAddress(this: Platform): void {
   this.cl!.life().reconnect(this.clock.now());
   this.scheduler.kick();
-}
-
-/** The link's losses and returns (WifiLink.onLink): notifications are kept meanwhile (reporting.ts). */
-function linkToClient(d: Platform, c: Client): (up: boolean) => void {
-  return function (up: boolean) {
-    c.life().link(up, d.clock.now());
-  };
 }
 
 /**
@@ -144,7 +135,7 @@ export function runClient(d: Platform): Client {
     model.reg,
     { udp: null as any, clock: d.clock, rng: d.rng, storage: d.storage, crypto: d.crypto || lazyCrypto(d) },
     fc,
-    tuning(cfg, { log: clientLog(d) }),
+    tuning(cfg, { log: clientLog.bind(d) }),
   );
   // DTLS timers (transport/dtls/constants.ts): the default deadline for PSK and RPK alike (an
   // RPK handshake's public-key work takes the board minutes, but in steps that restart the
@@ -160,7 +151,7 @@ export function runClient(d: Platform): Client {
   d.cl = c;
   d.scheduler.add(c);
   d.scheduler.add(model);
-  if (d.wifi) d.wifi.onLink = linkToClient(d, c);
+  // (the Wi-Fi link's losses and returns reach the client through d.cl: index.ts, wifiLink)
   d.onAddress = reconnectOnAddress;
   c.life().start(d.clock.now());
   d.scheduler.kick();

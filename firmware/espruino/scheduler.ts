@@ -41,9 +41,15 @@ export class Scheduler {
    */
   wk: Pollable | null;
   timers: Timers;
-  /** The timer's callback, made once. */
+  /**
+   * The timer's callback, made once. (As kick(true) bound it held 10 variables fewer, but PSK
+   * power-on read ~2-3 M instructions more in two sessions' bench runs: branch bmem, docs/memory.md.)
+   */
   fire: () => void;
-  /** Called with an engine's exception: exceptions never escape into Espruino's timer loop. */
+  /**
+   * Told of an engine's exception, as one line ('engine error ' and the exception): exceptions
+   * never escape into Espruino's timer loop. The device gives its console log (index.ts).
+   */
   onError: (e: any) => void;
   /** Counters the tests read: how often the timer was armed, cleared, fired (fields, not an object of their own: 3 variables fewer). */
   armed: number;
@@ -128,7 +134,7 @@ export class Scheduler {
         try {
           dw = this.wk.poll(now);
         } catch (err) {
-          this.onError(err);
+          this.onError('engine error ' + err);
         }
       }
       var list = this.engines.slice();
@@ -137,7 +143,7 @@ export class Scheduler {
         try {
           d = list[i].poll(now);
         } catch (err) {
-          this.onError(err);
+          this.onError('engine error ' + err);
         }
         if (d >= 0 && (calm < 0 || d < calm)) calm = d;
       }
@@ -165,7 +171,7 @@ export class Scheduler {
     try {
       ran = e.work!(now);
     } catch (err) {
-      this.onError(err);
+      this.onError('engine error ' + err);
     }
     this.busy = false;
     // an engine's kick() or add() during the step: a whole round instead

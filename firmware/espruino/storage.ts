@@ -8,10 +8,10 @@ import type { EspStorage, Natives } from './native';
 
 export var MAX_NAME = 28;
 
-export function checkName(name: string): void {
-  if (name.length === 0 || name.length > MAX_NAME) throw new Error('Storage name must be 1-28 chars: ' + name);
-}
-
+/**
+ * Each method that takes a name checks it itself (1 to MAX_NAME characters): a shared helper would
+ * be a top-level function held at load (5 variables, docs/memory.md rule 1).
+ */
 export class EspruinoStorage implements Storage {
   n: Natives;
   s: EspStorage;
@@ -20,14 +20,14 @@ export class EspruinoStorage implements Storage {
     this.s = n.require('Storage');
   }
   read(name: string): Uint8Array | null {
-    checkName(name);
+    if (name.length === 0 || name.length > MAX_NAME) throw new Error('Storage name must be 1-28 chars: ' + name);
     var v = this.s.read(name);
     if (v === undefined) return null;
     // a copy in RAM: the flash-backed string moves when Storage compacts
     return this.n.E.toUint8Array(v);
   }
   write(name: string, data: Uint8Array): void {
-    checkName(name);
+    if (name.length === 0 || name.length > MAX_NAME) throw new Error('Storage name must be 1-28 chars: ' + name);
     if (data.length === 0) {
       this.s.erase(name);
       return;
@@ -37,7 +37,7 @@ export class EspruinoStorage implements Storage {
     if (!this.s.write(name, str)) throw new Error('Storage full');
   }
   erase(name: string): void {
-    checkName(name);
+    if (name.length === 0 || name.length > MAX_NAME) throw new Error('Storage name must be 1-28 chars: ' + name);
     this.s.erase(name);
   }
   list(prefix: string): string[] {

@@ -56,7 +56,9 @@ export class EspruinoUdp implements DatagramPort {
     var err = onError || (opts.turn && opts.turn.onError);
     if (err) this.err = err;
     if (opts.turn) this.turn = opts.turn;
-    this.sock = n.require('dgram').createSocket({ type: 'udp4', recvBufferSize: opts.recvBufferSize || RECV_BUFFER_SIZE });
+    // (no `type: 'udp4'`: Espruino's dgram ignores it but keeps the options object with the socket
+    // for good, 2 variables more; a 1000-byte datagram still arrives whole on the stand-in)
+    this.sock = n.require('dgram').createSocket({ recvBufferSize: opts.recvBufferSize || RECV_BUFFER_SIZE });
     this.sock.on('message', this.input.bind(this));
     if (err) this.sock.on('error', err);
     this.sock.bind(opts.port, onBound);

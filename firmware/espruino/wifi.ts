@@ -48,23 +48,22 @@ export class WifiLink implements Pollable {
   }
 
   poll(now: number): number {
-    if (this.state === 0 && now >= this.retryAt) this.join();
+    if (this.state === 0 && now >= this.retryAt) {
+      // join (written here, its one caller: a method is held at load)
+      var self = this;
+      this.state = 1;
+      this.joins++;
+      try {
+        this.wifi.connect(this.ssid, { password: this.password }, function (err: any) {
+          if (err) self.lost();
+          else self.learnAddress();
+        });
+      } catch (e) {
+        this.lost();
+      }
+    }
     // a join that failed at once (or a loss) has set the next attempt
     return this.state === 0 ? this.retryAt : -1;
-  }
-
-  join(): void {
-    var self = this;
-    this.state = 1;
-    this.joins++;
-    try {
-      this.wifi.connect(this.ssid, { password: this.password }, function (err: any) {
-        if (err) self.lost();
-        else self.learnAddress();
-      });
-    } catch (e) {
-      this.lost();
-    }
   }
 
   lost(): void {

@@ -30,7 +30,7 @@ function boot(extra: Record<string, unknown> = {}) {
   g.D25 = 25;
   g.E.reboot = () => calls.push('E.reboot');
   const esp = api.espruino;
-  const n = esp.nativesFrom(ctx.run('this'));
+  const n = new esp.EspruinoNatives(ctx.run('this'));
   return { api, ctx, esp, n, lines, calls, storage, udp, wifi };
 }
 
@@ -110,12 +110,12 @@ test('scheduler: an engine that throws is reported and the others still run', ()
   const { esp, ctx } = boot();
   const t = fakeTimers();
   const errors: string[] = [];
-  const s = new esp.Scheduler({ now: () => 0 }, t, (e: Error) => errors.push(String(e.message)));
+  const s = new esp.Scheduler({ now: () => 0 }, t, (line: string) => errors.push(line));
   s.add({ poll: () => { throw new Error('boom'); } });
   s.add({ poll: () => 40 });
   assert.deepEqual(errors, []);
   s.kick();
-  assert.deepEqual(errors, ['boom']);
+  assert.deepEqual(errors, ['engine error Error: boom'], 'one line naming the exception');
   assert.equal(s.armedFor, 40);
   ctx.stop();
 });
@@ -261,14 +261,14 @@ test('storage port: every byte value round-trips; names over 28 characters are r
 
 test('clock floors Date.now(); rng fills every byte from E.hwRand() mixed with the clock in µs (the same hwRand sequence after a reboot gives other bytes)', () => {
   const { esp, n, ctx } = boot();
-  const c = esp.espruinoClock(n);
+  const c = n; // the natives are the clock and the RNG
   assert.equal(c.now() % 1, 0);
   const fill = (ms: number) => {
     let k = 0;
     n.E.hwRand = () => [0x04030201, 0x08070605 | 0, 0xfffefdfc | 0][k++];
     ctx.run(`Date.now = function () { return ${ms}; }`);
     const out = new Uint8Array(10);
-    esp.espruinoRng(n).fill(out);
+    n.fill(out);
     assert.equal(k, 3, 'one hwRand() per 4 bytes');
     return Array.from(out);
   };
@@ -283,7 +283,7 @@ test('clock floors Date.now(); rng fills every byte from E.hwRand() mixed with t
 test('board: the sensor reads E.getTemperature(), the buzzer is a PWM tone on the configured pin and off, reboot with fallback, memory in KB, the WLAN address', () => {
   const { esp, n, ctx, calls } = boot();
   const clock = { now: () => 5 };
-  const b = esp.espruinoBoard(n, { clock, buzzerPin: 'D25', buzzerHz: 2500, network: () => ({ connected: true, ip: '192.0.2.9', ssid: 'lab', rssi: -61 }) });
+  const b = new esp.EspruinoBoard(n, { clock, buzzerPin: 'D25', buzzerHz: 2500, network: () => ({ connected: true, ip: '192.0.2.9', ssid: 'lab', rssi: -61 }) });
   assert.equal(b.clock, clock);
   assert.equal(b.sensor('temperature'), 23.5);
   assert.ok(Number.isNaN(b.sensor('humidity')));
@@ -301,7 +301,7 @@ test('board: the sensor reads E.getTemperature(), the buzzer is a PWM tone on th
   assert.deepEqual(JSON.parse(JSON.stringify(b.net())), { bearer: 21, available: [21], rssi: -61, ips: ['192.0.2.9'] });
   assert.equal(b.info.firmware, '2v29');
   // no pin configured: silent, no call; no Wi-Fi link: no address
-  const bare = esp.espruinoBoard(n, { clock });
+  const bare = new esp.EspruinoBoard(n, { clock });
   bare.output('buzzer', true, 100);
   assert.equal(calls.length, 6);
   assert.deepEqual(JSON.parse(JSON.stringify(bare.net())), { bearer: 21, available: [21], rssi: 0, ips: [] });

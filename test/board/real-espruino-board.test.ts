@@ -18,7 +18,7 @@ const P_UDP = 34210;
 const P_MEM = 34211;
 const P_DEPTH = 34212;
 
-const PRELUDE = 'var esp = LwM2M.espruino;\nvar n = esp.nativesFrom(global);\n';
+const PRELUDE = 'var esp = LwM2M.espruino;\nvar n = new esp.EspruinoNatives(global);\n';
 
 function script(dir: string, name: string, code: string, withBundle = true): string {
   const file = join(dir, name);
@@ -133,7 +133,7 @@ var timers = {
   setTimeout: function (fn, ms) { var h = setTimeout(fn, ms); ids.push(h); return h; },
   clearTimeout: function (h) { if (h === undefined) print('FAIL clearTimeout(undefined)'); clearTimeout(h); }
 };
-var sched = new esp.Scheduler(esp.espruinoClock(n), timers, function (e) { print('FAIL engine ' + e); });
+var sched = new esp.Scheduler(n, timers, function (e) { print('FAIL engine ' + e); });
 var t0 = Math.floor(Date.now());
 var order = [];
 function engine(name, at) {
@@ -289,7 +289,7 @@ test('espruino: call depth the port paths (UDP receive, scheduler timer) use of 
 var dev = esp.start(global);
 dev.openUdp(function (data, peer) { probe(1); }, ${P_DEPTH}, function () { print('BOUND'); });`, node);
   node.close();
-  const timer = await depthFrom(`var s = new esp.Scheduler(esp.espruinoClock(n), { setTimeout: setTimeout, clearTimeout: clearTimeout });
+  const timer = await depthFrom(`var s = new esp.Scheduler(n, { setTimeout: setTimeout, clearTimeout: clearTimeout });
 var fired = false;
 s.add({ poll: function (now) { if (fired) probe(1); fired = true; return now + 5; } });`);
   console.log(`espruino call depth (${ESPRUINO_BIN}): a plain recursion reaches ${top} from the top level, ${udp} inside the UDP receive callback (dgram → port → device wrapper → handler), ${timer} inside a timer-fired poll (timer → scheduler.kick → engine.poll); the ports cost ${top - udp} and ${top - timer} frame-equivalents`);
