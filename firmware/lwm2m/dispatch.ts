@@ -22,10 +22,10 @@ import { allowed, A_WRITE } from '../../objects/core/acl';
 export interface AccountClient {
   now: number;
   reporting: {
-    /** A GET with Observe=0 that succeeded: the relation, its server, the path, the request and the first answer. */
-    add(rel: Observation, ssid: number, path: number[], req: Req, first: Res, now: number): void;
+    /** A GET with Observe=0 answered 2.05: the relation and the request (its server `srv`, its path). */
+    add(rel: Observation, req: Req, now: number): void;
     /** A GET with Observe=1 on a path: the client drops its relation (the endpoint already did). */
-    remove(ssid: number, path: number[]): void;
+    clear(ssid: number, path: number[]): void;
   };
   /** Bootstrap-Finish (`POST /bs` from the Bootstrap Server): finish() returns the response code. */
   life(): { finish(): number };
@@ -163,7 +163,7 @@ export function dispatch(acc: Account, req: CoapMessage, ex: Exchange): void {
   }
   // (a composite relation is found by its token: the endpoint ended it, the next poll drops it)
   var cl = acc.cl;
-  if (obsOpt === 1 && cl && !r.ps) cl.reporting.remove(acc.ssid, path);
-  if (rel && res.code === CODE.CONTENT && cl) cl.reporting.add(rel, acc.ssid, path, r, res, cl.now);
+  if (obsOpt === 1 && cl && !r.ps) cl.reporting.clear(acc.ssid, path);
+  if (rel && res.code === CODE.CONTENT && cl) cl.reporting.add(rel, r, cl.now);
   respond(ex, res);
 }
