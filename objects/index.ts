@@ -13,7 +13,8 @@ import { location } from './6-location';
 import { connectivityStatistics, StatsApi } from './7-connectivity-statistics';
 import { temperature, TemperatureApi } from './3303-temperature';
 import { buzzer, BuzzerApi } from './3338-buzzer';
-import * as ops from './ops/index';
+// the operations the bundle offers (ops/device.ts: the Device Management ones behind manage())
+import * as ops from './ops/device';
 import { effective } from './core/attrs';
 import { FORMATS, codec } from './formats/index';
 import { OwnerObject, own as adopt } from './owner';
