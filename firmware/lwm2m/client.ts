@@ -113,12 +113,14 @@ export class Client implements RegistryListener {
   now: number;
   /** When the current state's timer fires (hold-off, backoff, bootstrap deadline), -1 for none. */
   due: number;
-  /** What a BACKOFF leads to. */
-  after: number;
-  /** Bootstrap progress: 1 hold-off running, 2 request sent, 3 the server is writing. */
-  phase: number;
-  /** Consecutive failures of bootstrap (for the backoff). */
-  attempts: number;
+  /**
+   * What a BACKOFF leads to; bootstrap progress (1 hold-off running, 2 request sent, 3 the server
+   * is writing); consecutive failures of bootstrap or registration (for the backoff). Each absent
+   * when none (rule 3: each costs two Espruino variables on a registered device).
+   */
+  declare after?: number;
+  declare phase?: number;
+  declare attempts?: number;
   /** The reason of the last failure, for people; absent until one (rule 3: an empty string costs three variables). */
   declare lastError?: string;
   /**
@@ -170,9 +172,6 @@ export class Client implements RegistryListener {
     if (this.opt.queue) this.act = 0;
     this.now = 0;
     this.due = -1;
-    this.after = Phase.INIT;
-    this.phase = 0;
-    this.attempts = 0;
     if (this.opt.format) reg.fmt = this.opt.format;
     // the registry's changes and events come to changed() and objectEvent()
     reg.ls = this;
@@ -329,7 +328,7 @@ export class Client implements RegistryListener {
       if (t >= 0 && (next < 0 || t < next)) next = t;
     }
     if (this.due >= 0 && (next < 0 || this.due < next)) next = this.due;
-    this.rx = false;
+    delete this.rx;
     // At rest: the lifecycle goes (a request still pending keeps its part of it until answered).
     if (this.state === Phase.REGISTERED) delete this.lc;
     this.calm = next;

@@ -64,7 +64,7 @@ export function registrationSteps(cl: Client, lc: Lifecycle): void {
       }
       c.location = '/' + (getStrings(res, OPT.LOCATION_PATH) || []).join('/');
       c.failures = 0;
-      cl.attempts = 0;
+      delete cl.attempts;
       cl.schedule(c, cl.now);
       cl.log('registered', 'server ' + c.ssid + ' at ' + c.location + ', lifetime ' + c.lifetime + ' s');
       if (cl.state === Phase.REGISTERING) lc.enter(Phase.REGISTERED, cl.now);
@@ -77,13 +77,13 @@ export function registrationSteps(cl: Client, lc: Lifecycle): void {
     c.location = '';
     c.busy = false;
     lc.close(c);
-    cl.attempts++;
+    var n = (cl.attempts = (cl.attempts || 0) + 1);
     // LwM2M 1.1 §6.2.1.1: after the retries, fall back to bootstrap when the Server object allows it (1/x/16, default true).
     var bsOnFail = cl.serverValue(c, ServerRes.BootstrapOnFailure);
     // Every third failure in a row, bootstrap again; the backoff grows with every failure.
-    cl.log('register', 'server ' + c.ssid + ': ' + why + ' (' + cl.attempts + ' failures in a row)');
-    if (cl.attempts % 3 === 0 && bsOnFail !== false && lc.bootstrapIid().length) {
-      cl.log('register', 'failed ' + cl.attempts + ' times: falling back to bootstrap');
+    cl.log('register', 'server ' + c.ssid + ': ' + why + ' (' + n + ' failures in a row)');
+    if (n % 3 === 0 && bsOnFail !== false && lc.bootstrapIid().length) {
+      cl.log('register', 'failed ' + n + ' times: falling back to bootstrap');
       lc.closeAll(false);
       lc.backoff(now, Phase.BOOTSTRAPPING);
       return;
