@@ -285,7 +285,7 @@ export class Client implements RegistryListener {
       // Finish still finds its cached 2.04). Closed here, on the timer path, not inside the
       // Register response's handling: its close_notify would deepen the receive path.
       if (c.ssid < 0 && this.state === Phase.REGISTERED) this.life().close(c);
-      else if (c.disable >= 0 && now >= c.disable) this.life().disableNow(c, now);
+      else if (c.disable! >= 0 && now >= c.disable!) this.life().disableNow(c, now);
       else if (c.ssid >= 0 && c.location && !c.busy && now >= c.updateAt) this.update(c, now);
     }
     if (this.bsTo! >= 0) {
@@ -317,7 +317,7 @@ export class Client implements RegistryListener {
         if (t >= 0 && (next < 0 || t < next)) next = t;
       }
       if (c.ssid >= 0 && c.location && !c.busy && (next < 0 || c.updateAt < next)) next = c.updateAt;
-      if (c.disable >= 0 && (next < 0 || c.disable < next)) next = c.disable;
+      if (c.disable! >= 0 && (next < 0 || c.disable! < next)) next = c.disable!;
     }
     if (this.off) for (var k in this.off) {
       t = this.enableDue(k, now);
@@ -438,7 +438,7 @@ export class Client implements RegistryListener {
       q.push('lt=' + lt);
     }
     var withLinks = c.linksDirty;
-    c.linksDirty = false;
+    delete c.linksDirty;
     c.busy = true;
     var self = this;
     this.log('update', 'POST ' + c.location + (q.length ? '?' + q.join('&') : '') + (withLinks ? ' with object links' : ''));
@@ -448,7 +448,7 @@ export class Client implements RegistryListener {
       spec.payload = utf8Encode(this.life().links());
     }
     c.coap.request(c.peer, spec, now, function (err: string | null, res?: CoapMessage) {
-      c.busy = false;
+      delete c.busy;
       if (!err && res && res.code === CODE.CHANGED) {
         self.schedule(c, self.now);
         self.log('updated', 'server ' + c.ssid + (c.off ? ': reachable again' : ''));

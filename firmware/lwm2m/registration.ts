@@ -38,19 +38,18 @@ export function registrationSteps(cl: Client, lc: Lifecycle): void {
   function register(c: Conn, now: number): void {
     var lt = cl.serverValue(c, ServerRes.Lifetime);
     c.lifetime = typeof lt === 'number' && lt > 0 ? lt : 86400;
+    c.busy = true;
+    delete c.linksDirty;
+    cl.reporting.clear(c.ssid);
     // The binding actually used, whatever the Server object's (1/x/7) says: UDP is the one
     // transport this client has (no SMS), as the Device's Supported Binding (3/0/16) says.
-    c.binding = 'U';
-    c.busy = true;
-    c.linksDirty = false;
-    cl.reporting.clear(c.ssid);
-    var q = ['ep=' + cl.cfg.endpoint, 'lt=' + c.lifetime, 'lwm2m=1.1', 'b=' + c.binding];
+    var q = ['ep=' + cl.cfg.endpoint, 'lt=' + c.lifetime, 'lwm2m=1.1', 'b=U'];
     // queue mode: LwM2M 1.1's `Q` (no value; 1.0's binding `UQ` is no 1.1 binding)
     if (cl.opt.queue) q.push('Q');
     var body = links();
     cl.log('register', 'POST /rd?' + q.join('&') + ' to ' + c.key);
     c.coap.request(c.peer, { code: CODE.POST, path: '/rd', query: q, contentFormat: FORMAT.LINK, payload: utf8Encode(body) }, now, function (err: string | null, res?: CoapMessage) {
-      c.busy = false;
+      delete c.busy;
       if (!err && res && res.code === CODE.BAD_REQUEST && body.indexOf(';ct=') > 0) {
         // a server that does not take our `ct`: at once again without it (and from now on)
         cl.noCt = true;
@@ -63,7 +62,6 @@ export function registrationSteps(cl: Client, lc: Lifecycle): void {
         return;
       }
       c.location = '/' + (getStrings(res, OPT.LOCATION_PATH) || []).join('/');
-      c.failures = 0;
       delete cl.attempts;
       cl.schedule(c, cl.now);
       cl.log('registered', 'server ' + c.ssid + ' at ' + c.location + ', lifetime ' + c.lifetime + ' s');
@@ -73,9 +71,8 @@ export function registrationSteps(cl: Client, lc: Lifecycle): void {
 
   function failRegistration(c: Conn, now: number, why: string): void {
     cl.lastError = why;
-    c.failures++;
     c.location = '';
-    c.busy = false;
+    delete c.busy;
     lc.close(c);
     var n = (cl.attempts = (cl.attempts || 0) + 1);
     // LwM2M 1.1 §6.2.1.1: after the retries, fall back to bootstrap when the Server object allows it (1/x/16, default true).
@@ -102,7 +99,7 @@ export function registrationSteps(cl: Client, lc: Lifecycle): void {
   }
 
   function disableNow(c: Conn, now: number): void {
-    c.disable = -1;
+    delete c.disable;
     if (!c.location) return;
     var t = cl.serverValue(c, ServerRes.DisableTimeout);
     (cl.off || (cl.off = {}))['s' + c.ssid] = now + (typeof t === 'number' && t >= 0 ? t : 86400) * 1000;
