@@ -4,7 +4,7 @@ import type { Codec } from './codec';
 import { Rec, T_OPQ } from '../core/types';
 import { copyOf } from '../../transport/bytes';
 
-/** The codec, built by codec() (./index.ts) per payload and dropped with it (tlv.ts says why). */
+/** The codec, built by codec() (./index.ts) per payload and dropped with it (rule 7: not held at load, 13 variables). */
 export function opaque(): Codec {
   function enc(base: number[], recs: Rec[]): Uint8Array | null {
     return recs.length === 1 && base.length > 2 && recs[0].v instanceof Uint8Array ? (recs[0].v as Uint8Array) : null;

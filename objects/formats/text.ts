@@ -5,7 +5,7 @@ import { Rec, Value, T_STR, T_FLT, T_BOOL, T_OPQ, T_OLNK, T_CLNK, T_UINT } from 
 import { utf8Encode, utf8Decode } from '../../transport/bytes';
 import { fmtNum, parseNum, b64enc, b64dec, olnk, fits } from './value';
 
-/** The codec, built by codec() (./index.ts) per payload and dropped with it (tlv.ts says why). */
+/** The codec, built by codec() (./index.ts) per payload and dropped with it (rule 7: not held at load, 13 variables). */
 export function text(): Codec {
   function enc(base: number[], recs: Rec[]): Uint8Array | null {
     if (recs.length !== 1 || base.length < 3) return null;
