@@ -294,10 +294,10 @@ export class Client implements RegistryListener {
     }
     t = this.reporting.poll(now);
     if (t >= 0 && (next < 0 || t < next)) next = t;
-    // (the seldom-due parts are methods: Espruino lexes the code it skips, at every poll)
-    if (this.opt.sendEvery && this.state === Phase.REGISTERED) {
-      t = this.sendDue(now);
-      if (next < 0 || t < next) next = t;
+    // (the seldom-due parts are a method: Espruino lexes the code it skips, at every poll)
+    if ((this.opt.sendEvery && this.state === Phase.REGISTERED) || this.off) {
+      t = this.seldom(now);
+      if (t >= 0 && (next < 0 || t < next)) next = t;
     }
     if (this.app) {
       t = this.app.poll(now);
@@ -319,10 +319,6 @@ export class Client implements RegistryListener {
       if (c.ssid >= 0 && c.location && !c.busy && (next < 0 || c.updateAt < next)) next = c.updateAt;
       if (c.disable! >= 0 && (next < 0 || c.disable! < next)) next = c.disable!;
     }
-    if (this.off) for (var k in this.off) {
-      t = this.enableDue(k, now);
-      if (t >= 0 && (next < 0 || t < next)) next = t;
-    }
     if (this.opt.queue) {
       t = nap(this, now, Nap.DOZE);
       if (t >= 0 && (next < 0 || t < next)) next = t;
@@ -335,28 +331,37 @@ export class Client implements RegistryListener {
     return step ? now : next;
   }
 
-  /** Send on a timer (ClientOptions.sendEvery): the Send when due; when the next goes. */
-  sendDue(now: number): number {
-    var se = this.opt.sendEvery!;
-    if (!(this.sendAt! >= 0)) this.sendAt = now + se;
-    if (now >= this.sendAt!) {
-      this.sendAt = now + se;
-      // queue mode: a reason to wake (the radio on; the Send itself tells the server)
-      if (this.opt.queue) nap(this, now, Nap.WAKE);
-      var why = send(this, this.opt.sendPaths!);
-      if (why) this.log('send', why);
+  /**
+   * The seldom-due parts of poll(), one method (each costs Espruino variables on every device):
+   * Send on a timer (ClientOptions.sendEvery), the Send when due; and each disabled server
+   * (this.off), registered again once its Disable Timeout is over (Core §E.2, resource 5).
+   * Returns the earliest deadline of the two, or -1.
+   */
+  seldom(now: number): number {
+    var next = -1;
+    var se = this.opt.sendEvery;
+    if (se && this.state === Phase.REGISTERED) {
+      if (!(this.sendAt! >= 0)) this.sendAt = now + se;
+      if (now >= this.sendAt!) {
+        this.sendAt = now + se;
+        // queue mode: a reason to wake (the radio on; the Send itself tells the server)
+        if (this.opt.queue) nap(this, now, Nap.WAKE);
+        var why = send(this, this.opt.sendPaths!);
+        if (why) this.log('send', why);
+      }
+      next = this.sendAt!;
     }
-    return this.sendAt!;
-  }
-
-  /** Disabled server `k` (this.off): registers again once its Disable Timeout is over (Core §E.2, resource 5), -1; else when that is. */
-  enableDue(k: string, now: number): number {
-    var off = this.off!;
-    if (now < off[k]) return off[k];
-    delete off[k];
-    this.log('enable', 'server ' + k.substring(1) + ': Disable Timeout over');
-    if (this.state === Phase.REGISTERED || this.state === Phase.REGISTERING) this.life().openServers(now);
-    return -1;
+    var off = this.off;
+    if (off) for (var k in off) {
+      if (now < off[k]) {
+        if (next < 0 || off[k] < next) next = off[k];
+        continue;
+      }
+      delete off[k];
+      this.log('enable', 'server ' + k.substring(1) + ': Disable Timeout over');
+      if (this.state === Phase.REGISTERED || this.state === Phase.REGISTERING) this.life().openServers(now);
+    }
+    return next;
   }
 
   /** A connection's public-key step alone (Pollable.work), before this poll's deadlines: true when one ran. */
