@@ -35,13 +35,14 @@ function hook(this: LwObject, ev: number, iid: number, rid: number, v?: Value): 
     }
     if (rid === ServerRes.ShortServerId) return (v as number) < 1 || (v as number) > 65534 ? BAD_REQUEST : 0;
     return typeof v === 'number' && v < 0 ? BAD_REQUEST : 0;
-  } else if (ev === ON_WRITTEN) {
-    if (rid === ServerRes.Lifetime || rid === ServerRes.Binding) this.reg!.emit('update', x[ServerRes.ShortServerId] as number, iid);
-  } else if (ev === ON_EXECUTE) {
-    var name = rid === ServerRes.UpdateTrigger ? 'update' : rid === ServerRes.Disable ? 'disable' : rid === ServerRes.BootstrapTrigger ? 'bootstrap' : '';
-    if (!name) return NOT_ALLOWED;
-    this.reg!.emit(name, x[ServerRes.ShortServerId] as number, iid);
-    return CHANGED;
+  } else if (ev === ON_WRITTEN || ev === ON_EXECUTE) {
+    // the registry's listener (the client) hears the event: a lifetime or binding written, or an Execute
+    var name = ev === ON_WRITTEN ? (rid === ServerRes.Lifetime || rid === ServerRes.Binding ? 'update' : '') :
+      rid === ServerRes.UpdateTrigger ? 'update' : rid === ServerRes.Disable ? 'disable' : rid === ServerRes.BootstrapTrigger ? 'bootstrap' : '';
+    if (!name) return ev === ON_EXECUTE ? NOT_ALLOWED : undefined;
+    var ls = this.reg!.ls;
+    if (ls) ls.objectEvent(name, x[ServerRes.ShortServerId] as number, iid);
+    return ev === ON_EXECUTE ? CHANGED : undefined;
   }
   return undefined;
 }

@@ -50,8 +50,8 @@ export interface DeviceApi extends LwObject {
 interface Dev extends DeviceApi {
   /** The board. */
   hw: Board;
-  /** Current Time minus the clock, seconds (set by writing 3/0/13). */
-  off: number;
+  /** Current Time minus the clock, seconds (set by writing 3/0/13); absent until then (rule 3). */
+  off?: number;
 }
 
 /**
@@ -95,7 +95,7 @@ function hook(this: LwObject, ev: number, iid: number, rid: number, v?: Value): 
   // Current Time (13) is the board's clock in seconds plus the offset a write set.
   if (ev === ON_READ) {
     var p = board.power ? board.power() : null;
-    if (rid === DeviceRes.CurrentTime) return Math.floor(board.clock.now() / 1000) + d.off;
+    if (rid === DeviceRes.CurrentTime) return Math.floor(board.clock.now() / 1000) + (d.off || 0);
     if (rid === DeviceRes.MemoryFree) return board.memFree();
     if (rid === DeviceRes.MemoryTotal && board.memTotal) return board.memTotal();
     // Not stored until written or changed (each stored value holds Espruino variables for good):
@@ -130,7 +130,6 @@ export function device(board: Board, binding: string): DeviceApi {
   var o = new LwObject(objDef(3)!) as Dev;
   var inf = board.info;
   o.hw = board;
-  o.off = 0;
   // keys: DeviceRes (literal: ES5 has no computed keys); Error Code, UTC Offset, Timezone and
   // a binding U are the hook's until written (ON_READ)
   o.add(0, { 0: inf.manufacturer, 1: inf.model, 2: inf.serial, 3: inf.firmware });

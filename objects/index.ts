@@ -13,7 +13,8 @@ import { location } from './6-location';
 import { connectivityStatistics, StatsApi } from './7-connectivity-statistics';
 import { temperature, TemperatureApi } from './3303-temperature';
 import { buzzer, BuzzerApi } from './3338-buzzer';
-import * as ops from './ops/index';
+// the operations the bundle offers (ops/device.ts: the Device Management ones behind manage())
+import * as ops from './ops/device';
 import { effective } from './core/attrs';
 import { FORMATS, codec } from './formats/index';
 import { OwnerObject, own as adopt } from './owner';
@@ -62,21 +63,27 @@ export function createObjectModel(board: Board, opt?: ObjectModelOptions): Objec
   var bad = adopt(reg, op.objects);
   if (bad) throw new Error(bad);
   if (op.format) reg.fmt = op.format;
-  reg.add(security());
-  reg.add(server());
-  reg.add(accessControl());
+  // into the registry by id, each knowing it (no Registry.add(): a method held for good; this
+  // function exists while the model is built)
+  function put(o: LwObject): void {
+    reg.o[o.def[0]] = o;
+    o.reg = reg;
+  }
+  put(security());
+  put(server());
+  put(accessControl());
   var dev = device(board, op.binding || 'U');
-  reg.add(dev);
-  reg.add(connectivityMonitoring(board));
+  put(dev);
+  put(connectivityMonitoring(board));
   var fw = firmwareUpdate(board);
-  reg.add(fw);
-  reg.add(location(board));
+  put(fw);
+  put(location(board));
   var stats = connectivityStatistics(board.clock);
-  reg.add(stats);
+  put(stats);
   var temp = reg.obj(3303) ? null : temperature(board, op.sensors || ['temperature'], op.period);
-  if (temp) reg.add(temp);
+  if (temp) put(temp);
   var bz = reg.obj(3338) ? null : buzzer(board, op.buzzers || ['buzzer']);
-  if (bz) reg.add(bz);
+  if (bz) put(bz);
   // poll is a top-level function, not a closure: a closure would keep this call's scope
   // (every local above) for the device's whole life.
   return { reg: reg, device: dev, fw: fw, stats: stats, temp: temp, buzzer: bz, poll: poll };

@@ -51,7 +51,7 @@ function hook(this: LwObject, ev: number, iid: number, rid: number, v?: Value): 
     // the server gets 5.00 (dispatch's net); the client logs the first failure once
     if (!o.err) {
       o.err = '/' + o.def[0] + '/' + iid + '/' + rid + ': ' + e;
-      if (o.reg) o.reg.emit('error', o.def[0], iid);
+      if (o.reg && o.reg.ls) o.reg.ls.objectEvent('error', o.def[0], iid);
     }
     throw e;
   }
@@ -93,7 +93,11 @@ export function own(reg: Registry | null, list: OwnerObject[] | undefined): stri
     o.def = new Uint16Array(l[k].def as number[]);
     o.i = inst;
     o.hook = hook;
-    if (reg) reg.add(o);
+    // into the registry (no Registry.add(): a method costs the board variables for good)
+    if (reg) {
+      reg.o[o.def[0]] = o;
+      o.reg = reg;
+    }
   }
   return '';
 }

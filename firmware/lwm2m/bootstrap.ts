@@ -43,7 +43,7 @@ export function bootstrapSteps(cl: Client, lc: Lifecycle): void {
   function failBootstrap(now: number, why: string): void {
     bsRestore();
     cl.lastError = why;
-    cl.attempts++;
+    cl.attempts = (cl.attempts || 0) + 1;
     lc.closeAll(false);
     lc.backoff(now, Phase.BOOTSTRAPPING);
   }

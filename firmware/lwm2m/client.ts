@@ -113,12 +113,14 @@ export class Client implements RegistryListener {
   now: number;
   /** When the current state's timer fires (hold-off, backoff, bootstrap deadline), -1 for none. */
   due: number;
-  /** What a BACKOFF leads to. */
-  after: number;
-  /** Bootstrap progress: 1 hold-off running, 2 request sent, 3 the server is writing. */
-  phase: number;
-  /** Consecutive failures of bootstrap (for the backoff). */
-  attempts: number;
+  /**
+   * What a BACKOFF leads to; bootstrap progress (1 hold-off running, 2 request sent, 3 the server
+   * is writing); consecutive failures of bootstrap or registration (for the backoff). Each absent
+   * when none (rule 3: each costs two Espruino variables on a registered device).
+   */
+  declare after?: number;
+  declare phase?: number;
+  declare attempts?: number;
   /** The reason of the last failure, for people; absent until one (rule 3: an empty string costs three variables). */
   declare lastError?: string;
   /**
@@ -170,9 +172,6 @@ export class Client implements RegistryListener {
     if (this.opt.queue) this.act = 0;
     this.now = 0;
     this.due = -1;
-    this.after = Phase.INIT;
-    this.phase = 0;
-    this.attempts = 0;
     if (this.opt.format) reg.fmt = this.opt.format;
     // the registry's changes and events come to changed() and objectEvent()
     reg.ls = this;
@@ -286,7 +285,7 @@ export class Client implements RegistryListener {
       // Finish still finds its cached 2.04). Closed here, on the timer path, not inside the
       // Register response's handling: its close_notify would deepen the receive path.
       if (c.ssid < 0 && this.state === Phase.REGISTERED) this.life().close(c);
-      else if (c.disable >= 0 && now >= c.disable) this.life().disableNow(c, now);
+      else if (c.disable! >= 0 && now >= c.disable!) this.life().disableNow(c, now);
       else if (c.ssid >= 0 && c.location && !c.busy && now >= c.updateAt) this.update(c, now);
     }
     if (this.bsTo! >= 0) {
@@ -295,10 +294,10 @@ export class Client implements RegistryListener {
     }
     t = this.reporting.poll(now);
     if (t >= 0 && (next < 0 || t < next)) next = t;
-    // (the seldom-due parts are methods: Espruino lexes the code it skips, at every poll)
-    if (this.opt.sendEvery && this.state === Phase.REGISTERED) {
-      t = this.sendDue(now);
-      if (next < 0 || t < next) next = t;
+    // (the seldom-due parts are a method: Espruino lexes the code it skips, at every poll)
+    if ((this.opt.sendEvery && this.state === Phase.REGISTERED) || this.off) {
+      t = this.seldom(now);
+      if (t >= 0 && (next < 0 || t < next)) next = t;
     }
     if (this.app) {
       t = this.app.poll(now);
@@ -318,46 +317,51 @@ export class Client implements RegistryListener {
         if (t >= 0 && (next < 0 || t < next)) next = t;
       }
       if (c.ssid >= 0 && c.location && !c.busy && (next < 0 || c.updateAt < next)) next = c.updateAt;
-      if (c.disable >= 0 && (next < 0 || c.disable < next)) next = c.disable;
-    }
-    if (this.off) for (var k in this.off) {
-      t = this.enableDue(k, now);
-      if (t >= 0 && (next < 0 || t < next)) next = t;
+      if (c.disable! >= 0 && (next < 0 || c.disable! < next)) next = c.disable!;
     }
     if (this.opt.queue) {
       t = nap(this, now, Nap.DOZE);
       if (t >= 0 && (next < 0 || t < next)) next = t;
     }
     if (this.due >= 0 && (next < 0 || this.due < next)) next = this.due;
-    this.rx = false;
+    delete this.rx;
     // At rest: the lifecycle goes (a request still pending keeps its part of it until answered).
     if (this.state === Phase.REGISTERED) delete this.lc;
     this.calm = next;
     return step ? now : next;
   }
 
-  /** Send on a timer (ClientOptions.sendEvery): the Send when due; when the next goes. */
-  sendDue(now: number): number {
-    var se = this.opt.sendEvery!;
-    if (!(this.sendAt! >= 0)) this.sendAt = now + se;
-    if (now >= this.sendAt!) {
-      this.sendAt = now + se;
-      // queue mode: a reason to wake (the radio on; the Send itself tells the server)
-      if (this.opt.queue) nap(this, now, Nap.WAKE);
-      var why = send(this, this.opt.sendPaths!);
-      if (why) this.log('send', why);
+  /**
+   * The seldom-due parts of poll(), one method (each costs Espruino variables on every device):
+   * Send on a timer (ClientOptions.sendEvery), the Send when due; and each disabled server
+   * (this.off), registered again once its Disable Timeout is over (Core §E.2, resource 5).
+   * Returns the earliest deadline of the two, or -1.
+   */
+  seldom(now: number): number {
+    var next = -1;
+    var se = this.opt.sendEvery;
+    if (se && this.state === Phase.REGISTERED) {
+      if (!(this.sendAt! >= 0)) this.sendAt = now + se;
+      if (now >= this.sendAt!) {
+        this.sendAt = now + se;
+        // queue mode: a reason to wake (the radio on; the Send itself tells the server)
+        if (this.opt.queue) nap(this, now, Nap.WAKE);
+        var why = send(this, this.opt.sendPaths!);
+        if (why) this.log('send', why);
+      }
+      next = this.sendAt!;
     }
-    return this.sendAt!;
-  }
-
-  /** Disabled server `k` (this.off): registers again once its Disable Timeout is over (Core §E.2, resource 5), -1; else when that is. */
-  enableDue(k: string, now: number): number {
-    var off = this.off!;
-    if (now < off[k]) return off[k];
-    delete off[k];
-    this.log('enable', 'server ' + k.substring(1) + ': Disable Timeout over');
-    if (this.state === Phase.REGISTERED || this.state === Phase.REGISTERING) this.life().openServers(now);
-    return -1;
+    var off = this.off;
+    if (off) for (var k in off) {
+      if (now < off[k]) {
+        if (next < 0 || off[k] < next) next = off[k];
+        continue;
+      }
+      delete off[k];
+      this.log('enable', 'server ' + k.substring(1) + ': Disable Timeout over');
+      if (this.state === Phase.REGISTERED || this.state === Phase.REGISTERING) this.life().openServers(now);
+    }
+    return next;
   }
 
   /** A connection's public-key step alone (Pollable.work), before this poll's deadlines: true when one ran. */
@@ -439,7 +443,7 @@ export class Client implements RegistryListener {
       q.push('lt=' + lt);
     }
     var withLinks = c.linksDirty;
-    c.linksDirty = false;
+    delete c.linksDirty;
     c.busy = true;
     var self = this;
     this.log('update', 'POST ' + c.location + (q.length ? '?' + q.join('&') : '') + (withLinks ? ' with object links' : ''));
@@ -449,7 +453,7 @@ export class Client implements RegistryListener {
       spec.payload = utf8Encode(this.life().links());
     }
     c.coap.request(c.peer, spec, now, function (err: string | null, res?: CoapMessage) {
-      c.busy = false;
+      delete c.busy;
       if (!err && res && res.code === CODE.CHANGED) {
         self.schedule(c, self.now);
         self.log('updated', 'server ' + c.ssid + (c.off ? ': reachable again' : ''));

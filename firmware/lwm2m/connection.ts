@@ -105,21 +105,20 @@ export function connectionSteps(cl: Client, lc: Lifecycle): void {
     var peer = { address: uri.host, port: uri.port };
     var identity = s[SecurityRes.PublicKeyOrId] instanceof Uint8Array ? (s[SecurityRes.PublicKeyOrId] as Uint8Array) : utf8Encode('' + (s[SecurityRes.PublicKeyOrId] || ''));
     var c: Conn = {
-      ssid: ssid, peer: peer, key: peerKey(peer), coap: null as any, dtls: null, identity: '', sessions: 0,
-      location: '', lifetime: 0, binding: 'U', updateAt: -1, busy: false, disable: -1, linksDirty: false, failures: 0, exp: 0,
+      ssid: ssid, peer: peer, key: peerKey(peer), coap: null as any, dtls: null, sessions: 0,
+      location: '', lifetime: 0, updateAt: -1, exp: 0,
     };
-    if (uri.secure) c.identity = utf8Decode(identity) || toHex(identity);
     // (not inlined: its closures would keep this scope, and with it the lifecycle's)
     /*@__NOINLINE__*/ connect(cl, c, uri.secure ? identity : null, rpk ? null : s[SecurityRes.SecretKey] instanceof Uint8Array ? (s[SecurityRes.SecretKey] as Uint8Array) : new Uint8Array(0), rpk);
     // an unacknowledged CON notification: kept, with its relation (Reporting.kept)
     if (ssid > 0) c.coap.keep = cl.reporting;
     cl.conns.push(c);
     if (c.dtls) {
-      // the SPKI's SHA-256 is what the device's QR label shows (the installer scans it)
-      if (rpk) c.identity = 'RPK ' + toHex(cl.ports.crypto.sha256(rpk.spki));
       // the session kept from an earlier handshake with these credentials, offered for resumption (persistence.ts)
       var ses = accountStore(cl.ports.storage).session(ssid, s, cl.ports.crypto);
-      cl.log('dtls', 'handshake with ' + c.key + ' as ' + (rpk ? '' : 'PSK identity ') + c.identity + (ses ? ', resuming its session' : ''));
+      // who we are to the server, for the log only (kept on the connection, 3 variables for good):
+      // with RPK the SPKI's SHA-256, what the device's QR label shows (the installer scans it)
+      cl.log('dtls', 'handshake with ' + c.key + ' as ' + (rpk ? 'RPK ' + toHex(cl.ports.crypto.sha256(rpk.spki)) : 'PSK identity ' + (utf8Decode(identity) || toHex(identity))) + (ses ? ', resuming its session' : ''));
       c.dtls.connect(peer, ses);
     }
     return c;

@@ -22,10 +22,10 @@ import { allowed, A_WRITE } from '../../objects/core/acl';
 export interface AccountClient {
   now: number;
   reporting: {
-    /** A GET with Observe=0 that succeeded: the relation, its server, the path, the request and the first answer. */
-    add(rel: Observation, ssid: number, path: number[], req: Req, first: Res, now: number): void;
+    /** A GET with Observe=0 answered 2.05: the relation and the request (its server `srv`, its path). */
+    add(rel: Observation, req: Req, now: number): void;
     /** A GET with Observe=1 on a path: the client drops its relation (the endpoint already did). */
-    remove(ssid: number, path: number[]): void;
+    clear(ssid: number, path: number[]): void;
   };
   /** Bootstrap-Finish (`POST /bs` from the Bootstrap Server): finish() returns the response code. */
   life(): { finish(): number };
@@ -132,38 +132,22 @@ export function dispatch(acc: Account, req: CoapMessage, ex: Exchange): void {
     query: getStrings(req, OPT.URI_QUERY) || [],
   };
   var hasBody = req.payload.length > 0 || getOption(req, OPT.CONTENT_FORMAT) !== null;
-  var reg = acc.reg;
   var res: Res;
-  var rel: Observation | null = null;
-  var obsOpt = -1;
+  // Observe (RFC 7641) on a Read or Read-Composite of an LwM2M server's: 0 opens a relation, 1 ends one
+  var obsOpt = acc.ssid >= 0 && (code === CODE.FETCH || (code === CODE.GET && r.accept !== FORMAT.LINK)) ? getUint(req, OPT.OBSERVE, -1) : -1;
   // One net for every operation, here rather than a wrapper around each (a wrapper costs
   // Espruino variables and a frame on the receive path): an exception inside an operation
   // answers 5.00 and never escapes into the receive path.
   try {
-    if (acc.ssid < 0) res = ops.bootstrap(reg, r, code);
-    else if (code === CODE.GET || code === CODE.FETCH) {
-      if (code === CODE.GET && r.accept === FORMAT.LINK) res = ops.discover(reg, r);
-      else {
-        obsOpt = getUint(req, OPT.OBSERVE, -1);
-        rel = obsOpt === 0 ? ex.observe() : null;
-        // FETCH on "/": Read-Composite, with Observe=0 Observe-Composite (objects/ops/composite.ts)
-        res = code === CODE.GET ? ops.read(reg, r) : path.length ? { code: CODE.METHOD_NOT_ALLOWED } : ops.composite().read(reg, r);
-      }
-    } else if (code === CODE.PUT) res = hasBody ? ops.write(reg, r, false) : ops.writeAttributes(reg, r);
-    else if (code === CODE.POST) {
-      if (path.length === 1) res = ops.create(reg, r);
-      else if (path.length === 2) res = ops.write(reg, r, true);
-      else if (path.length === 3) res = ops.execute(reg, r);
-      else res = { code: CODE.METHOD_NOT_ALLOWED };
-    } else if (code === CODE.DELETE) res = ops.del(reg, r);
-    else if (code === CODE.IPATCH && !path.length) res = ops.composite().write(reg, r);
-    else res = { code: CODE.METHOD_NOT_ALLOWED };
+    res = acc.ssid < 0 ? ops.bootstrap(acc.reg, r, code) : ops.manage(acc.reg, r, code, hasBody);
   } catch (e) {
     res = { code: CODE.INTERNAL_SERVER_ERROR };
   }
+  // (FETCH on "/" with Observe=0 is Observe-Composite: objects/ops/composite.ts)
+  var rel: Observation | null = obsOpt === 0 ? ex.observe() : null;
   // (a composite relation is found by its token: the endpoint ended it, the next poll drops it)
   var cl = acc.cl;
-  if (obsOpt === 1 && cl && !r.ps) cl.reporting.remove(acc.ssid, path);
-  if (rel && res.code === CODE.CONTENT && cl) cl.reporting.add(rel, acc.ssid, path, r, res, cl.now);
+  if (obsOpt === 1 && cl && !r.ps) cl.reporting.clear(acc.ssid, path);
+  if (rel && res.code === CODE.CONTENT && cl) cl.reporting.add(rel, r, cl.now);
   respond(ex, res);
 }

@@ -216,13 +216,15 @@ export function lifecycle(cl: Client): Lifecycle {
         cl.phase = 1;
         break;
       case Phase.REGISTERING:
+        // the bootstrap is over: its progress goes (rule 3)
+        delete cl.phase;
         lc.openServers(now);
         break;
       case Phase.BACKOFF:
         var base = cl.opt.backoffBase || 2000;
         var max = cl.opt.backoffMax || 300000;
         var d = base;
-        for (var k = 1; k < cl.attempts && d < max; k++) d *= 2;
+        for (var k = 1; k < cl.attempts! && d < max; k++) d *= 2;
         d = Math.min(d, max);
         var jitter = new Uint8Array(1);
         cl.ports.rng.fill(jitter);
@@ -251,7 +253,9 @@ export function lifecycle(cl: Client): Lifecycle {
       else if (cl.phase === 2 && bc && bc.dtls && !bc.sessions) cl.due = now + cl.params.exchangeLifetime;
       else lc.failBootstrap(now, 'bootstrap did not finish within EXCHANGE_LIFETIME');
     } else if (cl.state === Phase.BACKOFF) {
-      enter(cl.after, now);
+      var to = cl.after!;
+      delete cl.after;
+      enter(to, now);
     }
   }
 

@@ -16,17 +16,8 @@ import { concat, equal, toHex, fromHex, utf8Encode, utf8Decode } from '../../tra
 
 export var SLOT_A = 'lwm2m.acc.a';
 export var SLOT_B = 'lwm2m.acc.b';
-/** A server account's session: SESSION + Short Server ID (b for the Bootstrap-Server) + '.a' / '.b'. */
-export var SESSION = 'lwm2m.ses';
-/**
- * A server account's verification table of its pinned public key (RPK: the handshake's
- * verification of the server's signature makes it once, transport/dtls/rpk.ts; `npm run flash`
- * writes the Bootstrap-Server's): TABLE + Short Server ID (b for the Bootstrap-Server), the
- * table and 8 bytes of its SHA-256. One file: a torn write fails the check, and the next
- * handshake makes the table again; a table of another key is not used (the verification checks).
- */
-export var TABLE = 'lwm2m.vt';
-var OIDS = [0, 1, 2];
+// (The two file names below, and the objects saved, 0 to 2, are written where they are used, in
+// accountStore(): held at top level, each would cost Espruino variables for good.)
 
 interface Record {
   seq: number;
@@ -65,6 +56,17 @@ export interface AccountStore {
  * below); session() and keep() use the backend they are given.
  */
 export function accountStore(st: Storage, c?: CryptoBackend): AccountStore {
+  /** A server account's session: SESSION + Short Server ID (b for the Bootstrap-Server) + '.a' / '.b'. */
+  var SESSION = 'lwm2m.ses';
+  /**
+   * A server account's verification table of its pinned public key (RPK: the handshake's
+   * verification of the server's signature makes it once, transport/dtls/rpk.ts; `npm run flash`
+   * writes the Bootstrap-Server's): TABLE + Short Server ID (b for the Bootstrap-Server), the
+   * table and 8 bytes of its SHA-256. One file: a torn write fails the check, and the next
+   * handshake makes the table again; a table of another key is not used (the verification checks).
+   */
+  var TABLE = 'lwm2m.vt';
+
   /**
    * FNV-1a, 32 bits: detects a torn write (not an attacker: the storage is the device's own).
    * The check of records written without a crypto backend, and by firmware before 2026-12-07.
@@ -146,9 +148,10 @@ export function accountStore(st: Storage, c?: CryptoBackend): AccountStore {
   /** Saves objects 0, 1, 2 of `reg` into the slot that does not hold the newest record. */
   function save(reg: Registry): void {
     var o: any = {};
-    for (var i = 0; i < OIDS.length; i++) {
-      var obj = reg.obj(OIDS[i]);
-      if (obj) o[OIDS[i]] = enc(obj.i);
+    // the objects 0, 1, 2
+    for (var oid = 0; oid < 3; oid++) {
+      var obj = reg.obj(oid);
+      if (obj) o[oid] = enc(obj.i);
     }
     write('lwm2m.acc', utf8Encode(JSON.stringify(o)));
   }
@@ -176,9 +179,10 @@ export function accountStore(st: Storage, c?: CryptoBackend): AccountStore {
   function load(reg: Registry): boolean {
     var cur = accounts();
     if (!cur) return false;
-    for (var i = 0; i < OIDS.length; i++) {
-      var obj = reg.obj(OIDS[i]);
-      var inst = cur.o[OIDS[i]];
+    // the objects 0, 1, 2
+    for (var oid = 0; oid < 3; oid++) {
+      var obj = reg.obj(oid);
+      var inst = cur.o[oid];
       if (!obj || !inst) continue;
       obj.i = dec(inst);
     }

@@ -38,19 +38,18 @@ export function registrationSteps(cl: Client, lc: Lifecycle): void {
   function register(c: Conn, now: number): void {
     var lt = cl.serverValue(c, ServerRes.Lifetime);
     c.lifetime = typeof lt === 'number' && lt > 0 ? lt : 86400;
+    c.busy = true;
+    delete c.linksDirty;
+    cl.reporting.clear(c.ssid);
     // The binding actually used, whatever the Server object's (1/x/7) says: UDP is the one
     // transport this client has (no SMS), as the Device's Supported Binding (3/0/16) says.
-    c.binding = 'U';
-    c.busy = true;
-    c.linksDirty = false;
-    cl.reporting.clear(c.ssid);
-    var q = ['ep=' + cl.cfg.endpoint, 'lt=' + c.lifetime, 'lwm2m=1.1', 'b=' + c.binding];
+    var q = ['ep=' + cl.cfg.endpoint, 'lt=' + c.lifetime, 'lwm2m=1.1', 'b=U'];
     // queue mode: LwM2M 1.1's `Q` (no value; 1.0's binding `UQ` is no 1.1 binding)
     if (cl.opt.queue) q.push('Q');
     var body = links();
     cl.log('register', 'POST /rd?' + q.join('&') + ' to ' + c.key);
     c.coap.request(c.peer, { code: CODE.POST, path: '/rd', query: q, contentFormat: FORMAT.LINK, payload: utf8Encode(body) }, now, function (err: string | null, res?: CoapMessage) {
-      c.busy = false;
+      delete c.busy;
       if (!err && res && res.code === CODE.BAD_REQUEST && body.indexOf(';ct=') > 0) {
         // a server that does not take our `ct`: at once again without it (and from now on)
         cl.noCt = true;
@@ -63,8 +62,7 @@ export function registrationSteps(cl: Client, lc: Lifecycle): void {
         return;
       }
       c.location = '/' + (getStrings(res, OPT.LOCATION_PATH) || []).join('/');
-      c.failures = 0;
-      cl.attempts = 0;
+      delete cl.attempts;
       cl.schedule(c, cl.now);
       cl.log('registered', 'server ' + c.ssid + ' at ' + c.location + ', lifetime ' + c.lifetime + ' s');
       if (cl.state === Phase.REGISTERING) lc.enter(Phase.REGISTERED, cl.now);
@@ -73,17 +71,16 @@ export function registrationSteps(cl: Client, lc: Lifecycle): void {
 
   function failRegistration(c: Conn, now: number, why: string): void {
     cl.lastError = why;
-    c.failures++;
     c.location = '';
-    c.busy = false;
+    delete c.busy;
     lc.close(c);
-    cl.attempts++;
+    var n = (cl.attempts = (cl.attempts || 0) + 1);
     // LwM2M 1.1 §6.2.1.1: after the retries, fall back to bootstrap when the Server object allows it (1/x/16, default true).
     var bsOnFail = cl.serverValue(c, ServerRes.BootstrapOnFailure);
     // Every third failure in a row, bootstrap again; the backoff grows with every failure.
-    cl.log('register', 'server ' + c.ssid + ': ' + why + ' (' + cl.attempts + ' failures in a row)');
-    if (cl.attempts % 3 === 0 && bsOnFail !== false && lc.bootstrapIid().length) {
-      cl.log('register', 'failed ' + cl.attempts + ' times: falling back to bootstrap');
+    cl.log('register', 'server ' + c.ssid + ': ' + why + ' (' + n + ' failures in a row)');
+    if (n % 3 === 0 && bsOnFail !== false && lc.bootstrapIid().length) {
+      cl.log('register', 'failed ' + n + ' times: falling back to bootstrap');
       lc.closeAll(false);
       lc.backoff(now, Phase.BOOTSTRAPPING);
       return;
@@ -102,7 +99,7 @@ export function registrationSteps(cl: Client, lc: Lifecycle): void {
   }
 
   function disableNow(c: Conn, now: number): void {
-    c.disable = -1;
+    delete c.disable;
     if (!c.location) return;
     var t = cl.serverValue(c, ServerRes.DisableTimeout);
     (cl.off || (cl.off = {}))['s' + c.ssid] = now + (typeof t === 'number' && t >= 0 ? t : 86400) * 1000;

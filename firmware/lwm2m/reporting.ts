@@ -38,25 +38,26 @@ interface Obs extends Req {
   ch?: number[];
 }
 
-/** Marks `o` dirty when a change of (oid, iid, rid) touches what it observes: its path, or one of a composite relation's (noted in `ch`). */
-function touch(o: Obs, oid: number, iid: number, rid: number): void {
-  var ps = o.ps || [o.path];
-  for (var i = 0; i < ps.length; i++) {
-    var path = ps[i];
-    if (path[0] === oid && !(path.length > 1 && iid >= 0 && path[1] !== iid) && !(path.length > 2 && rid >= 0 && path[2] !== rid)) {
-      o.dirty = true;
-      if (o.ps) (o.ch || (o.ch = []))[i] = 1;
-    }
-  }
-}
-
 /**
  * A value changed (the registry's listener, the client, passes it on: Client.changed): the
- * observations it touches are due for evaluation. A function with one caller in the bundle, not
- * a method nor a closure on the registry: either would cost Espruino variables on every device.
+ * observations it touches are due for evaluation: those whose path, or one of whose composite
+ * relation's paths (noted in `ch`), it touches. A function with one caller in the bundle, not
+ * a method nor a closure on the registry: either would cost Espruino variables on every device;
+ * nor a function of its own for each observation (it would be called in a loop, which terser
+ * never writes a function into: one held at load).
  */
 export function observedChanged(r: Reporting, oid: number, iid: number, rid: number): void {
-  for (var i = 0; i < r.list.length; i++) touch(r.list[i], oid, iid, rid);
+  for (var k = 0; k < r.list.length; k++) {
+    var o = r.list[k];
+    var ps = o.ps || [o.path];
+    for (var i = 0; i < ps.length; i++) {
+      var path = ps[i];
+      if (path[0] === oid && !(path.length > 1 && iid >= 0 && path[1] !== iid) && !(path.length > 2 && rid >= 0 && path[2] !== rid)) {
+        o.dirty = true;
+        if (o.ps) (o.ch || (o.ch = []))[i] = 1;
+      }
+    }
+  }
 }
 
 /**
@@ -133,37 +134,34 @@ export class Reporting {
   }
 
   /**
-   * A new relation (GET Observe=0 answered with `first`). Replaces one on the same path for
-   * the same server. Only what a read needs of the request is kept (its payload would hold
-   * the received datagram); a relation the endpoint ended is dropped by the next poll
-   * (no onCancel closure per observation: some 25 Espruino variables).
+   * A new relation (GET Observe=0 on `req.path` from server `req.srv`, answered 2.05). Replaces one
+   * on the same path for the same server. Only what a read needs of the request is kept (its
+   * payload would hold the received datagram); a relation the endpoint ended is dropped by the
+   * next poll (no onCancel closure per observation: some 25 Espruino variables). Three
+   * parameters, not the server and path again: on Espruino each costs a variable for good.
    */
-  add(rel: Observation, ssid: number, path: number[], req: Req, first: Res, now: number): void {
-    var o: Obs = { rel: rel, srv: ssid, path: path, last: now, evald: now, num: numeric(this.reg, path) };
+  add(rel: Observation, req: Req, now: number): void {
+    var path = req.path;
+    var o: Obs = { rel: rel, srv: req.srv, path: path, last: now, evald: now, num: numeric(this.reg, path) };
     if (req.accept !== undefined) o.accept = req.accept;
     if (req.ps) {
       // Observe-Composite (all on "/"): only a re-registration of the same relation replaces it
       o.ps = req.ps;
       for (var i = this.list.length - 1; i >= 0; i--) if (this.list[i].rel === rel) this.list.splice(i, 1);
-    } else this.remove(ssid, path);
+    } else this.clear(req.srv, path);
     this.list.push(o);
   }
 
-  remove(ssid: number, path: number[]): void {
+  /**
+   * Drops the relations of server `ssid` on `path` (GET with Observe=1), or without a path every
+   * relation of that server (re-registration, de-registration), or of all with `ssid` -1. One
+   * method for both: a method costs Espruino variables on every device.
+   */
+  clear(ssid: number, path?: number[]): void {
+    var p = path ? path.join('/') : '';
     for (var i = this.list.length - 1; i >= 0; i--) {
       var o = this.list[i];
-      if (o.srv === ssid && o.path.join('/') === path.join('/')) {
-        this.list.splice(i, 1);
-        o.rel.cancel();
-      }
-    }
-  }
-
-  /** Drops every relation of a server (re-registration, de-registration) or of all (ssid -1). */
-  clear(ssid: number): void {
-    for (var i = this.list.length - 1; i >= 0; i--) {
-      var o = this.list[i];
-      if (ssid < 0 || o.srv === ssid) {
+      if ((ssid < 0 || o.srv === ssid) && (!path || o.path.join('/') === p)) {
         this.list.splice(i, 1);
         o.rel.cancel();
       }

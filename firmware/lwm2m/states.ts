@@ -47,21 +47,21 @@ export interface Conn {
   key: string;
   coap: CoapEndpoint;
   dtls: (DtlsEndpoint & { connect(peer: Peer): void }) | null;
-  identity: string;
   /** DTLS sessions established on it (a second one means a new Register). */
   sessions: number;
-  /** Registration: Location-Path ('' until registered), lifetime (s), binding, Update due time. */
+  /** Registration: Location-Path ('' until registered), lifetime (s), Update due time. */
   location: string;
   lifetime: number;
-  binding: string;
   updateAt: number;
-  /** A request in flight for this account. */
-  busy: boolean;
-  /** Disable (1/x/4) executed: when to de-register (DISABLE_GRACE after the Execute), -1 for none. */
-  disable: number;
-  /** Object set changed since the last Register/Update: send the links with the next Update. */
-  linksDirty: boolean;
-  failures: number;
+  /**
+   * A request in flight for this account; Disable (1/x/4) executed: when to de-register
+   * (DISABLE_GRACE after the Execute); the object set changed since the last Register/Update:
+   * send the links with the next Update. Each absent when not so (rule 3: two Espruino variables
+   * each on a registered device's connection).
+   */
+  busy?: boolean;
+  disable?: number;
+  linksDirty?: boolean;
   /** When the registration's lifetime ends (its last Register/Update + lifetime). */
   exp: number;
   /** Its Updates go unanswered: the server is out of reach (notifications are kept). Absent otherwise. */

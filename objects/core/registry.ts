@@ -138,16 +138,16 @@ export class Registry {
   declare gone?: { [k: string]: Inst };
   /** Polls soon after a change (the board's scheduler, whose add() without an engine does that): a value the owner sets from a timer is reported with no polling. */
   declare wake?: { add(): void };
-  /** The one listener of changes and events (the client sets itself); absent until set. */
+  /**
+   * The one listener of changes and events (the client sets itself); absent until set. An object
+   * with an event calls `ls.objectEvent` itself, and createObjectModel() (objects/index.ts) puts
+   * the objects into `o` and sets their `reg`: no `emit()` nor `add()` method (each would cost the
+   * board some eight variables for good).
+   */
   declare ls?: RegistryListener;
   constructor() {
     this.o = {};
     this.fmt = FORMAT.LWM2M_TLV;
-  }
-  add(obj: LwObject): LwObject {
-    this.o[obj.def[0]] = obj;
-    obj.reg = this;
-    return obj;
   }
   obj(oid: number): LwObject | null {
     return this.o.hasOwnProperty('' + oid) ? this.o[oid] : null;
@@ -156,10 +156,6 @@ export class Registry {
   changed(oid: number, iid: number, rid: number): void {
     if (this.ls) this.ls.changed(oid, iid, rid);
     if (this.wake) this.wake.add();
-  }
-  /** An object event (RegistryListener.objectEvent). */
-  emit(name: string, ssid: number, iid: number): void {
-    if (this.ls) this.ls.objectEvent(name, ssid, iid);
   }
   /** Short Server IDs of the configured LwM2M servers (Server object instances, resource 0). */
   servers(): number[] {

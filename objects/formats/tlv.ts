@@ -10,40 +10,6 @@ import { olnk } from './value';
 
 var TWO32 = 4294967296;
 
-/** The value bytes of v as type t. */
-function valBytes(t: number, v: Value): Uint8Array {
-  if (v instanceof Uint8Array) return v;
-  if (typeof v === 'string') {
-    if (t !== T_OLNK) return utf8Encode(v);
-    var l = olnk(v) || [0, 0];
-    v = l[0] * 65536 + l[1];
-    t = T_UINT;
-  }
-  if (typeof v === 'boolean') return new Uint8Array([v ? 1 : 0]);
-  var b;
-  if (t === T_FLT) {
-    b = new Uint8Array(8);
-    var dv = new DataView(b.buffer);
-    dv.setFloat32(0, v);
-    if (dv.getFloat32(0) === v) return new Uint8Array(b.buffer, 0, 4);
-    dv.setFloat64(0, v);
-    return b;
-  }
-  var n = t === T_UINT ? (v < 256 ? 1 : v < 65536 ? 2 : v < TWO32 ? 4 : 8) : v >= -128 && v < 128 ? 1 : v >= -32768 && v < 32768 ? 2 : v >= -2147483648 && v < 2147483648 ? 4 : 8;
-  b = new Uint8Array(n);
-  if (n === 8) {
-    var hi = Math.floor(v / TWO32);
-    writeUint(b, 0, 4, hi < 0 ? hi + TWO32 : hi);
-    writeUint(b, 4, 4, v - hi * TWO32);
-  } else writeUint(b, 0, n, v < 0 ? v + (n === 1 ? 256 : n === 2 ? 65536 : TWO32) : v);
-  return b;
-}
-
-/** Type byte + identifier + length field size for (id, len). */
-function hlen(id: number, len: number): number {
-  return (id > 255 ? 3 : 2) + (len < 8 ? 0 : len < 256 ? 1 : len < 65536 ? 2 : 3);
-}
-
 interface Node {
   k: number; // identifier kind 0..3
   id: number;
@@ -59,6 +25,42 @@ interface Node {
  * bare Resource Instance TLV). Records must be sorted by path.
  */
 export function tlvEnc(base: number[], recs: Rec[]): Uint8Array | null {
+  // Its two helpers are made per call, not held at load (12 Espruino variables): an encoding is
+  // seldom (a server's Read in TLV), and no payload is encoded on the way to registered.
+  /** The value bytes of v as type t. */
+  function valBytes(t: number, v: Value): Uint8Array {
+    if (v instanceof Uint8Array) return v;
+    if (typeof v === 'string') {
+      if (t !== T_OLNK) return utf8Encode(v);
+      var l = olnk(v) || [0, 0];
+      v = l[0] * 65536 + l[1];
+      t = T_UINT;
+    }
+    if (typeof v === 'boolean') return new Uint8Array([v ? 1 : 0]);
+    var b;
+    if (t === T_FLT) {
+      b = new Uint8Array(8);
+      var dv = new DataView(b.buffer);
+      dv.setFloat32(0, v);
+      if (dv.getFloat32(0) === v) return new Uint8Array(b.buffer, 0, 4);
+      dv.setFloat64(0, v);
+      return b;
+    }
+    var n = t === T_UINT ? (v < 256 ? 1 : v < 65536 ? 2 : v < TWO32 ? 4 : 8) : v >= -128 && v < 128 ? 1 : v >= -32768 && v < 32768 ? 2 : v >= -2147483648 && v < 2147483648 ? 4 : 8;
+    b = new Uint8Array(n);
+    if (n === 8) {
+      var hi = Math.floor(v / TWO32);
+      writeUint(b, 0, 4, hi < 0 ? hi + TWO32 : hi);
+      writeUint(b, 4, 4, v - hi * TWO32);
+    } else writeUint(b, 0, n, v < 0 ? v + (n === 1 ? 256 : n === 2 ? 65536 : TWO32) : v);
+    return b;
+  }
+
+  /** Type byte + identifier + length field size for (id, len). */
+  function hlen(id: number, len: number): number {
+    return (id > 255 ? 3 : 2) + (len < 8 ? 0 : len < 256 ? 1 : len < 65536 ? 2 : 3);
+  }
+
   var d = base.length;
   if (d < 1) return null;
   var all: Node[] = [];

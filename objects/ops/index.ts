@@ -1,4 +1,6 @@
-// The operations API (docs/objects.md): one function per LwM2M operation.
+// The operations API (docs/objects.md): one function per LwM2M operation, and the two interfaces'
+// entry points by CoAP method (manage, bootstrap). The device bundle offers fewer (./device.ts).
+export { manage } from './manage';
 export { read } from './read';
 export { write } from './write';
 export { execute } from './execute';

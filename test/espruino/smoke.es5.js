@@ -70,13 +70,14 @@
     check(L.toHex(r.payload) === '81a2216c2f333330332f302f3537303002fa41ac0000', 'objects read SenML CBOR ' + L.toHex(r.payload));
     r = O.ops.read(c.reg, { srv: 101, path: [3303, 0], accept: 110 });
     check(r.code === 69 && L.utf8Decode(r.payload).indexOf('"n":"5700","v":21.5') > 0, 'objects read SenML JSON');
-    r = O.ops.write(c.reg, { srv: 101, path: [3338, 0, 5850], cf: 0, payload: L.utf8Encode('1') });
+    // the Device Management operations by CoAP method (GET 1, POST 2, PUT 3), as dispatch calls them
+    r = O.ops.manage(c.reg, { srv: 101, path: [3338, 0, 5850], cf: 0, payload: L.utf8Encode('1') }, 3, true);
     check(r.code === 68 && outs[0] === 'buzzer:on:100', 'objects write drives the buzzer');
-    r = O.ops.write(c.reg, { srv: 101, path: [1, 0], cf: 11542, payload: L.fromHex('c10164c10758') }, true);
+    r = O.ops.manage(c.reg, { srv: 101, path: [1, 0], cf: 11542, payload: L.fromHex('c10164c10758') }, 2, true);
     check(r.code === 128 && c.reg.obj(1).i[0][1] === 300, 'objects write all-or-nothing');
-    r = O.ops.execute(c.reg, { srv: 101, path: [3, 0, 4] });
+    r = O.ops.manage(c.reg, { srv: 101, path: [3, 0, 4] }, 2, false);
     check(r.code === 68 && outs[1] === 'reboot', 'objects execute');
-    r = O.ops.discover(c.reg, { srv: 101, path: [3, 0, 6] });
+    r = O.ops.manage(c.reg, { srv: 101, path: [3, 0, 6], accept: 40 }, 1, false);
     check(r.code === 132, 'objects discover absent resource');
     check(O.ops.objectLinks(c.reg).indexOf('</3>;ver=1.1,</3/0>') >= 0, 'objects registration links');
     n += 9;

@@ -39,11 +39,11 @@ function model() {
   return m.reg;
 }
 
-function run(reg: ReturnType<typeof model>, r: CoapMessage, ssid = 1, observed?: (path: number[], q: ops.Req, first: ops.Res) => void): ResponseSpec {
+function run(reg: ReturnType<typeof model>, r: CoapMessage, ssid = 1, observed?: (path: number[], q: ops.Req) => void): ResponseSpec {
   let out: ResponseSpec | null = null;
   const rel = { active: true, cancel() {}, notify() {} };
   const ex = { respond: (spec: ResponseSpec) => (out = spec), observe: () => rel } as unknown as Exchange;
-  const cl = observed && { now: 0, reporting: { add: (_rel: unknown, _ssid: number, path: number[], q: ops.Req, first: ops.Res) => observed(path, q, first), remove() {} }, life: () => ({ finish: () => CODE.METHOD_NOT_ALLOWED }) };
+  const cl = observed && { now: 0, reporting: { add: (_rel: unknown, q: ops.Req) => observed(q.path, q), clear() {} }, life: () => ({ finish: () => CODE.METHOD_NOT_ALLOWED }) };
   dispatch({ reg, ssid, cl }, r, ex);
   assert.ok(out);
   return out;

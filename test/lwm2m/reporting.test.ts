@@ -26,7 +26,7 @@ for (const [name, accept] of [['text/plain', 0], ['TLV', 11542], ['SenML CBOR', 
     reg.ls = { changed: (o, i, r) => observedChanged(rep, o, i, r), objectEvent() {} };
     const { sent, rel } = relation();
     const req = { srv: 101, path: P, accept };
-    rep.add(rel, 101, P, req, ops.read(reg, req), 0);
+    rep.add(rel, req, 0);
     let now = 0;
     const step = (v: number) => {
       temp.set(0, 5700, v);
@@ -60,7 +60,7 @@ function storing(notifStoring: boolean, max?: number) {
   const values: string[] = [];
   const rel = { active: true, cancel() {}, notify: (spec: { payload: Uint8Array }) => values.push(Buffer.from(spec.payload).toString()) } as any;
   const req = { srv: 101, path: P, accept: 0 };
-  rep.add(rel, 101, P, req, ops.read(reg, req), 0);
+  rep.add(rel, req, 0);
   let now = 0;
   const take = (v: number) => {
     temp.set(0, 5700, v);

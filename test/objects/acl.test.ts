@@ -18,7 +18,9 @@ function setup(servers = [101, 102]) {
   const fb = fakeBoard();
   const { reg } = createObjectModel(fb.board);
   servers.forEach((s, i) => reg.obj(1)!.add(i, { 0: s, 1: 300, 6: true, 7: 'U' }));
-  reg.add(new LwObject(mkDef(9, '1.0', true, [0, T_STR | R | W])));
+  const nine = new LwObject(mkDef(9, '1.0', true, [0, T_STR | R | W]));
+  reg.o[9] = nine;
+  nine.reg = reg;
   const acl = reg.obj(2)!;
   acl.add(0, { 0: 3, 1: 0, 2: { 102: 1 }, 3: 101 }); // Device: 102 may read; 101 owns it
   acl.add(1, { 0: 3303, 1: 0, 2: { 0: 1 }, 3: 101 }); // Temperature: default ACL read
