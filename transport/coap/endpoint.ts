@@ -45,7 +45,8 @@ export * from './types';
 
 export class CoapEndpoint implements Pollable {
   declare params: EngineParams;
-  declare stats: CoapStats;
+  /** the counters, when EndpointOptions.stats asked for them: absent otherwise (only tests and simulations read them) */
+  declare stats?: CoapStats;
   /** exceptions caught from the port, an application callback, or (a bug) the engine itself: tests expect 0 */
   declare faults: number;
   /** the latest time given to receive/poll/request */
@@ -79,7 +80,7 @@ export class CoapEndpoint implements Pollable {
     this._rng = o.rng;
     this.onRequest = o.onRequest || null;
     if (o.streamBlock1) this.streamBlock1 = o.streamBlock1;
-    this.stats = { txDatagrams: 0, txBytes: 0, rxDatagrams: 0, rxBytes: 0, retransmissions: 0, timeouts: 0, duplicates: 0, dropped: 0, rejected: 0 };
+    if (o.stats) this.stats = { txDatagrams: 0, txBytes: 0, rxDatagrams: 0, rxBytes: 0, retransmissions: 0, timeouts: 0, duplicates: 0, dropped: 0, rejected: 0 };
     this.now = 0;
     this.faults = 0;
     // RFC 7252 §4.4: the first message ID SHOULD be randomized
@@ -99,8 +100,11 @@ export class CoapEndpoint implements Pollable {
   // ---------------------------------------------------------------- plumbing
 
   _send(bytes: Uint8Array, peer: Peer): void {
-    this.stats.txDatagrams++;
-    this.stats.txBytes += bytes.length;
+    var st = this.stats;
+    if (st) {
+      st.txDatagrams++;
+      st.txBytes += bytes.length;
+    }
     try {
       this._port.send(bytes, peer);
     } catch (e) {
@@ -142,8 +146,11 @@ export class CoapEndpoint implements Pollable {
   /** Feed one datagram from `peer`. Never throws. */
   receive(bytes: Uint8Array, peer: Peer, now: number): void {
     this.now = now;
-    this.stats.rxDatagrams++;
-    this.stats.rxBytes += bytes.length;
+    var st = this.stats;
+    if (st) {
+      st.rxDatagrams++;
+      st.rxBytes += bytes.length;
+    }
     try {
       handleDatagram(this, bytes, peer, now);
     } catch (e) {
@@ -382,7 +389,7 @@ export class CoapEndpoint implements Pollable {
       if (ti < 0) continue;
       if (t._tries >= p.maxRetransmit) {
         this._tx.splice(ti, 1);
-        this.stats.timeouts++;
+        if (this.stats) this.stats.timeouts++;
         var ob = t._obs;
         if (ob && ob.active && ob._last && this.keep && this.keep.kept(ob, ob._last, now)) {
           delete ob._inflight;
@@ -409,7 +416,7 @@ export class CoapEndpoint implements Pollable {
       t._tries++;
       t._timeout *= 2;
       t._next = now + t._timeout;
-      this.stats.retransmissions++;
+      if (this.stats) this.stats.retransmissions++;
       this._send(t._bytes, t._peer);
     }
     // the earliest deadline: next < 0 is "none yet"
