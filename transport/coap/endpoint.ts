@@ -201,12 +201,13 @@ export class CoapEndpoint implements Pollable {
   _sendNotification(o: Observation, m: CoapMessage, con: boolean, now: number): void {
     m.mid = this._nextMid;
     this._nextMid = (m.mid + 1) & 0xffff;
-    if (o._mids.length >= 4) o._mids.shift();
-    o._mids.push(m.mid);
+    var mids = o._mids || (o._mids = []);
+    if (mids.length >= 4) mids.shift();
+    mids.push(m.mid);
     if (con) {
       m.type = TYPE.CON;
       o._lastConAt = now;
-      o._inflight = this._sendCon(encode(m), o.peer, o._pkey, m.mid, now, null, o);
+      o._inflight = this._sendCon(encode(m), o.peer, peerKey(o.peer), m.mid, now, null, o);
     } else {
       m.type = TYPE.NON;
       this._send(encode(m), o.peer);
@@ -407,8 +408,10 @@ export class CoapEndpoint implements Pollable {
         q.type = TYPE.CON;
         q.mid = this._nextMid;
         this._nextMid = (q.mid + 1) & 0xffff;
-        if (o._mids.length >= 4) o._mids.shift();
-        o._mids.push(q.mid);
+        // a notification went out before this one (its _mids are there)
+        var mids = o._mids as number[];
+        if (mids.length >= 4) mids.shift();
+        mids.push(q.mid);
         t._mid = q.mid;
         t._bytes = encode(q);
         o._lastConAt = now;

@@ -3,13 +3,12 @@
 // SEPARATE_ACK_DELAY and the response as a separate CON (§5.2.2). Critical options we do not
 // know get 4.02 (§5.4.1), proxying 5.05; Block1/Block2 and Observe options are handed to
 // blockwise.ts and observe.ts before the application's handler runs.
-import type { Peer } from '../ports';
+import { peerKey, type Peer } from '../ports';
 import { CODE, OPT, TYPE, OBSERVE_SEQ_MASK } from './constants';
 import { encode, message, getOption, setUint, setOption, firstUnknownCritical, type CoapMessage } from './message';
 import { readBlock } from './block';
 import type { CoapEndpoint, ResponseSpec, Seen } from './endpoint';
 import { Observation, readUintValue3 } from './observe';
-import { equalConstTime } from '../bytes';
 import { serveCachedBlock, collectBlock1 } from './blockwise';
 
 /** One request received in the server role; the handler answers through it. */
@@ -209,9 +208,10 @@ export function exchangeSteps() {
 
   /** The relation with this peer and token, if any. */
   function obsByToken(ep: CoapEndpoint, pkey: string, token: Uint8Array): Observation | null {
+    var tok = String.fromCharCode.apply(null, token as unknown as number[]);
     for (var i = 0; i < ep._obsList.length; i++) {
       var o = ep._obsList[i];
-      if (o._pkey === pkey && equalConstTime(o.token, token)) return o;
+      if (o._tok === tok && peerKey(o.peer) === pkey) return o;
     }
     return null;
   }
