@@ -69,10 +69,11 @@ export class CoapEndpoint implements Pollable {
   /** deduplication records, oldest first (one list: a table by key plus a list of keys cost four variables more a record) */
   declare _seen: Seen[];
   declare _reqs: ClientRequest[];
-  declare _waiting: Exchange[];
+  /** exchanges whose handler has not answered yet; absent, as the two lists after it, until first used (two Espruino variables each) */
+  declare _waiting?: Exchange[];
   declare _obsList: Observation[];
-  declare _cache: BlockCache[];
-  declare _uploads: Upload[];
+  declare _cache?: BlockCache[];
+  declare _uploads?: Upload[];
 
   constructor(o: EndpointOptions) {
     this.params = engineParams(o.params);
@@ -91,10 +92,7 @@ export class CoapEndpoint implements Pollable {
     this._tx = [];
     this._seen = [];
     this._reqs = [];
-    this._waiting = [];
     this._obsList = [];
-    this._cache = [];
-    this._uploads = [];
   }
 
   // ---------------------------------------------------------------- plumbing
@@ -426,11 +424,12 @@ export class CoapEndpoint implements Pollable {
     i = this._tx.length;
     while (i--) if (next < 0 || this._tx[i]._next < next) next = this._tx[i]._next;
     // empty ACKs for handlers that have not answered yet (RFC 7252 §5.2.2)
-    var w = this._waiting.length ? this._waiting.slice(0) : this._waiting;
-    for (i = 0; i < w.length; i++) {
+    var wl = this._waiting;
+    var w = wl && wl.length ? wl.slice(0) : null;
+    for (i = 0; w && i < w.length; i++) {
       var ex = w[i];
       if (ex._ackAt <= now) {
-        this._waiting.splice(this._waiting.indexOf(ex), 1);
+        wl!.splice(wl!.indexOf(ex), 1);
         if (!ex.responded && !ex._acked) exchangeSteps().emptyAck(this, ex);
       } else if (next < 0 || ex._ackAt < next) next = ex._ackAt;
     }
@@ -447,10 +446,12 @@ export class CoapEndpoint implements Pollable {
     // `while (i--)`: the board's cheapest loop (a poll runs after every datagram and timer).
     i = this._seen.length;
     while (i--) if (this._seen[i]._expires <= now) this._seen.splice(i, 1);
-    i = this._cache.length;
-    while (i--) if (this._cache[i]._expires <= now) this._cache.splice(i, 1);
-    i = this._uploads.length;
-    while (i--) if (this._uploads[i]._expires <= now) this._uploads.splice(i, 1);
+    var cl = this._cache;
+    i = cl ? cl.length : 0;
+    while (i--) if (cl![i]._expires <= now) cl!.splice(i, 1);
+    var ul = this._uploads;
+    i = ul ? ul.length : 0;
+    while (i--) if (ul![i]._expires <= now) ul!.splice(i, 1);
     return next;
   }
 
@@ -472,7 +473,7 @@ export class CoapEndpoint implements Pollable {
 /** Sizes of the endpoint's internal tables (for tests: no input may grow them without bound). */
 export function sizes(ep: CoapEndpoint): { [k: string]: number } {
   return {
-    tx: ep._tx.length, seen: ep._seen.length, reqs: ep._reqs.length, waiting: ep._waiting.length,
-    observations: ep._obsList.length, cache: ep._cache.length, uploads: ep._uploads.length,
+    tx: ep._tx.length, seen: ep._seen.length, reqs: ep._reqs.length, waiting: ep._waiting ? ep._waiting.length : 0,
+    observations: ep._obsList.length, cache: ep._cache ? ep._cache.length : 0, uploads: ep._uploads ? ep._uploads.length : 0,
   };
 }

@@ -64,8 +64,9 @@ export class Exchange {
     var t = ep.now;
     // the dedup record keeps only the reply bytes from now on, not the request datagram
     if (this._seen) delete this._seen._ex;
-    var wi = ep._waiting.indexOf(this);
-    if (wi >= 0) ep._waiting.splice(wi, 1);
+    var wl = ep._waiting;
+    var wi = wl ? wl.indexOf(this) : -1;
+    if (wi >= 0) wl!.splice(wi, 1);
     var req = this.request;
     var m = message(0, res.code, 0, req.token, res.options ? res.options.slice(0) : [], res.payload);
     if (res.contentFormat !== undefined) setUint(m, OPT.CONTENT_FORMAT, res.contentFormat);
@@ -179,8 +180,9 @@ export function onRequestMsg(ep: CoapEndpoint, m: CoapMessage, peer: Peer, pkey:
     else {
       ex._ackAt = now + ep.params.separateAckDelay;
       // bounded: under a flood the oldest waiting exchange gets its empty ACK early
-      if (ep._waiting.length >= ep.params.maxDedup) exchangeSteps().emptyAck(ep, ep._waiting.shift() as Exchange);
-      ep._waiting.push(ex);
+      var wl = ep._waiting || (ep._waiting = []);
+      if (wl.length >= ep.params.maxDedup) exchangeSteps().emptyAck(ep, wl.shift() as Exchange);
+      wl.push(ex);
     }
   }
   // a re-registration the handler did not accept ends the old relation (RFC 7641 §4.1)
