@@ -34,12 +34,13 @@ import {
 import { blockBytes, blockSize, readBlock } from './block';
 import type { BlockCache, CoapStats, EndpointOptions, RequestHandler, RequestSpec, ResponseCallback, ResponseSpec, Seen, Tx, Upload } from './types';
 import { handleDatagram } from './messaging';
-import { Exchange, exchangeSteps } from './exchange';
+import { exchangeSteps, type Exchange } from './exchange';
 import { Observation } from './observe';
 import { newToken, cancelRequest, ReqState, type ClientRequest, type RequestHandle } from './requests';
 import { blockSteps, putCache, collectBlock2 } from './blockwise';
 
-export { Exchange, Observation };
+export { Observation };
+export type { Exchange };
 export type { ClientRequest, RequestHandle };
 export * from './types';
 
