@@ -161,11 +161,14 @@ export class CoapEndpoint implements Pollable {
   // ---------------------------------------------------------------- server role
 
   /**
-   * Cut `m.payload` to block `num` when it is larger than the block size or a block was
-   * asked for (RFC 7959 §2.4), caching the whole body for the following blocks under `bkey`,
-   * or else a key made from `req` when needed. False when block `num` lies beyond the body.
+   * Cut `m.payload` to block `num` (-1: none was asked for, block 0 if the body is larger
+   * than the block size; RFC 7959 §2.4), caching the whole body for the following blocks under
+   * `key`, or when `req` is given, the key blockKey(key, req) makes of the peer's key `key`.
+   * False when block `num` lies beyond the body.
    */
-  _sliceBlock2(m: CoapMessage, pkey: string, req: CoapMessage | null, bkey: string, num: number, askedSzx: number, asked: boolean, now: number): boolean {
+  _sliceBlock2(m: CoapMessage, key: string, req: CoapMessage | null, num: number, askedSzx: number, now: number): boolean {
+    var asked = num >= 0;
+    if (!asked) num = 0;
     var ours = szxOf(this.params.blockSize);
     if (ours < 0) ours = 6;
     var szx = askedSzx >= 0 && askedSzx < ours ? askedSzx : ours;
@@ -186,7 +189,7 @@ export class CoapEndpoint implements Pollable {
           var n = m.options[i].num;
           if (n !== OPT.OBSERVE && n !== OPT.BLOCK1 && n !== OPT.SIZE2) co.push(m.options[i]);
         }
-        putCache(this, bkey || blockSteps().blockKey(pkey, req!), m.code, co, body, now);
+        putCache(this, req ? blockSteps().blockKey(key, req) : key, m.code, co, body, now);
       }
       setUint(m, OPT.SIZE2, body.length);
     }

@@ -72,7 +72,7 @@ function respond(this: Exchange, res: ResponseSpec, now?: number): void {
     else obs.cancel('error');
   }
   if (this._block1 && res.code >> 5 === 2) setOption(m, OPT.BLOCK1, this._block1);
-  if (!ep._sliceBlock2(m, this._pkey, req, '', this._b2num < 0 ? 0 : this._b2num, this._b2szx, this._b2num >= 0, t)) {
+  if (!ep._sliceBlock2(m, this._pkey, req, this._b2num, this._b2szx, t)) {
     m = message(0, CODE.BAD_OPTION, 0, req.token);
   }
   if (req.type === TYPE.CON && !this._acked) {

@@ -95,7 +95,7 @@ function notifyObservation(ep: CoapEndpoint, o: Observation, res: ResponseSpec, 
   if (ok) {
     setUint(m, OPT.OBSERVE, (ep._seqCounter = (ep._seqCounter + 1) & OBSERVE_SEQ_MASK));
     // a large notification carries its first block; the client GETs the rest (RFC 7959 §3.4)
-    ep._sliceBlock2(m, '', null, peerKey(o.peer) + o._bkey, 0, o._szx, false, now);
+    ep._sliceBlock2(m, peerKey(o.peer) + o._bkey, null, -1, o._szx, now);
   }
   var con = confirmable || now - o._lastConAt >= ep.params.observeConInterval || !ok;
   if (ok && (con || o._inflight)) o._last = res;
