@@ -18,7 +18,8 @@ const SCENARIO = `(function () {
     var ep = new C.CoapEndpoint({
       rng: { fill: function (b) { for (var i = 0; i < b.length; i++) { x = (x * 1103515245 + 12345) % 2147483648; b[i] = x & 255; } } },
       port: { send: function (bytes, peer) { queue.push({ from: name, to: peer.address, bytes: bytes }); } },
-      onRequest: onRequest
+      onRequest: onRequest,
+      stats: true
     });
     nodes[name] = ep;
     return ep;

@@ -39,6 +39,7 @@ export class Net {
       onRequest: opts.onRequest,
       streamBlock1: opts.streamBlock1,
       params: opts.params,
+      stats: true,
       port: {
         send: (bytes, to) => {
           const d: Datagram = { t: this.now, from: name, to: to.address, bytes: new Uint8Array(bytes), msg: decode(new Uint8Array(bytes)), dropped: false };

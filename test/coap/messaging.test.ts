@@ -27,8 +27,8 @@ test('CON retransmission: ACK_TIMEOUT 2 s with random factor 0, doubling, 4 retr
   assert.deepEqual(net.sent('cli').map((d) => d.t), [0, 2000, 6000, 14000, 30000]);
   assert.equal(err, 'timeout');
   assert.equal(at, 62000);
-  assert.equal(cli.stats.retransmissions, 4);
-  assert.equal(cli.stats.timeouts, 1);
+  assert.equal(cli.stats!.retransmissions, 4);
+  assert.equal(cli.stats!.timeouts, 1);
   // every retransmission is the same datagram (same MID)
   const mids = net.sent('cli').map((d) => msgOf(d).mid);
   assert.equal(new Set(mids).size, 1);
@@ -79,7 +79,7 @@ test('lossy network: first two requests lost, third gets through: handler runs o
   assert.equal(got!.type, TYPE.ACK);
   assert.equal(new TextDecoder().decode(got!.payload), 'ok /3/0');
   assert.deepEqual(net.sent('cli').map((d) => d.t), [0, 2000, 6000]);
-  assert.equal(cli.stats.retransmissions, 2);
+  assert.equal(cli.stats!.retransmissions, 2);
 });
 
 test('duplicate CON (ACK lost): the cached response is resent, the handler is not run twice', () => {
@@ -93,7 +93,7 @@ test('duplicate CON (ACK lost): the cached response is resent, the handler is no
   net.run(100000);
   assert.equal(calls.length, 1);
   assert.equal(n, 1);
-  assert.equal(srv.stats.duplicates, 1);
+  assert.equal(srv.stats!.duplicates, 1);
   const acks = net.sent('srv');
   assert.equal(acks.length, 2);
   assert.equal(toHex(acks[0].bytes), toHex(acks[1].bytes));
@@ -107,7 +107,7 @@ test('duplicate NON request is ignored within NON_LIFETIME', () => {
   net.inject('x', 'srv', req);
   net.inject('x', 'srv', req);
   assert.equal(calls.length, 1);
-  assert.equal(srv.stats.duplicates, 1);
+  assert.equal(srv.stats!.duplicates, 1);
   assert.equal(msgOf(net.log[0]).type, TYPE.NON); // NON request → NON response
 });
 
@@ -173,8 +173,8 @@ test('separate response lost once: retransmitted, client delivers it once and AC
   later!();
   net.run(100000);
   assert.equal(n, 1);
-  assert.equal(srv.stats.retransmissions, 1);
-  assert.equal(cli.stats.duplicates, 1);
+  assert.equal(srv.stats!.retransmissions, 1);
+  assert.equal(cli.stats!.duplicates, 1);
 });
 
 test('handler answering synchronously never causes an empty ACK', () => {
@@ -196,7 +196,7 @@ test('a safe request (CON GET, FETCH) answered at once keeps no deduplication re
     net.inject('x', 'srv', req);
     assert.equal(srv._seen.length, 0, 'no record held after the answer');
     net.inject('x', 'srv', req);
-    assert.equal(srv.stats.duplicates, 0);
+    assert.equal(srv.stats!.duplicates, 0);
   }
   assert.equal(calls.length, 4);
   const acks = net.sent('srv').map((d) => msgOf(d));
@@ -206,7 +206,7 @@ test('a safe request (CON GET, FETCH) answered at once keeps no deduplication re
   net.inject('x', 'srv', post);
   assert.equal(calls.length, 5, 'the POST handled once');
   assert.equal(srv._seen.length, 1);
-  assert.equal(srv.stats.duplicates, 1);
+  assert.equal(srv.stats!.duplicates, 1);
 });
 
 test('duplicate CON while the handler is still working: an empty ACK right away', () => {
@@ -344,7 +344,7 @@ test('an ACK carrying a request code is ignored', () => {
   const m = msgOf(net.sent('cli')[0]);
   net.inject('p', 'cli', encode(message(TYPE.ACK, CODE.GET, m.mid, m.token)));
   assert.equal(n, 0);
-  assert.equal(cli.stats.rejected, 1);
+  assert.equal(cli.stats!.rejected, 1);
   net.run(1999);
   assert.equal(net.sent('cli').length, 1);
   net.run(2000);
@@ -358,7 +358,7 @@ test('CON with a message format error gets RST (nibble 15 in an option)', () => 
   const srv = echoServer(net);
   net.inject('x', 'srv', fromHex('40015555f0')!);
   assert.equal(toHex(net.log[0].bytes), '70005555');
-  assert.equal(srv.stats.rejected, 1);
+  assert.equal(srv.stats!.rejected, 1);
 });
 
 test('NON with a format error is ignored', () => {
@@ -380,7 +380,7 @@ test('unknown version, TKL 9, truncated options: dropped without answer', () => 
   const srv = echoServer(net);
   for (const h of ['80010001', '49010001' + '00'.repeat(9), '40010001d0', '40010001b5616263']) net.inject('x', 'srv', fromHex(h)!);
   assert.equal(net.log.length, 0);
-  assert.equal(srv.stats.dropped, 4);
+  assert.equal(srv.stats!.dropped, 4);
 });
 
 test('unrecognised critical option in a CON request: 4.02, handler not run', () => {
@@ -457,11 +457,11 @@ test('stats count datagrams and bytes both ways', () => {
   const cli = net.add('cli');
   cli.request(net.peer('srv'), { code: CODE.GET, path: 'a' }, 0, () => {});
   net.run(10);
-  assert.equal(cli.stats.txDatagrams, 1);
-  assert.equal(srv.stats.rxDatagrams, 1);
-  assert.equal(srv.stats.rxBytes, cli.stats.txBytes);
-  assert.equal(cli.stats.rxBytes, srv.stats.txBytes);
-  assert.equal(cli.stats.rxDatagrams, 1);
+  assert.equal(cli.stats!.txDatagrams, 1);
+  assert.equal(srv.stats!.rxDatagrams, 1);
+  assert.equal(srv.stats!.rxBytes, cli.stats!.txBytes);
+  assert.equal(cli.stats!.rxBytes, srv.stats!.txBytes);
+  assert.equal(cli.stats!.rxDatagrams, 1);
 });
 
 test('poll returns -1 when nothing is pending, and the retransmission time otherwise', () => {
@@ -521,6 +521,7 @@ test('a port that throws loses the datagram: counted in faults, retransmission c
   ep.request({ address: 'x', port: 1 }, { code: CODE.GET }, 0, (e) => { err = e; });
   assert.equal(ep.poll(2000), 6000);
   assert.equal(ep.faults, 2);
+  assert.equal(ep.stats, undefined, 'no counters unless EndpointOptions.stats asks for them');
   for (let t = 6000; t >= 0; t = ep.poll(t));
   assert.equal(err, 'timeout');
   assert.equal(calls, 5);

@@ -131,7 +131,7 @@ test('observe: a CON notification that is never acknowledged ends the relation w
   assert.deepEqual(reasons, ['timeout']);
   assert.equal(observations(srv).length, 0);
   assert.equal(net.sent('srv').length, 1 + 5);
-  assert.equal(srv.stats.timeouts, 1);
+  assert.equal(srv.stats!.timeouts, 1);
 });
 
 test('observe: a CON notification at least every OBSERVE_CON_INTERVAL', () => {
@@ -581,10 +581,10 @@ test('block1 streamed: one deduplication record for the whole upload (the block 
   upload(net, chunks.slice(20), 120);
   assert.equal(parts.length, 41);
   assert.equal(srv._seen.length, 1, 'after the upload: the last block\'s record only');
-  assert.equal(srv.stats.duplicates, 0);
+  assert.equal(srv.stats!.duplicates, 0);
   // the last block again, same MID (its 2.04 lost): the cached answer, from the record
   upload(net, [chunks[40]], 140);
-  assert.equal(srv.stats.duplicates, 1);
+  assert.equal(srv.stats!.duplicates, 1);
   assert.equal(msgOf(net.log[net.log.length - 1]).code, CODE.CHANGED);
   // a late copy of block 39 (its record gone): 4.08, which the client no longer waits for
   upload(net, [chunks[39]], 139);

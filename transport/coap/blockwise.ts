@@ -13,14 +13,16 @@ import type { Exchange } from './exchange';
 import type { ClientRequest } from './requests';
 
 function findCache(ep: CoapEndpoint, key: string, now: number): BlockCache | null {
-  for (var i = 0; i < ep._cache.length; i++) if (ep._cache[i]._key === key && ep._cache[i]._expires > now) return ep._cache[i];
+  var c = ep._cache;
+  if (c) for (var i = 0; i < c.length; i++) if (c[i]._key === key && c[i]._expires > now) return c[i];
   return null;
 }
 
 export function putCache(ep: CoapEndpoint, key: string, code: number, options: CoapOption[], body: Uint8Array, now: number): void {
-  for (var i = ep._cache.length - 1; i >= 0; i--) if (ep._cache[i]._key === key) ep._cache.splice(i, 1);
-  if (ep._cache.length >= ep.params.maxBlockCache) ep._cache.shift();
-  ep._cache.push({ _key: key, _code: code, _options: options, _body: body, _expires: now + ep.params.exchangeLifetime });
+  var c = ep._cache || (ep._cache = []);
+  for (var i = c.length - 1; i >= 0; i--) if (c[i]._key === key) c.splice(i, 1);
+  if (c.length >= ep.params.maxBlockCache) c.shift();
+  c.push({ _key: key, _code: code, _options: options, _body: body, _expires: now + ep.params.exchangeLifetime });
 }
 
 export function serveCachedBlock(ep: CoapEndpoint, ex: Exchange, now: number): boolean {
@@ -40,7 +42,8 @@ export function collectBlock1(ep: CoapEndpoint, ex: Exchange, b1: Uint8Array, no
   var key = blockSteps().blockKey(ex._pkey, m);
   var u: Upload | null = null;
   var i;
-  for (i = 0; i < ep._uploads.length; i++) if (ep._uploads[i]._key === key) u = ep._uploads[i];
+  var ups = ep._uploads || (ep._uploads = []);
+  for (i = 0; i < ups.length; i++) if (ups[i]._key === key) u = ups[i];
   var size = blockSize(bv.szx);
   var off = bv.num * size;
   var max = ep.params.maxBody;
@@ -63,8 +66,8 @@ export function collectBlock1(ep: CoapEndpoint, ex: Exchange, b1: Uint8Array, no
   if (bv.num === 0) {
     if (!bv.more) return true; // the whole body in one block
     if (!u) u = { _key: key, _buf: new Uint8Array(size1 > 0 ? size1 : 2 * size), _len: 0, _expires: 0 };
-    if (ep._uploads.length >= ep.params.maxBlockCache) ep._uploads.shift();
-    ep._uploads.push(u);
+    if (ups.length >= ep.params.maxBlockCache) ups.shift();
+    ups.push(u);
   }
   if (u && !u._buf && bv.more && off + size === u._len && m.payload.length === size) {
     // a streamed block again (its 2.31 was lost and the client sent it anew): the handler has
@@ -185,7 +188,8 @@ export function blockSteps() {
   }
 
   function dropUpload(ep: CoapEndpoint, key: string): void {
-    for (var i = ep._uploads.length - 1; i >= 0; i--) if (ep._uploads[i]._key === key) ep._uploads.splice(i, 1);
+    var ups = ep._uploads;
+    if (ups) for (var i = ups.length - 1; i >= 0; i--) if (ups[i]._key === key) ups.splice(i, 1);
   }
 
   /** Put the Block1 block starting at r._upOff into the request (RFC 7959 §2.5). */

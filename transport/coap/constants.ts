@@ -156,10 +156,6 @@ export interface Params {
 }
 
 
-function pick(o: any, k: string, dflt: number): number {
-  return o && typeof o[k] === 'number' ? o[k] : dflt;
-}
-
 /**
  * The parameters the engine reads, under names the build shortens: what an endpoint (and the
  * LwM2M client) holds for good. The RFC-named `Params` exist only while `params()`'s result
@@ -257,6 +253,10 @@ function compute(overrides?: Partial<Params>): Params {
     'MAX_BLOCK_CACHE': 4,
     'MAX_PENDING_REQUESTS': 16,
   };
+  // pick() exists while compute() runs (docs/memory.md, rule 7): held at load, it cost some eight variables
+  function pick(o: any, k: string, dflt: number): number {
+    return o && typeof o[k] === 'number' ? o[k] : dflt;
+  }
   var o: any = overrides || {};
   var p: any = {};
   var k;

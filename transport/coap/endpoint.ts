@@ -34,18 +34,20 @@ import {
 import { blockBytes, blockSize, readBlock } from './block';
 import type { BlockCache, CoapStats, EndpointOptions, RequestHandler, RequestSpec, ResponseCallback, ResponseSpec, Seen, Tx, Upload } from './types';
 import { handleDatagram } from './messaging';
-import { Exchange, exchangeSteps } from './exchange';
+import { exchangeSteps, type Exchange } from './exchange';
 import { Observation } from './observe';
 import { newToken, cancelRequest, ReqState, type ClientRequest, type RequestHandle } from './requests';
 import { blockSteps, putCache, collectBlock2 } from './blockwise';
 
-export { Exchange, Observation };
+export { Observation };
+export type { Exchange };
 export type { ClientRequest, RequestHandle };
 export * from './types';
 
 export class CoapEndpoint implements Pollable {
   declare params: EngineParams;
-  declare stats: CoapStats;
+  /** the counters, when EndpointOptions.stats asked for them: absent otherwise (only tests and simulations read them) */
+  declare stats?: CoapStats;
   /** exceptions caught from the port, an application callback, or (a bug) the engine itself: tests expect 0 */
   declare faults: number;
   /** the latest time given to receive/poll/request */
@@ -68,10 +70,11 @@ export class CoapEndpoint implements Pollable {
   /** deduplication records, oldest first (one list: a table by key plus a list of keys cost four variables more a record) */
   declare _seen: Seen[];
   declare _reqs: ClientRequest[];
-  declare _waiting: Exchange[];
+  /** exchanges whose handler has not answered yet; absent, as the two lists after it, until first used (two Espruino variables each) */
+  declare _waiting?: Exchange[];
   declare _obsList: Observation[];
-  declare _cache: BlockCache[];
-  declare _uploads: Upload[];
+  declare _cache?: BlockCache[];
+  declare _uploads?: Upload[];
 
   constructor(o: EndpointOptions) {
     this.params = engineParams(o.params);
@@ -79,7 +82,7 @@ export class CoapEndpoint implements Pollable {
     this._rng = o.rng;
     this.onRequest = o.onRequest || null;
     if (o.streamBlock1) this.streamBlock1 = o.streamBlock1;
-    this.stats = { txDatagrams: 0, txBytes: 0, rxDatagrams: 0, rxBytes: 0, retransmissions: 0, timeouts: 0, duplicates: 0, dropped: 0, rejected: 0 };
+    if (o.stats) this.stats = { txDatagrams: 0, txBytes: 0, rxDatagrams: 0, rxBytes: 0, retransmissions: 0, timeouts: 0, duplicates: 0, dropped: 0, rejected: 0 };
     this.now = 0;
     this.faults = 0;
     // RFC 7252 §4.4: the first message ID SHOULD be randomized
@@ -90,17 +93,17 @@ export class CoapEndpoint implements Pollable {
     this._tx = [];
     this._seen = [];
     this._reqs = [];
-    this._waiting = [];
     this._obsList = [];
-    this._cache = [];
-    this._uploads = [];
   }
 
   // ---------------------------------------------------------------- plumbing
 
   _send(bytes: Uint8Array, peer: Peer): void {
-    this.stats.txDatagrams++;
-    this.stats.txBytes += bytes.length;
+    var st = this.stats;
+    if (st) {
+      st.txDatagrams++;
+      st.txBytes += bytes.length;
+    }
     try {
       this._port.send(bytes, peer);
     } catch (e) {
@@ -142,8 +145,11 @@ export class CoapEndpoint implements Pollable {
   /** Feed one datagram from `peer`. Never throws. */
   receive(bytes: Uint8Array, peer: Peer, now: number): void {
     this.now = now;
-    this.stats.rxDatagrams++;
-    this.stats.rxBytes += bytes.length;
+    var st = this.stats;
+    if (st) {
+      st.rxDatagrams++;
+      st.rxBytes += bytes.length;
+    }
     try {
       handleDatagram(this, bytes, peer, now);
     } catch (e) {
@@ -155,11 +161,14 @@ export class CoapEndpoint implements Pollable {
   // ---------------------------------------------------------------- server role
 
   /**
-   * Cut `m.payload` to block `num` when it is larger than the block size or a block was
-   * asked for (RFC 7959 §2.4), caching the whole body for the following blocks under `bkey`,
-   * or else a key made from `req` when needed. False when block `num` lies beyond the body.
+   * Cut `m.payload` to block `num` (-1: none was asked for, block 0 if the body is larger
+   * than the block size; RFC 7959 §2.4), caching the whole body for the following blocks under
+   * `key`, or when `req` is given, the key blockKey(key, req) makes of the peer's key `key`.
+   * False when block `num` lies beyond the body.
    */
-  _sliceBlock2(m: CoapMessage, pkey: string, req: CoapMessage | null, bkey: string, num: number, askedSzx: number, asked: boolean, now: number): boolean {
+  _sliceBlock2(m: CoapMessage, key: string, req: CoapMessage | null, num: number, askedSzx: number, now: number): boolean {
+    var asked = num >= 0;
+    if (!asked) num = 0;
     var ours = szxOf(this.params.blockSize);
     if (ours < 0) ours = 6;
     var szx = askedSzx >= 0 && askedSzx < ours ? askedSzx : ours;
@@ -180,7 +189,7 @@ export class CoapEndpoint implements Pollable {
           var n = m.options[i].num;
           if (n !== OPT.OBSERVE && n !== OPT.BLOCK1 && n !== OPT.SIZE2) co.push(m.options[i]);
         }
-        putCache(this, bkey || blockSteps().blockKey(pkey, req!), m.code, co, body, now);
+        putCache(this, req ? blockSteps().blockKey(key, req) : key, m.code, co, body, now);
       }
       setUint(m, OPT.SIZE2, body.length);
     }
@@ -194,12 +203,13 @@ export class CoapEndpoint implements Pollable {
   _sendNotification(o: Observation, m: CoapMessage, con: boolean, now: number): void {
     m.mid = this._nextMid;
     this._nextMid = (m.mid + 1) & 0xffff;
-    if (o._mids.length >= 4) o._mids.shift();
-    o._mids.push(m.mid);
+    var mids = o._mids || (o._mids = []);
+    if (mids.length >= 4) mids.shift();
+    mids.push(m.mid);
     if (con) {
       m.type = TYPE.CON;
       o._lastConAt = now;
-      o._inflight = this._sendCon(encode(m), o.peer, o._pkey, m.mid, now, null, o);
+      o._inflight = this._sendCon(encode(m), o.peer, peerKey(o.peer), m.mid, now, null, o);
     } else {
       m.type = TYPE.NON;
       this._send(encode(m), o.peer);
@@ -382,7 +392,7 @@ export class CoapEndpoint implements Pollable {
       if (ti < 0) continue;
       if (t._tries >= p.maxRetransmit) {
         this._tx.splice(ti, 1);
-        this.stats.timeouts++;
+        if (this.stats) this.stats.timeouts++;
         var ob = t._obs;
         if (ob && ob.active && ob._last && this.keep && this.keep.kept(ob, ob._last, now)) {
           delete ob._inflight;
@@ -400,8 +410,10 @@ export class CoapEndpoint implements Pollable {
         q.type = TYPE.CON;
         q.mid = this._nextMid;
         this._nextMid = (q.mid + 1) & 0xffff;
-        if (o._mids.length >= 4) o._mids.shift();
-        o._mids.push(q.mid);
+        // a notification went out before this one (its _mids are there)
+        var mids = o._mids as number[];
+        if (mids.length >= 4) mids.shift();
+        mids.push(q.mid);
         t._mid = q.mid;
         t._bytes = encode(q);
         o._lastConAt = now;
@@ -409,18 +421,19 @@ export class CoapEndpoint implements Pollable {
       t._tries++;
       t._timeout *= 2;
       t._next = now + t._timeout;
-      this.stats.retransmissions++;
+      if (this.stats) this.stats.retransmissions++;
       this._send(t._bytes, t._peer);
     }
     // the earliest deadline: next < 0 is "none yet"
     i = this._tx.length;
     while (i--) if (next < 0 || this._tx[i]._next < next) next = this._tx[i]._next;
     // empty ACKs for handlers that have not answered yet (RFC 7252 §5.2.2)
-    var w = this._waiting.length ? this._waiting.slice(0) : this._waiting;
-    for (i = 0; i < w.length; i++) {
+    var wl = this._waiting;
+    var w = wl && wl.length ? wl.slice(0) : null;
+    for (i = 0; w && i < w.length; i++) {
       var ex = w[i];
       if (ex._ackAt <= now) {
-        this._waiting.splice(this._waiting.indexOf(ex), 1);
+        wl!.splice(wl!.indexOf(ex), 1);
         if (!ex.responded && !ex._acked) exchangeSteps().emptyAck(this, ex);
       } else if (next < 0 || ex._ackAt < next) next = ex._ackAt;
     }
@@ -437,10 +450,12 @@ export class CoapEndpoint implements Pollable {
     // `while (i--)`: the board's cheapest loop (a poll runs after every datagram and timer).
     i = this._seen.length;
     while (i--) if (this._seen[i]._expires <= now) this._seen.splice(i, 1);
-    i = this._cache.length;
-    while (i--) if (this._cache[i]._expires <= now) this._cache.splice(i, 1);
-    i = this._uploads.length;
-    while (i--) if (this._uploads[i]._expires <= now) this._uploads.splice(i, 1);
+    var cl = this._cache;
+    i = cl ? cl.length : 0;
+    while (i--) if (cl![i]._expires <= now) cl!.splice(i, 1);
+    var ul = this._uploads;
+    i = ul ? ul.length : 0;
+    while (i--) if (ul![i]._expires <= now) ul!.splice(i, 1);
     return next;
   }
 
@@ -462,7 +477,7 @@ export class CoapEndpoint implements Pollable {
 /** Sizes of the endpoint's internal tables (for tests: no input may grow them without bound). */
 export function sizes(ep: CoapEndpoint): { [k: string]: number } {
   return {
-    tx: ep._tx.length, seen: ep._seen.length, reqs: ep._reqs.length, waiting: ep._waiting.length,
-    observations: ep._obsList.length, cache: ep._cache.length, uploads: ep._uploads.length,
+    tx: ep._tx.length, seen: ep._seen.length, reqs: ep._reqs.length, waiting: ep._waiting ? ep._waiting.length : 0,
+    observations: ep._obsList.length, cache: ep._cache ? ep._cache.length : 0, uploads: ep._uploads ? ep._uploads.length : 0,
   };
 }

@@ -21,10 +21,10 @@ export function handleDatagram(ep: CoapEndpoint, bytes: Uint8Array, peer: Peer, 
   var d = decode(bytes);
   if (typeof d === 'number') {
     if (d === DECODE_REJECT) {
-      ep.stats.rejected++;
+      if (ep.stats) ep.stats.rejected++;
       // RFC 7252 §4.2: a CON with a format error is rejected with a matching RST
       if (((bytes[0] >> 4) & 3) === TYPE.CON) ep._send(encode(message(TYPE.RST, 0, (bytes[2] << 8) | bytes[3])), peer);
-    } else ep.stats.dropped++;
+    } else if (ep.stats) ep.stats.dropped++;
     return;
   }
   var m = d;
@@ -36,7 +36,7 @@ export function handleDatagram(ep: CoapEndpoint, bytes: Uint8Array, peer: Peer, 
   if (m.code === CODE.EMPTY) {
     // a CON Empty message is a "ping" (RFC 7252 §4.3): answer RST; an Empty NON is ignored
     if (m.type === TYPE.CON) ep._send(encode(message(TYPE.RST, 0, m.mid)), peer);
-    else ep.stats.rejected++;
+    else if (ep.stats) ep.stats.rejected++;
     return;
   }
   // deduplication (RFC 7252 §4.5). The Message ID in a fixed six digits: a key that grew by a
@@ -49,7 +49,7 @@ export function handleDatagram(ep: CoapEndpoint, bytes: Uint8Array, peer: Peer, 
   while (i-- && seen[i]._key !== key);
   var s = i >= 0 ? seen[i] : null;
   if (s && s._expires > now) {
-    ep.stats.duplicates++;
+    if (ep.stats) ep.stats.duplicates++;
     if (m.type === TYPE.CON) {
       if (s._reply) ep._send(s._reply, peer);
       else if (s._ex && !s._ex.responded && !s._ex._acked) exchangeSteps().emptyAck(ep, s._ex);
@@ -73,7 +73,7 @@ function findTx(ep: CoapEndpoint, pkey: string, mid: number): number {
 function onAckOrReset(ep: CoapEndpoint, m: CoapMessage, peer: Peer, pkey: string, now: number): void {
   // an RST is always Empty; an ACK is Empty or carries a response, never a request (RFC 7252 §4.2, §4.3)
   if ((m.type === TYPE.RST && m.code !== CODE.EMPTY) || (m.code !== CODE.EMPTY && (m.code >> 5) === 0)) {
-    ep.stats.rejected++;
+    if (ep.stats) ep.stats.rejected++;
     return;
   }
   var i = findTx(ep, pkey, m.mid);

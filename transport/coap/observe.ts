@@ -12,11 +12,14 @@ import { blockSteps } from './blockwise';
 /** A server-side observation relation (RFC 7641 §4.1). */
 export class Observation {
   declare peer: Peer;
-  declare _pkey: string;
-  declare token: Uint8Array;
+  /**
+   * The request's token as a binary string (one char per byte: two Espruino variables, a
+   * Uint8Array five). The peer's key is not kept: peerKey(peer) makes it when needed.
+   */
+  declare _tok: string;
   /** "/3/0/1" */
   declare path: string;
-  /** The Block2 cache key of the request (path, query, Accept): a notification too large for one block is served from the cache under it. */
+  /** The Block2 cache key of the request (path, query, Accept) less the peer's key in front: a notification too large for one block is served from the cache under peerKey(peer) + _bkey. */
   declare _bkey: string;
   declare active: boolean;
   /** Set by the application if it wants to know; absent otherwise (a property costs Espruino variables). */
@@ -28,23 +31,24 @@ export class Observation {
   declare _queued?: CoapMessage;
   /** what the newest CON notification (in flight or waiting) carries, while one is: CoapEndpoint.keep gets it if it goes unacknowledged */
   declare _last?: ResponseSpec;
-  declare _mids: number[];
+  /** the message IDs of the latest notifications (at most four): absent until the first goes out */
+  declare _mids?: number[];
   declare _szx: number;
   constructor(ep: CoapEndpoint, ex: Exchange) {
     this._ep = ep;
     this.peer = ex.peer;
-    this._pkey = ex._pkey;
-    this.token = new Uint8Array(ex.request.token);
+    // a token has at most 8 bytes (RFC 7252 §3): written out here, as in notifyObservation and
+    // obsByToken, since bytes.ts's bytesToBin/binToBytes held as functions cost 12 at load
+    this._tok = String.fromCharCode.apply(null, ex.request.token as unknown as number[]);
     // "/3/0/1" as getPathString() makes it, written out here so that the bundle holds that
     // function only in its `coap` namespace (five variables less at load)
     var segs = getStrings(ex.request, OPT.URI_PATH);
     this.path = segs === null ? '/' : '/' + segs.join('/');
     // only the request's block cache key is kept, not a copy of the request (on Espruino a
     // copied message with its options costs some 40 variables for each observation)
-    this._bkey = blockSteps().blockKey(ex._pkey, ex.request);
+    this._bkey = blockSteps().blockKey('', ex.request);
     this.active = true;
     this._lastConAt = ep.now;
-    this._mids = [];
     this._szx = ex._b2szx;
   }
   /** Send a notification (CON when asked, or when the last CON one is older than OBSERVE_CON_INTERVAL). */
@@ -83,13 +87,15 @@ export class Observation {
 function notifyObservation(ep: CoapEndpoint, o: Observation, res: ResponseSpec, confirmable: boolean, now: number): void {
   if (!o.active) return;
   ep.now = now;
-  var m = message(0, res.code, 0, o.token, res.options ? res.options.slice(0) : [], res.payload);
+  var tok = new Uint8Array(o._tok.length);
+  for (var i = 0; i < tok.length; i++) tok[i] = o._tok.charCodeAt(i);
+  var m = message(0, res.code, 0, tok, res.options ? res.options.slice(0) : [], res.payload);
   if (res.contentFormat !== undefined) setUint(m, OPT.CONTENT_FORMAT, res.contentFormat);
   var ok = (res.code >> 5) === 2;
   if (ok) {
     setUint(m, OPT.OBSERVE, (ep._seqCounter = (ep._seqCounter + 1) & OBSERVE_SEQ_MASK));
     // a large notification carries its first block; the client GETs the rest (RFC 7959 §3.4)
-    ep._sliceBlock2(m, o._pkey, null, o._bkey, 0, o._szx, false, now);
+    ep._sliceBlock2(m, peerKey(o.peer) + o._bkey, null, -1, o._szx, now);
   }
   var con = confirmable || now - o._lastConAt >= ep.params.observeConInterval || !ok;
   if (ok && (con || o._inflight)) o._last = res;
@@ -104,7 +110,7 @@ function notifyObservation(ep: CoapEndpoint, o: Observation, res: ResponseSpec, 
 export function obsByMid(ep: CoapEndpoint, pkey: string, mid: number): Observation | null {
   for (var i = 0; i < ep._obsList.length; i++) {
     var o = ep._obsList[i];
-    if (o._pkey === pkey && o._mids.indexOf(mid) >= 0) return o;
+    if (o._mids && o._mids.indexOf(mid) >= 0 && peerKey(o.peer) === pkey) return o;
   }
   return null;
 }
@@ -129,5 +135,5 @@ export function observations(ep: CoapEndpoint): Observation[] {
 export function cancelObservations(ep: CoapEndpoint, peer?: Peer): void {
   var k = peer ? peerKey(peer) : '';
   var list = ep._obsList.slice(0);
-  for (var i = 0; i < list.length; i++) if (!peer || list[i]._pkey === k) list[i].cancel();
+  for (var i = 0; i < list.length; i++) if (!peer || peerKey(list[i].peer) === k) list[i].cancel();
 }

@@ -55,6 +55,8 @@ export interface EndpointOptions {
    * block (a firmware push) instead of reassembling it (bounded by MAX_BODY).
    */
   streamBlock1?: (req: CoapMessage, peer: Peer) => boolean;
+  /** Count datagrams, bytes and events in `CoapEndpoint.stats` (tests, simulations); absent, the endpoint keeps no counters (17 Espruino variables). */
+  stats?: boolean;
 }
 
 export interface CoapStats {

@@ -146,9 +146,14 @@ export interface Session extends ReplayWindow {
   cid?: Uint8Array;
 }
 
+/**
+ * A session with `peer`, which it keeps as given: the client's is the application's own (the
+ * board's connection holds it: a copy cost four Espruino variables more, and every CoAP
+ * exchange and observation over the session refers to it); the server copies a datagram's.
+ */
 export function newSession(peer: Peer, hs: Handshake): Session {
   // state, keys, flight, peerEnd, identity start undefined; the replay window empty (record.ts newWindow())
-  return { peer: { address: peer.address, port: peer.port }, rEpoch: 0, wEpoch: 0, wSeq0: 0, wSeq1: 0, top: -1, lo: 0, hi: 0, hs: hs, queue: [] };
+  return { peer: peer, rEpoch: 0, wEpoch: 0, wSeq0: 0, wSeq1: 0, top: -1, lo: 0, hi: 0, hs: hs, queue: [] };
 }
 
 /** What of a role runs only to start or during a handshake: built with the endpoint's cold half (Handshaking.role). */
@@ -299,7 +304,8 @@ export class DtlsEndpoint implements DatagramPort, Pollable {
 
   /**
    * Starts a handshake with `peer` (client role) unless a session exists; `ses`, a session
-   * record a `connected` event gave (DtlsEvent.ses), is offered for resumption.
+   * record a `connected` event gave (DtlsEvent.ses), is offered for resumption. The session
+   * keeps `peer` itself (as `send` does when it starts one): the caller does not change it.
    */
   connect(peer: Peer, ses?: Uint8Array | null): void {
     if (!this.get(peer)) {

@@ -207,7 +207,7 @@ function makeRole(st: ServerState): Role {
       // A new handshake from a known address replaces the old session (RFC 6347 §4.2.8: the client
       // lost its state); the cookie proved the address, so this is not an off-path reset.
       var hs = newHandshake(new Uint8Array(ch.random));
-      var s = newSession(peer, hs);
+      var s = newSession({ address: peer.address, port: peer.port }, hs);
       hs.serverRandom = ep.hs().random(32);
       hs.nextRecv = m.message_seq + 1;
       hs.nextSend = m.message_seq;
